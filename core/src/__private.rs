@@ -1,0 +1,84 @@
+//! Support for the code that `#[derive(Model)]` generates. Not a public API.
+
+pub use inventory;
+
+pub use crate::model::{ColumnType, Model, ModelRegistration, VarLength};
+pub use crate::schema::{FkAction, SqlType, Table};
+
+use crate::schema::{foreign_key_name, index_name, Column, ForeignKey, Index};
+
+/// Builds a [`Table`] from the pieces the derive knows.
+#[derive(Debug)]
+pub struct TableBuilder {
+    table: Table,
+}
+
+impl TableBuilder {
+    pub fn new(name: &str) -> Self {
+        TableBuilder {
+            table: Table::new(name),
+        }
+    }
+
+    /// A column whose type comes from [`ColumnType`].
+    pub fn column<T: ColumnType + ?Sized>(self, name: &str, default: Option<&str>) -> Self {
+        self.push(name, T::sql_type(), T::NULLABLE, default)
+    }
+
+    /// A `#[model(max_length = N)]` column: `VARCHAR(N)`.
+    pub fn varchar<T: VarLength + ?Sized>(self, name: &str, len: u32, default: Option<&str>) -> Self {
+        self.push(name, SqlType::Varchar(len), T::NULLABLE, default)
+    }
+
+    /// A `#[model(sql_type = "...")]` column.
+    pub fn column_sql(self, name: &str, sql_type: &str, nullable: bool, default: Option<&str>) -> Self {
+        self.push(name, SqlType::parse(sql_type), nullable, default)
+    }
+
+    fn push(mut self, name: &str, ty: SqlType, nullable: bool, default: Option<&str>) -> Self {
+        let mut column = Column::new(name, ty, nullable);
+        column.default = default.map(str::to_owned);
+        self.table.columns.push(column);
+        self
+    }
+
+    pub fn primary_key(mut self, columns: &[&str]) -> Self {
+        self.table.primary_key = columns.iter().map(|c| (*c).to_owned()).collect();
+        self
+    }
+
+    pub fn foreign_key(
+        mut self,
+        columns: &[&str],
+        ref_table: &str,
+        ref_columns: &[&str],
+        on_delete: FkAction,
+        on_update: FkAction,
+    ) -> Self {
+        self.table.foreign_keys.push(ForeignKey {
+            name: foreign_key_name(&self.table.name, columns, ref_table),
+            columns: columns.iter().map(|c| (*c).to_owned()).collect(),
+            ref_table: ref_table.to_owned(),
+            ref_columns: ref_columns.iter().map(|c| (*c).to_owned()).collect(),
+            on_delete,
+            on_update,
+        });
+        self
+    }
+
+    /// An index; `name: None` takes the conventional `ix_`/`uq_` name.
+    pub fn index(mut self, name: Option<&str>, columns: &[&str], unique: bool) -> Self {
+        let name = name.map_or_else(|| index_name(&self.table.name, columns, unique), str::to_owned);
+        self.table.indexes.push(Index {
+            name,
+            columns: columns.iter().map(|c| (*c).to_owned()).collect(),
+            unique,
+        });
+        self
+    }
+
+    pub fn build(mut self) -> Table {
+        self.table.canonicalize();
+        self.table
+    }
+}

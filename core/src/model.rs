@@ -1,0 +1,110 @@
+//! The contract between `#[derive(Model)]` and the rest of Retort.
+
+use crate::schema::{SqlType, Table};
+
+/// A struct that describes one table. Implemented by `#[derive(Model)]`; not meant to be
+/// implemented by hand.
+pub trait Model {
+    /// The table's name.
+    const TABLE: &'static str;
+    /// The full table definition.
+    fn table() -> Table;
+}
+
+/// Maps a Rust type to a column type. Implement it for your own newtypes to use them as fields.
+///
+/// ```
+/// use retort::{ColumnType, schema::SqlType};
+/// struct Email(String);
+/// impl ColumnType for Email {
+///     fn sql_type() -> SqlType { SqlType::Varchar(320) }
+/// }
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be used as a column type",
+    label = "no SQL type is known for `{Self}`",
+    note = "supported: bool, i16, i32, i64, f32, f64, String, Vec<u8>, Option<T>, chrono date/time types, uuid::Uuid, serde_json::Value",
+    note = "for other types, set the type explicitly with `#[model(sql_type = \"...\")]`, mark the field `#[model(skip)]`, or implement `retort::ColumnType` for it"
+)]
+pub trait ColumnType {
+    /// The column's type.
+    fn sql_type() -> SqlType;
+    /// Whether the column accepts NULL (true only for `Option<T>`).
+    const NULLABLE: bool = false;
+}
+
+/// Types that take `#[model(max_length = N)]` and become `VARCHAR(N)`.
+#[diagnostic::on_unimplemented(
+    message = "`max_length` needs a `String` field, not `{Self}`",
+    label = "`max_length` does not apply to `{Self}`",
+    note = "use `max_length` on `String` or `Option<String>`, or give the type with `#[model(sql_type = \"...\")]`"
+)]
+pub trait VarLength: ColumnType {}
+
+impl VarLength for String {}
+impl VarLength for Option<String> {}
+
+macro_rules! column_types {
+    ($($ty:ty => $sql:expr),* $(,)?) => {
+        $(impl ColumnType for $ty {
+            fn sql_type() -> SqlType { $sql }
+        })*
+    };
+}
+
+column_types! {
+    bool => SqlType::Boolean,
+    i16 => SqlType::SmallInt,
+    i32 => SqlType::Integer,
+    i64 => SqlType::BigInt,
+    f32 => SqlType::Real,
+    f64 => SqlType::Double,
+    String => SqlType::Text,
+    Vec<u8> => SqlType::Blob,
+}
+
+#[cfg(feature = "chrono")]
+column_types! {
+    chrono::NaiveDate => SqlType::Date,
+    chrono::NaiveTime => SqlType::Time,
+    chrono::NaiveDateTime => SqlType::Timestamp,
+    chrono::DateTime<chrono::Utc> => SqlType::TimestampTz,
+    chrono::DateTime<chrono::FixedOffset> => SqlType::TimestampTz,
+}
+
+#[cfg(feature = "uuid")]
+column_types! { uuid::Uuid => SqlType::Uuid }
+
+#[cfg(feature = "json")]
+column_types! { serde_json::Value => SqlType::Json }
+
+impl<T: ColumnType> ColumnType for Option<T> {
+    fn sql_type() -> SqlType {
+        T::sql_type()
+    }
+    const NULLABLE: bool = true;
+}
+
+/// One `#[derive(Model)]`, registered with `inventory` so every linked model is known at run time.
+#[derive(Debug)]
+pub struct ModelRegistration {
+    /// Builds the table definition.
+    pub table: fn() -> Table,
+    /// The table's name.
+    pub table_name: &'static str,
+    /// The Rust path of the struct, for error messages (`my_app::models::User`).
+    pub rust_path: &'static str,
+}
+
+impl ModelRegistration {
+    #[doc(hidden)]
+    pub const fn new<M: Model>(rust_path: &'static str) -> Self {
+        ModelRegistration {
+            table: M::table,
+            table_name: M::TABLE,
+            rust_path,
+        }
+    }
+}
+
+inventory::collect!(ModelRegistration);

@@ -1,0 +1,442 @@
+//! Dialect-free model of a database schema: tables, columns, types, keys and indexes.
+//!
+//! Both sides of a diff are expressed in these types: the target schema built from the registered
+//! models and the current schema read from a live database by `introspect`.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// A column type, independent of any database. Each dialect renders and normalises it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum SqlType {
+    Boolean,
+    SmallInt,
+    Integer,
+    BigInt,
+    Real,
+    Double,
+    /// `NUMERIC`, optionally with precision and scale.
+    Numeric {
+        precision: Option<u32>,
+        scale: Option<u32>,
+    },
+    Text,
+    /// `VARCHAR(n)`.
+    Varchar(u32),
+    Blob,
+    Date,
+    Time,
+    Timestamp,
+    TimestampTz,
+    Uuid,
+    Json,
+    /// Any other type, kept as written (upper-cased, whitespace collapsed).
+    Custom(String),
+}
+
+impl SqlType {
+    /// Parses a type as written in a model's `sql_type` or reported by a database catalog.
+    /// Unknown names become [`SqlType::Custom`]; parsing never fails.
+    pub fn parse(text: &str) -> SqlType {
+        let norm = normalise_type_text(text);
+        let (base, args) = match norm.find('(') {
+            Some(open) if norm.ends_with(')') => {
+                let args: Vec<&str> = norm[open + 1..norm.len() - 1]
+                    .split(',')
+                    .map(str::trim)
+                    .collect();
+                (norm[..open].trim_end(), Some(args))
+            }
+            _ => (norm.as_str(), None),
+        };
+        let nums: Option<Vec<u32>> = args
+            .as_ref()
+            .map(|a| a.iter().map(|s| s.parse::<u32>()).collect())
+            .transpose()
+            .ok()
+            .flatten();
+        let plain = |ty: SqlType| if args.is_none() { ty } else { SqlType::Custom(norm.clone()) };
+        match base {
+            "BOOLEAN" | "BOOL" => plain(SqlType::Boolean),
+            "SMALLINT" | "INT2" => plain(SqlType::SmallInt),
+            "INTEGER" | "INT" | "INT4" => plain(SqlType::Integer),
+            "BIGINT" | "INT8" => plain(SqlType::BigInt),
+            "REAL" | "FLOAT4" => plain(SqlType::Real),
+            "DOUBLE PRECISION" | "DOUBLE" | "FLOAT8" => plain(SqlType::Double),
+            "TEXT" => plain(SqlType::Text),
+            "BLOB" | "BYTEA" => plain(SqlType::Blob),
+            "DATE" => plain(SqlType::Date),
+            "TIME" | "TIME WITHOUT TIME ZONE" => plain(SqlType::Time),
+            "TIMESTAMP" | "TIMESTAMP WITHOUT TIME ZONE" | "DATETIME" => {
+                plain(SqlType::Timestamp)
+            }
+            "TIMESTAMPTZ" | "TIMESTAMP WITH TIME ZONE" => plain(SqlType::TimestampTz),
+            "UUID" => plain(SqlType::Uuid),
+            "JSON" => plain(SqlType::Json),
+            "VARCHAR" | "CHARACTER VARYING" => match nums.as_deref() {
+                Some([n]) => SqlType::Varchar(*n),
+                _ => SqlType::Custom(norm.clone()),
+            },
+            "NUMERIC" | "DECIMAL" => match nums.as_deref() {
+                None if args.is_none() => SqlType::Numeric {
+                    precision: None,
+                    scale: None,
+                },
+                Some([p]) => SqlType::Numeric {
+                    precision: Some(*p),
+                    scale: None,
+                },
+                Some([p, s]) => SqlType::Numeric {
+                    precision: Some(*p),
+                    scale: Some(*s),
+                },
+                _ => SqlType::Custom(norm.clone()),
+            },
+            _ => SqlType::Custom(norm.clone()),
+        }
+    }
+
+    /// True for the integer family (`SMALLINT`, `INTEGER`, `BIGINT`).
+    pub fn is_integer(&self) -> bool {
+        matches!(self, SqlType::SmallInt | SqlType::Integer | SqlType::BigInt)
+    }
+}
+
+/// Generic, dialect-neutral spelling; dialects render their own.
+impl fmt::Display for SqlType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SqlType::Boolean => f.write_str("BOOLEAN"),
+            SqlType::SmallInt => f.write_str("SMALLINT"),
+            SqlType::Integer => f.write_str("INTEGER"),
+            SqlType::BigInt => f.write_str("BIGINT"),
+            SqlType::Real => f.write_str("REAL"),
+            SqlType::Double => f.write_str("DOUBLE PRECISION"),
+            SqlType::Numeric {
+                precision: None, ..
+            } => f.write_str("NUMERIC"),
+            SqlType::Numeric {
+                precision: Some(p),
+                scale: None,
+            } => write!(f, "NUMERIC({p})"),
+            SqlType::Numeric {
+                precision: Some(p),
+                scale: Some(s),
+            } => write!(f, "NUMERIC({p},{s})"),
+            SqlType::Text => f.write_str("TEXT"),
+            SqlType::Varchar(n) => write!(f, "VARCHAR({n})"),
+            SqlType::Blob => f.write_str("BLOB"),
+            SqlType::Date => f.write_str("DATE"),
+            SqlType::Time => f.write_str("TIME"),
+            SqlType::Timestamp => f.write_str("TIMESTAMP"),
+            SqlType::TimestampTz => f.write_str("TIMESTAMPTZ"),
+            SqlType::Uuid => f.write_str("UUID"),
+            SqlType::Json => f.write_str("JSON"),
+            SqlType::Custom(s) => f.write_str(s),
+        }
+    }
+}
+
+fn normalise_type_text(text: &str) -> String {
+    let upper = text.trim().to_ascii_uppercase();
+    let mut out = String::with_capacity(upper.len());
+    let mut last_space = false;
+    for c in upper.chars() {
+        if c.is_whitespace() {
+            if !last_space {
+                out.push(' ');
+            }
+            last_space = true;
+        } else {
+            // no space before '(' or ',' or ')' and none after '(' or ','
+            if matches!(c, '(' | ',' | ')') && out.ends_with(' ') {
+                out.pop();
+            }
+            out.push(c);
+            last_space = false;
+        }
+    }
+    out.replace("( ", "(").replace(", ", ",")
+}
+
+/// One column of a table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Column {
+    pub name: String,
+    pub ty: SqlType,
+    pub nullable: bool,
+    /// Server default, as an SQL expression (`0`, `'draft'`, `CURRENT_TIMESTAMP`).
+    pub default: Option<String>,
+}
+
+impl Column {
+    pub fn new(name: impl Into<String>, ty: SqlType, nullable: bool) -> Self {
+        Column {
+            name: name.into(),
+            ty,
+            nullable,
+            default: None,
+        }
+    }
+}
+
+/// What a foreign key does when the referenced row is deleted or updated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub enum FkAction {
+    #[default]
+    NoAction,
+    Restrict,
+    Cascade,
+    SetNull,
+    SetDefault,
+}
+
+impl FkAction {
+    /// Parses `cascade`, `set null`, `set_null`, `restrict`, `no action`, `set default`
+    /// (any case). Returns `None` for anything else.
+    pub fn parse(text: &str) -> Option<FkAction> {
+        match text
+            .trim()
+            .to_ascii_lowercase()
+            .replace(['_', '-'], " ")
+            .as_str()
+        {
+            "no action" => Some(FkAction::NoAction),
+            "restrict" => Some(FkAction::Restrict),
+            "cascade" => Some(FkAction::Cascade),
+            "set null" => Some(FkAction::SetNull),
+            "set default" => Some(FkAction::SetDefault),
+            _ => None,
+        }
+    }
+
+    pub fn as_sql(self) -> &'static str {
+        match self {
+            FkAction::NoAction => "NO ACTION",
+            FkAction::Restrict => "RESTRICT",
+            FkAction::Cascade => "CASCADE",
+            FkAction::SetNull => "SET NULL",
+            FkAction::SetDefault => "SET DEFAULT",
+        }
+    }
+}
+
+/// A foreign key constraint.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ForeignKey {
+    /// Constraint name; by convention `fk_<table>_<columns>_<ref_table>`.
+    pub name: String,
+    pub columns: Vec<String>,
+    pub ref_table: String,
+    pub ref_columns: Vec<String>,
+    pub on_delete: FkAction,
+    pub on_update: FkAction,
+}
+
+/// An index; `unique` indexes also carry the `unique` model attribute.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Index {
+    pub name: String,
+    pub columns: Vec<String>,
+    pub unique: bool,
+}
+
+/// A table: columns in declaration order, primary key, foreign keys and indexes (sorted by name).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Table {
+    pub name: String,
+    pub columns: Vec<Column>,
+    pub primary_key: Vec<String>,
+    pub foreign_keys: Vec<ForeignKey>,
+    pub indexes: Vec<Index>,
+}
+
+impl Table {
+    pub fn new(name: impl Into<String>) -> Self {
+        Table {
+            name: name.into(),
+            columns: Vec::new(),
+            primary_key: Vec::new(),
+            foreign_keys: Vec::new(),
+            indexes: Vec::new(),
+        }
+    }
+
+    pub fn column(&self, name: &str) -> Option<&Column> {
+        self.columns.iter().find(|c| c.name == name)
+    }
+
+    pub fn column_mut(&mut self, name: &str) -> Option<&mut Column> {
+        self.columns.iter_mut().find(|c| c.name == name)
+    }
+
+    /// Sorts foreign keys and indexes so that equal tables compare equal.
+    pub fn canonicalize(&mut self) {
+        self.foreign_keys.sort();
+        self.indexes.sort();
+    }
+
+    /// Tables this one references through foreign keys (excluding itself), sorted.
+    pub fn dependencies(&self) -> Vec<&str> {
+        let mut deps: Vec<&str> = self
+            .foreign_keys
+            .iter()
+            .map(|fk| fk.ref_table.as_str())
+            .filter(|t| *t != self.name)
+            .collect();
+        deps.sort_unstable();
+        deps.dedup();
+        deps
+    }
+}
+
+/// Conventional name of an index over `columns` of `table`: `ix_<table>_<cols>`, or `uq_...` when unique.
+pub fn index_name(table: &str, columns: &[impl AsRef<str>], unique: bool) -> String {
+    let prefix = if unique { "uq" } else { "ix" };
+    let cols: Vec<&str> = columns.iter().map(AsRef::as_ref).collect();
+    format!("{prefix}_{table}_{}", cols.join("_"))
+}
+
+/// Conventional name of a foreign key: `fk_<table>_<cols>_<ref_table>`.
+pub fn foreign_key_name(table: &str, columns: &[impl AsRef<str>], ref_table: &str) -> String {
+    let cols: Vec<&str> = columns.iter().map(AsRef::as_ref).collect();
+    format!("fk_{table}_{}_{ref_table}", cols.join("_"))
+}
+
+/// A whole schema: tables by name.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Schema {
+    pub tables: BTreeMap<String, Table>,
+}
+
+impl Schema {
+    pub fn new() -> Self {
+        Schema::default()
+    }
+
+    pub fn insert(&mut self, mut table: Table) {
+        table.canonicalize();
+        self.tables.insert(table.name.clone(), table);
+    }
+
+    pub fn get(&self, name: &str) -> Option<&Table> {
+        self.tables.get(name)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.tables.is_empty()
+    }
+
+    /// Table names ordered so that every table comes after the tables it references
+    /// (ties and cycles broken by name, so the order is deterministic).
+    pub fn dependency_order<'a>(&'a self, names: &[&'a str]) -> Vec<&'a str> {
+        let wanted: std::collections::BTreeSet<&str> = names.iter().copied().collect();
+        let mut done: std::collections::BTreeSet<&str> = std::collections::BTreeSet::new();
+        let mut out = Vec::with_capacity(wanted.len());
+        while out.len() < wanted.len() {
+            let ready = wanted.iter().copied().find(|name| {
+                !done.contains(name)
+                    && self.tables.get(*name).is_none_or(|t| {
+                        t.dependencies()
+                            .iter()
+                            .all(|d| !wanted.contains(d) || done.contains(d))
+                    })
+            });
+            // A cycle: take the first remaining table by name.
+            let next = ready.unwrap_or_else(|| {
+                wanted
+                    .iter()
+                    .copied()
+                    .find(|n| !done.contains(n))
+                    .expect("a remaining table")
+            });
+            done.insert(next);
+            out.push(next);
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_common_type_spellings() {
+        assert_eq!(SqlType::parse("int8"), SqlType::BigInt);
+        assert_eq!(
+            SqlType::parse("character varying ( 255 )"),
+            SqlType::Varchar(255)
+        );
+        assert_eq!(
+            SqlType::parse("numeric(10, 2)"),
+            SqlType::Numeric {
+                precision: Some(10),
+                scale: Some(2)
+            }
+        );
+        assert_eq!(SqlType::parse("Timestamp with time zone"), SqlType::TimestampTz);
+        assert_eq!(SqlType::parse("citext"), SqlType::Custom("CITEXT".into()));
+        assert_eq!(SqlType::parse("text(5)"), SqlType::Custom("TEXT(5)".into()));
+    }
+
+    #[test]
+    fn display_round_trips_through_parse() {
+        for ty in [
+            SqlType::Boolean,
+            SqlType::SmallInt,
+            SqlType::Integer,
+            SqlType::BigInt,
+            SqlType::Real,
+            SqlType::Double,
+            SqlType::Numeric {
+                precision: Some(10),
+                scale: Some(2),
+            },
+            SqlType::Numeric {
+                precision: None,
+                scale: None,
+            },
+            SqlType::Text,
+            SqlType::Varchar(80),
+            SqlType::Blob,
+            SqlType::Date,
+            SqlType::Time,
+            SqlType::Timestamp,
+            SqlType::TimestampTz,
+            SqlType::Uuid,
+            SqlType::Json,
+        ] {
+            assert_eq!(SqlType::parse(&ty.to_string()), ty, "{ty}");
+        }
+    }
+
+    #[test]
+    fn dependency_order_puts_parents_first() {
+        let mut schema = Schema::new();
+        let mut posts = Table::new("posts");
+        posts.foreign_keys.push(ForeignKey {
+            name: "fk".into(),
+            columns: vec!["user_id".into()],
+            ref_table: "users".into(),
+            ref_columns: vec!["id".into()],
+            on_delete: FkAction::Cascade,
+            on_update: FkAction::NoAction,
+        });
+        schema.insert(posts);
+        schema.insert(Table::new("users"));
+        schema.insert(Table::new("accounts"));
+        assert_eq!(
+            schema.dependency_order(&["posts", "users", "accounts"]),
+            vec!["accounts", "users", "posts"]
+        );
+    }
+
+    #[test]
+    fn fk_actions_parse() {
+        assert_eq!(FkAction::parse("SET_NULL"), Some(FkAction::SetNull));
+        assert_eq!(FkAction::parse("cascade"), Some(FkAction::Cascade));
+        assert_eq!(FkAction::parse("explode"), None);
+    }
+}
