@@ -27,3 +27,7 @@ pub mod __private;
 
 pub use model::{ColumnType, Model, ModelRegistration, VarLength};
 pub use retort_macros::Model;
+pub mod dialect;
+pub mod diff;
+pub mod ops;
+pub mod script;

@@ -1,0 +1,309 @@
+//! SQLite: rendering, normalisation and the table rebuild for changes `ALTER TABLE` cannot make.
+//!
+//! SQLite's `ALTER TABLE` can add a column (nullable, or with a constant default) and drop a
+//! column that no key or index uses. Everything else — type, nullability or default changes,
+//! primary key or foreign key changes — rebuilds the table: create the new shape under a
+//! temporary name, copy the rows, drop the old table, rename, re-create its indexes. The runner
+//! runs migrations with `PRAGMA foreign_keys = OFF` and checks `PRAGMA foreign_key_check`
+//! before committing, so a rebuild neither cascades deletes nor leaves dangling references.
+
+use super::{is_literal_default, Dialect, RenderError};
+use crate::ops::Op;
+use crate::schema::{Column, Schema, SqlType, Table};
+
+/// The SQLite dialect.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Sqlite;
+
+/// Prefix of the temporary table a rebuild creates.
+pub const REBUILD_PREFIX: &str = "_retort_new_";
+
+impl Dialect for Sqlite {
+    fn name(&self) -> &'static str {
+        "SQLite"
+    }
+
+    fn normalize_table(&self, table: &mut Table) {
+        for column in &mut table.columns {
+            column.default = column.default.as_deref().map(super::normalize_default);
+        }
+        // A single integer primary key is rendered `INTEGER` so it becomes the rowid alias
+        // (auto-assigned ids); every integer width is 64-bit in SQLite anyway.
+        if let [pk] = table.primary_key.as_slice() {
+            if let Some(col) = table.columns.iter_mut().find(|c| &c.name == pk) {
+                if col.ty.is_integer() {
+                    col.ty = SqlType::Integer;
+                }
+            }
+        }
+    }
+
+    fn render_default(&self, expr: &str) -> String {
+        let upper = expr.trim().to_ascii_uppercase();
+        if is_literal_default(expr)
+            || matches!(
+                upper.as_str(),
+                "CURRENT_TIMESTAMP" | "CURRENT_DATE" | "CURRENT_TIME"
+            )
+        {
+            expr.to_owned()
+        } else {
+            format!("({expr})")
+        }
+    }
+
+    fn render(&self, ops: &[Op], before: &Schema) -> Result<String, RenderError> {
+        let mut state = before.clone();
+        let mut out = String::new();
+        let mut i = 0;
+        while i < ops.len() {
+            // A group: consecutive ops that alter the same existing table.
+            let mut end = i + 1;
+            if is_alter(&ops[i]) {
+                while end < ops.len() && is_alter(&ops[end]) && ops[end].table() == ops[i].table() {
+                    end += 1;
+                }
+            }
+            let group = &ops[i..end];
+            if self.needs_rebuild(group, &state) {
+                self.rebuild(group, &mut state, &mut out)?;
+            } else {
+                for op in group {
+                    out.push_str(&format!("-- {op}\n"));
+                    out.push_str(&self.render_op(op, &state));
+                    out.push('\n');
+                    op.apply(&mut state);
+                }
+            }
+            i = end;
+        }
+        Ok(out)
+    }
+}
+
+fn is_alter(op: &Op) -> bool {
+    !matches!(op, Op::CreateTable(_) | Op::DropTable(_))
+}
+
+impl Sqlite {
+    fn needs_rebuild(&self, group: &[Op], before: &Schema) -> bool {
+        let mut state = before.clone();
+        for op in group {
+            let table = state.get(op.table());
+            let direct = match op {
+                Op::CreateTable(_) | Op::DropTable(_) | Op::CreateIndex { .. } | Op::DropIndex { .. } => true,
+                Op::AddColumn { column, .. } => can_add_column(column),
+                Op::DropColumn { column, .. } => table.is_some_and(|t| can_drop_column(t, &column.name)),
+                _ => false,
+            };
+            if !direct {
+                return true;
+            }
+            op.apply(&mut state);
+        }
+        false
+    }
+
+    fn render_op(&self, op: &Op, state: &Schema) -> String {
+        match op {
+            Op::CreateTable(t) => {
+                let mut s = self.create_table(t, &t.name);
+                for index in &t.indexes {
+                    s.push_str(&self.create_index(&t.name, index));
+                }
+                s
+            }
+            Op::DropTable(t) => format!("DROP TABLE {};\n", self.quote(&t.name)),
+            Op::CreateIndex { table, index } => self.create_index(table, index),
+            Op::DropIndex { index, .. } => format!("DROP INDEX {};\n", self.quote(&index.name)),
+            Op::AddColumn { table, column } => format!(
+                "ALTER TABLE {} ADD COLUMN {};\n",
+                self.quote(table),
+                self.column_definition(column)
+            ),
+            Op::DropColumn { table, column } => format!(
+                "ALTER TABLE {} DROP COLUMN {};\n",
+                self.quote(table),
+                self.quote(&column.name)
+            ),
+            other => unreachable!("{other} is rendered as a table rebuild (state: {} tables)", state.tables.len()),
+        }
+    }
+
+    /// Rebuilds one table into the shape it has after `group`.
+    fn rebuild(&self, group: &[Op], state: &mut Schema, out: &mut String) -> Result<(), RenderError> {
+        let name = group[0].table().to_owned();
+        let Some(old) = state.get(&name).cloned() else {
+            return Err(RenderError::Unsupported {
+                dialect: self.name(),
+                what: format!("alter table `{name}`"),
+                hint: "the table does not exist at this point of the migration".into(),
+            });
+        };
+        for op in group {
+            out.push_str(&format!("-- {op}\n"));
+            op.apply(state);
+        }
+        let new = state.get(&name).cloned().expect("altered table still exists");
+        let tmp = format!("{REBUILD_PREFIX}{name}");
+        out.push_str(&format!(
+            "-- SQLite cannot alter this in place: rebuild {} and copy its rows\n",
+            self.quote(&name)
+        ));
+        out.push_str(&self.create_table(&new, &tmp));
+        let copied: Vec<String> = new
+            .columns
+            .iter()
+            .filter(|c| old.column(&c.name).is_some())
+            .map(|c| c.name.clone())
+            .collect();
+        if !copied.is_empty() {
+            let list = self.quote_list(&copied);
+            out.push_str(&format!(
+                "INSERT INTO {} ({list}) SELECT {list} FROM {};\n",
+                self.quote(&tmp),
+                self.quote(&name)
+            ));
+        }
+        out.push_str(&format!("DROP TABLE {};\n", self.quote(&name)));
+        out.push_str(&format!(
+            "ALTER TABLE {} RENAME TO {};\n",
+            self.quote(&tmp),
+            self.quote(&name)
+        ));
+        for index in &new.indexes {
+            out.push_str(&self.create_index(&name, index));
+        }
+        out.push('\n');
+        Ok(())
+    }
+}
+
+/// `ALTER TABLE ADD COLUMN` takes a nullable column or one with a constant default.
+fn can_add_column(column: &Column) -> bool {
+    match &column.default {
+        None => column.nullable,
+        Some(d) => is_literal_default(d),
+    }
+}
+
+/// `ALTER TABLE DROP COLUMN` refuses columns in a key or an index.
+fn can_drop_column(table: &Table, column: &str) -> bool {
+    let named = |cols: &[String]| cols.iter().any(|c| c == column);
+    !named(&table.primary_key)
+        && !table.foreign_keys.iter().any(|fk| named(&fk.columns))
+        && !table.indexes.iter().any(|ix| named(&ix.columns))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diff::diff;
+    use crate::ops::reverse_all;
+    use crate::schema::{FkAction, ForeignKey, Index};
+
+    fn users() -> Table {
+        let mut t = Table::new("users");
+        t.columns.push(Column::new("id", SqlType::BigInt, false));
+        t.columns.push(Column::new("email", SqlType::Varchar(255), false));
+        let mut age = Column::new("age", SqlType::Integer, false);
+        age.default = Some("0".into());
+        t.columns.push(age);
+        t.primary_key = vec!["id".into()];
+        t.indexes.push(Index {
+            name: "uq_users_email".into(),
+            columns: vec!["email".into()],
+            unique: true,
+        });
+        t
+    }
+
+    fn normalized(tables: Vec<Table>) -> Schema {
+        let mut s = Schema::new();
+        tables.into_iter().for_each(|t| s.insert(t));
+        Sqlite.normalize(&mut s);
+        s
+    }
+
+    #[test]
+    fn renders_create_table_with_keys_and_indexes() {
+        let mut posts = Table::new("posts");
+        posts.columns.push(Column::new("id", SqlType::BigInt, false));
+        posts.columns.push(Column::new("user_id", SqlType::BigInt, true));
+        posts.primary_key = vec!["id".into()];
+        posts.foreign_keys.push(ForeignKey {
+            name: "fk_posts_user_id_users".into(),
+            columns: vec!["user_id".into()],
+            ref_table: "users".into(),
+            ref_columns: vec!["id".into()],
+            on_delete: FkAction::Cascade,
+            on_update: FkAction::NoAction,
+        });
+        let target = normalized(vec![users(), posts]);
+        let sql = Sqlite.render(&diff(&Schema::new(), &target), &Schema::new()).unwrap();
+        assert_eq!(
+            sql,
+            r#"-- added table 'users'
+CREATE TABLE "users" (
+    "id" INTEGER NOT NULL,
+    "email" VARCHAR(255) NOT NULL,
+    "age" INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY ("id")
+);
+CREATE UNIQUE INDEX "uq_users_email" ON "users" ("email");
+
+-- added table 'posts'
+CREATE TABLE "posts" (
+    "id" INTEGER NOT NULL,
+    "user_id" BIGINT,
+    PRIMARY KEY ("id"),
+    CONSTRAINT "fk_posts_user_id_users" FOREIGN KEY ("user_id") REFERENCES "users" ("id") ON DELETE CASCADE
+);
+
+"#
+        );
+    }
+
+    #[test]
+    fn adds_nullable_columns_in_place_and_rebuilds_for_alters() {
+        let before = normalized(vec![users()]);
+        let mut u = users();
+        u.columns.push(Column::new("bio", SqlType::Text, true));
+        let after = normalized(vec![u.clone()]);
+        let ops = diff(&before, &after);
+        let sql = Sqlite.render(&ops, &before).unwrap();
+        assert_eq!(
+            sql,
+            "-- added column 'users.bio' (TEXT NULL)\nALTER TABLE \"users\" ADD COLUMN \"bio\" TEXT;\n\n"
+        );
+        let down = Sqlite.render(&reverse_all(&ops), &after).unwrap();
+        assert_eq!(
+            down,
+            "-- removed column 'users.bio'\nALTER TABLE \"users\" DROP COLUMN \"bio\";\n\n"
+        );
+
+        u.columns[1].nullable = true;
+        let altered = normalized(vec![u]);
+        let sql = Sqlite.render(&diff(&after, &altered), &after).unwrap();
+        assert!(sql.contains("CREATE TABLE \"_retort_new_users\""), "{sql}");
+        assert!(sql.contains("INSERT INTO \"_retort_new_users\" (\"id\", \"email\", \"age\", \"bio\") SELECT \"id\", \"email\", \"age\", \"bio\" FROM \"users\";"), "{sql}");
+        assert!(sql.contains("ALTER TABLE \"_retort_new_users\" RENAME TO \"users\";\nCREATE UNIQUE INDEX \"uq_users_email\" ON \"users\" (\"email\");"), "{sql}");
+    }
+
+    #[test]
+    fn not_null_column_without_default_needs_a_rebuild() {
+        let before = normalized(vec![users()]);
+        let mut u = users();
+        u.columns.push(Column::new("name", SqlType::Text, false));
+        let after = normalized(vec![u]);
+        let sql = Sqlite.render(&diff(&before, &after), &before).unwrap();
+        assert!(sql.contains("_retort_new_users"), "{sql}");
+    }
+
+    #[test]
+    fn expression_defaults_are_parenthesised() {
+        assert_eq!(Sqlite.render_default("datetime('now')"), "(datetime('now'))");
+        assert_eq!(Sqlite.render_default("CURRENT_TIMESTAMP"), "CURRENT_TIMESTAMP");
+        assert_eq!(Sqlite.render_default("'x'"), "'x'");
+    }
+}

@@ -1,0 +1,277 @@
+//! Migration operations. Each op carries the state it replaces, so it can reverse itself:
+//! the down migration is the reverse of every up op, in reverse order.
+
+use std::fmt;
+
+use crate::schema::{Column, ForeignKey, Index, Schema, Table};
+
+/// One schema change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Op {
+    CreateTable(Table),
+    /// Carries the dropped table so the reverse can re-create it.
+    DropTable(Table),
+    AddColumn {
+        table: String,
+        column: Column,
+    },
+    DropColumn {
+        table: String,
+        column: Column,
+    },
+    /// Type, nullability or default change: `from` is the column as it was.
+    AlterColumn {
+        table: String,
+        from: Column,
+        to: Column,
+    },
+    AlterPrimaryKey {
+        table: String,
+        from: Vec<String>,
+        to: Vec<String>,
+    },
+    CreateIndex {
+        table: String,
+        index: Index,
+    },
+    DropIndex {
+        table: String,
+        index: Index,
+    },
+    AddForeignKey {
+        table: String,
+        fk: ForeignKey,
+    },
+    DropForeignKey {
+        table: String,
+        fk: ForeignKey,
+    },
+}
+
+impl Op {
+    /// The op that undoes this one.
+    pub fn reverse(&self) -> Op {
+        match self.clone() {
+            Op::CreateTable(t) => Op::DropTable(t),
+            Op::DropTable(t) => Op::CreateTable(t),
+            Op::AddColumn { table, column } => Op::DropColumn { table, column },
+            Op::DropColumn { table, column } => Op::AddColumn { table, column },
+            Op::AlterColumn { table, from, to } => Op::AlterColumn {
+                table,
+                from: to,
+                to: from,
+            },
+            Op::AlterPrimaryKey { table, from, to } => Op::AlterPrimaryKey {
+                table,
+                from: to,
+                to: from,
+            },
+            Op::CreateIndex { table, index } => Op::DropIndex { table, index },
+            Op::DropIndex { table, index } => Op::CreateIndex { table, index },
+            Op::AddForeignKey { table, fk } => Op::DropForeignKey { table, fk },
+            Op::DropForeignKey { table, fk } => Op::AddForeignKey { table, fk },
+        }
+    }
+
+    /// The table this op changes.
+    pub fn table(&self) -> &str {
+        match self {
+            Op::CreateTable(t) | Op::DropTable(t) => &t.name,
+            Op::AddColumn { table, .. }
+            | Op::DropColumn { table, .. }
+            | Op::AlterColumn { table, .. }
+            | Op::AlterPrimaryKey { table, .. }
+            | Op::CreateIndex { table, .. }
+            | Op::DropIndex { table, .. }
+            | Op::AddForeignKey { table, .. }
+            | Op::DropForeignKey { table, .. } => table,
+        }
+    }
+
+    /// True when the op can lose data that its reverse cannot bring back.
+    pub fn is_destructive(&self) -> bool {
+        matches!(self, Op::DropTable(_) | Op::DropColumn { .. })
+    }
+
+    /// Applies the op to an in-memory schema (used to know each table's state while rendering).
+    pub fn apply(&self, schema: &mut Schema) {
+        fn table<'a>(schema: &'a mut Schema, name: &str) -> Option<&'a mut Table> {
+            schema.tables.get_mut(name)
+        }
+        match self {
+            Op::CreateTable(t) => schema.insert(t.clone()),
+            Op::DropTable(t) => {
+                schema.tables.remove(&t.name);
+            }
+            Op::AddColumn { table: name, column } => {
+                if let Some(t) = table(schema, name) {
+                    t.columns.push(column.clone());
+                }
+            }
+            Op::DropColumn { table: name, column } => {
+                if let Some(t) = table(schema, name) {
+                    t.columns.retain(|c| c.name != column.name);
+                }
+            }
+            Op::AlterColumn { table: name, to, .. } => {
+                if let Some(c) = table(schema, name).and_then(|t| t.column_mut(&to.name)) {
+                    *c = to.clone();
+                }
+            }
+            Op::AlterPrimaryKey { table: name, to, .. } => {
+                if let Some(t) = table(schema, name) {
+                    t.primary_key = to.clone();
+                }
+            }
+            Op::CreateIndex { table: name, index } => {
+                if let Some(t) = table(schema, name) {
+                    t.indexes.push(index.clone());
+                    t.canonicalize();
+                }
+            }
+            Op::DropIndex { table: name, index } => {
+                if let Some(t) = table(schema, name) {
+                    t.indexes.retain(|i| i.name != index.name);
+                }
+            }
+            Op::AddForeignKey { table: name, fk } => {
+                if let Some(t) = table(schema, name) {
+                    t.foreign_keys.push(fk.clone());
+                    t.canonicalize();
+                }
+            }
+            Op::DropForeignKey { table: name, fk } => {
+                if let Some(t) = table(schema, name) {
+                    t.foreign_keys.retain(|f| f != fk);
+                }
+            }
+        }
+    }
+}
+
+fn describe_column(c: &Column) -> String {
+    let mut s = format!("{}{}", c.ty, if c.nullable { " NULL" } else { " NOT NULL" });
+    if let Some(d) = &c.default {
+        s.push_str(" DEFAULT ");
+        s.push_str(d);
+    }
+    s
+}
+
+/// One line per op, as printed by `autogenerate` and `check`.
+impl fmt::Display for Op {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Op::CreateTable(t) => write!(f, "added table '{}'", t.name),
+            Op::DropTable(t) => write!(f, "removed table '{}'", t.name),
+            Op::AddColumn { table, column } => write!(
+                f,
+                "added column '{table}.{}' ({})",
+                column.name,
+                describe_column(column)
+            ),
+            Op::DropColumn { table, column } => {
+                write!(f, "removed column '{table}.{}'", column.name)
+            }
+            Op::AlterColumn { table, from, to } => {
+                let mut changes = Vec::new();
+                if from.ty != to.ty {
+                    changes.push(format!("type {} -> {}", from.ty, to.ty));
+                }
+                if from.nullable != to.nullable {
+                    changes.push(if to.nullable {
+                        "now NULL".to_owned()
+                    } else {
+                        "now NOT NULL".to_owned()
+                    });
+                }
+                if from.default != to.default {
+                    changes.push(format!(
+                        "default {} -> {}",
+                        from.default.as_deref().unwrap_or("none"),
+                        to.default.as_deref().unwrap_or("none")
+                    ));
+                }
+                write!(f, "altered column '{table}.{}': {}", to.name, changes.join(", "))
+            }
+            Op::AlterPrimaryKey { table, from, to } => write!(
+                f,
+                "changed primary key of '{table}' from ({}) to ({})",
+                from.join(", "),
+                to.join(", ")
+            ),
+            Op::CreateIndex { table, index } => write!(
+                f,
+                "added {}index '{}' on '{table}' ({})",
+                if index.unique { "unique " } else { "" },
+                index.name,
+                index.columns.join(", ")
+            ),
+            Op::DropIndex { table, index } => {
+                write!(f, "removed index '{}' on '{table}'", index.name)
+            }
+            Op::AddForeignKey { table, fk } => write!(
+                f,
+                "added foreign key on '{table}' ({}) -> {} ({})",
+                fk.columns.join(", "),
+                fk.ref_table,
+                fk.ref_columns.join(", ")
+            ),
+            Op::DropForeignKey { table, fk } => write!(
+                f,
+                "removed foreign key on '{table}' ({}) -> {} ({})",
+                fk.columns.join(", "),
+                fk.ref_table,
+                fk.ref_columns.join(", ")
+            ),
+        }
+    }
+}
+
+/// The reverse of a whole list of ops: each op reversed, in reverse order.
+pub fn reverse_all(ops: &[Op]) -> Vec<Op> {
+    ops.iter().rev().map(Op::reverse).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::SqlType;
+
+    #[test]
+    fn reverse_is_an_involution_and_undoes_apply() {
+        let mut t = Table::new("t");
+        t.columns.push(Column::new("id", SqlType::Integer, false));
+        t.primary_key = vec!["id".into()];
+        let mut before = Schema::new();
+        before.insert(t);
+        let ops = vec![
+            Op::AddColumn {
+                table: "t".into(),
+                column: Column::new("x", SqlType::Text, true),
+            },
+            Op::AlterColumn {
+                table: "t".into(),
+                from: Column::new("id", SqlType::Integer, false),
+                to: Column::new("id", SqlType::BigInt, false),
+            },
+            Op::CreateIndex {
+                table: "t".into(),
+                index: Index {
+                    name: "ix_t_x".into(),
+                    columns: vec!["x".into()],
+                    unique: false,
+                },
+            },
+        ];
+        let mut after = before.clone();
+        ops.iter().for_each(|op| op.apply(&mut after));
+        assert_ne!(after, before);
+        for op in &ops {
+            assert_eq!(op.reverse().reverse(), *op);
+        }
+        reverse_all(&ops).iter().for_each(|op| op.apply(&mut after));
+        assert_eq!(after, before);
+    }
+}

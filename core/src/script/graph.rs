@@ -1,0 +1,513 @@
+//! The revision graph: pure, with no files and no database.
+//!
+//! Each revision names its parents. The graph knows its heads (revisions nobody builds on), its
+//! bases (revisions without parents), a deterministic topological order, and resolves the targets
+//! that `upgrade`, `downgrade` and friends accept.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+/// What the graph needs to know about one revision.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Node {
+    pub id: String,
+    pub parents: Vec<String>,
+    /// Orders revisions that the graph leaves unordered (siblings): the directory name, whose
+    /// timestamp prefix makes it chronological.
+    pub sort_key: String,
+}
+
+/// Why a set of revisions does not form a valid graph, or a target cannot be resolved.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum GraphError {
+    #[error("revision {id} appears twice: in {first} and in {second}; give one of them a new revision id")]
+    Duplicate {
+        id: String,
+        first: String,
+        second: String,
+    },
+    #[error("revision {id} names parent {parent}, which does not exist; restore the missing migration or fix `parents` in {id}'s metadata.toml")]
+    MissingParent { id: String, parent: String },
+    #[error("the revision graph has a cycle: {}; fix `parents` in the metadata.toml of one of them", cycle.join(" -> "))]
+    Cycle { cycle: Vec<String> },
+    #[error("unknown revision `{0}`; `retort history` lists the revisions")]
+    Unknown(String),
+    #[error("revision prefix `{prefix}` is ambiguous: it matches {}; give more digits", candidates.join(", "))]
+    Ambiguous {
+        prefix: String,
+        candidates: Vec<String>,
+    },
+    #[error("there are several heads ({}); name one, use `heads`, or join them with `retort merge`", heads.join(", "))]
+    MultipleHeads { heads: Vec<String> },
+    #[error("invalid target `{0}`: expected head, heads, base, a revision id or unique prefix, +N, -N or REV+N/REV-N")]
+    BadTarget(String),
+    #[error("cannot move {steps} step(s) from {from}: {reason}")]
+    Steps {
+        from: String,
+        steps: usize,
+        reason: String,
+    },
+}
+
+/// A validated revision graph.
+#[derive(Debug, Clone, Default)]
+pub struct Graph {
+    nodes: BTreeMap<String, Node>,
+    children: BTreeMap<String, BTreeSet<String>>,
+    /// All ids in a deterministic topological order (parents before children).
+    order: Vec<String>,
+}
+
+impl Graph {
+    /// Builds and validates a graph: duplicate ids, missing parents and cycles are errors.
+    pub fn new(nodes: Vec<Node>) -> Result<Graph, GraphError> {
+        let mut map: BTreeMap<String, Node> = BTreeMap::new();
+        for node in nodes {
+            if let Some(prev) = map.get(&node.id) {
+                return Err(GraphError::Duplicate {
+                    id: node.id.clone(),
+                    first: prev.sort_key.clone(),
+                    second: node.sort_key.clone(),
+                });
+            }
+            map.insert(node.id.clone(), node);
+        }
+        let mut children: BTreeMap<String, BTreeSet<String>> =
+            map.keys().map(|k| (k.clone(), BTreeSet::new())).collect();
+        for node in map.values() {
+            for parent in &node.parents {
+                match children.get_mut(parent) {
+                    Some(set) => {
+                        set.insert(node.id.clone());
+                    }
+                    None => {
+                        return Err(GraphError::MissingParent {
+                            id: node.id.clone(),
+                            parent: parent.clone(),
+                        })
+                    }
+                }
+            }
+        }
+        let order = topo_order(&map, &children)?;
+        Ok(Graph {
+            nodes: map,
+            children,
+            order,
+        })
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.nodes.is_empty()
+    }
+
+    pub fn len(&self) -> usize {
+        self.nodes.len()
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Node> {
+        self.nodes.get(id)
+    }
+
+    /// Every revision, parents before children.
+    pub fn topological(&self) -> &[String] {
+        &self.order
+    }
+
+    /// Revisions that no other revision names as parent, in topological order.
+    pub fn heads(&self) -> Vec<&str> {
+        self.order
+            .iter()
+            .filter(|id| self.children[*id].is_empty())
+            .map(String::as_str)
+            .collect()
+    }
+
+    /// Revisions without parents.
+    pub fn bases(&self) -> Vec<&str> {
+        self.order
+            .iter()
+            .filter(|id| self.nodes[*id].parents.is_empty())
+            .map(String::as_str)
+            .collect()
+    }
+
+    pub fn children(&self, id: &str) -> impl Iterator<Item = &str> {
+        self.children
+            .get(id)
+            .into_iter()
+            .flat_map(|s| s.iter().map(String::as_str))
+    }
+
+    /// The single head, or an error naming the heads when there are several. `None` when empty.
+    pub fn head(&self) -> Result<Option<&str>, GraphError> {
+        let heads = self.heads();
+        match heads.as_slice() {
+            [] => Ok(None),
+            [one] => Ok(Some(one)),
+            _ => Err(GraphError::MultipleHeads {
+                heads: heads.iter().map(|h| h.to_string()).collect(),
+            }),
+        }
+    }
+
+    /// `ids` and all their ancestors.
+    pub fn ancestors_inclusive<'a>(
+        &'a self,
+        ids: impl IntoIterator<Item = &'a str>,
+    ) -> BTreeSet<&'a str> {
+        let mut seen = BTreeSet::new();
+        let mut stack: Vec<&str> = ids.into_iter().collect();
+        while let Some(id) = stack.pop() {
+            if let Some(node) = self.nodes.get(id) {
+                if seen.insert(node.id.as_str()) {
+                    stack.extend(node.parents.iter().map(String::as_str));
+                }
+            }
+        }
+        seen
+    }
+
+    /// Resolves a full id or a unique prefix.
+    pub fn resolve(&self, rev: &str) -> Result<&str, GraphError> {
+        if let Some((id, _)) = self.nodes.get_key_value(rev) {
+            return Ok(id);
+        }
+        let candidates: Vec<&String> = self
+            .nodes
+            .range(rev.to_owned()..)
+            .take_while(|(k, _)| k.starts_with(rev))
+            .map(|(k, _)| k)
+            .collect();
+        match candidates.as_slice() {
+            [] => Err(GraphError::Unknown(rev.to_owned())),
+            [one] if !rev.is_empty() => Ok(one),
+            _ => Err(GraphError::Ambiguous {
+                prefix: rev.to_owned(),
+                candidates: candidates.iter().map(|c| c.to_string()).collect(),
+            }),
+        }
+    }
+
+    /// The applied revisions that no other applied revision builds on.
+    pub fn current_heads<'a>(&'a self, applied: &BTreeSet<String>) -> Vec<&'a str> {
+        self.order
+            .iter()
+            .filter(|id| applied.contains(*id))
+            .filter(|id| !self.children[*id].iter().any(|c| applied.contains(c)))
+            .map(String::as_str)
+            .collect()
+    }
+
+    /// Revisions to apply, in order, to reach `target` from `applied`.
+    pub fn upgrade_plan(
+        &self,
+        applied: &BTreeSet<String>,
+        target: &str,
+    ) -> Result<Vec<String>, GraphError> {
+        let goal: BTreeSet<&str> = match parse_target(target)? {
+            Target::Head => self.head()?.into_iter().collect(),
+            Target::Heads => self.heads().into_iter().collect(),
+            Target::Base => BTreeSet::new(),
+            Target::Relative(n) if n >= 0 => {
+                let pending: Vec<String> = self
+                    .order
+                    .iter()
+                    .filter(|id| !applied.contains(*id))
+                    .cloned()
+                    .collect();
+                let n = n as usize;
+                if pending.len() < n {
+                    return Err(GraphError::Steps {
+                        from: "the current revision".into(),
+                        steps: n,
+                        reason: format!("only {} revision(s) are pending", pending.len()),
+                    });
+                }
+                return Ok(pending.into_iter().take(n).collect());
+            }
+            Target::Relative(_) => return Err(GraphError::BadTarget(target.to_owned())),
+            Target::Rev(rev, steps) => {
+                let id = self.resolve(rev)?;
+                let id = self.walk(id, steps)?;
+                std::iter::once(id).collect()
+            }
+        };
+        let wanted = self.ancestors_inclusive(goal);
+        Ok(self
+            .order
+            .iter()
+            .filter(|id| wanted.contains(id.as_str()) && !applied.contains(*id))
+            .cloned()
+            .collect())
+    }
+
+    /// Revisions to revert, in order, to go back to `target` from `applied`.
+    pub fn downgrade_plan(
+        &self,
+        applied: &BTreeSet<String>,
+        target: &str,
+    ) -> Result<Vec<String>, GraphError> {
+        let applied_rev: Vec<&String> = self
+            .order
+            .iter()
+            .rev()
+            .filter(|id| applied.contains(*id))
+            .collect();
+        let keep: BTreeSet<&str> = match parse_target(target)? {
+            Target::Base => BTreeSet::new(),
+            Target::Relative(n) if n <= 0 => {
+                let n = n.unsigned_abs() as usize;
+                if applied_rev.len() < n {
+                    return Err(GraphError::Steps {
+                        from: "the current revision".into(),
+                        steps: n,
+                        reason: format!("only {} revision(s) are applied", applied_rev.len()),
+                    });
+                }
+                return Ok(applied_rev.into_iter().take(n).cloned().collect());
+            }
+            Target::Head => self.ancestors_inclusive(self.head()?),
+            Target::Heads => self.ancestors_inclusive(self.heads()),
+            Target::Relative(_) => return Err(GraphError::BadTarget(target.to_owned())),
+            Target::Rev(rev, steps) => {
+                let id = self.resolve(rev)?;
+                let id = self.walk(id, steps)?;
+                self.ancestors_inclusive([id])
+            }
+        };
+        Ok(applied_rev
+            .into_iter()
+            .filter(|id| !keep.contains(id.as_str()))
+            .cloned()
+            .collect())
+    }
+
+    /// Moves `steps` along the graph: forward through the only child, backward through the
+    /// only parent; a branch or merge point on the way is an error.
+    fn walk<'a>(&'a self, start: &'a str, steps: i64) -> Result<&'a str, GraphError> {
+        let mut id = start;
+        for _ in 0..steps.unsigned_abs() {
+            let next: Vec<&str> = if steps > 0 {
+                self.children(id).collect()
+            } else {
+                self.nodes[id].parents.iter().map(String::as_str).collect()
+            };
+            id = match next.as_slice() {
+                [one] => one,
+                [] => {
+                    return Err(GraphError::Steps {
+                        from: start.to_owned(),
+                        steps: steps.unsigned_abs() as usize,
+                        reason: format!(
+                            "{id} has no {}",
+                            if steps > 0 { "child" } else { "parent" }
+                        ),
+                    })
+                }
+                many => {
+                    return Err(GraphError::Steps {
+                        from: start.to_owned(),
+                        steps: steps.unsigned_abs() as usize,
+                        reason: format!(
+                            "{id} has several {}: {}",
+                            if steps > 0 { "children" } else { "parents" },
+                            many.join(", ")
+                        ),
+                    })
+                }
+            };
+        }
+        Ok(id)
+    }
+}
+
+/// A parsed target expression.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Target<'a> {
+    Head,
+    Heads,
+    Base,
+    Relative(i64),
+    Rev(&'a str, i64),
+}
+
+fn parse_target(text: &str) -> Result<Target<'_>, GraphError> {
+    let bad = || GraphError::BadTarget(text.to_owned());
+    let is_rev = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric());
+    match text {
+        "head" => return Ok(Target::Head),
+        "heads" => return Ok(Target::Heads),
+        "base" => return Ok(Target::Base),
+        _ => {}
+    }
+    if let Some(rest) = text.strip_prefix(['+', '-']) {
+        let n: i64 = rest.parse().map_err(|_| bad())?;
+        return Ok(Target::Relative(if text.starts_with('-') { -n } else { n }));
+    }
+    if let Some(pos) = text.find(['+', '-']) {
+        let (rev, rel) = text.split_at(pos);
+        let n: i64 = rel[1..].parse().map_err(|_| bad())?;
+        if !is_rev(rev) {
+            return Err(bad());
+        }
+        return Ok(Target::Rev(rev, if rel.starts_with('-') { -n } else { n }));
+    }
+    if is_rev(text) {
+        Ok(Target::Rev(text, 0))
+    } else {
+        Err(bad())
+    }
+}
+
+fn topo_order(
+    nodes: &BTreeMap<String, Node>,
+    children: &BTreeMap<String, BTreeSet<String>>,
+) -> Result<Vec<String>, GraphError> {
+    let mut indegree: BTreeMap<&str, usize> = nodes
+        .values()
+        .map(|n| (n.id.as_str(), n.parents.len()))
+        .collect();
+    // Ready nodes ordered by (sort_key, id) so the order never depends on input order.
+    let mut ready: BTreeSet<(&str, &str)> = nodes
+        .values()
+        .filter(|n| n.parents.is_empty())
+        .map(|n| (n.sort_key.as_str(), n.id.as_str()))
+        .collect();
+    let mut order = Vec::with_capacity(nodes.len());
+    while let Some(first) = ready.pop_first() {
+        let id = first.1;
+        order.push(id.to_owned());
+        for child in &children[id] {
+            let d = indegree.get_mut(child.as_str()).expect("child is a node");
+            *d -= 1;
+            if *d == 0 {
+                ready.insert((nodes[child].sort_key.as_str(), child.as_str()));
+            }
+        }
+    }
+    if order.len() < nodes.len() {
+        return Err(GraphError::Cycle {
+            cycle: find_cycle(nodes, &indegree),
+        });
+    }
+    Ok(order)
+}
+
+/// Finds one cycle among the nodes left with parents after Kahn's algorithm.
+fn find_cycle(nodes: &BTreeMap<String, Node>, indegree: &BTreeMap<&str, usize>) -> Vec<String> {
+    let start = indegree
+        .iter()
+        .find(|(_, d)| **d > 0)
+        .map(|(id, _)| *id)
+        .expect("a node in a cycle");
+    // Walk parents that are themselves stuck; the walk must revisit a node.
+    let mut path: Vec<&str> = vec![start];
+    let mut id = start;
+    loop {
+        let parent = nodes[id]
+            .parents
+            .iter()
+            .map(String::as_str)
+            .find(|p| indegree.get(p).is_some_and(|d| *d > 0))
+            .expect("a stuck node has a stuck parent");
+        if let Some(pos) = path.iter().position(|p| *p == parent) {
+            let mut cycle: Vec<String> = path[pos..].iter().rev().map(|s| s.to_string()).collect();
+            cycle.push(cycle[0].clone());
+            return cycle;
+        }
+        path.push(parent);
+        id = parent;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn node(id: &str, parents: &[&str]) -> Node {
+        Node {
+            id: id.into(),
+            parents: parents.iter().map(|p| p.to_string()).collect(),
+            sort_key: format!("k-{id}"),
+        }
+    }
+
+    fn set(ids: &[&str]) -> BTreeSet<String> {
+        ids.iter().map(|s| s.to_string()).collect()
+    }
+
+    fn linear() -> Graph {
+        Graph::new(vec![node("c3", &["b2"]), node("a1", &[]), node("b2", &["a1"])]).unwrap()
+    }
+
+    #[test]
+    fn orders_parents_first_and_finds_heads() {
+        let g = linear();
+        assert_eq!(g.topological(), ["a1", "b2", "c3"]);
+        assert_eq!(g.heads(), ["c3"]);
+        assert_eq!(g.bases(), ["a1"]);
+        assert_eq!(g.head().unwrap(), Some("c3"));
+    }
+
+    #[test]
+    fn rejects_duplicates_missing_parents_and_cycles() {
+        assert!(matches!(
+            Graph::new(vec![node("a", &[]), node("a", &[])]),
+            Err(GraphError::Duplicate { .. })
+        ));
+        assert_eq!(
+            Graph::new(vec![node("a", &["zz"])]).unwrap_err(),
+            GraphError::MissingParent {
+                id: "a".into(),
+                parent: "zz".into()
+            }
+        );
+        let err = Graph::new(vec![node("r", &[]), node("a", &["c", "r"]), node("b", &["a"]), node("c", &["b"])])
+            .unwrap_err();
+        match err {
+            GraphError::Cycle { cycle } => {
+                assert_eq!(cycle.first(), cycle.last());
+                assert_eq!(cycle.len(), 4, "{cycle:?}");
+            }
+            other => panic!("expected a cycle, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn resolves_prefixes() {
+        let g = Graph::new(vec![node("abc1", &[]), node("abd2", &["abc1"])]).unwrap();
+        assert_eq!(g.resolve("abc").unwrap(), "abc1");
+        assert_eq!(g.resolve("abd2").unwrap(), "abd2");
+        assert!(matches!(g.resolve("ab"), Err(GraphError::Ambiguous { candidates, .. }) if candidates.len() == 2));
+        assert_eq!(g.resolve("x").unwrap_err(), GraphError::Unknown("x".into()));
+    }
+
+    #[test]
+    fn plans_upgrades_and_downgrades() {
+        let g = linear();
+        assert_eq!(g.upgrade_plan(&set(&[]), "head").unwrap(), ["a1", "b2", "c3"]);
+        assert_eq!(g.upgrade_plan(&set(&["a1"]), "+1").unwrap(), ["b2"]);
+        assert_eq!(g.upgrade_plan(&set(&[]), "b2").unwrap(), ["a1", "b2"]);
+        assert_eq!(g.upgrade_plan(&set(&[]), "a1+1").unwrap(), ["a1", "b2"]);
+        assert!(g.upgrade_plan(&set(&["a1", "b2"]), "+2").is_err());
+        let all = set(&["a1", "b2", "c3"]);
+        assert_eq!(g.downgrade_plan(&all, "-1").unwrap(), ["c3"]);
+        assert_eq!(g.downgrade_plan(&all, "base").unwrap(), ["c3", "b2", "a1"]);
+        assert_eq!(g.downgrade_plan(&all, "a1").unwrap(), ["c3", "b2"]);
+        assert_eq!(g.downgrade_plan(&all, "c3-2").unwrap(), ["c3", "b2"]);
+        assert!(g.downgrade_plan(&set(&["a1"]), "-2").is_err());
+        assert!(matches!(g.upgrade_plan(&all, "bogus!"), Err(GraphError::BadTarget(_))));
+    }
+
+    #[test]
+    fn branches_have_several_heads() {
+        let g = Graph::new(vec![node("a", &[]), node("b", &["a"]), node("c", &["a"])]).unwrap();
+        assert_eq!(g.heads(), ["b", "c"]);
+        assert!(matches!(g.head(), Err(GraphError::MultipleHeads { .. })));
+        assert_eq!(g.upgrade_plan(&set(&[]), "heads").unwrap(), ["a", "b", "c"]);
+        let m = Graph::new(vec![node("a", &[]), node("b", &["a"]), node("c", &["a"]), node("m", &["b", "c"])]).unwrap();
+        assert_eq!(m.head().unwrap(), Some("m"));
+        assert_eq!(m.current_heads(&set(&["a", "b"])), ["b"]);
+    }
+}
