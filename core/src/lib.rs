@@ -31,3 +31,11 @@ pub mod dialect;
 pub mod diff;
 pub mod ops;
 pub mod script;
+pub mod db;
+pub mod introspect;
+pub mod registry;
+pub mod runner;
+pub mod autogen;
+mod error;
+
+pub use error::Error;

@@ -1,1 +1,64 @@
+//! Example: the models of a small blog. `cargo run -p cli -- <command>` in this repository
+//! drives these models, with migrations in `examples/blog/migrations` (see `Retort.toml`).
 
+use chrono::NaiveDateTime;
+use retort::Model;
+
+/// People who write posts and comments.
+#[derive(Debug, Model)]
+#[model(table = "users")]
+pub struct User {
+    pub id: i64,
+    #[model(max_length = 255, unique)]
+    pub email: String,
+    #[model(max_length = 100)]
+    pub display_name: String,
+    pub bio: Option<String>,
+    #[model(default = "CURRENT_TIMESTAMP")]
+    pub created_at: NaiveDateTime,
+}
+
+/// A blog post.
+#[derive(Debug, Model)]
+pub struct Post {
+    pub id: i64,
+    #[model(references = "users.id", on_delete = "cascade", index)]
+    pub author_id: i64,
+    #[model(max_length = 200)]
+    pub title: String,
+    pub body: String,
+    #[model(default = "false")]
+    pub published: bool,
+    pub published_at: Option<NaiveDateTime>,
+}
+
+/// A comment on a post.
+#[derive(Debug, Model)]
+pub struct Comment {
+    pub id: i64,
+    #[model(references = "posts.id", on_delete = "cascade", index)]
+    pub post_id: i64,
+    #[model(references = "users.id", on_delete = "set null")]
+    pub author_id: Option<i64>,
+    pub body: String,
+    #[model(default = "CURRENT_TIMESTAMP")]
+    pub created_at: NaiveDateTime,
+}
+
+/// A label for posts.
+#[derive(Debug, Model)]
+pub struct Tag {
+    pub id: i64,
+    #[model(max_length = 64, unique)]
+    pub name: String,
+}
+
+/// Which tags a post carries: a composite primary key.
+#[derive(Debug, Model)]
+#[model(index(columns("tag_id", "post_id")))]
+pub struct PostTag {
+    #[model(primary_key, references = "posts.id", on_delete = "cascade")]
+    pub post_id: i64,
+    #[model(primary_key, references = "tags.id", on_delete = "cascade")]
+    pub tag_id: i64,
+}

@@ -1,0 +1,50 @@
+//! Settings: command-line flags, then the environment, then `Retort.toml`, then defaults.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+use serde::{Deserialize, Serialize};
+
+/// The contents of `Retort.toml`. Relative paths in it are relative to the file's directory.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigFile {
+    /// e.g. `sqlite://retort.db` or `postgres://user@localhost/app`.
+    pub database_url: Option<String>,
+    /// Where revisions live; default `migrations`.
+    pub migrations_dir: Option<PathBuf>,
+}
+
+/// The name `init` writes and the CLI reads by default.
+pub const DEFAULT_CONFIG: &str = "Retort.toml";
+pub const DEFAULT_MIGRATIONS_DIR: &str = "migrations";
+
+impl ConfigFile {
+    /// Reads `path`. A missing file is an error only when the user named it explicitly.
+    pub fn load(path: &Path, explicit: bool) -> anyhow::Result<ConfigFile> {
+        if !path.exists() {
+            if explicit {
+                anyhow::bail!(
+                    "config file {} does not exist; run `retort init` or drop --config",
+                    path.display()
+                );
+            }
+            return Ok(ConfigFile::default());
+        }
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read config file {}", path.display()))?;
+        let mut config: ConfigFile = toml::from_str(&text).map_err(|e| {
+            anyhow::anyhow!(
+                "config file {} is invalid: {} (valid keys: database_url, migrations_dir)",
+                path.display(),
+                e.message()
+            )
+        })?;
+        if let (Some(dir), Some(base)) = (&config.migrations_dir, path.parent()) {
+            if dir.is_relative() && !base.as_os_str().is_empty() {
+                config.migrations_dir = Some(base.join(dir));
+            }
+        }
+        Ok(config)
+    }
+}

@@ -1,0 +1,47 @@
+//! Autogenerate: compare the live database with the models and write the migration.
+
+use crate::db::Connection;
+use crate::ops::{reverse_all, Op};
+use crate::schema::Schema;
+use crate::Error;
+
+/// What a new migration would contain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    pub ops: Vec<Op>,
+    pub up_sql: String,
+    pub down_sql: String,
+}
+
+impl Plan {
+    pub fn is_empty(&self) -> bool {
+        self.ops.is_empty()
+    }
+}
+
+/// Compares the connected database with `target` (usually [`crate::registry::schema`]) and
+/// renders up and down SQL in the connection's dialect.
+pub fn plan(conn: &mut Connection, target: &Schema) -> Result<Plan, Error> {
+    let current = conn.introspect()?;
+    plan_between(conn.dialect(), &current, target)
+}
+
+/// The plan between two schemas; `current` must already be normalised by `dialect`.
+pub fn plan_between(
+    dialect: &dyn crate::dialect::Dialect,
+    current: &Schema,
+    target: &Schema,
+) -> Result<Plan, Error> {
+    let mut target = target.clone();
+    dialect.normalize(&mut target);
+    let ops = crate::diff::diff(current, &target);
+    let up_sql = dialect.render(&ops, current)?;
+    let mut after = current.clone();
+    ops.iter().for_each(|op| op.apply(&mut after));
+    let down_sql = dialect.render(&reverse_all(&ops), &after)?;
+    Ok(Plan {
+        ops,
+        up_sql,
+        down_sql,
+    })
+}

@@ -1,0 +1,157 @@
+//! SQLite introspection: one query per object kind (tables, columns, foreign keys, indexes),
+//! joining `sqlite_schema` with the table-valued pragma functions.
+
+use std::collections::BTreeMap;
+
+use diesel::sql_types::{BigInt, Nullable, Text};
+use diesel::sqlite::SqliteConnection;
+use diesel::{QueryableByName, RunQueryDsl};
+
+use crate::schema::{foreign_key_name, Column, FkAction, ForeignKey, Index, Schema, SqlType, Table};
+
+const TABLES: &str = "m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND m.name <> '__diesel_schema_migrations'";
+
+#[derive(QueryableByName)]
+struct ColumnRow {
+    #[diesel(sql_type = Text)]
+    tbl: String,
+    #[diesel(sql_type = Text)]
+    name: String,
+    #[diesel(sql_type = Text)]
+    ty: String,
+    #[diesel(sql_type = BigInt)]
+    notnull: i64,
+    #[diesel(sql_type = Nullable<Text>)]
+    dflt: Option<String>,
+    #[diesel(sql_type = BigInt)]
+    pk: i64,
+}
+
+#[derive(QueryableByName)]
+struct ForeignKeyRow {
+    #[diesel(sql_type = Text)]
+    tbl: String,
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+    #[diesel(sql_type = Text)]
+    ref_table: String,
+    #[diesel(sql_type = Text)]
+    from_col: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    to_col: Option<String>,
+    #[diesel(sql_type = Text)]
+    on_update: String,
+    #[diesel(sql_type = Text)]
+    on_delete: String,
+}
+
+#[derive(QueryableByName)]
+struct IndexRow {
+    #[diesel(sql_type = Text)]
+    tbl: String,
+    #[diesel(sql_type = Text)]
+    idx: String,
+    #[diesel(sql_type = BigInt)]
+    is_unique: i64,
+    #[diesel(sql_type = Nullable<Text>)]
+    col: Option<String>,
+}
+
+/// Reads every user table of the database.
+pub fn introspect(conn: &mut SqliteConnection) -> diesel::QueryResult<Schema> {
+    let columns: Vec<ColumnRow> = diesel::sql_query(format!(
+        "SELECT m.name AS tbl, p.name AS name, p.type AS ty, p.\"notnull\" AS \"notnull\", \
+         p.dflt_value AS dflt, p.pk AS pk \
+         FROM sqlite_schema AS m, pragma_table_info(m.name) AS p \
+         WHERE {TABLES} ORDER BY m.name, p.cid"
+    ))
+    .load(conn)?;
+    let fks: Vec<ForeignKeyRow> = diesel::sql_query(format!(
+        "SELECT m.name AS tbl, f.id AS id, f.\"table\" AS ref_table, f.\"from\" AS from_col, \
+         f.\"to\" AS to_col, f.on_update AS on_update, f.on_delete AS on_delete \
+         FROM sqlite_schema AS m, pragma_foreign_key_list(m.name) AS f \
+         WHERE {TABLES} ORDER BY m.name, f.id, f.seq"
+    ))
+    .load(conn)?;
+    let indexes: Vec<IndexRow> = diesel::sql_query(format!(
+        "SELECT m.name AS tbl, il.name AS idx, il.\"unique\" AS is_unique, ii.name AS col \
+         FROM sqlite_schema AS m, pragma_index_list(m.name) AS il, pragma_index_info(il.name) AS ii \
+         WHERE {TABLES} AND il.origin = 'c' ORDER BY m.name, il.name, ii.seqno"
+    ))
+    .load(conn)?;
+
+    let mut tables: BTreeMap<String, Table> = BTreeMap::new();
+    let mut pk_positions: BTreeMap<String, Vec<(i64, String)>> = BTreeMap::new();
+    for row in columns {
+        let table = tables
+            .entry(row.tbl.clone())
+            .or_insert_with(|| Table::new(&row.tbl));
+        let mut column = Column::new(&row.name, SqlType::parse(&row.ty), row.notnull == 0);
+        column.default = row.dflt;
+        table.columns.push(column);
+        if row.pk > 0 {
+            pk_positions.entry(row.tbl).or_default().push((row.pk, row.name));
+        }
+    }
+    for (tbl, mut cols) in pk_positions {
+        cols.sort();
+        if let Some(t) = tables.get_mut(&tbl) {
+            t.primary_key = cols.into_iter().map(|(_, c)| c).collect();
+        }
+    }
+
+    // Group foreign key rows by (table, id); a missing `to` means the referenced primary key.
+    let mut grouped: BTreeMap<(String, i64), Vec<ForeignKeyRow>> = BTreeMap::new();
+    for row in fks {
+        grouped.entry((row.tbl.clone(), row.id)).or_default().push(row);
+    }
+    let primary_keys: BTreeMap<String, Vec<String>> = tables
+        .iter()
+        .map(|(n, t)| (n.clone(), t.primary_key.clone()))
+        .collect();
+    for ((tbl, _), rows) in grouped {
+        let columns: Vec<String> = rows.iter().map(|r| r.from_col.clone()).collect();
+        let ref_table = rows[0].ref_table.clone();
+        let ref_columns: Vec<String> = if rows.iter().all(|r| r.to_col.is_some()) {
+            rows.iter().filter_map(|r| r.to_col.clone()).collect()
+        } else {
+            primary_keys.get(&ref_table).cloned().unwrap_or_default()
+        };
+        let fk = ForeignKey {
+            name: foreign_key_name(&tbl, &columns, &ref_table),
+            columns,
+            ref_table,
+            ref_columns,
+            on_delete: FkAction::parse(&rows[0].on_delete).unwrap_or_default(),
+            on_update: FkAction::parse(&rows[0].on_update).unwrap_or_default(),
+        };
+        if let Some(t) = tables.get_mut(&tbl) {
+            t.foreign_keys.push(fk);
+        }
+    }
+
+    let mut grouped: BTreeMap<(String, String), (bool, Vec<Option<String>>)> = BTreeMap::new();
+    for row in indexes {
+        let entry = grouped
+            .entry((row.tbl, row.idx))
+            .or_insert((row.is_unique != 0, Vec::new()));
+        entry.1.push(row.col);
+    }
+    for ((tbl, name), (unique, cols)) in grouped {
+        // Expression indexes have no column names; they are outside the model and left alone.
+        let Some(columns) = cols.into_iter().collect::<Option<Vec<String>>>() else {
+            continue;
+        };
+        if let Some(t) = tables.get_mut(&tbl) {
+            t.indexes.push(Index {
+                name,
+                columns,
+                unique,
+            });
+        }
+    }
+
+    let mut schema = Schema::new();
+    tables.into_values().for_each(|t| schema.insert(t));
+    Ok(schema)
+}

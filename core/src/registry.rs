@@ -1,0 +1,107 @@
+//! Every `#[derive(Model)]` linked into the binary, collected through `inventory`.
+
+use std::collections::BTreeMap;
+
+use crate::model::ModelRegistration;
+use crate::schema::Schema;
+
+/// A problem with the set of registered models.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RegistryError {
+    #[error("no models are registered in this binary; derive `retort::Model` on your structs, and if they live in another crate, link it (e.g. `extern crate my_models as _;` in main.rs)")]
+    Empty,
+    #[error("table `{table}` is declared by two models, {first} and {second}; rename one with #[model(table = \"...\")]")]
+    DuplicateTable {
+        table: String,
+        first: String,
+        second: String,
+    },
+    #[error("{model}: foreign key on `{table}.{column}` references `{target}`, which {problem}")]
+    BadReference {
+        model: String,
+        table: String,
+        column: String,
+        target: String,
+        problem: String,
+    },
+    #[error("{model}: index `{index}` names column `{column}`, which `{table}` does not have")]
+    BadIndex {
+        model: String,
+        table: String,
+        index: String,
+        column: String,
+    },
+}
+
+/// The registered models, sorted by table name (inventory promises no order).
+pub fn models() -> Vec<&'static ModelRegistration> {
+    let mut all: Vec<&'static ModelRegistration> =
+        inventory::iter::<ModelRegistration>.into_iter().collect();
+    all.sort_by(|a, b| {
+        (a.table_name, a.rust_path).cmp(&(b.table_name, b.rust_path))
+    });
+    all
+}
+
+/// The schema the registered models describe, validated across models.
+pub fn schema() -> Result<Schema, RegistryError> {
+    schema_of(&models())
+}
+
+/// The schema of the given models, validated: one model per table, references to existing
+/// tables and columns, index columns that exist.
+pub fn schema_of(models: &[&ModelRegistration]) -> Result<Schema, RegistryError> {
+    if models.is_empty() {
+        return Err(RegistryError::Empty);
+    }
+    let mut owners: BTreeMap<String, &str> = BTreeMap::new();
+    let mut schema = Schema::new();
+    for m in models {
+        let table = (m.table)();
+        if let Some(first) = owners.insert(table.name.clone(), m.rust_path) {
+            return Err(RegistryError::DuplicateTable {
+                table: table.name,
+                first: first.to_owned(),
+                second: m.rust_path.to_owned(),
+            });
+        }
+        schema.insert(table);
+    }
+    for (name, table) in &schema.tables {
+        let model = owners[name].to_owned();
+        for index in &table.indexes {
+            for column in &index.columns {
+                if table.column(column).is_none() {
+                    return Err(RegistryError::BadIndex {
+                        model,
+                        table: name.clone(),
+                        index: index.name.clone(),
+                        column: column.clone(),
+                    });
+                }
+            }
+        }
+        for fk in &table.foreign_keys {
+            let bad = |problem: String| RegistryError::BadReference {
+                model: model.clone(),
+                table: name.clone(),
+                column: fk.columns.join(", "),
+                target: format!("{}.{}", fk.ref_table, fk.ref_columns.join(", ")),
+                problem,
+            };
+            let Some(target) = schema.get(&fk.ref_table) else {
+                return Err(bad(format!(
+                    "is not a registered model's table (known tables: {})",
+                    schema.tables.keys().cloned().collect::<Vec<_>>().join(", ")
+                )));
+            };
+            for column in &fk.ref_columns {
+                if target.column(column).is_none() {
+                    return Err(bad(format!("has no column `{column}`")));
+                }
+            }
+        }
+    }
+    Ok(schema)
+}
