@@ -187,7 +187,11 @@ pub fn execute(cli: &Cli, out: &mut dyn Write) -> anyhow::Result<u8> {
 
 fn init(settings: &Settings, out: &mut dyn Write) -> anyhow::Result<u8> {
     if settings.config_path.exists() {
-        writeln!(out, "{} exists; left unchanged", settings.config_path.display())?;
+        writeln!(
+            out,
+            "{} exists; left unchanged",
+            settings.config_path.display()
+        )?;
     } else {
         let text = format!(
             "# Retort settings. DATABASE_URL and --database-url override database_url.\n\
@@ -201,7 +205,11 @@ fn init(settings: &Settings, out: &mut dyn Write) -> anyhow::Result<u8> {
         writeln!(out, "Created {}", settings.config_path.display())?;
     }
     if settings.migrations_dir.is_dir() {
-        writeln!(out, "{} exists; left unchanged", settings.migrations_dir.display())?;
+        writeln!(
+            out,
+            "{} exists; left unchanged",
+            settings.migrations_dir.display()
+        )?;
     } else {
         ScriptDirectory::create(&settings.migrations_dir)?;
         writeln!(out, "Created {}", settings.migrations_dir.display())?;
@@ -219,7 +227,10 @@ fn parent_of_new(scripts: &ScriptDirectory) -> anyhow::Result<Vec<String>> {
 }
 
 /// Revisions between what is applied and head, or an error saying how to get there.
-fn ensure_at_head(conn: &mut Connection, scripts: &ScriptDirectory) -> anyhow::Result<BTreeSet<String>> {
+fn ensure_at_head(
+    conn: &mut Connection,
+    scripts: &ScriptDirectory,
+) -> anyhow::Result<BTreeSet<String>> {
     let applied = runner::applied(conn, scripts)?;
     let pending = scripts.graph().upgrade_plan(&applied, "heads")?;
     if !pending.is_empty() {
@@ -258,7 +269,11 @@ fn autogenerate(settings: &Settings, message: &str, out: &mut dyn Write) -> anyh
         },
         chrono::Utc::now(),
     )?;
-    writeln!(out, "Generated {}; review it, then run `retort upgrade head`", rev.path.display())?;
+    writeln!(
+        out,
+        "Generated {}; review it, then run `retort upgrade head`",
+        rev.path.display()
+    )?;
     Ok(0)
 }
 
@@ -324,7 +339,10 @@ fn downgrade(settings: &Settings, target: &str, out: &mut dyn Write) -> anyhow::
     let mut conn = settings.connect(false)?;
     let done = runner::downgrade(&mut conn, &scripts, target)?;
     if done.is_empty() {
-        writeln!(out, "Nothing to revert: the database is already at {target}")?;
+        writeln!(
+            out,
+            "Nothing to revert: the database is already at {target}"
+        )?;
     }
     for id in &done {
         let rev = scripts.revision(id).expect("reverted revision exists");
@@ -363,7 +381,11 @@ fn history(settings: &Settings, out: &mut dyn Write) -> anyhow::Result<u8> {
         } else {
             rev.parents.join(", ")
         };
-        let tag = if heads.contains(&rev.id.as_str()) { " (head)" } else { "" };
+        let tag = if heads.contains(&rev.id.as_str()) {
+            " (head)"
+        } else {
+            ""
+        };
         writeln!(out, "{parents} -> {}{tag}, {}", rev.id, rev.message)?;
     }
     Ok(0)
@@ -386,7 +408,11 @@ fn show(settings: &Settings, rev: &str, out: &mut dyn Write) -> anyhow::Result<u
     writeln!(
         out,
         "Parents:  {}",
-        if rev.parents.is_empty() { "<base>".to_owned() } else { rev.parents.join(", ") }
+        if rev.parents.is_empty() {
+            "<base>".to_owned()
+        } else {
+            rev.parents.join(", ")
+        }
     )?;
     writeln!(out, "Message:  {}", rev.message)?;
     writeln!(out, "Created:  {}", rev.created)?;
@@ -414,11 +440,21 @@ fn check(settings: &Settings, out: &mut dyn Write) -> anyhow::Result<u8> {
     let plan = autogen::plan(&mut conn, &target)?;
     if plan.is_empty() {
         let heads = scripts.graph().heads();
-        let at = if heads.is_empty() { "base".to_owned() } else { heads.join(", ") };
-        writeln!(out, "No changes detected: the database is at {at} and matches the models")?;
+        let at = if heads.is_empty() {
+            "base".to_owned()
+        } else {
+            heads.join(", ")
+        };
+        writeln!(
+            out,
+            "No changes detected: the database is at {at} and matches the models"
+        )?;
         return Ok(0);
     }
-    writeln!(out, "The models differ from the database; a new migration would contain:")?;
+    writeln!(
+        out,
+        "The models differ from the database; a new migration would contain:"
+    )?;
     for op in &plan.ops {
         writeln!(out, "  {op}")?;
     }

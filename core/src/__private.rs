@@ -26,12 +26,23 @@ impl TableBuilder {
     }
 
     /// A `#[model(max_length = N)]` column: `VARCHAR(N)`.
-    pub fn varchar<T: VarLength + ?Sized>(self, name: &str, len: u32, default: Option<&str>) -> Self {
+    pub fn varchar<T: VarLength + ?Sized>(
+        self,
+        name: &str,
+        len: u32,
+        default: Option<&str>,
+    ) -> Self {
         self.push(name, SqlType::Varchar(len), T::NULLABLE, default)
     }
 
     /// A `#[model(sql_type = "...")]` column.
-    pub fn column_sql(self, name: &str, sql_type: &str, nullable: bool, default: Option<&str>) -> Self {
+    pub fn column_sql(
+        self,
+        name: &str,
+        sql_type: &str,
+        nullable: bool,
+        default: Option<&str>,
+    ) -> Self {
         self.push(name, SqlType::parse(sql_type), nullable, default)
     }
 
@@ -68,7 +79,10 @@ impl TableBuilder {
 
     /// An index; `name: None` takes the conventional `ix_`/`uq_` name.
     pub fn index(mut self, name: Option<&str>, columns: &[&str], unique: bool) -> Self {
-        let name = name.map_or_else(|| index_name(&self.table.name, columns, unique), str::to_owned);
+        let name = name.map_or_else(
+            || index_name(&self.table.name, columns, unique),
+            str::to_owned,
+        );
         self.table.indexes.push(Index {
             name,
             columns: columns.iter().map(|c| (*c).to_owned()).collect(),

@@ -131,7 +131,8 @@ mod tests {
     fn users() -> Table {
         let mut t = Table::new("users");
         t.columns.push(Column::new("id", SqlType::Integer, false));
-        t.columns.push(Column::new("email", SqlType::Varchar(255), false));
+        t.columns
+            .push(Column::new("email", SqlType::Varchar(255), false));
         t.primary_key = vec!["id".into()];
         t.indexes.push(Index {
             name: "uq_users_email".into(),
@@ -144,7 +145,8 @@ mod tests {
     fn posts() -> Table {
         let mut t = Table::new("posts");
         t.columns.push(Column::new("id", SqlType::Integer, false));
-        t.columns.push(Column::new("user_id", SqlType::Integer, false));
+        t.columns
+            .push(Column::new("user_id", SqlType::Integer, false));
         t.primary_key = vec!["id".into()];
         t.foreign_keys.push(ForeignKey {
             name: "fk_posts_user_id_users".into(),

@@ -27,15 +27,15 @@ pub mod __private;
 
 pub use model::{ColumnType, Model, ModelRegistration, VarLength};
 pub use retort_macros::Model;
+pub mod autogen;
+pub mod db;
 pub mod dialect;
 pub mod diff;
-pub mod ops;
-pub mod script;
-pub mod db;
+mod error;
 pub mod introspect;
+pub mod ops;
 pub mod registry;
 pub mod runner;
-pub mod autogen;
-mod error;
+pub mod script;
 
 pub use error::Error;

@@ -104,22 +104,32 @@ impl Op {
             Op::DropTable(t) => {
                 schema.tables.remove(&t.name);
             }
-            Op::AddColumn { table: name, column } => {
+            Op::AddColumn {
+                table: name,
+                column,
+            } => {
                 if let Some(t) = table(schema, name) {
                     t.columns.push(column.clone());
                 }
             }
-            Op::DropColumn { table: name, column } => {
+            Op::DropColumn {
+                table: name,
+                column,
+            } => {
                 if let Some(t) = table(schema, name) {
                     t.columns.retain(|c| c.name != column.name);
                 }
             }
-            Op::AlterColumn { table: name, to, .. } => {
+            Op::AlterColumn {
+                table: name, to, ..
+            } => {
                 if let Some(c) = table(schema, name).and_then(|t| t.column_mut(&to.name)) {
                     *c = to.clone();
                 }
             }
-            Op::AlterPrimaryKey { table: name, to, .. } => {
+            Op::AlterPrimaryKey {
+                table: name, to, ..
+            } => {
                 if let Some(t) = table(schema, name) {
                     t.primary_key = to.clone();
                 }
@@ -193,7 +203,12 @@ impl fmt::Display for Op {
                         to.default.as_deref().unwrap_or("none")
                     ));
                 }
-                write!(f, "altered column '{table}.{}': {}", to.name, changes.join(", "))
+                write!(
+                    f,
+                    "altered column '{table}.{}': {}",
+                    to.name,
+                    changes.join(", ")
+                )
             }
             Op::AlterPrimaryKey { table, from, to } => write!(
                 f,

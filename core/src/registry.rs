@@ -38,9 +38,7 @@ pub enum RegistryError {
 pub fn models() -> Vec<&'static ModelRegistration> {
     let mut all: Vec<&'static ModelRegistration> =
         inventory::iter::<ModelRegistration>.into_iter().collect();
-    all.sort_by(|a, b| {
-        (a.table_name, a.rust_path).cmp(&(b.table_name, b.rust_path))
-    });
+    all.sort_by(|a, b| (a.table_name, a.rust_path).cmp(&(b.table_name, b.rust_path)));
     all
 }
 

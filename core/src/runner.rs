@@ -178,11 +178,17 @@ fn sqlite_versions(c: &mut SqliteConnection) -> Result<BTreeSet<String>, DbError
 }
 
 /// The revisions recorded as applied. A recorded version without a directory is an error.
-pub fn applied(conn: &mut Connection, scripts: &ScriptDirectory) -> Result<BTreeSet<String>, RunError> {
+pub fn applied(
+    conn: &mut Connection,
+    scripts: &ScriptDirectory,
+) -> Result<BTreeSet<String>, RunError> {
     revisions_of(recorded_versions(conn)?, scripts)
 }
 
-fn revisions_of(versions: BTreeSet<String>, scripts: &ScriptDirectory) -> Result<BTreeSet<String>, RunError> {
+fn revisions_of(
+    versions: BTreeSet<String>,
+    scripts: &ScriptDirectory,
+) -> Result<BTreeSet<String>, RunError> {
     let mut applied = BTreeSet::new();
     let mut unknown = Vec::new();
     for v in versions {
@@ -203,14 +209,22 @@ fn revisions_of(versions: BTreeSet<String>, scripts: &ScriptDirectory) -> Result
 }
 
 /// Applies what `target` needs; returns the applied revision ids in order.
-pub fn upgrade(conn: &mut Connection, scripts: &ScriptDirectory, target: &str) -> Result<Vec<String>, RunError> {
+pub fn upgrade(
+    conn: &mut Connection,
+    scripts: &ScriptDirectory,
+    target: &str,
+) -> Result<Vec<String>, RunError> {
     run(conn, scripts, Direction::Upgrade, |applied| {
         scripts.graph().upgrade_plan(applied, target)
     })
 }
 
 /// Reverts what `target` excludes; returns the reverted revision ids in order.
-pub fn downgrade(conn: &mut Connection, scripts: &ScriptDirectory, target: &str) -> Result<Vec<String>, RunError> {
+pub fn downgrade(
+    conn: &mut Connection,
+    scripts: &ScriptDirectory,
+    target: &str,
+) -> Result<Vec<String>, RunError> {
     run(conn, scripts, Direction::Downgrade, |applied| {
         scripts.graph().downgrade_plan(applied, target)
     })
@@ -237,7 +251,9 @@ fn run_sqlite(
         .get_result(conn)
         .map_err(DbError::query("reading PRAGMA foreign_keys"))?;
     conn.batch_execute("PRAGMA foreign_keys = OFF;")
-        .map_err(DbError::query("switching foreign keys off for the migration"))?;
+        .map_err(DbError::query(
+            "switching foreign keys off for the migration",
+        ))?;
     let result = conn.immediate_transaction(|c| -> Result<Vec<String>, RunError> {
         // Read what is applied under the lock, so a concurrent run's work is seen.
         // The harness creates its bookkeeping table if needed (inside this transaction).
@@ -259,12 +275,14 @@ fn run_sqlite(
             outcome.map_err(|e| RunError::Migration {
                 direction: direction.name(),
                 revision: rev.id.clone(),
-                path: rev.path.join(match direction {
-                    Direction::Upgrade => "up.sql",
-                    Direction::Downgrade => "down.sql",
-                })
-                .display()
-                .to_string(),
+                path: rev
+                    .path
+                    .join(match direction {
+                        Direction::Upgrade => "up.sql",
+                        Direction::Downgrade => "down.sql",
+                    })
+                    .display()
+                    .to_string(),
                 message: e.to_string(),
             })?;
         }

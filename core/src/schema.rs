@@ -56,7 +56,13 @@ impl SqlType {
             .transpose()
             .ok()
             .flatten();
-        let plain = |ty: SqlType| if args.is_none() { ty } else { SqlType::Custom(norm.clone()) };
+        let plain = |ty: SqlType| {
+            if args.is_none() {
+                ty
+            } else {
+                SqlType::Custom(norm.clone())
+            }
+        };
         match base {
             "BOOLEAN" | "BOOL" => plain(SqlType::Boolean),
             "SMALLINT" | "INT2" => plain(SqlType::SmallInt),
@@ -68,9 +74,7 @@ impl SqlType {
             "BLOB" | "BYTEA" => plain(SqlType::Blob),
             "DATE" => plain(SqlType::Date),
             "TIME" | "TIME WITHOUT TIME ZONE" => plain(SqlType::Time),
-            "TIMESTAMP" | "TIMESTAMP WITHOUT TIME ZONE" | "DATETIME" => {
-                plain(SqlType::Timestamp)
-            }
+            "TIMESTAMP" | "TIMESTAMP WITHOUT TIME ZONE" | "DATETIME" => plain(SqlType::Timestamp),
             "TIMESTAMPTZ" | "TIMESTAMP WITH TIME ZONE" => plain(SqlType::TimestampTz),
             "UUID" => plain(SqlType::Uuid),
             "JSON" => plain(SqlType::Json),
@@ -376,7 +380,10 @@ mod tests {
                 scale: Some(2)
             }
         );
-        assert_eq!(SqlType::parse("Timestamp with time zone"), SqlType::TimestampTz);
+        assert_eq!(
+            SqlType::parse("Timestamp with time zone"),
+            SqlType::TimestampTz
+        );
         assert_eq!(SqlType::parse("citext"), SqlType::Custom("CITEXT".into()));
         assert_eq!(SqlType::parse("text(5)"), SqlType::Custom("TEXT(5)".into()));
     }

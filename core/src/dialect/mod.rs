@@ -102,9 +102,17 @@ pub trait Dialect {
             .map(|c| self.column_definition(c))
             .collect();
         if !table.primary_key.is_empty() {
-            lines.push(format!("PRIMARY KEY ({})", self.quote_list(&table.primary_key)));
+            lines.push(format!(
+                "PRIMARY KEY ({})",
+                self.quote_list(&table.primary_key)
+            ));
         }
-        lines.extend(table.foreign_keys.iter().map(|fk| self.foreign_key_clause(fk)));
+        lines.extend(
+            table
+                .foreign_keys
+                .iter()
+                .map(|fk| self.foreign_key_clause(fk)),
+        );
         format!(
             "CREATE TABLE {} (\n    {}\n);\n",
             self.quote(name),
@@ -163,7 +171,10 @@ pub fn is_literal_default(expr: &str) -> bool {
         .all(|c| c.is_ascii_digit() || c == '.')
         && !e.is_empty();
     number
-        || (e.len() >= 2 && e.starts_with('\'') && e.ends_with('\'') && !e[1..e.len() - 1].replace("''", "").contains('\''))
+        || (e.len() >= 2
+            && e.starts_with('\'')
+            && e.ends_with('\'')
+            && !e[1..e.len() - 1].replace("''", "").contains('\''))
         || matches!(upper.as_str(), "NULL" | "TRUE" | "FALSE")
 }
 

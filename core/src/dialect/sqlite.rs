@@ -91,9 +91,14 @@ impl Sqlite {
         for op in group {
             let table = state.get(op.table());
             let direct = match op {
-                Op::CreateTable(_) | Op::DropTable(_) | Op::CreateIndex { .. } | Op::DropIndex { .. } => true,
+                Op::CreateTable(_)
+                | Op::DropTable(_)
+                | Op::CreateIndex { .. }
+                | Op::DropIndex { .. } => true,
                 Op::AddColumn { column, .. } => can_add_column(column),
-                Op::DropColumn { column, .. } => table.is_some_and(|t| can_drop_column(t, &column.name)),
+                Op::DropColumn { column, .. } => {
+                    table.is_some_and(|t| can_drop_column(t, &column.name))
+                }
                 _ => false,
             };
             if !direct {
@@ -126,12 +131,20 @@ impl Sqlite {
                 self.quote(table),
                 self.quote(&column.name)
             ),
-            other => unreachable!("{other} is rendered as a table rebuild (state: {} tables)", state.tables.len()),
+            other => unreachable!(
+                "{other} is rendered as a table rebuild (state: {} tables)",
+                state.tables.len()
+            ),
         }
     }
 
     /// Rebuilds one table into the shape it has after `group`.
-    fn rebuild(&self, group: &[Op], state: &mut Schema, out: &mut String) -> Result<(), RenderError> {
+    fn rebuild(
+        &self,
+        group: &[Op],
+        state: &mut Schema,
+        out: &mut String,
+    ) -> Result<(), RenderError> {
         let name = group[0].table().to_owned();
         let Some(old) = state.get(&name).cloned() else {
             return Err(RenderError::Unsupported {
@@ -144,7 +157,10 @@ impl Sqlite {
             out.push_str(&format!("-- {op}\n"));
             op.apply(state);
         }
-        let new = state.get(&name).cloned().expect("altered table still exists");
+        let new = state
+            .get(&name)
+            .cloned()
+            .expect("altered table still exists");
         let tmp = format!("{REBUILD_PREFIX}{name}");
         out.push_str(&format!(
             "-- SQLite cannot alter this in place: rebuild {} and copy its rows\n",
@@ -205,7 +221,8 @@ mod tests {
     fn users() -> Table {
         let mut t = Table::new("users");
         t.columns.push(Column::new("id", SqlType::BigInt, false));
-        t.columns.push(Column::new("email", SqlType::Varchar(255), false));
+        t.columns
+            .push(Column::new("email", SqlType::Varchar(255), false));
         let mut age = Column::new("age", SqlType::Integer, false);
         age.default = Some("0".into());
         t.columns.push(age);
@@ -228,8 +245,12 @@ mod tests {
     #[test]
     fn renders_create_table_with_keys_and_indexes() {
         let mut posts = Table::new("posts");
-        posts.columns.push(Column::new("id", SqlType::BigInt, false));
-        posts.columns.push(Column::new("user_id", SqlType::BigInt, true));
+        posts
+            .columns
+            .push(Column::new("id", SqlType::BigInt, false));
+        posts
+            .columns
+            .push(Column::new("user_id", SqlType::BigInt, true));
         posts.primary_key = vec!["id".into()];
         posts.foreign_keys.push(ForeignKey {
             name: "fk_posts_user_id_users".into(),
@@ -240,7 +261,9 @@ mod tests {
             on_update: FkAction::NoAction,
         });
         let target = normalized(vec![users(), posts]);
-        let sql = Sqlite.render(&diff(&Schema::new(), &target), &Schema::new()).unwrap();
+        let sql = Sqlite
+            .render(&diff(&Schema::new(), &target), &Schema::new())
+            .unwrap();
         assert_eq!(
             sql,
             r#"-- added table 'users'
@@ -302,8 +325,14 @@ CREATE TABLE "posts" (
 
     #[test]
     fn expression_defaults_are_parenthesised() {
-        assert_eq!(Sqlite.render_default("datetime('now')"), "(datetime('now'))");
-        assert_eq!(Sqlite.render_default("CURRENT_TIMESTAMP"), "CURRENT_TIMESTAMP");
+        assert_eq!(
+            Sqlite.render_default("datetime('now')"),
+            "(datetime('now'))"
+        );
+        assert_eq!(
+            Sqlite.render_default("CURRENT_TIMESTAMP"),
+            "CURRENT_TIMESTAMP"
+        );
         assert_eq!(Sqlite.render_default("'x'"), "'x'");
     }
 }

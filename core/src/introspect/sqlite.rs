@@ -7,7 +7,9 @@ use diesel::sql_types::{BigInt, Nullable, Text};
 use diesel::sqlite::SqliteConnection;
 use diesel::{QueryableByName, RunQueryDsl};
 
-use crate::schema::{foreign_key_name, Column, FkAction, ForeignKey, Index, Schema, SqlType, Table};
+use crate::schema::{
+    foreign_key_name, Column, FkAction, ForeignKey, Index, Schema, SqlType, Table,
+};
 
 const TABLES: &str = "m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND m.name <> '__diesel_schema_migrations'";
 
@@ -90,7 +92,10 @@ pub fn introspect(conn: &mut SqliteConnection) -> diesel::QueryResult<Schema> {
         column.default = row.dflt;
         table.columns.push(column);
         if row.pk > 0 {
-            pk_positions.entry(row.tbl).or_default().push((row.pk, row.name));
+            pk_positions
+                .entry(row.tbl)
+                .or_default()
+                .push((row.pk, row.name));
         }
     }
     for (tbl, mut cols) in pk_positions {
@@ -103,7 +108,10 @@ pub fn introspect(conn: &mut SqliteConnection) -> diesel::QueryResult<Schema> {
     // Group foreign key rows by (table, id); a missing `to` means the referenced primary key.
     let mut grouped: BTreeMap<(String, i64), Vec<ForeignKeyRow>> = BTreeMap::new();
     for row in fks {
-        grouped.entry((row.tbl.clone(), row.id)).or_default().push(row);
+        grouped
+            .entry((row.tbl.clone(), row.id))
+            .or_default()
+            .push(row);
     }
     let primary_keys: BTreeMap<String, Vec<String>> = tables
         .iter()
@@ -130,7 +138,9 @@ pub fn introspect(conn: &mut SqliteConnection) -> diesel::QueryResult<Schema> {
         }
     }
 
-    let mut grouped: BTreeMap<(String, String), (bool, Vec<Option<String>>)> = BTreeMap::new();
+    // (table, index) -> (unique, columns; None for an expression)
+    type IndexColumns = (bool, Vec<Option<String>>);
+    let mut grouped: BTreeMap<(String, String), IndexColumns> = BTreeMap::new();
     for row in indexes {
         let entry = grouped
             .entry((row.tbl, row.idx))

@@ -200,7 +200,9 @@ impl ScriptDirectory {
             revision: id.clone(),
             parents: new.parents.clone(),
             message: new.message.clone(),
-            created: stamp.and_utc().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            created: stamp
+                .and_utc()
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             run_in_transaction: true,
         };
         let final_path = self.path.join(&dir_name);
@@ -294,11 +296,15 @@ pub fn parse_dir_name(name: &str) -> Result<(NaiveDateTime, &str), String> {
         return Err(format!("directory name is not a revision name; {expected}"));
     }
     let (stamp, rest) = head.split_at(TIMESTAMP_LEN);
-    let ts = NaiveDateTime::parse_from_str(stamp, TIMESTAMP_FORMAT)
-        .map_err(|_| format!("directory name starts with an invalid timestamp `{stamp}`; {expected}"))?;
+    let ts = NaiveDateTime::parse_from_str(stamp, TIMESTAMP_FORMAT).map_err(|_| {
+        format!("directory name starts with an invalid timestamp `{stamp}`; {expected}")
+    })?;
     let rev = rest
         .strip_prefix('-')
-        .filter(|r| r.chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()))
+        .filter(|r| {
+            r.chars()
+                .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
+        })
         .ok_or_else(|| format!("directory name has an invalid revision `{rest}`; {expected}"))?;
     Ok((ts, rev))
 }
@@ -314,7 +320,9 @@ fn read_revision(name: &str, dir: &Path) -> Result<Revision, ScriptError> {
         fs::read_to_string(&path).map_err(|source| match source.kind() {
             std::io::ErrorKind::NotFound => ScriptError::Malformed {
                 path: dir.to_path_buf(),
-                reason: format!("missing {file}; every revision needs up.sql, down.sql and metadata.toml"),
+                reason: format!(
+                    "missing {file}; every revision needs up.sql, down.sql and metadata.toml"
+                ),
             },
             _ => ScriptError::Read { path, source },
         })
@@ -335,11 +343,7 @@ fn read_revision(name: &str, dir: &Path) -> Result<Revision, ScriptError> {
     }
     let up_sql = read("up.sql")?;
     let down_sql = read("down.sql")?;
-    let version = name
-        .split('_')
-        .next()
-        .unwrap_or_default()
-        .replace('-', "");
+    let version = name.split('_').next().unwrap_or_default().replace('-', "");
     Ok(Revision {
         id: meta.revision,
         parents: meta.parents,
@@ -410,7 +414,10 @@ mod tests {
         assert!(b.dir_name.starts_with("2026-11-25-020001-"));
         let dir = ScriptDirectory::open(tmp.path()).unwrap();
         assert_eq!(dir.graph().head().unwrap(), Some(b.id.as_str()));
-        assert_eq!(dir.revision(&a.id).unwrap().up_sql, "CREATE TABLE a (id INTEGER);\n");
+        assert_eq!(
+            dir.revision(&a.id).unwrap().up_sql,
+            "CREATE TABLE a (id INTEGER);\n"
+        );
         let meta = fs::read_to_string(a.path.join("metadata.toml")).unwrap();
         assert!(meta.contains("run_in_transaction = true"), "{meta}");
     }
@@ -420,10 +427,18 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let d = tmp.path().join("2026-11-25-020000-0a1b2c3d4e5f_x");
         fs::create_dir_all(&d).unwrap();
-        fs::write(d.join("metadata.toml"), "revision = \"ffffffffffff\"\ncreated = \"x\"\n").unwrap();
+        fs::write(
+            d.join("metadata.toml"),
+            "revision = \"ffffffffffff\"\ncreated = \"x\"\n",
+        )
+        .unwrap();
         let err = ScriptDirectory::open(tmp.path()).unwrap_err().to_string();
         assert!(err.contains("does not match `0a1b2c3d4e5f`"), "{err}");
-        fs::write(d.join("metadata.toml"), "revision = \"0a1b2c3d4e5f\"\ncreated = \"x\"\n").unwrap();
+        fs::write(
+            d.join("metadata.toml"),
+            "revision = \"0a1b2c3d4e5f\"\ncreated = \"x\"\n",
+        )
+        .unwrap();
         let err = ScriptDirectory::open(tmp.path()).unwrap_err().to_string();
         assert!(err.contains("missing up.sql"), "{err}");
     }

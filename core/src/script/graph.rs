@@ -438,7 +438,12 @@ mod tests {
     }
 
     fn linear() -> Graph {
-        Graph::new(vec![node("c3", &["b2"]), node("a1", &[]), node("b2", &["a1"])]).unwrap()
+        Graph::new(vec![
+            node("c3", &["b2"]),
+            node("a1", &[]),
+            node("b2", &["a1"]),
+        ])
+        .unwrap()
     }
 
     #[test]
@@ -463,8 +468,13 @@ mod tests {
                 parent: "zz".into()
             }
         );
-        let err = Graph::new(vec![node("r", &[]), node("a", &["c", "r"]), node("b", &["a"]), node("c", &["b"])])
-            .unwrap_err();
+        let err = Graph::new(vec![
+            node("r", &[]),
+            node("a", &["c", "r"]),
+            node("b", &["a"]),
+            node("c", &["b"]),
+        ])
+        .unwrap_err();
         match err {
             GraphError::Cycle { cycle } => {
                 assert_eq!(cycle.first(), cycle.last());
@@ -479,14 +489,19 @@ mod tests {
         let g = Graph::new(vec![node("abc1", &[]), node("abd2", &["abc1"])]).unwrap();
         assert_eq!(g.resolve("abc").unwrap(), "abc1");
         assert_eq!(g.resolve("abd2").unwrap(), "abd2");
-        assert!(matches!(g.resolve("ab"), Err(GraphError::Ambiguous { candidates, .. }) if candidates.len() == 2));
+        assert!(
+            matches!(g.resolve("ab"), Err(GraphError::Ambiguous { candidates, .. }) if candidates.len() == 2)
+        );
         assert_eq!(g.resolve("x").unwrap_err(), GraphError::Unknown("x".into()));
     }
 
     #[test]
     fn plans_upgrades_and_downgrades() {
         let g = linear();
-        assert_eq!(g.upgrade_plan(&set(&[]), "head").unwrap(), ["a1", "b2", "c3"]);
+        assert_eq!(
+            g.upgrade_plan(&set(&[]), "head").unwrap(),
+            ["a1", "b2", "c3"]
+        );
         assert_eq!(g.upgrade_plan(&set(&["a1"]), "+1").unwrap(), ["b2"]);
         assert_eq!(g.upgrade_plan(&set(&[]), "b2").unwrap(), ["a1", "b2"]);
         assert_eq!(g.upgrade_plan(&set(&[]), "a1+1").unwrap(), ["a1", "b2"]);
@@ -497,7 +512,10 @@ mod tests {
         assert_eq!(g.downgrade_plan(&all, "a1").unwrap(), ["c3", "b2"]);
         assert_eq!(g.downgrade_plan(&all, "c3-2").unwrap(), ["c3", "b2"]);
         assert!(g.downgrade_plan(&set(&["a1"]), "-2").is_err());
-        assert!(matches!(g.upgrade_plan(&all, "bogus!"), Err(GraphError::BadTarget(_))));
+        assert!(matches!(
+            g.upgrade_plan(&all, "bogus!"),
+            Err(GraphError::BadTarget(_))
+        ));
     }
 
     #[test]
@@ -506,7 +524,13 @@ mod tests {
         assert_eq!(g.heads(), ["b", "c"]);
         assert!(matches!(g.head(), Err(GraphError::MultipleHeads { .. })));
         assert_eq!(g.upgrade_plan(&set(&[]), "heads").unwrap(), ["a", "b", "c"]);
-        let m = Graph::new(vec![node("a", &[]), node("b", &["a"]), node("c", &["a"]), node("m", &["b", "c"])]).unwrap();
+        let m = Graph::new(vec![
+            node("a", &[]),
+            node("b", &["a"]),
+            node("c", &["a"]),
+            node("m", &["b", "c"]),
+        ])
+        .unwrap();
         assert_eq!(m.head().unwrap(), Some("m"));
         assert_eq!(m.current_heads(&set(&["a", "b"])), ["b"]);
     }

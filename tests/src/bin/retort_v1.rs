@@ -1,0 +1,34 @@
+//! The test application's models, version 1.
+
+use retort::Model;
+
+#[derive(Debug, Model)]
+#[model(table = "accounts")]
+pub struct Account {
+    pub id: i64,
+    #[model(max_length = 100, unique)]
+    pub email: String,
+    pub name: Option<String>,
+    pub age: i32,
+    #[model(default = "0")]
+    pub score: i32,
+    pub legacy: Option<String>,
+}
+
+#[derive(Debug, Model)]
+pub struct Note {
+    pub id: i64,
+    #[model(references = "accounts.id", on_delete = "cascade")]
+    pub account_id: i64,
+    pub body: String,
+}
+
+#[derive(Debug, Model)]
+pub struct Obsolete {
+    pub id: i64,
+    pub label: String,
+}
+
+fn main() -> std::process::ExitCode {
+    retort_cli::run()
+}

@@ -1,0 +1,46 @@
+//! The test application's models, version 2: every kind of change the foundation diffs.
+//! - accounts.name: TEXT NULL -> VARCHAR(200) NOT NULL, now indexed
+//! - accounts.age: INTEGER -> BIGINT
+//! - accounts.score: default 0 -> 10
+//! - accounts.legacy: dropped; accounts.bio (nullable) and accounts.status (NOT NULL with a
+//!   default) added
+//! - notes: unchanged; tags: new, references accounts; obsoletes: dropped
+
+use retort::Model;
+
+#[derive(Debug, Model)]
+#[model(table = "accounts")]
+pub struct Account {
+    pub id: i64,
+    #[model(max_length = 100, unique)]
+    pub email: String,
+    #[model(max_length = 200, index)]
+    pub name: String,
+    pub age: i64,
+    #[model(default = "10")]
+    pub score: i32,
+    pub bio: Option<String>,
+    #[model(default = "'active'")]
+    pub status: String,
+}
+
+#[derive(Debug, Model)]
+pub struct Note {
+    pub id: i64,
+    #[model(references = "accounts.id", on_delete = "cascade")]
+    pub account_id: i64,
+    pub body: String,
+}
+
+#[derive(Debug, Model)]
+pub struct Tag {
+    pub id: i64,
+    #[model(references = "accounts.id", on_delete = "set null")]
+    pub account_id: Option<i64>,
+    #[model(max_length = 50)]
+    pub label: String,
+}
+
+fn main() -> std::process::ExitCode {
+    retort_cli::run()
+}

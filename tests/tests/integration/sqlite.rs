@@ -1,0 +1,274 @@
+//! The foundation workflow on real SQLite files: autogenerate, upgrade, check, change the
+//! models, autogenerate, upgrade with rows present, downgrade, downgrade to base.
+
+use crate::support::{Models, Project};
+
+const SEED: &str = "
+INSERT INTO accounts (id, email, name, age, score, legacy) VALUES
+    (1, 'ada@example.com', 'Ada', 36, 5, 'x'),
+    (2, 'bob@example.com', 'Bob', 41, 0, NULL);
+INSERT INTO notes (id, account_id, body) VALUES (1, 1, 'first'), (2, 2, 'second');
+INSERT INTO obsoletes (id, label) VALUES (1, 'gone soon');
+";
+
+#[test]
+fn full_round_trip_keeps_rows_and_restores_the_schema() {
+    let p = Project::new();
+
+    let run = p
+        .run(Models::V1, &["autogenerate", "-m", "initial schema"])
+        .expect(0);
+    assert!(
+        run.stdout.contains("Detected added table 'accounts'"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("Detected added table 'notes'"),
+        "{}",
+        run.stdout
+    );
+    let initial = p.revision_dirs();
+    assert_eq!(initial.len(), 1);
+    let name = initial[0].file_name().unwrap().to_str().unwrap().to_owned();
+    assert!(name.ends_with("_initial_schema"), "{name}");
+
+    // Not applied yet: check says so, and autogenerate refuses.
+    let run = p.run(Models::V1, &["check"]).expect(1);
+    assert!(run.stdout.contains("not at head"), "{}", run.stdout);
+    let run = p
+        .run(Models::V1, &["autogenerate", "-m", "too early"])
+        .expect(2);
+    assert!(run.stderr.contains("retort upgrade head"), "{}", run.stderr);
+    assert_eq!(p.revision_dirs().len(), 1);
+
+    p.run(Models::V1, &["upgrade", "head"]).expect(0);
+    p.run(Models::V1, &["check"]).expect(0);
+    let run = p
+        .run(Models::V1, &["autogenerate", "-m", "nothing"])
+        .expect(0);
+    assert_eq!(run.stdout.trim(), "No changes detected");
+    assert_eq!(
+        p.revision_dirs().len(),
+        1,
+        "no revision is written without changes"
+    );
+
+    p.execute(SEED);
+    let v1_schema = p.schema();
+
+    // Version 2 of the models: check lists what a migration would contain.
+    let run = p.run(Models::V2, &["check"]).expect(1);
+    for line in [
+        "added table 'tags'",
+        "removed table 'obsoletes'",
+        "removed column 'accounts.legacy'",
+        "added column 'accounts.bio' (TEXT NULL)",
+        "added column 'accounts.status' (TEXT NOT NULL DEFAULT 'active')",
+        "altered column 'accounts.name': type TEXT -> VARCHAR(200), now NOT NULL",
+        "altered column 'accounts.age': type INTEGER -> BIGINT",
+        "altered column 'accounts.score': default 0 -> 10",
+        "added index 'ix_accounts_name' on 'accounts' (name)",
+    ] {
+        assert!(
+            run.stdout.contains(line),
+            "missing `{line}` in\n{}",
+            run.stdout
+        );
+    }
+
+    let run = p
+        .run(Models::V2, &["autogenerate", "-m", "version two"])
+        .expect(0);
+    assert!(
+        run.stderr.contains("dropping column 'accounts.legacy'"),
+        "{}",
+        run.stderr
+    );
+    let dirs = p.revision_dirs();
+    assert_eq!(dirs.len(), 2);
+    let meta = std::fs::read_to_string(dirs[1].join("metadata.toml")).unwrap();
+    let parent = initial[0].file_name().unwrap().to_str().unwrap();
+    let parent_id = &parent[18..30];
+    assert!(
+        meta.contains(&format!("parents = [\"{parent_id}\"]")),
+        "{meta}"
+    );
+
+    p.run(Models::V2, &["upgrade", "head"]).expect(0);
+    p.run(Models::V2, &["check"]).expect(0);
+    // Rows survive the table rebuild, converted where the type changed.
+    assert_eq!(
+        p.strings("SELECT id || ':' || email || ':' || name || ':' || age || ':' || score || ':' || status AS v FROM accounts ORDER BY id"),
+        ["1:ada@example.com:Ada:36:5:active", "2:bob@example.com:Bob:41:0:active"]
+    );
+    assert_eq!(
+        p.strings("SELECT body AS v FROM notes ORDER BY id"),
+        ["first", "second"]
+    );
+    assert_eq!(
+        p.strings("SELECT typeof(age) AS v FROM accounts WHERE id = 1"),
+        ["integer"]
+    );
+
+    // Back to version 1: the schema is exactly what it was (and so matches the v1 models).
+    p.run(Models::V2, &["downgrade", "-1"]).expect(0);
+    assert_eq!(p.schema(), v1_schema);
+    let run = p.run(Models::V1, &["check"]).expect(1);
+    assert!(
+        run.stdout.starts_with("Database is not at head"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(
+        p.strings("SELECT id || ':' || email || ':' || name || ':' || age || ':' || score AS v FROM accounts ORDER BY id"),
+        ["1:ada@example.com:Ada:36:5", "2:bob@example.com:Bob:41:0"]
+    );
+    assert_eq!(
+        p.strings("SELECT body AS v FROM notes ORDER BY id"),
+        ["first", "second"]
+    );
+
+    let run = p.run(Models::V1, &["current"]).expect(0);
+    assert!(run.stdout.starts_with(parent_id), "{}", run.stdout);
+
+    p.run(Models::V1, &["downgrade", "base"]).expect(0);
+    let empty = p.schema();
+    assert!(
+        empty.is_empty(),
+        "tables left after downgrade base: {:?}",
+        empty.tables.keys()
+    );
+    let run = p.run(Models::V1, &["current"]).expect(0);
+    assert!(run.stdout.contains("base"), "{}", run.stdout);
+}
+
+#[test]
+fn autogenerate_is_deterministic() {
+    let a = Project::new();
+    let b = Project::new();
+    for p in [&a, &b] {
+        p.run(Models::V1, &["autogenerate", "-m", "initial"])
+            .expect(0);
+    }
+    let read =
+        |p: &Project, file: &str| std::fs::read_to_string(p.revision_dirs()[0].join(file)).unwrap();
+    assert_eq!(read(&a, "up.sql"), read(&b, "up.sql"));
+    assert_eq!(read(&a, "down.sql"), read(&b, "down.sql"));
+
+    // And after a model change, against equal databases.
+    for p in [&a, &b] {
+        p.run(Models::V1, &["upgrade", "head"]).expect(0);
+        p.run(Models::V2, &["autogenerate", "-m", "two"]).expect(0);
+    }
+    let read =
+        |p: &Project, file: &str| std::fs::read_to_string(p.revision_dirs()[1].join(file)).unwrap();
+    assert_eq!(read(&a, "up.sql"), read(&b, "up.sql"));
+    assert_eq!(read(&a, "down.sql"), read(&b, "down.sql"));
+}
+
+#[test]
+fn a_failing_upgrade_changes_nothing() {
+    let p = Project::new();
+    p.run(Models::V1, &["autogenerate", "-m", "initial"])
+        .expect(0);
+    p.run(Models::V1, &["upgrade", "head"]).expect(0);
+    p.execute(SEED);
+    p.run(Models::V1, &["revision", "-m", "broken data migration"])
+        .expect(0);
+    let broken = p.revision_dirs()[1].clone();
+    std::fs::write(
+        broken.join("up.sql"),
+        "CREATE TABLE audit (id INTEGER PRIMARY KEY);\nDELETE FROM notes;\nINSERT INTO no_such_table VALUES (1);\n",
+    )
+    .unwrap();
+    let run = p.run(Models::V1, &["upgrade", "head"]).expect(2);
+    assert!(
+        run.stderr.contains("no such table: no_such_table"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains(broken.file_name().unwrap().to_str().unwrap()),
+        "{}",
+        run.stderr
+    );
+    // Nothing of the failed revision is left: no audit table, notes intact, not recorded.
+    assert!(!p.schema().tables.contains_key("audit"));
+    assert_eq!(
+        p.strings("SELECT body AS v FROM notes ORDER BY id"),
+        ["first", "second"]
+    );
+    p.run(Models::V1, &["check"]).expect(1);
+}
+
+#[test]
+fn a_rebuild_that_would_break_rows_fails_cleanly() {
+    let p = Project::new();
+    p.run(Models::V1, &["autogenerate", "-m", "initial"])
+        .expect(0);
+    p.run(Models::V1, &["upgrade", "head"]).expect(0);
+    // A NULL name cannot become NOT NULL: the rebuild's copy fails and nothing changes.
+    p.execute("INSERT INTO accounts (id, email, name, age) VALUES (1, 'x@example.com', NULL, 1);");
+    let run = p.run(Models::V2, &["autogenerate", "-m", "two"]).expect(0);
+    assert!(run.stderr.contains("becomes NOT NULL"), "{}", run.stderr);
+    let before = p.schema();
+    let run = p.run(Models::V2, &["upgrade", "head"]).expect(2);
+    assert!(
+        run.stderr.contains("NOT NULL constraint failed"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(p.schema(), before);
+    assert_eq!(
+        p.strings("SELECT email AS v FROM accounts"),
+        ["x@example.com"]
+    );
+}
+
+#[test]
+fn upgrade_and_downgrade_by_steps_and_prefix() {
+    let p = Project::new();
+    p.run(Models::V1, &["autogenerate", "-m", "one"]).expect(0);
+    p.run(Models::V1, &["upgrade"]).expect(0);
+    p.run(Models::V2, &["autogenerate", "-m", "two"]).expect(0);
+    p.run(Models::V1, &["downgrade", "base"]).expect(0);
+    let dirs = p.revision_dirs();
+    let first = &dirs[0].file_name().unwrap().to_str().unwrap()[18..30].to_owned();
+    let second = &dirs[1].file_name().unwrap().to_str().unwrap()[18..30].to_owned();
+
+    let run = p.run(Models::V2, &["upgrade", "+1"]).expect(0);
+    assert_eq!(run.stdout, format!("Applied {first} one\n"));
+    let at_first = p.schema();
+    assert!(at_first.tables.contains_key("obsoletes"));
+    let run = p.run(Models::V2, &["upgrade", &second[..6]]).expect(0);
+    assert_eq!(run.stdout, format!("Applied {second} two\n"));
+    p.run(Models::V2, &["check"]).expect(0);
+    let run = p.run(Models::V2, &["upgrade"]).expect(0);
+    assert!(run.stdout.starts_with("Nothing to apply"), "{}", run.stdout);
+    let run = p.run(Models::V2, &["downgrade", &first[..8]]).expect(0);
+    assert_eq!(run.stdout, format!("Reverted {second} two\n"));
+    assert_eq!(p.schema(), at_first);
+    let run = p.run(Models::V2, &["downgrade", "-2"]).expect(2);
+    assert!(
+        run.stderr.contains("only 1 revision(s) are applied"),
+        "{}",
+        run.stderr
+    );
+
+    let history = p.run(Models::V2, &["history"]).expect(0).stdout;
+    assert_eq!(
+        history,
+        format!("{first} -> {second} (head), two\n<base> -> {first}, one\n")
+    );
+    let heads = p.run(Models::V2, &["heads"]).expect(0).stdout;
+    assert_eq!(heads, format!("{second} (head) two\n"));
+    let show = p.run(Models::V2, &["show", &second[..5]]).expect(0).stdout;
+    assert!(show.contains(&format!("Parents:  {first}")), "{show}");
+    assert!(
+        show.contains("-- up.sql\n-- removed index")
+            || show.contains("-- up.sql\n-- added table 'tags'"),
+        "{show}"
+    );
+}
