@@ -13,6 +13,8 @@ pub struct ConfigFile {
     pub database_url: Option<String>,
     /// Where revisions live; default `migrations`.
     pub migrations_dir: Option<PathBuf>,
+    /// PostgreSQL schema to migrate instead of `public`.
+    pub schema: Option<String>,
 }
 
 /// The name `init` writes and the CLI reads by default.
@@ -35,7 +37,7 @@ impl ConfigFile {
             .with_context(|| format!("cannot read config file {}", path.display()))?;
         let mut config: ConfigFile = toml::from_str(&text).map_err(|e| {
             anyhow::anyhow!(
-                "config file {} is invalid: {} (valid keys: database_url, migrations_dir)",
+                "config file {} is invalid: {} (valid keys: database_url, migrations_dir, schema)",
                 path.display(),
                 e.message()
             )

@@ -19,7 +19,7 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use clap::{Args, Parser, Subcommand};
-use retort::db::{Connection, DatabaseUrl, DEFAULT_DATABASE_URL};
+use retort::db::{Connection, DatabaseUrl, OpenOptions, DEFAULT_DATABASE_URL};
 use retort::ops::Op;
 use retort::script::{NewRevision, Revision, ScriptDirectory};
 use retort::{autogen, registry, runner};
@@ -48,6 +48,12 @@ pub struct GlobalOpts {
     /// Settings file; optional unless given explicitly
     #[arg(long, global = true)]
     pub config: Option<PathBuf>,
+    /// PostgreSQL schema to migrate instead of `public` [default: from Retort.toml]
+    #[arg(long, global = true)]
+    pub schema: Option<String>,
+    /// Seconds to wait for another run's migration lock
+    #[arg(long, global = true, default_value_t = 60, value_name = "SECONDS")]
+    pub lock_timeout: u64,
 }
 
 #[derive(Debug, Subcommand)]
@@ -130,6 +136,8 @@ struct Settings {
     database_url: String,
     migrations_dir: PathBuf,
     config_path: PathBuf,
+    schema: Option<String>,
+    run: runner::RunOptions,
 }
 
 impl Settings {
@@ -151,12 +159,22 @@ impl Settings {
                 .or(file.migrations_dir)
                 .unwrap_or_else(|| PathBuf::from(DEFAULT_MIGRATIONS_DIR)),
             config_path,
+            schema: global.schema.clone().or(file.schema),
+            run: runner::RunOptions {
+                lock_timeout: std::time::Duration::from_secs(global.lock_timeout),
+            },
         })
     }
 
     fn connect(&self, create: bool) -> anyhow::Result<Connection> {
         let url: DatabaseUrl = self.database_url.parse()?;
-        Ok(Connection::open(&url, create)?)
+        Ok(Connection::open_with(
+            &url,
+            &OpenOptions {
+                create,
+                schema: self.schema.clone(),
+            },
+        )?)
     }
 
     fn scripts(&self) -> anyhow::Result<ScriptDirectory> {
@@ -323,7 +341,7 @@ fn describe(rev: &Revision) -> String {
 fn upgrade(settings: &Settings, target: &str, out: &mut dyn Write) -> anyhow::Result<u8> {
     let scripts = settings.scripts()?;
     let mut conn = settings.connect(true)?;
-    let done = runner::upgrade(&mut conn, &scripts, target)?;
+    let done = runner::upgrade_with(&mut conn, &scripts, target, &settings.run)?;
     if done.is_empty() {
         writeln!(out, "Nothing to apply: the database is already at {target}")?;
     }
@@ -337,7 +355,7 @@ fn upgrade(settings: &Settings, target: &str, out: &mut dyn Write) -> anyhow::Re
 fn downgrade(settings: &Settings, target: &str, out: &mut dyn Write) -> anyhow::Result<u8> {
     let scripts = settings.scripts()?;
     let mut conn = settings.connect(false)?;
-    let done = runner::downgrade(&mut conn, &scripts, target)?;
+    let done = runner::downgrade_with(&mut conn, &scripts, target, &settings.run)?;
     if done.is_empty() {
         writeln!(
             out,

@@ -5,10 +5,11 @@ use std::path::Path;
 use std::str::FromStr;
 
 use diesel::connection::SimpleConnection;
+use diesel::pg::PgConnection;
 use diesel::sqlite::SqliteConnection;
 use diesel::Connection as _;
 
-use crate::dialect::{Dialect, Sqlite};
+use crate::dialect::{Dialect, Postgres, Sqlite};
 use crate::schema::Schema;
 
 /// A problem reaching or querying the database.
@@ -109,20 +110,49 @@ fn redact(url: &str) -> String {
 #[non_exhaustive]
 pub enum Connection {
     Sqlite(SqliteConnection),
+    Pg(PgConnection),
 }
 
 impl fmt::Debug for Connection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Connection::Sqlite(_) => f.write_str("Connection::Sqlite"),
+            Connection::Pg(_) => f.write_str("Connection::Pg"),
         }
     }
+}
+
+/// How to open a connection.
+#[derive(Debug, Clone, Default)]
+pub struct OpenOptions {
+    /// Create a missing SQLite file. Read-only commands leave it `false` so they never leave an
+    /// empty database behind.
+    pub create: bool,
+    /// PostgreSQL schema to read and migrate instead of `public` (sets `search_path`).
+    pub schema: Option<String>,
 }
 
 impl Connection {
     /// Connects. With `create = false` a missing SQLite file is an error instead of being
     /// created (read-only commands must not leave an empty database behind).
     pub fn open(url: &DatabaseUrl, create: bool) -> Result<Connection, DbError> {
+        Connection::open_with(
+            url,
+            &OpenOptions {
+                create,
+                schema: None,
+            },
+        )
+    }
+
+    /// Connects with explicit options.
+    pub fn open_with(url: &DatabaseUrl, options: &OpenOptions) -> Result<Connection, DbError> {
+        let create = options.create;
+        if let (DatabaseUrl::Sqlite { .. }, Some(schema)) = (url, &options.schema) {
+            return Err(DbError::Unsupported(format!(
+                "SQLite has no schemas; drop --schema {schema} (or `schema` in Retort.toml) for {url}"
+            )));
+        }
         match url {
             DatabaseUrl::Sqlite { path } => {
                 let in_memory = path == ":memory:" || path.starts_with("file:");
@@ -139,9 +169,37 @@ impl Connection {
                     .map_err(DbError::query("setting the SQLite busy timeout"))?;
                 Ok(Connection::Sqlite(conn))
             }
-            DatabaseUrl::Postgres(_) => Err(DbError::Unsupported(format!(
-                "{url}: this build of Retort supports SQLite only (sqlite://PATH); PostgreSQL support is in progress"
-            ))),
+            DatabaseUrl::Postgres(raw) => {
+                let mut conn = PgConnection::establish(raw).map_err(|source| DbError::Connect {
+                    url: url.to_string(),
+                    source,
+                })?;
+                conn.batch_execute("SET client_min_messages TO warning;")
+                    .map_err(DbError::query("configuring the session"))?;
+                if let Some(schema) = &options.schema {
+                    use diesel::RunQueryDsl;
+                    #[derive(diesel::QueryableByName)]
+                    struct Found {
+                        #[diesel(sql_type = diesel::sql_types::Bool)]
+                        found: bool,
+                    }
+                    let found: Found = diesel::sql_query(
+                        "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1) AS found",
+                    )
+                    .bind::<diesel::sql_types::Text, _>(schema)
+                    .get_result(&mut conn)
+                    .map_err(DbError::query("looking up the schema"))?;
+                    if !found.found {
+                        return Err(DbError::Unsupported(format!(
+                            "schema `{schema}` does not exist in {url}; create it (CREATE SCHEMA \"{schema}\") or fix --schema"
+                        )));
+                    }
+                    let quoted = schema.replace('"', "\"\"");
+                    conn.batch_execute(&format!("SET search_path TO \"{quoted}\";"))
+                        .map_err(DbError::query("setting search_path"))?;
+                }
+                Ok(Connection::Pg(conn))
+            }
         }
     }
 
@@ -149,6 +207,7 @@ impl Connection {
     pub fn dialect(&self) -> &'static dyn Dialect {
         match self {
             Connection::Sqlite(_) => &Sqlite,
+            Connection::Pg(_) => &Postgres,
         }
     }
 
@@ -158,6 +217,8 @@ impl Connection {
         let mut schema = match self {
             Connection::Sqlite(c) => crate::introspect::sqlite::introspect(c)
                 .map_err(DbError::query("reading the SQLite schema"))?,
+            Connection::Pg(c) => crate::introspect::postgres::introspect(c)
+                .map_err(DbError::query("reading the PostgreSQL catalog"))?,
         };
         self.dialect().normalize(&mut schema);
         Ok(schema)

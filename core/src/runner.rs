@@ -5,12 +5,18 @@
 //! process waits (busy timeout), then sees what the first applied. Foreign keys are switched off
 //! for the run so a table rebuild cannot cascade, and `PRAGMA foreign_key_check` must come back
 //! empty before the transaction commits. Any failure rolls everything back.
+//!
+//! PostgreSQL: a session advisory lock serialises runs (`pg_try_advisory_lock` retried until a
+//! timeout), and each revision runs in its own transaction (DDL is transactional), so a failure
+//! leaves the database at the last fully applied revision.
 
 use std::collections::BTreeSet;
+use std::time::{Duration, Instant};
 
 use diesel::backend::Backend;
 use diesel::connection::{BoxableConnection, SimpleConnection};
 use diesel::migration::{self, Migration, MigrationMetadata, MigrationName, MigrationVersion};
+use diesel::pg::{Pg, PgConnection};
 use diesel::sql_types::{BigInt, Nullable, Text};
 use diesel::sqlite::{Sqlite, SqliteConnection};
 use diesel::{QueryableByName, RunQueryDsl};
@@ -29,13 +35,19 @@ pub enum RunError {
     Graph(#[from] GraphError),
     #[error("the database records revisions that are not in {dir}: versions {}; restore their migration directories (or fix the database's __diesel_schema_migrations table) before running anything", versions.join(", "))]
     UnknownApplied { dir: String, versions: Vec<String> },
-    #[error("{direction} of revision {revision} ({path}) failed, nothing was changed: {message}")]
+    #[error("{direction} of revision {revision} failed at {path}{}: {message}; {}", line.map(|l| format!(" line {l}")).unwrap_or_default(), if completed.is_empty() { "nothing was changed".to_owned() } else { format!("revisions {} were {} before it and stay so", completed.join(", "), if *direction == "upgrade" { "applied" } else { "reverted" }) })]
     Migration {
         direction: &'static str,
         revision: String,
         path: String,
+        /// 1-based line of the failing statement, when the database reports a position.
+        line: Option<usize>,
         message: String,
+        /// Revisions of this run that completed before the failure (and remain so).
+        completed: Vec<String>,
     },
+    #[error("another migration run holds the lock on this database (advisory lock {key}); gave up after {waited:?}. Wait for it to finish, or raise --lock-timeout")]
+    LockTimeout { key: i64, waited: Duration },
     #[error("{direction} would leave rows that break foreign keys ({}); nothing was changed", violations.join("; "))]
     ForeignKeys {
         direction: &'static str,
@@ -102,15 +114,54 @@ impl<'a> ScriptMigration<'a> {
     }
 }
 
+/// A failed statement of a script, located by the database's error position when it gives one.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+struct StatementError {
+    line: Option<usize>,
+    message: String,
+}
+
+fn execute_script<DB: Backend>(
+    conn: &mut dyn BoxableConnection<DB>,
+    sql: &str,
+) -> migration::Result<()> {
+    conn.batch_execute(sql).map_err(|e| {
+        let (line, mut message) = match &e {
+            diesel::result::Error::DatabaseError(_, info) => {
+                let line = info
+                    .statement_position()
+                    .and_then(|p| usize::try_from(p).ok())
+                    .map(|p| line_of(sql, p));
+                (line, info.message().to_owned())
+            }
+            other => (None, other.to_string()),
+        };
+        if let Some(l) = line {
+            if let Some(text) = sql.lines().nth(l - 1) {
+                message = format!("{message} (in `{}`)", text.trim());
+            }
+        }
+        Box::new(StatementError { line, message }) as Box<dyn std::error::Error + Send + Sync>
+    })
+}
+
+/// The 1-based line of the 1-based character position `pos`.
+fn line_of(sql: &str, pos: usize) -> usize {
+    sql.chars()
+        .take(pos.saturating_sub(1))
+        .filter(|c| *c == '\n')
+        .count()
+        + 1
+}
+
 impl<DB: Backend> Migration<DB> for ScriptMigration<'_> {
     fn run(&self, conn: &mut dyn BoxableConnection<DB>) -> migration::Result<()> {
-        conn.batch_execute(&self.rev.up_sql)?;
-        Ok(())
+        execute_script(conn, &self.rev.up_sql)
     }
 
     fn revert(&self, conn: &mut dyn BoxableConnection<DB>) -> migration::Result<()> {
-        conn.batch_execute(&self.rev.down_sql)?;
-        Ok(())
+        execute_script(conn, &self.rev.down_sql)
     }
 
     fn metadata(&self) -> &dyn MigrationMetadata {
@@ -154,6 +205,7 @@ struct Count {
 fn recorded_versions(conn: &mut Connection) -> Result<BTreeSet<String>, DbError> {
     match conn {
         Connection::Sqlite(c) => sqlite_versions(c),
+        Connection::Pg(c) => pg_versions(c),
     }
 }
 
@@ -175,6 +227,20 @@ fn sqlite_versions(c: &mut SqliteConnection) -> Result<BTreeSet<String>, DbError
             Ok(rows.into_iter().map(|r| r.version).collect())
         }
     }
+}
+
+fn pg_versions(c: &mut PgConnection) -> Result<BTreeSet<String>, DbError> {
+    let exists: Locked =
+        diesel::sql_query("SELECT to_regclass('__diesel_schema_migrations') IS NOT NULL AS locked")
+            .get_result(c)
+            .map_err(DbError::query("looking for __diesel_schema_migrations"))?;
+    if !exists.locked {
+        return Ok(BTreeSet::new());
+    }
+    let rows: Vec<VersionRow> = diesel::sql_query("SELECT version FROM __diesel_schema_migrations")
+        .load(c)
+        .map_err(DbError::query("reading __diesel_schema_migrations"))?;
+    Ok(rows.into_iter().map(|r| r.version).collect())
 }
 
 /// The revisions recorded as applied. A recorded version without a directory is an error.
@@ -214,9 +280,7 @@ pub fn upgrade(
     scripts: &ScriptDirectory,
     target: &str,
 ) -> Result<Vec<String>, RunError> {
-    run(conn, scripts, Direction::Upgrade, |applied| {
-        scripts.graph().upgrade_plan(applied, target)
-    })
+    upgrade_with(conn, scripts, target, &RunOptions::default())
 }
 
 /// Reverts what `target` excludes; returns the reverted revision ids in order.
@@ -225,7 +289,48 @@ pub fn downgrade(
     scripts: &ScriptDirectory,
     target: &str,
 ) -> Result<Vec<String>, RunError> {
-    run(conn, scripts, Direction::Downgrade, |applied| {
+    downgrade_with(conn, scripts, target, &RunOptions::default())
+}
+
+/// Settings of a run.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// How long to wait for another run's lock (PostgreSQL advisory lock, SQLite busy timeout
+    /// is fixed at 30 s).
+    pub lock_timeout: Duration,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        RunOptions {
+            lock_timeout: Duration::from_secs(60),
+        }
+    }
+}
+
+/// The advisory lock key Retort takes on PostgreSQL: "retort" in ASCII.
+pub const ADVISORY_LOCK_KEY: i64 = 0x7265_746f_7274;
+
+/// Like [`upgrade`], with explicit options.
+pub fn upgrade_with(
+    conn: &mut Connection,
+    scripts: &ScriptDirectory,
+    target: &str,
+    options: &RunOptions,
+) -> Result<Vec<String>, RunError> {
+    run(conn, scripts, Direction::Upgrade, options, |applied| {
+        scripts.graph().upgrade_plan(applied, target)
+    })
+}
+
+/// Like [`downgrade`], with explicit options.
+pub fn downgrade_with(
+    conn: &mut Connection,
+    scripts: &ScriptDirectory,
+    target: &str,
+    options: &RunOptions,
+) -> Result<Vec<String>, RunError> {
+    run(conn, scripts, Direction::Downgrade, options, |applied| {
         scripts.graph().downgrade_plan(applied, target)
     })
 }
@@ -234,10 +339,121 @@ fn run(
     conn: &mut Connection,
     scripts: &ScriptDirectory,
     direction: Direction,
+    options: &RunOptions,
     plan: impl FnOnce(&BTreeSet<String>) -> Result<Vec<String>, GraphError>,
 ) -> Result<Vec<String>, RunError> {
     match conn {
         Connection::Sqlite(c) => run_sqlite(c, scripts, direction, plan),
+        Connection::Pg(c) => run_pg(c, scripts, direction, options, plan),
+    }
+}
+
+/// Applies or reverts `ids` in order through the harness. On failure, says which revision
+/// failed and which completed before it.
+fn apply_all<DB: Backend, C: MigrationHarness<DB>>(
+    conn: &mut C,
+    scripts: &ScriptDirectory,
+    ids: &[String],
+    direction: Direction,
+    completed_survive: bool,
+) -> Result<(), RunError> {
+    for (i, id) in ids.iter().enumerate() {
+        let rev = scripts
+            .revision(id)
+            .expect("planned revisions come from the graph");
+        let migration = ScriptMigration::new(rev);
+        let outcome = match direction {
+            Direction::Upgrade => conn.run_migration(&migration),
+            Direction::Downgrade => conn.revert_migration(&migration),
+        };
+        if let Err(e) = outcome {
+            let (line, message) = match e.downcast_ref::<StatementError>() {
+                Some(s) => (s.line, s.message.clone()),
+                None => (None, e.to_string()),
+            };
+            return Err(RunError::Migration {
+                direction: direction.name(),
+                revision: rev.id.clone(),
+                path: rev
+                    .path
+                    .join(match direction {
+                        Direction::Upgrade => "up.sql",
+                        Direction::Downgrade => "down.sql",
+                    })
+                    .display()
+                    .to_string(),
+                line,
+                message,
+                completed: if completed_survive {
+                    ids[..i].to_vec()
+                } else {
+                    Vec::new()
+                },
+            });
+        }
+    }
+    Ok(())
+}
+
+fn harness_versions<DB: Backend, C: MigrationHarness<DB>>(
+    conn: &mut C,
+) -> Result<BTreeSet<String>, RunError> {
+    // The harness creates its bookkeeping table if needed.
+    let versions = conn
+        .applied_migrations()
+        .map_err(|e| RunError::Db(DbError::Harness(format!("reading applied migrations: {e}"))))?;
+    Ok(versions.into_iter().map(|v| v.to_string()).collect())
+}
+
+#[derive(QueryableByName)]
+struct Locked {
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    locked: bool,
+}
+
+fn run_pg(
+    conn: &mut PgConnection,
+    scripts: &ScriptDirectory,
+    direction: Direction,
+    options: &RunOptions,
+    plan: impl FnOnce(&BTreeSet<String>) -> Result<Vec<String>, GraphError>,
+) -> Result<Vec<String>, RunError> {
+    let start = Instant::now();
+    loop {
+        let got: Locked = diesel::sql_query(format!(
+            "SELECT pg_try_advisory_lock({ADVISORY_LOCK_KEY}) AS locked"
+        ))
+        .get_result(conn)
+        .map_err(DbError::query("taking the migration lock"))?;
+        if got.locked {
+            break;
+        }
+        if start.elapsed() >= options.lock_timeout {
+            return Err(RunError::LockTimeout {
+                key: ADVISORY_LOCK_KEY,
+                waited: start.elapsed(),
+            });
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let result = (|| {
+        let applied = revisions_of(harness_versions::<Pg, _>(conn)?, scripts)?;
+        let ids = plan(&applied)?;
+        apply_all::<Pg, _>(conn, scripts, &ids, direction, true)?;
+        Ok(ids)
+    })();
+    let unlock = diesel::sql_query(format!(
+        "SELECT pg_advisory_unlock({ADVISORY_LOCK_KEY}) AS locked"
+    ))
+    .get_result::<Locked>(conn);
+    match (result, unlock) {
+        (Err(e), _) => Err(e),
+        (Ok(_), Err(e)) => Err(DbError::Query {
+            what: "releasing the migration lock".into(),
+            source: e,
+        }
+        .into()),
+        (Ok(ids), Ok(_)) => Ok(ids),
     }
 }
 
@@ -256,36 +472,9 @@ fn run_sqlite(
         ))?;
     let result = conn.immediate_transaction(|c| -> Result<Vec<String>, RunError> {
         // Read what is applied under the lock, so a concurrent run's work is seen.
-        // The harness creates its bookkeeping table if needed (inside this transaction).
-        let versions = MigrationHarness::<Sqlite>::applied_migrations(c).map_err(|e| {
-            RunError::Db(DbError::Harness(format!("reading applied migrations: {e}")))
-        })?;
-        let versions = versions.into_iter().map(|v| v.to_string()).collect();
-        let applied = revisions_of(versions, scripts)?;
+        let applied = revisions_of(harness_versions::<Sqlite, _>(c)?, scripts)?;
         let ids = plan(&applied)?;
-        for id in &ids {
-            let rev = scripts
-                .revision(id)
-                .expect("planned revisions come from the graph");
-            let migration = ScriptMigration::new(rev);
-            let outcome = match direction {
-                Direction::Upgrade => MigrationHarness::<Sqlite>::run_migration(c, &migration),
-                Direction::Downgrade => MigrationHarness::<Sqlite>::revert_migration(c, &migration),
-            };
-            outcome.map_err(|e| RunError::Migration {
-                direction: direction.name(),
-                revision: rev.id.clone(),
-                path: rev
-                    .path
-                    .join(match direction {
-                        Direction::Upgrade => "up.sql",
-                        Direction::Downgrade => "down.sql",
-                    })
-                    .display()
-                    .to_string(),
-                message: e.to_string(),
-            })?;
-        }
+        apply_all::<Sqlite, _>(c, scripts, &ids, direction, false)?;
         let violations: Vec<FkViolation> = diesel::sql_query("PRAGMA foreign_key_check")
             .load(c)
             .map_err(DbError::query("checking foreign keys"))?;

@@ -31,6 +31,8 @@ pub enum SqlType {
     TimestampTz,
     Uuid,
     Json,
+    /// PostgreSQL's binary JSON; SQLite stores it like `JSON`.
+    Jsonb,
     /// Any other type, kept as written (upper-cased, whitespace collapsed).
     Custom(String),
 }
@@ -78,6 +80,7 @@ impl SqlType {
             "TIMESTAMPTZ" | "TIMESTAMP WITH TIME ZONE" => plain(SqlType::TimestampTz),
             "UUID" => plain(SqlType::Uuid),
             "JSON" => plain(SqlType::Json),
+            "JSONB" => plain(SqlType::Jsonb),
             "VARCHAR" | "CHARACTER VARYING" => match nums.as_deref() {
                 Some([n]) => SqlType::Varchar(*n),
                 _ => SqlType::Custom(norm.clone()),
@@ -137,6 +140,7 @@ impl fmt::Display for SqlType {
             SqlType::TimestampTz => f.write_str("TIMESTAMPTZ"),
             SqlType::Uuid => f.write_str("UUID"),
             SqlType::Json => f.write_str("JSON"),
+            SqlType::Jsonb => f.write_str("JSONB"),
             SqlType::Custom(s) => f.write_str(s),
         }
     }
@@ -414,6 +418,7 @@ mod tests {
             SqlType::TimestampTz,
             SqlType::Uuid,
             SqlType::Json,
+            SqlType::Jsonb,
         ] {
             assert_eq!(SqlType::parse(&ty.to_string()), ty, "{ty}");
         }

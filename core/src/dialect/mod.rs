@@ -1,11 +1,13 @@
 //! SQL dialects: rendering ops to SQL, and normalising schemas so that what a database reports
 //! compares equal to what the models declare.
 
+pub mod postgres;
 pub mod sqlite;
 
 use crate::ops::Op;
 use crate::schema::{Column, ForeignKey, Index, Schema, Table};
 
+pub use postgres::Postgres;
 pub use sqlite::Sqlite;
 
 /// A problem rendering ops for a dialect.

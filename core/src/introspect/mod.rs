@@ -1,5 +1,6 @@
 //! Reading the live schema of a database, one module per backend.
 
+pub mod postgres;
 pub mod sqlite;
 
 /// Tables that belong to the migration machinery, never to the models.

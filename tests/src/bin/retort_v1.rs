@@ -2,6 +2,10 @@
 
 use retort::Model;
 
+#[path = "../shared_models.rs"]
+mod shared_models;
+pub use shared_models::Sample;
+
 #[derive(Debug, Model)]
 #[model(table = "accounts")]
 pub struct Account {

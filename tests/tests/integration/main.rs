@@ -1,10 +1,11 @@
-//! Retort's integration tests: the real `retort` binaries on real SQLite files.
+//! Retort's integration tests: the real `retort` binaries on real SQLite files and a real
+//! PostgreSQL server (TEST_DATABASE_URL, started by scripts/test.sh).
 //! One test binary with modules keeps link time low.
 
 extern crate retort_example_blog as _;
 
 mod cli;
 mod diesel_compat;
-mod sqlite;
+mod roundtrip;
 mod support;
 mod ui;

@@ -1,9 +1,12 @@
-//! Helpers: a temporary project directory and the real CLI binaries run inside it.
+//! Helpers: a temporary project (directory, migrations, its own database on SQLite or
+//! PostgreSQL) and the real CLI binaries run inside it.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use diesel::connection::SimpleConnection;
+use diesel::pg::PgConnection;
 use diesel::sql_types::Text;
 use diesel::sqlite::SqliteConnection;
 use diesel::{Connection, QueryableByName, RunQueryDsl};
@@ -18,13 +21,50 @@ pub enum Models {
 }
 
 impl Models {
-    fn exe(self) -> &'static str {
+    pub fn exe(self) -> &'static str {
         match self {
             Models::V1 => env!("CARGO_BIN_EXE_retort_v1"),
             Models::V2 => env!("CARGO_BIN_EXE_retort_v2"),
             Models::None => env!("CARGO_BIN_EXE_retort_none"),
         }
     }
+}
+
+/// The database a project runs against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The PostgreSQL server of this test run: `TEST_DATABASE_URL` (set by `scripts/test.sh`).
+/// Without it the PostgreSQL tests fail under CI and are skipped, loudly, elsewhere.
+pub fn postgres_url() -> Option<String> {
+    match std::env::var("TEST_DATABASE_URL") {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ if std::env::var("CI").is_ok_and(|v| v == "true") => {
+            panic!("TEST_DATABASE_URL is not set: CI must test PostgreSQL (run ./scripts/test.sh)")
+        }
+        _ => {
+            eprintln!(
+                "SKIPPED: TEST_DATABASE_URL is not set; run ./scripts/test.sh to test PostgreSQL"
+            );
+            None
+        }
+    }
+}
+
+/// `url` with its database name replaced.
+fn with_database(url: &str, db: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, format!("?{q}")),
+        None => (url, String::new()),
+    };
+    let scheme_end = base.find("://").map_or(0, |i| i + 3);
+    let host_end = base[scheme_end..]
+        .find('/')
+        .map_or(base.len(), |i| scheme_end + i);
+    format!("{}/{db}{query}", &base[..host_end])
 }
 
 /// The result of one CLI run.
@@ -36,7 +76,7 @@ pub struct Run {
 }
 
 impl Run {
-    fn from(output: Output) -> Run {
+    pub fn from(output: Output) -> Run {
         Run {
             code: output.status.code().expect("the CLI exits normally"),
             stdout: String::from_utf8(output.stdout).expect("utf-8 stdout"),
@@ -56,19 +96,62 @@ impl Run {
     }
 }
 
-/// A project directory with its own SQLite database and migrations directory.
+/// A project directory with its own database and migrations directory.
 pub struct Project {
     pub dir: tempfile::TempDir,
+    pub backend: Backend,
+    /// The database URL the project's Retort.toml names.
+    pub url: String,
+    /// PostgreSQL: (server URL, database name) to drop at the end.
+    pg: Option<(String, String)>,
 }
 
+static COUNTER: AtomicUsize = AtomicUsize::new(0);
+
 impl Project {
-    /// A fresh directory where `init` has run.
+    /// A fresh SQLite project where `init` has run.
     pub fn new() -> Project {
+        Project::on(Backend::Sqlite).expect("SQLite is always available")
+    }
+
+    /// A fresh project on `backend`, `None` when PostgreSQL is not available outside CI.
+    pub fn on(backend: Backend) -> Option<Project> {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let (url, pg) = match backend {
+            Backend::Sqlite => ("sqlite://retort.db".to_owned(), None),
+            Backend::Postgres => {
+                let server = postgres_url()?;
+                let name = format!(
+                    "retort_test_{}_{}",
+                    std::process::id(),
+                    COUNTER.fetch_add(1, Ordering::SeqCst)
+                );
+                let mut admin =
+                    PgConnection::establish(&server).expect("connect to TEST_DATABASE_URL");
+                // One statement per call: DROP/CREATE DATABASE refuse a multi-statement batch.
+                admin
+                    .batch_execute(&format!("DROP DATABASE IF EXISTS {name}"))
+                    .and_then(|()| admin.batch_execute(&format!("CREATE DATABASE {name}")))
+                    .expect("create the test database");
+                (with_database(&server, &name), Some((server, name)))
+            }
+        };
         let project = Project {
-            dir: tempfile::tempdir().expect("a temporary directory"),
+            dir,
+            backend,
+            url,
+            pg,
         };
         project.run(Models::V1, &["init"]).expect(0);
-        project
+        std::fs::write(
+            project.path().join("Retort.toml"),
+            format!(
+                "database_url = \"{}\"\nmigrations_dir = \"migrations\"\n",
+                project.url
+            ),
+        )
+        .expect("write Retort.toml");
+        Some(project)
     }
 
     pub fn path(&self) -> &Path {
@@ -83,15 +166,23 @@ impl Project {
         self.path().join("migrations")
     }
 
-    /// Runs the CLI over `models` in the project directory.
-    pub fn run(&self, models: Models, args: &[&str]) -> Run {
-        let output = Command::new(models.exe())
+    /// A command for the CLI over `models`, in the project directory.
+    pub fn command(&self, models: Models, args: &[&str]) -> Command {
+        let mut command = Command::new(models.exe());
+        command
             .args(args)
             .current_dir(self.path())
-            .env_remove("DATABASE_URL")
-            .output()
-            .expect("the CLI binary runs");
-        Run::from(output)
+            .env_remove("DATABASE_URL");
+        command
+    }
+
+    /// Runs the CLI over `models` in the project directory.
+    pub fn run(&self, models: Models, args: &[&str]) -> Run {
+        Run::from(
+            self.command(models, args)
+                .output()
+                .expect("the CLI binary runs"),
+        )
     }
 
     /// The revision directories, sorted by name (timestamp first).
@@ -105,12 +196,39 @@ impl Project {
         dirs
     }
 
+    /// The revision id of the `n`th directory.
+    pub fn revision_id(&self, n: usize) -> String {
+        self.revision_dirs()[n]
+            .file_name()
+            .unwrap()
+            .to_str()
+            .unwrap()[18..30]
+            .to_owned()
+    }
+
+    fn real_url(&self) -> String {
+        match self.backend {
+            Backend::Sqlite => format!("sqlite://{}", self.db_path().display()),
+            Backend::Postgres => self.url.clone(),
+        }
+    }
+
+    /// A diesel connection to the project's SQLite file.
     pub fn connect(&self) -> SqliteConnection {
-        SqliteConnection::establish(self.db_path().to_str().expect("utf-8 path")).expect("open db")
+        assert_eq!(self.backend, Backend::Sqlite);
+        SqliteConnection::establish(self.db_path().to_str().unwrap()).expect("open db")
     }
 
     pub fn execute(&self, sql: &str) {
-        self.connect().batch_execute(sql).expect("SQL runs");
+        match self.backend {
+            Backend::Sqlite => SqliteConnection::establish(self.db_path().to_str().unwrap())
+                .expect("open db")
+                .batch_execute(sql),
+            Backend::Postgres => PgConnection::establish(&self.url)
+                .expect("open db")
+                .batch_execute(sql),
+        }
+        .expect("SQL runs");
     }
 
     /// Rows of a query whose single column is named `v`, as text.
@@ -120,19 +238,31 @@ impl Project {
             #[diesel(sql_type = Text)]
             v: String,
         }
-        let rows: Vec<Row> = diesel::sql_query(sql)
-            .load(&mut self.connect())
-            .expect("query runs");
+        let rows: Vec<Row> = match self.backend {
+            Backend::Sqlite => diesel::sql_query(sql)
+                .load(&mut SqliteConnection::establish(self.db_path().to_str().unwrap()).unwrap()),
+            Backend::Postgres => {
+                diesel::sql_query(sql).load(&mut PgConnection::establish(&self.url).unwrap())
+            }
+        }
+        .expect("query runs");
         rows.into_iter().map(|r| r.v).collect()
     }
 
     /// The live schema as Retort reads it, with columns sorted by name (column order is not
     /// part of a table's identity).
     pub fn schema(&self) -> Schema {
-        let url: retort::db::DatabaseUrl = format!("sqlite://{}", self.db_path().display())
-            .parse()
-            .expect("url");
-        let mut conn = retort::db::Connection::open(&url, false).expect("open");
+        self.schema_in(None)
+    }
+
+    /// Like [`Project::schema`], for a PostgreSQL schema other than `public`.
+    pub fn schema_in(&self, pg_schema: Option<&str>) -> Schema {
+        let url: retort::db::DatabaseUrl = self.real_url().parse().expect("url");
+        let options = retort::db::OpenOptions {
+            create: false,
+            schema: pg_schema.map(str::to_owned),
+        };
+        let mut conn = retort::db::Connection::open_with(&url, &options).expect("open");
         let mut schema = conn.introspect().expect("introspect");
         for table in schema.tables.values_mut() {
             table.columns.sort_by(|a, b| a.name.cmp(&b.name));
@@ -140,3 +270,36 @@ impl Project {
         schema
     }
 }
+
+impl Drop for Project {
+    fn drop(&mut self) {
+        if let Some((server, name)) = &self.pg {
+            if let Ok(mut admin) = PgConnection::establish(server) {
+                let _ =
+                    admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE);"));
+            }
+        }
+    }
+}
+
+/// Runs each scenario `fn name(backend: Backend)` of the module on SQLite and on PostgreSQL, as
+/// tests `sqlite::name` and `postgres::name`.
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[test]
+            fn $name() {
+                super::$name(crate::support::Backend::Sqlite);
+            })*
+        }
+        mod postgres {
+            $(#[test]
+            fn $name() {
+                if crate::support::postgres_url().is_some() {
+                    super::$name(crate::support::Backend::Postgres);
+                }
+            })*
+        }
+    };
+}
+pub(crate) use on_both_backends;

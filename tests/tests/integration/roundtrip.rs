@@ -1,7 +1,22 @@
-//! The foundation workflow on real SQLite files: autogenerate, upgrade, check, change the
-//! models, autogenerate, upgrade with rows present, downgrade, downgrade to base.
+//! The workflow on real databases, every scenario on SQLite and on PostgreSQL: autogenerate,
+//! upgrade, check, change the models, autogenerate, upgrade with rows present, downgrade,
+//! downgrade to base; failures that change nothing; concurrent upgrades.
 
-use crate::support::{Models, Project};
+use crate::support::{on_both_backends, Backend, Models, Project};
+
+on_both_backends!(
+    full_round_trip_keeps_rows_and_restores_the_schema,
+    autogenerate_is_deterministic,
+    a_failing_upgrade_changes_nothing,
+    tightening_nullability_over_nulls_fails_cleanly,
+    a_failure_midway_keeps_completed_revisions_only_where_transactional,
+    upgrade_and_downgrade_by_steps_and_prefix,
+    concurrent_upgrades_apply_each_revision_once,
+);
+
+fn project(backend: Backend) -> Project {
+    Project::on(backend).expect("backend available")
+}
 
 const SEED: &str = "
 INSERT INTO accounts (id, email, name, age, score, legacy) VALUES
@@ -11,9 +26,8 @@ INSERT INTO notes (id, account_id, body) VALUES (1, 1, 'first'), (2, 2, 'second'
 INSERT INTO obsoletes (id, label) VALUES (1, 'gone soon');
 ";
 
-#[test]
-fn full_round_trip_keeps_rows_and_restores_the_schema() {
-    let p = Project::new();
+fn full_round_trip_keeps_rows_and_restores_the_schema(backend: Backend) {
+    let p = project(backend);
 
     let run = p
         .run(Models::V1, &["autogenerate", "-m", "initial schema"])
@@ -106,10 +120,16 @@ fn full_round_trip_keeps_rows_and_restores_the_schema() {
         p.strings("SELECT body AS v FROM notes ORDER BY id"),
         ["first", "second"]
     );
-    assert_eq!(
-        p.strings("SELECT typeof(age) AS v FROM accounts WHERE id = 1"),
-        ["integer"]
-    );
+    let age_type = match backend {
+        Backend::Sqlite => "SELECT typeof(age) AS v FROM accounts WHERE id = 1",
+        Backend::Postgres => "SELECT pg_typeof(age)::text AS v FROM accounts WHERE id = 1",
+    };
+    let expected = if backend == Backend::Sqlite {
+        "integer"
+    } else {
+        "bigint"
+    };
+    assert_eq!(p.strings(age_type), [expected]);
 
     // Back to version 1: the schema is exactly what it was (and so matches the v1 models).
     p.run(Models::V2, &["downgrade", "-1"]).expect(0);
@@ -143,10 +163,9 @@ fn full_round_trip_keeps_rows_and_restores_the_schema() {
     assert!(run.stdout.contains("base"), "{}", run.stdout);
 }
 
-#[test]
-fn autogenerate_is_deterministic() {
-    let a = Project::new();
-    let b = Project::new();
+fn autogenerate_is_deterministic(backend: Backend) {
+    let a = project(backend);
+    let b = project(backend);
     for p in [&a, &b] {
         p.run(Models::V1, &["autogenerate", "-m", "initial"])
             .expect(0);
@@ -167,9 +186,8 @@ fn autogenerate_is_deterministic() {
     assert_eq!(read(&a, "down.sql"), read(&b, "down.sql"));
 }
 
-#[test]
-fn a_failing_upgrade_changes_nothing() {
-    let p = Project::new();
+fn a_failing_upgrade_changes_nothing(backend: Backend) {
+    let p = project(backend);
     p.run(Models::V1, &["autogenerate", "-m", "initial"])
         .expect(0);
     p.run(Models::V1, &["upgrade", "head"]).expect(0);
@@ -183,11 +201,22 @@ fn a_failing_upgrade_changes_nothing() {
     )
     .unwrap();
     let run = p.run(Models::V1, &["upgrade", "head"]).expect(2);
-    assert!(
-        run.stderr.contains("no such table: no_such_table"),
-        "{}",
-        run.stderr
-    );
+    let cause = match backend {
+        Backend::Sqlite => "no such table: no_such_table",
+        Backend::Postgres => "relation \"no_such_table\" does not exist",
+    };
+    assert!(run.stderr.contains(cause), "{}", run.stderr);
+    assert!(run.stderr.contains("nothing was changed"), "{}", run.stderr);
+    if backend == Backend::Postgres {
+        // PostgreSQL reports where the failing statement is.
+        assert!(run.stderr.contains("up.sql line 3: "), "{}", run.stderr);
+        assert!(
+            run.stderr
+                .contains("(in `INSERT INTO no_such_table VALUES (1);`)"),
+            "{}",
+            run.stderr
+        );
+    }
     assert!(
         run.stderr
             .contains(broken.file_name().unwrap().to_str().unwrap()),
@@ -203,23 +232,23 @@ fn a_failing_upgrade_changes_nothing() {
     p.run(Models::V1, &["check"]).expect(1);
 }
 
-#[test]
-fn a_rebuild_that_would_break_rows_fails_cleanly() {
-    let p = Project::new();
+fn tightening_nullability_over_nulls_fails_cleanly(backend: Backend) {
+    let p = project(backend);
     p.run(Models::V1, &["autogenerate", "-m", "initial"])
         .expect(0);
     p.run(Models::V1, &["upgrade", "head"]).expect(0);
-    // A NULL name cannot become NOT NULL: the rebuild's copy fails and nothing changes.
+    // A NULL name cannot become NOT NULL: the ALTER (or SQLite's rebuild copy) fails and
+    // nothing changes.
     p.execute("INSERT INTO accounts (id, email, name, age) VALUES (1, 'x@example.com', NULL, 1);");
     let run = p.run(Models::V2, &["autogenerate", "-m", "two"]).expect(0);
     assert!(run.stderr.contains("becomes NOT NULL"), "{}", run.stderr);
     let before = p.schema();
     let run = p.run(Models::V2, &["upgrade", "head"]).expect(2);
-    assert!(
-        run.stderr.contains("NOT NULL constraint failed"),
-        "{}",
-        run.stderr
-    );
+    let cause = match backend {
+        Backend::Sqlite => "NOT NULL constraint failed",
+        Backend::Postgres => "contains null values",
+    };
+    assert!(run.stderr.contains(cause), "{}", run.stderr);
     assert_eq!(p.schema(), before);
     assert_eq!(
         p.strings("SELECT email AS v FROM accounts"),
@@ -227,9 +256,8 @@ fn a_rebuild_that_would_break_rows_fails_cleanly() {
     );
 }
 
-#[test]
-fn upgrade_and_downgrade_by_steps_and_prefix() {
-    let p = Project::new();
+fn upgrade_and_downgrade_by_steps_and_prefix(backend: Backend) {
+    let p = project(backend);
     p.run(Models::V1, &["autogenerate", "-m", "one"]).expect(0);
     p.run(Models::V1, &["upgrade"]).expect(0);
     p.run(Models::V2, &["autogenerate", "-m", "two"]).expect(0);
@@ -271,4 +299,80 @@ fn upgrade_and_downgrade_by_steps_and_prefix() {
             || show.contains("-- up.sql\n-- added table 'tags'"),
         "{show}"
     );
+}
+
+fn a_failure_midway_keeps_completed_revisions_only_where_transactional(backend: Backend) {
+    let p = project(backend);
+    p.run(Models::V1, &["autogenerate", "-m", "initial"])
+        .expect(0);
+    p.run(Models::V1, &["revision", "-m", "broken"]).expect(0);
+    let first = p.revision_id(0);
+    std::fs::write(
+        p.revision_dirs()[1].join("up.sql"),
+        "CREATE TABLE audit (id INTEGER PRIMARY KEY);\nSELECT * FROM no_such_table;\n",
+    )
+    .unwrap();
+    let run = p.run(Models::V1, &["upgrade"]).expect(2);
+    let current = p.run(Models::V1, &["current"]).expect(0).stdout;
+    assert!(!p.schema().tables.contains_key("audit"));
+    match backend {
+        // SQLite runs the whole upgrade in one transaction: nothing stays.
+        Backend::Sqlite => {
+            assert!(run.stderr.contains("nothing was changed"), "{}", run.stderr);
+            assert!(current.starts_with("base"), "{current}");
+            assert!(p.schema().is_empty());
+        }
+        // PostgreSQL commits each revision: the database stays at the last good one.
+        Backend::Postgres => {
+            assert!(
+                run.stderr.contains(&format!(
+                    "revisions {first} were applied before it and stay so"
+                )),
+                "{}",
+                run.stderr
+            );
+            assert!(current.starts_with(&first), "{current}");
+            assert!(p.schema().tables.contains_key("accounts"));
+        }
+    }
+}
+
+fn concurrent_upgrades_apply_each_revision_once(backend: Backend) {
+    let p = project(backend);
+    p.run(Models::V1, &["autogenerate", "-m", "initial"])
+        .expect(0);
+    p.run(Models::V1, &["revision", "-m", "slow data migration"])
+        .expect(0);
+    // The second revision takes a moment, so the two runs overlap.
+    let slow = match backend {
+        Backend::Sqlite => "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 300000) INSERT INTO obsoletes (id, label) SELECT i, 'x' FROM n;\n",
+        Backend::Postgres => "SELECT pg_sleep(1);\nINSERT INTO obsoletes (id, label) SELECT i, 'x' FROM generate_series(1, 1000) AS i;\n",
+    };
+    std::fs::write(p.revision_dirs()[1].join("up.sql"), slow).unwrap();
+    let children: Vec<_> = (0..3)
+        .map(|_| {
+            p.command(Models::V1, &["upgrade", "head"])
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let runs: Vec<crate::support::Run> = children
+        .into_iter()
+        .map(|c| crate::support::Run::from(c.wait_with_output().unwrap()).expect(0))
+        .collect();
+    let applied: usize = runs
+        .iter()
+        .map(|r| r.stdout.matches("Applied ").count())
+        .sum();
+    assert_eq!(applied, 2, "each revision applied exactly once: {runs:?}");
+    let rows = p.strings("SELECT CAST(count(*) AS TEXT) AS v FROM obsoletes");
+    let expected = if backend == Backend::Sqlite {
+        "300000"
+    } else {
+        "1000"
+    };
+    assert_eq!(rows, [expected]);
+    p.run(Models::V1, &["check"]).expect(0);
 }
