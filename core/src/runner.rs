@@ -35,17 +35,8 @@ pub enum RunError {
     Graph(#[from] GraphError),
     #[error("the database records revisions that are not in {dir}: versions {}; restore their migration directories (or fix the database's __diesel_schema_migrations table) before running anything", versions.join(", "))]
     UnknownApplied { dir: String, versions: Vec<String> },
-    #[error("{direction} of revision {revision} failed at {path}{}: {message}; {}", line.map(|l| format!(" line {l}")).unwrap_or_default(), if completed.is_empty() { "nothing was changed".to_owned() } else { format!("revisions {} were {} before it and stay so", completed.join(", "), if *direction == "upgrade" { "applied" } else { "reverted" }) })]
-    Migration {
-        direction: &'static str,
-        revision: String,
-        path: String,
-        /// 1-based line of the failing statement, when the database reports a position.
-        line: Option<usize>,
-        message: String,
-        /// Revisions of this run that completed before the failure (and remain so).
-        completed: Vec<String>,
-    },
+    #[error(transparent)]
+    Migration(Box<MigrationFailure>),
     #[error("another migration run holds the lock on this database (advisory lock {key}); gave up after {waited:?}. Wait for it to finish, or raise --lock-timeout")]
     LockTimeout { key: i64, waited: Duration },
     #[error("{direction} would leave rows that break foreign keys ({}); nothing was changed", violations.join("; "))]
@@ -53,6 +44,38 @@ pub enum RunError {
         direction: &'static str,
         violations: Vec<String>,
     },
+}
+
+/// A revision whose SQL failed.
+#[derive(Debug, thiserror::Error)]
+#[error("{direction} of revision {revision} failed at {path}{}: {message}; {}", line.map(|l| format!(" line {l}")).unwrap_or_default(), self.outcome())]
+pub struct MigrationFailure {
+    pub direction: &'static str,
+    pub revision: String,
+    pub path: String,
+    /// 1-based line of the failing statement, when the database reports a position.
+    pub line: Option<usize>,
+    pub message: String,
+    /// Revisions of this run that completed before the failure (and remain so).
+    pub completed: Vec<String>,
+}
+
+impl MigrationFailure {
+    fn outcome(&self) -> String {
+        if self.completed.is_empty() {
+            "nothing was changed".to_owned()
+        } else {
+            let verb = if self.direction == "upgrade" {
+                "applied"
+            } else {
+                "reverted"
+            };
+            format!(
+                "revisions {} were {verb} before it and stay so",
+                self.completed.join(", ")
+            )
+        }
+    }
 }
 
 /// Which way a run goes.
@@ -371,7 +394,7 @@ fn apply_all<DB: Backend, C: MigrationHarness<DB>>(
                 Some(s) => (s.line, s.message.clone()),
                 None => (None, e.to_string()),
             };
-            return Err(RunError::Migration {
+            return Err(RunError::Migration(Box::new(MigrationFailure {
                 direction: direction.name(),
                 revision: rev.id.clone(),
                 path: rev
@@ -389,7 +412,7 @@ fn apply_all<DB: Backend, C: MigrationHarness<DB>>(
                 } else {
                     Vec::new()
                 },
-            });
+            })));
         }
     }
     Ok(())

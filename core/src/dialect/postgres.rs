@@ -189,8 +189,7 @@ pub fn normalize_pg_default(expr: &str) -> String {
     let mut s = normalize_default(expr);
     // Strip casts the catalog adds to literals: 'x'::text, 'x'::character varying(10),
     // '-1'::integer, 'a'::"char".
-    loop {
-        let Some(pos) = s.rfind("::") else { break };
+    while let Some(pos) = s.rfind("::") {
         let (value, ty) = s.split_at(pos);
         let ty = &ty[2..];
         let ty_ok = !ty.is_empty()
