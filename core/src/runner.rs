@@ -318,8 +318,7 @@ pub fn downgrade(
 /// Settings of a run.
 #[derive(Debug, Clone)]
 pub struct RunOptions {
-    /// How long to wait for another run's lock (PostgreSQL advisory lock, SQLite busy timeout
-    /// is fixed at 30 s).
+    /// How long to wait for another run's lock (PostgreSQL advisory lock, SQLite write lock).
     pub lock_timeout: Duration,
 }
 
@@ -366,7 +365,15 @@ fn run(
     plan: impl FnOnce(&BTreeSet<String>) -> Result<Vec<String>, GraphError>,
 ) -> Result<Vec<String>, RunError> {
     match conn {
-        Connection::Sqlite(c) => run_sqlite(c, scripts, direction, plan),
+        Connection::Sqlite(c) => {
+            // Another process's run holds the write lock: wait for it up to the timeout.
+            c.batch_execute(&format!(
+                "PRAGMA busy_timeout = {};",
+                options.lock_timeout.as_millis().min(i32::MAX as u128)
+            ))
+            .map_err(DbError::query("setting the SQLite busy timeout"))?;
+            run_sqlite(c, scripts, direction, plan)
+        }
         Connection::Pg(c) => run_pg(c, scripts, direction, options, plan),
     }
 }

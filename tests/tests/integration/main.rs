@@ -6,6 +6,7 @@ extern crate retort_example_blog as _;
 
 mod cli;
 mod diesel_compat;
+mod postgres;
 mod roundtrip;
 mod support;
 mod ui;
