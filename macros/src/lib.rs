@@ -1,3 +1,83 @@
+//! `#[derive(Model)]` for Retort. Use it through `retort::Model`; this crate is an
+//! implementation detail of `retort`.
+//!
+//! The derive reads the struct in three steps: `attr` parses each `#[model(...)]` key, `ast`
+//! puts the struct and its fields together, `check` applies the rules that involve several keys.
+//! Every error found along the way is collected in a `ctxt::Ctxt` and reported at once; `expand`
+//! then writes the impl (or, on error, a placeholder impl next to the errors).
+
+mod ast;
+mod attr;
+mod check;
+mod ctxt;
+mod expand;
+
+#[cfg(test)]
+mod tests;
+
 use proc_macro::TokenStream;
+
+/// Describes a database table with a struct.
+///
+/// ```ignore
+/// use retort::Model;
+///
+/// #[derive(Model)]
+/// #[model(table = "users")]
+/// #[model(index(columns("last_name", "first_name"), name = "ix_users_name"))]
+/// pub struct User {
+///     #[model(primary_key)]
+///     pub id: i64,
+///     #[model(max_length = 255, unique)]
+///     pub email: String,
+///     pub bio: Option<String>,
+///     #[model(default = "0")]
+///     pub age: i32,
+///     #[model(references = "orgs.id", on_delete = "cascade")]
+///     pub org_id: i64,
+///     #[model(column = "created", index)]
+///     pub created_at: chrono::NaiveDateTime,
+///     #[model(sql_type = "NUMERIC(10,2)")]
+///     pub balance: String,
+///     pub first_name: String,
+///     pub last_name: String,
+///     #[model(skip)]
+///     pub cache: Option<String>,
+/// }
+/// ```
+///
+/// # On the struct
+///
+/// - `table = "name"`: the table's name. By default the struct's name in snake case plus `s`
+///   (`User` → `users`, `PostTag` → `post_tags`, `HTTPLog` → `http_logs`).
+/// - `index(columns("a", "b"), name = "ix_name", unique)`: an index over one or more columns
+///   (column names, after `column = ...` renames). `name` is optional (default `ix_<table>_<cols>`,
+///   or `uq_...` when `unique`); `unique` is optional. Repeat `index(...)` for more indexes.
+///
+/// # On a field
+///
+/// Every named field is a column, in declaration order, typed through `retort::ColumnType`
+/// (`Option<T>` is nullable).
+///
+/// - `primary_key`: part of the primary key (several fields make a composite key, in field
+///   order). Without any, the column named `id` is the key.
+/// - `unique`: a unique index on the column (`uq_<table>_<column>`).
+/// - `index`: an index on the column (`ix_<table>_<column>`).
+/// - `max_length = N`: `VARCHAR(N)`; only for `String` and `Option<String>`.
+/// - `default = "SQL"`: the server default, an SQL expression (`"0"`, `"'draft'"`,
+///   `"CURRENT_TIMESTAMP"`).
+/// - `references = "table.column"`: a foreign key, with optional `on_delete = "..."` and
+///   `on_update = "..."`: `cascade`, `restrict`, `set null`, `set default` or `no action`
+///   (default), in any case, with a space or `_`.
+/// - `column = "name"`: the column's name, if not the field's.
+/// - `sql_type = "TYPE"`: the column type as SQL, for types without `ColumnType`; the column is
+///   nullable when the field's type is written `Option<...>`.
+/// - `skip`: not a column; takes no other key.
+///
+/// Several keys can share one `#[model(...)]`, and a struct or field can carry several
+/// `#[model(...)]` attributes; a key may appear only once per struct or field (`index(...)`
+/// on the struct excepted).
 #[proc_macro_derive(Model, attributes(model))]
-pub fn derive_model(_input: TokenStream) -> TokenStream { TokenStream::new() }
+pub fn derive_model(input: TokenStream) -> TokenStream {
+    expand::derive_model_inner(input.into()).into()
+}

@@ -1,0 +1,169 @@
+//! Generates `impl retort::Model` and the model's registration.
+//!
+//! Everything goes through `::retort::__private`, so the user's crate needs `retort` as its only
+//! dependency (no direct `inventory`).
+
+use proc_macro2::{Ident, Literal, TokenStream};
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::DeriveInput;
+
+use crate::ast::{default_table_name, Container, Field};
+use crate::ctxt::Ctxt;
+use crate::{attr, check};
+
+/// `#[derive(Model)]` on `proc_macro2` tokens, so that tests can call it directly.
+pub fn derive_model_inner(input: TokenStream) -> TokenStream {
+    let input: DeriveInput = match syn::parse2(input) {
+        Ok(input) => input,
+        Err(err) => return err.to_compile_error(),
+    };
+    let cx = Ctxt::new();
+    let cont = Container::from_ast(&cx, &input);
+    if let Some(cont) = &cont {
+        check::check(&cx, cont);
+    }
+    match (cx.check(), cont) {
+        (Ok(()), Some(cont)) => expand(&cont),
+        (Err(err), cont) => fallback(&input, cont.as_ref(), &err),
+        (Ok(()), None) => unreachable!("a non-struct input always records an error"),
+    }
+}
+
+fn expand(cont: &Container) -> TokenStream {
+    let ident = cont.ident;
+    let table = &cont.table;
+    let rust_name = &cont.name;
+
+    let columns = cont.columns().map(column);
+    let primary_key = cont.primary_key().into_iter().map(|f| &f.column);
+    let foreign_keys = cont.columns().filter_map(foreign_key);
+    let field_indexes = cont.columns().flat_map(field_indexes);
+    let struct_indexes = cont.attrs.indexes.iter().map(|index| {
+        let index = &index.value;
+        let name = option(index.name.as_ref().map(|name| quote!(#name)));
+        let columns = &index.columns;
+        let unique = index.unique;
+        quote!(.index(#name, &[#(#columns),*], #unique))
+    });
+
+    quote! {
+        const _: () = {
+            #[automatically_derived]
+            impl ::retort::__private::Model for #ident {
+                const TABLE: &'static str = #table;
+                fn table() -> ::retort::__private::Table {
+                    ::retort::__private::TableBuilder::new(#table)
+                        #(#columns)*
+                        .primary_key(&[#(#primary_key),*])
+                        #(#foreign_keys)*
+                        #(#field_indexes)*
+                        #(#struct_indexes)*
+                        .build()
+                }
+            }
+            ::retort::__private::inventory::submit! {
+                ::retort::__private::ModelRegistration::new::<#ident>(
+                    ::core::concat!(::core::module_path!(), "::", #rust_name)
+                )
+            }
+        };
+    }
+}
+
+/// `.column::<T>(...)`, `.varchar::<T>(...)` or `.column_sql(...)`. The turbofish carries the
+/// field type's span, so a missing `ColumnType` / `VarLength` impl is reported on the type.
+fn column(field: &Field) -> TokenStream {
+    let name = &field.column;
+    let ty = field.ty;
+    let default = option(field.attrs.default.as_ref().map(|d| {
+        let lit = &d.value;
+        quote!(#lit)
+    }));
+    if let Some(sql_type) = &field.attrs.sql_type {
+        let sql_type = &sql_type.value;
+        let nullable = field.is_option();
+        return quote!(.column_sql(#name, #sql_type, #nullable, #default));
+    }
+    let span = ty.span();
+    match &field.attrs.max_length {
+        Some(max_length) => {
+            let len = Literal::u32_suffixed(max_length.value);
+            // The call is attributed to the `max_length` key, which is what asks for `VarLength`.
+            let method = Ident::new("varchar", max_length.key.span());
+            let turbofish = quote_spanned!(span=> ::<#ty>);
+            quote!(.#method #turbofish(#name, #len, #default))
+        }
+        None => {
+            let turbofish = quote_spanned!(span=> ::<#ty>);
+            quote!(.column #turbofish(#name, #default))
+        }
+    }
+}
+
+fn foreign_key(field: &Field) -> Option<TokenStream> {
+    let references = &field.attrs.references.as_ref()?.value;
+    let column = &field.column;
+    let ref_table = &references.table;
+    let ref_column = &references.column;
+    let action = |action: &Option<attr::Keyed<attr::FkAction>>| {
+        let variant = format_ident!(
+            "{}",
+            action
+                .as_ref()
+                .map_or(attr::FkAction::NoAction, |a| a.value)
+                .variant()
+        );
+        quote!(::retort::__private::FkAction::#variant)
+    };
+    let on_delete = action(&field.attrs.on_delete);
+    let on_update = action(&field.attrs.on_update);
+    Some(quote! {
+        .foreign_key(&[#column], #ref_table, &[#ref_column], #on_delete, #on_update)
+    })
+}
+
+/// The indexes that `unique` and `index` declare on one field.
+fn field_indexes(field: &Field) -> Vec<TokenStream> {
+    let none = option(None);
+    let column = &field.column;
+    [
+        (field.attrs.unique.is_some(), true),
+        (field.attrs.index.is_some(), false),
+    ]
+    .into_iter()
+    .filter(|(present, _)| *present)
+    .map(|(_, unique)| quote!(.index(#none, &[#column], #unique)))
+    .collect()
+}
+
+fn option(value: Option<TokenStream>) -> TokenStream {
+    match value {
+        Some(value) => quote!(::core::option::Option::Some(#value)),
+        None => quote!(::core::option::Option::None),
+    }
+}
+
+/// What is emitted when the input has errors: the errors, plus an impl that type-checks, so that
+/// code using the model does not add a cascade of "`Model` is not implemented" errors.
+fn fallback(input: &DeriveInput, cont: Option<&Container>, errors: &syn::Error) -> TokenStream {
+    let ident = &input.ident;
+    let table = cont.map_or_else(
+        || default_table_name(&syn::ext::IdentExt::unraw(ident).to_string()),
+        |cont| cont.table.clone(),
+    );
+    let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
+    let errors = errors.to_compile_error();
+    quote! {
+        #errors
+        const _: () = {
+            #[automatically_derived]
+            impl #impl_generics ::retort::__private::Model for #ident #ty_generics #where_clause {
+                const TABLE: &'static str = #table;
+                fn table() -> ::retort::__private::Table {
+                    ::core::unreachable!()
+                }
+            }
+        };
+    }
+}

@@ -1,0 +1,217 @@
+//! Expansion snapshots (`src/snapshots/`) and error messages, calling the derive directly.
+//! Spans are checked by the trybuild UI tests in `tests/ui/`.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use crate::expand::derive_model_inner;
+
+/// The expansion, pretty-printed.
+fn expand(input: TokenStream) -> String {
+    let output = derive_model_inner(input);
+    let file: syn::File = syn::parse2(output.clone())
+        .unwrap_or_else(|err| panic!("expansion does not parse: {err}\n{output}"));
+    prettyplease::unparse(&file)
+}
+
+/// The messages of the `compile_error!`s in the expansion, in order.
+fn errors(input: TokenStream) -> Vec<String> {
+    let file: syn::File = syn::parse2(derive_model_inner(input)).expect("expansion parses");
+    file.items
+        .iter()
+        .filter_map(|item| match item {
+            syn::Item::Macro(m) if m.mac.path.segments.last().unwrap().ident == "compile_error" => {
+                Some(m.mac.parse_body::<syn::LitStr>().unwrap().value())
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn full_model() {
+    insta::assert_snapshot!(expand(quote! {
+        #[model(table = "users")]
+        #[model(index(columns("last_name", "first_name"), name = "ix_users_name"))]
+        pub struct User {
+            #[model(primary_key)]
+            pub id: i64,
+            #[model(max_length = 255, unique)]
+            pub email: String,
+            pub bio: Option<String>,
+            #[model(default = "0")]
+            pub age: i32,
+            #[model(references = "orgs.id", on_delete = "cascade")]
+            pub org_id: i64,
+            #[model(column = "created", index)]
+            pub created_at: chrono::NaiveDateTime,
+            #[model(sql_type = "NUMERIC(10,2)")]
+            pub balance: String,
+            pub first_name: String,
+            pub last_name: String,
+            #[model(skip)]
+            pub cache: Option<String>,
+        }
+    }));
+}
+
+#[test]
+fn composite_key() {
+    insta::assert_snapshot!(expand(quote! {
+        #[model(table = "post_tags", index(columns("tag_id"), unique))]
+        pub struct PostTag {
+            #[model(primary_key, references = "posts.id", on_delete = "CASCADE")]
+            pub post_id: i64,
+            #[model(primary_key)]
+            #[model(references = "tags.id", on_delete = "set_null", on_update = "Set Default")]
+            pub tag_id: i64,
+            #[model(max_length = 40, default = "'x'")]
+            pub note: Option<String>,
+            #[model(sql_type = "citext")]
+            pub label: Option<Label>,
+        }
+    }));
+}
+
+#[test]
+fn default_table_name() {
+    insta::assert_snapshot!(expand(quote! {
+        #[derive(Debug)]
+        #[serde(rename_all = "camelCase")]
+        struct HTTPLog {
+            id: i64,
+            #[serde(default)]
+            r#type: String,
+        }
+    }));
+}
+
+#[test]
+fn errors_keep_a_placeholder_impl() {
+    insta::assert_snapshot!(expand(quote! {
+        #[model(tabel = "users")]
+        struct User {
+            #[model(primary_key, primary_key)]
+            id: i64,
+            #[model(references = "orgs")]
+            org_id: i64,
+        }
+    }));
+}
+
+#[test]
+fn generic_placeholder_impl_keeps_generics() {
+    insta::assert_snapshot!(expand(quote! {
+        struct Wrapper<'a, T: Clone> where T: Default {
+            id: i64,
+            value: &'a T,
+        }
+    }));
+}
+
+#[test]
+fn unknown_keys_list_the_expected_ones() {
+    assert_eq!(
+        errors(quote! {
+            #[model(abc)]
+            struct User { #[model(abc = 1, table = "x")] id: i64 }
+        }),
+        [
+            "unknown model attribute `abc`; expected one of: `table`, `index`",
+            "unknown model attribute `abc`; expected one of: `primary_key`, `unique`, `index`, \
+             `max_length`, `default`, `references`, `on_delete`, `on_update`, `column`, \
+             `sql_type`, `skip`",
+            "unknown model attribute `table`; expected one of: `primary_key`, `unique`, `index`, \
+             `max_length`, `default`, `references`, `on_delete`, `on_update`, `column`, \
+             `sql_type`, `skip`; `table` belongs on the struct, not on a field",
+        ]
+    );
+}
+
+#[test]
+fn every_error_is_reported() {
+    let errors = errors(quote! {
+        #[model(table = "users", table = "people")]
+        #[model(table)]
+        #[model(index(columns()), index(name = "x"), index(columns("nope", "id", "id")))]
+        struct User {
+            #[model(max_length = 0)]
+            a: String,
+            #[model(skip, unique, default = "1")]
+            b: String,
+            #[model(sql_type = "TEXT", max_length = 3)]
+            c: String,
+            #[model(on_update = "cascade")]
+            d: i64,
+            #[model(on_delete = "explode", references = "a.b.c")]
+            e: i64,
+            #[model(column = "a")]
+            f: i64,
+            #[model(default = "", column = "9x", sql_type = " ")]
+            g: i64,
+            #[model(primary_key = true)]
+            h: i64,
+        }
+    });
+    insta::assert_debug_snapshot!(errors);
+}
+
+#[test]
+fn no_primary_key() {
+    assert_eq!(
+        errors(quote! { struct Foo { name: String, #[model(skip)] id: i64 } }),
+        ["model `Foo` has no primary key; mark a field with `#[model(primary_key)]` or add an `id` field"]
+    );
+}
+
+#[test]
+fn shapes() {
+    let shape = "#[derive(Model)] supports only structs with named fields";
+    assert_eq!(errors(quote! { enum E { A } }), [shape]);
+    assert_eq!(errors(quote! { union U { a: u8 } }), [shape]);
+    assert_eq!(
+        errors(quote! { struct T(i64); }),
+        [format!(
+            "{shape}; name the fields: `struct T {{ id: i64, ... }}`"
+        )]
+    );
+    assert_eq!(
+        errors(quote! { struct U; }),
+        [format!("{shape}; `U` has no fields")]
+    );
+    assert_eq!(
+        errors(quote! { struct G<T> { id: T } }),
+        ["generic models are not supported"]
+    );
+}
+
+#[test]
+fn malformed_attributes() {
+    assert_eq!(
+        errors(quote! { #[model(table)] #[model = "x"] struct A { id: i64 } }),
+        [
+            "`table` takes a string literal: `table = \"users\"`",
+            "expected `#[model(...)]`, e.g. `#[model(table = \"users\")]`",
+        ]
+    );
+    assert_eq!(
+        errors(quote! { #[model(table = 5)] struct A { #[model] id: i64 } }),
+        [
+            "`table` takes a string literal: `table = \"users\"`",
+            "expected `#[model(...)]`, e.g. `#[model(primary_key)]`",
+        ]
+    );
+    // Tokens that cannot be read end that attribute, but not the others.
+    assert_eq!(
+        errors(quote! {
+            #[model(table = , index)]
+            struct A { #[model(unique, index)] #[model(nope)] id: i64 }
+        }),
+        [
+            "expected an expression",
+            "unknown model attribute `nope`; expected one of: `primary_key`, `unique`, `index`, \
+             `max_length`, `default`, `references`, `on_delete`, `on_update`, `column`, \
+             `sql_type`, `skip`",
+        ]
+    );
+}

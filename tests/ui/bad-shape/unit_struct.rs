@@ -1,0 +1,6 @@
+use retort::Model;
+
+#[derive(Model)]
+pub struct Marker;
+
+fn main() {}

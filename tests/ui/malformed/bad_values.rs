@@ -1,0 +1,15 @@
+use retort::Model;
+
+#[derive(Model)]
+#[model(table = "user list")]
+pub struct User {
+    pub id: i64,
+    #[model(max_length = 0)]
+    pub name: String,
+    #[model(default = "", column = "2nd")]
+    pub second: String,
+    #[model(sql_type = "")]
+    pub raw: String,
+}
+
+fn main() {}
