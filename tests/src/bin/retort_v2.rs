@@ -4,7 +4,8 @@
 //! - accounts.score: default 0 -> 10
 //! - accounts.legacy: dropped; accounts.bio (nullable) and accounts.status (NOT NULL with a
 //!   default) added
-//! - notes: unchanged; tags: new, references accounts; obsoletes: dropped
+//! - notes.account_id: foreign key ON DELETE CASCADE -> RESTRICT
+//! - tags: new, references accounts; obsoletes: dropped
 
 use retort::Model;
 
@@ -31,7 +32,7 @@ pub struct Account {
 #[derive(Debug, Model)]
 pub struct Note {
     pub id: i64,
-    #[model(references = "accounts.id", on_delete = "cascade")]
+    #[model(references = "accounts.id", on_delete = "restrict")]
     pub account_id: i64,
     pub body: String,
 }

@@ -83,6 +83,8 @@ fn full_round_trip_keeps_rows_and_restores_the_schema(backend: Backend) {
         "altered column 'accounts.age': type INTEGER -> BIGINT",
         "altered column 'accounts.score': default 0 -> 10",
         "added index 'ix_accounts_name' on 'accounts' (name)",
+        "removed foreign key on 'notes' (account_id) -> accounts (id)",
+        "added foreign key on 'notes' (account_id) -> accounts (id)",
     ] {
         assert!(
             run.stdout.contains(line),
