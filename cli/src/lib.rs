@@ -10,19 +10,20 @@
 //!
 //! Exit codes: 0 success, 1 `check` found differences, 2 any error (one line on stderr).
 
+mod authoring;
+mod check;
 mod config;
+mod inspect;
+mod migrate;
 
-use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::Context as _;
 use clap::{Args, Parser, Subcommand};
 use retort::db::{Connection, DatabaseUrl, OpenOptions, DEFAULT_DATABASE_URL};
-use retort::ops::Op;
-use retort::script::{NewRevision, Revision, ScriptDirectory};
-use retort::{autogen, registry, runner};
+use retort::runner;
+use retort::script::ScriptDirectory;
 
 pub use config::{ConfigFile, DEFAULT_CONFIG, DEFAULT_MIGRATIONS_DIR};
 
@@ -132,7 +133,7 @@ where
 }
 
 /// Resolved settings.
-struct Settings {
+pub(crate) struct Settings {
     database_url: String,
     migrations_dir: PathBuf,
     config_path: PathBuf,
@@ -166,7 +167,7 @@ impl Settings {
         })
     }
 
-    fn connect(&self, create: bool) -> anyhow::Result<Connection> {
+    pub(crate) fn connect(&self, create: bool) -> anyhow::Result<Connection> {
         let url: DatabaseUrl = self.database_url.parse()?;
         Ok(Connection::open_with(
             &url,
@@ -177,7 +178,7 @@ impl Settings {
         )?)
     }
 
-    fn scripts(&self) -> anyhow::Result<ScriptDirectory> {
+    pub(crate) fn scripts(&self) -> anyhow::Result<ScriptDirectory> {
         Ok(ScriptDirectory::open(&self.migrations_dir)?)
     }
 }
@@ -186,298 +187,23 @@ impl Settings {
 pub fn execute(cli: &Cli, out: &mut dyn Write) -> anyhow::Result<u8> {
     let settings = Settings::resolve(&cli.global)?;
     match &cli.command {
-        Command::Init => init(&settings, out),
-        Command::Autogenerate(m) => autogenerate(&settings, &m.message, out),
+        Command::Init => authoring::init(&settings, out),
+        Command::Autogenerate(m) => authoring::autogenerate(&settings, &m.message, out),
         Command::Revision {
             message,
             autogenerate: true,
-        } => autogenerate(&settings, &message.message, out),
-        Command::Revision { message, .. } => empty_revision(&settings, &message.message, out),
-        Command::Upgrade { target } => upgrade(&settings, target, out),
-        Command::Downgrade { target } => downgrade(&settings, target, out),
-        Command::Current => current(&settings, out),
-        Command::History => history(&settings, out),
-        Command::Heads => heads(&settings, out),
-        Command::Show { rev } => show(&settings, rev, out),
-        Command::Check => check(&settings, out),
-    }
-}
-
-fn init(settings: &Settings, out: &mut dyn Write) -> anyhow::Result<u8> {
-    if settings.config_path.exists() {
-        writeln!(
-            out,
-            "{} exists; left unchanged",
-            settings.config_path.display()
-        )?;
-    } else {
-        let text = format!(
-            "# Retort settings. DATABASE_URL and --database-url override database_url.\n\
-             database_url = \"{}\"\n\
-             migrations_dir = \"{}\"\n",
-            settings.database_url,
-            settings.migrations_dir.display()
-        );
-        std::fs::write(&settings.config_path, text)
-            .with_context(|| format!("cannot write {}", settings.config_path.display()))?;
-        writeln!(out, "Created {}", settings.config_path.display())?;
-    }
-    if settings.migrations_dir.is_dir() {
-        writeln!(
-            out,
-            "{} exists; left unchanged",
-            settings.migrations_dir.display()
-        )?;
-    } else {
-        ScriptDirectory::create(&settings.migrations_dir)?;
-        writeln!(out, "Created {}", settings.migrations_dir.display())?;
-    }
-    Ok(0)
-}
-
-/// The single head the next revision builds on; several heads are an error.
-fn parent_of_new(scripts: &ScriptDirectory) -> anyhow::Result<Vec<String>> {
-    Ok(scripts
-        .graph()
-        .head()?
-        .map(|h| vec![h.to_owned()])
-        .unwrap_or_default())
-}
-
-/// Revisions between what is applied and head, or an error saying how to get there.
-fn ensure_at_head(
-    conn: &mut Connection,
-    scripts: &ScriptDirectory,
-) -> anyhow::Result<BTreeSet<String>> {
-    let applied = runner::applied(conn, scripts)?;
-    let pending = scripts.graph().upgrade_plan(&applied, "heads")?;
-    if !pending.is_empty() {
-        return Err(retort::Error::NotAtHead {
-            pending: pending.len(),
-            ids: pending,
+        } => authoring::autogenerate(&settings, &message.message, out),
+        Command::Revision { message, .. } => {
+            authoring::empty_revision(&settings, &message.message, out)
         }
-        .into());
+        Command::Upgrade { target } => migrate::upgrade(&settings, target, out),
+        Command::Downgrade { target } => migrate::downgrade(&settings, target, out),
+        Command::Current => migrate::current(&settings, out),
+        Command::History => inspect::history(&settings, out),
+        Command::Heads => inspect::heads(&settings, out),
+        Command::Show { rev } => inspect::show(&settings, rev, out),
+        Command::Check => check::check(&settings, out),
     }
-    Ok(applied)
-}
-
-fn autogenerate(settings: &Settings, message: &str, out: &mut dyn Write) -> anyhow::Result<u8> {
-    let target = registry::schema()?;
-    let mut scripts = settings.scripts()?;
-    let parents = parent_of_new(&scripts)?;
-    let mut conn = settings.connect(true)?;
-    ensure_at_head(&mut conn, &scripts)?;
-    let plan = autogen::plan(&mut conn, &target)?;
-    if plan.is_empty() {
-        writeln!(out, "No changes detected")?;
-        return Ok(0);
-    }
-    for op in &plan.ops {
-        writeln!(out, "Detected {op}")?;
-        if let Some(warning) = warning_for(op) {
-            eprintln!("warning: {warning}");
-        }
-    }
-    let rev = scripts.write_revision(
-        NewRevision {
-            message: message.to_owned(),
-            parents,
-            up_sql: plan.up_sql,
-            down_sql: plan.down_sql,
-        },
-        chrono::Utc::now(),
-    )?;
-    writeln!(
-        out,
-        "Generated {}; review it, then run `retort upgrade head`",
-        rev.path.display()
-    )?;
-    Ok(0)
-}
-
-/// What a reviewer must know about an op before applying it.
-fn warning_for(op: &Op) -> Option<String> {
-    match op {
-        Op::DropTable(t) => Some(format!(
-            "dropping table '{}' deletes its rows; the downgrade re-creates it empty",
-            t.name
-        )),
-        Op::DropColumn { table, column } => Some(format!(
-            "dropping column '{table}.{}' deletes its data; the downgrade re-creates it empty",
-            column.name
-        )),
-        Op::AddColumn { table, column } if !column.nullable && column.default.is_none() => Some(format!(
-            "column '{table}.{}' is NOT NULL without a default: the upgrade fails if '{table}' has rows; add #[model(default = \"...\")] or make it Option<_>",
-            column.name
-        )),
-        Op::AlterColumn { table, from, to } if from.nullable && !to.nullable => Some(format!(
-            "column '{table}.{}' becomes NOT NULL: the upgrade fails if it holds NULLs",
-            to.name
-        )),
-        _ => None,
-    }
-}
-
-fn empty_revision(settings: &Settings, message: &str, out: &mut dyn Write) -> anyhow::Result<u8> {
-    let mut scripts = settings.scripts()?;
-    let parents = parent_of_new(&scripts)?;
-    let rev = scripts.write_revision(
-        NewRevision {
-            message: message.to_owned(),
-            parents,
-            up_sql: "-- Write the upgrade SQL of this revision here.\n".to_owned(),
-            down_sql: "-- Write the SQL that reverts this revision's up.sql here.\n".to_owned(),
-        },
-        chrono::Utc::now(),
-    )?;
-    writeln!(out, "Generated {}", rev.path.display())?;
-    Ok(0)
-}
-
-fn describe(rev: &Revision) -> String {
-    format!("{} {}", rev.id, rev.message)
-}
-
-fn upgrade(settings: &Settings, target: &str, out: &mut dyn Write) -> anyhow::Result<u8> {
-    let scripts = settings.scripts()?;
-    let mut conn = settings.connect(true)?;
-    let done = runner::upgrade_with(&mut conn, &scripts, target, &settings.run)?;
-    if done.is_empty() {
-        writeln!(out, "Nothing to apply: the database is already at {target}")?;
-    }
-    for id in &done {
-        let rev = scripts.revision(id).expect("applied revision exists");
-        writeln!(out, "Applied {}", describe(rev))?;
-    }
-    Ok(0)
-}
-
-fn downgrade(settings: &Settings, target: &str, out: &mut dyn Write) -> anyhow::Result<u8> {
-    let scripts = settings.scripts()?;
-    let mut conn = settings.connect(false)?;
-    let done = runner::downgrade_with(&mut conn, &scripts, target, &settings.run)?;
-    if done.is_empty() {
-        writeln!(
-            out,
-            "Nothing to revert: the database is already at {target}"
-        )?;
-    }
-    for id in &done {
-        let rev = scripts.revision(id).expect("reverted revision exists");
-        writeln!(out, "Reverted {}", describe(rev))?;
-    }
-    Ok(0)
-}
-
-fn current(settings: &Settings, out: &mut dyn Write) -> anyhow::Result<u8> {
-    let scripts = settings.scripts()?;
-    let mut conn = settings.connect(false)?;
-    let applied = runner::applied(&mut conn, &scripts)?;
-    let heads = scripts.graph().heads();
-    let current = scripts.graph().current_heads(&applied);
-    if current.is_empty() {
-        writeln!(out, "base (no revision applied)")?;
-    }
-    for id in current {
-        let rev = scripts.revision(id).expect("applied revision exists");
-        let tag = if heads.contains(&id) { " (head)" } else { "" };
-        writeln!(out, "{}{tag} {}", rev.id, rev.message)?;
-    }
-    Ok(0)
-}
-
-fn history(settings: &Settings, out: &mut dyn Write) -> anyhow::Result<u8> {
-    let scripts = settings.scripts()?;
-    let heads = scripts.graph().heads();
-    let revisions: Vec<&Revision> = scripts.revisions().collect();
-    if revisions.is_empty() {
-        writeln!(out, "No revisions in {}", scripts.path().display())?;
-    }
-    for rev in revisions.into_iter().rev() {
-        let parents = if rev.parents.is_empty() {
-            "<base>".to_owned()
-        } else {
-            rev.parents.join(", ")
-        };
-        let tag = if heads.contains(&rev.id.as_str()) {
-            " (head)"
-        } else {
-            ""
-        };
-        writeln!(out, "{parents} -> {}{tag}, {}", rev.id, rev.message)?;
-    }
-    Ok(0)
-}
-
-fn heads(settings: &Settings, out: &mut dyn Write) -> anyhow::Result<u8> {
-    let scripts = settings.scripts()?;
-    for id in scripts.graph().heads() {
-        let rev = scripts.revision(id).expect("head exists");
-        writeln!(out, "{} (head) {}", rev.id, rev.message)?;
-    }
-    Ok(0)
-}
-
-fn show(settings: &Settings, rev: &str, out: &mut dyn Write) -> anyhow::Result<u8> {
-    let scripts = settings.scripts()?;
-    let id = scripts.graph().resolve(rev)?;
-    let rev = scripts.revision(id).expect("resolved revision exists");
-    writeln!(out, "Revision: {}", rev.id)?;
-    writeln!(
-        out,
-        "Parents:  {}",
-        if rev.parents.is_empty() {
-            "<base>".to_owned()
-        } else {
-            rev.parents.join(", ")
-        }
-    )?;
-    writeln!(out, "Message:  {}", rev.message)?;
-    writeln!(out, "Created:  {}", rev.created)?;
-    writeln!(out, "Path:     {}", rev.path.display())?;
-    writeln!(out, "\n-- up.sql\n{}", rev.up_sql.trim_end())?;
-    writeln!(out, "\n-- down.sql\n{}", rev.down_sql.trim_end())?;
-    Ok(0)
-}
-
-fn check(settings: &Settings, out: &mut dyn Write) -> anyhow::Result<u8> {
-    let target = registry::schema()?;
-    let scripts = settings.scripts()?;
-    let mut conn = settings.connect(false)?;
-    let applied = runner::applied(&mut conn, &scripts)?;
-    let pending = scripts.graph().upgrade_plan(&applied, "heads")?;
-    if !pending.is_empty() {
-        writeln!(
-            out,
-            "Database is not at head: {} revision(s) not applied ({}); run `retort upgrade head`",
-            pending.len(),
-            pending.join(", ")
-        )?;
-        return Ok(1);
-    }
-    let plan = autogen::plan(&mut conn, &target)?;
-    if plan.is_empty() {
-        let heads = scripts.graph().heads();
-        let at = if heads.is_empty() {
-            "base".to_owned()
-        } else {
-            heads.join(", ")
-        };
-        writeln!(
-            out,
-            "No changes detected: the database is at {at} and matches the models"
-        )?;
-        return Ok(0);
-    }
-    writeln!(
-        out,
-        "The models differ from the database; a new migration would contain:"
-    )?;
-    for op in &plan.ops {
-        writeln!(out, "  {op}")?;
-    }
-    writeln!(out, "Run `retort autogenerate -m \"...\"` to write it.")?;
-    Ok(1)
 }
 
 #[cfg(test)]

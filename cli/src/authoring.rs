@@ -1,0 +1,151 @@
+//! Commands that write files: `init`, `autogenerate`, `revision`.
+
+use std::collections::BTreeSet;
+use std::io::Write;
+
+use anyhow::Context as _;
+use retort::db::Connection;
+use retort::ops::Op;
+use retort::script::{NewRevision, ScriptDirectory};
+use retort::{autogen, registry, runner};
+
+use crate::Settings;
+
+pub(crate) fn init(settings: &Settings, out: &mut dyn Write) -> anyhow::Result<u8> {
+    if settings.config_path.exists() {
+        writeln!(
+            out,
+            "{} exists; left unchanged",
+            settings.config_path.display()
+        )?;
+    } else {
+        let text = format!(
+            "# Retort settings. DATABASE_URL and --database-url override database_url.\n\
+             database_url = \"{}\"\n\
+             migrations_dir = \"{}\"\n",
+            settings.database_url,
+            settings.migrations_dir.display()
+        );
+        std::fs::write(&settings.config_path, text)
+            .with_context(|| format!("cannot write {}", settings.config_path.display()))?;
+        writeln!(out, "Created {}", settings.config_path.display())?;
+    }
+    if settings.migrations_dir.is_dir() {
+        writeln!(
+            out,
+            "{} exists; left unchanged",
+            settings.migrations_dir.display()
+        )?;
+    } else {
+        ScriptDirectory::create(&settings.migrations_dir)?;
+        writeln!(out, "Created {}", settings.migrations_dir.display())?;
+    }
+    Ok(0)
+}
+
+/// The single head the next revision builds on; several heads are an error.
+pub(crate) fn parent_of_new(scripts: &ScriptDirectory) -> anyhow::Result<Vec<String>> {
+    Ok(scripts
+        .graph()
+        .head()?
+        .map(|h| vec![h.to_owned()])
+        .unwrap_or_default())
+}
+
+/// Revisions between what is applied and head, or an error saying how to get there.
+pub(crate) fn ensure_at_head(
+    conn: &mut Connection,
+    scripts: &ScriptDirectory,
+) -> anyhow::Result<BTreeSet<String>> {
+    let applied = runner::applied(conn, scripts)?;
+    let pending = scripts.graph().upgrade_plan(&applied, "heads")?;
+    if !pending.is_empty() {
+        return Err(retort::Error::NotAtHead {
+            pending: pending.len(),
+            ids: pending,
+        }
+        .into());
+    }
+    Ok(applied)
+}
+
+pub(crate) fn autogenerate(
+    settings: &Settings,
+    message: &str,
+    out: &mut dyn Write,
+) -> anyhow::Result<u8> {
+    let target = registry::schema()?;
+    let mut scripts = settings.scripts()?;
+    let parents = parent_of_new(&scripts)?;
+    let mut conn = settings.connect(true)?;
+    ensure_at_head(&mut conn, &scripts)?;
+    let plan = autogen::plan(&mut conn, &target)?;
+    if plan.is_empty() {
+        writeln!(out, "No changes detected")?;
+        return Ok(0);
+    }
+    for op in &plan.ops {
+        writeln!(out, "Detected {op}")?;
+        if let Some(warning) = warning_for(op) {
+            eprintln!("warning: {warning}");
+        }
+    }
+    let rev = scripts.write_revision(
+        NewRevision {
+            message: message.to_owned(),
+            parents,
+            up_sql: plan.up_sql,
+            down_sql: plan.down_sql,
+        },
+        chrono::Utc::now(),
+    )?;
+    writeln!(
+        out,
+        "Generated {}; review it, then run `retort upgrade head`",
+        rev.path.display()
+    )?;
+    Ok(0)
+}
+
+/// What a reviewer must know about an op before applying it.
+pub(crate) fn warning_for(op: &Op) -> Option<String> {
+    match op {
+        Op::DropTable(t) => Some(format!(
+            "dropping table '{}' deletes its rows; the downgrade re-creates it empty",
+            t.name
+        )),
+        Op::DropColumn { table, column } => Some(format!(
+            "dropping column '{table}.{}' deletes its data; the downgrade re-creates it empty",
+            column.name
+        )),
+        Op::AddColumn { table, column } if !column.nullable && column.default.is_none() => Some(format!(
+            "column '{table}.{}' is NOT NULL without a default: the upgrade fails if '{table}' has rows; add #[model(default = \"...\")] or make it Option<_>",
+            column.name
+        )),
+        Op::AlterColumn { table, from, to } if from.nullable && !to.nullable => Some(format!(
+            "column '{table}.{}' becomes NOT NULL: the upgrade fails if it holds NULLs",
+            to.name
+        )),
+        _ => None,
+    }
+}
+
+pub(crate) fn empty_revision(
+    settings: &Settings,
+    message: &str,
+    out: &mut dyn Write,
+) -> anyhow::Result<u8> {
+    let mut scripts = settings.scripts()?;
+    let parents = parent_of_new(&scripts)?;
+    let rev = scripts.write_revision(
+        NewRevision {
+            message: message.to_owned(),
+            parents,
+            up_sql: "-- Write the upgrade SQL of this revision here.\n".to_owned(),
+            down_sql: "-- Write the SQL that reverts this revision's up.sql here.\n".to_owned(),
+        },
+        chrono::Utc::now(),
+    )?;
+    writeln!(out, "Generated {}", rev.path.display())?;
+    Ok(0)
+}
