@@ -6,7 +6,7 @@ use std::io::Write;
 use anyhow::Context as _;
 use retort::db::Connection;
 use retort::ops::Op;
-use retort::script::{NewRevision, ScriptDirectory};
+use retort::script::{GraphError, NewRevision, ScriptDirectory};
 use retort::{autogen, registry, runner};
 
 use crate::Settings;
@@ -19,12 +19,26 @@ pub(crate) fn init(settings: &Settings, out: &mut dyn Write) -> anyhow::Result<u
             settings.config_path.display()
         )?;
     } else {
+        let quote = |v: &str| toml::Value::String(v.to_owned()).to_string();
+        // migrations_dir in the file is relative to the file's own directory.
+        let base = settings
+            .config_path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty());
+        let dir = base
+            .and_then(|b| settings.migrations_dir.strip_prefix(b).ok())
+            .unwrap_or(&settings.migrations_dir);
+        let url_line = if has_password(&settings.database_url) {
+            "# database_url: not written, the URL in use contains a password; keep it in DATABASE_URL\n"
+                .to_owned()
+        } else {
+            format!("database_url = {}\n", quote(&settings.database_url))
+        };
         let text = format!(
             "# Retort settings. DATABASE_URL and --database-url override database_url.\n\
-             database_url = \"{}\"\n\
-             migrations_dir = \"{}\"\n",
-            settings.database_url,
-            settings.migrations_dir.display()
+             {url_line}\
+             migrations_dir = {}\n",
+            quote(&dir.display().to_string())
         );
         std::fs::write(&settings.config_path, text)
             .with_context(|| format!("cannot write {}", settings.config_path.display()))?;
@@ -45,11 +59,16 @@ pub(crate) fn init(settings: &Settings, out: &mut dyn Write) -> anyhow::Result<u
 
 /// The single head the next revision builds on; several heads are an error.
 pub(crate) fn parent_of_new(scripts: &ScriptDirectory) -> anyhow::Result<Vec<String>> {
-    Ok(scripts
-        .graph()
-        .head()?
-        .map(|h| vec![h.to_owned()])
-        .unwrap_or_default())
+    match scripts.graph().head() {
+        Ok(head) => Ok(head.map(|h| vec![h.to_owned()]).unwrap_or_default()),
+        Err(GraphError::MultipleHeads { heads }) => Err(anyhow::anyhow!(
+            "there are several heads ({}), so a new revision has no single parent; \
+             run `retort merge -m \"merge heads\"` to join them (or `retort revision --head REV -m MSG` \
+             to extend one branch)",
+            heads.join(", ")
+        )),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// Revisions between what is applied and head, or an error saying how to get there.
@@ -90,7 +109,7 @@ pub(crate) fn autogenerate(
             eprintln!("warning: {warning}");
         }
     }
-    let rev = scripts.write_revision(
+    let rev = scripts.write_revision_for(
         NewRevision {
             message: message.to_owned(),
             parents,
@@ -98,6 +117,7 @@ pub(crate) fn autogenerate(
             down_sql: plan.down_sql,
         },
         chrono::Utc::now(),
+        Some(conn.dialect().key()),
     )?;
     writeln!(
         out,
@@ -130,13 +150,18 @@ pub(crate) fn warning_for(op: &Op) -> Option<String> {
     }
 }
 
+/// `revision -m MSG [--head REV]`.
 pub(crate) fn empty_revision(
     settings: &Settings,
     message: &str,
+    head: Option<&str>,
     out: &mut dyn Write,
 ) -> anyhow::Result<u8> {
     let mut scripts = settings.scripts()?;
-    let parents = parent_of_new(&scripts)?;
+    let parents = match head {
+        Some(rev) => crate::workflow::parents_at(&scripts, rev)?,
+        None => parent_of_new(&scripts)?,
+    };
     let rev = scripts.write_revision(
         NewRevision {
             message: message.to_owned(),
@@ -148,4 +173,12 @@ pub(crate) fn empty_revision(
     )?;
     writeln!(out, "Generated {}", rev.path.display())?;
     Ok(0)
+}
+
+/// True for `scheme://user:password@host...`.
+fn has_password(url: &str) -> bool {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => url[scheme + 3..at].contains(':'),
+        _ => false,
+    }
 }

@@ -4,13 +4,27 @@ use std::io::Write;
 
 use retort::{autogen, registry, runner};
 
-use crate::Settings;
+use retort::db::DatabaseUrl;
+use retort::schema::Schema;
+use retort::script::ScriptDirectory;
 
-pub(crate) fn check(settings: &Settings, out: &mut dyn Write) -> anyhow::Result<u8> {
+use crate::{CheckArgs, Settings};
+
+pub(crate) fn check(
+    settings: &Settings,
+    args: &CheckArgs,
+    out: &mut dyn Write,
+) -> anyhow::Result<u8> {
     let target = registry::schema()?;
     let scripts = settings.scripts()?;
+    if args.shadow {
+        return shadow(settings, &scripts, &target, out);
+    }
     let mut conn = settings.connect(false)?;
     let applied = runner::applied(&mut conn, &scripts)?;
+    if !args.allow_edited && crate::workflow::report_edited(&mut conn, &scripts, out)? {
+        return Ok(1);
+    }
     let pending = scripts.graph().upgrade_plan(&applied, "heads")?;
     if !pending.is_empty() {
         writeln!(
@@ -43,5 +57,38 @@ pub(crate) fn check(settings: &Settings, out: &mut dyn Write) -> anyhow::Result<
         writeln!(out, "  {op}")?;
     }
     writeln!(out, "Run `retort autogenerate -m \"...\"` to write it.")?;
+    Ok(1)
+}
+
+/// `check --shadow`: the migrations, replayed into a scratch database, must produce the models.
+fn shadow(
+    settings: &Settings,
+    scripts: &ScriptDirectory,
+    target: &Schema,
+    out: &mut dyn Write,
+) -> anyhow::Result<u8> {
+    let url: DatabaseUrl = settings.database_url.parse()?;
+    let mut shadow = retort::shadow::ShadowDatabase::create(&url)?;
+    let replayed = shadow.replay(scripts)?;
+    let plan = autogen::plan_between(shadow.connection().dialect(), &replayed, target)?;
+    if plan.is_empty() {
+        writeln!(
+            out,
+            "No changes detected: replaying {} revision(s) gives exactly the models",
+            scripts.graph().len()
+        )?;
+        return Ok(0);
+    }
+    writeln!(
+        out,
+        "The migrations do not produce the models; a new migration would contain:"
+    )?;
+    for op in &plan.ops {
+        writeln!(out, "  {op}")?;
+    }
+    writeln!(
+        out,
+        "Run `retort autogenerate -m \"...\"` against an up-to-date database to write it."
+    )?;
     Ok(1)
 }

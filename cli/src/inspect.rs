@@ -6,9 +6,13 @@ use retort::script::Revision;
 
 use crate::Settings;
 
-pub(crate) fn history(settings: &Settings, out: &mut dyn Write) -> anyhow::Result<u8> {
+/// `history [--verbose]`: newest first; heads, branch points and merge points are marked.
+pub(crate) fn history(
+    settings: &Settings,
+    verbose: bool,
+    out: &mut dyn Write,
+) -> anyhow::Result<u8> {
     let scripts = settings.scripts()?;
-    let heads = scripts.graph().heads();
     let revisions: Vec<&Revision> = scripts.revisions().collect();
     if revisions.is_empty() {
         writeln!(out, "No revisions in {}", scripts.path().display())?;
@@ -19,12 +23,16 @@ pub(crate) fn history(settings: &Settings, out: &mut dyn Write) -> anyhow::Resul
         } else {
             rev.parents.join(", ")
         };
-        let tag = if heads.contains(&rev.id.as_str()) {
-            " (head)"
+        let tags = crate::workflow::tags(scripts.graph(), &rev.id);
+        if verbose {
+            writeln!(out, "Rev:      {}{tags}", rev.id)?;
+            writeln!(out, "Parents:  {parents}")?;
+            writeln!(out, "Message:  {}", rev.message)?;
+            writeln!(out, "Created:  {}", rev.created)?;
+            writeln!(out, "Path:     {}\n", rev.path.display())?;
         } else {
-            ""
-        };
-        writeln!(out, "{parents} -> {}{tag}, {}", rev.id, rev.message)?;
+            writeln!(out, "{parents} -> {}{tags}, {}", rev.id, rev.message)?;
+        }
     }
     Ok(0)
 }

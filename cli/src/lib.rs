@@ -13,8 +13,11 @@
 mod authoring;
 mod check;
 mod config;
+mod hook;
 mod inspect;
 mod migrate;
+mod since;
+mod workflow;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -68,30 +71,83 @@ pub enum Command {
         #[command(flatten)]
         message: MessageArgs,
         /// Fill the revision from the difference between database and models
-        #[arg(long)]
+        #[arg(long, conflicts_with = "head")]
         autogenerate: bool,
+        /// Build on this revision (id, prefix, `head` or `base`) instead of the single head;
+        /// allowed with several heads, so it starts or extends a branch
+        #[arg(long, value_name = "REV")]
+        head: Option<String>,
     },
-    /// Apply revisions up to TARGET: head, REV (id or unique prefix), +N, REV+N
+    /// Apply revisions up to TARGET: head, heads, REV (id or unique prefix), +N, REV+N
     Upgrade {
+        /// With --sql: [FROM:]TARGET, FROM defaulting to base
         #[arg(default_value = "head")]
         target: String,
+        /// Print the SQL the upgrade would run instead of running it; nothing connects
+        #[arg(long)]
+        sql: bool,
+        /// Run even if applied migrations were edited since they were applied
+        #[arg(long)]
+        allow_edited: bool,
     },
     /// Revert revisions down to TARGET: -N, REV (stays applied), base
     Downgrade {
+        /// With --sql: FROM:TARGET
+        #[arg(allow_hyphen_values = true)]
+        target: String,
+        /// Print the SQL the downgrade would run instead of running it; nothing connects
+        #[arg(long)]
+        sql: bool,
+        /// Run even if applied migrations were edited since they were applied
+        #[arg(long)]
+        allow_edited: bool,
+    },
+    /// Record the database as being at TARGET without running any SQL (base: no revision)
+    Stamp {
         #[arg(allow_hyphen_values = true)]
         target: String,
     },
+    /// Write a merge revision joining REVs (default: all heads) into one head
+    Merge {
+        /// Revisions to join: ids, prefixes; default all heads
+        revs: Vec<String>,
+        #[command(flatten)]
+        message: MessageArgs,
+    },
     /// Show the revision(s) the database is at
     Current,
-    /// List revisions, newest first
-    History,
+    /// List revisions, newest first, marking heads, branch points and merge points
+    History {
+        /// Show each revision's parents, message, created date and path
+        #[arg(short, long)]
+        verbose: bool,
+    },
     /// Show the head revision(s)
     Heads,
+    /// Show the branch points and the branches that start there
+    Branches,
     /// Show a revision's metadata and SQL
     Show { rev: String },
     /// Exit 0 if the database is at head and matches the models, 1 if not (listing the
     /// operations a new migration would contain), 2 on error
-    Check,
+    Check(CheckArgs),
+    /// Git integration: `hook install` writes a pre-commit hook that runs `check`
+    #[command(subcommand)]
+    Hook(hook::HookCommand),
+}
+
+/// Options of `check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Replay every migration into a scratch database (in-memory SQLite, or a temporary
+    /// PostgreSQL database) and compare that with the models, ignoring the local database
+    #[arg(long)]
+    pub shadow: bool,
+    #[command(flatten)]
+    pub team: since::SinceArgs,
+    /// Do not fail when applied migrations were edited since they were applied
+    #[arg(long)]
+    pub allow_edited: bool,
 }
 
 #[derive(Debug, Args)]
@@ -101,13 +157,46 @@ pub struct MessageArgs {
     pub message: String,
 }
 
+/// Settings your own binary builds in: used when neither a flag, the environment nor
+/// Retort.toml sets them.
+///
+/// ```no_run
+/// // main.rs of your own retort binary
+/// // retort::link_models!(my_models);
+/// fn main() -> std::process::ExitCode {
+///     retort_cli::run_with(retort_cli::Defaults {
+///         database_url: Some("sqlite://var/app.db".into()),
+///         migrations_dir: Some("db/migrations".into()),
+///     })
+/// }
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct Defaults {
+    pub database_url: Option<String>,
+    pub migrations_dir: Option<PathBuf>,
+}
+
 /// Parses the process arguments, runs the command and returns the exit code.
 pub fn run() -> ExitCode {
-    run_from(std::env::args_os())
+    run_with(Defaults::default())
+}
+
+/// Like [`run`], with built-in defaults for the database URL and migrations directory.
+pub fn run_with(defaults: Defaults) -> ExitCode {
+    run_from_with(std::env::args_os(), &defaults)
 }
 
 /// Like [`run`], with explicit arguments (the first one is the program name).
 pub fn run_from<I, T>(args: I) -> ExitCode
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    run_from_with(args, &Defaults::default())
+}
+
+/// Like [`run_with`], with explicit arguments (the first one is the program name).
+pub fn run_from_with<I, T>(args: I, defaults: &Defaults) -> ExitCode
 where
     I: IntoIterator<Item = T>,
     T: Into<std::ffi::OsString> + Clone,
@@ -122,19 +211,42 @@ where
     };
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    match execute(&cli, &mut out) {
+    match execute_with(&cli, defaults, &mut out) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
             let _ = out.flush();
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", one_line(&e));
             ExitCode::from(2)
         }
     }
 }
 
+/// An error and its causes on one line: causes already quoted by the message before them are
+/// left out, and line breaks (libpq's multi-line messages) become spaces.
+fn one_line(e: &anyhow::Error) -> String {
+    let mut msg = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if msg.contains(text.trim()) {
+            continue;
+        }
+        if !msg.is_empty() {
+            msg.push_str(": ");
+        }
+        msg.push_str(&text);
+    }
+    let mut msg = msg.split_whitespace().collect::<Vec<_>>().join(" ");
+    if msg.contains("database is locked") {
+        msg.push_str(
+            " (another process holds the SQLite write lock: wait for it, or raise --lock-timeout)",
+        );
+    }
+    msg
+}
+
 /// Resolved settings.
 pub(crate) struct Settings {
-    database_url: String,
+    pub(crate) database_url: String,
     migrations_dir: PathBuf,
     config_path: PathBuf,
     schema: Option<String>,
@@ -142,27 +254,35 @@ pub(crate) struct Settings {
 }
 
 impl Settings {
-    fn resolve(global: &GlobalOpts) -> anyhow::Result<Settings> {
+    fn resolve(
+        global: &GlobalOpts,
+        defaults: &Defaults,
+        for_init: bool,
+    ) -> anyhow::Result<Settings> {
         let config_path = global
             .config
             .clone()
             .unwrap_or_else(|| PathBuf::from(DEFAULT_CONFIG));
-        let file = ConfigFile::load(&config_path, global.config.is_some())?;
+        // `init` creates the file, so an explicit --config need not exist yet.
+        let file = ConfigFile::load(&config_path, global.config.is_some() && !for_init)?;
         Ok(Settings {
             database_url: global
                 .database_url
                 .clone()
                 .or(file.database_url)
+                .or_else(|| defaults.database_url.clone())
                 .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()),
             migrations_dir: global
                 .migrations_dir
                 .clone()
                 .or(file.migrations_dir)
+                .or_else(|| defaults.migrations_dir.clone())
                 .unwrap_or_else(|| PathBuf::from(DEFAULT_MIGRATIONS_DIR)),
             config_path,
             schema: global.schema.clone().or(file.schema),
             run: runner::RunOptions {
                 lock_timeout: std::time::Duration::from_secs(global.lock_timeout),
+                allow_edited: false,
             },
         })
     }
@@ -185,24 +305,45 @@ impl Settings {
 
 /// Runs one parsed command, writing its report to `out`. Returns the exit code on success.
 pub fn execute(cli: &Cli, out: &mut dyn Write) -> anyhow::Result<u8> {
-    let settings = Settings::resolve(&cli.global)?;
+    execute_with(cli, &Defaults::default(), out)
+}
+
+/// Like [`execute`], with built-in defaults.
+pub fn execute_with(cli: &Cli, defaults: &Defaults, out: &mut dyn Write) -> anyhow::Result<u8> {
+    let for_init = matches!(cli.command, Command::Init);
+    let mut settings = Settings::resolve(&cli.global, defaults, for_init)?;
+    settings.run.allow_edited = cli.command.allow_edited();
     match &cli.command {
         Command::Init => authoring::init(&settings, out),
         Command::Autogenerate(m) => authoring::autogenerate(&settings, &m.message, out),
         Command::Revision {
             message,
             autogenerate: true,
+            ..
         } => authoring::autogenerate(&settings, &message.message, out),
-        Command::Revision { message, .. } => {
-            authoring::empty_revision(&settings, &message.message, out)
+        Command::Revision { message, head, .. } => {
+            authoring::empty_revision(&settings, &message.message, head.as_deref(), out)
         }
-        Command::Upgrade { target } => migrate::upgrade(&settings, target, out),
-        Command::Downgrade { target } => migrate::downgrade(&settings, target, out),
+        Command::Upgrade {
+            target, sql: true, ..
+        } => workflow::offline(&settings, runner::Direction::Upgrade, target, out),
+        Command::Upgrade { target, .. } => migrate::upgrade(&settings, target, out),
+        Command::Downgrade {
+            target, sql: true, ..
+        } => workflow::offline(&settings, runner::Direction::Downgrade, target, out),
+        Command::Downgrade { target, .. } => migrate::downgrade(&settings, target, out),
+        Command::Stamp { target } => workflow::stamp(&settings, target, out),
+        Command::Merge { revs, message } => workflow::merge(&settings, revs, &message.message, out),
         Command::Current => migrate::current(&settings, out),
-        Command::History => inspect::history(&settings, out),
+        Command::History { verbose } => inspect::history(&settings, *verbose, out),
         Command::Heads => inspect::heads(&settings, out),
+        Command::Branches => workflow::branches(&settings, out),
         Command::Show { rev } => inspect::show(&settings, rev, out),
-        Command::Check => check::check(&settings, out),
+        Command::Check(args) => match since::before_check(&settings, &args.team, out)? {
+            Some(code) => Ok(code),
+            None => check::check(&settings, args, out),
+        },
+        Command::Hook(command) => hook::run(&cli.global, command, out),
     }
 }
 

@@ -3,7 +3,7 @@
 //! Your own project gets the same CLI over its models with a main.rs like this one: link the
 //! crate that holds your `#[derive(Model)]` structs and call `retort_cli::run()`.
 
-extern crate retort_example_blog as _;
+retort::link_models!(retort_example_blog);
 
 fn main() -> std::process::ExitCode {
     retort_cli::run()

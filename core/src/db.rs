@@ -22,6 +22,11 @@ pub enum DbError {
     Unsupported(String),
     #[error("database file {path} does not exist; check --database-url, or run `retort upgrade head` to create it")]
     MissingFile { path: String },
+    #[error("cannot open {url}: {source}; check that its directory exists and is writable")]
+    SqliteOpen {
+        url: String,
+        source: diesel::ConnectionError,
+    },
     #[error("cannot connect to {url}: {source}")]
     Connect {
         url: String,
@@ -132,7 +137,37 @@ pub struct OpenOptions {
     pub schema: Option<String>,
 }
 
+impl From<SqliteConnection> for Connection {
+    /// Wraps a diesel connection the application already has.
+    fn from(conn: SqliteConnection) -> Self {
+        Connection::Sqlite(conn)
+    }
+}
+
+impl From<PgConnection> for Connection {
+    /// Wraps a diesel connection the application already has.
+    fn from(conn: PgConnection) -> Self {
+        Connection::Pg(conn)
+    }
+}
+
 impl Connection {
+    /// The diesel SQLite connection inside, if this is one.
+    pub fn into_sqlite(self) -> Option<SqliteConnection> {
+        match self {
+            Connection::Sqlite(c) => Some(c),
+            Connection::Pg(_) => None,
+        }
+    }
+
+    /// The diesel PostgreSQL connection inside, if this is one.
+    pub fn into_pg(self) -> Option<PgConnection> {
+        match self {
+            Connection::Pg(c) => Some(c),
+            Connection::Sqlite(_) => None,
+        }
+    }
+
     /// Connects. With `create = false` a missing SQLite file is an error instead of being
     /// created (read-only commands must not leave an empty database behind).
     pub fn open(url: &DatabaseUrl, create: bool) -> Result<Connection, DbError> {
@@ -160,7 +195,7 @@ impl Connection {
                     return Err(DbError::MissingFile { path: path.clone() });
                 }
                 let mut conn =
-                    SqliteConnection::establish(path).map_err(|source| DbError::Connect {
+                    SqliteConnection::establish(path).map_err(|source| DbError::SqliteOpen {
                         url: url.to_string(),
                         source,
                     })?;

@@ -28,14 +28,40 @@ pub mod __private;
 pub use model::{ColumnType, Model, ModelRegistration, VarLength};
 pub use retort_macros::Model;
 pub mod autogen;
+pub mod checksum;
 pub mod db;
 pub mod dialect;
 pub mod diff;
 mod error;
 pub mod introspect;
+pub mod offline;
 pub mod ops;
 pub mod registry;
 pub mod runner;
 pub mod script;
 
 pub use error::Error;
+pub mod embed;
+pub mod shadow;
+pub mod testing;
+
+pub use embed::embed_migrations;
+
+/// Links crates that hold `#[derive(Model)]` structs into the binary, so their models are
+/// registered even though the binary names nothing from them. Without it, the linker drops a
+/// crate the code never uses, and its models silently vanish.
+///
+/// ```ignore
+/// // main.rs of your own retort binary
+/// retort::link_models!(my_models, billing_models);
+///
+/// fn main() -> std::process::ExitCode {
+///     retort_cli::run()
+/// }
+/// ```
+#[macro_export]
+macro_rules! link_models {
+    ($($krate:ident),+ $(,)?) => {
+        $(extern crate $krate as _;)+
+    };
+}

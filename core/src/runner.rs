@@ -9,8 +9,12 @@
 //! PostgreSQL: a session advisory lock serialises runs (`pg_try_advisory_lock` retried until a
 //! timeout), and each revision runs in its own transaction (DDL is transactional), so a failure
 //! leaves the database at the last fully applied revision.
+//!
+//! Every run records the checksum of each revision it applies in `__retort_checksums` (see
+//! [`crate::checksum`]), in the same transaction, and refuses to run when an applied revision's
+//! files changed since (unless [`RunOptions::allow_edited`]).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
 use diesel::backend::Backend;
@@ -22,6 +26,7 @@ use diesel::sqlite::{Sqlite, SqliteConnection};
 use diesel::{QueryableByName, RunQueryDsl};
 use diesel_migrations::MigrationHarness;
 
+use crate::checksum::{self, Edited};
 use crate::db::{Connection, DbError};
 use crate::script::{GraphError, Revision, ScriptDirectory};
 
@@ -44,6 +49,8 @@ pub enum RunError {
         direction: &'static str,
         violations: Vec<String>,
     },
+    #[error("applied migrations were edited: {}; applied history is immutable: restore the files as they were applied and write a new revision for the change (or pass --allow-edited to run anyway); nothing was changed", edited.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; "))]
+    Edited { edited: Vec<Edited> },
 }
 
 /// A revision whose SQL failed.
@@ -98,6 +105,8 @@ impl Direction {
 struct ScriptMigration<'a> {
     rev: &'a Revision,
     name: VersionName,
+    /// `false` when stamping: only the bookkeeping is written.
+    execute: bool,
 }
 
 struct VersionName {
@@ -126,13 +135,14 @@ impl MigrationMetadata for Meta {
 }
 
 impl<'a> ScriptMigration<'a> {
-    fn new(rev: &'a Revision) -> Self {
+    fn new(rev: &'a Revision, execute: bool) -> Self {
         ScriptMigration {
             rev,
             name: VersionName {
                 dir_name: rev.dir_name.clone(),
                 version: rev.version.clone(),
             },
+            execute,
         }
     }
 }
@@ -149,6 +159,11 @@ fn execute_script<DB: Backend>(
     conn: &mut dyn BoxableConnection<DB>,
     sql: &str,
 ) -> migration::Result<()> {
+    // PostgreSQL rejects a script without statements ("empty query"): merge revisions and fresh
+    // `revision` placeholders hold only comments.
+    if !has_statements(sql) {
+        return Ok(());
+    }
     conn.batch_execute(sql).map_err(|e| {
         let (line, mut message) = match &e {
             diesel::result::Error::DatabaseError(_, info) => {
@@ -169,6 +184,14 @@ fn execute_script<DB: Backend>(
     })
 }
 
+/// Whether `sql` holds anything but whitespace, `--` comment lines and `;`.
+fn has_statements(sql: &str) -> bool {
+    sql.lines().any(|line| {
+        let line = line.trim();
+        !line.is_empty() && !line.starts_with("--") && line.chars().any(|c| c != ';')
+    })
+}
+
 /// The 1-based line of the 1-based character position `pos`.
 fn line_of(sql: &str, pos: usize) -> usize {
     sql.chars()
@@ -180,11 +203,20 @@ fn line_of(sql: &str, pos: usize) -> usize {
 
 impl<DB: Backend> Migration<DB> for ScriptMigration<'_> {
     fn run(&self, conn: &mut dyn BoxableConnection<DB>) -> migration::Result<()> {
-        execute_script(conn, &self.rev.up_sql)
+        if self.execute {
+            execute_script(conn, &self.rev.up_sql)?;
+        }
+        // In the same transaction as the migration and diesel's version row.
+        conn.batch_execute(&checksum::record_sql(self.rev))?;
+        Ok(())
     }
 
     fn revert(&self, conn: &mut dyn BoxableConnection<DB>) -> migration::Result<()> {
-        execute_script(conn, &self.rev.down_sql)
+        if self.execute {
+            execute_script(conn, &self.rev.down_sql)?;
+        }
+        conn.batch_execute(&checksum::forget_sql(self.rev))?;
+        Ok(())
     }
 
     fn metadata(&self) -> &dyn MigrationMetadata {
@@ -320,12 +352,16 @@ pub fn downgrade(
 pub struct RunOptions {
     /// How long to wait for another run's lock (PostgreSQL advisory lock, SQLite write lock).
     pub lock_timeout: Duration,
+    /// Run even when applied revisions were edited since they were applied (their checksums
+    /// differ). Off by default: such a run fails with [`RunError::Edited`].
+    pub allow_edited: bool,
 }
 
 impl Default for RunOptions {
     fn default() -> Self {
         RunOptions {
             lock_timeout: Duration::from_secs(60),
+            allow_edited: false,
         }
     }
 }
@@ -340,9 +376,12 @@ pub fn upgrade_with(
     target: &str,
     options: &RunOptions,
 ) -> Result<Vec<String>, RunError> {
-    run(conn, scripts, Direction::Upgrade, options, |applied| {
-        scripts.graph().upgrade_plan(applied, target)
-    })
+    let plan = |applied: &BTreeSet<String>| {
+        let ids = scripts.graph().upgrade_plan(applied, target)?;
+        Ok(steps(ids, Direction::Upgrade, true))
+    };
+    let steps = run(conn, scripts, Direction::Upgrade.name(), options, plan)?;
+    Ok(steps.into_iter().map(|s| s.id).collect())
 }
 
 /// Like [`downgrade`], with explicit options.
@@ -352,18 +391,175 @@ pub fn downgrade_with(
     target: &str,
     options: &RunOptions,
 ) -> Result<Vec<String>, RunError> {
-    run(conn, scripts, Direction::Downgrade, options, |applied| {
-        scripts.graph().downgrade_plan(applied, target)
-    })
+    let plan = |applied: &BTreeSet<String>| {
+        let ids = scripts.graph().downgrade_plan(applied, target)?;
+        Ok(steps(ids, Direction::Downgrade, true))
+    };
+    let steps = run(conn, scripts, Direction::Downgrade.name(), options, plan)?;
+    Ok(steps.into_iter().map(|s| s.id).collect())
+}
+
+/// What [`stamp`] changed in the bookkeeping.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Stamped {
+    /// Revisions now recorded as applied, in topological order.
+    pub recorded: Vec<String>,
+    /// Revisions no longer recorded, children first.
+    pub removed: Vec<String>,
+}
+
+/// Records the database as being at `target` without running any SQL (to adopt a database whose
+/// schema is already there): afterwards exactly `target` and its ancestors are recorded as
+/// applied, with their checksums; `base` clears every record. Takes the same lock as a run.
+pub fn stamp(
+    conn: &mut Connection,
+    scripts: &ScriptDirectory,
+    target: &str,
+    options: &RunOptions,
+) -> Result<Stamped, RunError> {
+    // Stamping rewrites the records, so edited files are no reason to refuse.
+    let options = RunOptions {
+        allow_edited: true,
+        ..options.clone()
+    };
+    let done = run(conn, scripts, "stamp", &options, |applied| {
+        let graph = scripts.graph();
+        let wanted = graph.applied_at(applied, target)?;
+        let mut plan: Vec<Step> = graph
+            .topological()
+            .iter()
+            .rev()
+            .filter(|id| applied.contains(*id) && !wanted.contains(*id))
+            .map(|id| Step::new(id, Direction::Downgrade, false))
+            .collect();
+        plan.extend(
+            graph
+                .topological()
+                .iter()
+                .filter(|id| wanted.contains(*id) && !applied.contains(*id))
+                .map(|id| Step::new(id, Direction::Upgrade, false)),
+        );
+        Ok(plan)
+    })?;
+    let mut stamped = Stamped::default();
+    for step in done {
+        match step.direction {
+            Direction::Upgrade => stamped.recorded.push(step.id),
+            Direction::Downgrade => stamped.removed.push(step.id),
+        }
+    }
+    Ok(stamped)
+}
+
+/// Applied revisions whose files changed since they were applied, read without creating any
+/// table (for `check`). Revisions applied without a checksum (plain diesel) are not reported.
+pub fn edited(conn: &mut Connection, scripts: &ScriptDirectory) -> Result<Vec<Edited>, RunError> {
+    let applied = applied(conn, scripts)?;
+    let exists = match conn {
+        Connection::Sqlite(c) => {
+            let found: Count = diesel::sql_query(
+                "SELECT count(*) AS n FROM sqlite_schema WHERE type = 'table' AND name = '__retort_checksums'",
+            )
+            .get_result(c)
+            .map_err(DbError::query("looking for __retort_checksums"))?;
+            found.n > 0
+        }
+        Connection::Pg(c) => {
+            let found: Locked =
+                diesel::sql_query("SELECT to_regclass('__retort_checksums') IS NOT NULL AS locked")
+                    .get_result(c)
+                    .map_err(DbError::query("looking for __retort_checksums"))?;
+            found.locked
+        }
+    };
+    if !exists {
+        return Ok(Vec::new());
+    }
+    let recorded = match conn {
+        Connection::Sqlite(c) => recorded_checksums(c)?,
+        Connection::Pg(c) => recorded_checksums(c)?,
+    };
+    Ok(checksum::compare(scripts, &applied, &recorded))
+}
+
+#[derive(QueryableByName)]
+struct ChecksumRow {
+    #[diesel(sql_type = Text)]
+    version: String,
+    #[diesel(sql_type = Text)]
+    checksum: String,
+}
+
+fn recorded_checksums<C>(c: &mut C) -> Result<BTreeMap<String, String>, DbError>
+where
+    C: diesel::Connection,
+    ChecksumRow: QueryableByName<C::Backend>,
+    for<'a> diesel::query_builder::SqlQuery: diesel::query_dsl::LoadQuery<'a, C, ChecksumRow>,
+{
+    let rows: Vec<ChecksumRow> =
+        diesel::sql_query("SELECT version, checksum FROM __retort_checksums")
+            .load(c)
+            .map_err(DbError::query("reading __retort_checksums"))?;
+    Ok(rows.into_iter().map(|r| (r.version, r.checksum)).collect())
+}
+
+/// Under the run's lock: creates the checksum table and, unless edits are allowed, fails when an
+/// applied revision's files changed.
+fn verify_checksums<C>(
+    c: &mut C,
+    scripts: &ScriptDirectory,
+    applied: &BTreeSet<String>,
+    options: &RunOptions,
+) -> Result<(), RunError>
+where
+    C: diesel::Connection,
+    ChecksumRow: QueryableByName<C::Backend>,
+    for<'a> diesel::query_builder::SqlQuery: diesel::query_dsl::LoadQuery<'a, C, ChecksumRow>,
+{
+    c.batch_execute(checksum::CREATE_CHECKSUM_TABLE)
+        .map_err(DbError::query("creating __retort_checksums"))?;
+    if options.allow_edited {
+        return Ok(());
+    }
+    let edited = checksum::compare(scripts, applied, &recorded_checksums(c)?);
+    if edited.is_empty() {
+        Ok(())
+    } else {
+        Err(RunError::Edited { edited })
+    }
+}
+
+/// One revision to apply, revert, or (stamp) only record or forget.
+#[derive(Debug, Clone)]
+struct Step {
+    id: String,
+    direction: Direction,
+    execute: bool,
+}
+
+impl Step {
+    fn new(id: &str, direction: Direction, execute: bool) -> Step {
+        Step {
+            id: id.to_owned(),
+            direction,
+            execute,
+        }
+    }
+}
+
+fn steps(ids: Vec<String>, direction: Direction, execute: bool) -> Vec<Step> {
+    ids.iter()
+        .map(|id| Step::new(id, direction, execute))
+        .collect()
 }
 
 fn run(
     conn: &mut Connection,
     scripts: &ScriptDirectory,
-    direction: Direction,
+    what: &'static str,
     options: &RunOptions,
-    plan: impl FnOnce(&BTreeSet<String>) -> Result<Vec<String>, GraphError>,
-) -> Result<Vec<String>, RunError> {
+    plan: impl FnOnce(&BTreeSet<String>) -> Result<Vec<Step>, GraphError>,
+) -> Result<Vec<Step>, RunError> {
     match conn {
         Connection::Sqlite(c) => {
             // Another process's run holds the write lock: wait for it up to the timeout.
@@ -372,9 +568,9 @@ fn run(
                 options.lock_timeout.as_millis().min(i32::MAX as u128)
             ))
             .map_err(DbError::query("setting the SQLite busy timeout"))?;
-            run_sqlite(c, scripts, direction, plan)
+            run_sqlite(c, scripts, what, options, plan)
         }
-        Connection::Pg(c) => run_pg(c, scripts, direction, options, plan),
+        Connection::Pg(c) => run_pg(c, scripts, what, options, plan),
     }
 }
 
@@ -383,15 +579,15 @@ fn run(
 fn apply_all<DB: Backend, C: MigrationHarness<DB>>(
     conn: &mut C,
     scripts: &ScriptDirectory,
-    ids: &[String],
-    direction: Direction,
+    steps: &[Step],
     completed_survive: bool,
 ) -> Result<(), RunError> {
-    for (i, id) in ids.iter().enumerate() {
+    for (i, step) in steps.iter().enumerate() {
+        let direction = step.direction;
         let rev = scripts
-            .revision(id)
+            .revision(&step.id)
             .expect("planned revisions come from the graph");
-        let migration = ScriptMigration::new(rev);
+        let migration = ScriptMigration::new(rev, step.execute);
         let outcome = match direction {
             Direction::Upgrade => conn.run_migration(&migration),
             Direction::Downgrade => conn.revert_migration(&migration),
@@ -415,7 +611,7 @@ fn apply_all<DB: Backend, C: MigrationHarness<DB>>(
                 line,
                 message,
                 completed: if completed_survive {
-                    ids[..i].to_vec()
+                    steps[..i].iter().map(|s| s.id.clone()).collect()
                 } else {
                     Vec::new()
                 },
@@ -444,10 +640,10 @@ struct Locked {
 fn run_pg(
     conn: &mut PgConnection,
     scripts: &ScriptDirectory,
-    direction: Direction,
+    _what: &'static str,
     options: &RunOptions,
-    plan: impl FnOnce(&BTreeSet<String>) -> Result<Vec<String>, GraphError>,
-) -> Result<Vec<String>, RunError> {
+    plan: impl FnOnce(&BTreeSet<String>) -> Result<Vec<Step>, GraphError>,
+) -> Result<Vec<Step>, RunError> {
     let start = Instant::now();
     loop {
         let got: Locked = diesel::sql_query(format!(
@@ -468,9 +664,10 @@ fn run_pg(
     }
     let result = (|| {
         let applied = revisions_of(harness_versions::<Pg, _>(conn)?, scripts)?;
-        let ids = plan(&applied)?;
-        apply_all::<Pg, _>(conn, scripts, &ids, direction, true)?;
-        Ok(ids)
+        verify_checksums(conn, scripts, &applied, options)?;
+        let steps = plan(&applied)?;
+        apply_all::<Pg, _>(conn, scripts, &steps, true)?;
+        Ok(steps)
     })();
     let unlock = diesel::sql_query(format!(
         "SELECT pg_advisory_unlock({ADVISORY_LOCK_KEY}) AS locked"
@@ -490,9 +687,10 @@ fn run_pg(
 fn run_sqlite(
     conn: &mut SqliteConnection,
     scripts: &ScriptDirectory,
-    direction: Direction,
-    plan: impl FnOnce(&BTreeSet<String>) -> Result<Vec<String>, GraphError>,
-) -> Result<Vec<String>, RunError> {
+    what: &'static str,
+    options: &RunOptions,
+    plan: impl FnOnce(&BTreeSet<String>) -> Result<Vec<Step>, GraphError>,
+) -> Result<Vec<Step>, RunError> {
     let fk_on: Count = diesel::sql_query("SELECT foreign_keys AS n FROM pragma_foreign_keys")
         .get_result(conn)
         .map_err(DbError::query("reading PRAGMA foreign_keys"))?;
@@ -500,17 +698,18 @@ fn run_sqlite(
         .map_err(DbError::query(
             "switching foreign keys off for the migration",
         ))?;
-    let result = conn.immediate_transaction(|c| -> Result<Vec<String>, RunError> {
+    let result = conn.immediate_transaction(|c| -> Result<Vec<Step>, RunError> {
         // Read what is applied under the lock, so a concurrent run's work is seen.
         let applied = revisions_of(harness_versions::<Sqlite, _>(c)?, scripts)?;
-        let ids = plan(&applied)?;
-        apply_all::<Sqlite, _>(c, scripts, &ids, direction, false)?;
+        verify_checksums(c, scripts, &applied, options)?;
+        let steps = plan(&applied)?;
+        apply_all::<Sqlite, _>(c, scripts, &steps, false)?;
         let violations: Vec<FkViolation> = diesel::sql_query("PRAGMA foreign_key_check")
             .load(c)
             .map_err(DbError::query("checking foreign keys"))?;
         if !violations.is_empty() {
             return Err(RunError::ForeignKeys {
-                direction: direction.name(),
+                direction: what,
                 violations: violations
                     .iter()
                     .take(10)
@@ -525,7 +724,7 @@ fn run_sqlite(
                     .collect(),
             });
         }
-        Ok(ids)
+        Ok(steps)
     });
     if fk_on.n != 0 {
         let _ = conn.batch_execute("PRAGMA foreign_keys = ON;");
@@ -539,5 +738,17 @@ impl From<diesel::result::Error> for RunError {
             what: "the migration transaction".into(),
             source,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn comment_only_scripts_have_no_statements() {
+        assert!(!super::has_statements(
+            "-- Merge revision: no SQL.\n\n  -- more\n;\n"
+        ));
+        assert!(super::has_statements("-- header\nSELECT 1;\n"));
+        assert!(super::has_statements("SELECT 1 -- trailing\n"));
     }
 }

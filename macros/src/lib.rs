@@ -10,6 +10,7 @@ mod ast;
 mod attr;
 mod check;
 mod ctxt;
+mod embed;
 mod expand;
 
 #[cfg(test)]
@@ -80,4 +81,11 @@ use proc_macro::TokenStream;
 #[proc_macro_derive(Model, attributes(model))]
 pub fn derive_model(input: TokenStream) -> TokenStream {
     expand::derive_model_inner(input.into()).into()
+}
+
+/// Embeds a migrations directory (default `migrations`, relative to the crate's Cargo.toml) in
+/// the binary: `const MIGRATIONS: retort::embed::EmbeddedMigrations = retort::embed_migrations!("migrations");`
+#[proc_macro]
+pub fn embed_migrations(input: TokenStream) -> TokenStream {
+    embed::embed_migrations_inner(input.into()).into()
 }

@@ -19,6 +19,10 @@ impl Dialect for Postgres {
         "PostgreSQL"
     }
 
+    fn key(&self) -> &'static str {
+        "postgresql"
+    }
+
     fn normalize_table(&self, table: &mut Table) {
         for column in &mut table.columns {
             column.default = column.default.as_deref().map(normalize_pg_default);

@@ -23,6 +23,10 @@ impl Dialect for Sqlite {
         "SQLite"
     }
 
+    fn key(&self) -> &'static str {
+        "sqlite"
+    }
+
     fn normalize_table(&self, table: &mut Table) {
         for column in &mut table.columns {
             column.default = column.default.as_deref().map(super::normalize_default);

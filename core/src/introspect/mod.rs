@@ -4,4 +4,4 @@ pub mod postgres;
 pub mod sqlite;
 
 /// Tables that belong to the migration machinery, never to the models.
-pub const INTERNAL_TABLES: &[&str] = &["__diesel_schema_migrations"];
+pub const INTERNAL_TABLES: &[&str] = &["__diesel_schema_migrations", "__retort_checksums"];

@@ -11,7 +11,7 @@ use diesel::{QueryableByName, RunQueryDsl};
 use crate::schema::{Column, FkAction, ForeignKey, Index, Schema, SqlType, Table};
 
 const USER_TABLES: &str = "n.nspname = current_schema() AND c.relkind IN ('r', 'p') \
-     AND c.relname <> '__diesel_schema_migrations'";
+     AND c.relname NOT IN ('__diesel_schema_migrations', '__retort_checksums')";
 
 #[derive(QueryableByName)]
 struct ColumnRow {

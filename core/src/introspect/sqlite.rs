@@ -11,7 +11,7 @@ use crate::schema::{
     foreign_key_name, Column, FkAction, ForeignKey, Index, Schema, SqlType, Table,
 };
 
-const TABLES: &str = "m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND m.name <> '__diesel_schema_migrations'";
+const TABLES: &str = "m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND m.name NOT IN ('__diesel_schema_migrations', '__retort_checksums')";
 
 #[derive(QueryableByName)]
 struct ColumnRow {

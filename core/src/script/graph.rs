@@ -168,6 +168,84 @@ impl Graph {
         seen
     }
 
+    /// Revisions with several children (where branches split), in topological order.
+    pub fn branch_points(&self) -> Vec<&str> {
+        self.order
+            .iter()
+            .filter(|id| self.is_branch_point(id))
+            .map(String::as_str)
+            .collect()
+    }
+
+    /// Revisions with several parents (where branches join), in topological order.
+    pub fn merge_points(&self) -> Vec<&str> {
+        self.order
+            .iter()
+            .filter(|id| self.is_merge_point(id))
+            .map(String::as_str)
+            .collect()
+    }
+
+    pub fn is_branch_point(&self, id: &str) -> bool {
+        self.children.get(id).is_some_and(|c| c.len() > 1)
+    }
+
+    pub fn is_merge_point(&self, id: &str) -> bool {
+        self.nodes.get(id).is_some_and(|n| n.parents.len() > 1)
+    }
+
+    /// Whether `ancestor` is a strict ancestor of `id`.
+    pub fn is_ancestor(&self, ancestor: &str, id: &str) -> bool {
+        ancestor != id && self.ancestors_inclusive([id]).contains(ancestor)
+    }
+
+    /// Resolves an expression naming one revision: `head` (the single head), a full id, a
+    /// unique prefix, or `REV+N`/`REV-N`.
+    pub fn resolve_one(&self, text: &str) -> Result<&str, GraphError> {
+        match parse_target(text)? {
+            Target::Head => self
+                .head()?
+                .ok_or_else(|| GraphError::Unknown(text.to_owned())),
+            Target::Rev(rev, steps) => {
+                let id = self.resolve(rev)?;
+                self.walk(id, steps)
+            }
+            Target::Heads | Target::Base | Target::Relative(_) => {
+                Err(GraphError::BadTarget(text.to_owned()))
+            }
+        }
+    }
+
+    /// The revisions that are applied once the database, now at `applied`, is at `target`:
+    /// exactly `target` and its ancestors (`base`: none, `heads`: every branch); relative
+    /// targets (`+N`, `-N`) move from `applied`.
+    pub fn applied_at(
+        &self,
+        applied: &BTreeSet<String>,
+        target: &str,
+    ) -> Result<BTreeSet<String>, GraphError> {
+        let owned = |set: BTreeSet<&str>| set.into_iter().map(str::to_owned).collect();
+        Ok(match parse_target(target)? {
+            Target::Head => owned(self.ancestors_inclusive(self.head()?)),
+            Target::Heads => owned(self.ancestors_inclusive(self.heads())),
+            Target::Base => BTreeSet::new(),
+            Target::Relative(n) if n >= 0 => {
+                let mut set = applied.clone();
+                set.extend(self.upgrade_plan(applied, target)?);
+                set
+            }
+            Target::Relative(_) => {
+                let gone: BTreeSet<String> =
+                    self.downgrade_plan(applied, target)?.into_iter().collect();
+                applied.difference(&gone).cloned().collect()
+            }
+            Target::Rev(rev, steps) => {
+                let id = self.resolve(rev)?;
+                owned(self.ancestors_inclusive([self.walk(id, steps)?]))
+            }
+        })
+    }
+
     /// Resolves a full id or a unique prefix.
     pub fn resolve(&self, rev: &str) -> Result<&str, GraphError> {
         if let Some((id, _)) = self.nodes.get_key_value(rev) {
@@ -533,5 +611,137 @@ mod tests {
         .unwrap();
         assert_eq!(m.head().unwrap(), Some("m"));
         assert_eq!(m.current_heads(&set(&["a", "b"])), ["b"]);
+    }
+
+    /// a -> (b1 -> b2), (c1) -> m(b2, c1) -> z
+    fn diamond() -> Graph {
+        Graph::new(vec![
+            node("z", &["m"]),
+            node("m", &["b2", "c1"]),
+            node("c1", &["a"]),
+            node("b2", &["b1"]),
+            node("b1", &["a"]),
+            node("a", &[]),
+        ])
+        .unwrap()
+    }
+
+    #[test]
+    fn finds_branch_and_merge_points() {
+        let g = diamond();
+        assert_eq!(g.branch_points(), ["a"]);
+        assert_eq!(g.merge_points(), ["m"]);
+        assert!(g.is_branch_point("a") && !g.is_branch_point("b1"));
+        assert!(g.is_merge_point("m") && !g.is_merge_point("z"));
+        assert_eq!(g.children("a").collect::<Vec<_>>(), ["b1", "c1"]);
+        assert!(g.is_ancestor("b1", "m"));
+        assert!(g.is_ancestor("a", "z"));
+        assert!(!g.is_ancestor("b1", "c1"));
+        assert!(!g.is_ancestor("m", "m"));
+        assert_eq!(linear().branch_points(), Vec::<&str>::new());
+        assert_eq!(linear().merge_points(), Vec::<&str>::new());
+    }
+
+    #[test]
+    fn topological_order_puts_every_parent_first() {
+        let g = diamond();
+        let order = g.topological();
+        let pos = |id: &str| order.iter().position(|o| o == id).unwrap();
+        for id in order {
+            for parent in &g.get(id).unwrap().parents {
+                assert!(pos(parent) < pos(id), "{parent} before {id} in {order:?}");
+            }
+        }
+        assert_eq!(g.heads(), ["z"]);
+    }
+
+    #[test]
+    fn upgrades_every_branch_and_downgrades_to_the_branch_point() {
+        let g = Graph::new(vec![
+            node("a", &[]),
+            node("b1", &["a"]),
+            node("b2", &["b1"]),
+            node("c1", &["a"]),
+        ])
+        .unwrap();
+        assert_eq!(g.heads(), ["b2", "c1"]);
+        let all = g.upgrade_plan(&set(&[]), "heads").unwrap();
+        assert_eq!(all, ["a", "b1", "b2", "c1"]);
+        assert!(matches!(
+            g.upgrade_plan(&set(&[]), "head"),
+            Err(GraphError::MultipleHeads { .. })
+        ));
+        // One branch only.
+        assert_eq!(g.upgrade_plan(&set(&["a"]), "c1").unwrap(), ["c1"]);
+        // Down to the branch point: both branches go, children first.
+        let applied = set(&["a", "b1", "b2", "c1"]);
+        assert_eq!(g.downgrade_plan(&applied, "a").unwrap(), ["c1", "b2", "b1"]);
+        // Walking forward through the branch point is ambiguous.
+        let err = g.upgrade_plan(&set(&[]), "a+1").unwrap_err().to_string();
+        assert!(err.contains("a has several children: b1, c1"), "{err}");
+        // With a merge the whole diamond is one head again.
+        let d = diamond();
+        assert_eq!(
+            d.downgrade_plan(&set(&["a", "b1", "b2", "c1", "m", "z"]), "a")
+                .unwrap(),
+            ["z", "m", "c1", "b2", "b1"]
+        );
+        let err = d.upgrade_plan(&set(&[]), "z-2").unwrap_err().to_string();
+        assert!(err.contains("m has several parents: b2, c1"), "{err}");
+    }
+
+    #[test]
+    fn resolves_single_revisions_and_applied_sets() {
+        let g = diamond();
+        assert_eq!(g.resolve_one("head").unwrap(), "z");
+        assert_eq!(g.resolve_one("b1+1").unwrap(), "b2");
+        assert_eq!(g.resolve_one("z-1").unwrap(), "m");
+        assert!(matches!(
+            g.resolve_one("heads"),
+            Err(GraphError::BadTarget(_))
+        ));
+        assert!(matches!(g.resolve_one("q"), Err(GraphError::Unknown(_))));
+
+        assert_eq!(
+            g.applied_at(&set(&[]), "b2").unwrap(),
+            set(&["a", "b1", "b2"])
+        );
+        assert_eq!(g.applied_at(&set(&["a", "b1"]), "base").unwrap(), set(&[]));
+        assert_eq!(g.applied_at(&set(&[]), "head").unwrap().len(), 6);
+        assert_eq!(
+            g.applied_at(&set(&["a"]), "+2").unwrap(),
+            set(&["a", "b1", "b2"])
+        );
+        assert_eq!(
+            g.applied_at(&set(&["a", "b1", "b2"]), "-1").unwrap(),
+            set(&["a", "b1"])
+        );
+        // Several heads.
+        let split = Graph::new(vec![node("a", &[]), node("b", &["a"]), node("c", &["a"])]).unwrap();
+        assert_eq!(
+            split.applied_at(&set(&[]), "heads").unwrap(),
+            set(&["a", "b", "c"])
+        );
+        assert!(split.applied_at(&set(&[]), "head").is_err());
+    }
+
+    #[test]
+    fn ambiguous_prefixes_name_the_candidates_across_branches() {
+        let g = Graph::new(vec![
+            node("a0", &[]),
+            node("ab1", &["a0"]),
+            node("ab2", &["a0"]),
+        ])
+        .unwrap();
+        let err = g.upgrade_plan(&set(&[]), "ab").unwrap_err();
+        assert_eq!(
+            err,
+            GraphError::Ambiguous {
+                prefix: "ab".into(),
+                candidates: vec!["ab1".into(), "ab2".into()]
+            }
+        );
+        assert!(err.to_string().contains("matches ab1, ab2"), "{err}");
+        assert!(g.downgrade_plan(&set(&["a0", "ab1"]), "ab-1").is_err());
     }
 }

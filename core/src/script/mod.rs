@@ -3,6 +3,8 @@
 
 pub mod dir;
 pub mod graph;
+pub mod validate;
 
-pub use dir::{NewRevision, Revision, ScriptDirectory, ScriptError};
+pub use dir::{NewRevision, Revision, RevisionSource, ScriptDirectory, ScriptError};
 pub use graph::{Graph, GraphError, Node};
+pub use validate::{validate, Violation, ViolationKind};

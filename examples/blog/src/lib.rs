@@ -62,3 +62,15 @@ pub struct PostTag {
     #[model(primary_key, references = "tags.id", on_delete = "cascade")]
     pub tag_id: i64,
 }
+
+#[cfg(test)]
+mod tests {
+    /// The committed migrations are complete (they produce exactly these models), form one
+    /// line of history, and every one of them reverts cleanly.
+    #[test]
+    fn migrations_match_the_models_and_revert() {
+        retort::testing::assert_single_head("migrations");
+        retort::testing::assert_migrations_match_models("migrations");
+        retort::testing::assert_migrations_revert("migrations");
+    }
+}

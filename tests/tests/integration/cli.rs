@@ -124,7 +124,7 @@ fn database_problems_exit_2_without_creating_anything() {
         .expect(2);
     assert!(
         run.stderr
-            .contains("cannot connect to sqlite:///no/such/dir/app.db"),
+            .contains("cannot open sqlite:///no/such/dir/app.db"),
         "{}",
         run.stderr
     );

@@ -6,7 +6,10 @@ extern crate retort_example_blog as _;
 
 mod cli;
 mod diesel_compat;
+mod git;
 mod postgres;
 mod roundtrip;
 mod support;
 mod ui;
+mod user_project;
+mod workflow;

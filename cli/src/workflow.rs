@@ -1,0 +1,227 @@
+//! Team workflow: `branches`, `merge`, `stamp`, `revision --head`, offline SQL
+//! (`upgrade --sql`, `downgrade --sql`) and the checksum report of `check`.
+
+use std::io::Write;
+
+use anyhow::bail;
+use retort::db::{Connection, DatabaseUrl};
+use retort::offline::{self, Backend, Request};
+use retort::runner::{self, Direction};
+use retort::script::{Graph, NewRevision, ScriptDirectory};
+
+use crate::migrate::describe;
+use crate::{Command, Settings};
+
+impl Command {
+    /// Whether the command was given `--allow-edited`.
+    pub(crate) fn allow_edited(&self) -> bool {
+        match self {
+            Command::Upgrade { allow_edited, .. } | Command::Downgrade { allow_edited, .. } => {
+                *allow_edited
+            }
+            Command::Check(args) => args.allow_edited,
+            _ => false,
+        }
+    }
+}
+
+/// ` (head)`, ` (branchpoint)`, ` (mergepoint)` as they apply to `id`.
+pub(crate) fn tags(graph: &Graph, id: &str) -> String {
+    let mut tags = String::new();
+    if graph.heads().contains(&id) {
+        tags.push_str(" (head)");
+    }
+    if graph.is_branch_point(id) {
+        tags.push_str(" (branchpoint)");
+    }
+    if graph.is_merge_point(id) {
+        tags.push_str(" (mergepoint)");
+    }
+    tags
+}
+
+/// The parents of a revision created with `--head REV`: `base` starts a new root, anything else
+/// names one revision (`head`, id, unique prefix, `REV+N`/`REV-N`).
+pub(crate) fn parents_at(scripts: &ScriptDirectory, rev: &str) -> anyhow::Result<Vec<String>> {
+    if rev == "base" {
+        return Ok(Vec::new());
+    }
+    Ok(vec![scripts.graph().resolve_one(rev)?.to_owned()])
+}
+
+/// `branches`: every branch point with the branches that start there.
+pub(crate) fn branches(settings: &Settings, out: &mut dyn Write) -> anyhow::Result<u8> {
+    let scripts = settings.scripts()?;
+    let graph = scripts.graph();
+    let points = graph.branch_points();
+    if points.is_empty() {
+        writeln!(out, "No branch points: the history is linear")?;
+    }
+    for id in points {
+        let rev = scripts.revision(id).expect("branch point exists");
+        writeln!(out, "{}{}, {}", rev.id, tags(graph, id), rev.message)?;
+        // Oldest branch first.
+        let mut children: Vec<&str> = graph.children(id).collect();
+        children.sort_by_key(|c| graph.topological().iter().position(|o| o == c));
+        for child in children {
+            let rev = scripts.revision(child).expect("child exists");
+            writeln!(
+                out,
+                "  -> {}{}, {}",
+                rev.id,
+                tags(graph, child),
+                rev.message
+            )?;
+        }
+    }
+    Ok(0)
+}
+
+/// `merge [REV...] -m MSG`: a revision whose parents are REVs (default: all heads), with no SQL.
+pub(crate) fn merge(
+    settings: &Settings,
+    revs: &[String],
+    message: &str,
+    out: &mut dyn Write,
+) -> anyhow::Result<u8> {
+    let mut scripts = settings.scripts()?;
+    let graph = scripts.graph();
+    let mut parents: Vec<String> = Vec::new();
+    if revs.is_empty() {
+        parents.extend(graph.heads().into_iter().map(str::to_owned));
+    }
+    for rev in revs {
+        let resolved: Vec<&str> = if rev == "heads" {
+            graph.heads()
+        } else {
+            vec![graph.resolve_one(rev)?]
+        };
+        for id in resolved {
+            if !parents.iter().any(|p| p == id) {
+                parents.push(id.to_owned());
+            }
+        }
+    }
+    if parents.len() < 2 {
+        bail!(
+            "merge needs at least two distinct revisions, got {} ({}); `retort heads` lists the heads to merge",
+            parents.len(),
+            if parents.is_empty() {
+                "none".to_owned()
+            } else {
+                parents.join(", ")
+            }
+        );
+    }
+    for a in &parents {
+        for b in &parents {
+            if graph.is_ancestor(a, b) {
+                bail!(
+                    "cannot merge {a} with {b}: {a} is already an ancestor of {b}; merge revisions of different branches (see `retort branches`)"
+                );
+            }
+        }
+    }
+    let comment = format!("-- Merge revision: joins {}. No SQL.\n", parents.join(", "));
+    let rev = scripts.write_revision(
+        NewRevision {
+            message: message.to_owned(),
+            parents: parents.clone(),
+            up_sql: comment.clone(),
+            down_sql: comment,
+        },
+        chrono::Utc::now(),
+    )?;
+    writeln!(
+        out,
+        "Generated {} merging {}",
+        rev.path.display(),
+        parents.join(", ")
+    )?;
+    Ok(0)
+}
+
+/// `stamp TARGET`: rewrite the records without running SQL.
+pub(crate) fn stamp(settings: &Settings, target: &str, out: &mut dyn Write) -> anyhow::Result<u8> {
+    let scripts = settings.scripts()?;
+    let mut conn = settings.connect(false)?;
+    let done = runner::stamp(&mut conn, &scripts, target, &settings.run)?;
+    if done.recorded.is_empty() && done.removed.is_empty() {
+        writeln!(
+            out,
+            "Nothing to stamp: the database is already recorded at {target}"
+        )?;
+    }
+    for id in &done.removed {
+        let rev = scripts.revision(id).expect("stamped revision exists");
+        writeln!(out, "Unstamped {} (no SQL run)", describe(rev))?;
+    }
+    for id in &done.recorded {
+        let rev = scripts.revision(id).expect("stamped revision exists");
+        writeln!(out, "Stamped {} (no SQL run)", describe(rev))?;
+    }
+    Ok(0)
+}
+
+/// `upgrade --sql [FROM:]TARGET`, `downgrade --sql FROM:TARGET`: print the script; nothing
+/// connects to the database (the URL only chooses the dialect).
+pub(crate) fn offline(
+    settings: &Settings,
+    direction: Direction,
+    spec: &str,
+    out: &mut dyn Write,
+) -> anyhow::Result<u8> {
+    let url: DatabaseUrl = settings.database_url.parse()?;
+    let backend = Backend::of(&url);
+    if let (Backend::Sqlite, Some(schema)) = (backend, &settings.schema) {
+        bail!(
+            "SQLite has no schemas; drop --schema {schema} (or `schema` in Retort.toml) for {url}"
+        );
+    }
+    let (from, target) = match (spec.split_once(':'), direction) {
+        (Some((from, target)), _) => (from, target),
+        (None, Direction::Upgrade) => ("base", spec),
+        (None, Direction::Downgrade) => bail!(
+            "downgrade --sql needs FROM:TARGET (e.g. `head:base` or `head:-1`): offline, Retort cannot read where the database is"
+        ),
+    };
+    let scripts = settings.scripts()?;
+    let sql = offline::render_request(
+        &scripts,
+        &Request {
+            backend,
+            direction,
+            from,
+            target,
+            schema: settings.schema.as_deref(),
+        },
+    )?;
+    out.write_all(sql.as_bytes())?;
+    Ok(0)
+}
+
+/// Reports applied migrations whose files changed since they were applied (for `check`).
+/// Returns whether there were any.
+pub(crate) fn report_edited(
+    conn: &mut Connection,
+    scripts: &ScriptDirectory,
+    out: &mut dyn Write,
+) -> anyhow::Result<bool> {
+    let edited = runner::edited(conn, scripts)?;
+    if edited.is_empty() {
+        return Ok(false);
+    }
+    writeln!(
+        out,
+        "Applied migrations were edited since they were applied:"
+    )?;
+    for e in &edited {
+        writeln!(out, "  {e}")?;
+    }
+    writeln!(
+        out,
+        "Applied history is immutable: restore the files and write a new revision for the change \
+         (or pass --allow-edited)."
+    )?;
+    Ok(true)
+}

@@ -1,0 +1,215 @@
+//! Checksums of applied migrations: applied history is immutable.
+//!
+//! When a revision is applied (or stamped) the runner records its checksum in Retort's own table
+//! [`CHECKSUM_TABLE`], next to diesel's `__diesel_schema_migrations`, in the same transaction as
+//! the migration; reverting deletes the row. Later runs compare the files on disk with the
+//! recorded checksums and refuse to run when an applied migration was edited.
+//!
+//! The checksum is 64 hexadecimal digits: the first 32 hex digits (128 bits) of the SHA-256 of
+//! `up.sql`, followed by the first 32 of the SHA-256 of `down.sql`, both over the files' exact
+//! bytes. Keeping the halves apart tells which file changed.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::PathBuf;
+
+use sha2::{Digest, Sha256};
+
+use crate::script::{Revision, ScriptDirectory};
+
+/// Retort's bookkeeping table: one row per applied revision (diesel `version`, checksum).
+pub const CHECKSUM_TABLE: &str = "__retort_checksums";
+
+/// Creates [`CHECKSUM_TABLE`] when it is missing (same SQL on SQLite and PostgreSQL).
+pub const CREATE_CHECKSUM_TABLE: &str = "CREATE TABLE IF NOT EXISTS __retort_checksums (
+       version VARCHAR(50) PRIMARY KEY NOT NULL,
+       checksum VARCHAR(64) NOT NULL
+);
+";
+
+const HALF: usize = 32;
+
+fn half(text: &str) -> String {
+    let digest = Sha256::digest(text.as_bytes());
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    hex[..HALF].to_owned()
+}
+
+/// The checksum of a migration's `up.sql` and `down.sql`.
+pub fn checksum(up_sql: &str, down_sql: &str) -> String {
+    format!("{}{}", half(up_sql), half(down_sql))
+}
+
+/// The checksum of a revision's files.
+pub fn of(rev: &Revision) -> String {
+    checksum(&rev.up_sql, &rev.down_sql)
+}
+
+fn quote(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
+}
+
+/// Records `rev`'s checksum (replacing a stale row for its version).
+pub fn record_sql(rev: &Revision) -> String {
+    format!(
+        "{}\nINSERT INTO {CHECKSUM_TABLE} (version, checksum) VALUES ({}, {});\n",
+        forget_sql(rev).trim_end(),
+        quote(&rev.version),
+        quote(&of(rev))
+    )
+}
+
+/// Deletes `rev`'s checksum row.
+pub fn forget_sql(rev: &Revision) -> String {
+    format!(
+        "DELETE FROM {CHECKSUM_TABLE} WHERE version = {};\n",
+        quote(&rev.version)
+    )
+}
+
+/// An applied revision whose files differ from what was applied.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Edited {
+    pub revision: String,
+    pub path: PathBuf,
+    /// `up.sql` and/or `down.sql`.
+    pub files: Vec<&'static str>,
+}
+
+impl fmt::Display for Edited {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "revision {} ({}): {} changed since it was applied",
+            self.revision,
+            self.path.display(),
+            self.files.join(" and ")
+        )
+    }
+}
+
+/// Compares the applied revisions `applied` (ids) with the checksums recorded for them
+/// (`recorded`: diesel version -> checksum). A revision without a recorded checksum (applied by
+/// plain diesel) has nothing to compare and is not reported.
+pub fn compare<'a>(
+    scripts: &ScriptDirectory,
+    applied: impl IntoIterator<Item = &'a String>,
+    recorded: &BTreeMap<String, String>,
+) -> Vec<Edited> {
+    let mut edited = Vec::new();
+    for id in applied {
+        let Some(rev) = scripts.revision(id) else {
+            continue;
+        };
+        let Some(stored) = recorded.get(&rev.version) else {
+            continue;
+        };
+        let now = of(rev);
+        let mut files = Vec::new();
+        if stored.get(..HALF) != Some(&now[..HALF]) {
+            files.push("up.sql");
+        }
+        if stored.get(HALF..) != Some(&now[HALF..]) {
+            files.push("down.sql");
+        }
+        if !files.is_empty() {
+            edited.push(Edited {
+                revision: rev.id.clone(),
+                path: rev.path.clone(),
+                files,
+            });
+        }
+    }
+    edited
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::script::NewRevision;
+    use chrono::{DateTime, Utc};
+
+    #[test]
+    fn checksums_are_two_sha256_halves() {
+        // SHA-256("") = e3b0c442 98fc1c14 9afbf4c8 996fb924 27ae41e4 649b934c a495991b 7852b855
+        let empty = checksum("", "");
+        assert_eq!(empty.len(), 64);
+        assert_eq!(&empty[..32], "e3b0c44298fc1c149afbf4c8996fb924");
+        assert_eq!(&empty[32..], "e3b0c44298fc1c149afbf4c8996fb924");
+        let c = checksum("CREATE TABLE a (id INTEGER);\n", "");
+        assert_ne!(&c[..32], &empty[..32]);
+        assert_eq!(&c[32..], &empty[32..]);
+        assert_ne!(checksum("a", "b"), checksum("b", "a"));
+    }
+
+    #[test]
+    fn compare_names_the_changed_files() {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut dir = ScriptDirectory::create(tmp.path()).unwrap();
+        let now = DateTime::parse_from_rfc3339("2026-11-25T02:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let rev = dir
+            .write_revision(
+                NewRevision {
+                    message: "one".into(),
+                    parents: vec![],
+                    up_sql: "CREATE TABLE a (id INTEGER);\n".into(),
+                    down_sql: "DROP TABLE a;\n".into(),
+                },
+                now,
+            )
+            .unwrap();
+        let applied = vec![rev.id.clone()];
+        let mut recorded = BTreeMap::new();
+        assert!(
+            compare(&dir, &applied, &recorded).is_empty(),
+            "no row: nothing to compare"
+        );
+        recorded.insert(rev.version.clone(), of(&rev));
+        assert!(compare(&dir, &applied, &recorded).is_empty());
+        recorded.insert(
+            rev.version.clone(),
+            checksum("CREATE TABLE a (id BIGINT);\n", &rev.down_sql),
+        );
+        let edited = compare(&dir, &applied, &recorded);
+        assert_eq!(edited.len(), 1);
+        assert_eq!(edited[0].files, ["up.sql"]);
+        assert!(edited[0]
+            .to_string()
+            .contains(&format!("revision {}", rev.id)));
+        recorded.insert(rev.version.clone(), checksum("x", "y"));
+        assert_eq!(
+            compare(&dir, &applied, &recorded)[0].files,
+            ["up.sql", "down.sql"]
+        );
+        // Not applied: not compared.
+        assert!(compare(&dir, &Vec::new(), &recorded).is_empty());
+    }
+
+    #[test]
+    fn bookkeeping_sql_quotes_values() {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut dir = ScriptDirectory::create(tmp.path()).unwrap();
+        let rev = dir
+            .write_revision(
+                NewRevision {
+                    message: "one".into(),
+                    parents: vec![],
+                    up_sql: String::new(),
+                    down_sql: String::new(),
+                },
+                Utc::now(),
+            )
+            .unwrap();
+        let sql = record_sql(&rev);
+        assert_eq!(
+            sql,
+            format!(
+                "DELETE FROM __retort_checksums WHERE version = '{v}';\nINSERT INTO __retort_checksums (version, checksum) VALUES ('{v}', '{c}');\n",
+                v = rev.version,
+                c = checksum("", "")
+            )
+        );
+    }
+}

@@ -1,0 +1,361 @@
+//! Offline SQL: the exact script an `upgrade` or `downgrade` would run, for DBAs who apply
+//! migrations by hand. Pure: nothing here touches a database; the backend (and so the dialect of
+//! the bookkeeping SQL) comes from the database URL's scheme.
+//!
+//! The script creates diesel's `__diesel_schema_migrations` (diesel's own DDL) and Retort's
+//! `__retort_checksums` when missing, then for each revision runs its `up.sql` (or `down.sql`)
+//! and inserts (or deletes) its version and checksum, in transactions the way the runner does:
+//! on SQLite one transaction for the whole run, with foreign keys switched off before it; on
+//! PostgreSQL one transaction per revision (none for a revision with
+//! `run_in_transaction = false`).
+
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+
+use crate::checksum;
+use crate::db::DatabaseUrl;
+use crate::runner::Direction;
+use crate::script::{GraphError, Revision, ScriptDirectory};
+
+/// Which SQL dialect the bookkeeping statements and transactions follow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    /// The backend a database URL names, without connecting.
+    pub fn of(url: &DatabaseUrl) -> Backend {
+        match url {
+            DatabaseUrl::Sqlite { .. } => Backend::Sqlite,
+            DatabaseUrl::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "SQLite",
+            Backend::Postgres => "PostgreSQL",
+        }
+    }
+}
+
+/// What to render.
+#[derive(Debug, Clone)]
+pub struct Request<'a> {
+    pub backend: Backend,
+    pub direction: Direction,
+    /// Where the database is assumed to be: `base`, a revision, `head`, `heads`.
+    pub from: &'a str,
+    /// Where it should go; relative targets (`+N`, `-N`) move from `from`.
+    pub target: &'a str,
+    /// PostgreSQL schema (`--schema`): the script starts with `SET search_path`.
+    pub schema: Option<&'a str>,
+}
+
+/// The revisions a request runs, in order.
+pub fn plan<'s>(
+    scripts: &'s ScriptDirectory,
+    request: &Request<'_>,
+) -> Result<Vec<&'s Revision>, GraphError> {
+    let graph = scripts.graph();
+    let applied = graph.applied_at(&BTreeSet::new(), request.from)?;
+    let ids = match request.direction {
+        Direction::Upgrade => graph.upgrade_plan(&applied, request.target)?,
+        Direction::Downgrade => graph.downgrade_plan(&applied, request.target)?,
+    };
+    Ok(ids
+        .iter()
+        .map(|id| scripts.revision(id).expect("planned revisions exist"))
+        .collect())
+}
+
+/// The script of a request.
+pub fn render_request(
+    scripts: &ScriptDirectory,
+    request: &Request<'_>,
+) -> Result<String, GraphError> {
+    Ok(render(request, &plan(scripts, request)?))
+}
+
+fn quote(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
+}
+
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// A script's text, ending with a newline and, when its last statement lacks one, a `;`, so the
+/// next statement cannot merge into it. Comment-only scripts stay as they are.
+fn terminated(sql: &str) -> String {
+    let trimmed = sql.trim_end();
+    if trimmed.is_empty() {
+        return String::new();
+    }
+    let last_statement = trimmed
+        .lines()
+        .map(str::trim)
+        .rfind(|l| !l.is_empty() && !l.starts_with("--"));
+    match last_statement {
+        Some(line) if !line.ends_with(';') => format!("{trimmed}\n;\n"),
+        _ => format!("{trimmed}\n"),
+    }
+}
+
+/// Renders the script that runs `revisions` (already in order) for `request`.
+pub fn render(request: &Request<'_>, revisions: &[&Revision]) -> String {
+    let backend = request.backend;
+    let upgrade = request.direction == Direction::Upgrade;
+    let verb = if upgrade { "upgrade" } else { "downgrade" };
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "-- Retort offline {verb} from {} to {} ({}): {} revision(s).",
+        request.from,
+        request.target,
+        backend.name(),
+        revisions.len()
+    );
+    if revisions.is_empty() {
+        let _ = writeln!(out, "-- Nothing to run.");
+        return out;
+    }
+    if let (Backend::Postgres, Some(schema)) = (backend, request.schema) {
+        let _ = writeln!(
+            out,
+            "SET search_path TO \"{}\";",
+            schema.replace('"', "\"\"")
+        );
+    }
+    if backend == Backend::Sqlite {
+        out.push_str(
+            "-- Foreign keys must be OFF while migrations rebuild tables, and PRAGMA foreign_keys\n\
+             -- has no effect inside a transaction: switch them off before BEGIN.\n\
+             PRAGMA foreign_keys = OFF;\n\
+             BEGIN IMMEDIATE;\n",
+        );
+    }
+    out.push_str(diesel::migration::CREATE_MIGRATIONS_TABLE.trim_end());
+    out.push('\n');
+    out.push_str(checksum::CREATE_CHECKSUM_TABLE);
+    for rev in revisions {
+        let (file, sql) = if upgrade {
+            ("up.sql", &rev.up_sql)
+        } else {
+            ("down.sql", &rev.down_sql)
+        };
+        let _ = writeln!(
+            out,
+            "\n-- {} revision {}: {} ({}/{file})",
+            if upgrade { "Apply" } else { "Revert" },
+            rev.id,
+            one_line(&rev.message),
+            rev.dir_name
+        );
+        let own_transaction = backend == Backend::Postgres && rev.run_in_transaction;
+        if own_transaction {
+            out.push_str("BEGIN;\n");
+        }
+        out.push_str(&terminated(sql));
+        if upgrade {
+            let _ = writeln!(
+                out,
+                "INSERT INTO __diesel_schema_migrations (version) VALUES ({});",
+                quote(&rev.version)
+            );
+            out.push_str(&checksum::record_sql(rev));
+        } else {
+            let _ = writeln!(
+                out,
+                "DELETE FROM __diesel_schema_migrations WHERE version = {};",
+                quote(&rev.version)
+            );
+            out.push_str(&checksum::forget_sql(rev));
+        }
+        if own_transaction {
+            out.push_str("COMMIT;\n");
+        }
+    }
+    if backend == Backend::Sqlite {
+        out.push_str(
+            "\n-- Before committing, PRAGMA foreign_key_check; must return no rows.\nCOMMIT;\n",
+        );
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::script::NewRevision;
+    use chrono::{DateTime, Utc};
+
+    fn directory() -> (tempfile::TempDir, ScriptDirectory, Vec<Revision>) {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut dir = ScriptDirectory::create(tmp.path()).unwrap();
+        let now = DateTime::parse_from_rfc3339("2026-11-25T02:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let a = dir
+            .write_revision(
+                NewRevision {
+                    message: "create a".into(),
+                    parents: vec![],
+                    up_sql: "CREATE TABLE a (id INTEGER PRIMARY KEY);\n".into(),
+                    down_sql: "DROP TABLE a;\n".into(),
+                },
+                now,
+            )
+            .unwrap();
+        let b = dir
+            .write_revision(
+                NewRevision {
+                    message: "create b".into(),
+                    parents: vec![a.id.clone()],
+                    up_sql: "CREATE TABLE b (id INTEGER PRIMARY KEY)".into(),
+                    down_sql: "DROP TABLE b".into(),
+                },
+                now,
+            )
+            .unwrap();
+        (tmp, dir, vec![a, b])
+    }
+
+    fn request(backend: Backend, direction: Direction, from: &'static str) -> Request<'static> {
+        Request {
+            backend,
+            direction,
+            from,
+            target: if direction == Direction::Upgrade {
+                "head"
+            } else {
+                "base"
+            },
+            schema: None,
+        }
+    }
+
+    #[test]
+    fn sqlite_upgrade_is_one_transaction_with_foreign_keys_off() {
+        let (_tmp, dir, revs) = directory();
+        let (a, b) = (&revs[0], &revs[1]);
+        let sql =
+            render_request(&dir, &request(Backend::Sqlite, Direction::Upgrade, "base")).unwrap();
+        let expected = format!(
+            "-- Retort offline upgrade from base to head (SQLite): 2 revision(s).
+-- Foreign keys must be OFF while migrations rebuild tables, and PRAGMA foreign_keys
+-- has no effect inside a transaction: switch them off before BEGIN.
+PRAGMA foreign_keys = OFF;
+BEGIN IMMEDIATE;
+CREATE TABLE IF NOT EXISTS __diesel_schema_migrations (
+       version VARCHAR(50) PRIMARY KEY NOT NULL,
+       run_on TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP
+);
+CREATE TABLE IF NOT EXISTS __retort_checksums (
+       version VARCHAR(50) PRIMARY KEY NOT NULL,
+       checksum VARCHAR(64) NOT NULL
+);
+
+-- Apply revision {a}: create a ({adir}/up.sql)
+CREATE TABLE a (id INTEGER PRIMARY KEY);
+INSERT INTO __diesel_schema_migrations (version) VALUES ('{av}');
+DELETE FROM __retort_checksums WHERE version = '{av}';
+INSERT INTO __retort_checksums (version, checksum) VALUES ('{av}', '{ac}');
+
+-- Apply revision {b}: create b ({bdir}/up.sql)
+CREATE TABLE b (id INTEGER PRIMARY KEY)
+;
+INSERT INTO __diesel_schema_migrations (version) VALUES ('{bv}');
+DELETE FROM __retort_checksums WHERE version = '{bv}';
+INSERT INTO __retort_checksums (version, checksum) VALUES ('{bv}', '{bc}');
+
+-- Before committing, PRAGMA foreign_key_check; must return no rows.
+COMMIT;
+",
+            a = a.id,
+            adir = a.dir_name,
+            av = a.version,
+            ac = checksum::of(a),
+            b = b.id,
+            bdir = b.dir_name,
+            bv = b.version,
+            bc = checksum::of(b),
+        );
+        assert_eq!(sql, expected);
+    }
+
+    #[test]
+    fn postgres_downgrade_is_one_transaction_per_revision() {
+        let (_tmp, dir, revs) = directory();
+        let (a, b) = (&revs[0], &revs[1]);
+        let mut req = request(Backend::Postgres, Direction::Downgrade, "head");
+        req.schema = Some("app");
+        let sql = render_request(&dir, &req).unwrap();
+        assert!(
+            sql.starts_with(
+                "-- Retort offline downgrade from head to base (PostgreSQL): 2 revision(s).\n\
+                 SET search_path TO \"app\";\n\
+                 CREATE TABLE IF NOT EXISTS __diesel_schema_migrations ("
+            ),
+            "{sql}"
+        );
+        assert!(!sql.contains("PRAGMA"), "{sql}");
+        let revert_b = format!(
+            "-- Revert revision {}: create b ({}/down.sql)\nBEGIN;\nDROP TABLE b\n;\n\
+             DELETE FROM __diesel_schema_migrations WHERE version = '{v}';\n\
+             DELETE FROM __retort_checksums WHERE version = '{v}';\nCOMMIT;\n",
+            b.id,
+            b.dir_name,
+            v = b.version
+        );
+        assert!(sql.contains(&revert_b), "{sql}");
+        // Children first.
+        let pos_a = sql.find(&format!("revision {}", a.id)).unwrap();
+        let pos_b = sql.find(&format!("revision {}", b.id)).unwrap();
+        assert!(pos_b < pos_a);
+        assert_eq!(sql.matches("BEGIN;").count(), 2);
+        assert_eq!(sql.matches("COMMIT;").count(), 2);
+    }
+
+    #[test]
+    fn scripts_are_terminated() {
+        assert_eq!(terminated(""), "");
+        assert_eq!(terminated("-- only a comment\n\n"), "-- only a comment\n");
+        assert_eq!(terminated("SELECT 1;\n-- done\n"), "SELECT 1;\n-- done\n");
+        assert_eq!(terminated("SELECT 1\n"), "SELECT 1\n;\n");
+    }
+
+    #[test]
+    fn ranges_and_empty_plans() {
+        let (_tmp, dir, revs) = directory();
+        let mut req = request(Backend::Sqlite, Direction::Upgrade, "");
+        req.from = &revs[0].id;
+        let plan_ids: Vec<&str> = plan(&dir, &req)
+            .unwrap()
+            .iter()
+            .map(|r| r.id.as_str())
+            .collect();
+        assert_eq!(plan_ids, [revs[1].id.as_str()]);
+        req.from = "head";
+        let sql = render_request(&dir, &req).unwrap();
+        assert_eq!(
+            sql,
+            "-- Retort offline upgrade from head to head (SQLite): 0 revision(s).\n-- Nothing to run.\n"
+        );
+        req.from = "base";
+        req.target = "+1";
+        assert_eq!(plan(&dir, &req).unwrap().len(), 1);
+        req.from = "nope";
+        assert!(matches!(plan(&dir, &req), Err(GraphError::Unknown(_))));
+        assert_eq!(
+            Backend::of(&"postgres://u@unreachable.invalid/db".parse().unwrap()),
+            Backend::Postgres
+        );
+        assert_eq!(
+            Backend::of(&"sqlite://x.db".parse().unwrap()),
+            Backend::Sqlite
+        );
+    }
+}

@@ -1,0 +1,199 @@
+//! Retort inside a user's project: the test assertions, migrations embedded in the binary and
+//! applied at start-up, models in a separate crate, a user's own CLI binary, and
+//! `check --shadow`.
+
+use std::process::Command;
+
+use retort::db::{Connection, DatabaseUrl};
+use retort::embed::EmbeddedMigrations;
+
+use crate::support::{on_both_backends, Backend, Models, Project};
+
+/// The example blog's committed migrations, embedded by Retort at compile time.
+const BLOG: EmbeddedMigrations = retort::embed_migrations!("../examples/blog/migrations");
+
+const BLOG_DIR: &str = "../examples/blog/migrations";
+
+#[test]
+fn the_blog_migrations_match_the_blog_models_and_revert() {
+    // This test binary links the example blog (main.rs), so its models are the registry.
+    retort::testing::assert_single_head(BLOG_DIR);
+    retort::testing::assert_migrations_match_models(BLOG_DIR);
+    retort::testing::assert_migrations_revert(BLOG_DIR);
+}
+
+#[test]
+fn the_assertion_fails_on_a_model_changed_without_a_migration() {
+    // Migrations that stop short of the models: only the first blog table exists.
+    let dir = tempfile::tempdir().unwrap();
+    let rev = dir.path().join("2026-01-01-000000-0a1b2c3d4e5f_only_tags");
+    std::fs::create_dir(&rev).unwrap();
+    std::fs::write(
+        rev.join("metadata.toml"),
+        "revision = \"0a1b2c3d4e5f\"\nparents = []\nmessage = \"only tags\"\ncreated = \"2026-01-01T00:00:00Z\"\nrun_in_transaction = true\ndialect = \"sqlite\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        rev.join("up.sql"),
+        "CREATE TABLE \"tags\" (\"id\" INTEGER NOT NULL, \"name\" VARCHAR(64) NOT NULL, PRIMARY KEY (\"id\"));\nCREATE UNIQUE INDEX \"uq_tags_name\" ON \"tags\" (\"name\");\n",
+    )
+    .unwrap();
+    std::fs::write(rev.join("down.sql"), "DROP TABLE \"tags\";\n").unwrap();
+
+    let path = dir.path().to_path_buf();
+    let panic = std::panic::catch_unwind(move || {
+        retort::testing::assert_migrations_match_models(&path);
+    })
+    .expect_err("the assertion must fail");
+    let message = panic.downcast_ref::<String>().cloned().unwrap_or_default();
+    assert!(message.contains("do not match the models"), "{message}");
+    assert!(message.contains("added table 'users'"), "{message}");
+    assert!(message.contains("added table 'post_tags'"), "{message}");
+    assert!(!message.contains("added table 'tags'"), "{message}");
+    assert!(message.contains("autogenerate -m"), "{message}");
+
+    // A down.sql that forgets something is caught by the revert assertion.
+    std::fs::write(rev.join("down.sql"), "DROP INDEX \"uq_tags_name\";\n").unwrap();
+    let err = retort::testing::check_migrations_revert(
+        dir.path(),
+        &DatabaseUrl::Sqlite {
+            path: ":memory:".into(),
+        },
+    )
+    .unwrap_err();
+    assert!(err.contains("does not restore the schema"), "{err}");
+    assert!(err.contains("removed table 'tags'"), "{err}");
+}
+
+#[test]
+fn embedded_migrations_bring_a_database_to_head_at_start_up() {
+    assert_eq!(BLOG.len(), 1);
+    let dir = tempfile::tempdir().unwrap();
+    let url: DatabaseUrl = format!("sqlite://{}", dir.path().join("app.db").display())
+        .parse()
+        .unwrap();
+    let mut conn = Connection::open(&url, true).unwrap();
+    let applied = BLOG.upgrade_to_head(&mut conn).unwrap();
+    assert_eq!(applied.len(), 1);
+    assert!(
+        BLOG.upgrade_to_head(&mut conn).unwrap().is_empty(),
+        "second start applies nothing"
+    );
+    let schema = conn.introspect().unwrap();
+    assert!(schema.tables.contains_key("posts"));
+    // The CLI sees the same state.
+    let out = Command::new(env!("CARGO_BIN_EXE_retort_custom"))
+        .args([
+            "--database-url",
+            &url.to_string(),
+            "--migrations-dir",
+            BLOG_DIR,
+            "check",
+        ])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
+#[test]
+fn start_up_upgrades_apply_once_when_instances_start_together() {
+    // Four application instances start at once against one PostgreSQL database and each runs
+    // the start-up upgrade (`upgrade_to_head` is `runner::upgrade(.., "head")` over the
+    // embedded directory; PostgreSQL migrations here come from a generated project).
+    let Some(p) = Project::on(Backend::Postgres) else {
+        return;
+    };
+    p.run(Models::V1, &["autogenerate", "-m", "one"]).expect(0);
+    let url: DatabaseUrl = p.url.parse().unwrap();
+    let scripts = retort::script::ScriptDirectory::open(p.migrations()).unwrap();
+    let threads: Vec<_> = (0..4)
+        .map(|_| {
+            let url = url.clone();
+            let scripts = scripts.clone();
+            std::thread::spawn(move || {
+                let mut conn = Connection::open(&url, false).unwrap();
+                retort::runner::upgrade(&mut conn, &scripts, "head").unwrap()
+            })
+        })
+        .collect();
+    let applied: usize = threads.into_iter().map(|t| t.join().unwrap().len()).sum();
+    assert_eq!(applied, 1);
+    p.run(Models::V1, &["check"]).expect(0);
+}
+
+#[test]
+fn a_users_own_binary_with_models_from_another_crate_and_built_in_defaults() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_retort_custom"))
+            .args(args)
+            .current_dir(dir.path())
+            .env_remove("DATABASE_URL")
+            .output()
+            .unwrap();
+        crate::support::Run::from(out)
+    };
+    run(&["init"]).expect(0);
+    let toml = std::fs::read_to_string(dir.path().join("Retort.toml")).unwrap();
+    assert!(
+        toml.contains("sqlite://custom.db") && toml.contains("db/migrations"),
+        "{toml}"
+    );
+    std::fs::remove_file(dir.path().join("Retort.toml")).unwrap();
+    let out = run(&["autogenerate", "-m", "blog"]).expect(0);
+    assert!(
+        out.stdout.contains("Detected added table 'posts'"),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(
+        std::fs::read_dir(dir.path().join("db/migrations"))
+            .unwrap()
+            .count(),
+        1
+    );
+    run(&["upgrade"]).expect(0);
+    assert!(dir.path().join("custom.db").exists());
+    run(&["check"]).expect(0);
+    run(&["check", "--shadow"]).expect(0);
+}
+
+on_both_backends!(check_shadow_trusts_the_migrations_not_the_local_database);
+
+fn check_shadow_trusts_the_migrations_not_the_local_database(backend: Backend) {
+    let p = Project::on(backend).unwrap();
+    p.run(Models::V1, &["autogenerate", "-m", "one"]).expect(0);
+    // The local database was never upgraded: plain check cannot say anything useful, the
+    // shadow check can, and leaves the local database alone.
+    p.run(Models::V1, &["check"]).expect(1);
+    let run = p.run(Models::V1, &["check", "--shadow"]).expect(0);
+    assert!(
+        run.stdout.contains("gives exactly the models"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        p.schema().is_empty(),
+        "check --shadow does not touch the local database"
+    );
+    let current = p.run(Models::V1, &["current"]).expect(0).stdout;
+    assert!(current.starts_with("base"), "{current}");
+    // A drifted local database does not fool it either.
+    p.run(Models::V1, &["upgrade"]).expect(0);
+    p.execute("DROP TABLE notes");
+    p.run(Models::V1, &["check"]).expect(1);
+    p.run(Models::V1, &["check", "--shadow"]).expect(0);
+    // Models changed without a migration: the shadow check lists what is missing.
+    let run = p.run(Models::V2, &["check", "--shadow"]).expect(1);
+    assert!(run.stdout.contains("added table 'tags'"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("removed column 'accounts.legacy'"),
+        "{}",
+        run.stdout
+    );
+}
