@@ -131,21 +131,36 @@ pub(crate) fn autogenerate(
 pub(crate) fn warning_for(op: &Op) -> Option<String> {
     match op {
         Op::DropTable(t) => Some(format!(
-            "dropping table '{}' deletes its rows; the downgrade re-creates it empty",
+            "dropping table '{}' deletes its rows; the downgrade re-creates it without them",
             t.name
         )),
         Op::DropColumn { table, column } => Some(format!(
-            "dropping column '{table}.{}' deletes its data; the downgrade re-creates it empty",
-            column.name
+            "dropping column '{table}.{}' deletes its data; the downgrade re-creates the column without it{}",
+            column.name,
+            if !column.nullable && column.default.is_none() {
+                " (and fails while the table has rows, as the column is NOT NULL without a default)"
+            } else {
+                ""
+            }
         )),
         Op::AddColumn { table, column } if !column.nullable && column.default.is_none() => Some(format!(
             "column '{table}.{}' is NOT NULL without a default: the upgrade fails if '{table}' has rows; add #[model(default = \"...\")] or make it Option<_>",
             column.name
         )),
-        Op::AlterColumn { table, from, to } if from.nullable && !to.nullable => Some(format!(
-            "column '{table}.{}' becomes NOT NULL: the upgrade fails if it holds NULLs",
-            to.name
-        )),
+        Op::AlterColumn { table, from, to } => {
+            let mut risks = Vec::new();
+            if from.nullable && !to.nullable {
+                risks.push("it becomes NOT NULL: the upgrade fails if it holds NULLs".to_owned());
+            }
+            if let Some(why) = from.ty.narrowing_to(&to.ty) {
+                risks.push(format!(
+                    "its type changes from {} to {}: {why}",
+                    from.ty, to.ty
+                ));
+            }
+            (!risks.is_empty())
+                .then(|| format!("column '{table}.{}': {}", to.name, risks.join("; ")))
+        }
         _ => None,
     }
 }

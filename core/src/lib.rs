@@ -39,6 +39,7 @@ pub mod ops;
 pub mod registry;
 pub mod runner;
 pub mod script;
+pub mod sql;
 
 pub use error::Error;
 pub mod embed;

@@ -71,12 +71,27 @@ pub fn plan<'s>(
         .collect())
 }
 
-/// The script of a request.
+/// Why a request cannot be rendered.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum OfflineError {
+    #[error(transparent)]
+    Graph(#[from] GraphError),
+    /// A script holds transaction control, which would break the script's transactions.
+    #[error(transparent)]
+    TransactionControl(#[from] crate::sql::TransactionControlError),
+}
+
+/// The script of a request. Refuses, like the runner, scripts that hold transaction control.
 pub fn render_request(
     scripts: &ScriptDirectory,
     request: &Request<'_>,
-) -> Result<String, GraphError> {
-    Ok(render(request, &plan(scripts, request)?))
+) -> Result<String, OfflineError> {
+    let revisions = plan(scripts, request)?;
+    for rev in &revisions {
+        crate::sql::check_revision(rev, request.direction == Direction::Upgrade)?;
+    }
+    Ok(render(request, &revisions))
 }
 
 fn quote(text: &str) -> String {
@@ -317,6 +332,39 @@ COMMIT;
         assert!(pos_b < pos_a);
         assert_eq!(sql.matches("BEGIN;").count(), 2);
         assert_eq!(sql.matches("COMMIT;").count(), 2);
+    }
+
+    #[test]
+    fn scripts_with_transaction_control_are_refused() {
+        let (_tmp, mut dir, revs) = directory();
+        let now = DateTime::parse_from_rfc3339("2026-11-25T03:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let c = dir
+            .write_revision(
+                NewRevision {
+                    message: "hand written".into(),
+                    parents: vec![revs[1].id.clone()],
+                    up_sql: "CREATE TABLE c (id INTEGER);\nCOMMIT;\n".into(),
+                    down_sql: "DROP TABLE c;\n".into(),
+                },
+                now,
+            )
+            .unwrap();
+        let err = render_request(&dir, &request(Backend::Postgres, Direction::Upgrade, "base"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with(&format!("revision {} up.sql line 2: `COMMIT` would end", c.id)),
+            "{err}"
+        );
+        // Its down.sql is fine, and so is everything below it.
+        let mut req = request(Backend::Postgres, Direction::Downgrade, "head");
+        assert!(render_request(&dir, &req).is_ok());
+        req.from = "base";
+        req.target = "+2";
+        req.direction = Direction::Upgrade;
+        assert!(render_request(&dir, &req).is_ok());
     }
 
     #[test]

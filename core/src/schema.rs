@@ -42,15 +42,30 @@ impl SqlType {
     /// Unknown names become [`SqlType::Custom`]; parsing never fails.
     pub fn parse(text: &str) -> SqlType {
         let norm = normalise_type_text(text);
-        let (base, args) = match norm.find('(') {
-            Some(open) if norm.ends_with(')') => {
-                let args: Vec<&str> = norm[open + 1..norm.len() - 1]
+        let custom = || SqlType::Custom(norm.clone());
+        // `TIME[STAMP][(p)] WITH[OUT] TIME ZONE`: the zone clause follows the precision.
+        let (head, zone) = if let Some(h) = norm.strip_suffix(" WITHOUT TIME ZONE") {
+            (h, Some(false))
+        } else if let Some(h) = norm.strip_suffix(" WITH TIME ZONE") {
+            (h, Some(true))
+        } else {
+            (norm.as_str(), None)
+        };
+        let (base, args) = match head.find('(') {
+            Some(open) if head.ends_with(')') => {
+                let args: Vec<&str> = head[open + 1..head.len() - 1]
                     .split(',')
                     .map(str::trim)
                     .collect();
-                (norm[..open].trim_end(), Some(args))
+                (head[..open].trim_end(), Some(args))
             }
-            _ => (norm.as_str(), None),
+            _ => (head, None),
+        };
+        let base = match (base, zone) {
+            (_, None) | ("TIMESTAMP" | "TIME", Some(false)) => base,
+            ("TIMESTAMP", Some(true)) => "TIMESTAMPTZ",
+            ("TIME", Some(true)) => "TIMETZ",
+            _ => return custom(),
         };
         let nums: Option<Vec<u32>> = args
             .as_ref()
@@ -62,28 +77,51 @@ impl SqlType {
             if args.is_none() {
                 ty
             } else {
-                SqlType::Custom(norm.clone())
+                custom()
             }
+        };
+        // A type whose only argument is a precision: `TIMESTAMP(3)`, kept as `Custom("TIMESTAMP(3)")`.
+        let precision = |ty: SqlType, name: &str| match (args.is_none(), nums.as_deref()) {
+            (true, _) => ty,
+            (false, Some([p])) => SqlType::Custom(format!("{name}({p})")),
+            _ => custom(),
         };
         match base {
             "BOOLEAN" | "BOOL" => plain(SqlType::Boolean),
-            "SMALLINT" | "INT2" => plain(SqlType::SmallInt),
-            "INTEGER" | "INT" | "INT4" => plain(SqlType::Integer),
-            "BIGINT" | "INT8" => plain(SqlType::BigInt),
+            // PostgreSQL reports serial columns as their integer type plus a sequence default.
+            "SMALLINT" | "INT2" | "SMALLSERIAL" | "SERIAL2" => plain(SqlType::SmallInt),
+            "INTEGER" | "INT" | "INT4" | "SERIAL" | "SERIAL4" => plain(SqlType::Integer),
+            "BIGINT" | "INT8" | "BIGSERIAL" | "SERIAL8" => plain(SqlType::BigInt),
             "REAL" | "FLOAT4" => plain(SqlType::Real),
             "DOUBLE PRECISION" | "DOUBLE" | "FLOAT8" => plain(SqlType::Double),
+            // FLOAT(1..24) is REAL, FLOAT(25..53) and plain FLOAT are DOUBLE PRECISION.
+            "FLOAT" => match (args.is_none(), nums.as_deref()) {
+                (true, _) => SqlType::Double,
+                (false, Some([p @ 1..=24])) => SqlType::Real,
+                (false, Some([25..=53])) => SqlType::Double,
+                _ => custom(),
+            },
             "TEXT" => plain(SqlType::Text),
             "BLOB" | "BYTEA" => plain(SqlType::Blob),
             "DATE" => plain(SqlType::Date),
-            "TIME" | "TIME WITHOUT TIME ZONE" => plain(SqlType::Time),
-            "TIMESTAMP" | "TIMESTAMP WITHOUT TIME ZONE" | "DATETIME" => plain(SqlType::Timestamp),
-            "TIMESTAMPTZ" | "TIMESTAMP WITH TIME ZONE" => plain(SqlType::TimestampTz),
+            "TIME" => precision(SqlType::Time, "TIME"),
+            "TIMETZ" => precision(SqlType::Custom("TIMETZ".into()), "TIMETZ"),
+            "TIMESTAMP" | "DATETIME" => precision(SqlType::Timestamp, "TIMESTAMP"),
+            "TIMESTAMPTZ" => precision(SqlType::TimestampTz, "TIMESTAMPTZ"),
             "UUID" => plain(SqlType::Uuid),
             "JSON" => plain(SqlType::Json),
             "JSONB" => plain(SqlType::Jsonb),
             "VARCHAR" | "CHARACTER VARYING" => match nums.as_deref() {
                 Some([n]) => SqlType::Varchar(*n),
-                _ => SqlType::Custom(norm.clone()),
+                // Without a length: unlimited, spelled `VARCHAR`.
+                None if args.is_none() => SqlType::Custom("VARCHAR".into()),
+                _ => custom(),
+            },
+            // Blank-padded; without a length the SQL standard (and PostgreSQL) mean one character.
+            "CHAR" | "CHARACTER" | "BPCHAR" => match nums.as_deref() {
+                Some([n]) => SqlType::Custom(format!("CHAR({n})")),
+                None if args.is_none() && base != "BPCHAR" => SqlType::Custom("CHAR(1)".into()),
+                _ => custom(),
             },
             "NUMERIC" | "DECIMAL" => match nums.as_deref() {
                 None if args.is_none() => SqlType::Numeric {
@@ -98,9 +136,9 @@ impl SqlType {
                     precision: Some(*p),
                     scale: Some(*s),
                 },
-                _ => SqlType::Custom(norm.clone()),
+                _ => custom(),
             },
-            _ => SqlType::Custom(norm.clone()),
+            _ => custom(),
         }
     }
 
@@ -258,6 +296,10 @@ pub struct Table {
     pub primary_key: Vec<String>,
     pub foreign_keys: Vec<ForeignKey>,
     pub indexes: Vec<Index>,
+    /// SQL of objects on this table that the models do not describe (SQLite: triggers,
+    /// expression and partial indexes), read by introspection and re-created verbatim after a
+    /// table rebuild so that it never silently drops them. Not compared by the diff.
+    pub unmodeled: Vec<String>,
 }
 
 impl Table {
@@ -268,6 +310,7 @@ impl Table {
             primary_key: Vec::new(),
             foreign_keys: Vec::new(),
             indexes: Vec::new(),
+            unmodeled: Vec::new(),
         }
     }
 
@@ -422,6 +465,22 @@ mod tests {
         ] {
             assert_eq!(SqlType::parse(&ty.to_string()), ty, "{ty}");
         }
+    }
+
+    #[test]
+    fn narrowing_changes_are_recognised() {
+        assert!(SqlType::BigInt.narrowing_to(&SqlType::Integer).is_some());
+        assert!(SqlType::Integer.narrowing_to(&SqlType::BigInt).is_none());
+        assert!(SqlType::Varchar(20).narrowing_to(&SqlType::Varchar(5)).is_some());
+        assert!(SqlType::Varchar(5).narrowing_to(&SqlType::Text).is_none());
+        let num = |p, s| SqlType::Numeric {
+            precision: Some(p),
+            scale: Some(s),
+        };
+        assert!(num(10, 2).narrowing_to(&num(10, 0)).is_some());
+        assert!(num(10, 2).narrowing_to(&num(12, 2)).is_none());
+        assert!(SqlType::Text.narrowing_to(&SqlType::Integer).is_some());
+        assert!(SqlType::TimestampTz.narrowing_to(&SqlType::Timestamp).is_some());
     }
 
     #[test]

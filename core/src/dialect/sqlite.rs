@@ -120,6 +120,7 @@ impl Sqlite {
                 for index in &t.indexes {
                     s.push_str(&self.create_index(&t.name, index));
                 }
+                push_unmodeled(t, &mut s);
                 s
             }
             Op::DropTable(t) => format!("DROP TABLE {};\n", self.quote(&t.name)),
@@ -186,16 +187,29 @@ impl Sqlite {
             ));
         }
         out.push_str(&format!("DROP TABLE {};\n", self.quote(&name)));
+        // Legacy rename: views and triggers that name the table are not re-checked while it
+        // is briefly missing, and they find it again under its old name afterwards.
+        out.push_str("PRAGMA legacy_alter_table = ON;\n");
         out.push_str(&format!(
             "ALTER TABLE {} RENAME TO {};\n",
             self.quote(&tmp),
             self.quote(&name)
         ));
+        out.push_str("PRAGMA legacy_alter_table = OFF;\n");
         for index in &new.indexes {
             out.push_str(&self.create_index(&name, index));
         }
+        push_unmodeled(&new, out);
         out.push('\n');
         Ok(())
+    }
+}
+
+/// Re-creates the triggers and indexes of `table` that the models do not describe.
+fn push_unmodeled(table: &Table, out: &mut String) {
+    for sql in &table.unmodeled {
+        out.push_str(sql.trim_end().trim_end_matches(';'));
+        out.push_str(";\n");
     }
 }
 
@@ -314,7 +328,7 @@ CREATE TABLE "posts" (
         let sql = Sqlite.render(&diff(&after, &altered), &after).unwrap();
         assert!(sql.contains("CREATE TABLE \"_retort_new_users\""), "{sql}");
         assert!(sql.contains("INSERT INTO \"_retort_new_users\" (\"id\", \"email\", \"age\", \"bio\") SELECT \"id\", \"email\", \"age\", \"bio\" FROM \"users\";"), "{sql}");
-        assert!(sql.contains("ALTER TABLE \"_retort_new_users\" RENAME TO \"users\";\nCREATE UNIQUE INDEX \"uq_users_email\" ON \"users\" (\"email\");"), "{sql}");
+        assert!(sql.contains("ALTER TABLE \"_retort_new_users\" RENAME TO \"users\";\nPRAGMA legacy_alter_table = OFF;\nCREATE UNIQUE INDEX \"uq_users_email\" ON \"users\" (\"email\");"), "{sql}");
     }
 
     #[test]
@@ -325,6 +339,50 @@ CREATE TABLE "posts" (
         let after = normalized(vec![u]);
         let sql = Sqlite.render(&diff(&before, &after), &before).unwrap();
         assert!(sql.contains("_retort_new_users"), "{sql}");
+    }
+
+    #[test]
+    fn a_rebuild_keeps_triggers_expression_indexes_and_views() {
+        use diesel::connection::SimpleConnection;
+        use diesel::Connection as _;
+        let mut conn = diesel::sqlite::SqliteConnection::establish(":memory:").unwrap();
+        conn.batch_execute(
+            "CREATE TABLE items (id INTEGER NOT NULL, code TEXT, PRIMARY KEY (id));
+             CREATE TABLE log (item_id INTEGER);
+             CREATE TRIGGER items_log AFTER INSERT ON items BEGIN INSERT INTO log VALUES (NEW.id); END;
+             CREATE UNIQUE INDEX uq_items_lower_code ON items (lower(code));
+             CREATE INDEX ix_items_partial ON items (code) WHERE code IS NOT NULL;
+             CREATE VIEW item_codes AS SELECT id, code FROM items;
+             INSERT INTO items VALUES (1, 'A');",
+        )
+        .unwrap();
+        let mut before = crate::introspect::sqlite::introspect(&mut conn).unwrap();
+        Sqlite.normalize(&mut before);
+        assert_eq!(before.tables["items"].unmodeled.len(), 3, "{:?}", before.tables["items"]);
+        assert!(before.tables["items"].indexes.is_empty());
+        let mut after = before.clone();
+        after.tables.get_mut("items").unwrap().columns[1].nullable = false;
+        let sql = Sqlite.render(&diff(&before, &after), &before).unwrap();
+        conn.batch_execute(&format!("BEGIN; {sql} COMMIT;")).unwrap();
+        let mut now = crate::introspect::sqlite::introspect(&mut conn).unwrap();
+        Sqlite.normalize(&mut now);
+        assert_eq!(now.tables["items"].unmodeled, before.tables["items"].unmodeled);
+        assert!(!now.tables["items"].columns[1].nullable);
+        // The trigger fires, the expression index still enforces uniqueness, the view works.
+        conn.batch_execute("INSERT INTO items VALUES (2, 'B')").unwrap();
+        assert!(conn.batch_execute("INSERT INTO items VALUES (3, 'b')").is_err());
+        conn.batch_execute("SELECT * FROM item_codes").unwrap();
+        #[derive(diesel::QueryableByName)]
+        struct N {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let n: N = diesel::RunQueryDsl::get_result(
+            diesel::sql_query("SELECT count(*) AS n FROM log"),
+            &mut conn,
+        )
+        .unwrap();
+        assert_eq!(n.n, 2, "one row from before the rebuild, one from after");
     }
 
     #[test]

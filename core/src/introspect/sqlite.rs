@@ -48,6 +48,18 @@ struct ForeignKeyRow {
 }
 
 #[derive(QueryableByName)]
+struct AttachedRow {
+    #[diesel(sql_type = Text)]
+    kind: String,
+    #[diesel(sql_type = Text)]
+    name: String,
+    #[diesel(sql_type = Text)]
+    tbl: String,
+    #[diesel(sql_type = Text)]
+    sql: String,
+}
+
+#[derive(QueryableByName)]
 struct IndexRow {
     #[diesel(sql_type = Text)]
     tbl: String,
@@ -78,8 +90,14 @@ pub fn introspect(conn: &mut SqliteConnection) -> diesel::QueryResult<Schema> {
     let indexes: Vec<IndexRow> = diesel::sql_query(format!(
         "SELECT m.name AS tbl, il.name AS idx, il.\"unique\" AS is_unique, ii.name AS col \
          FROM sqlite_schema AS m, pragma_index_list(m.name) AS il, pragma_index_info(il.name) AS ii \
-         WHERE {TABLES} AND il.origin = 'c' ORDER BY m.name, il.name, ii.seqno"
+         WHERE {TABLES} AND il.origin = 'c' AND il.partial = 0 ORDER BY m.name, il.name, ii.seqno"
     ))
+    .load(conn)?;
+    // Everything else attached to a table that a rebuild would otherwise lose.
+    let attached: Vec<AttachedRow> = diesel::sql_query(
+        "SELECT type AS kind, name, tbl_name AS tbl, sql FROM sqlite_schema \
+         WHERE type IN ('index', 'trigger') AND sql IS NOT NULL ORDER BY tbl_name, type, name",
+    )
     .load(conn)?;
 
     let mut tables: BTreeMap<String, Table> = BTreeMap::new();
@@ -158,6 +176,16 @@ pub fn introspect(conn: &mut SqliteConnection) -> diesel::QueryResult<Schema> {
                 columns,
                 unique,
             });
+        }
+    }
+
+    for row in attached {
+        let Some(t) = tables.get_mut(&row.tbl) else {
+            continue;
+        };
+        let modeled = row.kind == "index" && t.indexes.iter().any(|i| i.name == row.name);
+        if !modeled {
+            t.unmodeled.push(row.sql);
         }
     }
 

@@ -110,3 +110,21 @@ fn integer_primary_keys_are_identity_columns() {
     );
     p.run(Models::V1, &["check"]).expect(0);
 }
+
+#[test]
+fn migrations_generated_for_sqlite_are_refused_on_postgresql() {
+    let Some(p) = project() else { return };
+    p.run(
+        Models::V1,
+        &["--database-url", "sqlite://local.db", "autogenerate", "-m", "one"],
+    )
+    .expect(0);
+    let run = p.run(Models::V1, &["upgrade"]).expect(2);
+    assert!(
+        run.stderr.contains("was generated for sqlite")
+            && run.stderr.contains("this database is PostgreSQL"),
+        "{}",
+        run.stderr
+    );
+    assert!(p.schema().is_empty(), "nothing ran");
+}

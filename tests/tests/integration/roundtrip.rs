@@ -12,6 +12,7 @@ on_both_backends!(
     a_failure_midway_keeps_completed_revisions_only_where_transactional,
     upgrade_and_downgrade_by_steps_and_prefix,
     concurrent_upgrades_apply_each_revision_once,
+    narrowing_a_type_never_truncates,
 );
 
 fn project(backend: Backend) -> Project {
@@ -377,4 +378,35 @@ fn concurrent_upgrades_apply_each_revision_once(backend: Backend) {
     };
     assert_eq!(rows, [expected]);
     p.run(Models::V1, &["check"]).expect(0);
+}
+
+fn narrowing_a_type_never_truncates(backend: Backend) {
+    let p = project(backend);
+    p.run(Models::V1, &["autogenerate", "-m", "one"]).expect(0);
+    p.run(Models::V1, &["upgrade"]).expect(0);
+    let long = "x".repeat(300);
+    p.execute(&format!(
+        "INSERT INTO accounts (id, email, name, age) VALUES (1, 'a@example.com', '{long}', 1)"
+    ));
+    // v2 makes accounts.name VARCHAR(200): autogenerate warns, and the upgrade must not cut
+    // the value: PostgreSQL refuses it (nothing changes), SQLite keeps it whole.
+    let run = p.run(Models::V2, &["autogenerate", "-m", "two"]).expect(0);
+    assert!(
+        run.stderr.contains("its type changes from TEXT to VARCHAR(200): longer strings make the upgrade fail"),
+        "{}",
+        run.stderr
+    );
+    let up = std::fs::read_to_string(p.revision_dirs()[1].join("up.sql")).unwrap();
+    if backend == Backend::Postgres {
+        assert!(up.contains("ALTER COLUMN \"name\" TYPE VARCHAR(200);"), "{up}");
+        let run = p.run(Models::V2, &["upgrade"]).expect(2);
+        assert!(run.stderr.contains("value too long"), "{}", run.stderr);
+    } else {
+        p.run(Models::V2, &["upgrade"]).expect(0);
+    }
+    assert_eq!(
+        p.strings("SELECT name AS v FROM accounts"),
+        [long],
+        "the value survives whole"
+    );
 }
