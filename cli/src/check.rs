@@ -70,7 +70,8 @@ fn shadow(
     let url: DatabaseUrl = settings.database_url.parse()?;
     let mut shadow = retort::shadow::ShadowDatabase::create(&url)?;
     let replayed = shadow.replay(scripts)?;
-    let plan = autogen::plan_between(shadow.connection().dialect(), &replayed, target)?;
+    let target = autogen::server_normalized(shadow.connection(), target)?;
+    let plan = autogen::plan_between(shadow.connection().dialect(), &replayed, &target)?;
     if plan.is_empty() {
         writeln!(
             out,

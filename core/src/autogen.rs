@@ -23,7 +23,20 @@ impl Plan {
 /// renders up and down SQL in the connection's dialect.
 pub fn plan(conn: &mut Connection, target: &Schema) -> Result<Plan, Error> {
     let current = conn.introspect()?;
-    plan_between(conn.dialect(), &current, target)
+    let target = server_normalized(conn, target)?;
+    plan_between(conn.dialect(), &current, &target)
+}
+
+/// `target` with its column types and defaults spelled the way the connected server spells
+/// them. PostgreSQL: see [`crate::introspect::pg_normalize`] (a few statements in a transaction
+/// that is rolled back, whatever the number of tables). SQLite keeps the models' spelling.
+/// [`plan_between`] applies the dialect's own normalisation afterwards either way.
+pub fn server_normalized(conn: &mut Connection, target: &Schema) -> Result<Schema, Error> {
+    let mut target = target.clone();
+    if let Connection::Pg(pg) = conn {
+        crate::introspect::pg_normalize::normalize_target(pg, &mut target)?;
+    }
+    Ok(target)
 }
 
 /// The plan between two schemas; `current` must already be normalised by `dialect`.

@@ -7,9 +7,18 @@
 //! Order: new tables (parents before children), then changes to existing tables (by name; per
 //! table: drop indexes, drop foreign keys, drop columns, add columns, alter columns, primary
 //! key, add foreign keys, create indexes), then dropped tables (children before parents).
+//!
+//! Foreign keys that form a cycle between new tables (`a.b_id -> b`, `b.a_id -> a`) cannot all
+//! be written inline: whatever the order, one `CREATE TABLE` would reference a table that does
+//! not exist yet (PostgreSQL refuses it). Such a table is created without the keys that point to
+//! a table created later, and those keys are added (`AddForeignKey`) after all creates.
+//! Symmetrically, before dropping tables in a cycle, the keys that point to a table dropped
+//! earlier are dropped first (`DropForeignKey`), and the dropped table carries its shape
+//! without them; so the reverse of either list is valid too. A table referencing itself keeps
+//! that key inline.
 
 use crate::ops::Op;
-use crate::schema::{Schema, Table};
+use crate::schema::{ForeignKey, Schema, Table};
 
 /// The ops that turn `current` into `target`. Deterministic: equal inputs give equal output.
 pub fn diff(current: &Schema, target: &Schema) -> Vec<Op> {
@@ -21,8 +30,16 @@ pub fn diff(current: &Schema, target: &Schema) -> Vec<Op> {
         .filter(|name| !current.tables.contains_key(*name))
         .map(String::as_str)
         .collect();
-    for name in target.dependency_order(&created) {
-        ops.push(Op::CreateTable(target.tables[name].clone()));
+    let created = target.dependency_order(&created);
+    let deferred = forward_keys(target, &created);
+    for name in &created {
+        ops.push(Op::CreateTable(without(&target.tables[*name], &deferred)));
+    }
+    for (table, fk) in &deferred {
+        ops.push(Op::AddForeignKey {
+            table: table.clone(),
+            fk: fk.clone(),
+        });
     }
 
     for (name, want) in &target.tables {
@@ -37,10 +54,42 @@ pub fn diff(current: &Schema, target: &Schema) -> Vec<Op> {
         .filter(|name| !target.tables.contains_key(*name))
         .map(String::as_str)
         .collect();
-    for name in current.dependency_order(&dropped).into_iter().rev() {
-        ops.push(Op::DropTable(current.tables[name].clone()));
+    let dropped = current.dependency_order(&dropped);
+    let closing = forward_keys(current, &dropped);
+    for (table, fk) in closing.iter().rev() {
+        ops.push(Op::DropForeignKey {
+            table: table.clone(),
+            fk: fk.clone(),
+        });
+    }
+    for name in dropped.iter().rev() {
+        ops.push(Op::DropTable(without(&current.tables[*name], &closing)));
     }
     ops
+}
+
+/// The foreign keys of `order`'s tables that point to a table later in `order` (other than
+/// the table itself): keys closing a cycle, which cannot be created inline (or dropped with
+/// their table) in that order. In `order`, then key, order.
+fn forward_keys(schema: &Schema, order: &[&str]) -> Vec<(String, ForeignKey)> {
+    let position = |name: &str| order.iter().position(|n| *n == name);
+    let mut keys = Vec::new();
+    for (i, name) in order.iter().enumerate() {
+        for fk in &schema.tables[*name].foreign_keys {
+            if fk.ref_table != *name && position(&fk.ref_table).is_some_and(|p| p > i) {
+                keys.push((name.to_string(), fk.clone()));
+            }
+        }
+    }
+    keys
+}
+
+/// `table` without the keys of `keys` that belong to it.
+fn without(table: &Table, keys: &[(String, ForeignKey)]) -> Table {
+    let mut t = table.clone();
+    t.foreign_keys
+        .retain(|fk| !keys.iter().any(|(n, k)| *n == table.name && k == fk));
+    t
 }
 
 fn diff_table(have: &Table, want: &Table, ops: &mut Vec<Op>) {
@@ -176,6 +225,157 @@ mod tests {
         let names: Vec<String> = down.iter().map(ToString::to_string).collect();
         assert_eq!(names, ["removed table 'posts'", "removed table 'users'"]);
         assert_eq!(reverse_all(&up), down);
+    }
+
+    /// A table `name` with an `id` key and, per referenced table `r`, a column `r_id` with a
+    /// foreign key to `r.id` (`name` itself: a self-reference).
+    fn table_with_refs(name: &str, refs: &[&str]) -> Table {
+        let mut t = Table::new(name);
+        t.columns.push(Column::new("id", SqlType::Integer, false));
+        t.primary_key = vec!["id".into()];
+        for r in refs {
+            let col = format!("{r}_id");
+            t.columns
+                .push(Column::new(col.clone(), SqlType::Integer, true));
+            t.foreign_keys.push(ForeignKey {
+                name: format!("fk_{name}_{col}_{r}"),
+                columns: vec![col],
+                ref_table: (*r).into(),
+                ref_columns: vec!["id".into()],
+                on_delete: FkAction::NoAction,
+                on_update: FkAction::NoAction,
+            });
+        }
+        t
+    }
+
+    /// Applies `ops` to `before` like a strict database (PostgreSQL): a created table's keys
+    /// reference existing tables (or itself), an added key references an existing table, and a
+    /// dropped table is referenced by no other table. Returns the schema reached.
+    fn apply_strictly(before: &Schema, ops: &[Op]) -> Result<Schema, String> {
+        let mut s = before.clone();
+        for op in ops {
+            match op {
+                Op::CreateTable(t) => {
+                    for fk in &t.foreign_keys {
+                        if fk.ref_table != t.name && !s.tables.contains_key(&fk.ref_table) {
+                            return Err(format!("{op}: {} does not exist yet", fk.ref_table));
+                        }
+                    }
+                }
+                Op::AddForeignKey { fk, .. } if !s.tables.contains_key(&fk.ref_table) => {
+                    return Err(format!("{op}: {} does not exist", fk.ref_table));
+                }
+                Op::DropTable(t) => {
+                    for other in s.tables.values() {
+                        if other.name != t.name
+                            && other.foreign_keys.iter().any(|fk| fk.ref_table == t.name)
+                        {
+                            return Err(format!("{op}: {} still references it", other.name));
+                        }
+                    }
+                }
+                _ => {}
+            }
+            op.apply(&mut s);
+        }
+        Ok(s)
+    }
+
+    #[test]
+    fn a_cycle_between_new_tables_adds_the_closing_key_after_the_creates() {
+        let full = schema(vec![
+            table_with_refs("alphas", &["betas", "alphas"]),
+            table_with_refs("betas", &["alphas"]),
+        ]);
+        let up = diff(&Schema::new(), &full);
+        let lines: Vec<String> = up.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            lines,
+            [
+                "added table 'alphas'",
+                "added table 'betas'",
+                "added foreign key on 'alphas' (betas_id) -> betas (id)",
+            ]
+        );
+        // The self-reference stays inline.
+        let Op::CreateTable(alphas) = &up[0] else {
+            panic!("{up:?}")
+        };
+        assert_eq!(alphas.foreign_keys.len(), 1);
+        assert_eq!(alphas.foreign_keys[0].ref_table, "alphas");
+        assert_eq!(apply_strictly(&Schema::new(), &up).unwrap(), full);
+
+        let down = diff(&full, &Schema::new());
+        let lines: Vec<String> = down.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            lines,
+            [
+                "removed foreign key on 'alphas' (betas_id) -> betas (id)",
+                "removed table 'betas'",
+                "removed table 'alphas'",
+            ]
+        );
+        assert_eq!(reverse_all(&up), down);
+        assert_eq!(apply_strictly(&full, &down).unwrap(), Schema::new());
+        assert_eq!(diff(&Schema::new(), &full), up, "deterministic");
+    }
+
+    #[test]
+    fn self_references_alone_stay_inline() {
+        let full = schema(vec![table_with_refs("nodes", &["nodes"])]);
+        let up = diff(&Schema::new(), &full);
+        assert_eq!(up, [Op::CreateTable(full.tables["nodes"].clone())]);
+        assert_eq!(
+            diff(&full, &Schema::new()),
+            [Op::DropTable(full.tables["nodes"].clone())]
+        );
+    }
+
+    /// Every foreign-key graph over three tables (self-references included), from and to every
+    /// subset of them: applying the diff (strictly) reaches the target, and applying its
+    /// reverse (strictly) comes back.
+    #[test]
+    fn every_key_graph_over_three_tables_migrates_both_ways() {
+        let names = ["a", "b", "c"];
+        for edges in 0u32..(1 << 9) {
+            let refs = |i: usize| -> Vec<&str> {
+                (0..3)
+                    .filter(|j| edges & (1 << (i * 3 + j)) != 0)
+                    .map(|j| names[j])
+                    .collect()
+            };
+            let full = schema(
+                (0..3)
+                    .map(|i| table_with_refs(names[i], &refs(i)))
+                    .collect(),
+            );
+            for kept in 0u32..(1 << 3) {
+                // The tables of `kept`, without keys to tables outside it.
+                let mut part = Schema::new();
+                for (i, name) in names.iter().enumerate() {
+                    if kept & (1 << i) != 0 {
+                        let mut t = full.tables[*name].clone();
+                        t.foreign_keys.retain(|fk| {
+                            names
+                                .iter()
+                                .enumerate()
+                                .any(|(j, n)| *n == fk.ref_table && kept & (1 << j) != 0)
+                        });
+                        part.insert(t);
+                    }
+                }
+                for (from, to) in [(&part, &full), (&full, &part)] {
+                    let ops = diff(from, to);
+                    let reached = apply_strictly(from, &ops)
+                        .unwrap_or_else(|e| panic!("edges {edges:09b} kept {kept:03b}: {e}"));
+                    assert_eq!(&reached, to, "edges {edges:09b} kept {kept:03b}");
+                    let back = apply_strictly(to, &reverse_all(&ops))
+                        .unwrap_or_else(|e| panic!("edges {edges:09b} kept {kept:03b} back: {e}"));
+                    assert_eq!(&back, from, "edges {edges:09b} kept {kept:03b} back");
+                }
+            }
+        }
     }
 
     #[test]

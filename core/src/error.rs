@@ -16,6 +16,8 @@ pub enum Error {
     #[error(transparent)]
     Render(#[from] crate::dialect::RenderError),
     #[error(transparent)]
+    Normalize(#[from] crate::introspect::pg_normalize::NormalizeError),
+    #[error(transparent)]
     Run(#[from] crate::runner::RunError),
     #[error("the database is not up to date: {pending} revision(s) not applied ({}); run `retort upgrade head` first", ids.join(", "))]
     NotAtHead { pending: usize, ids: Vec<String> },

@@ -44,6 +44,8 @@ pub mod sql;
 pub use error::Error;
 pub mod embed;
 pub mod shadow;
+#[cfg(test)]
+mod proptests;
 pub mod testing;
 
 pub use embed::embed_migrations;

@@ -97,7 +97,7 @@ impl SqlType {
             // FLOAT(1..24) is REAL, FLOAT(25..53) and plain FLOAT are DOUBLE PRECISION.
             "FLOAT" => match (args.is_none(), nums.as_deref()) {
                 (true, _) => SqlType::Double,
-                (false, Some([p @ 1..=24])) => SqlType::Real,
+                (false, Some([1..=24])) => SqlType::Real,
                 (false, Some([25..=53])) => SqlType::Double,
                 _ => custom(),
             },
@@ -139,6 +139,52 @@ impl SqlType {
                 _ => custom(),
             },
             _ => custom(),
+        }
+    }
+
+    /// Why changing a column from `self` to `to` can fail on, or lose, existing values; `None`
+    /// for widening changes.
+    pub fn narrowing_to(&self, to: &SqlType) -> Option<&'static str> {
+        use SqlType::*;
+        let rank = |t: &SqlType| match t {
+            SmallInt => Some(1),
+            Integer => Some(2),
+            BigInt => Some(3),
+            _ => None,
+        };
+        if self == to {
+            return None;
+        }
+        match (self, to) {
+            (a, b) if rank(a).is_some() && rank(b).is_some() => {
+                (rank(b) < rank(a)).then_some("values out of the new range make the upgrade fail")
+            }
+            (Varchar(a), Varchar(b)) => {
+                (b < a).then_some("longer strings make the upgrade fail (SQLite keeps them)")
+            }
+            (Text, Varchar(_)) => Some("longer strings make the upgrade fail (SQLite keeps them)"),
+            (Varchar(_), Text) => None,
+            (Double, Real) => Some("values lose precision"),
+            (Real, Double) => None,
+            (SmallInt | Integer | BigInt, Real | Double | Numeric { .. }) => None,
+            (
+                Numeric {
+                    precision: p1,
+                    scale: s1,
+                },
+                Numeric {
+                    precision: p2,
+                    scale: s2,
+                },
+            ) => (p2.unwrap_or(u32::MAX) < p1.unwrap_or(u32::MAX)
+                || s2.unwrap_or(0) < s1.unwrap_or(0))
+            .then_some("values are rounded to the new scale, or fail if they overflow"),
+            (TimestampTz, Timestamp) => Some("time zone information is dropped"),
+            (Timestamp, TimestampTz) | (Date, Timestamp | TimestampTz) => None,
+            (Json, Jsonb) | (Jsonb, Json) => None,
+            _ => Some(
+                "the values are converted with a cast, which fails (or changes them) where they do not convert",
+            ),
         }
     }
 
@@ -294,6 +340,10 @@ pub struct Table {
     pub name: String,
     pub columns: Vec<Column>,
     pub primary_key: Vec<String>,
+    /// Name of the primary key constraint as the database reports it (PostgreSQL); `None` for
+    /// models and SQLite. Not compared by `diff`: it only lets renderers drop the right
+    /// constraint.
+    pub primary_key_name: Option<String>,
     pub foreign_keys: Vec<ForeignKey>,
     pub indexes: Vec<Index>,
     /// SQL of objects on this table that the models do not describe (SQLite: triggers,
@@ -308,6 +358,7 @@ impl Table {
             name: name.into(),
             columns: Vec::new(),
             primary_key: Vec::new(),
+            primary_key_name: None,
             foreign_keys: Vec::new(),
             indexes: Vec::new(),
             unmodeled: Vec::new(),
@@ -433,6 +484,66 @@ mod tests {
         );
         assert_eq!(SqlType::parse("citext"), SqlType::Custom("CITEXT".into()));
         assert_eq!(SqlType::parse("text(5)"), SqlType::Custom("TEXT(5)".into()));
+    }
+
+    #[test]
+    fn parses_aliases_the_way_postgresql_reports_them() {
+        let custom = |s: &str| SqlType::Custom(s.into());
+        // Unlimited VARCHAR: model and catalog spellings meet at `VARCHAR`.
+        assert_eq!(SqlType::parse("character varying"), custom("VARCHAR"));
+        assert_eq!(SqlType::parse("varchar"), custom("VARCHAR"));
+        assert_eq!(SqlType::parse("char(2)"), custom("CHAR(2)"));
+        assert_eq!(SqlType::parse("character(2)"), custom("CHAR(2)"));
+        assert_eq!(SqlType::parse("bpchar(2)"), custom("CHAR(2)"));
+        assert_eq!(SqlType::parse("char"), custom("CHAR(1)"));
+        assert_eq!(SqlType::parse("bpchar"), custom("BPCHAR"));
+        assert_eq!(SqlType::parse("float"), SqlType::Double);
+        assert_eq!(SqlType::parse("float8"), SqlType::Double);
+        assert_eq!(SqlType::parse("float(53)"), SqlType::Double);
+        assert_eq!(SqlType::parse("float(24)"), SqlType::Real);
+        assert_eq!(SqlType::parse("float4"), SqlType::Real);
+        assert_eq!(SqlType::parse("float(99)"), custom("FLOAT(99)"));
+        assert_eq!(SqlType::parse("timestamp(3)"), custom("TIMESTAMP(3)"));
+        assert_eq!(
+            SqlType::parse("timestamp(3) without time zone"),
+            custom("TIMESTAMP(3)")
+        );
+        assert_eq!(
+            SqlType::parse("timestamp without time zone"),
+            SqlType::Timestamp
+        );
+        assert_eq!(SqlType::parse("timestamptz(6)"), custom("TIMESTAMPTZ(6)"));
+        assert_eq!(
+            SqlType::parse("timestamp(6) with time zone"),
+            custom("TIMESTAMPTZ(6)")
+        );
+        assert_eq!(SqlType::parse("time(2) without time zone"), custom("TIME(2)"));
+        assert_eq!(SqlType::parse("time with time zone"), custom("TIMETZ"));
+        assert_eq!(SqlType::parse("serial"), SqlType::Integer);
+        assert_eq!(SqlType::parse("bigserial"), SqlType::BigInt);
+        assert_eq!(SqlType::parse("smallserial"), SqlType::SmallInt);
+        assert_eq!(SqlType::parse("serial8"), SqlType::BigInt);
+        assert_eq!(
+            SqlType::parse("text with time zone"),
+            custom("TEXT WITH TIME ZONE")
+        );
+        // Every canonical spelling parses back to itself.
+        for text in [
+            "VARCHAR",
+            "CHAR(2)",
+            "CHAR(1)",
+            "BPCHAR",
+            "TIMESTAMP(3)",
+            "TIMESTAMPTZ(6)",
+            "TIME(2)",
+            "TIMETZ",
+            "TIMETZ(4)",
+            "FLOAT(99)",
+        ] {
+            let ty = SqlType::parse(text);
+            assert_eq!(ty.to_string(), text);
+            assert_eq!(SqlType::parse(&ty.to_string()), ty, "{text}");
+        }
     }
 
     #[test]

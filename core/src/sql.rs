@@ -28,7 +28,7 @@ pub struct TransactionControl {
 
 impl TransactionControl {
     /// What the statement would do to the transaction the revision runs in.
-    fn effect(&self) -> &'static str {
+    pub(crate) fn effect(&self) -> &'static str {
         match self.keyword.as_str() {
             "COMMIT" | "END" | "ROLLBACK" | "ABORT" | "PREPARE TRANSACTION" => "would end",
             _ => "would interfere with",

@@ -65,8 +65,9 @@ pub fn missing_operations(
     let scripts = ScriptDirectory::open(dir.as_ref())?;
     let mut shadow = ShadowDatabase::create(like)?;
     let current = shadow.replay(&scripts)?;
+    let target = autogen::server_normalized(shadow.connection(), target)?;
     let dialect = shadow.connection().dialect();
-    Ok(autogen::plan_between(dialect, &current, target)?.ops)
+    Ok(autogen::plan_between(dialect, &current, &target)?.ops)
 }
 
 /// Panics with a readable report when the migrations in `dir` do not produce exactly the

@@ -32,3 +32,39 @@ pub struct Sample {
     #[model(default = "true")]
     pub enabled: bool,
 }
+
+/// Less common spellings that PostgreSQL stores differently from how they are written
+/// (expression defaults, `NULL` and exponent defaults, type aliases), and identifiers longer
+/// than the 63 bytes PostgreSQL keeps: `check` must be clean right after `upgrade` anyway.
+#[derive(Debug, Model)]
+#[model(table = "unusual_spellings_in_a_table_whose_name_is_longer_than_postgres_allows")]
+#[model(index(columns("code", "free"), name = "ix_unusual_spellings_code_and_free_over_an_index_name_too_long_for_postgres"))]
+pub struct Unusual {
+    pub id: i64,
+    #[model(default = "'a' || 'b'")]
+    pub expr: String,
+    #[model(default = "lower('X')")]
+    pub expr2: String,
+    /// PostgreSQL only: SQLite has no `now()` (creating the table works, inserting would not).
+    #[model(default = "now()")]
+    pub stamped: Option<chrono::DateTime<chrono::Utc>>,
+    #[model(default = "NULL")]
+    pub maybe: Option<String>,
+    #[model(default = "1e3")]
+    pub ratio: f64,
+    #[model(sql_type = "character varying")]
+    pub free: String,
+    #[model(sql_type = "char(2)")]
+    pub code: String,
+    #[model(sql_type = "float")]
+    pub approx: f64,
+    #[model(sql_type = "timestamp(3)")]
+    pub precise: Option<chrono::NaiveDateTime>,
+    #[model(sql_type = "timestamptz")]
+    pub zoned: Option<chrono::DateTime<chrono::Utc>>,
+    #[model(unique)]
+    pub some_quite_long_column_name_for_index: i32,
+    #[model(references = "accounts.id", on_delete = "cascade")]
+    pub account_id_with_a_long_name_so_the_foreign_key_name_is_long_too: Option<i64>,
+    pub a_column_whose_own_name_is_longer_than_the_sixty_three_bytes_kept: Option<i32>,
+}

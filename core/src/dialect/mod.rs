@@ -35,7 +35,20 @@ pub trait Dialect {
     fn normalize(&self, schema: &mut Schema) {
         for table in schema.tables.values_mut() {
             self.normalize_table(table);
+            // `DEFAULT NULL` is no default at all (databases store none).
+            for column in &mut table.columns {
+                if column.default.as_deref().is_some_and(is_null_default) {
+                    column.default = None;
+                }
+            }
             table.canonicalize();
+        }
+        // A dialect may rename tables (PostgreSQL truncates long identifiers): re-key.
+        if schema.tables.iter().any(|(key, t)| *key != t.name) {
+            schema.tables = std::mem::take(&mut schema.tables)
+                .into_values()
+                .map(|t| (t.name.clone(), t))
+                .collect();
         }
     }
 
@@ -146,6 +159,11 @@ pub fn normalize_default(expr: &str) -> String {
     s.to_owned()
 }
 
+/// True for a default that is SQL `NULL` (any case, any wrapping parentheses): no default.
+pub fn is_null_default(expr: &str) -> bool {
+    normalize_default(expr).eq_ignore_ascii_case("null")
+}
+
 /// True when the parenthesis opening `s` closes at its last character.
 fn wraps_whole(s: &str) -> bool {
     let mut depth = 0i32;
@@ -194,6 +212,23 @@ mod tests {
         assert_eq!(normalize_default("((datetime('now')))"), "datetime('now')");
         assert_eq!(normalize_default("(a) + (b)"), "(a) + (b)");
         assert_eq!(normalize_default("'(x'"), "'(x'");
+    }
+
+    #[test]
+    fn null_defaults_are_no_default_on_both_backends() {
+        assert!(is_null_default("NULL"));
+        assert!(is_null_default(" (null) "));
+        assert!(!is_null_default("'NULL'"));
+        for dialect in [&Sqlite as &dyn Dialect, &Postgres] {
+            let mut t = Table::new("t");
+            let mut c = Column::new("maybe", crate::schema::SqlType::Text, true);
+            c.default = Some("NULL".into());
+            t.columns.push(c);
+            let mut s = Schema::new();
+            s.insert(t);
+            dialect.normalize(&mut s);
+            assert_eq!(s.tables["t"].columns[0].default, None, "{}", dialect.name());
+        }
     }
 
     #[test]

@@ -27,6 +27,7 @@ impl Dialect for Postgres {
     }
 
     fn normalize_table(&self, table: &mut Table) {
+        truncate_identifiers(table);
         for column in &mut table.columns {
             column.default = column.default.as_deref().map(normalize_pg_default);
             // The sequence behind an identity or serial column is not a model default.
@@ -61,8 +62,16 @@ impl Dialect for Postgres {
             })
             .collect();
         if !table.primary_key.is_empty() {
+            // A constraint name other than PostgreSQL's own choice (a re-created table that
+            // had a hand-made name) is kept.
+            let constraint = match &table.primary_key_name {
+                Some(pk) if *pk != default_primary_key_name(name) => {
+                    format!("CONSTRAINT {} ", self.quote(pk))
+                }
+                _ => String::new(),
+            };
             lines.push(format!(
-                "PRIMARY KEY ({})",
+                "{constraint}PRIMARY KEY ({})",
                 self.quote_list(&table.primary_key)
             ));
         }
@@ -161,7 +170,11 @@ impl Postgres {
                 s
             }
             Op::AlterPrimaryKey { table, from, to } => {
-                let name = q(&format!("{table}_pkey"));
+                // The constraint's real name (read from the catalog), else PostgreSQL's own.
+                let name = q(&state
+                    .get(table)
+                    .and_then(|t| t.primary_key_name.clone())
+                    .unwrap_or_else(|| default_primary_key_name(table)));
                 let mut s = String::new();
                 if !from.is_empty() {
                     s.push_str(&format!(
@@ -216,6 +229,61 @@ fn family(ty: &SqlType) -> Option<u8> {
     }
 }
 
+/// PostgreSQL's identifier length limit in bytes (`NAMEDATALEN - 1`).
+pub const MAX_IDENTIFIER_BYTES: usize = 63;
+
+/// `name` as PostgreSQL stores it: cut to 63 bytes, at a character boundary.
+pub fn truncate_identifier(name: &str) -> String {
+    truncate_to(name, MAX_IDENTIFIER_BYTES).to_owned()
+}
+
+fn truncate_to(name: &str, max: usize) -> &str {
+    if name.len() <= max {
+        return name;
+    }
+    let mut end = max;
+    while !name.is_char_boundary(end) {
+        end -= 1;
+    }
+    &name[..end]
+}
+
+/// The name PostgreSQL gives an unnamed primary key of `table`: `<table>_pkey`, with the table
+/// part cut so the whole fits in 63 bytes (as PostgreSQL's `makeObjectName` does). PostgreSQL
+/// appends a number when that name is taken; the catalog's name is used whenever it is known.
+pub fn default_primary_key_name(table: &str) -> String {
+    const SUFFIX: &str = "_pkey";
+    format!(
+        "{}{SUFFIX}",
+        truncate_to(table, MAX_IDENTIFIER_BYTES - SUFFIX.len())
+    )
+}
+
+/// Cuts every identifier of `table` the way PostgreSQL does when it creates them.
+fn truncate_identifiers(table: &mut Table) {
+    fn cut(name: &mut String) {
+        if name.len() > MAX_IDENTIFIER_BYTES {
+            *name = truncate_identifier(name);
+        }
+    }
+    cut(&mut table.name);
+    table.columns.iter_mut().for_each(|c| cut(&mut c.name));
+    table.primary_key.iter_mut().for_each(cut);
+    if let Some(pk) = &mut table.primary_key_name {
+        cut(pk);
+    }
+    for fk in &mut table.foreign_keys {
+        cut(&mut fk.name);
+        cut(&mut fk.ref_table);
+        fk.columns.iter_mut().for_each(cut);
+        fk.ref_columns.iter_mut().for_each(cut);
+    }
+    for index in &mut table.indexes {
+        cut(&mut index.name);
+        index.columns.iter_mut().for_each(cut);
+    }
+}
+
 /// Canonical spelling of a default as PostgreSQL reports it or a model writes it.
 pub fn normalize_pg_default(expr: &str) -> String {
     let mut s = normalize_default(expr);
@@ -229,7 +297,12 @@ pub fn normalize_pg_default(expr: &str) -> String {
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || " _\"(),[].".contains(c));
         let value = value.trim_end();
-        let literal = value.len() >= 2 && value.starts_with('\'') && value.ends_with('\'');
+        // One string literal (`'a'::text || 'b'` is not one), or NULL.
+        let literal = (value.len() >= 2
+            && value.starts_with('\'')
+            && value.ends_with('\'')
+            && !value[1..value.len() - 1].replace("''", "").contains('\''))
+            || value.eq_ignore_ascii_case("null");
         if !(ty_ok && (literal || value.starts_with('(') && value.ends_with(')'))) {
             break;
         }
@@ -276,6 +349,92 @@ mod tests {
         assert_eq!(normalize_pg_default("FALSE"), "false");
         assert_eq!(normalize_pg_default("'{}'::jsonb"), "'{}'");
         assert_eq!(normalize_pg_default("'1.50'::numeric"), "1.50");
+        // Not one literal: the casts stay, on both sides alike.
+        assert_eq!(
+            normalize_pg_default("'a'::text || 'b'::text"),
+            "'a'::text || 'b'::text"
+        );
+        assert_eq!(normalize_pg_default("lower('X'::text)"), "lower('X'::text)");
+        assert_eq!(normalize_pg_default("NULL::text"), "null");
+        assert_eq!(normalize_pg_default("'1000'::double precision"), "1000");
+    }
+
+    #[test]
+    fn long_identifiers_are_cut_like_postgresql_does() {
+        let long = "a".repeat(70);
+        assert_eq!(truncate_identifier(&long).len(), 63);
+        assert_eq!(truncate_identifier("short"), "short");
+        // Never inside a character: 31 two-byte characters + 'é' straddling byte 63.
+        let accents = format!("{}é", "é".repeat(32));
+        let cut = truncate_identifier(&accents);
+        assert_eq!(cut.len(), 62);
+        assert_eq!(cut, "é".repeat(31));
+        assert_eq!(default_primary_key_name("users"), "users_pkey");
+        assert_eq!(
+            default_primary_key_name(&long),
+            format!("{}_pkey", "a".repeat(58))
+        );
+
+        let mut t = Table::new(long.clone());
+        t.columns.push(Column::new(long.clone(), SqlType::Integer, false));
+        t.primary_key = vec![long.clone()];
+        t.indexes.push(crate::schema::Index {
+            name: format!("ix_{long}"),
+            columns: vec![long.clone()],
+            unique: false,
+        });
+        let mut s = Schema::new();
+        s.insert(t);
+        Postgres.normalize(&mut s);
+        let short = "a".repeat(63);
+        let t = &s.tables[&short];
+        assert_eq!(t.name, short);
+        assert_eq!(t.columns[0].name, short);
+        assert_eq!(t.primary_key, [short.clone()]);
+        assert_eq!(t.indexes[0].name, format!("ix_{}", "a".repeat(60)));
+        assert_eq!(t.indexes[0].columns, [short]);
+    }
+
+    #[test]
+    fn primary_key_changes_use_the_catalog_name() {
+        let mut before = Schema::new();
+        let mut t = accounts();
+        t.primary_key_name = Some("accounts_pk_by_hand".into());
+        before.insert(t.clone());
+        let op = Op::AlterPrimaryKey {
+            table: "accounts".into(),
+            from: vec!["id".into()],
+            to: vec!["id".into(), "age".into()],
+        };
+        let up = Postgres.render(std::slice::from_ref(&op), &before).unwrap();
+        assert!(
+            up.contains("DROP CONSTRAINT \"accounts_pk_by_hand\";\nALTER TABLE \"accounts\" ADD CONSTRAINT \"accounts_pk_by_hand\" PRIMARY KEY (\"id\", \"age\");"),
+            "{up}"
+        );
+        // Unknown: PostgreSQL's default name, cut to fit.
+        let long = "t".repeat(70);
+        let mut t = Table::new(&long);
+        t.columns.push(Column::new("id", SqlType::Integer, false));
+        t.primary_key = vec!["id".into()];
+        let mut s = Schema::new();
+        s.insert(t.clone());
+        let op = Op::AlterPrimaryKey {
+            table: long.clone(),
+            from: vec!["id".into()],
+            to: vec![],
+        };
+        let up = Postgres.render(&[op], &s).unwrap();
+        assert!(
+            up.contains(&format!("DROP CONSTRAINT \"{}_pkey\";", "t".repeat(58))),
+            "{up}"
+        );
+        // A re-created table keeps a hand-made name; the default name is left implicit.
+        t.primary_key_name = Some("by_hand".into());
+        let sql = Postgres.create_table(&t, &long);
+        assert!(sql.contains("CONSTRAINT \"by_hand\" PRIMARY KEY (\"id\")"), "{sql}");
+        t.primary_key_name = Some(default_primary_key_name(&long));
+        let sql = Postgres.create_table(&t, &long);
+        assert!(sql.contains("    PRIMARY KEY (\"id\")"), "{sql}");
     }
 
     fn accounts() -> Table {

@@ -1,5 +1,6 @@
 //! Reading the live schema of a database, one module per backend.
 
+pub mod pg_normalize;
 pub mod postgres;
 pub mod sqlite;
 

@@ -135,7 +135,10 @@ pub fn introspect(conn: &mut PgConnection) -> diesel::QueryResult<Schema> {
             continue;
         };
         match row.kind.as_str() {
-            "p" => table.primary_key = row.cols,
+            "p" => {
+                table.primary_key = row.cols;
+                table.primary_key_name = Some(row.name);
+            }
             "f" => table.foreign_keys.push(ForeignKey {
                 name: row.name,
                 columns: row.cols,

@@ -38,6 +38,8 @@ pub enum ViolationKind {
     Cycle,
     /// A child's timestamp is not later than one of its parents'.
     TimestampOrder,
+    /// `up.sql` or `down.sql` of a revision that runs in a transaction holds `COMMIT`, `BEGIN`...
+    TransactionControl,
 }
 
 /// One problem in the migrations directory: where, what is wrong, and how to fix it.
@@ -186,6 +188,28 @@ fn check_revision_dir(root: &Path, name: String, violations: &mut Vec<Violation>
                       (and any `parents` that name the old id)"
                     .to_owned(),
             });
+        }
+    }
+    // Transaction control would break the transaction the revision runs in (see crate::sql).
+    if meta.as_ref().is_none_or(|m| m.run_in_transaction) {
+        for file in ["up.sql", "down.sql"] {
+            let Some(text) = texts.get(file) else { continue };
+            if let Some(found) = crate::sql::transaction_control(text).into_iter().next() {
+                violations.push(Violation {
+                    kind: ViolationKind::TransactionControl,
+                    path: path.join(file),
+                    problem: format!(
+                        "line {}: `{}` {} the transaction Retort runs this revision in",
+                        found.line,
+                        found.keyword,
+                        found.effect()
+                    ),
+                    fix: "remove it (every revision runs in a transaction), or set \
+                          run_in_transaction = false in metadata.toml for statements that cannot \
+                          run in one"
+                        .to_owned(),
+                });
+            }
         }
     }
     Entry {
@@ -386,6 +410,30 @@ mod tests {
         fs::create_dir(tmp.path().join(".hidden")).unwrap();
         assert_eq!(validate(tmp.path()).unwrap(), vec![]);
         assert!(super::super::ScriptDirectory::open(tmp.path()).is_ok());
+    }
+
+    #[test]
+    fn transaction_control_is_reported_unless_outside_a_transaction() {
+        let tmp = tempfile::tempdir().unwrap();
+        let a = write_rev(tmp.path(), A, "aaaaaaaaaaaa", &[]);
+        fs::write(a.join("up.sql"), "SELECT 'COMMIT;';\n-- COMMIT;\ncommit;\n").unwrap();
+        let v = validate(tmp.path()).unwrap();
+        assert_eq!(kinds(&v), vec![ViolationKind::TransactionControl], "{v:#?}");
+        assert_eq!(v[0].path, a.join("up.sql"));
+        assert!(
+            v[0].to_string().contains(
+                "up.sql: line 3: `COMMIT` would end the transaction Retort runs this revision in; remove it"
+            ),
+            "{}",
+            v[0]
+        );
+        let meta = fs::read_to_string(a.join("metadata.toml")).unwrap();
+        fs::write(
+            a.join("metadata.toml"),
+            meta.replace("run_in_transaction = true", "run_in_transaction = false"),
+        )
+        .unwrap();
+        assert_eq!(validate(tmp.path()).unwrap(), vec![]);
     }
 
     #[test]

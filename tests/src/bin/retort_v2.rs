@@ -11,7 +11,7 @@ use retort::Model;
 
 #[path = "../shared_models.rs"]
 mod shared_models;
-pub use shared_models::Sample;
+pub use shared_models::{Sample, Unusual};
 
 #[derive(Debug, Model)]
 #[model(table = "accounts")]

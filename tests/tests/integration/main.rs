@@ -6,7 +6,9 @@ extern crate retort_example_blog as _;
 
 mod cli;
 mod diesel_compat;
+mod edge_cases;
 mod git;
+mod pg_types;
 mod postgres;
 mod roundtrip;
 mod support;

@@ -18,6 +18,8 @@ pub enum Models {
     V1,
     V2,
     None,
+    /// Foreign keys forming a cycle between two tables, plus a self-reference.
+    Cycle,
 }
 
 impl Models {
@@ -26,6 +28,7 @@ impl Models {
             Models::V1 => env!("CARGO_BIN_EXE_retort_v1"),
             Models::V2 => env!("CARGO_BIN_EXE_retort_v2"),
             Models::None => env!("CARGO_BIN_EXE_retort_none"),
+            Models::Cycle => env!("CARGO_BIN_EXE_retort_cycle"),
         }
     }
 }
