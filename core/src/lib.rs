@@ -43,9 +43,9 @@ pub mod sql;
 
 pub use error::Error;
 pub mod embed;
-pub mod shadow;
 #[cfg(test)]
 mod proptests;
+pub mod shadow;
 pub mod testing;
 
 pub use embed::embed_migrations;

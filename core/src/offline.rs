@@ -351,11 +351,17 @@ COMMIT;
                 now,
             )
             .unwrap();
-        let err = render_request(&dir, &request(Backend::Postgres, Direction::Upgrade, "base"))
-            .unwrap_err()
-            .to_string();
+        let err = render_request(
+            &dir,
+            &request(Backend::Postgres, Direction::Upgrade, "base"),
+        )
+        .unwrap_err()
+        .to_string();
         assert!(
-            err.starts_with(&format!("revision {} up.sql line 2: `COMMIT` would end", c.id)),
+            err.starts_with(&format!(
+                "revision {} up.sql line 2: `COMMIT` would end",
+                c.id
+            )),
             "{err}"
         );
         // Its down.sql is fine, and so is everything below it.

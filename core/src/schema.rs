@@ -517,7 +517,10 @@ mod tests {
             SqlType::parse("timestamp(6) with time zone"),
             custom("TIMESTAMPTZ(6)")
         );
-        assert_eq!(SqlType::parse("time(2) without time zone"), custom("TIME(2)"));
+        assert_eq!(
+            SqlType::parse("time(2) without time zone"),
+            custom("TIME(2)")
+        );
         assert_eq!(SqlType::parse("time with time zone"), custom("TIMETZ"));
         assert_eq!(SqlType::parse("serial"), SqlType::Integer);
         assert_eq!(SqlType::parse("bigserial"), SqlType::BigInt);
@@ -582,7 +585,9 @@ mod tests {
     fn narrowing_changes_are_recognised() {
         assert!(SqlType::BigInt.narrowing_to(&SqlType::Integer).is_some());
         assert!(SqlType::Integer.narrowing_to(&SqlType::BigInt).is_none());
-        assert!(SqlType::Varchar(20).narrowing_to(&SqlType::Varchar(5)).is_some());
+        assert!(SqlType::Varchar(20)
+            .narrowing_to(&SqlType::Varchar(5))
+            .is_some());
         assert!(SqlType::Varchar(5).narrowing_to(&SqlType::Text).is_none());
         let num = |p, s| SqlType::Numeric {
             precision: Some(p),
@@ -591,7 +596,9 @@ mod tests {
         assert!(num(10, 2).narrowing_to(&num(10, 0)).is_some());
         assert!(num(10, 2).narrowing_to(&num(12, 2)).is_none());
         assert!(SqlType::Text.narrowing_to(&SqlType::Integer).is_some());
-        assert!(SqlType::TimestampTz.narrowing_to(&SqlType::Timestamp).is_some());
+        assert!(SqlType::TimestampTz
+            .narrowing_to(&SqlType::Timestamp)
+            .is_some());
     }
 
     #[test]

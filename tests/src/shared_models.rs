@@ -38,7 +38,10 @@ pub struct Sample {
 /// than the 63 bytes PostgreSQL keeps: `check` must be clean right after `upgrade` anyway.
 #[derive(Debug, Model)]
 #[model(table = "unusual_spellings_in_a_table_whose_name_is_longer_than_postgres_allows")]
-#[model(index(columns("code", "free"), name = "ix_unusual_spellings_code_and_free_over_an_index_name_too_long_for_postgres"))]
+#[model(index(
+    columns("code", "free"),
+    name = "ix_unusual_spellings_code_and_free_over_an_index_name_too_long_for_postgres"
+))]
 pub struct Unusual {
     pub id: i64,
     #[model(default = "'a' || 'b'")]

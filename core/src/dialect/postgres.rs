@@ -8,6 +8,10 @@
 //!   families convert rows with `USING "col"::newtype`.
 //! - The catalog's spellings are normalised before comparing: `int4` = `INTEGER`,
 //!   `character varying(255)` = `VARCHAR(255)`, `'x'::text` = `'x'`, `'-1'::integer` = `-1`.
+//!   With a live connection the models' side is first spelled by the server itself
+//!   ([`crate::introspect::pg_normalize`]); this pure normalisation then applies to both sides.
+//! - Identifiers longer than 63 bytes are cut as PostgreSQL cuts them; a primary key constraint
+//!   is dropped under the name the catalog reports, else PostgreSQL's `<table>_pkey`.
 
 use super::{normalize_default, Dialect, RenderError};
 use crate::ops::Op;
@@ -376,7 +380,8 @@ mod tests {
         );
 
         let mut t = Table::new(long.clone());
-        t.columns.push(Column::new(long.clone(), SqlType::Integer, false));
+        t.columns
+            .push(Column::new(long.clone(), SqlType::Integer, false));
         t.primary_key = vec![long.clone()];
         t.indexes.push(crate::schema::Index {
             name: format!("ix_{long}"),
@@ -390,7 +395,7 @@ mod tests {
         let t = &s.tables[&short];
         assert_eq!(t.name, short);
         assert_eq!(t.columns[0].name, short);
-        assert_eq!(t.primary_key, [short.clone()]);
+        assert_eq!(t.primary_key.as_slice(), std::slice::from_ref(&short));
         assert_eq!(t.indexes[0].name, format!("ix_{}", "a".repeat(60)));
         assert_eq!(t.indexes[0].columns, [short]);
     }
@@ -431,7 +436,10 @@ mod tests {
         // A re-created table keeps a hand-made name; the default name is left implicit.
         t.primary_key_name = Some("by_hand".into());
         let sql = Postgres.create_table(&t, &long);
-        assert!(sql.contains("CONSTRAINT \"by_hand\" PRIMARY KEY (\"id\")"), "{sql}");
+        assert!(
+            sql.contains("CONSTRAINT \"by_hand\" PRIMARY KEY (\"id\")"),
+            "{sql}"
+        );
         t.primary_key_name = Some(default_primary_key_name(&long));
         let sql = Postgres.create_table(&t, &long);
         assert!(sql.contains("    PRIMARY KEY (\"id\")"), "{sql}");
@@ -487,7 +495,12 @@ mod tests {
             down.contains("ALTER TABLE \"accounts\" ALTER COLUMN \"data\" DROP NOT NULL;"),
             "{down}"
         );
-        assert!(down.contains("TYPE INTEGER;\nALTER TABLE \"accounts\" ALTER COLUMN \"age\" SET DEFAULT 0;"), "{down}");
+        assert!(
+            down.contains(
+                "TYPE INTEGER;\nALTER TABLE \"accounts\" ALTER COLUMN \"age\" SET DEFAULT 0;"
+            ),
+            "{down}"
+        );
     }
 
     #[test]
@@ -501,8 +514,14 @@ mod tests {
         let mut after = Schema::new();
         after.insert(t);
         let up = Postgres.render(&diff(&before, &after), &before).unwrap();
-        assert!(up.contains("ALTER COLUMN \"data\" TYPE INTEGER USING \"data\"::INTEGER;"), "{up}");
-        assert!(up.contains("ALTER COLUMN \"age\" TYPE VARCHAR(10) USING \"age\"::VARCHAR(10);"), "{up}");
+        assert!(
+            up.contains("ALTER COLUMN \"data\" TYPE INTEGER USING \"data\"::INTEGER;"),
+            "{up}"
+        );
+        assert!(
+            up.contains("ALTER COLUMN \"age\" TYPE VARCHAR(10) USING \"age\"::VARCHAR(10);"),
+            "{up}"
+        );
         // Within a family the assignment cast checks lengths: no USING that would truncate.
         let mut narrower = after.clone();
         narrower.tables.get_mut("accounts").unwrap().columns[1].ty = SqlType::Varchar(5);

@@ -358,19 +358,31 @@ CREATE TABLE "posts" (
         .unwrap();
         let mut before = crate::introspect::sqlite::introspect(&mut conn).unwrap();
         Sqlite.normalize(&mut before);
-        assert_eq!(before.tables["items"].unmodeled.len(), 3, "{:?}", before.tables["items"]);
+        assert_eq!(
+            before.tables["items"].unmodeled.len(),
+            3,
+            "{:?}",
+            before.tables["items"]
+        );
         assert!(before.tables["items"].indexes.is_empty());
         let mut after = before.clone();
         after.tables.get_mut("items").unwrap().columns[1].nullable = false;
         let sql = Sqlite.render(&diff(&before, &after), &before).unwrap();
-        conn.batch_execute(&format!("BEGIN; {sql} COMMIT;")).unwrap();
+        conn.batch_execute(&format!("BEGIN; {sql} COMMIT;"))
+            .unwrap();
         let mut now = crate::introspect::sqlite::introspect(&mut conn).unwrap();
         Sqlite.normalize(&mut now);
-        assert_eq!(now.tables["items"].unmodeled, before.tables["items"].unmodeled);
+        assert_eq!(
+            now.tables["items"].unmodeled,
+            before.tables["items"].unmodeled
+        );
         assert!(!now.tables["items"].columns[1].nullable);
         // The trigger fires, the expression index still enforces uniqueness, the view works.
-        conn.batch_execute("INSERT INTO items VALUES (2, 'B')").unwrap();
-        assert!(conn.batch_execute("INSERT INTO items VALUES (3, 'b')").is_err());
+        conn.batch_execute("INSERT INTO items VALUES (2, 'B')")
+            .unwrap();
+        assert!(conn
+            .batch_execute("INSERT INTO items VALUES (3, 'b')")
+            .is_err());
         conn.batch_execute("SELECT * FROM item_codes").unwrap();
         #[derive(diesel::QueryableByName)]
         struct N {

@@ -193,7 +193,9 @@ fn check_revision_dir(root: &Path, name: String, violations: &mut Vec<Violation>
     // Transaction control would break the transaction the revision runs in (see crate::sql).
     if meta.as_ref().is_none_or(|m| m.run_in_transaction) {
         for file in ["up.sql", "down.sql"] {
-            let Some(text) = texts.get(file) else { continue };
+            let Some(text) = texts.get(file) else {
+                continue;
+            };
             if let Some(found) = crate::sql::transaction_control(text).into_iter().next() {
                 violations.push(Violation {
                     kind: ViolationKind::TransactionControl,

@@ -116,7 +116,13 @@ fn migrations_generated_for_sqlite_are_refused_on_postgresql() {
     let Some(p) = project() else { return };
     p.run(
         Models::V1,
-        &["--database-url", "sqlite://local.db", "autogenerate", "-m", "one"],
+        &[
+            "--database-url",
+            "sqlite://local.db",
+            "autogenerate",
+            "-m",
+            "one",
+        ],
     )
     .expect(0);
     let run = p.run(Models::V1, &["upgrade"]).expect(2);

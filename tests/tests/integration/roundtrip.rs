@@ -392,13 +392,18 @@ fn narrowing_a_type_never_truncates(backend: Backend) {
     // the value: PostgreSQL refuses it (nothing changes), SQLite keeps it whole.
     let run = p.run(Models::V2, &["autogenerate", "-m", "two"]).expect(0);
     assert!(
-        run.stderr.contains("its type changes from TEXT to VARCHAR(200): longer strings make the upgrade fail"),
+        run.stderr.contains(
+            "its type changes from TEXT to VARCHAR(200): longer strings make the upgrade fail"
+        ),
         "{}",
         run.stderr
     );
     let up = std::fs::read_to_string(p.revision_dirs()[1].join("up.sql")).unwrap();
     if backend == Backend::Postgres {
-        assert!(up.contains("ALTER COLUMN \"name\" TYPE VARCHAR(200);"), "{up}");
+        assert!(
+            up.contains("ALTER COLUMN \"name\" TYPE VARCHAR(200);"),
+            "{up}"
+        );
         let run = p.run(Models::V2, &["upgrade"]).expect(2);
         assert!(run.stderr.contains("value too long"), "{}", run.stderr);
     } else {
