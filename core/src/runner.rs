@@ -386,12 +386,7 @@ pub fn upgrade_with(
     target: &str,
     options: &RunOptions,
 ) -> Result<Vec<String>, RunError> {
-    let plan = |applied: &BTreeSet<String>| {
-        let ids = scripts.graph().upgrade_plan(applied, target)?;
-        Ok(steps(ids, Direction::Upgrade, true))
-    };
-    let steps = run(conn, scripts, Direction::Upgrade.name(), options, plan)?;
-    Ok(steps.into_iter().map(|s| s.id).collect())
+    migrate(conn, scripts, target, options, Direction::Upgrade)
 }
 
 /// Like [`downgrade`], with explicit options.
@@ -401,11 +396,25 @@ pub fn downgrade_with(
     target: &str,
     options: &RunOptions,
 ) -> Result<Vec<String>, RunError> {
+    migrate(conn, scripts, target, options, Direction::Downgrade)
+}
+
+fn migrate(
+    conn: &mut Connection,
+    scripts: &ScriptDirectory,
+    target: &str,
+    options: &RunOptions,
+    direction: Direction,
+) -> Result<Vec<String>, RunError> {
     let plan = |applied: &BTreeSet<String>| {
-        let ids = scripts.graph().downgrade_plan(applied, target)?;
-        Ok(steps(ids, Direction::Downgrade, true))
+        let graph = scripts.graph();
+        let ids = match direction {
+            Direction::Upgrade => graph.upgrade_plan(applied, target)?,
+            Direction::Downgrade => graph.downgrade_plan(applied, target)?,
+        };
+        Ok(steps(ids, direction, true))
     };
-    let steps = run(conn, scripts, Direction::Downgrade.name(), options, plan)?;
+    let steps = run(conn, scripts, direction.name(), options, plan)?;
     Ok(steps.into_iter().map(|s| s.id).collect())
 }
 

@@ -113,18 +113,25 @@ pub trait Dialect {
             .join(", ")
     }
 
+    /// A column's line in `CREATE TABLE` (a dialect may add to it, e.g. identity).
+    fn create_table_column(&self, _table: &Table, column: &Column) -> String {
+        self.column_definition(column)
+    }
+
+    /// The primary key's line in `CREATE TABLE` `name` (a dialect may name the constraint).
+    fn create_table_primary_key(&self, table: &Table, _name: &str) -> String {
+        format!("PRIMARY KEY ({})", self.quote_list(&table.primary_key))
+    }
+
     /// `CREATE TABLE` with columns, primary key and foreign keys (indexes come separately).
     fn create_table(&self, table: &Table, name: &str) -> String {
         let mut lines: Vec<String> = table
             .columns
             .iter()
-            .map(|c| self.column_definition(c))
+            .map(|c| self.create_table_column(table, c))
             .collect();
         if !table.primary_key.is_empty() {
-            lines.push(format!(
-                "PRIMARY KEY ({})",
-                self.quote_list(&table.primary_key)
-            ));
+            lines.push(self.create_table_primary_key(table, name));
         }
         lines.extend(
             table

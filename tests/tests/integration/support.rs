@@ -57,19 +57,6 @@ pub fn postgres_url() -> Option<String> {
     }
 }
 
-/// `url` with its database name replaced.
-fn with_database(url: &str, db: &str) -> String {
-    let (base, query) = match url.split_once('?') {
-        Some((b, q)) => (b, format!("?{q}")),
-        None => (url, String::new()),
-    };
-    let scheme_end = base.find("://").map_or(0, |i| i + 3);
-    let host_end = base[scheme_end..]
-        .find('/')
-        .map_or(base.len(), |i| scheme_end + i);
-    format!("{}/{db}{query}", &base[..host_end])
-}
-
 /// The result of one CLI run.
 #[derive(Debug)]
 pub struct Run {
@@ -136,7 +123,10 @@ impl Project {
                     .batch_execute(&format!("DROP DATABASE IF EXISTS {name}"))
                     .and_then(|()| admin.batch_execute(&format!("CREATE DATABASE {name}")))
                     .expect("create the test database");
-                (with_database(&server, &name), Some((server, name)))
+                (
+                    retort::shadow::replace_database(&server, &name),
+                    Some((server, name)),
+                )
             }
         };
         let project = Project {
