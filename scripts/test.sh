@@ -71,4 +71,11 @@ stop_postgres() {
 if [ -z "${TEST_DATABASE_URL:-}" ]; then
     start_postgres
 fi
-cargo test --workspace --locked "$@"
+log=$(mktemp /tmp/retort-test.XXXXXX)
+status=0
+cargo test --workspace --locked "$@" 2>&1 | tee "$log" || status=$?
+# One closing line for the whole run (cargo prints one result line per test binary).
+awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
+     END { printf "total: %d passed, %d failed\n", p, f }' "$log"
+rm -f "$log"
+exit "$status"
