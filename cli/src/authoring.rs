@@ -191,7 +191,7 @@ pub(crate) fn empty_revision(
 }
 
 /// True for `scheme://user:password@host...`.
-fn has_password(url: &str) -> bool {
+pub(crate) fn has_password(url: &str) -> bool {
     match (url.find("://"), url.rfind('@')) {
         (Some(scheme), Some(at)) if at > scheme => url[scheme + 3..at].contains(':'),
         _ => false,

@@ -17,6 +17,18 @@ pub(crate) fn check(
 ) -> anyhow::Result<u8> {
     let target = registry::schema()?;
     let scripts = settings.scripts()?;
+    // Several heads: `upgrade head`, `autogenerate` and start-up upgrades all refuse, so the
+    // history is not ready to merge into the main line.
+    let heads = scripts.graph().heads();
+    if heads.len() > 1 {
+        writeln!(
+            out,
+            "The migrations have {} heads ({}); join them with `retort merge -m \"merge heads\"`",
+            heads.len(),
+            heads.join(", ")
+        )?;
+        return Ok(1);
+    }
     if args.shadow {
         return shadow(settings, &scripts, &target, out);
     }

@@ -63,8 +63,19 @@ fn install(global: &GlobalOpts, args: &InstallArgs, out: &mut dyn Write) -> anyh
     if !args.no_shadow {
         check.push("--shadow".to_owned());
     }
-    // The options given explicitly to `hook install` apply to the hook's `check` too (the
-    // database URL is left to Retort.toml or DATABASE_URL: it may hold a password).
+    // The options given explicitly to `hook install` apply to the hook's `check` too. A database
+    // URL with a password is not written into the hook: Retort.toml or DATABASE_URL must give it.
+    if let Some(url) = &global.database_url {
+        if crate::authoring::has_password(url) {
+            writeln!(
+                out,
+                "note: the hook does not record the database URL (it holds a password); set \
+                 DATABASE_URL or database_url in Retort.toml where `git commit` runs"
+            )?;
+        } else {
+            check.push(format!("--database-url {}", shell_quote(url)));
+        }
+    }
     if let Some(config) = &global.config {
         check.push(format!(
             "--config {}",

@@ -6,8 +6,8 @@
 //! recorded checksums and refuse to run when an applied migration was edited.
 //!
 //! The checksum is 64 hexadecimal digits: the first 32 hex digits (128 bits) of the SHA-256 of
-//! `up.sql`, followed by the first 32 of the SHA-256 of `down.sql`, both over the files' exact
-//! bytes. Keeping the halves apart tells which file changed.
+//! `up.sql`, followed by the first 32 of the SHA-256 of `down.sql`, both over the files' bytes
+//! with CRLF line endings read as LF. Keeping the halves apart tells which file changed.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -30,7 +30,8 @@ pub const CREATE_CHECKSUM_TABLE: &str = "CREATE TABLE IF NOT EXISTS __retort_che
 const HALF: usize = 32;
 
 fn half(text: &str) -> String {
-    let digest = Sha256::digest(text.as_bytes());
+    // Line endings do not count: a checkout with core.autocrlf is not an edit.
+    let digest = Sha256::digest(text.replace("\r\n", "\n").as_bytes());
     let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
     hex[..HALF].to_owned()
 }
@@ -128,6 +129,14 @@ mod tests {
     use super::*;
     use crate::script::NewRevision;
     use chrono::{DateTime, Utc};
+
+    #[test]
+    fn line_endings_do_not_change_a_checksum() {
+        assert_eq!(
+            checksum("SELECT 1;\r\nSELECT 2;\r\n", "x"),
+            checksum("SELECT 1;\nSELECT 2;\n", "x")
+        );
+    }
 
     #[test]
     fn checksums_are_two_sha256_halves() {

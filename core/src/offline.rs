@@ -106,16 +106,19 @@ fn one_line(text: &str) -> String {
 /// next statement cannot merge into it. Comment-only scripts stay as they are.
 fn terminated(sql: &str) -> String {
     let trimmed = sql.trim_end();
-    if trimmed.is_empty() {
-        return String::new();
+    if !crate::sql::has_statements(trimmed) {
+        return if trimmed.is_empty() {
+            String::new()
+        } else {
+            format!("{trimmed}\n")
+        };
     }
-    let last_statement = trimmed
-        .lines()
-        .map(str::trim)
-        .rfind(|l| !l.is_empty() && !l.starts_with("--"));
-    match last_statement {
-        Some(line) if !line.ends_with(';') => format!("{trimmed}\n;\n"),
-        _ => format!("{trimmed}\n"),
+    // A last statement without `;` (or with it only inside a trailing comment) must not run
+    // into the bookkeeping statement that follows.
+    if crate::sql::ends_with_semicolon(trimmed) {
+        format!("{trimmed}\n")
+    } else {
+        format!("{trimmed}\n;\n")
     }
 }
 

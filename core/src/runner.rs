@@ -42,6 +42,8 @@ pub enum RunError {
     UnknownApplied { dir: String, versions: Vec<String> },
     #[error(transparent)]
     Migration(Box<MigrationFailure>),
+    #[error("revision {revision} sets run_in_transaction = false ({path}), but on SQLite a whole run is one transaction; remove the setting (and any COMMIT/VACUUM from its SQL) or run that SQL by hand")]
+    NotTransactional { revision: String, path: String },
     #[error("revision {revision} was generated for {written_for} (`dialect` in {path}), but this database is {backend}; point --database-url at the database these migrations are for")]
     WrongDialect {
         revision: String,
@@ -196,10 +198,7 @@ fn execute_script<DB: Backend>(
 
 /// Whether `sql` holds anything but whitespace, `--` comment lines and `;`.
 fn has_statements(sql: &str) -> bool {
-    sql.lines().any(|line| {
-        let line = line.trim();
-        !line.is_empty() && !line.starts_with("--") && line.chars().any(|c| c != ';')
-    })
+    crate::sql::has_statements(sql)
 }
 
 /// The 1-based line of the 1-based character position `pos`.
@@ -743,6 +742,18 @@ fn run_sqlite(
         let applied = revisions_of(harness_versions::<Sqlite, _>(c)?, scripts)?;
         verify_checksums(c, scripts, &applied, options)?;
         let steps = plan(&applied)?;
+        // The whole SQLite run is one transaction: a revision that must run outside one cannot.
+        if let Some(rev) = steps
+            .iter()
+            .filter(|s| s.execute)
+            .filter_map(|s| scripts.revision(&s.id))
+            .find(|r| !r.run_in_transaction)
+        {
+            return Err(RunError::NotTransactional {
+                revision: rev.id.clone(),
+                path: rev.path.join("metadata.toml").display().to_string(),
+            });
+        }
         apply_all::<Sqlite, _>(c, scripts, &steps, false)?;
         let violations: Vec<FkViolation> = diesel::sql_query("PRAGMA foreign_key_check")
             .load(c)

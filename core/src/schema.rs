@@ -231,11 +231,20 @@ impl fmt::Display for SqlType {
 }
 
 fn normalise_type_text(text: &str) -> String {
-    let upper = text.trim().to_ascii_uppercase();
-    let mut out = String::with_capacity(upper.len());
+    // Upper case and collapsed white space, except inside double quotes: `"Mood"` is a
+    // case-sensitive name (an enum, a domain) and stays exactly as written.
+    let text = text.trim();
+    let mut out = String::with_capacity(text.len());
     let mut last_space = false;
-    for c in upper.chars() {
-        if c.is_whitespace() {
+    let mut quoted = false;
+    for c in text.chars() {
+        if c == '"' {
+            quoted = !quoted;
+            out.push(c);
+            last_space = false;
+        } else if quoted {
+            out.push(c);
+        } else if c.is_whitespace() {
             if !last_space {
                 out.push(' ');
             }
@@ -245,11 +254,15 @@ fn normalise_type_text(text: &str) -> String {
             if matches!(c, '(' | ',' | ')') && out.ends_with(' ') {
                 out.pop();
             }
-            out.push(c);
+            out.push(c.to_ascii_uppercase());
             last_space = false;
         }
     }
-    out.replace("( ", "(").replace(", ", ",")
+    if text.contains('"') {
+        out
+    } else {
+        out.replace("( ", "(").replace(", ", ",")
+    }
 }
 
 /// One column of a table.
@@ -547,6 +560,18 @@ mod tests {
             assert_eq!(ty.to_string(), text);
             assert_eq!(SqlType::parse(&ty.to_string()), ty, "{text}");
         }
+    }
+
+    #[test]
+    fn quoted_type_names_keep_their_case() {
+        assert_eq!(
+            SqlType::parse("\"Mood\""),
+            SqlType::Custom("\"Mood\"".into())
+        );
+        assert_eq!(
+            SqlType::parse("public.\"Mood\"[]"),
+            SqlType::Custom("PUBLIC.\"Mood\"[]".into())
+        );
     }
 
     #[test]

@@ -83,6 +83,16 @@ pub fn transaction_control(sql: &str) -> Vec<TransactionControl> {
     found
 }
 
+/// True when `sql` holds at least one statement (not only comments, white space and `;`).
+pub fn has_statements(sql: &str) -> bool {
+    Lexer::new(sql).any(|t| t != Token::Semicolon)
+}
+
+/// True when the last statement of `sql` is terminated by `;` (comments after it aside).
+pub fn ends_with_semicolon(sql: &str) -> bool {
+    Lexer::new(sql).last() == Some(Token::Semicolon)
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Token<'a> {
     /// A bare word (keyword or identifier), with its line.
@@ -273,38 +283,64 @@ struct Statements {
     started: bool,
     /// The statement starts with `CREATE`.
     create: bool,
-    /// A `CREATE` of a trigger, function or procedure: a `BEGIN` opens its body.
+    /// `CREATE TRIGGER`: a `BEGIN` opens its body.
+    trigger: bool,
+    /// `CREATE FUNCTION`/`PROCEDURE`: `BEGIN ATOMIC` opens its body.
     routine: bool,
-    /// Nesting inside a trigger or `BEGIN ATOMIC` body (`BEGIN`/`CASE` ... `END`).
-    body_depth: usize,
+    /// A routine's `BEGIN` was seen: the body opens if `ATOMIC` follows.
+    begin_seen: bool,
+    /// Inside a trigger or `BEGIN ATOMIC` body.
+    in_body: bool,
+    /// Open `CASE` expressions inside the body (each closed by an `END`).
+    case_depth: usize,
+    /// At the start of a statement inside the body: an `END` here closes the body; elsewhere
+    /// `end` is a column name (SQLite allows it unquoted).
+    body_statement_start: bool,
     /// `START` or `PREPARE` at statement start, waiting for `TRANSACTION`.
     pending: Option<(&'static str, usize)>,
 }
 
 impl Statements {
+    fn open_body(&mut self) {
+        self.in_body = true;
+        self.case_depth = 0;
+        self.body_statement_start = true;
+    }
+
     fn feed(&mut self, token: Token<'_>) -> Option<TransactionControl> {
         let pending = self.pending.take();
+        if self.in_body {
+            match token {
+                Token::Semicolon => self.body_statement_start = true,
+                Token::Other => self.body_statement_start = false,
+                Token::Word(word, _) => {
+                    let up = word.to_ascii_uppercase();
+                    let at_start = std::mem::replace(&mut self.body_statement_start, false);
+                    match up.as_str() {
+                        "CASE" => self.case_depth += 1,
+                        "END" if self.case_depth > 0 => self.case_depth -= 1,
+                        // The `END` that closes the body stands where a statement would start.
+                        "END" if at_start => self.in_body = false,
+                        // Statements follow a (header) `BEGIN`.
+                        "BEGIN" => self.body_statement_start = true,
+                        _ => {}
+                    }
+                }
+            }
+            return None;
+        }
         match token {
             Token::Semicolon => {
-                if self.body_depth == 0 {
-                    *self = Statements::default();
-                }
+                *self = Statements::default();
                 None
             }
             Token::Other => {
                 self.started = true;
+                self.begin_seen = false;
                 None
             }
             Token::Word(word, line) => {
                 let up = word.to_ascii_uppercase();
-                if self.body_depth > 0 {
-                    match up.as_str() {
-                        "BEGIN" | "CASE" => self.body_depth += 1,
-                        "END" => self.body_depth -= 1,
-                        _ => {}
-                    }
-                    return None;
-                }
                 if !self.started {
                     self.started = true;
                     let found = |keyword: &str| {
@@ -339,10 +375,14 @@ impl Statements {
                         });
                     }
                 }
+                let begin_seen = std::mem::replace(&mut self.begin_seen, false);
                 if self.create {
                     match up.as_str() {
-                        "TRIGGER" | "FUNCTION" | "PROCEDURE" => self.routine = true,
-                        "BEGIN" if self.routine => self.body_depth = 1,
+                        "TRIGGER" if !self.routine => self.trigger = true,
+                        "FUNCTION" | "PROCEDURE" if !self.trigger => self.routine = true,
+                        "BEGIN" if self.trigger => self.open_body(),
+                        "BEGIN" if self.routine => self.begin_seen = true,
+                        "ATOMIC" if begin_seen => self.open_body(),
                         _ => {}
                     }
                 }
@@ -454,6 +494,31 @@ mod tests {
                    SELECT 1;\n\
                    END;\n";
         assert_eq!(found(sql), one("END", 9));
+    }
+
+    #[test]
+    fn columns_named_end_and_begin_do_not_confuse_trigger_bodies() {
+        let sql = "CREATE TABLE spans (id INTEGER PRIMARY KEY, start INTEGER, end INTEGER);\n\
+                   CREATE TRIGGER spans_ai AFTER UPDATE OF begin ON spans BEGIN\n\
+                     UPDATE spans SET end = start + 1 WHERE id = NEW.id AND end IS NULL;\n\
+                   END;\n\
+                   COMMIT;\n";
+        assert_eq!(found(sql), one("COMMIT", 5));
+        // A routine whose signature names `begin` has no body to open without ATOMIC.
+        let sql =
+            "CREATE FUNCTION f() RETURNS TABLE (begin INT) LANGUAGE sql AS 'SELECT 1';\nCOMMIT;\n";
+        assert_eq!(found(sql), one("COMMIT", 2));
+    }
+
+    #[test]
+    fn statements_and_terminators_ignore_comments() {
+        assert!(!has_statements("-- nothing\n/* still nothing */\n;\n"));
+        assert!(has_statements("/* c */ SELECT 1"));
+        assert!(ends_with_semicolon("SELECT 1; -- done\n"));
+        assert!(!ends_with_semicolon(
+            "INSERT INTO t VALUES (1) -- seed row;\n"
+        ));
+        assert!(!ends_with_semicolon("SELECT ';'"));
     }
 
     #[test]

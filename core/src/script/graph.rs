@@ -39,6 +39,8 @@ pub enum GraphError {
     },
     #[error("there are several heads ({}); name one, use `heads`, or join them with `retort merge`", heads.join(", "))]
     MultipleHeads { heads: Vec<String> },
+    #[error("cannot downgrade to {id}: it is not applied; `retort current` shows where the database is (to switch branches, downgrade to a revision both branches share, then upgrade)")]
+    NotApplied { id: String },
     #[error("invalid target `{0}`: expected head, heads, base, a revision id or unique prefix, +N, -N or REV+N/REV-N")]
     BadTarget(String),
     #[error("cannot move {steps} step(s) from {from}: {reason}")]
@@ -351,7 +353,17 @@ impl Graph {
             Target::Rev(rev, steps) => {
                 let id = self.resolve(rev)?;
                 let id = self.walk(id, steps)?;
-                self.ancestors_inclusive([id])
+                // Only what was built on the target goes: another branch stays applied, and a
+                // target that is not applied is a mistake, not a reason to revert anything.
+                if !applied.contains(id) {
+                    return Err(GraphError::NotApplied { id: id.to_owned() });
+                }
+                let above = self.descendants(id);
+                return Ok(applied_rev
+                    .into_iter()
+                    .filter(|r| above.contains(r.as_str()))
+                    .cloned()
+                    .collect());
             }
         };
         Ok(applied_rev
@@ -359,6 +371,18 @@ impl Graph {
             .filter(|id| !keep.contains(id.as_str()))
             .cloned()
             .collect())
+    }
+
+    /// Revisions built on `id`, directly or not (excluding `id`).
+    pub fn descendants(&self, id: &str) -> BTreeSet<&str> {
+        let mut seen = BTreeSet::new();
+        let mut stack: Vec<&str> = self.children(id).collect();
+        while let Some(next) = stack.pop() {
+            if seen.insert(next) {
+                stack.extend(self.children(next));
+            }
+        }
+        seen
     }
 
     /// Moves `steps` along the graph: forward through the only child, backward through the
@@ -594,6 +618,24 @@ mod tests {
             g.upgrade_plan(&all, "bogus!"),
             Err(GraphError::BadTarget(_))
         ));
+    }
+
+    #[test]
+    fn downgrading_to_a_revision_reverts_only_what_was_built_on_it() {
+        let g = Graph::new(vec![node("r", &[]), node("b", &["r"]), node("c", &["r"])]).unwrap();
+        // Another branch's revision that is not applied is not a target.
+        assert_eq!(
+            g.downgrade_plan(&set(&["r", "b"]), "c").unwrap_err(),
+            GraphError::NotApplied { id: "c".into() }
+        );
+        // A current head on one branch: the other branch stays.
+        assert!(g
+            .downgrade_plan(&set(&["r", "b", "c"]), "b")
+            .unwrap()
+            .is_empty());
+        let mut both = g.downgrade_plan(&set(&["r", "b", "c"]), "r").unwrap();
+        both.sort();
+        assert_eq!(both, ["b", "c"]);
     }
 
     #[test]

@@ -7,6 +7,7 @@ on_both_backends!(
     a_foreign_key_cycle_migrates_up_and_down,
     transaction_control_in_a_revision_is_refused_before_anything_runs,
     trigger_and_function_bodies_are_not_transaction_control,
+    downgrading_to_another_branch_is_refused,
 );
 
 fn project(backend: Backend) -> Project {
@@ -208,4 +209,81 @@ INSERT INTO t (id, label) VALUES (1, 'x');
     let rev = p.revision_id(0);
     let current = p.run(Models::V1, &["current"]).expect(0).stdout;
     assert!(current.starts_with(&rev), "{current}");
+}
+
+fn downgrading_to_another_branch_is_refused(backend: Backend) {
+    let p = project(backend);
+    p.run(Models::V1, &["autogenerate", "-m", "root"]).expect(0);
+    let root = p.revision_id(0);
+    for name in ["b", "c"] {
+        p.run(Models::V1, &["revision", "-m", name, "--head", &root])
+            .expect(0);
+    }
+    let (b, c) = (p.revision_id(1), p.revision_id(2));
+    p.run(Models::V1, &["upgrade", &b]).expect(0);
+    // `c` is not applied: refusing is the only safe answer (reverting `b` would not reach it).
+    let run = p.run(Models::V1, &["downgrade", &c]).expect(2);
+    assert!(
+        run.stderr
+            .contains(&format!("cannot downgrade to {c}: it is not applied")),
+        "{}",
+        run.stderr
+    );
+    let current = p.run(Models::V1, &["current"]).expect(0).stdout;
+    assert!(current.starts_with(&b), "{current}");
+    // With both branches applied, downgrading to one branch's head leaves the other alone.
+    p.run(Models::V1, &["upgrade", "heads"]).expect(0);
+    let run = p.run(Models::V1, &["downgrade", &b]).expect(0);
+    assert!(
+        run.stdout.starts_with("Nothing to revert"),
+        "{}",
+        run.stdout
+    );
+    let run = p.run(Models::V1, &["downgrade", &root]).expect(0);
+    assert_eq!(run.stdout.matches("Reverted ").count(), 2, "{}", run.stdout);
+}
+
+#[test]
+fn sqlite_refuses_revisions_that_must_run_outside_a_transaction() {
+    let p = Project::new();
+    p.run(Models::V1, &["revision", "-m", "vacuum"]).expect(0);
+    let dir = p.revision_dirs()[0].clone();
+    std::fs::write(dir.join("up.sql"), "VACUUM;\n").unwrap();
+    let meta = std::fs::read_to_string(dir.join("metadata.toml")).unwrap();
+    std::fs::write(
+        dir.join("metadata.toml"),
+        meta.replace("run_in_transaction = true", "run_in_transaction = false"),
+    )
+    .unwrap();
+    let run = p.run(Models::V1, &["upgrade"]).expect(2);
+    assert!(
+        run.stderr
+            .contains("on SQLite a whole run is one transaction"),
+        "{}",
+        run.stderr
+    );
+    let current = p.run(Models::V1, &["current"]).expect(0).stdout;
+    assert!(current.starts_with("base"), "{current}");
+}
+
+#[test]
+fn a_sqlite_trigger_writing_a_column_named_end_applies() {
+    let p = Project::new();
+    p.run(Models::V1, &["revision", "-m", "spans"]).expect(0);
+    let dir = p.revision_dirs()[0].clone();
+    std::fs::write(
+        dir.join("up.sql"),
+        "CREATE TABLE spans (id INTEGER PRIMARY KEY, start INTEGER, end INTEGER);\n\
+         CREATE TRIGGER spans_ai AFTER INSERT ON spans BEGIN\n\
+           UPDATE spans SET end = start + 1 WHERE id = NEW.id AND end IS NULL;\n\
+         END;\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("down.sql"), "DROP TABLE spans;\n").unwrap();
+    p.run(Models::V1, &["upgrade"]).expect(0);
+    p.execute("INSERT INTO spans (id, start) VALUES (1, 10)");
+    assert_eq!(
+        p.strings("SELECT CAST(end AS TEXT) AS v FROM spans"),
+        ["11"]
+    );
 }
