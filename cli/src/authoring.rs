@@ -131,7 +131,8 @@ pub(crate) fn autogenerate(
 pub(crate) fn warning_for(op: &Op) -> Option<String> {
     match op {
         Op::DropTable(t) => Some(format!(
-            "dropping table '{}' deletes its rows; the downgrade re-creates it without them",
+            "dropping table '{}' deletes its rows; the downgrade re-creates it without them (and \
+             fails while rows elsewhere still reference it through a re-created foreign key)",
             t.name
         )),
         Op::DropColumn { table, column } => Some(format!(

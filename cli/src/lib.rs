@@ -153,7 +153,7 @@ pub struct CheckArgs {
 #[derive(Debug, Args)]
 pub struct MessageArgs {
     /// What the revision does; also names its directory
-    #[arg(short, long)]
+    #[arg(short, long, value_parser = clap::builder::NonEmptyStringValueParser::new())]
     pub message: String,
 }
 

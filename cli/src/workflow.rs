@@ -55,7 +55,18 @@ pub(crate) fn branches(settings: &Settings, out: &mut dyn Write) -> anyhow::Resu
     let graph = scripts.graph();
     let points = graph.branch_points();
     if points.is_empty() {
-        writeln!(out, "No branch points: the history is linear")?;
+        let heads = graph.heads();
+        if heads.len() > 1 {
+            // Several roots (`revision --head base`): separate lines of history, not branches.
+            writeln!(
+                out,
+                "No branch points, but {} heads from separate roots ({}); join them with `retort merge`",
+                heads.len(),
+                heads.join(", ")
+            )?;
+        } else {
+            writeln!(out, "No branch points: the history is linear")?;
+        }
     }
     for id in points {
         let rev = scripts.revision(id).expect("branch point exists");

@@ -99,7 +99,91 @@ pub fn schema_of(models: &[&ModelRegistration]) -> Result<Schema, RegistryError>
                     return Err(bad(format!("has no column `{column}`")));
                 }
             }
+            // Databases only let a foreign key point at a primary key or unique columns.
+            let keyed = target.primary_key == fk.ref_columns
+                || target
+                    .indexes
+                    .iter()
+                    .any(|i| i.unique && i.columns == fk.ref_columns);
+            if !keyed {
+                return Err(bad(format!(
+                    "is neither the primary key of `{}` nor unique; reference its primary key, or mark the column #[model(unique)]",
+                    fk.ref_table
+                )));
+            }
         }
     }
     Ok(schema)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::{Column, FkAction, ForeignKey, SqlType, Table};
+
+    fn parents() -> Table {
+        let mut t = Table::new("parents");
+        t.columns.push(Column::new("id", SqlType::BigInt, false));
+        t.columns.push(Column::new("code", SqlType::Text, false));
+        t.primary_key = vec!["id".into()];
+        t
+    }
+
+    fn children() -> Table {
+        let mut t = Table::new("children");
+        t.columns.push(Column::new("id", SqlType::BigInt, false));
+        t.columns
+            .push(Column::new("parent_code", SqlType::Text, false));
+        t.primary_key = vec!["id".into()];
+        t.foreign_keys.push(ForeignKey {
+            name: "fk".into(),
+            columns: vec!["parent_code".into()],
+            ref_table: "parents".into(),
+            ref_columns: vec!["code".into()],
+            on_delete: FkAction::NoAction,
+            on_update: FkAction::NoAction,
+        });
+        t
+    }
+
+    fn registration(table: fn() -> Table, name: &'static str) -> ModelRegistration {
+        ModelRegistration {
+            table,
+            table_name: name,
+            rust_path: name,
+        }
+    }
+
+    #[test]
+    fn references_must_target_a_key() {
+        let p = registration(parents, "parents");
+        let c = registration(children, "children");
+        let err = schema_of(&[&p, &c]).unwrap_err().to_string();
+        assert!(
+            err.contains("is neither the primary key of `parents` nor unique"),
+            "{err}"
+        );
+        fn unique_parents() -> Table {
+            let mut t = parents();
+            t.indexes.push(crate::schema::Index {
+                name: "uq_parents_code".into(),
+                columns: vec!["code".into()],
+                unique: true,
+            });
+            t
+        }
+        let p = registration(unique_parents, "parents");
+        assert!(schema_of(&[&p, &c]).is_ok());
+    }
+
+    #[test]
+    fn an_empty_registry_and_duplicate_tables_are_errors() {
+        assert_eq!(schema_of(&[]).unwrap_err(), RegistryError::Empty);
+        let a = registration(parents, "a");
+        let b = registration(parents, "b");
+        assert!(matches!(
+            schema_of(&[&a, &b]).unwrap_err(),
+            RegistryError::DuplicateTable { .. }
+        ));
+    }
 }

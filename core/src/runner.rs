@@ -183,7 +183,14 @@ fn execute_script<DB: Backend>(
                     .statement_position()
                     .and_then(|p| usize::try_from(p).ok())
                     .map(|p| line_of(sql, p));
-                (line, info.message().to_owned())
+                // PostgreSQL's detail names the offending key (`Key (code)=(x) is duplicated`).
+                let mut message = info.message().to_owned();
+                for extra in [info.details(), info.hint()].into_iter().flatten() {
+                    message.push_str(" (");
+                    message.push_str(extra.trim_end_matches('.'));
+                    message.push(')');
+                }
+                (line, message)
             }
             other => (None, other.to_string()),
         };
@@ -754,25 +761,22 @@ fn run_sqlite(
                 path: rev.path.join("metadata.toml").display().to_string(),
             });
         }
+        if !steps.iter().any(|s| s.execute) {
+            apply_all::<Sqlite, _>(c, scripts, &steps, false)?;
+            return Ok(steps);
+        }
+        // Rows that already broke a foreign key before the run are the application's business;
+        // the run must only not add any.
+        let before = foreign_key_violations(c)?;
         apply_all::<Sqlite, _>(c, scripts, &steps, false)?;
-        let violations: Vec<FkViolation> = diesel::sql_query("PRAGMA foreign_key_check")
-            .load(c)
-            .map_err(DbError::query("checking foreign keys"))?;
-        if !violations.is_empty() {
+        let added: Vec<String> = foreign_key_violations(c)?
+            .into_iter()
+            .filter(|v| !before.contains(v))
+            .collect();
+        if !added.is_empty() {
             return Err(RunError::ForeignKeys {
                 direction: what,
-                violations: violations
-                    .iter()
-                    .take(10)
-                    .map(|v| {
-                        format!(
-                            "{} row {} references a missing {} row",
-                            v.table,
-                            v.rowid.map_or("?".to_owned(), |r| r.to_string()),
-                            v.parent
-                        )
-                    })
-                    .collect(),
+                violations: added.into_iter().take(10).collect(),
             });
         }
         Ok(steps)
@@ -781,6 +785,29 @@ fn run_sqlite(
         let _ = conn.batch_execute("PRAGMA foreign_keys = ON;");
     }
     result
+}
+
+/// `PRAGMA foreign_key_check`, one line per violating row.
+fn foreign_key_violations(c: &mut SqliteConnection) -> Result<BTreeSet<String>, RunError> {
+    let rows: Vec<FkViolation> = diesel::sql_query("PRAGMA foreign_key_check")
+        .load(c)
+        .map_err(|source| DbError::Query {
+            what: "checking foreign keys (a foreign key must reference a primary key or unique \
+                   columns)"
+                .into(),
+            source,
+        })?;
+    Ok(rows
+        .iter()
+        .map(|v| {
+            format!(
+                "{} row {} references a missing {} row",
+                v.table,
+                v.rowid.map_or("?".to_owned(), |r| r.to_string()),
+                v.parent
+            )
+        })
+        .collect())
 }
 
 impl From<diesel::result::Error> for RunError {

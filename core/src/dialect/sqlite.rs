@@ -171,6 +171,20 @@ impl Sqlite {
             "-- SQLite cannot alter this in place: rebuild {} and copy its rows\n",
             self.quote(&name)
         ));
+        // Dropping a table that others reference, with foreign keys ON, would run their
+        // ON DELETE actions (cascading deletes). Retort's runner switches them off; a runner
+        // that does not (diesel's own harness turns them on) is stopped here, before any change.
+        let referenced = state
+            .tables
+            .values()
+            .any(|t| t.name != name && t.foreign_keys.iter().any(|fk| fk.ref_table == name));
+        if referenced {
+            out.push_str(
+                "CREATE TEMP TABLE \"_retort_guard\" (n INTEGER CONSTRAINT \"foreign keys must be OFF while SQLite rebuilds a referenced table: apply this migration with retort\" CHECK (n = 0));\n\
+                 INSERT INTO \"_retort_guard\" SELECT foreign_keys FROM pragma_foreign_keys;\n\
+                 DROP TABLE \"_retort_guard\";\n",
+            );
+        }
         out.push_str(&self.create_table(&new, &tmp));
         let copied: Vec<String> = new
             .columns
@@ -185,6 +199,29 @@ impl Sqlite {
                 self.quote(&tmp),
                 self.quote(&name)
             ));
+        }
+        // SQLite stores any value in any column: a type change must not quietly keep values
+        // the new type cannot hold. Each guard fails the run when a copied value does not fit.
+        for column in &new.columns {
+            let Some(before) = old.column(&column.name) else {
+                continue;
+            };
+            if before.ty == column.ty {
+                continue;
+            }
+            if let Some(bad) = misfit_condition(&self.quote(&column.name), &column.ty) {
+                let label = format!(
+                    "{name}.{} holds values that are not {}",
+                    column.name, column.ty
+                )
+                .replace('"', "");
+                out.push_str(&format!(
+                    "CREATE TEMP TABLE \"_retort_guard\" (n INTEGER CONSTRAINT \"{label}\" CHECK (n = 0));\n\
+                     INSERT INTO \"_retort_guard\" SELECT count(*) FROM {} WHERE {bad};\n\
+                     DROP TABLE \"_retort_guard\";\n",
+                    self.quote(&tmp)
+                ));
+            }
         }
         out.push_str(&format!("DROP TABLE {};\n", self.quote(&name)));
         // Legacy rename: views and triggers that name the table are not re-checked while it
@@ -202,6 +239,26 @@ impl Sqlite {
         push_unmodeled(&new, out);
         out.push('\n');
         Ok(())
+    }
+}
+
+/// The SQL condition true for a stored value (after the new column's type affinity) that the
+/// type cannot hold, for the types where SQLite would otherwise keep it silently.
+fn misfit_condition(col: &str, ty: &SqlType) -> Option<String> {
+    let range = |lo: i64, hi: i64| {
+        format!("(typeof({col}) NOT IN ('integer', 'null') OR {col} NOT BETWEEN {lo} AND {hi})")
+    };
+    match ty {
+        SqlType::SmallInt => Some(range(i16::MIN.into(), i16::MAX.into())),
+        SqlType::Integer => Some(range(i32::MIN.into(), i32::MAX.into())),
+        SqlType::BigInt => Some(format!("typeof({col}) NOT IN ('integer', 'null')")),
+        SqlType::Real | SqlType::Double | SqlType::Numeric { .. } => {
+            Some(format!("typeof({col}) NOT IN ('integer', 'real', 'null')"))
+        }
+        SqlType::Boolean => Some(format!(
+            "(typeof({col}) NOT IN ('integer', 'null') OR {col} NOT IN (0, 1))"
+        )),
+        _ => None,
     }
 }
 
@@ -395,6 +452,39 @@ CREATE TABLE "posts" (
         )
         .unwrap();
         assert_eq!(n.n, 2, "one row from before the rebuild, one from after");
+    }
+
+    #[test]
+    fn a_type_change_refuses_values_the_new_type_cannot_hold() {
+        use diesel::connection::SimpleConnection;
+        use diesel::Connection as _;
+        let mut t = Table::new("things");
+        t.columns.push(Column::new("id", SqlType::BigInt, false));
+        t.columns.push(Column::new("v", SqlType::Text, true));
+        t.primary_key = vec!["id".into()];
+        let before = normalized(vec![t.clone()]);
+        t.columns[1].ty = SqlType::SmallInt;
+        let after = normalized(vec![t]);
+        let sql = Sqlite.render(&diff(&before, &after), &before).unwrap();
+        let run = |rows: &str| {
+            let mut conn = diesel::sqlite::SqliteConnection::establish(":memory:").unwrap();
+            let create = Sqlite
+                .render(&diff(&Schema::new(), &before), &Schema::new())
+                .unwrap();
+            conn.batch_execute(&create).unwrap();
+            conn.batch_execute(rows).unwrap();
+            conn.batch_execute(&format!("BEGIN; {sql} COMMIT;"))
+        };
+        // Text that reads as a small integer converts; anything else stops the rebuild.
+        run("INSERT INTO things VALUES (1, '12'), (2, NULL);").unwrap();
+        let err = run("INSERT INTO things VALUES (1, 'abc');")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("things.v holds values that are not SMALLINT"),
+            "{err}"
+        );
+        assert!(run("INSERT INTO things VALUES (1, '99999');").is_err());
     }
 
     #[test]

@@ -308,7 +308,7 @@ impl Graph {
             }
             Target::Relative(_) => return Err(GraphError::BadTarget(target.to_owned())),
             Target::Rev(rev, steps) => {
-                let id = self.resolve(rev)?;
+                let id = self.resolve_base(rev)?;
                 let id = self.walk(id, steps)?;
                 std::iter::once(id).collect()
             }
@@ -351,7 +351,7 @@ impl Graph {
             Target::Heads => self.ancestors_inclusive(self.heads()),
             Target::Relative(_) => return Err(GraphError::BadTarget(target.to_owned())),
             Target::Rev(rev, steps) => {
-                let id = self.resolve(rev)?;
+                let id = self.resolve_base(rev)?;
                 let id = self.walk(id, steps)?;
                 // Only what was built on the target goes: another branch stays applied, and a
                 // target that is not applied is a mistake, not a reason to revert anything.
@@ -383,6 +383,16 @@ impl Graph {
             }
         }
         seen
+    }
+
+    /// The revision a `REV+N`/`REV-N` target starts from: an id or prefix, or `head`.
+    fn resolve_base(&self, rev: &str) -> Result<&str, GraphError> {
+        if rev == "head" {
+            return self
+                .head()?
+                .ok_or_else(|| GraphError::Unknown("head (there are no revisions)".into()));
+        }
+        self.resolve(rev)
     }
 
     /// Moves `steps` along the graph: forward through the only child, backward through the
@@ -614,6 +624,8 @@ mod tests {
         assert_eq!(g.downgrade_plan(&all, "a1").unwrap(), ["c3", "b2"]);
         assert_eq!(g.downgrade_plan(&all, "c3-2").unwrap(), ["c3", "b2"]);
         assert!(g.downgrade_plan(&set(&["a1"]), "-2").is_err());
+        assert_eq!(g.upgrade_plan(&set(&["a1"]), "head-1").unwrap(), ["b2"]);
+        assert_eq!(g.downgrade_plan(&all, "head-2").unwrap(), ["c3", "b2"]);
         assert!(matches!(
             g.upgrade_plan(&all, "bogus!"),
             Err(GraphError::BadTarget(_))

@@ -29,7 +29,24 @@ fn diesel_file_based_migrations_run_a_generated_directory() {
             .len(),
         2
     );
+    // diesel switches SQLite's foreign keys on; a rebuild of a table other tables reference
+    // (v2 rebuilds `accounts`) must not run that way, as dropping it would cascade to `notes`.
+    // The migration's guard stops it before any change...
     let mut conn = p.connect();
+    let err = conn.run_pending_migrations(source).unwrap_err().to_string();
+    assert!(err.contains("foreign keys must be OFF"), "{err}");
+    drop(conn);
+    assert!(p
+        .run(Models::V1, &["current"])
+        .expect(0)
+        .stdout
+        .contains(" one"));
+    p.run(Models::V1, &["downgrade", "base"]).expect(0);
+    // ...and with foreign keys off, as Retort's runner does, diesel applies both revisions.
+    let source = FileBasedMigrations::from_path(p.migrations()).unwrap();
+    let mut conn = p.connect();
+    diesel::connection::SimpleConnection::batch_execute(&mut conn, "PRAGMA foreign_keys = OFF;")
+        .unwrap();
     conn.run_pending_migrations(source).unwrap();
     drop(conn);
     // ...and Retort agrees the database is at head and matches the v2 models.
@@ -40,6 +57,8 @@ fn diesel_file_based_migrations_run_a_generated_directory() {
     // Reverting through diesel restores the first revision's schema, and Retort sees it there.
     let source = FileBasedMigrations::from_path(p.migrations()).unwrap();
     let mut conn = p.connect();
+    diesel::connection::SimpleConnection::batch_execute(&mut conn, "PRAGMA foreign_keys = OFF;")
+        .unwrap();
     conn.revert_last_migration(source).unwrap();
     drop(conn);
     assert_eq!(p.schema(), at_one);

@@ -287,3 +287,42 @@ fn a_sqlite_trigger_writing_a_column_named_end_applies() {
         ["11"]
     );
 }
+
+#[test]
+fn sqlite_orphan_rows_from_before_do_not_block_later_runs() {
+    let p = Project::new();
+    p.run(Models::V1, &["autogenerate", "-m", "one"]).expect(0);
+    p.run(Models::V1, &["upgrade"]).expect(0);
+    // The application (foreign keys off, SQLite's default) left an orphan behind.
+    p.execute(
+        "PRAGMA foreign_keys = OFF; INSERT INTO notes (id, account_id, body) VALUES (1, 99, 'orphan')",
+    );
+    p.run(Models::V1, &["upgrade"]).expect(0);
+    p.run(Models::V1, &["revision", "-m", "data"]).expect(0);
+    std::fs::write(
+        p.revision_dirs()[1].join("up.sql"),
+        "UPDATE obsoletes SET label = label;\n",
+    )
+    .unwrap();
+    p.run(Models::V1, &["upgrade"]).expect(0);
+    // A run that adds a violation is still refused.
+    p.run(Models::V1, &["revision", "-m", "more orphans"])
+        .expect(0);
+    std::fs::write(
+        p.revision_dirs()[2].join("up.sql"),
+        "INSERT INTO notes (id, account_id, body) VALUES (2, 98, 'new orphan');\n",
+    )
+    .unwrap();
+    let run = p.run(Models::V1, &["upgrade"]).expect(2);
+    assert!(
+        run.stderr
+            .contains("notes row 2 references a missing accounts row"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        !run.stderr.contains("row 1 "),
+        "the old orphan is not blamed: {}",
+        run.stderr
+    );
+}
