@@ -46,6 +46,7 @@ pub fn plan_between(
     target: &Schema,
 ) -> Result<Plan, Error> {
     let mut target = target.clone();
+    dialect.model_defaults(&mut target);
     dialect.normalize(&mut target);
     let ops = crate::diff::diff(current, &target);
     let up_sql = dialect.render(&ops, current)?;

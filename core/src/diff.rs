@@ -153,6 +153,14 @@ fn diff_table(have: &Table, want: &Table, ops: &mut Vec<Op>) {
             to: want.primary_key.clone(),
         });
     }
+    if have.identity != want.identity {
+        ops.push(Op::AlterIdentity {
+            table: table(),
+            from: have.identity.clone(),
+            to: want.identity.clone(),
+        });
+    }
+
     for fk in &want.foreign_keys {
         if !have.foreign_keys.iter().any(|h| same_fk(h, fk)) {
             ops.push(Op::AddForeignKey {

@@ -31,6 +31,12 @@ pub enum Op {
         from: Vec<String>,
         to: Vec<String>,
     },
+    /// The column whose values the database assigns (PostgreSQL identity) changes.
+    AlterIdentity {
+        table: String,
+        from: Option<String>,
+        to: Option<String>,
+    },
     CreateIndex {
         table: String,
         index: Index,
@@ -67,6 +73,11 @@ impl Op {
                 from: to,
                 to: from,
             },
+            Op::AlterIdentity { table, from, to } => Op::AlterIdentity {
+                table,
+                from: to,
+                to: from,
+            },
             Op::CreateIndex { table, index } => Op::DropIndex { table, index },
             Op::DropIndex { table, index } => Op::CreateIndex { table, index },
             Op::AddForeignKey { table, fk } => Op::DropForeignKey { table, fk },
@@ -82,6 +93,7 @@ impl Op {
             | Op::DropColumn { table, .. }
             | Op::AlterColumn { table, .. }
             | Op::AlterPrimaryKey { table, .. }
+            | Op::AlterIdentity { table, .. }
             | Op::CreateIndex { table, .. }
             | Op::DropIndex { table, .. }
             | Op::AddForeignKey { table, .. }
@@ -132,6 +144,13 @@ impl Op {
             } => {
                 if let Some(t) = table(schema, name) {
                     t.primary_key = to.clone();
+                }
+            }
+            Op::AlterIdentity {
+                table: name, to, ..
+            } => {
+                if let Some(t) = table(schema, name) {
+                    t.identity = to.clone();
                 }
             }
             Op::CreateIndex { table: name, index } => {
@@ -215,6 +234,12 @@ impl fmt::Display for Op {
                 "changed primary key of '{table}' from ({}) to ({})",
                 from.join(", "),
                 to.join(", ")
+            ),
+            Op::AlterIdentity { table, from, to } => write!(
+                f,
+                "changed the generated (identity) column of '{table}' from {} to {}",
+                from.as_deref().unwrap_or("none"),
+                to.as_deref().unwrap_or("none")
             ),
             Op::CreateIndex { table, index } => write!(
                 f,

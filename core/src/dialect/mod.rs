@@ -52,6 +52,10 @@ pub trait Dialect {
         }
     }
 
+    /// What the dialect adds to tables that come from models (not from a database) before they
+    /// are compared, e.g. PostgreSQL's identity for a single integer key.
+    fn model_defaults(&self, _schema: &mut Schema) {}
+
     /// Canonical spelling of one table.
     fn normalize_table(&self, table: &mut Table) {
         for column in &mut table.columns {

@@ -98,7 +98,9 @@ impl Sqlite {
                 Op::CreateTable(_)
                 | Op::DropTable(_)
                 | Op::CreateIndex { .. }
-                | Op::DropIndex { .. } => true,
+                | Op::DropIndex { .. }
+                // An INTEGER key is SQLite's rowid: nothing to render.
+                | Op::AlterIdentity { .. } => true,
                 Op::AddColumn { column, .. } => can_add_column(column),
                 Op::DropColumn { column, .. } => {
                     table.is_some_and(|t| can_drop_column(t, &column.name))
@@ -136,6 +138,7 @@ impl Sqlite {
                 self.quote(table),
                 self.quote(&column.name)
             ),
+            Op::AlterIdentity { .. } => String::new(),
             other => unreachable!(
                 "{other} is rendered as a table rebuild (state: {} tables)",
                 state.tables.len()

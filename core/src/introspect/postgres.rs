@@ -25,6 +25,8 @@ struct ColumnRow {
     notnull: Option<bool>,
     #[diesel(sql_type = Nullable<Text>)]
     dflt: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    identity: Option<String>,
 }
 
 #[derive(QueryableByName)]
@@ -77,7 +79,7 @@ pub fn introspect(conn: &mut PgConnection) -> diesel::QueryResult<Schema> {
     let columns: Vec<ColumnRow> = diesel::sql_query(format!(
         "SELECT c.relname::text AS tbl, a.attname::text AS name, \
                 format_type(a.atttypid, a.atttypmod) AS ty, a.attnotnull AS notnull, \
-                pg_get_expr(d.adbin, d.adrelid) AS dflt \
+                pg_get_expr(d.adbin, d.adrelid) AS dflt, a.attidentity::text AS identity \
          FROM pg_class c \
          JOIN pg_namespace n ON n.oid = c.relnamespace \
          LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped \
@@ -127,6 +129,9 @@ pub fn introspect(conn: &mut PgConnection) -> diesel::QueryResult<Schema> {
         if let (Some(name), Some(ty)) = (row.name, row.ty) {
             let mut column = Column::new(name, SqlType::parse(&ty), !row.notnull.unwrap_or(false));
             column.default = row.dflt;
+            if matches!(row.identity.as_deref(), Some("a" | "d")) {
+                table.identity = Some(column.name.clone());
+            }
             table.columns.push(column);
         }
     }
