@@ -90,6 +90,14 @@ fn table(name: &'static str, earlier: Vec<&'static str>) -> impl Strategy<Value 
 }
 
 fn schema() -> impl Strategy<Value = Schema> {
+    model_schema().prop_map(|mut s| {
+        Sqlite.normalize(&mut s);
+        s
+    })
+}
+
+/// A schema as the models would declare it (no dialect normalisation).
+fn model_schema() -> impl Strategy<Value = Schema> {
     (
         any::<[bool; 3]>(),
         table(TABLES[0], vec![]),
@@ -108,7 +116,6 @@ fn schema() -> impl Strategy<Value = Schema> {
                     s.insert(t);
                 }
             }
-            Sqlite.normalize(&mut s);
             s
         })
 }
@@ -159,5 +166,51 @@ proptest! {
         prop_assert_eq!(live(&mut conn), sorted(b.clone()), "up.sql:\n{}", plan.up_sql);
         conn.batch_execute(&format!("BEGIN; {} COMMIT;", plan.down_sql)).unwrap();
         prop_assert_eq!(live(&mut conn), sorted(a.clone()), "down.sql:\n{}", plan.down_sql);
+    }
+}
+
+/// The PostgreSQL server of the test run, if any (`scripts/test.sh` sets it; CI requires it).
+fn postgres() -> Option<crate::db::DatabaseUrl> {
+    match std::env::var("TEST_DATABASE_URL") {
+        Ok(url) if url.starts_with("postgres") => Some(crate::db::DatabaseUrl::Postgres(url)),
+        _ if std::env::var("CI").is_ok_and(|v| v == "true") => {
+            panic!("TEST_DATABASE_URL is not set: CI must test PostgreSQL")
+        }
+        _ => None,
+    }
+}
+
+fn pg_execute(conn: &mut crate::db::Connection, sql: &str) {
+    match conn {
+        crate::db::Connection::Pg(c) => c
+            .batch_execute(&format!("BEGIN; {sql} COMMIT;"))
+            .unwrap_or_else(|e| panic!("{e}\n{sql}")),
+        other => panic!("expected PostgreSQL, got {other:?}"),
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(
+        std::env::var("PROPTEST_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(24)
+    ))]
+
+    /// On a real PostgreSQL server: after applying the generated up SQL, `check` is clean;
+    /// after the down SQL, the database is exactly what it was.
+    #[test]
+    fn postgres_up_and_down_sql_reach_each_schema(a in model_schema(), b in model_schema()) {
+        let Some(url) = postgres() else { return Ok(()) };
+        let mut shadow = crate::shadow::ShadowDatabase::create(&url).unwrap();
+        let conn = shadow.connection();
+        let create = crate::autogen::plan(conn, &a).unwrap();
+        pg_execute(conn, &create.up_sql);
+        prop_assert!(crate::autogen::plan(conn, &a).unwrap().is_empty(), "{}", create.up_sql);
+        let at_a = conn.introspect().unwrap();
+
+        let change = crate::autogen::plan(conn, &b).unwrap();
+        pg_execute(conn, &change.up_sql);
+        let left = crate::autogen::plan(conn, &b).unwrap();
+        prop_assert!(left.is_empty(), "still to do: {:?}\nup.sql:\n{}", left.ops, change.up_sql);
+        pg_execute(conn, &change.down_sql);
+        prop_assert_eq!(sorted(conn.introspect().unwrap()), sorted(at_a), "down.sql:\n{}", change.down_sql);
     }
 }

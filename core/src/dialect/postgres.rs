@@ -144,7 +144,17 @@ impl Postgres {
                         // the implicit assignment cast fails instead, so no data is lost.
                         s.push_str(&format!("{alter} TYPE {ty};\n"));
                     } else {
-                        s.push_str(&format!("{alter} TYPE {ty} USING {}::{ty};\n", q(&to.name)));
+                        // Through text where PostgreSQL has no direct cast (double to date):
+                        // every type reads its text form, and rows that do not convert fail.
+                        let via = if direct_cast(&from.ty, &to.ty) {
+                            ""
+                        } else {
+                            "::TEXT"
+                        };
+                        s.push_str(&format!(
+                            "{alter} TYPE {ty} USING {}{via}::{ty};\n",
+                            q(&to.name)
+                        ));
                     }
                 }
                 if default != to.default {
@@ -223,6 +233,22 @@ impl Postgres {
             }
         }
     }
+}
+
+/// PostgreSQL has a cast from `from` to `to` (otherwise the conversion goes through text).
+fn direct_cast(from: &SqlType, to: &SqlType) -> bool {
+    let text = |t: &SqlType| matches!(t, SqlType::Text | SqlType::Varchar(_));
+    let number = |t: &SqlType| family(t) == Some(1);
+    let json = |t: &SqlType| matches!(t, SqlType::Json | SqlType::Jsonb);
+    text(from)
+        || text(to)
+        || (number(from) && number(to))
+        || (json(from) && json(to))
+        || (family(from) == Some(3) && family(to) == Some(3))
+        || matches!(
+            (from, to),
+            (SqlType::Integer, SqlType::Boolean) | (SqlType::Boolean, SqlType::Integer)
+        )
 }
 
 /// `text` as an SQL string literal.
