@@ -91,7 +91,11 @@ fn is_alter(op: &Op) -> bool {
 
 impl Sqlite {
     fn needs_rebuild(&self, group: &[Op], before: &Schema) -> bool {
-        let mut state = before.clone();
+        // Only the group's table matters: simulate on a schema holding just that one.
+        let mut state = Schema::new();
+        if let Some(t) = group.first().and_then(|op| before.get(op.table())) {
+            state.tables.insert(t.name.clone(), t.clone());
+        }
         for op in group {
             let table = state.get(op.table());
             let direct = match op {

@@ -134,9 +134,24 @@ pub fn normalize_target(
     if places.is_empty() {
         return Ok(());
     }
-    let columns: Vec<&Column> = places
+    // Columns with the same rendered type and default get the same answer: ask once per
+    // distinct pair (a thousand tables share a handful), then apply to every column.
+    let mut groups: std::collections::BTreeMap<(String, Option<String>), Vec<usize>> =
+        std::collections::BTreeMap::new();
+    for (p, (t, i)) in places.iter().enumerate() {
+        let column = &target.tables[t].columns[*i];
+        groups
+            .entry((Postgres.render_type(column), column.default.clone()))
+            .or_default()
+            .push(p);
+    }
+    let members: Vec<&Vec<usize>> = groups.values().collect();
+    let columns: Vec<&Column> = members
         .iter()
-        .map(|(t, i)| &target.tables[t].columns[*i])
+        .map(|m| {
+            let (t, i) = &places[m[0]];
+            &target.tables[t].columns[*i]
+        })
         .collect();
     let (create, select) = statements(&columns);
     let rows = rolled_back(conn, |c| {
@@ -146,30 +161,35 @@ pub fn normalize_target(
     let rows = match rows {
         Ok(rows) => rows,
         Err(e) => {
-            let named: Vec<(&str, &Column)> = places
+            let named: Vec<(&str, &Column)> = members
                 .iter()
                 .zip(&columns)
-                .map(|((t, _), c)| (t.as_str(), *c))
+                .map(|(m, c)| (places[m[0]].0.as_str(), *c))
                 .collect();
             return Err(locate(conn, &named).unwrap_or(NormalizeError::Query(e)));
         }
     };
-    for row in rows {
-        let Some((table, i)) = row
-            .name
-            .strip_prefix('c')
-            .and_then(|k| k.parse::<usize>().ok())
-            .and_then(|k| places.get(k))
-        else {
+    let answers: Vec<(usize, SqlType, Option<String>)> = rows
+        .into_iter()
+        .filter_map(|row| {
+            let k = row.name.strip_prefix('c')?.parse::<usize>().ok()?;
+            Some((k, SqlType::parse(&row.ty), row.dflt))
+        })
+        .collect();
+    for (k, ty, default) in answers {
+        let Some(member) = members.get(k) else {
             continue;
         };
-        let column = &mut target
-            .tables
-            .get_mut(table)
-            .expect("a target table")
-            .columns[*i];
-        column.ty = SqlType::parse(&row.ty);
-        column.default = row.dflt;
+        for &p in member.iter() {
+            let (table, i) = &places[p];
+            let column = &mut target
+                .tables
+                .get_mut(table)
+                .expect("a target table")
+                .columns[*i];
+            column.ty = ty.clone();
+            column.default = default.clone();
+        }
     }
     Ok(())
 }
