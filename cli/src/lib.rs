@@ -221,8 +221,8 @@ where
     }
 }
 
-/// An error and its causes on one line: causes already quoted by the message before them are
-/// left out, and line breaks (libpq's multi-line messages) become spaces.
+/// An error and its causes on one line (plus the items of a list, one per line): causes already
+/// quoted by the message before them are left out.
 fn one_line(e: &anyhow::Error) -> String {
     let mut msg = String::new();
     for cause in e.chain() {
@@ -235,7 +235,22 @@ fn one_line(e: &anyhow::Error) -> String {
         }
         msg.push_str(&text);
     }
-    let mut msg = msg.split_whitespace().collect::<Vec<_>>().join(" ");
+    // Lines indented by two spaces are a list (every problem of a directory) and stay lines;
+    // other line breaks (libpq's multi-line messages) become spaces.
+    let mut out = String::new();
+    for (i, line) in msg.lines().enumerate() {
+        let words = line.split_whitespace().collect::<Vec<_>>().join(" ");
+        if words.is_empty() {
+            continue;
+        }
+        if i > 0 && line.starts_with("  ") {
+            out.push_str("\n  ");
+        } else if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(&words);
+    }
+    let mut msg = out;
     if msg.contains("database is locked") {
         msg.push_str(
             " (another process holds the SQLite write lock: wait for it, or raise --lock-timeout)",

@@ -130,12 +130,17 @@ fn check_revision_dir(root: &Path, name: String, violations: &mut Vec<Violation>
         }
     };
     let mut texts = BTreeMap::new();
+    // A directory that neither is named nor looks like a revision (a stray folder) is one
+    // problem, not four.
+    let looks_like_revision =
+        parsed.is_ok() || REVISION_FILES.iter().any(|f| path.join(f).exists());
     for file in REVISION_FILES {
         let file_path = path.join(file);
         match fs::read_to_string(&file_path) {
             Ok(text) => {
                 texts.insert(file, text);
             }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !looks_like_revision => {}
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => violations.push(Violation {
                 kind: ViolationKind::MissingFile,
                 path: file_path,
@@ -439,6 +444,14 @@ mod tests {
     }
 
     #[test]
+    fn a_stray_folder_is_one_problem() {
+        let tmp = tempfile::tempdir().unwrap();
+        fs::create_dir(tmp.path().join("backup")).unwrap();
+        let v = validate(tmp.path()).unwrap();
+        assert_eq!(kinds(&v), vec![ViolationKind::BadName]);
+    }
+
+    #[test]
     fn a_missing_directory_is_an_error() {
         let tmp = tempfile::tempdir().unwrap();
         let err = validate(&tmp.path().join("nope")).unwrap_err();
@@ -452,6 +465,8 @@ mod tests {
         // Bad name.
         let bad = root.join("2026-01-01_not_a_revision");
         fs::create_dir(&bad).unwrap();
+        // Named wrong but holding revision files: its missing files are reported too.
+        fs::write(bad.join("up.sql"), "").unwrap();
         // Revision mismatch.
         write_rev(root, A, "cccccccccccc", &[]);
         // Missing down.sql, invalid metadata.
@@ -476,7 +491,6 @@ mod tests {
                 ViolationKind::BadName,
                 ViolationKind::MissingFile, // 2026-01-01_not_a_revision/down.sql
                 ViolationKind::MissingFile, // .../metadata.toml
-                ViolationKind::MissingFile, // .../up.sql
                 ViolationKind::MissingFile,
                 ViolationKind::InvalidMetadata,
                 ViolationKind::MissingParent,
@@ -502,24 +516,24 @@ mod tests {
             text[0]
         );
         assert!(
-            text[5].contains(&format!("{B}/down.sql: missing down.sql")),
+            text[4].contains(&format!("{B}/down.sql: missing down.sql")),
+            "{}",
+            text[4]
+        );
+        assert!(
+            text[5].contains(&format!("{B}/metadata.toml: invalid metadata")),
             "{}",
             text[5]
         );
         assert!(
-            text[6].contains(&format!("{B}/metadata.toml: invalid metadata")),
+            text[6].contains("parent eeeeeeeeeeee does not exist"),
             "{}",
             text[6]
         );
         assert!(
-            text[7].contains("parent eeeeeeeeeeee does not exist"),
+            text[7].contains("up.sql: cannot read up.sql"),
             "{}",
             text[7]
-        );
-        assert!(
-            text[8].contains("up.sql: cannot read up.sql"),
-            "{}",
-            text[8]
         );
     }
 
