@@ -445,14 +445,21 @@ fn string(
         Value::Expr(Expr::Lit(syn::ExprLit {
             lit: Lit::Str(lit), ..
         })) => Ok(Some(lit)),
-        Value::Expr(expr) => {
-            cx.error_spanned_by(expr, message);
+        other => {
+            wrong_value(cx, meta, other, message);
             Ok(None)
         }
+    }
+}
+
+/// Reports a value of the wrong kind (`key = 5` where a string is expected, `key(...)`), with the
+/// span of the value, or of the whole key when there is no single expression.
+fn wrong_value(cx: &Ctxt, meta: &ParseNestedMeta, value: Value, message: impl std::fmt::Display) {
+    match value {
+        Value::Expr(expr) => cx.error_spanned_by(expr, message),
         Value::Other(rest) => {
             let path = &meta.path;
             cx.error_spanned_by(quote!(#path #rest), message);
-            Ok(None)
         }
     }
 }
@@ -474,13 +481,8 @@ fn max_length(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<u32>> {
                 Ok(None)
             }
         },
-        Value::Expr(expr) => {
-            cx.error_spanned_by(expr, message);
-            Ok(None)
-        }
-        Value::Other(rest) => {
-            let path = &meta.path;
-            cx.error_spanned_by(quote!(#path #rest), message);
+        other => {
+            wrong_value(cx, meta, other, message);
             Ok(None)
         }
     }

@@ -11,14 +11,18 @@ use crate::support::{on_both_backends, Backend, Models, Project, Run};
 /// signing...) and from any repository the tests themselves run in.
 fn git_command(dir: &Path) -> Command {
     let mut command = Command::new("git");
+    isolate(command.current_dir(dir));
     command
-        .current_dir(dir)
+}
+
+/// Keeps `command` (git, or the CLI that runs git) away from outside git configuration.
+fn isolate(command: &mut Command) -> &mut Command {
+    command
         .env("GIT_CONFIG_GLOBAL", "/dev/null")
         .env("GIT_CONFIG_NOSYSTEM", "1")
         .env_remove("GIT_DIR")
         .env_remove("GIT_WORK_TREE")
-        .env_remove("GIT_INDEX_FILE");
-    command
+        .env_remove("GIT_INDEX_FILE")
 }
 
 #[track_caller]
@@ -36,13 +40,7 @@ fn git(dir: &Path, args: &[&str]) -> String {
 /// The CLI over `models`, run in `dir` with the same git isolation.
 fn run_in(p: &Project, dir: &Path, models: Models, args: &[&str]) -> Run {
     let mut command = p.command(models, args);
-    command
-        .current_dir(dir)
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env_remove("GIT_DIR")
-        .env_remove("GIT_WORK_TREE")
-        .env_remove("GIT_INDEX_FILE");
+    isolate(command.current_dir(dir));
     Run::from(command.output().expect("the CLI binary runs"))
 }
 
