@@ -117,7 +117,7 @@ pub(crate) fn autogenerate(
             down_sql: plan.down_sql,
         },
         chrono::Utc::now(),
-        Some(conn.dialect().key()),
+        Some(conn.backend().key()),
     )?;
     writeln!(
         out,

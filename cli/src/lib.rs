@@ -250,13 +250,7 @@ fn one_line(e: &anyhow::Error) -> String {
         }
         out.push_str(&words);
     }
-    let mut msg = out;
-    if msg.contains("database is locked") {
-        msg.push_str(
-            " (another process holds the SQLite write lock: wait for it, or raise --lock-timeout)",
-        );
-    }
-    msg
+    out
 }
 
 /// Resolved settings.

@@ -5,7 +5,7 @@ use std::io::Write;
 
 use anyhow::bail;
 use retort::db::{Connection, DatabaseUrl};
-use retort::offline::{self, Backend, Request};
+use retort::offline::{self, Request};
 use retort::runner::{self, Direction};
 use retort::script::{Graph, NewRevision, ScriptDirectory};
 
@@ -183,12 +183,6 @@ pub(crate) fn offline(
     out: &mut dyn Write,
 ) -> anyhow::Result<u8> {
     let url: DatabaseUrl = settings.database_url.parse()?;
-    let backend = Backend::of(&url);
-    if let (Backend::Sqlite, Some(schema)) = (backend, &settings.schema) {
-        bail!(
-            "SQLite has no schemas; drop --schema {schema} (or `schema` in Retort.toml) for {url}"
-        );
-    }
     let (from, target) = match (spec.split_once(':'), direction) {
         (Some((from, target)), _) => (from, target),
         (None, Direction::Upgrade) => ("base", spec),
@@ -200,7 +194,7 @@ pub(crate) fn offline(
     let sql = offline::render_request(
         &scripts,
         &Request {
-            backend,
+            backend: url.backend(),
             direction,
             from,
             target,

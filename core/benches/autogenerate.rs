@@ -69,14 +69,8 @@ fn build(n: usize, variant: u8) -> Schema {
 }
 
 fn execute(conn: &mut Connection, sql: &str) {
-    use diesel::connection::SimpleConnection;
-    let sql = format!("BEGIN; {sql} COMMIT;");
-    match conn {
-        Connection::Sqlite(c) => c.batch_execute(&sql),
-        Connection::Pg(c) => c.batch_execute(&sql),
-        _ => unreachable!("a supported backend"),
-    }
-    .expect("creating the benchmark schema");
+    conn.batch_execute(&format!("BEGIN; {sql} COMMIT;"))
+        .expect("creating the benchmark schema");
 }
 
 fn measure(label: &str, conn: &mut Connection, n: usize) {
@@ -131,7 +125,7 @@ fn main() {
     }
     if let Ok(url) = std::env::var("BENCH_DATABASE_URL") {
         for &n in &sizes {
-            let mut shadow = ShadowDatabase::create(&DatabaseUrl::Postgres(url.clone()))
+            let mut shadow = ShadowDatabase::create(&url.parse().expect("BENCH_DATABASE_URL"))
                 .expect("create a scratch PostgreSQL database");
             measure("postgresql", shadow.connection(), n);
         }

@@ -28,15 +28,11 @@ pub fn plan(conn: &mut Connection, target: &Schema) -> Result<Plan, Error> {
 }
 
 /// `target` with its column types and defaults spelled the way the connected server spells
-/// them. PostgreSQL: see [`crate::introspect::pg_normalize`] (a few statements in a transaction
-/// that is rolled back, whatever the number of tables). SQLite keeps the models' spelling.
-/// [`plan_between`] applies the dialect's own normalisation afterwards either way.
+/// them (see [`Connection::server_spelling`]: PostgreSQL asks the server in a few statements
+/// whatever the number of tables; SQLite keeps the models' spelling). [`plan_between`] applies
+/// the dialect's own normalisation afterwards either way.
 pub fn server_normalized(conn: &mut Connection, target: &Schema) -> Result<Schema, Error> {
-    let mut target = target.clone();
-    if let Connection::Pg(pg) = conn {
-        crate::introspect::pg_normalize::normalize_target(pg, &mut target)?;
-    }
-    Ok(target)
+    conn.server_spelling(target)
 }
 
 /// The plan between two schemas; `current` must already be normalised by `dialect`.

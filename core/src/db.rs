@@ -1,42 +1,51 @@
-//! Database URLs and connections, dispatched by backend.
+//! Database URLs and connections: the backend-independent face of [`crate::backend`].
 
 use std::fmt;
-use std::path::Path;
 use std::str::FromStr;
 
-use diesel::connection::SimpleConnection;
-use diesel::pg::PgConnection;
-use diesel::sqlite::SqliteConnection;
-use diesel::Connection as _;
-
-use crate::dialect::{Dialect, Postgres, Sqlite};
+use crate::backend::{Backend, Session};
+use crate::dialect::Dialect;
 use crate::schema::Schema;
 
 /// A problem reaching or querying the database.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum DbError {
+    /// The URL names no backend, or is malformed.
     #[error("invalid database URL `{url}`: {reason}")]
     BadUrl { url: String, reason: String },
+    /// The backend cannot do what was asked.
     #[error("{0}")]
     Unsupported(String),
+    /// A read-only command on a database file that does not exist.
     #[error("database file {path} does not exist; check --database-url, or run `retort upgrade head` to create it")]
     MissingFile { path: String },
-    #[error("cannot open {url}: {source}; check that its directory exists and is writable")]
-    SqliteOpen {
+    /// A database file could not be opened.
+    #[error("cannot open {url}; check that its directory exists and is writable")]
+    Open {
         url: String,
+        #[source]
         source: diesel::ConnectionError,
     },
-    #[error("cannot connect to {url}: {source}")]
+    /// A database server could not be reached.
+    #[error("cannot connect to {url}")]
     Connect {
         url: String,
+        #[source]
         source: diesel::ConnectionError,
     },
-    #[error("diesel_migrations: {0}")]
-    Harness(String),
-    #[error("{what} failed: {source}")]
+    /// diesel's migration harness failed outside any revision's SQL.
+    #[error("diesel_migrations failed while {what}")]
+    Harness {
+        what: String,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// A statement failed.
+    #[error("{what} failed")]
     Query {
         what: String,
+        #[source]
         source: diesel::result::Error,
     },
 }
@@ -48,82 +57,56 @@ impl DbError {
     }
 }
 
-/// Where the database is. `sqlite://PATH` (relative or, with a third slash, absolute),
-/// `sqlite::memory:`, or `postgres://...`/`postgresql://...`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum DatabaseUrl {
-    Sqlite { path: String },
-    Postgres(String),
+/// Where the database is: `sqlite://PATH` (relative or, with a third slash, absolute),
+/// `sqlite::memory:`, or `postgres://...`/`postgresql://...`, as far as the backends compiled
+/// into this build accept.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DatabaseUrl {
+    backend: Backend,
+    url: String,
 }
 
 /// The embedded default: an SQLite file in the working directory.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://retort.db";
 
+impl DatabaseUrl {
+    /// The backend the URL names.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// The URL exactly as given (with its password: never print it; `Display` hides it).
+    pub fn as_str(&self) -> &str {
+        &self.url
+    }
+}
+
 impl FromStr for DatabaseUrl {
     type Err = DbError;
 
     fn from_str(url: &str) -> Result<Self, DbError> {
-        let bad = |reason: &str| DbError::BadUrl {
+        let bad = |reason: String| DbError::BadUrl {
             url: url.to_owned(),
-            reason: reason.to_owned(),
+            reason,
         };
-        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            return Ok(DatabaseUrl::Postgres(url.to_owned()));
-        }
-        let path = if let Some(rest) = url.strip_prefix("sqlite://") {
-            rest
-        } else if let Some(rest) = url.strip_prefix("sqlite:") {
-            rest
-        } else {
-            return Err(bad(
-                "expected sqlite://PATH, sqlite::memory: or postgres://USER@HOST/DB",
-            ));
-        };
-        if path.is_empty() {
-            return Err(bad("the SQLite path is empty; e.g. sqlite://retort.db"));
-        }
-        Ok(DatabaseUrl::Sqlite {
-            path: path.to_owned(),
+        let backend = Backend::for_url(url).map_err(bad)?;
+        backend.driver().check_url(url).map_err(bad)?;
+        Ok(DatabaseUrl {
+            backend,
+            url: url.to_owned(),
         })
     }
 }
 
 impl fmt::Display for DatabaseUrl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            DatabaseUrl::Sqlite { path } => write!(f, "sqlite://{path}"),
-            DatabaseUrl::Postgres(url) => f.write_str(&redact(url)),
-        }
+        f.write_str(&self.backend.driver().display_url(&self.url))
     }
 }
 
-/// Hides the password of a URL for messages.
-fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => {
-            let creds = &url[scheme + 3..at];
-            match creds.split_once(':') {
-                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
-                None => url.to_owned(),
-            }
-        }
-        _ => url.to_owned(),
-    }
-}
-
-/// An open connection to one of the supported backends.
-#[non_exhaustive]
-pub enum Connection {
-    Sqlite(SqliteConnection),
-    Pg(PgConnection),
-}
-
-impl fmt::Debug for Connection {
+impl fmt::Debug for DatabaseUrl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Connection::Sqlite(_) => f.write_str("Connection::Sqlite"),
-            Connection::Pg(_) => f.write_str("Connection::Pg"),
-        }
+        write!(f, "DatabaseUrl({self})")
     }
 }
 
@@ -137,35 +120,26 @@ pub struct OpenOptions {
     pub schema: Option<String>,
 }
 
-impl From<SqliteConnection> for Connection {
-    /// Wraps a diesel connection the application already has.
-    fn from(conn: SqliteConnection) -> Self {
-        Connection::Sqlite(conn)
-    }
+/// An open connection to one of the supported backends.
+pub struct Connection {
+    session: Box<dyn Session>,
 }
 
-impl From<PgConnection> for Connection {
-    /// Wraps a diesel connection the application already has.
-    fn from(conn: PgConnection) -> Self {
-        Connection::Pg(conn)
+impl fmt::Debug for Connection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Connection({})", self.backend())
     }
 }
 
 impl Connection {
-    /// The diesel SQLite connection inside, if this is one.
-    pub fn into_sqlite(self) -> Option<SqliteConnection> {
-        match self {
-            Connection::Sqlite(c) => Some(c),
-            Connection::Pg(_) => None,
+    pub(crate) fn new(session: impl Session + 'static) -> Connection {
+        Connection {
+            session: Box::new(session),
         }
     }
 
-    /// The diesel PostgreSQL connection inside, if this is one.
-    pub fn into_pg(self) -> Option<PgConnection> {
-        match self {
-            Connection::Pg(c) => Some(c),
-            Connection::Sqlite(_) => None,
-        }
+    pub(crate) fn session(&mut self) -> &mut dyn Session {
+        &mut *self.session
     }
 
     /// Connects. With `create = false` a missing SQLite file is an error instead of being
@@ -182,80 +156,98 @@ impl Connection {
 
     /// Connects with explicit options.
     pub fn open_with(url: &DatabaseUrl, options: &OpenOptions) -> Result<Connection, DbError> {
-        let create = options.create;
-        if let (DatabaseUrl::Sqlite { .. }, Some(schema)) = (url, &options.schema) {
-            return Err(DbError::Unsupported(format!(
-                "SQLite has no schemas; drop --schema {schema} (or `schema` in Retort.toml) for {url}"
-            )));
-        }
-        match url {
-            DatabaseUrl::Sqlite { path } => {
-                let in_memory = path == ":memory:" || path.starts_with("file:");
-                if !in_memory && !create && !Path::new(path).exists() {
-                    return Err(DbError::MissingFile { path: path.clone() });
-                }
-                let mut conn =
-                    SqliteConnection::establish(path).map_err(|source| DbError::SqliteOpen {
-                        url: url.to_string(),
-                        source,
-                    })?;
-                // Another process migrating at the same time waits instead of failing.
-                conn.batch_execute("PRAGMA busy_timeout = 30000;")
-                    .map_err(DbError::query("setting the SQLite busy timeout"))?;
-                Ok(Connection::Sqlite(conn))
-            }
-            DatabaseUrl::Postgres(raw) => {
-                let mut conn = PgConnection::establish(raw).map_err(|source| DbError::Connect {
-                    url: url.to_string(),
-                    source,
-                })?;
-                conn.batch_execute("SET client_min_messages TO warning;")
-                    .map_err(DbError::query("configuring the session"))?;
-                if let Some(schema) = &options.schema {
-                    use diesel::RunQueryDsl;
-                    #[derive(diesel::QueryableByName)]
-                    struct Found {
-                        #[diesel(sql_type = diesel::sql_types::Bool)]
-                        found: bool,
-                    }
-                    let found: Found = diesel::sql_query(
-                        "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1) AS found",
-                    )
-                    .bind::<diesel::sql_types::Text, _>(schema)
-                    .get_result(&mut conn)
-                    .map_err(DbError::query("looking up the schema"))?;
-                    if !found.found {
-                        return Err(DbError::Unsupported(format!(
-                            "schema `{schema}` does not exist in {url}; create it (CREATE SCHEMA \"{schema}\") or fix --schema"
-                        )));
-                    }
-                    let quoted = schema.replace('"', "\"\"");
-                    conn.batch_execute(&format!("SET search_path TO \"{quoted}\";"))
-                        .map_err(DbError::query("setting search_path"))?;
-                }
-                Ok(Connection::Pg(conn))
-            }
-        }
+        url.backend().driver().open(url, options)
+    }
+
+    /// The backend of this connection.
+    pub fn backend(&self) -> Backend {
+        self.session.backend()
     }
 
     /// The dialect that renders SQL for this connection.
     pub fn dialect(&self) -> &'static dyn Dialect {
-        match self {
-            Connection::Sqlite(_) => &Sqlite,
-            Connection::Pg(_) => &Postgres,
-        }
+        self.backend().dialect()
+    }
+
+    /// Runs SQL statements separated by `;`, outside any transaction Retort opens.
+    pub fn batch_execute(&mut self, sql: &str) -> Result<(), DbError> {
+        self.session
+            .batch_execute(sql)
+            .map_err(DbError::query("executing SQL"))
     }
 
     /// Reads the live schema (without the migration bookkeeping tables), normalised by the
     /// connection's dialect.
     pub fn introspect(&mut self) -> Result<Schema, DbError> {
-        let mut schema = match self {
-            Connection::Sqlite(c) => crate::introspect::sqlite::introspect(c)
-                .map_err(DbError::query("reading the SQLite schema"))?,
-            Connection::Pg(c) => crate::introspect::postgres::introspect(c)
-                .map_err(DbError::query("reading the PostgreSQL catalog"))?,
-        };
+        let mut schema = self.session.introspect()?;
         self.dialect().normalize(&mut schema);
         Ok(schema)
+    }
+
+    /// `target` with its column types and defaults spelled the way this server spells them
+    /// (PostgreSQL asks the server, in a transaction that is rolled back; SQLite keeps the
+    /// models' spelling).
+    pub fn server_spelling(&mut self, target: &Schema) -> Result<Schema, crate::Error> {
+        let mut target = target.clone();
+        self.session.normalize_models(&mut target)?;
+        Ok(target)
+    }
+
+    /// The diesel SQLite connection inside, if this is one.
+    #[cfg(feature = "sqlite")]
+    pub fn into_sqlite(self) -> Option<diesel::sqlite::SqliteConnection> {
+        crate::backend::sqlite::into_diesel(self.session.into_any())
+    }
+
+    /// The diesel PostgreSQL connection inside, if this is one.
+    #[cfg(feature = "postgres")]
+    pub fn into_pg(self) -> Option<diesel::pg::PgConnection> {
+        crate::backend::postgres::into_diesel(self.session.into_any())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(url: &str) -> Result<DatabaseUrl, String> {
+        url.parse::<DatabaseUrl>().map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn urls_name_their_backend_or_the_feature_that_compiles_it() {
+        #[cfg(feature = "sqlite")]
+        {
+            assert_eq!(parse("sqlite://x.db").unwrap().backend().key(), "sqlite");
+            assert_eq!(parse("sqlite::memory:").unwrap().backend().name(), "SQLite");
+            assert!(parse("sqlite://")
+                .unwrap_err()
+                .contains("the SQLite path is empty"));
+        }
+        #[cfg(feature = "postgres")]
+        {
+            let url = parse("postgresql://me:secret@db.example/app").unwrap();
+            assert_eq!(url.backend().key(), "postgresql");
+            assert_eq!(url.to_string(), "postgresql://me:***@db.example/app");
+            assert_eq!(url.as_str(), "postgresql://me:secret@db.example/app");
+        }
+        #[cfg(not(feature = "postgres"))]
+        {
+            let err = parse("postgres://me@db.example/app").unwrap_err();
+            assert!(
+                err.contains("PostgreSQL support is not compiled into this binary; enable the `postgres` feature"),
+                "{err}"
+            );
+        }
+        #[cfg(not(feature = "sqlite"))]
+        {
+            let err = parse("sqlite://x.db").unwrap_err();
+            assert!(err.contains("enable the `sqlite` feature"), "{err}");
+        }
+        let err = parse("mysql://localhost/app").unwrap_err();
+        assert!(
+            err.starts_with("invalid database URL `mysql://localhost/app`: expected "),
+            "{err}"
+        );
     }
 }

@@ -15,10 +15,13 @@ pub enum Error {
     Registry(#[from] crate::registry::RegistryError),
     #[error(transparent)]
     Render(#[from] crate::dialect::RenderError),
+    #[cfg(feature = "postgres")]
     #[error(transparent)]
-    Normalize(#[from] crate::introspect::pg_normalize::NormalizeError),
+    Normalize(#[from] crate::backend::postgres::normalize::NormalizeError),
     #[error(transparent)]
     Run(#[from] crate::runner::RunError),
+    #[error(transparent)]
+    Offline(#[from] crate::offline::OfflineError),
     #[error("the database is not up to date: {pending} revision(s) not applied ({}); run `retort upgrade head` first", ids.join(", "))]
     NotAtHead { pending: usize, ids: Vec<String> },
 }

@@ -28,12 +28,12 @@ pub mod __private;
 pub use model::{ColumnType, Model, ModelRegistration, VarLength};
 pub use retort_macros::Model;
 pub mod autogen;
+pub mod backend;
 pub mod checksum;
 pub mod db;
 pub mod dialect;
 pub mod diff;
 mod error;
-pub mod introspect;
 pub mod offline;
 pub mod ops;
 pub mod registry;
@@ -43,7 +43,7 @@ pub mod sql;
 
 pub use error::Error;
 pub mod embed;
-#[cfg(test)]
+#[cfg(all(test, feature = "sqlite"))]
 mod proptests;
 pub mod shadow;
 pub mod testing;

@@ -4,42 +4,18 @@
 //!
 //! The script creates diesel's `__diesel_schema_migrations` (diesel's own DDL) and Retort's
 //! `__retort_checksums` when missing, then for each revision runs its `up.sql` (or `down.sql`)
-//! and inserts (or deletes) its version and checksum, in transactions the way the runner does:
-//! on SQLite one transaction for the whole run, with foreign keys switched off before it; on
-//! PostgreSQL one transaction per revision (none for a revision with
-//! `run_in_transaction = false`).
+//! and inserts (or deletes) its version and checksum, in the transactions the backend's
+//! [`TransactionPolicy`](crate::backend::TransactionPolicy) gives the runner too: on SQLite one
+//! transaction for the whole run, with foreign keys switched off before it; on PostgreSQL one
+//! transaction per revision (none for a revision with `run_in_transaction = false`).
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
+use crate::backend::{Backend, TransactionScope};
 use crate::checksum;
-use crate::db::DatabaseUrl;
 use crate::runner::Direction;
 use crate::script::{GraphError, Revision, ScriptDirectory};
-
-/// Which SQL dialect the bookkeeping statements and transactions follow.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Backend {
-    Sqlite,
-    Postgres,
-}
-
-impl Backend {
-    /// The backend a database URL names, without connecting.
-    pub fn of(url: &DatabaseUrl) -> Backend {
-        match url {
-            DatabaseUrl::Sqlite { .. } => Backend::Sqlite,
-            DatabaseUrl::Postgres(_) => Backend::Postgres,
-        }
-    }
-
-    fn name(self) -> &'static str {
-        match self {
-            Backend::Sqlite => "SQLite",
-            Backend::Postgres => "PostgreSQL",
-        }
-    }
-}
 
 /// What to render.
 #[derive(Debug, Clone)]
@@ -80,6 +56,9 @@ pub enum OfflineError {
     /// A script holds transaction control, which would break the script's transactions.
     #[error(transparent)]
     TransactionControl(#[from] crate::sql::TransactionControlError),
+    /// The request asks for something the backend does not have (a schema on SQLite).
+    #[error(transparent)]
+    Unsupported(#[from] crate::db::DbError),
 }
 
 /// The script of a request. Refuses, like the runner, scripts that hold transaction control.
@@ -87,11 +66,14 @@ pub fn render_request(
     scripts: &ScriptDirectory,
     request: &Request<'_>,
 ) -> Result<String, OfflineError> {
+    if let Some(schema) = request.schema {
+        request.backend.driver().use_schema_sql(schema)?;
+    }
     let revisions = plan(scripts, request)?;
     for rev in &revisions {
         crate::sql::check_revision(rev, request.direction == Direction::Upgrade)?;
     }
-    Ok(render(request, &revisions))
+    render(request, &revisions)
 }
 
 fn quote(text: &str) -> String {
@@ -123,47 +105,43 @@ fn terminated(sql: &str) -> String {
 }
 
 /// Renders the script that runs `revisions` (already in order) for `request`.
-pub fn render(request: &Request<'_>, revisions: &[&Revision]) -> String {
+pub fn render(request: &Request<'_>, revisions: &[&Revision]) -> Result<String, OfflineError> {
     let backend = request.backend;
+    let policy = backend.transactions();
+    let whole_run = policy.scope == TransactionScope::WholeRun;
     let upgrade = request.direction == Direction::Upgrade;
-    let verb = if upgrade { "upgrade" } else { "downgrade" };
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "-- Retort offline {verb} from {} to {} ({}): {} revision(s).",
+        "-- Retort offline {} from {} to {} ({backend}): {} revision(s).",
+        request.direction,
         request.from,
         request.target,
-        backend.name(),
         revisions.len()
     );
     if revisions.is_empty() {
         let _ = writeln!(out, "-- Nothing to run.");
-        return out;
+        return Ok(out);
     }
-    if let (Backend::Postgres, Some(schema)) = (backend, request.schema) {
-        let _ = writeln!(
-            out,
-            "SET search_path TO \"{}\";",
-            schema.replace('"', "\"\"")
-        );
+    if let Some(schema) = request.schema {
+        out.push_str(&backend.driver().use_schema_sql(schema)?);
+        out.push('\n');
     }
-    if backend == Backend::Sqlite {
-        out.push_str(
-            "-- Foreign keys must be OFF while migrations rebuild tables, and PRAGMA foreign_keys\n\
-             -- has no effect inside a transaction: switch them off before BEGIN.\n\
-             PRAGMA foreign_keys = OFF;\n\
-             BEGIN IMMEDIATE;\n",
-        );
+    for (statement, why) in policy.setup {
+        for line in why.lines() {
+            let _ = writeln!(out, "-- {line}");
+        }
+        let _ = writeln!(out, "{statement};");
+    }
+    if whole_run {
+        let _ = writeln!(out, "{};", policy.begin);
     }
     out.push_str(diesel::migration::CREATE_MIGRATIONS_TABLE.trim_end());
     out.push('\n');
     out.push_str(checksum::CREATE_CHECKSUM_TABLE);
     for rev in revisions {
-        let (file, sql) = if upgrade {
-            ("up.sql", &rev.up_sql)
-        } else {
-            ("down.sql", &rev.down_sql)
-        };
+        let file = request.direction.file();
+        let sql = if upgrade { &rev.up_sql } else { &rev.down_sql };
         let _ = writeln!(
             out,
             "\n-- {} revision {}: {} ({}/{file})",
@@ -172,9 +150,9 @@ pub fn render(request: &Request<'_>, revisions: &[&Revision]) -> String {
             one_line(&rev.message),
             rev.dir_name
         );
-        let own_transaction = backend == Backend::Postgres && rev.run_in_transaction;
+        let own_transaction = !whole_run && rev.run_in_transaction;
         if own_transaction {
-            out.push_str("BEGIN;\n");
+            let _ = writeln!(out, "{};", policy.begin);
         }
         out.push_str(&terminated(sql));
         if upgrade {
@@ -196,12 +174,14 @@ pub fn render(request: &Request<'_>, revisions: &[&Revision]) -> String {
             out.push_str("COMMIT;\n");
         }
     }
-    if backend == Backend::Sqlite {
-        out.push_str(
-            "\n-- Before committing, PRAGMA foreign_key_check; must return no rows.\nCOMMIT;\n",
-        );
+    if whole_run {
+        out.push('\n');
+        if let Some(check) = policy.before_commit {
+            let _ = writeln!(out, "-- {check}");
+        }
+        out.push_str("COMMIT;\n");
     }
-    out
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -241,6 +221,22 @@ mod tests {
         (tmp, dir, vec![a, b])
     }
 
+    #[cfg(feature = "sqlite")]
+    fn sqlite() -> Backend {
+        "sqlite://x.db"
+            .parse::<crate::db::DatabaseUrl>()
+            .unwrap()
+            .backend()
+    }
+
+    #[cfg(feature = "postgres")]
+    fn postgres() -> Backend {
+        "postgres://u@unreachable.invalid/db"
+            .parse::<crate::db::DatabaseUrl>()
+            .unwrap()
+            .backend()
+    }
+
     fn request(backend: Backend, direction: Direction, from: &'static str) -> Request<'static> {
         Request {
             backend,
@@ -256,11 +252,11 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "sqlite")]
     fn sqlite_upgrade_is_one_transaction_with_foreign_keys_off() {
         let (_tmp, dir, revs) = directory();
         let (a, b) = (&revs[0], &revs[1]);
-        let sql =
-            render_request(&dir, &request(Backend::Sqlite, Direction::Upgrade, "base")).unwrap();
+        let sql = render_request(&dir, &request(sqlite(), Direction::Upgrade, "base")).unwrap();
         let expected = format!(
             "-- Retort offline upgrade from base to head (SQLite): 2 revision(s).
 -- Foreign keys must be OFF while migrations rebuild tables, and PRAGMA foreign_keys
@@ -305,10 +301,11 @@ COMMIT;
     }
 
     #[test]
+    #[cfg(feature = "postgres")]
     fn postgres_downgrade_is_one_transaction_per_revision() {
         let (_tmp, dir, revs) = directory();
         let (a, b) = (&revs[0], &revs[1]);
-        let mut req = request(Backend::Postgres, Direction::Downgrade, "head");
+        let mut req = request(postgres(), Direction::Downgrade, "head");
         req.schema = Some("app");
         let sql = render_request(&dir, &req).unwrap();
         assert!(
@@ -338,6 +335,7 @@ COMMIT;
     }
 
     #[test]
+    #[cfg(feature = "postgres")]
     fn scripts_with_transaction_control_are_refused() {
         let (_tmp, mut dir, revs) = directory();
         let now = DateTime::parse_from_rfc3339("2026-11-25T03:00:00Z")
@@ -354,12 +352,9 @@ COMMIT;
                 now,
             )
             .unwrap();
-        let err = render_request(
-            &dir,
-            &request(Backend::Postgres, Direction::Upgrade, "base"),
-        )
-        .unwrap_err()
-        .to_string();
+        let err = render_request(&dir, &request(postgres(), Direction::Upgrade, "base"))
+            .unwrap_err()
+            .to_string();
         assert!(
             err.starts_with(&format!(
                 "revision {} up.sql line 2: `COMMIT` would end",
@@ -368,12 +363,25 @@ COMMIT;
             "{err}"
         );
         // Its down.sql is fine, and so is everything below it.
-        let mut req = request(Backend::Postgres, Direction::Downgrade, "head");
+        let mut req = request(postgres(), Direction::Downgrade, "head");
         assert!(render_request(&dir, &req).is_ok());
         req.from = "base";
         req.target = "+2";
         req.direction = Direction::Upgrade;
         assert!(render_request(&dir, &req).is_ok());
+    }
+
+    #[test]
+    #[cfg(feature = "sqlite")]
+    fn sqlite_has_no_schema_to_set() {
+        let (_tmp, dir, _) = directory();
+        let mut req = request(sqlite(), Direction::Upgrade, "base");
+        req.schema = Some("app");
+        let err = render_request(&dir, &req).unwrap_err().to_string();
+        assert!(
+            err.starts_with("SQLite has no schemas; drop --schema app"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -385,9 +393,10 @@ COMMIT;
     }
 
     #[test]
+    #[cfg(feature = "sqlite")]
     fn ranges_and_empty_plans() {
         let (_tmp, dir, revs) = directory();
-        let mut req = request(Backend::Sqlite, Direction::Upgrade, "");
+        let mut req = request(sqlite(), Direction::Upgrade, "");
         req.from = &revs[0].id;
         let plan_ids: Vec<&str> = plan(&dir, &req)
             .unwrap()
@@ -406,13 +415,5 @@ COMMIT;
         assert_eq!(plan(&dir, &req).unwrap().len(), 1);
         req.from = "nope";
         assert!(matches!(plan(&dir, &req), Err(GraphError::Unknown(_))));
-        assert_eq!(
-            Backend::of(&"postgres://u@unreachable.invalid/db".parse().unwrap()),
-            Backend::Postgres
-        );
-        assert_eq!(
-            Backend::of(&"sqlite://x.db".parse().unwrap()),
-            Backend::Sqlite
-        );
     }
 }

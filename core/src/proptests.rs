@@ -129,7 +129,7 @@ fn sorted(mut s: Schema) -> Schema {
 }
 
 fn live(conn: &mut diesel::sqlite::SqliteConnection) -> Schema {
-    let mut s = crate::introspect::sqlite::introspect(conn).expect("introspect");
+    let mut s = crate::backend::sqlite::introspect::introspect(conn).expect("introspect");
     Sqlite.normalize(&mut s);
     sorted(s)
 }
@@ -169,48 +169,49 @@ proptest! {
     }
 }
 
-/// The PostgreSQL server of the test run, if any (`scripts/test.sh` sets it; CI requires it).
-fn postgres() -> Option<crate::db::DatabaseUrl> {
-    match std::env::var("TEST_DATABASE_URL") {
-        Ok(url) if url.starts_with("postgres") => Some(crate::db::DatabaseUrl::Postgres(url)),
-        _ if std::env::var("CI").is_ok_and(|v| v == "true") => {
-            panic!("TEST_DATABASE_URL is not set: CI must test PostgreSQL")
+#[cfg(feature = "postgres")]
+mod postgres {
+    use super::*;
+
+    /// The PostgreSQL server of the test run, if any (`scripts/test.sh` sets it; CI requires it).
+    fn postgres() -> Option<crate::db::DatabaseUrl> {
+        match std::env::var("TEST_DATABASE_URL") {
+            Ok(url) if url.starts_with("postgres") => Some(url.parse().expect("TEST_DATABASE_URL")),
+            _ if std::env::var("CI").is_ok_and(|v| v == "true") => {
+                panic!("TEST_DATABASE_URL is not set: CI must test PostgreSQL")
+            }
+            _ => None,
         }
-        _ => None,
     }
-}
 
-fn pg_execute(conn: &mut crate::db::Connection, sql: &str) {
-    match conn {
-        crate::db::Connection::Pg(c) => c
-            .batch_execute(&format!("BEGIN; {sql} COMMIT;"))
-            .unwrap_or_else(|e| panic!("{e}\n{sql}")),
-        other => panic!("expected PostgreSQL, got {other:?}"),
+    fn pg_execute(conn: &mut crate::db::Connection, sql: &str) {
+        conn.batch_execute(&format!("BEGIN; {sql} COMMIT;"))
+            .unwrap_or_else(|e| panic!("{e}\n{sql}"));
     }
-}
 
-proptest! {
-    #![proptest_config(ProptestConfig::with_cases(
-        std::env::var("PROPTEST_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(24)
-    ))]
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(
+            std::env::var("PROPTEST_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(24)
+        ))]
 
-    /// On a real PostgreSQL server: after applying the generated up SQL, `check` is clean;
-    /// after the down SQL, the database is exactly what it was.
-    #[test]
-    fn postgres_up_and_down_sql_reach_each_schema(a in model_schema(), b in model_schema()) {
-        let Some(url) = postgres() else { return Ok(()) };
-        let mut shadow = crate::shadow::ShadowDatabase::create(&url).unwrap();
-        let conn = shadow.connection();
-        let create = crate::autogen::plan(conn, &a).unwrap();
-        pg_execute(conn, &create.up_sql);
-        prop_assert!(crate::autogen::plan(conn, &a).unwrap().is_empty(), "{}", create.up_sql);
-        let at_a = conn.introspect().unwrap();
+        /// On a real PostgreSQL server: after applying the generated up SQL, `check` is clean;
+        /// after the down SQL, the database is exactly what it was.
+        #[test]
+        fn postgres_up_and_down_sql_reach_each_schema(a in model_schema(), b in model_schema()) {
+            let Some(url) = postgres() else { return Ok(()) };
+            let mut shadow = crate::shadow::ShadowDatabase::create(&url).unwrap();
+            let conn = shadow.connection();
+            let create = crate::autogen::plan(conn, &a).unwrap();
+            pg_execute(conn, &create.up_sql);
+            prop_assert!(crate::autogen::plan(conn, &a).unwrap().is_empty(), "{}", create.up_sql);
+            let at_a = conn.introspect().unwrap();
 
-        let change = crate::autogen::plan(conn, &b).unwrap();
-        pg_execute(conn, &change.up_sql);
-        let left = crate::autogen::plan(conn, &b).unwrap();
-        prop_assert!(left.is_empty(), "still to do: {:?}\nup.sql:\n{}", left.ops, change.up_sql);
-        pg_execute(conn, &change.down_sql);
-        prop_assert_eq!(sorted(conn.introspect().unwrap()), sorted(at_a), "down.sql:\n{}", change.down_sql);
+            let change = crate::autogen::plan(conn, &b).unwrap();
+            pg_execute(conn, &change.up_sql);
+            let left = crate::autogen::plan(conn, &b).unwrap();
+            prop_assert!(left.is_empty(), "still to do: {:?}\nup.sql:\n{}", left.ops, change.up_sql);
+            pg_execute(conn, &change.down_sql);
+            prop_assert_eq!(sorted(conn.introspect().unwrap()), sorted(at_a), "down.sql:\n{}", change.down_sql);
+        }
     }
 }

@@ -15,9 +15,11 @@
 //! record their SQL dialect: migrations written for SQLite always replay on SQLite, and
 //! migrations written for PostgreSQL need `TEST_DATABASE_URL`.
 
+use std::collections::BTreeSet;
 use std::path::Path;
 
 use crate::autogen;
+use crate::backend::Backend;
 use crate::db::DatabaseUrl;
 use crate::ops::Op;
 use crate::registry;
@@ -26,32 +28,50 @@ use crate::script::ScriptDirectory;
 use crate::shadow::ShadowDatabase;
 use crate::{runner, Error};
 
-/// Where the assertions replay `scripts`: by the dialect the revisions were generated in, else
-/// `TEST_DATABASE_URL` when it names a PostgreSQL server, else an in-memory SQLite database.
+/// Where the assertions replay `scripts`: by the dialect the revisions were generated in (an
+/// in-memory database for a backend that has one, else `TEST_DATABASE_URL`), else
+/// `TEST_DATABASE_URL` when set, else an in-memory database.
 pub fn scratch_url(scripts: &ScriptDirectory) -> Result<DatabaseUrl, String> {
-    let memory = DatabaseUrl::Sqlite {
-        path: ":memory:".into(),
-    };
     let env = std::env::var("TEST_DATABASE_URL")
         .ok()
-        .filter(|url| url.starts_with("postgres://") || url.starts_with("postgresql://"));
-    let dialects: std::collections::BTreeSet<&str> = scripts
+        .filter(|url| !url.is_empty());
+    let in_memory = |backend: Backend| -> Option<DatabaseUrl> {
+        let url = backend.driver().in_memory_url()?;
+        url.parse().ok()
+    };
+    let dialects: BTreeSet<&str> = scripts
         .revisions()
         .filter_map(|r| r.dialect.as_deref())
         .collect();
-    match (dialects.contains("sqlite"), dialects.contains("postgresql")) {
-        (true, true) => Err(format!(
-            "the migrations in {} mix SQLite and PostgreSQL revisions (see `dialect` in their metadata.toml)",
-            scripts.path().display()
+    let dir = scripts.path().display();
+    match dialects.len() {
+        0 => match env {
+            Some(url) => url
+                .parse()
+                .map_err(|e| format!("TEST_DATABASE_URL: {e}")),
+            None => Backend::embedded().and_then(in_memory).ok_or_else(|| {
+                "no backend with an in-memory database is compiled in: set TEST_DATABASE_URL".to_owned()
+            }),
+        },
+        1 => {
+            let key = dialects.into_iter().next().expect("one dialect");
+            let backend = Backend::by_key(key).ok_or_else(|| {
+                format!("the migrations in {dir} are written for `{key}`, which this build of Retort does not include (enable its cargo feature)")
+            })?;
+            if let Some(url) = in_memory(backend) {
+                return Ok(url);
+            }
+            let url: Option<DatabaseUrl> = env.and_then(|u| u.parse().ok());
+            url.filter(|u| u.backend() == backend).ok_or_else(|| {
+                format!(
+                    "the migrations in {dir} are written for {backend}: set TEST_DATABASE_URL to a {backend} server (a role that may CREATE DATABASE)"
+                )
+            })
+        }
+        _ => Err(format!(
+            "the migrations in {dir} mix revisions of several dialects ({}; see `dialect` in their metadata.toml)",
+            dialects.into_iter().collect::<Vec<_>>().join(", ")
         )),
-        (true, false) => Ok(memory),
-        (false, true) => env.map(DatabaseUrl::Postgres).ok_or_else(|| {
-            format!(
-                "the migrations in {} are written for PostgreSQL: set TEST_DATABASE_URL=postgres://USER@HOST/DB (a role that may CREATE DATABASE)",
-                scripts.path().display()
-            )
-        }),
-        (false, false) => Ok(env.map_or(memory, DatabaseUrl::Postgres)),
     }
 }
 

@@ -420,7 +420,7 @@ CREATE TABLE "posts" (
              INSERT INTO items VALUES (1, 'A');",
         )
         .unwrap();
-        let mut before = crate::introspect::sqlite::introspect(&mut conn).unwrap();
+        let mut before = crate::backend::sqlite::introspect::introspect(&mut conn).unwrap();
         Sqlite.normalize(&mut before);
         assert_eq!(
             before.tables["items"].unmodeled.len(),
@@ -434,7 +434,7 @@ CREATE TABLE "posts" (
         let sql = Sqlite.render(&diff(&before, &after), &before).unwrap();
         conn.batch_execute(&format!("BEGIN; {sql} COMMIT;"))
             .unwrap();
-        let mut now = crate::introspect::sqlite::introspect(&mut conn).unwrap();
+        let mut now = crate::backend::sqlite::introspect::introspect(&mut conn).unwrap();
         Sqlite.normalize(&mut now);
         assert_eq!(
             now.tables["items"].unmodeled,

@@ -9,8 +9,8 @@ use diesel::connection::InstrumentationEvent;
 use diesel::pg::PgConnection;
 use diesel::Connection as _;
 use retort::autogen;
+use retort::backend::postgres::normalize::normalize_target;
 use retort::db::{Connection, DatabaseUrl};
-use retort::introspect::pg_normalize::normalize_target;
 use retort::schema::{Column, Schema, SqlType, Table};
 
 use crate::support::{on_both_backends, Backend, Models, Project};
@@ -104,7 +104,7 @@ fn unusual_spellings_are_clean_after_upgrade_and_revert_exactly(backend: Backend
 /// A PostgreSQL project's database, through Retort's own connection.
 fn pg() -> Option<(Project, Connection)> {
     let p = Project::on(Backend::Postgres)?;
-    let conn = Connection::open(&DatabaseUrl::Postgres(p.url.clone()), false).expect("connect");
+    let conn = Connection::open(&p.url.parse::<DatabaseUrl>().unwrap(), false).expect("connect");
     Some((p, conn))
 }
 

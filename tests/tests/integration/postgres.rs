@@ -47,7 +47,7 @@ fn a_held_lock_times_out_with_a_clear_error() {
     holder
         .batch_execute(&format!(
             "SELECT pg_advisory_lock({})",
-            retort::runner::ADVISORY_LOCK_KEY
+            retort::backend::postgres::ADVISORY_LOCK_KEY
         ))
         .unwrap();
     let run = p

@@ -124,7 +124,7 @@ impl Project {
                     .and_then(|()| admin.batch_execute(&format!("CREATE DATABASE {name}")))
                     .expect("create the test database");
                 (
-                    retort::shadow::replace_database(&server, &name),
+                    retort::backend::postgres::replace_database(&server, &name),
                     Some((server, name)),
                 )
             }

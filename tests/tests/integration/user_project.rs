@@ -56,9 +56,7 @@ fn the_assertion_fails_on_a_model_changed_without_a_migration() {
     std::fs::write(rev.join("down.sql"), "DROP INDEX \"uq_tags_name\";\n").unwrap();
     let err = retort::testing::check_migrations_revert(
         dir.path(),
-        &DatabaseUrl::Sqlite {
-            path: ":memory:".into(),
-        },
+        &"sqlite::memory:".parse::<DatabaseUrl>().unwrap(),
     )
     .unwrap_err();
     assert!(err.contains("does not restore the schema"), "{err}");

@@ -1,0 +1,305 @@
+//! PostgreSQL: a server reached by URL.
+//!
+//! A session advisory lock serialises runs (`pg_try_advisory_lock` retried until a timeout), and
+//! each revision runs in its own transaction (DDL is transactional), so a failure leaves the
+//! database at the last fully applied revision. The models' types and defaults are spelled by
+//! the server itself ([`normalize`]).
+
+pub mod introspect;
+pub mod normalize;
+
+use std::any::Any;
+use std::time::{Duration, Instant};
+
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::migration::Result as MigrationResult;
+use diesel::pg::PgConnection;
+use diesel::sql_types::{Bool, Text};
+use diesel::{Connection as _, QueryResult, QueryableByName, RunQueryDsl};
+
+use super::{Backend, Driver, Scratch, Session, TransactionPolicy, TransactionScope};
+use crate::db::{Connection, DatabaseUrl, DbError, OpenOptions};
+use crate::dialect::{Dialect, Postgres};
+use crate::runner::harness::ScriptMigration;
+use crate::runner::{Direction, RunError};
+use crate::schema::Schema;
+
+/// The advisory lock key Retort takes on PostgreSQL: "retort" in ASCII.
+pub const ADVISORY_LOCK_KEY: i64 = 0x7265_746f_7274;
+
+/// The PostgreSQL backend.
+pub(crate) struct PgDriver;
+
+const BACKEND: Backend = Backend(&PgDriver);
+
+impl Driver for PgDriver {
+    fn name(&self) -> &'static str {
+        "PostgreSQL"
+    }
+
+    fn dialect(&self) -> &'static dyn Dialect {
+        &Postgres
+    }
+
+    fn accepts(&self, url: &str) -> bool {
+        url.starts_with("postgres://") || url.starts_with("postgresql://")
+    }
+
+    fn url_example(&self) -> &'static str {
+        "postgres://USER@HOST/DB"
+    }
+
+    fn display_url(&self, url: &str) -> String {
+        redact(url)
+    }
+
+    fn open(&self, url: &DatabaseUrl, options: &OpenOptions) -> Result<Connection, DbError> {
+        let mut conn =
+            PgConnection::establish(url.as_str()).map_err(|source| DbError::Connect {
+                url: url.to_string(),
+                source,
+            })?;
+        conn.batch_execute("SET client_min_messages TO warning;")
+            .map_err(DbError::query("configuring the session"))?;
+        if let Some(schema) = &options.schema {
+            #[derive(QueryableByName)]
+            struct Found {
+                #[diesel(sql_type = Bool)]
+                found: bool,
+            }
+            let found: Found = diesel::sql_query(
+                "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1) AS found",
+            )
+            .bind::<Text, _>(schema)
+            .get_result(&mut conn)
+            .map_err(DbError::query("looking up the schema"))?;
+            if !found.found {
+                return Err(DbError::Unsupported(format!(
+                    "schema `{schema}` does not exist in {url}; create it (CREATE SCHEMA \"{schema}\") or fix --schema"
+                )));
+            }
+            conn.batch_execute(&self.use_schema_sql(schema)?)
+                .map_err(DbError::query("setting search_path"))?;
+        }
+        Ok(Connection::new(PgSession {
+            conn,
+            locked: false,
+        }))
+    }
+
+    fn create_scratch(&self, like: &DatabaseUrl) -> Result<Scratch, DbError> {
+        let name = scratch_name();
+        let server = like.as_str().to_owned();
+        let mut admin = PgConnection::establish(&server).map_err(|source| DbError::Connect {
+            url: like.to_string(),
+            source,
+        })?;
+        admin
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .map_err(DbError::query(format!(
+                "creating the shadow database {name} (the role needs CREATEDB)"
+            )))?;
+        let url: DatabaseUrl = replace_database(&server, &name).parse()?;
+        let drop_sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+        let conn = match self.open(&url, &OpenOptions::default()) {
+            Ok(conn) => conn,
+            Err(e) => {
+                let _ = admin.batch_execute(&drop_sql);
+                return Err(e);
+            }
+        };
+        Ok(Scratch {
+            conn,
+            cleanup: Some(Box::new(move || {
+                if let Ok(mut admin) = PgConnection::establish(&server) {
+                    let _ = admin.batch_execute(&drop_sql);
+                }
+            })),
+        })
+    }
+
+    fn transactions(&self) -> TransactionPolicy {
+        TransactionPolicy {
+            scope: TransactionScope::PerRevision,
+            setup: &[],
+            begin: "BEGIN",
+            before_commit: None,
+        }
+    }
+
+    fn use_schema_sql(&self, schema: &str) -> Result<String, DbError> {
+        Ok(format!(
+            "SET search_path TO \"{}\";",
+            schema.replace('"', "\"\"")
+        ))
+    }
+}
+
+/// Hides the password of a URL for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let creds = &url[scheme + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+fn scratch_name() -> String {
+    let mut bytes = [0u8; 4];
+    getrandom::fill(&mut bytes).expect("the operating system provides random bytes");
+    let suffix: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    format!("retort_shadow_{}_{suffix}", std::process::id())
+}
+
+/// `url` with its database name replaced by `db`.
+pub fn replace_database(url: &str, db: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, format!("?{q}")),
+        None => (url, String::new()),
+    };
+    let scheme_end = base.find("://").map_or(0, |i| i + 3);
+    let host_end = base[scheme_end..]
+        .find('/')
+        .map_or(base.len(), |i| scheme_end + i);
+    format!("{}/{db}{query}", &base[..host_end])
+}
+
+/// An open PostgreSQL connection.
+pub(crate) struct PgSession {
+    conn: PgConnection,
+    /// Whether this session holds the advisory lock.
+    locked: bool,
+}
+
+impl From<PgConnection> for Connection {
+    /// Wraps a diesel connection the application already has.
+    fn from(conn: PgConnection) -> Self {
+        Connection::new(PgSession {
+            conn,
+            locked: false,
+        })
+    }
+}
+
+/// The diesel connection inside a session, if it is a PostgreSQL one.
+pub(crate) fn into_diesel(session: Box<dyn Any>) -> Option<PgConnection> {
+    session.downcast::<PgSession>().ok().map(|s| s.conn)
+}
+
+#[derive(QueryableByName)]
+struct Flag {
+    #[diesel(sql_type = Bool)]
+    flag: bool,
+}
+
+impl Session for PgSession {
+    fn backend(&self) -> Backend {
+        BACKEND
+    }
+
+    fn batch_execute(&mut self, sql: &str) -> QueryResult<()> {
+        self.conn.batch_execute(sql)
+    }
+
+    fn introspect(&mut self) -> Result<Schema, DbError> {
+        introspect::introspect(&mut self.conn)
+            .map_err(DbError::query("reading the PostgreSQL catalog"))
+    }
+
+    fn normalize_models(&mut self, target: &mut Schema) -> Result<(), crate::Error> {
+        Ok(normalize::normalize_target(&mut self.conn, target)?)
+    }
+
+    fn table_exists(&mut self, name: &str) -> Result<bool, DbError> {
+        let found: Flag = diesel::sql_query("SELECT to_regclass($1) IS NOT NULL AS flag")
+            .bind::<Text, _>(name)
+            .get_result(&mut self.conn)
+            .map_err(DbError::query(format!("looking for {name}")))?;
+        Ok(found.flag)
+    }
+
+    fn text_pairs(&mut self, sql: &str) -> QueryResult<Vec<(String, Option<String>)>> {
+        super::load_text_pairs(&mut self.conn, sql)
+    }
+
+    fn prepare_run(&mut self, lock_timeout: Duration) -> Result<(), RunError> {
+        let start = Instant::now();
+        loop {
+            let got: Flag = diesel::sql_query(format!(
+                "SELECT pg_try_advisory_lock({ADVISORY_LOCK_KEY}) AS flag"
+            ))
+            .get_result(&mut self.conn)
+            .map_err(DbError::query("taking the migration lock"))?;
+            if got.flag {
+                self.locked = true;
+                return Ok(());
+            }
+            if start.elapsed() >= lock_timeout {
+                return Err(RunError::LockTimeout {
+                    lock: format!("advisory lock {ADVISORY_LOCK_KEY}"),
+                    waited: start.elapsed(),
+                });
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn finish_run(&mut self) -> Result<(), DbError> {
+        if !std::mem::take(&mut self.locked) {
+            return Ok(());
+        }
+        diesel::sql_query(format!(
+            "SELECT pg_advisory_unlock({ADVISORY_LOCK_KEY}) AS flag"
+        ))
+        .get_result::<Flag>(&mut self.conn)
+        .map(drop)
+        .map_err(DbError::query("releasing the migration lock"))
+    }
+
+    fn begin(&mut self, sql: &str) -> QueryResult<()> {
+        AnsiTransactionManager::begin_transaction_sql(&mut self.conn, sql)
+    }
+
+    fn commit(&mut self) -> QueryResult<()> {
+        AnsiTransactionManager::commit_transaction(&mut self.conn)
+    }
+
+    fn rollback(&mut self) -> QueryResult<()> {
+        AnsiTransactionManager::rollback_transaction(&mut self.conn)
+    }
+
+    fn harness_versions(&mut self) -> MigrationResult<Vec<String>> {
+        super::versions_with_harness(&mut self.conn)
+    }
+
+    fn harness_apply(
+        &mut self,
+        migration: &ScriptMigration<'_>,
+        direction: Direction,
+    ) -> MigrationResult<()> {
+        super::apply_with_harness(&mut self.conn, migration, direction)
+    }
+
+    fn into_any(self: Box<Self>) -> Box<dyn Any> {
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replaces_the_database_name() {
+        assert_eq!(
+            replace_database("postgres://u:p@h:5432/app?sslmode=disable", "x"),
+            "postgres://u:p@h:5432/x?sslmode=disable"
+        );
+        assert_eq!(replace_database("postgres://h", "x"), "postgres://h/x");
+    }
+}

@@ -1,0 +1,260 @@
+//! SQLite: an embedded file (or in-memory) database.
+//!
+//! A run is one `BEGIN IMMEDIATE` transaction, which is also the lock: a second process waits
+//! (busy timeout), then sees what the first applied. Foreign keys are switched off for the run so
+//! a table rebuild cannot cascade, and the rows that break a foreign key after the run must be
+//! the ones that broke one before it.
+
+pub mod introspect;
+
+use std::any::Any;
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::time::Duration;
+
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::migration::Result as MigrationResult;
+use diesel::sql_types::{BigInt, Nullable, Text};
+use diesel::sqlite::SqliteConnection;
+use diesel::{Connection as _, QueryResult, QueryableByName, RunQueryDsl};
+
+use super::{Backend, Driver, Scratch, Session, TransactionPolicy, TransactionScope};
+use crate::db::{Connection, DatabaseUrl, DbError, OpenOptions};
+use crate::dialect::{Dialect, Sqlite};
+use crate::runner::harness::ScriptMigration;
+use crate::runner::{Direction, RunError};
+use crate::schema::Schema;
+
+/// The SQLite backend.
+pub(crate) struct SqliteDriver;
+
+const BACKEND: Backend = Backend(&SqliteDriver);
+
+/// The file path (or `:memory:`) of an `sqlite:` URL.
+fn path_of(url: &str) -> &str {
+    url.strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .unwrap_or(url)
+}
+
+impl Driver for SqliteDriver {
+    fn name(&self) -> &'static str {
+        "SQLite"
+    }
+
+    fn dialect(&self) -> &'static dyn Dialect {
+        &Sqlite
+    }
+
+    fn accepts(&self, url: &str) -> bool {
+        url.starts_with("sqlite:")
+    }
+
+    fn url_example(&self) -> &'static str {
+        "sqlite://PATH, sqlite::memory:"
+    }
+
+    fn check_url(&self, url: &str) -> Result<(), String> {
+        if path_of(url).is_empty() {
+            return Err("the SQLite path is empty; e.g. sqlite://retort.db".into());
+        }
+        Ok(())
+    }
+
+    fn open(&self, url: &DatabaseUrl, options: &OpenOptions) -> Result<Connection, DbError> {
+        if let Some(schema) = &options.schema {
+            return Err(no_schemas(schema));
+        }
+        let path = path_of(url.as_str());
+        let in_memory = path == ":memory:" || path.starts_with("file:");
+        if !in_memory && !options.create && !Path::new(path).exists() {
+            return Err(DbError::MissingFile {
+                path: path.to_owned(),
+            });
+        }
+        let mut conn = SqliteConnection::establish(path).map_err(|source| DbError::Open {
+            url: url.to_string(),
+            source,
+        })?;
+        // Another process migrating at the same time waits instead of failing.
+        conn.batch_execute("PRAGMA busy_timeout = 30000;")
+            .map_err(DbError::query("setting the SQLite busy timeout"))?;
+        Ok(Connection::new(SqliteSession {
+            conn,
+            foreign_keys_were_on: false,
+        }))
+    }
+
+    fn in_memory_url(&self) -> Option<&'static str> {
+        Some("sqlite::memory:")
+    }
+
+    fn create_scratch(&self, _like: &DatabaseUrl) -> Result<Scratch, DbError> {
+        let url: DatabaseUrl = "sqlite::memory:".parse()?;
+        Ok(Scratch {
+            conn: self.open(&url, &OpenOptions::default())?,
+            cleanup: None,
+        })
+    }
+
+    fn transactions(&self) -> TransactionPolicy {
+        TransactionPolicy {
+            scope: TransactionScope::WholeRun,
+            setup: &[(
+                "PRAGMA foreign_keys = OFF",
+                "Foreign keys must be OFF while migrations rebuild tables, and PRAGMA foreign_keys\n\
+                 has no effect inside a transaction: switch them off before BEGIN.",
+            )],
+            begin: "BEGIN IMMEDIATE",
+            before_commit: Some("Before committing, PRAGMA foreign_key_check; must return no rows."),
+        }
+    }
+
+    fn use_schema_sql(&self, schema: &str) -> Result<String, DbError> {
+        Err(no_schemas(schema))
+    }
+}
+
+fn no_schemas(schema: &str) -> DbError {
+    DbError::Unsupported(format!(
+        "SQLite has no schemas; drop --schema {schema} (or `schema` in Retort.toml)"
+    ))
+}
+
+/// An open SQLite connection.
+pub(crate) struct SqliteSession {
+    conn: SqliteConnection,
+    /// Whether `PRAGMA foreign_keys` was on before the run switched it off.
+    foreign_keys_were_on: bool,
+}
+
+impl From<SqliteConnection> for Connection {
+    /// Wraps a diesel connection the application already has.
+    fn from(conn: SqliteConnection) -> Self {
+        Connection::new(SqliteSession {
+            conn,
+            foreign_keys_were_on: false,
+        })
+    }
+}
+
+/// The diesel connection inside a session, if it is an SQLite one.
+pub(crate) fn into_diesel(session: Box<dyn Any>) -> Option<SqliteConnection> {
+    session.downcast::<SqliteSession>().ok().map(|s| s.conn)
+}
+
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+#[derive(QueryableByName)]
+struct FkViolation {
+    #[diesel(sql_type = Text)]
+    table: String,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    rowid: Option<i64>,
+    #[diesel(sql_type = Text)]
+    parent: String,
+}
+
+impl Session for SqliteSession {
+    fn backend(&self) -> Backend {
+        BACKEND
+    }
+
+    fn batch_execute(&mut self, sql: &str) -> QueryResult<()> {
+        self.conn.batch_execute(sql)
+    }
+
+    fn introspect(&mut self) -> Result<Schema, DbError> {
+        introspect::introspect(&mut self.conn).map_err(DbError::query("reading the SQLite schema"))
+    }
+
+    fn table_exists(&mut self, name: &str) -> Result<bool, DbError> {
+        let found: Count = diesel::sql_query(
+            "SELECT count(*) AS n FROM sqlite_schema WHERE type = 'table' AND name = ?",
+        )
+        .bind::<Text, _>(name)
+        .get_result(&mut self.conn)
+        .map_err(DbError::query(format!("looking for {name}")))?;
+        Ok(found.n > 0)
+    }
+
+    fn text_pairs(&mut self, sql: &str) -> QueryResult<Vec<(String, Option<String>)>> {
+        super::load_text_pairs(&mut self.conn, sql)
+    }
+
+    fn prepare_run(&mut self, lock_timeout: Duration) -> Result<(), RunError> {
+        // Another process's run holds the write lock: wait for it up to the timeout.
+        self.conn
+            .batch_execute(&format!(
+                "PRAGMA busy_timeout = {};",
+                lock_timeout.as_millis().min(i32::MAX as u128)
+            ))
+            .map_err(DbError::query("setting the SQLite busy timeout"))?;
+        let fk_on: Count = diesel::sql_query("SELECT foreign_keys AS n FROM pragma_foreign_keys")
+            .get_result(&mut self.conn)
+            .map_err(DbError::query("reading PRAGMA foreign_keys"))?;
+        self.foreign_keys_were_on = fk_on.n != 0;
+        Ok(())
+    }
+
+    fn finish_run(&mut self) -> Result<(), DbError> {
+        if std::mem::take(&mut self.foreign_keys_were_on) {
+            self.conn
+                .batch_execute("PRAGMA foreign_keys = ON;")
+                .map_err(DbError::query("switching foreign keys back on"))?;
+        }
+        Ok(())
+    }
+
+    fn begin(&mut self, sql: &str) -> QueryResult<()> {
+        AnsiTransactionManager::begin_transaction_sql(&mut self.conn, sql)
+    }
+
+    fn commit(&mut self) -> QueryResult<()> {
+        AnsiTransactionManager::commit_transaction(&mut self.conn)
+    }
+
+    fn rollback(&mut self) -> QueryResult<()> {
+        AnsiTransactionManager::rollback_transaction(&mut self.conn)
+    }
+
+    fn integrity_violations(&mut self) -> Result<BTreeSet<String>, DbError> {
+        let rows: Vec<FkViolation> = diesel::sql_query("PRAGMA foreign_key_check")
+            .load(&mut self.conn)
+            .map_err(DbError::query(
+                "checking foreign keys (a foreign key must reference a primary key or unique \
+                 columns)",
+            ))?;
+        Ok(rows
+            .iter()
+            .map(|v| {
+                format!(
+                    "{} row {} references a missing {} row",
+                    v.table,
+                    v.rowid.map_or("?".to_owned(), |r| r.to_string()),
+                    v.parent
+                )
+            })
+            .collect())
+    }
+
+    fn harness_versions(&mut self) -> MigrationResult<Vec<String>> {
+        super::versions_with_harness(&mut self.conn)
+    }
+
+    fn harness_apply(
+        &mut self,
+        migration: &ScriptMigration<'_>,
+        direction: Direction,
+    ) -> MigrationResult<()> {
+        super::apply_with_harness(&mut self.conn, migration, direction)
+    }
+
+    fn into_any(self: Box<Self>) -> Box<dyn Any> {
+        self
+    }
+}

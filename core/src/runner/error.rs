@@ -1,0 +1,130 @@
+//! Why a run did not complete.
+
+use std::fmt;
+use std::time::Duration;
+
+use crate::checksum::Edited;
+use crate::db::DbError;
+use crate::script::GraphError;
+
+use super::Direction;
+
+/// What a run was doing: the word its messages use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RunKind {
+    /// `upgrade`: applying revisions.
+    Upgrade,
+    /// `downgrade`: reverting revisions.
+    Downgrade,
+    /// `stamp`: rewriting the records without running SQL.
+    Stamp,
+}
+
+impl fmt::Display for RunKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            RunKind::Upgrade => "upgrade",
+            RunKind::Downgrade => "downgrade",
+            RunKind::Stamp => "stamp",
+        })
+    }
+}
+
+impl From<Direction> for RunKind {
+    fn from(direction: Direction) -> RunKind {
+        match direction {
+            Direction::Upgrade => RunKind::Upgrade,
+            Direction::Downgrade => RunKind::Downgrade,
+        }
+    }
+}
+
+/// Why a run did not complete. Nothing of the run is left applied, unless
+/// [`MigrationFailure::completed`] says otherwise.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RunError {
+    /// Reaching or querying the database failed.
+    #[error(transparent)]
+    Db(#[from] DbError),
+    /// The target does not resolve in the revision graph.
+    #[error(transparent)]
+    Graph(#[from] GraphError),
+    /// The database records versions the migrations directory does not have.
+    #[error("the database records revisions that are not in {dir}: versions {}; restore their migration directories (or fix the database's __diesel_schema_migrations table) before running anything", versions.join(", "))]
+    UnknownApplied { dir: String, versions: Vec<String> },
+    /// A revision's SQL failed.
+    #[error(transparent)]
+    Migration(Box<MigrationFailure>),
+    /// A revision must run outside a transaction, but the backend runs a whole run in one.
+    #[error("revision {revision} sets run_in_transaction = false ({path}), but on {backend} a whole run is one transaction; remove the setting (and any COMMIT/VACUUM from its SQL) or run that SQL by hand")]
+    NotTransactional {
+        revision: String,
+        path: String,
+        backend: &'static str,
+    },
+    /// The revisions were generated for another backend.
+    #[error("revision {revision} was generated for {written_for} (`dialect` in {path}), but this database is {backend}; point --database-url at the database these migrations are for")]
+    WrongDialect {
+        revision: String,
+        path: String,
+        written_for: String,
+        backend: &'static str,
+    },
+    /// Another run held the lock for longer than the timeout.
+    #[error("another migration run holds the lock on this database ({lock}); gave up after {waited:?}. Wait for it to finish, or raise --lock-timeout")]
+    LockTimeout { lock: String, waited: Duration },
+    /// The run would leave rows that break foreign keys.
+    #[error("{kind} would leave rows that break foreign keys ({}); nothing was changed", violations.join("; "))]
+    ForeignKeys {
+        kind: RunKind,
+        violations: Vec<String>,
+    },
+    /// Applied revisions were edited since they were applied.
+    #[error("applied migrations were edited: {}; applied history is immutable: restore the files as they were applied and write a new revision for the change (or pass --allow-edited to run anyway); nothing was changed", edited.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; "))]
+    Edited { edited: Vec<Edited> },
+    /// A script to run holds `COMMIT`, `BEGIN`... (see [`crate::sql`]); found before anything ran.
+    #[error(transparent)]
+    TransactionControl(#[from] crate::sql::TransactionControlError),
+}
+
+/// A revision whose SQL failed.
+#[derive(Debug, thiserror::Error)]
+#[error("{direction} of revision {revision} failed at {path}{}: {message}; {}", line.map(|l| format!(" line {l}")).unwrap_or_default(), self.outcome())]
+pub struct MigrationFailure {
+    pub direction: Direction,
+    pub revision: String,
+    pub path: String,
+    /// 1-based line of the failing statement, when the database reports a position.
+    pub line: Option<usize>,
+    pub message: String,
+    /// Revisions of this run that completed before the failure (and remain so).
+    pub completed: Vec<String>,
+}
+
+impl MigrationFailure {
+    fn outcome(&self) -> String {
+        if self.completed.is_empty() {
+            "nothing was changed".to_owned()
+        } else {
+            let verb = match self.direction {
+                Direction::Upgrade => "applied",
+                Direction::Downgrade => "reverted",
+            };
+            format!(
+                "revisions {} were {verb} before it and stay so",
+                self.completed.join(", ")
+            )
+        }
+    }
+}
+
+impl From<diesel::result::Error> for RunError {
+    fn from(source: diesel::result::Error) -> Self {
+        RunError::Db(DbError::Query {
+            what: "the migration transaction".into(),
+            source,
+        })
+    }
+}

@@ -1,0 +1,386 @@
+//! Applying and reverting revisions through `diesel_migrations`' `MigrationHarness`, which
+//! records applied versions in `__diesel_schema_migrations`. The algorithm is written once; the
+//! backend supplies the lock and the [`TransactionPolicy`](crate::backend::TransactionPolicy):
+//!
+//! - SQLite: the whole run is one `BEGIN IMMEDIATE` transaction, which is also the lock.
+//!   Foreign keys are off for the run, and the run must not add rows that break one. Any
+//!   failure rolls everything back.
+//! - PostgreSQL: a session advisory lock serialises runs, and each revision runs in its own
+//!   transaction, so a failure leaves the database at the last fully applied revision.
+//!
+//! Every run records the checksum of each revision it applies in `__retort_checksums` (see
+//! [`crate::checksum`]), in the same transaction, and refuses to run when an applied revision's
+//! files changed since (unless [`RunOptions::allow_edited`]).
+
+mod bookkeeping;
+mod error;
+pub(crate) mod harness;
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::time::Duration;
+
+use crate::backend::{Session, TransactionScope};
+use crate::db::Connection;
+use crate::script::{GraphError, ScriptDirectory};
+
+pub use bookkeeping::{applied, edited};
+pub use error::{MigrationFailure, RunError, RunKind};
+use harness::{ScriptMigration, StatementError};
+
+/// Which way a revision goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// Apply `up.sql`.
+    Upgrade,
+    /// Apply `down.sql`.
+    Downgrade,
+}
+
+impl Direction {
+    /// The file this direction runs.
+    pub fn file(self) -> &'static str {
+        match self {
+            Direction::Upgrade => "up.sql",
+            Direction::Downgrade => "down.sql",
+        }
+    }
+}
+
+impl fmt::Display for Direction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Direction::Upgrade => "upgrade",
+            Direction::Downgrade => "downgrade",
+        })
+    }
+}
+
+/// Settings of a run.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// How long to wait for another run's lock (PostgreSQL advisory lock, SQLite write lock).
+    pub lock_timeout: Duration,
+    /// Run even when applied revisions were edited since they were applied (their checksums
+    /// differ). Off by default: such a run fails with [`RunError::Edited`].
+    pub allow_edited: bool,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        RunOptions {
+            lock_timeout: Duration::from_secs(60),
+            allow_edited: false,
+        }
+    }
+}
+
+/// Applies what `target` needs; returns the applied revision ids in order.
+pub fn upgrade(
+    conn: &mut Connection,
+    scripts: &ScriptDirectory,
+    target: &str,
+) -> Result<Vec<String>, RunError> {
+    upgrade_with(conn, scripts, target, &RunOptions::default())
+}
+
+/// Reverts what `target` excludes; returns the reverted revision ids in order.
+pub fn downgrade(
+    conn: &mut Connection,
+    scripts: &ScriptDirectory,
+    target: &str,
+) -> Result<Vec<String>, RunError> {
+    downgrade_with(conn, scripts, target, &RunOptions::default())
+}
+
+/// Like [`upgrade`], with explicit options.
+pub fn upgrade_with(
+    conn: &mut Connection,
+    scripts: &ScriptDirectory,
+    target: &str,
+    options: &RunOptions,
+) -> Result<Vec<String>, RunError> {
+    migrate(conn, scripts, target, options, Direction::Upgrade)
+}
+
+/// Like [`downgrade`], with explicit options.
+pub fn downgrade_with(
+    conn: &mut Connection,
+    scripts: &ScriptDirectory,
+    target: &str,
+    options: &RunOptions,
+) -> Result<Vec<String>, RunError> {
+    migrate(conn, scripts, target, options, Direction::Downgrade)
+}
+
+fn migrate(
+    conn: &mut Connection,
+    scripts: &ScriptDirectory,
+    target: &str,
+    options: &RunOptions,
+    direction: Direction,
+) -> Result<Vec<String>, RunError> {
+    let plan = |applied: &BTreeSet<String>| {
+        let graph = scripts.graph();
+        let ids = match direction {
+            Direction::Upgrade => graph.upgrade_plan(applied, target)?,
+            Direction::Downgrade => graph.downgrade_plan(applied, target)?,
+        };
+        Ok(ids
+            .iter()
+            .map(|id| Step::new(id, direction, true))
+            .collect())
+    };
+    let steps = run(conn, scripts, direction.into(), options, plan)?;
+    Ok(steps.into_iter().map(|s| s.id).collect())
+}
+
+/// What [`stamp`] changed in the bookkeeping.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Stamped {
+    /// Revisions now recorded as applied, in topological order.
+    pub recorded: Vec<String>,
+    /// Revisions no longer recorded, children first.
+    pub removed: Vec<String>,
+}
+
+/// Records the database as being at `target` without running any SQL (to adopt a database whose
+/// schema is already there): afterwards exactly `target` and its ancestors are recorded as
+/// applied, with their checksums; `base` clears every record. Takes the same lock as a run.
+pub fn stamp(
+    conn: &mut Connection,
+    scripts: &ScriptDirectory,
+    target: &str,
+    options: &RunOptions,
+) -> Result<Stamped, RunError> {
+    // Stamping rewrites the records, so edited files are no reason to refuse.
+    let options = RunOptions {
+        allow_edited: true,
+        ..options.clone()
+    };
+    let done = run(conn, scripts, RunKind::Stamp, &options, |applied| {
+        let graph = scripts.graph();
+        let wanted = graph.applied_at(applied, target)?;
+        let mut plan: Vec<Step> = graph
+            .topological()
+            .iter()
+            .rev()
+            .filter(|id| applied.contains(*id) && !wanted.contains(*id))
+            .map(|id| Step::new(id, Direction::Downgrade, false))
+            .collect();
+        plan.extend(
+            graph
+                .topological()
+                .iter()
+                .filter(|id| wanted.contains(*id) && !applied.contains(*id))
+                .map(|id| Step::new(id, Direction::Upgrade, false)),
+        );
+        Ok(plan)
+    })?;
+    let mut stamped = Stamped::default();
+    for step in done {
+        match step.direction {
+            Direction::Upgrade => stamped.recorded.push(step.id),
+            Direction::Downgrade => stamped.removed.push(step.id),
+        }
+    }
+    Ok(stamped)
+}
+
+/// One revision to apply, revert, or (stamp) only record or forget.
+#[derive(Debug, Clone)]
+struct Step {
+    id: String,
+    direction: Direction,
+    execute: bool,
+}
+
+impl Step {
+    fn new(id: &str, direction: Direction, execute: bool) -> Step {
+        Step {
+            id: id.to_owned(),
+            direction,
+            execute,
+        }
+    }
+}
+
+type Planner<'p> = dyn FnOnce(&BTreeSet<String>) -> Result<Vec<Step>, GraphError> + 'p;
+
+/// The run algorithm, for every backend: refuse revisions of another dialect, take the lock,
+/// open the transaction(s) the backend's policy asks for, read what is applied under the lock,
+/// plan, apply, check integrity, and release the lock whatever happened.
+fn run(
+    conn: &mut Connection,
+    scripts: &ScriptDirectory,
+    kind: RunKind,
+    options: &RunOptions,
+    plan: impl FnOnce(&BTreeSet<String>) -> Result<Vec<Step>, GraphError>,
+) -> Result<Vec<Step>, RunError> {
+    // Autogenerated SQL is written for one backend: refuse to run it on another.
+    let backend = conn.backend();
+    if let Some(rev) = scripts
+        .revisions()
+        .find(|r| r.dialect.as_deref().is_some_and(|d| d != backend.key()))
+    {
+        return Err(RunError::WrongDialect {
+            revision: rev.id.clone(),
+            path: rev.path.join("metadata.toml").display().to_string(),
+            written_for: rev.dialect.clone().unwrap_or_default(),
+            backend: backend.name(),
+        });
+    }
+    let policy = backend.transactions();
+    let session = conn.session();
+    session.prepare_run(options.lock_timeout)?;
+    let result = (|| {
+        for (statement, _why) in policy.setup {
+            session
+                .batch_execute(statement)
+                .map_err(crate::db::DbError::query(format!(
+                    "preparing the run (`{statement}`)"
+                )))?;
+        }
+        match policy.scope {
+            TransactionScope::WholeRun => {
+                session
+                    .begin(policy.begin)
+                    .map_err(|source| lock_error(source, options))?;
+                let result = body(session, scripts, kind, options, Box::new(plan), false);
+                match result {
+                    Ok(steps) => {
+                        session.commit()?;
+                        Ok(steps)
+                    }
+                    Err(e) => {
+                        let _ = session.rollback();
+                        Err(e)
+                    }
+                }
+            }
+            TransactionScope::PerRevision => {
+                body(session, scripts, kind, options, Box::new(plan), true)
+            }
+        }
+    })();
+    let finished = session.finish_run();
+    match (result, finished) {
+        (Err(e), _) => Err(e),
+        (Ok(_), Err(e)) => Err(e.into()),
+        (Ok(steps), Ok(())) => Ok(steps),
+    }
+}
+
+/// A failure to open the whole-run transaction: when the database stays busy past the timeout,
+/// another run holds its write lock.
+fn lock_error(source: diesel::result::Error, options: &RunOptions) -> RunError {
+    let busy = matches!(&source, diesel::result::Error::DatabaseError(_, info)
+        if info.message().contains("database is locked"));
+    if busy {
+        RunError::LockTimeout {
+            lock: "its write lock".into(),
+            waited: options.lock_timeout,
+        }
+    } else {
+        crate::db::DbError::Query {
+            what: "opening the migration transaction".into(),
+            source,
+        }
+        .into()
+    }
+}
+
+/// The run under the lock. `completed_survive`: each revision commits on its own, so those
+/// before a failure stay applied.
+fn body(
+    session: &mut dyn Session,
+    scripts: &ScriptDirectory,
+    kind: RunKind,
+    options: &RunOptions,
+    plan: Box<Planner<'_>>,
+    completed_survive: bool,
+) -> Result<Vec<Step>, RunError> {
+    // Read what is applied under the lock, so a concurrent run's work is seen.
+    let applied = bookkeeping::revisions_of(bookkeeping::harness_versions(session)?, scripts)?;
+    bookkeeping::verify_checksums(session, scripts, &applied, options)?;
+    let steps = plan(&applied)?;
+    if !completed_survive {
+        // The whole run is one transaction: a revision that must run outside one cannot.
+        if let Some(rev) = steps
+            .iter()
+            .filter(|s| s.execute)
+            .filter_map(|s| scripts.revision(&s.id))
+            .find(|r| !r.run_in_transaction)
+        {
+            return Err(RunError::NotTransactional {
+                revision: rev.id.clone(),
+                path: rev.path.join("metadata.toml").display().to_string(),
+                backend: session.backend().name(),
+            });
+        }
+    }
+    if !steps.iter().any(|s| s.execute) {
+        apply_all(session, scripts, &steps, completed_survive)?;
+        return Ok(steps);
+    }
+    // Rows that already broke a constraint before the run are the application's business; the
+    // run must only not add any.
+    let before = session.integrity_violations()?;
+    apply_all(session, scripts, &steps, completed_survive)?;
+    let added: Vec<String> = session
+        .integrity_violations()?
+        .into_iter()
+        .filter(|v| !before.contains(v))
+        .collect();
+    if !added.is_empty() {
+        return Err(RunError::ForeignKeys {
+            kind,
+            violations: added.into_iter().take(10).collect(),
+        });
+    }
+    Ok(steps)
+}
+
+/// Applies or reverts `steps` in order through the harness. On failure, says which revision
+/// failed and which completed before it.
+fn apply_all(
+    session: &mut dyn Session,
+    scripts: &ScriptDirectory,
+    steps: &[Step],
+    completed_survive: bool,
+) -> Result<(), RunError> {
+    // Transaction control in a script would end the run's transaction behind its back: refuse
+    // before any revision runs.
+    for step in steps.iter().filter(|s| s.execute) {
+        let rev = scripts
+            .revision(&step.id)
+            .expect("planned revisions come from the graph");
+        crate::sql::check_revision(rev, step.direction == Direction::Upgrade)?;
+    }
+    for (i, step) in steps.iter().enumerate() {
+        let direction = step.direction;
+        let rev = scripts
+            .revision(&step.id)
+            .expect("planned revisions come from the graph");
+        let migration = ScriptMigration::new(rev, step.execute);
+        if let Err(e) = session.harness_apply(&migration, direction) {
+            let (line, message) = match e.downcast_ref::<StatementError>() {
+                Some(s) => (s.line, s.message.clone()),
+                None => (None, e.to_string()),
+            };
+            return Err(RunError::Migration(Box::new(MigrationFailure {
+                direction,
+                revision: rev.id.clone(),
+                path: rev.path.join(direction.file()).display().to_string(),
+                line,
+                message,
+                completed: if completed_survive {
+                    steps[..i].iter().map(|s| s.id.clone()).collect()
+                } else {
+                    Vec::new()
+                },
+            })));
+        }
+    }
+    Ok(())
+}
