@@ -464,6 +464,38 @@ CREATE TABLE "posts" (
     }
 
     #[test]
+    fn a_change_alter_table_cannot_make_is_unsupported_by_itself_and_rebuilt_in_a_migration() {
+        let before = normalized(vec![users()]);
+        let op = Op::AlterPrimaryKey {
+            table: "users".into(),
+            from: vec!["id".into()],
+            to: vec!["id".into(), "email".into()],
+        };
+        let err = Sqlite.render_op(&op, before.get("users")).unwrap_err();
+        let RenderError::Unsupported { dialect, what, .. } = &err;
+        assert_eq!(*dialect, "SQLite");
+        assert_eq!(
+            what,
+            "render `changed primary key of 'users' from (id) to (id, email)`"
+        );
+        assert!(
+            err.to_string().starts_with(
+                "SQLite cannot render `changed primary key of 'users' from (id) to (id, email)`: SQLite's ALTER TABLE cannot"
+            ),
+            "{err}"
+        );
+        // A column an index uses cannot be dropped in place either.
+        let drop = Op::DropColumn {
+            table: "users".into(),
+            column: Column::new("email", SqlType::Varchar(255), false),
+        };
+        assert!(Sqlite.render_op(&drop, before.get("users")).is_err());
+        // The whole migration renders both as a rebuild.
+        let sql = Sqlite.render(&[op, drop], &before).unwrap();
+        assert!(sql.contains("CREATE TABLE \"_retort_new_users\""), "{sql}");
+    }
+
+    #[test]
     fn expression_defaults_are_parenthesised() {
         assert_eq!(
             Sqlite.render_default("datetime('now')"),
