@@ -2,6 +2,7 @@
 //! compares equal to what the models declare.
 
 pub mod postgres;
+mod render;
 pub mod sqlite;
 
 use crate::ops::Op;
@@ -14,13 +15,36 @@ pub use sqlite::Sqlite;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum RenderError {
+    /// The dialect cannot render `what` (for an op: "render `<the op's Display>`").
     #[error("{dialect} cannot {what}: {hint}")]
     Unsupported {
+        /// The backend's [`Dialect::name`].
         dialect: &'static str,
+        /// What it cannot do.
         what: String,
+        /// What to do instead.
         hint: String,
     },
 }
+
+/// Why a dialect cannot render one op by itself; [`Dialect::render_op`] adds the op and the
+/// backend to make a [`RenderError::Unsupported`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unsupported {
+    /// What to do instead.
+    pub hint: String,
+}
+
+impl Unsupported {
+    /// An op the dialect cannot render, with a hint for the user.
+    pub fn new(hint: impl Into<String>) -> Self {
+        Unsupported { hint: hint.into() }
+    }
+}
+
+/// The SQL of one op (one or more statements, each ending in `;\n`), or why the dialect cannot
+/// render it by itself.
+pub type OpSql = Result<String, Unsupported>;
 
 /// What a backend contributes to diffing and rendering. Default methods write generic SQL; a
 /// dialect overrides what differs.
@@ -63,8 +87,201 @@ pub trait Dialect {
         }
     }
 
-    /// Renders ops as an SQL script. `before` is the schema the ops apply to.
-    fn render(&self, ops: &[Op], before: &Schema) -> Result<String, RenderError>;
+    /// Renders ops as an SQL script. `before` is the schema the ops apply to. The driver is
+    /// shared (see `render.rs`): each op by itself through [`Dialect::render_op`], or a group of
+    /// alterations of one table through [`Dialect::rebuild_table`].
+    fn render(&self, ops: &[Op], before: &Schema) -> Result<String, RenderError> {
+        render::render(self, ops, before)
+    }
+
+    /// Renders one op by itself. `current` is the op's table as it is before the op, if it
+    /// exists. An op the dialect cannot render alone is [`RenderError::Unsupported`].
+    fn render_op(&self, op: &Op, current: Option<&Table>) -> Result<String, RenderError> {
+        let sql = match op {
+            Op::CreateTable(t) => self.render_create_table(t),
+            Op::DropTable(t) => self.render_drop_table(t),
+            Op::AddColumn { table, column } => self.render_add_column(table, column),
+            Op::DropColumn { table, column } => self.render_drop_column(table, column, current),
+            Op::AlterColumn { table, from, to } => self.render_alter_column(table, from, to),
+            Op::AlterPrimaryKey { table, from, to } => {
+                self.render_alter_primary_key(table, from, to, current)
+            }
+            Op::AlterIdentity { table, from, to } => {
+                self.render_alter_identity(table, from.as_deref(), to.as_deref())
+            }
+            Op::CreateIndex { table, index } => self.render_create_index(table, index),
+            Op::DropIndex { table, index } => self.render_drop_index(table, index),
+            Op::AddForeignKey { table, fk } => self.render_add_foreign_key(table, fk),
+            Op::DropForeignKey { table, fk } => self.render_drop_foreign_key(table, fk),
+        };
+        sql.map_err(|Unsupported { hint }| RenderError::Unsupported {
+            dialect: self.name(),
+            what: format!("render `{op}`"),
+            hint,
+        })
+    }
+
+    /// Renders `group`, consecutive ops that alter the existing table they name, in one piece,
+    /// when one of them cannot be rendered by itself (`unsupported` says which). Writes to `out`
+    /// and applies the ops to `state`. The default gives up with `unsupported`; SQLite rebuilds
+    /// the table.
+    fn rebuild_table(
+        &self,
+        group: &[Op],
+        state: &mut Schema,
+        out: &mut String,
+        unsupported: RenderError,
+    ) -> Result<(), RenderError> {
+        let _ = (group, state, out);
+        Err(unsupported)
+    }
+
+    /// [`Op::CreateTable`]: `CREATE TABLE`, its indexes, and the statements the models do not
+    /// describe (triggers, expression indexes) as the database reported them.
+    fn render_create_table(&self, table: &Table) -> OpSql {
+        let mut s = self.create_table(table, &table.name);
+        for index in &table.indexes {
+            s.push_str(&self.create_index(&table.name, index));
+        }
+        push_unmodeled(table, &mut s);
+        Ok(s)
+    }
+
+    /// [`Op::DropTable`]: `DROP TABLE`.
+    fn render_drop_table(&self, table: &Table) -> OpSql {
+        Ok(format!("DROP TABLE {};\n", self.quote(&table.name)))
+    }
+
+    /// [`Op::AddColumn`]: `ALTER TABLE … ADD COLUMN`.
+    fn render_add_column(&self, table: &str, column: &Column) -> OpSql {
+        Ok(add_column_sql(self, table, column))
+    }
+
+    /// [`Op::DropColumn`]: `ALTER TABLE … DROP COLUMN`. `current` is the table before the op.
+    fn render_drop_column(&self, table: &str, column: &Column, current: Option<&Table>) -> OpSql {
+        let _ = current;
+        Ok(drop_column_sql(self, table, column))
+    }
+
+    /// [`Op::AlterColumn`]: one `ALTER COLUMN` statement per change. A type change first drops
+    /// the old default (it may not convert), then [`Dialect::alter_column_type`].
+    fn render_alter_column(&self, table: &str, from: &Column, to: &Column) -> OpSql {
+        let alter = format!(
+            "ALTER TABLE {} ALTER COLUMN {}",
+            self.quote(table),
+            self.quote(&to.name)
+        );
+        let mut s = String::new();
+        let type_changes = from.ty != to.ty;
+        let mut default = from.default.as_deref();
+        if type_changes && default.is_some() {
+            s.push_str(&format!("{alter} DROP DEFAULT;\n"));
+            default = None;
+        }
+        if type_changes {
+            s.push_str(&self.alter_column_type(table, from, to));
+        }
+        if default != to.default.as_deref() {
+            match &to.default {
+                Some(d) => s.push_str(&format!(
+                    "{alter} SET DEFAULT {};\n",
+                    self.render_default(d)
+                )),
+                None => s.push_str(&format!("{alter} DROP DEFAULT;\n")),
+            }
+        }
+        if from.nullable != to.nullable {
+            let verb = if to.nullable { "DROP" } else { "SET" };
+            s.push_str(&format!("{alter} {verb} NOT NULL;\n"));
+        }
+        Ok(s)
+    }
+
+    /// The statement that changes a column's type from `from`'s to `to`'s (standard
+    /// `SET DATA TYPE`; PostgreSQL says how to convert the rows).
+    fn alter_column_type(&self, table: &str, from: &Column, to: &Column) -> String {
+        let _ = from;
+        format!(
+            "ALTER TABLE {} ALTER COLUMN {} SET DATA TYPE {};\n",
+            self.quote(table),
+            self.quote(&to.name),
+            self.render_type(to)
+        )
+    }
+
+    /// [`Op::AlterPrimaryKey`]: drops the primary key constraint and adds the new one, under the
+    /// name `current` records, else [`Dialect::implicit_primary_key_name`].
+    fn render_alter_primary_key(
+        &self,
+        table: &str,
+        from: &[String],
+        to: &[String],
+        current: Option<&Table>,
+    ) -> OpSql {
+        let name = self.quote(
+            &current
+                .and_then(|t| t.primary_key_name.clone())
+                .unwrap_or_else(|| self.implicit_primary_key_name(table)),
+        );
+        let mut s = String::new();
+        if !from.is_empty() {
+            s.push_str(&format!(
+                "ALTER TABLE {} DROP CONSTRAINT {name};\n",
+                self.quote(table)
+            ));
+        }
+        if !to.is_empty() {
+            s.push_str(&format!(
+                "ALTER TABLE {} ADD CONSTRAINT {name} PRIMARY KEY ({});\n",
+                self.quote(table),
+                self.quote_list(to)
+            ));
+        }
+        Ok(s)
+    }
+
+    /// The name the database gives an unnamed primary key of `table` (`<table>_pkey`).
+    fn implicit_primary_key_name(&self, table: &str) -> String {
+        format!("{table}_pkey")
+    }
+
+    /// [`Op::AlterIdentity`]: by default unsupported (no identity columns); PostgreSQL
+    /// overrides it.
+    fn render_alter_identity(&self, table: &str, from: Option<&str>, to: Option<&str>) -> OpSql {
+        let _ = (table, from, to);
+        Err(Unsupported::new(
+            "this backend has no identity columns to change: let the application assign the key's values",
+        ))
+    }
+
+    /// [`Op::CreateIndex`]: `CREATE [UNIQUE] INDEX`.
+    fn render_create_index(&self, table: &str, index: &Index) -> OpSql {
+        Ok(self.create_index(table, index))
+    }
+
+    /// [`Op::DropIndex`]: `DROP INDEX`.
+    fn render_drop_index(&self, table: &str, index: &Index) -> OpSql {
+        let _ = table;
+        Ok(format!("DROP INDEX {};\n", self.quote(&index.name)))
+    }
+
+    /// [`Op::AddForeignKey`]: `ALTER TABLE … ADD CONSTRAINT … FOREIGN KEY`.
+    fn render_add_foreign_key(&self, table: &str, fk: &ForeignKey) -> OpSql {
+        Ok(format!(
+            "ALTER TABLE {} ADD {};\n",
+            self.quote(table),
+            self.foreign_key_clause(fk)
+        ))
+    }
+
+    /// [`Op::DropForeignKey`]: `ALTER TABLE … DROP CONSTRAINT`.
+    fn render_drop_foreign_key(&self, table: &str, fk: &ForeignKey) -> OpSql {
+        Ok(format!(
+            "ALTER TABLE {} DROP CONSTRAINT {};\n",
+            self.quote(table),
+            self.quote(&fk.name)
+        ))
+    }
 
     fn quote(&self, ident: &str) -> String {
         format!("\"{}\"", ident.replace('"', "\"\""))
@@ -161,6 +378,35 @@ pub trait Dialect {
     }
 }
 
+/// `ALTER TABLE … ADD COLUMN` in `dialect`'s spelling (for overrides of
+/// [`Dialect::render_add_column`] that add a check).
+pub fn add_column_sql<D: Dialect + ?Sized>(dialect: &D, table: &str, column: &Column) -> String {
+    format!(
+        "ALTER TABLE {} ADD COLUMN {};\n",
+        dialect.quote(table),
+        dialect.column_definition(column)
+    )
+}
+
+/// `ALTER TABLE … DROP COLUMN` in `dialect`'s spelling (for overrides of
+/// [`Dialect::render_drop_column`] that add a check).
+pub fn drop_column_sql<D: Dialect + ?Sized>(dialect: &D, table: &str, column: &Column) -> String {
+    format!(
+        "ALTER TABLE {} DROP COLUMN {};\n",
+        dialect.quote(table),
+        dialect.quote(&column.name)
+    )
+}
+
+/// Appends the statements of `table` that the models do not describe (triggers, expression
+/// indexes), as the database reported them. Only SQLite's introspection records any.
+pub fn push_unmodeled(table: &Table, out: &mut String) {
+    for sql in &table.unmodeled {
+        out.push_str(sql.trim_end().trim_end_matches(';'));
+        out.push_str(";\n");
+    }
+}
+
 /// Trims a default expression and removes parentheses that wrap all of it.
 pub fn normalize_default(expr: &str) -> String {
     let mut s = expr.trim();
@@ -240,6 +486,61 @@ mod tests {
             dialect.normalize(&mut s);
             assert_eq!(s.tables["t"].columns[0].default, None, "{}", dialect.name());
         }
+    }
+
+    /// A dialect that overrides nothing: the trait's default rendering.
+    struct Standard;
+
+    impl Dialect for Standard {
+        fn name(&self) -> &'static str {
+            "Standard SQL"
+        }
+
+        fn key(&self) -> &'static str {
+            "standard"
+        }
+    }
+
+    #[test]
+    fn the_defaults_write_standard_sql_and_refuse_identity_changes() {
+        use crate::schema::SqlType;
+        let mut t = Table::new("t");
+        t.columns.push(Column::new("id", SqlType::Integer, false));
+        t.columns.push(Column::new("x", SqlType::Integer, true));
+        t.primary_key = vec!["id".into()];
+        let mut before = Schema::new();
+        before.insert(t);
+        let alter = Op::AlterColumn {
+            table: "t".into(),
+            from: Column::new("x", SqlType::Integer, true),
+            to: Column::new("x", SqlType::BigInt, false),
+        };
+        let key = Op::AlterPrimaryKey {
+            table: "t".into(),
+            from: vec!["id".into()],
+            to: vec!["id".into(), "x".into()],
+        };
+        assert_eq!(
+            Standard.render(&[alter, key], &before).unwrap(),
+            "-- altered column 't.x': type INTEGER -> BIGINT, now NOT NULL\n\
+             ALTER TABLE \"t\" ALTER COLUMN \"x\" SET DATA TYPE BIGINT;\n\
+             ALTER TABLE \"t\" ALTER COLUMN \"x\" SET NOT NULL;\n\n\
+             -- changed primary key of 't' from (id) to (id, x)\n\
+             ALTER TABLE \"t\" DROP CONSTRAINT \"t_pkey\";\n\
+             ALTER TABLE \"t\" ADD CONSTRAINT \"t_pkey\" PRIMARY KEY (\"id\", \"x\");\n\n"
+        );
+        let identity = Op::AlterIdentity {
+            table: "t".into(),
+            from: None,
+            to: Some("id".into()),
+        };
+        let err = Standard.render(&[identity], &before).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "Standard SQL cannot render `changed the generated (identity) column of 't' from none \
+             to id`: this backend has no identity columns to change: let the application assign \
+             the key's values"
+        );
     }
 
     #[test]

@@ -7,9 +7,12 @@
 //! runs migrations with `PRAGMA foreign_keys = OFF` and checks `PRAGMA foreign_key_check`
 //! before committing, so a rebuild neither cascades deletes nor leaves dangling references.
 
-use super::{is_literal_default, Dialect, RenderError};
+use super::{
+    add_column_sql, drop_column_sql, is_literal_default, push_unmodeled, Dialect, OpSql,
+    RenderError, Unsupported,
+};
 use crate::ops::Op;
-use crate::schema::{Column, Schema, SqlType, Table};
+use crate::schema::{Column, ForeignKey, Schema, SqlType, Table};
 
 /// The SQLite dialect.
 #[derive(Debug, Clone, Copy, Default)]
@@ -56,100 +59,70 @@ impl Dialect for Sqlite {
         }
     }
 
-    fn render(&self, ops: &[Op], before: &Schema) -> Result<String, RenderError> {
-        let mut state = before.clone();
-        let mut out = String::new();
-        let mut i = 0;
-        while i < ops.len() {
-            // A group: consecutive ops that alter the same existing table.
-            let mut end = i + 1;
-            if is_alter(&ops[i]) {
-                while end < ops.len() && is_alter(&ops[end]) && ops[end].table() == ops[i].table() {
-                    end += 1;
-                }
-            }
-            let group = &ops[i..end];
-            if self.needs_rebuild(group, &state) {
-                self.rebuild(group, &mut state, &mut out)?;
-            } else {
-                for op in group {
-                    out.push_str(&format!("-- {op}\n"));
-                    out.push_str(&self.render_op(op, &state));
-                    out.push('\n');
-                    op.apply(&mut state);
-                }
-            }
-            i = end;
+    fn render_add_column(&self, table: &str, column: &Column) -> OpSql {
+        if !can_add_column(column) {
+            return Err(Unsupported::new(
+                "SQLite adds only a nullable column or one with a constant default; the migration's rendering rebuilds the table instead",
+            ));
         }
-        Ok(out)
+        Ok(add_column_sql(self, table, column))
+    }
+
+    fn render_drop_column(&self, table: &str, column: &Column, current: Option<&Table>) -> OpSql {
+        if !current.is_some_and(|t| can_drop_column(t, &column.name)) {
+            return Err(Unsupported::new(
+                "SQLite drops only a column that no key or index uses; the migration's rendering rebuilds the table instead",
+            ));
+        }
+        Ok(drop_column_sql(self, table, column))
+    }
+
+    fn render_alter_column(&self, _table: &str, _from: &Column, _to: &Column) -> OpSql {
+        Err(rebuild_only())
+    }
+
+    fn render_alter_primary_key(
+        &self,
+        _table: &str,
+        _from: &[String],
+        _to: &[String],
+        _current: Option<&Table>,
+    ) -> OpSql {
+        Err(rebuild_only())
+    }
+
+    /// An `INTEGER` primary key is SQLite's rowid, assigned by the database: nothing to render.
+    fn render_alter_identity(&self, _table: &str, _from: Option<&str>, _to: Option<&str>) -> OpSql {
+        Ok(String::new())
+    }
+
+    fn render_add_foreign_key(&self, _table: &str, _fk: &ForeignKey) -> OpSql {
+        Err(rebuild_only())
+    }
+
+    fn render_drop_foreign_key(&self, _table: &str, _fk: &ForeignKey) -> OpSql {
+        Err(rebuild_only())
+    }
+
+    fn rebuild_table(
+        &self,
+        group: &[Op],
+        state: &mut Schema,
+        out: &mut String,
+        _unsupported: RenderError,
+    ) -> Result<(), RenderError> {
+        self.rebuild(group, state, out)
     }
 }
 
-fn is_alter(op: &Op) -> bool {
-    !matches!(op, Op::CreateTable(_) | Op::DropTable(_))
+/// What SQLite says for a change its `ALTER TABLE` cannot make at all.
+fn rebuild_only() -> Unsupported {
+    Unsupported::new(
+        "SQLite's ALTER TABLE cannot make this change; render the whole migration, which rebuilds the table",
+    )
 }
 
 impl Sqlite {
-    fn needs_rebuild(&self, group: &[Op], before: &Schema) -> bool {
-        // Only the group's table matters: simulate on a schema holding just that one.
-        let mut state = Schema::new();
-        if let Some(t) = group.first().and_then(|op| before.get(op.table())) {
-            state.tables.insert(t.name.clone(), t.clone());
-        }
-        for op in group {
-            let table = state.get(op.table());
-            let direct = match op {
-                Op::CreateTable(_)
-                | Op::DropTable(_)
-                | Op::CreateIndex { .. }
-                | Op::DropIndex { .. }
-                // An INTEGER key is SQLite's rowid: nothing to render.
-                | Op::AlterIdentity { .. } => true,
-                Op::AddColumn { column, .. } => can_add_column(column),
-                Op::DropColumn { column, .. } => {
-                    table.is_some_and(|t| can_drop_column(t, &column.name))
-                }
-                _ => false,
-            };
-            if !direct {
-                return true;
-            }
-            op.apply(&mut state);
-        }
-        false
-    }
-
-    fn render_op(&self, op: &Op, state: &Schema) -> String {
-        match op {
-            Op::CreateTable(t) => {
-                let mut s = self.create_table(t, &t.name);
-                for index in &t.indexes {
-                    s.push_str(&self.create_index(&t.name, index));
-                }
-                push_unmodeled(t, &mut s);
-                s
-            }
-            Op::DropTable(t) => format!("DROP TABLE {};\n", self.quote(&t.name)),
-            Op::CreateIndex { table, index } => self.create_index(table, index),
-            Op::DropIndex { index, .. } => format!("DROP INDEX {};\n", self.quote(&index.name)),
-            Op::AddColumn { table, column } => format!(
-                "ALTER TABLE {} ADD COLUMN {};\n",
-                self.quote(table),
-                self.column_definition(column)
-            ),
-            Op::DropColumn { table, column } => format!(
-                "ALTER TABLE {} DROP COLUMN {};\n",
-                self.quote(table),
-                self.quote(&column.name)
-            ),
-            Op::AlterIdentity { .. } => String::new(),
-            other => unreachable!(
-                "{other} is rendered as a table rebuild (state: {} tables)",
-                state.tables.len()
-            ),
-        }
-    }
-
     /// Rebuilds one table into the shape it has after `group`.
     fn rebuild(
         &self,
@@ -169,10 +142,14 @@ impl Sqlite {
             out.push_str(&format!("-- {op}\n"));
             op.apply(state);
         }
-        let new = state
-            .get(&name)
-            .cloned()
-            .expect("altered table still exists");
+        // An alteration never removes its table; should it be gone, say so rather than panic.
+        let Some(new) = state.get(&name).cloned() else {
+            return Err(RenderError::Unsupported {
+                dialect: self.name(),
+                what: format!("alter table `{name}`"),
+                hint: "the migration removes the table it alters".into(),
+            });
+        };
         let tmp = format!("{REBUILD_PREFIX}{name}");
         out.push_str(&format!(
             "-- SQLite cannot alter this in place: rebuild {} and copy its rows\n",
@@ -266,14 +243,6 @@ fn misfit_condition(col: &str, ty: &SqlType) -> Option<String> {
             "(typeof({col}) NOT IN ('integer', 'null') OR {col} NOT IN (0, 1))"
         )),
         _ => None,
-    }
-}
-
-/// Re-creates the triggers and indexes of `table` that the models do not describe.
-fn push_unmodeled(table: &Table, out: &mut String) {
-    for sql in &table.unmodeled {
-        out.push_str(sql.trim_end().trim_end_matches(';'));
-        out.push_str(";\n");
     }
 }
 
@@ -492,6 +461,38 @@ CREATE TABLE "posts" (
             "{err}"
         );
         assert!(run("INSERT INTO things VALUES (1, '99999');").is_err());
+    }
+
+    #[test]
+    fn a_change_alter_table_cannot_make_is_unsupported_by_itself_and_rebuilt_in_a_migration() {
+        let before = normalized(vec![users()]);
+        let op = Op::AlterPrimaryKey {
+            table: "users".into(),
+            from: vec!["id".into()],
+            to: vec!["id".into(), "email".into()],
+        };
+        let err = Sqlite.render_op(&op, before.get("users")).unwrap_err();
+        let RenderError::Unsupported { dialect, what, .. } = &err;
+        assert_eq!(*dialect, "SQLite");
+        assert_eq!(
+            what,
+            "render `changed primary key of 'users' from (id) to (id, email)`"
+        );
+        assert!(
+            err.to_string().starts_with(
+                "SQLite cannot render `changed primary key of 'users' from (id) to (id, email)`: SQLite's ALTER TABLE cannot"
+            ),
+            "{err}"
+        );
+        // A column an index uses cannot be dropped in place either.
+        let drop = Op::DropColumn {
+            table: "users".into(),
+            column: Column::new("email", SqlType::Varchar(255), false),
+        };
+        assert!(Sqlite.render_op(&drop, before.get("users")).is_err());
+        // The whole migration renders both as a rebuild.
+        let sql = Sqlite.render(&[op, drop], &before).unwrap();
+        assert!(sql.contains("CREATE TABLE \"_retort_new_users\""), "{sql}");
     }
 
     #[test]
