@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! Retort: schema migrations for Rust.
 //!
 //! Describe tables with `#[derive(Model)]`; Retort diffs them against a live database and writes
