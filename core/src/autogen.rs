@@ -8,12 +8,16 @@ use crate::Error;
 /// What a new migration would contain.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Plan {
+    /// The operations, in the order `up_sql` runs them.
     pub ops: Vec<Op>,
+    /// The upgrade script.
     pub up_sql: String,
+    /// The downgrade script: the ops' exact reverse.
     pub down_sql: String,
 }
 
 impl Plan {
+    /// True when the database already matches the models.
     pub fn is_empty(&self) -> bool {
         self.ops.is_empty()
     }

@@ -13,38 +13,57 @@ use crate::schema::Schema;
 pub enum DbError {
     /// The URL names no backend, or is malformed.
     #[error("invalid database URL `{url}`: {reason}")]
-    BadUrl { url: String, reason: String },
+    BadUrl {
+        /// The URL as given.
+        url: String,
+        /// What is wrong with it and what would be accepted.
+        reason: String,
+    },
     /// The backend cannot do what was asked.
     #[error("{0}")]
-    Unsupported(String),
+    Unsupported(
+        /// What the backend cannot do, and what to do instead.
+        String,
+    ),
     /// A read-only command on a database file that does not exist.
     #[error("database file {path} does not exist; check --database-url, or run `retort upgrade head` to create it")]
-    MissingFile { path: String },
+    MissingFile {
+        /// The file path of the SQLite URL.
+        path: String,
+    },
     /// A database file could not be opened.
     #[error("cannot open {url}; check that its directory exists and is writable")]
     Open {
+        /// The URL, password hidden.
         url: String,
+        /// diesel's error.
         #[source]
         source: diesel::ConnectionError,
     },
     /// A database server could not be reached.
     #[error("cannot connect to {url}")]
     Connect {
+        /// The URL, password hidden.
         url: String,
+        /// diesel's (libpq's) error.
         #[source]
         source: diesel::ConnectionError,
     },
     /// diesel's migration harness failed outside any revision's SQL.
     #[error("diesel_migrations failed while {what}")]
     Harness {
+        /// What the harness was doing.
         what: String,
+        /// The harness's error.
         #[source]
         source: Box<dyn std::error::Error + Send + Sync>,
     },
     /// A statement failed.
     #[error("{what} failed")]
     Query {
+        /// What the statement was for.
         what: String,
+        /// diesel's error.
         #[source]
         source: diesel::result::Error,
     },

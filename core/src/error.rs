@@ -5,23 +5,37 @@
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
+    /// Reaching or querying the database.
     #[error(transparent)]
     Db(#[from] crate::db::DbError),
+    /// Reading or writing the migrations directory.
     #[error(transparent)]
     Script(#[from] crate::script::ScriptError),
+    /// Resolving revisions in the graph.
     #[error(transparent)]
     Graph(#[from] crate::script::GraphError),
+    /// The registered models are inconsistent.
     #[error(transparent)]
     Registry(#[from] crate::registry::RegistryError),
+    /// A dialect cannot render an operation.
     #[error(transparent)]
     Render(#[from] crate::dialect::RenderError),
     #[cfg(feature = "postgres")]
+    /// PostgreSQL rejects a model's type or default.
     #[error(transparent)]
     Normalize(#[from] crate::backend::postgres::normalize::NormalizeError),
+    /// Applying, reverting or stamping revisions.
     #[error(transparent)]
     Run(#[from] crate::runner::RunError),
+    /// Rendering offline SQL.
     #[error(transparent)]
     Offline(#[from] crate::offline::OfflineError),
+    /// A command that needs the database at head found pending revisions.
     #[error("the database is not up to date: {pending} revision(s) not applied ({}); run `retort upgrade head` first", ids.join(", "))]
-    NotAtHead { pending: usize, ids: Vec<String> },
+    NotAtHead {
+        /// How many revisions are not applied.
+        pending: usize,
+        /// Their ids, in the order `upgrade` would apply them.
+        ids: Vec<String>,
+    },
 }

@@ -20,7 +20,9 @@ use crate::script::{GraphError, Revision, ScriptDirectory};
 /// What to render.
 #[derive(Debug, Clone)]
 pub struct Request<'a> {
+    /// The backend whose bookkeeping SQL and transactions the script follows.
     pub backend: Backend,
+    /// Apply (`up.sql`) or revert (`down.sql`).
     pub direction: Direction,
     /// Where the database is assumed to be: `base`, a revision, `head`, `heads`.
     pub from: &'a str,
@@ -51,6 +53,7 @@ pub fn plan<'s>(
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum OfflineError {
+    /// The range does not resolve in the graph.
     #[error(transparent)]
     Graph(#[from] GraphError),
     /// A script holds transaction control, which would break the script's transactions.

@@ -2,14 +2,14 @@
 //! small traits, so that the algorithms (diff, plan, run, offline SQL, shadow replay) are written
 //! once.
 //!
-//! - [`Driver`]: the database system itself: its name, the URLs it accepts, how to open a
+//! - `Driver`: the database system itself: its name, the URLs it accepts, how to open a
 //!   connection and a scratch database, its SQL [`Dialect`] and its [`TransactionPolicy`].
-//! - [`Session`]: one open connection: executing SQL, introspection, normalising the models'
+//! - `Session`: one open connection: executing SQL, introspection, normalising the models'
 //!   spellings, bookkeeping queries, the run's lock and transaction, and diesel's migration
 //!   harness.
 //!
 //! [`Backend`] is the public handle of a driver. Adding a backend means one module here
-//! (`backend/<name>/`) implementing both traits, a cargo feature, and one line in [`DRIVERS`]
+//! (`backend/<name>/`) implementing both traits, a cargo feature, and one line in `DRIVERS`
 //! (see README's "Adding a backend"). No code outside these modules matches on a backend.
 
 use std::any::Any;

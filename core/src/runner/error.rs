@@ -53,37 +53,62 @@ pub enum RunError {
     Graph(#[from] GraphError),
     /// The database records versions the migrations directory does not have.
     #[error("the database records revisions that are not in {dir}: versions {}; restore their migration directories (or fix the database's __diesel_schema_migrations table) before running anything", versions.join(", "))]
-    UnknownApplied { dir: String, versions: Vec<String> },
+    UnknownApplied {
+        /// The migrations directory.
+        dir: String,
+        /// The recorded versions it does not have.
+        versions: Vec<String>,
+    },
     /// A revision's SQL failed.
     #[error(transparent)]
-    Migration(Box<MigrationFailure>),
+    Migration(
+        /// Which revision, file and line, and what completed before it.
+        Box<MigrationFailure>,
+    ),
     /// A revision must run outside a transaction, but the backend runs a whole run in one.
     #[error("revision {revision} sets run_in_transaction = false ({path}), but on {backend} a whole run is one transaction; remove the setting (and any COMMIT/VACUUM from its SQL) or run that SQL by hand")]
     NotTransactional {
+        /// The revision's id.
         revision: String,
+        /// Its metadata.toml.
         path: String,
+        /// The backend's name.
         backend: &'static str,
     },
     /// The revisions were generated for another backend.
     #[error("revision {revision} was generated for {written_for} (`dialect` in {path}), but this database is {backend}; point --database-url at the database these migrations are for")]
     WrongDialect {
+        /// The first revision of another dialect.
         revision: String,
+        /// Its metadata.toml.
         path: String,
+        /// The dialect it records.
         written_for: String,
+        /// The connected backend's name.
         backend: &'static str,
     },
     /// Another run held the lock for longer than the timeout.
     #[error("another migration run holds the lock on this database ({lock}); gave up after {waited:?}. Wait for it to finish, or raise --lock-timeout")]
-    LockTimeout { lock: String, waited: Duration },
+    LockTimeout {
+        /// Which lock (PostgreSQL's advisory lock key, SQLite's write lock).
+        lock: String,
+        /// How long the run waited.
+        waited: Duration,
+    },
     /// The run would leave rows that break foreign keys.
     #[error("{kind} would leave rows that break foreign keys ({}); nothing was changed", violations.join("; "))]
     ForeignKeys {
+        /// What the run was doing.
         kind: RunKind,
+        /// Up to ten violating rows, one line each.
         violations: Vec<String>,
     },
     /// Applied revisions were edited since they were applied.
     #[error("applied migrations were edited: {}; applied history is immutable: restore the files as they were applied and write a new revision for the change (or pass --allow-edited to run anyway); nothing was changed", edited.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; "))]
-    Edited { edited: Vec<Edited> },
+    Edited {
+        /// Each edited revision and which of its files changed.
+        edited: Vec<Edited>,
+    },
     /// A script to run holds `COMMIT`, `BEGIN`... (see [`crate::sql`]); found before anything ran.
     #[error(transparent)]
     TransactionControl(#[from] crate::sql::TransactionControlError),
@@ -93,11 +118,15 @@ pub enum RunError {
 #[derive(Debug, thiserror::Error)]
 #[error("{direction} of revision {revision} failed at {path}{}: {message}; {}", line.map(|l| format!(" line {l}")).unwrap_or_default(), self.outcome())]
 pub struct MigrationFailure {
+    /// Whether `up.sql` or `down.sql` failed.
     pub direction: Direction,
+    /// The failing revision's id.
     pub revision: String,
+    /// The failing file.
     pub path: String,
     /// 1-based line of the failing statement, when the database reports a position.
     pub line: Option<usize>,
+    /// The database's message (with its detail and hint, and the failing line's text).
     pub message: String,
     /// Revisions of this run that completed before the failure (and remain so).
     pub completed: Vec<String>,
