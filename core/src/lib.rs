@@ -20,36 +20,55 @@
 //! assert_eq!(<Account as retort::Model>::TABLE, "accounts");
 //! ```
 
-pub mod model;
-pub mod schema;
+//!
+//! # Where things are
+//!
+//! - Models: [`Model`] (the derive and its trait), [`registry`] (every model linked into the
+//!   binary), [`schema`] (the dialect-free schema model), [`link_models!`].
+//! - Comparing: [`diff`] (schemas to [`ops`]), [`autogen`] (database vs models, rendered by a
+//!   [`dialect`]).
+//! - Databases: [`DatabaseUrl`], [`Connection`] and [`Backend`] ([`backend`]: SQLite and
+//!   PostgreSQL, each a cargo feature).
+//! - Migrations: [`script`] (the revision graph and the migrations directory), [`runner`]
+//!   (upgrade, downgrade, stamp), [`offline`] (the SQL a run would execute), [`checksum`],
+//!   [`embed_migrations!`] and [`EmbeddedMigrations`] (migrations compiled into the binary).
+//! - Consistency: [`testing`] (assertions for your own `cargo test`), [`shadow`] (replaying
+//!   migrations into a scratch database).
+//! - Errors: [`Error`], which every module's error converts into.
 
-#[doc(hidden)]
-pub mod __private;
-
-pub use model::{ColumnType, Model, ModelRegistration, VarLength};
-pub use retort_macros::Model;
 pub mod autogen;
 pub mod backend;
 pub mod checksum;
 pub mod db;
 pub mod dialect;
 pub mod diff;
+pub mod embed;
 mod error;
+pub mod model;
 pub mod offline;
 pub mod ops;
 pub mod registry;
 pub mod runner;
+pub mod schema;
 pub mod script;
-pub mod sql;
-
-pub use error::Error;
-pub mod embed;
-#[cfg(all(test, feature = "sqlite"))]
-mod proptests;
 pub mod shadow;
+pub mod sql;
 pub mod testing;
 
-pub use embed::embed_migrations;
+#[doc(hidden)]
+pub mod __private;
+
+#[cfg(all(test, feature = "sqlite"))]
+mod proptests;
+
+pub use backend::Backend;
+pub use db::{Connection, DatabaseUrl};
+pub use embed::{embed_migrations, EmbeddedMigrations};
+pub use error::Error;
+pub use model::{ColumnType, Model, ModelRegistration, VarLength};
+pub use retort_macros::Model;
+pub use runner::RunOptions;
+pub use script::ScriptDirectory;
 
 /// Links crates that hold `#[derive(Model)]` structs into the binary, so their models are
 /// registered even though the binary names nothing from them. Without it, the linker drops a
