@@ -50,7 +50,7 @@ fn install(global: &GlobalOpts, args: &InstallArgs, out: &mut dyn Write) -> anyh
 
     let program = match &args.command {
         Some(command) if command.trim().is_empty() => {
-            bail!("--command is empty: give the command that runs Retort, e.g. --command \"cargo run -q -p cli --\"")
+            bail!("--command is empty: give the command that runs Retort, e.g. --command \"cargo run -q -p <package of your retort binary> --\"")
         }
         Some(command) => command.trim().to_owned(),
         None => {
@@ -152,11 +152,13 @@ fn script(prefix: &str, check: &str) -> String {
             shell_quote(prefix.trim_end_matches('/'))
         )
     };
+    let install = retort::invocation::command("hook install");
+    let name = retort::invocation::command_name();
     format!(
         "#!/bin/sh\n\
          {MARKER}\n\
-         # Written by `retort hook install`: blocks a commit when `retort check` fails.\n\
-         # Re-run `retort hook install` to update it; delete this file to remove it;\n\
+         # Written by `{install}`: blocks a commit when `{name} check` fails.\n\
+         # Re-run `{install}` to update it; delete this file to remove it;\n\
          # `git commit --no-verify` skips it once. It checks the working tree, not only what is staged.\n\
          cd {dir} || exit 1\n\
          output=$({check} 2>&1)\n\

@@ -9,6 +9,7 @@ use std::process::{Command, Output, Stdio};
 
 use anyhow::{bail, Context};
 use clap::Args;
+use retort::invocation::command;
 use retort::script::dir::parse_dir_name;
 use retort::script::validate::REVISION_FILES;
 
@@ -73,8 +74,10 @@ fn report_changes(dir: &Path, git_ref: &str, out: &mut dyn Write) -> anyhow::Res
     writeln!(
         out,
         "Restore them (`git checkout {git_ref} -- {}`) and put the change in a new migration \
-         (`retort revision -m \"...\"` or `retort autogenerate -m \"...\"`).",
-        dir.display()
+         (`{}` or `{}`).",
+        dir.display(),
+        command("revision -m \"...\""),
+        command("autogenerate -m \"...\"")
     )?;
     Ok(true)
 }
@@ -153,8 +156,9 @@ pub(crate) fn repository_of(dir: &Path) -> anyhow::Result<(PathBuf, String)> {
 pub(crate) fn changed_since(dir: &Path, git_ref: &str) -> anyhow::Result<Vec<Change>> {
     if !dir.is_dir() {
         bail!(
-            "migrations directory {} does not exist; run `retort init` or pass --migrations-dir",
-            dir.display()
+            "migrations directory {} does not exist; run `{}` or pass --migrations-dir",
+            dir.display(),
+            command("init")
         );
     }
     let (top, prefix) = repository_of(dir)?;

@@ -19,6 +19,6 @@ pub enum Error {
     Normalize(#[from] crate::introspect::pg_normalize::NormalizeError),
     #[error(transparent)]
     Run(#[from] crate::runner::RunError),
-    #[error("the database is not up to date: {pending} revision(s) not applied ({}); run `retort upgrade head` first", ids.join(", "))]
+    #[error("the database is not up to date: {pending} revision(s) not applied ({}); run `{}` first", ids.join(", "), crate::invocation::command("upgrade head"))]
     NotAtHead { pending: usize, ids: Vec<String> },
 }

@@ -43,6 +43,7 @@ pub mod sql;
 
 pub use error::Error;
 pub mod embed;
+pub mod invocation;
 #[cfg(test)]
 mod proptests;
 pub mod shadow;
