@@ -13,6 +13,7 @@
 mod authoring;
 mod check;
 mod config;
+mod git;
 mod hook;
 mod inspect;
 mod migrate;
