@@ -63,9 +63,10 @@ pub(crate) fn parent_of_new(scripts: &ScriptDirectory) -> anyhow::Result<Vec<Str
         Ok(head) => Ok(head.map(|h| vec![h.to_owned()]).unwrap_or_default()),
         Err(GraphError::MultipleHeads { heads }) => Err(anyhow::anyhow!(
             "there are several heads ({}), so a new revision has no single parent; \
-             run `retort merge -m \"merge heads\"` to join them (or `retort revision --head REV -m MSG` \
-             to extend one branch)",
-            heads.join(", ")
+             run `{}` to join them (or `{}` to extend one branch)",
+            heads.join(", "),
+            retort::invocation::command("merge -m \"merge heads\""),
+            retort::invocation::command("revision --head REV -m MSG")
         )),
         Err(e) => Err(e.into()),
     }
@@ -121,8 +122,9 @@ pub(crate) fn autogenerate(
     )?;
     writeln!(
         out,
-        "Generated {}; review it, then run `retort upgrade head`",
-        rev.path.display()
+        "Generated {}; review it, then run `{}`",
+        rev.path.display(),
+        retort::invocation::command("upgrade head")
     )?;
     Ok(0)
 }

@@ -23,9 +23,10 @@ pub(crate) fn check(
     if heads.len() > 1 {
         writeln!(
             out,
-            "The migrations have {} heads ({}); join them with `retort merge -m \"merge heads\"`",
+            "The migrations have {} heads ({}); join them with `{}`",
             heads.len(),
-            heads.join(", ")
+            heads.join(", "),
+            retort::invocation::command("merge -m \"merge heads\"")
         )?;
         return Ok(1);
     }
@@ -41,9 +42,10 @@ pub(crate) fn check(
     if !pending.is_empty() {
         writeln!(
             out,
-            "Database is not at head: {} revision(s) not applied ({}); run `retort upgrade head`",
+            "Database is not at head: {} revision(s) not applied ({}); run `{}`",
             pending.len(),
-            pending.join(", ")
+            pending.join(", "),
+            retort::invocation::command("upgrade head")
         )?;
         return Ok(1);
     }
@@ -68,7 +70,11 @@ pub(crate) fn check(
     for op in &plan.ops {
         writeln!(out, "  {op}")?;
     }
-    writeln!(out, "Run `retort autogenerate -m \"...\"` to write it.")?;
+    writeln!(
+        out,
+        "Run `{}` to write it.",
+        retort::invocation::command("autogenerate -m \"...\"")
+    )?;
     Ok(1)
 }
 
@@ -101,7 +107,8 @@ fn shadow(
     }
     writeln!(
         out,
-        "Run `retort autogenerate -m \"...\"` against an up-to-date database to write it."
+        "Run `{}` against an up-to-date database to write it.",
+        retort::invocation::command("autogenerate -m \"...\"")
     )?;
     Ok(1)
 }

@@ -27,8 +27,9 @@ impl ConfigFile {
         if !path.exists() {
             if explicit {
                 anyhow::bail!(
-                    "config file {} does not exist; run `retort init` or drop --config",
-                    path.display()
+                    "config file {} does not exist; run `{}` or drop --config",
+                    path.display(),
+                    retort::invocation::command("init")
                 );
             }
             return Ok(ConfigFile::default());

@@ -1,7 +1,7 @@
 //! `hook install`: a git pre-commit hook that runs `check` and blocks the commit when it fails.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::{bail, Context};
 use clap::{Args, Subcommand};
@@ -44,13 +44,13 @@ pub(crate) fn run(
 
 fn install(global: &GlobalOpts, args: &InstallArgs, out: &mut dyn Write) -> anyhow::Result<u8> {
     let cwd = std::env::current_dir().context("cannot read the current directory")?;
-    let (_, prefix) = crate::since::repository_of(&cwd)?;
-    let hooks_dir = hooks_dir(&cwd)?;
+    let (_, prefix) = crate::git::repository_of(&cwd)?;
+    let hooks_dir = crate::git::hooks_dir(&cwd)?;
     let hook = hooks_dir.join("pre-commit");
 
     let program = match &args.command {
         Some(command) if command.trim().is_empty() => {
-            bail!("--command is empty: give the command that runs Retort, e.g. --command \"cargo run -q -p cli --\"")
+            bail!("--command is empty: give the command that runs Retort, e.g. --command \"cargo run -q -p <package of your retort binary> --\"")
         }
         Some(command) => command.trim().to_owned(),
         None => {
@@ -122,25 +122,6 @@ fn install(global: &GlobalOpts, args: &InstallArgs, out: &mut dyn Write) -> anyh
     Ok(0)
 }
 
-/// The hooks directory git uses for the repository at `cwd`: `core.hooksPath` when set, else
-/// `.git/hooks` (of the main repository, also from a linked worktree).
-fn hooks_dir(cwd: &Path) -> anyhow::Result<PathBuf> {
-    let output = std::process::Command::new("git")
-        .args(["rev-parse", "--git-path", "hooks"])
-        .current_dir(cwd)
-        .output()
-        .context("cannot run `git` (is it installed and on PATH?)")?;
-    if !output.status.success() {
-        bail!(
-            "cannot find the git hooks directory of {}: {}",
-            cwd.display(),
-            String::from_utf8_lossy(&output.stderr).trim()
-        );
-    }
-    let path = String::from_utf8(output.stdout).context("git printed a non-UTF-8 path")?;
-    Ok(cwd.join(path.trim_end_matches(['\n', '\r'])))
-}
-
 /// The hook: runs `check` from the directory `hook install` ran in (`prefix`, relative to the
 /// repository root) and prints its output only when it fails.
 fn script(prefix: &str, check: &str) -> String {
@@ -152,11 +133,13 @@ fn script(prefix: &str, check: &str) -> String {
             shell_quote(prefix.trim_end_matches('/'))
         )
     };
+    let install = retort::invocation::command("hook install");
+    let name = retort::invocation::command_name();
     format!(
         "#!/bin/sh\n\
          {MARKER}\n\
-         # Written by `retort hook install`: blocks a commit when `retort check` fails.\n\
-         # Re-run `retort hook install` to update it; delete this file to remove it;\n\
+         # Written by `{install}`: blocks a commit when `{name} check` fails.\n\
+         # Re-run `{install}` to update it; delete this file to remove it;\n\
          # `git commit --no-verify` skips it once. It checks the working tree, not only what is staged.\n\
          cd {dir} || exit 1\n\
          output=$({check} 2>&1)\n\

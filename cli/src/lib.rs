@@ -13,6 +13,7 @@
 mod authoring;
 mod check;
 mod config;
+mod git;
 mod hook;
 mod inspect;
 mod migrate;
@@ -196,11 +197,19 @@ where
 }
 
 /// Like [`run_with`], with explicit arguments (the first one is the program name).
+///
+/// Messages that tell the user to run a command name the program as the first argument does
+/// (its file name: `myapp-migrate upgrade head`), see [`retort::invocation`].
 pub fn run_from_with<I, T>(args: I, defaults: &Defaults) -> ExitCode
 where
     I: IntoIterator<Item = T>,
     T: Into<std::ffi::OsString> + Clone,
 {
+    let args: Vec<std::ffi::OsString> = args.into_iter().map(Into::into).collect();
+    let name = args
+        .first()
+        .and_then(|arg0| retort::invocation::name_from_arg0(arg0));
+    retort::invocation::set_command_name(name.as_deref().unwrap_or(""));
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => {

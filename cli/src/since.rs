@@ -5,13 +5,14 @@
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
 
 use anyhow::{bail, Context};
 use clap::Args;
+use retort::invocation::command;
 use retort::script::dir::parse_dir_name;
 use retort::script::validate::REVISION_FILES;
 
+use crate::git;
 use crate::Settings;
 
 /// The team-workflow options of `check`.
@@ -73,8 +74,10 @@ fn report_changes(dir: &Path, git_ref: &str, out: &mut dyn Write) -> anyhow::Res
     writeln!(
         out,
         "Restore them (`git checkout {git_ref} -- {}`) and put the change in a new migration \
-         (`retort revision -m \"...\"` or `retort autogenerate -m \"...\"`).",
-        dir.display()
+         (`{}` or `{}`).",
+        dir.display(),
+        command("revision -m \"...\""),
+        command("autogenerate -m \"...\"")
     )?;
     Ok(true)
 }
@@ -93,75 +96,20 @@ impl std::fmt::Display for Change {
     }
 }
 
-/// Runs git in `dir`; the error says how to get git when it is missing.
-fn git(dir: &Path, args: &[&str], stdin: Option<&str>) -> anyhow::Result<Output> {
-    let mut command = Command::new("git");
-    command
-        .arg("--literal-pathspecs")
-        .arg("-C")
-        .arg(dir)
-        .args(args)
-        .stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = command
-        .spawn()
-        .context("cannot run `git` (is it installed and on PATH?)")?;
-    if let (Some(input), Some(mut pipe)) = (stdin, child.stdin.take()) {
-        pipe.write_all(input.as_bytes())
-            .context("cannot write to `git`")?;
-    }
-    child.wait_with_output().context("cannot run `git`")
-}
-
-fn first_line(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes)
-        .lines()
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_owned()
-}
-
-/// The repository holding `dir`: its top-level directory and `dir` relative to it (`""` or
-/// ending in `/`).
-pub(crate) fn repository_of(dir: &Path) -> anyhow::Result<(PathBuf, String)> {
-    let output = git(
-        dir,
-        &["rev-parse", "--show-toplevel", "--show-prefix"],
-        None,
-    )?;
-    if !output.status.success() {
-        bail!(
-            "{} is not in a git repository ({}); run this in a git clone",
-            dir.display(),
-            first_line(&output.stderr)
-        );
-    }
-    let text = String::from_utf8(output.stdout).context("git printed a non-UTF-8 path")?;
-    let mut lines = text.lines();
-    let top = lines.next().unwrap_or_default();
-    let prefix = lines.next().unwrap_or_default();
-    Ok((PathBuf::from(top), prefix.to_owned()))
-}
-
 /// Every way the migrations at `git_ref` differ from the working tree of `dir`, sorted by path.
 pub(crate) fn changed_since(dir: &Path, git_ref: &str) -> anyhow::Result<Vec<Change>> {
     if !dir.is_dir() {
         bail!(
-            "migrations directory {} does not exist; run `retort init` or pass --migrations-dir",
-            dir.display()
+            "migrations directory {} does not exist; run `{}` or pass --migrations-dir",
+            dir.display(),
+            command("init")
         );
     }
-    let (top, prefix) = repository_of(dir)?;
+    let (top, prefix) = git::repository_of(dir)?;
     if git_ref.starts_with('-') || git_ref.is_empty() {
         bail!("invalid git revision `{git_ref}` for --since: expected a branch, tag or commit");
     }
-    let commit = git(
+    let commit = git::run(
         &top,
         &[
             "rev-parse",
@@ -182,19 +130,12 @@ pub(crate) fn changed_since(dir: &Path, git_ref: &str) -> anyhow::Result<Vec<Cha
 
     // The migrations at the revision: directory name -> file name -> blob id.
     let pathspec = if prefix.is_empty() { "." } else { &prefix };
-    let tree = git(
+    let tree = git::stdout(
         &top,
         &["ls-tree", "-r", "-z", &commit, "--", pathspec],
         None,
+        || format!("cannot list {} at {git_ref}", dir.display()),
     )?;
-    if !tree.status.success() {
-        bail!(
-            "cannot list {} at {git_ref}: {}",
-            dir.display(),
-            first_line(&tree.stderr)
-        );
-    }
-    let tree = String::from_utf8(tree.stdout).context("git printed a non-UTF-8 path")?;
     let mut at_ref: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
     for entry in tree.split('\0').filter(|e| !e.is_empty()) {
         let Some((info, path)) = entry.split_once('\t') else {
@@ -272,15 +213,12 @@ pub(crate) fn changed_since(dir: &Path, git_ref: &str) -> anyhow::Result<Vec<Cha
     }
     if !to_hash.is_empty() {
         let input: String = to_hash.iter().map(|(p, _, _)| format!("{p}\n")).collect();
-        let hashed = git(&top, &["hash-object", "--stdin-paths"], Some(&input))?;
-        if !hashed.status.success() {
-            bail!(
-                "cannot hash the migrations in {}: {}",
-                dir.display(),
-                first_line(&hashed.stderr)
-            );
-        }
-        let hashes = String::from_utf8_lossy(&hashed.stdout).into_owned();
+        let hashes = git::stdout(
+            &top,
+            &["hash-object", "--stdin-paths"],
+            Some(&input),
+            || format!("cannot hash the migrations in {}", dir.display()),
+        )?;
         for ((_, name, file), hash) in to_hash.iter().zip(hashes.lines()) {
             if at_ref[name][file] != hash.trim() {
                 changes.push(Change {

@@ -60,9 +60,10 @@ pub(crate) fn branches(settings: &Settings, out: &mut dyn Write) -> anyhow::Resu
             // Several roots (`revision --head base`): separate lines of history, not branches.
             writeln!(
                 out,
-                "No branch points, but {} heads from separate roots ({}); join them with `retort merge`",
+                "No branch points, but {} heads from separate roots ({}); join them with `{}`",
                 heads.len(),
-                heads.join(", ")
+                heads.join(", "),
+                retort::invocation::command("merge")
             )?;
         } else {
             writeln!(out, "No branch points: the history is linear")?;
@@ -115,20 +116,22 @@ pub(crate) fn merge(
     }
     if parents.len() < 2 {
         bail!(
-            "merge needs at least two distinct revisions, got {} ({}); `retort heads` lists the heads to merge",
+            "merge needs at least two distinct revisions, got {} ({}); `{}` lists the heads to merge",
             parents.len(),
             if parents.is_empty() {
                 "none".to_owned()
             } else {
                 parents.join(", ")
-            }
+            },
+            retort::invocation::command("heads")
         );
     }
     for a in &parents {
         for b in &parents {
             if graph.is_ancestor(a, b) {
                 bail!(
-                    "cannot merge {a} with {b}: {a} is already an ancestor of {b}; merge revisions of different branches (see `retort branches`)"
+                    "cannot merge {a} with {b}: {a} is already an ancestor of {b}; merge revisions of different branches (see `{}`)",
+                    retort::invocation::command("branches")
                 );
             }
         }

@@ -26,7 +26,10 @@ pub enum DbError {
         String,
     ),
     /// A read-only command on a database file that does not exist.
-    #[error("database file {path} does not exist; check --database-url, or run `retort upgrade head` to create it")]
+    #[error(
+        "database file {path} does not exist; check --database-url, or run `{}` to create it",
+        crate::invocation::command("upgrade head")
+    )]
     MissingFile {
         /// The file path of the SQLite URL.
         path: String,

@@ -44,6 +44,7 @@ pub mod dialect;
 pub mod diff;
 pub mod embed;
 mod error;
+pub mod invocation;
 pub mod model;
 pub mod offline;
 pub mod ops;

@@ -113,9 +113,10 @@ pub fn assert_migrations_match_models(dir: impl AsRef<Path>) {
         let lines: Vec<String> = ops.iter().map(|op| format!("  - {op}")).collect();
         panic!(
             "Retort: the migrations in {} do not match the models; a new migration would contain:\n{}\n\
-             Write it with `cargo run -p cli -- autogenerate -m \"...\"` (or your own retort binary), review it and commit it.",
+             Write it with {}, review it and commit it.",
             dir.display(),
-            lines.join("\n")
+            lines.join("\n"),
+            your_binary("autogenerate -m \"...\"")
         );
     }
 }
@@ -133,10 +134,11 @@ pub fn assert_single_head(dir: impl AsRef<Path>) {
     let heads = scripts.graph().heads();
     if heads.len() > 1 {
         panic!(
-            "Retort: the migrations in {} have {} heads ({}); join them with `retort merge -m \"...\"`",
+            "Retort: the migrations in {} have {} heads ({}); join them with {}",
             dir.display(),
             heads.len(),
-            heads.join(", ")
+            heads.join(", "),
+            your_binary("merge -m \"...\"")
         );
     }
 }
@@ -197,4 +199,14 @@ pub fn check_migrations_revert(dir: &Path, like: &DatabaseUrl) -> Result<(), Str
         }
     }
     Ok(())
+}
+
+/// How a panic message names a command of the user's Retort binary. These assertions run in the
+/// user's `cargo test`, not in that binary, so its name is unknown unless a binary set it.
+fn your_binary(args: &str) -> String {
+    if crate::invocation::is_set() {
+        format!("`{}`", crate::invocation::command(args))
+    } else {
+        format!("your retort binary's `{args}` (`cargo run -p <its package> -- {args}`)")
+    }
 }

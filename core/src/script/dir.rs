@@ -18,7 +18,7 @@ const REVISION_LEN: usize = 12;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ScriptError {
-    #[error("migrations directory {0} does not exist; run `retort init` or pass --migrations-dir")]
+    #[error("migrations directory {0} does not exist; run `{init}` or pass --migrations-dir", init = crate::invocation::command("init"))]
     Missing(PathBuf),
     #[error("cannot read {path}: {source}")]
     Read {

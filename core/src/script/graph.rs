@@ -30,16 +30,16 @@ pub enum GraphError {
     MissingParent { id: String, parent: String },
     #[error("the revision graph has a cycle: {}; fix `parents` in the metadata.toml of one of them", cycle.join(" -> "))]
     Cycle { cycle: Vec<String> },
-    #[error("unknown revision `{0}`; `retort history` lists the revisions")]
+    #[error("unknown revision `{0}`; `{history}` lists the revisions", history = crate::invocation::command("history"))]
     Unknown(String),
     #[error("revision prefix `{prefix}` is ambiguous: it matches {}; give more digits", candidates.join(", "))]
     Ambiguous {
         prefix: String,
         candidates: Vec<String>,
     },
-    #[error("there are several heads ({}); name one, use `heads`, or join them with `retort merge`", heads.join(", "))]
+    #[error("there are several heads ({}); name one, use `heads`, or join them with `{}`", heads.join(", "), crate::invocation::command("merge"))]
     MultipleHeads { heads: Vec<String> },
-    #[error("cannot downgrade to {id}: it is not applied; `retort current` shows where the database is (to switch branches, downgrade to a revision both branches share, then upgrade)")]
+    #[error("cannot downgrade to {id}: it is not applied; `{}` shows where the database is (to switch branches, downgrade to a revision both branches share, then upgrade)", crate::invocation::command("current"))]
     NotApplied { id: String },
     #[error("invalid target `{0}`: expected head, heads, base, a revision id or unique prefix, +N, -N or REV+N/REV-N")]
     BadTarget(String),

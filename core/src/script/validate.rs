@@ -122,9 +122,11 @@ fn check_revision_dir(root: &Path, name: String, violations: &mut Vec<Violation>
                 kind: ViolationKind::BadName,
                 path: path.clone(),
                 problem: reason.clone(),
-                fix: "rename the directory (a new revision from `retort revision -m ...` shows \
-                      the format), or move it out of the migrations directory"
-                    .to_owned(),
+                fix: format!(
+                    "rename the directory (a new revision from `{}` shows the format), or move \
+                     it out of the migrations directory",
+                    crate::invocation::command("revision -m ...")
+                ),
             });
             (None, None)
         }
@@ -146,9 +148,11 @@ fn check_revision_dir(root: &Path, name: String, violations: &mut Vec<Violation>
                 path: file_path,
                 problem: format!("missing {file}"),
                 fix: if file == "metadata.toml" {
-                    "every revision needs up.sql, down.sql and metadata.toml: restore it (`retort \
-                     revision -m ...` writes one to copy from)"
-                        .to_owned()
+                    format!(
+                        "every revision needs up.sql, down.sql and metadata.toml: restore it \
+                         (`{}` writes one to copy from)",
+                        crate::invocation::command("revision -m ...")
+                    )
                 } else {
                     format!(
                         "every revision needs up.sql, down.sql and metadata.toml: restore {file} \

@@ -1,5 +1,9 @@
 //! Example: the models of a small blog. `cargo run -p cli -- <command>` in this repository
 //! drives these models, with migrations in `examples/blog/migrations` (see `Retort.toml`).
+//!
+//! The repository's `retort` binary (cli/src/main.rs) compiles this file as a module of its own,
+//! so that the `cli` package does not depend on this crate: keep it self-contained (no `crate::`
+//! paths, no dependencies beyond `retort` and `chrono`).
 
 use chrono::NaiveDateTime;
 use retort::Model;

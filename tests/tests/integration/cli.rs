@@ -26,7 +26,8 @@ fn unknown_and_ambiguous_revisions_are_named() {
     let run = p.run(Models::V1, &["show", "zzzz"]).expect(2);
     assert_eq!(
         run.stderr.trim(),
-        "error: unknown revision `zzzz`; `retort history` lists the revisions"
+        // The message names the binary that ran (retort_v1), not `retort`.
+        "error: unknown revision `zzzz`; `retort_v1 history` lists the revisions"
     );
     let run = p.run(Models::V1, &["upgrade", "+5"]).expect(2);
     assert!(

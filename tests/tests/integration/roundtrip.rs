@@ -54,7 +54,11 @@ fn full_round_trip_keeps_rows_and_restores_the_schema(backend: Backend) {
     let run = p
         .run(Models::V1, &["autogenerate", "-m", "too early"])
         .expect(2);
-    assert!(run.stderr.contains("retort upgrade head"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("`retort_v1 upgrade head`"),
+        "{}",
+        run.stderr
+    );
     assert_eq!(p.revision_dirs().len(), 1);
 
     p.run(Models::V1, &["upgrade", "head"]).expect(0);

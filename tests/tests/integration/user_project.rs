@@ -195,3 +195,201 @@ fn check_shadow_trusts_the_migrations_not_the_local_database(backend: Backend) {
         run.stdout
     );
 }
+
+/// README's "Inside your project", word for word: its files are written into a scratch
+/// workspace `myapp/` next to `retort`, a link to this repository (where the README puts the
+/// checkout), and its commands run there with the cargo running these tests. The binary works
+/// over its own models on SQLite, names itself in its messages, and the example blog is no part
+/// of its build.
+///
+/// Cost: one cold build of `retort`, `cli` and their dependencies, into
+/// target/tmp/scratch-user-project/target, offline, from a copy of this repository's Cargo.lock
+/// (so exactly the versions this repository builds, all in the registry cache already); reruns
+/// are incremental.
+#[cfg(unix)]
+#[test]
+fn a_user_project_built_as_the_readme_says() {
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf();
+    let readme = std::fs::read_to_string(repo.join("README.md")).unwrap();
+    let section = readme_section(&readme, "## Inside your project");
+    let blocks = code_blocks(section);
+
+    let scratch = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("scratch-user-project");
+    std::fs::create_dir_all(&scratch).unwrap();
+    let link = scratch.join("retort");
+    if std::fs::read_link(&link).ok().as_deref() != Some(repo.as_path()) {
+        let _ = std::fs::remove_file(&link);
+        std::os::unix::fs::symlink(&repo, &link).unwrap();
+    }
+    // Every toml/rust block of the section that starts with a comment naming a file under
+    // myapp/ is that file.
+    let mut written = Vec::new();
+    for (lang, text) in &blocks {
+        let first = text.lines().next().unwrap_or_default();
+        let path = match lang.as_str() {
+            "toml" => first.strip_prefix("# "),
+            "rust" => first.strip_prefix("// "),
+            _ => None,
+        };
+        let Some(path) = path.filter(|p| p.starts_with("myapp/")) else {
+            continue;
+        };
+        let file = scratch.join(path);
+        std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+        // Unchanged files keep their modification time, so a rerun rebuilds nothing.
+        if std::fs::read_to_string(&file).ok().as_deref() != Some(text.as_str()) {
+            std::fs::write(&file, text).unwrap();
+        }
+        written.push(path.to_owned());
+    }
+    for expected in [
+        "myapp/Cargo.toml",
+        "myapp/models/Cargo.toml",
+        "myapp/models/src/lib.rs",
+        "myapp/migrate/Cargo.toml",
+        "myapp/migrate/src/main.rs",
+    ] {
+        assert!(
+            written.iter().any(|w| w == expected),
+            "README's Inside your project has no block for {expected}: {written:?}"
+        );
+    }
+    let app = scratch.join("myapp");
+    std::fs::copy(repo.join("Cargo.lock"), app.join("Cargo.lock")).unwrap();
+    // A fresh project every run: no database, settings or migrations from the last one.
+    let _ = std::fs::remove_dir_all(app.join("migrations"));
+    let _ = std::fs::remove_file(app.join("myapp.db"));
+    let _ = std::fs::remove_file(app.join("Retort.toml"));
+
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let cargo_dir = std::path::Path::new(&cargo)
+        .parent()
+        .map(|d| d.to_path_buf())
+        .unwrap_or_default();
+    let path = std::env::join_paths(std::iter::once(cargo_dir).chain(std::env::split_paths(
+        &std::env::var_os("PATH").unwrap_or_default(),
+    )))
+    .unwrap();
+    let target = scratch.join("target");
+    let shell = |line: &str| {
+        let out = Command::new("sh")
+            .arg("-c")
+            .arg(line)
+            .current_dir(&app)
+            .env("PATH", &path)
+            .env("CARGO_TARGET_DIR", &target)
+            .env("CARGO_NET_OFFLINE", "true")
+            .env_remove("CARGO_BUILD_TARGET_DIR")
+            .env_remove("DATABASE_URL")
+            .output()
+            .unwrap();
+        crate::support::Run::from(out)
+    };
+
+    // The commands: the section's sh block that runs the user's binary.
+    let commands: Vec<&str> = blocks
+        .iter()
+        .filter(|(lang, _)| lang == "sh")
+        .flat_map(|(_, text)| text.lines())
+        .map(str::trim)
+        .filter(|line| line.starts_with("cargo run -p myapp-migrations -- "))
+        .collect();
+    let verbs: Vec<&str> = commands
+        .iter()
+        .map(|c| {
+            c["cargo run -p myapp-migrations -- ".len()..]
+                .split(' ')
+                .next()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(
+        verbs,
+        ["init", "autogenerate", "upgrade", "check"],
+        "{commands:?}"
+    );
+    for command in &commands {
+        let run = shell(command);
+        assert_eq!(
+            run.code, 0,
+            "`{command}` failed:\n{}\n{}",
+            run.stdout, run.stderr
+        );
+        if command.contains(" autogenerate ") {
+            assert!(
+                run.stdout.contains("Detected added table 'customers'")
+                    && run.stdout.contains("Detected added table 'orders'"),
+                "{}",
+                run.stdout
+            );
+            assert!(
+                run.stdout
+                    .contains("review it, then run `myapp-migrate upgrade head`"),
+                "the message names the user's binary: {}",
+                run.stdout
+            );
+        }
+        if command.ends_with(" check") {
+            assert!(run.stdout.contains("matches the models"), "{}", run.stdout);
+        }
+    }
+    assert!(app.join("myapp.db").exists());
+    assert_eq!(
+        std::fs::read_dir(app.join("migrations")).unwrap().count(),
+        1
+    );
+
+    // The example blog is not part of the user's build: not in its dependency graph...
+    let tree = shell("cargo tree --workspace --edges all --prefix none");
+    assert_eq!(tree.code, 0, "{}", tree.stderr);
+    assert!(
+        tree.stdout.contains("\nretort v") && tree.stdout.contains("\ncli v"),
+        "the tree lists Retort's packages:\n{}",
+        tree.stdout
+    );
+    assert!(
+        !tree.stdout.contains("retort-example-blog"),
+        "a user's build must not depend on the example blog:\n{}",
+        tree.stdout
+    );
+    // ... and never compiled into its target directory.
+    let deps = std::fs::read_dir(target.join("debug/deps")).unwrap();
+    let blog: Vec<String> = deps
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|name| name.contains("retort_example_blog"))
+        .collect();
+    assert!(blog.is_empty(), "example blog artifacts: {blog:?}");
+}
+
+/// The text of a README section: from its heading to the next heading of the same level.
+fn readme_section<'a>(readme: &'a str, heading: &str) -> &'a str {
+    let start = readme
+        .find(&format!("\n{heading}\n"))
+        .unwrap_or_else(|| panic!("README has no `{heading}` section"));
+    let rest = &readme[start + 1 + heading.len()..];
+    let level = heading.split(' ').next().unwrap();
+    let end = rest.find(&format!("\n{level} ")).unwrap_or(rest.len());
+    &rest[..end]
+}
+
+/// The fenced code blocks of `text`: (language, content).
+fn code_blocks(text: &str) -> Vec<(String, String)> {
+    let mut blocks = Vec::new();
+    let mut current: Option<(String, String)> = None;
+    for line in text.lines() {
+        match (&mut current, line.strip_prefix("```")) {
+            (None, Some(lang)) => current = Some((lang.trim().to_owned(), String::new())),
+            (Some(_), Some(_)) => blocks.push(current.take().unwrap()),
+            (Some((_, body)), None) => {
+                body.push_str(line);
+                body.push('\n');
+            }
+            (None, None) => {}
+        }
+    }
+    blocks
+}

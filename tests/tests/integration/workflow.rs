@@ -78,7 +78,11 @@ fn branches_merge_and_upgrade_heads(backend: Backend) {
     ] {
         let run = p.run(Models::V1, args).expect(2);
         assert!(run.stderr.contains("several heads"), "{}", run.stderr);
-        assert!(run.stderr.contains("retort merge"), "{}", run.stderr);
+        assert!(
+            run.stderr.contains("`retort_v1 merge -m \"merge heads\"`"),
+            "{}",
+            run.stderr
+        );
     }
     assert_eq!(p.revision_dirs().len(), 3);
 
@@ -110,7 +114,11 @@ fn branches_merge_and_upgrade_heads(backend: Backend) {
     for args in [&["check"][..], &["check", "--shadow"][..]] {
         let run = p.run(Models::V1, args).expect(1);
         assert!(run.stdout.contains("have 2 heads"), "{}", run.stdout);
-        assert!(run.stdout.contains("retort merge"), "{}", run.stdout);
+        assert!(
+            run.stdout.contains("`retort_v1 merge -m \"merge heads\"`"),
+            "{}",
+            run.stdout
+        );
     }
 
     // Merge: one head again.
