@@ -9,8 +9,7 @@ use std::process::{Command, Output, Stdio};
 
 use anyhow::{bail, Context};
 use clap::Args;
-use retort::script::dir::parse_dir_name;
-use retort::script::validate::REVISION_FILES;
+use retort::script::source::{parse_dir_name, REVISION_FILES};
 
 use crate::Settings;
 

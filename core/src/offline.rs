@@ -79,7 +79,7 @@ pub enum OfflineError {
     Graph(#[from] GraphError),
     /// A script holds transaction control, which would break the script's transactions.
     #[error(transparent)]
-    TransactionControl(#[from] crate::sql::TransactionControlError),
+    TransactionControl(#[from] crate::script::TransactionControlError),
 }
 
 /// The script of a request. Refuses, like the runner, scripts that hold transaction control.
@@ -89,7 +89,7 @@ pub fn render_request(
 ) -> Result<String, OfflineError> {
     let revisions = plan(scripts, request)?;
     for rev in &revisions {
-        crate::sql::check_revision(rev, request.direction == Direction::Upgrade)?;
+        crate::script::check_revision(rev, request.direction == Direction::Upgrade)?;
     }
     Ok(render(request, &revisions))
 }

@@ -62,7 +62,7 @@ pub enum RunError {
     Edited { edited: Vec<Edited> },
     /// A script to run holds `COMMIT`, `BEGIN`... (see [`crate::sql`]); found before anything ran.
     #[error(transparent)]
-    TransactionControl(#[from] crate::sql::TransactionControlError),
+    TransactionControl(#[from] crate::script::TransactionControlError),
 }
 
 /// A revision whose SQL failed.
@@ -626,7 +626,7 @@ fn apply_all<DB: Backend, C: MigrationHarness<DB>>(
         let rev = scripts
             .revision(&step.id)
             .expect("planned revisions come from the graph");
-        crate::sql::check_revision(rev, step.direction == Direction::Upgrade)?;
+        crate::script::check_revision(rev, step.direction == Direction::Upgrade)?;
     }
     for (i, step) in steps.iter().enumerate() {
         let direction = step.direction;
