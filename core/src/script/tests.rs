@@ -261,3 +261,190 @@ fn open_names_the_directory_of_a_missing_parent() {
     );
     assert!(err.contains("parent aaaaaaaaaaaa does not exist"), "{err}");
 }
+
+/// Embeds the revision directories below `root` the way `embed_migrations!` does: every
+/// non-hidden directory, sorted, with the bytes of the files that exist.
+fn embed_like_the_macro(root: &Path) -> crate::embed::EmbeddedMigrations {
+    use crate::embed::{EmbeddedMigrations, EmbeddedRevision};
+    fn leak<T: ?Sized>(b: Box<T>) -> &'static T {
+        Box::leak(b)
+    }
+    let mut names: Vec<String> = fs::read_dir(root)
+        .unwrap()
+        .map(|e| e.unwrap())
+        .filter(|e| e.path().is_dir())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| !n.starts_with('.'))
+        .collect();
+    names.sort();
+    let file = |name: &str, file: &str| -> Option<&'static [u8]> {
+        fs::read(root.join(name).join(file))
+            .ok()
+            .map(|bytes| leak(bytes.into_boxed_slice()))
+    };
+    let revisions: Vec<EmbeddedRevision> = names
+        .iter()
+        .map(|name| EmbeddedRevision {
+            dir_name: leak(name.clone().into_boxed_str()),
+            metadata: file(name, "metadata.toml"),
+            up_sql: file(name, "up.sql"),
+            down_sql: file(name, "down.sql"),
+        })
+        .collect();
+    let origin = leak(root.display().to_string().into_boxed_str());
+    EmbeddedMigrations::__new(origin, leak(revisions.into_boxed_slice()))
+}
+
+/// The embedded copy of `root` has exactly the violations of the directory, and loads (or
+/// fails to load) with exactly the same error. Returns the violations.
+fn same_as_embedded(root: &Path) -> Vec<Violation> {
+    let embedded = embed_like_the_macro(root);
+    let on_disk = validate(root).unwrap();
+    assert_eq!(embedded.validate(), on_disk);
+    match (ScriptDirectory::open(root), embedded.scripts()) {
+        (Ok(dir), Ok(emb)) => {
+            let ids = |d: &ScriptDirectory| d.revisions().map(|r| r.id.clone()).collect::<Vec<_>>();
+            assert_eq!(ids(&dir), ids(&emb));
+        }
+        (Err(dir), Err(crate::Error::Script(emb))) => {
+            assert_eq!(dir.to_string(), emb.to_string());
+            match (dir, emb) {
+                (
+                    ScriptError::Invalid { violations: a, .. },
+                    ScriptError::Invalid { violations: b, .. },
+                ) => {
+                    assert_eq!(a, b);
+                    assert!(a.iter().all(|v| v.kind.blocks_loading()), "{a:#?}");
+                    let blocking: Vec<&Violation> =
+                        on_disk.iter().filter(|v| v.kind.blocks_loading()).collect();
+                    assert_eq!(a.iter().collect::<Vec<_>>(), blocking);
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+        (dir, emb) => panic!("directory: {dir:?}\nembedded: {emb:?}"),
+    }
+    on_disk
+}
+
+#[test]
+fn embedded_migrations_break_the_same_rules_as_a_directory() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    // Bad metadata.
+    let a = write_rev(root, A, "aaaaaaaaaaaa", &[]);
+    fs::write(a.join("metadata.toml"), "revision = [").unwrap();
+    // A missing parent.
+    write_rev(root, B, "bbbbbbbbbbbb", &["ffffffffffff"]);
+    // A duplicate revision id.
+    write_rev(
+        root,
+        "2026-01-03-000000-bbbbbbbbbbbb_again",
+        "bbbbbbbbbbbb",
+        &[],
+    );
+    // Transaction control.
+    let c = write_rev(
+        root,
+        "2026-01-04-000000-cccccccccccc_third",
+        "cccccccccccc",
+        &[],
+    );
+    fs::write(c.join("down.sql"), "ROLLBACK;\n").unwrap();
+    // A bad directory name, holding revision files, one of which is missing and one not UTF-8.
+    let bad = write_rev(root, "2026-01-05_not_a_revision", "dddddddddddd", &[]);
+    fs::remove_file(bad.join("down.sql")).unwrap();
+    fs::write(bad.join("up.sql"), [0xff, 0xfe]).unwrap();
+    // A stray folder.
+    fs::create_dir(root.join("backup")).unwrap();
+    // A revision mismatch.
+    write_rev(
+        root,
+        "2026-01-06-000000-eeeeeeeeeeee_sixth",
+        "abababababab",
+        &[],
+    );
+
+    let v = same_as_embedded(root);
+    assert_eq!(
+        kinds(&v),
+        vec![
+            ViolationKind::InvalidMetadata,
+            ViolationKind::MissingParent,
+            ViolationKind::DuplicateRevision,
+            ViolationKind::TransactionControl,
+            ViolationKind::BadName,
+            ViolationKind::MissingFile,
+            ViolationKind::UnreadableFile,
+            ViolationKind::RevisionMismatch,
+            ViolationKind::BadName,
+        ],
+        "{v:#?}"
+    );
+}
+
+#[test]
+fn embedded_graph_rules_match_a_directory() {
+    // A cycle.
+    let tmp = tempfile::tempdir().unwrap();
+    write_rev(tmp.path(), A, "aaaaaaaaaaaa", &["bbbbbbbbbbbb"]);
+    write_rev(tmp.path(), B, "bbbbbbbbbbbb", &["aaaaaaaaaaaa"]);
+    let v = same_as_embedded(tmp.path());
+    // The first is also earlier than its parent.
+    assert_eq!(
+        kinds(&v),
+        vec![
+            ViolationKind::TimestampOrder,
+            ViolationKind::Cycle,
+            ViolationKind::Cycle
+        ]
+    );
+
+    // A child earlier than its parent.
+    let tmp = tempfile::tempdir().unwrap();
+    write_rev(tmp.path(), B, "bbbbbbbbbbbb", &[]);
+    write_rev(tmp.path(), A, "aaaaaaaaaaaa", &["bbbbbbbbbbbb"]);
+    let v = same_as_embedded(tmp.path());
+    assert_eq!(kinds(&v), vec![ViolationKind::TimestampOrder]);
+}
+
+#[test]
+fn embedded_transaction_control_loads_and_is_reported() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = write_rev(tmp.path(), A, "aaaaaaaaaaaa", &[]);
+    fs::write(a.join("up.sql"), "BEGIN;\nCREATE TABLE t (id INTEGER);\n").unwrap();
+    write_rev(tmp.path(), B, "bbbbbbbbbbbb", &["aaaaaaaaaaaa"]);
+    let v = same_as_embedded(tmp.path());
+    assert_eq!(kinds(&v), vec![ViolationKind::TransactionControl]);
+    assert!(embed_like_the_macro(tmp.path()).scripts().is_ok());
+
+    // A valid directory embeds to the same graph.
+    fs::write(a.join("up.sql"), "CREATE TABLE t (id INTEGER);\n").unwrap();
+    assert_eq!(same_as_embedded(tmp.path()), vec![]);
+}
+
+#[test]
+fn open_shows_the_first_problem_and_counts_the_others() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = write_rev(tmp.path(), A, "aaaaaaaaaaaa", &[]);
+    fs::remove_file(a.join("up.sql")).unwrap();
+    write_rev(tmp.path(), B, "bbbbbbbbbbbb", &["cccccccccccc"]);
+    let err = ScriptDirectory::open(tmp.path()).unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.starts_with(&format!("{}: missing up.sql", a.join("up.sql").display())),
+        "{text}"
+    );
+    assert!(
+        text.ends_with("(and 1 more problem(s); `retort check` lists every one)"),
+        "{text}"
+    );
+    assert!(!text.contains('\n'), "{text}");
+    let ScriptError::Invalid { violations, .. } = err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(
+        kinds(&violations),
+        vec![ViolationKind::MissingFile, ViolationKind::MissingParent]
+    );
+}
