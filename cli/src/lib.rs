@@ -230,20 +230,14 @@ where
     }
 }
 
-/// An error and its causes on one line (plus the items of a list, one per line): causes already
-/// quoted by the message before them are left out.
+/// An error and its causes on one line (plus the items of a list, one per line). No error
+/// repeats its source in its own message, so the chain reads as one sentence.
 fn one_line(e: &anyhow::Error) -> String {
-    let mut msg = String::new();
-    for cause in e.chain() {
-        let text = cause.to_string();
-        if msg.contains(text.trim()) {
-            continue;
-        }
-        if !msg.is_empty() {
-            msg.push_str(": ");
-        }
-        msg.push_str(&text);
-    }
+    let msg = e
+        .chain()
+        .map(|cause| cause.to_string())
+        .collect::<Vec<_>>()
+        .join(": ");
     // Lines indented by two spaces are a list (every problem of a directory) and stay lines;
     // other line breaks (libpq's multi-line messages) become spaces.
     let mut out = String::new();

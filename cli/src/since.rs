@@ -9,8 +9,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context};
 use clap::Args;
 use retort::invocation::command;
-use retort::script::dir::parse_dir_name;
-use retort::script::validate::REVISION_FILES;
+use retort::script::source::{parse_dir_name, REVISION_FILES};
 
 use crate::git;
 use crate::Settings;

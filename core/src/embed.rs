@@ -12,22 +12,43 @@
 //! }
 //! ```
 //!
-//! The same revision graph, recording (diesel's `__diesel_schema_migrations`) and locking as the
-//! CLI apply: two instances starting at once apply each revision once.
+//! `embed_migrations!` only captures the raw files; they are validated when the migrations are
+//! loaded, by the same rules as a directory on disk. The same revision graph, recording (diesel's
+//! `__diesel_schema_migrations`) and locking as the CLI apply: two instances starting at once
+//! apply each revision once.
+
+use std::path::Path;
 
 use crate::db::Connection;
-use crate::script::{RevisionSource, ScriptDirectory};
+use crate::script::{validate, RevisionSource, ScriptDirectory, SourceFile, Violation};
 use crate::{runner, Error};
 
 pub use retort_macros::embed_migrations;
 
-/// One revision's files, as `embed_migrations!` includes them.
+/// One revision directory's files, as `embed_migrations!` includes them (`None`: the file does
+/// not exist). Not yet validated.
 #[derive(Debug, Clone, Copy)]
 pub struct EmbeddedRevision {
+    /// The directory name.
     pub dir_name: &'static str,
-    pub metadata: &'static str,
-    pub up_sql: &'static str,
-    pub down_sql: &'static str,
+    /// `metadata.toml`.
+    pub metadata: Option<&'static [u8]>,
+    /// `up.sql`.
+    pub up_sql: Option<&'static [u8]>,
+    /// `down.sql`.
+    pub down_sql: Option<&'static [u8]>,
+}
+
+impl EmbeddedRevision {
+    /// The revision's source, for the loading pipeline.
+    pub fn source(&self) -> RevisionSource {
+        RevisionSource {
+            dir_name: self.dir_name.to_owned(),
+            metadata: SourceFile::from_bytes(self.metadata),
+            up_sql: SourceFile::from_bytes(self.up_sql),
+            down_sql: SourceFile::from_bytes(self.down_sql),
+        }
+    }
 }
 
 /// A migrations directory compiled into the binary.
@@ -43,26 +64,30 @@ impl EmbeddedMigrations {
         EmbeddedMigrations { origin, revisions }
     }
 
-    /// The embedded revisions, validated as a graph (names, metadata, parents, cycles).
-    pub fn scripts(&self) -> Result<ScriptDirectory, Error> {
-        let sources = self
-            .revisions
+    fn sources(&self) -> Vec<RevisionSource> {
+        self.revisions
             .iter()
-            .map(|r| RevisionSource {
-                dir_name: r.dir_name.to_owned(),
-                metadata: r.metadata.to_owned(),
-                up_sql: r.up_sql.to_owned(),
-                down_sql: r.down_sql.to_owned(),
-            })
-            .collect();
-        Ok(ScriptDirectory::from_sources(self.origin, sources)?)
+            .map(EmbeddedRevision::source)
+            .collect()
     }
 
-    /// Number of embedded revisions.
+    /// The embedded revisions, validated like a migrations directory (names, files, metadata,
+    /// parents, cycles, timestamp order) and built into a graph.
+    pub fn scripts(&self) -> Result<ScriptDirectory, Error> {
+        Ok(ScriptDirectory::from_sources(self.origin, self.sources())?)
+    }
+
+    /// Every problem of the embedded revisions, as `retort check` reports them for a directory.
+    pub fn validate(&self) -> Vec<Violation> {
+        validate::check(Path::new(self.origin), &self.sources())
+    }
+
+    /// Number of embedded revision directories.
     pub fn len(&self) -> usize {
         self.revisions.len()
     }
 
+    /// Whether no revision is embedded.
     pub fn is_empty(&self) -> bool {
         self.revisions.is_empty()
     }

@@ -58,7 +58,7 @@ pub enum OfflineError {
     Graph(#[from] GraphError),
     /// A script holds transaction control, which would break the script's transactions.
     #[error(transparent)]
-    TransactionControl(#[from] crate::sql::TransactionControlError),
+    TransactionControl(#[from] crate::script::TransactionControlError),
     /// The request asks for something the backend does not have (a schema on SQLite).
     #[error(transparent)]
     Unsupported(#[from] crate::db::DbError),
@@ -74,7 +74,7 @@ pub fn render_request(
     }
     let revisions = plan(scripts, request)?;
     for rev in &revisions {
-        crate::sql::check_revision(rev, request.direction == Direction::Upgrade)?;
+        crate::script::check_revision(rev, request.direction == Direction::Upgrade)?;
     }
     render(request, &revisions)
 }

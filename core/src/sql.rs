@@ -4,7 +4,10 @@
 //!
 //! Retort runs every revision inside a transaction (on SQLite the whole run is one), so a
 //! `COMMIT;` in a hand-written `up.sql` would commit half a run behind the runner's back. The
-//! runner, offline SQL and `check` refuse such scripts before anything runs.
+//! runner, offline SQL and `check` refuse such scripts before anything runs
+//! ([`crate::script::check_revision`]).
+//!
+//! A pure lexer over `&str`: it knows nothing of revisions or files.
 //!
 //! The lexer skips what cannot hold a statement: `'...'` strings (`''` escapes, and backslash
 //! escapes in PostgreSQL `E'...'` strings), `"..."` and `` `...` `` identifiers, `--` line
@@ -12,10 +15,6 @@
 //! bodies (`$$...$$`, `$tag$...$tag$`), and the bodies of SQLite `CREATE TRIGGER ... BEGIN ...
 //! END` and PostgreSQL `CREATE FUNCTION/PROCEDURE ... BEGIN ATOMIC ... END` (where `BEGIN` and
 //! `END` are not transaction control). Only the first keywords of each statement are looked at.
-
-use std::path::PathBuf;
-
-use crate::script::Revision;
 
 /// A transaction-control statement found in a script.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,41 +32,6 @@ impl TransactionControl {
             "COMMIT" | "END" | "ROLLBACK" | "ABORT" | "PREPARE TRANSACTION" => "would end",
             _ => "would interfere with",
         }
-    }
-}
-
-/// A revision script that holds transaction control.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("revision {revision} {file} line {line}: `{keyword}` {effect} the transaction Retort runs this revision in; remove it (every revision runs in a transaction), or set run_in_transaction = false in metadata.toml for statements that cannot run in one ({path}); nothing was changed", line = found.line, keyword = found.keyword, effect = found.effect(), path = path.display())]
-pub struct TransactionControlError {
-    pub revision: String,
-    /// `up.sql` or `down.sql`.
-    pub file: &'static str,
-    /// The file's path.
-    pub path: PathBuf,
-    pub found: TransactionControl,
-}
-
-/// Refuses the script (`up.sql` when `upgrade`, else `down.sql`) of a revision that runs in a
-/// transaction when it holds transaction control. Revisions with `run_in_transaction = false`
-/// are not scanned.
-pub fn check_revision(rev: &Revision, upgrade: bool) -> Result<(), TransactionControlError> {
-    let (file, sql) = if upgrade {
-        ("up.sql", &rev.up_sql)
-    } else {
-        ("down.sql", &rev.down_sql)
-    };
-    if !rev.run_in_transaction {
-        return Ok(());
-    }
-    match transaction_control(sql).into_iter().next() {
-        None => Ok(()),
-        Some(found) => Err(TransactionControlError {
-            revision: rev.id.clone(),
-            file,
-            path: rev.path.join(file),
-            found,
-        }),
     }
 }
 
@@ -550,36 +514,5 @@ mod tests {
             found(sql),
             vec![("BEGIN".to_owned(), 1), ("COMMIT".to_owned(), 3)]
         );
-    }
-
-    #[test]
-    fn the_error_names_revision_file_and_line() {
-        let rev = Revision {
-            id: "3f2a9c0d1e4b".into(),
-            parents: vec![],
-            message: "x".into(),
-            created: String::new(),
-            run_in_transaction: true,
-            dialect: None,
-            dir_name: "2026-11-25-101500-3f2a9c0d1e4b_x".into(),
-            path: PathBuf::from("migrations/2026-11-25-101500-3f2a9c0d1e4b_x"),
-            up_sql: "CREATE TABLE t (id INTEGER);\nCOMMIT;\n".into(),
-            down_sql: "DROP TABLE t;\n".into(),
-            version: "20261125101500".into(),
-            timestamp: chrono::NaiveDateTime::default(),
-        };
-        let e = check_revision(&rev, true).unwrap_err();
-        assert!(
-            e.to_string().starts_with(
-                "revision 3f2a9c0d1e4b up.sql line 2: `COMMIT` would end the transaction Retort runs this revision in; remove it (every revision runs in a transaction), or set run_in_transaction = false in metadata.toml"
-            ),
-            "{e}"
-        );
-        assert!(check_revision(&rev, false).is_ok());
-        let outside = Revision {
-            run_in_transaction: false,
-            ..rev
-        };
-        assert!(check_revision(&outside, true).is_ok());
     }
 }

@@ -90,18 +90,30 @@ pub fn missing_operations(
     Ok(autogen::plan_between(dialect, &current, &target)?.ops)
 }
 
+/// Opens the migrations in `dir`, or panics with the error and its causes.
+#[track_caller]
+fn open_scripts(dir: &Path) -> ScriptDirectory {
+    ScriptDirectory::open(dir).unwrap_or_else(|e| {
+        let mut message = e.to_string();
+        let mut cause = std::error::Error::source(&e);
+        while let Some(c) = cause {
+            message.push_str(&format!(": {c}"));
+            cause = c.source();
+        }
+        panic!(
+            "Retort: cannot read the migrations in {}: {message}",
+            dir.display()
+        )
+    })
+}
+
 /// Panics with a readable report when the migrations in `dir` do not produce exactly the
 /// registered models.
 #[track_caller]
 pub fn assert_migrations_match_models(dir: impl AsRef<Path>) {
     let dir = dir.as_ref();
     let target = registry::schema().unwrap_or_else(|e| panic!("Retort: {e}"));
-    let scripts = ScriptDirectory::open(dir).unwrap_or_else(|e| {
-        panic!(
-            "Retort: cannot read the migrations in {}: {e}",
-            dir.display()
-        )
-    });
+    let scripts = open_scripts(dir);
     let like = scratch_url(&scripts).unwrap_or_else(|e| panic!("Retort: {e}"));
     let ops = missing_operations(dir, &target, &like).unwrap_or_else(|e| {
         panic!(
@@ -125,12 +137,7 @@ pub fn assert_migrations_match_models(dir: impl AsRef<Path>) {
 #[track_caller]
 pub fn assert_single_head(dir: impl AsRef<Path>) {
     let dir = dir.as_ref();
-    let scripts = ScriptDirectory::open(dir).unwrap_or_else(|e| {
-        panic!(
-            "Retort: cannot read the migrations in {}: {e}",
-            dir.display()
-        )
-    });
+    let scripts = open_scripts(dir);
     let heads = scripts.graph().heads();
     if heads.len() > 1 {
         panic!(
@@ -149,12 +156,7 @@ pub fn assert_single_head(dir: impl AsRef<Path>) {
 #[track_caller]
 pub fn assert_migrations_revert(dir: impl AsRef<Path>) {
     let dir = dir.as_ref();
-    let scripts = ScriptDirectory::open(dir).unwrap_or_else(|e| {
-        panic!(
-            "Retort: cannot read the migrations in {}: {e}",
-            dir.display()
-        )
-    });
+    let scripts = open_scripts(dir);
     let like = scratch_url(&scripts).unwrap_or_else(|e| panic!("Retort: {e}"));
     if let Err(message) = check_migrations_revert(dir, &like) {
         panic!("Retort: {message}");

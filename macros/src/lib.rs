@@ -85,6 +85,7 @@ pub fn derive_model(input: TokenStream) -> TokenStream {
 
 /// Embeds a migrations directory (default `migrations`, relative to the crate's Cargo.toml) in
 /// the binary: `const MIGRATIONS: retort::embed::EmbeddedMigrations = retort::embed_migrations!("migrations");`
+/// It captures the raw files only; they are validated when loaded, like a directory on disk.
 #[proc_macro]
 pub fn embed_migrations(input: TokenStream) -> TokenStream {
     embed::embed_migrations_inner(input.into()).into()

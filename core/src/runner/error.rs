@@ -111,7 +111,7 @@ pub enum RunError {
     },
     /// A script to run holds `COMMIT`, `BEGIN`... (see [`crate::sql`]); found before anything ran.
     #[error(transparent)]
-    TransactionControl(#[from] crate::sql::TransactionControlError),
+    TransactionControl(#[from] crate::script::TransactionControlError),
 }
 
 /// A revision whose SQL failed.

@@ -355,7 +355,7 @@ fn apply_all(
         let rev = scripts
             .revision(&step.id)
             .expect("planned revisions come from the graph");
-        crate::sql::check_revision(rev, step.direction == Direction::Upgrade)?;
+        crate::script::check_revision(rev, step.direction == Direction::Upgrade)?;
     }
     for (i, step) in steps.iter().enumerate() {
         let direction = step.direction;

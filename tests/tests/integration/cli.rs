@@ -89,7 +89,7 @@ fn broken_migration_directories_are_reported_precisely() {
     let run = p.run(Models::V1, &["heads"]).expect(2);
     assert!(
         run.stderr
-            .contains("names parent abcdefabcdef, which does not exist"),
+            .contains("metadata.toml: parent abcdefabcdef does not exist"),
         "{}",
         run.stderr
     );

@@ -82,7 +82,21 @@ impl Run {
             "exit code {} (expected {code})\n--- stdout\n{}\n--- stderr\n{}",
             self.code, self.stdout, self.stderr
         );
+        assert_no_repeated_cause(&self.stderr);
         self
+    }
+}
+
+/// An error line reads as one sentence: no cause is printed twice (a leaf error's message must
+/// not repeat its source, which the CLI prints after it).
+fn assert_no_repeated_cause(stderr: &str) {
+    for line in stderr.lines().filter(|l| l.starts_with("error: ")) {
+        let parts: Vec<&str> = line.split(": ").map(str::trim).collect();
+        for (i, part) in parts.iter().enumerate() {
+            if part.len() >= 12 && parts[i + 1..].contains(part) {
+                panic!("the error repeats `{part}`: {line}");
+            }
+        }
     }
 }
 

@@ -14,6 +14,11 @@ const BLOG: EmbeddedMigrations = retort::embed_migrations!("../examples/blog/mig
 
 const BLOG_DIR: &str = "../examples/blog/migrations";
 
+/// Revisions that break every rule, embedded like the blog's.
+const BROKEN: EmbeddedMigrations = retort::embed_migrations!("fixtures/broken_migrations");
+
+const BROKEN_DIR: &str = "fixtures/broken_migrations";
+
 #[test]
 fn the_blog_migrations_match_the_blog_models_and_revert() {
     // This test binary links the example blog (main.rs), so its models are the registry.
@@ -392,4 +397,63 @@ fn code_blocks(text: &str) -> Vec<(String, String)> {
         }
     }
     blocks
+}
+
+#[test]
+fn embedded_migrations_fail_with_the_same_violations_as_the_directory() {
+    use retort::script::{ScriptDirectory, ScriptError, ViolationKind};
+
+    // Tests run in the crate's directory: the origin embed_migrations! records is the same
+    // relative path, so even the paths in the messages agree.
+    let on_disk = retort::script::validate(std::path::Path::new(BROKEN_DIR)).unwrap();
+    assert_eq!(BROKEN.validate(), on_disk);
+    let mut kinds: Vec<ViolationKind> = on_disk.iter().map(|v| v.kind).collect();
+    kinds.sort();
+    kinds.dedup();
+    assert_eq!(
+        kinds,
+        [
+            ViolationKind::BadName,
+            ViolationKind::MissingFile,
+            ViolationKind::UnreadableFile,
+            ViolationKind::InvalidMetadata,
+            ViolationKind::RevisionMismatch,
+            ViolationKind::DuplicateRevision,
+            ViolationKind::MissingParent,
+            ViolationKind::TimestampOrder,
+            ViolationKind::TransactionControl,
+        ],
+        "{on_disk:#?}"
+    );
+
+    // Loading fails the same way, listing the same blocking problems.
+    let embedded = match BROKEN.scripts().unwrap_err() {
+        retort::Error::Script(e) => e,
+        other => panic!("{other}"),
+    };
+    let directory = ScriptDirectory::open(BROKEN_DIR).unwrap_err();
+    assert_eq!(embedded.to_string(), directory.to_string());
+    let (ScriptError::Invalid { violations: a, .. }, ScriptError::Invalid { violations: b, .. }) =
+        (&embedded, &directory)
+    else {
+        panic!("{embedded:?}\n{directory:?}");
+    };
+    assert_eq!(a, b);
+    let blocking: Vec<_> = on_disk
+        .iter()
+        .filter(|v| v.kind.blocks_loading())
+        .cloned()
+        .collect();
+    assert_eq!(a, &blocking);
+    let text = embedded.to_string();
+    assert!(
+        text.starts_with(&format!(
+            "{BROKEN_DIR}/2000-01-01-000000-efefefefefef_too_early: its timestamp"
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains("more problem(s); `retort check` lists every one"),
+        "{text}"
+    );
 }

@@ -1,0 +1,130 @@
+//! What can be wrong with revision scripts: a directory that cannot be loaded ([`ScriptError`]),
+//! one broken rule of a revision ([`Violation`]), and a script that would break the transaction
+//! it runs in ([`TransactionControlError`]).
+//!
+//! Messages say what is wrong, where, and what to do. None repeats its `source` (the CLI prints
+//! the whole chain).
+
+use std::fmt;
+use std::path::PathBuf;
+
+use super::graph::GraphError;
+use crate::sql::TransactionControl;
+
+/// What to do about transaction control in a revision that runs in a transaction.
+pub(crate) const TRANSACTION_CONTROL_FIX: &str = "remove it (every revision runs in a \
+     transaction), or set run_in_transaction = false in metadata.toml for statements that \
+     cannot run in one";
+
+/// A migrations directory (or a set of embedded revisions) that cannot be loaded or written.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ScriptError {
+    /// The migrations directory does not exist.
+    #[error("migrations directory {0} does not exist; run `{init}` or pass --migrations-dir", init = crate::invocation::command("init"))]
+    Missing(PathBuf),
+    /// The migrations directory cannot be listed.
+    #[error("cannot read {path}; check that it is a directory you may read")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// A revision cannot be written.
+    #[error("cannot write {path}; check that the migrations directory is writable")]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// The revisions break rules that make them unusable: the first is shown, all are kept.
+    #[error("{}", invalid_message(violations))]
+    Invalid {
+        /// The migrations directory (or the origin of embedded revisions).
+        path: PathBuf,
+        /// Every problem that prevents loading, sorted by path; never empty.
+        violations: Vec<Violation>,
+    },
+    /// A revision to write names a parent that does not exist.
+    #[error(transparent)]
+    Graph(#[from] GraphError),
+}
+
+fn invalid_message(violations: &[Violation]) -> String {
+    match violations {
+        [] => "the revisions are invalid".to_owned(),
+        [one] => one.to_string(),
+        [first, rest @ ..] => format!(
+            "{first} (and {} more problem(s); `{}` lists every one)",
+            rest.len(),
+            crate::invocation::command("check")
+        ),
+    }
+}
+
+/// What kind of problem a [`Violation`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
+pub enum ViolationKind {
+    /// The directory name is not `<YYYY-MM-DD-HHMMSS>-<revision>_<slug>`.
+    BadName,
+    /// `up.sql`, `down.sql` or `metadata.toml` is missing.
+    MissingFile,
+    /// A file exists but cannot be read as UTF-8 text.
+    UnreadableFile,
+    /// `metadata.toml` is not valid TOML or lacks a required key.
+    InvalidMetadata,
+    /// `revision` in metadata.toml differs from the revision in the directory name.
+    RevisionMismatch,
+    /// Two directories hold the same revision id.
+    DuplicateRevision,
+    /// A parent named in metadata.toml does not exist.
+    MissingParent,
+    /// The parents form a cycle.
+    Cycle,
+    /// A child's timestamp is not later than one of its parents'.
+    TimestampOrder,
+    /// `up.sql` or `down.sql` of a revision that runs in a transaction holds `COMMIT`, `BEGIN`...
+    TransactionControl,
+}
+
+impl ViolationKind {
+    /// Whether the revisions cannot be loaded at all with this problem. Transaction control
+    /// does not block loading: the runner refuses such a script only when it would run it.
+    pub fn blocks_loading(self) -> bool {
+        self != ViolationKind::TransactionControl
+    }
+}
+
+/// One problem of a revision: where, what is wrong, and how to fix it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Violation {
+    /// What kind of problem this is.
+    pub kind: ViolationKind,
+    /// The revision directory or the file inside it.
+    pub path: PathBuf,
+    /// What is wrong.
+    pub problem: String,
+    /// What to do about it.
+    pub fix: String,
+}
+
+impl fmt::Display for Violation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}; {}", self.path.display(), self.problem, self.fix)
+    }
+}
+
+impl std::error::Error for Violation {}
+
+/// A revision script to run that holds transaction control.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("revision {revision} {file} line {line}: `{keyword}` {effect} the transaction Retort runs this revision in; {fix} ({path}); nothing was changed", line = found.line, keyword = found.keyword, effect = found.effect(), fix = TRANSACTION_CONTROL_FIX, path = path.display())]
+pub struct TransactionControlError {
+    /// The revision id.
+    pub revision: String,
+    /// `up.sql` or `down.sql`.
+    pub file: &'static str,
+    /// The file's path.
+    pub path: PathBuf,
+    /// The statement found.
+    pub found: TransactionControl,
+}

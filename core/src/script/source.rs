@@ -1,0 +1,291 @@
+//! Revision sources: the raw files of one revision directory, read from disk or embedded in a
+//! binary by `retort::embed_migrations!`, and the rules of revision directory names.
+//!
+//! A revision lives in a diesel-compatible directory
+//! `<YYYY-MM-DD-HHMMSS>-<revision>_<slug>/` holding `up.sql`, `down.sql` and `metadata.toml`.
+//! Nothing here judges the files: [`validate`](mod@super::validate) does, for every source alike.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDateTime;
+use serde::{Deserialize, Serialize};
+
+use super::error::ScriptError;
+
+/// The files every revision directory holds.
+pub const REVISION_FILES: [&str; 3] = ["up.sql", "down.sql", "metadata.toml"];
+
+/// How the timestamp at the start of a directory name is written.
+pub(crate) const TIMESTAMP_FORMAT: &str = "%Y-%m-%d-%H%M%S";
+const TIMESTAMP_LEN: usize = 17;
+/// Number of hexadecimal digits of a revision id.
+pub(crate) const REVISION_LEN: usize = 12;
+
+/// Parses `<YYYY-MM-DD-HHMMSS>-<revision>_<slug>` into its timestamp and revision.
+pub fn parse_dir_name(name: &str) -> Result<(NaiveDateTime, &str), String> {
+    let expected = "expected <YYYY-MM-DD-HHMMSS>-<12 hex digits>_<slug>, e.g. 2026-01-31-120000-0a1b2c3d4e5f_create_users";
+    let (head, slug) = name
+        .split_once('_')
+        .ok_or_else(|| format!("directory name has no `_<slug>`; {expected}"))?;
+    if slug.is_empty() || !head.is_ascii() || head.len() != TIMESTAMP_LEN + 1 + REVISION_LEN {
+        return Err(format!("directory name is not a revision name; {expected}"));
+    }
+    let (stamp, rest) = head.split_at(TIMESTAMP_LEN);
+    let ts = NaiveDateTime::parse_from_str(stamp, TIMESTAMP_FORMAT).map_err(|_| {
+        format!("directory name starts with an invalid timestamp `{stamp}`; {expected}")
+    })?;
+    let rev = rest
+        .strip_prefix('-')
+        .filter(|r| {
+            r.chars()
+                .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
+        })
+        .ok_or_else(|| format!("directory name has an invalid revision `{rest}`; {expected}"))?;
+    Ok((ts, rev))
+}
+
+/// The directory name of a revision: timestamp, id and a slug of its message.
+pub fn dir_name(timestamp: NaiveDateTime, id: &str, message: &str) -> String {
+    format!(
+        "{}-{id}_{}",
+        timestamp.format(TIMESTAMP_FORMAT),
+        slugify(message)
+    )
+}
+
+/// The version diesel records for a directory: the name up to the first `_`, without `-`.
+pub fn version_of(dir_name: &str) -> String {
+    dir_name
+        .split('_')
+        .next()
+        .unwrap_or_default()
+        .replace('-', "")
+}
+
+/// Turns a message into a directory-name slug: lower case ASCII words joined by `_`, at most
+/// 40 characters.
+pub fn slugify(message: &str) -> String {
+    let mut slug = String::new();
+    for c in message.chars() {
+        if c.is_ascii_alphanumeric() {
+            slug.push(c.to_ascii_lowercase());
+        } else if !slug.is_empty() && !slug.ends_with('_') {
+            slug.push('_');
+        }
+        if slug.len() >= 40 {
+            break;
+        }
+    }
+    let slug = slug.trim_end_matches('_');
+    if slug.is_empty() {
+        "revision".to_owned()
+    } else {
+        slug.to_owned()
+    }
+}
+
+/// The contents of `metadata.toml`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Metadata {
+    /// The revision id, equal to the one in the directory name.
+    pub revision: String,
+    /// The revisions this one builds on.
+    #[serde(default)]
+    pub parents: Vec<String>,
+    /// What the revision does, as given to `retort revision -m`.
+    #[serde(default)]
+    pub message: String,
+    /// When the revision was written (RFC 3339).
+    pub created: String,
+    /// Always written as `true`: diesel reads a metadata.toml without it as `false`.
+    #[serde(default = "default_true")]
+    pub run_in_transaction: bool,
+    /// The SQL dialect autogenerate wrote the revision in (`sqlite`, `postgresql`); absent for
+    /// hand-written and merge revisions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dialect: Option<String>,
+}
+
+fn default_true() -> bool {
+    true
+}
+
+impl Metadata {
+    /// Parses `metadata.toml`; the error is TOML's message.
+    pub fn parse(text: &str) -> Result<Metadata, String> {
+        toml::from_str(text).map_err(|e| e.message().trim_end().to_owned())
+    }
+}
+
+/// One file of a revision source, as found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SourceFile {
+    /// The file's text.
+    Text(String),
+    /// There is no such file.
+    Missing,
+    /// The file exists but cannot be read as UTF-8 text; says why.
+    Unreadable(String),
+}
+
+impl SourceFile {
+    /// A file from its bytes (`None`: it does not exist); bytes that are not UTF-8 are
+    /// [`SourceFile::Unreadable`].
+    pub fn from_bytes(bytes: Option<&[u8]>) -> SourceFile {
+        match bytes.map(std::str::from_utf8) {
+            None => SourceFile::Missing,
+            Some(Ok(text)) => SourceFile::Text(text.to_owned()),
+            Some(Err(e)) => SourceFile::Unreadable(format!("it is not UTF-8 text ({e})")),
+        }
+    }
+
+    /// Reads a file from disk.
+    pub fn read(path: &Path) -> SourceFile {
+        match fs::read(path) {
+            Ok(bytes) => SourceFile::from_bytes(Some(&bytes)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => SourceFile::Missing,
+            Err(e) => SourceFile::Unreadable(e.to_string()),
+        }
+    }
+
+    /// The text, when the file was read.
+    pub fn text(&self) -> Option<&str> {
+        match self {
+            SourceFile::Text(text) => Some(text),
+            _ => None,
+        }
+    }
+}
+
+/// The raw files of one revision directory, wherever they come from (files on disk, or bytes
+/// embedded in a binary by `retort::embed_migrations!`), not yet validated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RevisionSource {
+    /// The directory name, e.g. `2026-11-25-020000-0a1b2c3d4e5f_create_users`.
+    pub dir_name: String,
+    /// `metadata.toml`.
+    pub metadata: SourceFile,
+    /// `up.sql`.
+    pub up_sql: SourceFile,
+    /// `down.sql`.
+    pub down_sql: SourceFile,
+}
+
+impl RevisionSource {
+    /// A source whose three files are all present.
+    pub fn new(
+        dir_name: impl Into<String>,
+        metadata: impl Into<String>,
+        up_sql: impl Into<String>,
+        down_sql: impl Into<String>,
+    ) -> RevisionSource {
+        RevisionSource {
+            dir_name: dir_name.into(),
+            metadata: SourceFile::Text(metadata.into()),
+            up_sql: SourceFile::Text(up_sql.into()),
+            down_sql: SourceFile::Text(down_sql.into()),
+        }
+    }
+
+    /// Reads the revision directory `root/dir_name`.
+    pub fn read(root: &Path, dir_name: &str) -> RevisionSource {
+        let dir = root.join(dir_name);
+        RevisionSource {
+            dir_name: dir_name.to_owned(),
+            metadata: SourceFile::read(&dir.join("metadata.toml")),
+            up_sql: SourceFile::read(&dir.join("up.sql")),
+            down_sql: SourceFile::read(&dir.join("down.sql")),
+        }
+    }
+
+    /// One of [`REVISION_FILES`] by name.
+    pub fn file(&self, name: &str) -> Option<&SourceFile> {
+        match name {
+            "metadata.toml" => Some(&self.metadata),
+            "up.sql" => Some(&self.up_sql),
+            "down.sql" => Some(&self.down_sql),
+            _ => None,
+        }
+    }
+}
+
+/// Reads every revision directory below `root`, sorted by name. Like diesel, files and hidden
+/// entries at the top level are not revisions. Errors only when `root` itself is missing or
+/// cannot be listed.
+pub fn read_sources(root: &Path) -> Result<Vec<RevisionSource>, ScriptError> {
+    if !root.is_dir() {
+        return Err(ScriptError::Missing(root.to_path_buf()));
+    }
+    let read_err = |source| ScriptError::Read {
+        path: root.to_path_buf(),
+        source,
+    };
+    let mut names = Vec::new();
+    for entry in fs::read_dir(root).map_err(read_err)? {
+        let entry = entry.map_err(read_err)?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with('.') || !entry.path().is_dir() {
+            continue;
+        }
+        names.push(name);
+    }
+    names.sort();
+    Ok(names
+        .iter()
+        .map(|name| RevisionSource::read(root, name))
+        .collect())
+}
+
+/// One revision, loaded and validated.
+#[derive(Debug, Clone)]
+pub struct Revision {
+    /// The revision id (12 hexadecimal digits).
+    pub id: String,
+    /// The revisions this one builds on.
+    pub parents: Vec<String>,
+    /// What the revision does.
+    pub message: String,
+    /// When it was written (RFC 3339), as in metadata.toml.
+    pub created: String,
+    /// Whether it runs in a transaction.
+    pub run_in_transaction: bool,
+    /// The dialect autogenerate wrote the SQL in, when recorded.
+    pub dialect: Option<String>,
+    /// Directory name, e.g. `2026-11-25-020000-0a1b2c3d4e5f_create_users`.
+    pub dir_name: String,
+    /// The revision directory (below the migrations directory or the embedded origin).
+    pub path: PathBuf,
+    /// The text of `up.sql`.
+    pub up_sql: String,
+    /// The text of `down.sql`.
+    pub down_sql: String,
+    /// The version diesel records for this directory: the name up to the first `_`, without `-`.
+    pub version: String,
+    /// Parsed from the directory name.
+    pub timestamp: NaiveDateTime,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_are_tidy() {
+        assert_eq!(slugify("Add users & posts!"), "add_users_posts");
+        assert_eq!(slugify("  "), "revision");
+        assert!(slugify(&"x".repeat(100)).len() <= 40);
+    }
+
+    #[test]
+    fn parses_directory_names() {
+        let (ts, rev) = parse_dir_name("2026-11-25-020000-0a1b2c3d4e5f_create_users").unwrap();
+        assert_eq!(rev, "0a1b2c3d4e5f");
+        assert_eq!(ts.to_string(), "2026-11-25 02:00:00");
+        assert!(parse_dir_name("2026-11-25-020000-0A1B2C3D4E5F_x").is_err());
+        assert!(parse_dir_name("00000000000000_diesel_initial_setup").is_err());
+        assert!(parse_dir_name("2026-13-25-020000-0a1b2c3d4e5f_x").is_err());
+        // Non-ASCII in the fixed-width part is an error, not a panic.
+        assert!(parse_dir_name("2026-11-25-02000\u{e9}-0a1b2c3d4e5_x").is_err());
+    }
+}
