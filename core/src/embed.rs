@@ -24,9 +24,13 @@ pub use retort_macros::embed_migrations;
 /// One revision's files, as `embed_migrations!` includes them.
 #[derive(Debug, Clone, Copy)]
 pub struct EmbeddedRevision {
+    /// Directory name, `<YYYY-MM-DD-HHMMSS>-<revision>_<slug>`.
     pub dir_name: &'static str,
+    /// Contents of the revision's `metadata.toml`.
     pub metadata: &'static str,
+    /// Contents of `up.sql`.
     pub up_sql: &'static str,
+    /// Contents of `down.sql`.
     pub down_sql: &'static str,
 }
 
@@ -63,6 +67,7 @@ impl EmbeddedMigrations {
         self.revisions.len()
     }
 
+    /// True when no revision is embedded.
     pub fn is_empty(&self) -> bool {
         self.revisions.is_empty()
     }

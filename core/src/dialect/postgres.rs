@@ -9,7 +9,7 @@
 //! - The catalog's spellings are normalised before comparing: `int4` = `INTEGER`,
 //!   `character varying(255)` = `VARCHAR(255)`, `'x'::text` = `'x'`, `'-1'::integer` = `-1`.
 //!   With a live connection the models' side is first spelled by the server itself
-//!   ([`crate::introspect::pg_normalize`]); this pure normalisation then applies to both sides.
+//!   (`retort::backend::postgres::normalize`); this pure normalisation then applies to both sides.
 //! - Identifiers longer than 63 bytes are cut as PostgreSQL cuts them; a primary key constraint
 //!   is dropped under the name the catalog reports, else PostgreSQL's `<table>_pkey`.
 
