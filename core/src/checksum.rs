@@ -71,7 +71,9 @@ pub fn forget_sql(rev: &Revision) -> String {
 /// An applied revision whose files differ from what was applied.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Edited {
+    /// Id of the edited revision (12 hex digits, not diesel's version).
     pub revision: String,
+    /// The revision's directory.
     pub path: PathBuf,
     /// `up.sql` and/or `down.sql`.
     pub files: Vec<&'static str>,

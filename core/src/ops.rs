@@ -9,48 +9,77 @@ use crate::schema::{Column, ForeignKey, Index, Schema, Table};
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Op {
+    /// Creates the table with its columns, keys and indexes; the reverse drops it.
     CreateTable(Table),
     /// Carries the dropped table so the reverse can re-create it.
     DropTable(Table),
+    /// Adds a column; the reverse drops it.
     AddColumn {
+        /// Name of the table the column is added to.
         table: String,
+        /// The new column: name, type, nullability and default.
         column: Column,
     },
+    /// Drops a column and its data; carries the full column so the reverse can re-add it.
     DropColumn {
+        /// Name of the table the column is dropped from.
         table: String,
+        /// The column as it was; the reverse re-creates it, but not its values.
         column: Column,
     },
     /// Type, nullability or default change: `from` is the column as it was.
     AlterColumn {
+        /// Name of the table holding the column.
         table: String,
+        /// The column before the change (what the reverse restores).
         from: Column,
+        /// The column after the change; same name as `from` (a rename is a drop and an add).
         to: Column,
     },
+    /// Replaces the primary key's columns; `from` is the old key, for the reverse.
     AlterPrimaryKey {
+        /// Name of the table whose primary key changes.
         table: String,
+        /// Key columns before, in key order; empty when there was no primary key.
         from: Vec<String>,
+        /// Key columns after, in key order; empty to drop the primary key.
         to: Vec<String>,
     },
     /// The column whose values the database assigns (PostgreSQL identity) changes.
     AlterIdentity {
+        /// Name of the table whose identity column changes.
         table: String,
+        /// The identity column before; `None` when there was none.
         from: Option<String>,
+        /// The identity column after; `None` to remove the identity.
         to: Option<String>,
     },
+    /// Creates an index; the reverse drops it.
     CreateIndex {
+        /// Name of the indexed table.
         table: String,
+        /// The index to create: name, columns, uniqueness.
         index: Index,
     },
+    /// Drops an index; carries its definition so the reverse can re-create it.
     DropIndex {
+        /// Name of the indexed table.
         table: String,
+        /// The index as it was, for the reverse to re-create.
         index: Index,
     },
+    /// Adds a foreign key constraint; the reverse drops it.
     AddForeignKey {
+        /// Name of the referencing table (the one that holds the constraint).
         table: String,
+        /// The constraint to add.
         fk: ForeignKey,
     },
+    /// Drops a foreign key constraint; carries it so the reverse can re-add it.
     DropForeignKey {
+        /// Name of the referencing table (the one that holds the constraint).
         table: String,
+        /// The constraint as it was, for the reverse to re-add.
         fk: ForeignKey,
     },
 }

@@ -10,26 +10,42 @@ use crate::schema::Schema;
 #[non_exhaustive]
 pub enum RegistryError {
     #[error("no models are registered in this binary; derive `retort::Model` on your structs, and if they live in another crate, link it (e.g. `extern crate my_models as _;` in main.rs)")]
+    /// No `#[derive(Model)]` is linked into the binary (or none was passed to [`schema_of`]).
     Empty,
     #[error("table `{table}` is declared by two models, {first} and {second}; rename one with #[model(table = \"...\")]")]
+    /// Two models declare the same table.
     DuplicateTable {
+        /// The table name both models declare.
         table: String,
+        /// Rust path of the model that claimed the table first (`my_app::models::User`).
         first: String,
+        /// Rust path of the other model.
         second: String,
     },
     #[error("{model}: foreign key on `{table}.{column}` references `{target}`, which {problem}")]
+    /// A foreign key targets an unknown table or column, or columns neither primary key nor unique.
     BadReference {
+        /// Rust path of the model that declares the foreign key.
         model: String,
+        /// Table that holds the foreign key.
         table: String,
+        /// The foreign key's columns, comma-separated.
         column: String,
+        /// The referenced `table.columns` (columns comma-separated).
         target: String,
+        /// What is wrong with the target, completing the sentence "which ...".
         problem: String,
     },
     #[error("{model}: index `{index}` names column `{column}`, which `{table}` does not have")]
+    /// An index names a column its table does not have.
     BadIndex {
+        /// Rust path of the model that declares the index.
         model: String,
+        /// Table the index is on.
         table: String,
+        /// Name of the index.
         index: String,
+        /// The column the table lacks.
         column: String,
     },
 }

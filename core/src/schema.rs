@@ -10,26 +10,42 @@ use std::fmt;
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum SqlType {
+    /// `BOOLEAN` (Rust `bool`).
     Boolean,
+    /// `SMALLINT`, a 16-bit integer (Rust `i16`).
     SmallInt,
+    /// `INTEGER`, a 32-bit integer (Rust `i32`); in SQLite every integer is 64-bit.
     Integer,
+    /// `BIGINT`, a 64-bit integer (Rust `i64`).
     BigInt,
+    /// `REAL`, a 32-bit float (Rust `f32`).
     Real,
+    /// `DOUBLE PRECISION`, a 64-bit float (Rust `f64`); also what a plain `FLOAT` parses to.
     Double,
     /// `NUMERIC`, optionally with precision and scale.
     Numeric {
+        /// Total number of significant digits; `None` for an unconstrained `NUMERIC`.
         precision: Option<u32>,
+        /// Digits after the decimal point; `None` when not written (`NUMERIC(p)` has scale 0).
         scale: Option<u32>,
     },
+    /// `TEXT`, a string of unlimited length (Rust `String`).
     Text,
     /// `VARCHAR(n)`.
     Varchar(u32),
+    /// Binary data: `BLOB`, rendered `BYTEA` on PostgreSQL (Rust `Vec<u8>`).
     Blob,
+    /// `DATE`, a calendar date without time of day (Rust `chrono::NaiveDate`).
     Date,
+    /// `TIME`, a time of day without time zone (Rust `chrono::NaiveTime`).
     Time,
+    /// `TIMESTAMP` (also `DATETIME`): date and time without zone (Rust `chrono::NaiveDateTime`).
     Timestamp,
+    /// `TIMESTAMPTZ`, an instant with time zone (Rust `chrono::DateTime<Utc>` or `<FixedOffset>`).
     TimestampTz,
+    /// `UUID` (Rust `uuid::Uuid`).
     Uuid,
+    /// `JSON`, stored as text (Rust `serde_json::Value`).
     Json,
     /// PostgreSQL's binary JSON; SQLite stores it like `JSON`.
     Jsonb,
@@ -268,14 +284,18 @@ fn normalise_type_text(text: &str) -> String {
 /// One column of a table.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Column {
+    /// Column name, exactly as the database spells it (quoted in SQL, so case-sensitive).
     pub name: String,
+    /// Column type, in dialect-neutral form.
     pub ty: SqlType,
+    /// Whether the column accepts NULL; `false` renders `NOT NULL`.
     pub nullable: bool,
     /// Server default, as an SQL expression (`0`, `'draft'`, `CURRENT_TIMESTAMP`).
     pub default: Option<String>,
 }
 
 impl Column {
+    /// A column named `name` of type `ty`, without a default.
     pub fn new(name: impl Into<String>, ty: SqlType, nullable: bool) -> Self {
         Column {
             name: name.into(),
@@ -290,10 +310,15 @@ impl Column {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub enum FkAction {
     #[default]
+    /// `NO ACTION` (default, not rendered): fail while rows still reference it, at statement end.
     NoAction,
+    /// `RESTRICT`: fail while rows still reference it, checked immediately.
     Restrict,
+    /// `CASCADE`: the referencing rows are deleted or updated along with it.
     Cascade,
+    /// `SET NULL`: the referencing columns are set to NULL.
     SetNull,
+    /// `SET DEFAULT`: the referencing columns are set to their defaults.
     SetDefault,
 }
 
@@ -316,6 +341,7 @@ impl FkAction {
         }
     }
 
+    /// The action as SQL writes it after `ON DELETE` / `ON UPDATE` (`SET NULL`).
     pub fn as_sql(self) -> &'static str {
         match self {
             FkAction::NoAction => "NO ACTION",
@@ -332,26 +358,37 @@ impl FkAction {
 pub struct ForeignKey {
     /// Constraint name; by convention `fk_<table>_<columns>_<ref_table>`.
     pub name: String,
+    /// Referencing columns of this table, in order; paired position by position with `ref_columns`.
     pub columns: Vec<String>,
+    /// Name of the referenced table.
     pub ref_table: String,
+    /// Referenced columns (its primary key or a unique index), in the order of `columns`.
     pub ref_columns: Vec<String>,
+    /// What happens to referencing rows when the referenced row is deleted.
     pub on_delete: FkAction,
+    /// What happens to referencing rows when the referenced key is updated.
     pub on_update: FkAction,
 }
 
 /// An index; `unique` indexes also carry the `unique` model attribute.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Index {
+    /// Index name; by convention `ix_<table>_<columns>`, `uq_...` when unique ([`index_name`]).
     pub name: String,
+    /// Indexed columns, in index key order.
     pub columns: Vec<String>,
+    /// Whether it is a `UNIQUE` index.
     pub unique: bool,
 }
 
 /// A table: columns in declaration order, primary key, foreign keys and indexes (sorted by name).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Table {
+    /// Table name, exactly as the database spells it (quoted in SQL, so case-sensitive).
     pub name: String,
+    /// Columns, in declaration order.
     pub columns: Vec<Column>,
+    /// Primary key column names, in key order; empty when the table has no primary key.
     pub primary_key: Vec<String>,
     /// Name of the primary key constraint as the database reports it (PostgreSQL); `None` for
     /// models and SQLite. Not compared by `diff`: it only lets renderers drop the right
@@ -361,7 +398,9 @@ pub struct Table {
     /// IDENTITY`). The PostgreSQL dialect gives it to a model's single integer key; SQLite
     /// leaves it `None` (there an `INTEGER` key is the rowid, assigned anyway).
     pub identity: Option<String>,
+    /// Foreign key constraints, sorted by name (see [`Table::canonicalize`]).
     pub foreign_keys: Vec<ForeignKey>,
+    /// Indexes, sorted by name (see [`Table::canonicalize`]).
     pub indexes: Vec<Index>,
     /// SQL of objects on this table that the models do not describe (SQLite: triggers,
     /// expression and partial indexes), read by introspection and re-created verbatim after a
@@ -370,6 +409,7 @@ pub struct Table {
 }
 
 impl Table {
+    /// An empty table named `name`: no columns, keys, indexes or identity.
     pub fn new(name: impl Into<String>) -> Self {
         Table {
             name: name.into(),
@@ -383,10 +423,12 @@ impl Table {
         }
     }
 
+    /// The column named `name`, if the table has one.
     pub fn column(&self, name: &str) -> Option<&Column> {
         self.columns.iter().find(|c| c.name == name)
     }
 
+    /// The column named `name`, mutably, if the table has one.
     pub fn column_mut(&mut self, name: &str) -> Option<&mut Column> {
         self.columns.iter_mut().find(|c| c.name == name)
     }
@@ -427,23 +469,28 @@ pub fn foreign_key_name(table: &str, columns: &[impl AsRef<str>], ref_table: &st
 /// A whole schema: tables by name.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Schema {
+    /// Tables keyed by their [`Table::name`].
     pub tables: BTreeMap<String, Table>,
 }
 
 impl Schema {
+    /// An empty schema.
     pub fn new() -> Self {
         Schema::default()
     }
 
+    /// Adds `table` in canonical form, replacing any table of the same name.
     pub fn insert(&mut self, mut table: Table) {
         table.canonicalize();
         self.tables.insert(table.name.clone(), table);
     }
 
+    /// The table named `name`, if the schema has one.
     pub fn get(&self, name: &str) -> Option<&Table> {
         self.tables.get(name)
     }
 
+    /// True when the schema has no tables.
     pub fn is_empty(&self) -> bool {
         self.tables.is_empty()
     }

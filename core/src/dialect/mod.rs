@@ -283,18 +283,22 @@ pub trait Dialect {
         ))
     }
 
+    /// Quotes an identifier in double quotes, doubling any inside (`a"b` becomes `"a""b"`).
     fn quote(&self, ident: &str) -> String {
         format!("\"{}\"", ident.replace('"', "\"\""))
     }
 
+    /// The column's type as DDL spells it; by default the generic spelling of [`Column::ty`].
     fn render_type(&self, column: &Column) -> String {
         column.ty.to_string()
     }
 
+    /// A default expression as written after `DEFAULT`; by default unchanged.
     fn render_default(&self, expr: &str) -> String {
         expr.to_owned()
     }
 
+    /// A column's definition: quoted name, type, `NOT NULL` unless nullable, `DEFAULT` if any.
     fn column_definition(&self, column: &Column) -> String {
         let mut s = format!("{} {}", self.quote(&column.name), self.render_type(column));
         if !column.nullable {
@@ -307,6 +311,7 @@ pub trait Dialect {
         s
     }
 
+    /// `CONSTRAINT … FOREIGN KEY … REFERENCES …`, with actions other than `NO ACTION`.
     fn foreign_key_clause(&self, fk: &ForeignKey) -> String {
         let mut s = format!(
             "CONSTRAINT {} FOREIGN KEY ({}) REFERENCES {} ({})",
@@ -326,6 +331,7 @@ pub trait Dialect {
         s
     }
 
+    /// Identifiers quoted with [`Dialect::quote`], joined with `, `.
     fn quote_list(&self, idents: &[String]) -> String {
         idents
             .iter()
@@ -367,6 +373,7 @@ pub trait Dialect {
         )
     }
 
+    /// `CREATE [UNIQUE] INDEX` statement for `index` on `table`.
     fn create_index(&self, table: &str, index: &Index) -> String {
         format!(
             "CREATE {}INDEX {} ON {} ({});\n",

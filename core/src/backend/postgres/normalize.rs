@@ -31,20 +31,31 @@ pub const COLUMNS_PER_TABLE: usize = 1000;
 #[non_exhaustive]
 pub enum NormalizeError {
     #[error("model column `{table}.{column}`: PostgreSQL rejects the type `{ty}`: {message}; fix its #[model(sql_type = \"...\")]")]
+    /// PostgreSQL rejects a model column's type.
     Type {
+        /// Table of the model column.
         table: String,
+        /// Name of the model column.
         column: String,
+        /// The type as rendered for PostgreSQL (`BYTEA` for [`SqlType::Blob`]).
         ty: String,
+        /// PostgreSQL's error message.
         message: String,
     },
     #[error("model column `{table}.{column}`: PostgreSQL rejects the default expression `{expr}`: {message}; fix its #[model(default = \"...\")]")]
+    /// PostgreSQL rejects a model column's default expression.
     Default {
+        /// Table of the model column.
         table: String,
+        /// Name of the model column.
         column: String,
+        /// The default expression, as the model declares it.
         expr: String,
+        /// PostgreSQL's error message.
         message: String,
     },
     #[error("asking PostgreSQL to normalise the models' column types and defaults failed: {0}; Retort creates TEMP tables in a transaction it rolls back, which needs a read-write session (not a read-only transaction or a hot standby) and the TEMP privilege")]
+    /// The TEMP tables or the query reading them back failed, with no model column to blame.
     Query(diesel::result::Error),
 }
 
