@@ -26,13 +26,17 @@ pub enum ScriptError {
     /// The migrations directory cannot be listed.
     #[error("cannot read {path}; check that it is a directory you may read")]
     Read {
+        /// The path that could not be read.
         path: PathBuf,
+        /// The operating system's error.
         source: std::io::Error,
     },
     /// A revision cannot be written.
     #[error("cannot write {path}; check that the migrations directory is writable")]
     Write {
+        /// The path that could not be written.
         path: PathBuf,
+        /// The operating system's error.
         source: std::io::Error,
     },
     /// The revisions break rules that make them unusable: the first is shown, all are kept.

@@ -9,7 +9,9 @@ use std::collections::{BTreeMap, BTreeSet};
 /// What the graph needs to know about one revision.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Node {
+    /// The revision id (12 hexadecimal digits).
     pub id: String,
+    /// The ids of the revisions it builds on; empty for a root.
     pub parents: Vec<String>,
     /// Orders revisions that the graph leaves unordered (siblings): the directory name, whose
     /// timestamp prefix makes it chronological.
@@ -20,33 +22,70 @@ pub struct Node {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum GraphError {
+    /// Two revisions share an id.
     #[error("revision {id} appears twice: in {first} and in {second}; give one of them a new revision id")]
     Duplicate {
+        /// The shared id.
         id: String,
+        /// Where it appears first (a directory name).
         first: String,
+        /// Where it appears again.
         second: String,
     },
+    /// A revision names a parent that does not exist.
     #[error("revision {id} names parent {parent}, which does not exist; restore the missing migration or fix `parents` in {id}'s metadata.toml")]
-    MissingParent { id: String, parent: String },
+    MissingParent {
+        /// The revision that names the parent.
+        id: String,
+        /// The parent id that no revision has.
+        parent: String,
+    },
+    /// Revisions are their own ancestors.
     #[error("the revision graph has a cycle: {}; fix `parents` in the metadata.toml of one of them", cycle.join(" -> "))]
-    Cycle { cycle: Vec<String> },
+    Cycle {
+        /// The revisions of the cycle, in parent-to-child order, the first repeated at the end.
+        cycle: Vec<String>,
+    },
+    /// No revision has this id or prefix.
     #[error("unknown revision `{0}`; `{history}` lists the revisions", history = crate::invocation::command("history"))]
-    Unknown(String),
+    Unknown(
+        /// The id or prefix as given.
+        String,
+    ),
+    /// A prefix matches several revisions.
     #[error("revision prefix `{prefix}` is ambiguous: it matches {}; give more digits", candidates.join(", "))]
     Ambiguous {
+        /// The prefix as given.
         prefix: String,
+        /// Every revision it matches.
         candidates: Vec<String>,
     },
+    /// `head` was asked for, but the graph has several.
     #[error("there are several heads ({}); name one, use `heads`, or join them with `{}`", heads.join(", "), crate::invocation::command("merge"))]
-    MultipleHeads { heads: Vec<String> },
+    MultipleHeads {
+        /// The heads.
+        heads: Vec<String>,
+    },
+    /// A downgrade target that is not applied.
     #[error("cannot downgrade to {id}: it is not applied; `{}` shows where the database is (to switch branches, downgrade to a revision both branches share, then upgrade)", crate::invocation::command("current"))]
-    NotApplied { id: String },
+    NotApplied {
+        /// The target revision.
+        id: String,
+    },
+    /// A target that is no known form.
     #[error("invalid target `{0}`: expected head, heads, base, a revision id or unique prefix, +N, -N or REV+N/REV-N")]
-    BadTarget(String),
+    BadTarget(
+        /// The target as given.
+        String,
+    ),
+    /// A relative target (`+N`, `-N`, `REV+N`) that cannot be reached.
     #[error("cannot move {steps} step(s) from {from}: {reason}")]
     Steps {
+        /// Where the steps start.
         from: String,
+        /// How many steps were asked for.
         steps: usize,
+        /// Why they cannot be taken.
         reason: String,
     },
 }
@@ -99,14 +138,17 @@ impl Graph {
         })
     }
 
+    /// Whether the graph has no revision.
     pub fn is_empty(&self) -> bool {
         self.nodes.is_empty()
     }
 
+    /// The number of revisions.
     pub fn len(&self) -> usize {
         self.nodes.len()
     }
 
+    /// The revision with exactly this id.
     pub fn get(&self, id: &str) -> Option<&Node> {
         self.nodes.get(id)
     }
@@ -134,6 +176,7 @@ impl Graph {
             .collect()
     }
 
+    /// The revisions that name `id` as a parent.
     pub fn children(&self, id: &str) -> impl Iterator<Item = &str> {
         self.children
             .get(id)
@@ -188,10 +231,12 @@ impl Graph {
             .collect()
     }
 
+    /// Whether several revisions build on `id`.
     pub fn is_branch_point(&self, id: &str) -> bool {
         self.children.get(id).is_some_and(|c| c.len() > 1)
     }
 
+    /// Whether `id` joins several parents.
     pub fn is_merge_point(&self, id: &str) -> bool {
         self.nodes.get(id).is_some_and(|n| n.parents.len() > 1)
     }
