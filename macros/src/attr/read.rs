@@ -1,11 +1,5 @@
-//! `#[model(...)]` attributes, parsed into a typed attribute AST.
-//!
-//! This module checks each key on its own: that it is known, not repeated, and that its value
-//! has the right form. Rules that involve several keys or fields live in `check.rs`.
-//!
-//! Every problem is recorded in the [`Ctxt`] and parsing goes on with the next key, so that one
-//! compile reports every bad attribute. A parse closure returns `Err` only when the tokens cannot
-//! be read at all (for example `#[model(table = )]`); that ends the current attribute.
+//! Reading the values of `#[model(...)]` keys: each reader checks one key's form, records every
+//! problem in the [`Ctxt`] and goes on, so one compile reports every bad attribute.
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
@@ -17,265 +11,12 @@ use syn::parse::Parser;
 use syn::punctuated::Punctuated;
 use syn::{Attribute, Expr, Lit, LitStr, Meta, Path, Token};
 
+use super::*;
 use crate::ctxt::Ctxt;
-
-/// The attribute's own name: `#[model(...)]`.
-pub const MODEL: &str = "model";
-
-// Container (struct) keys.
-pub const TABLE: &str = "table";
-pub const INDEX: &str = "index";
-
-// Keys inside a container's `index(...)`.
-pub const COLUMNS: &str = "columns";
-pub const NAME: &str = "name";
-pub const UNIQUE: &str = "unique";
-
-// Field keys (`unique` and `index` are shared with the lists above).
-pub const PRIMARY_KEY: &str = "primary_key";
-pub const MAX_LENGTH: &str = "max_length";
-pub const DEFAULT: &str = "default";
-pub const REFERENCES: &str = "references";
-pub const ON_DELETE: &str = "on_delete";
-pub const ON_UPDATE: &str = "on_update";
-pub const COLUMN: &str = "column";
-pub const SQL_TYPE: &str = "sql_type";
-pub const SKIP: &str = "skip";
-
-pub const CONTAINER_KEYS: &[&str] = &[TABLE, INDEX];
-pub const INDEX_KEYS: &[&str] = &[COLUMNS, NAME, UNIQUE];
-pub const FIELD_KEYS: &[&str] = &[
-    PRIMARY_KEY,
-    UNIQUE,
-    INDEX,
-    MAX_LENGTH,
-    DEFAULT,
-    REFERENCES,
-    ON_DELETE,
-    ON_UPDATE,
-    COLUMN,
-    SQL_TYPE,
-    SKIP,
-];
-
-const INDEX_EXAMPLE: &str =
-    r#"index(columns("last_name", "first_name"), name = "ix_users_name", unique)"#;
-const ACTIONS_EXPECTED: &str = "`cascade`, `restrict`, `set null`, `set default`, `no action` \
-                                (any case; `set_null`, `set_default` and `no_action` also work)";
-
-/// A key together with the value given to it; `key` is kept for error spans.
-#[derive(Debug)]
-pub struct Keyed<T> {
-    pub key: Path,
-    pub value: T,
-}
-
-/// `#[model(...)]` on the struct.
-#[derive(Debug, Default)]
-pub struct Container {
-    /// `table = "users"`.
-    pub table: Option<Keyed<LitStr>>,
-    /// `index(...)`, in declaration order. Malformed ones are left out (their error is recorded).
-    pub indexes: Vec<Keyed<Index>>,
-}
-
-/// `index(columns("a", "b"), name = "ix_t_a_b", unique)` on the struct.
-#[derive(Debug)]
-pub struct Index {
-    /// Column names, never empty.
-    pub columns: Vec<LitStr>,
-    pub name: Option<LitStr>,
-    pub unique: bool,
-}
-
-/// `#[model(...)]` on a field. Flags hold the key's path when present.
-#[derive(Debug, Default)]
-pub struct Field {
-    pub primary_key: Option<Path>,
-    pub unique: Option<Path>,
-    pub index: Option<Path>,
-    pub max_length: Option<Keyed<u32>>,
-    pub default: Option<Keyed<LitStr>>,
-    pub references: Option<Keyed<References>>,
-    pub on_delete: Option<Keyed<FkAction>>,
-    pub on_update: Option<Keyed<FkAction>>,
-    pub column: Option<Keyed<LitStr>>,
-    pub sql_type: Option<Keyed<LitStr>>,
-    pub skip: Option<Path>,
-    /// Every key that was read successfully, in source order.
-    pub present: Vec<(&'static str, Path)>,
-}
-
-/// `references = "table.column"`.
-#[derive(Debug)]
-pub struct References {
-    pub table: String,
-    pub column: String,
-}
-
-/// `on_delete` / `on_update` actions; mirrors `retort::schema::FkAction`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FkAction {
-    NoAction,
-    Restrict,
-    Cascade,
-    SetNull,
-    SetDefault,
-}
-
-impl FkAction {
-    /// Accepts the spellings listed in [`ACTIONS_EXPECTED`].
-    pub fn parse(text: &str) -> Option<FkAction> {
-        match text.to_ascii_lowercase().as_str() {
-            "no action" | "no_action" => Some(FkAction::NoAction),
-            "restrict" => Some(FkAction::Restrict),
-            "cascade" => Some(FkAction::Cascade),
-            "set null" | "set_null" => Some(FkAction::SetNull),
-            "set default" | "set_default" => Some(FkAction::SetDefault),
-            _ => None,
-        }
-    }
-
-    /// The variant name in `retort::__private::FkAction`.
-    pub fn variant(self) -> &'static str {
-        match self {
-            FkAction::NoAction => "NoAction",
-            FkAction::Restrict => "Restrict",
-            FkAction::Cascade => "Cascade",
-            FkAction::SetNull => "SetNull",
-            FkAction::SetDefault => "SetDefault",
-        }
-    }
-}
-
-impl Container {
-    pub fn from_attrs(cx: &Ctxt, attrs: &[Attribute]) -> Container {
-        let mut out = Container::default();
-        let mut keys = Keys::new(
-            cx,
-            "model",
-            CONTAINER_KEYS,
-            &[INDEX],
-            (FIELD_KEYS, "on a field, not on the struct"),
-        );
-        for attr in model_attrs(cx, attrs, r#"#[model(table = "users")]"#) {
-            let result = attr.parse_nested_meta(|meta| {
-                match keys.read(&meta)? {
-                    Some(TABLE) => {
-                        let example = r#"table = "users""#;
-                        if let Some(lit) = string(cx, &meta, TABLE, example)? {
-                            if identifier(cx, &lit, TABLE, "a table name", example) {
-                                out.table = Some(keyed(&meta, lit));
-                            }
-                        }
-                    }
-                    Some(INDEX) => {
-                        if let Some(index) = index(cx, &meta)? {
-                            out.indexes.push(keyed(&meta, index));
-                        }
-                    }
-                    _ => {}
-                }
-                Ok(())
-            });
-            if let Err(err) = result {
-                cx.syn_error(err);
-            }
-        }
-        out
-    }
-}
-
-impl Field {
-    pub fn from_attrs(cx: &Ctxt, attrs: &[Attribute]) -> Field {
-        let mut out = Field::default();
-        let mut keys = Keys::new(
-            cx,
-            "model",
-            FIELD_KEYS,
-            &[],
-            (CONTAINER_KEYS, "on the struct, not on a field"),
-        );
-        for attr in model_attrs(cx, attrs, "#[model(primary_key)]") {
-            let result = attr.parse_nested_meta(|meta| {
-                let Some(key) = keys.read(&meta)? else {
-                    return Ok(());
-                };
-                let ok = match key {
-                    PRIMARY_KEY | UNIQUE | SKIP => {
-                        let ok = flag(cx, &meta, key, "")?;
-                        let slot = match key {
-                            PRIMARY_KEY => &mut out.primary_key,
-                            UNIQUE => &mut out.unique,
-                            _ => &mut out.skip,
-                        };
-                        set_flag(slot, &meta, ok)
-                    }
-                    INDEX => {
-                        let hint = r#"; for an index over several columns, put `#[model(index(columns("a", "b")))]` on the struct"#;
-                        let ok = flag(cx, &meta, key, hint)?;
-                        set_flag(&mut out.index, &meta, ok)
-                    }
-                    MAX_LENGTH => {
-                        let value = max_length(cx, &meta)?;
-                        set(&mut out.max_length, &meta, value)
-                    }
-                    DEFAULT => {
-                        let example = r#"default = "0""#;
-                        let value = string(cx, &meta, key, example)?
-                            .filter(|lit| non_empty(cx, lit, key, "an SQL expression", example));
-                        set(&mut out.default, &meta, value)
-                    }
-                    REFERENCES => {
-                        let value = string(cx, &meta, key, r#"references = "users.id""#)?
-                            .and_then(|lit| references(cx, &lit));
-                        set(&mut out.references, &meta, value)
-                    }
-                    ON_DELETE | ON_UPDATE => {
-                        let value = string(cx, &meta, key, &format!(r#"{key} = "cascade""#))?
-                            .and_then(|lit| action(cx, &lit, key));
-                        let slot = if key == ON_DELETE {
-                            &mut out.on_delete
-                        } else {
-                            &mut out.on_update
-                        };
-                        set(slot, &meta, value)
-                    }
-                    COLUMN => {
-                        let example = r#"column = "created""#;
-                        let value = string(cx, &meta, key, example)?
-                            .filter(|lit| identifier(cx, lit, key, "a column name", example));
-                        set(&mut out.column, &meta, value)
-                    }
-                    SQL_TYPE => {
-                        let example = r#"sql_type = "NUMERIC(10,2)""#;
-                        let value = string(cx, &meta, key, example)?
-                            .filter(|lit| non_empty(cx, lit, key, "an SQL type", example));
-                        set(&mut out.sql_type, &meta, value)
-                    }
-                    _ => unreachable!("key `{key}` is in FIELD_KEYS but not handled"),
-                };
-                if ok {
-                    out.present.push((key, meta.path.clone()));
-                }
-                Ok(())
-            });
-            if let Err(err) = result {
-                cx.syn_error(err);
-            }
-        }
-        out
-    }
-
-    /// Whether the field has a column (it is not `#[model(skip)]`).
-    pub fn is_column(&self) -> bool {
-        self.skip.is_none()
-    }
-}
 
 /// The `#[model(...)]` attributes among `attrs`; any other attribute is none of our business.
 /// `#[model]` and `#[model = ...]` are reported here and left out.
-fn model_attrs<'a>(
+pub(super) fn model_attrs<'a>(
     cx: &'a Ctxt,
     attrs: &'a [Attribute],
     example: &'a str,
@@ -293,7 +34,7 @@ fn model_attrs<'a>(
 }
 
 /// Tracks which keys one container, field or index has already seen.
-struct Keys<'c> {
+pub(super) struct Keys<'c> {
     cx: &'c Ctxt,
     /// `model` or `index`, for messages.
     what: &'static str,
@@ -306,7 +47,7 @@ struct Keys<'c> {
 }
 
 impl<'c> Keys<'c> {
-    fn new(
+    pub(super) fn new(
         cx: &'c Ctxt,
         what: &'static str,
         known: &'static [&'static str],
@@ -325,7 +66,7 @@ impl<'c> Keys<'c> {
 
     /// Identifies the key at `meta`. An unknown or repeated key is reported, its value skipped,
     /// and `None` returned.
-    fn read(&mut self, meta: &ParseNestedMeta) -> syn::Result<Option<&'static str>> {
+    pub(super) fn read(&mut self, meta: &ParseNestedMeta) -> syn::Result<Option<&'static str>> {
         let Some(key) = self.known.iter().copied().find(|k| meta.path.is_ident(k)) else {
             let name = path_to_string(&meta.path);
             let mut message = format!(
@@ -353,14 +94,18 @@ impl<'c> Keys<'c> {
     }
 }
 
-fn keyed<T>(meta: &ParseNestedMeta, value: T) -> Keyed<T> {
+pub(super) fn keyed<T>(meta: &ParseNestedMeta, value: T) -> Keyed<T> {
     Keyed {
         key: meta.path.clone(),
         value,
     }
 }
 
-fn set<T>(slot: &mut Option<Keyed<T>>, meta: &ParseNestedMeta, value: Option<T>) -> bool {
+pub(super) fn set<T>(
+    slot: &mut Option<Keyed<T>>,
+    meta: &ParseNestedMeta,
+    value: Option<T>,
+) -> bool {
     match value {
         Some(value) => {
             *slot = Some(keyed(meta, value));
@@ -370,7 +115,7 @@ fn set<T>(slot: &mut Option<Keyed<T>>, meta: &ParseNestedMeta, value: Option<T>)
     }
 }
 
-fn set_flag(slot: &mut Option<Path>, meta: &ParseNestedMeta, ok: bool) -> bool {
+pub(super) fn set_flag(slot: &mut Option<Path>, meta: &ParseNestedMeta, ok: bool) -> bool {
     if ok {
         *slot = Some(meta.path.clone());
     }
@@ -378,7 +123,7 @@ fn set_flag(slot: &mut Option<Path>, meta: &ParseNestedMeta, ok: bool) -> bool {
 }
 
 /// Consumes whatever follows a key (`= value` or `(...)`) and returns those tokens.
-fn skip_value(meta: &ParseNestedMeta) -> syn::Result<TokenStream> {
+pub(super) fn skip_value(meta: &ParseNestedMeta) -> syn::Result<TokenStream> {
     if meta.input.peek(Token![=]) {
         let eq: Token![=] = meta.input.parse()?;
         let value: Expr = meta.input.parse()?;
@@ -391,7 +136,7 @@ fn skip_value(meta: &ParseNestedMeta) -> syn::Result<TokenStream> {
 }
 
 /// The `(...)` after a key, if that is what follows it.
-fn group(meta: &ParseNestedMeta) -> syn::Result<Option<Group>> {
+pub(super) fn group(meta: &ParseNestedMeta) -> syn::Result<Option<Group>> {
     if meta.input.peek(syn::token::Paren) {
         meta.input.parse().map(Some)
     } else {
@@ -400,12 +145,12 @@ fn group(meta: &ParseNestedMeta) -> syn::Result<Option<Group>> {
 }
 
 /// What follows a key: `= expr`, or something else (nothing, or a group).
-enum Value {
+pub(super) enum Value {
     Expr(Expr),
     Other(TokenStream),
 }
 
-fn value(meta: &ParseNestedMeta) -> syn::Result<Value> {
+pub(super) fn value(meta: &ParseNestedMeta) -> syn::Result<Value> {
     if meta.input.peek(Token![=]) {
         meta.input.parse::<Token![=]>()?;
         let mut expr: Expr = meta.input.parse()?;
@@ -420,7 +165,7 @@ fn value(meta: &ParseNestedMeta) -> syn::Result<Value> {
 }
 
 /// A flag: the key alone. `hint` is appended to the error when a value was given.
-fn flag(cx: &Ctxt, meta: &ParseNestedMeta, key: &str, hint: &str) -> syn::Result<bool> {
+pub(super) fn flag(cx: &Ctxt, meta: &ParseNestedMeta, key: &str, hint: &str) -> syn::Result<bool> {
     let rest = skip_value(meta)?;
     if rest.is_empty() {
         return Ok(true);
@@ -434,7 +179,7 @@ fn flag(cx: &Ctxt, meta: &ParseNestedMeta, key: &str, hint: &str) -> syn::Result
 }
 
 /// `key = "..."`.
-fn string(
+pub(super) fn string(
     cx: &Ctxt,
     meta: &ParseNestedMeta,
     key: &str,
@@ -454,7 +199,12 @@ fn string(
 
 /// Reports a value of the wrong kind (`key = 5` where a string is expected, `key(...)`), with the
 /// span of the value, or of the whole key when there is no single expression.
-fn wrong_value(cx: &Ctxt, meta: &ParseNestedMeta, value: Value, message: impl std::fmt::Display) {
+pub(super) fn wrong_value(
+    cx: &Ctxt,
+    meta: &ParseNestedMeta,
+    value: Value,
+    message: impl std::fmt::Display,
+) {
     match value {
         Value::Expr(expr) => cx.error_spanned_by(expr, message),
         Value::Other(rest) => {
@@ -465,7 +215,7 @@ fn wrong_value(cx: &Ctxt, meta: &ParseNestedMeta, value: Value, message: impl st
 }
 
 /// `max_length = 255`: an integer literal in `1..=u32::MAX`.
-fn max_length(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<u32>> {
+pub(super) fn max_length(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<u32>> {
     let message = "`max_length` takes a positive integer: `max_length = 255`";
     match value(meta)? {
         Value::Expr(Expr::Lit(syn::ExprLit {
@@ -489,7 +239,7 @@ fn max_length(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<u32>> {
 }
 
 /// `index(columns("a", "b"), name = "ix", unique)` on the struct.
-fn index(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<Index>> {
+pub(super) fn index(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<Index>> {
     let Some(group) = group(meta)? else {
         let rest = skip_value(meta)?;
         let path = &meta.path;
@@ -540,7 +290,7 @@ fn index(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<Index>> {
 }
 
 /// `columns("a", "b")`: one or more distinct column names.
-fn index_columns(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<Vec<LitStr>>> {
+pub(super) fn index_columns(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<Vec<LitStr>>> {
     let example = r#"columns("last_name", "first_name")"#;
     let path = &meta.path;
     let Some(group) = group(meta)? else {
@@ -595,7 +345,7 @@ fn index_columns(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<Vec<Li
 }
 
 /// `references = "table.column"`.
-fn references(cx: &Ctxt, lit: &LitStr) -> Option<References> {
+pub(super) fn references(cx: &Ctxt, lit: &LitStr) -> Option<References> {
     let text = lit.value();
     let parts: Vec<&str> = text.split('.').collect();
     match parts.as_slice() {
@@ -617,7 +367,7 @@ fn references(cx: &Ctxt, lit: &LitStr) -> Option<References> {
 }
 
 /// `on_delete = "cascade"` and friends.
-fn action(cx: &Ctxt, lit: &LitStr, key: &str) -> Option<FkAction> {
+pub(super) fn action(cx: &Ctxt, lit: &LitStr, key: &str) -> Option<FkAction> {
     let text = lit.value();
     let action = FkAction::parse(&text);
     if action.is_none() {
@@ -629,7 +379,7 @@ fn action(cx: &Ctxt, lit: &LitStr, key: &str) -> Option<FkAction> {
     action
 }
 
-fn non_empty(cx: &Ctxt, lit: &LitStr, key: &str, what: &str, example: &str) -> bool {
+pub(super) fn non_empty(cx: &Ctxt, lit: &LitStr, key: &str, what: &str, example: &str) -> bool {
     let ok = !lit.value().trim().is_empty();
     if !ok {
         cx.error_spanned_by(lit, format!("`{key}` needs {what}: `{example}`"));
@@ -637,7 +387,7 @@ fn non_empty(cx: &Ctxt, lit: &LitStr, key: &str, what: &str, example: &str) -> b
     ok
 }
 
-fn identifier(cx: &Ctxt, lit: &LitStr, key: &str, what: &str, example: &str) -> bool {
+pub(super) fn identifier(cx: &Ctxt, lit: &LitStr, key: &str, what: &str, example: &str) -> bool {
     let ok = is_identifier(&lit.value());
     if !ok {
         cx.error_spanned_by(
@@ -652,7 +402,7 @@ fn identifier(cx: &Ctxt, lit: &LitStr, key: &str, what: &str, example: &str) -> 
 }
 
 /// `[A-Za-z_][A-Za-z0-9_]*`.
-pub fn is_identifier(text: &str) -> bool {
+pub(crate) fn is_identifier(text: &str) -> bool {
     let mut chars = text.chars();
     chars
         .next()
@@ -660,7 +410,7 @@ pub fn is_identifier(text: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
-fn path_to_string(path: &Path) -> String {
+pub(super) fn path_to_string(path: &Path) -> String {
     let mut out = String::new();
     if path.leading_colon.is_some() {
         out.push_str("::");
@@ -675,7 +425,7 @@ fn path_to_string(path: &Path) -> String {
 }
 
 /// "`a`, `b`, `c`".
-pub fn quoted_list<S: AsRef<str>>(items: &[S]) -> String {
+pub(crate) fn quoted_list<S: AsRef<str>>(items: &[S]) -> String {
     items
         .iter()
         .map(|item| format!("`{}`", item.as_ref()))

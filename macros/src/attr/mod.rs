@@ -1,0 +1,271 @@
+//! `#[model(...)]` attributes, parsed into a typed attribute AST.
+//!
+//! This module checks each key on its own: that it is known, not repeated, and that its value
+//! has the right form. Rules that involve several keys or fields live in `check.rs`.
+//!
+//! Every problem is recorded in the [`Ctxt`] and parsing goes on with the next key, so that one
+//! compile reports every bad attribute. A parse closure returns `Err` only when the tokens cannot
+//! be read at all (for example `#[model(table = )]`); that ends the current attribute.
+
+use syn::{Attribute, LitStr, Path};
+
+use crate::ctxt::Ctxt;
+
+mod read;
+
+pub(crate) use read::quoted_list;
+use read::*;
+
+/// The attribute's own name: `#[model(...)]`.
+pub const MODEL: &str = "model";
+
+// Container (struct) keys.
+pub const TABLE: &str = "table";
+pub const INDEX: &str = "index";
+
+// Keys inside a container's `index(...)`.
+pub const COLUMNS: &str = "columns";
+pub const NAME: &str = "name";
+pub const UNIQUE: &str = "unique";
+
+// Field keys (`unique` and `index` are shared with the lists above).
+pub const PRIMARY_KEY: &str = "primary_key";
+pub const MAX_LENGTH: &str = "max_length";
+pub const DEFAULT: &str = "default";
+pub const REFERENCES: &str = "references";
+pub const ON_DELETE: &str = "on_delete";
+pub const ON_UPDATE: &str = "on_update";
+pub const COLUMN: &str = "column";
+pub const SQL_TYPE: &str = "sql_type";
+pub const SKIP: &str = "skip";
+
+pub const CONTAINER_KEYS: &[&str] = &[TABLE, INDEX];
+pub const INDEX_KEYS: &[&str] = &[COLUMNS, NAME, UNIQUE];
+pub const FIELD_KEYS: &[&str] = &[
+    PRIMARY_KEY,
+    UNIQUE,
+    INDEX,
+    MAX_LENGTH,
+    DEFAULT,
+    REFERENCES,
+    ON_DELETE,
+    ON_UPDATE,
+    COLUMN,
+    SQL_TYPE,
+    SKIP,
+];
+
+const INDEX_EXAMPLE: &str =
+    r#"index(columns("last_name", "first_name"), name = "ix_users_name", unique)"#;
+const ACTIONS_EXPECTED: &str = "`cascade`, `restrict`, `set null`, `set default`, `no action` \
+                                (any case; `set_null`, `set_default` and `no_action` also work)";
+
+/// A key together with the value given to it; `key` is kept for error spans.
+#[derive(Debug)]
+pub struct Keyed<T> {
+    pub key: Path,
+    pub value: T,
+}
+
+/// `#[model(...)]` on the struct.
+#[derive(Debug, Default)]
+pub struct Container {
+    /// `table = "users"`.
+    pub table: Option<Keyed<LitStr>>,
+    /// `index(...)`, in declaration order. Malformed ones are left out (their error is recorded).
+    pub indexes: Vec<Keyed<Index>>,
+}
+
+/// `index(columns("a", "b"), name = "ix_t_a_b", unique)` on the struct.
+#[derive(Debug)]
+pub struct Index {
+    /// Column names, never empty.
+    pub columns: Vec<LitStr>,
+    pub name: Option<LitStr>,
+    pub unique: bool,
+}
+
+/// `#[model(...)]` on a field. Flags hold the key's path when present.
+#[derive(Debug, Default)]
+pub struct Field {
+    pub primary_key: Option<Path>,
+    pub unique: Option<Path>,
+    pub index: Option<Path>,
+    pub max_length: Option<Keyed<u32>>,
+    pub default: Option<Keyed<LitStr>>,
+    pub references: Option<Keyed<References>>,
+    pub on_delete: Option<Keyed<FkAction>>,
+    pub on_update: Option<Keyed<FkAction>>,
+    pub column: Option<Keyed<LitStr>>,
+    pub sql_type: Option<Keyed<LitStr>>,
+    pub skip: Option<Path>,
+    /// Every key that was read successfully, in source order.
+    pub present: Vec<(&'static str, Path)>,
+}
+
+/// `references = "table.column"`.
+#[derive(Debug)]
+pub struct References {
+    pub table: String,
+    pub column: String,
+}
+
+/// `on_delete` / `on_update` actions; mirrors `retort::schema::FkAction`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FkAction {
+    NoAction,
+    Restrict,
+    Cascade,
+    SetNull,
+    SetDefault,
+}
+
+impl FkAction {
+    /// Accepts the spellings listed in [`ACTIONS_EXPECTED`].
+    pub fn parse(text: &str) -> Option<FkAction> {
+        match text.to_ascii_lowercase().as_str() {
+            "no action" | "no_action" => Some(FkAction::NoAction),
+            "restrict" => Some(FkAction::Restrict),
+            "cascade" => Some(FkAction::Cascade),
+            "set null" | "set_null" => Some(FkAction::SetNull),
+            "set default" | "set_default" => Some(FkAction::SetDefault),
+            _ => None,
+        }
+    }
+
+    /// The variant name in `retort::__private::FkAction`.
+    pub fn variant(self) -> &'static str {
+        match self {
+            FkAction::NoAction => "NoAction",
+            FkAction::Restrict => "Restrict",
+            FkAction::Cascade => "Cascade",
+            FkAction::SetNull => "SetNull",
+            FkAction::SetDefault => "SetDefault",
+        }
+    }
+}
+
+impl Container {
+    pub fn from_attrs(cx: &Ctxt, attrs: &[Attribute]) -> Container {
+        let mut out = Container::default();
+        let mut keys = Keys::new(
+            cx,
+            "model",
+            CONTAINER_KEYS,
+            &[INDEX],
+            (FIELD_KEYS, "on a field, not on the struct"),
+        );
+        for attr in model_attrs(cx, attrs, r#"#[model(table = "users")]"#) {
+            let result = attr.parse_nested_meta(|meta| {
+                match keys.read(&meta)? {
+                    Some(TABLE) => {
+                        let example = r#"table = "users""#;
+                        if let Some(lit) = string(cx, &meta, TABLE, example)? {
+                            if identifier(cx, &lit, TABLE, "a table name", example) {
+                                out.table = Some(keyed(&meta, lit));
+                            }
+                        }
+                    }
+                    Some(INDEX) => {
+                        if let Some(index) = index(cx, &meta)? {
+                            out.indexes.push(keyed(&meta, index));
+                        }
+                    }
+                    _ => {}
+                }
+                Ok(())
+            });
+            if let Err(err) = result {
+                cx.syn_error(err);
+            }
+        }
+        out
+    }
+}
+
+impl Field {
+    pub fn from_attrs(cx: &Ctxt, attrs: &[Attribute]) -> Field {
+        let mut out = Field::default();
+        let mut keys = Keys::new(
+            cx,
+            "model",
+            FIELD_KEYS,
+            &[],
+            (CONTAINER_KEYS, "on the struct, not on a field"),
+        );
+        for attr in model_attrs(cx, attrs, "#[model(primary_key)]") {
+            let result = attr.parse_nested_meta(|meta| {
+                let Some(key) = keys.read(&meta)? else {
+                    return Ok(());
+                };
+                let ok = match key {
+                    PRIMARY_KEY | UNIQUE | SKIP => {
+                        let ok = flag(cx, &meta, key, "")?;
+                        let slot = match key {
+                            PRIMARY_KEY => &mut out.primary_key,
+                            UNIQUE => &mut out.unique,
+                            _ => &mut out.skip,
+                        };
+                        set_flag(slot, &meta, ok)
+                    }
+                    INDEX => {
+                        let hint = r#"; for an index over several columns, put `#[model(index(columns("a", "b")))]` on the struct"#;
+                        let ok = flag(cx, &meta, key, hint)?;
+                        set_flag(&mut out.index, &meta, ok)
+                    }
+                    MAX_LENGTH => {
+                        let value = max_length(cx, &meta)?;
+                        set(&mut out.max_length, &meta, value)
+                    }
+                    DEFAULT => {
+                        let example = r#"default = "0""#;
+                        let value = string(cx, &meta, key, example)?
+                            .filter(|lit| non_empty(cx, lit, key, "an SQL expression", example));
+                        set(&mut out.default, &meta, value)
+                    }
+                    REFERENCES => {
+                        let value = string(cx, &meta, key, r#"references = "users.id""#)?
+                            .and_then(|lit| references(cx, &lit));
+                        set(&mut out.references, &meta, value)
+                    }
+                    ON_DELETE | ON_UPDATE => {
+                        let value = string(cx, &meta, key, &format!(r#"{key} = "cascade""#))?
+                            .and_then(|lit| action(cx, &lit, key));
+                        let slot = if key == ON_DELETE {
+                            &mut out.on_delete
+                        } else {
+                            &mut out.on_update
+                        };
+                        set(slot, &meta, value)
+                    }
+                    COLUMN => {
+                        let example = r#"column = "created""#;
+                        let value = string(cx, &meta, key, example)?
+                            .filter(|lit| identifier(cx, lit, key, "a column name", example));
+                        set(&mut out.column, &meta, value)
+                    }
+                    SQL_TYPE => {
+                        let example = r#"sql_type = "NUMERIC(10,2)""#;
+                        let value = string(cx, &meta, key, example)?
+                            .filter(|lit| non_empty(cx, lit, key, "an SQL type", example));
+                        set(&mut out.sql_type, &meta, value)
+                    }
+                    _ => unreachable!("key `{key}` is in FIELD_KEYS but not handled"),
+                };
+                if ok {
+                    out.present.push((key, meta.path.clone()));
+                }
+                Ok(())
+            });
+            if let Err(err) = result {
+                cx.syn_error(err);
+            }
+        }
+        out
+    }
+
+    /// Whether the field has a column (it is not `#[model(skip)]`).
+    pub fn is_column(&self) -> bool {
+        self.skip.is_none()
+    }
+}
