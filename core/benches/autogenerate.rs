@@ -48,6 +48,7 @@ fn build(n: usize, variant: u8) -> Schema {
                 ref_columns: vec!["id".into()],
                 on_delete: FkAction::Cascade,
                 on_update: FkAction::NoAction,
+                deferrable: Default::default(),
             });
         }
         if variant == 1 && i % 10 == 0 {
@@ -57,11 +58,13 @@ fn build(n: usize, variant: u8) -> Schema {
             name: format!("uq_{name}_email"),
             columns: vec!["email".into()],
             unique: true,
+            constraint: false,
         });
         t.indexes.push(Index {
             name: format!("ix_{name}_name"),
             columns: vec!["name".into()],
             unique: false,
+            constraint: false,
         });
         schema.insert(t);
     }

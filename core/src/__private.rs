@@ -73,6 +73,7 @@ impl TableBuilder {
             ref_columns: ref_columns.iter().map(|c| (*c).to_owned()).collect(),
             on_delete,
             on_update,
+            deferrable: Default::default(),
         });
         self
     }
@@ -87,6 +88,7 @@ impl TableBuilder {
             name,
             columns: columns.iter().map(|c| (*c).to_owned()).collect(),
             unique,
+            constraint: false,
         });
         self
     }

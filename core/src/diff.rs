@@ -94,9 +94,14 @@ fn without(table: &Table, keys: &[(String, ForeignKey)]) -> Table {
 
 fn diff_table(have: &Table, want: &Table, ops: &mut Vec<Op>) {
     let table = || have.name.clone();
+    // A UNIQUE constraint and a unique index enforce the same thing: how an index is made is
+    // not a difference.
+    let same_index = |a: &crate::schema::Index, b: &crate::schema::Index| {
+        a.name == b.name && a.columns == b.columns && a.unique == b.unique
+    };
 
     for index in &have.indexes {
-        if !want.indexes.contains(index) {
+        if !want.indexes.iter().any(|w| same_index(w, index)) {
             ops.push(Op::DropIndex {
                 table: table(),
                 index: index.clone(),
@@ -110,6 +115,7 @@ fn diff_table(have: &Table, want: &Table, ops: &mut Vec<Op>) {
             && a.ref_columns == b.ref_columns
             && a.on_delete == b.on_delete
             && a.on_update == b.on_update
+            && a.deferrable == b.deferrable
     };
     for fk in &have.foreign_keys {
         if !want.foreign_keys.iter().any(|w| same_fk(fk, w)) {
@@ -170,7 +176,7 @@ fn diff_table(have: &Table, want: &Table, ops: &mut Vec<Op>) {
         }
     }
     for index in &want.indexes {
-        if !have.indexes.contains(index) {
+        if !have.indexes.iter().any(|h| same_index(h, index)) {
             ops.push(Op::CreateIndex {
                 table: table(),
                 index: index.clone(),
@@ -195,6 +201,7 @@ mod tests {
             name: "uq_users_email".into(),
             columns: vec!["email".into()],
             unique: true,
+            constraint: false,
         });
         t
     }
@@ -212,6 +219,7 @@ mod tests {
             ref_columns: vec!["id".into()],
             on_delete: FkAction::Cascade,
             on_update: FkAction::NoAction,
+            deferrable: Default::default(),
         });
         t
     }
@@ -252,6 +260,7 @@ mod tests {
                 ref_columns: vec!["id".into()],
                 on_delete: FkAction::NoAction,
                 on_update: FkAction::NoAction,
+                deferrable: Default::default(),
             });
         }
         t

@@ -331,6 +331,7 @@ mod tests {
                     name: "ix_t_x".into(),
                     columns: vec!["x".into()],
                     unique: false,
+                    constraint: false,
                 },
             },
         ];

@@ -66,6 +66,7 @@ fn table(name: &'static str, earlier: Vec<&'static str>) -> impl Strategy<Value 
                         name: crate::schema::index_name(name, &[COLUMNS[i]], unique),
                         columns: vec![COLUMNS[i].into()],
                         unique,
+                        constraint: false,
                     });
                 }
             }
@@ -83,6 +84,7 @@ fn table(name: &'static str, earlier: Vec<&'static str>) -> impl Strategy<Value 
                         FkAction::NoAction
                     },
                     on_update: FkAction::NoAction,
+                    deferrable: Default::default(),
                 });
             }
             t

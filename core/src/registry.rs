@@ -158,6 +158,7 @@ mod tests {
             ref_columns: vec!["code".into()],
             on_delete: FkAction::NoAction,
             on_update: FkAction::NoAction,
+            deferrable: Default::default(),
         });
         t
     }
@@ -185,6 +186,7 @@ mod tests {
                 name: "uq_parents_code".into(),
                 columns: vec!["code".into()],
                 unique: true,
+                constraint: false,
             });
             t
         }

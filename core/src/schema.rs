@@ -208,6 +208,15 @@ impl SqlType {
     pub fn is_integer(&self) -> bool {
         matches!(self, SqlType::SmallInt | SqlType::Integer | SqlType::BigInt)
     }
+
+    /// True for every number type: integers, `REAL`, `DOUBLE PRECISION`, `NUMERIC`.
+    pub fn is_numeric(&self) -> bool {
+        self.is_integer()
+            || matches!(
+                self,
+                SqlType::Real | SqlType::Double | SqlType::Numeric { .. }
+            )
+    }
 }
 
 /// Generic, dialect-neutral spelling; dialects render their own.
@@ -306,6 +315,29 @@ impl Column {
     }
 }
 
+/// When a foreign key is checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub enum Deferrable {
+    /// At the end of each statement (`NOT DEFERRABLE`, the default).
+    #[default]
+    No,
+    /// At the end of each statement unless a transaction defers it (`DEFERRABLE`).
+    Deferrable,
+    /// At commit (`DEFERRABLE INITIALLY DEFERRED`).
+    InitiallyDeferred,
+}
+
+impl Deferrable {
+    /// The clause after a foreign key's actions (empty for [`Deferrable::No`]).
+    pub fn as_sql(self) -> &'static str {
+        match self {
+            Deferrable::No => "",
+            Deferrable::Deferrable => " DEFERRABLE",
+            Deferrable::InitiallyDeferred => " DEFERRABLE INITIALLY DEFERRED",
+        }
+    }
+}
+
 /// What a foreign key does when the referenced row is deleted or updated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub enum FkAction {
@@ -368,6 +400,8 @@ pub struct ForeignKey {
     pub on_delete: FkAction,
     /// What happens to referencing rows when the referenced key is updated.
     pub on_update: FkAction,
+    /// When the key is checked.
+    pub deferrable: Deferrable,
 }
 
 /// An index; `unique` indexes also carry the `unique` model attribute.
@@ -379,6 +413,10 @@ pub struct Index {
     pub columns: Vec<String>,
     /// Whether it is a `UNIQUE` index.
     pub unique: bool,
+    /// Enforced by a `UNIQUE` constraint of the same name rather than a bare unique index
+    /// (PostgreSQL; a foreign schema's `UNIQUE (...)`). Not compared by the diff (both enforce
+    /// uniqueness the same way); it decides how the index is created and dropped.
+    pub constraint: bool,
 }
 
 /// A table: columns in declaration order, primary key, foreign keys and indexes (sorted by name).
@@ -689,6 +727,7 @@ mod tests {
             ref_columns: vec!["id".into()],
             on_delete: FkAction::Cascade,
             on_update: FkAction::NoAction,
+            deferrable: Default::default(),
         });
         schema.insert(posts);
         schema.insert(Table::new("users"));

@@ -261,7 +261,13 @@ pub trait Dialect {
 
     /// [`Op::DropIndex`]: `DROP INDEX`.
     fn render_drop_index(&self, table: &str, index: &Index) -> OpSql {
-        let _ = table;
+        if index.constraint {
+            return Ok(format!(
+                "ALTER TABLE {} DROP CONSTRAINT {};\n",
+                self.quote(table),
+                self.quote(&index.name)
+            ));
+        }
         Ok(format!("DROP INDEX {};\n", self.quote(&index.name)))
     }
 
@@ -328,6 +334,7 @@ pub trait Dialect {
             s.push_str(" ON UPDATE ");
             s.push_str(fk.on_update.as_sql());
         }
+        s.push_str(fk.deferrable.as_sql());
         s
     }
 
@@ -375,6 +382,14 @@ pub trait Dialect {
 
     /// `CREATE [UNIQUE] INDEX` statement for `index` on `table`.
     fn create_index(&self, table: &str, index: &Index) -> String {
+        if index.constraint {
+            return format!(
+                "ALTER TABLE {} ADD CONSTRAINT {} UNIQUE ({});\n",
+                self.quote(table),
+                self.quote(&index.name),
+                self.quote_list(&index.columns)
+            );
+        }
         format!(
             "CREATE {}INDEX {} ON {} ({});\n",
             if index.unique { "UNIQUE " } else { "" },

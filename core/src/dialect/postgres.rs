@@ -32,7 +32,10 @@ impl Dialect for Postgres {
     fn normalize_table(&self, table: &mut Table) {
         truncate_identifiers(table);
         for column in &mut table.columns {
-            column.default = column.default.as_deref().map(normalize_pg_default);
+            column.default = column
+                .default
+                .as_deref()
+                .map(|d| normalize_pg_default(d, &column.ty));
             // The sequence behind an identity or serial column is not a model default.
             if column
                 .default
@@ -241,11 +244,17 @@ fn truncate_identifiers(table: &mut Table) {
     }
 }
 
-/// Canonical spelling of a default as PostgreSQL reports it or a model writes it.
-pub fn normalize_pg_default(expr: &str) -> String {
+/// Canonical spelling of a default of a column of type `ty`, as PostgreSQL reports it or a
+/// model writes it. A quoted number is the number only for a number column: `'0'::ltree` stays
+/// `'0'` (an ltree has no cast from an integer).
+pub fn normalize_pg_default(expr: &str, ty: &SqlType) -> String {
+    let column_ty = ty;
     let mut s = normalize_default(expr);
     // Strip casts the catalog adds to literals: 'x'::text, 'x'::character varying(10),
-    // '-1'::integer, 'a'::"char".
+    // '-1'::integer, 'a'::"char", '0'::ltree: those to the column's own type (or, for numbers
+    // and strings, its family), which the column's type gives the literal anyway. A cast to
+    // another type ('1970-01-01'::timestamp on a timestamptz column) changes the value and
+    // stays.
     while let Some(pos) = s.rfind("::") {
         let (value, ty) = s.split_at(pos);
         let ty = &ty[2..];
@@ -263,10 +272,22 @@ pub fn normalize_pg_default(expr: &str) -> String {
         if !(ty_ok && (literal || value.starts_with('(') && value.ends_with(')'))) {
             break;
         }
+        let cast = SqlType::parse(ty);
+        let is_string = |t: &SqlType| {
+            matches!(t, SqlType::Text | SqlType::Varchar(_))
+                || matches!(t, SqlType::Custom(c) if c.starts_with("CHARACTER VARYING") || c.starts_with("VARCHAR"))
+        };
+        let redundant = cast == *column_ty
+            || (cast.is_numeric() && column_ty.is_numeric())
+            || (is_string(&cast) && is_string(column_ty))
+            || value.eq_ignore_ascii_case("null");
+        if !redundant {
+            break;
+        }
         s = normalize_default(value);
     }
-    // A quoted number is the number.
-    if s.len() >= 2 && s.starts_with('\'') && s.ends_with('\'') {
+    // A quoted number is the number, in a number column.
+    if ty.is_numeric() && s.len() >= 2 && s.starts_with('\'') && s.ends_with('\'') {
         let inner = &s[1..s.len() - 1];
         if !inner.is_empty()
             && inner.parse::<f64>().is_ok()
@@ -293,27 +314,70 @@ mod tests {
 
     #[test]
     fn catalog_defaults_normalise_to_model_spelling() {
-        assert_eq!(normalize_pg_default("'active'::text"), "'active'");
-        assert_eq!(normalize_pg_default("'x'::character varying(10)"), "'x'");
-        assert_eq!(normalize_pg_default("'-1'::integer"), "-1");
-        assert_eq!(normalize_pg_default("(-1)"), "-1");
-        assert_eq!(normalize_pg_default("'it''s'::text"), "'it''s'");
-        assert_eq!(normalize_pg_default("now()"), "now()");
         assert_eq!(
-            normalize_pg_default("current_timestamp"),
+            normalize_pg_default("'active'::text", &SqlType::Text),
+            "'active'"
+        );
+        assert_eq!(
+            normalize_pg_default("'x'::character varying(10)", &SqlType::Text),
+            "'x'"
+        );
+        assert_eq!(
+            normalize_pg_default("'-1'::integer", &SqlType::Integer),
+            "-1"
+        );
+        assert_eq!(normalize_pg_default("(-1)", &SqlType::Integer), "-1");
+        assert_eq!(
+            normalize_pg_default("'it''s'::text", &SqlType::Text),
+            "'it''s'"
+        );
+        assert_eq!(normalize_pg_default("now()", &SqlType::Text), "now()");
+        assert_eq!(
+            normalize_pg_default("current_timestamp", &SqlType::Text),
             "CURRENT_TIMESTAMP"
         );
-        assert_eq!(normalize_pg_default("FALSE"), "false");
-        assert_eq!(normalize_pg_default("'{}'::jsonb"), "'{}'");
-        assert_eq!(normalize_pg_default("'1.50'::numeric"), "1.50");
+        assert_eq!(normalize_pg_default("FALSE", &SqlType::Text), "false");
+        assert_eq!(normalize_pg_default("'{}'::jsonb", &SqlType::Jsonb), "'{}'");
+        assert_eq!(
+            normalize_pg_default(
+                "'1.50'::numeric",
+                &SqlType::Numeric {
+                    precision: None,
+                    scale: None
+                }
+            ),
+            "1.50"
+        );
         // Not one literal: the casts stay, on both sides alike.
         assert_eq!(
-            normalize_pg_default("'a'::text || 'b'::text"),
+            normalize_pg_default("'a'::text || 'b'::text", &SqlType::Text),
             "'a'::text || 'b'::text"
         );
-        assert_eq!(normalize_pg_default("lower('X'::text)"), "lower('X'::text)");
-        assert_eq!(normalize_pg_default("NULL::text"), "null");
-        assert_eq!(normalize_pg_default("'1000'::double precision"), "1000");
+        assert_eq!(
+            normalize_pg_default("lower('X'::text)", &SqlType::Text),
+            "lower('X'::text)"
+        );
+        assert_eq!(normalize_pg_default("NULL::text", &SqlType::Text), "null");
+        assert_eq!(
+            normalize_pg_default("'1000'::double precision", &SqlType::Double),
+            "1000"
+        );
+        // A quoted number stays quoted where the column is no number.
+        let ltree = SqlType::Custom("LTREE".into());
+        assert_eq!(normalize_pg_default("'0'::ltree", &ltree), "'0'");
+        assert_eq!(normalize_pg_default("'42'::text", &SqlType::Text), "'42'");
+        // A cast to another type changes the value: it stays.
+        assert_eq!(
+            normalize_pg_default(
+                "'1970-01-01 00:00:00'::timestamp without time zone",
+                &SqlType::TimestampTz
+            ),
+            "'1970-01-01 00:00:00'::timestamp without time zone"
+        );
+        assert_eq!(
+            normalize_pg_default("'-1'::integer", &SqlType::BigInt),
+            "-1"
+        );
     }
 
     #[test]
@@ -340,6 +404,7 @@ mod tests {
             name: format!("ix_{long}"),
             columns: vec![long.clone()],
             unique: false,
+            constraint: false,
         });
         let mut s = Schema::new();
         s.insert(t);

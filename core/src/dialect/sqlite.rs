@@ -282,6 +282,7 @@ mod tests {
             name: "uq_users_email".into(),
             columns: vec!["email".into()],
             unique: true,
+            constraint: false,
         });
         t
     }
@@ -310,6 +311,7 @@ mod tests {
             ref_columns: vec!["id".into()],
             on_delete: FkAction::Cascade,
             on_update: FkAction::NoAction,
+            deferrable: Default::default(),
         });
         let target = normalized(vec![users(), posts]);
         let sql = Sqlite

@@ -8,6 +8,7 @@ mod cli;
 mod diesel_compat;
 mod edge_cases;
 mod git;
+mod lossless;
 mod pg_types;
 mod postgres;
 mod roundtrip;

@@ -1,6 +1,13 @@
 //! PostgreSQL introspection from `pg_catalog`: a fixed number of queries, one per object kind
-//! (columns, constraints, indexes), whatever the number of tables. Reads the current schema
-//! (`search_path`), `public` unless the connection chose another.
+//! (columns, constraints, indexes, triggers, comments, owned sequences), whatever the number of
+//! tables. Reads the current schema (`search_path`), `public` unless the connection chose
+//! another.
+//!
+//! What the schema model describes structurally (columns, keys, foreign keys, plain btree
+//! indexes) is read into it; everything else the catalog says about a table is kept as the
+//! server's own definition (`pg_get_indexdef`, `pg_get_constraintdef`, `pg_get_triggerdef`,
+//! comments, the sequences of serial columns) in [`Table::unmodeled`], so that a dropped table
+//! is re-created with all of it.
 
 use std::collections::BTreeMap;
 
@@ -8,7 +15,7 @@ use diesel::pg::PgConnection;
 use diesel::sql_types::{Array, Bool, Nullable, Text};
 use diesel::{QueryableByName, RunQueryDsl};
 
-use crate::schema::{Column, FkAction, ForeignKey, Index, Schema, SqlType, Table};
+use crate::schema::{Column, Deferrable, FkAction, ForeignKey, Index, Schema, SqlType, Table};
 
 const USER_TABLES: &str = "n.nspname = current_schema() AND c.relkind IN ('r', 'p') \
      AND c.relname NOT IN ('__diesel_schema_migrations', '__retort_checksums')";
@@ -47,6 +54,9 @@ struct ConstraintRow {
     on_delete: String,
     #[diesel(sql_type = Text)]
     on_update: String,
+    /// `pg_get_constraintdef`, for constraints kept verbatim.
+    #[diesel(sql_type = Text)]
+    def: String,
 }
 
 #[derive(QueryableByName)]
@@ -59,8 +69,26 @@ struct IndexRow {
     is_unique: bool,
     #[diesel(sql_type = Array<Text>)]
     cols: Vec<String>,
+    /// `pg_get_indexdef`: the server's own definition.
+    #[diesel(sql_type = Text)]
+    def: String,
+    /// Whether the definition is exactly what the model's plain index renders (btree, key
+    /// columns only, default operator classes, collations and order, no predicate, INCLUDE,
+    /// NULLS NOT DISTINCT or storage parameters).
     #[diesel(sql_type = Bool)]
-    is_expr: bool,
+    plain: bool,
+    /// Whether a constraint (UNIQUE, EXCLUDE) owns the index: the constraint re-creates it.
+    #[diesel(sql_type = Bool)]
+    owned: bool,
+}
+
+/// A trigger, comment or owned sequence: SQL that re-creates it, for [`Table::unmodeled`].
+#[derive(QueryableByName)]
+struct DefinitionRow {
+    #[diesel(sql_type = Text)]
+    tbl: String,
+    #[diesel(sql_type = Text)]
+    def: String,
 }
 
 fn action(code: &str) -> FkAction {
@@ -71,6 +99,44 @@ fn action(code: &str) -> FkAction {
         "d" => FkAction::SetDefault,
         _ => FkAction::NoAction,
     }
+}
+
+/// Whether a foreign key's definition is one the schema model describes: no `NOT VALID` or
+/// `MATCH FULL`.
+fn plain_foreign_key(def: &str) -> bool {
+    !(def.ends_with(" NOT VALID") || def.contains(" MATCH FULL"))
+}
+
+/// When a foreign key is checked, from its definition.
+fn deferrable(def: &str) -> Deferrable {
+    if def.contains(" DEFERRABLE INITIALLY DEFERRED") {
+        Deferrable::InitiallyDeferred
+    } else if def.contains(" DEFERRABLE") {
+        Deferrable::Deferrable
+    } else {
+        Deferrable::No
+    }
+}
+
+/// Column names as `pg_get_constraintdef` lists them (quoted only where PostgreSQL must).
+fn pg_ident_list(columns: &[String]) -> String {
+    let plain = |c: &str| {
+        c.chars()
+            .next()
+            .is_some_and(|f| f.is_ascii_lowercase() || f == '_')
+            && c.chars()
+                .all(|f| f.is_ascii_lowercase() || f.is_ascii_digit() || f == '_')
+    };
+    columns
+        .iter()
+        .map(|c| if plain(c) { c.clone() } else { quote_ident(c) })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// An identifier in double quotes.
+fn quote_ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
 }
 
 /// Reads every user table of the current schema.
@@ -97,12 +163,13 @@ pub fn introspect(conn: &mut PgConnection) -> diesel::QueryResult<Schema> {
                 ARRAY(SELECT a.attname::text FROM unnest(con.confkey) WITH ORDINALITY AS k(num, ord) \
                       JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.num \
                       ORDER BY k.ord) AS ref_cols, \
-                con.confdeltype::text AS on_delete, con.confupdtype::text AS on_update \
+                con.confdeltype::text AS on_delete, con.confupdtype::text AS on_update, \
+                pg_get_constraintdef(con.oid) AS def \
          FROM pg_constraint con \
          JOIN pg_class c ON c.oid = con.conrelid \
          JOIN pg_namespace n ON n.oid = c.relnamespace \
          LEFT JOIN pg_class rc ON rc.oid = con.confrelid \
-         WHERE {USER_TABLES} AND con.contype IN ('p', 'f') \
+         WHERE {USER_TABLES} AND con.contype IN ('p', 'f', 'u', 'c', 'x') AND con.conislocal \
          ORDER BY c.relname, con.conname"
     ))
     .load(conn)?;
@@ -111,13 +178,98 @@ pub fn introspect(conn: &mut PgConnection) -> diesel::QueryResult<Schema> {
                 ARRAY(SELECT a.attname::text FROM unnest(ix.indkey::int2[]) WITH ORDINALITY AS k(num, ord) \
                       JOIN pg_attribute a ON a.attrelid = ix.indrelid AND a.attnum = k.num \
                       ORDER BY k.ord) AS cols, \
-                (ix.indexprs IS NOT NULL OR ix.indpred IS NOT NULL) AS is_expr \
+                pg_get_indexdef(ix.indexrelid) AS def, \
+                ix.indexprs IS NULL AND pg_get_indexdef(ix.indexrelid) = format( \
+                    'CREATE %sINDEX %s ON %s USING btree (%s)', \
+                    CASE WHEN ix.indisunique THEN 'UNIQUE ' ELSE '' END, quote_ident(i.relname), \
+                    quote_ident(n.nspname) || '.' || quote_ident(c.relname), \
+                    (SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY k.ord) \
+                     FROM unnest(ix.indkey::int2[]) WITH ORDINALITY AS k(num, ord) \
+                     JOIN pg_attribute a ON a.attrelid = ix.indrelid AND a.attnum = k.num)) AS plain, \
+                EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = ix.indexrelid \
+                        AND con.contype IN ('u', 'x', 'p')) AS owned \
          FROM pg_index ix \
          JOIN pg_class c ON c.oid = ix.indrelid \
          JOIN pg_class i ON i.oid = ix.indexrelid \
          JOIN pg_namespace n ON n.oid = c.relnamespace \
          WHERE {USER_TABLES} AND NOT ix.indisprimary \
          ORDER BY c.relname, i.relname"
+    ))
+    .load(conn)?;
+    // Sequences owned by a column (serial): re-created with their options, owner and default.
+    let sequences: Vec<DefinitionRow> = diesel::sql_query(format!(
+        "SELECT c.relname::text AS tbl, \
+                format('CREATE SEQUENCE %s AS %s START WITH %s INCREMENT BY %s MINVALUE %s MAXVALUE %s CACHE %s%s;\n\
+                        ALTER SEQUENCE %s OWNED BY %s.%s;\n\
+                        ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s', \
+                       quote_ident(s.relname), format_type(sq.seqtypid, NULL), sq.seqstart, \
+                       sq.seqincrement, sq.seqmin, sq.seqmax, sq.seqcache, \
+                       CASE WHEN sq.seqcycle THEN ' CYCLE' ELSE '' END, \
+                       quote_ident(s.relname), quote_ident(c.relname), quote_ident(a.attname), \
+                       quote_ident(c.relname), quote_ident(a.attname), \
+                       pg_get_expr(d.adbin, d.adrelid)) AS def \
+         FROM pg_depend dep \
+         JOIN pg_class s ON s.oid = dep.objid AND s.relkind = 'S' \
+         JOIN pg_sequence sq ON sq.seqrelid = s.oid \
+         JOIN pg_class c ON c.oid = dep.refobjid \
+         JOIN pg_namespace n ON n.oid = c.relnamespace \
+         JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = dep.refobjsubid \
+         JOIN pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum \
+         WHERE {USER_TABLES} AND dep.classid = 'pg_class'::regclass \
+               AND dep.refclassid = 'pg_class'::regclass AND dep.deptype = 'a' \
+               AND pg_get_expr(d.adbin, d.adrelid) LIKE 'nextval(%' \
+         ORDER BY c.relname, a.attnum"
+    ))
+    .load(conn)?;
+    let triggers: Vec<DefinitionRow> = diesel::sql_query(format!(
+        "SELECT c.relname::text AS tbl, pg_get_triggerdef(t.oid) AS def \
+         FROM pg_trigger t \
+         JOIN pg_class c ON c.oid = t.tgrelid \
+         JOIN pg_namespace n ON n.oid = c.relnamespace \
+         WHERE {USER_TABLES} AND NOT t.tgisinternal \
+         ORDER BY c.relname, t.tgname"
+    ))
+    .load(conn)?;
+    // Comments on the table, its columns, its constraints, its indexes and its triggers.
+    let comments: Vec<DefinitionRow> = diesel::sql_query(format!(
+        "SELECT tbl, def FROM ( \
+           SELECT c.relname::text AS tbl, 0 AS kind, d.objsubid::text AS ord, \
+                  CASE WHEN d.objsubid = 0 \
+                       THEN format('COMMENT ON TABLE %I IS %L', c.relname, d.description) \
+                       ELSE format('COMMENT ON COLUMN %I.%I IS %L', c.relname, a.attname, d.description) \
+                  END AS def \
+           FROM pg_description d \
+           JOIN pg_class c ON c.oid = d.objoid AND d.classoid = 'pg_class'::regclass \
+           JOIN pg_namespace n ON n.oid = c.relnamespace \
+           LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = d.objsubid \
+           WHERE {USER_TABLES} AND (d.objsubid = 0 OR a.attnum IS NOT NULL) \
+         UNION ALL \
+           SELECT c.relname::text, 1, con.conname::text, \
+                  format('COMMENT ON CONSTRAINT %I ON %I IS %L', con.conname, c.relname, d.description) \
+           FROM pg_description d \
+           JOIN pg_constraint con ON con.oid = d.objoid AND d.classoid = 'pg_constraint'::regclass \
+           JOIN pg_class c ON c.oid = con.conrelid \
+           JOIN pg_namespace n ON n.oid = c.relnamespace \
+           WHERE {USER_TABLES} \
+         UNION ALL \
+           SELECT c.relname::text, 2, i.relname::text, \
+                  format('COMMENT ON INDEX %I IS %L', i.relname, d.description) \
+           FROM pg_description d \
+           JOIN pg_class i ON i.oid = d.objoid AND d.classoid = 'pg_class'::regclass AND i.relkind = 'i' \
+           JOIN pg_index ix ON ix.indexrelid = i.oid \
+           JOIN pg_class c ON c.oid = ix.indrelid \
+           JOIN pg_namespace n ON n.oid = c.relnamespace \
+           WHERE {USER_TABLES} \
+           AND NOT EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = i.oid) \
+         UNION ALL \
+           SELECT c.relname::text, 3, t.tgname::text, \
+                  format('COMMENT ON TRIGGER %I ON %I IS %L', t.tgname, c.relname, d.description) \
+           FROM pg_description d \
+           JOIN pg_trigger t ON t.oid = d.objoid AND d.classoid = 'pg_trigger'::regclass \
+           JOIN pg_class c ON c.oid = t.tgrelid \
+           JOIN pg_namespace n ON n.oid = c.relnamespace \
+           WHERE {USER_TABLES} \
+         ) comments ORDER BY tbl, kind, ord"
     ))
     .load(conn)?;
 
@@ -135,6 +287,7 @@ pub fn introspect(conn: &mut PgConnection) -> diesel::QueryResult<Schema> {
             table.columns.push(column);
         }
     }
+    let mut constraints_kept: Vec<(String, String)> = Vec::new();
     for row in constraints {
         let Some(table) = tables.get_mut(&row.tbl) else {
             continue;
@@ -144,28 +297,71 @@ pub fn introspect(conn: &mut PgConnection) -> diesel::QueryResult<Schema> {
                 table.primary_key = row.cols;
                 table.primary_key_name = Some(row.name);
             }
-            "f" => table.foreign_keys.push(ForeignKey {
+            // A foreign key the model can describe; one it cannot (NOT VALID, MATCH FULL) is
+            // kept verbatim, see below.
+            "f" if plain_foreign_key(&row.def) => table.foreign_keys.push(ForeignKey {
                 name: row.name,
                 columns: row.cols,
                 ref_table: row.ref_table.unwrap_or_default(),
                 ref_columns: row.ref_cols,
                 on_delete: action(&row.on_delete),
                 on_update: action(&row.on_update),
+                deferrable: deferrable(&row.def),
             }),
-            _ => {}
+            // A plain UNIQUE constraint: a unique index the model can describe, created and
+            // dropped as the constraint it is.
+            "u" if row.def == format!("UNIQUE ({})", pg_ident_list(&row.cols)) => {
+                table.indexes.push(Index {
+                    name: row.name,
+                    columns: row.cols,
+                    unique: true,
+                    constraint: true,
+                })
+            }
+            // CHECK, EXCLUDE, UNIQUE constraints (and the foreign keys above): as the server
+            // defines them.
+            _ => constraints_kept.push((
+                row.tbl.clone(),
+                format!(
+                    "ALTER TABLE {} ADD CONSTRAINT {} {}",
+                    quote_ident(&row.tbl),
+                    quote_ident(&row.name),
+                    row.def
+                ),
+            )),
         }
     }
+    let mut indexes_kept: Vec<(String, String)> = Vec::new();
     for row in indexes {
-        // Expression and partial indexes are outside the model and left alone.
-        if row.is_expr {
+        let Some(table) = tables.get_mut(&row.tbl) else {
             continue;
-        }
-        if let Some(table) = tables.get_mut(&row.tbl) {
+        };
+        if row.owned {
+            // Its constraint re-creates it.
+        } else if row.plain {
             table.indexes.push(Index {
                 name: row.idx,
                 columns: row.cols,
                 unique: row.is_unique,
+                constraint: false,
             });
+        } else {
+            // Expression, partial, non-btree, INCLUDE, operator classes, DESC...: verbatim.
+            indexes_kept.push((row.tbl, row.def));
+        }
+    }
+    // Re-created after the table in this order: owned sequences (the column defaults need them),
+    // constraints, indexes, triggers, comments.
+    let kept = sequences
+        .into_iter()
+        .map(|r| (r.tbl, r.def))
+        .chain(constraints_kept)
+        .chain(indexes_kept)
+        .chain(triggers.into_iter().map(|r| (r.tbl, r.def)))
+        .chain(comments.into_iter().map(|r| (r.tbl, r.def)));
+    for (tbl, def) in kept {
+        if let Some(table) = tables.get_mut(&tbl) {
+            table.unmodeled.push(def);
         }
     }
     let mut schema = Schema::new();

@@ -150,6 +150,7 @@ pub fn introspect(conn: &mut SqliteConnection) -> diesel::QueryResult<Schema> {
             ref_columns,
             on_delete: FkAction::parse(&rows[0].on_delete).unwrap_or_default(),
             on_update: FkAction::parse(&rows[0].on_update).unwrap_or_default(),
+            deferrable: Default::default(),
         };
         if let Some(t) = tables.get_mut(&tbl) {
             t.foreign_keys.push(fk);
@@ -175,6 +176,7 @@ pub fn introspect(conn: &mut SqliteConnection) -> diesel::QueryResult<Schema> {
                 name,
                 columns,
                 unique,
+                constraint: false,
             });
         }
     }
