@@ -11,6 +11,32 @@ pub(crate) fn describe(rev: &Revision) -> String {
     format!("{} {}", rev.id, rev.message)
 }
 
+/// Writes one line per revision as its work commits, and flushes it, so a run that is killed
+/// or fails part-way has reported every revision that stays applied (or reverted). The first
+/// write error is kept and returned after the run.
+struct Report<'o> {
+    out: &'o mut dyn Write,
+    verb: &'static str,
+    written: std::io::Result<()>,
+}
+
+impl<'o> Report<'o> {
+    fn new(out: &'o mut dyn Write, verb: &'static str) -> Self {
+        Report {
+            out,
+            verb,
+            written: Ok(()),
+        }
+    }
+
+    fn committed(&mut self, committed: runner::Committed<'_>) {
+        if self.written.is_ok() {
+            self.written = writeln!(self.out, "{} {}", self.verb, describe(committed.revision))
+                .and_then(|()| self.out.flush());
+        }
+    }
+}
+
 pub(crate) fn upgrade(
     settings: &Settings,
     target: &str,
@@ -18,13 +44,17 @@ pub(crate) fn upgrade(
 ) -> anyhow::Result<u8> {
     let scripts = settings.scripts()?;
     let mut conn = settings.connect(true)?;
-    let done = runner::upgrade_with(&mut conn, &scripts, target, &settings.run)?;
+    let mut report = Report::new(out, "Applied");
+    let done =
+        runner::upgrade_with_progress(&mut conn, &scripts, target, &settings.run, &mut |c| {
+            report.committed(c)
+        })?;
+    report.written?;
     if done.is_empty() {
-        writeln!(out, "Nothing to apply: the database is already at {target}")?;
-    }
-    for id in &done {
-        let rev = scripts.revision(id).expect("applied revision exists");
-        writeln!(out, "Applied {}", describe(rev))?;
+        writeln!(
+            report.out,
+            "Nothing to apply: the database is already at {target}"
+        )?;
     }
     Ok(0)
 }
@@ -36,16 +66,17 @@ pub(crate) fn downgrade(
 ) -> anyhow::Result<u8> {
     let scripts = settings.scripts()?;
     let mut conn = settings.connect(false)?;
-    let done = runner::downgrade_with(&mut conn, &scripts, target, &settings.run)?;
+    let mut report = Report::new(out, "Reverted");
+    let done =
+        runner::downgrade_with_progress(&mut conn, &scripts, target, &settings.run, &mut |c| {
+            report.committed(c)
+        })?;
+    report.written?;
     if done.is_empty() {
         writeln!(
-            out,
+            report.out,
             "Nothing to revert: the database is already at {target}"
         )?;
-    }
-    for id in &done {
-        let rev = scripts.revision(id).expect("reverted revision exists");
-        writeln!(out, "Reverted {}", describe(rev))?;
     }
     Ok(0)
 }

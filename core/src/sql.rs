@@ -15,6 +15,9 @@
 //! bodies (`$$...$$`, `$tag$...$tag$`), and the bodies of SQLite `CREATE TRIGGER ... BEGIN ...
 //! END` and PostgreSQL `CREATE FUNCTION/PROCEDURE ... BEGIN ATOMIC ... END` (where `BEGIN` and
 //! `END` are not transaction control). Only the first keywords of each statement are looked at.
+//!
+//! The same lexer splits a script into its statements ([`statements`]), which the runner
+//! executes one at a time.
 
 /// A transaction-control statement found in a script.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,6 +60,9 @@ pub fn ends_with_semicolon(sql: &str) -> bool {
     Lexer::new(sql).last() == Some(Token::Semicolon)
 }
 
+mod split;
+pub use split::{statements, Statement};
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Token<'a> {
     /// A bare word (keyword or identifier), with its line.
@@ -71,6 +77,10 @@ struct Lexer<'a> {
     bytes: &'a [u8],
     pos: usize,
     line: usize,
+    /// Byte offset where the last token returned starts (it ends at `pos`).
+    start: usize,
+    /// 1-based line where the last token returned starts.
+    start_line: usize,
 }
 
 fn is_word_start(b: u8) -> bool {
@@ -88,6 +98,8 @@ impl<'a> Lexer<'a> {
             bytes: src.as_bytes(),
             pos: 0,
             line: 1,
+            start: 0,
+            start_line: 1,
         }
     }
 
@@ -176,6 +188,7 @@ impl<'a> Iterator for Lexer<'a> {
     fn next(&mut self) -> Option<Token<'a>> {
         loop {
             let b = self.peek(0)?;
+            (self.start, self.start_line) = (self.pos, self.line);
             match b {
                 b'\n' => {
                     self.line += 1;

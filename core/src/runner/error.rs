@@ -116,7 +116,7 @@ pub enum RunError {
 
 /// A revision whose SQL failed.
 #[derive(Debug, thiserror::Error)]
-#[error("{direction} of revision {revision} failed at {path}{}: {message}; {}", line.map(|l| format!(" line {l}")).unwrap_or_default(), self.outcome())]
+#[error("{direction} of revision {revision} failed at {path}{}: {message}{}; {}", line.map(|l| format!(" line {l}")).unwrap_or_default(), statement.as_ref().map(|s| format!(" (in `{s}`)")).unwrap_or_default(), self.outcome())]
 pub struct MigrationFailure {
     /// Whether `up.sql` or `down.sql` failed.
     pub direction: Direction,
@@ -124,27 +124,61 @@ pub struct MigrationFailure {
     pub revision: String,
     /// The failing file.
     pub path: String,
-    /// 1-based line of the failing statement, when the database reports a position.
+    /// 1-based line of the failure: where the database places the error, else the first line
+    /// of the failing statement. `None` when no statement of the file failed (bookkeeping).
     pub line: Option<usize>,
-    /// The database's message (with its detail and hint, and the failing line's text).
+    /// The failing statement, on one line and shortened, when a statement of the file failed.
+    pub statement: Option<String>,
+    /// The database's message (with its detail and hint).
     pub message: String,
+    /// `Some` when the revision runs outside a transaction (`run_in_transaction = false`): the
+    /// statements of the file that ran before the failure, which took effect and cannot be
+    /// rolled back (each `line N: statement`). `None`: the revision's transaction rolled back.
+    pub outside_transaction: Option<Vec<String>>,
     /// Revisions of this run that completed before the failure (and remain so).
     pub completed: Vec<String>,
 }
 
 impl MigrationFailure {
     fn outcome(&self) -> String {
-        if self.completed.is_empty() {
-            "nothing was changed".to_owned()
-        } else {
-            let verb = match self.direction {
-                Direction::Upgrade => "applied",
-                Direction::Downgrade => "reverted",
+        let verb = match self.direction {
+            Direction::Upgrade => "applied",
+            Direction::Downgrade => "reverted",
+        };
+        let mut parts = Vec::new();
+        if let Some(done) = &self.outside_transaction {
+            let record = match self.direction {
+                Direction::Upgrade => "is not recorded as applied",
+                Direction::Downgrade => "stays recorded as applied",
             };
-            format!(
+            parts.push(if done.is_empty() {
+                format!(
+                    "the revision runs outside a transaction (run_in_transaction = false) and no \
+                     statement of it took effect; revision {} {record}",
+                    self.revision
+                )
+            } else {
+                format!(
+                    "the revision runs outside a transaction (run_in_transaction = false), so the \
+                     {} statement(s) before the failure took effect and cannot be rolled back \
+                     ({}); revision {} {record}: undo them by hand (or make them idempotent, \
+                     IF NOT EXISTS) before running it again",
+                    done.len(),
+                    done.join("; "),
+                    self.revision
+                )
+            });
+        }
+        if !self.completed.is_empty() {
+            parts.push(format!(
                 "revisions {} were {verb} before it and stay so",
                 self.completed.join(", ")
-            )
+            ));
+        }
+        if parts.is_empty() {
+            "nothing was changed".to_owned()
+        } else {
+            parts.join("; ")
         }
     }
 }
@@ -155,5 +189,45 @@ impl From<diesel::result::Error> for RunError {
             what: "the migration transaction".into(),
             source,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn failure(direction: Direction) -> MigrationFailure {
+        MigrationFailure {
+            direction,
+            revision: "bbb".into(),
+            path: "m/b/down.sql".into(),
+            line: Some(2),
+            statement: Some("DROP INDEX CONCURRENTLY y;".into()),
+            message: "boom".into(),
+            outside_transaction: None,
+            completed: vec![],
+        }
+    }
+
+    #[test]
+    fn failures_name_statement_line_and_outcome() {
+        let mut f = failure(Direction::Downgrade);
+        assert_eq!(
+            f.to_string(),
+            "downgrade of revision bbb failed at m/b/down.sql line 2: boom \
+             (in `DROP INDEX CONCURRENTLY y;`); nothing was changed"
+        );
+        f.outside_transaction = Some(vec![]);
+        f.completed = vec!["ccc".into()];
+        assert!(f.to_string().ends_with(
+            "; the revision runs outside a transaction (run_in_transaction = false) and no \
+             statement of it took effect; revision bbb stays recorded as applied; revisions ccc \
+             were reverted before it and stay so"
+        ));
+        f.outside_transaction = Some(vec!["line 1: `DROP INDEX CONCURRENTLY x;`".into()]);
+        assert!(f.to_string().contains(
+            "so the 1 statement(s) before the failure took effect and cannot be rolled back \
+             (line 1: `DROP INDEX CONCURRENTLY x;`); revision bbb stays recorded as applied"
+        ));
     }
 }

@@ -55,57 +55,61 @@ impl<'a> ScriptMigration<'a> {
     }
 }
 
-/// A failed statement of a script, located by the database's error position when it gives one.
+/// A failed statement of a script: which one, where, and the database's message.
 #[derive(Debug, thiserror::Error)]
 #[error("{message}")]
 pub(crate) struct StatementError {
-    pub(crate) line: Option<usize>,
+    /// 0-based index of the statement among the script's statements ([`crate::sql::statements`]).
+    pub(crate) index: usize,
+    /// 1-based line: the database's error position when it gives one, else the statement's
+    /// first line.
+    pub(crate) line: usize,
+    /// The statement, on one line and shortened.
+    pub(crate) statement: String,
+    /// The database's message, with its detail and hint.
     pub(crate) message: String,
 }
 
+/// How long a statement may be in messages before it is shortened.
+pub(crate) const STATEMENT_SUMMARY: usize = 160;
+
+/// Runs a script one statement at a time, so a failure names its statement and line on every
+/// backend, and a revision outside a transaction runs each statement in its own implicit
+/// transaction (PostgreSQL runs a multi-statement message as one), as `psql` runs the offline
+/// script.
 fn execute_script<DB: DieselBackend>(
     conn: &mut dyn BoxableConnection<DB>,
     sql: &str,
 ) -> migration::Result<()> {
-    // PostgreSQL rejects a script without statements ("empty query"): merge revisions and fresh
-    // `revision` placeholders hold only comments.
-    if !crate::sql::has_statements(sql) {
-        return Ok(());
-    }
-    conn.batch_execute(sql).map_err(|e| {
-        let (line, mut message) = match &e {
-            diesel::result::Error::DatabaseError(_, info) => {
-                let line = info
-                    .statement_position()
-                    .and_then(|p| usize::try_from(p).ok())
-                    .map(|p| line_of(sql, p));
-                // PostgreSQL's detail names the offending key (`Key (code)=(x) is duplicated`).
-                let mut message = info.message().to_owned();
-                for extra in [info.details(), info.hint()].into_iter().flatten() {
-                    message.push_str(" (");
-                    message.push_str(extra.trim_end_matches('.'));
-                    message.push(')');
+    for (index, statement) in crate::sql::statements(sql).iter().enumerate() {
+        conn.batch_execute(statement.text).map_err(|e| {
+            let (line, message) = match &e {
+                diesel::result::Error::DatabaseError(_, info) => {
+                    let line = info
+                        .statement_position()
+                        .and_then(|p| usize::try_from(p).ok())
+                        .map_or(statement.line, |p| statement.line_of(p));
+                    // PostgreSQL's detail names the offending key (`Key (code)=(x) is
+                    // duplicated`).
+                    let mut message = info.message().to_owned();
+                    for extra in [info.details(), info.hint()].into_iter().flatten() {
+                        message.push_str(" (");
+                        message.push_str(extra.trim_end_matches('.'));
+                        message.push(')');
+                    }
+                    (line, message)
                 }
-                (line, message)
-            }
-            other => (None, other.to_string()),
-        };
-        if let Some(l) = line {
-            if let Some(text) = sql.lines().nth(l - 1) {
-                message = format!("{message} (in `{}`)", text.trim());
-            }
-        }
-        Box::new(StatementError { line, message }) as Box<dyn std::error::Error + Send + Sync>
-    })
-}
-
-/// The 1-based line of the 1-based character position `pos`.
-fn line_of(sql: &str, pos: usize) -> usize {
-    sql.chars()
-        .take(pos.saturating_sub(1))
-        .filter(|c| *c == '\n')
-        .count()
-        + 1
+                other => (statement.line, other.to_string()),
+            };
+            Box::new(StatementError {
+                index,
+                line,
+                statement: statement.summary(STATEMENT_SUMMARY),
+                message,
+            }) as Box<dyn std::error::Error + Send + Sync>
+        })?;
+    }
+    Ok(())
 }
 
 impl<DB: DieselBackend> Migration<DB> for ScriptMigration<'_> {
@@ -137,14 +141,5 @@ impl<DB: DieselBackend> Migration<DB> for ScriptMigration<'_> {
 
     fn name(&self) -> &dyn MigrationName {
         &self.name
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn error_positions_become_lines() {
-        assert_eq!(super::line_of("SELECT 1;\nSELECT x;", 15), 2);
-        assert_eq!(super::line_of("SELECT x;", 8), 1);
     }
 }

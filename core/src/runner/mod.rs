@@ -8,6 +8,11 @@
 //! - PostgreSQL: a session advisory lock serialises runs, and each revision runs in its own
 //!   transaction, so a failure leaves the database at the last fully applied revision.
 //!
+//! Each revision's script runs one statement at a time ([`crate::sql::statements`]), so a
+//! failure names its statement and line on every backend, and a revision with
+//! `run_in_transaction = false` runs each statement on its own, as the offline script does.
+//! Progress is reported as each revision commits ([`upgrade_with_progress`]).
+//!
 //! Every run records the checksum of each revision it applies in `__retort_checksums` (see
 //! [`crate::checksum`]), in the same transaction, and refuses to run when an applied revision's
 //! files changed since (unless [`RunOptions::allow_edited`]).
@@ -22,7 +27,7 @@ use std::time::Duration;
 
 use crate::backend::{Session, TransactionScope};
 use crate::db::Connection;
-use crate::script::{GraphError, ScriptDirectory};
+use crate::script::{GraphError, Revision, ScriptDirectory};
 
 pub use bookkeeping::{applied, edited};
 pub use error::{MigrationFailure, RunError, RunKind};
@@ -75,6 +80,22 @@ impl Default for RunOptions {
     }
 }
 
+/// A revision whose work a run has committed, as reported to the callback of
+/// [`upgrade_with_progress`] and [`downgrade_with_progress`].
+#[derive(Debug, Clone, Copy)]
+pub struct Committed<'a> {
+    /// The revision applied or reverted.
+    pub revision: &'a Revision,
+    /// Whether it was applied or reverted.
+    pub direction: Direction,
+}
+
+/// A progress callback: called once per revision, in order, once its work is committed. Where
+/// each revision commits on its own (PostgreSQL) that is right after it; where the whole run is
+/// one transaction (SQLite) every call comes after that transaction commits, and none when it
+/// rolls back, so a callback never reports what did not stay.
+pub type Progress<'p> = dyn FnMut(Committed<'_>) + 'p;
+
 /// Applies what `target` needs; returns the applied revision ids in order.
 pub fn upgrade(
     conn: &mut Connection,
@@ -100,7 +121,19 @@ pub fn upgrade_with(
     target: &str,
     options: &RunOptions,
 ) -> Result<Vec<String>, RunError> {
-    migrate(conn, scripts, target, options, Direction::Upgrade)
+    upgrade_with_progress(conn, scripts, target, options, &mut |_| {})
+}
+
+/// Like [`upgrade_with`], calling `progress` as each revision's work commits (see
+/// [`Progress`]).
+pub fn upgrade_with_progress(
+    conn: &mut Connection,
+    scripts: &ScriptDirectory,
+    target: &str,
+    options: &RunOptions,
+    progress: &mut Progress<'_>,
+) -> Result<Vec<String>, RunError> {
+    migrate(conn, scripts, target, options, Direction::Upgrade, progress)
 }
 
 /// Like [`downgrade`], with explicit options.
@@ -110,7 +143,26 @@ pub fn downgrade_with(
     target: &str,
     options: &RunOptions,
 ) -> Result<Vec<String>, RunError> {
-    migrate(conn, scripts, target, options, Direction::Downgrade)
+    downgrade_with_progress(conn, scripts, target, options, &mut |_| {})
+}
+
+/// Like [`downgrade_with`], calling `progress` as each revision's revert commits (see
+/// [`Progress`]).
+pub fn downgrade_with_progress(
+    conn: &mut Connection,
+    scripts: &ScriptDirectory,
+    target: &str,
+    options: &RunOptions,
+    progress: &mut Progress<'_>,
+) -> Result<Vec<String>, RunError> {
+    migrate(
+        conn,
+        scripts,
+        target,
+        options,
+        Direction::Downgrade,
+        progress,
+    )
 }
 
 fn migrate(
@@ -119,6 +171,7 @@ fn migrate(
     target: &str,
     options: &RunOptions,
     direction: Direction,
+    progress: &mut Progress<'_>,
 ) -> Result<Vec<String>, RunError> {
     let plan = |applied: &BTreeSet<String>| {
         let graph = scripts.graph();
@@ -131,7 +184,7 @@ fn migrate(
             .map(|id| Step::new(id, direction, true))
             .collect())
     };
-    let steps = run(conn, scripts, direction.into(), options, plan)?;
+    let steps = run(conn, scripts, direction.into(), options, plan, progress)?;
     Ok(steps.into_iter().map(|s| s.id).collect())
 }
 
@@ -158,7 +211,7 @@ pub fn stamp(
         allow_edited: true,
         ..options.clone()
     };
-    let done = run(conn, scripts, RunKind::Stamp, &options, |applied| {
+    let plan = |applied: &BTreeSet<String>| {
         let graph = scripts.graph();
         let wanted = graph.applied_at(applied, target)?;
         let mut plan: Vec<Step> = graph
@@ -176,7 +229,8 @@ pub fn stamp(
                 .map(|id| Step::new(id, Direction::Upgrade, false)),
         );
         Ok(plan)
-    })?;
+    };
+    let done = run(conn, scripts, RunKind::Stamp, &options, plan, &mut |_| {})?;
     let mut stamped = Stamped::default();
     for step in done {
         match step.direction {
@@ -203,19 +257,30 @@ impl Step {
             execute,
         }
     }
+
+    fn committed<'s>(&self, scripts: &'s ScriptDirectory) -> Committed<'s> {
+        Committed {
+            revision: scripts
+                .revision(&self.id)
+                .expect("planned revisions come from the graph"),
+            direction: self.direction,
+        }
+    }
 }
 
 type Planner<'p> = dyn FnOnce(&BTreeSet<String>) -> Result<Vec<Step>, GraphError> + 'p;
 
 /// The run algorithm, for every backend: refuse revisions of another dialect, take the lock,
 /// open the transaction(s) the backend's policy asks for, read what is applied under the lock,
-/// plan, apply, check integrity, and release the lock whatever happened.
+/// plan, apply, check integrity, and release the lock whatever happened. `progress` hears of
+/// each step once it is committed.
 fn run(
     conn: &mut Connection,
     scripts: &ScriptDirectory,
     kind: RunKind,
     options: &RunOptions,
     plan: impl FnOnce(&BTreeSet<String>) -> Result<Vec<Step>, GraphError>,
+    progress: &mut Progress<'_>,
 ) -> Result<Vec<Step>, RunError> {
     // Autogenerated SQL is written for one backend: refuse to run it on another.
     let backend = conn.backend();
@@ -246,10 +311,13 @@ fn run(
                 session
                     .begin(policy.begin)
                     .map_err(|source| lock_error(source, options))?;
-                let result = body(session, scripts, kind, options, Box::new(plan), false);
+                let result = body(session, scripts, kind, options, Box::new(plan), None);
                 match result {
                     Ok(steps) => {
                         session.commit()?;
+                        for step in &steps {
+                            progress(step.committed(scripts));
+                        }
                         Ok(steps)
                     }
                     Err(e) => {
@@ -258,9 +326,14 @@ fn run(
                     }
                 }
             }
-            TransactionScope::PerRevision => {
-                body(session, scripts, kind, options, Box::new(plan), true)
-            }
+            TransactionScope::PerRevision => body(
+                session,
+                scripts,
+                kind,
+                options,
+                Box::new(plan),
+                Some(progress),
+            ),
         }
     })();
     let finished = session.finish_run();
@@ -290,16 +363,17 @@ fn lock_error(source: diesel::result::Error, options: &RunOptions) -> RunError {
     }
 }
 
-/// The run under the lock. `completed_survive`: each revision commits on its own, so those
-/// before a failure stay applied.
+/// The run under the lock. `per_revision`: each revision commits on its own, so those before
+/// a failure stay applied, and the callback hears of each as it commits.
 fn body(
     session: &mut dyn Session,
     scripts: &ScriptDirectory,
     kind: RunKind,
     options: &RunOptions,
     plan: Box<Planner<'_>>,
-    completed_survive: bool,
+    mut per_revision: Option<&mut Progress<'_>>,
 ) -> Result<Vec<Step>, RunError> {
+    let completed_survive = per_revision.is_some();
     // Read what is applied under the lock, so a concurrent run's work is seen.
     let applied = bookkeeping::revisions_of(bookkeeping::harness_versions(session)?, scripts)?;
     bookkeeping::verify_checksums(session, scripts, &applied, options)?;
@@ -320,13 +394,13 @@ fn body(
         }
     }
     if !steps.iter().any(|s| s.execute) {
-        apply_all(session, scripts, &steps, completed_survive)?;
+        apply_all(session, scripts, &steps, per_revision.as_deref_mut())?;
         return Ok(steps);
     }
     // Rows that already broke a constraint before the run are the application's business; the
     // run must only not add any.
     let before = session.integrity_violations()?;
-    apply_all(session, scripts, &steps, completed_survive)?;
+    apply_all(session, scripts, &steps, per_revision)?;
     let added: Vec<String> = session
         .integrity_violations()?
         .into_iter()
@@ -341,13 +415,15 @@ fn body(
     Ok(steps)
 }
 
-/// Applies or reverts `steps` in order through the harness. On failure, says which revision
-/// failed and which completed before it.
+/// Applies or reverts `steps` in order through the harness, telling `per_revision` (when
+/// each revision commits on its own) of each. On failure, says which revision, statement and
+/// line failed, which revisions completed before it and, for a revision outside a
+/// transaction, which of its statements took effect.
 fn apply_all(
     session: &mut dyn Session,
     scripts: &ScriptDirectory,
     steps: &[Step],
-    completed_survive: bool,
+    mut per_revision: Option<&mut Progress<'_>>,
 ) -> Result<(), RunError> {
     // Transaction control in a script would end the run's transaction behind its back: refuse
     // before any revision runs.
@@ -364,23 +440,56 @@ fn apply_all(
             .expect("planned revisions come from the graph");
         let migration = ScriptMigration::new(rev, step.execute);
         if let Err(e) = session.harness_apply(&migration, direction) {
-            let (line, message) = match e.downcast_ref::<StatementError>() {
-                Some(s) => (s.line, s.message.clone()),
-                None => (None, e.to_string()),
+            let completed = match per_revision {
+                Some(_) => steps[..i].iter().map(|s| s.id.clone()).collect(),
+                None => Vec::new(),
             };
-            return Err(RunError::Migration(Box::new(MigrationFailure {
-                direction,
-                revision: rev.id.clone(),
-                path: rev.path.join(direction.file()).display().to_string(),
-                line,
-                message,
-                completed: if completed_survive {
-                    steps[..i].iter().map(|s| s.id.clone()).collect()
-                } else {
-                    Vec::new()
-                },
-            })));
+            return Err(failure(rev, step, e.as_ref(), completed));
+        }
+        if let Some(progress) = per_revision.as_deref_mut() {
+            progress(step.committed(scripts));
         }
     }
     Ok(())
+}
+
+/// The failure of one revision: its statement and line when a statement failed, and what of it
+/// took effect when it ran outside a transaction.
+fn failure(
+    rev: &Revision,
+    step: &Step,
+    error: &(dyn std::error::Error + Send + Sync + 'static),
+    completed: Vec<String>,
+) -> RunError {
+    let direction = step.direction;
+    let sql = match direction {
+        Direction::Upgrade => &rev.up_sql,
+        Direction::Downgrade => &rev.down_sql,
+    };
+    let statements = crate::sql::statements(sql);
+    let failed = error.downcast_ref::<StatementError>();
+    // Without a failing statement, the harness failed after the script ran (bookkeeping).
+    let ran = failed.map_or(statements.len(), |s| s.index);
+    let outside_transaction = (!rev.run_in_transaction && step.execute).then(|| {
+        statements[..ran.min(statements.len())]
+            .iter()
+            .map(|s| {
+                format!(
+                    "line {}: `{}`",
+                    s.line,
+                    s.summary(harness::STATEMENT_SUMMARY)
+                )
+            })
+            .collect()
+    });
+    RunError::Migration(Box::new(MigrationFailure {
+        direction,
+        revision: rev.id.clone(),
+        path: rev.path.join(direction.file()).display().to_string(),
+        line: failed.map(|s| s.line),
+        statement: failed.map(|s| s.statement.clone()),
+        message: failed.map_or_else(|| error.to_string(), |s| s.message.clone()),
+        outside_transaction,
+        completed,
+    }))
 }

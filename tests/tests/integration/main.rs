@@ -7,6 +7,7 @@ extern crate retort_example_blog as _;
 mod cli;
 mod diesel_compat;
 mod edge_cases;
+mod faults;
 mod git;
 mod lossless;
 mod pg_types;
