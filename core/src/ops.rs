@@ -180,6 +180,8 @@ impl Op {
             } => {
                 if let Some(t) = table(schema, name) {
                     t.identity = to.clone();
+                    // A new identity is what the models ask for.
+                    t.identity_kind = Default::default();
                 }
             }
             Op::CreateIndex { table: name, index } => {

@@ -107,7 +107,7 @@ pub trait Dialect {
                 self.render_alter_primary_key(table, from, to, current)
             }
             Op::AlterIdentity { table, from, to } => {
-                self.render_alter_identity(table, from.as_deref(), to.as_deref())
+                self.render_alter_identity(table, from.as_deref(), to.as_deref(), current)
             }
             Op::CreateIndex { table, index } => self.render_create_index(table, index),
             Op::DropIndex { table, index } => self.render_drop_index(table, index),
@@ -247,8 +247,15 @@ pub trait Dialect {
 
     /// [`Op::AlterIdentity`]: by default unsupported (no identity columns); PostgreSQL
     /// overrides it.
-    fn render_alter_identity(&self, table: &str, from: Option<&str>, to: Option<&str>) -> OpSql {
-        let _ = (table, from, to);
+    /// `current` is the table before the op.
+    fn render_alter_identity(
+        &self,
+        table: &str,
+        from: Option<&str>,
+        to: Option<&str>,
+        current: Option<&Table>,
+    ) -> OpSql {
+        let _ = (table, from, to, current);
         Err(Unsupported::new(
             "this backend has no identity columns to change: let the application assign the key's values",
         ))

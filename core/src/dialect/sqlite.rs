@@ -92,7 +92,13 @@ impl Dialect for Sqlite {
     }
 
     /// An `INTEGER` primary key is SQLite's rowid, assigned by the database: nothing to render.
-    fn render_alter_identity(&self, _table: &str, _from: Option<&str>, _to: Option<&str>) -> OpSql {
+    fn render_alter_identity(
+        &self,
+        _table: &str,
+        _from: Option<&str>,
+        _to: Option<&str>,
+        _current: Option<&Table>,
+    ) -> OpSql {
         Ok(String::new())
     }
 

@@ -100,7 +100,10 @@ fn a_dropped_table_comes_back_with_everything_the_models_do_not_describe() {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/lossless/postgres.sql"),
     )
     .unwrap();
-    drop_and_restore(&sql, &["authors", "posts", "post_links"]);
+    drop_and_restore(
+        &sql,
+        &["authors", "posts", "post_links", "audit_log", "counters"],
+    );
 }
 
 /// crates.io's schema (36 tables, 25 triggers, 83 indexes of every kind, 98 comments, serial
@@ -116,4 +119,44 @@ fn crates_io_comes_back_byte_identical() {
     };
     let sql = format!("{sql}\nDROP MATERIALIZED VIEW public.recent_crate_downloads;\n");
     drop_and_restore(&sql, &["crates", "versions", "users", "categories"]);
+}
+
+/// A diesel-era table's serial key is the database assigning ids, as the models' identity is:
+/// `check` finds nothing to change, and a migration that changes the table keeps the sequence
+/// both ways.
+#[test]
+fn a_serial_key_is_what_the_models_ask_for() {
+    let Some(p) = Project::on(Backend::Postgres) else {
+        return;
+    };
+    p.run(Models::V1, &["autogenerate", "-m", "v1"]).expect(0);
+    p.run(Models::V1, &["upgrade", "head"]).expect(0);
+    // As diesel's migrations make keys: a sequence owned by the column and a nextval default.
+    p.execute(
+        "ALTER TABLE accounts ALTER COLUMN id DROP IDENTITY;
+         CREATE SEQUENCE accounts_id_seq AS bigint OWNED BY accounts.id;
+         ALTER TABLE accounts ALTER COLUMN id SET DEFAULT nextval('accounts_id_seq'::regclass);
+         SELECT setval('accounts_id_seq', 41);",
+    );
+    p.run(Models::V1, &["check"]).expect(0);
+    let default = || {
+        p.strings(
+            "SELECT coalesce(pg_get_expr(d.adbin, d.adrelid), 'none') AS v FROM pg_attribute a \
+             LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \
+             WHERE a.attrelid = 'accounts'::regclass AND a.attname = 'id'",
+        )
+    };
+    let run = p.run(Models::V2, &["autogenerate", "-m", "v2"]).expect(0);
+    assert!(!run.stdout.contains("identity"), "{}", run.stdout);
+    p.run(Models::V2, &["upgrade", "head"]).expect(0);
+    assert_eq!(default(), ["nextval('accounts_id_seq'::regclass)"]);
+    p.run(Models::V2, &["check"]).expect(0);
+    p.run(Models::V2, &["downgrade", "-1"]).expect(0);
+    assert_eq!(default(), ["nextval('accounts_id_seq'::regclass)"]);
+    // The sequence went on where it was: ids continue after 41.
+    p.execute("INSERT INTO accounts (email, age) VALUES ('a@example.com', 30)");
+    assert_eq!(
+        p.strings("SELECT id::text AS v FROM accounts WHERE email = 'a@example.com'"),
+        ["42"]
+    );
 }

@@ -15,7 +15,9 @@ use diesel::pg::PgConnection;
 use diesel::sql_types::{Array, Bool, Nullable, Text};
 use diesel::{QueryableByName, RunQueryDsl};
 
-use crate::schema::{Column, Deferrable, FkAction, ForeignKey, Index, Schema, SqlType, Table};
+use crate::schema::{
+    Column, Deferrable, FkAction, ForeignKey, IdentityKind, Index, Schema, SqlType, Table,
+};
 
 const USER_TABLES: &str = "n.nspname = current_schema() AND c.relkind IN ('r', 'p') \
      AND c.relname NOT IN ('__diesel_schema_migrations', '__retort_checksums')";
@@ -87,6 +89,20 @@ struct IndexRow {
 struct DefinitionRow {
     #[diesel(sql_type = Text)]
     tbl: String,
+    #[diesel(sql_type = Text)]
+    def: String,
+}
+
+/// A sequence owned by a column (serial), with the SQL that re-creates it.
+#[derive(QueryableByName)]
+struct SequenceRow {
+    #[diesel(sql_type = Text)]
+    tbl: String,
+    #[diesel(sql_type = Text)]
+    col: String,
+    /// `a`: a serial column's own sequence; `i`: an identity's sequence with its options.
+    #[diesel(sql_type = Text)]
+    kind: String,
     #[diesel(sql_type = Text)]
     def: String,
 }
@@ -197,8 +213,11 @@ pub fn introspect(conn: &mut PgConnection) -> diesel::QueryResult<Schema> {
     ))
     .load(conn)?;
     // Sequences owned by a column (serial): re-created with their options, owner and default.
-    let sequences: Vec<DefinitionRow> = diesel::sql_query(format!(
-        "SELECT c.relname::text AS tbl, \
+    // Identity sequences (deptype 'i') only when their options are not the defaults the
+    // IDENTITY clause gives them.
+    let sequences: Vec<SequenceRow> = diesel::sql_query(format!(
+        "SELECT c.relname::text AS tbl, a.attname::text AS col, dep.deptype::text AS kind, \
+                CASE dep.deptype WHEN 'a' THEN \
                 format('CREATE SEQUENCE %s AS %s START WITH %s INCREMENT BY %s MINVALUE %s MAXVALUE %s CACHE %s%s;\n\
                         ALTER SEQUENCE %s OWNED BY %s.%s;\n\
                         ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s', \
@@ -207,17 +226,28 @@ pub fn introspect(conn: &mut PgConnection) -> diesel::QueryResult<Schema> {
                        CASE WHEN sq.seqcycle THEN ' CYCLE' ELSE '' END, \
                        quote_ident(s.relname), quote_ident(c.relname), quote_ident(a.attname), \
                        quote_ident(c.relname), quote_ident(a.attname), \
-                       pg_get_expr(d.adbin, d.adrelid)) AS def \
+                       pg_get_expr(d.adbin, d.adrelid)) \
+                ELSE \
+                format('ALTER TABLE %s ALTER COLUMN %s SET START WITH %s SET INCREMENT BY %s \
+                        SET MINVALUE %s SET MAXVALUE %s SET CACHE %s SET %sCYCLE', \
+                       quote_ident(c.relname), quote_ident(a.attname), sq.seqstart, \
+                       sq.seqincrement, sq.seqmin, sq.seqmax, sq.seqcache, \
+                       CASE WHEN sq.seqcycle THEN '' ELSE 'NO ' END) \
+                END AS def \
          FROM pg_depend dep \
          JOIN pg_class s ON s.oid = dep.objid AND s.relkind = 'S' \
          JOIN pg_sequence sq ON sq.seqrelid = s.oid \
          JOIN pg_class c ON c.oid = dep.refobjid \
          JOIN pg_namespace n ON n.oid = c.relnamespace \
          JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = dep.refobjsubid \
-         JOIN pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum \
+         LEFT JOIN pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum \
          WHERE {USER_TABLES} AND dep.classid = 'pg_class'::regclass \
-               AND dep.refclassid = 'pg_class'::regclass AND dep.deptype = 'a' \
-               AND pg_get_expr(d.adbin, d.adrelid) LIKE 'nextval(%' \
+               AND dep.refclassid = 'pg_class'::regclass \
+               AND ((dep.deptype = 'a' AND pg_get_expr(d.adbin, d.adrelid) LIKE 'nextval(%') \
+                    OR (dep.deptype = 'i' AND NOT (sq.seqstart = 1 AND sq.seqincrement = 1 \
+                        AND sq.seqmin = 1 AND sq.seqcache = 1 AND NOT sq.seqcycle \
+                        AND sq.seqmax = CASE sq.seqtypid WHEN 'int2'::regtype THEN 32767 \
+                            WHEN 'int4'::regtype THEN 2147483647 ELSE 9223372036854775807 END))) \
          ORDER BY c.relname, a.attnum"
     ))
     .load(conn)?;
@@ -281,8 +311,13 @@ pub fn introspect(conn: &mut PgConnection) -> diesel::QueryResult<Schema> {
         if let (Some(name), Some(ty)) = (row.name, row.ty) {
             let mut column = Column::new(name, SqlType::parse(&ty), !row.notnull.unwrap_or(false));
             column.default = row.dflt;
-            if matches!(row.identity.as_deref(), Some("a" | "d")) {
-                table.identity = Some(column.name.clone());
+            match row.identity.as_deref() {
+                Some("a") => {
+                    table.identity = Some(column.name.clone());
+                    table.identity_kind = IdentityKind::Always;
+                }
+                Some("d") => table.identity = Some(column.name.clone()),
+                _ => {}
             }
             table.columns.push(column);
         }
@@ -352,6 +387,16 @@ pub fn introspect(conn: &mut PgConnection) -> diesel::QueryResult<Schema> {
     }
     // Re-created after the table in this order: owned sequences (the column defaults need them),
     // constraints, indexes, triggers, comments.
+    // A serial key is the database assigning ids, as an identity is.
+    for row in &sequences {
+        if let Some(table) = tables.get_mut(&row.tbl) {
+            if row.kind == "a" && table.identity.is_none() && table.primary_key == [row.col.clone()]
+            {
+                table.identity = Some(row.col.clone());
+                table.identity_kind = IdentityKind::Serial;
+            }
+        }
+    }
     let kept = sequences
         .into_iter()
         .map(|r| (r.tbl, r.def))
