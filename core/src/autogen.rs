@@ -49,6 +49,7 @@ pub fn plan_between(
     dialect.model_defaults(&mut target);
     dialect.normalize(&mut target);
     let ops = crate::diff::diff(current, &target);
+    crate::depend::check(&ops, current)?;
     let up_sql = dialect.render(&ops, current)?;
     let mut after = current.clone();
     ops.iter().for_each(|op| op.apply(&mut after));

@@ -24,6 +24,9 @@ pub enum Error {
     /// PostgreSQL rejects a model's type or default.
     #[error(transparent)]
     Normalize(#[from] crate::backend::postgres::normalize::NormalizeError),
+    /// The plan holds ops the database would refuse because of objects that depend on them.
+    #[error(transparent)]
+    Dependency(#[from] crate::depend::DependencyError),
     /// Applying, reverting or stamping revisions.
     #[error(transparent)]
     Run(#[from] crate::runner::RunError),

@@ -40,6 +40,7 @@ pub mod autogen;
 pub mod backend;
 pub mod checksum;
 pub mod db;
+pub mod depend;
 pub mod dialect;
 pub mod diff;
 pub mod embed;

@@ -526,6 +526,24 @@ pub fn foreign_key_name(table: &str, columns: &[impl AsRef<str>], ref_table: &st
 pub struct Schema {
     /// Tables keyed by their [`Table::name`].
     pub tables: BTreeMap<String, Table>,
+    /// Objects the models do not own (views, materialized views, rules, triggers) that depend
+    /// on a table or one of its columns, as the database's own dependency catalog records them:
+    /// an op that drops or rewrites what they depend on is refused (see
+    /// [`crate::depend`]). Sorted; read by introspection, empty for models.
+    pub dependents: Vec<Dependent>,
+}
+
+/// An object that depends on a table or a column and that Retort does not manage.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Dependent {
+    /// The table depended on.
+    pub table: String,
+    /// The column depended on; `None` when the object depends on the table as a whole.
+    pub column: Option<String>,
+    /// What the object is, for messages (`view`, `materialized view`, `rule`, `trigger`).
+    pub kind: String,
+    /// Its name (a trigger's is `name on table`).
+    pub name: String,
 }
 
 impl Schema {

@@ -16,7 +16,8 @@ use diesel::sql_types::{Array, Bool, Nullable, Text};
 use diesel::{QueryableByName, RunQueryDsl};
 
 use crate::schema::{
-    Column, Deferrable, FkAction, ForeignKey, IdentityKind, Index, Schema, SqlType, Table,
+    Column, Deferrable, Dependent, FkAction, ForeignKey, IdentityKind, Index, Schema, SqlType,
+    Table,
 };
 
 const USER_TABLES: &str = "n.nspname = current_schema() AND c.relkind IN ('r', 'p') \
@@ -91,6 +92,19 @@ struct DefinitionRow {
     tbl: String,
     #[diesel(sql_type = Text)]
     def: String,
+}
+
+/// A view, materialized view, rule or trigger that depends on a table or a column.
+#[derive(QueryableByName)]
+struct DependentRow {
+    #[diesel(sql_type = Text)]
+    tbl: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    col: Option<String>,
+    #[diesel(sql_type = Text)]
+    kind: String,
+    #[diesel(sql_type = Text)]
+    name: String,
 }
 
 /// A sequence owned by a column (serial), with the SQL that re-creates it.
@@ -303,6 +317,34 @@ pub fn introspect(conn: &mut PgConnection) -> diesel::QueryResult<Schema> {
     ))
     .load(conn)?;
 
+    // What depends on the tables and columns, from pg_depend: views, materialized views and
+    // rules through their rewrite rules, triggers through their column references.
+    let dependents: Vec<DependentRow> = diesel::sql_query(format!(
+        "SELECT DISTINCT c.relname::text AS tbl, a.attname::text AS col, \
+                CASE v.relkind WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' \
+                               ELSE 'rule' END AS kind, \
+                CASE WHEN v.relkind IN ('v', 'm') THEN v.relname::text \
+                     ELSE r.rulename::text || ' on ' || v.relname::text END AS name \
+         FROM pg_depend dep \
+         JOIN pg_rewrite r ON r.oid = dep.objid AND dep.classid = 'pg_rewrite'::regclass \
+         JOIN pg_class v ON v.oid = r.ev_class \
+         JOIN pg_class c ON c.oid = dep.refobjid AND dep.refclassid = 'pg_class'::regclass \
+         JOIN pg_namespace n ON n.oid = c.relnamespace \
+         LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = dep.refobjsubid \
+                                  AND dep.refobjsubid > 0 \
+         WHERE {USER_TABLES} AND v.oid <> c.oid \
+         UNION \
+         SELECT c.relname::text, a.attname::text, 'trigger', t.tgname::text || ' on ' || c.relname::text \
+         FROM pg_depend dep \
+         JOIN pg_trigger t ON t.oid = dep.objid AND dep.classid = 'pg_trigger'::regclass \
+         JOIN pg_class c ON c.oid = dep.refobjid AND dep.refclassid = 'pg_class'::regclass \
+         JOIN pg_namespace n ON n.oid = c.relnamespace \
+         JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = dep.refobjsubid \
+         WHERE {USER_TABLES} AND dep.refobjsubid > 0 AND NOT t.tgisinternal \
+         ORDER BY 1, 2, 3, 4"
+    ))
+    .load(conn)?;
+
     let mut tables: BTreeMap<String, Table> = BTreeMap::new();
     for row in columns {
         let table = tables
@@ -411,5 +453,14 @@ pub fn introspect(conn: &mut PgConnection) -> diesel::QueryResult<Schema> {
     }
     let mut schema = Schema::new();
     tables.into_values().for_each(|t| schema.insert(t));
+    schema.dependents = dependents
+        .into_iter()
+        .map(|r| Dependent {
+            table: r.tbl,
+            column: r.col,
+            kind: r.kind,
+            name: r.name,
+        })
+        .collect();
     Ok(schema)
 }

@@ -1,0 +1,159 @@
+//! Refusing, at autogenerate time, the ops the database would refuse at upgrade time because an
+//! object the models do not own depends on what they drop or rewrite.
+//!
+//! PostgreSQL will not drop a table a view reads, nor drop or retype a column a view, a rule or
+//! a trigger's condition uses (short of `CASCADE`, which would silently drop the dependent
+//! object too). Introspection reads those dependencies from the server's own catalog
+//! (`pg_depend`) into [`Schema::dependents`]; [`check`] finds every op of a plan that such an
+//! object blocks, so `autogenerate` stops with all of them (exit 2, nothing written) instead of
+//! writing a migration that fails half-way.
+
+use std::fmt;
+
+use crate::ops::Op;
+use crate::schema::{Dependent, Schema};
+
+/// One op of a plan that a dependent object blocks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Blocked {
+    /// The op, as `check` and `autogenerate` print it.
+    pub op: String,
+    /// The object that depends on what the op drops or rewrites.
+    pub dependent: Dependent,
+}
+
+impl fmt::Display for Blocked {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let d = &self.dependent;
+        let on = match &d.column {
+            Some(c) => format!("column '{}.{c}'", d.table),
+            None => format!("table '{}'", d.table),
+        };
+        write!(f, "{}: {} '{}' depends on {on}", self.op, d.kind, d.name)
+    }
+}
+
+/// Ops the database would refuse because something the models do not own depends on them.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the migration would fail: {}; nothing was written. Drop or change the dependent objects first, in a hand-written revision (`{}`), then autogenerate again", blocked.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "), crate::invocation::command("revision -m \"...\""))]
+pub struct DependencyError {
+    /// Every blocked op, with what blocks it.
+    pub blocked: Vec<Blocked>,
+}
+
+/// Every op of `ops` that an object depending on the `current` schema blocks.
+pub fn blocked(ops: &[Op], current: &Schema) -> Vec<Blocked> {
+    let mut blocked = Vec::new();
+    for op in ops {
+        let hits: Vec<&Dependent> = match op {
+            // Triggers (always on the table itself) go with it; anything else that reads it
+            // blocks.
+            Op::DropTable(t) => current
+                .dependents
+                .iter()
+                .filter(|d| d.table == t.name && d.kind != "trigger")
+                .collect(),
+            Op::DropColumn { table, column } => on_column(current, table, &column.name, true),
+            Op::AlterColumn { table, from, to } if from.ty != to.ty => {
+                on_column(current, table, &from.name, false)
+            }
+            _ => Vec::new(),
+        };
+        blocked.extend(hits.into_iter().map(|d| Blocked {
+            op: op.to_string(),
+            dependent: d.clone(),
+        }));
+    }
+    blocked
+}
+
+/// Objects that use `table.column`; a type change is blocked by views and rules only.
+fn on_column<'s>(current: &'s Schema, table: &str, column: &str, drop: bool) -> Vec<&'s Dependent> {
+    current
+        .dependents
+        .iter()
+        .filter(|d| d.table == table && d.column.as_deref() == Some(column))
+        .filter(|d| drop || d.kind != "trigger")
+        .collect()
+}
+
+/// `Err` with every blocked op of `ops`.
+pub fn check(ops: &[Op], current: &Schema) -> Result<(), DependencyError> {
+    let blocked = blocked(ops, current);
+    if blocked.is_empty() {
+        Ok(())
+    } else {
+        Err(DependencyError { blocked })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::{Column, SqlType, Table};
+
+    fn schema() -> Schema {
+        let mut t = Table::new("versions");
+        t.columns.push(Column::new("id", SqlType::Integer, false));
+        t.columns.push(Column::new("num", SqlType::Text, false));
+        let mut s = Schema::new();
+        s.insert(t);
+        s.dependents = vec![
+            Dependent {
+                table: "versions".into(),
+                column: Some("num".into()),
+                kind: "materialized view".into(),
+                name: "recent".into(),
+            },
+            Dependent {
+                table: "versions".into(),
+                column: Some("id".into()),
+                kind: "trigger".into(),
+                name: "touch on versions".into(),
+            },
+        ];
+        s
+    }
+
+    #[test]
+    fn drops_and_type_changes_under_a_view_are_blocked() {
+        let s = schema();
+        let t = s.tables["versions"].clone();
+        let err = check(&[Op::DropTable(t.clone())], &s).unwrap_err();
+        assert_eq!(err.blocked.len(), 1, "its own trigger goes with the table");
+        assert!(
+            err.to_string().starts_with(
+                "the migration would fail: removed table 'versions': materialized view 'recent' \
+                 depends on column 'versions.num'; nothing was written."
+            ),
+            "{err}"
+        );
+        let num = t.columns[1].clone();
+        let mut wider = num.clone();
+        wider.ty = SqlType::Varchar(10);
+        let ops = [
+            Op::DropColumn {
+                table: "versions".into(),
+                column: t.columns[0].clone(),
+            },
+            Op::AlterColumn {
+                table: "versions".into(),
+                from: num.clone(),
+                to: wider,
+            },
+        ];
+        let blocked = blocked(&ops, &s);
+        assert_eq!(blocked.len(), 2, "{blocked:?}");
+        assert_eq!(blocked[0].dependent.name, "touch on versions");
+        assert_eq!(blocked[1].dependent.name, "recent");
+        // A nullability change rewrites nothing a view reads.
+        let mut nullable = num.clone();
+        nullable.nullable = true;
+        let op = Op::AlterColumn {
+            table: "versions".into(),
+            from: num,
+            to: nullable,
+        };
+        assert!(check(&[op], &s).is_ok());
+    }
+}
