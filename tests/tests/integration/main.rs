@@ -8,6 +8,7 @@ mod cli;
 mod diesel_compat;
 mod edge_cases;
 mod git;
+mod hostile_scripts;
 mod pg_types;
 mod postgres;
 mod roundtrip;

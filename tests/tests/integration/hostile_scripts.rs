@@ -1,0 +1,78 @@
+//! Hostile migrations directories and messages (issue 15): every problem is refused with exit 2,
+//! naming the file, before anything runs; messages are printed with their control characters
+//! escaped. SQLite only: nothing here depends on the backend.
+
+use std::path::Path;
+
+use crate::support::{Models, Project};
+
+/// A project with two revisions, `first` and `second` (its child).
+fn two_revisions() -> (Project, String, String) {
+    let p = Project::new();
+    p.run(Models::V1, &["revision", "-m", "first"]).expect(0);
+    p.run(Models::V1, &["revision", "-m", "second"]).expect(0);
+    let (a, b) = (p.revision_id(0), p.revision_id(1));
+    (p, a, b)
+}
+
+fn edit_metadata(dir: &Path, edit: impl FnOnce(String) -> String) {
+    let path = dir.join("metadata.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, edit(text)).unwrap();
+}
+
+/// Every command that reads the directory refuses it, and the database stays at base.
+#[track_caller]
+fn refused_everywhere(p: &Project, expected: &[&str]) {
+    for args in [
+        &["upgrade", "head"][..],
+        &["history"],
+        &["check"],
+        &["upgrade", "--sql", "head"],
+    ] {
+        let run = p.run(Models::V1, args).expect(2);
+        for part in expected {
+            assert!(
+                run.stderr.contains(part),
+                "{args:?}: {part}: {}",
+                run.stderr
+            );
+        }
+    }
+    // Only `current` and a fresh start can tell: nothing was applied.
+    assert!(p
+        .strings("SELECT name FROM sqlite_master WHERE name = 'users'")
+        .is_empty());
+}
+
+#[test]
+fn a_duplicate_parent_is_refused_naming_the_file() {
+    let (p, a, _) = two_revisions();
+    let dir = p.revision_dirs()[1].clone();
+    edit_metadata(&dir, |t| {
+        t.replace(
+            &format!("parents = [\"{a}\"]"),
+            &format!("parents = [\"{a}\", \"{a}\"]"),
+        )
+    });
+    let name = dir.file_name().unwrap().to_str().unwrap().to_owned();
+    refused_everywhere(
+        &p,
+        &[
+            &format!("{name}/metadata.toml"),
+            &format!("parent {a} is listed twice"),
+        ],
+    );
+}
+
+#[test]
+fn a_revision_that_is_its_own_parent_is_a_cycle_not_a_panic() {
+    let (p, _, b) = two_revisions();
+    let dir = p.revision_dirs()[1].clone();
+    edit_metadata(&dir, |t| {
+        let start = t.find("parents = [").unwrap();
+        let end = start + t[start..].find(']').unwrap() + 1;
+        format!("{}parents = [\"{b}\"]{}", &t[..start], &t[end..])
+    });
+    refused_everywhere(&p, &[&format!("{b} -> {b}")]);
+}
