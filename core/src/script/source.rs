@@ -112,10 +112,70 @@ fn default_true() -> bool {
 }
 
 impl Metadata {
-    /// Parses `metadata.toml`; the error is TOML's message.
+    /// Every key metadata.toml may hold: Retort's, and diesel's own `run_in_transaction`.
+    pub const KEYS: [&'static str; 6] = [
+        "revision",
+        "parents",
+        "message",
+        "created",
+        "run_in_transaction",
+        "dialect",
+    ];
+
+    /// Parses `metadata.toml`; the error is TOML's message. A key that is not one of
+    /// [`Metadata::KEYS`] (a misspelt `run_in_transaction` would be silently ignored) is an
+    /// error naming the valid keys.
     pub fn parse(text: &str) -> Result<Metadata, String> {
-        toml::from_str(text).map_err(|e| e.message().trim_end().to_owned())
+        let message = |e: toml::de::Error| e.message().trim_end().to_owned();
+        let table: toml::Table = toml::from_str(text).map_err(message)?;
+        let unknown: Vec<String> = table
+            .keys()
+            .filter(|k| !Metadata::KEYS.contains(&k.as_str()))
+            .map(|k| match Metadata::closest_key(k) {
+                Some(key) => format!("`{k}` (did you mean `{key}`?)"),
+                None => format!("`{k}`"),
+            })
+            .collect();
+        if !unknown.is_empty() {
+            return Err(format!(
+                "unknown key{} {}; metadata.toml accepts only {}",
+                if unknown.len() == 1 { "" } else { "s" },
+                unknown.join(", "),
+                Metadata::KEYS.join(", ")
+            ));
+        }
+        table.try_into().map_err(message)
     }
+
+    /// The valid key a misspelt `key` most likely means: at most two edits away, or equal
+    /// ignoring case, `-` and `_`.
+    fn closest_key(key: &str) -> Option<&'static str> {
+        let fold = |s: &str| s.to_ascii_lowercase().replace('-', "_");
+        Metadata::KEYS
+            .iter()
+            .map(|valid| (edit_distance(&fold(key), valid), *valid))
+            .filter(|(d, _)| *d <= 2)
+            .min()
+            .map(|(_, valid)| valid)
+    }
+}
+
+/// Levenshtein distance between two short strings.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let next = (row[j + 1] + 1)
+                .min(row[j] + 1)
+                .min(diagonal + usize::from(ca != *cb));
+            diagonal = row[j + 1];
+            row[j + 1] = next;
+        }
+    }
+    row[b.len()]
 }
 
 /// One file of a revision source, as found.
@@ -275,6 +335,26 @@ mod tests {
         assert_eq!(slugify("Add users & posts!"), "add_users_posts");
         assert_eq!(slugify("  "), "revision");
         assert!(slugify(&"x".repeat(100)).len() <= 40);
+    }
+
+    #[test]
+    fn unknown_metadata_keys_are_refused_with_the_valid_ones() {
+        let base = "revision = \"0a1b2c3d4e5f\"\ncreated = \"x\"\n";
+        assert!(Metadata::parse(base).unwrap().run_in_transaction);
+        let err = Metadata::parse(&format!("{base}run_in_transacton = false\n")).unwrap_err();
+        assert_eq!(
+            err,
+            "unknown key `run_in_transacton` (did you mean `run_in_transaction`?); metadata.toml \
+             accepts only revision, parents, message, created, run_in_transaction, dialect"
+        );
+        let err = Metadata::parse(&format!("{base}Parents = []\nzzz = 1\n")).unwrap_err();
+        assert!(
+            err.starts_with("unknown keys `Parents` (did you mean `parents`?), `zzz`;"),
+            "{err}"
+        );
+        let outside = Metadata::parse(&format!("{base}run_in_transaction = false\n")).unwrap();
+        assert!(!outside.run_in_transaction);
+        assert!(Metadata::parse("revision = 1").is_err());
     }
 
     #[test]

@@ -156,8 +156,9 @@ fn check_source<'a>(
                     kind: ViolationKind::InvalidMetadata,
                     path: path.join("metadata.toml"),
                     problem: format!("invalid metadata: {message}"),
-                    fix: "it needs `revision = \"<12 hex digits>\"`, `parents = [...]`, \
-                          `message`, `created` and `run_in_transaction = true`"
+                    fix: "metadata.toml needs `revision = \"<12 hex digits>\"` and `created`, \
+                          and may hold `parents = [...]`, `message`, `run_in_transaction` \
+                          (true when absent) and `dialect`, nothing else"
                         .to_owned(),
                 });
                 None

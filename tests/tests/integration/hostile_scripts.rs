@@ -76,3 +76,20 @@ fn a_revision_that_is_its_own_parent_is_a_cycle_not_a_panic() {
     });
     refused_everywhere(&p, &[&format!("{b} -> {b}")]);
 }
+
+#[test]
+fn a_misspelt_metadata_key_is_refused_with_the_valid_keys() {
+    let (p, _, _) = two_revisions();
+    let dir = p.revision_dirs()[1].clone();
+    edit_metadata(&dir, |t| format!("{t}run_in_transacton = false\n"));
+    let name = dir.file_name().unwrap().to_str().unwrap().to_owned();
+    refused_everywhere(
+        &p,
+        &[
+            &format!("{name}/metadata.toml"),
+            "unknown key `run_in_transacton`",
+            "did you mean `run_in_transaction`",
+            "revision, parents, message, created, run_in_transaction, dialect",
+        ],
+    );
+}
