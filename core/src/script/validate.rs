@@ -49,6 +49,20 @@ pub(crate) fn check_and_build(
     let mut entries = Vec::with_capacity(sorted.len());
     let mut revisions = Vec::with_capacity(sorted.len());
     for source in sorted {
+        if let Some(what) = &source.not_a_directory {
+            // Like diesel, files that are not named like revisions are not revisions.
+            if parse_dir_name(&source.dir_name).is_ok() {
+                violations.push(Violation {
+                    kind: ViolationKind::NotADirectory,
+                    path: root.join(&source.dir_name),
+                    problem: format!("named like a revision but {what}"),
+                    fix: "a revision is a directory holding up.sql, down.sql and metadata.toml: \
+                          replace it with one, or move it out of the migrations directory"
+                        .to_owned(),
+                });
+            }
+            continue;
+        }
         let before = violations.len();
         let entry = check_source(root, source, &mut violations);
         if violations[before..]
@@ -436,6 +450,7 @@ mod tests {
             metadata: SourceFile::Missing,
             up_sql: SourceFile::Missing,
             down_sql: SourceFile::Missing,
+            not_a_directory: None,
         };
         let (violations, revisions) = check_and_build(Path::new("m"), &[a, stray]);
         let kinds: Vec<ViolationKind> = violations.iter().map(|v| v.kind).collect();
@@ -474,5 +489,43 @@ mod tests {
             "m/2026-01-02-000000-bbbbbbbbbbbb_b/metadata.toml: parent aaaaaaaaaaaa is listed \
              twice in `parents`; list each parent once"
         );
+    }
+
+    #[test]
+    fn entries_that_are_not_directories_are_refused_when_named_like_revisions() {
+        let entry = |name: &str| RevisionSource {
+            dir_name: name.into(),
+            metadata: SourceFile::Missing,
+            up_sql: SourceFile::Missing,
+            down_sql: SourceFile::Missing,
+            not_a_directory: Some("is a regular file, not a revision directory".into()),
+        };
+        let sources = [
+            entry("2026-01-01-000000-aaaaaaaaaaaa_a"),
+            entry("README.md"),
+        ];
+        let violations = check(Path::new("m"), &sources);
+        assert_eq!(violations.len(), 1, "{violations:?}");
+        assert_eq!(violations[0].kind, ViolationKind::NotADirectory);
+        assert!(violations[0].kind.blocks_loading());
+        assert!(violations[0].to_string().starts_with(
+            "m/2026-01-01-000000-aaaaaaaaaaaa_a: named like a revision but is a regular file"
+        ));
+    }
+
+    #[test]
+    fn a_nul_byte_in_a_script_is_a_violation() {
+        let mut a = source("2026-01-01-000000-aaaaaaaaaaaa_a", "aaaaaaaaaaaa", &[], "");
+        a.up_sql = SourceFile::from_bytes(Some(b"SELECT 1;\nSELECT '\0';\n"));
+        let (violations, revisions) = check_and_build(Path::new("m"), &[a]);
+        assert_eq!(violations.len(), 1, "{violations:?}");
+        assert!(
+            violations[0]
+                .to_string()
+                .contains("up.sql: cannot read up.sql: it holds a NUL byte on line 2"),
+            "{}",
+            violations[0]
+        );
+        assert!(revisions.is_empty());
     }
 }

@@ -93,3 +93,62 @@ fn a_misspelt_metadata_key_is_refused_with_the_valid_keys() {
         ],
     );
 }
+
+#[test]
+fn a_file_named_like_a_revision_is_refused() {
+    let (p, _, _) = two_revisions();
+    let name = "2030-01-01-000000-abcdefabcdef_stray";
+    std::fs::write(p.migrations().join(name), "CREATE TABLE x (id INTEGER);\n").unwrap();
+    // Files not named like revisions are ignored, like diesel does.
+    std::fs::write(p.migrations().join("README.md"), "notes\n").unwrap();
+    refused_everywhere(&p, &[name, "is a regular file, not a revision directory"]);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_looping_symlink_named_like_a_revision_is_refused() {
+    let (p, _, _) = two_revisions();
+    let name = "2030-01-01-000000-abcdefabcdef_loop";
+    std::os::unix::fs::symlink(name, p.migrations().join(name)).unwrap();
+    refused_everywhere(&p, &[name, "is a symbolic link that cannot be followed"]);
+    // A symlink to a real revision directory is a revision.
+    std::fs::remove_file(p.migrations().join(name)).unwrap();
+    let real = p.revision_dirs()[1].clone();
+    let moved = p.path().join("elsewhere");
+    std::fs::rename(&real, &moved).unwrap();
+    std::os::unix::fs::symlink(&moved, &real).unwrap();
+    p.run(Models::V1, &["upgrade", "head"]).expect(0);
+}
+
+#[test]
+fn a_nul_byte_in_a_script_is_refused_before_anything_runs() {
+    let (p, _, _) = two_revisions();
+    std::fs::write(
+        p.revision_dirs()[0].join("up.sql"),
+        "CREATE TABLE users (id INTEGER);\n",
+    )
+    .unwrap();
+    let up = p.revision_dirs()[1].join("up.sql");
+    std::fs::write(&up, "CREATE TABLE t (id INTEGER);\nSELECT '\0';\n").unwrap();
+    let name = p.revision_dirs()[1]
+        .file_name()
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    refused_everywhere(&p, &[&format!("{name}/up.sql"), "NUL byte on line 2"]);
+}
+
+#[test]
+fn a_migrations_path_that_is_a_file_says_so() {
+    let p = Project::new();
+    std::fs::remove_dir_all(p.migrations()).unwrap();
+    std::fs::write(p.migrations(), "").unwrap();
+    let run = p.run(Models::V1, &["history"]).expect(2);
+    assert!(
+        run.stderr.contains("is a file, not a directory"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("does not exist"), "{}", run.stderr);
+}
