@@ -8,7 +8,7 @@ use retort::script::Revision;
 use crate::Settings;
 
 pub(crate) fn describe(rev: &Revision) -> String {
-    format!("{} {}", rev.id, rev.message)
+    format!("{} {}", rev.id, crate::terminal::line(&rev.message))
 }
 
 pub(crate) fn upgrade(
@@ -62,7 +62,12 @@ pub(crate) fn current(settings: &Settings, out: &mut dyn Write) -> anyhow::Resul
     for id in current {
         let rev = scripts.revision(id).expect("applied revision exists");
         let tag = if heads.contains(&id) { " (head)" } else { "" };
-        writeln!(out, "{}{tag} {}", rev.id, rev.message)?;
+        writeln!(
+            out,
+            "{}{tag} {}",
+            rev.id,
+            crate::terminal::line(&rev.message)
+        )?;
     }
     Ok(0)
 }

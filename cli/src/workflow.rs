@@ -10,6 +10,7 @@ use retort::runner::{self, Direction};
 use retort::script::{Graph, NewRevision, ScriptDirectory};
 
 use crate::migrate::describe;
+use crate::terminal::line;
 use crate::{Command, Settings};
 
 impl Command {
@@ -71,7 +72,7 @@ pub(crate) fn branches(settings: &Settings, out: &mut dyn Write) -> anyhow::Resu
     }
     for id in points {
         let rev = scripts.revision(id).expect("branch point exists");
-        writeln!(out, "{}{}, {}", rev.id, tags(graph, id), rev.message)?;
+        writeln!(out, "{}{}, {}", rev.id, tags(graph, id), line(&rev.message))?;
         // Oldest branch first.
         let mut children: Vec<&str> = graph.children(id).collect();
         children.sort_by_key(|c| graph.topological().iter().position(|o| o == c));
@@ -82,7 +83,7 @@ pub(crate) fn branches(settings: &Settings, out: &mut dyn Write) -> anyhow::Resu
                 "  -> {}{}, {}",
                 rev.id,
                 tags(graph, child),
-                rev.message
+                line(&rev.message)
             )?;
         }
     }

@@ -152,3 +152,36 @@ fn a_migrations_path_that_is_a_file_says_so() {
     );
     assert!(!run.stderr.contains("does not exist"), "{}", run.stderr);
 }
+
+#[test]
+fn messages_are_printed_with_control_characters_escaped() {
+    let p = Project::new();
+    let evil = "evil \u{1b}[2J\u{1b}]0;owned\u{7}\nApplied 000000000000 fake\r\u{202e}";
+    p.run(Models::V1, &["revision", "-m", evil]).expect(0);
+    let root = p.revision_id(0);
+    p.run(Models::V1, &["revision", "-m", evil, "--head", &root])
+        .expect(0);
+    p.run(Models::V1, &["revision", "-m", evil, "--head", &root])
+        .expect(0);
+    p.run(Models::V1, &["upgrade", "heads"]).expect(0);
+    let escaped = "evil \\u{1b}[2J\\u{1b}]0;owned\\u{7}\\nApplied 000000000000 fake\\r\\u{202e}";
+    for args in [
+        &["history"][..],
+        &["history", "--verbose"],
+        &["show", &root],
+        &["heads"],
+        &["branches"],
+        &["current"],
+    ] {
+        let run = p.run(Models::V1, args).expect(0);
+        assert!(run.stdout.contains(escaped), "{args:?}: {:?}", run.stdout);
+        for c in ['\u{1b}', '\u{7}', '\r', '\u{202e}'] {
+            assert!(!run.stdout.contains(c), "{args:?}: {:?}", run.stdout);
+        }
+        assert!(
+            !run.stdout.lines().any(|l| l.starts_with("Applied")),
+            "{args:?}: a message made its own line: {:?}",
+            run.stdout
+        );
+    }
+}
