@@ -29,7 +29,7 @@ impl Command {
 /// ` (head)`, ` (branchpoint)`, ` (mergepoint)` as they apply to `id`.
 pub(crate) fn tags(graph: &Graph, id: &str) -> String {
     let mut tags = String::new();
-    if graph.heads().contains(&id) {
+    if graph.is_head(id) {
         tags.push_str(" (head)");
     }
     if graph.is_branch_point(id) {
@@ -75,7 +75,7 @@ pub(crate) fn branches(settings: &Settings, out: &mut dyn Write) -> anyhow::Resu
         writeln!(out, "{}{}, {}", rev.id, tags(graph, id), line(&rev.message))?;
         // Oldest branch first.
         let mut children: Vec<&str> = graph.children(id).collect();
-        children.sort_by_key(|c| graph.topological().iter().position(|o| o == c));
+        children.sort_by_key(|c| graph.position(c));
         for child in children {
             let rev = scripts.revision(child).expect("child exists");
             writeln!(
