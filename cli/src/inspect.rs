@@ -4,6 +4,7 @@ use std::io::Write;
 
 use retort::script::Revision;
 
+use crate::terminal::{block, line};
 use crate::Settings;
 
 /// `history [--verbose]`: newest first; heads, branch points and merge points are marked.
@@ -15,7 +16,8 @@ pub(crate) fn history(
     let scripts = settings.scripts()?;
     let revisions: Vec<&Revision> = scripts.revisions().collect();
     if revisions.is_empty() {
-        writeln!(out, "No revisions in {}", scripts.path().display())?;
+        let path = scripts.path().display().to_string();
+        writeln!(out, "No revisions in {}", line(&path))?;
     }
     for rev in revisions.into_iter().rev() {
         let parents = if rev.parents.is_empty() {
@@ -24,14 +26,16 @@ pub(crate) fn history(
             rev.parents.join(", ")
         };
         let tags = crate::workflow::tags(scripts.graph(), &rev.id);
+        let message = line(&rev.message);
         if verbose {
+            let path = rev.path.display().to_string();
             writeln!(out, "Rev:      {}{tags}", rev.id)?;
             writeln!(out, "Parents:  {parents}")?;
-            writeln!(out, "Message:  {}", rev.message)?;
-            writeln!(out, "Created:  {}", rev.created)?;
-            writeln!(out, "Path:     {}\n", rev.path.display())?;
+            writeln!(out, "Message:  {message}")?;
+            writeln!(out, "Created:  {}", line(&rev.created))?;
+            writeln!(out, "Path:     {}\n", line(&path))?;
         } else {
-            writeln!(out, "{parents} -> {}{tags}, {}", rev.id, rev.message)?;
+            writeln!(out, "{parents} -> {}{tags}, {message}", rev.id)?;
         }
     }
     Ok(0)
@@ -41,7 +45,7 @@ pub(crate) fn heads(settings: &Settings, out: &mut dyn Write) -> anyhow::Result<
     let scripts = settings.scripts()?;
     for id in scripts.graph().heads() {
         let rev = scripts.revision(id).expect("head exists");
-        writeln!(out, "{} (head) {}", rev.id, rev.message)?;
+        writeln!(out, "{} (head) {}", rev.id, line(&rev.message))?;
     }
     Ok(0)
 }
@@ -60,10 +64,10 @@ pub(crate) fn show(settings: &Settings, rev: &str, out: &mut dyn Write) -> anyho
             rev.parents.join(", ")
         }
     )?;
-    writeln!(out, "Message:  {}", rev.message)?;
-    writeln!(out, "Created:  {}", rev.created)?;
-    writeln!(out, "Path:     {}", rev.path.display())?;
-    writeln!(out, "\n-- up.sql\n{}", rev.up_sql.trim_end())?;
-    writeln!(out, "\n-- down.sql\n{}", rev.down_sql.trim_end())?;
+    writeln!(out, "Message:  {}", line(&rev.message))?;
+    writeln!(out, "Created:  {}", line(&rev.created))?;
+    writeln!(out, "Path:     {}", line(&rev.path.display().to_string()))?;
+    writeln!(out, "\n-- up.sql\n{}", block(rev.up_sql.trim_end()))?;
+    writeln!(out, "\n-- down.sql\n{}", block(rev.down_sql.trim_end()))?;
     Ok(0)
 }

@@ -18,6 +18,7 @@ mod hook;
 mod inspect;
 mod migrate;
 mod since;
+mod terminal;
 mod workflow;
 
 use std::io::Write;

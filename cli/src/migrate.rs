@@ -8,7 +8,7 @@ use retort::script::Revision;
 use crate::Settings;
 
 pub(crate) fn describe(rev: &Revision) -> String {
-    format!("{} {}", rev.id, rev.message)
+    format!("{} {}", rev.id, crate::terminal::line(&rev.message))
 }
 
 /// Writes one line per revision as its work commits, and flushes it, so a run that is killed
@@ -93,7 +93,12 @@ pub(crate) fn current(settings: &Settings, out: &mut dyn Write) -> anyhow::Resul
     for id in current {
         let rev = scripts.revision(id).expect("applied revision exists");
         let tag = if heads.contains(&id) { " (head)" } else { "" };
-        writeln!(out, "{}{tag} {}", rev.id, rev.message)?;
+        writeln!(
+            out,
+            "{}{tag} {}",
+            rev.id,
+            crate::terminal::line(&rev.message)
+        )?;
     }
     Ok(0)
 }

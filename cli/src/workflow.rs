@@ -10,6 +10,7 @@ use retort::runner::{self, Direction};
 use retort::script::{Graph, NewRevision, ScriptDirectory};
 
 use crate::migrate::describe;
+use crate::terminal::line;
 use crate::{Command, Settings};
 
 impl Command {
@@ -28,7 +29,7 @@ impl Command {
 /// ` (head)`, ` (branchpoint)`, ` (mergepoint)` as they apply to `id`.
 pub(crate) fn tags(graph: &Graph, id: &str) -> String {
     let mut tags = String::new();
-    if graph.heads().contains(&id) {
+    if graph.is_head(id) {
         tags.push_str(" (head)");
     }
     if graph.is_branch_point(id) {
@@ -71,10 +72,10 @@ pub(crate) fn branches(settings: &Settings, out: &mut dyn Write) -> anyhow::Resu
     }
     for id in points {
         let rev = scripts.revision(id).expect("branch point exists");
-        writeln!(out, "{}{}, {}", rev.id, tags(graph, id), rev.message)?;
+        writeln!(out, "{}{}, {}", rev.id, tags(graph, id), line(&rev.message))?;
         // Oldest branch first.
         let mut children: Vec<&str> = graph.children(id).collect();
-        children.sort_by_key(|c| graph.topological().iter().position(|o| o == c));
+        children.sort_by_key(|c| graph.position(c));
         for child in children {
             let rev = scripts.revision(child).expect("child exists");
             writeln!(
@@ -82,7 +83,7 @@ pub(crate) fn branches(settings: &Settings, out: &mut dyn Write) -> anyhow::Resu
                 "  -> {}{}, {}",
                 rev.id,
                 tags(graph, child),
-                rev.message
+                line(&rev.message)
             )?;
         }
     }

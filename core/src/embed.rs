@@ -47,6 +47,7 @@ impl EmbeddedRevision {
             metadata: SourceFile::from_bytes(self.metadata),
             up_sql: SourceFile::from_bytes(self.up_sql),
             down_sql: SourceFile::from_bytes(self.down_sql),
+            not_a_directory: None,
         }
     }
 }

@@ -31,6 +31,8 @@ pub struct NewRevision {
 pub struct ScriptDirectory {
     path: PathBuf,
     revisions: BTreeMap<String, Revision>,
+    /// Diesel's version of each revision -> its id.
+    versions: BTreeMap<String, String>,
     graph: Graph,
 }
 
@@ -79,6 +81,10 @@ impl ScriptDirectory {
             .collect();
         // Validation found no duplicate, missing parent or cycle; the graph agrees.
         let graph = Graph::new(nodes)?;
+        let versions = revisions
+            .iter()
+            .map(|rev| (rev.version.clone(), rev.id.clone()))
+            .collect();
         let revisions = revisions
             .into_iter()
             .map(|rev| (rev.id.clone(), rev))
@@ -86,6 +92,7 @@ impl ScriptDirectory {
         Ok(ScriptDirectory {
             path,
             revisions,
+            versions,
             graph,
         })
     }
@@ -125,7 +132,9 @@ impl ScriptDirectory {
 
     /// The revision diesel records as `version`.
     pub fn by_version(&self, version: &str) -> Option<&Revision> {
-        self.revisions.values().find(|r| r.version == version)
+        self.versions
+            .get(version)
+            .and_then(|id| self.revisions.get(id))
     }
 
     /// Writes a new revision atomically (into a hidden temporary directory, then renamed).

@@ -23,6 +23,9 @@ pub enum ScriptError {
     /// The migrations directory does not exist.
     #[error("migrations directory {0} does not exist; run `{init}` or pass --migrations-dir", init = crate::invocation::command("init"))]
     Missing(PathBuf),
+    /// The migrations path is a file (or anything but a directory).
+    #[error("migrations path {0} is a file, not a directory; pass the directory that holds the revisions with --migrations-dir (or `migrations_dir` in Retort.toml)")]
+    NotADirectory(PathBuf),
     /// The migrations directory cannot be listed.
     #[error("cannot read {path}; check that it is a directory you may read")]
     Read {
@@ -86,6 +89,9 @@ pub enum ViolationKind {
     Cycle,
     /// A child's timestamp is not later than one of its parents'.
     TimestampOrder,
+    /// An entry named like a revision is not a directory: a regular file, or a symbolic link
+    /// that loops or dangles.
+    NotADirectory,
     /// `up.sql` or `down.sql` of a revision that runs in a transaction holds `COMMIT`, `BEGIN`...
     TransactionControl,
 }

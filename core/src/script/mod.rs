@@ -14,6 +14,8 @@ pub mod source;
 pub mod validate;
 
 #[cfg(test)]
+mod hostile;
+#[cfg(test)]
 mod tests;
 
 pub use dir::{validate, NewRevision, ScriptDirectory};

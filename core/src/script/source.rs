@@ -112,10 +112,70 @@ fn default_true() -> bool {
 }
 
 impl Metadata {
-    /// Parses `metadata.toml`; the error is TOML's message.
+    /// Every key metadata.toml may hold: Retort's, and diesel's own `run_in_transaction`.
+    pub const KEYS: [&'static str; 6] = [
+        "revision",
+        "parents",
+        "message",
+        "created",
+        "run_in_transaction",
+        "dialect",
+    ];
+
+    /// Parses `metadata.toml`; the error is TOML's message. A key that is not one of
+    /// [`Metadata::KEYS`] (a misspelt `run_in_transaction` would be silently ignored) is an
+    /// error naming the valid keys.
     pub fn parse(text: &str) -> Result<Metadata, String> {
-        toml::from_str(text).map_err(|e| e.message().trim_end().to_owned())
+        let message = |e: toml::de::Error| e.message().trim_end().to_owned();
+        let table: toml::Table = toml::from_str(text).map_err(message)?;
+        let unknown: Vec<String> = table
+            .keys()
+            .filter(|k| !Metadata::KEYS.contains(&k.as_str()))
+            .map(|k| match Metadata::closest_key(k) {
+                Some(key) => format!("`{k}` (did you mean `{key}`?)"),
+                None => format!("`{k}`"),
+            })
+            .collect();
+        if !unknown.is_empty() {
+            return Err(format!(
+                "unknown key{} {}; metadata.toml accepts only {}",
+                if unknown.len() == 1 { "" } else { "s" },
+                unknown.join(", "),
+                Metadata::KEYS.join(", ")
+            ));
+        }
+        table.try_into().map_err(message)
     }
+
+    /// The valid key a misspelt `key` most likely means: at most two edits away, or equal
+    /// ignoring case, `-` and `_`.
+    fn closest_key(key: &str) -> Option<&'static str> {
+        let fold = |s: &str| s.to_ascii_lowercase().replace('-', "_");
+        Metadata::KEYS
+            .iter()
+            .map(|valid| (edit_distance(&fold(key), valid), *valid))
+            .filter(|(d, _)| *d <= 2)
+            .min()
+            .map(|(_, valid)| valid)
+    }
+}
+
+/// Levenshtein distance between two short strings.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let next = (row[j + 1] + 1)
+                .min(row[j] + 1)
+                .min(diagonal + usize::from(ca != *cb));
+            diagonal = row[j + 1];
+            row[j + 1] = next;
+        }
+    }
+    row[b.len()]
 }
 
 /// One file of a revision source, as found.
@@ -135,6 +195,16 @@ impl SourceFile {
     pub fn from_bytes(bytes: Option<&[u8]>) -> SourceFile {
         match bytes.map(std::str::from_utf8) {
             None => SourceFile::Missing,
+            // Neither SQLite nor PostgreSQL accept a NUL byte in SQL: refuse it before anything
+            // runs, not when the database sees it (after earlier revisions were applied).
+            Some(Ok(text)) if text.contains('\0') => {
+                let before = text.split('\0').next().unwrap_or_default();
+                let line = before.matches('\n').count() + 1;
+                SourceFile::Unreadable(format!(
+                    "it holds a NUL byte on line {line}, which no database accepts in SQL; \
+                     remove it"
+                ))
+            }
             Some(Ok(text)) => SourceFile::Text(text.to_owned()),
             Some(Err(e)) => SourceFile::Unreadable(format!("it is not UTF-8 text ({e})")),
         }
@@ -170,6 +240,10 @@ pub struct RevisionSource {
     pub up_sql: SourceFile,
     /// `down.sql`.
     pub down_sql: SourceFile,
+    /// Set when the entry is not a directory that can be read (a regular file, a symbolic link
+    /// that loops or dangles): says what it is. Validation refuses such an entry when it is
+    /// named like a revision and ignores it otherwise, like diesel.
+    pub not_a_directory: Option<String>,
 }
 
 impl RevisionSource {
@@ -185,6 +259,7 @@ impl RevisionSource {
             metadata: SourceFile::Text(metadata.into()),
             up_sql: SourceFile::Text(up_sql.into()),
             down_sql: SourceFile::Text(down_sql.into()),
+            not_a_directory: None,
         }
     }
 
@@ -196,6 +271,7 @@ impl RevisionSource {
             metadata: SourceFile::read(&dir.join("metadata.toml")),
             up_sql: SourceFile::read(&dir.join("up.sql")),
             down_sql: SourceFile::read(&dir.join("down.sql")),
+            not_a_directory: None,
         }
     }
 
@@ -210,31 +286,61 @@ impl RevisionSource {
     }
 }
 
-/// Reads every revision directory below `root`, sorted by name. Like diesel, files and hidden
-/// entries at the top level are not revisions. Errors only when `root` itself is missing or
-/// cannot be listed.
+/// Reads every entry below `root` that is not hidden, sorted by name: revision directories, and
+/// entries that are not directories (marked, for validation to judge by their name). Errors
+/// only when `root` itself is missing, not a directory, or cannot be listed.
 pub fn read_sources(root: &Path) -> Result<Vec<RevisionSource>, ScriptError> {
-    if !root.is_dir() {
-        return Err(ScriptError::Missing(root.to_path_buf()));
-    }
     let read_err = |source| ScriptError::Read {
         path: root.to_path_buf(),
         source,
     };
-    let mut names = Vec::new();
+    match fs::metadata(root) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(ScriptError::Missing(root.to_path_buf()))
+        }
+        Err(e) => return Err(read_err(e)),
+        Ok(meta) if !meta.is_dir() => return Err(ScriptError::NotADirectory(root.to_path_buf())),
+        Ok(_) => {}
+    }
+    let mut sources = Vec::new();
     for entry in fs::read_dir(root).map_err(read_err)? {
         let entry = entry.map_err(read_err)?;
         let name = entry.file_name().to_string_lossy().into_owned();
-        if name.starts_with('.') || !entry.path().is_dir() {
+        if name.starts_with('.') {
             continue;
         }
-        names.push(name);
+        let path = entry.path();
+        sources.push(match not_a_directory(&path) {
+            None => RevisionSource::read(root, &name),
+            Some(what) => RevisionSource {
+                dir_name: name,
+                metadata: SourceFile::Missing,
+                up_sql: SourceFile::Missing,
+                down_sql: SourceFile::Missing,
+                not_a_directory: Some(what),
+            },
+        });
     }
-    names.sort();
-    Ok(names
-        .iter()
-        .map(|name| RevisionSource::read(root, name))
-        .collect())
+    sources.sort_by(|a, b| a.dir_name.cmp(&b.dir_name));
+    Ok(sources)
+}
+
+/// What an entry of the migrations directory is when it is not a directory (following symbolic
+/// links); `None` for a directory.
+fn not_a_directory(path: &Path) -> Option<String> {
+    let link = fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+    match fs::metadata(path) {
+        Ok(meta) if meta.is_dir() => None,
+        Ok(meta) if meta.is_file() && link => {
+            Some("is a symbolic link to a file, not a revision directory".to_owned())
+        }
+        Ok(meta) if meta.is_file() => {
+            Some("is a regular file, not a revision directory".to_owned())
+        }
+        Ok(_) => Some("is not a directory (a device, socket or pipe)".to_owned()),
+        Err(e) if link => Some(format!("is a symbolic link that cannot be followed ({e})")),
+        Err(e) => Some(format!("cannot be read ({e})")),
+    }
 }
 
 /// One revision, loaded and validated.
@@ -275,6 +381,26 @@ mod tests {
         assert_eq!(slugify("Add users & posts!"), "add_users_posts");
         assert_eq!(slugify("  "), "revision");
         assert!(slugify(&"x".repeat(100)).len() <= 40);
+    }
+
+    #[test]
+    fn unknown_metadata_keys_are_refused_with_the_valid_ones() {
+        let base = "revision = \"0a1b2c3d4e5f\"\ncreated = \"x\"\n";
+        assert!(Metadata::parse(base).unwrap().run_in_transaction);
+        let err = Metadata::parse(&format!("{base}run_in_transacton = false\n")).unwrap_err();
+        assert_eq!(
+            err,
+            "unknown key `run_in_transacton` (did you mean `run_in_transaction`?); metadata.toml \
+             accepts only revision, parents, message, created, run_in_transaction, dialect"
+        );
+        let err = Metadata::parse(&format!("{base}Parents = []\nzzz = 1\n")).unwrap_err();
+        assert!(
+            err.starts_with("unknown keys `Parents` (did you mean `parents`?), `zzz`;"),
+            "{err}"
+        );
+        let outside = Metadata::parse(&format!("{base}run_in_transaction = false\n")).unwrap();
+        assert!(!outside.run_in_transaction);
+        assert!(Metadata::parse("revision = 1").is_err());
     }
 
     #[test]

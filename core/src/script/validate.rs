@@ -49,6 +49,20 @@ pub(crate) fn check_and_build(
     let mut entries = Vec::with_capacity(sorted.len());
     let mut revisions = Vec::with_capacity(sorted.len());
     for source in sorted {
+        if let Some(what) = &source.not_a_directory {
+            // Like diesel, files that are not named like revisions are not revisions.
+            if parse_dir_name(&source.dir_name).is_ok() {
+                violations.push(Violation {
+                    kind: ViolationKind::NotADirectory,
+                    path: root.join(&source.dir_name),
+                    problem: format!("named like a revision but {what}"),
+                    fix: "a revision is a directory holding up.sql, down.sql and metadata.toml: \
+                          replace it with one, or move it out of the migrations directory"
+                        .to_owned(),
+                });
+            }
+            continue;
+        }
         let before = violations.len();
         let entry = check_source(root, source, &mut violations);
         if violations[before..]
@@ -156,13 +170,27 @@ fn check_source<'a>(
                     kind: ViolationKind::InvalidMetadata,
                     path: path.join("metadata.toml"),
                     problem: format!("invalid metadata: {message}"),
-                    fix: "it needs `revision = \"<12 hex digits>\"`, `parents = [...]`, \
-                          `message`, `created` and `run_in_transaction = true`"
+                    fix: "metadata.toml needs `revision = \"<12 hex digits>\"` and `created`, \
+                          and may hold `parents = [...]`, `message`, `run_in_transaction` \
+                          (true when absent) and `dialect`, nothing else"
                         .to_owned(),
                 });
                 None
             }
         });
+    if let Some(meta) = &meta {
+        let mut seen = BTreeSet::new();
+        for parent in &meta.parents {
+            if !seen.insert(parent) {
+                violations.push(Violation {
+                    kind: ViolationKind::InvalidMetadata,
+                    path: path.join("metadata.toml"),
+                    problem: format!("parent {parent} is listed twice in `parents`"),
+                    fix: "list each parent once".to_owned(),
+                });
+            }
+        }
+    }
     if let (Some(meta), Some(dir_rev)) = (&meta, dir_rev) {
         if meta.revision != dir_rev {
             violations.push(Violation {
@@ -211,11 +239,18 @@ fn check_source<'a>(
 /// Duplicates, missing parents, cycles and timestamp order, over the revisions whose metadata
 /// could be read.
 fn check_graph(entries: &[Entry<'_>], violations: &mut Vec<Violation>) {
-    let mut by_id: BTreeMap<&str, &Entry<'_>> = BTreeMap::new();
+    let mut by_id: BTreeMap<&str, (&Entry<'_>, &Metadata)> = BTreeMap::new();
+    // Revisions whose metadata is broken (already reported) still have a name.
+    let mut broken: BTreeMap<&str, &Entry<'_>> = BTreeMap::new();
     let mut duplicated = BTreeSet::new();
     for entry in entries {
-        let Some(meta) = &entry.meta else { continue };
-        if let Some(first) = by_id.get(meta.revision.as_str()) {
+        let Some(meta) = &entry.meta else {
+            if let Some(rev) = entry.dir_rev {
+                broken.entry(rev).or_insert(entry);
+            }
+            continue;
+        };
+        if let Some((first, _)) = by_id.get(meta.revision.as_str()) {
             duplicated.insert(meta.revision.as_str());
             violations.push(Violation {
                 kind: ViolationKind::DuplicateRevision,
@@ -225,20 +260,16 @@ fn check_graph(entries: &[Entry<'_>], violations: &mut Vec<Violation>) {
                     .to_owned(),
             });
         } else {
-            by_id.insert(&meta.revision, entry);
+            by_id.insert(&meta.revision, (entry, meta));
         }
     }
     let mut parents_ok = true;
-    for entry in by_id.values() {
-        let meta = entry.meta.as_ref().expect("only entries with metadata");
-        for parent in &meta.parents {
-            // A parent whose own metadata is broken (already reported) still has a name.
-            let broken = || {
-                entries
-                    .iter()
-                    .find(|e| e.meta.is_none() && e.dir_rev == Some(parent.as_str()))
-            };
-            match by_id.get(parent.as_str()).copied().or_else(broken) {
+    for (entry, meta) in by_id.values() {
+        for parent in unique(&meta.parents) {
+            let found = by_id.get(parent.as_str()).map(|(p, _)| *p);
+            match found.or_else(|| broken.get(parent.as_str()).copied()) {
+                // Its own parent: a cycle, reported below, not a question of order.
+                Some(p) if std::ptr::eq(p, *entry) => {}
                 Some(p) => {
                     parents_ok &= p.meta.is_some();
                     violations.extend(order_violation(entry, p));
@@ -259,11 +290,11 @@ fn check_graph(entries: &[Entry<'_>], violations: &mut Vec<Violation>) {
     if parents_ok && duplicated.is_empty() {
         let nodes = by_id
             .values()
-            .map(|e| {
-                let meta = e.meta.as_ref().expect("only entries with metadata");
+            .map(|(e, meta)| {
                 Node {
                     id: meta.revision.clone(),
-                    parents: meta.parents.clone(),
+                    // A parent listed twice is reported with the metadata.
+                    parents: unique(&meta.parents).cloned().collect(),
                     sort_key: e.name.to_owned(),
                 }
             })
@@ -271,7 +302,7 @@ fn check_graph(entries: &[Entry<'_>], violations: &mut Vec<Violation>) {
         if let Err(GraphError::Cycle { cycle }) = Graph::new(nodes) {
             let members: BTreeSet<&String> = cycle.iter().collect();
             for id in members {
-                if let Some(entry) = by_id.get(id.as_str()) {
+                if let Some((entry, _)) = by_id.get(id.as_str()) {
                     violations.push(Violation {
                         kind: ViolationKind::Cycle,
                         path: entry.path.join("metadata.toml"),
@@ -286,6 +317,12 @@ fn check_graph(entries: &[Entry<'_>], violations: &mut Vec<Violation>) {
             }
         }
     }
+}
+
+/// Each parent once, in the order listed.
+fn unique(parents: &[String]) -> impl Iterator<Item = &String> {
+    let mut seen = BTreeSet::new();
+    parents.iter().filter(move |p| seen.insert(*p))
 }
 
 fn order_violation(child: &Entry<'_>, parent: &Entry<'_>) -> Option<Violation> {
@@ -413,6 +450,7 @@ mod tests {
             metadata: SourceFile::Missing,
             up_sql: SourceFile::Missing,
             down_sql: SourceFile::Missing,
+            not_a_directory: None,
         };
         let (violations, revisions) = check_and_build(Path::new("m"), &[a, stray]);
         let kinds: Vec<ViolationKind> = violations.iter().map(|v| v.kind).collect();
@@ -430,6 +468,63 @@ mod tests {
                 .contains("up.sql: cannot read up.sql: it is not UTF-8 text"),
             "{}",
             violations[1]
+        );
+        assert!(revisions.is_empty());
+    }
+
+    #[test]
+    fn a_parent_listed_twice_is_a_violation_of_its_metadata() {
+        let a = source("2026-01-01-000000-aaaaaaaaaaaa_a", "aaaaaaaaaaaa", &[], "");
+        let b = source(
+            "2026-01-02-000000-bbbbbbbbbbbb_b",
+            "bbbbbbbbbbbb",
+            &["aaaaaaaaaaaa", "aaaaaaaaaaaa"],
+            "",
+        );
+        let (violations, _) = check_and_build(Path::new("m"), &[a, b]);
+        assert_eq!(violations.len(), 1, "{violations:?}");
+        assert_eq!(violations[0].kind, ViolationKind::InvalidMetadata);
+        assert_eq!(
+            violations[0].to_string(),
+            "m/2026-01-02-000000-bbbbbbbbbbbb_b/metadata.toml: parent aaaaaaaaaaaa is listed \
+             twice in `parents`; list each parent once"
+        );
+    }
+
+    #[test]
+    fn entries_that_are_not_directories_are_refused_when_named_like_revisions() {
+        let entry = |name: &str| RevisionSource {
+            dir_name: name.into(),
+            metadata: SourceFile::Missing,
+            up_sql: SourceFile::Missing,
+            down_sql: SourceFile::Missing,
+            not_a_directory: Some("is a regular file, not a revision directory".into()),
+        };
+        let sources = [
+            entry("2026-01-01-000000-aaaaaaaaaaaa_a"),
+            entry("README.md"),
+        ];
+        let violations = check(Path::new("m"), &sources);
+        assert_eq!(violations.len(), 1, "{violations:?}");
+        assert_eq!(violations[0].kind, ViolationKind::NotADirectory);
+        assert!(violations[0].kind.blocks_loading());
+        assert!(violations[0].to_string().starts_with(
+            "m/2026-01-01-000000-aaaaaaaaaaaa_a: named like a revision but is a regular file"
+        ));
+    }
+
+    #[test]
+    fn a_nul_byte_in_a_script_is_a_violation() {
+        let mut a = source("2026-01-01-000000-aaaaaaaaaaaa_a", "aaaaaaaaaaaa", &[], "");
+        a.up_sql = SourceFile::from_bytes(Some(b"SELECT 1;\nSELECT '\0';\n"));
+        let (violations, revisions) = check_and_build(Path::new("m"), &[a]);
+        assert_eq!(violations.len(), 1, "{violations:?}");
+        assert!(
+            violations[0]
+                .to_string()
+                .contains("up.sql: cannot read up.sql: it holds a NUL byte on line 2"),
+            "{}",
+            violations[0]
         );
         assert!(revisions.is_empty());
     }

@@ -9,6 +9,7 @@ mod diesel_compat;
 mod edge_cases;
 mod faults;
 mod git;
+mod hostile_scripts;
 mod lossless;
 mod pg_types;
 mod postgres;

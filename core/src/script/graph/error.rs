@@ -1,0 +1,81 @@
+//! Why revisions do not form a graph, or a target cannot be resolved.
+
+/// Why a set of revisions does not form a valid graph, or a target cannot be resolved.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum GraphError {
+    /// Two revisions share an id.
+    #[error("revision {id} appears twice: in {first} and in {second}; give one of them a new revision id")]
+    Duplicate {
+        /// The shared id.
+        id: String,
+        /// Where it appears first (a directory name).
+        first: String,
+        /// Where it appears again.
+        second: String,
+    },
+    /// A revision names a parent that does not exist.
+    #[error("revision {id} names parent {parent}, which does not exist; restore the missing migration or fix `parents` in {id}'s metadata.toml")]
+    MissingParent {
+        /// The revision that names the parent.
+        id: String,
+        /// The parent id that no revision has.
+        parent: String,
+    },
+    /// A revision names the same parent twice.
+    #[error("revision {id} names parent {parent} twice; list each parent once in `parents` of {id}'s metadata.toml")]
+    DuplicateParent {
+        /// The revision that names the parent.
+        id: String,
+        /// The parent named twice.
+        parent: String,
+    },
+    /// Revisions are their own ancestors.
+    #[error("the revision graph has a cycle: {}; fix `parents` in the metadata.toml of one of them", cycle.join(" -> "))]
+    Cycle {
+        /// The revisions of the cycle, in parent-to-child order, the first repeated at the end.
+        cycle: Vec<String>,
+    },
+    /// No revision has this id or prefix.
+    #[error("unknown revision `{0}`; `{history}` lists the revisions", history = crate::invocation::command("history"))]
+    Unknown(
+        /// The id or prefix as given.
+        String,
+    ),
+    /// A prefix matches several revisions.
+    #[error("revision prefix `{prefix}` is ambiguous: it matches {}; give more digits", candidates.join(", "))]
+    Ambiguous {
+        /// The prefix as given.
+        prefix: String,
+        /// Every revision it matches.
+        candidates: Vec<String>,
+    },
+    /// `head` was asked for, but the graph has several.
+    #[error("there are several heads ({}); name one, use `heads`, or join them with `{}`", heads.join(", "), crate::invocation::command("merge"))]
+    MultipleHeads {
+        /// The heads.
+        heads: Vec<String>,
+    },
+    /// A downgrade target that is not applied.
+    #[error("cannot downgrade to {id}: it is not applied; `{}` shows where the database is (to switch branches, downgrade to a revision both branches share, then upgrade)", crate::invocation::command("current"))]
+    NotApplied {
+        /// The target revision.
+        id: String,
+    },
+    /// A target that is no known form.
+    #[error("invalid target `{0}`: expected head, heads, base, a revision id or unique prefix, +N, -N or REV+N/REV-N")]
+    BadTarget(
+        /// The target as given.
+        String,
+    ),
+    /// A relative target (`+N`, `-N`, `REV+N`) that cannot be reached.
+    #[error("cannot move {steps} step(s) from {from}: {reason}")]
+    Steps {
+        /// Where the steps start.
+        from: String,
+        /// How many steps were asked for.
+        steps: usize,
+        /// Why they cannot be taken.
+        reason: String,
+    },
+}

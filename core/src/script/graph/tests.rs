@@ -1,0 +1,282 @@
+//! Unit tests of the revision graph.
+
+use super::*;
+
+fn node(id: &str, parents: &[&str]) -> Node {
+    Node {
+        id: id.into(),
+        parents: parents.iter().map(|p| p.to_string()).collect(),
+        sort_key: format!("k-{id}"),
+    }
+}
+
+fn set(ids: &[&str]) -> BTreeSet<String> {
+    ids.iter().map(|s| s.to_string()).collect()
+}
+
+fn linear() -> Graph {
+    Graph::new(vec![
+        node("c3", &["b2"]),
+        node("a1", &[]),
+        node("b2", &["a1"]),
+    ])
+    .unwrap()
+}
+
+#[test]
+fn orders_parents_first_and_finds_heads() {
+    let g = linear();
+    assert_eq!(g.topological(), ["a1", "b2", "c3"]);
+    assert_eq!(g.heads(), ["c3"]);
+    assert_eq!(g.bases(), ["a1"]);
+    assert_eq!(g.head().unwrap(), Some("c3"));
+}
+
+#[test]
+fn rejects_duplicates_missing_parents_and_cycles() {
+    assert!(matches!(
+        Graph::new(vec![node("a", &[]), node("a", &[])]),
+        Err(GraphError::Duplicate { .. })
+    ));
+    assert_eq!(
+        Graph::new(vec![node("a", &["zz"])]).unwrap_err(),
+        GraphError::MissingParent {
+            id: "a".into(),
+            parent: "zz".into()
+        }
+    );
+    let err = Graph::new(vec![
+        node("r", &[]),
+        node("a", &["c", "r"]),
+        node("b", &["a"]),
+        node("c", &["b"]),
+    ])
+    .unwrap_err();
+    match err {
+        GraphError::Cycle { cycle } => {
+            assert_eq!(cycle.first(), cycle.last());
+            assert_eq!(cycle.len(), 4, "{cycle:?}");
+        }
+        other => panic!("expected a cycle, got {other:?}"),
+    }
+}
+
+#[test]
+fn resolves_prefixes() {
+    let g = Graph::new(vec![node("abc1", &[]), node("abd2", &["abc1"])]).unwrap();
+    assert_eq!(g.resolve("abc").unwrap(), "abc1");
+    assert_eq!(g.resolve("abd2").unwrap(), "abd2");
+    assert!(
+        matches!(g.resolve("ab"), Err(GraphError::Ambiguous { candidates, .. }) if candidates.len() == 2)
+    );
+    assert_eq!(g.resolve("x").unwrap_err(), GraphError::Unknown("x".into()));
+}
+
+#[test]
+fn plans_upgrades_and_downgrades() {
+    let g = linear();
+    assert_eq!(
+        g.upgrade_plan(&set(&[]), "head").unwrap(),
+        ["a1", "b2", "c3"]
+    );
+    assert_eq!(g.upgrade_plan(&set(&["a1"]), "+1").unwrap(), ["b2"]);
+    assert_eq!(g.upgrade_plan(&set(&[]), "b2").unwrap(), ["a1", "b2"]);
+    assert_eq!(g.upgrade_plan(&set(&[]), "a1+1").unwrap(), ["a1", "b2"]);
+    assert!(g.upgrade_plan(&set(&["a1", "b2"]), "+2").is_err());
+    let all = set(&["a1", "b2", "c3"]);
+    assert_eq!(g.downgrade_plan(&all, "-1").unwrap(), ["c3"]);
+    assert_eq!(g.downgrade_plan(&all, "base").unwrap(), ["c3", "b2", "a1"]);
+    assert_eq!(g.downgrade_plan(&all, "a1").unwrap(), ["c3", "b2"]);
+    assert_eq!(g.downgrade_plan(&all, "c3-2").unwrap(), ["c3", "b2"]);
+    assert!(g.downgrade_plan(&set(&["a1"]), "-2").is_err());
+    assert_eq!(g.upgrade_plan(&set(&["a1"]), "head-1").unwrap(), ["b2"]);
+    assert_eq!(g.downgrade_plan(&all, "head-2").unwrap(), ["c3", "b2"]);
+    assert!(matches!(
+        g.upgrade_plan(&all, "bogus!"),
+        Err(GraphError::BadTarget(_))
+    ));
+}
+
+#[test]
+fn downgrading_to_a_revision_reverts_only_what_was_built_on_it() {
+    let g = Graph::new(vec![node("r", &[]), node("b", &["r"]), node("c", &["r"])]).unwrap();
+    // Another branch's revision that is not applied is not a target.
+    assert_eq!(
+        g.downgrade_plan(&set(&["r", "b"]), "c").unwrap_err(),
+        GraphError::NotApplied { id: "c".into() }
+    );
+    // A current head on one branch: the other branch stays.
+    assert!(g
+        .downgrade_plan(&set(&["r", "b", "c"]), "b")
+        .unwrap()
+        .is_empty());
+    let mut both = g.downgrade_plan(&set(&["r", "b", "c"]), "r").unwrap();
+    both.sort();
+    assert_eq!(both, ["b", "c"]);
+}
+
+#[test]
+fn branches_have_several_heads() {
+    let g = Graph::new(vec![node("a", &[]), node("b", &["a"]), node("c", &["a"])]).unwrap();
+    assert_eq!(g.heads(), ["b", "c"]);
+    assert!(matches!(g.head(), Err(GraphError::MultipleHeads { .. })));
+    assert_eq!(g.upgrade_plan(&set(&[]), "heads").unwrap(), ["a", "b", "c"]);
+    let m = Graph::new(vec![
+        node("a", &[]),
+        node("b", &["a"]),
+        node("c", &["a"]),
+        node("m", &["b", "c"]),
+    ])
+    .unwrap();
+    assert_eq!(m.head().unwrap(), Some("m"));
+    assert_eq!(m.current_heads(&set(&["a", "b"])), ["b"]);
+}
+
+/// a -> (b1 -> b2), (c1) -> m(b2, c1) -> z
+fn diamond() -> Graph {
+    Graph::new(vec![
+        node("z", &["m"]),
+        node("m", &["b2", "c1"]),
+        node("c1", &["a"]),
+        node("b2", &["b1"]),
+        node("b1", &["a"]),
+        node("a", &[]),
+    ])
+    .unwrap()
+}
+
+#[test]
+fn finds_branch_and_merge_points() {
+    let g = diamond();
+    assert_eq!(g.branch_points(), ["a"]);
+    assert_eq!(g.merge_points(), ["m"]);
+    assert!(g.is_branch_point("a") && !g.is_branch_point("b1"));
+    assert!(g.is_merge_point("m") && !g.is_merge_point("z"));
+    assert_eq!(g.children("a").collect::<Vec<_>>(), ["b1", "c1"]);
+    assert!(g.is_ancestor("b1", "m"));
+    assert!(g.is_ancestor("a", "z"));
+    assert!(!g.is_ancestor("b1", "c1"));
+    assert!(!g.is_ancestor("m", "m"));
+    assert_eq!(linear().branch_points(), Vec::<&str>::new());
+    assert_eq!(linear().merge_points(), Vec::<&str>::new());
+}
+
+#[test]
+fn topological_order_puts_every_parent_first() {
+    let g = diamond();
+    let order = g.topological();
+    let pos = |id: &str| order.iter().position(|o| o == id).unwrap();
+    for id in order {
+        for parent in &g.get(id).unwrap().parents {
+            assert!(pos(parent) < pos(id), "{parent} before {id} in {order:?}");
+        }
+    }
+    assert_eq!(g.heads(), ["z"]);
+}
+
+#[test]
+fn upgrades_every_branch_and_downgrades_to_the_branch_point() {
+    let g = Graph::new(vec![
+        node("a", &[]),
+        node("b1", &["a"]),
+        node("b2", &["b1"]),
+        node("c1", &["a"]),
+    ])
+    .unwrap();
+    assert_eq!(g.heads(), ["b2", "c1"]);
+    let all = g.upgrade_plan(&set(&[]), "heads").unwrap();
+    assert_eq!(all, ["a", "b1", "b2", "c1"]);
+    assert!(matches!(
+        g.upgrade_plan(&set(&[]), "head"),
+        Err(GraphError::MultipleHeads { .. })
+    ));
+    // One branch only.
+    assert_eq!(g.upgrade_plan(&set(&["a"]), "c1").unwrap(), ["c1"]);
+    // Down to the branch point: both branches go, children first.
+    let applied = set(&["a", "b1", "b2", "c1"]);
+    assert_eq!(g.downgrade_plan(&applied, "a").unwrap(), ["c1", "b2", "b1"]);
+    // Walking forward through the branch point is ambiguous.
+    let err = g.upgrade_plan(&set(&[]), "a+1").unwrap_err().to_string();
+    assert!(err.contains("a has several children: b1, c1"), "{err}");
+    // With a merge the whole diamond is one head again.
+    let d = diamond();
+    assert_eq!(
+        d.downgrade_plan(&set(&["a", "b1", "b2", "c1", "m", "z"]), "a")
+            .unwrap(),
+        ["z", "m", "c1", "b2", "b1"]
+    );
+    let err = d.upgrade_plan(&set(&[]), "z-2").unwrap_err().to_string();
+    assert!(err.contains("m has several parents: b2, c1"), "{err}");
+}
+
+#[test]
+fn resolves_single_revisions_and_applied_sets() {
+    let g = diamond();
+    assert_eq!(g.resolve_one("head").unwrap(), "z");
+    assert_eq!(g.resolve_one("b1+1").unwrap(), "b2");
+    assert_eq!(g.resolve_one("z-1").unwrap(), "m");
+    assert!(matches!(
+        g.resolve_one("heads"),
+        Err(GraphError::BadTarget(_))
+    ));
+    assert!(matches!(g.resolve_one("q"), Err(GraphError::Unknown(_))));
+
+    assert_eq!(
+        g.applied_at(&set(&[]), "b2").unwrap(),
+        set(&["a", "b1", "b2"])
+    );
+    assert_eq!(g.applied_at(&set(&["a", "b1"]), "base").unwrap(), set(&[]));
+    assert_eq!(g.applied_at(&set(&[]), "head").unwrap().len(), 6);
+    assert_eq!(
+        g.applied_at(&set(&["a"]), "+2").unwrap(),
+        set(&["a", "b1", "b2"])
+    );
+    assert_eq!(
+        g.applied_at(&set(&["a", "b1", "b2"]), "-1").unwrap(),
+        set(&["a", "b1"])
+    );
+    // Several heads.
+    let split = Graph::new(vec![node("a", &[]), node("b", &["a"]), node("c", &["a"])]).unwrap();
+    assert_eq!(
+        split.applied_at(&set(&[]), "heads").unwrap(),
+        set(&["a", "b", "c"])
+    );
+    assert!(split.applied_at(&set(&[]), "head").is_err());
+}
+
+#[test]
+fn ambiguous_prefixes_name_the_candidates_across_branches() {
+    let g = Graph::new(vec![
+        node("a0", &[]),
+        node("ab1", &["a0"]),
+        node("ab2", &["a0"]),
+    ])
+    .unwrap();
+    let err = g.upgrade_plan(&set(&[]), "ab").unwrap_err();
+    assert_eq!(
+        err,
+        GraphError::Ambiguous {
+            prefix: "ab".into(),
+            candidates: vec!["ab1".into(), "ab2".into()]
+        }
+    );
+    assert!(err.to_string().contains("matches ab1, ab2"), "{err}");
+    assert!(g.downgrade_plan(&set(&["a0", "ab1"]), "ab-1").is_err());
+}
+
+#[test]
+fn a_parent_named_twice_or_itself_is_an_error_not_a_panic() {
+    assert_eq!(
+        Graph::new(vec![node("a", &[]), node("b", &["a", "a"])]).unwrap_err(),
+        GraphError::DuplicateParent {
+            id: "b".into(),
+            parent: "a".into()
+        }
+    );
+    assert_eq!(
+        Graph::new(vec![node("a", &["a"])]).unwrap_err(),
+        GraphError::Cycle {
+            cycle: vec!["a".into(), "a".into()]
+        }
+    );
+}
