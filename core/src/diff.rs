@@ -4,9 +4,12 @@
 //! [`crate::dialect::Dialect::normalize`]) so that spellings the database reports differently
 //! from the models (type aliases, default quoting) compare equal.
 //!
-//! Order: new tables (parents before children), then changes to existing tables (by name; per
-//! table: drop indexes, drop foreign keys, drop columns, add columns, alter columns, primary
-//! key, add foreign keys, create indexes), then dropped tables (children before parents).
+//! Order: changes to existing tables (by name; per table: drop indexes, drop foreign keys, add
+//! columns, alter columns, primary key, identity, drop columns, add foreign keys, create
+//! indexes), then new tables (parents before children), then the existing tables' new foreign
+//! keys that reference a new table, then dropped tables (children before parents). So a new
+//! table can reference a column the same migration adds, and a key column is dropped only after
+//! the key that replaces it.
 //!
 //! Foreign keys that form a cycle between new tables (`a.b_id -> b`, `b.a_id -> a`) cannot all
 //! be written inline: whatever the order, one `CREATE TABLE` would reference a table that does
@@ -31,6 +34,28 @@ pub fn diff(current: &Schema, target: &Schema) -> Vec<Op> {
         .map(String::as_str)
         .collect();
     let created = target.dependency_order(&created);
+
+    // Existing tables change first, so a new table's foreign key can reference a column (and
+    // its unique index) that this migration adds; their new keys that reference a new table
+    // wait until it exists.
+    let mut to_new_tables = Vec::new();
+    for (name, want) in &target.tables {
+        if let Some(have) = current.tables.get(name) {
+            let mut changes = Vec::new();
+            diff_table(have, want, &mut changes);
+            for op in changes {
+                match op {
+                    Op::AddForeignKey { ref fk, .. }
+                        if created.contains(&fk.ref_table.as_str()) =>
+                    {
+                        to_new_tables.push(op)
+                    }
+                    op => ops.push(op),
+                }
+            }
+        }
+    }
+
     let deferred = forward_keys(target, &created);
     for name in &created {
         ops.push(Op::CreateTable(without(&target.tables[*name], &deferred)));
@@ -41,12 +66,7 @@ pub fn diff(current: &Schema, target: &Schema) -> Vec<Op> {
             fk: fk.clone(),
         });
     }
-
-    for (name, want) in &target.tables {
-        if let Some(have) = current.tables.get(name) {
-            diff_table(have, want, &mut ops);
-        }
-    }
+    ops.extend(to_new_tables);
 
     let dropped: Vec<&str> = current
         .tables
@@ -125,14 +145,6 @@ fn diff_table(have: &Table, want: &Table, ops: &mut Vec<Op>) {
             });
         }
     }
-    for column in &have.columns {
-        if want.column(&column.name).is_none() {
-            ops.push(Op::DropColumn {
-                table: table(),
-                column: column.clone(),
-            });
-        }
-    }
     for column in &want.columns {
         if have.column(&column.name).is_none() {
             ops.push(Op::AddColumn {
@@ -165,6 +177,16 @@ fn diff_table(have: &Table, want: &Table, ops: &mut Vec<Op>) {
             from: have.identity.clone(),
             to: want.identity.clone(),
         });
+    }
+    // After the key changes: a key column is dropped only once the key that replaces it is in
+    // place.
+    for column in &have.columns {
+        if want.column(&column.name).is_none() {
+            ops.push(Op::DropColumn {
+                table: table(),
+                column: column.clone(),
+            });
+        }
     }
 
     for fk in &want.foreign_keys {
