@@ -110,9 +110,12 @@ pub fn introspect(conn: &mut SqliteConnection) -> diesel::QueryResult<Schema> {
     ))
     .load(conn)?;
     let indexes: Vec<IndexRow> = diesel::sql_query(format!(
-        "SELECT m.name AS tbl, il.name AS idx, il.\"unique\" AS is_unique, ii.name AS col \
-         FROM sqlite_schema AS m, pragma_index_list(m.name) AS il, pragma_index_info(il.name) AS ii \
-         WHERE {TABLES} AND il.origin = 'c' AND il.partial = 0 ORDER BY m.name, il.name, ii.seqno"
+        "SELECT m.name AS tbl, il.name AS idx, il.\"unique\" AS is_unique, \
+         CASE WHEN ii.\"desc\" = 0 AND ix.sql NOT LIKE '%collate%' THEN ii.name END AS col \
+         FROM sqlite_schema AS m, pragma_index_list(m.name) AS il, pragma_index_xinfo(il.name) AS ii \
+         JOIN sqlite_schema AS ix ON ix.name = il.name \
+         WHERE {TABLES} AND il.origin = 'c' AND il.partial = 0 AND ii.key = 1 \
+         ORDER BY m.name, il.name, ii.seqno"
     ))
     .load(conn)?;
     // The tables' own text (for the clauses the model cannot say) and everything else
@@ -191,7 +194,9 @@ pub fn introspect(conn: &mut SqliteConnection) -> diesel::QueryResult<Schema> {
         entry.1.push(row.col);
     }
     for ((tbl, name), (unique, cols)) in grouped {
-        // Expression indexes have no column names; they are outside the model and left alone.
+        // Expression keys, and keys with DESC or their own COLLATE, are outside the model:
+        // such an index is kept as its SQL (below). (A key that only inherits its column's
+        // collation is a plain key.)
         let Some(columns) = cols.into_iter().collect::<Option<Vec<String>>>() else {
             continue;
         };
