@@ -3,7 +3,10 @@
 //! SQLite's `ALTER TABLE` can add a column (nullable, or with a constant default) and drop a
 //! column that no key or index uses. Everything else — type, nullability or default changes,
 //! primary key or foreign key changes — rebuilds the table: create the new shape under a
-//! temporary name, copy the rows, drop the old table, rename, re-create its indexes. The runner
+//! temporary name, copy the rows, drop the old table, rename, re-create its indexes. The new
+//! table keeps the clauses introspection read from the old one's `CREATE TABLE`
+//! ([`Table::table_constraints`], [`Table::options`], [`Column::extra`]); generated columns are
+//! not copied, and a kept table constraint that names a dropped column goes with it. The runner
 //! runs migrations with `PRAGMA foreign_keys = OFF` and checks `PRAGMA foreign_key_check`
 //! before committing, so a rebuild neither cascades deletes nor leaves dangling references.
 
