@@ -21,7 +21,7 @@
 //! that key inline.
 
 use crate::ops::Op;
-use crate::schema::{ForeignKey, Schema, Table};
+use crate::schema::{Column, ForeignKey, Schema, Table};
 
 /// The ops that turn `current` into `target`. Deterministic: equal inputs give equal output.
 pub fn diff(current: &Schema, target: &Schema) -> Vec<Op> {
@@ -112,6 +112,33 @@ fn without(table: &Table, keys: &[(String, ForeignKey)]) -> Table {
     t
 }
 
+/// Equal in everything the models say: [`Column::extra`] (what introspection kept that the
+/// models cannot say) is not a difference.
+fn same_column(a: &Column, b: &Column) -> bool {
+    let bare = |c: &Column| Column {
+        extra: Vec::new(),
+        ..c.clone()
+    };
+    bare(a) == bare(b)
+}
+
+/// The column `want` as the models describe it, keeping the clauses of `have` that the models
+/// cannot say. Those describe the column, not its type: SQLite accepts `CHECK`, `COLLATE`,
+/// `UNIQUE` and `GENERATED` with every declared type, so they all stay across a type,
+/// nullability or default change. The one clause that can no longer apply is the generation
+/// of a column to which the models give a default (SQLite refuses both on one column): the
+/// models then make it a plain column, and its current values are copied into it.
+fn altered(have: &Column, want: &Column) -> Column {
+    let mut to = want.clone();
+    to.extra = have
+        .extra
+        .iter()
+        .filter(|c| want.default.is_none() || !crate::sql::is_generated(c))
+        .cloned()
+        .collect();
+    to
+}
+
 fn diff_table(have: &Table, want: &Table, ops: &mut Vec<Op>) {
     let table = || have.name.clone();
     // A UNIQUE constraint and a unique index enforce the same thing: how an index is made is
@@ -155,11 +182,11 @@ fn diff_table(have: &Table, want: &Table, ops: &mut Vec<Op>) {
     }
     for column in &want.columns {
         if let Some(old) = have.column(&column.name) {
-            if old != column {
+            if !same_column(old, column) {
                 ops.push(Op::AlterColumn {
                     table: table(),
                     from: old.clone(),
-                    to: column.clone(),
+                    to: altered(old, column),
                 });
             }
         }

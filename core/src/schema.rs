@@ -301,6 +301,12 @@ pub struct Column {
     pub nullable: bool,
     /// Server default, as an SQL expression (`0`, `'draft'`, `CURRENT_TIMESTAMP`).
     pub default: Option<String>,
+    /// Clauses of the column's definition that the model cannot say, verbatim, in order, as
+    /// introspection read them (SQLite: `CHECK (...)`, `COLLATE x`, `UNIQUE`,
+    /// `GENERATED ALWAYS AS (...) STORED`); empty for models and PostgreSQL. Rendered after
+    /// the type, `NOT NULL` and default. Not compared by the diff; an altered column keeps
+    /// them (see `diff`).
+    pub extra: Vec<String>,
 }
 
 impl Column {
@@ -311,6 +317,7 @@ impl Column {
             ty,
             nullable,
             default: None,
+            extra: Vec::new(),
         }
     }
 }
@@ -460,6 +467,15 @@ pub struct Table {
     /// expression and partial indexes), read by introspection and re-created verbatim after a
     /// table rebuild so that it never silently drops them. Not compared by the diff.
     pub unmodeled: Vec<String>,
+    /// Table constraints that the model cannot say, verbatim, as introspection read them
+    /// (SQLite, which cannot add them after `CREATE TABLE`: `CONSTRAINT c CHECK (...)`,
+    /// `UNIQUE (a, b)`); rendered inside `CREATE TABLE` after the foreign keys, so a rebuild
+    /// or a restore keeps them. Empty for models and PostgreSQL (which keeps its constraints
+    /// in [`Table::unmodeled`]). Not compared by the diff.
+    pub table_constraints: Vec<String>,
+    /// What follows `CREATE TABLE`'s closing parenthesis (SQLite: `STRICT`, `WITHOUT ROWID`),
+    /// empty when nothing does. Not compared by the diff.
+    pub options: String,
 }
 
 impl Table {
@@ -475,6 +491,8 @@ impl Table {
             foreign_keys: Vec::new(),
             indexes: Vec::new(),
             unmodeled: Vec::new(),
+            table_constraints: Vec::new(),
+            options: String::new(),
         }
     }
 

@@ -321,6 +321,10 @@ pub trait Dialect {
             s.push_str(" DEFAULT ");
             s.push_str(&self.render_default(default));
         }
+        for clause in &column.extra {
+            s.push(' ');
+            s.push_str(clause);
+        }
         s
     }
 
@@ -364,7 +368,9 @@ pub trait Dialect {
         format!("PRIMARY KEY ({})", self.quote_list(&table.primary_key))
     }
 
-    /// `CREATE TABLE` with columns, primary key and foreign keys (indexes come separately).
+    /// `CREATE TABLE` with columns (with their [`Column::extra`] clauses), primary key, foreign
+    /// keys, the table constraints kept verbatim ([`Table::table_constraints`]) and the table
+    /// options after the parenthesis ([`Table::options`]); indexes come separately.
     fn create_table(&self, table: &Table, name: &str) -> String {
         let mut lines: Vec<String> = table
             .columns
@@ -380,8 +386,14 @@ pub trait Dialect {
                 .iter()
                 .map(|fk| self.foreign_key_clause(fk)),
         );
+        lines.extend(table.table_constraints.iter().cloned());
+        let options = if table.options.is_empty() {
+            String::new()
+        } else {
+            format!(" {}", table.options)
+        };
         format!(
-            "CREATE TABLE {} (\n    {}\n);\n",
+            "CREATE TABLE {} (\n    {}\n){options};\n",
             self.quote(name),
             lines.join(",\n    ")
         )

@@ -3,7 +3,10 @@
 //! SQLite's `ALTER TABLE` can add a column (nullable, or with a constant default) and drop a
 //! column that no key or index uses. Everything else — type, nullability or default changes,
 //! primary key or foreign key changes — rebuilds the table: create the new shape under a
-//! temporary name, copy the rows, drop the old table, rename, re-create its indexes. The runner
+//! temporary name, copy the rows, drop the old table, rename, re-create its indexes. The new
+//! table keeps the clauses introspection read from the old one's `CREATE TABLE`
+//! ([`Table::table_constraints`], [`Table::options`], [`Column::extra`]); generated columns are
+//! not copied, and a kept table constraint that names a dropped column goes with it. The runner
 //! runs migrations with `PRAGMA foreign_keys = OFF` and checks `PRAGMA foreign_key_check`
 //! before committing, so a rebuild neither cascades deletes nor leaves dangling references.
 
@@ -175,11 +178,33 @@ impl Sqlite {
                  DROP TABLE \"_retort_guard\";\n",
             );
         }
+        // A kept table constraint over a column the models drop cannot apply any more: it
+        // goes with the column (said in the script); the down migration's rebuild, which
+        // brings the column back, brings it back too.
+        let mut new = new;
+        let gone: Vec<&str> = old
+            .columns
+            .iter()
+            .filter(|c| new.column(&c.name).is_none())
+            .map(|c| c.name.as_str())
+            .collect();
+        new.table_constraints.retain(|clause| {
+            let Some(column) = gone.iter().find(|c| crate::sql::mentions(clause, c)) else {
+                return true;
+            };
+            out.push_str(&format!(
+                "-- dropped with column '{column}': {}\n",
+                clause.replace('\n', " ")
+            ));
+            false
+        });
         out.push_str(&self.create_table(&new, &tmp));
+        // Generated columns compute their values: they are not copied.
         let copied: Vec<String> = new
             .columns
             .iter()
             .filter(|c| old.column(&c.name).is_some())
+            .filter(|c| !c.extra.iter().any(|e| crate::sql::is_generated(e)))
             .map(|c| c.name.clone())
             .collect();
         if !copied.is_empty() {
@@ -253,19 +278,34 @@ fn misfit_condition(col: &str, ty: &SqlType) -> Option<String> {
 }
 
 /// `ALTER TABLE ADD COLUMN` takes a nullable column or one with a constant default.
+/// A column with clauses the model cannot say (carried back by a down migration) is added
+/// by a rebuild: `ADD COLUMN` refuses `UNIQUE` and stored generated columns.
 fn can_add_column(column: &Column) -> bool {
+    if !column.extra.is_empty() {
+        return false;
+    }
     match &column.default {
         None => column.nullable,
         Some(d) => is_literal_default(d),
     }
 }
 
-/// `ALTER TABLE DROP COLUMN` refuses columns in a key or an index.
+/// `ALTER TABLE DROP COLUMN` refuses columns in a key, an index, a `UNIQUE` or `CHECK`
+/// constraint or a generated column's expression, and stored generated columns; a column with
+/// clauses of its own, or named by a kept clause, is dropped by a rebuild.
 fn can_drop_column(table: &Table, column: &str) -> bool {
     let named = |cols: &[String]| cols.iter().any(|c| c == column);
+    let own_clauses = table.column(column).is_some_and(|c| !c.extra.is_empty());
+    let mentioned = table
+        .table_constraints
+        .iter()
+        .chain(table.columns.iter().flat_map(|c| &c.extra))
+        .any(|clause| crate::sql::mentions(clause, column));
     !named(&table.primary_key)
         && !table.foreign_keys.iter().any(|fk| named(&fk.columns))
         && !table.indexes.iter().any(|ix| named(&ix.columns))
+        && !own_clauses
+        && !mentioned
 }
 
 #[cfg(test)]
@@ -436,6 +476,87 @@ CREATE TABLE "posts" (
         )
         .unwrap();
         assert_eq!(n.n, 2, "one row from before the rebuild, one from after");
+    }
+
+    #[test]
+    fn a_rebuild_keeps_the_tables_own_clauses() {
+        use diesel::connection::SimpleConnection;
+        use diesel::Connection as _;
+        let mut conn = diesel::sqlite::SqliteConnection::establish(":memory:").unwrap();
+        conn.batch_execute(
+            "CREATE TABLE books (id INTEGER PRIMARY KEY, author_id INTEGER NOT NULL,
+               title TEXT NOT NULL COLLATE NOCASE CHECK (title <> ''), pages TEXT,
+               twice INTEGER GENERATED ALWAYS AS (author_id * 2) STORED,
+               CONSTRAINT one_title UNIQUE (author_id, title), CHECK (pages <> '0')) STRICT;
+             INSERT INTO books (id, author_id, title, pages) VALUES (1, 7, 'A', '12');",
+        )
+        .unwrap();
+        let mut before = crate::backend::sqlite::introspect::introspect(&mut conn).unwrap();
+        Sqlite.normalize(&mut before);
+        let books = &before.tables["books"];
+        assert_eq!(books.options, "STRICT");
+        assert_eq!(
+            books.table_constraints,
+            [
+                "CONSTRAINT one_title UNIQUE (author_id, title)",
+                "CHECK (pages <> '0')"
+            ]
+        );
+        assert_eq!(
+            books.columns[2].extra,
+            ["COLLATE NOCASE", "CHECK (title <> '')"]
+        );
+        assert_eq!(books.columns.len(), 5, "the generated column is read");
+        // The models change a type and drop nothing: every clause stays, rows are copied.
+        let mut model = books.clone();
+        model.table_constraints.clear();
+        model.options.clear();
+        model.columns.iter_mut().for_each(|c| c.extra.clear());
+        model.columns[3].ty = SqlType::Integer;
+        let mut after = Schema::new();
+        after.insert(model);
+        let ops = diff(&before, &after);
+        assert_eq!(ops.len(), 1, "{ops:?}");
+        let sql = Sqlite.render(&ops, &before).unwrap();
+        conn.batch_execute(&format!("BEGIN; {sql} COMMIT;"))
+            .unwrap();
+        let mut now = crate::backend::sqlite::introspect::introspect(&mut conn).unwrap();
+        Sqlite.normalize(&mut now);
+        let mut expected = books.clone();
+        expected.columns[3].ty = SqlType::Integer;
+        assert_eq!(now.tables["books"], expected);
+        for bad in [
+            "INSERT INTO books (id, author_id, title) VALUES (2, 7, 'a')",
+            "INSERT INTO books (id, author_id, title) VALUES (2, 7, '')",
+            "INSERT INTO books (id, author_id, title, pages) VALUES (2, 8, 'b', 0)",
+            "INSERT INTO books (id, author_id, title, pages) VALUES (2, 8, 'b', 'x')",
+        ] {
+            assert!(conn.batch_execute(bad).is_err(), "{bad}");
+        }
+        // The down migration restores the type and keeps everything again.
+        let mut back_from = now.clone();
+        let down = Sqlite
+            .render(&crate::ops::reverse_all(&ops), &back_from)
+            .unwrap();
+        conn.batch_execute(&format!("BEGIN; {down} COMMIT;"))
+            .unwrap();
+        back_from = crate::backend::sqlite::introspect::introspect(&mut conn).unwrap();
+        Sqlite.normalize(&mut back_from);
+        assert_eq!(back_from.tables["books"], *books);
+        // Dropping a column drops the constraint over it, and says so.
+        let mut model = after.tables["books"].clone();
+        model.columns.retain(|c| c.name != "pages");
+        let mut fewer = Schema::new();
+        fewer.insert(model);
+        let sql = Sqlite
+            .render(&diff(&back_from, &fewer), &back_from)
+            .unwrap();
+        assert!(
+            sql.contains("-- dropped with column 'pages': CHECK (pages <> '0')"),
+            "{sql}"
+        );
+        conn.batch_execute(&format!("BEGIN; {sql} COMMIT;"))
+            .unwrap();
     }
 
     #[test]

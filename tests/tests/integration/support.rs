@@ -238,6 +238,13 @@ impl Project {
         .expect("SQL runs");
     }
 
+    /// Runs `sql` on the project's SQLite database, returning SQLite's error (a refused row).
+    pub fn try_execute(&self, sql: &str) -> diesel::QueryResult<()> {
+        SqliteConnection::establish(self.db_path().to_str().unwrap())
+            .expect("open db")
+            .batch_execute(sql)
+    }
+
     /// Rows of a query whose single column is named `v`, as text.
     pub fn strings(&self, sql: &str) -> Vec<String> {
         #[derive(QueryableByName)]

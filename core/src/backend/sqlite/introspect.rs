@@ -1,4 +1,5 @@
-//! SQLite introspection: one query per object kind (tables, columns, foreign keys, indexes),
+//! SQLite introspection: one query per object kind (columns, foreign keys, indexes, the
+//! schema SQL of tables, indexes and triggers),
 //! joining `sqlite_schema` with the table-valued pragma functions.
 
 use std::collections::BTreeMap;
@@ -71,13 +72,34 @@ struct IndexRow {
     col: Option<String>,
 }
 
-/// Reads every user table of the database.
+/// Keeps what `sql`, the table's `CREATE TABLE` text, says that the model cannot: its table
+/// constraints, options and each column's extra clauses (see [`crate::sql::table_clauses`]).
+fn keep_clauses(table: &mut Table, sql: &str) {
+    let Some(clauses) = crate::sql::table_clauses(sql) else {
+        return;
+    };
+    table.table_constraints = clauses.constraints;
+    table.options = clauses.options;
+    for (name, extra) in clauses.columns {
+        if let Some(c) = table
+            .columns
+            .iter_mut()
+            .find(|c| c.name.eq_ignore_ascii_case(&name))
+        {
+            c.extra = extra;
+        }
+    }
+}
+
+/// Reads every user table of the database, with the clauses of its `CREATE TABLE` that the
+/// model cannot say (kept verbatim), its generated columns, and the triggers and indexes on it
+/// that the model cannot say ([`Table::unmodeled`]).
 pub fn introspect(conn: &mut SqliteConnection) -> diesel::QueryResult<Schema> {
     let columns: Vec<ColumnRow> = diesel::sql_query(format!(
         "SELECT m.name AS tbl, p.name AS name, p.type AS ty, p.\"notnull\" AS \"notnull\", \
          p.dflt_value AS dflt, p.pk AS pk \
-         FROM sqlite_schema AS m, pragma_table_info(m.name) AS p \
-         WHERE {TABLES} ORDER BY m.name, p.cid"
+         FROM sqlite_schema AS m, pragma_table_xinfo(m.name) AS p \
+         WHERE {TABLES} AND p.hidden IN (0, 2, 3) ORDER BY m.name, p.cid"
     ))
     .load(conn)?;
     let fks: Vec<ForeignKeyRow> = diesel::sql_query(format!(
@@ -88,15 +110,20 @@ pub fn introspect(conn: &mut SqliteConnection) -> diesel::QueryResult<Schema> {
     ))
     .load(conn)?;
     let indexes: Vec<IndexRow> = diesel::sql_query(format!(
-        "SELECT m.name AS tbl, il.name AS idx, il.\"unique\" AS is_unique, ii.name AS col \
-         FROM sqlite_schema AS m, pragma_index_list(m.name) AS il, pragma_index_info(il.name) AS ii \
-         WHERE {TABLES} AND il.origin = 'c' AND il.partial = 0 ORDER BY m.name, il.name, ii.seqno"
+        "SELECT m.name AS tbl, il.name AS idx, il.\"unique\" AS is_unique, \
+         CASE WHEN ii.\"desc\" = 0 AND ix.sql NOT LIKE '%collate%' THEN ii.name END AS col \
+         FROM sqlite_schema AS m, pragma_index_list(m.name) AS il, pragma_index_xinfo(il.name) AS ii \
+         JOIN sqlite_schema AS ix ON ix.name = il.name \
+         WHERE {TABLES} AND il.origin = 'c' AND il.partial = 0 AND ii.key = 1 \
+         ORDER BY m.name, il.name, ii.seqno"
     ))
     .load(conn)?;
-    // Everything else attached to a table that a rebuild would otherwise lose.
+    // The tables' own text (for the clauses the model cannot say) and everything else
+    // attached to a table that a rebuild would otherwise lose.
     let attached: Vec<AttachedRow> = diesel::sql_query(
         "SELECT type AS kind, name, tbl_name AS tbl, sql FROM sqlite_schema \
-         WHERE type IN ('index', 'trigger') AND sql IS NOT NULL ORDER BY tbl_name, type, name",
+         WHERE type IN ('table', 'index', 'trigger') AND sql IS NOT NULL \
+         ORDER BY tbl_name, type, name",
     )
     .load(conn)?;
 
@@ -167,7 +194,9 @@ pub fn introspect(conn: &mut SqliteConnection) -> diesel::QueryResult<Schema> {
         entry.1.push(row.col);
     }
     for ((tbl, name), (unique, cols)) in grouped {
-        // Expression indexes have no column names; they are outside the model and left alone.
+        // Expression keys, and keys with DESC or their own COLLATE, are outside the model:
+        // such an index is kept as its SQL (below). (A key that only inherits its column's
+        // collation is a plain key.)
         let Some(columns) = cols.into_iter().collect::<Option<Vec<String>>>() else {
             continue;
         };
@@ -185,6 +214,10 @@ pub fn introspect(conn: &mut SqliteConnection) -> diesel::QueryResult<Schema> {
         let Some(t) = tables.get_mut(&row.tbl) else {
             continue;
         };
+        if row.kind == "table" {
+            keep_clauses(t, &row.sql);
+            continue;
+        }
         let modeled = row.kind == "index" && t.indexes.iter().any(|i| i.name == row.name);
         if !modeled {
             t.unmodeled.push(row.sql);
