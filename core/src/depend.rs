@@ -43,37 +43,68 @@ pub struct DependencyError {
 
 /// Every op of `ops` that an object depending on the `current` schema blocks.
 pub fn blocked(ops: &[Op], current: &Schema) -> Vec<Blocked> {
-    let mut blocked = Vec::new();
+    // A trigger goes with its own table: when the plan drops that table too, it blocks nothing.
+    let dropped: Vec<String> = ops
+        .iter()
+        .filter_map(|op| match op {
+            Op::DropTable(t) => Some(format!(" on {}", t.name)),
+            _ => None,
+        })
+        .collect();
+    let gone = |d: &Dependent| d.kind == "trigger" && dropped.iter().any(|on| d.name.ends_with(on));
+    let mut blocked: Vec<Blocked> = Vec::new();
     for op in ops {
         let hits: Vec<&Dependent> = match op {
-            // Triggers (always on the table itself) go with it; anything else that reads it
-            // blocks.
-            Op::DropTable(t) => current
-                .dependents
-                .iter()
-                .filter(|d| d.table == t.name && d.kind != "trigger")
+            // The table's own triggers go with it; anything else that reads it blocks.
+            Op::DropTable(t) => {
+                let own = format!(" on {}", t.name);
+                current
+                    .dependents
+                    .iter()
+                    .filter(|d| d.table == t.name && !own_object(d, &own))
+                    .collect()
+            }
+            Op::DropColumn { table, column } => on_column(current, table, &column.name)
+                .into_iter()
                 .collect(),
-            Op::DropColumn { table, column } => on_column(current, table, &column.name, true),
             Op::AlterColumn { table, from, to } if from.ty != to.ty => {
-                on_column(current, table, &from.name, false)
+                on_column(current, table, &from.name)
+                    .into_iter()
+                    .filter(|d| d.blocks_type_change)
+                    .collect()
             }
             _ => Vec::new(),
         };
-        blocked.extend(hits.into_iter().map(|d| Blocked {
-            op: op.to_string(),
-            dependent: d.clone(),
-        }));
+        let op = op.to_string();
+        for d in hits.into_iter().filter(|d| !gone(d)) {
+            // Once per object and op: a view reading three columns of a dropped table is one
+            // reason.
+            if !blocked
+                .iter()
+                .any(|b| b.op == op && b.dependent.name == d.name)
+            {
+                blocked.push(Blocked {
+                    op: op.clone(),
+                    dependent: d.clone(),
+                });
+            }
+        }
     }
     blocked
 }
 
-/// Objects that use `table.column`; a type change is blocked by views and rules only.
-fn on_column<'s>(current: &'s Schema, table: &str, column: &str, drop: bool) -> Vec<&'s Dependent> {
+/// Whether `d` belongs to the table (`own` is ` on <table>`): its triggers, and the indexes and
+/// constraints kept with it, which go with it.
+fn own_object(d: &Dependent, own: &str) -> bool {
+    (d.kind == "trigger" && d.name.ends_with(own)) || d.kind == "index" || d.kind == "constraint"
+}
+
+/// Objects that use `table.column`.
+fn on_column<'s>(current: &'s Schema, table: &str, column: &str) -> Vec<&'s Dependent> {
     current
         .dependents
         .iter()
         .filter(|d| d.table == table && d.column.as_deref() == Some(column))
-        .filter(|d| drop || d.kind != "trigger")
         .collect()
 }
 
@@ -104,12 +135,14 @@ mod tests {
                 column: Some("num".into()),
                 kind: "materialized view".into(),
                 name: "recent".into(),
+                blocks_type_change: true,
             },
             Dependent {
                 table: "versions".into(),
                 column: Some("id".into()),
                 kind: "trigger".into(),
                 name: "touch on versions".into(),
+                blocks_type_change: false,
             },
         ];
         s

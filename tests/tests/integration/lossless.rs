@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::support::{Backend, Models, Project};
+use crate::support::{on_both_backends, Backend, Models, Project};
 
 /// `pg_dump` of the same major version as the server when there is a choice: from PATH, else
 /// the newest in /usr/lib/postgresql.
@@ -140,13 +140,36 @@ fn crates_io_comes_back_byte_identical() {
     drop_and_restore(&sql, &["crates", "versions", "users", "categories"]);
 }
 
+on_both_backends!(
+    dropping_what_a_view_reads_is_refused_before_anything_is_written,
+    dropping_a_column_a_kept_index_uses_is_refused,
+);
+
+/// An index the models cannot say (an expression index) on a column the models drop:
+/// PostgreSQL would drop it silently with the column, SQLite could not re-create it after a
+/// rebuild; autogenerate refuses, naming it.
+fn dropping_a_column_a_kept_index_uses_is_refused(backend: Backend) {
+    let p = Project::on(backend).expect("backend available");
+    p.run(Models::V1, &["autogenerate", "-m", "v1"]).expect(0);
+    p.run(Models::V1, &["upgrade", "head"]).expect(0);
+    p.execute("CREATE INDEX ix_accounts_legacy_lower ON accounts (lower(legacy))");
+    p.run(Models::V1, &["check"]).expect(0);
+    let run = p.run(Models::V2, &["autogenerate", "-m", "v2"]).expect(2);
+    assert!(
+        run.stderr.contains(
+            "removed column 'accounts.legacy': index 'ix_accounts_legacy_lower' depends on column 'accounts.legacy'"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(p.revision_dirs().len(), 1, "nothing was written");
+}
+
 /// A column a view reads cannot be dropped (PostgreSQL refuses without CASCADE, which would
-/// drop the view too): autogenerate refuses first, naming the view, and writes nothing.
-#[test]
-fn dropping_what_a_view_reads_is_refused_before_anything_is_written() {
-    let Some(p) = Project::on(Backend::Postgres) else {
-        return;
-    };
+/// drop the view too; SQLite's DROP COLUMN refuses, and a table rebuild would leave the view
+/// broken): autogenerate refuses first, naming the view, and writes nothing.
+fn dropping_what_a_view_reads_is_refused_before_anything_is_written(backend: Backend) {
+    let p = Project::on(backend).expect("backend available");
     p.run(Models::V1, &["autogenerate", "-m", "v1"]).expect(0);
     p.run(Models::V1, &["upgrade", "head"]).expect(0);
     p.execute("CREATE VIEW legacy_accounts AS SELECT id, legacy FROM accounts");
@@ -277,6 +300,23 @@ fn sqlite_dropped_tables_come_back_with_everything_the_models_do_not_describe() 
     )
     .unwrap();
     p.execute(&sql);
+    // The view reads tables the models drop: refused first, naming it (SQLite itself would drop
+    // the tables and leave the view broken).
+    let run = p
+        .run(Models::V1, &["autogenerate", "-m", "drop foreign tables"])
+        .expect(2);
+    assert!(
+        run.stderr
+            .contains("removed table 'authors': view 'author_books' depends on table 'authors'"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("trigger"), "{}", run.stderr);
+    let [view] = <[String; 1]>::try_from(
+        p.strings("SELECT sql AS v FROM sqlite_schema WHERE name = 'author_books'"),
+    )
+    .unwrap();
+    p.execute("DROP VIEW author_books");
     let before = sqlite_catalog(&p);
     assert!(
         before.iter().any(|r| r.contains("WITHOUT ROWID, STRICT")),
@@ -304,6 +344,7 @@ fn sqlite_dropped_tables_come_back_with_everything_the_models_do_not_describe() 
         assert_eq!(b, a);
     }
     assert_eq!(before, after);
+    p.execute(&view);
     // The restored tables enforce what the originals did.
     p.execute("INSERT INTO authors (id, handle, name) VALUES (1, 'ada', 'Ada')");
     for bad in [

@@ -83,6 +83,9 @@ struct IndexRow {
     /// Whether a constraint (UNIQUE, EXCLUDE) owns the index: the constraint re-creates it.
     #[diesel(sql_type = Bool)]
     owned: bool,
+    /// Every column the index uses: keys, expressions, predicate.
+    #[diesel(sql_type = Array<Text>)]
+    used: Vec<String>,
 }
 
 /// A trigger, comment or owned sequence: SQL that re-creates it, for [`Table::unmodeled`].
@@ -217,7 +220,12 @@ pub fn introspect(conn: &mut PgConnection) -> diesel::QueryResult<Schema> {
                      FROM unnest(ix.indkey::int2[]) WITH ORDINALITY AS k(num, ord) \
                      JOIN pg_attribute a ON a.attrelid = ix.indrelid AND a.attnum = k.num)) AS plain, \
                 EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = ix.indexrelid \
-                        AND con.contype IN ('u', 'x', 'p')) AS owned \
+                        AND con.contype IN ('u', 'x', 'p')) AS owned, \
+                ARRAY(SELECT DISTINCT a.attname::text FROM pg_depend dep \
+                      JOIN pg_attribute a ON a.attrelid = dep.refobjid AND a.attnum = dep.refobjsubid \
+                      WHERE dep.classid = 'pg_class'::regclass AND dep.objid = ix.indexrelid \
+                        AND dep.refclassid = 'pg_class'::regclass AND dep.refobjsubid > 0 \
+                      ORDER BY 1) AS used \
          FROM pg_index ix \
          JOIN pg_class c ON c.oid = ix.indrelid \
          JOIN pg_class i ON i.oid = ix.indexrelid \
@@ -365,6 +373,8 @@ pub fn introspect(conn: &mut PgConnection) -> diesel::QueryResult<Schema> {
         }
     }
     let mut constraints_kept: Vec<(String, String)> = Vec::new();
+    // Kept definitions and the columns they use: a column drop would take them silently.
+    let mut kept_users: Vec<Dependent> = Vec::new();
     for row in constraints {
         let Some(table) = tables.get_mut(&row.tbl) else {
             continue;
@@ -396,16 +406,25 @@ pub fn introspect(conn: &mut PgConnection) -> diesel::QueryResult<Schema> {
                 })
             }
             // CHECK, EXCLUDE, UNIQUE constraints (and the foreign keys above): as the server
-            // defines them.
-            _ => constraints_kept.push((
-                row.tbl.clone(),
-                format!(
-                    "ALTER TABLE {} ADD CONSTRAINT {} {}",
-                    quote_ident(&row.tbl),
-                    quote_ident(&row.name),
-                    row.def
-                ),
-            )),
+            // defines them. PostgreSQL drops one silently with a column it uses.
+            _ => {
+                kept_users.extend(row.cols.iter().map(|c| Dependent {
+                    table: row.tbl.clone(),
+                    column: Some(c.clone()),
+                    kind: "constraint".into(),
+                    name: row.name.clone(),
+                    blocks_type_change: false,
+                }));
+                constraints_kept.push((
+                    row.tbl.clone(),
+                    format!(
+                        "ALTER TABLE {} ADD CONSTRAINT {} {}",
+                        quote_ident(&row.tbl),
+                        quote_ident(&row.name),
+                        row.def
+                    ),
+                ))
+            }
         }
     }
     let mut indexes_kept: Vec<(String, String)> = Vec::new();
@@ -424,6 +443,14 @@ pub fn introspect(conn: &mut PgConnection) -> diesel::QueryResult<Schema> {
             });
         } else {
             // Expression, partial, non-btree, INCLUDE, operator classes, DESC...: verbatim.
+            // PostgreSQL drops one silently with a column it uses.
+            kept_users.extend(row.used.iter().map(|c| Dependent {
+                table: row.tbl.clone(),
+                column: Some(c.clone()),
+                kind: "index".into(),
+                name: row.idx.clone(),
+                blocks_type_change: false,
+            }));
             indexes_kept.push((row.tbl, row.def));
         }
     }
@@ -458,9 +485,12 @@ pub fn introspect(conn: &mut PgConnection) -> diesel::QueryResult<Schema> {
         .map(|r| Dependent {
             table: r.tbl,
             column: r.col,
+            blocks_type_change: r.kind != "trigger",
             kind: r.kind,
             name: r.name,
         })
+        .chain(kept_users)
         .collect();
+    schema.dependents.sort();
     Ok(schema)
 }

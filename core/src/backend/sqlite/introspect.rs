@@ -9,7 +9,7 @@ use diesel::sqlite::SqliteConnection;
 use diesel::{QueryableByName, RunQueryDsl};
 
 use crate::schema::{
-    foreign_key_name, Column, FkAction, ForeignKey, Index, Schema, SqlType, Table,
+    foreign_key_name, Column, Dependent, FkAction, ForeignKey, Index, Schema, SqlType, Table,
 };
 
 const TABLES: &str = "m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND m.name NOT IN ('__diesel_schema_migrations', '__retort_checksums')";
@@ -122,7 +122,7 @@ pub fn introspect(conn: &mut SqliteConnection) -> diesel::QueryResult<Schema> {
     // attached to a table that a rebuild would otherwise lose.
     let attached: Vec<AttachedRow> = diesel::sql_query(
         "SELECT type AS kind, name, tbl_name AS tbl, sql FROM sqlite_schema \
-         WHERE type IN ('table', 'index', 'trigger') AND sql IS NOT NULL \
+         WHERE type IN ('table', 'index', 'trigger', 'view') AND sql IS NOT NULL \
          ORDER BY tbl_name, type, name",
     )
     .load(conn)?;
@@ -210,7 +210,56 @@ pub fn introspect(conn: &mut SqliteConnection) -> diesel::QueryResult<Schema> {
         }
     }
 
+    // Views, and triggers of other tables, that name a table (and which of its columns): SQLite
+    // lets a table they read be dropped and breaks them silently, so Retort refuses.
+    let mut readers: Vec<(String, String, &str)> = Vec::new();
+    for row in &attached {
+        match row.kind.as_str() {
+            "view" => readers.push((row.name.clone(), row.sql.clone(), "view")),
+            "trigger" => readers.push((
+                format!("{} on {}", row.name, row.tbl),
+                row.sql.clone(),
+                "trigger",
+            )),
+            _ => {}
+        }
+    }
+    let mut dependents = Vec::new();
+    for (name, sql, kind) in &readers {
+        for t in tables.values() {
+            if *kind == "trigger" && name.ends_with(&format!(" on {}", t.name)) {
+                continue;
+            }
+            if !crate::sql::mentions(sql, &t.name) {
+                continue;
+            }
+            dependents.push(Dependent {
+                table: t.name.clone(),
+                column: None,
+                kind: kind.to_string(),
+                name: name.clone(),
+                blocks_type_change: false,
+            });
+            for c in t
+                .columns
+                .iter()
+                .filter(|c| crate::sql::mentions(sql, &c.name))
+            {
+                dependents.push(Dependent {
+                    table: t.name.clone(),
+                    column: Some(c.name.clone()),
+                    kind: kind.to_string(),
+                    name: name.clone(),
+                    blocks_type_change: false,
+                });
+            }
+        }
+    }
+
     for row in attached {
+        if row.kind == "view" {
+            continue;
+        }
         let Some(t) = tables.get_mut(&row.tbl) else {
             continue;
         };
@@ -220,11 +269,29 @@ pub fn introspect(conn: &mut SqliteConnection) -> diesel::QueryResult<Schema> {
         }
         let modeled = row.kind == "index" && t.indexes.iter().any(|i| i.name == row.name);
         if !modeled {
+            if row.kind == "index" {
+                // A kept index on a column the models drop cannot be re-created after it.
+                for c in t
+                    .columns
+                    .iter()
+                    .filter(|c| crate::sql::mentions(&row.sql, &c.name))
+                {
+                    dependents.push(Dependent {
+                        table: t.name.clone(),
+                        column: Some(c.name.clone()),
+                        kind: "index".into(),
+                        name: row.name.clone(),
+                        blocks_type_change: false,
+                    });
+                }
+            }
             t.unmodeled.push(row.sql);
         }
     }
 
     let mut schema = Schema::new();
     tables.into_values().for_each(|t| schema.insert(t));
+    dependents.sort();
+    schema.dependents = dependents;
     Ok(schema)
 }
