@@ -70,7 +70,7 @@ pub fn blocked(ops: &[Op], current: &Schema) -> Vec<Blocked> {
             Op::AlterColumn { table, from, to } if from.ty != to.ty => {
                 on_column(current, table, &from.name)
                     .into_iter()
-                    .filter(|d| d.blocks_type_change)
+                    .filter(|d| d.blocks_type_change && !(kept(d) && same_family(from, to)))
                     .collect()
             }
             _ => Vec::new(),
@@ -97,6 +97,19 @@ pub fn blocked(ops: &[Op], current: &Schema) -> Vec<Blocked> {
 /// constraints kept with it, which go with it.
 fn own_object(d: &Dependent, own: &str) -> bool {
     (d.kind == "trigger" && d.name.ends_with(own)) || d.kind == "index" || d.kind == "constraint"
+}
+
+/// An index or constraint kept with its table (PostgreSQL: `CHECK`, expression and other
+/// special indexes). PostgreSQL rebuilds or re-checks it when a column it uses changes type:
+/// within a family (numbers, strings, dates and times) its expression keeps applying
+/// (`lower(col)` on `TEXT` -> `VARCHAR(n)`); across families it may not (`lower(col)` on
+/// `INTEGER` fails), so such a change is refused.
+fn kept(d: &Dependent) -> bool {
+    d.kind == "index" || d.kind == "constraint"
+}
+
+fn same_family(from: &crate::schema::Column, to: &crate::schema::Column) -> bool {
+    crate::dialect::postgres::same_family(&from.ty, &to.ty)
 }
 
 /// Objects that use `table.column`.
@@ -188,5 +201,32 @@ mod tests {
             to: nullable,
         };
         assert!(check(&[op], &s).is_ok());
+    }
+
+    #[test]
+    fn a_kept_index_blocks_type_changes_to_another_family_only() {
+        let mut s = schema();
+        s.dependents = vec![Dependent {
+            table: "versions".into(),
+            column: Some("num".into()),
+            kind: "index".into(),
+            name: "ix_versions_lower_num".into(),
+            blocks_type_change: true,
+        }];
+        let num = s.tables["versions"].columns[1].clone();
+        let alter = |ty: SqlType| {
+            let mut to = num.clone();
+            to.ty = ty;
+            [Op::AlterColumn {
+                table: "versions".into(),
+                from: num.clone(),
+                to,
+            }]
+        };
+        // `lower(num)` still applies to a VARCHAR; not to an INTEGER, PostgreSQL would fail.
+        assert!(check(&alter(SqlType::Varchar(20)), &s).is_ok());
+        let err = check(&alter(SqlType::Integer), &s).unwrap_err();
+        assert_eq!(err.blocked.len(), 1);
+        assert_eq!(err.blocked[0].dependent.name, "ix_versions_lower_num");
     }
 }

@@ -562,8 +562,9 @@ pub struct Dependent {
     pub kind: String,
     /// Its name (a trigger's is `name on table`).
     pub name: String,
-    /// Whether it also blocks a change of the column's type (PostgreSQL views and rules do;
-    /// SQLite rebuilds the table under a view, which keeps working).
+    /// Whether it also blocks a change of the column's type (PostgreSQL views and rules do, and
+    /// kept indexes and constraints a change to another type family; SQLite rebuilds the table
+    /// under a view, which keeps working).
     pub blocks_type_change: bool,
 }
 

@@ -62,7 +62,9 @@ pub fn ends_with_semicolon(sql: &str) -> bool {
 
 mod create_table;
 mod split;
-pub use create_table::{is_generated, mentions, table_clauses, unquote, TableClauses};
+pub use create_table::{
+    is_generated, mentions, table_clauses, unquote, ForeignKeyClause, TableClauses,
+};
 pub use split::{statements, Statement};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

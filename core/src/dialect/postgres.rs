@@ -192,7 +192,9 @@ fn sql_string(text: &str) -> String {
 }
 
 /// Types between which PostgreSQL has an assignment cast that checks the value fits.
-fn same_family(a: &SqlType, b: &SqlType) -> bool {
+/// Whether PostgreSQL converts between `a` and `b` within one family (numbers, strings,
+/// dates and times), where an expression over the column keeps applying.
+pub(crate) fn same_family(a: &SqlType, b: &SqlType) -> bool {
     family(a).is_some() && family(a) == family(b)
 }
 

@@ -15,9 +15,11 @@
 //! do not start a constraint.
 //!
 //! Primary keys, foreign keys, `NOT NULL` and defaults are in the model already; only the
-//! other clauses are returned, each exactly as written.
+//! other clauses are returned, each exactly as written. Foreign keys are also returned as
+//! [`ForeignKeyClause`]s, for what `pragma_foreign_key_list` does not report (`DEFERRABLE`).
 
 use super::{Lexer, Token};
+use crate::schema::Deferrable;
 
 /// The clauses of a `CREATE TABLE` that the schema model does not hold.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -30,6 +32,22 @@ pub struct TableClauses {
     pub constraints: Vec<String>,
     /// What follows the closing parenthesis (`STRICT`, `WITHOUT ROWID, STRICT`), empty if none.
     pub options: String,
+    /// Every foreign key, table constraint or column clause, in declaration order.
+    pub foreign_keys: Vec<ForeignKeyClause>,
+}
+
+/// A foreign key as a `CREATE TABLE` declares it: `[CONSTRAINT n] FOREIGN KEY (a, b) REFERENCES
+/// t (x, y) ... DEFERRABLE INITIALLY DEFERRED`, or a column's `REFERENCES t (x) ...`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ForeignKeyClause {
+    /// The referencing columns (unquoted): the constraint's list, or the column it is declared on.
+    pub columns: Vec<String>,
+    /// The referenced table (unquoted).
+    pub ref_table: String,
+    /// When the key is checked: `DEFERRABLE [INITIALLY IMMEDIATE]` is [`Deferrable::Deferrable`],
+    /// `DEFERRABLE INITIALLY DEFERRED` is [`Deferrable::InitiallyDeferred`], `NOT DEFERRABLE
+    /// ...` and nothing are [`Deferrable::No`] (as SQLite reads them).
+    pub deferrable: Deferrable,
 }
 
 /// A token with its byte span in the statement.
@@ -137,13 +155,20 @@ pub fn table_clauses(sql: &str) -> Option<TableClauses> {
             } else {
                 Some(first)
             };
-            if !kind.is_some_and(|k| k.is("PRIMARY") || k.is("FOREIGN")) {
+            if kind.is_some_and(|k| k.is("FOREIGN")) {
+                clauses.foreign_keys.extend(table_foreign_key(item));
+            } else if !kind.is_some_and(|k| k.is("PRIMARY")) {
                 clauses.constraints.push(text(sql, item));
             }
         } else {
-            clauses
-                .columns
-                .push((unquote(first.text), column_clauses(sql, &item[1..])));
+            let name = unquote(first.text);
+            let (extra, references) = column_clauses(sql, &item[1..]);
+            clauses.foreign_keys.extend(
+                references
+                    .into_iter()
+                    .filter_map(|seg| references_clause(seg, vec![name.clone()])),
+            );
+            clauses.columns.push((name, extra));
         }
     }
     let mut options = &toks[close + 1..];
@@ -168,8 +193,45 @@ const STARTS: [&str; 11] = [
     "AS",
 ];
 
-/// The clauses after a column's name that the model cannot say, verbatim.
-fn column_clauses(sql: &str, toks: &[Tok<'_>]) -> Vec<String> {
+/// `[CONSTRAINT n] FOREIGN KEY (cols) REFERENCES ...`, a table constraint.
+fn table_foreign_key(item: &[Tok<'_>]) -> Option<ForeignKeyClause> {
+    let open = item.iter().position(|t| t.text == "(")?;
+    let close = open + item[open..].iter().position(|t| t.text == ")")?;
+    let columns = item[open + 1..close]
+        .iter()
+        .filter(|t| t.text != ",")
+        .map(|t| unquote(t.text))
+        .collect();
+    references_clause(&item[close + 1..], columns)
+}
+
+/// `REFERENCES t [(cols)] [actions] [[NOT] DEFERRABLE [INITIALLY ...]]` (after an optional
+/// `CONSTRAINT name`), for `columns`.
+fn references_clause(toks: &[Tok<'_>], columns: Vec<String>) -> Option<ForeignKeyClause> {
+    let at = toks.iter().position(|t| t.is("REFERENCES"))?;
+    let ref_table = unquote(toks.get(at + 1)?.text);
+    let rest = &toks[at + 2..];
+    let deferrable = match rest.iter().position(|t| t.is("DEFERRABLE")) {
+        Some(i) if i > 0 && rest[i - 1].is("NOT") => Deferrable::No,
+        Some(i)
+            if rest.get(i + 1).is_some_and(|t| t.is("INITIALLY"))
+                && rest.get(i + 2).is_some_and(|t| t.is("DEFERRED")) =>
+        {
+            Deferrable::InitiallyDeferred
+        }
+        Some(_) => Deferrable::Deferrable,
+        None => Deferrable::No,
+    };
+    Some(ForeignKeyClause {
+        columns,
+        ref_table,
+        deferrable,
+    })
+}
+
+/// The clauses after a column's name that the model cannot say, verbatim, and its
+/// `REFERENCES` clauses.
+fn column_clauses<'s, 'a>(sql: &str, toks: &'s [Tok<'a>]) -> (Vec<String>, Vec<&'s [Tok<'a>]>) {
     let starts = |t: &Tok<'_>| STARTS.iter().any(|w| t.is(w));
     // The type: words up to the first constraint keyword, and one argument list.
     let mut i = 0;
@@ -234,22 +296,29 @@ fn column_clauses(sql: &str, toks: &[Tok<'_>]) -> Vec<String> {
     if from < toks.len() {
         segments.push(&toks[from..]);
     }
-    segments
-        .into_iter()
+    let key = |seg: &[Tok<'a>]| -> Option<Tok<'a>> {
+        if seg[0].is("CONSTRAINT") {
+            seg.get(2).copied()
+        } else {
+            seg.first().copied()
+        }
+    };
+    let extra = segments
+        .iter()
         .filter(|seg| {
-            let key = if seg[0].is("CONSTRAINT") {
-                seg.get(2)
-            } else {
-                seg.first()
-            };
-            key.is_some_and(|k| {
+            key(seg).is_some_and(|k| {
                 ["UNIQUE", "CHECK", "COLLATE", "GENERATED", "AS"]
                     .iter()
                     .any(|w| k.is(w))
             })
         })
         .map(|seg| text(sql, seg))
-        .collect()
+        .collect();
+    let references = segments
+        .into_iter()
+        .filter(|seg| key(seg).is_some_and(|k| k.is("REFERENCES")))
+        .collect();
+    (extra, references)
 }
 
 /// True for a column clause that makes the column generated (`GENERATED ALWAYS AS (...)`,
@@ -335,5 +404,33 @@ mod tests {
         assert!(is_generated("CONSTRAINT g GENERATED ALWAYS AS (1) VIRTUAL"));
         assert!(is_generated("as (1)"));
         assert!(!is_generated("CHECK (a AS b)"));
+    }
+
+    #[test]
+    fn reads_foreign_keys_and_when_they_are_checked() {
+        let c = table_clauses(
+            r#"CREATE TABLE t (a INT REFERENCES "P" (id) ON UPDATE SET NULL DEFERRABLE INITIALLY DEFERRED,
+                 b INT CONSTRAINT k REFERENCES p NOT DEFERRABLE INITIALLY DEFERRED CHECK (b > 0),
+                 c INT, d INT,
+                 CONSTRAINT f FOREIGN KEY ("c", d) REFERENCES q (x, y) MATCH SIMPLE DEFERRABLE,
+                 FOREIGN KEY (d) REFERENCES p)"#,
+        )
+        .unwrap();
+        let fk = |columns: &[&str], ref_table: &str, deferrable| ForeignKeyClause {
+            columns: columns.iter().map(|c| c.to_string()).collect(),
+            ref_table: ref_table.into(),
+            deferrable,
+        };
+        assert_eq!(
+            c.foreign_keys,
+            [
+                fk(&["a"], "P", Deferrable::InitiallyDeferred),
+                fk(&["b"], "p", Deferrable::No),
+                fk(&["c", "d"], "q", Deferrable::Deferrable),
+                fk(&["d"], "p", Deferrable::No),
+            ]
+        );
+        assert_eq!(c.columns[1].1, ["CHECK (b > 0)"]);
+        assert!(c.constraints.is_empty());
     }
 }

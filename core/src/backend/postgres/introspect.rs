@@ -406,14 +406,15 @@ pub fn introspect(conn: &mut PgConnection) -> diesel::QueryResult<Schema> {
                 })
             }
             // CHECK, EXCLUDE, UNIQUE constraints (and the foreign keys above): as the server
-            // defines them. PostgreSQL drops one silently with a column it uses.
+            // defines them. PostgreSQL drops one silently with a column it uses, and re-checks
+            // it against a column's new type (see `crate::depend` for which changes pass).
             _ => {
                 kept_users.extend(row.cols.iter().map(|c| Dependent {
                     table: row.tbl.clone(),
                     column: Some(c.clone()),
                     kind: "constraint".into(),
                     name: row.name.clone(),
-                    blocks_type_change: false,
+                    blocks_type_change: true,
                 }));
                 constraints_kept.push((
                     row.tbl.clone(),
@@ -443,13 +444,15 @@ pub fn introspect(conn: &mut PgConnection) -> diesel::QueryResult<Schema> {
             });
         } else {
             // Expression, partial, non-btree, INCLUDE, operator classes, DESC...: verbatim.
-            // PostgreSQL drops one silently with a column it uses.
+            // PostgreSQL drops one silently with a column it uses, and rebuilds it for a
+            // column's new type, which fails where its expression or operator class does not
+            // apply to that type (see `crate::depend` for which changes pass).
             kept_users.extend(row.used.iter().map(|c| Dependent {
                 table: row.tbl.clone(),
                 column: Some(c.clone()),
                 kind: "index".into(),
                 name: row.idx.clone(),
-                blocks_type_change: false,
+                blocks_type_change: true,
             }));
             indexes_kept.push((row.tbl, row.def));
         }

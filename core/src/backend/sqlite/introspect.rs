@@ -73,11 +73,33 @@ struct IndexRow {
 }
 
 /// Keeps what `sql`, the table's `CREATE TABLE` text, says that the model cannot: its table
-/// constraints, options and each column's extra clauses (see [`crate::sql::table_clauses`]).
+/// constraints, options and each column's extra clauses (see [`crate::sql::table_clauses`]),
+/// and reads its foreign keys' `DEFERRABLE`, which `pragma_foreign_key_list` does not report.
 fn keep_clauses(table: &mut Table, sql: &str) {
     let Some(clauses) = crate::sql::table_clauses(sql) else {
         return;
     };
+    // Each declared key gives its `DEFERRABLE` to the first key read from the pragma with the
+    // same columns and referenced table (names compared as SQLite does, ignoring case). The
+    // pragma numbers keys last declared first: the clauses are matched in that order too.
+    let mut matched = vec![false; table.foreign_keys.len()];
+    for clause in clauses.foreign_keys.iter().rev() {
+        let same = |fk: &ForeignKey| {
+            fk.ref_table.eq_ignore_ascii_case(&clause.ref_table)
+                && fk.columns.len() == clause.columns.len()
+                && fk
+                    .columns
+                    .iter()
+                    .zip(&clause.columns)
+                    .all(|(a, b)| a.eq_ignore_ascii_case(b))
+        };
+        if let Some(i) =
+            (0..table.foreign_keys.len()).find(|&i| !matched[i] && same(&table.foreign_keys[i]))
+        {
+            matched[i] = true;
+            table.foreign_keys[i].deferrable = clause.deferrable;
+        }
+    }
     table.table_constraints = clauses.constraints;
     table.options = clauses.options;
     for (name, extra) in clauses.columns {
@@ -294,4 +316,77 @@ pub fn introspect(conn: &mut SqliteConnection) -> diesel::QueryResult<Schema> {
     dependents.sort();
     schema.dependents = dependents;
     Ok(schema)
+}
+
+#[cfg(test)]
+mod tests {
+    use diesel::connection::SimpleConnection;
+    use diesel::Connection as _;
+
+    use crate::dialect::{Dialect, Sqlite};
+    use crate::schema::{Deferrable, Schema, SqlType};
+
+    fn read(conn: &mut diesel::sqlite::SqliteConnection) -> Schema {
+        let mut s = super::introspect(conn).unwrap();
+        Sqlite.normalize(&mut s);
+        s
+    }
+
+    #[test]
+    fn foreign_keys_keep_deferrable_from_the_create_table_text() {
+        let mut conn = diesel::sqlite::SqliteConnection::establish(":memory:").unwrap();
+        conn.batch_execute(
+            "CREATE TABLE a (id INTEGER PRIMARY KEY, x INTEGER, y INTEGER, UNIQUE (x, y));
+             CREATE TABLE b (id INTEGER PRIMARY KEY,
+               a_id INTEGER REFERENCES \"A\" (id) ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED,
+               a2 INTEGER CONSTRAINT k REFERENCES a DEFERRABLE INITIALLY IMMEDIATE,
+               a3 INTEGER REFERENCES a (id) NOT DEFERRABLE INITIALLY DEFERRED,
+               x INTEGER, y INTEGER, n TEXT,
+               FOREIGN KEY (X, y) REFERENCES a (x, y) DEFERRABLE,
+               CONSTRAINT again FOREIGN KEY (x, y) REFERENCES a (x, y) -- a comment
+                 DEFERRABLE INITIALLY DEFERRED);",
+        )
+        .unwrap();
+        let s = read(&mut conn);
+        let b = &s.tables["b"];
+        let of = |cols: &[&str]| -> Vec<Deferrable> {
+            b.foreign_keys
+                .iter()
+                .filter(|fk| {
+                    fk.columns
+                        .iter()
+                        .map(String::as_str)
+                        .eq(cols.iter().copied())
+                })
+                .map(|fk| fk.deferrable)
+                .collect()
+        };
+        assert_eq!(of(&["a_id"]), [Deferrable::InitiallyDeferred]);
+        assert_eq!(of(&["a2"]), [Deferrable::Deferrable]);
+        assert_eq!(of(&["a3"]), [Deferrable::No]);
+        let mut pair = of(&["x", "y"]);
+        pair.sort();
+        assert_eq!(
+            pair,
+            [Deferrable::Deferrable, Deferrable::InitiallyDeferred]
+        );
+
+        // A rebuild (a type change) and its reverse keep every key's DEFERRABLE.
+        let mut model = s.clone();
+        let n = model.tables.get_mut("b").unwrap().column_mut("n").unwrap();
+        n.ty = SqlType::Integer;
+        let plan = crate::autogen::plan_between(&Sqlite, &s, &model).unwrap();
+        conn.batch_execute(&format!("BEGIN; {} COMMIT;", plan.up_sql))
+            .unwrap();
+        assert_eq!(read(&mut conn), model, "{}", plan.up_sql);
+        conn.batch_execute(&format!("BEGIN; {} COMMIT;", plan.down_sql))
+            .unwrap();
+        assert_eq!(read(&mut conn), s, "{}", plan.down_sql);
+        // And the rebuilt key is deferred indeed: a dangling row waits for the commit.
+        conn.batch_execute(
+            "PRAGMA foreign_keys = ON; BEGIN; INSERT INTO b (id, a_id) VALUES (1, 9);
+             INSERT INTO a (id) VALUES (9); COMMIT;",
+        )
+        .unwrap();
+    }
 }
