@@ -117,6 +117,7 @@ fn without(table: &Table, keys: &[(String, ForeignKey)]) -> Table {
 fn same_column(a: &Column, b: &Column) -> bool {
     let bare = |c: &Column| Column {
         extra: Vec::new(),
+        comment: None,
         ..c.clone()
     };
     bare(a) == bare(b)
@@ -130,6 +131,7 @@ fn same_column(a: &Column, b: &Column) -> bool {
 /// models then make it a plain column, and its current values are copied into it.
 fn altered(have: &Column, want: &Column) -> Column {
     let mut to = want.clone();
+    to.comment = have.comment.clone();
     to.extra = have
         .extra
         .iter()

@@ -307,6 +307,10 @@ pub struct Column {
     /// the type, `NOT NULL` and default. Not compared by the diff; an altered column keeps
     /// them (see `diff`).
     pub extra: Vec<String>,
+    /// The column's comment (PostgreSQL `COMMENT ON COLUMN`), as the catalog holds it; `None`
+    /// for models (they cannot declare one yet) and SQLite. Not compared by the diff; an altered
+    /// column keeps it, and a dropped column's reverse re-creates it.
+    pub comment: Option<String>,
 }
 
 impl Column {
@@ -318,6 +322,7 @@ impl Column {
             nullable,
             default: None,
             extra: Vec::new(),
+            comment: None,
         }
     }
 }

@@ -144,7 +144,23 @@ pub trait Dialect {
             s.push_str(&self.create_index(&table.name, index));
         }
         push_unmodeled(table, &mut s);
+        for column in &table.columns {
+            s.push_str(&self.column_comment(&table.name, column));
+        }
         Ok(s)
+    }
+
+    /// `COMMENT ON COLUMN` for a column that has a comment; empty otherwise.
+    fn column_comment(&self, table: &str, column: &Column) -> String {
+        match &column.comment {
+            Some(text) => format!(
+                "COMMENT ON COLUMN {}.{} IS '{}';\n",
+                self.quote(table),
+                self.quote(&column.name),
+                text.replace('\'', "''")
+            ),
+            None => String::new(),
+        }
     }
 
     /// [`Op::DropTable`]: `DROP TABLE`.
@@ -154,7 +170,7 @@ pub trait Dialect {
 
     /// [`Op::AddColumn`]: `ALTER TABLE … ADD COLUMN`.
     fn render_add_column(&self, table: &str, column: &Column) -> OpSql {
-        Ok(add_column_sql(self, table, column))
+        Ok(add_column_sql(self, table, column) + &self.column_comment(table, column))
     }
 
     /// [`Op::DropColumn`]: `ALTER TABLE … DROP COLUMN`. `current` is the table before the op.

@@ -500,3 +500,33 @@ fn sqlite_a_rebuild_keeps_the_tables_own_constraints() {
     assert_eq!(age_type(), ["INTEGER"]);
     holds(true);
 }
+
+/// A column's comment comes back with the column: dropping `accounts.legacy` (version 2 of the
+/// models) and reverting restores its comment; a column the models alter keeps its own.
+#[test]
+fn a_dropped_column_comes_back_with_its_comment() {
+    let Some(p) = Project::on(Backend::Postgres) else {
+        return;
+    };
+    p.run(Models::V1, &["autogenerate", "-m", "v1"]).expect(0);
+    p.run(Models::V1, &["upgrade", "head"]).expect(0);
+    p.execute(
+        "COMMENT ON COLUMN accounts.legacy IS 'Imported from the old system; don''t use.';
+         COMMENT ON COLUMN accounts.age IS 'In years.';",
+    );
+    p.run(Models::V1, &["check"]).expect(0);
+    let comments = || {
+        p.strings(
+            "SELECT a.attname || ': ' || col_description(a.attrelid, a.attnum) AS v \
+             FROM pg_attribute a WHERE a.attrelid = 'accounts'::regclass \
+             AND col_description(a.attrelid, a.attnum) IS NOT NULL ORDER BY a.attname",
+        )
+    };
+    let before = comments();
+    p.run(Models::V2, &["autogenerate", "-m", "v2"]).expect(0);
+    p.run(Models::V2, &["upgrade", "head"]).expect(0);
+    // `age` changed type (INTEGER to BIGINT) and kept its comment; `legacy` is gone.
+    assert_eq!(comments(), ["age: In years."]);
+    p.run(Models::V2, &["downgrade", "-1"]).expect(0);
+    assert_eq!(comments(), before);
+}

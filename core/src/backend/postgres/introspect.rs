@@ -97,6 +97,17 @@ struct DefinitionRow {
     def: String,
 }
 
+/// A comment: a column's own text, or the statement that re-creates any other.
+#[derive(QueryableByName)]
+struct CommentRow {
+    #[diesel(sql_type = Text)]
+    tbl: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    col: Option<String>,
+    #[diesel(sql_type = Text)]
+    def: String,
+}
+
 /// A view, materialized view, rule or trigger that depends on a table or a column.
 #[derive(QueryableByName)]
 struct DependentRow {
@@ -283,12 +294,14 @@ pub fn introspect(conn: &mut PgConnection) -> diesel::QueryResult<Schema> {
     ))
     .load(conn)?;
     // Comments on the table, its columns, its constraints, its indexes and its triggers.
-    let comments: Vec<DefinitionRow> = diesel::sql_query(format!(
-        "SELECT tbl, def FROM ( \
-           SELECT c.relname::text AS tbl, 0 AS kind, d.objsubid::text AS ord, \
+    // A column's comment is the column's (`col` set, `def` the text); the others are kept as
+    // statements.
+    let comments: Vec<CommentRow> = diesel::sql_query(format!(
+        "SELECT tbl, col, def FROM ( \
+           SELECT c.relname::text AS tbl, 0 AS kind, d.objsubid::text AS ord, a.attname::text AS col, \
                   CASE WHEN d.objsubid = 0 \
                        THEN format('COMMENT ON TABLE %I IS %L', c.relname, d.description) \
-                       ELSE format('COMMENT ON COLUMN %I.%I IS %L', c.relname, a.attname, d.description) \
+                       ELSE d.description \
                   END AS def \
            FROM pg_description d \
            JOIN pg_class c ON c.oid = d.objoid AND d.classoid = 'pg_class'::regclass \
@@ -296,7 +309,7 @@ pub fn introspect(conn: &mut PgConnection) -> diesel::QueryResult<Schema> {
            LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = d.objsubid \
            WHERE {USER_TABLES} AND (d.objsubid = 0 OR a.attnum IS NOT NULL) \
          UNION ALL \
-           SELECT c.relname::text, 1, con.conname::text, \
+           SELECT c.relname::text, 1, con.conname::text, NULL, \
                   format('COMMENT ON CONSTRAINT %I ON %I IS %L', con.conname, c.relname, d.description) \
            FROM pg_description d \
            JOIN pg_constraint con ON con.oid = d.objoid AND d.classoid = 'pg_constraint'::regclass \
@@ -304,7 +317,7 @@ pub fn introspect(conn: &mut PgConnection) -> diesel::QueryResult<Schema> {
            JOIN pg_namespace n ON n.oid = c.relnamespace \
            WHERE {USER_TABLES} \
          UNION ALL \
-           SELECT c.relname::text, 2, i.relname::text, \
+           SELECT c.relname::text, 2, i.relname::text, NULL, \
                   format('COMMENT ON INDEX %I IS %L', i.relname, d.description) \
            FROM pg_description d \
            JOIN pg_class i ON i.oid = d.objoid AND d.classoid = 'pg_class'::regclass AND i.relkind = 'i' \
@@ -314,7 +327,7 @@ pub fn introspect(conn: &mut PgConnection) -> diesel::QueryResult<Schema> {
            WHERE {USER_TABLES} \
            AND NOT EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = i.oid) \
          UNION ALL \
-           SELECT c.relname::text, 3, t.tgname::text, \
+           SELECT c.relname::text, 3, t.tgname::text, NULL, \
                   format('COMMENT ON TRIGGER %I ON %I IS %L', t.tgname, c.relname, d.description) \
            FROM pg_description d \
            JOIN pg_trigger t ON t.oid = d.objoid AND d.classoid = 'pg_trigger'::regclass \
@@ -475,7 +488,23 @@ pub fn introspect(conn: &mut PgConnection) -> diesel::QueryResult<Schema> {
         .chain(constraints_kept)
         .chain(indexes_kept)
         .chain(triggers.into_iter().map(|r| (r.tbl, r.def)))
-        .chain(comments.into_iter().map(|r| (r.tbl, r.def)));
+        .chain(
+            comments
+                .into_iter()
+                .filter_map(|r| match r.col {
+                    Some(col) => {
+                        if let Some(c) = tables
+                            .get_mut(&r.tbl)
+                            .and_then(|t| t.columns.iter_mut().find(|c| c.name == col))
+                        {
+                            c.comment = Some(r.def);
+                        }
+                        None
+                    }
+                    None => Some((r.tbl, r.def)),
+                })
+                .collect::<Vec<_>>(),
+        );
     for (tbl, def) in kept {
         if let Some(table) = tables.get_mut(&tbl) {
             table.unmodeled.push(def);
