@@ -14,7 +14,7 @@ pub enum DbError {
     /// The URL names no backend, or is malformed.
     #[error("invalid database URL `{url}`: {reason}")]
     BadUrl {
-        /// The URL as given.
+        /// The URL as given, passwords hidden.
         url: String,
         /// What is wrong with it and what would be accepted.
         reason: String,
@@ -108,7 +108,7 @@ impl FromStr for DatabaseUrl {
 
     fn from_str(url: &str) -> Result<Self, DbError> {
         let bad = |reason: String| DbError::BadUrl {
-            url: url.to_owned(),
+            url: crate::redact::url(url),
             reason,
         };
         let backend = Backend::for_url(url).map_err(bad)?;

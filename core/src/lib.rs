@@ -49,6 +49,7 @@ pub mod invocation;
 pub mod model;
 pub mod offline;
 pub mod ops;
+pub mod redact;
 pub mod registry;
 pub mod runner;
 pub mod schema;

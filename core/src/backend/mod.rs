@@ -176,7 +176,7 @@ pub(crate) trait Driver: Sync {
     }
     /// The URL as shown in messages (passwords hidden).
     fn display_url(&self, url: &str) -> String {
-        url.to_owned()
+        crate::redact::url(url)
     }
     /// Opens a connection.
     fn open(&self, url: &DatabaseUrl, options: &OpenOptions) -> Result<Connection, DbError>;

@@ -49,10 +49,6 @@ impl Driver for PgDriver {
         "postgres://USER@HOST/DB"
     }
 
-    fn display_url(&self, url: &str) -> String {
-        redact(url)
-    }
-
     fn open(&self, url: &DatabaseUrl, options: &OpenOptions) -> Result<Connection, DbError> {
         let mut conn =
             PgConnection::establish(url.as_str()).map_err(|source| DbError::Connect {
@@ -132,20 +128,6 @@ impl Driver for PgDriver {
             "SET search_path TO \"{}\";",
             schema.replace('"', "\"\"")
         ))
-    }
-}
-
-/// Hides the password of a URL for messages.
-fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => {
-            let creds = &url[scheme + 3..at];
-            match creds.split_once(':') {
-                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
-                None => url.to_owned(),
-            }
-        }
-        _ => url.to_owned(),
     }
 }
 
