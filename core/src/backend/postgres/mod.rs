@@ -70,8 +70,10 @@ impl Driver for PgDriver {
             .get_result(&mut conn)
             .map_err(DbError::query("looking up the schema"))?;
             if !found.found {
+                // The hint's SQL quotes the name exactly as generated SQL does.
+                let quoted = Postgres.quote(schema);
                 return Err(DbError::Unsupported(format!(
-                    "schema `{schema}` does not exist in {url}; create it (CREATE SCHEMA \"{schema}\") or fix --schema"
+                    "schema {quoted} does not exist in {url}; create it (CREATE SCHEMA {quoted};) or fix --schema"
                 )));
             }
             conn.batch_execute(&self.use_schema_sql(schema)?)
@@ -124,10 +126,7 @@ impl Driver for PgDriver {
     }
 
     fn use_schema_sql(&self, schema: &str) -> Result<String, DbError> {
-        Ok(format!(
-            "SET search_path TO \"{}\";",
-            schema.replace('"', "\"\"")
-        ))
+        Ok(format!("SET search_path TO {};", Postgres.quote(schema)))
     }
 }
 
