@@ -89,3 +89,92 @@ fn the_missing_schema_hint_quotes_the_name_as_generated_sql_does() {
     );
     assert!(!run.stderr.contains(r#""y";"#), "{}", run.stderr);
 }
+
+/// One text value (column `v`) from a PostgreSQL connection.
+fn pg_text(conn: &mut diesel::pg::PgConnection, sql: &str) -> Option<String> {
+    use diesel::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        v: String,
+    }
+    diesel::sql_query(sql)
+        .load::<Row>(conn)
+        .expect("query runs")
+        .into_iter()
+        .next()
+        .map(|r| r.v)
+}
+
+/// A project whose only revision sleeps `seconds` on the server when applied.
+fn sleeping_project(seconds: u32) -> Option<Project> {
+    let p = Project::on(Backend::Postgres)?;
+    p.run(Models::None, &["revision", "-m", "sleep"]).expect(0);
+    let dir = &p.revision_dirs()[0];
+    std::fs::write(dir.join("up.sql"), format!("SELECT pg_sleep({seconds});\n")).unwrap();
+    std::fs::write(dir.join("down.sql"), "SELECT 1;\n").unwrap();
+    Some(p)
+}
+
+/// Polls until `sql` (on the project's database) returns a row, for up to 30 s.
+fn wait_for_row(p: &Project, sql: &str) -> String {
+    let mut conn = <diesel::pg::PgConnection as diesel::Connection>::establish(&p.url).unwrap();
+    for _ in 0..300 {
+        if let Some(v) = pg_text(&mut conn, sql) {
+            return v;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    panic!("no row after 30 s: {sql}");
+}
+
+#[test]
+fn a_lock_timeout_names_the_session_that_holds_the_lock() {
+    use diesel::connection::SimpleConnection;
+    let Some(p) = sleeping_project(0) else {
+        return;
+    };
+    let mut holder = <diesel::pg::PgConnection as diesel::Connection>::establish(&p.url).unwrap();
+    holder
+        .batch_execute(&format!(
+            "SET application_name TO 'orphaned-holder'; SELECT pg_advisory_lock({})",
+            retort::backend::postgres::ADVISORY_LOCK_KEY
+        ))
+        .unwrap();
+    let pid = pg_text(&mut holder, "SELECT pg_backend_pid()::text AS v").unwrap();
+    let run = p
+        .run(Models::None, &["--lock-timeout", "1", "upgrade"])
+        .expect(2);
+    for expected in [
+        format!("held by the session with pid {pid} "),
+        "application_name 'orphaned-holder'".to_owned(),
+        "connected 2".to_owned(),
+        format!("SELECT pg_terminate_backend({pid})"),
+    ] {
+        assert!(run.stderr.contains(&expected), "{expected}: {}", run.stderr);
+    }
+    drop(holder);
+
+    // Retort's own sessions carry an application_name naming the binary and its pid: a run
+    // stuck in a long statement is recognisable in the next run's error.
+    let p = sleeping_project(4).expect("PostgreSQL is there");
+    let mut first = p.command(Models::None, &["upgrade"]).spawn().unwrap();
+    let app = format!("retort retort_none pid {}", first.id());
+    wait_for_row(
+        &p,
+        &format!(
+            "SELECT pid::text AS v FROM pg_stat_activity WHERE application_name = '{app}' \
+             AND query LIKE '%pg_sleep%' AND state = 'active'"
+        ),
+    );
+    let run = p
+        .run(Models::None, &["--lock-timeout", "1", "upgrade"])
+        .expect(2);
+    assert!(
+        run.stderr.contains(&format!("application_name '{app}'"))
+            && run.stderr.contains("statement: SELECT pg_sleep(4)"),
+        "{}",
+        run.stderr
+    );
+    assert!(first.wait().unwrap().success());
+}

@@ -6,10 +6,11 @@
 //! the server itself ([`normalize`]).
 
 pub mod introspect;
+mod lock;
 pub mod normalize;
 
 use std::any::Any;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::migration::Result as MigrationResult;
@@ -57,6 +58,11 @@ impl Driver for PgDriver {
             })?;
         conn.batch_execute("SET client_min_messages TO warning;")
             .map_err(DbError::query("configuring the session"))?;
+        // So that an operator can tell Retort's sessions (an orphaned one holding the lock).
+        if let Some(sql) = lock::set_application_name_sql(url.as_str()) {
+            conn.batch_execute(&sql)
+                .map_err(DbError::query("setting application_name"))?;
+        }
         if let Some(schema) = &options.schema {
             #[derive(QueryableByName)]
             struct Found {
@@ -209,37 +215,16 @@ impl Session for PgSession {
     }
 
     fn prepare_run(&mut self, lock_timeout: Duration) -> Result<(), RunError> {
-        let start = Instant::now();
-        loop {
-            let got: Flag = diesel::sql_query(format!(
-                "SELECT pg_try_advisory_lock({ADVISORY_LOCK_KEY}) AS flag"
-            ))
-            .get_result(&mut self.conn)
-            .map_err(DbError::query("taking the migration lock"))?;
-            if got.flag {
-                self.locked = true;
-                return Ok(());
-            }
-            if start.elapsed() >= lock_timeout {
-                return Err(RunError::LockTimeout {
-                    lock: format!("advisory lock {ADVISORY_LOCK_KEY}"),
-                    waited: start.elapsed(),
-                });
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
+        lock::take(&mut self.conn, lock_timeout)?;
+        self.locked = true;
+        Ok(())
     }
 
     fn finish_run(&mut self) -> Result<(), DbError> {
         if !std::mem::take(&mut self.locked) {
             return Ok(());
         }
-        diesel::sql_query(format!(
-            "SELECT pg_advisory_unlock({ADVISORY_LOCK_KEY}) AS flag"
-        ))
-        .get_result::<Flag>(&mut self.conn)
-        .map(drop)
-        .map_err(DbError::query("releasing the migration lock"))
+        lock::release(&mut self.conn)
     }
 
     fn begin(&mut self, sql: &str) -> QueryResult<()> {
