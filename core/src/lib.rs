@@ -45,6 +45,8 @@ pub mod dialect;
 pub mod diff;
 pub mod embed;
 mod error;
+#[cfg(feature = "postgres")]
+mod interrupt;
 pub mod invocation;
 pub mod model;
 pub mod offline;

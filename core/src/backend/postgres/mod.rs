@@ -8,6 +8,9 @@
 pub mod introspect;
 mod lock;
 pub mod normalize;
+mod scratch;
+
+pub use scratch::database_prefix as scratch_database_prefix;
 
 use std::any::Any;
 use std::time::Duration;
@@ -92,34 +95,7 @@ impl Driver for PgDriver {
     }
 
     fn create_scratch(&self, like: &DatabaseUrl) -> Result<Scratch, DbError> {
-        let name = scratch_name();
-        let server = like.as_str().to_owned();
-        let mut admin = PgConnection::establish(&server).map_err(|source| DbError::Connect {
-            url: like.to_string(),
-            source,
-        })?;
-        admin
-            .batch_execute(&format!("CREATE DATABASE {name}"))
-            .map_err(DbError::query(format!(
-                "creating the shadow database {name} (the role needs CREATEDB)"
-            )))?;
-        let url: DatabaseUrl = replace_database(&server, &name).parse()?;
-        let drop_sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
-        let conn = match self.open(&url, &OpenOptions::default()) {
-            Ok(conn) => conn,
-            Err(e) => {
-                let _ = admin.batch_execute(&drop_sql);
-                return Err(e);
-            }
-        };
-        Ok(Scratch {
-            conn,
-            cleanup: Some(Box::new(move || {
-                if let Ok(mut admin) = PgConnection::establish(&server) {
-                    let _ = admin.batch_execute(&drop_sql);
-                }
-            })),
-        })
+        scratch::create(self, like)
     }
 
     fn transactions(&self) -> TransactionPolicy {
@@ -134,13 +110,6 @@ impl Driver for PgDriver {
     fn use_schema_sql(&self, schema: &str) -> Result<String, DbError> {
         Ok(format!("SET search_path TO {};", Postgres.quote(schema)))
     }
-}
-
-fn scratch_name() -> String {
-    let mut bytes = [0u8; 4];
-    getrandom::fill(&mut bytes).expect("the operating system provides random bytes");
-    let suffix: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    format!("retort_shadow_{}_{suffix}", std::process::id())
 }
 
 /// `url` with its database name replaced by `db`.
