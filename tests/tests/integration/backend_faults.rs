@@ -158,7 +158,11 @@ fn a_lock_timeout_names_the_session_that_holds_the_lock() {
     // Retort's own sessions carry an application_name naming the binary and its pid: a run
     // stuck in a long statement is recognisable in the next run's error.
     let p = sleeping_project(4).expect("PostgreSQL is there");
-    let mut first = p.command(Models::None, &["upgrade"]).spawn().unwrap();
+    let mut first = p
+        .command(Models::None, &["upgrade"])
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
     let app = format!("retort retort_none pid {}", first.id());
     wait_for_row(
         &p,
@@ -177,4 +181,100 @@ fn a_lock_timeout_names_the_session_that_holds_the_lock() {
         run.stderr
     );
     assert!(first.wait().unwrap().success());
+}
+
+/// Scratch databases on the test server whose names start with `prefix`.
+fn scratch_databases(prefix: &str) -> Vec<String> {
+    let server = crate::support::postgres_url().expect("PostgreSQL is there");
+    let mut admin = <diesel::pg::PgConnection as diesel::Connection>::establish(&server).unwrap();
+    use diesel::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        datname: String,
+    }
+    diesel::sql_query("SELECT datname FROM pg_database")
+        .load::<Row>(&mut admin)
+        .unwrap()
+        .into_iter()
+        .map(|r| r.datname)
+        .filter(|n| n.starts_with(prefix))
+        .collect()
+}
+
+/// `check --shadow` interrupted by `signal` in the middle of its replay drops its scratch
+/// database and ends by that signal.
+#[cfg(unix)]
+fn an_interrupted_shadow_check_drops_its_scratch_database(signal: &str, number: i32) {
+    use std::os::unix::process::ExitStatusExt;
+    let Some(p) = sleeping_project(60) else {
+        return;
+    };
+    let mut child = p
+        .command(Models::V1, &["check", "--shadow"])
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let prefix = format!("retort_shadow_{}_", child.id());
+    // Mid-replay: its scratch database runs the revision's pg_sleep.
+    wait_for_row(
+        &p,
+        &format!(
+            "SELECT datname::text AS v FROM pg_stat_activity WHERE datname LIKE '{}%' \
+             AND query LIKE '%pg_sleep%' AND state = 'active'",
+            prefix.replace('_', "\\_")
+        ),
+    );
+    let kill = std::process::Command::new("kill")
+        .args([format!("-{signal}"), child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let status = child.wait().unwrap();
+    assert_eq!(status.signal(), Some(number), "{status:?}");
+    assert_eq!(scratch_databases(&prefix), Vec::<String>::new());
+}
+
+#[cfg(unix)]
+#[test]
+fn sigint_drops_the_scratch_database_of_check_shadow() {
+    an_interrupted_shadow_check_drops_its_scratch_database("INT", 2);
+}
+
+#[cfg(unix)]
+#[test]
+fn sigterm_drops_the_scratch_database_of_check_shadow() {
+    an_interrupted_shadow_check_drops_its_scratch_database("TERM", 15);
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn the_next_run_drops_scratch_databases_of_dead_processes_of_this_machine_only() {
+    use diesel::connection::SimpleConnection;
+    let Some(p) = Project::on(Backend::Postgres) else {
+        return;
+    };
+    let prefix = retort::backend::postgres::scratch_database_prefix;
+    let mut finished = std::process::Command::new("true").spawn().unwrap();
+    let dead = finished.id();
+    finished.wait().unwrap();
+    let dead_here = format!("{}deadbeef", prefix(dead));
+    let elsewhere = format!("retort_shadow_{dead}_00000000_deadbeef");
+    let alive_here = format!("{}cafef00d", prefix(std::process::id()));
+    let server = crate::support::postgres_url().unwrap();
+    let mut admin = <diesel::pg::PgConnection as diesel::Connection>::establish(&server).unwrap();
+    for name in [&dead_here, &elsewhere, &alive_here] {
+        admin
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .unwrap();
+    }
+    // The project has no revision while V1 has models: exit 1, after the sweep.
+    p.run(Models::V1, &["check", "--shadow"]).expect(1);
+    let left = scratch_databases("retort_shadow_");
+    for name in [&elsewhere, &alive_here] {
+        let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name}"));
+    }
+    assert!(!left.contains(&dead_here), "{left:?}");
+    assert!(left.contains(&elsewhere), "another machine's: {left:?}");
+    assert!(left.contains(&alive_here), "a live process's: {left:?}");
 }
