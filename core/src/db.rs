@@ -215,6 +215,15 @@ impl Connection {
         Ok(target)
     }
 
+    /// Closes the connection after a failed run. When opening it created its database file
+    /// (an SQLite file opened with `create`), that file is still the same one, and it holds no
+    /// table (a failed SQLite run leaves nothing applied), the file is removed, so a failed
+    /// first run leaves nothing behind. A file that existed before is never removed. Returns
+    /// whether a file was removed.
+    pub fn close_after_failure(self) -> bool {
+        self.session.discard_created()
+    }
+
     /// The diesel SQLite connection inside, if this is one.
     #[cfg(feature = "sqlite")]
     pub fn into_sqlite(self) -> Option<diesel::sqlite::SqliteConnection> {
