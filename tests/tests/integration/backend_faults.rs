@@ -278,3 +278,43 @@ fn the_next_run_drops_scratch_databases_of_dead_processes_of_this_machine_only()
     assert!(left.contains(&elsewhere), "another machine's: {left:?}");
     assert!(left.contains(&alive_here), "a live process's: {left:?}");
 }
+
+#[test]
+fn a_failed_first_run_on_sqlite_removes_the_database_file_it_created() {
+    let p = Project::new();
+    p.run(Models::None, &["revision", "-m", "bad"]).expect(0);
+    let dir = &p.revision_dirs()[0];
+    std::fs::write(
+        dir.join("up.sql"),
+        "CREATE TABLE t (id INTEGER);\nSELECT * FROM missing_table;\n",
+    )
+    .unwrap();
+    let files = || {
+        let mut names: Vec<String> = std::fs::read_dir(p.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with("retort.db"))
+            .collect();
+        names.sort();
+        names
+    };
+    assert!(files().is_empty());
+    let run = p.run(Models::None, &["upgrade"]).expect(2);
+    assert!(run.stderr.contains("missing_table"), "{}", run.stderr);
+    assert_eq!(
+        files(),
+        Vec::<String>::new(),
+        "the file the run created is gone"
+    );
+
+    // A file that was there before the run stays, even empty.
+    std::fs::write(p.db_path(), b"").unwrap();
+    p.run(Models::None, &["upgrade"]).expect(2);
+    assert_eq!(files(), ["retort.db"]);
+
+    // A run that succeeds keeps the file it created.
+    std::fs::remove_file(p.db_path()).unwrap();
+    std::fs::write(dir.join("up.sql"), "CREATE TABLE t (id INTEGER);\n").unwrap();
+    p.run(Models::None, &["upgrade"]).expect(0);
+    assert_eq!(files(), ["retort.db"]);
+}
