@@ -193,10 +193,8 @@ pub(crate) fn empty_revision(
     Ok(0)
 }
 
-/// True for `scheme://user:password@host...`.
+/// Whether a database URL holds a password (user info, a `password=` parameter, or a key/value
+/// connection string's `password`), which must not be written into a file.
 pub(crate) fn has_password(url: &str) -> bool {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => url[scheme + 3..at].contains(':'),
-        _ => false,
-    }
+    retort::redact::has_password(url)
 }

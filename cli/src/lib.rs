@@ -225,7 +225,13 @@ where
         Ok(code) => ExitCode::from(code),
         Err(e) => {
             let _ = out.flush();
-            eprintln!("error: {}", one_line(&e));
+            let mut message = one_line(&e);
+            // A driver may quote part of the URL it was given: never print its password.
+            let for_init = matches!(cli.command, Command::Init);
+            if let Ok(settings) = Settings::resolve(&cli.global, defaults, for_init) {
+                message = retort::redact::scrub(&message, &settings.database_url);
+            }
+            eprintln!("error: {message}");
             ExitCode::from(2)
         }
     }

@@ -48,7 +48,15 @@ pub(crate) fn upgrade(
     let done =
         runner::upgrade_with_progress(&mut conn, &scripts, target, &settings.run, &mut |c| {
             report.committed(c)
-        })?;
+        });
+    let done = match done {
+        Ok(done) => done,
+        Err(e) => {
+            // A failed first run on SQLite leaves no empty database file behind.
+            conn.close_after_failure();
+            return Err(e.into());
+        }
+    };
     report.written?;
     if done.is_empty() {
         writeln!(

@@ -14,7 +14,7 @@ pub enum DbError {
     /// The URL names no backend, or is malformed.
     #[error("invalid database URL `{url}`: {reason}")]
     BadUrl {
-        /// The URL as given.
+        /// The URL as given, passwords hidden.
         url: String,
         /// What is wrong with it and what would be accepted.
         reason: String,
@@ -108,7 +108,7 @@ impl FromStr for DatabaseUrl {
 
     fn from_str(url: &str) -> Result<Self, DbError> {
         let bad = |reason: String| DbError::BadUrl {
-            url: url.to_owned(),
+            url: crate::redact::url(url),
             reason,
         };
         let backend = Backend::for_url(url).map_err(bad)?;
@@ -213,6 +213,15 @@ impl Connection {
         let mut target = target.clone();
         self.session.normalize_models(&mut target)?;
         Ok(target)
+    }
+
+    /// Closes the connection after a failed run. When opening it created its database file
+    /// (an SQLite file opened with `create`), that file is still the same one, and it holds no
+    /// table (a failed SQLite run leaves nothing applied), the file is removed, so a failed
+    /// first run leaves nothing behind. A file that existed before is never removed. Returns
+    /// whether a file was removed.
+    pub fn close_after_failure(self) -> bool {
+        self.session.discard_created()
     }
 
     /// The diesel SQLite connection inside, if this is one.

@@ -45,10 +45,13 @@ pub mod dialect;
 pub mod diff;
 pub mod embed;
 mod error;
+#[cfg(feature = "postgres")]
+mod interrupt;
 pub mod invocation;
 pub mod model;
 pub mod offline;
 pub mod ops;
+pub mod redact;
 pub mod registry;
 pub mod runner;
 pub mod schema;

@@ -2,7 +2,9 @@
 //! produce, without trusting (or touching) the developer's own database.
 //!
 //! Each backend makes its own scratch database: SQLite an in-memory one; PostgreSQL a temporary
-//! database created on the same server and dropped afterwards (the role needs `CREATEDB`).
+//! database created on the same server and dropped afterwards (the role needs `CREATEDB`), also
+//! when SIGINT, SIGTERM or SIGHUP interrupts the process; one left by a killed process is dropped
+//! by a later run on the same machine (see `backend::postgres::scratch_database_prefix`).
 
 use crate::backend::Scratch;
 use crate::db::{Connection, DatabaseUrl};

@@ -176,7 +176,7 @@ pub(crate) trait Driver: Sync {
     }
     /// The URL as shown in messages (passwords hidden).
     fn display_url(&self, url: &str) -> String {
-        url.to_owned()
+        crate::redact::url(url)
     }
     /// Opens a connection.
     fn open(&self, url: &DatabaseUrl, options: &OpenOptions) -> Result<Connection, DbError>;
@@ -246,6 +246,11 @@ pub(crate) trait Session: Send {
 
     /// The diesel connection inside, for [`Connection::into_sqlite`] and friends.
     fn into_any(self: Box<Self>) -> Box<dyn Any>;
+    /// Closes the connection; when opening it created its database file and the file still
+    /// holds no table, removes the file. Whether it did.
+    fn discard_created(self: Box<Self>) -> bool {
+        false
+    }
 }
 
 /// Applies or reverts one migration through a diesel connection's harness: the one line each

@@ -88,12 +88,15 @@ pub enum RunError {
         backend: &'static str,
     },
     /// Another run held the lock for longer than the timeout.
-    #[error("another migration run holds the lock on this database ({lock}); gave up after {waited:?}. Wait for it to finish, or raise --lock-timeout")]
+    #[error("another migration run holds the lock on this database ({lock}){}; gave up after {waited:?}. Wait for it to finish, or raise --lock-timeout", holder.as_ref().map(|h| format!(", {h}")).unwrap_or_default())]
     LockTimeout {
         /// Which lock (PostgreSQL's advisory lock key, SQLite's write lock).
         lock: String,
         /// How long the run waited.
         waited: Duration,
+        /// The session holding the lock, when the backend can tell (PostgreSQL: its pid,
+        /// application name, since when, its statement, and how to end it).
+        holder: Option<String>,
     },
     /// The run would leave rows that break foreign keys.
     #[error("{kind} would leave rows that break foreign keys ({}); nothing was changed", violations.join("; "))]

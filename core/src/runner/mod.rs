@@ -353,6 +353,7 @@ fn lock_error(source: diesel::result::Error, options: &RunOptions) -> RunError {
         RunError::LockTimeout {
             lock: "its write lock".into(),
             waited: options.lock_timeout,
+            holder: None,
         }
     } else {
         crate::db::DbError::Query {

@@ -136,12 +136,17 @@ fn transaction_control_in_a_revision_is_refused_before_anything_runs(backend: Ba
         "names the file: {}",
         run.stderr
     );
-    // Nothing ran, not even the good revision before it.
-    let current = p.run(Models::V1, &["current"]).expect(0).stdout;
-    assert!(current.starts_with("base"), "{current}");
-    let tables = p.schema();
-    for table in ["t", "u", "before_it"] {
-        assert!(!tables.tables.contains_key(table), "{table} was created");
+    // Nothing ran, not even the good revision before it (on SQLite, the file this first run
+    // created is removed again).
+    if backend == Backend::Sqlite {
+        assert!(!p.db_path().exists());
+    } else {
+        let current = p.run(Models::V1, &["current"]).expect(0).stdout;
+        assert!(current.starts_with("base"), "{current}");
+        let tables = p.schema();
+        for table in ["t", "u", "before_it"] {
+            assert!(!tables.tables.contains_key(table), "{table} was created");
+        }
     }
     // Up to the good revision is fine.
     p.run(Models::V1, &["upgrade", &first]).expect(0);
@@ -262,8 +267,8 @@ fn sqlite_refuses_revisions_that_must_run_outside_a_transaction() {
         "{}",
         run.stderr
     );
-    let current = p.run(Models::V1, &["current"]).expect(0).stdout;
-    assert!(current.starts_with("base"), "{current}");
+    // Nothing ran: the file this first run created is removed again.
+    assert!(!p.db_path().exists());
 }
 
 #[test]

@@ -4,6 +4,7 @@
 
 extern crate retort_example_blog as _;
 
+mod backend_faults;
 mod cli;
 mod diesel_compat;
 mod edge_cases;

@@ -33,7 +33,7 @@ fn migrates_a_schema_other_than_public() {
         .run(Models::V1, &["--schema", "nope", "current"])
         .expect(2);
     assert!(
-        run.stderr.contains("schema `nope` does not exist"),
+        run.stderr.contains(r#"schema "nope" does not exist"#),
         "{}",
         run.stderr
     );

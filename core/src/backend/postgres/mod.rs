@@ -6,10 +6,14 @@
 //! the server itself ([`normalize`]).
 
 pub mod introspect;
+mod lock;
 pub mod normalize;
+mod scratch;
+
+pub use scratch::database_prefix as scratch_database_prefix;
 
 use std::any::Any;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::migration::Result as MigrationResult;
@@ -49,10 +53,6 @@ impl Driver for PgDriver {
         "postgres://USER@HOST/DB"
     }
 
-    fn display_url(&self, url: &str) -> String {
-        redact(url)
-    }
-
     fn open(&self, url: &DatabaseUrl, options: &OpenOptions) -> Result<Connection, DbError> {
         let mut conn =
             PgConnection::establish(url.as_str()).map_err(|source| DbError::Connect {
@@ -61,6 +61,11 @@ impl Driver for PgDriver {
             })?;
         conn.batch_execute("SET client_min_messages TO warning;")
             .map_err(DbError::query("configuring the session"))?;
+        // So that an operator can tell Retort's sessions (an orphaned one holding the lock).
+        if let Some(sql) = lock::set_application_name_sql(url.as_str()) {
+            conn.batch_execute(&sql)
+                .map_err(DbError::query("setting application_name"))?;
+        }
         if let Some(schema) = &options.schema {
             #[derive(QueryableByName)]
             struct Found {
@@ -74,8 +79,10 @@ impl Driver for PgDriver {
             .get_result(&mut conn)
             .map_err(DbError::query("looking up the schema"))?;
             if !found.found {
+                // The hint's SQL quotes the name exactly as generated SQL does.
+                let quoted = Postgres.quote(schema);
                 return Err(DbError::Unsupported(format!(
-                    "schema `{schema}` does not exist in {url}; create it (CREATE SCHEMA \"{schema}\") or fix --schema"
+                    "schema {quoted} does not exist in {url}; create it (CREATE SCHEMA {quoted};) or fix --schema"
                 )));
             }
             conn.batch_execute(&self.use_schema_sql(schema)?)
@@ -88,34 +95,7 @@ impl Driver for PgDriver {
     }
 
     fn create_scratch(&self, like: &DatabaseUrl) -> Result<Scratch, DbError> {
-        let name = scratch_name();
-        let server = like.as_str().to_owned();
-        let mut admin = PgConnection::establish(&server).map_err(|source| DbError::Connect {
-            url: like.to_string(),
-            source,
-        })?;
-        admin
-            .batch_execute(&format!("CREATE DATABASE {name}"))
-            .map_err(DbError::query(format!(
-                "creating the shadow database {name} (the role needs CREATEDB)"
-            )))?;
-        let url: DatabaseUrl = replace_database(&server, &name).parse()?;
-        let drop_sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
-        let conn = match self.open(&url, &OpenOptions::default()) {
-            Ok(conn) => conn,
-            Err(e) => {
-                let _ = admin.batch_execute(&drop_sql);
-                return Err(e);
-            }
-        };
-        Ok(Scratch {
-            conn,
-            cleanup: Some(Box::new(move || {
-                if let Ok(mut admin) = PgConnection::establish(&server) {
-                    let _ = admin.batch_execute(&drop_sql);
-                }
-            })),
-        })
+        scratch::create(self, like)
     }
 
     fn transactions(&self) -> TransactionPolicy {
@@ -128,32 +108,8 @@ impl Driver for PgDriver {
     }
 
     fn use_schema_sql(&self, schema: &str) -> Result<String, DbError> {
-        Ok(format!(
-            "SET search_path TO \"{}\";",
-            schema.replace('"', "\"\"")
-        ))
+        Ok(format!("SET search_path TO {};", Postgres.quote(schema)))
     }
-}
-
-/// Hides the password of a URL for messages.
-fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => {
-            let creds = &url[scheme + 3..at];
-            match creds.split_once(':') {
-                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
-                None => url.to_owned(),
-            }
-        }
-        _ => url.to_owned(),
-    }
-}
-
-fn scratch_name() -> String {
-    let mut bytes = [0u8; 4];
-    getrandom::fill(&mut bytes).expect("the operating system provides random bytes");
-    let suffix: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    format!("retort_shadow_{}_{suffix}", std::process::id())
 }
 
 /// `url` with its database name replaced by `db`.
@@ -228,37 +184,16 @@ impl Session for PgSession {
     }
 
     fn prepare_run(&mut self, lock_timeout: Duration) -> Result<(), RunError> {
-        let start = Instant::now();
-        loop {
-            let got: Flag = diesel::sql_query(format!(
-                "SELECT pg_try_advisory_lock({ADVISORY_LOCK_KEY}) AS flag"
-            ))
-            .get_result(&mut self.conn)
-            .map_err(DbError::query("taking the migration lock"))?;
-            if got.flag {
-                self.locked = true;
-                return Ok(());
-            }
-            if start.elapsed() >= lock_timeout {
-                return Err(RunError::LockTimeout {
-                    lock: format!("advisory lock {ADVISORY_LOCK_KEY}"),
-                    waited: start.elapsed(),
-                });
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
+        lock::take(&mut self.conn, lock_timeout)?;
+        self.locked = true;
+        Ok(())
     }
 
     fn finish_run(&mut self) -> Result<(), DbError> {
         if !std::mem::take(&mut self.locked) {
             return Ok(());
         }
-        diesel::sql_query(format!(
-            "SELECT pg_advisory_unlock({ADVISORY_LOCK_KEY}) AS flag"
-        ))
-        .get_result::<Flag>(&mut self.conn)
-        .map(drop)
-        .map_err(DbError::query("releasing the migration lock"))
+        lock::release(&mut self.conn)
     }
 
     fn begin(&mut self, sql: &str) -> QueryResult<()> {

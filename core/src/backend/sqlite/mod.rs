@@ -5,11 +5,14 @@
 //! a table rebuild cannot cascade, and the rows that break a foreign key after the run must be
 //! the ones that broke one before it.
 
+mod file;
 pub mod introspect;
 
 use std::any::Any;
 use std::collections::BTreeSet;
 use std::path::Path;
+
+use file::FileId;
 use std::time::Duration;
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
@@ -72,16 +75,20 @@ impl Driver for SqliteDriver {
                 path: path.to_owned(),
             });
         }
+        let existed = in_memory || Path::new(path).exists();
         let mut conn = SqliteConnection::establish(path).map_err(|source| DbError::Open {
             url: url.to_string(),
             source,
         })?;
+        let file = (!in_memory).then(|| FileId::of(Path::new(path))).flatten();
         // Another process migrating at the same time waits instead of failing.
         conn.batch_execute("PRAGMA busy_timeout = 30000;")
             .map_err(DbError::query("setting the SQLite busy timeout"))?;
         Ok(Connection::new(SqliteSession {
             conn,
             foreign_keys_were_on: false,
+            created: if existed { None } else { file.clone() },
+            file,
         }))
     }
 
@@ -126,6 +133,10 @@ pub(crate) struct SqliteSession {
     conn: SqliteConnection,
     /// Whether `PRAGMA foreign_keys` was on before the run switched it off.
     foreign_keys_were_on: bool,
+    /// The database file this connection opened (not for in-memory databases).
+    file: Option<FileId>,
+    /// The file, when opening this connection created it.
+    created: Option<FileId>,
 }
 
 impl From<SqliteConnection> for Connection {
@@ -134,6 +145,8 @@ impl From<SqliteConnection> for Connection {
         Connection::new(SqliteSession {
             conn,
             foreign_keys_were_on: false,
+            file: None,
+            created: None,
         })
     }
 }
@@ -211,7 +224,16 @@ impl Session for SqliteSession {
     }
 
     fn begin(&mut self, sql: &str) -> QueryResult<()> {
-        AnsiTransactionManager::begin_transaction_sql(&mut self.conn, sql)
+        let begun = AnsiTransactionManager::begin_transaction_sql(&mut self.conn, sql);
+        // The file must still be the one opened: a failed first run of another process may
+        // have removed it while this one waited (SQLite itself only says "disk I/O error").
+        if let Some(Err(why)) = self.file.as_ref().map(FileId::check) {
+            if begun.is_ok() {
+                let _ = AnsiTransactionManager::rollback_transaction(&mut self.conn);
+            }
+            return Err(diesel::result::Error::QueryBuilderError(why.into()));
+        }
+        begun
     }
 
     fn commit(&mut self) -> QueryResult<()> {
@@ -256,5 +278,28 @@ impl Session for SqliteSession {
 
     fn into_any(self: Box<Self>) -> Box<dyn Any> {
         self
+    }
+
+    fn discard_created(self: Box<Self>) -> bool {
+        let mut session = *self;
+        let Some(created) = session.created.take() else {
+            return false;
+        };
+        // The exclusive lock, without waiting: no other connection is in a transaction.
+        let conn = &mut session.conn;
+        if conn
+            .batch_execute("PRAGMA busy_timeout = 0; BEGIN EXCLUSIVE;")
+            .is_err()
+        {
+            return false;
+        }
+        let empty = diesel::sql_query("SELECT count(*) AS n FROM sqlite_schema")
+            .get_result::<Count>(conn)
+            .is_ok_and(|c| c.n == 0);
+        let removed = empty && created.is_current() && created.remove().is_ok();
+        let _ = conn.batch_execute("ROLLBACK;");
+        drop(session);
+        // Where an open file cannot be removed (Windows), remove it once closed.
+        removed || (empty && created.is_current() && created.remove().is_ok())
     }
 }
