@@ -57,19 +57,49 @@ impl EmbeddedRevision {
 pub struct EmbeddedMigrations {
     origin: &'static str,
     revisions: &'static [EmbeddedRevision],
+    /// Entries of the directory that are not directories: (name, what it is).
+    strays: &'static [(&'static str, &'static str)],
 }
 
 impl EmbeddedMigrations {
     #[doc(hidden)]
     pub const fn __new(origin: &'static str, revisions: &'static [EmbeddedRevision]) -> Self {
-        EmbeddedMigrations { origin, revisions }
+        EmbeddedMigrations {
+            origin,
+            revisions,
+            strays: &[],
+        }
+    }
+
+    #[doc(hidden)]
+    pub const fn __new_with_strays(
+        origin: &'static str,
+        revisions: &'static [EmbeddedRevision],
+        strays: &'static [(&'static str, &'static str)],
+    ) -> Self {
+        EmbeddedMigrations {
+            origin,
+            revisions,
+            strays,
+        }
     }
 
     fn sources(&self) -> Vec<RevisionSource> {
-        self.revisions
+        let mut sources: Vec<RevisionSource> = self
+            .revisions
             .iter()
             .map(EmbeddedRevision::source)
-            .collect()
+            .collect();
+        // Judged by their names, as in a directory: one named like a revision is refused.
+        sources.extend(self.strays.iter().map(|(name, what)| RevisionSource {
+            dir_name: (*name).to_owned(),
+            metadata: SourceFile::Missing,
+            up_sql: SourceFile::Missing,
+            down_sql: SourceFile::Missing,
+            not_a_directory: Some((*what).to_owned()),
+        }));
+        sources.sort_by(|a, b| a.dir_name.cmp(&b.dir_name));
+        sources
     }
 
     /// The embedded revisions, validated like a migrations directory (names, files, metadata,

@@ -42,7 +42,8 @@ fn expand(input: TokenStream) -> syn::Result<TokenStream> {
         )
     })?;
     let dir = Path::new(&manifest).join(&relative);
-    let revisions = read_dir(&dir).map_err(|message| syn::Error::new(span, message))?;
+    let (revisions, strays) = read_dir(&dir).map_err(|message| syn::Error::new(span, message))?;
+    let strays = strays.iter().map(|(name, what)| quote!((#name, #what)));
     let entries = revisions.iter().map(|rev| {
         let name = &rev.name;
         let [meta, up, down] = rev.files.clone().map(|file| match file {
@@ -62,7 +63,11 @@ fn expand(input: TokenStream) -> syn::Result<TokenStream> {
         }
     });
     Ok(quote! {
-        ::retort::embed::EmbeddedMigrations::__new(#relative, &[#(#entries),*])
+        ::retort::embed::EmbeddedMigrations::__new_with_strays(
+            #relative,
+            &[#(#entries),*],
+            &[#(#strays),*],
+        )
     })
 }
 
@@ -73,10 +78,33 @@ struct RevisionDir {
     files: [Option<PathBuf>; 3],
 }
 
-/// Revision directories, sorted by name; hidden entries and files are skipped, like diesel
-/// does. Missing files are left for the runtime validation to report; a file that exists but
-/// cannot be read is an error.
-fn read_dir(dir: &Path) -> Result<Vec<RevisionDir>, String> {
+/// What an entry that is not a directory is, in the words of the runtime validation
+/// (`retort::script::source`), which judges it by its name: one named like a revision is
+/// refused, any other is ignored, like diesel does.
+fn not_a_directory(path: &Path) -> Option<String> {
+    let link = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+    match std::fs::metadata(path) {
+        Ok(meta) if meta.is_dir() => None,
+        Ok(meta) if meta.is_file() && link => {
+            Some("is a symbolic link to a file, not a revision directory".to_owned())
+        }
+        Ok(meta) if meta.is_file() => {
+            Some("is a regular file, not a revision directory".to_owned())
+        }
+        Ok(_) => Some("is not a directory (a device, socket or pipe)".to_owned()),
+        Err(e) if link => Some(format!("is a symbolic link that cannot be followed ({e})")),
+        Err(e) => Some(format!("cannot be read ({e})")),
+    }
+}
+
+/// Entries that are not revision directories: (name, what it is).
+type Strays = Vec<(String, String)>;
+
+/// Revision directories, sorted by name, and the other entries (files, symlinks that are not
+/// directories) for the runtime validation to judge; hidden entries are skipped. Missing files
+/// are left for the runtime validation to report; a file that exists but cannot be read is an
+/// error.
+fn read_dir(dir: &Path) -> Result<(Vec<RevisionDir>, Strays), String> {
     let entries = std::fs::read_dir(dir).map_err(|e| {
         format!(
             "cannot read migrations directory {}: {e}; create it with `retort init` or fix the path (relative to the crate's Cargo.toml)",
@@ -84,11 +112,16 @@ fn read_dir(dir: &Path) -> Result<Vec<RevisionDir>, String> {
         )
     })?;
     let mut out = Vec::new();
+    let mut strays = Vec::new();
     for entry in entries {
         let entry = entry.map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
         let name = entry.file_name().to_string_lossy().into_owned();
         let path = entry.path();
-        if name.starts_with('.') || !path.is_dir() {
+        if name.starts_with('.') {
+            continue;
+        }
+        if let Some(what) = not_a_directory(&path) {
+            strays.push((name, what));
             continue;
         }
         let mut files = [None, None, None];
@@ -108,7 +141,8 @@ fn read_dir(dir: &Path) -> Result<Vec<RevisionDir>, String> {
         out.push(RevisionDir { name, files });
     }
     out.sort_by(|a, b| a.name.cmp(&b.name));
-    Ok(out)
+    strays.sort();
+    Ok((out, strays))
 }
 
 #[cfg(test)]
@@ -131,11 +165,16 @@ mod tests {
         }
         std::fs::create_dir_all(tmp.join(".hidden")).unwrap();
         std::fs::write(tmp.join("README"), "not a revision").unwrap();
-        let found: Vec<String> = read_dir(&tmp)
-            .unwrap()
-            .into_iter()
-            .map(|r| r.name)
-            .collect();
+        let (dirs, strays) = read_dir(&tmp).unwrap();
+        let found: Vec<String> = dirs.into_iter().map(|r| r.name).collect();
+        // Files are handed to the runtime validation, which judges them by their names.
+        assert_eq!(
+            strays,
+            [(
+                "README".to_owned(),
+                "is a regular file, not a revision directory".to_owned()
+            )]
+        );
         assert_eq!(
             found,
             [
@@ -145,7 +184,7 @@ mod tests {
         );
         let a = tmp.join("2026-01-01-000000-aaaaaaaaaaaa_a");
         std::fs::remove_file(a.join("down.sql")).unwrap();
-        let dirs = read_dir(&tmp).unwrap();
+        let (dirs, _) = read_dir(&tmp).unwrap();
         assert_eq!(
             dirs[0].files,
             [Some(a.join("metadata.toml")), Some(a.join("up.sql")), None]

@@ -421,6 +421,7 @@ fn embedded_migrations_fail_with_the_same_violations_as_the_directory() {
             ViolationKind::DuplicateRevision,
             ViolationKind::MissingParent,
             ViolationKind::TimestampOrder,
+            ViolationKind::NotADirectory,
             ViolationKind::TransactionControl,
         ],
         "{on_disk:#?}"
