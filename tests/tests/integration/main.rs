@@ -15,6 +15,7 @@ mod lossless;
 mod pg_types;
 mod postgres;
 mod roundtrip;
+mod safety;
 mod support;
 mod ui;
 mod user_project;

@@ -254,7 +254,10 @@ fn resolves_single_revisions_and_applied_sets() {
         Err(GraphError::BadTarget(_))
     ));
     assert!(matches!(g.resolve_one("qqqq"), Err(GraphError::Unknown(_))));
-    assert!(matches!(g.resolve_one("q"), Err(GraphError::ShortPrefix(_))));
+    assert!(matches!(
+        g.resolve_one("q"),
+        Err(GraphError::ShortPrefix(_))
+    ));
 
     assert_eq!(
         g.applied_at(&set(&[]), "b2").unwrap(),
