@@ -6,7 +6,10 @@ use std::process::Command;
 
 use crate::support::{on_both_backends, Backend, Models, Project, Run};
 
-on_both_backends!(a_downgrade_that_drops_data_asks_on_a_terminal);
+on_both_backends!(
+    a_downgrade_that_drops_data_asks_on_a_terminal,
+    check_on_migrations_for_the_other_dialect_says_so,
+);
 
 /// Two revisions (V1, then V2), both applied; returns their ids.
 fn two_applied(p: &Project) -> (String, String) {
@@ -163,4 +166,44 @@ fn a_downgrade_that_drops_data_asks_on_a_terminal(backend: Backend) {
         "{}",
         run.stdout
     );
+}
+
+fn check_on_migrations_for_the_other_dialect_says_so(backend: Backend) {
+    let p = Project::on(backend).expect("backend available");
+    p.run(Models::V1, &["autogenerate", "-m", "one"]).expect(0);
+    // The directory as if it had been generated against the other backend.
+    let (ours, other, other_name, our_name) = match backend {
+        Backend::Sqlite => ("sqlite", "postgresql", "PostgreSQL", "SQLite"),
+        Backend::Postgres => ("postgresql", "sqlite", "SQLite", "PostgreSQL"),
+    };
+    let metadata = p.revision_dirs()[0].join("metadata.toml");
+    let text = std::fs::read_to_string(&metadata).unwrap();
+    let mine = format!("dialect = \"{ours}\"");
+    assert!(text.contains(&mine), "{text}");
+    std::fs::write(
+        &metadata,
+        text.replace(&mine, &format!("dialect = \"{other}\"")),
+    )
+    .unwrap();
+
+    for args in [&["check"][..], &["check", "--shadow"][..]] {
+        let run = p.run(Models::V1, args).expect(2);
+        assert!(!run.stdout.contains("upgrade head"), "{}", run.stdout);
+        assert!(
+            run.stderr
+                .contains(&format!("were generated for {other_name}")),
+            "{}",
+            run.stderr
+        );
+        assert!(
+            run.stderr.contains(&format!("names a {our_name} database")),
+            "{}",
+            run.stderr
+        );
+        assert!(
+            run.stderr.contains("Point --database-url"),
+            "{}",
+            run.stderr
+        );
+    }
 }
