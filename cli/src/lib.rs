@@ -11,6 +11,7 @@
 //! Exit codes: 0 success, 1 `check` found differences, 2 any error (one line on stderr).
 
 mod authoring;
+mod cargo_package;
 mod check;
 mod config;
 mod confirm;

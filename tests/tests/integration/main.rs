@@ -10,6 +10,7 @@ mod diesel_compat;
 mod edge_cases;
 mod faults;
 mod git;
+mod hook;
 mod hostile_scripts;
 mod lossless;
 mod pg_types;
