@@ -30,6 +30,7 @@ pub(crate) fn check(
         )?;
         return Ok(1);
     }
+    other_dialect(settings, &scripts)?;
     if args.shadow {
         return shadow(settings, &scripts, &target, out);
     }
@@ -76,6 +77,35 @@ pub(crate) fn check(
         retort::invocation::command("autogenerate -m \"...\"")
     )?;
     Ok(1)
+}
+
+/// Migrations written for another backend cannot run on this database (`upgrade` refuses
+/// them), so `check` says that, and what to do, instead of suggesting `upgrade head`.
+fn other_dialect(settings: &Settings, scripts: &ScriptDirectory) -> anyhow::Result<()> {
+    let url: DatabaseUrl = settings.database_url.parse()?;
+    let backend = url.backend();
+    let others: Vec<_> = scripts
+        .revisions()
+        .filter(|r| r.dialect.as_deref().is_some_and(|d| d != backend.key()))
+        .collect();
+    let Some(first) = others.first() else {
+        return Ok(());
+    };
+    let dialect = first.dialect.as_deref().unwrap_or_default();
+    let written_for = retort::backend::Backend::by_key(dialect).map_or(dialect, |b| b.name());
+    anyhow::bail!(
+        "the migrations in {dir} were generated for {written_for} ({count} of {total} revision(s) \
+         record `dialect = \"{dialect}\"`, e.g. {path}), but the database URL names a {this} \
+         database, where they cannot run (`upgrade` refuses them). Point --database-url (or \
+         DATABASE_URL, or database_url in Retort.toml) at a {written_for} database, the kind \
+         these migrations are for; to deploy to {this}, generate migrations against {this} in \
+         a migrations directory of their own (--migrations-dir)",
+        dir = settings.migrations_dir.display(),
+        count = others.len(),
+        total = scripts.graph().len(),
+        path = first.path.join("metadata.toml").display(),
+        this = backend.name(),
+    )
 }
 
 /// `check --shadow`: the migrations, replayed into a scratch database, must produce the models.

@@ -1,4 +1,5 @@
-//! `hook install`: a git pre-commit hook that runs `check` and blocks the commit when it fails.
+//! `hook install`: a git pre-commit hook that runs `check` and blocks the commit when it fails;
+//! `hook uninstall` removes it.
 
 use std::io::Write;
 use std::path::Path;
@@ -11,17 +12,25 @@ use crate::GlobalOpts;
 /// The line that marks a hook as Retort's (so it may be replaced without --force).
 const MARKER: &str = "# retort-pre-commit-hook";
 
+/// The line of Retort's hook that says `install` moved another hook aside to `pre-commit.orig`
+/// (so `uninstall` puts it back).
+const KEPT_ORIGINAL: &str = "# retort-kept-original: pre-commit.orig";
+
 #[derive(Debug, Subcommand)]
 pub enum HookCommand {
     /// Write a git pre-commit hook that runs `check --shadow` and blocks the commit when it
     /// fails (in the hooks directory git uses: core.hooksPath or .git/hooks)
     Install(InstallArgs),
+    /// Remove the pre-commit hook `hook install` wrote, restoring the hook it had moved aside
+    /// (pre-commit.orig)
+    Uninstall,
 }
 
 #[derive(Debug, Args)]
 pub struct InstallArgs {
     /// The command the hook runs, followed by `check`, as shell text (e.g.
-    /// "cargo run -q -p my-migrations --") [default: this executable's absolute path]
+    /// "cargo run -q -p my-migrations --") [default: `cargo run --quiet` of this executable's
+    /// package when it was built from the Cargo workspace here, else its absolute path]
     #[arg(long, value_name = "CMD")]
     pub command: Option<String>,
     /// Run plain `check` (against the configured database) instead of `check --shadow`
@@ -39,6 +48,7 @@ pub(crate) fn run(
 ) -> anyhow::Result<u8> {
     match command {
         HookCommand::Install(args) => install(global, args, out),
+        HookCommand::Uninstall => uninstall(out),
     }
 }
 
@@ -53,11 +63,27 @@ fn install(global: &GlobalOpts, args: &InstallArgs, out: &mut dyn Write) -> anyh
             bail!("--command is empty: give the command that runs Retort, e.g. --command \"cargo run -q -p <package of your retort binary> --\"")
         }
         Some(command) => command.trim().to_owned(),
-        None => {
-            let exe = std::env::current_exe()
-                .context("cannot find the path of this executable; pass --command")?;
-            shell_quote(&exe.to_string_lossy())
-        }
+        None => match crate::cargo_package::of_current_exe(&cwd) {
+            // Rebuilt from the working tree at every commit: it checks the models as they are.
+            Some(found) => format!(
+                "cargo run --quiet -p {} --bin {} --",
+                shell_quote(&found.package),
+                shell_quote(&found.bin)
+            ),
+            None => {
+                let exe = std::env::current_exe()
+                    .context("cannot find the path of this executable; pass --command")?;
+                writeln!(
+                    out,
+                    "note: {} was not built from a Cargo workspace here, so the hook runs it as \
+                     it is: it does not see model changes until it is rebuilt. To check the \
+                     models of the working tree, pass --command \"cargo run -q -p <package of \
+                     your retort binary> --\"",
+                    exe.display()
+                )?;
+                shell_quote(&exe.to_string_lossy())
+            }
+        },
     };
     let mut check = vec![program, "check".to_owned()];
     if !args.no_shadow {
@@ -93,8 +119,16 @@ fn install(global: &GlobalOpts, args: &InstallArgs, out: &mut dyn Write) -> anyh
     }
     let check = check.join(" ");
 
-    let foreign =
-        hook.exists() && !std::fs::read_to_string(&hook).is_ok_and(|text| text.contains(MARKER));
+    let existing = std::fs::read_to_string(&hook).ok();
+    let foreign = hook.exists()
+        && !existing
+            .as_deref()
+            .is_some_and(|text| text.contains(MARKER));
+    // Re-installing over Retort's own hook keeps the record of a hook moved aside before.
+    let kept_original = foreign
+        || existing
+            .as_deref()
+            .is_some_and(|text| text.contains(KEPT_ORIGINAL));
     if foreign && !args.force {
         bail!(
             "{} already exists and was not written by Retort; pass --force to replace it (it is \
@@ -110,7 +144,7 @@ fn install(global: &GlobalOpts, args: &InstallArgs, out: &mut dyn Write) -> anyh
     }
     std::fs::create_dir_all(&hooks_dir)
         .with_context(|| format!("cannot create {}", hooks_dir.display()))?;
-    let script = script(&prefix, &check);
+    let script = script(&prefix, &check, kept_original);
     std::fs::write(&hook, script).with_context(|| format!("cannot write {}", hook.display()))?;
     make_executable(&hook)?;
     writeln!(
@@ -122,9 +156,49 @@ fn install(global: &GlobalOpts, args: &InstallArgs, out: &mut dyn Write) -> anyh
     Ok(0)
 }
 
+/// `hook uninstall`: removes Retort's hook, and puts back the hook `install` moved aside.
+fn uninstall(out: &mut dyn Write) -> anyhow::Result<u8> {
+    let cwd = std::env::current_dir().context("cannot read the current directory")?;
+    crate::git::repository_of(&cwd)?;
+    let hooks_dir = crate::git::hooks_dir(&cwd)?;
+    let hook = hooks_dir.join("pre-commit");
+    let Ok(text) = std::fs::read_to_string(&hook) else {
+        if hook.exists() {
+            bail!("cannot read {}", hook.display());
+        }
+        writeln!(
+            out,
+            "No pre-commit hook in {}: nothing to remove",
+            hooks_dir.display()
+        )?;
+        return Ok(0);
+    };
+    if !text.contains(MARKER) {
+        bail!(
+            "{} was not written by Retort; it is left as it is (remove it yourself if you mean to)",
+            hook.display()
+        );
+    }
+    std::fs::remove_file(&hook).with_context(|| format!("cannot remove {}", hook.display()))?;
+    writeln!(out, "Removed the pre-commit hook {}", hook.display())?;
+    let original = hooks_dir.join("pre-commit.orig");
+    if text.contains(KEPT_ORIGINAL) && original.exists() {
+        std::fs::rename(&original, &hook).with_context(|| {
+            format!(
+                "cannot move {} back to {}",
+                original.display(),
+                hook.display()
+            )
+        })?;
+        writeln!(out, "Restored the hook it had replaced, {}", hook.display())?;
+    }
+    Ok(0)
+}
+
 /// The hook: runs `check` from the directory `hook install` ran in (`prefix`, relative to the
-/// repository root) and prints its output only when it fails.
-fn script(prefix: &str, check: &str) -> String {
+/// repository root) and prints its output only when it fails. `kept_original`: install moved
+/// another hook to pre-commit.orig, which `uninstall` restores.
+fn script(prefix: &str, check: &str, kept_original: bool) -> String {
     let dir = if prefix.is_empty() {
         "\"$(git rev-parse --show-toplevel)\"".to_owned()
     } else {
@@ -135,11 +209,18 @@ fn script(prefix: &str, check: &str) -> String {
     };
     let install = retort::invocation::command("hook install");
     let name = retort::invocation::command_name();
+    let uninstall = retort::invocation::command("hook uninstall");
+    let kept = if kept_original {
+        format!("{KEPT_ORIGINAL}\n")
+    } else {
+        String::new()
+    };
     format!(
         "#!/bin/sh\n\
          {MARKER}\n\
+         {kept}\
          # Written by `{install}`: blocks a commit when `{name} check` fails.\n\
-         # Re-run `{install}` to update it; delete this file to remove it;\n\
+         # Re-run `{install}` to update it; `{uninstall}` removes it;\n\
          # `git commit --no-verify` skips it once. It checks the working tree, not only what is staged.\n\
          cd {dir} || exit 1\n\
          output=$({check} 2>&1)\n\
@@ -190,7 +271,7 @@ mod tests {
 
     #[test]
     fn the_script_changes_directory_and_runs_check() {
-        let s = script("app/", "/bin/retort check --shadow");
+        let s = script("app/", "/bin/retort check --shadow", false);
         assert!(s.starts_with("#!/bin/sh\n"), "{s}");
         assert!(s.contains(MARKER), "{s}");
         assert!(

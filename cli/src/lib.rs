@@ -11,8 +11,10 @@
 //! Exit codes: 0 success, 1 `check` found differences, 2 any error (one line on stderr).
 
 mod authoring;
+mod cargo_package;
 mod check;
 mod config;
+mod confirm;
 mod git;
 mod hook;
 mod inspect;
@@ -103,6 +105,10 @@ pub enum Command {
         /// Run even if applied migrations were edited since they were applied
         #[arg(long)]
         allow_edited: bool,
+        /// Do not ask before reverting revisions that drop tables or columns (only asked on
+        /// a terminal)
+        #[arg(short = 'y', long)]
+        yes: bool,
     },
     /// Record the database as being at TARGET without running any SQL (base: no revision)
     Stamp {
@@ -350,7 +356,7 @@ pub fn execute_with(cli: &Cli, defaults: &Defaults, out: &mut dyn Write) -> anyh
         Command::Downgrade {
             target, sql: true, ..
         } => workflow::offline(&settings, runner::Direction::Downgrade, target, out),
-        Command::Downgrade { target, .. } => migrate::downgrade(&settings, target, out),
+        Command::Downgrade { target, yes, .. } => migrate::downgrade(&settings, target, *yes, out),
         Command::Stamp { target } => workflow::stamp(&settings, target, out),
         Command::Merge { revs, message } => workflow::merge(&settings, revs, &message.message, out),
         Command::Current => migrate::current(&settings, out),

@@ -70,10 +70,16 @@ pub(crate) fn upgrade(
 pub(crate) fn downgrade(
     settings: &Settings,
     target: &str,
+    yes: bool,
     out: &mut dyn Write,
 ) -> anyhow::Result<u8> {
     let scripts = settings.scripts()?;
     let mut conn = settings.connect(false)?;
+    if !yes && std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+        let applied = runner::applied(&mut conn, &scripts)?;
+        let plan = scripts.graph().downgrade_plan(&applied, target)?;
+        crate::confirm::confirm_drops(&scripts, &plan, yes)?;
+    }
     let mut report = Report::new(out, "Reverted");
     let done =
         runner::downgrade_with_progress(&mut conn, &scripts, target, &settings.run, &mut |c| {

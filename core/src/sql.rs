@@ -61,10 +61,12 @@ pub fn ends_with_semicolon(sql: &str) -> bool {
 }
 
 mod create_table;
+mod drops;
 mod split;
 pub use create_table::{
     is_generated, mentions, table_clauses, unquote, ForeignKeyClause, TableClauses,
 };
+pub use drops::{data_drops, DataDrop};
 pub use split::{statements, Statement};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -42,6 +42,12 @@ pub enum GraphError {
         /// The id or prefix as given.
         String,
     ),
+    /// A prefix shorter than [`super::MIN_PREFIX_LEN`] characters that is not a full id.
+    #[error("revision prefix `{0}` is too short: a prefix needs at least {min} characters (a full id, `head`, `heads`, `base`, `+N` or `-N` need none); `{history}` lists the revisions", min = super::MIN_PREFIX_LEN, history = crate::invocation::command("history"))]
+    ShortPrefix(
+        /// The prefix as given.
+        String,
+    ),
     /// A prefix matches several revisions.
     #[error("revision prefix `{prefix}` is ambiguous: it matches {}; give more digits", candidates.join(", "))]
     Ambiguous {

@@ -253,7 +253,7 @@ impl Graph {
                 .head()?
                 .ok_or_else(|| GraphError::Unknown(text.to_owned())),
             Target::Rev(rev, steps) => {
-                let id = self.resolve(rev)?;
+                let id = self.resolve_base(rev)?;
                 self.walk(id, steps)
             }
             Target::Heads | Target::Base | Target::Relative(_) => {
@@ -286,16 +286,20 @@ impl Graph {
                 applied.difference(&gone).cloned().collect()
             }
             Target::Rev(rev, steps) => {
-                let id = self.resolve(rev)?;
+                let id = self.resolve_base(rev)?;
                 owned(self.ancestors_inclusive([self.walk(id, steps)?]))
             }
         })
     }
 
-    /// Resolves a full id or a unique prefix.
+    /// Resolves a full id or a unique prefix of at least [`MIN_PREFIX_LEN`] characters (as
+    /// Alembic: a shorter prefix could silently pick a revision the user did not mean).
     pub fn resolve(&self, rev: &str) -> Result<&str, GraphError> {
         if let Some((id, _)) = self.index.get_key_value(rev) {
             return Ok(id);
+        }
+        if rev.chars().count() < MIN_PREFIX_LEN {
+            return Err(GraphError::ShortPrefix(rev.to_owned()));
         }
         let candidates: Vec<&String> = self
             .index
@@ -486,6 +490,9 @@ impl Graph {
         Ok(self.id(i))
     }
 }
+
+/// The fewest characters a revision prefix may have (a full id may be shorter), as in Alembic.
+pub const MIN_PREFIX_LEN: usize = 4;
 
 /// A parsed target expression.
 #[derive(Debug, Clone, PartialEq, Eq)]

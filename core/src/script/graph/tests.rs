@@ -63,13 +63,47 @@ fn rejects_duplicates_missing_parents_and_cycles() {
 
 #[test]
 fn resolves_prefixes() {
-    let g = Graph::new(vec![node("abc1", &[]), node("abd2", &["abc1"])]).unwrap();
-    assert_eq!(g.resolve("abc").unwrap(), "abc1");
-    assert_eq!(g.resolve("abd2").unwrap(), "abd2");
+    let g = Graph::new(vec![
+        node("abcd1", &[]),
+        node("abcd2", &["abcd1"]),
+        node("x", &["abcd2"]),
+    ])
+    .unwrap();
+    assert_eq!(g.resolve("abcd1").unwrap(), "abcd1");
     assert!(
-        matches!(g.resolve("ab"), Err(GraphError::Ambiguous { candidates, .. }) if candidates.len() == 2)
+        matches!(g.resolve("abcd"), Err(GraphError::Ambiguous { candidates, .. }) if candidates.len() == 2)
     );
-    assert_eq!(g.resolve("x").unwrap_err(), GraphError::Unknown("x".into()));
+    // A full id may be short; a prefix may not.
+    assert_eq!(g.resolve("x").unwrap(), "x");
+    assert_eq!(
+        g.resolve("zzzz").unwrap_err(),
+        GraphError::Unknown("zzzz".into())
+    );
+}
+
+#[test]
+fn prefixes_need_four_characters() {
+    let g = Graph::new(vec![
+        node("3f2a9c0d1e4b", &[]),
+        node("9b1c0e7a2d3f", &["3f2a9c0d1e4b"]),
+    ])
+    .unwrap();
+    assert_eq!(g.resolve("3f2a").unwrap(), "3f2a9c0d1e4b");
+    for short in ["3", "3f", "3f2"] {
+        let err = g.resolve(short).unwrap_err();
+        assert_eq!(err, GraphError::ShortPrefix(short.into()));
+        assert!(err.to_string().contains("at least 4 characters"), "{err}");
+    }
+    assert!(g.resolve_one("3f2+1").is_err());
+    assert_eq!(g.resolve_one("3f2a+1").unwrap(), "9b1c0e7a2d3f");
+    assert_eq!(g.resolve_one("head-1").unwrap(), "3f2a9c0d1e4b");
+    assert!(g.applied_at(&set(&[]), "9b1-1").is_err());
+    assert_eq!(g.applied_at(&set(&[]), "base").unwrap(), set(&[]));
+    assert_eq!(
+        g.downgrade_plan(&set(&["3f2a9c0d1e4b", "9b1c0e7a2d3f"]), "9")
+            .unwrap_err(),
+        GraphError::ShortPrefix("9".into())
+    );
 }
 
 #[test]
@@ -219,7 +253,11 @@ fn resolves_single_revisions_and_applied_sets() {
         g.resolve_one("heads"),
         Err(GraphError::BadTarget(_))
     ));
-    assert!(matches!(g.resolve_one("q"), Err(GraphError::Unknown(_))));
+    assert!(matches!(g.resolve_one("qqqq"), Err(GraphError::Unknown(_))));
+    assert!(matches!(
+        g.resolve_one("q"),
+        Err(GraphError::ShortPrefix(_))
+    ));
 
     assert_eq!(
         g.applied_at(&set(&[]), "b2").unwrap(),
@@ -248,20 +286,20 @@ fn resolves_single_revisions_and_applied_sets() {
 fn ambiguous_prefixes_name_the_candidates_across_branches() {
     let g = Graph::new(vec![
         node("a0", &[]),
-        node("ab1", &["a0"]),
-        node("ab2", &["a0"]),
+        node("abcd1", &["a0"]),
+        node("abcd2", &["a0"]),
     ])
     .unwrap();
-    let err = g.upgrade_plan(&set(&[]), "ab").unwrap_err();
+    let err = g.upgrade_plan(&set(&[]), "abcd").unwrap_err();
     assert_eq!(
         err,
         GraphError::Ambiguous {
-            prefix: "ab".into(),
-            candidates: vec!["ab1".into(), "ab2".into()]
+            prefix: "abcd".into(),
+            candidates: vec!["abcd1".into(), "abcd2".into()]
         }
     );
-    assert!(err.to_string().contains("matches ab1, ab2"), "{err}");
-    assert!(g.downgrade_plan(&set(&["a0", "ab1"]), "ab-1").is_err());
+    assert!(err.to_string().contains("matches abcd1, abcd2"), "{err}");
+    assert!(g.downgrade_plan(&set(&["a0", "abcd1"]), "abcd-1").is_err());
 }
 
 #[test]
