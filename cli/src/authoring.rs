@@ -5,6 +5,7 @@ use std::io::Write;
 
 use anyhow::Context as _;
 use retort::db::Connection;
+use retort::dialect::Dialect;
 use retort::ops::Op;
 use retort::script::{GraphError, NewRevision, ScriptDirectory};
 use retort::{autogen, registry, runner};
@@ -106,7 +107,7 @@ pub(crate) fn autogenerate(
     }
     for op in &plan.ops {
         writeln!(out, "Detected {op}")?;
-        if let Some(warning) = warning_for(op) {
+        if let Some(warning) = warning_for(op, conn.dialect()) {
             eprintln!("warning: {warning}");
         }
     }
@@ -130,7 +131,7 @@ pub(crate) fn autogenerate(
 }
 
 /// What a reviewer must know about an op before applying it.
-pub(crate) fn warning_for(op: &Op) -> Option<String> {
+pub(crate) fn warning_for(op: &Op, dialect: &dyn Dialect) -> Option<String> {
     match op {
         Op::DropTable(t) => Some(format!(
             "dropping table '{}' deletes its rows; the downgrade re-creates it without them (and \
@@ -155,10 +156,12 @@ pub(crate) fn warning_for(op: &Op) -> Option<String> {
             if from.nullable && !to.nullable {
                 risks.push("it becomes NOT NULL: the upgrade fails if it holds NULLs".to_owned());
             }
-            if let Some(why) = from.ty.narrowing_to(&to.ty) {
+            if let Some(why) = dialect.type_change_risk(&from.ty, &to.ty) {
                 risks.push(format!(
-                    "its type changes from {} to {}: {why}",
-                    from.ty, to.ty
+                    "its type changes from {} to {}: on {}, {why}",
+                    from.ty,
+                    to.ty,
+                    dialect.name()
                 ));
             }
             (!risks.is_empty())
