@@ -93,6 +93,7 @@ pub(crate) fn ensure_at_head(
 pub(crate) fn autogenerate(
     settings: &Settings,
     message: &str,
+    rev_id: Option<&str>,
     out: &mut dyn Write,
 ) -> anyhow::Result<u8> {
     let target = registry::schema()?;
@@ -111,7 +112,7 @@ pub(crate) fn autogenerate(
             eprintln!("warning: {warning}");
         }
     }
-    let rev = scripts.write_revision_for(
+    let rev = scripts.write_revision_as(
         NewRevision {
             message: message.to_owned(),
             parents,
@@ -120,6 +121,7 @@ pub(crate) fn autogenerate(
         },
         chrono::Utc::now(),
         Some(conn.backend().key()),
+        rev_id,
     )?;
     writeln!(
         out,
@@ -171,11 +173,12 @@ pub(crate) fn warning_for(op: &Op, dialect: &dyn Dialect) -> Option<String> {
     }
 }
 
-/// `revision -m MSG [--head REV]`.
+/// `revision -m MSG [--head REV] [--rev-id ID]`.
 pub(crate) fn empty_revision(
     settings: &Settings,
     message: &str,
     head: Option<&str>,
+    rev_id: Option<&str>,
     out: &mut dyn Write,
 ) -> anyhow::Result<u8> {
     let mut scripts = settings.scripts()?;
@@ -183,7 +186,7 @@ pub(crate) fn empty_revision(
         Some(rev) => crate::workflow::parents_at(&scripts, rev)?,
         None => parent_of_new(&scripts)?,
     };
-    let rev = scripts.write_revision(
+    let rev = scripts.write_revision_as(
         NewRevision {
             message: message.to_owned(),
             parents,
@@ -191,6 +194,8 @@ pub(crate) fn empty_revision(
             down_sql: "-- Write the SQL that reverts this revision's up.sql here.\n".to_owned(),
         },
         chrono::Utc::now(),
+        None,
+        rev_id,
     )?;
     writeln!(out, "Generated {}", rev.path.display())?;
     Ok(0)

@@ -19,6 +19,7 @@ mod inspect;
 mod migrate;
 mod since;
 mod terminal;
+mod verbs;
 mod workflow;
 
 use std::io::Write;
@@ -79,6 +80,8 @@ pub enum Command {
         /// allowed with several heads, so it starts or extends a branch
         #[arg(long, value_name = "REV")]
         head: Option<String>,
+        #[command(flatten)]
+        rev_id: RevIdArgs,
     },
     /// Apply revisions up to TARGET: head, heads, REV (id or unique prefix), +N, REV+N
     Upgrade {
@@ -106,8 +109,15 @@ pub enum Command {
     },
     /// Record the database as being at TARGET without running any SQL (base: no revision)
     Stamp {
+        /// With --sql: [FROM:]TARGET, FROM defaulting to base
         #[arg(allow_hyphen_values = true)]
         target: String,
+        /// Print the bookkeeping SQL the stamp would run instead of running it; nothing connects
+        #[arg(long)]
+        sql: bool,
+        /// First clear every record, including versions no revision here knows
+        #[arg(long)]
+        purge: bool,
     },
     /// Write a merge revision joining REVs (default: all heads) into one head
     Merge {
@@ -115,21 +125,28 @@ pub enum Command {
         revs: Vec<String>,
         #[command(flatten)]
         message: MessageArgs,
+        #[command(flatten)]
+        rev_id: RevIdArgs,
     },
     /// Show the revision(s) the database is at
-    Current,
+    Current(VerboseArgs),
     /// List revisions, newest first, marking heads, branch points and merge points
-    History {
-        /// Show each revision's parents, message, created date and path
-        #[arg(short, long)]
-        verbose: bool,
-    },
+    History(inspect::HistoryArgs),
     /// Show the head revision(s)
-    Heads,
+    Heads(VerboseArgs),
     /// Show the branch points and the branches that start there
-    Branches,
-    /// Show a revision's metadata and SQL
-    Show { rev: String },
+    Branches(VerboseArgs),
+    /// Show a revision's metadata and SQL: REV (id or prefix), head, heads, base, -N, +N, REV+N
+    Show {
+        #[arg(allow_hyphen_values = true)]
+        rev: String,
+    },
+    /// Open $EDITOR on up.sql and down.sql of a revision the database has not applied
+    Edit {
+        /// The revision: id, prefix, head, -N, REV+N...
+        #[arg(allow_hyphen_values = true)]
+        rev: String,
+    },
     /// Exit 0 if the database is at head and matches the models, 1 if not (listing the
     /// operations a new migration would contain), 2 on error
     Check(CheckArgs),
@@ -152,6 +169,23 @@ pub struct CheckArgs {
     pub allow_edited: bool,
 }
 
+/// `--verbose` of the commands that list revisions.
+#[derive(Debug, Args)]
+pub struct VerboseArgs {
+    /// Show each revision's parents, message, created date and path
+    #[arg(short, long)]
+    pub verbose: bool,
+}
+
+/// `--rev-id` of the commands that write a revision.
+#[derive(Debug, Args)]
+pub struct RevIdArgs {
+    /// Use this revision id (12 lowercase hexadecimal digits) instead of a random one
+    #[arg(long, value_name = "ID")]
+    pub rev_id: Option<String>,
+}
+
+/// The message of a new revision.
 #[derive(Debug, Args)]
 pub struct MessageArgs {
     /// What the revision does; also names its directory
@@ -334,15 +368,25 @@ pub fn execute_with(cli: &Cli, defaults: &Defaults, out: &mut dyn Write) -> anyh
     settings.run.allow_edited = cli.command.allow_edited();
     match &cli.command {
         Command::Init => authoring::init(&settings, out),
-        Command::Autogenerate(m) => authoring::autogenerate(&settings, &m.message, out),
+        Command::Autogenerate(m) => authoring::autogenerate(&settings, &m.message, None, out),
         Command::Revision {
             message,
             autogenerate: true,
+            rev_id,
             ..
-        } => authoring::autogenerate(&settings, &message.message, out),
-        Command::Revision { message, head, .. } => {
-            authoring::empty_revision(&settings, &message.message, head.as_deref(), out)
-        }
+        } => authoring::autogenerate(&settings, &message.message, rev_id.rev_id.as_deref(), out),
+        Command::Revision {
+            message,
+            head,
+            rev_id,
+            ..
+        } => authoring::empty_revision(
+            &settings,
+            &message.message,
+            head.as_deref(),
+            rev_id.rev_id.as_deref(),
+            out,
+        ),
         Command::Upgrade {
             target, sql: true, ..
         } => workflow::offline(&settings, runner::Direction::Upgrade, target, out),
@@ -351,13 +395,29 @@ pub fn execute_with(cli: &Cli, defaults: &Defaults, out: &mut dyn Write) -> anyh
             target, sql: true, ..
         } => workflow::offline(&settings, runner::Direction::Downgrade, target, out),
         Command::Downgrade { target, .. } => migrate::downgrade(&settings, target, out),
-        Command::Stamp { target } => workflow::stamp(&settings, target, out),
-        Command::Merge { revs, message } => workflow::merge(&settings, revs, &message.message, out),
-        Command::Current => migrate::current(&settings, out),
-        Command::History { verbose } => inspect::history(&settings, *verbose, out),
-        Command::Heads => inspect::heads(&settings, out),
-        Command::Branches => workflow::branches(&settings, out),
+        Command::Stamp {
+            target,
+            sql: true,
+            purge,
+        } => verbs::offline_stamp(&settings, target, *purge, out),
+        Command::Stamp { target, purge, .. } => workflow::stamp(&settings, target, *purge, out),
+        Command::Merge {
+            revs,
+            message,
+            rev_id,
+        } => workflow::merge(
+            &settings,
+            revs,
+            &message.message,
+            rev_id.rev_id.as_deref(),
+            out,
+        ),
+        Command::Current(v) => migrate::current(&settings, v.verbose, out),
+        Command::History(args) => inspect::history(&settings, args, out),
+        Command::Heads(v) => inspect::heads(&settings, v.verbose, out),
+        Command::Branches(v) => workflow::branches(&settings, v.verbose, out),
         Command::Show { rev } => inspect::show(&settings, rev, out),
+        Command::Edit { rev } => verbs::edit(&settings, rev, out),
         Command::Check(args) => match since::before_check(&settings, &args.team, out)? {
             Some(code) => Ok(code),
             None => check::check(&settings, args, out),

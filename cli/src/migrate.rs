@@ -89,7 +89,12 @@ pub(crate) fn downgrade(
     Ok(0)
 }
 
-pub(crate) fn current(settings: &Settings, out: &mut dyn Write) -> anyhow::Result<u8> {
+/// `current [--verbose]`.
+pub(crate) fn current(
+    settings: &Settings,
+    verbose: bool,
+    out: &mut dyn Write,
+) -> anyhow::Result<u8> {
     let scripts = settings.scripts()?;
     let mut conn = settings.connect(false)?;
     let applied = runner::applied(&mut conn, &scripts)?;
@@ -101,6 +106,10 @@ pub(crate) fn current(settings: &Settings, out: &mut dyn Write) -> anyhow::Resul
     for id in current {
         let rev = scripts.revision(id).expect("applied revision exists");
         let tag = if heads.contains(&id) { " (head)" } else { "" };
+        if verbose {
+            crate::inspect::verbose_block(out, rev, &crate::workflow::tags(scripts.graph(), id))?;
+            continue;
+        }
         writeln!(
             out,
             "{}{tag} {}",
