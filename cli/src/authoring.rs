@@ -107,9 +107,9 @@ pub(crate) fn autogenerate(
         return Ok(0);
     }
     for op in &plan.ops {
-        writeln!(out, "Detected {op}")?;
+        writeln!(out, "Detected {}", crate::style::op(op))?;
         if let Some(warning) = warning_for(op, conn.dialect()) {
-            eprintln!("warning: {warning}");
+            eprintln!("{}", crate::style::warning(&warning));
         }
     }
     let rev = scripts.write_revision_as(

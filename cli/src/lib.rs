@@ -18,6 +18,7 @@ mod hook;
 mod inspect;
 mod migrate;
 mod since;
+mod style;
 mod terminal;
 mod verbs;
 mod workflow;
@@ -26,16 +27,23 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 use retort::db::{Connection, DatabaseUrl, OpenOptions, DEFAULT_DATABASE_URL};
 use retort::runner;
 use retort::script::ScriptDirectory;
 
 pub use config::{ConfigFile, DEFAULT_CONFIG, DEFAULT_MIGRATIONS_DIR};
+pub use style::ColorWhen;
 
 /// Schema migrations for Rust: models in, reviewable SQL migrations out.
 #[derive(Debug, Parser)]
-#[command(name = "retort", version, about, propagate_version = true)]
+#[command(
+    name = "retort",
+    version,
+    about,
+    propagate_version = true,
+    styles = style::CLAP_STYLES
+)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalOpts,
@@ -61,6 +69,9 @@ pub struct GlobalOpts {
     /// Seconds to wait for another run's migration lock
     #[arg(long, global = true, default_value_t = 60, value_name = "SECONDS")]
     pub lock_timeout: u64,
+    /// Colour the output: auto (on a terminal, unless NO_COLOR is set), always, never
+    #[arg(long, global = true, value_enum, default_value_t, value_name = "WHEN")]
+    pub color: ColorWhen,
 }
 
 #[derive(Debug, Subcommand)]
@@ -245,7 +256,12 @@ where
         .first()
         .and_then(|arg0| retort::invocation::name_from_arg0(arg0));
     retort::invocation::set_command_name(name.as_deref().unwrap_or(""));
-    let cli = match Cli::try_parse_from(args) {
+    let color = ColorWhen::scan(&args);
+    let parsed = Cli::command()
+        .color(color.for_clap())
+        .try_get_matches_from(args)
+        .and_then(|matches| Cli::from_arg_matches(&matches));
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(e) => {
             let code = if e.use_stderr() { 2 } else { 0 };
@@ -253,6 +269,7 @@ where
             return ExitCode::from(code);
         }
     };
+    style::choose(cli.global.color);
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     match execute_with(&cli, defaults, &mut out) {
@@ -265,7 +282,7 @@ where
             if let Ok(settings) = Settings::resolve(&cli.global, defaults, for_init) {
                 message = retort::redact::scrub(&message, &settings.database_url);
             }
-            eprintln!("error: {message}");
+            eprintln!("{}", style::error(&message));
             ExitCode::from(2)
         }
     }
@@ -429,7 +446,6 @@ pub fn execute_with(cli: &Cli, defaults: &Defaults, out: &mut dyn Write) -> anyh
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::CommandFactory;
 
     #[test]
     fn cli_definition_is_valid() {

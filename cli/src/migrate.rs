@@ -31,8 +31,12 @@ impl<'o> Report<'o> {
 
     fn committed(&mut self, committed: runner::Committed<'_>) {
         if self.written.is_ok() {
-            self.written = writeln!(self.out, "{} {}", self.verb, describe(committed.revision))
-                .and_then(|()| self.out.flush());
+            let line = format!("{} {}", self.verb, describe(committed.revision));
+            let line = match committed.direction {
+                runner::Direction::Upgrade => crate::style::added(&line),
+                runner::Direction::Downgrade => crate::style::dropped(&line),
+            };
+            self.written = writeln!(self.out, "{line}").and_then(|()| self.out.flush());
         }
     }
 }

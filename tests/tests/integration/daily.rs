@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use crate::support::{Models, Project};
+use crate::support::{Models, Project, Run};
 
 #[test]
 fn non_ascii_messages_make_transliterated_slugs() {
@@ -334,4 +334,75 @@ fn edit_opens_the_editor_on_an_unapplied_revision_only() {
         run.stderr
     );
     edit("head").expect(0);
+}
+
+const ESC: char = '\u{1b}';
+
+/// Runs with extra environment variables.
+fn run_env(p: &Project, models: Models, args: &[&str], env: &[(&str, &str)]) -> Run {
+    let mut command = p.command(models, args);
+    command.env_remove("NO_COLOR").env_remove("CLICOLOR_FORCE");
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    Run::from(command.output().unwrap())
+}
+
+#[test]
+fn colour_with_color_always_and_plain_when_piped() {
+    let p = Project::new();
+    // Piped, by default: plain.
+    let run = run_env(&p, Models::V1, &["autogenerate", "-m", "one"], &[]).expect(0);
+    assert!(!run.stdout.contains(ESC), "{}", run.stdout);
+    let run = run_env(&p, Models::V1, &["upgrade", "--color", "always"], &[]).expect(0);
+    assert!(
+        run.stdout.starts_with(&format!("{ESC}[32mApplied ")),
+        "{:?}",
+        run.stdout
+    );
+    // V2 alters and drops: drops red, warnings yellow.
+    let run = run_env(&p, Models::V2, &["--color", "always", "check"], &[]).expect(1);
+    assert!(
+        run.stdout.contains(&format!("{ESC}[31mremoved table ")),
+        "{:?}",
+        run.stdout
+    );
+    for (env, colour) in [
+        (&[][..], false),
+        (&[("CLICOLOR_FORCE", "1")][..], true),
+        (&[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")][..], false),
+    ] {
+        let run = run_env(&p, Models::V2, &["check"], env).expect(1);
+        assert_eq!(
+            run.stdout.contains(ESC),
+            colour,
+            "{env:?}: {:?}",
+            run.stdout
+        );
+    }
+    let run = run_env(
+        &p,
+        Models::V2,
+        &["check", "--color", "never"],
+        &[("CLICOLOR_FORCE", "1")],
+    );
+    assert!(!run.expect(1).stdout.contains(ESC));
+    let run = run_env(
+        &p,
+        Models::V2,
+        &["autogenerate", "-m", "two", "--color=always"],
+        &[],
+    )
+    .expect(0);
+    assert!(
+        run.stderr.contains(&format!("{ESC}[1m{ESC}[33mwarning:")),
+        "{:?}",
+        run.stderr
+    );
+    // clap's help follows --color too.
+    let run = run_env(&p, Models::None, &["--color", "always", "--help"], &[]).expect(0);
+    assert!(run.stdout.contains(ESC), "{:?}", run.stdout);
+    let run = run_env(&p, Models::None, &["--help"], &[]).expect(0);
+    assert!(!run.stdout.contains(ESC), "{:?}", run.stdout);
+    assert!(run.stdout.contains("--color <WHEN>"), "{}", run.stdout);
 }
