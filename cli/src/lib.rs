@@ -33,6 +33,7 @@ use retort::runner;
 use retort::script::ScriptDirectory;
 
 pub use config::{ConfigFile, DEFAULT_CONFIG, DEFAULT_MIGRATIONS_DIR};
+pub use inspect::HistoryArgs;
 pub use style::ColorWhen;
 
 /// Schema migrations for Rust: models in, reviewable SQL migrations out.
@@ -142,7 +143,7 @@ pub enum Command {
     /// Show the revision(s) the database is at
     Current(VerboseArgs),
     /// List revisions, newest first, marking heads, branch points and merge points
-    History(inspect::HistoryArgs),
+    History(HistoryArgs),
     /// Show the head revision(s)
     Heads(VerboseArgs),
     /// Show the branch points and the branches that start there
