@@ -5,6 +5,7 @@ use std::io::Write;
 
 use anyhow::Context as _;
 use retort::db::Connection;
+use retort::dialect::Dialect;
 use retort::ops::Op;
 use retort::script::{GraphError, NewRevision, ScriptDirectory};
 use retort::{autogen, registry, runner};
@@ -92,6 +93,7 @@ pub(crate) fn ensure_at_head(
 pub(crate) fn autogenerate(
     settings: &Settings,
     message: &str,
+    rev_id: Option<&str>,
     out: &mut dyn Write,
 ) -> anyhow::Result<u8> {
     let target = registry::schema()?;
@@ -105,12 +107,12 @@ pub(crate) fn autogenerate(
         return Ok(0);
     }
     for op in &plan.ops {
-        writeln!(out, "Detected {op}")?;
-        if let Some(warning) = warning_for(op) {
-            eprintln!("warning: {warning}");
+        writeln!(out, "Detected {}", crate::style::op(op))?;
+        if let Some(warning) = warning_for(op, conn.dialect()) {
+            eprintln!("{}", crate::style::warning(&warning));
         }
     }
-    let rev = scripts.write_revision_for(
+    let rev = scripts.write_revision_as(
         NewRevision {
             message: message.to_owned(),
             parents,
@@ -119,6 +121,7 @@ pub(crate) fn autogenerate(
         },
         chrono::Utc::now(),
         Some(conn.backend().key()),
+        rev_id,
     )?;
     writeln!(
         out,
@@ -130,7 +133,7 @@ pub(crate) fn autogenerate(
 }
 
 /// What a reviewer must know about an op before applying it.
-pub(crate) fn warning_for(op: &Op) -> Option<String> {
+pub(crate) fn warning_for(op: &Op, dialect: &dyn Dialect) -> Option<String> {
     match op {
         Op::DropTable(t) => Some(format!(
             "dropping table '{}' deletes its rows; the downgrade re-creates it without them (and \
@@ -155,10 +158,12 @@ pub(crate) fn warning_for(op: &Op) -> Option<String> {
             if from.nullable && !to.nullable {
                 risks.push("it becomes NOT NULL: the upgrade fails if it holds NULLs".to_owned());
             }
-            if let Some(why) = from.ty.narrowing_to(&to.ty) {
+            if let Some(why) = dialect.type_change_risk(&from.ty, &to.ty) {
                 risks.push(format!(
-                    "its type changes from {} to {}: {why}",
-                    from.ty, to.ty
+                    "its type changes from {} to {}: on {}, {why}",
+                    from.ty,
+                    to.ty,
+                    dialect.name()
                 ));
             }
             (!risks.is_empty())
@@ -168,11 +173,12 @@ pub(crate) fn warning_for(op: &Op) -> Option<String> {
     }
 }
 
-/// `revision -m MSG [--head REV]`.
+/// `revision -m MSG [--head REV] [--rev-id ID]`.
 pub(crate) fn empty_revision(
     settings: &Settings,
     message: &str,
     head: Option<&str>,
+    rev_id: Option<&str>,
     out: &mut dyn Write,
 ) -> anyhow::Result<u8> {
     let mut scripts = settings.scripts()?;
@@ -180,7 +186,7 @@ pub(crate) fn empty_revision(
         Some(rev) => crate::workflow::parents_at(&scripts, rev)?,
         None => parent_of_new(&scripts)?,
     };
-    let rev = scripts.write_revision(
+    let rev = scripts.write_revision_as(
         NewRevision {
             message: message.to_owned(),
             parents,
@@ -188,6 +194,8 @@ pub(crate) fn empty_revision(
             down_sql: "-- Write the SQL that reverts this revision's up.sql here.\n".to_owned(),
         },
         chrono::Utc::now(),
+        None,
+        rev_id,
     )?;
     writeln!(out, "Generated {}", rev.path.display())?;
     Ok(0)

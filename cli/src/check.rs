@@ -69,7 +69,7 @@ pub(crate) fn check(
         "The models differ from the database; a new migration would contain:"
     )?;
     for op in &plan.ops {
-        writeln!(out, "  {op}")?;
+        writeln!(out, "  {}", crate::style::op(op))?;
     }
     writeln!(
         out,
@@ -133,7 +133,7 @@ fn shadow(
         "The migrations do not produce the models; a new migration would contain:"
     )?;
     for op in &plan.ops {
-        writeln!(out, "  {op}")?;
+        writeln!(out, "  {}", crate::style::op(op))?;
     }
     writeln!(
         out,

@@ -1,69 +1,178 @@
 //! Commands that read the revision graph: `history`, `heads`, `show`.
 
+use std::collections::BTreeSet;
 use std::io::Write;
 
-use retort::script::Revision;
+use clap::Args;
+use retort::script::{Graph, Revision};
 
 use crate::terminal::{block, line};
+use crate::verbs::named_revision;
 use crate::Settings;
 
-/// `history [--verbose]`: newest first; heads, branch points and merge points are marked.
+/// Options of `history`.
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// Show each revision's parents, message, created date and path
+    #[arg(short, long)]
+    pub verbose: bool,
+    /// Only the revisions from START to END, both included, as Alembic: `A:B`, `A:` (to the
+    /// heads), `:B` (from base); START and END as `show` takes them, or `current`
+    #[arg(
+        short = 'r',
+        long,
+        value_name = "[START]:[END]",
+        allow_hyphen_values = true
+    )]
+    pub rev_range: Option<String>,
+    /// Mark the revisions the database is at with `(current)`; reads the database
+    #[arg(short, long)]
+    pub indicate_current: bool,
+}
+
+/// One revision as `--verbose` shows it, followed by an empty line.
+pub(crate) fn verbose_block(
+    out: &mut dyn Write,
+    rev: &Revision,
+    tags: &str,
+) -> std::io::Result<()> {
+    writeln!(out, "Rev:      {}{tags}", rev.id)?;
+    writeln!(out, "Parents:  {}", parents(rev))?;
+    writeln!(out, "Message:  {}", line(&rev.message))?;
+    writeln!(out, "Created:  {}", line(&rev.created))?;
+    writeln!(out, "Path:     {}\n", line(&rev.path.display().to_string()))
+}
+
+fn parents(rev: &Revision) -> String {
+    if rev.parents.is_empty() {
+        "<base>".to_owned()
+    } else {
+        rev.parents.join(", ")
+    }
+}
+
+/// The revisions the database is at (its applied revisions that none applied builds on).
+fn current_ids(
+    settings: &Settings,
+    scripts: &retort::script::ScriptDirectory,
+) -> anyhow::Result<BTreeSet<String>> {
+    let mut conn = settings.connect(false)?;
+    let applied = retort::runner::applied(&mut conn, scripts)?;
+    Ok(scripts
+        .graph()
+        .current_heads(&applied)
+        .into_iter()
+        .map(str::to_owned)
+        .collect())
+}
+
+/// The revisions `START:END` covers: descendants of START (itself included) that are ancestors
+/// of END (itself included). An empty START is base, an empty END the heads.
+fn in_range<'g>(
+    graph: &'g Graph,
+    range: &str,
+    current: &BTreeSet<String>,
+) -> anyhow::Result<BTreeSet<&'g str>> {
+    let Some((start, end)) = range.split_once(':') else {
+        anyhow::bail!("--rev-range takes START:END (either may be empty), not `{range}`");
+    };
+    let ends = |text: &str| -> anyhow::Result<Vec<&'g str>> {
+        if text == "current" {
+            Ok(current
+                .iter()
+                .filter_map(|id| graph.get(id).map(|n| n.id.as_str()))
+                .collect())
+        } else {
+            Ok(vec![named_revision(graph, text)?])
+        }
+    };
+    let upper = if end.is_empty() {
+        graph.ancestors_inclusive(graph.heads())
+    } else {
+        graph.ancestors_inclusive(ends(end)?)
+    };
+    if start.is_empty() || start == "base" {
+        return Ok(upper);
+    }
+    let starts = ends(start)?;
+    Ok(upper
+        .into_iter()
+        .filter(|id| starts.iter().any(|s| s == id || graph.is_ancestor(s, id)))
+        .collect())
+}
+
+/// `history [--verbose] [-r START:END] [--indicate-current]`: newest first; heads, branch
+/// points and merge points are marked.
 pub(crate) fn history(
     settings: &Settings,
-    verbose: bool,
+    args: &HistoryArgs,
     out: &mut dyn Write,
 ) -> anyhow::Result<u8> {
     let scripts = settings.scripts()?;
-    let revisions: Vec<&Revision> = scripts.revisions().collect();
+    let graph = scripts.graph();
+    let wants_current = args.indicate_current
+        || args
+            .rev_range
+            .as_deref()
+            .is_some_and(|r| r.split(':').any(|e| e == "current"));
+    let current = if wants_current {
+        current_ids(settings, &scripts)?
+    } else {
+        BTreeSet::new()
+    };
+    let range = match &args.rev_range {
+        Some(range) => Some(in_range(graph, range, &current)?),
+        None => None,
+    };
+    let revisions: Vec<&Revision> = scripts
+        .revisions()
+        .filter(|r| range.as_ref().is_none_or(|set| set.contains(r.id.as_str())))
+        .collect();
     if revisions.is_empty() {
         let path = scripts.path().display().to_string();
         writeln!(out, "No revisions in {}", line(&path))?;
     }
     for rev in revisions.into_iter().rev() {
-        let parents = if rev.parents.is_empty() {
-            "<base>".to_owned()
+        let mut tags = crate::workflow::tags(graph, &rev.id);
+        if args.indicate_current && current.contains(&rev.id) {
+            tags.push_str(" (current)");
+        }
+        if args.verbose {
+            verbose_block(out, rev, &tags)?;
         } else {
-            rev.parents.join(", ")
-        };
-        let tags = crate::workflow::tags(scripts.graph(), &rev.id);
-        let message = line(&rev.message);
-        if verbose {
-            let path = rev.path.display().to_string();
-            writeln!(out, "Rev:      {}{tags}", rev.id)?;
-            writeln!(out, "Parents:  {parents}")?;
-            writeln!(out, "Message:  {message}")?;
-            writeln!(out, "Created:  {}", line(&rev.created))?;
-            writeln!(out, "Path:     {}\n", line(&path))?;
-        } else {
-            writeln!(out, "{parents} -> {}{tags}, {message}", rev.id)?;
+            writeln!(
+                out,
+                "{} -> {}{tags}, {}",
+                parents(rev),
+                rev.id,
+                line(&rev.message)
+            )?;
         }
     }
     Ok(0)
 }
 
-pub(crate) fn heads(settings: &Settings, out: &mut dyn Write) -> anyhow::Result<u8> {
+/// `heads [--verbose]`.
+pub(crate) fn heads(settings: &Settings, verbose: bool, out: &mut dyn Write) -> anyhow::Result<u8> {
     let scripts = settings.scripts()?;
     for id in scripts.graph().heads() {
         let rev = scripts.revision(id).expect("head exists");
-        writeln!(out, "{} (head) {}", rev.id, line(&rev.message))?;
+        if verbose {
+            verbose_block(out, rev, &crate::workflow::tags(scripts.graph(), id))?;
+        } else {
+            writeln!(out, "{} (head) {}", rev.id, line(&rev.message))?;
+        }
     }
     Ok(0)
 }
 
+/// `show REV`: any target that names one revision (`head`, `base`, `-1`, a prefix...).
 pub(crate) fn show(settings: &Settings, rev: &str, out: &mut dyn Write) -> anyhow::Result<u8> {
     let scripts = settings.scripts()?;
-    let id = scripts.graph().resolve(rev)?;
+    let id = named_revision(scripts.graph(), rev)?;
     let rev = scripts.revision(id).expect("resolved revision exists");
     writeln!(out, "Revision: {}", rev.id)?;
-    writeln!(
-        out,
-        "Parents:  {}",
-        if rev.parents.is_empty() {
-            "<base>".to_owned()
-        } else {
-            rev.parents.join(", ")
-        }
-    )?;
+    writeln!(out, "Parents:  {}", parents(rev))?;
     writeln!(out, "Message:  {}", line(&rev.message))?;
     writeln!(out, "Created:  {}", line(&rev.created))?;
     writeln!(out, "Path:     {}", line(&rev.path.display().to_string()))?;

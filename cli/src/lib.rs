@@ -20,23 +20,33 @@ mod hook;
 mod inspect;
 mod migrate;
 mod since;
+mod style;
 mod terminal;
+mod verbs;
 mod workflow;
 
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 use retort::db::{Connection, DatabaseUrl, OpenOptions, DEFAULT_DATABASE_URL};
 use retort::runner;
 use retort::script::ScriptDirectory;
 
 pub use config::{ConfigFile, DEFAULT_CONFIG, DEFAULT_MIGRATIONS_DIR};
+pub use inspect::HistoryArgs;
+pub use style::ColorWhen;
 
 /// Schema migrations for Rust: models in, reviewable SQL migrations out.
 #[derive(Debug, Parser)]
-#[command(name = "retort", version, about, propagate_version = true)]
+#[command(
+    name = "retort",
+    version,
+    about,
+    propagate_version = true,
+    styles = style::CLAP_STYLES
+)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalOpts,
@@ -62,6 +72,9 @@ pub struct GlobalOpts {
     /// Seconds to wait for another run's migration lock
     #[arg(long, global = true, default_value_t = 60, value_name = "SECONDS")]
     pub lock_timeout: u64,
+    /// Colour the output: auto (on a terminal, unless NO_COLOR is set), always, never
+    #[arg(long, global = true, value_enum, default_value_t, value_name = "WHEN")]
+    pub color: ColorWhen,
 }
 
 #[derive(Debug, Subcommand)]
@@ -81,6 +94,8 @@ pub enum Command {
         /// allowed with several heads, so it starts or extends a branch
         #[arg(long, value_name = "REV")]
         head: Option<String>,
+        #[command(flatten)]
+        rev_id: RevIdArgs,
     },
     /// Apply revisions up to TARGET: head, heads, REV (id or unique prefix), +N, REV+N
     Upgrade {
@@ -112,8 +127,15 @@ pub enum Command {
     },
     /// Record the database as being at TARGET without running any SQL (base: no revision)
     Stamp {
+        /// With --sql: [FROM:]TARGET, FROM defaulting to base
         #[arg(allow_hyphen_values = true)]
         target: String,
+        /// Print the bookkeeping SQL the stamp would run instead of running it; nothing connects
+        #[arg(long)]
+        sql: bool,
+        /// First clear every record, including versions no revision here knows
+        #[arg(long)]
+        purge: bool,
     },
     /// Write a merge revision joining REVs (default: all heads) into one head
     Merge {
@@ -121,21 +143,28 @@ pub enum Command {
         revs: Vec<String>,
         #[command(flatten)]
         message: MessageArgs,
+        #[command(flatten)]
+        rev_id: RevIdArgs,
     },
     /// Show the revision(s) the database is at
-    Current,
+    Current(VerboseArgs),
     /// List revisions, newest first, marking heads, branch points and merge points
-    History {
-        /// Show each revision's parents, message, created date and path
-        #[arg(short, long)]
-        verbose: bool,
-    },
+    History(HistoryArgs),
     /// Show the head revision(s)
-    Heads,
+    Heads(VerboseArgs),
     /// Show the branch points and the branches that start there
-    Branches,
-    /// Show a revision's metadata and SQL
-    Show { rev: String },
+    Branches(VerboseArgs),
+    /// Show a revision's metadata and SQL: REV (id or prefix), head, heads, base, -N, +N, REV+N
+    Show {
+        #[arg(allow_hyphen_values = true)]
+        rev: String,
+    },
+    /// Open $EDITOR on up.sql and down.sql of a revision the database has not applied
+    Edit {
+        /// The revision: id, prefix, head, -N, REV+N...
+        #[arg(allow_hyphen_values = true)]
+        rev: String,
+    },
     /// Exit 0 if the database is at head and matches the models, 1 if not (listing the
     /// operations a new migration would contain), 2 on error
     Check(CheckArgs),
@@ -158,6 +187,23 @@ pub struct CheckArgs {
     pub allow_edited: bool,
 }
 
+/// `--verbose` of the commands that list revisions.
+#[derive(Debug, Args)]
+pub struct VerboseArgs {
+    /// Show each revision's parents, message, created date and path
+    #[arg(short, long)]
+    pub verbose: bool,
+}
+
+/// `--rev-id` of the commands that write a revision.
+#[derive(Debug, Args)]
+pub struct RevIdArgs {
+    /// Use this revision id (12 lowercase hexadecimal digits) instead of a random one
+    #[arg(long, value_name = "ID")]
+    pub rev_id: Option<String>,
+}
+
+/// The message of a new revision.
 #[derive(Debug, Args)]
 pub struct MessageArgs {
     /// What the revision does; also names its directory
@@ -217,7 +263,12 @@ where
         .first()
         .and_then(|arg0| retort::invocation::name_from_arg0(arg0));
     retort::invocation::set_command_name(name.as_deref().unwrap_or(""));
-    let cli = match Cli::try_parse_from(args) {
+    let color = ColorWhen::scan(&args);
+    let parsed = Cli::command()
+        .color(color.for_clap())
+        .try_get_matches_from(args)
+        .and_then(|matches| Cli::from_arg_matches(&matches));
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(e) => {
             let code = if e.use_stderr() { 2 } else { 0 };
@@ -225,6 +276,7 @@ where
             return ExitCode::from(code);
         }
     };
+    style::choose(cli.global.color);
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     match execute_with(&cli, defaults, &mut out) {
@@ -237,7 +289,7 @@ where
             if let Ok(settings) = Settings::resolve(&cli.global, defaults, for_init) {
                 message = retort::redact::scrub(&message, &settings.database_url);
             }
-            eprintln!("error: {message}");
+            eprintln!("{}", style::error(&message));
             ExitCode::from(2)
         }
     }
@@ -340,15 +392,25 @@ pub fn execute_with(cli: &Cli, defaults: &Defaults, out: &mut dyn Write) -> anyh
     settings.run.allow_edited = cli.command.allow_edited();
     match &cli.command {
         Command::Init => authoring::init(&settings, out),
-        Command::Autogenerate(m) => authoring::autogenerate(&settings, &m.message, out),
+        Command::Autogenerate(m) => authoring::autogenerate(&settings, &m.message, None, out),
         Command::Revision {
             message,
             autogenerate: true,
+            rev_id,
             ..
-        } => authoring::autogenerate(&settings, &message.message, out),
-        Command::Revision { message, head, .. } => {
-            authoring::empty_revision(&settings, &message.message, head.as_deref(), out)
-        }
+        } => authoring::autogenerate(&settings, &message.message, rev_id.rev_id.as_deref(), out),
+        Command::Revision {
+            message,
+            head,
+            rev_id,
+            ..
+        } => authoring::empty_revision(
+            &settings,
+            &message.message,
+            head.as_deref(),
+            rev_id.rev_id.as_deref(),
+            out,
+        ),
         Command::Upgrade {
             target, sql: true, ..
         } => workflow::offline(&settings, runner::Direction::Upgrade, target, out),
@@ -357,13 +419,29 @@ pub fn execute_with(cli: &Cli, defaults: &Defaults, out: &mut dyn Write) -> anyh
             target, sql: true, ..
         } => workflow::offline(&settings, runner::Direction::Downgrade, target, out),
         Command::Downgrade { target, yes, .. } => migrate::downgrade(&settings, target, *yes, out),
-        Command::Stamp { target } => workflow::stamp(&settings, target, out),
-        Command::Merge { revs, message } => workflow::merge(&settings, revs, &message.message, out),
-        Command::Current => migrate::current(&settings, out),
-        Command::History { verbose } => inspect::history(&settings, *verbose, out),
-        Command::Heads => inspect::heads(&settings, out),
-        Command::Branches => workflow::branches(&settings, out),
+        Command::Stamp {
+            target,
+            sql: true,
+            purge,
+        } => verbs::offline_stamp(&settings, target, *purge, out),
+        Command::Stamp { target, purge, .. } => workflow::stamp(&settings, target, *purge, out),
+        Command::Merge {
+            revs,
+            message,
+            rev_id,
+        } => workflow::merge(
+            &settings,
+            revs,
+            &message.message,
+            rev_id.rev_id.as_deref(),
+            out,
+        ),
+        Command::Current(v) => migrate::current(&settings, v.verbose, out),
+        Command::History(args) => inspect::history(&settings, args, out),
+        Command::Heads(v) => inspect::heads(&settings, v.verbose, out),
+        Command::Branches(v) => workflow::branches(&settings, v.verbose, out),
         Command::Show { rev } => inspect::show(&settings, rev, out),
+        Command::Edit { rev } => verbs::edit(&settings, rev, out),
         Command::Check(args) => match since::before_check(&settings, &args.team, out)? {
             Some(code) => Ok(code),
             None => check::check(&settings, args, out),
@@ -375,7 +453,6 @@ pub fn execute_with(cli: &Cli, defaults: &Defaults, out: &mut dyn Write) -> anyh
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::CommandFactory;
 
     #[test]
     fn cli_definition_is_valid() {

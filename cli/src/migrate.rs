@@ -31,8 +31,12 @@ impl<'o> Report<'o> {
 
     fn committed(&mut self, committed: runner::Committed<'_>) {
         if self.written.is_ok() {
-            self.written = writeln!(self.out, "{} {}", self.verb, describe(committed.revision))
-                .and_then(|()| self.out.flush());
+            let line = format!("{} {}", self.verb, describe(committed.revision));
+            let line = match committed.direction {
+                runner::Direction::Upgrade => crate::style::added(&line),
+                runner::Direction::Downgrade => crate::style::dropped(&line),
+            };
+            self.written = writeln!(self.out, "{line}").and_then(|()| self.out.flush());
         }
     }
 }
@@ -95,7 +99,12 @@ pub(crate) fn downgrade(
     Ok(0)
 }
 
-pub(crate) fn current(settings: &Settings, out: &mut dyn Write) -> anyhow::Result<u8> {
+/// `current [--verbose]`.
+pub(crate) fn current(
+    settings: &Settings,
+    verbose: bool,
+    out: &mut dyn Write,
+) -> anyhow::Result<u8> {
     let scripts = settings.scripts()?;
     let mut conn = settings.connect(false)?;
     let applied = runner::applied(&mut conn, &scripts)?;
@@ -107,6 +116,10 @@ pub(crate) fn current(settings: &Settings, out: &mut dyn Write) -> anyhow::Resul
     for id in current {
         let rev = scripts.revision(id).expect("applied revision exists");
         let tag = if heads.contains(&id) { " (head)" } else { "" };
+        if verbose {
+            crate::inspect::verbose_block(out, rev, &crate::workflow::tags(scripts.graph(), id))?;
+            continue;
+        }
         writeln!(
             out,
             "{}{tag} {}",

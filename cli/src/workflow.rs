@@ -50,8 +50,12 @@ pub(crate) fn parents_at(scripts: &ScriptDirectory, rev: &str) -> anyhow::Result
     Ok(vec![scripts.graph().resolve_one(rev)?.to_owned()])
 }
 
-/// `branches`: every branch point with the branches that start there.
-pub(crate) fn branches(settings: &Settings, out: &mut dyn Write) -> anyhow::Result<u8> {
+/// `branches [--verbose]`: every branch point with the branches that start there.
+pub(crate) fn branches(
+    settings: &Settings,
+    verbose: bool,
+    out: &mut dyn Write,
+) -> anyhow::Result<u8> {
     let scripts = settings.scripts()?;
     let graph = scripts.graph();
     let points = graph.branch_points();
@@ -72,12 +76,21 @@ pub(crate) fn branches(settings: &Settings, out: &mut dyn Write) -> anyhow::Resu
     }
     for id in points {
         let rev = scripts.revision(id).expect("branch point exists");
-        writeln!(out, "{}{}, {}", rev.id, tags(graph, id), line(&rev.message))?;
+        if verbose {
+            crate::inspect::verbose_block(out, rev, &tags(graph, id))?;
+        } else {
+            writeln!(out, "{}{}, {}", rev.id, tags(graph, id), line(&rev.message))?;
+        }
         // Oldest branch first.
         let mut children: Vec<&str> = graph.children(id).collect();
         children.sort_by_key(|c| graph.position(c));
         for child in children {
             let rev = scripts.revision(child).expect("child exists");
+            if verbose {
+                writeln!(out, "  Branch from {id}:")?;
+                crate::inspect::verbose_block(out, rev, &tags(graph, child))?;
+                continue;
+            }
             writeln!(
                 out,
                 "  -> {}{}, {}",
@@ -95,6 +108,7 @@ pub(crate) fn merge(
     settings: &Settings,
     revs: &[String],
     message: &str,
+    rev_id: Option<&str>,
     out: &mut dyn Write,
 ) -> anyhow::Result<u8> {
     let mut scripts = settings.scripts()?;
@@ -138,7 +152,7 @@ pub(crate) fn merge(
         }
     }
     let comment = format!("-- Merge revision: joins {}. No SQL.\n", parents.join(", "));
-    let rev = scripts.write_revision(
+    let rev = scripts.write_revision_as(
         NewRevision {
             message: message.to_owned(),
             parents: parents.clone(),
@@ -146,6 +160,8 @@ pub(crate) fn merge(
             down_sql: comment,
         },
         chrono::Utc::now(),
+        None,
+        rev_id,
     )?;
     writeln!(
         out,
@@ -156,12 +172,29 @@ pub(crate) fn merge(
     Ok(0)
 }
 
-/// `stamp TARGET`: rewrite the records without running SQL.
-pub(crate) fn stamp(settings: &Settings, target: &str, out: &mut dyn Write) -> anyhow::Result<u8> {
+/// `stamp TARGET [--purge]`: rewrite the records without running SQL.
+pub(crate) fn stamp(
+    settings: &Settings,
+    target: &str,
+    purge: bool,
+    out: &mut dyn Write,
+) -> anyhow::Result<u8> {
     let scripts = settings.scripts()?;
     let mut conn = settings.connect(false)?;
-    let done = runner::stamp(&mut conn, &scripts, target, &settings.run)?;
-    if done.recorded.is_empty() && done.removed.is_empty() {
+    let done = if purge {
+        runner::stamp_purged(&mut conn, &scripts, target, &settings.run)?
+    } else {
+        runner::stamp(&mut conn, &scripts, target, &settings.run)?
+    };
+    if purge {
+        writeln!(
+            out,
+            "Purged {} record(s){}{}",
+            done.purged.len(),
+            if done.purged.is_empty() { "" } else { ": " },
+            line(&done.purged.join(", "))
+        )?;
+    } else if done.recorded.is_empty() && done.removed.is_empty() {
         writeln!(
             out,
             "Nothing to stamp: the database is already recorded at {target}"

@@ -34,6 +34,14 @@ pub enum DbError {
         /// The file path of the SQLite URL.
         path: String,
     },
+    /// The directory of a new SQLite database file could not be created.
+    #[error("cannot create the directory {path} for the database file: {reason}")]
+    CreateDir {
+        /// The directory.
+        path: String,
+        /// The operating system's error.
+        reason: String,
+    },
     /// A database file could not be opened.
     #[error("cannot open {url}; check that its directory exists and is writable")]
     Open {

@@ -158,8 +158,9 @@ impl SqlType {
         }
     }
 
-    /// Why changing a column from `self` to `to` can fail on, or lose, existing values; `None`
-    /// for widening changes.
+    /// Why changing a column from `self` to `to` can fail on, or lose, existing values on a
+    /// database that enforces column types (PostgreSQL); `None` for widening changes. A dialect
+    /// says what happens on its own backend: [`crate::dialect::Dialect::type_change_risk`].
     pub fn narrowing_to(&self, to: &SqlType) -> Option<&'static str> {
         use SqlType::*;
         let rank = |t: &SqlType| match t {
@@ -173,12 +174,12 @@ impl SqlType {
         }
         match (self, to) {
             (a, b) if rank(a).is_some() && rank(b).is_some() => {
-                (rank(b) < rank(a)).then_some("values out of the new range make the upgrade fail")
+                (rank(b) < rank(a)).then_some("values out of the new range are refused: the upgrade fails")
             }
             (Varchar(a), Varchar(b)) => {
-                (b < a).then_some("longer strings make the upgrade fail (SQLite keeps them)")
+                (b < a).then_some("longer strings are refused: the upgrade fails")
             }
-            (Text, Varchar(_)) => Some("longer strings make the upgrade fail (SQLite keeps them)"),
+            (Text, Varchar(_)) => Some("longer strings are refused: the upgrade fails"),
             (Varchar(_), Text) => None,
             (Double, Real) => Some("values lose precision"),
             (Real, Double) => None,
@@ -194,12 +195,14 @@ impl SqlType {
                 },
             ) => (p2.unwrap_or(u32::MAX) < p1.unwrap_or(u32::MAX)
                 || s2.unwrap_or(0) < s1.unwrap_or(0))
-            .then_some("values are rounded to the new scale, or fail if they overflow"),
-            (TimestampTz, Timestamp) => Some("time zone information is dropped"),
+            .then_some("values are rounded to the new scale; values too large are refused: the upgrade fails"),
+            (TimestampTz, Timestamp) => {
+                Some("values become local times of the session's time zone, the zone dropped")
+            }
             (Timestamp, TimestampTz) | (Date, Timestamp | TimestampTz) => None,
             (Json, Jsonb) | (Jsonb, Json) => None,
             _ => Some(
-                "the values are converted with a cast, which fails (or changes them) where they do not convert",
+                "values are converted with a cast; values that do not convert are refused: the upgrade fails",
             ),
         }
     }

@@ -6,7 +6,7 @@ mod render;
 pub mod sqlite;
 
 use crate::ops::Op;
-use crate::schema::{Column, ForeignKey, Index, Schema, Table};
+use crate::schema::{Column, ForeignKey, Index, Schema, SqlType, Table};
 
 pub use postgres::Postgres;
 pub use sqlite::Sqlite;
@@ -85,6 +85,13 @@ pub trait Dialect {
         for column in &mut table.columns {
             column.default = column.default.as_deref().map(normalize_default);
         }
+    }
+
+    /// What happens on this backend to the values of a column whose type changes from `from`
+    /// to `to`, when the change can refuse or lose some; `None` for a widening change. The
+    /// default is a backend that enforces column types ([`SqlType::narrowing_to`]).
+    fn type_change_risk(&self, from: &SqlType, to: &SqlType) -> Option<String> {
+        from.narrowing_to(to).map(str::to_owned)
     }
 
     /// Renders ops as an SQL script. `before` is the schema the ops apply to. The driver is

@@ -33,6 +33,47 @@ impl Dialect for Sqlite {
         "sqlite"
     }
 
+    /// A type change rebuilds the table; its guards (`misfit_condition`) refuse the rows whose
+    /// values the new type cannot hold, and SQLite keeps everything else as it is.
+    fn type_change_risk(&self, from: &SqlType, to: &SqlType) -> Option<String> {
+        from.narrowing_to(to)?;
+        let refused = |what: String| {
+            format!("the table's rebuild refuses rows whose value is not {what}: the upgrade fails")
+        };
+        let number = |t: &SqlType| {
+            matches!(
+                t,
+                SqlType::SmallInt
+                    | SqlType::Integer
+                    | SqlType::BigInt
+                    | SqlType::Real
+                    | SqlType::Double
+                    | SqlType::Numeric { .. }
+            )
+        };
+        Some(match to {
+            SqlType::SmallInt => refused(format!("an integer from {} to {}", i16::MIN, i16::MAX)),
+            SqlType::Integer => refused(format!("an integer from {} to {}", i32::MIN, i32::MAX)),
+            SqlType::BigInt => refused("an integer".to_owned()),
+            SqlType::Boolean => refused("0 or 1".to_owned()),
+            SqlType::Real | SqlType::Double | SqlType::Numeric { .. } if number(from) => {
+                "values are kept as they are: SQLite stores every number at full precision, \
+                 whatever the declared type"
+                    .to_owned()
+            }
+            SqlType::Real | SqlType::Double | SqlType::Numeric { .. } => {
+                refused("a number".to_owned())
+            }
+            SqlType::Varchar(_) => {
+                "values are kept as they are: SQLite does not enforce VARCHAR lengths, so longer \
+                 strings stay whole"
+                    .to_owned()
+            }
+            _ => "values are kept as they are: SQLite does not check them against the new type"
+                .to_owned(),
+        })
+    }
+
     fn normalize_table(&self, table: &mut Table) {
         for column in &mut table.columns {
             column.default = column.default.as_deref().map(super::normalize_default);
@@ -314,6 +355,28 @@ mod tests {
     use crate::diff::diff;
     use crate::ops::reverse_all;
     use crate::schema::{FkAction, ForeignKey, Index};
+
+    #[test]
+    fn type_change_risks_say_what_the_rebuild_does() {
+        let risk = |from: SqlType, to: SqlType| Sqlite.type_change_risk(&from, &to);
+        assert_eq!(risk(SqlType::Integer, SqlType::BigInt), None);
+        let narrowed = risk(SqlType::BigInt, SqlType::SmallInt).unwrap();
+        assert!(
+            narrowed.contains("refuses rows whose value is not an integer from -32768 to 32767")
+        );
+        assert!(risk(SqlType::Text, SqlType::Varchar(5))
+            .unwrap()
+            .contains("does not enforce VARCHAR lengths"));
+        assert!(risk(SqlType::Double, SqlType::Real)
+            .unwrap()
+            .starts_with("values are kept"));
+        assert!(risk(SqlType::Text, SqlType::Real)
+            .unwrap()
+            .contains("not a number: the upgrade fails"));
+        assert!(risk(SqlType::Text, SqlType::Boolean)
+            .unwrap()
+            .contains("not 0 or 1"));
+    }
 
     fn users() -> Table {
         let mut t = Table::new("users");

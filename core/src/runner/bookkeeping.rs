@@ -11,7 +11,7 @@ use crate::script::ScriptDirectory;
 use super::{RunError, RunOptions};
 
 /// The diesel versions recorded in the database, without creating the bookkeeping table.
-fn recorded_versions(session: &mut dyn Session) -> Result<BTreeSet<String>, DbError> {
+pub(super) fn recorded_versions(session: &mut dyn Session) -> Result<BTreeSet<String>, DbError> {
     if !session.table_exists("__diesel_schema_migrations")? {
         return Ok(BTreeSet::new());
     }
@@ -38,6 +38,16 @@ pub fn applied(
     scripts: &ScriptDirectory,
 ) -> Result<BTreeSet<String>, RunError> {
     revisions_of(recorded_versions(conn.session())?, scripts)
+}
+
+/// Clears every record: diesel's versions and Retort's checksums (both tables exist).
+pub(super) fn purge(session: &mut dyn Session) -> Result<(), DbError> {
+    session
+        .batch_execute(&format!(
+            "DELETE FROM __diesel_schema_migrations; DELETE FROM {};",
+            checksum::CHECKSUM_TABLE
+        ))
+        .map_err(DbError::query("clearing the migration records"))
 }
 
 /// Revision ids of recorded versions; every version must belong to a revision of `scripts`.

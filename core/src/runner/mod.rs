@@ -184,7 +184,15 @@ fn migrate(
             .map(|id| Step::new(id, direction, true))
             .collect())
     };
-    let steps = run(conn, scripts, direction.into(), options, plan, progress)?;
+    let steps = run(
+        conn,
+        scripts,
+        direction.into(),
+        options,
+        false,
+        plan,
+        progress,
+    )?;
     Ok(steps.into_iter().map(|s| s.id).collect())
 }
 
@@ -195,6 +203,9 @@ pub struct Stamped {
     pub recorded: Vec<String>,
     /// Revisions no longer recorded, children first.
     pub removed: Vec<String>,
+    /// With [`stamp_purged`]: the diesel versions recorded before every record was cleared
+    /// (versions of no revision here included).
+    pub purged: Vec<String>,
 }
 
 /// Records the database as being at `target` without running any SQL (to adopt a database whose
@@ -206,6 +217,34 @@ pub fn stamp(
     target: &str,
     options: &RunOptions,
 ) -> Result<Stamped, RunError> {
+    stamp_inner(conn, scripts, target, options, false)
+}
+
+/// Like [`stamp`], first clearing every record (`alembic stamp --purge`): versions that no
+/// revision here knows, which make every other command refuse, go too.
+pub fn stamp_purged(
+    conn: &mut Connection,
+    scripts: &ScriptDirectory,
+    target: &str,
+    options: &RunOptions,
+) -> Result<Stamped, RunError> {
+    stamp_inner(conn, scripts, target, options, true)
+}
+
+fn stamp_inner(
+    conn: &mut Connection,
+    scripts: &ScriptDirectory,
+    target: &str,
+    options: &RunOptions,
+    purge: bool,
+) -> Result<Stamped, RunError> {
+    let purged = if purge {
+        bookkeeping::recorded_versions(conn.session())?
+            .into_iter()
+            .collect()
+    } else {
+        Vec::new()
+    };
     // Stamping rewrites the records, so edited files are no reason to refuse.
     let options = RunOptions {
         allow_edited: true,
@@ -230,8 +269,19 @@ pub fn stamp(
         );
         Ok(plan)
     };
-    let done = run(conn, scripts, RunKind::Stamp, &options, plan, &mut |_| {})?;
-    let mut stamped = Stamped::default();
+    let done = run(
+        conn,
+        scripts,
+        RunKind::Stamp,
+        &options,
+        purge,
+        plan,
+        &mut |_| {},
+    )?;
+    let mut stamped = Stamped {
+        purged,
+        ..Stamped::default()
+    };
     for step in done {
         match step.direction {
             Direction::Upgrade => stamped.recorded.push(step.id),
@@ -279,6 +329,7 @@ fn run(
     scripts: &ScriptDirectory,
     kind: RunKind,
     options: &RunOptions,
+    purge: bool,
     plan: impl FnOnce(&BTreeSet<String>) -> Result<Vec<Step>, GraphError>,
     progress: &mut Progress<'_>,
 ) -> Result<Vec<Step>, RunError> {
@@ -311,7 +362,7 @@ fn run(
                 session
                     .begin(policy.begin)
                     .map_err(|source| lock_error(source, options))?;
-                let result = body(session, scripts, kind, options, Box::new(plan), None);
+                let result = body(session, scripts, kind, options, purge, Box::new(plan), None);
                 match result {
                     Ok(steps) => {
                         session.commit()?;
@@ -331,6 +382,7 @@ fn run(
                 scripts,
                 kind,
                 options,
+                purge,
                 Box::new(plan),
                 Some(progress),
             ),
@@ -365,19 +417,29 @@ fn lock_error(source: diesel::result::Error, options: &RunOptions) -> RunError {
 }
 
 /// The run under the lock. `per_revision`: each revision commits on its own, so those before
-/// a failure stay applied, and the callback hears of each as it commits.
+/// a failure stay applied, and the callback hears of each as it commits. `purge`: every record
+/// is cleared first, and the plan starts from none.
 fn body(
     session: &mut dyn Session,
     scripts: &ScriptDirectory,
     kind: RunKind,
     options: &RunOptions,
+    purge: bool,
     plan: Box<Planner<'_>>,
     mut per_revision: Option<&mut Progress<'_>>,
 ) -> Result<Vec<Step>, RunError> {
     let completed_survive = per_revision.is_some();
     // Read what is applied under the lock, so a concurrent run's work is seen.
-    let applied = bookkeeping::revisions_of(bookkeeping::harness_versions(session)?, scripts)?;
+    let versions = bookkeeping::harness_versions(session)?;
+    let applied = if purge {
+        BTreeSet::new()
+    } else {
+        bookkeeping::revisions_of(versions, scripts)?
+    };
     bookkeeping::verify_checksums(session, scripts, &applied, options)?;
+    if purge {
+        bookkeeping::purge(session)?;
+    }
     let steps = plan(&applied)?;
     if !completed_survive {
         // The whole run is one transaction: a revision that must run outside one cannot.

@@ -154,6 +154,21 @@ impl ScriptDirectory {
         now: DateTime<Utc>,
         dialect: Option<&str>,
     ) -> Result<Revision, ScriptError> {
+        self.write_revision_as(new, now, dialect, None)
+    }
+
+    /// Like [`ScriptDirectory::write_revision_for`], with the revision id `id` (12 lowercase
+    /// hexadecimal digits that no revision has yet) instead of a random one.
+    pub fn write_revision_as(
+        &mut self,
+        new: NewRevision,
+        now: DateTime<Utc>,
+        dialect: Option<&str>,
+        id: Option<&str>,
+    ) -> Result<Revision, ScriptError> {
+        if let Some(id) = id {
+            self.check_new_id(id)?;
+        }
         for parent in &new.parents {
             if !self.revisions.contains_key(parent) {
                 return Err(GraphError::Unknown(parent.clone()).into());
@@ -168,7 +183,7 @@ impl ScriptDirectory {
                 stamp = p + chrono::Duration::seconds(1);
             }
         }
-        let id = self.new_revision_id();
+        let id = id.map_or_else(|| self.new_revision_id(), str::to_owned);
         let dir_name = source::dir_name(stamp, &id, &new.message);
         let meta = Metadata {
             revision: id.clone(),
@@ -211,6 +226,26 @@ impl ScriptDirectory {
             .get(&id)
             .cloned()
             .ok_or_else(|| GraphError::Unknown(id).into())
+    }
+
+    /// Refuses an id that is not 12 lowercase hexadecimal digits or that a revision has.
+    fn check_new_id(&self, id: &str) -> Result<(), ScriptError> {
+        let bad = |reason: String| ScriptError::BadRevisionId {
+            id: id.to_owned(),
+            reason,
+        };
+        if id.len() != REVISION_LEN || !id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+            return Err(bad(format!(
+                "a revision id is {REVISION_LEN} lowercase hexadecimal digits (0-9, a-f)"
+            )));
+        }
+        if let Some(rev) = self.revisions.get(id) {
+            return Err(bad(format!(
+                "revision {id} exists ({}); choose another id",
+                rev.path.display()
+            )));
+        }
+        Ok(())
     }
 
     fn new_revision_id(&self) -> String {

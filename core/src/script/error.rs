@@ -50,6 +50,14 @@ pub enum ScriptError {
         /// Every problem that prevents loading, sorted by path; never empty.
         violations: Vec<Violation>,
     },
+    /// A revision id asked for (`--rev-id`) that cannot be used.
+    #[error("cannot use revision id `{id}`: {reason}")]
+    BadRevisionId {
+        /// The id asked for.
+        id: String,
+        /// Why it cannot be used, and what to do.
+        reason: String,
+    },
     /// A revision to write names a parent that does not exist.
     #[error(transparent)]
     Graph(#[from] GraphError),

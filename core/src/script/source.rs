@@ -64,10 +64,10 @@ pub fn version_of(dir_name: &str) -> String {
 }
 
 /// Turns a message into a directory-name slug: lower case ASCII words joined by `_`, at most
-/// 40 characters.
+/// 40 characters. Other scripts are transliterated first (`añadir índice` -> `anadir_indice`).
 pub fn slugify(message: &str) -> String {
     let mut slug = String::new();
-    for c in message.chars() {
+    for c in deunicode::deunicode(message).chars() {
         if c.is_ascii_alphanumeric() {
             slug.push(c.to_ascii_lowercase());
         } else if !slug.is_empty() && !slug.ends_with('_') {
@@ -380,6 +380,9 @@ mod tests {
     fn slugs_are_tidy() {
         assert_eq!(slugify("Add users & posts!"), "add_users_posts");
         assert_eq!(slugify("  "), "revision");
+        assert_eq!(slugify("añadir índice"), "anadir_indice");
+        assert_eq!(slugify("Größe ändern"), "grosse_andern");
+        assert_eq!(slugify("Ελληνικά"), "ellenika");
         assert!(slugify(&"x".repeat(100)).len() <= 40);
     }
 

@@ -117,15 +117,18 @@ fn database_problems_exit_2_without_creating_anything() {
     assert!(run.stderr.contains("does not exist"), "{}", run.stderr);
     assert!(!p.db_path().exists(), "check must not create the database");
 
+    // A missing directory is created with the file; one that cannot be (a file is in the way)
+    // is an error naming it.
+    std::fs::write(p.path().join("afile"), "").unwrap();
     let run = p
         .run(
             Models::V1,
-            &["--database-url", "sqlite:///no/such/dir/app.db", "upgrade"],
+            &["--database-url", "sqlite://afile/dir/app.db", "upgrade"],
         )
         .expect(2);
     assert!(
         run.stderr
-            .contains("cannot open sqlite:///no/such/dir/app.db"),
+            .contains("cannot create the directory afile/dir for the database file"),
         "{}",
         run.stderr
     );

@@ -6,6 +6,7 @@ extern crate retort_example_blog as _;
 
 mod backend_faults;
 mod cli;
+mod daily;
 mod diesel_compat;
 mod edge_cases;
 mod faults;

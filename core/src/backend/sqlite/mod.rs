@@ -76,6 +76,18 @@ impl Driver for SqliteDriver {
             });
         }
         let existed = in_memory || Path::new(path).exists();
+        if !existed {
+            // `sqlite://var/app.db` on a fresh checkout: the first run makes `var/` too.
+            if let Some(dir) = Path::new(path)
+                .parent()
+                .filter(|d| !d.as_os_str().is_empty())
+            {
+                std::fs::create_dir_all(dir).map_err(|e| DbError::CreateDir {
+                    path: dir.display().to_string(),
+                    reason: e.to_string(),
+                })?;
+            }
+        }
         let mut conn = SqliteConnection::establish(path).map_err(|source| DbError::Open {
             url: url.to_string(),
             source,
