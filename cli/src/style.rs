@@ -98,11 +98,13 @@ pub(crate) fn op(op: &Op) -> String {
         Op::CreateTable(_)
         | Op::AddColumn { .. }
         | Op::CreateIndex { .. }
-        | Op::AddForeignKey { .. } => added(&text),
+        | Op::AddForeignKey { .. }
+        | Op::CreateDefinition { .. } => added(&text),
         Op::DropTable(_)
         | Op::DropColumn { .. }
         | Op::DropIndex { .. }
-        | Op::DropForeignKey { .. } => dropped(&text),
+        | Op::DropForeignKey { .. }
+        | Op::DropDefinition { .. } => dropped(&text),
         _ => text,
     }
 }

@@ -51,7 +51,23 @@ pub fn blocked(ops: &[Op], current: &Schema) -> Vec<Blocked> {
             _ => None,
         })
         .collect();
-    let gone = |d: &Dependent| d.kind == "trigger" && dropped.iter().any(|on| d.name.ends_with(on));
+    // A kept index or constraint the plan itself drops first blocks nothing either.
+    let dropped_definitions: Vec<String> = ops
+        .iter()
+        .filter_map(|op| match op {
+            Op::DropDefinition { definition, .. } => {
+                match crate::sql::owned_definition(definition)? {
+                    crate::sql::Owned::Index(n) | crate::sql::Owned::Constraint(n) => Some(n),
+                }
+            }
+            _ => None,
+        })
+        .collect();
+    let gone = |d: &Dependent| {
+        (d.kind == "trigger" && dropped.iter().any(|on| d.name.ends_with(on)))
+            || ((d.kind == "index" || d.kind == "constraint")
+                && dropped_definitions.contains(&d.name))
+    };
     let mut blocked: Vec<Blocked> = Vec::new();
     for op in ops {
         let hits: Vec<&Dependent> = match op {

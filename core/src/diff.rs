@@ -149,6 +149,18 @@ fn diff_table(have: &Table, want: &Table, ops: &mut Vec<Op>) {
         a.name == b.name && a.columns == b.columns && a.unique == b.unique
     };
 
+    // Indexes and constraints kept as definitions belong to the table, which the models own:
+    // one they do not declare goes (its reverse re-creates it verbatim). Triggers, comments and
+    // sequences are not the models' business.
+    let owned = |d: &String| crate::sql::owned_definition(d).is_some();
+    for definition in have.unmodeled.iter().filter(|d| owned(d)) {
+        if !want.unmodeled.contains(definition) {
+            ops.push(Op::DropDefinition {
+                table: table(),
+                definition: definition.clone(),
+            });
+        }
+    }
     for index in &have.indexes {
         if !want.indexes.iter().any(|w| same_index(w, index)) {
             ops.push(Op::DropIndex {
@@ -231,6 +243,14 @@ fn diff_table(have: &Table, want: &Table, ops: &mut Vec<Op>) {
             ops.push(Op::CreateIndex {
                 table: table(),
                 index: index.clone(),
+            });
+        }
+    }
+    for definition in want.unmodeled.iter().filter(|d| owned(d)) {
+        if !have.unmodeled.contains(definition) {
+            ops.push(Op::CreateDefinition {
+                table: table(),
+                definition: definition.clone(),
             });
         }
     }

@@ -82,6 +82,22 @@ pub enum Op {
         /// The constraint as it was, for the reverse to re-add.
         fk: ForeignKey,
     },
+    /// Adds a definition the models own but cannot describe structurally (an expression or
+    /// partial index, a `CHECK` constraint...), verbatim; the reverse drops it.
+    CreateDefinition {
+        /// Name of the table it belongs to.
+        table: String,
+        /// The SQL that creates it, as introspection kept it.
+        definition: String,
+    },
+    /// Drops such a definition (the models do not declare it); carries its SQL so the reverse
+    /// re-creates it exactly.
+    DropDefinition {
+        /// Name of the table it belongs to.
+        table: String,
+        /// The SQL that created it, for the reverse.
+        definition: String,
+    },
 }
 
 impl Op {
@@ -111,6 +127,8 @@ impl Op {
             Op::DropIndex { table, index } => Op::CreateIndex { table, index },
             Op::AddForeignKey { table, fk } => Op::DropForeignKey { table, fk },
             Op::DropForeignKey { table, fk } => Op::AddForeignKey { table, fk },
+            Op::CreateDefinition { table, definition } => Op::DropDefinition { table, definition },
+            Op::DropDefinition { table, definition } => Op::CreateDefinition { table, definition },
         }
     }
 
@@ -126,7 +144,9 @@ impl Op {
             | Op::CreateIndex { table, .. }
             | Op::DropIndex { table, .. }
             | Op::AddForeignKey { table, .. }
-            | Op::DropForeignKey { table, .. } => table,
+            | Op::DropForeignKey { table, .. }
+            | Op::CreateDefinition { table, .. }
+            | Op::DropDefinition { table, .. } => table,
         }
     }
 
@@ -206,7 +226,32 @@ impl Op {
                     t.foreign_keys.retain(|f| f != fk);
                 }
             }
+            Op::CreateDefinition {
+                table: name,
+                definition,
+            } => {
+                if let Some(t) = table(schema, name) {
+                    t.unmodeled.push(definition.clone());
+                }
+            }
+            Op::DropDefinition {
+                table: name,
+                definition,
+            } => {
+                if let Some(t) = table(schema, name) {
+                    t.unmodeled.retain(|d| d != definition);
+                }
+            }
         }
+    }
+}
+
+/// `index 'name'` / `constraint 'name'` for a kept definition.
+fn owned_name(definition: &str) -> String {
+    match crate::sql::owned_definition(definition) {
+        Some(crate::sql::Owned::Index(name)) => format!("index '{name}'"),
+        Some(crate::sql::Owned::Constraint(name)) => format!("constraint '{name}'"),
+        None => "definition".to_owned(),
     }
 }
 
@@ -295,6 +340,14 @@ impl fmt::Display for Op {
                 fk.columns.join(", "),
                 fk.ref_table,
                 fk.ref_columns.join(", ")
+            ),
+            Op::CreateDefinition { table, definition } => {
+                write!(f, "added {} on '{table}'", owned_name(definition))
+            }
+            Op::DropDefinition { table, definition } => write!(
+                f,
+                "removed {} on '{table}', which the models do not declare",
+                owned_name(definition)
             ),
         }
     }

@@ -120,6 +120,13 @@ pub trait Dialect {
             Op::DropIndex { table, index } => self.render_drop_index(table, index),
             Op::AddForeignKey { table, fk } => self.render_add_foreign_key(table, fk),
             Op::DropForeignKey { table, fk } => self.render_drop_foreign_key(table, fk),
+            Op::CreateDefinition { definition, .. } => Ok(format!(
+                "{};\n",
+                definition.trim_end().trim_end_matches(';')
+            )),
+            Op::DropDefinition { table, definition } => {
+                self.render_drop_definition(table, definition)
+            }
         };
         sql.map_err(|Unsupported { hint }| RenderError::Unsupported {
             dialect: self.name(),
@@ -299,6 +306,24 @@ pub trait Dialect {
             ));
         }
         Ok(format!("DROP INDEX {};\n", self.quote(&index.name)))
+    }
+
+    /// [`Op::DropDefinition`]: `DROP INDEX` or `ALTER TABLE … DROP CONSTRAINT`, by what the
+    /// definition creates.
+    fn render_drop_definition(&self, table: &str, definition: &str) -> OpSql {
+        match crate::sql::owned_definition(definition) {
+            Some(crate::sql::Owned::Index(name)) => {
+                Ok(format!("DROP INDEX {};\n", self.quote(&name)))
+            }
+            Some(crate::sql::Owned::Constraint(name)) => Ok(format!(
+                "ALTER TABLE {} DROP CONSTRAINT {};\n",
+                self.quote(table),
+                self.quote(&name)
+            )),
+            None => Err(Unsupported::new(
+                "only indexes and constraints kept as definitions are dropped",
+            )),
+        }
     }
 
     /// [`Op::AddForeignKey`]: `ALTER TABLE … ADD CONSTRAINT … FOREIGN KEY`.

@@ -342,9 +342,79 @@ pub fn mentions(clause: &str, column: &str) -> bool {
     })
 }
 
+/// What a kept definition (a table's `unmodeled` SQL) creates, when it is an object the models
+/// own: an index or a constraint. Triggers, comments and sequences are not owned (`None`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Owned {
+    /// `CREATE [UNIQUE] INDEX [CONCURRENTLY] [IF NOT EXISTS] name ...`.
+    Index(String),
+    /// `ALTER TABLE [ONLY] table ADD CONSTRAINT name ...`.
+    Constraint(String),
+}
+
+/// The owned object `sql` creates, by its name (unquoted), if any.
+pub fn owned_definition(sql: &str) -> Option<Owned> {
+    let toks = tokens(sql);
+    let mut t = toks.iter().peekable();
+    let first = t.next()?;
+    if first.is("CREATE") {
+        if t.peek().is_some_and(|k| k.is("UNIQUE")) {
+            t.next();
+        }
+        if !t.next()?.is("INDEX") {
+            return None;
+        }
+        if t.peek().is_some_and(|k| k.is("CONCURRENTLY")) {
+            t.next();
+        }
+        if t.peek().is_some_and(|k| k.is("IF")) {
+            t.next();
+            t.next();
+            t.next();
+        }
+        let name = t.next()?;
+        return (!name.is("ON")).then(|| Owned::Index(unquote(name.text)));
+    }
+    if first.is("ALTER") && t.next()?.is("TABLE") {
+        if t.peek().is_some_and(|k| k.is("ONLY")) {
+            t.next();
+        }
+        t.next()?; // the table
+        if t.next()?.is("ADD") && t.next()?.is("CONSTRAINT") {
+            return Some(Owned::Constraint(unquote(t.next()?.text)));
+        }
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn owned_definitions_are_indexes_and_constraints() {
+        let index = |n: &str| Some(Owned::Index(n.into()));
+        assert_eq!(
+            owned_definition("CREATE INDEX posts_live ON public.posts USING btree (a) WHERE b"),
+            index("posts_live")
+        );
+        assert_eq!(
+            owned_definition("create unique index if not exists \"Odd\" on t (lower(x))"),
+            index("Odd")
+        );
+        assert_eq!(
+            owned_definition("ALTER TABLE \"t\" ADD CONSTRAINT \"ck\" CHECK (a > 0)"),
+            Some(Owned::Constraint("ck".into()))
+        );
+        for not_owned in [
+            "CREATE TRIGGER x BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION f()",
+            "COMMENT ON TABLE t IS 'x'",
+            "CREATE SEQUENCE s;\nALTER SEQUENCE s OWNED BY t.id",
+            "ALTER TABLE t ALTER COLUMN id SET START WITH 10",
+        ] {
+            assert_eq!(owned_definition(not_owned), None, "{not_owned}");
+        }
+    }
 
     #[test]
     fn splits_columns_constraints_and_options() {
