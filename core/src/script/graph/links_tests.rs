@@ -105,6 +105,8 @@ fn downgrading_a_dependency_first_reverts_what_depends_on_it() {
     );
     let pos = |id: &str| plan.iter().position(|p| p == id).unwrap();
     assert!(pos("a2") < pos("s2"));
+    // a2 depends on s2 itself, not on what is built on it: downgrading to s2 keeps it.
+    assert_eq!(g.downgrade_plan(&all, "s2").unwrap(), ["s3"]);
     let plan = g.downgrade_plan(&all, "shop@base").unwrap();
     assert_eq!(
         plan.iter().cloned().collect::<BTreeSet<_>>(),

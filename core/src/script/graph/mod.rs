@@ -415,12 +415,12 @@ impl Graph {
                 if !applied.contains(id) {
                     return Err(GraphError::NotApplied { id: id.to_owned() });
                 }
-                let mut above = self.reach(self.idx(id), &self.required_by);
-                if let Some(i) = self.idx(id) {
-                    above[i] = false;
-                }
-                above.iter_mut().for_each(|a| *a = !*a);
-                above
+                // What is built on it goes, with what depends on that; what depends on the
+                // target itself stays, as the target does.
+                let built_on = self.idx(id).into_iter().flat_map(|i| &self.children[i]);
+                let mut keep = self.reach(built_on.copied(), &self.required_by);
+                keep.iter_mut().for_each(|k| *k = !*k);
+                keep
             }
         };
         let mut gone = done;
