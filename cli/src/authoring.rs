@@ -10,7 +10,30 @@ use retort::ops::Op;
 use retort::script::{GraphError, NewRevision, ScriptDirectory};
 use retort::{autogen, registry, runner};
 
-use crate::Settings;
+use crate::{LinkArgs, Settings};
+
+/// A new revision with the labels and (resolved) dependencies of `links`.
+fn with_links(
+    scripts: &ScriptDirectory,
+    links: &LinkArgs,
+    new: NewRevision,
+) -> anyhow::Result<NewRevision> {
+    let mut depends_on: Vec<String> = Vec::new();
+    for rev in &links.depends_on {
+        let id = scripts.graph().resolve_one(rev)?.to_owned();
+        if new.parents.contains(&id) {
+            anyhow::bail!("--depends-on {rev}: {id} is already a parent of the new revision");
+        }
+        if !depends_on.contains(&id) {
+            depends_on.push(id);
+        }
+    }
+    Ok(NewRevision {
+        branch_labels: links.branch_labels.clone(),
+        depends_on,
+        ..new
+    })
+}
 
 pub(crate) fn init(settings: &Settings, out: &mut dyn Write) -> anyhow::Result<u8> {
     if settings.config_path.exists() {
@@ -94,6 +117,7 @@ pub(crate) fn autogenerate(
     settings: &Settings,
     message: &str,
     rev_id: Option<&str>,
+    links: &LinkArgs,
     out: &mut dyn Write,
 ) -> anyhow::Result<u8> {
     let target = registry::schema()?;
@@ -112,13 +136,15 @@ pub(crate) fn autogenerate(
             eprintln!("{}", crate::style::warning(&warning));
         }
     }
+    let new = NewRevision {
+        message: message.to_owned(),
+        parents,
+        up_sql: plan.up_sql,
+        down_sql: plan.down_sql,
+        ..NewRevision::default()
+    };
     let rev = scripts.write_revision_as(
-        NewRevision {
-            message: message.to_owned(),
-            parents,
-            up_sql: plan.up_sql,
-            down_sql: plan.down_sql,
-        },
+        with_links(&scripts, links, new)?,
         chrono::Utc::now(),
         Some(conn.backend().key()),
         rev_id,
@@ -178,12 +204,13 @@ pub(crate) fn warning_for(op: &Op, dialect: &dyn Dialect) -> Option<String> {
     }
 }
 
-/// `revision -m MSG [--head REV] [--rev-id ID]`.
+/// `revision -m MSG [--head REV] [--rev-id ID] [--branch-label NAME] [--depends-on REV]`.
 pub(crate) fn empty_revision(
     settings: &Settings,
     message: &str,
     head: Option<&str>,
     rev_id: Option<&str>,
+    links: &LinkArgs,
     out: &mut dyn Write,
 ) -> anyhow::Result<u8> {
     let mut scripts = settings.scripts()?;
@@ -191,13 +218,15 @@ pub(crate) fn empty_revision(
         Some(rev) => crate::workflow::parents_at(&scripts, rev)?,
         None => parent_of_new(&scripts)?,
     };
+    let new = NewRevision {
+        message: message.to_owned(),
+        parents,
+        up_sql: "-- Write the upgrade SQL of this revision here.\n".to_owned(),
+        down_sql: "-- Write the SQL that reverts this revision's up.sql here.\n".to_owned(),
+        ..NewRevision::default()
+    };
     let rev = scripts.write_revision_as(
-        NewRevision {
-            message: message.to_owned(),
-            parents,
-            up_sql: "-- Write the upgrade SQL of this revision here.\n".to_owned(),
-            down_sql: "-- Write the SQL that reverts this revision's up.sql here.\n".to_owned(),
-        },
+        with_links(&scripts, links, new)?,
         chrono::Utc::now(),
         None,
         rev_id,

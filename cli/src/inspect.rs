@@ -38,9 +38,22 @@ pub(crate) fn verbose_block(
 ) -> std::io::Result<()> {
     writeln!(out, "Rev:      {}{tags}", rev.id)?;
     writeln!(out, "Parents:  {}", parents(rev))?;
+    links(out, rev)?;
     writeln!(out, "Message:  {}", line(&rev.message))?;
     writeln!(out, "Created:  {}", line(&rev.created))?;
     writeln!(out, "Path:     {}\n", line(&rev.path.display().to_string()))
+}
+
+/// `Labels:` and `Depends:` lines, for a revision that declares labels or
+/// dependencies.
+fn links(out: &mut dyn Write, rev: &Revision) -> std::io::Result<()> {
+    if !rev.branch_labels.is_empty() {
+        writeln!(out, "Labels:   {}", line(&rev.branch_labels.join(", ")))?;
+    }
+    if !rev.depends_on.is_empty() {
+        writeln!(out, "Depends:  {}", line(&rev.depends_on.join(", ")))?;
+    }
+    Ok(())
 }
 
 fn parents(rev: &Revision) -> String {
@@ -160,7 +173,8 @@ pub(crate) fn heads(settings: &Settings, verbose: bool, out: &mut dyn Write) -> 
         if verbose {
             verbose_block(out, rev, &crate::workflow::tags(scripts.graph(), id))?;
         } else {
-            writeln!(out, "{} (head) {}", rev.id, line(&rev.message))?;
+            let labels = crate::workflow::label_tag(scripts.graph(), id);
+            writeln!(out, "{}{labels} (head) {}", rev.id, line(&rev.message))?;
         }
     }
     Ok(0)
@@ -173,6 +187,7 @@ pub(crate) fn show(settings: &Settings, rev: &str, out: &mut dyn Write) -> anyho
     let rev = scripts.revision(id).expect("resolved revision exists");
     writeln!(out, "Revision: {}", rev.id)?;
     writeln!(out, "Parents:  {}", parents(rev))?;
+    links(out, rev)?;
     writeln!(out, "Message:  {}", line(&rev.message))?;
     writeln!(out, "Created:  {}", line(&rev.created))?;
     writeln!(out, "Path:     {}", line(&rev.path.display().to_string()))?;

@@ -90,12 +90,14 @@ pub enum Command {
         /// Fill the revision from the difference between database and models
         #[arg(long, conflicts_with = "head")]
         autogenerate: bool,
-        /// Build on this revision (id, prefix, `head` or `base`) instead of the single head;
-        /// allowed with several heads, so it starts or extends a branch
+        /// Build on this revision (id, prefix, `head`, `LABEL@head` or `base`) instead of the
+        /// single head; allowed with several heads, so it starts or extends a branch
         #[arg(long, value_name = "REV")]
         head: Option<String>,
         #[command(flatten)]
         rev_id: RevIdArgs,
+        #[command(flatten)]
+        links: LinkArgs,
     },
     /// Apply revisions up to TARGET: head, heads, REV (id or unique prefix), +N, REV+N
     Upgrade {
@@ -201,6 +203,19 @@ pub struct RevIdArgs {
     /// Use this revision id (12 lowercase hexadecimal digits) instead of a random one
     #[arg(long, value_name = "ID")]
     pub rev_id: Option<String>,
+}
+
+/// `--branch-label` and `--depends-on` of `revision`.
+#[derive(Debug, Args, Default)]
+pub struct LinkArgs {
+    /// Name the branch that starts at the new revision (repeatable); targets `LABEL`,
+    /// `LABEL@head` and `LABEL@base` then name it
+    #[arg(long = "branch-label", value_name = "NAME")]
+    pub branch_labels: Vec<String>,
+    /// Apply REV (and what it needs) before the new revision, and revert it after, without
+    /// building on it (repeatable; an id, prefix, label or `LABEL@head`)
+    #[arg(long = "depends-on", value_name = "REV")]
+    pub depends_on: Vec<String>,
 }
 
 /// The message of a new revision.
@@ -392,23 +407,34 @@ pub fn execute_with(cli: &Cli, defaults: &Defaults, out: &mut dyn Write) -> anyh
     settings.run.allow_edited = cli.command.allow_edited();
     match &cli.command {
         Command::Init => authoring::init(&settings, out),
-        Command::Autogenerate(m) => authoring::autogenerate(&settings, &m.message, None, out),
+        Command::Autogenerate(m) => {
+            authoring::autogenerate(&settings, &m.message, None, &LinkArgs::default(), out)
+        }
         Command::Revision {
             message,
             autogenerate: true,
             rev_id,
+            links,
             ..
-        } => authoring::autogenerate(&settings, &message.message, rev_id.rev_id.as_deref(), out),
+        } => authoring::autogenerate(
+            &settings,
+            &message.message,
+            rev_id.rev_id.as_deref(),
+            links,
+            out,
+        ),
         Command::Revision {
             message,
             head,
             rev_id,
+            links,
             ..
         } => authoring::empty_revision(
             &settings,
             &message.message,
             head.as_deref(),
             rev_id.rev_id.as_deref(),
+            links,
             out,
         ),
         Command::Upgrade {

@@ -50,7 +50,10 @@ pub(crate) fn named_revision<'g>(graph: &'g Graph, text: &str) -> anyhow::Result
         let root = single(graph.bases(), "roots")?;
         return Ok(graph.resolve_one(&format!("{root}+{}", n - 1))?);
     }
-    if let Some(rel) = text.strip_prefix("head").filter(|r| !r.is_empty()) {
+    if let Some(rel) = text
+        .strip_prefix("head")
+        .filter(|r| r.starts_with(['+', '-']))
+    {
         let head = graph.resolve_one("head")?;
         return Ok(graph.resolve_one(&format!("{head}{rel}"))?);
     }

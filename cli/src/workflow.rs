@@ -28,7 +28,7 @@ impl Command {
 
 /// ` (head)`, ` (branchpoint)`, ` (mergepoint)` as they apply to `id`.
 pub(crate) fn tags(graph: &Graph, id: &str) -> String {
-    let mut tags = String::new();
+    let mut tags = label_tag(graph, id);
     if graph.is_head(id) {
         tags.push_str(" (head)");
     }
@@ -41,8 +41,18 @@ pub(crate) fn tags(graph: &Graph, id: &str) -> String {
     tags
 }
 
+/// ` (label, ...)`: the branch labels `id` carries, as Alembic prints them; empty without.
+pub(crate) fn label_tag(graph: &Graph, id: &str) -> String {
+    let labels = graph.labels_of(id);
+    if labels.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", labels.join(", "))
+    }
+}
+
 /// The parents of a revision created with `--head REV`: `base` starts a new root, anything else
-/// names one revision (`head`, id, unique prefix, `REV+N`/`REV-N`).
+/// names one revision (`head`, id, unique prefix, label, `LABEL@head`, `REV+N`/`REV-N`).
 pub(crate) fn parents_at(scripts: &ScriptDirectory, rev: &str) -> anyhow::Result<Vec<String>> {
     if rev == "base" {
         return Ok(Vec::new());
@@ -158,6 +168,7 @@ pub(crate) fn merge(
             parents: parents.clone(),
             up_sql: comment.clone(),
             down_sql: comment,
+            ..NewRevision::default()
         },
         chrono::Utc::now(),
         None,

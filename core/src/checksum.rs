@@ -167,6 +167,7 @@ mod tests {
                     parents: vec![],
                     up_sql: "CREATE TABLE a (id INTEGER);\n".into(),
                     down_sql: "DROP TABLE a;\n".into(),
+                    ..NewRevision::default()
                 },
                 now,
             )
@@ -209,6 +210,7 @@ mod tests {
                     parents: vec![],
                     up_sql: String::new(),
                     down_sql: String::new(),
+                    ..NewRevision::default()
                 },
                 Utc::now(),
             )

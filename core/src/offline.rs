@@ -315,6 +315,7 @@ mod tests {
                     parents: vec![],
                     up_sql: "CREATE TABLE a (id INTEGER PRIMARY KEY);\n".into(),
                     down_sql: "DROP TABLE a;\n".into(),
+                    ..NewRevision::default()
                 },
                 now,
             )
@@ -326,6 +327,7 @@ mod tests {
                     parents: vec![a.id.clone()],
                     up_sql: "CREATE TABLE b (id INTEGER PRIMARY KEY)".into(),
                     down_sql: "DROP TABLE b".into(),
+                    ..NewRevision::default()
                 },
                 now,
             )
@@ -460,6 +462,7 @@ COMMIT;
                     parents: vec![revs[1].id.clone()],
                     up_sql: "CREATE TABLE c (id INTEGER);\nCOMMIT;\n".into(),
                     down_sql: "DROP TABLE c;\n".into(),
+                    ..NewRevision::default()
                 },
                 now,
             )

@@ -14,7 +14,7 @@ use super::source::{self, read_sources, Metadata, Revision, RevisionSource, REVI
 use super::validate::{check, check_and_build};
 
 /// A revision to be written.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct NewRevision {
     /// What the revision does; also gives the directory name its slug.
     pub message: String,
@@ -24,6 +24,10 @@ pub struct NewRevision {
     pub up_sql: String,
     /// The text of `down.sql`.
     pub down_sql: String,
+    /// The branch labels it declares (`--branch-label`).
+    pub branch_labels: Vec<String>,
+    /// The revisions it depends on without building on them (`--depends-on`), full ids.
+    pub depends_on: Vec<String>,
 }
 
 /// The migrations directory, loaded and validated.
@@ -77,6 +81,8 @@ impl ScriptDirectory {
                 id: rev.id.clone(),
                 parents: rev.parents.clone(),
                 sort_key: rev.dir_name.clone(),
+                branch_labels: rev.branch_labels.clone(),
+                depends_on: rev.depends_on.clone(),
             })
             .collect();
         // Validation found no duplicate, missing parent or cycle; the graph agrees.
@@ -174,6 +180,12 @@ impl ScriptDirectory {
                 return Err(GraphError::Unknown(parent.clone()).into());
             }
         }
+        for dep in &new.depends_on {
+            if !self.revisions.contains_key(dep) {
+                return Err(GraphError::Unknown(dep.clone()).into());
+            }
+        }
+        self.check_new_labels(&new.branch_labels)?;
         // A child's timestamp must be later than its parents' so diesel's version order stays
         // a valid order of the graph.
         let mut stamp = now.naive_utc().with_nanosecond_zero();
@@ -188,6 +200,8 @@ impl ScriptDirectory {
         let meta = Metadata {
             revision: id.clone(),
             parents: new.parents.clone(),
+            branch_labels: new.branch_labels.clone(),
+            depends_on: new.depends_on.clone(),
             message: new.message.clone(),
             created: stamp
                 .and_utc()
@@ -226,6 +240,29 @@ impl ScriptDirectory {
             .get(&id)
             .cloned()
             .ok_or_else(|| GraphError::Unknown(id).into())
+    }
+
+    /// Refuses labels that cannot be labels, or that a revision (or another of `labels`)
+    /// already declares.
+    fn check_new_labels(&self, labels: &[String]) -> Result<(), ScriptError> {
+        let declared: BTreeMap<&str, &str> = self.graph.branch_labels().collect();
+        for (k, label) in labels.iter().enumerate() {
+            let bad = |reason: String| ScriptError::BadBranchLabel {
+                label: label.clone(),
+                reason,
+            };
+            super::graph::check_label(label).map_err(bad)?;
+            if let Some(id) = declared.get(label.as_str()) {
+                return Err(bad(format!(
+                    "revision {id} ({}) already declares it",
+                    self.revisions[*id].dir_name
+                )));
+            }
+            if labels[..k].contains(label) {
+                return Err(bad("it is given twice".into()));
+            }
+        }
+        Ok(())
     }
 
     /// Refuses an id that is not 12 lowercase hexadecimal digits or that a revision has.
@@ -294,6 +331,7 @@ mod tests {
                     parents: vec![],
                     up_sql: "CREATE TABLE a (id INTEGER);\n".into(),
                     down_sql: "DROP TABLE a;\n".into(),
+                    ..NewRevision::default()
                 },
                 now,
             )
@@ -306,6 +344,7 @@ mod tests {
                     parents: vec![a.id.clone()],
                     up_sql: String::new(),
                     down_sql: String::new(),
+                    ..NewRevision::default()
                 },
                 now,
             )

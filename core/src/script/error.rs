@@ -58,6 +58,14 @@ pub enum ScriptError {
         /// Why it cannot be used, and what to do.
         reason: String,
     },
+    /// A branch label asked for (`--branch-label`) that cannot be used.
+    #[error("cannot use branch label `{label}`: {reason}")]
+    BadBranchLabel {
+        /// The label asked for.
+        label: String,
+        /// Why it cannot be used.
+        reason: String,
+    },
     /// A revision to write names a parent that does not exist.
     #[error(transparent)]
     Graph(#[from] GraphError),
@@ -93,8 +101,14 @@ pub enum ViolationKind {
     DuplicateRevision,
     /// A parent named in metadata.toml does not exist.
     MissingParent,
-    /// The parents form a cycle.
+    /// The parents (and dependencies) form a cycle.
     Cycle,
+    /// A branch label that cannot be one (it looks like a revision id, or is a target word).
+    BadLabel,
+    /// A branch label declared by several revisions.
+    DuplicateLabel,
+    /// A dependency named in `depends_on` does not exist.
+    MissingDependency,
     /// A child's timestamp is not later than one of its parents'.
     TimestampOrder,
     /// An entry named like a revision is not a directory: a regular file, or a symbolic link

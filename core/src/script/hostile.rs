@@ -1,5 +1,6 @@
 //! Property tests over hostile revision graphs: duplicate ids, self-loops, cycles, missing and
-//! duplicate parents, fed both to [`Graph::new`] and to the validator. Either an error comes
+//! duplicate parents, dependencies (missing, on itself, through cycles) and branch labels
+//! (invalid, duplicate), fed both to [`Graph::new`] and to the validator. Either an error comes
 //! back or a valid graph does; nothing panics.
 
 use std::collections::BTreeSet;
@@ -19,63 +20,99 @@ fn id(n: u8) -> String {
     format!("{n:012x}")
 }
 
-/// (id, parents, timestamp second) per revision: either anything at all, or a valid graph
-/// with a few mutations (a parent named twice or itself, a later or missing parent, an id used
-/// twice) so that the hostile case is often the only problem.
-fn graph() -> impl Strategy<Value = Vec<(u8, Vec<u8>, u8)>> {
+/// One revision: id, parents, timestamp second, dependencies, label pick (see [`label`]).
+type Spec = (u8, Vec<u8>, u8, Vec<u8>, u8);
+
+/// The branch label a pick means: mostly none, else one of its own, a label several revisions
+/// may declare, or one that looks like a revision id.
+fn label(pick: u8, k: usize) -> Option<String> {
+    match pick {
+        4 | 7 => Some(format!("l{k}")),
+        5 => Some("shop".into()),
+        6 => Some("beef".into()),
+        _ => None,
+    }
+}
+
+/// Per revision: either anything at all, or a valid graph with a few mutations (a parent named
+/// twice or itself, a later or missing parent, an id used twice, a dependency on itself, on a
+/// later or a missing revision) so that the hostile case is often the only problem.
+fn graph() -> impl Strategy<Value = Vec<Spec>> {
     let anything = prop::collection::vec(
-        (0..IDS, prop::collection::vec(0..IDS + 2, 0..4), 0u8..60),
+        (
+            0..IDS,
+            prop::collection::vec(0..IDS + 2, 0..4),
+            0u8..60,
+            prop::collection::vec(0..IDS + 2, 0..2),
+            0u8..24,
+        ),
         0..10,
     );
-    let mutated = prop::collection::vec((prop::collection::vec(any::<u8>(), 0..3), 0u8..24), 1..12)
-        .prop_map(|picks| {
-            picks
-                .into_iter()
-                .enumerate()
-                .map(|(k, (picks, mutation))| {
-                    let k = k as u8;
-                    let mut parents: Vec<u8> =
-                        picks.iter().filter(|_| k > 0).map(|p| p % k).collect();
-                    parents.sort_unstable();
-                    parents.dedup();
-                    let mut id = k;
-                    match mutation {
-                        0 => parents.push(k),
-                        1 => parents.push(k + 1),
-                        2 if k > 0 => id = k - 1,
-                        3 if k > 0 => parents.push(parents.first().copied().unwrap_or(0)),
-                        4 => parents.push(k + 40),
-                        _ => {}
-                    }
-                    (id, parents, k)
-                })
-                .collect()
-        });
+    let picks = (
+        prop::collection::vec(any::<u8>(), 0..3),
+        0u8..30,
+        prop::collection::vec(any::<u8>(), 0..2),
+        0u8..24,
+    );
+    let mutated = prop::collection::vec(picks, 1..12).prop_map(|picks| {
+        picks
+            .into_iter()
+            .enumerate()
+            .map(|(k, (picks, mutation, dep_picks, label))| {
+                let k = k as u8;
+                let mut parents: Vec<u8> = picks.iter().filter(|_| k > 0).map(|p| p % k).collect();
+                parents.sort_unstable();
+                parents.dedup();
+                let mut deps: Vec<u8> = dep_picks.iter().filter(|_| k > 0).map(|p| p % k).collect();
+                let mut id = k;
+                match mutation {
+                    5 => deps.push(k),
+                    6 => deps.push(k + 1),
+                    7 => deps.push(k + 40),
+                    0 => parents.push(k),
+                    1 => parents.push(k + 1),
+                    2 if k > 0 => id = k - 1,
+                    3 if k > 0 => parents.push(parents.first().copied().unwrap_or(0)),
+                    4 => parents.push(k + 40),
+                    _ => {}
+                }
+                (id, parents, k, deps, label)
+            })
+            .collect()
+    });
     prop_oneof![anything, mutated]
 }
 
-fn nodes(spec: &[(u8, Vec<u8>, u8)]) -> Vec<Node> {
+fn nodes(spec: &[Spec]) -> Vec<Node> {
     spec.iter()
         .enumerate()
-        .map(|(k, (n, parents, _))| Node {
+        .map(|(k, (n, parents, _, deps, pick))| Node {
             id: id(*n),
             parents: parents.iter().map(|p| id(*p)).collect(),
             sort_key: format!("{k:03}"),
+            branch_labels: label(*pick, k).into_iter().collect(),
+            depends_on: deps.iter().map(|p| id(*p)).collect(),
         })
         .collect()
 }
 
-fn sources(spec: &[(u8, Vec<u8>, u8)]) -> Vec<RevisionSource> {
+fn sources(spec: &[Spec]) -> Vec<RevisionSource> {
+    let list = |ids: Vec<String>| {
+        let quoted: Vec<String> = ids.iter().map(|i| format!("\"{i}\"")).collect();
+        quoted.join(", ")
+    };
     spec.iter()
         .enumerate()
-        .map(|(k, (n, parents, second))| {
-            let parents: Vec<String> = parents.iter().map(|p| format!("\"{}\"", id(*p))).collect();
+        .map(|(k, (n, parents, second, deps, pick))| {
             RevisionSource::new(
                 format!("2026-01-01-0000{second:02}-{}_r{k}", id(*n)),
                 format!(
-                    "revision = \"{}\"\nparents = [{}]\ncreated = \"x\"\n",
+                    "revision = \"{}\"\nparents = [{}]\ncreated = \"x\"\n\
+                     depends_on = [{}]\nbranch_labels = [{}]\n",
                     id(*n),
-                    parents.join(", ")
+                    list(parents.iter().map(|p| id(*p)).collect()),
+                    list(deps.iter().map(|p| id(*p)).collect()),
+                    list(label(*pick, k).into_iter().collect()),
                 ),
                 "",
                 "",
@@ -97,6 +134,9 @@ fn assert_valid(g: &Graph, nodes: &[Node]) {
             assert!(g.position(parent).unwrap() < pos);
             assert!(g.is_ancestor(parent, &node.id));
         }
+        for dep in &node.depends_on {
+            assert!(g.position(dep).unwrap() < pos);
+        }
         assert_eq!(g.is_head(&node.id), g.children(&node.id).next().is_none());
     }
     let none = BTreeSet::new();
@@ -113,10 +153,36 @@ fn assert_valid(g: &Graph, nodes: &[Node]) {
         let _ = g.downgrade_plan(&applied, target);
         let _ = g.applied_at(&applied, target);
     }
+    // Whatever stays applied after a downgrade still has its parents and dependencies.
+    let closed = |left: &BTreeSet<String>| {
+        nodes.iter().filter(|n| left.contains(&n.id)).all(|n| {
+            n.parents
+                .iter()
+                .chain(&n.depends_on)
+                .all(|p| left.contains(p))
+        })
+    };
+    let after = |plan: Vec<String>| -> BTreeSet<String> {
+        let gone: BTreeSet<String> = plan.into_iter().collect();
+        applied.difference(&gone).cloned().collect()
+    };
     for node in nodes {
         let _ = g.resolve_one(&format!("{}+1", node.id));
         let _ = g.resolve_one(&format!("{}-2", node.id));
-        let _ = g.downgrade_plan(&applied, &node.id);
+        assert!(closed(&after(
+            g.downgrade_plan(&applied, &node.id).unwrap()
+        )));
+        let up = g.upgrade_plan(&none, &node.id).unwrap();
+        assert!(closed(&up.into_iter().collect()));
+    }
+    for (label, declared) in g.branch_labels() {
+        let _ = g.resolve_one(&format!("{label}@head"));
+        assert_eq!(g.resolve_one(label).unwrap(), declared);
+        let left = after(
+            g.downgrade_plan(&applied, &format!("{label}@base"))
+                .unwrap(),
+        );
+        assert!(closed(&left) && !left.contains(declared));
     }
 }
 
@@ -145,6 +211,8 @@ proptest! {
                         id: r.id.clone(),
                         parents: r.parents.clone(),
                         sort_key: r.dir_name.clone(),
+                        branch_labels: r.branch_labels.clone(),
+                        depends_on: r.depends_on.clone(),
                     })
                     .collect();
                 assert_valid(dir.graph(), &nodes);

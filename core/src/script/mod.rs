@@ -10,6 +10,7 @@
 pub mod dir;
 mod error;
 pub mod graph;
+mod refs;
 pub mod source;
 pub mod validate;
 

@@ -93,6 +93,13 @@ pub struct Metadata {
     /// The revisions this one builds on.
     #[serde(default)]
     pub parents: Vec<String>,
+    /// The branch labels it declares: each names the branch that starts here.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub branch_labels: Vec<String>,
+    /// Revisions (of other branches) applied before this one, and reverted after it, that it
+    /// does not build on.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub depends_on: Vec<String>,
     /// What the revision does, as given to `retort revision -m`.
     #[serde(default)]
     pub message: String,
@@ -113,9 +120,11 @@ fn default_true() -> bool {
 
 impl Metadata {
     /// Every key metadata.toml may hold: Retort's, and diesel's own `run_in_transaction`.
-    pub const KEYS: [&'static str; 6] = [
+    pub const KEYS: [&'static str; 8] = [
         "revision",
         "parents",
+        "branch_labels",
+        "depends_on",
         "message",
         "created",
         "run_in_transaction",
@@ -350,6 +359,10 @@ pub struct Revision {
     pub id: String,
     /// The revisions this one builds on.
     pub parents: Vec<String>,
+    /// The branch labels it declares (`branch_labels` in metadata.toml).
+    pub branch_labels: Vec<String>,
+    /// The revisions it needs applied first without building on them (`depends_on`).
+    pub depends_on: Vec<String>,
     /// What the revision does.
     pub message: String,
     /// When it was written (RFC 3339), as in metadata.toml.
@@ -394,8 +407,22 @@ mod tests {
         assert_eq!(
             err,
             "unknown key `run_in_transacton` (did you mean `run_in_transaction`?); metadata.toml \
-             accepts only revision, parents, message, created, run_in_transaction, dialect"
+             accepts only revision, parents, branch_labels, depends_on, message, created, \
+             run_in_transaction, dialect"
         );
+        let err = Metadata::parse(&format!("{base}branch_label = [\"x\"]\n")).unwrap_err();
+        assert!(err.contains("(did you mean `branch_labels`?)"), "{err}");
+        let linked = Metadata::parse(&format!(
+            "{base}branch_labels = [\"shop\"]\ndepends_on = [\"0a1b2c3d4e60\"]\n"
+        ))
+        .unwrap();
+        assert_eq!(linked.branch_labels, ["shop"]);
+        assert_eq!(linked.depends_on, ["0a1b2c3d4e60"]);
+        let text = toml::to_string(&linked).unwrap();
+        assert!(text.contains("branch_labels = [\"shop\"]"), "{text}");
+        assert!(!toml::to_string(&Metadata::parse(base).unwrap())
+            .unwrap()
+            .contains("depends_on"));
         let err = Metadata::parse(&format!("{base}Parents = []\nzzz = 1\n")).unwrap_err();
         assert!(
             err.starts_with("unknown keys `Parents` (did you mean `parents`?), `zzz`;"),

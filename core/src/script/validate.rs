@@ -84,6 +84,8 @@ fn build(entry: &Entry<'_>, source: &RevisionSource) -> Option<Revision> {
     Some(Revision {
         id: meta.revision,
         parents: meta.parents,
+        branch_labels: meta.branch_labels,
+        depends_on: meta.depends_on,
         message: meta.message,
         created: meta.created,
         run_in_transaction: meta.run_in_transaction,
@@ -286,8 +288,14 @@ fn check_graph(entries: &[Entry<'_>], violations: &mut Vec<Violation>) {
             }
         }
     }
+    let known: BTreeSet<&str> = by_id.keys().chain(broken.keys()).copied().collect();
+    let refs: Vec<(&Path, &Metadata)> = by_id
+        .values()
+        .map(|(e, meta)| (e.path.as_path(), *meta))
+        .collect();
+    let deps_ok = super::refs::check_refs(&refs, &known, violations);
     // A cycle is only meaningful when every parent exists; report it on each member.
-    if parents_ok && duplicated.is_empty() {
+    if parents_ok && deps_ok && duplicated.is_empty() {
         let nodes = by_id
             .values()
             .map(|(e, meta)| {
@@ -296,6 +304,9 @@ fn check_graph(entries: &[Entry<'_>], violations: &mut Vec<Violation>) {
                     // A parent listed twice is reported with the metadata.
                     parents: unique(&meta.parents).cloned().collect(),
                     sort_key: e.name.to_owned(),
+                    // Labels are checked above; dependencies take part in cycles.
+                    branch_labels: Vec::new(),
+                    depends_on: meta.depends_on.clone(),
                 }
             })
             .collect();
@@ -307,10 +318,11 @@ fn check_graph(entries: &[Entry<'_>], violations: &mut Vec<Violation>) {
                         kind: ViolationKind::Cycle,
                         path: entry.path.join("metadata.toml"),
                         problem: format!(
-                            "revision {id} is part of a parent cycle: {}",
+                            "revision {id} is part of a cycle (through parents and depends_on): {}",
                             cycle.join(" -> ")
                         ),
-                        fix: "fix `parents` so that every revision comes after its parents"
+                        fix: "fix `parents` or `depends_on` so that every revision comes after \
+                              its parents and dependencies"
                             .to_owned(),
                     });
                 }

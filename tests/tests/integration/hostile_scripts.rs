@@ -89,7 +89,8 @@ fn a_misspelt_metadata_key_is_refused_with_the_valid_keys() {
             &format!("{name}/metadata.toml"),
             "unknown key `run_in_transacton`",
             "did you mean `run_in_transaction`",
-            "revision, parents, message, created, run_in_transaction, dialect",
+            "revision, parents, branch_labels, depends_on, message, created, run_in_transaction, \
+             dialect",
         ],
     );
 }

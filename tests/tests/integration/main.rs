@@ -13,6 +13,7 @@ mod faults;
 mod git;
 mod hook;
 mod hostile_scripts;
+mod labels;
 mod lossless;
 mod pg_types;
 mod postgres;

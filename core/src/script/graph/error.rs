@@ -30,10 +30,44 @@ pub enum GraphError {
         /// The parent named twice.
         parent: String,
     },
+    /// A revision depends on a revision that does not exist.
+    #[error("revision {id} depends on {dependency}, which does not exist; restore the missing migration or fix `depends_on` in {id}'s metadata.toml")]
+    MissingDependency {
+        /// The revision that names the dependency.
+        id: String,
+        /// The dependency id that no revision has.
+        dependency: String,
+    },
+    /// A branch label that cannot be one.
+    #[error("revision {id} declares branch label `{label}`, which cannot be a label: {reason}; rename it in `branch_labels` of {id}'s metadata.toml")]
+    BadLabel {
+        /// The revision that declares it.
+        id: String,
+        /// The label as written.
+        label: String,
+        /// Why it cannot be a label.
+        reason: String,
+    },
+    /// Two revisions (or one, twice) declare the same branch label.
+    #[error("branch label `{label}` is declared twice: in {first} and in {second}; a label names one branch, so rename one of them")]
+    DuplicateLabel {
+        /// The label.
+        label: String,
+        /// Where it is declared first (a directory name).
+        first: String,
+        /// Where it is declared again.
+        second: String,
+    },
+    /// No revision declares this branch label.
+    #[error("unknown branch label `{0}`; `{history}` shows the labels", history = crate::invocation::command("history"))]
+    UnknownLabel(
+        /// The label as given.
+        String,
+    ),
     /// Revisions are their own ancestors.
-    #[error("the revision graph has a cycle: {}; fix `parents` in the metadata.toml of one of them", cycle.join(" -> "))]
+    #[error("the revision graph has a cycle: {}; fix `parents` or `depends_on` in the metadata.toml of one of them", cycle.join(" -> "))]
     Cycle {
-        /// The revisions of the cycle, in parent-to-child order, the first repeated at the end.
+        /// The revisions of the cycle (through parents and dependencies), in parent-to-child order, the first repeated at the end.
         cycle: Vec<String>,
     },
     /// No revision has this id or prefix.
@@ -69,7 +103,7 @@ pub enum GraphError {
         id: String,
     },
     /// A target that is no known form.
-    #[error("invalid target `{0}`: expected head, heads, base, a revision id or unique prefix, +N, -N or REV+N/REV-N")]
+    #[error("invalid target `{0}`: expected head, heads, base, a revision id or unique prefix, a branch label, LABEL@head, LABEL@base, +N, -N or REV+N/REV-N")]
     BadTarget(
         /// The target as given.
         String,

@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 /// What the graph needs to know about one revision.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Node {
     /// The revision id (12 hexadecimal digits).
     pub id: String,
@@ -16,11 +16,21 @@ pub struct Node {
     /// Orders revisions that the graph leaves unordered (siblings): the directory name, whose
     /// timestamp prefix makes it chronological.
     pub sort_key: String,
+    /// The branch labels it declares (`branch_labels`): each names the branch starting here.
+    pub branch_labels: Vec<String>,
+    /// The revisions it needs applied first without building on them (`depends_on`).
+    pub depends_on: Vec<String>,
 }
 
 mod error;
+mod links;
+mod target;
 
 pub use error::GraphError;
+pub use links::check_label;
+pub use target::MIN_PREFIX_LEN;
+
+use target::{parse_target, Target};
 
 /// A validated revision graph.
 ///
@@ -35,6 +45,12 @@ pub struct Graph {
     parents: Vec<Vec<usize>>,
     /// The children of each node, as indices sorted by id.
     children: Vec<Vec<usize>>,
+    /// The parents and dependencies of each node: what must be applied before it.
+    requires: Vec<Vec<usize>>,
+    /// The children and dependents of each node: what must be reverted before it.
+    required_by: Vec<Vec<usize>>,
+    /// Branch label -> the node that declares it.
+    labels: BTreeMap<String, usize>,
     /// All ids in a deterministic topological order (parents before children).
     order: Vec<String>,
     /// Node indices in topological order.
@@ -44,8 +60,9 @@ pub struct Graph {
 }
 
 impl Graph {
-    /// Builds and validates a graph: duplicate ids, a parent named twice, missing parents and
-    /// cycles are errors. No input makes it panic.
+    /// Builds and validates a graph: duplicate ids, a parent named twice, missing parents or
+    /// dependencies, invalid or duplicate branch labels and cycles (through parents and
+    /// dependencies) are errors. No input makes it panic.
     pub fn new(nodes: Vec<Node>) -> Result<Graph, GraphError> {
         let mut index: BTreeMap<String, usize> = BTreeMap::new();
         for (i, node) in nodes.iter().enumerate() {
@@ -81,7 +98,12 @@ impl Graph {
                 children[p].push(i);
             }
         }
-        let order_idx = topo_order(&nodes, &parents, &children)?;
+        let links::Links {
+            requires,
+            required_by,
+            labels,
+        } = links::link(&nodes, &index, &parents)?;
+        let order_idx = topo_order(&nodes, &requires, &required_by)?;
         let mut position = vec![0; nodes.len()];
         for (pos, &i) in order_idx.iter().enumerate() {
             position[i] = pos;
@@ -92,6 +114,9 @@ impl Graph {
             nodes,
             parents,
             children,
+            requires,
+            required_by,
+            labels,
             order,
             order_idx,
             position,
@@ -173,19 +198,14 @@ impl Graph {
         }
     }
 
-    /// Marks the nodes reached from `start` by following `next` (parents or children),
-    /// including `start` itself.
-    fn reach(&self, start: impl IntoIterator<Item = usize>, up: bool) -> Vec<bool> {
+    /// Marks the nodes reached from `start` by following `edges` (parents, children,
+    /// `requires` or `required_by`), including `start` itself.
+    fn reach(&self, start: impl IntoIterator<Item = usize>, edges: &[Vec<usize>]) -> Vec<bool> {
         let mut seen = vec![false; self.nodes.len()];
         let mut stack: Vec<usize> = start.into_iter().collect();
         while let Some(i) = stack.pop() {
             if !std::mem::replace(&mut seen[i], true) {
-                let next = if up {
-                    &self.parents[i]
-                } else {
-                    &self.children[i]
-                };
-                stack.extend(next.iter().copied().filter(|&n| !seen[n]));
+                stack.extend(edges[i].iter().copied().filter(|&n| !seen[n]));
             }
         }
         seen
@@ -206,7 +226,7 @@ impl Graph {
         ids: impl IntoIterator<Item = &'a str>,
     ) -> BTreeSet<&'a str> {
         let start: Vec<usize> = ids.into_iter().filter_map(|id| self.idx(id)).collect();
-        self.marked(&self.reach(start, true)).collect()
+        self.marked(&self.reach(start, &self.parents)).collect()
     }
 
     /// Revisions with several children (where branches split), in topological order.
@@ -240,41 +260,36 @@ impl Graph {
     /// Whether `ancestor` is a strict ancestor of `id`.
     pub fn is_ancestor(&self, ancestor: &str, id: &str) -> bool {
         match (self.idx(ancestor), self.idx(id)) {
-            (Some(a), Some(i)) if a != i => self.reach([i], true)[a],
+            (Some(a), Some(i)) if a != i => self.reach([i], &self.parents)[a],
             _ => false,
         }
     }
 
-    /// Resolves an expression naming one revision: `head` (the single head), a full id, a
-    /// unique prefix, or `REV+N`/`REV-N`.
-    pub fn resolve_one(&self, text: &str) -> Result<&str, GraphError> {
-        match parse_target(text)? {
-            Target::Head => self
-                .head()?
-                .ok_or_else(|| GraphError::Unknown(text.to_owned())),
-            Target::Rev(rev, steps) => {
-                let id = self.resolve_base(rev)?;
-                self.walk(id, steps)
-            }
-            Target::Heads | Target::Base | Target::Relative(_) => {
-                Err(GraphError::BadTarget(text.to_owned()))
-            }
-        }
-    }
-
     /// The revisions that are applied once the database, now at `applied`, is at `target`:
-    /// exactly `target` and its ancestors (`base`: none, `heads`: every branch); relative
+    /// exactly `target`, its ancestors and their dependencies (`base`: none, `heads`: every
+    /// branch, `LABEL@base`: `applied` without that branch and what depends on it); relative
     /// targets (`+N`, `-N`) move from `applied`.
     pub fn applied_at(
         &self,
         applied: &BTreeSet<String>,
         target: &str,
     ) -> Result<BTreeSet<String>, GraphError> {
-        let owned = |set: BTreeSet<&str>| set.into_iter().map(str::to_owned).collect();
+        let needed = |ids: Vec<&str>| -> BTreeSet<String> {
+            let mask = self.reach(
+                ids.into_iter().filter_map(|id| self.idx(id)),
+                &self.requires,
+            );
+            self.marked(&mask).map(str::to_owned).collect()
+        };
         Ok(match parse_target(target)? {
-            Target::Head => owned(self.ancestors_inclusive(self.head()?)),
-            Target::Heads => owned(self.ancestors_inclusive(self.heads())),
+            Target::Head => needed(self.head()?.into_iter().collect()),
+            Target::Heads => needed(self.heads()),
             Target::Base => BTreeSet::new(),
+            Target::BranchBase(_) => {
+                let gone: BTreeSet<String> =
+                    self.downgrade_plan(applied, target)?.into_iter().collect();
+                applied.difference(&gone).cloned().collect()
+            }
             Target::Relative(n) if n >= 0 => {
                 let mut set = applied.clone();
                 set.extend(self.upgrade_plan(applied, target)?);
@@ -287,34 +302,9 @@ impl Graph {
             }
             Target::Rev(rev, steps) => {
                 let id = self.resolve_base(rev)?;
-                owned(self.ancestors_inclusive([self.walk(id, steps)?]))
+                needed(vec![self.walk(id, steps)?])
             }
         })
-    }
-
-    /// Resolves a full id or a unique prefix of at least [`MIN_PREFIX_LEN`] characters (as
-    /// Alembic: a shorter prefix could silently pick a revision the user did not mean).
-    pub fn resolve(&self, rev: &str) -> Result<&str, GraphError> {
-        if let Some((id, _)) = self.index.get_key_value(rev) {
-            return Ok(id);
-        }
-        if rev.chars().count() < MIN_PREFIX_LEN {
-            return Err(GraphError::ShortPrefix(rev.to_owned()));
-        }
-        let candidates: Vec<&String> = self
-            .index
-            .range::<str, _>((std::ops::Bound::Included(rev), std::ops::Bound::Unbounded))
-            .take_while(|(k, _)| k.starts_with(rev))
-            .map(|(k, _)| k)
-            .collect();
-        match candidates.as_slice() {
-            [] => Err(GraphError::Unknown(rev.to_owned())),
-            [one] if !rev.is_empty() => Ok(one),
-            _ => Err(GraphError::Ambiguous {
-                prefix: rev.to_owned(),
-                candidates: candidates.iter().map(|c| c.to_string()).collect(),
-            }),
-        }
     }
 
     /// Which nodes are in `applied`.
@@ -346,7 +336,7 @@ impl Graph {
         let goal: Vec<&str> = match parse_target(target)? {
             Target::Head => self.head()?.into_iter().collect(),
             Target::Heads => self.heads(),
-            Target::Base => Vec::new(),
+            Target::Base | Target::BranchBase(_) => Vec::new(),
             Target::Relative(n) if n >= 0 => {
                 let pending: Vec<usize> = self
                     .order_idx
@@ -373,7 +363,8 @@ impl Graph {
                 vec![self.walk(id, steps)?]
             }
         };
-        let mut wanted = self.reach(goal.into_iter().filter_map(|id| self.idx(id)), true);
+        let goal = goal.into_iter().filter_map(|id| self.idx(id));
+        let mut wanted = self.reach(goal, &self.requires);
         for (w, d) in wanted.iter_mut().zip(&done) {
             *w &= !d;
         }
@@ -402,8 +393,19 @@ impl Graph {
                 }
                 return Ok(applied_rev().take(n).collect());
             }
-            Target::Head => self.reach(self.head()?.and_then(|h| self.idx(h)), true),
-            Target::Heads => self.reach(self.heads().into_iter().filter_map(|h| self.idx(h)), true),
+            Target::Head => self.reach(self.head()?.and_then(|h| self.idx(h)), &self.requires),
+            Target::Heads => {
+                let heads = self.heads().into_iter().filter_map(|h| self.idx(h));
+                self.reach(heads, &self.requires)
+            }
+            Target::BranchBase(label) => {
+                // The branch and everything that depends on it go; the rest stays.
+                let branch = self.branch_mask(label)?;
+                let start = (0..branch.len()).filter(|&i| branch[i]);
+                let mut keep = self.reach(start, &self.required_by);
+                keep.iter_mut().for_each(|k| *k = !*k);
+                keep
+            }
             Target::Relative(_) => return Err(GraphError::BadTarget(target.to_owned())),
             Target::Rev(rev, steps) => {
                 let id = self.resolve_base(rev)?;
@@ -413,12 +415,12 @@ impl Graph {
                 if !applied.contains(id) {
                     return Err(GraphError::NotApplied { id: id.to_owned() });
                 }
-                let mut above = self.reach(self.idx(id), false);
-                if let Some(i) = self.idx(id) {
-                    above[i] = false;
-                }
-                above.iter_mut().for_each(|a| *a = !*a);
-                above
+                // What is built on it goes, with what depends on that; what depends on the
+                // target itself stays, as the target does.
+                let built_on = self.idx(id).into_iter().flat_map(|i| &self.children[i]);
+                let mut keep = self.reach(built_on.copied(), &self.required_by);
+                keep.iter_mut().for_each(|k| *k = !*k);
+                keep
             }
         };
         let mut gone = done;
@@ -433,102 +435,9 @@ impl Graph {
         let Some(i) = self.idx(id) else {
             return BTreeSet::new();
         };
-        let mut mask = self.reach([i], false);
+        let mut mask = self.reach([i], &self.children);
         mask[i] = false;
         self.marked(&mask).collect()
-    }
-
-    /// The revision a `REV+N`/`REV-N` target starts from: an id or prefix, or `head`.
-    fn resolve_base(&self, rev: &str) -> Result<&str, GraphError> {
-        if rev == "head" {
-            return self
-                .head()?
-                .ok_or_else(|| GraphError::Unknown("head (there are no revisions)".into()));
-        }
-        self.resolve(rev)
-    }
-
-    /// Moves `steps` along the graph: forward through the only child, backward through the
-    /// only parent; a branch or merge point on the way is an error.
-    fn walk<'a>(&'a self, start: &'a str, steps: i64) -> Result<&'a str, GraphError> {
-        let Some(mut i) = self.idx(start) else {
-            return Err(GraphError::Unknown(start.to_owned()));
-        };
-        let total = usize::try_from(steps.unsigned_abs()).unwrap_or(usize::MAX);
-        let fail = |reason: String| GraphError::Steps {
-            from: start.to_owned(),
-            steps: total,
-            reason,
-        };
-        for _ in 0..total {
-            let next = if steps > 0 {
-                &self.children[i]
-            } else {
-                &self.parents[i]
-            };
-            i = match next.as_slice() {
-                [one] => *one,
-                [] => {
-                    return Err(fail(format!(
-                        "{} has no {}",
-                        self.id(i),
-                        if steps > 0 { "child" } else { "parent" }
-                    )))
-                }
-                many => {
-                    let mut names: Vec<&str> = many.iter().map(|&m| self.id(m)).collect();
-                    names.sort_unstable();
-                    return Err(fail(format!(
-                        "{} has several {}: {}",
-                        self.id(i),
-                        if steps > 0 { "children" } else { "parents" },
-                        names.join(", ")
-                    )));
-                }
-            };
-        }
-        Ok(self.id(i))
-    }
-}
-
-/// The fewest characters a revision prefix may have (a full id may be shorter), as in Alembic.
-pub const MIN_PREFIX_LEN: usize = 4;
-
-/// A parsed target expression.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Target<'a> {
-    Head,
-    Heads,
-    Base,
-    Relative(i64),
-    Rev(&'a str, i64),
-}
-
-fn parse_target(text: &str) -> Result<Target<'_>, GraphError> {
-    let bad = || GraphError::BadTarget(text.to_owned());
-    let is_rev = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric());
-    match text {
-        "head" => return Ok(Target::Head),
-        "heads" => return Ok(Target::Heads),
-        "base" => return Ok(Target::Base),
-        _ => {}
-    }
-    if let Some(rest) = text.strip_prefix(['+', '-']) {
-        let n: i64 = rest.parse().map_err(|_| bad())?;
-        return Ok(Target::Relative(if text.starts_with('-') { -n } else { n }));
-    }
-    if let Some(pos) = text.find(['+', '-']) {
-        let (rev, rel) = text.split_at(pos);
-        let n: i64 = rel[1..].parse().map_err(|_| bad())?;
-        if !is_rev(rev) {
-            return Err(bad());
-        }
-        return Ok(Target::Rev(rev, if rel.starts_with('-') { -n } else { n }));
-    }
-    if is_rev(text) {
-        Ok(Target::Rev(text, 0))
-    } else {
-        Err(bad())
     }
 }
 
@@ -596,5 +505,7 @@ fn find_cycle(nodes: &[Node], parents: &[Vec<usize>], indegree: &[usize]) -> Vec
     path.iter().rev().map(|&n| nodes[n].id.clone()).collect()
 }
 
+#[cfg(test)]
+mod links_tests;
 #[cfg(test)]
 mod tests;

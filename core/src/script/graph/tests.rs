@@ -7,6 +7,7 @@ fn node(id: &str, parents: &[&str]) -> Node {
         id: id.into(),
         parents: parents.iter().map(|p| p.to_string()).collect(),
         sort_key: format!("k-{id}"),
+        ..Node::default()
     }
 }
 

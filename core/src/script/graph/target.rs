@@ -1,0 +1,156 @@
+//! Target expressions (`head`, `heads`, `base`, ids and prefixes, branch labels, relative
+//! steps) and how the graph resolves them.
+
+use super::{Graph, GraphError};
+
+impl Graph {
+    /// Resolves an expression naming one revision: `head` (the single head), a full id, a
+    /// unique prefix, a branch label (the revision that carries it first), `LABEL@head` (the
+    /// head of that branch), or any of those followed by `+N`/`-N`.
+    pub fn resolve_one(&self, text: &str) -> Result<&str, GraphError> {
+        match parse_target(text)? {
+            Target::Head => self
+                .head()?
+                .ok_or_else(|| GraphError::Unknown(text.to_owned())),
+            Target::Rev(rev, steps) => {
+                let id = self.resolve_base(rev)?;
+                self.walk(id, steps)
+            }
+            Target::Heads | Target::Base | Target::Relative(_) | Target::BranchBase(_) => {
+                Err(GraphError::BadTarget(text.to_owned()))
+            }
+        }
+    }
+
+    /// Resolves a full id or a unique prefix of at least [`MIN_PREFIX_LEN`] characters (as
+    /// Alembic: a shorter prefix could silently pick a revision the user did not mean).
+    pub fn resolve(&self, rev: &str) -> Result<&str, GraphError> {
+        if let Some((id, _)) = self.index.get_key_value(rev) {
+            return Ok(id);
+        }
+        if rev.chars().count() < MIN_PREFIX_LEN {
+            return Err(GraphError::ShortPrefix(rev.to_owned()));
+        }
+        let candidates: Vec<&String> = self
+            .index
+            .range::<str, _>((std::ops::Bound::Included(rev), std::ops::Bound::Unbounded))
+            .take_while(|(k, _)| k.starts_with(rev))
+            .map(|(k, _)| k)
+            .collect();
+        match candidates.as_slice() {
+            [] => Err(GraphError::Unknown(rev.to_owned())),
+            [one] if !rev.is_empty() => Ok(one),
+            _ => Err(GraphError::Ambiguous {
+                prefix: rev.to_owned(),
+                candidates: candidates.iter().map(|c| c.to_string()).collect(),
+            }),
+        }
+    }
+
+    /// The revision a `REV+N`/`REV-N` target starts from: an id or prefix, `head`, a branch
+    /// label or `LABEL@head`.
+    pub(super) fn resolve_base(&self, rev: &str) -> Result<&str, GraphError> {
+        if rev == "head" {
+            return self
+                .head()?
+                .ok_or_else(|| GraphError::Unknown("head (there are no revisions)".into()));
+        }
+        if let Some(label) = rev.strip_suffix("@head") {
+            return self.branch_head(label);
+        }
+        if let Some(&i) = self.labels.get(rev) {
+            return Ok(self.id(i));
+        }
+        self.resolve(rev)
+    }
+
+    /// Moves `steps` along the graph: forward through the only child, backward through the
+    /// only parent; a branch or merge point on the way is an error.
+    pub(super) fn walk<'a>(&'a self, start: &'a str, steps: i64) -> Result<&'a str, GraphError> {
+        let Some(mut i) = self.idx(start) else {
+            return Err(GraphError::Unknown(start.to_owned()));
+        };
+        let total = usize::try_from(steps.unsigned_abs()).unwrap_or(usize::MAX);
+        let fail = |reason: String| GraphError::Steps {
+            from: start.to_owned(),
+            steps: total,
+            reason,
+        };
+        for _ in 0..total {
+            let next = if steps > 0 {
+                &self.children[i]
+            } else {
+                &self.parents[i]
+            };
+            i = match next.as_slice() {
+                [one] => *one,
+                [] => {
+                    return Err(fail(format!(
+                        "{} has no {}",
+                        self.id(i),
+                        if steps > 0 { "child" } else { "parent" }
+                    )))
+                }
+                many => {
+                    let mut names: Vec<&str> = many.iter().map(|&m| self.id(m)).collect();
+                    names.sort_unstable();
+                    return Err(fail(format!(
+                        "{} has several {}: {}",
+                        self.id(i),
+                        if steps > 0 { "children" } else { "parents" },
+                        names.join(", ")
+                    )));
+                }
+            };
+        }
+        Ok(self.id(i))
+    }
+}
+
+/// The fewest characters a revision prefix may have (a full id may be shorter), as in Alembic.
+pub const MIN_PREFIX_LEN: usize = 4;
+
+/// A parsed target expression.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Target<'a> {
+    Head,
+    Heads,
+    Base,
+    Relative(i64),
+    Rev(&'a str, i64),
+    /// `LABEL@base`: below the whole branch.
+    BranchBase(&'a str),
+}
+
+pub(super) fn parse_target(text: &str) -> Result<Target<'_>, GraphError> {
+    let bad = || GraphError::BadTarget(text.to_owned());
+    let is_name =
+        |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    let is_rev = |s: &str| is_name(s.strip_suffix("@head").unwrap_or(s));
+    match text {
+        "head" => return Ok(Target::Head),
+        "heads" => return Ok(Target::Heads),
+        "base" => return Ok(Target::Base),
+        _ => {}
+    }
+    if let Some(label) = text.strip_suffix("@base").filter(|l| is_name(l)) {
+        return Ok(Target::BranchBase(label));
+    }
+    if let Some(rest) = text.strip_prefix(['+', '-']) {
+        let n: i64 = rest.parse().map_err(|_| bad())?;
+        return Ok(Target::Relative(if text.starts_with('-') { -n } else { n }));
+    }
+    if let Some(pos) = text.find(['+', '-']) {
+        let (rev, rel) = text.split_at(pos);
+        let n: i64 = rel[1..].parse().map_err(|_| bad())?;
+        if !is_rev(rev) {
+            return Err(bad());
+        }
+        return Ok(Target::Rev(rev, if rel.starts_with('-') { -n } else { n }));
+    }
+    if is_rev(text) {
+        Ok(Target::Rev(text, 0))
+    } else {
+        Err(bad())
+    }
+}
