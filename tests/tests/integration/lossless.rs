@@ -112,7 +112,14 @@ fn a_dropped_table_comes_back_with_everything_the_models_do_not_describe() {
     .unwrap();
     drop_and_restore(
         &sql,
-        &["authors", "posts", "post_links", "audit_log", "counters"],
+        &[
+            "authors",
+            "posts",
+            "post_links",
+            "audit_log",
+            "counters",
+            "prices",
+        ],
     );
 }
 

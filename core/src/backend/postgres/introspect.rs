@@ -37,6 +37,9 @@ struct ColumnRow {
     dflt: Option<String>,
     #[diesel(sql_type = Nullable<Text>)]
     identity: Option<String>,
+    /// `s` for a stored generated column, whose expression `dflt` holds.
+    #[diesel(sql_type = Nullable<Text>)]
+    generated: Option<String>,
 }
 
 #[derive(QueryableByName)]
@@ -189,7 +192,8 @@ pub fn introspect(conn: &mut PgConnection) -> diesel::QueryResult<Schema> {
     let columns: Vec<ColumnRow> = diesel::sql_query(format!(
         "SELECT c.relname::text AS tbl, a.attname::text AS name, \
                 format_type(a.atttypid, a.atttypmod) AS ty, a.attnotnull AS notnull, \
-                pg_get_expr(d.adbin, d.adrelid) AS dflt, a.attidentity::text AS identity \
+                pg_get_expr(d.adbin, d.adrelid) AS dflt, a.attidentity::text AS identity, \
+                a.attgenerated::text AS generated \
          FROM pg_class c \
          JOIN pg_namespace n ON n.oid = c.relnamespace \
          LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped \
@@ -373,7 +377,15 @@ pub fn introspect(conn: &mut PgConnection) -> diesel::QueryResult<Schema> {
             .or_insert_with(|| Table::new(&row.tbl));
         if let (Some(name), Some(ty)) = (row.name, row.ty) {
             let mut column = Column::new(name, SqlType::parse(&ty), !row.notnull.unwrap_or(false));
-            column.default = row.dflt;
+            if row.generated.as_deref() == Some("s") {
+                // Not a default: the column's own clause, kept verbatim (see Column::extra).
+                column.extra = vec![format!(
+                    "GENERATED ALWAYS AS ({}) STORED",
+                    row.dflt.unwrap_or_default()
+                )];
+            } else {
+                column.default = row.dflt;
+            }
             match row.identity.as_deref() {
                 Some("a") => {
                     table.identity = Some(column.name.clone());
