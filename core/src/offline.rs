@@ -79,6 +79,26 @@ pub fn render_request(
     render(request, &revisions)
 }
 
+/// The bookkeeping of one revision: its diesel version row and its checksum, recorded (`add`)
+/// or forgotten.
+fn record(out: &mut String, rev: &Revision, add: bool) {
+    if add {
+        let _ = writeln!(
+            out,
+            "INSERT INTO __diesel_schema_migrations (version) VALUES ({});",
+            quote(&rev.version)
+        );
+        out.push_str(&checksum::record_sql(rev));
+    } else {
+        let _ = writeln!(
+            out,
+            "DELETE FROM __diesel_schema_migrations WHERE version = {};",
+            quote(&rev.version)
+        );
+        out.push_str(&checksum::forget_sql(rev));
+    }
+}
+
 fn quote(text: &str) -> String {
     format!("'{}'", text.replace('\'', "''"))
 }
@@ -158,21 +178,7 @@ pub fn render(request: &Request<'_>, revisions: &[&Revision]) -> Result<String, 
             let _ = writeln!(out, "{};", policy.begin);
         }
         out.push_str(&terminated(sql));
-        if upgrade {
-            let _ = writeln!(
-                out,
-                "INSERT INTO __diesel_schema_migrations (version) VALUES ({});",
-                quote(&rev.version)
-            );
-            out.push_str(&checksum::record_sql(rev));
-        } else {
-            let _ = writeln!(
-                out,
-                "DELETE FROM __diesel_schema_migrations WHERE version = {};",
-                quote(&rev.version)
-            );
-            out.push_str(&checksum::forget_sql(rev));
-        }
+        record(&mut out, rev, upgrade);
         if own_transaction {
             out.push_str("COMMIT;\n");
         }
@@ -271,21 +277,7 @@ pub fn render_stamp(
         if !whole_run {
             let _ = writeln!(out, "{};", policy.begin);
         }
-        if add {
-            let _ = writeln!(
-                out,
-                "INSERT INTO __diesel_schema_migrations (version) VALUES ({});",
-                quote(&rev.version)
-            );
-            out.push_str(&checksum::record_sql(rev));
-        } else {
-            let _ = writeln!(
-                out,
-                "DELETE FROM __diesel_schema_migrations WHERE version = {};",
-                quote(&rev.version)
-            );
-            out.push_str(&checksum::forget_sql(rev));
-        }
+        record(&mut out, rev, add);
         if !whole_run {
             out.push_str("COMMIT;\n");
         }

@@ -7,17 +7,9 @@ use crate::support::{on_both_backends, Backend, Models, Project};
 
 on_both_backends!(labelled_branches_and_dependencies_upgrade_and_downgrade_alone);
 
-/// Runs a command that writes a revision (`Generated <path>...`); returns its id and directory.
+/// Runs a command of the version 1 models that writes a revision; returns its id and directory.
 fn generate(p: &Project, args: &[&str]) -> (String, PathBuf) {
-    let run = p.run(Models::V1, args).expect(0);
-    let line = run
-        .stdout
-        .lines()
-        .find_map(|l| l.strip_prefix("Generated "))
-        .unwrap_or_else(|| panic!("no `Generated` line in {}", run.stdout));
-    let path = PathBuf::from(line.split([';', ' ']).next().unwrap());
-    let name = path.file_name().unwrap().to_str().unwrap();
-    (name[18..30].to_owned(), p.path().join(&path))
+    crate::support::generate(p, Models::V1, args)
 }
 
 /// A revision inserting row `id` into `obsoletes` (a V1 table), written with `args`.

@@ -317,3 +317,16 @@ macro_rules! on_both_backends {
     };
 }
 pub(crate) use on_both_backends;
+
+/// Runs a command that writes a revision (`Generated <path>...`); returns its id and directory.
+pub fn generate(p: &Project, models: Models, args: &[&str]) -> (String, PathBuf) {
+    let run = p.run(models, args).expect(0);
+    let line = run
+        .stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("Generated "))
+        .unwrap_or_else(|| panic!("no `Generated` line in {}", run.stdout));
+    let path = PathBuf::from(line.split([';', ' ']).next().unwrap());
+    let name = path.file_name().unwrap().to_str().unwrap();
+    (name[18..30].to_owned(), p.path().join(&path))
+}

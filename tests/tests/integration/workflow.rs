@@ -19,18 +19,7 @@ fn project(backend: Backend) -> Project {
     Project::on(backend).expect("backend available")
 }
 
-/// Runs a command that writes a revision (`Generated <path>...`); returns its id and directory.
-fn generate(p: &Project, models: Models, args: &[&str]) -> (String, PathBuf) {
-    let run = p.run(models, args).expect(0);
-    let line = run
-        .stdout
-        .lines()
-        .find_map(|l| l.strip_prefix("Generated "))
-        .unwrap_or_else(|| panic!("no `Generated` line in {}", run.stdout));
-    let path = PathBuf::from(line.split([';', ' ']).next().unwrap());
-    let name = path.file_name().unwrap().to_str().unwrap();
-    (name[18..30].to_owned(), p.path().join(&path))
-}
+use crate::support::generate;
 
 fn write_sql(dir: &Path, up: &str, down: &str) {
     std::fs::write(dir.join("up.sql"), up).unwrap();
