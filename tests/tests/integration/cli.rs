@@ -50,10 +50,33 @@ fn unknown_and_ambiguous_revisions_are_named() {
         .collect();
     if !common.is_empty() {
         let run = p.run(Models::V1, &["show", &common]).expect(2);
-        assert!(run.stderr.contains("is ambiguous"), "{}", run.stderr);
+        let expected = if common.len() >= 4 {
+            "is ambiguous"
+        } else {
+            "is too short"
+        };
+        assert!(run.stderr.contains(expected), "{}", run.stderr);
     }
     let run = p.run(Models::V1, &["upgrade", "not-a-target!"]).expect(2);
     assert!(run.stderr.contains("invalid target"), "{}", run.stderr);
+
+    // Deterministically: two ids sharing `abcd`.
+    let q = Project::new();
+    q.run(
+        Models::V1,
+        &["revision", "-m", "a", "--rev-id", "abcd00000001"],
+    )
+    .expect(0);
+    q.run(
+        Models::V1,
+        &["revision", "-m", "b", "--rev-id", "abcd00000002"],
+    )
+    .expect(0);
+    let run = q.run(Models::V1, &["show", "abcd"]).expect(2);
+    assert!(run.stderr.contains("is ambiguous"), "{}", run.stderr);
+    let run = q.run(Models::V1, &["show", "abc"]).expect(2);
+    assert!(run.stderr.contains("is too short"), "{}", run.stderr);
+    q.run(Models::V1, &["show", "abcd00000002"]).expect(0);
 }
 
 #[test]
