@@ -161,7 +161,7 @@ pub(crate) fn autogenerate(
 /// What a reviewer must know about an op before applying it.
 pub(crate) fn warning_for(op: &Op, dialect: &dyn Dialect) -> Option<String> {
     match op {
-        Op::DropDefinition { .. } => Some(format!(
+        Op::DropDefinition { .. } | Op::DropTableConstraint { .. } => Some(format!(
             "{op}: the models own their tables' indexes and constraints; the downgrade \
              re-creates it exactly. The models cannot declare such an index or constraint yet: \
              to keep it, do not apply this revision (or edit it out)"

@@ -99,12 +99,14 @@ pub(crate) fn op(op: &Op) -> String {
         | Op::AddColumn { .. }
         | Op::CreateIndex { .. }
         | Op::AddForeignKey { .. }
-        | Op::CreateDefinition { .. } => added(&text),
+        | Op::CreateDefinition { .. }
+        | Op::AddTableConstraint { .. } => added(&text),
         Op::DropTable(_)
         | Op::DropColumn { .. }
         | Op::DropIndex { .. }
         | Op::DropForeignKey { .. }
-        | Op::DropDefinition { .. } => dropped(&text),
+        | Op::DropDefinition { .. }
+        | Op::DropTableConstraint { .. } => dropped(&text),
         _ => text,
     }
 }

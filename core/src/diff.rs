@@ -115,12 +115,23 @@ fn without(table: &Table, keys: &[(String, ForeignKey)]) -> Table {
 /// Equal in everything the models say: [`Column::extra`] (what introspection kept that the
 /// models cannot say) is not a difference.
 fn same_column(a: &Column, b: &Column) -> bool {
+    // A column's constraint clauses are the models' (as the table's are); its other clauses
+    // and its comment are not compared.
     let bare = |c: &Column| Column {
-        extra: Vec::new(),
+        extra: owned_clauses(c),
         comment: None,
         ..c.clone()
     };
     bare(a) == bare(b)
+}
+
+/// The constraint clauses of a column (`CHECK`, `UNIQUE`): the models own them.
+fn owned_clauses(c: &Column) -> Vec<String> {
+    c.extra
+        .iter()
+        .filter(|x| crate::sql::is_constraint_clause(x))
+        .cloned()
+        .collect()
 }
 
 /// The column `want` as the models describe it, keeping the clauses of `have` that the models
@@ -132,11 +143,14 @@ fn same_column(a: &Column, b: &Column) -> bool {
 fn altered(have: &Column, want: &Column) -> Column {
     let mut to = want.clone();
     to.comment = have.comment.clone();
+    // The clauses the models do not own stay; the constraints are the models' own.
     to.extra = have
         .extra
         .iter()
+        .filter(|c| !crate::sql::is_constraint_clause(c))
         .filter(|c| want.default.is_none() || !crate::sql::is_generated(c))
         .cloned()
+        .chain(owned_clauses(want))
         .collect();
     to
 }
@@ -158,6 +172,14 @@ fn diff_table(have: &Table, want: &Table, ops: &mut Vec<Op>) {
             ops.push(Op::DropDefinition {
                 table: table(),
                 definition: definition.clone(),
+            });
+        }
+    }
+    for clause in &have.table_constraints {
+        if !want.table_constraints.contains(clause) {
+            ops.push(Op::DropTableConstraint {
+                table: table(),
+                clause: clause.clone(),
             });
         }
     }
@@ -243,6 +265,14 @@ fn diff_table(have: &Table, want: &Table, ops: &mut Vec<Op>) {
             ops.push(Op::CreateIndex {
                 table: table(),
                 index: index.clone(),
+            });
+        }
+    }
+    for clause in &want.table_constraints {
+        if !have.table_constraints.contains(clause) {
+            ops.push(Op::AddTableConstraint {
+                table: table(),
+                clause: clause.clone(),
             });
         }
     }

@@ -98,6 +98,21 @@ pub enum Op {
         /// The SQL that created it, for the reverse.
         definition: String,
     },
+    /// Adds a constraint clause inside the table's `CREATE TABLE` (SQLite's `UNIQUE (...)`,
+    /// `CHECK (...)`), which only a rebuild can do; the reverse drops it.
+    AddTableConstraint {
+        /// Name of the table.
+        table: String,
+        /// The clause, verbatim.
+        clause: String,
+    },
+    /// Drops such a clause (the models do not declare it); carries it for the reverse.
+    DropTableConstraint {
+        /// Name of the table.
+        table: String,
+        /// The clause, verbatim.
+        clause: String,
+    },
 }
 
 impl Op {
@@ -129,6 +144,8 @@ impl Op {
             Op::DropForeignKey { table, fk } => Op::AddForeignKey { table, fk },
             Op::CreateDefinition { table, definition } => Op::DropDefinition { table, definition },
             Op::DropDefinition { table, definition } => Op::CreateDefinition { table, definition },
+            Op::AddTableConstraint { table, clause } => Op::DropTableConstraint { table, clause },
+            Op::DropTableConstraint { table, clause } => Op::AddTableConstraint { table, clause },
         }
     }
 
@@ -146,7 +163,9 @@ impl Op {
             | Op::AddForeignKey { table, .. }
             | Op::DropForeignKey { table, .. }
             | Op::CreateDefinition { table, .. }
-            | Op::DropDefinition { table, .. } => table,
+            | Op::DropDefinition { table, .. }
+            | Op::AddTableConstraint { table, .. }
+            | Op::DropTableConstraint { table, .. } => table,
         }
     }
 
@@ -242,6 +261,22 @@ impl Op {
                     t.unmodeled.retain(|d| d != definition);
                 }
             }
+            Op::AddTableConstraint {
+                table: name,
+                clause,
+            } => {
+                if let Some(t) = table(schema, name) {
+                    t.table_constraints.push(clause.clone());
+                }
+            }
+            Op::DropTableConstraint {
+                table: name,
+                clause,
+            } => {
+                if let Some(t) = table(schema, name) {
+                    t.table_constraints.retain(|c| c != clause);
+                }
+            }
         }
     }
 }
@@ -298,6 +333,20 @@ impl fmt::Display for Op {
                         to.default.as_deref().unwrap_or("none")
                     ));
                 }
+                fn owned(c: &Column) -> Vec<&String> {
+                    c.extra
+                        .iter()
+                        .filter(|x| crate::sql::is_constraint_clause(x))
+                        .collect()
+                }
+                for gone in owned(from).into_iter().filter(|x| !to.extra.contains(x)) {
+                    changes.push(format!(
+                        "constraint `{gone}` removed (the models do not declare it)"
+                    ));
+                }
+                for new in owned(to).into_iter().filter(|x| !from.extra.contains(x)) {
+                    changes.push(format!("constraint `{new}` added"));
+                }
                 write!(
                     f,
                     "altered column '{table}.{}': {}",
@@ -348,6 +397,13 @@ impl fmt::Display for Op {
                 f,
                 "removed {} on '{table}', which the models do not declare",
                 owned_name(definition)
+            ),
+            Op::AddTableConstraint { table, clause } => {
+                write!(f, "added constraint `{clause}` on '{table}'")
+            }
+            Op::DropTableConstraint { table, clause } => write!(
+                f,
+                "removed constraint `{clause}` on '{table}', which the models do not declare"
             ),
         }
     }

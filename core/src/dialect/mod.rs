@@ -127,6 +127,12 @@ pub trait Dialect {
             Op::DropDefinition { table, definition } => {
                 self.render_drop_definition(table, definition)
             }
+            // A clause inside CREATE TABLE: only a rebuild (SQLite) changes it.
+            Op::AddTableConstraint { .. } | Op::DropTableConstraint { .. } => {
+                Err(Unsupported::new(
+                    "a constraint inside CREATE TABLE changes only with a table rebuild",
+                ))
+            }
         };
         sql.map_err(|Unsupported { hint }| RenderError::Unsupported {
             dialect: self.name(),

@@ -342,6 +342,19 @@ pub fn mentions(clause: &str, column: &str) -> bool {
     })
 }
 
+/// True for a column clause that is a constraint (`CHECK (...)`, `UNIQUE`, either after
+/// `CONSTRAINT name`): the models own it, as they own the table's constraints. `COLLATE`,
+/// `GENERATED` and `REFERENCES` (modelled as a foreign key) are not.
+pub fn is_constraint_clause(clause: &str) -> bool {
+    let toks = tokens(clause);
+    let key = if toks.first().is_some_and(|t| t.is("CONSTRAINT")) {
+        toks.get(2)
+    } else {
+        toks.first()
+    };
+    key.is_some_and(|k| k.is("CHECK") || k.is("UNIQUE"))
+}
+
 /// What a kept definition (a table's `unmodeled` SQL) creates, when it is an object the models
 /// own: an index or a constraint. Triggers, comments and sequences are not owned (`None`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -390,6 +403,17 @@ pub fn owned_definition(sql: &str) -> Option<Owned> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn column_constraints_are_checks_and_uniques() {
+        assert!(is_constraint_clause("CHECK (a > 0)"));
+        assert!(is_constraint_clause(
+            "CONSTRAINT uq UNIQUE ON CONFLICT IGNORE"
+        ));
+        assert!(!is_constraint_clause("COLLATE NOCASE"));
+        assert!(!is_constraint_clause("GENERATED ALWAYS AS (a * 2) STORED"));
+        assert!(!is_constraint_clause("CONSTRAINT g AS (a * 2)"));
+    }
 
     #[test]
     fn owned_definitions_are_indexes_and_constraints() {

@@ -58,13 +58,24 @@ fn the_default_hook_runs_the_binary_through_cargo_run_of_its_package() {
     let prebuilt = bin_dir.join("hookbin");
     std::fs::copy(Models::V1.exe(), &prebuilt).unwrap();
 
-    let install = Run::from(
-        isolated(&prebuilt, p.path())
-            .args(["hook", "install"])
-            .output()
-            .unwrap(),
-    )
-    .expect(0);
+    // A binary copied a moment ago can still be open for writing in a child that another test
+    // thread forked meanwhile (until that child execs): its exec fails with ETXTBSY for a
+    // moment. Retry, as that window closes on its own.
+    let output = (0..100)
+        .find_map(|_| {
+            match isolated(&prebuilt, p.path())
+                .args(["hook", "install"])
+                .output()
+            {
+                Err(e) if e.kind() == std::io::ErrorKind::ExecutableFileBusy => {
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                    None
+                }
+                other => Some(other.unwrap()),
+            }
+        })
+        .expect("the copied binary runs within two seconds");
+    let install = Run::from(output).expect(0);
     assert!(!install.stdout.contains("note:"), "{}", install.stdout);
     let script = std::fs::read_to_string(p.path().join(".git/hooks/pre-commit")).unwrap();
     assert!(
