@@ -5,7 +5,7 @@
 //! from the models (type aliases, default quoting) compare equal.
 //!
 //! Order: changes to existing tables (by name; per table: drop indexes, drop foreign keys, add
-//! columns, alter columns, primary key, identity, drop columns, add foreign keys, create
+//! columns, alter columns, comments (table, then columns), primary key, identity, drop columns, add foreign keys, create
 //! indexes), then new tables (parents before children), then the existing tables' new foreign
 //! keys that reference a new table, then dropped tables (children before parents). So a new
 //! table can reference a column the same migration adds, and a key column is dropped only after
@@ -116,7 +116,7 @@ fn without(table: &Table, keys: &[(String, ForeignKey)]) -> Table {
 /// models cannot say) is not a difference.
 fn same_column(a: &Column, b: &Column) -> bool {
     // A column's constraint clauses are the models' (as the table's are); its other clauses
-    // and its comment are not compared.
+    // are not compared. Its comment is compared apart ([`Op::AlterComment`]).
     let bare = |c: &Column| Column {
         extra: owned_clauses(c),
         comment: None,
@@ -135,7 +135,8 @@ fn owned_clauses(c: &Column) -> Vec<String> {
 }
 
 /// The column `want` as the models describe it, keeping the clauses of `have` that the models
-/// cannot say. Those describe the column, not its type: SQLite accepts `CHECK`, `COLLATE`,
+/// cannot say, and `have`'s comment: a comment changes by its own op ([`Op::AlterComment`]),
+/// so that an `AlterColumn` and its reverse never touch comments. Those describe the column, not its type: SQLite accepts `CHECK`, `COLLATE`,
 /// `UNIQUE` and `GENERATED` with every declared type, so they all stay across a type,
 /// nullability or default change. The one clause that can no longer apply is the generation
 /// of a column to which the models give a default (SQLite refuses both on one column): the
@@ -223,6 +224,26 @@ fn diff_table(have: &Table, want: &Table, ops: &mut Vec<Op>) {
                     table: table(),
                     from: old.clone(),
                     to: altered(old, column),
+                });
+            }
+        }
+    }
+    if have.comment != want.comment {
+        ops.push(Op::AlterComment {
+            table: table(),
+            column: None,
+            from: have.comment.clone(),
+            to: want.comment.clone(),
+        });
+    }
+    for column in &want.columns {
+        if let Some(old) = have.column(&column.name) {
+            if old.comment != column.comment {
+                ops.push(Op::AlterComment {
+                    table: table(),
+                    column: Some(column.name.clone()),
+                    from: old.comment.clone(),
+                    to: column.comment.clone(),
                 });
             }
         }
@@ -536,5 +557,36 @@ mod tests {
         assert_eq!(names, ["email", "id"]);
         assert_eq!(t.indexes, users().indexes);
         assert!(!s.tables.contains_key("posts"));
+    }
+
+    #[test]
+    fn comments_are_compared_apart_from_the_column() {
+        let mut before = users();
+        before.columns[1].comment = Some("Old.".into());
+        let mut after = users();
+        after.comment = Some("People.".into());
+        after.columns[1].ty = SqlType::Text;
+        after.columns[1].comment = Some("New.".into());
+        let (before, after) = (schema(vec![before]), schema(vec![after]));
+        let ops = diff(&before, &after);
+        let names: Vec<String> = ops.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            names,
+            [
+                "altered column 'users.email': type VARCHAR(255) -> TEXT",
+                "changed comment of 'users'",
+                "changed comment of 'users.email'"
+            ]
+        );
+        // The type change keeps the comment; the comment changes by its own op.
+        assert!(
+            matches!(&ops[0], Op::AlterColumn { to, .. } if to.comment.as_deref() == Some("Old."))
+        );
+        let mut s = before.clone();
+        ops.iter().for_each(|op| op.apply(&mut s));
+        assert_eq!(s, after);
+        reverse_all(&ops).iter().for_each(|op| op.apply(&mut s));
+        assert_eq!(s, before);
+        assert!(diff(&after, &after).is_empty());
     }
 }

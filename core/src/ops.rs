@@ -113,6 +113,18 @@ pub enum Op {
         /// The clause, verbatim.
         clause: String,
     },
+    /// Changes the comment of a table (`column: None`) or of one of its columns; `from` is the
+    /// comment before, for the reverse. `None` is no comment.
+    AlterComment {
+        /// Name of the table.
+        table: String,
+        /// The column whose comment changes; `None` for the table's own comment.
+        column: Option<String>,
+        /// The comment before.
+        from: Option<String>,
+        /// The comment after.
+        to: Option<String>,
+    },
 }
 
 impl Op {
@@ -146,6 +158,17 @@ impl Op {
             Op::DropDefinition { table, definition } => Op::CreateDefinition { table, definition },
             Op::AddTableConstraint { table, clause } => Op::DropTableConstraint { table, clause },
             Op::DropTableConstraint { table, clause } => Op::AddTableConstraint { table, clause },
+            Op::AlterComment {
+                table,
+                column,
+                from,
+                to,
+            } => Op::AlterComment {
+                table,
+                column,
+                from: to,
+                to: from,
+            },
         }
     }
 
@@ -165,7 +188,8 @@ impl Op {
             | Op::CreateDefinition { table, .. }
             | Op::DropDefinition { table, .. }
             | Op::AddTableConstraint { table, .. }
-            | Op::DropTableConstraint { table, .. } => table,
+            | Op::DropTableConstraint { table, .. }
+            | Op::AlterComment { table, .. } => table,
         }
     }
 
@@ -275,6 +299,23 @@ impl Op {
             } => {
                 if let Some(t) = table(schema, name) {
                     t.table_constraints.retain(|c| c != clause);
+                }
+            }
+            Op::AlterComment {
+                table: name,
+                column,
+                to,
+                ..
+            } => {
+                if let Some(t) = table(schema, name) {
+                    match column {
+                        None => t.comment = to.clone(),
+                        Some(c) => {
+                            if let Some(c) = t.columns.iter_mut().find(|x| x.name == *c) {
+                                c.comment = to.clone();
+                            }
+                        }
+                    }
                 }
             }
         }
@@ -405,6 +446,16 @@ impl fmt::Display for Op {
                 f,
                 "removed constraint `{clause}` on '{table}', which the models do not declare"
             ),
+            Op::AlterComment {
+                table,
+                column: Some(column),
+                ..
+            } => write!(f, "changed comment of '{table}.{column}'"),
+            Op::AlterComment {
+                table,
+                column: None,
+                ..
+            } => write!(f, "changed comment of '{table}'"),
         }
     }
 }
@@ -445,10 +496,29 @@ mod tests {
                     constraint: false,
                 },
             },
+            Op::AlterComment {
+                table: "t".into(),
+                column: None,
+                from: None,
+                to: Some("Things.".into()),
+            },
+            Op::AlterComment {
+                table: "t".into(),
+                column: Some("x".into()),
+                from: None,
+                to: Some("An x.".into()),
+            },
         ];
         let mut after = before.clone();
         ops.iter().for_each(|op| op.apply(&mut after));
         assert_ne!(after, before);
+        assert_eq!(after.tables["t"].comment.as_deref(), Some("Things."));
+        assert_eq!(
+            after.tables["t"].column("x").unwrap().comment.as_deref(),
+            Some("An x.")
+        );
+        assert_eq!(ops[3].to_string(), "changed comment of 't'");
+        assert_eq!(ops[4].to_string(), "changed comment of 't.x'");
         for op in &ops {
             assert_eq!(op.reverse().reverse(), *op);
         }

@@ -310,9 +310,9 @@ pub struct Column {
     /// the type, `NOT NULL` and default. Not compared by the diff; an altered column keeps
     /// them (see `diff`).
     pub extra: Vec<String>,
-    /// The column's comment (PostgreSQL `COMMENT ON COLUMN`), as the catalog holds it; `None`
-    /// for models (they cannot declare one yet) and SQLite. Not compared by the diff; an altered
-    /// column keeps it, and a dropped column's reverse re-creates it.
+    /// The column's comment (PostgreSQL `COMMENT ON COLUMN`): a model field's doc comment, or
+    /// what the catalog holds. Compared by the diff (a change is an [`crate::ops::Op::AlterComment`]);
+    /// a dropped column's reverse re-creates it. SQLite has none: its dialect clears it.
     pub comment: Option<String>,
 }
 
@@ -484,6 +484,10 @@ pub struct Table {
     /// What follows `CREATE TABLE`'s closing parenthesis (SQLite: `STRICT`, `WITHOUT ROWID`),
     /// empty when nothing does. Not compared by the diff.
     pub options: String,
+    /// The table's comment (PostgreSQL `COMMENT ON TABLE`): the model's doc comment, or what
+    /// the catalog holds. Compared by the diff (a change is an [`crate::ops::Op::AlterComment`]).
+    /// SQLite has none: its dialect clears it.
+    pub comment: Option<String>,
 }
 
 impl Table {
@@ -501,6 +505,7 @@ impl Table {
             unmodeled: Vec::new(),
             table_constraints: Vec::new(),
             options: String::new(),
+            comment: None,
         }
     }
 

@@ -127,6 +127,9 @@ pub trait Dialect {
             Op::DropDefinition { table, definition } => {
                 self.render_drop_definition(table, definition)
             }
+            Op::AlterComment {
+                table, column, to, ..
+            } => self.render_alter_comment(table, column.as_deref(), to.as_deref()),
             // A clause inside CREATE TABLE: only a rebuild (SQLite) changes it.
             Op::AddTableConstraint { .. } | Op::DropTableConstraint { .. } => {
                 Err(Unsupported::new(
@@ -164,6 +167,9 @@ pub trait Dialect {
             s.push_str(&self.create_index(&table.name, index));
         }
         push_unmodeled(table, &mut s);
+        if table.comment.is_some() {
+            s.push_str(&self.comment_sql(&table.name, None, table.comment.as_deref()));
+        }
         for column in &table.columns {
             s.push_str(&self.column_comment(&table.name, column));
         }
@@ -173,14 +179,28 @@ pub trait Dialect {
     /// `COMMENT ON COLUMN` for a column that has a comment; empty otherwise.
     fn column_comment(&self, table: &str, column: &Column) -> String {
         match &column.comment {
-            Some(text) => format!(
-                "COMMENT ON COLUMN {}.{} IS '{}';\n",
-                self.quote(table),
-                self.quote(&column.name),
-                text.replace('\'', "''")
-            ),
+            Some(_) => self.comment_sql(table, Some(&column.name), column.comment.as_deref()),
             None => String::new(),
         }
+    }
+
+    /// `COMMENT ON TABLE` (`column: None`) or `COMMENT ON COLUMN`, `IS '...'`, or `IS NULL`
+    /// to remove it.
+    fn comment_sql(&self, table: &str, column: Option<&str>, text: Option<&str>) -> String {
+        let target = match column {
+            Some(c) => format!("COLUMN {}.{}", self.quote(table), self.quote(c)),
+            None => format!("TABLE {}", self.quote(table)),
+        };
+        let text = match text {
+            Some(t) => format!("'{}'", t.replace('\'', "''")),
+            None => "NULL".to_owned(),
+        };
+        format!("COMMENT ON {target} IS {text};\n")
+    }
+
+    /// [`Op::AlterComment`]: `COMMENT ON TABLE/COLUMN ... IS ...`.
+    fn render_alter_comment(&self, table: &str, column: Option<&str>, to: Option<&str>) -> OpSql {
+        Ok(self.comment_sql(table, column, to))
     }
 
     /// [`Op::DropTable`]: `DROP TABLE`.

@@ -635,4 +635,38 @@ mod tests {
         let up = Postgres.render(&diff(&after, &narrower), &after).unwrap();
         assert!(up.contains("ALTER COLUMN \"age\" TYPE VARCHAR(5);"), "{up}");
     }
+
+    #[test]
+    fn comments_render_as_comment_on_and_none_as_null() {
+        let mut t = accounts();
+        t.comment = Some("Users' accounts.".into());
+        t.columns[0].comment = Some("The key.".into());
+        let sql = Postgres.render_create_table(&t).unwrap();
+        assert!(
+            sql.contains("COMMENT ON TABLE \"accounts\" IS 'Users'' accounts.';\n"),
+            "{sql}"
+        );
+        let column = &t.columns[0].name.clone();
+        assert!(
+            sql.contains(&format!(
+                "COMMENT ON COLUMN \"accounts\".\"{column}\" IS 'The key.';\n"
+            )),
+            "{sql}"
+        );
+        let mut before = Schema::new();
+        before.insert(t);
+        let op = Op::AlterComment {
+            table: "accounts".into(),
+            column: Some(column.clone()),
+            from: Some("The key.".into()),
+            to: None,
+        };
+        assert_eq!(
+            Postgres.render(&[op], &before).unwrap(),
+            format!(
+                "-- changed comment of 'accounts.{column}'\n\
+                 COMMENT ON COLUMN \"accounts\".\"{column}\" IS NULL;\n\n"
+            )
+        );
+    }
 }

@@ -75,8 +75,11 @@ impl Dialect for Sqlite {
     }
 
     fn normalize_table(&self, table: &mut Table) {
+        // SQLite has no comments: a model's doc comments are no difference.
+        table.comment = None;
         for column in &mut table.columns {
             column.default = column.default.as_deref().map(super::normalize_default);
+            column.comment = None;
         }
         // A single integer primary key is rendered `INTEGER` so it becomes the rowid alias
         // (auto-assigned ids); every integer width is 64-bit in SQLite anyway.
@@ -706,5 +709,19 @@ CREATE TABLE "posts" (
             "CURRENT_TIMESTAMP"
         );
         assert_eq!(Sqlite.render_default("'x'"), "'x'");
+    }
+
+    #[test]
+    fn sqlite_ignores_model_comments() {
+        let mut model = users();
+        model.comment = Some("People.".into());
+        model.columns[0].comment = Some("The key.".into());
+        let mut want = Schema::new();
+        want.insert(model);
+        let mut have = Schema::new();
+        have.insert(users());
+        Sqlite.normalize(&mut want);
+        Sqlite.normalize(&mut have);
+        assert!(crate::diff::diff(&have, &want).is_empty());
     }
 }

@@ -100,11 +100,14 @@ struct DefinitionRow {
     def: String,
 }
 
-/// A comment: a column's own text, or the statement that re-creates any other.
+/// A comment: a table's or a column's own text (`kind` 0), or the statement that re-creates
+/// any other.
 #[derive(QueryableByName)]
 struct CommentRow {
     #[diesel(sql_type = Text)]
     tbl: String,
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    kind: i32,
     #[diesel(sql_type = Nullable<Text>)]
     col: Option<String>,
     #[diesel(sql_type = Text)]
@@ -298,15 +301,12 @@ pub fn introspect(conn: &mut PgConnection) -> diesel::QueryResult<Schema> {
     ))
     .load(conn)?;
     // Comments on the table, its columns, its constraints, its indexes and its triggers.
-    // A column's comment is the column's (`col` set, `def` the text); the others are kept as
-    // statements.
+    // The table's and a column's comment are theirs (`kind` 0, `col` set for a column, `def`
+    // the text); the others are kept as statements.
     let comments: Vec<CommentRow> = diesel::sql_query(format!(
-        "SELECT tbl, col, def FROM ( \
+        "SELECT tbl, kind, col, def FROM ( \
            SELECT c.relname::text AS tbl, 0 AS kind, d.objsubid::text AS ord, a.attname::text AS col, \
-                  CASE WHEN d.objsubid = 0 \
-                       THEN format('COMMENT ON TABLE %I IS %L', c.relname, d.description) \
-                       ELSE d.description \
-                  END AS def \
+                  d.description AS def \
            FROM pg_description d \
            JOIN pg_class c ON c.oid = d.objoid AND d.classoid = 'pg_class'::regclass \
            JOIN pg_namespace n ON n.oid = c.relnamespace \
@@ -503,8 +503,8 @@ pub fn introspect(conn: &mut PgConnection) -> diesel::QueryResult<Schema> {
         .chain(
             comments
                 .into_iter()
-                .filter_map(|r| match r.col {
-                    Some(col) => {
+                .filter_map(|r| match (r.kind, r.col) {
+                    (0, Some(col)) => {
                         if let Some(c) = tables
                             .get_mut(&r.tbl)
                             .and_then(|t| t.columns.iter_mut().find(|c| c.name == col))
@@ -513,7 +513,13 @@ pub fn introspect(conn: &mut PgConnection) -> diesel::QueryResult<Schema> {
                         }
                         None
                     }
-                    None => Some((r.tbl, r.def)),
+                    (0, None) => {
+                        if let Some(t) = tables.get_mut(&r.tbl) {
+                            t.comment = Some(r.def);
+                        }
+                        None
+                    }
+                    _ => Some((r.tbl, r.def)),
                 })
                 .collect::<Vec<_>>(),
         );
