@@ -20,6 +20,20 @@ impl TableBuilder {
         }
     }
 
+    /// The table's comment (the model's doc comment).
+    pub fn comment(mut self, text: &str) -> Self {
+        self.table.comment = Some(text.to_owned());
+        self
+    }
+
+    /// The comment of the column added last (its field's doc comment).
+    pub fn column_comment(mut self, text: &str) -> Self {
+        if let Some(column) = self.table.columns.last_mut() {
+            column.comment = Some(text.to_owned());
+        }
+        self
+    }
+
     /// A column whose type comes from [`ColumnType`].
     pub fn column<T: ColumnType + ?Sized>(self, name: &str, default: Option<&str>) -> Self {
         self.push(name, T::sql_type(), T::NULLABLE, default)

@@ -18,6 +18,8 @@ pub struct Container<'a> {
     /// `table = "..."`, or the conventional name derived from the struct's name.
     pub table: String,
     pub attrs: attr::Container,
+    /// The struct's doc comment: the table's comment.
+    pub doc: Option<String>,
     pub fields: Vec<Field<'a>>,
     pub generics: &'a Generics,
 }
@@ -30,6 +32,8 @@ pub struct Field<'a> {
     /// `column = "..."`, or the field's name without `r#`.
     pub column: String,
     pub attrs: attr::Field,
+    /// The field's doc comment: the column's comment.
+    pub doc: Option<String>,
 }
 
 impl<'a> Container<'a> {
@@ -90,6 +94,7 @@ impl<'a> Container<'a> {
                     ty: &field.ty,
                     column,
                     attrs,
+                    doc: attr::doc_comment(&field.attrs),
                 }
             })
             .collect();
@@ -98,6 +103,7 @@ impl<'a> Container<'a> {
             name,
             table,
             attrs,
+            doc: attr::doc_comment(&input.attrs),
             fields,
             generics: &input.generics,
         })

@@ -35,7 +35,12 @@ fn expand(cont: &Container) -> TokenStream {
     let table = &cont.table;
     let rust_name = &cont.name;
 
-    let columns = cont.columns().map(column);
+    let comment = cont.doc.as_ref().map(|doc| quote!(.comment(#doc)));
+    let columns = cont.columns().map(|field| {
+        let column = column(field);
+        let comment = field.doc.as_ref().map(|doc| quote!(.column_comment(#doc)));
+        quote!(#column #comment)
+    });
     let primary_key = cont.primary_key().into_iter().map(|f| &f.column);
     let foreign_keys = cont.columns().filter_map(foreign_key);
     let field_indexes = cont.columns().flat_map(field_indexes);
@@ -54,6 +59,7 @@ fn expand(cont: &Container) -> TokenStream {
                 const TABLE: &'static str = #table;
                 fn table() -> ::retort::__private::Table {
                     ::retort::__private::TableBuilder::new(#table)
+                        #comment
                         #(#columns)*
                         .primary_key(&[#(#primary_key),*])
                         #(#foreign_keys)*

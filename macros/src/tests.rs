@@ -31,13 +31,18 @@ fn errors(input: TokenStream) -> Vec<String> {
 #[test]
 fn full_model() {
     insta::assert_snapshot!(expand(quote! {
+        /// The people who sign in.
+        ///
+        /// One row per person.
         #[model(table = "users")]
         #[model(index(columns("last_name", "first_name"), name = "ix_users_name"))]
         pub struct User {
             #[model(primary_key)]
             pub id: i64,
+            /// Where we write to them; it's unique.
             #[model(max_length = 255, unique)]
             pub email: String,
+            #[doc = "   "]
             pub bio: Option<String>,
             #[model(default = "0")]
             pub age: i32,
@@ -53,6 +58,36 @@ fn full_model() {
             pub cache: Option<String>,
         }
     }));
+}
+
+#[test]
+fn doc_comments_are_trimmed_and_blank_ones_are_none() {
+    let attrs = |input: TokenStream| syn::parse2::<syn::DeriveInput>(input).unwrap().attrs;
+    let doc = |input| crate::attr::doc_comment(&attrs(input));
+    assert_eq!(
+        doc(quote! {
+            ///
+            #[doc = " First line.  "]
+            ///   indented
+            ///
+            #[model(table = "t")]
+            struct T;
+        }),
+        Some("First line.\n  indented".to_owned())
+    );
+    assert_eq!(
+        doc(quote!(
+            #[doc = " \n "]
+            struct T;
+        )),
+        None
+    );
+    assert_eq!(
+        doc(quote!(
+            struct T;
+        )),
+        None
+    );
 }
 
 #[test]

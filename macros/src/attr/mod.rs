@@ -60,6 +60,32 @@ const INDEX_EXAMPLE: &str =
 const ACTIONS_EXPECTED: &str = "`cascade`, `restrict`, `set null`, `set default`, `no action` \
                                 (any case; `set_null`, `set_default` and `no_action` also work)";
 
+/// The doc comment (`///` lines, i.e. `#[doc = "..."]` attributes) in `attrs`: lines joined with
+/// `\n`, each without the one leading space rustdoc keeps and without trailing whitespace,
+/// blank lines around trimmed; `None` when there is none or it is blank. It becomes the table's
+/// or column's comment.
+pub fn doc_comment(attrs: &[Attribute]) -> Option<String> {
+    let mut lines = Vec::new();
+    for attr in attrs.iter().filter(|a| a.path().is_ident("doc")) {
+        let syn::Meta::NameValue(nv) = &attr.meta else {
+            continue;
+        };
+        let syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Str(text),
+            ..
+        }) = &nv.value
+        else {
+            continue;
+        };
+        for line in text.value().split('\n') {
+            lines.push(line.strip_prefix(' ').unwrap_or(line).trim_end().to_owned());
+        }
+    }
+    let text = lines.join("\n");
+    let text = text.trim_matches('\n');
+    (!text.is_empty()).then(|| text.to_owned())
+}
+
 /// A key together with the value given to it; `key` is kept for error spans.
 #[derive(Debug)]
 pub struct Keyed<T> {
