@@ -6,10 +6,12 @@ use retort::Model;
 mod shared_models;
 pub use shared_models::{Sample, Unusual};
 
+/// The people who sign in.
 #[derive(Debug, Model)]
 #[model(table = "accounts")]
 pub struct Account {
     pub id: i64,
+    /// Where we write to them.
     #[model(max_length = 100, unique)]
     pub email: String,
     pub name: Option<String>,

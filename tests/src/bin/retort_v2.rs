@@ -4,6 +4,7 @@
 //! - accounts.score: default 0 -> 10
 //! - accounts.legacy: dropped; accounts.bio (nullable) and accounts.status (NOT NULL with a
 //!   default) added
+//! - accounts' comment and accounts.email's comment changed (doc comments)
 //! - notes.account_id: foreign key ON DELETE CASCADE -> RESTRICT
 //! - tags: new, references accounts; obsoletes: dropped
 
@@ -13,10 +14,12 @@ use retort::Model;
 mod shared_models;
 pub use shared_models::{Sample, Unusual};
 
+/// The people who sign in, and what they told us.
 #[derive(Debug, Model)]
 #[model(table = "accounts")]
 pub struct Account {
     pub id: i64,
+    /// Where we write to them; one account per address.
     #[model(max_length = 100, unique)]
     pub email: String,
     #[model(max_length = 200, index)]

@@ -578,32 +578,61 @@ fn sqlite_a_rebuild_keeps_the_tables_own_constraints() {
     ));
 }
 
-/// A column's comment comes back with the column: dropping `accounts.legacy` (version 2 of the
-/// models) and reverting restores its comment; a column the models alter keeps its own.
+/// Doc comments are the table's and the columns' comments on PostgreSQL, compared and migrated
+/// both ways: a comment the models lack is a difference, a changed doc comment is a
+/// `COMMENT ON`, and a dropped column's reverse brings its comment back.
 #[test]
-fn a_dropped_column_comes_back_with_its_comment() {
+fn doc_comments_are_the_comments_and_a_dropped_column_comes_back_with_its_own() {
     let Some(p) = Project::on(Backend::Postgres) else {
         return;
     };
-    p.run(Models::V1, &["autogenerate", "-m", "v1"]).expect(0);
-    p.run(Models::V1, &["upgrade", "head"]).expect(0);
-    p.execute(
-        "COMMENT ON COLUMN accounts.legacy IS 'Imported from the old system; don''t use.';
-         COMMENT ON COLUMN accounts.age IS 'In years.';",
-    );
-    p.run(Models::V1, &["check"]).expect(0);
     let comments = || {
-        p.strings(
+        let mut all = p.strings(
+            "SELECT 'accounts: ' || obj_description('accounts'::regclass, 'pg_class') AS v",
+        );
+        all.extend(p.strings(
             "SELECT a.attname || ': ' || col_description(a.attrelid, a.attnum) AS v \
              FROM pg_attribute a WHERE a.attrelid = 'accounts'::regclass \
              AND col_description(a.attrelid, a.attnum) IS NOT NULL ORDER BY a.attname",
-        )
+        ));
+        all
     };
+    p.run(Models::V1, &["autogenerate", "-m", "v1"]).expect(0);
+    p.run(Models::V1, &["upgrade", "head"]).expect(0);
+    p.run(Models::V1, &["check"]).expect(0);
+    let v1 = [
+        "accounts: The people who sign in.",
+        "email: Where we write to them.",
+    ];
+    assert_eq!(comments(), v1);
+
+    // A comment the models do not have is a difference now.
+    p.execute("COMMENT ON COLUMN accounts.legacy IS 'Imported from the old system; don''t use.';");
+    let run = p.run(Models::V1, &["check"]).expect(1);
+    assert!(
+        run.stdout.contains("changed comment of 'accounts.legacy'"),
+        "{}",
+        run.stdout
+    );
     let before = comments();
-    p.run(Models::V2, &["autogenerate", "-m", "v2"]).expect(0);
+
+    let run = p.run(Models::V2, &["autogenerate", "-m", "v2"]).expect(0);
+    for change in [
+        "changed comment of 'accounts'",
+        "changed comment of 'accounts.email'",
+    ] {
+        assert!(run.stdout.contains(change), "{change}: {}", run.stdout);
+    }
     p.run(Models::V2, &["upgrade", "head"]).expect(0);
-    // `age` changed type (INTEGER to BIGINT) and kept its comment; `legacy` is gone.
-    assert_eq!(comments(), ["age: In years."]);
+    p.run(Models::V2, &["check"]).expect(0);
+    assert_eq!(
+        comments(),
+        [
+            "accounts: The people who sign in, and what they told us.",
+            "email: Where we write to them; one account per address.",
+        ]
+    );
+    // Reverting brings back the old comments, and `legacy` with its own.
     p.run(Models::V2, &["downgrade", "-1"]).expect(0);
     assert_eq!(comments(), before);
 }
