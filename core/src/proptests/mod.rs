@@ -70,7 +70,16 @@ fn deferrable(pick: u8) -> Deferrable {
     }
 }
 
-/// One table: `id` primary key, a subset of the column pool, maybe indexes (unique ones maybe
+/// A doc comment, or none (a few, so that two schemas often share one).
+fn comment(pick: u8) -> Option<String> {
+    match pick % 3 {
+        0 => None,
+        1 => Some("A comment.".into()),
+        _ => Some("It's\nanother.".into()),
+    }
+}
+
+/// One table (maybe with a comment): `id` primary key, a subset of the column pool, maybe indexes (unique ones maybe
 /// as constraints) and a reference to an earlier table (maybe deferrable).
 fn table(
     name: &'static str,
@@ -84,12 +93,14 @@ fn table(
     )
         .prop_map(move |(cols, idx, (fk, which, when))| {
             let mut t = Table::new(name);
+            t.comment = comment(when / 3);
             t.columns.push(Column::new("id", SqlType::BigInt, false));
             t.primary_key = vec!["id".into()];
             for (i, (present, ty, nullable, pick)) in cols.into_iter().enumerate() {
                 if present {
                     let mut c = Column::new(COLUMNS[i], ty.clone(), nullable);
                     c.default = default_for(&ty, pick);
+                    c.comment = comment(pick / 7);
                     t.columns.push(c);
                 }
             }

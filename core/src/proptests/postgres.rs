@@ -6,8 +6,9 @@
 //! keeps them in [`crate::schema::Table::unmodeled`]; the models never declare them. What must
 //! hold:
 //!
-//! - the indexes and constraints among them are differences (the models own their tables): the
-//!   plan to A drops exactly those, and comments are no difference;
+//! - they are all differences (the models own their tables and, on PostgreSQL, the tables'
+//!   comments): the plan to A drops exactly those indexes and constraints and removes exactly
+//!   those comments;
 //! - migrating to B and back restores all of them exactly, whether B drops their table, modifies
 //!   it (they are dropped first, so no column drop or type change is blocked by them) or keeps
 //!   it.
@@ -52,8 +53,8 @@ struct Object {
     name: String,
 }
 
-/// The SQL that adds `kept` to the tables of `a`, and the objects it makes (comments excepted:
-/// nothing depends on them).
+/// The SQL that adds `kept` to the tables of `a`, and the objects it makes (a comment is
+/// `comment on <table>`).
 fn kept_sql(a: &Schema, kept: &[Kept; 3]) -> (String, Vec<Object>) {
     let (mut sql, mut objects) = (String::new(), Vec::new());
     for (name, k) in TABLES.iter().zip(kept) {
@@ -80,6 +81,9 @@ fn kept_sql(a: &Schema, kept: &[Kept; 3]) -> (String, Vec<Object>) {
         }
         if k.comment {
             sql.push_str(&format!("COMMENT ON TABLE \"{name}\" IS 'kept {name}';\n"));
+            objects.push(Object {
+                name: format!("comment on {name}"),
+            });
         }
     }
     (sql, objects)
@@ -124,13 +128,16 @@ proptest! {
             pg_execute(conn, &kept_sql);
         }
         // Kept indexes and constraints belong to tables the models own: each is a difference
-        // (dropped, its reverse re-creating it); comments are not.
+        // (dropped, its reverse re-creating it); so is a table comment the models lack.
         let own = crate::autogen::plan(conn, &a).unwrap();
         let named: BTreeSet<String> = own
             .ops
             .iter()
             .map(|op| match op {
                 Op::DropDefinition { definition, .. } => definition_name(definition),
+                Op::AlterComment { table, column: None, .. } => {
+                    format!("comment on {table}")
+                }
                 other => panic!("not a kept definition: {other}"),
             })
             .collect();
