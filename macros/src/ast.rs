@@ -131,6 +131,22 @@ impl<'a> Container<'a> {
     }
 }
 
+impl Container<'_> {
+    /// The names of the struct's `check(...)` constraints, in declaration order: the given
+    /// name, else `ck_<table>_<n>` with `n` the check's position from 1.
+    pub fn check_names(&self) -> Vec<String> {
+        self.attrs
+            .checks
+            .iter()
+            .enumerate()
+            .map(|(i, check)| match &check.value.name {
+                Some(name) => name.value(),
+                None => format!("ck_{}_{}", self.table, i + 1),
+            })
+            .collect()
+    }
+}
+
 impl Field<'_> {
     /// What to underline when the column name is at fault: the `column = "..."` value if the
     /// field was renamed, else the field's name.

@@ -22,6 +22,29 @@ pub fn check(cx: &Ctxt, cont: &Container) {
     check_duplicate_columns(cx, cont);
     check_primary_key(cx, cont);
     check_indexes(cx, cont);
+    check_checks(cx, cont);
+}
+
+/// CHECK constraint names, given or conventional, must differ.
+fn check_checks(cx: &Ctxt, cont: &Container) {
+    let mut seen: Vec<String> = Vec::new();
+    for (check, name) in cont.attrs.checks.iter().zip(cont.check_names()) {
+        if seen.contains(&name) {
+            let at = match &check.value.name {
+                Some(lit) => quote!(#lit),
+                None => {
+                    let key = &check.key;
+                    quote!(#key)
+                }
+            };
+            cx.error_spanned_by(
+                at,
+                format!("duplicate check constraint name `{name}`; give each check its own `name = \"...\"`"),
+            );
+        } else {
+            seen.push(name);
+        }
+    }
 }
 
 /// Lifetimes and type or const parameters are not supported: a model is one table.

@@ -51,6 +51,15 @@ fn expand(cont: &Container) -> TokenStream {
         let unique = index.unique;
         quote!(.index(#name, &[#(#columns),*], #unique))
     });
+    let checks = cont
+        .attrs
+        .checks
+        .iter()
+        .zip(cont.check_names())
+        .map(|(check, name)| {
+            let expr = &check.value.expr;
+            quote!(.check(#name, #expr))
+        });
 
     quote! {
         const _: () = {
@@ -65,6 +74,7 @@ fn expand(cont: &Container) -> TokenStream {
                         #(#foreign_keys)*
                         #(#field_indexes)*
                         #(#struct_indexes)*
+                        #(#checks)*
                         .build()
                 }
             }

@@ -36,6 +36,7 @@ fn full_model() {
         /// One row per person.
         #[model(table = "users")]
         #[model(index(columns("last_name", "first_name"), name = "ix_users_name"))]
+        #[model(check(expr = "age >= 0"), check(name = "ck_users_names", expr = "first_name <> last_name"))]
         pub struct User {
             #[model(primary_key)]
             pub id: i64,
@@ -87,6 +88,26 @@ fn doc_comments_are_trimmed_and_blank_ones_are_none() {
             struct T;
         )),
         None
+    );
+}
+
+#[test]
+fn check_names_follow_the_convention_and_must_differ() {
+    let errors = errors(quote! {
+        #[model(check(expr = "id > 0"), check(expr = "id < 9", name = "ck_things_1"))]
+        #[model(check(name = "ck_x"), check(expr = ""), check(expr = "1", name = "9x"))]
+        pub struct Thing {
+            pub id: i64,
+        }
+    });
+    assert_eq!(
+        errors,
+        [
+            "`check(...)` needs `expr = \"...\"`: `check(name = \"ck_users_age\", expr = \"age >= 0\")`",
+            "`expr` needs an SQL expression: `expr = \"age >= 0\"`",
+            "`name` takes a constraint name of letters, digits and `_`, not starting with a digit: `name = \"ck_users_age\"`",
+            "duplicate check constraint name `ck_things_1`; give each check its own `name = \"...\"`",
+        ]
     );
 }
 
@@ -152,7 +173,7 @@ fn unknown_keys_list_the_expected_ones() {
             struct User { #[model(abc = 1, table = "x")] id: i64 }
         }),
         [
-            "unknown model attribute `abc`; expected one of: `table`, `index`",
+            "unknown model attribute `abc`; expected one of: `table`, `index`, `check`",
             "unknown model attribute `abc`; expected one of: `primary_key`, `unique`, `index`, \
              `max_length`, `default`, `references`, `on_delete`, `on_update`, `column`, \
              `sql_type`, `skip`",

@@ -22,11 +22,15 @@ pub const MODEL: &str = "model";
 // Container (struct) keys.
 pub const TABLE: &str = "table";
 pub const INDEX: &str = "index";
+pub const CHECK: &str = "check";
 
 // Keys inside a container's `index(...)`.
 pub const COLUMNS: &str = "columns";
 pub const NAME: &str = "name";
 pub const UNIQUE: &str = "unique";
+
+// Keys inside a container's `check(...)` (`name` is shared with `index(...)`).
+pub const EXPR: &str = "expr";
 
 // Field keys (`unique` and `index` are shared with the lists above).
 pub const PRIMARY_KEY: &str = "primary_key";
@@ -39,8 +43,9 @@ pub const COLUMN: &str = "column";
 pub const SQL_TYPE: &str = "sql_type";
 pub const SKIP: &str = "skip";
 
-pub const CONTAINER_KEYS: &[&str] = &[TABLE, INDEX];
+pub const CONTAINER_KEYS: &[&str] = &[TABLE, INDEX, CHECK];
 pub const INDEX_KEYS: &[&str] = &[COLUMNS, NAME, UNIQUE];
+pub const CHECK_KEYS: &[&str] = &[NAME, EXPR];
 pub const FIELD_KEYS: &[&str] = &[
     PRIMARY_KEY,
     UNIQUE,
@@ -57,6 +62,7 @@ pub const FIELD_KEYS: &[&str] = &[
 
 const INDEX_EXAMPLE: &str =
     r#"index(columns("last_name", "first_name"), name = "ix_users_name", unique)"#;
+const CHECK_EXAMPLE: &str = r#"check(name = "ck_users_age", expr = "age >= 0")"#;
 const ACTIONS_EXPECTED: &str = "`cascade`, `restrict`, `set null`, `set default`, `no action` \
                                 (any case; `set_null`, `set_default` and `no_action` also work)";
 
@@ -100,6 +106,18 @@ pub struct Container {
     pub table: Option<Keyed<LitStr>>,
     /// `index(...)`, in declaration order. Malformed ones are left out (their error is recorded).
     pub indexes: Vec<Keyed<Index>>,
+    /// `check(...)`, in declaration order. Malformed ones are left out (their error is recorded).
+    pub checks: Vec<Keyed<Check>>,
+}
+
+/// `check(name = "ck_users_age", expr = "age >= 0")` on the struct: a CHECK constraint.
+#[derive(Debug)]
+pub struct Check {
+    /// `None`: the conventional `ck_<table>_<n>`, `n` the check's position (from 1) among the
+    /// struct's `check(...)` attributes.
+    pub name: Option<LitStr>,
+    /// The SQL boolean expression, never blank.
+    pub expr: LitStr,
 }
 
 /// `index(columns("a", "b"), name = "ix_t_a_b", unique)` on the struct.
@@ -178,7 +196,7 @@ impl Container {
             cx,
             "model",
             CONTAINER_KEYS,
-            &[INDEX],
+            &[INDEX, CHECK],
             (FIELD_KEYS, "on a field, not on the struct"),
         );
         for attr in model_attrs(cx, attrs, r#"#[model(table = "users")]"#) {
@@ -195,6 +213,11 @@ impl Container {
                     Some(INDEX) => {
                         if let Some(index) = index(cx, &meta)? {
                             out.indexes.push(keyed(&meta, index));
+                        }
+                    }
+                    Some(CHECK) => {
+                        if let Some(check) = check(cx, &meta)? {
+                            out.checks.push(keyed(&meta, check));
                         }
                     }
                     _ => {}

@@ -289,6 +289,55 @@ pub(super) fn index(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<Ind
     }))
 }
 
+/// `check(name = "ck_users_age", expr = "age >= 0")` on the struct; `name` is optional.
+pub(super) fn check(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<Check>> {
+    let Some(group) = group(meta)? else {
+        let rest = skip_value(meta)?;
+        let path = &meta.path;
+        cx.error_spanned_by(
+            quote!(#path #rest),
+            format!("`check` takes an SQL expression: `{CHECK_EXAMPLE}`"),
+        );
+        return Ok(None);
+    };
+    let mut keys = Keys::new(cx, "check", CHECK_KEYS, &[], (&[], ""));
+    let mut expr = None;
+    let mut expr_seen = false;
+    let mut name = None;
+    let mut name_ok = true;
+    let result = syn::meta::parser(|inner| {
+        match keys.read(&inner)? {
+            Some(EXPR) => {
+                expr_seen = true;
+                let example = r#"expr = "age >= 0""#;
+                expr = string(cx, &inner, EXPR, example)?
+                    .filter(|lit| non_empty(cx, lit, EXPR, "an SQL expression", example));
+            }
+            Some(NAME) => {
+                let example = r#"name = "ck_users_age""#;
+                name = string(cx, &inner, NAME, example)?
+                    .filter(|lit| identifier(cx, lit, NAME, "a constraint name", example));
+                name_ok = name.is_some();
+            }
+            _ => {}
+        }
+        Ok(())
+    })
+    .parse2(group.stream());
+    if let Err(err) = result {
+        cx.syn_error(err);
+        return Ok(None);
+    }
+    if !expr_seen {
+        let path = &meta.path;
+        cx.error_spanned_by(
+            quote!(#path #group),
+            format!("`check(...)` needs `expr = \"...\"`: `{CHECK_EXAMPLE}`"),
+        );
+    }
+    Ok(expr.filter(|_| name_ok).map(|expr| Check { name, expr }))
+}
+
 /// `columns("a", "b")`: one or more distinct column names.
 pub(super) fn index_columns(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<Vec<LitStr>>> {
     let example = r#"columns("last_name", "first_name")"#;
