@@ -107,6 +107,15 @@ impl TableBuilder {
         self
     }
 
+    /// A `#[model(check(...))]` CHECK constraint, kept as the clause `CONSTRAINT "name" CHECK
+    /// (expr)` (see [`crate::schema::check_clause`]).
+    pub fn check(mut self, name: &str, expr: &str) -> Self {
+        self.table
+            .table_constraints
+            .push(crate::schema::check_clause(name, expr));
+        self
+    }
+
     pub fn build(mut self) -> Table {
         self.table.canonicalize();
         self.table

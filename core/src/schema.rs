@@ -478,8 +478,9 @@ pub struct Table {
     /// Table constraints that the model cannot say, verbatim, as introspection read them
     /// (SQLite, which cannot add them after `CREATE TABLE`: `CONSTRAINT c CHECK (...)`,
     /// `UNIQUE (a, b)`); rendered inside `CREATE TABLE` after the foreign keys, so a rebuild
-    /// or a restore keeps them. Empty for models and PostgreSQL (which keeps its constraints
-    /// in [`Table::unmodeled`]). Not compared by the diff.
+    /// or a restore keeps them. A model's `check(...)` constraints are here too, as
+    /// [`check_clause`] writes them (the PostgreSQL dialect moves them to [`Table::unmodeled`],
+    /// where PostgreSQL keeps its constraints). Compared by exact text: the models own them.
     pub table_constraints: Vec<String>,
     /// What follows `CREATE TABLE`'s closing parenthesis (SQLite: `STRICT`, `WITHOUT ROWID`),
     /// empty when nothing does. Not compared by the diff.
@@ -537,6 +538,38 @@ impl Table {
         deps.dedup();
         deps
     }
+}
+
+/// A model's CHECK constraint as a table-constraint clause: `CONSTRAINT "name" CHECK (expr)`,
+/// the text `CREATE TABLE` gets and SQLite's introspection reads back.
+pub fn check_clause(name: &str, expr: &str) -> String {
+    format!(
+        "CONSTRAINT \"{}\" CHECK ({})",
+        name.replace('"', "\"\""),
+        expr.trim()
+    )
+}
+
+/// A [`check_clause`] split into its unquoted name and its expression, or `None` for any other
+/// clause.
+pub fn parse_check_clause(clause: &str) -> Option<(String, &str)> {
+    let rest = clause.strip_prefix("CONSTRAINT \"")?;
+    let mut name = String::new();
+    let mut chars = rest.char_indices();
+    let end = loop {
+        let (i, c) = chars.next()?;
+        if c == '"' {
+            if rest[i + 1..].starts_with('"') {
+                name.push('"');
+                chars.next();
+                continue;
+            }
+            break i + 1;
+        }
+        name.push(c);
+    };
+    let expr = rest[end..].strip_prefix(" CHECK (")?.strip_suffix(')')?;
+    Some((name, expr))
 }
 
 /// Conventional name of an index over `columns` of `table`: `ix_<table>_<cols>`, or `uq_...` when unique.
@@ -636,6 +669,23 @@ impl Schema {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn check_clauses_round_trip() {
+        let clause = check_clause("ck_users_1", " age >= 0 ");
+        assert_eq!(clause, r#"CONSTRAINT "ck_users_1" CHECK (age >= 0)"#);
+        assert_eq!(
+            parse_check_clause(&clause),
+            Some(("ck_users_1".to_owned(), "age >= 0"))
+        );
+        let odd = check_clause(r#"a"b"#, "(x > 1) AND (y > 2)");
+        assert_eq!(
+            parse_check_clause(&odd),
+            Some((r#"a"b"#.to_owned(), "(x > 1) AND (y > 2)"))
+        );
+        assert_eq!(parse_check_clause("UNIQUE (a, b)"), None);
+        assert_eq!(parse_check_clause("CONSTRAINT u UNIQUE (a)"), None);
+    }
 
     #[test]
     fn parses_common_type_spellings() {

@@ -57,6 +57,19 @@ impl Dialect for Postgres {
     fn model_defaults(&self, schema: &mut Schema) {
         for table in schema.tables.values_mut() {
             table.identity = identity_column(table).map(str::to_owned);
+            // A model's CHECK constraints are kept as PostgreSQL keeps its constraints: the
+            // `ALTER TABLE ... ADD CONSTRAINT` introspection writes. Connected to a server,
+            // `normalize_target` has already replaced them with the server's own definition.
+            for clause in std::mem::take(&mut table.table_constraints) {
+                match crate::schema::parse_check_clause(&clause) {
+                    Some((name, expr)) => table.unmodeled.push(constraint_definition(
+                        &table.name,
+                        &name,
+                        &format!("CHECK ({expr})"),
+                    )),
+                    None => table.table_constraints.push(clause),
+                }
+            }
         }
     }
 
@@ -329,11 +342,52 @@ pub fn normalize_pg_default(expr: &str, ty: &SqlType) -> String {
     }
 }
 
+/// A table constraint as PostgreSQL's introspection keeps it: `ALTER TABLE "t" ADD CONSTRAINT
+/// "name" <definition>`, the definition as `pg_get_constraintdef` renders it.
+pub fn constraint_definition(table: &str, name: &str, definition: &str) -> String {
+    let quote = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
+    format!(
+        "ALTER TABLE {} ADD CONSTRAINT {} {}",
+        quote(table),
+        quote(name),
+        definition
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::diff::diff;
     use crate::ops::{reverse_all, Op};
+
+    #[test]
+    fn model_checks_become_definitions_as_introspection_keeps_them() {
+        let mut t = Table::new("users");
+        t.columns.push(Column::new("age", SqlType::Integer, false));
+        t.table_constraints
+            .push(crate::schema::check_clause("ck_users_1", "age >= 0"));
+        let mut s = Schema::new();
+        s.insert(t);
+        Postgres.model_defaults(&mut s);
+        let users = &s.tables["users"];
+        assert!(users.table_constraints.is_empty());
+        assert_eq!(
+            users.unmodeled,
+            [r#"ALTER TABLE "users" ADD CONSTRAINT "ck_users_1" CHECK (age >= 0)"#]
+        );
+        // The diff creates it, and its reverse drops it.
+        let before = {
+            let mut b = s.clone();
+            b.tables.get_mut("users").unwrap().unmodeled.clear();
+            b
+        };
+        let ops = diff(&before, &s);
+        assert!(
+            matches!(ops.as_slice(), [Op::CreateDefinition { .. }]),
+            "{ops:?}"
+        );
+        assert!(diff(&s, &s).is_empty());
+    }
 
     #[test]
     fn catalog_defaults_normalise_to_model_spelling() {

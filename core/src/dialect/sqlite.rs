@@ -360,6 +360,32 @@ mod tests {
     use crate::schema::{FkAction, ForeignKey, Index};
 
     #[test]
+    fn a_model_check_is_a_clause_of_create_table_and_read_back_verbatim() {
+        let mut t = users();
+        t.table_constraints
+            .push(crate::schema::check_clause("ck_users_1", "age >= 0"));
+        let target = normalized(vec![t]);
+        let sql = Sqlite
+            .render(&diff(&Schema::new(), &target), &Schema::new())
+            .unwrap();
+        assert!(
+            sql.contains("    CONSTRAINT \"ck_users_1\" CHECK (age >= 0)\n);"),
+            "{sql}"
+        );
+        use diesel::connection::SimpleConnection;
+        use diesel::Connection;
+        let mut conn = diesel::SqliteConnection::establish(":memory:").unwrap();
+        conn.batch_execute(&sql).unwrap();
+        let mut back = crate::backend::sqlite::introspect::introspect(&mut conn).unwrap();
+        Sqlite.normalize(&mut back);
+        assert_eq!(
+            back.tables["users"].table_constraints,
+            target.tables["users"].table_constraints
+        );
+        assert!(diff(&back, &target).is_empty());
+    }
+
+    #[test]
     fn type_change_risks_say_what_the_rebuild_does() {
         let risk = |from: SqlType, to: SqlType| Sqlite.type_change_risk(&from, &to);
         assert_eq!(risk(SqlType::Integer, SqlType::BigInt), None);

@@ -443,12 +443,7 @@ pub fn introspect(conn: &mut PgConnection) -> diesel::QueryResult<Schema> {
                 }));
                 constraints_kept.push((
                     row.tbl.clone(),
-                    format!(
-                        "ALTER TABLE {} ADD CONSTRAINT {} {}",
-                        quote_ident(&row.tbl),
-                        quote_ident(&row.name),
-                        row.def
-                    ),
+                    crate::dialect::postgres::constraint_definition(&row.tbl, &row.name, &row.def),
                 ))
             }
         }
