@@ -54,6 +54,18 @@ pub enum NormalizeError {
         /// PostgreSQL's error message.
         message: String,
     },
+    #[error("model table `{table}`: PostgreSQL rejects the check constraint `{name}` (`{expr}`): {message}; fix its #[model(check(expr = \"...\"))]")]
+    /// PostgreSQL rejects a model's CHECK constraint.
+    Check {
+        /// Table of the model.
+        table: String,
+        /// Name of the constraint.
+        name: String,
+        /// The expression, as the model declares it.
+        expr: String,
+        /// PostgreSQL's error message.
+        message: String,
+    },
     #[error("asking PostgreSQL to normalise the models' column types and defaults failed: {0}; Retort creates TEMP tables in a transaction it rolls back, which needs a read-write session (not a read-only transaction or a hot standby) and the TEMP privilege")]
     /// The TEMP tables or the query reading them back failed, with no model column to blame.
     Query(diesel::result::Error),
@@ -67,6 +79,68 @@ struct Row {
     ty: String,
     #[diesel(sql_type = Nullable<Text>)]
     dflt: Option<String>,
+}
+
+#[derive(QueryableByName)]
+struct CheckRow {
+    #[diesel(sql_type = Text)]
+    tbl: String,
+    #[diesel(sql_type = Text)]
+    name: String,
+    #[diesel(sql_type = Text)]
+    def: String,
+}
+
+/// The model tables that declare CHECK constraints (`check(...)`, kept as
+/// [`crate::schema::check_clause`]s), in the order of [`check_statements`]' TEMP tables.
+fn checked_tables(target: &Schema) -> Vec<&str> {
+    target
+        .tables
+        .values()
+        .filter(|t| {
+            t.table_constraints
+                .iter()
+                .any(|c| crate::schema::parse_check_clause(c).is_some())
+        })
+        .map(|t| t.name.as_str())
+        .collect()
+}
+
+/// One TEMP table per table of `tables` (`__retort_ck_0`, ...) with its columns (type only) and
+/// its model CHECK constraints, and the query reading `pg_get_constraintdef` back, as
+/// introspection reads the live constraints.
+fn check_statements(target: &Schema, tables: &[&str]) -> (String, String) {
+    let quote = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
+    let mut create = String::new();
+    let mut names = Vec::new();
+    for (k, name) in tables.iter().enumerate() {
+        let table = &target.tables[*name];
+        let mut defs: Vec<String> = table
+            .columns
+            .iter()
+            .map(|c| format!("{} {}", quote(&c.name), Postgres.render_type(c)))
+            .collect();
+        defs.extend(
+            table
+                .table_constraints
+                .iter()
+                .filter(|c| crate::schema::parse_check_clause(c).is_some())
+                .cloned(),
+        );
+        create.push_str(&format!(
+            "CREATE TEMP TABLE __retort_ck_{k} (\n    {}\n);\n",
+            defs.join(",\n    ")
+        ));
+        names.push(format!("'pg_temp.__retort_ck_{k}'::regclass"));
+    }
+    let select = format!(
+        "SELECT c.relname::text AS tbl, con.conname::text AS name, \
+                pg_get_constraintdef(con.oid) AS def \
+         FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid \
+         WHERE con.conrelid IN ({}) AND con.contype = 'c'",
+        names.join(", ")
+    );
+    (create, select)
 }
 
 /// Ends a transaction that must never commit.
@@ -165,11 +239,23 @@ pub fn normalize_target(
         })
         .collect();
     let (create, select) = statements(&columns);
+    let checked: Vec<String> = checked_tables(target)
+        .into_iter()
+        .map(str::to_owned)
+        .collect();
+    let checked_refs: Vec<&str> = checked.iter().map(String::as_str).collect();
+    let (check_create, check_select) = check_statements(target, &checked_refs);
     let rows = rolled_back(conn, |c| {
         c.batch_execute(&create)?;
-        diesel::sql_query(&select).load::<Row>(c)
+        let rows = diesel::sql_query(&select).load::<Row>(c)?;
+        if checked.is_empty() {
+            return Ok((rows, Vec::new()));
+        }
+        c.batch_execute(&check_create)?;
+        let checks = diesel::sql_query(&check_select).load::<CheckRow>(c)?;
+        Ok((rows, checks))
     });
-    let rows = match rows {
+    let (rows, checks) = match rows {
         Ok(rows) => rows,
         Err(e) => {
             let named: Vec<(&str, &Column)> = members
@@ -177,9 +263,31 @@ pub fn normalize_target(
                 .zip(&columns)
                 .map(|(m, c)| (places[m[0]].0.as_str(), *c))
                 .collect();
-            return Err(locate(conn, &named).unwrap_or(NormalizeError::Query(e)));
+            let culprit = locate(conn, &named).or_else(|| locate_check(conn, target, &checked));
+            return Err(culprit.unwrap_or(NormalizeError::Query(e)));
         }
     };
+    for row in checks {
+        let Some(k) = row
+            .tbl
+            .strip_prefix("__retort_ck_")
+            .and_then(|k| k.parse::<usize>().ok())
+        else {
+            continue;
+        };
+        let Some(table) = checked.get(k).and_then(|t| target.tables.get_mut(t)) else {
+            continue;
+        };
+        let before = table.table_constraints.len();
+        table.table_constraints.retain(|c| {
+            crate::schema::parse_check_clause(c).is_none_or(|(name, _)| name != row.name)
+        });
+        if table.table_constraints.len() < before {
+            let definition =
+                crate::dialect::postgres::constraint_definition(&table.name, &row.name, &row.def);
+            table.unmodeled.push(definition);
+        }
+    }
     let answers: Vec<(usize, SqlType, Option<String>)> = rows
         .into_iter()
         .filter_map(|row| {
@@ -203,6 +311,36 @@ pub fn normalize_target(
         }
     }
     Ok(())
+}
+
+/// Finds the first model CHECK constraint PostgreSQL rejects (only after a failure).
+fn locate_check(
+    conn: &mut PgConnection,
+    target: &Schema,
+    tables: &[String],
+) -> Option<NormalizeError> {
+    for name in tables {
+        let table = &target.tables[name];
+        for clause in &table.table_constraints {
+            let Some((check, expr)) = crate::schema::parse_check_clause(clause) else {
+                continue;
+            };
+            let mut one = table.clone();
+            one.table_constraints = vec![clause.clone()];
+            let mut schema = Schema::new();
+            schema.insert(one);
+            let (create, _) = check_statements(&schema, &[name.as_str()]);
+            if let Err(e) = rolled_back(conn, |c| c.batch_execute(&create)) {
+                return Some(NormalizeError::Check {
+                    table: name.clone(),
+                    name: check,
+                    expr: expr.to_owned(),
+                    message: e.to_string(),
+                });
+            }
+        }
+    }
+    None
 }
 
 /// Finds the first column whose type or default PostgreSQL rejects (only after a failure).
@@ -249,6 +387,34 @@ fn locate(conn: &mut PgConnection, columns: &[(&str, &Column)]) -> Option<Normal
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_temp_table_per_checked_model_table_and_one_query() {
+        let mut users = crate::schema::Table::new("users");
+        users
+            .columns
+            .push(Column::new("age", SqlType::Integer, false));
+        users
+            .table_constraints
+            .push(crate::schema::check_clause("ck_users_1", "age >= 0"));
+        let mut plain = crate::schema::Table::new("plain");
+        plain
+            .columns
+            .push(Column::new("id", SqlType::BigInt, false));
+        let mut target = Schema::new();
+        target.insert(users);
+        target.insert(plain);
+        let tables = checked_tables(&target);
+        assert_eq!(tables, ["users"]);
+        let (create, select) = check_statements(&target, &tables);
+        assert_eq!(
+            create,
+            "CREATE TEMP TABLE __retort_ck_0 (\n    \"age\" INTEGER,\n    \
+             CONSTRAINT \"ck_users_1\" CHECK (age >= 0)\n);\n"
+        );
+        assert!(select.contains("IN ('pg_temp.__retort_ck_0'::regclass)"));
+        assert!(select.contains("pg_get_constraintdef(con.oid)"));
+    }
 
     #[test]
     fn one_temp_table_per_thousand_columns_and_one_query() {
