@@ -16,7 +16,7 @@ pub use shared_models::{Sample, Unusual};
 
 /// The people who sign in, and what they told us.
 #[derive(Debug, Model)]
-#[model(table = "accounts")]
+#[model(table = "accounts", check(expr = "age >= 0"))]
 pub struct Account {
     pub id: i64,
     /// Where we write to them; one account per address.

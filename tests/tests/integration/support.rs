@@ -238,11 +238,16 @@ impl Project {
         .expect("SQL runs");
     }
 
-    /// Runs `sql` on the project's SQLite database, returning SQLite's error (a refused row).
+    /// Runs `sql` on the project's database, returning the database's error (a refused row).
     pub fn try_execute(&self, sql: &str) -> diesel::QueryResult<()> {
-        SqliteConnection::establish(self.db_path().to_str().unwrap())
-            .expect("open db")
-            .batch_execute(sql)
+        match self.backend {
+            Backend::Sqlite => SqliteConnection::establish(self.db_path().to_str().unwrap())
+                .expect("open db")
+                .batch_execute(sql),
+            Backend::Postgres => PgConnection::establish(&self.url)
+                .expect("open db")
+                .batch_execute(sql),
+        }
     }
 
     /// Rows of a query whose single column is named `v`, as text.
