@@ -238,15 +238,22 @@ pub(super) fn max_length(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Optio
     }
 }
 
-/// `index(columns("a", "b"), name = "ix", unique)` on the struct.
-pub(super) fn index(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<Index>> {
-    let Some(group) = group(meta)? else {
+/// The `(...)` after a key that needs one; anything else is reported with `message` (spanned on
+/// the key and what follows it) and gives `None`.
+fn group_or_report(cx: &Ctxt, meta: &ParseNestedMeta, message: &str) -> syn::Result<Option<Group>> {
+    let found = group(meta)?;
+    if found.is_none() {
         let rest = skip_value(meta)?;
         let path = &meta.path;
-        cx.error_spanned_by(
-            quote!(#path #rest),
-            format!("`index` on a struct takes a column list: `{INDEX_EXAMPLE}`"),
-        );
+        cx.error_spanned_by(quote!(#path #rest), message);
+    }
+    Ok(found)
+}
+
+/// `index(columns("a", "b"), name = "ix", unique)` on the struct.
+pub(super) fn index(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<Index>> {
+    let message = format!("`index` on a struct takes a column list: `{INDEX_EXAMPLE}`");
+    let Some(group) = group_or_report(cx, meta, &message)? else {
         return Ok(None);
     };
     let mut keys = Keys::new(cx, "index", INDEX_KEYS, &[], (&[], ""));
@@ -291,13 +298,8 @@ pub(super) fn index(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<Ind
 
 /// `check(name = "ck_users_age", expr = "age >= 0")` on the struct; `name` is optional.
 pub(super) fn check(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<Check>> {
-    let Some(group) = group(meta)? else {
-        let rest = skip_value(meta)?;
-        let path = &meta.path;
-        cx.error_spanned_by(
-            quote!(#path #rest),
-            format!("`check` takes an SQL expression: `{CHECK_EXAMPLE}`"),
-        );
+    let message = format!("`check` takes an SQL expression: `{CHECK_EXAMPLE}`");
+    let Some(group) = group_or_report(cx, meta, &message)? else {
         return Ok(None);
     };
     let mut keys = Keys::new(cx, "check", CHECK_KEYS, &[], (&[], ""));
@@ -342,12 +344,8 @@ pub(super) fn check(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<Che
 pub(super) fn index_columns(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<Vec<LitStr>>> {
     let example = r#"columns("last_name", "first_name")"#;
     let path = &meta.path;
-    let Some(group) = group(meta)? else {
-        let rest = skip_value(meta)?;
-        cx.error_spanned_by(
-            quote!(#path #rest),
-            format!("`columns` takes a list of column names: `{example}`"),
-        );
+    let message = format!("`columns` takes a list of column names: `{example}`");
+    let Some(group) = group_or_report(cx, meta, &message)? else {
         return Ok(None);
     };
     let exprs = match Punctuated::<Expr, Token![,]>::parse_terminated.parse2(group.stream()) {
