@@ -128,6 +128,7 @@ pub(crate) fn autogenerate(
     let plan = autogen::plan(&mut conn, &target)?;
     if plan.is_empty() {
         writeln!(out, "No changes detected")?;
+        crate::print_schema::refresh(settings, out)?;
         return Ok(0);
     }
     for op in &plan.ops {
@@ -155,6 +156,7 @@ pub(crate) fn autogenerate(
         rev.path.display(),
         retort::invocation::command("upgrade head")
     )?;
+    crate::print_schema::refresh(settings, out)?;
     Ok(0)
 }
 

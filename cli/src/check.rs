@@ -62,6 +62,10 @@ pub(crate) fn check(
             out,
             "No changes detected: the database is at {at} and matches the models"
         )?;
+        if let Some(stale) = crate::print_schema::check(settings)? {
+            writeln!(out, "{stale}")?;
+            return Ok(1);
+        }
         return Ok(0);
     }
     writeln!(

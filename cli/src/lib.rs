@@ -19,6 +19,7 @@ mod git;
 mod hook;
 mod inspect;
 mod migrate;
+mod print_schema;
 mod since;
 mod style;
 mod terminal;
@@ -170,6 +171,9 @@ pub enum Command {
     /// Exit 0 if the database is at head and matches the models, 1 if not (listing the
     /// operations a new migration would contain), 2 on error
     Check(CheckArgs),
+    /// Write diesel's schema.rs (table!, joinable!, allow_tables_to_appear_in_same_query!)
+    /// for the models, as `diesel print-schema` would for the upgraded database
+    PrintSchema(print_schema::PrintSchemaArgs),
     /// Git integration: `hook install` writes a pre-commit hook that runs `check`
     #[command(subcommand)]
     Hook(hook::HookCommand),
@@ -350,6 +354,8 @@ pub(crate) struct Settings {
     schema: Option<String>,
     run: runner::RunOptions,
     models: Option<fn(&retort::ModelRegistration) -> bool>,
+    /// Retort.toml's `diesel_schema`.
+    diesel_schema: Option<PathBuf>,
 }
 
 impl Settings {
@@ -384,6 +390,7 @@ impl Settings {
                 allow_edited: false,
             },
             models: defaults.models,
+            diesel_schema: file.diesel_schema,
         })
     }
 
@@ -493,6 +500,7 @@ pub fn execute_with(cli: &Cli, defaults: &Defaults, out: &mut dyn Write) -> anyh
             None => check::check(&settings, args, out),
         },
         Command::Hook(command) => hook::run(&cli.global, command, out),
+        Command::PrintSchema(args) => print_schema::print_schema(&settings, args, out),
     }
 }
 

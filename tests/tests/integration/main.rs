@@ -19,6 +19,7 @@ mod labels;
 mod lossless;
 mod pg_types;
 mod postgres;
+mod print_schema;
 mod roundtrip;
 mod safety;
 mod support;

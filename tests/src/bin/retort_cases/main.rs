@@ -32,7 +32,7 @@
 //! Each case's models are selected with the environment variable `RETORT_CASE=<file>::<case>/<side>`
 //! (`basics::add_nullable_column/before`); `RETORT_CASES_LIST=1` prints the cases as JSON lines.
 
-#![allow(dead_code)]
+#![allow(dead_code, missing_debug_implementations)]
 
 use std::sync::OnceLock;
 
@@ -177,4 +177,46 @@ fn main() -> std::process::ExitCode {
         models: Some(selected),
         ..Default::default()
     })
+}
+
+/// Models for `print-schema`'s test (`RETORT_CASE=diesel_blog/models`): not a round-trip case.
+pub mod diesel_blog {
+    pub mod models {
+        use retort::Model;
+
+        /// People who write.
+        #[derive(Model)]
+        pub struct User {
+            pub id: i64,
+            /// One account per address.
+            #[model(max_length = 100, unique)]
+            pub email: String,
+            /// A keyword as a column name: `type_` in Rust.
+            #[model(column = "type", default = "'person'")]
+            pub kind: String,
+            pub score: f64,
+            pub avatar: Option<Vec<u8>>,
+        }
+
+        #[derive(Model)]
+        pub struct Post {
+            pub id: i64,
+            #[model(references = "users.id", on_delete = "cascade")]
+            pub author_id: i64,
+            pub title: String,
+            #[model(default = "false")]
+            pub published: bool,
+        }
+
+        /// Two keys to `users`: diesel cannot tell which to join on, so no `joinable!`.
+        #[derive(Model)]
+        pub struct Review {
+            pub id: i64,
+            #[model(references = "users.id")]
+            pub reviewer_id: i64,
+            #[model(references = "users.id")]
+            pub reviewee_id: i64,
+            pub stars: i16,
+        }
+    }
 }
