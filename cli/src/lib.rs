@@ -16,8 +16,8 @@ mod check;
 mod config;
 mod confirm;
 mod git;
+mod history;
 mod hook;
-mod inspect;
 mod migrate;
 mod print_schema;
 mod since;
@@ -36,7 +36,7 @@ use retort::runner;
 use retort::script::ScriptDirectory;
 
 pub use config::{ConfigFile, DEFAULT_CONFIG, DEFAULT_MIGRATIONS_DIR};
-pub use inspect::HistoryArgs;
+pub use history::HistoryArgs;
 pub use style::ColorWhen;
 
 /// Schema migrations for Rust: models in, reviewable SQL migrations out.
@@ -490,10 +490,10 @@ pub fn execute_with(cli: &Cli, defaults: &Defaults, out: &mut dyn Write) -> anyh
             out,
         ),
         Command::Current(v) => migrate::current(&settings, v.verbose, out),
-        Command::History(args) => inspect::history(&settings, args, out),
-        Command::Heads(v) => inspect::heads(&settings, v.verbose, out),
+        Command::History(args) => history::history(&settings, args, out),
+        Command::Heads(v) => history::heads(&settings, v.verbose, out),
         Command::Branches(v) => workflow::branches(&settings, v.verbose, out),
-        Command::Show { rev } => inspect::show(&settings, rev, out),
+        Command::Show { rev } => history::show(&settings, rev, out),
         Command::Edit { rev } => verbs::edit(&settings, rev, out),
         Command::Check(args) => match since::before_check(&settings, &args.team, out)? {
             Some(code) => Ok(code),
