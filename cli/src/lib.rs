@@ -18,6 +18,7 @@ mod confirm;
 mod git;
 mod history;
 mod hook;
+mod inspect;
 mod migrate;
 mod print_schema;
 mod since;
@@ -174,6 +175,8 @@ pub enum Command {
     /// Write diesel's schema.rs (table!, joinable!, allow_tables_to_appear_in_same_query!)
     /// for the models, as `diesel print-schema` would for the upgraded database
     PrintSchema(print_schema::PrintSchemaArgs),
+    /// Write #[derive(Model)] structs for the tables of the live database (adopting one)
+    Inspect(inspect::InspectArgs),
     /// Git integration: `hook install` writes a pre-commit hook that runs `check`
     #[command(subcommand)]
     Hook(hook::HookCommand),
@@ -501,6 +504,7 @@ pub fn execute_with(cli: &Cli, defaults: &Defaults, out: &mut dyn Write) -> anyh
         },
         Command::Hook(command) => hook::run(&cli.global, command, out),
         Command::PrintSchema(args) => print_schema::print_schema(&settings, args, out),
+        Command::Inspect(args) => inspect::inspect(&settings, args, out),
     }
 }
 

@@ -15,6 +15,7 @@ mod faults;
 mod git;
 mod hook;
 mod hostile_scripts;
+mod inspect;
 mod labels;
 mod lossless;
 mod pg_types;
