@@ -132,6 +132,35 @@ fn inspected_models_match_the_database(backend: Backend) {
     assert_eq!(std::fs::read_to_string(again).unwrap(), source);
 }
 
+/// crates.io's real schema: every table inspected, built and checked clean.
+#[test]
+fn crates_io_inspected_models_match_the_database() {
+    let path = crate::lossless::real_schema("crates.io");
+    let Ok(sql) = std::fs::read_to_string(&path) else {
+        eprintln!("SKIPPED: {} is not on this machine", path.display());
+        return;
+    };
+    let Some(p) = Project::on(Backend::Postgres) else {
+        return;
+    };
+    p.execute(&sql);
+    let models = p.path().join("models.rs");
+    let run = p
+        .run(Models::None, &["inspect", "-o", models.to_str().unwrap()])
+        .expect(0);
+    assert!(run.stdout.contains("Wrote 35 model(s)"), "{}", run.stdout);
+    let source = std::fs::read_to_string(&models).unwrap();
+    let app = scratch_app("inspected-crates-io", &source);
+    let check = app.run(&p, &["check"]);
+    assert_eq!(
+        (check.code, run.stderr.as_str()),
+        (0, ""),
+        "check over crates.io's inspected models:\n{}{}",
+        check.stdout,
+        check.stderr
+    );
+}
+
 fn label(backend: Backend) -> &'static str {
     match backend {
         Backend::Sqlite => "sqlite",

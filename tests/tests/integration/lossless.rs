@@ -65,7 +65,7 @@ fn first_difference(a: &str, b: &str) -> String {
 /// The schema.sql of a real application: under `RETORT_REAL_SCHEMAS` when set, else in
 /// `../shared/real-schemas` next to this repository (where the team keeps them; they are not
 /// ours to commit).
-fn real_schema(name: &str) -> PathBuf {
+pub(crate) fn real_schema(name: &str) -> PathBuf {
     let root = std::env::var_os("RETORT_REAL_SCHEMAS")
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/real-schemas"));
