@@ -3,10 +3,8 @@
 //! hand-written schemas for each backend (and on crates.io's real schema when it is on this
 //! machine).
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
-
-use crate::support::{on_both_backends, Backend, Models, Project, Run};
+use crate::scratch::scratch_app;
+use crate::support::{on_both_backends, Backend, Models, Project};
 
 on_both_backends!(inspected_models_match_the_database);
 
@@ -165,89 +163,5 @@ fn label(backend: Backend) -> &'static str {
     match backend {
         Backend::Sqlite => "sqlite",
         Backend::Postgres => "postgres",
-    }
-}
-
-/// A binary crate whose models are `models` (a module of the binary), built in the scratch
-/// directory the user-project test uses, sharing its target directory so dependencies build once.
-struct ScratchApp {
-    exe: PathBuf,
-}
-
-impl ScratchApp {
-    /// Runs the app in `p`'s directory (its Retort.toml and migrations).
-    fn run(&self, p: &Project, args: &[&str]) -> Run {
-        Run::from(
-            Command::new(&self.exe)
-                .args(args)
-                .current_dir(p.path())
-                .env_remove("DATABASE_URL")
-                .output()
-                .expect("the scratch app runs"),
-        )
-    }
-}
-
-fn scratch_app(name: &str, models: &str) -> ScratchApp {
-    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
-    let scratch = Path::new(env!("CARGO_TARGET_TMPDIR")).join("scratch-user-project");
-    let app = scratch.join(name);
-    std::fs::create_dir_all(app.join("src")).unwrap();
-    let write = |path: &Path, text: &str| {
-        // Unchanged files keep their modification time, so a rerun rebuilds nothing.
-        if std::fs::read_to_string(path).ok().as_deref() != Some(text) {
-            std::fs::write(path, text).unwrap();
-        }
-    };
-    let core = repo.join("core");
-    let cli = repo.join("cli");
-    write(
-        &app.join("Cargo.toml"),
-        &format!(
-            r#"[package]
-name = "{name}"
-version = "0.1.0"
-edition = "2021"
-publish = false
-
-[workspace]
-
-[dependencies]
-retort = {{ path = "{}" }}
-retort-cli = {{ path = "{}", package = "cli" }}
-chrono = {{ version = "0.4", default-features = false, features = ["std"] }}
-uuid = {{ version = "1", default-features = false, features = ["std"] }}
-serde_json = "1"
-
-[profile.dev.package."*"]
-debug = false
-"#,
-            core.display(),
-            cli.display()
-        ),
-    );
-    write(
-        &app.join("src/main.rs"),
-        "mod models;\n\nfn main() -> std::process::ExitCode {\n    retort_cli::run()\n}\n",
-    );
-    write(&app.join("src/models.rs"), models);
-    std::fs::copy(repo.join("Cargo.lock"), app.join("Cargo.lock")).unwrap();
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let target = scratch.join("target");
-    let out = Command::new(cargo)
-        .args(["build", "--quiet"])
-        .current_dir(&app)
-        .env("CARGO_TARGET_DIR", &target)
-        .env("CARGO_NET_OFFLINE", "true")
-        .env_remove("CARGO_BUILD_TARGET_DIR")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "building the inspected models failed:\n{}\nmodels:\n{models}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    ScratchApp {
-        exe: target.join("debug").join(name),
     }
 }
