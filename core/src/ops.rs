@@ -125,6 +125,36 @@ pub enum Op {
         /// The comment after.
         to: Option<String>,
     },
+    /// Creates an enum type (PostgreSQL `CREATE TYPE ... AS ENUM`); the reverse drops it.
+    /// Comes before the tables that use it.
+    CreateEnum {
+        /// The type's name.
+        name: String,
+        /// Its labels, in order.
+        labels: Vec<String>,
+    },
+    /// Drops an enum type; carries its labels so the reverse re-creates it. A diff never
+    /// drops one (a type no model uses is left alone): only the reverse of a
+    /// [`Op::CreateEnum`] does, after the tables that used it.
+    DropEnum {
+        /// The type's name.
+        name: String,
+        /// Its labels, in order, for the reverse.
+        labels: Vec<String>,
+    },
+    /// Changes an enum type's labels from `from` to `to`. Labels only added (the old ones kept
+    /// in order) are `ALTER TYPE ... ADD VALUE`s in place; a removed or reordered label swaps
+    /// the type (a new type, every column converted, the old type dropped), which fails, and
+    /// changes nothing, if a row still holds a removed label. Destructive when a label is
+    /// removed ([`Op::is_destructive`]).
+    AlterEnum {
+        /// The type's name.
+        name: String,
+        /// The labels before, in order (what the reverse restores).
+        from: Vec<String>,
+        /// The labels after, in order.
+        to: Vec<String>,
+    },
 }
 
 impl Op {
@@ -169,12 +199,22 @@ impl Op {
                 from: to,
                 to: from,
             },
+            Op::CreateEnum { name, labels } => Op::DropEnum { name, labels },
+            Op::DropEnum { name, labels } => Op::CreateEnum { name, labels },
+            Op::AlterEnum { name, from, to } => Op::AlterEnum {
+                name,
+                from: to,
+                to: from,
+            },
         }
     }
 
-    /// The table this op changes.
+    /// The table this op changes; for an enum type's op ([`Op::is_enum`]), the type's name.
     pub fn table(&self) -> &str {
         match self {
+            Op::CreateEnum { name, .. }
+            | Op::DropEnum { name, .. }
+            | Op::AlterEnum { name, .. } => name,
             Op::CreateTable(t) | Op::DropTable(t) => &t.name,
             Op::AddColumn { table, .. }
             | Op::DropColumn { table, .. }
@@ -193,9 +233,23 @@ impl Op {
         }
     }
 
-    /// True when the op can lose data that its reverse cannot bring back.
+    /// True when the op can lose data that its reverse cannot bring back. An
+    /// [`Op::AlterEnum`] that removes a label is: the upgrade fails while a row holds it, and
+    /// once none does, the label is gone from the type.
     pub fn is_destructive(&self) -> bool {
-        matches!(self, Op::DropTable(_) | Op::DropColumn { .. })
+        match self {
+            Op::DropTable(_) | Op::DropColumn { .. } => true,
+            Op::AlterEnum { from, to, .. } => from.iter().any(|l| !to.contains(l)),
+            _ => false,
+        }
+    }
+
+    /// True for the ops on an enum type rather than on a table.
+    pub fn is_enum(&self) -> bool {
+        matches!(
+            self,
+            Op::CreateEnum { .. } | Op::DropEnum { .. } | Op::AlterEnum { .. }
+        )
     }
 
     /// Applies the op to an in-memory schema (used to know each table's state while rendering).
@@ -204,6 +258,12 @@ impl Op {
             schema.tables.get_mut(name)
         }
         match self {
+            Op::CreateEnum { name, labels: to } | Op::AlterEnum { name, to, .. } => {
+                schema.enums.insert(name.clone(), to.clone());
+            }
+            Op::DropEnum { name, .. } => {
+                schema.enums.remove(name);
+            }
             Op::CreateTable(t) => schema.insert(t.clone()),
             Op::DropTable(t) => {
                 schema.tables.remove(&t.name);
@@ -456,6 +516,40 @@ impl fmt::Display for Op {
                 column: None,
                 ..
             } => write!(f, "changed comment of '{table}'"),
+            Op::CreateEnum { name, labels } => {
+                write!(f, "added enum type '{name}' ({})", labels.join(", "))
+            }
+            Op::DropEnum { name, .. } => write!(f, "removed enum type '{name}'"),
+            Op::AlterEnum { name, from, to } => {
+                let mut changes = Vec::new();
+                let added: Vec<&str> = to
+                    .iter()
+                    .filter(|l| !from.contains(l))
+                    .map(String::as_str)
+                    .collect();
+                let removed: Vec<&str> = from
+                    .iter()
+                    .filter(|l| !to.contains(l))
+                    .map(String::as_str)
+                    .collect();
+                if !added.is_empty() {
+                    changes.push(format!("added label(s) {}", added.join(", ")));
+                }
+                if !removed.is_empty() {
+                    changes.push(format!("removed label(s) {}", removed.join(", ")));
+                }
+                let kept: Vec<&String> = from.iter().filter(|l| to.contains(l)).collect();
+                let kept_after: Vec<&String> = to.iter().filter(|l| from.contains(l)).collect();
+                if kept != kept_after {
+                    changes.push("reordered labels".to_owned());
+                }
+                write!(
+                    f,
+                    "altered enum type '{name}': {} (now {})",
+                    changes.join(", "),
+                    to.join(", ")
+                )
+            }
         }
     }
 }

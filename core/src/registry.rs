@@ -48,6 +48,20 @@ pub enum RegistryError {
         /// The column the table lacks.
         column: String,
     },
+    #[error("enum type `{name}` has labels ({first}) in `{first_column}` but ({second}) in `{second_column}`; give one Rust enum another #[db_enum(name = \"...\")]")]
+    /// Two columns use an enum type of the same name with different labels.
+    ConflictingEnum {
+        /// The enum type's name.
+        name: String,
+        /// `table.column` of the first column using it.
+        first_column: String,
+        /// Its labels there, comma-separated.
+        first: String,
+        /// `table.column` of the other column.
+        second_column: String,
+        /// Its labels there, comma-separated.
+        second: String,
+    },
 }
 
 /// The registered models, sorted by table name (inventory promises no order).
@@ -81,6 +95,29 @@ pub fn schema_of(models: &[&ModelRegistration]) -> Result<Schema, RegistryError>
             });
         }
         schema.insert(table);
+    }
+    let mut enums: BTreeMap<&str, (String, &Vec<String>)> = BTreeMap::new();
+    for (name, table) in &schema.tables {
+        for column in &table.columns {
+            if let crate::schema::SqlType::Enum { name: ty, labels } = &column.ty {
+                let here = format!("{name}.{}", column.name);
+                match enums.get(ty.as_str()) {
+                    Some((first_column, first)) if *first != labels => {
+                        return Err(RegistryError::ConflictingEnum {
+                            name: ty.clone(),
+                            first_column: first_column.clone(),
+                            first: first.join(", "),
+                            second_column: here,
+                            second: labels.join(", "),
+                        });
+                    }
+                    Some(_) => {}
+                    None => {
+                        enums.insert(ty, (here, labels));
+                    }
+                }
+            }
+        }
     }
     for (name, table) in &schema.tables {
         let model = owners[name].to_owned();

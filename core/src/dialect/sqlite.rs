@@ -80,6 +80,16 @@ impl Dialect for Sqlite {
         for column in &mut table.columns {
             column.default = column.default.as_deref().map(super::normalize_default);
             column.comment = None;
+            // An enum is TEXT checked against its labels: the clause is the models' own, so a
+            // label change is a constraint change (a rebuild, whose copy refuses a row that
+            // holds a removed label).
+            if let SqlType::Enum { labels, .. } = &column.ty {
+                let clause = enum_check(&self.quote(&column.name), labels);
+                column.ty = SqlType::Text;
+                if !column.extra.contains(&clause) {
+                    column.extra.push(clause);
+                }
+            }
         }
         // A single integer primary key is rendered `INTEGER` so it becomes the rowid alias
         // (auto-assigned ids); every integer width is 64-bit in SQLite anyway.
@@ -299,6 +309,15 @@ impl Sqlite {
         out.push('\n');
         Ok(())
     }
+}
+
+/// The `CHECK` clause of an enum column: `CHECK ("col" IN ('a', 'b'))`.
+pub fn enum_check(quoted_column: &str, labels: &[String]) -> String {
+    let labels: Vec<String> = labels
+        .iter()
+        .map(|l| format!("'{}'", l.replace('\'', "''")))
+        .collect();
+    format!("CHECK ({quoted_column} IN ({}))", labels.join(", "))
 }
 
 /// The SQL condition true for a stored value (after the new column's type affinity) that the
