@@ -440,12 +440,43 @@ impl fmt::Display for Op {
                         .filter(|x| crate::sql::is_constraint_clause(x))
                         .collect()
                 }
-                for gone in owned(from).into_iter().filter(|x| !to.extra.contains(x)) {
+                // An enum's labels on SQLite: `CHECK ("col" IN ('a', 'b'))`.
+                let labels = |c: &Column| -> Option<String> {
+                    let prefix = format!("CHECK (\"{}\" IN (", c.name.replace('"', "\"\""));
+                    owned(c)
+                        .into_iter()
+                        .find_map(|x| x.strip_prefix(&prefix)?.strip_suffix("))"))
+                        .map(str::to_owned)
+                };
+                let (from_labels, to_labels) = (labels(from), labels(to));
+                let enum_change =
+                    from_labels.is_some() && to_labels.is_some() && from_labels != to_labels;
+                if enum_change {
+                    changes.push(format!(
+                        "enum labels ({}) -> ({})",
+                        from_labels.unwrap_or_default(),
+                        to_labels.unwrap_or_default()
+                    ));
+                }
+                let is_labels = |x: &String| {
+                    enum_change
+                        && x.starts_with(&format!(
+                            "CHECK (\"{}\" IN (",
+                            to.name.replace('"', "\"\"")
+                        ))
+                };
+                for gone in owned(from)
+                    .into_iter()
+                    .filter(|x| !to.extra.contains(x) && !is_labels(x))
+                {
                     changes.push(format!(
                         "constraint `{gone}` removed (the models do not declare it)"
                     ));
                 }
-                for new in owned(to).into_iter().filter(|x| !from.extra.contains(x)) {
+                for new in owned(to)
+                    .into_iter()
+                    .filter(|x| !from.extra.contains(x) && !is_labels(x))
+                {
                     changes.push(format!("constraint `{new}` added"));
                 }
                 write!(
