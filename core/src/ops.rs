@@ -650,4 +650,39 @@ mod tests {
         reverse_all(&ops).iter().for_each(|op| op.apply(&mut after));
         assert_eq!(after, before);
     }
+
+    #[test]
+    fn enum_ops_reverse_exactly_and_a_removed_label_is_destructive() {
+        let labels = |l: &[&str]| l.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let before = Schema::new();
+        let ops = vec![
+            Op::CreateEnum {
+                name: "mood".into(),
+                labels: labels(&["ok", "sad"]),
+            },
+            Op::AlterEnum {
+                name: "mood".into(),
+                from: labels(&["ok", "sad"]),
+                to: labels(&["sad", "meh"]),
+            },
+        ];
+        let mut after = before.clone();
+        ops.iter().for_each(|op| op.apply(&mut after));
+        assert_eq!(after.enums["mood"], labels(&["sad", "meh"]));
+        assert_eq!(
+            ops[1].to_string(),
+            "altered enum type 'mood': added label(s) meh, removed label(s) ok (now sad, meh)"
+        );
+        assert!(!ops[0].is_destructive());
+        assert!(ops[1].is_destructive());
+        assert!(
+            ops[1].reverse().is_destructive(),
+            "meh goes on the way back"
+        );
+        for op in &ops {
+            assert_eq!(op.reverse().reverse(), *op);
+        }
+        reverse_all(&ops).iter().for_each(|op| op.apply(&mut after));
+        assert_eq!(after, before);
+    }
 }

@@ -48,18 +48,14 @@ pub enum RegistryError {
         /// The column the table lacks.
         column: String,
     },
-    #[error("enum type `{name}` has labels ({first}) in `{first_column}` but ({second}) in `{second_column}`; give one Rust enum another #[db_enum(name = \"...\")]")]
+    #[error("enum type `{name}` has labels {first} but {second}; give one Rust enum another #[db_enum(name = \"...\")]")]
     /// Two columns use an enum type of the same name with different labels.
     ConflictingEnum {
         /// The enum type's name.
         name: String,
-        /// `table.column` of the first column using it.
-        first_column: String,
-        /// Its labels there, comma-separated.
+        /// The labels of the first column using it, and where: `(a, b) in `t.c``.
         first: String,
-        /// `table.column` of the other column.
-        second_column: String,
-        /// Its labels there, comma-separated.
+        /// The other column's labels, and where.
         second: String,
     },
 }
@@ -105,10 +101,8 @@ pub fn schema_of(models: &[&ModelRegistration]) -> Result<Schema, RegistryError>
                     Some((first_column, first)) if *first != labels => {
                         return Err(RegistryError::ConflictingEnum {
                             name: ty.clone(),
-                            first_column: first_column.clone(),
-                            first: first.join(", "),
-                            second_column: here,
-                            second: labels.join(", "),
+                            first: format!("({}) in `{first_column}`", first.join(", ")),
+                            second: format!("({}) in `{here}`", labels.join(", ")),
                         });
                     }
                     Some(_) => {}
@@ -240,5 +234,29 @@ mod tests {
             schema_of(&[&a, &b]).unwrap_err(),
             RegistryError::DuplicateTable { .. }
         ));
+    }
+
+    #[test]
+    fn one_enum_type_name_has_one_list_of_labels() {
+        fn with_mood(name: &str, labels: &[&str]) -> Table {
+            let mut t = Table::new(name);
+            t.columns.push(Column::new("id", SqlType::BigInt, false));
+            t.primary_key = vec!["id".into()];
+            t.columns.push(Column::new(
+                "mood",
+                crate::__private::enum_type("mood", labels),
+                false,
+            ));
+            t
+        }
+        let a = registration(|| with_mood("a", &["ok", "sad"]), "a");
+        let b = registration(|| with_mood("b", &["ok", "sad"]), "b");
+        let c = registration(|| with_mood("c", &["sad", "ok"]), "c");
+        assert!(schema_of(&[&a, &b]).is_ok());
+        assert_eq!(
+            schema_of(&[&a, &c]).unwrap_err().to_string(),
+            "enum type `mood` has labels (ok, sad) in `a.mood` but (sad, ok) in `c.mood`; give one \
+             Rust enum another #[db_enum(name = \"...\")]"
+        );
     }
 }
