@@ -1,7 +1,7 @@
 //! SQL dialects: rendering ops to SQL, and normalising schemas so that what a database reports
 //! compares equal to what the models declare.
 
-mod pg_enum;
+pub(crate) mod pg_enum;
 pub mod postgres;
 mod render;
 pub mod sqlite;
