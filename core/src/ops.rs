@@ -240,6 +240,9 @@ impl Op {
         match self {
             Op::DropTable(_) | Op::DropColumn { .. } => true,
             Op::AlterEnum { from, to, .. } => from.iter().any(|l| !to.contains(l)),
+            // The same on SQLite, where an enum is a checked TEXT column.
+            Op::AlterColumn { from, to, .. } => enum_labels(from, to)
+                .is_some_and(|(before, after)| before.iter().any(|l| !after.contains(l))),
             _ => false,
         }
     }
@@ -382,6 +385,12 @@ impl Op {
     }
 }
 
+/// The labels of `from`'s and `to`'s enum `CHECK` clauses (SQLite), when both have one.
+fn enum_labels(from: &Column, to: &Column) -> Option<(Vec<String>, Vec<String>)> {
+    let labels = |c: &Column| crate::dialect::sqlite::enum_check_labels(&c.name, &c.extra);
+    Some((labels(from)?, labels(to)?))
+}
+
 /// `index 'name'` / `constraint 'name'` for a kept definition.
 fn owned_name(definition: &str) -> String {
     match crate::sql::owned_definition(definition) {
@@ -441,29 +450,20 @@ impl fmt::Display for Op {
                         .collect()
                 }
                 // An enum's labels on SQLite: `CHECK ("col" IN ('a', 'b'))`.
-                let labels = |c: &Column| -> Option<String> {
-                    let prefix = format!("CHECK (\"{}\" IN (", c.name.replace('"', "\"\""));
-                    owned(c)
-                        .into_iter()
-                        .find_map(|x| x.strip_prefix(&prefix)?.strip_suffix("))"))
-                        .map(str::to_owned)
-                };
-                let (from_labels, to_labels) = (labels(from), labels(to));
-                let enum_change =
-                    from_labels.is_some() && to_labels.is_some() && from_labels != to_labels;
-                if enum_change {
-                    changes.push(format!(
-                        "enum labels ({}) -> ({})",
-                        from_labels.unwrap_or_default(),
-                        to_labels.unwrap_or_default()
-                    ));
-                }
+                let enum_change = enum_labels(from, to)
+                    .filter(|(a, b)| a != b)
+                    .inspect(|(a, b)| {
+                        changes.push(format!(
+                            "enum labels ({}) -> ({})",
+                            a.join(", "),
+                            b.join(", ")
+                        ))
+                    })
+                    .is_some();
                 let is_labels = |x: &String| {
                     enum_change
-                        && x.starts_with(&format!(
-                            "CHECK (\"{}\" IN (",
-                            to.name.replace('"', "\"\"")
-                        ))
+                        && crate::dialect::sqlite::enum_check_labels(&to.name, &[x.clone()])
+                            .is_some()
                 };
                 for gone in owned(from)
                     .into_iter()

@@ -300,4 +300,28 @@ mod tests {
         assert_eq!(norm("'ok'::public.\"Mood\""), "'ok'");
         assert_eq!(norm("'ok'::mood"), "'ok'::mood");
     }
+
+    #[test]
+    fn sqlite_label_changes_read_back_and_removals_are_destructive() {
+        let with = |labels: &[&str]| {
+            let schema = current(&Sqlite, people(labels, "'ok'"));
+            schema.tables["people"].columns[1].clone()
+        };
+        let (before, after) = (with(&["ok", "it's", "sad"]), with(&["ok", "it's"]));
+        assert_eq!(
+            crate::dialect::sqlite::enum_check_labels("mood", &before.extra),
+            Some(vec!["ok".into(), "it's".into(), "sad".into()])
+        );
+        let op = Op::AlterColumn {
+            table: "people".into(),
+            from: before,
+            to: after,
+        };
+        assert_eq!(
+            op.to_string(),
+            "altered column 'people.mood': enum labels (ok, it's, sad) -> (ok, it's)"
+        );
+        assert!(op.is_destructive());
+        assert!(!op.reverse().is_destructive());
+    }
 }
