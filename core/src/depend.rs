@@ -277,7 +277,7 @@ mod tests {
             from: labels(&["a", "b"]),
             to: labels(&["a", "c", "b"]),
         };
-        assert!(check(&[add.clone()], &s).is_ok());
+        assert!(check(std::slice::from_ref(&add), &s).is_ok());
         let err = check(&[add.reverse()], &s).unwrap_err();
         assert_eq!(err.blocked.len(), 1, "{err}");
         assert_eq!(err.blocked[0].dependent.name, "recent");

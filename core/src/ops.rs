@@ -462,8 +462,11 @@ impl fmt::Display for Op {
                     .is_some();
                 let is_labels = |x: &String| {
                     enum_change
-                        && crate::dialect::sqlite::enum_check_labels(&to.name, &[x.clone()])
-                            .is_some()
+                        && crate::dialect::sqlite::enum_check_labels(
+                            &to.name,
+                            std::slice::from_ref(x),
+                        )
+                        .is_some()
                 };
                 for gone in owned(from)
                     .into_iter()
