@@ -23,7 +23,7 @@
 //!
 //! # Where things are
 //!
-//! - Models: [`Model`] (the derive and its trait), [`registry`] (every model linked into the
+//! - Models: [`Model`] (the derive and its trait), [`DbEnum`] (enums as column types), [`registry`] (every model linked into the
 //!   binary), [`schema`] (the dialect-free schema model), [`link_models!`].
 //! - Comparing: [`diff`] (schemas to [`ops`]), [`autogen`] (database vs models, rendered by a
 //!   [`dialect`]).
