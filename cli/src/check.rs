@@ -45,7 +45,7 @@ pub(crate) fn check(
             out,
             "Database is not at head: {} revision(s) not applied ({}); run `{}`",
             pending.len(),
-            pending.join(", "),
+            retort::listing::first_few(&pending, retort::listing::SHOWN),
             retort::invocation::command("upgrade head")
         )?;
         return Ok(1);

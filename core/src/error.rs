@@ -34,7 +34,11 @@ pub enum Error {
     #[error(transparent)]
     Offline(#[from] crate::offline::OfflineError),
     /// A command that needs the database at head found pending revisions.
-    #[error("the database is not up to date: {pending} revision(s) not applied ({}); run `{}` first", ids.join(", "), crate::invocation::command("upgrade head"))]
+    #[error(
+        "the database is not up to date: {pending} revision(s) not applied ({}); run `{}` first",
+        crate::listing::first_few(ids, crate::listing::SHOWN),
+        crate::invocation::command("upgrade head")
+    )]
     NotAtHead {
         /// How many revisions are not applied.
         pending: usize,

@@ -48,6 +48,7 @@ mod error;
 #[cfg(feature = "postgres")]
 mod interrupt;
 pub mod invocation;
+pub mod listing;
 pub mod model;
 pub mod offline;
 pub mod ops;
