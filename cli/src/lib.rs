@@ -10,6 +10,7 @@
 //!
 //! Exit codes: 0 success, 1 `check` found differences, 2 any error (one line on stderr).
 
+mod adopt;
 mod authoring;
 mod cargo_package;
 mod check;
@@ -80,7 +81,7 @@ pub struct GlobalOpts {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Write Retort.toml and create the migrations directory
-    Init,
+    Init(InitArgs),
     /// Compare the database with the models and write a migration for the differences
     Autogenerate(MessageArgs),
     /// Write a new revision: empty for hand-written SQL, or with --autogenerate
@@ -173,6 +174,16 @@ pub enum Command {
     /// Git integration: `hook install` writes a pre-commit hook that runs `check`
     #[command(subcommand)]
     Hook(hook::HookCommand),
+}
+
+/// Options of `init`.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Adopt the existing database: write a first revision whose up.sql creates its tables as
+    /// they are, and record it as applied without running it (versions diesel recorded before
+    /// are kept as history)
+    #[arg(long)]
+    pub baseline: bool,
 }
 
 /// Options of `check`.
@@ -300,7 +311,7 @@ where
             let _ = out.flush();
             let mut message = one_line(&e);
             // A driver may quote part of the URL it was given: never print its password.
-            let for_init = matches!(cli.command, Command::Init);
+            let for_init = matches!(cli.command, Command::Init(_));
             if let Ok(settings) = Settings::resolve(&cli.global, defaults, for_init) {
                 message = retort::redact::scrub(&message, &settings.database_url);
             }
@@ -402,11 +413,12 @@ pub fn execute(cli: &Cli, out: &mut dyn Write) -> anyhow::Result<u8> {
 
 /// Like [`execute`], with built-in defaults.
 pub fn execute_with(cli: &Cli, defaults: &Defaults, out: &mut dyn Write) -> anyhow::Result<u8> {
-    let for_init = matches!(cli.command, Command::Init);
+    let for_init = matches!(cli.command, Command::Init(_));
     let mut settings = Settings::resolve(&cli.global, defaults, for_init)?;
     settings.run.allow_edited = cli.command.allow_edited();
     match &cli.command {
-        Command::Init => authoring::init(&settings, out),
+        Command::Init(InitArgs { baseline: true }) => adopt::baseline(&settings, out),
+        Command::Init(_) => authoring::init(&settings, out),
         Command::Autogenerate(m) => {
             authoring::autogenerate(&settings, &m.message, None, &LinkArgs::default(), out)
         }

@@ -38,6 +38,7 @@
 
 pub mod autogen;
 pub mod backend;
+pub mod baseline;
 pub mod checksum;
 pub mod db;
 pub mod depend;

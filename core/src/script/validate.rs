@@ -90,6 +90,7 @@ fn build(entry: &Entry<'_>, source: &RevisionSource) -> Option<Revision> {
         created: meta.created,
         run_in_transaction: meta.run_in_transaction,
         dialect: meta.dialect,
+        adopted_versions: meta.adopted_versions,
         dir_name: source.dir_name.clone(),
         path: entry.path.clone(),
         up_sql: source.up_sql.text()?.to_owned(),
