@@ -32,6 +32,7 @@ fn record_diesel_versions(p: &Project, versions: &[String]) {
 on_both_backends!(
     unknown_versions_are_listed_as_the_first_few_and_a_count,
     a_baseline_recreates_every_table_on_a_new_database,
+    diesel_history_before_the_baseline_is_kept_and_new_revisions_follow_it,
 );
 
 /// 300 versions no revision has: the error names the first five and counts the rest, on one
@@ -198,4 +199,91 @@ fn a_baseline_of_crates_io_recreates_it_exactly() {
     b.execute(&sql);
     drop_all_tables(&b);
     baseline_and_replay(&a, &b);
+}
+
+/// Versions diesel's own migrations recorded, as crates.io's history spells them: diesel's
+/// initial setup, 14-digit timestamps, and the later 18-digit `YYYY-MM-DD-HHMMSS-NNNN` form.
+fn diesel_history() -> Vec<String> {
+    [
+        "00000000000000",
+        "20140924113530",
+        "20170801133919",
+        "202605271200000000",
+        "202607301400000000",
+    ]
+    .map(str::to_owned)
+    .to_vec()
+}
+
+/// A database built by diesel's migrations (simulated: v1's tables, diesel's versions and no
+/// revision directory): every command refuses it until `init --baseline`; afterwards the
+/// versions are history, `check` passes, a model change autogenerates a revision whose version
+/// sorts after all of them (diesel's order), and it upgrades and downgrades. A version
+/// recorded later that no revision has or lists is still refused.
+fn diesel_history_before_the_baseline_is_kept_and_new_revisions_follow_it(backend: Backend) {
+    let p = Project::on(backend).expect("backend available");
+    p.run(Models::V1, &["autogenerate", "-m", "v1"]).expect(0);
+    p.run(Models::V1, &["upgrade", "head"]).expect(0);
+    for dir in p.revision_dirs() {
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+    p.execute("DELETE FROM __diesel_schema_migrations; DROP TABLE __retort_checksums;");
+    record_diesel_versions(&p, &diesel_history());
+    p.run(Models::V1, &["check"]).expect(2);
+
+    let run = p.run(Models::V1, &["init", "--baseline"]).expect(0);
+    assert!(
+        run.stdout.contains(
+            "Kept 5 version(s) recorded before it as history (adopted_versions in its \
+             metadata.toml): 00000000000000, 20140924113530, 20170801133919, \
+             202605271200000000, 202607301400000000"
+        ),
+        "{}",
+        run.stdout
+    );
+    let meta = std::fs::read_to_string(p.revision_dirs()[0].join("metadata.toml")).unwrap();
+    assert!(
+        meta.contains("adopted_versions = [\"00000000000000\", \"20140924113530\""),
+        "{meta}"
+    );
+    let run = p.run(Models::V1, &["check"]).expect(0);
+    assert!(run.stdout.contains("No changes detected"), "{}", run.stdout);
+
+    let before_v2 = p.schema().tables.len();
+    p.run(Models::V2, &["autogenerate", "-m", "v2"]).expect(0);
+    p.run(Models::V2, &["upgrade", "head"]).expect(0);
+    p.run(Models::V2, &["check"]).expect(0);
+    // diesel orders versions as strings: the adopted history first, then Retort's revisions.
+    let versions =
+        p.strings("SELECT version AS v FROM __diesel_schema_migrations ORDER BY version");
+    assert_eq!(versions.len(), 7, "{versions:?}");
+    assert_eq!(versions[..5], diesel_history()[..]);
+    let dirs = p.revision_dirs();
+    let version_of =
+        |d: &std::path::PathBuf| d.file_name().unwrap().to_str().unwrap()[..30].replace('-', "");
+    assert_eq!(versions[5..], [version_of(&dirs[0]), version_of(&dirs[1])]);
+    p.run(Models::V2, &["downgrade", "-1"]).expect(0);
+    let run = p.run(Models::V1, &["current"]).expect(0);
+    assert!(run.stdout.contains(" baseline"), "{}", run.stdout);
+    assert_eq!(p.schema().tables.len(), before_v2);
+    p.run(Models::V2, &["upgrade", "head"]).expect(0);
+
+    if backend == Backend::Sqlite {
+        // diesel's own harness reads the directory (adopted_versions and all) and agrees that
+        // nothing is pending.
+        use diesel_migrations::{FileBasedMigrations, MigrationHarness};
+        let source = FileBasedMigrations::from_path(p.migrations()).unwrap();
+        let pending = p.connect().pending_migrations(source).unwrap();
+        assert!(pending.is_empty(), "{} pending", pending.len());
+    }
+
+    // A version recorded after the baseline, that it does not list, is a missing revision.
+    record_diesel_versions(&p, &["20261201000000".to_owned()]);
+    let run = p.run(Models::V2, &["check"]).expect(2);
+    assert!(
+        run.stderr
+            .contains("records 1 version(s) that no revision in migrations has: 20261201000000"),
+        "{}",
+        run.stderr
+    );
 }
