@@ -12,7 +12,11 @@ use crate::Settings;
 /// `init --baseline`: `init`, then a first revision that creates the database's tables as they
 /// are, recorded as applied without running it; the versions diesel recorded before are listed
 /// in its metadata.toml (`adopted_versions`), so they are history, not missing revisions.
-pub(crate) fn baseline(settings: &Settings, out: &mut dyn Write) -> anyhow::Result<u8> {
+pub(crate) fn baseline(
+    settings: &Settings,
+    ignore: &retort::ignore::Ignore,
+    out: &mut dyn Write,
+) -> anyhow::Result<u8> {
     crate::authoring::init(settings, out)?;
     let mut scripts = settings.scripts()?;
     let count = scripts.revisions().count();
@@ -26,7 +30,8 @@ pub(crate) fn baseline(settings: &Settings, out: &mut dyn Write) -> anyhow::Resu
         );
     }
     let mut conn = settings.connect(false)?;
-    let current = conn.introspect()?;
+    let mut current = conn.introspect()?;
+    let ignored = ignore.remove_from(&mut current);
     if current.tables.is_empty() {
         anyhow::bail!(
             "the database has no tables, so there is nothing to baseline; write the first \
@@ -61,6 +66,14 @@ pub(crate) fn baseline(settings: &Settings, out: &mut dyn Write) -> anyhow::Resu
         rev.path.display(),
         base.tables
     )?;
+    if !ignored.is_empty() {
+        writeln!(
+            out,
+            "Left out {} ignored table(s): {}",
+            ignored.len(),
+            first_few(&ignored, SHOWN)
+        )?;
+    }
     if !adopted.is_empty() {
         writeln!(
             out,

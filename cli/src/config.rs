@@ -15,6 +15,10 @@ pub struct ConfigFile {
     pub migrations_dir: Option<PathBuf>,
     /// PostgreSQL schema to migrate instead of `public`.
     pub schema: Option<String>,
+    /// Globs of tables the models do not own (`["audit_*", "legacy"]`): never created, altered
+    /// or dropped by autogenerate, nor reported by check.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ignore: Vec<String>,
 }
 
 /// The name `init` writes and the CLI reads by default.
@@ -38,7 +42,7 @@ impl ConfigFile {
             .with_context(|| format!("cannot read config file {}", path.display()))?;
         let mut config: ConfigFile = toml::from_str(&text).map_err(|e| {
             anyhow::anyhow!(
-                "config file {} is invalid: {} (valid keys: database_url, migrations_dir, schema)",
+                "config file {} is invalid: {} (valid keys: database_url, migrations_dir, schema, ignore)",
                 path.display(),
                 e.message()
             )

@@ -83,7 +83,12 @@ pub enum Command {
     /// Write Retort.toml and create the migrations directory
     Init(InitArgs),
     /// Compare the database with the models and write a migration for the differences
-    Autogenerate(MessageArgs),
+    Autogenerate {
+        #[command(flatten)]
+        message: MessageArgs,
+        #[command(flatten)]
+        ignore: IgnoreArgs,
+    },
     /// Write a new revision: empty for hand-written SQL, or with --autogenerate
     Revision {
         #[command(flatten)]
@@ -99,6 +104,8 @@ pub enum Command {
         rev_id: RevIdArgs,
         #[command(flatten)]
         links: LinkArgs,
+        #[command(flatten)]
+        ignore: IgnoreArgs,
     },
     /// Apply revisions up to TARGET: head, heads, REV (id or unique prefix), +N, REV+N
     Upgrade {
@@ -184,6 +191,17 @@ pub struct InitArgs {
     /// are kept as history)
     #[arg(long)]
     pub baseline: bool,
+    #[command(flatten)]
+    pub ignore: IgnoreArgs,
+}
+
+/// `--ignore GLOB` of the commands that compare the database with the models.
+#[derive(Debug, Args, Default)]
+pub struct IgnoreArgs {
+    /// Leave the tables matching GLOB alone: never created, altered or dropped, nor reported
+    /// (`*`, `?`, `[...]`; repeatable; adds to `ignore` in Retort.toml)
+    #[arg(long = "ignore", value_name = "GLOB")]
+    pub globs: Vec<String>,
 }
 
 /// Options of `check`.
@@ -198,6 +216,8 @@ pub struct CheckArgs {
     /// Do not fail when applied migrations were edited since they were applied
     #[arg(long)]
     pub allow_edited: bool,
+    #[command(flatten)]
+    pub ignore: IgnoreArgs,
 }
 
 /// `--verbose` of the commands that list revisions.
@@ -353,6 +373,8 @@ pub(crate) struct Settings {
     migrations_dir: PathBuf,
     config_path: PathBuf,
     schema: Option<String>,
+    /// `ignore` globs of Retort.toml.
+    ignore: Vec<String>,
     run: runner::RunOptions,
 }
 
@@ -383,6 +405,7 @@ impl Settings {
                 .unwrap_or_else(|| PathBuf::from(DEFAULT_MIGRATIONS_DIR)),
             config_path,
             schema: global.schema.clone().or(file.schema),
+            ignore: file.ignore,
             run: runner::RunOptions {
                 lock_timeout: std::time::Duration::from_secs(global.lock_timeout),
                 allow_edited: false,
@@ -401,6 +424,12 @@ impl Settings {
         )?)
     }
 
+    /// The `ignore` globs of Retort.toml and the command line's `--ignore`.
+    pub(crate) fn ignore(&self, args: &IgnoreArgs) -> anyhow::Result<retort::ignore::Ignore> {
+        let globs: Vec<&String> = self.ignore.iter().chain(&args.globs).collect();
+        Ok(retort::ignore::Ignore::new(&globs)?)
+    }
+
     pub(crate) fn scripts(&self) -> anyhow::Result<ScriptDirectory> {
         Ok(ScriptDirectory::open(&self.migrations_dir)?)
     }
@@ -417,24 +446,39 @@ pub fn execute_with(cli: &Cli, defaults: &Defaults, out: &mut dyn Write) -> anyh
     let mut settings = Settings::resolve(&cli.global, defaults, for_init)?;
     settings.run.allow_edited = cli.command.allow_edited();
     match &cli.command {
-        Command::Init(InitArgs { baseline: true }) => adopt::baseline(&settings, out),
+        Command::Init(InitArgs {
+            baseline: true,
+            ignore,
+        }) => adopt::baseline(&settings, &settings.ignore(ignore)?, out),
         Command::Init(_) => authoring::init(&settings, out),
-        Command::Autogenerate(m) => {
-            authoring::autogenerate(&settings, &m.message, None, &LinkArgs::default(), out)
-        }
+        Command::Autogenerate { message, ignore } => authoring::autogenerate(
+            &settings,
+            &message.message,
+            None,
+            &LinkArgs::default(),
+            &settings.ignore(ignore)?,
+            out,
+        ),
         Command::Revision {
             message,
             autogenerate: true,
             rev_id,
             links,
+            ignore,
             ..
         } => authoring::autogenerate(
             &settings,
             &message.message,
             rev_id.rev_id.as_deref(),
             links,
+            &settings.ignore(ignore)?,
             out,
         ),
+        Command::Revision { ignore, .. } if !ignore.globs.is_empty() => {
+            anyhow::bail!(
+                "--ignore compares the database with the models, so it needs --autogenerate"
+            )
+        }
         Command::Revision {
             message,
             head,

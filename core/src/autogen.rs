@@ -1,6 +1,7 @@
 //! Autogenerate: compare the live database with the models and write the migration.
 
 use crate::db::Connection;
+use crate::ignore::Ignore;
 use crate::ops::{reverse_all, Op};
 use crate::schema::Schema;
 use crate::Error;
@@ -26,7 +27,19 @@ impl Plan {
 /// Compares the connected database with `target` (usually [`crate::registry::schema`]) and
 /// renders up and down SQL in the connection's dialect.
 pub fn plan(conn: &mut Connection, target: &Schema) -> Result<Plan, Error> {
-    let current = conn.introspect()?;
+    plan_ignoring(conn, target, &Ignore::default())
+}
+
+/// Like [`plan`], leaving out the tables `ignore` matches: the plan never creates, alters or
+/// drops them. A model table that `ignore` matches is an error naming both.
+pub fn plan_ignoring(
+    conn: &mut Connection,
+    target: &Schema,
+    ignore: &Ignore,
+) -> Result<Plan, Error> {
+    ignore.check_models(target)?;
+    let mut current = conn.introspect()?;
+    ignore.remove_from(&mut current);
     let target = server_normalized(conn, target)?;
     plan_between(conn.dialect(), &current, &target)
 }

@@ -27,6 +27,9 @@ pub enum Error {
     /// The plan holds ops the database would refuse because of objects that depend on them.
     #[error(transparent)]
     Dependency(#[from] crate::depend::DependencyError),
+    /// An `ignore` glob is invalid, or matches a model's table.
+    #[error(transparent)]
+    Ignore(#[from] crate::ignore::IgnoreError),
     /// Applying, reverting or stamping revisions.
     #[error(transparent)]
     Run(#[from] crate::runner::RunError),

@@ -46,6 +46,7 @@ pub mod dialect;
 pub mod diff;
 pub mod embed;
 mod error;
+pub mod ignore;
 #[cfg(feature = "postgres")]
 mod interrupt;
 pub mod invocation;

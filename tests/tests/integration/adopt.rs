@@ -33,6 +33,7 @@ on_both_backends!(
     unknown_versions_are_listed_as_the_first_few_and_a_count,
     a_baseline_recreates_every_table_on_a_new_database,
     diesel_history_before_the_baseline_is_kept_and_new_revisions_follow_it,
+    ignored_tables_are_never_created_altered_dropped_or_reported,
 );
 
 /// 300 versions no revision has: the error names the first five and counts the rest, on one
@@ -286,4 +287,206 @@ fn diesel_history_before_the_baseline_is_kept_and_new_revisions_follow_it(backen
         "{}",
         run.stderr
     );
+}
+
+/// Tables matching `ignore` globs (Retort.toml and `--ignore`) are left alone by autogenerate
+/// and check, and kept with their rows; a model table that a glob matches is an error naming
+/// both; `--ignore` on `revision` needs `--autogenerate`.
+fn ignored_tables_are_never_created_altered_dropped_or_reported(backend: Backend) {
+    let p = Project::on(backend).expect("backend available");
+    p.execute(
+        "CREATE TABLE audit_log (id INTEGER PRIMARY KEY, msg TEXT NOT NULL);
+         CREATE TABLE old_orders (code VARCHAR(10) PRIMARY KEY);
+         INSERT INTO audit_log VALUES (1, 'kept');
+         INSERT INTO old_orders VALUES ('x');",
+    );
+    let run = p.run(Models::V1, &["check"]).expect(1);
+    assert!(
+        run.stdout.contains("removed table 'audit_log'"),
+        "{}",
+        run.stdout
+    );
+    let toml = std::fs::read_to_string(p.path().join("Retort.toml")).unwrap();
+    std::fs::write(
+        p.path().join("Retort.toml"),
+        format!("{toml}ignore = [\"audit_*\"]\n"),
+    )
+    .unwrap();
+    let run = p.run(Models::V1, &["check"]).expect(1);
+    assert!(!run.stdout.contains("audit_log"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("removed table 'old_orders'"),
+        "{}",
+        run.stdout
+    );
+
+    let run = p
+        .run(
+            Models::V1,
+            &["autogenerate", "-m", "v1", "--ignore", "old_orders"],
+        )
+        .expect(0);
+    assert!(!run.stdout.contains("old_orders"), "{}", run.stdout);
+    assert!(!run.stdout.contains("audit_log"), "{}", run.stdout);
+    let up = std::fs::read_to_string(p.revision_dirs()[0].join("up.sql")).unwrap();
+    assert!(
+        !up.contains("old_orders") && !up.contains("audit_log"),
+        "{up}"
+    );
+    p.run(Models::V1, &["upgrade", "head"]).expect(0);
+    let run = p
+        .run(Models::V1, &["check", "--ignore", "old_orders"])
+        .expect(0);
+    assert!(run.stdout.contains("No changes detected"), "{}", run.stdout);
+    p.run(Models::V1, &["check", "--shadow", "--ignore", "old_*"])
+        .expect(0);
+    let run = p
+        .run(
+            Models::V1,
+            &[
+                "revision",
+                "--autogenerate",
+                "-m",
+                "none",
+                "--ignore",
+                "old_orders",
+            ],
+        )
+        .expect(0);
+    assert!(run.stdout.contains("No changes detected"), "{}", run.stdout);
+    // Without --ignore old_orders, it is a table the models do not have.
+    let run = p.run(Models::V1, &["check"]).expect(1);
+    assert!(
+        run.stdout.contains("removed table 'old_orders'"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(p.strings("SELECT msg AS v FROM audit_log"), ["kept"]);
+    assert_eq!(p.strings("SELECT code AS v FROM old_orders"), ["x"]);
+
+    let run = p.run(Models::V1, &["check", "--ignore", "acc*"]).expect(2);
+    assert!(
+        run.stderr
+            .contains("model table 'accounts' matches the ignore glob `acc*`"),
+        "{}",
+        run.stderr
+    );
+    let run = p
+        .run(Models::V1, &["autogenerate", "-m", "x", "--ignore", "[bad"])
+        .expect(2);
+    assert!(
+        run.stderr.contains("ignore glob `[bad` is invalid"),
+        "{}",
+        run.stderr
+    );
+    let run = p
+        .run(
+            Models::V1,
+            &["revision", "-m", "x", "--ignore", "old_orders"],
+        )
+        .expect(2);
+    assert!(
+        run.stderr.contains("needs --autogenerate"),
+        "{}",
+        run.stderr
+    );
+}
+
+/// The diesel versions of crates.io's history that this machine knows: diesel's initial setup
+/// and the version each snapshot in `history/` is named after (`NNN-<version>.sql`).
+fn crates_io_versions(history: &std::path::Path) -> Vec<String> {
+    let mut versions = vec!["00000000000000".to_owned()];
+    for entry in std::fs::read_dir(history).expect("history/") {
+        let name = entry.unwrap().file_name().into_string().unwrap();
+        if let Some(version) = name
+            .strip_suffix(".sql")
+            .and_then(|n| n.split_once('-'))
+            .map(|(_, v)| v)
+        {
+            versions.push(version.to_owned());
+        }
+    }
+    versions.sort();
+    versions
+}
+
+/// crates.io as diesel left it (schema.sql, its versions in `__diesel_schema_migrations`):
+/// every command refuses it until `init --baseline`; then `check` passes with models that own
+/// none of its tables (they are ignored), a model change autogenerates a revision that sorts
+/// after diesel's 18-digit versions, and it upgrades and downgrades.
+#[test]
+fn crates_io_with_its_diesel_history_is_adopted() {
+    let path = crate::lossless::real_schema("crates.io");
+    let Ok(sql) = std::fs::read_to_string(&path) else {
+        eprintln!("SKIPPED: {} is not on this machine", path.display());
+        return;
+    };
+    let versions = crates_io_versions(&path.with_file_name("history"));
+    assert!(versions.len() > 10, "{versions:?}");
+    let Some(p) = Project::on(Backend::Postgres) else {
+        return;
+    };
+    p.execute(&sql);
+    record_diesel_versions(&p, &versions);
+    let run = p.run(Models::None, &["current"]).expect(2);
+    assert!(
+        run.stderr.contains(&format!(
+            "records {} version(s) that no revision in migrations has: 00000000000000, \
+             20140925161625,",
+            versions.len()
+        )),
+        "{}",
+        run.stderr
+    );
+    let run = p.run(Models::None, &["init", "--baseline"]).expect(0);
+    assert!(
+        run.stdout
+            .contains(&format!("Kept {} version(s)", versions.len())),
+        "{}",
+        run.stdout
+    );
+    let up = std::fs::read_to_string(p.revision_dirs()[0].join("up.sql")).unwrap();
+    for object in [
+        "--   materialized view public.recent_crate_downloads\n",
+        "--   type public.semver_triple\n",
+        "--   extension ltree\n",
+    ] {
+        assert!(up.contains(object), "{object}");
+    }
+    // The team's models own none of crates.io's tables yet: ignore them all.
+    let tables: Vec<String> = p
+        .schema()
+        .tables
+        .into_keys()
+        .map(|t| format!("\"{t}\""))
+        .collect();
+    let toml = std::fs::read_to_string(p.path().join("Retort.toml")).unwrap();
+    std::fs::write(
+        p.path().join("Retort.toml"),
+        format!("{toml}ignore = [{}]\n", tables.join(", ")),
+    )
+    .unwrap();
+    // A model change: v1's tables, then v2's changes. Only v1's tables are differences.
+    let run = p.run(Models::V1, &["check"]).expect(1);
+    assert!(
+        run.stdout.contains("added table 'accounts'"),
+        "{}",
+        run.stdout
+    );
+    assert!(!run.stdout.contains("removed"), "{}", run.stdout);
+    p.run(Models::V1, &["autogenerate", "-m", "v1"]).expect(0);
+    p.run(Models::V1, &["upgrade", "head"]).expect(0);
+    p.run(Models::V1, &["check"]).expect(0);
+    p.run(Models::V2, &["autogenerate", "-m", "v2"]).expect(0);
+    p.run(Models::V2, &["upgrade", "head"]).expect(0);
+    p.run(Models::V2, &["check"]).expect(0);
+    let recorded =
+        p.strings("SELECT version AS v FROM __diesel_schema_migrations ORDER BY version");
+    assert_eq!(recorded.len(), versions.len() + 3);
+    assert_eq!(recorded[..versions.len()], versions[..]);
+    p.run(Models::V2, &["downgrade", "-1"]).expect(0);
+    let run = p.run(Models::V1, &["current"]).expect(0);
+    assert!(run.stdout.contains(" v1"), "{}", run.stdout);
+    // crates.io's tables are untouched.
+    assert_eq!(p.schema().tables.len(), tables.len() + 5);
 }
