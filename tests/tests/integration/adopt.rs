@@ -490,3 +490,32 @@ fn crates_io_with_its_diesel_history_is_adopted() {
     // crates.io's tables are untouched.
     assert_eq!(p.schema().tables.len(), tables.len() + 5);
 }
+
+/// Pointing Retort at diesel's own migrations directory says what to do instead, once, not a
+/// line per directory.
+#[test]
+fn a_diesel_directory_points_to_the_baseline() {
+    let p = Project::new();
+    for name in [
+        "00000000000000_diesel_initial_setup",
+        "20140924113530_create_users",
+        "2017-08-31-230457_add_x",
+    ] {
+        let dir = p.path().join("diesel").join(name);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("up.sql"), "SELECT 1;").unwrap();
+        std::fs::write(dir.join("down.sql"), "SELECT 1;").unwrap();
+    }
+    let run = p
+        .run(Models::V1, &["--migrations-dir", "diesel", "current"])
+        .expect(2);
+    assert!(
+        run.stderr
+            .contains("it is named like one of diesel's own migrations")
+            && run.stderr.contains("init --baseline")
+            && run.stderr.contains("more problem(s)"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+}
