@@ -31,7 +31,8 @@ pub fn plan(conn: &mut Connection, target: &Schema) -> Result<Plan, Error> {
 }
 
 /// Like [`plan`], leaving out the tables `ignore` matches: the plan never creates, alters or
-/// drops them. A model table that `ignore` matches is an error naming both.
+/// drops them. A model table that `ignore` matches is an error naming both, and so is a plan
+/// that drops a table or column an ignored table's foreign key references.
 pub fn plan_ignoring(
     conn: &mut Connection,
     target: &Schema,
@@ -39,9 +40,12 @@ pub fn plan_ignoring(
 ) -> Result<Plan, Error> {
     ignore.check_models(target)?;
     let mut current = conn.introspect()?;
+    let ignored = ignore.ignored_tables(&current);
     ignore.remove_from(&mut current);
     let target = server_normalized(conn, target)?;
-    plan_between(conn.dialect(), &current, &target)
+    let plan = plan_between(conn.dialect(), &current, &target)?;
+    Ignore::check_plan(&plan.ops, &ignored)?;
+    Ok(plan)
 }
 
 /// `target` with its column types and defaults spelled the way the connected server spells

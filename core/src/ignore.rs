@@ -8,7 +8,8 @@
 //! characters, `?` one character, `[abc]`/`[!abc]` a character class (the `glob` crate's
 //! `Pattern`, which has no dependencies).
 
-use crate::schema::Schema;
+use crate::ops::Op;
+use crate::schema::{Schema, Table};
 
 /// An `ignore` glob that cannot be parsed, or a model table that an `ignore` glob matches.
 #[derive(Debug, thiserror::Error)]
@@ -29,6 +30,17 @@ pub enum IgnoreError {
         table: String,
         /// The glob that matches it.
         glob: String,
+    },
+    /// The plan drops a table or column that an ignored table's foreign key references: the
+    /// database would refuse it (or leave a dangling key).
+    #[error("{what} cannot be dropped: the ignored table '{ignored}' references it (foreign key '{fk}'), and Retort leaves ignored tables alone; drop or change that key by hand first, or stop ignoring '{ignored}'; nothing was written")]
+    ReferencedByIgnored {
+        /// `table 'a'` or `column 'a.b'`.
+        what: String,
+        /// The ignored table.
+        ignored: String,
+        /// Its foreign key.
+        fk: String,
     },
 }
 
@@ -81,6 +93,48 @@ impl Ignore {
             schema.tables.remove(table);
         }
         ignored
+    }
+
+    /// The tables of `schema` that a glob matches, as they are.
+    pub fn ignored_tables(&self, schema: &Schema) -> Vec<Table> {
+        schema
+            .tables
+            .values()
+            .filter(|t| self.matching(&t.name).is_some())
+            .cloned()
+            .collect()
+    }
+
+    /// Refuses `ops` that drop a table, or a column, that a foreign key of one of the
+    /// `ignored` tables references.
+    pub fn check_plan(ops: &[Op], ignored: &[Table]) -> Result<(), IgnoreError> {
+        for op in ops {
+            let (table, column) = match op {
+                Op::DropTable(t) => (t.name.as_str(), None),
+                Op::DropColumn { table, column } => (table.as_str(), Some(column.name.as_str())),
+                _ => continue,
+            };
+            let hit = ignored.iter().find_map(|t| {
+                t.foreign_keys
+                    .iter()
+                    .find(|fk| {
+                        fk.ref_table == table
+                            && column.is_none_or(|c| fk.ref_columns.iter().any(|r| r == c))
+                    })
+                    .map(|fk| (t, fk))
+            });
+            if let Some((t, fk)) = hit {
+                return Err(IgnoreError::ReferencedByIgnored {
+                    what: match column {
+                        None => format!("table '{table}'"),
+                        Some(c) => format!("column '{table}.{c}'"),
+                    },
+                    ignored: t.name.clone(),
+                    fk: fk.name.clone(),
+                });
+            }
+        }
+        Ok(())
     }
 
     /// Refuses a model table that a glob matches, naming both.

@@ -390,6 +390,27 @@ fn ignored_tables_are_never_created_altered_dropped_or_reported(backend: Backend
         "{}",
         run.stderr
     );
+
+    // v2 drops `obsoletes`, which an ignored table references: refused before anything is
+    // written, naming both.
+    p.execute(
+        "CREATE TABLE audit_refs (id INTEGER PRIMARY KEY, \
+         obsolete_id BIGINT CONSTRAINT audit_refs_obsolete REFERENCES obsoletes (id));",
+    );
+    let run = p
+        .run(
+            Models::V2,
+            &["autogenerate", "-m", "v2", "--ignore", "old_orders"],
+        )
+        .expect(2);
+    assert!(
+        run.stderr.contains(
+            "table 'obsoletes' cannot be dropped: the ignored table 'audit_refs' references it"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(p.revision_dirs().len(), 1);
 }
 
 /// The diesel versions of crates.io's history that this machine knows: diesel's initial setup
