@@ -249,6 +249,15 @@ fn diesel_history_before_the_baseline_is_kept_and_new_revisions_follow_it(backen
     );
     let run = p.run(Models::V1, &["check"]).expect(0);
     assert!(run.stdout.contains("No changes detected"), "{}", run.stdout);
+    let run = p.run(Models::V1, &["show", "head"]).expect(0);
+    assert!(
+        run.stdout.contains(
+            "Adopted:  5 version(s) recorded before Retort: 00000000000000, 20140924113530, \
+             20170801133919, 202605271200000000, 202607301400000000"
+        ),
+        "{}",
+        run.stdout
+    );
 
     let before_v2 = p.schema().tables.len();
     p.run(Models::V2, &["autogenerate", "-m", "v2"]).expect(0);
