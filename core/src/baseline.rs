@@ -5,14 +5,20 @@
 //!
 //! The up.sql is an ordinary plan from an empty schema to the live one ([`crate::diff`]: tables
 //! in dependency order, keys of a cycle added after the tables), rendered by the connection's
-//! dialect, so it is the same SQL autogenerate would write. Objects that are not tables
-//! (PostgreSQL functions, types, views, sequences no column owns, extensions; SQLite views) are
-//! not in the schema model: [`Baseline::not_included`] names them, and the up.sql says so.
+//! dialect, so it is the same SQL autogenerate would write. PostgreSQL extensions come first
+//! (`CREATE EXTENSION IF NOT EXISTS`; down.sql leaves them). Other objects that are not tables
+//! (PostgreSQL functions, types, views, sequences no column owns; SQLite views) are not in the
+//! schema model: [`Baseline::not_included`] names them, and the up.sql says so.
 
 use crate::db::Connection;
 use crate::ops::reverse_all;
 use crate::schema::Schema;
 use crate::Error;
+
+/// `name` as a double-quoted SQL identifier.
+fn quote(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
 
 /// The SQL of a baseline revision.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,10 +38,10 @@ pub struct Baseline {
 /// `kind` and qualified name.
 const PG_OTHER_OBJECTS: &str = "
 SELECT * FROM (
-  SELECT 'extension' AS a, e.extname::text AS b FROM pg_extension e WHERE e.extname <> 'plpgsql'
-  UNION ALL
-  SELECT CASE p.prokind WHEN 'p' THEN 'procedure' WHEN 'a' THEN 'aggregate' ELSE 'function' END,
+  SELECT CASE p.prokind WHEN 'p' THEN 'procedure' WHEN 'a' THEN 'aggregate' ELSE 'function' END
+           AS a,
          n.nspname || '.' || p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')'
+           AS b
   FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
   WHERE n.nspname = current_schema()
     AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass
@@ -61,6 +67,12 @@ SELECT * FROM (
                     AND (d.deptype = 'e' OR (c.relkind = 'S' AND d.deptype IN ('a', 'i'))))
 ) o ORDER BY 1, 2";
 
+/// PostgreSQL extensions (name, schema), which a baseline creates when missing: a table's
+/// column types, defaults and indexes may need them.
+const PG_EXTENSIONS: &str =
+    "SELECT e.extname::text AS a, n.nspname::text AS b FROM pg_extension e \
+     JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname <> 'plpgsql' ORDER BY 1";
+
 /// SQLite objects that are not tables (triggers and indexes belong to their table).
 const SQLITE_OTHER_OBJECTS: &str =
     "SELECT type AS a, name AS b FROM sqlite_schema WHERE type = 'view' ORDER BY name";
@@ -73,9 +85,18 @@ pub fn baseline(conn: &mut Connection, current: &Schema) -> Result<Baseline, Err
     let ops = crate::diff::diff(&empty, current);
     let create = dialect.render(&ops, &empty)?;
     let down_sql = dialect.render(&reverse_all(&ops), current)?;
-    let query = match conn.backend().key() {
-        "sqlite" => SQLITE_OTHER_OBJECTS,
-        _ => PG_OTHER_OBJECTS,
+    let postgres = conn.backend().key() != "sqlite";
+    let query = if postgres {
+        PG_OTHER_OBJECTS
+    } else {
+        SQLITE_OTHER_OBJECTS
+    };
+    let extensions = if postgres {
+        conn.session()
+            .text_pairs(PG_EXTENSIONS)
+            .map_err(crate::db::DbError::query("listing the extensions"))?
+    } else {
+        Vec::new()
     };
     let not_included: Vec<String> = conn
         .session()
@@ -93,9 +114,9 @@ pub fn baseline(conn: &mut Connection, current: &Schema) -> Result<Baseline, Err
          table,\n\
          -- with its columns, keys, indexes, foreign keys, constraints, triggers, comments and \
          owned\n\
-         -- sequences. Retort's schema model holds tables only: objects that are not tables \
-         are not\n\
-         -- created here: on a new database, create them before this revision runs.\n",
+         -- sequences. Retort's schema model holds tables only: other objects (extensions \
+         aside) are\n\
+         -- not created here: on a new database, create them before this revision runs.\n",
     );
     if not_included.is_empty() {
         up_sql.push_str("-- The database held no such object.\n");
@@ -106,6 +127,20 @@ pub fn baseline(conn: &mut Connection, current: &Schema) -> Result<Baseline, Err
         }
     }
     up_sql.push('\n');
+    if !extensions.is_empty() {
+        up_sql.push_str(
+            "-- Extensions the tables may need (types, operator classes, functions), created when \
+             missing;\n-- down.sql leaves them in place.\n",
+        );
+        for (name, schema) in &extensions {
+            up_sql.push_str(&format!(
+                "CREATE EXTENSION IF NOT EXISTS {} WITH SCHEMA {};\n",
+                quote(name),
+                quote(schema.as_deref().unwrap_or("public"))
+            ));
+        }
+        up_sql.push('\n');
+    }
     up_sql.push_str(&create);
     Ok(Baseline {
         up_sql,

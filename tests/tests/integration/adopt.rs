@@ -479,7 +479,7 @@ fn crates_io_with_its_diesel_history_is_adopted() {
     for object in [
         "--   materialized view public.recent_crate_downloads\n",
         "--   type public.semver_triple\n",
-        "--   extension ltree\n",
+        "CREATE EXTENSION IF NOT EXISTS \"ltree\" WITH SCHEMA \"public\";\n",
     ] {
         assert!(up.contains(object), "{object}");
     }
@@ -548,4 +548,30 @@ fn a_diesel_directory_points_to_the_baseline() {
         run.stderr
     );
     assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+}
+
+/// The extensions the tables need (an operator class of pg_trgm, a type of ltree... here a
+/// trigram index) are created when missing, so the baseline replays on an empty database;
+/// down.sql leaves them.
+#[test]
+fn a_baseline_creates_the_extensions_it_needs() {
+    let Some(a) = Project::on(Backend::Postgres) else {
+        return;
+    };
+    a.execute(
+        "CREATE EXTENSION pg_trgm;
+         CREATE TABLE names (id BIGINT PRIMARY KEY, name TEXT NOT NULL);
+         CREATE INDEX names_trgm ON names USING gin (name gin_trgm_ops);",
+    );
+    let b = Project::on(Backend::Postgres).expect("PostgreSQL available");
+    baseline_and_replay(&a, &b);
+    let up = std::fs::read_to_string(a.revision_dirs()[0].join("up.sql")).unwrap();
+    assert!(
+        up.contains("CREATE EXTENSION IF NOT EXISTS \"pg_trgm\" WITH SCHEMA \"public\";"),
+        "{up}"
+    );
+    assert_eq!(
+        b.strings("SELECT extname::text AS v FROM pg_extension WHERE extname = 'pg_trgm'"),
+        ["pg_trgm"]
+    );
 }
