@@ -118,6 +118,7 @@ pub(crate) fn autogenerate(
     message: &str,
     rev_id: Option<&str>,
     links: &LinkArgs,
+    ignore: &retort::ignore::Ignore,
     out: &mut dyn Write,
 ) -> anyhow::Result<u8> {
     let target = settings.target()?;
@@ -125,7 +126,7 @@ pub(crate) fn autogenerate(
     let parents = parent_of_new(&scripts)?;
     let mut conn = settings.connect(true)?;
     ensure_at_head(&mut conn, &scripts)?;
-    let plan = autogen::plan(&mut conn, &target)?;
+    let plan = autogen::plan_ignoring(&mut conn, &target, ignore)?;
     if plan.is_empty() {
         writeln!(out, "No changes detected")?;
         crate::print_schema::refresh(settings, out)?;

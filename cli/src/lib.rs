@@ -10,6 +10,7 @@
 //!
 //! Exit codes: 0 success, 1 `check` found differences, 2 any error (one line on stderr).
 
+mod adopt;
 mod authoring;
 mod cargo_package;
 mod check;
@@ -82,9 +83,14 @@ pub struct GlobalOpts {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Write Retort.toml and create the migrations directory
-    Init,
+    Init(InitArgs),
     /// Compare the database with the models and write a migration for the differences
-    Autogenerate(MessageArgs),
+    Autogenerate {
+        #[command(flatten)]
+        message: MessageArgs,
+        #[command(flatten)]
+        ignore: IgnoreArgs,
+    },
     /// Write a new revision: empty for hand-written SQL, or with --autogenerate
     Revision {
         #[command(flatten)]
@@ -100,6 +106,8 @@ pub enum Command {
         rev_id: RevIdArgs,
         #[command(flatten)]
         links: LinkArgs,
+        #[command(flatten)]
+        ignore: IgnoreArgs,
     },
     /// Apply revisions up to TARGET: head, heads, REV (id or unique prefix), +N, REV+N
     Upgrade {
@@ -182,6 +190,27 @@ pub enum Command {
     Hook(hook::HookCommand),
 }
 
+/// Options of `init`.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Adopt the existing database: write a first revision whose up.sql creates its tables as
+    /// they are, and record it as applied without running it (versions diesel recorded before
+    /// are kept as history)
+    #[arg(long)]
+    pub baseline: bool,
+    #[command(flatten)]
+    pub ignore: IgnoreArgs,
+}
+
+/// `--ignore GLOB` of the commands that compare the database with the models.
+#[derive(Debug, Args, Default)]
+pub struct IgnoreArgs {
+    /// Leave the tables matching GLOB alone: never created, altered or dropped, nor reported
+    /// (`*`, `?`, `[...]`; repeatable; adds to `ignore` in Retort.toml)
+    #[arg(long = "ignore", value_name = "GLOB")]
+    pub globs: Vec<String>,
+}
+
 /// Options of `check`.
 #[derive(Debug, Args)]
 pub struct CheckArgs {
@@ -194,6 +223,8 @@ pub struct CheckArgs {
     /// Do not fail when applied migrations were edited since they were applied
     #[arg(long)]
     pub allow_edited: bool,
+    #[command(flatten)]
+    pub ignore: IgnoreArgs,
 }
 
 /// `--verbose` of the commands that list revisions.
@@ -313,7 +344,7 @@ where
             let _ = out.flush();
             let mut message = one_line(&e);
             // A driver may quote part of the URL it was given: never print its password.
-            let for_init = matches!(cli.command, Command::Init);
+            let for_init = matches!(cli.command, Command::Init(_));
             if let Ok(settings) = Settings::resolve(&cli.global, defaults, for_init) {
                 message = retort::redact::scrub(&message, &settings.database_url);
             }
@@ -355,6 +386,8 @@ pub(crate) struct Settings {
     migrations_dir: PathBuf,
     config_path: PathBuf,
     schema: Option<String>,
+    /// `ignore` globs of Retort.toml.
+    ignore: Vec<String>,
     run: runner::RunOptions,
     models: Option<fn(&retort::ModelRegistration) -> bool>,
     /// Retort.toml's `diesel_schema`.
@@ -388,6 +421,7 @@ impl Settings {
                 .unwrap_or_else(|| PathBuf::from(DEFAULT_MIGRATIONS_DIR)),
             config_path,
             schema: global.schema.clone().or(file.schema),
+            ignore: file.ignore,
             run: runner::RunOptions {
                 lock_timeout: std::time::Duration::from_secs(global.lock_timeout),
                 allow_edited: false,
@@ -420,6 +454,12 @@ impl Settings {
         )?)
     }
 
+    /// The `ignore` globs of Retort.toml and the command line's `--ignore`.
+    pub(crate) fn ignore(&self, args: &IgnoreArgs) -> anyhow::Result<retort::ignore::Ignore> {
+        let globs: Vec<&String> = self.ignore.iter().chain(&args.globs).collect();
+        Ok(retort::ignore::Ignore::new(&globs)?)
+    }
+
     pub(crate) fn scripts(&self) -> anyhow::Result<ScriptDirectory> {
         Ok(ScriptDirectory::open(&self.migrations_dir)?)
     }
@@ -432,27 +472,43 @@ pub fn execute(cli: &Cli, out: &mut dyn Write) -> anyhow::Result<u8> {
 
 /// Like [`execute`], with built-in defaults.
 pub fn execute_with(cli: &Cli, defaults: &Defaults, out: &mut dyn Write) -> anyhow::Result<u8> {
-    let for_init = matches!(cli.command, Command::Init);
+    let for_init = matches!(cli.command, Command::Init(_));
     let mut settings = Settings::resolve(&cli.global, defaults, for_init)?;
     settings.run.allow_edited = cli.command.allow_edited();
     match &cli.command {
-        Command::Init => authoring::init(&settings, out),
-        Command::Autogenerate(m) => {
-            authoring::autogenerate(&settings, &m.message, None, &LinkArgs::default(), out)
-        }
+        Command::Init(InitArgs {
+            baseline: true,
+            ignore,
+        }) => adopt::baseline(&settings, &settings.ignore(ignore)?, out),
+        Command::Init(_) => authoring::init(&settings, out),
+        Command::Autogenerate { message, ignore } => authoring::autogenerate(
+            &settings,
+            &message.message,
+            None,
+            &LinkArgs::default(),
+            &settings.ignore(ignore)?,
+            out,
+        ),
         Command::Revision {
             message,
             autogenerate: true,
             rev_id,
             links,
+            ignore,
             ..
         } => authoring::autogenerate(
             &settings,
             &message.message,
             rev_id.rev_id.as_deref(),
             links,
+            &settings.ignore(ignore)?,
             out,
         ),
+        Command::Revision { ignore, .. } if !ignore.globs.is_empty() => {
+            anyhow::bail!(
+                "--ignore compares the database with the models, so it needs --autogenerate"
+            )
+        }
         Command::Revision {
             message,
             head,

@@ -27,6 +27,9 @@ pub enum Error {
     /// The plan holds ops the database would refuse because of objects that depend on them.
     #[error(transparent)]
     Dependency(#[from] crate::depend::DependencyError),
+    /// An `ignore` glob is invalid, or matches a model's table.
+    #[error(transparent)]
+    Ignore(#[from] crate::ignore::IgnoreError),
     /// Applying, reverting or stamping revisions.
     #[error(transparent)]
     Run(#[from] crate::runner::RunError),
@@ -34,7 +37,11 @@ pub enum Error {
     #[error(transparent)]
     Offline(#[from] crate::offline::OfflineError),
     /// A command that needs the database at head found pending revisions.
-    #[error("the database is not up to date: {pending} revision(s) not applied ({}); run `{}` first", ids.join(", "), crate::invocation::command("upgrade head"))]
+    #[error(
+        "the database is not up to date: {pending} revision(s) not applied ({}); run `{}` first",
+        crate::listing::first_few(ids, crate::listing::SHOWN),
+        crate::invocation::command("upgrade head")
+    )]
     NotAtHead {
         /// How many revisions are not applied.
         pending: usize,

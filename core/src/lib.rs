@@ -38,6 +38,7 @@
 
 pub mod autogen;
 pub mod backend;
+pub mod baseline;
 pub mod checksum;
 pub mod db;
 pub mod depend;
@@ -46,9 +47,11 @@ pub mod diesel_schema;
 pub mod diff;
 pub mod embed;
 mod error;
+pub mod ignore;
 #[cfg(feature = "postgres")]
 mod interrupt;
 pub mod invocation;
+pub mod listing;
 pub mod model;
 pub mod offline;
 pub mod ops;

@@ -10,7 +10,7 @@ use crate::support::{on_both_backends, Backend, Models, Project};
 
 /// `pg_dump` of the same major version as the server when there is a choice: from PATH, else
 /// the newest in /usr/lib/postgresql.
-fn pg_dump() -> PathBuf {
+pub(crate) fn pg_dump() -> PathBuf {
     let mut dirs: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
         .into_iter()
         .flatten()
@@ -25,7 +25,7 @@ fn pg_dump() -> PathBuf {
 /// The schema as `pg_dump --schema-only` prints it, without Retort's and diesel's bookkeeping
 /// tables (they did not exist before the first run) and without the header lines that vary
 /// between runs.
-fn dump(p: &Project) -> String {
+pub(crate) fn dump(p: &Project) -> String {
     let out = Command::new(pg_dump())
         .args([
             "--schema-only",
@@ -51,7 +51,7 @@ fn dump(p: &Project) -> String {
 }
 
 /// The first lines where two dumps differ, for a readable failure.
-fn first_difference(a: &str, b: &str) -> String {
+pub(crate) fn first_difference(a: &str, b: &str) -> String {
     let (a, b): (Vec<&str>, Vec<&str>) = (a.lines().collect(), b.lines().collect());
     let at = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
     format!(

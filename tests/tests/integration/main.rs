@@ -4,6 +4,7 @@
 
 extern crate retort_example_blog as _;
 
+mod adopt;
 mod backend_faults;
 mod cases;
 mod checks;
