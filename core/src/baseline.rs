@@ -105,6 +105,11 @@ pub fn baseline(conn: &mut Connection, current: &Schema) -> Result<Baseline, Err
             "listing the objects that are not tables",
         ))?
         .into_iter()
+        // Enum types a table uses are in the schema model: the plan creates them.
+        .filter(|(kind, name)| {
+            let bare = name.as_deref().and_then(|n| n.rsplit_once('.')).map(|(_, n)| n);
+            !(kind == "enum type" && bare.is_some_and(|n| current.enums.contains_key(n)))
+        })
         .map(|(kind, name)| format!("{kind} {}", name.unwrap_or_default()))
         .collect();
     let mut up_sql = String::from(
@@ -114,8 +119,7 @@ pub fn baseline(conn: &mut Connection, current: &Schema) -> Result<Baseline, Err
          table,\n\
          -- with its columns, keys, indexes, foreign keys, constraints, triggers, comments and \
          owned\n\
-         -- sequences. Retort's schema model holds tables only: other objects (extensions \
-         aside) are\n\
+         -- sequences, and the enum types they use. Other objects (extensions aside) are\n\
          -- not created here: on a new database, create them before this revision runs.\n",
     );
     if not_included.is_empty() {

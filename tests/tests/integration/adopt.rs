@@ -82,10 +82,13 @@ fn copy_revisions(from: &Project, to: &Project) {
     }
 }
 
-/// Drops every table of `p` (PostgreSQL: with what depends on them), leaving the objects that
-/// are not tables (functions, types), which a baseline does not create.
+/// Drops every table of `p` (PostgreSQL: with what depends on them) and the enum types they
+/// use, leaving the other objects that are not tables (functions, other types), which a
+/// baseline does not create.
 fn drop_all_tables(p: &Project) {
-    let names: Vec<String> = p.schema().tables.into_keys().collect();
+    let schema = p.schema();
+    let enums: Vec<String> = schema.enums.into_keys().collect();
+    let names: Vec<String> = schema.tables.into_keys().collect();
     let sql = match p.backend {
         Backend::Sqlite => names
             .iter()
@@ -103,7 +106,9 @@ fn drop_all_tables(p: &Project) {
     };
     let sql = match p.backend {
         Backend::Sqlite => format!("PRAGMA foreign_keys = OFF;\n{sql}"),
-        Backend::Postgres => sql,
+        Backend::Postgres => enums.iter().fold(sql, |sql, name| {
+            format!("{sql}\nDROP TYPE \"{name}\";")
+        }),
     };
     p.execute(&sql);
     assert!(p.schema().tables.is_empty());
@@ -131,7 +136,7 @@ fn baseline_and_replay(a: &Project, b: &Project) {
     assert_eq!(a.schema(), before);
     let up = std::fs::read_to_string(a.revision_dirs()[0].join("up.sql")).unwrap();
     assert!(
-        up.contains("Retort's schema model holds tables only"),
+        up.contains("and the enum types they use. Other objects (extensions aside) are"),
         "{up}"
     );
     // A second baseline is refused: the directory holds one.
@@ -163,7 +168,8 @@ fn a_baseline_recreates_every_table_on_a_new_database(backend: Backend) {
     a.execute(&sql);
     let b = Project::on(backend).expect("backend available");
     if backend == Backend::Postgres {
-        // The fixture's enum type and trigger function, which a baseline does not create.
+        // The fixture's trigger function, which a baseline does not create (its enum type,
+        // which the baseline creates, is dropped with the tables).
         b.execute(&sql);
         drop_all_tables(&b);
     }
@@ -176,7 +182,8 @@ fn a_baseline_recreates_every_table_on_a_new_database(backend: Backend) {
                 up.contains("--   function public.touch_updated_at()"),
                 "{up}"
             );
-            assert!(up.contains("--   enum type public.mood"), "{up}");
+            assert!(!up.contains("--   enum type public.mood"), "{up}");
+            assert!(up.contains("CREATE TYPE \"mood\" AS ENUM ('calm', 'busy');"), "{up}");
         }
     }
 }
