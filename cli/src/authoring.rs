@@ -136,6 +136,9 @@ pub(crate) fn autogenerate(
             eprintln!("{}", crate::style::warning(&warning));
         }
     }
+    for hint in &plan.hints {
+        eprintln!("{hint}");
+    }
     let new = NewRevision {
         message: message.to_owned(),
         parents,

@@ -25,7 +25,9 @@ use crate::schema::{Column, ForeignKey, Schema, Table};
 
 /// The ops that turn `current` into `target`. Deterministic: equal inputs give equal output.
 pub fn diff(current: &Schema, target: &Schema) -> Vec<Op> {
-    let mut ops = Vec::new();
+    // Renames first (see [`crate::rename`]); the rest compares the renamed tables.
+    let (mut ops, renamed) = crate::rename::renames(current, target);
+    let current = &renamed;
 
     let created: Vec<&str> = target
         .tables
@@ -109,6 +111,8 @@ fn without(table: &Table, keys: &[(String, ForeignKey)]) -> Table {
     let mut t = table.clone();
     t.foreign_keys
         .retain(|fk| !keys.iter().any(|(n, k)| *n == table.name && k == fk));
+    t.renamed_from = None;
+    t.columns.iter_mut().for_each(|c| c.renamed_from = None);
     t
 }
 
@@ -120,6 +124,7 @@ fn same_column(a: &Column, b: &Column) -> bool {
     let bare = |c: &Column| Column {
         extra: owned_clauses(c),
         comment: None,
+        renamed_from: None,
         ..c.clone()
     };
     bare(a) == bare(b)
@@ -144,6 +149,7 @@ fn owned_clauses(c: &Column) -> Vec<String> {
 fn altered(have: &Column, want: &Column) -> Column {
     let mut to = want.clone();
     to.comment = have.comment.clone();
+    to.renamed_from = None;
     // The clauses the models do not own stay; the constraints are the models' own.
     to.extra = have
         .extra
@@ -213,7 +219,10 @@ fn diff_table(have: &Table, want: &Table, ops: &mut Vec<Op>) {
         if have.column(&column.name).is_none() {
             ops.push(Op::AddColumn {
                 table: table(),
-                column: column.clone(),
+                column: Column {
+                    renamed_from: None,
+                    ..column.clone()
+                },
             });
         }
     }

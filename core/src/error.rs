@@ -27,6 +27,9 @@ pub enum Error {
     /// The plan holds ops the database would refuse because of objects that depend on them.
     #[error(transparent)]
     Dependency(#[from] crate::depend::DependencyError),
+    /// A model's `renamed_from` hint cannot be followed.
+    #[error(transparent)]
+    Rename(#[from] crate::rename::RenameError),
     /// Applying, reverting or stamping revisions.
     #[error(transparent)]
     Run(#[from] crate::runner::RunError),

@@ -113,6 +113,44 @@ pub enum Op {
         /// The clause, verbatim.
         clause: String,
     },
+    /// Renames a table (`#[model(renamed_from = "...")]`); the reverse renames it back. Its rows,
+    /// indexes and constraints stay, and other tables' foreign keys follow it.
+    RenameTable {
+        /// The table's name before.
+        from: String,
+        /// The table's name after.
+        to: String,
+    },
+    /// Renames a column (`#[model(renamed_from = "...")]`); the reverse renames it back. Its
+    /// values stay; keys, indexes and constraints over it follow it.
+    RenameColumn {
+        /// Name of the table holding the column.
+        table: String,
+        /// The column's name before.
+        from: String,
+        /// The column's name after.
+        to: String,
+    },
+    /// Renames an index whose table or columns were renamed, so that it keeps its
+    /// conventional name; `from` and `to` differ only by name.
+    RenameIndex {
+        /// Name of the indexed table.
+        table: String,
+        /// The index before.
+        from: Index,
+        /// The index after.
+        to: Index,
+    },
+    /// Renames a foreign key, the primary key or a kept constraint whose table or columns were
+    /// renamed, so that it keeps its conventional name.
+    RenameConstraint {
+        /// Name of the table holding the constraint.
+        table: String,
+        /// The constraint's name before.
+        from: String,
+        /// The constraint's name after.
+        to: String,
+    },
     /// Changes the comment of a table (`column: None`) or of one of its columns; `from` is the
     /// comment before, for the reverse. `None` is no comment.
     AlterComment {
@@ -158,6 +196,22 @@ impl Op {
             Op::DropDefinition { table, definition } => Op::CreateDefinition { table, definition },
             Op::AddTableConstraint { table, clause } => Op::DropTableConstraint { table, clause },
             Op::DropTableConstraint { table, clause } => Op::AddTableConstraint { table, clause },
+            Op::RenameTable { from, to } => Op::RenameTable { from: to, to: from },
+            Op::RenameColumn { table, from, to } => Op::RenameColumn {
+                table,
+                from: to,
+                to: from,
+            },
+            Op::RenameIndex { table, from, to } => Op::RenameIndex {
+                table,
+                from: to,
+                to: from,
+            },
+            Op::RenameConstraint { table, from, to } => Op::RenameConstraint {
+                table,
+                from: to,
+                to: from,
+            },
             Op::AlterComment {
                 table,
                 column,
@@ -172,10 +226,11 @@ impl Op {
         }
     }
 
-    /// The table this op changes.
+    /// The table this op changes (a renamed table: by its name before the op).
     pub fn table(&self) -> &str {
         match self {
             Op::CreateTable(t) | Op::DropTable(t) => &t.name,
+            Op::RenameTable { from, .. } => from,
             Op::AddColumn { table, .. }
             | Op::DropColumn { table, .. }
             | Op::AlterColumn { table, .. }
@@ -189,6 +244,9 @@ impl Op {
             | Op::DropDefinition { table, .. }
             | Op::AddTableConstraint { table, .. }
             | Op::DropTableConstraint { table, .. }
+            | Op::RenameColumn { table, .. }
+            | Op::RenameIndex { table, .. }
+            | Op::RenameConstraint { table, .. }
             | Op::AlterComment { table, .. } => table,
         }
     }
@@ -301,6 +359,32 @@ impl Op {
                     t.table_constraints.retain(|c| c != clause);
                 }
             }
+            Op::RenameTable { from, to } => rename_table(schema, from, to),
+            Op::RenameColumn {
+                table: name,
+                from,
+                to,
+            } => rename_column(schema, name, from, to),
+            Op::RenameIndex {
+                table: name,
+                from,
+                to,
+            } => {
+                if let Some(t) = table(schema, name) {
+                    t.indexes.retain(|i| i.name != from.name);
+                    t.indexes.push(to.clone());
+                    t.canonicalize();
+                }
+            }
+            Op::RenameConstraint {
+                table: name,
+                from,
+                to,
+            } => {
+                if let Some(t) = table(schema, name) {
+                    rename_constraint(t, from, to);
+                }
+            }
             Op::AlterComment {
                 table: name,
                 column,
@@ -320,6 +404,78 @@ impl Op {
             }
         }
     }
+}
+
+/// Renames table `from` to `to` in `schema`: its name, its kept definitions' text, and the
+/// foreign keys (its own and other tables') that reference it.
+fn rename_table(schema: &mut Schema, from: &str, to: &str) {
+    let Some(mut t) = schema.tables.remove(from) else {
+        return;
+    };
+    t.name = to.to_owned();
+    for d in &mut t.unmodeled {
+        *d = crate::sql::rename_identifier(d, from, to);
+    }
+    schema.insert(t);
+    for t in schema.tables.values_mut() {
+        for fk in &mut t.foreign_keys {
+            if fk.ref_table == from {
+                fk.ref_table = to.to_owned();
+            }
+        }
+    }
+}
+
+/// Renames column `from` of table `name` to `to`: the column, the keys, indexes and foreign
+/// keys over it (its table's and those of tables referencing it), and the text that names it.
+fn rename_column(schema: &mut Schema, name: &str, from: &str, to: &str) {
+    let rename = |cols: &mut Vec<String>| {
+        for c in cols.iter_mut().filter(|c| *c == from) {
+            *c = to.to_owned();
+        }
+    };
+    let text = |s: &mut String| *s = crate::sql::rename_identifier(s, from, to);
+    if let Some(t) = schema.tables.get_mut(name) {
+        for c in &mut t.columns {
+            if c.name == from {
+                c.name = to.to_owned();
+            }
+            c.extra.iter_mut().for_each(text);
+        }
+        rename(&mut t.primary_key);
+        if t.identity.as_deref() == Some(from) {
+            t.identity = Some(to.to_owned());
+        }
+        t.indexes.iter_mut().for_each(|i| rename(&mut i.columns));
+        t.foreign_keys
+            .iter_mut()
+            .for_each(|fk| rename(&mut fk.columns));
+        t.unmodeled.iter_mut().for_each(text);
+        t.table_constraints.iter_mut().for_each(text);
+    }
+    for t in schema.tables.values_mut() {
+        for fk in t.foreign_keys.iter_mut().filter(|fk| fk.ref_table == name) {
+            rename(&mut fk.ref_columns);
+        }
+        t.canonicalize();
+    }
+}
+
+/// Renames constraint `from` of `t` to `to`: a foreign key, the primary key, or a kept
+/// constraint definition.
+fn rename_constraint(t: &mut Table, from: &str, to: &str) {
+    for fk in t.foreign_keys.iter_mut().filter(|fk| fk.name == from) {
+        fk.name = to.to_owned();
+    }
+    if t.primary_key_name.as_deref() == Some(from) {
+        t.primary_key_name = Some(to.to_owned());
+    }
+    for d in &mut t.unmodeled {
+        if crate::sql::owned_definition(d) == Some(crate::sql::Owned::Constraint(from.to_owned())) {
+            *d = crate::sql::rename_identifier(d, from, to);
+        }
+    }
+    t.canonicalize();
 }
 
 /// `index 'name'` / `constraint 'name'` for a kept definition.
@@ -446,6 +602,18 @@ impl fmt::Display for Op {
                 f,
                 "removed constraint `{clause}` on '{table}', which the models do not declare"
             ),
+            Op::RenameTable { from, to } => write!(f, "renamed table '{from}' to '{to}'"),
+            Op::RenameColumn { table, from, to } => {
+                write!(f, "renamed column '{table}.{from}' to '{to}'")
+            }
+            Op::RenameIndex { table, from, to } => write!(
+                f,
+                "renamed index '{}' on '{table}' to '{}'",
+                from.name, to.name
+            ),
+            Op::RenameConstraint { table, from, to } => {
+                write!(f, "renamed constraint '{from}' on '{table}' to '{to}'")
+            }
             Op::AlterComment {
                 table,
                 column: Some(column),

@@ -314,6 +314,11 @@ pub struct Column {
     /// what the catalog holds. Compared by the diff (a change is an [`crate::ops::Op::AlterComment`]);
     /// a dropped column's reverse re-creates it. SQLite has none: its dialect clears it.
     pub comment: Option<String>,
+    /// The column's previous name (`#[model(renamed_from = "old")]`): when the database has a
+    /// column of that name and none of this one, the diff renames it
+    /// ([`crate::ops::Op::RenameColumn`]) instead of dropping and adding. `None` for
+    /// introspected columns; never compared by the diff.
+    pub renamed_from: Option<String>,
 }
 
 impl Column {
@@ -326,6 +331,7 @@ impl Column {
             default: None,
             extra: Vec::new(),
             comment: None,
+            renamed_from: None,
         }
     }
 }
@@ -489,6 +495,11 @@ pub struct Table {
     /// the catalog holds. Compared by the diff (a change is an [`crate::ops::Op::AlterComment`]).
     /// SQLite has none: its dialect clears it.
     pub comment: Option<String>,
+    /// The table's previous name (`#[model(renamed_from = "old")]`): when the database has a
+    /// table of that name and none of this one, the diff renames it
+    /// ([`crate::ops::Op::RenameTable`]) instead of dropping and creating. `None` for
+    /// introspected tables; never compared by the diff.
+    pub renamed_from: Option<String>,
 }
 
 impl Table {
@@ -507,6 +518,7 @@ impl Table {
             table_constraints: Vec::new(),
             options: String::new(),
             comment: None,
+            renamed_from: None,
         }
     }
 

@@ -23,6 +23,37 @@ pub fn check(cx: &Ctxt, cont: &Container) {
     check_primary_key(cx, cont);
     check_indexes(cx, cont);
     check_checks(cx, cont);
+    check_renamed_from(cx, cont);
+}
+
+/// A `renamed_from` names the table's or column's previous name, which differs from its name.
+fn check_renamed_from(cx: &Ctxt, cont: &Container) {
+    if let Some(old) = &cont.attrs.renamed_from {
+        if old.value.value() == cont.table {
+            cx.error_spanned_by(
+                &old.value,
+                format!(
+                    "`renamed_from` names the table's previous name, but `{}` is its name; \
+                     remove the key, or give the name it had",
+                    cont.table
+                ),
+            );
+        }
+    }
+    for field in cont.columns() {
+        if let Some(old) = &field.attrs.renamed_from {
+            if old.value.value() == field.column {
+                cx.error_spanned_by(
+                    &old.value,
+                    format!(
+                        "`renamed_from` names the column's previous name, but `{}` is its \
+                         name; remove the key, or give the name it had",
+                        field.column
+                    ),
+                );
+            }
+        }
+    }
 }
 
 /// CHECK constraint names, given or conventional, must differ.

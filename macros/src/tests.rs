@@ -173,13 +173,13 @@ fn unknown_keys_list_the_expected_ones() {
             struct User { #[model(abc = 1, table = "x")] id: i64 }
         }),
         [
-            "unknown model attribute `abc`; expected one of: `table`, `index`, `check`",
+            "unknown model attribute `abc`; expected one of: `table`, `index`, `check`, `renamed_from`",
             "unknown model attribute `abc`; expected one of: `primary_key`, `unique`, `index`, \
              `max_length`, `default`, `references`, `on_delete`, `on_update`, `column`, \
-             `sql_type`, `skip`",
+             `sql_type`, `skip`, `renamed_from`",
             "unknown model attribute `table`; expected one of: `primary_key`, `unique`, `index`, \
              `max_length`, `default`, `references`, `on_delete`, `on_update`, `column`, \
-             `sql_type`, `skip`; `table` belongs on the struct, not on a field",
+             `sql_type`, `skip`, `renamed_from`; `table` belongs on the struct, not on a field",
         ]
     );
 }
@@ -267,7 +267,33 @@ fn malformed_attributes() {
             "expected an expression",
             "unknown model attribute `nope`; expected one of: `primary_key`, `unique`, `index`, \
              `max_length`, `default`, `references`, `on_delete`, `on_update`, `column`, \
-             `sql_type`, `skip`",
+             `sql_type`, `skip`, `renamed_from`",
+        ]
+    );
+}
+
+#[test]
+fn renamed_from_on_the_struct_and_a_field() {
+    insta::assert_snapshot!(expand(quote! {
+        #[model(table = "accounts", renamed_from = "users")]
+        pub struct Account {
+            pub id: i64,
+            #[model(renamed_from = "name")]
+            pub fullname: String,
+        }
+    }));
+    assert_eq!(
+        errors(quote! {
+            #[model(renamed_from = "accounts")]
+            pub struct Account {
+                pub id: i64,
+                #[model(renamed_from = "email")]
+                pub email: String,
+            }
+        }),
+        [
+            "`renamed_from` names the table's previous name, but `accounts` is its name; remove the key, or give the name it had",
+            "`renamed_from` names the column's previous name, but `email` is its name; remove the key, or give the name it had",
         ]
     );
 }

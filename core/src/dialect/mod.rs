@@ -130,6 +130,21 @@ pub trait Dialect {
             Op::AlterComment {
                 table, column, to, ..
             } => self.render_alter_comment(table, column.as_deref(), to.as_deref()),
+            Op::RenameTable { from, to } => Ok(format!(
+                "ALTER TABLE {} RENAME TO {};\n",
+                self.quote(from),
+                self.quote(to)
+            )),
+            Op::RenameColumn { table, from, to } => Ok(format!(
+                "ALTER TABLE {} RENAME COLUMN {} TO {};\n",
+                self.quote(table),
+                self.quote(from),
+                self.quote(to)
+            )),
+            Op::RenameIndex { table, from, to } => self.render_rename_index(table, from, to),
+            Op::RenameConstraint { table, from, to } => {
+                self.render_rename_constraint(table, from, to)
+            }
             // A clause inside CREATE TABLE: only a rebuild (SQLite) changes it.
             Op::AddTableConstraint { .. } | Op::DropTableConstraint { .. } => {
                 Err(Unsupported::new(
@@ -332,6 +347,29 @@ pub trait Dialect {
             ));
         }
         Ok(format!("DROP INDEX {};\n", self.quote(&index.name)))
+    }
+
+    /// [`Op::RenameIndex`]: `ALTER INDEX … RENAME TO`, or `RENAME CONSTRAINT` for an index
+    /// that a `UNIQUE` constraint makes.
+    fn render_rename_index(&self, table: &str, from: &Index, to: &Index) -> OpSql {
+        if from.constraint {
+            return self.render_rename_constraint(table, &from.name, &to.name);
+        }
+        Ok(format!(
+            "ALTER INDEX {} RENAME TO {};\n",
+            self.quote(&from.name),
+            self.quote(&to.name)
+        ))
+    }
+
+    /// [`Op::RenameConstraint`]: `ALTER TABLE … RENAME CONSTRAINT … TO …`.
+    fn render_rename_constraint(&self, table: &str, from: &str, to: &str) -> OpSql {
+        Ok(format!(
+            "ALTER TABLE {} RENAME CONSTRAINT {} TO {};\n",
+            self.quote(table),
+            self.quote(from),
+            self.quote(to)
+        ))
     }
 
     /// [`Op::DropDefinition`]: `DROP INDEX` or `ALTER TABLE … DROP CONSTRAINT`, by what the

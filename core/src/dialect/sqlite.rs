@@ -157,6 +157,29 @@ impl Dialect for Sqlite {
         Err(rebuild_only())
     }
 
+    /// SQLite has no `ALTER INDEX`: the index is dropped and created under its new name.
+    fn render_rename_index(
+        &self,
+        table: &str,
+        from: &crate::schema::Index,
+        to: &crate::schema::Index,
+    ) -> OpSql {
+        Ok(format!(
+            "DROP INDEX {};\n{}",
+            self.quote(&from.name),
+            self.create_index(table, to)
+        ))
+    }
+
+    /// SQLite's catalog names foreign keys after their table, columns and referenced table
+    /// whatever the `CREATE TABLE` text says, and it has no other named constraint to rename.
+    fn render_rename_constraint(&self, _table: &str, _from: &str, _to: &str) -> OpSql {
+        Ok(
+            "-- nothing to run: SQLite names foreign keys after their table and columns\n"
+                .to_owned(),
+        )
+    }
+
     fn rebuild_table(
         &self,
         group: &[Op],

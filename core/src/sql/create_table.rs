@@ -333,6 +333,36 @@ pub fn is_generated(clause: &str) -> bool {
     key.is_some_and(|k| k.is("GENERATED") || k.is("AS"))
 }
 
+/// `sql` with every bare or quoted identifier equal to `from` (as [`mentions`] matches it)
+/// replaced by `to`: quoted when the original was quoted or `to` is not a plain lower-case
+/// name, bare otherwise. What a rename does to the text a database keeps (SQLite rewrites
+/// `CREATE` statements this way; PostgreSQL re-renders its own definitions).
+pub fn rename_identifier(sql: &str, from: &str, to: &str) -> String {
+    let plain = to
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && to
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    let mut out = String::with_capacity(sql.len());
+    let mut last = 0;
+    for t in tokens(sql) {
+        let quoted = t.text.starts_with(['"', '`', '[']);
+        if (t.word || quoted) && unquote(t.text).eq_ignore_ascii_case(from) {
+            out.push_str(&sql[last..t.start]);
+            if quoted || !plain {
+                out.push_str(&format!("\"{}\"", to.replace('"', "\"\"")));
+            } else {
+                out.push_str(to);
+            }
+            last = t.end;
+        }
+    }
+    out.push_str(&sql[last..]);
+    out
+}
+
 /// True when `clause` names `column` as a bare or quoted identifier (case-insensitively, as
 /// SQLite compares names).
 pub fn mentions(clause: &str, column: &str) -> bool {
@@ -498,6 +528,22 @@ mod tests {
         assert!(is_generated("CONSTRAINT g GENERATED ALWAYS AS (1) VIRTUAL"));
         assert!(is_generated("as (1)"));
         assert!(!is_generated("CHECK (a AS b)"));
+        assert_eq!(
+            rename_identifier(
+                r#"CREATE INDEX ix ON "a" (name, "name_2") WHERE name <> 'name'"#,
+                "name",
+                "full"
+            ),
+            r#"CREATE INDEX ix ON "a" (full, "name_2") WHERE full <> 'name'"#
+        );
+        assert_eq!(
+            rename_identifier(
+                r#"ALTER TABLE "a" ADD CONSTRAINT x CHECK ("a".b > 0)"#,
+                "a",
+                "New"
+            ),
+            r#"ALTER TABLE "New" ADD CONSTRAINT x CHECK ("New".b > 0)"#
+        );
     }
 
     #[test]

@@ -23,6 +23,8 @@ pub const MODEL: &str = "model";
 pub const TABLE: &str = "table";
 pub const INDEX: &str = "index";
 pub const CHECK: &str = "check";
+/// On the struct and on a field: the table's or column's previous name.
+pub const RENAMED_FROM: &str = "renamed_from";
 
 // Keys inside a container's `index(...)`.
 pub const COLUMNS: &str = "columns";
@@ -43,7 +45,7 @@ pub const COLUMN: &str = "column";
 pub const SQL_TYPE: &str = "sql_type";
 pub const SKIP: &str = "skip";
 
-pub const CONTAINER_KEYS: &[&str] = &[TABLE, INDEX, CHECK];
+pub const CONTAINER_KEYS: &[&str] = &[TABLE, INDEX, CHECK, RENAMED_FROM];
 pub const INDEX_KEYS: &[&str] = &[COLUMNS, NAME, UNIQUE];
 pub const CHECK_KEYS: &[&str] = &[NAME, EXPR];
 pub const FIELD_KEYS: &[&str] = &[
@@ -58,6 +60,7 @@ pub const FIELD_KEYS: &[&str] = &[
     COLUMN,
     SQL_TYPE,
     SKIP,
+    RENAMED_FROM,
 ];
 
 const INDEX_EXAMPLE: &str =
@@ -108,6 +111,8 @@ pub struct Container {
     pub indexes: Vec<Keyed<Index>>,
     /// `check(...)`, in declaration order. Malformed ones are left out (their error is recorded).
     pub checks: Vec<Keyed<Check>>,
+    /// `renamed_from = "old_table"`.
+    pub renamed_from: Option<Keyed<LitStr>>,
 }
 
 /// `check(name = "ck_users_age", expr = "age >= 0")` on the struct: a CHECK constraint.
@@ -143,6 +148,8 @@ pub struct Field {
     pub column: Option<Keyed<LitStr>>,
     pub sql_type: Option<Keyed<LitStr>>,
     pub skip: Option<Path>,
+    /// `renamed_from = "old_column"`.
+    pub renamed_from: Option<Keyed<LitStr>>,
     /// Every key that was read successfully, in source order.
     pub present: Vec<(&'static str, Path)>,
 }
@@ -218,6 +225,14 @@ impl Container {
                     Some(CHECK) => {
                         if let Some(check) = check(cx, &meta)? {
                             out.checks.push(keyed(&meta, check));
+                        }
+                    }
+                    Some(RENAMED_FROM) => {
+                        let example = r#"renamed_from = "old_users""#;
+                        if let Some(lit) = string(cx, &meta, RENAMED_FROM, example)? {
+                            if identifier(cx, &lit, RENAMED_FROM, "a table name", example) {
+                                out.renamed_from = Some(keyed(&meta, lit));
+                            }
                         }
                     }
                     _ => {}
@@ -298,6 +313,12 @@ impl Field {
                         let value = string(cx, &meta, key, example)?
                             .filter(|lit| non_empty(cx, lit, key, "an SQL type", example));
                         set(&mut out.sql_type, &meta, value)
+                    }
+                    RENAMED_FROM => {
+                        let example = r#"renamed_from = "old_name""#;
+                        let value = string(cx, &meta, key, example)?
+                            .filter(|lit| identifier(cx, lit, key, "a column name", example));
+                        set(&mut out.renamed_from, &meta, value)
                     }
                     _ => unreachable!("key `{key}` is in FIELD_KEYS but not handled"),
                 };
