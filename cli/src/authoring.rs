@@ -8,7 +8,7 @@ use retort::db::Connection;
 use retort::dialect::Dialect;
 use retort::ops::Op;
 use retort::script::{GraphError, NewRevision, ScriptDirectory};
-use retort::{autogen, registry, runner};
+use retort::{autogen, runner};
 
 use crate::{LinkArgs, Settings};
 
@@ -120,7 +120,7 @@ pub(crate) fn autogenerate(
     links: &LinkArgs,
     out: &mut dyn Write,
 ) -> anyhow::Result<u8> {
-    let target = registry::schema()?;
+    let target = settings.target()?;
     let mut scripts = settings.scripts()?;
     let parents = parent_of_new(&scripts)?;
     let mut conn = settings.connect(true)?;

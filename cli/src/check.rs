@@ -2,7 +2,7 @@
 
 use std::io::Write;
 
-use retort::{autogen, registry, runner};
+use retort::{autogen, runner};
 
 use retort::db::DatabaseUrl;
 use retort::schema::Schema;
@@ -15,7 +15,7 @@ pub(crate) fn check(
     args: &CheckArgs,
     out: &mut dyn Write,
 ) -> anyhow::Result<u8> {
-    let target = registry::schema()?;
+    let target = settings.target()?;
     let scripts = settings.scripts()?;
     // Several heads: `upgrade head`, `autogenerate` and start-up upgrades all refuse, so the
     // history is not ready to merge into the main line.

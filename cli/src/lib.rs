@@ -236,6 +236,7 @@ pub struct MessageArgs {
 ///     retort_cli::run_with(retort_cli::Defaults {
 ///         database_url: Some("sqlite://var/app.db".into()),
 ///         migrations_dir: Some("db/migrations".into()),
+///         ..Default::default()
 ///     })
 /// }
 /// ```
@@ -243,6 +244,11 @@ pub struct MessageArgs {
 pub struct Defaults {
     pub database_url: Option<String>,
     pub migrations_dir: Option<PathBuf>,
+    /// Which of the linked models this binary manages: those for which the function returns
+    /// `true` (see [`retort::ModelRegistration`]: `table_name`, `rust_path`). `None` manages
+    /// every linked model. Lets one binary drive several databases, each with its own models:
+    /// `models: Some(|m| m.rust_path.starts_with("my_app::billing::"))`.
+    pub models: Option<fn(&retort::ModelRegistration) -> bool>,
 }
 
 /// Parses the process arguments, runs the command and returns the exit code.
@@ -343,6 +349,7 @@ pub(crate) struct Settings {
     config_path: PathBuf,
     schema: Option<String>,
     run: runner::RunOptions,
+    models: Option<fn(&retort::ModelRegistration) -> bool>,
 }
 
 impl Settings {
@@ -376,6 +383,19 @@ impl Settings {
                 lock_timeout: std::time::Duration::from_secs(global.lock_timeout),
                 allow_edited: false,
             },
+            models: defaults.models,
+        })
+    }
+
+    /// The schema the models this binary manages describe (see [`Defaults::models`]).
+    pub(crate) fn target(&self) -> anyhow::Result<retort::schema::Schema> {
+        let models = retort::registry::models();
+        Ok(match self.models {
+            None => retort::registry::schema_of(&models)?,
+            Some(keep) => {
+                let kept: Vec<_> = models.into_iter().filter(|m| keep(m)).collect();
+                retort::registry::schema_of(&kept)?
+            }
         })
     }
 
