@@ -130,13 +130,20 @@ fn same_column(a: &Column, b: &Column) -> bool {
     bare(a) == bare(b)
 }
 
-/// The constraint clauses of a column (`CHECK`, `UNIQUE`): the models own them.
+/// The constraint clauses of a column (`CHECK`, `UNIQUE`): the models own them. In
+/// [`crate::sql::comparable`] form, for comparison only.
 fn owned_clauses(c: &Column) -> Vec<String> {
     c.extra
         .iter()
         .filter(|x| crate::sql::is_constraint_clause(x))
-        .cloned()
+        .map(|x| crate::sql::comparable(x))
         .collect()
+}
+
+/// Whether `clauses` holds `clause`, spelling aside ([`crate::sql::comparable`]).
+fn contains_clause(clauses: &[String], clause: &str) -> bool {
+    let clause = crate::sql::comparable(clause);
+    clauses.iter().any(|c| crate::sql::comparable(c) == clause)
 }
 
 /// The column `want` as the models describe it, keeping the clauses of `have` that the models
@@ -156,8 +163,12 @@ fn altered(have: &Column, want: &Column) -> Column {
         .iter()
         .filter(|c| !crate::sql::is_constraint_clause(c))
         .filter(|c| want.default.is_none() || !crate::sql::is_generated(c))
+        .chain(
+            want.extra
+                .iter()
+                .filter(|x| crate::sql::is_constraint_clause(x)),
+        )
         .cloned()
-        .chain(owned_clauses(want))
         .collect();
     to
 }
@@ -183,7 +194,7 @@ fn diff_table(have: &Table, want: &Table, ops: &mut Vec<Op>) {
         }
     }
     for clause in &have.table_constraints {
-        if !want.table_constraints.contains(clause) {
+        if !contains_clause(&want.table_constraints, clause) {
             ops.push(Op::DropTableConstraint {
                 table: table(),
                 clause: clause.clone(),
@@ -299,7 +310,7 @@ fn diff_table(have: &Table, want: &Table, ops: &mut Vec<Op>) {
         }
     }
     for clause in &want.table_constraints {
-        if !have.table_constraints.contains(clause) {
+        if !contains_clause(&have.table_constraints, clause) {
             ops.push(Op::AddTableConstraint {
                 table: table(),
                 clause: clause.clone(),

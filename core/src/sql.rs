@@ -64,7 +64,7 @@ mod create_table;
 mod drops;
 mod split;
 pub use create_table::{
-    is_constraint_clause, is_generated, mentions, owned_definition, rename_identifier,
+    comparable, is_constraint_clause, is_generated, mentions, owned_definition, rename_identifier,
     table_clauses, unquote, ForeignKeyClause, Owned, TableClauses,
 };
 pub use drops::{data_drops, DataDrop};

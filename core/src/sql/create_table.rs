@@ -333,18 +333,40 @@ pub fn is_generated(clause: &str) -> bool {
     key.is_some_and(|k| k.is("GENERATED") || k.is("AS"))
 }
 
+/// `sql` in a form that compares equal across spellings a database may change: tokens joined
+/// by single spaces (white space and comments aside), and quoted identifiers that need no
+/// quotes (`"title"`) unquoted. For comparisons only; SQL is rendered from the original text.
+/// (SQLite quotes the new name where `ALTER TABLE ... RENAME COLUMN` rewrites a `CHECK`.)
+pub fn comparable(sql: &str) -> String {
+    let toks = tokens(sql);
+    let mut out = Vec::with_capacity(toks.len());
+    for t in &toks {
+        let quoted = t.text.starts_with('"');
+        let inner = unquote(t.text);
+        if quoted && is_plain_identifier(&inner) {
+            out.push(inner);
+        } else {
+            out.push(t.text.to_owned());
+        }
+    }
+    out.join(" ")
+}
+
+/// `[a-z_][a-z0-9_]*`: an identifier that reads the same quoted or not.
+fn is_plain_identifier(s: &str) -> bool {
+    s.chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
 /// `sql` with every bare or quoted identifier equal to `from` (as [`mentions`] matches it)
 /// replaced by `to`: quoted when the original was quoted or `to` is not a plain lower-case
 /// name, bare otherwise. What a rename does to the text a database keeps (SQLite rewrites
 /// `CREATE` statements this way; PostgreSQL re-renders its own definitions).
 pub fn rename_identifier(sql: &str, from: &str, to: &str) -> String {
-    let plain = to
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
-        && to
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    let plain = is_plain_identifier(to);
     let mut out = String::with_capacity(sql.len());
     let mut last = 0;
     for t in tokens(sql) {
@@ -528,6 +550,14 @@ mod tests {
         assert!(is_generated("CONSTRAINT g GENERATED ALWAYS AS (1) VIRTUAL"));
         assert!(is_generated("as (1)"));
         assert!(!is_generated("CHECK (a AS b)"));
+        assert_eq!(
+            comparable(r#"CONSTRAINT "ck_t_1" CHECK ("title" <> '')"#),
+            comparable(r#"CONSTRAINT "ck_t_1" CHECK (title <>  '')"#)
+        );
+        assert_ne!(
+            comparable(r#"CHECK ("Title" > 0)"#),
+            comparable("CHECK (title > 0)")
+        );
         assert_eq!(
             rename_identifier(
                 r#"CREATE INDEX ix ON "a" (name, "name_2") WHERE name <> 'name'"#,
