@@ -41,6 +41,17 @@ impl TableBuilder {
         self
     }
 
+    /// The column added last is generated (`#[model(generated = "...", stored)]`).
+    pub fn generated(mut self, expr: &str, stored: bool) -> Self {
+        if let Some(column) = self.table.columns.last_mut() {
+            column.generated = Some(crate::schema::Generated {
+                expr: expr.to_owned(),
+                stored,
+            });
+        }
+        self
+    }
+
     /// The comment of the column added last (its field's doc comment).
     pub fn column_comment(mut self, text: &str) -> Self {
         if let Some(column) = self.table.columns.last_mut() {

@@ -125,6 +125,10 @@ fn same_column(a: &Column, b: &Column) -> bool {
         extra: owned_clauses(c),
         comment: None,
         renamed_from: None,
+        generated: c.generated.as_ref().map(|g| crate::schema::Generated {
+            expr: crate::sql::comparable(&g.expr),
+            stored: g.stored,
+        }),
         ..c.clone()
     };
     bare(a) == bare(b)
@@ -138,6 +142,18 @@ fn owned_clauses(c: &Column) -> Vec<String> {
         .filter(|x| crate::sql::is_constraint_clause(x))
         .map(|x| crate::sql::comparable(x))
         .collect()
+}
+
+/// Whether the columns are generated alike (or both plain), spelling aside.
+fn same_generation(a: &Column, b: &Column) -> bool {
+    match (&a.generated, &b.generated) {
+        (None, None) => true,
+        (Some(x), Some(y)) => {
+            x.stored == y.stored
+                && crate::sql::comparable(&x.expr) == crate::sql::comparable(&y.expr)
+        }
+        _ => false,
+    }
 }
 
 /// Whether `clauses` holds `clause`, spelling aside ([`crate::sql::comparable`]).
@@ -162,7 +178,9 @@ fn altered(have: &Column, want: &Column) -> Column {
         .extra
         .iter()
         .filter(|c| !crate::sql::is_constraint_clause(c))
-        .filter(|c| want.default.is_none() || !crate::sql::is_generated(c))
+        .filter(|c| {
+            !crate::sql::is_generated(c) || (want.default.is_none() && same_generation(have, want))
+        })
         .chain(
             want.extra
                 .iter()

@@ -493,7 +493,18 @@ fn describe_column(c: &Column) -> String {
         s.push_str(" DEFAULT ");
         s.push_str(d);
     }
+    if let Some(g) = &c.generated {
+        s.push(' ');
+        s.push_str(&g.clause());
+    }
     s
+}
+
+/// A column's generation for messages: `GENERATED ALWAYS AS (...) STORED`, or `none`.
+fn describe_generated(c: &Column) -> String {
+    c.generated
+        .as_ref()
+        .map_or_else(|| "none".to_owned(), |g| g.clause())
 }
 
 /// One line per op, as printed by `autogenerate` and `check`.
@@ -528,6 +539,13 @@ impl fmt::Display for Op {
                         "default {} -> {}",
                         from.default.as_deref().unwrap_or("none"),
                         to.default.as_deref().unwrap_or("none")
+                    ));
+                }
+                if from.generated != to.generated {
+                    changes.push(format!(
+                        "generated {} -> {}",
+                        describe_generated(from),
+                        describe_generated(to)
                     ));
                 }
                 fn owned(c: &Column) -> Vec<&String> {

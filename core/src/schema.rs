@@ -319,6 +319,33 @@ pub struct Column {
     /// ([`crate::ops::Op::RenameColumn`]) instead of dropping and adding. `None` for
     /// introspected columns; never compared by the diff.
     pub renamed_from: Option<String>,
+    /// The expression that computes the column (`#[model(generated = "...")]`, or what the
+    /// catalog holds), `None` for a plain column. Compared by the diff (PostgreSQL: as the
+    /// server renders it; SQLite: as the table's text stores it, quotes aside). Introspected
+    /// SQLite columns also keep their clause verbatim in [`Column::extra`], which then renders
+    /// instead of this.
+    pub generated: Option<Generated>,
+}
+
+/// A generated column's definition: `GENERATED ALWAYS AS (expr) STORED` (or `VIRTUAL`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Generated {
+    /// The SQL expression, without the parentheses around it.
+    pub expr: String,
+    /// `STORED` (computed on write and kept) rather than `VIRTUAL` (computed on read; SQLite
+    /// only: PostgreSQL 15 has stored generated columns only).
+    pub stored: bool,
+}
+
+impl Generated {
+    /// The column clause: `GENERATED ALWAYS AS (expr) STORED` or `... VIRTUAL`.
+    pub fn clause(&self) -> String {
+        format!(
+            "GENERATED ALWAYS AS ({}) {}",
+            crate::dialect::normalize_default(&self.expr),
+            if self.stored { "STORED" } else { "VIRTUAL" }
+        )
+    }
 }
 
 impl Column {
@@ -332,6 +359,7 @@ impl Column {
             extra: Vec::new(),
             comment: None,
             renamed_from: None,
+            generated: None,
         }
     }
 }

@@ -24,6 +24,40 @@ pub fn check(cx: &Ctxt, cont: &Container) {
     check_indexes(cx, cont);
     check_checks(cx, cont);
     check_renamed_from(cx, cont);
+    for field in cont.columns() {
+        check_generated(cx, field);
+    }
+}
+
+/// `stored` qualifies `generated`; a generated column computes its values, so it has no
+/// default and is no primary key.
+fn check_generated(cx: &Ctxt, field: &Field) {
+    let attrs = &field.attrs;
+    match &attrs.generated {
+        None => {
+            if let Some(stored) = &attrs.stored {
+                cx.error_spanned_by(
+                    stored,
+                    "`stored` qualifies a generated column: add `generated = \"...\"` or remove `stored`",
+                );
+            }
+        }
+        Some(generated) => {
+            if let Some(default) = &attrs.default {
+                cx.error_spanned_by(
+                    &default.key,
+                    "`default` cannot be combined with `generated`: a generated column computes its values; remove one of them",
+                );
+            }
+            if let Some(pk) = &attrs.primary_key {
+                cx.error_spanned_by(
+                    pk,
+                    "`primary_key` cannot be combined with `generated`: a key column holds the values it is given; remove one of them",
+                );
+            }
+            let _ = generated;
+        }
+    }
 }
 
 /// A `renamed_from` names the table's or column's previous name, which differs from its name.

@@ -47,7 +47,12 @@ fn expand(cont: &Container) -> TokenStream {
             let old = &old.value;
             quote!(.column_renamed_from(#old))
         });
-        quote!(#column #comment #renamed_from)
+        let generated = field.attrs.generated.as_ref().map(|expr| {
+            let expr = &expr.value;
+            let stored = field.attrs.stored.is_some();
+            quote!(.generated(#expr, #stored))
+        });
+        quote!(#column #comment #renamed_from #generated)
     });
     let primary_key = cont.primary_key().into_iter().map(|f| &f.column);
     let foreign_keys = cont.columns().filter_map(foreign_key);

@@ -237,35 +237,7 @@ pub trait Dialect {
     /// [`Op::AlterColumn`]: one `ALTER COLUMN` statement per change. A type change first drops
     /// the old default (it may not convert), then [`Dialect::alter_column_type`].
     fn render_alter_column(&self, table: &str, from: &Column, to: &Column) -> OpSql {
-        let alter = format!(
-            "ALTER TABLE {} ALTER COLUMN {}",
-            self.quote(table),
-            self.quote(&to.name)
-        );
-        let mut s = String::new();
-        let type_changes = from.ty != to.ty;
-        let mut default = from.default.as_deref();
-        if type_changes && default.is_some() {
-            s.push_str(&format!("{alter} DROP DEFAULT;\n"));
-            default = None;
-        }
-        if type_changes {
-            s.push_str(&self.alter_column_type(table, from, to));
-        }
-        if default != to.default.as_deref() {
-            match &to.default {
-                Some(d) => s.push_str(&format!(
-                    "{alter} SET DEFAULT {};\n",
-                    self.render_default(d)
-                )),
-                None => s.push_str(&format!("{alter} DROP DEFAULT;\n")),
-            }
-        }
-        if from.nullable != to.nullable {
-            let verb = if to.nullable { "DROP" } else { "SET" };
-            s.push_str(&format!("{alter} {verb} NOT NULL;\n"));
-        }
-        Ok(s)
+        standard_alter_column(self, table, from, to)
     }
 
     /// The statement that changes a column's type from `from`'s to `to`'s (standard
@@ -433,6 +405,13 @@ pub trait Dialect {
             s.push_str(" DEFAULT ");
             s.push_str(&self.render_default(default));
         }
+        if let Some(generated) = &column.generated {
+            // An introspected column's verbatim clause (in `extra`) wins.
+            if !column.extra.iter().any(|c| crate::sql::is_generated(c)) {
+                s.push(' ');
+                s.push_str(&generated.clause());
+            }
+        }
         for clause in &column.extra {
             s.push(' ');
             s.push_str(clause);
@@ -539,6 +518,46 @@ pub fn add_column_sql<D: Dialect + ?Sized>(dialect: &D, table: &str, column: &Co
         dialect.quote(table),
         dialect.column_definition(column)
     )
+}
+
+/// [`Dialect::render_alter_column`]'s standard SQL: one `ALTER COLUMN` statement per change. A
+/// type change first drops the old default (it may not convert), then
+/// [`Dialect::alter_column_type`].
+pub fn standard_alter_column<D: Dialect + ?Sized>(
+    dialect: &D,
+    table: &str,
+    from: &Column,
+    to: &Column,
+) -> OpSql {
+    let alter = format!(
+        "ALTER TABLE {} ALTER COLUMN {}",
+        dialect.quote(table),
+        dialect.quote(&to.name)
+    );
+    let mut s = String::new();
+    let type_changes = from.ty != to.ty;
+    let mut default = from.default.as_deref();
+    if type_changes && default.is_some() {
+        s.push_str(&format!("{alter} DROP DEFAULT;\n"));
+        default = None;
+    }
+    if type_changes {
+        s.push_str(&dialect.alter_column_type(table, from, to));
+    }
+    if default != to.default.as_deref() {
+        match &to.default {
+            Some(d) => s.push_str(&format!(
+                "{alter} SET DEFAULT {};\n",
+                dialect.render_default(d)
+            )),
+            None => s.push_str(&format!("{alter} DROP DEFAULT;\n")),
+        }
+    }
+    if from.nullable != to.nullable {
+        let verb = if to.nullable { "DROP" } else { "SET" };
+        s.push_str(&format!("{alter} {verb} NOT NULL;\n"));
+    }
+    Ok(s)
 }
 
 /// `ALTER TABLE … DROP COLUMN` in `dialect`'s spelling (for overrides of

@@ -385,6 +385,34 @@ pub fn rename_identifier(sql: &str, from: &str, to: &str) -> String {
     out
 }
 
+/// The expression (without its parentheses) of a generated column's clause
+/// (`GENERATED ALWAYS AS (expr) STORED`, `AS (expr)`), and whether it is `STORED`; `None` for
+/// any other clause, or one naming its constraint (kept verbatim only).
+pub fn generated_parts(clause: &str) -> Option<(String, bool)> {
+    let toks = tokens(clause);
+    if !is_generated(clause) || toks.first().is_some_and(|t| t.is("CONSTRAINT")) {
+        return None;
+    }
+    let at = toks.iter().position(|t| t.is("AS"))?;
+    let open = toks.get(at + 1).filter(|t| t.text == "(")?;
+    let mut depth = 0;
+    for (i, t) in toks.iter().enumerate().skip(at + 1) {
+        match t.text {
+            "(" => depth += 1,
+            ")" => {
+                depth -= 1;
+                if depth == 0 {
+                    let expr = clause[open.end..t.start].trim().to_owned();
+                    let stored = toks[i + 1..].iter().any(|t| t.is("STORED"));
+                    return Some((expr, stored));
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
 /// True when `clause` names `column` as a bare or quoted identifier (case-insensitively, as
 /// SQLite compares names).
 pub fn mentions(clause: &str, column: &str) -> bool {
@@ -550,6 +578,23 @@ mod tests {
         assert!(is_generated("CONSTRAINT g GENERATED ALWAYS AS (1) VIRTUAL"));
         assert!(is_generated("as (1)"));
         assert!(!is_generated("CHECK (a AS b)"));
+        assert_eq!(
+            generated_parts("GENERATED ALWAYS AS ((a * 2) + f(b)) STORED"),
+            Some(("(a * 2) + f(b)".to_owned(), true))
+        );
+        assert_eq!(
+            generated_parts("as (lower(t))"),
+            Some(("lower(t)".to_owned(), false))
+        );
+        assert_eq!(
+            generated_parts("AS (x) VIRTUAL"),
+            Some(("x".to_owned(), false))
+        );
+        assert_eq!(
+            generated_parts("CONSTRAINT g GENERATED ALWAYS AS (1) STORED"),
+            None
+        );
+        assert_eq!(generated_parts("CHECK (a > 0)"), None);
         assert_eq!(
             comparable(r#"CONSTRAINT "ck_t_1" CHECK ("title" <> '')"#),
             comparable(r#"CONSTRAINT "ck_t_1" CHECK (title <>  '')"#)

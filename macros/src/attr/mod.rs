@@ -44,6 +44,8 @@ pub const ON_UPDATE: &str = "on_update";
 pub const COLUMN: &str = "column";
 pub const SQL_TYPE: &str = "sql_type";
 pub const SKIP: &str = "skip";
+pub const GENERATED: &str = "generated";
+pub const STORED: &str = "stored";
 
 pub const CONTAINER_KEYS: &[&str] = &[TABLE, INDEX, CHECK, RENAMED_FROM];
 pub const INDEX_KEYS: &[&str] = &[COLUMNS, NAME, UNIQUE];
@@ -61,6 +63,8 @@ pub const FIELD_KEYS: &[&str] = &[
     SQL_TYPE,
     SKIP,
     RENAMED_FROM,
+    GENERATED,
+    STORED,
 ];
 
 const INDEX_EXAMPLE: &str =
@@ -150,6 +154,10 @@ pub struct Field {
     pub skip: Option<Path>,
     /// `renamed_from = "old_column"`.
     pub renamed_from: Option<Keyed<LitStr>>,
+    /// `generated = "price * qty"`: the column's generation expression.
+    pub generated: Option<Keyed<LitStr>>,
+    /// `stored`: the generated column is STORED (VIRTUAL without it).
+    pub stored: Option<Path>,
     /// Every key that was read successfully, in source order.
     pub present: Vec<(&'static str, Path)>,
 }
@@ -263,11 +271,12 @@ impl Field {
                     return Ok(());
                 };
                 let ok = match key {
-                    PRIMARY_KEY | UNIQUE | SKIP => {
+                    PRIMARY_KEY | UNIQUE | SKIP | STORED => {
                         let ok = flag(cx, &meta, key, "")?;
                         let slot = match key {
                             PRIMARY_KEY => &mut out.primary_key,
                             UNIQUE => &mut out.unique,
+                            STORED => &mut out.stored,
                             _ => &mut out.skip,
                         };
                         set_flag(slot, &meta, ok)
@@ -313,6 +322,12 @@ impl Field {
                         let value = string(cx, &meta, key, example)?
                             .filter(|lit| non_empty(cx, lit, key, "an SQL type", example));
                         set(&mut out.sql_type, &meta, value)
+                    }
+                    GENERATED => {
+                        let example = r#"generated = "price * qty""#;
+                        let value = string(cx, &meta, key, example)?
+                            .filter(|lit| non_empty(cx, lit, key, "an SQL expression", example));
+                        set(&mut out.generated, &meta, value)
                     }
                     RENAMED_FROM => {
                         let example = r#"renamed_from = "old_name""#;

@@ -99,3 +99,125 @@ case! {
         pub struct Product { pub id: i64, pub name: String }
     }
 }
+
+case! {
+    /// A stored generated column is added to a table with rows: the database computes it.
+    add_generated_column {
+        seed: "INSERT INTO lines (id, price, qty) VALUES (1, 3, 4), (2, 5, 6);",
+    }
+    before {
+        #[derive(Model)]
+        pub struct Line { pub id: i64, pub price: i64, pub qty: i64 }
+    }
+    after {
+        #[derive(Model)]
+        pub struct Line {
+            pub id: i64,
+            pub price: i64,
+            pub qty: i64,
+            #[model(generated = "price * qty", stored)]
+            pub total: i64,
+        }
+    }
+}
+
+case! {
+    /// A changed generation expression is detected and migrated (PostgreSQL: drop and add the
+    /// column, recomputed; SQLite: a rebuild); `check` is clean afterwards.
+    change_generated_expression {
+        seed: "INSERT INTO lines (id, price, qty) VALUES (1, 3, 4), (2, 5, 6);",
+    }
+    before {
+        #[derive(Model)]
+        pub struct Line {
+            pub id: i64,
+            pub price: i64,
+            pub qty: i64,
+            #[model(generated = "price * qty", stored)]
+            pub total: i64,
+        }
+    }
+    after {
+        #[derive(Model)]
+        pub struct Line {
+            pub id: i64,
+            pub price: i64,
+            pub qty: i64,
+            #[model(generated = "price * qty + 1", stored)]
+            pub total: i64,
+        }
+    }
+}
+
+case! {
+    /// The same expression spelled differently is no change: PostgreSQL compares its own
+    /// rendering of both.
+    same_generated_expression_respelled {
+        outcome: Outcome::Unchanged,
+        backends: Backends::Postgres,
+    }
+    before {
+        #[derive(Model)]
+        pub struct Line {
+            pub id: i64,
+            pub price: i64,
+            pub qty: i64,
+            #[model(generated = "price * qty", stored)]
+            pub total: i64,
+        }
+    }
+    after {
+        #[derive(Model)]
+        pub struct Line {
+            pub id: i64,
+            pub price: i64,
+            pub qty: i64,
+            #[model(generated = "(PRICE)*(qty)", stored)]
+            pub total: i64,
+        }
+    }
+}
+
+case! {
+    /// A virtual generated column on SQLite: added by ALTER TABLE, no rebuild.
+    add_virtual_generated_column {
+        seed: "INSERT INTO lines (id, price, qty) VALUES (1, 3, 4);",
+        backends: Backends::Sqlite,
+    }
+    before {
+        #[derive(Model)]
+        pub struct Line { pub id: i64, pub price: i64, pub qty: i64 }
+    }
+    after {
+        #[derive(Model)]
+        pub struct Line {
+            pub id: i64,
+            pub price: i64,
+            pub qty: i64,
+            #[model(generated = "price * qty")]
+            pub total: Option<i64>,
+        }
+    }
+}
+
+case! {
+    /// PostgreSQL 15 has stored generated columns only: a virtual one is refused, with the fix.
+    virtual_generated_column_refused_on_postgres {
+        outcome: Outcome::Refused("PostgreSQL 15 has STORED ones only: add `stored`"),
+        backends: Backends::Postgres,
+    }
+    before {
+        #[derive(Model)]
+        pub struct Line { pub id: i64, pub price: i64, pub qty: i64 }
+    }
+    after {
+        #[derive(Model)]
+        pub struct Line {
+            pub id: i64,
+            pub price: i64,
+            pub qty: i64,
+            #[model(generated = "price * qty")]
+            pub total: Option<i64>,
+        }
+    }
+}
