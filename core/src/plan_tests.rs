@@ -172,6 +172,13 @@ fn generated_columns_change_expression_and_kind_both_ways() {
     let with = |g: Option<crate::schema::Generated>| {
         let mut t = base.clone();
         t.columns[3].generated = g;
+        // An index over the generated column survives its re-creation.
+        t.indexes.push(Index {
+            name: "ix_lines_total".into(),
+            columns: vec!["total".into()],
+            unique: false,
+            constraint: false,
+        });
         schema(vec![t])
     };
     // A changed expression, a plain column becoming generated, and the reverse.

@@ -109,7 +109,9 @@ pub trait Dialect {
             Op::DropTable(t) => self.render_drop_table(t),
             Op::AddColumn { table, column } => self.render_add_column(table, column),
             Op::DropColumn { table, column } => self.render_drop_column(table, column, current),
-            Op::AlterColumn { table, from, to } => self.render_alter_column(table, from, to),
+            Op::AlterColumn { table, from, to } => {
+                self.render_alter_column_of(table, from, to, current)
+            }
             Op::AlterPrimaryKey { table, from, to } => {
                 self.render_alter_primary_key(table, from, to, current)
             }
@@ -238,6 +240,20 @@ pub trait Dialect {
     /// the old default (it may not convert), then [`Dialect::alter_column_type`].
     fn render_alter_column(&self, table: &str, from: &Column, to: &Column) -> OpSql {
         standard_alter_column(self, table, from, to)
+    }
+
+    /// [`Op::AlterColumn`] with the table as it is before the op (`current`), for a dialect
+    /// that must re-create what its statements take with the column; by default
+    /// [`Dialect::render_alter_column`].
+    fn render_alter_column_of(
+        &self,
+        table: &str,
+        from: &Column,
+        to: &Column,
+        current: Option<&Table>,
+    ) -> OpSql {
+        let _ = current;
+        self.render_alter_column(table, from, to)
     }
 
     /// The statement that changes a column's type from `from`'s to `to`'s (standard

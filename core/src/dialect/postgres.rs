@@ -167,15 +167,29 @@ impl Dialect for Postgres {
     /// has no `SET EXPRESSION`, so the column is dropped and added again, and the server
     /// computes every row's value anew (the column moves to the end of the table). A generated
     /// column becoming plain keeps its values (`DROP EXPRESSION`).
-    fn render_alter_column(&self, table: &str, from: &Column, to: &Column) -> OpSql {
+    /// The indexes of `current` over the column, which the drop takes with it, are created
+    /// again after the add.
+    fn render_alter_column_of(
+        &self,
+        table: &str,
+        from: &Column,
+        to: &Column,
+        current: Option<&Table>,
+    ) -> OpSql {
         refuse_virtual(to)?;
         if from.generated == to.generated {
             return super::standard_alter_column(self, table, from, to);
         }
         if to.generated.is_some() {
-            return Ok(super::drop_column_sql(self, table, from)
+            let mut s = super::drop_column_sql(self, table, from)
                 + &super::add_column_sql(self, table, to)
-                + &self.column_comment(table, to));
+                + &self.column_comment(table, to);
+            for index in current.iter().flat_map(|t| &t.indexes) {
+                if index.columns.contains(&from.name) {
+                    s.push_str(&self.create_index(table, index));
+                }
+            }
+            return Ok(s);
         }
         let mut s = format!(
             "ALTER TABLE {} ALTER COLUMN {} DROP EXPRESSION;\n",
