@@ -278,6 +278,89 @@ pub fn suggestions(ops: &[Op]) -> Vec<String> {
     out
 }
 
+/// Renames table `from` to `to` in `schema`: its name, its kept definitions' text, and the
+/// foreign keys (its own and other tables') that reference it.
+pub(crate) fn rename_table(schema: &mut Schema, from: &str, to: &str) {
+    let Some(mut t) = schema.tables.remove(from) else {
+        return;
+    };
+    t.name = to.to_owned();
+    for d in &mut t.unmodeled {
+        *d = crate::sql::rename_identifier(d, from, to);
+    }
+    schema.insert(t);
+    for t in schema.tables.values_mut() {
+        for fk in &mut t.foreign_keys {
+            if fk.ref_table == from {
+                fk.ref_table = to.to_owned();
+            }
+        }
+    }
+    // Views and triggers that depend on it follow it too (both databases rewrite them).
+    for d in schema.dependents.iter_mut().filter(|d| d.table == from) {
+        d.table = to.to_owned();
+    }
+    schema.dependents.sort();
+}
+
+/// Renames column `from` of table `name` to `to`: the column, the keys, indexes and foreign
+/// keys over it (its table's and those of tables referencing it), and the text that names it.
+pub(crate) fn rename_column(schema: &mut Schema, name: &str, from: &str, to: &str) {
+    let rename = |cols: &mut Vec<String>| {
+        for c in cols.iter_mut().filter(|c| *c == from) {
+            *c = to.to_owned();
+        }
+    };
+    let text = |s: &mut String| *s = crate::sql::rename_identifier(s, from, to);
+    if let Some(t) = schema.tables.get_mut(name) {
+        for c in &mut t.columns {
+            if c.name == from {
+                c.name = to.to_owned();
+            }
+            c.extra.iter_mut().for_each(text);
+        }
+        rename(&mut t.primary_key);
+        if t.identity.as_deref() == Some(from) {
+            t.identity = Some(to.to_owned());
+        }
+        t.indexes.iter_mut().for_each(|i| rename(&mut i.columns));
+        t.foreign_keys
+            .iter_mut()
+            .for_each(|fk| rename(&mut fk.columns));
+        t.unmodeled.iter_mut().for_each(text);
+        t.table_constraints.iter_mut().for_each(text);
+    }
+    for t in schema.tables.values_mut() {
+        for fk in t.foreign_keys.iter_mut().filter(|fk| fk.ref_table == name) {
+            rename(&mut fk.ref_columns);
+        }
+        t.canonicalize();
+    }
+    for d in schema.dependents.iter_mut().filter(|d| d.table == name) {
+        if d.column.as_deref() == Some(from) {
+            d.column = Some(to.to_owned());
+        }
+    }
+    schema.dependents.sort();
+}
+
+/// Renames constraint `from` of `t` to `to`: a foreign key, the primary key, or a kept
+/// constraint definition.
+pub(crate) fn rename_constraint(t: &mut Table, from: &str, to: &str) {
+    for fk in t.foreign_keys.iter_mut().filter(|fk| fk.name == from) {
+        fk.name = to.to_owned();
+    }
+    if t.primary_key_name.as_deref() == Some(from) {
+        t.primary_key_name = Some(to.to_owned());
+    }
+    for d in &mut t.unmodeled {
+        if crate::sql::owned_definition(d) == Some(crate::sql::Owned::Constraint(from.to_owned())) {
+            *d = crate::sql::rename_identifier(d, from, to);
+        }
+    }
+    t.canonicalize();
+}
+
 #[cfg(test)]
 #[path = "rename_tests.rs"]
 mod tests;

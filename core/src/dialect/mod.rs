@@ -1,6 +1,7 @@
 //! SQL dialects: rendering ops to SQL, and normalising schemas so that what a database reports
 //! compares equal to what the models declare.
 
+mod alter;
 pub mod postgres;
 mod render;
 pub mod sqlite;
@@ -8,6 +9,7 @@ pub mod sqlite;
 use crate::ops::Op;
 use crate::schema::{Column, ForeignKey, Index, Schema, SqlType, Table};
 
+pub use alter::standard_alter_column;
 pub use postgres::Postgres;
 pub use sqlite::Sqlite;
 
@@ -534,46 +536,6 @@ pub fn add_column_sql<D: Dialect + ?Sized>(dialect: &D, table: &str, column: &Co
         dialect.quote(table),
         dialect.column_definition(column)
     )
-}
-
-/// [`Dialect::render_alter_column`]'s standard SQL: one `ALTER COLUMN` statement per change. A
-/// type change first drops the old default (it may not convert), then
-/// [`Dialect::alter_column_type`].
-pub fn standard_alter_column<D: Dialect + ?Sized>(
-    dialect: &D,
-    table: &str,
-    from: &Column,
-    to: &Column,
-) -> OpSql {
-    let alter = format!(
-        "ALTER TABLE {} ALTER COLUMN {}",
-        dialect.quote(table),
-        dialect.quote(&to.name)
-    );
-    let mut s = String::new();
-    let type_changes = from.ty != to.ty;
-    let mut default = from.default.as_deref();
-    if type_changes && default.is_some() {
-        s.push_str(&format!("{alter} DROP DEFAULT;\n"));
-        default = None;
-    }
-    if type_changes {
-        s.push_str(&dialect.alter_column_type(table, from, to));
-    }
-    if default != to.default.as_deref() {
-        match &to.default {
-            Some(d) => s.push_str(&format!(
-                "{alter} SET DEFAULT {};\n",
-                dialect.render_default(d)
-            )),
-            None => s.push_str(&format!("{alter} DROP DEFAULT;\n")),
-        }
-    }
-    if from.nullable != to.nullable {
-        let verb = if to.nullable { "DROP" } else { "SET" };
-        s.push_str(&format!("{alter} {verb} NOT NULL;\n"));
-    }
-    Ok(s)
 }
 
 /// `ALTER TABLE … DROP COLUMN` in `dialect`'s spelling (for overrides of

@@ -19,6 +19,7 @@ mod labels;
 mod lossless;
 mod pg_types;
 mod postgres;
+mod rename_hints;
 mod roundtrip;
 mod safety;
 mod support;

@@ -221,3 +221,36 @@ case! {
         }
     }
 }
+
+case! {
+    /// Without a hint a renamed column is a drop and an add (its values are lost); autogenerate
+    /// prints the `renamed_from` it suggests (see `rename_hints.rs`).
+    rename_column_without_hint {
+        seed: "INSERT INTO items (id, name) VALUES (1, 'a');",
+        lossy: true,
+    }
+    before {
+        #[derive(Model)]
+        pub struct Item { pub id: i64, pub name: Option<String> }
+    }
+    after {
+        #[derive(Model)]
+        pub struct Item { pub id: i64, pub title: Option<String> }
+    }
+}
+
+case! {
+    /// Without a hint a renamed table is a drop and a create; autogenerate suggests the hint.
+    rename_table_without_hint {
+        lossy: true,
+    }
+    before {
+        #[derive(Model)]
+        pub struct Item { pub id: i64, pub name: Option<String> }
+    }
+    after {
+        #[derive(Model)]
+        #[model(table = "products")]
+        pub struct Item { pub id: i64, pub name: Option<String> }
+    }
+}
