@@ -428,11 +428,18 @@ fn describe_column(c: &Column) -> String {
     s
 }
 
-/// A column's generation for messages: `GENERATED ALWAYS AS (...) STORED`, or `none`.
+/// A column's generation for messages: `(expr) STORED` / `(expr) VIRTUAL`, or `none`.
 fn describe_generated(c: &Column) -> String {
-    c.generated
-        .as_ref()
-        .map_or_else(|| "none".to_owned(), |g| g.clause())
+    c.generated.as_ref().map_or_else(
+        || "none".to_owned(),
+        |g| {
+            let clause = g.clause();
+            clause
+                .strip_prefix("GENERATED ALWAYS AS ")
+                .unwrap_or(&clause)
+                .to_owned()
+        },
+    )
 }
 
 /// One line per op, as printed by `autogenerate` and `check`.
@@ -471,7 +478,7 @@ impl fmt::Display for Op {
                 }
                 if from.generated != to.generated {
                     changes.push(format!(
-                        "generated {} -> {}",
+                        "generation {} -> {}",
                         describe_generated(from),
                         describe_generated(to)
                     ));
