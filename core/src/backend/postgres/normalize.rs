@@ -14,6 +14,9 @@
 //! The statements are fixed whatever the number of tables: `BEGIN`, one batch of
 //! `CREATE TEMP TABLE`s, one `SELECT`, `ROLLBACK`. Only when the batch fails (a default
 //! expression or a type PostgreSQL rejects) does it probe column by column to name the culprit.
+//! Models with generated columns add one more rolled-back transaction: a TEMP table per such
+//! model table, with all its columns (an expression names them), read back with `pg_get_expr`
+//! as introspection reads generation expressions.
 
 use diesel::connection::SimpleConnection;
 use diesel::pg::PgConnection;
