@@ -165,3 +165,71 @@ fn kept_constraint_definitions_follow_a_rename() {
         "{up:?}"
     );
 }
+
+/// A trigger (a kept definition) survives a table and column rename followed, in the same
+/// migration, by a rebuild of the renamed table, which re-creates it from the renamed text.
+#[test]
+fn sqlite_kept_triggers_survive_a_rename_and_a_rebuild() {
+    use crate::dialect::{Dialect, Sqlite};
+    use diesel::connection::SimpleConnection;
+    use diesel::Connection as _;
+    use diesel::RunQueryDsl as _;
+    let mut conn = diesel::SqliteConnection::establish(":memory:").unwrap();
+    conn.batch_execute(
+        "CREATE TABLE items (id INTEGER NOT NULL, name TEXT NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (id));
+         CREATE TABLE log (what TEXT);
+         CREATE TRIGGER items_log AFTER INSERT ON items BEGIN INSERT INTO log VALUES (NEW.name); END;
+         INSERT INTO items VALUES (1, 'a', 1);",
+    )
+    .unwrap();
+    let read = |conn: &mut diesel::SqliteConnection| {
+        let mut s = crate::backend::sqlite::introspect::introspect(conn).unwrap();
+        Sqlite.normalize(&mut s);
+        s
+    };
+    let before = read(&mut conn);
+    let mut target = before.clone();
+    let mut products = target.tables.remove("items").unwrap();
+    products.name = "products".into();
+    products.renamed_from = Some("items".into());
+    products.unmodeled.clear();
+    products.columns[1].name = "title".into();
+    products.columns[1].renamed_from = Some("name".into());
+    products.columns[2].ty = SqlType::BigInt;
+    target.insert(products);
+    let plan = crate::autogen::plan_between(&Sqlite, &before, &target).unwrap();
+    assert!(
+        plan.up_sql.contains("rebuild \"products\""),
+        "{}",
+        plan.up_sql
+    );
+    conn.batch_execute(&format!("BEGIN; {} COMMIT;", plan.up_sql))
+        .unwrap();
+    conn.batch_execute("INSERT INTO products VALUES (2, 'b', 2);")
+        .unwrap();
+    let after = read(&mut conn);
+    assert_eq!(
+        after.tables["products"].unmodeled,
+        ["CREATE TRIGGER items_log AFTER INSERT ON products BEGIN INSERT INTO log VALUES (NEW.title); END"]
+    );
+    #[derive(diesel::QueryableByName)]
+    struct N {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let n: N = diesel::sql_query("SELECT count(*) AS n FROM log")
+        .get_result(&mut conn)
+        .unwrap();
+    assert_eq!(
+        n.n, 2,
+        "the trigger fired for the first row and on the renamed table"
+    );
+    conn.batch_execute(&format!("BEGIN; {} COMMIT;", plan.down_sql))
+        .unwrap();
+    let back = read(&mut conn);
+    assert_eq!(
+        back.tables["items"].column("name").map(|c| c.ty.clone()),
+        Some(SqlType::Text)
+    );
+    assert_eq!(back.tables["items"].unmodeled.len(), 1);
+}
