@@ -254,3 +254,21 @@ case! {
         pub struct Item { pub id: i64, pub name: Option<String> }
     }
 }
+
+case! {
+    /// A renamed table's model check follows its conventional name (PostgreSQL: `RENAME
+    /// CONSTRAINT`; SQLite, which keeps the name in the table's text, rebuilds the table).
+    rename_table_with_check {
+        seed: "INSERT INTO items (id, qty) VALUES (1, 3);",
+    }
+    before {
+        #[derive(Model)]
+        #[model(check(expr = "qty >= 0"))]
+        pub struct Item { pub id: i64, pub qty: i64 }
+    }
+    after {
+        #[derive(Model)]
+        #[model(table = "products", renamed_from = "items", check(expr = "qty >= 0"))]
+        pub struct Item { pub id: i64, pub qty: i64 }
+    }
+}
