@@ -15,6 +15,9 @@ pub struct Plan {
     pub up_sql: String,
     /// The downgrade script: the ops' exact reverse.
     pub down_sql: String,
+    /// `renamed_from` hints that would turn a drop and an add into a rename, one line each
+    /// (see [`crate::rename::suggestions`]).
+    pub hints: Vec<String>,
 }
 
 impl Plan {
@@ -65,15 +68,18 @@ pub fn plan_between(
     let mut target = target.clone();
     dialect.model_defaults(&mut target);
     dialect.normalize(&mut target);
+    crate::rename::conflicts(current, &target)?;
     let ops = crate::diff::diff(current, &target);
     crate::depend::check(&ops, current)?;
     let up_sql = dialect.render(&ops, current)?;
     let mut after = current.clone();
     ops.iter().for_each(|op| op.apply(&mut after));
     let down_sql = dialect.render(&reverse_all(&ops), &after)?;
+    let hints = crate::rename::suggestions(&ops);
     Ok(Plan {
         ops,
         up_sql,
         down_sql,
+        hints,
     })
 }

@@ -107,7 +107,10 @@ pub fn baseline(conn: &mut Connection, current: &Schema) -> Result<Baseline, Err
         .into_iter()
         // Enum types a table uses are in the schema model: the plan creates them.
         .filter(|(kind, name)| {
-            let bare = name.as_deref().and_then(|n| n.rsplit_once('.')).map(|(_, n)| n);
+            let bare = name
+                .as_deref()
+                .and_then(|n| n.rsplit_once('.'))
+                .map(|(_, n)| n);
             !(kind == "enum type" && bare.is_some_and(|n| current.enums.contains_key(n)))
         })
         .map(|(kind, name)| format!("{kind} {}", name.unwrap_or_default()))

@@ -64,9 +64,18 @@ pub(super) fn render<D: Dialect + ?Sized>(
     Ok(out)
 }
 
-/// True for ops that change an existing table (all but creating and dropping one).
+/// True for ops that change an existing table (all but creating and dropping one) and may
+/// join a rebuild. Renames are rendered by themselves: a rebuild copies rows by column name.
 fn is_alter(op: &Op) -> bool {
-    !matches!(op, Op::CreateTable(_) | Op::DropTable(_)) && !op.is_enum()
+    !matches!(
+        op,
+        Op::CreateTable(_)
+            | Op::DropTable(_)
+            | Op::RenameTable { .. }
+            | Op::RenameColumn { .. }
+            | Op::RenameIndex { .. }
+            | Op::RenameConstraint { .. }
+    ) && !op.is_enum()
 }
 
 /// Each op of `group` rendered by itself, or the error of the first that cannot be. `state` is

@@ -106,9 +106,9 @@ fn drop_all_tables(p: &Project) {
     };
     let sql = match p.backend {
         Backend::Sqlite => format!("PRAGMA foreign_keys = OFF;\n{sql}"),
-        Backend::Postgres => enums.iter().fold(sql, |sql, name| {
-            format!("{sql}\nDROP TYPE \"{name}\";")
-        }),
+        Backend::Postgres => enums
+            .iter()
+            .fold(sql, |sql, name| format!("{sql}\nDROP TYPE \"{name}\";")),
     };
     p.execute(&sql);
     assert!(p.schema().tables.is_empty());
@@ -183,7 +183,10 @@ fn a_baseline_recreates_every_table_on_a_new_database(backend: Backend) {
                 "{up}"
             );
             assert!(!up.contains("--   enum type public.mood"), "{up}");
-            assert!(up.contains("CREATE TYPE \"mood\" AS ENUM ('calm', 'busy');"), "{up}");
+            assert!(
+                up.contains("CREATE TYPE \"mood\" AS ENUM ('calm', 'busy');"),
+                "{up}"
+            );
         }
     }
 }
