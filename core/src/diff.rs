@@ -324,6 +324,7 @@ mod tests {
             columns: vec!["email".into()],
             unique: true,
             constraint: false,
+            options: Default::default(),
         });
         t
     }

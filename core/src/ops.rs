@@ -494,6 +494,7 @@ mod tests {
                     columns: vec!["x".into()],
                     unique: false,
                     constraint: false,
+                    options: Default::default(),
                 },
             },
             Op::AlterComment {

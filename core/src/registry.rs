@@ -187,6 +187,7 @@ mod tests {
                 columns: vec!["code".into()],
                 unique: true,
                 constraint: false,
+                options: Default::default(),
             });
             t
         }

@@ -111,6 +111,7 @@ fn table(
                         columns: vec![COLUMNS[i].into()],
                         unique,
                         constraint: unique && constraint && features.unique_constraints,
+                        options: Default::default(),
                     });
                 }
             }
