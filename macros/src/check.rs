@@ -86,10 +86,25 @@ fn check_sql_type(cx: &Ctxt, field: &Field) {
     }
 }
 
-/// `on_delete` and `on_update` describe a foreign key, which only `references` declares.
+/// `on_delete`, `on_update`, `deferrable` and `initially_deferred` describe a foreign key,
+/// which only `references` declares.
 fn check_fk_actions(cx: &Ctxt, field: &Field) {
     if field.attrs.references.is_some() {
         return;
+    }
+    for (key, flag) in [
+        (attr::DEFERRABLE, &field.attrs.deferrable),
+        (attr::INITIALLY_DEFERRED, &field.attrs.initially_deferred),
+    ] {
+        if let Some(path) = flag {
+            cx.error_spanned_by(
+                path,
+                format!(
+                    "`{key}` needs a foreign key on the same field: \
+                     `#[model(references = \"table.column\", {key})]`"
+                ),
+            );
+        }
     }
     for (key, action) in [
         (attr::ON_DELETE, &field.attrs.on_delete),
@@ -138,7 +153,8 @@ fn check_primary_key(cx: &Ctxt, cont: &Container) {
     }
 }
 
-/// The columns named by `index(columns(...))` must be columns of this model.
+/// The columns named by `index(columns(...))`, `include(...)`, `unique(columns(...))` and
+/// `foreign_key(columns(...))` must be columns of this model.
 fn check_indexes(cx: &Ctxt, cont: &Container) {
     let mut columns: Vec<&str> = Vec::new();
     for field in cont.columns() {
@@ -146,8 +162,29 @@ fn check_indexes(cx: &Ctxt, cont: &Container) {
             columns.push(&field.column);
         }
     }
-    for index in &cont.attrs.indexes {
-        for lit in &index.value.columns {
+    let a = &cont.attrs;
+    let lists = a
+        .indexes
+        .iter()
+        .flat_map(|i| {
+            [
+                ("index", &i.value.columns),
+                ("index", &i.value.options.include),
+            ]
+        })
+        .chain(a.uniques.iter().flat_map(|u| {
+            [
+                ("unique constraint", &u.value.columns),
+                ("unique constraint", &u.value.include),
+            ]
+        }))
+        .chain(
+            a.foreign_keys
+                .iter()
+                .map(|f| ("foreign key", &f.value.columns)),
+        );
+    for (what, list) in lists {
+        for lit in list {
             let name = lit.value();
             if columns.contains(&name.as_str()) {
                 continue;
@@ -155,16 +192,16 @@ fn check_indexes(cx: &Ctxt, cont: &Container) {
             let field = cont.fields.iter().find(|f| *f.ident == name);
             let message = match field {
                 Some(field) if field.attrs.skip.is_some() => format!(
-                    "unknown column `{name}` in index: field `{name}` is `#[model(skip)]` and \
+                    "unknown column `{name}` in {what}: field `{name}` is `#[model(skip)]` and \
                      has no column"
                 ),
                 Some(field) => format!(
-                    "unknown column `{name}` in index: field `{name}` is stored in column `{}`; \
-                     indexes name columns, not fields",
+                    "unknown column `{name}` in {what}: field `{name}` is stored in column `{}`; \
+                     indexes and keys name columns, not fields",
                     field.column
                 ),
                 None => format!(
-                    "unknown column `{name}` in index; the columns of `{}` are: {}",
+                    "unknown column `{name}` in {what}; the columns of `{}` are: {}",
                     cont.name,
                     quoted_list(&columns)
                 ),
