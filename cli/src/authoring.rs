@@ -8,7 +8,7 @@ use retort::db::Connection;
 use retort::dialect::Dialect;
 use retort::ops::Op;
 use retort::script::{GraphError, NewRevision, ScriptDirectory};
-use retort::{autogen, registry, runner};
+use retort::{autogen, runner};
 
 use crate::{LinkArgs, Settings};
 
@@ -120,7 +120,7 @@ pub(crate) fn autogenerate(
     links: &LinkArgs,
     out: &mut dyn Write,
 ) -> anyhow::Result<u8> {
-    let target = registry::schema()?;
+    let target = settings.target()?;
     let mut scripts = settings.scripts()?;
     let parents = parent_of_new(&scripts)?;
     let mut conn = settings.connect(true)?;
@@ -128,6 +128,7 @@ pub(crate) fn autogenerate(
     let plan = autogen::plan(&mut conn, &target)?;
     if plan.is_empty() {
         writeln!(out, "No changes detected")?;
+        crate::print_schema::refresh(settings, out)?;
         return Ok(0);
     }
     for op in &plan.ops {
@@ -155,6 +156,7 @@ pub(crate) fn autogenerate(
         rev.path.display(),
         retort::invocation::command("upgrade head")
     )?;
+    crate::print_schema::refresh(settings, out)?;
     Ok(0)
 }
 
