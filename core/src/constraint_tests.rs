@@ -273,3 +273,35 @@ fn composite_deferrable_foreign_keys_migrate_both_ways() {
         assert_eq!(rows, [("1".to_owned(), Some("eu".to_owned()))], "{key}");
     }
 }
+
+#[test]
+fn a_declared_index_is_recreated_around_a_type_change_of_its_column() {
+    let at = |ty: SqlType| {
+        let mut t = table("gauges", &[("id", SqlType::BigInt), ("d", ty)], &["id"]);
+        t.indexes.push(index(
+            "ix_gauges_d",
+            &["d"],
+            false,
+            IndexOptions {
+                predicate: Some("\"d\" IS NOT NULL".into()),
+                ..Default::default()
+            },
+        ));
+        schema(vec![t])
+    };
+    let (a, b) = (at(SqlType::Integer), at(SqlType::Text));
+    for mut db in backends() {
+        let conn = db.connection();
+        let key = conn.backend().key();
+        let create = crate::autogen::plan(conn, &a).unwrap();
+        run(conn, &create.up_sql);
+        run(conn, "INSERT INTO gauges (id, d) VALUES (1, 7);");
+        let at_a = conn.introspect().unwrap();
+        let plan = crate::autogen::plan(conn, &b).unwrap();
+        run(conn, &plan.up_sql);
+        let left = crate::autogen::plan(conn, &b).unwrap();
+        assert!(left.is_empty(), "{key}: {:?}\n{}", left.ops, plan.up_sql);
+        run(conn, &plan.down_sql);
+        assert_eq!(by_name(conn.introspect().unwrap()), by_name(at_a), "{key}");
+    }
+}
