@@ -22,6 +22,7 @@ pub fn check(cx: &Ctxt, cont: &Container) {
     check_duplicate_columns(cx, cont);
     check_primary_key(cx, cont);
     check_indexes(cx, cont);
+    check_index_names(cx, cont);
     check_checks(cx, cont);
 }
 
@@ -40,6 +41,61 @@ fn check_checks(cx: &Ctxt, cont: &Container) {
             cx.error_spanned_by(
                 at,
                 format!("duplicate check constraint name `{name}`; give each check its own `name = \"...\"`"),
+            );
+        } else {
+            seen.push(name);
+        }
+    }
+}
+
+/// Index and unique constraint names, given or conventional (`ix_`/`uq_<table>_<cols>`), must
+/// differ: the database refuses a second one of the same name.
+fn check_index_names(cx: &Ctxt, cont: &Container) {
+    let conventional = |prefix: &str, columns: &[String]| {
+        format!("{prefix}_{}_{}", cont.table, columns.join("_"))
+    };
+    let mut named: Vec<(String, proc_macro2::TokenStream)> = Vec::new();
+    for field in cont.columns() {
+        let column = vec![field.column.clone()];
+        if let Some(path) = &field.attrs.unique {
+            named.push((conventional("uq", &column), quote!(#path)));
+        }
+        if let Some(path) = &field.attrs.index {
+            named.push((conventional("ix", &column), quote!(#path)));
+        }
+    }
+    let values = |lits: &[syn::LitStr]| lits.iter().map(syn::LitStr::value).collect::<Vec<_>>();
+    for index in &cont.attrs.indexes {
+        let prefix = if index.value.unique { "uq" } else { "ix" };
+        let (name, at) = match &index.value.name {
+            Some(lit) => (lit.value(), quote!(#lit)),
+            None => {
+                let key = &index.key;
+                (conventional(prefix, &values(&index.value.columns)), quote!(#key))
+            }
+        };
+        named.push((name, at));
+    }
+    for unique in &cont.attrs.uniques {
+        let (name, at) = match &unique.value.name {
+            Some(lit) => (lit.value(), quote!(#lit)),
+            None => {
+                let key = &unique.key;
+                (conventional("uq", &values(&unique.value.columns)), quote!(#key))
+            }
+        };
+        named.push((name, at));
+    }
+    let mut seen: Vec<&str> = Vec::new();
+    for (name, at) in &named {
+        if seen.contains(&name.as_str()) {
+            cx.error_spanned_by(
+                at,
+                format!(
+                    "duplicate index name `{name}`: another index or unique constraint of this \
+                     model has it; give one of them its own `name = \"...\"` (or drop the \
+                     duplicate)"
+                ),
             );
         } else {
             seen.push(name);

@@ -155,6 +155,35 @@ fn constraint_and_index_property_errors() {
 }
 
 #[test]
+fn index_names_must_differ() {
+    let errors = errors(quote! {
+        #[model(unique(columns("email")), index(columns("org_id", "email"), unique))]
+        #[model(unique(columns("org_id", "email")), unique(columns("id"), name = "ix_things_org_id"))]
+        pub struct Thing {
+            pub id: i64,
+            #[model(index)]
+            pub org_id: i64,
+            #[model(unique)]
+            pub email: String,
+        }
+    });
+    let dup = |name: &str| {
+        format!(
+            "duplicate index name `{name}`: another index or unique constraint of this model has \
+             it; give one of them its own `name = \"...\"` (or drop the duplicate)"
+        )
+    };
+    assert_eq!(
+        errors,
+        [
+            dup("uq_things_email"),
+            dup("uq_things_org_id_email"),
+            dup("ix_things_org_id"),
+        ]
+    );
+}
+
+#[test]
 fn composite_key() {
     insta::assert_snapshot!(expand(quote! {
         #[model(table = "post_tags", index(columns("tag_id"), unique))]
