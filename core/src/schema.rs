@@ -479,9 +479,12 @@ pub struct Table {
     pub foreign_keys: Vec<ForeignKey>,
     /// Indexes, sorted by name (see [`Table::canonicalize`]).
     pub indexes: Vec<Index>,
-    /// SQL of objects on this table that the models do not describe (SQLite: triggers,
-    /// expression and partial indexes), read by introspection and re-created verbatim after a
-    /// table rebuild so that it never silently drops them. Not compared by the diff.
+    /// SQL of objects on this table that the schema model cannot hold as structure (SQLite:
+    /// triggers, expression and partial indexes), read by introspection and re-created
+    /// verbatim after a table rebuild so that it never silently drops them. The indexes and
+    /// constraints among them are the models' (compared by exact text; a model index with
+    /// [`IndexOptions`] becomes one here, see `Dialect::model_defaults`); triggers, comments
+    /// and sequences are not compared.
     pub unmodeled: Vec<String>,
     /// Table constraints that the model cannot say, verbatim, as introspection read them
     /// (SQLite, which cannot add them after `CREATE TABLE`: `CONSTRAINT c CHECK (...)`,

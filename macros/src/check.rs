@@ -51,9 +51,8 @@ fn check_checks(cx: &Ctxt, cont: &Container) {
 /// Index and unique constraint names, given or conventional (`ix_`/`uq_<table>_<cols>`), must
 /// differ: the database refuses a second one of the same name.
 fn check_index_names(cx: &Ctxt, cont: &Container) {
-    let conventional = |prefix: &str, columns: &[String]| {
-        format!("{prefix}_{}_{}", cont.table, columns.join("_"))
-    };
+    let conventional =
+        |prefix: &str, columns: &[String]| format!("{prefix}_{}_{}", cont.table, columns.join("_"));
     let mut named: Vec<(String, proc_macro2::TokenStream)> = Vec::new();
     for field in cont.columns() {
         let column = vec![field.column.clone()];
@@ -71,7 +70,10 @@ fn check_index_names(cx: &Ctxt, cont: &Container) {
             Some(lit) => (lit.value(), quote!(#lit)),
             None => {
                 let key = &index.key;
-                (conventional(prefix, &values(&index.value.columns)), quote!(#key))
+                (
+                    conventional(prefix, &values(&index.value.columns)),
+                    quote!(#key),
+                )
             }
         };
         named.push((name, at));
@@ -81,7 +83,10 @@ fn check_index_names(cx: &Ctxt, cont: &Container) {
             Some(lit) => (lit.value(), quote!(#lit)),
             None => {
                 let key = &unique.key;
-                (conventional("uq", &values(&unique.value.columns)), quote!(#key))
+                (
+                    conventional("uq", &values(&unique.value.columns)),
+                    quote!(#key),
+                )
             }
         };
         named.push((name, at));

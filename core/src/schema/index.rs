@@ -121,3 +121,81 @@ pub fn index_statement(table: &str, index: &Index) -> String {
         quote(table),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::{Column, SqlType};
+
+    fn users() -> Table {
+        let mut t = Table::new("users");
+        t.columns.push(Column::new("email", SqlType::Text, false));
+        t.columns.push(Column::new("Org", SqlType::BigInt, false));
+        t
+    }
+
+    #[test]
+    fn statements_put_each_property_where_the_grammar_takes_it() {
+        let index = Index {
+            name: "ix".into(),
+            unique: true,
+            options: IndexOptions {
+                keys: vec![" lower(email) ".into(), "\"Org\" DESC".into()],
+                method: Some("btree".into()),
+                include: vec!["Org".into()],
+                predicate: Some("email <> ''".into()),
+                nulls_not_distinct: true,
+            },
+            ..Default::default()
+        };
+        assert_eq!(
+            index_statement("users", &index),
+            "CREATE UNIQUE INDEX \"ix\" ON \"users\" USING btree (lower(email), \"Org\" DESC) \
+             INCLUDE (\"Org\") NULLS NOT DISTINCT WHERE email <> ''"
+        );
+        let constraint = Index {
+            name: "uq".into(),
+            columns: vec!["email".into(), "Org".into()],
+            unique: true,
+            constraint: true,
+            options: IndexOptions {
+                nulls_not_distinct: true,
+                ..Default::default()
+            },
+        };
+        assert_eq!(
+            index_statement("users", &constraint),
+            "ALTER TABLE \"users\" ADD CONSTRAINT \"uq\" UNIQUE NULLS NOT DISTINCT (\"email\", \"Org\")"
+        );
+    }
+
+    #[test]
+    fn keys_that_are_columns_and_an_explicit_btree_are_a_plain_index() {
+        let t = users();
+        let mut index = Index {
+            name: "ix".into(),
+            options: IndexOptions {
+                keys: vec!["email".into(), "\"Org\" asc".into()],
+                method: Some("BTREE".into()),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        simplify_index(&t, &mut index);
+        assert!(index.is_plain());
+        assert_eq!(index.columns, ["email", "Org"]);
+        // An expression, an order, an unknown (or case-folded) column stay keys.
+        for key in ["lower(email)", "email DESC", "org", "email COLLATE \"C\""] {
+            let mut index = Index {
+                name: "ix".into(),
+                options: IndexOptions {
+                    keys: vec![key.into()],
+                    ..Default::default()
+                },
+                ..Default::default()
+            };
+            simplify_index(&t, &mut index);
+            assert!(!index.is_plain(), "{key}");
+        }
+    }
+}
