@@ -305,3 +305,33 @@ fn a_declared_index_is_recreated_around_a_type_change_of_its_column() {
         assert_eq!(by_name(conn.introspect().unwrap()), by_name(at_a), "{key}");
     }
 }
+
+#[test]
+fn an_index_postgresql_rejects_is_named_before_anything_runs() {
+    for mut db in backends() {
+        let conn = db.connection();
+        if conn.backend().key() != "postgresql" {
+            continue;
+        }
+        let mut t = users();
+        t.indexes.push(index(
+            "ix_users_trgm",
+            &[],
+            false,
+            IndexOptions {
+                keys: vec!["email no_such_ops".into()],
+                method: Some("gin".into()),
+                ..Default::default()
+            },
+        ));
+        let err = crate::autogen::plan(conn, &schema(vec![t]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("model table `users`: PostgreSQL rejects the index `ix_users_trgm`"),
+            "{err}"
+        );
+        assert!(err.contains("no_such_ops"), "{err}");
+        assert!(conn.introspect().unwrap().tables.is_empty());
+    }
+}
