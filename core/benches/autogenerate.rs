@@ -59,12 +59,14 @@ fn build(n: usize, variant: u8) -> Schema {
             columns: vec!["email".into()],
             unique: true,
             constraint: false,
+            options: Default::default(),
         });
         t.indexes.push(Index {
             name: format!("ix_{name}_name"),
             columns: vec!["name".into()],
             unique: false,
             constraint: false,
+            options: Default::default(),
         });
         schema.insert(t);
     }

@@ -11,7 +11,7 @@ pub fn enum_type(name: &str, labels: &[&str]) -> SqlType {
         labels: labels.iter().map(|l| (*l).to_owned()).collect(),
     }
 }
-pub use crate::schema::{FkAction, SqlType, Table};
+pub use crate::schema::{Deferrable, FkAction, SqlType, Table};
 
 use crate::schema::{foreign_key_name, index_name, Column, ForeignKey, Index};
 
@@ -137,7 +137,71 @@ impl TableBuilder {
             columns: columns.iter().map(|c| (*c).to_owned()).collect(),
             unique,
             constraint: false,
+            options: Default::default(),
         });
+        self
+    }
+
+    /// A `#[model(unique(columns(...)))]` UNIQUE constraint; `name: None` takes the
+    /// conventional `uq_<table>_<cols>`.
+    pub fn unique_constraint(mut self, name: Option<&str>, columns: &[&str]) -> Self {
+        self = self.index(name, columns, true);
+        if let Some(index) = self.table.indexes.last_mut() {
+            index.constraint = true;
+        }
+        self
+    }
+
+    fn last_index(&mut self) -> &mut Index {
+        self.table
+            .indexes
+            .last_mut()
+            .expect("an index option follows its index")
+    }
+
+    /// The keys of the index added last, as SQL (`lower(email)`, `created_at DESC`).
+    pub fn index_keys(mut self, keys: &[&str]) -> Self {
+        self.last_index().options.keys = keys.iter().map(|k| (*k).to_owned()).collect();
+        self
+    }
+
+    /// The access method of the index added last (`gin`).
+    pub fn index_method(mut self, method: &str) -> Self {
+        self.last_index().options.method = Some(method.to_owned());
+        self
+    }
+
+    /// The `INCLUDE` columns of the index added last.
+    pub fn index_include(mut self, columns: &[&str]) -> Self {
+        self.last_index().options.include = columns.iter().map(|c| (*c).to_owned()).collect();
+        self
+    }
+
+    /// The predicate of the index added last: a partial index.
+    pub fn index_where(mut self, predicate: &str) -> Self {
+        self.last_index().options.predicate = Some(predicate.trim().to_owned());
+        self
+    }
+
+    /// `NULLS NOT DISTINCT` for the index or unique constraint added last.
+    pub fn index_nulls_not_distinct(mut self) -> Self {
+        self.last_index().options.nulls_not_distinct = true;
+        self
+    }
+
+    /// The name of the foreign key added last (instead of `fk_<table>_<cols>_<ref_table>`).
+    pub fn foreign_key_name(mut self, name: &str) -> Self {
+        if let Some(fk) = self.table.foreign_keys.last_mut() {
+            fk.name = name.to_owned();
+        }
+        self
+    }
+
+    /// When the foreign key added last is checked.
+    pub fn deferrable(mut self, deferrable: Deferrable) -> Self {
+        if let Some(fk) = self.table.foreign_keys.last_mut() {
+            fk.deferrable = deferrable;
+        }
         self
     }
 

@@ -65,6 +65,7 @@ pub fn plan_between(
     current: &Schema,
     target: &Schema,
 ) -> Result<Plan, Error> {
+    dialect.check_models(target)?;
     let mut target = target.clone();
     dialect.model_defaults(&mut target);
     dialect.normalize(&mut target);

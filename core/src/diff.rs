@@ -80,7 +80,8 @@ pub fn diff(current: &Schema, target: &Schema) -> Vec<Op> {
     for (name, want) in &target.tables {
         if let Some(have) = current.tables.get(name) {
             let mut changes = Vec::new();
-            diff_table(have, want, &mut changes);
+            let retyped = retyped_dependents(current, have, want);
+            diff_table(have, want, &retyped, &mut changes);
             for op in changes {
                 match op {
                     Op::AddForeignKey { ref fk, .. }
@@ -246,8 +247,33 @@ fn altered(have: &Column, want: &Column) -> Column {
     to
 }
 
-fn diff_table(have: &Table, want: &Table, ops: &mut Vec<Op>) {
+/// The names of the kept definitions on `have` that stand in the way of a type change the
+/// models make (PostgreSQL re-checks them against the new type): those both sides declare are
+/// dropped before the change and re-created after it.
+fn retyped_dependents(current: &Schema, have: &Table, want: &Table) -> Vec<String> {
+    current
+        .dependents
+        .iter()
+        .filter(|d| d.table == have.name && d.blocks_type_change)
+        .filter(|d| {
+            d.column.as_deref().is_some_and(|c| {
+                let (old, new) = (have.column(c), want.column(c));
+                old.zip(new).is_some_and(|(o, n)| o.ty != n.ty)
+            })
+        })
+        .map(|d| d.name.clone())
+        .collect()
+}
+
+fn diff_table(have: &Table, want: &Table, retyped: &[String], ops: &mut Vec<Op>) {
     let table = || have.name.clone();
+    // A definition both sides have, re-created around a type change of a column it uses.
+    let rebuilt = |d: &String| match crate::sql::owned_definition(d) {
+        Some(crate::sql::Owned::Index(n) | crate::sql::Owned::Constraint(n)) => {
+            retyped.contains(&n)
+        }
+        None => false,
+    };
     // A UNIQUE constraint and a unique index enforce the same thing: how an index is made is
     // not a difference.
     let same_index = |a: &crate::schema::Index, b: &crate::schema::Index| {
@@ -259,7 +285,7 @@ fn diff_table(have: &Table, want: &Table, ops: &mut Vec<Op>) {
     // sequences are not the models' business.
     let owned = |d: &String| crate::sql::owned_definition(d).is_some();
     for definition in have.unmodeled.iter().filter(|d| owned(d)) {
-        if !want.unmodeled.contains(definition) {
+        if !want.unmodeled.contains(definition) || rebuilt(definition) {
             ops.push(Op::DropDefinition {
                 table: table(),
                 definition: definition.clone(),
@@ -391,7 +417,7 @@ fn diff_table(have: &Table, want: &Table, ops: &mut Vec<Op>) {
         }
     }
     for definition in want.unmodeled.iter().filter(|d| owned(d)) {
-        if !have.unmodeled.contains(definition) {
+        if !have.unmodeled.contains(definition) || rebuilt(definition) {
             ops.push(Op::CreateDefinition {
                 table: table(),
                 definition: definition.clone(),
@@ -417,6 +443,7 @@ mod tests {
             columns: vec!["email".into()],
             unique: true,
             constraint: false,
+            options: Default::default(),
         });
         t
     }

@@ -69,6 +69,8 @@ pub mod testing;
 pub mod __private;
 
 #[cfg(all(test, feature = "sqlite"))]
+mod constraint_tests;
+#[cfg(all(test, feature = "sqlite"))]
 mod plan_tests;
 #[cfg(all(test, feature = "sqlite"))]
 mod proptests;

@@ -744,6 +744,7 @@ mod tests {
                     columns: vec!["x".into()],
                     unique: false,
                     constraint: false,
+                    options: Default::default(),
                 },
             },
             Op::AlterComment {

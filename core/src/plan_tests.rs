@@ -7,7 +7,7 @@ use crate::db::Connection;
 use crate::schema::{Column, FkAction, ForeignKey, Index, Schema, SqlType, Table};
 use crate::shadow::ShadowDatabase;
 
-fn table(name: &str, columns: &[(&str, SqlType)], key: &[&str]) -> Table {
+pub(crate) fn table(name: &str, columns: &[(&str, SqlType)], key: &[&str]) -> Table {
     let mut t = Table::new(name);
     for (column, ty) in columns {
         t.columns.push(Column::new(*column, ty.clone(), false));
@@ -16,7 +16,7 @@ fn table(name: &str, columns: &[(&str, SqlType)], key: &[&str]) -> Table {
     t
 }
 
-fn schema(tables: Vec<Table>) -> Schema {
+pub(crate) fn schema(tables: Vec<Table>) -> Schema {
     let mut s = Schema::new();
     tables.into_iter().for_each(|t| s.insert(t));
     s
@@ -24,7 +24,7 @@ fn schema(tables: Vec<Table>) -> Schema {
 
 /// Columns sorted by name: a restored column may come back in another place (column order is
 /// not part of a table's identity).
-fn by_name(mut s: Schema) -> Schema {
+pub(crate) fn by_name(mut s: Schema) -> Schema {
     for t in s.tables.values_mut() {
         t.columns.sort_by(|a, b| a.name.cmp(&b.name));
     }
@@ -32,7 +32,7 @@ fn by_name(mut s: Schema) -> Schema {
 }
 
 /// Every backend of this test run.
-fn backends() -> Vec<ShadowDatabase> {
+pub(crate) fn backends() -> Vec<ShadowDatabase> {
     #[cfg_attr(not(feature = "postgres"), allow(unused_mut))]
     let mut dbs = vec![ShadowDatabase::create(&"sqlite::memory:".parse().unwrap()).unwrap()];
     // A build without the postgres feature tests SQLite alone.
@@ -50,7 +50,7 @@ fn backends() -> Vec<ShadowDatabase> {
     dbs
 }
 
-fn run(conn: &mut Connection, sql: &str) {
+pub(crate) fn run(conn: &mut Connection, sql: &str) {
     let framed = match conn.backend().key() {
         "sqlite" => {
             format!("PRAGMA foreign_keys = OFF; BEGIN; {sql} COMMIT; PRAGMA foreign_keys = ON;")
@@ -102,6 +102,7 @@ fn a_new_table_can_reference_a_column_the_same_migration_adds() {
         columns: vec!["code".into()],
         unique: true,
         constraint: false,
+        options: Default::default(),
     });
     let mut badges = table(
         "badges",
@@ -222,6 +223,7 @@ fn generated_columns_change_expression_and_kind_both_ways() {
             columns: vec!["total".into()],
             unique: false,
             constraint: false,
+            ..Default::default()
         });
         schema(vec![t])
     };
@@ -250,6 +252,7 @@ fn renames_keep_rows_and_follow_composite_indexes_both_ways() {
         columns: vec!["last".into(), "first".into()],
         unique: false,
         constraint: false,
+        ..Default::default()
     });
     let mut b = a.clone();
     b.name = "people".into();

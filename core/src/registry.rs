@@ -116,7 +116,7 @@ pub fn schema_of(models: &[&ModelRegistration]) -> Result<Schema, RegistryError>
     for (name, table) in &schema.tables {
         let model = owners[name].to_owned();
         for index in &table.indexes {
-            for column in &index.columns {
+            for column in index.columns.iter().chain(&index.options.include) {
                 if table.column(column).is_none() {
                     return Err(RegistryError::BadIndex {
                         model,
@@ -146,15 +146,25 @@ pub fn schema_of(models: &[&ModelRegistration]) -> Result<Schema, RegistryError>
                     return Err(bad(format!("has no column `{column}`")));
                 }
             }
-            // Databases only let a foreign key point at a primary key or unique columns.
+            if fk.columns.len() != fk.ref_columns.len() {
+                return Err(bad(format!(
+                    "has {} column(s) for the key's {}; list as many referenced columns as referencing ones",
+                    fk.ref_columns.len(),
+                    fk.columns.len()
+                )));
+            }
+            // Databases only let a foreign key point at a primary key or unique columns (a
+            // unique index over expressions or with a predicate does not do).
             let keyed = target.primary_key == fk.ref_columns
-                || target
-                    .indexes
-                    .iter()
-                    .any(|i| i.unique && i.columns == fk.ref_columns);
+                || target.indexes.iter().any(|i| {
+                    i.unique
+                        && i.columns == fk.ref_columns
+                        && i.options.keys.is_empty()
+                        && i.options.predicate.is_none()
+                });
             if !keyed {
                 return Err(bad(format!(
-                    "is neither the primary key of `{}` nor unique; reference its primary key, or mark the column #[model(unique)]",
+                    "is neither the primary key of `{}` nor unique; reference its primary key, or mark the column #[model(unique)] (several columns: #[model(unique(columns(...)))] on its struct)",
                     fk.ref_table
                 )));
             }
@@ -218,11 +228,50 @@ mod tests {
                 columns: vec!["code".into()],
                 unique: true,
                 constraint: false,
+                options: Default::default(),
             });
             t
         }
         let p = registration(unique_parents, "parents");
         assert!(schema_of(&[&p, &c]).is_ok());
+    }
+
+    #[test]
+    fn composite_references_need_as_many_columns_and_a_whole_unique_key() {
+        fn pair_parents() -> Table {
+            let mut t = parents();
+            t.indexes.push(crate::schema::Index {
+                name: "uq_parents_id_code".into(),
+                columns: vec!["id".into(), "code".into()],
+                unique: true,
+                constraint: true,
+                options: crate::schema::IndexOptions {
+                    predicate: Some("code <> ''".into()),
+                    ..Default::default()
+                },
+            });
+            t
+        }
+        fn pair_children(ref_columns: &[&str]) -> Table {
+            let mut t = children();
+            t.foreign_keys[0].columns = vec!["id".into(), "parent_code".into()];
+            t.foreign_keys[0].ref_columns = ref_columns.iter().map(|c| (*c).into()).collect();
+            t
+        }
+        let p = registration(pair_parents, "parents");
+        let short = registration(|| pair_children(&["id"]), "children");
+        let err = schema_of(&[&p, &short]).unwrap_err().to_string();
+        assert!(err.contains("has 1 column(s) for the key's 2"), "{err}");
+        let partial = registration(|| pair_children(&["id", "code"]), "children");
+        let err = schema_of(&[&p, &partial]).unwrap_err().to_string();
+        assert!(err.contains("nor unique"), "{err}");
+        fn whole_parents() -> Table {
+            let mut t = pair_parents();
+            t.indexes[0].options = Default::default();
+            t
+        }
+        let p = registration(whole_parents, "parents");
+        assert!(schema_of(&[&p, &partial]).is_ok());
     }
 
     #[test]

@@ -13,6 +13,7 @@ fn accounts(name: &str, col: &str) -> Table {
         columns: vec![col.into()],
         unique: true,
         constraint: false,
+        ..Default::default()
     });
     t
 }

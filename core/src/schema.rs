@@ -6,6 +6,9 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
+mod index;
+pub use index::{index_statement, simplify_index, IndexOptions};
+
 /// A column type, independent of any database. Each dialect renders and normalises it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -479,7 +482,7 @@ pub struct ForeignKey {
 }
 
 /// An index; `unique` indexes also carry the `unique` model attribute.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Default)]
 pub struct Index {
     /// Index name; by convention `ix_<table>_<columns>`, `uq_...` when unique ([`index_name`]).
     pub name: String,
@@ -491,6 +494,11 @@ pub struct Index {
     /// (PostgreSQL; a foreign schema's `UNIQUE (...)`). Not compared by the diff (both enforce
     /// uniqueness the same way); it decides how the index is created and dropped.
     pub constraint: bool,
+    /// What a model's index says beyond plain column keys (partial, expression keys, method,
+    /// `INCLUDE`, `NULLS NOT DISTINCT`). Only models set them: each dialect turns such an index
+    /// into the definition its introspection keeps ([`Table::unmodeled`]), so the diff never
+    /// sees non-default options (see [`Index::is_plain`]).
+    pub options: IndexOptions,
 }
 
 /// A table: columns in declaration order, primary key, foreign keys and indexes (sorted by name).
@@ -517,9 +525,12 @@ pub struct Table {
     pub foreign_keys: Vec<ForeignKey>,
     /// Indexes, sorted by name (see [`Table::canonicalize`]).
     pub indexes: Vec<Index>,
-    /// SQL of objects on this table that the models do not describe (SQLite: triggers,
-    /// expression and partial indexes), read by introspection and re-created verbatim after a
-    /// table rebuild so that it never silently drops them. Not compared by the diff.
+    /// SQL of objects on this table that the schema model cannot hold as structure (SQLite:
+    /// triggers, expression and partial indexes), read by introspection and re-created
+    /// verbatim after a table rebuild so that it never silently drops them. The indexes and
+    /// constraints among them are the models' (compared by exact text; a model index with
+    /// [`IndexOptions`] becomes one here, see `Dialect::model_defaults`); triggers, comments
+    /// and sequences are not compared.
     pub unmodeled: Vec<String>,
     /// Table constraints that the model cannot say, verbatim, as introspection read them
     /// (SQLite, which cannot add them after `CREATE TABLE`: `CONSTRAINT c CHECK (...)`,

@@ -22,6 +22,7 @@ pub fn check(cx: &Ctxt, cont: &Container) {
     check_duplicate_columns(cx, cont);
     check_primary_key(cx, cont);
     check_indexes(cx, cont);
+    check_index_names(cx, cont);
     check_checks(cx, cont);
     check_renamed_from(cx, cont);
     for field in cont.columns() {
@@ -112,6 +113,66 @@ fn check_checks(cx: &Ctxt, cont: &Container) {
     }
 }
 
+/// Index and unique constraint names, given or conventional (`ix_`/`uq_<table>_<cols>`), must
+/// differ: the database refuses a second one of the same name.
+fn check_index_names(cx: &Ctxt, cont: &Container) {
+    let conventional =
+        |prefix: &str, columns: &[String]| format!("{prefix}_{}_{}", cont.table, columns.join("_"));
+    let mut named: Vec<(String, proc_macro2::TokenStream)> = Vec::new();
+    for field in cont.columns() {
+        let column = vec![field.column.clone()];
+        if let Some(path) = &field.attrs.unique {
+            named.push((conventional("uq", &column), quote!(#path)));
+        }
+        if let Some(path) = &field.attrs.index {
+            named.push((conventional("ix", &column), quote!(#path)));
+        }
+    }
+    let values = |lits: &[syn::LitStr]| lits.iter().map(syn::LitStr::value).collect::<Vec<_>>();
+    for index in &cont.attrs.indexes {
+        let prefix = if index.value.unique { "uq" } else { "ix" };
+        let (name, at) = match &index.value.name {
+            Some(lit) => (lit.value(), quote!(#lit)),
+            None => {
+                let key = &index.key;
+                (
+                    conventional(prefix, &values(&index.value.columns)),
+                    quote!(#key),
+                )
+            }
+        };
+        named.push((name, at));
+    }
+    for unique in &cont.attrs.uniques {
+        let (name, at) = match &unique.value.name {
+            Some(lit) => (lit.value(), quote!(#lit)),
+            None => {
+                let key = &unique.key;
+                (
+                    conventional("uq", &values(&unique.value.columns)),
+                    quote!(#key),
+                )
+            }
+        };
+        named.push((name, at));
+    }
+    let mut seen: Vec<&str> = Vec::new();
+    for (name, at) in &named {
+        if seen.contains(&name.as_str()) {
+            cx.error_spanned_by(
+                at,
+                format!(
+                    "duplicate index name `{name}`: another index or unique constraint of this \
+                     model has it; give one of them its own `name = \"...\"` (or drop the \
+                     duplicate)"
+                ),
+            );
+        } else {
+            seen.push(name);
+        }
+    }
+}
+
 /// Lifetimes and type or const parameters are not supported: a model is one table.
 fn check_generics(cx: &Ctxt, cont: &Container) {
     let generics = cont.generics;
@@ -151,10 +212,25 @@ fn check_sql_type(cx: &Ctxt, field: &Field) {
     }
 }
 
-/// `on_delete` and `on_update` describe a foreign key, which only `references` declares.
+/// `on_delete`, `on_update`, `deferrable` and `initially_deferred` describe a foreign key,
+/// which only `references` declares.
 fn check_fk_actions(cx: &Ctxt, field: &Field) {
     if field.attrs.references.is_some() {
         return;
+    }
+    for (key, flag) in [
+        (attr::DEFERRABLE, &field.attrs.deferrable),
+        (attr::INITIALLY_DEFERRED, &field.attrs.initially_deferred),
+    ] {
+        if let Some(path) = flag {
+            cx.error_spanned_by(
+                path,
+                format!(
+                    "`{key}` needs a foreign key on the same field: \
+                     `#[model(references = \"table.column\", {key})]`"
+                ),
+            );
+        }
     }
     for (key, action) in [
         (attr::ON_DELETE, &field.attrs.on_delete),
@@ -203,7 +279,8 @@ fn check_primary_key(cx: &Ctxt, cont: &Container) {
     }
 }
 
-/// The columns named by `index(columns(...))` must be columns of this model.
+/// The columns named by `index(columns(...))`, `include(...)`, `unique(columns(...))` and
+/// `foreign_key(columns(...))` must be columns of this model.
 fn check_indexes(cx: &Ctxt, cont: &Container) {
     let mut columns: Vec<&str> = Vec::new();
     for field in cont.columns() {
@@ -211,8 +288,29 @@ fn check_indexes(cx: &Ctxt, cont: &Container) {
             columns.push(&field.column);
         }
     }
-    for index in &cont.attrs.indexes {
-        for lit in &index.value.columns {
+    let a = &cont.attrs;
+    let lists = a
+        .indexes
+        .iter()
+        .flat_map(|i| {
+            [
+                ("index", &i.value.columns),
+                ("index", &i.value.options.include),
+            ]
+        })
+        .chain(a.uniques.iter().flat_map(|u| {
+            [
+                ("unique constraint", &u.value.columns),
+                ("unique constraint", &u.value.include),
+            ]
+        }))
+        .chain(
+            a.foreign_keys
+                .iter()
+                .map(|f| ("foreign key", &f.value.columns)),
+        );
+    for (what, list) in lists {
+        for lit in list {
             let name = lit.value();
             if columns.contains(&name.as_str()) {
                 continue;
@@ -220,16 +318,16 @@ fn check_indexes(cx: &Ctxt, cont: &Container) {
             let field = cont.fields.iter().find(|f| *f.ident == name);
             let message = match field {
                 Some(field) if field.attrs.skip.is_some() => format!(
-                    "unknown column `{name}` in index: field `{name}` is `#[model(skip)]` and \
+                    "unknown column `{name}` in {what}: field `{name}` is `#[model(skip)]` and \
                      has no column"
                 ),
                 Some(field) => format!(
-                    "unknown column `{name}` in index: field `{name}` is stored in column `{}`; \
-                     indexes name columns, not fields",
+                    "unknown column `{name}` in {what}: field `{name}` is stored in column `{}`; \
+                     indexes and keys name columns, not fields",
                     field.column
                 ),
                 None => format!(
-                    "unknown column `{name}` in index; the columns of `{}` are: {}",
+                    "unknown column `{name}` in {what}; the columns of `{}` are: {}",
                     cont.name,
                     quoted_list(&columns)
                 ),

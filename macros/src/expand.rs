@@ -62,7 +62,36 @@ fn expand(cont: &Container) -> TokenStream {
         let name = option(index.name.as_ref().map(|name| quote!(#name)));
         let columns = &index.columns;
         let unique = index.unique;
-        quote!(.index(#name, &[#(#columns),*], #unique))
+        let options = index_options(&index.options);
+        quote!(.index(#name, &[#(#columns),*], #unique) #options)
+    });
+    let uniques = cont.attrs.uniques.iter().map(|unique| {
+        let unique = &unique.value;
+        let name = option(unique.name.as_ref().map(|name| quote!(#name)));
+        let columns = &unique.columns;
+        let include = &unique.include;
+        let include = (!include.is_empty()).then(|| quote!(.index_include(&[#(#include),*])));
+        let nnd = unique
+            .nulls_not_distinct
+            .then(|| quote!(.index_nulls_not_distinct()));
+        quote!(.unique_constraint(#name, &[#(#columns),*]) #include #nnd)
+    });
+    let struct_foreign_keys = cont.attrs.foreign_keys.iter().map(|fk| {
+        let fk = &fk.value;
+        let columns = &fk.columns;
+        let ref_table = &fk.ref_table;
+        let ref_columns = &fk.ref_columns;
+        let on_delete = fk_action(fk.on_delete);
+        let on_update = fk_action(fk.on_update);
+        let name = fk
+            .name
+            .as_ref()
+            .map(|name| quote!(.foreign_key_name(#name)));
+        let deferrable = deferrable(fk.deferrable, fk.initially_deferred);
+        quote! {
+            .foreign_key(&[#(#columns),*], #ref_table, &[#(#ref_columns),*], #on_delete, #on_update)
+            #name #deferrable
+        }
     });
     let checks = cont
         .attrs
@@ -88,6 +117,8 @@ fn expand(cont: &Container) -> TokenStream {
                         #(#foreign_keys)*
                         #(#field_indexes)*
                         #(#struct_indexes)*
+                        #(#uniques)*
+                        #(#struct_foreign_keys)*
                         #(#checks)*
                         .build()
                 }
@@ -136,21 +167,51 @@ fn foreign_key(field: &Field) -> Option<TokenStream> {
     let column = &field.column;
     let ref_table = &references.table;
     let ref_column = &references.column;
-    let action = |action: &Option<attr::Keyed<attr::FkAction>>| {
-        let variant = format_ident!(
-            "{}",
-            action
-                .as_ref()
-                .map_or(attr::FkAction::NoAction, |a| a.value)
-                .variant()
-        );
-        quote!(::retort::__private::FkAction::#variant)
-    };
+    let action =
+        |action: &Option<attr::Keyed<attr::FkAction>>| fk_action(action.as_ref().map(|a| a.value));
     let on_delete = action(&field.attrs.on_delete);
     let on_update = action(&field.attrs.on_update);
+    let deferrable = deferrable(
+        field.attrs.deferrable.is_some(),
+        field.attrs.initially_deferred.is_some(),
+    );
     Some(quote! {
         .foreign_key(&[#column], #ref_table, &[#ref_column], #on_delete, #on_update)
+        #deferrable
     })
+}
+
+/// `::retort::__private::FkAction::...`, `NoAction` when not given.
+fn fk_action(action: Option<attr::FkAction>) -> TokenStream {
+    let variant = format_ident!("{}", action.unwrap_or(attr::FkAction::NoAction).variant());
+    quote!(::retort::__private::FkAction::#variant)
+}
+
+/// `.deferrable(...)` for a foreign key that is (`initially_deferred` implies `deferrable`).
+fn deferrable(deferrable: bool, initially_deferred: bool) -> Option<TokenStream> {
+    let variant = if initially_deferred {
+        format_ident!("InitiallyDeferred")
+    } else if deferrable {
+        format_ident!("Deferrable")
+    } else {
+        return None;
+    };
+    Some(quote!(.deferrable(::retort::__private::Deferrable::#variant)))
+}
+
+/// The builder calls for an index's properties beyond its columns.
+fn index_options(options: &attr::IndexOptions) -> TokenStream {
+    let keys = &options.keys;
+    let keys = (!keys.is_empty()).then(|| quote!(.index_keys(&[#(#keys),*])));
+    let method = options.method.as_ref().map(|m| quote!(.index_method(#m)));
+    let include = &options.include;
+    let include = (!include.is_empty()).then(|| quote!(.index_include(&[#(#include),*])));
+    let predicate = options.predicate.as_ref().map(|p| quote!(.index_where(#p)));
+    let nnd = options
+        .nulls_not_distinct
+        .as_ref()
+        .map(|_| quote!(.index_nulls_not_distinct()));
+    quote!(#keys #method #include #predicate #nnd)
 }
 
 /// The indexes that `unique` and `index` declare on one field.

@@ -112,6 +112,78 @@ fn check_names_follow_the_convention_and_must_differ() {
 }
 
 #[test]
+fn constraints_and_index_properties() {
+    insta::assert_snapshot!(expand(quote! {
+        #[model(table = "members")]
+        #[model(unique(columns("org_id", "email")), unique(columns("org_id", "nick"), name = "uq_nick", include("email"), nulls_not_distinct))]
+        #[model(index(columns("email"), where = "deleted_at IS NULL", method = "btree"))]
+        #[model(index(keys("lower(email)", "created_at DESC NULLS LAST"), name = "ix_members_lower", unique, nulls_not_distinct, include("nick"), method = "gin"))]
+        #[model(foreign_key(columns("org_id", "org_region"), references = "orgs(id, region)", on_delete = "cascade", name = "fk_members_org", initially_deferred))]
+        pub struct Member {
+            pub id: i64,
+            #[model(references = "teams.id", deferrable)]
+            pub team_id: i64,
+            pub org_id: i64,
+            pub org_region: String,
+            pub email: String,
+            pub nick: Option<String>,
+            pub created_at: i64,
+            pub deleted_at: Option<i64>,
+        }
+    }));
+}
+
+#[test]
+fn constraint_and_index_property_errors() {
+    let errors = errors(quote! {
+        #[model(unique, unique(name = "x"), unique(columns("nope"), colour = 1))]
+        #[model(index(columns("a"), keys("lower(a)")), index(keys("lower(a)")), index(keys()))]
+        #[model(index(columns("a"), nulls_not_distinct), index(columns("a"), method = "gim"))]
+        #[model(index(columns("a"), where = " ", include("zz")), index(keys("", 3), name = "k"))]
+        #[model(foreign_key(columns("a")), foreign_key(references = "t(x)"))]
+        #[model(foreign_key(columns("a", "b"), references = "t(x)"), foreign_key(columns("a"), references = "t.x"))]
+        #[model(foreign_key(columns("q"), references = "t(x)", on_delete = "boom"))]
+        pub struct Thing {
+            pub id: i64,
+            pub a: i64,
+            pub b: i64,
+            #[model(deferrable, initially_deferred)]
+            pub c: i64,
+        }
+    });
+    insta::assert_debug_snapshot!(errors);
+}
+
+#[test]
+fn index_names_must_differ() {
+    let errors = errors(quote! {
+        #[model(unique(columns("email")), index(columns("org_id", "email"), unique))]
+        #[model(unique(columns("org_id", "email")), unique(columns("id"), name = "ix_things_org_id"))]
+        pub struct Thing {
+            pub id: i64,
+            #[model(index)]
+            pub org_id: i64,
+            #[model(unique)]
+            pub email: String,
+        }
+    });
+    let dup = |name: &str| {
+        format!(
+            "duplicate index name `{name}`: another index or unique constraint of this model has \
+             it; give one of them its own `name = \"...\"` (or drop the duplicate)"
+        )
+    };
+    assert_eq!(
+        errors,
+        [
+            dup("uq_things_email"),
+            dup("uq_things_org_id_email"),
+            dup("ix_things_org_id"),
+        ]
+    );
+}
+
+#[test]
 fn composite_key() {
     insta::assert_snapshot!(expand(quote! {
         #[model(table = "post_tags", index(columns("tag_id"), unique))]
@@ -173,13 +245,16 @@ fn unknown_keys_list_the_expected_ones() {
             struct User { #[model(abc = 1, table = "x")] id: i64 }
         }),
         [
-            "unknown model attribute `abc`; expected one of: `table`, `index`, `check`, `renamed_from`",
+            "unknown model attribute `abc`; expected one of: `table`, `index`, `unique`, \
+             `foreign_key`, `check`, `renamed_from`",
             "unknown model attribute `abc`; expected one of: `primary_key`, `unique`, `index`, \
              `max_length`, `default`, `references`, `on_delete`, `on_update`, `column`, \
-             `sql_type`, `skip`, `renamed_from`, `generated`, `stored`",
+             `sql_type`, `skip`, `renamed_from`, `generated`, `stored`, `deferrable`, \
+             `initially_deferred`",
             "unknown model attribute `table`; expected one of: `primary_key`, `unique`, `index`, \
              `max_length`, `default`, `references`, `on_delete`, `on_update`, `column`, \
-             `sql_type`, `skip`, `renamed_from`, `generated`, `stored`; `table` belongs on the struct, not on a field",
+             `sql_type`, `skip`, `renamed_from`, `generated`, `stored`, `deferrable`, \
+             `initially_deferred`; `table` belongs on the struct, not on a field",
         ]
     );
 }
@@ -267,7 +342,8 @@ fn malformed_attributes() {
             "expected an expression",
             "unknown model attribute `nope`; expected one of: `primary_key`, `unique`, `index`, \
              `max_length`, `default`, `references`, `on_delete`, `on_update`, `column`, \
-             `sql_type`, `skip`, `renamed_from`, `generated`, `stored`",
+             `sql_type`, `skip`, `renamed_from`, `generated`, `stored`, `deferrable`, \
+             `initially_deferred`",
         ]
     );
 }

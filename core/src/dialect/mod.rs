@@ -90,6 +90,12 @@ pub trait Dialect {
     /// are compared, e.g. PostgreSQL's identity for a single integer key.
     fn model_defaults(&self, _schema: &mut Schema) {}
 
+    /// Refuses, before anything is compared, what the models declare that this backend cannot
+    /// have (SQLite: index methods other than B-tree, `INCLUDE`, `NULLS NOT DISTINCT`).
+    fn check_models(&self, _schema: &Schema) -> Result<(), RenderError> {
+        Ok(())
+    }
+
     /// Canonical spelling of one table.
     fn normalize_table(&self, table: &mut Table) {
         for column in &mut table.columns {

@@ -16,7 +16,7 @@
 //!   is dropped under the name the catalog reports, else PostgreSQL's `<table>_pkey`.
 
 use super::{normalize_default, Dialect, OpSql, Unsupported};
-use crate::schema::{Column, IdentityKind, Schema, SqlType, Table};
+use crate::schema::{Column, IdentityKind, Index, Schema, SqlType, Table};
 
 /// A virtual generated column, which PostgreSQL 15 does not have.
 fn refuse_virtual(column: &Column) -> Result<(), super::Unsupported> {
@@ -98,6 +98,21 @@ impl Dialect for Postgres {
                     None => table.table_constraints.push(clause),
                 }
             }
+            // A model index beyond plain column keys is kept as PostgreSQL keeps such indexes:
+            // its definition. Connected to a server, `normalize_target` has already replaced
+            // these with the server's own `pg_get_indexdef` / `pg_get_constraintdef`.
+            let mut plain = Vec::new();
+            for mut index in std::mem::take(&mut table.indexes) {
+                crate::schema::simplify_index(table, &mut index);
+                if index.is_plain() {
+                    plain.push(index);
+                } else {
+                    table
+                        .unmodeled
+                        .push(model_index_definition(&table.name, &index));
+                }
+            }
+            table.indexes = plain;
         }
     }
 
@@ -436,6 +451,57 @@ pub fn normalize_pg_default(expr: &str, ty: &SqlType) -> String {
     }
 }
 
+/// Column names as `pg_get_constraintdef` lists them (quoted only where PostgreSQL must).
+pub fn pg_ident_list(columns: &[String]) -> String {
+    let plain = |c: &str| {
+        c.chars()
+            .next()
+            .is_some_and(|f| f.is_ascii_lowercase() || f == '_')
+            && c.chars()
+                .all(|f| f.is_ascii_lowercase() || f.is_ascii_digit() || f == '_')
+    };
+    columns
+        .iter()
+        .map(|c| {
+            if plain(c) {
+                c.clone()
+            } else {
+                format!("\"{}\"", c.replace('"', "\"\""))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A non-plain model index as introspection keeps it, without a server to ask: a unique
+/// constraint as [`constraint_definition`], an index as [`crate::schema::index_statement`].
+pub fn model_index_definition(table: &str, index: &Index) -> String {
+    if !index.constraint {
+        return crate::schema::index_statement(table, index);
+    }
+    let o = &index.options;
+    let nnd = if o.nulls_not_distinct {
+        " NULLS NOT DISTINCT"
+    } else {
+        ""
+    };
+    let include = if o.include.is_empty() {
+        String::new()
+    } else {
+        format!(" INCLUDE ({})", pg_ident_list(&o.include))
+    };
+    let keys = if o.keys.is_empty() {
+        pg_ident_list(&index.columns)
+    } else {
+        o.keys.join(", ")
+    };
+    constraint_definition(
+        table,
+        &index.name,
+        &format!("UNIQUE{nnd} ({keys}){include}"),
+    )
+}
+
 /// A table constraint as PostgreSQL's introspection keeps it: `ALTER TABLE "t" ADD CONSTRAINT
 /// "name" <definition>`, the definition as `pg_get_constraintdef` renders it.
 pub fn constraint_definition(table: &str, name: &str, definition: &str) -> String {
@@ -576,6 +642,7 @@ mod tests {
             columns: vec![long.clone()],
             unique: false,
             constraint: false,
+            options: Default::default(),
         });
         let mut s = Schema::new();
         s.insert(t);

@@ -74,6 +74,63 @@ impl Dialect for Sqlite {
         })
     }
 
+    fn model_defaults(&self, schema: &mut Schema) {
+        for table in schema.tables.values_mut() {
+            let mut plain = Vec::new();
+            for mut index in std::mem::take(&mut table.indexes) {
+                // SQLite cannot add a UNIQUE constraint after CREATE TABLE: a unique index
+                // enforces the same.
+                index.constraint = false;
+                crate::schema::simplify_index(table, &mut index);
+                if index.is_plain() {
+                    plain.push(index);
+                } else {
+                    // SQLite keeps the statement's text verbatim: introspection reads it back.
+                    let statement = crate::schema::index_statement(&table.name, &index);
+                    table.unmodeled.push(statement);
+                }
+            }
+            table.indexes = plain;
+        }
+    }
+
+    fn check_models(&self, schema: &Schema) -> Result<(), RenderError> {
+        for table in schema.tables.values() {
+            for index in &table.indexes {
+                let o = &index.options;
+                let refuse = |what: &str, hint: &str| RenderError::Unsupported {
+                    dialect: "SQLite",
+                    what: format!(
+                        "create index `{}` on `{}` with {what}",
+                        index.name, table.name
+                    ),
+                    hint: hint.to_owned(),
+                };
+                if let Some(method) = o.method.as_deref() {
+                    if !method.trim().eq_ignore_ascii_case("btree") {
+                        return Err(refuse(
+                            &format!("`method = \"{method}\"`"),
+                            "SQLite has only B-tree indexes; remove `method` (or make it `btree`)",
+                        ));
+                    }
+                }
+                if !o.include.is_empty() {
+                    return Err(refuse(
+                        "`include(...)`",
+                        "SQLite indexes have no INCLUDE columns; remove `include(...)` or make them keys",
+                    ));
+                }
+                if o.nulls_not_distinct {
+                    return Err(refuse(
+                        "`nulls_not_distinct`",
+                        "SQLite's unique indexes always treat NULLs as distinct; remove `nulls_not_distinct`",
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
     fn normalize_table(&self, table: &mut Table) {
         // SQLite has no comments: a model's doc comments are no difference.
         table.comment = None;
@@ -504,6 +561,7 @@ mod tests {
             columns: vec!["email".into()],
             unique: true,
             constraint: false,
+            options: Default::default(),
         });
         t
     }

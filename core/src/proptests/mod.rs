@@ -4,8 +4,9 @@
 //!
 //! The generators cover what each backend models: columns of several types, nullability and
 //! defaults, plain and unique indexes, foreign keys with actions and `DEFERRABLE` / `INITIALLY
-//! DEFERRED` (both backends), and on PostgreSQL unique indexes made as `UNIQUE` constraints. The
-//! PostgreSQL test also adds definitions the model cannot say (`postgres::Kept`).
+//! DEFERRED` (both backends), and on PostgreSQL unique indexes made as `UNIQUE` constraints and
+//! model indexes with properties (partial, `DESC` keys, `hash`, `INCLUDE`, `NULLS NOT
+//! DISTINCT`). The PostgreSQL test also adds definitions the model cannot say (`postgres::Kept`).
 
 use diesel::connection::SimpleConnection;
 use diesel::Connection as _;
@@ -14,7 +15,9 @@ use proptest::prelude::*;
 use crate::dialect::{Dialect, Sqlite};
 use crate::diff::diff;
 use crate::ops::reverse_all;
-use crate::schema::{Column, Deferrable, FkAction, ForeignKey, Index, Schema, SqlType, Table};
+use crate::schema::{
+    Column, Deferrable, FkAction, ForeignKey, Index, IndexOptions, Schema, SqlType, Table,
+};
 
 const TABLES: [&str; 3] = ["alpha", "beta", "gamma"];
 const COLUMNS: [&str; 5] = ["a", "b", "c", "d", "e"];
@@ -53,14 +56,40 @@ struct Features {
     /// Unique indexes may be `UNIQUE` constraints (PostgreSQL; SQLite cannot add one after
     /// `CREATE TABLE` and reads its uniques as indexes).
     unique_constraints: bool,
+    /// Model indexes may have properties beyond plain keys ([`crate::schema::IndexOptions`]:
+    /// a predicate, a `DESC` key, `hash`, `INCLUDE`, `NULLS NOT DISTINCT`), which only a
+    /// dialect's `model_defaults` and the server turn into definitions: for tests that go
+    /// through `autogen::plan` on PostgreSQL.
+    index_options: bool,
 }
 
 const SQLITE: Features = Features {
     unique_constraints: false,
+    index_options: false,
 };
 const POSTGRES: Features = Features {
     unique_constraints: true,
+    index_options: false,
 };
+/// PostgreSQL, with model index properties.
+const POSTGRES_MODELS: Features = Features {
+    unique_constraints: true,
+    index_options: true,
+};
+
+/// Index properties by `pick` (most picks: none), valid for the index's kind.
+fn index_options(pick: u8, column: &str, unique: bool, constraint: bool) -> IndexOptions {
+    let mut o = IndexOptions::default();
+    match pick % 8 {
+        1 | 2 if !constraint => o.predicate = Some(format!("\"{column}\" IS NOT NULL")),
+        3 if !constraint => o.keys = vec![format!("\"{column}\" DESC")],
+        4 if !constraint && !unique => o.method = Some("hash".into()),
+        5 if column != "id" => o.include = vec!["id".into()],
+        6 if unique => o.nulls_not_distinct = true,
+        _ => {}
+    }
+    o
+}
 
 fn deferrable(pick: u8) -> Deferrable {
     match pick % 3 {
@@ -88,7 +117,7 @@ fn table(
 ) -> impl Strategy<Value = Table> {
     (
         proptest::collection::vec((any::<bool>(), sql_type(), any::<bool>(), any::<u8>()), 5),
-        proptest::collection::vec(any::<(bool, bool, bool)>(), 5),
+        proptest::collection::vec(any::<(bool, bool, bool, u8)>(), 5),
         any::<(bool, u8, u8)>(),
     )
         .prop_map(move |(cols, idx, (fk, which, when))| {
@@ -104,13 +133,20 @@ fn table(
                     t.columns.push(c);
                 }
             }
-            for (i, (indexed, unique, constraint)) in idx.into_iter().enumerate() {
+            for (i, (indexed, unique, constraint, pick)) in idx.into_iter().enumerate() {
                 if indexed && t.column(COLUMNS[i]).is_some() {
+                    let constraint = unique && constraint && features.unique_constraints;
+                    let options = if features.index_options {
+                        index_options(pick, COLUMNS[i], unique, constraint)
+                    } else {
+                        IndexOptions::default()
+                    };
                     t.indexes.push(Index {
                         name: crate::schema::index_name(name, &[COLUMNS[i]], unique),
                         columns: vec![COLUMNS[i].into()],
                         unique,
-                        constraint: unique && constraint && features.unique_constraints,
+                        constraint,
+                        options,
                     });
                 }
             }

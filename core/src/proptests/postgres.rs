@@ -114,8 +114,8 @@ proptest! {
     /// after the down SQL, the database is exactly what it was, kept definitions included.
     #[test]
     fn postgres_up_and_down_sql_reach_each_schema(
-        a in model_schema(POSTGRES),
-        b in model_schema(POSTGRES),
+        a in model_schema(POSTGRES_MODELS),
+        b in model_schema(POSTGRES_MODELS),
         kept in kept(),
     ) {
         let Some(url) = postgres() else { return Ok(()) };

@@ -12,9 +12,11 @@ use syn::{Attribute, LitStr, Path};
 use crate::ctxt::Ctxt;
 
 mod read;
+mod table;
 
 pub(crate) use read::quoted_list;
 use read::*;
+use table::*;
 
 /// The attribute's own name: `#[model(...)]`.
 pub const MODEL: &str = "model";
@@ -25,11 +27,17 @@ pub const INDEX: &str = "index";
 pub const CHECK: &str = "check";
 /// On the struct and on a field: the table's or column's previous name.
 pub const RENAMED_FROM: &str = "renamed_from";
+pub const FOREIGN_KEY: &str = "foreign_key";
 
 // Keys inside a container's `index(...)`.
 pub const COLUMNS: &str = "columns";
 pub const NAME: &str = "name";
 pub const UNIQUE: &str = "unique";
+pub const KEYS: &str = "keys";
+pub const WHERE: &str = "where";
+pub const METHOD: &str = "method";
+pub const INCLUDE: &str = "include";
+pub const NULLS_NOT_DISTINCT: &str = "nulls_not_distinct";
 
 // Keys inside a container's `check(...)` (`name` is shared with `index(...)`).
 pub const EXPR: &str = "expr";
@@ -46,10 +54,33 @@ pub const SQL_TYPE: &str = "sql_type";
 pub const SKIP: &str = "skip";
 pub const GENERATED: &str = "generated";
 pub const STORED: &str = "stored";
+pub const DEFERRABLE: &str = "deferrable";
+pub const INITIALLY_DEFERRED: &str = "initially_deferred";
 
-pub const CONTAINER_KEYS: &[&str] = &[TABLE, INDEX, CHECK, RENAMED_FROM];
-pub const INDEX_KEYS: &[&str] = &[COLUMNS, NAME, UNIQUE];
+pub const CONTAINER_KEYS: &[&str] = &[TABLE, INDEX, UNIQUE, FOREIGN_KEY, CHECK, RENAMED_FROM];
+pub const INDEX_KEYS: &[&str] = &[
+    COLUMNS,
+    KEYS,
+    NAME,
+    UNIQUE,
+    WHERE,
+    METHOD,
+    INCLUDE,
+    NULLS_NOT_DISTINCT,
+];
+pub const UNIQUE_KEYS: &[&str] = &[COLUMNS, NAME, INCLUDE, NULLS_NOT_DISTINCT];
+pub const FOREIGN_KEY_KEYS: &[&str] = &[
+    COLUMNS,
+    REFERENCES,
+    NAME,
+    ON_DELETE,
+    ON_UPDATE,
+    DEFERRABLE,
+    INITIALLY_DEFERRED,
+];
 pub const CHECK_KEYS: &[&str] = &[NAME, EXPR];
+/// The index methods `method = "..."` accepts (PostgreSQL's built-in ones).
+pub const METHODS: &[&str] = &["btree", "hash", "gin", "gist", "brin", "spgist"];
 pub const FIELD_KEYS: &[&str] = &[
     PRIMARY_KEY,
     UNIQUE,
@@ -65,10 +96,15 @@ pub const FIELD_KEYS: &[&str] = &[
     RENAMED_FROM,
     GENERATED,
     STORED,
+    DEFERRABLE,
+    INITIALLY_DEFERRED,
 ];
 
 const INDEX_EXAMPLE: &str =
     r#"index(columns("last_name", "first_name"), name = "ix_users_name", unique)"#;
+const UNIQUE_EXAMPLE: &str = r#"unique(columns("org_id", "email"), name = "uq_users_org_email")"#;
+const FOREIGN_KEY_EXAMPLE: &str =
+    r#"foreign_key(columns("org_id", "org_region"), references = "orgs(id, region)")"#;
 const CHECK_EXAMPLE: &str = r#"check(name = "ck_users_age", expr = "age >= 0")"#;
 const ACTIONS_EXPECTED: &str = "`cascade`, `restrict`, `set null`, `set default`, `no action` \
                                 (any case; `set_null`, `set_default` and `no_action` also work)";
@@ -117,6 +153,37 @@ pub struct Container {
     pub checks: Vec<Keyed<Check>>,
     /// `renamed_from = "old_table"`.
     pub renamed_from: Option<Keyed<LitStr>>,
+    /// `unique(...)`, in declaration order. Malformed ones are left out.
+    pub uniques: Vec<Keyed<Unique>>,
+    /// `foreign_key(...)`, in declaration order. Malformed ones are left out.
+    pub foreign_keys: Vec<Keyed<ForeignKey>>,
+}
+
+/// `unique(columns("a", "b"), name = "uq_t_a_b", include("c"), nulls_not_distinct)` on the
+/// struct: a UNIQUE constraint.
+#[derive(Debug)]
+pub struct Unique {
+    /// Column names, never empty.
+    pub columns: Vec<LitStr>,
+    /// `None`: the conventional `uq_<table>_<cols>`.
+    pub name: Option<LitStr>,
+    pub include: Vec<LitStr>,
+    pub nulls_not_distinct: bool,
+}
+
+/// `foreign_key(columns("a", "b"), references = "t(x, y)", ...)` on the struct.
+#[derive(Debug)]
+pub struct ForeignKey {
+    /// Referencing column names, never empty.
+    pub columns: Vec<LitStr>,
+    pub ref_table: String,
+    pub ref_columns: Vec<String>,
+    /// `None`: the conventional `fk_<table>_<cols>_<ref_table>`.
+    pub name: Option<LitStr>,
+    pub on_delete: Option<FkAction>,
+    pub on_update: Option<FkAction>,
+    pub deferrable: bool,
+    pub initially_deferred: bool,
 }
 
 /// `check(name = "ck_users_age", expr = "age >= 0")` on the struct: a CHECK constraint.
@@ -129,13 +196,30 @@ pub struct Check {
     pub expr: LitStr,
 }
 
-/// `index(columns("a", "b"), name = "ix_t_a_b", unique)` on the struct.
+/// `index(columns("a", "b"), name = "ix_t_a_b", unique)` on the struct, with the optional
+/// properties of [`IndexOptions`].
 #[derive(Debug)]
 pub struct Index {
-    /// Column names, never empty.
+    /// Column names; empty when `keys(...)` gives the keys instead.
     pub columns: Vec<LitStr>,
     pub name: Option<LitStr>,
     pub unique: bool,
+    pub options: IndexOptions,
+}
+
+/// An index's properties beyond its columns (all optional).
+#[derive(Debug, Default)]
+pub struct IndexOptions {
+    /// `keys("lower(email)", "created_at DESC")`: the keys as SQL, instead of `columns(...)`.
+    pub keys: Vec<LitStr>,
+    /// `where = "deleted_at IS NULL"`: a partial index.
+    pub predicate: Option<LitStr>,
+    /// `method = "gin"`, one of [`METHODS`].
+    pub method: Option<LitStr>,
+    /// `include("a", "b")`.
+    pub include: Vec<LitStr>,
+    /// `nulls_not_distinct`, with its key for spans.
+    pub nulls_not_distinct: Option<Path>,
 }
 
 /// `#[model(...)]` on a field. Flags hold the key's path when present.
@@ -158,6 +242,8 @@ pub struct Field {
     pub generated: Option<Keyed<LitStr>>,
     /// `stored`: the generated column is STORED (VIRTUAL without it).
     pub stored: Option<Path>,
+    pub deferrable: Option<Path>,
+    pub initially_deferred: Option<Path>,
     /// Every key that was read successfully, in source order.
     pub present: Vec<(&'static str, Path)>,
 }
@@ -211,7 +297,7 @@ impl Container {
             cx,
             "model",
             CONTAINER_KEYS,
-            &[INDEX, CHECK],
+            &[INDEX, UNIQUE, FOREIGN_KEY, CHECK],
             (FIELD_KEYS, "on a field, not on the struct"),
         );
         for attr in model_attrs(cx, attrs, r#"#[model(table = "users")]"#) {
@@ -243,6 +329,16 @@ impl Container {
                             }
                         }
                     }
+                    Some(UNIQUE) => {
+                        if let Some(unique) = unique(cx, &meta)? {
+                            out.uniques.push(keyed(&meta, unique));
+                        }
+                    }
+                    Some(FOREIGN_KEY) => {
+                        if let Some(fk) = foreign_key(cx, &meta)? {
+                            out.foreign_keys.push(keyed(&meta, fk));
+                        }
+                    }
                     _ => {}
                 }
                 Ok(())
@@ -271,12 +367,14 @@ impl Field {
                     return Ok(());
                 };
                 let ok = match key {
-                    PRIMARY_KEY | UNIQUE | SKIP | STORED => {
+                    PRIMARY_KEY | UNIQUE | SKIP | STORED | DEFERRABLE | INITIALLY_DEFERRED => {
                         let ok = flag(cx, &meta, key, "")?;
                         let slot = match key {
                             PRIMARY_KEY => &mut out.primary_key,
                             UNIQUE => &mut out.unique,
                             STORED => &mut out.stored,
+                            DEFERRABLE => &mut out.deferrable,
+                            INITIALLY_DEFERRED => &mut out.initially_deferred,
                             _ => &mut out.skip,
                         };
                         set_flag(slot, &meta, ok)

@@ -240,7 +240,11 @@ pub(super) fn max_length(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Optio
 
 /// The `(...)` after a key that needs one; anything else is reported with `message` (spanned on
 /// the key and what follows it) and gives `None`.
-fn group_or_report(cx: &Ctxt, meta: &ParseNestedMeta, message: &str) -> syn::Result<Option<Group>> {
+pub(super) fn group_or_report(
+    cx: &Ctxt,
+    meta: &ParseNestedMeta,
+    message: &str,
+) -> syn::Result<Option<Group>> {
     let found = group(meta)?;
     if found.is_none() {
         let rest = skip_value(meta)?;
@@ -250,7 +254,8 @@ fn group_or_report(cx: &Ctxt, meta: &ParseNestedMeta, message: &str) -> syn::Res
     Ok(found)
 }
 
-/// `index(columns("a", "b"), name = "ix", unique)` on the struct.
+/// `index(columns("a", "b"), name = "ix", unique)` on the struct, with the properties
+/// [`index_option`] reads.
 pub(super) fn index(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<Index>> {
     let message = format!("`index` on a struct takes a column list: `{INDEX_EXAMPLE}`");
     let Some(group) = group_or_report(cx, meta, &message)? else {
@@ -261,6 +266,8 @@ pub(super) fn index(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<Ind
     let mut columns_seen = false;
     let mut name = None;
     let mut unique = false;
+    let mut options = IndexOptions::default();
+    let mut options_ok = true;
     let result = syn::meta::parser(|inner| {
         match keys.read(&inner)? {
             Some(COLUMNS) => {
@@ -273,7 +280,8 @@ pub(super) fn index(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<Ind
                     .filter(|lit| identifier(cx, lit, NAME, "an index name", example));
             }
             Some(UNIQUE) => unique = flag(cx, &inner, UNIQUE, "")?,
-            _ => {}
+            Some(key) => options_ok &= index_option(cx, &inner, key, &mut options)?,
+            None => {}
         }
         Ok(())
     })
@@ -282,17 +290,46 @@ pub(super) fn index(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<Ind
         cx.syn_error(err);
         return Ok(None);
     }
-    if !columns_seen {
-        let path = &meta.path;
+    let path = &meta.path;
+    let keys_seen = !options.keys.is_empty();
+    if columns_seen && keys_seen {
         cx.error_spanned_by(
             quote!(#path #group),
-            format!("`index(...)` needs `columns(...)`: `{INDEX_EXAMPLE}`"),
+            "`index(...)` takes `columns(...)` or `keys(...)`, not both: a key that is a plain \
+             column can be listed in `keys(...)`",
         );
+        return Ok(None);
     }
-    Ok(columns.map(|columns| Index {
+    if !columns_seen && !keys_seen {
+        if options_ok {
+            cx.error_spanned_by(
+                quote!(#path #group),
+                format!("`index(...)` needs `columns(...)` or `keys(...)`: `{INDEX_EXAMPLE}`"),
+            );
+        }
+        return Ok(None);
+    }
+    if keys_seen && name.is_none() {
+        cx.error_spanned_by(
+            quote!(#path #group),
+            "`index(keys(...))` needs `name = \"...\"`: keys that are expressions give no \
+             conventional name, e.g. `index(keys(\"lower(email)\"), name = \"ix_users_lower_email\")`",
+        );
+        return Ok(None);
+    }
+    if let (Some(nnd), false) = (&options.nulls_not_distinct, unique) {
+        cx.error_spanned_by(
+            nnd,
+            "`nulls_not_distinct` applies to a unique index: add `unique`",
+        );
+        return Ok(None);
+    }
+    let columns = if keys_seen { Some(Vec::new()) } else { columns };
+    Ok(columns.filter(|_| options_ok).map(|columns| Index {
         columns,
         name,
         unique,
+        options,
     }))
 }
 

@@ -180,27 +180,6 @@ fn deferrable(def: &str) -> Deferrable {
     }
 }
 
-/// Column names as `pg_get_constraintdef` lists them (quoted only where PostgreSQL must).
-fn pg_ident_list(columns: &[String]) -> String {
-    let plain = |c: &str| {
-        c.chars()
-            .next()
-            .is_some_and(|f| f.is_ascii_lowercase() || f == '_')
-            && c.chars()
-                .all(|f| f.is_ascii_lowercase() || f.is_ascii_digit() || f == '_')
-    };
-    columns
-        .iter()
-        .map(|c| if plain(c) { c.clone() } else { quote_ident(c) })
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// An identifier in double quotes.
-fn quote_ident(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
-}
-
 /// Reads every user table of the current schema.
 pub fn introspect(conn: &mut PgConnection) -> diesel::QueryResult<Schema> {
     // Tables without columns still appear (LEFT JOIN), with one all-NULL row.
@@ -456,12 +435,18 @@ pub fn introspect(conn: &mut PgConnection) -> diesel::QueryResult<Schema> {
             }),
             // A plain UNIQUE constraint: a unique index the model can describe, created and
             // dropped as the constraint it is.
-            "u" if row.def == format!("UNIQUE ({})", pg_ident_list(&row.cols)) => {
+            "u" if row.def
+                == format!(
+                    "UNIQUE ({})",
+                    crate::dialect::postgres::pg_ident_list(&row.cols)
+                ) =>
+            {
                 table.indexes.push(Index {
                     name: row.name,
                     columns: row.cols,
                     unique: true,
                     constraint: true,
+                    options: Default::default(),
                 })
             }
             // CHECK, EXCLUDE, UNIQUE constraints (and the foreign keys above): as the server
@@ -495,6 +480,7 @@ pub fn introspect(conn: &mut PgConnection) -> diesel::QueryResult<Schema> {
                 columns: row.cols,
                 unique: row.is_unique,
                 constraint: false,
+                options: Default::default(),
             });
         } else {
             // Expression, partial, non-btree, INCLUDE, operator classes, DESC...: verbatim.

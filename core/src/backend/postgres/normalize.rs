@@ -81,6 +81,18 @@ pub enum NormalizeError {
         /// PostgreSQL's error message.
         message: String,
     },
+    #[error("model table `{table}`: PostgreSQL rejects the index `{name}` (`{definition}`): {message}; fix its #[model(index(...))] or #[model(unique(...))]")]
+    /// PostgreSQL rejects a model's index or unique constraint.
+    Index {
+        /// Table of the model.
+        table: String,
+        /// Name of the index.
+        name: String,
+        /// The statement that creates it, as rendered from the model.
+        definition: String,
+        /// PostgreSQL's error message.
+        message: String,
+    },
     #[error("asking PostgreSQL to normalise the models' column types and defaults failed: {0}; Retort creates TEMP tables in a transaction it rolls back, which needs a read-write session (not a read-only transaction or a hot standby) and the TEMP privilege")]
     /// The TEMP tables or the query reading them back failed, with no model column to blame.
     Query(diesel::result::Error),
@@ -288,7 +300,7 @@ impl<T> From<diesel::result::Error> for Outcome<T> {
 }
 
 /// Runs `f` in a transaction (a savepoint when one is open) and always rolls it back.
-fn rolled_back<T>(
+pub(super) fn rolled_back<T>(
     conn: &mut PgConnection,
     f: impl FnOnce(&mut PgConnection) -> Result<T, diesel::result::Error>,
 ) -> Result<T, diesel::result::Error> {
@@ -446,7 +458,7 @@ pub fn normalize_target(
             column.default = default.clone();
         }
     }
-    Ok(())
+    super::indexes::normalize_indexes(conn, target)
 }
 
 /// Finds the first model CHECK constraint PostgreSQL rejects (only after a failure).

@@ -233,6 +233,7 @@ pub fn introspect(conn: &mut SqliteConnection) -> diesel::QueryResult<Schema> {
                 columns,
                 unique,
                 constraint: false,
+                options: Default::default(),
             });
         }
     }

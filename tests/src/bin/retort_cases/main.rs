@@ -37,6 +37,7 @@
 use std::sync::OnceLock;
 
 mod basics;
+mod constraints;
 mod enums;
 mod renames;
 

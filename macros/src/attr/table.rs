@@ -1,0 +1,285 @@
+//! Readers for the struct's table-level keys beyond `index(columns(...))` and `check(...)`:
+//! an index's properties (`keys`, `where`, `method`, `include`, `nulls_not_distinct`),
+//! `unique(...)` constraints and `foreign_key(...)`. Like `read.rs`, each records every problem
+//! in the [`Ctxt`] and goes on.
+
+use quote::quote;
+use syn::meta::ParseNestedMeta;
+use syn::parse::Parser;
+use syn::punctuated::Punctuated;
+use syn::{Expr, Lit, LitStr, Token};
+
+use super::read::*;
+use super::*;
+use crate::ctxt::Ctxt;
+
+/// One of an index's optional properties, `key` already identified by [`Keys::read`]. Returns
+/// whether its value was well-formed.
+pub(super) fn index_option(
+    cx: &Ctxt,
+    meta: &ParseNestedMeta,
+    key: &str,
+    options: &mut IndexOptions,
+) -> syn::Result<bool> {
+    Ok(match key {
+        KEYS => match sql_list(cx, meta)? {
+            Some(keys) => {
+                options.keys = keys;
+                true
+            }
+            None => false,
+        },
+        WHERE => {
+            let example = r#"where = "deleted_at IS NULL""#;
+            options.predicate = string(cx, meta, WHERE, example)?
+                .filter(|lit| non_empty(cx, lit, WHERE, "an SQL condition", example));
+            options.predicate.is_some()
+        }
+        METHOD => {
+            let example = r#"method = "gin""#;
+            options.method = string(cx, meta, METHOD, example)?.filter(|lit| {
+                let ok = METHODS.contains(&lit.value().as_str());
+                if !ok {
+                    cx.error_spanned_by(
+                        lit,
+                        format!(
+                            "unknown index method {:?}; expected one of: {} (lower case)",
+                            lit.value(),
+                            quoted_list(METHODS)
+                        ),
+                    );
+                }
+                ok
+            });
+            options.method.is_some()
+        }
+        INCLUDE => match index_columns(cx, meta)? {
+            Some(columns) => {
+                options.include = columns;
+                true
+            }
+            None => false,
+        },
+        NULLS_NOT_DISTINCT => {
+            let ok = flag(cx, meta, key, "")?;
+            if ok {
+                options.nulls_not_distinct = Some(meta.path.clone());
+            }
+            ok
+        }
+        _ => unreachable!("index key `{key}` not handled"),
+    })
+}
+
+/// `keys("lower(email)", "created_at DESC")`: one or more non-empty SQL strings.
+fn sql_list(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<Vec<LitStr>>> {
+    let example = r#"keys("lower(email)", "created_at DESC NULLS LAST")"#;
+    let path = &meta.path;
+    let message = format!("`keys` takes a list of SQL index keys: `{example}`");
+    let Some(group) = group_or_report(cx, meta, &message)? else {
+        return Ok(None);
+    };
+    let exprs = match Punctuated::<Expr, Token![,]>::parse_terminated.parse2(group.stream()) {
+        Ok(exprs) => exprs,
+        Err(err) => {
+            cx.syn_error(err);
+            return Ok(None);
+        }
+    };
+    if exprs.is_empty() {
+        cx.error_spanned_by(
+            quote!(#path #group),
+            format!("`keys(...)` needs at least one key: `{example}`"),
+        );
+        return Ok(None);
+    }
+    let mut keys = Vec::new();
+    let mut ok = true;
+    for expr in exprs {
+        match expr {
+            Expr::Lit(syn::ExprLit {
+                lit: Lit::Str(lit), ..
+            }) if !lit.value().trim().is_empty() => keys.push(lit),
+            other => {
+                cx.error_spanned_by(
+                    other,
+                    format!("index keys are non-empty SQL strings: `{example}`"),
+                );
+                ok = false;
+            }
+        }
+    }
+    Ok(ok.then_some(keys))
+}
+
+/// `unique(columns("a", "b"), name = "uq", include("c"), nulls_not_distinct)` on the struct.
+pub(super) fn unique(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<Unique>> {
+    let message = format!(
+        "`unique` on a struct takes a column list: `{UNIQUE_EXAMPLE}` (on a field, `unique` alone)"
+    );
+    let Some(group) = group_or_report(cx, meta, &message)? else {
+        return Ok(None);
+    };
+    let mut keys = Keys::new(cx, "unique", UNIQUE_KEYS, &[], (&[], ""));
+    let mut columns = None;
+    let mut columns_seen = false;
+    let mut name = None;
+    let mut name_ok = true;
+    let mut options = IndexOptions::default();
+    let mut options_ok = true;
+    let result = syn::meta::parser(|inner| {
+        match keys.read(&inner)? {
+            Some(COLUMNS) => {
+                columns_seen = true;
+                columns = index_columns(cx, &inner)?;
+            }
+            Some(NAME) => {
+                let example = r#"name = "uq_users_org_email""#;
+                name = string(cx, &inner, NAME, example)?
+                    .filter(|lit| identifier(cx, lit, NAME, "a constraint name", example));
+                name_ok = name.is_some();
+            }
+            Some(key) => options_ok &= index_option(cx, &inner, key, &mut options)?,
+            None => {}
+        }
+        Ok(())
+    })
+    .parse2(group.stream());
+    if let Err(err) = result {
+        cx.syn_error(err);
+        return Ok(None);
+    }
+    if !columns_seen {
+        let path = &meta.path;
+        cx.error_spanned_by(
+            quote!(#path #group),
+            format!("`unique(...)` needs `columns(...)`: `{UNIQUE_EXAMPLE}`"),
+        );
+    }
+    Ok(columns
+        .filter(|_| name_ok && options_ok)
+        .map(|columns| Unique {
+            columns,
+            name,
+            include: options.include,
+            nulls_not_distinct: options.nulls_not_distinct.is_some(),
+        }))
+}
+
+/// `foreign_key(columns("a", "b"), references = "t(x, y)", on_delete = "...", ...)`.
+pub(super) fn foreign_key(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<ForeignKey>> {
+    let message = format!("`foreign_key` takes its columns and target: `{FOREIGN_KEY_EXAMPLE}`");
+    let Some(group) = group_or_report(cx, meta, &message)? else {
+        return Ok(None);
+    };
+    let mut keys = Keys::new(cx, "foreign_key", FOREIGN_KEY_KEYS, &[], (&[], ""));
+    let mut columns = None;
+    let mut columns_seen = false;
+    let mut references = None;
+    let mut references_seen = false;
+    let mut name = None;
+    let (mut on_delete, mut on_update) = (None, None);
+    let (mut deferrable, mut initially_deferred) = (false, false);
+    let mut ok = true;
+    let result = syn::meta::parser(|inner| {
+        match keys.read(&inner)? {
+            Some(COLUMNS) => {
+                columns_seen = true;
+                columns = index_columns(cx, &inner)?;
+            }
+            Some(REFERENCES) => {
+                references_seen = true;
+                let example = r#"references = "orgs(id, region)""#;
+                references = string(cx, &inner, REFERENCES, example)?
+                    .and_then(|lit| table_columns(cx, &lit).map(|(t, c)| (lit, t, c)));
+            }
+            Some(NAME) => {
+                let example = r#"name = "fk_members_org""#;
+                name = string(cx, &inner, NAME, example)?
+                    .filter(|lit| identifier(cx, lit, NAME, "a constraint name", example));
+                ok &= name.is_some();
+            }
+            Some(key @ (ON_DELETE | ON_UPDATE)) => {
+                let value = string(cx, &inner, key, &format!(r#"{key} = "cascade""#))?
+                    .and_then(|lit| action(cx, &lit, key));
+                ok &= value.is_some();
+                if key == ON_DELETE {
+                    on_delete = value;
+                } else {
+                    on_update = value;
+                }
+            }
+            Some(DEFERRABLE) => deferrable = flag(cx, &inner, DEFERRABLE, "")?,
+            Some(INITIALLY_DEFERRED) => {
+                initially_deferred = flag(cx, &inner, INITIALLY_DEFERRED, "")?
+            }
+            _ => {}
+        }
+        Ok(())
+    })
+    .parse2(group.stream());
+    if let Err(err) = result {
+        cx.syn_error(err);
+        return Ok(None);
+    }
+    let path = &meta.path;
+    for (seen, what) in [
+        (columns_seen, "columns(...)"),
+        (references_seen, "references = \"...\""),
+    ] {
+        if !seen {
+            cx.error_spanned_by(
+                quote!(#path #group),
+                format!("`foreign_key(...)` needs `{what}`: `{FOREIGN_KEY_EXAMPLE}`"),
+            );
+        }
+    }
+    let (Some(columns), Some((references, ref_table, ref_columns)), true) =
+        (columns, references, ok)
+    else {
+        return Ok(None);
+    };
+    if columns.len() != ref_columns.len() {
+        cx.error_spanned_by(
+            &references,
+            format!(
+                "`references` names {} column(s) but `columns(...)` has {}; pair them position by position",
+                ref_columns.len(),
+                columns.len()
+            ),
+        );
+        return Ok(None);
+    }
+    Ok(Some(ForeignKey {
+        columns,
+        ref_table,
+        ref_columns,
+        name,
+        on_delete,
+        on_update,
+        deferrable,
+        initially_deferred,
+    }))
+}
+
+/// `"table(a, b)"`: a table name and one or more column names.
+fn table_columns(cx: &Ctxt, lit: &LitStr) -> Option<(String, Vec<String>)> {
+    let text = lit.value();
+    let parsed = text.trim().strip_suffix(')').and_then(|head| {
+        let (table, cols) = head.split_once('(')?;
+        let table = table.trim();
+        let cols: Vec<String> = cols.split(',').map(|c| c.trim().to_owned()).collect();
+        (is_identifier(table) && cols.iter().all(|c| is_identifier(c)))
+            .then(|| (table.to_owned(), cols))
+    });
+    if parsed.is_none() {
+        cx.error_spanned_by(
+            lit,
+            format!(
+                "`references` takes \"table(column, ...)\", e.g. `references = \"orgs(id, region)\"`, \
+                 not {text:?}; names are letters, digits and `_`, not starting with a digit"
+            ),
+        );
+    }
+    parsed
+}
