@@ -31,6 +31,18 @@ pub fn plan(conn: &mut Connection, target: &Schema) -> Result<Plan, Error> {
     plan_between(conn.dialect(), &current, &target)
 }
 
+/// Like [`plan`], with the command line's `--backfill` values applied to the ops
+/// ([`crate::safety::apply_backfills`]; one that matches nothing is an error).
+pub fn plan_with(
+    conn: &mut Connection,
+    target: &Schema,
+    backfills: &[crate::safety::Backfill],
+) -> Result<Plan, Error> {
+    let current = conn.introspect()?;
+    let target = server_normalized(conn, target)?;
+    plan_between_with(conn.dialect(), &current, &target, backfills)
+}
+
 /// `target` with its column types and defaults spelled the way the connected server spells
 /// them (see [`Connection::server_spelling`]: PostgreSQL asks the server in a few statements
 /// whatever the number of tables; SQLite keeps the models' spelling). [`plan_between`] applies
@@ -45,10 +57,21 @@ pub fn plan_between(
     current: &Schema,
     target: &Schema,
 ) -> Result<Plan, Error> {
+    plan_between_with(dialect, current, target, &[])
+}
+
+/// [`plan_between`] with `--backfill` values ([`crate::safety::apply_backfills`]).
+pub fn plan_between_with(
+    dialect: &dyn crate::dialect::Dialect,
+    current: &Schema,
+    target: &Schema,
+    backfills: &[crate::safety::Backfill],
+) -> Result<Plan, Error> {
     let mut target = target.clone();
     dialect.model_defaults(&mut target);
     dialect.normalize(&mut target);
     let ops = crate::diff::diff(current, &target);
+    let ops = crate::safety::apply_backfills(ops, backfills, &target)?;
     crate::depend::check(&ops, current)?;
     let up_sql = dialect.render(&ops, current)?;
     let mut after = current.clone();

@@ -27,6 +27,9 @@ pub enum Error {
     /// The plan holds ops the database would refuse because of objects that depend on them.
     #[error(transparent)]
     Dependency(#[from] crate::depend::DependencyError),
+    /// A `--backfill` that cannot be used.
+    #[error(transparent)]
+    Safety(#[from] crate::safety::SafetyError),
     /// Applying, reverting or stamping revisions.
     #[error(transparent)]
     Run(#[from] crate::runner::RunError),

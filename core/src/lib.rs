@@ -54,6 +54,7 @@ pub mod ops;
 pub mod redact;
 pub mod registry;
 pub mod runner;
+pub mod safety;
 pub mod schema;
 pub mod script;
 pub mod shadow;

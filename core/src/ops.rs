@@ -125,6 +125,19 @@ pub enum Op {
         /// The comment after.
         to: Option<String>,
     },
+    /// `--backfill`: sets the column's NULLs to an SQL expression before it becomes NOT NULL.
+    /// Its reverse (`undo: true`) runs nothing: the NULLs it replaced cannot come back, and
+    /// `down.sql` says so ([`crate::safety::cannot_restore`]).
+    Backfill {
+        /// Name of the table.
+        table: String,
+        /// The column whose NULLs are filled.
+        column: String,
+        /// The SQL expression written into the NULL rows, as given on the command line.
+        value: String,
+        /// True for the reverse: nothing to run.
+        undo: bool,
+    },
 }
 
 impl Op {
@@ -169,6 +182,17 @@ impl Op {
                 from: to,
                 to: from,
             },
+            Op::Backfill {
+                table,
+                column,
+                value,
+                undo,
+            } => Op::Backfill {
+                table,
+                column,
+                value,
+                undo: !undo,
+            },
         }
     }
 
@@ -189,7 +213,8 @@ impl Op {
             | Op::DropDefinition { table, .. }
             | Op::AddTableConstraint { table, .. }
             | Op::DropTableConstraint { table, .. }
-            | Op::AlterComment { table, .. } => table,
+            | Op::AlterComment { table, .. }
+            | Op::Backfill { table, .. } => table,
         }
     }
 
@@ -318,6 +343,8 @@ impl Op {
                     }
                 }
             }
+            // Rows only: the schema is the same.
+            Op::Backfill { .. } => {}
         }
     }
 }
@@ -456,6 +483,21 @@ impl fmt::Display for Op {
                 column: None,
                 ..
             } => write!(f, "changed comment of '{table}'"),
+            Op::Backfill {
+                table,
+                column,
+                value,
+                undo: false,
+            } => write!(f, "backfilled the NULLs of '{table}.{column}' with `{value}`"),
+            Op::Backfill {
+                table,
+                column,
+                undo: true,
+                ..
+            } => write!(
+                f,
+                "kept the backfilled values of '{table}.{column}' (the NULLs they replaced do not come back)"
+            ),
         }
     }
 }

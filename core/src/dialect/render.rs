@@ -47,9 +47,13 @@ pub(super) fn render<D: Dialect + ?Sized>(
     Ok(out)
 }
 
-/// True for ops that change an existing table (all but creating and dropping one).
+/// True for ops that change an existing table (all but creating and dropping one). A backfill
+/// changes rows only: it runs by itself, between the alterations around it.
 fn is_alter(op: &Op) -> bool {
-    !matches!(op, Op::CreateTable(_) | Op::DropTable(_))
+    !matches!(
+        op,
+        Op::CreateTable(_) | Op::DropTable(_) | Op::Backfill { .. }
+    )
 }
 
 /// Each op of `group` rendered by itself, or the error of the first that cannot be. `state` is

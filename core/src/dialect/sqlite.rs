@@ -74,6 +74,11 @@ impl Dialect for Sqlite {
         })
     }
 
+    /// The rebuild keeps every value or refuses the row ([`Dialect::type_change_risk`]).
+    fn type_change_loss(&self, _from: &SqlType, _to: &SqlType) -> Option<String> {
+        None
+    }
+
     fn normalize_table(&self, table: &mut Table) {
         // SQLite has no comments: a model's doc comments are no difference.
         table.comment = None;
