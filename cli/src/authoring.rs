@@ -118,6 +118,7 @@ pub(crate) fn autogenerate(
     message: &str,
     rev_id: Option<&str>,
     links: &LinkArgs,
+    safety: &crate::safety::SafetyArgs,
     out: &mut dyn Write,
 ) -> anyhow::Result<u8> {
     let target = registry::schema()?;
@@ -125,22 +126,18 @@ pub(crate) fn autogenerate(
     let parents = parent_of_new(&scripts)?;
     let mut conn = settings.connect(true)?;
     ensure_at_head(&mut conn, &scripts)?;
-    let plan = autogen::plan(&mut conn, &target)?;
+    let plan = autogen::plan_with(&mut conn, &target, &safety.backfills)?;
     if plan.is_empty() {
         writeln!(out, "No changes detected")?;
         return Ok(0);
     }
-    for op in &plan.ops {
-        writeln!(out, "Detected {}", crate::style::op(op))?;
-        if let Some(warning) = warning_for(op, conn.dialect()) {
-            eprintln!("{}", crate::style::warning(&warning));
-        }
-    }
+    let warnings = crate::safety::report_and_vet(&plan, conn.dialect(), safety, out)?;
+    let (up_sql, down_sql) = crate::safety::annotate(&plan, conn.dialect(), &warnings);
     let new = NewRevision {
         message: message.to_owned(),
         parents,
-        up_sql: plan.up_sql,
-        down_sql: plan.down_sql,
+        up_sql,
+        down_sql,
         ..NewRevision::default()
     };
     let rev = scripts.write_revision_as(

@@ -19,6 +19,7 @@ mod git;
 mod hook;
 mod inspect;
 mod migrate;
+mod safety;
 mod since;
 mod style;
 mod terminal;
@@ -36,6 +37,7 @@ use retort::script::ScriptDirectory;
 
 pub use config::{ConfigFile, DEFAULT_CONFIG, DEFAULT_MIGRATIONS_DIR};
 pub use inspect::HistoryArgs;
+pub use safety::SafetyArgs;
 pub use style::ColorWhen;
 
 /// Schema migrations for Rust: models in, reviewable SQL migrations out.
@@ -82,7 +84,12 @@ pub enum Command {
     /// Write Retort.toml and create the migrations directory
     Init,
     /// Compare the database with the models and write a migration for the differences
-    Autogenerate(MessageArgs),
+    Autogenerate {
+        #[command(flatten)]
+        message: MessageArgs,
+        #[command(flatten)]
+        safety: SafetyArgs,
+    },
     /// Write a new revision: empty for hand-written SQL, or with --autogenerate
     Revision {
         #[command(flatten)]
@@ -98,6 +105,8 @@ pub enum Command {
         rev_id: RevIdArgs,
         #[command(flatten)]
         links: LinkArgs,
+        #[command(flatten)]
+        safety: SafetyArgs,
     },
     /// Apply revisions up to TARGET: head, heads, REV (id or unique prefix), +N, REV+N
     Upgrade {
@@ -407,21 +416,31 @@ pub fn execute_with(cli: &Cli, defaults: &Defaults, out: &mut dyn Write) -> anyh
     settings.run.allow_edited = cli.command.allow_edited();
     match &cli.command {
         Command::Init => authoring::init(&settings, out),
-        Command::Autogenerate(m) => {
-            authoring::autogenerate(&settings, &m.message, None, &LinkArgs::default(), out)
-        }
+        Command::Autogenerate { message, safety } => authoring::autogenerate(
+            &settings,
+            &message.message,
+            None,
+            &LinkArgs::default(),
+            safety,
+            out,
+        ),
         Command::Revision {
             message,
             autogenerate: true,
             rev_id,
             links,
+            safety,
             ..
         } => authoring::autogenerate(
             &settings,
             &message.message,
             rev_id.rev_id.as_deref(),
             links,
+            safety,
             out,
+        ),
+        Command::Revision { safety, .. } if safety.any() => anyhow::bail!(
+            "--allow-destructive and --backfill apply to a generated revision: add --autogenerate"
         ),
         Command::Revision {
             message,

@@ -14,6 +14,9 @@ pub struct Plan {
     pub up_sql: String,
     /// The downgrade script: the ops' exact reverse.
     pub down_sql: String,
+    /// The columns the ops make NOT NULL with nothing to fill their existing rows (no default,
+    /// no `--backfill`): `autogenerate` refuses the plan ([`crate::safety::needs_backfill`]).
+    pub needs_backfill: Vec<crate::safety::NeedsBackfill>,
 }
 
 impl Plan {
@@ -77,9 +80,14 @@ pub fn plan_between_with(
     let mut after = current.clone();
     ops.iter().for_each(|op| op.apply(&mut after));
     let down_sql = dialect.render(&reverse_all(&ops), &after)?;
+    let needs_backfill = ops
+        .iter()
+        .filter_map(|op| crate::safety::needs_backfill(op, &target))
+        .collect();
     Ok(Plan {
         ops,
         up_sql,
         down_sql,
+        needs_backfill,
     })
 }
