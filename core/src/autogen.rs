@@ -80,10 +80,7 @@ pub fn plan_between_with(
     let mut after = current.clone();
     ops.iter().for_each(|op| op.apply(&mut after));
     let down_sql = dialect.render(&reverse_all(&ops), &after)?;
-    let needs_backfill = ops
-        .iter()
-        .filter_map(|op| crate::safety::needs_backfill(op, &target))
-        .collect();
+    let needs_backfill = crate::safety::unfilled(&ops, &target);
     Ok(Plan {
         ops,
         up_sql,

@@ -184,6 +184,25 @@ pub fn needs_backfill(op: &Op, target: &Schema) -> Option<NeedsBackfill> {
     }
 }
 
+/// The [`needs_backfill`] ops of a plan, but those a preceding [`Op::Backfill`] of their
+/// column already fills (as [`apply_backfills`] writes them).
+pub fn unfilled(ops: &[Op], target: &Schema) -> Vec<NeedsBackfill> {
+    let mut out = Vec::new();
+    for (i, op) in ops.iter().enumerate() {
+        let Some(need) = needs_backfill(op, target) else {
+            continue;
+        };
+        let filled = ops[..i].iter().any(|o| {
+            matches!(o, Op::Backfill { table, column, undo: false, .. }
+                if *table == need.table && *column == need.column)
+        });
+        if !filled {
+            out.push(need);
+        }
+    }
+    out
+}
+
 /// `--backfill TABLE.COLUMN=EXPR`: the SQL expression written into the NULL rows of a column
 /// the plan makes NOT NULL.
 #[derive(Debug, Clone, PartialEq, Eq)]

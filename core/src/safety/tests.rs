@@ -191,6 +191,9 @@ fn backfills_rewrite_the_plan_and_unmatched_ones_are_errors() {
             alter(nullable_nick, nick),
         ]
     );
+    let rewritten = apply_backfills(ops.clone(), &backfills, &target).unwrap();
+    assert_eq!(unfilled(&rewritten, &target), vec![]);
+    assert_eq!(unfilled(&ops, &target).len(), 2);
     // Without backfills the plan is unchanged.
     assert_eq!(apply_backfills(ops.clone(), &[], &target).unwrap(), ops);
     let typo: Backfill = "users.agee=0".parse().unwrap();

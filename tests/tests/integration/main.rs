@@ -8,6 +8,7 @@ mod backend_faults;
 mod checks;
 mod cli;
 mod daily;
+mod data_safety;
 mod diesel_compat;
 mod edge_cases;
 mod faults;
