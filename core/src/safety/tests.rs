@@ -197,7 +197,7 @@ fn backfills_rewrite_the_plan_and_unmatched_ones_are_errors() {
     // Without backfills the plan is unchanged.
     assert_eq!(apply_backfills(ops.clone(), &[], &target).unwrap(), ops);
     let typo: Backfill = "users.agee=0".parse().unwrap();
-    let e = apply_backfills(ops.clone(), &[typo.clone()], &target).unwrap_err();
+    let e = apply_backfills(ops.clone(), std::slice::from_ref(&typo), &target).unwrap_err();
     assert_eq!(
         e.to_string(),
         "--backfill users.agee=0 matches nothing in this migration: the columns that need one are users.age, users.nick"
