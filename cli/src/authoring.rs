@@ -8,7 +8,7 @@ use retort::db::Connection;
 use retort::dialect::Dialect;
 use retort::ops::Op;
 use retort::script::{GraphError, NewRevision, ScriptDirectory};
-use retort::{autogen, registry, runner};
+use retort::{autogen, runner};
 
 use crate::{LinkArgs, Settings};
 
@@ -121,7 +121,7 @@ pub(crate) fn autogenerate(
     safety: &crate::safety::SafetyArgs,
     out: &mut dyn Write,
 ) -> anyhow::Result<u8> {
-    let target = registry::schema()?;
+    let target = settings.target()?;
     let mut scripts = settings.scripts()?;
     let parents = parent_of_new(&scripts)?;
     let mut conn = settings.connect(true)?;
@@ -129,6 +129,7 @@ pub(crate) fn autogenerate(
     let plan = autogen::plan_with(&mut conn, &target, &safety.backfills)?;
     if plan.is_empty() {
         writeln!(out, "No changes detected")?;
+        crate::print_schema::refresh(settings, out)?;
         return Ok(0);
     }
     let warnings = crate::safety::report_and_vet(&plan, conn.dialect(), safety, out)?;
@@ -152,6 +153,7 @@ pub(crate) fn autogenerate(
         rev.path.display(),
         retort::invocation::command("upgrade head")
     )?;
+    crate::print_schema::refresh(settings, out)?;
     Ok(0)
 }
 

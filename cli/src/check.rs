@@ -2,7 +2,7 @@
 
 use std::io::Write;
 
-use retort::{autogen, registry, runner};
+use retort::{autogen, runner};
 
 use retort::db::DatabaseUrl;
 use retort::schema::Schema;
@@ -15,7 +15,7 @@ pub(crate) fn check(
     args: &CheckArgs,
     out: &mut dyn Write,
 ) -> anyhow::Result<u8> {
-    let target = registry::schema()?;
+    let target = settings.target()?;
     let scripts = settings.scripts()?;
     // Several heads: `upgrade head`, `autogenerate` and start-up upgrades all refuse, so the
     // history is not ready to merge into the main line.
@@ -62,6 +62,10 @@ pub(crate) fn check(
             out,
             "No changes detected: the database is at {at} and matches the models"
         )?;
+        if let Some(stale) = crate::print_schema::check(settings)? {
+            writeln!(out, "{stale}")?;
+            return Ok(1);
+        }
         return Ok(0);
     }
     writeln!(

@@ -15,6 +15,9 @@ pub struct ConfigFile {
     pub migrations_dir: Option<PathBuf>,
     /// PostgreSQL schema to migrate instead of `public`.
     pub schema: Option<String>,
+    /// diesel's `schema.rs` to keep in step with the models: `autogenerate` rewrites it,
+    /// `check` fails while it is stale, `print-schema` writes it.
+    pub diesel_schema: Option<PathBuf>,
 }
 
 /// The name `init` writes and the CLI reads by default.
@@ -38,14 +41,16 @@ impl ConfigFile {
             .with_context(|| format!("cannot read config file {}", path.display()))?;
         let mut config: ConfigFile = toml::from_str(&text).map_err(|e| {
             anyhow::anyhow!(
-                "config file {} is invalid: {} (valid keys: database_url, migrations_dir, schema)",
+                "config file {} is invalid: {} (valid keys: database_url, migrations_dir, schema, diesel_schema)",
                 path.display(),
                 e.message()
             )
         })?;
-        if let (Some(dir), Some(base)) = (&config.migrations_dir, path.parent()) {
-            if dir.is_relative() && !base.as_os_str().is_empty() {
-                config.migrations_dir = Some(base.join(dir));
+        if let Some(base) = path.parent().filter(|b| !b.as_os_str().is_empty()) {
+            for file in [&mut config.migrations_dir, &mut config.diesel_schema] {
+                if let Some(relative) = file.as_ref().filter(|f| f.is_relative()) {
+                    *file = Some(base.join(relative));
+                }
             }
         }
         Ok(config)

@@ -16,9 +16,10 @@ mod check;
 mod config;
 mod confirm;
 mod git;
+mod history;
 mod hook;
-mod inspect;
 mod migrate;
+mod print_schema;
 mod safety;
 mod since;
 mod style;
@@ -36,7 +37,7 @@ use retort::runner;
 use retort::script::ScriptDirectory;
 
 pub use config::{ConfigFile, DEFAULT_CONFIG, DEFAULT_MIGRATIONS_DIR};
-pub use inspect::HistoryArgs;
+pub use history::HistoryArgs;
 pub use safety::SafetyArgs;
 pub use style::ColorWhen;
 
@@ -179,6 +180,9 @@ pub enum Command {
     /// Exit 0 if the database is at head and matches the models, 1 if not (listing the
     /// operations a new migration would contain), 2 on error
     Check(CheckArgs),
+    /// Write diesel's schema.rs (table!, joinable!, allow_tables_to_appear_in_same_query!)
+    /// for the models, as `diesel print-schema` would for the upgraded database
+    PrintSchema(print_schema::PrintSchemaArgs),
     /// Git integration: `hook install` writes a pre-commit hook that runs `check`
     #[command(subcommand)]
     Hook(hook::HookCommand),
@@ -245,6 +249,7 @@ pub struct MessageArgs {
 ///     retort_cli::run_with(retort_cli::Defaults {
 ///         database_url: Some("sqlite://var/app.db".into()),
 ///         migrations_dir: Some("db/migrations".into()),
+///         ..Default::default()
 ///     })
 /// }
 /// ```
@@ -252,6 +257,11 @@ pub struct MessageArgs {
 pub struct Defaults {
     pub database_url: Option<String>,
     pub migrations_dir: Option<PathBuf>,
+    /// Which of the linked models this binary manages: those for which the function returns
+    /// `true` (see [`retort::ModelRegistration`]: `table_name`, `rust_path`). `None` manages
+    /// every linked model. Lets one binary drive several databases, each with its own models:
+    /// `models: Some(|m| m.rust_path.starts_with("my_app::billing::"))`.
+    pub models: Option<fn(&retort::ModelRegistration) -> bool>,
 }
 
 /// Parses the process arguments, runs the command and returns the exit code.
@@ -352,6 +362,9 @@ pub(crate) struct Settings {
     config_path: PathBuf,
     schema: Option<String>,
     run: runner::RunOptions,
+    models: Option<fn(&retort::ModelRegistration) -> bool>,
+    /// Retort.toml's `diesel_schema`.
+    diesel_schema: Option<PathBuf>,
 }
 
 impl Settings {
@@ -385,6 +398,20 @@ impl Settings {
                 lock_timeout: std::time::Duration::from_secs(global.lock_timeout),
                 allow_edited: false,
             },
+            models: defaults.models,
+            diesel_schema: file.diesel_schema,
+        })
+    }
+
+    /// The schema the models this binary manages describe (see [`Defaults::models`]).
+    pub(crate) fn target(&self) -> anyhow::Result<retort::schema::Schema> {
+        let models = retort::registry::models();
+        Ok(match self.models {
+            None => retort::registry::schema_of(&models)?,
+            Some(keep) => {
+                let kept: Vec<_> = models.into_iter().filter(|m| keep(m)).collect();
+                retort::registry::schema_of(&kept)?
+            }
         })
     }
 
@@ -482,16 +509,17 @@ pub fn execute_with(cli: &Cli, defaults: &Defaults, out: &mut dyn Write) -> anyh
             out,
         ),
         Command::Current(v) => migrate::current(&settings, v.verbose, out),
-        Command::History(args) => inspect::history(&settings, args, out),
-        Command::Heads(v) => inspect::heads(&settings, v.verbose, out),
+        Command::History(args) => history::history(&settings, args, out),
+        Command::Heads(v) => history::heads(&settings, v.verbose, out),
         Command::Branches(v) => workflow::branches(&settings, v.verbose, out),
-        Command::Show { rev } => inspect::show(&settings, rev, out),
+        Command::Show { rev } => history::show(&settings, rev, out),
         Command::Edit { rev } => verbs::edit(&settings, rev, out),
         Command::Check(args) => match since::before_check(&settings, &args.team, out)? {
             Some(code) => Ok(code),
             None => check::check(&settings, args, out),
         },
         Command::Hook(command) => hook::run(&cli.global, command, out),
+        Command::PrintSchema(args) => print_schema::print_schema(&settings, args, out),
     }
 }
 

@@ -117,7 +117,7 @@ pub(crate) fn current(
         let rev = scripts.revision(id).expect("applied revision exists");
         let tag = if heads.contains(&id) { " (head)" } else { "" };
         if verbose {
-            crate::inspect::verbose_block(out, rev, &crate::workflow::tags(scripts.graph(), id))?;
+            crate::history::verbose_block(out, rev, &crate::workflow::tags(scripts.graph(), id))?;
             continue;
         }
         writeln!(

@@ -87,7 +87,7 @@ pub(crate) fn branches(
     for id in points {
         let rev = scripts.revision(id).expect("branch point exists");
         if verbose {
-            crate::inspect::verbose_block(out, rev, &tags(graph, id))?;
+            crate::history::verbose_block(out, rev, &tags(graph, id))?;
         } else {
             writeln!(out, "{}{}, {}", rev.id, tags(graph, id), line(&rev.message))?;
         }
@@ -98,7 +98,7 @@ pub(crate) fn branches(
             let rev = scripts.revision(child).expect("child exists");
             if verbose {
                 writeln!(out, "  Branch from {id}:")?;
-                crate::inspect::verbose_block(out, rev, &tags(graph, child))?;
+                crate::history::verbose_block(out, rev, &tags(graph, child))?;
                 continue;
             }
             writeln!(

@@ -42,6 +42,7 @@ pub mod checksum;
 pub mod db;
 pub mod depend;
 pub mod dialect;
+pub mod diesel_schema;
 pub mod diff;
 pub mod embed;
 mod error;

@@ -9,5 +9,6 @@ fn main() -> std::process::ExitCode {
     retort_cli::run_with(retort_cli::Defaults {
         database_url: Some("sqlite://custom.db".into()),
         migrations_dir: Some("db/migrations".into()),
+        ..Default::default()
     })
 }

@@ -5,6 +5,7 @@
 extern crate retort_example_blog as _;
 
 mod backend_faults;
+mod cases;
 mod checks;
 mod cli;
 mod daily;
@@ -19,6 +20,7 @@ mod labels;
 mod lossless;
 mod pg_types;
 mod postgres;
+mod print_schema;
 mod roundtrip;
 mod safety;
 mod support;

@@ -20,6 +20,8 @@ pub enum Models {
     None,
     /// Foreign keys forming a cycle between two tables, plus a self-reference.
     Cycle,
+    /// The round-trip cases (`retort_cases`); the case is chosen with `RETORT_CASE`.
+    Cases,
 }
 
 impl Models {
@@ -29,6 +31,7 @@ impl Models {
             Models::V2 => env!("CARGO_BIN_EXE_retort_v2"),
             Models::None => env!("CARGO_BIN_EXE_retort_none"),
             Models::Cycle => env!("CARGO_BIN_EXE_retort_cycle"),
+            Models::Cases => env!("CARGO_BIN_EXE_retort_cases"),
         }
     }
 }

@@ -1,0 +1,40 @@
+// @generated automatically by Retort from the models: do not edit.
+// Regenerate with `retort_cases print-schema`.
+
+diesel::table! {
+    posts (id) {
+        id -> Int8,
+        author_id -> Int8,
+        title -> Text,
+        published -> Bool,
+    }
+}
+
+diesel::table! {
+    /// Two keys to `users`: diesel cannot tell which to join on, so no `joinable!`.
+    reviews (id) {
+        id -> Int8,
+        reviewer_id -> Int8,
+        reviewee_id -> Int8,
+        stars -> Int2,
+    }
+}
+
+diesel::table! {
+    /// People who write.
+    users (id) {
+        id -> Int8,
+        /// One account per address.
+        #[max_length = 100]
+        email -> Varchar,
+        /// A keyword as a column name: `type_` in Rust.
+        #[sql_name = "type"]
+        type_ -> Text,
+        score -> Float8,
+        avatar -> Nullable<Bytea>,
+    }
+}
+
+diesel::joinable!(posts -> users (author_id));
+
+diesel::allow_tables_to_appear_in_same_query!(posts, reviews, users,);
