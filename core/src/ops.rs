@@ -496,7 +496,7 @@ impl fmt::Display for Op {
                 ..
             } => write!(
                 f,
-                "kept the backfilled values of '{table}.{column}' (the NULLs they replaced do not come back)"
+                "nothing undoes the backfill of '{table}.{column}': its rows keep the values (no SQL)"
             ),
         }
     }
@@ -561,6 +561,17 @@ mod tests {
         );
         assert_eq!(ops[3].to_string(), "changed comment of 't'");
         assert_eq!(ops[4].to_string(), "changed comment of 't.x'");
+        let fill = Op::Backfill {
+            table: "t".into(),
+            column: "x".into(),
+            value: "0".into(),
+            undo: false,
+        };
+        assert_eq!(fill.to_string(), "backfilled the NULLs of 't.x' with `0`");
+        assert_eq!(fill.reverse().reverse(), fill);
+        let mut same = after.clone();
+        fill.apply(&mut same);
+        assert_eq!(same, after, "a backfill changes rows, not the schema");
         for op in &ops {
             assert_eq!(op.reverse().reverse(), *op);
         }

@@ -239,7 +239,7 @@ fn a_backfilled_column_renders_add_update_set_not_null_and_reverses() {
     );
     assert!(plan
         .down_sql
-        .contains("-- kept the backfilled values of 'users.age'"));
+        .contains("-- nothing undoes the backfill of 'users.age'"));
     assert!(plan.down_sql.contains("DROP COLUMN \"age\""));
     // SQLite: add and fill in place, then rebuild for NOT NULL.
     let plan = plan_between_with(&Sqlite, &current, &target, &backfills).unwrap();
