@@ -218,7 +218,9 @@ impl Op {
         }
     }
 
-    /// True when the op can lose data that its reverse cannot bring back.
+    /// True when the op drops a table or a column, whose data its reverse cannot bring back.
+    /// The full, dialect-aware rule `autogenerate` enforces (lossy type changes included) is
+    /// [`crate::safety::destructive`].
     pub fn is_destructive(&self) -> bool {
         matches!(self, Op::DropTable(_) | Op::DropColumn { .. })
     }
