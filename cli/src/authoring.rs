@@ -118,6 +118,7 @@ pub(crate) fn autogenerate(
     message: &str,
     rev_id: Option<&str>,
     links: &LinkArgs,
+    ignore: &retort::ignore::Ignore,
     safety: &crate::safety::SafetyArgs,
     out: &mut dyn Write,
 ) -> anyhow::Result<u8> {
@@ -126,7 +127,7 @@ pub(crate) fn autogenerate(
     let parents = parent_of_new(&scripts)?;
     let mut conn = settings.connect(true)?;
     ensure_at_head(&mut conn, &scripts)?;
-    let plan = autogen::plan_with(&mut conn, &target, &safety.backfills)?;
+    let plan = autogen::plan_with(&mut conn, &target, ignore, &safety.backfills)?;
     if plan.is_empty() {
         writeln!(out, "No changes detected")?;
         crate::print_schema::refresh(settings, out)?;

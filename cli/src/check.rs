@@ -16,6 +16,8 @@ pub(crate) fn check(
     out: &mut dyn Write,
 ) -> anyhow::Result<u8> {
     let target = settings.target()?;
+    let ignore = settings.ignore(&args.ignore)?;
+    ignore.check_models(&target)?;
     let scripts = settings.scripts()?;
     // Several heads: `upgrade head`, `autogenerate` and start-up upgrades all refuse, so the
     // history is not ready to merge into the main line.
@@ -32,7 +34,7 @@ pub(crate) fn check(
     }
     other_dialect(settings, &scripts)?;
     if args.shadow {
-        return shadow(settings, &scripts, &target, out);
+        return shadow(settings, &scripts, &target, &ignore, out);
     }
     let mut conn = settings.connect(false)?;
     let applied = runner::applied(&mut conn, &scripts)?;
@@ -45,12 +47,12 @@ pub(crate) fn check(
             out,
             "Database is not at head: {} revision(s) not applied ({}); run `{}`",
             pending.len(),
-            pending.join(", "),
+            retort::listing::first_few(&pending, retort::listing::SHOWN),
             retort::invocation::command("upgrade head")
         )?;
         return Ok(1);
     }
-    let plan = autogen::plan(&mut conn, &target)?;
+    let plan = autogen::plan_ignoring(&mut conn, &target, &ignore)?;
     if plan.is_empty() {
         let heads = scripts.graph().heads();
         let at = if heads.is_empty() {
@@ -117,11 +119,13 @@ fn shadow(
     settings: &Settings,
     scripts: &ScriptDirectory,
     target: &Schema,
+    ignore: &retort::ignore::Ignore,
     out: &mut dyn Write,
 ) -> anyhow::Result<u8> {
     let url: DatabaseUrl = settings.database_url.parse()?;
     let mut shadow = retort::shadow::ShadowDatabase::create(&url)?;
-    let replayed = shadow.replay(scripts)?;
+    let mut replayed = shadow.replay(scripts)?;
+    ignore.remove_from(&mut replayed);
     let target = autogen::server_normalized(shadow.connection(), target)?;
     let plan = autogen::plan_between(shadow.connection().dialect(), &replayed, &target)?;
     if plan.is_empty() {

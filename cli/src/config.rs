@@ -18,6 +18,10 @@ pub struct ConfigFile {
     /// diesel's `schema.rs` to keep in step with the models: `autogenerate` rewrites it,
     /// `check` fails while it is stale, `print-schema` writes it.
     pub diesel_schema: Option<PathBuf>,
+    /// Globs of tables the models do not own (`["audit_*", "legacy"]`): never created, altered
+    /// or dropped by autogenerate, nor reported by check.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ignore: Vec<String>,
 }
 
 /// The name `init` writes and the CLI reads by default.
@@ -41,7 +45,7 @@ impl ConfigFile {
             .with_context(|| format!("cannot read config file {}", path.display()))?;
         let mut config: ConfigFile = toml::from_str(&text).map_err(|e| {
             anyhow::anyhow!(
-                "config file {} is invalid: {} (valid keys: database_url, migrations_dir, schema, diesel_schema)",
+                "config file {} is invalid: {} (valid keys: database_url, migrations_dir, schema, diesel_schema, ignore)",
                 path.display(),
                 e.message()
             )

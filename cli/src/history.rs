@@ -53,6 +53,17 @@ fn links(out: &mut dyn Write, rev: &Revision) -> std::io::Result<()> {
     if !rev.depends_on.is_empty() {
         writeln!(out, "Depends:  {}", line(&rev.depends_on.join(", ")))?;
     }
+    if !rev.adopted_versions.is_empty() {
+        writeln!(
+            out,
+            "Adopted:  {} version(s) recorded before Retort: {}",
+            rev.adopted_versions.len(),
+            line(&retort::listing::first_few(
+                &rev.adopted_versions,
+                retort::listing::SHOWN
+            ))
+        )?;
+    }
     Ok(())
 }
 

@@ -10,6 +10,7 @@
 //!
 //! Exit codes: 0 success, 1 `check` found differences, 2 any error (one line on stderr).
 
+mod adopt;
 mod authoring;
 mod cargo_package;
 mod check;
@@ -18,6 +19,7 @@ mod confirm;
 mod git;
 mod history;
 mod hook;
+mod inspect;
 mod migrate;
 mod print_schema;
 mod safety;
@@ -83,11 +85,13 @@ pub struct GlobalOpts {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Write Retort.toml and create the migrations directory
-    Init,
+    Init(InitArgs),
     /// Compare the database with the models and write a migration for the differences
     Autogenerate {
         #[command(flatten)]
         message: MessageArgs,
+        #[command(flatten)]
+        ignore: IgnoreArgs,
         #[command(flatten)]
         safety: SafetyArgs,
     },
@@ -106,6 +110,8 @@ pub enum Command {
         rev_id: RevIdArgs,
         #[command(flatten)]
         links: LinkArgs,
+        #[command(flatten)]
+        ignore: IgnoreArgs,
         #[command(flatten)]
         safety: SafetyArgs,
     },
@@ -183,9 +189,32 @@ pub enum Command {
     /// Write diesel's schema.rs (table!, joinable!, allow_tables_to_appear_in_same_query!)
     /// for the models, as `diesel print-schema` would for the upgraded database
     PrintSchema(print_schema::PrintSchemaArgs),
+    /// Write #[derive(Model)] structs for the tables of the live database (adopting one)
+    Inspect(inspect::InspectArgs),
     /// Git integration: `hook install` writes a pre-commit hook that runs `check`
     #[command(subcommand)]
     Hook(hook::HookCommand),
+}
+
+/// Options of `init`.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Adopt the existing database: write a first revision whose up.sql creates its tables as
+    /// they are, and record it as applied without running it (versions diesel recorded before
+    /// are kept as history)
+    #[arg(long)]
+    pub baseline: bool,
+    #[command(flatten)]
+    pub ignore: IgnoreArgs,
+}
+
+/// `--ignore GLOB` of the commands that compare the database with the models.
+#[derive(Debug, Args, Default)]
+pub struct IgnoreArgs {
+    /// Leave the tables matching GLOB alone: never created, altered or dropped, nor reported
+    /// (`*`, `?`, `[...]`; repeatable; adds to `ignore` in Retort.toml)
+    #[arg(long = "ignore", value_name = "GLOB")]
+    pub globs: Vec<String>,
 }
 
 /// Options of `check`.
@@ -200,6 +229,8 @@ pub struct CheckArgs {
     /// Do not fail when applied migrations were edited since they were applied
     #[arg(long)]
     pub allow_edited: bool,
+    #[command(flatten)]
+    pub ignore: IgnoreArgs,
 }
 
 /// `--verbose` of the commands that list revisions.
@@ -319,7 +350,7 @@ where
             let _ = out.flush();
             let mut message = one_line(&e);
             // A driver may quote part of the URL it was given: never print its password.
-            let for_init = matches!(cli.command, Command::Init);
+            let for_init = matches!(cli.command, Command::Init(_));
             if let Ok(settings) = Settings::resolve(&cli.global, defaults, for_init) {
                 message = retort::redact::scrub(&message, &settings.database_url);
             }
@@ -361,6 +392,8 @@ pub(crate) struct Settings {
     migrations_dir: PathBuf,
     config_path: PathBuf,
     schema: Option<String>,
+    /// `ignore` globs of Retort.toml.
+    ignore: Vec<String>,
     run: runner::RunOptions,
     models: Option<fn(&retort::ModelRegistration) -> bool>,
     /// Retort.toml's `diesel_schema`.
@@ -394,6 +427,7 @@ impl Settings {
                 .unwrap_or_else(|| PathBuf::from(DEFAULT_MIGRATIONS_DIR)),
             config_path,
             schema: global.schema.clone().or(file.schema),
+            ignore: file.ignore,
             run: runner::RunOptions {
                 lock_timeout: std::time::Duration::from_secs(global.lock_timeout),
                 allow_edited: false,
@@ -426,6 +460,12 @@ impl Settings {
         )?)
     }
 
+    /// The `ignore` globs of Retort.toml and the command line's `--ignore`.
+    pub(crate) fn ignore(&self, args: &IgnoreArgs) -> anyhow::Result<retort::ignore::Ignore> {
+        let globs: Vec<&String> = self.ignore.iter().chain(&args.globs).collect();
+        Ok(retort::ignore::Ignore::new(&globs)?)
+    }
+
     pub(crate) fn scripts(&self) -> anyhow::Result<ScriptDirectory> {
         Ok(ScriptDirectory::open(&self.migrations_dir)?)
     }
@@ -438,16 +478,25 @@ pub fn execute(cli: &Cli, out: &mut dyn Write) -> anyhow::Result<u8> {
 
 /// Like [`execute`], with built-in defaults.
 pub fn execute_with(cli: &Cli, defaults: &Defaults, out: &mut dyn Write) -> anyhow::Result<u8> {
-    let for_init = matches!(cli.command, Command::Init);
+    let for_init = matches!(cli.command, Command::Init(_));
     let mut settings = Settings::resolve(&cli.global, defaults, for_init)?;
     settings.run.allow_edited = cli.command.allow_edited();
     match &cli.command {
-        Command::Init => authoring::init(&settings, out),
-        Command::Autogenerate { message, safety } => authoring::autogenerate(
+        Command::Init(InitArgs {
+            baseline: true,
+            ignore,
+        }) => adopt::baseline(&settings, &settings.ignore(ignore)?, out),
+        Command::Init(_) => authoring::init(&settings, out),
+        Command::Autogenerate {
+            message,
+            ignore,
+            safety,
+        } => authoring::autogenerate(
             &settings,
             &message.message,
             None,
             &LinkArgs::default(),
+            &settings.ignore(ignore)?,
             safety,
             out,
         ),
@@ -456,6 +505,7 @@ pub fn execute_with(cli: &Cli, defaults: &Defaults, out: &mut dyn Write) -> anyh
             autogenerate: true,
             rev_id,
             links,
+            ignore,
             safety,
             ..
         } => authoring::autogenerate(
@@ -463,9 +513,15 @@ pub fn execute_with(cli: &Cli, defaults: &Defaults, out: &mut dyn Write) -> anyh
             &message.message,
             rev_id.rev_id.as_deref(),
             links,
+            &settings.ignore(ignore)?,
             safety,
             out,
         ),
+        Command::Revision { ignore, .. } if !ignore.globs.is_empty() => {
+            anyhow::bail!(
+                "--ignore compares the database with the models, so it needs --autogenerate"
+            )
+        }
         Command::Revision { safety, .. } if safety.any() => anyhow::bail!(
             "--allow-destructive and --backfill apply to a generated revision: add --autogenerate"
         ),
@@ -520,6 +576,7 @@ pub fn execute_with(cli: &Cli, defaults: &Defaults, out: &mut dyn Write) -> anyh
         },
         Command::Hook(command) => hook::run(&cli.global, command, out),
         Command::PrintSchema(args) => print_schema::print_schema(&settings, args, out),
+        Command::Inspect(args) => inspect::inspect(&settings, args, out),
     }
 }
 

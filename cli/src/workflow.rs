@@ -203,7 +203,10 @@ pub(crate) fn stamp(
             "Purged {} record(s){}{}",
             done.purged.len(),
             if done.purged.is_empty() { "" } else { ": " },
-            line(&done.purged.join(", "))
+            line(&retort::listing::first_few(
+                &done.purged,
+                retort::listing::SHOWN
+            ))
         )?;
     } else if done.recorded.is_empty() && done.removed.is_empty() {
         writeln!(

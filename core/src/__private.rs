@@ -2,7 +2,15 @@
 
 pub use inventory;
 
-pub use crate::model::{ColumnType, Model, ModelRegistration, VarLength};
+pub use crate::model::{ColumnType, DbEnum, Model, ModelRegistration, VarLength};
+
+/// The column type of a `#[derive(DbEnum)]`.
+pub fn enum_type(name: &str, labels: &[&str]) -> SqlType {
+    SqlType::Enum {
+        name: name.to_owned(),
+        labels: labels.iter().map(|l| (*l).to_owned()).collect(),
+    }
+}
 pub use crate::schema::{FkAction, SqlType, Table};
 
 use crate::schema::{foreign_key_name, index_name, Column, ForeignKey, Index};

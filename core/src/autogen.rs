@@ -1,6 +1,7 @@
 //! Autogenerate: compare the live database with the models and write the migration.
 
 use crate::db::Connection;
+use crate::ignore::Ignore;
 use crate::ops::{reverse_all, Op};
 use crate::schema::Schema;
 use crate::Error;
@@ -29,21 +30,36 @@ impl Plan {
 /// Compares the connected database with `target` (usually [`crate::registry::schema`]) and
 /// renders up and down SQL in the connection's dialect.
 pub fn plan(conn: &mut Connection, target: &Schema) -> Result<Plan, Error> {
-    let current = conn.introspect()?;
-    let target = server_normalized(conn, target)?;
-    plan_between(conn.dialect(), &current, &target)
+    plan_ignoring(conn, target, &Ignore::default())
 }
 
-/// Like [`plan`], with the command line's `--backfill` values applied to the ops
+/// Like [`plan`], leaving out the tables `ignore` matches: the plan never creates, alters or
+/// drops them. A model table that `ignore` matches is an error naming both, and so is a plan
+/// that drops a table or column an ignored table's foreign key references.
+pub fn plan_ignoring(
+    conn: &mut Connection,
+    target: &Schema,
+    ignore: &Ignore,
+) -> Result<Plan, Error> {
+    plan_with(conn, target, ignore, &[])
+}
+
+/// Like [`plan_ignoring`], with the command line's `--backfill` values applied to the ops
 /// ([`crate::safety::apply_backfills`]; one that matches nothing is an error).
 pub fn plan_with(
     conn: &mut Connection,
     target: &Schema,
+    ignore: &Ignore,
     backfills: &[crate::safety::Backfill],
 ) -> Result<Plan, Error> {
-    let current = conn.introspect()?;
+    ignore.check_models(target)?;
+    let mut current = conn.introspect()?;
+    let ignored = ignore.ignored_tables(&current);
+    ignore.remove_from(&mut current);
     let target = server_normalized(conn, target)?;
-    plan_between_with(conn.dialect(), &current, &target, backfills)
+    let plan = plan_between_with(conn.dialect(), &current, &target, backfills)?;
+    Ignore::check_plan(&plan.ops, &ignored)?;
+    Ok(plan)
 }
 
 /// `target` with its column types and defaults spelled the way the connected server spells

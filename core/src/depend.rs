@@ -89,6 +89,23 @@ pub fn blocked(ops: &[Op], current: &Schema) -> Vec<Blocked> {
                     .filter(|d| d.blocks_type_change && !(kept(d) && same_family(from, to)))
                     .collect()
             }
+            // A label removed or reordered swaps the type under every column that uses it
+            // (PostgreSQL); an object over such a column blocks the conversion.
+            Op::AlterEnum { name, from, to } if !crate::dialect::pg_enum::only_adds(from, to) => {
+                current
+                    .tables
+                    .values()
+                    .flat_map(|t| {
+                        t.columns
+                            .iter()
+                            .filter(|c| {
+                                matches!(&c.ty, crate::schema::SqlType::Enum { name: n, .. } if n == name)
+                            })
+                            .flat_map(|c| on_column(current, &t.name, &c.name))
+                    })
+                    .filter(|d| d.blocks_type_change)
+                    .collect()
+            }
             _ => Vec::new(),
         };
         let op = op.to_string();
@@ -244,5 +261,25 @@ mod tests {
         let err = check(&alter(SqlType::Integer), &s).unwrap_err();
         assert_eq!(err.blocked.len(), 1);
         assert_eq!(err.blocked[0].dependent.name, "ix_versions_lower_num");
+    }
+
+    #[test]
+    fn a_view_over_an_enum_column_blocks_a_swap_but_not_an_added_label() {
+        let mut s = schema();
+        let mood = SqlType::Enum {
+            name: "mood".into(),
+            labels: vec![],
+        };
+        s.tables.get_mut("versions").unwrap().columns[1].ty = mood;
+        let labels = |l: &[&str]| l.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        let add = Op::AlterEnum {
+            name: "mood".into(),
+            from: labels(&["a", "b"]),
+            to: labels(&["a", "c", "b"]),
+        };
+        assert!(check(std::slice::from_ref(&add), &s).is_ok());
+        let err = check(&[add.reverse()], &s).unwrap_err();
+        assert_eq!(err.blocked.len(), 1, "{err}");
+        assert_eq!(err.blocked[0].dependent.name, "recent");
     }
 }

@@ -325,7 +325,8 @@ fn sqlite_type(ty: &SqlType) -> DieselType {
         SqlType::BigInt => "BigInt",
         SqlType::Real => "Float",
         SqlType::Double | SqlType::Numeric { .. } => "Double",
-        SqlType::Text | SqlType::Varchar(_) | SqlType::Uuid => "Text",
+        // An enum is checked TEXT on SQLite.
+        SqlType::Text | SqlType::Varchar(_) | SqlType::Uuid | SqlType::Enum { .. } => "Text",
         SqlType::Blob => "Binary",
         SqlType::Date => "Date",
         SqlType::Time => "Time",
@@ -397,6 +398,14 @@ fn postgres_type(ty: &SqlType) -> DieselType {
         SqlType::Json => "Json",
         SqlType::Jsonb => "Jsonb",
         SqlType::Custom(text) => return postgres_custom(text),
+        // A custom SQL type, as diesel_cli writes one for an enum type.
+        SqlType::Enum { name, .. } => {
+            return DieselType {
+                name: camel(name),
+                max_length: None,
+                custom: Some((camel(name), name.clone())),
+            }
+        }
     };
     DieselType::known(name)
 }

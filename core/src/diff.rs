@@ -4,10 +4,12 @@
 //! [`crate::dialect::Dialect::normalize`]) so that spellings the database reports differently
 //! from the models (type aliases, default quoting) compare equal.
 //!
-//! Order: changes to existing tables (by name; per table: drop indexes, drop foreign keys, add
+//! Order: enum types first (new ones created, labels added: see [`Op::AlterEnum`]), so
+//! tables and columns can use them; then changes to existing tables (by name; per table: drop indexes, drop foreign keys, add
 //! columns, alter columns, comments (table, then columns), primary key, identity, drop columns, add foreign keys, create
 //! indexes), then new tables (parents before children), then the existing tables' new foreign
-//! keys that reference a new table, then dropped tables (children before parents). So a new
+//! keys that reference a new table, then dropped tables (children before parents), then the
+//! enum labels removed (after the defaults and columns that held them changed). So a new
 //! table can reference a column the same migration adds, and a key column is dropped only after
 //! the key that replaces it.
 //!
@@ -19,6 +21,10 @@
 //! earlier are dropped first (`DropForeignKey`), and the dropped table carries its shape
 //! without them; so the reverse of either list is valid too. A table referencing itself keeps
 //! that key inline.
+//!
+//! Enum types ([`Schema::enums`], PostgreSQL) are the models' when a model uses them: one the
+//! database has and no model uses is left alone (never dropped), like any type the models do
+//! not describe. Only the reverse of a created type drops it, after the tables.
 
 use crate::ops::Op;
 use crate::schema::{Column, ForeignKey, Schema, Table};
@@ -26,6 +32,36 @@ use crate::schema::{Column, ForeignKey, Schema, Table};
 /// The ops that turn `current` into `target`. Deterministic: equal inputs give equal output.
 pub fn diff(current: &Schema, target: &Schema) -> Vec<Op> {
     let mut ops = Vec::new();
+
+    // Labels are added before the tables change (a column may take a new label) and removed
+    // after (a default moves off a label before it goes), so the reverse holds too.
+    let mut removals = Vec::new();
+    for (name, labels) in &target.enums {
+        match current.enums.get(name) {
+            None => ops.push(Op::CreateEnum {
+                name: name.clone(),
+                labels: labels.clone(),
+            }),
+            Some(have) if have != labels => {
+                let mid = with_removed(have, labels);
+                if mid != *have {
+                    ops.push(Op::AlterEnum {
+                        name: name.clone(),
+                        from: have.clone(),
+                        to: mid.clone(),
+                    });
+                }
+                if mid != *labels {
+                    removals.push(Op::AlterEnum {
+                        name: name.clone(),
+                        from: mid,
+                        to: labels.clone(),
+                    });
+                }
+            }
+            Some(_) => {}
+        }
+    }
 
     let created: Vec<&str> = target
         .tables
@@ -85,7 +121,26 @@ pub fn diff(current: &Schema, target: &Schema) -> Vec<Op> {
     for name in dropped.iter().rev() {
         ops.push(Op::DropTable(without(&current.tables[*name], &closing)));
     }
+    ops.extend(removals);
     ops
+}
+
+/// The labels `to` with those of `from` that it lacks put back, each right after the label
+/// before it in `from` (first when it was first): the type on its way from `from` to `to`,
+/// holding both.
+fn with_removed(from: &[String], to: &[String]) -> Vec<String> {
+    let mut mid = to.to_vec();
+    for (i, label) in from.iter().enumerate() {
+        if mid.contains(label) {
+            continue;
+        }
+        let at = match i.checked_sub(1) {
+            Some(p) => mid.iter().position(|l| *l == from[p]).map_or(0, |q| q + 1),
+            None => 0,
+        };
+        mid.insert(at, label.clone());
+    }
+    mid
 }
 
 /// The foreign keys of `order`'s tables that point to a table later in `order` (other than

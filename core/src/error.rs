@@ -30,6 +30,9 @@ pub enum Error {
     /// A `--backfill` that cannot be used.
     #[error(transparent)]
     Safety(#[from] crate::safety::SafetyError),
+    /// An `ignore` glob is invalid, or matches a model's table.
+    #[error(transparent)]
+    Ignore(#[from] crate::ignore::IgnoreError),
     /// Applying, reverting or stamping revisions.
     #[error(transparent)]
     Run(#[from] crate::runner::RunError),
@@ -37,7 +40,11 @@ pub enum Error {
     #[error(transparent)]
     Offline(#[from] crate::offline::OfflineError),
     /// A command that needs the database at head found pending revisions.
-    #[error("the database is not up to date: {pending} revision(s) not applied ({}); run `{}` first", ids.join(", "), crate::invocation::command("upgrade head"))]
+    #[error(
+        "the database is not up to date: {pending} revision(s) not applied ({}); run `{}` first",
+        crate::listing::first_few(ids, crate::listing::SHOWN),
+        crate::invocation::command("upgrade head")
+    )]
     NotAtHead {
         /// How many revisions are not applied.
         pending: usize,

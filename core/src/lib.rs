@@ -23,7 +23,7 @@
 //!
 //! # Where things are
 //!
-//! - Models: [`Model`] (the derive and its trait), [`registry`] (every model linked into the
+//! - Models: [`Model`] (the derive and its trait), [`DbEnum`] (enums as column types), [`registry`] (every model linked into the
 //!   binary), [`schema`] (the dialect-free schema model), [`link_models!`].
 //! - Comparing: [`diff`] (schemas to [`ops`]), [`autogen`] (database vs models, rendered by a
 //!   [`dialect`]).
@@ -38,6 +38,7 @@
 
 pub mod autogen;
 pub mod backend;
+pub mod baseline;
 pub mod checksum;
 pub mod db;
 pub mod depend;
@@ -46,9 +47,11 @@ pub mod diesel_schema;
 pub mod diff;
 pub mod embed;
 mod error;
+pub mod ignore;
 #[cfg(feature = "postgres")]
 mod interrupt;
 pub mod invocation;
+pub mod listing;
 pub mod model;
 pub mod offline;
 pub mod ops;
@@ -74,7 +77,8 @@ pub use backend::Backend;
 pub use db::{Connection, DatabaseUrl};
 pub use embed::{embed_migrations, EmbeddedMigrations};
 pub use error::Error;
-pub use model::{ColumnType, Model, ModelRegistration, VarLength};
+pub use model::{ColumnType, DbEnum, Model, ModelRegistration, VarLength};
+pub use retort_macros::DbEnum;
 pub use retort_macros::Model;
 pub use runner::RunOptions;
 pub use script::ScriptDirectory;

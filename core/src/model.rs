@@ -33,6 +33,37 @@ pub trait ColumnType {
     const NULLABLE: bool = false;
 }
 
+/// A fieldless Rust enum stored as a database enum. Implemented by `#[derive(DbEnum)]`; not
+/// meant to be implemented by hand. The derive also implements [`ColumnType`], so the enum (and
+/// `Option` of it) is a field type: a native enum type on PostgreSQL, checked `TEXT` on SQLite.
+///
+/// ```
+/// use retort::DbEnum;
+///
+/// #[derive(DbEnum, Debug, Clone, Copy, PartialEq)]
+/// #[db_enum(name = "mood")]
+/// pub enum Mood {
+///     Happy,
+///     #[db_enum(rename = "so-so")]
+///     SoSo,
+///     VerySad,
+/// }
+///
+/// assert_eq!(Mood::LABELS, ["happy", "so-so", "very_sad"]);
+/// assert_eq!(Mood::VerySad.label(), "very_sad");
+/// assert_eq!(Mood::from_label("so-so"), Some(Mood::SoSo));
+/// ```
+pub trait DbEnum: Sized + 'static {
+    /// The database type's name (PostgreSQL `CREATE TYPE`).
+    const NAME: &'static str;
+    /// The labels, in declaration order.
+    const LABELS: &'static [&'static str];
+    /// This value's label.
+    fn label(&self) -> &'static str;
+    /// The value whose label is `label`, if any.
+    fn from_label(label: &str) -> Option<Self>;
+}
+
 /// Types that take `#[model(max_length = N)]` and become `VARCHAR(N)`.
 #[diagnostic::on_unimplemented(
     message = "`max_length` needs a `String` field, not `{Self}`",

@@ -138,6 +138,36 @@ pub enum Op {
         /// True for the reverse: nothing to run.
         undo: bool,
     },
+    /// Creates an enum type (PostgreSQL `CREATE TYPE ... AS ENUM`); the reverse drops it.
+    /// Comes before the tables that use it.
+    CreateEnum {
+        /// The type's name.
+        name: String,
+        /// Its labels, in order.
+        labels: Vec<String>,
+    },
+    /// Drops an enum type; carries its labels so the reverse re-creates it. A diff never
+    /// drops one (a type no model uses is left alone): only the reverse of a
+    /// [`Op::CreateEnum`] does, after the tables that used it.
+    DropEnum {
+        /// The type's name.
+        name: String,
+        /// Its labels, in order, for the reverse.
+        labels: Vec<String>,
+    },
+    /// Changes an enum type's labels from `from` to `to`. Labels only added (the old ones kept
+    /// in order) are `ALTER TYPE ... ADD VALUE`s in place; a removed or reordered label swaps
+    /// the type (a new type, every column converted, the old type dropped), which fails, and
+    /// changes nothing, if a row still holds a removed label. Destructive when a label is
+    /// removed ([`Op::is_destructive`]).
+    AlterEnum {
+        /// The type's name.
+        name: String,
+        /// The labels before, in order (what the reverse restores).
+        from: Vec<String>,
+        /// The labels after, in order.
+        to: Vec<String>,
+    },
 }
 
 impl Op {
@@ -193,12 +223,22 @@ impl Op {
                 value,
                 undo: !undo,
             },
+            Op::CreateEnum { name, labels } => Op::DropEnum { name, labels },
+            Op::DropEnum { name, labels } => Op::CreateEnum { name, labels },
+            Op::AlterEnum { name, from, to } => Op::AlterEnum {
+                name,
+                from: to,
+                to: from,
+            },
         }
     }
 
-    /// The table this op changes.
+    /// The table this op changes; for an enum type's op ([`Op::is_enum`]), the type's name.
     pub fn table(&self) -> &str {
         match self {
+            Op::CreateEnum { name, .. }
+            | Op::DropEnum { name, .. }
+            | Op::AlterEnum { name, .. } => name,
             Op::CreateTable(t) | Op::DropTable(t) => &t.name,
             Op::AddColumn { table, .. }
             | Op::DropColumn { table, .. }
@@ -218,11 +258,27 @@ impl Op {
         }
     }
 
-    /// True when the op drops a table or a column, whose data its reverse cannot bring back.
-    /// The full, dialect-aware rule `autogenerate` enforces (lossy type changes included) is
-    /// [`crate::safety::destructive`].
+    /// True when the op can lose data that its reverse cannot bring back. An
+    /// [`Op::AlterEnum`] that removes a label is: the upgrade fails while a row holds it, and
+    /// once none does, the label is gone from the type. The dialect-aware rule `autogenerate`
+    /// enforces (lossy type changes included) is [`crate::safety::destructive`].
     pub fn is_destructive(&self) -> bool {
-        matches!(self, Op::DropTable(_) | Op::DropColumn { .. })
+        match self {
+            Op::DropTable(_) | Op::DropColumn { .. } => true,
+            Op::AlterEnum { from, to, .. } => from.iter().any(|l| !to.contains(l)),
+            // The same on SQLite, where an enum is a checked TEXT column.
+            Op::AlterColumn { from, to, .. } => enum_labels(from, to)
+                .is_some_and(|(before, after)| before.iter().any(|l| !after.contains(l))),
+            _ => false,
+        }
+    }
+
+    /// True for the ops on an enum type rather than on a table.
+    pub fn is_enum(&self) -> bool {
+        matches!(
+            self,
+            Op::CreateEnum { .. } | Op::DropEnum { .. } | Op::AlterEnum { .. }
+        )
     }
 
     /// Applies the op to an in-memory schema (used to know each table's state while rendering).
@@ -231,6 +287,12 @@ impl Op {
             schema.tables.get_mut(name)
         }
         match self {
+            Op::CreateEnum { name, labels: to } | Op::AlterEnum { name, to, .. } => {
+                schema.enums.insert(name.clone(), to.clone());
+            }
+            Op::DropEnum { name, .. } => {
+                schema.enums.remove(name);
+            }
             Op::CreateTable(t) => schema.insert(t.clone()),
             Op::DropTable(t) => {
                 schema.tables.remove(&t.name);
@@ -351,6 +413,12 @@ impl Op {
     }
 }
 
+/// The labels of `from`'s and `to`'s enum `CHECK` clauses (SQLite), when both have one.
+fn enum_labels(from: &Column, to: &Column) -> Option<(Vec<String>, Vec<String>)> {
+    let labels = |c: &Column| crate::dialect::sqlite::enum_check_labels(&c.name, &c.extra);
+    Some((labels(from)?, labels(to)?))
+}
+
 /// `index 'name'` / `constraint 'name'` for a kept definition.
 fn owned_name(definition: &str) -> String {
     match crate::sql::owned_definition(definition) {
@@ -409,12 +477,37 @@ impl fmt::Display for Op {
                         .filter(|x| crate::sql::is_constraint_clause(x))
                         .collect()
                 }
-                for gone in owned(from).into_iter().filter(|x| !to.extra.contains(x)) {
+                // An enum's labels on SQLite: `CHECK ("col" IN ('a', 'b'))`.
+                let enum_change = enum_labels(from, to)
+                    .filter(|(a, b)| a != b)
+                    .inspect(|(a, b)| {
+                        changes.push(format!(
+                            "enum labels ({}) -> ({})",
+                            a.join(", "),
+                            b.join(", ")
+                        ))
+                    })
+                    .is_some();
+                let is_labels = |x: &String| {
+                    enum_change
+                        && crate::dialect::sqlite::enum_check_labels(
+                            &to.name,
+                            std::slice::from_ref(x),
+                        )
+                        .is_some()
+                };
+                for gone in owned(from)
+                    .into_iter()
+                    .filter(|x| !to.extra.contains(x) && !is_labels(x))
+                {
                     changes.push(format!(
                         "constraint `{gone}` removed (the models do not declare it)"
                     ));
                 }
-                for new in owned(to).into_iter().filter(|x| !from.extra.contains(x)) {
+                for new in owned(to)
+                    .into_iter()
+                    .filter(|x| !from.extra.contains(x) && !is_labels(x))
+                {
                     changes.push(format!("constraint `{new}` added"));
                 }
                 write!(
@@ -500,6 +593,40 @@ impl fmt::Display for Op {
                 f,
                 "nothing undoes the backfill of '{table}.{column}': its rows keep the values (no SQL)"
             ),
+            Op::CreateEnum { name, labels } => {
+                write!(f, "added enum type '{name}' ({})", labels.join(", "))
+            }
+            Op::DropEnum { name, .. } => write!(f, "removed enum type '{name}'"),
+            Op::AlterEnum { name, from, to } => {
+                let mut changes = Vec::new();
+                let added: Vec<&str> = to
+                    .iter()
+                    .filter(|l| !from.contains(l))
+                    .map(String::as_str)
+                    .collect();
+                let removed: Vec<&str> = from
+                    .iter()
+                    .filter(|l| !to.contains(l))
+                    .map(String::as_str)
+                    .collect();
+                if !added.is_empty() {
+                    changes.push(format!("added label(s) {}", added.join(", ")));
+                }
+                if !removed.is_empty() {
+                    changes.push(format!("removed label(s) {}", removed.join(", ")));
+                }
+                let kept: Vec<&String> = from.iter().filter(|l| to.contains(l)).collect();
+                let kept_after: Vec<&String> = to.iter().filter(|l| from.contains(l)).collect();
+                if kept != kept_after {
+                    changes.push("reordered labels".to_owned());
+                }
+                write!(
+                    f,
+                    "altered enum type '{name}': {} (now {})",
+                    changes.join(", "),
+                    to.join(", ")
+                )
+            }
         }
     }
 }
@@ -574,6 +701,41 @@ mod tests {
         let mut same = after.clone();
         fill.apply(&mut same);
         assert_eq!(same, after, "a backfill changes rows, not the schema");
+        for op in &ops {
+            assert_eq!(op.reverse().reverse(), *op);
+        }
+        reverse_all(&ops).iter().for_each(|op| op.apply(&mut after));
+        assert_eq!(after, before);
+    }
+
+    #[test]
+    fn enum_ops_reverse_exactly_and_a_removed_label_is_destructive() {
+        let labels = |l: &[&str]| l.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let before = Schema::new();
+        let ops = vec![
+            Op::CreateEnum {
+                name: "mood".into(),
+                labels: labels(&["ok", "sad"]),
+            },
+            Op::AlterEnum {
+                name: "mood".into(),
+                from: labels(&["ok", "sad"]),
+                to: labels(&["sad", "meh"]),
+            },
+        ];
+        let mut after = before.clone();
+        ops.iter().for_each(|op| op.apply(&mut after));
+        assert_eq!(after.enums["mood"], labels(&["sad", "meh"]));
+        assert_eq!(
+            ops[1].to_string(),
+            "altered enum type 'mood': added label(s) meh, removed label(s) ok (now sad, meh)"
+        );
+        assert!(!ops[0].is_destructive());
+        assert!(ops[1].is_destructive());
+        assert!(
+            ops[1].reverse().is_destructive(),
+            "meh goes on the way back"
+        );
         for op in &ops {
             assert_eq!(op.reverse().reverse(), *op);
         }

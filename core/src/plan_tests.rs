@@ -149,3 +149,47 @@ fn a_key_column_is_dropped_after_the_key_that_replaces_it() {
     )]);
     migrates_both_ways(&a, &b);
 }
+
+fn mood(labels: &[&str]) -> SqlType {
+    SqlType::Enum {
+        name: "mood".into(),
+        labels: labels.iter().map(|l| l.to_string()).collect(),
+    }
+}
+
+/// A `people` table whose `mood` column is the enum with `labels`, defaulting to `'ok'`.
+fn people(labels: &[&str]) -> Schema {
+    let mut t = table("people", &[("id", SqlType::BigInt)], &["id"]);
+    let mut c = Column::new("mood", mood(labels), false);
+    c.default = Some("'ok'".into());
+    t.columns.push(c);
+    t.columns.push(Column::new("was", mood(labels), true));
+    schema(vec![t])
+}
+
+#[test]
+fn enum_types_are_created_before_their_tables_and_dropped_after() {
+    migrates_both_ways(&Schema::new(), &people(&["ok", "sad"]));
+}
+
+#[test]
+fn an_enum_label_added_in_the_middle_and_back() {
+    migrates_both_ways(&people(&["ok", "sad"]), &people(&["ok", "meh", "sad"]));
+    migrates_both_ways(
+        &people(&["ok", "sad"]),
+        &people(&["glad", "ok", "sad", "mad"]),
+    );
+}
+
+#[test]
+fn an_enum_label_removed_or_reordered_swaps_the_type_and_back() {
+    migrates_both_ways(&people(&["ok", "meh", "sad"]), &people(&["ok", "sad"]));
+    migrates_both_ways(&people(&["ok", "sad"]), &people(&["sad", "ok"]));
+}
+
+#[test]
+fn a_default_on_a_removed_label_moves_to_the_new_one_both_ways() {
+    let mut a = people(&["ok", "sad", "gone"]);
+    a.tables.get_mut("people").unwrap().columns[1].default = Some("'gone'".into());
+    migrates_both_ways(&a, &people(&["ok", "sad"]));
+}

@@ -48,6 +48,16 @@ pub enum RegistryError {
         /// The column the table lacks.
         column: String,
     },
+    #[error("enum type `{name}` has labels {first} but {second}; give one Rust enum another #[db_enum(name = \"...\")]")]
+    /// Two columns use an enum type of the same name with different labels.
+    ConflictingEnum {
+        /// The enum type's name.
+        name: String,
+        /// The labels of the first column using it, and where: `(a, b) in `t.c``.
+        first: String,
+        /// The other column's labels, and where.
+        second: String,
+    },
 }
 
 /// The registered models, sorted by table name (inventory promises no order).
@@ -81,6 +91,27 @@ pub fn schema_of(models: &[&ModelRegistration]) -> Result<Schema, RegistryError>
             });
         }
         schema.insert(table);
+    }
+    let mut enums: BTreeMap<&str, (String, &Vec<String>)> = BTreeMap::new();
+    for (name, table) in &schema.tables {
+        for column in &table.columns {
+            if let crate::schema::SqlType::Enum { name: ty, labels } = &column.ty {
+                let here = format!("{name}.{}", column.name);
+                match enums.get(ty.as_str()) {
+                    Some((first_column, first)) if *first != labels => {
+                        return Err(RegistryError::ConflictingEnum {
+                            name: ty.clone(),
+                            first: format!("({}) in `{first_column}`", first.join(", ")),
+                            second: format!("({}) in `{here}`", labels.join(", ")),
+                        });
+                    }
+                    Some(_) => {}
+                    None => {
+                        enums.insert(ty, (here, labels));
+                    }
+                }
+            }
+        }
     }
     for (name, table) in &schema.tables {
         let model = owners[name].to_owned();
@@ -203,5 +234,29 @@ mod tests {
             schema_of(&[&a, &b]).unwrap_err(),
             RegistryError::DuplicateTable { .. }
         ));
+    }
+
+    #[test]
+    fn one_enum_type_name_has_one_list_of_labels() {
+        fn with_mood(name: &str, labels: &[&str]) -> Table {
+            let mut t = Table::new(name);
+            t.columns.push(Column::new("id", SqlType::BigInt, false));
+            t.primary_key = vec!["id".into()];
+            t.columns.push(Column::new(
+                "mood",
+                crate::__private::enum_type("mood", labels),
+                false,
+            ));
+            t
+        }
+        let a = registration(|| with_mood("a", &["ok", "sad"]), "a");
+        let b = registration(|| with_mood("b", &["ok", "sad"]), "b");
+        let c = registration(|| with_mood("c", &["sad", "ok"]), "c");
+        assert!(schema_of(&[&a, &b]).is_ok());
+        assert_eq!(
+            schema_of(&[&a, &c]).unwrap_err().to_string(),
+            "enum type `mood` has labels (ok, sad) in `a.mood` but (sad, ok) in `c.mood`; give one \
+             Rust enum another #[db_enum(name = \"...\")]"
+        );
     }
 }

@@ -31,7 +31,8 @@ pub struct Destructive {
 
 /// Whether `op`, rendered for `dialect`, loses data; `None` when its reverse restores everything.
 ///
-/// One arm per op that can lose data. Ops that only change the schema (indexes, constraints,
+/// One arm per op that can lose data (a new op that can: add its arm here, with what down.sql
+/// cannot restore). Ops that only change the schema (indexes, constraints,
 /// renames, comments, identities) or whose data is computed (a generated column) are not
 /// destructive.
 pub fn destructive(op: &Op, dialect: &dyn Dialect) -> Option<Destructive> {
@@ -54,6 +55,34 @@ pub fn destructive(op: &Op, dialect: &dyn Dialect) -> Option<Destructive> {
                 }
             ),
         }),
+        Op::AlterEnum { name, from, to } => {
+            let removed = removed_labels(from, to)?;
+            Some(Destructive {
+                what: format!(
+                    "removes label(s) {removed} from enum type '{name}' (the upgrade fails while a row holds one)"
+                ),
+                lost: format!(
+                    "the rows that held label(s) {removed} of enum type {name} before they were changed for this migration (the downgrade re-adds the labels)"
+                ),
+            })
+        }
+        // SQLite: an enum is a TEXT column with a CHECK of its labels.
+        Op::AlterColumn { table, from, to } if op.is_destructive() => {
+            let labels = |c: &Column| {
+                crate::dialect::sqlite::enum_check_labels(&c.name, &c.extra).unwrap_or_default()
+            };
+            let removed = removed_labels(&labels(from), &labels(to))?;
+            Some(Destructive {
+                what: format!(
+                    "removes enum label(s) {removed} from column '{table}.{}' (the upgrade fails while a row holds one)",
+                    to.name
+                ),
+                lost: format!(
+                    "the rows of {table}.{} that held label(s) {removed} before they were changed for this migration (the downgrade re-adds the labels)",
+                    to.name
+                ),
+            })
+        }
         Op::AlterColumn { table, from, to } if from.ty != to.ty => {
             let why = dialect.type_change_loss(&from.ty, &to.ty)?;
             Some(Destructive {
@@ -74,15 +103,31 @@ pub fn destructive(op: &Op, dialect: &dyn Dialect) -> Option<Destructive> {
     }
 }
 
+/// `a, b`: the labels of `from` that `to` no longer has; `None` when there are none.
+fn removed_labels(from: &[String], to: &[String]) -> Option<String> {
+    let removed: Vec<&str> = from
+        .iter()
+        .filter(|l| !to.contains(l))
+        .map(String::as_str)
+        .collect();
+    (!removed.is_empty()).then(|| removed.join(", "))
+}
+
 /// True when a type change from `from` to `to` can only refuse rows (the upgrade fails), never
 /// change a value: a narrower integer, a shorter `VARCHAR`, `TEXT` to `VARCHAR`. Used by
 /// [`Dialect::type_change_loss`] to tell a refusal from a loss among the narrowing changes
 /// ([`SqlType::narrowing_to`]).
 pub fn refuses_only(from: &SqlType, to: &SqlType) -> bool {
+    use SqlType::{Enum, Text, Varchar};
+    let same_enum = matches!((from, to), (Enum { name: a, .. }, Enum { name: b, .. }) if a == b);
     (from.is_integer() && to.is_integer())
+        || same_enum
         || matches!(
             (from, to),
-            (SqlType::Varchar(_) | SqlType::Text, SqlType::Varchar(_))
+            (Varchar(_) | Text, Varchar(_))
+                // A label is its text; text that is no label is refused.
+                | (Varchar(_) | Text, Enum { .. })
+                | (Enum { .. }, Varchar(_) | Text)
         )
 }
 

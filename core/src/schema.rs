@@ -51,6 +51,16 @@ pub enum SqlType {
     Jsonb,
     /// Any other type, kept as written (upper-cased, whitespace collapsed).
     Custom(String),
+    /// A `#[derive(retort::DbEnum)]` type: one of a fixed list of labels, in order.
+    /// PostgreSQL: a native enum type named `name` (the dialect keeps the labels in
+    /// [`Schema::enums`] and the column names the type only, `labels` empty). SQLite: `TEXT`
+    /// with a `CHECK ("col" IN ('a', 'b'))` clause.
+    Enum {
+        /// The type's name (`CREATE TYPE "name" AS ENUM`).
+        name: String,
+        /// The labels, in declaration order; empty where the schema keeps them apart.
+        labels: Vec<String>,
+    },
 }
 
 impl SqlType {
@@ -254,6 +264,8 @@ impl fmt::Display for SqlType {
             SqlType::Json => f.write_str("JSON"),
             SqlType::Jsonb => f.write_str("JSONB"),
             SqlType::Custom(s) => f.write_str(s),
+            SqlType::Enum { name, labels } if labels.is_empty() => write!(f, "ENUM {name}"),
+            SqlType::Enum { name, labels } => write!(f, "ENUM {name}({})", labels.join(", ")),
         }
     }
 }
@@ -595,6 +607,11 @@ pub struct Schema {
     /// an op that drops or rewrites what they depend on is refused (see
     /// [`crate::depend`]). Sorted; read by introspection, empty for models.
     pub dependents: Vec<Dependent>,
+    /// Enum types by name, each with its labels in order (PostgreSQL; see [`SqlType::Enum`]).
+    /// Introspection reads every enum type of the schema; the models' side holds the types
+    /// their columns use. A type is the models' when a model uses it: one that no model uses
+    /// is left alone, never dropped by a diff (see [`crate::diff`]).
+    pub enums: BTreeMap<String, Vec<String>>,
 }
 
 /// An object that depends on a table or a column and that Retort does not manage.

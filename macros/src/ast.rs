@@ -186,6 +186,13 @@ fn is_option(ty: &Type) -> bool {
 /// The conventional table name: the struct's name in snake case, plus `s`
 /// (`User` → `users`, `PostTag` → `post_tags`, `HTTPLog` → `http_logs`).
 pub fn default_table_name(struct_name: &str) -> String {
+    let mut out = snake_case(struct_name);
+    out.push('s');
+    out
+}
+
+/// A Rust name in snake case (`PostTag` → `post_tag`, `HTTPLog` → `http_log`).
+pub fn snake_case(struct_name: &str) -> String {
     let chars: Vec<char> = struct_name.chars().collect();
     let mut out = String::with_capacity(struct_name.len() + 4);
     for (i, &c) in chars.iter().enumerate() {
@@ -201,7 +208,6 @@ pub fn default_table_name(struct_name: &str) -> String {
         }
         out.extend(c.to_lowercase());
     }
-    out.push('s');
     out
 }
 

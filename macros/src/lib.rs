@@ -10,6 +10,7 @@ mod ast;
 mod attr;
 mod check;
 mod ctxt;
+mod db_enum;
 mod embed;
 mod expand;
 
@@ -81,6 +82,32 @@ use proc_macro::TokenStream;
 #[proc_macro_derive(Model, attributes(model))]
 pub fn derive_model(input: TokenStream) -> TokenStream {
     expand::derive_model_inner(input.into()).into()
+}
+
+/// Stores a fieldless enum as a database enum, and makes it a column type.
+///
+/// ```ignore
+/// use retort::DbEnum;
+///
+/// #[derive(DbEnum)]
+/// #[db_enum(name = "mood")]
+/// pub enum Mood {
+///     Happy,
+///     #[db_enum(rename = "so-so")]
+///     SoSo,
+///     VerySad,
+/// }
+/// ```
+///
+/// Each variant is one label, in declaration order: its name in snake case (`VerySad` →
+/// `very_sad`), or `#[db_enum(rename = "...")]`. On the enum, `#[db_enum(name = "...")]` names
+/// the database type (default: the enum's name in snake case). Implements `retort::DbEnum`
+/// (`NAME`, `LABELS`, `label()`, `from_label()`) and `retort::ColumnType`, so the enum and
+/// `Option` of it are model field types: a native enum type on PostgreSQL, `TEXT` with a
+/// `CHECK` of the labels on SQLite.
+#[proc_macro_derive(DbEnum, attributes(db_enum))]
+pub fn derive_db_enum(input: TokenStream) -> TokenStream {
+    db_enum::derive_db_enum_inner(input.into()).into()
 }
 
 /// Embeds a migrations directory (default `migrations`, relative to the crate's Cargo.toml) in

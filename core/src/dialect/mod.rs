@@ -1,6 +1,7 @@
 //! SQL dialects: rendering ops to SQL, and normalising schemas so that what a database reports
 //! compares equal to what the models declare.
 
+pub(crate) mod pg_enum;
 pub mod postgres;
 mod render;
 pub mod sqlite;
@@ -57,6 +58,7 @@ pub trait Dialect {
 
     /// Rewrites a schema into the dialect's canonical spelling, on both sides of a diff.
     fn normalize(&self, schema: &mut Schema) {
+        self.normalize_enums(schema);
         for table in schema.tables.values_mut() {
             self.normalize_table(table);
             // `DEFAULT NULL` is no default at all (databases store none).
@@ -75,6 +77,12 @@ pub trait Dialect {
                 .collect();
         }
     }
+
+    /// Where the dialect keeps the labels of [`SqlType::Enum`] columns, on both sides of a
+    /// diff, before the tables are normalised. By default in the columns (SQLite: its
+    /// [`Dialect::normalize_table`] makes them checked `TEXT`); PostgreSQL moves them to
+    /// [`Schema::enums`].
+    fn normalize_enums(&self, _schema: &mut Schema) {}
 
     /// What the dialect adds to tables that come from models (not from a database) before they
     /// are compared, e.g. PostgreSQL's identity for a single integer key.
@@ -154,6 +162,11 @@ pub trait Dialect {
             )),
             // The rows keep their values: nothing to run.
             Op::Backfill { undo: true, .. } => Ok(String::new()),
+            Op::CreateEnum { .. } | Op::DropEnum { .. } | Op::AlterEnum { .. } => {
+                Err(Unsupported::new(
+                    "an enum type's op renders with the whole schema (render_enum_op)",
+                ))
+            }
             // A clause inside CREATE TABLE: only a rebuild (SQLite) changes it.
             Op::AddTableConstraint { .. } | Op::DropTableConstraint { .. } => {
                 Err(Unsupported::new(
@@ -166,6 +179,17 @@ pub trait Dialect {
             what: format!("render `{op}`"),
             hint,
         })
+    }
+
+    /// Renders an op on an enum type ([`Op::is_enum`]). `state` is the whole schema before it
+    /// (the columns that use the type); `later` the ops the script runs after it. By default
+    /// unsupported: a backend without enum types (SQLite) stores them as checked `TEXT`
+    /// columns, so its diff has no such op.
+    fn render_enum_op(&self, op: &Op, state: &Schema, later: &[Op]) -> OpSql {
+        let _ = (op, state, later);
+        Err(Unsupported::new(
+            "this backend has no enum types: its columns hold the labels as checked TEXT",
+        ))
     }
 
     /// Renders `group`, consecutive ops that alter the existing table they name, in one piece,

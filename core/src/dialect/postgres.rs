@@ -10,6 +10,8 @@
 //!   `character varying(255)` = `VARCHAR(255)`, `'x'::text` = `'x'`, `'-1'::integer` = `-1`.
 //!   With a live connection the models' side is first spelled by the server itself
 //!   (`backend::postgres::normalize`); this pure normalisation then applies to both sides.
+//! - Enum types (`#[derive(retort::DbEnum)]`): see `pg_enum`; their labels live in
+//!   [`Schema::enums`], a column names its type only.
 //! - Identifiers longer than 63 bytes are cut as PostgreSQL cuts them; a primary key constraint
 //!   is dropped under the name the catalog reports, else PostgreSQL's `<table>_pkey`.
 
@@ -47,9 +49,23 @@ impl Dialect for Postgres {
         }
     }
 
+    fn normalize_enums(&self, schema: &mut Schema) {
+        super::pg_enum::lift_labels(schema);
+    }
+
+    fn render_enum_op(
+        &self,
+        op: &crate::ops::Op,
+        state: &Schema,
+        later: &[crate::ops::Op],
+    ) -> OpSql {
+        Ok(super::pg_enum::render(self, op, state, later))
+    }
+
     fn render_type(&self, column: &Column) -> String {
         match &column.ty {
             SqlType::Blob => "BYTEA".to_owned(),
+            SqlType::Enum { name, .. } => self.quote(name),
             other => other.to_string(),
         }
     }
@@ -314,6 +330,7 @@ pub fn normalize_pg_default(expr: &str, ty: &SqlType) -> String {
                 || matches!(t, SqlType::Custom(c) if c.starts_with("CHARACTER VARYING") || c.starts_with("VARCHAR"))
         };
         let redundant = cast == *column_ty
+            || matches!(column_ty, SqlType::Enum { name, .. } if super::pg_enum::casts_to(ty, name))
             || (cast.is_numeric() && column_ty.is_numeric())
             || (is_string(&cast) && is_string(column_ty))
             || value.eq_ignore_ascii_case("null");

@@ -18,6 +18,23 @@ pub(super) fn render<D: Dialect + ?Sized>(
     let mut out = String::new();
     let mut rest = ops;
     while let Some(first) = rest.first() {
+        // An enum type's op sees the whole schema (the columns that use the type) and the ops
+        // after it (which may use a label it adds).
+        if first.is_enum() {
+            let sql = dialect.render_enum_op(first, &state, &rest[1..]).map_err(
+                |super::Unsupported { hint }| RenderError::Unsupported {
+                    dialect: dialect.name(),
+                    what: format!("render `{first}`"),
+                    hint,
+                },
+            )?;
+            out.push_str(&format!("-- {first}\n"));
+            out.push_str(&sql);
+            out.push('\n');
+            first.apply(&mut state);
+            rest = &rest[1..];
+            continue;
+        }
         // A group: consecutive ops that alter the same existing table.
         let len = if is_alter(first) {
             1 + rest[1..]
@@ -53,7 +70,7 @@ fn is_alter(op: &Op) -> bool {
     !matches!(
         op,
         Op::CreateTable(_) | Op::DropTable(_) | Op::Backfill { .. }
-    )
+    ) && !op.is_enum()
 }
 
 /// Each op of `group` rendered by itself, or the error of the first that cannot be. `state` is

@@ -85,6 +85,16 @@ impl Dialect for Sqlite {
         for column in &mut table.columns {
             column.default = column.default.as_deref().map(super::normalize_default);
             column.comment = None;
+            // An enum is TEXT checked against its labels: the clause is the models' own, so a
+            // label change is a constraint change (a rebuild, whose copy refuses a row that
+            // holds a removed label).
+            if let SqlType::Enum { labels, .. } = &column.ty {
+                let clause = enum_check(&self.quote(&column.name), labels);
+                column.ty = SqlType::Text;
+                if !column.extra.contains(&clause) {
+                    column.extra.push(clause);
+                }
+            }
         }
         // A single integer primary key is rendered `INTEGER` so it becomes the rowid alias
         // (auto-assigned ids); every integer width is 64-bit in SQLite anyway.
@@ -304,6 +314,47 @@ impl Sqlite {
         out.push('\n');
         Ok(())
     }
+}
+
+/// The `CHECK` clause of an enum column: `CHECK ("col" IN ('a', 'b'))`.
+pub fn enum_check(quoted_column: &str, labels: &[String]) -> String {
+    let labels: Vec<String> = labels
+        .iter()
+        .map(|l| format!("'{}'", l.replace('\'', "''")))
+        .collect();
+    format!("CHECK ({quoted_column} IN ({}))", labels.join(", "))
+}
+
+/// The labels of a column's enum `CHECK` clause ([`enum_check`]) among `extra`, if it has one.
+pub fn enum_check_labels(column: &str, extra: &[String]) -> Option<Vec<String>> {
+    let prefix = format!("CHECK (\"{}\" IN (", column.replace('"', "\"\""));
+    extra.iter().find_map(|clause| {
+        let mut rest = clause.strip_prefix(&prefix)?.strip_suffix("))")?;
+        let mut labels = Vec::new();
+        loop {
+            rest = rest.strip_prefix('\'')?;
+            let mut label = String::new();
+            let mut chars = rest.char_indices();
+            let end = loop {
+                let (i, c) = chars.next()?;
+                if c == '\'' {
+                    if rest[i + 1..].starts_with('\'') {
+                        label.push('\'');
+                        chars.next();
+                        continue;
+                    }
+                    break i + 1;
+                }
+                label.push(c);
+            };
+            labels.push(label);
+            rest = &rest[end..];
+            if rest.is_empty() {
+                return Some(labels);
+            }
+            rest = rest.strip_prefix(", ")?;
+        }
+    })
 }
 
 /// The SQL condition true for a stored value (after the new column's type affinity) that the

@@ -21,6 +21,12 @@ pub(super) fn recorded_versions(session: &mut dyn Session) -> Result<BTreeSet<St
     Ok(rows.into_iter().map(|(v, _)| v).collect())
 }
 
+/// Every version recorded in `__diesel_schema_migrations` (none when it does not exist),
+/// whether a revision here has it or not; creates nothing.
+pub fn recorded(conn: &mut Connection) -> Result<BTreeSet<String>, RunError> {
+    Ok(recorded_versions(conn.session())?)
+}
+
 /// The versions diesel's harness records, creating its table when missing (inside a run).
 pub(super) fn harness_versions(session: &mut dyn Session) -> Result<BTreeSet<String>, RunError> {
     let versions = session
@@ -50,7 +56,8 @@ pub(super) fn purge(session: &mut dyn Session) -> Result<(), DbError> {
         .map_err(DbError::query("clearing the migration records"))
 }
 
-/// Revision ids of recorded versions; every version must belong to a revision of `scripts`.
+/// Revision ids of recorded versions; every version must belong to a revision of `scripts`,
+/// or be listed as adopted history by one (see [`ScriptDirectory::is_adopted`]).
 pub(super) fn revisions_of(
     versions: BTreeSet<String>,
     scripts: &ScriptDirectory,
@@ -62,6 +69,7 @@ pub(super) fn revisions_of(
             Some(rev) => {
                 applied.insert(rev.id.clone());
             }
+            None if scripts.is_adopted(&v) => {}
             None => unknown.push(v),
         }
     }

@@ -52,7 +52,7 @@ pub enum RunError {
     #[error(transparent)]
     Graph(#[from] GraphError),
     /// The database records versions the migrations directory does not have.
-    #[error("the database records revisions that are not in {dir}: versions {}; restore their migration directories (or fix the database's __diesel_schema_migrations table) before running anything", versions.join(", "))]
+    #[error("the database records {} version(s) that no revision in {dir} has: {}; restore their migration directories, or adopt the database with `{}` (see README, \"Adopting an existing database\"), before running anything", versions.len(), crate::listing::first_few(versions, crate::listing::SHOWN), crate::invocation::command("init --baseline"))]
     UnknownApplied {
         /// The migrations directory.
         dir: String,

@@ -29,7 +29,7 @@ use crate::backend::{Session, TransactionScope};
 use crate::db::Connection;
 use crate::script::{GraphError, Revision, ScriptDirectory};
 
-pub use bookkeeping::{applied, edited};
+pub use bookkeeping::{applied, edited, recorded};
 pub use error::{MigrationFailure, RunError, RunKind};
 use harness::{ScriptMigration, StatementError};
 

@@ -308,3 +308,42 @@ fn notes_go_under_their_op_and_down_says_what_it_cannot_restore() {
         "-- warning: one\n--   two\n"
     );
 }
+
+#[test]
+fn a_removed_enum_label_is_destructive_an_added_one_is_not() {
+    let labels = |l: &[&str]| l.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let remove = Op::AlterEnum {
+        name: "mood".into(),
+        from: labels(&["happy", "meh", "sad"]),
+        to: labels(&["happy", "sad"]),
+    };
+    for dialect in [&Postgres as &dyn Dialect, &Sqlite] {
+        let d = destructive(&remove, dialect).unwrap();
+        assert_eq!(
+            d.what,
+            "removes label(s) meh from enum type 'mood' (the upgrade fails while a row holds one)"
+        );
+        assert_eq!(destructive(&remove.reverse(), dialect), None);
+    }
+    let reorder = Op::AlterEnum {
+        name: "mood".into(),
+        from: labels(&["happy", "sad"]),
+        to: labels(&["sad", "happy"]),
+    };
+    assert_eq!(destructive(&reorder, &Postgres), None);
+    // A String field becoming an enum (or back) keeps every value or refuses the row.
+    let text = Column::new("mood", SqlType::Text, false);
+    let mood = Column::new(
+        "mood",
+        SqlType::Enum {
+            name: "mood".into(),
+            labels: vec![],
+        },
+        false,
+    );
+    assert_eq!(
+        destructive(&alter(text.clone(), mood.clone()), &Postgres),
+        None
+    );
+    assert_eq!(destructive(&alter(mood, text), &Postgres), None);
+}

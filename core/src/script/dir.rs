@@ -2,7 +2,7 @@
 //! [sources](super::source), [validate](mod@super::validate) them, build the [graph](super::graph)),
 //! the same as for migrations embedded in a binary; writing new revisions.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -28,6 +28,10 @@ pub struct NewRevision {
     pub branch_labels: Vec<String>,
     /// The revisions it depends on without building on them (`--depends-on`), full ids.
     pub depends_on: Vec<String>,
+    /// Versions recorded before Retort was adopted (`init --baseline`); the new revision's
+    /// version must sort after all of them, as diesel orders versions, so it is written at
+    /// least one second after the latest one's timestamp.
+    pub adopted_versions: Vec<String>,
 }
 
 /// The migrations directory, loaded and validated.
@@ -37,6 +41,8 @@ pub struct ScriptDirectory {
     revisions: BTreeMap<String, Revision>,
     /// Diesel's version of each revision -> its id.
     versions: BTreeMap<String, String>,
+    /// Versions recorded before Retort was adopted, as the revisions' `adopted_versions` list.
+    adopted: BTreeSet<String>,
     graph: Graph,
 }
 
@@ -91,6 +97,10 @@ impl ScriptDirectory {
             .iter()
             .map(|rev| (rev.version.clone(), rev.id.clone()))
             .collect();
+        let adopted = revisions
+            .iter()
+            .flat_map(|rev| rev.adopted_versions.iter().cloned())
+            .collect();
         let revisions = revisions
             .into_iter()
             .map(|rev| (rev.id.clone(), rev))
@@ -99,6 +109,7 @@ impl ScriptDirectory {
             path,
             revisions,
             versions,
+            adopted,
             graph,
         })
     }
@@ -141,6 +152,12 @@ impl ScriptDirectory {
         self.versions
             .get(version)
             .and_then(|id| self.revisions.get(id))
+    }
+
+    /// Whether `version` was recorded before Retort was adopted: a revision (the baseline)
+    /// lists it in `adopted_versions`. Such a version is history, not a missing revision.
+    pub fn is_adopted(&self, version: &str) -> bool {
+        self.adopted.contains(version)
     }
 
     /// Writes a new revision atomically (into a hidden temporary directory, then renamed).
@@ -195,6 +212,14 @@ impl ScriptDirectory {
                 stamp = p + chrono::Duration::seconds(1);
             }
         }
+        // diesel orders versions as strings: the new version must sort after every adopted one.
+        if let Some(latest) = new.adopted_versions.iter().max() {
+            if let Some(at) = version_timestamp(latest) {
+                if stamp <= at {
+                    stamp = at + chrono::Duration::seconds(1);
+                }
+            }
+        }
         let id = id.map_or_else(|| self.new_revision_id(), str::to_owned);
         let dir_name = source::dir_name(stamp, &id, &new.message);
         let meta = Metadata {
@@ -208,6 +233,7 @@ impl ScriptDirectory {
                 .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             run_in_transaction: true,
             dialect: dialect.map(str::to_owned),
+            adopted_versions: new.adopted_versions.clone(),
         };
         let final_path = self.path.join(&dir_name);
         let tmp = self.path.join(format!(".tmp-{dir_name}"));
@@ -300,6 +326,13 @@ impl ScriptDirectory {
             }
         }
     }
+}
+
+/// The timestamp a diesel version starts with (`YYYYMMDDHHMMSS`, the form diesel's
+/// generators write, followed by anything); `None` for other versions (`1`, `v2`).
+fn version_timestamp(version: &str) -> Option<NaiveDateTime> {
+    let digits = version.get(..14)?;
+    NaiveDateTime::parse_from_str(digits, "%Y%m%d%H%M%S").ok()
 }
 
 trait ZeroNanos {

@@ -112,6 +112,11 @@ pub struct Metadata {
     /// hand-written and merge revisions.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dialect: Option<String>,
+    /// Versions recorded in `__diesel_schema_migrations` before Retort was adopted (by diesel's
+    /// own migrations), written by `init --baseline`: recorded versions that no revision has
+    /// but that a revision lists here are history before the baseline, not missing revisions.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub adopted_versions: Vec<String>,
 }
 
 fn default_true() -> bool {
@@ -120,7 +125,7 @@ fn default_true() -> bool {
 
 impl Metadata {
     /// Every key metadata.toml may hold: Retort's, and diesel's own `run_in_transaction`.
-    pub const KEYS: [&'static str; 8] = [
+    pub const KEYS: [&'static str; 9] = [
         "revision",
         "parents",
         "branch_labels",
@@ -129,6 +134,7 @@ impl Metadata {
         "created",
         "run_in_transaction",
         "dialect",
+        "adopted_versions",
     ];
 
     /// Parses `metadata.toml`; the error is TOML's message. A key that is not one of
@@ -371,6 +377,9 @@ pub struct Revision {
     pub run_in_transaction: bool,
     /// The dialect autogenerate wrote the SQL in, when recorded.
     pub dialect: Option<String>,
+    /// Versions recorded before Retort was adopted (`adopted_versions`, written by
+    /// `init --baseline`); empty for every other revision.
+    pub adopted_versions: Vec<String>,
     /// Directory name, e.g. `2026-11-25-020000-0a1b2c3d4e5f_create_users`.
     pub dir_name: String,
     /// The revision directory (below the migrations directory or the embedded origin).
@@ -408,7 +417,7 @@ mod tests {
             err,
             "unknown key `run_in_transacton` (did you mean `run_in_transaction`?); metadata.toml \
              accepts only revision, parents, branch_labels, depends_on, message, created, \
-             run_in_transaction, dialect"
+             run_in_transaction, dialect, adopted_versions"
         );
         let err = Metadata::parse(&format!("{base}branch_label = [\"x\"]\n")).unwrap_err();
         assert!(err.contains("(did you mean `branch_labels`?)"), "{err}");

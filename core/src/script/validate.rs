@@ -90,12 +90,23 @@ fn build(entry: &Entry<'_>, source: &RevisionSource) -> Option<Revision> {
         created: meta.created,
         run_in_transaction: meta.run_in_transaction,
         dialect: meta.dialect,
+        adopted_versions: meta.adopted_versions,
         dir_name: source.dir_name.clone(),
         path: entry.path.clone(),
         up_sql: source.up_sql.text()?.to_owned(),
         down_sql: source.down_sql.text()?.to_owned(),
         version: version_of(&source.dir_name),
         timestamp: entry.timestamp?,
+    })
+}
+
+/// Whether a directory name is diesel's (`20140924113530_create_users`,
+/// `2017-08-31-230457_add_x`): digits and dashes up to the first `_`, no revision id.
+fn is_diesel_name(name: &str) -> bool {
+    name.split_once('_').is_some_and(|(head, slug)| {
+        !slug.is_empty()
+            && head.bytes().any(|b| b.is_ascii_digit())
+            && head.bytes().all(|b| b.is_ascii_digit() || b == b'-')
     })
 }
 
@@ -111,15 +122,26 @@ fn check_source<'a>(
     let (timestamp, dir_rev) = match &parsed {
         Ok((ts, rev)) => (Some(*ts), Some(*rev)),
         Err(reason) => {
+            let fix = if is_diesel_name(name) {
+                format!(
+                    "it is named like one of diesel's own migrations: Retort keeps its \
+                     revisions in a directory of its own; to adopt a database diesel built, \
+                     run `{}` with a new --migrations-dir (README: \"Adopting an existing \
+                     database\")",
+                    crate::invocation::command("init --baseline")
+                )
+            } else {
+                format!(
+                    "rename the directory (a new revision from `{}` shows the format), or move \
+                     it out of the migrations directory",
+                    crate::invocation::command("revision -m ...")
+                )
+            };
             violations.push(Violation {
                 kind: ViolationKind::BadName,
                 path: path.clone(),
                 problem: reason.clone(),
-                fix: format!(
-                    "rename the directory (a new revision from `{}` shows the format), or move \
-                     it out of the migrations directory",
-                    crate::invocation::command("revision -m ...")
-                ),
+                fix,
             });
             (None, None)
         }
@@ -387,6 +409,25 @@ pub fn check_revision(rev: &Revision, upgrade: bool) -> Result<(), TransactionCo
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn diesel_migration_names_point_to_the_baseline() {
+        assert!(is_diesel_name("20140924113530_create_users"));
+        assert!(is_diesel_name("2017-08-31-230457_add_x"));
+        assert!(is_diesel_name("00000000000000_diesel_initial_setup"));
+        assert!(!is_diesel_name("backup"));
+        assert!(!is_diesel_name("2026-01-01-000000-aaaaaaaaaaaa_a"));
+        assert!(!is_diesel_name("notes_2024"));
+        let diesel = source("20140924113530_create_users", "aaaaaaaaaaaa", &[], "");
+        let (violations, _) = check_and_build(Path::new("m"), &[diesel]);
+        assert!(
+            violations[0]
+                .fix
+                .contains("named like one of diesel's own migrations"),
+            "{}",
+            violations[0]
+        );
+    }
 
     fn source(name: &str, revision: &str, parents: &[&str], up: &str) -> RevisionSource {
         let parents: Vec<String> = parents.iter().map(|p| format!("\"{p}\"")).collect();

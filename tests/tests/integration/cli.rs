@@ -180,7 +180,8 @@ fn a_database_ahead_of_the_directory_is_refused() {
     std::fs::rename(&dir, p.path().join("moved-away")).unwrap();
     let run = p.run(Models::V1, &["upgrade"]).expect(2);
     assert!(
-        run.stderr.contains("records revisions that are not in"),
+        run.stderr
+            .contains("records 1 version(s) that no revision in"),
         "{}",
         run.stderr
     );

@@ -10,7 +10,7 @@ use crate::support::{on_both_backends, Backend, Models, Project, V2_SAFETY};
 
 /// `pg_dump` of the same major version as the server when there is a choice: from PATH, else
 /// the newest in /usr/lib/postgresql.
-fn pg_dump() -> PathBuf {
+pub(crate) fn pg_dump() -> PathBuf {
     let mut dirs: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
         .into_iter()
         .flatten()
@@ -25,7 +25,7 @@ fn pg_dump() -> PathBuf {
 /// The schema as `pg_dump --schema-only` prints it, without Retort's and diesel's bookkeeping
 /// tables (they did not exist before the first run) and without the header lines that vary
 /// between runs.
-fn dump(p: &Project) -> String {
+pub(crate) fn dump(p: &Project) -> String {
     let out = Command::new(pg_dump())
         .args([
             "--schema-only",
@@ -51,7 +51,7 @@ fn dump(p: &Project) -> String {
 }
 
 /// The first lines where two dumps differ, for a readable failure.
-fn first_difference(a: &str, b: &str) -> String {
+pub(crate) fn first_difference(a: &str, b: &str) -> String {
     let (a, b): (Vec<&str>, Vec<&str>) = (a.lines().collect(), b.lines().collect());
     let at = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
     format!(
@@ -65,7 +65,7 @@ fn first_difference(a: &str, b: &str) -> String {
 /// The schema.sql of a real application: under `RETORT_REAL_SCHEMAS` when set, else in
 /// `../shared/real-schemas` next to this repository (where the team keeps them; they are not
 /// ours to commit).
-fn real_schema(name: &str) -> PathBuf {
+pub(crate) fn real_schema(name: &str) -> PathBuf {
     let root = std::env::var_os("RETORT_REAL_SCHEMAS")
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/real-schemas"));

@@ -4,6 +4,7 @@
 
 extern crate retort_example_blog as _;
 
+mod adopt;
 mod backend_faults;
 mod cases;
 mod checks;
@@ -16,13 +17,16 @@ mod faults;
 mod git;
 mod hook;
 mod hostile_scripts;
+mod inspect;
 mod labels;
 mod lossless;
 mod pg_types;
 mod postgres;
 mod print_schema;
+mod replay;
 mod roundtrip;
 mod safety;
+mod scratch;
 mod support;
 mod ui;
 mod user_project;

@@ -1,5 +1,5 @@
 //! PostgreSQL introspection from `pg_catalog`: a fixed number of queries, one per object kind
-//! (columns, constraints, indexes, triggers, comments, owned sequences), whatever the number of
+//! (columns, constraints, indexes, triggers, comments, owned sequences, enum types), whatever the number of
 //! tables. Reads the current schema (`search_path`), `public` unless the connection chose
 //! another.
 //!
@@ -40,6 +40,18 @@ struct ColumnRow {
     /// `s` for a stored generated column, whose expression `dflt` holds.
     #[diesel(sql_type = Nullable<Text>)]
     generated: Option<String>,
+    /// The name of the column's type when it is an enum type of the current schema.
+    #[diesel(sql_type = Nullable<Text>)]
+    enum_ty: Option<String>,
+}
+
+/// An enum type of the current schema and its labels, in order.
+#[derive(QueryableByName)]
+struct EnumRow {
+    #[diesel(sql_type = Text)]
+    name: String,
+    #[diesel(sql_type = Array<Text>)]
+    labels: Vec<String>,
 }
 
 #[derive(QueryableByName)]
@@ -196,11 +208,13 @@ pub fn introspect(conn: &mut PgConnection) -> diesel::QueryResult<Schema> {
         "SELECT c.relname::text AS tbl, a.attname::text AS name, \
                 format_type(a.atttypid, a.atttypmod) AS ty, a.attnotnull AS notnull, \
                 pg_get_expr(d.adbin, d.adrelid) AS dflt, a.attidentity::text AS identity, \
-                a.attgenerated::text AS generated \
+                a.attgenerated::text AS generated, \
+                CASE WHEN ty.typtype = 'e' AND ty.typnamespace = n.oid THEN ty.typname::text END AS enum_ty \
          FROM pg_class c \
          JOIN pg_namespace n ON n.oid = c.relnamespace \
          LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped \
          LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \
+         LEFT JOIN pg_type ty ON ty.oid = a.atttypid \
          WHERE {USER_TABLES} \
          ORDER BY c.relname, a.attnum"
     ))
@@ -370,13 +384,33 @@ pub fn introspect(conn: &mut PgConnection) -> diesel::QueryResult<Schema> {
     ))
     .load(conn)?;
 
+    // Enum types: one query, labels in their sort order.
+    let enums: Vec<EnumRow> = diesel::sql_query(
+        "SELECT t.typname::text AS name, \
+                ARRAY(SELECT e.enumlabel::text FROM pg_enum e WHERE e.enumtypid = t.oid \
+                      ORDER BY e.enumsortorder) AS labels \
+         FROM pg_type t \
+         JOIN pg_namespace n ON n.oid = t.typnamespace \
+         WHERE n.nspname = current_schema() AND t.typtype = 'e' \
+         ORDER BY 1",
+    )
+    .load(conn)?;
+
     let mut tables: BTreeMap<String, Table> = BTreeMap::new();
     for row in columns {
         let table = tables
             .entry(row.tbl.clone())
             .or_insert_with(|| Table::new(&row.tbl));
         if let (Some(name), Some(ty)) = (row.name, row.ty) {
-            let mut column = Column::new(name, SqlType::parse(&ty), !row.notnull.unwrap_or(false));
+            let ty = match row.enum_ty {
+                // The labels are the schema's (`Schema::enums`), as the dialect keeps them.
+                Some(name) => SqlType::Enum {
+                    name,
+                    labels: Vec::new(),
+                },
+                None => SqlType::parse(&ty),
+            };
+            let mut column = Column::new(name, ty, !row.notnull.unwrap_or(false));
             if row.generated.as_deref() == Some("s") {
                 // Not a default: the column's own clause, kept verbatim (see Column::extra).
                 column.extra = vec![format!(
@@ -537,5 +571,6 @@ pub fn introspect(conn: &mut PgConnection) -> diesel::QueryResult<Schema> {
         .chain(kept_users)
         .collect();
     schema.dependents.sort();
+    schema.enums = enums.into_iter().map(|e| (e.name, e.labels)).collect();
     Ok(schema)
 }

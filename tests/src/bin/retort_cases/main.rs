@@ -37,6 +37,7 @@
 use std::sync::OnceLock;
 
 mod basics;
+mod enums;
 mod safety;
 
 /// On which backends a case runs.

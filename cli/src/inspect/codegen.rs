@@ -1,0 +1,457 @@
+//! An introspected [`Schema`] as Rust source: one `#[derive(Model)]` struct per table, saying
+//! everything the model contract can say about it, formatted by prettyplease.
+//!
+//! What a model cannot declare is never dropped silently: it is listed in [`Generated::notes`]
+//! (printed as warnings and written as comments at the top of the file).
+
+use std::collections::BTreeSet;
+
+use proc_macro2::{Literal, TokenStream};
+use quote::{format_ident, quote};
+use retort::schema::{
+    foreign_key_name, index_name, parse_check_clause, Column, FkAction, Schema, SqlType, Table,
+};
+
+/// The generated source and what it could not say.
+#[derive(Debug)]
+pub(crate) struct Generated {
+    /// The Rust file: `use` lines and the structs, formatted.
+    pub source: String,
+    /// One line per thing on the tables that the models cannot declare (`table: what`).
+    pub notes: Vec<String>,
+}
+
+/// Which backend the schema was read from: decides how kept definitions read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Source {
+    Sqlite,
+    Postgres,
+}
+
+pub(crate) fn models(schema: &Schema, source: Source) -> Generated {
+    let mut notes = Vec::new();
+    let mut names = BTreeSet::new();
+    let mut items = Vec::new();
+    for table in schema.tables.values() {
+        let name = unique_name(struct_name(&table.name), &mut names);
+        items.push(model(table, &name, source, &mut notes));
+    }
+    let file = quote! {
+        use retort::Model;
+        #(#items)*
+    };
+    let syntax: syn::File = syn::parse2(file).expect("generated models parse");
+    Generated {
+        source: spaced(&prettyplease::unparse(&syntax)),
+        notes,
+    }
+}
+
+/// prettyplease puts items right after each other; a blank line between them reads better (and
+/// rustfmt keeps it).
+fn spaced(source: &str) -> String {
+    let mut out = String::with_capacity(source.len() + 256);
+    let mut previous = "";
+    for line in source.lines() {
+        let item_start = line.starts_with("#[derive(") || line.starts_with("///");
+        if item_start && (previous == "}" || previous.starts_with("use ")) {
+            out.push('\n');
+        }
+        out.push_str(line);
+        out.push('\n');
+        previous = line;
+    }
+    out
+}
+
+fn model(table: &Table, name: &str, source: Source, notes: &mut Vec<String>) -> TokenStream {
+    let ident = format_ident!("{}", name);
+    let mut container: Vec<TokenStream> = Vec::new();
+    let table_lit = lit(&table.name);
+    container.push(quote!(table = #table_lit));
+
+    // Indexes: conventional single-column ones go on their field, the rest on the struct.
+    let mut field_index: BTreeSet<(&str, bool)> = BTreeSet::new();
+    for index in &table.indexes {
+        let columns: Vec<Literal> = index.columns.iter().map(|c| lit(c)).collect();
+        if let [column] = index.columns.as_slice() {
+            if index.name == index_name(&table.name, &index.columns, index.unique) {
+                field_index.insert((column.as_str(), index.unique));
+                continue;
+            }
+        }
+        let index_name = lit(&index.name);
+        let unique = index.unique.then(|| quote!(, unique));
+        container.push(quote!(index(columns(#(#columns),*), name = #index_name #unique)));
+    }
+
+    // Checks: SQLite keeps them as table-constraint clauses, PostgreSQL as kept definitions.
+    for clause in &table.table_constraints {
+        match parse_check_clause(clause) {
+            Some((check_name, expr)) => {
+                let (check_name, expr) = (lit(&check_name), lit(expr));
+                container.push(quote!(check(name = #check_name, expr = #expr)));
+            }
+            None => notes.push(format!("{}: table constraint `{clause}`", table.name)),
+        }
+    }
+    for definition in &table.unmodeled {
+        match classify(definition, source) {
+            Kept::Check {
+                name: check_name,
+                expr,
+            } => {
+                let (check_name, expr) = (lit(&check_name), lit(&expr));
+                container.push(quote!(check(name = #check_name, expr = #expr)));
+            }
+            Kept::NotOwned => {}
+            Kept::Other => notes.push(format!("{}: `{}`", table.name, first_line(definition))),
+        }
+    }
+
+    // Foreign keys: conventional single-column ones on their field.
+    let mut field_fk = Vec::new();
+    for fk in &table.foreign_keys {
+        if fk.columns.len() == 1
+            && fk.name == foreign_key_name(&table.name, &fk.columns, &fk.ref_table)
+            && fk.deferrable == Default::default()
+        {
+            field_fk.push(fk);
+        } else {
+            notes.push(format!(
+                "{}: foreign key `{}` ({}) -> {}({}): only single-column keys named \
+                 fk_<table>_<column>_<target> can be declared yet",
+                table.name,
+                fk.name,
+                fk.columns.join(", "),
+                fk.ref_table,
+                fk.ref_columns.join(", ")
+            ));
+        }
+    }
+
+    let conventional_key = table.primary_key == ["id"];
+    if table.primary_key.is_empty() {
+        notes.push(format!(
+            "{}: no primary key; a model needs one: add one to the table, or leave the table out \
+             of the models",
+            table.name
+        ));
+    }
+    let pk_in_order = table
+        .columns
+        .iter()
+        .filter(|c| table.primary_key.contains(&c.name))
+        .map(|c| c.name.as_str())
+        .eq(table.primary_key.iter().map(String::as_str));
+    if !pk_in_order {
+        notes.push(format!(
+            "{}: the primary key's column order ({}) differs from the columns' order; a model's \
+             key follows its fields' order",
+            table.name,
+            table.primary_key.join(", ")
+        ));
+    }
+
+    let mut field_names = BTreeSet::new();
+    let fields: Vec<TokenStream> = table
+        .columns
+        .iter()
+        .map(|column| {
+            let mut attrs: Vec<TokenStream> = Vec::new();
+            let (field, renamed) = field_ident(&column.name, &mut field_names);
+            if renamed {
+                let column_lit = lit(&column.name);
+                attrs.push(quote!(column = #column_lit));
+            }
+            if !conventional_key && table.primary_key.contains(&column.name) {
+                attrs.push(quote!(primary_key));
+            }
+            let (ty, type_attrs) = rust_type(column);
+            attrs.extend(type_attrs);
+            if let Some(default) = &column.default {
+                let default = lit(default);
+                attrs.push(quote!(default = #default));
+            }
+            if field_index.contains(&(column.name.as_str(), true)) {
+                attrs.push(quote!(unique));
+            }
+            if field_index.contains(&(column.name.as_str(), false)) {
+                attrs.push(quote!(index));
+            }
+            if let Some(fk) = field_fk.iter().find(|fk| fk.columns[0] == column.name) {
+                let target = lit(&format!("{}.{}", fk.ref_table, fk.ref_columns[0]));
+                attrs.push(quote!(references = #target));
+                if fk.on_delete != FkAction::NoAction {
+                    let action = lit(&fk.on_delete.as_sql().to_ascii_lowercase());
+                    attrs.push(quote!(on_delete = #action));
+                }
+                if fk.on_update != FkAction::NoAction {
+                    let action = lit(&fk.on_update.as_sql().to_ascii_lowercase());
+                    attrs.push(quote!(on_update = #action));
+                }
+            }
+            let doc = doc(column.comment.as_deref());
+            let model = (!attrs.is_empty()).then(|| quote!(#[model(#(#attrs),*)]));
+            quote! {
+                #doc
+                #model
+                pub #field: #ty,
+            }
+        })
+        .collect();
+
+    let doc = doc(table.comment.as_deref());
+    quote! {
+        #doc
+        #[derive(Debug, Model)]
+        #[model(#(#container),*)]
+        pub struct #ident {
+            #(#fields)*
+        }
+    }
+}
+
+/// What a kept definition is, for the models.
+enum Kept {
+    /// A CHECK constraint the models declare with `check(...)`.
+    Check { name: String, expr: String },
+    /// Triggers, comments, sequences: never compared, so nothing to declare.
+    NotOwned,
+    /// Anything else: the models cannot say it yet.
+    Other,
+}
+
+fn classify(definition: &str, source: Source) -> Kept {
+    let text = definition.trim_start();
+    if text.starts_with("CREATE TRIGGER")
+        || text.starts_with("CREATE CONSTRAINT TRIGGER")
+        || text.starts_with("COMMENT ON")
+        || text.starts_with("CREATE SEQUENCE")
+    {
+        return Kept::NotOwned;
+    }
+    if source == Source::Postgres {
+        if let Some((name, expr)) = postgres_check(text) {
+            return Kept::Check { name, expr };
+        }
+    }
+    Kept::Other
+}
+
+/// `ALTER TABLE "t" ADD CONSTRAINT "name" CHECK (expr)` (as PostgreSQL introspection writes a
+/// check) as its name and expression; `None` for anything else (a `NOT VALID` check included).
+fn postgres_check(text: &str) -> Option<(String, String)> {
+    let rest = text.strip_prefix("ALTER TABLE ")?;
+    let at = rest.find(" ADD CONSTRAINT ")?;
+    let clause = format!("CONSTRAINT {}", &rest[at + " ADD CONSTRAINT ".len()..]);
+    let (name, expr) = parse_check_clause(&clause)?;
+    Some((name, expr.to_owned()))
+}
+
+/// The Rust type of a column, and the attributes its SQL type needs.
+fn rust_type(column: &Column) -> (TokenStream, Vec<TokenStream>) {
+    let mut attrs = Vec::new();
+    let mut sql_type = || {
+        let text = lit(&column.ty.to_string());
+        attrs.push(quote!(sql_type = #text));
+    };
+    let base = match &column.ty {
+        SqlType::Boolean => quote!(bool),
+        SqlType::SmallInt => quote!(i16),
+        SqlType::Integer => quote!(i32),
+        SqlType::BigInt => quote!(i64),
+        SqlType::Real => quote!(f32),
+        SqlType::Double => quote!(f64),
+        SqlType::Text => quote!(String),
+        SqlType::Varchar(n) => {
+            let n = Literal::u32_unsuffixed(*n);
+            attrs.push(quote!(max_length = #n));
+            quote!(String)
+        }
+        SqlType::Blob => quote!(Vec<u8>),
+        SqlType::Date => quote!(chrono::NaiveDate),
+        SqlType::Time => quote!(chrono::NaiveTime),
+        SqlType::Timestamp => quote!(chrono::NaiveDateTime),
+        SqlType::TimestampTz => quote!(chrono::DateTime<chrono::Utc>),
+        SqlType::Uuid => quote!(uuid::Uuid),
+        SqlType::Json => quote!(serde_json::Value),
+        SqlType::Jsonb => {
+            sql_type();
+            quote!(serde_json::Value)
+        }
+        SqlType::Custom(text) if text.ends_with("[]") => {
+            sql_type();
+            let element = Column::new("", SqlType::parse(&text[..text.len() - 2]), true);
+            let (element, _) = rust_type(&element);
+            quote!(Vec<#element>)
+        }
+        // NUMERIC and the types Retort has no Rust mapping for: the SQL type, as text.
+        _ => {
+            sql_type();
+            quote!(String)
+        }
+    };
+    let ty = if column.nullable {
+        quote!(Option<#base>)
+    } else {
+        base
+    };
+    (ty, attrs)
+}
+
+fn doc(text: Option<&str>) -> TokenStream {
+    let Some(text) = text else {
+        return TokenStream::new();
+    };
+    let lines = text.lines().map(|line| {
+        let line = lit(&format!(" {line}"));
+        quote!(#[doc = #line])
+    });
+    quote!(#(#lines)*)
+}
+
+fn lit(text: &str) -> Literal {
+    Literal::string(text)
+}
+
+fn first_line(text: &str) -> &str {
+    text.lines().next().unwrap_or_default()
+}
+
+/// The struct's name: the table's name, singular, in CamelCase (`user_roles` -> `UserRole`).
+pub(crate) fn struct_name(table: &str) -> String {
+    let singular = singular(table);
+    let mut out = String::new();
+    for part in singular.split(|c: char| !c.is_ascii_alphanumeric()) {
+        let mut chars = part.chars();
+        if let Some(first) = chars.next() {
+            out.push(first.to_ascii_uppercase());
+            out.extend(chars);
+        }
+    }
+    if out.is_empty() || out.starts_with(|c: char| c.is_ascii_digit()) {
+        out.insert_str(0, "Table");
+    }
+    out
+}
+
+fn singular(name: &str) -> String {
+    if let Some(stem) = name.strip_suffix("ies") {
+        format!("{stem}y")
+    } else if name.ends_with("sses") || name.ends_with("xes") || name.ends_with("ches") {
+        name[..name.len() - 2].to_owned()
+    } else if let Some(stem) = name
+        .strip_suffix('s')
+        .filter(|s| !s.ends_with('s') && !s.ends_with('u'))
+    {
+        stem.to_owned()
+    } else {
+        name.to_owned()
+    }
+}
+
+fn unique_name(name: String, taken: &mut BTreeSet<String>) -> String {
+    let mut candidate = name.clone();
+    let mut n = 2;
+    while !taken.insert(candidate.clone()) {
+        candidate = format!("{name}{n}");
+        n += 1;
+    }
+    candidate
+}
+
+const KEYWORDS: &[&str] = &[
+    "as", "async", "await", "break", "const", "continue", "dyn", "else", "enum", "extern", "false",
+    "fn", "for", "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub", "ref",
+    "return", "static", "struct", "trait", "true", "type", "unsafe", "use", "where", "while",
+    "abstract", "become", "box", "do", "final", "gen", "macro", "override", "priv", "try",
+    "typeof", "unsized", "virtual", "yield",
+];
+
+/// The field for a column, and whether it needs `column = "..."` (its name is not a plain
+/// Rust identifier). Keywords become raw identifiers, which keep the column's name.
+fn field_ident(column: &str, taken: &mut BTreeSet<String>) -> (syn::Ident, bool) {
+    let plain = !column.is_empty()
+        && column
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        && !column.starts_with(|c: char| c.is_ascii_digit())
+        && !matches!(column, "self" | "super" | "crate" | "_" | "Self");
+    if plain && taken.insert(column.to_owned()) {
+        let ident = if KEYWORDS.contains(&column) {
+            syn::Ident::new_raw(column, proc_macro2::Span::call_site())
+        } else {
+            format_ident!("{}", column)
+        };
+        return (ident, false);
+    }
+    // snake_case: `LastName` -> `last_name`, `Last Name` -> `last_name`.
+    let mut name = String::new();
+    let mut previous_lower = false;
+    for c in column.chars() {
+        if c.is_ascii_uppercase() && previous_lower {
+            name.push('_');
+        }
+        previous_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
+        name.push(if c.is_ascii_alphanumeric() {
+            c.to_ascii_lowercase()
+        } else {
+            '_'
+        });
+    }
+    if name.is_empty() || name.starts_with(|c: char| c.is_ascii_digit()) {
+        name.insert_str(0, "column_");
+    }
+    if KEYWORDS.contains(&name.as_str())
+        || matches!(name.as_str(), "self" | "super" | "crate" | "_")
+    {
+        name.push('_');
+    }
+    let name = unique_name(name, taken);
+    (format_ident!("{}", name), true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn struct_names_are_singular_camel_case() {
+        assert_eq!(struct_name("users"), "User");
+        assert_eq!(struct_name("user_roles"), "UserRole");
+        assert_eq!(struct_name("categories"), "Category");
+        assert_eq!(struct_name("addresses"), "Address");
+        assert_eq!(struct_name("status"), "Status");
+        assert_eq!(struct_name("crates_keywords"), "CratesKeyword");
+        assert_eq!(struct_name("9lives"), "Table9live");
+    }
+
+    #[test]
+    fn field_names_keep_or_rename_columns() {
+        let mut taken = BTreeSet::new();
+        let (id, renamed) = field_ident("type", &mut taken);
+        assert_eq!((id.to_string(), renamed), ("r#type".into(), false));
+        let (id, renamed) = field_ident("Last Name", &mut taken);
+        assert_eq!((id.to_string(), renamed), ("last_name".into(), true));
+        let (id, renamed) = field_ident("last_name", &mut taken);
+        assert_eq!((id.to_string(), renamed), ("last_name2".into(), true));
+        let (id, renamed) = field_ident("CreatedAt", &mut taken);
+        assert_eq!((id.to_string(), renamed), ("created_at".into(), true));
+        let (id, renamed) = field_ident("self", &mut taken);
+        assert_eq!((id.to_string(), renamed), ("self_".into(), true));
+    }
+
+    #[test]
+    fn postgres_checks_are_read_back() {
+        let text = r#"ALTER TABLE "teams" ADD CONSTRAINT "teams_login_lowercase_ck" CHECK (((login)::text = lower((login)::text)))"#;
+        assert_eq!(
+            postgres_check(text),
+            Some((
+                "teams_login_lowercase_ck".into(),
+                "((login)::text = lower((login)::text))".into()
+            ))
+        );
+        assert_eq!(postgres_check(&format!("{text} NOT VALID")), None);
+    }
+}

@@ -1,0 +1,184 @@
+//! Tables the models do not own: `ignore` globs (`audit_*`, `legacy`) from Retort.toml and
+//! `--ignore`. An ignored table is left out of every comparison, so autogenerate never creates,
+//! alters or drops it and `check` never reports it; a baseline does not create it. The
+//! migration bookkeeping tables are always left out (see
+//! [`crate::backend::INTERNAL_TABLES`]).
+//!
+//! Globs are matched against the whole table name, case-sensitively: `*` any run of
+//! characters, `?` one character, `[abc]`/`[!abc]` a character class (the `glob` crate's
+//! `Pattern`, which has no dependencies).
+
+use crate::ops::Op;
+use crate::schema::{Schema, Table};
+
+/// An `ignore` glob that cannot be parsed, or a model table that an `ignore` glob matches.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum IgnoreError {
+    /// The glob does not parse.
+    #[error("ignore glob `{glob}` is invalid: {reason}; use `*`, `?` and `[...]`")]
+    Invalid {
+        /// The glob as written.
+        glob: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A table the models declare is also ignored.
+    #[error("model table '{table}' matches the ignore glob `{glob}`: a table is either owned by the models or ignored; remove the model, or narrow the glob")]
+    ModelIgnored {
+        /// The model's table.
+        table: String,
+        /// The glob that matches it.
+        glob: String,
+    },
+    /// The plan drops a table or column that an ignored table's foreign key references: the
+    /// database would refuse it (or leave a dangling key).
+    #[error("{what} cannot be dropped: the ignored table '{ignored}' references it (foreign key '{fk}'), and Retort leaves ignored tables alone; drop or change that key by hand first, or stop ignoring '{ignored}'; nothing was written")]
+    ReferencedByIgnored {
+        /// `table 'a'` or `column 'a.b'`.
+        what: String,
+        /// The ignored table.
+        ignored: String,
+        /// Its foreign key.
+        fk: String,
+    },
+}
+
+/// A set of `ignore` globs.
+#[derive(Debug, Clone, Default)]
+pub struct Ignore {
+    globs: Vec<(String, glob::Pattern)>,
+}
+
+impl Ignore {
+    /// Parses every glob; the first invalid one is an error naming it.
+    pub fn new<S: AsRef<str>>(globs: &[S]) -> Result<Ignore, IgnoreError> {
+        let globs = globs
+            .iter()
+            .map(|g| {
+                let g = g.as_ref();
+                glob::Pattern::new(g)
+                    .map(|p| (g.to_owned(), p))
+                    .map_err(|e| IgnoreError::Invalid {
+                        glob: g.to_owned(),
+                        reason: e.msg.to_owned(),
+                    })
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(Ignore { globs })
+    }
+
+    /// True when there is no glob.
+    pub fn is_empty(&self) -> bool {
+        self.globs.is_empty()
+    }
+
+    /// The first glob that matches `table`, if any.
+    pub fn matching(&self, table: &str) -> Option<&str> {
+        self.globs
+            .iter()
+            .find(|(_, p)| p.matches(table))
+            .map(|(g, _)| g.as_str())
+    }
+
+    /// Removes the ignored tables from `schema` (a live schema); returns their names.
+    pub fn remove_from(&self, schema: &mut Schema) -> Vec<String> {
+        let ignored: Vec<String> = schema
+            .tables
+            .keys()
+            .filter(|t| self.matching(t).is_some())
+            .cloned()
+            .collect();
+        for table in &ignored {
+            schema.tables.remove(table);
+        }
+        ignored
+    }
+
+    /// The tables of `schema` that a glob matches, as they are.
+    pub fn ignored_tables(&self, schema: &Schema) -> Vec<Table> {
+        schema
+            .tables
+            .values()
+            .filter(|t| self.matching(&t.name).is_some())
+            .cloned()
+            .collect()
+    }
+
+    /// Refuses `ops` that drop a table, or a column, that a foreign key of one of the
+    /// `ignored` tables references.
+    pub fn check_plan(ops: &[Op], ignored: &[Table]) -> Result<(), IgnoreError> {
+        for op in ops {
+            let (table, column) = match op {
+                Op::DropTable(t) => (t.name.as_str(), None),
+                Op::DropColumn { table, column } => (table.as_str(), Some(column.name.as_str())),
+                _ => continue,
+            };
+            let hit = ignored.iter().find_map(|t| {
+                t.foreign_keys
+                    .iter()
+                    .find(|fk| {
+                        fk.ref_table == table
+                            && column.is_none_or(|c| fk.ref_columns.iter().any(|r| r == c))
+                    })
+                    .map(|fk| (t, fk))
+            });
+            if let Some((t, fk)) = hit {
+                return Err(IgnoreError::ReferencedByIgnored {
+                    what: match column {
+                        None => format!("table '{table}'"),
+                        Some(c) => format!("column '{table}.{c}'"),
+                    },
+                    ignored: t.name.clone(),
+                    fk: fk.name.clone(),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Refuses a model table that a glob matches, naming both.
+    pub fn check_models(&self, models: &Schema) -> Result<(), IgnoreError> {
+        for table in models.tables.keys() {
+            if let Some(glob) = self.matching(table) {
+                return Err(IgnoreError::ModelIgnored {
+                    table: table.clone(),
+                    glob: glob.to_owned(),
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::Table;
+
+    #[test]
+    fn globs_match_whole_names() {
+        let ignore = Ignore::new(&["audit_*", "legacy", "tmp?"]).unwrap();
+        assert_eq!(ignore.matching("audit_log"), Some("audit_*"));
+        assert_eq!(ignore.matching("legacy"), Some("legacy"));
+        assert_eq!(ignore.matching("legacy_users"), None);
+        assert_eq!(ignore.matching("tmp1"), Some("tmp?"));
+        assert_eq!(ignore.matching("my_audit_log"), None);
+        let mut schema = Schema::default();
+        for t in ["audit_log", "users", "legacy"] {
+            schema.tables.insert(t.into(), Table::new(t));
+        }
+        assert_eq!(ignore.remove_from(&mut schema), ["audit_log", "legacy"]);
+        assert_eq!(schema.tables.keys().collect::<Vec<_>>(), ["users"]);
+        schema
+            .tables
+            .insert("audit_x".into(), Table::new("audit_x"));
+        assert_eq!(
+            ignore.check_models(&schema).unwrap_err().to_string(),
+            "model table 'audit_x' matches the ignore glob `audit_*`: a table is either owned \
+             by the models or ignored; remove the model, or narrow the glob"
+        );
+        let err = Ignore::new(&["[a"]).unwrap_err().to_string();
+        assert!(err.starts_with("ignore glob `[a` is invalid: "), "{err}");
+    }
+}

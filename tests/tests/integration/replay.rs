@@ -1,0 +1,214 @@
+//! crates.io's history, replayed: `../shared/real-schemas/crates.io/history/` holds 16
+//! `pg_dump --schema-only` snapshots along its 285 real diesel migrations. For each pair of
+//! consecutive snapshots A -> B: inspect B into models, autogenerate on a database at A, upgrade:
+//! the tables' catalog (columns, keys, constraints, indexes) equals B's; downgrade -1: it equals
+//! A's again. Functions, triggers, views and comments on other objects are hand-written in any
+//! tool and stay out of the comparison; A first gets the extensions, types and functions B's
+//! defaults and indexes need. A step may be refused by autogenerate, with a precise reason (a NOT
+//! NULL column without a default needs `--backfill`); it must never fail at upgrade.
+//!
+//! Runs where the snapshots are (`RETORT_REAL_SCHEMAS` or `../shared/real-schemas`); prints
+//! SKIPPED elsewhere.
+
+use std::path::PathBuf;
+
+use retort::schema::Schema;
+
+use crate::scratch::scratch_crate;
+use crate::support::{Backend, Models, Project};
+
+fn snapshots() -> Option<Vec<(String, String)>> {
+    let dir = crate::lossless::real_schema("crates.io")
+        .parent()
+        .unwrap()
+        .join("history");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .ok()?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "sql"))
+        .collect();
+    files.sort();
+    Some(
+        files
+            .into_iter()
+            .map(|p| {
+                let stem = p.file_stem().unwrap().to_str().unwrap();
+                let name = format!("s{}", &stem[..3]);
+                (name, std::fs::read_to_string(&p).unwrap())
+            })
+            .collect(),
+    )
+}
+
+/// The blocks of a pg_dump that create extensions, types and functions, runnable again on a
+/// database that may have some of them already (`CREATE OR REPLACE FUNCTION`).
+fn prerequisites(dump: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for block in dump.split("\n--\n-- Name: ").skip(1) {
+        let header = block.lines().next().unwrap_or_default();
+        let wanted = ["Type: EXTENSION;", "Type: TYPE;", "Type: FUNCTION;"]
+            .iter()
+            .any(|t| header.contains(t));
+        if !wanted {
+            continue;
+        }
+        let sql: String = block
+            .lines()
+            .skip(1)
+            .filter(|l| !l.starts_with("--"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        out.push(sql.replacen("CREATE FUNCTION", "CREATE OR REPLACE FUNCTION", 1));
+    }
+    out
+}
+
+/// What the comparison covers: every table with its columns, keys, indexes and constraints;
+/// not triggers, comments on other objects or serial sequences, nor how the key is generated.
+fn comparable(mut schema: Schema) -> Schema {
+    schema.dependents.clear();
+    for table in schema.tables.values_mut() {
+        table.unmodeled.retain(|d| {
+            d.starts_with("CREATE INDEX")
+                || d.starts_with("CREATE UNIQUE INDEX")
+                || d.starts_with("ALTER TABLE")
+        });
+        table.identity_kind = Default::default();
+    }
+    schema
+}
+
+fn differences(expected: &Schema, actual: &Schema) -> Vec<String> {
+    let mut out = Vec::new();
+    for (name, table) in &expected.tables {
+        match actual.tables.get(name) {
+            None => out.push(format!("table {name} missing")),
+            Some(other) if other != table => {
+                out.push(format!("table {name}:\n  want {table:?}\n  got  {other:?}"))
+            }
+            Some(_) => {}
+        }
+    }
+    for name in actual.tables.keys() {
+        if !expected.tables.contains_key(name) {
+            out.push(format!("table {name} should not be there"));
+        }
+    }
+    out
+}
+
+#[test]
+fn crates_io_history_replays_step_by_step() {
+    let Some(snapshots) = snapshots() else {
+        eprintln!("SKIPPED: crates.io's history snapshots are not on this machine");
+        return;
+    };
+    // Each snapshot, inspected into a module of one scratch binary; RETORT_STEP picks it.
+    let mut files = Vec::new();
+    let mut main_rs = String::new();
+    for (name, sql) in &snapshots[1..] {
+        let Some(p) = Project::on(Backend::Postgres) else {
+            return;
+        };
+        p.execute(sql);
+        let path = p.path().join("models.rs");
+        p.run(Models::None, &["inspect", "-o", path.to_str().unwrap()])
+            .expect(0);
+        files.push((
+            format!("src/{name}.rs").leak() as &str,
+            std::fs::read_to_string(path).unwrap(),
+        ));
+        main_rs.push_str(&format!("mod {name};\n"));
+    }
+    main_rs.push_str(
+        r#"
+static STEP: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+fn selected(m: &retort::ModelRegistration) -> bool {
+    m.rust_path.starts_with(STEP.get().unwrap().as_str())
+}
+
+fn main() -> std::process::ExitCode {
+    let step = std::env::var("RETORT_STEP").expect("RETORT_STEP");
+    STEP.set(format!("replay_crates_io::{step}::")).unwrap();
+    retort_cli::run_with(retort_cli::Defaults {
+        models: Some(selected),
+        ..Default::default()
+    })
+}
+"#,
+    );
+    let app = scratch_crate("replay-crates-io", &files, &main_rs);
+
+    let mut report = Vec::new();
+    let mut failures = Vec::new();
+    for pair in snapshots.windows(2) {
+        let ((a, a_sql), (b, b_sql)) = (&pair[0], &pair[1]);
+        let step = format!("{a} -> {b}");
+        let Some(p) = Project::on(Backend::Postgres) else {
+            return;
+        };
+        p.execute(a_sql);
+        let before = comparable(p.schema());
+        for sql in prerequisites(b_sql) {
+            let _ = p.try_execute(&format!("SET check_function_bodies = false;\n{sql}"));
+        }
+        let target = {
+            let q = Project::on(Backend::Postgres).unwrap();
+            q.execute(b_sql);
+            comparable(q.schema())
+        };
+        let run = |args: &[&str]| {
+            crate::support::Run::from(
+                app.command(&p, args)
+                    .env("RETORT_STEP", b)
+                    .output()
+                    .expect("the replay app runs"),
+            )
+        };
+        let generated = run(&["autogenerate", "-m", b, "--allow-destructive"]);
+        if generated.code == 2 {
+            report.push(format!("{step}: refused: {}", generated.stderr.trim()));
+            continue;
+        }
+        if generated.code != 0 {
+            failures.push(format!("{step}: autogenerate: {}", generated.stderr));
+            continue;
+        }
+        let upgraded = run(&["upgrade", "head"]);
+        if upgraded.code != 0 {
+            failures.push(format!("{step}: upgrade failed: {}", upgraded.stderr));
+            continue;
+        }
+        let diff = differences(&target, &comparable(p.schema()));
+        if !diff.is_empty() {
+            failures.push(format!("{step}: after upgrade:\n{}", diff.join("\n")));
+            continue;
+        }
+        let check = run(&["check"]);
+        if check.code != 0 {
+            failures.push(format!("{step}: check after upgrade: {}", check.stdout));
+            continue;
+        }
+        let reverted = run(&["downgrade", "-1", "--yes"]);
+        if reverted.code != 0 {
+            failures.push(format!("{step}: downgrade failed: {}", reverted.stderr));
+            continue;
+        }
+        let diff = differences(&before, &comparable(p.schema()));
+        if !diff.is_empty() {
+            failures.push(format!("{step}: after downgrade:\n{}", diff.join("\n")));
+            continue;
+        }
+        report.push(format!("{step}: replayed"));
+    }
+    eprintln!("crates.io history:\n{}", report.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} steps failed:\n\n{}",
+        failures.len(),
+        snapshots.len() - 1,
+        failures.join("\n\n")
+    );
+}
