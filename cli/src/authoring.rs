@@ -171,6 +171,8 @@ pub(crate) fn warning_for(op: &Op, dialect: &dyn Dialect) -> Option<String> {
              fails while rows elsewhere still reference it through a re-created foreign key)",
             t.name
         )),
+        // A generated column's values are computed: the downgrade computes them again.
+        Op::DropColumn { column, .. } if column.generated.is_some() => None,
         Op::DropColumn { table, column } => Some(format!(
             "dropping column '{table}.{}' deletes its data; the downgrade re-creates the column without it{}",
             column.name,
@@ -180,12 +182,23 @@ pub(crate) fn warning_for(op: &Op, dialect: &dyn Dialect) -> Option<String> {
                 ""
             }
         )),
-        Op::AddColumn { table, column } if !column.nullable && column.default.is_none() => Some(format!(
+        Op::AddColumn { table, column }
+            if !column.nullable && column.default.is_none() && column.generated.is_none() =>
+        {
+            Some(format!(
             "column '{table}.{}' is NOT NULL without a default: the upgrade fails if '{table}' has rows; add #[model(default = \"...\")] or make it Option<_>",
             column.name
-        )),
+        ))
+        }
         Op::AlterColumn { table, from, to } => {
             let mut risks = Vec::new();
+            if from.generated.is_none() && to.generated.is_some() {
+                risks.push(
+                    "it becomes generated: its values are replaced by the computed ones, and the \
+                     downgrade keeps those"
+                        .to_owned(),
+                );
+            }
             if from.nullable && !to.nullable {
                 risks.push("it becomes NOT NULL: the upgrade fails if it holds NULLs".to_owned());
             }

@@ -77,6 +77,9 @@ pub(crate) fn check(
     for op in &plan.ops {
         writeln!(out, "  {}", crate::style::op(op))?;
     }
+    for hint in &plan.hints {
+        eprintln!("{hint}");
+    }
     writeln!(
         out,
         "Run `{}` to write it.",

@@ -52,6 +52,10 @@ pub(crate) fn report_and_vet(
             eprintln!("{}", crate::style::warning(warning));
         }
     }
+    // `renamed_from` hints: a drop and an add that may be a rename (and then lose nothing).
+    for hint in &plan.hints {
+        eprintln!("{hint}");
+    }
     let mut problems = Vec::new();
     if !args.allow_destructive {
         let destructive: Vec<String> = plan

@@ -34,6 +34,32 @@ impl TableBuilder {
         self
     }
 
+    /// The table's previous name (`#[model(renamed_from = "...")]` on the struct).
+    pub fn renamed_from(mut self, old: &str) -> Self {
+        self.table.renamed_from = Some(old.to_owned());
+        self
+    }
+
+    /// The previous name of the column added last (`#[model(renamed_from = "...")]` on its
+    /// field).
+    pub fn column_renamed_from(mut self, old: &str) -> Self {
+        if let Some(column) = self.table.columns.last_mut() {
+            column.renamed_from = Some(old.to_owned());
+        }
+        self
+    }
+
+    /// The column added last is generated (`#[model(generated = "...", stored)]`).
+    pub fn generated(mut self, expr: &str, stored: bool) -> Self {
+        if let Some(column) = self.table.columns.last_mut() {
+            column.generated = Some(crate::schema::Generated {
+                expr: expr.to_owned(),
+                stored,
+            });
+        }
+        self
+    }
+
     /// The comment of the column added last (its field's doc comment).
     pub fn column_comment(mut self, text: &str) -> Self {
         if let Some(column) = self.table.columns.last_mut() {

@@ -18,6 +18,9 @@ pub struct Plan {
     /// The columns the ops make NOT NULL with nothing to fill their existing rows (no default,
     /// no `--backfill`): `autogenerate` refuses the plan ([`crate::safety::needs_backfill`]).
     pub needs_backfill: Vec<crate::safety::NeedsBackfill>,
+    /// `renamed_from` hints that would turn a drop and an add into a rename, one line each
+    /// (see [`crate::rename::suggestions`]).
+    pub hints: Vec<String>,
 }
 
 impl Plan {
@@ -89,6 +92,7 @@ pub fn plan_between_with(
     let mut target = target.clone();
     dialect.model_defaults(&mut target);
     dialect.normalize(&mut target);
+    crate::rename::conflicts(current, &target)?;
     let ops = crate::diff::diff(current, &target);
     let ops = crate::safety::apply_backfills(ops, backfills, &target)?;
     crate::depend::check(&ops, current)?;
@@ -97,10 +101,12 @@ pub fn plan_between_with(
     ops.iter().for_each(|op| op.apply(&mut after));
     let down_sql = dialect.render(&reverse_all(&ops), &after)?;
     let needs_backfill = crate::safety::unfilled(&ops, &target);
+    let hints = crate::rename::suggestions(&ops);
     Ok(Plan {
         ops,
         up_sql,
         down_sql,
         needs_backfill,
+        hints,
     })
 }

@@ -31,7 +31,9 @@ use crate::schema::{Column, ForeignKey, Schema, Table};
 
 /// The ops that turn `current` into `target`. Deterministic: equal inputs give equal output.
 pub fn diff(current: &Schema, target: &Schema) -> Vec<Op> {
-    let mut ops = Vec::new();
+    // Renames first (see [`crate::rename`]); the rest compares the renamed tables.
+    let (mut ops, renamed) = crate::rename::renames(current, target);
+    let current = &renamed;
 
     // Labels are added before the tables change (a column may take a new label) and removed
     // after (a default moves off a label before it goes), so the reverse holds too.
@@ -164,6 +166,8 @@ fn without(table: &Table, keys: &[(String, ForeignKey)]) -> Table {
     let mut t = table.clone();
     t.foreign_keys
         .retain(|fk| !keys.iter().any(|(n, k)| *n == table.name && k == fk));
+    t.renamed_from = None;
+    t.columns.iter_mut().for_each(|c| c.renamed_from = None);
     t
 }
 
@@ -175,18 +179,42 @@ fn same_column(a: &Column, b: &Column) -> bool {
     let bare = |c: &Column| Column {
         extra: owned_clauses(c),
         comment: None,
+        renamed_from: None,
+        generated: c.generated.as_ref().map(|g| crate::schema::Generated {
+            expr: crate::sql::comparable(&g.expr),
+            stored: g.stored,
+        }),
         ..c.clone()
     };
     bare(a) == bare(b)
 }
 
-/// The constraint clauses of a column (`CHECK`, `UNIQUE`): the models own them.
+/// The constraint clauses of a column (`CHECK`, `UNIQUE`): the models own them. In
+/// [`crate::sql::comparable`] form, for comparison only.
 fn owned_clauses(c: &Column) -> Vec<String> {
     c.extra
         .iter()
         .filter(|x| crate::sql::is_constraint_clause(x))
-        .cloned()
+        .map(|x| crate::sql::comparable(x))
         .collect()
+}
+
+/// Whether the columns are generated alike (or both plain), spelling aside.
+fn same_generation(a: &Column, b: &Column) -> bool {
+    match (&a.generated, &b.generated) {
+        (None, None) => true,
+        (Some(x), Some(y)) => {
+            x.stored == y.stored
+                && crate::sql::comparable(&x.expr) == crate::sql::comparable(&y.expr)
+        }
+        _ => false,
+    }
+}
+
+/// Whether `clauses` holds `clause`, spelling aside ([`crate::sql::comparable`]).
+fn contains_clause(clauses: &[String], clause: &str) -> bool {
+    let clause = crate::sql::comparable(clause);
+    clauses.iter().any(|c| crate::sql::comparable(c) == clause)
 }
 
 /// The column `want` as the models describe it, keeping the clauses of `have` that the models
@@ -199,14 +227,21 @@ fn owned_clauses(c: &Column) -> Vec<String> {
 fn altered(have: &Column, want: &Column) -> Column {
     let mut to = want.clone();
     to.comment = have.comment.clone();
+    to.renamed_from = None;
     // The clauses the models do not own stay; the constraints are the models' own.
     to.extra = have
         .extra
         .iter()
         .filter(|c| !crate::sql::is_constraint_clause(c))
-        .filter(|c| want.default.is_none() || !crate::sql::is_generated(c))
+        .filter(|c| {
+            !crate::sql::is_generated(c) || (want.default.is_none() && same_generation(have, want))
+        })
+        .chain(
+            want.extra
+                .iter()
+                .filter(|x| crate::sql::is_constraint_clause(x)),
+        )
         .cloned()
-        .chain(owned_clauses(want))
         .collect();
     to
 }
@@ -232,7 +267,7 @@ fn diff_table(have: &Table, want: &Table, ops: &mut Vec<Op>) {
         }
     }
     for clause in &have.table_constraints {
-        if !want.table_constraints.contains(clause) {
+        if !contains_clause(&want.table_constraints, clause) {
             ops.push(Op::DropTableConstraint {
                 table: table(),
                 clause: clause.clone(),
@@ -268,7 +303,10 @@ fn diff_table(have: &Table, want: &Table, ops: &mut Vec<Op>) {
         if have.column(&column.name).is_none() {
             ops.push(Op::AddColumn {
                 table: table(),
-                column: column.clone(),
+                column: Column {
+                    renamed_from: None,
+                    ..column.clone()
+                },
             });
         }
     }
@@ -345,7 +383,7 @@ fn diff_table(have: &Table, want: &Table, ops: &mut Vec<Op>) {
         }
     }
     for clause in &want.table_constraints {
-        if !have.table_constraints.contains(clause) {
+        if !contains_clause(&have.table_constraints, clause) {
             ops.push(Op::AddTableConstraint {
                 table: table(),
                 clause: clause.clone(),

@@ -33,6 +33,9 @@ pub enum Error {
     /// An `ignore` glob is invalid, or matches a model's table.
     #[error(transparent)]
     Ignore(#[from] crate::ignore::IgnoreError),
+    /// A model's `renamed_from` hint cannot be followed.
+    #[error(transparent)]
+    Rename(#[from] crate::rename::RenameError),
     /// Applying, reverting or stamping revisions.
     #[error(transparent)]
     Run(#[from] crate::runner::RunError),

@@ -57,6 +57,7 @@ pub mod offline;
 pub mod ops;
 pub mod redact;
 pub mod registry;
+pub mod rename;
 pub mod runner;
 pub mod safety;
 pub mod schema;

@@ -113,6 +113,44 @@ pub enum Op {
         /// The clause, verbatim.
         clause: String,
     },
+    /// Renames a table (`#[model(renamed_from = "...")]`); the reverse renames it back. Its rows,
+    /// indexes and constraints stay, and other tables' foreign keys follow it.
+    RenameTable {
+        /// The table's name before.
+        from: String,
+        /// The table's name after.
+        to: String,
+    },
+    /// Renames a column (`#[model(renamed_from = "...")]`); the reverse renames it back. Its
+    /// values stay; keys, indexes and constraints over it follow it.
+    RenameColumn {
+        /// Name of the table holding the column.
+        table: String,
+        /// The column's name before.
+        from: String,
+        /// The column's name after.
+        to: String,
+    },
+    /// Renames an index whose table or columns were renamed, so that it keeps its
+    /// conventional name; `from` and `to` differ only by name.
+    RenameIndex {
+        /// Name of the indexed table.
+        table: String,
+        /// The index before.
+        from: Index,
+        /// The index after.
+        to: Index,
+    },
+    /// Renames a foreign key, the primary key or a kept constraint whose table or columns were
+    /// renamed, so that it keeps its conventional name.
+    RenameConstraint {
+        /// Name of the table holding the constraint.
+        table: String,
+        /// The constraint's name before.
+        from: String,
+        /// The constraint's name after.
+        to: String,
+    },
     /// Changes the comment of a table (`column: None`) or of one of its columns; `from` is the
     /// comment before, for the reverse. `None` is no comment.
     AlterComment {
@@ -201,6 +239,22 @@ impl Op {
             Op::DropDefinition { table, definition } => Op::CreateDefinition { table, definition },
             Op::AddTableConstraint { table, clause } => Op::DropTableConstraint { table, clause },
             Op::DropTableConstraint { table, clause } => Op::AddTableConstraint { table, clause },
+            Op::RenameTable { from, to } => Op::RenameTable { from: to, to: from },
+            Op::RenameColumn { table, from, to } => Op::RenameColumn {
+                table,
+                from: to,
+                to: from,
+            },
+            Op::RenameIndex { table, from, to } => Op::RenameIndex {
+                table,
+                from: to,
+                to: from,
+            },
+            Op::RenameConstraint { table, from, to } => Op::RenameConstraint {
+                table,
+                from: to,
+                to: from,
+            },
             Op::AlterComment {
                 table,
                 column,
@@ -233,13 +287,15 @@ impl Op {
         }
     }
 
-    /// The table this op changes; for an enum type's op ([`Op::is_enum`]), the type's name.
+    /// The table this op changes (a renamed table: by its name before the op); for an enum
+    /// type's op ([`Op::is_enum`]), the type's name.
     pub fn table(&self) -> &str {
         match self {
             Op::CreateEnum { name, .. }
             | Op::DropEnum { name, .. }
             | Op::AlterEnum { name, .. } => name,
             Op::CreateTable(t) | Op::DropTable(t) => &t.name,
+            Op::RenameTable { from, .. } => from,
             Op::AddColumn { table, .. }
             | Op::DropColumn { table, .. }
             | Op::AlterColumn { table, .. }
@@ -253,6 +309,9 @@ impl Op {
             | Op::DropDefinition { table, .. }
             | Op::AddTableConstraint { table, .. }
             | Op::DropTableConstraint { table, .. }
+            | Op::RenameColumn { table, .. }
+            | Op::RenameIndex { table, .. }
+            | Op::RenameConstraint { table, .. }
             | Op::AlterComment { table, .. }
             | Op::Backfill { table, .. } => table,
         }
@@ -390,6 +449,32 @@ impl Op {
                     t.table_constraints.retain(|c| c != clause);
                 }
             }
+            Op::RenameTable { from, to } => crate::rename::rename_table(schema, from, to),
+            Op::RenameColumn {
+                table: name,
+                from,
+                to,
+            } => crate::rename::rename_column(schema, name, from, to),
+            Op::RenameIndex {
+                table: name,
+                from,
+                to,
+            } => {
+                if let Some(t) = table(schema, name) {
+                    t.indexes.retain(|i| i.name != from.name);
+                    t.indexes.push(to.clone());
+                    t.canonicalize();
+                }
+            }
+            Op::RenameConstraint {
+                table: name,
+                from,
+                to,
+            } => {
+                if let Some(t) = table(schema, name) {
+                    crate::rename::rename_constraint(t, from, to);
+                }
+            }
             Op::AlterComment {
                 table: name,
                 column,
@@ -434,7 +519,25 @@ fn describe_column(c: &Column) -> String {
         s.push_str(" DEFAULT ");
         s.push_str(d);
     }
+    if let Some(g) = &c.generated {
+        s.push(' ');
+        s.push_str(&g.clause());
+    }
     s
+}
+
+/// A column's generation for messages: `(expr) STORED` / `(expr) VIRTUAL`, or `none`.
+fn describe_generated(c: &Column) -> String {
+    c.generated.as_ref().map_or_else(
+        || "none".to_owned(),
+        |g| {
+            let clause = g.clause();
+            clause
+                .strip_prefix("GENERATED ALWAYS AS ")
+                .unwrap_or(&clause)
+                .to_owned()
+        },
+    )
 }
 
 /// One line per op, as printed by `autogenerate` and `check`.
@@ -469,6 +572,13 @@ impl fmt::Display for Op {
                         "default {} -> {}",
                         from.default.as_deref().unwrap_or("none"),
                         to.default.as_deref().unwrap_or("none")
+                    ));
+                }
+                if from.generated != to.generated {
+                    changes.push(format!(
+                        "generation {} -> {}",
+                        describe_generated(from),
+                        describe_generated(to)
                     ));
                 }
                 fn owned(c: &Column) -> Vec<&String> {
@@ -568,6 +678,18 @@ impl fmt::Display for Op {
                 f,
                 "removed constraint `{clause}` on '{table}', which the models do not declare"
             ),
+            Op::RenameTable { from, to } => write!(f, "renamed table '{from}' to '{to}'"),
+            Op::RenameColumn { table, from, to } => {
+                write!(f, "renamed column '{table}.{from}' to '{to}'")
+            }
+            Op::RenameIndex { table, from, to } => write!(
+                f,
+                "renamed index '{}' on '{table}' to '{}'",
+                from.name, to.name
+            ),
+            Op::RenameConstraint { table, from, to } => {
+                write!(f, "renamed constraint '{from}' on '{table}' to '{to}'")
+            }
             Op::AlterComment {
                 table,
                 column: Some(column),

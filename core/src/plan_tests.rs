@@ -193,3 +193,81 @@ fn a_default_on_a_removed_label_moves_to_the_new_one_both_ways() {
     a.tables.get_mut("people").unwrap().columns[1].default = Some("'gone'".into());
     migrates_both_ways(&a, &people(&["ok", "sad"]));
 }
+
+fn generated(expr: &str) -> Option<crate::schema::Generated> {
+    Some(crate::schema::Generated {
+        expr: expr.into(),
+        stored: true,
+    })
+}
+
+#[test]
+fn generated_columns_change_expression_and_kind_both_ways() {
+    let base = table(
+        "lines",
+        &[
+            ("id", SqlType::BigInt),
+            ("price", SqlType::BigInt),
+            ("qty", SqlType::BigInt),
+            ("total", SqlType::BigInt),
+        ],
+        &["id"],
+    );
+    let with = |g: Option<crate::schema::Generated>| {
+        let mut t = base.clone();
+        t.columns[3].generated = g;
+        // An index over the generated column survives its re-creation.
+        t.indexes.push(Index {
+            name: "ix_lines_total".into(),
+            columns: vec!["total".into()],
+            unique: false,
+            constraint: false,
+        });
+        schema(vec![t])
+    };
+    // A changed expression, a plain column becoming generated, and the reverse.
+    migrates_both_ways(
+        &with(generated("price * qty")),
+        &with(generated("price + qty")),
+    );
+    migrates_both_ways(&with(None), &with(generated("price * qty")));
+    migrates_both_ways(&with(generated("price * qty")), &with(None));
+}
+
+#[test]
+fn renames_keep_rows_and_follow_composite_indexes_both_ways() {
+    let mut a = table(
+        "users",
+        &[
+            ("id", SqlType::BigInt),
+            ("first", SqlType::Text),
+            ("last", SqlType::Text),
+        ],
+        &["id"],
+    );
+    a.indexes.push(Index {
+        name: "ix_users_last_first".into(),
+        columns: vec!["last".into(), "first".into()],
+        unique: false,
+        constraint: false,
+    });
+    let mut b = a.clone();
+    b.name = "people".into();
+    b.renamed_from = Some("users".into());
+    b.columns[2].name = "surname".into();
+    b.columns[2].renamed_from = Some("last".into());
+    b.indexes[0].name = "ix_people_surname_first".into();
+    b.indexes[0].columns[0] = "surname".into();
+    let a = schema(vec![a]);
+    let b = schema(vec![b]);
+    let ops = crate::diff::diff(&a, &b);
+    assert_eq!(
+        ops.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        [
+            "renamed table 'users' to 'people'",
+            "renamed column 'people.last' to 'surname'",
+            "renamed index 'ix_users_last_first' on 'people' to 'ix_people_surname_first'",
+        ]
+    );
+    migrates_both_ways(&a, &b);
+}

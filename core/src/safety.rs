@@ -44,7 +44,8 @@ pub fn destructive(op: &Op, dialect: &dyn Dialect) -> Option<Destructive> {
                 t.name
             ),
         }),
-        Op::DropColumn { table, column } => Some(Destructive {
+        // A generated column's values are computed: the downgrade computes them again.
+        Op::DropColumn { table, column } if column.generated.is_none() => Some(Destructive {
             what: format!("drops column '{table}.{}' and its values", column.name),
             lost: format!(
                 "values of dropped column {table}.{} (the downgrade re-creates the column; its rows hold {})",
@@ -83,7 +84,20 @@ pub fn destructive(op: &Op, dialect: &dyn Dialect) -> Option<Destructive> {
                 ),
             })
         }
-        Op::AlterColumn { table, from, to } if from.ty != to.ty => {
+        Op::AlterColumn { table, from, to } if from.generated.is_none() && to.generated.is_some() => {
+            Some(Destructive {
+                what: format!(
+                    "makes '{table}.{}' generated: its stored values are replaced by the computed ones",
+                    to.name
+                ),
+                lost: format!(
+                    "values of {table}.{} from before it became generated (the downgrade keeps the computed ones)",
+                    to.name
+                ),
+            })
+        }
+        // A generated column's values are computed again after the change.
+        Op::AlterColumn { table, from, to } if from.ty != to.ty && from.generated.is_none() => {
             let why = dialect.type_change_loss(&from.ty, &to.ty)?;
             Some(Destructive {
                 what: format!(
@@ -197,7 +211,8 @@ impl fmt::Display for NeedsBackfill {
 }
 
 /// Whether `op` makes a column NOT NULL with nothing to fill its NULL rows. `target` is the
-/// schema the plan leads to (the models): its identity columns are filled by the database.
+/// schema the plan leads to (the models): its identity columns are filled by the database, and
+/// so are generated columns.
 pub fn needs_backfill(op: &Op, target: &Schema) -> Option<NeedsBackfill> {
     let filled_by_database = |table: &str, column: &Column| {
         target
@@ -208,6 +223,7 @@ pub fn needs_backfill(op: &Op, target: &Schema) -> Option<NeedsBackfill> {
         Op::AddColumn { table, column }
             if !column.nullable
                 && column.default.is_none()
+                && column.generated.is_none()
                 && !filled_by_database(table, column) =>
         {
             Some(NeedsBackfill {
@@ -217,7 +233,10 @@ pub fn needs_backfill(op: &Op, target: &Schema) -> Option<NeedsBackfill> {
             })
         }
         Op::AlterColumn { table, from, to }
-            if from.nullable && !to.nullable && !filled_by_database(table, to) =>
+            if from.nullable
+                && !to.nullable
+                && to.generated.is_none()
+                && !filled_by_database(table, to) =>
         {
             Some(NeedsBackfill {
                 table: table.clone(),

@@ -326,6 +326,38 @@ pub struct Column {
     /// what the catalog holds. Compared by the diff (a change is an [`crate::ops::Op::AlterComment`]);
     /// a dropped column's reverse re-creates it. SQLite has none: its dialect clears it.
     pub comment: Option<String>,
+    /// The column's previous name (`#[model(renamed_from = "old")]`): when the database has a
+    /// column of that name and none of this one, the diff renames it
+    /// ([`crate::ops::Op::RenameColumn`]) instead of dropping and adding. `None` for
+    /// introspected columns; never compared by the diff.
+    pub renamed_from: Option<String>,
+    /// The expression that computes the column (`#[model(generated = "...")]`, or what the
+    /// catalog holds), `None` for a plain column. Compared by the diff (PostgreSQL: as the
+    /// server renders it; SQLite: as the table's text stores it, quotes aside). Introspected
+    /// SQLite columns also keep their clause verbatim in [`Column::extra`], which then renders
+    /// instead of this.
+    pub generated: Option<Generated>,
+}
+
+/// A generated column's definition: `GENERATED ALWAYS AS (expr) STORED` (or `VIRTUAL`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Generated {
+    /// The SQL expression, without the parentheses around it.
+    pub expr: String,
+    /// `STORED` (computed on write and kept) rather than `VIRTUAL` (computed on read; SQLite
+    /// only: PostgreSQL 15 has stored generated columns only).
+    pub stored: bool,
+}
+
+impl Generated {
+    /// The column clause: `GENERATED ALWAYS AS (expr) STORED` or `... VIRTUAL`.
+    pub fn clause(&self) -> String {
+        format!(
+            "GENERATED ALWAYS AS ({}) {}",
+            crate::dialect::normalize_default(&self.expr),
+            if self.stored { "STORED" } else { "VIRTUAL" }
+        )
+    }
 }
 
 impl Column {
@@ -338,6 +370,8 @@ impl Column {
             default: None,
             extra: Vec::new(),
             comment: None,
+            renamed_from: None,
+            generated: None,
         }
     }
 }
@@ -501,6 +535,11 @@ pub struct Table {
     /// the catalog holds. Compared by the diff (a change is an [`crate::ops::Op::AlterComment`]).
     /// SQLite has none: its dialect clears it.
     pub comment: Option<String>,
+    /// The table's previous name (`#[model(renamed_from = "old")]`): when the database has a
+    /// table of that name and none of this one, the diff renames it
+    /// ([`crate::ops::Op::RenameTable`]) instead of dropping and creating. `None` for
+    /// introspected tables; never compared by the diff.
+    pub renamed_from: Option<String>,
 }
 
 impl Table {
@@ -519,6 +558,7 @@ impl Table {
             table_constraints: Vec::new(),
             options: String::new(),
             comment: None,
+            renamed_from: None,
         }
     }
 

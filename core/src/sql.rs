@@ -64,8 +64,8 @@ mod create_table;
 mod drops;
 mod split;
 pub use create_table::{
-    is_constraint_clause, is_generated, mentions, owned_definition, table_clauses, unquote,
-    ForeignKeyClause, Owned, TableClauses,
+    comparable, generated_parts, is_constraint_clause, is_generated, mentions, owned_definition,
+    rename_identifier, table_clauses, unquote, ForeignKeyClause, Owned, TableClauses,
 };
 pub use drops::{data_drops, DataDrop};
 pub use split::{statements, Statement};

@@ -23,6 +23,71 @@ pub fn check(cx: &Ctxt, cont: &Container) {
     check_primary_key(cx, cont);
     check_indexes(cx, cont);
     check_checks(cx, cont);
+    check_renamed_from(cx, cont);
+    for field in cont.columns() {
+        check_generated(cx, field);
+    }
+}
+
+/// `stored` qualifies `generated`; a generated column computes its values, so it has no
+/// default and is no primary key.
+fn check_generated(cx: &Ctxt, field: &Field) {
+    let attrs = &field.attrs;
+    match &attrs.generated {
+        None => {
+            if let Some(stored) = &attrs.stored {
+                cx.error_spanned_by(
+                    stored,
+                    "`stored` qualifies a generated column: add `generated = \"...\"` or remove `stored`",
+                );
+            }
+        }
+        Some(generated) => {
+            if let Some(default) = &attrs.default {
+                cx.error_spanned_by(
+                    &default.key,
+                    "`default` cannot be combined with `generated`: a generated column computes its values; remove one of them",
+                );
+            }
+            if let Some(pk) = &attrs.primary_key {
+                cx.error_spanned_by(
+                    pk,
+                    "`primary_key` cannot be combined with `generated`: a key column holds the values it is given; remove one of them",
+                );
+            }
+            let _ = generated;
+        }
+    }
+}
+
+/// A `renamed_from` names the table's or column's previous name, which differs from its name.
+fn check_renamed_from(cx: &Ctxt, cont: &Container) {
+    if let Some(old) = &cont.attrs.renamed_from {
+        if old.value.value() == cont.table {
+            cx.error_spanned_by(
+                &old.value,
+                format!(
+                    "`renamed_from` names the table's previous name, but `{}` is its name; \
+                     remove the key, or give the name it had",
+                    cont.table
+                ),
+            );
+        }
+    }
+    for field in cont.columns() {
+        if let Some(old) = &field.attrs.renamed_from {
+            if old.value.value() == field.column {
+                cx.error_spanned_by(
+                    &old.value,
+                    format!(
+                        "`renamed_from` names the column's previous name, but `{}` is its \
+                         name; remove the key, or give the name it had",
+                        field.column
+                    ),
+                );
+            }
+        }
+    }
 }
 
 /// CHECK constraint names, given or conventional, must differ.

@@ -36,10 +36,23 @@ fn expand(cont: &Container) -> TokenStream {
     let rust_name = &cont.name;
 
     let comment = cont.doc.as_ref().map(|doc| quote!(.comment(#doc)));
+    let renamed_from = cont.attrs.renamed_from.as_ref().map(|old| {
+        let old = &old.value;
+        quote!(.renamed_from(#old))
+    });
     let columns = cont.columns().map(|field| {
         let column = column(field);
         let comment = field.doc.as_ref().map(|doc| quote!(.column_comment(#doc)));
-        quote!(#column #comment)
+        let renamed_from = field.attrs.renamed_from.as_ref().map(|old| {
+            let old = &old.value;
+            quote!(.column_renamed_from(#old))
+        });
+        let generated = field.attrs.generated.as_ref().map(|expr| {
+            let expr = &expr.value;
+            let stored = field.attrs.stored.is_some();
+            quote!(.generated(#expr, #stored))
+        });
+        quote!(#column #comment #renamed_from #generated)
     });
     let primary_key = cont.primary_key().into_iter().map(|f| &f.column);
     let foreign_keys = cont.columns().filter_map(foreign_key);
@@ -68,6 +81,7 @@ fn expand(cont: &Container) -> TokenStream {
                 const TABLE: &'static str = #table;
                 fn table() -> ::retort::__private::Table {
                     ::retort::__private::TableBuilder::new(#table)
+                        #renamed_from
                         #comment
                         #(#columns)*
                         .primary_key(&[#(#primary_key),*])

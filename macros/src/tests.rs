@@ -173,13 +173,13 @@ fn unknown_keys_list_the_expected_ones() {
             struct User { #[model(abc = 1, table = "x")] id: i64 }
         }),
         [
-            "unknown model attribute `abc`; expected one of: `table`, `index`, `check`",
+            "unknown model attribute `abc`; expected one of: `table`, `index`, `check`, `renamed_from`",
             "unknown model attribute `abc`; expected one of: `primary_key`, `unique`, `index`, \
              `max_length`, `default`, `references`, `on_delete`, `on_update`, `column`, \
-             `sql_type`, `skip`",
+             `sql_type`, `skip`, `renamed_from`, `generated`, `stored`",
             "unknown model attribute `table`; expected one of: `primary_key`, `unique`, `index`, \
              `max_length`, `default`, `references`, `on_delete`, `on_update`, `column`, \
-             `sql_type`, `skip`; `table` belongs on the struct, not on a field",
+             `sql_type`, `skip`, `renamed_from`, `generated`, `stored`; `table` belongs on the struct, not on a field",
         ]
     );
 }
@@ -267,7 +267,68 @@ fn malformed_attributes() {
             "expected an expression",
             "unknown model attribute `nope`; expected one of: `primary_key`, `unique`, `index`, \
              `max_length`, `default`, `references`, `on_delete`, `on_update`, `column`, \
-             `sql_type`, `skip`",
+             `sql_type`, `skip`, `renamed_from`, `generated`, `stored`",
+        ]
+    );
+}
+
+#[test]
+fn renamed_from_on_the_struct_and_a_field() {
+    insta::assert_snapshot!(expand(quote! {
+        #[model(table = "accounts", renamed_from = "users")]
+        pub struct Account {
+            pub id: i64,
+            #[model(renamed_from = "name")]
+            pub fullname: String,
+        }
+    }));
+    assert_eq!(
+        errors(quote! {
+            #[model(renamed_from = "accounts")]
+            pub struct Account {
+                pub id: i64,
+                #[model(renamed_from = "email")]
+                pub email: String,
+            }
+        }),
+        [
+            "`renamed_from` names the table's previous name, but `accounts` is its name; remove the key, or give the name it had",
+            "`renamed_from` names the column's previous name, but `email` is its name; remove the key, or give the name it had",
+        ]
+    );
+}
+
+#[test]
+fn generated_columns() {
+    insta::assert_snapshot!(expand(quote! {
+        pub struct Line {
+            pub id: i64,
+            pub price: i64,
+            pub qty: i64,
+            #[model(generated = "price * qty", stored)]
+            pub total: i64,
+            #[model(generated = "price > 100")]
+            pub dear: Option<bool>,
+        }
+    }));
+    assert_eq!(
+        errors(quote! {
+            pub struct Line {
+                #[model(primary_key, generated = "1")]
+                pub id: i64,
+                #[model(stored)]
+                pub qty: i64,
+                #[model(generated = "qty * 2", default = "0")]
+                pub twice: i64,
+                #[model(generated = "")]
+                pub empty: i64,
+            }
+        }),
+        [
+            "`generated` needs an SQL expression: `generated = \"price * qty\"`",
+            "`primary_key` cannot be combined with `generated`: a key column holds the values it is given; remove one of them",
+            "`stored` qualifies a generated column: add `generated = \"...\"` or remove `stored`",
+            "`default` cannot be combined with `generated`: a generated column computes its values; remove one of them",
         ]
     );
 }

@@ -4,7 +4,7 @@
 //! What a model cannot declare is never dropped silently: it is listed in [`Generated::notes`]
 //! (printed as warnings and written as comments at the top of the file).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
@@ -28,16 +28,54 @@ pub(crate) enum Source {
     Postgres,
 }
 
+/// The Rust names of the enum types the tables use, by SQL name.
+type EnumNames = BTreeMap<String, String>;
+
 pub(crate) fn models(schema: &Schema, source: Source) -> Generated {
     let mut notes = Vec::new();
     let mut names = BTreeSet::new();
     let mut items = Vec::new();
+    let mut enums = EnumNames::new();
+    for table in schema.tables.values() {
+        for column in &table.columns {
+            if let SqlType::Enum { name, .. } = &column.ty {
+                if !enums.contains_key(name) {
+                    let rust = unique_name(struct_name_of(name), &mut names);
+                    enums.insert(name.clone(), rust);
+                }
+            }
+        }
+    }
+    for (sql, rust) in &enums {
+        let labels = match schema.enums.get(sql) {
+            Some(labels) => labels.clone(),
+            None => schema
+                .tables
+                .values()
+                .flat_map(|t| &t.columns)
+                .find_map(|c| match &c.ty {
+                    SqlType::Enum { name, labels } if name == sql => Some(labels.clone()),
+                    _ => None,
+                })
+                .unwrap_or_default(),
+        };
+        items.push(db_enum(sql, rust, &labels));
+    }
     for table in schema.tables.values() {
         let name = unique_name(struct_name(&table.name), &mut names);
-        items.push(model(table, &name, source, &mut notes));
+        items.push(model(table, &name, source, &enums, &mut notes));
     }
+    let uses = if enums.is_empty() {
+        quote!(
+            use retort::Model;
+        )
+    } else {
+        quote!(
+            use retort::{DbEnum, Model};
+        )
+    };
     let file = quote! {
-        use retort::Model;
+        #uses
         #(#items)*
     };
     let syntax: syn::File = syn::parse2(file).expect("generated models parse");
@@ -64,7 +102,45 @@ fn spaced(source: &str) -> String {
     out
 }
 
-fn model(table: &Table, name: &str, source: Source, notes: &mut Vec<String>) -> TokenStream {
+/// A `#[derive(DbEnum)]` enum: a variant per label, renamed where its snake case would differ.
+fn db_enum(sql: &str, rust: &str, labels: &[String]) -> TokenStream {
+    let ident = format_ident!("{}", rust);
+    let sql = lit(sql);
+    let mut taken = BTreeSet::new();
+    let variants = labels.iter().map(|label| {
+        let plain = label.split('_').all(|part| {
+            part.starts_with(|c: char| c.is_ascii_lowercase())
+                && part
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        });
+        let variant = format_ident!("{}", unique_name(struct_name_of(label), &mut taken));
+        if plain {
+            quote!(#variant,)
+        } else {
+            let label = lit(label);
+            quote! {
+                #[db_enum(rename = #label)]
+                #variant,
+            }
+        }
+    });
+    quote! {
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, DbEnum)]
+        #[db_enum(name = #sql)]
+        pub enum #ident {
+            #(#variants)*
+        }
+    }
+}
+
+fn model(
+    table: &Table,
+    name: &str,
+    source: Source,
+    enums: &EnumNames,
+    notes: &mut Vec<String>,
+) -> TokenStream {
     let ident = format_ident!("{}", name);
     let mut container: Vec<TokenStream> = Vec::new();
     let table_lit = lit(&table.name);
@@ -167,8 +243,15 @@ fn model(table: &Table, name: &str, source: Source, notes: &mut Vec<String>) -> 
             if !conventional_key && table.primary_key.contains(&column.name) {
                 attrs.push(quote!(primary_key));
             }
-            let (ty, type_attrs) = rust_type(column);
+            let (ty, type_attrs) = rust_type(column, enums);
             attrs.extend(type_attrs);
+            if let Some(generated) = &column.generated {
+                let expr = lit(&generated.expr);
+                attrs.push(quote!(generated = #expr));
+                if generated.stored {
+                    attrs.push(quote!(stored));
+                }
+            }
             if let Some(default) = &column.default {
                 let default = lit(default);
                 attrs.push(quote!(default = #default));
@@ -250,7 +333,7 @@ fn postgres_check(text: &str) -> Option<(String, String)> {
 }
 
 /// The Rust type of a column, and the attributes its SQL type needs.
-fn rust_type(column: &Column) -> (TokenStream, Vec<TokenStream>) {
+fn rust_type(column: &Column, enums: &EnumNames) -> (TokenStream, Vec<TokenStream>) {
     let mut attrs = Vec::new();
     let mut sql_type = || {
         let text = lit(&column.ty.to_string());
@@ -280,10 +363,14 @@ fn rust_type(column: &Column) -> (TokenStream, Vec<TokenStream>) {
             sql_type();
             quote!(serde_json::Value)
         }
+        SqlType::Enum { name, .. } => {
+            let ident = format_ident!("{}", enums[name]);
+            quote!(#ident)
+        }
         SqlType::Custom(text) if text.ends_with("[]") => {
             sql_type();
             let element = Column::new("", SqlType::parse(&text[..text.len() - 2]), true);
-            let (element, _) = rust_type(&element);
+            let (element, _) = rust_type(&element, enums);
             quote!(Vec<#element>)
         }
         // NUMERIC and the types Retort has no Rust mapping for: the SQL type, as text.
@@ -321,9 +408,13 @@ fn first_line(text: &str) -> &str {
 
 /// The struct's name: the table's name, singular, in CamelCase (`user_roles` -> `UserRole`).
 pub(crate) fn struct_name(table: &str) -> String {
-    let singular = singular(table);
+    struct_name_of(&singular(table))
+}
+
+/// `name` in CamelCase (`in_progress` -> `InProgress`, `so-so` -> `SoSo`).
+fn struct_name_of(name: &str) -> String {
     let mut out = String::new();
-    for part in singular.split(|c: char| !c.is_ascii_alphanumeric()) {
+    for part in name.split(|c: char| !c.is_ascii_alphanumeric()) {
         let mut chars = part.chars();
         if let Some(first) = chars.next() {
             out.push(first.to_ascii_uppercase());

@@ -1,6 +1,7 @@
 //! SQL dialects: rendering ops to SQL, and normalising schemas so that what a database reports
 //! compares equal to what the models declare.
 
+mod alter;
 pub(crate) mod pg_enum;
 pub mod postgres;
 mod render;
@@ -9,6 +10,7 @@ pub mod sqlite;
 use crate::ops::Op;
 use crate::schema::{Column, ForeignKey, Index, Schema, SqlType, Table};
 
+pub use alter::standard_alter_column;
 pub use postgres::Postgres;
 pub use sqlite::Sqlite;
 
@@ -128,7 +130,9 @@ pub trait Dialect {
             Op::DropTable(t) => self.render_drop_table(t),
             Op::AddColumn { table, column } => self.render_add_column(table, column),
             Op::DropColumn { table, column } => self.render_drop_column(table, column, current),
-            Op::AlterColumn { table, from, to } => self.render_alter_column(table, from, to),
+            Op::AlterColumn { table, from, to } => {
+                self.render_alter_column_of(table, from, to, current)
+            }
             Op::AlterPrimaryKey { table, from, to } => {
                 self.render_alter_primary_key(table, from, to, current)
             }
@@ -166,6 +170,21 @@ pub trait Dialect {
                 Err(Unsupported::new(
                     "an enum type's op renders with the whole schema (render_enum_op)",
                 ))
+            }
+            Op::RenameTable { from, to } => Ok(format!(
+                "ALTER TABLE {} RENAME TO {};\n",
+                self.quote(from),
+                self.quote(to)
+            )),
+            Op::RenameColumn { table, from, to } => Ok(format!(
+                "ALTER TABLE {} RENAME COLUMN {} TO {};\n",
+                self.quote(table),
+                self.quote(from),
+                self.quote(to)
+            )),
+            Op::RenameIndex { table, from, to } => self.render_rename_index(table, from, to),
+            Op::RenameConstraint { table, from, to } => {
+                self.render_rename_constraint(table, from, to)
             }
             // A clause inside CREATE TABLE: only a rebuild (SQLite) changes it.
             Op::AddTableConstraint { .. } | Op::DropTableConstraint { .. } => {
@@ -270,35 +289,21 @@ pub trait Dialect {
     /// [`Op::AlterColumn`]: one `ALTER COLUMN` statement per change. A type change first drops
     /// the old default (it may not convert), then [`Dialect::alter_column_type`].
     fn render_alter_column(&self, table: &str, from: &Column, to: &Column) -> OpSql {
-        let alter = format!(
-            "ALTER TABLE {} ALTER COLUMN {}",
-            self.quote(table),
-            self.quote(&to.name)
-        );
-        let mut s = String::new();
-        let type_changes = from.ty != to.ty;
-        let mut default = from.default.as_deref();
-        if type_changes && default.is_some() {
-            s.push_str(&format!("{alter} DROP DEFAULT;\n"));
-            default = None;
-        }
-        if type_changes {
-            s.push_str(&self.alter_column_type(table, from, to));
-        }
-        if default != to.default.as_deref() {
-            match &to.default {
-                Some(d) => s.push_str(&format!(
-                    "{alter} SET DEFAULT {};\n",
-                    self.render_default(d)
-                )),
-                None => s.push_str(&format!("{alter} DROP DEFAULT;\n")),
-            }
-        }
-        if from.nullable != to.nullable {
-            let verb = if to.nullable { "DROP" } else { "SET" };
-            s.push_str(&format!("{alter} {verb} NOT NULL;\n"));
-        }
-        Ok(s)
+        standard_alter_column(self, table, from, to)
+    }
+
+    /// [`Op::AlterColumn`] with the table as it is before the op (`current`), for a dialect
+    /// that must re-create what its statements take with the column; by default
+    /// [`Dialect::render_alter_column`].
+    fn render_alter_column_of(
+        &self,
+        table: &str,
+        from: &Column,
+        to: &Column,
+        current: Option<&Table>,
+    ) -> OpSql {
+        let _ = current;
+        self.render_alter_column(table, from, to)
     }
 
     /// The statement that changes a column's type from `from`'s to `to`'s (standard
@@ -382,6 +387,29 @@ pub trait Dialect {
         Ok(format!("DROP INDEX {};\n", self.quote(&index.name)))
     }
 
+    /// [`Op::RenameIndex`]: `ALTER INDEX … RENAME TO`, or `RENAME CONSTRAINT` for an index
+    /// that a `UNIQUE` constraint makes.
+    fn render_rename_index(&self, table: &str, from: &Index, to: &Index) -> OpSql {
+        if from.constraint {
+            return self.render_rename_constraint(table, &from.name, &to.name);
+        }
+        Ok(format!(
+            "ALTER INDEX {} RENAME TO {};\n",
+            self.quote(&from.name),
+            self.quote(&to.name)
+        ))
+    }
+
+    /// [`Op::RenameConstraint`]: `ALTER TABLE … RENAME CONSTRAINT … TO …`.
+    fn render_rename_constraint(&self, table: &str, from: &str, to: &str) -> OpSql {
+        Ok(format!(
+            "ALTER TABLE {} RENAME CONSTRAINT {} TO {};\n",
+            self.quote(table),
+            self.quote(from),
+            self.quote(to)
+        ))
+    }
+
     /// [`Op::DropDefinition`]: `DROP INDEX` or `ALTER TABLE … DROP CONSTRAINT`, by what the
     /// definition creates.
     fn render_drop_definition(&self, table: &str, definition: &str) -> OpSql {
@@ -442,6 +470,13 @@ pub trait Dialect {
         if let Some(default) = &column.default {
             s.push_str(" DEFAULT ");
             s.push_str(&self.render_default(default));
+        }
+        if let Some(generated) = &column.generated {
+            // An introspected column's verbatim clause (in `extra`) wins.
+            if !column.extra.iter().any(|c| crate::sql::is_generated(c)) {
+                s.push(' ');
+                s.push_str(&generated.clause());
+            }
         }
         for clause in &column.extra {
             s.push(' ');

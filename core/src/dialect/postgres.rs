@@ -18,6 +18,18 @@
 use super::{normalize_default, Dialect, OpSql, Unsupported};
 use crate::schema::{Column, IdentityKind, Schema, SqlType, Table};
 
+/// A virtual generated column, which PostgreSQL 15 does not have.
+fn refuse_virtual(column: &Column) -> Result<(), super::Unsupported> {
+    match &column.generated {
+        Some(g) if !g.stored => Err(super::Unsupported::new(format!(
+            "column '{}' is a VIRTUAL generated column, and PostgreSQL 15 has STORED ones only: \
+             add `stored` to its #[model(generated = \"...\")]",
+            column.name
+        ))),
+        _ => Ok(()),
+    }
+}
+
 /// The PostgreSQL dialect.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Postgres;
@@ -141,6 +153,71 @@ impl Dialect for Postgres {
                 self.quote(&to.name)
             )
         }
+    }
+
+    /// A virtual generated column is refused (PostgreSQL 15 has stored ones only).
+    fn render_create_table(&self, table: &Table) -> OpSql {
+        for column in &table.columns {
+            refuse_virtual(column)?;
+        }
+        let mut s = self.create_table(table, &table.name);
+        for index in &table.indexes {
+            s.push_str(&self.create_index(&table.name, index));
+        }
+        super::push_unmodeled(table, &mut s);
+        if table.comment.is_some() {
+            s.push_str(&self.comment_sql(&table.name, None, table.comment.as_deref()));
+        }
+        for column in &table.columns {
+            s.push_str(&self.column_comment(&table.name, column));
+        }
+        Ok(s)
+    }
+
+    fn render_add_column(&self, table: &str, column: &Column) -> OpSql {
+        refuse_virtual(column)?;
+        Ok(super::add_column_sql(self, table, column) + &self.column_comment(table, column))
+    }
+
+    /// A changed generation expression (or a plain column becoming generated): PostgreSQL 15
+    /// has no `SET EXPRESSION`, so the column is dropped and added again, and the server
+    /// computes every row's value anew (the column moves to the end of the table). A generated
+    /// column becoming plain keeps its values (`DROP EXPRESSION`).
+    /// The indexes of `current` over the column, which the drop takes with it, are created
+    /// again after the add.
+    fn render_alter_column_of(
+        &self,
+        table: &str,
+        from: &Column,
+        to: &Column,
+        current: Option<&Table>,
+    ) -> OpSql {
+        refuse_virtual(to)?;
+        if from.generated == to.generated {
+            return super::standard_alter_column(self, table, from, to);
+        }
+        if to.generated.is_some() {
+            let mut s = super::drop_column_sql(self, table, from)
+                + &super::add_column_sql(self, table, to)
+                + &self.column_comment(table, to);
+            for index in current.iter().flat_map(|t| &t.indexes) {
+                if index.columns.contains(&from.name) {
+                    s.push_str(&self.create_index(table, index));
+                }
+            }
+            return Ok(s);
+        }
+        let mut s = format!(
+            "ALTER TABLE {} ALTER COLUMN {} DROP EXPRESSION;\n",
+            self.quote(table),
+            self.quote(&to.name)
+        );
+        let plain = Column {
+            generated: None,
+            ..from.clone()
+        };
+        s.push_str(&super::standard_alter_column(self, table, &plain, to)?);
+        Ok(s)
     }
 
     fn implicit_primary_key_name(&self, table: &str) -> String {

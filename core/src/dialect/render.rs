@@ -64,12 +64,19 @@ pub(super) fn render<D: Dialect + ?Sized>(
     Ok(out)
 }
 
-/// True for ops that change an existing table (all but creating and dropping one). A backfill
-/// changes rows only: it runs by itself, between the alterations around it.
+/// True for ops that change an existing table (all but creating and dropping one) and may
+/// join a rebuild. Renames are rendered by themselves: a rebuild copies rows by column name.
+/// A backfill changes rows only: it runs by itself, between the alterations around it.
 fn is_alter(op: &Op) -> bool {
     !matches!(
         op,
-        Op::CreateTable(_) | Op::DropTable(_) | Op::Backfill { .. }
+        Op::CreateTable(_)
+            | Op::DropTable(_)
+            | Op::RenameTable { .. }
+            | Op::RenameColumn { .. }
+            | Op::RenameIndex { .. }
+            | Op::RenameConstraint { .. }
+            | Op::Backfill { .. }
     ) && !op.is_enum()
 }
 

@@ -172,6 +172,29 @@ impl Dialect for Sqlite {
         Err(rebuild_only())
     }
 
+    /// SQLite has no `ALTER INDEX`: the index is dropped and created under its new name.
+    fn render_rename_index(
+        &self,
+        table: &str,
+        from: &crate::schema::Index,
+        to: &crate::schema::Index,
+    ) -> OpSql {
+        Ok(format!(
+            "DROP INDEX {};\n{}",
+            self.quote(&from.name),
+            self.create_index(table, to)
+        ))
+    }
+
+    /// SQLite's catalog names foreign keys after their table, columns and referenced table
+    /// whatever the `CREATE TABLE` text says, and it has no other named constraint to rename.
+    fn render_rename_constraint(&self, _table: &str, _from: &str, _to: &str) -> OpSql {
+        Ok(
+            "-- nothing to run: SQLite names foreign keys after their table and columns\n"
+                .to_owned(),
+        )
+    }
+
     fn rebuild_table(
         &self,
         group: &[Op],
@@ -263,6 +286,7 @@ impl Sqlite {
             .columns
             .iter()
             .filter(|c| old.column(&c.name).is_some())
+            .filter(|c| c.generated.is_none())
             .filter(|c| !c.extra.iter().any(|e| crate::sql::is_generated(e)))
             .map(|c| c.name.clone())
             .collect();
@@ -381,7 +405,7 @@ fn misfit_condition(col: &str, ty: &SqlType) -> Option<String> {
 /// A column with clauses the model cannot say (carried back by a down migration) is added
 /// by a rebuild: `ADD COLUMN` refuses `UNIQUE` and stored generated columns.
 fn can_add_column(column: &Column) -> bool {
-    if !column.extra.is_empty() {
+    if !column.extra.is_empty() || column.generated.as_ref().is_some_and(|g| g.stored) {
         return false;
     }
     match &column.default {
@@ -395,11 +419,19 @@ fn can_add_column(column: &Column) -> bool {
 /// clauses of its own, or named by a kept clause, is dropped by a rebuild.
 fn can_drop_column(table: &Table, column: &str) -> bool {
     let named = |cols: &[String]| cols.iter().any(|c| c == column);
-    let own_clauses = table.column(column).is_some_and(|c| !c.extra.is_empty());
+    let own_clauses = table
+        .column(column)
+        .is_some_and(|c| !c.extra.is_empty() || c.generated.is_some());
     let mentioned = table
         .table_constraints
         .iter()
         .chain(table.columns.iter().flat_map(|c| &c.extra))
+        .chain(
+            table
+                .columns
+                .iter()
+                .filter_map(|c| c.generated.as_ref().map(|g| &g.expr)),
+        )
         .any(|clause| crate::sql::mentions(clause, column));
     !named(&table.primary_key)
         && !table.foreign_keys.iter().any(|fk| named(&fk.columns))

@@ -347,3 +347,33 @@ fn a_removed_enum_label_is_destructive_an_added_one_is_not() {
     );
     assert_eq!(destructive(&alter(mood, text), &Postgres), None);
 }
+
+#[test]
+fn generated_columns_are_computed_not_lost() {
+    let generated = |c: Column| Column {
+        generated: Some(crate::schema::Generated {
+            expr: "price * 2".into(),
+            stored: true,
+        }),
+        ..c
+    };
+    let total = generated(Column::new("total", SqlType::Integer, false));
+    let drop = Op::DropColumn {
+        table: "users".into(),
+        column: total.clone(),
+    };
+    assert_eq!(destructive(&drop, &Postgres), None);
+    let add = Op::AddColumn {
+        table: "users".into(),
+        column: total.clone(),
+    };
+    assert_eq!(needs_backfill(&add, &users(&[])), None);
+    // A plain column that becomes generated loses its stored values.
+    let plain = Column::new("total", SqlType::Integer, false);
+    let d = destructive(&alter(plain, total), &Postgres).unwrap();
+    assert!(
+        d.what.contains("its stored values are replaced"),
+        "{}",
+        d.what
+    );
+}

@@ -333,6 +333,86 @@ pub fn is_generated(clause: &str) -> bool {
     key.is_some_and(|k| k.is("GENERATED") || k.is("AS"))
 }
 
+/// `sql` in a form that compares equal across spellings a database may change: tokens joined
+/// by single spaces (white space and comments aside), and quoted identifiers that need no
+/// quotes (`"title"`) unquoted. For comparisons only; SQL is rendered from the original text.
+/// (SQLite quotes the new name where `ALTER TABLE ... RENAME COLUMN` rewrites a `CHECK`.)
+pub fn comparable(sql: &str) -> String {
+    let toks = tokens(sql);
+    let mut out = Vec::with_capacity(toks.len());
+    for t in &toks {
+        let quoted = t.text.starts_with('"');
+        let inner = unquote(t.text);
+        if quoted && is_plain_identifier(&inner) {
+            out.push(inner);
+        } else {
+            out.push(t.text.to_owned());
+        }
+    }
+    out.join(" ")
+}
+
+/// `[a-z_][a-z0-9_]*`: an identifier that reads the same quoted or not.
+fn is_plain_identifier(s: &str) -> bool {
+    s.chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
+/// `sql` with every bare or quoted identifier equal to `from` (as [`mentions`] matches it)
+/// replaced by `to`: quoted when the original was quoted or `to` is not a plain lower-case
+/// name, bare otherwise. What a rename does to the text a database keeps (SQLite rewrites
+/// `CREATE` statements this way; PostgreSQL re-renders its own definitions).
+pub fn rename_identifier(sql: &str, from: &str, to: &str) -> String {
+    let plain = is_plain_identifier(to);
+    let mut out = String::with_capacity(sql.len());
+    let mut last = 0;
+    for t in tokens(sql) {
+        let quoted = t.text.starts_with(['"', '`', '[']);
+        if (t.word || quoted) && unquote(t.text).eq_ignore_ascii_case(from) {
+            out.push_str(&sql[last..t.start]);
+            if quoted || !plain {
+                out.push_str(&format!("\"{}\"", to.replace('"', "\"\"")));
+            } else {
+                out.push_str(to);
+            }
+            last = t.end;
+        }
+    }
+    out.push_str(&sql[last..]);
+    out
+}
+
+/// The expression (without its parentheses) of a generated column's clause
+/// (`GENERATED ALWAYS AS (expr) STORED`, `AS (expr)`), and whether it is `STORED`; `None` for
+/// any other clause, or one naming its constraint (kept verbatim only).
+pub fn generated_parts(clause: &str) -> Option<(String, bool)> {
+    let toks = tokens(clause);
+    if !is_generated(clause) || toks.first().is_some_and(|t| t.is("CONSTRAINT")) {
+        return None;
+    }
+    let at = toks.iter().position(|t| t.is("AS"))?;
+    let open = toks.get(at + 1).filter(|t| t.text == "(")?;
+    let mut depth = 0;
+    for (i, t) in toks.iter().enumerate().skip(at + 1) {
+        match t.text {
+            "(" => depth += 1,
+            ")" => {
+                depth -= 1;
+                if depth == 0 {
+                    let expr = clause[open.end..t.start].trim().to_owned();
+                    let stored = toks[i + 1..].iter().any(|t| t.is("STORED"));
+                    return Some((expr, stored));
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
 /// True when `clause` names `column` as a bare or quoted identifier (case-insensitively, as
 /// SQLite compares names).
 pub fn mentions(clause: &str, column: &str) -> bool {
@@ -498,6 +578,47 @@ mod tests {
         assert!(is_generated("CONSTRAINT g GENERATED ALWAYS AS (1) VIRTUAL"));
         assert!(is_generated("as (1)"));
         assert!(!is_generated("CHECK (a AS b)"));
+        assert_eq!(
+            generated_parts("GENERATED ALWAYS AS ((a * 2) + f(b)) STORED"),
+            Some(("(a * 2) + f(b)".to_owned(), true))
+        );
+        assert_eq!(
+            generated_parts("as (lower(t))"),
+            Some(("lower(t)".to_owned(), false))
+        );
+        assert_eq!(
+            generated_parts("AS (x) VIRTUAL"),
+            Some(("x".to_owned(), false))
+        );
+        assert_eq!(
+            generated_parts("CONSTRAINT g GENERATED ALWAYS AS (1) STORED"),
+            None
+        );
+        assert_eq!(generated_parts("CHECK (a > 0)"), None);
+        assert_eq!(
+            comparable(r#"CONSTRAINT "ck_t_1" CHECK ("title" <> '')"#),
+            comparable(r#"CONSTRAINT "ck_t_1" CHECK (title <>  '')"#)
+        );
+        assert_ne!(
+            comparable(r#"CHECK ("Title" > 0)"#),
+            comparable("CHECK (title > 0)")
+        );
+        assert_eq!(
+            rename_identifier(
+                r#"CREATE INDEX ix ON "a" (name, "name_2") WHERE name <> 'name'"#,
+                "name",
+                "full"
+            ),
+            r#"CREATE INDEX ix ON "a" (full, "name_2") WHERE full <> 'name'"#
+        );
+        assert_eq!(
+            rename_identifier(
+                r#"ALTER TABLE "a" ADD CONSTRAINT x CHECK ("a".b > 0)"#,
+                "a",
+                "New"
+            ),
+            r#"ALTER TABLE "New" ADD CONSTRAINT x CHECK ("New".b > 0)"#
+        );
     }
 
     #[test]

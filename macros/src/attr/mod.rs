@@ -23,6 +23,8 @@ pub const MODEL: &str = "model";
 pub const TABLE: &str = "table";
 pub const INDEX: &str = "index";
 pub const CHECK: &str = "check";
+/// On the struct and on a field: the table's or column's previous name.
+pub const RENAMED_FROM: &str = "renamed_from";
 
 // Keys inside a container's `index(...)`.
 pub const COLUMNS: &str = "columns";
@@ -42,8 +44,10 @@ pub const ON_UPDATE: &str = "on_update";
 pub const COLUMN: &str = "column";
 pub const SQL_TYPE: &str = "sql_type";
 pub const SKIP: &str = "skip";
+pub const GENERATED: &str = "generated";
+pub const STORED: &str = "stored";
 
-pub const CONTAINER_KEYS: &[&str] = &[TABLE, INDEX, CHECK];
+pub const CONTAINER_KEYS: &[&str] = &[TABLE, INDEX, CHECK, RENAMED_FROM];
 pub const INDEX_KEYS: &[&str] = &[COLUMNS, NAME, UNIQUE];
 pub const CHECK_KEYS: &[&str] = &[NAME, EXPR];
 pub const FIELD_KEYS: &[&str] = &[
@@ -58,6 +62,9 @@ pub const FIELD_KEYS: &[&str] = &[
     COLUMN,
     SQL_TYPE,
     SKIP,
+    RENAMED_FROM,
+    GENERATED,
+    STORED,
 ];
 
 const INDEX_EXAMPLE: &str =
@@ -108,6 +115,8 @@ pub struct Container {
     pub indexes: Vec<Keyed<Index>>,
     /// `check(...)`, in declaration order. Malformed ones are left out (their error is recorded).
     pub checks: Vec<Keyed<Check>>,
+    /// `renamed_from = "old_table"`.
+    pub renamed_from: Option<Keyed<LitStr>>,
 }
 
 /// `check(name = "ck_users_age", expr = "age >= 0")` on the struct: a CHECK constraint.
@@ -143,6 +152,12 @@ pub struct Field {
     pub column: Option<Keyed<LitStr>>,
     pub sql_type: Option<Keyed<LitStr>>,
     pub skip: Option<Path>,
+    /// `renamed_from = "old_column"`.
+    pub renamed_from: Option<Keyed<LitStr>>,
+    /// `generated = "price * qty"`: the column's generation expression.
+    pub generated: Option<Keyed<LitStr>>,
+    /// `stored`: the generated column is STORED (VIRTUAL without it).
+    pub stored: Option<Path>,
     /// Every key that was read successfully, in source order.
     pub present: Vec<(&'static str, Path)>,
 }
@@ -220,6 +235,14 @@ impl Container {
                             out.checks.push(keyed(&meta, check));
                         }
                     }
+                    Some(RENAMED_FROM) => {
+                        let example = r#"renamed_from = "old_users""#;
+                        if let Some(lit) = string(cx, &meta, RENAMED_FROM, example)? {
+                            if identifier(cx, &lit, RENAMED_FROM, "a table name", example) {
+                                out.renamed_from = Some(keyed(&meta, lit));
+                            }
+                        }
+                    }
                     _ => {}
                 }
                 Ok(())
@@ -248,11 +271,12 @@ impl Field {
                     return Ok(());
                 };
                 let ok = match key {
-                    PRIMARY_KEY | UNIQUE | SKIP => {
+                    PRIMARY_KEY | UNIQUE | SKIP | STORED => {
                         let ok = flag(cx, &meta, key, "")?;
                         let slot = match key {
                             PRIMARY_KEY => &mut out.primary_key,
                             UNIQUE => &mut out.unique,
+                            STORED => &mut out.stored,
                             _ => &mut out.skip,
                         };
                         set_flag(slot, &meta, ok)
@@ -298,6 +322,18 @@ impl Field {
                         let value = string(cx, &meta, key, example)?
                             .filter(|lit| non_empty(cx, lit, key, "an SQL type", example));
                         set(&mut out.sql_type, &meta, value)
+                    }
+                    GENERATED => {
+                        let example = r#"generated = "price * qty""#;
+                        let value = string(cx, &meta, key, example)?
+                            .filter(|lit| non_empty(cx, lit, key, "an SQL expression", example));
+                        set(&mut out.generated, &meta, value)
+                    }
+                    RENAMED_FROM => {
+                        let example = r#"renamed_from = "old_name""#;
+                        let value = string(cx, &meta, key, example)?
+                            .filter(|lit| identifier(cx, lit, key, "a column name", example));
+                        set(&mut out.renamed_from, &meta, value)
                     }
                     _ => unreachable!("key `{key}` is in FIELD_KEYS but not handled"),
                 };

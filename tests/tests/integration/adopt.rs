@@ -270,8 +270,11 @@ fn diesel_history_before_the_baseline_is_kept_and_new_revisions_follow_it(backen
     );
 
     let before_v2 = p.schema().tables.len();
-    p.run(Models::V2, &[&["autogenerate", "-m", "v2"][..], &V2_SAFETY].concat())
-        .expect(0);
+    p.run(
+        Models::V2,
+        &[&["autogenerate", "-m", "v2"][..], &V2_SAFETY].concat(),
+    )
+    .expect(0);
     p.run(Models::V2, &["upgrade", "head"]).expect(0);
     p.run(Models::V2, &["check"]).expect(0);
     // diesel orders versions as strings: the adopted history first, then Retort's revisions.
@@ -518,8 +521,11 @@ fn crates_io_with_its_diesel_history_is_adopted() {
     p.run(Models::V1, &["autogenerate", "-m", "v1"]).expect(0);
     p.run(Models::V1, &["upgrade", "head"]).expect(0);
     p.run(Models::V1, &["check"]).expect(0);
-    p.run(Models::V2, &[&["autogenerate", "-m", "v2"][..], &V2_SAFETY].concat())
-        .expect(0);
+    p.run(
+        Models::V2,
+        &[&["autogenerate", "-m", "v2"][..], &V2_SAFETY].concat(),
+    )
+    .expect(0);
     p.run(Models::V2, &["upgrade", "head"]).expect(0);
     p.run(Models::V2, &["check"]).expect(0);
     let recorded =

@@ -23,6 +23,7 @@ mod lossless;
 mod pg_types;
 mod postgres;
 mod print_schema;
+mod rename_hints;
 mod replay;
 mod roundtrip;
 mod safety;

@@ -412,11 +412,11 @@ pub fn introspect(conn: &mut PgConnection) -> diesel::QueryResult<Schema> {
             };
             let mut column = Column::new(name, ty, !row.notnull.unwrap_or(false));
             if row.generated.as_deref() == Some("s") {
-                // Not a default: the column's own clause, kept verbatim (see Column::extra).
-                column.extra = vec![format!(
-                    "GENERATED ALWAYS AS ({}) STORED",
-                    row.dflt.unwrap_or_default()
-                )];
+                // Not a default: the column's generation expression, as the server renders it.
+                column.generated = Some(crate::schema::Generated {
+                    expr: row.dflt.unwrap_or_default(),
+                    stored: true,
+                });
             } else {
                 column.default = row.dflt;
             }

@@ -14,6 +14,9 @@
 //! The statements are fixed whatever the number of tables: `BEGIN`, one batch of
 //! `CREATE TEMP TABLE`s, one `SELECT`, `ROLLBACK`. Only when the batch fails (a default
 //! expression or a type PostgreSQL rejects) does it probe column by column to name the culprit.
+//! Models with generated columns add one more rolled-back transaction: a TEMP table per such
+//! model table, with all its columns (an expression names them), read back with `pg_get_expr`
+//! as introspection reads generation expressions.
 
 use diesel::connection::SimpleConnection;
 use diesel::pg::PgConnection;
@@ -61,6 +64,18 @@ pub enum NormalizeError {
         table: String,
         /// Name of the constraint.
         name: String,
+        /// The expression, as the model declares it.
+        expr: String,
+        /// PostgreSQL's error message.
+        message: String,
+    },
+    #[error("model column `{table}.{column}`: PostgreSQL rejects the generation expression `{expr}`: {message}; fix its #[model(generated = \"...\")]")]
+    /// PostgreSQL rejects a model's generated column expression.
+    Generated {
+        /// Table of the model column.
+        table: String,
+        /// Name of the model column.
+        column: String,
         /// The expression, as the model declares it.
         expr: String,
         /// PostgreSQL's error message.
@@ -148,6 +163,118 @@ fn check_statements(target: &Schema, tables: &[&str]) -> (String, String) {
     (create, select)
 }
 
+/// The model tables that have generated columns, in the order of [`generated_statements`]'
+/// TEMP tables.
+fn generating_tables(target: &Schema) -> Vec<String> {
+    target
+        .tables
+        .values()
+        .filter(|t| t.columns.iter().any(|c| c.generated.is_some()))
+        .map(|t| t.name.clone())
+        .collect()
+}
+
+/// One TEMP table per table of `tables` (`__retort_gen_0`, ...) with its columns (type only;
+/// generated columns with their expression, STORED as PostgreSQL 15 requires) and the query
+/// reading `pg_get_expr` of each generation expression back, as introspection reads them.
+fn generated_statements(target: &Schema, tables: &[String]) -> (String, String) {
+    let quote = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
+    let mut create = String::new();
+    let mut names = Vec::new();
+    for (k, name) in tables.iter().enumerate() {
+        let defs: Vec<String> = target.tables[name]
+            .columns
+            .iter()
+            .map(|c| {
+                let mut d = format!("{} {}", quote(&c.name), Postgres.render_type(c));
+                if let Some(g) = &c.generated {
+                    d.push_str(&format!(" GENERATED ALWAYS AS ({}) STORED", g.expr.trim()));
+                }
+                d
+            })
+            .collect();
+        create.push_str(&format!(
+            "CREATE TEMP TABLE __retort_gen_{k} (\n    {}\n);\n",
+            defs.join(",\n    ")
+        ));
+        names.push(format!("'pg_temp.__retort_gen_{k}'::regclass"));
+    }
+    let select = format!(
+        "SELECT c.relname::text AS tbl, a.attname::text AS name, \
+                pg_get_expr(d.adbin, d.adrelid) AS def \
+         FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid \
+         JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \
+         WHERE a.attrelid IN ({}) AND a.attgenerated = 's'",
+        names.join(", ")
+    );
+    (create, select)
+}
+
+/// Replaces every generation expression of `target` with the server's rendering of it.
+fn normalize_generated(conn: &mut PgConnection, target: &mut Schema) -> Result<(), NormalizeError> {
+    let tables = generating_tables(target);
+    if tables.is_empty() {
+        return Ok(());
+    }
+    let (create, select) = generated_statements(target, &tables);
+    let rows = rolled_back(conn, |c| {
+        c.batch_execute(&create)?;
+        diesel::sql_query(&select).load::<CheckRow>(c)
+    });
+    let rows = match rows {
+        Ok(rows) => rows,
+        Err(e) => {
+            // Name the first column PostgreSQL rejects, one table and column at a time.
+            for name in &tables {
+                let table = &target.tables[name];
+                for column in table.columns.iter().filter(|c| c.generated.is_some()) {
+                    let mut one = table.clone();
+                    for c in &mut one.columns {
+                        if c.name != column.name {
+                            c.generated = None;
+                        }
+                    }
+                    let mut schema = Schema::new();
+                    schema.insert(one);
+                    let (create, _) = generated_statements(&schema, std::slice::from_ref(name));
+                    if let Err(e) = rolled_back(conn, |c| c.batch_execute(&create)) {
+                        return Err(NormalizeError::Generated {
+                            table: name.clone(),
+                            column: column.name.clone(),
+                            expr: column
+                                .generated
+                                .as_ref()
+                                .map(|g| g.expr.clone())
+                                .unwrap_or_default(),
+                            message: e.to_string(),
+                        });
+                    }
+                }
+            }
+            return Err(NormalizeError::Query(e));
+        }
+    };
+    for row in rows {
+        let Some(k) = row
+            .tbl
+            .strip_prefix("__retort_gen_")
+            .and_then(|k| k.parse::<usize>().ok())
+        else {
+            continue;
+        };
+        let Some(table) = tables.get(k).and_then(|t| target.tables.get_mut(t)) else {
+            continue;
+        };
+        if let Some(g) = table
+            .column_mut(&row.name)
+            .and_then(|c| c.generated.as_mut())
+        {
+            g.expr = row.def;
+        }
+    }
+    Ok(())
+}
+
 /// Ends a transaction that must never commit.
 enum Outcome<T> {
     Done(T),
@@ -216,6 +343,7 @@ pub fn normalize_target(
     conn: &mut PgConnection,
     target: &mut Schema,
 ) -> Result<(), NormalizeError> {
+    normalize_generated(conn, target)?;
     let places: Vec<(String, usize)> = target
         .tables
         .values()

@@ -108,6 +108,11 @@ fn keep_clauses(table: &mut Table, sql: &str) {
             .iter_mut()
             .find(|c| c.name.eq_ignore_ascii_case(&name))
         {
+            // The generated clause stays verbatim (it renders); its parts are compared.
+            c.generated = extra
+                .iter()
+                .find_map(|x| crate::sql::generated_parts(x))
+                .map(|(expr, stored)| crate::schema::Generated { expr, stored });
             c.extra = extra;
         }
     }

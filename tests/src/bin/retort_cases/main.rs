@@ -38,6 +38,7 @@ use std::sync::OnceLock;
 
 mod basics;
 mod enums;
+mod renames;
 mod safety;
 
 /// On which backends a case runs.

@@ -1,0 +1,366 @@
+//! Renames: `#[model(renamed_from = "old")]` on a model (a table) or a field (a column).
+//!
+//! Before the diff compares tables, the renames the models ask for become ops
+//! ([`Op::RenameTable`], [`Op::RenameColumn`]) and are applied to the current schema, so the
+//! diff proper sees the renamed tables and columns and compares them as usual. A renamed table or
+//! column keeps its rows; the indexes and constraints named after it follow it
+//! ([`Op::RenameIndex`], [`Op::RenameConstraint`]) when the models name them after the new
+//! names, instead of being dropped and re-created.
+//!
+//! A hint whose old name is gone and whose new name exists is satisfied (nothing to do); both
+//! names existing is an error ([`conflicts`]). Without hints, a dropped and an added column of
+//! the same type (or a dropped and a created table with the same columns) stay a drop and an
+//! add, and [`suggestions`] says which hint would make them a rename.
+
+use std::collections::BTreeSet;
+
+use crate::ops::Op;
+use crate::schema::{Index, Schema, Table};
+
+/// A `renamed_from` hint that cannot be followed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct RenameError(pub String);
+
+/// The hints that cannot apply because the database has both the old and the new name.
+pub fn conflicts(current: &Schema, target: &Schema) -> Result<(), RenameError> {
+    let mut problems = Vec::new();
+    for (name, want) in &target.tables {
+        if let Some(old) = want.renamed_from.as_deref().filter(|o| *o != name) {
+            if current.tables.contains_key(old) && current.tables.contains_key(name) {
+                problems.push(format!(
+                    "table '{name}' is #[model(renamed_from = \"{old}\")], but the database has \
+                     both '{old}' and '{name}': remove the hint if '{name}' is already the renamed \
+                     table (and drop '{old}' by removing it separately), or drop '{name}' from \
+                     the database first"
+                ));
+            }
+        }
+        let Some(have) = current.tables.get(name) else {
+            continue;
+        };
+        for column in &want.columns {
+            if let Some(old) = column.renamed_from.as_deref().filter(|o| *o != column.name) {
+                if have.column(old).is_some() && have.column(&column.name).is_some() {
+                    problems.push(format!(
+                        "column '{name}.{}' is #[model(renamed_from = \"{old}\")], but table \
+                         '{name}' has both '{old}' and '{}': remove the hint if '{}' is already \
+                         the renamed column, or drop one of them from the database first",
+                        column.name, column.name, column.name
+                    ));
+                }
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(RenameError(problems.join("\n")))
+    }
+}
+
+/// The rename ops that the models' hints ask for, in order (tables, then columns, then the
+/// indexes and constraints that follow them), and `current` with them applied.
+pub(crate) fn renames(current: &Schema, target: &Schema) -> (Vec<Op>, Schema) {
+    let mut ops = Vec::new();
+    let mut state = current.clone();
+    let mut touched = BTreeSet::new();
+    // Tables.
+    let mut claimed = BTreeSet::new();
+    for (name, want) in &target.tables {
+        let Some(old) = want.renamed_from.as_deref().filter(|o| *o != name) else {
+            continue;
+        };
+        if state.tables.contains_key(old)
+            && !state.tables.contains_key(name)
+            && !target.tables.contains_key(old)
+            && claimed.insert(old.to_owned())
+        {
+            let op = Op::RenameTable {
+                from: old.to_owned(),
+                to: name.clone(),
+            };
+            op.apply(&mut state);
+            ops.push(op);
+            touched.insert(name.clone());
+        }
+    }
+    // Columns.
+    for (name, want) in &target.tables {
+        for column in &want.columns {
+            let Some(old) = column.renamed_from.as_deref().filter(|o| *o != column.name) else {
+                continue;
+            };
+            let Some(have) = state.get(name) else {
+                continue;
+            };
+            if have.column(old).is_some()
+                && have.column(&column.name).is_none()
+                && want.column(old).is_none()
+            {
+                let op = Op::RenameColumn {
+                    table: name.clone(),
+                    from: old.to_owned(),
+                    to: column.name.clone(),
+                };
+                op.apply(&mut state);
+                ops.push(op);
+                touched.insert(name.clone());
+            }
+        }
+    }
+    // Tables whose foreign keys reference a renamed table or column are named after it too.
+    let referencing: Vec<String> = state
+        .tables
+        .values()
+        .filter(|t| {
+            t.foreign_keys
+                .iter()
+                .any(|fk| touched.contains(&fk.ref_table))
+        })
+        .map(|t| t.name.clone())
+        .collect();
+    touched.extend(referencing);
+    for name in &touched {
+        let (Some(have), Some(want)) = (state.get(name), target.get(name)) else {
+            continue;
+        };
+        let old_name = ops.iter().find_map(|op| match op {
+            Op::RenameTable { from, to } if to == name => Some(from.clone()),
+            _ => None,
+        });
+        let follow = following(have, want, old_name.as_deref());
+        for op in follow {
+            op.apply(&mut state);
+            ops.push(op);
+        }
+    }
+    (ops, state)
+}
+
+/// The renames of `have`'s indexes and constraints to the names `want` gives the same objects,
+/// after `have` (formerly `old_name`, when renamed) or its columns were renamed.
+fn following(have: &Table, want: &Table, old_name: Option<&str>) -> Vec<Op> {
+    let mut ops = Vec::new();
+    let table = || have.name.clone();
+    let mut taken: BTreeSet<&str> = BTreeSet::new();
+    for h in &have.indexes {
+        if want.indexes.iter().any(|w| w.name == h.name) {
+            continue;
+        }
+        let twin = want.indexes.iter().find(|w| {
+            w.columns == h.columns
+                && w.unique == h.unique
+                && !have.indexes.iter().any(|x| x.name == w.name)
+                && !taken.contains(w.name.as_str())
+        });
+        if let Some(w) = twin {
+            taken.insert(&w.name);
+            ops.push(Op::RenameIndex {
+                table: table(),
+                from: h.clone(),
+                to: Index {
+                    name: w.name.clone(),
+                    ..h.clone()
+                },
+            });
+        }
+    }
+    for h in &have.foreign_keys {
+        if want.foreign_keys.iter().any(|w| w.name == h.name) {
+            continue;
+        }
+        let twin = want.foreign_keys.iter().find(|w| {
+            w.columns == h.columns
+                && w.ref_table == h.ref_table
+                && w.ref_columns == h.ref_columns
+                && !have.foreign_keys.iter().any(|x| x.name == w.name)
+                && !taken.contains(w.name.as_str())
+        });
+        if let Some(w) = twin {
+            taken.insert(&w.name);
+            ops.push(Op::RenameConstraint {
+                table: table(),
+                from: h.name.clone(),
+                to: w.name.clone(),
+            });
+        }
+    }
+    // PostgreSQL's own name for an unnamed primary key, `<table>_pkey`.
+    if let (Some(old), Some(pk)) = (old_name, have.primary_key_name.as_deref()) {
+        if pk == format!("{old}_pkey") && want.primary_key_name.is_none() {
+            ops.push(Op::RenameConstraint {
+                table: table(),
+                from: pk.to_owned(),
+                to: format!("{}_pkey", have.name),
+            });
+        }
+    }
+    // Kept constraint definitions (PostgreSQL's CHECK constraints) named after the old names.
+    let constraint = |d: &String| match crate::sql::owned_definition(d) {
+        Some(crate::sql::Owned::Constraint(n)) => Some(n),
+        _ => None,
+    };
+    for d in &have.unmodeled {
+        let Some(from) = constraint(d).filter(|_| !want.unmodeled.contains(d)) else {
+            continue;
+        };
+        let twin = want.unmodeled.iter().find_map(|e| {
+            let to = constraint(e)?;
+            (!have.unmodeled.contains(e) && crate::sql::rename_identifier(d, &from, &to) == *e)
+                .then_some(to)
+        });
+        if let Some(to) = twin {
+            ops.push(Op::RenameConstraint {
+                table: table(),
+                from,
+                to,
+            });
+        }
+    }
+    ops
+}
+
+/// For a plan without hints: the `renamed_from` hints that would turn a dropped and an added
+/// column of the same type (or a dropped and a created table with the same columns) into a
+/// rename, one line each.
+pub fn suggestions(ops: &[Op]) -> Vec<String> {
+    let mut out = Vec::new();
+    for op in ops {
+        match op {
+            Op::AddColumn { table, column } => {
+                let dropped: Vec<&str> = ops
+                    .iter()
+                    .filter_map(|o| match o {
+                        Op::DropColumn {
+                            table: t,
+                            column: c,
+                        } if t == table && c.ty == column.ty => Some(c.name.as_str()),
+                        _ => None,
+                    })
+                    .collect();
+                if let [old] = dropped.as_slice() {
+                    out.push(format!(
+                        "hint: if {table}.{} is {table}.{old} renamed, add \
+                         #[model(renamed_from = \"{old}\")] to the field",
+                        column.name
+                    ));
+                }
+            }
+            Op::CreateTable(new) => {
+                let shape = |t: &Table| {
+                    let mut cols: Vec<(String, String)> = t
+                        .columns
+                        .iter()
+                        .map(|c| (c.name.clone(), c.ty.to_string()))
+                        .collect();
+                    cols.sort();
+                    cols
+                };
+                let dropped: Vec<&str> = ops
+                    .iter()
+                    .filter_map(|o| match o {
+                        Op::DropTable(t) if shape(t) == shape(new) => Some(t.name.as_str()),
+                        _ => None,
+                    })
+                    .collect();
+                if let [old] = dropped.as_slice() {
+                    out.push(format!(
+                        "hint: if table '{}' is table '{old}' renamed, add \
+                         #[model(renamed_from = \"{old}\")] to its model",
+                        new.name
+                    ));
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Renames table `from` to `to` in `schema`: its name, its kept definitions' text, and the
+/// foreign keys (its own and other tables') that reference it.
+pub(crate) fn rename_table(schema: &mut Schema, from: &str, to: &str) {
+    let Some(mut t) = schema.tables.remove(from) else {
+        return;
+    };
+    t.name = to.to_owned();
+    for d in &mut t.unmodeled {
+        *d = crate::sql::rename_identifier(d, from, to);
+    }
+    schema.insert(t);
+    for t in schema.tables.values_mut() {
+        for fk in &mut t.foreign_keys {
+            if fk.ref_table == from {
+                fk.ref_table = to.to_owned();
+            }
+        }
+    }
+    // Views and triggers that depend on it follow it too (both databases rewrite them).
+    for d in schema.dependents.iter_mut().filter(|d| d.table == from) {
+        d.table = to.to_owned();
+    }
+    schema.dependents.sort();
+}
+
+/// Renames column `from` of table `name` to `to`: the column, the keys, indexes and foreign
+/// keys over it (its table's and those of tables referencing it), and the text that names it.
+pub(crate) fn rename_column(schema: &mut Schema, name: &str, from: &str, to: &str) {
+    let rename = |cols: &mut Vec<String>| {
+        for c in cols.iter_mut().filter(|c| *c == from) {
+            *c = to.to_owned();
+        }
+    };
+    let text = |s: &mut String| *s = crate::sql::rename_identifier(s, from, to);
+    if let Some(t) = schema.tables.get_mut(name) {
+        for c in &mut t.columns {
+            if c.name == from {
+                c.name = to.to_owned();
+            }
+            c.extra.iter_mut().for_each(text);
+        }
+        rename(&mut t.primary_key);
+        if t.identity.as_deref() == Some(from) {
+            t.identity = Some(to.to_owned());
+        }
+        t.indexes.iter_mut().for_each(|i| rename(&mut i.columns));
+        t.foreign_keys
+            .iter_mut()
+            .for_each(|fk| rename(&mut fk.columns));
+        t.unmodeled.iter_mut().for_each(text);
+        t.table_constraints.iter_mut().for_each(text);
+    }
+    for t in schema.tables.values_mut() {
+        for fk in t.foreign_keys.iter_mut().filter(|fk| fk.ref_table == name) {
+            rename(&mut fk.ref_columns);
+        }
+        t.canonicalize();
+    }
+    for d in schema.dependents.iter_mut().filter(|d| d.table == name) {
+        if d.column.as_deref() == Some(from) {
+            d.column = Some(to.to_owned());
+        }
+    }
+    schema.dependents.sort();
+}
+
+/// Renames constraint `from` of `t` to `to`: a foreign key, the primary key, or a kept
+/// constraint definition.
+pub(crate) fn rename_constraint(t: &mut Table, from: &str, to: &str) {
+    for fk in t.foreign_keys.iter_mut().filter(|fk| fk.name == from) {
+        fk.name = to.to_owned();
+    }
+    if t.primary_key_name.as_deref() == Some(from) {
+        t.primary_key_name = Some(to.to_owned());
+    }
+    for d in &mut t.unmodeled {
+        if crate::sql::owned_definition(d) == Some(crate::sql::Owned::Constraint(from.to_owned())) {
+            *d = crate::sql::rename_identifier(d, from, to);
+        }
+    }
+    t.canonicalize();
+}
+
+#[cfg(test)]
+#[path = "rename_tests.rs"]
+mod tests;
