@@ -112,7 +112,7 @@ fn index(text: &str) -> Option<KeptIndex> {
     let mut rest = &rest[open..];
     let mut method = None;
     if let Some(after) = rest.trim_start().strip_prefix("USING ") {
-        let end = after.find(|c: char| c == ' ' || c == '(')?;
+        let end = after.find([' ', '('])?;
         let m = after[..end].to_ascii_lowercase();
         method = (m != "btree").then_some(m);
         rest = &after[end..];
