@@ -160,6 +160,7 @@ fn model(table: &Table, name: &str, enums: &EnumNames, notes: &mut Vec<String>) 
             method: index.options.method.clone(),
             include: index.options.include.clone(),
             nulls_not_distinct: index.options.nulls_not_distinct,
+            with: index.options.with.clone(),
             predicate: index.options.predicate.clone(),
         };
         let plain_keys = index.options.keys.is_empty();
@@ -345,7 +346,11 @@ fn index_attr(table: &str, index: &KeptIndex, plain_keys: bool) -> TokenStream {
         let p = lit(p);
         quote!(, where = #p)
     });
-    quote!(index(#keys, name = #name #unique #method #include #nnd #predicate))
+    let with = index.with.as_deref().map(|w| {
+        let w = lit(w);
+        quote!(, with = #w)
+    });
+    quote!(index(#keys, name = #name #unique #method #include #nnd #with #predicate))
 }
 
 /// The Rust type of a column, and the attributes its SQL type needs.

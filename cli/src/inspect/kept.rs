@@ -15,6 +15,8 @@ pub(crate) struct KeptIndex {
     pub method: Option<String>,
     pub include: Vec<String>,
     pub nulls_not_distinct: bool,
+    /// Storage parameters (`WITH (...)`), inside the parentheses.
+    pub with: Option<String>,
     pub predicate: Option<String>,
 }
 
@@ -133,6 +135,11 @@ fn index(text: &str) -> Option<KeptIndex> {
     }
     if let Some(rest) = after.strip_prefix("NULLS NOT DISTINCT") {
         out.nulls_not_distinct = true;
+        after = rest.trim_start();
+    }
+    if let Some(with) = after.strip_prefix("WITH ") {
+        let (parameters, rest) = group(with)?;
+        out.with = Some(parameters.to_owned());
         after = rest.trim_start();
     }
     if let Some(predicate) = after.strip_prefix("WHERE ") {
@@ -255,8 +262,12 @@ mod tests {
         assert_eq!(i.include, ["d"]);
         assert!(i.nulls_not_distinct);
 
+        let Kept::Index(i) = classify("CREATE INDEX index_version_downloads_date ON public.version_downloads USING brin (date) WITH (pages_per_range='1')") else {
+            panic!()
+        };
+        assert_eq!(i.with.as_deref(), Some("pages_per_range='1'"));
         assert_eq!(
-            classify("CREATE INDEX index_version_downloads_date ON public.version_downloads USING brin (date) WITH (pages_per_range='1')"),
+            classify("CREATE INDEX i ON public.t USING btree (a) TABLESPACE fast"),
             Kept::Other
         );
     }

@@ -120,6 +120,12 @@ impl Dialect for Sqlite {
                         "SQLite indexes have no INCLUDE columns; remove `include(...)` or make them keys",
                     ));
                 }
+                if o.with.is_some() {
+                    return Err(refuse(
+                        "`with = \"...\"`",
+                        "SQLite indexes have no storage parameters; remove `with`",
+                    ));
+                }
                 if o.nulls_not_distinct {
                     return Err(refuse(
                         "`nulls_not_distinct`",
