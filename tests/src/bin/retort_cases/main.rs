@@ -200,6 +200,14 @@ pub mod diesel_blog {
             pub kind: String,
             pub score: f64,
             pub avatar: Option<Vec<u8>>,
+            /// An enum: a custom SQL type on PostgreSQL, `Text` on SQLite.
+            pub mood: Option<Mood>,
+        }
+
+        #[derive(Debug, Clone, Copy, retort::DbEnum)]
+        pub enum Mood {
+            Calm,
+            Busy,
         }
 
         #[derive(Model)]
