@@ -551,6 +551,11 @@ pub struct Table {
     /// ([`crate::ops::Op::RenameTable`]) instead of dropping and creating. `None` for
     /// introspected tables; never compared by the diff.
     pub renamed_from: Option<String>,
+    /// The indexes and constraints the model does not name, under the default convention's
+    /// names the derive gave them: [`crate::naming::apply`] renames them after the project's
+    /// naming convention and empties the list (the registry applies it when it builds the
+    /// target). Empty for introspected tables.
+    pub unnamed: Vec<crate::naming::Unnamed>,
 }
 
 impl Table {
@@ -570,6 +575,7 @@ impl Table {
             options: String::new(),
             comment: None,
             renamed_from: None,
+            unnamed: Vec::new(),
         }
     }
 
