@@ -344,9 +344,10 @@ fn fits(table: &str, kind: &str, name: &str) -> Result<(), NamingError> {
     Err(NamingError(format!(
         "the {kind} '{name}' of table '{table}' is named by its model with {} bytes, more than \
          the {MAX_NAME_BYTES} PostgreSQL keeps (it would cut the name silently); give a \
-         shorter `name = \"...\"`, or remove it to take the naming convention's name (which \
-         is shortened with a hash)",
-        name.len()
+         shorter `name = \"...\"` (`name = \"{}\"` is what PostgreSQL created), or remove it \
+         to take the naming convention's name (shortened with a hash)",
+        name.len(),
+        crate::dialect::postgres::truncate_identifier(name)
     )))
 }
 
