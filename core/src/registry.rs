@@ -77,7 +77,8 @@ pub fn models() -> Vec<&'static ModelRegistration> {
     all
 }
 
-/// The schema the registered models describe, validated across models.
+/// The schema the registered models describe, validated across models, with the default
+/// naming convention ([`schema_with`] takes another).
 pub fn schema() -> Result<Schema, RegistryError> {
     schema_of(&models())
 }
