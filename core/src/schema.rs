@@ -641,17 +641,20 @@ pub fn parse_check_clause(clause: &str) -> Option<(String, &str)> {
     Some((name, expr))
 }
 
-/// Conventional name of an index over `columns` of `table`: `ix_<table>_<cols>`, or `uq_...` when unique.
+/// Conventional name of an index over `columns` of `table` under the default naming convention:
+/// `ix_<table>_<cols>`, or `uq_...` when unique, shortened to 63 bytes
+/// ([`crate::naming::shorten`]).
 pub fn index_name(table: &str, columns: &[impl AsRef<str>], unique: bool) -> String {
     let prefix = if unique { "uq" } else { "ix" };
     let cols: Vec<&str> = columns.iter().map(AsRef::as_ref).collect();
-    format!("{prefix}_{table}_{}", cols.join("_"))
+    crate::naming::shorten(&format!("{prefix}_{table}_{}", cols.join("_")))
 }
 
-/// Conventional name of a foreign key: `fk_<table>_<cols>_<ref_table>`.
+/// Conventional name of a foreign key under the default naming convention:
+/// `fk_<table>_<cols>_<ref_table>`, shortened to 63 bytes ([`crate::naming::shorten`]).
 pub fn foreign_key_name(table: &str, columns: &[impl AsRef<str>], ref_table: &str) -> String {
     let cols: Vec<&str> = columns.iter().map(AsRef::as_ref).collect();
-    format!("fk_{table}_{}_{ref_table}", cols.join("_"))
+    crate::naming::shorten(&format!("fk_{table}_{}_{ref_table}", cols.join("_")))
 }
 
 /// A whole schema: tables by name.
