@@ -123,3 +123,50 @@ case! {
         pub struct Account { pub id: i64, pub email: String }
     }
 }
+
+case! {
+    /// Under a `pk` template, a changed primary key is dropped and added again under the
+    /// template's name.
+    primary_key_changed_under_pk_template {
+        seed: "INSERT INTO items (id, code) VALUES (1, 'a');",
+        config_before: CUSTOM,
+        config_after: CUSTOM,
+    }
+    before {
+        #[derive(Model)]
+        pub struct Item { pub id: i64, pub code: String }
+    }
+    after {
+        #[derive(Model)]
+        pub struct Item {
+            #[model(primary_key)]
+            pub id: i64,
+            #[model(primary_key)]
+            pub code: String,
+        }
+    }
+}
+
+case! {
+    /// A renamed table's indexes, checks, foreign keys and primary key follow the new name
+    /// under the project's convention.
+    rename_table_under_custom_convention {
+        seed: "INSERT INTO items (id, name) VALUES (1, 'a'); INSERT INTO posts (id, item_id) VALUES (10, 1);",
+        config_before: CUSTOM,
+        config_after: CUSTOM,
+    }
+    before {
+        #[derive(Model)]
+        #[model(check(expr = "name <> ''"))]
+        pub struct Item { pub id: i64, #[model(unique)] pub name: String }
+        #[derive(Model)]
+        pub struct Post { pub id: i64, #[model(references = "items.id")] pub item_id: i64 }
+    }
+    after {
+        #[derive(Model)]
+        #[model(table = "products", renamed_from = "items", check(expr = "name <> ''"))]
+        pub struct Item { pub id: i64, #[model(unique)] pub name: String }
+        #[derive(Model)]
+        pub struct Post { pub id: i64, #[model(references = "products.id")] pub item_id: i64 }
+    }
+}
