@@ -54,7 +54,9 @@ fn a_convention_that_gives_two_indexes_one_name_is_refused() {
         .expect(2);
     assert!(
         run.stderr.contains("are both named 'ix_")
-            && run.stderr.contains("[naming] templates of Retort.toml must tell them apart"),
+            && run
+                .stderr
+                .contains("[naming] templates of Retort.toml must tell them apart"),
         "{}",
         run.stderr
     );
