@@ -45,6 +45,7 @@ mod constraints;
 mod enums;
 mod naming;
 mod renames;
+mod safety;
 
 /// On which backends a case runs.
 #[derive(Debug, Clone, Copy)]
