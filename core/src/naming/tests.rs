@@ -214,3 +214,44 @@ proptest! {
         }
     }
 }
+
+/// A changed convention is a plan of renames: indexes, checks kept as definitions and, with a
+/// `pk` template, the primary key; never the foreign keys (compared by content).
+#[test]
+fn a_changed_convention_diffs_as_renames() {
+    use crate::ops::Op;
+    let mut current = Schema::new();
+    let mut have = posts("posts");
+    apply_table(&mut have, &Convention::default()).unwrap();
+    have.primary_key_name = Some("posts_pkey".into());
+    current.insert(have);
+    let convention = Convention::new(
+        Some("{table}_{columns}_idx".into()),
+        Some("{table}_{columns}_key".into()),
+        Some("{table}_{columns}_fkey".into()),
+        None,
+        Some("pk_{table}".into()),
+    )
+    .unwrap();
+    let mut target = Schema::new();
+    let mut want = posts("posts");
+    apply_table(&mut want, &convention).unwrap();
+    target.insert(want);
+    let ops = crate::diff::diff(&current, &target);
+    let described: Vec<String> = ops.iter().map(ToString::to_string).collect();
+    assert!(
+        ops.iter()
+            .all(|op| matches!(op, Op::RenameIndex { .. } | Op::RenameConstraint { .. })),
+        "{described:#?}"
+    );
+    assert_eq!(ops.len(), 3, "{described:#?}");
+    assert!(described
+        .iter()
+        .any(|d| d.contains("'posts_pkey' on 'posts' to 'pk_posts'")));
+    assert!(described.iter().any(
+        |d| d.contains("'ix_posts_author_id_title' on 'posts' to 'posts_author_id_title_idx'")
+    ));
+    assert!(described
+        .iter()
+        .any(|d| d.contains("'uq_posts_title' on 'posts' to 'posts_title_key'")));
+}

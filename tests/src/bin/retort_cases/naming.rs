@@ -44,10 +44,10 @@ case! {
 }
 
 case! {
-    /// Changing the convention renames what the models do not name: indexes and checks are
-    /// dropped and created again under their new names, a PostgreSQL primary key is renamed
-    /// (`RENAME CONSTRAINT`); foreign key names are not compared (SQLite does not report them),
-    /// so an existing key keeps its name.
+    /// Changing the convention renames what the models do not name: PostgreSQL renames indexes,
+    /// checks and the primary key in place (`ALTER INDEX ... RENAME TO`, `RENAME CONSTRAINT`),
+    /// SQLite drops and creates the indexes and rebuilds the table for the check; foreign key
+    /// names are not compared (SQLite does not report them), so an existing key keeps its name.
     convention_changed {
         seed: "INSERT INTO authors (id) VALUES (1); INSERT INTO posts (id, author_id, title, slug) VALUES (1, 1, 't', 's');",
         config_after: CUSTOM,
