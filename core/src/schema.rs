@@ -521,6 +521,11 @@ pub struct Table {
     /// How the database assigns the identity column's values. Not compared by the diff: every
     /// kind means "the database assigns ids"; renderers re-create the kind a table had.
     pub identity_kind: IdentityKind,
+    /// The model says the application assigns its key's values (`#[model(primary_key,
+    /// identity = false)]`): the PostgreSQL dialect then gives the table no identity. Read by
+    /// `Dialect::model_defaults`, which clears it, so the diff never sees it; `false` for
+    /// introspected tables.
+    pub no_identity: bool,
     /// Foreign key constraints, sorted by name (see [`Table::canonicalize`]).
     pub foreign_keys: Vec<ForeignKey>,
     /// Indexes, sorted by name (see [`Table::canonicalize`]).
@@ -563,6 +568,7 @@ impl Table {
             primary_key_name: None,
             identity: None,
             identity_kind: IdentityKind::ByDefault,
+            no_identity: false,
             foreign_keys: Vec::new(),
             indexes: Vec::new(),
             unmodeled: Vec::new(),
@@ -613,9 +619,28 @@ pub fn check_clause(name: &str, expr: &str) -> String {
     )
 }
 
-/// A [`check_clause`] split into its unquoted name and its expression, or `None` for any other
-/// clause.
+/// A model's `NOT VALID` CHECK constraint (`check(..., not_valid)`): [`check_clause`] followed
+/// by ` NOT VALID`. PostgreSQL adds it without checking the rows already there; SQLite, which
+/// has no such thing, makes it an ordinary CHECK (its dialect drops the suffix).
+pub fn not_valid_check_clause(name: &str, expr: &str) -> String {
+    format!("{}{NOT_VALID}", check_clause(name, expr))
+}
+
+/// What a `NOT VALID` constraint's definition ends with.
+pub const NOT_VALID: &str = " NOT VALID";
+
+/// A [`check_clause`] (or [`not_valid_check_clause`]) split into its unquoted name and its
+/// expression, or `None` for any other clause.
 pub fn parse_check_clause(clause: &str) -> Option<(String, &str)> {
+    parse_check(clause).map(|(name, expr, _)| (name, expr))
+}
+
+/// Whether `clause` is a [`not_valid_check_clause`].
+pub fn is_not_valid_check(clause: &str) -> bool {
+    parse_check(clause).is_some_and(|(_, _, not_valid)| not_valid)
+}
+
+fn parse_check(clause: &str) -> Option<(String, &str, bool)> {
     let rest = clause.strip_prefix("CONSTRAINT \"")?;
     let mut name = String::new();
     let mut chars = rest.char_indices();
@@ -631,8 +656,13 @@ pub fn parse_check_clause(clause: &str) -> Option<(String, &str)> {
         }
         name.push(c);
     };
-    let expr = rest[end..].strip_prefix(" CHECK (")?.strip_suffix(')')?;
-    Some((name, expr))
+    let body = rest[end..].strip_prefix(" CHECK (")?;
+    let (body, not_valid) = match body.strip_suffix(NOT_VALID) {
+        Some(body) => (body, true),
+        None => (body, false),
+    };
+    let expr = body.strip_suffix(')')?;
+    Some((name, expr, not_valid))
 }
 
 /// Conventional name of an index over `columns` of `table`: `ix_<table>_<cols>`, or `uq_...` when unique.
@@ -752,6 +782,14 @@ mod tests {
             Some((r#"a"b"#.to_owned(), "(x > 1) AND (y > 2)"))
         );
         assert_eq!(parse_check_clause("UNIQUE (a, b)"), None);
+        let not_valid = not_valid_check_clause("ck_t_1", "a > 0");
+        assert_eq!(not_valid, r#"CONSTRAINT "ck_t_1" CHECK (a > 0) NOT VALID"#);
+        assert_eq!(
+            parse_check_clause(&not_valid),
+            Some(("ck_t_1".to_owned(), "a > 0"))
+        );
+        assert!(is_not_valid_check(&not_valid));
+        assert!(!is_not_valid_check(&clause));
         assert_eq!(parse_check_clause("CONSTRAINT u UNIQUE (a)"), None);
     }
 

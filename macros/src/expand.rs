@@ -54,7 +54,12 @@ fn expand(cont: &Container) -> TokenStream {
         });
         quote!(#column #comment #renamed_from #generated)
     });
-    let primary_key = cont.primary_key().into_iter().map(|f| &f.column);
+    let key = cont.primary_key();
+    let no_identity = key
+        .iter()
+        .any(|f| f.attrs.no_identity.is_some())
+        .then(|| quote!(.no_identity()));
+    let primary_key = key.into_iter().map(|f| &f.column);
     let foreign_keys = cont.columns().filter_map(foreign_key);
     let field_indexes = cont.columns().flat_map(field_indexes);
     let struct_indexes = cont.attrs.indexes.iter().map(|index| {
@@ -100,7 +105,11 @@ fn expand(cont: &Container) -> TokenStream {
         .zip(cont.check_names())
         .map(|(check, name)| {
             let expr = &check.value.expr;
-            quote!(.check(#name, #expr))
+            if check.value.not_valid {
+                quote!(.check_not_valid(#name, #expr))
+            } else {
+                quote!(.check(#name, #expr))
+            }
         });
 
     quote! {
@@ -114,6 +123,7 @@ fn expand(cont: &Container) -> TokenStream {
                         #comment
                         #(#columns)*
                         .primary_key(&[#(#primary_key),*])
+                        #no_identity
                         #(#foreign_keys)*
                         #(#field_indexes)*
                         #(#struct_indexes)*

@@ -84,16 +84,24 @@ impl Dialect for Postgres {
 
     fn model_defaults(&self, schema: &mut Schema) {
         for table in schema.tables.values_mut() {
-            table.identity = identity_column(table).map(str::to_owned);
+            // `identity = false`: the application assigns the key's values.
+            table.identity = identity_column(table)
+                .filter(|_| !table.no_identity)
+                .map(str::to_owned);
+            table.no_identity = false;
             // A model's CHECK constraints are kept as PostgreSQL keeps its constraints: the
             // `ALTER TABLE ... ADD CONSTRAINT` introspection writes. Connected to a server,
             // `normalize_target` has already replaced them with the server's own definition.
             for clause in std::mem::take(&mut table.table_constraints) {
+                let not_valid = crate::schema::is_not_valid_check(&clause);
                 match crate::schema::parse_check_clause(&clause) {
                     Some((name, expr)) => table.unmodeled.push(constraint_definition(
                         &table.name,
                         &name,
-                        &format!("CHECK ({expr})"),
+                        &format!(
+                            "CHECK ({expr}){}",
+                            if not_valid { crate::schema::NOT_VALID } else { "" }
+                        ),
                     )),
                     None => table.table_constraints.push(clause),
                 }

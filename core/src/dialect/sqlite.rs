@@ -76,6 +76,17 @@ impl Dialect for Sqlite {
 
     fn model_defaults(&self, schema: &mut Schema) {
         for table in schema.tables.values_mut() {
+            // An INTEGER key is the rowid whatever the model says: `identity = false` changes
+            // nothing here.
+            table.no_identity = false;
+            // SQLite has no `NOT VALID`: such a check is an ordinary CHECK here.
+            for clause in &mut table.table_constraints {
+                if crate::schema::is_not_valid_check(clause) {
+                    let (name, expr) =
+                        crate::schema::parse_check_clause(clause).expect("a check clause");
+                    *clause = crate::schema::check_clause(&name, expr);
+                }
+            }
             let mut plain = Vec::new();
             for mut index in std::mem::take(&mut table.indexes) {
                 // SQLite cannot add a UNIQUE constraint after CREATE TABLE: a unique index
