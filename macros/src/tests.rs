@@ -291,8 +291,10 @@ fn every_error_is_reported() {
 fn no_primary_key() {
     assert_eq!(
         errors(quote! { struct Foo { name: String, #[model(skip)] id: i64 } }),
-        ["model `Foo` has no primary key; mark a field with `#[model(primary_key)]`, add an \
-          `id` field, or say the table has none with `#[model(no_primary_key)]` on the struct"]
+        [
+            "model `Foo` has no primary key; mark a field with `#[model(primary_key)]`, add an \
+          `id` field, or say the table has none with `#[model(no_primary_key)]` on the struct"
+        ]
     );
     assert_eq!(
         errors(quote! {
@@ -474,7 +476,15 @@ fn quoted_names_in_references() {
     );
     assert_eq!(names(r#""a.b".c"#, '.').unwrap(), ["a.b", "c"]);
     assert_eq!(names(r#" a , "b c" "#, ',').unwrap(), ["a", "b c"]);
-    for bad in ["", "a..b", "9x.y", "a b.c", r#""".c"#, r#""open.c"#, r#""a"x.c"#] {
+    for bad in [
+        "",
+        "a..b",
+        "9x.y",
+        "a b.c",
+        r#""".c"#,
+        r#""open.c"#,
+        r#""a"x.c"#,
+    ] {
         assert_eq!(names(bad, '.'), None, "{bad}");
     }
 }

@@ -537,6 +537,26 @@ mod tests {
     }
 
     #[test]
+    fn a_not_valid_check_is_an_ordinary_check_and_identity_false_changes_nothing() {
+        let mut t = users();
+        t.no_identity = true;
+        t.table_constraints
+            .push(crate::schema::not_valid_check_clause(
+                "ck_users_1",
+                "age >= 0",
+            ));
+        let mut target = normalized(vec![t]);
+        Sqlite.model_defaults(&mut target);
+        let users = &target.tables["users"];
+        assert_eq!(
+            users.table_constraints,
+            [crate::schema::check_clause("ck_users_1", "age >= 0")]
+        );
+        assert!(!users.no_identity);
+        assert_eq!(users.identity, None);
+    }
+
+    #[test]
     fn type_change_risks_say_what_the_rebuild_does() {
         let risk = |from: SqlType, to: SqlType| Sqlite.type_change_risk(&from, &to);
         assert_eq!(risk(SqlType::Integer, SqlType::BigInt), None);
