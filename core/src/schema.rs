@@ -629,18 +629,23 @@ pub fn not_valid_check_clause(name: &str, expr: &str) -> String {
 /// What a `NOT VALID` constraint's definition ends with.
 pub const NOT_VALID: &str = " NOT VALID";
 
-/// A [`check_clause`] (or [`not_valid_check_clause`]) split into its unquoted name and its
-/// expression, or `None` for any other clause.
+/// A [`check_clause`] split into its unquoted name and its expression, or `None` for any other
+/// clause (a [`not_valid_check_clause`] included: see [`parse_any_check_clause`]).
 pub fn parse_check_clause(clause: &str) -> Option<(String, &str)> {
-    parse_check(clause).map(|(name, expr, _)| (name, expr))
+    match parse_any_check_clause(clause)? {
+        (name, expr, false) => Some((name, expr)),
+        (_, _, true) => None,
+    }
 }
 
 /// Whether `clause` is a [`not_valid_check_clause`].
 pub fn is_not_valid_check(clause: &str) -> bool {
-    parse_check(clause).is_some_and(|(_, _, not_valid)| not_valid)
+    parse_any_check_clause(clause).is_some_and(|(_, _, not_valid)| not_valid)
 }
 
-fn parse_check(clause: &str) -> Option<(String, &str, bool)> {
+/// A [`check_clause`] or [`not_valid_check_clause`] split into its unquoted name, its
+/// expression and whether it is `NOT VALID`; `None` for any other clause.
+pub fn parse_any_check_clause(clause: &str) -> Option<(String, &str, bool)> {
     let rest = clause.strip_prefix("CONSTRAINT \"")?;
     let mut name = String::new();
     let mut chars = rest.char_indices();
@@ -784,9 +789,14 @@ mod tests {
         assert_eq!(parse_check_clause("UNIQUE (a, b)"), None);
         let not_valid = not_valid_check_clause("ck_t_1", "a > 0");
         assert_eq!(not_valid, r#"CONSTRAINT "ck_t_1" CHECK (a > 0) NOT VALID"#);
+        assert_eq!(parse_check_clause(&not_valid), None);
         assert_eq!(
-            parse_check_clause(&not_valid),
-            Some(("ck_t_1".to_owned(), "a > 0"))
+            parse_any_check_clause(&not_valid),
+            Some(("ck_t_1".to_owned(), "a > 0", true))
+        );
+        assert_eq!(
+            parse_any_check_clause(&clause),
+            Some(("ck_users_1".to_owned(), "age >= 0", false))
         );
         assert!(is_not_valid_check(&not_valid));
         assert!(!is_not_valid_check(&clause));

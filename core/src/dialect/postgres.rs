@@ -93,9 +93,8 @@ impl Dialect for Postgres {
             // `ALTER TABLE ... ADD CONSTRAINT` introspection writes. Connected to a server,
             // `normalize_target` has already replaced them with the server's own definition.
             for clause in std::mem::take(&mut table.table_constraints) {
-                let not_valid = crate::schema::is_not_valid_check(&clause);
-                match crate::schema::parse_check_clause(&clause) {
-                    Some((name, expr)) => table.unmodeled.push(constraint_definition(
+                match crate::schema::parse_any_check_clause(&clause) {
+                    Some((name, expr, not_valid)) => table.unmodeled.push(constraint_definition(
                         &table.name,
                         &name,
                         &format!(

@@ -81,9 +81,7 @@ impl Dialect for Sqlite {
             table.no_identity = false;
             // SQLite has no `NOT VALID`: such a check is an ordinary CHECK here.
             for clause in &mut table.table_constraints {
-                if crate::schema::is_not_valid_check(clause) {
-                    let (name, expr) =
-                        crate::schema::parse_check_clause(clause).expect("a check clause");
+                if let Some((name, expr, true)) = crate::schema::parse_any_check_clause(clause) {
                     *clause = crate::schema::check_clause(&name, expr);
                 }
             }

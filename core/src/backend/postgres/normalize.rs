@@ -127,7 +127,7 @@ fn checked_tables(target: &Schema) -> Vec<&str> {
         .filter(|t| {
             t.table_constraints
                 .iter()
-                .any(|c| crate::schema::parse_check_clause(c).is_some())
+                .any(|c| crate::schema::parse_any_check_clause(c).is_some())
         })
         .map(|t| t.name.as_str())
         .collect()
@@ -158,8 +158,8 @@ fn check_statements(target: &Schema, tables: &[&str]) -> (String, String) {
                 .iter()
                 // `NOT VALID` is for ALTER TABLE: the server's spelling of the check is the
                 // same either way.
-                .filter_map(|c| crate::schema::parse_check_clause(c))
-                .map(|(name, expr)| crate::schema::check_clause(&name, expr)),
+                .filter_map(|c| crate::schema::parse_any_check_clause(c))
+                .map(|(name, expr, _)| crate::schema::check_clause(&name, expr)),
         );
         create.push_str(&format!(
             "CREATE TEMP TABLE __retort_ck_{k} (\n    {}\n);\n",
@@ -429,7 +429,7 @@ pub fn normalize_target(
             continue;
         };
         let position = table.table_constraints.iter().position(|c| {
-            crate::schema::parse_check_clause(c).is_some_and(|(name, _)| name == row.name)
+            crate::schema::parse_any_check_clause(c).is_some_and(|(name, ..)| name == row.name)
         });
         if let Some(position) = position {
             let clause = table.table_constraints.remove(position);
@@ -476,7 +476,7 @@ fn locate_check(
     for name in tables {
         let table = &target.tables[name];
         for clause in &table.table_constraints {
-            let Some((check, expr)) = crate::schema::parse_check_clause(clause) else {
+            let Some((check, expr, _)) = crate::schema::parse_any_check_clause(clause) else {
                 continue;
             };
             let mut one = table.clone();
