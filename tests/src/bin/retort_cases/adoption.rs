@@ -228,3 +228,29 @@ case! {
         }
     }
 }
+
+case! {
+    /// A table and a column with odd names are renamed (`renamed_from`), with an index and a
+    /// unique constraint on the column: the rows stay, and down renames them back.
+    rename_odd_names {
+        seed: "INSERT INTO \"Order Items\" (id, \"Last Name\") VALUES (1, 'a'), (2, 'b');",
+    }
+    before {
+        #[derive(Model)]
+        #[model(table = "Order Items")]
+        pub struct OrderItem {
+            pub id: i64,
+            #[model(column = "Last Name", index)]
+            pub last_name: String,
+        }
+    }
+    after {
+        #[derive(Model)]
+        #[model(table = "Order Lines", renamed_from = "Order Items")]
+        pub struct OrderItem {
+            pub id: i64,
+            #[model(column = "Family-Name", renamed_from = "Last Name", index)]
+            pub last_name: String,
+        }
+    }
+}
