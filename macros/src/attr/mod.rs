@@ -364,9 +364,8 @@ impl Container {
                         }
                     }
                     Some(NO_PRIMARY_KEY) => {
-                        if flag(cx, &meta, NO_PRIMARY_KEY, "")? {
-                            out.no_primary_key = Some(meta.path.clone());
-                        }
+                        let ok = flag(cx, &meta, NO_PRIMARY_KEY, "")?;
+                        set_flag(&mut out.no_primary_key, &meta, ok);
                     }
                     _ => {}
                 }
