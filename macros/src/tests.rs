@@ -447,7 +447,7 @@ fn adoption_contract() {
         /// No key, as some real tables are.
         #[model(table = "Follows", no_primary_key)]
         #[model(check(name = "ck follows", expr = "\"User Id\" > 0", not_valid))]
-        #[model(foreign_key(columns("User Id"), references = "\"Crate Owners\"(\"Owner Id\")"))]
+        #[model(foreign_key(columns("id", "e-mail"), references = "\"Other (Things)\"(\"Thing Id\", \"e,mail\")"))]
         pub struct Follow {
             pub id: i64,
             #[model(column = "User Id", references = "\"Crate Owners\".\"Owner Id\"")]
