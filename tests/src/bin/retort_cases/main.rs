@@ -41,6 +41,7 @@ mod basics;
 mod constraints;
 mod enums;
 mod renames;
+mod safety;
 
 /// On which backends a case runs.
 #[derive(Debug, Clone, Copy)]
