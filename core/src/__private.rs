@@ -239,6 +239,32 @@ impl TableBuilder {
         self.check(&name, expr)
     }
 
+    /// [`TableBuilder::unnamed_check`] of a `not_valid` check.
+    pub fn unnamed_check_not_valid(mut self, n: usize, expr: &str) -> Self {
+        let name = format!("ck_{}_{n}", self.table.name);
+        self.table.unnamed.push(Unnamed::Check {
+            name: name.clone(),
+            n,
+        });
+        self.check_not_valid(&name, expr)
+    }
+
+    /// A `#[model(check(..., not_valid))]` CHECK constraint: PostgreSQL adds it `NOT VALID`
+    /// (see [`crate::schema::not_valid_check_clause`]).
+    pub fn check_not_valid(mut self, name: &str, expr: &str) -> Self {
+        self.table
+            .table_constraints
+            .push(crate::schema::not_valid_check_clause(name, expr));
+        self
+    }
+
+    /// `#[model(primary_key, identity = false)]`: the application assigns the key's values, so
+    /// PostgreSQL gives the key no identity.
+    pub fn no_identity(mut self) -> Self {
+        self.table.no_identity = true;
+        self
+    }
+
     pub fn build(mut self) -> Table {
         self.table.canonicalize();
         self.table

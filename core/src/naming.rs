@@ -299,7 +299,7 @@ pub fn apply_table(table: &mut Table, convention: &Convention) -> Result<(), Nam
         }
     }
     for clause in &mut table.table_constraints {
-        let Some((check, expr)) = crate::schema::parse_check_clause(clause) else {
+        let Some((check, expr, not_valid)) = crate::schema::parse_any_check_clause(clause) else {
             continue;
         };
         let n = unnamed.iter().find_map(|u| match u {
@@ -314,7 +314,11 @@ pub fn apply_table(table: &mut Table, convention: &Convention) -> Result<(), Nam
                     ..Values::default()
                 };
                 let renamed = convention.render("ck", &convention.ck, &values)?;
-                *clause = crate::schema::check_clause(&renamed, expr);
+                *clause = if not_valid {
+                    crate::schema::not_valid_check_clause(&renamed, expr)
+                } else {
+                    crate::schema::check_clause(&renamed, expr)
+                };
             }
             None => fits(&name, "check", &check)?,
         }

@@ -521,6 +521,11 @@ pub struct Table {
     /// How the database assigns the identity column's values. Not compared by the diff: every
     /// kind means "the database assigns ids"; renderers re-create the kind a table had.
     pub identity_kind: IdentityKind,
+    /// The model says the application assigns its key's values (`#[model(primary_key,
+    /// identity = false)]`): the PostgreSQL dialect then gives the table no identity. Read by
+    /// `Dialect::model_defaults`, which clears it, so the diff never sees it; `false` for
+    /// introspected tables.
+    pub no_identity: bool,
     /// Foreign key constraints, sorted by name (see [`Table::canonicalize`]).
     pub foreign_keys: Vec<ForeignKey>,
     /// Indexes, sorted by name (see [`Table::canonicalize`]).
@@ -568,6 +573,7 @@ impl Table {
             primary_key_name: None,
             identity: None,
             identity_kind: IdentityKind::ByDefault,
+            no_identity: false,
             foreign_keys: Vec::new(),
             indexes: Vec::new(),
             unmodeled: Vec::new(),
@@ -619,9 +625,33 @@ pub fn check_clause(name: &str, expr: &str) -> String {
     )
 }
 
+/// A model's `NOT VALID` CHECK constraint (`check(..., not_valid)`): [`check_clause`] followed
+/// by ` NOT VALID`. PostgreSQL adds it without checking the rows already there; SQLite, which
+/// has no such thing, makes it an ordinary CHECK (its dialect drops the suffix).
+pub fn not_valid_check_clause(name: &str, expr: &str) -> String {
+    format!("{}{NOT_VALID}", check_clause(name, expr))
+}
+
+/// What a `NOT VALID` constraint's definition ends with.
+pub const NOT_VALID: &str = " NOT VALID";
+
 /// A [`check_clause`] split into its unquoted name and its expression, or `None` for any other
-/// clause.
+/// clause (a [`not_valid_check_clause`] included: see [`parse_any_check_clause`]).
 pub fn parse_check_clause(clause: &str) -> Option<(String, &str)> {
+    match parse_any_check_clause(clause)? {
+        (name, expr, false) => Some((name, expr)),
+        (_, _, true) => None,
+    }
+}
+
+/// Whether `clause` is a [`not_valid_check_clause`].
+pub fn is_not_valid_check(clause: &str) -> bool {
+    parse_any_check_clause(clause).is_some_and(|(_, _, not_valid)| not_valid)
+}
+
+/// A [`check_clause`] or [`not_valid_check_clause`] split into its unquoted name, its
+/// expression and whether it is `NOT VALID`; `None` for any other clause.
+pub fn parse_any_check_clause(clause: &str) -> Option<(String, &str, bool)> {
     let rest = clause.strip_prefix("CONSTRAINT \"")?;
     let mut name = String::new();
     let mut chars = rest.char_indices();
@@ -637,8 +667,13 @@ pub fn parse_check_clause(clause: &str) -> Option<(String, &str)> {
         }
         name.push(c);
     };
-    let expr = rest[end..].strip_prefix(" CHECK (")?.strip_suffix(')')?;
-    Some((name, expr))
+    let body = rest[end..].strip_prefix(" CHECK (")?;
+    let (body, not_valid) = match body.strip_suffix(NOT_VALID) {
+        Some(body) => (body, true),
+        None => (body, false),
+    };
+    let expr = body.strip_suffix(')')?;
+    Some((name, expr, not_valid))
 }
 
 /// Conventional name of an index over `columns` of `table` under the default naming convention:
@@ -761,6 +796,19 @@ mod tests {
             Some((r#"a"b"#.to_owned(), "(x > 1) AND (y > 2)"))
         );
         assert_eq!(parse_check_clause("UNIQUE (a, b)"), None);
+        let not_valid = not_valid_check_clause("ck_t_1", "a > 0");
+        assert_eq!(not_valid, r#"CONSTRAINT "ck_t_1" CHECK (a > 0) NOT VALID"#);
+        assert_eq!(parse_check_clause(&not_valid), None);
+        assert_eq!(
+            parse_any_check_clause(&not_valid),
+            Some(("ck_t_1".to_owned(), "a > 0", true))
+        );
+        assert_eq!(
+            parse_any_check_clause(&clause),
+            Some(("ck_users_1".to_owned(), "age >= 0", false))
+        );
+        assert!(is_not_valid_check(&not_valid));
+        assert!(!is_not_valid_check(&clause));
         assert_eq!(parse_check_clause("CONSTRAINT u UNIQUE (a)"), None);
     }
 

@@ -115,8 +115,11 @@ impl<'a> Container<'a> {
     }
 
     /// The primary key: the `#[model(primary_key)]` fields in declaration order, else the
-    /// column named `id`, else nothing.
+    /// column named `id`, else nothing; nothing for a `#[model(no_primary_key)]` struct.
     pub fn primary_key(&self) -> Vec<&Field<'a>> {
+        if self.attrs.no_primary_key.is_some() {
+            return Vec::new();
+        }
         let marked: Vec<_> = self
             .columns()
             .filter(|f| f.attrs.primary_key.is_some())

@@ -267,15 +267,49 @@ fn check_duplicate_columns(cx: &Ctxt, cont: &Container) {
 }
 
 fn check_primary_key(cx: &Ctxt, cont: &Container) {
-    if cont.primary_key().is_empty() {
+    if cont.attrs.no_primary_key.is_some() {
+        for field in cont.columns() {
+            if let Some(pk) = &field.attrs.primary_key {
+                cx.error_spanned_by(
+                    pk,
+                    format!(
+                        "`primary_key` contradicts `no_primary_key` on `{}`: remove one of them",
+                        cont.name
+                    ),
+                );
+            }
+        }
+    } else if cont.primary_key().is_empty() {
         cx.error_spanned_by(
             cont.ident,
             format!(
-                "model `{}` has no primary key; mark a field with `#[model(primary_key)]` or \
-                 add an `id` field",
+                "model `{}` has no primary key; mark a field with `#[model(primary_key)]`, add an \
+                 `id` field, or say the table has none with `#[model(no_primary_key)]` on the \
+                 struct",
                 cont.name
             ),
         );
+    }
+    let key = cont.primary_key();
+    for field in cont.columns() {
+        let Some(identity) = &field.attrs.no_identity else {
+            continue;
+        };
+        let is_key = key.iter().any(|k| k.column == field.column);
+        let message = if !is_key {
+            format!(
+                "`identity = false` applies to the primary key, and `{}` is not part of it: \
+                 mark the field `#[model(primary_key, identity = false)]` or remove `identity`",
+                field.ident
+            )
+        } else if key.len() > 1 {
+            "`identity = false` applies to a single-column primary key; a composite key never \
+             gets an identity: remove `identity`"
+                .to_owned()
+        } else {
+            continue;
+        };
+        cx.error_spanned_by(&identity.key, message);
     }
 }
 

@@ -54,7 +54,12 @@ fn expand(cont: &Container) -> TokenStream {
         });
         quote!(#column #comment #renamed_from #generated)
     });
-    let primary_key = cont.primary_key().into_iter().map(|f| &f.column);
+    let key = cont.primary_key();
+    let no_identity = key
+        .iter()
+        .any(|f| f.attrs.no_identity.is_some())
+        .then(|| quote!(.no_identity()));
+    let primary_key = key.into_iter().map(|f| &f.column);
     let foreign_keys = cont.columns().filter_map(foreign_key);
     let field_indexes = cont.columns().flat_map(field_indexes);
     let struct_indexes = cont.attrs.indexes.iter().map(|index| {
@@ -102,12 +107,12 @@ fn expand(cont: &Container) -> TokenStream {
         .enumerate()
         .map(|(i, (check, name))| {
             let expr = &check.value.expr;
-            match &check.value.name {
-                Some(_) => quote!(.check(#name, #expr)),
-                None => {
-                    let n = i + 1;
-                    quote!(.unnamed_check(#n, #expr))
-                }
+            let n = i + 1;
+            match (&check.value.name, check.value.not_valid) {
+                (Some(_), false) => quote!(.check(#name, #expr)),
+                (Some(_), true) => quote!(.check_not_valid(#name, #expr)),
+                (None, false) => quote!(.unnamed_check(#n, #expr)),
+                (None, true) => quote!(.unnamed_check_not_valid(#n, #expr)),
             }
         });
 
@@ -122,6 +127,7 @@ fn expand(cont: &Container) -> TokenStream {
                         #comment
                         #(#columns)*
                         .primary_key(&[#(#primary_key),*])
+                        #no_identity
                         #(#foreign_keys)*
                         #(#field_indexes)*
                         #(#struct_indexes)*

@@ -95,7 +95,7 @@ fn doc_comments_are_trimmed_and_blank_ones_are_none() {
 fn check_names_follow_the_convention_and_must_differ() {
     let errors = errors(quote! {
         #[model(check(expr = "id > 0"), check(expr = "id < 9", name = "ck_things_1"))]
-        #[model(check(name = "ck_x"), check(expr = ""), check(expr = "1", name = "9x"))]
+        #[model(check(name = "ck_x"), check(expr = ""), check(expr = "1", name = ""))]
         pub struct Thing {
             pub id: i64,
         }
@@ -105,7 +105,7 @@ fn check_names_follow_the_convention_and_must_differ() {
         [
             "`check(...)` needs `expr = \"...\"`: `check(name = \"ck_users_age\", expr = \"age >= 0\")`",
             "`expr` needs an SQL expression: `expr = \"age >= 0\"`",
-            "`name` takes a constraint name of letters, digits and `_`, not starting with a digit: `name = \"ck_users_age\"`",
+            "`name` takes a constraint name, not empty and without NUL characters: `name = \"ck_users_age\"`",
             "duplicate check constraint name `ck_things_1`; give each check its own `name = \"...\"`",
         ]
     );
@@ -246,15 +246,15 @@ fn unknown_keys_list_the_expected_ones() {
         }),
         [
             "unknown model attribute `abc`; expected one of: `table`, `index`, `unique`, \
-             `foreign_key`, `check`, `renamed_from`",
+             `foreign_key`, `check`, `renamed_from`, `no_primary_key`",
             "unknown model attribute `abc`; expected one of: `primary_key`, `unique`, `index`, \
              `max_length`, `default`, `references`, `on_delete`, `on_update`, `column`, \
              `sql_type`, `skip`, `renamed_from`, `generated`, `stored`, `deferrable`, \
-             `initially_deferred`",
+             `initially_deferred`, `identity`",
             "unknown model attribute `table`; expected one of: `primary_key`, `unique`, `index`, \
              `max_length`, `default`, `references`, `on_delete`, `on_update`, `column`, \
              `sql_type`, `skip`, `renamed_from`, `generated`, `stored`, `deferrable`, \
-             `initially_deferred`; `table` belongs on the struct, not on a field",
+             `initially_deferred`, `identity`; `table` belongs on the struct, not on a field",
         ]
     );
 }
@@ -291,8 +291,40 @@ fn every_error_is_reported() {
 fn no_primary_key() {
     assert_eq!(
         errors(quote! { struct Foo { name: String, #[model(skip)] id: i64 } }),
-        ["model `Foo` has no primary key; mark a field with `#[model(primary_key)]` or add an `id` field"]
+        [
+            "model `Foo` has no primary key; mark a field with `#[model(primary_key)]`, add an \
+          `id` field, or say the table has none with `#[model(no_primary_key)]` on the struct"
+        ]
     );
+    assert_eq!(
+        errors(quote! {
+            #[model(no_primary_key)]
+            struct Foo { #[model(primary_key, identity = false)] id: i64, #[model(identity = true)] n: i64 }
+        }),
+        [
+            "`identity = true` is the default (PostgreSQL gives a single integer key an \
+             identity); remove it, or write `identity = false`",
+            "`primary_key` contradicts `no_primary_key` on `Foo`: remove one of them",
+            "`identity = false` applies to the primary key, and `id` is not part of it: mark the \
+             field `#[model(primary_key, identity = false)]` or remove `identity`",
+        ]
+    );
+    assert_eq!(
+        errors(quote! {
+            struct Pair { #[model(primary_key, identity = false)] a: i64, #[model(primary_key)] b: i64, #[model(identity = "no")] c: i64 }
+        }),
+        [
+            "`identity` takes `false`: `#[model(primary_key, identity = false)]` says the \
+             application assigns the key's values",
+            "`identity = false` applies to a single-column primary key; a composite key never \
+             gets an identity: remove `identity`",
+        ]
+    );
+    assert!(errors(quote! {
+        #[model(no_primary_key)]
+        struct Follow { id: i64, user_id: i64 }
+    })
+    .is_empty());
 }
 
 #[test]
@@ -343,7 +375,7 @@ fn malformed_attributes() {
             "unknown model attribute `nope`; expected one of: `primary_key`, `unique`, `index`, \
              `max_length`, `default`, `references`, `on_delete`, `on_update`, `column`, \
              `sql_type`, `skip`, `renamed_from`, `generated`, `stored`, `deferrable`, \
-             `initially_deferred`",
+             `initially_deferred`, `identity`",
         ]
     );
 }
@@ -407,4 +439,52 @@ fn generated_columns() {
             "`default` cannot be combined with `generated`: a generated column computes its values; remove one of them",
         ]
     );
+}
+
+#[test]
+fn adoption_contract() {
+    insta::assert_snapshot!(expand(quote! {
+        /// No key, as some real tables are.
+        #[model(table = "Follows", no_primary_key)]
+        #[model(check(name = "ck follows", expr = "\"User Id\" > 0", not_valid))]
+        #[model(foreign_key(columns("id", "e-mail"), references = "\"Other (Things)\"(\"Thing Id\", \"e,mail\")"))]
+        pub struct Follow {
+            pub id: i64,
+            #[model(column = "User Id", references = "\"Crate Owners\".\"Owner Id\"")]
+            pub user_id: i64,
+            #[model(column = "e-mail", index)]
+            pub email: String,
+        }
+    }));
+    insta::assert_snapshot!(expand(quote! {
+        pub struct CrateDownload {
+            #[model(primary_key, identity = false)]
+            pub crate_id: i32,
+            pub downloads: i64,
+        }
+    }));
+}
+
+#[test]
+fn quoted_names_in_references() {
+    use crate::attr::split_names;
+    let names = |text: &str, sep| split_names(text, sep);
+    assert_eq!(names("users.id", '.').unwrap(), ["users", "id"]);
+    assert_eq!(
+        names(r#""Order Items". "Item ""x"" Id""#, '.').unwrap(),
+        ["Order Items", r#"Item "x" Id"#]
+    );
+    assert_eq!(names(r#""a.b".c"#, '.').unwrap(), ["a.b", "c"]);
+    assert_eq!(names(r#" a , "b c" "#, ',').unwrap(), ["a", "b c"]);
+    for bad in [
+        "",
+        "a..b",
+        "9x.y",
+        "a b.c",
+        r#""".c"#,
+        r#""open.c"#,
+        r#""a"x.c"#,
+    ] {
+        assert_eq!(names(bad, '.'), None, "{bad}");
+    }
 }

@@ -206,7 +206,12 @@ fn model(table: &Table, name: &str, enums: &EnumNames, notes: &mut Vec<String>) 
             continue;
         }
         let columns: Vec<Literal> = fk.columns.iter().map(|c| lit(c)).collect();
-        let target = lit(&format!("{}({})", fk.ref_table, fk.ref_columns.join(", ")));
+        let ref_columns: Vec<String> = fk.ref_columns.iter().map(|c| model_name(c)).collect();
+        let target = lit(&format!(
+            "{}({})",
+            model_name(&fk.ref_table),
+            ref_columns.join(", ")
+        ));
         let mut parts = vec![quote!(columns(#(#columns),*)), quote!(references = #target)];
         if fk.name != foreign_key_name(&table.name, &fk.columns, &fk.ref_table) {
             let name = lit(&fk.name);
@@ -223,12 +228,17 @@ fn model(table: &Table, name: &str, enums: &EnumNames, notes: &mut Vec<String>) 
 
     let conventional_key = table.primary_key == ["id"];
     if table.primary_key.is_empty() {
-        notes.push(format!(
-            "{}: no primary key; a model needs one: add one to the table, or leave the table out \
-             of the models",
-            table.name
-        ));
+        container.push(quote!(no_primary_key));
     }
+    // A single integer key without an identity (or serial): the application assigns it. Only
+    // PostgreSQL reports the key constraint's name; on SQLite an integer key is the rowid.
+    let no_identity = match table.primary_key.as_slice() {
+        [key] if table.primary_key_name.is_some() && table.identity.is_none() => table
+            .column(key)
+            .filter(|c| c.ty.is_integer())
+            .map(|c| c.name.clone()),
+        _ => None,
+    };
     let pk_in_order = table
         .columns
         .iter()
@@ -255,8 +265,13 @@ fn model(table: &Table, name: &str, enums: &EnumNames, notes: &mut Vec<String>) 
                 let column_lit = lit(&column.name);
                 attrs.push(quote!(column = #column_lit));
             }
-            if !conventional_key && table.primary_key.contains(&column.name) {
+            if (!conventional_key || no_identity.is_some())
+                && table.primary_key.contains(&column.name)
+            {
                 attrs.push(quote!(primary_key));
+            }
+            if no_identity.as_deref() == Some(column.name.as_str()) {
+                attrs.push(quote!(identity = false));
             }
             let (ty, type_attrs) = rust_type(column, enums);
             attrs.extend(type_attrs);
@@ -278,7 +293,11 @@ fn model(table: &Table, name: &str, enums: &EnumNames, notes: &mut Vec<String>) 
                 attrs.push(quote!(index));
             }
             if let Some(fk) = field_fk.iter().find(|fk| fk.columns[0] == column.name) {
-                let target = lit(&format!("{}.{}", fk.ref_table, fk.ref_columns[0]));
+                let target = lit(&format!(
+                    "{}.{}",
+                    model_name(&fk.ref_table),
+                    model_name(&fk.ref_columns[0])
+                ));
                 attrs.push(quote!(references = #target));
                 attrs.extend(actions(fk.on_delete, fk.on_update));
             }
@@ -522,6 +541,21 @@ fn field_ident(column: &str, taken: &mut BTreeSet<String>) -> (syn::Ident, bool)
     }
     let name = unique_name(name, taken);
     (format_ident!("{}", name), true)
+}
+
+/// A name as `references = "..."` takes it: as it is when it is letters, digits and `_` (not
+/// starting with a digit), else in double quotes (`""` for a quote inside).
+fn model_name(name: &str) -> String {
+    let mut chars = name.chars();
+    let plain = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if plain {
+        name.to_owned()
+    } else {
+        format!("\"{}\"", name.replace('"', "\"\""))
+    }
 }
 
 #[cfg(test)]

@@ -76,6 +76,15 @@ impl Dialect for Sqlite {
 
     fn model_defaults(&self, schema: &mut Schema) {
         for table in schema.tables.values_mut() {
+            // An INTEGER key is the rowid whatever the model says: `identity = false` changes
+            // nothing here.
+            table.no_identity = false;
+            // SQLite has no `NOT VALID`: such a check is an ordinary CHECK here.
+            for clause in &mut table.table_constraints {
+                if let Some((name, expr, true)) = crate::schema::parse_any_check_clause(clause) {
+                    *clause = crate::schema::check_clause(&name, expr);
+                }
+            }
             let mut plain = Vec::new();
             for mut index in std::mem::take(&mut table.indexes) {
                 // SQLite cannot add a UNIQUE constraint after CREATE TABLE: a unique index
@@ -534,6 +543,26 @@ mod tests {
             target.tables["users"].table_constraints
         );
         assert!(diff(&back, &target).is_empty());
+    }
+
+    #[test]
+    fn a_not_valid_check_is_an_ordinary_check_and_identity_false_changes_nothing() {
+        let mut t = users();
+        t.no_identity = true;
+        t.table_constraints
+            .push(crate::schema::not_valid_check_clause(
+                "ck_users_1",
+                "age >= 0",
+            ));
+        let mut target = normalized(vec![t]);
+        Sqlite.model_defaults(&mut target);
+        let users = &target.tables["users"];
+        assert_eq!(
+            users.table_constraints,
+            [crate::schema::check_clause("ck_users_1", "age >= 0")]
+        );
+        assert!(!users.no_identity);
+        assert_eq!(users.identity, None);
     }
 
     #[test]

@@ -15,6 +15,8 @@ mod read;
 mod table;
 
 pub(crate) use read::quoted_list;
+#[cfg(test)]
+pub(crate) use read::split_names;
 use read::*;
 use table::*;
 
@@ -28,6 +30,8 @@ pub const CHECK: &str = "check";
 /// On the struct and on a field: the table's or column's previous name.
 pub const RENAMED_FROM: &str = "renamed_from";
 pub const FOREIGN_KEY: &str = "foreign_key";
+/// On the struct: the table has no primary key.
+pub const NO_PRIMARY_KEY: &str = "no_primary_key";
 
 // Keys inside a container's `index(...)`.
 pub const COLUMNS: &str = "columns";
@@ -43,6 +47,8 @@ pub const NULLS_NOT_DISTINCT: &str = "nulls_not_distinct";
 
 // Keys inside a container's `check(...)` (`name` is shared with `index(...)`).
 pub const EXPR: &str = "expr";
+/// In `check(...)`: PostgreSQL's `NOT VALID` (existing rows are not checked).
+pub const NOT_VALID: &str = "not_valid";
 
 // Field keys (`unique` and `index` are shared with the lists above).
 pub const PRIMARY_KEY: &str = "primary_key";
@@ -58,8 +64,18 @@ pub const GENERATED: &str = "generated";
 pub const STORED: &str = "stored";
 pub const DEFERRABLE: &str = "deferrable";
 pub const INITIALLY_DEFERRED: &str = "initially_deferred";
+/// On a key field: `identity = false`, the application assigns the key's values.
+pub const IDENTITY: &str = "identity";
 
-pub const CONTAINER_KEYS: &[&str] = &[TABLE, INDEX, UNIQUE, FOREIGN_KEY, CHECK, RENAMED_FROM];
+pub const CONTAINER_KEYS: &[&str] = &[
+    TABLE,
+    INDEX,
+    UNIQUE,
+    FOREIGN_KEY,
+    CHECK,
+    RENAMED_FROM,
+    NO_PRIMARY_KEY,
+];
 pub const INDEX_KEYS: &[&str] = &[
     COLUMNS,
     KEYS,
@@ -81,7 +97,7 @@ pub const FOREIGN_KEY_KEYS: &[&str] = &[
     DEFERRABLE,
     INITIALLY_DEFERRED,
 ];
-pub const CHECK_KEYS: &[&str] = &[NAME, EXPR];
+pub const CHECK_KEYS: &[&str] = &[NAME, EXPR, NOT_VALID];
 /// The index methods `method = "..."` accepts (PostgreSQL's built-in ones).
 pub const METHODS: &[&str] = &["btree", "hash", "gin", "gist", "brin", "spgist"];
 pub const FIELD_KEYS: &[&str] = &[
@@ -101,6 +117,7 @@ pub const FIELD_KEYS: &[&str] = &[
     STORED,
     DEFERRABLE,
     INITIALLY_DEFERRED,
+    IDENTITY,
 ];
 
 const INDEX_EXAMPLE: &str =
@@ -160,6 +177,8 @@ pub struct Container {
     pub uniques: Vec<Keyed<Unique>>,
     /// `foreign_key(...)`, in declaration order. Malformed ones are left out.
     pub foreign_keys: Vec<Keyed<ForeignKey>>,
+    /// `no_primary_key`: the table has no primary key (an `id` field is then a plain column).
+    pub no_primary_key: Option<Path>,
 }
 
 /// `unique(columns("a", "b"), name = "uq_t_a_b", include("c"), nulls_not_distinct)` on the
@@ -197,6 +216,9 @@ pub struct Check {
     pub name: Option<LitStr>,
     /// The SQL boolean expression, never blank.
     pub expr: LitStr,
+    /// `not_valid`: PostgreSQL adds the constraint `NOT VALID` (rows already there are not
+    /// checked).
+    pub not_valid: bool,
 }
 
 /// `index(columns("a", "b"), name = "ix_t_a_b", unique)` on the struct, with the optional
@@ -249,6 +271,8 @@ pub struct Field {
     pub stored: Option<Path>,
     pub deferrable: Option<Path>,
     pub initially_deferred: Option<Path>,
+    /// `identity = false`: the application assigns the key's values (no PostgreSQL identity).
+    pub no_identity: Option<Keyed<bool>>,
     /// Every key that was read successfully, in source order.
     pub present: Vec<(&'static str, Path)>,
 }
@@ -344,6 +368,10 @@ impl Container {
                             out.foreign_keys.push(keyed(&meta, fk));
                         }
                     }
+                    Some(NO_PRIMARY_KEY) => {
+                        let ok = flag(cx, &meta, NO_PRIMARY_KEY, "")?;
+                        set_flag(&mut out.no_primary_key, &meta, ok);
+                    }
                     _ => {}
                 }
                 Ok(())
@@ -431,6 +459,10 @@ impl Field {
                         let value = string(cx, &meta, key, example)?
                             .filter(|lit| non_empty(cx, lit, key, "an SQL expression", example));
                         set(&mut out.generated, &meta, value)
+                    }
+                    IDENTITY => {
+                        let value = identity(cx, &meta)?;
+                        set(&mut out.no_identity, &meta, value)
                     }
                     RENAMED_FROM => {
                         let example = r#"renamed_from = "old_name""#;

@@ -214,6 +214,34 @@ pub(super) fn wrong_value(
     }
 }
 
+/// `identity = false` on a key field; `Some(false)` when read. `identity = true` is what a
+/// single integer key gets anyway on PostgreSQL, so it is refused as saying nothing.
+pub(super) fn identity(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<bool>> {
+    let message = "`identity` takes `false`: `#[model(primary_key, identity = false)]` says the \
+                   application assigns the key's values";
+    match value(meta)? {
+        Value::Expr(Expr::Lit(syn::ExprLit {
+            lit: Lit::Bool(lit),
+            ..
+        })) if !lit.value => Ok(Some(false)),
+        Value::Expr(Expr::Lit(syn::ExprLit {
+            lit: Lit::Bool(lit),
+            ..
+        })) => {
+            cx.error_spanned_by(
+                &lit,
+                "`identity = true` is the default (PostgreSQL gives a single integer key an \
+                 identity); remove it, or write `identity = false`",
+            );
+            Ok(None)
+        }
+        other => {
+            wrong_value(cx, meta, other, message);
+            Ok(None)
+        }
+    }
+}
+
 /// `max_length = 255`: an integer literal in `1..=u32::MAX`.
 pub(super) fn max_length(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<u32>> {
     let message = "`max_length` takes a positive integer: `max_length = 255`";
@@ -344,8 +372,10 @@ pub(super) fn check(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<Che
     let mut expr_seen = false;
     let mut name = None;
     let mut name_ok = true;
+    let mut not_valid = false;
     let result = syn::meta::parser(|inner| {
         match keys.read(&inner)? {
+            Some(NOT_VALID) => not_valid = flag(cx, &inner, NOT_VALID, "")?,
             Some(EXPR) => {
                 expr_seen = true;
                 let example = r#"expr = "age >= 0""#;
@@ -374,7 +404,11 @@ pub(super) fn check(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<Che
             format!("`check(...)` needs `expr = \"...\"`: `{CHECK_EXAMPLE}`"),
         );
     }
-    Ok(expr.filter(|_| name_ok).map(|expr| Check { name, expr }))
+    Ok(expr.filter(|_| name_ok).map(|expr| Check {
+        name,
+        expr,
+        not_valid,
+    }))
 }
 
 /// `columns("a", "b")`: one or more distinct column names.
@@ -428,25 +462,67 @@ pub(super) fn index_columns(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Op
     Ok(ok.then_some(columns))
 }
 
-/// `references = "table.column"`.
+/// `references = "table.column"`; a name that is not `[A-Za-z_][A-Za-z0-9_]*` is written in
+/// double quotes, as in SQL: `references = "\"Order Items\".\"Item Id\""`.
 pub(super) fn references(cx: &Ctxt, lit: &LitStr) -> Option<References> {
     let text = lit.value();
-    let parts: Vec<&str> = text.split('.').collect();
-    match parts.as_slice() {
-        [table, column] if is_identifier(table) && is_identifier(column) => Some(References {
-            table: (*table).to_owned(),
-            column: (*column).to_owned(),
+    match split_names(&text, '.').as_deref() {
+        Some([table, column]) => Some(References {
+            table: table.clone(),
+            column: column.clone(),
         }),
         _ => {
             cx.error_spanned_by(
                 lit,
                 format!(
                     "`references` takes \"table.column\", e.g. `references = \"users.id\"`, \
-                     not {text:?}; names are letters, digits and `_`, not starting with a digit"
+                     not {text:?}; a name other than letters, digits and `_` (not starting with a \
+                     digit) goes in double quotes: `\"\\\"Order Items\\\".id\"`"
                 ),
             );
             None
         }
+    }
+}
+
+/// `text` split at each `separator` outside double quotes into names: each part, trimmed, is a
+/// plain name (`[A-Za-z_][A-Za-z0-9_]*`) or a double-quoted one (`"Last Name"`, `""` for a
+/// quote inside) that is a valid [`is_name`]; `None` when a part is neither.
+pub(crate) fn split_names(text: &str, separator: char) -> Option<Vec<String>> {
+    let mut names = Vec::new();
+    let mut rest = text.trim_start();
+    loop {
+        let (name, tail) = match rest.strip_prefix('"') {
+            Some(quoted) => {
+                let mut name = String::new();
+                let mut chars = quoted.char_indices();
+                let end = loop {
+                    let (i, c) = chars.next()?;
+                    if c == '"' {
+                        if quoted[i + 1..].starts_with('"') {
+                            name.push('"');
+                            chars.next();
+                            continue;
+                        }
+                        break i + 1;
+                    }
+                    name.push(c);
+                };
+                is_name(&name).then_some(())?;
+                (name, quoted[end..].trim_start())
+            }
+            None => {
+                let end = rest.find(separator).unwrap_or(rest.len());
+                let name = rest[..end].trim_end();
+                is_identifier(name).then_some(())?;
+                (name.to_owned(), &rest[end..])
+            }
+        };
+        names.push(name);
+        if tail.is_empty() {
+            return Some(names);
+        }
+        rest = tail.strip_prefix(separator)?.trim_start();
     }
 }
 
@@ -471,18 +547,23 @@ pub(super) fn non_empty(cx: &Ctxt, lit: &LitStr, key: &str, what: &str, example:
     ok
 }
 
+/// A table, column, index or constraint name: see [`is_name`].
 pub(super) fn identifier(cx: &Ctxt, lit: &LitStr, key: &str, what: &str, example: &str) -> bool {
-    let ok = is_identifier(&lit.value());
+    let ok = is_name(&lit.value());
     if !ok {
         cx.error_spanned_by(
             lit,
-            format!(
-                "`{key}` takes {what} of letters, digits and `_`, not starting with a digit: \
-                 `{example}`"
-            ),
+            format!("`{key}` takes {what}, not empty and without NUL characters: `{example}`"),
         );
     }
     ok
+}
+
+/// A name SQL can quote: not empty, no NUL. Any other character, spaces and dashes included, is
+/// fine: Retort quotes every name it writes (PostgreSQL keeps the first 63 bytes of a longer
+/// one, and so does its dialect).
+pub(crate) fn is_name(text: &str) -> bool {
+    !text.is_empty() && !text.contains('\0')
 }
 
 /// `[A-Za-z_][A-Za-z0-9_]*`.

@@ -268,24 +268,41 @@ pub(super) fn foreign_key(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Opti
     }))
 }
 
-/// `"table(a, b)"`: a table name and one or more column names.
+/// `"table(a, b)"`: a table name and one or more column names; a name other than letters,
+/// digits and `_` goes in double quotes (`"\"Order Items\"(\"Item Id\")"`).
 fn table_columns(cx: &Ctxt, lit: &LitStr) -> Option<(String, Vec<String>)> {
     let text = lit.value();
     let parsed = text.trim().strip_suffix(')').and_then(|head| {
-        let (table, cols) = head.split_once('(')?;
-        let table = table.trim();
-        let cols: Vec<String> = cols.split(',').map(|c| c.trim().to_owned()).collect();
-        (is_identifier(table) && cols.iter().all(|c| is_identifier(c)))
-            .then(|| (table.to_owned(), cols))
+        let open = table_end(head)?;
+        let table = split_names(&head[..open], '.')?;
+        let [table] = table.as_slice() else {
+            return None;
+        };
+        let cols = split_names(&head[open + 1..], ',')?;
+        Some((table.clone(), cols))
     });
     if parsed.is_none() {
         cx.error_spanned_by(
             lit,
             format!(
                 "`references` takes \"table(column, ...)\", e.g. `references = \"orgs(id, region)\"`, \
-                 not {text:?}; names are letters, digits and `_`, not starting with a digit"
+                 not {text:?}; a name other than letters, digits and `_` (not starting with a \
+                 digit) goes in double quotes"
             ),
         );
     }
     parsed
+}
+
+/// The position of the `(` that opens the column list: the first one outside double quotes.
+fn table_end(head: &str) -> Option<usize> {
+    let mut quoted = false;
+    for (i, c) in head.char_indices() {
+        match c {
+            '"' => quoted = !quoted,
+            '(' if !quoted => return Some(i),
+            _ => {}
+        }
+    }
+    None
 }

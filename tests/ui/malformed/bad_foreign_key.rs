@@ -8,7 +8,7 @@ use retort::Model;
 #[model(foreign_key(columns("org_id"), references = "orgs.id"))]
 #[model(foreign_key(columns("org_id"), references = "orgs(id)", on_update = "boom"))]
 #[model(foreign_key(columns("nope"), references = "orgs(id)", deferrable = true))]
-#[model(foreign_key(columns("org_region"), references = "orgs(region)", name = "fk x"))]
+#[model(foreign_key(columns("org_region"), references = "orgs(region)", name = "fk\0x"))]
 pub struct Member {
     pub id: i64,
     pub org_id: i64,

@@ -4,7 +4,7 @@ use retort::Model;
 #[model(table = "accounts", renamed_from = "accounts")]
 pub struct Account {
     pub id: i64,
-    #[model(renamed_from = "full name")]
+    #[model(renamed_from = "full\0name")]
     pub fullname: String,
     #[model(renamed_from = "email")]
     pub email: String,
@@ -15,7 +15,7 @@ pub struct Account {
 }
 
 #[derive(Model)]
-#[model(renamed_from = "old-posts")]
+#[model(renamed_from = "old\0posts")]
 pub struct Post {
     pub id: i64,
 }

@@ -127,7 +127,7 @@ fn checked_tables(target: &Schema) -> Vec<&str> {
         .filter(|t| {
             t.table_constraints
                 .iter()
-                .any(|c| crate::schema::parse_check_clause(c).is_some())
+                .any(|c| crate::schema::parse_any_check_clause(c).is_some())
         })
         .map(|t| t.name.as_str())
         .collect()
@@ -151,8 +151,10 @@ fn check_statements(target: &Schema, tables: &[&str]) -> (String, String) {
             table
                 .table_constraints
                 .iter()
-                .filter(|c| crate::schema::parse_check_clause(c).is_some())
-                .cloned(),
+                // `NOT VALID` is for ALTER TABLE: the server's spelling of the check is the
+                // same either way.
+                .filter_map(|c| crate::schema::parse_any_check_clause(c))
+                .map(|(name, expr, _)| crate::schema::check_clause(&name, expr)),
         );
         create.push_str(&format!(
             "CREATE TEMP TABLE __retort_ck_{k} (\n    {}\n);\n",
@@ -431,13 +433,17 @@ pub fn normalize_target(
         let Some(table) = checked.get(k).and_then(|t| target.tables.get_mut(t)) else {
             continue;
         };
-        let before = table.table_constraints.len();
-        table.table_constraints.retain(|c| {
-            crate::schema::parse_check_clause(c).is_none_or(|(name, _)| name != row.name)
+        let position = table.table_constraints.iter().position(|c| {
+            crate::schema::parse_any_check_clause(c).is_some_and(|(name, ..)| name == row.name)
         });
-        if table.table_constraints.len() < before {
+        if let Some(position) = position {
+            let clause = table.table_constraints.remove(position);
+            let mut def = row.def.clone();
+            if crate::schema::is_not_valid_check(&clause) {
+                def.push_str(crate::schema::NOT_VALID);
+            }
             let definition =
-                crate::dialect::postgres::constraint_definition(&table.name, &row.name, &row.def);
+                crate::dialect::postgres::constraint_definition(&table.name, &row.name, &def);
             table.unmodeled.push(definition);
         }
     }
@@ -475,7 +481,7 @@ fn locate_check(
     for name in tables {
         let table = &target.tables[name];
         for clause in &table.table_constraints {
-            let Some((check, expr)) = crate::schema::parse_check_clause(clause) else {
+            let Some((check, expr, _)) = crate::schema::parse_any_check_clause(clause) else {
                 continue;
             };
             let mut one = table.clone();

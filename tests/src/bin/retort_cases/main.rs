@@ -40,6 +40,7 @@
 
 use std::sync::OnceLock;
 
+mod adoption;
 mod basics;
 mod constraints;
 mod enums;
@@ -231,6 +232,16 @@ pub mod diesel_blog {
             pub title: String,
             #[model(default = "false")]
             pub published: bool,
+        }
+
+        /// Who viewed which post: no primary key, so diesel's `table!` cannot say it and
+        /// print-schema leaves it out, with a comment.
+        #[derive(Model)]
+        #[model(no_primary_key)]
+        pub struct PostView {
+            #[model(references = "posts.id")]
+            pub post_id: i64,
+            pub viewer: String,
         }
 
         /// Two keys to `users`: diesel cannot tell which to join on, so no `joinable!`.

@@ -47,6 +47,8 @@ diesel::table! {
     }
 }
 
+// Left out, as diesel's table! needs a primary key: post_views.
+
 diesel::joinable!(posts -> users (author_id));
 
 diesel::allow_tables_to_appear_in_same_query!(posts, reviews, users,);
