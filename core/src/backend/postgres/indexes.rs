@@ -58,7 +58,7 @@ fn literal(s: &str) -> String {
 /// the index of that name), and the query reading them back.
 fn statements(target: &Schema, tables: &[String], only: Option<&str>) -> (String, String) {
     let quote = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
-    let mut create = String::new();
+    let mut create = super::normalize::enum_prelude(target);
     let mut names = Vec::new();
     let mut values = Vec::new();
     for (k, name) in tables.iter().enumerate() {

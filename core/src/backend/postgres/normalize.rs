@@ -138,7 +138,7 @@ fn checked_tables(target: &Schema) -> Vec<&str> {
 /// introspection reads the live constraints.
 fn check_statements(target: &Schema, tables: &[&str]) -> (String, String) {
     let quote = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
-    let mut create = String::new();
+    let mut create = enum_prelude(target);
     let mut names = Vec::new();
     for (k, name) in tables.iter().enumerate() {
         let table = &target.tables[*name];
@@ -187,18 +187,45 @@ fn generating_tables(target: &Schema) -> Vec<String> {
 /// generated columns with their expression, STORED as PostgreSQL 15 requires) and the query
 /// reading `pg_get_expr` of each generation expression back, as introspection reads them.
 /// A model column's type on the TEMP tables that normalise checks, generation expressions and
-/// indexes: its own, except an enum's, which may not exist yet (`TEXT` instead; an expression
-/// over an enum column is spelled with `::text` casts there: a known limitation).
+/// indexes: its own. An enum type that does not exist yet is created first in the same
+/// rolled-back transaction ([`enum_prelude`]), so an expression over an enum column (a check,
+/// an index predicate) is spelled as it will be on the real table.
 pub(super) fn temp_type(column: &Column) -> String {
-    match column.ty {
-        SqlType::Enum { .. } => "TEXT".to_owned(),
-        _ => Postgres.render_type(column),
+    Postgres.render_type(column)
+}
+
+/// Statements that create each enum type `target`'s columns use, unless it exists (then the
+/// existing type serves: it has the same name). Run at the start of a normalisation batch,
+/// whose transaction is always rolled back.
+pub(super) fn enum_prelude(target: &Schema) -> String {
+    let mut types = std::collections::BTreeMap::new();
+    for column in target.tables.values().flat_map(|t| &t.columns) {
+        if let SqlType::Enum { name, labels } = &column.ty {
+            if !labels.is_empty() {
+                types.insert(name.clone(), labels.clone());
+            }
+        }
     }
+    types
+        .iter()
+        .map(|(name, labels)| {
+            let labels: Vec<String> = labels
+                .iter()
+                .map(|l| format!("'{}'", l.replace('\'', "''")))
+                .collect();
+            format!(
+                "DO $retort$ BEGIN CREATE TYPE {} AS ENUM ({}); \
+                 EXCEPTION WHEN duplicate_object THEN NULL; END $retort$;\n",
+                Postgres.quote(name),
+                labels.join(", ")
+            )
+        })
+        .collect()
 }
 
 fn generated_statements(target: &Schema, tables: &[String]) -> (String, String) {
     let quote = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
-    let mut create = String::new();
+    let mut create = enum_prelude(target);
     let mut names = Vec::new();
     for (k, name) in tables.iter().enumerate() {
         let defs: Vec<String> = target.tables[name]

@@ -217,3 +217,28 @@ case! {
         pub struct Person { pub id: i64 }
     }
 }
+
+case! {
+    /// A partial index and a check that compare a new enum column with a label: PostgreSQL
+    /// spells them with the enum type (normalised with the type created in the rolled-back
+    /// transaction), so `check` is clean after upgrade.
+    enum_in_index_predicate_and_check { seed: "INSERT INTO tickets (id) VALUES (1);" }
+    before {
+        #[derive(Model)]
+        pub struct Ticket { pub id: i64 }
+    }
+    after {
+        use retort::DbEnum;
+        #[derive(DbEnum)]
+        #[db_enum(name = "ticket_status")]
+        pub enum Status { Open, Closed }
+        #[derive(Model)]
+        #[model(index(columns("id"), name = "ix_tickets_open", where = "status = 'open'"))]
+        #[model(check(name = "ck_tickets_closed_at", expr = "status <> 'closed' OR id > 0"))]
+        pub struct Ticket {
+            pub id: i64,
+            #[model(default = "'open'")]
+            pub status: Status,
+        }
+    }
+}
