@@ -28,6 +28,13 @@ impl TableBuilder {
         }
     }
 
+    /// The schema the table lives in (`#[model(schema = "billing")]`): the table's name becomes
+    /// the qualified `billing.invoices` (see [`crate::schema::split_qualified`]).
+    pub fn schema(mut self, schema: &str) -> Self {
+        self.table.name = crate::schema::qualified_name(Some(schema), &self.table.name);
+        self
+    }
+
     /// The table's comment (the model's doc comment).
     pub fn comment(mut self, text: &str) -> Self {
         self.table.comment = Some(text.to_owned());
@@ -36,7 +43,9 @@ impl TableBuilder {
 
     /// The table's previous name (`#[model(renamed_from = "...")]` on the struct).
     pub fn renamed_from(mut self, old: &str) -> Self {
-        self.table.renamed_from = Some(old.to_owned());
+        // A table of another schema was renamed within it.
+        let schema = crate::schema::split_qualified(&self.table.name).0;
+        self.table.renamed_from = Some(crate::schema::qualified_name(schema, old));
         self
     }
 

@@ -23,6 +23,7 @@ pub const MODEL: &str = "model";
 
 // Container (struct) keys.
 pub const TABLE: &str = "table";
+pub const SCHEMA: &str = "schema";
 pub const INDEX: &str = "index";
 pub const CHECK: &str = "check";
 /// On the struct and on a field: the table's or column's previous name.
@@ -57,7 +58,15 @@ pub const STORED: &str = "stored";
 pub const DEFERRABLE: &str = "deferrable";
 pub const INITIALLY_DEFERRED: &str = "initially_deferred";
 
-pub const CONTAINER_KEYS: &[&str] = &[TABLE, INDEX, UNIQUE, FOREIGN_KEY, CHECK, RENAMED_FROM];
+pub const CONTAINER_KEYS: &[&str] = &[
+    TABLE,
+    SCHEMA,
+    INDEX,
+    UNIQUE,
+    FOREIGN_KEY,
+    CHECK,
+    RENAMED_FROM,
+];
 pub const INDEX_KEYS: &[&str] = &[
     COLUMNS,
     KEYS,
@@ -147,6 +156,8 @@ pub struct Keyed<T> {
 pub struct Container {
     /// `table = "users"`.
     pub table: Option<Keyed<LitStr>>,
+    /// `schema = "billing"` (PostgreSQL): the schema the table lives in.
+    pub schema: Option<Keyed<LitStr>>,
     /// `index(...)`, in declaration order. Malformed ones are left out (their error is recorded).
     pub indexes: Vec<Keyed<Index>>,
     /// `check(...)`, in declaration order. Malformed ones are left out (their error is recorded).
@@ -308,6 +319,14 @@ impl Container {
                         if let Some(lit) = string(cx, &meta, TABLE, example)? {
                             if identifier(cx, &lit, TABLE, "a table name", example) {
                                 out.table = Some(keyed(&meta, lit));
+                            }
+                        }
+                    }
+                    Some(SCHEMA) => {
+                        let example = r#"schema = "billing""#;
+                        if let Some(lit) = string(cx, &meta, SCHEMA, example)? {
+                            if identifier(cx, &lit, SCHEMA, "a schema name", example) {
+                                out.schema = Some(keyed(&meta, lit));
                             }
                         }
                     }

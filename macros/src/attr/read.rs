@@ -428,7 +428,7 @@ pub(super) fn index_columns(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Op
     Ok(ok.then_some(columns))
 }
 
-/// `references = "table.column"`.
+/// `references = "table.column"`, or `"schema.table.column"` for a table of another schema.
 pub(super) fn references(cx: &Ctxt, lit: &LitStr) -> Option<References> {
     let text = lit.value();
     let parts: Vec<&str> = text.split('.').collect();
@@ -437,12 +437,22 @@ pub(super) fn references(cx: &Ctxt, lit: &LitStr) -> Option<References> {
             table: (*table).to_owned(),
             column: (*column).to_owned(),
         }),
+        // A table of another schema (PostgreSQL): `schema.table.column`.
+        [schema, table, column]
+            if is_identifier(schema) && is_identifier(table) && is_identifier(column) =>
+        {
+            Some(References {
+                table: format!("{schema}.{table}"),
+                column: (*column).to_owned(),
+            })
+        }
         _ => {
             cx.error_spanned_by(
                 lit,
                 format!(
-                    "`references` takes \"table.column\", e.g. `references = \"users.id\"`, \
-                     not {text:?}; names are letters, digits and `_`, not starting with a digit"
+                    "`references` takes \"table.column\" (or \"schema.table.column\"), e.g. \
+                     `references = \"users.id\"`, not {text:?}; names are letters, digits and \
+                     `_`, not starting with a digit"
                 ),
             );
             None

@@ -262,15 +262,19 @@ pub(super) fn foreign_key(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Opti
     }))
 }
 
-/// `"table(a, b)"`: a table name and one or more column names.
+/// `"table(a, b)"` (or `"schema.table(a, b)"`): a table name and one or more column names.
 fn table_columns(cx: &Ctxt, lit: &LitStr) -> Option<(String, Vec<String>)> {
     let text = lit.value();
     let parsed = text.trim().strip_suffix(')').and_then(|head| {
         let (table, cols) = head.split_once('(')?;
         let table = table.trim();
         let cols: Vec<String> = cols.split(',').map(|c| c.trim().to_owned()).collect();
-        (is_identifier(table) && cols.iter().all(|c| is_identifier(c)))
-            .then(|| (table.to_owned(), cols))
+        // `schema.table` for a table of another schema (PostgreSQL).
+        let table_ok = match table.split_once('.') {
+            Some((schema, name)) => is_identifier(schema) && is_identifier(name),
+            None => is_identifier(table),
+        };
+        (table_ok && cols.iter().all(|c| is_identifier(c))).then(|| (table.to_owned(), cols))
     });
     if parsed.is_none() {
         cx.error_spanned_by(

@@ -163,8 +163,8 @@ impl Session for PgSession {
         self.conn.batch_execute(sql)
     }
 
-    fn introspect(&mut self) -> Result<Schema, DbError> {
-        introspect::introspect(&mut self.conn)
+    fn introspect(&mut self, schemas: &[String]) -> Result<Schema, DbError> {
+        introspect::introspect(&mut self.conn, schemas)
             .map_err(DbError::query("reading the PostgreSQL catalog"))
     }
 

@@ -1,0 +1,93 @@
+//! Tables outside the connection's default schema (PostgreSQL `#[model(schema = "billing")]`).
+//!
+//! The schema model keys such a table by its qualified name, `billing.invoices`: that is its
+//! [`super::Table::name`], the `table` of every op on it and a foreign key's `ref_table`. A name
+//! without a dot is a table of the default schema (the connection's `--schema`, `public` unless
+//! set). Schema names are plain identifiers (the derive refuses others), so the qualified name
+//! splits at its first dot; a default-schema table whose own name contains a dot is read as
+//! qualified (unsupported alongside schemas, see README).
+
+use super::Schema;
+
+/// `(Some(schema), table)` for `schema.table`, `(None, name)` for a default-schema table.
+pub fn split_qualified(name: &str) -> (Option<&str>, &str) {
+    match name.split_once('.') {
+        Some((schema, table)) if is_plain_identifier(schema) && !table.is_empty() => {
+            (Some(schema), table)
+        }
+        _ => (None, name),
+    }
+}
+
+/// The table's name without its schema: `invoices` for `billing.invoices`.
+pub fn bare_name(name: &str) -> &str {
+    split_qualified(name).1
+}
+
+/// The key of `table` in `schema`: `schema.table`, or `table` itself for `None`.
+pub fn qualified_name(schema: Option<&str>, table: &str) -> String {
+    match schema {
+        Some(schema) => format!("{schema}.{table}"),
+        None => table.to_owned(),
+    }
+}
+
+/// A table key quoted for SQL: `"billing"."invoices"`, or `"invoices"` in the default schema.
+pub fn quote_table(name: &str) -> String {
+    let quote = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
+    match split_qualified(name) {
+        (Some(schema), table) => format!("{}.{}", quote(schema), quote(table)),
+        (None, table) => quote(table),
+    }
+}
+
+/// An object of `table`'s schema (an index) quoted for SQL: qualified like the table.
+pub fn quote_in_schema_of(table: &str, object: &str) -> String {
+    quote_table(&qualified_name(split_qualified(table).0, object))
+}
+
+fn is_plain_identifier(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+impl Schema {
+    /// The schemas other than the default one that the tables live in, sorted, each once.
+    pub fn other_schemas(&self) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .tables
+            .keys()
+            .filter_map(|name| split_qualified(name).0.map(str::to_owned))
+            .collect();
+        out.dedup();
+        out.sort();
+        out.dedup();
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::Table;
+
+    #[test]
+    fn qualified_names_split_at_the_schema() {
+        assert_eq!(split_qualified("billing.invoices"), (Some("billing"), "invoices"));
+        assert_eq!(split_qualified("invoices"), (None, "invoices"));
+        assert_eq!(split_qualified("9x.y"), (None, "9x.y"));
+        assert_eq!(bare_name("billing.invoices"), "invoices");
+        assert_eq!(qualified_name(Some("a"), "t"), "a.t");
+        assert_eq!(quote_table("billing.in\"v"), "\"billing\".\"in\"\"v\"");
+        assert_eq!(quote_in_schema_of("billing.t", "ix"), "\"billing\".\"ix\"");
+        assert_eq!(quote_in_schema_of("t", "ix"), "\"ix\"");
+        let mut schema = Schema::new();
+        for name in ["b.x", "a.y", "z", "b.w"] {
+            schema.insert(Table::new(name));
+        }
+        assert_eq!(schema.other_schemas(), ["a", "b"]);
+    }
+}
