@@ -40,6 +40,7 @@ mod basics;
 mod constraints;
 mod enums;
 mod renames;
+mod schemas;
 
 /// On which backends a case runs.
 #[derive(Debug, Clone, Copy)]

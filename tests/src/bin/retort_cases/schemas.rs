@@ -1,0 +1,154 @@
+//! PostgreSQL schemas (`#[model(schema = "billing")]`, issue 16): tables keyed `schema.table`,
+//! the schema created first and dropped last by the downgrade, foreign keys across schemas.
+
+use crate::{case, Backends, Outcome};
+
+case! {
+    /// A model in a new schema and a public model referencing it: `CREATE SCHEMA` first, the
+    /// tables and keys qualified; down drops the tables, then the schema.
+    create_schema_and_tables {
+        seed: "INSERT INTO users (id, name) VALUES (1, 'ann'), (2, 'bob');",
+        backends: Backends::Postgres,
+    }
+    before {
+        #[derive(Model)]
+        pub struct User { pub id: i64, pub name: String }
+    }
+    after {
+        #[derive(Model)]
+        pub struct User { pub id: i64, pub name: String }
+        /// Money owed.
+        #[derive(Model)]
+        #[model(schema = "billing", index(columns("user_id", "total")))]
+        pub struct Invoice {
+            pub id: i64,
+            #[model(references = "users.id", on_delete = "cascade")]
+            pub user_id: i64,
+            /// In cents.
+            #[model(default = "0")]
+            pub total: i64,
+            #[model(unique, max_length = 20)]
+            pub number: String,
+        }
+        #[derive(Model)]
+        pub struct Payment {
+            pub id: i64,
+            #[model(references = "billing.invoices.id", index)]
+            pub invoice_id: i64,
+        }
+    }
+}
+
+case! {
+    /// Tables of an existing schema change in place: a column, an index, a unique constraint
+    /// and a foreign key to another table of the schema, each qualified; rows stay.
+    alter_tables_in_schema {
+        seed: "INSERT INTO billing.customers (id) VALUES (1); \
+               INSERT INTO billing.invoices (id, customer_id, total) VALUES (7, 1, 100);",
+        backends: Backends::Postgres,
+    }
+    before {
+        #[derive(Model)]
+        #[model(schema = "billing")]
+        pub struct Customer { pub id: i64 }
+        #[derive(Model)]
+        #[model(schema = "billing")]
+        pub struct Invoice { pub id: i64, pub customer_id: i64, pub total: i32 }
+    }
+    after {
+        #[derive(Model)]
+        #[model(schema = "billing")]
+        pub struct Customer { pub id: i64 }
+        #[derive(Model)]
+        #[model(schema = "billing", unique(columns("customer_id", "note")))]
+        pub struct Invoice {
+            pub id: i64,
+            #[model(references = "billing.customers.id")]
+            pub customer_id: i64,
+            #[model(index)]
+            pub total: i64,
+            pub note: Option<String>,
+        }
+    }
+}
+
+case! {
+    /// `billing.invoices` and `invoices` of the default schema coexist; index names are per
+    /// schema, so both tables have `ix_invoices_total`.
+    same_table_name_in_two_schemas {
+        seed: "INSERT INTO invoices (id, total) VALUES (1, 5);",
+        backends: Backends::Postgres,
+    }
+    before {
+        #[derive(Model)]
+        pub struct Invoice { pub id: i64, #[model(index)] pub total: i64 }
+    }
+    after {
+        #[derive(Model)]
+        pub struct Invoice { pub id: i64, #[model(index)] pub total: i64 }
+        mod billing {
+            use retort::Model;
+            #[derive(Model)]
+            #[model(schema = "billing", table = "invoices")]
+            pub struct Invoice { pub id: i64, #[model(index)] pub total: i64 }
+        }
+    }
+}
+
+case! {
+    /// A table renamed within its schema (`renamed_from` names a table of the same schema)
+    /// keeps its rows.
+    rename_table_in_schema {
+        seed: "INSERT INTO billing.bills (id) VALUES (1);",
+        backends: Backends::Postgres,
+    }
+    before {
+        #[derive(Model)]
+        #[model(schema = "billing", table = "bills")]
+        pub struct Invoice { pub id: i64 }
+    }
+    after {
+        #[derive(Model)]
+        #[model(schema = "billing", table = "invoices", renamed_from = "bills")]
+        pub struct Invoice { pub id: i64 }
+    }
+}
+
+case! {
+    /// A model moved to another schema is a new table there and the old one dropped (its rows
+    /// are lost; there is no `ALTER TABLE ... SET SCHEMA` yet); down restores the old table,
+    /// empty, and drops the schema.
+    move_table_to_another_schema {
+        seed: "INSERT INTO invoices (id) VALUES (1);",
+        lossy: true,
+        backends: Backends::Postgres,
+    }
+    before {
+        #[derive(Model)]
+        pub struct Invoice { pub id: i64 }
+    }
+    after {
+        #[derive(Model)]
+        #[model(schema = "billing")]
+        pub struct Invoice { pub id: i64 }
+    }
+}
+
+case! {
+    /// SQLite has no schemas: a model that names one is refused, nothing written.
+    sqlite_refuses_schemas {
+        backends: Backends::Sqlite,
+        outcome: Outcome::Refused("SQLite has no schemas"),
+    }
+    before {
+        #[derive(Model)]
+        pub struct User { pub id: i64 }
+    }
+    after {
+        #[derive(Model)]
+        pub struct User { pub id: i64 }
+        #[derive(Model)]
+        #[model(schema = "billing")]
+        pub struct Invoice { pub id: i64 }
+    }
+}
