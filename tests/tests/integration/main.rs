@@ -19,6 +19,7 @@ mod hostile_scripts;
 mod inspect;
 mod labels;
 mod lossless;
+mod pg_schemas;
 mod pg_types;
 mod postgres;
 mod print_schema;
