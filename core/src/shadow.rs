@@ -49,7 +49,11 @@ impl ShadowDatabase {
 
     /// Like [`ShadowDatabase::replay`], also reading the other schemas `target`'s tables live
     /// in (PostgreSQL `#[model(schema = "...")]`, see [`Schema::other_schemas`]).
-    pub fn replay_for(&mut self, scripts: &ScriptDirectory, target: &Schema) -> Result<Schema, Error> {
+    pub fn replay_for(
+        &mut self,
+        scripts: &ScriptDirectory,
+        target: &Schema,
+    ) -> Result<Schema, Error> {
         let conn = self.connection();
         runner::upgrade(conn, scripts, "heads")?;
         Ok(conn.introspect_schemas(&target.other_schemas())?)

@@ -410,12 +410,10 @@ pub trait Dialect {
     /// definition creates.
     fn render_drop_definition(&self, table: &str, definition: &str) -> OpSql {
         match crate::sql::owned_definition(definition) {
-            Some(crate::sql::Owned::Index(name)) => {
-                Ok(format!(
-                    "DROP INDEX {};\n",
-                    crate::schema::quote_in_schema_of(table, &name)
-                ))
-            }
+            Some(crate::sql::Owned::Index(name)) => Ok(format!(
+                "DROP INDEX {};\n",
+                crate::schema::quote_in_schema_of(table, &name)
+            )),
             Some(crate::sql::Owned::Constraint(name)) => Ok(format!(
                 "ALTER TABLE {} DROP CONSTRAINT {};\n",
                 self.quote_table(table),

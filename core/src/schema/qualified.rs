@@ -76,7 +76,10 @@ mod tests {
 
     #[test]
     fn qualified_names_split_at_the_schema() {
-        assert_eq!(split_qualified("billing.invoices"), (Some("billing"), "invoices"));
+        assert_eq!(
+            split_qualified("billing.invoices"),
+            (Some("billing"), "invoices")
+        );
         assert_eq!(split_qualified("invoices"), (None, "invoices"));
         assert_eq!(split_qualified("9x.y"), (None, "9x.y"));
         assert_eq!(bare_name("billing.invoices"), "invoices");
@@ -89,5 +92,129 @@ mod tests {
             schema.insert(Table::new(name));
         }
         assert_eq!(schema.other_schemas(), ["a", "b"]);
+    }
+}
+
+#[cfg(test)]
+mod plan_tests {
+    use crate::autogen::plan_between;
+    use crate::dialect::{Postgres, Sqlite};
+    use crate::ops::Op;
+    use crate::schema::{Column, ForeignKey, Index, Schema, SqlType, Table};
+
+    fn table(name: &str) -> Table {
+        let mut t = Table::new(name);
+        t.columns.push(Column::new("id", SqlType::BigInt, false));
+        t.columns.push(Column::new("n", SqlType::Integer, false));
+        t.primary_key = vec!["id".into()];
+        t
+    }
+
+    /// `billing.invoices` with an index, and `payments` referencing it.
+    fn target() -> Schema {
+        let mut invoices = table("billing.invoices");
+        invoices.indexes.push(Index {
+            name: "ix_invoices_n".into(),
+            columns: vec!["n".into()],
+            ..Index::default()
+        });
+        let mut payments = table("payments");
+        payments.foreign_keys.push(ForeignKey {
+            name: "fk_payments_n_invoices".into(),
+            columns: vec!["n".into()],
+            ref_table: "billing.invoices".into(),
+            ref_columns: vec!["id".into()],
+            on_delete: Default::default(),
+            on_update: Default::default(),
+            deferrable: Default::default(),
+        });
+        let mut s = Schema::new();
+        s.insert(invoices);
+        s.insert(payments);
+        s
+    }
+
+    #[test]
+    fn a_missing_schema_is_created_first_and_dropped_last() {
+        let plan = plan_between(&Postgres, &Schema::new(), &target()).unwrap();
+        assert_eq!(
+            plan.ops[0],
+            Op::CreateSchema {
+                name: "billing".into()
+            }
+        );
+        assert!(plan
+            .up_sql
+            .starts_with("-- added schema 'billing'\nCREATE SCHEMA \"billing\";\n"));
+        assert!(plan
+            .up_sql
+            .contains("CREATE TABLE \"billing\".\"invoices\" ("));
+        assert!(plan
+            .up_sql
+            .contains("CREATE INDEX \"ix_invoices_n\" ON \"billing\".\"invoices\" (\"n\");"));
+        assert!(plan
+            .up_sql
+            .contains("REFERENCES \"billing\".\"invoices\" (\"id\")"));
+        assert!(
+            plan.down_sql.ends_with("DROP SCHEMA \"billing\";\n\n"),
+            "{}",
+            plan.down_sql
+        );
+        // Deterministic.
+        assert_eq!(
+            plan,
+            plan_between(&Postgres, &Schema::new(), &target()).unwrap()
+        );
+    }
+
+    #[test]
+    fn an_existing_schema_is_not_created_and_indexes_drop_qualified() {
+        let mut current = target();
+        current.schemas.insert("billing".into());
+        // As introspection reads the identity columns the models get.
+        for t in current.tables.values_mut() {
+            t.identity = Some("id".into());
+        }
+        let mut want = target();
+        want.tables
+            .get_mut("billing.invoices")
+            .unwrap()
+            .indexes
+            .clear();
+        let plan = plan_between(&Postgres, &current, &want).unwrap();
+        assert_eq!(plan.ops.len(), 1, "{:?}", plan.ops);
+        assert!(plan
+            .up_sql
+            .contains("DROP INDEX \"billing\".\"ix_invoices_n\";"));
+        assert!(plan
+            .down_sql
+            .contains("CREATE INDEX \"ix_invoices_n\" ON \"billing\".\"invoices\" (\"n\");"));
+    }
+
+    #[test]
+    fn sqlite_refuses_a_model_in_a_schema() {
+        let err = plan_between(&Sqlite, &Schema::new(), &target())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("SQLite has no schemas"), "{err}");
+        assert!(err.contains("schema = \"billing\""), "{err}");
+    }
+
+    #[test]
+    fn long_names_are_cut_without_the_schema() {
+        let long = "t".repeat(70);
+        let plan = plan_between(&Postgres, &Schema::new(), &{
+            let mut s = Schema::new();
+            s.insert(table(&format!("billing.{long}")));
+            s
+        })
+        .unwrap();
+        let cut = "t".repeat(63);
+        assert!(
+            plan.up_sql
+                .contains(&format!("CREATE TABLE \"billing\".\"{cut}\" (")),
+            "{}",
+            plan.up_sql
+        );
     }
 }

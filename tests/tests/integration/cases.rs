@@ -198,7 +198,11 @@ fn run_case(backend: Backend, case: &Case) {
             case.text,
             failed.stderr
         );
-        assert_same_schema(&schema0, &p.schema_with_others(), "after the failed upgrade");
+        assert_same_schema(
+            &schema0,
+            &p.schema_with_others(),
+            "after the failed upgrade",
+        );
         assert_eq!(rows(&p, &schema0), rows0, "rows after the failed upgrade");
         return;
     }

@@ -32,7 +32,9 @@ fn schema_models_upgrade_offline_check_shadow_and_downgrade() {
     let offline = run(&p, &["upgrade", "--sql", "head"]).expect(0);
     assert!(
         offline.stdout.contains("CREATE SCHEMA \"billing\";")
-            && offline.stdout.contains("CREATE TABLE \"billing\".\"invoices\""),
+            && offline
+                .stdout
+                .contains("CREATE TABLE \"billing\".\"invoices\""),
         "{}",
         offline.stdout
     );
@@ -49,18 +51,28 @@ fn schema_models_upgrade_offline_check_shadow_and_downgrade() {
     // payment still references.
     let refused = std::panic::catch_unwind(|| p.execute("DELETE FROM users WHERE id = 1"));
     assert!(refused.is_err(), "payments.invoice_id keeps the invoice");
-    assert_eq!(p.strings("SELECT total::text AS v FROM billing.invoices"), ["0"]);
+    assert_eq!(
+        p.strings("SELECT total::text AS v FROM billing.invoices"),
+        ["0"]
+    );
 
     run(&p, &["check"]).expect(0);
     let shadow = run(&p, &["check", "--shadow"]).expect(0);
-    assert!(shadow.stdout.contains("No changes detected"), "{}", shadow.stdout);
+    assert!(
+        shadow.stdout.contains("No changes detected"),
+        "{}",
+        shadow.stdout
+    );
     // No second revision: the database and the models agree.
     let again = run(&p, &["autogenerate", "-m", "again"]).expect(0);
     assert_eq!(again.stdout.trim(), "No changes detected");
 
     p.execute("DELETE FROM payments; DELETE FROM billing.invoices;");
     run(&p, &["downgrade", "base", "--yes"]).expect(0);
-    assert!(!has_schema(&p, "billing"), "the downgrade drops the schema it created");
+    assert!(
+        !has_schema(&p, "billing"),
+        "the downgrade drops the schema it created"
+    );
     assert!(p.schema().is_empty(), "every table dropped");
 }
 
@@ -79,7 +91,10 @@ fn a_schema_the_database_has_is_neither_created_nor_dropped() {
     run(&p, &["upgrade", "head"]).expect(0);
     run(&p, &["check"]).expect(0);
     run(&p, &["downgrade", "base", "--yes"]).expect(0);
-    assert!(has_schema(&p, "billing"), "a schema Retort did not create stays");
+    assert!(
+        has_schema(&p, "billing"),
+        "a schema Retort did not create stays"
+    );
 }
 
 #[test]

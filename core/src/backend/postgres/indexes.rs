@@ -84,11 +84,7 @@ fn statements(target: &Schema, tables: &[String], only: Option<&str>) -> (String
         // A table of another schema: its definition names that schema, not the current one.
         let (schema, bare) = crate::schema::split_qualified(name);
         let schema = schema.map_or_else(|| "NULL::name".to_owned(), literal);
-        values.push(format!(
-            "({}, {schema}, {})",
-            literal(&temp),
-            literal(bare)
-        ));
+        values.push(format!("({}, {schema}, {})", literal(&temp), literal(bare)));
     }
     let select = format!(
         "SELECT c.relname::text AS tbl, i.relname::text AS name, \
