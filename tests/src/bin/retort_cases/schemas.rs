@@ -152,3 +152,44 @@ case! {
         pub struct Invoice { pub id: i64 }
     }
 }
+
+case! {
+    /// A table of another schema with what the server normalises (an expression index, a
+    /// partial index on a column of a default-schema enum type, a check constraint): the
+    /// definitions name the table's schema on both sides, so `check` is clean; down drops them.
+    kept_definitions_in_schema {
+        seed: "INSERT INTO billing.invoices (id, number, state) VALUES (1, 'A', 'paid');",
+        backends: Backends::Postgres,
+    }
+    before {
+        use retort::DbEnum;
+        #[derive(DbEnum)]
+        pub enum InvoiceState { Open, Paid }
+        #[derive(Model)]
+        #[model(schema = "billing")]
+        pub struct Invoice {
+            pub id: i64,
+            pub number: String,
+            #[model(default = "'open'")]
+            pub state: InvoiceState,
+        }
+    }
+    after {
+        use retort::DbEnum;
+        #[derive(DbEnum)]
+        pub enum InvoiceState { Open, Paid }
+        #[derive(Model)]
+        #[model(
+            schema = "billing",
+            index(keys("lower(number)"), name = "ix_invoices_lower_number"),
+            index(columns("state"), where = "state = 'open'"),
+            check(name = "ck_invoices_number", expr = "length(number) > 0")
+        )]
+        pub struct Invoice {
+            pub id: i64,
+            pub number: String,
+            #[model(default = "'open'")]
+            pub state: InvoiceState,
+        }
+    }
+}
