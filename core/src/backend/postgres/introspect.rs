@@ -15,42 +15,11 @@ use diesel::pg::PgConnection;
 use diesel::sql_types::{Array, Bool, Nullable, Text};
 use diesel::{QueryableByName, RunQueryDsl};
 
+use super::namespaces::{existing_schemas, user_tables, QSEQ, QTBL, TBL};
 use crate::schema::{
     Column, Deferrable, Dependent, FkAction, ForeignKey, IdentityKind, Index, Schema, SqlType,
     Table,
 };
-
-/// The condition on `n` (namespace) and `c` (table) that selects the user tables: those of the
-/// current schema, except the bookkeeping tables, and every table of `schemas` (the other
-/// schemas the models name).
-fn user_tables(schemas: &[String]) -> String {
-    let others = if schemas.is_empty() {
-        String::new()
-    } else {
-        let list: Vec<String> = schemas
-            .iter()
-            .map(|s| format!("'{}'", s.replace('\'', "''")))
-            .collect();
-        format!(" OR n.nspname IN ({})", list.join(", "))
-    };
-    format!(
-        "c.relkind IN ('r', 'p') AND ((n.nspname = current_schema() \
-         AND c.relname NOT IN ('__diesel_schema_migrations', '__retort_checksums')){others})"
-    )
-}
-
-/// The table's key (see [`crate::schema::split_qualified`]): its name in the current schema,
-/// `schema.name` in another.
-const TBL: &str = "(CASE WHEN n.nspname = current_schema() THEN c.relname::text \
-     ELSE n.nspname::text || '.' || c.relname::text END)";
-
-/// The table's name quoted for SQL, qualified outside the current schema.
-const QTBL: &str = "(CASE WHEN n.nspname = current_schema() THEN quote_ident(c.relname) \
-     ELSE quote_ident(n.nspname) || '.' || quote_ident(c.relname) END)";
-
-/// An owned sequence's name quoted for SQL, qualified outside the current schema.
-const QSEQ: &str = "(CASE WHEN n.nspname = current_schema() THEN quote_ident(s.relname) \
-     ELSE quote_ident(n.nspname) || '.' || quote_ident(s.relname) END)";
 
 #[derive(QueryableByName)]
 struct ColumnRow {
@@ -592,19 +561,6 @@ pub fn introspect(conn: &mut PgConnection, schemas: &[String]) -> diesel::QueryR
         .collect();
     schema.dependents.sort();
     schema.enums = enums.into_iter().map(|e| (e.name, e.labels)).collect();
-    // Which of the other schemas exist: one more query, whatever their number.
-    if !schemas.is_empty() {
-        #[derive(QueryableByName)]
-        struct NameRow {
-            #[diesel(sql_type = Text)]
-            name: String,
-        }
-        let existing: Vec<NameRow> = diesel::sql_query(
-            "SELECT nspname::text AS name FROM pg_namespace WHERE nspname = ANY($1)",
-        )
-        .bind::<Array<Text>, _>(schemas)
-        .load(conn)?;
-        schema.schemas = existing.into_iter().map(|r| r.name).collect();
-    }
+    schema.schemas = existing_schemas(conn, schemas)?;
     Ok(schema)
 }

@@ -8,6 +8,7 @@
 mod indexes;
 pub mod introspect;
 mod lock;
+mod namespaces;
 pub mod normalize;
 mod scratch;
 
