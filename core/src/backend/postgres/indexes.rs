@@ -272,7 +272,7 @@ mod tests {
              CREATE UNIQUE INDEX \"ix_users_lower_email\" ON \"__retort_ix_0\" (lower(email)) \
              WHERE email <> '';\n"
         );
-        assert!(select.contains("(VALUES ('__retort_ix_0', 'users'))"));
+        assert!(select.contains("(VALUES ('__retort_ix_0', NULL::name, 'users'))"));
         assert!(select.contains("IN ('pg_temp.__retort_ix_0'::regclass)"));
         assert_eq!(
             on_model_table(
