@@ -170,6 +170,8 @@ impl Session for PgSession {
     }
 
     fn normalize_models(&mut self, target: &mut Schema) -> Result<(), crate::Error> {
+        namespaces::unqualify_current(&mut self.conn, target)
+            .map_err(DbError::query("reading the current schema"))?;
         Ok(normalize::normalize_target(&mut self.conn, target)?)
     }
 

@@ -18,7 +18,11 @@ pub(super) fn user_tables(schemas: &[String]) -> String {
             .iter()
             .map(|s| format!("'{}'", s.replace('\'', "''")))
             .collect();
-        format!(" OR n.nspname IN ({})", list.join(", "))
+        // The current schema among them is read once, without its bookkeeping tables.
+        format!(
+            " OR (n.nspname IN ({}) AND n.nspname <> current_schema())",
+            list.join(", ")
+        )
     };
     format!(
         "c.relkind IN ('r', 'p') AND ((n.nspname = current_schema() \
@@ -59,4 +63,44 @@ pub(super) fn existing_schemas(
             .bind::<Array<Text>, _>(schemas)
             .load(conn)?;
     Ok(existing.into_iter().map(|r| r.name).collect())
+}
+
+/// Re-keys the model tables of `target` that name the connection's own schema
+/// (`#[model(schema = "public")]` on a `public` connection) as tables of the default schema,
+/// which is how introspection keys them; their foreign keys and `renamed_from` follow.
+pub(super) fn unqualify_current(
+    conn: &mut PgConnection,
+    target: &mut crate::schema::Schema,
+) -> diesel::QueryResult<()> {
+    #[derive(QueryableByName)]
+    struct Current {
+        #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
+        name: Option<String>,
+    }
+    if target.other_schemas().is_empty() {
+        return Ok(());
+    }
+    let current: Current =
+        diesel::sql_query("SELECT current_schema()::text AS name").get_result(conn)?;
+    let Some(current) = current.name else {
+        return Ok(());
+    };
+    let prefix = format!("{current}.");
+    let strip = |name: &mut String| {
+        if crate::schema::split_qualified(name).0 == Some(current.as_str()) {
+            *name = name[prefix.len()..].to_owned();
+        }
+    };
+    let tables = std::mem::take(&mut target.tables);
+    for mut table in tables.into_values() {
+        strip(&mut table.name);
+        if let Some(old) = &mut table.renamed_from {
+            strip(old);
+        }
+        for fk in &mut table.foreign_keys {
+            strip(&mut fk.ref_table);
+        }
+        target.tables.insert(table.name.clone(), table);
+    }
+    Ok(())
 }

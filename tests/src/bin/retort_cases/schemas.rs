@@ -193,3 +193,30 @@ case! {
         }
     }
 }
+
+case! {
+    /// `schema = "public"` on a `public` connection names the default schema: the same table
+    /// as a model without `schema`, nothing to migrate.
+    the_default_schema_named_explicitly {
+        seed: "INSERT INTO invoices (id) VALUES (1);",
+        backends: Backends::Postgres,
+        outcome: Outcome::Unchanged,
+    }
+    before {
+        #[derive(Model)]
+        pub struct Invoice { pub id: i64 }
+        #[derive(Model)]
+        pub struct Payment { pub id: i64, #[model(references = "invoices.id")] pub invoice_id: i64 }
+    }
+    after {
+        #[derive(Model)]
+        #[model(schema = "public")]
+        pub struct Invoice { pub id: i64 }
+        #[derive(Model)]
+        pub struct Payment {
+            pub id: i64,
+            #[model(references = "public.invoices.id")]
+            pub invoice_id: i64,
+        }
+    }
+}
