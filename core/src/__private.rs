@@ -43,9 +43,12 @@ impl TableBuilder {
 
     /// The table's previous name (`#[model(renamed_from = "...")]` on the struct).
     pub fn renamed_from(mut self, old: &str) -> Self {
-        // A table of another schema was renamed within it.
+        // `schema.table`: moved from another schema; a bare name: renamed within its own.
         let schema = crate::schema::split_qualified(&self.table.name).0;
-        self.table.renamed_from = Some(crate::schema::qualified_name(schema, old));
+        self.table.renamed_from = Some(match crate::schema::split_qualified(old) {
+            (Some(_), _) => old.to_owned(),
+            (None, _) => crate::schema::qualified_name(schema, old),
+        });
         self
     }
 

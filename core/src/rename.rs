@@ -188,11 +188,16 @@ fn following(have: &Table, want: &Table, old_name: Option<&str>) -> Vec<Op> {
     }
     // PostgreSQL's own name for an unnamed primary key, `<table>_pkey`.
     if let (Some(old), Some(pk)) = (old_name, have.primary_key_name.as_deref()) {
+        // Named after the table's own name, not its schema-qualified key.
+        let (old, new) = (
+            crate::schema::bare_name(old),
+            crate::schema::bare_name(&have.name),
+        );
         if pk == format!("{old}_pkey") && want.primary_key_name.is_none() {
             ops.push(Op::RenameConstraint {
                 table: table(),
                 from: pk.to_owned(),
-                to: format!("{}_pkey", have.name),
+                to: format!("{new}_pkey"),
             });
         }
     }

@@ -155,11 +155,7 @@ pub trait Dialect {
                     "an enum type's op renders with the whole schema (render_enum_op)",
                 ))
             }
-            Op::RenameTable { from, to } => Ok(format!(
-                "ALTER TABLE {} RENAME TO {};\n",
-                self.quote_table(from),
-                self.quote(crate::schema::bare_name(to))
-            )),
+            Op::RenameTable { from, to } => Ok(rename_table_sql(self, from, to)),
             Op::RenameColumn { table, from, to } => Ok(format!(
                 "ALTER TABLE {} RENAME COLUMN {} TO {};\n",
                 self.quote_table(table),
@@ -577,6 +573,38 @@ pub trait Dialect {
             self.quote_list(&index.columns)
         )
     }
+}
+
+/// [`Op::RenameTable`]: `ALTER TABLE … RENAME TO`; a table that changes schema (PostgreSQL
+/// `renamed_from = "public.invoices"` on a model of `billing`) first moves with `SET SCHEMA`,
+/// keeping its rows, indexes, constraints and sequences. Back to the default schema, whose name
+/// only the session knows, the move runs as `EXECUTE format(..., current_schema())`.
+fn rename_table_sql<D: Dialect + ?Sized>(dialect: &D, from: &str, to: &str) -> String {
+    use crate::schema::{qualified_name, split_qualified};
+    let ((from_schema, from_name), (to_schema, to_name)) =
+        (split_qualified(from), split_qualified(to));
+    let mut s = String::new();
+    if from_schema != to_schema {
+        match to_schema {
+            Some(schema) => s.push_str(&format!(
+                "ALTER TABLE {} SET SCHEMA {};\n",
+                dialect.quote_table(from),
+                dialect.quote(schema)
+            )),
+            None => s.push_str(&format!(
+                "DO $$ BEGIN EXECUTE format('ALTER TABLE %s SET SCHEMA %I', '{}', current_schema()); END $$;\n",
+                dialect.quote_table(from).replace('\'', "''")
+            )),
+        }
+    }
+    if from_name != to_name {
+        s.push_str(&format!(
+            "ALTER TABLE {} RENAME TO {};\n",
+            dialect.quote_table(&qualified_name(to_schema, from_name)),
+            dialect.quote(to_name)
+        ));
+    }
+    s
 }
 
 /// `ALTER TABLE … ADD COLUMN` in `dialect`'s spelling (for overrides of

@@ -343,7 +343,16 @@ impl Container {
                     Some(RENAMED_FROM) => {
                         let example = r#"renamed_from = "old_users""#;
                         if let Some(lit) = string(cx, &meta, RENAMED_FROM, example)? {
-                            if identifier(cx, &lit, RENAMED_FROM, "a table name", example) {
+                            // `schema.table`: the table moved from another schema (PostgreSQL).
+                            let ok = match lit.value().split_once('.') {
+                                Some((schema, table))
+                                    if is_identifier(schema) && is_identifier(table) =>
+                                {
+                                    true
+                                }
+                                _ => identifier(cx, &lit, RENAMED_FROM, "a table name", example),
+                            };
+                            if ok {
                                 out.renamed_from = Some(keyed(&meta, lit));
                             }
                         }

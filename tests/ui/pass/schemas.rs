@@ -21,7 +21,17 @@ pub struct Payment {
     pub invoice_id: i64,
 }
 
+#[derive(Model)]
+#[model(schema = "archive", renamed_from = "billing.old_receipts")]
+pub struct Receipt {
+    pub id: i64,
+}
+
 fn main() {
+    assert_eq!(
+        Receipt::table().renamed_from.as_deref(),
+        Some("billing.old_receipts")
+    );
     assert_eq!(Invoice::TABLE, "billing.invoices");
     let invoice = Invoice::table();
     assert_eq!(invoice.name, "billing.invoices");

@@ -220,3 +220,30 @@ case! {
         }
     }
 }
+
+case! {
+    /// `renamed_from = "public.invoices"` on a model of `billing`: the table moves with
+    /// `ALTER TABLE ... SET SCHEMA`, keeping its rows, index and the foreign key pointing at
+    /// it; down moves it back to the session's default schema and drops the schema.
+    move_table_with_renamed_from {
+        seed: "INSERT INTO invoices (id, total) VALUES (1, 5); INSERT INTO payments (id, invoice_id) VALUES (1, 1);",
+        backends: Backends::Postgres,
+    }
+    before {
+        #[derive(Model)]
+        pub struct Invoice { pub id: i64, #[model(index)] pub total: i64 }
+        #[derive(Model)]
+        pub struct Payment { pub id: i64, #[model(references = "invoices.id")] pub invoice_id: i64 }
+    }
+    after {
+        #[derive(Model)]
+        #[model(schema = "billing", table = "bills", renamed_from = "public.invoices")]
+        pub struct Invoice { pub id: i64, #[model(index)] pub total: i64 }
+        #[derive(Model)]
+        pub struct Payment {
+            pub id: i64,
+            #[model(references = "billing.bills.id")]
+            pub invoice_id: i64,
+        }
+    }
+}
