@@ -217,4 +217,34 @@ mod plan_tests {
             plan.up_sql
         );
     }
+
+    #[test]
+    fn a_qualified_renamed_from_moves_the_table_and_down_moves_it_back() {
+        let mut current = Schema::new();
+        let mut old = table("invoices");
+        old.identity = Some("id".into());
+        current.insert(old);
+        let mut moved = table("billing.bills");
+        moved.renamed_from = Some("invoices".into());
+        let mut want = Schema::new();
+        want.insert(moved);
+        let plan = plan_between(&Postgres, &current, &want).unwrap();
+        assert!(
+            plan.up_sql.contains(
+                "ALTER TABLE \"invoices\" SET SCHEMA \"billing\";\n\
+                 ALTER TABLE \"billing\".\"invoices\" RENAME TO \"bills\";\n"
+            ),
+            "{}",
+            plan.up_sql
+        );
+        assert!(
+            plan.down_sql.contains(
+                "DO $$ BEGIN EXECUTE format('ALTER TABLE %s SET SCHEMA %I', \
+                 '\"billing\".\"bills\"', current_schema()); END $$;\n\
+                 ALTER TABLE \"bills\" RENAME TO \"invoices\";\n"
+            ),
+            "{}",
+            plan.down_sql
+        );
+    }
 }
