@@ -119,6 +119,7 @@ pub(crate) fn autogenerate(
     rev_id: Option<&str>,
     links: &LinkArgs,
     ignore: &retort::ignore::Ignore,
+    safety: &crate::safety::SafetyArgs,
     out: &mut dyn Write,
 ) -> anyhow::Result<u8> {
     let target = settings.target()?;
@@ -126,26 +127,19 @@ pub(crate) fn autogenerate(
     let parents = parent_of_new(&scripts)?;
     let mut conn = settings.connect(true)?;
     ensure_at_head(&mut conn, &scripts)?;
-    let plan = autogen::plan_ignoring(&mut conn, &target, ignore)?;
+    let plan = autogen::plan_with(&mut conn, &target, ignore, &safety.backfills)?;
     if plan.is_empty() {
         writeln!(out, "No changes detected")?;
         crate::print_schema::refresh(settings, out)?;
         return Ok(0);
     }
-    for op in &plan.ops {
-        writeln!(out, "Detected {}", crate::style::op(op))?;
-        if let Some(warning) = warning_for(op, conn.dialect()) {
-            eprintln!("{}", crate::style::warning(&warning));
-        }
-    }
-    for hint in &plan.hints {
-        eprintln!("{hint}");
-    }
+    let warnings = crate::safety::report_and_vet(&plan, conn.dialect(), safety, out)?;
+    let (up_sql, down_sql) = crate::safety::annotate(&plan, conn.dialect(), &warnings);
     let new = NewRevision {
         message: message.to_owned(),
         parents,
-        up_sql: plan.up_sql,
-        down_sql: plan.down_sql,
+        up_sql,
+        down_sql,
         ..NewRevision::default()
     };
     let rev = scripts.write_revision_as(
@@ -168,9 +162,10 @@ pub(crate) fn autogenerate(
 pub(crate) fn warning_for(op: &Op, dialect: &dyn Dialect) -> Option<String> {
     match op {
         Op::DropDefinition { .. } | Op::DropTableConstraint { .. } => Some(format!(
-            "{op}: the models own their tables' indexes and constraints; the downgrade \
-             re-creates it exactly. The models cannot declare such an index or constraint yet: \
-             to keep it, do not apply this revision (or edit it out)"
+            "{op}: the models do not declare it, and they own their tables' indexes and \
+             constraints; the downgrade re-creates it exactly. To keep it, declare it \
+             (#[model(index(...))], #[model(unique(...))], #[model(check(...))]) or edit it out \
+             of this revision"
         )),
         Op::DropTable(t) => Some(format!(
             "dropping table '{}' deletes its rows; the downgrade re-creates it without them (and \

@@ -22,6 +22,7 @@ mod hook;
 mod inspect;
 mod migrate;
 mod print_schema;
+mod safety;
 mod since;
 mod style;
 mod terminal;
@@ -39,6 +40,7 @@ use retort::script::ScriptDirectory;
 
 pub use config::{ConfigFile, DEFAULT_CONFIG, DEFAULT_MIGRATIONS_DIR};
 pub use history::HistoryArgs;
+pub use safety::SafetyArgs;
 pub use style::ColorWhen;
 
 /// Schema migrations for Rust: models in, reviewable SQL migrations out.
@@ -90,6 +92,8 @@ pub enum Command {
         message: MessageArgs,
         #[command(flatten)]
         ignore: IgnoreArgs,
+        #[command(flatten)]
+        safety: SafetyArgs,
     },
     /// Write a new revision: empty for hand-written SQL, or with --autogenerate
     Revision {
@@ -108,6 +112,8 @@ pub enum Command {
         links: LinkArgs,
         #[command(flatten)]
         ignore: IgnoreArgs,
+        #[command(flatten)]
+        safety: SafetyArgs,
     },
     /// Apply revisions up to TARGET: head, heads, REV (id or unique prefix), +N, REV+N
     Upgrade {
@@ -481,12 +487,17 @@ pub fn execute_with(cli: &Cli, defaults: &Defaults, out: &mut dyn Write) -> anyh
             ignore,
         }) => adopt::baseline(&settings, &settings.ignore(ignore)?, out),
         Command::Init(_) => authoring::init(&settings, out),
-        Command::Autogenerate { message, ignore } => authoring::autogenerate(
+        Command::Autogenerate {
+            message,
+            ignore,
+            safety,
+        } => authoring::autogenerate(
             &settings,
             &message.message,
             None,
             &LinkArgs::default(),
             &settings.ignore(ignore)?,
+            safety,
             out,
         ),
         Command::Revision {
@@ -495,6 +506,7 @@ pub fn execute_with(cli: &Cli, defaults: &Defaults, out: &mut dyn Write) -> anyh
             rev_id,
             links,
             ignore,
+            safety,
             ..
         } => authoring::autogenerate(
             &settings,
@@ -502,6 +514,7 @@ pub fn execute_with(cli: &Cli, defaults: &Defaults, out: &mut dyn Write) -> anyh
             rev_id.rev_id.as_deref(),
             links,
             &settings.ignore(ignore)?,
+            safety,
             out,
         ),
         Command::Revision { ignore, .. } if !ignore.globs.is_empty() => {
@@ -509,6 +522,9 @@ pub fn execute_with(cli: &Cli, defaults: &Defaults, out: &mut dyn Write) -> anyh
                 "--ignore compares the database with the models, so it needs --autogenerate"
             )
         }
+        Command::Revision { safety, .. } if safety.any() => anyhow::bail!(
+            "--allow-destructive and --backfill apply to a generated revision: add --autogenerate"
+        ),
         Command::Revision {
             message,
             head,

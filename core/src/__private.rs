@@ -189,6 +189,12 @@ impl TableBuilder {
         self
     }
 
+    /// The storage parameters of the index added last (`WITH (...)`, PostgreSQL).
+    pub fn index_with(mut self, parameters: &str) -> Self {
+        self.last_index().options.with = Some(parameters.trim().to_owned());
+        self
+    }
+
     /// The predicate of the index added last: a partial index.
     pub fn index_where(mut self, predicate: &str) -> Self {
         self.last_index().options.predicate = Some(predicate.trim().to_owned());

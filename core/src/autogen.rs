@@ -15,6 +15,9 @@ pub struct Plan {
     pub up_sql: String,
     /// The downgrade script: the ops' exact reverse.
     pub down_sql: String,
+    /// The columns the ops make NOT NULL with nothing to fill their existing rows (no default,
+    /// no `--backfill`): `autogenerate` refuses the plan ([`crate::safety::needs_backfill`]).
+    pub needs_backfill: Vec<crate::safety::NeedsBackfill>,
     /// `renamed_from` hints that would turn a drop and an add into a rename, one line each
     /// (see [`crate::rename::suggestions`]).
     pub hints: Vec<String>,
@@ -41,12 +44,23 @@ pub fn plan_ignoring(
     target: &Schema,
     ignore: &Ignore,
 ) -> Result<Plan, Error> {
+    plan_with(conn, target, ignore, &[])
+}
+
+/// Like [`plan_ignoring`], with the command line's `--backfill` values applied to the ops
+/// ([`crate::safety::apply_backfills`]; one that matches nothing is an error).
+pub fn plan_with(
+    conn: &mut Connection,
+    target: &Schema,
+    ignore: &Ignore,
+    backfills: &[crate::safety::Backfill],
+) -> Result<Plan, Error> {
     ignore.check_models(target)?;
     let mut current = conn.introspect_schemas(&target.other_schemas())?;
     let ignored = ignore.ignored_tables(&current);
     ignore.remove_from(&mut current);
     let target = server_normalized(conn, target)?;
-    let plan = plan_between(conn.dialect(), &current, &target)?;
+    let plan = plan_between_with(conn.dialect(), &current, &target, backfills)?;
     Ignore::check_plan(&plan.ops, &ignored)?;
     Ok(plan)
 }
@@ -65,22 +79,35 @@ pub fn plan_between(
     current: &Schema,
     target: &Schema,
 ) -> Result<Plan, Error> {
+    plan_between_with(dialect, current, target, &[])
+}
+
+/// [`plan_between`] with `--backfill` values ([`crate::safety::apply_backfills`]).
+pub fn plan_between_with(
+    dialect: &dyn crate::dialect::Dialect,
+    current: &Schema,
+    target: &Schema,
+    backfills: &[crate::safety::Backfill],
+) -> Result<Plan, Error> {
     dialect.check_models(target)?;
     let mut target = target.clone();
     dialect.model_defaults(&mut target);
     dialect.normalize(&mut target);
     crate::rename::conflicts(current, &target)?;
     let ops = crate::diff::diff(current, &target);
+    let ops = crate::safety::apply_backfills(ops, backfills, &target)?;
     crate::depend::check(&ops, current)?;
     let up_sql = dialect.render(&ops, current)?;
     let mut after = current.clone();
     ops.iter().for_each(|op| op.apply(&mut after));
     let down_sql = dialect.render(&reverse_all(&ops), &after)?;
+    let needs_backfill = crate::safety::unfilled(&ops, &target);
     let hints = crate::rename::suggestions(&ops);
     Ok(Plan {
         ops,
         up_sql,
         down_sql,
+        needs_backfill,
         hints,
     })
 }

@@ -27,6 +27,9 @@ pub enum Error {
     /// The plan holds ops the database would refuse because of objects that depend on them.
     #[error(transparent)]
     Dependency(#[from] crate::depend::DependencyError),
+    /// A `--backfill` that cannot be used.
+    #[error(transparent)]
+    Safety(#[from] crate::safety::SafetyError),
     /// An `ignore` glob is invalid, or matches a model's table.
     #[error(transparent)]
     Ignore(#[from] crate::ignore::IgnoreError),

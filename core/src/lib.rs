@@ -59,6 +59,7 @@ pub mod redact;
 pub mod registry;
 pub mod rename;
 pub mod runner;
+pub mod safety;
 pub mod schema;
 pub mod script;
 pub mod shadow;

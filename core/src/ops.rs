@@ -163,6 +163,19 @@ pub enum Op {
         /// The comment after.
         to: Option<String>,
     },
+    /// `--backfill`: sets the column's NULLs to an SQL expression before it becomes NOT NULL.
+    /// Its reverse (`undo: true`) runs nothing: the NULLs it replaced cannot come back, and
+    /// `down.sql` says so ([`crate::safety::cannot_restore`]).
+    Backfill {
+        /// Name of the table.
+        table: String,
+        /// The column whose NULLs are filled.
+        column: String,
+        /// The SQL expression written into the NULL rows, as given on the command line.
+        value: String,
+        /// True for the reverse: nothing to run.
+        undo: bool,
+    },
     /// Creates an enum type (PostgreSQL `CREATE TYPE ... AS ENUM`); the reverse drops it.
     /// Comes before the tables that use it.
     CreateEnum {
@@ -265,6 +278,17 @@ impl Op {
                 from: to,
                 to: from,
             },
+            Op::Backfill {
+                table,
+                column,
+                value,
+                undo,
+            } => Op::Backfill {
+                table,
+                column,
+                value,
+                undo: !undo,
+            },
             Op::CreateEnum { name, labels } => Op::DropEnum { name, labels },
             Op::DropEnum { name, labels } => Op::CreateEnum { name, labels },
             Op::CreateSchema { name } => Op::DropSchema { name },
@@ -304,13 +328,15 @@ impl Op {
             | Op::RenameColumn { table, .. }
             | Op::RenameIndex { table, .. }
             | Op::RenameConstraint { table, .. }
-            | Op::AlterComment { table, .. } => table,
+            | Op::AlterComment { table, .. }
+            | Op::Backfill { table, .. } => table,
         }
     }
 
     /// True when the op can lose data that its reverse cannot bring back. An
     /// [`Op::AlterEnum`] that removes a label is: the upgrade fails while a row holds it, and
-    /// once none does, the label is gone from the type.
+    /// once none does, the label is gone from the type. The dialect-aware rule `autogenerate`
+    /// enforces (lossy type changes included) is [`crate::safety::destructive`].
     pub fn is_destructive(&self) -> bool {
         match self {
             Op::DropTable(_) | Op::DropColumn { .. } => true,
@@ -493,6 +519,8 @@ impl Op {
                     }
                 }
             }
+            // Rows only: the schema is the same.
+            Op::Backfill { .. } => {}
         }
     }
 }
@@ -501,6 +529,39 @@ impl Op {
 fn enum_labels(from: &Column, to: &Column) -> Option<(Vec<String>, Vec<String>)> {
     let labels = |c: &Column| crate::dialect::sqlite::enum_check_labels(&c.name, &c.extra);
     Some((labels(from)?, labels(to)?))
+}
+
+impl Op {
+    /// For an op that drops a kept index or constraint, whether `plan` also creates one of the
+    /// same name on the same table: the declaration changed, rather than the models no longer
+    /// declaring it.
+    pub fn is_replaced_in(&self, plan: &[Op]) -> bool {
+        let name = |op: &Op| match op {
+            Op::CreateDefinition { table, definition }
+            | Op::DropDefinition { table, definition } => {
+                Some((table.clone(), owned_name(definition)))
+            }
+            Op::AddTableConstraint { table, clause }
+            | Op::DropTableConstraint { table, clause } => {
+                crate::schema::parse_check_clause(clause).map(|(n, _)| (table.clone(), n))
+            }
+            _ => None,
+        };
+        let Some(dropped) = name(self).filter(|_| {
+            matches!(
+                self,
+                Op::DropDefinition { .. } | Op::DropTableConstraint { .. }
+            )
+        }) else {
+            return false;
+        };
+        plan.iter().any(|op| {
+            matches!(
+                op,
+                Op::CreateDefinition { .. } | Op::AddTableConstraint { .. }
+            ) && name(op).as_ref() == Some(&dropped)
+        })
+    }
 }
 
 /// `index 'name'` / `constraint 'name'` for a kept definition.
@@ -665,18 +726,15 @@ impl fmt::Display for Op {
             Op::CreateDefinition { table, definition } => {
                 write!(f, "added {} on '{table}'", owned_name(definition))
             }
-            Op::DropDefinition { table, definition } => write!(
-                f,
-                "removed {} on '{table}', which the models do not declare",
-                owned_name(definition)
-            ),
+            Op::DropDefinition { table, definition } => {
+                write!(f, "removed {} on '{table}'", owned_name(definition))
+            }
             Op::AddTableConstraint { table, clause } => {
                 write!(f, "added constraint `{clause}` on '{table}'")
             }
-            Op::DropTableConstraint { table, clause } => write!(
-                f,
-                "removed constraint `{clause}` on '{table}', which the models do not declare"
-            ),
+            Op::DropTableConstraint { table, clause } => {
+                write!(f, "removed constraint `{clause}` on '{table}'")
+            }
             Op::RenameTable { from, to } => write!(f, "renamed table '{from}' to '{to}'"),
             Op::RenameColumn { table, from, to } => {
                 write!(f, "renamed column '{table}.{from}' to '{to}'")
@@ -699,6 +757,21 @@ impl fmt::Display for Op {
                 column: None,
                 ..
             } => write!(f, "changed comment of '{table}'"),
+            Op::Backfill {
+                table,
+                column,
+                value,
+                undo: false,
+            } => write!(f, "backfilled the NULLs of '{table}.{column}' with `{value}`"),
+            Op::Backfill {
+                table,
+                column,
+                undo: true,
+                ..
+            } => write!(
+                f,
+                "nothing undoes the backfill of '{table}.{column}': its rows keep the values (no SQL)"
+            ),
             Op::CreateEnum { name, labels } => {
                 write!(f, "added enum type '{name}' ({})", labels.join(", "))
             }
@@ -799,6 +872,17 @@ mod tests {
         );
         assert_eq!(ops[3].to_string(), "changed comment of 't'");
         assert_eq!(ops[4].to_string(), "changed comment of 't.x'");
+        let fill = Op::Backfill {
+            table: "t".into(),
+            column: "x".into(),
+            value: "0".into(),
+            undo: false,
+        };
+        assert_eq!(fill.to_string(), "backfilled the NULLs of 't.x' with `0`");
+        assert_eq!(fill.reverse().reverse(), fill);
+        let mut same = after.clone();
+        fill.apply(&mut same);
+        assert_eq!(same, after, "a backfill changes rows, not the schema");
         for op in &ops {
             assert_eq!(op.reverse().reverse(), *op);
         }

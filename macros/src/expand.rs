@@ -207,11 +207,12 @@ fn index_options(options: &attr::IndexOptions) -> TokenStream {
     let include = &options.include;
     let include = (!include.is_empty()).then(|| quote!(.index_include(&[#(#include),*])));
     let predicate = options.predicate.as_ref().map(|p| quote!(.index_where(#p)));
+    let with = options.with.as_ref().map(|w| quote!(.index_with(#w)));
     let nnd = options
         .nulls_not_distinct
         .as_ref()
         .map(|_| quote!(.index_nulls_not_distinct()));
-    quote!(#keys #method #include #predicate #nnd)
+    quote!(#keys #method #include #with #predicate #nnd)
 }
 
 /// The indexes that `unique` and `index` declare on one field.

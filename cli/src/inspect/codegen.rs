@@ -9,8 +9,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 use retort::schema::{
-    foreign_key_name, index_name, parse_check_clause, Column, FkAction, Schema, SqlType, Table,
+    foreign_key_name, index_name, parse_check_clause, Column, Deferrable, FkAction, Schema,
+    SqlType, Table,
 };
+
+use super::kept::{self, Kept, KeptIndex};
 
 /// The generated source and what it could not say.
 #[derive(Debug)]
@@ -21,17 +24,10 @@ pub(crate) struct Generated {
     pub notes: Vec<String>,
 }
 
-/// Which backend the schema was read from: decides how kept definitions read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Source {
-    Sqlite,
-    Postgres,
-}
-
 /// The Rust names of the enum types the tables use, by SQL name.
 type EnumNames = BTreeMap<String, String>;
 
-pub(crate) fn models(schema: &Schema, source: Source) -> Generated {
+pub(crate) fn models(schema: &Schema) -> Generated {
     let mut notes = Vec::new();
     let mut names = BTreeSet::new();
     let mut items = Vec::new();
@@ -63,7 +59,7 @@ pub(crate) fn models(schema: &Schema, source: Source) -> Generated {
     }
     for table in schema.tables.values() {
         let name = unique_name(struct_name(&table.name), &mut names);
-        items.push(model(table, &name, source, &enums, &mut notes));
+        items.push(model(table, &name, &enums, &mut notes));
     }
     let uses = if enums.is_empty() {
         quote!(
@@ -134,13 +130,7 @@ fn db_enum(sql: &str, rust: &str, labels: &[String]) -> TokenStream {
     }
 }
 
-fn model(
-    table: &Table,
-    name: &str,
-    source: Source,
-    enums: &EnumNames,
-    notes: &mut Vec<String>,
-) -> TokenStream {
+fn model(table: &Table, name: &str, enums: &EnumNames, notes: &mut Vec<String>) -> TokenStream {
     let ident = format_ident!("{}", name);
     let mut container: Vec<TokenStream> = Vec::new();
     let table_lit = lit(&table.name);
@@ -149,19 +139,36 @@ fn model(
     // Indexes: conventional single-column ones go on their field, the rest on the struct.
     let mut field_index: BTreeSet<(&str, bool)> = BTreeSet::new();
     for index in &table.indexes {
-        let columns: Vec<Literal> = index.columns.iter().map(|c| lit(c)).collect();
         if let [column] = index.columns.as_slice() {
-            if index.name == index_name(&table.name, &index.columns, index.unique) {
+            if !index.constraint
+                && index.options == Default::default()
+                && index.name == index_name(&table.name, &index.columns, index.unique)
+            {
                 field_index.insert((column.as_str(), index.unique));
                 continue;
             }
         }
-        let index_name = lit(&index.name);
-        let unique = index.unique.then(|| quote!(, unique));
-        container.push(quote!(index(columns(#(#columns),*), name = #index_name #unique)));
+        let kept = KeptIndex {
+            name: index.name.clone(),
+            unique: index.unique,
+            constraint: index.constraint,
+            keys: if index.options.keys.is_empty() {
+                index.columns.clone()
+            } else {
+                index.options.keys.clone()
+            },
+            method: index.options.method.clone(),
+            include: index.options.include.clone(),
+            nulls_not_distinct: index.options.nulls_not_distinct,
+            with: index.options.with.clone(),
+            predicate: index.options.predicate.clone(),
+        };
+        let plain_keys = index.options.keys.is_empty();
+        container.push(index_attr(&table.name, &kept, plain_keys));
     }
 
-    // Checks: SQLite keeps them as table-constraint clauses, PostgreSQL as kept definitions.
+    // Checks: SQLite keeps them as table-constraint clauses, PostgreSQL as kept definitions;
+    // indexes beyond plain columns are kept definitions on both.
     for clause in &table.table_constraints {
         match parse_check_clause(clause) {
             Some((check_name, expr)) => {
@@ -172,38 +179,46 @@ fn model(
         }
     }
     for definition in &table.unmodeled {
-        match classify(definition, source) {
+        match kept::classify(definition) {
             Kept::Check {
                 name: check_name,
                 expr,
+                not_valid,
             } => {
                 let (check_name, expr) = (lit(&check_name), lit(&expr));
-                container.push(quote!(check(name = #check_name, expr = #expr)));
+                let not_valid = not_valid.then(|| quote!(, not_valid));
+                container.push(quote!(check(name = #check_name, expr = #expr #not_valid)));
             }
+            Kept::Index(index) => container.push(index_attr(&table.name, &index, false)),
             Kept::NotOwned => {}
             Kept::Other => notes.push(format!("{}: `{}`", table.name, first_line(definition))),
         }
     }
 
-    // Foreign keys: conventional single-column ones on their field.
+    // Foreign keys: conventional single-column ones on their field, the others on the struct.
     let mut field_fk = Vec::new();
     for fk in &table.foreign_keys {
         if fk.columns.len() == 1
             && fk.name == foreign_key_name(&table.name, &fk.columns, &fk.ref_table)
-            && fk.deferrable == Default::default()
+            && fk.deferrable == Deferrable::No
         {
             field_fk.push(fk);
-        } else {
-            notes.push(format!(
-                "{}: foreign key `{}` ({}) -> {}({}): only single-column keys named \
-                 fk_<table>_<column>_<target> can be declared yet",
-                table.name,
-                fk.name,
-                fk.columns.join(", "),
-                fk.ref_table,
-                fk.ref_columns.join(", ")
-            ));
+            continue;
         }
+        let columns: Vec<Literal> = fk.columns.iter().map(|c| lit(c)).collect();
+        let target = lit(&format!("{}({})", fk.ref_table, fk.ref_columns.join(", ")));
+        let mut parts = vec![quote!(columns(#(#columns),*)), quote!(references = #target)];
+        if fk.name != foreign_key_name(&table.name, &fk.columns, &fk.ref_table) {
+            let name = lit(&fk.name);
+            parts.push(quote!(name = #name));
+        }
+        parts.extend(actions(fk.on_delete, fk.on_update));
+        match fk.deferrable {
+            Deferrable::No => {}
+            Deferrable::Deferrable => parts.push(quote!(deferrable)),
+            Deferrable::InitiallyDeferred => parts.push(quote!(initially_deferred)),
+        }
+        container.push(quote!(foreign_key(#(#parts),*)));
     }
 
     let conventional_key = table.primary_key == ["id"];
@@ -265,14 +280,7 @@ fn model(
             if let Some(fk) = field_fk.iter().find(|fk| fk.columns[0] == column.name) {
                 let target = lit(&format!("{}.{}", fk.ref_table, fk.ref_columns[0]));
                 attrs.push(quote!(references = #target));
-                if fk.on_delete != FkAction::NoAction {
-                    let action = lit(&fk.on_delete.as_sql().to_ascii_lowercase());
-                    attrs.push(quote!(on_delete = #action));
-                }
-                if fk.on_update != FkAction::NoAction {
-                    let action = lit(&fk.on_update.as_sql().to_ascii_lowercase());
-                    attrs.push(quote!(on_update = #action));
-                }
+                attrs.extend(actions(fk.on_delete, fk.on_update));
             }
             let doc = doc(column.comment.as_deref());
             let model = (!attrs.is_empty()).then(|| quote!(#[model(#(#attrs),*)]));
@@ -295,41 +303,54 @@ fn model(
     }
 }
 
-/// What a kept definition is, for the models.
-enum Kept {
-    /// A CHECK constraint the models declare with `check(...)`.
-    Check { name: String, expr: String },
-    /// Triggers, comments, sequences: never compared, so nothing to declare.
-    NotOwned,
-    /// Anything else: the models cannot say it yet.
-    Other,
+/// `on_delete = "..."`, `on_update = "..."` for the actions that are not the default.
+fn actions(on_delete: FkAction, on_update: FkAction) -> Vec<TokenStream> {
+    let mut out = Vec::new();
+    if on_delete != FkAction::NoAction {
+        let action = lit(&on_delete.as_sql().to_ascii_lowercase());
+        out.push(quote!(on_delete = #action));
+    }
+    if on_update != FkAction::NoAction {
+        let action = lit(&on_update.as_sql().to_ascii_lowercase());
+        out.push(quote!(on_update = #action));
+    }
+    out
 }
 
-fn classify(definition: &str, source: Source) -> Kept {
-    let text = definition.trim_start();
-    if text.starts_with("CREATE TRIGGER")
-        || text.starts_with("CREATE CONSTRAINT TRIGGER")
-        || text.starts_with("COMMENT ON")
-        || text.starts_with("CREATE SEQUENCE")
-    {
-        return Kept::NotOwned;
+/// `unique(...)` for a unique constraint, `index(...)` otherwise, with every property.
+/// `plain_keys`: the keys are column names (`columns(...)`), else SQL (`keys(...)`).
+fn index_attr(table: &str, index: &KeptIndex, plain_keys: bool) -> TokenStream {
+    let keys: Vec<Literal> = index.keys.iter().map(|k| lit(k)).collect();
+    let name = lit(&index.name);
+    let include: Vec<Literal> = index.include.iter().map(|c| lit(c)).collect();
+    let include = (!include.is_empty()).then(|| quote!(, include(#(#include),*)));
+    let nnd = index
+        .nulls_not_distinct
+        .then(|| quote!(, nulls_not_distinct));
+    if index.constraint && index.predicate.is_none() && index.method.is_none() {
+        let name =
+            (index.name != index_name(table, &index.keys, true)).then(|| quote!(, name = #name));
+        return quote!(unique(columns(#(#keys),*) #name #include #nnd));
     }
-    if source == Source::Postgres {
-        if let Some((name, expr)) = postgres_check(text) {
-            return Kept::Check { name, expr };
-        }
-    }
-    Kept::Other
-}
-
-/// `ALTER TABLE "t" ADD CONSTRAINT "name" CHECK (expr)` (as PostgreSQL introspection writes a
-/// check) as its name and expression; `None` for anything else (a `NOT VALID` check included).
-fn postgres_check(text: &str) -> Option<(String, String)> {
-    let rest = text.strip_prefix("ALTER TABLE ")?;
-    let at = rest.find(" ADD CONSTRAINT ")?;
-    let clause = format!("CONSTRAINT {}", &rest[at + " ADD CONSTRAINT ".len()..]);
-    let (name, expr) = parse_check_clause(&clause)?;
-    Some((name, expr.to_owned()))
+    let keys = if plain_keys {
+        quote!(columns(#(#keys),*))
+    } else {
+        quote!(keys(#(#keys),*))
+    };
+    let unique = index.unique.then(|| quote!(, unique));
+    let method = index.method.as_deref().map(|m| {
+        let m = lit(m);
+        quote!(, method = #m)
+    });
+    let predicate = index.predicate.as_deref().map(|p| {
+        let p = lit(p);
+        quote!(, where = #p)
+    });
+    let with = index.with.as_deref().map(|w| {
+        let w = lit(w);
+        quote!(, with = #w)
+    });
+    quote!(index(#keys, name = #name #unique #method #include #nnd #with #predicate))
 }
 
 /// The Rust type of a column, and the attributes its SQL type needs.
@@ -531,18 +552,5 @@ mod tests {
         assert_eq!((id.to_string(), renamed), ("created_at".into(), true));
         let (id, renamed) = field_ident("self", &mut taken);
         assert_eq!((id.to_string(), renamed), ("self_".into(), true));
-    }
-
-    #[test]
-    fn postgres_checks_are_read_back() {
-        let text = r#"ALTER TABLE "teams" ADD CONSTRAINT "teams_login_lowercase_ck" CHECK (((login)::text = lower((login)::text)))"#;
-        assert_eq!(
-            postgres_check(text),
-            Some((
-                "teams_login_lowercase_ck".into(),
-                "((login)::text = lower((login)::text))".into()
-            ))
-        );
-        assert_eq!(postgres_check(&format!("{text} NOT VALID")), None);
     }
 }

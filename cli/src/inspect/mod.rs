@@ -2,6 +2,7 @@
 //! (see README "Adopting an existing database").
 
 mod codegen;
+mod kept;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -10,7 +11,6 @@ use anyhow::Context;
 use clap::Args;
 
 use crate::Settings;
-use codegen::Source;
 
 /// Options of `inspect`.
 #[derive(Debug, Args)]
@@ -42,11 +42,7 @@ pub(crate) fn inspect(
             );
         }
     }
-    let source = match conn.backend().key() {
-        "postgresql" => Source::Postgres,
-        _ => Source::Sqlite,
-    };
-    let generated = codegen::models(&schema, source);
+    let generated = codegen::models(&schema);
     let mut text = format!(
         "// Models of the {} tables of {}, written by `{}`.\n",
         schema.tables.len(),

@@ -110,6 +110,17 @@ pub trait Dialect {
         from.narrowing_to(to).map(str::to_owned)
     }
 
+    /// What a column's type change from `from` to `to` can do to the stored values beyond
+    /// refusing them (rounding, a dropped time zone, a lossy cast): `None` when the change
+    /// keeps every value or refuses the rows it cannot hold. The default takes
+    /// [`Dialect::type_change_risk`] unless the change only refuses
+    /// ([`crate::safety::refuses_only`]). `autogenerate` refuses such a change without
+    /// `--allow-destructive`.
+    fn type_change_loss(&self, from: &SqlType, to: &SqlType) -> Option<String> {
+        let why = self.type_change_risk(from, to)?;
+        (!crate::safety::refuses_only(from, to)).then_some(why)
+    }
+
     /// Renders ops as an SQL script. `before` is the schema the ops apply to. The driver is
     /// shared (see `render.rs`): each op by itself through [`Dialect::render_op`], or a group of
     /// alterations of one table through [`Dialect::rebuild_table`].
@@ -150,6 +161,19 @@ pub trait Dialect {
             } => self.render_alter_comment(table, column.as_deref(), to.as_deref()),
             Op::CreateSchema { name } => self.render_create_schema(name),
             Op::DropSchema { name } => Ok(format!("DROP SCHEMA {};\n", self.quote(name))),
+            Op::Backfill {
+                table,
+                column,
+                value,
+                undo: false,
+            } => Ok(format!(
+                "UPDATE {} SET {} = {value} WHERE {} IS NULL;\n",
+                self.quote_table(table),
+                self.quote(column),
+                self.quote(column)
+            )),
+            // The rows keep their values: nothing to run.
+            Op::Backfill { undo: true, .. } => Ok(String::new()),
             Op::CreateEnum { .. } | Op::DropEnum { .. } | Op::AlterEnum { .. } => {
                 Err(Unsupported::new(
                     "an enum type's op renders with the whole schema (render_enum_op)",

@@ -66,6 +66,7 @@ pub(super) fn render<D: Dialect + ?Sized>(
 
 /// True for ops that change an existing table (all but creating and dropping one) and may
 /// join a rebuild. Renames are rendered by themselves: a rebuild copies rows by column name.
+/// A backfill changes rows only: it runs by itself, between the alterations around it.
 fn is_alter(op: &Op) -> bool {
     !matches!(
         op,
@@ -75,6 +76,7 @@ fn is_alter(op: &Op) -> bool {
             | Op::RenameColumn { .. }
             | Op::RenameIndex { .. }
             | Op::RenameConstraint { .. }
+            | Op::Backfill { .. }
     ) && !op.is_enum()
         && !op.is_schema()
 }

@@ -4,9 +4,11 @@
 //!
 //! The generators cover what each backend models: columns of several types, nullability and
 //! defaults, plain and unique indexes, foreign keys with actions and `DEFERRABLE` / `INITIALLY
-//! DEFERRED` (both backends), and on PostgreSQL unique indexes made as `UNIQUE` constraints and
+//! DEFERRED` (both backends), and on PostgreSQL unique indexes made as `UNIQUE` constraints,
 //! model indexes with properties (partial, `DESC` keys, `hash`, `INCLUDE`, `NULLS NOT
-//! DISTINCT`). The PostgreSQL test also adds definitions the model cannot say (`postgres::Kept`).
+//! DISTINCT`), model checks, stored generated columns and enum columns (labels added, removed,
+//! reordered between A and B). The PostgreSQL test also adds definitions the model cannot say
+//! (`postgres::Kept`).
 
 use diesel::connection::SimpleConnection;
 use diesel::Connection as _;
@@ -61,21 +63,58 @@ struct Features {
     /// dialect's `model_defaults` and the server turn into definitions: for tests that go
     /// through `autogen::plan` on PostgreSQL.
     index_options: bool,
+    /// Model checks, stored generated columns and enum columns, which the server normalises:
+    /// for tests that go through `autogen::plan` on PostgreSQL.
+    model_extras: bool,
 }
 
 const SQLITE: Features = Features {
     unique_constraints: false,
     index_options: false,
+    model_extras: false,
 };
 const POSTGRES: Features = Features {
     unique_constraints: true,
     index_options: false,
+    model_extras: false,
 };
-/// PostgreSQL, with model index properties.
+/// PostgreSQL, with model index properties, checks, generated columns and enums.
 const POSTGRES_MODELS: Features = Features {
     unique_constraints: true,
     index_options: true,
+    model_extras: true,
 };
+
+/// A table's extras by `pick`: a check on `id`, a stored generated column `g`, an enum column
+/// `mood` whose type (one per table) has one of three label lists.
+fn extras(t: &mut Table, pick: u8) {
+    if pick % 3 == 1 {
+        let name = format!("ck_{}_1", t.name);
+        t.table_constraints
+            .push(crate::schema::check_clause(&name, "id >= 0"));
+    }
+    if pick % 5 == 2 {
+        let mut g = Column::new("g", SqlType::BigInt, true);
+        g.generated = Some(crate::schema::Generated {
+            expr: "id * 2".into(),
+            stored: true,
+        });
+        t.columns.push(g);
+    }
+    let labels: Option<&[&str]> = match pick % 7 {
+        1 => Some(&["a", "b"]),
+        2 => Some(&["a", "c", "b"]),
+        3 => Some(&["b", "a"]),
+        _ => None,
+    };
+    if let Some(labels) = labels {
+        let ty = SqlType::Enum {
+            name: format!("mood_{}", t.name),
+            labels: labels.iter().map(|l| (*l).to_owned()).collect(),
+        };
+        t.columns.push(Column::new("mood", ty, true));
+    }
+}
 
 /// Index properties by `pick` (most picks: none), valid for the index's kind.
 fn index_options(pick: u8, column: &str, unique: bool, constraint: bool) -> IndexOptions {
@@ -119,8 +158,9 @@ fn table(
         proptest::collection::vec((any::<bool>(), sql_type(), any::<bool>(), any::<u8>()), 5),
         proptest::collection::vec(any::<(bool, bool, bool, u8)>(), 5),
         any::<(bool, u8, u8)>(),
+        any::<u8>(),
     )
-        .prop_map(move |(cols, idx, (fk, which, when))| {
+        .prop_map(move |(cols, idx, (fk, which, when), extra)| {
             let mut t = Table::new(name);
             t.comment = comment(when / 3);
             t.columns.push(Column::new("id", SqlType::BigInt, false));
@@ -149,6 +189,9 @@ fn table(
                         options,
                     });
                 }
+            }
+            if features.model_extras {
+                extras(&mut t, extra);
             }
             if fk && !earlier.is_empty() {
                 let target = earlier[usize::from(which) % earlier.len()];

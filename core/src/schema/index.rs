@@ -27,6 +27,9 @@ pub struct IndexOptions {
     pub predicate: Option<String>,
     /// NULLs are equal for uniqueness (`NULLS NOT DISTINCT`, PostgreSQL 15).
     pub nulls_not_distinct: bool,
+    /// Storage parameters (`WITH (fillfactor = 70)`, PostgreSQL), as written inside the
+    /// parentheses.
+    pub with: Option<String>,
 }
 
 /// Rewrites a model index into the plainest form that means the same, as introspection would
@@ -114,8 +117,13 @@ pub fn index_statement(table: &str, index: &Index) -> String {
         .as_ref()
         .map(|p| format!(" WHERE {}", p.trim()))
         .unwrap_or_default();
+    let with = o
+        .with
+        .as_ref()
+        .map(|w| format!(" WITH ({})", w.trim()))
+        .unwrap_or_default();
     format!(
-        "CREATE {}INDEX {} ON {}{method} ({keys}){include}{nnd}{predicate}",
+        "CREATE {}INDEX {} ON {}{method} ({keys}){include}{nnd}{with}{predicate}",
         if index.unique { "UNIQUE " } else { "" },
         quote(&index.name),
         super::quote_table(table),
@@ -145,13 +153,14 @@ mod tests {
                 include: vec!["Org".into()],
                 predicate: Some("email <> ''".into()),
                 nulls_not_distinct: true,
+                with: Some("fillfactor = 70".into()),
             },
             ..Default::default()
         };
         assert_eq!(
             index_statement("users", &index),
             "CREATE UNIQUE INDEX \"ix\" ON \"users\" USING btree (lower(email), \"Org\" DESC) \
-             INCLUDE (\"Org\") NULLS NOT DISTINCT WHERE email <> ''"
+             INCLUDE (\"Org\") NULLS NOT DISTINCT WITH (fillfactor = 70) WHERE email <> ''"
         );
         let constraint = Index {
             name: "uq".into(),

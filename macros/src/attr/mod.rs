@@ -36,6 +36,8 @@ pub const NAME: &str = "name";
 pub const UNIQUE: &str = "unique";
 pub const KEYS: &str = "keys";
 pub const WHERE: &str = "where";
+/// Inside `index(...)`: storage parameters, `with = "fillfactor = 70"`.
+pub const WITH: &str = "with";
 pub const METHOD: &str = "method";
 pub const INCLUDE: &str = "include";
 pub const NULLS_NOT_DISTINCT: &str = "nulls_not_distinct";
@@ -73,6 +75,7 @@ pub const INDEX_KEYS: &[&str] = &[
     NAME,
     UNIQUE,
     WHERE,
+    WITH,
     METHOD,
     INCLUDE,
     NULLS_NOT_DISTINCT,
@@ -225,6 +228,8 @@ pub struct IndexOptions {
     pub keys: Vec<LitStr>,
     /// `where = "deleted_at IS NULL"`: a partial index.
     pub predicate: Option<LitStr>,
+    /// `with = "fillfactor = 70"`: storage parameters (PostgreSQL).
+    pub with: Option<LitStr>,
     /// `method = "gin"`, one of [`METHODS`].
     pub method: Option<LitStr>,
     /// `include("a", "b")`.

@@ -35,6 +35,12 @@ pub(super) fn index_option(
                 .filter(|lit| non_empty(cx, lit, WHERE, "an SQL condition", example));
             options.predicate.is_some()
         }
+        WITH => {
+            let example = r#"with = "fillfactor = 70""#;
+            options.with = string(cx, meta, WITH, example)?
+                .filter(|lit| non_empty(cx, lit, WITH, "storage parameters", example));
+            options.with.is_some()
+        }
         METHOD => {
             let example = r#"method = "gin""#;
             options.method = string(cx, meta, METHOD, example)?.filter(|lit| {

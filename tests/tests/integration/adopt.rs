@@ -1,7 +1,7 @@
 //! Adopting Retort on a database that already exists: diesel's history recorded before
 //! Retort, `init --baseline`, and `ignore` globs.
 
-use crate::support::{on_both_backends, Backend, Models, Project};
+use crate::support::{on_both_backends, Backend, Models, Project, V2_SAFETY};
 
 /// diesel's own DDL for its bookkeeping table.
 const DIESEL_TABLE: &str = "CREATE TABLE __diesel_schema_migrations (version VARCHAR(50) PRIMARY KEY NOT NULL, run_on TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP);";
@@ -270,7 +270,11 @@ fn diesel_history_before_the_baseline_is_kept_and_new_revisions_follow_it(backen
     );
 
     let before_v2 = p.schema().tables.len();
-    p.run(Models::V2, &["autogenerate", "-m", "v2"]).expect(0);
+    p.run(
+        Models::V2,
+        &[&["autogenerate", "-m", "v2"][..], &V2_SAFETY].concat(),
+    )
+    .expect(0);
     p.run(Models::V2, &["upgrade", "head"]).expect(0);
     p.run(Models::V2, &["check"]).expect(0);
     // diesel orders versions as strings: the adopted history first, then Retort's revisions.
@@ -517,7 +521,11 @@ fn crates_io_with_its_diesel_history_is_adopted() {
     p.run(Models::V1, &["autogenerate", "-m", "v1"]).expect(0);
     p.run(Models::V1, &["upgrade", "head"]).expect(0);
     p.run(Models::V1, &["check"]).expect(0);
-    p.run(Models::V2, &["autogenerate", "-m", "v2"]).expect(0);
+    p.run(
+        Models::V2,
+        &[&["autogenerate", "-m", "v2"][..], &V2_SAFETY].concat(),
+    )
+    .expect(0);
     p.run(Models::V2, &["upgrade", "head"]).expect(0);
     p.run(Models::V2, &["check"]).expect(0);
     let recorded =

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use crate::support::{on_both_backends, Backend, Models, Project, Run};
+use crate::support::{on_both_backends, Backend, Models, Project, Run, V2_SAFETY};
 
 #[test]
 fn non_ascii_messages_make_transliterated_slugs() {
@@ -395,7 +395,11 @@ fn colour_with_color_always_and_plain_when_piped() {
     let run = run_env(
         &p,
         Models::V2,
-        &["autogenerate", "-m", "two", "--color=always"],
+        &[
+            &["autogenerate", "-m", "two", "--color=always"][..],
+            &V2_SAFETY,
+        ]
+        .concat(),
         &[],
     )
     .expect(0);

@@ -7,7 +7,7 @@ use diesel_migrations::{
     embed_migrations, EmbeddedMigrations, FileBasedMigrations, MigrationHarness,
 };
 
-use crate::support::{Models, Project};
+use crate::support::{Models, Project, V2_SAFETY};
 
 /// The example blog's committed migrations, embedded at compile time by diesel.
 const BLOG: EmbeddedMigrations = embed_migrations!("../examples/blog/migrations");
@@ -18,7 +18,11 @@ fn diesel_file_based_migrations_run_a_generated_directory() {
     p.run(Models::V1, &["autogenerate", "-m", "one"]).expect(0);
     p.run(Models::V1, &["upgrade"]).expect(0);
     let at_one = p.schema();
-    p.run(Models::V2, &["autogenerate", "-m", "two"]).expect(0);
+    p.run(
+        Models::V2,
+        &[&["autogenerate", "-m", "two"][..], &V2_SAFETY].concat(),
+    )
+    .expect(0);
     p.run(Models::V1, &["downgrade", "base"]).expect(0);
 
     // diesel applies both revisions in order...

@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::support::{on_both_backends, Backend, Models, Project};
+use crate::support::{on_both_backends, Backend, Models, Project, V2_SAFETY};
 
 /// `pg_dump` of the same major version as the server when there is a choice: from PATH, else
 /// the newest in /usr/lib/postgresql.
@@ -82,7 +82,15 @@ fn drop_and_restore(schema_sql: &str, tables: &[&str]) {
     p.execute(schema_sql);
     let before = dump(&p);
     let run = p
-        .run(Models::V1, &["autogenerate", "-m", "drop foreign tables"])
+        .run(
+            Models::V1,
+            &[
+                "autogenerate",
+                "-m",
+                "drop foreign tables",
+                "--allow-destructive",
+            ],
+        )
         .expect(0);
     for table in tables {
         assert!(
@@ -140,7 +148,15 @@ fn crates_io_comes_back_byte_identical() {
     };
     p.execute(&sql);
     let run = p
-        .run(Models::V1, &["autogenerate", "-m", "drop foreign tables"])
+        .run(
+            Models::V1,
+            &[
+                "autogenerate",
+                "-m",
+                "drop foreign tables",
+                "--allow-destructive",
+            ],
+        )
         .expect(2);
     assert!(
         run.stderr
@@ -184,13 +200,17 @@ fn an_index_the_models_do_not_declare_is_a_difference(backend: Backend) {
     assert_eq!(before.len(), 1);
     let run = p.run(Models::V1, &["check"]).expect(1);
     assert!(
-        run.stdout.contains(
-            "removed index 'ix_accounts_legacy_lower' on 'accounts', which the models do not declare"
-        ),
+        run.stdout
+            .contains("removed index 'ix_accounts_legacy_lower' on 'accounts'"),
         "{}",
         run.stdout
     );
-    let run = p.run(Models::V2, &["autogenerate", "-m", "v2"]).expect(0);
+    let run = p
+        .run(
+            Models::V2,
+            &[&["autogenerate", "-m", "v2"][..], &V2_SAFETY].concat(),
+        )
+        .expect(0);
     assert!(
         run.stderr.contains("the downgrade re-creates it exactly"),
         "{}",
@@ -246,7 +266,12 @@ fn dropping_what_a_view_reads_is_refused_before_anything_is_written(backend: Bac
     p.run(Models::V1, &["upgrade", "head"]).expect(0);
     p.execute("CREATE VIEW legacy_accounts AS SELECT id, legacy FROM accounts");
     // Version 2 of the models drops accounts.legacy.
-    let run = p.run(Models::V2, &["autogenerate", "-m", "v2"]).expect(2);
+    let run = p
+        .run(
+            Models::V2,
+            &[&["autogenerate", "-m", "v2"][..], &V2_SAFETY].concat(),
+        )
+        .expect(2);
     assert!(
         run.stderr.contains(
             "removed column 'accounts.legacy': view 'legacy_accounts' depends on column 'accounts.legacy'"
@@ -258,7 +283,11 @@ fn dropping_what_a_view_reads_is_refused_before_anything_is_written(backend: Bac
     assert_eq!(p.revision_dirs().len(), 1, "nothing was written");
     // Once the view is gone, the same models migrate.
     p.execute("DROP VIEW legacy_accounts");
-    p.run(Models::V2, &["autogenerate", "-m", "v2"]).expect(0);
+    p.run(
+        Models::V2,
+        &[&["autogenerate", "-m", "v2"][..], &V2_SAFETY].concat(),
+    )
+    .expect(0);
     p.run(Models::V2, &["upgrade", "head"]).expect(0);
 }
 
@@ -287,7 +316,12 @@ fn a_serial_key_is_what_the_models_ask_for() {
              WHERE a.attrelid = 'accounts'::regclass AND a.attname = 'id'",
         )
     };
-    let run = p.run(Models::V2, &["autogenerate", "-m", "v2"]).expect(0);
+    let run = p
+        .run(
+            Models::V2,
+            &[&["autogenerate", "-m", "v2"][..], &V2_SAFETY].concat(),
+        )
+        .expect(0);
     assert!(!run.stdout.contains("identity"), "{}", run.stdout);
     p.run(Models::V2, &["upgrade", "head"]).expect(0);
     assert_eq!(default(), ["nextval('accounts_id_seq'::regclass)"]);
@@ -375,7 +409,15 @@ fn sqlite_dropped_tables_come_back_with_everything_the_models_do_not_describe() 
     // The view reads tables the models drop: refused first, naming it (SQLite itself would drop
     // the tables and leave the view broken).
     let run = p
-        .run(Models::V1, &["autogenerate", "-m", "drop foreign tables"])
+        .run(
+            Models::V1,
+            &[
+                "autogenerate",
+                "-m",
+                "drop foreign tables",
+                "--allow-destructive",
+            ],
+        )
         .expect(2);
     assert!(
         run.stderr
@@ -395,7 +437,15 @@ fn sqlite_dropped_tables_come_back_with_everything_the_models_do_not_describe() 
         "{before:#?}"
     );
     let run = p
-        .run(Models::V1, &["autogenerate", "-m", "drop foreign tables"])
+        .run(
+            Models::V1,
+            &[
+                "autogenerate",
+                "-m",
+                "drop foreign tables",
+                "--allow-destructive",
+            ],
+        )
         .expect(0);
     for table in ["authors", "books", "shelves", "book_events"] {
         assert!(
@@ -498,9 +548,8 @@ fn sqlite_a_rebuild_keeps_the_tables_own_constraints() {
     );
     for c in constraints {
         assert!(
-            run.stdout.contains(&format!(
-                "removed constraint `{c}` on 'accounts', which the models do not declare"
-            )),
+            run.stdout
+                .contains(&format!("removed constraint `{c}` on 'accounts'")),
             "{}",
             run.stdout
         );
@@ -552,7 +601,10 @@ fn sqlite_a_rebuild_keeps_the_tables_own_constraints() {
     assert_eq!(age_type(), ["INTEGER"]);
 
     let run = p
-        .run(Models::V2, &["autogenerate", "-m", "types"])
+        .run(
+            Models::V2,
+            &[&["autogenerate", "-m", "types"][..], &V2_SAFETY].concat(),
+        )
         .expect(0);
     assert!(
         run.stderr.contains("the downgrade re-creates it exactly"),
@@ -616,7 +668,12 @@ fn doc_comments_are_the_comments_and_a_dropped_column_comes_back_with_its_own() 
     );
     let before = comments();
 
-    let run = p.run(Models::V2, &["autogenerate", "-m", "v2"]).expect(0);
+    let run = p
+        .run(
+            Models::V2,
+            &[&["autogenerate", "-m", "v2"][..], &V2_SAFETY].concat(),
+        )
+        .expect(0);
     for change in [
         "changed comment of 'accounts'",
         "changed comment of 'accounts.email'",

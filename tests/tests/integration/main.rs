@@ -10,6 +10,7 @@ mod cases;
 mod checks;
 mod cli;
 mod daily;
+mod data_safety;
 mod diesel_compat;
 mod edge_cases;
 mod faults;

@@ -13,7 +13,7 @@ use retort::backend::postgres::normalize::normalize_target;
 use retort::db::{Connection, DatabaseUrl};
 use retort::schema::{Column, Schema, SqlType, Table};
 
-use crate::support::{on_both_backends, Backend, Models, Project};
+use crate::support::{on_both_backends, Backend, Models, Project, V2_SAFETY};
 
 on_both_backends!(unusual_spellings_are_clean_after_upgrade_and_revert_exactly);
 
@@ -92,7 +92,11 @@ fn unusual_spellings_are_clean_after_upgrade_and_revert_exactly(backend: Backend
     p.run(Models::V1, &["check"]).expect(0);
 
     // And through version 2 and back.
-    p.run(Models::V2, &["autogenerate", "-m", "two"]).expect(0);
+    p.run(
+        Models::V2,
+        &[&["autogenerate", "-m", "two"][..], &V2_SAFETY].concat(),
+    )
+    .expect(0);
     let up = std::fs::read_to_string(p.revision_dirs()[1].join("up.sql")).unwrap();
     assert!(!up.contains("unusual_spellings"), "{up}");
     p.run(Models::V2, &["upgrade", "head"]).expect(0);

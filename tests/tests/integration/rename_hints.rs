@@ -19,7 +19,12 @@ fn hint(backend: Backend, case: &str) -> String {
     run("before", &["upgrade", "head"]).expect(0);
     let check = run("after", &["check"]);
     assert_eq!(check.code, 1, "{}", check.stdout);
-    let generated = run("after", &["autogenerate", "-m", "after"]).expect(0);
+    // A drop and an add lose data: written only with --allow-destructive (the hint printed either way).
+    let generated = run(
+        "after",
+        &["autogenerate", "-m", "after", "--allow-destructive"],
+    )
+    .expect(0);
     assert_eq!(
         generated
             .stderr

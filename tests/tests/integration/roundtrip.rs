@@ -2,13 +2,13 @@
 //! upgrade, check, change the models, autogenerate, upgrade with rows present, downgrade,
 //! downgrade to base; failures that change nothing; concurrent upgrades.
 
-use crate::support::{on_both_backends, Backend, Models, Project};
+use crate::support::{on_both_backends, Backend, Models, Project, V2_SAFETY};
 
 on_both_backends!(
     full_round_trip_keeps_rows_and_restores_the_schema,
     autogenerate_is_deterministic,
     a_failing_upgrade_changes_nothing,
-    tightening_nullability_over_nulls_fails_cleanly,
+    tightening_nullability_over_nulls_needs_a_backfill,
     a_failure_midway_keeps_completed_revisions_only_where_transactional,
     upgrade_and_downgrade_by_steps_and_prefix,
     concurrent_upgrades_apply_each_revision_once,
@@ -99,7 +99,10 @@ fn full_round_trip_keeps_rows_and_restores_the_schema(backend: Backend) {
     }
 
     let run = p
-        .run(Models::V2, &["autogenerate", "-m", "version two"])
+        .run(
+            Models::V2,
+            &[&["autogenerate", "-m", "version two"][..], &V2_SAFETY].concat(),
+        )
         .expect(0);
     assert!(
         run.stderr.contains("dropping column 'accounts.legacy'"),
@@ -185,7 +188,11 @@ fn autogenerate_is_deterministic(backend: Backend) {
     // And after a model change, against equal databases.
     for p in [&a, &b] {
         p.run(Models::V1, &["upgrade", "head"]).expect(0);
-        p.run(Models::V2, &["autogenerate", "-m", "two"]).expect(0);
+        p.run(
+            Models::V2,
+            &[&["autogenerate", "-m", "two"][..], &V2_SAFETY].concat(),
+        )
+        .expect(0);
     }
     let read =
         |p: &Project, file: &str| std::fs::read_to_string(p.revision_dirs()[1].join(file)).unwrap();
@@ -239,27 +246,71 @@ fn a_failing_upgrade_changes_nothing(backend: Backend) {
     p.run(Models::V1, &["check"]).expect(1);
 }
 
-fn tightening_nullability_over_nulls_fails_cleanly(backend: Backend) {
+fn tightening_nullability_over_nulls_needs_a_backfill(backend: Backend) {
     let p = project(backend);
     p.run(Models::V1, &["autogenerate", "-m", "initial"])
         .expect(0);
     p.run(Models::V1, &["upgrade", "head"]).expect(0);
-    // A NULL name cannot become NOT NULL: the ALTER (or SQLite's rebuild copy) fails and
-    // nothing changes.
     p.execute("INSERT INTO accounts (id, email, name, age) VALUES (1, 'x@example.com', NULL, 1);");
-    let run = p.run(Models::V2, &["autogenerate", "-m", "two"]).expect(0);
-    assert!(run.stderr.contains("becomes NOT NULL"), "{}", run.stderr);
+    p.execute("INSERT INTO accounts (id, email, name, age) VALUES (2, 'y@example.com', 'Y', 2);");
+    // A NULL name cannot become NOT NULL: without a value for it, autogenerate writes nothing.
+    let run = p
+        .run(
+            Models::V2,
+            &["autogenerate", "-m", "two", "--allow-destructive"],
+        )
+        .expect(2);
+    assert!(
+        run.stderr.contains(
+            "column 'accounts.name' becomes NOT NULL, so its NULL rows need a value (a default \
+             fills only new rows): keep it Option<_>, or pass --backfill accounts.name=<SQL expression>"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(p.revision_dirs().len(), 1, "nothing written");
     let before = p.schema();
-    let run = p.run(Models::V2, &["upgrade", "head"]).expect(2);
-    let cause = match backend {
-        Backend::Sqlite => "NOT NULL constraint failed",
-        Backend::Postgres => "contains null values",
+    // With a backfill, the NULL rows get the value before the column becomes NOT NULL.
+    p.run(
+        Models::V2,
+        &[
+            "autogenerate",
+            "-m",
+            "two",
+            "--allow-destructive",
+            "--backfill",
+            "accounts.name = 'nobody' || id",
+        ],
+    )
+    .expect(0);
+    let up = std::fs::read_to_string(p.revision_dirs()[1].join("up.sql")).unwrap();
+    let update = up
+        .find("UPDATE \"accounts\" SET \"name\" = 'nobody' || id WHERE \"name\" IS NULL;")
+        .unwrap_or_else(|| panic!("{up}"));
+    let not_null = match backend {
+        Backend::Sqlite => up.find("CREATE TABLE \"_retort_new_accounts\""),
+        Backend::Postgres => up.find("SET NOT NULL"),
     };
-    assert!(run.stderr.contains(cause), "{}", run.stderr);
+    assert!(update < not_null.unwrap(), "{up}");
+    let down = std::fs::read_to_string(p.revision_dirs()[1].join("down.sql")).unwrap();
+    assert!(
+        down.contains(
+            "-- cannot restore: the NULLs of accounts.name that --backfill replaced with 'nobody' || id"
+        ),
+        "{down}"
+    );
+    p.run(Models::V2, &["upgrade", "head"]).expect(0);
+    p.run(Models::V2, &["check"]).expect(0);
+    assert_eq!(
+        p.strings("SELECT name AS v FROM accounts ORDER BY id"),
+        ["nobody1", "Y"]
+    );
+    // The downgrade makes the column nullable again; the filled value stays.
+    p.run(Models::V1, &["downgrade", "-1"]).expect(0);
     assert_eq!(p.schema(), before);
     assert_eq!(
-        p.strings("SELECT email AS v FROM accounts"),
-        ["x@example.com"]
+        p.strings("SELECT name AS v FROM accounts ORDER BY id"),
+        ["nobody1", "Y"]
     );
 }
 
@@ -267,7 +318,11 @@ fn upgrade_and_downgrade_by_steps_and_prefix(backend: Backend) {
     let p = project(backend);
     p.run(Models::V1, &["autogenerate", "-m", "one"]).expect(0);
     p.run(Models::V1, &["upgrade"]).expect(0);
-    p.run(Models::V2, &["autogenerate", "-m", "two"]).expect(0);
+    p.run(
+        Models::V2,
+        &[&["autogenerate", "-m", "two"][..], &V2_SAFETY].concat(),
+    )
+    .expect(0);
     p.run(Models::V1, &["downgrade", "base"]).expect(0);
     let dirs = p.revision_dirs();
     let first = &dirs[0].file_name().unwrap().to_str().unwrap()[18..30].to_owned();
@@ -396,7 +451,12 @@ fn narrowing_a_type_never_truncates(backend: Backend) {
     // v2 makes accounts.name VARCHAR(200): autogenerate warns, and the upgrade must not cut
     // the value: PostgreSQL refuses it (nothing changes), SQLite keeps it whole.
     // Each backend says what happens on itself.
-    let run = p.run(Models::V2, &["autogenerate", "-m", "two"]).expect(0);
+    let run = p
+        .run(
+            Models::V2,
+            &[&["autogenerate", "-m", "two"][..], &V2_SAFETY].concat(),
+        )
+        .expect(0);
     let warning = if backend == Backend::Postgres {
         "its type changes from TEXT to VARCHAR(200): on PostgreSQL, longer strings are refused: \
          the upgrade fails"

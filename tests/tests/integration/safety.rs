@@ -4,7 +4,7 @@
 
 use std::process::Command;
 
-use crate::support::{on_both_backends, Backend, Models, Project, Run};
+use crate::support::{on_both_backends, Backend, Models, Project, Run, V2_SAFETY};
 
 on_both_backends!(
     a_downgrade_that_drops_data_asks_on_a_terminal,
@@ -15,7 +15,11 @@ on_both_backends!(
 fn two_applied(p: &Project) -> (String, String) {
     p.run(Models::V1, &["autogenerate", "-m", "one"]).expect(0);
     p.run(Models::V1, &["upgrade"]).expect(0);
-    p.run(Models::V2, &["autogenerate", "-m", "two"]).expect(0);
+    p.run(
+        Models::V2,
+        &[&["autogenerate", "-m", "two"][..], &V2_SAFETY].concat(),
+    )
+    .expect(0);
     p.run(Models::V2, &["upgrade"]).expect(0);
     (p.revision_id(0), p.revision_id(1))
 }

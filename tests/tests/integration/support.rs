@@ -36,6 +36,10 @@ impl Models {
     }
 }
 
+/// The data-safety flags `autogenerate` needs to write V1 -> V2, which drops `accounts.legacy`
+/// and `obsoletes` (`--allow-destructive`) and makes `accounts.name` NOT NULL (`--backfill`).
+pub const V2_SAFETY: [&str; 3] = ["--allow-destructive", "--backfill", "accounts.name=''"];
+
 /// The database a project runs against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {

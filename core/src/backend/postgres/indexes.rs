@@ -14,7 +14,6 @@ use diesel::sql_types::{Array, Bool, Nullable, Text};
 use diesel::{QueryableByName, RunQueryDsl};
 
 use super::normalize::{rolled_back, NormalizeError};
-use crate::dialect::{Dialect, Postgres};
 use crate::schema::{index_statement, Index, Schema};
 
 #[derive(QueryableByName)]
@@ -68,7 +67,7 @@ fn statements(target: &Schema, tables: &[String], only: Option<&str>) -> (String
         let defs: Vec<String> = table
             .columns
             .iter()
-            .map(|c| format!("{} {}", quote(&c.name), Postgres.render_type(c)))
+            .map(|c| format!("{} {}", quote(&c.name), super::normalize::temp_type(c)))
             .collect();
         create.push_str(&format!(
             "CREATE TEMP TABLE {temp} (\n    {}\n);\n",

@@ -145,12 +145,7 @@ fn check_statements(target: &Schema, tables: &[&str]) -> (String, String) {
         let mut defs: Vec<String> = table
             .columns
             .iter()
-            .map(|c| match c.ty {
-                // An enum type may not exist yet (a check on an enum column is spelled with
-                // `::text` casts here: a known limitation).
-                SqlType::Enum { .. } => format!("{} TEXT", quote(&c.name)),
-                _ => format!("{} {}", quote(&c.name), Postgres.render_type(c)),
-            })
+            .map(|c| format!("{} {}", quote(&c.name), temp_type(c)))
             .collect();
         defs.extend(
             table
@@ -189,6 +184,16 @@ fn generating_tables(target: &Schema) -> Vec<String> {
 /// One TEMP table per table of `tables` (`__retort_gen_0`, ...) with its columns (type only;
 /// generated columns with their expression, STORED as PostgreSQL 15 requires) and the query
 /// reading `pg_get_expr` of each generation expression back, as introspection reads them.
+/// A model column's type on the TEMP tables that normalise checks, generation expressions and
+/// indexes: its own, except an enum's, which may not exist yet (`TEXT` instead; an expression
+/// over an enum column is spelled with `::text` casts there: a known limitation).
+pub(super) fn temp_type(column: &Column) -> String {
+    match column.ty {
+        SqlType::Enum { .. } => "TEXT".to_owned(),
+        _ => Postgres.render_type(column),
+    }
+}
+
 fn generated_statements(target: &Schema, tables: &[String]) -> (String, String) {
     let quote = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
     let mut create = String::new();
@@ -198,7 +203,7 @@ fn generated_statements(target: &Schema, tables: &[String]) -> (String, String) 
             .columns
             .iter()
             .map(|c| {
-                let mut d = format!("{} {}", quote(&c.name), Postgres.render_type(c));
+                let mut d = format!("{} {}", quote(&c.name), temp_type(c));
                 if let Some(g) = &c.generated {
                     d.push_str(&format!(" GENERATED ALWAYS AS ({}) STORED", g.expr.trim()));
                 }

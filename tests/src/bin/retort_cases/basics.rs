@@ -24,6 +24,7 @@ case! {
     drop_table {
         seed: "INSERT INTO items (id, name) VALUES (1, 'a'); INSERT INTO shelves (id, label) VALUES (7, 'top');",
         lossy: true,
+        flags: &["--allow-destructive"],
     }
     before {
         #[derive(Model)]
@@ -76,6 +77,7 @@ case! {
     drop_column {
         seed: "INSERT INTO items (id, name, legacy) VALUES (1, 'a', 'x'), (2, 'b', NULL);",
         lossy: true,
+        flags: &["--allow-destructive"],
     }
     before {
         #[derive(Model)]
@@ -558,6 +560,7 @@ case! {
     many_changes_at_once {
         seed: "INSERT INTO accounts (id, email, name, age, legacy) VALUES (1, 'a@x', 'A', 3, 'x');",
         lossy: true,
+        flags: &["--allow-destructive"],
     }
     before {
         #[derive(Model)]

@@ -113,6 +113,42 @@ case! {
 }
 
 case! {
+    /// Storage parameters (`WITH (...)`, PostgreSQL): declared as the server keeps them, and a
+    /// changed one is the index dropped and created again.
+    index_storage_parameters {
+        seed: "INSERT INTO visits (id, day) VALUES (1, '2026-01-01');",
+        backends: Backends::Postgres,
+    }
+    before {
+        #[derive(Model)]
+        #[model(index(columns("day"), method = "brin", with = "pages_per_range = 1", name = "ix_visits_day"))]
+        pub struct Visit { pub id: i64, #[model(sql_type = "DATE")] pub day: String }
+    }
+    after {
+        #[derive(Model)]
+        #[model(index(columns("day"), method = "brin", with = "pages_per_range = 4", name = "ix_visits_day"))]
+        pub struct Visit { pub id: i64, #[model(sql_type = "DATE")] pub day: String }
+    }
+}
+
+case! {
+    /// SQLite indexes have no storage parameters: autogenerate refuses `with` with the reason.
+    sqlite_refuses_storage_parameters {
+        backends: Backends::Sqlite,
+        outcome: Outcome::Refused("SQLite indexes have no storage parameters"),
+    }
+    before {
+        #[derive(Model)]
+        pub struct Visit { pub id: i64, pub day: String }
+    }
+    after {
+        #[derive(Model)]
+        #[model(index(columns("day"), with = "fillfactor = 70", name = "ix_visits_day"))]
+        pub struct Visit { pub id: i64, pub day: String }
+    }
+}
+
+case! {
     /// SQLite has only B-tree indexes: autogenerate refuses a `gin` index with the reason.
     sqlite_refuses_index_method {
         backends: Backends::Sqlite,

@@ -75,6 +75,7 @@ case! {
     /// SQLite), the column's default kept; down brings it back in its place.
     remove_unused_label {
         seed: "INSERT INTO people (id, mood) VALUES (1, 'happy'), (2, 'sad');",
+        flags: &["--allow-destructive"],
     }
     before {
         use retort::DbEnum;
@@ -122,6 +123,7 @@ case! {
     /// removed, and down adds the label back before the default returns to it.
     remove_the_default_label {
         seed: "INSERT INTO people (id, mood) VALUES (1, 'happy');",
+        flags: &["--allow-destructive"],
     }
     before {
         use retort::DbEnum;
@@ -145,6 +147,7 @@ case! {
     /// A row holds the removed label: the type swap fails and nothing changes.
     remove_held_label_postgres {
         seed: "INSERT INTO people (id, mood) VALUES (1, 'happy'), (2, 'meh');",
+        flags: &["--allow-destructive"],
         backends: Backends::Postgres,
         outcome: Outcome::UpgradeFails("invalid input value for enum mood: \"meh\""),
     }
@@ -170,6 +173,7 @@ case! {
     /// A row holds the removed label: the rebuild's copy fails its CHECK and nothing changes.
     remove_held_label_sqlite {
         seed: "INSERT INTO people (id, mood) VALUES (1, 'happy'), (2, 'meh');",
+        flags: &["--allow-destructive"],
         backends: Backends::Sqlite,
         outcome: Outcome::UpgradeFails("CHECK constraint failed"),
     }
@@ -196,6 +200,7 @@ case! {
     /// model uses is left alone) and `check` is clean; down re-adds the column.
     drop_enum_column {
         seed: "INSERT INTO people (id, mood) VALUES (1, 'happy');",
+        flags: &["--allow-destructive"],
         lossy: true,
     }
     before {

@@ -40,6 +40,7 @@ mod basics;
 mod constraints;
 mod enums;
 mod renames;
+mod safety;
 mod schemas;
 
 /// On which backends a case runs.
@@ -200,6 +201,14 @@ pub mod diesel_blog {
             pub kind: String,
             pub score: f64,
             pub avatar: Option<Vec<u8>>,
+            /// An enum: a custom SQL type on PostgreSQL, `Text` on SQLite.
+            pub mood: Option<Mood>,
+        }
+
+        #[derive(Debug, Clone, Copy, retort::DbEnum)]
+        pub enum Mood {
+            Calm,
+            Busy,
         }
 
         #[derive(Model)]

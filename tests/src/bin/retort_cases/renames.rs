@@ -228,6 +228,7 @@ case! {
     rename_column_without_hint {
         seed: "INSERT INTO items (id, name) VALUES (1, 'a');",
         lossy: true,
+        flags: &["--allow-destructive"],
     }
     before {
         #[derive(Model)]
@@ -243,6 +244,7 @@ case! {
     /// Without a hint a renamed table is a drop and a create; autogenerate suggests the hint.
     rename_table_without_hint {
         lossy: true,
+        flags: &["--allow-destructive"],
     }
     before {
         #[derive(Model)]

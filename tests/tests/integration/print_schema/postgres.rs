@@ -1,6 +1,13 @@
 // @generated automatically by Retort from the models: do not edit.
 // Regenerate with `retort_cases print-schema`.
 
+pub mod sql_types {
+    /// The `mood` SQL type.
+    #[derive(diesel::query_builder::QueryId, diesel::sql_types::SqlType)]
+    #[diesel(postgres_type(name = "mood"))]
+    pub struct Mood;
+}
+
 diesel::table! {
     posts (id) {
         id -> Int8,
@@ -21,6 +28,9 @@ diesel::table! {
 }
 
 diesel::table! {
+    use diesel::sql_types::*;
+    use super::sql_types::Mood;
+
     /// People who write.
     users (id) {
         id -> Int8,
@@ -32,6 +42,8 @@ diesel::table! {
         type_ -> Text,
         score -> Float8,
         avatar -> Nullable<Bytea>,
+        /// An enum: a custom SQL type on PostgreSQL, `Text` on SQLite.
+        mood -> Nullable<Mood>,
     }
 }
 

@@ -31,6 +31,8 @@ diesel::table! {
         type_ -> Text,
         score -> Double,
         avatar -> Nullable<Binary>,
+        /// An enum: a custom SQL type on PostgreSQL, `Text` on SQLite.
+        mood -> Nullable<Text>,
     }
 }
 

@@ -1,0 +1,473 @@
+//! Data safety of a plan, the contract `autogenerate` enforces:
+//!
+//! - [`destructive`]: the ops that lose data (a dropped table or column, a type change that can
+//!   change values). `autogenerate` refuses them without `--allow-destructive`, and with it
+//!   marks each one in up.sql (`-- destructive: ...`); down.sql says what it cannot bring back
+//!   ([`cannot_restore`]).
+//! - [`needs_backfill`]: a column added NOT NULL without a default, or made NOT NULL, has
+//!   nothing to fill the NULL rows with. `autogenerate` refuses unless `--backfill
+//!   TABLE.COLUMN=EXPR` ([`Backfill`]) gives a value; [`apply_backfills`] then rewrites the plan
+//!   (add the column nullable, [`Op::Backfill`], set NOT NULL), so down still reverses it op by
+//!   op.
+//! - [`annotate`]: puts comments under the `-- <op>` line of the op they concern.
+//!
+//! Everything here is pure: ops in, ops or text out.
+
+use std::fmt;
+use std::str::FromStr;
+
+use crate::dialect::Dialect;
+use crate::ops::Op;
+use crate::schema::{Column, Schema, SqlType};
+
+/// An op that loses data its reverse cannot bring back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Destructive {
+    /// What the op destroys, for the refusal and the `-- destructive:` comment of up.sql.
+    pub what: String,
+    /// What the downgrade cannot bring back, for the `-- cannot restore:` comment of down.sql.
+    pub lost: String,
+}
+
+/// Whether `op`, rendered for `dialect`, loses data; `None` when its reverse restores everything.
+///
+/// One arm per op that can lose data (a new op that can: add its arm here, with what down.sql
+/// cannot restore). Ops that only change the schema (indexes, constraints,
+/// renames, comments, identities) or whose data is computed (a generated column) are not
+/// destructive.
+pub fn destructive(op: &Op, dialect: &dyn Dialect) -> Option<Destructive> {
+    match op {
+        Op::DropTable(t) => Some(Destructive {
+            what: format!("drops table '{}' and all its rows", t.name),
+            lost: format!(
+                "rows of dropped table {} (the downgrade re-creates it empty)",
+                t.name
+            ),
+        }),
+        // A generated column's values are computed: the downgrade computes them again.
+        Op::DropColumn { table, column } if column.generated.is_none() => Some(Destructive {
+            what: format!("drops column '{table}.{}' and its values", column.name),
+            lost: format!(
+                "values of dropped column {table}.{} (the downgrade re-creates the column; its rows hold {})",
+                column.name,
+                match &column.default {
+                    Some(d) => format!("its default, {d}"),
+                    None => "NULL".to_owned(),
+                }
+            ),
+        }),
+        Op::AlterEnum { name, from, to } => {
+            let removed = removed_labels(from, to)?;
+            Some(Destructive {
+                what: format!(
+                    "removes label(s) {removed} from enum type '{name}' (the upgrade fails while a row holds one)"
+                ),
+                lost: format!(
+                    "the rows that held label(s) {removed} of enum type {name} before they were changed for this migration (the downgrade re-adds the labels)"
+                ),
+            })
+        }
+        // SQLite: an enum is a TEXT column with a CHECK of its labels.
+        Op::AlterColumn { table, from, to } if op.is_destructive() => {
+            let labels = |c: &Column| {
+                crate::dialect::sqlite::enum_check_labels(&c.name, &c.extra).unwrap_or_default()
+            };
+            let removed = removed_labels(&labels(from), &labels(to))?;
+            Some(Destructive {
+                what: format!(
+                    "removes enum label(s) {removed} from column '{table}.{}' (the upgrade fails while a row holds one)",
+                    to.name
+                ),
+                lost: format!(
+                    "the rows of {table}.{} that held label(s) {removed} before they were changed for this migration (the downgrade re-adds the labels)",
+                    to.name
+                ),
+            })
+        }
+        Op::AlterColumn { table, from, to } if from.generated.is_none() && to.generated.is_some() => {
+            Some(Destructive {
+                what: format!(
+                    "makes '{table}.{}' generated: its stored values are replaced by the computed ones",
+                    to.name
+                ),
+                lost: format!(
+                    "values of {table}.{} from before it became generated (the downgrade keeps the computed ones)",
+                    to.name
+                ),
+            })
+        }
+        // A generated column's values are computed again after the change.
+        Op::AlterColumn { table, from, to } if from.ty != to.ty && from.generated.is_none() => {
+            let why = dialect.type_change_loss(&from.ty, &to.ty)?;
+            Some(Destructive {
+                what: format!(
+                    "changes the type of '{table}.{}' from {} to {}: on {}, {why}",
+                    to.name,
+                    from.ty,
+                    to.ty,
+                    dialect.name()
+                ),
+                lost: format!(
+                    "values of {table}.{} as they were before the type change from {} to {} (the downgrade converts the changed values back)",
+                    to.name, from.ty, to.ty
+                ),
+            })
+        }
+        _ => None,
+    }
+}
+
+/// `a, b`: the labels of `from` that `to` no longer has; `None` when there are none.
+fn removed_labels(from: &[String], to: &[String]) -> Option<String> {
+    let removed: Vec<&str> = from
+        .iter()
+        .filter(|l| !to.contains(l))
+        .map(String::as_str)
+        .collect();
+    (!removed.is_empty()).then(|| removed.join(", "))
+}
+
+/// True when a type change from `from` to `to` can only refuse rows (the upgrade fails), never
+/// change a value: a narrower integer, a shorter `VARCHAR`, `TEXT` to `VARCHAR`. Used by
+/// [`Dialect::type_change_loss`] to tell a refusal from a loss among the narrowing changes
+/// ([`SqlType::narrowing_to`]).
+pub fn refuses_only(from: &SqlType, to: &SqlType) -> bool {
+    use SqlType::{Enum, Text, Varchar};
+    let same_enum = matches!((from, to), (Enum { name: a, .. }, Enum { name: b, .. }) if a == b);
+    (from.is_integer() && to.is_integer())
+        || same_enum
+        || matches!(
+            (from, to),
+            (Varchar(_) | Text, Varchar(_))
+                // A label is its text; text that is no label is refused.
+                | (Varchar(_) | Text, Enum { .. })
+                | (Enum { .. }, Varchar(_) | Text)
+        )
+}
+
+/// What down.sql cannot bring back of the plan `ops` (in up order): for each op of down.sql
+/// that concerns lost data, that op (a reverse, as down.sql holds it) and what is lost. In
+/// down.sql's order.
+pub fn cannot_restore(ops: &[Op], dialect: &dyn Dialect) -> Vec<(Op, String)> {
+    let mut notes = Vec::new();
+    for (i, op) in ops.iter().enumerate().rev() {
+        if let Some(d) = destructive(op, dialect) {
+            notes.push((op.reverse(), d.lost));
+        }
+        if let Op::Backfill {
+            table,
+            column,
+            value,
+            undo: false,
+        } = op
+        {
+            // A column this plan adds is dropped again: nothing to restore.
+            let added = ops[..i].iter().any(|o| {
+                matches!(o, Op::AddColumn { table: t, column: c } if t == table && c.name == *column)
+            });
+            if !added {
+                notes.push((
+                    op.reverse(),
+                    format!("the NULLs of {table}.{column} that --backfill replaced with {value} (those rows keep the value)"),
+                ));
+            }
+        }
+    }
+    notes
+}
+
+/// A column of the plan that becomes NOT NULL with nothing to fill its NULL rows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NeedsBackfill {
+    /// Name of the table.
+    pub table: String,
+    /// Name of the column.
+    pub column: String,
+    /// True when the plan adds the column; false when an existing column becomes NOT NULL.
+    pub added: bool,
+}
+
+impl fmt::Display for NeedsBackfill {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Self {
+            table,
+            column,
+            added,
+        } = self;
+        if *added {
+            write!(
+                f,
+                "column '{table}.{column}' is added NOT NULL without a default, so its existing rows have no value: \
+                 add #[model(default = \"...\")], make it Option<_>, or pass --backfill {table}.{column}=<SQL expression>"
+            )
+        } else {
+            write!(
+                f,
+                "column '{table}.{column}' becomes NOT NULL, so its NULL rows need a value (a default fills only new rows): \
+                 keep it Option<_>, or pass --backfill {table}.{column}=<SQL expression>"
+            )
+        }
+    }
+}
+
+/// Whether `op` makes a column NOT NULL with nothing to fill its NULL rows. `target` is the
+/// schema the plan leads to (the models): its identity columns are filled by the database, and
+/// so are generated columns.
+pub fn needs_backfill(op: &Op, target: &Schema) -> Option<NeedsBackfill> {
+    let filled_by_database = |table: &str, column: &Column| {
+        target
+            .get(table)
+            .is_some_and(|t| t.identity.as_deref() == Some(column.name.as_str()))
+    };
+    match op {
+        Op::AddColumn { table, column }
+            if !column.nullable
+                && column.default.is_none()
+                && column.generated.is_none()
+                && !filled_by_database(table, column) =>
+        {
+            Some(NeedsBackfill {
+                table: table.clone(),
+                column: column.name.clone(),
+                added: true,
+            })
+        }
+        Op::AlterColumn { table, from, to }
+            if from.nullable
+                && !to.nullable
+                && to.generated.is_none()
+                && !filled_by_database(table, to) =>
+        {
+            Some(NeedsBackfill {
+                table: table.clone(),
+                column: to.name.clone(),
+                added: false,
+            })
+        }
+        _ => None,
+    }
+}
+
+/// The [`needs_backfill`] ops of a plan, but those a preceding [`Op::Backfill`] of their
+/// column already fills (as [`apply_backfills`] writes them).
+pub fn unfilled(ops: &[Op], target: &Schema) -> Vec<NeedsBackfill> {
+    let mut out = Vec::new();
+    for (i, op) in ops.iter().enumerate() {
+        let Some(need) = needs_backfill(op, target) else {
+            continue;
+        };
+        let filled = ops[..i].iter().any(|o| {
+            matches!(o, Op::Backfill { table, column, undo: false, .. }
+                if *table == need.table && *column == need.column)
+        });
+        if !filled {
+            out.push(need);
+        }
+    }
+    out
+}
+
+/// `--backfill TABLE.COLUMN=EXPR`: the SQL expression written into the NULL rows of a column
+/// the plan makes NOT NULL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Backfill {
+    /// Name of the table.
+    pub table: String,
+    /// Name of the column.
+    pub column: String,
+    /// The SQL expression, verbatim.
+    pub value: String,
+}
+
+impl fmt::Display for Backfill {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}={}", self.table, self.column, self.value)
+    }
+}
+
+impl FromStr for Backfill {
+    type Err = SafetyError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let bad = |why: &str| SafetyError::BadBackfill {
+            given: s.to_owned(),
+            why: why.to_owned(),
+        };
+        let (target, value) = s.split_once('=').ok_or_else(|| bad("there is no `=`"))?;
+        let (table, column) = target
+            .trim()
+            .rsplit_once('.')
+            .ok_or_else(|| bad("the column is not qualified by its table"))?;
+        let (table, column, value) = (table.trim(), column.trim(), value.trim());
+        if table.is_empty() || column.is_empty() {
+            return Err(bad("the table or column name is empty"));
+        }
+        if value.is_empty() {
+            return Err(bad("the SQL expression after `=` is empty"));
+        }
+        Ok(Backfill {
+            table: table.to_owned(),
+            column: column.to_owned(),
+            value: value.to_owned(),
+        })
+    }
+}
+
+/// A `--backfill` that cannot be used.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SafetyError {
+    /// Not of the form `TABLE.COLUMN=EXPR`.
+    #[error("--backfill {given}: {why}; expected --backfill TABLE.COLUMN=SQL_EXPRESSION (e.g. --backfill users.age=0)")]
+    BadBackfill {
+        /// The argument as given.
+        given: String,
+        /// What is wrong with it.
+        why: String,
+    },
+    /// Names no column that the plan makes NOT NULL without a value.
+    #[error(
+        "--backfill {given} matches nothing in this migration: {}",
+        candidates_text(candidates)
+    )]
+    Unmatched {
+        /// The argument.
+        given: String,
+        /// The `table.column`s that could take a backfill.
+        candidates: Vec<String>,
+    },
+    /// The same column twice.
+    #[error("--backfill is given twice for {column}: give one value per column")]
+    Twice {
+        /// `table.column`.
+        column: String,
+    },
+}
+
+fn candidates_text(candidates: &[String]) -> String {
+    if candidates.is_empty() {
+        "no column of it becomes NOT NULL without a value".to_owned()
+    } else {
+        format!("the columns that need one are {}", candidates.join(", "))
+    }
+}
+
+/// Rewrites `ops` with `backfills`: a column added NOT NULL without a default becomes
+/// `AddColumn` (nullable), [`Op::Backfill`], `AlterColumn` (NOT NULL); a column made NOT NULL
+/// gets an [`Op::Backfill`] just before. A backfill that matches no [`needs_backfill`] op (or
+/// names a column twice) is an error listing the columns that could take one.
+pub fn apply_backfills(
+    ops: Vec<Op>,
+    backfills: &[Backfill],
+    target: &Schema,
+) -> Result<Vec<Op>, SafetyError> {
+    for (i, b) in backfills.iter().enumerate() {
+        if backfills[..i]
+            .iter()
+            .any(|a| a.table == b.table && a.column == b.column)
+        {
+            return Err(SafetyError::Twice {
+                column: format!("{}.{}", b.table, b.column),
+            });
+        }
+    }
+    let candidates: Vec<NeedsBackfill> = ops
+        .iter()
+        .filter_map(|op| needs_backfill(op, target))
+        .collect();
+    for b in backfills {
+        if !candidates
+            .iter()
+            .any(|c| c.table == b.table && c.column == b.column)
+        {
+            return Err(SafetyError::Unmatched {
+                given: b.to_string(),
+                candidates: candidates
+                    .iter()
+                    .map(|c| format!("{}.{}", c.table, c.column))
+                    .collect(),
+            });
+        }
+    }
+    let mut out = Vec::with_capacity(ops.len() + 2 * backfills.len());
+    for op in ops {
+        let found = needs_backfill(&op, target).and_then(|need| {
+            backfills
+                .iter()
+                .find(|b| b.table == need.table && b.column == need.column)
+        });
+        let Some(b) = found else {
+            out.push(op);
+            continue;
+        };
+        let fill = Op::Backfill {
+            table: b.table.clone(),
+            column: b.column.clone(),
+            value: b.value.clone(),
+            undo: false,
+        };
+        match op {
+            Op::AddColumn { table, column } => {
+                let nullable = Column {
+                    nullable: true,
+                    ..column.clone()
+                };
+                out.push(Op::AddColumn {
+                    table: table.clone(),
+                    column: nullable.clone(),
+                });
+                out.push(fill);
+                out.push(Op::AlterColumn {
+                    table,
+                    from: nullable,
+                    to: column,
+                });
+            }
+            op => {
+                out.push(fill);
+                out.push(op);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// `text` as SQL comment lines: `-- <prefix>: <text>`, one per line of `text`.
+pub fn comment(prefix: &str, text: &str) -> String {
+    let mut out = String::new();
+    for (i, line) in text.lines().enumerate() {
+        if i == 0 {
+            out.push_str(&format!("-- {prefix}: {line}\n"));
+        } else {
+            out.push_str(&format!("--   {line}\n"));
+        }
+    }
+    out
+}
+
+/// `sql` (as the dialects render it: a `-- <op>` line before each op's statements) with each
+/// note's comment lines inserted under the line of its op. Notes are in the order of the ops
+/// in `sql`; a note whose op line is not found goes where the search stands (the top for the
+/// first). Deterministic: same input, same output.
+pub fn annotate(sql: &str, notes: &[(Op, String)]) -> String {
+    let mut out = String::with_capacity(sql.len());
+    let mut rest = sql;
+    let mut last: Option<&Op> = None;
+    for (op, lines) in notes {
+        let marker = format!("-- {op}\n");
+        // Several notes of one op go under its line, in order.
+        if last == Some(op) {
+        } else if let Some(at) = rest.find(&marker) {
+            let end = at + marker.len();
+            out.push_str(&rest[..end]);
+            rest = &rest[end..];
+        }
+        last = Some(op);
+        out.push_str(lines);
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests;
