@@ -247,4 +247,23 @@ mod plan_tests {
             plan.down_sql
         );
     }
+
+    #[test]
+    fn a_move_without_renamed_from_hints_the_qualified_old_name() {
+        let mut current = Schema::new();
+        let mut old = table("invoices");
+        old.identity = Some("id".into());
+        current.insert(old);
+        let mut want = Schema::new();
+        want.insert(table("billing.invoices"));
+        let plan = plan_between(&Postgres, &current, &want).unwrap();
+        assert_eq!(
+            plan.hints,
+            [
+                "hint: if table 'billing.invoices' is table 'invoices' renamed, add \
+              #[model(renamed_from = \"<default schema>.invoices\")] to its model \
+              (<default schema>: public unless --schema names another)"
+            ]
+        );
+    }
 }
