@@ -22,6 +22,39 @@ pub struct ConfigFile {
     /// or dropped by autogenerate, nor reported by check.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub ignore: Vec<String>,
+    /// `[naming]`: templates of the names of the constraints the models do not name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub naming: Option<NamingConfig>,
+}
+
+/// Retort.toml's `[naming]` table (see [`retort::naming::Convention`]); a key left out keeps
+/// the default template.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct NamingConfig {
+    /// Indexes: default `ix_{table}_{columns}`.
+    pub ix: Option<String>,
+    /// Unique indexes and constraints: default `uq_{table}_{columns}`.
+    pub uq: Option<String>,
+    /// Foreign keys: default `fk_{table}_{columns}_{referred_table}`.
+    pub fk: Option<String>,
+    /// Checks: default `ck_{table}_{n}`.
+    pub ck: Option<String>,
+    /// Primary keys: by default the backend's own name.
+    pub pk: Option<String>,
+}
+
+impl NamingConfig {
+    /// The convention these templates make, checked.
+    pub fn convention(&self) -> Result<retort::naming::Convention, retort::naming::NamingError> {
+        retort::naming::Convention::new(
+            self.ix.clone(),
+            self.uq.clone(),
+            self.fk.clone(),
+            self.ck.clone(),
+            self.pk.clone(),
+        )
+    }
 }
 
 /// The name `init` writes and the CLI reads by default.
@@ -45,7 +78,7 @@ impl ConfigFile {
             .with_context(|| format!("cannot read config file {}", path.display()))?;
         let mut config: ConfigFile = toml::from_str(&text).map_err(|e| {
             anyhow::anyhow!(
-                "config file {} is invalid: {} (valid keys: database_url, migrations_dir, schema, diesel_schema, ignore)",
+                "config file {} is invalid: {} (valid keys: database_url, migrations_dir, schema, diesel_schema, ignore, [naming] with ix, uq, fk, ck, pk)",
                 path.display(),
                 e.message()
             )

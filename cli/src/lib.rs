@@ -398,6 +398,8 @@ pub(crate) struct Settings {
     models: Option<fn(&retort::ModelRegistration) -> bool>,
     /// Retort.toml's `diesel_schema`.
     diesel_schema: Option<PathBuf>,
+    /// Retort.toml's `[naming]` convention (the default when absent).
+    naming: retort::naming::Convention,
 }
 
 impl Settings {
@@ -412,6 +414,12 @@ impl Settings {
             .unwrap_or_else(|| PathBuf::from(DEFAULT_CONFIG));
         // `init` creates the file, so an explicit --config need not exist yet.
         let file = ConfigFile::load(&config_path, global.config.is_some() && !for_init)?;
+        let naming = match &file.naming {
+            None => retort::naming::Convention::default(),
+            Some(naming) => naming.convention().map_err(|e| {
+                anyhow::anyhow!("config file {} is invalid: {e}", config_path.display())
+            })?,
+        };
         Ok(Settings {
             database_url: global
                 .database_url
@@ -434,6 +442,7 @@ impl Settings {
             },
             models: defaults.models,
             diesel_schema: file.diesel_schema,
+            naming,
         })
     }
 
@@ -441,10 +450,10 @@ impl Settings {
     pub(crate) fn target(&self) -> anyhow::Result<retort::schema::Schema> {
         let models = retort::registry::models();
         Ok(match self.models {
-            None => retort::registry::schema_of(&models)?,
+            None => retort::registry::schema_with(&models, &self.naming)?,
             Some(keep) => {
                 let kept: Vec<_> = models.into_iter().filter(|m| keep(m)).collect();
-                retort::registry::schema_of(&kept)?
+                retort::registry::schema_with(&kept, &self.naming)?
             }
         })
     }

@@ -13,6 +13,7 @@ pub fn enum_type(name: &str, labels: &[&str]) -> SqlType {
 }
 pub use crate::schema::{Deferrable, FkAction, SqlType, Table};
 
+use crate::naming::Unnamed;
 use crate::schema::{foreign_key_name, index_name, Column, ForeignKey, Index};
 
 /// Builds a [`Table`] from the pieces the derive knows.
@@ -126,8 +127,10 @@ impl TableBuilder {
         on_delete: FkAction,
         on_update: FkAction,
     ) -> Self {
+        let name = foreign_key_name(&self.table.name, columns, ref_table);
+        self.table.unnamed.push(Unnamed::ForeignKey(name.clone()));
         self.table.foreign_keys.push(ForeignKey {
-            name: foreign_key_name(&self.table.name, columns, ref_table),
+            name,
             columns: columns.iter().map(|c| (*c).to_owned()).collect(),
             ref_table: ref_table.to_owned(),
             ref_columns: ref_columns.iter().map(|c| (*c).to_owned()).collect(),
@@ -141,7 +144,11 @@ impl TableBuilder {
     /// An index; `name: None` takes the conventional `ix_`/`uq_` name.
     pub fn index(mut self, name: Option<&str>, columns: &[&str], unique: bool) -> Self {
         let name = name.map_or_else(
-            || index_name(&self.table.name, columns, unique),
+            || {
+                let name = index_name(&self.table.name, columns, unique);
+                self.table.unnamed.push(Unnamed::Index(name.clone()));
+                name
+            },
             str::to_owned,
         );
         self.table.indexes.push(Index {
@@ -210,7 +217,8 @@ impl TableBuilder {
     /// The name of the foreign key added last (instead of `fk_<table>_<cols>_<ref_table>`).
     pub fn foreign_key_name(mut self, name: &str) -> Self {
         if let Some(fk) = self.table.foreign_keys.last_mut() {
-            fk.name = name.to_owned();
+            let given = Unnamed::ForeignKey(std::mem::replace(&mut fk.name, name.to_owned()));
+            self.table.unnamed.retain(|u| *u != given);
         }
         self
     }
@@ -230,6 +238,17 @@ impl TableBuilder {
             .table_constraints
             .push(crate::schema::check_clause(name, expr));
         self
+    }
+
+    /// A `#[model(check(expr = ...))]` without a name, the `n`-th check of the model (from 1):
+    /// named `ck_<table>_<n>` until [`crate::naming::apply`] applies the project's convention.
+    pub fn unnamed_check(mut self, n: usize, expr: &str) -> Self {
+        let name = format!("ck_{}_{n}", self.table.name);
+        self.table.unnamed.push(Unnamed::Check {
+            name: name.clone(),
+            n,
+        });
+        self.check(&name, expr)
     }
 
     pub fn build(mut self) -> Table {

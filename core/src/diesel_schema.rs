@@ -113,7 +113,7 @@ pub fn render(schema: &Schema, flavor: Flavor, command: &str) -> String {
             }
             let _ = writeln!(out, "    /// The `{sql}` SQL type.");
             out.push_str(
-                "    #[derive(diesel::query_builder::QueryId, diesel::sql_types::SqlType)]\n",
+                "    #[derive(Debug, Clone, Copy, diesel::query_builder::QueryId, diesel::sql_types::SqlType)]\n",
             );
             let _ = writeln!(
                 out,

@@ -382,6 +382,17 @@ fn diff_table(have: &Table, want: &Table, retyped: &[String], ops: &mut Vec<Op>)
             to: want.primary_key.clone(),
         });
     }
+    // A primary key name is compared only when the models give one (a `pk` template of the
+    // naming convention); otherwise it is the backend's business.
+    if let (Some(from), Some(to)) = (&have.primary_key_name, &want.primary_key_name) {
+        if from != to && !want.primary_key.is_empty() {
+            ops.push(Op::RenameConstraint {
+                table: table(),
+                from: from.clone(),
+                to: to.clone(),
+            });
+        }
+    }
     if have.identity != want.identity {
         ops.push(Op::AlterIdentity {
             table: table(),

@@ -53,6 +53,7 @@ mod interrupt;
 pub mod invocation;
 pub mod listing;
 pub mod model;
+pub mod naming;
 pub mod offline;
 pub mod ops;
 pub mod redact;

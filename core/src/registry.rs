@@ -48,6 +48,15 @@ pub enum RegistryError {
         /// The column the table lacks.
         column: String,
     },
+    #[error("{model}: {problem}")]
+    /// The naming convention cannot name the model's constraints, or a name the model gives is
+    /// too long (see [`crate::naming::apply`]).
+    Naming {
+        /// Rust path of the model.
+        model: String,
+        /// What is wrong, and the fix.
+        problem: crate::naming::NamingError,
+    },
     #[error("enum type `{name}` has labels {first} but {second}; give one Rust enum another #[db_enum(name = \"...\")]")]
     /// Two columns use an enum type of the same name with different labels.
     ConflictingEnum {
@@ -68,14 +77,25 @@ pub fn models() -> Vec<&'static ModelRegistration> {
     all
 }
 
-/// The schema the registered models describe, validated across models.
+/// The schema the registered models describe, validated across models, with the default
+/// naming convention ([`schema_with`] takes another).
 pub fn schema() -> Result<Schema, RegistryError> {
     schema_of(&models())
 }
 
 /// The schema of the given models, validated: one model per table, references to existing
-/// tables and columns, index columns that exist.
+/// tables and columns, index columns that exist; the constraints the models do not name follow
+/// the default naming convention ([`schema_with`] takes the project's).
 pub fn schema_of(models: &[&ModelRegistration]) -> Result<Schema, RegistryError> {
+    schema_with(models, &crate::naming::Convention::default())
+}
+
+/// [`schema_of`], naming the constraints the models do not name after `convention`
+/// (Retort.toml's `[naming]`, see [`crate::naming`]).
+pub fn schema_with(
+    models: &[&ModelRegistration],
+    convention: &crate::naming::Convention,
+) -> Result<Schema, RegistryError> {
     if models.is_empty() {
         return Err(RegistryError::Empty);
     }
@@ -169,6 +189,12 @@ pub fn schema_of(models: &[&ModelRegistration]) -> Result<Schema, RegistryError>
                 )));
             }
         }
+    }
+    for (name, table) in &mut schema.tables {
+        crate::naming::apply_table(table, convention).map_err(|problem| RegistryError::Naming {
+            model: owners[name].to_owned(),
+            problem,
+        })?;
     }
     Ok(schema)
 }

@@ -129,8 +129,26 @@ pub(crate) fn renames(current: &Schema, target: &Schema) -> (Vec<Op>, Schema) {
             Op::RenameTable { from, to } if to == name => Some(from.clone()),
             _ => None,
         });
-        let follow = following(have, want, old_name.as_deref());
+        let follow = following(have, want, old_name.as_deref(), true);
         for op in follow {
+            op.apply(&mut state);
+            ops.push(op);
+        }
+    }
+    // Elsewhere, an index or a kept constraint that only changed its name (a changed naming
+    // convention, a changed `name = "..."`) is renamed too. Not foreign keys: SQLite does not
+    // report their names, so they are compared by content only.
+    let others: Vec<String> = target
+        .tables
+        .keys()
+        .filter(|name| !touched.contains(*name))
+        .cloned()
+        .collect();
+    for name in &others {
+        let (Some(have), Some(want)) = (state.get(name), target.get(name)) else {
+            continue;
+        };
+        for op in following(have, want, None, false) {
             op.apply(&mut state);
             ops.push(op);
         }
@@ -139,8 +157,9 @@ pub(crate) fn renames(current: &Schema, target: &Schema) -> (Vec<Op>, Schema) {
 }
 
 /// The renames of `have`'s indexes and constraints to the names `want` gives the same objects,
-/// after `have` (formerly `old_name`, when renamed) or its columns were renamed.
-fn following(have: &Table, want: &Table, old_name: Option<&str>) -> Vec<Op> {
+/// after `have` (formerly `old_name`, when renamed) or its columns were renamed; its foreign
+/// keys' too when `keys`.
+fn following(have: &Table, want: &Table, old_name: Option<&str>, keys: bool) -> Vec<Op> {
     let mut ops = Vec::new();
     let table = || have.name.clone();
     let mut taken: BTreeSet<&str> = BTreeSet::new();
@@ -166,7 +185,7 @@ fn following(have: &Table, want: &Table, old_name: Option<&str>) -> Vec<Op> {
             });
         }
     }
-    for h in &have.foreign_keys {
+    for h in have.foreign_keys.iter().filter(|_| keys) {
         if want.foreign_keys.iter().any(|w| w.name == h.name) {
             continue;
         }

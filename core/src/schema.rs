@@ -553,6 +553,11 @@ pub struct Table {
     /// ([`crate::ops::Op::RenameTable`]) instead of dropping and creating. `None` for
     /// introspected tables; never compared by the diff.
     pub renamed_from: Option<String>,
+    /// The indexes and constraints the model does not name, under the default convention's
+    /// names the derive gave them: [`crate::naming::apply`] renames them after the project's
+    /// naming convention and empties the list (the registry applies it when it builds the
+    /// target). Empty for introspected tables.
+    pub unnamed: Vec<crate::naming::Unnamed>,
 }
 
 impl Table {
@@ -572,6 +577,7 @@ impl Table {
             options: String::new(),
             comment: None,
             renamed_from: None,
+            unnamed: Vec::new(),
         }
     }
 
@@ -637,18 +643,21 @@ pub fn parse_check_clause(clause: &str) -> Option<(String, &str)> {
     Some((name, expr))
 }
 
-/// Conventional name of an index over `columns` of `table`: `ix_<table>_<cols>`, or `uq_...` when unique.
+/// Conventional name of an index over `columns` of `table` under the default naming convention:
+/// `ix_<table>_<cols>`, or `uq_...` when unique, shortened to 63 bytes
+/// ([`crate::naming::shorten`]).
 pub fn index_name(table: &str, columns: &[impl AsRef<str>], unique: bool) -> String {
     let prefix = if unique { "uq" } else { "ix" };
     let cols: Vec<&str> = columns.iter().map(AsRef::as_ref).collect();
-    format!("{prefix}_{}_{}", bare_name(table), cols.join("_"))
+    crate::naming::shorten(&format!("{prefix}_{}_{}", bare_name(table), cols.join("_")))
 }
 
-/// Conventional name of a foreign key: `fk_<table>_<cols>_<ref_table>`.
+/// Conventional name of a foreign key under the default naming convention:
+/// `fk_<table>_<cols>_<ref_table>`, shortened to 63 bytes ([`crate::naming::shorten`]).
 pub fn foreign_key_name(table: &str, columns: &[impl AsRef<str>], ref_table: &str) -> String {
     let cols: Vec<&str> = columns.iter().map(AsRef::as_ref).collect();
     let (table, ref_table) = (bare_name(table), bare_name(ref_table));
-    format!("fk_{table}_{}_{ref_table}", cols.join("_"))
+    crate::naming::shorten(&format!("fk_{table}_{}_{ref_table}", cols.join("_")))
 }
 
 /// A whole schema: tables by name.

@@ -108,11 +108,30 @@ fn open_scripts(dir: &Path) -> ScriptDirectory {
 }
 
 /// Panics with a readable report when the migrations in `dir` do not produce exactly the
-/// registered models.
+/// registered models (their unnamed constraints named after the default naming convention; a
+/// project with a `[naming]` table in Retort.toml uses
+/// [`assert_migrations_match_models_with`]).
 #[track_caller]
 pub fn assert_migrations_match_models(dir: impl AsRef<Path>) {
+    assert_migrations_match_models_with(dir, &crate::naming::Convention::default());
+}
+
+/// [`assert_migrations_match_models`] with the project's naming convention:
+///
+/// ```no_run
+/// let convention = retort::naming::Convention::new(
+///     None, None, None, None, Some("pk_{table}".into()),
+/// ).unwrap();
+/// retort::testing::assert_migrations_match_models_with("migrations", &convention);
+/// ```
+#[track_caller]
+pub fn assert_migrations_match_models_with(
+    dir: impl AsRef<Path>,
+    convention: &crate::naming::Convention,
+) {
     let dir = dir.as_ref();
-    let target = registry::schema().unwrap_or_else(|e| panic!("Retort: {e}"));
+    let target = registry::schema_with(&registry::models(), convention)
+        .unwrap_or_else(|e| panic!("Retort: {e}"));
     let scripts = open_scripts(dir);
     let like = scratch_url(&scripts).unwrap_or_else(|e| panic!("Retort: {e}"));
     let ops = missing_operations(dir, &target, &like).unwrap_or_else(|e| {

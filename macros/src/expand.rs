@@ -93,14 +93,22 @@ fn expand(cont: &Container) -> TokenStream {
             #name #deferrable
         }
     });
+    // An unnamed check is the n-th (from 1): its name comes from the naming convention.
     let checks = cont
         .attrs
         .checks
         .iter()
         .zip(cont.check_names())
-        .map(|(check, name)| {
+        .enumerate()
+        .map(|(i, (check, name))| {
             let expr = &check.value.expr;
-            quote!(.check(#name, #expr))
+            match &check.value.name {
+                Some(_) => quote!(.check(#name, #expr)),
+                None => {
+                    let n = i + 1;
+                    quote!(.unnamed_check(#n, #expr))
+                }
+            }
         });
 
     quote! {

@@ -40,6 +40,8 @@ struct Case {
     backends: String,
     outcome: String,
     text: String,
+    config_before: String,
+    config_after: String,
 }
 
 fn cases() -> Vec<Case> {
@@ -67,6 +69,8 @@ fn cases() -> Vec<Case> {
                 backends: text(&v, "backends"),
                 outcome: text(&v, "outcome"),
                 text: text(&v, "text"),
+                config_before: text(&v, "config_before"),
+                config_after: text(&v, "config_after"),
             }
         })
         .collect()
@@ -135,6 +139,13 @@ fn run_case(backend: Backend, case: &Case) {
                 .expect("retort_cases runs"),
         )
     };
+    // The case's Retort.toml lines for a step follow the project's settings.
+    let base = std::fs::read_to_string(p.path().join("Retort.toml")).expect("Retort.toml");
+    let configure = |extra: &str| {
+        std::fs::write(p.path().join("Retort.toml"), format!("{base}{extra}\n"))
+            .expect("write Retort.toml");
+    };
+    configure(&case.config_before);
     run("before", &["autogenerate", "-m", "before"]).expect(0);
     run("before", &["upgrade", "head"]).expect(0);
     run("before", &["check"]).expect(0);
@@ -144,6 +155,7 @@ fn run_case(backend: Backend, case: &Case) {
     let schema0 = p.schema_with_others();
     let rows0 = rows(&p, &schema0);
 
+    configure(&case.config_after);
     let mut args = vec!["autogenerate", "-m", "after"];
     args.extend(case.flags.iter().map(String::as_str));
     let snapshot = format!(

@@ -20,6 +20,7 @@ mod hostile_scripts;
 mod inspect;
 mod labels;
 mod lossless;
+mod naming;
 mod pg_schemas;
 mod pg_types;
 mod postgres;

@@ -270,7 +270,8 @@ case! {
 }
 
 case! {
-    /// A named index is renamed (drop and create).
+    /// A named index whose name changes is renamed: PostgreSQL `ALTER INDEX ... RENAME TO`, SQLite
+    /// drops and creates it.
     rename_index { seed: "INSERT INTO users (id, name) VALUES (1, 'a');" }
     before {
         #[derive(Model)]

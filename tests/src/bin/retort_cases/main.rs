@@ -29,6 +29,10 @@
 //! down.sql are snapshot-tested per backend (`tests/tests/integration/snapshots/`); review a
 //! changed snapshot like code (`INSTA_UPDATE=always` rewrites them, then read the diff).
 //!
+//! A case may add lines to the project's Retort.toml for each step (`config_before`,
+//! `config_after`: a `[naming]` table, see `naming.rs`); the harness writes Retort.toml as its
+//! base settings followed by them before that step's commands.
+//!
 //! Each case's models are selected with the environment variable `RETORT_CASE=<file>::<case>/<side>`
 //! (`basics::add_nullable_column/before`); `RETORT_CASES_LIST=1` prints the cases as JSON lines.
 
@@ -39,6 +43,7 @@ use std::sync::OnceLock;
 mod basics;
 mod constraints;
 mod enums;
+mod naming;
 mod renames;
 mod safety;
 mod schemas;
@@ -79,6 +84,10 @@ pub struct Case {
     pub lossy: bool,
     pub backends: Backends,
     pub outcome: Outcome,
+    /// Lines appended to Retort.toml for the `before` step (empty: none).
+    pub config_before: &'static str,
+    /// Lines appended to Retort.toml for the `after` step, downgrade included (empty: none).
+    pub config_after: &'static str,
 }
 
 impl Case {
@@ -90,6 +99,8 @@ impl Case {
         lossy: false,
         backends: Backends::Both,
         outcome: Outcome::Upgrade,
+        config_before: "",
+        config_after: "",
     };
 }
 
@@ -157,6 +168,8 @@ fn list() {
             "backends": format!("{:?}", case.backends).to_lowercase(),
             "outcome": outcome,
             "text": text,
+            "config_before": case.config_before,
+            "config_after": case.config_after,
         });
         println!("{line}");
     }

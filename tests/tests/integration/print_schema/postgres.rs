@@ -3,7 +3,7 @@
 
 pub mod sql_types {
     /// The `mood` SQL type.
-    #[derive(diesel::query_builder::QueryId, diesel::sql_types::SqlType)]
+    #[derive(Debug, Clone, Copy, diesel::query_builder::QueryId, diesel::sql_types::SqlType)]
     #[diesel(postgres_type(name = "mood"))]
     pub struct Mood;
 }
