@@ -127,7 +127,7 @@ fn shadow(
 ) -> anyhow::Result<u8> {
     let url: DatabaseUrl = settings.database_url.parse()?;
     let mut shadow = retort::shadow::ShadowDatabase::create(&url)?;
-    let mut replayed = shadow.replay(scripts)?;
+    let mut replayed = shadow.replay_for(scripts, target)?;
     ignore.remove_from(&mut replayed);
     let target = autogen::server_normalized(shadow.connection(), target)?;
     let plan = autogen::plan_between(shadow.connection().dialect(), &replayed, &target)?;

@@ -29,6 +29,13 @@ impl TableBuilder {
         }
     }
 
+    /// The schema the table lives in (`#[model(schema = "billing")]`): the table's name becomes
+    /// the qualified `billing.invoices` (see [`crate::schema::split_qualified`]).
+    pub fn schema(mut self, schema: &str) -> Self {
+        self.table.name = crate::schema::qualified_name(Some(schema), &self.table.name);
+        self
+    }
+
     /// The table's comment (the model's doc comment).
     pub fn comment(mut self, text: &str) -> Self {
         self.table.comment = Some(text.to_owned());
@@ -37,7 +44,12 @@ impl TableBuilder {
 
     /// The table's previous name (`#[model(renamed_from = "...")]` on the struct).
     pub fn renamed_from(mut self, old: &str) -> Self {
-        self.table.renamed_from = Some(old.to_owned());
+        // `schema.table`: moved from another schema; a bare name: renamed within its own.
+        let schema = crate::schema::split_qualified(&self.table.name).0;
+        self.table.renamed_from = Some(match crate::schema::split_qualified(old) {
+            (Some(_), _) => old.to_owned(),
+            (None, _) => crate::schema::qualified_name(schema, old),
+        });
         self
     }
 

@@ -56,7 +56,7 @@ pub fn plan_with(
     backfills: &[crate::safety::Backfill],
 ) -> Result<Plan, Error> {
     ignore.check_models(target)?;
-    let mut current = conn.introspect()?;
+    let mut current = conn.introspect_schemas(&target.other_schemas())?;
     let ignored = ignore.ignored_tables(&current);
     ignore.remove_from(&mut current);
     let target = server_normalized(conn, target)?;

@@ -209,7 +209,15 @@ impl Connection {
     /// Reads the live schema (without the migration bookkeeping tables), normalised by the
     /// connection's dialect.
     pub fn introspect(&mut self) -> Result<Schema, DbError> {
-        let mut schema = self.session.introspect()?;
+        self.introspect_schemas(&[])
+    }
+
+    /// Like [`Connection::introspect`], also reading the tables of `schemas`, schemas other
+    /// than the default one (PostgreSQL `#[model(schema = "...")]`, see
+    /// [`Schema::other_schemas`]); their tables are keyed `schema.table`. The number of catalog
+    /// queries does not depend on how many schemas there are.
+    pub fn introspect_schemas(&mut self, schemas: &[String]) -> Result<Schema, DbError> {
+        let mut schema = self.session.introspect(schemas)?;
         self.dialect().normalize(&mut schema);
         Ok(schema)
     }

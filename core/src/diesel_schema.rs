@@ -145,15 +145,15 @@ pub fn render(schema: &Schema, flavor: Flavor, command: &str) -> String {
             let _ = writeln!(
                 out,
                 "diesel::joinable!({} -> {} ({}));",
-                rust_ident(child),
-                rust_ident(parent),
+                table_ident(child),
+                table_ident(parent),
                 rust_ident(column)
             );
         }
     }
     if keyed.len() >= 2 {
         // As rustfmt leaves it: on one line when it fits in 100 columns, else one per line.
-        let names: Vec<String> = keyed.iter().map(|t| rust_ident(&t.name)).collect();
+        let names: Vec<String> = keyed.iter().map(|t| table_ident(&t.name)).collect();
         let line = format!(
             "diesel::allow_tables_to_appear_in_same_query!({},);",
             names.join(", ")
@@ -183,7 +183,8 @@ fn stored_names(schema: &Schema) -> Schema {
     let mut out = Schema::new();
     for table in schema.tables.values() {
         let mut table = table.clone();
-        table.name = cut(&table.name);
+        let (schema, bare) = crate::schema::split_qualified(&table.name);
+        table.name = crate::schema::qualified_name(schema, &cut(bare));
         for column in &mut table.columns {
             column.name = cut(&column.name);
         }
@@ -191,7 +192,8 @@ fn stored_names(schema: &Schema) -> Schema {
         for fk in &mut table.foreign_keys {
             cut_all(&mut fk.columns);
             cut_all(&mut fk.ref_columns);
-            fk.ref_table = cut(&fk.ref_table);
+            let (schema, bare) = crate::schema::split_qualified(&fk.ref_table);
+            fk.ref_table = crate::schema::qualified_name(schema, &cut(bare));
         }
         out.insert(table);
     }
@@ -227,12 +229,18 @@ fn table_macro(out: &mut String, table: &Table, flavor: Flavor) {
             table.columns.len()
         );
     }
-    let name = rust_ident(&table.name);
-    if name != table.name {
-        let _ = writeln!(out, "    #[sql_name = {}]", rust_string(&table.name));
+    // A table of another schema (PostgreSQL): diesel's `schema.table` form.
+    let (schema, bare) = crate::schema::split_qualified(&table.name);
+    let name = rust_ident(bare);
+    if name != bare {
+        let _ = writeln!(out, "    #[sql_name = {}]", rust_string(bare));
     }
     let key: Vec<String> = table.primary_key.iter().map(|c| rust_ident(c)).collect();
-    let _ = writeln!(out, "    {name} ({}) {{", key.join(", "));
+    let qualified = match schema {
+        Some(schema) => format!("{schema}.{name}"),
+        None => name,
+    };
+    let _ = writeln!(out, "    {qualified} ({}) {{", key.join(", "));
     for (column, ty) in table.columns.iter().zip(&types) {
         if let Some(comment) = &column.comment {
             doc(out, "        ", comment);
@@ -499,6 +507,11 @@ const KEYWORDS: &[&str] = &[
 
 /// `name` as a Rust identifier: itself when it is one, else with `_` for each other character,
 /// a leading `_` before a digit, and a trailing `_` after a keyword (diesel's convention).
+/// The Rust module diesel's `table!` makes for a table: its name without the schema.
+fn table_ident(name: &str) -> String {
+    rust_ident(crate::schema::bare_name(name))
+}
+
 fn rust_ident(name: &str) -> String {
     let mut out: String = name
         .chars()
@@ -578,6 +591,39 @@ mod tests {
         s.insert(posts);
         s.insert(log);
         s
+    }
+
+    #[test]
+    fn a_table_of_another_schema_is_diesels_schema_dot_table() {
+        let mut invoices = Table::new("billing.invoices");
+        invoices
+            .columns
+            .push(Column::new("id", SqlType::BigInt, false));
+        invoices.primary_key = vec!["id".into()];
+        let mut payments = Table::new("payments");
+        payments
+            .columns
+            .push(Column::new("id", SqlType::BigInt, false));
+        payments
+            .columns
+            .push(Column::new("invoice_id", SqlType::BigInt, false));
+        payments.primary_key = vec!["id".into()];
+        payments
+            .foreign_keys
+            .push(fk("f", "invoice_id", "billing.invoices"));
+        let mut s = Schema::new();
+        s.insert(invoices);
+        s.insert(payments);
+        let text = render(&s, Flavor::Postgres, "retort print-schema");
+        assert!(text.contains("    billing.invoices (id) {\n"), "{text}");
+        assert!(
+            text.contains("diesel::joinable!(payments -> invoices (invoice_id));"),
+            "{text}"
+        );
+        assert!(
+            text.contains("diesel::allow_tables_to_appear_in_same_query!(invoices, payments,);"),
+            "{text}"
+        );
     }
 
     #[test]

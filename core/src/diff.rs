@@ -4,7 +4,7 @@
 //! [`crate::dialect::Dialect::normalize`]) so that spellings the database reports differently
 //! from the models (type aliases, default quoting) compare equal.
 //!
-//! Order: enum types first (new ones created, labels added: see [`Op::AlterEnum`]), so
+//! Order: the models' schemas the database lacks first ([`Op::CreateSchema`]), then enum types (new ones created, labels added: see [`Op::AlterEnum`]), so
 //! tables and columns can use them; then changes to existing tables (by name; per table: drop indexes, drop foreign keys, add
 //! columns, alter columns, comments (table, then columns), primary key, identity, drop columns, add foreign keys, create
 //! indexes), then new tables (parents before children), then the existing tables' new foreign
@@ -32,8 +32,16 @@ use crate::schema::{Column, ForeignKey, Schema, Table};
 /// The ops that turn `current` into `target`. Deterministic: equal inputs give equal output.
 pub fn diff(current: &Schema, target: &Schema) -> Vec<Op> {
     // Renames first (see [`crate::rename`]); the rest compares the renamed tables.
-    let (mut ops, renamed) = crate::rename::renames(current, target);
+    let (renames, renamed) = crate::rename::renames(current, target);
     let current = &renamed;
+    // The schemas the models name that the database lacks come first (see `Op::CreateSchema`).
+    let mut ops: Vec<Op> = target
+        .other_schemas()
+        .into_iter()
+        .filter(|name| !current.schemas.contains(name))
+        .map(|name| Op::CreateSchema { name })
+        .collect();
+    ops.extend(renames);
 
     // Labels are added before the tables change (a column may take a new label) and removed
     // after (a default moves off a label before it goes), so the reverse holds too.

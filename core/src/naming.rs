@@ -266,7 +266,8 @@ pub fn apply(schema: &mut Schema, convention: &Convention) -> Result<(), NamingE
 /// [`apply`] to one table (kept in canonical order).
 pub fn apply_table(table: &mut Table, convention: &Convention) -> Result<(), NamingError> {
     let unnamed = std::mem::take(&mut table.unnamed);
-    let name = table.name.clone();
+    // Names use the table's own name, not its schema-qualified key (`billing.invoices`).
+    let name = crate::schema::bare_name(&table.name).to_owned();
     let is = |u: &Unnamed| unnamed.contains(u);
     for index in &mut table.indexes {
         if is(&Unnamed::Index(index.name.clone())) {
@@ -290,7 +291,7 @@ pub fn apply_table(table: &mut Table, convention: &Convention) -> Result<(), Nam
             let values = Values {
                 table: &name,
                 columns: &fk.columns,
-                referred_table: &fk.ref_table,
+                referred_table: crate::schema::bare_name(&fk.ref_table),
                 ..Values::default()
             };
             fk.name = convention.render("fk", &convention.fk, &values)?;

@@ -206,6 +206,18 @@ pub enum Op {
         /// The labels after, in order.
         to: Vec<String>,
     },
+    /// Creates a schema (PostgreSQL `CREATE SCHEMA`) that a model names
+    /// (`#[model(schema = "...")]`) and the database lacks; comes first. The reverse drops it.
+    CreateSchema {
+        /// The schema's name.
+        name: String,
+    },
+    /// Drops a schema (`DROP SCHEMA`, which refuses a schema that still holds anything). A
+    /// diff never drops one: only the reverse of a [`Op::CreateSchema`] does, last.
+    DropSchema {
+        /// The schema's name.
+        name: String,
+    },
 }
 
 impl Op {
@@ -279,6 +291,8 @@ impl Op {
             },
             Op::CreateEnum { name, labels } => Op::DropEnum { name, labels },
             Op::DropEnum { name, labels } => Op::CreateEnum { name, labels },
+            Op::CreateSchema { name } => Op::DropSchema { name },
+            Op::DropSchema { name } => Op::CreateSchema { name },
             Op::AlterEnum { name, from, to } => Op::AlterEnum {
                 name,
                 from: to,
@@ -288,12 +302,14 @@ impl Op {
     }
 
     /// The table this op changes (a renamed table: by its name before the op); for an enum
-    /// type's op ([`Op::is_enum`]), the type's name.
+    /// type's op ([`Op::is_enum`]), the type's name; for a schema's, the schema's.
     pub fn table(&self) -> &str {
         match self {
             Op::CreateEnum { name, .. }
             | Op::DropEnum { name, .. }
-            | Op::AlterEnum { name, .. } => name,
+            | Op::AlterEnum { name, .. }
+            | Op::CreateSchema { name }
+            | Op::DropSchema { name } => name,
             Op::CreateTable(t) | Op::DropTable(t) => &t.name,
             Op::RenameTable { from, .. } => from,
             Op::AddColumn { table, .. }
@@ -332,6 +348,11 @@ impl Op {
         }
     }
 
+    /// True for the ops on a schema ([`Op::CreateSchema`], [`Op::DropSchema`]).
+    pub fn is_schema(&self) -> bool {
+        matches!(self, Op::CreateSchema { .. } | Op::DropSchema { .. })
+    }
+
     /// True for the ops on an enum type rather than on a table.
     pub fn is_enum(&self) -> bool {
         matches!(
@@ -351,6 +372,12 @@ impl Op {
             }
             Op::DropEnum { name, .. } => {
                 schema.enums.remove(name);
+            }
+            Op::CreateSchema { name } => {
+                schema.schemas.insert(name.clone());
+            }
+            Op::DropSchema { name } => {
+                schema.schemas.remove(name);
             }
             Op::CreateTable(t) => schema.insert(t.clone()),
             Op::DropTable(t) => {
@@ -749,6 +776,8 @@ impl fmt::Display for Op {
                 write!(f, "added enum type '{name}' ({})", labels.join(", "))
             }
             Op::DropEnum { name, .. } => write!(f, "removed enum type '{name}'"),
+            Op::CreateSchema { name } => write!(f, "added schema '{name}'"),
+            Op::DropSchema { name } => write!(f, "removed schema '{name}'"),
             Op::AlterEnum { name, from, to } => {
                 let mut changes = Vec::new();
                 let added: Vec<&str> = to

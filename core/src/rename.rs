@@ -207,11 +207,16 @@ fn following(have: &Table, want: &Table, old_name: Option<&str>, keys: bool) -> 
     }
     // PostgreSQL's own name for an unnamed primary key, `<table>_pkey`.
     if let (Some(old), Some(pk)) = (old_name, have.primary_key_name.as_deref()) {
+        // Named after the table's own name, not its schema-qualified key.
+        let (old, new) = (
+            crate::schema::bare_name(old),
+            crate::schema::bare_name(&have.name),
+        );
         if pk == format!("{old}_pkey") && want.primary_key_name.is_none() {
             ops.push(Op::RenameConstraint {
                 table: table(),
                 from: pk.to_owned(),
-                to: format!("{}_pkey", have.name),
+                to: format!("{new}_pkey"),
             });
         }
     }
@@ -284,9 +289,22 @@ pub fn suggestions(ops: &[Op]) -> Vec<String> {
                     })
                     .collect();
                 if let [old] = dropped.as_slice() {
+                    // A bare `renamed_from` names a table of the model's own schema; one of
+                    // another schema is qualified, the default schema by its name.
+                    use crate::schema::{bare_name, split_qualified};
+                    let hint = match (split_qualified(old).0, split_qualified(&new.name).0) {
+                        (from, to) if from == to => bare_name(old).to_owned(),
+                        (Some(_), _) => (*old).to_owned(),
+                        (None, _) => format!("<default schema>.{old}"),
+                    };
+                    let default = if hint.starts_with('<') {
+                        " (<default schema>: public unless --schema names another)"
+                    } else {
+                        ""
+                    };
                     out.push(format!(
                         "hint: if table '{}' is table '{old}' renamed, add \
-                         #[model(renamed_from = \"{old}\")] to its model",
+                         #[model(renamed_from = \"{hint}\")] to its model{default}",
                         new.name
                     ));
                 }

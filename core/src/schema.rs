@@ -7,7 +7,9 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 mod index;
+mod qualified;
 pub use index::{index_statement, simplify_index, IndexOptions};
+pub use qualified::{bare_name, qualified_name, quote_in_schema_of, quote_table, split_qualified};
 
 /// A column type, independent of any database. Each dialect renders and normalises it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -682,13 +684,14 @@ pub fn parse_any_check_clause(clause: &str) -> Option<(String, &str, bool)> {
 pub fn index_name(table: &str, columns: &[impl AsRef<str>], unique: bool) -> String {
     let prefix = if unique { "uq" } else { "ix" };
     let cols: Vec<&str> = columns.iter().map(AsRef::as_ref).collect();
-    crate::naming::shorten(&format!("{prefix}_{table}_{}", cols.join("_")))
+    crate::naming::shorten(&format!("{prefix}_{}_{}", bare_name(table), cols.join("_")))
 }
 
 /// Conventional name of a foreign key under the default naming convention:
 /// `fk_<table>_<cols>_<ref_table>`, shortened to 63 bytes ([`crate::naming::shorten`]).
 pub fn foreign_key_name(table: &str, columns: &[impl AsRef<str>], ref_table: &str) -> String {
     let cols: Vec<&str> = columns.iter().map(AsRef::as_ref).collect();
+    let (table, ref_table) = (bare_name(table), bare_name(ref_table));
     crate::naming::shorten(&format!("fk_{table}_{}_{ref_table}", cols.join("_")))
 }
 
@@ -707,6 +710,12 @@ pub struct Schema {
     /// their columns use. A type is the models' when a model uses it: one that no model uses
     /// is left alone, never dropped by a diff (see [`crate::diff`]).
     pub enums: BTreeMap<String, Vec<String>>,
+    /// The schemas other than the connection's default one that exist (PostgreSQL): for a
+    /// live database, those of the schemas introspection was asked to read (the models'
+    /// `#[model(schema = "...")]`) that the server has. The diff creates a models' schema
+    /// missing here ([`crate::ops::Op::CreateSchema`]); none is ever dropped but by the
+    /// reverse of its creation. Empty for models (their schemas are their tables' keys).
+    pub schemas: std::collections::BTreeSet<String>,
 }
 
 /// An object that depends on a table or a column and that Retort does not manage.

@@ -44,9 +44,19 @@ impl ShadowDatabase {
 
     /// Applies every revision up to all heads and returns the resulting schema.
     pub fn replay(&mut self, scripts: &ScriptDirectory) -> Result<Schema, Error> {
+        self.replay_for(scripts, &Schema::new())
+    }
+
+    /// Like [`ShadowDatabase::replay`], also reading the other schemas `target`'s tables live
+    /// in (PostgreSQL `#[model(schema = "...")]`, see [`Schema::other_schemas`]).
+    pub fn replay_for(
+        &mut self,
+        scripts: &ScriptDirectory,
+        target: &Schema,
+    ) -> Result<Schema, Error> {
         let conn = self.connection();
         runner::upgrade(conn, scripts, "heads")?;
-        Ok(conn.introspect()?)
+        Ok(conn.introspect_schemas(&target.other_schemas())?)
     }
 }
 

@@ -84,7 +84,7 @@ pub fn missing_operations(
 ) -> Result<Vec<Op>, Error> {
     let scripts = ScriptDirectory::open(dir.as_ref())?;
     let mut shadow = ShadowDatabase::create(like)?;
-    let current = shadow.replay(&scripts)?;
+    let current = shadow.replay_for(&scripts, target)?;
     let target = autogen::server_normalized(shadow.connection(), target)?;
     let dialect = shadow.connection().dialect();
     Ok(autogen::plan_between(dialect, &current, &target)?.ops)

@@ -17,6 +17,8 @@ pub struct Container<'a> {
     pub name: String,
     /// `table = "..."`, or the conventional name derived from the struct's name.
     pub table: String,
+    /// The table's key in the schema model: `schema.table` with `schema = "..."`, else `table`.
+    pub key: String,
     pub attrs: attr::Container,
     /// The struct's doc comment: the table's comment.
     pub doc: Option<String>,
@@ -79,6 +81,10 @@ impl<'a> Container<'a> {
             Some(table) => table.value.value(),
             None => default_table_name(&name),
         };
+        let key = match &attrs.schema {
+            Some(schema) => format!("{}.{table}", schema.value.value()),
+            None => table.clone(),
+        };
         let fields = fields
             .named
             .iter()
@@ -102,6 +108,7 @@ impl<'a> Container<'a> {
             ident,
             name,
             table,
+            key,
             attrs,
             doc: attr::doc_comment(&input.attrs),
             fields,

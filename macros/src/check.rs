@@ -64,7 +64,8 @@ fn check_generated(cx: &Ctxt, field: &Field) {
 /// A `renamed_from` names the table's or column's previous name, which differs from its name.
 fn check_renamed_from(cx: &Ctxt, cont: &Container) {
     if let Some(old) = &cont.attrs.renamed_from {
-        if old.value.value() == cont.table {
+        let old_name = old.value.value();
+        if old_name == cont.key || (old_name == cont.table && !old_name.contains('.')) {
             cx.error_spanned_by(
                 &old.value,
                 format!(

@@ -32,7 +32,7 @@ pub fn derive_model_inner(input: TokenStream) -> TokenStream {
 
 fn expand(cont: &Container) -> TokenStream {
     let ident = cont.ident;
-    let table = &cont.table;
+    let table = &cont.key;
     let rust_name = &cont.name;
 
     let comment = cont.doc.as_ref().map(|doc| quote!(.comment(#doc)));
@@ -256,7 +256,7 @@ fn fallback(input: &DeriveInput, cont: Option<&Container>, errors: &syn::Error) 
     let ident = &input.ident;
     let table = cont.map_or_else(
         || default_table_name(&syn::ext::IdentExt::unraw(ident).to_string()),
-        |cont| cont.table.clone(),
+        |cont| cont.key.clone(),
     );
     let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
     let errors = errors.to_compile_error();

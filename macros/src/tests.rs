@@ -245,7 +245,7 @@ fn unknown_keys_list_the_expected_ones() {
             struct User { #[model(abc = 1, table = "x")] id: i64 }
         }),
         [
-            "unknown model attribute `abc`; expected one of: `table`, `index`, `unique`, \
+            "unknown model attribute `abc`; expected one of: `table`, `schema`, `index`, `unique`, \
              `foreign_key`, `check`, `renamed_from`, `no_primary_key`",
             "unknown model attribute `abc`; expected one of: `primary_key`, `unique`, `index`, \
              `max_length`, `default`, `references`, `on_delete`, `on_update`, `column`, \
@@ -274,7 +274,7 @@ fn every_error_is_reported() {
             c: String,
             #[model(on_update = "cascade")]
             d: i64,
-            #[model(on_delete = "explode", references = "a.b.c")]
+            #[model(on_delete = "explode", references = "a.b.c.d")]
             e: i64,
             #[model(column = "a")]
             f: i64,

@@ -206,8 +206,10 @@ pub(crate) trait Session: Send {
     fn backend(&self) -> Backend;
     /// Runs statements separated by `;`.
     fn batch_execute(&mut self, sql: &str) -> QueryResult<()>;
-    /// Reads the live schema as the catalog spells it (the dialect normalises it afterwards).
-    fn introspect(&mut self) -> Result<Schema, DbError>;
+    /// Reads the live schema as the catalog spells it (the dialect normalises it afterwards):
+    /// the default schema's tables and those of `schemas`, the other schemas the models name
+    /// (PostgreSQL; SQLite has none).
+    fn introspect(&mut self, schemas: &[String]) -> Result<Schema, DbError>;
     /// Rewrites the models' types and defaults into the server's own spelling (PostgreSQL asks
     /// the server); most backends keep the models' spelling.
     fn normalize_models(&mut self, _target: &mut Schema) -> Result<(), crate::Error> {

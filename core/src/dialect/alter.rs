@@ -15,7 +15,7 @@ pub fn standard_alter_column<D: Dialect + ?Sized>(
 ) -> OpSql {
     let alter = format!(
         "ALTER TABLE {} ALTER COLUMN {}",
-        dialect.quote(table),
+        dialect.quote_table(table),
         dialect.quote(&to.name)
     );
     let mut s = String::new();

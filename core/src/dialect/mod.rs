@@ -159,6 +159,8 @@ pub trait Dialect {
             Op::AlterComment {
                 table, column, to, ..
             } => self.render_alter_comment(table, column.as_deref(), to.as_deref()),
+            Op::CreateSchema { name } => self.render_create_schema(name),
+            Op::DropSchema { name } => Ok(format!("DROP SCHEMA {};\n", self.quote(name))),
             Op::Backfill {
                 table,
                 column,
@@ -166,7 +168,7 @@ pub trait Dialect {
                 undo: false,
             } => Ok(format!(
                 "UPDATE {} SET {} = {value} WHERE {} IS NULL;\n",
-                self.quote(table),
+                self.quote_table(table),
                 self.quote(column),
                 self.quote(column)
             )),
@@ -177,14 +179,10 @@ pub trait Dialect {
                     "an enum type's op renders with the whole schema (render_enum_op)",
                 ))
             }
-            Op::RenameTable { from, to } => Ok(format!(
-                "ALTER TABLE {} RENAME TO {};\n",
-                self.quote(from),
-                self.quote(to)
-            )),
+            Op::RenameTable { from, to } => Ok(rename_table_sql(self, from, to)),
             Op::RenameColumn { table, from, to } => Ok(format!(
                 "ALTER TABLE {} RENAME COLUMN {} TO {};\n",
-                self.quote(table),
+                self.quote_table(table),
                 self.quote(from),
                 self.quote(to)
             )),
@@ -232,6 +230,15 @@ pub trait Dialect {
         Err(unsupported)
     }
 
+    /// [`Op::CreateSchema`]: `CREATE SCHEMA`; by default unsupported (SQLite has no schemas;
+    /// [`Dialect::check_models`] refuses a model that names one first).
+    fn render_create_schema(&self, name: &str) -> OpSql {
+        let _ = name;
+        Err(Unsupported::new(
+            "this backend has no schemas: remove `schema = \"...\"` from the models",
+        ))
+    }
+
     /// [`Op::CreateTable`]: `CREATE TABLE`, its indexes, and the statements the models do not
     /// describe (triggers, expression indexes) as the database reported them.
     fn render_create_table(&self, table: &Table) -> OpSql {
@@ -261,8 +268,8 @@ pub trait Dialect {
     /// to remove it.
     fn comment_sql(&self, table: &str, column: Option<&str>, text: Option<&str>) -> String {
         let target = match column {
-            Some(c) => format!("COLUMN {}.{}", self.quote(table), self.quote(c)),
-            None => format!("TABLE {}", self.quote(table)),
+            Some(c) => format!("COLUMN {}.{}", self.quote_table(table), self.quote(c)),
+            None => format!("TABLE {}", self.quote_table(table)),
         };
         let text = match text {
             Some(t) => format!("'{}'", t.replace('\'', "''")),
@@ -278,7 +285,7 @@ pub trait Dialect {
 
     /// [`Op::DropTable`]: `DROP TABLE`.
     fn render_drop_table(&self, table: &Table) -> OpSql {
-        Ok(format!("DROP TABLE {};\n", self.quote(&table.name)))
+        Ok(format!("DROP TABLE {};\n", self.quote_table(&table.name)))
     }
 
     /// [`Op::AddColumn`]: `ALTER TABLE … ADD COLUMN`.
@@ -318,7 +325,7 @@ pub trait Dialect {
         let _ = from;
         format!(
             "ALTER TABLE {} ALTER COLUMN {} SET DATA TYPE {};\n",
-            self.quote(table),
+            self.quote_table(table),
             self.quote(&to.name),
             self.render_type(to)
         )
@@ -342,13 +349,13 @@ pub trait Dialect {
         if !from.is_empty() {
             s.push_str(&format!(
                 "ALTER TABLE {} DROP CONSTRAINT {name};\n",
-                self.quote(table)
+                self.quote_table(table)
             ));
         }
         if !to.is_empty() {
             s.push_str(&format!(
                 "ALTER TABLE {} ADD CONSTRAINT {name} PRIMARY KEY ({});\n",
-                self.quote(table),
+                self.quote_table(table),
                 self.quote_list(to)
             ));
         }
@@ -357,7 +364,7 @@ pub trait Dialect {
 
     /// The name the database gives an unnamed primary key of `table` (`<table>_pkey`).
     fn implicit_primary_key_name(&self, table: &str) -> String {
-        format!("{table}_pkey")
+        format!("{}_pkey", crate::schema::bare_name(table))
     }
 
     /// [`Op::AlterIdentity`]: by default unsupported (no identity columns); PostgreSQL
@@ -386,11 +393,14 @@ pub trait Dialect {
         if index.constraint {
             return Ok(format!(
                 "ALTER TABLE {} DROP CONSTRAINT {};\n",
-                self.quote(table),
+                self.quote_table(table),
                 self.quote(&index.name)
             ));
         }
-        Ok(format!("DROP INDEX {};\n", self.quote(&index.name)))
+        Ok(format!(
+            "DROP INDEX {};\n",
+            crate::schema::quote_in_schema_of(table, &index.name)
+        ))
     }
 
     /// [`Op::RenameIndex`]: `ALTER INDEX … RENAME TO`, or `RENAME CONSTRAINT` for an index
@@ -401,7 +411,7 @@ pub trait Dialect {
         }
         Ok(format!(
             "ALTER INDEX {} RENAME TO {};\n",
-            self.quote(&from.name),
+            crate::schema::quote_in_schema_of(table, &from.name),
             self.quote(&to.name)
         ))
     }
@@ -410,7 +420,7 @@ pub trait Dialect {
     fn render_rename_constraint(&self, table: &str, from: &str, to: &str) -> OpSql {
         Ok(format!(
             "ALTER TABLE {} RENAME CONSTRAINT {} TO {};\n",
-            self.quote(table),
+            self.quote_table(table),
             self.quote(from),
             self.quote(to)
         ))
@@ -420,12 +430,13 @@ pub trait Dialect {
     /// definition creates.
     fn render_drop_definition(&self, table: &str, definition: &str) -> OpSql {
         match crate::sql::owned_definition(definition) {
-            Some(crate::sql::Owned::Index(name)) => {
-                Ok(format!("DROP INDEX {};\n", self.quote(&name)))
-            }
+            Some(crate::sql::Owned::Index(name)) => Ok(format!(
+                "DROP INDEX {};\n",
+                crate::schema::quote_in_schema_of(table, &name)
+            )),
             Some(crate::sql::Owned::Constraint(name)) => Ok(format!(
                 "ALTER TABLE {} DROP CONSTRAINT {};\n",
-                self.quote(table),
+                self.quote_table(table),
                 self.quote(&name)
             )),
             None => Err(Unsupported::new(
@@ -438,7 +449,7 @@ pub trait Dialect {
     fn render_add_foreign_key(&self, table: &str, fk: &ForeignKey) -> OpSql {
         Ok(format!(
             "ALTER TABLE {} ADD {};\n",
-            self.quote(table),
+            self.quote_table(table),
             self.foreign_key_clause(fk)
         ))
     }
@@ -447,7 +458,7 @@ pub trait Dialect {
     fn render_drop_foreign_key(&self, table: &str, fk: &ForeignKey) -> OpSql {
         Ok(format!(
             "ALTER TABLE {} DROP CONSTRAINT {};\n",
-            self.quote(table),
+            self.quote_table(table),
             self.quote(&fk.name)
         ))
     }
@@ -497,7 +508,7 @@ pub trait Dialect {
             "CONSTRAINT {} FOREIGN KEY ({}) REFERENCES {} ({})",
             self.quote(&fk.name),
             self.quote_list(&fk.columns),
-            self.quote(&fk.ref_table),
+            self.quote_table(&fk.ref_table),
             self.quote_list(&fk.ref_columns)
         );
         if fk.on_delete != Default::default() {
@@ -510,6 +521,12 @@ pub trait Dialect {
         }
         s.push_str(fk.deferrable.as_sql());
         s
+    }
+
+    /// A table's key quoted for SQL: `"billing"."invoices"` for a table of another schema (see
+    /// [`crate::schema::split_qualified`]), else [`Dialect::quote`].
+    fn quote_table(&self, table: &str) -> String {
+        crate::schema::quote_table(table)
     }
 
     /// Identifiers quoted with [`Dialect::quote`], joined with `, `.
@@ -557,7 +574,7 @@ pub trait Dialect {
         };
         format!(
             "CREATE TABLE {} (\n    {}\n){options};\n",
-            self.quote(name),
+            self.quote_table(name),
             lines.join(",\n    ")
         )
     }
@@ -567,7 +584,7 @@ pub trait Dialect {
         if index.constraint {
             return format!(
                 "ALTER TABLE {} ADD CONSTRAINT {} UNIQUE ({});\n",
-                self.quote(table),
+                self.quote_table(table),
                 self.quote(&index.name),
                 self.quote_list(&index.columns)
             );
@@ -576,10 +593,42 @@ pub trait Dialect {
             "CREATE {}INDEX {} ON {} ({});\n",
             if index.unique { "UNIQUE " } else { "" },
             self.quote(&index.name),
-            self.quote(table),
+            self.quote_table(table),
             self.quote_list(&index.columns)
         )
     }
+}
+
+/// [`Op::RenameTable`]: `ALTER TABLE … RENAME TO`; a table that changes schema (PostgreSQL
+/// `renamed_from = "public.invoices"` on a model of `billing`) first moves with `SET SCHEMA`,
+/// keeping its rows, indexes, constraints and sequences. Back to the default schema, whose name
+/// only the session knows, the move runs as `EXECUTE format(..., current_schema())`.
+fn rename_table_sql<D: Dialect + ?Sized>(dialect: &D, from: &str, to: &str) -> String {
+    use crate::schema::{qualified_name, split_qualified};
+    let ((from_schema, from_name), (to_schema, to_name)) =
+        (split_qualified(from), split_qualified(to));
+    let mut s = String::new();
+    if from_schema != to_schema {
+        match to_schema {
+            Some(schema) => s.push_str(&format!(
+                "ALTER TABLE {} SET SCHEMA {};\n",
+                dialect.quote_table(from),
+                dialect.quote(schema)
+            )),
+            None => s.push_str(&format!(
+                "DO $$ BEGIN EXECUTE format('ALTER TABLE %s SET SCHEMA %I', '{}', current_schema()); END $$;\n",
+                dialect.quote_table(from).replace('\'', "''")
+            )),
+        }
+    }
+    if from_name != to_name {
+        s.push_str(&format!(
+            "ALTER TABLE {} RENAME TO {};\n",
+            dialect.quote_table(&qualified_name(to_schema, from_name)),
+            dialect.quote(to_name)
+        ));
+    }
+    s
 }
 
 /// `ALTER TABLE … ADD COLUMN` in `dialect`'s spelling (for overrides of
@@ -587,7 +636,7 @@ pub trait Dialect {
 pub fn add_column_sql<D: Dialect + ?Sized>(dialect: &D, table: &str, column: &Column) -> String {
     format!(
         "ALTER TABLE {} ADD COLUMN {};\n",
-        dialect.quote(table),
+        dialect.quote_table(table),
         dialect.column_definition(column)
     )
 }
@@ -597,7 +646,7 @@ pub fn add_column_sql<D: Dialect + ?Sized>(dialect: &D, table: &str, column: &Co
 pub fn drop_column_sql<D: Dialect + ?Sized>(dialect: &D, table: &str, column: &Column) -> String {
     format!(
         "ALTER TABLE {} DROP COLUMN {};\n",
-        dialect.quote(table),
+        dialect.quote_table(table),
         dialect.quote(&column.name)
     )
 }

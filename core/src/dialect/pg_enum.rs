@@ -138,7 +138,7 @@ fn swap<D: Dialect + ?Sized>(dialect: &D, name: &str, to: &[String], state: &Sch
             }
             let alter = format!(
                 "ALTER TABLE {} ALTER COLUMN {}",
-                dialect.quote(&table.name),
+                dialect.quote_table(&table.name),
                 dialect.quote(&column.name)
             );
             if column.default.is_some() {

@@ -158,7 +158,7 @@ impl Dialect for Postgres {
     fn alter_column_type(&self, table: &str, from: &Column, to: &Column) -> String {
         let alter = format!(
             "ALTER TABLE {} ALTER COLUMN {}",
-            self.quote(table),
+            self.quote_table(table),
             self.quote(&to.name)
         );
         let ty = self.render_type(to);
@@ -179,6 +179,10 @@ impl Dialect for Postgres {
                 self.quote(&to.name)
             )
         }
+    }
+
+    fn render_create_schema(&self, name: &str) -> OpSql {
+        Ok(format!("CREATE SCHEMA {};\n", self.quote(name)))
     }
 
     /// A virtual generated column is refused (PostgreSQL 15 has stored ones only).
@@ -235,7 +239,7 @@ impl Dialect for Postgres {
         }
         let mut s = format!(
             "ALTER TABLE {} ALTER COLUMN {} DROP EXPRESSION;\n",
-            self.quote(table),
+            self.quote_table(table),
             self.quote(&to.name)
         );
         let plain = Column {
@@ -370,7 +374,10 @@ pub fn default_primary_key_name(table: &str) -> String {
     const SUFFIX: &str = "_pkey";
     format!(
         "{}{SUFFIX}",
-        truncate_to(table, MAX_IDENTIFIER_BYTES - SUFFIX.len())
+        truncate_to(
+            crate::schema::bare_name(table),
+            MAX_IDENTIFIER_BYTES - SUFFIX.len()
+        )
     )
 }
 
@@ -381,7 +388,14 @@ fn truncate_identifiers(table: &mut Table) {
             *name = truncate_identifier(name);
         }
     }
-    cut(&mut table.name);
+    // A table of another schema: its own name is cut, not the qualified key.
+    fn cut_table(key: &mut String) {
+        let (schema, name) = crate::schema::split_qualified(key);
+        let mut name = name.to_owned();
+        cut(&mut name);
+        *key = crate::schema::qualified_name(schema, &name);
+    }
+    cut_table(&mut table.name);
     table.columns.iter_mut().for_each(|c| cut(&mut c.name));
     table.primary_key.iter_mut().for_each(cut);
     if let Some(pk) = &mut table.primary_key_name {
@@ -389,7 +403,7 @@ fn truncate_identifiers(table: &mut Table) {
     }
     for fk in &mut table.foreign_keys {
         cut(&mut fk.name);
-        cut(&mut fk.ref_table);
+        cut_table(&mut fk.ref_table);
         fk.columns.iter_mut().for_each(cut);
         fk.ref_columns.iter_mut().for_each(cut);
     }
@@ -519,7 +533,7 @@ pub fn constraint_definition(table: &str, name: &str, definition: &str) -> Strin
     let quote = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
     format!(
         "ALTER TABLE {} ADD CONSTRAINT {} {}",
-        quote(table),
+        crate::schema::quote_table(table),
         quote(name),
         definition
     )

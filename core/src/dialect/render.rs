@@ -78,6 +78,7 @@ fn is_alter(op: &Op) -> bool {
             | Op::RenameConstraint { .. }
             | Op::Backfill { .. }
     ) && !op.is_enum()
+        && !op.is_schema()
 }
 
 /// Each op of `group` rendered by itself, or the error of the first that cannot be. `state` is

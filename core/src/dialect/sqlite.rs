@@ -105,6 +105,16 @@ impl Dialect for Sqlite {
 
     fn check_models(&self, schema: &Schema) -> Result<(), RenderError> {
         for table in schema.tables.values() {
+            if let (Some(name), bare) = crate::schema::split_qualified(&table.name) {
+                return Err(RenderError::Unsupported {
+                    dialect: "SQLite",
+                    what: format!("create table `{bare}` in schema `{name}`"),
+                    hint: format!(
+                        "SQLite has no schemas: remove `schema = \"{name}\"` from the model of \
+                         `{bare}` (or migrate a PostgreSQL database)"
+                    ),
+                });
+            }
             for index in &table.indexes {
                 let o = &index.options;
                 let refuse = |what: &str, hint: &str| RenderError::Unsupported {

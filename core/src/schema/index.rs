@@ -103,7 +103,7 @@ pub fn index_statement(table: &str, index: &Index) -> String {
     if index.constraint {
         return format!(
             "ALTER TABLE {} ADD CONSTRAINT {} UNIQUE{nnd} ({keys}){include}",
-            quote(table),
+            super::quote_table(table),
             quote(&index.name)
         );
     }
@@ -126,7 +126,7 @@ pub fn index_statement(table: &str, index: &Index) -> String {
         "CREATE {}INDEX {} ON {}{method} ({keys}){include}{nnd}{with}{predicate}",
         if index.unique { "UNIQUE " } else { "" },
         quote(&index.name),
-        quote(table),
+        super::quote_table(table),
     )
 }
 

@@ -473,6 +473,11 @@ pub fn owned_definition(sql: &str) -> Option<Owned> {
             t.next();
         }
         t.next()?; // the table
+        if t.peek().is_some_and(|k| k.text == ".") {
+            // `"schema"."table"`: a table of another schema.
+            t.next();
+            t.next()?;
+        }
         if t.next()?.is("ADD") && t.next()?.is("CONSTRAINT") {
             return Some(Owned::Constraint(unquote(t.next()?.text)));
         }
@@ -508,6 +513,10 @@ mod tests {
         );
         assert_eq!(
             owned_definition("ALTER TABLE \"t\" ADD CONSTRAINT \"ck\" CHECK (a > 0)"),
+            Some(Owned::Constraint("ck".into()))
+        );
+        assert_eq!(
+            owned_definition("ALTER TABLE \"billing\".\"t\" ADD CONSTRAINT \"ck\" CHECK (a > 0)"),
             Some(Owned::Constraint("ck".into()))
         );
         for not_owned in [

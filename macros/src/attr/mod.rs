@@ -25,6 +25,7 @@ pub const MODEL: &str = "model";
 
 // Container (struct) keys.
 pub const TABLE: &str = "table";
+pub const SCHEMA: &str = "schema";
 pub const INDEX: &str = "index";
 pub const CHECK: &str = "check";
 /// On the struct and on a field: the table's or column's previous name.
@@ -69,6 +70,7 @@ pub const IDENTITY: &str = "identity";
 
 pub const CONTAINER_KEYS: &[&str] = &[
     TABLE,
+    SCHEMA,
     INDEX,
     UNIQUE,
     FOREIGN_KEY,
@@ -167,6 +169,8 @@ pub struct Keyed<T> {
 pub struct Container {
     /// `table = "users"`.
     pub table: Option<Keyed<LitStr>>,
+    /// `schema = "billing"` (PostgreSQL): the schema the table lives in.
+    pub schema: Option<Keyed<LitStr>>,
     /// `index(...)`, in declaration order. Malformed ones are left out (their error is recorded).
     pub indexes: Vec<Keyed<Index>>,
     /// `check(...)`, in declaration order. Malformed ones are left out (their error is recorded).
@@ -340,6 +344,14 @@ impl Container {
                             }
                         }
                     }
+                    Some(SCHEMA) => {
+                        let example = r#"schema = "billing""#;
+                        if let Some(lit) = string(cx, &meta, SCHEMA, example)? {
+                            if identifier(cx, &lit, SCHEMA, "a schema name", example) {
+                                out.schema = Some(keyed(&meta, lit));
+                            }
+                        }
+                    }
                     Some(INDEX) => {
                         if let Some(index) = index(cx, &meta)? {
                             out.indexes.push(keyed(&meta, index));
@@ -353,7 +365,16 @@ impl Container {
                     Some(RENAMED_FROM) => {
                         let example = r#"renamed_from = "old_users""#;
                         if let Some(lit) = string(cx, &meta, RENAMED_FROM, example)? {
-                            if identifier(cx, &lit, RENAMED_FROM, "a table name", example) {
+                            // `schema.table`: the table moved from another schema (PostgreSQL).
+                            let ok = match lit.value().split_once('.') {
+                                Some((schema, table))
+                                    if is_identifier(schema) && is_identifier(table) =>
+                                {
+                                    true
+                                }
+                                _ => identifier(cx, &lit, RENAMED_FROM, "a table name", example),
+                            };
+                            if ok {
                                 out.renamed_from = Some(keyed(&meta, lit));
                             }
                         }

@@ -462,8 +462,9 @@ pub(super) fn index_columns(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Op
     Ok(ok.then_some(columns))
 }
 
-/// `references = "table.column"`; a name that is not `[A-Za-z_][A-Za-z0-9_]*` is written in
-/// double quotes, as in SQL: `references = "\"Order Items\".\"Item Id\""`.
+/// `references = "table.column"`, or `"schema.table.column"` for a table of another schema; a
+/// name that is not `[A-Za-z_][A-Za-z0-9_]*` is written in double quotes, as in SQL:
+/// `references = "\"Order Items\".\"Item Id\""`.
 pub(super) fn references(cx: &Ctxt, lit: &LitStr) -> Option<References> {
     let text = lit.value();
     match split_names(&text, '.').as_deref() {
@@ -471,13 +472,19 @@ pub(super) fn references(cx: &Ctxt, lit: &LitStr) -> Option<References> {
             table: table.clone(),
             column: column.clone(),
         }),
+        // A table of another schema (PostgreSQL): `schema.table.column`.
+        Some([schema, table, column]) => Some(References {
+            table: format!("{schema}.{table}"),
+            column: column.clone(),
+        }),
         _ => {
             cx.error_spanned_by(
                 lit,
                 format!(
-                    "`references` takes \"table.column\", e.g. `references = \"users.id\"`, \
-                     not {text:?}; a name other than letters, digits and `_` (not starting with a \
-                     digit) goes in double quotes: `\"\\\"Order Items\\\".id\"`"
+                    "`references` takes \"table.column\" (or \"schema.table.column\"), e.g. \
+                     `references = \"users.id\"`, not {text:?}; a name other than letters, digits \
+                     and `_` (not starting with a digit) goes in double quotes: \
+                     `\"\\\"Order Items\\\".id\"`"
                 ),
             );
             None

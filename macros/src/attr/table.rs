@@ -268,18 +268,20 @@ pub(super) fn foreign_key(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Opti
     }))
 }
 
-/// `"table(a, b)"`: a table name and one or more column names; a name other than letters,
-/// digits and `_` goes in double quotes (`"\"Order Items\"(\"Item Id\")"`).
+/// `"table(a, b)"` (or `"schema.table(a, b)"`): a table name and one or more column names; a
+/// name other than letters, digits and `_` goes in double quotes (`"\"Order Items\"(\"Item Id\")"`).
 fn table_columns(cx: &Ctxt, lit: &LitStr) -> Option<(String, Vec<String>)> {
     let text = lit.value();
     let parsed = text.trim().strip_suffix(')').and_then(|head| {
         let open = table_end(head)?;
-        let table = split_names(&head[..open], '.')?;
-        let [table] = table.as_slice() else {
-            return None;
+        let table = match split_names(&head[..open], '.')?.as_slice() {
+            [table] => table.clone(),
+            // A table of another schema (PostgreSQL).
+            [schema, table] => format!("{schema}.{table}"),
+            _ => return None,
         };
         let cols = split_names(&head[open + 1..], ',')?;
-        Some((table.clone(), cols))
+        Some((table, cols))
     });
     if parsed.is_none() {
         cx.error_spanned_by(

@@ -152,7 +152,7 @@ fn run_case(backend: Backend, case: &Case) {
     if !case.seed.is_empty() {
         p.execute(&case.seed);
     }
-    let schema0 = p.schema();
+    let schema0 = p.schema_with_others();
     let rows0 = rows(&p, &schema0);
 
     configure(&case.config_after);
@@ -210,7 +210,11 @@ fn run_case(backend: Backend, case: &Case) {
             case.text,
             failed.stderr
         );
-        assert_same_schema(&schema0, &p.schema(), "after the failed upgrade");
+        assert_same_schema(
+            &schema0,
+            &p.schema_with_others(),
+            "after the failed upgrade",
+        );
         assert_eq!(rows(&p, &schema0), rows0, "rows after the failed upgrade");
         return;
     }
@@ -222,7 +226,7 @@ fn run_case(backend: Backend, case: &Case) {
         "check is not clean after upgrade:\n{}{}",
         check.stdout, check.stderr
     );
-    let schema1 = p.schema();
+    let schema1 = p.schema_with_others();
     if !case.lossy {
         for name in schema0
             .tables
@@ -237,7 +241,7 @@ fn run_case(backend: Backend, case: &Case) {
         }
     }
     run("after", &["downgrade", "-1", "--yes"]).expect(0);
-    assert_same_schema(&schema0, &p.schema(), "after downgrade -1");
+    assert_same_schema(&schema0, &p.schema_with_others(), "after downgrade -1");
     if !case.lossy {
         assert_eq!(rows(&p, &schema0), rows0, "rows after downgrade -1");
     }
@@ -275,9 +279,9 @@ fn rows(p: &Project, schema: &Schema) -> std::collections::BTreeMap<String, Vec<
             };
             let row: Vec<String> = table.columns.iter().map(|c| quote(&c.name)).collect();
             let sql = format!(
-                "SELECT {} AS v FROM \"{}\"",
+                "SELECT {} AS v FROM {}",
                 row.join(" || '|' || "),
-                table.name
+                retort::schema::quote_table(&table.name)
             );
             let mut values = p.strings(&sql);
             values.sort();
@@ -288,7 +292,8 @@ fn rows(p: &Project, schema: &Schema) -> std::collections::BTreeMap<String, Vec<
 
 fn count(p: &Project, table: &str) -> usize {
     p.strings(&format!(
-        "SELECT CAST(COUNT(*) AS TEXT) AS v FROM \"{table}\""
+        "SELECT CAST(COUNT(*) AS TEXT) AS v FROM {}",
+        retort::schema::quote_table(table)
     ))[0]
         .parse()
         .expect("a count")

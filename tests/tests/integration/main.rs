@@ -21,6 +21,7 @@ mod inspect;
 mod labels;
 mod lossless;
 mod naming;
+mod pg_schemas;
 mod pg_types;
 mod postgres;
 mod print_schema;

@@ -281,6 +281,26 @@ impl Project {
         self.schema_in(None)
     }
 
+    /// Like [`Project::schema`], also reading every other PostgreSQL schema of the database
+    /// (their tables keyed `schema.table`, [`Schema::schemas`] listing them), so that a
+    /// schema created by a migration and not dropped by its downgrade shows.
+    pub fn schema_with_others(&self) -> Schema {
+        let others = match self.backend {
+            Backend::Sqlite => Vec::new(),
+            Backend::Postgres => self.strings(
+                "SELECT nspname::text AS v FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%' \
+                 AND nspname NOT IN ('information_schema', 'public') ORDER BY 1",
+            ),
+        };
+        let url: retort::db::DatabaseUrl = self.real_url().parse().expect("url");
+        let mut conn = retort::db::Connection::open(&url, false).expect("open");
+        let mut schema = conn.introspect_schemas(&others).expect("introspect");
+        for table in schema.tables.values_mut() {
+            table.columns.sort_by(|a, b| a.name.cmp(&b.name));
+        }
+        schema
+    }
+
     /// Like [`Project::schema`], for a PostgreSQL schema other than `public`.
     pub fn schema_in(&self, pg_schema: Option<&str>) -> Schema {
         let url: retort::db::DatabaseUrl = self.real_url().parse().expect("url");

@@ -3,7 +3,7 @@ use retort::Model;
 #[derive(Model)]
 pub struct Post {
     pub id: i64,
-    #[model(references = "public.users.id")]
+    #[model(references = "public.users.id.x")]
     pub author_id: i64,
     #[model(references = "users.")]
     pub editor_id: i64,

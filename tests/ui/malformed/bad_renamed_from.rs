@@ -16,6 +16,12 @@ pub struct Account {
 
 #[derive(Model)]
 #[model(renamed_from = "old\0posts")]
+pub struct Comment {
+    pub id: i64,
+}
+
+#[derive(Model)]
+#[model(schema = "billing", table = "posts", renamed_from = "billing.posts")]
 pub struct Post {
     pub id: i64,
 }

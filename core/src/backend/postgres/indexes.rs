@@ -80,12 +80,15 @@ fn statements(target: &Schema, tables: &[String], only: Option<&str>) -> (String
             }
         }
         names.push(format!("'pg_temp.{temp}'::regclass"));
-        values.push(format!("({}, {})", literal(&temp), literal(name)));
+        // A table of another schema: its definition names that schema, not the current one.
+        let (schema, bare) = crate::schema::split_qualified(name);
+        let schema = schema.map_or_else(|| "NULL::name".to_owned(), literal);
+        values.push(format!("({}, {schema}, {})", literal(&temp), literal(bare)));
     }
     let select = format!(
         "SELECT c.relname::text AS tbl, i.relname::text AS name, \
                 COALESCE(pg_get_constraintdef(con.oid), pg_get_indexdef(ix.indexrelid)) AS def, \
-                quote_ident(current_schema()) || '.' || quote_ident(v.model) AS real, \
+                quote_ident(COALESCE(v.schema, current_schema())) || '.' || quote_ident(v.model) AS real, \
                 con.oid IS NOT NULL AS is_constraint, ix.indisunique AS is_unique, \
                 ix.indexprs IS NULL AND ix.indpred IS NULL AS no_exprs, \
                 quote_ident(i.relname) AS qname, \
@@ -99,7 +102,7 @@ fn statements(target: &Schema, tables: &[String], only: Option<&str>) -> (String
          JOIN pg_class c ON c.oid = ix.indrelid \
          JOIN pg_class i ON i.oid = ix.indexrelid \
          JOIN pg_namespace n ON n.oid = c.relnamespace \
-         JOIN (VALUES {}) AS v(temp, model) ON v.temp = c.relname \
+         JOIN (VALUES {}) AS v(temp, schema, model) ON v.temp = c.relname \
          LEFT JOIN pg_constraint con ON con.conindid = ix.indexrelid AND con.contype = 'u' \
          WHERE ix.indrelid IN ({}) \
          ORDER BY 1, 2",
@@ -268,7 +271,7 @@ mod tests {
              CREATE UNIQUE INDEX \"ix_users_lower_email\" ON \"__retort_ix_0\" (lower(email)) \
              WHERE email <> '';\n"
         );
-        assert!(select.contains("(VALUES ('__retort_ix_0', 'users'))"));
+        assert!(select.contains("(VALUES ('__retort_ix_0', NULL::name, 'users'))"));
         assert!(select.contains("IN ('pg_temp.__retort_ix_0'::regclass)"));
         assert_eq!(
             on_model_table(

@@ -15,13 +15,11 @@ use diesel::pg::PgConnection;
 use diesel::sql_types::{Array, Bool, Nullable, Text};
 use diesel::{QueryableByName, RunQueryDsl};
 
+use super::namespaces::{existing_schemas, user_tables, QSEQ, QTBL, TBL};
 use crate::schema::{
     Column, Deferrable, Dependent, FkAction, ForeignKey, IdentityKind, Index, Schema, SqlType,
     Table,
 };
-
-const USER_TABLES: &str = "n.nspname = current_schema() AND c.relkind IN ('r', 'p') \
-     AND c.relname NOT IN ('__diesel_schema_migrations', '__retort_checksums')";
 
 #[derive(QueryableByName)]
 struct ColumnRow {
@@ -181,29 +179,31 @@ fn deferrable(def: &str) -> Deferrable {
 }
 
 /// Reads every user table of the current schema.
-pub fn introspect(conn: &mut PgConnection) -> diesel::QueryResult<Schema> {
+pub fn introspect(conn: &mut PgConnection, schemas: &[String]) -> diesel::QueryResult<Schema> {
+    let user_tables = user_tables(schemas);
     // Tables without columns still appear (LEFT JOIN), with one all-NULL row.
     let columns: Vec<ColumnRow> = diesel::sql_query(format!(
-        "SELECT c.relname::text AS tbl, a.attname::text AS name, \
+        "SELECT {TBL} AS tbl, a.attname::text AS name, \
                 format_type(a.atttypid, a.atttypmod) AS ty, a.attnotnull AS notnull, \
                 pg_get_expr(d.adbin, d.adrelid) AS dflt, a.attidentity::text AS identity, \
                 a.attgenerated::text AS generated, \
-                CASE WHEN ty.typtype = 'e' AND ty.typnamespace = n.oid THEN ty.typname::text END AS enum_ty \
+                CASE WHEN ty.typtype = 'e' AND ty.typnamespace = current_schema()::text::regnamespace THEN ty.typname::text END AS enum_ty \
          FROM pg_class c \
          JOIN pg_namespace n ON n.oid = c.relnamespace \
          LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped \
          LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \
          LEFT JOIN pg_type ty ON ty.oid = a.atttypid \
-         WHERE {USER_TABLES} \
+         WHERE {user_tables} \
          ORDER BY c.relname, a.attnum"
     ))
     .load(conn)?;
     let constraints: Vec<ConstraintRow> = diesel::sql_query(format!(
-        "SELECT c.relname::text AS tbl, con.conname::text AS name, con.contype::text AS kind, \
+        "SELECT {TBL} AS tbl, con.conname::text AS name, con.contype::text AS kind, \
                 ARRAY(SELECT a.attname::text FROM unnest(con.conkey) WITH ORDINALITY AS k(num, ord) \
                       JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.num \
                       ORDER BY k.ord) AS cols, \
-                rc.relname::text AS ref_table, \
+                CASE WHEN rn.nspname = current_schema() THEN rc.relname::text \
+                     ELSE rn.nspname::text || '.' || rc.relname::text END AS ref_table, \
                 ARRAY(SELECT a.attname::text FROM unnest(con.confkey) WITH ORDINALITY AS k(num, ord) \
                       JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.num \
                       ORDER BY k.ord) AS ref_cols, \
@@ -213,12 +213,13 @@ pub fn introspect(conn: &mut PgConnection) -> diesel::QueryResult<Schema> {
          JOIN pg_class c ON c.oid = con.conrelid \
          JOIN pg_namespace n ON n.oid = c.relnamespace \
          LEFT JOIN pg_class rc ON rc.oid = con.confrelid \
-         WHERE {USER_TABLES} AND con.contype IN ('p', 'f', 'u', 'c', 'x') AND con.conislocal \
+         LEFT JOIN pg_namespace rn ON rn.oid = rc.relnamespace \
+         WHERE {user_tables} AND con.contype IN ('p', 'f', 'u', 'c', 'x') AND con.conislocal \
          ORDER BY c.relname, con.conname"
     ))
     .load(conn)?;
     let indexes: Vec<IndexRow> = diesel::sql_query(format!(
-        "SELECT c.relname::text AS tbl, i.relname::text AS idx, ix.indisunique AS is_unique, \
+        "SELECT {TBL} AS tbl, i.relname::text AS idx, ix.indisunique AS is_unique, \
                 ARRAY(SELECT a.attname::text FROM unnest(ix.indkey::int2[]) WITH ORDINALITY AS k(num, ord) \
                       JOIN pg_attribute a ON a.attrelid = ix.indrelid AND a.attnum = k.num \
                       ORDER BY k.ord) AS cols, \
@@ -241,7 +242,7 @@ pub fn introspect(conn: &mut PgConnection) -> diesel::QueryResult<Schema> {
          JOIN pg_class c ON c.oid = ix.indrelid \
          JOIN pg_class i ON i.oid = ix.indexrelid \
          JOIN pg_namespace n ON n.oid = c.relnamespace \
-         WHERE {USER_TABLES} AND NOT ix.indisprimary \
+         WHERE {user_tables} AND NOT ix.indisprimary \
          ORDER BY c.relname, i.relname"
     ))
     .load(conn)?;
@@ -249,21 +250,21 @@ pub fn introspect(conn: &mut PgConnection) -> diesel::QueryResult<Schema> {
     // Identity sequences (deptype 'i') only when their options are not the defaults the
     // IDENTITY clause gives them.
     let sequences: Vec<SequenceRow> = diesel::sql_query(format!(
-        "SELECT c.relname::text AS tbl, a.attname::text AS col, dep.deptype::text AS kind, \
+        "SELECT {TBL} AS tbl, a.attname::text AS col, dep.deptype::text AS kind, \
                 CASE dep.deptype WHEN 'a' THEN \
                 format('CREATE SEQUENCE %s AS %s START WITH %s INCREMENT BY %s MINVALUE %s MAXVALUE %s CACHE %s%s;\n\
                         ALTER SEQUENCE %s OWNED BY %s.%s;\n\
                         ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s', \
-                       quote_ident(s.relname), format_type(sq.seqtypid, NULL), sq.seqstart, \
+                       {QSEQ}, format_type(sq.seqtypid, NULL), sq.seqstart, \
                        sq.seqincrement, sq.seqmin, sq.seqmax, sq.seqcache, \
                        CASE WHEN sq.seqcycle THEN ' CYCLE' ELSE '' END, \
-                       quote_ident(s.relname), quote_ident(c.relname), quote_ident(a.attname), \
-                       quote_ident(c.relname), quote_ident(a.attname), \
+                       {QSEQ}, {QTBL}, quote_ident(a.attname), \
+                       {QTBL}, quote_ident(a.attname), \
                        pg_get_expr(d.adbin, d.adrelid)) \
                 ELSE \
                 format('ALTER TABLE %s ALTER COLUMN %s SET START WITH %s SET INCREMENT BY %s \
                         SET MINVALUE %s SET MAXVALUE %s SET CACHE %s SET %sCYCLE', \
-                       quote_ident(c.relname), quote_ident(a.attname), sq.seqstart, \
+                       {QTBL}, quote_ident(a.attname), sq.seqstart, \
                        sq.seqincrement, sq.seqmin, sq.seqmax, sq.seqcache, \
                        CASE WHEN sq.seqcycle THEN '' ELSE 'NO ' END) \
                 END AS def \
@@ -274,7 +275,7 @@ pub fn introspect(conn: &mut PgConnection) -> diesel::QueryResult<Schema> {
          JOIN pg_namespace n ON n.oid = c.relnamespace \
          JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = dep.refobjsubid \
          LEFT JOIN pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum \
-         WHERE {USER_TABLES} AND dep.classid = 'pg_class'::regclass \
+         WHERE {user_tables} AND dep.classid = 'pg_class'::regclass \
                AND dep.refclassid = 'pg_class'::regclass \
                AND ((dep.deptype = 'a' AND pg_get_expr(d.adbin, d.adrelid) LIKE 'nextval(%') \
                     OR (dep.deptype = 'i' AND NOT (sq.seqstart = 1 AND sq.seqincrement = 1 \
@@ -285,11 +286,11 @@ pub fn introspect(conn: &mut PgConnection) -> diesel::QueryResult<Schema> {
     ))
     .load(conn)?;
     let triggers: Vec<DefinitionRow> = diesel::sql_query(format!(
-        "SELECT c.relname::text AS tbl, pg_get_triggerdef(t.oid) AS def \
+        "SELECT {TBL} AS tbl, pg_get_triggerdef(t.oid) AS def \
          FROM pg_trigger t \
          JOIN pg_class c ON c.oid = t.tgrelid \
          JOIN pg_namespace n ON n.oid = c.relnamespace \
-         WHERE {USER_TABLES} AND NOT t.tgisinternal \
+         WHERE {user_tables} AND NOT t.tgisinternal \
          ORDER BY c.relname, t.tgname"
     ))
     .load(conn)?;
@@ -298,39 +299,41 @@ pub fn introspect(conn: &mut PgConnection) -> diesel::QueryResult<Schema> {
     // the text); the others are kept as statements.
     let comments: Vec<CommentRow> = diesel::sql_query(format!(
         "SELECT tbl, kind, col, def FROM ( \
-           SELECT c.relname::text AS tbl, 0 AS kind, d.objsubid::text AS ord, a.attname::text AS col, \
+           SELECT {TBL} AS tbl, 0 AS kind, d.objsubid::text AS ord, a.attname::text AS col, \
                   d.description AS def \
            FROM pg_description d \
            JOIN pg_class c ON c.oid = d.objoid AND d.classoid = 'pg_class'::regclass \
            JOIN pg_namespace n ON n.oid = c.relnamespace \
            LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = d.objsubid \
-           WHERE {USER_TABLES} AND (d.objsubid = 0 OR a.attnum IS NOT NULL) \
+           WHERE {user_tables} AND (d.objsubid = 0 OR a.attnum IS NOT NULL) \
          UNION ALL \
-           SELECT c.relname::text, 1, con.conname::text, NULL, \
-                  format('COMMENT ON CONSTRAINT %I ON %I IS %L', con.conname, c.relname, d.description) \
+           SELECT {TBL}, 1, con.conname::text, NULL, \
+                  format('COMMENT ON CONSTRAINT %I ON %s IS %L', con.conname, {QTBL}, d.description) \
            FROM pg_description d \
            JOIN pg_constraint con ON con.oid = d.objoid AND d.classoid = 'pg_constraint'::regclass \
            JOIN pg_class c ON c.oid = con.conrelid \
            JOIN pg_namespace n ON n.oid = c.relnamespace \
-           WHERE {USER_TABLES} \
+           WHERE {user_tables} \
          UNION ALL \
-           SELECT c.relname::text, 2, i.relname::text, NULL, \
-                  format('COMMENT ON INDEX %I IS %L', i.relname, d.description) \
+           SELECT {TBL}, 2, i.relname::text, NULL, \
+                  format('COMMENT ON INDEX %s IS %L', CASE WHEN n.nspname = current_schema() \
+                         THEN quote_ident(i.relname) \
+                         ELSE quote_ident(n.nspname) || '.' || quote_ident(i.relname) END, d.description) \
            FROM pg_description d \
            JOIN pg_class i ON i.oid = d.objoid AND d.classoid = 'pg_class'::regclass AND i.relkind = 'i' \
            JOIN pg_index ix ON ix.indexrelid = i.oid \
            JOIN pg_class c ON c.oid = ix.indrelid \
            JOIN pg_namespace n ON n.oid = c.relnamespace \
-           WHERE {USER_TABLES} \
+           WHERE {user_tables} \
            AND NOT EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = i.oid) \
          UNION ALL \
-           SELECT c.relname::text, 3, t.tgname::text, NULL, \
-                  format('COMMENT ON TRIGGER %I ON %I IS %L', t.tgname, c.relname, d.description) \
+           SELECT {TBL}, 3, t.tgname::text, NULL, \
+                  format('COMMENT ON TRIGGER %I ON %s IS %L', t.tgname, {QTBL}, d.description) \
            FROM pg_description d \
            JOIN pg_trigger t ON t.oid = d.objoid AND d.classoid = 'pg_trigger'::regclass \
            JOIN pg_class c ON c.oid = t.tgrelid \
            JOIN pg_namespace n ON n.oid = c.relnamespace \
-           WHERE {USER_TABLES} \
+           WHERE {user_tables} \
          ) comments ORDER BY tbl, kind, ord"
     ))
     .load(conn)?;
@@ -338,7 +341,7 @@ pub fn introspect(conn: &mut PgConnection) -> diesel::QueryResult<Schema> {
     // What depends on the tables and columns, from pg_depend: views, materialized views and
     // rules through their rewrite rules, triggers through their column references.
     let dependents: Vec<DependentRow> = diesel::sql_query(format!(
-        "SELECT DISTINCT c.relname::text AS tbl, a.attname::text AS col, \
+        "SELECT DISTINCT {TBL} AS tbl, a.attname::text AS col, \
                 CASE v.relkind WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' \
                                ELSE 'rule' END AS kind, \
                 CASE WHEN v.relkind IN ('v', 'm') THEN v.relname::text \
@@ -350,15 +353,15 @@ pub fn introspect(conn: &mut PgConnection) -> diesel::QueryResult<Schema> {
          JOIN pg_namespace n ON n.oid = c.relnamespace \
          LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = dep.refobjsubid \
                                   AND dep.refobjsubid > 0 \
-         WHERE {USER_TABLES} AND v.oid <> c.oid \
+         WHERE {user_tables} AND v.oid <> c.oid \
          UNION \
-         SELECT c.relname::text, a.attname::text, 'trigger', t.tgname::text || ' on ' || c.relname::text \
+         SELECT {TBL}, a.attname::text, 'trigger', t.tgname::text || ' on ' || {TBL} \
          FROM pg_depend dep \
          JOIN pg_trigger t ON t.oid = dep.objid AND dep.classid = 'pg_trigger'::regclass \
          JOIN pg_class c ON c.oid = dep.refobjid AND dep.refclassid = 'pg_class'::regclass \
          JOIN pg_namespace n ON n.oid = c.relnamespace \
          JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = dep.refobjsubid \
-         WHERE {USER_TABLES} AND dep.refobjsubid > 0 AND NOT t.tgisinternal \
+         WHERE {user_tables} AND dep.refobjsubid > 0 AND NOT t.tgisinternal \
          ORDER BY 1, 2, 3, 4"
     ))
     .load(conn)?;
@@ -558,5 +561,6 @@ pub fn introspect(conn: &mut PgConnection) -> diesel::QueryResult<Schema> {
         .collect();
     schema.dependents.sort();
     schema.enums = enums.into_iter().map(|e| (e.name, e.labels)).collect();
+    schema.schemas = existing_schemas(conn, schemas)?;
     Ok(schema)
 }

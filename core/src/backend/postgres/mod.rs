@@ -8,6 +8,7 @@
 mod indexes;
 pub mod introspect;
 mod lock;
+mod namespaces;
 pub mod normalize;
 mod scratch;
 
@@ -163,12 +164,14 @@ impl Session for PgSession {
         self.conn.batch_execute(sql)
     }
 
-    fn introspect(&mut self) -> Result<Schema, DbError> {
-        introspect::introspect(&mut self.conn)
+    fn introspect(&mut self, schemas: &[String]) -> Result<Schema, DbError> {
+        introspect::introspect(&mut self.conn, schemas)
             .map_err(DbError::query("reading the PostgreSQL catalog"))
     }
 
     fn normalize_models(&mut self, target: &mut Schema) -> Result<(), crate::Error> {
+        namespaces::unqualify_current(&mut self.conn, target)
+            .map_err(DbError::query("reading the current schema"))?;
         Ok(normalize::normalize_target(&mut self.conn, target)?)
     }
 

@@ -193,7 +193,7 @@ impl Session for SqliteSession {
         self.conn.batch_execute(sql)
     }
 
-    fn introspect(&mut self) -> Result<Schema, DbError> {
+    fn introspect(&mut self, _schemas: &[String]) -> Result<Schema, DbError> {
         introspect::introspect(&mut self.conn).map_err(DbError::query("reading the SQLite schema"))
     }
 

@@ -47,6 +47,7 @@ mod enums;
 mod naming;
 mod renames;
 mod safety;
+mod schemas;
 
 /// On which backends a case runs.
 #[derive(Debug, Clone, Copy)]
