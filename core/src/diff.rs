@@ -7,9 +7,9 @@
 //! Order: the models' schemas the database lacks first ([`Op::CreateSchema`]), then enum types (new ones created, labels added: see [`Op::AlterEnum`]), so
 //! tables and columns can use them; then changes to existing tables (by name; per table: drop indexes, drop foreign keys, add
 //! columns, alter columns, comments (table, then columns), primary key, identity, drop columns, add foreign keys, create
-//! indexes), then new tables (parents before children), then the existing tables' new foreign
-//! keys that reference a new table, then dropped tables (children before parents), then the
-//! enum labels removed (after the defaults and columns that held them changed). So a new
+//! indexes), then dropped tables (children before parents; a new table may reuse the index and
+//! constraint names of a dropped one), then new tables (parents before children), then the
+//! existing tables' new foreign keys that reference a new table, then the enum labels removed (after the defaults and columns that held them changed). So a new
 //! table can reference a column the same migration adds, and a key column is dropped only after
 //! the key that replaces it.
 //!
@@ -103,18 +103,8 @@ pub fn diff(current: &Schema, target: &Schema) -> Vec<Op> {
         }
     }
 
-    let deferred = forward_keys(target, &created);
-    for name in &created {
-        ops.push(Op::CreateTable(without(&target.tables[*name], &deferred)));
-    }
-    for (table, fk) in &deferred {
-        ops.push(Op::AddForeignKey {
-            table: table.clone(),
-            fk: fk.clone(),
-        });
-    }
-    ops.extend(to_new_tables);
-
+    // Dropped tables go before the new ones: a table replaced by one of another name (no
+    // `renamed_from`) frees its index and constraint names, which PostgreSQL keeps per schema.
     let dropped: Vec<&str> = current
         .tables
         .keys()
@@ -132,6 +122,19 @@ pub fn diff(current: &Schema, target: &Schema) -> Vec<Op> {
     for name in dropped.iter().rev() {
         ops.push(Op::DropTable(without(&current.tables[*name], &closing)));
     }
+
+    let deferred = forward_keys(target, &created);
+    for name in &created {
+        ops.push(Op::CreateTable(without(&target.tables[*name], &deferred)));
+    }
+    for (table, fk) in &deferred {
+        ops.push(Op::AddForeignKey {
+            table: table.clone(),
+            fk: fk.clone(),
+        });
+    }
+    ops.extend(to_new_tables);
+
     ops.extend(removals);
     ops
 }
