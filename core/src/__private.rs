@@ -43,6 +43,13 @@ impl TableBuilder {
     }
 
     /// The table's previous name (`#[model(renamed_from = "...")]` on the struct).
+    /// `#[model(primary_key_name = "...")]`: the key constraint's name (PostgreSQL), kept
+    /// whatever the naming convention says.
+    pub fn primary_key_name(mut self, name: &str) -> Self {
+        self.table.primary_key_name = Some(name.to_owned());
+        self
+    }
+
     pub fn renamed_from(mut self, old: &str) -> Self {
         // `schema.table`: moved from another schema; a bare name: renamed within its own.
         let schema = crate::schema::split_qualified(&self.table.name).0;

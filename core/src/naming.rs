@@ -324,10 +324,11 @@ pub fn apply_table(table: &mut Table, convention: &Convention) -> Result<(), Nam
             None => fits(&name, "check", &check)?,
         }
     }
+    // A name the model gives (`primary_key_name`) wins over the template.
     if let Some(pk) = convention
         .pk
         .as_ref()
-        .filter(|_| !table.primary_key.is_empty())
+        .filter(|_| !table.primary_key.is_empty() && table.primary_key_name.is_none())
     {
         let values = Values {
             table: &name,

@@ -268,6 +268,16 @@ fn check_duplicate_columns(cx: &Ctxt, cont: &Container) {
 }
 
 fn check_primary_key(cx: &Ctxt, cont: &Container) {
+    if let (Some(_), Some(name)) = (&cont.attrs.no_primary_key, &cont.attrs.primary_key_name) {
+        cx.error_spanned_by(
+            &name.key,
+            format!(
+                "`primary_key_name` names the key that `no_primary_key` says `{}` has not: \
+                 remove one of them",
+                cont.name
+            ),
+        );
+    }
     if cont.attrs.no_primary_key.is_some() {
         for field in cont.columns() {
             if let Some(pk) = &field.attrs.primary_key {

@@ -40,6 +40,10 @@ fn expand(cont: &Container) -> TokenStream {
         let old = &old.value;
         quote!(.renamed_from(#old))
     });
+    let primary_key_name = cont.attrs.primary_key_name.as_ref().map(|name| {
+        let name = &name.value;
+        quote!(.primary_key_name(#name))
+    });
     let columns = cont.columns().map(|field| {
         let column = column(field);
         let comment = field.doc.as_ref().map(|doc| quote!(.column_comment(#doc)));
@@ -124,6 +128,7 @@ fn expand(cont: &Container) -> TokenStream {
                 fn table() -> ::retort::__private::Table {
                     ::retort::__private::TableBuilder::new(#table)
                         #renamed_from
+                        #primary_key_name
                         #comment
                         #(#columns)*
                         .primary_key(&[#(#primary_key),*])

@@ -246,7 +246,7 @@ fn unknown_keys_list_the_expected_ones() {
         }),
         [
             "unknown model attribute `abc`; expected one of: `table`, `schema`, `index`, `unique`, \
-             `foreign_key`, `check`, `renamed_from`, `no_primary_key`",
+             `foreign_key`, `check`, `renamed_from`, `primary_key_name`, `no_primary_key`",
             "unknown model attribute `abc`; expected one of: `primary_key`, `unique`, `index`, \
              `max_length`, `default`, `references`, `on_delete`, `on_update`, `column`, \
              `sql_type`, `skip`, `renamed_from`, `generated`, `stored`, `deferrable`, \

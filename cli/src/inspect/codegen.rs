@@ -226,6 +226,13 @@ fn model(table: &Table, name: &str, enums: &EnumNames, notes: &mut Vec<String>) 
         container.push(quote!(foreign_key(#(#parts),*)));
     }
 
+    // PostgreSQL reports the key constraint's name: one other than its default is declared.
+    if let Some(pk_name) = table.primary_key_name.as_deref() {
+        if pk_name != retort::dialect::postgres::default_primary_key_name(&table.name) {
+            let pk_name = lit(pk_name);
+            container.push(quote!(primary_key_name = #pk_name));
+        }
+    }
     let conventional_key = table.primary_key == ["id"];
     if table.primary_key.is_empty() {
         container.push(quote!(no_primary_key));

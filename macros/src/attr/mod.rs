@@ -30,6 +30,8 @@ pub const INDEX: &str = "index";
 pub const CHECK: &str = "check";
 /// On the struct and on a field: the table's or column's previous name.
 pub const RENAMED_FROM: &str = "renamed_from";
+/// On the struct: the primary key constraint's name (PostgreSQL).
+pub const PRIMARY_KEY_NAME: &str = "primary_key_name";
 pub const FOREIGN_KEY: &str = "foreign_key";
 /// On the struct: the table has no primary key.
 pub const NO_PRIMARY_KEY: &str = "no_primary_key";
@@ -76,6 +78,7 @@ pub const CONTAINER_KEYS: &[&str] = &[
     FOREIGN_KEY,
     CHECK,
     RENAMED_FROM,
+    PRIMARY_KEY_NAME,
     NO_PRIMARY_KEY,
 ];
 pub const INDEX_KEYS: &[&str] = &[
@@ -176,6 +179,8 @@ pub struct Container {
     /// `check(...)`, in declaration order. Malformed ones are left out (their error is recorded).
     pub checks: Vec<Keyed<Check>>,
     /// `renamed_from = "old_table"`.
+    /// `primary_key_name = "users_pk"`.
+    pub primary_key_name: Option<Keyed<LitStr>>,
     pub renamed_from: Option<Keyed<LitStr>>,
     /// `unique(...)`, in declaration order. Malformed ones are left out.
     pub uniques: Vec<Keyed<Unique>>,
@@ -376,6 +381,15 @@ impl Container {
                             };
                             if ok {
                                 out.renamed_from = Some(keyed(&meta, lit));
+                            }
+                        }
+                    }
+                    Some(PRIMARY_KEY_NAME) => {
+                        let example = r#"primary_key_name = "users_pk""#;
+                        if let Some(lit) = string(cx, &meta, PRIMARY_KEY_NAME, example)? {
+                            if identifier(cx, &lit, PRIMARY_KEY_NAME, "a constraint name", example)
+                            {
+                                out.primary_key_name = Some(keyed(&meta, lit));
                             }
                         }
                     }

@@ -21,4 +21,11 @@ pub struct Pair {
     pub c: i64,
 }
 
+// A name for a key the table does not have.
+#[derive(Model)]
+#[model(no_primary_key, primary_key_name = "logs_pk")]
+pub struct Log {
+    pub line: String,
+}
+
 fn main() {}

@@ -254,3 +254,39 @@ case! {
         }
     }
 }
+
+case! {
+    /// A primary key constraint with a name of its own (`primary_key_name`, PostgreSQL): set on
+    /// an existing key with `RENAME CONSTRAINT`, renamed back by down.
+    primary_key_named {
+        seed: "INSERT INTO items (id) VALUES (1);",
+        backends: Backends::Postgres,
+    }
+    before {
+        #[derive(Model)]
+        pub struct Item { pub id: i64 }
+    }
+    after {
+        #[derive(Model)]
+        #[model(primary_key_name = "items_pk")]
+        pub struct Item { pub id: i64 }
+    }
+}
+
+case! {
+    /// A new table whose key constraint has a name of its own (PostgreSQL).
+    new_table_with_named_primary_key {
+        backends: Backends::Postgres,
+    }
+    before {
+        #[derive(Model)]
+        pub struct Item { pub id: i64 }
+    }
+    after {
+        #[derive(Model)]
+        pub struct Item { pub id: i64 }
+        #[derive(Model)]
+        #[model(primary_key_name = "shelf_key")]
+        pub struct Shelf { pub id: i64 }
+    }
+}
