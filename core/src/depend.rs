@@ -188,7 +188,7 @@ mod tests {
                 column: Some("id".into()),
                 kind: "trigger".into(),
                 name: "touch on versions".into(),
-                blocks_type_change: false,
+                blocks_type_change: true,
             },
         ];
         s
@@ -225,6 +225,18 @@ mod tests {
         assert_eq!(blocked.len(), 2, "{blocked:?}");
         assert_eq!(blocked[0].dependent.name, "touch on versions");
         assert_eq!(blocked[1].dependent.name, "recent");
+        // PostgreSQL will not retype a column a trigger uses (`UPDATE OF id`, `WHEN`).
+        let id = t.columns[0].clone();
+        let mut int = id.clone();
+        int.ty = SqlType::BigInt;
+        let retype_id = Op::AlterColumn {
+            table: "versions".into(),
+            from: id,
+            to: int,
+        };
+        let by_trigger = super::blocked(&[retype_id], &s);
+        assert_eq!(by_trigger.len(), 1, "{by_trigger:?}");
+        assert_eq!(by_trigger[0].dependent.name, "touch on versions");
         // A nullability change rewrites nothing a view reads.
         let mut nullable = num.clone();
         nullable.nullable = true;

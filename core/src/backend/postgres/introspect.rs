@@ -553,7 +553,9 @@ pub fn introspect(conn: &mut PgConnection, schemas: &[String]) -> diesel::QueryR
         .map(|r| Dependent {
             table: r.tbl,
             column: r.col,
-            blocks_type_change: r.kind != "trigger",
+            // PostgreSQL refuses to retype a column any of them uses, a trigger's included
+            // ("cannot alter type of a column used in a trigger definition").
+            blocks_type_change: true,
             kind: r.kind,
             name: r.name,
         })
