@@ -130,6 +130,7 @@ fn shadow(
     let mut replayed = shadow.replay_for(scripts, target)?;
     ignore.remove_from(&mut replayed);
     let target = autogen::server_normalized(shadow.connection(), target)?;
+    let target = ignore.keep_objects(&replayed, &target);
     let plan = autogen::plan_between(shadow.connection().dialect(), &replayed, &target)?;
     if plan.is_empty() {
         writeln!(

@@ -60,6 +60,7 @@ pub fn plan_with(
     let ignored = ignore.ignored_tables(&current);
     ignore.remove_from(&mut current);
     let target = server_normalized(conn, target)?;
+    let target = ignore.keep_objects(&current, &target);
     let plan = plan_between_with(conn.dialect(), &current, &target, backfills)?;
     Ignore::check_plan(&plan.ops, &ignored)?;
     Ok(plan)

@@ -4,6 +4,11 @@
 //! migration bookkeeping tables are always left out (see
 //! [`crate::backend::INTERNAL_TABLES`]).
 //!
+//! The same globs name the other objects the models own, by their names: an index, a unique or
+//! check constraint of a modelled table that a glob matches is kept as the database has it
+//! (copied into the models' side of the comparison, [`Ignore::keep_objects`]), so autogenerate
+//! never drops, re-creates or reports it, and a SQLite table rebuild keeps it.
+//!
 //! Globs are matched against the whole table name, case-sensitively: `*` any run of
 //! characters, `?` one character, `[abc]`/`[!abc]` a character class (the `glob` crate's
 //! `Pattern`, which has no dependencies).
@@ -137,18 +142,82 @@ impl Ignore {
         Ok(())
     }
 
-    /// Refuses a model table that a glob matches, naming both.
+    /// Refuses a model table, index or check that a glob matches, naming both.
     pub fn check_models(&self, models: &Schema) -> Result<(), IgnoreError> {
-        for table in models.tables.keys() {
-            if let Some(glob) = self.matching(table) {
+        for (name, table) in &models.tables {
+            if let Some(glob) = self.matching(name) {
                 return Err(IgnoreError::ModelIgnored {
-                    table: table.clone(),
+                    table: name.clone(),
                     glob: glob.to_owned(),
                 });
+            }
+            for object in object_names(table) {
+                if let Some(glob) = self.matching(&object) {
+                    return Err(IgnoreError::ModelIgnored {
+                        table: format!("{name}' object '{object}"),
+                        glob: glob.to_owned(),
+                    });
+                }
             }
         }
         Ok(())
     }
+
+    /// `target` with the indexes and constraints of `current`'s tables that a glob matches
+    /// (by name) put into the same tables, exactly as the database has them: the comparison
+    /// then leaves them alone.
+    pub fn keep_objects(&self, current: &Schema, target: &Schema) -> Schema {
+        let mut target = target.clone();
+        if self.is_empty() {
+            return target;
+        }
+        for (name, have) in &current.tables {
+            let Some(want) = target.tables.get_mut(name) else {
+                continue;
+            };
+            for index in &have.indexes {
+                if self.matching(&index.name).is_some()
+                    && !want.indexes.iter().any(|i| i.name == index.name)
+                {
+                    want.indexes.push(index.clone());
+                }
+            }
+            for definition in &have.unmodeled {
+                let named = match crate::sql::owned_definition(definition) {
+                    Some(crate::sql::Owned::Index(n) | crate::sql::Owned::Constraint(n)) => n,
+                    None => continue,
+                };
+                if self.matching(&named).is_some() && !want.unmodeled.contains(definition) {
+                    want.unmodeled.push(definition.clone());
+                }
+            }
+            for clause in &have.table_constraints {
+                let named = crate::schema::parse_any_check_clause(clause).map(|(n, ..)| n);
+                if named.is_some_and(|n| self.matching(&n).is_some())
+                    && !want.table_constraints.contains(clause)
+                {
+                    want.table_constraints.push(clause.clone());
+                }
+            }
+            want.canonicalize();
+        }
+        target
+    }
+}
+
+/// The names of a model table's indexes and checks.
+fn object_names(table: &Table) -> Vec<String> {
+    table
+        .indexes
+        .iter()
+        .map(|i| i.name.clone())
+        .chain(
+            table
+                .table_constraints
+                .iter()
+                .filter_map(|c| crate::schema::parse_any_check_clause(c).map(|(n, ..)| n)),
+        )
+        .collect()
 }
 
 #[cfg(test)]
@@ -180,5 +249,41 @@ mod tests {
         );
         let err = Ignore::new(&["[a"]).unwrap_err().to_string();
         assert!(err.starts_with("ignore glob `[a` is invalid: "), "{err}");
+    }
+
+    #[test]
+    fn ignored_objects_are_kept_and_cannot_be_declared() {
+        let ignore = Ignore::new(&["legacy_*"]).unwrap();
+        let mut live = Table::new("users");
+        live.indexes.push(crate::schema::Index {
+            name: "legacy_users_email".into(),
+            columns: vec!["email".into()],
+            ..Default::default()
+        });
+        live.unmodeled
+            .push("CREATE INDEX legacy_lower ON public.users USING btree (lower(email))".into());
+        live.unmodeled
+            .push("CREATE INDEX ix_other ON public.users USING btree (lower(name))".into());
+        let mut current = Schema::default();
+        current.insert(live);
+        let mut models = Schema::default();
+        models.insert(Table::new("users"));
+        let kept = ignore.keep_objects(&current, &models);
+        let users = &kept.tables["users"];
+        assert_eq!(users.indexes.len(), 1);
+        assert_eq!(
+            users.unmodeled,
+            ["CREATE INDEX legacy_lower ON public.users USING btree (lower(email))"],
+            "only what a glob names is kept"
+        );
+        let mut declared = Table::new("users");
+        declared.indexes.push(crate::schema::Index {
+            name: "legacy_users_email".into(),
+            columns: vec!["email".into()],
+            ..Default::default()
+        });
+        models.insert(declared);
+        let err = ignore.check_models(&models).unwrap_err().to_string();
+        assert!(err.contains("'legacy_users_email'"), "{err}");
     }
 }

@@ -290,3 +290,21 @@ case! {
         pub struct Shelf { pub id: i64 }
     }
 }
+
+case! {
+    /// An index the models do not declare, named by an `ignore` glob: left as the database has
+    /// it (not dropped, not reported), and kept through a change that rebuilds the table on
+    /// SQLite.
+    ignored_index_is_kept {
+        seed: "INSERT INTO items (id, name) VALUES (1, 'a'); CREATE INDEX legacy_items_lower ON items (lower(name));",
+        config_after: "ignore = [\"legacy_*\"]\n",
+    }
+    before {
+        #[derive(Model)]
+        pub struct Item { pub id: i64, pub name: String }
+    }
+    after {
+        #[derive(Model)]
+        pub struct Item { pub id: i64, pub name: Option<String> }
+    }
+}
