@@ -1,0 +1,415 @@
+//! Tests of `sqlite.rs`.
+
+use super::*;
+use crate::diff::diff;
+use crate::ops::reverse_all;
+use crate::schema::{FkAction, ForeignKey, Index};
+
+#[test]
+fn a_model_check_is_a_clause_of_create_table_and_read_back_verbatim() {
+    let mut t = users();
+    t.table_constraints
+        .push(crate::schema::check_clause("ck_users_1", "age >= 0"));
+    let target = normalized(vec![t]);
+    let sql = Sqlite
+        .render(&diff(&Schema::new(), &target), &Schema::new())
+        .unwrap();
+    assert!(
+        sql.contains("    CONSTRAINT \"ck_users_1\" CHECK (age >= 0)\n);"),
+        "{sql}"
+    );
+    use diesel::connection::SimpleConnection;
+    use diesel::Connection;
+    let mut conn = diesel::SqliteConnection::establish(":memory:").unwrap();
+    conn.batch_execute(&sql).unwrap();
+    let mut back = crate::backend::sqlite::introspect::introspect(&mut conn).unwrap();
+    Sqlite.normalize(&mut back);
+    assert_eq!(
+        back.tables["users"].table_constraints,
+        target.tables["users"].table_constraints
+    );
+    assert!(diff(&back, &target).is_empty());
+}
+
+#[test]
+fn a_not_valid_check_is_an_ordinary_check_and_identity_false_changes_nothing() {
+    let mut t = users();
+    t.no_identity = true;
+    t.table_constraints
+        .push(crate::schema::not_valid_check_clause(
+            "ck_users_1",
+            "age >= 0",
+        ));
+    let mut target = normalized(vec![t]);
+    Sqlite.model_defaults(&mut target);
+    let users = &target.tables["users"];
+    assert_eq!(
+        users.table_constraints,
+        [crate::schema::check_clause("ck_users_1", "age >= 0")]
+    );
+    assert!(!users.no_identity);
+    assert_eq!(users.identity, None);
+}
+
+#[test]
+fn type_change_risks_say_what_the_rebuild_does() {
+    let risk = |from: SqlType, to: SqlType| Sqlite.type_change_risk(&from, &to);
+    assert_eq!(risk(SqlType::Integer, SqlType::BigInt), None);
+    let narrowed = risk(SqlType::BigInt, SqlType::SmallInt).unwrap();
+    assert!(narrowed.contains("refuses rows whose value is not an integer from -32768 to 32767"));
+    assert!(risk(SqlType::Text, SqlType::Varchar(5))
+        .unwrap()
+        .contains("does not enforce VARCHAR lengths"));
+    assert!(risk(SqlType::Double, SqlType::Real)
+        .unwrap()
+        .starts_with("values are kept"));
+    assert!(risk(SqlType::Text, SqlType::Real)
+        .unwrap()
+        .contains("not a number: the upgrade fails"));
+    assert!(risk(SqlType::Text, SqlType::Boolean)
+        .unwrap()
+        .contains("not 0 or 1"));
+}
+
+fn users() -> Table {
+    let mut t = Table::new("users");
+    t.columns.push(Column::new("id", SqlType::BigInt, false));
+    t.columns
+        .push(Column::new("email", SqlType::Varchar(255), false));
+    let mut age = Column::new("age", SqlType::Integer, false);
+    age.default = Some("0".into());
+    t.columns.push(age);
+    t.primary_key = vec!["id".into()];
+    t.indexes.push(Index {
+        name: "uq_users_email".into(),
+        columns: vec!["email".into()],
+        unique: true,
+        constraint: false,
+        options: Default::default(),
+    });
+    t
+}
+
+fn normalized(tables: Vec<Table>) -> Schema {
+    let mut s = Schema::new();
+    tables.into_iter().for_each(|t| s.insert(t));
+    Sqlite.normalize(&mut s);
+    s
+}
+
+#[test]
+fn renders_create_table_with_keys_and_indexes() {
+    let mut posts = Table::new("posts");
+    posts
+        .columns
+        .push(Column::new("id", SqlType::BigInt, false));
+    posts
+        .columns
+        .push(Column::new("user_id", SqlType::BigInt, true));
+    posts.primary_key = vec!["id".into()];
+    posts.foreign_keys.push(ForeignKey {
+        name: "fk_posts_user_id_users".into(),
+        columns: vec!["user_id".into()],
+        ref_table: "users".into(),
+        ref_columns: vec!["id".into()],
+        on_delete: FkAction::Cascade,
+        on_update: FkAction::NoAction,
+        deferrable: Default::default(),
+    });
+    let target = normalized(vec![users(), posts]);
+    let sql = Sqlite
+        .render(&diff(&Schema::new(), &target), &Schema::new())
+        .unwrap();
+    assert_eq!(
+        sql,
+        r#"-- added table 'users'
+CREATE TABLE "users" (
+    "id" INTEGER NOT NULL,
+    "email" VARCHAR(255) NOT NULL,
+    "age" INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY ("id")
+);
+CREATE UNIQUE INDEX "uq_users_email" ON "users" ("email");
+
+-- added table 'posts'
+CREATE TABLE "posts" (
+    "id" INTEGER NOT NULL,
+    "user_id" BIGINT,
+    PRIMARY KEY ("id"),
+    CONSTRAINT "fk_posts_user_id_users" FOREIGN KEY ("user_id") REFERENCES "users" ("id") ON DELETE CASCADE
+);
+
+"#
+    );
+}
+
+#[test]
+fn adds_nullable_columns_in_place_and_rebuilds_for_alters() {
+    let before = normalized(vec![users()]);
+    let mut u = users();
+    u.columns.push(Column::new("bio", SqlType::Text, true));
+    let after = normalized(vec![u.clone()]);
+    let ops = diff(&before, &after);
+    let sql = Sqlite.render(&ops, &before).unwrap();
+    assert_eq!(
+            sql,
+            "-- added column 'users.bio' (TEXT NULL)\nALTER TABLE \"users\" ADD COLUMN \"bio\" TEXT;\n\n"
+        );
+    let down = Sqlite.render(&reverse_all(&ops), &after).unwrap();
+    assert_eq!(
+        down,
+        "-- removed column 'users.bio'\nALTER TABLE \"users\" DROP COLUMN \"bio\";\n\n"
+    );
+
+    u.columns[1].nullable = true;
+    let altered = normalized(vec![u]);
+    let sql = Sqlite.render(&diff(&after, &altered), &after).unwrap();
+    assert!(sql.contains("CREATE TABLE \"_retort_new_users\""), "{sql}");
+    assert!(sql.contains("INSERT INTO \"_retort_new_users\" (\"id\", \"email\", \"age\", \"bio\") SELECT \"id\", \"email\", \"age\", \"bio\" FROM \"users\";"), "{sql}");
+    assert!(sql.contains("ALTER TABLE \"_retort_new_users\" RENAME TO \"users\";\nPRAGMA legacy_alter_table = OFF;\nCREATE UNIQUE INDEX \"uq_users_email\" ON \"users\" (\"email\");"), "{sql}");
+}
+
+#[test]
+fn not_null_column_without_default_needs_a_rebuild() {
+    let before = normalized(vec![users()]);
+    let mut u = users();
+    u.columns.push(Column::new("name", SqlType::Text, false));
+    let after = normalized(vec![u]);
+    let sql = Sqlite.render(&diff(&before, &after), &before).unwrap();
+    assert!(sql.contains("_retort_new_users"), "{sql}");
+}
+
+#[test]
+fn a_rebuild_keeps_triggers_expression_indexes_and_views() {
+    use diesel::connection::SimpleConnection;
+    use diesel::Connection as _;
+    let mut conn = diesel::sqlite::SqliteConnection::establish(":memory:").unwrap();
+    conn.batch_execute(
+            "CREATE TABLE items (id INTEGER NOT NULL, code TEXT, PRIMARY KEY (id));
+             CREATE TABLE log (item_id INTEGER);
+             CREATE TRIGGER items_log AFTER INSERT ON items BEGIN INSERT INTO log VALUES (NEW.id); END;
+             CREATE UNIQUE INDEX uq_items_lower_code ON items (lower(code));
+             CREATE INDEX ix_items_partial ON items (code) WHERE code IS NOT NULL;
+             CREATE VIEW item_codes AS SELECT id, code FROM items;
+             INSERT INTO items VALUES (1, 'A');",
+        )
+        .unwrap();
+    let mut before = crate::backend::sqlite::introspect::introspect(&mut conn).unwrap();
+    Sqlite.normalize(&mut before);
+    assert_eq!(
+        before.tables["items"].unmodeled.len(),
+        3,
+        "{:?}",
+        before.tables["items"]
+    );
+    assert!(before.tables["items"].indexes.is_empty());
+    let mut after = before.clone();
+    after.tables.get_mut("items").unwrap().columns[1].nullable = false;
+    let sql = Sqlite.render(&diff(&before, &after), &before).unwrap();
+    conn.batch_execute(&format!("BEGIN; {sql} COMMIT;"))
+        .unwrap();
+    let mut now = crate::backend::sqlite::introspect::introspect(&mut conn).unwrap();
+    Sqlite.normalize(&mut now);
+    assert_eq!(
+        now.tables["items"].unmodeled,
+        before.tables["items"].unmodeled
+    );
+    assert!(!now.tables["items"].columns[1].nullable);
+    // The trigger fires, the expression index still enforces uniqueness, the view works.
+    conn.batch_execute("INSERT INTO items VALUES (2, 'B')")
+        .unwrap();
+    assert!(conn
+        .batch_execute("INSERT INTO items VALUES (3, 'b')")
+        .is_err());
+    conn.batch_execute("SELECT * FROM item_codes").unwrap();
+    #[derive(diesel::QueryableByName)]
+    struct N {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let n: N = diesel::RunQueryDsl::get_result(
+        diesel::sql_query("SELECT count(*) AS n FROM log"),
+        &mut conn,
+    )
+    .unwrap();
+    assert_eq!(n.n, 2, "one row from before the rebuild, one from after");
+}
+
+#[test]
+fn a_rebuild_keeps_the_tables_own_clauses() {
+    use diesel::connection::SimpleConnection;
+    use diesel::Connection as _;
+    let mut conn = diesel::sqlite::SqliteConnection::establish(":memory:").unwrap();
+    conn.batch_execute(
+        "CREATE TABLE books (id INTEGER PRIMARY KEY, author_id INTEGER NOT NULL,
+               title TEXT NOT NULL COLLATE NOCASE CHECK (title <> ''), pages TEXT,
+               twice INTEGER GENERATED ALWAYS AS (author_id * 2) STORED,
+               CONSTRAINT one_title UNIQUE (author_id, title), CHECK (pages <> '0')) STRICT;
+             INSERT INTO books (id, author_id, title, pages) VALUES (1, 7, 'A', '12');",
+    )
+    .unwrap();
+    let mut before = crate::backend::sqlite::introspect::introspect(&mut conn).unwrap();
+    Sqlite.normalize(&mut before);
+    let books = &before.tables["books"];
+    assert_eq!(books.options, "STRICT");
+    assert_eq!(
+        books.table_constraints,
+        [
+            "CONSTRAINT one_title UNIQUE (author_id, title)",
+            "CHECK (pages <> '0')"
+        ]
+    );
+    assert_eq!(
+        books.columns[2].extra,
+        ["COLLATE NOCASE", "CHECK (title <> '')"]
+    );
+    assert_eq!(books.columns.len(), 5, "the generated column is read");
+    // The models change a type and drop nothing (they own the table constraints, so these
+    // models declare them): every clause stays, rows are copied.
+    let mut model = books.clone();
+    model.options.clear();
+    // A column's COLLATE and GENERATED are not compared; its CHECK is the models' too.
+    model
+        .columns
+        .iter_mut()
+        .for_each(|c| c.extra.retain(|x| crate::sql::is_constraint_clause(x)));
+    model.columns[3].ty = SqlType::Integer;
+    let mut after = Schema::new();
+    after.insert(model);
+    let ops = diff(&before, &after);
+    assert_eq!(ops.len(), 1, "{ops:?}");
+    let sql = Sqlite.render(&ops, &before).unwrap();
+    conn.batch_execute(&format!("BEGIN; {sql} COMMIT;"))
+        .unwrap();
+    let mut now = crate::backend::sqlite::introspect::introspect(&mut conn).unwrap();
+    Sqlite.normalize(&mut now);
+    let mut expected = books.clone();
+    expected.columns[3].ty = SqlType::Integer;
+    assert_eq!(now.tables["books"], expected);
+    for bad in [
+        "INSERT INTO books (id, author_id, title) VALUES (2, 7, 'a')",
+        "INSERT INTO books (id, author_id, title) VALUES (2, 7, '')",
+        "INSERT INTO books (id, author_id, title, pages) VALUES (2, 8, 'b', 0)",
+        "INSERT INTO books (id, author_id, title, pages) VALUES (2, 8, 'b', 'x')",
+    ] {
+        assert!(conn.batch_execute(bad).is_err(), "{bad}");
+    }
+    // The down migration restores the type and keeps everything again.
+    let mut back_from = now.clone();
+    let down = Sqlite
+        .render(&crate::ops::reverse_all(&ops), &back_from)
+        .unwrap();
+    conn.batch_execute(&format!("BEGIN; {down} COMMIT;"))
+        .unwrap();
+    back_from = crate::backend::sqlite::introspect::introspect(&mut conn).unwrap();
+    Sqlite.normalize(&mut back_from);
+    assert_eq!(back_from.tables["books"], *books);
+    // Models without a column and the constraint over it: both go, in one rebuild, and the
+    // constraint's removal says so.
+    let mut model = after.tables["books"].clone();
+    model.columns.retain(|c| c.name != "pages");
+    model.table_constraints.retain(|c| !c.contains("pages"));
+    let mut fewer = Schema::new();
+    fewer.insert(model);
+    let sql = Sqlite
+        .render(&diff(&back_from, &fewer), &back_from)
+        .unwrap();
+    assert!(
+        sql.contains("-- removed constraint `CHECK (pages <> '0')` on 'books'"),
+        "{sql}"
+    );
+    conn.batch_execute(&format!("BEGIN; {sql} COMMIT;"))
+        .unwrap();
+}
+
+#[test]
+fn a_type_change_refuses_values_the_new_type_cannot_hold() {
+    use diesel::connection::SimpleConnection;
+    use diesel::Connection as _;
+    let mut t = Table::new("things");
+    t.columns.push(Column::new("id", SqlType::BigInt, false));
+    t.columns.push(Column::new("v", SqlType::Text, true));
+    t.primary_key = vec!["id".into()];
+    let before = normalized(vec![t.clone()]);
+    t.columns[1].ty = SqlType::SmallInt;
+    let after = normalized(vec![t]);
+    let sql = Sqlite.render(&diff(&before, &after), &before).unwrap();
+    let run = |rows: &str| {
+        let mut conn = diesel::sqlite::SqliteConnection::establish(":memory:").unwrap();
+        let create = Sqlite
+            .render(&diff(&Schema::new(), &before), &Schema::new())
+            .unwrap();
+        conn.batch_execute(&create).unwrap();
+        conn.batch_execute(rows).unwrap();
+        conn.batch_execute(&format!("BEGIN; {sql} COMMIT;"))
+    };
+    // Text that reads as a small integer converts; anything else stops the rebuild.
+    run("INSERT INTO things VALUES (1, '12'), (2, NULL);").unwrap();
+    let err = run("INSERT INTO things VALUES (1, 'abc');")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("things.v holds values that are not SMALLINT"),
+        "{err}"
+    );
+    assert!(run("INSERT INTO things VALUES (1, '99999');").is_err());
+}
+
+#[test]
+fn a_change_alter_table_cannot_make_is_unsupported_by_itself_and_rebuilt_in_a_migration() {
+    let before = normalized(vec![users()]);
+    let op = Op::AlterPrimaryKey {
+        table: "users".into(),
+        from: vec!["id".into()],
+        to: vec!["id".into(), "email".into()],
+    };
+    let err = Sqlite.render_op(&op, before.get("users")).unwrap_err();
+    let RenderError::Unsupported { dialect, what, .. } = &err;
+    assert_eq!(*dialect, "SQLite");
+    assert_eq!(
+        what,
+        "render `changed primary key of 'users' from (id) to (id, email)`"
+    );
+    assert!(
+            err.to_string().starts_with(
+                "SQLite cannot render `changed primary key of 'users' from (id) to (id, email)`: SQLite's ALTER TABLE cannot"
+            ),
+            "{err}"
+        );
+    // A column an index uses cannot be dropped in place either.
+    let drop = Op::DropColumn {
+        table: "users".into(),
+        column: Column::new("email", SqlType::Varchar(255), false),
+    };
+    assert!(Sqlite.render_op(&drop, before.get("users")).is_err());
+    // The whole migration renders both as a rebuild.
+    let sql = Sqlite.render(&[op, drop], &before).unwrap();
+    assert!(sql.contains("CREATE TABLE \"_retort_new_users\""), "{sql}");
+}
+
+#[test]
+fn expression_defaults_are_parenthesised() {
+    assert_eq!(
+        Sqlite.render_default("datetime('now')"),
+        "(datetime('now'))"
+    );
+    assert_eq!(
+        Sqlite.render_default("CURRENT_TIMESTAMP"),
+        "CURRENT_TIMESTAMP"
+    );
+    assert_eq!(Sqlite.render_default("'x'"), "'x'");
+}
+
+#[test]
+fn sqlite_ignores_model_comments() {
+    let mut model = users();
+    model.comment = Some("People.".into());
+    model.columns[0].comment = Some("The key.".into());
+    let mut want = Schema::new();
+    want.insert(model);
+    let mut have = Schema::new();
+    have.insert(users());
+    Sqlite.normalize(&mut want);
+    Sqlite.normalize(&mut have);
+    assert!(crate::diff::diff(&have, &want).is_empty());
+}

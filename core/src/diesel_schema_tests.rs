@@ -1,0 +1,179 @@
+//! Tests of `diesel_schema.rs`.
+
+use super::*;
+use crate::schema::{Column, FkAction, ForeignKey};
+
+fn users() -> Table {
+    let mut t = Table::new("users");
+    t.columns.push(Column::new("id", SqlType::BigInt, false));
+    t.columns
+        .push(Column::new("email", SqlType::Varchar(100), false));
+    t.columns.push(Column::new("type", SqlType::Text, true));
+    t.columns
+        .push(Column::new("tags", SqlType::Custom("TEXT[]".into()), false));
+    t.columns.push(Column::new(
+        "search",
+        SqlType::Custom("TSVECTOR".into()),
+        true,
+    ));
+    t.primary_key = vec!["id".into()];
+    t.comment = Some("People.".into());
+    t
+}
+
+fn fk(name: &str, column: &str, to: &str) -> ForeignKey {
+    ForeignKey {
+        name: name.into(),
+        columns: vec![column.into()],
+        ref_table: to.into(),
+        ref_columns: vec!["id".into()],
+        on_delete: FkAction::NoAction,
+        on_update: FkAction::NoAction,
+        deferrable: Default::default(),
+    }
+}
+
+fn schema() -> Schema {
+    let mut posts = Table::new("posts");
+    posts
+        .columns
+        .push(Column::new("id", SqlType::Integer, false));
+    posts
+        .columns
+        .push(Column::new("author_id", SqlType::BigInt, false));
+    posts
+        .columns
+        .push(Column::new("editor id", SqlType::BigInt, true));
+    posts.primary_key = vec!["id".into()];
+    posts.foreign_keys.push(fk("a", "author_id", "users"));
+    let mut log = Table::new("log");
+    log.columns.push(Column::new("line", SqlType::Text, false));
+    let mut s = Schema::new();
+    s.insert(users());
+    s.insert(posts);
+    s.insert(log);
+    s
+}
+
+#[test]
+fn a_table_of_another_schema_is_diesels_schema_dot_table() {
+    let mut invoices = Table::new("billing.invoices");
+    invoices
+        .columns
+        .push(Column::new("id", SqlType::BigInt, false));
+    invoices.primary_key = vec!["id".into()];
+    let mut payments = Table::new("payments");
+    payments
+        .columns
+        .push(Column::new("id", SqlType::BigInt, false));
+    payments
+        .columns
+        .push(Column::new("invoice_id", SqlType::BigInt, false));
+    payments.primary_key = vec!["id".into()];
+    payments
+        .foreign_keys
+        .push(fk("f", "invoice_id", "billing.invoices"));
+    let mut s = Schema::new();
+    s.insert(invoices);
+    s.insert(payments);
+    let text = render(&s, Flavor::Postgres, "retort print-schema");
+    assert!(text.contains("    billing.invoices (id) {\n"), "{text}");
+    assert!(
+        text.contains("diesel::joinable!(payments -> invoices (invoice_id));"),
+        "{text}"
+    );
+    assert!(
+        text.contains("diesel::allow_tables_to_appear_in_same_query!(invoices, payments,);"),
+        "{text}"
+    );
+}
+
+#[test]
+fn postgres_names_max_length_arrays_custom_types_and_joins() {
+    let text = render(&schema(), Flavor::Postgres, "retort print-schema");
+    assert!(text.starts_with(HEADER), "{text}");
+    assert!(
+        text.contains("        #[max_length = 100]\n        email -> Varchar,\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("        #[sql_name = \"type\"]\n        type_ -> Nullable<Text>,\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("        tags -> Array<Nullable<Text>>,\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("#[diesel(postgres_type(name = \"tsvector\"))]\n    pub struct Tsvector;"),
+        "{text}"
+    );
+    assert!(
+        text.contains("    use super::sql_types::Tsvector;\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("        search -> Nullable<Tsvector>,\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "        #[sql_name = \"editor id\"]\n        editor_id -> Nullable<Int8>,\n"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("    /// People.\n    users (id) {\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("diesel::joinable!(posts -> users (author_id));"),
+        "{text}"
+    );
+    assert!(
+        text.contains("// Left out, as diesel's table! needs a primary key: log."),
+        "{text}"
+    );
+    assert!(
+        text.contains("diesel::allow_tables_to_appear_in_same_query!(posts, users,);"),
+        "{text}"
+    );
+}
+
+#[test]
+fn sqlite_takes_affinity_names() {
+    let text = render(&schema(), Flavor::Sqlite, "retort print-schema");
+    assert!(text.contains("        email -> Text,\n"), "{text}");
+    assert!(!text.contains("max_length"), "{text}");
+    assert!(text.contains("        id -> BigInt,\n"), "{text}");
+    assert!(
+        text.contains("        search -> Nullable<Text>,\n"),
+        "{text}"
+    );
+    assert!(!text.contains("sql_types"), "{text}");
+}
+
+#[test]
+fn a_long_table_list_takes_one_line_per_table_as_rustfmt_would() {
+    let mut s = Schema::new();
+    for i in 0..8 {
+        let mut t = Table::new(format!("a_rather_long_table_name_{i}"));
+        t.columns.push(Column::new("id", SqlType::BigInt, false));
+        t.primary_key = vec!["id".into()];
+        s.insert(t);
+    }
+    let text = render(&s, Flavor::Sqlite, "retort print-schema");
+    assert!(
+        text.contains("same_query!(\n    a_rather_long_table_name_0,\n"),
+        "{text}"
+    );
+}
+
+#[test]
+fn two_keys_to_one_table_are_not_joinable() {
+    let mut s = schema();
+    let posts = s.tables.get_mut("posts").unwrap();
+    posts.foreign_keys.push(fk("b", "editor id", "users"));
+    let text = render(&s, Flavor::Postgres, "retort print-schema");
+    assert!(!text.contains("joinable"), "{text}");
+}

@@ -1,0 +1,255 @@
+//! How an op reads in `Detected ...` lines, `check`'s list and the comments of up.sql and
+//! down.sql: `added column 'users.bio' (TEXT NULL)`.
+
+use std::fmt;
+
+use super::{enum_labels, Op};
+use crate::schema::Column;
+
+/// `index 'name'` / `constraint 'name'` for a kept definition.
+pub(crate) fn owned_name(definition: &str) -> String {
+    match crate::sql::owned_definition(definition) {
+        Some(crate::sql::Owned::Index(name)) => format!("index '{name}'"),
+        Some(crate::sql::Owned::Constraint(name)) => format!("constraint '{name}'"),
+        None => "definition".to_owned(),
+    }
+}
+
+fn describe_column(c: &Column) -> String {
+    let mut s = format!("{}{}", c.ty, if c.nullable { " NULL" } else { " NOT NULL" });
+    if let Some(d) = &c.default {
+        s.push_str(" DEFAULT ");
+        s.push_str(d);
+    }
+    if let Some(g) = &c.generated {
+        s.push(' ');
+        s.push_str(&g.clause());
+    }
+    s
+}
+
+/// A column's generation for messages: `(expr) STORED` / `(expr) VIRTUAL`, or `none`.
+fn describe_generated(c: &Column) -> String {
+    c.generated.as_ref().map_or_else(
+        || "none".to_owned(),
+        |g| {
+            let clause = g.clause();
+            clause
+                .strip_prefix("GENERATED ALWAYS AS ")
+                .unwrap_or(&clause)
+                .to_owned()
+        },
+    )
+}
+
+/// One line per op, as printed by `autogenerate` and `check`.
+impl fmt::Display for Op {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Op::CreateTable(t) => write!(f, "added table '{}'", t.name),
+            Op::DropTable(t) => write!(f, "removed table '{}'", t.name),
+            Op::AddColumn { table, column } => write!(
+                f,
+                "added column '{table}.{}' ({})",
+                column.name,
+                describe_column(column)
+            ),
+            Op::DropColumn { table, column } => {
+                write!(f, "removed column '{table}.{}'", column.name)
+            }
+            Op::AlterColumn { table, from, to } => {
+                let mut changes = Vec::new();
+                if from.ty != to.ty {
+                    changes.push(format!("type {} -> {}", from.ty, to.ty));
+                }
+                if from.nullable != to.nullable {
+                    changes.push(if to.nullable {
+                        "now NULL".to_owned()
+                    } else {
+                        "now NOT NULL".to_owned()
+                    });
+                }
+                if from.default != to.default {
+                    changes.push(format!(
+                        "default {} -> {}",
+                        from.default.as_deref().unwrap_or("none"),
+                        to.default.as_deref().unwrap_or("none")
+                    ));
+                }
+                if from.generated != to.generated {
+                    changes.push(format!(
+                        "generation {} -> {}",
+                        describe_generated(from),
+                        describe_generated(to)
+                    ));
+                }
+                fn owned(c: &Column) -> Vec<&String> {
+                    c.extra
+                        .iter()
+                        .filter(|x| crate::sql::is_constraint_clause(x))
+                        .collect()
+                }
+                // An enum's labels on SQLite: `CHECK ("col" IN ('a', 'b'))`.
+                let enum_change = enum_labels(from, to)
+                    .filter(|(a, b)| a != b)
+                    .inspect(|(a, b)| {
+                        changes.push(format!(
+                            "enum labels ({}) -> ({})",
+                            a.join(", "),
+                            b.join(", ")
+                        ))
+                    })
+                    .is_some();
+                let is_labels = |x: &String| {
+                    enum_change
+                        && crate::dialect::sqlite::enum_check_labels(
+                            &to.name,
+                            std::slice::from_ref(x),
+                        )
+                        .is_some()
+                };
+                for gone in owned(from)
+                    .into_iter()
+                    .filter(|x| !to.extra.contains(x) && !is_labels(x))
+                {
+                    changes.push(format!(
+                        "constraint `{gone}` removed (the models do not declare it)"
+                    ));
+                }
+                for new in owned(to)
+                    .into_iter()
+                    .filter(|x| !from.extra.contains(x) && !is_labels(x))
+                {
+                    changes.push(format!("constraint `{new}` added"));
+                }
+                write!(
+                    f,
+                    "altered column '{table}.{}': {}",
+                    to.name,
+                    changes.join(", ")
+                )
+            }
+            Op::AlterPrimaryKey { table, from, to } => write!(
+                f,
+                "changed primary key of '{table}' from ({}) to ({})",
+                from.join(", "),
+                to.join(", ")
+            ),
+            Op::AlterIdentity { table, from, to } => write!(
+                f,
+                "changed the generated (identity) column of '{table}' from {} to {}",
+                from.as_deref().unwrap_or("none"),
+                to.as_deref().unwrap_or("none")
+            ),
+            Op::CreateIndex { table, index } => write!(
+                f,
+                "added {}index '{}' on '{table}' ({})",
+                if index.unique { "unique " } else { "" },
+                index.name,
+                index.columns.join(", ")
+            ),
+            Op::DropIndex { table, index } => {
+                write!(f, "removed index '{}' on '{table}'", index.name)
+            }
+            Op::AddForeignKey { table, fk } => write!(
+                f,
+                "added foreign key on '{table}' ({}) -> {} ({})",
+                fk.columns.join(", "),
+                fk.ref_table,
+                fk.ref_columns.join(", ")
+            ),
+            Op::DropForeignKey { table, fk } => write!(
+                f,
+                "removed foreign key on '{table}' ({}) -> {} ({})",
+                fk.columns.join(", "),
+                fk.ref_table,
+                fk.ref_columns.join(", ")
+            ),
+            Op::CreateDefinition { table, definition } => {
+                write!(f, "added {} on '{table}'", owned_name(definition))
+            }
+            Op::DropDefinition { table, definition } => {
+                write!(f, "removed {} on '{table}'", owned_name(definition))
+            }
+            Op::AddTableConstraint { table, clause } => {
+                write!(f, "added constraint `{clause}` on '{table}'")
+            }
+            Op::DropTableConstraint { table, clause } => {
+                write!(f, "removed constraint `{clause}` on '{table}'")
+            }
+            Op::RenameTable { from, to } => write!(f, "renamed table '{from}' to '{to}'"),
+            Op::RenameColumn { table, from, to } => {
+                write!(f, "renamed column '{table}.{from}' to '{to}'")
+            }
+            Op::RenameIndex { table, from, to } => write!(
+                f,
+                "renamed index '{}' on '{table}' to '{}'",
+                from.name, to.name
+            ),
+            Op::RenameConstraint { table, from, to } => {
+                write!(f, "renamed constraint '{from}' on '{table}' to '{to}'")
+            }
+            Op::AlterComment {
+                table,
+                column: Some(column),
+                ..
+            } => write!(f, "changed comment of '{table}.{column}'"),
+            Op::AlterComment {
+                table,
+                column: None,
+                ..
+            } => write!(f, "changed comment of '{table}'"),
+            Op::Backfill {
+                table,
+                column,
+                value,
+                undo: false,
+            } => write!(f, "backfilled the NULLs of '{table}.{column}' with `{value}`"),
+            Op::Backfill {
+                table,
+                column,
+                undo: true,
+                ..
+            } => write!(
+                f,
+                "nothing undoes the backfill of '{table}.{column}': its rows keep the values (no SQL)"
+            ),
+            Op::CreateEnum { name, labels } => {
+                write!(f, "added enum type '{name}' ({})", labels.join(", "))
+            }
+            Op::DropEnum { name, .. } => write!(f, "removed enum type '{name}'"),
+            Op::CreateSchema { name } => write!(f, "added schema '{name}'"),
+            Op::DropSchema { name } => write!(f, "removed schema '{name}'"),
+            Op::AlterEnum { name, from, to } => {
+                let mut changes = Vec::new();
+                let added: Vec<&str> = to
+                    .iter()
+                    .filter(|l| !from.contains(l))
+                    .map(String::as_str)
+                    .collect();
+                let removed: Vec<&str> = from
+                    .iter()
+                    .filter(|l| !to.contains(l))
+                    .map(String::as_str)
+                    .collect();
+                if !added.is_empty() {
+                    changes.push(format!("added label(s) {}", added.join(", ")));
+                }
+                if !removed.is_empty() {
+                    changes.push(format!("removed label(s) {}", removed.join(", ")));
+                }
+                let kept: Vec<&String> = from.iter().filter(|l| to.contains(l)).collect();
+                let kept_after: Vec<&String> = to.iter().filter(|l| from.contains(l)).collect();
+                if kept != kept_after {
+                    changes.push("reordered labels".to_owned());
+                }
+                write!(
+                    f,
+                    "altered enum type '{name}': {} (now {})",
+                    changes.join(", "),
+                    to.join(", ")
+                )
+            }
+        }
+    }
+}
