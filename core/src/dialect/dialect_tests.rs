@@ -1,0 +1,94 @@
+//! Tests of the `Dialect` trait's shared rendering.
+
+use super::*;
+
+#[test]
+fn defaults_normalise() {
+    assert_eq!(normalize_default(" (0) "), "0");
+    assert_eq!(normalize_default("((datetime('now')))"), "datetime('now')");
+    assert_eq!(normalize_default("(a) + (b)"), "(a) + (b)");
+    assert_eq!(normalize_default("'(x'"), "'(x'");
+}
+
+#[test]
+fn null_defaults_are_no_default_on_both_backends() {
+    assert!(is_null_default("NULL"));
+    assert!(is_null_default(" (null) "));
+    assert!(!is_null_default("'NULL'"));
+    for dialect in [&Sqlite as &dyn Dialect, &Postgres] {
+        let mut t = Table::new("t");
+        let mut c = Column::new("maybe", crate::schema::SqlType::Text, true);
+        c.default = Some("NULL".into());
+        t.columns.push(c);
+        let mut s = Schema::new();
+        s.insert(t);
+        dialect.normalize(&mut s);
+        assert_eq!(s.tables["t"].columns[0].default, None, "{}", dialect.name());
+    }
+}
+
+/// A dialect that overrides nothing: the trait's default rendering.
+struct Standard;
+
+impl Dialect for Standard {
+    fn name(&self) -> &'static str {
+        "Standard SQL"
+    }
+
+    fn key(&self) -> &'static str {
+        "standard"
+    }
+}
+
+#[test]
+fn the_defaults_write_standard_sql_and_refuse_identity_changes() {
+    use crate::schema::SqlType;
+    let mut t = Table::new("t");
+    t.columns.push(Column::new("id", SqlType::Integer, false));
+    t.columns.push(Column::new("x", SqlType::Integer, true));
+    t.primary_key = vec!["id".into()];
+    let mut before = Schema::new();
+    before.insert(t);
+    let alter = Op::AlterColumn {
+        table: "t".into(),
+        from: Column::new("x", SqlType::Integer, true),
+        to: Column::new("x", SqlType::BigInt, false),
+    };
+    let key = Op::AlterPrimaryKey {
+        table: "t".into(),
+        from: vec!["id".into()],
+        to: vec!["id".into(), "x".into()],
+    };
+    assert_eq!(
+        Standard.render(&[alter, key], &before).unwrap(),
+        "-- altered column 't.x': type INTEGER -> BIGINT, now NOT NULL\n\
+             ALTER TABLE \"t\" ALTER COLUMN \"x\" SET DATA TYPE BIGINT;\n\
+             ALTER TABLE \"t\" ALTER COLUMN \"x\" SET NOT NULL;\n\n\
+             -- changed primary key of 't' from (id) to (id, x)\n\
+             ALTER TABLE \"t\" DROP CONSTRAINT \"t_pkey\";\n\
+             ALTER TABLE \"t\" ADD CONSTRAINT \"t_pkey\" PRIMARY KEY (\"id\", \"x\");\n\n"
+    );
+    let identity = Op::AlterIdentity {
+        table: "t".into(),
+        from: None,
+        to: Some("id".into()),
+    };
+    let err = Standard.render(&[identity], &before).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "Standard SQL cannot render `changed the generated (identity) column of 't' from none \
+             to id`: this backend has no identity columns to change: let the application assign \
+             the key's values"
+    );
+}
+
+#[test]
+fn literal_defaults() {
+    assert!(is_literal_default("0"));
+    assert!(is_literal_default("-1.5"));
+    assert!(is_literal_default("'it''s'"));
+    assert!(is_literal_default("true"));
+    assert!(!is_literal_default("'a' || 'b'"));
+    assert!(!is_literal_default("CURRENT_TIMESTAMP"));
+    assert!(!is_literal_default("datetime('now')"));
+}
