@@ -150,14 +150,8 @@ pub fn normalize_indexes(
         Err(e) => return Err(locate(conn, target, &tables).unwrap_or(NormalizeError::Query(e))),
     };
     for row in rows {
-        let Some(k) = row
-            .tbl
-            .strip_prefix("__retort_ix_")
-            .and_then(|k| k.parse::<usize>().ok())
+        let Some(table) = super::normalize::temp_table(target, &tables, &row.tbl, "__retort_ix_")
         else {
-            continue;
-        };
-        let Some(table) = tables.get(k).and_then(|t| target.tables.get_mut(t)) else {
             continue;
         };
         let Some(at) = table

@@ -194,6 +194,17 @@ pub(super) fn temp_type(column: &Column) -> String {
     Postgres.render_type(column)
 }
 
+/// The model table behind a TEMP table named `<prefix><k>`: the `k`-th of `tables`.
+pub(super) fn temp_table<'t>(
+    target: &'t mut Schema,
+    tables: &[String],
+    temp: &str,
+    prefix: &str,
+) -> Option<&'t mut crate::schema::Table> {
+    let k = temp.strip_prefix(prefix)?.parse::<usize>().ok()?;
+    target.tables.get_mut(tables.get(k)?)
+}
+
 /// Statements that create each enum type `target`'s columns use, unless it exists (then the
 /// existing type serves: it has the same name). Run at the start of a normalisation batch,
 /// whose transaction is always rolled back.
@@ -301,14 +312,7 @@ fn normalize_generated(conn: &mut PgConnection, target: &mut Schema) -> Result<(
         }
     };
     for row in rows {
-        let Some(k) = row
-            .tbl
-            .strip_prefix("__retort_gen_")
-            .and_then(|k| k.parse::<usize>().ok())
-        else {
-            continue;
-        };
-        let Some(table) = tables.get(k).and_then(|t| target.tables.get_mut(t)) else {
+        let Some(table) = temp_table(target, &tables, &row.tbl, "__retort_gen_") else {
             continue;
         };
         if let Some(g) = table
@@ -450,14 +454,7 @@ pub fn normalize_target(
         }
     };
     for row in checks {
-        let Some(k) = row
-            .tbl
-            .strip_prefix("__retort_ck_")
-            .and_then(|k| k.parse::<usize>().ok())
-        else {
-            continue;
-        };
-        let Some(table) = checked.get(k).and_then(|t| target.tables.get_mut(t)) else {
+        let Some(table) = temp_table(target, &checked, &row.tbl, "__retort_ck_") else {
             continue;
         };
         let position = table.table_constraints.iter().position(|c| {
