@@ -2,6 +2,7 @@
 //! compares equal to what the models declare.
 
 mod alter;
+mod defaults;
 pub(crate) mod pg_enum;
 pub mod postgres;
 mod render;
@@ -10,7 +11,9 @@ pub mod sqlite;
 use crate::ops::Op;
 use crate::schema::{Column, ForeignKey, Index, Schema, SqlType, Table};
 
-pub use alter::standard_alter_column;
+use alter::rename_table_sql;
+pub use alter::{add_column_sql, drop_column_sql, push_unmodeled, standard_alter_column};
+pub use defaults::{is_literal_default, is_null_default, normalize_default};
 pub use postgres::Postgres;
 pub use sqlite::Sqlite;
 
@@ -597,119 +600,6 @@ pub trait Dialect {
             self.quote_list(&index.columns)
         )
     }
-}
-
-/// [`Op::RenameTable`]: `ALTER TABLE … RENAME TO`; a table that changes schema (PostgreSQL
-/// `renamed_from = "public.invoices"` on a model of `billing`) first moves with `SET SCHEMA`,
-/// keeping its rows, indexes, constraints and sequences. Back to the default schema, whose name
-/// only the session knows, the move runs as `EXECUTE format(..., current_schema())`.
-fn rename_table_sql<D: Dialect + ?Sized>(dialect: &D, from: &str, to: &str) -> String {
-    use crate::schema::{qualified_name, split_qualified};
-    let ((from_schema, from_name), (to_schema, to_name)) =
-        (split_qualified(from), split_qualified(to));
-    let mut s = String::new();
-    if from_schema != to_schema {
-        match to_schema {
-            Some(schema) => s.push_str(&format!(
-                "ALTER TABLE {} SET SCHEMA {};\n",
-                dialect.quote_table(from),
-                dialect.quote(schema)
-            )),
-            None => s.push_str(&format!(
-                "DO $$ BEGIN EXECUTE format('ALTER TABLE %s SET SCHEMA %I', '{}', current_schema()); END $$;\n",
-                dialect.quote_table(from).replace('\'', "''")
-            )),
-        }
-    }
-    if from_name != to_name {
-        s.push_str(&format!(
-            "ALTER TABLE {} RENAME TO {};\n",
-            dialect.quote_table(&qualified_name(to_schema, from_name)),
-            dialect.quote(to_name)
-        ));
-    }
-    s
-}
-
-/// `ALTER TABLE … ADD COLUMN` in `dialect`'s spelling (for overrides of
-/// [`Dialect::render_add_column`] that add a check).
-pub fn add_column_sql<D: Dialect + ?Sized>(dialect: &D, table: &str, column: &Column) -> String {
-    format!(
-        "ALTER TABLE {} ADD COLUMN {};\n",
-        dialect.quote_table(table),
-        dialect.column_definition(column)
-    )
-}
-
-/// `ALTER TABLE … DROP COLUMN` in `dialect`'s spelling (for overrides of
-/// [`Dialect::render_drop_column`] that add a check).
-pub fn drop_column_sql<D: Dialect + ?Sized>(dialect: &D, table: &str, column: &Column) -> String {
-    format!(
-        "ALTER TABLE {} DROP COLUMN {};\n",
-        dialect.quote_table(table),
-        dialect.quote(&column.name)
-    )
-}
-
-/// Appends the statements of `table` that the models do not describe (triggers, expression
-/// indexes), as the database reported them. Only SQLite's introspection records any.
-pub fn push_unmodeled(table: &Table, out: &mut String) {
-    for sql in &table.unmodeled {
-        out.push_str(sql.trim_end().trim_end_matches(';'));
-        out.push_str(";\n");
-    }
-}
-
-/// Trims a default expression and removes parentheses that wrap all of it.
-pub fn normalize_default(expr: &str) -> String {
-    let mut s = expr.trim();
-    while s.starts_with('(') && s.ends_with(')') && wraps_whole(s) {
-        s = s[1..s.len() - 1].trim();
-    }
-    s.to_owned()
-}
-
-/// True for a default that is SQL `NULL` (any case, any wrapping parentheses): no default.
-pub fn is_null_default(expr: &str) -> bool {
-    normalize_default(expr).eq_ignore_ascii_case("null")
-}
-
-/// True when the parenthesis opening `s` closes at its last character.
-fn wraps_whole(s: &str) -> bool {
-    let mut depth = 0i32;
-    let mut in_str = false;
-    for (i, c) in s.char_indices() {
-        match c {
-            '\'' => in_str = !in_str,
-            '(' if !in_str => depth += 1,
-            ')' if !in_str => {
-                depth -= 1;
-                if depth == 0 {
-                    return i == s.len() - 1;
-                }
-            }
-            _ => {}
-        }
-    }
-    false
-}
-
-/// True for a default that is a plain literal rather than an expression.
-pub fn is_literal_default(expr: &str) -> bool {
-    let e = expr.trim();
-    let upper = e.to_ascii_uppercase();
-    let number = e
-        .strip_prefix(['-', '+'])
-        .unwrap_or(e)
-        .chars()
-        .all(|c| c.is_ascii_digit() || c == '.')
-        && !e.is_empty();
-    number
-        || (e.len() >= 2
-            && e.starts_with('\'')
-            && e.ends_with('\'')
-            && !e[1..e.len() - 1].replace("''", "").contains('\''))
-        || matches!(upper.as_str(), "NULL" | "TRUE" | "FALSE")
 }
 
 #[cfg(test)]

@@ -50,7 +50,7 @@ pub enum SqlType {
     Custom(String),
     /// A `#[derive(retort::DbEnum)]` type: one of a fixed list of labels, in order.
     /// PostgreSQL: a native enum type named `name` (the dialect keeps the labels in
-    /// [`Schema::enums`] and the column names the type only, `labels` empty). SQLite: `TEXT`
+    /// [`super::Schema::enums`] and the column names the type only, `labels` empty). SQLite: `TEXT`
     /// with a `CHECK ("col" IN ('a', 'b'))` clause.
     Enum {
         /// The type's name (`CREATE TYPE "name" AS ENUM`).
