@@ -163,9 +163,10 @@ pub(crate) fn warning_for(op: &Op, dialect: &dyn Dialect) -> Option<String> {
     match op {
         Op::DropDefinition { .. } | Op::DropTableConstraint { .. } => Some(format!(
             "{op}: the models do not declare it, and they own their tables' indexes and \
-             constraints; the downgrade re-creates it exactly. To keep it, declare it \
-             (#[model(index(...))], #[model(unique(...))], #[model(check(...))]) or edit it out \
-             of this revision"
+             constraints; the downgrade re-creates it exactly. To keep it, declare it with its \
+             name (#[model(index(...))], #[model(unique(...))], #[model(check(name = ...))]), \
+             name it in an `ignore` glob, or edit it out of this revision (an unnamed SQLite \
+             constraint cannot be declared: edit it out)"
         )),
         Op::DropTable(t) => Some(format!(
             "dropping table '{}' deletes its rows; the downgrade re-creates it without them (and \

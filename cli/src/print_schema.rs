@@ -59,6 +59,15 @@ pub(crate) fn print_schema(
         return Ok(0);
     };
     if args.check {
+        if !path.exists() {
+            writeln!(
+                out,
+                "diesel schema {} does not exist; write it with `{}`",
+                path.display(),
+                retort::invocation::command(&format!("print-schema --output {}", path.display()))
+            )?;
+            return Ok(1);
+        }
         return Ok(if is_current(&path, &text) {
             writeln!(out, "{} is up to date", path.display())?;
             0

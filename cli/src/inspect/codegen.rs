@@ -308,6 +308,14 @@ fn model(table: &Table, name: &str, enums: &EnumNames, notes: &mut Vec<String>) 
                 attrs.push(quote!(references = #target));
                 attrs.extend(actions(fk.on_delete, fk.on_update));
             }
+            // SQLite's column clauses (`UNIQUE`, `CHECK (...)`, `COLLATE x`) other than the
+            // generation expression: the models cannot say them.
+            for clause in column.extra.iter().filter(|c| !c.starts_with("GENERATED")) {
+                notes.push(format!(
+                    "{}: column `{}` clause `{clause}`",
+                    table.name, column.name
+                ));
+            }
             let doc = doc(column.comment.as_deref());
             let model = (!attrs.is_empty()).then(|| quote!(#[model(#(#attrs),*)]));
             quote! {
@@ -354,8 +362,11 @@ fn index_attr(table: &str, index: &KeptIndex, plain_keys: bool) -> TokenStream {
         .nulls_not_distinct
         .then(|| quote!(, nulls_not_distinct));
     if index.constraint && index.predicate.is_none() && index.method.is_none() {
+        // A constraint's key list is column names, quoted where PostgreSQL must.
+        let columns: Vec<String> = index.keys.iter().map(|k| kept::unquote(k)).collect();
+        let keys: Vec<Literal> = columns.iter().map(|k| lit(k)).collect();
         let name =
-            (index.name != index_name(table, &index.keys, true)).then(|| quote!(, name = #name));
+            (index.name != index_name(table, &columns, true)).then(|| quote!(, name = #name));
         return quote!(unique(columns(#(#keys),*) #name #include #nnd));
     }
     let keys = if plain_keys {

@@ -150,6 +150,14 @@ fn index(text: &str) -> Option<KeptIndex> {
     Some(out)
 }
 
+/// A column name as SQL writes it (`"select"`, `"Last ""Name"""`, `email`), unquoted.
+pub(crate) fn unquote(name: &str) -> String {
+    match identifier(name) {
+        Some((plain, rest)) if rest.trim().is_empty() => plain,
+        _ => name.to_owned(),
+    }
+}
+
 /// A leading identifier, quoted or not, unquoted; and the rest.
 fn identifier(text: &str) -> Option<(String, &str)> {
     let text = text.trim_start();

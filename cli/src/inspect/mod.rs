@@ -18,7 +18,8 @@ pub struct InspectArgs {
     /// Write the models here instead of standard output
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// Only the tables whose names match GLOB (`*` any characters, `?` one); repeatable
+    /// Only the tables whose names match GLOB (`*` any characters, `?` one, `[abc]`);
+    /// repeatable
     #[arg(long = "table", value_name = "GLOB")]
     pub tables: Vec<String>,
 }
@@ -31,14 +32,17 @@ pub(crate) fn inspect(
     let mut conn = settings.connect(false)?;
     let mut schema = conn.introspect()?;
     if !args.tables.is_empty() {
+        // The same glob syntax as `ignore` (`*`, `?`, `[...]`), validated the same way.
+        let wanted = retort::ignore::Ignore::new(&args.tables)?;
+        let all: Vec<String> = schema.tables.keys().cloned().collect();
         schema
             .tables
-            .retain(|name, _| args.tables.iter().any(|glob| glob_match(glob, name)));
+            .retain(|name, _| wanted.matching(name).is_some());
         if schema.tables.is_empty() {
             anyhow::bail!(
-                "no table matches --table {}; the database has {} table(s)",
+                "no table matches --table {}; the database has: {}",
                 args.tables.join(" --table "),
-                conn.introspect()?.tables.len()
+                retort::listing::first_few(&all, 10)
             );
         }
     }
@@ -83,30 +87,4 @@ pub(crate) fn inspect(
         }
     }
     Ok(0)
-}
-
-/// `*` matches any characters, `?` one; everything else itself.
-fn glob_match(glob: &str, name: &str) -> bool {
-    fn go(g: &[char], n: &[char]) -> bool {
-        match g.split_first() {
-            None => n.is_empty(),
-            Some(('*', rest)) => (0..=n.len()).any(|i| go(rest, &n[i..])),
-            Some(('?', rest)) => !n.is_empty() && go(rest, &n[1..]),
-            Some((c, rest)) => n.first() == Some(c) && go(rest, &n[1..]),
-        }
-    }
-    let g: Vec<char> = glob.chars().collect();
-    let n: Vec<char> = name.chars().collect();
-    go(&g, &n)
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn globs() {
-        assert!(super::glob_match("crate*", "crates_keywords"));
-        assert!(super::glob_match("?sers", "users"));
-        assert!(!super::glob_match("user", "users"));
-        assert!(super::glob_match("*", ""));
-    }
 }

@@ -4,6 +4,7 @@
 mod alter;
 mod defaults;
 pub(crate) mod pg_enum;
+mod pg_keywords;
 pub mod postgres;
 mod render;
 pub mod sqlite;

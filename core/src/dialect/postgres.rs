@@ -476,7 +476,8 @@ pub fn normalize_pg_default(expr: &str, ty: &SqlType) -> String {
     }
 }
 
-/// Column names as `pg_get_constraintdef` lists them (quoted only where PostgreSQL must).
+/// Column names as `pg_get_constraintdef` lists them (quoted only where PostgreSQL must, as
+/// `quote_ident` does: not a lowercase identifier, or a keyword).
 pub fn pg_ident_list(columns: &[String]) -> String {
     let plain = |c: &str| {
         c.chars()
@@ -484,6 +485,7 @@ pub fn pg_ident_list(columns: &[String]) -> String {
             .is_some_and(|f| f.is_ascii_lowercase() || f == '_')
             && c.chars()
                 .all(|f| f.is_ascii_lowercase() || f.is_ascii_digit() || f == '_')
+            && !super::pg_keywords::QUOTED_KEYWORDS.contains(&c)
     };
     columns
         .iter()

@@ -84,6 +84,8 @@ CREATE INDEX books_recent ON books (published_at DESC NULLS LAST) WHERE price IS
 CREATE UNIQUE INDEX books_lower_title ON books (lower((title)::text)) INCLUDE (pages);
 CREATE INDEX authors_labels ON authors USING gin (labels);
 ALTER TABLE authors ADD CONSTRAINT authors_email_display UNIQUE NULLS NOT DISTINCT (email, display_name);
+ALTER TABLE books ADD COLUMN "order" INTEGER;
+ALTER TABLE books ADD CONSTRAINT books_title_order UNIQUE (title, "order");
 CREATE TABLE book_tags (
     book_id BIGINT NOT NULL,
     tag TEXT NOT NULL,
