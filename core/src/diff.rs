@@ -223,7 +223,9 @@ fn same_generation(a: &Column, b: &Column) -> bool {
     }
 }
 
-/// Whether `clauses` holds `clause`, spelling aside ([`crate::sql::comparable`]).
+/// Whether `clauses` holds `clause` (a table-constraint clause or a kept definition), spelling
+/// aside ([`crate::sql::comparable`]): a hand-written `ON t(a) WHERE a>0` is the models'
+/// `ON "t" ("a") WHERE a > 0`.
 fn contains_clause(clauses: &[String], clause: &str) -> bool {
     let clause = crate::sql::comparable(clause);
     clauses.iter().any(|c| crate::sql::comparable(c) == clause)
@@ -296,7 +298,7 @@ fn diff_table(have: &Table, want: &Table, retyped: &[String], ops: &mut Vec<Op>)
     // sequences are not the models' business.
     let owned = |d: &String| crate::sql::owned_definition(d).is_some();
     for definition in have.unmodeled.iter().filter(|d| owned(d)) {
-        if !want.unmodeled.contains(definition) || rebuilt(definition) {
+        if !contains_clause(&want.unmodeled, definition) || rebuilt(definition) {
             ops.push(Op::DropDefinition {
                 table: table(),
                 definition: definition.clone(),
@@ -439,7 +441,7 @@ fn diff_table(have: &Table, want: &Table, retyped: &[String], ops: &mut Vec<Op>)
         }
     }
     for definition in want.unmodeled.iter().filter(|d| owned(d)) {
-        if !have.unmodeled.contains(definition) || rebuilt(definition) {
+        if !contains_clause(&have.unmodeled, definition) || rebuilt(definition) {
             ops.push(Op::CreateDefinition {
                 table: table(),
                 definition: definition.clone(),

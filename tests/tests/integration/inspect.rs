@@ -36,6 +36,7 @@ CREATE INDEX ix_books_title ON books (title);
 CREATE INDEX books_by_author_and_title ON books (author_id, title);
 CREATE INDEX "books_recent" ON "books" ("published_at" DESC) WHERE price IS NOT NULL;
 CREATE UNIQUE INDEX "books_lower_title" ON "books" (lower(title));
+CREATE INDEX books_paged ON books(pages) WHERE pages>0;
 CREATE TABLE book_tags (
     book_id BIGINT NOT NULL REFERENCES books (id),
     tag TEXT NOT NULL,
