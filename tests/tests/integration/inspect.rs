@@ -160,6 +160,44 @@ fn inspected_models_match_the_database(backend: Backend) {
     assert_eq!(std::fs::read_to_string(again).unwrap(), source);
 }
 
+/// What the models cannot say is listed, never skipped silently; `--table` takes `ignore`'s
+/// globs, and an invalid one is an error.
+#[test]
+fn inspect_names_what_it_cannot_declare_and_checks_its_globs() {
+    let p = Project::new();
+    p.execute("CREATE TABLE tags (id INTEGER PRIMARY KEY NOT NULL, code TEXT NOT NULL UNIQUE CHECK (code <> ''));");
+    let run = p.run(Models::None, &["inspect"]).expect(0);
+    assert!(
+        run.stderr
+            .contains("not declared: tags: column `code` clause `UNIQUE`"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stdout
+            .contains("// - tags: column `code` clause `CHECK (code <> '')`"),
+        "{}",
+        run.stdout
+    );
+    let run = p
+        .run(Models::None, &["inspect", "--table", "[abc"])
+        .expect(2);
+    assert!(
+        run.stderr.contains("glob `[abc` is invalid"),
+        "{}",
+        run.stderr
+    );
+    let run = p
+        .run(Models::None, &["inspect", "--table", "nomatch*"])
+        .expect(2);
+    assert!(
+        run.stderr
+            .contains("no table matches --table nomatch*; the database has: tags"),
+        "{}",
+        run.stderr
+    );
+}
+
 /// crates.io's real schema: every table inspected, built and checked clean.
 #[test]
 fn crates_io_inspected_models_match_the_database() {

@@ -164,6 +164,19 @@ fn retort_toml_keeps_the_diesel_schema_in_step() {
     assert_eq!(std::fs::read_to_string(&file).unwrap(), v1);
     p.run(Models::V1, &["check"]).expect(0);
 
+    // A file that is not there is said to be missing, with the command that writes it.
+    let run = p
+        .run(
+            Models::V1,
+            &["print-schema", "--check", "--output", "gone.rs"],
+        )
+        .expect(1);
+    assert!(
+        run.stdout.contains("diesel schema gone.rs does not exist; write it with `retort_v1 print-schema --output gone.rs`"),
+        "{}",
+        run.stdout
+    );
+
     // --output wins over Retort.toml; without either, standard output.
     p.run(Models::V1, &["print-schema", "--output", "other.rs"])
         .expect(0);
