@@ -268,6 +268,32 @@ pub(super) fn max_length(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Optio
 
 /// The `(...)` after a key that needs one; anything else is reported with `message` (spanned on
 /// the key and what follows it) and gives `None`.
+/// Reads the keys of a `key(...)` list with `read`; a list that cannot be parsed is recorded
+/// (false: nothing more to check).
+pub(super) fn parse_group(
+    cx: &Ctxt,
+    group: &Group,
+    read: impl FnMut(ParseNestedMeta) -> syn::Result<()>,
+) -> bool {
+    match syn::meta::parser(read).parse2(group.stream()) {
+        Ok(()) => true,
+        Err(err) => {
+            cx.syn_error(err);
+            false
+        }
+    }
+}
+
+/// `name = "..."` inside a list: the name of `what` (`"an index name"`).
+pub(super) fn name_key(
+    cx: &Ctxt,
+    inner: &ParseNestedMeta,
+    what: &str,
+    example: &str,
+) -> syn::Result<Option<LitStr>> {
+    Ok(string(cx, inner, NAME, example)?.filter(|lit| identifier(cx, lit, NAME, what, example)))
+}
+
 pub(super) fn group_or_report(
     cx: &Ctxt,
     meta: &ParseNestedMeta,
@@ -296,7 +322,7 @@ pub(super) fn index(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<Ind
     let mut unique = false;
     let mut options = IndexOptions::default();
     let mut options_ok = true;
-    let result = syn::meta::parser(|inner| {
+    let parsed = parse_group(cx, &group, |inner| {
         match keys.read(&inner)? {
             Some(COLUMNS) => {
                 columns_seen = true;
@@ -304,18 +330,15 @@ pub(super) fn index(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<Ind
             }
             Some(NAME) => {
                 let example = r#"name = "ix_users_name""#;
-                name = string(cx, &inner, NAME, example)?
-                    .filter(|lit| identifier(cx, lit, NAME, "an index name", example));
+                name = name_key(cx, &inner, "an index name", example)?;
             }
             Some(UNIQUE) => unique = flag(cx, &inner, UNIQUE, "")?,
             Some(key) => options_ok &= index_option(cx, &inner, key, &mut options)?,
             None => {}
         }
         Ok(())
-    })
-    .parse2(group.stream());
-    if let Err(err) = result {
-        cx.syn_error(err);
+    });
+    if !parsed {
         return Ok(None);
     }
     let path = &meta.path;
@@ -373,7 +396,7 @@ pub(super) fn check(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<Che
     let mut name = None;
     let mut name_ok = true;
     let mut not_valid = false;
-    let result = syn::meta::parser(|inner| {
+    let parsed = parse_group(cx, &group, |inner| {
         match keys.read(&inner)? {
             Some(NOT_VALID) => not_valid = flag(cx, &inner, NOT_VALID, "")?,
             Some(EXPR) => {
@@ -384,17 +407,14 @@ pub(super) fn check(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<Che
             }
             Some(NAME) => {
                 let example = r#"name = "ck_users_age""#;
-                name = string(cx, &inner, NAME, example)?
-                    .filter(|lit| identifier(cx, lit, NAME, "a constraint name", example));
+                name = name_key(cx, &inner, "a constraint name", example)?;
                 name_ok = name.is_some();
             }
             _ => {}
         }
         Ok(())
-    })
-    .parse2(group.stream());
-    if let Err(err) = result {
-        cx.syn_error(err);
+    });
+    if !parsed {
         return Ok(None);
     }
     if !expr_seen {

@@ -133,7 +133,7 @@ pub(super) fn unique(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<Un
     let mut name_ok = true;
     let mut options = IndexOptions::default();
     let mut options_ok = true;
-    let result = syn::meta::parser(|inner| {
+    let parsed = parse_group(cx, &group, |inner| {
         match keys.read(&inner)? {
             Some(COLUMNS) => {
                 columns_seen = true;
@@ -141,18 +141,15 @@ pub(super) fn unique(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<Un
             }
             Some(NAME) => {
                 let example = r#"name = "uq_users_org_email""#;
-                name = string(cx, &inner, NAME, example)?
-                    .filter(|lit| identifier(cx, lit, NAME, "a constraint name", example));
+                name = name_key(cx, &inner, "a constraint name", example)?;
                 name_ok = name.is_some();
             }
             Some(key) => options_ok &= index_option(cx, &inner, key, &mut options)?,
             None => {}
         }
         Ok(())
-    })
-    .parse2(group.stream());
-    if let Err(err) = result {
-        cx.syn_error(err);
+    });
+    if !parsed {
         return Ok(None);
     }
     if !columns_seen {
@@ -187,7 +184,7 @@ pub(super) fn foreign_key(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Opti
     let (mut on_delete, mut on_update) = (None, None);
     let (mut deferrable, mut initially_deferred) = (false, false);
     let mut ok = true;
-    let result = syn::meta::parser(|inner| {
+    let parsed = parse_group(cx, &group, |inner| {
         match keys.read(&inner)? {
             Some(COLUMNS) => {
                 columns_seen = true;
@@ -201,8 +198,7 @@ pub(super) fn foreign_key(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Opti
             }
             Some(NAME) => {
                 let example = r#"name = "fk_members_org""#;
-                name = string(cx, &inner, NAME, example)?
-                    .filter(|lit| identifier(cx, lit, NAME, "a constraint name", example));
+                name = name_key(cx, &inner, "a constraint name", example)?;
                 ok &= name.is_some();
             }
             Some(key @ (ON_DELETE | ON_UPDATE)) => {
@@ -222,10 +218,8 @@ pub(super) fn foreign_key(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Opti
             _ => {}
         }
         Ok(())
-    })
-    .parse2(group.stream());
-    if let Err(err) = result {
-        cx.syn_error(err);
+    });
+    if !parsed {
         return Ok(None);
     }
     let path = &meta.path;
