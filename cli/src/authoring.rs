@@ -166,7 +166,19 @@ pub(crate) fn warning_for(op: &Op, dialect: &dyn Dialect) -> Option<String> {
              constraints; the downgrade re-creates it exactly. To keep it, declare it with its \
              name (#[model(index(...))], #[model(unique(...))], #[model(check(name = ...))]), \
              name it in an `ignore` glob, or edit it out of this revision (an unnamed SQLite \
-             constraint cannot be declared: edit it out)"
+             constraint is declared without a name: #[model(check(expr = ...))], \
+             #[model(unique(columns(...)))])"
+        )),
+        Op::DropIndex { table, index } if index.unique => Some(format!(
+            "{op}: '{table}' no longer refuses duplicate ({}); the downgrade re-creates the \
+             index (and fails if duplicates were written meanwhile). To keep it, declare it \
+             (#[model(unique)] or #[model(unique(columns(...)))])",
+            index.columns.join(", ")
+        )),
+        Op::AlterAutoincrement { table, to: false } => Some(format!(
+            "{op}: new rows of '{table}' can be given the ids of deleted rows again; the \
+             downgrade restores AUTOINCREMENT and the largest id given. To keep it, declare \
+             #[model(primary_key, autoincrement)]"
         )),
         Op::DropTable(t) => Some(format!(
             "dropping table '{}' deletes its rows; the downgrade re-creates it without them (and \
@@ -203,6 +215,24 @@ pub(crate) fn warning_for(op: &Op, dialect: &dyn Dialect) -> Option<String> {
             }
             if from.nullable && !to.nullable {
                 risks.push("it becomes NOT NULL: the upgrade fails if it holds NULLs".to_owned());
+            }
+            // A column's own UNIQUE or CHECK clause that goes loosens the table.
+            for clause in from
+                .extra
+                .iter()
+                .filter(|x| retort::sql::is_constraint_clause(x) && !to.extra.contains(x))
+                // A label change rewrites an enum's CHECK (SQLite): said with the labels.
+                .filter(|x| {
+                    retort::dialect::sqlite::enum_check_labels(&to.name, std::slice::from_ref(x))
+                        .is_none()
+                })
+            {
+                risks.push(format!(
+                    "its constraint `{clause}` is removed, so the table accepts rows it refused \
+                     (the downgrade puts it back, and fails if such rows were written \
+                     meanwhile); to keep it, declare it (#[model(unique)], \
+                     #[model(check = \"...\")])"
+                ));
             }
             if let Some(why) = dialect.type_change_risk(&from.ty, &to.ty) {
                 risks.push(format!(

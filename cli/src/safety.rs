@@ -110,6 +110,16 @@ fn warnings(ops: &[Op], dialect: &dyn Dialect) -> Vec<(usize, String)> {
         if op.is_replaced_in(ops) {
             continue;
         }
+        // A new column the database fills (an identity, SQLite's rowid) has values.
+        if let Op::AddColumn { table, column } = op {
+            let filled = ops[i..].iter().any(|o| {
+                matches!(o, Op::AlterIdentity { table: t, to: Some(c), .. }
+                    if t == table && *c == column.name)
+            });
+            if filled {
+                continue;
+            }
+        }
         if let Some(w) = crate::authoring::warning_for(filled.as_ref().unwrap_or(op), dialect) {
             out.push((i, w));
         }

@@ -277,6 +277,22 @@ impl TableBuilder {
         self
     }
 
+    /// `#[model(check = "...")]` on the last column: its own `CHECK (...)` clause (SQLite;
+    /// PostgreSQL makes it a table constraint named `<table>_<column>_check`).
+    pub fn column_check(mut self, expr: &str) -> Self {
+        if let Some(column) = self.table.columns.last_mut() {
+            column.extra.push(format!("CHECK ({})", expr.trim()));
+        }
+        self
+    }
+
+    /// `#[model(primary_key, autoincrement)]`: the key never gives the id of a deleted row
+    /// again (SQLite's `AUTOINCREMENT`).
+    pub fn autoincrement(mut self) -> Self {
+        self.table.autoincrement = true;
+        self
+    }
+
     /// `#[model(primary_key, identity = false)]`: the application assigns the key's values, so
     /// PostgreSQL gives the key no identity.
     pub fn no_identity(mut self) -> Self {

@@ -207,7 +207,11 @@ fn owned_clauses(c: &Column) -> Vec<String> {
     c.extra
         .iter()
         .filter(|x| crate::sql::is_constraint_clause(x))
-        .map(|x| crate::sql::comparable(x))
+        // A column's check is its expression: the models cannot name it.
+        .map(|x| match crate::sql::check_parts(x) {
+            Some((_, expr)) => format!("CHECK ( {} )", crate::sql::comparable(&expr)),
+            None => crate::sql::comparable(x),
+        })
         .collect()
 }
 
@@ -229,6 +233,52 @@ fn same_generation(a: &Column, b: &Column) -> bool {
 fn contains_clause(clauses: &[String], clause: &str) -> bool {
     let clause = crate::sql::comparable(clause);
     clauses.iter().any(|c| crate::sql::comparable(c) == clause)
+}
+
+/// Whether `clauses` (a table's constraint clauses) holds the constraint `clause` is
+/// ([`crate::sql::same_constraint`]: an unnamed SQLite check is the models' check of the same
+/// expression, whatever they name it).
+fn contains_constraint(clauses: &[String], clause: &str) -> bool {
+    clauses
+        .iter()
+        .any(|c| crate::sql::same_constraint(c, clause))
+}
+
+/// The columns of each `UNIQUE` constraint written inside `table`'s `CREATE TABLE` (SQLite):
+/// a table constraint's list, or a column's own clause.
+fn inline_uniques(table: &Table) -> Vec<Vec<String>> {
+    let of_table = table
+        .table_constraints
+        .iter()
+        .filter_map(|c| crate::sql::unique_columns(c))
+        .filter(|cols| !cols.is_empty());
+    let of_columns = table.columns.iter().flat_map(|column| {
+        column
+            .extra
+            .iter()
+            .filter(|x| crate::sql::unique_columns(x).is_some_and(|c| c.is_empty()))
+            .map(|_| vec![column.name.clone()])
+    });
+    of_table.chain(of_columns).collect()
+}
+
+/// Whether `table` has a plain unique index over `columns`: the models' `unique`, which an
+/// SQLite `UNIQUE` constraint over the same columns written in `CREATE TABLE` is too.
+fn declares_unique(table: &Table, columns: &[String]) -> bool {
+    table
+        .indexes
+        .iter()
+        .any(|i| i.unique && i.is_plain() && crate::sql::same_columns(&i.columns, columns))
+}
+
+/// A column's own `UNIQUE` clauses that `want` declares as a unique index over that column.
+fn declared_unique_clauses<'a>(column: &'a Column, want: &Table) -> Vec<&'a String> {
+    column
+        .extra
+        .iter()
+        .filter(|x| crate::sql::unique_columns(x).is_some_and(|c| c.is_empty()))
+        .filter(|_| declares_unique(want, std::slice::from_ref(&column.name)))
+        .collect()
 }
 
 /// The column `want` as the models describe it, keeping the clauses of `have` that the models
@@ -306,7 +356,9 @@ fn diff_table(have: &Table, want: &Table, retyped: &[String], ops: &mut Vec<Op>)
         }
     }
     for clause in &have.table_constraints {
-        if !contains_clause(&want.table_constraints, clause) {
+        let declared = crate::sql::unique_columns(clause)
+            .is_some_and(|cols| !cols.is_empty() && declares_unique(want, &cols));
+        if !contains_constraint(&want.table_constraints, clause) && !declared {
             ops.push(Op::DropTableConstraint {
                 table: table(),
                 clause: clause.clone(),
@@ -351,11 +403,17 @@ fn diff_table(have: &Table, want: &Table, retyped: &[String], ops: &mut Vec<Op>)
     }
     for column in &want.columns {
         if let Some(old) = have.column(&column.name) {
-            if !same_column(old, column) {
+            // A column's `UNIQUE` clause is the models' `unique` on it: it stays as written.
+            let kept = declared_unique_clauses(old, want);
+            let mut compared = old.clone();
+            compared.extra.retain(|x| !kept.contains(&x));
+            if !same_column(&compared, column) {
+                let mut to = altered(old, column);
+                to.extra.extend(kept.into_iter().cloned());
                 ops.push(Op::AlterColumn {
                     table: table(),
                     from: old.clone(),
-                    to: altered(old, column),
+                    to,
                 });
             }
         }
@@ -405,6 +463,12 @@ fn diff_table(have: &Table, want: &Table, retyped: &[String], ops: &mut Vec<Op>)
             to: want.identity.clone(),
         });
     }
+    if have.autoincrement != want.autoincrement {
+        ops.push(Op::AlterAutoincrement {
+            table: table(),
+            to: want.autoincrement,
+        });
+    }
     // After the key changes: a key column is dropped only once the key that replaces it is in
     // place.
     for column in &have.columns {
@@ -424,8 +488,14 @@ fn diff_table(have: &Table, want: &Table, retyped: &[String], ops: &mut Vec<Op>)
             });
         }
     }
+    let inline = inline_uniques(have);
     for index in &want.indexes {
-        if !have.indexes.iter().any(|h| same_index(h, index)) {
+        let written = index.unique
+            && index.is_plain()
+            && inline
+                .iter()
+                .any(|cols| crate::sql::same_columns(cols, &index.columns));
+        if !have.indexes.iter().any(|h| same_index(h, index)) && !written {
             ops.push(Op::CreateIndex {
                 table: table(),
                 index: index.clone(),
@@ -433,7 +503,7 @@ fn diff_table(have: &Table, want: &Table, retyped: &[String], ops: &mut Vec<Op>)
         }
     }
     for clause in &want.table_constraints {
-        if !contains_clause(&have.table_constraints, clause) {
+        if !contains_constraint(&have.table_constraints, clause) {
             ops.push(Op::AddTableConstraint {
                 table: table(),
                 clause: clause.clone(),

@@ -24,6 +24,10 @@ pub enum Error {
     /// PostgreSQL rejects a model's type or default.
     #[error(transparent)]
     Normalize(#[from] crate::backend::postgres::normalize::NormalizeError),
+    #[cfg(feature = "sqlite")]
+    /// SQLite rejects a model's SQL (a default, a type, a check or index expression).
+    #[error(transparent)]
+    ModelSql(#[from] crate::backend::sqlite::models::ModelSqlError),
     /// The plan holds ops the database would refuse because of objects that depend on them.
     #[error(transparent)]
     Dependency(#[from] crate::depend::DependencyError),

@@ -55,6 +55,14 @@ pub enum Op {
         /// The identity column after; `None` to remove the identity.
         to: Option<String>,
     },
+    /// The key becomes `AUTOINCREMENT` or stops being it (SQLite: a table rebuild, which keeps
+    /// the table's `sqlite_sequence` value); the reverse changes it back.
+    AlterAutoincrement {
+        /// Name of the table.
+        table: String,
+        /// Whether the key is `AUTOINCREMENT` after the op.
+        to: bool,
+    },
     /// Creates an index; the reverse drops it.
     CreateIndex {
         /// Name of the indexed table.
@@ -244,6 +252,7 @@ impl Op {
                 from: to,
                 to: from,
             },
+            Op::AlterAutoincrement { table, to } => Op::AlterAutoincrement { table, to: !to },
             Op::CreateIndex { table, index } => Op::DropIndex { table, index },
             Op::DropIndex { table, index } => Op::CreateIndex { table, index },
             Op::AddForeignKey { table, fk } => Op::DropForeignKey { table, fk },
@@ -318,6 +327,7 @@ impl Op {
             | Op::AlterColumn { table, .. }
             | Op::AlterPrimaryKey { table, .. }
             | Op::AlterIdentity { table, .. }
+            | Op::AlterAutoincrement { table, .. }
             | Op::CreateIndex { table, .. }
             | Op::DropIndex { table, .. }
             | Op::AddForeignKey { table, .. }
@@ -421,6 +431,11 @@ impl Op {
                     t.identity = to.clone();
                     // A new identity is what the models ask for.
                     t.identity_kind = Default::default();
+                }
+            }
+            Op::AlterAutoincrement { table: name, to } => {
+                if let Some(t) = table(schema, name) {
+                    t.autoincrement = *to;
                 }
             }
             Op::CreateIndex { table: name, index } => {

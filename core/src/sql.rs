@@ -60,9 +60,11 @@ pub fn ends_with_semicolon(sql: &str) -> bool {
     Lexer::new(sql).last() == Some(Token::Semicolon)
 }
 
+mod constraint;
 mod create_table;
 mod drops;
 mod split;
+pub use constraint::{check_parts, constraint_name, same_columns, same_constraint, unique_columns};
 pub use create_table::{
     comparable, generated_parts, is_constraint_clause, is_generated, mentions, owned_definition,
     rename_identifier, table_clauses, unquote, ForeignKeyClause, Owned, TableClauses,

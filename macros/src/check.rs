@@ -322,6 +322,26 @@ fn check_primary_key(cx: &Ctxt, cont: &Container) {
         };
         cx.error_spanned_by(&identity.key, message);
     }
+    for field in cont.columns() {
+        let Some(path) = &field.attrs.autoincrement else {
+            continue;
+        };
+        let is_key = key.iter().any(|k| k.column == field.column);
+        let message = if !is_key {
+            format!(
+                "`autoincrement` applies to the primary key, and `{}` is not part of it: mark \
+                 the field `#[model(primary_key, autoincrement)]` or remove `autoincrement`",
+                field.ident
+            )
+        } else if key.len() > 1 {
+            "`autoincrement` applies to a single-column integer primary key (SQLite allows no \
+             other): remove `autoincrement`"
+                .to_owned()
+        } else {
+            continue;
+        };
+        cx.error_spanned_by(path, message);
+    }
 }
 
 /// The columns named by `index(columns(...))`, `include(...)`, `unique(columns(...))` and

@@ -56,13 +56,21 @@ fn expand(cont: &Container) -> TokenStream {
             let stored = field.attrs.stored.is_some();
             quote!(.generated(#expr, #stored))
         });
-        quote!(#column #comment #renamed_from #generated)
+        let check = field.attrs.check.as_ref().map(|expr| {
+            let expr = &expr.value;
+            quote!(.column_check(#expr))
+        });
+        quote!(#column #comment #renamed_from #generated #check)
     });
     let key = cont.primary_key();
     let no_identity = key
         .iter()
         .any(|f| f.attrs.no_identity.is_some())
         .then(|| quote!(.no_identity()));
+    let autoincrement = key
+        .iter()
+        .any(|f| f.attrs.autoincrement.is_some())
+        .then(|| quote!(.autoincrement()));
     let primary_key = key.into_iter().map(|f| &f.column);
     let foreign_keys = cont.columns().filter_map(foreign_key);
     let field_indexes = cont.columns().flat_map(field_indexes);
@@ -133,6 +141,7 @@ fn expand(cont: &Container) -> TokenStream {
                         #(#columns)*
                         .primary_key(&[#(#primary_key),*])
                         #no_identity
+                        #autoincrement
                         #(#foreign_keys)*
                         #(#field_indexes)*
                         #(#struct_indexes)*

@@ -250,11 +250,11 @@ fn unknown_keys_list_the_expected_ones() {
             "unknown model attribute `abc`; expected one of: `primary_key`, `unique`, `index`, \
              `max_length`, `default`, `references`, `on_delete`, `on_update`, `column`, \
              `sql_type`, `skip`, `renamed_from`, `generated`, `stored`, `deferrable`, \
-             `initially_deferred`, `identity`",
+             `initially_deferred`, `identity`, `autoincrement`, `check`",
             "unknown model attribute `table`; expected one of: `primary_key`, `unique`, `index`, \
              `max_length`, `default`, `references`, `on_delete`, `on_update`, `column`, \
              `sql_type`, `skip`, `renamed_from`, `generated`, `stored`, `deferrable`, \
-             `initially_deferred`, `identity`; `table` belongs on the struct, not on a field",
+             `initially_deferred`, `identity`, `autoincrement`, `check`; `table` belongs on the struct, not on a field",
         ]
     );
 }
@@ -328,6 +328,37 @@ fn no_primary_key() {
 }
 
 #[test]
+fn autoincrement_and_column_checks() {
+    assert_eq!(
+        errors(quote! {
+            struct Pair {
+                #[model(primary_key, autoincrement)] a: i64,
+                #[model(primary_key)] b: i64,
+                #[model(autoincrement, check = "")] c: i64,
+                #[model(check(expr = "c > 0"))] d: i64,
+            }
+        }),
+        [
+            "`check` needs an SQL expression: `check = \"age >= 0\"`",
+            "`check` takes a string literal: `check = \"age >= 0\"`",
+            "`autoincrement` applies to a single-column integer primary key (SQLite allows no \
+             other): remove `autoincrement`",
+            "`autoincrement` applies to the primary key, and `c` is not part of it: mark the \
+             field `#[model(primary_key, autoincrement)]` or remove `autoincrement`",
+        ]
+    );
+    insta::assert_snapshot!(expand(quote! {
+        #[model(table = "counters")]
+        struct Counter {
+            #[model(autoincrement)]
+            id: i64,
+            #[model(check = "n >= 0", unique)]
+            n: i32,
+        }
+    }));
+}
+
+#[test]
 fn shapes() {
     let shape = "#[derive(Model)] supports only structs with named fields";
     assert_eq!(errors(quote! { enum E { A } }), [shape]);
@@ -375,7 +406,7 @@ fn malformed_attributes() {
             "unknown model attribute `nope`; expected one of: `primary_key`, `unique`, `index`, \
              `max_length`, `default`, `references`, `on_delete`, `on_update`, `column`, \
              `sql_type`, `skip`, `renamed_from`, `generated`, `stored`, `deferrable`, \
-             `initially_deferred`, `identity`",
+             `initially_deferred`, `identity`, `autoincrement`, `check`",
         ]
     );
 }

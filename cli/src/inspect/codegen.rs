@@ -9,8 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 use retort::schema::{
-    foreign_key_name, index_name, parse_check_clause, Column, Deferrable, FkAction, Schema,
-    SqlType, Table,
+    foreign_key_name, index_name, Column, Deferrable, FkAction, Schema, SqlType, Table,
 };
 
 use super::kept::{self, Kept, KeptIndex};
@@ -169,13 +168,31 @@ fn model(table: &Table, name: &str, enums: &EnumNames, notes: &mut Vec<String>) 
 
     // Checks: SQLite keeps them as table-constraint clauses, PostgreSQL as kept definitions;
     // indexes beyond plain columns are kept definitions on both.
+    // SQLite's own `UNIQUE (...)` and `CHECK (...)` constraints, named or not, are the models'
+    // `unique(...)` and `check(...)` (an unnamed one compares equal whatever the models call
+    // it); only one that says more (`ON CONFLICT`, a collated key) cannot be declared.
     for clause in &table.table_constraints {
-        match parse_check_clause(clause) {
-            Some((check_name, expr)) => {
-                let (check_name, expr) = (lit(&check_name), lit(expr));
-                container.push(quote!(check(name = #check_name, expr = #expr)));
-            }
-            None => notes.push(format!("{}: table constraint `{clause}`", table.name)),
+        if let Some((check_name, expr)) = retort::sql::check_parts(clause) {
+            let expr = lit(&expr);
+            container.push(match check_name {
+                Some(check_name) => {
+                    let check_name = lit(&check_name);
+                    quote!(check(name = #check_name, expr = #expr))
+                }
+                None => quote!(check(expr = #expr)),
+            });
+        } else if let Some(columns) = retort::sql::unique_columns(clause).filter(|c| !c.is_empty())
+        {
+            let keys: Vec<Literal> = columns.iter().map(|c| lit(c)).collect();
+            let name = retort::sql::constraint_name(clause)
+                .filter(|n| *n != index_name(&table.name, &columns, true))
+                .map(|n| {
+                    let n = lit(&n);
+                    quote!(, name = #n)
+                });
+            container.push(quote!(unique(columns(#(#keys),*) #name)));
+        } else {
+            notes.push(format!("{}: table constraint `{clause}`", table.name));
         }
     }
     for definition in &table.unmodeled {
@@ -280,6 +297,12 @@ fn model(table: &Table, name: &str, enums: &EnumNames, notes: &mut Vec<String>) 
             if no_identity.as_deref() == Some(column.name.as_str()) {
                 attrs.push(quote!(identity = false));
             }
+            if table.autoincrement && table.primary_key == [column.name.as_str()] {
+                if conventional_key && no_identity.is_none() {
+                    attrs.push(quote!(primary_key));
+                }
+                attrs.push(quote!(autoincrement));
+            }
             let (ty, type_attrs) = rust_type(column, enums);
             attrs.extend(type_attrs);
             if let Some(generated) = &column.generated {
@@ -293,8 +316,29 @@ fn model(table: &Table, name: &str, enums: &EnumNames, notes: &mut Vec<String>) 
                 let default = lit(default);
                 attrs.push(quote!(default = #default));
             }
-            if field_index.contains(&(column.name.as_str(), true)) {
+            // A column's own plain `UNIQUE` clause (SQLite) is the models' `unique` too.
+            let inline_unique = column
+                .extra
+                .iter()
+                .any(|x| retort::sql::unique_columns(x).is_some_and(|c| c.is_empty()));
+            if field_index.contains(&(column.name.as_str(), true)) || inline_unique {
                 attrs.push(quote!(unique));
+            }
+            // Its first `CHECK (...)` clause is the field's `check`.
+            let mut own_check = None;
+            let mut undeclared = Vec::new();
+            for clause in column.extra.iter().filter(|c| !c.starts_with("GENERATED")) {
+                if retort::sql::unique_columns(clause).is_some_and(|c| c.is_empty()) {
+                    continue;
+                }
+                match retort::sql::check_parts(clause) {
+                    Some((_, expr)) if own_check.is_none() => own_check = Some(expr),
+                    _ => undeclared.push(clause),
+                }
+            }
+            if let Some(expr) = own_check {
+                let expr = lit(&expr);
+                attrs.push(quote!(check = #expr));
             }
             if field_index.contains(&(column.name.as_str(), false)) {
                 attrs.push(quote!(index));
@@ -308,9 +352,9 @@ fn model(table: &Table, name: &str, enums: &EnumNames, notes: &mut Vec<String>) 
                 attrs.push(quote!(references = #target));
                 attrs.extend(actions(fk.on_delete, fk.on_update));
             }
-            // SQLite's column clauses (`UNIQUE`, `CHECK (...)`, `COLLATE x`) other than the
-            // generation expression: the models cannot say them.
-            for clause in column.extra.iter().filter(|c| !c.starts_with("GENERATED")) {
+            // SQLite's other column clauses (`COLLATE x`, a second `CHECK`, `UNIQUE ON
+            // CONFLICT ...`) than the generation expression: the models cannot say them.
+            for clause in undeclared {
                 notes.push(format!(
                     "{}: column `{}` clause `{clause}`",
                     table.name, column.name

@@ -149,6 +149,10 @@ pub trait Dialect {
             Op::AlterIdentity { table, from, to } => {
                 self.render_alter_identity(table, from.as_deref(), to.as_deref(), current)
             }
+            // A clause of the key's column: only a rebuild (SQLite) changes it.
+            Op::AlterAutoincrement { .. } => Err(Unsupported::new(
+                "AUTOINCREMENT is part of CREATE TABLE: it changes only with a table rebuild",
+            )),
             Op::CreateIndex { table, index } => self.render_create_index(table, index),
             Op::DropIndex { table, index } => self.render_drop_index(table, index),
             Op::AddForeignKey { table, fk } => self.render_add_foreign_key(table, fk),

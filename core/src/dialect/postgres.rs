@@ -89,6 +89,10 @@ impl Dialect for Postgres {
                 .filter(|_| !table.no_identity)
                 .map(str::to_owned);
             table.no_identity = false;
+            // An identity or a serial sequence never gives a value twice: AUTOINCREMENT (what
+            // SQLite needs for that) is what PostgreSQL always does.
+            table.autoincrement = false;
+            column_checks_to_table(table);
             // A model's CHECK constraints are kept as PostgreSQL keeps its constraints: the
             // `ALTER TABLE ... ADD CONSTRAINT` introspection writes. Connected to a server,
             // `normalize_target` has already replaced them with the server's own definition.
@@ -544,3 +548,28 @@ pub fn constraint_definition(table: &str, name: &str, definition: &str) -> Strin
 #[cfg(test)]
 #[path = "postgres_tests.rs"]
 mod tests;
+
+/// Moves a model column's own checks (`#[model(check = "...")]`, a `CHECK (...)` clause of
+/// [`Column::extra`]) to the table's constraints under the name PostgreSQL gives a column's
+/// `CHECK` (`<table>_<column>_check`, shortened as [`crate::naming::shorten`] does): PostgreSQL
+/// keeps every check as a named table constraint.
+pub(crate) fn column_checks_to_table(table: &mut Table) {
+    let bare = crate::schema::bare_name(&table.name).to_owned();
+    for column in &mut table.columns {
+        let (checks, rest): (Vec<String>, Vec<String>) = std::mem::take(&mut column.extra)
+            .into_iter()
+            .partition(|x| crate::sql::check_parts(x).is_some());
+        column.extra = rest;
+        for clause in checks {
+            let Some((name, expr)) = crate::sql::check_parts(&clause) else {
+                continue;
+            };
+            let name = name.unwrap_or_else(|| {
+                crate::naming::shorten(&format!("{bare}_{}_check", column.name))
+            });
+            table
+                .table_constraints
+                .push(crate::schema::check_clause(&name, &expr));
+        }
+    }
+}

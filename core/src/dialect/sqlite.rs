@@ -115,6 +115,21 @@ impl Dialect for Sqlite {
                     ),
                 });
             }
+            if table.autoincrement {
+                let integer_key = match table.primary_key.as_slice() {
+                    [key] => table.column(key).is_some_and(|c| c.ty.is_integer()),
+                    _ => false,
+                };
+                if !integer_key {
+                    return Err(RenderError::Unsupported {
+                        dialect: "SQLite",
+                        what: format!("make the key of `{}` AUTOINCREMENT", table.name),
+                        hint: "SQLite allows AUTOINCREMENT only on a single INTEGER primary key \
+                               column: remove `autoincrement`, or make the key one integer column"
+                            .into(),
+                    });
+                }
+            }
             for index in &table.indexes {
                 let o = &index.options;
                 let refuse = |what: &str, hint: &str| RenderError::Unsupported {
@@ -186,6 +201,26 @@ impl Dialect for Sqlite {
                     col.ty = SqlType::Integer;
                 }
             }
+        }
+        // The rowid alias is the column whose values the database assigns: a new one fills
+        // the rows already there (no backfill), whatever the models say (`identity = false`
+        // changes nothing here). A WITHOUT ROWID table has no such column.
+        let rowid = !table.options.to_ascii_uppercase().contains("WITHOUT ROWID");
+        table.identity = match table.primary_key.as_slice() {
+            [pk] if rowid && table.column(pk).is_some_and(|c| c.ty == SqlType::Integer) => {
+                Some(pk.clone())
+            }
+            _ => None,
+        };
+    }
+
+    /// An `AUTOINCREMENT` key says so inside its `PRIMARY KEY` clause.
+    fn create_table_primary_key(&self, table: &Table, _name: &str) -> String {
+        let columns = self.quote_list(&table.primary_key);
+        if table.autoincrement {
+            format!("PRIMARY KEY ({columns} AUTOINCREMENT)")
+        } else {
+            format!("PRIMARY KEY ({columns})")
         }
     }
 
@@ -363,6 +398,15 @@ impl Sqlite {
             false
         });
         out.push_str(&self.create_table(&new, &tmp));
+        // An AUTOINCREMENT key keeps the largest id it ever gave: the copy below only raises it
+        // to the largest id left, so ids of deleted rows would come back.
+        if old.autoincrement && new.autoincrement {
+            out.push_str(&format!(
+                "INSERT INTO sqlite_sequence (name, seq) SELECT {}, seq FROM sqlite_sequence WHERE name = {};\n",
+                string_literal(&tmp),
+                string_literal(&name)
+            ));
+        }
         // Generated columns compute their values: they are not copied.
         let copied: Vec<String> = new
             .columns
@@ -420,6 +464,11 @@ impl Sqlite {
         out.push('\n');
         Ok(())
     }
+}
+
+/// `text` as an SQL string literal.
+fn string_literal(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
 }
 
 /// The `CHECK` clause of an enum column: `CHECK ("col" IN ('a', 'b'))`.

@@ -141,6 +141,12 @@ impl fmt::Display for Op {
                 from.as_deref().unwrap_or("none"),
                 to.as_deref().unwrap_or("none")
             ),
+            Op::AlterAutoincrement { table, to: true } => {
+                write!(f, "made the key of '{table}' AUTOINCREMENT")
+            }
+            Op::AlterAutoincrement { table, to: false } => {
+                write!(f, "removed AUTOINCREMENT from the key of '{table}'")
+            }
             Op::CreateIndex { table, index } => write!(
                 f,
                 "added {}index '{}' on '{table}' ({})",

@@ -34,6 +34,8 @@ pub struct TableClauses {
     pub options: String,
     /// Every foreign key, table constraint or column clause, in declaration order.
     pub foreign_keys: Vec<ForeignKeyClause>,
+    /// The primary key says `AUTOINCREMENT` (on its column, or inside `PRIMARY KEY (...)`).
+    pub autoincrement: bool,
 }
 
 /// A foreign key as a `CREATE TABLE` declares it: `[CONSTRAINT n] FOREIGN KEY (a, b) REFERENCES
@@ -52,20 +54,20 @@ pub struct ForeignKeyClause {
 
 /// A token with its byte span in the statement.
 #[derive(Debug, Clone, Copy)]
-struct Tok<'a> {
-    text: &'a str,
-    word: bool,
-    start: usize,
-    end: usize,
+pub(super) struct Tok<'a> {
+    pub(super) text: &'a str,
+    pub(super) word: bool,
+    pub(super) start: usize,
+    pub(super) end: usize,
 }
 
 impl Tok<'_> {
-    fn is(&self, word: &str) -> bool {
+    pub(super) fn is(&self, word: &str) -> bool {
         self.word && self.text.eq_ignore_ascii_case(word)
     }
 }
 
-fn tokens(sql: &str) -> Vec<Tok<'_>> {
+pub(super) fn tokens(sql: &str) -> Vec<Tok<'_>> {
     let mut lexer = Lexer::new(sql);
     let mut out = Vec::new();
     while let Some(token) = lexer.next() {
@@ -143,7 +145,10 @@ pub fn table_clauses(sql: &str) -> Option<TableClauses> {
     if toks[..open].iter().any(|t| t.is("AS")) {
         return None;
     }
-    let mut clauses = TableClauses::default();
+    let mut clauses = TableClauses {
+        autoincrement: toks[open + 1..close].iter().any(|t| t.is("AUTOINCREMENT")),
+        ..TableClauses::default()
+    };
     for item in split_commas(&toks[open + 1..close]) {
         let Some(first) = item.first() else { continue };
         let table_constraint = ["CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "FOREIGN"]

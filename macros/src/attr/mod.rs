@@ -69,6 +69,8 @@ pub const DEFERRABLE: &str = "deferrable";
 pub const INITIALLY_DEFERRED: &str = "initially_deferred";
 /// On a key field: `identity = false`, the application assigns the key's values.
 pub const IDENTITY: &str = "identity";
+/// On a key field: SQLite's `AUTOINCREMENT` (ids of deleted rows are never given again).
+pub const AUTOINCREMENT: &str = "autoincrement";
 
 pub const CONTAINER_KEYS: &[&str] = &[
     TABLE,
@@ -123,6 +125,8 @@ pub const FIELD_KEYS: &[&str] = &[
     DEFERRABLE,
     INITIALLY_DEFERRED,
     IDENTITY,
+    AUTOINCREMENT,
+    CHECK,
 ];
 
 const INDEX_EXAMPLE: &str =
@@ -282,6 +286,10 @@ pub struct Field {
     pub initially_deferred: Option<Path>,
     /// `identity = false`: the application assigns the key's values (no PostgreSQL identity).
     pub no_identity: Option<Keyed<bool>>,
+    /// `autoincrement`: SQLite's `AUTOINCREMENT` on the key.
+    pub autoincrement: Option<Path>,
+    /// `check = "age >= 0"`: the column's own CHECK constraint.
+    pub check: Option<Keyed<LitStr>>,
     /// Every key that was read successfully, in source order.
     pub present: Vec<(&'static str, Path)>,
 }
@@ -435,10 +443,12 @@ impl Field {
                     return Ok(());
                 };
                 let ok = match key {
-                    PRIMARY_KEY | UNIQUE | SKIP | STORED | DEFERRABLE | INITIALLY_DEFERRED => {
+                    PRIMARY_KEY | UNIQUE | SKIP | STORED | DEFERRABLE | INITIALLY_DEFERRED
+                    | AUTOINCREMENT => {
                         let ok = flag(cx, &meta, key, "")?;
                         let slot = match key {
                             PRIMARY_KEY => &mut out.primary_key,
+                            AUTOINCREMENT => &mut out.autoincrement,
                             UNIQUE => &mut out.unique,
                             STORED => &mut out.stored,
                             DEFERRABLE => &mut out.deferrable,
@@ -494,6 +504,12 @@ impl Field {
                         let value = string(cx, &meta, key, example)?
                             .filter(|lit| non_empty(cx, lit, key, "an SQL expression", example));
                         set(&mut out.generated, &meta, value)
+                    }
+                    CHECK => {
+                        let example = r#"check = "age >= 0""#;
+                        let value = string(cx, &meta, key, example)?
+                            .filter(|lit| non_empty(cx, lit, key, "an SQL expression", example));
+                        set(&mut out.check, &meta, value)
                     }
                     IDENTITY => {
                         let value = identity(cx, &meta)?;

@@ -165,17 +165,26 @@ fn inspected_models_match_the_database(backend: Backend) {
 #[test]
 fn inspect_names_what_it_cannot_declare_and_checks_its_globs() {
     let p = Project::new();
-    p.execute("CREATE TABLE tags (id INTEGER PRIMARY KEY NOT NULL, code TEXT NOT NULL UNIQUE CHECK (code <> ''));");
+    p.execute(
+        "CREATE TABLE tags (id INTEGER PRIMARY KEY NOT NULL, \
+         code TEXT NOT NULL UNIQUE ON CONFLICT REPLACE CHECK (code <> '') CHECK (length(code) < 9));",
+    );
     let run = p.run(Models::None, &["inspect"]).expect(0);
     assert!(
         run.stderr
-            .contains("not declared: tags: column `code` clause `UNIQUE`"),
+            .contains("not declared: tags: column `code` clause `UNIQUE ON CONFLICT REPLACE`"),
         "{}",
         run.stderr
     );
+    // The first check is the field's `check`; a second one cannot be declared.
+    assert!(
+        run.stdout.contains("#[model(check = \"code <> ''\")]"),
+        "{}",
+        run.stdout
+    );
     assert!(
         run.stdout
-            .contains("// - tags: column `code` clause `CHECK (code <> '')`"),
+            .contains("// - tags: column `code` clause `CHECK (length(code) < 9)`"),
         "{}",
         run.stdout
     );

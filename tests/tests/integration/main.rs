@@ -30,6 +30,7 @@ mod replay;
 mod roundtrip;
 mod safety;
 mod scratch;
+mod sqlite_integrity;
 mod support;
 mod ui;
 mod user_project;

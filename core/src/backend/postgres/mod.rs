@@ -172,6 +172,10 @@ impl Session for PgSession {
     fn normalize_models(&mut self, target: &mut Schema) -> Result<(), crate::Error> {
         namespaces::unqualify_current(&mut self.conn, target)
             .map_err(DbError::query("reading the current schema"))?;
+        target
+            .tables
+            .values_mut()
+            .for_each(crate::dialect::postgres::column_checks_to_table);
         Ok(normalize::normalize_target(&mut self.conn, target)?)
     }
 

@@ -102,6 +102,7 @@ fn keep_clauses(table: &mut Table, sql: &str) {
     }
     table.table_constraints = clauses.constraints;
     table.options = clauses.options;
+    table.autoincrement = clauses.autoincrement;
     for (name, extra) in clauses.columns {
         if let Some(c) = table
             .columns
@@ -394,5 +395,83 @@ mod tests {
              INSERT INTO a (id) VALUES (9); COMMIT;",
         )
         .unwrap();
+    }
+
+    /// `AUTOINCREMENT` is read, kept through a rebuild with the table's `sqlite_sequence`
+    /// value (a deleted id is not given again), removed only by a diff that says so, and
+    /// brought back by the reverse.
+    #[test]
+    fn autoincrement_and_its_sequence_survive_rebuilds() {
+        let mut conn = diesel::sqlite::SqliteConnection::establish(":memory:").unwrap();
+        conn.batch_execute(
+            "CREATE TABLE t (id INTEGER PRIMARY KEY AUTOINCREMENT, n TEXT NOT NULL);
+             INSERT INTO t (n) VALUES ('a'), ('b'); DELETE FROM t WHERE id = 2;",
+        )
+        .unwrap();
+        let s = read(&mut conn);
+        assert!(s.tables["t"].autoincrement);
+        let max_id = |conn: &mut diesel::sqlite::SqliteConnection| -> i64 {
+            #[derive(diesel::QueryableByName)]
+            struct Row {
+                #[diesel(sql_type = diesel::sql_types::BigInt)]
+                id: i64,
+            }
+            diesel::RunQueryDsl::get_result::<Row>(
+                diesel::sql_query("INSERT INTO t (n) VALUES ('next') RETURNING id"),
+                conn,
+            )
+            .unwrap()
+            .id
+        };
+        let run = |conn: &mut diesel::sqlite::SqliteConnection, sql: &str| {
+            conn.batch_execute(&format!("BEGIN; {sql} COMMIT;"))
+                .unwrap();
+        };
+
+        // Any rebuild (here: a column made nullable) keeps AUTOINCREMENT and the sequence.
+        let mut model = s.clone();
+        model
+            .tables
+            .get_mut("t")
+            .unwrap()
+            .column_mut("n")
+            .unwrap()
+            .nullable = true;
+        let plan = crate::autogen::plan_between(&Sqlite, &s, &model).unwrap();
+        run(&mut conn, &plan.up_sql);
+        assert_eq!(read(&mut conn), model, "{}", plan.up_sql);
+        assert_eq!(
+            max_id(&mut conn),
+            3,
+            "a deleted id came back:\n{}",
+            plan.up_sql
+        );
+        conn.batch_execute("DELETE FROM t WHERE id = 3").unwrap();
+        run(&mut conn, &plan.down_sql);
+        assert_eq!(read(&mut conn), s, "{}", plan.down_sql);
+        assert_eq!(max_id(&mut conn), 4, "{}", plan.down_sql);
+        conn.batch_execute("DELETE FROM t WHERE id = 4").unwrap();
+
+        // Models without it: the key loses AUTOINCREMENT; the reverse gives it back, and the
+        // sequence continues from the largest id left.
+        let mut plain = s.clone();
+        plain.tables.get_mut("t").unwrap().autoincrement = false;
+        let plan = crate::autogen::plan_between(&Sqlite, &s, &plain).unwrap();
+        assert!(
+            plan.ops
+                .iter()
+                .any(|op| matches!(op, crate::ops::Op::AlterAutoincrement { to: false, .. })),
+            "{:?}",
+            plan.ops
+        );
+        run(&mut conn, &plan.up_sql);
+        assert_eq!(read(&mut conn), plain, "{}", plan.up_sql);
+        assert!(
+            !plan.up_sql.contains("\"id\" AUTOINCREMENT"),
+            "{}",
+            plan.up_sql
+        );
+        run(&mut conn, &plan.down_sql);
+        assert_eq!(read(&mut conn), s, "{}", plan.down_sql);
     }
 }

@@ -7,6 +7,7 @@
 
 mod file;
 pub mod introspect;
+pub mod models;
 
 use std::any::Any;
 use std::collections::BTreeSet;
@@ -195,6 +196,12 @@ impl Session for SqliteSession {
 
     fn introspect(&mut self, _schemas: &[String]) -> Result<Schema, DbError> {
         introspect::introspect(&mut self.conn).map_err(DbError::query("reading the SQLite schema"))
+    }
+
+    /// SQLite keeps the models' spelling; it checks that it parses
+    /// ([`models::check`]).
+    fn normalize_models(&mut self, target: &mut Schema) -> Result<(), crate::Error> {
+        Ok(models::check(target)?)
     }
 
     fn table_exists(&mut self, name: &str) -> Result<bool, DbError> {

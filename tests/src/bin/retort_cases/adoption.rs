@@ -308,3 +308,20 @@ case! {
         pub struct Item { pub id: i64, pub name: Option<String> }
     }
 }
+
+case! {
+    /// SQLite: a table's key moves to a new integer `id`, the rowid, which fills it for the
+    /// rows already there: no backfill is asked, and no warning given.
+    new_integer_key_is_filled_by_the_rowid {
+        seed: "INSERT INTO tags (code, label) VALUES ('a', 'x'), ('b', 'y');",
+        backends: Backends::Sqlite,
+    }
+    before {
+        #[derive(Model)]
+        pub struct Tag { #[model(primary_key)] pub code: String, pub label: String }
+    }
+    after {
+        #[derive(Model)]
+        pub struct Tag { pub id: i64, pub code: String, pub label: String }
+    }
+}

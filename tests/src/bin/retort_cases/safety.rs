@@ -159,3 +159,41 @@ case! {
         pub struct Item { pub id: i64, #[model(max_length = 100)] pub code: String }
     }
 }
+
+case! {
+    /// The models' SQL is checked by the database before anything is written: a default that
+    /// does not parse is refused naming its column (SQLite compiles the models' tables in a
+    /// private in-memory database; PostgreSQL normalises them on a TEMP table).
+    unparsable_default_is_refused {
+        outcome: Outcome::Refused("model column `items.note`"),
+    }
+    before {
+        #[derive(Model)]
+        pub struct Item { pub id: i64, pub name: String }
+    }
+    after {
+        #[derive(Model)]
+        pub struct Item {
+            pub id: i64,
+            pub name: String,
+            #[model(default = "lower(")]
+            pub note: Option<String>,
+        }
+    }
+}
+
+case! {
+    /// A model check that does not parse is refused on SQLite too, naming the table.
+    unparsable_check_is_refused {
+        outcome: Outcome::Refused("items"),
+    }
+    before {
+        #[derive(Model)]
+        pub struct Item { pub id: i64, pub name: String }
+    }
+    after {
+        #[derive(Model)]
+        #[model(check(name = "ck_items_name", expr = "name <> ''''' AND"))]
+        pub struct Item { pub id: i64, pub name: String }
+    }
+}

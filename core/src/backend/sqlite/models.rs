@@ -1,0 +1,132 @@
+//! The models' own SQL (types, defaults, generated and check expressions, index predicates)
+//! checked by SQLite itself before anything is written: each model table is created in a
+//! private in-memory database, so a `default = "lower("` is refused by `autogenerate` naming
+//! the column, not by a failing upgrade. SQLite accepts any type name (it derives an affinity
+//! from it), so only a type that does not parse is refused.
+
+use diesel::connection::SimpleConnection;
+use diesel::sqlite::SqliteConnection;
+use diesel::Connection as _;
+
+use crate::dialect::{Dialect, Sqlite};
+use crate::schema::{Schema, Table};
+
+/// SQLite refuses a model's SQL.
+#[derive(Debug, thiserror::Error)]
+#[error("model {place}: SQLite rejects `{sql}`: {message}; fix the model's attribute (nothing was written)")]
+pub struct ModelSqlError {
+    /// `table \`t\``, `column \`t.c\``, or `index \`ix\` on \`t\``.
+    pub place: String,
+    /// The definition SQLite refused.
+    pub sql: String,
+    /// SQLite's message.
+    pub message: String,
+}
+
+/// Creates every table of `target` (as the SQLite dialect renders it) in an in-memory
+/// database, in one batch; when that fails, finds the column, table constraint or index that
+/// SQLite refuses.
+pub fn check(target: &Schema) -> Result<(), ModelSqlError> {
+    let mut models = target.clone();
+    if Sqlite.check_models(&models).is_err() {
+        // Refused with its own reason when the plan is made.
+        return Ok(());
+    }
+    Sqlite.model_defaults(&mut models);
+    Sqlite.normalize(&mut models);
+    let script: String = models.tables.values().map(table_sql).collect();
+    let Ok(mut conn) = SqliteConnection::establish(":memory:") else {
+        return Ok(());
+    };
+    if conn.batch_execute(&script).is_ok() {
+        return Ok(());
+    }
+    for table in models.tables.values() {
+        let mut conn = SqliteConnection::establish(":memory:").map_err(|e| ModelSqlError {
+            place: format!("table `{}`", table.name),
+            sql: String::new(),
+            message: e.to_string(),
+        })?;
+        if let Err(e) = conn.batch_execute(&table_sql(table)) {
+            return Err(culprit(table, e.to_string()));
+        }
+    }
+    Ok(())
+}
+
+/// A table's `CREATE TABLE` and its indexes.
+fn table_sql(table: &Table) -> String {
+    let mut sql = Sqlite.create_table(table, &table.name);
+    for index in &table.indexes {
+        sql.push_str(&Sqlite.create_index(&table.name, index));
+    }
+    for definition in &table.unmodeled {
+        sql.push_str(definition.trim_end().trim_end_matches(';'));
+        sql.push_str(";\n");
+    }
+    sql
+}
+
+/// What of `table` SQLite refuses: the first column whose definition fails on its own (next to
+/// the table's other columns, plainly typed), else a table constraint, else an index.
+fn culprit(table: &Table, message: String) -> ModelSqlError {
+    let plain: Vec<String> = table
+        .columns
+        .iter()
+        .map(|c| Sqlite.quote(&c.name))
+        .collect();
+    let try_sql = |sql: &str| -> Result<(), String> {
+        let mut conn = SqliteConnection::establish(":memory:").map_err(|e| e.to_string())?;
+        conn.batch_execute(sql).map_err(|e| e.to_string())
+    };
+    let name = Sqlite.quote(&table.name);
+    for (i, column) in table.columns.iter().enumerate() {
+        let definition = Sqlite.create_table_column(table, column);
+        let mut lines = plain.clone();
+        lines[i] = definition.clone();
+        if let Err(message) = try_sql(&format!("CREATE TABLE {name} ({});", lines.join(", "))) {
+            return ModelSqlError {
+                place: format!("column `{}.{}`", table.name, column.name),
+                sql: definition,
+                message,
+            };
+        }
+    }
+    for clause in &table.table_constraints {
+        if let Err(message) = try_sql(&format!(
+            "CREATE TABLE {name} ({}, {clause});",
+            plain.join(", ")
+        )) {
+            return ModelSqlError {
+                place: format!("table `{}`", table.name),
+                sql: clause.clone(),
+                message,
+            };
+        }
+    }
+    let bare = Table {
+        indexes: Vec::new(),
+        unmodeled: Vec::new(),
+        ..table.clone()
+    };
+    for statement in table
+        .indexes
+        .iter()
+        .map(|i| Sqlite.create_index(&table.name, i))
+        .chain(table.unmodeled.iter().cloned())
+    {
+        let sql = format!("{}{statement};", Sqlite.create_table(&bare, &table.name));
+        if let Err(message) = try_sql(&sql) {
+            return ModelSqlError {
+                place: format!("table `{}`", table.name),
+                sql: statement.trim().to_owned(),
+                message,
+            };
+        }
+    }
+    ModelSqlError {
+        place: format!("table `{}`", table.name),
+        sql: Sqlite.create_table(table, &table.name).trim().to_owned(),
+        message,
+    }
+}

@@ -1,0 +1,176 @@
+//! The `UNIQUE` and `CHECK` constraints written inside an SQLite `CREATE TABLE` (a column's
+//! clause or a table constraint, named or not), read into what they enforce, so that the diff
+//! compares them with the models' `unique` and `check` declarations as the same constraints.
+
+use super::create_table::{tokens, unquote, Tok};
+
+/// The constraint's name after a leading `CONSTRAINT name`, and the tokens after it.
+fn named<'t, 'a>(toks: &'t [Tok<'a>]) -> (Option<String>, &'t [Tok<'a>]) {
+    match toks {
+        [first, name, rest @ ..] if first.is("CONSTRAINT") => (Some(unquote(name.text)), rest),
+        _ => (None, toks),
+    }
+}
+
+/// The columns a `UNIQUE` constraint clause makes unique: `[CONSTRAINT n] UNIQUE (a, b)` (a
+/// table constraint) gives `a, b` (unquoted); a column's bare `[CONSTRAINT n] UNIQUE` gives an
+/// empty list (its column). `None` for any other clause, and for one that says more than
+/// uniqueness (`ON CONFLICT`, a `COLLATE` or `DESC` key, an expression), which the models
+/// cannot declare: such a clause is kept and compared as its text.
+pub fn unique_columns(clause: &str) -> Option<Vec<String>> {
+    let toks = tokens(clause);
+    let (_, rest) = named(&toks);
+    let (first, rest) = rest.split_first()?;
+    if !first.is("UNIQUE") {
+        return None;
+    }
+    let Some((open, rest)) = rest.split_first() else {
+        return Some(Vec::new());
+    };
+    let (close, keys) = rest.split_last()?;
+    if open.text != "(" || close.text != ")" {
+        return None;
+    }
+    let mut columns = Vec::new();
+    for (i, t) in keys.iter().enumerate() {
+        let expected_comma = i % 2 == 1;
+        if expected_comma != (t.text == ",") {
+            return None;
+        }
+        if !expected_comma {
+            let quoted = t.text.starts_with(['"', '`', '[']);
+            if !(t.word || quoted) {
+                return None;
+            }
+            columns.push(unquote(t.text));
+        }
+    }
+    (!columns.is_empty() && keys.len() % 2 == 1).then_some(columns)
+}
+
+/// A `CHECK` constraint clause split into its name (unquoted; `None` when unnamed) and its
+/// expression (without the parentheses): `[CONSTRAINT n] CHECK (expr)`, a column's clause or a
+/// table constraint. `None` for any other clause.
+pub fn check_parts(clause: &str) -> Option<(Option<String>, String)> {
+    let toks = tokens(clause);
+    let (name, rest) = named(&toks);
+    let (first, rest) = rest.split_first()?;
+    if !first.is("CHECK") {
+        return None;
+    }
+    let (open, rest) = rest.split_first()?;
+    let (close, _) = rest.split_last()?;
+    if open.text != "(" || close.text != ")" {
+        return None;
+    }
+    // The parenthesis that closes the first must be the last token.
+    let mut depth = 0;
+    for (i, t) in toks
+        .iter()
+        .enumerate()
+        .skip_while(|(_, t)| t.start < open.start)
+    {
+        match t.text {
+            "(" => depth += 1,
+            ")" => {
+                depth -= 1;
+                if depth == 0 && i + 1 != toks.len() {
+                    return None;
+                }
+            }
+            _ => {}
+        }
+    }
+    Some((name, clause[open.end..close.start].trim().to_owned()))
+}
+
+/// The name a constraint clause gives after `CONSTRAINT` (unquoted), if any.
+pub fn constraint_name(clause: &str) -> Option<String> {
+    named(&tokens(clause)).0
+}
+
+/// Whether two constraint clauses are the same constraint, spelling aside
+/// ([`super::comparable`]): two checks with the same expression whose names agree where both
+/// have one (an unnamed SQLite check is whatever the models call it: SQLite has no way to
+/// name it afterwards), two `UNIQUE` clauses over the same columns (names aside: SQLite
+/// reports neither), or the same text.
+pub fn same_constraint(a: &str, b: &str) -> bool {
+    if let (Some((na, ea)), Some((nb, eb))) = (check_parts(a), check_parts(b)) {
+        return super::comparable(&ea) == super::comparable(&eb)
+            && (na.is_none() || nb.is_none() || na == nb);
+    }
+    if let (Some(ca), Some(cb)) = (unique_columns(a), unique_columns(b)) {
+        return same_columns(&ca, &cb);
+    }
+    super::comparable(a) == super::comparable(b)
+}
+
+/// Column lists equal as SQLite compares names (ASCII case aside).
+pub fn same_columns(a: &[String], b: &[String]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.eq_ignore_ascii_case(y))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_unique_clauses() {
+        let cols = |c: &str| unique_columns(c);
+        assert_eq!(cols("UNIQUE"), Some(vec![]));
+        assert_eq!(cols("constraint u unique"), Some(vec![]));
+        assert_eq!(
+            cols(r#"UNIQUE (a, "B c", `d`)"#),
+            Some(vec!["a".into(), "B c".into(), "d".into()])
+        );
+        assert_eq!(
+            cols(r#"CONSTRAINT "x" UNIQUE(timestamp, cwd, command)"#),
+            Some(vec!["timestamp".into(), "cwd".into(), "command".into()])
+        );
+        for not_plain in [
+            "UNIQUE ON CONFLICT REPLACE",
+            "UNIQUE (a) ON CONFLICT IGNORE",
+            "UNIQUE (a COLLATE NOCASE)",
+            "UNIQUE (a DESC)",
+            "UNIQUE (a,)",
+            "UNIQUE ()",
+            "CHECK (a > 0)",
+            "COLLATE NOCASE",
+        ] {
+            assert_eq!(cols(not_plain), None, "{not_plain}");
+        }
+    }
+
+    #[test]
+    fn reads_check_clauses() {
+        assert_eq!(
+            check_parts("CHECK (length(title) > 0)"),
+            Some((None, "length(title) > 0".into()))
+        );
+        assert_eq!(
+            check_parts(r#"CONSTRAINT "ck ""1""" CHECK(a>0)"#),
+            Some((Some("ck \"1\"".into()), "a>0".into()))
+        );
+        assert_eq!(check_parts("CHECK (a > 0) NOT VALID"), None);
+        assert_eq!(check_parts("CHECK (a > 0) OR (b > 0)"), None);
+        assert_eq!(check_parts("UNIQUE"), None);
+        assert!(same_constraint(
+            "CHECK (a>0)",
+            r#"CONSTRAINT "ck_t_1" CHECK (a > 0)"#
+        ));
+        assert!(!same_constraint(
+            "CONSTRAINT ck_a CHECK (a>0)",
+            r#"CONSTRAINT "ck_t_1" CHECK (a > 0)"#
+        ));
+        assert!(same_constraint(
+            "CONSTRAINT ck_t_1 CHECK (a>0)",
+            r#"CONSTRAINT "ck_t_1" CHECK (a > 0)"#
+        ));
+        assert!(!same_constraint("CHECK (a > 0)", "CHECK (a > 1)"));
+        assert!(same_constraint(
+            "UNIQUE (A, b)",
+            "CONSTRAINT u UNIQUE (a, b)"
+        ));
+        assert!(!same_constraint("UNIQUE (b, a)", "UNIQUE (a, b)"));
+    }
+}
