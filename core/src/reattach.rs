@@ -111,3 +111,93 @@ fn resting_on(state: &Schema, op: &Op) -> Vec<(String, ForeignKey)> {
     }
     found
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ops::reverse_all;
+    use crate::schema::{Column, SqlType, Table};
+
+    fn regions(key: &[&str]) -> Table {
+        let mut t = Table::new("regions");
+        for c in ["country", "code"] {
+            t.columns.push(Column::new(c, SqlType::Text, false));
+        }
+        t.primary_key = key.iter().map(|c| c.to_string()).collect();
+        t
+    }
+
+    /// `name` with a key on `cols` to `regions(cols)`.
+    fn child(name: &str, cols: &[&str]) -> Table {
+        let mut t = Table::new(name);
+        t.columns.push(Column::new("id", SqlType::Integer, false));
+        for c in ["country", "code"] {
+            t.columns.push(Column::new(c, SqlType::Text, false));
+        }
+        t.primary_key = vec!["id".into()];
+        let cols: Vec<String> = cols.iter().map(|c| c.to_string()).collect();
+        t.foreign_keys.push(ForeignKey {
+            name: format!("fk_{name}_{}", cols.join("_")),
+            columns: cols.clone(),
+            ref_table: "regions".into(),
+            ref_columns: cols,
+            on_delete: Default::default(),
+            on_update: Default::default(),
+            deferrable: Default::default(),
+        });
+        t
+    }
+
+    fn schema(tables: Vec<Table>) -> Schema {
+        let mut s = Schema::new();
+        tables.into_iter().for_each(|t| s.insert(t));
+        s
+    }
+
+    fn lines(ops: &[Op]) -> Vec<String> {
+        ops.iter().map(ToString::to_string).collect()
+    }
+
+    #[test]
+    fn keys_on_a_changed_primary_key_are_dropped_before_it_and_added_after() {
+        let old = ["country", "code"];
+        let new = ["code", "country"];
+        let current = schema(vec![
+            regions(&old),
+            child("cities", &old),
+            child("shops", &old),
+            child("stores", &old),
+        ]);
+        // cities (before regions) changes its key, shops is dropped, stores keeps its key.
+        let target = schema(vec![
+            regions(&new),
+            child("cities", &new),
+            child("stores", &old),
+        ]);
+        let ops = reattach_foreign_keys(&current, crate::diff::diff(&current, &target));
+        assert_eq!(
+            lines(&ops),
+            [
+                "removed foreign key on 'cities' (country, code) -> regions (country, code)",
+                "removed foreign key on 'shops' (country, code) -> regions (country, code)",
+                "removed foreign key on 'stores' (country, code) -> regions (country, code)",
+                "changed primary key of 'regions' from (country, code) to (code, country)",
+                "added foreign key on 'cities' (code, country) -> regions (code, country)",
+                "added foreign key on 'stores' (country, code) -> regions (country, code)",
+                "removed table 'shops'",
+            ]
+        );
+        // The dropped table carries its shape without the key dropped before.
+        let Some(Op::DropTable(shops)) = ops.last() else {
+            panic!("{ops:?}")
+        };
+        assert!(shops.foreign_keys.is_empty());
+        // Applying the ops, then their reverse, goes there and back.
+        let mut state = current.clone();
+        ops.iter().for_each(|op| op.apply(&mut state));
+        assert_eq!(state.tables["stores"], target.tables["stores"]);
+        assert_eq!(state.tables["cities"], target.tables["cities"]);
+        reverse_all(&ops).iter().for_each(|op| op.apply(&mut state));
+        assert_eq!(state, current);
+    }
+}
