@@ -69,7 +69,7 @@ pub fn reattach_foreign_keys(current: &Schema, ops: Vec<Op>) -> Vec<Op> {
 }
 
 /// Puts `add` into the stack `rest` right after the last op on the referenced table (that
-/// of `dropping`), on `table` (the key's own) or adding a key to the referenced table (not
+/// of `dropping`), on `table` (the key's own) or adding a foreign key to the referenced table (not
 /// counting created or dropped tables, whose keys come with them); first when there is none.
 fn re_add(rest: &mut Vec<Op>, add: Op, dropping: &Op, table: &str) {
     let on = |o: &Op| {
