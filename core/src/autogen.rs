@@ -95,7 +95,10 @@ pub fn plan_between_with(
     dialect.model_defaults(&mut target);
     dialect.normalize(&mut target);
     crate::rename::conflicts(current, &target)?;
-    let ops = crate::diff::diff(current, &target);
+    let mut ops = crate::diff::diff(current, &target);
+    if dialect.foreign_keys_hold_their_key() {
+        ops = crate::reattach::reattach_foreign_keys(current, ops);
+    }
     let ops = crate::safety::apply_backfills(ops, backfills, &target)?;
     crate::depend::check(&ops, current)?;
     let up_sql = dialect.render(&ops, current)?;

@@ -56,6 +56,7 @@ pub mod model;
 pub mod naming;
 pub mod offline;
 pub mod ops;
+mod reattach;
 pub mod redact;
 pub mod registry;
 pub mod rename;

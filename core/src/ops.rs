@@ -172,9 +172,10 @@ pub enum Op {
         /// The comment after.
         to: Option<String>,
     },
-    /// `--backfill`: sets the column's NULLs to an SQL expression before it becomes NOT NULL.
-    /// Its reverse (`undo: true`) runs nothing: the NULLs it replaced cannot come back, and
-    /// `down.sql` says so ([`crate::safety::cannot_restore`]).
+    /// `--backfill` (or the column's model default, see `from_default`): sets the column's
+    /// NULLs to an SQL expression before it becomes NOT NULL. Its reverse (`undo: true`) runs
+    /// nothing: the NULLs it replaced cannot come back, and `down.sql` says so
+    /// ([`crate::safety::cannot_restore`]).
     Backfill {
         /// Name of the table.
         table: String,
@@ -182,6 +183,9 @@ pub enum Op {
         column: String,
         /// The SQL expression written into the NULL rows, as given on the command line.
         value: String,
+        /// True when `value` is the column's model default, used because no `--backfill`
+        /// names the column (as Django fills them).
+        from_default: bool,
         /// True for the reverse: nothing to run.
         undo: bool,
     },
@@ -292,11 +296,13 @@ impl Op {
                 table,
                 column,
                 value,
+                from_default,
                 undo,
             } => Op::Backfill {
                 table,
                 column,
                 value,
+                from_default,
                 undo: !undo,
             },
             Op::CreateEnum { name, labels } => Op::DropEnum { name, labels },
@@ -644,6 +650,7 @@ mod tests {
             table: "t".into(),
             column: "x".into(),
             value: "0".into(),
+            from_default: false,
             undo: false,
         };
         assert_eq!(fill.to_string(), "backfilled the NULLs of 't.x' with `0`");

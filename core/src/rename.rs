@@ -212,7 +212,8 @@ fn following(have: &Table, want: &Table, old_name: Option<&str>, keys: bool) -> 
             crate::schema::bare_name(old),
             crate::schema::bare_name(&have.name),
         );
-        if pk == format!("{old}_pkey") && want.primary_key_name.is_none() {
+        // A table moved to another schema under its own name keeps it: no rename to itself.
+        if pk == format!("{old}_pkey") && old != new && want.primary_key_name.is_none() {
             ops.push(Op::RenameConstraint {
                 table: table(),
                 from: pk.to_owned(),

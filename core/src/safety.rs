@@ -158,6 +158,7 @@ pub fn cannot_restore(ops: &[Op], dialect: &dyn Dialect) -> Vec<(Op, String)> {
             table,
             column,
             value,
+            from_default,
             undo: false,
         } = op
         {
@@ -165,10 +166,15 @@ pub fn cannot_restore(ops: &[Op], dialect: &dyn Dialect) -> Vec<(Op, String)> {
             let added = ops[..i].iter().any(|o| {
                 matches!(o, Op::AddColumn { table: t, column: c } if t == table && c.name == *column)
             });
+            let by = if *from_default {
+                "its model default"
+            } else {
+                "--backfill"
+            };
             if !added {
                 notes.push((
                     op.reverse(),
-                    format!("the NULLs of {table}.{column} that --backfill replaced with {value} (those rows keep the value)"),
+                    format!("the NULLs of {table}.{column} that {by} replaced with {value} (those rows keep the value)"),
                 ));
             }
         }
@@ -203,8 +209,8 @@ impl fmt::Display for NeedsBackfill {
         } else {
             write!(
                 f,
-                "column '{table}.{column}' becomes NOT NULL, so its NULL rows need a value (a default fills only new rows): \
-                 keep it Option<_>, or pass --backfill {table}.{column}=<SQL expression>"
+                "column '{table}.{column}' becomes NOT NULL, so its NULL rows need a value: \
+                 keep it Option<_>, add #[model(default = \"...\")] (its NULL rows take it), or pass --backfill {table}.{column}=<SQL expression>"
             )
         }
     }
@@ -354,8 +360,10 @@ fn candidates_text(candidates: &[String]) -> String {
 
 /// Rewrites `ops` with `backfills`: a column added NOT NULL without a default becomes
 /// `AddColumn` (nullable), [`Op::Backfill`], `AlterColumn` (NOT NULL); a column made NOT NULL
-/// gets an [`Op::Backfill`] just before. A backfill that matches no [`needs_backfill`] op (or
-/// names a column twice) is an error listing the columns that could take one.
+/// gets an [`Op::Backfill`] just before. A column made NOT NULL that has a model default and
+/// no `--backfill` is filled with its default (`from_default`), as Django does. A backfill
+/// that matches no [`needs_backfill`] op (or names a column twice) is an error listing the
+/// columns that could take one.
 pub fn apply_backfills(
     ops: Vec<Op>,
     backfills: &[Backfill],
@@ -391,20 +399,33 @@ pub fn apply_backfills(
     }
     let mut out = Vec::with_capacity(ops.len() + 2 * backfills.len());
     for op in ops {
-        let found = needs_backfill(&op, target).and_then(|need| {
+        let need = needs_backfill(&op, target);
+        let found = need.as_ref().and_then(|need| {
             backfills
                 .iter()
                 .find(|b| b.table == need.table && b.column == need.column)
         });
-        let Some(b) = found else {
-            out.push(op);
-            continue;
-        };
-        let fill = Op::Backfill {
-            table: b.table.clone(),
-            column: b.column.clone(),
-            value: b.value.clone(),
-            undo: false,
+        let fill = match (found, &op) {
+            (Some(b), _) => Op::Backfill {
+                table: b.table.clone(),
+                column: b.column.clone(),
+                value: b.value.clone(),
+                from_default: false,
+                undo: false,
+            },
+            (None, Op::AlterColumn { table, to, .. }) if need.is_some() && to.default.is_some() => {
+                Op::Backfill {
+                    table: table.clone(),
+                    column: to.name.clone(),
+                    value: to.default.clone().unwrap_or_default(),
+                    from_default: true,
+                    undo: false,
+                }
+            }
+            _ => {
+                out.push(op);
+                continue;
+            }
         };
         match op {
             Op::AddColumn { table, column } => {

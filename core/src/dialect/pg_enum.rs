@@ -4,8 +4,9 @@
 //! - A new type is `CREATE TYPE "t" AS ENUM (...)`, before the tables that use it.
 //! - Labels only added (the old ones kept, in order) are `ALTER TYPE "t" ADD VALUE 'x' BEFORE
 //!   'y'` (or `AFTER`), in place. PostgreSQL refuses to use such a label in the transaction
-//!   that adds it, so when a later op of the same migration writes an added label in a default,
-//!   the type is swapped instead (a type created in the transaction has no such limit).
+//!   that adds it ("unsafe use of new value"), so when a later op of the same migration writes
+//!   an added label (in a default, an index predicate or key, a kept definition such as a
+//!   check), the type is swapped instead (a type created in the transaction has no such limit).
 //! - A removed or reordered label swaps the type: the old one renamed `_retort_old_<t>`, the
 //!   new one created under the name, every column that uses it converted
 //!   (`USING "c"::text::"t"`, its default dropped around it), the old one dropped. A row that
@@ -51,16 +52,26 @@ pub fn only_adds(from: &[String], to: &[String]) -> bool {
     kept.len() == from.len() && kept.iter().zip(from).all(|(a, b)| *a == b)
 }
 
-/// True when an op in `later` writes one of `labels` as a string literal in a default.
-fn later_default_uses(later: &[Op], labels: &[&String]) -> bool {
-    let uses = |d: &Option<String>| {
-        d.as_deref()
-            .is_some_and(|d| labels.iter().any(|l| d.contains(&literal(l))))
+/// True when an op in `later` writes one of `labels` as a string literal: in a default, an
+/// index's predicate or key expressions, or a kept definition (a check, an index).
+fn later_uses(later: &[Op], labels: &[&String]) -> bool {
+    let written = |text: &str| labels.iter().any(|l| text.contains(&literal(l)));
+    let uses = |d: &Option<String>| d.as_deref().is_some_and(written);
+    let index_uses = |i: &crate::schema::Index| {
+        i.options.predicate.as_deref().is_some_and(written)
+            || i.options.keys.iter().any(|k| written(k))
     };
     later.iter().any(|op| match op {
         Op::AddColumn { column, .. } => uses(&column.default),
         Op::AlterColumn { to, .. } => uses(&to.default),
-        Op::CreateTable(t) => t.columns.iter().any(|c| uses(&c.default)),
+        Op::CreateIndex { index, .. } => index_uses(index),
+        Op::CreateDefinition { definition, .. } => written(definition),
+        Op::AddTableConstraint { clause, .. } => written(clause),
+        Op::CreateTable(t) => {
+            t.columns.iter().any(|c| uses(&c.default))
+                || t.indexes.iter().any(index_uses)
+                || t.unmodeled.iter().any(|d| written(d))
+        }
         _ => false,
     })
 }
@@ -81,7 +92,7 @@ pub(super) fn render<D: Dialect + ?Sized>(
         Op::DropEnum { name, .. } => format!("DROP TYPE {};\n", dialect.quote(name)),
         Op::AlterEnum { name, from, to } => {
             let added: Vec<&String> = to.iter().filter(|l| !from.contains(l)).collect();
-            if only_adds(from, to) && !later_default_uses(later, &added) {
+            if only_adds(from, to) && !later_uses(later, &added) {
                 add_values(dialect, name, from, to)
             } else {
                 swap(dialect, name, to, state)

@@ -43,6 +43,10 @@ impl Dialect for Postgres {
         "postgresql"
     }
 
+    fn foreign_keys_hold_their_key(&self) -> bool {
+        true
+    }
+
     fn normalize_table(&self, table: &mut Table) {
         truncate_identifiers(table);
         for column in &mut table.columns {

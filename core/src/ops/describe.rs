@@ -209,8 +209,19 @@ impl fmt::Display for Op {
                 table,
                 column,
                 value,
+                from_default: false,
                 undo: false,
             } => write!(f, "backfilled the NULLs of '{table}.{column}' with `{value}`"),
+            Op::Backfill {
+                table,
+                column,
+                value,
+                from_default: true,
+                undo: false,
+            } => write!(
+                f,
+                "backfilled the NULLs of '{table}.{column}' with its model default `{value}` (it becomes NOT NULL)"
+            ),
             Op::Backfill {
                 table,
                 column,

@@ -176,6 +176,7 @@ fn backfills_rewrite_the_plan_and_unmatched_ones_are_errors() {
         table: "users".into(),
         column: column.into(),
         value: value.into(),
+        from_default: false,
         undo: false,
     };
     assert_eq!(
@@ -376,4 +377,38 @@ fn generated_columns_are_computed_not_lost() {
         "{}",
         d.what
     );
+}
+
+#[test]
+fn a_column_made_not_null_takes_its_default_unless_a_backfill_names_it() {
+    let target = users(&[]);
+    let mut note = Column::new("note", SqlType::Text, false);
+    note.default = Some("'-'".into());
+    let mut nullable = note.clone();
+    nullable.nullable = true;
+    nullable.default = None;
+    let ops = vec![alter(nullable.clone(), note.clone())];
+    let fill = |value: &str, from_default: bool| Op::Backfill {
+        table: "users".into(),
+        column: "note".into(),
+        value: value.into(),
+        from_default,
+        undo: false,
+    };
+    let planned = apply_backfills(ops.clone(), &[], &target).unwrap();
+    assert_eq!(planned, vec![fill("'-'", true), ops[0].clone()]);
+    assert!(unfilled(&planned, &target).is_empty());
+    assert_eq!(
+        planned[0].to_string(),
+        "backfilled the NULLs of 'users.note' with its model default `'-'` (it becomes NOT NULL)"
+    );
+    let given: Vec<Backfill> = vec!["users.note='none'".parse().unwrap()];
+    assert_eq!(
+        apply_backfills(ops.clone(), &given, &target).unwrap(),
+        vec![fill("'none'", false), ops[0].clone()]
+    );
+    // Without a default, nothing fills it: refused.
+    let bare = vec![alter(nullable, Column::new("note", SqlType::Text, false))];
+    let planned = apply_backfills(bare, &[], &target).unwrap();
+    assert_eq!(unfilled(&planned, &target).len(), 1);
 }

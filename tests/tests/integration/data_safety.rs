@@ -11,6 +11,7 @@ on_both_backends!(
     the_files_say_what_the_terminal_said,
     an_added_not_null_column_needs_a_default_an_option_or_a_backfill,
     revision_autogenerate_obeys_the_same_contract,
+    a_column_made_not_null_takes_its_model_default,
 );
 
 fn at_v1(backend: Backend) -> Project {
@@ -331,5 +332,48 @@ fn a_lossy_type_change_is_destructive_on_postgres() {
     assert_eq!(
         p.strings("SELECT CAST(score AS TEXT) AS v FROM accounts"),
         ["13"]
+    );
+}
+
+/// The models of `safety::set_not_null_takes_the_default` (tests/src/bin/retort_cases): an
+/// existing nullable column gets `NOT NULL` and a model default, with no `--backfill`.
+fn a_column_made_not_null_takes_its_model_default(backend: Backend) {
+    let p = Project::on(backend).expect("backend available");
+    let run = |side: &str, args: &[&str]| {
+        crate::support::Run::from(
+            p.command(Models::Cases, args)
+                .env(
+                    "RETORT_CASE",
+                    format!("safety::set_not_null_takes_the_default/{side}"),
+                )
+                .output()
+                .expect("retort_cases runs"),
+        )
+    };
+    run("before", &["autogenerate", "-m", "one"]).expect(0);
+    run("before", &["upgrade"]).expect(0);
+    p.execute(
+        "INSERT INTO items (id, note, n) VALUES (1, NULL, NULL), (2, 'kept', 7), (3, NULL, 5);",
+    );
+    let generated = run("after", &["autogenerate", "-m", "two"]).expect(0);
+    assert!(
+        generated.stdout.contains(
+            "Detected backfilled the NULLs of 'items.note' with its model default `'-'` (it becomes NOT NULL)"
+        ),
+        "{}",
+        generated.stdout
+    );
+    run("after", &["upgrade"]).expect(0);
+    run("after", &["check"]).expect(0);
+    assert_eq!(
+        p.strings("SELECT note || ':' || CAST(n AS TEXT) AS v FROM items ORDER BY id"),
+        ["-:0", "kept:7", "-:5"]
+    );
+    // Down makes the columns nullable again; the filled rows keep the default.
+    run("after", &["downgrade", "-1", "--yes"]).expect(0);
+    p.execute("INSERT INTO items (id) VALUES (4);");
+    assert_eq!(
+        p.strings("SELECT COALESCE(note, 'null') AS v FROM items ORDER BY id"),
+        ["-", "kept", "-", "null"]
     );
 }

@@ -262,8 +262,9 @@ fn tightening_nullability_over_nulls_needs_a_backfill(backend: Backend) {
         .expect(2);
     assert!(
         run.stderr.contains(
-            "column 'accounts.name' becomes NOT NULL, so its NULL rows need a value (a default \
-             fills only new rows): keep it Option<_>, or pass --backfill accounts.name=<SQL expression>"
+            "column 'accounts.name' becomes NOT NULL, so its NULL rows need a value: keep it \
+             Option<_>, add #[model(default = \"...\")] (its NULL rows take it), or pass \
+             --backfill accounts.name=<SQL expression>"
         ),
         "{}",
         run.stderr

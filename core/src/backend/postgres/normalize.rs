@@ -205,9 +205,12 @@ pub(super) fn temp_table<'t>(
     target.tables.get_mut(tables.get(k)?)
 }
 
-/// Statements that create each enum type `target`'s columns use, unless it exists (then the
-/// existing type serves: it has the same name). Run at the start of a normalisation batch,
-/// whose transaction is always rolled back.
+/// Statements that create each enum type `target`'s columns use, unless it exists with the
+/// models' labels (then the existing type serves: it has the same name). An existing type with
+/// other labels (one the plan adds a label to) is renamed out of the way and created again with
+/// the models' labels: a label added with `ADD VALUE` could not be used before a commit, and a
+/// predicate or check may name it. Run at the start of a normalisation batch, whose transaction
+/// is always rolled back, so the real type is never touched.
 pub(super) fn enum_prelude(target: &Schema) -> String {
     let mut types = std::collections::BTreeMap::new();
     for column in target.tables.values().flat_map(|t| &t.columns) {
@@ -224,11 +227,21 @@ pub(super) fn enum_prelude(target: &Schema) -> String {
                 .iter()
                 .map(|l| format!("'{}'", l.replace('\'', "''")))
                 .collect();
+            let ty = Postgres.quote(name);
+            let aside = Postgres.quote(&crate::dialect::postgres::truncate_identifier(&format!(
+                "_retort_norm_{}",
+                crate::schema::bare_name(name)
+            )));
+            let labels = labels.join(", ");
+            let regtype = format!("'{}'", ty.replace('\'', "''"));
             format!(
-                "DO $retort$ BEGIN CREATE TYPE {} AS ENUM ({}); \
-                 EXCEPTION WHEN duplicate_object THEN NULL; END $retort$;\n",
-                Postgres.quote(name),
-                labels.join(", ")
+                "DO $retort$ BEGIN \
+                 IF to_regtype({regtype}) IS NOT NULL AND ARRAY(SELECT e.enumlabel::text FROM pg_enum e \
+                 WHERE e.enumtypid = to_regtype({regtype}) ORDER BY e.enumsortorder) \
+                 IS DISTINCT FROM ARRAY[{labels}]::text[] THEN \
+                 ALTER TYPE {ty} RENAME TO {aside}; END IF; \
+                 CREATE TYPE {ty} AS ENUM ({labels}); \
+                 EXCEPTION WHEN duplicate_object THEN NULL; END $retort$;\n"
             )
         })
         .collect()

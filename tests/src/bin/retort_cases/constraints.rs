@@ -197,3 +197,76 @@ case! {
         }
     }
 }
+
+case! {
+    /// A composite primary key that another table's foreign key references changes its column
+    /// order, and the key with it: PostgreSQL's foreign key depends on the key's index, so it
+    /// is dropped before the key (although its table sorts after) and added after; down is
+    /// the exact reverse.
+    reorder_primary_key_under_a_foreign_key {
+        seed: "INSERT INTO regions (country, code, name) VALUES ('fr', 'idf', 'Paris'); \
+               INSERT INTO stores (id, country, code) VALUES (1, 'fr', 'idf');",
+    }
+    before {
+        #[derive(Model)]
+        pub struct Region {
+            #[model(primary_key)] pub country: String,
+            #[model(primary_key)] pub code: String,
+            pub name: String,
+        }
+        #[derive(Model)]
+        #[model(foreign_key(columns("country", "code"), references = "regions(country, code)"))]
+        pub struct Store { pub id: i64, pub country: String, pub code: String }
+    }
+    after {
+        #[derive(Model)]
+        pub struct Region {
+            #[model(primary_key)] pub code: String,
+            #[model(primary_key)] pub country: String,
+            pub name: String,
+        }
+        #[derive(Model)]
+        #[model(foreign_key(columns("code", "country"), references = "regions(code, country)"))]
+        pub struct Store { pub id: i64, pub country: String, pub code: String }
+    }
+}
+
+case! {
+    /// The referenced primary key gains a column and a unique constraint keeps the old columns
+    /// unique: the foreign key (in a table that sorts before and one that sorts after) now
+    /// rests on the unique constraint; down drops it again before the unique goes.
+    widen_primary_key_under_a_foreign_key {
+        seed: "INSERT INTO regions (country, code, version) VALUES ('fr', 'idf', 1); \
+               INSERT INTO cities (id, country, code) VALUES (1, 'fr', 'idf'); \
+               INSERT INTO stores (id, country, code) VALUES (1, 'fr', 'idf');",
+    }
+    before {
+        #[derive(Model)]
+        pub struct Region {
+            #[model(primary_key)] pub country: String,
+            #[model(primary_key)] pub code: String,
+            pub version: i32,
+        }
+        #[derive(Model)]
+        #[model(table = "cities", foreign_key(columns("country", "code"), references = "regions(country, code)"))]
+        pub struct City { pub id: i64, pub country: String, pub code: String }
+        #[derive(Model)]
+        #[model(foreign_key(columns("country", "code"), references = "regions(country, code)"))]
+        pub struct Store { pub id: i64, pub country: String, pub code: String }
+    }
+    after {
+        #[derive(Model)]
+        #[model(unique(columns("country", "code")))]
+        pub struct Region {
+            #[model(primary_key)] pub country: String,
+            #[model(primary_key)] pub code: String,
+            #[model(primary_key)] pub version: i32,
+        }
+        #[derive(Model)]
+        #[model(table = "cities", foreign_key(columns("country", "code"), references = "regions(country, code)"))]
+        pub struct City { pub id: i64, pub country: String, pub code: String }
+        #[derive(Model)]
+        #[model(foreign_key(columns("country", "code"), references = "regions(country, code)"))]
+        pub struct Store { pub id: i64, pub country: String, pub code: String }
+    }
+}

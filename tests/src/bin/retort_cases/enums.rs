@@ -242,3 +242,28 @@ case! {
         }
     }
 }
+
+case! {
+    /// A label added in the same step as a partial index whose predicate uses it: autogenerate
+    /// checks the predicate against the models' labels; PostgreSQL cannot use a label `ADD
+    /// VALUE` adds before a commit, so the type is swapped, then the index created; SQLite
+    /// rebuilds with the wider CHECK. Down drops the index, then the label.
+    new_label_in_a_new_index_predicate {
+        seed: "INSERT INTO posts (id, v) VALUES (1, 'public');",
+    }
+    before {
+        use retort::DbEnum;
+        #[derive(DbEnum)]
+        pub enum Visibility { Public, Team }
+        #[derive(Model)]
+        pub struct Post { pub id: i64, pub v: Visibility }
+    }
+    after {
+        use retort::DbEnum;
+        #[derive(DbEnum)]
+        pub enum Visibility { Public, Team, Priv }
+        #[derive(Model)]
+        #[model(index(columns("v"), where = "v <> 'priv'"))]
+        pub struct Post { pub id: i64, pub v: Visibility }
+    }
+}

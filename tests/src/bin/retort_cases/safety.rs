@@ -76,7 +76,7 @@ case! {
 }
 
 case! {
-    /// A column made NOT NULL is refused without a backfill (a default fills only new rows).
+    /// A column made NOT NULL without a default is refused without a backfill.
     set_not_null_refused {
         seed: "INSERT INTO items (id, note) VALUES (1, NULL);",
         outcome: Outcome::Refused("column 'items.note' becomes NOT NULL, so its NULL rows need a value"),
@@ -87,7 +87,31 @@ case! {
     }
     after {
         #[derive(Model)]
-        pub struct Item { pub id: i64, #[model(default = "'-'")] pub note: String }
+        pub struct Item { pub id: i64, pub note: String }
+    }
+}
+
+case! {
+    /// A column made NOT NULL with a model default: its NULL rows take the default (no
+    /// `--backfill` needed; up.sql says so), then SET NOT NULL (SQLite: the rebuild); down makes
+    /// it nullable again and says the filled rows stay.
+    set_not_null_takes_the_default {
+        seed: "INSERT INTO items (id, note, n) VALUES (1, NULL, NULL), (2, 'kept', 7);",
+        lossy: true,
+    }
+    before {
+        #[derive(Model)]
+        pub struct Item { pub id: i64, pub note: Option<String>, pub n: Option<i32> }
+    }
+    after {
+        #[derive(Model)]
+        pub struct Item {
+            pub id: i64,
+            #[model(default = "'-'")]
+            pub note: String,
+            #[model(default = "0")]
+            pub n: i32,
+        }
     }
 }
 

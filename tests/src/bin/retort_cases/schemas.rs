@@ -248,3 +248,22 @@ case! {
         }
     }
 }
+
+case! {
+    /// `renamed_from = "public.invoices"` keeping the table's name: `SET SCHEMA` only; its
+    /// primary key keeps its name (`invoices_pkey`), no rename to the same name; down moves it
+    /// back.
+    move_table_keeping_its_name {
+        seed: "INSERT INTO invoices (id, total) VALUES (1, 5);",
+        backends: Backends::Postgres,
+    }
+    before {
+        #[derive(Model)]
+        pub struct Invoice { pub id: i64, #[model(index)] pub total: i64 }
+    }
+    after {
+        #[derive(Model)]
+        #[model(schema = "billing", renamed_from = "public.invoices")]
+        pub struct Invoice { pub id: i64, #[model(index)] pub total: i64 }
+    }
+}
