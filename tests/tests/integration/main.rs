@@ -20,6 +20,7 @@ mod hostile_scripts;
 mod inspect;
 mod labels;
 mod lossless;
+mod messages;
 mod naming;
 mod pg_schemas;
 mod pg_types;
