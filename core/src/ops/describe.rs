@@ -204,7 +204,10 @@ impl fmt::Display for Op {
                 column,
                 value,
                 undo: false,
-            } => write!(f, "backfilled the NULLs of '{table}.{column}' with `{value}`"),
+            } => write!(
+                f,
+                "backfill of '{table}.{column}': its NULLs set to `{value}` (--backfill)"
+            ),
             Op::Backfill {
                 table,
                 column,

@@ -250,7 +250,7 @@ fn an_added_not_null_column_needs_a_default_an_option_or_a_backfill(backend: Bac
         .find("-- added column 'accounts.age' (INTEGER NULL)\n")
         .unwrap_or_else(|| panic!("{up}"));
     let fill = up
-        .find("-- backfilled the NULLs of 'accounts.age' with `score * 10`\nUPDATE \"accounts\" SET \"age\" = score * 10 WHERE \"age\" IS NULL;\n")
+        .find("-- backfill of 'accounts.age': its NULLs set to `score * 10` (--backfill)\nUPDATE \"accounts\" SET \"age\" = score * 10 WHERE \"age\" IS NULL;\n")
         .unwrap_or_else(|| panic!("{up}"));
     let set = up
         .find("-- altered column 'accounts.age': now NOT NULL\n")
