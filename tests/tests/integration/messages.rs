@@ -1,7 +1,7 @@
 //! What the CLI says when there is little to say: an upgrade or downgrade whose target lies
 //! the other way, a closed pipe, `--help`'s defaults, printed paths.
 
-use crate::support::{on_both_backends, Backend, Models, Project, V2_SAFETY};
+use crate::support::{on_both_backends, Backend, Models, Project, Run, V2_SAFETY};
 
 on_both_backends!(a_target_the_other_way_is_refused_with_where_the_database_is);
 
@@ -103,4 +103,98 @@ fn a_target_the_other_way_is_refused_with_where_the_database_is(backend: Backend
         "Nothing to revert: the database is already at base\n"
     );
     assert!(current(&p).starts_with("base"));
+}
+
+/// `show`, `history` and `upgrade` into a pipe whose reader has gone (`retort show -1 | head`):
+/// exit 0, nothing on stderr; the upgrade still happens.
+#[test]
+fn a_closed_pipe_on_stdout_ends_quietly() {
+    let p = Project::new();
+    p.run(Models::V1, &["autogenerate", "-m", "one"]).expect(0);
+    p.run(Models::V1, &["revision", "-m", "two"]).expect(0);
+    for args in [&["show", "head"][..], &["history"], &["upgrade", "+1"]] {
+        let mut child = p
+            .command(Models::V1, args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("the CLI binary runs");
+        // The reader goes away before the CLI writes anything.
+        drop(child.stdout.take());
+        let run = Run::from(child.wait_with_output().unwrap()).expect(0);
+        assert_eq!(run.stderr, "", "{args:?}");
+    }
+    let current = p.run(Models::V1, &["current"]).expect(0).stdout;
+    assert!(current.starts_with(&p.revision_id(0)), "{current}");
+}
+
+/// `--help` shows the defaults of the binary that runs: a binary with built-in defaults
+/// (`retort_custom`: sqlite://custom.db, db/migrations) shows them, others show Retort's.
+#[test]
+fn help_shows_the_binary_s_own_defaults() {
+    let p = Project::new();
+    let help = |exe: &str, args: &[&str]| {
+        let output = std::process::Command::new(exe)
+            .args(args)
+            .current_dir(p.path())
+            .env_remove("DATABASE_URL")
+            .output()
+            .unwrap();
+        Run::from(output).expect(0).stdout
+    };
+    let custom = env!("CARGO_BIN_EXE_retort_custom");
+    for args in [&["--help"][..], &["upgrade", "--help"]] {
+        let out = help(custom, args);
+        assert!(
+            out.contains("[default: from Retort.toml, else sqlite://custom.db]"),
+            "{out}"
+        );
+        assert!(
+            out.contains("[default: from Retort.toml, else `db/migrations`]"),
+            "{out}"
+        );
+        assert!(!out.contains("retort.db"), "{out}");
+    }
+    let out = help(Models::V1.exe(), &["--help"]);
+    assert!(
+        out.contains("[default: from Retort.toml, else sqlite://retort.db]"),
+        "{out}"
+    );
+    assert!(
+        out.contains("[default: from Retort.toml, else `migrations`]"),
+        "{out}"
+    );
+}
+
+/// `hook install` and `hook uninstall` run in a subdirectory print the hook's path without
+/// `/../` (git answers relative to the subdirectory).
+#[test]
+fn hook_paths_are_printed_normalised() {
+    let p = crate::git::repo(Backend::Sqlite, 1).expect("SQLite is always available");
+    let sub = p.path().join("src/deeper");
+    std::fs::create_dir_all(&sub).unwrap();
+    let hook = std::fs::canonicalize(p.path())
+        .unwrap()
+        .join(".git/hooks/pre-commit");
+    let run_in_sub = |args: &[&str]| {
+        let mut command = p.command(Models::V1, args);
+        crate::git::isolate(command.current_dir(&sub));
+        Run::from(command.output().unwrap()).expect(0).stdout
+    };
+    let out = run_in_sub(&["hook", "install", "--no-shadow"]);
+    assert!(
+        out.contains(&format!(
+            "Installed the pre-commit hook {}:",
+            hook.display()
+        )),
+        "{out}"
+    );
+    assert!(!out.contains("/../") && !out.contains("/./"), "{out}");
+    assert!(hook.exists());
+    let out = run_in_sub(&["hook", "uninstall"]);
+    assert_eq!(
+        out,
+        format!("Removed the pre-commit hook {}\n", hook.display())
+    );
+    assert!(!hook.exists());
 }
