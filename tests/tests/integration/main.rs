@@ -31,6 +31,7 @@ mod replay;
 mod roundtrip;
 mod safety;
 mod scratch;
+mod skips;
 mod support;
 mod ui;
 mod user_project;
