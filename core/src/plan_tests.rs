@@ -70,7 +70,9 @@ pub(crate) fn skipped(reason: &str, detail: &str) {
         }
         said.push(key);
     }
-    let _ = writeln!(std::io::stderr(), "SKIPPED ({reason}): {test}: {detail}");
+    // One write, so the line does not interleave with the harness's own output.
+    let line = format!("SKIPPED ({reason}): {test}: {detail}\n");
+    let _ = std::io::stderr().write_all(line.as_bytes());
     if let Some(log) = std::env::var_os("RETORT_SKIP_LOG").filter(|l| !l.is_empty()) {
         let line = format!("{reason}\t{test}\t{}\n", detail.replace(['\t', '\n'], " "));
         let _ = std::fs::OpenOptions::new()
