@@ -331,7 +331,7 @@ where
         .and_then(|arg0| retort::invocation::name_from_arg0(arg0));
     retort::invocation::set_command_name(name.as_deref().unwrap_or(""));
     let color = ColorWhen::scan(&args);
-    let parsed = help_with(Cli::command(), defaults)
+    let parsed = config::help_with(Cli::command(), defaults)
         .color(color.for_clap())
         .try_get_matches_from(args)
         .and_then(|matches| Cli::from_arg_matches(&matches));
@@ -362,32 +362,6 @@ where
             ExitCode::from(2)
         }
     }
-}
-
-/// The command line whose `--help` shows the defaults of the binary that runs: its own
-/// [`Defaults`] where it has them (password masked), else Retort's.
-fn help_with(command: clap::Command, defaults: &Defaults) -> clap::Command {
-    let url = defaults
-        .database_url
-        .as_deref()
-        .map_or_else(|| DEFAULT_DATABASE_URL.to_owned(), retort::redact::url);
-    let dir = defaults
-        .migrations_dir
-        .as_deref()
-        .unwrap_or(std::path::Path::new(DEFAULT_MIGRATIONS_DIR))
-        .display()
-        .to_string();
-    command
-        .mut_arg("database_url", |arg| {
-            arg.help(format!(
-                "Database URL: sqlite://PATH or postgres://... [default: from Retort.toml, else {url}]"
-            ))
-        })
-        .mut_arg("migrations_dir", |arg| {
-            arg.help(format!(
-                "Directory holding the revisions [default: from Retort.toml, else `{dir}`]"
-            ))
-        })
 }
 
 /// An error and its causes on one line (plus the items of a list, one per line). No error
@@ -626,6 +600,6 @@ mod tests {
     #[test]
     fn cli_definition_is_valid() {
         Cli::command().debug_assert();
-        help_with(Cli::command(), &Defaults::default()).debug_assert();
+        config::help_with(Cli::command(), &Defaults::default()).debug_assert();
     }
 }
