@@ -72,8 +72,15 @@ if [ -z "${TEST_DATABASE_URL:-}" ]; then
     start_postgres
 fi
 log=$(mktemp /tmp/retort-test.XXXXXX)
+# Tests that skip work (no PostgreSQL, no real-schemas folder...) append a line here; counted
+# after the run, so skips show without --nocapture.
+skip_dir="${CARGO_TARGET_DIR:-target}/tmp"
+mkdir -p "$skip_dir"
+export RETORT_SKIP_LOG="$(cd "$skip_dir" && pwd)/retort-skipped.log"
+: >"$RETORT_SKIP_LOG"
 status=0
 cargo test --workspace --locked "$@" 2>&1 | tee "$log" || status=$?
+scripts/skipped.sh "$RETORT_SKIP_LOG"
 # One closing line for the whole run (cargo prints one result line per test binary).
 awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
      END { printf "total: %d passed, %d failed\n", p, f }' "$log"

@@ -158,8 +158,8 @@ pub(crate) fn autogenerate(
     Ok(0)
 }
 
-/// What a reviewer must know about an op before applying it.
-pub(crate) fn warning_for(op: &Op, dialect: &dyn Dialect) -> Option<String> {
+/// What a reviewer must know about an op of `ops` before applying it.
+pub(crate) fn warning_for(op: &Op, ops: &[Op], dialect: &dyn Dialect) -> Option<String> {
     match op {
         Op::DropDefinition { .. } | Op::DropTableConstraint { .. } => Some(format!(
             "{op}: the models do not declare it, and they own their tables' indexes and \
@@ -180,11 +180,26 @@ pub(crate) fn warning_for(op: &Op, dialect: &dyn Dialect) -> Option<String> {
              downgrade restores AUTOINCREMENT and the largest id given. To keep it, declare \
              #[model(primary_key, autoincrement)]"
         )),
-        Op::DropTable(t) => Some(format!(
-            "dropping table '{}' deletes its rows; the downgrade re-creates it without them (and \
-             fails while rows elsewhere still reference it through a re-created foreign key)",
-            t.name
-        )),
+        Op::DropTable(t) => {
+            let referencing = referencing_tables(&t.name, ops);
+            Some(format!(
+                "dropping table '{}' deletes its rows; the downgrade re-creates it without them{}",
+                t.name,
+                if referencing.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        " (and fails while rows of {} still reference it through the foreign key \
+                         it re-creates)",
+                        referencing
+                            .iter()
+                            .map(|r| format!("'{r}'"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                }
+            ))
+        }
         // A generated column's values are computed: the downgrade computes them again.
         Op::DropColumn { column, .. } if column.generated.is_some() => None,
         Op::DropColumn { table, column } => Some(format!(
@@ -247,6 +262,24 @@ pub(crate) fn warning_for(op: &Op, dialect: &dyn Dialect) -> Option<String> {
         }
         _ => None,
     }
+}
+
+/// The tables that keep their rows while a plan drops `table` and their foreign keys to it:
+/// the downgrade re-creates those keys, which their rows then break. (A table dropped with it
+/// comes back empty; a key to a dropped table can only be dropped with it.)
+fn referencing_tables<'o>(table: &str, ops: &'o [Op]) -> Vec<&'o str> {
+    let mut found: Vec<&str> = ops
+        .iter()
+        .filter_map(|op| match op {
+            Op::DropForeignKey { table: from, fk } if fk.ref_table == table && from != table => {
+                Some(from.as_str())
+            }
+            _ => None,
+        })
+        .collect();
+    found.sort_unstable();
+    found.dedup();
+    found
 }
 
 /// `revision -m MSG [--head REV] [--rev-id ID] [--branch-label NAME] [--depends-on REV]`.

@@ -93,3 +93,29 @@ impl ConfigFile {
         Ok(config)
     }
 }
+
+/// The command line whose `--help` shows the defaults of the binary that runs: its own
+/// [`crate::Defaults`] where it has them (password masked), else Retort's.
+pub(crate) fn help_with(command: clap::Command, defaults: &crate::Defaults) -> clap::Command {
+    let url = defaults.database_url.as_deref().map_or_else(
+        || retort::db::DEFAULT_DATABASE_URL.to_owned(),
+        retort::redact::url,
+    );
+    let dir = defaults
+        .migrations_dir
+        .as_deref()
+        .unwrap_or(Path::new(DEFAULT_MIGRATIONS_DIR))
+        .display()
+        .to_string();
+    command
+        .mut_arg("database_url", |arg| {
+            arg.help(format!(
+                "Database URL: sqlite://PATH or postgres://... [default: from Retort.toml, else {url}]"
+            ))
+        })
+        .mut_arg("migrations_dir", |arg| {
+            arg.help(format!(
+                "Directory holding the revisions [default: from Retort.toml, else `{dir}`]"
+            ))
+        })
+}

@@ -98,12 +98,51 @@ pub(crate) fn hooks_dir(dir: &Path) -> anyhow::Result<PathBuf> {
     let path = stdout(dir, &["rev-parse", "--git-path", "hooks"], None, || {
         format!("cannot find the git hooks directory of {}", dir.display())
     })?;
-    Ok(dir.join(path.trim_end_matches(['\n', '\r'])))
+    // From a subdirectory git answers relative to it (`../.git/hooks`): printed paths read
+    // better without the `..`.
+    Ok(normalize(&dir.join(path.trim_end_matches(['\n', '\r']))))
+}
+
+/// `path` with `.` and `name/..` removed, without asking the file system. Sound for the paths
+/// here: `dir` comes from the current directory, which the system gives without symbolic
+/// links, and git's relative answer climbs only out of it.
+pub(crate) fn normalize(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => match out.components().next_back() {
+                Some(Component::Normal(_)) => {
+                    out.pop();
+                }
+                // Above the root is the root.
+                Some(Component::RootDir) => {}
+                _ => out.push(component),
+            },
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn normalize_removes_dot_and_dot_dot() {
+        assert_eq!(
+            normalize(Path::new("/r/sub/deeper/../../.git/./hooks")),
+            Path::new("/r/.git/hooks")
+        );
+        assert_eq!(
+            normalize(Path::new("/r/.git/hooks")),
+            Path::new("/r/.git/hooks")
+        );
+        assert_eq!(normalize(Path::new("/../x")), Path::new("/x"));
+        assert_eq!(normalize(Path::new("../x")), Path::new("../x"));
+    }
 
     #[test]
     fn large_input_does_not_deadlock() {

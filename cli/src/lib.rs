@@ -21,6 +21,7 @@ mod history;
 mod hook;
 mod inspect;
 mod migrate;
+mod pipe;
 mod print_schema;
 mod safety;
 mod since;
@@ -62,7 +63,8 @@ pub struct Cli {
 /// Options every command takes.
 #[derive(Debug, Args)]
 pub struct GlobalOpts {
-    /// Database URL: sqlite://PATH (default sqlite://retort.db) or postgres://...
+    /// Database URL: sqlite://PATH or postgres://... [default: from Retort.toml, else
+    /// sqlite://retort.db]
     #[arg(long, env = "DATABASE_URL", global = true)]
     pub database_url: Option<String>,
     /// Directory holding the revisions [default: from Retort.toml, else `migrations`]
@@ -329,7 +331,7 @@ where
         .and_then(|arg0| retort::invocation::name_from_arg0(arg0));
     retort::invocation::set_command_name(name.as_deref().unwrap_or(""));
     let color = ColorWhen::scan(&args);
-    let parsed = Cli::command()
+    let parsed = config::help_with(Cli::command(), defaults)
         .color(color.for_clap())
         .try_get_matches_from(args)
         .and_then(|matches| Cli::from_arg_matches(&matches));
@@ -342,10 +344,12 @@ where
         }
     };
     style::choose(cli.global.color);
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    let mut out = pipe::PipeAware::new(std::io::stdout().lock());
     match execute_with(&cli, defaults, &mut out) {
         Ok(code) => ExitCode::from(code),
+        // The reader went away (`retort history | head`): what it wanted was written. Quiet,
+        // exit 0, as other command-line tools.
+        Err(e) if out.broken() && pipe::is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             let _ = out.flush();
             let mut message = one_line(&e);
@@ -596,5 +600,6 @@ mod tests {
     #[test]
     fn cli_definition_is_valid() {
         Cli::command().debug_assert();
+        config::help_with(Cli::command(), &Defaults::default()).debug_assert();
     }
 }

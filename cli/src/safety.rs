@@ -120,7 +120,8 @@ fn warnings(ops: &[Op], dialect: &dyn Dialect) -> Vec<(usize, String)> {
                 continue;
             }
         }
-        if let Some(w) = crate::authoring::warning_for(filled.as_ref().unwrap_or(op), dialect) {
+        if let Some(w) = crate::authoring::warning_for(filled.as_ref().unwrap_or(op), ops, dialect)
+        {
             out.push((i, w));
         }
     }

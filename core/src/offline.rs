@@ -43,6 +43,12 @@ pub fn plan<'s>(
         Direction::Upgrade => graph.upgrade_plan(&applied, request.target)?,
         Direction::Downgrade => graph.downgrade_plan(&applied, request.target)?,
     };
+    if ids.is_empty() {
+        match request.direction {
+            Direction::Upgrade => graph.refuse_upgrade_below(&applied, request.target)?,
+            Direction::Downgrade => graph.refuse_downgrade_above(&applied, request.target)?,
+        }
+    }
     Ok(ids
         .iter()
         .map(|id| scripts.revision(id).expect("planned revisions exist"))

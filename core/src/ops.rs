@@ -653,7 +653,10 @@ mod tests {
             from_default: false,
             undo: false,
         };
-        assert_eq!(fill.to_string(), "backfilled the NULLs of 't.x' with `0`");
+        assert_eq!(
+            fill.to_string(),
+            "backfill of 't.x': its NULLs set to `0` (--backfill)"
+        );
         assert_eq!(fill.reverse().reverse(), fill);
         let mut same = after.clone();
         fill.apply(&mut same);

@@ -211,7 +211,10 @@ impl fmt::Display for Op {
                 value,
                 from_default: false,
                 undo: false,
-            } => write!(f, "backfilled the NULLs of '{table}.{column}' with `{value}`"),
+            } => write!(
+                f,
+                "backfill of '{table}.{column}': its NULLs set to `{value}` (--backfill)"
+            ),
             Op::Backfill {
                 table,
                 column,
@@ -220,7 +223,7 @@ impl fmt::Display for Op {
                 undo: false,
             } => write!(
                 f,
-                "backfilled the NULLs of '{table}.{column}' with its model default `{value}` (it becomes NOT NULL)"
+                "backfill of '{table}.{column}': its NULLs set to its model default `{value}` (it becomes NOT NULL)"
             ),
             Op::Backfill {
                 table,

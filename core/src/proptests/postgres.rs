@@ -96,7 +96,10 @@ fn postgres() -> Option<crate::db::DatabaseUrl> {
         _ if std::env::var("CI").is_ok_and(|v| v == "true") => {
             panic!("TEST_DATABASE_URL is not set: CI must test PostgreSQL")
         }
-        _ => None,
+        _ => {
+            crate::plan_tests::skipped("no PostgreSQL", "TEST_DATABASE_URL is not set");
+            None
+        }
     }
 }
 

@@ -175,10 +175,18 @@ fn migrate(
 ) -> Result<Vec<String>, RunError> {
     let plan = |applied: &BTreeSet<String>| {
         let graph = scripts.graph();
+        // An empty plan is fine when the database is at the target, an error when the
+        // target lies the other way (upgrade never reverts, downgrade never applies).
         let ids = match direction {
             Direction::Upgrade => graph.upgrade_plan(applied, target)?,
             Direction::Downgrade => graph.downgrade_plan(applied, target)?,
         };
+        if ids.is_empty() {
+            match direction {
+                Direction::Upgrade => graph.refuse_upgrade_below(applied, target)?,
+                Direction::Downgrade => graph.refuse_downgrade_above(applied, target)?,
+            }
+        }
         Ok(ids
             .iter()
             .map(|id| Step::new(id, direction, true))

@@ -400,7 +400,7 @@ fn a_column_made_not_null_takes_its_default_unless_a_backfill_names_it() {
     assert!(unfilled(&planned, &target).is_empty());
     assert_eq!(
         planned[0].to_string(),
-        "backfilled the NULLs of 'users.note' with its model default `'-'` (it becomes NOT NULL)"
+        "backfill of 'users.note': its NULLs set to its model default `'-'` (it becomes NOT NULL)"
     );
     let given: Vec<Backfill> = vec!["users.note='none'".parse().unwrap()];
     assert_eq!(

@@ -2,8 +2,9 @@
 //! `ALTER TABLE ... DROP [COLUMN]`, so `downgrade` can list what it would lose and ask first.
 //!
 //! A table that a SQLite rebuild drops and then replaces (`DROP TABLE t` followed by
-//! `ALTER TABLE tmp RENAME TO t`) is not a dropped table; the columns such a rebuild leaves out
-//! are not detected (the script alone does not say which columns the old table had).
+//! `ALTER TABLE tmp RENAME TO t`) is not a dropped table, nor is a table the script itself
+//! created (the `TEMP` table of a guard in a SQLite rebuild); the columns such a rebuild leaves
+//! out are not detected (the script alone does not say which columns the old table had).
 
 use super::{statements, unquote, Lexer, Token};
 
@@ -35,11 +36,27 @@ pub fn data_drops(sql: &str) -> Vec<DataDrop> {
     let mut found = Vec::new();
     // Tables renamed into place later in the script (a rebuild): their DROP loses nothing.
     let mut renamed_to = Vec::new();
+    // Tables the script itself creates (a rebuild's scratch table, the TEMP table of a guard):
+    // dropping one loses nothing that was there before the script ran.
+    let mut created = Vec::new();
     for statement in statements(sql) {
         let tokens = tokens(statement.text);
         let words: Vec<String> = tokens.iter().map(|t| t.to_ascii_uppercase()).collect();
         let at = |i: usize| words.get(i).map_or("", String::as_str);
         match (at(0), at(1)) {
+            ("CREATE", _) => {
+                let mut i = 1;
+                if matches!(at(i), "TEMP" | "TEMPORARY") {
+                    i += 1;
+                }
+                // `IF NOT EXISTS` may leave a table that was there before: not ours.
+                if at(i) == "TABLE" && at(i + 1) != "IF" {
+                    let (name, _) = name_at(&tokens, i + 1);
+                    if !name.is_empty() {
+                        created.push(name);
+                    }
+                }
+            }
             ("DROP", "TABLE") => {
                 let mut i = 2;
                 if at(i) == "IF" && at(i + 1) == "EXISTS" {
@@ -51,7 +68,13 @@ pub fn data_drops(sql: &str) -> Vec<DataDrop> {
                     if name.is_empty() {
                         break;
                     }
-                    found.push(DataDrop::Table(name));
+                    if let Some(at) = created.iter().position(|c| *c == name) {
+                        // Created by this script: gone again, and a later DROP of the same
+                        // name would drop a table that was there before.
+                        created.remove(at);
+                    } else {
+                        found.push(DataDrop::Table(name));
+                    }
                     if at(next) != "," {
                         break;
                     }
@@ -197,5 +220,17 @@ mod tests {
                    ALTER TABLE \"_retort_tmp_users\" RENAME TO \"users\";\n\
                    DROP TABLE gone;";
         assert_eq!(data_drops(sql), [table("gone")]);
+    }
+
+    #[test]
+    fn a_table_the_script_creates_is_not_lost_data() {
+        // The guard a SQLite rebuild of a referenced table runs, then real drops.
+        let sql = "CREATE TEMP TABLE \"_retort_guard\" (n INTEGER CHECK (n = 0));\n\
+                   INSERT INTO \"_retort_guard\" SELECT foreign_keys FROM pragma_foreign_keys;\n\
+                   DROP TABLE \"_retort_guard\";\n\
+                   create temporary table scratch (a INT); drop table scratch;\n\
+                   DROP TABLE scratch;\n\
+                   CREATE TABLE IF NOT EXISTS kept (a INT); DROP TABLE kept;";
+        assert_eq!(data_drops(sql), [table("scratch"), table("kept")]);
     }
 }

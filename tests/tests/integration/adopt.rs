@@ -197,7 +197,10 @@ fn a_baseline_recreates_every_table_on_a_new_database(backend: Backend) {
 fn a_baseline_of_crates_io_recreates_it_exactly() {
     let path = crate::lossless::real_schema("crates.io");
     let Ok(sql) = std::fs::read_to_string(&path) else {
-        eprintln!("SKIPPED: {} is not on this machine", path.display());
+        crate::support::skipped(
+            crate::support::NO_REAL_SCHEMAS,
+            &format!("{} is not on this machine", path.display()),
+        );
         return;
     };
     let Some(a) = Project::on(Backend::Postgres) else {
@@ -462,7 +465,10 @@ fn crates_io_versions(history: &std::path::Path) -> Vec<String> {
 fn crates_io_with_its_diesel_history_is_adopted() {
     let path = crate::lossless::real_schema("crates.io");
     let Ok(sql) = std::fs::read_to_string(&path) else {
-        eprintln!("SKIPPED: {} is not on this machine", path.display());
+        crate::support::skipped(
+            crate::support::NO_REAL_SCHEMAS,
+            &format!("{} is not on this machine", path.display()),
+        );
         return;
     };
     let versions = crates_io_versions(&path.with_file_name("history"));

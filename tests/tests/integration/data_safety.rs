@@ -251,7 +251,7 @@ fn an_added_not_null_column_needs_a_default_an_option_or_a_backfill(backend: Bac
         .find("-- added column 'accounts.age' (INTEGER NULL)\n")
         .unwrap_or_else(|| panic!("{up}"));
     let fill = up
-        .find("-- backfilled the NULLs of 'accounts.age' with `score * 10`\nUPDATE \"accounts\" SET \"age\" = score * 10 WHERE \"age\" IS NULL;\n")
+        .find("-- backfill of 'accounts.age': its NULLs set to `score * 10` (--backfill)\nUPDATE \"accounts\" SET \"age\" = score * 10 WHERE \"age\" IS NULL;\n")
         .unwrap_or_else(|| panic!("{up}"));
     let set = up
         .find("-- altered column 'accounts.age': now NOT NULL\n")
@@ -358,7 +358,7 @@ fn a_column_made_not_null_takes_its_model_default(backend: Backend) {
     let generated = run("after", &["autogenerate", "-m", "two"]).expect(0);
     assert!(
         generated.stdout.contains(
-            "Detected backfilled the NULLs of 'items.note' with its model default `'-'` (it becomes NOT NULL)"
+            "Detected backfill of 'items.note': its NULLs set to its model default `'-'` (it becomes NOT NULL)"
         ),
         "{}",
         generated.stdout

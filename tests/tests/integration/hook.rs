@@ -179,7 +179,7 @@ fn pre_commit() -> Option<PathBuf> {
     if std::env::var("CI").is_ok_and(|v| v == "true") {
         panic!("{why}: CI must run the pre-commit framework test");
     }
-    eprintln!("SKIPPED: {why}");
+    crate::support::skipped(crate::support::NO_PYPI, &why);
     None
 }
 

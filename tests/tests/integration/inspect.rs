@@ -212,7 +212,10 @@ fn inspect_names_what_it_cannot_declare_and_checks_its_globs() {
 fn crates_io_inspected_models_match_the_database() {
     let path = crate::lossless::real_schema("crates.io");
     let Ok(sql) = std::fs::read_to_string(&path) else {
-        eprintln!("SKIPPED: {} is not on this machine", path.display());
+        crate::support::skipped(
+            crate::support::NO_REAL_SCHEMAS,
+            &format!("{} is not on this machine", path.display()),
+        );
         return;
     };
     let Some(p) = Project::on(Backend::Postgres) else {

@@ -138,7 +138,10 @@ fn a_dropped_table_comes_back_with_everything_the_models_do_not_describe() {
 fn crates_io_comes_back_byte_identical() {
     let path = real_schema("crates.io");
     let Ok(sql) = std::fs::read_to_string(&path) else {
-        eprintln!("SKIPPED: {} is not on this machine", path.display());
+        crate::support::skipped(
+            crate::support::NO_REAL_SCHEMAS,
+            &format!("{} is not on this machine", path.display()),
+        );
         return;
     };
     // As it is, the materialized view on versions and crates blocks the drop: autogenerate
@@ -229,7 +232,10 @@ fn an_index_the_models_do_not_declare_is_a_difference(backend: Backend) {
 fn each_crates_io_table_alone_comes_back_byte_identical() {
     let path = real_schema("crates.io");
     let Ok(sql) = std::fs::read_to_string(&path) else {
-        eprintln!("SKIPPED: {} is not on this machine", path.display());
+        crate::support::skipped(
+            crate::support::NO_REAL_SCHEMAS,
+            &format!("{} is not on this machine", path.display()),
+        );
         return;
     };
     if crate::support::postgres_url().is_none() {

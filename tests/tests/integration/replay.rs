@@ -134,7 +134,10 @@ fn backfills(stderr: &str, target: &Schema) -> Vec<String> {
 #[test]
 fn crates_io_history_replays_step_by_step() {
     let Some(snapshots) = snapshots() else {
-        eprintln!("SKIPPED: crates.io's history snapshots are not on this machine");
+        crate::support::skipped(
+            crate::support::NO_REAL_SCHEMAS,
+            "crates.io's history snapshots are not on this machine",
+        );
         return;
     };
     // Each snapshot, inspected into a module of one scratch binary; RETORT_STEP picks it.

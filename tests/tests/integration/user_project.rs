@@ -370,6 +370,98 @@ fn a_user_project_built_as_the_readme_says() {
     assert!(blog.is_empty(), "example blog artifacts: {blog:?}");
 }
 
+/// README's SQLite-only dependency lines ("Cargo features: choose your backends"), word for
+/// word, in a scratch workspace shaped like "Inside your project": `cargo tree` (offline, no
+/// build) finds no pq-sys, and finds it once `retort-cli` keeps its default features.
+#[cfg(unix)]
+#[test]
+fn the_readme_s_sqlite_only_lines_link_no_libpq() {
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf();
+    let readme = std::fs::read_to_string(repo.join("README.md")).unwrap();
+    let section = readme_section(&readme, "### Cargo features: choose your backends");
+    let (_, block) = code_blocks(section)
+        .into_iter()
+        .find(|(lang, text)| lang == "toml" && text.starts_with("# myapp/"))
+        .expect("README's SQLite-only dependency lines");
+    // `# myapp/<crate>/Cargo.toml` starts the lines of that crate's [dependencies].
+    let mut deps: Vec<(String, String)> = Vec::new();
+    for line in block.lines() {
+        if let Some(path) = line.strip_prefix("# myapp/") {
+            let krate = path.strip_suffix("/Cargo.toml").expect("a Cargo.toml");
+            deps.push((krate.to_owned(), String::new()));
+        } else if let Some((_, lines)) = deps.last_mut() {
+            lines.push_str(line);
+            lines.push('\n');
+        }
+    }
+    let names: Vec<&str> = deps.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(names, ["models", "migrate"]);
+
+    let tree = |name: &str, deps: &[(String, String)]| -> String {
+        let scratch = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+        let _ = std::fs::remove_dir_all(&scratch);
+        std::fs::create_dir_all(&scratch).unwrap();
+        std::os::unix::fs::symlink(&repo, scratch.join("retort")).unwrap();
+        let app = scratch.join("myapp");
+        for (krate, lines) in deps {
+            let dir = app.join(krate);
+            std::fs::create_dir_all(dir.join("src")).unwrap();
+            let (package, file, body) = match krate.as_str() {
+                "models" => ("myapp-models", "lib.rs", ""),
+                _ => ("myapp-migrations", "main.rs", "fn main() {}\n"),
+            };
+            std::fs::write(
+                dir.join("Cargo.toml"),
+                format!(
+                    "[package]\nname = \"{package}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
+                     [dependencies]\n{lines}"
+                ),
+            )
+            .unwrap();
+            std::fs::write(dir.join("src").join(file), body).unwrap();
+        }
+        std::fs::write(
+            app.join("Cargo.toml"),
+            "[workspace]\nresolver = \"2\"\nmembers = [\"models\", \"migrate\"]\n",
+        )
+        .unwrap();
+        std::fs::copy(repo.join("Cargo.lock"), app.join("Cargo.lock")).unwrap();
+        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+        let out = Command::new(cargo)
+            .args(["tree", "-e", "normal", "--prefix", "none"])
+            .current_dir(&app)
+            .env("CARGO_NET_OFFLINE", "true")
+            .output()
+            .unwrap();
+        let run = crate::support::Run::from(out).expect(0);
+        assert!(run.stdout.contains("libsqlite3-sys"), "{}", run.stdout);
+        run.stdout
+    };
+    let sqlite_only = tree("scratch-sqlite-only", &deps);
+    assert!(!sqlite_only.contains("pq-sys"), "{sqlite_only}");
+
+    // The check can fail: retort-cli with its default features brings libpq back.
+    let with_defaults: Vec<(String, String)> = deps
+        .iter()
+        .map(|(krate, lines)| {
+            let lines = lines
+                .lines()
+                .map(|l| match l.split_once(", default-features") {
+                    Some((head, _)) if l.starts_with("retort-cli") => format!("{head} }}\n"),
+                    _ => format!("{l}\n"),
+                })
+                .collect();
+            (krate.clone(), lines)
+        })
+        .collect();
+    assert_ne!(with_defaults, deps);
+    let default_cli = tree("scratch-default-cli", &with_defaults);
+    assert!(default_cli.contains("pq-sys"), "{default_cli}");
+}
+
 /// The text of a README section: from its heading to the next heading of the same level.
 fn readme_section<'a>(readme: &'a str, heading: &str) -> &'a str {
     let start = readme

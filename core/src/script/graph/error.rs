@@ -102,6 +102,26 @@ pub enum GraphError {
         /// The target revision.
         id: String,
     },
+    /// An upgrade to a target the database is already past: upgrading never reverts.
+    #[error("cannot upgrade to {target}: the database is at {current}, past it, and upgrade only applies revisions; to revert the {} revision(s) applied after it, run `{}`", reverts.len(), crate::invocation::command(&format!("downgrade {target}")))]
+    UpgradeBelowCurrent {
+        /// The target as given.
+        target: String,
+        /// Where the database is (its current revisions, or `base`).
+        current: String,
+        /// What a downgrade to the target would revert.
+        reverts: Vec<String>,
+    },
+    /// A downgrade to a target the database has not reached: downgrading never applies.
+    #[error("cannot downgrade to {target}: the database is at {current}, below it, and downgrade only reverts revisions; to apply the {} revision(s) it lacks, run `{}`", pending.len(), crate::invocation::command(&format!("upgrade {target}")))]
+    DowngradeAboveCurrent {
+        /// The target as given.
+        target: String,
+        /// Where the database is (its current revisions, or `base`).
+        current: String,
+        /// What an upgrade to the target would apply.
+        pending: Vec<String>,
+    },
     /// A target that is no known form.
     #[error("invalid target `{0}`: expected head, heads, base, a revision id or unique prefix, a branch label, LABEL@head, LABEL@base, +N, -N or REV+N/REV-N")]
     BadTarget(

@@ -1,6 +1,8 @@
 //! Target expressions (`head`, `heads`, `base`, ids and prefixes, branch labels, relative
 //! steps) and how the graph resolves them.
 
+use std::collections::BTreeSet;
+
 use super::{Graph, GraphError};
 
 impl Graph {
@@ -104,6 +106,64 @@ impl Graph {
             };
         }
         Ok(self.id(i))
+    }
+}
+
+impl Graph {
+    /// Checks an upgrade whose plan is empty: the database, at `applied`, is either at `target`
+    /// (fine: nothing to do) or already past it, which is an error (as in Alembic), since an
+    /// upgrade never reverts. Call it when [`Graph::upgrade_plan`] returned nothing.
+    pub fn refuse_upgrade_below(
+        &self,
+        applied: &BTreeSet<String>,
+        target: &str,
+    ) -> Result<(), GraphError> {
+        // What a downgrade to the target would revert: nothing when the database is there.
+        match self.downgrade_plan(applied, target) {
+            Ok(reverts) if !reverts.is_empty() => Err(GraphError::UpgradeBelowCurrent {
+                target: target.to_owned(),
+                current: self.describe_current(applied),
+                reverts,
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    /// Checks a downgrade whose plan is empty: the database, at `applied`, is either at
+    /// `target` or below it, which is an error (as in Alembic), since a downgrade never
+    /// applies. Call it when [`Graph::downgrade_plan`] returned nothing.
+    pub fn refuse_downgrade_above(
+        &self,
+        applied: &BTreeSet<String>,
+        target: &str,
+    ) -> Result<(), GraphError> {
+        match self.upgrade_plan(applied, target) {
+            Ok(pending) if !pending.is_empty() => Err(GraphError::DowngradeAboveCurrent {
+                target: target.to_owned(),
+                current: self.describe_current(applied),
+                pending,
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    /// Where a database at `applied` is, for a message: its current revisions, or `base`.
+    fn describe_current(&self, applied: &BTreeSet<String>) -> String {
+        let current = self.current_heads(applied);
+        if current.is_empty() {
+            return "base".to_owned();
+        }
+        current
+            .iter()
+            .map(|id| {
+                if self.is_head(id) {
+                    format!("{id} (head)")
+                } else {
+                    (*id).to_owned()
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 }
 

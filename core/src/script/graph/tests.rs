@@ -319,3 +319,50 @@ fn a_parent_named_twice_or_itself_is_an_error_not_a_panic() {
         }
     );
 }
+
+#[test]
+fn a_target_the_other_way_is_refused_when_nothing_would_run() {
+    let g = linear();
+    let at_b2 = set(&["a1", "b2"]);
+    // At the target: nothing to do, no error.
+    assert!(g.refuse_upgrade_below(&at_b2, "b2").is_ok());
+    assert!(g.refuse_downgrade_above(&at_b2, "b2").is_ok());
+    // An upgrade to a target below the database: it would have to revert.
+    for target in ["base", "a1"] {
+        assert!(g.upgrade_plan(&at_b2, target).unwrap().is_empty());
+        let err = g.refuse_upgrade_below(&at_b2, target).unwrap_err();
+        assert!(
+            matches!(&err, GraphError::UpgradeBelowCurrent { current, reverts, .. }
+                if current == "b2" && reverts.contains(&"b2".to_owned())),
+            "{err:?}"
+        );
+    }
+    // A downgrade to a target above the database: it would have to apply.
+    assert!(g.downgrade_plan(&at_b2, "head").unwrap().is_empty());
+    let err = g.refuse_downgrade_above(&at_b2, "head").unwrap_err();
+    assert_eq!(
+        err,
+        GraphError::DowngradeAboveCurrent {
+            target: "head".into(),
+            current: "b2".into(),
+            pending: vec!["c3".into()],
+        }
+    );
+    let err = g.refuse_downgrade_above(&set(&[]), "heads").unwrap_err();
+    assert!(
+        err.to_string().starts_with(
+            "cannot downgrade to heads: the database is at base, below it, and downgrade only reverts revisions; to apply the 3 revision(s) it lacks, run `"
+        ),
+        "{err}"
+    );
+    // At head, upgrade head and downgrade head both have nothing to do.
+    let all = set(&["a1", "b2", "c3"]);
+    assert!(g.refuse_upgrade_below(&all, "head").is_ok());
+    assert!(g.refuse_downgrade_above(&all, "head").is_ok());
+    let err = g.refuse_upgrade_below(&all, "base").unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("cannot upgrade to base: the database is at c3 (head), past it"),
+        "{err}"
+    );
+}

@@ -41,6 +41,28 @@ case! {
 }
 
 case! {
+    /// A table that another table references is dropped with that foreign key: the warning
+    /// names the referencing table, whose rows would make the downgrade fail (here they hold
+    /// NULL, so it does not).
+    drop_referenced_table {
+        seed: "INSERT INTO shelves (id, label) VALUES (7, 'top'); INSERT INTO items (id, shelf_id) VALUES (1, NULL);",
+        lossy: true,
+        flags: &["--allow-destructive"],
+    }
+    before {
+        #[derive(Model)]
+        #[model(table = "shelves")]
+        pub struct Shelf { pub id: i64, #[model(max_length = 40)] pub label: String }
+        #[derive(Model)]
+        pub struct Item { pub id: i64, #[model(references = "shelves.id")] pub shelf_id: Option<i64> }
+    }
+    after {
+        #[derive(Model)]
+        pub struct Item { pub id: i64, pub shelf_id: Option<i64> }
+    }
+}
+
+case! {
     /// A NOT NULL column without a default is refused, even on an empty table.
     add_not_null_column_refused {
         outcome: Outcome::Refused(
