@@ -176,8 +176,12 @@ fn forward_keys(schema: &Schema, order: &[&str]) -> Vec<(String, ForeignKey)> {
 /// `table` without the keys of `keys` that belong to it.
 fn without(table: &Table, keys: &[(String, ForeignKey)]) -> Table {
     let mut t = table.clone();
+    let before = t.foreign_keys.len();
     t.foreign_keys
         .retain(|fk| !keys.iter().any(|(n, k)| *n == table.name && k == fk));
+    if t.foreign_keys.len() != before {
+        t.written.forget();
+    }
     t.renamed_from = None;
     t.columns.iter_mut().for_each(|c| c.renamed_from = None);
     t
@@ -292,6 +296,11 @@ fn altered(have: &Column, want: &Column) -> Column {
     let mut to = want.clone();
     to.comment = have.comment.clone();
     to.renamed_from = None;
+    // Where the models agree, the column stays written as it was (`DATETIME`, `DEFAULT NULL`).
+    to.spelling = crate::schema::Spelling {
+        ty: have.spelling.ty.clone().filter(|_| have.ty == want.ty),
+        null_default: have.spelling.null_default && want.default.is_none(),
+    };
     // The clauses the models do not own stay; the constraints are the models' own.
     to.extra = have
         .extra

@@ -380,8 +380,12 @@ impl Op {
 
     /// Applies the op to an in-memory schema (used to know each table's state while rendering).
     pub fn apply(&self, schema: &mut Schema) {
+        // Every op that reaches a table through this changes it: its written text no longer
+        // describes it.
         fn table<'a>(schema: &'a mut Schema, name: &str) -> Option<&'a mut Table> {
-            schema.tables.get_mut(name)
+            let t = schema.tables.get_mut(name)?;
+            t.written.forget();
+            Some(t)
         }
         match self {
             Op::CreateEnum { name, labels: to } | Op::AlterEnum { name, to, .. } => {

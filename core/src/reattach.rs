@@ -51,6 +51,7 @@ pub fn reattach_foreign_keys(current: &Schema, ops: Vec<Op>) -> Vec<Op> {
                 .find(|o| matches!(o, Op::DropTable(t) if t.name == table))
             {
                 t.foreign_keys.retain(|f| *f != fk);
+                t.written.forget();
             } else {
                 let add = Op::AddForeignKey {
                     table: table.clone(),

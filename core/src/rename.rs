@@ -323,6 +323,7 @@ pub(crate) fn rename_table(schema: &mut Schema, from: &str, to: &str) {
         return;
     };
     t.name = to.to_owned();
+    t.written.forget();
     for d in &mut t.unmodeled {
         *d = crate::sql::rename_identifier(d, from, to);
     }
@@ -331,6 +332,7 @@ pub(crate) fn rename_table(schema: &mut Schema, from: &str, to: &str) {
         for fk in &mut t.foreign_keys {
             if fk.ref_table == from {
                 fk.ref_table = to.to_owned();
+                t.written.forget();
             }
         }
     }
@@ -351,6 +353,7 @@ pub(crate) fn rename_column(schema: &mut Schema, name: &str, from: &str, to: &st
     };
     let text = |s: &mut String| *s = crate::sql::rename_identifier(s, from, to);
     if let Some(t) = schema.tables.get_mut(name) {
+        t.written.forget();
         for c in &mut t.columns {
             if c.name == from {
                 c.name = to.to_owned();
@@ -370,7 +373,10 @@ pub(crate) fn rename_column(schema: &mut Schema, name: &str, from: &str, to: &st
     }
     for t in schema.tables.values_mut() {
         for fk in t.foreign_keys.iter_mut().filter(|fk| fk.ref_table == name) {
-            rename(&mut fk.ref_columns);
+            if fk.ref_columns.iter().any(|c| c == from) {
+                rename(&mut fk.ref_columns);
+                t.written.forget();
+            }
         }
         t.canonicalize();
     }

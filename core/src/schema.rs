@@ -49,7 +49,30 @@ pub struct Column {
     /// SQLite columns also keep their clause verbatim in [`Column::extra`], which then renders
     /// instead of this.
     pub generated: Option<Generated>,
+    /// How the database has the column's type and default written (SQLite), so that a rebuild
+    /// keeps `DATETIME` and `DEFAULT NULL` where the models agree. Never compared.
+    pub spelling: Spelling,
 }
+
+/// A column's type and default as the database has them written (SQLite keeps the text of
+/// `CREATE TABLE`): `DATETIME` rather than the model's `TIMESTAMP`, a `DEFAULT NULL` the model
+/// leaves out. Empty for models. Never compared (`PartialEq` is always true): renderers use it
+/// only where it says what the column is ([`crate::dialect::Dialect::render_type`]).
+#[derive(Debug, Clone, Default)]
+pub struct Spelling {
+    /// The declared type, verbatim (`DATETIME`, `text`).
+    pub ty: Option<String>,
+    /// The column says `DEFAULT NULL` (which is no default).
+    pub null_default: bool,
+}
+
+impl PartialEq for Spelling {
+    fn eq(&self, _other: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for Spelling {}
 
 /// A generated column's definition: `GENERATED ALWAYS AS (expr) STORED` (or `VIRTUAL`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -84,6 +107,7 @@ impl Column {
             comment: None,
             renamed_from: None,
             generated: None,
+            spelling: Spelling::default(),
         }
     }
 }
@@ -271,6 +295,9 @@ pub struct Table {
     /// ([`crate::ops::Op::RenameTable`]) instead of dropping and creating. `None` for
     /// introspected tables; never compared by the diff.
     pub renamed_from: Option<String>,
+    /// How the database has the table written (SQLite keeps each statement's text), for
+    /// restoring it exactly: never compared, dropped by any op that changes the table.
+    pub written: Written,
     /// The indexes and constraints the model does not name, under the default convention's
     /// names the derive gave them: [`crate::naming::apply`] renames them after the project's
     /// naming convention and empties the list (the registry applies it when it builds the
@@ -297,6 +324,7 @@ impl Table {
             options: String::new(),
             comment: None,
             renamed_from: None,
+            written: Written::default(),
             unnamed: Vec::new(),
         }
     }
@@ -328,6 +356,35 @@ impl Table {
         deps.sort_unstable();
         deps.dedup();
         deps
+    }
+}
+
+/// The statements that created a table and its plain indexes, as the database keeps them
+/// (SQLite's `sqlite_schema.sql`; empty for models and PostgreSQL, which re-renders its own).
+/// A table that a migration drops and its reverse restores unchanged is created from them,
+/// so the restored `sqlite_schema` is identical, spelling, comments and all. Never compared:
+/// equal tables are equal however they were written (`PartialEq` is always true). Any op that
+/// changes the table forgets them ([`crate::ops::Op::apply`]): it is then rendered.
+#[derive(Debug, Clone, Default)]
+pub struct Written {
+    /// The `CREATE TABLE` statement, without its final `;`.
+    pub create: Option<String>,
+    /// The `CREATE INDEX` statement of each plain index ([`Table::indexes`]), by index name.
+    pub indexes: BTreeMap<String, String>,
+}
+
+impl PartialEq for Written {
+    fn eq(&self, _other: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for Written {}
+
+impl Written {
+    /// Forgets the text: the table no longer is what it says.
+    pub fn forget(&mut self) {
+        *self = Written::default();
     }
 }
 

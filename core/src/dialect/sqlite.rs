@@ -214,6 +214,46 @@ impl Dialect for Sqlite {
         };
     }
 
+    /// A table restored as the database had it (the reverse of dropping it) is created from
+    /// its own text, verbatim ([`crate::schema::Written`]); any other is rendered.
+    fn render_create_table(&self, table: &Table) -> OpSql {
+        let verbatim = |sql: &String| format!("{};\n", sql.trim_end().trim_end_matches(';'));
+        let mut s = match &table.written.create {
+            Some(create) => verbatim(create),
+            None => self.create_table(table, &table.name),
+        };
+        for index in &table.indexes {
+            match table.written.indexes.get(&index.name) {
+                Some(sql) => s.push_str(&verbatim(sql)),
+                None => s.push_str(&self.create_index(&table.name, index)),
+            }
+        }
+        push_unmodeled(table, &mut s);
+        Ok(s)
+    }
+
+    /// The type as the database has it written where it says the same type (`DATETIME` for
+    /// `TIMESTAMP`, `text` for `TEXT`).
+    fn render_type(&self, column: &Column) -> String {
+        match &column.spelling.ty {
+            Some(written) if SqlType::parse(written) == column.ty => written.clone(),
+            _ => column.ty.to_string(),
+        }
+    }
+
+    /// A column as written where the models agree (see [`Sqlite::render_type`]), with its
+    /// `DEFAULT NULL`; the rowid key always `INTEGER` (any other spelling is no rowid alias).
+    fn create_table_column(&self, table: &Table, column: &Column) -> String {
+        let mut column = column.clone();
+        if table.primary_key == [column.name.as_str()] && column.ty == SqlType::Integer {
+            column.spelling.ty = None;
+        }
+        if column.default.is_none() && column.spelling.null_default {
+            column.default = Some("NULL".to_owned());
+        }
+        self.column_definition(&column)
+    }
+
     /// An `AUTOINCREMENT` key says so inside its `PRIMARY KEY` clause.
     fn create_table_primary_key(&self, table: &Table, _name: &str) -> String {
         let columns = self.quote_list(&table.primary_key);

@@ -1,7 +1,8 @@
 //! SQLite never loosens a table silently: a hand-written database's column `UNIQUE` and
 //! `CHECK` clauses, its unnamed and named table `UNIQUE (...)` / `CHECK (...)` constraints and
 //! its `AUTOINCREMENT` key are inspected into models, compare equal right after a baseline, stay
-//! enforced through a rebuild, and are removed only with a warning (terminal and up.sql).
+//! enforced through a rebuild, and are removed only with a warning (terminal and up.sql). A
+//! rebuilt table keeps the types and `DEFAULT NULL` as written where the models agree.
 
 use crate::scratch::scratch_app;
 use crate::support::{Backend, Models, Project};
@@ -12,6 +13,7 @@ CREATE TABLE users (
     email TEXT NOT NULL UNIQUE,
     name TEXT,
     age INTEGER CHECK (age >= 0),
+    seen DATETIME DEFAULT NULL,
     CHECK (length(name) > 0),
     UNIQUE (name, age)
 );
@@ -108,6 +110,11 @@ fn sqlite_constraints_and_autoincrement_survive_adoption() {
         refusals(&p),
         refused,
         "the rebuilt table refuses what it did"
+    );
+    let text = p.strings("SELECT sql AS v FROM sqlite_schema WHERE name = 'users'");
+    assert!(
+        text[0].contains("\"seen\" DATETIME DEFAULT NULL"),
+        "written as it was where the models agree: {text:?}"
     );
     assert_eq!(next_id(&p, "c@x"), "3", "a deleted id was given again");
     let check = app2.run(&p, &["check"]);

@@ -162,6 +162,13 @@ pub fn introspect(conn: &mut SqliteConnection) -> diesel::QueryResult<Schema> {
             .entry(row.tbl.clone())
             .or_insert_with(|| Table::new(&row.tbl));
         let mut column = Column::new(&row.name, SqlType::parse(&row.ty), row.notnull == 0);
+        column.spelling = crate::schema::Spelling {
+            ty: (!row.ty.is_empty()).then(|| row.ty.clone()),
+            null_default: row
+                .dflt
+                .as_deref()
+                .is_some_and(crate::dialect::is_null_default),
+        };
         column.default = row.dflt;
         table.columns.push(column);
         if row.pk > 0 {
@@ -294,9 +301,13 @@ pub fn introspect(conn: &mut SqliteConnection) -> diesel::QueryResult<Schema> {
         };
         if row.kind == "table" {
             keep_clauses(t, &row.sql);
+            t.written.create = Some(row.sql);
             continue;
         }
         let modeled = row.kind == "index" && t.indexes.iter().any(|i| i.name == row.name);
+        if modeled {
+            t.written.indexes.insert(row.name.clone(), row.sql.clone());
+        }
         if !modeled {
             if row.kind == "index" {
                 // A kept index on a column the models drop cannot be re-created after it.
