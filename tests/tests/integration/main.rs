@@ -18,6 +18,7 @@ mod git;
 mod hook;
 mod hostile_scripts;
 mod inspect;
+mod inspect_types;
 mod labels;
 mod lossless;
 mod naming;
