@@ -5,6 +5,7 @@
 extern crate retort_example_blog as _;
 
 mod adopt;
+mod adopt_diesel;
 mod backend_faults;
 mod cases;
 mod checks;
