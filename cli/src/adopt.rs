@@ -112,12 +112,17 @@ fn init_and_baseline(
         None,
     )?;
     *written = true;
-    runner::stamp(&mut conn, &scripts, &rev.id, &settings.run).with_context(|| {
-        format!(
-            "{} was written but not recorded as applied; run `{}` once the database is reachable",
+    runner::stamp(&mut conn, &scripts, &rev.id, &settings.run).map_err(|e| {
+        let when = match &e {
+            // A trigger guarding diesel's table: the error says which and how to set it aside.
+            runner::RunError::BookkeepingRefused(_) => "once the trigger is set aside",
+            _ => "once the database is reachable",
+        };
+        anyhow::Error::new(e).context(format!(
+            "{} was written but not recorded as applied; run `{}` {when}",
             rev.path.display(),
             retort::invocation::command("stamp head")
-        )
+        ))
     })?;
     writeln!(
         out,
