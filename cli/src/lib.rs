@@ -391,9 +391,12 @@ fn one_line(e: &anyhow::Error) -> String {
 }
 
 /// Resolved settings.
+#[derive(Clone)]
 pub(crate) struct Settings {
     pub(crate) database_url: String,
     migrations_dir: PathBuf,
+    /// Who chose `migrations_dir`: `--migrations-dir`, Retort.toml, or `None` for the default.
+    migrations_dir_set_by: Option<&'static str>,
     config_path: PathBuf,
     schema: Option<String>,
     /// `ignore` globs of Retort.toml.
@@ -431,6 +434,13 @@ impl Settings {
                 .or(file.database_url)
                 .or_else(|| defaults.database_url.clone())
                 .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()),
+            migrations_dir_set_by: if global.migrations_dir.is_some() {
+                Some("--migrations-dir")
+            } else if file.migrations_dir.is_some() {
+                Some("migrations_dir in the config file")
+            } else {
+                None
+            },
             migrations_dir: global
                 .migrations_dir
                 .clone()

@@ -94,6 +94,7 @@ pub fn plan_between_with(
     let mut target = target.clone();
     dialect.model_defaults(&mut target);
     dialect.normalize(&mut target);
+    same_key_nullability(current, &mut target);
     crate::rename::conflicts(current, &target)?;
     let mut ops = crate::diff::diff(current, &target);
     if dialect.foreign_keys_hold_their_key() {
@@ -114,4 +115,59 @@ pub fn plan_between_with(
         needs_backfill,
         hints,
     })
+}
+
+/// A single integer primary key never holds NULL, whether its column says `NOT NULL` or not:
+/// on SQLite it is the rowid (a NULL inserted there becomes a new id), and PostgreSQL makes key
+/// columns NOT NULL. So its declared nullability is no difference: where the database has the
+/// table, the models' key column takes the database's declaration (`id INTEGER PRIMARY KEY`
+/// matches `id: i64`, and a later rebuild keeps the declaration as it is).
+fn same_key_nullability(current: &Schema, target: &mut Schema) {
+    for (name, table) in &mut target.tables {
+        let Some(live) = current.tables.get(name) else {
+            continue;
+        };
+        let [key] = table.primary_key.as_slice() else {
+            continue;
+        };
+        if live.primary_key != table.primary_key {
+            continue;
+        }
+        let (Some(model), Some(db)) = (
+            table.columns.iter_mut().find(|c| &c.name == key),
+            live.column(key),
+        ) else {
+            continue;
+        };
+        if model.ty.is_integer() && model.ty == db.ty {
+            model.nullable = db.nullable;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dialect::Sqlite;
+    use crate::schema::{Column, SqlType, Table};
+
+    fn table(key: SqlType, key_nullable: bool) -> Schema {
+        let mut t = Table::new("t");
+        t.columns.push(Column::new("id", key, key_nullable));
+        t.primary_key = vec!["id".into()];
+        let mut s = Schema::new();
+        s.insert(t);
+        s
+    }
+
+    #[test]
+    fn an_integer_keys_declared_nullability_is_no_difference() {
+        let db = table(SqlType::Integer, true);
+        let plan = plan_between(&Sqlite, &db, &table(SqlType::BigInt, false)).unwrap();
+        assert!(plan.is_empty(), "{:?}", plan.ops);
+        // A text key can hold NULL on SQLite: that is a difference.
+        let db = table(SqlType::Text, true);
+        let plan = plan_between(&Sqlite, &db, &table(SqlType::Text, false)).unwrap();
+        assert!(!plan.is_empty());
+    }
 }

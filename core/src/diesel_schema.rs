@@ -13,8 +13,10 @@
 //! - A column or table whose name is not a Rust identifier (or is a keyword) gets a Rust name
 //!   with `#[sql_name = "..."]`.
 //! - `joinable!` for each single-column foreign key to the referenced table's one-column primary
-//!   key, unless the table has several foreign keys to the same table (diesel could not tell
-//!   them apart); one `allow_tables_to_appear_in_same_query!` lists every table.
+//!   key, unless the two tables have more than one foreign key between them, in either
+//!   direction (two keys to the same table, which diesel could not tell apart, or keys both
+//!   ways, which would be conflicting `joinable!` implementations): such a pair gets none, as
+//!   with diesel_cli; one `allow_tables_to_appear_in_same_query!` lists every table.
 //! - A table without a primary key cannot be a `table!`: it is left out, with a comment.
 //!
 //! Differences: the Rust types come from the models, not from the database, so an `i64` key
@@ -284,37 +286,48 @@ fn doc(out: &mut String, indent: &str, text: &str) {
 }
 
 /// `(child, parent, column)` for each foreign key diesel can join on, sorted.
+///
+/// diesel_cli's rule: a single-column key to the parent's one-column primary key, between two
+/// different tables, and the only foreign key between that pair of tables in either direction.
+/// Two keys from one table to another, or keys both ways (`a -> b` and `b -> a`, which diesel
+/// rejects as conflicting implementations, E0119), leave the pair out entirely.
 fn joinables<'a>(tables: &[&'a Table]) -> Vec<(&'a str, &'a str, &'a str)> {
     let pk: BTreeMap<&str, &[String]> = tables
         .iter()
         .map(|t| (t.name.as_str(), t.primary_key.as_slice()))
         .collect();
+    // Every foreign key counts, joinable or not, per unordered pair of tables.
+    let mut per_pair: BTreeMap<(&str, &str), usize> = BTreeMap::new();
+    for table in tables {
+        for fk in &table.foreign_keys {
+            *per_pair
+                .entry(unordered(&table.name, &fk.ref_table))
+                .or_default() += 1;
+        }
+    }
     let mut out = Vec::new();
     for table in tables {
-        let mut per_parent: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
         for fk in &table.foreign_keys {
-            if fk.ref_table == table.name {
+            if fk.ref_table == table.name || per_pair[&unordered(&table.name, &fk.ref_table)] > 1 {
                 continue;
             }
-            let entry = per_parent.entry(fk.ref_table.as_str()).or_default();
-            match (fk.columns.as_slice(), pk.get(fk.ref_table.as_str())) {
-                ([column], Some(key)) if **key == fk.ref_columns[..] && key.len() == 1 => {
-                    entry.push(column.as_str());
-                }
-                // Not joinable, but it still makes a second key to the same table ambiguous.
-                _ => entry.push(""),
-            }
-        }
-        for (parent, columns) in per_parent {
-            if let [column] = columns.as_slice() {
-                if !column.is_empty() {
-                    out.push((table.name.as_str(), parent, *column));
+            if let ([column], Some(key)) = (fk.columns.as_slice(), pk.get(fk.ref_table.as_str())) {
+                if key.len() == 1 && **key == fk.ref_columns[..] {
+                    out.push((table.name.as_str(), fk.ref_table.as_str(), column.as_str()));
                 }
             }
         }
     }
     out.sort();
     out
+}
+
+fn unordered<'a>(a: &'a str, b: &'a str) -> (&'a str, &'a str) {
+    if a <= b {
+        (a, b)
+    } else {
+        (b, a)
+    }
 }
 
 fn diesel_type(ty: &SqlType, flavor: Flavor) -> DieselType {

@@ -177,3 +177,33 @@ fn two_keys_to_one_table_are_not_joinable() {
     let text = render(&s, Flavor::Postgres, "retort print-schema");
     assert!(!text.contains("joinable"), "{text}");
 }
+
+#[test]
+fn keys_both_ways_between_two_tables_are_not_joinable() {
+    let mut s = schema();
+    // users.pinned_post -> posts.id while posts.author_id -> users.id: diesel_cli leaves the
+    // pair out (two joinable! impls of one pair conflict, E0119).
+    let users = s.tables.get_mut("users").unwrap();
+    users
+        .columns
+        .push(Column::new("pinned_post", SqlType::Integer, true));
+    users.foreign_keys.push(fk("p", "pinned_post", "posts"));
+    // A third table still joins: its only key to users is its own pair.
+    let mut notes = Table::new("notes");
+    notes
+        .columns
+        .push(Column::new("id", SqlType::BigInt, false));
+    notes
+        .columns
+        .push(Column::new("user_id", SqlType::BigInt, false));
+    notes.primary_key = vec!["id".into()];
+    notes.foreign_keys.push(fk("n", "user_id", "users"));
+    s.insert(notes);
+    let text = render(&s, Flavor::Postgres, "retort print-schema");
+    assert!(!text.contains("joinable!(posts"), "{text}");
+    assert!(!text.contains("joinable!(users"), "{text}");
+    assert!(
+        text.contains("diesel::joinable!(notes -> users (user_id));"),
+        "{text}"
+    );
+}

@@ -13,6 +13,7 @@ use retort::schema::{
 };
 
 use super::kept::{self, Kept, KeptIndex};
+use super::names::{struct_name, struct_name_of, unique_name};
 
 /// The generated source and what it could not say.
 #[derive(Debug)]
@@ -21,7 +22,12 @@ pub(crate) struct Generated {
     pub source: String,
     /// One line per thing on the tables that the models cannot declare (`table: what`).
     pub notes: Vec<String>,
+    /// The crates besides retort whose types the fields use (`chrono`, `uuid`, `serde_json`).
+    pub crates: BTreeSet<&'static str>,
 }
+
+/// The crates a field type may name, by the path it starts with.
+const CRATES: &[&str] = &["chrono", "uuid", "serde_json"];
 
 /// The Rust names of the enum types the tables use, by SQL name.
 type EnumNames = BTreeMap<String, String>;
@@ -33,10 +39,18 @@ pub(crate) fn models(schema: &Schema) -> Generated {
     let mut enums = EnumNames::new();
     for table in schema.tables.values() {
         for column in &table.columns {
-            if let SqlType::Enum { name, .. } = &column.ty {
-                if !enums.contains_key(name) {
-                    let rust = unique_name(struct_name_of(name), &mut names);
-                    enums.insert(name.clone(), rust);
+            let name = match &column.ty {
+                SqlType::Enum { name, .. } => Some(name.clone()),
+                // An array of an enum type: its elements are the enum.
+                SqlType::Custom(text) => text
+                    .strip_suffix("[]")
+                    .and_then(|element| enum_named(element, schema.enums.keys())),
+                _ => None,
+            };
+            if let Some(name) = name {
+                if let std::collections::btree_map::Entry::Vacant(entry) = enums.entry(name) {
+                    let rust = unique_name(struct_name_of(entry.key()), &mut names);
+                    entry.insert(rust);
                 }
             }
         }
@@ -74,10 +88,27 @@ pub(crate) fn models(schema: &Schema) -> Generated {
         #(#items)*
     };
     let syntax: syn::File = syn::parse2(file).expect("generated models parse");
+    // The crates the field types name (they are written with their paths: `chrono::...`).
+    let mut crates = BTreeSet::new();
+    for column in schema.tables.values().flat_map(|t| &t.columns) {
+        let ty = rust_type(column, &enums).0.to_string();
+        crates.extend(CRATES.iter().filter(|c| ty.contains(&format!("{c} ::"))));
+    }
     Generated {
         source: spaced(&prettyplease::unparse(&syntax)),
         notes,
+        crates,
     }
+}
+
+/// The enum of `names` that an array's element type text (as [`SqlType::parse`] keeps it:
+/// upper case, or a quoted name as written) names.
+fn enum_named<'a>(element: &str, mut names: impl Iterator<Item = &'a String>) -> Option<String> {
+    let wanted = match element.strip_prefix('"').and_then(|e| e.strip_suffix('"')) {
+        Some(quoted) => quoted.replace("\"\"", "\""),
+        None => element.to_ascii_lowercase(),
+    };
+    names.find(|n| **n == wanted).cloned()
 }
 
 /// prettyplease puts items right after each other; a blank line between them reads better (and
@@ -263,6 +294,14 @@ fn model(table: &Table, name: &str, enums: &EnumNames, notes: &mut Vec<String>) 
             .map(|c| c.name.clone()),
         _ => None,
     };
+    // SQLite (which reports no key constraint name): a single integer key is the rowid.
+    let rowid = match table.primary_key.as_slice() {
+        [key] if table.primary_key_name.is_none() => table
+            .column(key)
+            .filter(|c| c.ty == SqlType::Integer)
+            .map(|c| c.name.clone()),
+        _ => None,
+    };
     let pk_in_order = table
         .columns
         .iter()
@@ -303,7 +342,14 @@ fn model(table: &Table, name: &str, enums: &EnumNames, notes: &mut Vec<String>) 
                 }
                 attrs.push(quote!(autoincrement));
             }
-            let (ty, type_attrs) = rust_type(column, enums);
+            let (ty, type_attrs) = if rowid.as_deref() == Some(column.name.as_str()) {
+                // SQLite's `INTEGER PRIMARY KEY` is the rowid: never NULL, `NOT NULL` or not.
+                let mut key = column.clone();
+                key.nullable = false;
+                rust_type(&key, enums)
+            } else {
+                rust_type(column, enums)
+            };
             attrs.extend(type_attrs);
             if let Some(generated) = &column.generated {
                 let expr = lit(&generated.expr);
@@ -471,9 +517,29 @@ fn rust_type(column: &Column, enums: &EnumNames) -> (TokenStream, Vec<TokenStrea
         }
         SqlType::Custom(text) if text.ends_with("[]") => {
             sql_type();
-            let element = Column::new("", SqlType::parse(&text[..text.len() - 2]), true);
-            let (element, _) = rust_type(&element, enums);
+            let element = &text[..text.len() - 2];
+            let element = match enum_named(element, enums.keys()) {
+                Some(name) => SqlType::Enum {
+                    name,
+                    labels: Vec::new(),
+                },
+                None => SqlType::parse(element),
+            };
+            let (element, _) = rust_type(&Column::new("", element, true), enums);
             quote!(Vec<#element>)
+        }
+        // A time with a precision (`TIMESTAMP(3)`): chrono's type, the SQL type as it is.
+        SqlType::Custom(text) if precision_of(text, "TIMESTAMP") => {
+            sql_type();
+            quote!(chrono::NaiveDateTime)
+        }
+        SqlType::Custom(text) if precision_of(text, "TIMESTAMPTZ") => {
+            sql_type();
+            quote!(chrono::DateTime<chrono::Utc>)
+        }
+        SqlType::Custom(text) if precision_of(text, "TIME") => {
+            sql_type();
+            quote!(chrono::NaiveTime)
         }
         // NUMERIC and the types Retort has no Rust mapping for: the SQL type, as text.
         _ => {
@@ -487,6 +553,14 @@ fn rust_type(column: &Column, enums: &EnumNames) -> (TokenStream, Vec<TokenStrea
         base
     };
     (ty, attrs)
+}
+
+/// Whether `text` is `BASE(n)`, as [`SqlType::parse`] keeps a time type with a precision.
+fn precision_of(text: &str, base: &str) -> bool {
+    text.strip_prefix(base)
+        .and_then(|rest| rest.strip_prefix('('))
+        .and_then(|rest| rest.strip_suffix(')'))
+        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
 }
 
 fn doc(text: Option<&str>) -> TokenStream {
@@ -506,52 +580,6 @@ fn lit(text: &str) -> Literal {
 
 fn first_line(text: &str) -> &str {
     text.lines().next().unwrap_or_default()
-}
-
-/// The struct's name: the table's name, singular, in CamelCase (`user_roles` -> `UserRole`).
-pub(crate) fn struct_name(table: &str) -> String {
-    struct_name_of(&singular(table))
-}
-
-/// `name` in CamelCase (`in_progress` -> `InProgress`, `so-so` -> `SoSo`).
-fn struct_name_of(name: &str) -> String {
-    let mut out = String::new();
-    for part in name.split(|c: char| !c.is_ascii_alphanumeric()) {
-        let mut chars = part.chars();
-        if let Some(first) = chars.next() {
-            out.push(first.to_ascii_uppercase());
-            out.extend(chars);
-        }
-    }
-    if out.is_empty() || out.starts_with(|c: char| c.is_ascii_digit()) {
-        out.insert_str(0, "Table");
-    }
-    out
-}
-
-fn singular(name: &str) -> String {
-    if let Some(stem) = name.strip_suffix("ies") {
-        format!("{stem}y")
-    } else if name.ends_with("sses") || name.ends_with("xes") || name.ends_with("ches") {
-        name[..name.len() - 2].to_owned()
-    } else if let Some(stem) = name
-        .strip_suffix('s')
-        .filter(|s| !s.ends_with('s') && !s.ends_with('u'))
-    {
-        stem.to_owned()
-    } else {
-        name.to_owned()
-    }
-}
-
-fn unique_name(name: String, taken: &mut BTreeSet<String>) -> String {
-    let mut candidate = name.clone();
-    let mut n = 2;
-    while !taken.insert(candidate.clone()) {
-        candidate = format!("{name}{n}");
-        n += 1;
-    }
-    candidate
 }
 
 const KEYWORDS: &[&str] = &[
@@ -623,17 +651,6 @@ fn model_name(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn struct_names_are_singular_camel_case() {
-        assert_eq!(struct_name("users"), "User");
-        assert_eq!(struct_name("user_roles"), "UserRole");
-        assert_eq!(struct_name("categories"), "Category");
-        assert_eq!(struct_name("addresses"), "Address");
-        assert_eq!(struct_name("status"), "Status");
-        assert_eq!(struct_name("crates_keywords"), "CratesKeyword");
-        assert_eq!(struct_name("9lives"), "Table9live");
-    }
 
     #[test]
     fn field_names_keep_or_rename_columns() {

@@ -3,6 +3,7 @@
 
 mod codegen;
 mod kept;
+mod names;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -53,6 +54,7 @@ pub(crate) fn inspect(
         retort::redact::url(&settings.database_url),
         retort::invocation::command("inspect")
     );
+    text.push_str(&needs(&generated.crates));
     if !generated.notes.is_empty() {
         text.push_str(
             "//\n// Not declared, as the models cannot say it yet (check will report it):\n",
@@ -87,4 +89,21 @@ pub(crate) fn inspect(
         }
     }
     Ok(0)
+}
+
+/// The header line naming the crates the file needs: retort, and those whose types it uses
+/// (each behind the retort feature that maps its types, on by default).
+fn needs(crates: &std::collections::BTreeSet<&'static str>) -> String {
+    if crates.is_empty() {
+        return "// Needs the crate retort.\n".to_owned();
+    }
+    let features: Vec<String> = crates
+        .iter()
+        .map(|c| format!("`{}`", if *c == "serde_json" { "json" } else { c }))
+        .collect();
+    format!(
+        "// Needs the crates retort, {} in [dependencies] (and retort's default features {}).\n",
+        crates.iter().copied().collect::<Vec<_>>().join(", "),
+        features.join(", ")
+    )
 }

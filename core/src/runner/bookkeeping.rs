@@ -125,3 +125,24 @@ pub fn edited(conn: &mut Connection, scripts: &ScriptDirectory) -> Result<Vec<Ed
     let recorded = recorded_checksums(session)?;
     Ok(checksum::compare(scripts, &applied, &recorded))
 }
+
+/// The triggers on `__diesel_schema_migrations` that can refuse a write to it (on PostgreSQL
+/// the enabled ones), by name; none when the table or the catalog cannot be read.
+pub(super) fn write_triggers(session: &mut dyn Session) -> Vec<String> {
+    let sql = match session.backend().key() {
+        "postgresql" => {
+            "SELECT t.tgname::text AS a, CAST(NULL AS TEXT) AS b FROM pg_trigger t \
+             WHERE t.tgrelid = to_regclass('__diesel_schema_migrations') \
+             AND NOT t.tgisinternal AND t.tgenabled <> 'D' ORDER BY 1"
+        }
+        "sqlite" => {
+            "SELECT name AS a, CAST(NULL AS TEXT) AS b FROM sqlite_master \
+             WHERE type = 'trigger' AND tbl_name = '__diesel_schema_migrations' ORDER BY 1"
+        }
+        _ => return Vec::new(),
+    };
+    session
+        .text_pairs(sql)
+        .map(|rows| rows.into_iter().map(|(name, _)| name).collect())
+        .unwrap_or_default()
+}

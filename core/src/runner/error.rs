@@ -115,6 +115,109 @@ pub enum RunError {
     /// A script to run holds `COMMIT`, `BEGIN`... (see [`crate::sql`]); found before anything ran.
     #[error(transparent)]
     TransactionControl(#[from] crate::script::TransactionControlError),
+    /// diesel's bookkeeping table refused to record a revision: triggers on it (a guard against
+    /// diesel_cli) refuse writes.
+    #[error(transparent)]
+    BookkeepingRefused(Box<BookkeepingRefused>),
+}
+
+/// The table Retort (and diesel) record applied versions in.
+pub(crate) const BOOKKEEPING_TABLE: &str = "__diesel_schema_migrations";
+
+/// A revision whose version row `__diesel_schema_migrations` refused (see
+/// [`RunError::BookkeepingRefused`]).
+#[derive(Debug)]
+pub struct BookkeepingRefused {
+    /// Whether the revision was being applied or reverted.
+    pub direction: Direction,
+    /// The revision's id.
+    pub revision: String,
+    /// `false` when only its record was being written (`stamp`).
+    pub executed: bool,
+    /// The triggers on the table (enabled ones, on PostgreSQL), by name.
+    pub triggers: Vec<String>,
+    /// The backend's key (`sqlite`, `postgresql`): how to set a trigger aside differs.
+    pub backend: &'static str,
+    /// The database's message.
+    pub message: String,
+    /// `true` when the revision ran outside a transaction, so its statements took effect.
+    pub took_effect: bool,
+    /// Revisions of this run that completed before it (and remain so).
+    pub completed: Vec<String>,
+}
+
+impl std::error::Error for BookkeepingRefused {}
+
+impl fmt::Display for BookkeepingRefused {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let table = BOOKKEEPING_TABLE;
+        let write = match self.direction {
+            Direction::Upgrade => "to record",
+            Direction::Downgrade => "to remove the record of",
+        };
+        let names = self
+            .triggers
+            .iter()
+            .map(|t| format!("`{t}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let (them, each) = if self.triggers.len() == 1 {
+            ("it", self.triggers[0].as_str())
+        } else {
+            ("them", "NAME")
+        };
+        let fix = if self.backend == "postgresql" {
+            format!(
+                "disable {them} while migrating (`ALTER TABLE {table} DISABLE TRIGGER {each};`, \
+                 then `ENABLE TRIGGER {each}` afterwards) or drop {them}"
+            )
+        } else {
+            format!(
+                "drop {them} while migrating (`DROP TRIGGER {each};`; SQLite cannot disable a \
+                 trigger, so create it again afterwards)"
+            )
+        };
+        write!(
+            f,
+            "the bookkeeping table {table} refused {write} revision {} ({}); \
+             trigger{} {names} on {table} refuse{} writes: {fix}, then run the command again; ",
+            self.revision,
+            self.message,
+            if self.triggers.len() == 1 { "" } else { "s" },
+            if self.triggers.len() == 1 { "s" } else { "" },
+        )?;
+        let verb = match (self.executed, self.direction) {
+            (false, _) => "recorded",
+            (true, Direction::Upgrade) => "applied",
+            (true, Direction::Downgrade) => "reverted",
+        };
+        if self.took_effect {
+            write!(
+                f,
+                "revision {} runs outside a transaction (run_in_transaction = false), so its \
+                 statements took effect, but it is not recorded as {verb}: once the trigger is \
+                 out of the way, record it with `{}`",
+                self.revision,
+                crate::invocation::command(&format!("stamp {}", self.revision))
+            )?;
+        } else if self.completed.is_empty() {
+            f.write_str("nothing was changed (the transaction rolled back)")?;
+        } else {
+            write!(
+                f,
+                "nothing of revision {} was {verb} (its transaction rolled back)",
+                self.revision
+            )?;
+        }
+        if !self.completed.is_empty() {
+            write!(
+                f,
+                "; revisions {} were {verb} before it and stay so",
+                self.completed.join(", ")
+            )?;
+        }
+        Ok(())
+    }
 }
 
 /// A revision whose SQL failed.
@@ -231,6 +334,36 @@ mod tests {
         assert!(f.to_string().contains(
             "so the 1 statement(s) before the failure took effect and cannot be rolled back \
              (line 1: `DROP INDEX CONCURRENTLY x;`); revision bbb stays recorded as applied"
+        ));
+    }
+
+    #[test]
+    fn a_refused_record_names_the_triggers_and_what_took_effect() {
+        let mut refused = BookkeepingRefused {
+            direction: Direction::Downgrade,
+            revision: "bbb".into(),
+            executed: true,
+            triggers: vec!["a".into(), "b".into()],
+            backend: "postgresql",
+            message: "no".into(),
+            took_effect: false,
+            completed: vec!["ccc".into()],
+        };
+        assert_eq!(
+            refused.to_string(),
+            "the bookkeeping table __diesel_schema_migrations refused to remove the record of \
+             revision bbb (no); triggers `a`, `b` on __diesel_schema_migrations refuse writes: \
+             disable them while migrating (`ALTER TABLE __diesel_schema_migrations DISABLE \
+             TRIGGER NAME;`, then `ENABLE TRIGGER NAME` afterwards) or drop them, then run the \
+             command again; nothing of revision bbb was reverted (its transaction rolled back); \
+             revisions ccc were reverted before it and stay so"
+        );
+        refused.direction = Direction::Upgrade;
+        refused.took_effect = true;
+        refused.completed.clear();
+        assert!(refused.to_string().ends_with(
+            "so its statements took effect, but it is not recorded as applied: once the \
+             trigger is out of the way, record it with `retort stamp bbb`"
         ));
     }
 }

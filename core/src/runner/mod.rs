@@ -30,7 +30,7 @@ use crate::db::Connection;
 use crate::script::{GraphError, Revision, ScriptDirectory};
 
 pub use bookkeeping::{applied, edited, recorded};
-pub use error::{MigrationFailure, RunError, RunKind};
+pub use error::{BookkeepingRefused, MigrationFailure, RunError, RunKind};
 use harness::{ScriptMigration, StatementError};
 
 /// Which way a revision goes.
@@ -515,6 +515,23 @@ fn apply_all(
                 Some(_) => steps[..i].iter().map(|s| s.id.clone()).collect(),
                 None => Vec::new(),
             };
+            // No statement of the script failed: writing the version row did. A trigger on
+            // the table (a guard against diesel_cli) is the usual reason; name it.
+            if e.downcast_ref::<StatementError>().is_none() {
+                let triggers = bookkeeping::write_triggers(session);
+                if !triggers.is_empty() {
+                    return Err(RunError::BookkeepingRefused(Box::new(BookkeepingRefused {
+                        direction,
+                        revision: rev.id.clone(),
+                        executed: step.execute,
+                        triggers,
+                        backend: session.backend().key(),
+                        message: e.to_string(),
+                        took_effect: step.execute && !rev.run_in_transaction,
+                        completed,
+                    })));
+                }
+            }
             return Err(failure(rev, step, e.as_ref(), completed));
         }
         if let Some(progress) = per_revision.as_deref_mut() {

@@ -26,4 +26,4 @@ pub use source::{
     parse_dir_name, read_sources, slugify, Metadata, Revision, RevisionSource, SourceFile,
     REVISION_FILES,
 };
-pub use validate::check_revision;
+pub use validate::{check_revision, is_diesel_name};

@@ -102,7 +102,7 @@ fn build(entry: &Entry<'_>, source: &RevisionSource) -> Option<Revision> {
 
 /// Whether a directory name is diesel's (`20140924113530_create_users`,
 /// `2017-08-31-230457_add_x`): digits and dashes up to the first `_`, no revision id.
-fn is_diesel_name(name: &str) -> bool {
+pub fn is_diesel_name(name: &str) -> bool {
     name.split_once('_').is_some_and(|(head, slug)| {
         !slug.is_empty()
             && head.bytes().any(|b| b.is_ascii_digit())

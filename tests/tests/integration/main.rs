@@ -5,7 +5,9 @@
 extern crate retort_example_blog as _;
 
 mod adopt;
+mod adopt_diesel;
 mod backend_faults;
+mod bookkeeping_guard;
 mod cases;
 mod checks;
 mod cli;
@@ -18,6 +20,7 @@ mod git;
 mod hook;
 mod hostile_scripts;
 mod inspect;
+mod inspect_types;
 mod labels;
 mod lossless;
 mod messages;

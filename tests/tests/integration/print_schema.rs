@@ -42,6 +42,10 @@ fn the_generated_files_are_current() {
         ),
     ] {
         let run = blog(&p, &["--database-url", url, "print-schema"]).expect(0);
+        // Keys both ways between teams and members: no joinable! either way (E0119).
+        assert!(run.stdout.contains("    teams (id) {"), "{}", run.stdout);
+        assert!(!run.stdout.contains("joinable!(teams"), "{}", run.stdout);
+        assert!(!run.stdout.contains("joinable!(members"), "{}", run.stdout);
         if run.stdout != committed {
             let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
                 .join("tests/integration/print_schema")
@@ -65,7 +69,7 @@ fn diesel_writes_and_reads_through_the_generated_schema(backend: Backend) {
     blog(&p, &["upgrade", "head"]).expect(0);
     macro_rules! exercise {
         ($schema:ident, $conn:expr) => {{
-            use $schema::{posts, reviews, users};
+            use $schema::{members, posts, reviews, teams, users};
             let conn = &mut $conn;
             diesel::insert_into(users::table)
                 .values((
@@ -109,6 +113,25 @@ fn diesel_writes_and_reads_through_the_generated_schema(backend: Backend) {
                 .select((reviews::stars, users::score))
                 .load::<(i16, f64)>(conn)
                 .unwrap();
+            // Keys both ways, so no joinable!: an explicit ON joins them.
+            diesel::insert_into(teams::table)
+                .values((teams::id.eq(3_i64), teams::captain_id.eq(None::<i64>)))
+                .execute(conn)
+                .unwrap();
+            diesel::insert_into(members::table)
+                .values((members::id.eq(4_i64), members::team_id.eq(3_i64)))
+                .execute(conn)
+                .unwrap();
+            diesel::update(teams::table)
+                .set(teams::captain_id.eq(Some(4_i64)))
+                .execute(conn)
+                .unwrap();
+            let captains = teams::table
+                .inner_join(members::table.on(teams::captain_id.eq(members::id.nullable())))
+                .select((teams::id, members::team_id))
+                .load::<(i64, i64)>(conn)
+                .unwrap();
+            assert_eq!(captains, [(3, 3)]);
             (joined, stars)
         }};
     }

@@ -255,5 +255,21 @@ pub mod diesel_blog {
             pub reviewee_id: i64,
             pub stars: i16,
         }
+
+        /// Keys both ways between `teams` and `members`: two `joinable!` of one pair would
+        /// conflict (E0119), so, as diesel_cli does, neither is written.
+        #[derive(Model)]
+        pub struct Team {
+            pub id: i64,
+            #[model(references = "members.id")]
+            pub captain_id: Option<i64>,
+        }
+
+        #[derive(Model)]
+        pub struct Member {
+            pub id: i64,
+            #[model(references = "teams.id")]
+            pub team_id: i64,
+        }
     }
 }

@@ -9,6 +9,13 @@ pub mod sql_types {
 }
 
 diesel::table! {
+    members (id) {
+        id -> Int8,
+        team_id -> Int8,
+    }
+}
+
+diesel::table! {
     posts (id) {
         id -> Int8,
         author_id -> Int8,
@@ -24,6 +31,15 @@ diesel::table! {
         reviewer_id -> Int8,
         reviewee_id -> Int8,
         stars -> Int2,
+    }
+}
+
+diesel::table! {
+    /// Keys both ways between `teams` and `members`: two `joinable!` of one pair would
+    /// conflict (E0119), so, as diesel_cli does, neither is written.
+    teams (id) {
+        id -> Int8,
+        captain_id -> Nullable<Int8>,
     }
 }
 
@@ -51,4 +67,4 @@ diesel::table! {
 
 diesel::joinable!(posts -> users (author_id));
 
-diesel::allow_tables_to_appear_in_same_query!(posts, reviews, users,);
+diesel::allow_tables_to_appear_in_same_query!(members, posts, reviews, teams, users,);

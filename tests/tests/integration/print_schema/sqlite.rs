@@ -2,6 +2,13 @@
 // Regenerate with `retort_cases print-schema`.
 
 diesel::table! {
+    members (id) {
+        id -> BigInt,
+        team_id -> BigInt,
+    }
+}
+
+diesel::table! {
     posts (id) {
         id -> BigInt,
         author_id -> BigInt,
@@ -17,6 +24,15 @@ diesel::table! {
         reviewer_id -> BigInt,
         reviewee_id -> BigInt,
         stars -> SmallInt,
+    }
+}
+
+diesel::table! {
+    /// Keys both ways between `teams` and `members`: two `joinable!` of one pair would
+    /// conflict (E0119), so, as diesel_cli does, neither is written.
+    teams (id) {
+        id -> BigInt,
+        captain_id -> Nullable<BigInt>,
     }
 }
 
@@ -40,4 +56,4 @@ diesel::table! {
 
 diesel::joinable!(posts -> users (author_id));
 
-diesel::allow_tables_to_appear_in_same_query!(posts, reviews, users,);
+diesel::allow_tables_to_appear_in_same_query!(members, posts, reviews, teams, users,);
