@@ -244,14 +244,32 @@ fn model(table: &Table, name: &str, enums: &EnumNames, notes: &mut Vec<String>) 
     }
 
     // Foreign keys: conventional single-column ones on their field, the others on the struct.
+    // Several keys over the same columns (SQLite allows a column's `REFERENCES` next to a
+    // table's `FOREIGN KEY` on it) all go on the struct, each under a name of its own.
     let mut field_fk = Vec::new();
+    let mut fk_names = BTreeSet::new();
     for fk in &table.foreign_keys {
+        let conventional = foreign_key_name(&table.name, &fk.columns, &fk.ref_table);
+        let alone = table
+            .foreign_keys
+            .iter()
+            .filter(|other| other.columns == fk.columns)
+            .count()
+            == 1;
         if fk.columns.len() == 1
-            && fk.name == foreign_key_name(&table.name, &fk.columns, &fk.ref_table)
+            && fk.name == conventional
             && fk.deferrable == Deferrable::No
+            && alone
         {
             field_fk.push(fk);
             continue;
+        }
+        let mut fk_name = fk.name.clone();
+        for n in 2.. {
+            if fk_names.insert(fk_name.clone()) {
+                break;
+            }
+            fk_name = retort::naming::shorten(&format!("{}_{n}", fk.name));
         }
         let columns: Vec<Literal> = fk.columns.iter().map(|c| lit(c)).collect();
         let ref_columns: Vec<String> = fk.ref_columns.iter().map(|c| model_name(c)).collect();
@@ -261,8 +279,8 @@ fn model(table: &Table, name: &str, enums: &EnumNames, notes: &mut Vec<String>) 
             ref_columns.join(", ")
         ));
         let mut parts = vec![quote!(columns(#(#columns),*)), quote!(references = #target)];
-        if fk.name != foreign_key_name(&table.name, &fk.columns, &fk.ref_table) {
-            let name = lit(&fk.name);
+        if fk_name != conventional {
+            let name = lit(&fk_name);
             parts.push(quote!(name = #name));
         }
         parts.extend(actions(fk.on_delete, fk.on_update));

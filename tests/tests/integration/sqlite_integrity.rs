@@ -1,6 +1,6 @@
 //! SQLite never loosens a table silently: a hand-written database's column `UNIQUE` and
-//! `CHECK` clauses, its unnamed and named table `UNIQUE (...)` / `CHECK (...)` constraints and
-//! its `AUTOINCREMENT` key are inspected into models, compare equal right after a baseline, stay
+//! `CHECK` clauses, its unnamed and named table `UNIQUE (...)` / `CHECK (...)` constraints, two
+//! foreign keys on one column and its `AUTOINCREMENT` key are inspected into models, compare equal right after a baseline, stay
 //! enforced through a rebuild, and are removed only with a warning (terminal and up.sql). A
 //! rebuilt table keeps the types and `DEFAULT NULL` as written where the models agree.
 
@@ -8,12 +8,15 @@ use crate::scratch::scratch_app;
 use crate::support::{Backend, Models, Project};
 
 const SCHEMA: &str = r#"
+CREATE TABLE medias (id INTEGER PRIMARY KEY);
 CREATE TABLE users (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
+    avatar_id INTEGER REFERENCES medias(id) ON DELETE CASCADE,
     email TEXT NOT NULL UNIQUE,
     name TEXT,
     age INTEGER CHECK (age >= 0),
     seen DATETIME DEFAULT NULL,
+    FOREIGN KEY (avatar_id) REFERENCES medias(id) ON DELETE SET NULL,
     CHECK (length(name) > 0),
     UNIQUE (name, age)
 );
@@ -83,6 +86,9 @@ fn sqlite_constraints_and_autoincrement_survive_adoption() {
         "unique(columns(\"name\", \"age\"))",
         "unique(columns(\"body\"), name = \"body_once\")",
         "check(name = \"ck_notes_body\", expr = \"body <> ''\")",
+        // Two keys on one column, both kept (each under a name of its own).
+        "on_delete = \"cascade\"",
+        "name = \"fk_users_avatar_id_medias_2\"",
     ] {
         assert!(source.contains(expected), "no `{expected}` in:\n{source}");
     }
@@ -110,6 +116,14 @@ fn sqlite_constraints_and_autoincrement_survive_adoption() {
         refusals(&p),
         refused,
         "the rebuilt table refuses what it did"
+    );
+    assert_eq!(
+        p.strings(
+            "SELECT group_concat(on_delete, ', ') AS v FROM \
+             (SELECT on_delete FROM pragma_foreign_key_list('users') ORDER BY on_delete)"
+        ),
+        ["CASCADE, SET NULL"],
+        "both keys on avatar_id are kept"
     );
     let text = p.strings("SELECT sql AS v FROM sqlite_schema WHERE name = 'users'");
     assert!(
