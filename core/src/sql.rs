@@ -66,8 +66,9 @@ mod drops;
 mod split;
 pub use constraint::{check_parts, constraint_name, same_columns, same_constraint, unique_columns};
 pub use create_table::{
-    comparable, generated_parts, is_constraint_clause, is_generated, mentions, owned_definition,
-    rename_identifier, table_clauses, unquote, ForeignKeyClause, Owned, TableClauses,
+    canonical_index_statement, comparable, generated_parts, is_constraint_clause, is_generated,
+    mentions, owned_definition, rename_identifier, table_clauses, unquote, ForeignKeyClause, Owned,
+    TableClauses,
 };
 pub use drops::{data_drops, DataDrop};
 pub use split::{statements, Statement};

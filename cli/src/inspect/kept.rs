@@ -37,7 +37,17 @@ pub(crate) enum Kept {
 }
 
 pub(crate) fn classify(definition: &str) -> Kept {
-    let text = definition.trim();
+    // A hand-written SQLite index in any case and layout reads like `pg_get_indexdef`'s.
+    let canonical;
+    let mut text = definition.trim();
+    if text
+        .get(..6)
+        .is_some_and(|w| w.eq_ignore_ascii_case("create"))
+        && retort::sql::owned_definition(text).is_some()
+    {
+        canonical = retort::sql::canonical_index_statement(text);
+        text = &canonical;
+    }
     if text.starts_with("CREATE TRIGGER")
         || text.starts_with("CREATE CONSTRAINT TRIGGER")
         || text.starts_with("COMMENT ON")

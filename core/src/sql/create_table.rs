@@ -350,11 +350,47 @@ pub fn comparable(sql: &str) -> String {
         let inner = unquote(t.text);
         if quoted && is_plain_identifier(&inner) {
             out.push(inner);
+        } else if t.word {
+            // Bare words are keywords and unquoted names, which neither database reads by
+            // case (`where` is `WHERE`; PostgreSQL folds such a name, SQLite ignores its case).
+            out.push(t.text.to_ascii_lowercase());
         } else {
             out.push(t.text.to_owned());
         }
     }
     out.join(" ")
+}
+
+/// A `CREATE [UNIQUE] INDEX` statement as a hand-written SQLite schema may keep it (`create
+/// index ix on t(\n a,\n b\n)\nwhere x is null`) in the spelling PostgreSQL's `pg_get_indexdef`
+/// uses: its own keywords upper case up to and including `WHERE`, and white space and comments
+/// between tokens as one space (none where there was none). The predicate after `WHERE` keeps
+/// its words as written.
+pub fn canonical_index_statement(sql: &str) -> String {
+    const FRAME: [&str; 13] = [
+        "CREATE", "UNIQUE", "INDEX", "IF", "NOT", "EXISTS", "ON", "USING", "INCLUDE", "NULLS",
+        "DISTINCT", "WITH", "WHERE",
+    ];
+    let toks = tokens(sql);
+    let mut out = String::with_capacity(sql.len());
+    let (mut depth, mut predicate) = (0i32, false);
+    for (i, t) in toks.iter().enumerate() {
+        if i > 0 && toks[i - 1].end < t.start {
+            out.push(' ');
+        }
+        match t.text {
+            "(" => depth += 1,
+            ")" => depth -= 1,
+            _ => {}
+        }
+        if !predicate && depth == 0 && t.word && FRAME.iter().any(|k| t.is(k)) {
+            out.push_str(&t.text.to_ascii_uppercase());
+            predicate = t.is("WHERE");
+        } else {
+            out.push_str(t.text);
+        }
+    }
+    out
 }
 
 /// `[a-z_][a-z0-9_]*`: an identifier that reads the same quoted or not.
