@@ -151,12 +151,15 @@ mod tests {
     use crate::dialect::Sqlite;
     use crate::schema::{Column, SqlType, Table};
 
+    /// A table as introspection gives it (normalised by the dialect, as `current` must be).
     fn table(key: SqlType, key_nullable: bool) -> Schema {
+        use crate::dialect::Dialect as _;
         let mut t = Table::new("t");
         t.columns.push(Column::new("id", key, key_nullable));
         t.primary_key = vec!["id".into()];
         let mut s = Schema::new();
         s.insert(t);
+        Sqlite.normalize(&mut s);
         s
     }
 
