@@ -29,6 +29,7 @@ mod pg_schemas;
 mod pg_types;
 mod postgres;
 mod print_schema;
+mod real_postgres;
 mod real_sqlite;
 mod rename_hints;
 mod replay;

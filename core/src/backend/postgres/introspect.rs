@@ -144,7 +144,8 @@ struct SequenceRow {
     tbl: String,
     #[diesel(sql_type = Text)]
     col: String,
-    /// `a`: a serial column's own sequence; `i`: an identity's sequence with its options.
+    /// `a`: a serial column's own sequence; `o`: a sequence owned by a column that no longer
+    /// takes its values (no `nextval` default); `i`: an identity's sequence with its options.
     #[diesel(sql_type = Text)]
     kind: String,
     #[diesel(sql_type = Text)]
@@ -246,21 +247,28 @@ pub fn introspect(conn: &mut PgConnection, schemas: &[String]) -> diesel::QueryR
          ORDER BY c.relname, i.relname"
     ))
     .load(conn)?;
-    // Sequences owned by a column (serial): re-created with their options, owner and default.
+    // Sequences owned by a column (serial): re-created with their options, owner and default;
+    // one whose column no longer takes its values (kind `o`: a migration dropped the default,
+    // the sequence stayed, as atuin's `history.user_id`) with its options and owner.
     // Identity sequences (deptype 'i') only when their options are not the defaults the
     // IDENTITY clause gives them.
     let sequences: Vec<SequenceRow> = diesel::sql_query(format!(
-        "SELECT {TBL} AS tbl, a.attname::text AS col, dep.deptype::text AS kind, \
+        "SELECT {TBL} AS tbl, a.attname::text AS col, \
+                CASE WHEN dep.deptype = 'a' \
+                          AND coalesce(pg_get_expr(d.adbin, d.adrelid), '') NOT LIKE 'nextval(%' \
+                     THEN 'o' ELSE dep.deptype::text END AS kind, \
                 CASE dep.deptype WHEN 'a' THEN \
                 format('CREATE SEQUENCE %s AS %s START WITH %s INCREMENT BY %s MINVALUE %s MAXVALUE %s CACHE %s%s;\n\
-                        ALTER SEQUENCE %s OWNED BY %s.%s;\n\
-                        ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s', \
+                        ALTER SEQUENCE %s OWNED BY %s.%s%s', \
                        {QSEQ}, format_type(sq.seqtypid, NULL), sq.seqstart, \
                        sq.seqincrement, sq.seqmin, sq.seqmax, sq.seqcache, \
                        CASE WHEN sq.seqcycle THEN ' CYCLE' ELSE '' END, \
                        {QSEQ}, {QTBL}, quote_ident(a.attname), \
-                       {QTBL}, quote_ident(a.attname), \
-                       pg_get_expr(d.adbin, d.adrelid)) \
+                       CASE WHEN pg_get_expr(d.adbin, d.adrelid) LIKE 'nextval(%' \
+                            THEN format(';\nALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s', \
+                                        {QTBL}, quote_ident(a.attname), \
+                                        pg_get_expr(d.adbin, d.adrelid)) \
+                            ELSE '' END) \
                 ELSE \
                 format('ALTER TABLE %s ALTER COLUMN %s SET START WITH %s SET INCREMENT BY %s \
                         SET MINVALUE %s SET MAXVALUE %s SET CACHE %s SET %sCYCLE', \
@@ -277,7 +285,7 @@ pub fn introspect(conn: &mut PgConnection, schemas: &[String]) -> diesel::QueryR
          LEFT JOIN pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum \
          WHERE {user_tables} AND dep.classid = 'pg_class'::regclass \
                AND dep.refclassid = 'pg_class'::regclass \
-               AND ((dep.deptype = 'a' AND pg_get_expr(d.adbin, d.adrelid) LIKE 'nextval(%') \
+               AND (dep.deptype = 'a' \
                     OR (dep.deptype = 'i' AND NOT (sq.seqstart = 1 AND sq.seqincrement = 1 \
                         AND sq.seqmin = 1 AND sq.seqcache = 1 AND NOT sq.seqcycle \
                         AND sq.seqmax = CASE sq.seqtypid WHEN 'int2'::regtype THEN 32767 \
