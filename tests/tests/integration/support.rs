@@ -70,34 +70,9 @@ pub const NO_POSTGRES: &str = "no PostgreSQL";
 pub const NO_REAL_SCHEMAS: &str = "no real-schemas folder";
 pub const NO_PYPI: &str = "no pre-commit from PyPI";
 
-/// Says that the running test skips (part of) its work, and why, where a plain `cargo test`
-/// shows it: straight to standard error, past the test harness's output capture (once per test
-/// and reason). With `RETORT_SKIP_LOG` set (`scripts/test.sh` sets it), also appends
-/// `reason<TAB>test<TAB>detail` to that file, from which the script counts the skips.
+/// Says that the running test skips (part of) its work, and why: [`retort::testing::skipped`].
 pub fn skipped(reason: &str, detail: &str) {
-    use std::io::Write;
-    static SAID: std::sync::Mutex<Vec<(String, String)>> = std::sync::Mutex::new(Vec::new());
-    let thread = std::thread::current();
-    let test = thread.name().unwrap_or("?").to_owned();
-    let key = (reason.to_owned(), test.clone());
-    {
-        let mut said = SAID.lock().unwrap_or_else(|e| e.into_inner());
-        if said.contains(&key) {
-            return;
-        }
-        said.push(key);
-    }
-    // One write, so the line does not interleave with the harness's own output.
-    let line = format!("SKIPPED ({reason}): {test}: {detail}\n");
-    let _ = std::io::stderr().write_all(line.as_bytes());
-    if let Some(log) = std::env::var_os("RETORT_SKIP_LOG").filter(|l| !l.is_empty()) {
-        let line = format!("{reason}\t{test}\t{}\n", detail.replace(['\t', '\n'], " "));
-        let _ = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(log)
-            .and_then(|mut f| f.write_all(line.as_bytes()));
-    }
+    retort::testing::skipped(reason, detail);
 }
 
 /// The result of one CLI run.
