@@ -444,6 +444,25 @@ pub fn apply_backfills(
                     to: column,
                 });
             }
+            // The fill is a value of the new type: a type change runs first, with the column
+            // still nullable, then the fill, then NOT NULL.
+            Op::AlterColumn { table, from, to } if from.ty != to.ty => {
+                let retyped = Column {
+                    nullable: from.nullable,
+                    ..to.clone()
+                };
+                out.push(Op::AlterColumn {
+                    table: table.clone(),
+                    from,
+                    to: retyped.clone(),
+                });
+                out.push(fill);
+                out.push(Op::AlterColumn {
+                    table,
+                    from: retyped,
+                    to,
+                });
+            }
             op => {
                 out.push(fill);
                 out.push(op);

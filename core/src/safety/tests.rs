@@ -412,3 +412,45 @@ fn a_column_made_not_null_takes_its_default_unless_a_backfill_names_it() {
     let planned = apply_backfills(bare, &[], &target).unwrap();
     assert_eq!(unfilled(&planned, &target).len(), 1);
 }
+
+/// A column whose type changes as it becomes NOT NULL is filled with a value of the new type:
+/// after the type change (the column still nullable), before NOT NULL. Found by the
+/// PostgreSQL property test (`DOUBLE PRECISION` -> `VARCHAR` filled with `'x'`).
+#[test]
+fn a_fill_comes_after_the_type_change_it_is_a_value_of() {
+    let mut before = Column::new("d", SqlType::Double, true);
+    before.default = Some("1.5".into());
+    let mut after = Column::new("d", SqlType::Varchar(260), false);
+    after.default = Some("'x'".into());
+    let (a, b) = (users(&[before.clone()]), users(&[after.clone()]));
+    let plan = plan_between_with(&Postgres, &a, &b, &[]).unwrap();
+    let retyped = Column {
+        nullable: true,
+        ..after.clone()
+    };
+    assert_eq!(
+        plan.ops,
+        vec![
+            alter(before, retyped.clone()),
+            Op::Backfill {
+                table: "users".into(),
+                column: "d".into(),
+                value: "'x'".into(),
+                from_default: true,
+                undo: false,
+            },
+            alter(retyped, after),
+        ]
+    );
+    let update = plan.up_sql.find("UPDATE").unwrap();
+    assert!(
+        plan.up_sql.find("TYPE VARCHAR(260)").unwrap() < update,
+        "{}",
+        plan.up_sql
+    );
+    assert!(
+        update < plan.up_sql.find("SET NOT NULL").unwrap(),
+        "{}",
+        plan.up_sql
+    );
+}

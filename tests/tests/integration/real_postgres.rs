@@ -4,7 +4,7 @@
 //! --schema-only` identical. (crates.io has the same tests in `inspect.rs` and `lossless.rs`.)
 //! Prints SKIPPED where the folder is not on this machine.
 
-use crate::scratch::scratch_app;
+use crate::scratch::inspected_app;
 use crate::support::{Backend, Models, Project};
 
 /// The dump of `name`, without pg_dump 15.18's `\restrict` lines (psql meta-commands).
@@ -33,20 +33,7 @@ fn adopt(name: &str, label: &str) {
         return;
     };
     p.execute(&sql);
-    let models = p.path().join("models.rs");
-    let run = p
-        .run(Models::None, &["inspect", "-o", models.to_str().unwrap()])
-        .expect(0);
-    let source = std::fs::read_to_string(&models).unwrap();
-    let app = scratch_app(&format!("inspected-{label}"), &source);
-    let check = app.run(&p, &["check"]);
-    assert_eq!(
-        (check.code, run.stderr.as_str()),
-        (0, ""),
-        "check over {name}'s inspected models:\n{}{}\n{source}",
-        check.stdout,
-        check.stderr
-    );
+    inspected_app(&p, &format!("inspected-{label}"));
 
     // Other models drop every table; the downgrade restores the dump exactly.
     let before = crate::lossless::dump(&p);

@@ -8,7 +8,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::scratch::scratch_app;
+use crate::scratch::{inspected_app, scratch_app};
 use crate::support::{Models, Project};
 
 fn folder() -> Option<PathBuf> {
@@ -46,22 +46,7 @@ fn loaded(sql: &str) -> Project {
 /// table dropped and restored exactly.
 fn adopt(label: &str, sql: &str) {
     let p = loaded(sql);
-    let models = p.path().join("models.rs");
-    let run = p
-        .run(
-            Models::None,
-            &["inspect", "--output", models.to_str().unwrap()],
-        )
-        .expect(0);
-    assert!(run.stderr.is_empty(), "{label}: {}", run.stderr);
-    let source = std::fs::read_to_string(&models).unwrap();
-    let app = scratch_app(&format!("atuin-{label}"), &source);
-    let check = app.run(&p, &["check"]);
-    assert_eq!(
-        check.code, 0,
-        "{label}: check right after inspect:\n{}{}\n{source}",
-        check.stdout, check.stderr
-    );
+    let (app, _) = inspected_app(&p, &format!("atuin-{label}"));
     let before = catalog(&p);
     app.run(&p, &["init", "--baseline"]).expect(0);
     let check = app.run(&p, &["check"]);

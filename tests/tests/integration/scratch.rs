@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::support::{Project, Run};
+use crate::support::{Models, Project, Run};
 
 /// A built scratch binary.
 pub struct ScratchApp {
@@ -104,4 +104,28 @@ debug = false
     ScratchApp {
         exe: target.join("debug").join(name),
     }
+}
+
+/// The adoption promise on `p`'s database: `inspect` declares everything (it says nothing on
+/// standard error), a binary built over the models, named `name`, finds no difference
+/// (`check` exits 0). Returns the binary and the models' source.
+pub fn inspected_app(p: &Project, name: &str) -> (ScratchApp, String) {
+    let models = p.path().join("models.rs");
+    let run = p
+        .run(Models::None, &["inspect", "-o", models.to_str().unwrap()])
+        .expect(0);
+    assert!(
+        run.stderr.is_empty(),
+        "{name}: not declared: {}",
+        run.stderr
+    );
+    let source = std::fs::read_to_string(&models).unwrap();
+    let app = scratch_app(name, &source);
+    let check = app.run(p, &["check"]);
+    assert_eq!(
+        check.code, 0,
+        "{name}: check right after inspect:\n{}{}\n{source}",
+        check.stdout, check.stderr
+    );
+    (app, source)
 }
