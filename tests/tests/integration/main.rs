@@ -6,6 +6,7 @@ extern crate retort_example_blog as _;
 
 mod adopt;
 mod backend_faults;
+mod baseline_objects;
 mod cases;
 mod checks;
 mod cli;

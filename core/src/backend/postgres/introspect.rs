@@ -1,12 +1,12 @@
 //! PostgreSQL introspection from `pg_catalog`: a fixed number of queries, one per object kind
-//! (columns, constraints, indexes, triggers, comments, owned sequences, enum types), whatever the number of
+//! (columns, constraints, indexes, triggers, statistics, comments, owned sequences, enum types), whatever the number of
 //! tables. Reads the current schema (`search_path`), `public` unless the connection chose
 //! another.
 //!
 //! What the schema model describes structurally (columns, keys, foreign keys, plain btree
 //! indexes) is read into it; everything else the catalog says about a table is kept as the
 //! server's own definition (`pg_get_indexdef`, `pg_get_constraintdef`, `pg_get_triggerdef`,
-//! comments, the sequences of serial columns) in [`Table::unmodeled`], so that a dropped table
+//! `pg_get_statisticsobjdef`, comments, the sequences of serial columns) in [`Table::unmodeled`], so that a dropped table
 //! is re-created with all of it.
 
 use std::collections::BTreeMap;
@@ -144,7 +144,8 @@ struct SequenceRow {
     tbl: String,
     #[diesel(sql_type = Text)]
     col: String,
-    /// `a`: a serial column's own sequence; `i`: an identity's sequence with its options.
+    /// `a`: a serial column's own sequence; `i`: an identity's sequence with its options; `d`:
+    /// a `nextval` default on a sequence no column owns.
     #[diesel(sql_type = Text)]
     kind: String,
     #[diesel(sql_type = Text)]
@@ -249,8 +250,12 @@ pub fn introspect(conn: &mut PgConnection, schemas: &[String]) -> diesel::QueryR
     // Sequences owned by a column (serial): re-created with their options, owner and default.
     // Identity sequences (deptype 'i') only when their options are not the defaults the
     // IDENTITY clause gives them.
+    // A `nextval` default on a sequence no column owns (`d`): the dialect leaves `nextval`
+    // defaults out of the model (they are serials'), so it is kept as a statement.
     let sequences: Vec<SequenceRow> = diesel::sql_query(format!(
-        "SELECT {TBL} AS tbl, a.attname::text AS col, dep.deptype::text AS kind, \
+        "SELECT tbl, col, kind, def FROM ( \
+         SELECT c.relname AS rel, a.attnum AS num, \
+                {TBL} AS tbl, a.attname::text AS col, dep.deptype::text AS kind, \
                 CASE dep.deptype WHEN 'a' THEN \
                 format('CREATE SEQUENCE %s AS %s START WITH %s INCREMENT BY %s MINVALUE %s MAXVALUE %s CACHE %s%s;\n\
                         ALTER SEQUENCE %s OWNED BY %s.%s;\n\
@@ -282,7 +287,22 @@ pub fn introspect(conn: &mut PgConnection, schemas: &[String]) -> diesel::QueryR
                         AND sq.seqmin = 1 AND sq.seqcache = 1 AND NOT sq.seqcycle \
                         AND sq.seqmax = CASE sq.seqtypid WHEN 'int2'::regtype THEN 32767 \
                             WHEN 'int4'::regtype THEN 2147483647 ELSE 9223372036854775807 END))) \
-         ORDER BY c.relname, a.attnum"
+         UNION ALL \
+         SELECT c.relname, a.attnum, {TBL}, a.attname::text, 'd', \
+                format('ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s', {QTBL}, \
+                       quote_ident(a.attname), pg_get_expr(d.adbin, d.adrelid)) \
+         FROM pg_attrdef d \
+         JOIN pg_class c ON c.oid = d.adrelid \
+         JOIN pg_namespace n ON n.oid = c.relnamespace \
+         JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = d.adnum \
+         WHERE {user_tables} AND pg_get_expr(d.adbin, d.adrelid) LIKE 'nextval(%' \
+               AND NOT EXISTS (SELECT 1 FROM pg_depend dep \
+                               JOIN pg_class s ON s.oid = dep.objid AND s.relkind = 'S' \
+                               WHERE dep.classid = 'pg_class'::regclass \
+                                 AND dep.refclassid = 'pg_class'::regclass \
+                                 AND dep.refobjid = c.oid AND dep.refobjsubid = a.attnum \
+                                 AND dep.deptype = 'a') \
+         ) s ORDER BY rel, num, kind"
     ))
     .load(conn)?;
     let triggers: Vec<DefinitionRow> = diesel::sql_query(format!(
@@ -294,6 +314,7 @@ pub fn introspect(conn: &mut PgConnection, schemas: &[String]) -> diesel::QueryR
          ORDER BY c.relname, t.tgname"
     ))
     .load(conn)?;
+    let statistics = super::statistics::statistics(conn, &user_tables)?;
     // Comments on the table, its columns, its constraints, its indexes and its triggers.
     // The table's and a column's comment are theirs (`kind` 0, `col` set for a column, `def`
     // the text); the others are kept as statements.
@@ -500,8 +521,19 @@ pub fn introspect(conn: &mut PgConnection, schemas: &[String]) -> diesel::QueryR
             indexes_kept.push((row.tbl, row.def));
         }
     }
+    // PostgreSQL drops a statistics object silently with any column it uses (and rebuilds it
+    // for a column's new type).
+    kept_users.extend(statistics.iter().flat_map(|row| {
+        row.used.iter().map(|c| Dependent {
+            table: row.tbl.clone(),
+            column: Some(c.clone()),
+            kind: "statistics".into(),
+            name: row.name.clone(),
+            blocks_type_change: false,
+        })
+    }));
     // Re-created after the table in this order: owned sequences (the column defaults need them),
-    // constraints, indexes, triggers, comments.
+    // constraints, indexes, triggers, statistics, comments.
     // A serial key is the database assigning ids, as an identity is.
     for row in &sequences {
         if let Some(table) = tables.get_mut(&row.tbl) {
@@ -518,6 +550,7 @@ pub fn introspect(conn: &mut PgConnection, schemas: &[String]) -> diesel::QueryR
         .chain(constraints_kept)
         .chain(indexes_kept)
         .chain(triggers.into_iter().map(|r| (r.tbl, r.def)))
+        .chain(statistics.into_iter().map(|r| (r.tbl, r.def)))
         .chain(
             comments
                 .into_iter()
