@@ -15,7 +15,7 @@ use diesel::pg::PgConnection;
 use diesel::sql_types::{Array, Bool, Nullable, Text};
 use diesel::{QueryableByName, RunQueryDsl};
 
-use super::namespaces::{existing_schemas, user_tables, QSEQ, QTBL, TBL};
+use super::namespaces::{existing_schemas, user_tables, QTBL, TBL};
 use crate::schema::{
     Column, Deferrable, Dependent, FkAction, ForeignKey, IdentityKind, Index, Schema, SqlType,
     Table,
@@ -137,21 +137,6 @@ struct DependentRow {
     name: String,
 }
 
-/// A sequence owned by a column (serial), with the SQL that re-creates it.
-#[derive(QueryableByName)]
-struct SequenceRow {
-    #[diesel(sql_type = Text)]
-    tbl: String,
-    #[diesel(sql_type = Text)]
-    col: String,
-    /// `a`: a serial column's own sequence; `i`: an identity's sequence with its options; `d`:
-    /// a `nextval` default on a sequence no column owns.
-    #[diesel(sql_type = Text)]
-    kind: String,
-    #[diesel(sql_type = Text)]
-    def: String,
-}
-
 fn action(code: &str) -> FkAction {
     match code {
         "r" => FkAction::Restrict,
@@ -247,64 +232,7 @@ pub fn introspect(conn: &mut PgConnection, schemas: &[String]) -> diesel::QueryR
          ORDER BY c.relname, i.relname"
     ))
     .load(conn)?;
-    // Sequences owned by a column (serial): re-created with their options, owner and default.
-    // Identity sequences (deptype 'i') only when their options are not the defaults the
-    // IDENTITY clause gives them.
-    // A `nextval` default on a sequence no column owns (`d`): the dialect leaves `nextval`
-    // defaults out of the model (they are serials'), so it is kept as a statement.
-    let sequences: Vec<SequenceRow> = diesel::sql_query(format!(
-        "SELECT tbl, col, kind, def FROM ( \
-         SELECT c.relname AS rel, a.attnum AS num, \
-                {TBL} AS tbl, a.attname::text AS col, dep.deptype::text AS kind, \
-                CASE dep.deptype WHEN 'a' THEN \
-                format('CREATE SEQUENCE %s AS %s START WITH %s INCREMENT BY %s MINVALUE %s MAXVALUE %s CACHE %s%s;\n\
-                        ALTER SEQUENCE %s OWNED BY %s.%s;\n\
-                        ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s', \
-                       {QSEQ}, format_type(sq.seqtypid, NULL), sq.seqstart, \
-                       sq.seqincrement, sq.seqmin, sq.seqmax, sq.seqcache, \
-                       CASE WHEN sq.seqcycle THEN ' CYCLE' ELSE '' END, \
-                       {QSEQ}, {QTBL}, quote_ident(a.attname), \
-                       {QTBL}, quote_ident(a.attname), \
-                       pg_get_expr(d.adbin, d.adrelid)) \
-                ELSE \
-                format('ALTER TABLE %s ALTER COLUMN %s SET START WITH %s SET INCREMENT BY %s \
-                        SET MINVALUE %s SET MAXVALUE %s SET CACHE %s SET %sCYCLE', \
-                       {QTBL}, quote_ident(a.attname), sq.seqstart, \
-                       sq.seqincrement, sq.seqmin, sq.seqmax, sq.seqcache, \
-                       CASE WHEN sq.seqcycle THEN '' ELSE 'NO ' END) \
-                END AS def \
-         FROM pg_depend dep \
-         JOIN pg_class s ON s.oid = dep.objid AND s.relkind = 'S' \
-         JOIN pg_sequence sq ON sq.seqrelid = s.oid \
-         JOIN pg_class c ON c.oid = dep.refobjid \
-         JOIN pg_namespace n ON n.oid = c.relnamespace \
-         JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = dep.refobjsubid \
-         LEFT JOIN pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum \
-         WHERE {user_tables} AND dep.classid = 'pg_class'::regclass \
-               AND dep.refclassid = 'pg_class'::regclass \
-               AND ((dep.deptype = 'a' AND pg_get_expr(d.adbin, d.adrelid) LIKE 'nextval(%') \
-                    OR (dep.deptype = 'i' AND NOT (sq.seqstart = 1 AND sq.seqincrement = 1 \
-                        AND sq.seqmin = 1 AND sq.seqcache = 1 AND NOT sq.seqcycle \
-                        AND sq.seqmax = CASE sq.seqtypid WHEN 'int2'::regtype THEN 32767 \
-                            WHEN 'int4'::regtype THEN 2147483647 ELSE 9223372036854775807 END))) \
-         UNION ALL \
-         SELECT c.relname, a.attnum, {TBL}, a.attname::text, 'd', \
-                format('ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s', {QTBL}, \
-                       quote_ident(a.attname), pg_get_expr(d.adbin, d.adrelid)) \
-         FROM pg_attrdef d \
-         JOIN pg_class c ON c.oid = d.adrelid \
-         JOIN pg_namespace n ON n.oid = c.relnamespace \
-         JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = d.adnum \
-         WHERE {user_tables} AND pg_get_expr(d.adbin, d.adrelid) LIKE 'nextval(%' \
-               AND NOT EXISTS (SELECT 1 FROM pg_depend dep \
-                               JOIN pg_class s ON s.oid = dep.objid AND s.relkind = 'S' \
-                               WHERE dep.classid = 'pg_class'::regclass \
-                                 AND dep.refclassid = 'pg_class'::regclass \
-                                 AND dep.refobjid = c.oid AND dep.refobjsubid = a.attnum \
-                                 AND dep.deptype = 'a') \
-         ) s ORDER BY rel, num, kind"
-    ))
-    .load(conn)?;
+    let sequences = super::sequences::sequences(conn, &user_tables)?;
     let triggers: Vec<DefinitionRow> = diesel::sql_query(format!(
         "SELECT {TBL} AS tbl, pg_get_triggerdef(t.oid) AS def \
          FROM pg_trigger t \

@@ -12,6 +12,7 @@ mod namespaces;
 pub mod normalize;
 mod objects;
 mod scratch;
+mod sequences;
 mod statistics;
 
 pub use scratch::database_prefix as scratch_database_prefix;
