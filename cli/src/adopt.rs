@@ -157,11 +157,19 @@ fn init_and_baseline(
             ))
         );
     }
+    if !base.created.is_empty() {
+        writeln!(
+            out,
+            "It also creates {} object(s) that are not tables: {}",
+            base.created.len(),
+            first_few(&base.created, SHOWN)
+        )?;
+    }
     if !base.not_included.is_empty() {
         writeln!(
             out,
-            "Not included, as they are not tables (listed at the top of up.sql; create them \
-             before it on a new database): {}",
+            "Not included (listed at the top of up.sql; add them to it by hand before it is \
+             applied anywhere else): {}",
             first_few(&base.not_included, SHOWN)
         )?;
     }

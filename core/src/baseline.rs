@@ -1,17 +1,24 @@
 //! The baseline of a database that already exists (`init --baseline`): one revision whose
 //! up.sql creates every table as it is, with everything the lossless schema model holds
-//! (columns, keys, indexes, foreign keys, constraints, triggers, comments, owned sequences),
-//! whether the models own it or not, and whose down.sql drops it all again.
+//! (columns, keys, indexes, foreign keys, constraints, triggers, statistics, comments, owned
+//! sequences), whether the models own it or not, and whose down.sql drops it all again.
 //!
-//! The up.sql is an ordinary plan from an empty schema to the live one ([`crate::diff`]: tables
-//! in dependency order, keys of a cycle added after the tables), rendered by the connection's
-//! dialect, so it is the same SQL autogenerate would write. PostgreSQL extensions come first
-//! (`CREATE EXTENSION IF NOT EXISTS`; down.sql leaves them). Other objects that are not tables
-//! (PostgreSQL functions, types, views, sequences no column owns; SQLite views) are not in the
-//! schema model: [`Baseline::not_included`] names them, and the up.sql says so.
+//! The tables are an ordinary plan from an empty schema to the live one ([`crate::diff`]:
+//! tables in dependency order, keys of a cycle added after the tables), rendered by the
+//! connection's dialect, so it is the same SQL autogenerate would write. Around it go the
+//! objects that are not tables, as the backend reads them ([`Object`]; PostgreSQL: every
+//! schema's extensions, functions, procedures, types, views and sequences no column owns):
+//! their schemas and the extensions first (`IF NOT EXISTS`; down.sql leaves extensions), then
+//! the plan's enum types, then the objects the tables may need (types, functions: a trigger's
+//! function, an index's or a default's), in the order their dependencies ask, then the tables,
+//! then what needs the tables (views, functions over a table's row type). What it cannot
+//! create (aggregates, base types, foreign tables, whatever needs one of them or a table the
+//! baseline leaves out) is listed in [`Baseline::not_included`] and at the top of up.sql.
+
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::db::Connection;
-use crate::ops::reverse_all;
+use crate::ops::{reverse_all, Op};
 use crate::schema::Schema;
 use crate::Error;
 
@@ -20,139 +27,401 @@ fn quote(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
+/// An object of the database that is not a table, as the backend reads it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Object {
+    /// Unique among the objects.
+    pub key: String,
+    /// What it is, for messages: `function`, `enum type`, `view`...
+    pub kind: String,
+    /// Its qualified name (a function's with its argument types).
+    pub name: String,
+    /// Its schema, when not the connection's own.
+    pub schema: Option<String>,
+    /// The SQL that creates it (and its comments), when Retort can write it.
+    pub create: Option<String>,
+    /// The SQL that drops it; none for an object a baseline leaves in place (an extension).
+    pub drop: Option<String>,
+    /// The keys of the objects it needs.
+    pub needs: Vec<String>,
+    /// The tables it needs, named as introspection keys them.
+    pub tables: Vec<String>,
+}
+
 /// The SQL of a baseline revision.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Baseline {
-    /// Creates every table of the schema (after a comment saying what it leaves out).
+    /// Creates every table of the schema and what it needs (after a comment saying what it
+    /// leaves out).
     pub up_sql: String,
-    /// Drops every table again, children first.
+    /// Drops it all again, in reverse.
     pub down_sql: String,
     /// How many tables it creates.
     pub tables: usize,
-    /// Objects of the database it does not create, one per line (`function public.f(integer)`),
-    /// sorted.
+    /// The objects that are not tables it creates (`function public.f(integer)`), in order.
+    pub created: Vec<String>,
+    /// Objects of the database it does not create, one per line, with why when it could have
+    /// (`view public.v (needs table other.t, which the baseline does not create)`), sorted.
     pub not_included: Vec<String>,
 }
 
-/// PostgreSQL objects of the migrated schema that are not tables, extension members excluded:
-/// `kind` and qualified name.
-const PG_OTHER_OBJECTS: &str = "
-SELECT * FROM (
-  SELECT CASE p.prokind WHEN 'p' THEN 'procedure' WHEN 'a' THEN 'aggregate' ELSE 'function' END
-           AS a,
-         n.nspname || '.' || p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')'
-           AS b
-  FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-  WHERE n.nspname = current_schema()
-    AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass
-                    AND d.objid = p.oid AND d.deptype = 'e')
-  UNION ALL
-  SELECT CASE t.typtype WHEN 'e' THEN 'enum type' WHEN 'd' THEN 'domain'
-                        WHEN 'r' THEN 'range type' ELSE 'type' END,
-         n.nspname || '.' || t.typname
-  FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
-  LEFT JOIN pg_class c ON c.oid = t.typrelid
-  WHERE n.nspname = current_schema()
-    AND (t.typtype IN ('e', 'd', 'r') OR (t.typtype = 'c' AND c.relkind = 'c'))
-    AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_type'::regclass
-                    AND d.objid = t.oid AND d.deptype = 'e')
-  UNION ALL
-  SELECT CASE c.relkind WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view'
-                        WHEN 'f' THEN 'foreign table' ELSE 'sequence' END,
-         n.nspname || '.' || c.relname
-  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-  WHERE n.nspname = current_schema() AND c.relkind IN ('v', 'm', 'f', 'S')
-    AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass
-                    AND d.objid = c.oid
-                    AND (d.deptype = 'e' OR (c.relkind = 'S' AND d.deptype IN ('a', 'i'))))
-) o ORDER BY 1, 2";
+/// Where each object goes.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Placed<'a> {
+    /// Schemas created first (`IF NOT EXISTS`).
+    schemas: Vec<String>,
+    /// Schemas down.sql drops last: those of the objects it drops, except extensions' and
+    /// `public`.
+    dropped_schemas: Vec<String>,
+    extensions: Vec<&'a Object>,
+    /// Created before the tables (after the plan's enum types).
+    before: Vec<&'a Object>,
+    /// Created after the tables: they need one, or need such an object.
+    after: Vec<&'a Object>,
+    not_included: Vec<String>,
+}
 
-/// PostgreSQL extensions (name, schema), which a baseline creates when missing: a table's
-/// column types, defaults and indexes may need them.
-const PG_EXTENSIONS: &str =
-    "SELECT e.extname::text AS a, n.nspname::text AS b FROM pg_extension e \
-     JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname <> 'plpgsql' ORDER BY 1";
+/// Places `objects` around the tables of `current`: which it creates, in which order, and
+/// which it cannot (see the module documentation).
+fn place<'a>(objects: &'a [Object], current: &Schema) -> Placed<'a> {
+    let by_key: BTreeMap<&str, &Object> = objects.iter().map(|o| (o.key.as_str(), o)).collect();
+    // Enum types of the connection's schema are the schema model's: the plan creates them.
+    let planned = |o: &Object| {
+        o.kind == "enum type"
+            && o.schema.is_none()
+            && o.name
+                .rsplit_once('.')
+                .is_some_and(|(_, n)| current.enums.contains_key(n))
+    };
+    // Why an object is not created (`Some("")` when Retort cannot write it at all).
+    let mut why: BTreeMap<&str, Option<String>> = BTreeMap::new();
+    for o in objects.iter().filter(|o| !planned(o)) {
+        let reason = if o.create.is_none() {
+            Some(String::new())
+        } else {
+            o.tables
+                .iter()
+                .find(|t| !current.tables.contains_key(*t))
+                .map(|t| format!(" (needs table {t}, which the baseline does not create)"))
+        };
+        why.insert(&o.key, reason);
+    }
+    // ...nor what needs such an object.
+    loop {
+        let mut changed = false;
+        for o in objects {
+            if !matches!(why.get(o.key.as_str()), Some(None)) {
+                continue;
+            }
+            let missing = o.needs.iter().find_map(|n| {
+                matches!(why.get(n.as_str()), Some(Some(_))).then(|| by_key[n.as_str()])
+            });
+            if let Some(m) = missing {
+                why.insert(
+                    &o.key,
+                    Some(format!(
+                        " (needs {} {}, which it does not create)",
+                        m.kind, m.name
+                    )),
+                );
+                changed = true;
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    let created: Vec<usize> = (0..objects.len())
+        .filter(|&i| matches!(why.get(objects[i].key.as_str()), Some(None)))
+        .collect();
+    let index: BTreeMap<&str, usize> = created
+        .iter()
+        .map(|&i| (objects[i].key.as_str(), i))
+        .collect();
+    let needs = |i: usize| -> Vec<usize> {
+        objects[i]
+            .needs
+            .iter()
+            .filter_map(|n| index.get(n.as_str()).copied())
+            .filter(|&j| j != i)
+            .collect()
+    };
+    // After the tables: what needs a table, or needs what comes after them.
+    let mut after: BTreeSet<usize> = created
+        .iter()
+        .copied()
+        .filter(|&i| !objects[i].tables.is_empty())
+        .collect();
+    loop {
+        let more: Vec<usize> = created
+            .iter()
+            .copied()
+            .filter(|i| !after.contains(i) && needs(*i).iter().any(|j| after.contains(j)))
+            .collect();
+        if more.is_empty() {
+            break;
+        }
+        after.extend(more);
+    }
+    // Dependencies first, else creation (oid) order; a cycle, if any, in creation order.
+    let mut order: Vec<usize> = Vec::new();
+    let mut left: BTreeSet<usize> = created.iter().copied().collect();
+    while !left.is_empty() {
+        let ready = left
+            .iter()
+            .copied()
+            .find(|&i| needs(i).iter().all(|j| !left.contains(j)))
+            .unwrap_or_else(|| *left.iter().next().expect("not empty"));
+        left.remove(&ready);
+        order.push(ready);
+    }
+    let mut placed = Placed::default();
+    let mut schemas: BTreeSet<String> = BTreeSet::new();
+    let mut kept_schemas: BTreeSet<String> = BTreeSet::from(["public".to_owned()]);
+    for i in order {
+        let o = &objects[i];
+        if let Some(s) = &o.schema {
+            schemas.insert(s.clone());
+            if o.drop.is_none() {
+                kept_schemas.insert(s.clone());
+            }
+        }
+        if o.kind == "extension" {
+            placed.extensions.push(o);
+        } else if after.contains(&i) {
+            placed.after.push(o);
+        } else {
+            placed.before.push(o);
+        }
+    }
+    placed.dropped_schemas = schemas.difference(&kept_schemas).cloned().collect();
+    placed.schemas = schemas.into_iter().collect();
+    placed.not_included = objects
+        .iter()
+        .filter_map(|o| {
+            let reason = why.get(o.key.as_str())?.as_ref()?;
+            Some(format!("{} {}{reason}", o.kind, o.name))
+        })
+        .collect();
+    placed.not_included.sort();
+    placed
+}
 
-/// SQLite objects that are not tables (triggers and indexes belong to their table).
-const SQLITE_OTHER_OBJECTS: &str =
-    "SELECT type AS a, name AS b FROM sqlite_schema WHERE type = 'view' ORDER BY name";
+/// Appends each object's creating SQL, with `check_function_bodies` off: a function's body
+/// may name tables created later.
+fn push_creates(out: &mut String, heading: &str, objects: &[&Object]) {
+    if objects.is_empty() {
+        return;
+    }
+    out.push_str(heading);
+    out.push_str("SET check_function_bodies = false;\n");
+    for o in objects {
+        out.push_str(o.create.as_deref().unwrap_or_default());
+    }
+    out.push_str("RESET check_function_bodies;\n\n");
+}
+
+fn push_drops(out: &mut String, objects: &[&Object]) {
+    for o in objects.iter().rev() {
+        out.push_str(o.drop.as_deref().unwrap_or_default());
+    }
+}
 
 /// The baseline of `current` (the live schema, already normalised and without whatever the
-/// caller leaves out), in the dialect of `conn`, which it asks for the objects left out.
+/// caller leaves out), in the dialect of `conn`, which it asks for the objects that are not
+/// tables.
 pub fn baseline(conn: &mut Connection, current: &Schema) -> Result<Baseline, Error> {
     let dialect = conn.dialect();
-    let empty = Schema::default();
+    let objects = conn.session().other_objects()?;
+    let placed = place(&objects, current);
+    // The schemas created first are not the plan's to create.
+    let mut empty = Schema::default();
+    empty.schemas.extend(placed.schemas.iter().cloned());
     let ops = crate::diff::diff(&empty, current);
-    let create = dialect.render(&ops, &empty)?;
-    let down_sql = dialect.render(&reverse_all(&ops), current)?;
-    let postgres = conn.backend().key() != "sqlite";
-    let query = if postgres {
-        PG_OTHER_OBJECTS
-    } else {
-        SQLITE_OTHER_OBJECTS
-    };
-    let extensions = if postgres {
-        conn.session()
-            .text_pairs(PG_EXTENSIONS)
-            .map_err(crate::db::DbError::query("listing the extensions"))?
-    } else {
-        Vec::new()
-    };
-    let not_included: Vec<String> = conn
-        .session()
-        .text_pairs(query)
-        .map_err(crate::db::DbError::query(
-            "listing the objects that are not tables",
-        ))?
+    let (prelude, rest): (Vec<Op>, Vec<Op>) = ops
         .into_iter()
-        // Enum types a table uses are in the schema model: the plan creates them.
-        .filter(|(kind, name)| {
-            let bare = name
-                .as_deref()
-                .and_then(|n| n.rsplit_once('.'))
-                .map(|(_, n)| n);
-            !(kind == "enum type" && bare.is_some_and(|n| current.enums.contains_key(n)))
-        })
-        .map(|(kind, name)| format!("{kind} {}", name.unwrap_or_default()))
-        .collect();
+        .partition(|op| op.is_schema() || op.is_enum());
+    let mut state = empty.clone();
+    prelude.iter().for_each(|op| op.apply(&mut state));
+    let create_prelude = dialect.render(&prelude, &empty)?;
+    let create_rest = dialect.render(&rest, &state)?;
+    let undo_rest = reverse_all(&rest);
+    let drop_rest = dialect.render(&undo_rest, current)?;
+    let mut state = current.clone();
+    undo_rest.iter().for_each(|op| op.apply(&mut state));
+    let drop_prelude = dialect.render(&reverse_all(&prelude), &state)?;
+
     let mut up_sql = String::from(
         "-- Baseline: the database's tables as they were when Retort was adopted (`init \
          --baseline`).\n\
          -- Recorded as applied there without running; on a new database it creates every \
          table,\n\
-         -- with its columns, keys, indexes, foreign keys, constraints, triggers, comments and \
-         owned\n\
-         -- sequences, and the enum types they use. Other objects (extensions aside) are\n\
-         -- not created here: on a new database, create them before this revision runs.\n",
+         -- with its columns, keys, indexes, foreign keys, constraints, triggers, statistics,\n\
+         -- comments and owned sequences, and what is not a table: schemas, extensions, types \
+         and\n\
+         -- functions first, views and what else needs the tables after them.\n",
     );
-    if not_included.is_empty() {
-        up_sql.push_str("-- The database held no such object.\n");
+    if placed.not_included.is_empty() {
+        up_sql.push_str("-- It creates every such object the database holds.\n");
     } else {
-        up_sql.push_str("-- Not included (the database holds them):\n");
-        for object in &not_included {
+        up_sql.push_str(
+            "-- Not included (the database holds them; add them below by hand before this \
+             revision\n-- is applied anywhere, see the README):\n",
+        );
+        for object in &placed.not_included {
             up_sql.push_str(&format!("--   {object}\n"));
         }
     }
     up_sql.push('\n');
-    if !extensions.is_empty() {
+    if !placed.schemas.is_empty() {
+        up_sql.push_str("-- The schemas of the objects below.\n");
+        for schema in &placed.schemas {
+            up_sql.push_str(&format!("CREATE SCHEMA IF NOT EXISTS {};\n", quote(schema)));
+        }
+        up_sql.push('\n');
+    }
+    if !placed.extensions.is_empty() {
         up_sql.push_str(
             "-- Extensions the tables may need (types, operator classes, functions), created when \
              missing;\n-- down.sql leaves them in place.\n",
         );
-        for (name, schema) in &extensions {
-            up_sql.push_str(&format!(
-                "CREATE EXTENSION IF NOT EXISTS {} WITH SCHEMA {};\n",
-                quote(name),
-                quote(schema.as_deref().unwrap_or("public"))
-            ));
+        for o in &placed.extensions {
+            up_sql.push_str(o.create.as_deref().unwrap_or_default());
         }
         up_sql.push('\n');
     }
-    up_sql.push_str(&create);
+    up_sql.push_str(&create_prelude);
+    push_creates(
+        &mut up_sql,
+        "-- Types, functions and other objects the tables may need (defaults, indexes, \
+         triggers).\n",
+        &placed.before,
+    );
+    up_sql.push_str(&create_rest);
+    if !placed.after.is_empty() {
+        up_sql.push('\n');
+    }
+    push_creates(
+        &mut up_sql,
+        "-- What needs the tables (views, functions over their rows).\n",
+        &placed.after,
+    );
+
+    let mut down_sql = String::new();
+    push_drops(&mut down_sql, &placed.after);
+    down_sql.push_str(&drop_rest);
+    push_drops(&mut down_sql, &placed.before);
+    down_sql.push_str(&drop_prelude);
+    for schema in placed.dropped_schemas.iter().rev() {
+        down_sql.push_str(&format!("DROP SCHEMA {};\n", quote(schema)));
+    }
+    let created = placed
+        .extensions
+        .iter()
+        .chain(&placed.before)
+        .chain(&placed.after)
+        .map(|o| format!("{} {}", o.kind, o.name))
+        .collect();
     Ok(Baseline {
         up_sql,
         down_sql,
         tables: current.tables.len(),
-        not_included,
+        created,
+        not_included: placed.not_included,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::Table;
+
+    fn object(key: &str, kind: &str, needs: &[&str], tables: &[&str]) -> Object {
+        Object {
+            key: key.into(),
+            kind: kind.into(),
+            name: format!("public.{key}"),
+            create: Some(format!("CREATE {key};\n")),
+            drop: Some(format!("DROP {key};\n")),
+            needs: needs.iter().map(|n| n.to_string()).collect(),
+            tables: tables.iter().map(|n| n.to_string()).collect(),
+            ..Default::default()
+        }
+    }
+
+    fn keys(objects: &[&Object]) -> Vec<String> {
+        objects.iter().map(|o| o.key.clone()).collect()
+    }
+
+    #[test]
+    fn dependencies_come_first_and_what_needs_a_table_after_the_tables() {
+        let mut current = Schema::default();
+        current.insert(Table::new("posts"));
+        let objects = [
+            // A domain created before the function it calls was changed to call it.
+            object("dom", "domain", &["check_fn"], &[]),
+            object("check_fn", "function", &[], &[]),
+            object("rows_fn", "function", &[], &["posts"]),
+            object("view", "view", &["rows_fn"], &[]),
+            object("plain", "function", &["dom"], &[]),
+        ];
+        let placed = place(&objects, &current);
+        assert_eq!(keys(&placed.before), ["check_fn", "dom", "plain"]);
+        assert_eq!(keys(&placed.after), ["rows_fn", "view"]);
+        assert!(placed.not_included.is_empty());
+    }
+
+    #[test]
+    fn what_cannot_be_created_is_listed_with_what_needs_it() {
+        let current = Schema::default();
+        let mut agg = object("agg", "aggregate", &[], &[]);
+        agg.create = None;
+        let mut other = object("other_schema_fn", "function", &[], &["r.t"]);
+        other.schema = Some("r".into());
+        let objects = [
+            agg,
+            object("uses_agg", "view", &["agg"], &[]),
+            object("uses_view", "function", &["uses_agg"], &[]),
+            other,
+        ];
+        let placed = place(&objects, &current);
+        assert!(placed.before.is_empty() && placed.after.is_empty());
+        assert_eq!(
+            placed.not_included,
+            [
+                "aggregate public.agg",
+                "function public.other_schema_fn (needs table r.t, which the baseline does not \
+                 create)",
+                "function public.uses_view (needs view public.uses_agg, which it does not create)",
+                "view public.uses_agg (needs aggregate public.agg, which it does not create)",
+            ]
+        );
+        // Nothing created in schema r: it is neither created nor dropped.
+        assert!(placed.schemas.is_empty());
+    }
+
+    #[test]
+    fn schemas_are_created_for_objects_and_dropped_unless_an_extension_lives_there() {
+        let current = Schema::default();
+        let mut f = object("f", "function", &[], &[]);
+        f.schema = Some("r".into());
+        let mut g = object("g", "function", &[], &[]);
+        g.schema = Some("ext".into());
+        let mut e = object("e", "extension", &[], &[]);
+        e.schema = Some("ext".into());
+        e.drop = None;
+        let mut enum_type = object("mood", "enum type", &[], &[]);
+        enum_type.name = "public.mood".into();
+        let mut current_with_enum = current.clone();
+        current_with_enum
+            .enums
+            .insert("mood".into(), vec!["calm".into()]);
+        let objects = [e, f, g, enum_type];
+        let placed = place(&objects, &current_with_enum);
+        assert_eq!(placed.schemas, ["ext", "r"]);
+        assert_eq!(placed.dropped_schemas, ["r"]);
+        assert_eq!(keys(&placed.extensions), ["e"]);
+        // The plan creates the enum type of the schema model.
+        assert_eq!(keys(&placed.before), ["f", "g"]);
+    }
 }

@@ -126,10 +126,11 @@ pub fn blocked(ops: &[Op], current: &Schema) -> Vec<Blocked> {
     blocked
 }
 
-/// Whether `d` belongs to the table (`own` is ` on <table>`): its triggers, and the indexes and
-/// constraints kept with it, which go with it.
+/// Whether `d` belongs to the table (`own` is ` on <table>`): its triggers, and the indexes,
+/// constraints and statistics objects kept with it, which go with it.
 fn own_object(d: &Dependent, own: &str) -> bool {
-    (d.kind == "trigger" && d.name.ends_with(own)) || d.kind == "index" || d.kind == "constraint"
+    (d.kind == "trigger" && d.name.ends_with(own))
+        || matches!(d.kind.as_str(), "index" | "constraint" | "statistics")
 }
 
 /// An index or constraint kept with its table (PostgreSQL: `CHECK`, expression and other

@@ -219,6 +219,9 @@ pub(crate) trait Session: Send {
     fn table_exists(&mut self, name: &str) -> Result<bool, DbError>;
     /// Rows of a query selecting two text columns named `a` and `b` (`b` may be NULL).
     fn text_pairs(&mut self, sql: &str) -> QueryResult<Vec<(String, Option<String>)>>;
+    /// The objects of the database that are not tables (PostgreSQL: extensions, functions,
+    /// types, views, sequences; SQLite: views), in creation order, for a baseline.
+    fn other_objects(&mut self) -> Result<Vec<crate::baseline::Object>, DbError>;
 
     /// Before a run: takes the run's lock when it is not the transaction itself (PostgreSQL's
     /// advisory lock), and settings the run needs (SQLite's busy timeout).

@@ -7,6 +7,7 @@ extern crate retort_example_blog as _;
 mod adopt;
 mod adopt_diesel;
 mod backend_faults;
+mod baseline_objects;
 mod bookkeeping_guard;
 mod cases;
 mod checks;

@@ -1,12 +1,12 @@
 //! PostgreSQL introspection from `pg_catalog`: a fixed number of queries, one per object kind
-//! (columns, constraints, indexes, triggers, comments, owned sequences, enum types), whatever the number of
+//! (columns, constraints, indexes, triggers, statistics, comments, owned sequences, enum types), whatever the number of
 //! tables. Reads the current schema (`search_path`), `public` unless the connection chose
 //! another.
 //!
 //! What the schema model describes structurally (columns, keys, foreign keys, plain btree
 //! indexes) is read into it; everything else the catalog says about a table is kept as the
 //! server's own definition (`pg_get_indexdef`, `pg_get_constraintdef`, `pg_get_triggerdef`,
-//! comments, the sequences of serial columns) in [`Table::unmodeled`], so that a dropped table
+//! `pg_get_statisticsobjdef`, comments, the sequences of serial columns) in [`Table::unmodeled`], so that a dropped table
 //! is re-created with all of it.
 
 use std::collections::BTreeMap;
@@ -15,7 +15,7 @@ use diesel::pg::PgConnection;
 use diesel::sql_types::{Array, Bool, Nullable, Text};
 use diesel::{QueryableByName, RunQueryDsl};
 
-use super::namespaces::{existing_schemas, user_tables, QSEQ, QTBL, TBL};
+use super::namespaces::{existing_schemas, user_tables, QTBL, TBL};
 use crate::schema::{
     Column, Deferrable, Dependent, FkAction, ForeignKey, IdentityKind, Index, Schema, SqlType,
     Table,
@@ -137,21 +137,6 @@ struct DependentRow {
     name: String,
 }
 
-/// A sequence owned by a column (serial), with the SQL that re-creates it.
-#[derive(QueryableByName)]
-struct SequenceRow {
-    #[diesel(sql_type = Text)]
-    tbl: String,
-    #[diesel(sql_type = Text)]
-    col: String,
-    /// `a`: a serial column's own sequence; `o`: a sequence owned by a column that no longer
-    /// takes its values (no `nextval` default); `i`: an identity's sequence with its options.
-    #[diesel(sql_type = Text)]
-    kind: String,
-    #[diesel(sql_type = Text)]
-    def: String,
-}
-
 fn action(code: &str) -> FkAction {
     match code {
         "r" => FkAction::Restrict,
@@ -247,52 +232,7 @@ pub fn introspect(conn: &mut PgConnection, schemas: &[String]) -> diesel::QueryR
          ORDER BY c.relname, i.relname"
     ))
     .load(conn)?;
-    // Sequences owned by a column (serial): re-created with their options, owner and default;
-    // one whose column no longer takes its values (kind `o`: a migration dropped the default,
-    // the sequence stayed, as atuin's `history.user_id`) with its options and owner.
-    // Identity sequences (deptype 'i') only when their options are not the defaults the
-    // IDENTITY clause gives them.
-    let sequences: Vec<SequenceRow> = diesel::sql_query(format!(
-        "SELECT {TBL} AS tbl, a.attname::text AS col, \
-                CASE WHEN dep.deptype = 'a' \
-                          AND coalesce(pg_get_expr(d.adbin, d.adrelid), '') NOT LIKE 'nextval(%' \
-                     THEN 'o' ELSE dep.deptype::text END AS kind, \
-                CASE dep.deptype WHEN 'a' THEN \
-                format('CREATE SEQUENCE %s AS %s START WITH %s INCREMENT BY %s MINVALUE %s MAXVALUE %s CACHE %s%s;\n\
-                        ALTER SEQUENCE %s OWNED BY %s.%s%s', \
-                       {QSEQ}, format_type(sq.seqtypid, NULL), sq.seqstart, \
-                       sq.seqincrement, sq.seqmin, sq.seqmax, sq.seqcache, \
-                       CASE WHEN sq.seqcycle THEN ' CYCLE' ELSE '' END, \
-                       {QSEQ}, {QTBL}, quote_ident(a.attname), \
-                       CASE WHEN pg_get_expr(d.adbin, d.adrelid) LIKE 'nextval(%' \
-                            THEN format(';\nALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s', \
-                                        {QTBL}, quote_ident(a.attname), \
-                                        pg_get_expr(d.adbin, d.adrelid)) \
-                            ELSE '' END) \
-                ELSE \
-                format('ALTER TABLE %s ALTER COLUMN %s SET START WITH %s SET INCREMENT BY %s \
-                        SET MINVALUE %s SET MAXVALUE %s SET CACHE %s SET %sCYCLE', \
-                       {QTBL}, quote_ident(a.attname), sq.seqstart, \
-                       sq.seqincrement, sq.seqmin, sq.seqmax, sq.seqcache, \
-                       CASE WHEN sq.seqcycle THEN '' ELSE 'NO ' END) \
-                END AS def \
-         FROM pg_depend dep \
-         JOIN pg_class s ON s.oid = dep.objid AND s.relkind = 'S' \
-         JOIN pg_sequence sq ON sq.seqrelid = s.oid \
-         JOIN pg_class c ON c.oid = dep.refobjid \
-         JOIN pg_namespace n ON n.oid = c.relnamespace \
-         JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = dep.refobjsubid \
-         LEFT JOIN pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum \
-         WHERE {user_tables} AND dep.classid = 'pg_class'::regclass \
-               AND dep.refclassid = 'pg_class'::regclass \
-               AND (dep.deptype = 'a' \
-                    OR (dep.deptype = 'i' AND NOT (sq.seqstart = 1 AND sq.seqincrement = 1 \
-                        AND sq.seqmin = 1 AND sq.seqcache = 1 AND NOT sq.seqcycle \
-                        AND sq.seqmax = CASE sq.seqtypid WHEN 'int2'::regtype THEN 32767 \
-                            WHEN 'int4'::regtype THEN 2147483647 ELSE 9223372036854775807 END))) \
-         ORDER BY c.relname, a.attnum"
-    ))
-    .load(conn)?;
+    let sequences = super::sequences::sequences(conn, &user_tables)?;
     let triggers: Vec<DefinitionRow> = diesel::sql_query(format!(
         "SELECT {TBL} AS tbl, pg_get_triggerdef(t.oid) AS def \
          FROM pg_trigger t \
@@ -302,6 +242,7 @@ pub fn introspect(conn: &mut PgConnection, schemas: &[String]) -> diesel::QueryR
          ORDER BY c.relname, t.tgname"
     ))
     .load(conn)?;
+    let statistics = super::statistics::statistics(conn, &user_tables)?;
     // Comments on the table, its columns, its constraints, its indexes and its triggers.
     // The table's and a column's comment are theirs (`kind` 0, `col` set for a column, `def`
     // the text); the others are kept as statements.
@@ -508,8 +449,19 @@ pub fn introspect(conn: &mut PgConnection, schemas: &[String]) -> diesel::QueryR
             indexes_kept.push((row.tbl, row.def));
         }
     }
+    // PostgreSQL drops a statistics object silently with any column it uses (and rebuilds it
+    // for a column's new type).
+    kept_users.extend(statistics.iter().flat_map(|row| {
+        row.used.iter().map(|c| Dependent {
+            table: row.tbl.clone(),
+            column: Some(c.clone()),
+            kind: "statistics".into(),
+            name: row.name.clone(),
+            blocks_type_change: false,
+        })
+    }));
     // Re-created after the table in this order: owned sequences (the column defaults need them),
-    // constraints, indexes, triggers, comments.
+    // constraints, indexes, triggers, statistics, comments.
     // A serial key is the database assigning ids, as an identity is.
     for row in &sequences {
         if let Some(table) = tables.get_mut(&row.tbl) {
@@ -526,6 +478,7 @@ pub fn introspect(conn: &mut PgConnection, schemas: &[String]) -> diesel::QueryR
         .chain(constraints_kept)
         .chain(indexes_kept)
         .chain(triggers.into_iter().map(|r| (r.tbl, r.def)))
+        .chain(statistics.into_iter().map(|r| (r.tbl, r.def)))
         .chain(
             comments
                 .into_iter()

@@ -10,7 +10,10 @@ pub mod introspect;
 mod lock;
 mod namespaces;
 pub mod normalize;
+mod objects;
 mod scratch;
+mod sequences;
+mod statistics;
 
 pub use scratch::database_prefix as scratch_database_prefix;
 
@@ -189,6 +192,11 @@ impl Session for PgSession {
 
     fn text_pairs(&mut self, sql: &str) -> QueryResult<Vec<(String, Option<String>)>> {
         super::load_text_pairs(&mut self.conn, sql)
+    }
+
+    fn other_objects(&mut self) -> Result<Vec<crate::baseline::Object>, DbError> {
+        objects::objects(&mut self.conn)
+            .map_err(DbError::query("listing the objects that are not tables"))
     }
 
     fn prepare_run(&mut self, lock_timeout: Duration) -> Result<(), RunError> {

@@ -218,6 +218,27 @@ impl Session for SqliteSession {
         super::load_text_pairs(&mut self.conn, sql)
     }
 
+    /// Views (triggers and indexes belong to their table), which a baseline does not create.
+    fn other_objects(&mut self) -> Result<Vec<crate::baseline::Object>, DbError> {
+        let views = super::load_text_pairs(
+            &mut self.conn,
+            "SELECT type AS a, name AS b FROM sqlite_schema WHERE type = 'view' ORDER BY name",
+        )
+        .map_err(DbError::query("listing the objects that are not tables"))?;
+        Ok(views
+            .into_iter()
+            .map(|(kind, name)| {
+                let name = name.unwrap_or_default();
+                crate::baseline::Object {
+                    key: name.clone(),
+                    kind,
+                    name,
+                    ..Default::default()
+                }
+            })
+            .collect())
+    }
+
     fn prepare_run(&mut self, lock_timeout: Duration) -> Result<(), RunError> {
         // Another process's run holds the write lock: wait for it up to the timeout.
         self.conn
