@@ -207,3 +207,22 @@ fn keys_both_ways_between_two_tables_are_not_joinable() {
         "{text}"
     );
 }
+
+#[test]
+fn a_composite_key_keeps_its_order_not_the_columns_order() {
+    let mut s = Schema::new();
+    let mut t = Table::new("post_tags");
+    t.columns
+        .push(Column::new("post_id", SqlType::BigInt, false));
+    t.columns.push(Column::new("tag", SqlType::Text, false));
+    t.columns.push(Column::new("type", SqlType::Text, false));
+    t.primary_key = vec!["type".into(), "tag".into(), "post_id".into()];
+    s.insert(t);
+    for flavor in [Flavor::Sqlite, Flavor::Postgres] {
+        let text = render(&s, flavor, "retort print-schema");
+        assert!(
+            text.contains("    post_tags (type_, tag, post_id) {\n        post_id -> "),
+            "{text}"
+        );
+    }
+}

@@ -121,11 +121,20 @@ impl<'a> Container<'a> {
         self.fields.iter().filter(|f| f.attrs.is_column())
     }
 
-    /// The primary key: the `#[model(primary_key)]` fields in declaration order, else the
-    /// column named `id`, else nothing; nothing for a `#[model(no_primary_key)]` struct.
+    /// The primary key: the struct's `primary_key(columns(...))` in its order (a name that is
+    /// no column is left out: `check` reports it), else the `#[model(primary_key)]` fields in
+    /// declaration order, else the column named `id`, else nothing; nothing for a
+    /// `#[model(no_primary_key)]` struct.
     pub fn primary_key(&self) -> Vec<&Field<'a>> {
         if self.attrs.no_primary_key.is_some() {
             return Vec::new();
+        }
+        if let Some(key) = &self.attrs.primary_key {
+            return key
+                .value
+                .iter()
+                .filter_map(|lit| self.columns().find(|f| f.column == lit.value()))
+                .collect();
         }
         let marked: Vec<_> = self
             .columns()

@@ -278,6 +278,18 @@ fn check_primary_key(cx: &Ctxt, cont: &Container) {
             ),
         );
     }
+    if let (Some(_), Some(key)) = (&cont.attrs.no_primary_key, &cont.attrs.primary_key) {
+        cx.error_spanned_by(
+            &key.key,
+            format!(
+                "`primary_key(columns(...))` contradicts `no_primary_key` on `{}`: remove one of \
+                 them",
+                cont.name
+            ),
+        );
+    } else if let Some(key) = &cont.attrs.primary_key {
+        check_struct_key(cx, cont, key);
+    }
     if cont.attrs.no_primary_key.is_some() {
         for field in cont.columns() {
             if let Some(pk) = &field.attrs.primary_key {
@@ -290,7 +302,7 @@ fn check_primary_key(cx: &Ctxt, cont: &Container) {
                 );
             }
         }
-    } else if cont.primary_key().is_empty() {
+    } else if cont.attrs.primary_key.is_none() && cont.primary_key().is_empty() {
         cx.error_spanned_by(
             cont.ident,
             format!(
@@ -344,8 +356,42 @@ fn check_primary_key(cx: &Ctxt, cont: &Container) {
     }
 }
 
-/// The columns named by `index(columns(...))`, `include(...)`, `unique(columns(...))` and
-/// `foreign_key(columns(...))` must be columns of this model.
+/// The struct's `primary_key(columns(...))` is the whole key: no field says `primary_key` too,
+/// and no key column is generated. (That its columns exist is [`check_indexes`]' concern.)
+fn check_struct_key(cx: &Ctxt, cont: &Container, key: &attr::Keyed<Vec<syn::LitStr>>) {
+    for field in cont.columns() {
+        if let Some(pk) = &field.attrs.primary_key {
+            cx.error_spanned_by(
+                pk,
+                format!(
+                    "`primary_key` on field `{}` and `primary_key(columns(...))` on the struct \
+                     both declare the key of `{}`: list every key column, in order, in the \
+                     struct's `primary_key(columns(...))` and remove the field's `primary_key`",
+                    field.ident, cont.name
+                ),
+            );
+        }
+    }
+    for lit in &key.value {
+        let generated = cont
+            .columns()
+            .any(|f| f.column == lit.value() && f.attrs.generated.is_some());
+        if generated {
+            cx.error_spanned_by(
+                lit,
+                format!(
+                    "`{}` is a generated column and cannot be part of the primary key: a key \
+                     column holds the values it is given; remove it from `primary_key(columns(...))` \
+                     or remove its `generated`",
+                    lit.value()
+                ),
+            );
+        }
+    }
+}
+
+/// The columns named by `index(columns(...))`, `include(...)`, `unique(columns(...))`,
+/// `foreign_key(columns(...))` and `primary_key(columns(...))` must be columns of this model.
 fn check_indexes(cx: &Ctxt, cont: &Container) {
     let mut columns: Vec<&str> = Vec::new();
     for field in cont.columns() {
@@ -373,7 +419,8 @@ fn check_indexes(cx: &Ctxt, cont: &Container) {
             a.foreign_keys
                 .iter()
                 .map(|f| ("foreign key", &f.value.columns)),
-        );
+        )
+        .chain(a.primary_key.iter().map(|k| ("primary key", &k.value)));
     for (what, list) in lists {
         for lit in list {
             let name = lit.value();

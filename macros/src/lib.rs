@@ -15,6 +15,8 @@ mod embed;
 mod expand;
 
 #[cfg(test)]
+mod key_tests;
+#[cfg(test)]
 mod tests;
 
 use proc_macro::TokenStream;

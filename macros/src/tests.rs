@@ -7,7 +7,7 @@ use quote::quote;
 use crate::expand::derive_model_inner;
 
 /// The expansion, pretty-printed.
-fn expand(input: TokenStream) -> String {
+pub(crate) fn expand(input: TokenStream) -> String {
     let output = derive_model_inner(input);
     let file: syn::File = syn::parse2(output.clone())
         .unwrap_or_else(|err| panic!("expansion does not parse: {err}\n{output}"));
@@ -15,7 +15,7 @@ fn expand(input: TokenStream) -> String {
 }
 
 /// The messages of the `compile_error!`s in the expansion, in order.
-fn errors(input: TokenStream) -> Vec<String> {
+pub(crate) fn errors(input: TokenStream) -> Vec<String> {
     let file: syn::File = syn::parse2(derive_model_inner(input)).expect("expansion parses");
     file.items
         .iter()
@@ -246,7 +246,8 @@ fn unknown_keys_list_the_expected_ones() {
         }),
         [
             "unknown model attribute `abc`; expected one of: `table`, `schema`, `index`, `unique`, \
-             `foreign_key`, `check`, `renamed_from`, `primary_key_name`, `no_primary_key`",
+             `foreign_key`, `check`, `renamed_from`, `primary_key`, `primary_key_name`, \
+             `no_primary_key`",
             "unknown model attribute `abc`; expected one of: `primary_key`, `unique`, `index`, \
              `max_length`, `default`, `references`, `on_delete`, `on_update`, `column`, \
              `sql_type`, `skip`, `renamed_from`, `generated`, `stored`, `deferrable`, \

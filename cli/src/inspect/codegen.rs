@@ -292,6 +292,18 @@ fn model(table: &Table, name: &str, enums: &EnumNames, notes: &mut Vec<String>) 
         container.push(quote!(foreign_key(#(#parts),*)));
     }
 
+    // A key in another order than its columns (`PRIMARY KEY (b, a)`) is listed on the struct,
+    // in its order; one in the columns' order is marked on its fields.
+    let pk_in_order = table
+        .columns
+        .iter()
+        .filter(|c| table.primary_key.contains(&c.name))
+        .map(|c| c.name.as_str())
+        .eq(table.primary_key.iter().map(String::as_str));
+    if !pk_in_order {
+        let keys: Vec<Literal> = table.primary_key.iter().map(|c| lit(c)).collect();
+        container.push(quote!(primary_key(columns(#(#keys),*))));
+    }
     // PostgreSQL reports the key constraint's name: one other than its default is declared.
     if let Some(pk_name) = table.primary_key_name.as_deref() {
         if pk_name != retort::dialect::postgres::default_primary_key_name(&table.name) {
@@ -320,20 +332,6 @@ fn model(table: &Table, name: &str, enums: &EnumNames, notes: &mut Vec<String>) 
             .map(|c| c.name.clone()),
         _ => None,
     };
-    let pk_in_order = table
-        .columns
-        .iter()
-        .filter(|c| table.primary_key.contains(&c.name))
-        .map(|c| c.name.as_str())
-        .eq(table.primary_key.iter().map(String::as_str));
-    if !pk_in_order {
-        notes.push(format!(
-            "{}: the primary key's column order ({}) differs from the columns' order; a model's \
-             key follows its fields' order",
-            table.name,
-            table.primary_key.join(", ")
-        ));
-    }
 
     let mut field_names = BTreeSet::new();
     let fields: Vec<TokenStream> = table
@@ -347,6 +345,7 @@ fn model(table: &Table, name: &str, enums: &EnumNames, notes: &mut Vec<String>) 
                 attrs.push(quote!(column = #column_lit));
             }
             if (!conventional_key || no_identity.is_some())
+                && pk_in_order
                 && table.primary_key.contains(&column.name)
             {
                 attrs.push(quote!(primary_key));

@@ -35,6 +35,9 @@ pub const PRIMARY_KEY_NAME: &str = "primary_key_name";
 pub const FOREIGN_KEY: &str = "foreign_key";
 /// On the struct: the table has no primary key.
 pub const NO_PRIMARY_KEY: &str = "no_primary_key";
+/// On a field: part of the primary key. On the struct, `primary_key(columns("b", "a"))`: the
+/// key's columns in the key's order.
+pub const PRIMARY_KEY: &str = "primary_key";
 
 // Keys inside a container's `index(...)`.
 pub const COLUMNS: &str = "columns";
@@ -53,8 +56,7 @@ pub const EXPR: &str = "expr";
 /// In `check(...)`: PostgreSQL's `NOT VALID` (existing rows are not checked).
 pub const NOT_VALID: &str = "not_valid";
 
-// Field keys (`unique` and `index` are shared with the lists above).
-pub const PRIMARY_KEY: &str = "primary_key";
+// Field keys (`primary_key`, `unique` and `index` are shared with the lists above).
 pub const MAX_LENGTH: &str = "max_length";
 pub const DEFAULT: &str = "default";
 pub const REFERENCES: &str = "references";
@@ -80,6 +82,7 @@ pub const CONTAINER_KEYS: &[&str] = &[
     FOREIGN_KEY,
     CHECK,
     RENAMED_FROM,
+    PRIMARY_KEY,
     PRIMARY_KEY_NAME,
     NO_PRIMARY_KEY,
 ];
@@ -105,6 +108,7 @@ pub const FOREIGN_KEY_KEYS: &[&str] = &[
     INITIALLY_DEFERRED,
 ];
 pub const CHECK_KEYS: &[&str] = &[NAME, EXPR, NOT_VALID];
+pub const PRIMARY_KEY_KEYS: &[&str] = &[COLUMNS];
 /// The index methods `method = "..."` accepts (PostgreSQL's built-in ones).
 pub const METHODS: &[&str] = &["btree", "hash", "gin", "gist", "brin", "spgist"];
 pub const FIELD_KEYS: &[&str] = &[
@@ -135,6 +139,7 @@ const UNIQUE_EXAMPLE: &str = r#"unique(columns("org_id", "email"), name = "uq_us
 const FOREIGN_KEY_EXAMPLE: &str =
     r#"foreign_key(columns("org_id", "org_region"), references = "orgs(id, region)")"#;
 const CHECK_EXAMPLE: &str = r#"check(name = "ck_users_age", expr = "age >= 0")"#;
+const PRIMARY_KEY_EXAMPLE: &str = r#"primary_key(columns("tag", "post_id"))"#;
 const ACTIONS_EXPECTED: &str = "`cascade`, `restrict`, `set null`, `set default`, `no action` \
                                 (any case; `set_null`, `set_default` and `no_action` also work)";
 
@@ -183,9 +188,12 @@ pub struct Container {
     /// `check(...)`, in declaration order. Malformed ones are left out (their error is recorded).
     pub checks: Vec<Keyed<Check>>,
     /// `renamed_from = "old_table"`.
+    pub renamed_from: Option<Keyed<LitStr>>,
+    /// `primary_key(columns("tag", "post_id"))`: the key's columns, in the key's order (which
+    /// need not be the fields' order). Left out when malformed (its error is recorded).
+    pub primary_key: Option<Keyed<Vec<LitStr>>>,
     /// `primary_key_name = "users_pk"`.
     pub primary_key_name: Option<Keyed<LitStr>>,
-    pub renamed_from: Option<Keyed<LitStr>>,
     /// `unique(...)`, in declaration order. Malformed ones are left out.
     pub uniques: Vec<Keyed<Unique>>,
     /// `foreign_key(...)`, in declaration order. Malformed ones are left out.
@@ -409,6 +417,11 @@ impl Container {
                     Some(FOREIGN_KEY) => {
                         if let Some(fk) = foreign_key(cx, &meta)? {
                             out.foreign_keys.push(keyed(&meta, fk));
+                        }
+                    }
+                    Some(PRIMARY_KEY) => {
+                        if let Some(columns) = primary_key(cx, &meta)? {
+                            out.primary_key = Some(keyed(&meta, columns));
                         }
                     }
                     Some(NO_PRIMARY_KEY) => {

@@ -169,6 +169,38 @@ pub(super) fn unique(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<Un
         }))
 }
 
+/// `primary_key(columns("tag", "post_id"))` on the struct: the key's columns in the key's order.
+pub(super) fn primary_key(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<Vec<LitStr>>> {
+    let message = format!(
+        "`primary_key` on a struct takes the key's columns, in the key's order: \
+         `{PRIMARY_KEY_EXAMPLE}` (on a field, `primary_key` alone)"
+    );
+    let Some(group) = group_or_report(cx, meta, &message)? else {
+        return Ok(None);
+    };
+    let mut keys = Keys::new(cx, "primary_key", PRIMARY_KEY_KEYS, &[], (&[], ""));
+    let mut columns = None;
+    let mut columns_seen = false;
+    let parsed = parse_group(cx, &group, |inner| {
+        if let Some(COLUMNS) = keys.read(&inner)? {
+            columns_seen = true;
+            columns = index_columns(cx, &inner)?;
+        }
+        Ok(())
+    });
+    if !parsed {
+        return Ok(None);
+    }
+    if !columns_seen {
+        let path = &meta.path;
+        cx.error_spanned_by(
+            quote!(#path #group),
+            format!("`primary_key(...)` needs `columns(...)`: `{PRIMARY_KEY_EXAMPLE}`"),
+        );
+    }
+    Ok(columns)
+}
+
 /// `foreign_key(columns("a", "b"), references = "t(x, y)", on_delete = "...", ...)`.
 pub(super) fn foreign_key(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<ForeignKey>> {
     let message = format!("`foreign_key` takes its columns and target: `{FOREIGN_KEY_EXAMPLE}`");

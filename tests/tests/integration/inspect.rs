@@ -1,7 +1,7 @@
 //! `inspect`: models from a live database. The promise, tested through the real binaries: inspect
 //! a database -> build a binary over the generated models -> `check` finds no difference, on
-//! hand-written schemas for each backend (and on crates.io's real schema when it is on this
-//! machine).
+//! hand-written schemas for each backend (a composite key in another order than its columns
+//! included), and on crates.io's real schema when it is on this machine.
 
 use crate::scratch::scratch_app;
 use crate::support::{on_both_backends, Backend, Models, Project};
@@ -41,6 +41,12 @@ CREATE TABLE book_tags (
     book_id BIGINT NOT NULL REFERENCES books (id),
     tag TEXT NOT NULL,
     PRIMARY KEY (book_id, tag)
+);
+CREATE TABLE shelf_slots (
+    shelf BIGINT NOT NULL,
+    slot TEXT NOT NULL,
+    label TEXT,
+    PRIMARY KEY (slot, shelf)
 );
 "#;
 
@@ -99,6 +105,12 @@ CREATE TABLE tag_notes (
     tag TEXT NOT NULL,
     CONSTRAINT tag_notes_tag_fkey FOREIGN KEY (book_id, tag) REFERENCES book_tags (book_id, tag) ON DELETE CASCADE
 );
+CREATE TABLE shelf_slots (
+    shelf BIGINT NOT NULL,
+    slot TEXT NOT NULL,
+    label TEXT,
+    PRIMARY KEY (slot, shelf)
+);
 "#;
 
 fn inspected_models_match_the_database(backend: Backend) {
@@ -115,8 +127,8 @@ fn inspected_models_match_the_database(backend: Backend) {
         )
         .expect(0);
     let tables = match backend {
-        Backend::Sqlite => 3,
-        Backend::Postgres => 4,
+        Backend::Sqlite => 4,
+        Backend::Postgres => 5,
     };
     assert!(
         run.stdout.contains(&format!("Wrote {tables} model(s)")),
@@ -138,6 +150,8 @@ fn inspected_models_match_the_database(backend: Backend) {
         "check(name = \"ck_books_price\"",
         "index(columns(\"author_id\", \"title\"), name = \"books_by_author_and_title\")",
         "#[model(references = \"authors.id\", on_delete = \"cascade\")]",
+        // A key in another order than its columns is listed on the struct, in its order.
+        "primary_key(columns(\"slot\", \"shelf\"))",
     ] {
         assert!(source.contains(expected), "no `{expected}` in:\n{source}");
     }
@@ -152,6 +166,14 @@ fn inspected_models_match_the_database(backend: Backend) {
         check.stdout.contains("matches the models"),
         "{}",
         check.stdout
+    );
+    // diesel's `table!` gets the key in the key's order, so `.find((slot, shelf))` matches.
+    let schema_rs = app.run(&p, &["print-schema"]);
+    assert!(
+        schema_rs.stdout.contains("    shelf_slots (slot, shelf) {"),
+        "{}{}",
+        schema_rs.stdout,
+        schema_rs.stderr
     );
     // Inspecting the same database again writes the same file.
     let again = p.path().join("again.rs");

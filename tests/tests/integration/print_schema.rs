@@ -69,7 +69,7 @@ fn diesel_writes_and_reads_through_the_generated_schema(backend: Backend) {
     blog(&p, &["upgrade", "head"]).expect(0);
     macro_rules! exercise {
         ($schema:ident, $conn:expr) => {{
-            use $schema::{members, posts, reviews, teams, users};
+            use $schema::{members, post_tags, posts, reviews, teams, users};
             let conn = &mut $conn;
             diesel::insert_into(users::table)
                 .values((
@@ -97,6 +97,28 @@ fn diesel_writes_and_reads_through_the_generated_schema(backend: Backend) {
                 ))
                 .execute(conn)
                 .unwrap();
+            // The key is (tag, post_id): `find` takes its values in that order.
+            diesel::insert_into(post_tags::table)
+                .values(&[
+                    (
+                        post_tags::post_id.eq(1_i64),
+                        post_tags::tag.eq("rust"),
+                        post_tags::weight.eq(3),
+                    ),
+                    (
+                        post_tags::post_id.eq(1_i64),
+                        post_tags::tag.eq("sql"),
+                        post_tags::weight.eq(5),
+                    ),
+                ])
+                .execute(conn)
+                .unwrap();
+            let weight = post_tags::table
+                .find(("sql", 1_i64))
+                .select(post_tags::weight)
+                .first::<i32>(conn)
+                .unwrap();
+            assert_eq!(weight, 5);
             let joined = posts::table
                 .inner_join(users::table)
                 .select((

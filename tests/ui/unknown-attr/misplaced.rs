@@ -1,7 +1,7 @@
 use retort::Model;
 
 #[derive(Model)]
-#[model(primary_key)]
+#[model(max_length = 40)]
 pub struct User {
     #[model(table = "users")]
     pub id: i64,

@@ -45,6 +45,7 @@ mod basics;
 mod constraints;
 mod enums;
 mod naming;
+mod primary_keys;
 mod renames;
 mod safety;
 mod schemas;
@@ -243,6 +244,17 @@ pub mod diesel_blog {
             #[model(references = "posts.id")]
             pub post_id: i64,
             pub viewer: String,
+        }
+
+        /// A post's tags, keyed tag first: the struct lists the key in its order, print-schema
+        /// writes `post_tags (tag, post_id)`, and diesel's `find((tag, post_id))` follows it.
+        #[derive(Model)]
+        #[model(primary_key(columns("tag", "post_id")))]
+        pub struct PostTag {
+            #[model(references = "posts.id")]
+            pub post_id: i64,
+            pub tag: String,
+            pub weight: i32,
         }
 
         /// Two keys to `users`: diesel cannot tell which to join on, so no `joinable!`.

@@ -16,6 +16,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    /// A post's tags, keyed tag first: the struct lists the key in its order, print-schema
+    /// writes `post_tags (tag, post_id)`, and diesel's `find((tag, post_id))` follows it.
+    post_tags (tag, post_id) {
+        post_id -> Int8,
+        tag -> Text,
+        weight -> Int4,
+    }
+}
+
+diesel::table! {
     posts (id) {
         id -> Int8,
         author_id -> Int8,
@@ -65,6 +75,7 @@ diesel::table! {
 
 // Left out, as diesel's table! needs a primary key: post_views.
 
+diesel::joinable!(post_tags -> posts (post_id));
 diesel::joinable!(posts -> users (author_id));
 
-diesel::allow_tables_to_appear_in_same_query!(members, posts, reviews, teams, users,);
+diesel::allow_tables_to_appear_in_same_query!(members, post_tags, posts, reviews, teams, users,);
