@@ -1,6 +1,6 @@
 //! The models' own SQL (types, defaults, generated and check expressions, index predicates)
-//! checked by SQLite itself before anything is written: each model table is created in a
-//! private in-memory database, so a `default = "lower("` is refused by `autogenerate` naming
+//! checked by SQLite itself before anything is written: compiled in a private in-memory
+//! database, so a `default = "lower("` is refused by `autogenerate` naming
 //! the column, not by a failing upgrade. SQLite accepts any type name (it derives an affinity
 //! from it), so only a type that does not parse is refused.
 
@@ -23,9 +23,11 @@ pub struct ModelSqlError {
     pub message: String,
 }
 
-/// Creates every table of `target` (as the SQLite dialect renders it) in an in-memory
-/// database, in one batch; when that fails, finds the column, table constraint or index that
-/// SQLite refuses.
+/// Has SQLite compile the models' SQL in a private in-memory database, in one batch whose cost
+/// does not grow with the schema: the distinct definitions of plain columns (no clauses of
+/// their own, not generated) once each, in one table; each table with SQL of its own (checks,
+/// generated columns, kept indexes) created and dropped again. When that fails, finds the
+/// column, table constraint or index that SQLite refuses.
 pub fn check(target: &Schema) -> Result<(), ModelSqlError> {
     let mut models = target.clone();
     if Sqlite.check_models(&models).is_err() {
@@ -34,11 +36,32 @@ pub fn check(target: &Schema) -> Result<(), ModelSqlError> {
     }
     Sqlite.model_defaults(&mut models);
     Sqlite.normalize(&mut models);
-    let script: String = models.tables.values().map(table_sql).collect();
+    let mut plain = std::collections::BTreeSet::new();
+    let mut script = String::new();
+    for table in models.tables.values() {
+        if has_own_sql(table) {
+            script.push_str(&table_sql(table));
+            script.push_str(&format!("DROP TABLE {};\n", Sqlite.quote(&table.name)));
+        } else {
+            for column in &table.columns {
+                let mut anonymous = column.clone();
+                anonymous.name = String::new();
+                plain.insert(Sqlite.column_definition(&anonymous));
+            }
+        }
+    }
+    if !plain.is_empty() {
+        let columns: Vec<String> = plain
+            .iter()
+            .enumerate()
+            .map(|(i, definition)| format!("\"c{i}\"{}", definition.trim_start_matches("\"\"")))
+            .collect();
+        script.push_str(&format!("CREATE TABLE \"plain\" ({});\n", columns.join(", ")));
+    }
     let Ok(mut conn) = SqliteConnection::establish(":memory:") else {
         return Ok(());
     };
-    if conn.batch_execute(&script).is_ok() {
+    if conn.batch_execute(&format!("BEGIN;\n{script}ROLLBACK;")).is_ok() {
         return Ok(());
     }
     for table in models.tables.values() {
@@ -52,6 +75,17 @@ pub fn check(target: &Schema) -> Result<(), ModelSqlError> {
         }
     }
     Ok(())
+}
+
+/// Whether a table holds SQL beyond its columns' types and defaults: table constraints, a
+/// column's own clauses or generation, kept definitions (indexes, triggers).
+fn has_own_sql(table: &Table) -> bool {
+    !table.table_constraints.is_empty()
+        || !table.unmodeled.is_empty()
+        || table
+            .columns
+            .iter()
+            .any(|c| !c.extra.is_empty() || c.generated.is_some())
 }
 
 /// A table's `CREATE TABLE` and its indexes.
