@@ -100,7 +100,10 @@ pub fn plan_between_with(
     if dialect.foreign_keys_hold_their_key() {
         ops = crate::reattach::reattach_foreign_keys(current, ops);
     }
-    let ops = crate::safety::apply_backfills(ops, backfills, &target)?;
+    let mut ops = crate::safety::apply_backfills(ops, backfills, &target)?;
+    if dialect.typed_columns() {
+        ops = crate::safety::retype_before_fills(ops);
+    }
     crate::depend::check(&ops, current)?;
     let up_sql = dialect.render(&ops, current)?;
     let mut after = current.clone();

@@ -444,25 +444,6 @@ pub fn apply_backfills(
                     to: column,
                 });
             }
-            // The fill is a value of the new type: a type change runs first, with the column
-            // still nullable, then the fill, then NOT NULL.
-            Op::AlterColumn { table, from, to } if from.ty != to.ty => {
-                let retyped = Column {
-                    nullable: from.nullable,
-                    ..to.clone()
-                };
-                out.push(Op::AlterColumn {
-                    table: table.clone(),
-                    from,
-                    to: retyped.clone(),
-                });
-                out.push(fill);
-                out.push(Op::AlterColumn {
-                    table,
-                    from: retyped,
-                    to,
-                });
-            }
             op => {
                 out.push(fill);
                 out.push(op);
@@ -470,6 +451,48 @@ pub fn apply_backfills(
         }
     }
     Ok(out)
+}
+
+/// `ops` with each fill ([`Op::Backfill`]) of a column whose type the next op changes moved
+/// after the type change: the fill is a value of the new type (`'x'` cannot go into a `DOUBLE
+/// PRECISION` column first). The column is retyped still nullable, filled, then made NOT NULL.
+/// For a dialect whose columns take any value until the change ([`crate::dialect::Dialect::
+/// typed_columns`]); SQLite's rebuild copies the filled rows into the new type in one go.
+pub fn retype_before_fills(ops: Vec<Op>) -> Vec<Op> {
+    let mut out: Vec<Op> = Vec::with_capacity(ops.len() + 1);
+    for op in ops {
+        let fill_before = matches!(
+            (out.last(), &op),
+            (Some(Op::Backfill { table: t, column: c, undo: false, .. }),
+             Op::AlterColumn { table, from, to })
+                if t == table && *c == to.name && from.ty != to.ty
+        );
+        let Op::AlterColumn { table, from, to } = op else {
+            out.push(op);
+            continue;
+        };
+        if !fill_before {
+            out.push(Op::AlterColumn { table, from, to });
+            continue;
+        }
+        let fill = out.pop().expect("the fill before it");
+        let retyped = Column {
+            nullable: from.nullable,
+            ..to.clone()
+        };
+        out.push(Op::AlterColumn {
+            table: table.clone(),
+            from,
+            to: retyped.clone(),
+        });
+        out.push(fill);
+        out.push(Op::AlterColumn {
+            table,
+            from: retyped,
+            to,
+        });
+    }
+    out
 }
 
 /// `text` as SQL comment lines: `-- <prefix>: <text>`, one per line of `text`.

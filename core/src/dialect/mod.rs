@@ -69,6 +69,13 @@ pub trait Dialect {
         false
     }
 
+    /// True when a column holds only values of its declared type (PostgreSQL), so a value for
+    /// its new type goes in only after a type change (see
+    /// [`crate::safety::retype_before_fills`]); SQLite stores any value in any column.
+    fn typed_columns(&self) -> bool {
+        true
+    }
+
     /// Rewrites a schema into the dialect's canonical spelling, on both sides of a diff.
     fn normalize(&self, schema: &mut Schema) {
         self.normalize_enums(schema);

@@ -33,6 +33,12 @@ impl Dialect for Sqlite {
         "sqlite"
     }
 
+    /// SQLite stores any value in any column: a fill goes in before the rebuild that retypes
+    /// the column and makes it NOT NULL, in one rebuild.
+    fn typed_columns(&self) -> bool {
+        false
+    }
+
     /// A type change rebuilds the table; its guards (`misfit_condition`) refuse the rows whose
     /// values the new type cannot hold, and SQLite keeps everything else as it is.
     fn type_change_risk(&self, from: &SqlType, to: &SqlType) -> Option<String> {

@@ -56,12 +56,18 @@ pub fn check(target: &Schema) -> Result<(), ModelSqlError> {
             .enumerate()
             .map(|(i, definition)| format!("\"c{i}\"{}", definition.trim_start_matches("\"\"")))
             .collect();
-        script.push_str(&format!("CREATE TABLE \"plain\" ({});\n", columns.join(", ")));
+        script.push_str(&format!(
+            "CREATE TABLE \"plain\" ({});\n",
+            columns.join(", ")
+        ));
     }
     let Ok(mut conn) = SqliteConnection::establish(":memory:") else {
         return Ok(());
     };
-    if conn.batch_execute(&format!("BEGIN;\n{script}ROLLBACK;")).is_ok() {
+    if conn
+        .batch_execute(&format!("BEGIN;\n{script}ROLLBACK;"))
+        .is_ok()
+    {
         return Ok(());
     }
     for table in models.tables.values() {
