@@ -114,6 +114,8 @@ fn warnings(ops: &[Op], dialect: &dyn Dialect) -> Vec<(usize, String)> {
         if let Op::AddColumn { table, column } = op {
             let filled = ops[i..].iter().any(|o| {
                 matches!(o, Op::AlterIdentity { table: t, to: Some(c), .. }
+                    if t == table && c.column == column.name)
+                    || matches!(o, Op::AlterSerial { table: t, column: c, to: Some(_), .. }
                     if t == table && *c == column.name)
             });
             if filled {

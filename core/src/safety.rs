@@ -221,9 +221,9 @@ impl fmt::Display for NeedsBackfill {
 /// so are generated columns.
 pub fn needs_backfill(op: &Op, target: &Schema) -> Option<NeedsBackfill> {
     let filled_by_database = |table: &str, column: &Column| {
-        target
-            .get(table)
-            .is_some_and(|t| t.identity.as_deref() == Some(column.name.as_str()))
+        target.get(table).is_some_and(|t| {
+            t.identity.as_deref() == Some(column.name.as_str()) || t.serial.contains(&column.name)
+        })
     };
     match op {
         Op::AddColumn { table, column }

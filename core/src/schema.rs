@@ -101,6 +101,17 @@ pub enum IdentityKind {
     Serial,
 }
 
+/// A column whose values the database assigns through an identity (`BY DEFAULT` or `ALWAYS`),
+/// as [`crate::ops::Op::AlterIdentity`] carries it. Serial columns change through
+/// [`crate::ops::Op::AlterSerial`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdentityColumn {
+    /// The column's name.
+    pub column: String,
+    /// How its values are assigned: [`IdentityKind::ByDefault`] or [`IdentityKind::Always`].
+    pub kind: IdentityKind,
+}
+
 /// When a foreign key is checked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub enum Deferrable {
@@ -228,9 +239,15 @@ pub struct Table {
     /// normalisation to the rowid alias (a single `INTEGER` key of a rowid table), on both
     /// sides of a diff.
     pub identity: Option<String>,
-    /// How the database assigns the identity column's values. Not compared by the diff: every
-    /// kind means "the database assigns ids"; renderers re-create the kind a table had.
+    /// How the database assigns the identity column's values (`identity = "always"`,
+    /// `identity = "by_default"`, `serial` in the models). Compared by the diff: a change is an
+    /// [`crate::ops::Op::AlterIdentity`].
     pub identity_kind: IdentityKind,
+    /// The serial columns other than [`Table::identity`] (PostgreSQL: a sequence owned by the
+    /// column and its `nextval` default, kept in [`Table::unmodeled`]; `#[model(serial)]`),
+    /// sorted. Compared by the diff (a change is an [`crate::ops::Op::AlterSerial`]); SQLite
+    /// has none: its dialect clears it.
+    pub serial: Vec<String>,
     /// The key is `AUTOINCREMENT` (SQLite, `#[model(primary_key, autoincrement)]`): the ids of
     /// deleted rows are never assigned again (`sqlite_sequence` keeps the largest one given).
     /// Compared by the diff; a rebuild keeps the table's `sqlite_sequence` value. PostgreSQL
@@ -288,6 +305,7 @@ impl Table {
             primary_key_name: None,
             identity: None,
             identity_kind: IdentityKind::ByDefault,
+            serial: Vec::new(),
             autoincrement: false,
             no_identity: false,
             foreign_keys: Vec::new(),
@@ -315,6 +333,64 @@ impl Table {
     pub fn canonicalize(&mut self) {
         self.foreign_keys.sort();
         self.indexes.sort();
+        self.serial.sort();
+        self.serial.dedup();
+    }
+
+    /// The definition of the sequence behind serial column `column` in [`Table::unmodeled`]
+    /// (the statement that creates it, owns it and sets the column's `nextval` default).
+    pub fn serial_sequence(&self, column: &str) -> Option<&String> {
+        let owner = format!(
+            " ALTER COLUMN {} SET DEFAULT nextval(",
+            crate::dialect::postgres::pg_ident_list(&[column.to_owned()])
+        );
+        self.unmodeled
+            .iter()
+            .find(|d| d.starts_with("CREATE SEQUENCE ") && d.contains(&owner))
+    }
+
+    /// The identity column (`BY DEFAULT` or `ALWAYS`; not a serial key), as an op carries it.
+    pub fn identity_column(&self) -> Option<IdentityColumn> {
+        let column = self.identity.clone()?;
+        (self.identity_kind != IdentityKind::Serial).then_some(IdentityColumn {
+            column,
+            kind: self.identity_kind,
+        })
+    }
+
+    /// Every serial column: [`Table::serial`] and a serial key, sorted.
+    pub fn serial_columns(&self) -> Vec<String> {
+        let mut out = self.serial.clone();
+        if self.identity_kind == IdentityKind::Serial {
+            out.extend(self.identity.clone());
+        }
+        out.sort();
+        out
+    }
+
+    /// Puts a serial column where introspection reads it: a serial single-column key with no
+    /// identity is the table's identity ([`IdentityKind::Serial`], the database assigning ids);
+    /// any other serial column is in [`Table::serial`].
+    pub fn settle_serial_key(&mut self) {
+        if self.identity_kind == IdentityKind::Serial
+            && self.primary_key.as_slice() != self.identity.as_slice()
+        {
+            self.serial.extend(self.identity.take());
+            self.identity_kind = IdentityKind::ByDefault;
+        }
+        if self.identity.is_none() {
+            if let [pk] = self.primary_key.as_slice() {
+                if let Some(i) = self.serial.iter().position(|c| c == pk) {
+                    self.identity = Some(self.serial.remove(i));
+                    self.identity_kind = IdentityKind::Serial;
+                }
+            }
+        }
+        if self.identity.is_none() {
+            self.identity_kind = IdentityKind::ByDefault;
+        }
+        self.serial.sort();
+        self.serial.dedup();
     }
 
     /// Tables this one references through foreign keys (excluding itself), sorted.
