@@ -99,6 +99,15 @@ CREATE TABLE tag_notes (
     tag TEXT NOT NULL,
     CONSTRAINT tag_notes_tag_fkey FOREIGN KEY (book_id, tag) REFERENCES book_tags (book_id, tag) ON DELETE CASCADE
 );
+CREATE TABLE readers (
+    id SERIAL PRIMARY KEY,
+    user_id BIGSERIAL,
+    name TEXT
+);
+CREATE TABLE visits (
+    id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    reader_id BIGINT NOT NULL
+);
 "#;
 
 fn inspected_models_match_the_database(backend: Backend) {
@@ -116,7 +125,7 @@ fn inspected_models_match_the_database(backend: Backend) {
         .expect(0);
     let tables = match backend {
         Backend::Sqlite => 3,
-        Backend::Postgres => 4,
+        Backend::Postgres => 6,
     };
     assert!(
         run.stdout.contains(&format!("Wrote {tables} model(s)")),
@@ -141,6 +150,15 @@ fn inspected_models_match_the_database(backend: Backend) {
     ] {
         assert!(source.contains(expected), "no `{expected}` in:\n{source}");
     }
+    if backend == Backend::Postgres {
+        for expected in [
+            "#[model(serial)]\n    pub id: i32,",
+            "#[model(serial)]\n    pub user_id: i64,",
+            "#[model(identity = \"always\")]\n    pub id: i64,",
+        ] {
+            assert!(source.contains(expected), "no `{expected}` in:\n{source}");
+        }
+    }
     let app = scratch_app(&format!("inspected-{}", label(backend)), &source);
     let check = app.run(&p, &["check"]);
     assert_eq!(
@@ -158,6 +176,24 @@ fn inspected_models_match_the_database(backend: Backend) {
     p.run(Models::None, &["inspect", "-o", again.to_str().unwrap()])
         .expect(0);
     assert_eq!(std::fs::read_to_string(again).unwrap(), source);
+    // New tables from the inspected models get exactly what the database has: the identity
+    // kinds, the serial columns with their sequences and defaults.
+    if backend == Backend::Postgres {
+        let fresh = Project::on(backend).unwrap();
+        let generated = app.run(&fresh, &["autogenerate", "-m", "all"]);
+        assert_eq!(generated.code, 0, "{}{}", generated.stdout, generated.stderr);
+        let upgraded = app.run(&fresh, &["upgrade", "head"]);
+        assert_eq!(upgraded.code, 0, "{}{}", upgraded.stdout, upgraded.stderr);
+        let (want, got) = (p.schema(), fresh.schema());
+        for table in ["readers", "visits"] {
+            assert_eq!(got.tables[table], want.tables[table], "{table}");
+        }
+        assert_eq!(got.tables["readers"].serial, ["user_id"]);
+        assert_eq!(
+            got.tables["visits"].identity_kind,
+            retort::schema::IdentityKind::Always
+        );
+    }
 }
 
 /// What the models cannot say is listed, never skipped silently; `--table` takes `ignore`'s
