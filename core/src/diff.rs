@@ -393,6 +393,11 @@ fn diff_table(have: &Table, want: &Table, retyped: &[String], ops: &mut Vec<Op>)
     // A new NOT NULL serial column (not a key's) is added NULL, filled from its sequence, then
     // made NOT NULL (below): the rows already there get values as PostgreSQL's `ADD COLUMN ...
     // serial` gives them.
+    let dropped_serial = |name: &String| {
+        have.column(name).filter(|c| {
+            !c.nullable && want.column(name).is_none() && have.serial_columns().contains(name)
+        })
+    };
     let new_serial = |c: &Column| {
         !c.nullable
             && have.column(&c.name).is_none()
@@ -471,12 +476,25 @@ fn diff_table(have: &Table, want: &Table, retyped: &[String], ops: &mut Vec<Op>)
     let (have_serial, want_serial) = (have.serial_columns(), want.serial_columns());
     for column in &have_serial {
         if !want_serial.contains(column) {
+            // A dropped NOT NULL serial column goes NULL first: its reverse is re-added NULL,
+            // filled from its sequence, then made NOT NULL again, as a new one is.
+            let dropped = dropped_serial(column);
+            if let Some(c) = dropped {
+                ops.push(Op::AlterColumn {
+                    table: table(),
+                    from: c.clone(),
+                    to: Column {
+                        nullable: true,
+                        ..c.clone()
+                    },
+                });
+            }
             ops.push(Op::AlterSerial {
                 table: table(),
                 column: column.clone(),
                 from: have.serial_sequence(column).cloned(),
                 to: None,
-                fill: false,
+                fill: dropped.is_some(),
             });
         }
     }
@@ -525,7 +543,10 @@ fn diff_table(have: &Table, want: &Table, retyped: &[String], ops: &mut Vec<Op>)
         if want.column(&column.name).is_none() {
             ops.push(Op::DropColumn {
                 table: table(),
-                column: column.clone(),
+                column: Column {
+                    nullable: column.nullable || dropped_serial(&column.name).is_some(),
+                    ..column.clone()
+                },
             });
         }
     }

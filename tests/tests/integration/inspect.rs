@@ -181,7 +181,11 @@ fn inspected_models_match_the_database(backend: Backend) {
     if backend == Backend::Postgres {
         let fresh = Project::on(backend).unwrap();
         let generated = app.run(&fresh, &["autogenerate", "-m", "all"]);
-        assert_eq!(generated.code, 0, "{}{}", generated.stdout, generated.stderr);
+        assert_eq!(
+            generated.code, 0,
+            "{}{}",
+            generated.stdout, generated.stderr
+        );
         let upgraded = app.run(&fresh, &["upgrade", "head"]);
         assert_eq!(upgraded.code, 0, "{}{}", upgraded.stdout, upgraded.stderr);
         let (want, got) = (p.schema(), fresh.schema());
