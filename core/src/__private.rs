@@ -322,6 +322,22 @@ impl TableBuilder {
         self
     }
 
+    /// `serial = "name"` or `serial(name = "...", ty = "bigint")` on the column added last:
+    /// serial, its sequence named `name` (not PostgreSQL's own `<table>_<column>_seq`) and of
+    /// type `ty` (not the column's).
+    pub fn serial_with(mut self, name: Option<&str>, ty: Option<&str>) -> Self {
+        if let Some(column) = self.table.columns.last() {
+            self.table.serial_options.insert(
+                column.name.clone(),
+                crate::schema::SerialOptions {
+                    name: name.map(str::to_owned),
+                    ty: ty.map(SqlType::parse),
+                },
+            );
+        }
+        self.serial()
+    }
+
     /// Compiles only for an integer field type: `identity` and `serial` need one.
     pub fn integer<T: crate::model::IntegerColumn + ?Sized>(self) -> Self {
         self

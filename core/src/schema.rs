@@ -112,6 +112,15 @@ pub struct IdentityColumn {
     pub kind: IdentityKind,
 }
 
+/// A model's serial column's sequence, where it is not what `serial` / `bigserial` make.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SerialOptions {
+    /// Its name, where not `<table>_<column>_seq` (a renamed table keeps its sequence's name).
+    pub name: Option<String>,
+    /// Its type, where not the column's (`CREATE SEQUENCE` without `AS` makes a `bigint` one).
+    pub ty: Option<SqlType>,
+}
+
 /// When a foreign key is checked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub enum Deferrable {
@@ -248,6 +257,11 @@ pub struct Table {
     /// sorted. Compared by the diff (a change is an [`crate::ops::Op::AlterSerial`]); SQLite
     /// has none: its dialect clears it.
     pub serial: Vec<String>,
+    /// What the models say of the sequences of serial columns beyond PostgreSQL's own
+    /// (`#[model(serial = "name")]`, `#[model(serial(name = "...", ty = "bigint"))]`), by
+    /// column. Read by `Dialect::model_defaults`, which clears it; empty for introspected
+    /// tables.
+    pub serial_options: BTreeMap<String, SerialOptions>,
     /// The key is `AUTOINCREMENT` (SQLite, `#[model(primary_key, autoincrement)]`): the ids of
     /// deleted rows are never assigned again (`sqlite_sequence` keeps the largest one given).
     /// Compared by the diff; a rebuild keeps the table's `sqlite_sequence` value. PostgreSQL
@@ -306,6 +320,7 @@ impl Table {
             identity: None,
             identity_kind: IdentityKind::ByDefault,
             serial: Vec::new(),
+            serial_options: BTreeMap::new(),
             autoincrement: false,
             no_identity: false,
             foreign_keys: Vec::new(),

@@ -172,7 +172,14 @@ fn generation(field: &Field) -> Option<TokenStream> {
     ) {
         (Some(attr::Identity::Always), _) => quote!(.identity(true)),
         (Some(attr::Identity::ByDefault), _) => quote!(.identity(false)),
-        (_, Some(_)) => quote!(.serial()),
+        (_, Some(_)) => match (&field.attrs.serial_name, &field.attrs.serial_type) {
+            (None, None) => quote!(.serial()),
+            (name, ty) => {
+                let name = option(name.as_ref().map(|n| quote!(#n)));
+                let ty = option(ty.as_ref().map(|t| quote!(#t)));
+                quote!(.serial_with(#name, #ty))
+            }
+        },
         _ => return None,
     };
     let ty = field.ty;

@@ -100,11 +100,16 @@ impl Dialect for Postgres {
             }
             table.no_identity = false;
             // A serial column's sequence, owner and default, as introspection reads them.
+            let options = std::mem::take(&mut table.serial_options);
             for column in table.serial_columns().iter().rev() {
                 if table.serial_sequence(column).is_none() {
+                    let given = options.get(column).cloned().unwrap_or_default();
+                    let name = given
+                        .name
+                        .unwrap_or_else(|| default_serial_sequence_name(&table.name, column));
                     if let Some(def) = table
                         .column(column)
-                        .map(|c| serial_definition(&table.name, c))
+                        .map(|c| serial_definition(&table.name, c, &name, given.ty.as_ref()))
                     {
                         table.unmodeled.insert(0, def);
                     }
@@ -378,6 +383,34 @@ impl Postgres {
     }
 }
 
+/// The type of the sequence a serial definition creates (`AS bigint`).
+pub fn serial_sequence_type(def: &str) -> Option<SqlType> {
+    let rest = &def[def.find(" AS ")? + 4..];
+    rest.split_whitespace().next().map(SqlType::parse)
+}
+
+/// The bare name of the sequence a serial definition creates, unquoted (no schema).
+pub fn serial_sequence_bare_name(def: &str) -> Option<String> {
+    let written = sequence_name(def)?;
+    // The last dot-separated part outside quotes.
+    let mut quoted = false;
+    let mut start = 0;
+    for (i, ch) in written.char_indices() {
+        match ch {
+            '"' => quoted = !quoted,
+            '.' if !quoted => start = i + 1,
+            _ => {}
+        }
+    }
+    let bare = &written[start..];
+    Some(
+        match bare.strip_prefix('"').and_then(|b| b.strip_suffix('"')) {
+            Some(inner) => inner.replace("\"\"", "\""),
+            None => bare.to_owned(),
+        },
+    )
+}
+
 /// The name of the sequence a serial definition creates (`CREATE SEQUENCE name AS ...`), as
 /// written there.
 fn sequence_name(def: &str) -> Option<&str> {
@@ -398,8 +431,12 @@ fn quote_ident(name: &str) -> String {
     pg_ident_list(&[name.to_owned()])
 }
 
-/// The name PostgreSQL gives the sequence of serial column `column` of bare table `table`:
-/// `<table>_<column>_seq`, the longer part cut first to fit 63 bytes.
+/// The name PostgreSQL gives the sequence of serial column `column` of table `table` (maybe
+/// qualified): `<table>_<column>_seq`, the longer part cut first to fit 63 bytes.
+pub fn default_serial_sequence_name(table: &str, column: &str) -> String {
+    serial_sequence_name(crate::schema::split_qualified(table).1, column)
+}
+
 fn serial_sequence_name(table: &str, column: &str) -> String {
     let (mut a, mut b) = (table.len(), column.len());
     while a + b > 63 - "_seq".len() - 1 {
@@ -418,11 +455,12 @@ fn serial_sequence_name(table: &str, column: &str) -> String {
     format!("{}_{}_seq", cut(table, a), cut(column, b))
 }
 
-/// The definition of a model's serial column's sequence, owner and default, spelled as
-/// introspection reads one PostgreSQL created for `serial` / `bigserial`.
-pub fn serial_definition(table: &str, column: &Column) -> String {
+/// The definition of a model's serial column's sequence (named `name`, in the table's schema),
+/// owner and default, spelled as introspection reads one PostgreSQL created for `serial` /
+/// `bigserial`.
+pub fn serial_definition(table: &str, column: &Column, name: &str, ty: Option<&SqlType>) -> String {
     let (schema, bare) = crate::schema::split_qualified(table);
-    let (ty, max) = match column.ty {
+    let (ty, max) = match ty.unwrap_or(&column.ty) {
         SqlType::SmallInt => ("smallint", i64::from(i16::MAX)),
         SqlType::Integer => ("integer", i64::from(i32::MAX)),
         _ => ("bigint", i64::MAX),
@@ -431,7 +469,7 @@ pub fn serial_definition(table: &str, column: &Column) -> String {
         Some(schema) => format!("{}.{}", quote_ident(schema), quote_ident(name)),
         None => quote_ident(name),
     };
-    let sequence = qualify(&serial_sequence_name(bare, &column.name));
+    let sequence = qualify(name);
     let qtable = qualify(bare);
     let qcolumn = quote_ident(&column.name);
     format!(

@@ -342,8 +342,12 @@ fn serial_accounts() -> Table {
     let mut t = accounts();
     t.serial = vec!["id".into()];
     t.settle_serial_key();
-    t.unmodeled
-        .push(super::serial_definition("accounts", &t.columns[0]));
+    t.unmodeled.push(super::serial_definition(
+        "accounts",
+        &t.columns[0],
+        "accounts_id_seq",
+        None,
+    ));
     t
 }
 
@@ -370,7 +374,8 @@ fn a_serial_key_becomes_an_identity_and_back_exactly() {
     after.insert(accounts());
     Postgres.model_defaults(&mut after);
     let plan = crate::autogen::plan_between(&Postgres, &before, &after).unwrap();
-    let create = super::serial_definition("accounts", &accounts().columns[0]);
+    let create =
+        super::serial_definition("accounts", &accounts().columns[0], "accounts_id_seq", None);
     assert!(create.starts_with(
         "CREATE SEQUENCE accounts_id_seq AS bigint START WITH 1 INCREMENT BY 1 MINVALUE 1 \
          MAXVALUE 9223372036854775807 CACHE 1;\nALTER SEQUENCE accounts_id_seq OWNED BY \
@@ -434,6 +439,24 @@ fn serial_sequence_names_are_cut_as_postgres_cuts_them() {
     let name = super::serial_sequence_name(&long, "user_id");
     assert_eq!(name.len(), 63);
     assert_eq!(name, format!("{}_user_id_seq", "t".repeat(51)));
+    let def = super::serial_definition(
+        "billing.Items",
+        &accounts().columns[0],
+        "Items_id_seq",
+        None,
+    );
+    assert!(
+        def.starts_with("CREATE SEQUENCE billing.\"Items_id_seq\" AS bigint"),
+        "{def}"
+    );
+    assert_eq!(
+        super::serial_sequence_bare_name(&def).as_deref(),
+        Some("Items_id_seq")
+    );
+    let int = &accounts().columns[1];
+    let def = super::serial_definition("t", int, "t_age_seq", Some(&SqlType::BigInt));
+    assert!(def.contains(" AS bigint "), "{def}");
+    assert_eq!(super::serial_sequence_type(&def), Some(SqlType::BigInt));
 }
 
 #[test]

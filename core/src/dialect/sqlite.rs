@@ -209,6 +209,7 @@ impl Dialect for Sqlite {
         // No sequences: `identity = "always"` and `serial` mean nothing here.
         table.identity_kind = Default::default();
         table.serial.clear();
+        table.serial_options.clear();
         table.identity = match table.primary_key.as_slice() {
             [pk] if rowid && table.column(pk).is_some_and(|c| c.ty == SqlType::Integer) => {
                 Some(pk.clone())

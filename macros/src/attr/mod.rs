@@ -293,6 +293,11 @@ pub struct Field {
     pub identity: Option<Keyed<Identity>>,
     /// `serial`: a sequence owned by the column and a `nextval` default (PostgreSQL).
     pub serial: Option<Path>,
+    /// `serial = "name"` / `serial(name = "...")`: the sequence's name, where not
+    /// `<table>_<column>_seq`.
+    pub serial_name: Option<LitStr>,
+    /// `serial(ty = "bigint")`: the sequence's type, where not the column's.
+    pub serial_type: Option<LitStr>,
     /// `autoincrement`: SQLite's `AUTOINCREMENT` on the key.
     pub autoincrement: Option<Path>,
     /// `check = "age >= 0"`: the column's own CHECK constraint.
@@ -462,12 +467,11 @@ impl Field {
                 };
                 let ok = match key {
                     PRIMARY_KEY | UNIQUE | SKIP | STORED | DEFERRABLE | INITIALLY_DEFERRED
-                    | AUTOINCREMENT | SERIAL => {
+                    | AUTOINCREMENT => {
                         let ok = flag(cx, &meta, key, "")?;
                         let slot = match key {
                             PRIMARY_KEY => &mut out.primary_key,
                             AUTOINCREMENT => &mut out.autoincrement,
-                            SERIAL => &mut out.serial,
                             UNIQUE => &mut out.unique,
                             STORED => &mut out.stored,
                             DEFERRABLE => &mut out.deferrable,
@@ -529,6 +533,63 @@ impl Field {
                         let value = string(cx, &meta, key, example)?
                             .filter(|lit| non_empty(cx, lit, key, "an SQL expression", example));
                         set(&mut out.check, &meta, value)
+                    }
+                    // `serial`, or `serial = "sequence_name"`.
+                    SERIAL if meta.input.peek(syn::Token![=]) => {
+                        let example = r#"serial = "users_id_seq""#;
+                        let name = string(cx, &meta, key, example)?
+                            .filter(|lit| identifier(cx, lit, key, "a sequence name", example));
+                        let ok = name.is_some();
+                        out.serial_name = name;
+                        set_flag(&mut out.serial, &meta, ok)
+                    }
+                    // `serial(name = "...", ty = "bigint")`: the sequence's name and type.
+                    SERIAL if meta.input.peek(syn::token::Paren) => {
+                        let mut ok = true;
+                        meta.parse_nested_meta(|inner| {
+                            let example = r#"serial(name = "users_id_seq", ty = "bigint")"#;
+                            if inner.path.is_ident("name") {
+                                let name = string(cx, &inner, "name", example)?.filter(|lit| {
+                                    identifier(cx, lit, "name", "a sequence name", example)
+                                });
+                                ok &= name.is_some();
+                                out.serial_name = name;
+                            } else if inner.path.is_ident("ty") {
+                                let ty = string(cx, &inner, "ty", example)?;
+                                match &ty {
+                                    Some(lit)
+                                        if ["smallint", "integer", "bigint"]
+                                            .contains(&lit.value().as_str()) => {}
+                                    Some(lit) => {
+                                        cx.error_spanned_by(
+                                            lit,
+                                            "`ty` is the sequence's type: `\"smallint\"`, \
+                                             `\"integer\"` or `\"bigint\"`",
+                                        );
+                                        ok = false;
+                                    }
+                                    None => ok = false,
+                                }
+                                out.serial_type = ty;
+                            } else {
+                                skip_value(&inner)?;
+                                let path = &inner.path;
+                                cx.error_spanned_by(
+                                    path,
+                                    format!(
+                                        "unknown key in `serial(...)`; expected `name` or `ty`: \
+                                         `{example}`"
+                                    ),
+                                );
+                                ok = false;
+                            }
+                            Ok(())
+                        })?;
+                        set_flag(&mut out.serial, &meta, ok)
+                    }
+                    SERIAL => {
+                        let ok = flag(cx, &meta, key, "")?;
+                        set_flag(&mut out.serial, &meta, ok)
                     }
                     IDENTITY => {
                         let value = identity(cx, &meta)?;
