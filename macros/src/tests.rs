@@ -565,4 +565,22 @@ fn identity_kinds_and_serial() {
              column; make the others `serial`, or plain columns",
         ]
     );
+    assert_eq!(
+        errors(quote! {
+            struct T {
+                id: i64,
+                #[model(serial = "t_a_seq")] a: i64,
+                #[model(serial(name = "t_b_seq", ty = "bigint"))] b: i32,
+                #[model(serial(ty = "text"))] c: i32,
+                #[model(serial(nope = 1))] d: i32,
+                #[model(serial = 5)] e: i32,
+            }
+        }),
+        [
+            "`ty` is the sequence's type: `\"smallint\"`, `\"integer\"` or `\"bigint\"`",
+            "unknown key in `serial(...)`; expected `name` or `ty`: `serial(name = \"users_id_seq\", \
+             ty = \"bigint\")`",
+            "`serial` takes a string literal: `serial = \"users_id_seq\"`",
+        ]
+    );
 }
