@@ -84,7 +84,8 @@ pub(crate) fn report_and_vet(
 }
 
 /// Every warning of the plan, by op index, in order. An `AlterColumn` right after the
-/// [`Op::Backfill`] of its column has no NULLs left to fail on.
+/// [`Op::Backfill`] of its column, or the [`Op::AlterSerial`] that fills it, has no NULLs left
+/// to fail on.
 fn warnings(ops: &[Op], dialect: &dyn Dialect) -> Vec<(usize, String)> {
     let mut out = Vec::new();
     for (i, op) in ops.iter().enumerate() {
@@ -93,6 +94,16 @@ fn warnings(ops: &[Op], dialect: &dyn Dialect) -> Vec<(usize, String)> {
                 Some(Op::Backfill {
                     table: t,
                     column: c,
+                    ..
+                }),
+                Op::AlterColumn { table, from, to },
+            )
+            | (
+                Some(Op::AlterSerial {
+                    table: t,
+                    column: c,
+                    to: Some(_),
+                    fill: true,
                     ..
                 }),
                 Op::AlterColumn { table, from, to },
@@ -114,6 +125,8 @@ fn warnings(ops: &[Op], dialect: &dyn Dialect) -> Vec<(usize, String)> {
         if let Op::AddColumn { table, column } = op {
             let filled = ops[i..].iter().any(|o| {
                 matches!(o, Op::AlterIdentity { table: t, to: Some(c), .. }
+                    if t == table && c.column == column.name)
+                    || matches!(o, Op::AlterSerial { table: t, column: c, to: Some(_), .. }
                     if t == table && *c == column.name)
             });
             if filled {

@@ -300,6 +300,49 @@ impl TableBuilder {
         self
     }
 
+    /// `identity = "always"` (`always`) or `identity = "by_default"` on the column added
+    /// last: it is the table's identity.
+    pub fn identity(mut self, always: bool) -> Self {
+        if let Some(column) = self.table.columns.last() {
+            self.table.identity = Some(column.name.clone());
+            self.table.identity_kind = if always {
+                crate::schema::IdentityKind::Always
+            } else {
+                crate::schema::IdentityKind::ByDefault
+            };
+        }
+        self
+    }
+
+    /// `serial` on the column added last: a sequence it owns gives its values (PostgreSQL).
+    pub fn serial(mut self) -> Self {
+        if let Some(column) = self.table.columns.last() {
+            self.table.serial.push(column.name.clone());
+        }
+        self
+    }
+
+    /// `serial = "name"` or `serial(name = "...", ty = "bigint")` on the column added last:
+    /// serial, its sequence named `name` (not PostgreSQL's own `<table>_<column>_seq`) and of
+    /// type `ty` (not the column's).
+    pub fn serial_with(mut self, name: Option<&str>, ty: Option<&str>) -> Self {
+        if let Some(column) = self.table.columns.last() {
+            self.table.serial_options.insert(
+                column.name.clone(),
+                crate::schema::SerialOptions {
+                    name: name.map(str::to_owned),
+                    ty: ty.map(SqlType::parse),
+                },
+            );
+        }
+        self.serial()
+    }
+
+    /// Compiles only for an integer field type: `identity` and `serial` need one.
+    pub fn integer<T: crate::model::IntegerColumn + ?Sized>(self) -> Self {
+        self
+    }
+
     pub fn build(mut self) -> Table {
         self.table.canonicalize();
         self.table

@@ -399,12 +399,27 @@ fn diff_table(have: &Table, want: &Table, retyped: &[String], ops: &mut Vec<Op>)
             });
         }
     }
+    // A new NOT NULL serial column (not a key's) is added NULL, filled from its sequence, then
+    // made NOT NULL (below): the rows already there get values as PostgreSQL's `ADD COLUMN ...
+    // serial` gives them.
+    let dropped_serial = |name: &String| {
+        have.column(name).filter(|c| {
+            !c.nullable && want.column(name).is_none() && have.serial_columns().contains(name)
+        })
+    };
+    let new_serial = |c: &Column| {
+        !c.nullable
+            && have.column(&c.name).is_none()
+            && want.serial.contains(&c.name)
+            && !want.primary_key.contains(&c.name)
+    };
     for column in &want.columns {
         if have.column(&column.name).is_none() {
             ops.push(Op::AddColumn {
                 table: table(),
                 column: Column {
                     renamed_from: None,
+                    nullable: column.nullable || new_serial(column),
                     ..column.clone()
                 },
             });
@@ -465,12 +480,65 @@ fn diff_table(have: &Table, want: &Table, retyped: &[String], ops: &mut Vec<Op>)
             });
         }
     }
-    if have.identity != want.identity {
+    // Serial columns (a serial key included): the sequence goes before its column stops being
+    // generated or is dropped, and comes once the column is there and no identity holds it.
+    let (have_serial, want_serial) = (have.serial_columns(), want.serial_columns());
+    for column in &have_serial {
+        if !want_serial.contains(column) {
+            // A dropped NOT NULL serial column goes NULL first: its reverse is re-added NULL,
+            // filled from its sequence, then made NOT NULL again, as a new one is.
+            let dropped = dropped_serial(column);
+            if let Some(c) = dropped {
+                ops.push(Op::AlterColumn {
+                    table: table(),
+                    from: c.clone(),
+                    to: Column {
+                        nullable: true,
+                        ..c.clone()
+                    },
+                });
+            }
+            ops.push(Op::AlterSerial {
+                table: table(),
+                column: column.clone(),
+                from: have.serial_sequence(column).cloned(),
+                to: None,
+                fill: dropped.is_some(),
+            });
+        }
+    }
+    if have.identity_column() != want.identity_column() {
         ops.push(Op::AlterIdentity {
             table: table(),
-            from: have.identity.clone(),
-            to: want.identity.clone(),
+            from: have.identity_column(),
+            to: want.identity_column(),
         });
+    }
+    for column in &want_serial {
+        if !have_serial.contains(column) {
+            let added = want.column(column).filter(|c| new_serial(c));
+            ops.push(Op::AlterSerial {
+                table: table(),
+                column: column.clone(),
+                from: None,
+                to: want.serial_sequence(column).cloned(),
+                fill: added.is_some(),
+            });
+            if let Some(c) = added {
+                ops.push(Op::AlterColumn {
+                    table: table(),
+                    from: Column {
+                        nullable: true,
+                        renamed_from: None,
+                        ..c.clone()
+                    },
+                    to: Column {
+                        renamed_from: None,
+                        ..c.clone()
+                    },
+                });
+            }
+        }
     }
     if have.autoincrement != want.autoincrement {
         ops.push(Op::AlterAutoincrement {
@@ -484,7 +552,10 @@ fn diff_table(have: &Table, want: &Table, retyped: &[String], ops: &mut Vec<Op>)
         if want.column(&column.name).is_none() {
             ops.push(Op::DropColumn {
                 table: table(),
-                column: column.clone(),
+                column: Column {
+                    nullable: column.nullable || dropped_serial(&column.name).is_some(),
+                    ..column.clone()
+                },
             });
         }
     }

@@ -82,7 +82,7 @@ pub use backend::Backend;
 pub use db::{Connection, DatabaseUrl};
 pub use embed::{embed_migrations, EmbeddedMigrations};
 pub use error::Error;
-pub use model::{ColumnType, DbEnum, Model, ModelRegistration, VarLength};
+pub use model::{ColumnType, DbEnum, IntegerColumn, Model, ModelRegistration, VarLength};
 pub use retort_macros::DbEnum;
 pub use retort_macros::Model;
 pub use runner::RunOptions;

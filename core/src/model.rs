@@ -75,6 +75,20 @@ pub trait VarLength: ColumnType {}
 impl VarLength for String {}
 impl VarLength for Option<String> {}
 
+/// Integer column types, which `#[model(identity = "...")]` and `#[model(serial)]` need.
+/// Implement it for your own type that maps to an integer column.
+#[diagnostic::on_unimplemented(
+    message = "`identity` and `serial` need an integer field, not `{Self}`",
+    label = "not an integer column type",
+    note = "use i16, i32 or i64 (or `impl retort::IntegerColumn` for a type that maps to an integer column)"
+)]
+pub trait IntegerColumn: ColumnType {}
+
+impl IntegerColumn for i16 {}
+impl IntegerColumn for i32 {}
+impl IntegerColumn for i64 {}
+impl<T: IntegerColumn> IntegerColumn for Option<T> {}
+
 macro_rules! column_types {
     ($($ty:ty => $sql:expr),* $(,)?) => {
         $(impl ColumnType for $ty {

@@ -1,7 +1,7 @@
 //! Migration operations. Each op carries the state it replaces, so it can reverse itself:
 //! the down migration is the reverse of every up op, in reverse order.
 
-use crate::schema::{Column, ForeignKey, Index, Schema, Table};
+use crate::schema::{Column, ForeignKey, IdentityColumn, Index, Schema, Table};
 
 mod describe;
 use describe::owned_name;
@@ -46,14 +46,31 @@ pub enum Op {
         /// Key columns after, in key order; empty to drop the primary key.
         to: Vec<String>,
     },
-    /// The column whose values the database assigns (PostgreSQL identity) changes.
+    /// The column whose values the database assigns (PostgreSQL identity or serial key), or
+    /// how it assigns them, changes.
     AlterIdentity {
         /// Name of the table whose identity column changes.
         table: String,
         /// The identity column before; `None` when there was none.
-        from: Option<String>,
+        from: Option<IdentityColumn>,
         /// The identity column after; `None` to remove the identity.
+        to: Option<IdentityColumn>,
+    },
+    /// A column other than the identity becomes serial (PostgreSQL: a sequence owned by the
+    /// column and its `nextval` default) or stops being it; the reverse changes it back.
+    AlterSerial {
+        /// Name of the table.
+        table: String,
+        /// The column.
+        column: String,
+        /// Its sequence's definition before (as [`Table::serial_sequence`]); `None` when the
+        /// column was not serial.
+        from: Option<String>,
+        /// Its sequence's definition after; `None` when the column stops being serial.
         to: Option<String>,
+        /// The column was just added: its rows get values from the sequence before it becomes
+        /// NOT NULL.
+        fill: bool,
     },
     /// The key becomes `AUTOINCREMENT` or stops being it (SQLite: a table rebuild, which keeps
     /// the table's `sqlite_sequence` value); the reverse changes it back.
@@ -256,6 +273,19 @@ impl Op {
                 from: to,
                 to: from,
             },
+            Op::AlterSerial {
+                table,
+                column,
+                from,
+                to,
+                fill,
+            } => Op::AlterSerial {
+                table,
+                column,
+                from: to,
+                to: from,
+                fill,
+            },
             Op::AlterAutoincrement { table, to } => Op::AlterAutoincrement { table, to: !to },
             Op::CreateIndex { table, index } => Op::DropIndex { table, index },
             Op::DropIndex { table, index } => Op::CreateIndex { table, index },
@@ -333,6 +363,7 @@ impl Op {
             | Op::AlterColumn { table, .. }
             | Op::AlterPrimaryKey { table, .. }
             | Op::AlterIdentity { table, .. }
+            | Op::AlterSerial { table, .. }
             | Op::AlterAutoincrement { table, .. }
             | Op::CreateIndex { table, .. }
             | Op::DropIndex { table, .. }
@@ -432,15 +463,42 @@ impl Op {
             } => {
                 if let Some(t) = table(schema, name) {
                     t.primary_key = to.clone();
+                    t.settle_serial_key();
                 }
             }
             Op::AlterIdentity {
                 table: name, to, ..
             } => {
                 if let Some(t) = table(schema, name) {
-                    t.identity = to.clone();
-                    // A new identity is what the models ask for.
-                    t.identity_kind = Default::default();
+                    // A serial key stays serial: only the identity changes.
+                    if t.identity_kind == crate::schema::IdentityKind::Serial {
+                        t.serial.extend(t.identity.take());
+                    }
+                    t.identity = to.as_ref().map(|i| i.column.clone());
+                    t.identity_kind = to.as_ref().map(|i| i.kind).unwrap_or_default();
+                    t.settle_serial_key();
+                }
+            }
+            Op::AlterSerial {
+                table: name,
+                column,
+                from,
+                to,
+                ..
+            } => {
+                if let Some(t) = table(schema, name) {
+                    if let Some(sequence) = from {
+                        t.unmodeled.retain(|d| d != sequence);
+                    }
+                    if t.identity_kind == crate::schema::IdentityKind::Serial {
+                        t.serial.extend(t.identity.take());
+                    }
+                    t.serial.retain(|c| c != column);
+                    if let Some(sequence) = to {
+                        t.unmodeled.insert(0, sequence.clone());
+                        t.serial.push(column.clone());
+                    }
+                    t.settle_serial_key();
                 }
             }
             Op::AlterAutoincrement { table: name, to } => {

@@ -364,6 +364,8 @@ pub(crate) fn rename_column(schema: &mut Schema, name: &str, from: &str, to: &st
         if t.identity.as_deref() == Some(from) {
             t.identity = Some(to.to_owned());
         }
+        rename(&mut t.serial);
+        t.serial.sort();
         t.indexes.iter_mut().for_each(|i| rename(&mut i.columns));
         t.foreign_keys
             .iter_mut()

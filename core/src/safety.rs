@@ -152,7 +152,23 @@ pub fn cannot_restore(ops: &[Op], dialect: &dyn Dialect) -> Vec<(Op, String)> {
     let mut notes = Vec::new();
     for (i, op) in ops.iter().enumerate().rev() {
         if let Some(d) = destructive(op, dialect) {
-            notes.push((op.reverse(), d.lost));
+            // A dropped serial column comes back numbered by its re-created sequence.
+            let renumbered = match op {
+                Op::DropColumn { table, column } => ops[..i].iter().any(|o| {
+                    matches!(o, Op::AlterSerial { table: t, column: c, fill: true, .. }
+                        if t == table && *c == column.name)
+                }),
+                _ => false,
+            };
+            let lost = match op {
+                Op::DropColumn { table, column } if renumbered => format!(
+                    "values of dropped column {table}.{} (the downgrade re-creates the column; its \
+                     rows get new values from its re-created sequence)",
+                    column.name
+                ),
+                _ => d.lost,
+            };
+            notes.push((op.reverse(), lost));
         }
         if let Op::Backfill {
             table,
@@ -221,9 +237,9 @@ impl fmt::Display for NeedsBackfill {
 /// so are generated columns.
 pub fn needs_backfill(op: &Op, target: &Schema) -> Option<NeedsBackfill> {
     let filled_by_database = |table: &str, column: &Column| {
-        target
-            .get(table)
-            .is_some_and(|t| t.identity.as_deref() == Some(column.name.as_str()))
+        target.get(table).is_some_and(|t| {
+            t.identity.as_deref() == Some(column.name.as_str()) || t.serial.contains(&column.name)
+        })
     };
     match op {
         Op::AddColumn { table, column }

@@ -28,6 +28,104 @@ pub fn check(cx: &Ctxt, cont: &Container) {
     for field in cont.columns() {
         check_generated(cx, field);
     }
+    check_generation(cx, cont);
+}
+
+/// `identity = "always" | "by_default"` and `serial`: on integer fields, without a default or
+/// a generation expression, not both on one field; one identity per table (PostgreSQL allows
+/// more, but a model has one column the database numbers as it identifies rows). An identity is
+/// NOT NULL (PostgreSQL makes it so).
+fn check_generation(cx: &Ctxt, cont: &Container) {
+    use crate::attr::Identity;
+    let mut identities = Vec::new();
+    for field in cont.columns() {
+        let identity = field
+            .attrs
+            .identity
+            .as_ref()
+            .filter(|i| i.value != Identity::No);
+        let name = &field.ident;
+        let (what, span) = match (identity, &field.attrs.serial) {
+            (Some(_), Some(serial)) => {
+                cx.error_spanned_by(
+                    serial,
+                    format!(
+                        "`{name}` cannot be both an identity and `serial`: keep `identity = \"...\"` \
+                         (GENERATED ... AS IDENTITY) or `serial` (a sequence and a nextval default)"
+                    ),
+                );
+                continue;
+            }
+            (Some(identity), None) => {
+                identities.push(identity);
+                if field.is_option() {
+                    cx.error_spanned_by(
+                        &identity.key,
+                        format!(
+                            "an identity column is NOT NULL, and `{name}` is an Option: make it a \
+                             plain integer, or use `serial` for a nullable column with a sequence"
+                        ),
+                    );
+                }
+                (
+                    "an identity",
+                    quote::ToTokens::to_token_stream(&identity.key),
+                )
+            }
+            (None, Some(serial)) => {
+                if let Some(no) = &field.attrs.identity {
+                    cx.error_spanned_by(
+                        &no.key,
+                        format!(
+                            "`identity = false` says the application assigns `{name}`'s values and \
+                             `serial` that a sequence does: remove one of them"
+                        ),
+                    );
+                }
+                ("`serial`", quote::ToTokens::to_token_stream(serial))
+            }
+            (None, None) => continue,
+        };
+        if let Some(default) = &field.attrs.default {
+            cx.error_spanned_by(
+                &default.key,
+                format!(
+                    "`{name}` is {what}: its default is the sequence's next value; remove `default`"
+                ),
+            );
+        }
+        if let Some(generated) = &field.attrs.generated {
+            cx.error_spanned_by(
+                &generated.key,
+                format!("`{name}` is {what}, so it cannot also be `generated`: remove one of them"),
+            );
+        }
+        if let Some(sql_type) = &field.attrs.sql_type {
+            let ty = sql_type.value.value().trim().to_ascii_uppercase();
+            let integers = [
+                "SMALLINT", "INT2", "INTEGER", "INT", "INT4", "BIGINT", "INT8",
+            ];
+            if !integers.contains(&ty.as_str()) {
+                cx.error_spanned_by(
+                    span,
+                    format!(
+                        "`{name}` is {what}, which needs an integer column, and its `sql_type` is \
+                         `{ty}`: use SMALLINT, INTEGER or BIGINT"
+                    ),
+                );
+            }
+        }
+    }
+    if let [_, second, ..] = identities.as_slice() {
+        cx.error_spanned_by(
+            &second.key,
+            format!(
+                "model `{}` has more than one `identity = \"...\"` field: a table has one identity \
+                 column; make the others `serial`, or plain columns",
+                cont.name
+            ),
+        );
+    }
 }
 
 /// `stored` qualifies `generated`; a generated column computes its values, so it has no
@@ -315,7 +413,12 @@ fn check_primary_key(cx: &Ctxt, cont: &Container) {
     }
     let key = cont.primary_key();
     for field in cont.columns() {
-        let Some(identity) = &field.attrs.no_identity else {
+        let Some(identity) = field
+            .attrs
+            .identity
+            .as_ref()
+            .filter(|i| i.value == crate::attr::Identity::No)
+        else {
             continue;
         };
         let is_key = key.iter().any(|k| k.column == field.column);

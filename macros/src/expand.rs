@@ -60,12 +60,13 @@ fn expand(cont: &Container) -> TokenStream {
             let expr = &expr.value;
             quote!(.column_check(#expr))
         });
-        quote!(#column #comment #renamed_from #generated #check)
+        let generation = generation(field);
+        quote!(#column #comment #renamed_from #generated #check #generation)
     });
     let key = cont.primary_key();
     let no_identity = key
         .iter()
-        .any(|f| f.attrs.no_identity.is_some())
+        .any(|f| f.attrs.identity.as_ref().map(|i| i.value) == Some(attr::Identity::No))
         .then(|| quote!(.no_identity()));
     let autoincrement = key
         .iter()
@@ -162,6 +163,34 @@ fn expand(cont: &Container) -> TokenStream {
 
 /// `.column::<T>(...)`, `.varchar::<T>(...)` or `.column_sql(...)`. The turbofish carries the
 /// field type's span, so a missing `ColumnType` / `VarLength` impl is reported on the type.
+/// `identity = "always" | "by_default"` or `serial` on the column just added; a field of a
+/// Rust type (no `sql_type`) must be an integer type (`retort::IntegerColumn`).
+fn generation(field: &Field) -> Option<TokenStream> {
+    let call = match (
+        field.attrs.identity.as_ref().map(|i| i.value),
+        &field.attrs.serial,
+    ) {
+        (Some(attr::Identity::Always), _) => quote!(.identity(true)),
+        (Some(attr::Identity::ByDefault), _) => quote!(.identity(false)),
+        (_, Some(_)) => match (&field.attrs.serial_name, &field.attrs.serial_type) {
+            (None, None) => quote!(.serial()),
+            (name, ty) => {
+                let name = option(name.as_ref().map(|n| quote!(#n)));
+                let ty = option(ty.as_ref().map(|t| quote!(#t)));
+                quote!(.serial_with(#name, #ty))
+            }
+        },
+        _ => return None,
+    };
+    let ty = field.ty;
+    let assert = field
+        .attrs
+        .sql_type
+        .is_none()
+        .then(|| quote_spanned!(ty.span()=> .integer::<#ty>()));
+    Some(quote!(#assert #call))
+}
+
 fn column(field: &Field) -> TokenStream {
     let name = &field.column;
     let ty = field.ty;

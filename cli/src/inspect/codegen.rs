@@ -353,6 +353,7 @@ fn model(table: &Table, name: &str, enums: &EnumNames, notes: &mut Vec<String>) 
             if no_identity.as_deref() == Some(column.name.as_str()) {
                 attrs.push(quote!(identity = false));
             }
+            attrs.extend(super::generation::attrs(table, &column.name));
             if table.autoincrement && table.primary_key == [column.name.as_str()] {
                 if conventional_key && no_identity.is_none() {
                     attrs.push(quote!(primary_key));

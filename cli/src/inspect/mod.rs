@@ -2,6 +2,7 @@
 //! (see README "Adopting an existing database").
 
 mod codegen;
+mod generation;
 mod kept;
 mod names;
 

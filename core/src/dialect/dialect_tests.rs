@@ -71,7 +71,10 @@ fn the_defaults_write_standard_sql_and_refuse_identity_changes() {
     let identity = Op::AlterIdentity {
         table: "t".into(),
         from: None,
-        to: Some("id".into()),
+        to: Some(crate::schema::IdentityColumn {
+            column: "id".into(),
+            kind: Default::default(),
+        }),
     };
     let err = Standard.render(&[identity], &before).unwrap_err();
     assert_eq!(

@@ -161,8 +161,15 @@ pub trait Dialect {
                 self.render_alter_primary_key(table, from, to, current)
             }
             Op::AlterIdentity { table, from, to } => {
-                self.render_alter_identity(table, from.as_deref(), to.as_deref(), current)
+                self.render_alter_identity(table, from.as_ref(), to.as_ref(), current)
             }
+            Op::AlterSerial {
+                table,
+                column,
+                from,
+                to,
+                fill,
+            } => self.render_alter_serial(table, column, from.as_deref(), to.as_deref(), *fill),
             // A clause of the key's column: only a rebuild (SQLite) changes it.
             Op::AlterAutoincrement { .. } => Err(Unsupported::new(
                 "AUTOINCREMENT is part of CREATE TABLE: it changes only with a table rebuild",
@@ -396,14 +403,29 @@ pub trait Dialect {
     fn render_alter_identity(
         &self,
         table: &str,
-        from: Option<&str>,
-        to: Option<&str>,
+        from: Option<&crate::schema::IdentityColumn>,
+        to: Option<&crate::schema::IdentityColumn>,
         current: Option<&Table>,
     ) -> OpSql {
         let _ = (table, from, to, current);
         Err(Unsupported::new(
             "this backend has no identity columns to change: let the application assign the key's values",
         ))
+    }
+
+    /// [`Op::AlterSerial`]: by default nothing to run (a backend without sequences has no
+    /// serial columns; its normalisation clears them on both sides). PostgreSQL overrides it:
+    /// `from`/`to` are the sequence's definitions before and after.
+    fn render_alter_serial(
+        &self,
+        table: &str,
+        column: &str,
+        from: Option<&str>,
+        to: Option<&str>,
+        fill: bool,
+    ) -> OpSql {
+        let _ = (table, column, from, to, fill);
+        Ok(String::new())
     }
 
     /// [`Op::CreateIndex`]: `CREATE [UNIQUE] INDEX`.

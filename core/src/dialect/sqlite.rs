@@ -212,6 +212,10 @@ impl Dialect for Sqlite {
         // the rows already there (no backfill), whatever the models say (`identity = false`
         // changes nothing here). A WITHOUT ROWID table has no such column.
         let rowid = !table.options.to_ascii_uppercase().contains("WITHOUT ROWID");
+        // No sequences: `identity = "always"` and `serial` mean nothing here.
+        table.identity_kind = Default::default();
+        table.serial.clear();
+        table.serial_options.clear();
         table.identity = match table.primary_key.as_slice() {
             [pk] if rowid && table.column(pk).is_some_and(|c| c.ty == SqlType::Integer) => {
                 Some(pk.clone())
@@ -320,8 +324,8 @@ impl Dialect for Sqlite {
     fn render_alter_identity(
         &self,
         _table: &str,
-        _from: Option<&str>,
-        _to: Option<&str>,
+        _from: Option<&crate::schema::IdentityColumn>,
+        _to: Option<&crate::schema::IdentityColumn>,
         _current: Option<&Table>,
     ) -> OpSql {
         Ok(String::new())

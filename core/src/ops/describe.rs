@@ -138,9 +138,21 @@ impl fmt::Display for Op {
             Op::AlterIdentity { table, from, to } => write!(
                 f,
                 "changed the generated (identity) column of '{table}' from {} to {}",
-                from.as_deref().unwrap_or("none"),
-                to.as_deref().unwrap_or("none")
+                identity(from.as_ref()),
+                identity(to.as_ref())
             ),
+            Op::AlterSerial {
+                table,
+                column,
+                to: Some(_),
+                ..
+            } => write!(f, "made '{table}.{column}' serial"),
+            Op::AlterSerial {
+                table,
+                column,
+                to: None,
+                ..
+            } => write!(f, "made '{table}.{column}' no longer serial"),
             Op::AlterAutoincrement { table, to: true } => {
                 write!(f, "made the key of '{table}' AUTOINCREMENT")
             }
@@ -271,5 +283,18 @@ impl fmt::Display for Op {
                 )
             }
         }
+    }
+}
+
+/// An identity column as a description names it: `none`, `id`, `id (ALWAYS)`, `id (serial)`.
+fn identity(column: Option<&crate::schema::IdentityColumn>) -> String {
+    use crate::schema::IdentityKind;
+    match column {
+        None => "none".to_owned(),
+        Some(c) => match c.kind {
+            IdentityKind::ByDefault => c.column.clone(),
+            IdentityKind::Always => format!("{} (ALWAYS)", c.column),
+            IdentityKind::Serial => format!("{} (serial)", c.column),
+        },
     }
 }

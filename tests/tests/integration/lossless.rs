@@ -297,11 +297,11 @@ fn dropping_what_a_view_reads_is_refused_before_anything_is_written(backend: Bac
     p.run(Models::V2, &["upgrade", "head"]).expect(0);
 }
 
-/// A diesel-era table's serial key is the database assigning ids, as the models' identity is:
-/// `check` finds nothing to change, and a migration that changes the table keeps the sequence
-/// both ways.
+/// A diesel-era table's serial key is not what models without `serial` ask for (an identity):
+/// `check` names the difference, the migration replaces the sequence and its default with an
+/// identity that continues after the rows there, and its downgrade gives the serial key back.
 #[test]
-fn a_serial_key_is_what_the_models_ask_for() {
+fn a_serial_key_becomes_the_identity_the_models_ask_for() {
     let Some(p) = Project::on(Backend::Postgres) else {
         return;
     };
@@ -312,33 +312,39 @@ fn a_serial_key_is_what_the_models_ask_for() {
         "ALTER TABLE accounts ALTER COLUMN id DROP IDENTITY;
          CREATE SEQUENCE accounts_id_seq AS bigint OWNED BY accounts.id;
          ALTER TABLE accounts ALTER COLUMN id SET DEFAULT nextval('accounts_id_seq'::regclass);
+         INSERT INTO accounts (email, age) VALUES ('a@example.com', 30);
          SELECT setval('accounts_id_seq', 41);",
     );
-    p.run(Models::V1, &["check"]).expect(0);
+    let check = p.run(Models::V1, &["check"]).expect(1);
+    assert!(
+        check.stdout.contains("made 'accounts.id' no longer serial")
+            && check
+                .stdout
+                .contains("changed the generated (identity) column of 'accounts' from none to id"),
+        "{}",
+        check.stdout
+    );
     let default = || {
         p.strings(
-            "SELECT coalesce(pg_get_expr(d.adbin, d.adrelid), 'none') AS v FROM pg_attribute a \
+            "SELECT coalesce(pg_get_expr(d.adbin, d.adrelid), 'none') || ' ' || a.attidentity::text AS v \
+             FROM pg_attribute a \
              LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \
              WHERE a.attrelid = 'accounts'::regclass AND a.attname = 'id'",
         )
     };
-    let run = p
-        .run(
-            Models::V2,
-            &[&["autogenerate", "-m", "v2"][..], &V2_SAFETY].concat(),
-        )
+    p.run(Models::V1, &["autogenerate", "-m", "identity"])
         .expect(0);
-    assert!(!run.stdout.contains("identity"), "{}", run.stdout);
-    p.run(Models::V2, &["upgrade", "head"]).expect(0);
-    assert_eq!(default(), ["nextval('accounts_id_seq'::regclass)"]);
-    p.run(Models::V2, &["check"]).expect(0);
-    p.run(Models::V2, &["downgrade", "-1"]).expect(0);
-    assert_eq!(default(), ["nextval('accounts_id_seq'::regclass)"]);
-    // The sequence went on where it was: ids continue after 41.
-    p.execute("INSERT INTO accounts (email, age) VALUES ('a@example.com', 30)");
+    p.run(Models::V1, &["upgrade", "head"]).expect(0);
+    assert_eq!(default(), ["none d"]);
+    p.run(Models::V1, &["check"]).expect(0);
+    p.execute("INSERT INTO accounts (email, age) VALUES ('b@example.com', 30)");
+    p.run(Models::V1, &["downgrade", "-1"]).expect(0);
+    assert_eq!(default(), ["nextval('accounts_id_seq'::regclass) "]);
+    // The re-created sequence continues after the rows there.
+    p.execute("INSERT INTO accounts (email, age) VALUES ('c@example.com', 30)");
     assert_eq!(
-        p.strings("SELECT id::text AS v FROM accounts WHERE email = 'a@example.com'"),
-        ["42"]
+        p.strings("SELECT id::text AS v FROM accounts ORDER BY id"),
+        ["1", "2", "3"]
     );
 }
 

@@ -1,11 +1,13 @@
-//! crates.io's history, replayed: `../shared/real-schemas/crates.io/history/` holds 16
-//! `pg_dump --schema-only` snapshots along its 285 real diesel migrations. For each pair of
-//! consecutive snapshots A -> B: inspect B into models, autogenerate on a database at A, upgrade:
-//! the tables' catalog (columns, keys, constraints, indexes) equals B's; downgrade -1: it equals
-//! A's again. Functions, triggers, views and comments on other objects are hand-written in any
-//! tool and stay out of the comparison; A first gets the extensions, types and functions B's
-//! defaults and indexes need. A step may be refused by autogenerate, with a precise reason (a NOT
-//! NULL column without a default needs `--backfill`); it must never fail at upgrade.
+//! Real histories, replayed: `../shared/real-schemas/<app>/history/` holds `pg_dump
+//! --schema-only` snapshots along the real migrations of crates.io (diesel, 16 snapshots),
+//! docs.rs (sqlx, 16) and atuin's server (sqlx, 14). For each pair of consecutive snapshots
+//! A -> B: inspect B into models, autogenerate on a database at A, upgrade: the tables' catalog
+//! (columns, keys, constraints, indexes, identities and their kind, serial columns with their
+//! sequences and defaults) equals B's; downgrade -1: it equals A's again. Functions, triggers,
+//! views and comments on other objects are hand-written in any tool and stay out of the
+//! comparison; A first gets the extensions, types and functions B's defaults and indexes need.
+//! A step may be refused by autogenerate, with a precise reason (a NOT NULL column without a
+//! default needs `--backfill`, which the replay then gives); it must never fail at upgrade.
 //!
 //! Runs where the snapshots are (`RETORT_REAL_SCHEMAS` or `../shared/real-schemas`); prints
 //! SKIPPED elsewhere.
@@ -17,8 +19,8 @@ use retort::schema::Schema;
 use crate::scratch::scratch_crate;
 use crate::support::{Backend, Models, Project};
 
-fn snapshots() -> Option<Vec<(String, String)>> {
-    let dir = crate::lossless::real_schema("crates.io")
+fn snapshots(app: &str) -> Option<Vec<(String, String)>> {
+    let dir = crate::lossless::real_schema(app)
         .parent()
         .unwrap()
         .join("history");
@@ -35,7 +37,14 @@ fn snapshots() -> Option<Vec<(String, String)>> {
             .map(|p| {
                 let stem = p.file_stem().unwrap().to_str().unwrap();
                 let name = format!("s{}", &stem[..3]);
-                (name, std::fs::read_to_string(&p).unwrap())
+                // pg_dump's `\restrict KEY` / `\unrestrict KEY` lines are psql's, not SQL.
+                let sql: String = std::fs::read_to_string(&p)
+                    .unwrap()
+                    .lines()
+                    .filter(|l| !l.starts_with("\\restrict") && !l.starts_with("\\unrestrict"))
+                    .map(|l| format!("{l}\n"))
+                    .collect();
+                (name, sql)
             })
             .collect(),
     )
@@ -64,8 +73,9 @@ fn prerequisites(dump: &str) -> Vec<String> {
     out
 }
 
-/// What the comparison covers: every table with its columns, keys, indexes and constraints;
-/// not triggers, comments on other objects or serial sequences, nor how the key is generated.
+/// What the comparison covers: every table with its columns, keys, indexes and constraints,
+/// how the database assigns its columns' values (identity kind, serial columns with their
+/// sequences and defaults); not triggers or comments on other objects.
 fn comparable(mut schema: Schema) -> Schema {
     schema.dependents.clear();
     for table in schema.tables.values_mut() {
@@ -73,8 +83,10 @@ fn comparable(mut schema: Schema) -> Schema {
             d.starts_with("CREATE INDEX")
                 || d.starts_with("CREATE UNIQUE INDEX")
                 || d.starts_with("ALTER TABLE")
+                || d.starts_with("CREATE SEQUENCE")
         });
-        table.identity_kind = Default::default();
+        // Where a sequence comes in the kept definitions is not a difference.
+        table.unmodeled.sort();
     }
     schema
 }
@@ -131,15 +143,46 @@ fn backfills(stderr: &str, target: &Schema) -> Vec<String> {
     out
 }
 
+/// Steps that fail for reasons other than what the models say, with the text of the failure:
+/// (app, step, text).
+const KNOWN: &[(&str, &str, &str)] = &[
+    // A view (not the models': Retort keeps views) is replaced by a table of the same name; the
+    // view is dropped by hand in any tool.
+    (
+        "docs.rs",
+        "s007 -> s008",
+        "relation \"release_build_status\" already exists",
+    ),
+];
+
 #[test]
 fn crates_io_history_replays_step_by_step() {
-    let Some(snapshots) = snapshots() else {
+    replay("crates.io");
+}
+
+#[test]
+fn docs_rs_history_replays_step_by_step() {
+    replay("docs.rs");
+}
+
+#[test]
+fn atuin_server_history_replays_step_by_step() {
+    replay("atuin-server-postgres");
+}
+
+/// Replays `app`'s history snapshots step by step (see the module's documentation).
+fn replay(app: &str) {
+    let Some(snapshots) = snapshots(app) else {
         crate::support::skipped(
             crate::support::NO_REAL_SCHEMAS,
-            "crates.io's history snapshots are not on this machine",
+            &format!("{app}'s history snapshots are not on this machine"),
         );
         return;
     };
+    let krate = format!(
+        "replay-{}",
+        app.replace(|c: char| !c.is_ascii_alphanumeric(), "-")
+    );
     // Each snapshot, inspected into a module of one scratch binary; RETORT_STEP picks it.
     let mut files = Vec::new();
     let mut main_rs = String::new();
@@ -157,25 +200,26 @@ fn crates_io_history_replays_step_by_step() {
         ));
         main_rs.push_str(&format!("mod {name};\n"));
     }
-    main_rs.push_str(
+    main_rs.push_str(&format!(
         r#"
 static STEP: std::sync::OnceLock<String> = std::sync::OnceLock::new();
 
-fn selected(m: &retort::ModelRegistration) -> bool {
+fn selected(m: &retort::ModelRegistration) -> bool {{
     m.rust_path.starts_with(STEP.get().unwrap().as_str())
-}
+}}
 
-fn main() -> std::process::ExitCode {
+fn main() -> std::process::ExitCode {{
     let step = std::env::var("RETORT_STEP").expect("RETORT_STEP");
-    STEP.set(format!("replay_crates_io::{step}::")).unwrap();
-    retort_cli::run_with(retort_cli::Defaults {
+    STEP.set(format!("{}::{{step}}::")).unwrap();
+    retort_cli::run_with(retort_cli::Defaults {{
         models: Some(selected),
         ..Default::default()
-    })
-}
+    }})
+}}
 "#,
-    );
-    let app = scratch_crate("replay-crates-io", &files, &main_rs);
+        krate.replace('-', "_")
+    ));
+    let binary = scratch_crate(&krate, &files, &main_rs);
 
     let mut report = Vec::new();
     let mut failures = Vec::new();
@@ -197,7 +241,8 @@ fn main() -> std::process::ExitCode {
         };
         let run = |args: &[&str]| {
             crate::support::Run::from(
-                app.command(&p, args)
+                binary
+                    .command(&p, args)
                     .env("RETORT_STEP", b)
                     .output()
                     .expect("the replay app runs"),
@@ -235,6 +280,19 @@ fn main() -> std::process::ExitCode {
             failures.push(format!("{step}: autogenerate: {}", generated.stderr));
             continue;
         }
+        // A step that changes only functions or triggers: the tables are B's already.
+        if generated.stdout.trim() == "No changes detected" {
+            let diff = differences(&target, &comparable(p.schema()));
+            if diff.is_empty() {
+                report.push(format!("{step}: no table changes"));
+            } else {
+                failures.push(format!(
+                    "{step}: no changes detected, but:\n{}",
+                    diff.join("\n")
+                ));
+            }
+            continue;
+        }
         let upgraded = run(&["upgrade", "head"]);
         if upgraded.code != 0 {
             failures.push(format!("{step}: upgrade failed: {}", upgraded.stderr));
@@ -269,7 +327,26 @@ fn main() -> std::process::ExitCode {
             )
         });
     }
-    eprintln!("crates.io history:\n{}", report.join("\n"));
+    // Known failures outside what the replay checks here, each still failing as described (a
+    // fix makes the test say to remove it from `KNOWN`).
+    for (known_app, step, text) in KNOWN {
+        if *known_app != app {
+            continue;
+        }
+        let at = failures
+            .iter()
+            .position(|f| f.starts_with(&format!("{step}: ")) && f.contains(text));
+        match at {
+            Some(i) => report.push(format!(
+                "{} (known)",
+                failures.remove(i).lines().next().unwrap()
+            )),
+            None => failures.push(format!(
+                "{step}: no longer fails with `{text}`: remove it from KNOWN"
+            )),
+        }
+    }
+    eprintln!("{app} history:\n{}", report.join("\n"));
     assert!(
         failures.is_empty(),
         "{} of {} steps failed:\n\n{}",

@@ -462,15 +462,17 @@ pub fn introspect(conn: &mut PgConnection, schemas: &[String]) -> diesel::QueryR
     }));
     // Re-created after the table in this order: owned sequences (the column defaults need them),
     // constraints, indexes, triggers, statistics, comments.
-    // A serial key is the database assigning ids, as an identity is.
+    // Serial columns (a sequence they own and its `nextval` default); a serial key is the
+    // database assigning ids, as an identity is (`Table::settle_serial_key`).
     for row in &sequences {
         if let Some(table) = tables.get_mut(&row.tbl) {
-            if row.kind == "a" && table.identity.is_none() && table.primary_key == [row.col.clone()]
-            {
-                table.identity = Some(row.col.clone());
-                table.identity_kind = IdentityKind::Serial;
+            if row.kind == "a" {
+                table.serial.push(row.col.clone());
             }
         }
+    }
+    for table in tables.values_mut() {
+        table.settle_serial_key();
     }
     let kept = sequences
         .into_iter()

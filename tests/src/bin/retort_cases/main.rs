@@ -44,6 +44,7 @@ mod adoption;
 mod basics;
 mod constraints;
 mod enums;
+mod identity;
 mod naming;
 mod primary_keys;
 mod renames;
