@@ -25,6 +25,15 @@ pub struct Blocked {
 impl fmt::Display for Blocked {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let d = &self.dependent;
+        if d.kind.ends_with(" name") {
+            // A name another object takes ([`Schema::occupied`]).
+            let kind = d.kind.trim_end_matches(" name");
+            return write!(
+                f,
+                "{}: a {kind} named '{}' exists (Retort keeps it, it is not the models')",
+                self.op, d.name
+            );
+        }
         let on = match &d.column {
             Some(c) => format!("column '{}.{c}'", d.table),
             None => format!("table '{}'", d.table),
@@ -69,6 +78,26 @@ pub fn blocked(ops: &[Op], current: &Schema) -> Vec<Blocked> {
                 && dropped_definitions.contains(&d.name))
     };
     let mut blocked: Vec<Blocked> = Vec::new();
+    // A table cannot take a name a view (or another relation the models do not own) has.
+    for op in ops {
+        let name = match op {
+            Op::CreateTable(t) => &t.name,
+            Op::RenameTable { to, .. } => to,
+            _ => continue,
+        };
+        if let Some(kind) = current.occupied.get(name) {
+            blocked.push(Blocked {
+                op: op.to_string(),
+                dependent: Dependent {
+                    table: name.clone(),
+                    column: None,
+                    kind: format!("{kind} name"),
+                    name: name.clone(),
+                    blocks_type_change: false,
+                },
+            });
+        }
+    }
     for op in ops {
         let hits: Vec<&Dependent> = match op {
             // The table's own triggers go with it; anything else that reads it blocks.
@@ -294,5 +323,24 @@ mod tests {
         let err = check(&[add.reverse()], &s).unwrap_err();
         assert_eq!(err.blocked.len(), 1, "{err}");
         assert_eq!(err.blocked[0].dependent.name, "recent");
+    }
+
+    /// docs.rs replaced a view by a table of its name: PostgreSQL refuses the `CREATE TABLE`
+    /// ("relation already exists"), so autogenerate refuses first.
+    #[test]
+    fn a_table_cannot_take_a_views_name() {
+        let mut s = schema();
+        s.occupied
+            .insert("release_build_status".into(), "view".into());
+        let ops = vec![Op::CreateTable(Table::new("release_build_status"))];
+        let e = check(&ops, &s).unwrap_err();
+        assert!(
+            e.to_string().contains(
+                "added table 'release_build_status': a view named 'release_build_status' \
+                 exists (Retort keeps it, it is not the models')"
+            ),
+            "{e}"
+        );
+        assert!(check(&[Op::CreateTable(Table::new("other"))], &s).is_ok());
     }
 }

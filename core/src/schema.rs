@@ -518,6 +518,11 @@ pub struct Schema {
     /// missing here ([`crate::ops::Op::CreateSchema`]); none is ever dropped but by the
     /// reverse of its creation. Empty for models (their schemas are their tables' keys).
     pub schemas: std::collections::BTreeSet<String>,
+    /// Names in the migrated schemas that relations the models do not own already take
+    /// (views, materialized views, foreign tables), keyed like tables, with what each is
+    /// (`view`): creating a table of such a name is refused before anything runs (see
+    /// [`crate::depend`]). Read by introspection; empty for models.
+    pub occupied: BTreeMap<String, String>,
 }
 
 /// An object that depends on a table or a column and that Retort does not manage.

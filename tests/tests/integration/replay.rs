@@ -145,15 +145,7 @@ fn backfills(stderr: &str, target: &Schema) -> Vec<String> {
 
 /// Steps that fail for reasons other than what the models say, with the text of the failure:
 /// (app, step, text).
-const KNOWN: &[(&str, &str, &str)] = &[
-    // A view (not the models': Retort keeps views) is replaced by a table of the same name; the
-    // view is dropped by hand in any tool.
-    (
-        "docs.rs",
-        "s007 -> s008",
-        "relation \"release_build_status\" already exists",
-    ),
-];
+const KNOWN: &[(&str, &str, &str)] = &[];
 
 #[test]
 fn crates_io_history_replays_step_by_step() {

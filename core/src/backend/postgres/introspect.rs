@@ -15,7 +15,7 @@ use diesel::pg::PgConnection;
 use diesel::sql_types::{Array, Bool, Nullable, Text};
 use diesel::{QueryableByName, RunQueryDsl};
 
-use super::namespaces::{existing_schemas, user_tables, QTBL, TBL};
+use super::namespaces::{existing_schemas, user_relations, user_tables, QTBL, TBL};
 use crate::schema::{
     Column, Deferrable, Dependent, FkAction, ForeignKey, IdentityKind, Index, Schema, SqlType,
     Table,
@@ -122,6 +122,15 @@ struct CommentRow {
     col: Option<String>,
     #[diesel(sql_type = Text)]
     def: String,
+}
+
+/// A relation's name and what it is.
+#[derive(QueryableByName)]
+struct NameKindRow {
+    #[diesel(sql_type = Text)]
+    name: String,
+    #[diesel(sql_type = Text)]
+    kind: String,
 }
 
 /// A view, materialized view, rule or trigger that depends on a table or a column.
@@ -284,6 +293,16 @@ pub fn introspect(conn: &mut PgConnection, schemas: &[String]) -> diesel::QueryR
            JOIN pg_namespace n ON n.oid = c.relnamespace \
            WHERE {user_tables} \
          ) comments ORDER BY tbl, kind, ord"
+    ))
+    .load(conn)?;
+
+    // Names that views, materialized views and foreign tables take: no table can have them.
+    let occupied: Vec<NameKindRow> = diesel::sql_query(format!(
+        "SELECT {TBL} AS name, CASE c.relkind WHEN 'v' THEN 'view' \
+                WHEN 'm' THEN 'materialized view' ELSE 'foreign table' END AS kind \
+         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+         WHERE {} ORDER BY 1",
+        user_relations(schemas, "'v', 'm', 'f'")
     ))
     .load(conn)?;
 
@@ -525,6 +544,7 @@ pub fn introspect(conn: &mut PgConnection, schemas: &[String]) -> diesel::QueryR
         .chain(kept_users)
         .collect();
     schema.dependents.sort();
+    schema.occupied = occupied.into_iter().map(|r| (r.name, r.kind)).collect();
     schema.enums = enums.into_iter().map(|e| (e.name, e.labels)).collect();
     schema.schemas = existing_schemas(conn, schemas)?;
     Ok(schema)

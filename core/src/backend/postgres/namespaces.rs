@@ -11,6 +11,11 @@ use diesel::{QueryableByName, RunQueryDsl};
 /// current schema, except the bookkeeping tables, and every table of `schemas` (the other
 /// schemas the models name).
 pub(super) fn user_tables(schemas: &[String]) -> String {
+    user_relations(schemas, "'r', 'p'")
+}
+
+/// Like [`user_tables`], for the relations of the given `pg_class.relkind`s (`'v', 'm'`).
+pub(super) fn user_relations(schemas: &[String], kinds: &str) -> String {
     let others = if schemas.is_empty() {
         String::new()
     } else {
@@ -25,7 +30,7 @@ pub(super) fn user_tables(schemas: &[String]) -> String {
         )
     };
     format!(
-        "c.relkind IN ('r', 'p') AND ((n.nspname = current_schema() \
+        "c.relkind IN ({kinds}) AND ((n.nspname = current_schema() \
          AND c.relname NOT IN ('__diesel_schema_migrations', '__retort_checksums')){others})"
     )
 }

@@ -331,6 +331,12 @@ pub fn introspect(conn: &mut SqliteConnection) -> diesel::QueryResult<Schema> {
 
     let mut schema = Schema::new();
     tables.into_values().for_each(|t| schema.insert(t));
+    // A view's name is no table's.
+    schema.occupied = readers
+        .iter()
+        .filter(|(_, _, kind)| *kind == "view")
+        .map(|(name, _, kind)| (name.clone(), kind.to_string()))
+        .collect();
     dependents.sort();
     schema.dependents = dependents;
     Ok(schema)
