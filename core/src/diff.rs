@@ -498,12 +498,16 @@ fn diff_table(have: &Table, want: &Table, retyped: &[String], ops: &mut Vec<Op>)
                     },
                 });
             }
+            // A column that stays, with no identity taking over, keeps its sequence.
+            let keep = want.column(column).is_some()
+                && want.identity_column().is_none_or(|i| &i.column != column);
             ops.push(Op::AlterSerial {
                 table: table(),
                 column: column.clone(),
                 from: have.serial_sequence(column).cloned(),
                 to: None,
                 fill: dropped.is_some(),
+                keep,
             });
         }
     }
@@ -517,12 +521,19 @@ fn diff_table(have: &Table, want: &Table, retyped: &[String], ops: &mut Vec<Op>)
     for column in &want_serial {
         if !have_serial.contains(column) {
             let added = want.column(column).filter(|c| new_serial(c));
+            let to = want.serial_sequence(column).cloned();
+            // The column still owns the sequence it had: it takes its values again.
+            let keep = to.as_ref().is_some_and(|def| {
+                let owned = crate::dialect::postgres::owned_only(def);
+                have.unmodeled.iter().any(|d| d == owned)
+            });
             ops.push(Op::AlterSerial {
                 table: table(),
                 column: column.clone(),
                 from: None,
-                to: want.serial_sequence(column).cloned(),
+                to,
                 fill: added.is_some(),
+                keep,
             });
             if let Some(c) = added {
                 ops.push(Op::AlterColumn {

@@ -71,6 +71,10 @@ pub enum Op {
         /// The column was just added: its rows get values from the sequence before it becomes
         /// NOT NULL.
         fill: bool,
+        /// The column stays, and so does its sequence (still owned by it, with its current
+        /// value): only the `nextval` default goes, or comes back. A column that is made plain
+        /// keeps its sequence as a database left by hand does (atuin's `history.user_id`).
+        keep: bool,
     },
     /// The key becomes `AUTOINCREMENT` or stops being it (SQLite: a table rebuild, which keeps
     /// the table's `sqlite_sequence` value); the reverse changes it back.
@@ -279,12 +283,14 @@ impl Op {
                 from,
                 to,
                 fill,
+                keep,
             } => Op::AlterSerial {
                 table,
                 column,
                 from: to,
                 to: from,
                 fill,
+                keep,
             },
             Op::AlterAutoincrement { table, to } => Op::AlterAutoincrement { table, to: !to },
             Op::CreateIndex { table, index } => Op::DropIndex { table, index },
@@ -484,11 +490,20 @@ impl Op {
                 column,
                 from,
                 to,
+                keep,
                 ..
             } => {
                 if let Some(t) = table(schema, name) {
                     if let Some(sequence) = from {
                         t.unmodeled.retain(|d| d != sequence);
+                        if *keep {
+                            t.unmodeled
+                                .push(crate::dialect::postgres::owned_only(sequence).to_owned());
+                        }
+                    }
+                    if let (Some(sequence), true) = (to, *keep) {
+                        let owned = crate::dialect::postgres::owned_only(sequence);
+                        t.unmodeled.retain(|d| d != owned);
                     }
                     if t.identity_kind == crate::schema::IdentityKind::Serial {
                         t.serial.extend(t.identity.take());

@@ -169,7 +169,14 @@ pub trait Dialect {
                 from,
                 to,
                 fill,
-            } => self.render_alter_serial(table, column, from.as_deref(), to.as_deref(), *fill),
+                keep,
+            } => self.render_alter_serial(
+                table,
+                column,
+                (from.as_deref(), to.as_deref()),
+                *fill,
+                *keep,
+            ),
             // A clause of the key's column: only a rebuild (SQLite) changes it.
             Op::AlterAutoincrement { .. } => Err(Unsupported::new(
                 "AUTOINCREMENT is part of CREATE TABLE: it changes only with a table rebuild",
@@ -415,16 +422,17 @@ pub trait Dialect {
 
     /// [`Op::AlterSerial`]: by default nothing to run (a backend without sequences has no
     /// serial columns; its normalisation clears them on both sides). PostgreSQL overrides it:
-    /// `from`/`to` are the sequence's definitions before and after.
+    /// `change` holds the sequence's definitions before and after; with `keep` only the default
+    /// changes (see [`Op::AlterSerial`]).
     fn render_alter_serial(
         &self,
         table: &str,
         column: &str,
-        from: Option<&str>,
-        to: Option<&str>,
+        change: (Option<&str>, Option<&str>),
         fill: bool,
+        keep: bool,
     ) -> OpSql {
-        let _ = (table, column, from, to, fill);
+        let _ = (table, column, change, fill, keep);
         Ok(String::new())
     }
 

@@ -341,11 +341,27 @@ impl Dialect for Postgres {
         &self,
         table: &str,
         column: &str,
-        from: Option<&str>,
-        to: Option<&str>,
+        (from, to): (Option<&str>, Option<&str>),
         fill: bool,
+        keep: bool,
     ) -> OpSql {
         let mut s = String::new();
+        if keep {
+            // The sequence stays where it is, owned by the column: only its default changes.
+            if from.is_some() {
+                s.push_str(&format!(
+                    "ALTER TABLE {} ALTER COLUMN {} DROP DEFAULT;\n",
+                    self.quote_table(table),
+                    self.quote(column)
+                ));
+            }
+            if let Some(def) = to {
+                let default = def[owned_only(def).len()..].trim_start_matches(';').trim();
+                s.push_str(default.trim_end_matches(';'));
+                s.push_str(";\n");
+            }
+            return Ok(s);
+        }
         if let Some(def) = from {
             let name = sequence_name(def).ok_or_else(|| {
                 Unsupported::new(format!(
@@ -414,6 +430,16 @@ pub fn serial_sequence_bare_name(def: &str) -> Option<String> {
             None => bare.to_owned(),
         },
     )
+}
+
+/// A serial definition (`CREATE SEQUENCE ...; ALTER SEQUENCE ... OWNED BY ...; ALTER TABLE ...
+/// SET DEFAULT nextval(...)`) without its default: the sequence its column owns, as
+/// introspection keeps one whose column no longer takes its values.
+pub fn owned_only(def: &str) -> &str {
+    match def.find(";\nALTER TABLE ") {
+        Some(at) => &def[..at],
+        None => def,
+    }
 }
 
 /// The name of the sequence a serial definition creates (`CREATE SEQUENCE name AS ...`), as

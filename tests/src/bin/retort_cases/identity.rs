@@ -89,8 +89,9 @@ case! {
 }
 
 case! {
-    /// PostgreSQL: a serial column stops being serial (its default and sequence go, the values
-    /// stay); down re-creates them exactly.
+    /// PostgreSQL: a serial column stops being serial: its default goes, its sequence stays
+    /// owned by it with its current value (as a database changed by hand keeps it), the values
+    /// stay; down gives the default back.
     serial_column_becomes_plain {
         seed: "INSERT INTO items (id, name, user_id) VALUES (1, 'a', 10), (2, 'b', 20);",
         backends: Backends::Postgres,
