@@ -19,6 +19,7 @@ mod edge_cases;
 mod faults;
 mod git;
 mod hook;
+mod hostile_input;
 mod hostile_scripts;
 mod inspect;
 mod inspect_types;

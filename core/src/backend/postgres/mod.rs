@@ -58,12 +58,14 @@ impl Driver for PgDriver {
         "postgres://USER@HOST/DB"
     }
 
+    fn check_url(&self, url: &str) -> Result<(), String> {
+        // libpq would take part of the password for a host or a port, and print it.
+        crate::redact::ambiguous_user_info(url).map_or(Ok(()), |reason| Err(reason.to_owned()))
+    }
+
     fn open(&self, url: &DatabaseUrl, options: &OpenOptions) -> Result<Connection, DbError> {
-        let mut conn =
-            PgConnection::establish(url.as_str()).map_err(|source| DbError::Connect {
-                url: url.to_string(),
-                source,
-            })?;
+        let mut conn = PgConnection::establish(url.as_str())
+            .map_err(|source| DbError::connect(url, source))?;
         conn.batch_execute("SET client_min_messages TO warning;")
             .map_err(DbError::query("configuring the session"))?;
         // So that an operator can tell Retort's sessions (an orphaned one holding the lock).

@@ -1,0 +1,123 @@
+//! Faults and hostile input, round two (issue 23): ambiguous database URLs that would leak a
+//! password, the default PostgreSQL schema, zero steps, revision directories that are not
+//! UTF-8 or not regular files, control characters in names shown in messages.
+
+use crate::support::{Backend, Models, Project};
+
+/// Both output streams of a run, for asserting that something never appears.
+fn all_output(run: &crate::support::Run) -> String {
+    format!("{}\n{}", run.stdout, run.stderr)
+}
+
+#[test]
+fn a_url_libpq_would_split_elsewhere_is_refused_without_its_password() {
+    let p = Project::new();
+    // An unencoded `@` in the password: libpq ends the user info at the first `@` and would
+    // take `bS3cr3tPw@127.0.0.1` for the host (and print it).
+    let run = p
+        .run(
+            Models::V1,
+            &[
+                "--database-url",
+                "postgres://postgres:a@bS3cr3tPw@127.0.0.1:1/db",
+                "current",
+            ],
+        )
+        .expect(2);
+    assert!(!all_output(&run).contains("S3cr3tPw"), "{run:?}");
+    assert!(run.stderr.contains("%40"), "{}", run.stderr);
+    // No `USER@`: libpq reads `postgres` as the host and the password as the port.
+    let run = p
+        .run(
+            Models::V1,
+            &[
+                "--database-url",
+                "postgres://postgres:S3cr3tPw/db",
+                "current",
+            ],
+        )
+        .expect(2);
+    assert!(!all_output(&run).contains("S3cr3tPw"), "{run:?}");
+    assert!(run.stderr.contains("not a port number"), "{}", run.stderr);
+    // A `/` in the password: libpq would end the host at it.
+    let run = p
+        .run(
+            Models::V1,
+            &[
+                "--database-url",
+                "postgres://me:S3cr/3tPw@127.0.0.1:1/db",
+                "current",
+            ],
+        )
+        .expect(2);
+    assert!(!all_output(&run).contains("3tPw"), "{run:?}");
+    assert!(run.stderr.contains("%2F"), "{}", run.stderr);
+    // Percent-encoded, the same password is accepted (and the server is merely unreachable).
+    let run = p
+        .run(
+            Models::V1,
+            &[
+                "--database-url",
+                "postgres://postgres:a%40bS3cr3tPw@127.0.0.1:1/db",
+                "current",
+            ],
+        )
+        .expect(2);
+    assert!(!all_output(&run).contains("S3cr3tPw"), "{run:?}");
+    assert!(run.stderr.contains("cannot connect to"), "{}", run.stderr);
+}
+
+/// `url` with `password` added to its user info.
+fn with_password(url: &str, password: &str) -> String {
+    let start = url.find("://").unwrap() + 3;
+    let at = start + url[start..].find('@').expect("the test URL names a user");
+    format!("{}:{password}{}", &url[..at], &url[at..])
+}
+
+#[test]
+fn a_server_message_quoting_the_password_is_scrubbed() {
+    let Some(p) = Project::on(Backend::Postgres) else {
+        return;
+    };
+    // The server quotes the database name, which here holds the password.
+    let url = retort::backend::postgres::replace_database(
+        &with_password(&p.url, "S3cr3tPw"),
+        "S3cr3tPw_missing",
+    );
+    let run = p
+        .run(Models::V1, &["--database-url", &url, "current"])
+        .expect(2);
+    assert!(!all_output(&run).contains("S3cr3tPw"), "{run:?}");
+    assert!(run.stderr.contains("***_missing"), "{}", run.stderr);
+}
+
+#[test]
+fn without_schema_the_default_is_public_whatever_the_search_path() {
+    let Some(p) = Project::on(Backend::Postgres) else {
+        return;
+    };
+    p.execute(
+        "CREATE SCHEMA other; DO $$ BEGIN EXECUTE format(\
+         'ALTER DATABASE %I SET search_path = other, public', current_database()); END $$;",
+    );
+    p.run(Models::V1, &["autogenerate", "-m", "init"]).expect(0);
+    p.run(Models::V1, &["upgrade", "head"]).expect(0);
+    let in_schema = |schema: &str| {
+        p.strings(&format!(
+            "SELECT tablename::text AS v FROM pg_tables WHERE schemaname = '{schema}' ORDER BY 1"
+        ))
+    };
+    assert_eq!(in_schema("other"), Vec::<String>::new());
+    assert!(
+        in_schema("public").contains(&"__retort_checksums".to_owned()),
+        "{:?}",
+        in_schema("public")
+    );
+    // The same database named explicitly: nothing to apply a second time.
+    let run = p
+        .run(Models::V1, &["--schema", "public", "upgrade", "head"])
+        .expect(0);
+    assert!(run.stdout.starts_with("Nothing to apply"), "{}", run.stdout);
+    assert_eq!(in_schema("other"), Vec::<String>::new());
+    p.run(Models::V1, &["check"]).expect(0);
+}
