@@ -73,28 +73,10 @@ impl Driver for PgDriver {
             conn.batch_execute(&sql)
                 .map_err(DbError::query("setting application_name"))?;
         }
-        if let Some(schema) = &options.schema {
-            #[derive(QueryableByName)]
-            struct Found {
-                #[diesel(sql_type = Bool)]
-                found: bool,
-            }
-            let found: Found = diesel::sql_query(
-                "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1) AS found",
-            )
-            .bind::<Text, _>(schema)
-            .get_result(&mut conn)
-            .map_err(DbError::query("looking up the schema"))?;
-            if !found.found {
-                // The hint's SQL quotes the name exactly as generated SQL does.
-                let quoted = Postgres.quote(schema);
-                return Err(DbError::Unsupported(format!(
-                    "schema {quoted} does not exist in {url}; create it (CREATE SCHEMA {quoted};) or fix --schema"
-                )));
-            }
-            conn.batch_execute(&self.use_schema_sql(schema)?)
-                .map_err(DbError::query("setting search_path"))?;
-        }
+        // The documented default, set explicitly: a role's or database's own `search_path`
+        // (`other, public`) would otherwise choose where tables and bookkeeping land.
+        let schema = options.schema.as_deref().unwrap_or("public");
+        enter_schema(&mut conn, schema, options.schema.is_some(), url)?;
         Ok(Connection::new(PgSession {
             conn,
             locked: false,
@@ -117,6 +99,41 @@ impl Driver for PgDriver {
     fn use_schema_sql(&self, schema: &str) -> Result<String, DbError> {
         Ok(format!("SET search_path TO {};", Postgres.quote(schema)))
     }
+}
+
+/// Checks that `schema` exists and makes it the session's `search_path`. `given`: named by
+/// `--schema` (not the default `public`), for the hint.
+fn enter_schema(
+    conn: &mut PgConnection,
+    schema: &str,
+    given: bool,
+    url: &DatabaseUrl,
+) -> Result<(), DbError> {
+    #[derive(QueryableByName)]
+    struct Found {
+        #[diesel(sql_type = Bool)]
+        found: bool,
+    }
+    let found: Found =
+        diesel::sql_query("SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1) AS found")
+            .bind::<Text, _>(schema)
+            .get_result(conn)
+            .map_err(DbError::query("looking up the schema"))?;
+    if !found.found {
+        // The hint's SQL quotes the name exactly as generated SQL does.
+        let quoted = Postgres.quote(schema);
+        let fix = if given {
+            "fix --schema"
+        } else {
+            "name an existing schema with --schema"
+        };
+        return Err(DbError::Unsupported(format!(
+            "schema {quoted} does not exist in {url}; create it (CREATE SCHEMA {quoted};) or {fix}"
+        )));
+    }
+    conn.batch_execute(&PgDriver.use_schema_sql(schema)?)
+        .map_err(DbError::query("setting search_path"))?;
+    Ok(())
 }
 
 /// `url` with its database name replaced by `db`.
