@@ -91,22 +91,32 @@ fn a_server_message_quoting_the_password_is_scrubbed() {
     assert!(run.stderr.contains("***_missing"), "{}", run.stderr);
 }
 
-#[test]
-fn without_schema_the_default_is_public_whatever_the_search_path() {
-    let Some(p) = Project::on(Backend::Postgres) else {
-        return;
-    };
+/// A PostgreSQL project whose database puts `other` first on its `search_path`, with one
+/// revision creating the V1 models.
+fn project_preferring_other() -> Option<Project> {
+    let p = Project::on(Backend::Postgres)?;
     p.execute(
         "CREATE SCHEMA other; DO $$ BEGIN EXECUTE format(\
          'ALTER DATABASE %I SET search_path = other, public', current_database()); END $$;",
     );
     p.run(Models::V1, &["autogenerate", "-m", "init"]).expect(0);
-    p.run(Models::V1, &["upgrade", "head"]).expect(0);
-    let in_schema = |schema: &str| {
-        p.strings(&format!(
-            "SELECT tablename::text AS v FROM pg_tables WHERE schemaname = '{schema}' ORDER BY 1"
-        ))
+    Some(p)
+}
+
+/// The tables of PostgreSQL schema `schema`.
+fn tables_in(p: &Project, schema: &str) -> Vec<String> {
+    p.strings(&format!(
+        "SELECT tablename::text AS v FROM pg_tables WHERE schemaname = '{schema}' ORDER BY 1"
+    ))
+}
+
+#[test]
+fn without_schema_the_default_is_public_whatever_the_search_path() {
+    let Some(p) = project_preferring_other() else {
+        return;
     };
+    p.run(Models::V1, &["upgrade", "head"]).expect(0);
+    let in_schema = |schema: &str| tables_in(&p, schema);
     assert_eq!(in_schema("other"), Vec::<String>::new());
     assert!(
         in_schema("public").contains(&"__retort_checksums".to_owned()),
@@ -120,4 +130,20 @@ fn without_schema_the_default_is_public_whatever_the_search_path() {
     assert!(run.stdout.starts_with("Nothing to apply"), "{}", run.stdout);
     assert_eq!(in_schema("other"), Vec::<String>::new());
     p.run(Models::V1, &["check"]).expect(0);
+}
+
+#[test]
+fn an_offline_script_without_schema_uses_public_too() {
+    let Some(p) = project_preferring_other() else {
+        return;
+    };
+    let script = p
+        .run(Models::V1, &["upgrade", "--sql", "head"])
+        .expect(0)
+        .stdout;
+    assert!(script.contains("SET search_path TO \"public\";"), "{script}");
+    p.execute(&script);
+    assert_eq!(tables_in(&p, "other"), Vec::<String>::new());
+    let run = p.run(Models::V1, &["upgrade", "head"]).expect(0);
+    assert!(run.stdout.starts_with("Nothing to apply"), "{}", run.stdout);
 }

@@ -75,7 +75,11 @@ impl Driver for PgDriver {
         }
         // The documented default, set explicitly: a role's or database's own `search_path`
         // (`other, public`) would otherwise choose where tables and bookkeeping land.
-        let schema = options.schema.as_deref().unwrap_or("public");
+        let schema = options
+            .schema
+            .as_deref()
+            .or(self.default_schema())
+            .unwrap_or("public");
         enter_schema(&mut conn, schema, options.schema.is_some(), url)?;
         Ok(Connection::new(PgSession {
             conn,
@@ -94,6 +98,10 @@ impl Driver for PgDriver {
             begin: "BEGIN",
             before_commit: None,
         }
+    }
+
+    fn default_schema(&self) -> Option<&'static str> {
+        Some("public")
     }
 
     fn use_schema_sql(&self, schema: &str) -> Result<String, DbError> {
