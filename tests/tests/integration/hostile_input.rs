@@ -141,9 +141,41 @@ fn an_offline_script_without_schema_uses_public_too() {
         .run(Models::V1, &["upgrade", "--sql", "head"])
         .expect(0)
         .stdout;
-    assert!(script.contains("SET search_path TO \"public\";"), "{script}");
+    assert!(
+        script.contains("SET search_path TO \"public\";"),
+        "{script}"
+    );
     p.execute(&script);
     assert_eq!(tables_in(&p, "other"), Vec::<String>::new());
     let run = p.run(Models::V1, &["upgrade", "head"]).expect(0);
     assert!(run.stdout.starts_with("Nothing to apply"), "{}", run.stdout);
+}
+
+#[test]
+fn a_step_of_zero_is_refused() {
+    let p = Project::new();
+    p.run(Models::V1, &["autogenerate", "-m", "init"]).expect(0);
+    p.run(Models::V1, &["upgrade", "head"]).expect(0);
+    for args in [
+        &["upgrade", "+0"][..],
+        &["downgrade", "-0"],
+        &["downgrade", "-00"],
+        &["downgrade", "+0"],
+        &["upgrade", "--sql", "+0"],
+    ] {
+        let run = p.run(Models::V1, args).expect(2);
+        assert!(
+            run.stderr.contains("a step of 0 moves nothing"),
+            "{args:?}: {}",
+            run.stderr
+        );
+        assert!(
+            !run.stdout.contains("already at"),
+            "{args:?}: {}",
+            run.stdout
+        );
+    }
+    // Still at head.
+    let run = p.run(Models::V1, &["current"]).expect(0);
+    assert!(run.stdout.contains("(head)"), "{}", run.stdout);
 }
