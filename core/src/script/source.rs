@@ -259,6 +259,9 @@ pub struct RevisionSource {
     /// that loops or dangles): says what it is. Validation refuses such an entry when it is
     /// named like a revision and ignores it otherwise, like diesel.
     pub not_a_directory: Option<String>,
+    /// Set when the entry's name cannot be a revision's at all (it is not UTF-8): says why.
+    /// Validation reports it as a bad name, and reads none of its files.
+    pub bad_name: Option<String>,
 }
 
 impl RevisionSource {
@@ -275,6 +278,7 @@ impl RevisionSource {
             up_sql: SourceFile::Text(up_sql.into()),
             down_sql: SourceFile::Text(down_sql.into()),
             not_a_directory: None,
+            bad_name: None,
         }
     }
 
@@ -287,6 +291,7 @@ impl RevisionSource {
             up_sql: SourceFile::read(&dir.join("up.sql")),
             down_sql: SourceFile::read(&dir.join("down.sql")),
             not_a_directory: None,
+            bad_name: None,
         }
     }
 
@@ -320,19 +325,33 @@ pub fn read_sources(root: &Path) -> Result<Vec<RevisionSource>, ScriptError> {
     let mut sources = Vec::new();
     for entry in fs::read_dir(root).map_err(read_err)? {
         let entry = entry.map_err(read_err)?;
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if name.starts_with('.') {
+        let os_name = entry.file_name();
+        if os_name.as_encoded_bytes().starts_with(b".") {
             continue;
         }
         let path = entry.path();
-        sources.push(match not_a_directory(&path) {
-            None => RevisionSource::read(root, &name),
-            Some(what) => RevisionSource {
-                dir_name: name,
-                metadata: SourceFile::Missing,
-                up_sql: SourceFile::Missing,
-                down_sql: SourceFile::Missing,
+        let unread = |dir_name: String| RevisionSource {
+            dir_name,
+            metadata: SourceFile::Missing,
+            up_sql: SourceFile::Missing,
+            down_sql: SourceFile::Missing,
+            not_a_directory: None,
+            bad_name: None,
+        };
+        sources.push(match (os_name.to_str(), not_a_directory(&path)) {
+            (Some(name), None) => RevisionSource::read(root, name),
+            // Shown with its bytes escaped; a directory is reported, anything else ignored.
+            (None, what) => RevisionSource {
+                not_a_directory: what,
+                bad_name: Some(
+                    "directory name is not UTF-8 (its invalid bytes shown as \\xNN)"
+                        .to_owned(),
+                ),
+                ..unread(crate::shown::os_str(&os_name))
+            },
+            (Some(name), Some(what)) => RevisionSource {
                 not_a_directory: Some(what),
+                ..unread(name.to_owned())
             },
         });
     }

@@ -179,3 +179,21 @@ fn a_step_of_zero_is_refused() {
     let run = p.run(Models::V1, &["current"]).expect(0);
     assert!(run.stdout.contains("(head)"), "{}", run.stdout);
 }
+
+#[test]
+fn a_revision_directory_name_that_is_not_utf8_is_named_so() {
+    use std::os::unix::ffi::OsStrExt;
+    let p = Project::new();
+    p.run(Models::V1, &["revision", "-m", "one"]).expect(0);
+    let good = p.revision_dirs()[0].clone();
+    let mut bytes = good.file_name().unwrap().as_bytes().to_vec();
+    bytes.extend_from_slice(b"_caf\xe9");
+    let bad = p.migrations().join(std::ffi::OsStr::from_bytes(&bytes));
+    std::fs::rename(&good, &bad).unwrap();
+    for args in [&["history"][..], &["check"]] {
+        let run = p.run(Models::V1, args).expect(2);
+        assert!(run.stderr.contains("is not UTF-8"), "{}", run.stderr);
+        assert!(run.stderr.contains("_caf\\xe9"), "{}", run.stderr);
+        assert!(!run.stderr.contains("missing"), "{}", run.stderr);
+    }
+}
