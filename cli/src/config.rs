@@ -74,6 +74,13 @@ impl ConfigFile {
             }
             return Ok(ConfigFile::default());
         }
+        // A FIFO would make every command wait for a writer.
+        if !path.is_file() {
+            anyhow::bail!(
+                "config file {} is not a regular file; point --config at a TOML file",
+                path.display()
+            );
+        }
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read config file {}", path.display()))?;
         let mut config: ConfigFile = toml::from_str(&text).map_err(|e| {

@@ -16,6 +16,9 @@ use super::error::ScriptError;
 /// The files every revision directory holds.
 pub const REVISION_FILES: [&str; 3] = ["up.sql", "down.sql", "metadata.toml"];
 
+/// The largest `up.sql`, `down.sql` or `metadata.toml` Retort reads: 256 MiB.
+pub const MAX_SCRIPT_BYTES: u64 = 256 << 20;
+
 /// How the timestamp at the start of a directory name is written.
 pub(crate) const TIMESTAMP_FORMAT: &str = "%Y-%m-%d-%H%M%S";
 const TIMESTAMP_LEN: usize = 17;
@@ -225,10 +228,47 @@ impl SourceFile {
         }
     }
 
-    /// Reads a file from disk.
+    /// Reads a file from disk: only a regular file (or a symbolic link to one) of at most
+    /// [`MAX_SCRIPT_BYTES`]. A FIFO, a device or a socket is refused without opening it
+    /// (opening a FIFO waits for a writer).
     pub fn read(path: &Path) -> SourceFile {
-        match fs::read(path) {
-            Ok(bytes) => SourceFile::from_bytes(Some(&bytes)),
+        let meta = match fs::metadata(path) {
+            Ok(meta) => meta,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return SourceFile::Missing,
+            Err(e) => return SourceFile::Unreadable(e.to_string()),
+        };
+        if !meta.is_file() {
+            return SourceFile::Unreadable(format!(
+                "it is not a regular file ({}), which Retort does not read",
+                if meta.is_dir() {
+                    "a directory"
+                } else {
+                    "a FIFO, device or socket"
+                }
+            ));
+        }
+        let too_big = |size: u64| {
+            SourceFile::Unreadable(format!(
+                "it is {} MiB, over the {} MiB a revision file may have; split it into several \
+                 revisions, or load bulk data another way",
+                size.div_ceil(1 << 20),
+                MAX_SCRIPT_BYTES >> 20
+            ))
+        };
+        if meta.len() > MAX_SCRIPT_BYTES {
+            return too_big(meta.len());
+        }
+        let mut bytes = Vec::new();
+        // The file may grow after the check: never read past the limit.
+        let read = fs::File::open(path).and_then(|file| {
+            std::io::Read::read_to_end(
+                &mut std::io::Read::take(file, MAX_SCRIPT_BYTES + 1),
+                &mut bytes,
+            )
+        });
+        match read {
+            Ok(_) if bytes.len() as u64 > MAX_SCRIPT_BYTES => too_big(bytes.len() as u64),
+            Ok(_) => SourceFile::from_bytes(Some(&bytes)),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => SourceFile::Missing,
             Err(e) => SourceFile::Unreadable(e.to_string()),
         }
@@ -344,8 +384,7 @@ pub fn read_sources(root: &Path) -> Result<Vec<RevisionSource>, ScriptError> {
             (None, what) => RevisionSource {
                 not_a_directory: what,
                 bad_name: Some(
-                    "directory name is not UTF-8 (its invalid bytes shown as \\xNN)"
-                        .to_owned(),
+                    "directory name is not UTF-8 (its invalid bytes shown as \\xNN)".to_owned(),
                 ),
                 ..unread(crate::shown::os_str(&os_name))
             },

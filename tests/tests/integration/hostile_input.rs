@@ -197,3 +197,77 @@ fn a_revision_directory_name_that_is_not_utf8_is_named_so() {
         assert!(!run.stderr.contains("missing"), "{}", run.stderr);
     }
 }
+
+/// Runs the CLI, failing the test when it has not exited within 20 s (it is then killed).
+fn run_within_20s(p: &Project, args: &[&str]) -> crate::support::Run {
+    let mut child = p
+        .command(Models::V1, args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the CLI binary runs");
+    for _ in 0..200 {
+        if child.try_wait().unwrap().is_some() {
+            return crate::support::Run::from(child.wait_with_output().unwrap());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    child.kill().unwrap();
+    let _ = child.wait();
+    panic!("`{}` still runs after 20 s", args.join(" "));
+}
+
+#[test]
+fn a_script_that_is_not_a_regular_file_is_refused_not_waited_on() {
+    let p = Project::new();
+    p.run(Models::V1, &["revision", "-m", "one"]).expect(0);
+    let up = p.revision_dirs()[0].join("up.sql");
+    std::fs::remove_file(&up).unwrap();
+    let made = std::process::Command::new("mkfifo")
+        .arg(&up)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    for args in [&["history"][..], &["upgrade", "head"], &["check"]] {
+        let run = run_within_20s(&p, args);
+        assert_eq!(run.code, 2, "{args:?}: {run:?}");
+        assert!(
+            run.stderr.contains("up.sql") && run.stderr.contains("not a regular file"),
+            "{args:?}: {}",
+            run.stderr
+        );
+    }
+    // A FIFO as the config file.
+    let fifo = p.path().join("fifo.toml");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let run = run_within_20s(&p, &["--config", "fifo.toml", "history"]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(
+        run.stderr.contains("fifo.toml is not a regular file"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn a_script_over_the_size_limit_is_refused_saying_so() {
+    let p = Project::new();
+    p.run(Models::V1, &["revision", "-m", "one"]).expect(0);
+    // Sparse: no disk space used, and Retort must not read it to refuse it.
+    let down = std::fs::OpenOptions::new()
+        .write(true)
+        .open(p.revision_dirs()[0].join("down.sql"))
+        .unwrap();
+    down.set_len(300 << 20).unwrap();
+    let run = run_within_20s(&p, &["history"]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(
+        run.stderr.contains("down.sql") && run.stderr.contains("over the 256 MiB"),
+        "{}",
+        run.stderr
+    );
+}
