@@ -15,7 +15,8 @@
 
 use std::ops::Range;
 
-/// `text` (a URL or a key/value connection string) with every password replaced by `***`.
+/// `text` (a URL or a key/value connection string) with every password replaced by `***`, and
+/// control characters escaped ([`crate::shown::line`]): ready to be shown.
 pub fn url(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut last = 0;
@@ -25,7 +26,7 @@ pub fn url(text: &str) -> String {
         last = span.end;
     }
     out.push_str(&text[last..]);
-    out
+    crate::shown::line(&out).into_owned()
 }
 
 /// Whether `text` (a URL or a key/value connection string) holds a non-empty password.

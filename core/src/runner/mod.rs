@@ -349,7 +349,7 @@ fn run(
     {
         return Err(RunError::WrongDialect {
             revision: rev.id.clone(),
-            path: rev.path.join("metadata.toml").display().to_string(),
+            path: crate::shown::path(&rev.path.join("metadata.toml")),
             written_for: rev.dialect.clone().unwrap_or_default(),
             backend: backend.name(),
         });
@@ -459,7 +459,7 @@ fn body(
         {
             return Err(RunError::NotTransactional {
                 revision: rev.id.clone(),
-                path: rev.path.join("metadata.toml").display().to_string(),
+                path: crate::shown::path(&rev.path.join("metadata.toml")),
                 backend: session.backend().name(),
             });
         }
@@ -573,7 +573,7 @@ fn failure(
     RunError::Migration(Box::new(MigrationFailure {
         direction,
         revision: rev.id.clone(),
-        path: rev.path.join(direction.file()).display().to_string(),
+        path: crate::shown::path(&rev.path.join(direction.file())),
         line: failed.map(|s| s.line),
         statement: failed.map(|s| s.statement.clone()),
         message: failed.map_or_else(|| error.to_string(), |s| s.message.clone()),

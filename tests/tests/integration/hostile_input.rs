@@ -271,3 +271,64 @@ fn a_script_over_the_size_limit_is_refused_saying_so() {
         run.stderr
     );
 }
+
+/// Asserts that an error reached stderr as one line, with no control character but its
+/// final line break, and shows `escaped`.
+#[track_caller]
+fn assert_escaped(run: &crate::support::Run, escaped: &str) {
+    let stderr = run.stderr.strip_suffix('\n').unwrap_or(&run.stderr);
+    assert!(
+        !stderr.chars().any(char::is_control),
+        "a raw control character: {stderr:?}"
+    );
+    assert!(stderr.starts_with("error: "), "{stderr:?}");
+    assert!(stderr.contains(escaped), "{escaped:?} not in {stderr:?}");
+}
+
+#[test]
+fn control_characters_in_names_are_escaped_in_error_lines() {
+    let p = Project::new();
+    p.run(Models::V1, &["revision", "-m", "one"]).expect(0);
+    let hostile = "\u{1b}[2J\nApplied x\r\u{7}";
+    let shown = "\\u{1b}[2J\\nApplied x\\r\\u{7}";
+    // A target.
+    let target = format!("head{hostile}");
+    let run = p.run(Models::V1, &["upgrade", &target]).expect(2);
+    assert_escaped(&run, &format!("head{shown}"));
+    // --migrations-dir, --config and --database-url.
+    let dir = format!("m{hostile}");
+    let run = p
+        .run(Models::V1, &["--migrations-dir", &dir, "history"])
+        .expect(2);
+    assert_escaped(&run, &format!("m{shown}"));
+    let config = format!("c{hostile}.toml");
+    let run = p
+        .run(Models::V1, &["--config", &config, "history"])
+        .expect(2);
+    assert_escaped(&run, &format!("c{shown}.toml"));
+    let url = format!("sqlite://d{hostile}.db");
+    let run = p
+        .run(Models::V1, &["--database-url", &url, "current"])
+        .expect(2);
+    assert_escaped(&run, &format!("d{shown}.db"));
+    let url = format!("x{hostile}://d");
+    let run = p
+        .run(Models::V1, &["--database-url", &url, "current"])
+        .expect(2);
+    assert_escaped(&run, &format!("x{shown}://d"));
+    // A revision directory's name.
+    let good = p.revision_dirs()[0].clone();
+    let bad = good.with_file_name(format!(
+        "{}{hostile}",
+        good.file_name().unwrap().to_str().unwrap()
+    ));
+    std::fs::rename(&good, &bad).unwrap();
+    // Such a name is valid: shown in a failing SQL's error...
+    std::fs::write(bad.join("up.sql"), "SELECT * FROM no_such_table;\n").unwrap();
+    let run = p.run(Models::V1, &["upgrade", "head"]).expect(2);
+    assert_escaped(&run, &format!("_one{shown}/up.sql"));
+    // ... and in a broken directory's.
+    std::fs::remove_file(bad.join("down.sql")).unwrap();
+    let run = p.run(Models::V1, &["history"]).expect(2);
+    assert_escaped(&run, &format!("_one{shown}/down.sql"));
+}

@@ -73,7 +73,7 @@ impl Driver for SqliteDriver {
         let in_memory = path == ":memory:" || path.starts_with("file:");
         if !in_memory && !options.create && !Path::new(path).exists() {
             return Err(DbError::MissingFile {
-                path: path.to_owned(),
+                path: crate::shown::line(path).into_owned(),
             });
         }
         let existed = in_memory || Path::new(path).exists();
@@ -84,7 +84,7 @@ impl Driver for SqliteDriver {
                 .filter(|d| !d.as_os_str().is_empty())
             {
                 std::fs::create_dir_all(dir).map_err(|e| DbError::CreateDir {
-                    path: dir.display().to_string(),
+                    path: crate::shown::path(dir),
                     reason: e.to_string(),
                 })?;
             }

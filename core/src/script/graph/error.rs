@@ -129,7 +129,7 @@ pub enum GraphError {
         String,
     ),
     /// A target that is no known form.
-    #[error("invalid target `{0}`: expected head, heads, base, a revision id or unique prefix, a branch label, LABEL@head, LABEL@base, +N, -N or REV+N/REV-N")]
+    #[error("invalid target `{}`: expected head, heads, base, a revision id or unique prefix, a branch label, LABEL@head, LABEL@base, +N, -N or REV+N/REV-N", crate::shown::line(.0))]
     BadTarget(
         /// The target as given.
         String,
