@@ -511,6 +511,11 @@ fn apply_all(
             .expect("planned revisions come from the graph");
         let migration = ScriptMigration::new(rev, step.execute);
         if let Err(e) = session.harness_apply(&migration, direction) {
+            // The first error, not the rollback's that diesel may have returned in its place.
+            let e = match migration.take_failure() {
+                Some(failed) if e.downcast_ref::<StatementError>().is_none() => Box::new(failed),
+                _ => e,
+            };
             let completed = match per_revision {
                 Some(_) => steps[..i].iter().map(|s| s.id.clone()).collect(),
                 None => Vec::new(),

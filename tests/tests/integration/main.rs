@@ -15,6 +15,7 @@ mod cli;
 mod daily;
 mod data_safety;
 mod diesel_compat;
+mod disk_full;
 mod edge_cases;
 mod faults;
 mod git;

@@ -281,7 +281,15 @@ impl Session for SqliteSession {
     }
 
     fn rollback(&mut self) -> QueryResult<()> {
-        AnsiTransactionManager::rollback_transaction(&mut self.conn)
+        let rolled_back = AnsiTransactionManager::rollback_transaction(&mut self.conn);
+        // After a full disk SQLite may have ended the transaction itself without finishing
+        // its rollback (the pager waits for the next read to replay the journal), and diesel
+        // takes the transaction for gone: one read here replays the journal now, so the run
+        // does not leave a hot journal behind. Harmless when there is nothing to replay.
+        let _ = self
+            .conn
+            .batch_execute("SELECT count(*) FROM sqlite_master");
+        rolled_back
     }
 
     fn integrity_violations(&mut self) -> Result<BTreeSet<String>, DbError> {
