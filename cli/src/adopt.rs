@@ -40,18 +40,18 @@ fn undo(settings: &Settings, config_existed: bool, before: Option<String>, dir_e
     let config = &settings.config_path;
     if !config_existed {
         if std::fs::remove_file(config).is_ok() {
-            removed.push(config.display().to_string());
+            removed.push(retort::shown::path(config));
         }
     } else if let Some(text) = before {
         let changed = std::fs::read_to_string(config).ok().as_deref() != Some(&text);
         if changed && std::fs::write(config, text).is_ok() {
-            restored.push(config.display().to_string());
+            restored.push(retort::shown::path(config));
         }
     }
     // Only an empty directory this run created (a revision written is never removed).
     let dir = &settings.migrations_dir;
     if !dir_existed && dir.is_dir() && std::fs::remove_dir(dir).is_ok() {
-        removed.push(dir.display().to_string());
+        removed.push(retort::shown::path(dir));
     }
     let mut done = Vec::new();
     if !restored.is_empty() {
@@ -83,7 +83,7 @@ fn init_and_baseline(
             "init --baseline writes the first revision of a database Retort does not manage yet, \
              but {} already holds {count} revision(s) (e.g. {}); drop --baseline, or point \
              --migrations-dir at a new directory",
-            scripts.path().display(),
+            retort::shown::path(scripts.path()),
             first.dir_name
         );
     }
@@ -120,14 +120,14 @@ fn init_and_baseline(
         };
         anyhow::Error::new(e).context(format!(
             "{} was written but not recorded as applied; run `{}` {when}",
-            rev.path.display(),
+            retort::shown::path(&rev.path),
             retort::invocation::command("stamp head")
         ))
     })?;
     writeln!(
         out,
         "Generated {}: a baseline that creates {} table(s); recorded as applied without running it",
-        rev.path.display(),
+        retort::shown::path(&rev.path),
         base.tables
     )?;
     if !ignored.is_empty() {
@@ -196,14 +196,14 @@ fn own_directory(settings: &Settings, out: &mut dyn Write) -> anyhow::Result<Set
         } else {
             format!(
                 "set migrations_dir = \"{OWN_DIRECTORY}\" (or another new directory) in {}",
-                settings.config_path.display()
+                retort::shown::path(&settings.config_path)
             )
         };
         anyhow::bail!(
             "{} ({set_by}) is diesel's migrations directory ({why}); Retort keeps its \
              revisions in a directory of its own, next to diesel's: {fix} and run init \
              --baseline again",
-            dir.display()
+            retort::shown::path(dir)
         );
     }
     let own = dir
@@ -215,15 +215,15 @@ fn own_directory(settings: &Settings, out: &mut dyn Write) -> anyhow::Result<Set
         anyhow::bail!(
             "{} and {} are both diesel's migrations directories; pass --migrations-dir with a \
              new directory for Retort's revisions",
-            dir.display(),
-            settings.migrations_dir.display()
+            retort::shown::path(dir),
+            retort::shown::path(&settings.migrations_dir)
         );
     }
     writeln!(
         out,
         "{} is diesel's migrations directory ({why}), so Retort's revisions go to {}",
-        dir.display(),
-        settings.migrations_dir.display()
+        retort::shown::path(dir),
+        retort::shown::path(&settings.migrations_dir)
     )?;
     // An existing Retort.toml that does not name a directory gets one, on its first line (a
     // top-level key must come before any [table]); init writes a new one with it.
@@ -239,13 +239,17 @@ fn own_directory(settings: &Settings, out: &mut dyn Write) -> anyhow::Result<Set
             "migrations_dir = {}\n",
             toml::Value::String(relative.display().to_string())
         );
-        std::fs::write(&settings.config_path, format!("{line}{text}"))
-            .with_context(|| format!("cannot write {}", settings.config_path.display()))?;
+        std::fs::write(&settings.config_path, format!("{line}{text}")).with_context(|| {
+            format!(
+                "cannot write {}",
+                retort::shown::path(&settings.config_path)
+            )
+        })?;
         writeln!(
             out,
             "Set {} in {}",
             line.trim_end(),
-            settings.config_path.display()
+            retort::shown::path(&settings.config_path)
         )?;
     }
     Ok(settings)
@@ -276,7 +280,10 @@ fn diesel_directory(settings: &Settings) -> Option<String> {
             _ => configured.components().eq(dir.components()),
         };
         if same {
-            return Some(format!("{}'s migrations_directory", diesel_toml.display()));
+            return Some(format!(
+                "{}'s migrations_directory",
+                retort::shown::path(&diesel_toml)
+            ));
         }
     }
     let entries = std::fs::read_dir(dir).ok()?;

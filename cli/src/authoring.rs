@@ -40,7 +40,7 @@ pub(crate) fn init(settings: &Settings, out: &mut dyn Write) -> anyhow::Result<u
         writeln!(
             out,
             "{} exists; left unchanged",
-            settings.config_path.display()
+            retort::shown::path(&settings.config_path)
         )?;
     } else {
         let quote = |v: &str| toml::Value::String(v.to_owned()).to_string();
@@ -64,19 +64,31 @@ pub(crate) fn init(settings: &Settings, out: &mut dyn Write) -> anyhow::Result<u
              migrations_dir = {}\n",
             quote(&dir.display().to_string())
         );
-        std::fs::write(&settings.config_path, text)
-            .with_context(|| format!("cannot write {}", settings.config_path.display()))?;
-        writeln!(out, "Created {}", settings.config_path.display())?;
+        std::fs::write(&settings.config_path, text).with_context(|| {
+            format!(
+                "cannot write {}",
+                retort::shown::path(&settings.config_path)
+            )
+        })?;
+        writeln!(
+            out,
+            "Created {}",
+            retort::shown::path(&settings.config_path)
+        )?;
     }
     if settings.migrations_dir.is_dir() {
         writeln!(
             out,
             "{} exists; left unchanged",
-            settings.migrations_dir.display()
+            retort::shown::path(&settings.migrations_dir)
         )?;
     } else {
         ScriptDirectory::create(&settings.migrations_dir)?;
-        writeln!(out, "Created {}", settings.migrations_dir.display())?;
+        writeln!(
+            out,
+            "Created {}",
+            retort::shown::path(&settings.migrations_dir)
+        )?;
     }
     Ok(0)
 }
@@ -151,7 +163,7 @@ pub(crate) fn autogenerate(
     writeln!(
         out,
         "Generated {}; review it, then run `{}`",
-        rev.path.display(),
+        retort::shown::path(&rev.path),
         retort::invocation::command("upgrade head")
     )?;
     crate::print_schema::refresh(settings, out)?;
@@ -309,7 +321,7 @@ pub(crate) fn empty_revision(
         None,
         rev_id,
     )?;
-    writeln!(out, "Generated {}", rev.path.display())?;
+    writeln!(out, "Generated {}", retort::shown::path(&rev.path))?;
     Ok(0)
 }
 

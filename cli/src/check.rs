@@ -109,10 +109,10 @@ fn other_dialect(settings: &Settings, scripts: &ScriptDirectory) -> anyhow::Resu
          DATABASE_URL, or database_url in Retort.toml) at a {written_for} database, the kind \
          these migrations are for; to deploy to {this}, generate migrations against {this} in \
          a migrations directory of their own (--migrations-dir)",
-        dir = settings.migrations_dir.display(),
+        dir = retort::shown::path(&settings.migrations_dir),
         count = others.len(),
         total = scripts.graph().len(),
-        path = first.path.join("metadata.toml").display(),
+        path = retort::shown::path(&first.path.join("metadata.toml")),
         this = backend.name(),
     )
 }

@@ -68,18 +68,25 @@ impl ConfigFile {
             if explicit {
                 anyhow::bail!(
                     "config file {} does not exist; run `{}` or drop --config",
-                    path.display(),
+                    retort::shown::path(path),
                     retort::invocation::command("init")
                 );
             }
             return Ok(ConfigFile::default());
         }
+        // A FIFO would make every command wait for a writer.
+        if !path.is_file() {
+            anyhow::bail!(
+                "config file {} is not a regular file; point --config at a TOML file",
+                retort::shown::path(path)
+            );
+        }
         let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read config file {}", path.display()))?;
+            .with_context(|| format!("cannot read config file {}", retort::shown::path(path)))?;
         let mut config: ConfigFile = toml::from_str(&text).map_err(|e| {
             anyhow::anyhow!(
                 "config file {} is invalid: {} (valid keys: database_url, migrations_dir, schema, diesel_schema, ignore, [naming] with ix, uq, fk, ck, pk)",
-                path.display(),
+                retort::shown::path(path),
                 e.message()
             )
         })?;

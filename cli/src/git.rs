@@ -81,7 +81,7 @@ pub(crate) fn repository_of(dir: &Path) -> anyhow::Result<(PathBuf, String)> {
     if !output.status.success() {
         bail!(
             "{} is not in a git repository ({}); run this in a git clone",
-            dir.display(),
+            retort::shown::path(dir),
             first_line(&output.stderr)
         );
     }
@@ -96,7 +96,10 @@ pub(crate) fn repository_of(dir: &Path) -> anyhow::Result<(PathBuf, String)> {
 /// `.git/hooks` (of the main repository, also from a linked worktree).
 pub(crate) fn hooks_dir(dir: &Path) -> anyhow::Result<PathBuf> {
     let path = stdout(dir, &["rev-parse", "--git-path", "hooks"], None, || {
-        format!("cannot find the git hooks directory of {}", dir.display())
+        format!(
+            "cannot find the git hooks directory of {}",
+            retort::shown::path(dir)
+        )
     })?;
     // From a subdirectory git answers relative to it (`../.git/hooks`): printed paths read
     // better without the `..`.

@@ -79,7 +79,7 @@ fn install(global: &GlobalOpts, args: &InstallArgs, out: &mut dyn Write) -> anyh
                      it is: it does not see model changes until it is rebuilt. To check the \
                      models of the working tree, pass --command \"cargo run -q -p <package of \
                      your retort binary> --\"",
-                    exe.display()
+                    retort::shown::path(&exe)
                 )?;
                 shell_quote(&exe.to_string_lossy())
             }
@@ -133,25 +133,35 @@ fn install(global: &GlobalOpts, args: &InstallArgs, out: &mut dyn Write) -> anyh
         bail!(
             "{} already exists and was not written by Retort; pass --force to replace it (it is \
              kept as pre-commit.orig), or add `{check}` to it yourself",
-            hook.display()
+            retort::shown::path(&hook)
         );
     }
     if foreign {
         let backup = hooks_dir.join("pre-commit.orig");
-        std::fs::rename(&hook, &backup)
-            .with_context(|| format!("cannot move {} to {}", hook.display(), backup.display()))?;
-        writeln!(out, "Moved the existing hook to {}", backup.display())?;
+        std::fs::rename(&hook, &backup).with_context(|| {
+            format!(
+                "cannot move {} to {}",
+                retort::shown::path(&hook),
+                retort::shown::path(&backup)
+            )
+        })?;
+        writeln!(
+            out,
+            "Moved the existing hook to {}",
+            retort::shown::path(&backup)
+        )?;
     }
     std::fs::create_dir_all(&hooks_dir)
-        .with_context(|| format!("cannot create {}", hooks_dir.display()))?;
+        .with_context(|| format!("cannot create {}", retort::shown::path(&hooks_dir)))?;
     let script = script(&prefix, &check, kept_original);
-    std::fs::write(&hook, script).with_context(|| format!("cannot write {}", hook.display()))?;
+    std::fs::write(&hook, script)
+        .with_context(|| format!("cannot write {}", retort::shown::path(&hook)))?;
     make_executable(&hook)?;
     writeln!(
         out,
         "Installed the pre-commit hook {}: every commit runs `{check}` and is blocked when it fails \
          (`git commit --no-verify` skips it once)",
-        hook.display()
+        retort::shown::path(&hook)
     )?;
     Ok(0)
 }
@@ -164,33 +174,42 @@ fn uninstall(out: &mut dyn Write) -> anyhow::Result<u8> {
     let hook = hooks_dir.join("pre-commit");
     let Ok(text) = std::fs::read_to_string(&hook) else {
         if hook.exists() {
-            bail!("cannot read {}", hook.display());
+            bail!("cannot read {}", retort::shown::path(&hook));
         }
         writeln!(
             out,
             "No pre-commit hook in {}: nothing to remove",
-            hooks_dir.display()
+            retort::shown::path(&hooks_dir)
         )?;
         return Ok(0);
     };
     if !text.contains(MARKER) {
         bail!(
             "{} was not written by Retort; it is left as it is (remove it yourself if you mean to)",
-            hook.display()
+            retort::shown::path(&hook)
         );
     }
-    std::fs::remove_file(&hook).with_context(|| format!("cannot remove {}", hook.display()))?;
-    writeln!(out, "Removed the pre-commit hook {}", hook.display())?;
+    std::fs::remove_file(&hook)
+        .with_context(|| format!("cannot remove {}", retort::shown::path(&hook)))?;
+    writeln!(
+        out,
+        "Removed the pre-commit hook {}",
+        retort::shown::path(&hook)
+    )?;
     let original = hooks_dir.join("pre-commit.orig");
     if text.contains(KEPT_ORIGINAL) && original.exists() {
         std::fs::rename(&original, &hook).with_context(|| {
             format!(
                 "cannot move {} back to {}",
-                original.display(),
-                hook.display()
+                retort::shown::path(&original),
+                retort::shown::path(&hook)
             )
         })?;
-        writeln!(out, "Restored the hook it had replaced, {}", hook.display())?;
+        writeln!(
+            out,
+            "Restored the hook it had replaced, {}",
+            retort::shown::path(&hook)
+        )?;
     }
     Ok(0)
 }
@@ -250,7 +269,7 @@ fn shell_quote(s: &str) -> String {
 fn make_executable(path: &Path) -> anyhow::Result<()> {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755))
-        .with_context(|| format!("cannot make {} executable", path.display()))
+        .with_context(|| format!("cannot make {} executable", retort::shown::path(path)))
 }
 
 #[cfg(not(unix))]

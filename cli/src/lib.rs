@@ -385,7 +385,8 @@ fn one_line(e: &anyhow::Error) -> String {
         } else if !out.is_empty() {
             out.push(' ');
         }
-        out.push_str(&words);
+        // Whatever a name from outside holds, no control character reaches the terminal.
+        out.push_str(&retort::shown::line(&words));
     }
     out
 }
@@ -424,7 +425,10 @@ impl Settings {
         let naming = match &file.naming {
             None => retort::naming::Convention::default(),
             Some(naming) => naming.convention().map_err(|e| {
-                anyhow::anyhow!("config file {} is invalid: {e}", config_path.display())
+                anyhow::anyhow!(
+                    "config file {} is invalid: {e}",
+                    retort::shown::path(&config_path)
+                )
             })?,
         };
         Ok(Settings {

@@ -52,7 +52,7 @@ pub(crate) fn print_schema(
         if args.check {
             anyhow::bail!(
                 "print-schema --check needs a file: pass --output FILE or set diesel_schema in {}",
-                settings.config_path.display()
+                retort::shown::path(&settings.config_path)
             );
         }
         write!(out, "{text}")?;
@@ -63,13 +63,16 @@ pub(crate) fn print_schema(
             writeln!(
                 out,
                 "diesel schema {} does not exist; write it with `{}`",
-                path.display(),
-                retort::invocation::command(&format!("print-schema --output {}", path.display()))
+                retort::shown::path(&path),
+                retort::invocation::command(&format!(
+                    "print-schema --output {}",
+                    retort::shown::path(&path)
+                ))
             )?;
             return Ok(1);
         }
         return Ok(if is_current(&path, &text) {
-            writeln!(out, "{} is up to date", path.display())?;
+            writeln!(out, "{} is up to date", retort::shown::path(&path))?;
             0
         } else {
             writeln!(out, "{}", stale(&path))?;
@@ -87,7 +90,7 @@ fn is_current(path: &Path, text: &str) -> bool {
 fn stale(path: &Path) -> String {
     format!(
         "diesel schema {} is not up to date with the models; run `{}`",
-        path.display(),
+        retort::shown::path(path),
         retort::invocation::command("print-schema")
     )
 }
@@ -98,10 +101,11 @@ fn write_if_changed(path: &Path, text: &str, out: &mut dyn Write) -> anyhow::Res
     }
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)
-            .with_context(|| format!("cannot create directory {}", dir.display()))?;
+            .with_context(|| format!("cannot create directory {}", retort::shown::path(dir)))?;
     }
-    std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))?;
-    writeln!(out, "Wrote diesel schema {}", path.display())?;
+    std::fs::write(path, text)
+        .with_context(|| format!("cannot write {}", retort::shown::path(path)))?;
+    writeln!(out, "Wrote diesel schema {}", retort::shown::path(path))?;
     Ok(())
 }
 

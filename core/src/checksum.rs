@@ -85,7 +85,7 @@ impl fmt::Display for Edited {
             f,
             "revision {} ({}): {} changed since it was applied",
             self.revision,
-            self.path.display(),
+            crate::shown::path(&self.path),
             self.files.join(" and ")
         )
     }

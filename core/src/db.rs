@@ -111,6 +111,23 @@ impl DatabaseUrl {
     }
 }
 
+impl DbError {
+    /// A failed connection to `url`: libpq's message loses the URL's passwords (a server may
+    /// quote a database or user name that holds one).
+    pub(crate) fn connect(url: &DatabaseUrl, source: diesel::ConnectionError) -> DbError {
+        let message = source.to_string();
+        let scrubbed = crate::redact::scrub(&message, url.as_str());
+        DbError::Connect {
+            url: url.to_string(),
+            source: if scrubbed == message {
+                source
+            } else {
+                diesel::ConnectionError::BadConnection(scrubbed)
+            },
+        }
+    }
+}
+
 impl FromStr for DatabaseUrl {
     type Err = DbError;
 

@@ -48,6 +48,7 @@ impl EmbeddedRevision {
             up_sql: SourceFile::from_bytes(self.up_sql),
             down_sql: SourceFile::from_bytes(self.down_sql),
             not_a_directory: None,
+            bad_name: None,
         }
     }
 }
@@ -97,6 +98,7 @@ impl EmbeddedMigrations {
             up_sql: SourceFile::Missing,
             down_sql: SourceFile::Missing,
             not_a_directory: Some((*what).to_owned()),
+            bad_name: None,
         }));
         sources.sort_by(|a, b| a.dir_name.cmp(&b.dir_name));
         sources

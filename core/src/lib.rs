@@ -65,6 +65,7 @@ pub mod safety;
 pub mod schema;
 pub mod script;
 pub mod shadow;
+pub mod shown;
 pub mod sql;
 pub mod testing;
 

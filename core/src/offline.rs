@@ -152,7 +152,9 @@ pub fn render(request: &Request<'_>, revisions: &[&Revision]) -> Result<String, 
         let _ = writeln!(out, "-- Nothing to run.");
         return Ok(out);
     }
-    if let Some(schema) = request.schema {
+    // The default schema too (PostgreSQL's `public`), so a role's own search_path does not
+    // decide where the tables land, as in a live run.
+    if let Some(schema) = request.schema.or(backend.driver().default_schema()) {
         out.push_str(&backend.driver().use_schema_sql(schema)?);
         out.push('\n');
     }
@@ -254,7 +256,9 @@ pub fn render_stamp(
         let _ = writeln!(out, "-- Nothing to record.");
         return Ok(out);
     }
-    if let Some(schema) = request.schema {
+    // The default schema too (PostgreSQL's `public`), so a role's own search_path does not
+    // decide where the tables land, as in a live run.
+    if let Some(schema) = request.schema.or(backend.driver().default_schema()) {
         out.push_str(&backend.driver().use_schema_sql(schema)?);
         out.push('\n');
     }

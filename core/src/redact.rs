@@ -15,7 +15,8 @@
 
 use std::ops::Range;
 
-/// `text` (a URL or a key/value connection string) with every password replaced by `***`.
+/// `text` (a URL or a key/value connection string) with every password replaced by `***`, and
+/// control characters escaped ([`crate::shown::line`]): ready to be shown.
 pub fn url(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut last = 0;
@@ -25,7 +26,7 @@ pub fn url(text: &str) -> String {
         last = span.end;
     }
     out.push_str(&text[last..]);
-    out
+    crate::shown::line(&out).into_owned()
 }
 
 /// Whether `text` (a URL or a key/value connection string) holds a non-empty password.
@@ -62,6 +63,54 @@ pub fn scrub(message: &str, url: &str) -> String {
     message
 }
 
+/// Why libpq would read the user info of URL `text` differently from what it seems to say, so
+/// that part of a password would end up as a host, a port or a database name (and be printed
+/// in libpq's messages), or `None`. The reason never quotes the URL.
+pub fn ambiguous_user_info(text: &str) -> Option<&'static str> {
+    let start = text.find("://")? + 3;
+    let rest = &text[start..];
+    let before_query = &rest[..rest.find(['?', '#']).unwrap_or(rest.len())];
+    let slash = before_query.find('/');
+    match before_query.matches('@').count() {
+        0 => {}
+        1 if slash.is_some_and(|s| s < before_query.find('@').unwrap_or(0)) => {
+            return Some(
+                "a `/` comes before its `@`, so libpq would end the host there; percent-encode `/` as %2F in a user name or password",
+            )
+        }
+        1 => return None,
+        _ => {
+            return Some(
+                "it holds more than one `@` before its query, and libpq ends the user name and password at the first; percent-encode `@` as %40 in a user name or password",
+            )
+        }
+    }
+    let host_port = &before_query[..slash.unwrap_or(before_query.len())];
+    (!bad_port_spans(host_port, start).is_empty()).then_some(
+        "the part after `:` in its host is not a port number; write a password as postgres://USER:PASSWORD@HOST/DB",
+    )
+}
+
+/// The ports of `host_port` (`HOST[:PORT][,HOST[:PORT]...]`, no user info, starting at byte
+/// `offset` of its URL) that are not numbers: libpq would take `USER:PASSWORD` without `@HOST`
+/// for a host and a port, so such a "port" is masked as a password.
+fn bad_port_spans(host_port: &str, offset: usize) -> Vec<Range<usize>> {
+    let mut spans = Vec::new();
+    let mut pos = offset;
+    for piece in host_port.split(',') {
+        // An IPv6 address in brackets holds colons of its own.
+        let after_host = piece.rfind(']').map_or(0, |i| i + 1);
+        if let Some(colon) = piece[after_host..].find(':').map(|i| after_host + i) {
+            let port = &piece[colon + 1..];
+            if !port.bytes().all(|b| b.is_ascii_digit()) {
+                spans.push(pos + colon + 1..pos + piece.len());
+            }
+        }
+        pos += piece.len() + 1;
+    }
+    spans
+}
+
 /// Byte ranges of the non-empty password values in `text`, in order, not overlapping.
 fn secret_spans(text: &str) -> Vec<Range<usize>> {
     let mut spans = match text.find("://") {
@@ -89,6 +138,9 @@ fn url_spans(text: &str, start: usize) -> Vec<Range<usize>> {
             spans.push(start + colon + 1..at);
         }
         query_from = at + 1;
+    } else {
+        let host_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+        spans.extend(bad_port_spans(&rest[..host_end], start));
     }
     let Some(question) = text[query_from..].find('?').map(|i| query_from + i) else {
         return spans;
@@ -210,10 +262,43 @@ mod tests {
             "postgres://me@db/app?password=***"
         );
         assert_eq!(url("postgres://me@db/app"), "postgres://me@db/app");
+        // No `@`: libpq would read `me:secret` as a host and a port; a "port" that is not a
+        // number is masked.
+        assert_eq!(url("postgres://me:secret/app"), "postgres://me:***/app");
+        assert_eq!(
+            url("postgres://db:5432,[::1]:x/app"),
+            "postgres://db:5432,[::1]:***/app"
+        );
+        assert_eq!(
+            url("postgres://[::1]:5432/app"),
+            "postgres://[::1]:5432/app"
+        );
+        assert_eq!(passwords("postgres://u:S3cr3t?x=1"), ["S3cr3t"]);
         assert_eq!(url("postgres://me:@db/app"), "postgres://me:@db/app");
         assert_eq!(url("sqlite://retort.db"), "sqlite://retort.db");
         assert!(!has_password("postgres://me@db/app"));
         assert!(has_password("postgres://me:secret@db/app"));
+    }
+
+    #[test]
+    fn urls_libpq_would_split_elsewhere_are_ambiguous() {
+        for url in [
+            "postgres://u:a@b@host/db",
+            "postgres://u:a/b@host/db",
+            "postgres://u:secret/db",
+            "postgres://u:secret",
+        ] {
+            assert!(ambiguous_user_info(url).is_some(), "{url}");
+        }
+        for url in [
+            "postgres://u:a%40b@host/db",
+            "postgres://u@host:5432/db?password=a@b",
+            "postgres://host/db",
+            "postgres://[::1]:5432,h2:6543/db",
+            "postgresql://",
+        ] {
+            assert_eq!(ambiguous_user_info(url), None, "{url}");
+        }
     }
 
     #[test]

@@ -188,6 +188,10 @@ pub(crate) trait Driver: Sync {
     fn create_scratch(&self, like: &DatabaseUrl) -> Result<Scratch, DbError>;
     /// The transaction policy of a run.
     fn transactions(&self) -> TransactionPolicy;
+    /// The schema migrated when none is named (`--schema`), for backends that have schemas.
+    fn default_schema(&self) -> Option<&'static str> {
+        None
+    }
     /// The statement that makes `schema` the one migrated (offline scripts), or why this
     /// backend has no schemas.
     fn use_schema_sql(&self, schema: &str) -> Result<String, DbError>;

@@ -75,7 +75,7 @@ pub(super) fn revisions_of(
     }
     if !unknown.is_empty() {
         return Err(RunError::UnknownApplied {
-            dir: scripts.path().display().to_string(),
+            dir: crate::shown::path(scripts.path()),
             versions: unknown,
         });
     }

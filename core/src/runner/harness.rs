@@ -15,6 +15,10 @@ pub(crate) struct ScriptMigration<'a> {
     name: VersionName,
     /// `false` when stamping: only the bookkeeping is written.
     execute: bool,
+    /// The statement that failed, kept here too: when the database has already rolled the
+    /// transaction back itself (SQLite on a full disk), diesel's rollback of the savepoint
+    /// fails and diesel returns that error instead.
+    failed: std::sync::Mutex<Option<StatementError>>,
 }
 
 struct VersionName {
@@ -51,12 +55,32 @@ impl<'a> ScriptMigration<'a> {
                 version: rev.version.clone(),
             },
             execute,
+            failed: std::sync::Mutex::new(None),
         }
+    }
+
+    /// The statement that failed, if one did.
+    pub(crate) fn take_failure(&self) -> Option<StatementError> {
+        self.failed.lock().ok()?.take()
+    }
+
+    /// Runs `sql`, keeping a failing statement's error.
+    fn execute<DB: DieselBackend>(
+        &self,
+        conn: &mut dyn BoxableConnection<DB>,
+        sql: &str,
+    ) -> migration::Result<()> {
+        execute_script(conn, sql).map_err(|e| {
+            if let Ok(mut failed) = self.failed.lock() {
+                *failed = Some(e.clone());
+            }
+            Box::new(e) as Box<dyn std::error::Error + Send + Sync>
+        })
     }
 }
 
 /// A failed statement of a script: which one, where, and the database's message.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 #[error("{message}")]
 pub(crate) struct StatementError {
     /// 0-based index of the statement among the script's statements ([`crate::sql::statements`]).
@@ -80,7 +104,7 @@ pub(crate) const STATEMENT_SUMMARY: usize = 160;
 fn execute_script<DB: DieselBackend>(
     conn: &mut dyn BoxableConnection<DB>,
     sql: &str,
-) -> migration::Result<()> {
+) -> Result<(), StatementError> {
     for (index, statement) in crate::sql::statements(sql).iter().enumerate() {
         conn.batch_execute(statement.text).map_err(|e| {
             let (line, message) = match &e {
@@ -101,12 +125,12 @@ fn execute_script<DB: DieselBackend>(
                 }
                 other => (statement.line, other.to_string()),
             };
-            Box::new(StatementError {
+            StatementError {
                 index,
                 line,
                 statement: statement.summary(STATEMENT_SUMMARY),
                 message,
-            }) as Box<dyn std::error::Error + Send + Sync>
+            }
         })?;
     }
     Ok(())
@@ -115,7 +139,7 @@ fn execute_script<DB: DieselBackend>(
 impl<DB: DieselBackend> Migration<DB> for ScriptMigration<'_> {
     fn run(&self, conn: &mut dyn BoxableConnection<DB>) -> migration::Result<()> {
         if self.execute {
-            execute_script(conn, &self.rev.up_sql)?;
+            self.execute(conn, &self.rev.up_sql)?;
         }
         // In the same transaction as the migration and diesel's version row.
         conn.batch_execute(&checksum::record_sql(self.rev))?;
@@ -124,7 +148,7 @@ impl<DB: DieselBackend> Migration<DB> for ScriptMigration<'_> {
 
     fn revert(&self, conn: &mut dyn BoxableConnection<DB>) -> migration::Result<()> {
         if self.execute {
-            execute_script(conn, &self.rev.down_sql)?;
+            self.execute(conn, &self.rev.down_sql)?;
         }
         conn.batch_execute(&checksum::forget_sql(self.rev))?;
         Ok(())

@@ -349,7 +349,7 @@ fn run(
     {
         return Err(RunError::WrongDialect {
             revision: rev.id.clone(),
-            path: rev.path.join("metadata.toml").display().to_string(),
+            path: crate::shown::path(&rev.path.join("metadata.toml")),
             written_for: rev.dialect.clone().unwrap_or_default(),
             backend: backend.name(),
         });
@@ -459,7 +459,7 @@ fn body(
         {
             return Err(RunError::NotTransactional {
                 revision: rev.id.clone(),
-                path: rev.path.join("metadata.toml").display().to_string(),
+                path: crate::shown::path(&rev.path.join("metadata.toml")),
                 backend: session.backend().name(),
             });
         }
@@ -511,6 +511,11 @@ fn apply_all(
             .expect("planned revisions come from the graph");
         let migration = ScriptMigration::new(rev, step.execute);
         if let Err(e) = session.harness_apply(&migration, direction) {
+            // The first error, not the rollback's that diesel may have returned in its place.
+            let e = match migration.take_failure() {
+                Some(failed) if e.downcast_ref::<StatementError>().is_none() => Box::new(failed),
+                _ => e,
+            };
             let completed = match per_revision {
                 Some(_) => steps[..i].iter().map(|s| s.id.clone()).collect(),
                 None => Vec::new(),
@@ -573,7 +578,7 @@ fn failure(
     RunError::Migration(Box::new(MigrationFailure {
         direction,
         revision: rev.id.clone(),
-        path: rev.path.join(direction.file()).display().to_string(),
+        path: crate::shown::path(&rev.path.join(direction.file())),
         line: failed.map(|s| s.line),
         statement: failed.map(|s| s.statement.clone()),
         message: failed.map_or_else(|| error.to_string(), |s| s.message.clone()),

@@ -305,7 +305,7 @@ impl ScriptDirectory {
         if let Some(rev) = self.revisions.get(id) {
             return Err(bad(format!(
                 "revision {id} exists ({}); choose another id",
-                rev.path.display()
+                crate::shown::path(&rev.path)
             )));
         }
         Ok(())

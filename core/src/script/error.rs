@@ -21,13 +21,16 @@ pub(crate) const TRANSACTION_CONTROL_FIX: &str = "remove it (every revision runs
 #[non_exhaustive]
 pub enum ScriptError {
     /// The migrations directory does not exist.
-    #[error("migrations directory {0} does not exist; run `{init}` or pass --migrations-dir", init = crate::invocation::command("init"))]
+    #[error("migrations directory {} does not exist; run `{init}` or pass --migrations-dir", crate::shown::path(.0), init = crate::invocation::command("init"))]
     Missing(PathBuf),
     /// The migrations path is a file (or anything but a directory).
-    #[error("migrations path {0} is a file, not a directory; pass the directory that holds the revisions with --migrations-dir (or `migrations_dir` in Retort.toml)")]
+    #[error("migrations path {} is a file, not a directory; pass the directory that holds the revisions with --migrations-dir (or `migrations_dir` in Retort.toml)", crate::shown::path(.0))]
     NotADirectory(PathBuf),
     /// The migrations directory cannot be listed.
-    #[error("cannot read {path}; check that it is a directory you may read")]
+    #[error(
+        "cannot read {}; check that it is a directory you may read",
+        crate::shown::path(path)
+    )]
     Read {
         /// The path that could not be read.
         path: PathBuf,
@@ -35,7 +38,10 @@ pub enum ScriptError {
         source: std::io::Error,
     },
     /// A revision cannot be written.
-    #[error("cannot write {path}; check that the migrations directory is writable")]
+    #[error(
+        "cannot write {}; check that the migrations directory is writable",
+        crate::shown::path(path)
+    )]
     Write {
         /// The path that could not be written.
         path: PathBuf,
@@ -141,7 +147,13 @@ pub struct Violation {
 
 impl fmt::Display for Violation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}; {}", self.path.display(), self.problem, self.fix)
+        write!(
+            f,
+            "{}: {}; {}",
+            crate::shown::path(&self.path),
+            crate::shown::line(&self.problem),
+            self.fix
+        )
     }
 }
 
@@ -149,7 +161,7 @@ impl std::error::Error for Violation {}
 
 /// A revision script to run that holds transaction control.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("revision {revision} {file} line {line}: `{keyword}` {effect} the transaction Retort runs this revision in; {fix} ({path}); nothing was changed", line = found.line, keyword = found.keyword, effect = found.effect(), fix = TRANSACTION_CONTROL_FIX, path = path.display())]
+#[error("revision {revision} {file} line {line}: `{keyword}` {effect} the transaction Retort runs this revision in; {fix} ({path}); nothing was changed", line = found.line, keyword = found.keyword, effect = found.effect(), fix = TRANSACTION_CONTROL_FIX, path = crate::shown::path(path))]
 pub struct TransactionControlError {
     /// The revision id.
     pub revision: String,

@@ -33,7 +33,7 @@ pub(super) fn check_refs(
                 let other = if *first == path {
                     "this revision, which lists it twice".to_owned()
                 } else {
-                    first.display().to_string()
+                    crate::shown::path(first)
                 };
                 violations.push(Violation {
                     kind: ViolationKind::DuplicateLabel,

@@ -16,6 +16,9 @@ use super::error::ScriptError;
 /// The files every revision directory holds.
 pub const REVISION_FILES: [&str; 3] = ["up.sql", "down.sql", "metadata.toml"];
 
+/// The largest `up.sql`, `down.sql` or `metadata.toml` Retort reads: 256 MiB.
+pub const MAX_SCRIPT_BYTES: u64 = 256 << 20;
+
 /// How the timestamp at the start of a directory name is written.
 pub(crate) const TIMESTAMP_FORMAT: &str = "%Y-%m-%d-%H%M%S";
 const TIMESTAMP_LEN: usize = 17;
@@ -225,10 +228,47 @@ impl SourceFile {
         }
     }
 
-    /// Reads a file from disk.
+    /// Reads a file from disk: only a regular file (or a symbolic link to one) of at most
+    /// [`MAX_SCRIPT_BYTES`]. A FIFO, a device or a socket is refused without opening it
+    /// (opening a FIFO waits for a writer).
     pub fn read(path: &Path) -> SourceFile {
-        match fs::read(path) {
-            Ok(bytes) => SourceFile::from_bytes(Some(&bytes)),
+        let meta = match fs::metadata(path) {
+            Ok(meta) => meta,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return SourceFile::Missing,
+            Err(e) => return SourceFile::Unreadable(e.to_string()),
+        };
+        if !meta.is_file() {
+            return SourceFile::Unreadable(format!(
+                "it is not a regular file ({}), which Retort does not read",
+                if meta.is_dir() {
+                    "a directory"
+                } else {
+                    "a FIFO, device or socket"
+                }
+            ));
+        }
+        let too_big = |size: u64| {
+            SourceFile::Unreadable(format!(
+                "it is {} MiB, over the {} MiB a revision file may have; split it into several \
+                 revisions, or load bulk data another way",
+                size.div_ceil(1 << 20),
+                MAX_SCRIPT_BYTES >> 20
+            ))
+        };
+        if meta.len() > MAX_SCRIPT_BYTES {
+            return too_big(meta.len());
+        }
+        let mut bytes = Vec::new();
+        // The file may grow after the check: never read past the limit.
+        let read = fs::File::open(path).and_then(|file| {
+            std::io::Read::read_to_end(
+                &mut std::io::Read::take(file, MAX_SCRIPT_BYTES + 1),
+                &mut bytes,
+            )
+        });
+        match read {
+            Ok(_) if bytes.len() as u64 > MAX_SCRIPT_BYTES => too_big(bytes.len() as u64),
+            Ok(_) => SourceFile::from_bytes(Some(&bytes)),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => SourceFile::Missing,
             Err(e) => SourceFile::Unreadable(e.to_string()),
         }
@@ -259,6 +299,9 @@ pub struct RevisionSource {
     /// that loops or dangles): says what it is. Validation refuses such an entry when it is
     /// named like a revision and ignores it otherwise, like diesel.
     pub not_a_directory: Option<String>,
+    /// Set when the entry's name cannot be a revision's at all (it is not UTF-8): says why.
+    /// Validation reports it as a bad name, and reads none of its files.
+    pub bad_name: Option<String>,
 }
 
 impl RevisionSource {
@@ -275,6 +318,7 @@ impl RevisionSource {
             up_sql: SourceFile::Text(up_sql.into()),
             down_sql: SourceFile::Text(down_sql.into()),
             not_a_directory: None,
+            bad_name: None,
         }
     }
 
@@ -287,6 +331,7 @@ impl RevisionSource {
             up_sql: SourceFile::read(&dir.join("up.sql")),
             down_sql: SourceFile::read(&dir.join("down.sql")),
             not_a_directory: None,
+            bad_name: None,
         }
     }
 
@@ -320,19 +365,32 @@ pub fn read_sources(root: &Path) -> Result<Vec<RevisionSource>, ScriptError> {
     let mut sources = Vec::new();
     for entry in fs::read_dir(root).map_err(read_err)? {
         let entry = entry.map_err(read_err)?;
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if name.starts_with('.') {
+        let os_name = entry.file_name();
+        if os_name.as_encoded_bytes().starts_with(b".") {
             continue;
         }
         let path = entry.path();
-        sources.push(match not_a_directory(&path) {
-            None => RevisionSource::read(root, &name),
-            Some(what) => RevisionSource {
-                dir_name: name,
-                metadata: SourceFile::Missing,
-                up_sql: SourceFile::Missing,
-                down_sql: SourceFile::Missing,
+        let unread = |dir_name: String| RevisionSource {
+            dir_name,
+            metadata: SourceFile::Missing,
+            up_sql: SourceFile::Missing,
+            down_sql: SourceFile::Missing,
+            not_a_directory: None,
+            bad_name: None,
+        };
+        sources.push(match (os_name.to_str(), not_a_directory(&path)) {
+            (Some(name), None) => RevisionSource::read(root, name),
+            // Shown with its bytes escaped; a directory is reported, anything else ignored.
+            (None, what) => RevisionSource {
+                not_a_directory: what,
+                bad_name: Some(
+                    "directory name is not UTF-8 (its invalid bytes shown as \\xNN)".to_owned(),
+                ),
+                ..unread(crate::shown::os_str(&os_name))
+            },
+            (Some(name), Some(what)) => RevisionSource {
                 not_a_directory: Some(what),
+                ..unread(name.to_owned())
             },
         });
     }

@@ -118,7 +118,10 @@ fn check_source<'a>(
 ) -> Entry<'a> {
     let name = source.dir_name.as_str();
     let path = root.join(name);
-    let parsed = parse_dir_name(name);
+    let parsed = match &source.bad_name {
+        Some(why) => Err(why.clone()),
+        None => parse_dir_name(name),
+    };
     let (timestamp, dir_rev) = match &parsed {
         Ok((ts, rev)) => (Some(*ts), Some(*rev)),
         Err(reason) => {
@@ -504,6 +507,7 @@ mod tests {
             up_sql: SourceFile::Missing,
             down_sql: SourceFile::Missing,
             not_a_directory: None,
+            bad_name: None,
         };
         let (violations, revisions) = check_and_build(Path::new("m"), &[a, stray]);
         let kinds: Vec<ViolationKind> = violations.iter().map(|v| v.kind).collect();
@@ -552,6 +556,7 @@ mod tests {
             up_sql: SourceFile::Missing,
             down_sql: SourceFile::Missing,
             not_a_directory: Some("is a regular file, not a revision directory".into()),
+            bad_name: None,
         };
         let sources = [
             entry("2026-01-01-000000-aaaaaaaaaaaa_a"),

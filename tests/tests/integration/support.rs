@@ -69,6 +69,7 @@ pub fn postgres_url() -> Option<String> {
 pub const NO_POSTGRES: &str = "no PostgreSQL";
 pub const NO_REAL_SCHEMAS: &str = "no real-schemas folder";
 pub const NO_PYPI: &str = "no pre-commit from PyPI";
+pub const NO_TMPFS: &str = "no tmpfs mount (needs root)";
 
 /// Says that the running test skips (part of) its work, and why: [`retort::testing::skipped`].
 pub fn skipped(reason: &str, detail: &str) {

@@ -58,12 +58,14 @@ impl Driver for PgDriver {
         "postgres://USER@HOST/DB"
     }
 
+    fn check_url(&self, url: &str) -> Result<(), String> {
+        // libpq would take part of the password for a host or a port, and print it.
+        crate::redact::ambiguous_user_info(url).map_or(Ok(()), |reason| Err(reason.to_owned()))
+    }
+
     fn open(&self, url: &DatabaseUrl, options: &OpenOptions) -> Result<Connection, DbError> {
-        let mut conn =
-            PgConnection::establish(url.as_str()).map_err(|source| DbError::Connect {
-                url: url.to_string(),
-                source,
-            })?;
+        let mut conn = PgConnection::establish(url.as_str())
+            .map_err(|source| DbError::connect(url, source))?;
         conn.batch_execute("SET client_min_messages TO warning;")
             .map_err(DbError::query("configuring the session"))?;
         // So that an operator can tell Retort's sessions (an orphaned one holding the lock).
@@ -71,28 +73,14 @@ impl Driver for PgDriver {
             conn.batch_execute(&sql)
                 .map_err(DbError::query("setting application_name"))?;
         }
-        if let Some(schema) = &options.schema {
-            #[derive(QueryableByName)]
-            struct Found {
-                #[diesel(sql_type = Bool)]
-                found: bool,
-            }
-            let found: Found = diesel::sql_query(
-                "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1) AS found",
-            )
-            .bind::<Text, _>(schema)
-            .get_result(&mut conn)
-            .map_err(DbError::query("looking up the schema"))?;
-            if !found.found {
-                // The hint's SQL quotes the name exactly as generated SQL does.
-                let quoted = Postgres.quote(schema);
-                return Err(DbError::Unsupported(format!(
-                    "schema {quoted} does not exist in {url}; create it (CREATE SCHEMA {quoted};) or fix --schema"
-                )));
-            }
-            conn.batch_execute(&self.use_schema_sql(schema)?)
-                .map_err(DbError::query("setting search_path"))?;
-        }
+        // The documented default, set explicitly: a role's or database's own `search_path`
+        // (`other, public`) would otherwise choose where tables and bookkeeping land.
+        let schema = options
+            .schema
+            .as_deref()
+            .or(self.default_schema())
+            .unwrap_or("public");
+        enter_schema(&mut conn, schema, options.schema.is_some(), url)?;
         Ok(Connection::new(PgSession {
             conn,
             locked: false,
@@ -112,9 +100,48 @@ impl Driver for PgDriver {
         }
     }
 
+    fn default_schema(&self) -> Option<&'static str> {
+        Some("public")
+    }
+
     fn use_schema_sql(&self, schema: &str) -> Result<String, DbError> {
         Ok(format!("SET search_path TO {};", Postgres.quote(schema)))
     }
+}
+
+/// Checks that `schema` exists and makes it the session's `search_path`. `given`: named by
+/// `--schema` (not the default `public`), for the hint.
+fn enter_schema(
+    conn: &mut PgConnection,
+    schema: &str,
+    given: bool,
+    url: &DatabaseUrl,
+) -> Result<(), DbError> {
+    #[derive(QueryableByName)]
+    struct Found {
+        #[diesel(sql_type = Bool)]
+        found: bool,
+    }
+    let found: Found =
+        diesel::sql_query("SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1) AS found")
+            .bind::<Text, _>(schema)
+            .get_result(conn)
+            .map_err(DbError::query("looking up the schema"))?;
+    if !found.found {
+        // The hint's SQL quotes the name exactly as generated SQL does.
+        let quoted = Postgres.quote(schema);
+        let fix = if given {
+            "fix --schema"
+        } else {
+            "name an existing schema with --schema"
+        };
+        return Err(DbError::Unsupported(format!(
+            "schema {quoted} does not exist in {url}; create it (CREATE SCHEMA {quoted};) or {fix}"
+        )));
+    }
+    conn.batch_execute(&PgDriver.use_schema_sql(schema)?)
+        .map_err(DbError::query("setting search_path"))?;
+    Ok(())
 }
 
 /// `url` with its database name replaced by `db`.

@@ -23,10 +23,8 @@ const PREFIX: &str = "retort_shadow_";
 /// Creates a scratch database on the server of `like`, after dropping those left by dead runs.
 pub(super) fn create(driver: &PgDriver, like: &DatabaseUrl) -> Result<Scratch, DbError> {
     let server = like.as_str().to_owned();
-    let mut admin = PgConnection::establish(&server).map_err(|source| DbError::Connect {
-        url: like.to_string(),
-        source,
-    })?;
+    let mut admin =
+        PgConnection::establish(&server).map_err(|source| DbError::connect(like, source))?;
     drop_stale(&mut admin);
     let name = format!("{}{}", database_prefix(std::process::id()), random_hex());
     let drop_sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");

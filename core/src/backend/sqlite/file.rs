@@ -49,7 +49,7 @@ impl FileId {
             Err(format!(
                 "the database file {} was removed or replaced since this run opened it (a failed \
                  first run removes the empty file it created); run again",
-                self.path.display()
+                crate::shown::path(&self.path)
             ))
         }
     }

@@ -73,7 +73,7 @@ impl Driver for SqliteDriver {
         let in_memory = path == ":memory:" || path.starts_with("file:");
         if !in_memory && !options.create && !Path::new(path).exists() {
             return Err(DbError::MissingFile {
-                path: path.to_owned(),
+                path: crate::shown::line(path).into_owned(),
             });
         }
         let existed = in_memory || Path::new(path).exists();
@@ -84,7 +84,7 @@ impl Driver for SqliteDriver {
                 .filter(|d| !d.as_os_str().is_empty())
             {
                 std::fs::create_dir_all(dir).map_err(|e| DbError::CreateDir {
-                    path: dir.display().to_string(),
+                    path: crate::shown::path(dir),
                     reason: e.to_string(),
                 })?;
             }
@@ -281,7 +281,15 @@ impl Session for SqliteSession {
     }
 
     fn rollback(&mut self) -> QueryResult<()> {
-        AnsiTransactionManager::rollback_transaction(&mut self.conn)
+        let rolled_back = AnsiTransactionManager::rollback_transaction(&mut self.conn);
+        // After a full disk SQLite may have ended the transaction itself without finishing
+        // its rollback (the pager waits for the next read to replay the journal), and diesel
+        // takes the transaction for gone: one read here replays the journal now, so the run
+        // does not leave a hot journal behind. Harmless when there is nothing to replay.
+        let _ = self
+            .conn
+            .batch_execute("SELECT count(*) FROM sqlite_master");
+        rolled_back
     }
 
     fn integrity_violations(&mut self) -> Result<BTreeSet<String>, DbError> {

@@ -122,8 +122,14 @@ pub enum GraphError {
         /// What an upgrade to the target would apply.
         pending: Vec<String>,
     },
+    /// A relative target of zero steps (`+0`, `-0`).
+    #[error("invalid target `{0}`: a step of 0 moves nothing; give +N (upgrade) or -N (downgrade) with N of 1 or more, or a revision")]
+    ZeroStep(
+        /// The target as given.
+        String,
+    ),
     /// A target that is no known form.
-    #[error("invalid target `{0}`: expected head, heads, base, a revision id or unique prefix, a branch label, LABEL@head, LABEL@base, +N, -N or REV+N/REV-N")]
+    #[error("invalid target `{}`: expected head, heads, base, a revision id or unique prefix, a branch label, LABEL@head, LABEL@base, +N, -N or REV+N/REV-N", crate::shown::line(.0))]
     BadTarget(
         /// The target as given.
         String,

@@ -197,12 +197,15 @@ pub(super) fn parse_target(text: &str) -> Result<Target<'_>, GraphError> {
         return Ok(Target::BranchBase(label));
     }
     if let Some(rest) = text.strip_prefix(['+', '-']) {
-        let n: i64 = rest.parse().map_err(|_| bad())?;
+        let n = steps(rest).ok_or_else(bad)?;
+        if n == 0 {
+            return Err(GraphError::ZeroStep(text.to_owned()));
+        }
         return Ok(Target::Relative(if text.starts_with('-') { -n } else { n }));
     }
     if let Some(pos) = text.find(['+', '-']) {
         let (rev, rel) = text.split_at(pos);
-        let n: i64 = rel[1..].parse().map_err(|_| bad())?;
+        let n = steps(&rel[1..]).ok_or_else(bad)?;
         if !is_rev(rev) {
             return Err(bad());
         }
@@ -213,4 +216,12 @@ pub(super) fn parse_target(text: &str) -> Result<Target<'_>, GraphError> {
     } else {
         Err(bad())
     }
+}
+
+/// The number of steps after a `+` or `-`: digits only (no second sign).
+fn steps(digits: &str) -> Option<i64> {
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok()
 }

@@ -130,6 +130,19 @@ fn plans_upgrades_and_downgrades() {
         g.upgrade_plan(&all, "bogus!"),
         Err(GraphError::BadTarget(_))
     ));
+    for zero in ["+0", "-0", "-000"] {
+        assert!(matches!(
+            g.downgrade_plan(&all, zero),
+            Err(GraphError::ZeroStep(_))
+        ));
+    }
+    // One sign only.
+    for signs in ["+-1", "-+1", "c3--1"] {
+        assert!(
+            matches!(g.downgrade_plan(&all, signs), Err(GraphError::BadTarget(_))),
+            "{signs}"
+        );
+    }
 }
 
 #[test]
