@@ -29,24 +29,26 @@ pub struct ModelSqlError {
 /// generated columns, kept indexes) created and dropped again. When that fails, finds the
 /// column, table constraint or index that SQLite refuses.
 pub fn check(target: &Schema) -> Result<(), ModelSqlError> {
-    let mut models = target.clone();
-    if Sqlite.check_models(&models).is_err() {
+    if Sqlite.check_models(target).is_err() {
         // Refused with its own reason when the plan is made.
         return Ok(());
     }
-    Sqlite.model_defaults(&mut models);
-    Sqlite.normalize(&mut models);
-    let mut plain = std::collections::BTreeSet::new();
+    // Only the tables with SQL of their own are prepared as the plan renders them (a copy of
+    // each); plain columns render from the models as they are.
+    // The distinct (type, nullability, default) of plain columns: a handful in any schema.
+    let mut plain: Vec<(&crate::schema::SqlType, bool, Option<&String>)> = Vec::new();
     let mut script = String::new();
-    for table in models.tables.values() {
+    for table in target.tables.values() {
         if has_own_sql(table) {
-            script.push_str(&table_sql(table));
+            let table = prepared(table);
+            script.push_str(&table_sql(&table));
             script.push_str(&format!("DROP TABLE {};\n", Sqlite.quote(&table.name)));
         } else {
             for column in &table.columns {
-                let mut anonymous = column.clone();
-                anonymous.name = String::new();
-                plain.insert(Sqlite.column_definition(&anonymous));
+                let key = (&column.ty, column.nullable, column.default.as_ref());
+                if !plain.contains(&key) {
+                    plain.push(key);
+                }
             }
         }
     }
@@ -54,7 +56,12 @@ pub fn check(target: &Schema) -> Result<(), ModelSqlError> {
         let columns: Vec<String> = plain
             .iter()
             .enumerate()
-            .map(|(i, definition)| format!("\"c{i}\"{}", definition.trim_start_matches("\"\"")))
+            .map(|(i, (ty, nullable, default))| {
+                let mut column =
+                    crate::schema::Column::new(format!("c{i}"), (*ty).clone(), *nullable);
+                column.default = default.cloned();
+                Sqlite.column_definition(&column)
+            })
             .collect();
         script.push_str(&format!(
             "CREATE TABLE \"plain\" ({});\n",
@@ -70,7 +77,8 @@ pub fn check(target: &Schema) -> Result<(), ModelSqlError> {
     {
         return Ok(());
     }
-    for table in models.tables.values() {
+    for table in target.tables.values().map(prepared) {
+        let table = &table;
         let mut conn = SqliteConnection::establish(":memory:").map_err(|e| ModelSqlError {
             place: format!("table `{}`", table.name),
             sql: String::new(),
@@ -83,15 +91,27 @@ pub fn check(target: &Schema) -> Result<(), ModelSqlError> {
     Ok(())
 }
 
-/// Whether a table holds SQL beyond its columns' types and defaults: table constraints, a
-/// column's own clauses or generation, kept definitions (indexes, triggers).
+/// Whether a model table holds SQL beyond its columns' types and defaults: table
+/// constraints, a column's own clauses, generation or enum check, kept definitions, indexes
+/// with properties (expressions, predicates).
 fn has_own_sql(table: &Table) -> bool {
     !table.table_constraints.is_empty()
         || !table.unmodeled.is_empty()
-        || table
-            .columns
-            .iter()
-            .any(|c| !c.extra.is_empty() || c.generated.is_some())
+        || table.indexes.iter().any(|i| !i.is_plain())
+        || table.columns.iter().any(|c| {
+            !c.extra.is_empty()
+                || c.generated.is_some()
+                || matches!(c.ty, crate::schema::SqlType::Enum { .. })
+        })
+}
+
+/// `table` as the SQLite dialect renders it in a plan (model defaults, normalisation).
+fn prepared(table: &Table) -> Table {
+    let mut one = Schema::new();
+    one.insert(table.clone());
+    Sqlite.model_defaults(&mut one);
+    Sqlite.normalize(&mut one);
+    one.tables.into_values().next().expect("the table")
 }
 
 /// A table's `CREATE TABLE` and its indexes.
