@@ -108,7 +108,13 @@ fn an_invalid_index_is_reported_and_rebuilt() {
         Some(false),
         "{name} is still there, INVALID"
     );
-    p.run(Models::V1, &["check"]).expect(1);
+    let run = p.run(Models::V1, &["check"]).expect(1);
+    assert!(
+        run.stdout
+            .contains("not at head: 1 revision(s) not applied"),
+        "{}",
+        run.stdout
+    );
 
     // Without them, it succeeds, and the database matches the models.
     p.execute("DELETE FROM accounts WHERE id = 2");
