@@ -74,6 +74,9 @@ pub(crate) fn check(
         out,
         "The models differ from the database; a new migration would contain:"
     )?;
+    for line in &plan.invalid {
+        writeln!(out, "  {line}")?;
+    }
     for op in &plan.ops {
         writeln!(out, "  {}", crate::style::op(op))?;
     }

@@ -46,6 +46,9 @@ pub(crate) fn report_and_vet(
     out: &mut dyn Write,
 ) -> anyhow::Result<Vec<(usize, String)>> {
     let warnings = warnings(&plan.ops, dialect);
+    for line in &plan.invalid {
+        writeln!(out, "Detected {line}")?;
+    }
     for (i, op) in plan.ops.iter().enumerate() {
         writeln!(out, "Detected {}", crate::style::op(op))?;
         for (_, warning) in warnings.iter().filter(|(at, _)| *at == i) {

@@ -21,6 +21,9 @@ pub struct Plan {
     /// `renamed_from` hints that would turn a drop and an add into a rename, one line each
     /// (see [`crate::rename::suggestions`]).
     pub hints: Vec<String>,
+    /// The indexes the database holds INVALID (see [`crate::schema::Table::invalid_indexes`]),
+    /// one line each, naming the index and what the plan does with it.
+    pub invalid: Vec<String>,
 }
 
 impl Plan {
@@ -111,13 +114,50 @@ pub fn plan_between_with(
     let down_sql = dialect.render(&reverse_all(&ops), &after)?;
     let needs_backfill = crate::safety::unfilled(&ops, &target);
     let hints = crate::rename::suggestions(&ops);
+    let invalid = invalid_indexes(current, &ops);
     Ok(Plan {
         ops,
         up_sql,
         down_sql,
         needs_backfill,
         hints,
+        invalid,
     })
+}
+
+/// One line per index `current` holds INVALID: its name, its table, and whether `ops` create
+/// it again or only drop it.
+fn invalid_indexes(current: &Schema, ops: &[Op]) -> Vec<String> {
+    let created = |table: &str, name: &str| {
+        ops.iter().any(|op| match op {
+            Op::CreateIndex { table: t, index } => t == table && index.name == name,
+            Op::CreateDefinition {
+                table: t,
+                definition,
+            } => {
+                t == table
+                    && crate::sql::owned_definition(definition)
+                        == Some(crate::sql::Owned::Index(name.to_owned()))
+            }
+            _ => false,
+        })
+    };
+    let mut lines = Vec::new();
+    for table in current.tables.values() {
+        for name in &table.invalid_indexes {
+            let what = if created(&table.name, name) {
+                "dropped and created again"
+            } else {
+                "dropped (the models do not declare it)"
+            };
+            lines.push(format!(
+                "INVALID index '{name}' on '{}' (a CREATE INDEX CONCURRENTLY failed or was \
+                 interrupted; it enforces and serves nothing): {what}",
+                table.name
+            ));
+        }
+    }
+    lines
 }
 
 /// A single integer primary key never holds NULL, whether its column says `NOT NULL` or not:

@@ -339,17 +339,20 @@ fn retyped_dependents(current: &Schema, have: &Table, want: &Table) -> Vec<Strin
 
 fn diff_table(have: &Table, want: &Table, retyped: &[String], ops: &mut Vec<Op>) {
     let table = || have.name.clone();
-    // A definition both sides have, re-created around a type change of a column it uses.
+    // An index the catalog marks INVALID is not the models' index, whatever its definition:
+    // it goes, and comes again where the models declare it.
+    let invalid = |name: &String| have.invalid_indexes.contains(name);
+    // A definition both sides have, re-created around a type change of a column it uses (or
+    // an INVALID index).
     let rebuilt = |d: &String| match crate::sql::owned_definition(d) {
-        Some(crate::sql::Owned::Index(n) | crate::sql::Owned::Constraint(n)) => {
-            retyped.contains(&n)
-        }
+        Some(crate::sql::Owned::Index(n)) => retyped.contains(&n) || invalid(&n),
+        Some(crate::sql::Owned::Constraint(n)) => retyped.contains(&n),
         None => false,
     };
     // A UNIQUE constraint and a unique index enforce the same thing: how an index is made is
-    // not a difference.
+    // not a difference. `a` is the database's.
     let same_index = |a: &crate::schema::Index, b: &crate::schema::Index| {
-        a.name == b.name && a.columns == b.columns && a.unique == b.unique
+        a.name == b.name && a.columns == b.columns && a.unique == b.unique && !invalid(&a.name)
     };
 
     // Indexes and constraints kept as definitions belong to the table, which the models own:
@@ -375,7 +378,7 @@ fn diff_table(have: &Table, want: &Table, retyped: &[String], ops: &mut Vec<Op>)
         }
     }
     for index in &have.indexes {
-        if !want.indexes.iter().any(|w| same_index(w, index)) {
+        if !want.indexes.iter().any(|w| same_index(index, w)) {
             ops.push(Op::DropIndex {
                 table: table(),
                 index: index.clone(),

@@ -279,3 +279,48 @@ fn comments_are_compared_apart_from_the_column() {
     assert_eq!(s, before);
     assert!(diff(&after, &after).is_empty());
 }
+
+#[test]
+fn an_invalid_index_is_dropped_and_created_again() {
+    let kept = r#"CREATE INDEX ix_users_lower ON public.users USING btree (lower((email)::text))"#;
+    let mut want = users();
+    want.unmodeled.push(kept.into());
+    let mut have = want.clone();
+    assert!(diff(&schema(vec![have.clone()]), &schema(vec![want.clone()])).is_empty());
+    have.invalid_indexes = vec!["ix_users_lower".into(), "uq_users_email".into()];
+    let ops = diff(&schema(vec![have.clone()]), &schema(vec![want.clone()]));
+    let index = users().indexes[0].clone();
+    assert_eq!(
+        ops,
+        [
+            Op::DropDefinition {
+                table: "users".into(),
+                definition: kept.into()
+            },
+            Op::DropIndex {
+                table: "users".into(),
+                index: index.clone()
+            },
+            Op::CreateIndex {
+                table: "users".into(),
+                index
+            },
+            Op::CreateDefinition {
+                table: "users".into(),
+                definition: kept.into()
+            },
+        ]
+    );
+    // Applied, the indexes are valid: nothing is left to do.
+    let mut after = schema(vec![have]);
+    ops.iter().for_each(|op| op.apply(&mut after));
+    assert!(after.tables["users"].invalid_indexes.is_empty());
+    assert!(diff(&after, &schema(vec![want.clone()])).is_empty());
+    // An invalid index the models do not declare only goes.
+    let mut have = users();
+    have.invalid_indexes = vec!["uq_users_email".into()];
+    want.indexes.clear();
+    want.unmodeled.clear();
+    let ops = diff(&schema(vec![have]), &schema(vec![want]));
+    assert!(matches!(ops.as_slice(), [Op::DropIndex { .. }]), "{ops:?}");
+}

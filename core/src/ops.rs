@@ -530,6 +530,7 @@ impl Op {
             Op::DropIndex { table: name, index } => {
                 if let Some(t) = table(schema, name) {
                     t.indexes.retain(|i| i.name != index.name);
+                    t.invalid_indexes.retain(|i| *i != index.name);
                 }
             }
             Op::AddForeignKey { table: name, fk } => {
@@ -557,6 +558,11 @@ impl Op {
             } => {
                 if let Some(t) = table(schema, name) {
                     t.unmodeled.retain(|d| d != definition);
+                    if let Some(crate::sql::Owned::Index(index)) =
+                        crate::sql::owned_definition(definition)
+                    {
+                        t.invalid_indexes.retain(|i| *i != index);
+                    }
                 }
             }
             Op::AddTableConstraint {

@@ -335,6 +335,12 @@ pub struct Table {
     /// naming convention and empties the list (the registry applies it when it builds the
     /// target). Empty for introspected tables.
     pub unnamed: Vec<crate::naming::Unnamed>,
+    /// The indexes (plain ones in [`Table::indexes`], kept ones in [`Table::unmodeled`]) that
+    /// the catalog marks INVALID (PostgreSQL `pg_index.indisvalid`: a `CREATE INDEX
+    /// CONCURRENTLY` that failed or was interrupted), by name, sorted. Such an index enforces
+    /// and serves nothing, so it is never the models' index: the diff drops it, and creates it
+    /// again where the models declare it. Empty for models and SQLite.
+    pub invalid_indexes: Vec<String>,
 }
 
 impl Table {
@@ -360,6 +366,7 @@ impl Table {
             renamed_from: None,
             written: Written::default(),
             unnamed: Vec::new(),
+            invalid_indexes: Vec::new(),
         }
     }
 

@@ -44,4 +44,5 @@ mod sqlite_integrity;
 mod support;
 mod ui;
 mod user_project;
+mod validity;
 mod workflow;

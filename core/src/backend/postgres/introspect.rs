@@ -73,6 +73,10 @@ struct ConstraintRow {
     /// `pg_get_constraintdef`, for constraints kept verbatim.
     #[diesel(sql_type = Text)]
     def: String,
+    /// `pg_constraint.convalidated`: false for a constraint added `NOT VALID` and not
+    /// validated since (the rows already there were never checked).
+    #[diesel(sql_type = Bool)]
+    validated: bool,
 }
 
 #[derive(QueryableByName)]
@@ -99,6 +103,10 @@ struct IndexRow {
     /// Every column the index uses: keys, expressions, predicate.
     #[diesel(sql_type = Array<Text>)]
     used: Vec<String>,
+    /// `pg_index.indisvalid`: false for an index a `CREATE INDEX CONCURRENTLY` left behind
+    /// when it failed or was interrupted (it enforces and serves nothing).
+    #[diesel(sql_type = Bool)]
+    valid: bool,
 }
 
 /// A trigger, comment or owned sequence: SQL that re-creates it, for [`Table::unmodeled`].
@@ -156,10 +164,21 @@ fn action(code: &str) -> FkAction {
     }
 }
 
-/// Whether a foreign key's definition is one the schema model describes: no `NOT VALID` or
+/// Whether a foreign key is one the schema model describes: validated (not `NOT VALID`), not
 /// `MATCH FULL`.
-fn plain_foreign_key(def: &str) -> bool {
-    !(def.ends_with(" NOT VALID") || def.contains(" MATCH FULL"))
+fn plain_foreign_key(def: &str, validated: bool) -> bool {
+    validated && !def.contains(" MATCH FULL")
+}
+
+/// A constraint's definition as the catalog says it holds: ending in ` NOT VALID` exactly when
+/// `pg_constraint.convalidated` is false, whatever the text.
+fn with_validity(def: &str, validated: bool) -> String {
+    let bare = def.strip_suffix(crate::schema::NOT_VALID).unwrap_or(def);
+    if validated {
+        bare.to_owned()
+    } else {
+        format!("{bare}{}", crate::schema::NOT_VALID)
+    }
 }
 
 /// When a foreign key is checked, from its definition.
@@ -203,7 +222,7 @@ pub fn introspect(conn: &mut PgConnection, schemas: &[String]) -> diesel::QueryR
                       JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.num \
                       ORDER BY k.ord) AS ref_cols, \
                 con.confdeltype::text AS on_delete, con.confupdtype::text AS on_update, \
-                pg_get_constraintdef(con.oid) AS def \
+                pg_get_constraintdef(con.oid) AS def, con.convalidated AS validated \
          FROM pg_constraint con \
          JOIN pg_class c ON c.oid = con.conrelid \
          JOIN pg_namespace n ON n.oid = c.relnamespace \
@@ -232,7 +251,8 @@ pub fn introspect(conn: &mut PgConnection, schemas: &[String]) -> diesel::QueryR
                       JOIN pg_attribute a ON a.attrelid = dep.refobjid AND a.attnum = dep.refobjsubid \
                       WHERE dep.classid = 'pg_class'::regclass AND dep.objid = ix.indexrelid \
                         AND dep.refclassid = 'pg_class'::regclass AND dep.refobjsubid > 0 \
-                      ORDER BY 1) AS used \
+                      ORDER BY 1) AS used, \
+                ix.indisvalid AS valid \
          FROM pg_index ix \
          JOIN pg_class c ON c.oid = ix.indrelid \
          JOIN pg_class i ON i.oid = ix.indexrelid \
@@ -395,15 +415,17 @@ pub fn introspect(conn: &mut PgConnection, schemas: &[String]) -> diesel::QueryR
             }
             // A foreign key the model can describe; one it cannot (NOT VALID, MATCH FULL) is
             // kept verbatim, see below.
-            "f" if plain_foreign_key(&row.def) => table.foreign_keys.push(ForeignKey {
-                name: row.name,
-                columns: row.cols,
-                ref_table: row.ref_table.unwrap_or_default(),
-                ref_columns: row.ref_cols,
-                on_delete: action(&row.on_delete),
-                on_update: action(&row.on_update),
-                deferrable: deferrable(&row.def),
-            }),
+            "f" if plain_foreign_key(&row.def, row.validated) => {
+                table.foreign_keys.push(ForeignKey {
+                    name: row.name,
+                    columns: row.cols,
+                    ref_table: row.ref_table.unwrap_or_default(),
+                    ref_columns: row.ref_cols,
+                    on_delete: action(&row.on_delete),
+                    on_update: action(&row.on_update),
+                    deferrable: deferrable(&row.def),
+                })
+            }
             // A plain UNIQUE constraint: a unique index the model can describe, created and
             // dropped as the constraint it is.
             "u" if row.def
@@ -431,9 +453,14 @@ pub fn introspect(conn: &mut PgConnection, schemas: &[String]) -> diesel::QueryR
                     name: row.name.clone(),
                     blocks_type_change: true,
                 }));
+                // A NOT VALID check or foreign key is declared so (`convalidated` decides).
                 constraints_kept.push((
                     row.tbl.clone(),
-                    crate::dialect::postgres::constraint_definition(&row.tbl, &row.name, &row.def),
+                    crate::dialect::postgres::constraint_definition(
+                        &row.tbl,
+                        &row.name,
+                        &with_validity(&row.def, row.validated),
+                    ),
                 ))
             }
         }
@@ -443,6 +470,10 @@ pub fn introspect(conn: &mut PgConnection, schemas: &[String]) -> diesel::QueryR
         let Some(table) = tables.get_mut(&row.tbl) else {
             continue;
         };
+        // An INVALID index is read as what it was meant to be, and marked: the diff rebuilds it.
+        if !row.valid && !row.owned {
+            table.invalid_indexes.push(row.idx.clone());
+        }
         if row.owned {
             // Its constraint re-creates it.
         } else if row.plain {
@@ -548,4 +579,23 @@ pub fn introspect(conn: &mut PgConnection, schemas: &[String]) -> diesel::QueryR
     schema.enums = enums.into_iter().map(|e| (e.name, e.labels)).collect();
     schema.schemas = existing_schemas(conn, schemas)?;
     Ok(schema)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn convalidated_decides_not_valid() {
+        let check = "CHECK ((age >= 0))";
+        let not_valid = "CHECK ((age >= 0)) NOT VALID";
+        assert_eq!(with_validity(check, true), check);
+        assert_eq!(with_validity(not_valid, true), check);
+        assert_eq!(with_validity(check, false), not_valid);
+        assert_eq!(with_validity(not_valid, false), not_valid);
+        let fk = "FOREIGN KEY (a) REFERENCES t(id)";
+        assert!(plain_foreign_key(fk, true));
+        assert!(!plain_foreign_key(fk, false));
+        assert!(!plain_foreign_key(&format!("{fk} MATCH FULL"), true));
+    }
 }
