@@ -76,9 +76,19 @@ pub struct GlobalOpts {
     /// PostgreSQL schema to migrate instead of `public` [default: from Retort.toml]
     #[arg(long, global = true)]
     pub schema: Option<String>,
-    /// Seconds to wait for another run's migration lock
+    /// Seconds to wait for another run's migration lock (held by a concurrent upgrade,
+    /// downgrade or stamp)
     #[arg(long, global = true, default_value_t = 60, value_name = "SECONDS")]
-    pub lock_timeout: u64,
+    pub lock_wait: u64,
+    /// Deprecated name of --lock-wait (before the command); `upgrade --lock-timeout` and
+    /// `downgrade --lock-timeout` are PostgreSQL's statement lock timeout
+    #[arg(
+        long = "lock-timeout",
+        hide = true,
+        value_name = "SECONDS",
+        conflicts_with = "lock_wait"
+    )]
+    pub deprecated_lock_timeout: Option<u64>,
     /// Colour the output: auto (on a terminal, unless NO_COLOR is set), always, never
     #[arg(long, global = true, value_enum, default_value_t, value_name = "WHEN")]
     pub color: ColorWhen,
@@ -344,6 +354,13 @@ where
         }
     };
     style::choose(cli.global.color);
+    if cli.global.deprecated_lock_timeout.is_some() {
+        eprintln!(
+            "note: --lock-timeout before the command is deprecated: it is now --lock-wait (the wait \
+             for another run's migration lock); `upgrade --lock-timeout` is PostgreSQL's statement \
+             lock timeout"
+        );
+    }
     let mut out = pipe::PipeAware::new(std::io::stdout().lock());
     match execute_with(&cli, defaults, &mut out) {
         Ok(code) => ExitCode::from(code),
@@ -455,7 +472,9 @@ impl Settings {
             schema: global.schema.clone().or(file.schema),
             ignore: file.ignore,
             run: runner::RunOptions {
-                lock_timeout: std::time::Duration::from_secs(global.lock_timeout),
+                lock_wait: std::time::Duration::from_secs(
+                    global.deprecated_lock_timeout.unwrap_or(global.lock_wait),
+                ),
                 allow_edited: false,
             },
             models: defaults.models,

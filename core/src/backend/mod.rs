@@ -15,14 +15,13 @@
 use std::any::Any;
 use std::collections::BTreeSet;
 use std::fmt;
-use std::time::Duration;
 
 use diesel::migration::Result as MigrationResult;
 use diesel::QueryResult;
 
 use crate::db::{Connection, DatabaseUrl, DbError, OpenOptions};
 use crate::dialect::Dialect;
-use crate::runner::{harness::ScriptMigration, Direction, RunError};
+use crate::runner::{harness::ScriptMigration, Direction, RunError, RunOptions};
 use crate::schema::Schema;
 
 #[cfg(feature = "postgres")]
@@ -228,8 +227,9 @@ pub(crate) trait Session: Send {
     fn other_objects(&mut self) -> Result<Vec<crate::baseline::Object>, DbError>;
 
     /// Before a run: takes the run's lock when it is not the transaction itself (PostgreSQL's
-    /// advisory lock), and settings the run needs (SQLite's busy timeout).
-    fn prepare_run(&mut self, lock_timeout: Duration) -> Result<(), RunError>;
+    /// advisory lock, waiting up to [`RunOptions::lock_wait`]), and settings the run needs
+    /// (SQLite's busy timeout, PostgreSQL's `lock_timeout`).
+    fn prepare_run(&mut self, options: &RunOptions) -> Result<(), RunError>;
     /// After a run, whatever its outcome: releases the lock, restores settings.
     fn finish_run(&mut self) -> Result<(), DbError>;
     /// Opens the whole-run transaction with `sql` (see [`TransactionPolicy::begin`]).

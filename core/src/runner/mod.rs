@@ -65,7 +65,7 @@ impl fmt::Display for Direction {
 #[derive(Debug, Clone)]
 pub struct RunOptions {
     /// How long to wait for another run's lock (PostgreSQL advisory lock, SQLite write lock).
-    pub lock_timeout: Duration,
+    pub lock_wait: Duration,
     /// Run even when applied revisions were edited since they were applied (their checksums
     /// differ). Off by default: such a run fails with [`RunError::Edited`].
     pub allow_edited: bool,
@@ -74,7 +74,7 @@ pub struct RunOptions {
 impl Default for RunOptions {
     fn default() -> Self {
         RunOptions {
-            lock_timeout: Duration::from_secs(60),
+            lock_wait: Duration::from_secs(60),
             allow_edited: false,
         }
     }
@@ -356,7 +356,7 @@ fn run(
     }
     let policy = backend.transactions();
     let session = conn.session();
-    session.prepare_run(options.lock_timeout)?;
+    session.prepare_run(options)?;
     let result = (|| {
         for (statement, _why) in policy.setup {
             session
@@ -412,7 +412,7 @@ fn lock_error(source: diesel::result::Error, options: &RunOptions) -> RunError {
     if busy {
         RunError::LockTimeout {
             lock: "its write lock".into(),
-            waited: options.lock_timeout,
+            waited: options.lock_wait,
             holder: None,
         }
     } else {

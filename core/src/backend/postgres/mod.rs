@@ -18,7 +18,6 @@ mod statistics;
 pub use scratch::database_prefix as scratch_database_prefix;
 
 use std::any::Any;
-use std::time::Duration;
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::migration::Result as MigrationResult;
@@ -30,7 +29,7 @@ use super::{Backend, Driver, Scratch, Session, TransactionPolicy, TransactionSco
 use crate::db::{Connection, DatabaseUrl, DbError, OpenOptions};
 use crate::dialect::{Dialect, Postgres};
 use crate::runner::harness::ScriptMigration;
-use crate::runner::{Direction, RunError};
+use crate::runner::{Direction, RunError, RunOptions};
 use crate::schema::Schema;
 
 /// The advisory lock key Retort takes on PostgreSQL: "retort" in ASCII.
@@ -226,8 +225,8 @@ impl Session for PgSession {
             .map_err(DbError::query("listing the objects that are not tables"))
     }
 
-    fn prepare_run(&mut self, lock_timeout: Duration) -> Result<(), RunError> {
-        lock::take(&mut self.conn, lock_timeout)?;
+    fn prepare_run(&mut self, options: &RunOptions) -> Result<(), RunError> {
+        lock::take(&mut self.conn, options.lock_wait)?;
         self.locked = true;
         Ok(())
     }
