@@ -138,6 +138,11 @@ pub enum Command {
         /// Run even if applied migrations were edited since they were applied
         #[arg(long)]
         allow_edited: bool,
+        /// PostgreSQL: how long a statement may wait for a lock another session holds before
+        /// the run fails, naming that session (500ms, 10s, 2m; 0: no limit) [default: from
+        /// Retort.toml, else 10s]
+        #[arg(long, value_name = "DURATION", value_parser = config::parse_duration, conflicts_with = "sql")]
+        lock_timeout: Option<std::time::Duration>,
     },
     /// Revert revisions down to TARGET: -N, REV (stays applied), base
     Downgrade {
@@ -150,6 +155,11 @@ pub enum Command {
         /// Run even if applied migrations were edited since they were applied
         #[arg(long)]
         allow_edited: bool,
+        /// PostgreSQL: how long a statement may wait for a lock another session holds before
+        /// the run fails, naming that session (500ms, 10s, 2m; 0: no limit) [default: from
+        /// Retort.toml, else 10s]
+        #[arg(long, value_name = "DURATION", value_parser = config::parse_duration, conflicts_with = "sql")]
+        lock_timeout: Option<std::time::Duration>,
         /// Do not ask before reverting revisions that drop tables or columns (only asked on
         /// a terminal)
         #[arg(short = 'y', long)]
@@ -448,6 +458,15 @@ impl Settings {
                 )
             })?,
         };
+        let lock_timeout = match &file.lock_timeout {
+            None => runner::DEFAULT_LOCK_TIMEOUT,
+            Some(text) => config::parse_duration(text).map_err(|e| {
+                anyhow::anyhow!(
+                    "config file {} is invalid: lock_timeout: {e}",
+                    retort::shown::path(&config_path)
+                )
+            })?,
+        };
         Ok(Settings {
             database_url: global
                 .database_url
@@ -476,6 +495,7 @@ impl Settings {
                     global.deprecated_lock_timeout.unwrap_or(global.lock_wait),
                 ),
                 allow_edited: false,
+                lock_timeout,
             },
             models: defaults.models,
             diesel_schema: file.diesel_schema,
@@ -527,6 +547,9 @@ pub fn execute_with(cli: &Cli, defaults: &Defaults, out: &mut dyn Write) -> anyh
     let for_init = matches!(cli.command, Command::Init(_));
     let mut settings = Settings::resolve(&cli.global, defaults, for_init)?;
     settings.run.allow_edited = cli.command.allow_edited();
+    if let Some(limit) = cli.command.lock_timeout() {
+        settings.run.lock_timeout = limit;
+    }
     match &cli.command {
         Command::Init(InitArgs {
             baseline: true,

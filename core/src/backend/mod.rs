@@ -238,6 +238,14 @@ pub(crate) trait Session: Send {
     fn commit(&mut self) -> QueryResult<()>;
     /// Rolls the whole-run transaction back.
     fn rollback(&mut self) -> QueryResult<()>;
+    /// After a statement of the run gave up waiting for a lock ([`RunOptions::lock_timeout`]):
+    /// who blocked it, for an operator, naming the sessions (and how to end them) that hold
+    /// locks on the tables `statement` names. `None` when the backend has no such limit or
+    /// nothing is known.
+    fn lock_blockers(&mut self, _statement: &str) -> Option<String> {
+        None
+    }
+
     /// Rows that break integrity constraints the database does not enforce during a run
     /// (SQLite's foreign keys, which are off while tables are rebuilt), one line each.
     fn integrity_violations(&mut self) -> Result<BTreeSet<String>, DbError> {

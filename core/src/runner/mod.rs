@@ -61,11 +61,19 @@ impl fmt::Display for Direction {
     }
 }
 
+/// The default of [`RunOptions::lock_timeout`].
+pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// Settings of a run.
 #[derive(Debug, Clone)]
 pub struct RunOptions {
     /// How long to wait for another run's lock (PostgreSQL advisory lock, SQLite write lock).
     pub lock_wait: Duration,
+    /// PostgreSQL's `lock_timeout` for every statement of the run: a statement blocked longer
+    /// by another session's lock fails (its revision's transaction rolls back) and the error
+    /// names the blocking sessions. Zero: no limit. SQLite takes its write lock for the whole
+    /// run up front ([`RunOptions::lock_wait`]), so no statement waits after that.
+    pub lock_timeout: Duration,
     /// Run even when applied revisions were edited since they were applied (their checksums
     /// differ). Off by default: such a run fails with [`RunError::Edited`].
     pub allow_edited: bool,
@@ -75,6 +83,7 @@ impl Default for RunOptions {
     fn default() -> Self {
         RunOptions {
             lock_wait: Duration::from_secs(60),
+            lock_timeout: DEFAULT_LOCK_TIMEOUT,
             allow_edited: false,
         }
     }
@@ -537,13 +546,47 @@ fn apply_all(
                     })));
                 }
             }
-            return Err(failure(rev, step, e.as_ref(), completed));
+            let mut failed = failure(rev, step, e.as_ref(), completed);
+            blocked_by(session, rev, step, e.as_ref(), &mut failed);
+            return Err(failed);
         }
         if let Some(progress) = per_revision.as_deref_mut() {
             progress(step.committed(scripts));
         }
     }
     Ok(())
+}
+
+/// When the failing statement gave up waiting for a lock (PostgreSQL's `lock_timeout`), adds to
+/// the message who held it: the revision's transaction has rolled back by now, so the catalog
+/// can be read on the same session.
+fn blocked_by(
+    session: &mut dyn Session,
+    rev: &Revision,
+    step: &Step,
+    error: &(dyn std::error::Error + Send + Sync + 'static),
+    failed: &mut RunError,
+) {
+    let (Some(statement), RunError::Migration(failure)) =
+        (error.downcast_ref::<StatementError>(), failed)
+    else {
+        return;
+    };
+    if !failure.message.contains("lock timeout") {
+        return;
+    }
+    let sql = match step.direction {
+        Direction::Upgrade => &rev.up_sql,
+        Direction::Downgrade => &rev.down_sql,
+    };
+    let statements = crate::sql::statements(sql);
+    let Some(text) = statements.get(statement.index).map(|s| s.text) else {
+        return;
+    };
+    if let Some(blockers) = session.lock_blockers(text) {
+        failure.message.push_str("; ");
+        failure.message.push_str(&blockers);
+    }
 }
 
 /// The failure of one revision: its statement and line when a statement failed, and what of it

@@ -6,7 +6,10 @@ use std::time::{Duration, Instant};
 
 use diesel::connection::SimpleConnection;
 
-use crate::support::{Models, Project};
+use diesel::pg::PgConnection;
+use diesel::Connection;
+
+use crate::support::{Backend, Models, Project};
 
 #[test]
 fn sqlite_lock_wait_gives_up_on_another_writer() {
@@ -30,4 +33,156 @@ fn sqlite_lock_wait_gives_up_on_another_writer() {
     drop(holder);
     p.run(Models::V1, &["upgrade"]).expect(0);
     p.run(Models::V1, &["check"]).expect(0);
+}
+
+/// A PostgreSQL project with table `log` and one pending revision adding a column to it.
+fn blocked_project() -> Option<Project> {
+    let p = Project::on(Backend::Postgres)?;
+    p.execute("CREATE TABLE log (id int)");
+    p.run(Models::None, &["revision", "-m", "add column"])
+        .expect(0);
+    let dir = &p.revision_dirs()[0];
+    std::fs::write(dir.join("up.sql"), "ALTER TABLE log ADD COLUMN c1 int;\n").unwrap();
+    std::fs::write(dir.join("down.sql"), "ALTER TABLE log DROP COLUMN c1;\n").unwrap();
+    Some(p)
+}
+
+/// The columns of `log`, as the server has them now.
+fn log_columns(p: &Project) -> Vec<String> {
+    p.strings(
+        "SELECT column_name::text AS v FROM information_schema.columns \
+         WHERE table_name = 'log' ORDER BY ordinal_position",
+    )
+}
+
+/// A session that reads `log` in a transaction it keeps open, as a report would.
+fn blocker(p: &Project) -> (PgConnection, String) {
+    let mut conn = PgConnection::establish(&p.url).unwrap();
+    #[derive(diesel::QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        v: String,
+    }
+    let row: Row = diesel::RunQueryDsl::get_result(
+        diesel::sql_query("SELECT pg_backend_pid()::text AS v"),
+        &mut conn,
+    )
+    .unwrap();
+    for sql in [
+        "SET application_name TO 'report-job'",
+        "BEGIN",
+        "SELECT count(*) FROM log;",
+    ] {
+        conn.batch_execute(sql).unwrap();
+    }
+    (conn, row.v)
+}
+
+#[test]
+fn postgres_a_blocked_statement_gives_up_and_names_the_blocking_session() {
+    let Some(p) = blocked_project() else { return };
+    let (holder, pid) = blocker(&p);
+
+    let start = Instant::now();
+    let run = p
+        .run(Models::None, &["upgrade", "head", "--lock-timeout", "1s"])
+        .expect(2);
+    assert!(
+        start.elapsed() < Duration::from_secs(15),
+        "{:?}",
+        start.elapsed()
+    );
+    for expected in [
+        "canceling statement due to lock timeout".to_owned(),
+        "ALTER TABLE log ADD COLUMN c1 int".to_owned(),
+        format!("a lock on a table it names is held by the session with pid {pid} "),
+        "application_name 'report-job'".to_owned(),
+        "in a transaction since 2".to_owned(),
+        "statement: SELECT count(*) FROM log;".to_owned(),
+        format!("`SELECT pg_terminate_backend({pid})`"),
+        "raise --lock-timeout (0: no limit)".to_owned(),
+        "; nothing was changed".to_owned(),
+    ] {
+        assert!(run.stderr.contains(&expected), "{expected}: {}", run.stderr);
+    }
+    assert_eq!(log_columns(&p), ["id"], "the schema is unchanged");
+    let current = p.run(Models::None, &["current"]).expect(0);
+    assert!(
+        !current.stdout.contains(&p.revision_id(0)),
+        "{}",
+        current.stdout
+    );
+    // Retort left nothing waiting on the server.
+    let left = p.strings(
+        "SELECT state || ': ' || query AS v FROM pg_stat_activity \
+         WHERE datname = current_database() AND application_name LIKE 'retort%' \
+         AND state <> 'idle' AND pid <> pg_backend_pid()",
+    );
+    assert!(left.is_empty(), "{left:?}");
+
+    // Retort.toml's lock_timeout sets the same limit.
+    let toml = p.path().join("Retort.toml");
+    let settings = std::fs::read_to_string(&toml).unwrap();
+    std::fs::write(&toml, format!("{settings}lock_timeout = \"1s\"\n")).unwrap();
+    let start = Instant::now();
+    let run = p.run(Models::None, &["upgrade"]).expect(2);
+    assert!(
+        start.elapsed() < Duration::from_secs(15),
+        "{:?}",
+        start.elapsed()
+    );
+    assert!(
+        run.stderr.contains(&format!("pid {pid} ")),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(log_columns(&p), ["id"]);
+
+    // Once the blocking transaction ends, the upgrade goes through.
+    drop(holder);
+    p.run(Models::None, &["upgrade", "head"]).expect(0);
+    assert_eq!(log_columns(&p), ["id", "c1"]);
+}
+
+#[test]
+fn postgres_lock_timeout_zero_waits_for_the_blocker() {
+    let Some(p) = blocked_project() else { return };
+    let (mut holder, _pid) = blocker(&p);
+    let mut run = p
+        .command(Models::None, &["upgrade", "--lock-timeout", "0"])
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_secs(3));
+    assert!(run.try_wait().unwrap().is_none(), "still waiting after 3 s");
+    holder.batch_execute("COMMIT").unwrap();
+    assert!(run.wait().unwrap().success());
+    assert_eq!(log_columns(&p), ["id", "c1"]);
+}
+
+#[test]
+fn a_lock_timeout_without_a_unit_is_refused() {
+    let p = Project::new();
+    let run = p
+        .run(Models::V1, &["upgrade", "--lock-timeout", "10"])
+        .expect(2);
+    assert!(
+        run.stderr
+            .contains("'10' is not a duration: write a whole number with a unit, e.g. 500ms, 10s"),
+        "{}",
+        run.stderr
+    );
+    std::fs::write(
+        p.path().join("Retort.toml"),
+        "lock_timeout = \"ten seconds\"\n",
+    )
+    .unwrap();
+    let run = p.run(Models::V1, &["upgrade"]).expect(2);
+    assert!(
+        run.stderr
+            .contains("Retort.toml is invalid: lock_timeout: 'ten seconds' is not a duration"),
+        "{}",
+        run.stderr
+    );
+    assert!(!p.db_path().exists(), "nothing ran");
 }

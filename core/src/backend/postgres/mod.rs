@@ -228,14 +228,32 @@ impl Session for PgSession {
     fn prepare_run(&mut self, options: &RunOptions) -> Result<(), RunError> {
         lock::take(&mut self.conn, options.lock_wait)?;
         self.locked = true;
+        // A statement blocked by another session's lock fails after this, instead of waiting
+        // (and making every later query on its table wait behind it) without end.
+        let sql = format!(
+            "SET lock_timeout = '{}ms'",
+            options.lock_timeout.as_millis().min(i32::MAX as u128)
+        );
+        self.conn
+            .batch_execute(&sql)
+            .map_err(DbError::query("setting the statement lock timeout"))?;
         Ok(())
+    }
+
+    fn lock_blockers(&mut self, statement: &str) -> Option<String> {
+        // Best effort: a failure to read the catalog must not hide the timeout.
+        lock::blockers(&mut self.conn, statement).ok().flatten()
     }
 
     fn finish_run(&mut self) -> Result<(), DbError> {
         if !std::mem::take(&mut self.locked) {
             return Ok(());
         }
-        lock::release(&mut self.conn)
+        let reset = self
+            .conn
+            .batch_execute("RESET lock_timeout")
+            .map_err(DbError::query("resetting the statement lock timeout"));
+        lock::release(&mut self.conn).and(reset)
     }
 
     fn begin(&mut self, sql: &str) -> QueryResult<()> {
