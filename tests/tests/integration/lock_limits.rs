@@ -142,6 +142,27 @@ fn postgres_a_blocked_statement_gives_up_and_names_the_blocking_session() {
     drop(holder);
     p.run(Models::None, &["upgrade", "head"]).expect(0);
     assert_eq!(log_columns(&p), ["id", "c1"]);
+
+    // downgrade has the same limit.
+    let (holder, pid) = blocker(&p);
+    let run = p
+        .run(
+            Models::None,
+            &["downgrade", "base", "--lock-timeout", "500ms"],
+        )
+        .expect(2);
+    assert!(
+        run.stderr.contains("ALTER TABLE log DROP COLUMN c1")
+            && run
+                .stderr
+                .contains(&format!("SELECT pg_terminate_backend({pid})")),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(log_columns(&p), ["id", "c1"]);
+    drop(holder);
+    p.run(Models::None, &["downgrade", "base"]).expect(0);
+    assert_eq!(log_columns(&p), ["id"]);
 }
 
 #[test]
