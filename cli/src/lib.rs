@@ -496,6 +496,7 @@ impl Settings {
                 ),
                 allow_edited: false,
                 lock_timeout,
+                end_on_signal: true,
             },
             models: defaults.models,
             diesel_schema: file.diesel_schema,

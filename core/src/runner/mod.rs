@@ -74,6 +74,13 @@ pub struct RunOptions {
     /// names the blocking sessions. Zero: no limit. SQLite takes its write lock for the whole
     /// run up front ([`RunOptions::lock_wait`]), so no statement waits after that.
     pub lock_timeout: Duration,
+    /// PostgreSQL: when SIGINT, SIGTERM or SIGHUP ends the process during the run, end the
+    /// run's session on the server first (`pg_terminate_backend` from another connection), so
+    /// its statement does not stay queued behind a lock, and its transaction rolls back. This
+    /// installs handlers for those signals that end the process (those shadow replays install), for
+    /// good: meant for command-line tools (the CLI sets it); an application with its own signal
+    /// handling leaves it off (the default).
+    pub end_on_signal: bool,
     /// Run even when applied revisions were edited since they were applied (their checksums
     /// differ). Off by default: such a run fails with [`RunError::Edited`].
     pub allow_edited: bool,
@@ -84,6 +91,7 @@ impl Default for RunOptions {
         RunOptions {
             lock_wait: Duration::from_secs(60),
             lock_timeout: DEFAULT_LOCK_TIMEOUT,
+            end_on_signal: false,
             allow_edited: false,
         }
     }

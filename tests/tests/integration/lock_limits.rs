@@ -207,3 +207,71 @@ fn a_lock_timeout_without_a_unit_is_refused() {
     );
     assert!(!p.db_path().exists(), "nothing ran");
 }
+
+/// Polls `sql` (rows of column `v`) on the project's database until `done` holds, up to 20 s.
+fn poll(p: &Project, sql: &str, done: impl Fn(&[String]) -> bool) -> Vec<String> {
+    let start = Instant::now();
+    loop {
+        let rows = p.strings(sql);
+        if done(&rows) || start.elapsed() > Duration::from_secs(20) {
+            return rows;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn postgres_an_interrupted_run_leaves_no_statement_on_the_server() {
+    let Some(p) = blocked_project() else { return };
+    let (holder, _pid) = blocker(&p);
+    // No limit: without the cancel, the statement would wait on the server for the blocker.
+    let mut run = p
+        .command(Models::None, &["upgrade", "--lock-timeout", "0"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let retort_sessions = "SELECT state || ' ' || coalesce(wait_event_type, '-') || ': ' || query \
+         AS v FROM pg_stat_activity WHERE datname = current_database() \
+         AND application_name LIKE 'retort%' AND pid <> pg_backend_pid()";
+    let waiting = poll(&p, retort_sessions, |rows| {
+        rows.iter()
+            .any(|r| r.starts_with("active Lock: ALTER TABLE log"))
+    });
+    assert!(
+        waiting
+            .iter()
+            .any(|r| r.starts_with("active Lock: ALTER TABLE log")),
+        "{waiting:?}"
+    );
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &run.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let start = Instant::now();
+    while run.try_wait().unwrap().is_none() {
+        assert!(
+            start.elapsed() < Duration::from_secs(15),
+            "the CLI ends on SIGINT"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // Ended as SIGINT ends a process (a shell shows status 130).
+    let ended = run.wait().unwrap();
+    assert_eq!(
+        std::os::unix::process::ExitStatusExt::signal(&ended),
+        Some(2),
+        "{ended:?}"
+    );
+    let left = poll(&p, retort_sessions, |rows| rows.is_empty());
+    assert!(
+        left.is_empty(),
+        "Retort's statement is still on the server: {left:?}"
+    );
+    assert_eq!(log_columns(&p), ["id"]);
+    drop(holder);
+    p.run(Models::None, &["upgrade"]).expect(0);
+    assert_eq!(log_columns(&p), ["id", "c1"]);
+}
