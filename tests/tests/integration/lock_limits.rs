@@ -57,6 +57,11 @@ fn log_columns(p: &Project) -> Vec<String> {
 
 /// A session that reads `log` in a transaction it keeps open, as a report would.
 fn blocker(p: &Project) -> (PgConnection, String) {
+    blocker_with(p, "SELECT count(*) FROM log;")
+}
+
+/// A session that runs `sql` in a transaction it keeps open.
+fn blocker_with(p: &Project, sql: &str) -> (PgConnection, String) {
     let mut conn = PgConnection::establish(&p.url).unwrap();
     #[derive(diesel::QueryableByName)]
     struct Row {
@@ -68,12 +73,8 @@ fn blocker(p: &Project) -> (PgConnection, String) {
         &mut conn,
     )
     .unwrap();
-    for sql in [
-        "SET application_name TO 'report-job'",
-        "BEGIN",
-        "SELECT count(*) FROM log;",
-    ] {
-        conn.batch_execute(sql).unwrap();
+    for statement in ["SET application_name TO 'report-job'", "BEGIN", sql] {
+        conn.batch_execute(statement).unwrap();
     }
     (conn, row.v)
 }
@@ -274,4 +275,50 @@ fn postgres_an_interrupted_run_leaves_no_statement_on_the_server() {
     drop(holder);
     p.run(Models::None, &["upgrade"]).expect(0);
     assert_eq!(log_columns(&p), ["id", "c1"]);
+}
+
+#[test]
+fn postgres_the_limit_bounds_create_index_concurrently_waiting_for_older_transactions() {
+    let Some(p) = blocked_project() else { return };
+    let dir = &p.revision_dirs()[0];
+    std::fs::write(
+        dir.join("up.sql"),
+        "CREATE INDEX CONCURRENTLY ix_log_id ON log (id);\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("down.sql"), "DROP INDEX ix_log_id;\n").unwrap();
+    let metadata = dir.join("metadata.toml");
+    let text = std::fs::read_to_string(&metadata).unwrap();
+    std::fs::write(
+        &metadata,
+        text.replace("run_in_transaction = true", "run_in_transaction = false"),
+    )
+    .unwrap();
+    // An open transaction that wrote to `log`: its lock does not keep the index build from
+    // starting, but the build waits for it to end.
+    let (holder, pid) = blocker_with(&p, "INSERT INTO log VALUES (1);");
+    let run = p
+        .run(Models::None, &["upgrade", "--lock-timeout", "1s"])
+        .expect(2);
+    assert!(
+        run.stderr
+            .contains("canceling statement due to lock timeout")
+            && run
+                .stderr
+                .contains(&format!("SELECT pg_terminate_backend({pid})")),
+        "{}",
+        run.stderr
+    );
+    let valid =
+        "SELECT indisvalid::text AS v FROM pg_index WHERE indexrelid = 'ix_log_id'::regclass";
+    assert_eq!(
+        p.strings(valid),
+        ["false"],
+        "the cancelled build leaves an invalid index"
+    );
+    drop(holder);
+    p.execute("DROP INDEX ix_log_id");
+    p.run(Models::None, &["upgrade", "--lock-timeout", "1s"])
+        .expect(0);
+    assert_eq!(p.strings(valid), ["true"]);
 }
