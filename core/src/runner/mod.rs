@@ -19,6 +19,7 @@
 
 mod bookkeeping;
 mod error;
+mod failure;
 pub(crate) mod harness;
 
 use std::collections::BTreeSet;
@@ -554,8 +555,8 @@ fn apply_all(
                     })));
                 }
             }
-            let mut failed = failure(rev, step, e.as_ref(), completed);
-            blocked_by(session, rev, step, e.as_ref(), &mut failed);
+            let mut failed = failure::failure(rev, step, e.as_ref(), completed);
+            failure::blocked_by(session, rev, step, e.as_ref(), &mut failed);
             return Err(failed);
         }
         if let Some(progress) = per_revision.as_deref_mut() {
@@ -563,77 +564,4 @@ fn apply_all(
         }
     }
     Ok(())
-}
-
-/// When the failing statement gave up waiting for a lock (PostgreSQL's `lock_timeout`), adds to
-/// the message who held it: the revision's transaction has rolled back by now, so the catalog
-/// can be read on the same session.
-fn blocked_by(
-    session: &mut dyn Session,
-    rev: &Revision,
-    step: &Step,
-    error: &(dyn std::error::Error + Send + Sync + 'static),
-    failed: &mut RunError,
-) {
-    let (Some(statement), RunError::Migration(failure)) =
-        (error.downcast_ref::<StatementError>(), failed)
-    else {
-        return;
-    };
-    if !failure.message.contains("lock timeout") {
-        return;
-    }
-    let sql = match step.direction {
-        Direction::Upgrade => &rev.up_sql,
-        Direction::Downgrade => &rev.down_sql,
-    };
-    let statements = crate::sql::statements(sql);
-    let Some(text) = statements.get(statement.index).map(|s| s.text) else {
-        return;
-    };
-    if let Some(blockers) = session.lock_blockers(text) {
-        failure.message.push_str("; ");
-        failure.message.push_str(&blockers);
-    }
-}
-
-/// The failure of one revision: its statement and line when a statement failed, and what of it
-/// took effect when it ran outside a transaction.
-fn failure(
-    rev: &Revision,
-    step: &Step,
-    error: &(dyn std::error::Error + Send + Sync + 'static),
-    completed: Vec<String>,
-) -> RunError {
-    let direction = step.direction;
-    let sql = match direction {
-        Direction::Upgrade => &rev.up_sql,
-        Direction::Downgrade => &rev.down_sql,
-    };
-    let statements = crate::sql::statements(sql);
-    let failed = error.downcast_ref::<StatementError>();
-    // Without a failing statement, the harness failed after the script ran (bookkeeping).
-    let ran = failed.map_or(statements.len(), |s| s.index);
-    let outside_transaction = (!rev.run_in_transaction && step.execute).then(|| {
-        statements[..ran.min(statements.len())]
-            .iter()
-            .map(|s| {
-                format!(
-                    "line {}: `{}`",
-                    s.line,
-                    s.summary(harness::STATEMENT_SUMMARY)
-                )
-            })
-            .collect()
-    });
-    RunError::Migration(Box::new(MigrationFailure {
-        direction,
-        revision: rev.id.clone(),
-        path: crate::shown::path(&rev.path.join(direction.file())),
-        line: failed.map(|s| s.line),
-        statement: failed.map(|s| s.statement.clone()),
-        message: failed.map_or_else(|| error.to_string(), |s| s.message.clone()),
-        outside_transaction,
-        completed,
-    }))
 }
