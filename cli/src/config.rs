@@ -22,6 +22,10 @@ pub struct ConfigFile {
     /// or dropped by autogenerate, nor reported by check.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub ignore: Vec<String>,
+    /// PostgreSQL: how long a migration statement may wait for another session's lock
+    /// (`"10s"`, `"500ms"`, `"2m"`; `"0"`: no limit); `upgrade --lock-timeout` overrides it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lock_timeout: Option<String>,
     /// `[naming]`: templates of the names of the constraints the models do not name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub naming: Option<NamingConfig>,
@@ -85,7 +89,7 @@ impl ConfigFile {
             .with_context(|| format!("cannot read config file {}", retort::shown::path(path)))?;
         let mut config: ConfigFile = toml::from_str(&text).map_err(|e| {
             anyhow::anyhow!(
-                "config file {} is invalid: {} (valid keys: database_url, migrations_dir, schema, diesel_schema, ignore, [naming] with ix, uq, fk, ck, pk)",
+                "config file {} is invalid: {} (valid keys: database_url, migrations_dir, schema, diesel_schema, ignore, lock_timeout, [naming] with ix, uq, fk, ck, pk)",
                 retort::shown::path(path),
                 e.message()
             )
@@ -99,6 +103,46 @@ impl ConfigFile {
         }
         Ok(config)
     }
+}
+
+/// A duration as `upgrade --lock-timeout` and Retort.toml's `lock_timeout` take it: a whole
+/// number with a unit (`ms`, `s`, `m`, `h`), or `0` (no limit). A bare number is refused, since
+/// PostgreSQL would read it as milliseconds and a reader as seconds.
+pub(crate) fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    use std::time::Duration;
+    let text = text.trim();
+    if text == "0" {
+        return Ok(Duration::ZERO);
+    }
+    let digits = text.chars().take_while(char::is_ascii_digit).count();
+    let (number, unit) = text.split_at(digits);
+    let bad = || {
+        format!(
+            "'{}' is not a duration: write a whole number with a unit, e.g. 500ms, 10s, 2m or 1h \
+             (0: no limit)",
+            retort::shown::line(text)
+        )
+    };
+    let n: u64 = number.parse().map_err(|_| bad())?;
+    let ms_per = match unit.trim() {
+        "ms" => 1,
+        "s" => 1_000,
+        "m" | "min" => 60_000,
+        "h" => 3_600_000,
+        _ => return Err(bad()),
+    };
+    let ms = n
+        .checked_mul(ms_per)
+        .filter(|ms| *ms <= i32::MAX as u64)
+        .ok_or_else(|| {
+            format!(
+            "'{}' is too long: PostgreSQL's lock_timeout is at most {}ms (about 24 days); use 0 \
+             for no limit",
+            retort::shown::line(text),
+            i32::MAX
+        )
+        })?;
+    Ok(Duration::from_millis(ms))
 }
 
 /// The command line whose `--help` shows the defaults of the binary that runs: its own
@@ -125,4 +169,24 @@ pub(crate) fn help_with(command: clap::Command, defaults: &crate::Defaults) -> c
                 "Directory holding the revisions [default: from Retort.toml, else `{dir}`]"
             ))
         })
+}
+
+#[cfg(test)]
+mod duration_tests {
+    use super::parse_duration;
+    use std::time::Duration;
+
+    #[test]
+    fn durations_need_a_unit_except_zero() {
+        assert_eq!(parse_duration("0"), Ok(Duration::ZERO));
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("10s"), Ok(Duration::from_secs(10)));
+        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+        assert_eq!(parse_duration("1h"), Ok(Duration::from_secs(3600)));
+        for bad in ["10", "", "s", "1.5s", "-1s", "10 days"] {
+            let e = parse_duration(bad).unwrap_err();
+            assert!(e.contains("e.g. 500ms, 10s"), "{bad}: {e}");
+        }
+        assert!(parse_duration("1000h").unwrap_err().contains("too long"));
+    }
 }

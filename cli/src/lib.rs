@@ -76,9 +76,19 @@ pub struct GlobalOpts {
     /// PostgreSQL schema to migrate instead of `public` [default: from Retort.toml]
     #[arg(long, global = true)]
     pub schema: Option<String>,
-    /// Seconds to wait for another run's migration lock
+    /// Seconds to wait for another run's migration lock (held by a concurrent upgrade,
+    /// downgrade or stamp)
     #[arg(long, global = true, default_value_t = 60, value_name = "SECONDS")]
-    pub lock_timeout: u64,
+    pub lock_wait: u64,
+    /// Deprecated name of --lock-wait (before the command); `upgrade --lock-timeout` and
+    /// `downgrade --lock-timeout` are PostgreSQL's statement lock timeout
+    #[arg(
+        long = "lock-timeout",
+        hide = true,
+        value_name = "SECONDS",
+        conflicts_with = "lock_wait"
+    )]
+    pub deprecated_lock_timeout: Option<u64>,
     /// Colour the output: auto (on a terminal, unless NO_COLOR is set), always, never
     #[arg(long, global = true, value_enum, default_value_t, value_name = "WHEN")]
     pub color: ColorWhen,
@@ -128,6 +138,11 @@ pub enum Command {
         /// Run even if applied migrations were edited since they were applied
         #[arg(long)]
         allow_edited: bool,
+        /// PostgreSQL: how long a statement may wait for a lock another session holds before
+        /// the run fails, naming that session (500ms, 10s, 2m; 0: no limit) [default: from
+        /// Retort.toml, else 10s]
+        #[arg(long, value_name = "DURATION", value_parser = config::parse_duration, conflicts_with = "sql")]
+        lock_timeout: Option<std::time::Duration>,
     },
     /// Revert revisions down to TARGET: -N, REV (stays applied), base
     Downgrade {
@@ -140,6 +155,11 @@ pub enum Command {
         /// Run even if applied migrations were edited since they were applied
         #[arg(long)]
         allow_edited: bool,
+        /// PostgreSQL: how long a statement may wait for a lock another session holds before
+        /// the run fails, naming that session (500ms, 10s, 2m; 0: no limit) [default: from
+        /// Retort.toml, else 10s]
+        #[arg(long, value_name = "DURATION", value_parser = config::parse_duration, conflicts_with = "sql")]
+        lock_timeout: Option<std::time::Duration>,
         /// Do not ask before reverting revisions that drop tables or columns (only asked on
         /// a terminal)
         #[arg(short = 'y', long)]
@@ -344,6 +364,13 @@ where
         }
     };
     style::choose(cli.global.color);
+    if cli.global.deprecated_lock_timeout.is_some() {
+        eprintln!(
+            "note: --lock-timeout before the command is deprecated: it is now --lock-wait (the wait \
+             for another run's migration lock); `upgrade --lock-timeout` is PostgreSQL's statement \
+             lock timeout"
+        );
+    }
     let mut out = pipe::PipeAware::new(std::io::stdout().lock());
     match execute_with(&cli, defaults, &mut out) {
         Ok(code) => ExitCode::from(code),
@@ -431,6 +458,15 @@ impl Settings {
                 )
             })?,
         };
+        let lock_timeout = match &file.lock_timeout {
+            None => runner::DEFAULT_LOCK_TIMEOUT,
+            Some(text) => config::parse_duration(text).map_err(|e| {
+                anyhow::anyhow!(
+                    "config file {} is invalid: lock_timeout: {e}",
+                    retort::shown::path(&config_path)
+                )
+            })?,
+        };
         Ok(Settings {
             database_url: global
                 .database_url
@@ -455,8 +491,12 @@ impl Settings {
             schema: global.schema.clone().or(file.schema),
             ignore: file.ignore,
             run: runner::RunOptions {
-                lock_timeout: std::time::Duration::from_secs(global.lock_timeout),
+                lock_wait: std::time::Duration::from_secs(
+                    global.deprecated_lock_timeout.unwrap_or(global.lock_wait),
+                ),
                 allow_edited: false,
+                lock_timeout,
+                end_on_signal: true,
             },
             models: defaults.models,
             diesel_schema: file.diesel_schema,
@@ -508,6 +548,9 @@ pub fn execute_with(cli: &Cli, defaults: &Defaults, out: &mut dyn Write) -> anyh
     let for_init = matches!(cli.command, Command::Init(_));
     let mut settings = Settings::resolve(&cli.global, defaults, for_init)?;
     settings.run.allow_edited = cli.command.allow_edited();
+    if let Some(limit) = cli.command.lock_timeout() {
+        settings.run.lock_timeout = limit;
+    }
     match &cli.command {
         Command::Init(InitArgs {
             baseline: true,

@@ -24,6 +24,16 @@ impl Command {
             _ => false,
         }
     }
+
+    /// The `--lock-timeout` of `upgrade` or `downgrade`.
+    pub(crate) fn lock_timeout(&self) -> Option<std::time::Duration> {
+        match self {
+            Command::Upgrade { lock_timeout, .. } | Command::Downgrade { lock_timeout, .. } => {
+                *lock_timeout
+            }
+            _ => None,
+        }
+    }
 }
 
 /// ` (head)`, ` (branchpoint)`, ` (mergepoint)` as they apply to `id`.

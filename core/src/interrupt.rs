@@ -36,6 +36,14 @@ pub(crate) fn register(cleanup: Cleanup) -> Guard {
     Guard(id)
 }
 
+impl Guard {
+    /// Unregisters the cleanup without running it: what it undoes is over.
+    pub(crate) fn dismiss(self) {
+        pending().remove(&self.0);
+        std::mem::forget(self);
+    }
+}
+
 impl Drop for Guard {
     fn drop(&mut self) {
         // Run under the lock: a signal arriving meanwhile waits for this cleanup to finish
@@ -96,5 +104,18 @@ mod tests {
         assert_eq!(runs.load(Ordering::SeqCst), 0);
         drop(guard);
         assert_eq!(runs.load(Ordering::SeqCst), 1);
+    }
+
+    #[test]
+    fn a_dismissed_cleanup_never_runs() {
+        let runs = Arc::new(AtomicUsize::new(0));
+        let counted = Arc::clone(&runs);
+        let guard = register(Box::new(move || {
+            counted.fetch_add(1, Ordering::SeqCst);
+        }));
+        let id = guard.0;
+        guard.dismiss();
+        assert_eq!(runs.load(Ordering::SeqCst), 0);
+        assert!(!pending().contains_key(&id));
     }
 }

@@ -15,14 +15,13 @@
 use std::any::Any;
 use std::collections::BTreeSet;
 use std::fmt;
-use std::time::Duration;
 
 use diesel::migration::Result as MigrationResult;
 use diesel::QueryResult;
 
 use crate::db::{Connection, DatabaseUrl, DbError, OpenOptions};
 use crate::dialect::Dialect;
-use crate::runner::{harness::ScriptMigration, Direction, RunError};
+use crate::runner::{harness::ScriptMigration, Direction, RunError, RunOptions};
 use crate::schema::Schema;
 
 #[cfg(feature = "postgres")]
@@ -228,8 +227,9 @@ pub(crate) trait Session: Send {
     fn other_objects(&mut self) -> Result<Vec<crate::baseline::Object>, DbError>;
 
     /// Before a run: takes the run's lock when it is not the transaction itself (PostgreSQL's
-    /// advisory lock), and settings the run needs (SQLite's busy timeout).
-    fn prepare_run(&mut self, lock_timeout: Duration) -> Result<(), RunError>;
+    /// advisory lock, waiting up to [`RunOptions::lock_wait`]), and settings the run needs
+    /// (SQLite's busy timeout, PostgreSQL's `lock_timeout`).
+    fn prepare_run(&mut self, options: &RunOptions) -> Result<(), RunError>;
     /// After a run, whatever its outcome: releases the lock, restores settings.
     fn finish_run(&mut self) -> Result<(), DbError>;
     /// Opens the whole-run transaction with `sql` (see [`TransactionPolicy::begin`]).
@@ -238,6 +238,14 @@ pub(crate) trait Session: Send {
     fn commit(&mut self) -> QueryResult<()>;
     /// Rolls the whole-run transaction back.
     fn rollback(&mut self) -> QueryResult<()>;
+    /// After a statement of the run gave up waiting for a lock ([`RunOptions::lock_timeout`]):
+    /// who blocked it, for an operator, naming the sessions (and how to end them) that hold
+    /// locks on the tables `statement` names. `None` when the backend has no such limit or
+    /// nothing is known.
+    fn lock_blockers(&mut self, _statement: &str) -> Option<String> {
+        None
+    }
+
     /// Rows that break integrity constraints the database does not enforce during a run
     /// (SQLite's foreign keys, which are off while tables are rebuilt), one line each.
     fn integrity_violations(&mut self) -> Result<BTreeSet<String>, DbError> {

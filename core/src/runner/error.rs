@@ -88,7 +88,7 @@ pub enum RunError {
         backend: &'static str,
     },
     /// Another run held the lock for longer than the timeout.
-    #[error("another migration run holds the lock on this database ({lock}){}; gave up after {waited:?}. Wait for it to finish, or raise --lock-timeout", holder.as_ref().map(|h| format!(", {h}")).unwrap_or_default())]
+    #[error("another migration run holds the lock on this database ({lock}){}; gave up after {waited:?}. Wait for it to finish, or raise --lock-wait", holder.as_ref().map(|h| format!(", {h}")).unwrap_or_default())]
     LockTimeout {
         /// Which lock (PostgreSQL's advisory lock key, SQLite's write lock).
         lock: String,

@@ -19,6 +19,7 @@
 
 mod bookkeeping;
 mod error;
+mod failure;
 pub(crate) mod harness;
 
 use std::collections::BTreeSet;
@@ -61,11 +62,26 @@ impl fmt::Display for Direction {
     }
 }
 
+/// The default of [`RunOptions::lock_timeout`].
+pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// Settings of a run.
 #[derive(Debug, Clone)]
 pub struct RunOptions {
     /// How long to wait for another run's lock (PostgreSQL advisory lock, SQLite write lock).
+    pub lock_wait: Duration,
+    /// PostgreSQL's `lock_timeout` for every statement of the run: a statement blocked longer
+    /// by another session's lock fails (its revision's transaction rolls back) and the error
+    /// names the blocking sessions. Zero: no limit. SQLite takes its write lock for the whole
+    /// run up front ([`RunOptions::lock_wait`]), so no statement waits after that.
     pub lock_timeout: Duration,
+    /// PostgreSQL: when SIGINT, SIGTERM or SIGHUP ends the process during the run, end the
+    /// run's session on the server first (`pg_terminate_backend` from another connection), so
+    /// its statement does not stay queued behind a lock, and its transaction rolls back. This
+    /// installs handlers for those signals that end the process (those shadow replays install), for
+    /// good: meant for command-line tools (the CLI sets it); an application with its own signal
+    /// handling leaves it off (the default).
+    pub end_on_signal: bool,
     /// Run even when applied revisions were edited since they were applied (their checksums
     /// differ). Off by default: such a run fails with [`RunError::Edited`].
     pub allow_edited: bool,
@@ -74,7 +90,9 @@ pub struct RunOptions {
 impl Default for RunOptions {
     fn default() -> Self {
         RunOptions {
-            lock_timeout: Duration::from_secs(60),
+            lock_wait: Duration::from_secs(60),
+            lock_timeout: DEFAULT_LOCK_TIMEOUT,
+            end_on_signal: false,
             allow_edited: false,
         }
     }
@@ -356,7 +374,7 @@ fn run(
     }
     let policy = backend.transactions();
     let session = conn.session();
-    session.prepare_run(options.lock_timeout)?;
+    session.prepare_run(options)?;
     let result = (|| {
         for (statement, _why) in policy.setup {
             session
@@ -412,7 +430,7 @@ fn lock_error(source: diesel::result::Error, options: &RunOptions) -> RunError {
     if busy {
         RunError::LockTimeout {
             lock: "its write lock".into(),
-            waited: options.lock_timeout,
+            waited: options.lock_wait,
             holder: None,
         }
     } else {
@@ -537,52 +555,13 @@ fn apply_all(
                     })));
                 }
             }
-            return Err(failure(rev, step, e.as_ref(), completed));
+            let mut failed = failure::failure(rev, step, e.as_ref(), completed);
+            failure::blocked_by(session, rev, step, e.as_ref(), &mut failed);
+            return Err(failed);
         }
         if let Some(progress) = per_revision.as_deref_mut() {
             progress(step.committed(scripts));
         }
     }
     Ok(())
-}
-
-/// The failure of one revision: its statement and line when a statement failed, and what of it
-/// took effect when it ran outside a transaction.
-fn failure(
-    rev: &Revision,
-    step: &Step,
-    error: &(dyn std::error::Error + Send + Sync + 'static),
-    completed: Vec<String>,
-) -> RunError {
-    let direction = step.direction;
-    let sql = match direction {
-        Direction::Upgrade => &rev.up_sql,
-        Direction::Downgrade => &rev.down_sql,
-    };
-    let statements = crate::sql::statements(sql);
-    let failed = error.downcast_ref::<StatementError>();
-    // Without a failing statement, the harness failed after the script ran (bookkeeping).
-    let ran = failed.map_or(statements.len(), |s| s.index);
-    let outside_transaction = (!rev.run_in_transaction && step.execute).then(|| {
-        statements[..ran.min(statements.len())]
-            .iter()
-            .map(|s| {
-                format!(
-                    "line {}: `{}`",
-                    s.line,
-                    s.summary(harness::STATEMENT_SUMMARY)
-                )
-            })
-            .collect()
-    });
-    RunError::Migration(Box::new(MigrationFailure {
-        direction,
-        revision: rev.id.clone(),
-        path: crate::shown::path(&rev.path.join(direction.file())),
-        line: failed.map(|s| s.line),
-        statement: failed.map(|s| s.statement.clone()),
-        message: failed.map_or_else(|| error.to_string(), |s| s.message.clone()),
-        outside_transaction,
-        completed,
-    }))
 }

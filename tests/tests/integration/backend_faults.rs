@@ -129,7 +129,7 @@ fn wait_for_row(p: &Project, sql: &str) -> String {
 }
 
 #[test]
-fn a_lock_timeout_names_the_session_that_holds_the_lock() {
+fn a_lock_wait_that_runs_out_names_the_session_that_holds_the_lock() {
     use diesel::connection::SimpleConnection;
     let Some(p) = sleeping_project(0) else {
         return;
@@ -143,9 +143,10 @@ fn a_lock_timeout_names_the_session_that_holds_the_lock() {
         .unwrap();
     let pid = pg_text(&mut holder, "SELECT pg_backend_pid()::text AS v").unwrap();
     let run = p
-        .run(Models::None, &["--lock-timeout", "1", "upgrade"])
+        .run(Models::None, &["--lock-wait", "1", "upgrade"])
         .expect(2);
     for expected in [
+        "raise --lock-wait".to_owned(),
         format!("held by the session with pid {pid} "),
         "application_name 'orphaned-holder'".to_owned(),
         "connected 2".to_owned(),
@@ -171,9 +172,18 @@ fn a_lock_timeout_names_the_session_that_holds_the_lock() {
              AND query LIKE '%pg_sleep%' AND state = 'active'"
         ),
     );
+    // `--lock-timeout` before the command is the deprecated name of --lock-wait: it still
+    // works, with a note.
     let run = p
         .run(Models::None, &["--lock-timeout", "1", "upgrade"])
         .expect(2);
+    assert!(
+        run.stderr.starts_with(
+            "note: --lock-timeout before the command is deprecated: it is now --lock-wait"
+        ),
+        "{}",
+        run.stderr
+    );
     assert!(
         run.stderr.contains(&format!("application_name '{app}'"))
             && run.stderr.contains("statement: SELECT pg_sleep(4)"),

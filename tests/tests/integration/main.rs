@@ -25,6 +25,7 @@ mod hostile_scripts;
 mod inspect;
 mod inspect_types;
 mod labels;
+mod lock_limits;
 mod lossless;
 mod messages;
 mod naming;

@@ -51,7 +51,7 @@ fn a_held_lock_times_out_with_a_clear_error() {
         ))
         .unwrap();
     let run = p
-        .run(Models::V1, &["--lock-timeout", "1", "upgrade"])
+        .run(Models::V1, &["--lock-wait", "1", "upgrade"])
         .expect(2);
     assert!(
         run.stderr.contains("another migration run holds the lock"),

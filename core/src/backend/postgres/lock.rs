@@ -100,6 +100,113 @@ fn holder(conn: &mut PgConnection) -> Result<Option<String>, diesel::result::Err
 }
 
 fn describe(h: &Holder) -> String {
+    format!(
+        "held by the session with pid {pid} ({}); if that session's client is gone, end it \
+         with `SELECT pg_terminate_backend({pid})`",
+        facts(h),
+        pid = h.pid
+    )
+}
+
+#[derive(QueryableByName)]
+struct Blocker {
+    #[diesel(embed)]
+    holder: Holder,
+    #[diesel(sql_type = Text)]
+    relation: String,
+}
+
+/// After a statement of the run gave up waiting for a lock: the sessions holding locks on the
+/// tables the statement names (all sessions holding locks on tables of this database when it
+/// names none of them), described for an operator with how to end them. The statement no
+/// longer waits, so `pg_blocking_pids` has nothing to say; the locks are still held.
+pub(super) fn blockers(
+    conn: &mut PgConnection,
+    statement: &str,
+) -> Result<Option<String>, diesel::result::Error> {
+    let at = |column: &str| {
+        format!("to_char(a.{column}, 'YYYY-MM-DD HH24:MI:SS TZ') || ' (' || date_trunc('second', now() - a.{column})::text || ' ago)' AS {column}")
+    };
+    let sql = format!(
+        "SELECT DISTINCT a.pid::text AS pid, a.application_name, {}, {}, a.state, {}, a.query,
+                c.relname::text AS relation, a.xact_start AS started
+         FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+              JOIN pg_class c ON c.oid = l.relation
+              JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE l.locktype = 'relation' AND l.granted
+           AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+           AND l.pid <> pg_backend_pid()
+           AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+           AND n.nspname NOT LIKE 'pg\\_%'
+         ORDER BY started NULLS LAST, pid",
+        at("backend_start"),
+        at("xact_start"),
+        at("state_change"),
+    );
+    let rows: Vec<Blocker> = diesel::sql_query(sql).load(conn)?;
+    Ok(blockers_of(rows, statement))
+}
+
+/// The description of the sessions among `rows` (one per lock) that lock a table `statement`
+/// names, else of all of them.
+fn blockers_of(rows: Vec<Blocker>, statement: &str) -> Option<String> {
+    let words: std::collections::BTreeSet<String> = statement
+        .split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$'))
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect();
+    let named = |b: &Blocker| words.contains(&b.relation.to_lowercase());
+    let any_named = rows.iter().any(named);
+    let mut seen = std::collections::BTreeSet::new();
+    let mut sessions = Vec::new();
+    for row in rows.iter().filter(|b| !any_named || named(b)) {
+        if !seen.insert(row.holder.pid.clone()) {
+            continue;
+        }
+        sessions.push(format!(
+            "the session with pid {} ({})",
+            row.holder.pid,
+            facts(&row.holder)
+        ));
+    }
+    if sessions.is_empty() {
+        return None;
+    }
+    let shown = sessions.len().min(5);
+    let more = sessions.len() - shown;
+    let pids: Vec<&str> = rows
+        .iter()
+        .map(|b| b.holder.pid.as_str())
+        .filter(|p| seen.contains(*p))
+        .fold(Vec::new(), |mut pids, p| {
+            if !pids.contains(&p) {
+                pids.push(p);
+            }
+            pids
+        });
+    let lock = if any_named {
+        "a lock on a table it names is"
+    } else {
+        "locks on tables of this database are"
+    };
+    Some(format!(
+        "it waited longer than --lock-timeout for its lock; {lock} held by {}{}; let that transaction finish and run again, end it with {}, \
+         or raise --lock-timeout (0: no limit)",
+        sessions[..shown].join(", and "),
+        if more > 0 {
+            format!(" and {more} more session(s)")
+        } else {
+            String::new()
+        },
+        pids.iter()
+            .map(|p| format!("`SELECT pg_terminate_backend({p})`"))
+            .collect::<Vec<_>>()
+            .join(" or ")
+    ))
+}
+
+/// What an operator needs to know of a session, comma-separated.
+fn facts(h: &Holder) -> String {
     let mut facts = Vec::new();
     match h.application_name.as_deref().filter(|a| !a.is_empty()) {
         Some(app) => facts.push(format!("application_name '{}'", printable(app, 64))),
@@ -117,12 +224,7 @@ fn describe(h: &Holder) -> String {
     if let Some(q) = h.query.as_deref().filter(|q| !q.trim().is_empty()) {
         facts.push(format!("statement: {}", printable(q, 200)));
     }
-    format!(
-        "held by the session with pid {pid} ({}); if that session's client is gone, end it \
-         with `SELECT pg_terminate_backend({pid})`",
-        facts.join(", "),
-        pid = h.pid
-    )
+    facts.join(", ")
 }
 
 /// `text` on one line, without control characters, cut to `max` characters.
@@ -188,6 +290,51 @@ mod tests {
              (00:00:59 ago), statement: SELECT pg_sleep(60)?[31m); if that session's client is \
              gone, end it with `SELECT pg_terminate_backend(4242)`"
         );
+    }
+
+    fn blocker(pid: &str, relation: &str) -> Blocker {
+        Blocker {
+            holder: Holder {
+                pid: pid.into(),
+                application_name: Some("report".into()),
+                backend_start: None,
+                xact_start: Some("2026-01-01 10:00:00 UTC (00:00:05 ago)".into()),
+                state: None,
+                state_change: None,
+                query: Some("SELECT 1".into()),
+            },
+            relation: relation.into(),
+        }
+    }
+
+    #[test]
+    fn blockers_are_the_sessions_locking_a_table_the_statement_names() {
+        let rows = vec![
+            blocker("7", "other"),
+            blocker("8", "log"),
+            blocker("8", "log_pkey"),
+            blocker("9", "Log"),
+        ];
+        let text = blockers_of(rows, "ALTER TABLE \"log\" ADD COLUMN c1 int;").unwrap();
+        assert!(
+            text.starts_with(
+                "it waited longer than --lock-timeout for its lock; a lock on a table it names \
+                 is held by the session with pid 8 (application_name 'report', in a transaction \
+                 since 2026-01-01 10:00:00 UTC (00:00:05 ago), statement: SELECT 1), and the \
+                 session with pid 9 "
+            ),
+            "{text}"
+        );
+        assert!(!text.contains("pid 7"), "{text}");
+        assert!(text.contains(
+            "end it with `SELECT pg_terminate_backend(8)` or `SELECT pg_terminate_backend(9)`"
+        ));
+        // A statement naming none of the locked tables (a function, a view): every holder.
+        let text = blockers_of(vec![blocker("7", "other")], "SELECT f();").unwrap();
+        assert!(
+            text.contains("locks on tables of this database are held by the session with pid 7")
+        );
+        assert!(blockers_of(Vec::new(), "SELECT f();").is_none());
     }
 
     #[test]

@@ -18,7 +18,6 @@ mod statistics;
 pub use scratch::database_prefix as scratch_database_prefix;
 
 use std::any::Any;
-use std::time::Duration;
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::migration::Result as MigrationResult;
@@ -30,7 +29,7 @@ use super::{Backend, Driver, Scratch, Session, TransactionPolicy, TransactionSco
 use crate::db::{Connection, DatabaseUrl, DbError, OpenOptions};
 use crate::dialect::{Dialect, Postgres};
 use crate::runner::harness::ScriptMigration;
-use crate::runner::{Direction, RunError};
+use crate::runner::{Direction, RunError, RunOptions};
 use crate::schema::Schema;
 
 /// The advisory lock key Retort takes on PostgreSQL: "retort" in ASCII.
@@ -84,6 +83,8 @@ impl Driver for PgDriver {
         Ok(Connection::new(PgSession {
             conn,
             locked: false,
+            url: Some(url.as_str().to_owned()),
+            end_on_signal: None,
         }))
     }
 
@@ -162,6 +163,49 @@ pub(crate) struct PgSession {
     conn: PgConnection,
     /// Whether this session holds the advisory lock.
     locked: bool,
+    /// The URL it was opened with (`None`: a connection the application made).
+    url: Option<String>,
+    /// During a run: ends this session on the server when SIGINT, SIGTERM or SIGHUP ends the
+    /// process, so no statement of the run stays queued behind a lock after Retort exits.
+    end_on_signal: Option<EndOnSignal>,
+}
+
+/// A registered [`crate::interrupt`] cleanup that ends a session on the server; dropping it
+/// unregisters it without running it.
+struct EndOnSignal(Option<crate::interrupt::Guard>);
+
+impl Drop for EndOnSignal {
+    fn drop(&mut self) {
+        if let Some(guard) = self.0.take() {
+            guard.dismiss();
+        }
+    }
+}
+
+impl PgSession {
+    /// Registers the ending of this session for when a signal ends the process: from another
+    /// connection (this one is busy with the statement), `pg_terminate_backend` of its pid,
+    /// which also rolls its transaction back and frees its locks.
+    fn end_on_signal(&mut self) -> Result<(), DbError> {
+        let Some(url) = self.url.clone() else {
+            return Ok(());
+        };
+        #[derive(QueryableByName)]
+        struct Pid {
+            #[diesel(sql_type = diesel::sql_types::Integer)]
+            pid: i32,
+        }
+        let Pid { pid } = diesel::sql_query("SELECT pg_backend_pid() AS pid")
+            .get_result(&mut self.conn)
+            .map_err(DbError::query("reading the session's pid"))?;
+        let guard = crate::interrupt::register(Box::new(move || {
+            if let Ok(mut other) = PgConnection::establish(&url) {
+                let _ = other.batch_execute(&format!("SELECT pg_terminate_backend({pid})"));
+            }
+        }));
+        self.end_on_signal = Some(EndOnSignal(Some(guard)));
+        Ok(())
+    }
 }
 
 impl From<PgConnection> for Connection {
@@ -170,6 +214,8 @@ impl From<PgConnection> for Connection {
         Connection::new(PgSession {
             conn,
             locked: false,
+            url: None,
+            end_on_signal: None,
         })
     }
 }
@@ -226,17 +272,39 @@ impl Session for PgSession {
             .map_err(DbError::query("listing the objects that are not tables"))
     }
 
-    fn prepare_run(&mut self, lock_timeout: Duration) -> Result<(), RunError> {
-        lock::take(&mut self.conn, lock_timeout)?;
+    fn prepare_run(&mut self, options: &RunOptions) -> Result<(), RunError> {
+        lock::take(&mut self.conn, options.lock_wait)?;
         self.locked = true;
+        if options.end_on_signal {
+            self.end_on_signal()?;
+        }
+        // A statement blocked by another session's lock fails after this, instead of waiting
+        // (and making every later query on its table wait behind it) without end.
+        let sql = format!(
+            "SET lock_timeout = '{}ms'",
+            options.lock_timeout.as_millis().min(i32::MAX as u128)
+        );
+        self.conn
+            .batch_execute(&sql)
+            .map_err(DbError::query("setting the statement lock timeout"))?;
         Ok(())
     }
 
+    fn lock_blockers(&mut self, statement: &str) -> Option<String> {
+        // Best effort: a failure to read the catalog must not hide the timeout.
+        lock::blockers(&mut self.conn, statement).ok().flatten()
+    }
+
     fn finish_run(&mut self) -> Result<(), DbError> {
+        self.end_on_signal = None;
         if !std::mem::take(&mut self.locked) {
             return Ok(());
         }
-        lock::release(&mut self.conn)
+        let reset = self
+            .conn
+            .batch_execute("RESET lock_timeout")
+            .map_err(DbError::query("resetting the statement lock timeout"));
+        lock::release(&mut self.conn).and(reset)
     }
 
     fn begin(&mut self, sql: &str) -> QueryResult<()> {

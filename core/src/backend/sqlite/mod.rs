@@ -14,7 +14,6 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use file::FileId;
-use std::time::Duration;
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::migration::Result as MigrationResult;
@@ -26,7 +25,7 @@ use super::{Backend, Driver, Scratch, Session, TransactionPolicy, TransactionSco
 use crate::db::{Connection, DatabaseUrl, DbError, OpenOptions};
 use crate::dialect::{Dialect, Sqlite};
 use crate::runner::harness::ScriptMigration;
-use crate::runner::{Direction, RunError};
+use crate::runner::{Direction, RunError, RunOptions};
 use crate::schema::Schema;
 
 /// The SQLite backend.
@@ -239,12 +238,12 @@ impl Session for SqliteSession {
             .collect())
     }
 
-    fn prepare_run(&mut self, lock_timeout: Duration) -> Result<(), RunError> {
+    fn prepare_run(&mut self, options: &RunOptions) -> Result<(), RunError> {
         // Another process's run holds the write lock: wait for it up to the timeout.
         self.conn
             .batch_execute(&format!(
                 "PRAGMA busy_timeout = {};",
-                lock_timeout.as_millis().min(i32::MAX as u128)
+                options.lock_wait.as_millis().min(i32::MAX as u128)
             ))
             .map_err(DbError::query("setting the SQLite busy timeout"))?;
         let fk_on: Count = diesel::sql_query("SELECT foreign_keys AS n FROM pragma_foreign_keys")
