@@ -228,13 +228,7 @@ fn own_directory(settings: &Settings, out: &mut dyn Write) -> anyhow::Result<Set
     // An existing Retort.toml that does not name a directory gets one, on its first line (a
     // top-level key must come before any [table]); init writes a new one with it.
     if let Ok(text) = std::fs::read_to_string(&settings.config_path) {
-        let base = settings
-            .config_path
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty());
-        let relative = base
-            .and_then(|b| settings.migrations_dir.strip_prefix(b).ok())
-            .unwrap_or(&settings.migrations_dir);
+        let relative = settings.migrations_dir_in_config();
         let line = format!(
             "migrations_dir = {}\n",
             toml::Value::String(relative.display().to_string())

@@ -44,14 +44,7 @@ pub(crate) fn init(settings: &Settings, out: &mut dyn Write) -> anyhow::Result<u
         )?;
     } else {
         let quote = |v: &str| toml::Value::String(v.to_owned()).to_string();
-        // migrations_dir in the file is relative to the file's own directory.
-        let base = settings
-            .config_path
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty());
-        let dir = base
-            .and_then(|b| settings.migrations_dir.strip_prefix(b).ok())
-            .unwrap_or(&settings.migrations_dir);
+        let dir = settings.migrations_dir_in_config();
         let url_line = if has_password(&settings.database_url) {
             "# database_url: not written, the URL in use contains a password; keep it in DATABASE_URL\n"
                 .to_owned()

@@ -438,6 +438,16 @@ pub(crate) struct Settings {
 }
 
 impl Settings {
+    /// The migrations directory as Retort.toml says it: relative to the file's own directory.
+    pub(crate) fn migrations_dir_in_config(&self) -> &std::path::Path {
+        let base = self
+            .config_path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty());
+        base.and_then(|b| self.migrations_dir.strip_prefix(b).ok())
+            .unwrap_or(&self.migrations_dir)
+    }
+
     fn resolve(
         global: &GlobalOpts,
         defaults: &Defaults,

@@ -1,22 +1,9 @@
 //! What the CLI says when there is little to say: an upgrade or downgrade whose target lies
 //! the other way, a closed pipe, `--help`'s defaults, printed paths.
 
-use crate::support::{on_both_backends, Backend, Models, Project, Run, V2_SAFETY};
+use crate::support::{on_both_backends, two_applied, Backend, Models, Project, Run};
 
 on_both_backends!(a_target_the_other_way_is_refused_with_where_the_database_is);
-
-/// Two revisions (V1, then V2), both applied; returns their ids.
-fn two_applied(p: &Project) -> (String, String) {
-    p.run(Models::V1, &["autogenerate", "-m", "one"]).expect(0);
-    p.run(Models::V1, &["upgrade"]).expect(0);
-    p.run(
-        Models::V2,
-        &[&["autogenerate", "-m", "two"][..], &V2_SAFETY].concat(),
-    )
-    .expect(0);
-    p.run(Models::V2, &["upgrade"]).expect(0);
-    (p.revision_id(0), p.revision_id(1))
-}
 
 fn current(p: &Project) -> String {
     p.run(Models::V2, &["current"]).expect(0).stdout

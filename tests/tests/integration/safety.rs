@@ -4,25 +4,12 @@
 
 use std::process::Command;
 
-use crate::support::{on_both_backends, Backend, Models, Project, Run, V2_SAFETY};
+use crate::support::{on_both_backends, two_applied, Backend, Models, Project, Run};
 
 on_both_backends!(
     a_downgrade_that_drops_data_asks_on_a_terminal,
     check_on_migrations_for_the_other_dialect_says_so,
 );
-
-/// Two revisions (V1, then V2), both applied; returns their ids.
-fn two_applied(p: &Project) -> (String, String) {
-    p.run(Models::V1, &["autogenerate", "-m", "one"]).expect(0);
-    p.run(Models::V1, &["upgrade"]).expect(0);
-    p.run(
-        Models::V2,
-        &[&["autogenerate", "-m", "two"][..], &V2_SAFETY].concat(),
-    )
-    .expect(0);
-    p.run(Models::V2, &["upgrade"]).expect(0);
-    (p.revision_id(0), p.revision_id(1))
-}
 
 #[test]
 fn prefixes_shorter_than_four_characters_are_refused() {

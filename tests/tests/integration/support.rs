@@ -374,3 +374,16 @@ pub fn generate(p: &Project, models: Models, args: &[&str]) -> (String, PathBuf)
     let name = path.file_name().unwrap().to_str().unwrap();
     (name[18..30].to_owned(), p.path().join(&path))
 }
+
+/// Two revisions (V1, then V2), both applied; returns their ids.
+pub fn two_applied(p: &Project) -> (String, String) {
+    p.run(Models::V1, &["autogenerate", "-m", "one"]).expect(0);
+    p.run(Models::V1, &["upgrade"]).expect(0);
+    p.run(
+        Models::V2,
+        &[&["autogenerate", "-m", "two"][..], &V2_SAFETY].concat(),
+    )
+    .expect(0);
+    p.run(Models::V2, &["upgrade"]).expect(0);
+    (p.revision_id(0), p.revision_id(1))
+}
