@@ -153,11 +153,7 @@ pub(super) fn unique(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<Un
         return Ok(None);
     }
     if !columns_seen {
-        let path = &meta.path;
-        cx.error_spanned_by(
-            quote!(#path #group),
-            format!("`unique(...)` needs `columns(...)`: `{UNIQUE_EXAMPLE}`"),
-        );
+        missing_columns(cx, meta, &group, "unique", UNIQUE_EXAMPLE);
     }
     Ok(columns
         .filter(|_| name_ok && options_ok)
@@ -192,11 +188,7 @@ pub(super) fn primary_key(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Opti
         return Ok(None);
     }
     if !columns_seen {
-        let path = &meta.path;
-        cx.error_spanned_by(
-            quote!(#path #group),
-            format!("`primary_key(...)` needs `columns(...)`: `{PRIMARY_KEY_EXAMPLE}`"),
-        );
+        missing_columns(cx, meta, &group, "primary_key", PRIMARY_KEY_EXAMPLE);
     }
     Ok(columns)
 }
@@ -333,4 +325,19 @@ fn table_end(head: &str) -> Option<usize> {
         }
     }
     None
+}
+
+/// The error for a `what(...)` list without its `columns(...)`, spanning the whole attribute.
+fn missing_columns<T: quote::ToTokens>(
+    cx: &Ctxt,
+    meta: &ParseNestedMeta,
+    group: &T,
+    what: &str,
+    example: &str,
+) {
+    let path = &meta.path;
+    cx.error_spanned_by(
+        quote!(#path #group),
+        format!("`{what}(...)` needs `columns(...)`: `{example}`"),
+    );
 }

@@ -85,27 +85,10 @@ CREATE MATERIALIZED VIEW memo_counts AS SELECT level, count(*) AS n FROM memos G
 CREATE UNIQUE INDEX memo_counts_level ON memo_counts (level);
 "#;
 
-/// Ignores every table of `p` in its Retort.toml: the models (none) own none of them, so
-/// `check` compares nothing but the replay.
-fn ignore_all_tables(p: &Project) {
-    let tables: Vec<String> = p
-        .schema()
-        .tables
-        .into_keys()
-        .map(|t| format!("\"{t}\""))
-        .collect();
-    let toml = std::fs::read_to_string(p.path().join("Retort.toml")).unwrap();
-    std::fs::write(
-        p.path().join("Retort.toml"),
-        format!("{toml}ignore = [{}]\n", tables.join(", ")),
-    )
-    .unwrap();
-}
-
 /// The models' first revision on top of the baseline (its tables ignored), then `check
 /// --shadow`: the whole history, baseline first, replays on a scratch database.
 fn shadow_check_after_a_model_revision(p: &Project) {
-    ignore_all_tables(p);
+    crate::support::ignore_all_tables(p);
     p.run(Models::V1, &["autogenerate", "-m", "v1"]).expect(0);
     p.run(Models::V1, &["upgrade", "head"]).expect(0);
     p.run(Models::V1, &["check", "--shadow"]).expect(0);

@@ -387,3 +387,21 @@ pub fn two_applied(p: &Project) -> (String, String) {
     p.run(Models::V2, &["upgrade"]).expect(0);
     (p.revision_id(0), p.revision_id(1))
 }
+
+/// Adds every table the database has now to Retort.toml's `ignore` globs, so models that own
+/// none of them see no difference; returns how many.
+pub fn ignore_all_tables(p: &Project) -> usize {
+    let tables: Vec<String> = p
+        .schema()
+        .tables
+        .into_keys()
+        .map(|t| format!("\"{t}\""))
+        .collect();
+    let toml = std::fs::read_to_string(p.path().join("Retort.toml")).unwrap();
+    std::fs::write(
+        p.path().join("Retort.toml"),
+        format!("{toml}ignore = [{}]\n", tables.join(", ")),
+    )
+    .unwrap();
+    tables.len()
+}
