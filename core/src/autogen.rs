@@ -136,8 +136,8 @@ fn invalid_indexes(current: &Schema, ops: &[Op]) -> Vec<String> {
                 definition,
             } => {
                 t == table
-                    && crate::sql::owned_definition(definition)
-                        == Some(crate::sql::Owned::Index(name.to_owned()))
+                    && matches!(definition.kind(),
+                        crate::schema::KeptKind::Index { name: n } if n == name)
             }
             _ => false,
         })

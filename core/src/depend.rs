@@ -64,11 +64,7 @@ pub fn blocked(ops: &[Op], current: &Schema) -> Vec<Blocked> {
     let dropped_definitions: Vec<String> = ops
         .iter()
         .filter_map(|op| match op {
-            Op::DropDefinition { definition, .. } => {
-                match crate::sql::owned_definition(definition)? {
-                    crate::sql::Owned::Index(n) | crate::sql::Owned::Constraint(n) => Some(n),
-                }
-            }
+            Op::DropDefinition { definition, .. } => definition.owned_name().map(str::to_owned),
             _ => None,
         })
         .collect();

@@ -27,7 +27,7 @@
 //! not describe. Only the reverse of a created type drops it, after the tables.
 
 use crate::ops::Op;
-use crate::schema::{Column, ForeignKey, Schema, Table};
+use crate::schema::{Column, ForeignKey, Kept, KeptKind, Schema, Table};
 
 /// The ops that turn `current` into `target`. Deterministic: equal inputs give equal output.
 pub fn diff(current: &Schema, target: &Schema) -> Vec<Op> {
@@ -234,9 +234,8 @@ fn same_generation(a: &Column, b: &Column) -> bool {
 /// Whether `clauses` holds `clause` (a table-constraint clause or a kept definition), spelling
 /// aside ([`crate::sql::comparable`]): a hand-written `ON t(a) WHERE a>0` is the models'
 /// `ON "t" ("a") WHERE a > 0`.
-fn contains_clause(clauses: &[String], clause: &str) -> bool {
-    let clause = crate::sql::comparable(clause);
-    clauses.iter().any(|c| crate::sql::comparable(c) == clause)
+fn contains_clause(definitions: &[Kept], definition: &Kept) -> bool {
+    definitions.iter().any(|d| d.same(definition))
 }
 
 /// Whether `clauses` (a table's constraint clauses) holds the constraint `clause` is
@@ -344,10 +343,10 @@ fn diff_table(have: &Table, want: &Table, retyped: &[String], ops: &mut Vec<Op>)
     let invalid = |name: &String| have.invalid_indexes.contains(name);
     // A definition both sides have, re-created around a type change of a column it uses (or
     // an INVALID index).
-    let rebuilt = |d: &String| match crate::sql::owned_definition(d) {
-        Some(crate::sql::Owned::Index(n)) => retyped.contains(&n) || invalid(&n),
-        Some(crate::sql::Owned::Constraint(n)) => retyped.contains(&n),
-        None => false,
+    let rebuilt = |d: &Kept| match d.kind() {
+        KeptKind::Index { name } => retyped.contains(name) || invalid(name),
+        KeptKind::Constraint { name } => retyped.contains(name),
+        KeptKind::Sequence { .. } | KeptKind::Other => false,
     };
     // A UNIQUE constraint and a unique index enforce the same thing: how an index is made is
     // not a difference. `a` is the database's.
@@ -358,8 +357,7 @@ fn diff_table(have: &Table, want: &Table, retyped: &[String], ops: &mut Vec<Op>)
     // Indexes and constraints kept as definitions belong to the table, which the models own:
     // one they do not declare goes (its reverse re-creates it verbatim). Triggers, comments and
     // sequences are not the models' business.
-    let owned = |d: &String| crate::sql::owned_definition(d).is_some();
-    for definition in have.unmodeled.iter().filter(|d| owned(d)) {
+    for definition in have.unmodeled.iter().filter(|d| d.is_owned()) {
         if !contains_clause(&want.unmodeled, definition) || rebuilt(definition) {
             ops.push(Op::DropDefinition {
                 table: table(),
@@ -528,7 +526,7 @@ fn diff_table(have: &Table, want: &Table, retyped: &[String], ops: &mut Vec<Op>)
             // The column still owns the sequence it had: it takes its values again.
             let keep = to.as_ref().is_some_and(|def| {
                 let owned = crate::dialect::postgres::owned_only(def);
-                have.unmodeled.iter().any(|d| d == owned)
+                have.unmodeled.contains(&owned)
             });
             ops.push(Op::AlterSerial {
                 table: table(),
@@ -604,7 +602,7 @@ fn diff_table(have: &Table, want: &Table, retyped: &[String], ops: &mut Vec<Op>)
             });
         }
     }
-    for definition in want.unmodeled.iter().filter(|d| owned(d)) {
+    for definition in want.unmodeled.iter().filter(|d| d.is_owned()) {
         if !contains_clause(&have.unmodeled, definition) || rebuilt(definition) {
             ops.push(Op::CreateDefinition {
                 table: table(),

@@ -183,11 +183,10 @@ impl Ignore {
                 }
             }
             for definition in &have.unmodeled {
-                let named = match crate::sql::owned_definition(definition) {
-                    Some(crate::sql::Owned::Index(n) | crate::sql::Owned::Constraint(n)) => n,
-                    None => continue,
+                let Some(named) = definition.owned_name() else {
+                    continue;
                 };
-                if self.matching(&named).is_some() && !want.unmodeled.contains(definition) {
+                if self.matching(named).is_some() && !want.unmodeled.contains(definition) {
                     want.unmodeled.push(definition.clone());
                 }
             }

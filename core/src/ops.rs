@@ -1,10 +1,9 @@
 //! Migration operations. Each op carries the state it replaces, so it can reverse itself:
 //! the down migration is the reverse of every up op, in reverse order.
 
-use crate::schema::{Column, ForeignKey, IdentityColumn, Index, Schema, Table};
+use crate::schema::{Column, ForeignKey, IdentityColumn, Index, Kept, Schema, Table};
 
 mod describe;
-use describe::owned_name;
 
 /// One schema change.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,9 +64,9 @@ pub enum Op {
         column: String,
         /// Its sequence's definition before (as [`Table::serial_sequence`]); `None` when the
         /// column was not serial.
-        from: Option<String>,
+        from: Option<Kept>,
         /// Its sequence's definition after; `None` when the column stops being serial.
-        to: Option<String>,
+        to: Option<Kept>,
         /// The column was just added: its rows get values from the sequence before it becomes
         /// NOT NULL.
         fill: bool,
@@ -118,7 +117,7 @@ pub enum Op {
         /// Name of the table it belongs to.
         table: String,
         /// The SQL that creates it, as introspection kept it.
-        definition: String,
+        definition: Kept,
     },
     /// Drops such a definition (the models do not declare it); carries its SQL so the reverse
     /// re-creates it exactly.
@@ -126,7 +125,7 @@ pub enum Op {
         /// Name of the table it belongs to.
         table: String,
         /// The SQL that created it, for the reverse.
-        definition: String,
+        definition: Kept,
     },
     /// Adds a constraint clause inside the table's `CREATE TABLE` (SQLite's `UNIQUE (...)`,
     /// `CHECK (...)`), which only a rebuild can do; the reverse drops it.
@@ -498,12 +497,12 @@ impl Op {
                         t.unmodeled.retain(|d| d != sequence);
                         if *keep {
                             t.unmodeled
-                                .push(crate::dialect::postgres::owned_only(sequence).to_owned());
+                                .push(crate::dialect::postgres::owned_only(sequence));
                         }
                     }
                     if let (Some(sequence), true) = (to, *keep) {
                         let owned = crate::dialect::postgres::owned_only(sequence);
-                        t.unmodeled.retain(|d| d != owned);
+                        t.unmodeled.retain(|d| *d != owned);
                     }
                     if t.identity_kind == crate::schema::IdentityKind::Serial {
                         t.serial.extend(t.identity.take());
@@ -558,10 +557,8 @@ impl Op {
             } => {
                 if let Some(t) = table(schema, name) {
                     t.unmodeled.retain(|d| d != definition);
-                    if let Some(crate::sql::Owned::Index(index)) =
-                        crate::sql::owned_definition(definition)
-                    {
-                        t.invalid_indexes.retain(|i| *i != index);
+                    if let crate::schema::KeptKind::Index { name: index } = definition.kind() {
+                        t.invalid_indexes.retain(|i| i != index);
                     }
                 }
             }
@@ -644,7 +641,7 @@ impl Op {
         let name = |op: &Op| match op {
             Op::CreateDefinition { table, definition }
             | Op::DropDefinition { table, definition } => {
-                Some((table.clone(), owned_name(definition)))
+                Some((table.clone(), definition.describe()))
             }
             Op::AddTableConstraint { table, clause }
             | Op::DropTableConstraint { table, clause } => {

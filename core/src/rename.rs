@@ -222,23 +222,20 @@ fn following(have: &Table, want: &Table, old_name: Option<&str>, keys: bool) -> 
         }
     }
     // Kept constraint definitions (PostgreSQL's CHECK constraints) named after the old names.
-    let constraint = |d: &String| match crate::sql::owned_definition(d) {
-        Some(crate::sql::Owned::Constraint(n)) => Some(n),
-        _ => None,
-    };
     for d in &have.unmodeled {
-        let Some(from) = constraint(d).filter(|_| !want.unmodeled.contains(d)) else {
+        let Some(from) = d.constraint_name().filter(|_| !want.unmodeled.contains(d)) else {
             continue;
         };
         let twin = want.unmodeled.iter().find_map(|e| {
-            let to = constraint(e)?;
-            (!have.unmodeled.contains(e) && crate::sql::rename_identifier(d, &from, &to) == *e)
-                .then_some(to)
+            let to = e.constraint_name()?;
+            (!have.unmodeled.contains(e)
+                && crate::sql::rename_identifier(d.sql(), from, to) == e.sql())
+            .then(|| to.to_owned())
         });
         if let Some(to) = twin {
             ops.push(Op::RenameConstraint {
                 table: table(),
-                from,
+                from: from.to_owned(),
                 to,
             });
         }
@@ -325,7 +322,7 @@ pub(crate) fn rename_table(schema: &mut Schema, from: &str, to: &str) {
     t.name = to.to_owned();
     t.written.forget();
     for d in &mut t.unmodeled {
-        *d = crate::sql::rename_identifier(d, from, to);
+        crate::sql::rewrite_kept(d, |sql| crate::sql::rename_identifier(sql, from, to));
     }
     schema.insert(t);
     for t in schema.tables.values_mut() {
@@ -370,7 +367,9 @@ pub(crate) fn rename_column(schema: &mut Schema, name: &str, from: &str, to: &st
         t.foreign_keys
             .iter_mut()
             .for_each(|fk| rename(&mut fk.columns));
-        t.unmodeled.iter_mut().for_each(text);
+        for d in &mut t.unmodeled {
+            crate::sql::rewrite_kept(d, |sql| crate::sql::rename_identifier(sql, from, to));
+        }
         t.table_constraints.iter_mut().for_each(text);
     }
     for t in schema.tables.values_mut() {
@@ -399,10 +398,12 @@ pub(crate) fn rename_constraint(t: &mut Table, from: &str, to: &str) {
     if t.primary_key_name.as_deref() == Some(from) {
         t.primary_key_name = Some(to.to_owned());
     }
-    for d in &mut t.unmodeled {
-        if crate::sql::owned_definition(d) == Some(crate::sql::Owned::Constraint(from.to_owned())) {
-            *d = crate::sql::rename_identifier(d, from, to);
-        }
+    for d in t
+        .unmodeled
+        .iter_mut()
+        .filter(|d| d.constraint_name() == Some(from))
+    {
+        crate::sql::rewrite_kept(d, |sql| crate::sql::rename_identifier(sql, from, to));
     }
     t.canonicalize();
 }

@@ -147,11 +147,12 @@ fn kept_constraint_definitions_follow_a_rename() {
         format!("ALTER TABLE \"{t}\" ADD CONSTRAINT \"ck_{n}_1\" CHECK (({c} <> ''::text))")
     };
     let mut have = accounts("users", "name");
-    have.unmodeled.push(def("users", "users", "name"));
+    have.unmodeled.push(def("users", "users", "name").into());
     let mut want = accounts("accounts", "fullname");
     want.renamed_from = Some("users".into());
     want.columns[1].renamed_from = Some("name".into());
-    want.unmodeled.push(def("accounts", "accounts", "fullname"));
+    want.unmodeled
+        .push(def("accounts", "accounts", "fullname").into());
     let current = schema(vec![have]);
     let target = schema(vec![want]);
     let up = diff(&current, &target);

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 mod check;
 mod index;
+mod kept;
 mod qualified;
 mod sql_type;
 pub use check::{
@@ -14,6 +15,7 @@ pub use check::{
     parse_check_clause, NOT_VALID,
 };
 pub use index::{index_statement, simplify_index, IndexOptions};
+pub use kept::{Kept, KeptKind};
 pub use qualified::{bare_name, qualified_name, quote_in_schema_of, quote_table, split_qualified};
 pub use sql_type::SqlType;
 
@@ -307,7 +309,7 @@ pub struct Table {
     /// constraints among them are the models' (compared by exact text; a model index with
     /// [`IndexOptions`] becomes one here, see `Dialect::model_defaults`); triggers, comments
     /// and sequences are not compared.
-    pub unmodeled: Vec<String>,
+    pub unmodeled: Vec<Kept>,
     /// Table constraints that the model cannot say, verbatim, as introspection read them
     /// (SQLite, which cannot add them after `CREATE TABLE`: `CONSTRAINT c CHECK (...)`,
     /// `UNIQUE (a, b)`); rendered inside `CREATE TABLE` after the foreign keys, so a rebuild
@@ -390,14 +392,10 @@ impl Table {
 
     /// The definition of the sequence behind serial column `column` in [`Table::unmodeled`]
     /// (the statement that creates it, owns it and sets the column's `nextval` default).
-    pub fn serial_sequence(&self, column: &str) -> Option<&String> {
-        let owner = format!(
-            " ALTER COLUMN {} SET DEFAULT nextval(",
-            crate::dialect::postgres::pg_ident_list(&[column.to_owned()])
-        );
+    pub fn serial_sequence(&self, column: &str) -> Option<&Kept> {
         self.unmodeled
             .iter()
-            .find(|d| d.starts_with("CREATE SEQUENCE ") && d.contains(&owner))
+            .find(|d| matches!(d.kind(), KeptKind::Sequence { column: c } if c == column))
     }
 
     /// The identity column (`BY DEFAULT` or `ALWAYS`; not a serial key), as an op carries it.

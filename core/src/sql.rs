@@ -63,14 +63,15 @@ pub fn ends_with_semicolon(sql: &str) -> bool {
 mod constraint;
 mod create_table;
 mod drops;
+mod kept;
 mod split;
 pub use constraint::{check_parts, constraint_name, same_columns, same_constraint, unique_columns};
 pub use create_table::{
     canonical_index_statement, comparable, generated_parts, is_constraint_clause, is_generated,
-    mentions, owned_definition, rename_identifier, table_clauses, unquote, ForeignKeyClause, Owned,
-    TableClauses,
+    mentions, rename_identifier, table_clauses, unquote, ForeignKeyClause, TableClauses,
 };
 pub use drops::{data_drops, DataDrop};
+pub use kept::{kept, rewrite_kept};
 pub use split::{statements, Statement};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

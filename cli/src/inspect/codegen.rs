@@ -227,7 +227,7 @@ fn model(table: &Table, name: &str, enums: &EnumNames, notes: &mut Vec<String>) 
         }
     }
     for definition in &table.unmodeled {
-        match kept::classify(definition) {
+        match kept::classify(definition.sql()) {
             Kept::Check {
                 name: check_name,
                 expr,
@@ -239,7 +239,11 @@ fn model(table: &Table, name: &str, enums: &EnumNames, notes: &mut Vec<String>) 
             }
             Kept::Index(index) => container.push(index_attr(&table.name, &index, false)),
             Kept::NotOwned => {}
-            Kept::Other => notes.push(format!("{}: `{}`", table.name, first_line(definition))),
+            Kept::Other => notes.push(format!(
+                "{}: `{}`",
+                table.name,
+                first_line(definition.sql())
+            )),
         }
     }
 

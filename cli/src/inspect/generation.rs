@@ -34,9 +34,9 @@ fn serial(table: &Table, column: &str) -> TokenStream {
     };
     let def = table.serial_sequence(column);
     let name = def
-        .and_then(|d| serial_sequence_bare_name(d))
+        .and_then(|d| serial_sequence_bare_name(d.sql()))
         .filter(|n| *n != default_serial_sequence_name(&table.name, column));
-    let ty = def.and_then(|d| serial_sequence_type(d)).filter(|t| {
+    let ty = def.and_then(|d| serial_sequence_type(d.sql())).filter(|t| {
         table
             .column(column)
             .is_some_and(|c| c.ty != *t && t.is_integer())

@@ -43,7 +43,7 @@ pub(crate) fn classify(definition: &str) -> Kept {
     if text
         .get(..6)
         .is_some_and(|w| w.eq_ignore_ascii_case("create"))
-        && retort::sql::owned_definition(text).is_some()
+        && retort::sql::kept(text).is_owned()
     {
         canonical = retort::sql::canonical_index_statement(text);
         text = &canonical;

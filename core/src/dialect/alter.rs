@@ -99,8 +99,8 @@ pub fn drop_column_sql<D: Dialect + ?Sized>(dialect: &D, table: &str, column: &C
 /// Appends the statements of `table` that the models do not describe (triggers, expression
 /// indexes), as the database reported them. Only SQLite's introspection records any.
 pub fn push_unmodeled(table: &Table, out: &mut String) {
-    for sql in &table.unmodeled {
-        out.push_str(sql.trim_end().trim_end_matches(';'));
+    for definition in &table.unmodeled {
+        out.push_str(definition.sql().trim_end().trim_end_matches(';'));
         out.push_str(";\n");
     }
 }

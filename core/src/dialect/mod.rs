@@ -10,7 +10,7 @@ mod render;
 pub mod sqlite;
 
 use crate::ops::Op;
-use crate::schema::{Column, ForeignKey, Index, Schema, SqlType, Table};
+use crate::schema::{Column, ForeignKey, Index, Kept, KeptKind, Schema, SqlType, Table};
 
 use alter::rename_table_sql;
 pub use alter::{add_column_sql, drop_column_sql, push_unmodeled, standard_alter_column};
@@ -173,7 +173,7 @@ pub trait Dialect {
             } => self.render_alter_serial(
                 table,
                 column,
-                (from.as_deref(), to.as_deref()),
+                (from.as_ref().map(Kept::sql), to.as_ref().map(Kept::sql)),
                 *fill,
                 *keep,
             ),
@@ -187,7 +187,7 @@ pub trait Dialect {
             Op::DropForeignKey { table, fk } => self.render_drop_foreign_key(table, fk),
             Op::CreateDefinition { definition, .. } => Ok(format!(
                 "{};\n",
-                definition.trim_end().trim_end_matches(';')
+                definition.sql().trim_end().trim_end_matches(';')
             )),
             Op::DropDefinition { table, definition } => {
                 self.render_drop_definition(table, definition)
@@ -481,18 +481,18 @@ pub trait Dialect {
 
     /// [`Op::DropDefinition`]: `DROP INDEX` or `ALTER TABLE … DROP CONSTRAINT`, by what the
     /// definition creates.
-    fn render_drop_definition(&self, table: &str, definition: &str) -> OpSql {
-        match crate::sql::owned_definition(definition) {
-            Some(crate::sql::Owned::Index(name)) => Ok(format!(
+    fn render_drop_definition(&self, table: &str, definition: &Kept) -> OpSql {
+        match definition.kind() {
+            KeptKind::Index { name } => Ok(format!(
                 "DROP INDEX {};\n",
-                crate::schema::quote_in_schema_of(table, &name)
+                crate::schema::quote_in_schema_of(table, name)
             )),
-            Some(crate::sql::Owned::Constraint(name)) => Ok(format!(
+            KeptKind::Constraint { name } => Ok(format!(
                 "ALTER TABLE {} DROP CONSTRAINT {};\n",
                 self.quote_table(table),
-                self.quote(&name)
+                self.quote(name)
             )),
-            None => Err(Unsupported::new(
+            KeptKind::Sequence { .. } | KeptKind::Other => Err(Unsupported::new(
                 "only indexes and constraints kept as definitions are dropped",
             )),
         }

@@ -65,12 +65,12 @@ fn later_uses(later: &[Op], labels: &[&String]) -> bool {
         Op::AddColumn { column, .. } => uses(&column.default),
         Op::AlterColumn { to, .. } => uses(&to.default),
         Op::CreateIndex { index, .. } => index_uses(index),
-        Op::CreateDefinition { definition, .. } => written(definition),
+        Op::CreateDefinition { definition, .. } => written(definition.sql()),
         Op::AddTableConstraint { clause, .. } => written(clause),
         Op::CreateTable(t) => {
             t.columns.iter().any(|c| uses(&c.default))
                 || t.indexes.iter().any(index_uses)
-                || t.unmodeled.iter().any(|d| written(d))
+                || t.unmodeled.iter().any(|d| written(d.sql()))
         }
         _ => false,
     })

@@ -21,7 +21,7 @@
 //!   is dropped under the name the catalog reports, else PostgreSQL's `<table>_pkey`.
 
 use super::{normalize_default, Dialect, OpSql, Unsupported};
-use crate::schema::{Column, IdentityColumn, IdentityKind, Index, Schema, SqlType, Table};
+use crate::schema::{Column, IdentityColumn, IdentityKind, Index, Kept, Schema, SqlType, Table};
 
 /// A virtual generated column, which PostgreSQL 15 does not have.
 fn refuse_virtual(column: &Column) -> Result<(), super::Unsupported> {
@@ -116,7 +116,7 @@ impl Dialect for Postgres {
                         .column(column)
                         .map(|c| serial_definition(&table.name, c, &name, given.ty.as_ref()))
                     {
-                        table.unmodeled.insert(0, def);
+                        table.unmodeled.insert(0, crate::sql::kept(def));
                     }
                 }
             }
@@ -356,7 +356,9 @@ impl Dialect for Postgres {
                 ));
             }
             if let Some(def) = to {
-                let default = def[owned_only(def).len()..].trim_start_matches(';').trim();
+                let default = def[owned_only_sql(def).len()..]
+                    .trim_start_matches(';')
+                    .trim();
                 s.push_str(default.trim_end_matches(';'));
                 s.push_str(";\n");
             }
@@ -435,7 +437,17 @@ pub fn serial_sequence_bare_name(def: &str) -> Option<String> {
 /// A serial definition (`CREATE SEQUENCE ...; ALTER SEQUENCE ... OWNED BY ...; ALTER TABLE ...
 /// SET DEFAULT nextval(...)`) without its default: the sequence its column owns, as
 /// introspection keeps one whose column no longer takes its values.
-pub fn owned_only(def: &str) -> &str {
+pub fn owned_only(def: &Kept) -> Kept {
+    let sql = owned_only_sql(def.sql());
+    if sql.len() == def.sql().len() {
+        def.clone()
+    } else {
+        crate::sql::kept(sql)
+    }
+}
+
+/// [`owned_only`] of a definition's text.
+fn owned_only_sql(def: &str) -> &str {
     match def.find(";\nALTER TABLE ") {
         Some(at) => &def[..at],
         None => def,
@@ -718,9 +730,9 @@ pub fn pg_ident_list(columns: &[String]) -> String {
 
 /// A non-plain model index as introspection keeps it, without a server to ask: a unique
 /// constraint as [`constraint_definition`], an index as [`crate::schema::index_statement`].
-pub fn model_index_definition(table: &str, index: &Index) -> String {
+pub fn model_index_definition(table: &str, index: &Index) -> Kept {
     if !index.constraint {
-        return crate::schema::index_statement(table, index);
+        return crate::sql::kept(crate::schema::index_statement(table, index));
     }
     let o = &index.options;
     let nnd = if o.nulls_not_distinct {
@@ -747,14 +759,14 @@ pub fn model_index_definition(table: &str, index: &Index) -> String {
 
 /// A table constraint as PostgreSQL's introspection keeps it: `ALTER TABLE "t" ADD CONSTRAINT
 /// "name" <definition>`, the definition as `pg_get_constraintdef` renders it.
-pub fn constraint_definition(table: &str, name: &str, definition: &str) -> String {
+pub fn constraint_definition(table: &str, name: &str, definition: &str) -> Kept {
     let quote = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
-    format!(
+    crate::sql::kept(format!(
         "ALTER TABLE {} ADD CONSTRAINT {} {}",
         crate::schema::quote_table(table),
         quote(name),
         definition
-    )
+    ))
 }
 
 #[cfg(test)]

@@ -342,12 +342,12 @@ fn serial_accounts() -> Table {
     let mut t = accounts();
     t.serial = vec!["id".into()];
     t.settle_serial_key();
-    t.unmodeled.push(super::serial_definition(
+    t.unmodeled.push(crate::sql::kept(super::serial_definition(
         "accounts",
         &t.columns[0],
         "accounts_id_seq",
         None,
-    ));
+    )));
     t
 }
 

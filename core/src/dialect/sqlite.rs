@@ -102,7 +102,7 @@ impl Dialect for Sqlite {
                 } else {
                     // SQLite keeps the statement's text verbatim: introspection reads it back.
                     let statement = crate::schema::index_statement(&table.name, &index);
-                    table.unmodeled.push(statement);
+                    table.unmodeled.push(crate::sql::kept(statement));
                 }
             }
             table.indexes = plain;

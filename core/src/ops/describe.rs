@@ -6,15 +6,6 @@ use std::fmt;
 use super::{enum_labels, Op};
 use crate::schema::Column;
 
-/// `index 'name'` / `constraint 'name'` for a kept definition.
-pub(crate) fn owned_name(definition: &str) -> String {
-    match crate::sql::owned_definition(definition) {
-        Some(crate::sql::Owned::Index(name)) => format!("index '{name}'"),
-        Some(crate::sql::Owned::Constraint(name)) => format!("constraint '{name}'"),
-        None => "definition".to_owned(),
-    }
-}
-
 fn describe_column(c: &Column) -> String {
     let mut s = format!("{}{}", c.ty, if c.nullable { " NULL" } else { " NOT NULL" });
     if let Some(d) = &c.default {
@@ -184,10 +175,10 @@ impl fmt::Display for Op {
                 fk.ref_columns.join(", ")
             ),
             Op::CreateDefinition { table, definition } => {
-                write!(f, "added {} on '{table}'", owned_name(definition))
+                write!(f, "added {} on '{table}'", definition.describe())
             }
             Op::DropDefinition { table, definition } => {
-                write!(f, "removed {} on '{table}'", owned_name(definition))
+                write!(f, "removed {} on '{table}'", definition.describe())
             }
             Op::AddTableConstraint { table, clause } => {
                 write!(f, "added constraint `{clause}` on '{table}'")

@@ -18,10 +18,10 @@ use std::collections::BTreeSet;
 use super::*;
 use crate::ops::Op;
 
-fn definition_name(definition: &str) -> String {
-    match crate::sql::owned_definition(definition) {
-        Some(crate::sql::Owned::Index(n) | crate::sql::Owned::Constraint(n)) => n,
-        None => panic!("not owned: {definition}"),
+fn definition_name(definition: &crate::schema::Kept) -> String {
+    match definition.owned_name() {
+        Some(n) => n.to_owned(),
+        None => panic!("not owned: {}", definition.sql()),
     }
 }
 

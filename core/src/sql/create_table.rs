@@ -343,9 +343,13 @@ pub fn is_generated(clause: &str) -> bool {
 /// quotes (`"title"`) unquoted. For comparisons only; SQL is rendered from the original text.
 /// (SQLite quotes the new name where `ALTER TABLE ... RENAME COLUMN` rewrites a `CHECK`.)
 pub fn comparable(sql: &str) -> String {
-    let toks = tokens(sql);
+    comparable_tokens(&tokens(sql))
+}
+
+/// [`comparable`] of a statement's tokens.
+pub(super) fn comparable_tokens(toks: &[Tok<'_>]) -> String {
     let mut out = Vec::with_capacity(toks.len());
-    for t in &toks {
+    for t in toks {
         let quoted = t.text.starts_with('"');
         let inner = unquote(t.text);
         if quoted && is_plain_identifier(&inner) {
@@ -476,56 +480,6 @@ pub fn is_constraint_clause(clause: &str) -> bool {
     key.is_some_and(|k| k.is("CHECK") || k.is("UNIQUE"))
 }
 
-/// What a kept definition (a table's `unmodeled` SQL) creates, when it is an object the models
-/// own: an index or a constraint. Triggers, comments and sequences are not owned (`None`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Owned {
-    /// `CREATE [UNIQUE] INDEX [CONCURRENTLY] [IF NOT EXISTS] name ...`.
-    Index(String),
-    /// `ALTER TABLE [ONLY] table ADD CONSTRAINT name ...`.
-    Constraint(String),
-}
-
-/// The owned object `sql` creates, by its name (unquoted), if any.
-pub fn owned_definition(sql: &str) -> Option<Owned> {
-    let toks = tokens(sql);
-    let mut t = toks.iter().peekable();
-    let first = t.next()?;
-    if first.is("CREATE") {
-        if t.peek().is_some_and(|k| k.is("UNIQUE")) {
-            t.next();
-        }
-        if !t.next()?.is("INDEX") {
-            return None;
-        }
-        if t.peek().is_some_and(|k| k.is("CONCURRENTLY")) {
-            t.next();
-        }
-        if t.peek().is_some_and(|k| k.is("IF")) {
-            t.next();
-            t.next();
-            t.next();
-        }
-        let name = t.next()?;
-        return (!name.is("ON")).then(|| Owned::Index(unquote(name.text)));
-    }
-    if first.is("ALTER") && t.next()?.is("TABLE") {
-        if t.peek().is_some_and(|k| k.is("ONLY")) {
-            t.next();
-        }
-        t.next()?; // the table
-        if t.peek().is_some_and(|k| k.text == ".") {
-            // `"schema"."table"`: a table of another schema.
-            t.next();
-            t.next()?;
-        }
-        if t.next()?.is("ADD") && t.next()?.is("CONSTRAINT") {
-            return Some(Owned::Constraint(unquote(t.next()?.text)));
-        }
-    }
-    None
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -539,35 +493,6 @@ mod tests {
         assert!(!is_constraint_clause("COLLATE NOCASE"));
         assert!(!is_constraint_clause("GENERATED ALWAYS AS (a * 2) STORED"));
         assert!(!is_constraint_clause("CONSTRAINT g AS (a * 2)"));
-    }
-
-    #[test]
-    fn owned_definitions_are_indexes_and_constraints() {
-        let index = |n: &str| Some(Owned::Index(n.into()));
-        assert_eq!(
-            owned_definition("CREATE INDEX posts_live ON public.posts USING btree (a) WHERE b"),
-            index("posts_live")
-        );
-        assert_eq!(
-            owned_definition("create unique index if not exists \"Odd\" on t (lower(x))"),
-            index("Odd")
-        );
-        assert_eq!(
-            owned_definition("ALTER TABLE \"t\" ADD CONSTRAINT \"ck\" CHECK (a > 0)"),
-            Some(Owned::Constraint("ck".into()))
-        );
-        assert_eq!(
-            owned_definition("ALTER TABLE \"billing\".\"t\" ADD CONSTRAINT \"ck\" CHECK (a > 0)"),
-            Some(Owned::Constraint("ck".into()))
-        );
-        for not_owned in [
-            "CREATE TRIGGER x BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION f()",
-            "COMMENT ON TABLE t IS 'x'",
-            "CREATE SEQUENCE s;\nALTER SEQUENCE s OWNED BY t.id",
-            "ALTER TABLE t ALTER COLUMN id SET START WITH 10",
-        ] {
-            assert_eq!(owned_definition(not_owned), None, "{not_owned}");
-        }
     }
 
     #[test]

@@ -124,12 +124,11 @@ fn snapshots(dir: &Path) -> Vec<(String, String)> {
 /// (a new index is Retort's rendering of what the snapshot wrote by hand).
 fn comparable(mut schema: retort::schema::Schema) -> retort::schema::Schema {
     for table in schema.tables.values_mut() {
-        for text in table
-            .unmodeled
-            .iter_mut()
-            .chain(table.table_constraints.iter_mut())
-        {
+        for text in table.table_constraints.iter_mut() {
             *text = retort::sql::comparable(text);
+        }
+        for definition in table.unmodeled.iter_mut() {
+            *definition = retort::sql::comparable(definition.sql()).into();
         }
         table.unmodeled.sort();
     }

@@ -80,6 +80,7 @@ fn comparable(mut schema: Schema) -> Schema {
     schema.dependents.clear();
     for table in schema.tables.values_mut() {
         table.unmodeled.retain(|d| {
+            let d = d.sql();
             d.starts_with("CREATE INDEX")
                 || d.starts_with("CREATE UNIQUE INDEX")
                 || d.starts_with("ALTER TABLE")

@@ -181,7 +181,7 @@ fn not_valid_constraints_are_read_as_not_valid() {
         schema.tables[table]
             .unmodeled
             .iter()
-            .find(|d| d.contains(&format!("\"{name}\"")))
+            .find(|d| d.sql().contains(&format!("\"{name}\"")))
             .cloned()
             .unwrap_or_else(|| panic!("{name} kept: {:?}", schema.tables[table].unmodeled))
     };
@@ -207,7 +207,7 @@ fn not_valid_constraints_are_read_as_not_valid() {
         schema.tables["accounts"]
             .unmodeled
             .iter()
-            .any(|d| d.ends_with("\"ck_accounts_age\" CHECK ((age >= 0))")),
+            .any(|d| d.sql().ends_with("\"ck_accounts_age\" CHECK ((age >= 0))")),
         "{:?}",
         schema.tables["accounts"].unmodeled
     );
@@ -223,7 +223,7 @@ fn not_valid_constraints_are_read_as_not_valid() {
         !notes
             .unmodeled
             .iter()
-            .any(|d| d.contains("fk_notes_account")),
+            .any(|d| d.sql().contains("fk_notes_account")),
         "{notes:?}"
     );
 }

@@ -202,7 +202,7 @@ pub fn normalize_indexes(
             index.unique = row.is_unique;
             table.indexes.push(index);
         } else {
-            table.unmodeled.push(definition);
+            table.unmodeled.push(crate::sql::kept(definition));
         }
         table.canonicalize();
     }

@@ -460,7 +460,9 @@ pub fn introspect(conn: &mut PgConnection, schemas: &[String]) -> diesel::QueryR
                         &row.tbl,
                         &row.name,
                         &with_validity(&row.def, row.validated),
-                    ),
+                    )
+                    .sql()
+                    .to_owned(),
                 ))
             }
         }
@@ -556,7 +558,7 @@ pub fn introspect(conn: &mut PgConnection, schemas: &[String]) -> diesel::QueryR
         );
     for (tbl, def) in kept {
         if let Some(table) = tables.get_mut(&tbl) {
-            table.unmodeled.push(def);
+            table.unmodeled.push(crate::sql::kept(def));
         }
     }
     let mut schema = Schema::new();

@@ -325,7 +325,7 @@ pub fn introspect(conn: &mut SqliteConnection) -> diesel::QueryResult<Schema> {
                     });
                 }
             }
-            t.unmodeled.push(row.sql);
+            t.unmodeled.push(crate::sql::kept(row.sql));
         }
     }
 

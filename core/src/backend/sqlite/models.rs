@@ -121,7 +121,7 @@ fn table_sql(table: &Table) -> String {
         sql.push_str(&Sqlite.create_index(&table.name, index));
     }
     for definition in &table.unmodeled {
-        sql.push_str(definition.trim_end().trim_end_matches(';'));
+        sql.push_str(definition.sql().trim_end().trim_end_matches(';'));
         sql.push_str(";\n");
     }
     sql
@@ -173,7 +173,7 @@ fn culprit(table: &Table, message: String) -> ModelSqlError {
         .indexes
         .iter()
         .map(|i| Sqlite.create_index(&table.name, i))
-        .chain(table.unmodeled.iter().cloned())
+        .chain(table.unmodeled.iter().map(|d| d.sql().to_owned()))
     {
         let sql = format!("{}{statement};", Sqlite.create_table(&bare, &table.name));
         if let Err(message) = try_sql(&sql) {

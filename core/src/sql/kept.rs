@@ -1,0 +1,150 @@
+//! What a kept definition creates, read from its text once, where the definition is made
+//! ([`crate::schema::Kept`]).
+
+use super::create_table::{comparable_tokens, tokens, unquote, Tok};
+use crate::schema::{Kept, KeptKind};
+
+/// `sql` as a kept definition, with what it creates read from its text.
+pub fn kept(sql: impl Into<String>) -> Kept {
+    let sql = sql.into();
+    let toks = tokens(&sql);
+    let kind = kind(&toks);
+    let key = comparable_tokens(&toks);
+    Kept::from_parts(kind, sql, key)
+}
+
+impl From<String> for Kept {
+    fn from(sql: String) -> Self {
+        kept(sql)
+    }
+}
+
+impl From<&str> for Kept {
+    fn from(sql: &str) -> Self {
+        kept(sql)
+    }
+}
+
+/// Rewrites a kept definition's text with `f` (a rename), reading what it creates again.
+pub fn rewrite_kept(definition: &mut Kept, f: impl FnOnce(&str) -> String) {
+    *definition = kept(f(definition.sql()));
+}
+
+fn kind(toks: &[Tok<'_>]) -> KeptKind {
+    if let Some(name) = index_name(toks) {
+        return KeptKind::Index { name };
+    }
+    if let Some(name) = constraint_name(toks) {
+        return KeptKind::Constraint { name };
+    }
+    if let Some(column) = sequence_column(toks) {
+        return KeptKind::Sequence { column };
+    }
+    KeptKind::Other
+}
+
+/// `CREATE [UNIQUE] INDEX [CONCURRENTLY] [IF NOT EXISTS] name ...`.
+fn index_name(toks: &[Tok<'_>]) -> Option<String> {
+    let mut t = toks.iter().peekable();
+    if !t.next()?.is("CREATE") {
+        return None;
+    }
+    if t.peek().is_some_and(|k| k.is("UNIQUE")) {
+        t.next();
+    }
+    if !t.next()?.is("INDEX") {
+        return None;
+    }
+    if t.peek().is_some_and(|k| k.is("CONCURRENTLY")) {
+        t.next();
+    }
+    if t.peek().is_some_and(|k| k.is("IF")) {
+        t.next();
+        t.next();
+        t.next();
+    }
+    let name = t.next()?;
+    (!name.is("ON")).then(|| unquote(name.text))
+}
+
+/// `ALTER TABLE [ONLY] [schema.]table ADD CONSTRAINT name ...`.
+fn constraint_name(toks: &[Tok<'_>]) -> Option<String> {
+    let mut t = toks.iter().peekable();
+    if !(t.next()?.is("ALTER") && t.next()?.is("TABLE")) {
+        return None;
+    }
+    if t.peek().is_some_and(|k| k.is("ONLY")) {
+        t.next();
+    }
+    t.next()?; // the table
+    if t.peek().is_some_and(|k| k.text == ".") {
+        // `"schema"."table"`: a table of another schema.
+        t.next();
+        t.next()?;
+    }
+    if t.next()?.is("ADD") && t.next()?.is("CONSTRAINT") {
+        return Some(unquote(t.next()?.text));
+    }
+    None
+}
+
+/// `CREATE SEQUENCE ...; ... ALTER COLUMN c SET DEFAULT nextval(...)`: the column `c`.
+fn sequence_column(toks: &[Tok<'_>]) -> Option<String> {
+    if !(toks.first()?.is("CREATE") && toks.get(1)?.is("SEQUENCE")) {
+        return None;
+    }
+    toks.windows(6).find_map(|w| {
+        (w[0].is("ALTER")
+            && w[1].is("COLUMN")
+            && w[3].is("SET")
+            && w[4].is("DEFAULT")
+            && w[5].is("nextval"))
+        .then(|| unquote(w[2].text))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_indexes_constraints_and_sequences() {
+        let kind = |sql: &str| kept(sql).kind().clone();
+        let index = |n: &str| KeptKind::Index { name: n.into() };
+        assert_eq!(
+            kind("CREATE INDEX posts_live ON public.posts USING btree (a) WHERE b"),
+            index("posts_live")
+        );
+        assert_eq!(
+            kind("create unique index if not exists \"Odd\" on t (lower(x))"),
+            index("Odd")
+        );
+        let constraint = KeptKind::Constraint { name: "ck".into() };
+        assert_eq!(
+            kind("ALTER TABLE \"t\" ADD CONSTRAINT \"ck\" CHECK (a > 0)"),
+            constraint
+        );
+        assert_eq!(
+            kind("ALTER TABLE \"billing\".\"t\" ADD CONSTRAINT \"ck\" CHECK (a > 0)"),
+            constraint
+        );
+        assert_eq!(
+            kind(
+                "CREATE SEQUENCE \"Odd_id_seq\" AS integer START WITH 1 INCREMENT BY 1 MINVALUE 1 MAXVALUE 2147483647 CACHE 1;\n\
+                 ALTER SEQUENCE \"Odd_id_seq\" OWNED BY \"Odd\".\"Id\";\n\
+                 ALTER TABLE \"Odd\" ALTER COLUMN \"Id\" SET DEFAULT nextval('\"Odd_id_seq\"'::regclass)"
+            ),
+            KeptKind::Sequence {
+                column: "Id".into()
+            }
+        );
+        for other in [
+            "CREATE TRIGGER x BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION f()",
+            "COMMENT ON TABLE t IS 'x'",
+            "CREATE SEQUENCE s;\nALTER SEQUENCE s OWNED BY t.id",
+            "ALTER TABLE t ALTER COLUMN id SET START WITH 10",
+        ] {
+            assert_eq!(kind(other), KeptKind::Other, "{other}");
+        }
+    }
+}
