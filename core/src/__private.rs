@@ -14,7 +14,7 @@ pub fn enum_type(name: &str, labels: &[&str]) -> SqlType {
 pub use crate::schema::{Deferrable, FkAction, SqlType, Table};
 
 use crate::naming::Unnamed;
-use crate::schema::{foreign_key_name, index_name, Column, ForeignKey, Index};
+use crate::schema::{foreign_key_name, index_name, Column, ForeignKey, Index, TableConstraint};
 
 /// Builds a [`Table`] from the pieces the derive knows.
 #[derive(Debug)]
@@ -238,12 +238,11 @@ impl TableBuilder {
         self
     }
 
-    /// A `#[model(check(...))]` CHECK constraint, kept as the clause `CONSTRAINT "name" CHECK
-    /// (expr)` (see [`crate::schema::check_clause`]).
+    /// A `#[model(check(...))]` CHECK constraint.
     pub fn check(mut self, name: &str, expr: &str) -> Self {
         self.table
             .table_constraints
-            .push(crate::schema::check_clause(name, expr));
+            .push(TableConstraint::check(name, expr, false));
         self
     }
 
@@ -268,12 +267,11 @@ impl TableBuilder {
         self.check_not_valid(&name, expr)
     }
 
-    /// A `#[model(check(..., not_valid))]` CHECK constraint: PostgreSQL adds it `NOT VALID`
-    /// (see [`crate::schema::not_valid_check_clause`]).
+    /// A `#[model(check(..., not_valid))]` CHECK constraint: PostgreSQL adds it `NOT VALID`.
     pub fn check_not_valid(mut self, name: &str, expr: &str) -> Self {
         self.table
             .table_constraints
-            .push(crate::schema::not_valid_check_clause(name, expr));
+            .push(TableConstraint::check(name, expr, true));
         self
     }
 

@@ -27,7 +27,9 @@
 //! not describe. Only the reverse of a created type drops it, after the tables.
 
 use crate::ops::Op;
-use crate::schema::{Column, ForeignKey, Kept, KeptKind, Schema, Table};
+use crate::schema::{
+    Column, ConstraintKind, ForeignKey, Kept, KeptKind, Schema, Table, TableConstraint,
+};
 
 /// The ops that turn `current` into `target`. Deterministic: equal inputs give equal output.
 pub fn diff(current: &Schema, target: &Schema) -> Vec<Op> {
@@ -241,10 +243,10 @@ fn contains_clause(definitions: &[Kept], definition: &Kept) -> bool {
 /// Whether `clauses` (a table's constraint clauses) holds the constraint `clause` is
 /// ([`crate::sql::same_constraint`]: an unnamed SQLite check is the models' check of the same
 /// expression, whatever they name it).
-fn contains_constraint(clauses: &[String], clause: &str) -> bool {
-    clauses
+fn contains_constraint(constraints: &[TableConstraint], constraint: &TableConstraint) -> bool {
+    constraints
         .iter()
-        .any(|c| crate::sql::same_constraint(c, clause))
+        .any(|c| crate::sql::same_constraint(c, constraint))
 }
 
 /// The columns of each `UNIQUE` constraint written inside `table`'s `CREATE TABLE` (SQLite):
@@ -253,8 +255,10 @@ fn inline_uniques(table: &Table) -> Vec<Vec<String>> {
     let of_table = table
         .table_constraints
         .iter()
-        .filter_map(|c| crate::sql::unique_columns(c))
-        .filter(|cols| !cols.is_empty());
+        .filter_map(|c| match &c.kind {
+            ConstraintKind::Unique { columns } => Some(columns.clone()),
+            _ => None,
+        });
     let of_columns = table.columns.iter().flat_map(|column| {
         column
             .extra
@@ -365,13 +369,15 @@ fn diff_table(have: &Table, want: &Table, retyped: &[String], ops: &mut Vec<Op>)
             });
         }
     }
-    for clause in &have.table_constraints {
-        let declared = crate::sql::unique_columns(clause)
-            .is_some_and(|cols| !cols.is_empty() && declares_unique(want, &cols));
-        if !contains_constraint(&want.table_constraints, clause) && !declared {
+    for constraint in &have.table_constraints {
+        let declared = match &constraint.kind {
+            ConstraintKind::Unique { columns } => declares_unique(want, columns),
+            _ => false,
+        };
+        if !contains_constraint(&want.table_constraints, constraint) && !declared {
             ops.push(Op::DropTableConstraint {
                 table: table(),
-                clause: clause.clone(),
+                constraint: constraint.clone(),
             });
         }
     }
@@ -594,11 +600,11 @@ fn diff_table(have: &Table, want: &Table, retyped: &[String], ops: &mut Vec<Op>)
             });
         }
     }
-    for clause in &want.table_constraints {
-        if !contains_constraint(&have.table_constraints, clause) {
+    for constraint in &want.table_constraints {
+        if !contains_constraint(&have.table_constraints, constraint) {
             ops.push(Op::AddTableConstraint {
                 table: table(),
-                clause: clause.clone(),
+                constraint: constraint.clone(),
             });
         }
     }

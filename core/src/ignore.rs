@@ -190,12 +190,13 @@ impl Ignore {
                     want.unmodeled.push(definition.clone());
                 }
             }
-            for clause in &have.table_constraints {
-                let named = crate::schema::parse_any_check_clause(clause).map(|(n, ..)| n);
-                if named.is_some_and(|n| self.matching(&n).is_some())
-                    && !want.table_constraints.contains(clause)
+            for constraint in &have.table_constraints {
+                if constraint
+                    .check_name()
+                    .is_some_and(|n| self.matching(n).is_some())
+                    && !want.table_constraints.contains(constraint)
                 {
-                    want.table_constraints.push(clause.clone());
+                    want.table_constraints.push(constraint.clone());
                 }
             }
             want.canonicalize();
@@ -214,7 +215,7 @@ fn object_names(table: &Table) -> Vec<String> {
             table
                 .table_constraints
                 .iter()
-                .filter_map(|c| crate::schema::parse_any_check_clause(c).map(|(n, ..)| n)),
+                .filter_map(|c| c.check_name().map(str::to_owned)),
         )
         .collect()
 }

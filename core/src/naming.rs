@@ -299,8 +299,8 @@ pub fn apply_table(table: &mut Table, convention: &Convention) -> Result<(), Nam
             fits(&name, "foreign key", &fk.name)?;
         }
     }
-    for clause in &mut table.table_constraints {
-        let Some((check, expr, not_valid)) = crate::schema::parse_any_check_clause(clause) else {
+    for constraint in &mut table.table_constraints {
+        let Some(check) = constraint.check_name().map(str::to_owned) else {
             continue;
         };
         let n = unnamed.iter().find_map(|u| match u {
@@ -314,12 +314,8 @@ pub fn apply_table(table: &mut Table, convention: &Convention) -> Result<(), Nam
                     n,
                     ..Values::default()
                 };
-                let renamed = convention.render("ck", &convention.ck, &values)?;
-                *clause = if not_valid {
-                    crate::schema::not_valid_check_clause(&renamed, expr)
-                } else {
-                    crate::schema::check_clause(&renamed, expr)
-                };
+                constraint.name = Some(convention.render("ck", &convention.ck, &values)?);
+                constraint.written = None;
             }
             None => fits(&name, "check", &check)?,
         }
@@ -369,7 +365,7 @@ fn distinct(table: &Table) -> Result<(), NamingError> {
             table
                 .table_constraints
                 .iter()
-                .filter_map(|c| crate::schema::parse_check_clause(c).map(|(n, _)| n)),
+                .filter_map(|c| c.check_name().map(str::to_owned)),
         )
         .chain(table.primary_key_name.clone());
     for names in [indexes.collect::<Vec<_>>(), constraints.collect()] {

@@ -1,7 +1,9 @@
 //! Migration operations. Each op carries the state it replaces, so it can reverse itself:
 //! the down migration is the reverse of every up op, in reverse order.
 
-use crate::schema::{Column, ForeignKey, IdentityColumn, Index, Kept, Schema, Table};
+use crate::schema::{
+    Column, ForeignKey, IdentityColumn, Index, Kept, Schema, Table, TableConstraint,
+};
 
 mod describe;
 
@@ -132,15 +134,15 @@ pub enum Op {
     AddTableConstraint {
         /// Name of the table.
         table: String,
-        /// The clause, verbatim.
-        clause: String,
+        /// The constraint.
+        constraint: TableConstraint,
     },
     /// Drops such a clause (the models do not declare it); carries it for the reverse.
     DropTableConstraint {
         /// Name of the table.
         table: String,
-        /// The clause, verbatim.
-        clause: String,
+        /// The constraint as it was, for the reverse.
+        constraint: TableConstraint,
     },
     /// Renames a table (`#[model(renamed_from = "...")]`); the reverse renames it back. Its rows,
     /// indexes and constraints stay, and other tables' foreign keys follow it.
@@ -298,8 +300,12 @@ impl Op {
             Op::DropForeignKey { table, fk } => Op::AddForeignKey { table, fk },
             Op::CreateDefinition { table, definition } => Op::DropDefinition { table, definition },
             Op::DropDefinition { table, definition } => Op::CreateDefinition { table, definition },
-            Op::AddTableConstraint { table, clause } => Op::DropTableConstraint { table, clause },
-            Op::DropTableConstraint { table, clause } => Op::AddTableConstraint { table, clause },
+            Op::AddTableConstraint { table, constraint } => {
+                Op::DropTableConstraint { table, constraint }
+            }
+            Op::DropTableConstraint { table, constraint } => {
+                Op::AddTableConstraint { table, constraint }
+            }
             Op::RenameTable { from, to } => Op::RenameTable { from: to, to: from },
             Op::RenameColumn { table, from, to } => Op::RenameColumn {
                 table,
@@ -564,18 +570,18 @@ impl Op {
             }
             Op::AddTableConstraint {
                 table: name,
-                clause,
+                constraint,
             } => {
                 if let Some(t) = table(schema, name) {
-                    t.table_constraints.push(clause.clone());
+                    t.table_constraints.push(constraint.clone());
                 }
             }
             Op::DropTableConstraint {
                 table: name,
-                clause,
+                constraint,
             } => {
                 if let Some(t) = table(schema, name) {
-                    t.table_constraints.retain(|c| c != clause);
+                    t.table_constraints.retain(|c| c != constraint);
                 }
             }
             Op::RenameTable { from, to } => crate::rename::rename_table(schema, from, to),
@@ -643,10 +649,10 @@ impl Op {
             | Op::DropDefinition { table, definition } => {
                 Some((table.clone(), definition.describe()))
             }
-            Op::AddTableConstraint { table, clause }
-            | Op::DropTableConstraint { table, clause } => {
-                crate::schema::parse_check_clause(clause).map(|(n, _)| (table.clone(), n))
-            }
+            Op::AddTableConstraint { table, constraint }
+            | Op::DropTableConstraint { table, constraint } => constraint
+                .check_name()
+                .map(|n| (table.clone(), format!("constraint '{n}'"))),
             _ => None,
         };
         let Some(dropped) = name(self).filter(|_| {

@@ -15,7 +15,7 @@
 use std::collections::BTreeSet;
 
 use crate::ops::Op;
-use crate::schema::{Index, Schema, Table};
+use crate::schema::{ConstraintKind, Index, Schema, Table};
 
 /// A `renamed_from` hint that cannot be followed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -370,7 +370,16 @@ pub(crate) fn rename_column(schema: &mut Schema, name: &str, from: &str, to: &st
         for d in &mut t.unmodeled {
             crate::sql::rewrite_kept(d, |sql| crate::sql::rename_identifier(sql, from, to));
         }
-        t.table_constraints.iter_mut().for_each(text);
+        for c in &mut t.table_constraints {
+            if let Some(written) = &mut c.written {
+                text(written);
+            }
+            match &mut c.kind {
+                ConstraintKind::Check { expr, .. } => text(expr),
+                ConstraintKind::Unique { columns } => rename(columns),
+                ConstraintKind::Other { sql } => text(sql),
+            }
+        }
     }
     for t in schema.tables.values_mut() {
         for fk in t.foreign_keys.iter_mut().filter(|fk| fk.ref_table == name) {

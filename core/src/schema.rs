@@ -5,15 +5,12 @@
 
 use std::collections::BTreeMap;
 
-mod check;
+mod constraint;
 mod index;
 mod kept;
 mod qualified;
 mod sql_type;
-pub use check::{
-    check_clause, is_not_valid_check, not_valid_check_clause, parse_any_check_clause,
-    parse_check_clause, NOT_VALID,
-};
+pub use constraint::{ConstraintKind, TableConstraint};
 pub use index::{index_statement, simplify_index, IndexOptions};
 pub use kept::{Kept, KeptKind};
 pub use qualified::{bare_name, qualified_name, quote_in_schema_of, quote_table, split_qualified};
@@ -310,13 +307,13 @@ pub struct Table {
     /// [`IndexOptions`] becomes one here, see `Dialect::model_defaults`); triggers, comments
     /// and sequences are not compared.
     pub unmodeled: Vec<Kept>,
-    /// Table constraints that the model cannot say, verbatim, as introspection read them
-    /// (SQLite, which cannot add them after `CREATE TABLE`: `CONSTRAINT c CHECK (...)`,
-    /// `UNIQUE (a, b)`); rendered inside `CREATE TABLE` after the foreign keys, so a rebuild
-    /// or a restore keeps them. A model's `check(...)` constraints are here too, as
-    /// [`check_clause`] writes them (the PostgreSQL dialect moves them to [`Table::unmodeled`],
-    /// where PostgreSQL keeps its constraints). Compared by exact text: the models own them.
-    pub table_constraints: Vec<String>,
+    /// Constraints written inside `CREATE TABLE` other than keys: a model's `check(...)`
+    /// constraints, and what SQLite's introspection reads (`CONSTRAINT c CHECK (...)`,
+    /// `UNIQUE (a, b)`, clauses the models cannot say, each kept as written), rendered after
+    /// the foreign keys so that a rebuild or a restore keeps them. The PostgreSQL dialect
+    /// moves a model's checks to [`Table::unmodeled`], where PostgreSQL keeps its constraints.
+    /// The models own them: the diff compares them ([`crate::sql::same_constraint`]).
+    pub table_constraints: Vec<TableConstraint>,
     /// What follows `CREATE TABLE`'s closing parenthesis (SQLite: `STRICT`, `WITHOUT ROWID`),
     /// empty when nothing does. Not compared by the diff.
     pub options: String,
@@ -602,36 +599,6 @@ impl Schema {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn check_clauses_round_trip() {
-        let clause = check_clause("ck_users_1", " age >= 0 ");
-        assert_eq!(clause, r#"CONSTRAINT "ck_users_1" CHECK (age >= 0)"#);
-        assert_eq!(
-            parse_check_clause(&clause),
-            Some(("ck_users_1".to_owned(), "age >= 0"))
-        );
-        let odd = check_clause(r#"a"b"#, "(x > 1) AND (y > 2)");
-        assert_eq!(
-            parse_check_clause(&odd),
-            Some((r#"a"b"#.to_owned(), "(x > 1) AND (y > 2)"))
-        );
-        assert_eq!(parse_check_clause("UNIQUE (a, b)"), None);
-        let not_valid = not_valid_check_clause("ck_t_1", "a > 0");
-        assert_eq!(not_valid, r#"CONSTRAINT "ck_t_1" CHECK (a > 0) NOT VALID"#);
-        assert_eq!(parse_check_clause(&not_valid), None);
-        assert_eq!(
-            parse_any_check_clause(&not_valid),
-            Some(("ck_t_1".to_owned(), "a > 0", true))
-        );
-        assert_eq!(
-            parse_any_check_clause(&clause),
-            Some(("ck_users_1".to_owned(), "age >= 0", false))
-        );
-        assert!(is_not_valid_check(&not_valid));
-        assert!(!is_not_valid_check(&clause));
-        assert_eq!(parse_check_clause("CONSTRAINT u UNIQUE (a)"), None);
-    }
 
     #[test]
     fn parses_common_type_spellings() {

@@ -65,7 +65,9 @@ mod create_table;
 mod drops;
 mod kept;
 mod split;
-pub use constraint::{check_parts, constraint_name, same_columns, same_constraint, unique_columns};
+pub use constraint::{
+    check_parts, constraint_name, same_columns, same_constraint, table_constraint, unique_columns,
+};
 pub use create_table::{
     canonical_index_statement, comparable, generated_parts, is_constraint_clause, is_generated,
     mentions, rename_identifier, table_clauses, unquote, ForeignKeyClause, TableClauses,

@@ -9,7 +9,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 use retort::schema::{
-    foreign_key_name, index_name, Column, Deferrable, FkAction, Schema, SqlType, Table,
+    foreign_key_name, index_name, Column, ConstraintKind, Deferrable, FkAction, Schema, SqlType,
+    Table,
 };
 
 use super::kept::{self, Kept, KeptIndex};
@@ -202,28 +203,33 @@ fn model(table: &Table, name: &str, enums: &EnumNames, notes: &mut Vec<String>) 
     // SQLite's own `UNIQUE (...)` and `CHECK (...)` constraints, named or not, are the models'
     // `unique(...)` and `check(...)` (an unnamed one compares equal whatever the models call
     // it); only one that says more (`ON CONFLICT`, a collated key) cannot be declared.
-    for clause in &table.table_constraints {
-        if let Some((check_name, expr)) = retort::sql::check_parts(clause) {
-            let expr = lit(&expr);
-            container.push(match check_name {
-                Some(check_name) => {
-                    let check_name = lit(&check_name);
-                    quote!(check(name = #check_name, expr = #expr))
-                }
-                None => quote!(check(expr = #expr)),
-            });
-        } else if let Some(columns) = retort::sql::unique_columns(clause).filter(|c| !c.is_empty())
-        {
-            let keys: Vec<Literal> = columns.iter().map(|c| lit(c)).collect();
-            let name = retort::sql::constraint_name(clause)
-                .filter(|n| *n != index_name(&table.name, &columns, true))
-                .map(|n| {
-                    let n = lit(&n);
-                    quote!(, name = #n)
+    for constraint in &table.table_constraints {
+        match &constraint.kind {
+            ConstraintKind::Check { expr, .. } => {
+                let expr = lit(expr);
+                container.push(match &constraint.name {
+                    Some(check_name) => {
+                        let check_name = lit(check_name);
+                        quote!(check(name = #check_name, expr = #expr))
+                    }
+                    None => quote!(check(expr = #expr)),
                 });
-            container.push(quote!(unique(columns(#(#keys),*) #name)));
-        } else {
-            notes.push(format!("{}: table constraint `{clause}`", table.name));
+            }
+            ConstraintKind::Unique { columns } => {
+                let keys: Vec<Literal> = columns.iter().map(|c| lit(c)).collect();
+                let name = constraint
+                    .name
+                    .as_ref()
+                    .filter(|n| **n != index_name(&table.name, columns, true))
+                    .map(|n| {
+                        let n = lit(n);
+                        quote!(, name = #n)
+                    });
+                container.push(quote!(unique(columns(#(#keys),*) #name)));
+            }
+            ConstraintKind::Other { sql } => {
+                notes.push(format!("{}: table constraint `{sql}`", table.name));
+            }
         }
     }
     for definition in &table.unmodeled {

@@ -10,7 +10,10 @@ mod render;
 pub mod sqlite;
 
 use crate::ops::Op;
-use crate::schema::{Column, ForeignKey, Index, Kept, KeptKind, Schema, SqlType, Table};
+use crate::schema::{
+    Column, ConstraintKind, ForeignKey, Index, Kept, KeptKind, Schema, SqlType, Table,
+    TableConstraint,
+};
 
 use alter::rename_table_sql;
 pub use alter::{add_column_sql, drop_column_sql, push_unmodeled, standard_alter_column};
@@ -601,8 +604,31 @@ pub trait Dialect {
         format!("PRIMARY KEY ({})", self.quote_list(&table.primary_key))
     }
 
+    /// A table constraint inside `CREATE TABLE`: as the database has it written, else
+    /// `[CONSTRAINT "name"] CHECK (expr)` or `[CONSTRAINT "name"] UNIQUE ("a", "b")`.
+    fn table_constraint_clause(&self, constraint: &TableConstraint) -> String {
+        if let Some(written) = &constraint.written {
+            return written.clone();
+        }
+        let named = constraint
+            .name
+            .as_ref()
+            .map(|n| format!("CONSTRAINT {} ", self.quote(n)))
+            .unwrap_or_default();
+        match &constraint.kind {
+            ConstraintKind::Check { expr, not_valid } => format!(
+                "{named}CHECK ({expr}){}",
+                if *not_valid { " NOT VALID" } else { "" }
+            ),
+            ConstraintKind::Unique { columns } => {
+                format!("{named}UNIQUE ({})", self.quote_list(columns))
+            }
+            ConstraintKind::Other { sql } => sql.clone(),
+        }
+    }
+
     /// `CREATE TABLE` with columns (with their [`Column::extra`] clauses), primary key, foreign
-    /// keys, the table constraints kept verbatim ([`Table::table_constraints`]) and the table
+    /// keys, the table constraints ([`Dialect::table_constraint_clause`]) and the table
     /// options after the parenthesis ([`Table::options`]); indexes come separately.
     fn create_table(&self, table: &Table, name: &str) -> String {
         let mut lines: Vec<String> = table
@@ -619,7 +645,12 @@ pub trait Dialect {
                 .iter()
                 .map(|fk| self.foreign_key_clause(fk)),
         );
-        lines.extend(table.table_constraints.iter().cloned());
+        lines.extend(
+            table
+                .table_constraints
+                .iter()
+                .map(|c| self.table_constraint_clause(c)),
+        );
         let options = if table.options.is_empty() {
             String::new()
         } else {

@@ -66,7 +66,11 @@ fn later_uses(later: &[Op], labels: &[&String]) -> bool {
         Op::AlterColumn { to, .. } => uses(&to.default),
         Op::CreateIndex { index, .. } => index_uses(index),
         Op::CreateDefinition { definition, .. } => written(definition.sql()),
-        Op::AddTableConstraint { clause, .. } => written(clause),
+        Op::AddTableConstraint { constraint, .. } => match &constraint.kind {
+            crate::schema::ConstraintKind::Check { expr, .. } => written(expr),
+            crate::schema::ConstraintKind::Other { sql } => written(sql),
+            crate::schema::ConstraintKind::Unique { .. } => false,
+        },
         Op::CreateTable(t) => {
             t.columns.iter().any(|c| uses(&c.default))
                 || t.indexes.iter().any(index_uses)

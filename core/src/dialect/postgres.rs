@@ -21,7 +21,10 @@
 //!   is dropped under the name the catalog reports, else PostgreSQL's `<table>_pkey`.
 
 use super::{normalize_default, Dialect, OpSql, Unsupported};
-use crate::schema::{Column, IdentityColumn, IdentityKind, Index, Kept, Schema, SqlType, Table};
+use crate::schema::{
+    Column, ConstraintKind, IdentityColumn, IdentityKind, Index, Kept, Schema, SqlType, Table,
+    TableConstraint,
+};
 
 /// A virtual generated column, which PostgreSQL 15 does not have.
 fn refuse_virtual(column: &Column) -> Result<(), super::Unsupported> {
@@ -127,21 +130,16 @@ impl Dialect for Postgres {
             // A model's CHECK constraints are kept as PostgreSQL keeps its constraints: the
             // `ALTER TABLE ... ADD CONSTRAINT` introspection writes. Connected to a server,
             // `normalize_target` has already replaced them with the server's own definition.
-            for clause in std::mem::take(&mut table.table_constraints) {
-                match crate::schema::parse_any_check_clause(&clause) {
-                    Some((name, expr, not_valid)) => table.unmodeled.push(constraint_definition(
-                        &table.name,
-                        &name,
-                        &format!(
-                            "CHECK ({expr}){}",
-                            if not_valid {
-                                crate::schema::NOT_VALID
-                            } else {
-                                ""
-                            }
-                        ),
-                    )),
-                    None => table.table_constraints.push(clause),
+            for constraint in std::mem::take(&mut table.table_constraints) {
+                match (&constraint.name, &constraint.kind) {
+                    (Some(name), ConstraintKind::Check { expr, not_valid }) => {
+                        table.unmodeled.push(constraint_definition(
+                            &table.name,
+                            name,
+                            &format!("CHECK ({expr}){}", if *not_valid { NOT_VALID } else { "" }),
+                        ))
+                    }
+                    _ => table.table_constraints.push(constraint),
                 }
             }
             // A model index beyond plain column keys is kept as PostgreSQL keeps such indexes:
@@ -757,6 +755,9 @@ pub fn model_index_definition(table: &str, index: &Index) -> Kept {
     )
 }
 
+/// What a `NOT VALID` constraint's definition ends with.
+pub const NOT_VALID: &str = " NOT VALID";
+
 /// A table constraint as PostgreSQL's introspection keeps it: `ALTER TABLE "t" ADD CONSTRAINT
 /// "name" <definition>`, the definition as `pg_get_constraintdef` renders it.
 pub fn constraint_definition(table: &str, name: &str, definition: &str) -> Kept {
@@ -793,7 +794,7 @@ pub(crate) fn column_checks_to_table(table: &mut Table) {
             });
             table
                 .table_constraints
-                .push(crate::schema::check_clause(&name, &expr));
+                .push(TableConstraint::check(name, expr, false));
         }
     }
 }

@@ -9,7 +9,11 @@ fn model_checks_become_definitions_as_introspection_keeps_them() {
     let mut t = Table::new("users");
     t.columns.push(Column::new("age", SqlType::Integer, false));
     t.table_constraints
-        .push(crate::schema::check_clause("ck_users_1", "age >= 0"));
+        .push(crate::schema::TableConstraint::check(
+            "ck_users_1",
+            "age >= 0",
+            false,
+        ));
     let mut s = Schema::new();
     s.insert(t);
     Postgres.model_defaults(&mut s);
@@ -255,8 +259,8 @@ fn not_valid_checks_are_added_not_valid() {
     let mut t = Table::new("users");
     t.columns.push(Column::new("age", SqlType::Integer, false));
     t.table_constraints
-        .push(crate::schema::not_valid_check_clause(
-            "ck users", "age >= 0",
+        .push(crate::schema::TableConstraint::check(
+            "ck users", "age >= 0", true,
         ));
     let mut s = Schema::new();
     s.insert(t);

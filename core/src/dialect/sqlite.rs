@@ -86,9 +86,10 @@ impl Dialect for Sqlite {
             // nothing here.
             table.no_identity = false;
             // SQLite has no `NOT VALID`: such a check is an ordinary CHECK here.
-            for clause in &mut table.table_constraints {
-                if let Some((name, expr, true)) = crate::schema::parse_any_check_clause(clause) {
-                    *clause = crate::schema::check_clause(&name, expr);
+            for constraint in &mut table.table_constraints {
+                if let crate::schema::ConstraintKind::Check { not_valid, .. } = &mut constraint.kind
+                {
+                    *not_valid = false;
                 }
             }
             let mut plain = Vec::new();
@@ -437,8 +438,9 @@ impl Sqlite {
             .filter(|c| new.column(&c.name).is_none())
             .map(|c| c.name.as_str())
             .collect();
-        new.table_constraints.retain(|clause| {
-            let Some(column) = gone.iter().find(|c| crate::sql::mentions(clause, c)) else {
+        new.table_constraints.retain(|constraint| {
+            let clause = self.table_constraint_clause(constraint);
+            let Some(column) = gone.iter().find(|c| crate::sql::mentions(&clause, c)) else {
                 return true;
             };
             out.push_str(&format!(
@@ -603,8 +605,12 @@ fn can_drop_column(table: &Table, column: &str) -> bool {
     let own_clauses = table
         .column(column)
         .is_some_and(|c| !c.extra.is_empty() || c.generated.is_some());
-    let mentioned = table
+    let constraints: Vec<String> = table
         .table_constraints
+        .iter()
+        .map(|c| Sqlite.table_constraint_clause(c))
+        .collect();
+    let mentioned = constraints
         .iter()
         .chain(table.columns.iter().flat_map(|c| &c.extra))
         .chain(

@@ -9,7 +9,11 @@ use crate::schema::{FkAction, ForeignKey, Index};
 fn a_model_check_is_a_clause_of_create_table_and_read_back_verbatim() {
     let mut t = users();
     t.table_constraints
-        .push(crate::schema::check_clause("ck_users_1", "age >= 0"));
+        .push(crate::schema::TableConstraint::check(
+            "ck_users_1",
+            "age >= 0",
+            false,
+        ));
     let target = normalized(vec![t]);
     let sql = Sqlite
         .render(&diff(&Schema::new(), &target), &Schema::new())
@@ -24,9 +28,12 @@ fn a_model_check_is_a_clause_of_create_table_and_read_back_verbatim() {
     conn.batch_execute(&sql).unwrap();
     let mut back = crate::backend::sqlite::introspect::introspect(&mut conn).unwrap();
     Sqlite.normalize(&mut back);
+    // Read back as the model's check, written as the dialect rendered it.
+    let mut model_check = target.tables["users"].table_constraints[0].clone();
+    model_check.written = Some("CONSTRAINT \"ck_users_1\" CHECK (age >= 0)".into());
     assert_eq!(
         back.tables["users"].table_constraints,
-        target.tables["users"].table_constraints
+        [model_check]
     );
     assert!(diff(&back, &target).is_empty());
 }
@@ -36,16 +43,21 @@ fn a_not_valid_check_is_an_ordinary_check_and_identity_false_changes_nothing() {
     let mut t = users();
     t.no_identity = true;
     t.table_constraints
-        .push(crate::schema::not_valid_check_clause(
+        .push(crate::schema::TableConstraint::check(
             "ck_users_1",
             "age >= 0",
+            true,
         ));
     let mut target = normalized(vec![t]);
     Sqlite.model_defaults(&mut target);
     let users = &target.tables["users"];
     assert_eq!(
         users.table_constraints,
-        [crate::schema::check_clause("ck_users_1", "age >= 0")]
+        [crate::schema::TableConstraint::check(
+            "ck_users_1",
+            "age >= 0",
+            false
+        )]
     );
     assert!(!users.no_identity);
     // The key is the rowid, which the database assigns, whatever `identity = false` says.
@@ -254,7 +266,11 @@ fn a_rebuild_keeps_the_tables_own_clauses() {
     let books = &before.tables["books"];
     assert_eq!(books.options, "STRICT");
     assert_eq!(
-        books.table_constraints,
+        books
+            .table_constraints
+            .iter()
+            .map(|c| Sqlite.table_constraint_clause(c))
+            .collect::<Vec<_>>(),
         [
             "CONSTRAINT one_title UNIQUE (author_id, title)",
             "CHECK (pages <> '0')"
@@ -309,14 +325,16 @@ fn a_rebuild_keeps_the_tables_own_clauses() {
     // constraint's removal says so.
     let mut model = after.tables["books"].clone();
     model.columns.retain(|c| c.name != "pages");
-    model.table_constraints.retain(|c| !c.contains("pages"));
+    model
+        .table_constraints
+        .retain(|c| !Sqlite.table_constraint_clause(c).contains("pages"));
     let mut fewer = Schema::new();
     fewer.insert(model);
     let sql = Sqlite
         .render(&diff(&back_from, &fewer), &back_from)
         .unwrap();
     assert!(
-        sql.contains("-- removed constraint `CHECK (pages <> '0')` on 'books'"),
+        sql.contains("-- removed check (pages <> '0') on 'books'"),
         "{sql}"
     );
     conn.batch_execute(&format!("BEGIN; {sql} COMMIT;"))

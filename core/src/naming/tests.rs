@@ -1,7 +1,7 @@
 use proptest::prelude::*;
 
 use super::*;
-use crate::schema::{check_clause, Column, FkAction, ForeignKey, Index, SqlType};
+use crate::schema::{Column, FkAction, ForeignKey, Index, SqlType, TableConstraint};
 
 /// A table as the derive builds it: one unnamed index, unique, foreign key and check, and a
 /// named index.
@@ -40,9 +40,10 @@ fn posts(name: &str) -> Table {
         on_update: FkAction::NoAction,
         deferrable: Default::default(),
     });
-    t.table_constraints.push(check_clause(&ck, "id > 0"));
     t.table_constraints
-        .push(check_clause("ck_named", "title <> ''"));
+        .push(TableConstraint::check(&ck, "id > 0", false));
+    t.table_constraints
+        .push(TableConstraint::check("ck_named", "title <> ''", false));
     t.unnamed = vec![
         Unnamed::Index(ix),
         Unnamed::Index(uq),
@@ -58,7 +59,7 @@ fn names(t: &Table) -> Vec<String> {
     all.extend(
         t.table_constraints
             .iter()
-            .filter_map(|c| crate::schema::parse_check_clause(c).map(|(n, _)| n)),
+            .filter_map(|c| c.check_name().map(str::to_owned)),
     );
     all.extend(t.primary_key_name.clone());
     all
@@ -105,7 +106,7 @@ fn a_custom_convention_renames_only_what_the_models_do_not_name() {
     );
     assert_eq!(
         t.table_constraints[0],
-        "CONSTRAINT \"posts_check_1\" CHECK (id > 0)"
+        TableConstraint::check("posts_check_1", "id > 0", false)
     );
 }
 

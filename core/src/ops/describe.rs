@@ -4,7 +4,24 @@
 use std::fmt;
 
 use super::{enum_labels, Op};
-use crate::schema::Column;
+use crate::schema::{Column, ConstraintKind, TableConstraint};
+
+/// A table constraint for messages: `check 'name' (expr)`, `unique (a, b)`, or the clause.
+fn describe_constraint(c: &TableConstraint) -> String {
+    let name = c
+        .name
+        .as_ref()
+        .map(|n| format!(" '{n}'"))
+        .unwrap_or_default();
+    match &c.kind {
+        ConstraintKind::Check { expr, not_valid } => format!(
+            "check{name} ({expr}){}",
+            if *not_valid { " NOT VALID" } else { "" }
+        ),
+        ConstraintKind::Unique { columns } => format!("unique{name} ({})", columns.join(", ")),
+        ConstraintKind::Other { sql } => format!("constraint `{}`", sql.replace('\n', " ")),
+    }
+}
 
 fn describe_column(c: &Column) -> String {
     let mut s = format!("{}{}", c.ty, if c.nullable { " NULL" } else { " NOT NULL" });
@@ -180,11 +197,11 @@ impl fmt::Display for Op {
             Op::DropDefinition { table, definition } => {
                 write!(f, "removed {} on '{table}'", definition.describe())
             }
-            Op::AddTableConstraint { table, clause } => {
-                write!(f, "added constraint `{clause}` on '{table}'")
+            Op::AddTableConstraint { table, constraint } => {
+                write!(f, "added {} on '{table}'", describe_constraint(constraint))
             }
-            Op::DropTableConstraint { table, clause } => {
-                write!(f, "removed constraint `{clause}` on '{table}'")
+            Op::DropTableConstraint { table, constraint } => {
+                write!(f, "removed {} on '{table}'", describe_constraint(constraint))
             }
             Op::RenameTable { from, to } => write!(f, "renamed table '{from}' to '{to}'"),
             Op::RenameColumn { table, from, to } => {

@@ -91,7 +91,9 @@ fn extras(t: &mut Table, pick: u8) {
     if pick % 3 == 1 {
         let name = format!("ck_{}_1", t.name);
         t.table_constraints
-            .push(crate::schema::check_clause(&name, "id >= 0"));
+            .push(crate::schema::TableConstraint::check(
+                &name, "id >= 0", false,
+            ));
     }
     if pick % 5 == 2 {
         let mut g = Column::new("g", SqlType::BigInt, true);

@@ -3,6 +3,31 @@
 //! compares them with the models' `unique` and `check` declarations as the same constraints.
 
 use super::create_table::{tokens, unquote, Tok};
+use crate::schema::{ConstraintKind, TableConstraint};
+
+/// A table constraint clause of an SQLite `CREATE TABLE` read into what it enforces, its text
+/// kept as written: `[CONSTRAINT n] CHECK (expr)`, `[CONSTRAINT n] UNIQUE (a, b)` over plain
+/// columns, or any other clause (kept as its text).
+pub fn table_constraint(clause: &str) -> TableConstraint {
+    let clause = clause.trim();
+    let kind = if let Some((_, expr)) = check_parts(clause) {
+        ConstraintKind::Check {
+            expr,
+            not_valid: false,
+        }
+    } else if let Some(columns) = unique_columns(clause).filter(|c| !c.is_empty()) {
+        ConstraintKind::Unique { columns }
+    } else {
+        ConstraintKind::Other {
+            sql: clause.to_owned(),
+        }
+    };
+    TableConstraint {
+        name: constraint_name(clause),
+        kind,
+        written: Some(clause.to_owned()),
+    }
+}
 
 /// The constraint's name after a leading `CONSTRAINT name`, and the tokens after it.
 fn named<'t, 'a>(toks: &'t [Tok<'a>]) -> (Option<String>, &'t [Tok<'a>]) {
@@ -89,20 +114,35 @@ pub fn constraint_name(clause: &str) -> Option<String> {
     named(&tokens(clause)).0
 }
 
-/// Whether two constraint clauses are the same constraint, spelling aside
-/// ([`super::comparable`]): two checks with the same expression whose names agree where both
-/// have one (an unnamed SQLite check is whatever the models call it: SQLite has no way to
-/// name it afterwards), two `UNIQUE` clauses over the same columns (names aside: SQLite
-/// reports neither), or the same text.
-pub fn same_constraint(a: &str, b: &str) -> bool {
-    if let (Some((na, ea)), Some((nb, eb))) = (check_parts(a), check_parts(b)) {
-        return super::comparable(&ea) == super::comparable(&eb)
-            && (na.is_none() || nb.is_none() || na == nb);
+/// Whether two table constraints are the same constraint, spelling aside
+/// ([`super::comparable`]): two checks with the same expression and validity whose names agree
+/// where both have one (an unnamed SQLite check is whatever the models call it: SQLite has no
+/// way to name it afterwards), two `UNIQUE` constraints over the same columns (names aside:
+/// SQLite reports neither), or two other clauses of the same text.
+pub fn same_constraint(a: &TableConstraint, b: &TableConstraint) -> bool {
+    match (&a.kind, &b.kind) {
+        (
+            ConstraintKind::Check {
+                expr: ea,
+                not_valid: va,
+            },
+            ConstraintKind::Check {
+                expr: eb,
+                not_valid: vb,
+            },
+        ) => {
+            va == vb
+                && super::comparable(ea) == super::comparable(eb)
+                && (a.name.is_none() || b.name.is_none() || a.name == b.name)
+        }
+        (ConstraintKind::Unique { columns: ca }, ConstraintKind::Unique { columns: cb }) => {
+            same_columns(ca, cb)
+        }
+        (ConstraintKind::Other { sql: sa }, ConstraintKind::Other { sql: sb }) => {
+            super::comparable(sa) == super::comparable(sb)
+        }
+        _ => false,
     }
-    if let (Some(ca), Some(cb)) = (unique_columns(a), unique_columns(b)) {
-        return same_columns(&ca, &cb);
-    }
-    super::comparable(a) == super::comparable(b)
 }
 
 /// Column lists equal as SQLite compares names (ASCII case aside).
@@ -113,6 +153,10 @@ pub fn same_columns(a: &[String], b: &[String]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn same(a: &str, b: &str) -> bool {
+        same_constraint(&table_constraint(a), &table_constraint(b))
+    }
 
     #[test]
     fn reads_unique_clauses() {
@@ -154,23 +198,17 @@ mod tests {
         assert_eq!(check_parts("CHECK (a > 0) NOT VALID"), None);
         assert_eq!(check_parts("CHECK (a > 0) OR (b > 0)"), None);
         assert_eq!(check_parts("UNIQUE"), None);
-        assert!(same_constraint(
-            "CHECK (a>0)",
-            r#"CONSTRAINT "ck_t_1" CHECK (a > 0)"#
-        ));
-        assert!(!same_constraint(
+        assert!(same("CHECK (a>0)", r#"CONSTRAINT "ck_t_1" CHECK (a > 0)"#));
+        assert!(!same(
             "CONSTRAINT ck_a CHECK (a>0)",
             r#"CONSTRAINT "ck_t_1" CHECK (a > 0)"#
         ));
-        assert!(same_constraint(
+        assert!(same(
             "CONSTRAINT ck_t_1 CHECK (a>0)",
             r#"CONSTRAINT "ck_t_1" CHECK (a > 0)"#
         ));
-        assert!(!same_constraint("CHECK (a > 0)", "CHECK (a > 1)"));
-        assert!(same_constraint(
-            "UNIQUE (A, b)",
-            "CONSTRAINT u UNIQUE (a, b)"
-        ));
-        assert!(!same_constraint("UNIQUE (b, a)", "UNIQUE (a, b)"));
+        assert!(!same("CHECK (a > 0)", "CHECK (a > 1)"));
+        assert!(same("UNIQUE (A, b)", "CONSTRAINT u UNIQUE (a, b)"));
+        assert!(!same("UNIQUE (b, a)", "UNIQUE (a, b)"));
     }
 }

@@ -124,8 +124,9 @@ fn snapshots(dir: &Path) -> Vec<(String, String)> {
 /// (a new index is Retort's rendering of what the snapshot wrote by hand).
 fn comparable(mut schema: retort::schema::Schema) -> retort::schema::Schema {
     for table in schema.tables.values_mut() {
-        for text in table.table_constraints.iter_mut() {
-            *text = retort::sql::comparable(text);
+        for constraint in table.table_constraints.iter_mut() {
+            let written = constraint.written.as_deref().unwrap_or_default();
+            *constraint = retort::sql::table_constraint(&retort::sql::comparable(written));
         }
         for definition in table.unmodeled.iter_mut() {
             *definition = retort::sql::comparable(definition.sql()).into();

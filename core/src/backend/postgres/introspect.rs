@@ -173,11 +173,13 @@ fn plain_foreign_key(def: &str, validated: bool) -> bool {
 /// A constraint's definition as the catalog says it holds: ending in ` NOT VALID` exactly when
 /// `pg_constraint.convalidated` is false, whatever the text.
 fn with_validity(def: &str, validated: bool) -> String {
-    let bare = def.strip_suffix(crate::schema::NOT_VALID).unwrap_or(def);
+    let bare = def
+        .strip_suffix(crate::dialect::postgres::NOT_VALID)
+        .unwrap_or(def);
     if validated {
         bare.to_owned()
     } else {
-        format!("{bare}{}", crate::schema::NOT_VALID)
+        format!("{bare}{}", crate::dialect::postgres::NOT_VALID)
     }
 }
 

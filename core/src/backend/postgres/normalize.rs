@@ -24,7 +24,7 @@ use diesel::sql_types::{Nullable, Text};
 use diesel::{Connection as _, QueryableByName, RunQueryDsl};
 
 use crate::dialect::{Dialect, Postgres};
-use crate::schema::{Column, Schema, SqlType};
+use crate::schema::{Column, ConstraintKind, Schema, SqlType};
 
 /// Model columns per TEMP table (PostgreSQL's limit is 1600).
 pub const COLUMNS_PER_TABLE: usize = 1000;
@@ -118,17 +118,13 @@ struct CheckRow {
     def: String,
 }
 
-/// The model tables that declare CHECK constraints (`check(...)`, kept as
-/// [`crate::schema::check_clause`]s), in the order of [`check_statements`]' TEMP tables.
+/// The model tables that declare CHECK constraints (`check(...)`), in the order of
+/// [`check_statements`]' TEMP tables.
 fn checked_tables(target: &Schema) -> Vec<&str> {
     target
         .tables
         .values()
-        .filter(|t| {
-            t.table_constraints
-                .iter()
-                .any(|c| crate::schema::parse_any_check_clause(c).is_some())
-        })
+        .filter(|t| t.table_constraints.iter().any(|c| c.check_name().is_some()))
         .map(|t| t.name.as_str())
         .collect()
 }
@@ -153,8 +149,12 @@ fn check_statements(target: &Schema, tables: &[&str]) -> (String, String) {
                 .iter()
                 // `NOT VALID` is for ALTER TABLE: the server's spelling of the check is the
                 // same either way.
-                .filter_map(|c| crate::schema::parse_any_check_clause(c))
-                .map(|(name, expr, _)| crate::schema::check_clause(&name, expr)),
+                .filter_map(|c| match (&c.name, &c.kind) {
+                    (Some(name), ConstraintKind::Check { expr, .. }) => {
+                        Some(format!("CONSTRAINT {} CHECK ({expr})", quote(name)))
+                    }
+                    _ => None,
+                }),
         );
         create.push_str(&format!(
             "CREATE TEMP TABLE __retort_ck_{k} (\n    {}\n);\n",
@@ -470,14 +470,15 @@ pub fn normalize_target(
         let Some(table) = temp_table(target, &checked, &row.tbl, "__retort_ck_") else {
             continue;
         };
-        let position = table.table_constraints.iter().position(|c| {
-            crate::schema::parse_any_check_clause(c).is_some_and(|(name, ..)| name == row.name)
-        });
+        let position = table
+            .table_constraints
+            .iter()
+            .position(|c| c.check_name() == Some(row.name.as_str()));
         if let Some(position) = position {
-            let clause = table.table_constraints.remove(position);
+            let constraint = table.table_constraints.remove(position);
             let mut def = row.def.clone();
-            if crate::schema::is_not_valid_check(&clause) {
-                def.push_str(crate::schema::NOT_VALID);
+            if constraint.is_not_valid() {
+                def.push_str(crate::dialect::postgres::NOT_VALID);
             }
             let definition =
                 crate::dialect::postgres::constraint_definition(&table.name, &row.name, &def);
@@ -517,19 +518,21 @@ fn locate_check(
 ) -> Option<NormalizeError> {
     for name in tables {
         let table = &target.tables[name];
-        for clause in &table.table_constraints {
-            let Some((check, expr, _)) = crate::schema::parse_any_check_clause(clause) else {
+        for constraint in &table.table_constraints {
+            let (Some(check), ConstraintKind::Check { expr, .. }) =
+                (&constraint.name, &constraint.kind)
+            else {
                 continue;
             };
             let mut one = table.clone();
-            one.table_constraints = vec![clause.clone()];
+            one.table_constraints = vec![constraint.clone()];
             let mut schema = Schema::new();
             schema.insert(one);
             let (create, _) = check_statements(&schema, &[name.as_str()]);
             if let Err(e) = rolled_back(conn, |c| c.batch_execute(&create)) {
                 return Some(NormalizeError::Check {
                     table: name.clone(),
-                    name: check,
+                    name: check.clone(),
                     expr: expr.to_owned(),
                     message: e.to_string(),
                 });
@@ -592,7 +595,11 @@ mod tests {
             .push(Column::new("age", SqlType::Integer, false));
         users
             .table_constraints
-            .push(crate::schema::check_clause("ck_users_1", "age >= 0"));
+            .push(crate::schema::TableConstraint::check(
+                "ck_users_1",
+                "age >= 0",
+                false,
+            ));
         let mut plain = crate::schema::Table::new("plain");
         plain
             .columns

@@ -100,7 +100,11 @@ fn keep_clauses(table: &mut Table, sql: &str) {
             table.foreign_keys[i].deferrable = clause.deferrable;
         }
     }
-    table.table_constraints = clauses.constraints;
+    table.table_constraints = clauses
+        .constraints
+        .iter()
+        .map(|c| crate::sql::table_constraint(c))
+        .collect();
     table.options = clauses.options;
     table.autoincrement = clauses.autoincrement;
     for (name, extra) in clauses.columns {

@@ -152,14 +152,15 @@ fn culprit(table: &Table, message: String) -> ModelSqlError {
             };
         }
     }
-    for clause in &table.table_constraints {
+    for constraint in &table.table_constraints {
+        let clause = Sqlite.table_constraint_clause(constraint);
         if let Err(message) = try_sql(&format!(
             "CREATE TABLE {name} ({}, {clause});",
             plain.join(", ")
         )) {
             return ModelSqlError {
                 place: format!("table `{}`", table.name),
-                sql: clause.clone(),
+                sql: clause,
                 message,
             };
         }
