@@ -31,10 +31,7 @@ fn a_model_check_is_a_clause_of_create_table_and_read_back_verbatim() {
     // Read back as the model's check, written as the dialect rendered it.
     let mut model_check = target.tables["users"].table_constraints[0].clone();
     model_check.written = Some("CONSTRAINT \"ck_users_1\" CHECK (age >= 0)".into());
-    assert_eq!(
-        back.tables["users"].table_constraints,
-        [model_check]
-    );
+    assert_eq!(back.tables["users"].table_constraints, [model_check]);
     assert!(diff(&back, &target).is_empty());
 }
 
