@@ -151,20 +151,18 @@ pub(crate) fn annotate(
     dialect: &dyn Dialect,
     warnings: &[(usize, String)],
 ) -> (String, String) {
-    let mut notes = Vec::new();
-    for (i, op) in plan.ops.iter().enumerate() {
+    let mut up = plan.up.clone();
+    for i in 0..plan.ops.len() {
         for (_, w) in warnings.iter().filter(|(at, _)| *at == i) {
-            notes.push((op.clone(), safety::comment("warning", w)));
+            up.note(i, safety::comment("warning", w));
         }
-        if let Some(d) = safety::destructive(op, dialect) {
-            notes.push((op.clone(), safety::comment("destructive", &d.what)));
+        if let Some(loss) = up.header(i).and_then(|h| h.data_loss.clone()) {
+            up.note(i, safety::comment("destructive", &loss));
         }
     }
-    let up = safety::annotate(&plan.up_sql, &notes);
-    let lost: Vec<(Op, String)> = safety::cannot_restore(&plan.ops, dialect)
-        .into_iter()
-        .map(|(op, text)| (op, safety::comment("cannot restore", &text)))
-        .collect();
-    let down = safety::annotate(&plan.down_sql, &lost);
-    (up, down)
+    let mut down = plan.down.clone();
+    for (i, text) in safety::cannot_restore(&plan.ops, dialect) {
+        down.note(i, safety::comment("cannot restore", &text));
+    }
+    (up.to_sql(), down.to_sql())
 }

@@ -1,6 +1,7 @@
 //! Autogenerate: compare the live database with the models and write the migration.
 
 use crate::db::Connection;
+use crate::dialect::SqlPlan;
 use crate::ignore::Ignore;
 use crate::ops::{reverse_all, Op};
 use crate::schema::Schema;
@@ -11,9 +12,14 @@ use crate::Error;
 pub struct Plan {
     /// The operations, in the order `up_sql` runs them.
     pub ops: Vec<Op>,
-    /// The upgrade script.
+    /// The upgrade script, statement by statement: each with the locks it takes and its
+    /// hazards, under the lines of the ops it renders.
+    pub up: SqlPlan,
+    /// The downgrade script, statement by statement: the ops' exact reverse.
+    pub down: SqlPlan,
+    /// The upgrade script as text ([`SqlPlan::to_sql`] of [`Plan::up`]).
     pub up_sql: String,
-    /// The downgrade script: the ops' exact reverse.
+    /// The downgrade script as text.
     pub down_sql: String,
     /// The columns the ops make NOT NULL with nothing to fill their existing rows (no default,
     /// no `--backfill`): `autogenerate` refuses the plan ([`crate::safety::needs_backfill`]).
@@ -108,15 +114,18 @@ pub fn plan_between_with(
         ops = crate::safety::retype_before_fills(ops);
     }
     crate::depend::check(&ops, current)?;
-    let up_sql = dialect.render(&ops, current)?;
+    let up = dialect.render_plan(&ops, current)?;
     let mut after = current.clone();
     ops.iter().for_each(|op| op.apply(&mut after));
-    let down_sql = dialect.render(&reverse_all(&ops), &after)?;
+    let down = dialect.render_plan(&reverse_all(&ops), &after)?;
+    let (up_sql, down_sql) = (up.to_sql(), down.to_sql());
     let needs_backfill = crate::safety::unfilled(&ops, &target);
     let hints = crate::rename::suggestions(&ops);
     let invalid = invalid_indexes(current, &ops);
     Ok(Plan {
         ops,
+        up,
+        down,
         up_sql,
         down_sql,
         needs_backfill,

@@ -35,7 +35,7 @@ pub struct Destructive {
 /// cannot restore). Ops that only change the schema (indexes, constraints,
 /// renames, comments, identities) or whose data is computed (a generated column) are not
 /// destructive.
-pub fn destructive(op: &Op, dialect: &dyn Dialect) -> Option<Destructive> {
+pub fn destructive<D: Dialect + ?Sized>(op: &Op, dialect: &D) -> Option<Destructive> {
     match op {
         Op::DropTable(t) => Some(Destructive {
             what: format!("drops table '{}' and all its rows", t.name),
@@ -146,9 +146,11 @@ pub fn refuses_only(from: &SqlType, to: &SqlType) -> bool {
 }
 
 /// What down.sql cannot bring back of the plan `ops` (in up order): for each op of down.sql
-/// that concerns lost data, that op (a reverse, as down.sql holds it) and what is lost. In
-/// down.sql's order.
-pub fn cannot_restore(ops: &[Op], dialect: &dyn Dialect) -> Vec<(Op, String)> {
+/// that concerns lost data, its position among down.sql's ops (the reverses of `ops`, in
+/// reverse order) and what is lost. In down.sql's order.
+pub fn cannot_restore(ops: &[Op], dialect: &dyn Dialect) -> Vec<(usize, String)> {
+    // Op `i`'s reverse is op `down(i)` of the downgrade.
+    let down = |i: usize| ops.len() - 1 - i;
     let mut notes = Vec::new();
     for (i, op) in ops.iter().enumerate().rev() {
         if let Some(d) = destructive(op, dialect) {
@@ -168,7 +170,7 @@ pub fn cannot_restore(ops: &[Op], dialect: &dyn Dialect) -> Vec<(Op, String)> {
                 ),
                 _ => d.lost,
             };
-            notes.push((op.reverse(), lost));
+            notes.push((down(i), lost));
         }
         if let Op::Backfill {
             table,
@@ -189,7 +191,7 @@ pub fn cannot_restore(ops: &[Op], dialect: &dyn Dialect) -> Vec<(Op, String)> {
             };
             if !added {
                 notes.push((
-                    op.reverse(),
+                    down(i),
                     format!("the NULLs of {table}.{column} that {by} replaced with {value} (those rows keep the value)"),
                 ));
             }
@@ -521,30 +523,6 @@ pub fn comment(prefix: &str, text: &str) -> String {
             out.push_str(&format!("--   {line}\n"));
         }
     }
-    out
-}
-
-/// `sql` (as the dialects render it: a `-- <op>` line before each op's statements) with each
-/// note's comment lines inserted under the line of its op. Notes are in the order of the ops
-/// in `sql`; a note whose op line is not found goes where the search stands (the top for the
-/// first). Deterministic: same input, same output.
-pub fn annotate(sql: &str, notes: &[(Op, String)]) -> String {
-    let mut out = String::with_capacity(sql.len());
-    let mut rest = sql;
-    let mut last: Option<&Op> = None;
-    for (op, lines) in notes {
-        let marker = format!("-- {op}\n");
-        // Several notes of one op go under its line, in order.
-        if last == Some(op) {
-        } else if let Some(at) = rest.find(&marker) {
-            let end = at + marker.len();
-            out.push_str(&rest[..end]);
-            rest = &rest[end..];
-        }
-        last = Some(op);
-        out.push_str(lines);
-    }
-    out.push_str(rest);
     out
 }
 

@@ -5,7 +5,9 @@ mod alter;
 mod defaults;
 pub(crate) mod pg_enum;
 mod pg_keywords;
+pub mod plan;
 pub mod postgres;
+mod postgres_effects;
 mod render;
 pub mod sqlite;
 
@@ -18,6 +20,7 @@ use crate::schema::{
 use alter::rename_table_sql;
 pub use alter::{add_column_sql, drop_column_sql, push_unmodeled, standard_alter_column};
 pub use defaults::{is_literal_default, is_null_default, normalize_default};
+pub use plan::{Effects, Hazard, Header, Lock, LockMode, SqlPlan, Statement, Step, Transaction};
 pub use postgres::Postgres;
 pub use sqlite::Sqlite;
 
@@ -142,11 +145,25 @@ pub trait Dialect {
         (!crate::safety::refuses_only(from, to)).then_some(why)
     }
 
-    /// Renders ops as an SQL script. `before` is the schema the ops apply to. The driver is
-    /// shared (see `render.rs`): each op by itself through [`Dialect::render_op`], or a group of
-    /// alterations of one table through [`Dialect::rebuild_table`].
-    fn render(&self, ops: &[Op], before: &Schema) -> Result<String, RenderError> {
+    /// Renders ops as a plan of statements. `before` is the schema the ops apply to. The
+    /// driver is shared (see `render.rs`): each op by itself through [`Dialect::render_op`],
+    /// or a group of alterations of one table through [`Dialect::rebuild_table`]; each
+    /// statement is then read by [`Dialect::statement_effects`].
+    fn render_plan(&self, ops: &[Op], before: &Schema) -> Result<SqlPlan, RenderError> {
         render::render(self, ops, before)
+    }
+
+    /// Renders ops as an SQL script: [`Dialect::render_plan`] as text ([`SqlPlan::to_sql`]).
+    fn render(&self, ops: &[Op], before: &Schema) -> Result<String, RenderError> {
+        Ok(self.render_plan(ops, before)?.to_sql())
+    }
+
+    /// What running `sql`, one statement of the SQL of `ops` (one op, or the ops one table
+    /// rebuild makes), does beyond its text: where it may run, the locks it takes, its
+    /// hazards. By default nothing is known: it may run anywhere and takes no lock.
+    fn statement_effects(&self, ops: &[Op], sql: &str) -> Effects {
+        let _ = (ops, sql);
+        Effects::default()
     }
 
     /// Renders one op by itself. `current` is the op's table as it is before the op, if it

@@ -77,6 +77,10 @@ impl Dialect for Postgres {
         super::pg_enum::lift_labels(schema);
     }
 
+    fn statement_effects(&self, ops: &[crate::ops::Op], sql: &str) -> super::Effects {
+        super::postgres_effects::effects(ops, sql)
+    }
+
     fn render_enum_op(
         &self,
         op: &crate::ops::Op,

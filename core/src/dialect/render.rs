@@ -1,23 +1,27 @@
 //! The rendering driver shared by every dialect: ops in order, each by itself when the dialect
 //! can ([`Dialect::render_op`]), else a group of alterations of one table in one piece
 //! ([`Dialect::rebuild_table`], SQLite's rebuild). The in-memory schema follows along
-//! ([`Op::apply`]) so each op sees its table as it is at that point of the migration.
+//! ([`Op::apply`]) so each op sees its table as it is at that point of the migration. Each
+//! step's statements are then read for what they do ([`Dialect::statement_effects`]).
 
+use super::plan::{Hazard, Header, SqlPlan, Statement, Step, Transaction};
 use super::{Dialect, RenderError};
 use crate::ops::Op;
 use crate::schema::Schema;
 
-/// Renders `ops`, which apply to `before`, as one SQL script: for each op a `-- <op>` comment
-/// line, its statements, and a blank line.
+/// Renders `ops`, which apply to `before`, as a plan of steps: one per op, or one per table
+/// rebuild.
 pub(super) fn render<D: Dialect + ?Sized>(
     dialect: &D,
     ops: &[Op],
     before: &Schema,
-) -> Result<String, RenderError> {
+) -> Result<SqlPlan, RenderError> {
     let mut state = before.clone();
-    let mut out = String::new();
-    let mut rest = ops;
-    while let Some(first) = rest.first() {
+    let mut plan = SqlPlan::default();
+    let mut at = 0;
+    while at < ops.len() {
+        let rest = &ops[at..];
+        let first = &rest[0];
         // An enum type's op sees the whole schema (the columns that use the type) and the ops
         // after it (which may use a label it adds).
         if first.is_enum() {
@@ -28,11 +32,9 @@ pub(super) fn render<D: Dialect + ?Sized>(
                     hint,
                 },
             )?;
-            out.push_str(&format!("-- {first}\n"));
-            out.push_str(&sql);
-            out.push('\n');
+            plan.steps.push(step(dialect, ops, at..at + 1, sql, false));
             first.apply(&mut state);
-            rest = &rest[1..];
+            at += 1;
             continue;
         }
         // A group: consecutive ops that alter the same existing table.
@@ -44,24 +46,88 @@ pub(super) fn render<D: Dialect + ?Sized>(
         } else {
             1
         };
-        let (group, tail) = rest.split_at(len);
+        let group = &rest[..len];
         match render_each(dialect, group, &state) {
             Ok(statements) => {
-                for (op, sql) in group.iter().zip(statements) {
-                    out.push_str(&format!("-- {op}\n"));
-                    out.push_str(&sql);
-                    out.push('\n');
+                for (i, (op, sql)) in group.iter().zip(statements).enumerate() {
+                    plan.steps
+                        .push(step(dialect, ops, at + i..at + i + 1, sql, false));
                     op.apply(&mut state);
                 }
             }
             Err(unsupported) if is_alter(first) => {
-                dialect.rebuild_table(group, &mut state, &mut out, unsupported)?;
+                let mut body = String::new();
+                dialect.rebuild_table(group, &mut state, &mut body, unsupported)?;
+                plan.steps
+                    .push(step(dialect, ops, at..at + len, body, true));
             }
             Err(unsupported) => return Err(unsupported),
         }
-        rest = tail;
+        at += len;
     }
-    Ok(out)
+    Ok(plan)
+}
+
+/// The step of `ops[range]` whose SQL is `body`; `rebuild` when it remakes their table.
+fn step<D: Dialect + ?Sized>(
+    dialect: &D,
+    ops: &[Op],
+    range: std::ops::Range<usize>,
+    body: String,
+    rebuild: bool,
+) -> Step {
+    let group = &ops[range.clone()];
+    let headers: Vec<Header> = group
+        .iter()
+        .map(|op| Header {
+            op: op.to_string(),
+            data_loss: crate::safety::destructive(op, dialect).map(|d| d.what),
+            notes: Vec::new(),
+        })
+        .collect();
+    let loses = headers.iter().any(|h| h.data_loss.is_some());
+    let statements = crate::sql::statements(&body)
+        .into_iter()
+        .map(|s| {
+            let sql = s
+                .text
+                .trim_end()
+                .trim_end_matches(';')
+                .trim_end()
+                .to_owned();
+            let mut effects = dialect.statement_effects(group, &sql);
+            if rebuild {
+                effects.transaction = Some(Transaction::Inside);
+                effects.hazards.push(Hazard::Rewrite);
+            }
+            if loses && destroys(&sql) {
+                effects.hazards.push(Hazard::DataLoss);
+            }
+            effects.hazards.sort();
+            effects.hazards.dedup();
+            Statement {
+                sql,
+                transaction: effects.transaction.unwrap_or(Transaction::Either),
+                locks: effects.locks,
+                hazards: effects.hazards,
+            }
+        })
+        .collect();
+    Step {
+        ops: range,
+        headers,
+        body,
+        statements,
+    }
+}
+
+/// True for a statement that removes stored values: `DROP TABLE`, `DROP COLUMN`, a type's
+/// label removal (`DROP TYPE`).
+fn destroys(sql: &str) -> bool {
+    let upper = sql.to_ascii_uppercase();
+    upper.starts_with("DROP TABLE")
+        || upper.starts_with("DROP TYPE")
+        || upper.contains(" DROP COLUMN ")
 }
 
 /// True for ops that change an existing table (all but creating and dropping one) and may

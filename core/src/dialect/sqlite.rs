@@ -363,6 +363,30 @@ impl Dialect for Sqlite {
         )
     }
 
+    /// Every statement that changes the schema or rows takes the database's write lock;
+    /// readers go on (in WAL mode) until the commit.
+    fn statement_effects(&self, ops: &[Op], sql: &str) -> super::Effects {
+        let first = sql.split_whitespace().next().unwrap_or_default();
+        let writes = !first.eq_ignore_ascii_case("PRAGMA") && !first.eq_ignore_ascii_case("SELECT");
+        let table = ops.first().map(|op| op.table().to_owned());
+        super::Effects {
+            locks: table
+                .filter(|_| writes)
+                .map(|table| super::Lock {
+                    table,
+                    mode: super::LockMode::Database,
+                })
+                .into_iter()
+                .collect(),
+            hazards: if first.eq_ignore_ascii_case("UPDATE") {
+                vec![super::Hazard::RowWrites]
+            } else {
+                Vec::new()
+            },
+            ..Default::default()
+        }
+    }
+
     fn rebuild_table(
         &self,
         group: &[Op],
@@ -398,7 +422,6 @@ impl Sqlite {
             });
         };
         for op in group {
-            out.push_str(&format!("-- {op}\n"));
             op.apply(state);
         }
         // An alteration never removes its table; should it be gone, say so rather than panic.
@@ -513,7 +536,6 @@ impl Sqlite {
             out.push_str(&self.create_index(&name, index));
         }
         push_unmodeled(&new, out);
-        out.push('\n');
         Ok(())
     }
 }

@@ -262,15 +262,19 @@ fn notes_go_under_their_op_and_down_says_what_it_cannot_restore() {
     let target = users(&[Column::new("nick", SqlType::Text, false)]);
     let backfills = ["users.nick='anon'".parse().unwrap()];
     let plan = plan_between_with(&Postgres, &current, &target, &backfills).unwrap();
-    let notes: Vec<(Op, String)> = plan
-        .ops
-        .iter()
-        .filter_map(|op| {
-            destructive(op, &Postgres).map(|d| (op.clone(), comment("destructive", &d.what)))
-        })
+    // The plan knows which op destroys what: its note goes under that op's line.
+    let mut up = plan.up.clone();
+    let lossy: Vec<usize> = (0..plan.ops.len())
+        .filter(|&i| up.header(i).is_some_and(|h| h.data_loss.is_some()))
         .collect();
-    assert_eq!(notes.len(), 1);
-    let up = annotate(&plan.up_sql, &notes);
+    assert_eq!(lossy.len(), 1);
+    let loss = up.header(lossy[0]).unwrap().data_loss.clone().unwrap();
+    assert_eq!(
+        Some(loss.clone()),
+        destructive(&plan.ops[lossy[0]], &Postgres).map(|d| d.what)
+    );
+    up.note(lossy[0], comment("destructive", &loss));
+    let up = up.to_sql();
     assert!(
         up.contains(
             "-- removed column 'users.legacy'\n-- destructive: drops column 'users.legacy' and its values\n"
@@ -284,12 +288,21 @@ fn notes_go_under_their_op_and_down_says_what_it_cannot_restore() {
         ),
         plan.up_sql
     );
-    let lost: Vec<(Op, String)> = cannot_restore(&plan.ops, &Postgres)
-        .into_iter()
-        .map(|(op, text)| (op, comment("cannot restore", &text)))
+    // The statement that drops the column carries the hazard too.
+    let dropping: Vec<_> = plan
+        .up
+        .statements()
+        .filter(|s| s.hazards.contains(&crate::dialect::Hazard::DataLoss))
+        .map(|s| s.sql.as_str())
         .collect();
+    assert_eq!(dropping, ["ALTER TABLE \"users\" DROP COLUMN \"legacy\""]);
+    let lost = cannot_restore(&plan.ops, &Postgres);
     assert_eq!(lost.len(), 2, "{lost:?}");
-    let down = annotate(&plan.down_sql, &lost);
+    let mut down = plan.down.clone();
+    for (i, text) in lost {
+        down.note(i, comment("cannot restore", &text));
+    }
+    let down = down.to_sql();
     let restore_column = down
         .find("-- cannot restore: values of dropped column users.legacy")
         .unwrap();
@@ -297,13 +310,17 @@ fn notes_go_under_their_op_and_down_says_what_it_cannot_restore() {
         .find("-- cannot restore: the NULLs of users.nick that --backfill replaced with 'anon'")
         .unwrap();
     assert!(restore_column < restore_nulls, "{down}");
-    // Two notes of one op, and a note whose op is missing (goes at the top).
-    let op = plan.ops[0].clone();
-    let twice = annotate(
-        "-- x\n",
-        &[(op.clone(), "-- a\n".into()), (op, "-- b\n".into())],
+    // Two notes of one op go under its line, in order.
+    let mut twice = plan.up.clone();
+    twice.note(0, "-- a\n".into());
+    twice.note(0, "-- b\n".into());
+    assert!(
+        twice
+            .to_sql()
+            .starts_with(&format!("-- {}\n-- a\n-- b\n", plan.ops[0])),
+        "{}",
+        twice.to_sql()
     );
-    assert_eq!(twice, "-- a\n-- b\n-- x\n");
     assert_eq!(
         comment("warning", "one\ntwo"),
         "-- warning: one\n--   two\n"
