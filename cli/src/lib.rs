@@ -23,6 +23,7 @@ mod inspect;
 mod migrate;
 mod pipe;
 mod print_schema;
+mod revision_text;
 mod safety;
 mod since;
 mod style;
