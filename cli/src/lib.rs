@@ -131,6 +131,8 @@ pub enum Command {
     /// Apply revisions up to TARGET: head, heads, REV (id or unique prefix), +N, REV+N
     Upgrade {
         /// With --sql: [FROM:]TARGET, FROM defaulting to base
+        // Help text: `[FROM:]` is optional syntax, not a link.
+        #[allow(rustdoc::broken_intra_doc_links)]
         #[arg(default_value = "head")]
         target: String,
         /// Print the SQL the upgrade would run instead of running it; nothing connects
@@ -169,6 +171,8 @@ pub enum Command {
     /// Record the database as being at TARGET without running any SQL (base: no revision)
     Stamp {
         /// With --sql: [FROM:]TARGET, FROM defaulting to base
+        // Help text: `[FROM:]` is optional syntax, not a link.
+        #[allow(rustdoc::broken_intra_doc_links)]
         #[arg(allow_hyphen_values = true)]
         target: String,
         /// Print the bookkeeping SQL the stamp would run instead of running it; nothing connects
