@@ -11,30 +11,7 @@ use retort::script::{NewRevision, ScriptDirectory};
 
 use crate::revision_text::{describe, tags, verbose_block};
 use crate::terminal::line;
-use crate::{Command, Settings};
-
-impl Command {
-    /// Whether the command was given `--allow-edited`.
-    pub(crate) fn allow_edited(&self) -> bool {
-        match self {
-            Command::Upgrade { allow_edited, .. } | Command::Downgrade { allow_edited, .. } => {
-                *allow_edited
-            }
-            Command::Check(args) => args.allow_edited,
-            _ => false,
-        }
-    }
-
-    /// The `--lock-timeout` of `upgrade` or `downgrade`.
-    pub(crate) fn lock_timeout(&self) -> Option<std::time::Duration> {
-        match self {
-            Command::Upgrade { lock_timeout, .. } | Command::Downgrade { lock_timeout, .. } => {
-                *lock_timeout
-            }
-            _ => None,
-        }
-    }
-}
+use crate::Settings;
 
 /// The parents of a revision created with `--head REV`: `base` starts a new root, anything else
 /// names one revision (`head`, id, unique prefix, label, `LABEL@head`, `REV+N`/`REV-N`).
