@@ -19,7 +19,7 @@ pub struct Plan {
     /// no `--backfill`): `autogenerate` refuses the plan ([`crate::safety::needs_backfill`]).
     pub needs_backfill: Vec<crate::safety::NeedsBackfill>,
     /// `renamed_from` hints that would turn a drop and an add into a rename, one line each
-    /// (see [`crate::rename::suggestions`]).
+    /// (`#[model(renamed_from = "...")]` on a struct or a field).
     pub hints: Vec<String>,
     /// The indexes the database holds INVALID (see [`crate::schema::Table::invalid_indexes`]),
     /// one line each, naming the index and what the plan does with it.

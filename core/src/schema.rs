@@ -511,8 +511,8 @@ pub struct Schema {
     pub tables: BTreeMap<String, Table>,
     /// Objects the models do not own (views, materialized views, rules, triggers) that depend
     /// on a table or one of its columns, as the database's own dependency catalog records them:
-    /// an op that drops or rewrites what they depend on is refused (see
-    /// [`crate::depend`]). Sorted; read by introspection, empty for models.
+    /// an op that drops or rewrites what they depend on is refused (a
+    /// [`crate::DependencyError`]). Sorted; read by introspection, empty for models.
     pub dependents: Vec<Dependent>,
     /// Enum types by name, each with its labels in order (PostgreSQL; see [`SqlType::Enum`]).
     /// Introspection reads every enum type of the schema; the models' side holds the types
@@ -527,8 +527,8 @@ pub struct Schema {
     pub schemas: std::collections::BTreeSet<String>,
     /// Names in the migrated schemas that relations the models do not own already take
     /// (views, materialized views, foreign tables), keyed like tables, with what each is
-    /// (`view`): creating a table of such a name is refused before anything runs (see
-    /// [`crate::depend`]). Read by introspection; empty for models.
+    /// (`view`): creating a table of such a name is refused before anything runs (a
+    /// [`crate::DependencyError`]). Read by introspection; empty for models.
     pub occupied: BTreeMap<String, String>,
 }
 
