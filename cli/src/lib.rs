@@ -367,7 +367,7 @@ where
 /// Like [`run_with`], with explicit arguments (the first one is the program name).
 ///
 /// Messages that tell the user to run a command name the program as the first argument does
-/// (its file name: `myapp-migrate upgrade head`), see [`retort::invocation`].
+/// (its file name: `myapp-migrate upgrade head`), see `retort::invocation`.
 pub fn run_from_with<I, T>(args: I, defaults: &Defaults) -> ExitCode
 where
     I: IntoIterator<Item = T>,

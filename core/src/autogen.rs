@@ -16,7 +16,7 @@ pub struct Plan {
     /// The downgrade script: the ops' exact reverse.
     pub down_sql: String,
     /// The columns the ops make NOT NULL with nothing to fill their existing rows (no default,
-    /// no `--backfill`): `autogenerate` refuses the plan ([`crate::safety::needs_backfill`]).
+    /// no `--backfill`): `autogenerate` refuses the plan (`safety::needs_backfill`).
     pub needs_backfill: Vec<crate::safety::NeedsBackfill>,
     /// `renamed_from` hints that would turn a drop and an add into a rename, one line each
     /// (`#[model(renamed_from = "...")]` on a struct or a field).
@@ -51,7 +51,7 @@ pub fn plan_ignoring(
 }
 
 /// Like [`plan_ignoring`], with the command line's `--backfill` values applied to the ops
-/// ([`crate::safety::apply_backfills`]; one that matches nothing is an error).
+/// (`safety::apply_backfills`; one that matches nothing is an error).
 pub fn plan_with(
     conn: &mut Connection,
     target: &Schema,
@@ -86,7 +86,7 @@ pub fn plan_between(
     plan_between_with(dialect, current, target, &[])
 }
 
-/// [`plan_between`] with `--backfill` values ([`crate::safety::apply_backfills`]).
+/// [`plan_between`] with `--backfill` values (`safety::apply_backfills`).
 pub fn plan_between_with(
     dialect: &dyn crate::dialect::Dialect,
     current: &Schema,

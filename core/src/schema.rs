@@ -331,7 +331,7 @@ pub struct Table {
     /// restoring it exactly: never compared, dropped by any op that changes the table.
     pub written: Written,
     /// The indexes and constraints the model does not name, under the default convention's
-    /// names the derive gave them: [`crate::naming::apply`] renames them after the project's
+    /// names the derive gave them: `naming::apply` renames them after the project's
     /// naming convention and empties the list (the registry applies it when it builds the
     /// target). Empty for introspected tables.
     pub unnamed: Vec<crate::naming::Unnamed>,
@@ -489,7 +489,7 @@ impl Written {
 
 /// Conventional name of an index over `columns` of `table` under the default naming convention:
 /// `ix_<table>_<cols>`, or `uq_...` when unique, shortened to 63 bytes
-/// ([`crate::naming::shorten`]).
+/// (`naming::shorten`).
 pub fn index_name(table: &str, columns: &[impl AsRef<str>], unique: bool) -> String {
     let prefix = if unique { "uq" } else { "ix" };
     let cols: Vec<&str> = columns.iter().map(AsRef::as_ref).collect();
@@ -497,7 +497,7 @@ pub fn index_name(table: &str, columns: &[impl AsRef<str>], unique: bool) -> Str
 }
 
 /// Conventional name of a foreign key under the default naming convention:
-/// `fk_<table>_<cols>_<ref_table>`, shortened to 63 bytes ([`crate::naming::shorten`]).
+/// `fk_<table>_<cols>_<ref_table>`, shortened to 63 bytes (`naming::shorten`).
 pub fn foreign_key_name(table: &str, columns: &[impl AsRef<str>], ref_table: &str) -> String {
     let cols: Vec<&str> = columns.iter().map(AsRef::as_ref).collect();
     let (table, ref_table) = (bare_name(table), bare_name(ref_table));
