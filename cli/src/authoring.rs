@@ -5,8 +5,6 @@ use std::io::Write;
 
 use anyhow::Context as _;
 use retort::db::Connection;
-use retort::dialect::Dialect;
-use retort::ops::Op;
 use retort::script::{GraphError, NewRevision, ScriptDirectory};
 use retort::{autogen, runner};
 
@@ -161,130 +159,6 @@ pub(crate) fn autogenerate(
     )?;
     crate::print_schema::refresh(settings, out)?;
     Ok(0)
-}
-
-/// What a reviewer must know about an op of `ops` before applying it.
-pub(crate) fn warning_for(op: &Op, ops: &[Op], dialect: &dyn Dialect) -> Option<String> {
-    match op {
-        Op::DropDefinition { .. } | Op::DropTableConstraint { .. } => Some(format!(
-            "{op}: the models do not declare it, and they own their tables' indexes and \
-             constraints; the downgrade re-creates it exactly. To keep it, declare it with its \
-             name (#[model(index(...))], #[model(unique(...))], #[model(check(name = ...))]), \
-             name it in an `ignore` glob, or edit it out of this revision (an unnamed SQLite \
-             constraint is declared without a name: #[model(check(expr = ...))], \
-             #[model(unique(columns(...)))])"
-        )),
-        Op::DropIndex { table, index } if index.unique => Some(format!(
-            "{op}: '{table}' no longer refuses duplicate ({}); the downgrade re-creates the \
-             index (and fails if duplicates were written meanwhile). To keep it, declare it \
-             (#[model(unique)] or #[model(unique(columns(...)))])",
-            index.columns.join(", ")
-        )),
-        Op::AlterAutoincrement { table, to: false } => Some(format!(
-            "{op}: new rows of '{table}' can be given the ids of deleted rows again; the \
-             downgrade restores AUTOINCREMENT and the largest id given. To keep it, declare \
-             #[model(primary_key, autoincrement)]"
-        )),
-        Op::DropTable(t) => {
-            let referencing = referencing_tables(&t.name, ops);
-            Some(format!(
-                "dropping table '{}' deletes its rows; the downgrade re-creates it without them{}",
-                t.name,
-                if referencing.is_empty() {
-                    String::new()
-                } else {
-                    format!(
-                        " (and fails while rows of {} still reference it through the foreign key \
-                         it re-creates)",
-                        referencing
-                            .iter()
-                            .map(|r| format!("'{r}'"))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    )
-                }
-            ))
-        }
-        // A generated column's values are computed: the downgrade computes them again.
-        Op::DropColumn { column, .. } if column.generated.is_some() => None,
-        Op::DropColumn { table, column } => Some(format!(
-            "dropping column '{table}.{}' deletes its data; the downgrade re-creates the column without it{}",
-            column.name,
-            if !column.nullable && column.default.is_none() {
-                " (and fails while the table has rows, as the column is NOT NULL without a default)"
-            } else {
-                ""
-            }
-        )),
-        Op::AddColumn { table, column }
-            if !column.nullable && column.default.is_none() && column.generated.is_none() =>
-        {
-            Some(format!(
-            "column '{table}.{}' is NOT NULL without a default: the upgrade fails if '{table}' has rows; add #[model(default = \"...\")] or make it Option<_>",
-            column.name
-        ))
-        }
-        Op::AlterColumn { table, from, to } => {
-            let mut risks = Vec::new();
-            if from.generated.is_none() && to.generated.is_some() {
-                risks.push(
-                    "it becomes generated: its values are replaced by the computed ones, and the \
-                     downgrade keeps those"
-                        .to_owned(),
-                );
-            }
-            if from.nullable && !to.nullable {
-                risks.push("it becomes NOT NULL: the upgrade fails if it holds NULLs".to_owned());
-            }
-            // A column's own UNIQUE or CHECK clause that goes loosens the table.
-            for clause in from
-                .extra
-                .iter()
-                .filter(|x| retort::sql::is_constraint_clause(x) && !to.extra.contains(x))
-                // A label change rewrites an enum's CHECK (SQLite): said with the labels.
-                .filter(|x| {
-                    retort::dialect::sqlite::enum_check_labels(&to.name, std::slice::from_ref(x))
-                        .is_none()
-                })
-            {
-                risks.push(format!(
-                    "its constraint `{clause}` is removed, so the table accepts rows it refused \
-                     (the downgrade puts it back, and fails if such rows were written \
-                     meanwhile); to keep it, declare it (#[model(unique)], \
-                     #[model(check = \"...\")])"
-                ));
-            }
-            if let Some(why) = dialect.type_change_risk(&from.ty, &to.ty) {
-                risks.push(format!(
-                    "its type changes from {} to {}: on {}, {why}",
-                    from.ty,
-                    to.ty,
-                    dialect.name()
-                ));
-            }
-            (!risks.is_empty())
-                .then(|| format!("column '{table}.{}': {}", to.name, risks.join("; ")))
-        }
-        _ => None,
-    }
-}
-
-/// The tables that keep their rows while a plan drops `table` and their foreign keys to it:
-/// the downgrade re-creates those keys, which their rows then break. (A table dropped with it
-/// comes back empty; a key to a dropped table can only be dropped with it.)
-fn referencing_tables<'o>(table: &str, ops: &'o [Op]) -> Vec<&'o str> {
-    let mut found: Vec<&str> = ops
-        .iter()
-        .filter_map(|op| match op {
-            Op::DropForeignKey { table: from, fk } if fk.ref_table == table && from != table => {
-                Some(from.as_str())
-            }
-            _ => None,
-        })
-        .collect();
-    found.sort_unstable();
-    found.dedup();
-    found
 }
 
 /// `revision -m MSG [--head REV] [--rev-id ID] [--branch-label NAME] [--depends-on REV]`.

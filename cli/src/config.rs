@@ -31,7 +31,7 @@ pub struct ConfigFile {
     pub naming: Option<NamingConfig>,
 }
 
-/// Retort.toml's `[naming]` table (see [`retort::naming::Convention`]); a key left out keeps
+/// Retort.toml's `[naming]` table (see [`retort::Convention`]); a key left out keeps
 /// the default template.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]

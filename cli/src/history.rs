@@ -6,6 +6,8 @@ use std::io::Write;
 use clap::Args;
 use retort::script::{Graph, Revision};
 
+use crate::revision_text::{label_tag, links, parents, tags, verbose_block};
+
 use crate::terminal::{block, line};
 use crate::verbs::named_revision;
 use crate::Settings;
@@ -28,51 +30,6 @@ pub struct HistoryArgs {
     /// Mark the revisions the database is at with `(current)`; reads the database
     #[arg(short, long)]
     pub indicate_current: bool,
-}
-
-/// One revision as `--verbose` shows it, followed by an empty line.
-pub(crate) fn verbose_block(
-    out: &mut dyn Write,
-    rev: &Revision,
-    tags: &str,
-) -> std::io::Result<()> {
-    writeln!(out, "Rev:      {}{tags}", rev.id)?;
-    writeln!(out, "Parents:  {}", parents(rev))?;
-    links(out, rev)?;
-    writeln!(out, "Message:  {}", line(&rev.message))?;
-    writeln!(out, "Created:  {}", line(&rev.created))?;
-    writeln!(out, "Path:     {}\n", line(&rev.path.display().to_string()))
-}
-
-/// `Labels:` and `Depends:` lines, for a revision that declares labels or
-/// dependencies.
-fn links(out: &mut dyn Write, rev: &Revision) -> std::io::Result<()> {
-    if !rev.branch_labels.is_empty() {
-        writeln!(out, "Labels:   {}", line(&rev.branch_labels.join(", ")))?;
-    }
-    if !rev.depends_on.is_empty() {
-        writeln!(out, "Depends:  {}", line(&rev.depends_on.join(", ")))?;
-    }
-    if !rev.adopted_versions.is_empty() {
-        writeln!(
-            out,
-            "Adopted:  {} version(s) recorded before Retort: {}",
-            rev.adopted_versions.len(),
-            line(&retort::listing::first_few(
-                &rev.adopted_versions,
-                retort::listing::SHOWN
-            ))
-        )?;
-    }
-    Ok(())
-}
-
-fn parents(rev: &Revision) -> String {
-    if rev.parents.is_empty() {
-        "<base>".to_owned()
-    } else {
-        rev.parents.join(", ")
-    }
 }
 
 /// The revisions the database is at (its applied revisions that none applied builds on).
@@ -157,7 +114,7 @@ pub(crate) fn history(
         writeln!(out, "No revisions in {}", line(&path))?;
     }
     for rev in revisions.into_iter().rev() {
-        let mut tags = crate::workflow::tags(graph, &rev.id);
+        let mut tags = tags(graph, &rev.id);
         if args.indicate_current && current.contains(&rev.id) {
             tags.push_str(" (current)");
         }
@@ -182,9 +139,9 @@ pub(crate) fn heads(settings: &Settings, verbose: bool, out: &mut dyn Write) -> 
     for id in scripts.graph().heads() {
         let rev = scripts.revision(id).expect("head exists");
         if verbose {
-            verbose_block(out, rev, &crate::workflow::tags(scripts.graph(), id))?;
+            verbose_block(out, rev, &tags(scripts.graph(), id))?;
         } else {
-            let labels = crate::workflow::label_tag(scripts.graph(), id);
+            let labels = label_tag(scripts.graph(), id);
             writeln!(out, "{}{labels} (head) {}", rev.id, line(&rev.message))?;
         }
     }

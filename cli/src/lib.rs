@@ -23,7 +23,9 @@ mod inspect;
 mod migrate;
 mod pipe;
 mod print_schema;
+mod revision_text;
 mod safety;
+mod settings;
 mod since;
 mod style;
 mod terminal;
@@ -35,13 +37,12 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
-use retort::db::{Connection, DatabaseUrl, OpenOptions, DEFAULT_DATABASE_URL};
 use retort::runner;
-use retort::script::ScriptDirectory;
 
 pub use config::{ConfigFile, DEFAULT_CONFIG, DEFAULT_MIGRATIONS_DIR};
 pub use history::HistoryArgs;
 pub use safety::SafetyArgs;
+pub(crate) use settings::Settings;
 pub use style::ColorWhen;
 
 /// Schema migrations for Rust: models in, reviewable SQL migrations out.
@@ -130,6 +131,8 @@ pub enum Command {
     /// Apply revisions up to TARGET: head, heads, REV (id or unique prefix), +N, REV+N
     Upgrade {
         /// With --sql: [FROM:]TARGET, FROM defaulting to base
+        // Help text: `[FROM:]` is optional syntax, not a link.
+        #[allow(rustdoc::broken_intra_doc_links)]
         #[arg(default_value = "head")]
         target: String,
         /// Print the SQL the upgrade would run instead of running it; nothing connects
@@ -168,6 +171,8 @@ pub enum Command {
     /// Record the database as being at TARGET without running any SQL (base: no revision)
     Stamp {
         /// With --sql: [FROM:]TARGET, FROM defaulting to base
+        // Help text: `[FROM:]` is optional syntax, not a link.
+        #[allow(rustdoc::broken_intra_doc_links)]
         #[arg(allow_hyphen_values = true)]
         target: String,
         /// Print the bookkeeping SQL the stamp would run instead of running it; nothing connects
@@ -216,6 +221,29 @@ pub enum Command {
     /// Git integration: `hook install` writes a pre-commit hook that runs `check`
     #[command(subcommand)]
     Hook(hook::HookCommand),
+}
+
+impl Command {
+    /// Whether the command was given `--allow-edited`.
+    pub(crate) fn allow_edited(&self) -> bool {
+        match self {
+            Command::Upgrade { allow_edited, .. } | Command::Downgrade { allow_edited, .. } => {
+                *allow_edited
+            }
+            Command::Check(args) => args.allow_edited,
+            _ => false,
+        }
+    }
+
+    /// The `--lock-timeout` of `upgrade` or `downgrade`.
+    pub(crate) fn lock_timeout(&self) -> Option<std::time::Duration> {
+        match self {
+            Command::Upgrade { lock_timeout, .. } | Command::Downgrade { lock_timeout, .. } => {
+                *lock_timeout
+            }
+            _ => None,
+        }
+    }
 }
 
 /// Options of `init`.
@@ -339,7 +367,7 @@ where
 /// Like [`run_with`], with explicit arguments (the first one is the program name).
 ///
 /// Messages that tell the user to run a command name the program as the first argument does
-/// (its file name: `myapp-migrate upgrade head`), see [`retort::invocation`].
+/// (its file name: `myapp-migrate upgrade head`), see `retort::invocation`.
 pub fn run_from_with<I, T>(args: I, defaults: &Defaults) -> ExitCode
 where
     I: IntoIterator<Item = T>,
@@ -416,136 +444,6 @@ fn one_line(e: &anyhow::Error) -> String {
         out.push_str(&retort::shown::line(&words));
     }
     out
-}
-
-/// Resolved settings.
-#[derive(Clone)]
-pub(crate) struct Settings {
-    pub(crate) database_url: String,
-    migrations_dir: PathBuf,
-    /// Who chose `migrations_dir`: `--migrations-dir`, Retort.toml, or `None` for the default.
-    migrations_dir_set_by: Option<&'static str>,
-    config_path: PathBuf,
-    schema: Option<String>,
-    /// `ignore` globs of Retort.toml.
-    ignore: Vec<String>,
-    run: runner::RunOptions,
-    models: Option<fn(&retort::ModelRegistration) -> bool>,
-    /// Retort.toml's `diesel_schema`.
-    diesel_schema: Option<PathBuf>,
-    /// Retort.toml's `[naming]` convention (the default when absent).
-    naming: retort::naming::Convention,
-}
-
-impl Settings {
-    /// The migrations directory as Retort.toml says it: relative to the file's own directory.
-    pub(crate) fn migrations_dir_in_config(&self) -> &std::path::Path {
-        let base = self
-            .config_path
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty());
-        base.and_then(|b| self.migrations_dir.strip_prefix(b).ok())
-            .unwrap_or(&self.migrations_dir)
-    }
-
-    fn resolve(
-        global: &GlobalOpts,
-        defaults: &Defaults,
-        for_init: bool,
-    ) -> anyhow::Result<Settings> {
-        let config_path = global
-            .config
-            .clone()
-            .unwrap_or_else(|| PathBuf::from(DEFAULT_CONFIG));
-        // `init` creates the file, so an explicit --config need not exist yet.
-        let file = ConfigFile::load(&config_path, global.config.is_some() && !for_init)?;
-        let naming = match &file.naming {
-            None => retort::naming::Convention::default(),
-            Some(naming) => naming.convention().map_err(|e| {
-                anyhow::anyhow!(
-                    "config file {} is invalid: {e}",
-                    retort::shown::path(&config_path)
-                )
-            })?,
-        };
-        let lock_timeout = match &file.lock_timeout {
-            None => runner::DEFAULT_LOCK_TIMEOUT,
-            Some(text) => config::parse_duration(text).map_err(|e| {
-                anyhow::anyhow!(
-                    "config file {} is invalid: lock_timeout: {e}",
-                    retort::shown::path(&config_path)
-                )
-            })?,
-        };
-        Ok(Settings {
-            database_url: global
-                .database_url
-                .clone()
-                .or(file.database_url)
-                .or_else(|| defaults.database_url.clone())
-                .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()),
-            migrations_dir_set_by: if global.migrations_dir.is_some() {
-                Some("--migrations-dir")
-            } else if file.migrations_dir.is_some() {
-                Some("migrations_dir in the config file")
-            } else {
-                None
-            },
-            migrations_dir: global
-                .migrations_dir
-                .clone()
-                .or(file.migrations_dir)
-                .or_else(|| defaults.migrations_dir.clone())
-                .unwrap_or_else(|| PathBuf::from(DEFAULT_MIGRATIONS_DIR)),
-            config_path,
-            schema: global.schema.clone().or(file.schema),
-            ignore: file.ignore,
-            run: runner::RunOptions {
-                lock_wait: std::time::Duration::from_secs(
-                    global.deprecated_lock_timeout.unwrap_or(global.lock_wait),
-                ),
-                allow_edited: false,
-                lock_timeout,
-                end_on_signal: true,
-            },
-            models: defaults.models,
-            diesel_schema: file.diesel_schema,
-            naming,
-        })
-    }
-
-    /// The schema the models this binary manages describe (see [`Defaults::models`]).
-    pub(crate) fn target(&self) -> anyhow::Result<retort::schema::Schema> {
-        let models = retort::registry::models();
-        Ok(match self.models {
-            None => retort::registry::schema_with(&models, &self.naming)?,
-            Some(keep) => {
-                let kept: Vec<_> = models.into_iter().filter(|m| keep(m)).collect();
-                retort::registry::schema_with(&kept, &self.naming)?
-            }
-        })
-    }
-
-    pub(crate) fn connect(&self, create: bool) -> anyhow::Result<Connection> {
-        let url: DatabaseUrl = self.database_url.parse()?;
-        Ok(Connection::open_with(
-            &url,
-            &OpenOptions {
-                create,
-                schema: self.schema.clone(),
-            },
-        )?)
-    }
-
-    /// The `ignore` globs of Retort.toml and the command line's `--ignore`.
-    pub(crate) fn ignore(&self, args: &IgnoreArgs) -> anyhow::Result<retort::ignore::Ignore> {
-        let globs: Vec<&String> = self.ignore.iter().chain(&args.globs).collect();
-        Ok(retort::ignore::Ignore::new(&globs)?)
-    }
-
-    pub(crate) fn scripts(&self) -> anyhow::Result<ScriptDirectory> {
-        Ok(ScriptDirectory::open(&self.migrations_dir)?)
-    }
 }
 
 /// Runs one parsed command, writing its report to `out`. Returns the exit code on success.

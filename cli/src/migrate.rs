@@ -3,13 +3,9 @@
 use std::io::Write;
 
 use retort::runner;
-use retort::script::Revision;
 
+use crate::revision_text::{describe, tags, verbose_block};
 use crate::Settings;
-
-pub(crate) fn describe(rev: &Revision) -> String {
-    format!("{} {}", rev.id, crate::terminal::line(&rev.message))
-}
 
 /// Writes one line per revision as its work commits, and flushes it, so a run that is killed
 /// or fails part-way has reported every revision that stays applied (or reverted). The first
@@ -117,7 +113,7 @@ pub(crate) fn current(
         let rev = scripts.revision(id).expect("applied revision exists");
         let tag = if heads.contains(&id) { " (head)" } else { "" };
         if verbose {
-            crate::history::verbose_block(out, rev, &crate::workflow::tags(scripts.graph(), id))?;
+            verbose_block(out, rev, &tags(scripts.graph(), id))?;
             continue;
         }
         writeln!(

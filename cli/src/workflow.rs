@@ -7,59 +7,11 @@ use anyhow::bail;
 use retort::db::{Connection, DatabaseUrl};
 use retort::offline::{self, Request};
 use retort::runner::{self, Direction};
-use retort::script::{Graph, NewRevision, ScriptDirectory};
+use retort::script::{NewRevision, ScriptDirectory};
 
-use crate::migrate::describe;
+use crate::revision_text::{describe, tags, verbose_block};
 use crate::terminal::line;
-use crate::{Command, Settings};
-
-impl Command {
-    /// Whether the command was given `--allow-edited`.
-    pub(crate) fn allow_edited(&self) -> bool {
-        match self {
-            Command::Upgrade { allow_edited, .. } | Command::Downgrade { allow_edited, .. } => {
-                *allow_edited
-            }
-            Command::Check(args) => args.allow_edited,
-            _ => false,
-        }
-    }
-
-    /// The `--lock-timeout` of `upgrade` or `downgrade`.
-    pub(crate) fn lock_timeout(&self) -> Option<std::time::Duration> {
-        match self {
-            Command::Upgrade { lock_timeout, .. } | Command::Downgrade { lock_timeout, .. } => {
-                *lock_timeout
-            }
-            _ => None,
-        }
-    }
-}
-
-/// ` (head)`, ` (branchpoint)`, ` (mergepoint)` as they apply to `id`.
-pub(crate) fn tags(graph: &Graph, id: &str) -> String {
-    let mut tags = label_tag(graph, id);
-    if graph.is_head(id) {
-        tags.push_str(" (head)");
-    }
-    if graph.is_branch_point(id) {
-        tags.push_str(" (branchpoint)");
-    }
-    if graph.is_merge_point(id) {
-        tags.push_str(" (mergepoint)");
-    }
-    tags
-}
-
-/// ` (label, ...)`: the branch labels `id` carries, as Alembic prints them; empty without.
-pub(crate) fn label_tag(graph: &Graph, id: &str) -> String {
-    let labels = graph.labels_of(id);
-    if labels.is_empty() {
-        String::new()
-    } else {
-        format!(" ({})", labels.join(", "))
-    }
-}
+use crate::Settings;
 
 /// The parents of a revision created with `--head REV`: `base` starts a new root, anything else
 /// names one revision (`head`, id, unique prefix, label, `LABEL@head`, `REV+N`/`REV-N`).
@@ -97,7 +49,7 @@ pub(crate) fn branches(
     for id in points {
         let rev = scripts.revision(id).expect("branch point exists");
         if verbose {
-            crate::history::verbose_block(out, rev, &tags(graph, id))?;
+            verbose_block(out, rev, &tags(graph, id))?;
         } else {
             writeln!(out, "{}{}, {}", rev.id, tags(graph, id), line(&rev.message))?;
         }
@@ -108,7 +60,7 @@ pub(crate) fn branches(
             let rev = scripts.revision(child).expect("child exists");
             if verbose {
                 writeln!(out, "  Branch from {id}:")?;
-                crate::history::verbose_block(out, rev, &tags(graph, child))?;
+                verbose_block(out, rev, &tags(graph, child))?;
                 continue;
             }
             writeln!(

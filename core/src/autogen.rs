@@ -22,10 +22,10 @@ pub struct Plan {
     /// The downgrade script as text.
     pub down_sql: String,
     /// The columns the ops make NOT NULL with nothing to fill their existing rows (no default,
-    /// no `--backfill`): `autogenerate` refuses the plan ([`crate::safety::needs_backfill`]).
+    /// no `--backfill`): `autogenerate` refuses the plan (`safety::needs_backfill`).
     pub needs_backfill: Vec<crate::safety::NeedsBackfill>,
     /// `renamed_from` hints that would turn a drop and an add into a rename, one line each
-    /// (see [`crate::rename::suggestions`]).
+    /// (`#[model(renamed_from = "...")]` on a struct or a field).
     pub hints: Vec<String>,
     /// The indexes the database holds INVALID (see [`crate::schema::Table::invalid_indexes`]),
     /// one line each, naming the index and what the plan does with it.
@@ -57,7 +57,7 @@ pub fn plan_ignoring(
 }
 
 /// Like [`plan_ignoring`], with the command line's `--backfill` values applied to the ops
-/// ([`crate::safety::apply_backfills`]; one that matches nothing is an error).
+/// (`safety::apply_backfills`; one that matches nothing is an error).
 pub fn plan_with(
     conn: &mut Connection,
     target: &Schema,
@@ -92,7 +92,7 @@ pub fn plan_between(
     plan_between_with(dialect, current, target, &[])
 }
 
-/// [`plan_between`] with `--backfill` values ([`crate::safety::apply_backfills`]).
+/// [`plan_between`] with `--backfill` values (`safety::apply_backfills`).
 pub fn plan_between_with(
     dialect: &dyn crate::dialect::Dialect,
     current: &Schema,

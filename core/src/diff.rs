@@ -33,7 +33,7 @@ use crate::schema::{
 
 /// The ops that turn `current` into `target`. Deterministic: equal inputs give equal output.
 pub fn diff(current: &Schema, target: &Schema) -> Vec<Op> {
-    // Renames first (see [`crate::rename`]); the rest compares the renamed tables.
+    // Renames first (see `rename`); the rest compares the renamed tables.
     let (renames, renamed) = crate::rename::renames(current, target);
     let current = &renamed;
     // The schemas the models name that the database lacks come first (see `Op::CreateSchema`).
@@ -208,7 +208,7 @@ fn same_column(a: &Column, b: &Column) -> bool {
 }
 
 /// The constraint clauses of a column (`CHECK`, `UNIQUE`): the models own them. In
-/// [`crate::sql::comparable`] form, for comparison only.
+/// `sql::comparable` form, for comparison only.
 fn owned_clauses(c: &Column) -> Vec<String> {
     c.extra
         .iter()
@@ -234,14 +234,14 @@ fn same_generation(a: &Column, b: &Column) -> bool {
 }
 
 /// Whether `clauses` holds `clause` (a table-constraint clause or a kept definition), spelling
-/// aside ([`crate::sql::comparable`]): a hand-written `ON t(a) WHERE a>0` is the models'
+/// aside (`sql::comparable`): a hand-written `ON t(a) WHERE a>0` is the models'
 /// `ON "t" ("a") WHERE a > 0`.
 fn contains_clause(definitions: &[Kept], definition: &Kept) -> bool {
     definitions.iter().any(|d| d.same(definition))
 }
 
 /// Whether `clauses` (a table's constraint clauses) holds the constraint `clause` is
-/// ([`crate::sql::same_constraint`]: an unnamed SQLite check is the models' check of the same
+/// (`sql::same_constraint`: an unnamed SQLite check is the models' check of the same
 /// expression, whatever they name it).
 fn contains_constraint(constraints: &[TableConstraint], constraint: &TableConstraint) -> bool {
     constraints

@@ -23,52 +23,78 @@
 //!
 //! # Where things are
 //!
-//! - Models: [`Model`] (the derive and its trait), [`DbEnum`] (enums as column types), [`registry`] (every model linked into the
-//!   binary), [`schema`] (the dialect-free schema model), [`link_models!`].
+//! - Models: [`Model`] (the derive and its trait, in [`model`]), [`DbEnum`] (enums as column
+//!   types), [`registry`] (every model linked into the binary), [`schema`] (the dialect-free
+//!   schema model), [`Convention`] (the names of what the models leave unnamed),
+//!   [`link_models!`].
 //! - Comparing: [`diff`] (schemas to [`ops`]), [`autogen`] (database vs models, rendered by a
 //!   [`dialect`]).
-//! - Databases: [`DatabaseUrl`], [`Connection`] and [`Backend`] ([`backend`]: SQLite and
-//!   PostgreSQL, each a cargo feature).
+//! - Databases: [`DatabaseUrl`], [`Connection`] and [`Backend`] ([`db`], [`backend`]: SQLite
+//!   and PostgreSQL, each a cargo feature).
 //! - Migrations: [`script`] (the revision graph and the migrations directory), [`runner`]
 //!   (upgrade, downgrade, stamp), [`offline`] (the SQL a run would execute), [`checksum`],
-//!   [`embed_migrations!`] and [`EmbeddedMigrations`] (migrations compiled into the binary).
+//!   [`embed`] ([`embed_migrations!`] and [`EmbeddedMigrations`]: migrations compiled into the
+//!   binary).
 //! - Consistency: [`testing`] (assertions for your own `cargo test`), [`shadow`] (replaying
 //!   migrations into a scratch database).
-//! - Errors: [`Error`], which every module's error converts into.
+//! - Errors: [`Error`], which every module's error converts into, and the errors it wraps.
+//!
+//! The modules the `retort` command line shares with the library (`baseline`, `diesel_schema`,
+//! `ignore`, `invocation`, `listing`, `naming`, `redact`, `safety`, `shown`, `sql`, and the
+//! backends' own modules `backend::postgres` and `backend::sqlite`) are public for `retort_cli`
+//! and Retort's tests only, and left out of this documentation: they are not a stable API.
 
+// The user's surface.
 pub mod autogen;
 pub mod backend;
-pub mod baseline;
 pub mod checksum;
 pub mod db;
-pub mod depend;
 pub mod dialect;
-pub mod diesel_schema;
 pub mod diff;
 pub mod embed;
-mod error;
-pub mod ignore;
-#[cfg(feature = "postgres")]
-mod interrupt;
-pub mod invocation;
-pub mod listing;
 pub mod model;
-pub mod naming;
 pub mod offline;
 pub mod ops;
-mod reattach;
-pub mod redact;
 pub mod registry;
-pub mod rename;
 pub mod runner;
-pub mod safety;
 pub mod schema;
 pub mod script;
 pub mod shadow;
-pub mod shown;
-pub mod sql;
 pub mod testing;
 
+// Plumbing of the `retort` command line (`retort_cli`) and of Retort's own tests: public so
+// they can reach it, hidden from the documentation. NOT a stable API: it changes with the
+// command line, in any release.
+#[doc(hidden)]
+pub mod baseline;
+#[doc(hidden)]
+pub mod diesel_schema;
+#[doc(hidden)]
+pub mod ignore;
+#[doc(hidden)]
+pub mod invocation;
+#[doc(hidden)]
+pub mod listing;
+#[doc(hidden)]
+pub mod naming;
+#[doc(hidden)]
+pub mod redact;
+#[doc(hidden)]
+pub mod safety;
+#[doc(hidden)]
+pub mod shown;
+#[doc(hidden)]
+pub mod sql;
+
+// Inside the library only.
+mod depend;
+mod error;
+#[cfg(feature = "postgres")]
+mod interrupt;
+mod reattach;
+mod rename;
+
+// What the derives expand to: not an API.
 #[doc(hidden)]
 pub mod __private;
 
@@ -88,6 +114,13 @@ pub use retort_macros::DbEnum;
 pub use retort_macros::Model;
 pub use runner::RunOptions;
 pub use script::ScriptDirectory;
+
+// From hidden or private modules: the errors `Error` wraps, and the naming convention.
+pub use depend::DependencyError;
+pub use ignore::IgnoreError;
+pub use naming::{Convention, NamingError};
+pub use rename::RenameError;
+pub use safety::SafetyError;
 
 /// Links crates that hold `#[derive(Model)]` structs into the binary, so their models are
 /// registered even though the binary names nothing from them. Without it, the linker drops a

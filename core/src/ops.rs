@@ -197,7 +197,7 @@ pub enum Op {
     /// `--backfill` (or the column's model default, see `from_default`): sets the column's
     /// NULLs to an SQL expression before it becomes NOT NULL. Its reverse (`undo: true`) runs
     /// nothing: the NULLs it replaced cannot come back, and `down.sql` says so
-    /// ([`crate::safety::cannot_restore`]).
+    /// (`safety::cannot_restore`).
     Backfill {
         /// Name of the table.
         table: String,
@@ -395,7 +395,7 @@ impl Op {
     /// True when the op can lose data that its reverse cannot bring back. An
     /// [`Op::AlterEnum`] that removes a label is: the upgrade fails while a row holds it, and
     /// once none does, the label is gone from the type. The dialect-aware rule `autogenerate`
-    /// enforces (lossy type changes included) is [`crate::safety::destructive`].
+    /// enforces (lossy type changes included) is `safety::destructive`.
     pub fn is_destructive(&self) -> bool {
         match self {
             Op::DropTable(_) | Op::DropColumn { .. } => true,

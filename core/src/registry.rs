@@ -50,7 +50,7 @@ pub enum RegistryError {
     },
     #[error("{model}: {problem}")]
     /// The naming convention cannot name the model's constraints, or a name the model gives is
-    /// too long (see [`crate::naming::apply`]).
+    /// too long (see `naming::apply`).
     Naming {
         /// Rust path of the model.
         model: String,
@@ -91,7 +91,7 @@ pub fn schema_of(models: &[&ModelRegistration]) -> Result<Schema, RegistryError>
 }
 
 /// [`schema_of`], naming the constraints the models do not name after `convention`
-/// (Retort.toml's `[naming]`, see [`crate::naming`]).
+/// (Retort.toml's `[naming]`, see [`crate::Convention`]).
 pub fn schema_with(
     models: &[&ModelRegistration],
     convention: &crate::naming::Convention,

@@ -330,7 +330,7 @@ pub struct Table {
     /// restoring it exactly: never compared, dropped by any op that changes the table.
     pub written: Written,
     /// The indexes and constraints the model does not name, under the default convention's
-    /// names the derive gave them: [`crate::naming::apply`] renames them after the project's
+    /// names the derive gave them: `naming::apply` renames them after the project's
     /// naming convention and empties the list (the registry applies it when it builds the
     /// target). Empty for introspected tables.
     pub unnamed: Vec<crate::naming::Unnamed>,
@@ -484,7 +484,7 @@ impl Written {
 
 /// Conventional name of an index over `columns` of `table` under the default naming convention:
 /// `ix_<table>_<cols>`, or `uq_...` when unique, shortened to 63 bytes
-/// ([`crate::naming::shorten`]).
+/// (`naming::shorten`).
 pub fn index_name(table: &str, columns: &[impl AsRef<str>], unique: bool) -> String {
     let prefix = if unique { "uq" } else { "ix" };
     let cols: Vec<&str> = columns.iter().map(AsRef::as_ref).collect();
@@ -492,7 +492,7 @@ pub fn index_name(table: &str, columns: &[impl AsRef<str>], unique: bool) -> Str
 }
 
 /// Conventional name of a foreign key under the default naming convention:
-/// `fk_<table>_<cols>_<ref_table>`, shortened to 63 bytes ([`crate::naming::shorten`]).
+/// `fk_<table>_<cols>_<ref_table>`, shortened to 63 bytes (`naming::shorten`).
 pub fn foreign_key_name(table: &str, columns: &[impl AsRef<str>], ref_table: &str) -> String {
     let cols: Vec<&str> = columns.iter().map(AsRef::as_ref).collect();
     let (table, ref_table) = (bare_name(table), bare_name(ref_table));
@@ -506,8 +506,8 @@ pub struct Schema {
     pub tables: BTreeMap<String, Table>,
     /// Objects the models do not own (views, materialized views, rules, triggers) that depend
     /// on a table or one of its columns, as the database's own dependency catalog records them:
-    /// an op that drops or rewrites what they depend on is refused (see
-    /// [`crate::depend`]). Sorted; read by introspection, empty for models.
+    /// an op that drops or rewrites what they depend on is refused (a
+    /// [`crate::DependencyError`]). Sorted; read by introspection, empty for models.
     pub dependents: Vec<Dependent>,
     /// Enum types by name, each with its labels in order (PostgreSQL; see [`SqlType::Enum`]).
     /// Introspection reads every enum type of the schema; the models' side holds the types
@@ -522,8 +522,8 @@ pub struct Schema {
     pub schemas: std::collections::BTreeSet<String>,
     /// Names in the migrated schemas that relations the models do not own already take
     /// (views, materialized views, foreign tables), keyed like tables, with what each is
-    /// (`view`): creating a table of such a name is refused before anything runs (see
-    /// [`crate::depend`]). Read by introspection; empty for models.
+    /// (`view`): creating a table of such a name is refused before anything runs (a
+    /// [`crate::DependencyError`]). Read by introspection; empty for models.
     pub occupied: BTreeMap<String, String>,
 }
 

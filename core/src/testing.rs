@@ -119,7 +119,7 @@ pub fn assert_migrations_match_models(dir: impl AsRef<Path>) {
 /// [`assert_migrations_match_models`] with the project's naming convention:
 ///
 /// ```no_run
-/// let convention = retort::naming::Convention::new(
+/// let convention = retort::Convention::new(
 ///     None, None, None, None, Some("pk_{table}".into()),
 /// ).unwrap();
 /// retort::testing::assert_migrations_match_models_with("migrations", &convention);

@@ -5,6 +5,8 @@ mod codegen;
 mod generation;
 mod kept;
 mod names;
+mod syntax;
+mod table;
 
 use std::io::Write;
 use std::path::PathBuf;

@@ -24,9 +24,13 @@ use crate::dialect::Dialect;
 use crate::runner::{harness::ScriptMigration, Direction, RunError, RunOptions};
 use crate::schema::Schema;
 
+// Each backend's own module: public for `retort_cli` and Retort's tests, hidden from the
+// documentation, not a stable API (the traits and `Backend` are).
 #[cfg(feature = "postgres")]
+#[doc(hidden)]
 pub mod postgres;
 #[cfg(feature = "sqlite")]
+#[doc(hidden)]
 pub mod sqlite;
 
 /// Every backend compiled into this build, in the order URLs are matched. The one registration

@@ -77,7 +77,7 @@ pub trait Dialect {
 
     /// True when a column holds only values of its declared type (PostgreSQL), so a value for
     /// its new type goes in only after a type change (see
-    /// [`crate::safety::retype_before_fills`]); SQLite stores any value in any column.
+    /// `safety::retype_before_fills`); SQLite stores any value in any column.
     fn typed_columns(&self) -> bool {
         true
     }
@@ -138,7 +138,7 @@ pub trait Dialect {
     /// refusing them (rounding, a dropped time zone, a lossy cast): `None` when the change
     /// keeps every value or refuses the rows it cannot hold. The default takes
     /// [`Dialect::type_change_risk`] unless the change only refuses
-    /// ([`crate::safety::refuses_only`]). `autogenerate` refuses such a change without
+    /// (`safety::refuses_only`). `autogenerate` refuses such a change without
     /// `--allow-destructive`.
     fn type_change_loss(&self, from: &SqlType, to: &SqlType) -> Option<String> {
         let why = self.type_change_risk(from, to)?;

@@ -780,7 +780,7 @@ mod tests;
 
 /// Moves a model column's own checks (`#[model(check = "...")]`, a `CHECK (...)` clause of
 /// [`Column::extra`]) to the table's constraints under the name PostgreSQL gives a column's
-/// `CHECK` (`<table>_<column>_check`, shortened as [`crate::naming::shorten`] does): PostgreSQL
+/// `CHECK` (`<table>_<column>_check`, shortened as `naming::shorten` does): PostgreSQL
 /// keeps every check as a named table constraint.
 pub(crate) fn column_checks_to_table(table: &mut Table) {
     let bare = crate::schema::bare_name(&table.name).to_owned();

@@ -112,7 +112,7 @@ pub enum RunError {
         /// Each edited revision and which of its files changed.
         edited: Vec<Edited>,
     },
-    /// A script to run holds `COMMIT`, `BEGIN`... (see [`crate::sql`]); found before anything ran.
+    /// A script to run holds `COMMIT`, `BEGIN`... (see `sql`); found before anything ran.
     #[error(transparent)]
     TransactionControl(#[from] crate::script::TransactionControlError),
     /// diesel's bookkeeping table refused to record a revision: triggers on it (a guard against

@@ -8,7 +8,7 @@
 //! - PostgreSQL: a session advisory lock serialises runs, and each revision runs in its own
 //!   transaction, so a failure leaves the database at the last fully applied revision.
 //!
-//! Each revision's script runs one statement at a time ([`crate::sql::statements`]), so a
+//! Each revision's script runs one statement at a time (`sql::statements`), so a
 //! failure names its statement and line on every backend, and a revision with
 //! `run_in_transaction = false` runs each statement on its own, as the offline script does.
 //! Progress is reported as each revision commits ([`upgrade_with_progress`]).

@@ -3,7 +3,7 @@
 //! then build the revision [`graph`]. [`dir`] opens a migrations directory that way and writes
 //! new revisions.
 //!
-//! Modules depend on each other in one direction only: `graph` and [`crate::sql`] stand alone,
+//! Modules depend on each other in one direction only: `graph` and `sql` stand alone,
 //! `error` names what can go wrong, `source` reads files, `validate` judges sources, `dir` ties
 //! them together.
 
