@@ -246,7 +246,7 @@ fn warning_for(op: &Op, ops: &[Op], dialect: &dyn Dialect) -> Option<String> {
                 .filter(|x| retort::sql::is_constraint_clause(x) && !to.extra.contains(x))
                 // A label change rewrites an enum's CHECK (SQLite): said with the labels.
                 .filter(|x| {
-                    retort::dialect::sqlite::enum_check_labels(&to.name, std::slice::from_ref(x))
+                    retort::sql::enum_check_labels(&to.name, std::slice::from_ref(x))
                         .is_none()
                 })
             {

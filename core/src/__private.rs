@@ -14,7 +14,8 @@ pub fn enum_type(name: &str, labels: &[&str]) -> SqlType {
 pub use crate::schema::{Deferrable, FkAction, SqlType, Table};
 
 use crate::naming::Unnamed;
-use crate::schema::{foreign_key_name, index_name, Column, ForeignKey, Index, TableConstraint};
+use crate::naming::{foreign_key_name, index_name};
+use crate::schema::{Column, ForeignKey, Index, TableConstraint};
 
 /// Builds a [`Table`] from the pieces the derive knows.
 #[derive(Debug)]

@@ -531,7 +531,7 @@ fn diff_table(have: &Table, want: &Table, retyped: &[String], ops: &mut Vec<Op>)
             let to = want.serial_sequence(column).cloned();
             // The column still owns the sequence it had: it takes its values again.
             let keep = to.as_ref().is_some_and(|def| {
-                let owned = crate::dialect::postgres::owned_only(def);
+                let owned = crate::sql::owned_only(def);
                 have.unmodeled.contains(&owned)
             });
             ops.push(Op::AlterSerial {

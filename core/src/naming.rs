@@ -18,29 +18,12 @@ use std::collections::BTreeSet;
 
 use sha2::{Digest, Sha256};
 
-use crate::schema::{Schema, Table};
+pub use crate::schema::Unnamed;
+use crate::schema::{bare_name, Schema, Table};
 
 /// The longest name a generated or given constraint name may have, in bytes: PostgreSQL's
 /// identifier limit, used on SQLite too so that the names are identical on both backends.
 pub const MAX_NAME_BYTES: usize = 63;
-
-/// A constraint or index that the models do not name, by the name the derive gave it (the
-/// default convention's).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Unnamed {
-    /// An index or unique constraint of [`Table::indexes`] (`ix`, or `uq` when unique).
-    Index(String),
-    /// A foreign key of [`Table::foreign_keys`] (`fk`).
-    ForeignKey(String),
-    /// A check of [`Table::table_constraints`] (`ck`); `n` is its position among the model's
-    /// checks, from 1.
-    Check {
-        /// The name the derive gave it (`ck_<table>_<n>`).
-        name: String,
-        /// Its position among the model's `check(...)` attributes, from 1.
-        n: usize,
-    },
-}
 
 /// The templates of the constraint names the models do not give (Retort.toml's `[naming]`).
 ///
@@ -235,6 +218,32 @@ impl Convention {
     }
 }
 
+/// The first `max` bytes of `name`, cut at a character boundary (what PostgreSQL stores of a
+/// longer identifier).
+fn cut(name: &str, max: usize) -> &str {
+    let mut end = max.min(name.len());
+    while !name.is_char_boundary(end) {
+        end -= 1;
+    }
+    &name[..end]
+}
+
+/// Conventional name of an index over `columns` of `table` under the default naming
+/// convention: `ix_<table>_<cols>`, or `uq_...` when unique, [`shorten`]ed.
+pub fn index_name(table: &str, columns: &[impl AsRef<str>], unique: bool) -> String {
+    let prefix = if unique { "uq" } else { "ix" };
+    let cols: Vec<&str> = columns.iter().map(AsRef::as_ref).collect();
+    shorten(&format!("{prefix}_{}_{}", bare_name(table), cols.join("_")))
+}
+
+/// Conventional name of a foreign key under the default naming convention:
+/// `fk_<table>_<cols>_<ref_table>`, [`shorten`]ed.
+pub fn foreign_key_name(table: &str, columns: &[impl AsRef<str>], ref_table: &str) -> String {
+    let cols: Vec<&str> = columns.iter().map(AsRef::as_ref).collect();
+    let (table, ref_table) = (bare_name(table), bare_name(ref_table));
+    shorten(&format!("fk_{table}_{}_{ref_table}", cols.join("_")))
+}
+
 /// `name` if it fits in [`MAX_NAME_BYTES`], else its first bytes (cut at a character boundary)
 /// + `_` + the first 8 hex digits of the SHA-256 of the whole name: deterministic, at most 63
 ///   bytes, and distinct for distinct long names in practice.
@@ -349,7 +358,7 @@ fn fits(table: &str, kind: &str, name: &str) -> Result<(), NamingError> {
          shorter `name = \"...\"` (`name = \"{}\"` is what PostgreSQL created), or remove it \
          to take the naming convention's name (shortened with a hash)",
         name.len(),
-        crate::dialect::postgres::truncate_identifier(name)
+        cut(name, MAX_NAME_BYTES)
     )))
 }
 

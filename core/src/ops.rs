@@ -6,6 +6,7 @@ use crate::schema::{
 };
 
 mod describe;
+mod renames;
 
 /// One schema change.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -502,12 +503,11 @@ impl Op {
                     if let Some(sequence) = from {
                         t.unmodeled.retain(|d| d != sequence);
                         if *keep {
-                            t.unmodeled
-                                .push(crate::dialect::postgres::owned_only(sequence));
+                            t.unmodeled.push(crate::sql::owned_only(sequence));
                         }
                     }
                     if let (Some(sequence), true) = (to, *keep) {
-                        let owned = crate::dialect::postgres::owned_only(sequence);
+                        let owned = crate::sql::owned_only(sequence);
                         t.unmodeled.retain(|d| *d != owned);
                     }
                     if t.identity_kind == crate::schema::IdentityKind::Serial {
@@ -584,12 +584,12 @@ impl Op {
                     t.table_constraints.retain(|c| c != constraint);
                 }
             }
-            Op::RenameTable { from, to } => crate::rename::rename_table(schema, from, to),
+            Op::RenameTable { from, to } => renames::rename_table(schema, from, to),
             Op::RenameColumn {
                 table: name,
                 from,
                 to,
-            } => crate::rename::rename_column(schema, name, from, to),
+            } => renames::rename_column(schema, name, from, to),
             Op::RenameIndex {
                 table: name,
                 from,
@@ -607,7 +607,7 @@ impl Op {
                 to,
             } => {
                 if let Some(t) = table(schema, name) {
-                    crate::rename::rename_constraint(t, from, to);
+                    renames::rename_constraint(t, from, to);
                 }
             }
             Op::AlterComment {
@@ -635,7 +635,7 @@ impl Op {
 
 /// The labels of `from`'s and `to`'s enum `CHECK` clauses (SQLite), when both have one.
 pub(crate) fn enum_labels(from: &Column, to: &Column) -> Option<(Vec<String>, Vec<String>)> {
-    let labels = |c: &Column| crate::dialect::sqlite::enum_check_labels(&c.name, &c.extra);
+    let labels = |c: &Column| crate::sql::enum_check_labels(&c.name, &c.extra);
     Some((labels(from)?, labels(to)?))
 }
 

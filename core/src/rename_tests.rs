@@ -9,7 +9,7 @@ fn accounts(name: &str, col: &str) -> Table {
     t.columns.push(Column::new(col, SqlType::Text, false));
     t.primary_key = vec!["id".into()];
     t.indexes.push(Index {
-        name: crate::schema::index_name(name, &[col], true),
+        name: crate::naming::index_name(name, &[col], true),
         columns: vec![col.into()],
         unique: true,
         constraint: false,
@@ -25,7 +25,7 @@ fn posts(parent: &str) -> Table {
         .push(Column::new("owner_id", SqlType::Integer, false));
     t.primary_key = vec!["id".into()];
     t.foreign_keys.push(ForeignKey {
-        name: crate::schema::foreign_key_name("posts", &["owner_id"], parent),
+        name: crate::naming::foreign_key_name("posts", &["owner_id"], parent),
         columns: vec!["owner_id".into()],
         ref_table: parent.into(),
         ref_columns: vec!["id".into()],

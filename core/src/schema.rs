@@ -83,17 +83,6 @@ pub struct Generated {
     pub stored: bool,
 }
 
-impl Generated {
-    /// The column clause: `GENERATED ALWAYS AS (expr) STORED` or `... VIRTUAL`.
-    pub fn clause(&self) -> String {
-        format!(
-            "GENERATED ALWAYS AS ({}) {}",
-            crate::dialect::normalize_default(&self.expr),
-            if self.stored { "STORED" } else { "VIRTUAL" }
-        )
-    }
-}
-
 impl Column {
     /// A column named `name` of type `ty`, without a default.
     pub fn new(name: impl Into<String>, ty: SqlType, nullable: bool) -> Self {
@@ -236,7 +225,7 @@ pub struct ForeignKey {
 /// An index; `unique` indexes also carry the `unique` model attribute.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Default)]
 pub struct Index {
-    /// Index name; by convention `ix_<table>_<columns>`, `uq_...` when unique ([`index_name`]).
+    /// Index name; by convention `ix_<table>_<columns>`, `uq_...` when unique (`naming::index_name`).
     pub name: String,
     /// Indexed columns, in index key order.
     pub columns: Vec<String>,
@@ -333,7 +322,7 @@ pub struct Table {
     /// names the derive gave them: `naming::apply` renames them after the project's
     /// naming convention and empties the list (the registry applies it when it builds the
     /// target). Empty for introspected tables.
-    pub unnamed: Vec<crate::naming::Unnamed>,
+    pub unnamed: Vec<Unnamed>,
     /// The indexes (plain ones in [`Table::indexes`], kept ones in [`Table::unmodeled`]) that
     /// the catalog marks INVALID (PostgreSQL `pg_index.indisvalid`: a `CREATE INDEX
     /// CONCURRENTLY` that failed or was interrupted), by name, sorted. Such an index enforces
@@ -482,21 +471,22 @@ impl Written {
     }
 }
 
-/// Conventional name of an index over `columns` of `table` under the default naming convention:
-/// `ix_<table>_<cols>`, or `uq_...` when unique, shortened to 63 bytes
-/// (`naming::shorten`).
-pub fn index_name(table: &str, columns: &[impl AsRef<str>], unique: bool) -> String {
-    let prefix = if unique { "uq" } else { "ix" };
-    let cols: Vec<&str> = columns.iter().map(AsRef::as_ref).collect();
-    crate::naming::shorten(&format!("{prefix}_{}_{}", bare_name(table), cols.join("_")))
-}
-
-/// Conventional name of a foreign key under the default naming convention:
-/// `fk_<table>_<cols>_<ref_table>`, shortened to 63 bytes (`naming::shorten`).
-pub fn foreign_key_name(table: &str, columns: &[impl AsRef<str>], ref_table: &str) -> String {
-    let cols: Vec<&str> = columns.iter().map(AsRef::as_ref).collect();
-    let (table, ref_table) = (bare_name(table), bare_name(ref_table));
-    crate::naming::shorten(&format!("fk_{table}_{}_{ref_table}", cols.join("_")))
+/// A constraint or index that the models do not name, by the name the derive gave it (the
+/// default convention's).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Unnamed {
+    /// An index or unique constraint of [`Table::indexes`] (`ix`, or `uq` when unique).
+    Index(String),
+    /// A foreign key of [`Table::foreign_keys`] (`fk`).
+    ForeignKey(String),
+    /// A check of [`Table::table_constraints`] (`ck`); `n` is its position among the model's
+    /// checks, from 1.
+    Check {
+        /// The name the derive gave it (`ck_<table>_<n>`).
+        name: String,
+        /// Its position among the model's `check(...)` attributes, from 1.
+        n: usize,
+    },
 }
 
 /// A whole schema: tables by name.

@@ -62,18 +62,21 @@ pub fn ends_with_semicolon(sql: &str) -> bool {
 
 mod constraint;
 mod create_table;
+mod defaults;
 mod drops;
 mod kept;
 mod split;
 pub use constraint::{
-    check_parts, constraint_name, same_columns, same_constraint, table_constraint, unique_columns,
+    check_parts, constraint_name, enum_check_labels, same_columns, same_constraint,
+    table_constraint, unique_columns,
 };
 pub use create_table::{
     canonical_index_statement, comparable, generated_parts, is_constraint_clause, is_generated,
     mentions, rename_identifier, table_clauses, unquote, ForeignKeyClause, TableClauses,
 };
+pub use defaults::{is_literal_default, is_null_default, normalize_default};
 pub use drops::{data_drops, DataDrop};
-pub use kept::{kept, rewrite_kept};
+pub use kept::{kept, owned_only, owned_only_sql, rewrite_kept};
 pub use split::{statements, Statement};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

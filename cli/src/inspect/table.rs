@@ -5,9 +5,9 @@ use std::collections::BTreeSet;
 
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
+use retort::naming::{foreign_key_name, index_name};
 use retort::schema::{
-    foreign_key_name, index_name, Column, ConstraintKind, Deferrable, FkAction, ForeignKey, Index,
-    SqlType, Table,
+    Column, ConstraintKind, Deferrable, FkAction, ForeignKey, Index, SqlType, Table,
 };
 
 use super::kept::{self, Kept, KeptIndex};

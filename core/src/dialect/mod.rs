@@ -2,7 +2,7 @@
 //! compares equal to what the models declare.
 
 mod alter;
-mod defaults;
+mod loss;
 pub(crate) mod pg_enum;
 mod pg_keywords;
 pub mod plan;
@@ -17,12 +17,26 @@ use crate::schema::{
     TableConstraint,
 };
 
+pub use crate::sql::{is_literal_default, is_null_default, normalize_default};
 use alter::rename_table_sql;
 pub use alter::{add_column_sql, drop_column_sql, push_unmodeled, standard_alter_column};
-pub use defaults::{is_literal_default, is_null_default, normalize_default};
+pub use loss::{destructive, refuses_only, Destructive};
 pub use plan::{Effects, Hazard, Header, Lock, LockMode, SqlPlan, Statement, Step, Transaction};
 pub use postgres::Postgres;
 pub use sqlite::Sqlite;
+
+/// A generated column's clause: `GENERATED ALWAYS AS (expr) STORED` or `... VIRTUAL`.
+pub fn generated_clause(generated: &crate::schema::Generated) -> String {
+    format!(
+        "GENERATED ALWAYS AS ({}) {}",
+        normalize_default(&generated.expr),
+        if generated.stored {
+            "STORED"
+        } else {
+            "VIRTUAL"
+        }
+    )
+}
 
 /// A problem rendering ops for a dialect.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -138,11 +152,11 @@ pub trait Dialect {
     /// refusing them (rounding, a dropped time zone, a lossy cast): `None` when the change
     /// keeps every value or refuses the rows it cannot hold. The default takes
     /// [`Dialect::type_change_risk`] unless the change only refuses
-    /// (`safety::refuses_only`). `autogenerate` refuses such a change without
+    /// ([`refuses_only`]). `autogenerate` refuses such a change without
     /// `--allow-destructive`.
     fn type_change_loss(&self, from: &SqlType, to: &SqlType) -> Option<String> {
         let why = self.type_change_risk(from, to)?;
-        (!crate::safety::refuses_only(from, to)).then_some(why)
+        (!refuses_only(from, to)).then_some(why)
     }
 
     /// Renders ops as a plan of statements. `before` is the schema the ops apply to. The
@@ -565,7 +579,7 @@ pub trait Dialect {
             // An introspected column's verbatim clause (in `extra`) wins.
             if !column.extra.iter().any(|c| crate::sql::is_generated(c)) {
                 s.push(' ');
-                s.push_str(&generated.clause());
+                s.push_str(&generated_clause(generated));
             }
         }
         for clause in &column.extra {

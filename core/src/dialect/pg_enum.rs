@@ -324,7 +324,7 @@ mod tests {
         };
         let (before, after) = (with(&["ok", "it's", "sad"]), with(&["ok", "it's"]));
         assert_eq!(
-            crate::dialect::sqlite::enum_check_labels("mood", &before.extra),
+            crate::sql::enum_check_labels("mood", &before.extra),
             Some(vec!["ok".into(), "it's".into(), "sad".into()])
         );
         let op = Op::AlterColumn {

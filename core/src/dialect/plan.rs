@@ -34,7 +34,7 @@ pub struct Header {
     /// How the op reads (`added column 'users.bio' (TEXT NULL)`).
     pub op: String,
     /// What the op destroys that the reverse cannot bring back, in words
-    /// ([`crate::safety::destructive`]).
+    /// ([`crate::dialect::destructive`]).
     pub data_loss: Option<String>,
     /// Comment lines under it, each ending in a newline (`-- warning: ...`).
     pub notes: Vec<String>,

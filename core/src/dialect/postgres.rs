@@ -358,7 +358,7 @@ impl Dialect for Postgres {
                 ));
             }
             if let Some(def) = to {
-                let default = def[owned_only_sql(def).len()..]
+                let default = def[crate::sql::owned_only_sql(def).len()..]
                     .trim_start_matches(';')
                     .trim();
                 s.push_str(default.trim_end_matches(';'));
@@ -434,26 +434,6 @@ pub fn serial_sequence_bare_name(def: &str) -> Option<String> {
             None => bare.to_owned(),
         },
     )
-}
-
-/// A serial definition (`CREATE SEQUENCE ...; ALTER SEQUENCE ... OWNED BY ...; ALTER TABLE ...
-/// SET DEFAULT nextval(...)`) without its default: the sequence its column owns, as
-/// introspection keeps one whose column no longer takes its values.
-pub fn owned_only(def: &Kept) -> Kept {
-    let sql = owned_only_sql(def.sql());
-    if sql.len() == def.sql().len() {
-        def.clone()
-    } else {
-        crate::sql::kept(sql)
-    }
-}
-
-/// [`owned_only`] of a definition's text.
-fn owned_only_sql(def: &str) -> &str {
-    match def.find(";\nALTER TABLE ") {
-        Some(at) => &def[..at],
-        None => def,
-    }
 }
 
 /// The name of the sequence a serial definition creates (`CREATE SEQUENCE name AS ...`), as

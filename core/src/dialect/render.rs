@@ -81,7 +81,7 @@ fn step<D: Dialect + ?Sized>(
         .iter()
         .map(|op| Header {
             op: op.to_string(),
-            data_loss: crate::safety::destructive(op, dialect).map(|d| d.what),
+            data_loss: super::destructive(op, dialect).map(|d| d.what),
             notes: Vec::new(),
         })
         .collect();

@@ -554,38 +554,6 @@ pub fn enum_check(quoted_column: &str, labels: &[String]) -> String {
     format!("CHECK ({quoted_column} IN ({}))", labels.join(", "))
 }
 
-/// The labels of a column's enum `CHECK` clause ([`enum_check`]) among `extra`, if it has one.
-pub fn enum_check_labels(column: &str, extra: &[String]) -> Option<Vec<String>> {
-    let prefix = format!("CHECK (\"{}\" IN (", column.replace('"', "\"\""));
-    extra.iter().find_map(|clause| {
-        let mut rest = clause.strip_prefix(&prefix)?.strip_suffix("))")?;
-        let mut labels = Vec::new();
-        loop {
-            rest = rest.strip_prefix('\'')?;
-            let mut label = String::new();
-            let mut chars = rest.char_indices();
-            let end = loop {
-                let (i, c) = chars.next()?;
-                if c == '\'' {
-                    if rest[i + 1..].starts_with('\'') {
-                        label.push('\'');
-                        chars.next();
-                        continue;
-                    }
-                    break i + 1;
-                }
-                label.push(c);
-            };
-            labels.push(label);
-            rest = &rest[end..];
-            if rest.is_empty() {
-                return Some(labels);
-            }
-            rest = rest.strip_prefix(", ")?;
-        }
-    })
-}
-
 /// The SQL condition true for a stored value (after the new column's type affinity) that the
 /// type cannot hold, for the types where SQLite would otherwise keep it silently.
 fn misfit_condition(col: &str, ty: &SqlType) -> Option<String> {

@@ -11,9 +11,9 @@ fn posts(name: &str) -> Table {
         t.columns.push(Column::new(c, SqlType::BigInt, false));
     }
     t.primary_key = vec!["id".into()];
-    let ix = crate::schema::index_name(name, &["author_id", "title"], false);
-    let uq = crate::schema::index_name(name, &["title"], true);
-    let fk = crate::schema::foreign_key_name(name, &["author_id"], "users");
+    let ix = crate::naming::index_name(name, &["author_id", "title"], false);
+    let uq = crate::naming::index_name(name, &["title"], true);
+    let fk = crate::naming::foreign_key_name(name, &["author_id"], "users");
     let ck = format!("ck_{name}_1");
     t.indexes.push(Index {
         name: ix.clone(),

@@ -30,23 +30,25 @@ fn describe_column(c: &Column) -> String {
         s.push_str(d);
     }
     if let Some(g) = &c.generated {
-        s.push(' ');
-        s.push_str(&g.clause());
+        s.push_str(" GENERATED ALWAYS AS ");
+        s.push_str(&generation(g));
     }
     s
 }
 
 /// A column's generation for messages: `(expr) STORED` / `(expr) VIRTUAL`, or `none`.
 fn describe_generated(c: &Column) -> String {
-    c.generated.as_ref().map_or_else(
-        || "none".to_owned(),
-        |g| {
-            let clause = g.clause();
-            clause
-                .strip_prefix("GENERATED ALWAYS AS ")
-                .unwrap_or(&clause)
-                .to_owned()
-        },
+    c.generated
+        .as_ref()
+        .map_or_else(|| "none".to_owned(), generation)
+}
+
+/// `(expr) STORED` / `(expr) VIRTUAL`.
+fn generation(g: &crate::schema::Generated) -> String {
+    format!(
+        "({}) {}",
+        crate::sql::normalize_default(&g.expr),
+        if g.stored { "STORED" } else { "VIRTUAL" }
     )
 }
 
@@ -110,7 +112,7 @@ impl fmt::Display for Op {
                     .is_some();
                 let is_labels = |x: &String| {
                     enum_change
-                        && crate::dialect::sqlite::enum_check_labels(
+                        && crate::sql::enum_check_labels(
                             &to.name,
                             std::slice::from_ref(x),
                         )

@@ -184,7 +184,7 @@ fn table(
                         IndexOptions::default()
                     };
                     t.indexes.push(Index {
-                        name: crate::schema::index_name(name, &[COLUMNS[i]], unique),
+                        name: crate::naming::index_name(name, &[COLUMNS[i]], unique),
                         columns: vec![COLUMNS[i].into()],
                         unique,
                         constraint,
@@ -199,7 +199,7 @@ fn table(
                 let target = earlier[usize::from(which) % earlier.len()];
                 t.columns.push(Column::new("ref_id", SqlType::BigInt, true));
                 t.foreign_keys.push(ForeignKey {
-                    name: crate::schema::foreign_key_name(name, &["ref_id"], target),
+                    name: crate::naming::foreign_key_name(name, &["ref_id"], target),
                     columns: vec!["ref_id".into()],
                     ref_table: target.into(),
                     ref_columns: vec!["id".into()],

@@ -2,7 +2,7 @@ use super::*;
 use crate::autogen::plan_between_with;
 use crate::dialect::postgres::Postgres;
 use crate::dialect::sqlite::Sqlite;
-use crate::schema::Table;
+use crate::schema::{SqlType, Table};
 
 fn users(extra: &[Column]) -> Schema {
     let mut t = Table::new("users");

@@ -150,6 +150,38 @@ pub fn same_columns(a: &[String], b: &[String]) -> bool {
     a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.eq_ignore_ascii_case(y))
 }
 
+/// The labels of a column's enum `CHECK` clause (`CHECK ("c" IN ('a', 'b'))`, as the SQLite dialect writes it) among `extra`, if it has one.
+pub fn enum_check_labels(column: &str, extra: &[String]) -> Option<Vec<String>> {
+    let prefix = format!("CHECK (\"{}\" IN (", column.replace('"', "\"\""));
+    extra.iter().find_map(|clause| {
+        let mut rest = clause.strip_prefix(&prefix)?.strip_suffix("))")?;
+        let mut labels = Vec::new();
+        loop {
+            rest = rest.strip_prefix('\'')?;
+            let mut label = String::new();
+            let mut chars = rest.char_indices();
+            let end = loop {
+                let (i, c) = chars.next()?;
+                if c == '\'' {
+                    if rest[i + 1..].starts_with('\'') {
+                        label.push('\'');
+                        chars.next();
+                        continue;
+                    }
+                    break i + 1;
+                }
+                label.push(c);
+            };
+            labels.push(label);
+            rest = &rest[end..];
+            if rest.is_empty() {
+                return Some(labels);
+            }
+            rest = rest.strip_prefix(", ")?;
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -103,6 +103,26 @@ fn sequence_column(toks: &[Tok<'_>]) -> Option<String> {
     })
 }
 
+/// A serial definition (`CREATE SEQUENCE ...; ALTER SEQUENCE ... OWNED BY ...; ALTER TABLE ...
+/// SET DEFAULT nextval(...)`) without its default: the sequence its column owns, as
+/// introspection keeps one whose column no longer takes its values.
+pub fn owned_only(def: &Kept) -> Kept {
+    let sql = owned_only_sql(def.sql());
+    if sql.len() == def.sql().len() {
+        def.clone()
+    } else {
+        kept(sql)
+    }
+}
+
+/// [`owned_only`] of a definition's text.
+pub fn owned_only_sql(def: &str) -> &str {
+    match def.find(";\nALTER TABLE ") {
+        Some(at) => &def[..at],
+        None => def,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

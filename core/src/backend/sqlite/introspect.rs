@@ -8,9 +8,8 @@ use diesel::sql_types::{BigInt, Nullable, Text};
 use diesel::sqlite::SqliteConnection;
 use diesel::{QueryableByName, RunQueryDsl};
 
-use crate::schema::{
-    foreign_key_name, Column, Dependent, FkAction, ForeignKey, Index, Schema, SqlType, Table,
-};
+use crate::naming::foreign_key_name;
+use crate::schema::{Column, Dependent, FkAction, ForeignKey, Index, Schema, SqlType, Table};
 
 const TABLES: &str = "m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND m.name NOT IN ('__diesel_schema_migrations', '__retort_checksums')";
 
