@@ -19,10 +19,17 @@ use std::fmt;
 use diesel::migration::Result as MigrationResult;
 use diesel::QueryResult;
 
-use crate::db::{Connection, DatabaseUrl, DbError, OpenOptions};
 use crate::dialect::Dialect;
-use crate::runner::{harness::ScriptMigration, Direction, RunError, RunOptions};
 use crate::schema::Schema;
+
+pub(crate) mod connection;
+pub(crate) mod harness;
+pub(crate) mod object;
+pub(crate) mod run;
+
+pub(crate) use connection::{Connection, DatabaseUrl, DbError, OpenOptions};
+use harness::ScriptMigration;
+pub(crate) use run::{Direction, PrepareError, RunOptions};
 
 #[cfg(feature = "postgres")]
 pub mod postgres;
@@ -224,12 +231,12 @@ pub(crate) trait Session: Send {
     fn text_pairs(&mut self, sql: &str) -> QueryResult<Vec<(String, Option<String>)>>;
     /// The objects of the database that are not tables (PostgreSQL: extensions, functions,
     /// types, views, sequences; SQLite: views), in creation order, for a baseline.
-    fn other_objects(&mut self) -> Result<Vec<crate::baseline::Object>, DbError>;
+    fn other_objects(&mut self) -> Result<Vec<object::Object>, DbError>;
 
     /// Before a run: takes the run's lock when it is not the transaction itself (PostgreSQL's
     /// advisory lock, waiting up to [`RunOptions::lock_wait`]), and settings the run needs
     /// (SQLite's busy timeout, PostgreSQL's `lock_timeout`).
-    fn prepare_run(&mut self, options: &RunOptions) -> Result<(), RunError>;
+    fn prepare_run(&mut self, options: &RunOptions) -> Result<(), PrepareError>;
     /// After a run, whatever its outcome: releases the lock, restores settings.
     fn finish_run(&mut self) -> Result<(), DbError>;
     /// Opens the whole-run transaction with `sql` (see [`TransactionPolicy::begin`]).
@@ -324,4 +331,50 @@ where
         .into_iter()
         .map(|r| (r.a, r.b))
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    /// Every `.rs` file under `dir`, with its text up to its test module.
+    fn sources(dir: &Path, out: &mut Vec<(String, String)>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                sources(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                let code = text.split("#[cfg(test)]").next().unwrap_or_default();
+                out.push((path.display().to_string(), code.to_owned()));
+            }
+        }
+    }
+
+    /// Dependencies go one way: the runner and the public `db` facade use the backends, never
+    /// the reverse (what a backend needs of a run lives in `backend::run` and
+    /// `backend::harness`).
+    #[test]
+    fn backends_never_reach_up_to_the_runner_or_the_db_facade() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/backend");
+        let mut files = Vec::new();
+        sources(&dir, &mut files);
+        assert!(files.len() > 10, "{files:?}");
+        for (path, code) in files {
+            for upward in [
+                "crate::runner",
+                "crate::db",
+                "crate::baseline",
+                "crate::autogen",
+            ] {
+                let used = code
+                    .lines()
+                    .filter(|l| !l.trim_start().starts_with("//"))
+                    .any(|l| {
+                        l.contains(&format!("{upward}::")) || l.contains(&format!("{upward};"))
+                    });
+                assert!(!used, "{path} uses {upward}");
+            }
+        }
+    }
 }

@@ -20,83 +20,16 @@
 mod bookkeeping;
 mod error;
 mod failure;
-pub(crate) mod harness;
 
-use std::collections::BTreeSet;
-use std::fmt;
-use std::time::Duration;
-
+use crate::backend::harness::{ScriptMigration, StatementError};
 use crate::backend::{Session, TransactionScope};
 use crate::db::Connection;
 use crate::script::{GraphError, Revision, ScriptDirectory};
+use std::collections::BTreeSet;
 
+pub use crate::backend::run::{Direction, RunOptions, DEFAULT_LOCK_TIMEOUT};
 pub use bookkeeping::{applied, edited, recorded};
 pub use error::{BookkeepingRefused, MigrationFailure, RunError, RunKind};
-use harness::{ScriptMigration, StatementError};
-
-/// Which way a revision goes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Direction {
-    /// Apply `up.sql`.
-    Upgrade,
-    /// Apply `down.sql`.
-    Downgrade,
-}
-
-impl Direction {
-    /// The file this direction runs.
-    pub fn file(self) -> &'static str {
-        match self {
-            Direction::Upgrade => "up.sql",
-            Direction::Downgrade => "down.sql",
-        }
-    }
-}
-
-impl fmt::Display for Direction {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Direction::Upgrade => "upgrade",
-            Direction::Downgrade => "downgrade",
-        })
-    }
-}
-
-/// The default of [`RunOptions::lock_timeout`].
-pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// Settings of a run.
-#[derive(Debug, Clone)]
-pub struct RunOptions {
-    /// How long to wait for another run's lock (PostgreSQL advisory lock, SQLite write lock).
-    pub lock_wait: Duration,
-    /// PostgreSQL's `lock_timeout` for every statement of the run: a statement blocked longer
-    /// by another session's lock fails (its revision's transaction rolls back) and the error
-    /// names the blocking sessions. Zero: no limit. SQLite takes its write lock for the whole
-    /// run up front ([`RunOptions::lock_wait`]), so no statement waits after that.
-    pub lock_timeout: Duration,
-    /// PostgreSQL: when SIGINT, SIGTERM or SIGHUP ends the process during the run, end the
-    /// run's session on the server first (`pg_terminate_backend` from another connection), so
-    /// its statement does not stay queued behind a lock, and its transaction rolls back. This
-    /// installs handlers for those signals that end the process (those shadow replays install), for
-    /// good: meant for command-line tools (the CLI sets it); an application with its own signal
-    /// handling leaves it off (the default).
-    pub end_on_signal: bool,
-    /// Run even when applied revisions were edited since they were applied (their checksums
-    /// differ). Off by default: such a run fails with [`RunError::Edited`].
-    pub allow_edited: bool,
-}
-
-impl Default for RunOptions {
-    fn default() -> Self {
-        RunOptions {
-            lock_wait: Duration::from_secs(60),
-            lock_timeout: DEFAULT_LOCK_TIMEOUT,
-            end_on_signal: false,
-            allow_edited: false,
-        }
-    }
-}
 
 /// A revision whose work a run has committed, as reported to the callback of
 /// [`upgrade_with_progress`] and [`downgrade_with_progress`].

@@ -21,11 +21,10 @@ use diesel::sql_types::{BigInt, Nullable, Text};
 use diesel::sqlite::SqliteConnection;
 use diesel::{Connection as _, QueryResult, QueryableByName, RunQueryDsl};
 
+use super::harness::ScriptMigration;
 use super::{Backend, Driver, Scratch, Session, TransactionPolicy, TransactionScope};
-use crate::db::{Connection, DatabaseUrl, DbError, OpenOptions};
+use super::{Connection, DatabaseUrl, DbError, Direction, OpenOptions, PrepareError, RunOptions};
 use crate::dialect::{Dialect, Sqlite};
-use crate::runner::harness::ScriptMigration;
-use crate::runner::{Direction, RunError, RunOptions};
 use crate::schema::Schema;
 
 /// The SQLite backend.
@@ -218,7 +217,7 @@ impl Session for SqliteSession {
     }
 
     /// Views (triggers and indexes belong to their table), which a baseline does not create.
-    fn other_objects(&mut self) -> Result<Vec<crate::baseline::Object>, DbError> {
+    fn other_objects(&mut self) -> Result<Vec<crate::backend::object::Object>, DbError> {
         let views = super::load_text_pairs(
             &mut self.conn,
             "SELECT type AS a, name AS b FROM sqlite_schema WHERE type = 'view' ORDER BY name",
@@ -228,7 +227,7 @@ impl Session for SqliteSession {
             .into_iter()
             .map(|(kind, name)| {
                 let name = name.unwrap_or_default();
-                crate::baseline::Object {
+                crate::backend::object::Object {
                     key: name.clone(),
                     kind,
                     name,
@@ -238,7 +237,7 @@ impl Session for SqliteSession {
             .collect())
     }
 
-    fn prepare_run(&mut self, options: &RunOptions) -> Result<(), RunError> {
+    fn prepare_run(&mut self, options: &RunOptions) -> Result<(), PrepareError> {
         // Another process's run holds the write lock: wait for it up to the timeout.
         self.conn
             .batch_execute(&format!(
