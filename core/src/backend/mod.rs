@@ -111,9 +111,9 @@ impl Backend {
         self.0
     }
 
-    /// How this backend wraps runs in transactions.
-    pub fn transactions(self) -> TransactionPolicy {
-        self.0.transactions()
+    /// How this backend wraps a run with `options` in transactions.
+    pub fn transactions(self, options: &RunOptions) -> TransactionPolicy {
+        self.0.transactions(options)
     }
 }
 
@@ -149,21 +149,31 @@ pub enum TransactionScope {
     PerRevision,
 }
 
-/// How a backend wraps a run in transactions. The runner and the offline SQL script both follow
-/// it, so `--sql` output and a real run cannot drift.
-#[derive(Debug, Clone, Copy)]
+/// How a backend wraps a run in transactions, for the run's [`RunOptions`]. The runner and the
+/// offline SQL script both follow it, so `--sql` output and a real run cannot drift.
+#[derive(Debug, Clone)]
 pub struct TransactionPolicy {
     /// What one transaction covers.
     pub scope: TransactionScope,
-    /// Statements run before the run's transaction opens, each with the reason (SQLite switches
-    /// foreign keys off, which has no effect inside a transaction).
-    pub setup: &'static [(&'static str, &'static str)],
+    /// Statements run before the run's transaction opens (SQLite switches foreign keys off,
+    /// which has no effect inside a transaction).
+    pub setup: Vec<SetupStatement>,
     /// The statement that opens a transaction (`BEGIN IMMEDIATE` takes SQLite's write lock at
     /// once).
     pub begin: &'static str,
     /// What must hold before a whole-run transaction commits, as a comment for the offline
     /// script (the runner checks it itself).
     pub before_commit: Option<&'static str>,
+}
+
+/// A statement a run executes before its transaction opens, and why (the offline script prints
+/// the reason as a comment above it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SetupStatement {
+    /// The statement, without its `;`.
+    pub sql: String,
+    /// Why the run needs it, one or more lines.
+    pub why: &'static str,
 }
 
 /// A database system's implementation. Crate-internal: the public face is [`Backend`].
@@ -192,8 +202,8 @@ pub(crate) trait Driver: Sync {
     }
     /// Creates an empty scratch database next to `like` (for shadow replays).
     fn create_scratch(&self, like: &DatabaseUrl) -> Result<Scratch, DbError>;
-    /// The transaction policy of a run.
-    fn transactions(&self) -> TransactionPolicy;
+    /// The transaction policy of a run with `options`.
+    fn transactions(&self, options: &RunOptions) -> TransactionPolicy;
     /// The schema migrated when none is named (`--schema`), for backends that have schemas.
     fn default_schema(&self) -> Option<&'static str> {
         None

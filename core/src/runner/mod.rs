@@ -305,11 +305,12 @@ fn run(
             backend: backend.name(),
         });
     }
-    let policy = backend.transactions();
+    let policy = backend.transactions(options);
     let session = conn.session();
     session.prepare_run(options)?;
     let result = (|| {
-        for (statement, _why) in policy.setup {
+        for setup in &policy.setup {
+            let statement = &setup.sql;
             session
                 .batch_execute(statement)
                 .map_err(crate::db::DbError::query(format!(

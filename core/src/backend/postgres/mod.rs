@@ -91,10 +91,10 @@ impl Driver for PgDriver {
         scratch::create(self, like)
     }
 
-    fn transactions(&self) -> TransactionPolicy {
+    fn transactions(&self, _options: &RunOptions) -> TransactionPolicy {
         TransactionPolicy {
             scope: TransactionScope::PerRevision,
-            setup: &[],
+            setup: Vec::new(),
             begin: "BEGIN",
             before_commit: None,
         }

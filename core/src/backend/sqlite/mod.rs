@@ -22,7 +22,9 @@ use diesel::sqlite::SqliteConnection;
 use diesel::{Connection as _, QueryResult, QueryableByName, RunQueryDsl};
 
 use super::harness::ScriptMigration;
-use super::{Backend, Driver, Scratch, Session, TransactionPolicy, TransactionScope};
+use super::{
+    Backend, Driver, Scratch, Session, SetupStatement, TransactionPolicy, TransactionScope,
+};
 use super::{Connection, DatabaseUrl, DbError, Direction, OpenOptions, PrepareError, RunOptions};
 use crate::dialect::{Dialect, Sqlite};
 use crate::schema::Schema;
@@ -115,16 +117,19 @@ impl Driver for SqliteDriver {
         })
     }
 
-    fn transactions(&self) -> TransactionPolicy {
+    fn transactions(&self, _options: &RunOptions) -> TransactionPolicy {
         TransactionPolicy {
             scope: TransactionScope::WholeRun,
-            setup: &[(
-                "PRAGMA foreign_keys = OFF",
-                "Foreign keys must be OFF while migrations rebuild tables, and PRAGMA foreign_keys\n\
-                 has no effect inside a transaction: switch them off before BEGIN.",
-            )],
+            setup: vec![SetupStatement {
+                sql: "PRAGMA foreign_keys = OFF".into(),
+                why: "Foreign keys must be OFF while migrations rebuild tables, and PRAGMA \
+                      foreign_keys\nhas no effect inside a transaction: switch them off before \
+                      BEGIN.",
+            }],
             begin: "BEGIN IMMEDIATE",
-            before_commit: Some("Before committing, PRAGMA foreign_key_check; must return no rows."),
+            before_commit: Some(
+                "Before committing, PRAGMA foreign_key_check; must return no rows.",
+            ),
         }
     }
 
