@@ -53,7 +53,9 @@ pub struct RunOptions {
     /// its statement does not stay queued behind a lock, and its transaction rolls back. This
     /// installs handlers for those signals that end the process (those shadow replays install), for
     /// good: meant for command-line tools (the CLI sets it); an application with its own signal
-    /// handling leaves it off (the default).
+    /// handling leaves it off (the default). On both backends such a signal also waits (up to
+    /// 10 s) until the revision in progress has rolled back, or committed and been reported to
+    /// the progress callback, so the callback has heard of every revision that stays.
     pub end_on_signal: bool,
     /// Run even when applied revisions were edited since they were applied (their checksums
     /// differ). Off by default: such a run fails with [`RunError::Edited`].

@@ -325,10 +325,13 @@ fn run(
                 let result = body(session, scripts, kind, options, purge, Box::new(plan), None);
                 match result {
                     Ok(steps) => {
+                        // A signal during the commit waits for its lines.
+                        let flight = options.end_on_signal.then(crate::interrupt::in_flight);
                         session.commit()?;
                         for step in &steps {
                             progress(step.committed(scripts));
                         }
+                        drop(flight);
                         Ok(steps)
                     }
                     Err(e) => {
@@ -417,13 +420,19 @@ fn body(
         }
     }
     if !steps.iter().any(|s| s.execute) {
-        apply_all(session, scripts, &steps, per_revision.as_deref_mut())?;
+        apply_all(
+            session,
+            scripts,
+            &steps,
+            options,
+            per_revision.as_deref_mut(),
+        )?;
         return Ok(steps);
     }
     // Rows that already broke a constraint before the run are the application's business; the
     // run must only not add any.
     let before = session.integrity_violations()?;
-    apply_all(session, scripts, &steps, per_revision)?;
+    apply_all(session, scripts, &steps, options, per_revision)?;
     let added: Vec<String> = session
         .integrity_violations()?
         .into_iter()
@@ -441,11 +450,14 @@ fn body(
 /// Applies or reverts `steps` in order through the harness, telling `per_revision` (when
 /// each revision commits on its own) of each. On failure, says which revision, statement and
 /// line failed, which revisions completed before it and, for a revision outside a
-/// transaction, which of its statements took effect.
+/// transaction, which of its statements took effect. With [`RunOptions::end_on_signal`], a
+/// signal arriving while a revision runs waits until its outcome is known and, when it committed,
+/// reported, so the output names every revision that stays applied (or reverted).
 fn apply_all(
     session: &mut dyn Session,
     scripts: &ScriptDirectory,
     steps: &[Step],
+    options: &RunOptions,
     mut per_revision: Option<&mut Progress<'_>>,
 ) -> Result<(), RunError> {
     // Transaction control in a script would end the run's transaction behind its back: refuse
@@ -462,7 +474,13 @@ fn apply_all(
             .revision(&step.id)
             .expect("planned revisions come from the graph");
         let migration = ScriptMigration::new(rev, step.execute);
+        // From before the revision starts until its line is out: its commit may land after
+        // the signal ended the session's statement.
+        let flight =
+            (options.end_on_signal && per_revision.is_some()).then(crate::interrupt::in_flight);
         if let Err(e) = session.harness_apply(&migration, direction) {
+            // The revision did not complete: nothing of it to report as done.
+            drop(flight);
             // The first error, not the rollback's that diesel may have returned in its place.
             let e = match migration.take_failure() {
                 Some(failed) if e.downcast_ref::<StatementError>().is_none() => Box::new(failed),
@@ -496,6 +514,7 @@ fn apply_all(
         if let Some(progress) = per_revision.as_deref_mut() {
             progress(step.committed(scripts));
         }
+        drop(flight);
     }
     Ok(())
 }
