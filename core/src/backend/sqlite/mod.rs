@@ -5,6 +5,7 @@
 //! a table rebuild cannot cascade, and the rows that break a foreign key after the run must be
 //! the ones that broke one before it.
 
+mod catalog;
 mod file;
 pub mod introspect;
 pub mod models;
