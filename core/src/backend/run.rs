@@ -58,7 +58,8 @@ pub struct RunOptions {
     /// the progress callback, so the callback has heard of every revision that stays.
     pub end_on_signal: bool,
     /// Run even when applied revisions were edited since they were applied (their checksums
-    /// differ). Off by default: such a run fails with [`RunError::Edited`].
+    /// differ). Off by default: such a run fails with
+    /// [`RunError::Edited`](crate::runner::RunError::Edited).
     pub allow_edited: bool,
 }
 

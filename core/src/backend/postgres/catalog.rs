@@ -100,7 +100,8 @@ pub(super) struct IndexRow {
     pub(super) valid: bool,
 }
 
-/// A trigger, comment or owned sequence: SQL that re-creates it, for [`Table::unmodeled`].
+/// A trigger, comment or owned sequence: SQL that re-creates it, for
+/// [`Table::unmodeled`](crate::schema::Table::unmodeled).
 #[derive(QueryableByName)]
 pub(super) struct DefinitionRow {
     #[diesel(sql_type = Text)]

@@ -1,6 +1,6 @@
 //! PostgreSQL introspection from `pg_catalog`: a fixed number of queries, one per object kind
 //! (columns, constraints, indexes, triggers, statistics, comments, owned sequences, enum types;
-//! one function each in [`super::catalog`], `sequences` and `statistics`), whatever the number
+//! one function each in `catalog`, `sequences` and `statistics`), whatever the number
 //! of tables. Reads the current schema (`search_path`), `public` unless the connection chose
 //! another.
 //!

@@ -1,5 +1,5 @@
 //! SQLite introspection: one query per object kind (columns, foreign keys, indexes, the
-//! schema SQL of tables, indexes and triggers; one function each in [`super::catalog`]),
+//! schema SQL of tables, indexes and triggers; one function each in `catalog`),
 //! assembled here into a schema.
 
 use std::collections::BTreeMap;
