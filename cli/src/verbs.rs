@@ -120,6 +120,7 @@ pub(crate) fn offline_stamp(
             target,
             purge,
             schema: settings.schema.as_deref(),
+            options: &settings.run,
         },
     )?;
     out.write_all(sql.as_bytes())?;

@@ -212,6 +212,7 @@ pub(crate) fn offline(
             from,
             target,
             schema: settings.schema.as_deref(),
+            options: &settings.run,
         },
     )?;
     out.write_all(sql.as_bytes())?;

@@ -80,7 +80,7 @@ pub fn plan_with(
 /// whatever the number of tables; SQLite keeps the models' spelling). [`plan_between`] applies
 /// the dialect's own normalisation afterwards either way.
 pub fn server_normalized(conn: &mut Connection, target: &Schema) -> Result<Schema, Error> {
-    conn.server_spelling(target)
+    Ok(conn.server_spelling(target)?)
 }
 
 /// The plan between two schemas; `current` must already be normalised by `dialect`.

@@ -20,14 +20,9 @@ pub enum Error {
     /// A dialect cannot render an operation.
     #[error(transparent)]
     Render(#[from] crate::dialect::RenderError),
-    #[cfg(feature = "postgres")]
-    /// PostgreSQL rejects a model's type or default.
+    /// The database refuses a model's type, default, check or index expression.
     #[error(transparent)]
-    Normalize(#[from] crate::backend::postgres::normalize::NormalizeError),
-    #[cfg(feature = "sqlite")]
-    /// SQLite rejects a model's SQL (a default, a type, a check or index expression).
-    #[error(transparent)]
-    ModelSql(#[from] crate::backend::sqlite::models::ModelSqlError),
+    Models(#[from] crate::backend::ModelsError),
     /// The plan holds ops the database would refuse because of objects that depend on them.
     #[error(transparent)]
     Dependency(#[from] crate::depend::DependencyError),

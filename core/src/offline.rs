@@ -14,7 +14,7 @@ use std::fmt::Write as _;
 
 use crate::backend::{Backend, TransactionScope};
 use crate::checksum;
-use crate::runner::Direction;
+use crate::runner::{Direction, RunOptions};
 use crate::script::{GraphError, Revision, ScriptDirectory};
 
 /// What to render.
@@ -30,6 +30,8 @@ pub struct Request<'a> {
     pub target: &'a str,
     /// PostgreSQL schema (`--schema`): the script starts with `SET search_path`.
     pub schema: Option<&'a str>,
+    /// The options a live run would have: the backend's transaction policy depends on them.
+    pub options: &'a RunOptions,
 }
 
 /// The revisions a request runs, in order.
@@ -136,7 +138,7 @@ fn terminated(sql: &str) -> String {
 /// Renders the script that runs `revisions` (already in order) for `request`.
 pub fn render(request: &Request<'_>, revisions: &[&Revision]) -> Result<String, OfflineError> {
     let backend = request.backend;
-    let policy = backend.transactions();
+    let policy = backend.transactions(request.options);
     let whole_run = policy.scope == TransactionScope::WholeRun;
     let upgrade = request.direction == Direction::Upgrade;
     let mut out = String::new();
@@ -158,11 +160,11 @@ pub fn render(request: &Request<'_>, revisions: &[&Revision]) -> Result<String, 
         out.push_str(&backend.driver().use_schema_sql(schema)?);
         out.push('\n');
     }
-    for (statement, why) in policy.setup {
-        for line in why.lines() {
+    for setup in &policy.setup {
+        for line in setup.why.lines() {
             let _ = writeln!(out, "-- {line}");
         }
-        let _ = writeln!(out, "{statement};");
+        let _ = writeln!(out, "{};", setup.sql);
     }
     if whole_run {
         let _ = writeln!(out, "{};", policy.begin);
@@ -215,6 +217,8 @@ pub struct StampRequest<'a> {
     pub purge: bool,
     /// PostgreSQL schema (`--schema`): the script starts with `SET search_path`.
     pub schema: Option<&'a str>,
+    /// The options a live run would have: the backend's transaction policy depends on them.
+    pub options: &'a RunOptions,
 }
 
 /// The script of `stamp --sql`: inserts (or deletes) the versions and checksums that take the
@@ -242,7 +246,7 @@ pub fn render_stamp(
         .chain(added.map(|id| (id, true)))
         .map(|(id, add)| (scripts.revision(id).expect("graph ids exist"), add))
         .collect();
-    let policy = backend.transactions();
+    let policy = backend.transactions(request.options);
     let whole_run = policy.scope == TransactionScope::WholeRun;
     let mut out = String::new();
     let _ = writeln!(
@@ -364,6 +368,7 @@ mod tests {
                 "base"
             },
             schema: None,
+            options: Box::leak(Box::default()),
         }
     }
 

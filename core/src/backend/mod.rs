@@ -19,10 +19,17 @@ use std::fmt;
 use diesel::migration::Result as MigrationResult;
 use diesel::QueryResult;
 
-use crate::db::{Connection, DatabaseUrl, DbError, OpenOptions};
 use crate::dialect::Dialect;
-use crate::runner::{harness::ScriptMigration, Direction, RunError, RunOptions};
 use crate::schema::Schema;
+
+pub(crate) mod connection;
+pub(crate) mod harness;
+pub(crate) mod object;
+pub(crate) mod run;
+
+pub(crate) use connection::{Connection, DatabaseUrl, DbError, OpenOptions};
+use harness::ScriptMigration;
+pub(crate) use run::{Direction, PrepareError, RunOptions};
 
 // Each backend's own module: public for `retort_cli` and Retort's tests, hidden from the
 // documentation, not a stable API (the traits and `Backend` are).
@@ -108,9 +115,9 @@ impl Backend {
         self.0
     }
 
-    /// How this backend wraps runs in transactions.
-    pub fn transactions(self) -> TransactionPolicy {
-        self.0.transactions()
+    /// How this backend wraps a run with `options` in transactions.
+    pub fn transactions(self, options: &RunOptions) -> TransactionPolicy {
+        self.0.transactions(options)
     }
 }
 
@@ -146,21 +153,31 @@ pub enum TransactionScope {
     PerRevision,
 }
 
-/// How a backend wraps a run in transactions. The runner and the offline SQL script both follow
-/// it, so `--sql` output and a real run cannot drift.
-#[derive(Debug, Clone, Copy)]
+/// How a backend wraps a run in transactions, for the run's [`RunOptions`]. The runner and the
+/// offline SQL script both follow it, so `--sql` output and a real run cannot drift.
+#[derive(Debug, Clone)]
 pub struct TransactionPolicy {
     /// What one transaction covers.
     pub scope: TransactionScope,
-    /// Statements run before the run's transaction opens, each with the reason (SQLite switches
-    /// foreign keys off, which has no effect inside a transaction).
-    pub setup: &'static [(&'static str, &'static str)],
+    /// Statements run before the run's transaction opens (SQLite switches foreign keys off,
+    /// which has no effect inside a transaction).
+    pub setup: Vec<SetupStatement>,
     /// The statement that opens a transaction (`BEGIN IMMEDIATE` takes SQLite's write lock at
     /// once).
     pub begin: &'static str,
     /// What must hold before a whole-run transaction commits, as a comment for the offline
     /// script (the runner checks it itself).
     pub before_commit: Option<&'static str>,
+}
+
+/// A statement a run executes before its transaction opens, and why (the offline script prints
+/// the reason as a comment above it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SetupStatement {
+    /// The statement, without its `;`.
+    pub sql: String,
+    /// Why the run needs it, one or more lines.
+    pub why: &'static str,
 }
 
 /// A database system's implementation. Crate-internal: the public face is [`Backend`].
@@ -189,8 +206,8 @@ pub(crate) trait Driver: Sync {
     }
     /// Creates an empty scratch database next to `like` (for shadow replays).
     fn create_scratch(&self, like: &DatabaseUrl) -> Result<Scratch, DbError>;
-    /// The transaction policy of a run.
-    fn transactions(&self) -> TransactionPolicy;
+    /// The transaction policy of a run with `options`.
+    fn transactions(&self, options: &RunOptions) -> TransactionPolicy;
     /// The schema migrated when none is named (`--schema`), for backends that have schemas.
     fn default_schema(&self) -> Option<&'static str> {
         None
@@ -207,6 +224,24 @@ pub(crate) struct Scratch {
     pub(crate) cleanup: Option<Box<dyn FnOnce() + Send>>,
 }
 
+/// The server refuses the models while their spelling is read
+/// ([`Connection::server_spelling`]): what it says, naming the model's table and column.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ModelsError {
+    /// Reaching or querying the database.
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[cfg(feature = "postgres")]
+    /// PostgreSQL rejects a model's type, default or check.
+    #[error(transparent)]
+    Normalize(#[from] postgres::normalize::NormalizeError),
+    #[cfg(feature = "sqlite")]
+    /// SQLite rejects a model's SQL (a default, a type, a check or index expression).
+    #[error(transparent)]
+    ModelSql(#[from] sqlite::models::ModelSqlError),
+}
+
 /// One open connection of a backend. Crate-internal: the public face is [`Connection`].
 pub(crate) trait Session: Send {
     /// The backend this connection belongs to.
@@ -219,7 +254,7 @@ pub(crate) trait Session: Send {
     fn introspect(&mut self, schemas: &[String]) -> Result<Schema, DbError>;
     /// Rewrites the models' types and defaults into the server's own spelling (PostgreSQL asks
     /// the server); most backends keep the models' spelling.
-    fn normalize_models(&mut self, _target: &mut Schema) -> Result<(), crate::Error> {
+    fn normalize_models(&mut self, _target: &mut Schema) -> Result<(), ModelsError> {
         Ok(())
     }
     /// Whether a table (of the migrated schema) exists.
@@ -228,12 +263,12 @@ pub(crate) trait Session: Send {
     fn text_pairs(&mut self, sql: &str) -> QueryResult<Vec<(String, Option<String>)>>;
     /// The objects of the database that are not tables (PostgreSQL: extensions, functions,
     /// types, views, sequences; SQLite: views), in creation order, for a baseline.
-    fn other_objects(&mut self) -> Result<Vec<crate::baseline::Object>, DbError>;
+    fn other_objects(&mut self) -> Result<Vec<object::Object>, DbError>;
 
     /// Before a run: takes the run's lock when it is not the transaction itself (PostgreSQL's
     /// advisory lock, waiting up to [`RunOptions::lock_wait`]), and settings the run needs
     /// (SQLite's busy timeout, PostgreSQL's `lock_timeout`).
-    fn prepare_run(&mut self, options: &RunOptions) -> Result<(), RunError>;
+    fn prepare_run(&mut self, options: &RunOptions) -> Result<(), PrepareError>;
     /// After a run, whatever its outcome: releases the lock, restores settings.
     fn finish_run(&mut self) -> Result<(), DbError>;
     /// Opens the whole-run transaction with `sql` (see [`TransactionPolicy::begin`]).
@@ -328,4 +363,50 @@ where
         .into_iter()
         .map(|r| (r.a, r.b))
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    /// Every `.rs` file under `dir`, with its text up to its test module.
+    fn sources(dir: &Path, out: &mut Vec<(String, String)>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                sources(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                let code = text.split("#[cfg(test)]").next().unwrap_or_default();
+                out.push((path.display().to_string(), code.to_owned()));
+            }
+        }
+    }
+
+    /// Dependencies go one way: the runner and the public `db` facade use the backends, never
+    /// the reverse (what a backend needs of a run lives in `backend::run` and
+    /// `backend::harness`).
+    #[test]
+    fn backends_never_reach_up_to_the_runner_or_the_db_facade() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/backend");
+        let mut files = Vec::new();
+        sources(&dir, &mut files);
+        assert!(files.len() > 10, "{files:?}");
+        for (path, code) in files {
+            for upward in [
+                "crate::runner",
+                "crate::db",
+                "crate::baseline",
+                "crate::autogen",
+            ] {
+                let used = code
+                    .lines()
+                    .filter(|l| !l.trim_start().starts_with("//"))
+                    .any(|l| {
+                        l.contains(&format!("{upward}::")) || l.contains(&format!("{upward};"))
+                    });
+                assert!(!used, "{path} uses {upward}");
+            }
+        }
+    }
 }

@@ -56,244 +56,320 @@ fn generation(g: &crate::schema::Generated) -> String {
 impl fmt::Display for Op {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Op::CreateTable(t) => write!(f, "added table '{}'", t.name),
-            Op::DropTable(t) => write!(f, "removed table '{}'", t.name),
-            Op::AddColumn { table, column } => write!(
-                f,
-                "added column '{table}.{}' ({})",
-                column.name,
-                describe_column(column)
-            ),
-            Op::DropColumn { table, column } => {
-                write!(f, "removed column '{table}.{}'", column.name)
-            }
-            Op::AlterColumn { table, from, to } => {
-                let mut changes = Vec::new();
-                if from.ty != to.ty {
-                    changes.push(format!("type {} -> {}", from.ty, to.ty));
-                }
-                if from.nullable != to.nullable {
-                    changes.push(if to.nullable {
-                        "now NULL".to_owned()
-                    } else {
-                        "now NOT NULL".to_owned()
-                    });
-                }
-                if from.default != to.default {
-                    changes.push(format!(
-                        "default {} -> {}",
-                        from.default.as_deref().unwrap_or("none"),
-                        to.default.as_deref().unwrap_or("none")
-                    ));
-                }
-                if from.generated != to.generated {
-                    changes.push(format!(
-                        "generation {} -> {}",
-                        describe_generated(from),
-                        describe_generated(to)
-                    ));
-                }
-                fn owned(c: &Column) -> Vec<&String> {
-                    c.extra
-                        .iter()
-                        .filter(|x| crate::sql::is_constraint_clause(x))
-                        .collect()
-                }
-                // An enum's labels on SQLite: `CHECK ("col" IN ('a', 'b'))`.
-                let enum_change = enum_labels(from, to)
-                    .filter(|(a, b)| a != b)
-                    .inspect(|(a, b)| {
-                        changes.push(format!(
-                            "enum labels ({}) -> ({})",
-                            a.join(", "),
-                            b.join(", ")
-                        ))
-                    })
-                    .is_some();
-                let is_labels = |x: &String| {
-                    enum_change
-                        && crate::sql::enum_check_labels(
-                            &to.name,
-                            std::slice::from_ref(x),
-                        )
-                        .is_some()
-                };
-                for gone in owned(from)
-                    .into_iter()
-                    .filter(|x| !to.extra.contains(x) && !is_labels(x))
-                {
-                    changes.push(format!(
-                        "constraint `{gone}` removed (the models do not declare it)"
-                    ));
-                }
-                for new in owned(to)
-                    .into_iter()
-                    .filter(|x| !from.extra.contains(x) && !is_labels(x))
-                {
-                    changes.push(format!("constraint `{new}` added"));
-                }
-                write!(
-                    f,
-                    "altered column '{table}.{}': {}",
-                    to.name,
-                    changes.join(", ")
-                )
-            }
-            Op::AlterPrimaryKey { table, from, to } => write!(
-                f,
-                "changed primary key of '{table}' from ({}) to ({})",
-                from.join(", "),
-                to.join(", ")
-            ),
-            Op::AlterIdentity { table, from, to } => write!(
-                f,
-                "changed the generated (identity) column of '{table}' from {} to {}",
-                identity(from.as_ref()),
-                identity(to.as_ref())
-            ),
-            Op::AlterSerial {
-                table,
-                column,
-                to: Some(_),
-                ..
-            } => write!(f, "made '{table}.{column}' serial"),
-            Op::AlterSerial {
-                table,
-                column,
-                to: None,
-                ..
-            } => write!(f, "made '{table}.{column}' no longer serial"),
-            Op::AlterAutoincrement { table, to: true } => {
-                write!(f, "made the key of '{table}' AUTOINCREMENT")
-            }
-            Op::AlterAutoincrement { table, to: false } => {
-                write!(f, "removed AUTOINCREMENT from the key of '{table}'")
-            }
-            Op::CreateIndex { table, index } => write!(
-                f,
-                "added {}index '{}' on '{table}' ({})",
-                if index.unique { "unique " } else { "" },
-                index.name,
-                index.columns.join(", ")
-            ),
-            Op::DropIndex { table, index } => {
-                write!(f, "removed index '{}' on '{table}'", index.name)
-            }
-            Op::AddForeignKey { table, fk } => write!(
-                f,
-                "added foreign key on '{table}' ({}) -> {} ({})",
-                fk.columns.join(", "),
-                fk.ref_table,
-                fk.ref_columns.join(", ")
-            ),
-            Op::DropForeignKey { table, fk } => write!(
-                f,
-                "removed foreign key on '{table}' ({}) -> {} ({})",
-                fk.columns.join(", "),
-                fk.ref_table,
-                fk.ref_columns.join(", ")
-            ),
-            Op::CreateDefinition { table, definition } => {
-                write!(f, "added {} on '{table}'", definition.describe())
-            }
-            Op::DropDefinition { table, definition } => {
-                write!(f, "removed {} on '{table}'", definition.describe())
-            }
-            Op::AddTableConstraint { table, constraint } => {
-                write!(f, "added {} on '{table}'", describe_constraint(constraint))
-            }
-            Op::DropTableConstraint { table, constraint } => {
-                write!(f, "removed {} on '{table}'", describe_constraint(constraint))
-            }
-            Op::RenameTable { from, to } => write!(f, "renamed table '{from}' to '{to}'"),
-            Op::RenameColumn { table, from, to } => {
-                write!(f, "renamed column '{table}.{from}' to '{to}'")
-            }
-            Op::RenameIndex { table, from, to } => write!(
-                f,
-                "renamed index '{}' on '{table}' to '{}'",
-                from.name, to.name
-            ),
-            Op::RenameConstraint { table, from, to } => {
-                write!(f, "renamed constraint '{from}' on '{table}' to '{to}'")
-            }
-            Op::AlterComment {
-                table,
-                column: Some(column),
-                ..
-            } => write!(f, "changed comment of '{table}.{column}'"),
-            Op::AlterComment {
-                table,
-                column: None,
-                ..
-            } => write!(f, "changed comment of '{table}'"),
-            Op::Backfill {
-                table,
-                column,
-                value,
-                from_default: false,
-                undo: false,
-            } => write!(
-                f,
-                "backfill of '{table}.{column}': its NULLs set to `{value}` (--backfill)"
-            ),
-            Op::Backfill {
-                table,
-                column,
-                value,
-                from_default: true,
-                undo: false,
-            } => write!(
-                f,
-                "backfill of '{table}.{column}': its NULLs set to its model default `{value}` (it becomes NOT NULL)"
-            ),
-            Op::Backfill {
-                table,
-                column,
-                undo: true,
-                ..
-            } => write!(
-                f,
-                "nothing undoes the backfill of '{table}.{column}': its rows keep the values (no SQL)"
-            ),
-            Op::CreateEnum { name, labels } => {
-                write!(f, "added enum type '{name}' ({})", labels.join(", "))
-            }
-            Op::DropEnum { name, .. } => write!(f, "removed enum type '{name}'"),
-            Op::CreateSchema { name } => write!(f, "added schema '{name}'"),
-            Op::DropSchema { name } => write!(f, "removed schema '{name}'"),
-            Op::AlterEnum { name, from, to } => {
-                let mut changes = Vec::new();
-                let added: Vec<&str> = to
-                    .iter()
-                    .filter(|l| !from.contains(l))
-                    .map(String::as_str)
-                    .collect();
-                let removed: Vec<&str> = from
-                    .iter()
-                    .filter(|l| !to.contains(l))
-                    .map(String::as_str)
-                    .collect();
-                if !added.is_empty() {
-                    changes.push(format!("added label(s) {}", added.join(", ")));
-                }
-                if !removed.is_empty() {
-                    changes.push(format!("removed label(s) {}", removed.join(", ")));
-                }
-                let kept: Vec<&String> = from.iter().filter(|l| to.contains(l)).collect();
-                let kept_after: Vec<&String> = to.iter().filter(|l| from.contains(l)).collect();
-                if kept != kept_after {
-                    changes.push("reordered labels".to_owned());
-                }
-                write!(
-                    f,
-                    "altered enum type '{name}': {} (now {})",
-                    changes.join(", "),
-                    to.join(", ")
-                )
-            }
+            Op::CreateTable(_) | Op::DropTable(_) | Op::RenameTable { .. } => table(self, f),
+            Op::AddColumn { .. }
+            | Op::DropColumn { .. }
+            | Op::AlterColumn { .. }
+            | Op::RenameColumn { .. } => column(self, f),
+            Op::AlterPrimaryKey { .. }
+            | Op::AlterIdentity { .. }
+            | Op::AlterSerial { .. }
+            | Op::AlterAutoincrement { .. } => key(self, f),
+            Op::CreateIndex { .. }
+            | Op::DropIndex { .. }
+            | Op::RenameIndex { .. }
+            | Op::AddForeignKey { .. }
+            | Op::DropForeignKey { .. }
+            | Op::CreateDefinition { .. }
+            | Op::DropDefinition { .. }
+            | Op::AddTableConstraint { .. }
+            | Op::DropTableConstraint { .. }
+            | Op::RenameConstraint { .. } => index_or_constraint(self, f),
+            Op::AlterComment { .. } | Op::Backfill { .. } => comment_or_data(self, f),
+            Op::CreateEnum { .. }
+            | Op::DropEnum { .. }
+            | Op::AlterEnum { .. }
+            | Op::CreateSchema { .. }
+            | Op::DropSchema { .. } => type_or_schema(self, f),
         }
     }
+}
+
+/// The family functions below are only called by `Op::fmt` with their own variants.
+const DISPATCHED: &str = "Op::fmt dispatches each op to its family";
+
+/// Tables: created, dropped, renamed.
+fn table(op: &Op, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    match op {
+        Op::CreateTable(t) => write!(f, "added table '{}'", t.name),
+        Op::DropTable(t) => write!(f, "removed table '{}'", t.name),
+        Op::RenameTable { from, to } => write!(f, "renamed table '{from}' to '{to}'"),
+        _ => unreachable!("{DISPATCHED}"),
+    }
+}
+
+/// Columns: added, removed, altered, renamed.
+fn column(op: &Op, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    match op {
+        Op::AddColumn { table, column } => write!(
+            f,
+            "added column '{table}.{}' ({})",
+            column.name,
+            describe_column(column)
+        ),
+        Op::DropColumn { table, column } => {
+            write!(f, "removed column '{table}.{}'", column.name)
+        }
+        Op::AlterColumn { table, from, to } => write!(
+            f,
+            "altered column '{table}.{}': {}",
+            to.name,
+            column_changes(from, to).join(", ")
+        ),
+        Op::RenameColumn { table, from, to } => {
+            write!(f, "renamed column '{table}.{from}' to '{to}'")
+        }
+        _ => unreachable!("{DISPATCHED}"),
+    }
+}
+
+/// What changes between two versions of a column: type, nullability, default, generation,
+/// enum labels, constraints of its own.
+fn column_changes(from: &Column, to: &Column) -> Vec<String> {
+    let mut changes = Vec::new();
+    if from.ty != to.ty {
+        changes.push(format!("type {} -> {}", from.ty, to.ty));
+    }
+    if from.nullable != to.nullable {
+        changes.push(if to.nullable {
+            "now NULL".to_owned()
+        } else {
+            "now NOT NULL".to_owned()
+        });
+    }
+    if from.default != to.default {
+        changes.push(format!(
+            "default {} -> {}",
+            from.default.as_deref().unwrap_or("none"),
+            to.default.as_deref().unwrap_or("none")
+        ));
+    }
+    if from.generated != to.generated {
+        changes.push(format!(
+            "generation {} -> {}",
+            describe_generated(from),
+            describe_generated(to)
+        ));
+    }
+    fn owned(c: &Column) -> Vec<&String> {
+        c.extra
+            .iter()
+            .filter(|x| crate::sql::is_constraint_clause(x))
+            .collect()
+    }
+    // An enum's labels on SQLite: `CHECK ("col" IN ('a', 'b'))`.
+    let enum_change = enum_labels(from, to)
+        .filter(|(a, b)| a != b)
+        .inspect(|(a, b)| {
+            changes.push(format!(
+                "enum labels ({}) -> ({})",
+                a.join(", "),
+                b.join(", ")
+            ))
+        })
+        .is_some();
+    let is_labels = |x: &String| {
+        enum_change && crate::sql::enum_check_labels(&to.name, std::slice::from_ref(x)).is_some()
+    };
+    for gone in owned(from)
+        .into_iter()
+        .filter(|x| !to.extra.contains(x) && !is_labels(x))
+    {
+        changes.push(format!(
+            "constraint `{gone}` removed (the models do not declare it)"
+        ));
+    }
+    for new in owned(to)
+        .into_iter()
+        .filter(|x| !from.extra.contains(x) && !is_labels(x))
+    {
+        changes.push(format!("constraint `{new}` added"));
+    }
+    changes
+}
+
+/// Keys: the primary key, the identity or serial column, AUTOINCREMENT.
+fn key(op: &Op, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    match op {
+        Op::AlterPrimaryKey { table, from, to } => write!(
+            f,
+            "changed primary key of '{table}' from ({}) to ({})",
+            from.join(", "),
+            to.join(", ")
+        ),
+        Op::AlterIdentity { table, from, to } => write!(
+            f,
+            "changed the generated (identity) column of '{table}' from {} to {}",
+            identity(from.as_ref()),
+            identity(to.as_ref())
+        ),
+        Op::AlterSerial {
+            table,
+            column,
+            to: Some(_),
+            ..
+        } => write!(f, "made '{table}.{column}' serial"),
+        Op::AlterSerial {
+            table,
+            column,
+            to: None,
+            ..
+        } => write!(f, "made '{table}.{column}' no longer serial"),
+        Op::AlterAutoincrement { table, to: true } => {
+            write!(f, "made the key of '{table}' AUTOINCREMENT")
+        }
+        Op::AlterAutoincrement { table, to: false } => {
+            write!(f, "removed AUTOINCREMENT from the key of '{table}'")
+        }
+        _ => unreachable!("{DISPATCHED}"),
+    }
+}
+
+/// Indexes, foreign keys, kept definitions and table constraints.
+fn index_or_constraint(op: &Op, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    match op {
+        Op::CreateIndex { table, index } => write!(
+            f,
+            "added {}index '{}' on '{table}' ({})",
+            if index.unique { "unique " } else { "" },
+            index.name,
+            index.columns.join(", ")
+        ),
+        Op::DropIndex { table, index } => {
+            write!(f, "removed index '{}' on '{table}'", index.name)
+        }
+        Op::RenameIndex { table, from, to } => write!(
+            f,
+            "renamed index '{}' on '{table}' to '{}'",
+            from.name, to.name
+        ),
+        Op::AddForeignKey { table, fk } => write!(
+            f,
+            "added foreign key on '{table}' ({}) -> {} ({})",
+            fk.columns.join(", "),
+            fk.ref_table,
+            fk.ref_columns.join(", ")
+        ),
+        Op::DropForeignKey { table, fk } => write!(
+            f,
+            "removed foreign key on '{table}' ({}) -> {} ({})",
+            fk.columns.join(", "),
+            fk.ref_table,
+            fk.ref_columns.join(", ")
+        ),
+        Op::CreateDefinition { table, definition } => {
+            write!(f, "added {} on '{table}'", definition.describe())
+        }
+        Op::DropDefinition { table, definition } => {
+            write!(f, "removed {} on '{table}'", definition.describe())
+        }
+        Op::AddTableConstraint { table, constraint } => {
+            write!(f, "added {} on '{table}'", describe_constraint(constraint))
+        }
+        Op::DropTableConstraint { table, constraint } => {
+            write!(
+                f,
+                "removed {} on '{table}'",
+                describe_constraint(constraint)
+            )
+        }
+        Op::RenameConstraint { table, from, to } => {
+            write!(f, "renamed constraint '{from}' on '{table}' to '{to}'")
+        }
+        _ => unreachable!("{DISPATCHED}"),
+    }
+}
+
+/// Comments, and the backfill of a column's NULLs.
+fn comment_or_data(op: &Op, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    match op {
+        Op::AlterComment {
+            table,
+            column: Some(column),
+            ..
+        } => write!(f, "changed comment of '{table}.{column}'"),
+        Op::AlterComment {
+            table,
+            column: None,
+            ..
+        } => write!(f, "changed comment of '{table}'"),
+        Op::Backfill {
+            table,
+            column,
+            value,
+            from_default: false,
+            undo: false,
+        } => write!(
+            f,
+            "backfill of '{table}.{column}': its NULLs set to `{value}` (--backfill)"
+        ),
+        Op::Backfill {
+            table,
+            column,
+            value,
+            from_default: true,
+            undo: false,
+        } => write!(
+            f,
+            "backfill of '{table}.{column}': its NULLs set to its model default `{value}` (it becomes NOT NULL)"
+        ),
+        Op::Backfill {
+            table,
+            column,
+            undo: true,
+            ..
+        } => write!(
+            f,
+            "nothing undoes the backfill of '{table}.{column}': its rows keep the values (no SQL)"
+        ),
+        _ => unreachable!("{DISPATCHED}"),
+    }
+}
+
+/// Enum types and schemas.
+fn type_or_schema(op: &Op, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    match op {
+        Op::CreateEnum { name, labels } => {
+            write!(f, "added enum type '{name}' ({})", labels.join(", "))
+        }
+        Op::DropEnum { name, .. } => write!(f, "removed enum type '{name}'"),
+        Op::AlterEnum { name, from, to } => write!(
+            f,
+            "altered enum type '{name}': {} (now {})",
+            label_changes(from, to).join(", "),
+            to.join(", ")
+        ),
+        Op::CreateSchema { name } => write!(f, "added schema '{name}'"),
+        Op::DropSchema { name } => write!(f, "removed schema '{name}'"),
+        _ => unreachable!("{DISPATCHED}"),
+    }
+}
+
+/// What changes between two label lists of an enum type: added, removed, reordered.
+fn label_changes(from: &[String], to: &[String]) -> Vec<String> {
+    let mut changes = Vec::new();
+    let added: Vec<&str> = to
+        .iter()
+        .filter(|l| !from.contains(l))
+        .map(String::as_str)
+        .collect();
+    let removed: Vec<&str> = from
+        .iter()
+        .filter(|l| !to.contains(l))
+        .map(String::as_str)
+        .collect();
+    if !added.is_empty() {
+        changes.push(format!("added label(s) {}", added.join(", ")));
+    }
+    if !removed.is_empty() {
+        changes.push(format!("removed label(s) {}", removed.join(", ")));
+    }
+    let kept: Vec<&String> = from.iter().filter(|l| to.contains(l)).collect();
+    let kept_after: Vec<&String> = to.iter().filter(|l| from.contains(l)).collect();
+    if kept != kept_after {
+        changes.push("reordered labels".to_owned());
+    }
+    changes
 }
 
 /// An identity column as a description names it: `none`, `id`, `id (ALWAYS)`, `id (serial)`.

@@ -3,6 +3,7 @@
 use std::fmt;
 use std::time::Duration;
 
+use crate::backend::PrepareError;
 use crate::checksum::Edited;
 use crate::db::DbError;
 use crate::script::GraphError;
@@ -36,6 +37,23 @@ impl From<Direction> for RunKind {
         match direction {
             Direction::Upgrade => RunKind::Upgrade,
             Direction::Downgrade => RunKind::Downgrade,
+        }
+    }
+}
+
+impl From<PrepareError> for RunError {
+    fn from(e: PrepareError) -> RunError {
+        match e {
+            PrepareError::LockTimeout {
+                lock,
+                waited,
+                holder,
+            } => RunError::LockTimeout {
+                lock,
+                waited,
+                holder,
+            },
+            PrepareError::Db(e) => RunError::Db(e),
         }
     }
 }

@@ -1,8 +1,8 @@
 //! How a revision's failure is reported: its statement, line and file, what of it took effect,
 //! and, when its statement gave up waiting for a lock, who held that lock.
 
-use super::harness::{self, StatementError};
 use super::{Direction, MigrationFailure, RunError, Step};
+use crate::backend::harness::{self, StatementError};
 use crate::backend::Session;
 use crate::script::Revision;
 

@@ -20,83 +20,16 @@
 mod bookkeeping;
 mod error;
 mod failure;
-pub(crate) mod harness;
 
-use std::collections::BTreeSet;
-use std::fmt;
-use std::time::Duration;
-
+use crate::backend::harness::{ScriptMigration, StatementError};
 use crate::backend::{Session, TransactionScope};
 use crate::db::Connection;
 use crate::script::{GraphError, Revision, ScriptDirectory};
+use std::collections::BTreeSet;
 
+pub use crate::backend::run::{Direction, RunOptions, DEFAULT_LOCK_TIMEOUT};
 pub use bookkeeping::{applied, edited, recorded};
 pub use error::{BookkeepingRefused, MigrationFailure, RunError, RunKind};
-use harness::{ScriptMigration, StatementError};
-
-/// Which way a revision goes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Direction {
-    /// Apply `up.sql`.
-    Upgrade,
-    /// Apply `down.sql`.
-    Downgrade,
-}
-
-impl Direction {
-    /// The file this direction runs.
-    pub fn file(self) -> &'static str {
-        match self {
-            Direction::Upgrade => "up.sql",
-            Direction::Downgrade => "down.sql",
-        }
-    }
-}
-
-impl fmt::Display for Direction {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Direction::Upgrade => "upgrade",
-            Direction::Downgrade => "downgrade",
-        })
-    }
-}
-
-/// The default of [`RunOptions::lock_timeout`].
-pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// Settings of a run.
-#[derive(Debug, Clone)]
-pub struct RunOptions {
-    /// How long to wait for another run's lock (PostgreSQL advisory lock, SQLite write lock).
-    pub lock_wait: Duration,
-    /// PostgreSQL's `lock_timeout` for every statement of the run: a statement blocked longer
-    /// by another session's lock fails (its revision's transaction rolls back) and the error
-    /// names the blocking sessions. Zero: no limit. SQLite takes its write lock for the whole
-    /// run up front ([`RunOptions::lock_wait`]), so no statement waits after that.
-    pub lock_timeout: Duration,
-    /// PostgreSQL: when SIGINT, SIGTERM or SIGHUP ends the process during the run, end the
-    /// run's session on the server first (`pg_terminate_backend` from another connection), so
-    /// its statement does not stay queued behind a lock, and its transaction rolls back. This
-    /// installs handlers for those signals that end the process (those shadow replays install), for
-    /// good: meant for command-line tools (the CLI sets it); an application with its own signal
-    /// handling leaves it off (the default).
-    pub end_on_signal: bool,
-    /// Run even when applied revisions were edited since they were applied (their checksums
-    /// differ). Off by default: such a run fails with [`RunError::Edited`].
-    pub allow_edited: bool,
-}
-
-impl Default for RunOptions {
-    fn default() -> Self {
-        RunOptions {
-            lock_wait: Duration::from_secs(60),
-            lock_timeout: DEFAULT_LOCK_TIMEOUT,
-            end_on_signal: false,
-            allow_edited: false,
-        }
-    }
-}
 
 /// A revision whose work a run has committed, as reported to the callback of
 /// [`upgrade_with_progress`] and [`downgrade_with_progress`].
@@ -372,11 +305,12 @@ fn run(
             backend: backend.name(),
         });
     }
-    let policy = backend.transactions();
+    let policy = backend.transactions(options);
     let session = conn.session();
     session.prepare_run(options)?;
     let result = (|| {
-        for (statement, _why) in policy.setup {
+        for setup in &policy.setup {
+            let statement = &setup.sql;
             session
                 .batch_execute(statement)
                 .map_err(crate::db::DbError::query(format!(
@@ -391,10 +325,13 @@ fn run(
                 let result = body(session, scripts, kind, options, purge, Box::new(plan), None);
                 match result {
                     Ok(steps) => {
+                        // A signal during the commit waits for its lines.
+                        let flight = options.end_on_signal.then(crate::interrupt::in_flight);
                         session.commit()?;
                         for step in &steps {
                             progress(step.committed(scripts));
                         }
+                        drop(flight);
                         Ok(steps)
                     }
                     Err(e) => {
@@ -483,13 +420,19 @@ fn body(
         }
     }
     if !steps.iter().any(|s| s.execute) {
-        apply_all(session, scripts, &steps, per_revision.as_deref_mut())?;
+        apply_all(
+            session,
+            scripts,
+            &steps,
+            options,
+            per_revision.as_deref_mut(),
+        )?;
         return Ok(steps);
     }
     // Rows that already broke a constraint before the run are the application's business; the
     // run must only not add any.
     let before = session.integrity_violations()?;
-    apply_all(session, scripts, &steps, per_revision)?;
+    apply_all(session, scripts, &steps, options, per_revision)?;
     let added: Vec<String> = session
         .integrity_violations()?
         .into_iter()
@@ -507,11 +450,14 @@ fn body(
 /// Applies or reverts `steps` in order through the harness, telling `per_revision` (when
 /// each revision commits on its own) of each. On failure, says which revision, statement and
 /// line failed, which revisions completed before it and, for a revision outside a
-/// transaction, which of its statements took effect.
+/// transaction, which of its statements took effect. With [`RunOptions::end_on_signal`], a
+/// signal arriving while a revision runs waits until its outcome is known and, when it committed,
+/// reported, so the output names every revision that stays applied (or reverted).
 fn apply_all(
     session: &mut dyn Session,
     scripts: &ScriptDirectory,
     steps: &[Step],
+    options: &RunOptions,
     mut per_revision: Option<&mut Progress<'_>>,
 ) -> Result<(), RunError> {
     // Transaction control in a script would end the run's transaction behind its back: refuse
@@ -528,7 +474,13 @@ fn apply_all(
             .revision(&step.id)
             .expect("planned revisions come from the graph");
         let migration = ScriptMigration::new(rev, step.execute);
+        // From before the revision starts until its line is out: its commit may land after
+        // the signal ended the session's statement.
+        let flight =
+            (options.end_on_signal && per_revision.is_some()).then(crate::interrupt::in_flight);
         if let Err(e) = session.harness_apply(&migration, direction) {
+            // The revision did not complete: nothing of it to report as done.
+            drop(flight);
             // The first error, not the rollback's that diesel may have returned in its place.
             let e = match migration.take_failure() {
                 Some(failed) if e.downcast_ref::<StatementError>().is_none() => Box::new(failed),
@@ -562,6 +514,7 @@ fn apply_all(
         if let Some(progress) = per_revision.as_deref_mut() {
             progress(step.committed(scripts));
         }
+        drop(flight);
     }
     Ok(())
 }

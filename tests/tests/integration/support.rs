@@ -271,6 +271,11 @@ impl Project {
 
     /// Rows of a query whose single column is named `v`, as text.
     pub fn strings(&self, sql: &str) -> Vec<String> {
+        self.try_strings(sql).expect("query runs")
+    }
+
+    /// Like [`Project::strings`], returning the database's error (a locked SQLite file).
+    pub fn try_strings(&self, sql: &str) -> diesel::QueryResult<Vec<String>> {
         #[derive(QueryableByName)]
         struct Row {
             #[diesel(sql_type = Text)]
@@ -282,9 +287,8 @@ impl Project {
             Backend::Postgres => {
                 diesel::sql_query(sql).load(&mut PgConnection::establish(&self.url).unwrap())
             }
-        }
-        .expect("query runs");
-        rows.into_iter().map(|r| r.v).collect()
+        }?;
+        Ok(rows.into_iter().map(|r| r.v).collect())
     }
 
     /// The live schema as Retort reads it, with columns sorted by name (column order is not

@@ -1,6 +1,7 @@
 //! PostgreSQL introspection from `pg_catalog`: a fixed number of queries, one per object kind
-//! (columns, constraints, indexes, triggers, statistics, comments, owned sequences, enum types), whatever the number of
-//! tables. Reads the current schema (`search_path`), `public` unless the connection chose
+//! (columns, constraints, indexes, triggers, statistics, comments, owned sequences, enum types;
+//! one function each in `catalog`, `sequences` and `statistics`), whatever the number
+//! of tables. Reads the current schema (`search_path`), `public` unless the connection chose
 //! another.
 //!
 //! What the schema model describes structurally (columns, keys, foreign keys, plain btree
@@ -12,147 +13,14 @@
 use std::collections::BTreeMap;
 
 use diesel::pg::PgConnection;
-use diesel::sql_types::{Array, Bool, Nullable, Text};
-use diesel::{QueryableByName, RunQueryDsl};
 
-use super::namespaces::{existing_schemas, user_relations, user_tables, QTBL, TBL};
+use super::catalog::{self, ColumnRow, CommentRow, ConstraintRow, DependentRow, IndexRow};
+use super::namespaces::{existing_schemas, user_tables};
+use super::statistics::StatisticsRow;
 use crate::schema::{
     Column, Deferrable, Dependent, FkAction, ForeignKey, IdentityKind, Index, Schema, SqlType,
     Table,
 };
-
-#[derive(QueryableByName)]
-struct ColumnRow {
-    #[diesel(sql_type = Text)]
-    tbl: String,
-    #[diesel(sql_type = Nullable<Text>)]
-    name: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
-    ty: Option<String>,
-    #[diesel(sql_type = Nullable<Bool>)]
-    notnull: Option<bool>,
-    #[diesel(sql_type = Nullable<Text>)]
-    dflt: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
-    identity: Option<String>,
-    /// `s` for a stored generated column, whose expression `dflt` holds.
-    #[diesel(sql_type = Nullable<Text>)]
-    generated: Option<String>,
-    /// The name of the column's type when it is an enum type of the current schema.
-    #[diesel(sql_type = Nullable<Text>)]
-    enum_ty: Option<String>,
-}
-
-/// An enum type of the current schema and its labels, in order.
-#[derive(QueryableByName)]
-struct EnumRow {
-    #[diesel(sql_type = Text)]
-    name: String,
-    #[diesel(sql_type = Array<Text>)]
-    labels: Vec<String>,
-}
-
-#[derive(QueryableByName)]
-struct ConstraintRow {
-    #[diesel(sql_type = Text)]
-    tbl: String,
-    #[diesel(sql_type = Text)]
-    name: String,
-    #[diesel(sql_type = Text)]
-    kind: String,
-    #[diesel(sql_type = Array<Text>)]
-    cols: Vec<String>,
-    #[diesel(sql_type = Nullable<Text>)]
-    ref_table: Option<String>,
-    #[diesel(sql_type = Array<Text>)]
-    ref_cols: Vec<String>,
-    #[diesel(sql_type = Text)]
-    on_delete: String,
-    #[diesel(sql_type = Text)]
-    on_update: String,
-    /// `pg_get_constraintdef`, for constraints kept verbatim.
-    #[diesel(sql_type = Text)]
-    def: String,
-    /// `pg_constraint.convalidated`: false for a constraint added `NOT VALID` and not
-    /// validated since (the rows already there were never checked).
-    #[diesel(sql_type = Bool)]
-    validated: bool,
-}
-
-#[derive(QueryableByName)]
-struct IndexRow {
-    #[diesel(sql_type = Text)]
-    tbl: String,
-    #[diesel(sql_type = Text)]
-    idx: String,
-    #[diesel(sql_type = Bool)]
-    is_unique: bool,
-    #[diesel(sql_type = Array<Text>)]
-    cols: Vec<String>,
-    /// `pg_get_indexdef`: the server's own definition.
-    #[diesel(sql_type = Text)]
-    def: String,
-    /// Whether the definition is exactly what the model's plain index renders (btree, key
-    /// columns only, default operator classes, collations and order, no predicate, INCLUDE,
-    /// NULLS NOT DISTINCT or storage parameters).
-    #[diesel(sql_type = Bool)]
-    plain: bool,
-    /// Whether a constraint (UNIQUE, EXCLUDE) owns the index: the constraint re-creates it.
-    #[diesel(sql_type = Bool)]
-    owned: bool,
-    /// Every column the index uses: keys, expressions, predicate.
-    #[diesel(sql_type = Array<Text>)]
-    used: Vec<String>,
-    /// `pg_index.indisvalid`: false for an index a `CREATE INDEX CONCURRENTLY` left behind
-    /// when it failed or was interrupted (it enforces and serves nothing).
-    #[diesel(sql_type = Bool)]
-    valid: bool,
-}
-
-/// A trigger, comment or owned sequence: SQL that re-creates it, for [`Table::unmodeled`].
-#[derive(QueryableByName)]
-struct DefinitionRow {
-    #[diesel(sql_type = Text)]
-    tbl: String,
-    #[diesel(sql_type = Text)]
-    def: String,
-}
-
-/// A comment: a table's or a column's own text (`kind` 0), or the statement that re-creates
-/// any other.
-#[derive(QueryableByName)]
-struct CommentRow {
-    #[diesel(sql_type = Text)]
-    tbl: String,
-    #[diesel(sql_type = diesel::sql_types::Integer)]
-    kind: i32,
-    #[diesel(sql_type = Nullable<Text>)]
-    col: Option<String>,
-    #[diesel(sql_type = Text)]
-    def: String,
-}
-
-/// A relation's name and what it is.
-#[derive(QueryableByName)]
-struct NameKindRow {
-    #[diesel(sql_type = Text)]
-    name: String,
-    #[diesel(sql_type = Text)]
-    kind: String,
-}
-
-/// A view, materialized view, rule or trigger that depends on a table or a column.
-#[derive(QueryableByName)]
-struct DependentRow {
-    #[diesel(sql_type = Text)]
-    tbl: String,
-    #[diesel(sql_type = Nullable<Text>)]
-    col: Option<String>,
-    #[diesel(sql_type = Text)]
-    kind: String,
-    #[diesel(sql_type = Text)]
-    name: String,
-}
 
 fn action(code: &str) -> FkAction {
     match code {
@@ -194,180 +62,66 @@ fn deferrable(def: &str) -> Deferrable {
     }
 }
 
-/// Reads every user table of the current schema.
+/// Reads every user table of the current schema (and of `schemas`).
 pub fn introspect(conn: &mut PgConnection, schemas: &[String]) -> diesel::QueryResult<Schema> {
     let user_tables = user_tables(schemas);
-    // Tables without columns still appear (LEFT JOIN), with one all-NULL row.
-    let columns: Vec<ColumnRow> = diesel::sql_query(format!(
-        "SELECT {TBL} AS tbl, a.attname::text AS name, \
-                format_type(a.atttypid, a.atttypmod) AS ty, a.attnotnull AS notnull, \
-                pg_get_expr(d.adbin, d.adrelid) AS dflt, a.attidentity::text AS identity, \
-                a.attgenerated::text AS generated, \
-                CASE WHEN ty.typtype = 'e' AND ty.typnamespace = current_schema()::text::regnamespace THEN ty.typname::text END AS enum_ty \
-         FROM pg_class c \
-         JOIN pg_namespace n ON n.oid = c.relnamespace \
-         LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped \
-         LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \
-         LEFT JOIN pg_type ty ON ty.oid = a.atttypid \
-         WHERE {user_tables} \
-         ORDER BY c.relname, a.attnum"
-    ))
-    .load(conn)?;
-    let constraints: Vec<ConstraintRow> = diesel::sql_query(format!(
-        "SELECT {TBL} AS tbl, con.conname::text AS name, con.contype::text AS kind, \
-                ARRAY(SELECT a.attname::text FROM unnest(con.conkey) WITH ORDINALITY AS k(num, ord) \
-                      JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.num \
-                      ORDER BY k.ord) AS cols, \
-                CASE WHEN rn.nspname = current_schema() THEN rc.relname::text \
-                     ELSE rn.nspname::text || '.' || rc.relname::text END AS ref_table, \
-                ARRAY(SELECT a.attname::text FROM unnest(con.confkey) WITH ORDINALITY AS k(num, ord) \
-                      JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.num \
-                      ORDER BY k.ord) AS ref_cols, \
-                con.confdeltype::text AS on_delete, con.confupdtype::text AS on_update, \
-                pg_get_constraintdef(con.oid) AS def, con.convalidated AS validated \
-         FROM pg_constraint con \
-         JOIN pg_class c ON c.oid = con.conrelid \
-         JOIN pg_namespace n ON n.oid = c.relnamespace \
-         LEFT JOIN pg_class rc ON rc.oid = con.confrelid \
-         LEFT JOIN pg_namespace rn ON rn.oid = rc.relnamespace \
-         WHERE {user_tables} AND con.contype IN ('p', 'f', 'u', 'c', 'x') AND con.conislocal \
-         ORDER BY c.relname, con.conname"
-    ))
-    .load(conn)?;
-    let indexes: Vec<IndexRow> = diesel::sql_query(format!(
-        "SELECT {TBL} AS tbl, i.relname::text AS idx, ix.indisunique AS is_unique, \
-                ARRAY(SELECT a.attname::text FROM unnest(ix.indkey::int2[]) WITH ORDINALITY AS k(num, ord) \
-                      JOIN pg_attribute a ON a.attrelid = ix.indrelid AND a.attnum = k.num \
-                      ORDER BY k.ord) AS cols, \
-                pg_get_indexdef(ix.indexrelid) AS def, \
-                ix.indexprs IS NULL AND pg_get_indexdef(ix.indexrelid) = format( \
-                    'CREATE %sINDEX %s ON %s USING btree (%s)', \
-                    CASE WHEN ix.indisunique THEN 'UNIQUE ' ELSE '' END, quote_ident(i.relname), \
-                    quote_ident(n.nspname) || '.' || quote_ident(c.relname), \
-                    (SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY k.ord) \
-                     FROM unnest(ix.indkey::int2[]) WITH ORDINALITY AS k(num, ord) \
-                     JOIN pg_attribute a ON a.attrelid = ix.indrelid AND a.attnum = k.num)) AS plain, \
-                EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = ix.indexrelid \
-                        AND con.contype IN ('u', 'x', 'p')) AS owned, \
-                ARRAY(SELECT DISTINCT a.attname::text FROM pg_depend dep \
-                      JOIN pg_attribute a ON a.attrelid = dep.refobjid AND a.attnum = dep.refobjsubid \
-                      WHERE dep.classid = 'pg_class'::regclass AND dep.objid = ix.indexrelid \
-                        AND dep.refclassid = 'pg_class'::regclass AND dep.refobjsubid > 0 \
-                      ORDER BY 1) AS used, \
-                ix.indisvalid AS valid \
-         FROM pg_index ix \
-         JOIN pg_class c ON c.oid = ix.indrelid \
-         JOIN pg_class i ON i.oid = ix.indexrelid \
-         JOIN pg_namespace n ON n.oid = c.relnamespace \
-         WHERE {user_tables} AND NOT ix.indisprimary \
-         ORDER BY c.relname, i.relname"
-    ))
-    .load(conn)?;
+    let columns = catalog::columns(conn, &user_tables)?;
+    let constraints = catalog::constraints(conn, &user_tables)?;
+    let indexes = catalog::indexes(conn, &user_tables)?;
     let sequences = super::sequences::sequences(conn, &user_tables)?;
-    let triggers: Vec<DefinitionRow> = diesel::sql_query(format!(
-        "SELECT {TBL} AS tbl, pg_get_triggerdef(t.oid) AS def \
-         FROM pg_trigger t \
-         JOIN pg_class c ON c.oid = t.tgrelid \
-         JOIN pg_namespace n ON n.oid = c.relnamespace \
-         WHERE {user_tables} AND NOT t.tgisinternal \
-         ORDER BY c.relname, t.tgname"
-    ))
-    .load(conn)?;
+    let triggers = catalog::triggers(conn, &user_tables)?;
     let statistics = super::statistics::statistics(conn, &user_tables)?;
-    // Comments on the table, its columns, its constraints, its indexes and its triggers.
-    // The table's and a column's comment are theirs (`kind` 0, `col` set for a column, `def`
-    // the text); the others are kept as statements.
-    let comments: Vec<CommentRow> = diesel::sql_query(format!(
-        "SELECT tbl, kind, col, def FROM ( \
-           SELECT {TBL} AS tbl, 0 AS kind, d.objsubid::text AS ord, a.attname::text AS col, \
-                  d.description AS def \
-           FROM pg_description d \
-           JOIN pg_class c ON c.oid = d.objoid AND d.classoid = 'pg_class'::regclass \
-           JOIN pg_namespace n ON n.oid = c.relnamespace \
-           LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = d.objsubid \
-           WHERE {user_tables} AND (d.objsubid = 0 OR a.attnum IS NOT NULL) \
-         UNION ALL \
-           SELECT {TBL}, 1, con.conname::text, NULL, \
-                  format('COMMENT ON CONSTRAINT %I ON %s IS %L', con.conname, {QTBL}, d.description) \
-           FROM pg_description d \
-           JOIN pg_constraint con ON con.oid = d.objoid AND d.classoid = 'pg_constraint'::regclass \
-           JOIN pg_class c ON c.oid = con.conrelid \
-           JOIN pg_namespace n ON n.oid = c.relnamespace \
-           WHERE {user_tables} \
-         UNION ALL \
-           SELECT {TBL}, 2, i.relname::text, NULL, \
-                  format('COMMENT ON INDEX %s IS %L', CASE WHEN n.nspname = current_schema() \
-                         THEN quote_ident(i.relname) \
-                         ELSE quote_ident(n.nspname) || '.' || quote_ident(i.relname) END, d.description) \
-           FROM pg_description d \
-           JOIN pg_class i ON i.oid = d.objoid AND d.classoid = 'pg_class'::regclass AND i.relkind = 'i' \
-           JOIN pg_index ix ON ix.indexrelid = i.oid \
-           JOIN pg_class c ON c.oid = ix.indrelid \
-           JOIN pg_namespace n ON n.oid = c.relnamespace \
-           WHERE {user_tables} \
-           AND NOT EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = i.oid) \
-         UNION ALL \
-           SELECT {TBL}, 3, t.tgname::text, NULL, \
-                  format('COMMENT ON TRIGGER %I ON %s IS %L', t.tgname, {QTBL}, d.description) \
-           FROM pg_description d \
-           JOIN pg_trigger t ON t.oid = d.objoid AND d.classoid = 'pg_trigger'::regclass \
-           JOIN pg_class c ON c.oid = t.tgrelid \
-           JOIN pg_namespace n ON n.oid = c.relnamespace \
-           WHERE {user_tables} \
-         ) comments ORDER BY tbl, kind, ord"
-    ))
-    .load(conn)?;
+    let comments = catalog::comments(conn, &user_tables)?;
+    let occupied = catalog::occupied(conn, schemas)?;
+    let dependents = catalog::dependents(conn, &user_tables)?;
+    let enums = catalog::enums(conn)?;
 
-    // Names that views, materialized views and foreign tables take: no table can have them.
-    let occupied: Vec<NameKindRow> = diesel::sql_query(format!(
-        "SELECT {TBL} AS name, CASE c.relkind WHEN 'v' THEN 'view' \
-                WHEN 'm' THEN 'materialized view' ELSE 'foreign table' END AS kind \
-         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
-         WHERE {} ORDER BY 1",
-        user_relations(schemas, "'v', 'm', 'f'")
-    ))
-    .load(conn)?;
+    let mut tables = tables_of(columns);
+    // Kept definitions and the columns they use: a column drop would take them silently.
+    let mut kept_users: Vec<Dependent> = Vec::new();
+    let constraints_kept = add_constraints(&mut tables, constraints, &mut kept_users);
+    let indexes_kept = add_indexes(&mut tables, indexes, &mut kept_users);
+    kept_users.extend(statistics_users(&statistics));
+    // Serial columns (a sequence they own and its `nextval` default); a serial key is the
+    // database assigning ids, as an identity is (`Table::settle_serial_key`).
+    for row in &sequences {
+        if let Some(table) = tables.get_mut(&row.tbl) {
+            if row.kind == "a" {
+                table.serial.push(row.col.clone());
+            }
+        }
+    }
+    for table in tables.values_mut() {
+        table.settle_serial_key();
+    }
+    let comments_kept = add_comments(&mut tables, comments);
+    // Re-created after the table in this order: owned sequences (the column defaults need them),
+    // constraints, indexes, triggers, statistics, comments.
+    let kept = sequences
+        .into_iter()
+        .map(|r| (r.tbl, r.def))
+        .chain(constraints_kept)
+        .chain(indexes_kept)
+        .chain(triggers.into_iter().map(|r| (r.tbl, r.def)))
+        .chain(statistics.into_iter().map(|r| (r.tbl, r.def)))
+        .chain(comments_kept);
+    for (tbl, def) in kept {
+        if let Some(table) = tables.get_mut(&tbl) {
+            table.unmodeled.push(crate::sql::kept(def));
+        }
+    }
+    let mut schema = Schema::new();
+    tables.into_values().for_each(|t| schema.insert(t));
+    schema.dependents = dependents_of(dependents).chain(kept_users).collect();
+    schema.dependents.sort();
+    schema.occupied = occupied.into_iter().map(|r| (r.name, r.kind)).collect();
+    schema.enums = enums.into_iter().map(|e| (e.name, e.labels)).collect();
+    schema.schemas = existing_schemas(conn, schemas)?;
+    Ok(schema)
+}
 
-    // What depends on the tables and columns, from pg_depend: views, materialized views and
-    // rules through their rewrite rules, triggers through their column references.
-    let dependents: Vec<DependentRow> = diesel::sql_query(format!(
-        "SELECT DISTINCT {TBL} AS tbl, a.attname::text AS col, \
-                CASE v.relkind WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' \
-                               ELSE 'rule' END AS kind, \
-                CASE WHEN v.relkind IN ('v', 'm') THEN v.relname::text \
-                     ELSE r.rulename::text || ' on ' || v.relname::text END AS name \
-         FROM pg_depend dep \
-         JOIN pg_rewrite r ON r.oid = dep.objid AND dep.classid = 'pg_rewrite'::regclass \
-         JOIN pg_class v ON v.oid = r.ev_class \
-         JOIN pg_class c ON c.oid = dep.refobjid AND dep.refclassid = 'pg_class'::regclass \
-         JOIN pg_namespace n ON n.oid = c.relnamespace \
-         LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = dep.refobjsubid \
-                                  AND dep.refobjsubid > 0 \
-         WHERE {user_tables} AND v.oid <> c.oid \
-         UNION \
-         SELECT {TBL}, a.attname::text, 'trigger', t.tgname::text || ' on ' || {TBL} \
-         FROM pg_depend dep \
-         JOIN pg_trigger t ON t.oid = dep.objid AND dep.classid = 'pg_trigger'::regclass \
-         JOIN pg_class c ON c.oid = dep.refobjid AND dep.refclassid = 'pg_class'::regclass \
-         JOIN pg_namespace n ON n.oid = c.relnamespace \
-         JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = dep.refobjsubid \
-         WHERE {user_tables} AND dep.refobjsubid > 0 AND NOT t.tgisinternal \
-         ORDER BY 1, 2, 3, 4"
-    ))
-    .load(conn)?;
-
-    // Enum types: one query, labels in their sort order.
-    let enums: Vec<EnumRow> = diesel::sql_query(
-        "SELECT t.typname::text AS name, \
-                ARRAY(SELECT e.enumlabel::text FROM pg_enum e WHERE e.enumtypid = t.oid \
-                      ORDER BY e.enumsortorder) AS labels \
-         FROM pg_type t \
-         JOIN pg_namespace n ON n.oid = t.typnamespace \
-         WHERE n.nspname = current_schema() AND t.typtype = 'e' \
-         ORDER BY 1",
-    )
-    .load(conn)?;
-
+/// The tables with their columns, identity and generated columns.
+fn tables_of(columns: Vec<ColumnRow>) -> BTreeMap<String, Table> {
     let mut tables: BTreeMap<String, Table> = BTreeMap::new();
     for row in columns {
         let table = tables
@@ -403,9 +157,18 @@ pub fn introspect(conn: &mut PgConnection, schemas: &[String]) -> diesel::QueryR
             table.columns.push(column);
         }
     }
+    tables
+}
+
+/// Puts the constraints the model describes (primary keys, plain foreign keys and UNIQUE
+/// constraints) on their tables; returns the definitions of the others, to keep, and adds the
+/// columns they use to `kept_users`.
+fn add_constraints(
+    tables: &mut BTreeMap<String, Table>,
+    constraints: Vec<ConstraintRow>,
+    kept_users: &mut Vec<Dependent>,
+) -> Vec<(String, String)> {
     let mut constraints_kept: Vec<(String, String)> = Vec::new();
-    // Kept definitions and the columns they use: a column drop would take them silently.
-    let mut kept_users: Vec<Dependent> = Vec::new();
     for row in constraints {
         let Some(table) = tables.get_mut(&row.tbl) else {
             continue;
@@ -469,6 +232,17 @@ pub fn introspect(conn: &mut PgConnection, schemas: &[String]) -> diesel::QueryR
             }
         }
     }
+    constraints_kept
+}
+
+/// Puts the plain indexes on their tables and marks the invalid ones; returns the
+/// definitions of the others (expression, partial...), to keep, and adds the columns they use
+/// to `kept_users`.
+fn add_indexes(
+    tables: &mut BTreeMap<String, Table>,
+    indexes: Vec<IndexRow>,
+    kept_users: &mut Vec<Dependent>,
+) -> Vec<(String, String)> {
     let mut indexes_kept: Vec<(String, String)> = Vec::new();
     for row in indexes {
         let Some(table) = tables.get_mut(&row.tbl) else {
@@ -503,9 +277,13 @@ pub fn introspect(conn: &mut PgConnection, schemas: &[String]) -> diesel::QueryR
             indexes_kept.push((row.tbl, row.def));
         }
     }
-    // PostgreSQL drops a statistics object silently with any column it uses (and rebuilds it
-    // for a column's new type).
-    kept_users.extend(statistics.iter().flat_map(|row| {
+    indexes_kept
+}
+
+/// The columns statistics objects use: PostgreSQL drops a statistics object silently with any
+/// column it uses (and rebuilds it for a column's new type).
+fn statistics_users(statistics: &[StatisticsRow]) -> impl Iterator<Item = Dependent> + '_ {
+    statistics.iter().flat_map(|row| {
         row.used.iter().map(|c| Dependent {
             table: row.tbl.clone(),
             column: Some(c.clone()),
@@ -513,76 +291,49 @@ pub fn introspect(conn: &mut PgConnection, schemas: &[String]) -> diesel::QueryR
             name: row.name.clone(),
             blocks_type_change: false,
         })
-    }));
-    // Re-created after the table in this order: owned sequences (the column defaults need them),
-    // constraints, indexes, triggers, statistics, comments.
-    // Serial columns (a sequence they own and its `nextval` default); a serial key is the
-    // database assigning ids, as an identity is (`Table::settle_serial_key`).
-    for row in &sequences {
-        if let Some(table) = tables.get_mut(&row.tbl) {
-            if row.kind == "a" {
-                table.serial.push(row.col.clone());
+    })
+}
+
+/// Sets the tables' and columns' own comments; returns the statements of the others
+/// (constraints', indexes', triggers'), to keep.
+fn add_comments(
+    tables: &mut BTreeMap<String, Table>,
+    comments: Vec<CommentRow>,
+) -> Vec<(String, String)> {
+    comments
+        .into_iter()
+        .filter_map(|r| match (r.kind, r.col) {
+            (0, Some(col)) => {
+                if let Some(c) = tables
+                    .get_mut(&r.tbl)
+                    .and_then(|t| t.columns.iter_mut().find(|c| c.name == col))
+                {
+                    c.comment = Some(r.def);
+                }
+                None
             }
-        }
-    }
-    for table in tables.values_mut() {
-        table.settle_serial_key();
-    }
-    let kept = sequences
-        .into_iter()
-        .map(|r| (r.tbl, r.def))
-        .chain(constraints_kept)
-        .chain(indexes_kept)
-        .chain(triggers.into_iter().map(|r| (r.tbl, r.def)))
-        .chain(statistics.into_iter().map(|r| (r.tbl, r.def)))
-        .chain(
-            comments
-                .into_iter()
-                .filter_map(|r| match (r.kind, r.col) {
-                    (0, Some(col)) => {
-                        if let Some(c) = tables
-                            .get_mut(&r.tbl)
-                            .and_then(|t| t.columns.iter_mut().find(|c| c.name == col))
-                        {
-                            c.comment = Some(r.def);
-                        }
-                        None
-                    }
-                    (0, None) => {
-                        if let Some(t) = tables.get_mut(&r.tbl) {
-                            t.comment = Some(r.def);
-                        }
-                        None
-                    }
-                    _ => Some((r.tbl, r.def)),
-                })
-                .collect::<Vec<_>>(),
-        );
-    for (tbl, def) in kept {
-        if let Some(table) = tables.get_mut(&tbl) {
-            table.unmodeled.push(crate::sql::kept(def));
-        }
-    }
-    let mut schema = Schema::new();
-    tables.into_values().for_each(|t| schema.insert(t));
-    schema.dependents = dependents
-        .into_iter()
-        .map(|r| Dependent {
-            table: r.tbl,
-            column: r.col,
-            // PostgreSQL refuses to retype a column any of them uses, a trigger's included
-            // ("cannot alter type of a column used in a trigger definition").
-            blocks_type_change: true,
-            kind: r.kind,
-            name: r.name,
+            (0, None) => {
+                if let Some(t) = tables.get_mut(&r.tbl) {
+                    t.comment = Some(r.def);
+                }
+                None
+            }
+            _ => Some((r.tbl, r.def)),
         })
-        .chain(kept_users)
-        .collect();
-    schema.dependents.sort();
-    schema.occupied = occupied.into_iter().map(|r| (r.name, r.kind)).collect();
-    schema.enums = enums.into_iter().map(|e| (e.name, e.labels)).collect();
-    schema.schemas = existing_schemas(conn, schemas)?;
-    Ok(schema)
+        .collect()
+}
+
+/// The views, rules and triggers that depend on tables and columns.
+fn dependents_of(dependents: Vec<DependentRow>) -> impl Iterator<Item = Dependent> {
+    dependents.into_iter().map(|r| Dependent {
+        table: r.tbl,
+        column: r.col,
+        // PostgreSQL refuses to retype a column any of them uses, a trigger's included
+        // ("cannot alter type of a column used in a trigger definition").
+        blocks_type_change: true,
+        kind: r.kind,
+        name: r.name,
+    })
 }
 
 #[cfg(test)]

@@ -13,8 +13,7 @@ use diesel::sql_types::{Bool, Nullable, Text};
 use diesel::{QueryableByName, RunQueryDsl};
 
 use super::ADVISORY_LOCK_KEY;
-use crate::db::DbError;
-use crate::runner::RunError;
+use crate::backend::{DbError, PrepareError};
 
 #[derive(QueryableByName)]
 struct Flag {
@@ -23,7 +22,7 @@ struct Flag {
 }
 
 /// Takes the advisory lock, retrying until `timeout`; on timeout the error names the holder.
-pub(super) fn take(conn: &mut PgConnection, timeout: Duration) -> Result<(), RunError> {
+pub(super) fn take(conn: &mut PgConnection, timeout: Duration) -> Result<(), PrepareError> {
     let start = Instant::now();
     loop {
         let got: Flag = diesel::sql_query(format!(
@@ -35,7 +34,7 @@ pub(super) fn take(conn: &mut PgConnection, timeout: Duration) -> Result<(), Run
             return Ok(());
         }
         if start.elapsed() >= timeout {
-            return Err(RunError::LockTimeout {
+            return Err(PrepareError::LockTimeout {
                 lock: format!("advisory lock {ADVISORY_LOCK_KEY}"),
                 waited: start.elapsed(),
                 // Best effort: a failure to read the catalog must not hide the timeout.

@@ -5,6 +5,7 @@
 //! database at the last fully applied revision. The models' types and defaults are spelled by
 //! the server itself ([`normalize`]).
 
+mod catalog;
 mod indexes;
 pub mod introspect;
 mod lock;
@@ -25,11 +26,10 @@ use diesel::pg::PgConnection;
 use diesel::sql_types::{Bool, Text};
 use diesel::{Connection as _, QueryResult, QueryableByName, RunQueryDsl};
 
+use super::harness::ScriptMigration;
 use super::{Backend, Driver, Scratch, Session, TransactionPolicy, TransactionScope};
-use crate::db::{Connection, DatabaseUrl, DbError, OpenOptions};
+use super::{Connection, DatabaseUrl, DbError, Direction, OpenOptions, PrepareError, RunOptions};
 use crate::dialect::{Dialect, Postgres};
-use crate::runner::harness::ScriptMigration;
-use crate::runner::{Direction, RunError, RunOptions};
 use crate::schema::Schema;
 
 /// The advisory lock key Retort takes on PostgreSQL: "retort" in ASCII.
@@ -92,10 +92,10 @@ impl Driver for PgDriver {
         scratch::create(self, like)
     }
 
-    fn transactions(&self) -> TransactionPolicy {
+    fn transactions(&self, _options: &RunOptions) -> TransactionPolicy {
         TransactionPolicy {
             scope: TransactionScope::PerRevision,
-            setup: &[],
+            setup: Vec::new(),
             begin: "BEGIN",
             before_commit: None,
         }
@@ -245,7 +245,7 @@ impl Session for PgSession {
             .map_err(DbError::query("reading the PostgreSQL catalog"))
     }
 
-    fn normalize_models(&mut self, target: &mut Schema) -> Result<(), crate::Error> {
+    fn normalize_models(&mut self, target: &mut Schema) -> Result<(), super::ModelsError> {
         namespaces::unqualify_current(&mut self.conn, target)
             .map_err(DbError::query("reading the current schema"))?;
         target
@@ -267,12 +267,12 @@ impl Session for PgSession {
         super::load_text_pairs(&mut self.conn, sql)
     }
 
-    fn other_objects(&mut self) -> Result<Vec<crate::baseline::Object>, DbError> {
+    fn other_objects(&mut self) -> Result<Vec<crate::backend::object::Object>, DbError> {
         objects::objects(&mut self.conn)
             .map_err(DbError::query("listing the objects that are not tables"))
     }
 
-    fn prepare_run(&mut self, options: &RunOptions) -> Result<(), RunError> {
+    fn prepare_run(&mut self, options: &RunOptions) -> Result<(), PrepareError> {
         lock::take(&mut self.conn, options.lock_wait)?;
         self.locked = true;
         if options.end_on_signal {

@@ -10,7 +10,7 @@ use diesel::pg::PgConnection;
 use diesel::sql_types::{Array, Bool, Nullable, Text};
 use diesel::{QueryableByName, RunQueryDsl};
 
-use crate::baseline::Object;
+use crate::backend::object::Object;
 
 #[derive(QueryableByName)]
 struct ObjectRow {

@@ -15,8 +15,7 @@ use diesel::{Connection as _, QueryableByName, RunQueryDsl};
 use sha2::{Digest, Sha256};
 
 use super::{replace_database, PgDriver};
-use crate::backend::{Driver, Scratch};
-use crate::db::{DatabaseUrl, DbError, OpenOptions};
+use crate::backend::{DatabaseUrl, DbError, Driver, OpenOptions, Scratch};
 
 const PREFIX: &str = "retort_shadow_";
 

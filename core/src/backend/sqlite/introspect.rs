@@ -1,75 +1,14 @@
 //! SQLite introspection: one query per object kind (columns, foreign keys, indexes, the
-//! schema SQL of tables, indexes and triggers),
-//! joining `sqlite_schema` with the table-valued pragma functions.
+//! schema SQL of tables, indexes and triggers; one function each in `catalog`),
+//! assembled here into a schema.
 
 use std::collections::BTreeMap;
 
-use diesel::sql_types::{BigInt, Nullable, Text};
 use diesel::sqlite::SqliteConnection;
-use diesel::{QueryableByName, RunQueryDsl};
 
+use super::catalog::{self, AttachedRow, ColumnRow, ForeignKeyRow, IndexRow};
 use crate::naming::foreign_key_name;
 use crate::schema::{Column, Dependent, FkAction, ForeignKey, Index, Schema, SqlType, Table};
-
-const TABLES: &str = "m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND m.name NOT IN ('__diesel_schema_migrations', '__retort_checksums')";
-
-#[derive(QueryableByName)]
-struct ColumnRow {
-    #[diesel(sql_type = Text)]
-    tbl: String,
-    #[diesel(sql_type = Text)]
-    name: String,
-    #[diesel(sql_type = Text)]
-    ty: String,
-    #[diesel(sql_type = BigInt)]
-    notnull: i64,
-    #[diesel(sql_type = Nullable<Text>)]
-    dflt: Option<String>,
-    #[diesel(sql_type = BigInt)]
-    pk: i64,
-}
-
-#[derive(QueryableByName)]
-struct ForeignKeyRow {
-    #[diesel(sql_type = Text)]
-    tbl: String,
-    #[diesel(sql_type = BigInt)]
-    id: i64,
-    #[diesel(sql_type = Text)]
-    ref_table: String,
-    #[diesel(sql_type = Text)]
-    from_col: String,
-    #[diesel(sql_type = Nullable<Text>)]
-    to_col: Option<String>,
-    #[diesel(sql_type = Text)]
-    on_update: String,
-    #[diesel(sql_type = Text)]
-    on_delete: String,
-}
-
-#[derive(QueryableByName)]
-struct AttachedRow {
-    #[diesel(sql_type = Text)]
-    kind: String,
-    #[diesel(sql_type = Text)]
-    name: String,
-    #[diesel(sql_type = Text)]
-    tbl: String,
-    #[diesel(sql_type = Text)]
-    sql: String,
-}
-
-#[derive(QueryableByName)]
-struct IndexRow {
-    #[diesel(sql_type = Text)]
-    tbl: String,
-    #[diesel(sql_type = Text)]
-    idx: String,
-    #[diesel(sql_type = BigInt)]
-    is_unique: i64,
-    #[diesel(sql_type = Nullable<Text>)]
-    col: Option<String>,
-}
 
 /// Keeps what `sql`, the table's `CREATE TABLE` text, says that the model cannot: its table
 /// constraints, options and each column's extra clauses (see [`crate::sql::table_clauses`]),
@@ -126,38 +65,33 @@ fn keep_clauses(table: &mut Table, sql: &str) {
 /// model cannot say (kept verbatim), its generated columns, and the triggers and indexes on it
 /// that the model cannot say ([`Table::unmodeled`]).
 pub fn introspect(conn: &mut SqliteConnection) -> diesel::QueryResult<Schema> {
-    let columns: Vec<ColumnRow> = diesel::sql_query(format!(
-        "SELECT m.name AS tbl, p.name AS name, p.type AS ty, p.\"notnull\" AS \"notnull\", \
-         p.dflt_value AS dflt, p.pk AS pk \
-         FROM sqlite_schema AS m, pragma_table_xinfo(m.name) AS p \
-         WHERE {TABLES} AND p.hidden IN (0, 2, 3) ORDER BY m.name, p.cid"
-    ))
-    .load(conn)?;
-    let fks: Vec<ForeignKeyRow> = diesel::sql_query(format!(
-        "SELECT m.name AS tbl, f.id AS id, f.\"table\" AS ref_table, f.\"from\" AS from_col, \
-         f.\"to\" AS to_col, f.on_update AS on_update, f.on_delete AS on_delete \
-         FROM sqlite_schema AS m, pragma_foreign_key_list(m.name) AS f \
-         WHERE {TABLES} ORDER BY m.name, f.id, f.seq"
-    ))
-    .load(conn)?;
-    let indexes: Vec<IndexRow> = diesel::sql_query(format!(
-        "SELECT m.name AS tbl, il.name AS idx, il.\"unique\" AS is_unique, \
-         CASE WHEN ii.\"desc\" = 0 AND ix.sql NOT LIKE '%collate%' THEN ii.name END AS col \
-         FROM sqlite_schema AS m, pragma_index_list(m.name) AS il, pragma_index_xinfo(il.name) AS ii \
-         JOIN sqlite_schema AS ix ON ix.name = il.name \
-         WHERE {TABLES} AND il.origin = 'c' AND il.partial = 0 AND ii.key = 1 \
-         ORDER BY m.name, il.name, ii.seqno"
-    ))
-    .load(conn)?;
-    // The tables' own text (for the clauses the model cannot say) and everything else
-    // attached to a table that a rebuild would otherwise lose.
-    let attached: Vec<AttachedRow> = diesel::sql_query(
-        "SELECT type AS kind, name, tbl_name AS tbl, sql FROM sqlite_schema \
-         WHERE type IN ('table', 'index', 'trigger', 'view') AND sql IS NOT NULL \
-         ORDER BY tbl_name, type, name",
-    )
-    .load(conn)?;
+    let columns = catalog::columns(conn)?;
+    let fks = catalog::foreign_keys(conn)?;
+    let indexes = catalog::indexes(conn)?;
+    let attached = catalog::attached(conn)?;
 
+    let mut tables = tables_of(columns);
+    add_foreign_keys(&mut tables, fks);
+    add_indexes(&mut tables, indexes);
+    let readers = readers_of(&attached);
+    let mut dependents = reader_dependents(&readers, &tables);
+    add_attached(&mut tables, attached, &mut dependents);
+
+    let mut schema = Schema::new();
+    tables.into_values().for_each(|t| schema.insert(t));
+    // A view's name is no table's.
+    schema.occupied = readers
+        .iter()
+        .filter(|(_, _, kind)| *kind == "view")
+        .map(|(name, _, kind)| (name.clone(), kind.to_string()))
+        .collect();
+    dependents.sort();
+    schema.dependents = dependents;
+    Ok(schema)
+}
+
+/// The tables with their columns and primary keys.
+fn tables_of(columns: Vec<ColumnRow>) -> BTreeMap<String, Table> {
     let mut tables: BTreeMap<String, Table> = BTreeMap::new();
     let mut pk_positions: BTreeMap<String, Vec<(i64, String)>> = BTreeMap::new();
     for row in columns {
@@ -187,7 +121,11 @@ pub fn introspect(conn: &mut SqliteConnection) -> diesel::QueryResult<Schema> {
             t.primary_key = cols.into_iter().map(|(_, c)| c).collect();
         }
     }
+    tables
+}
 
+/// Puts the foreign keys on their tables.
+fn add_foreign_keys(tables: &mut BTreeMap<String, Table>, fks: Vec<ForeignKeyRow>) {
     // Group foreign key rows by (table, id); a missing `to` means the referenced primary key.
     let mut grouped: BTreeMap<(String, i64), Vec<ForeignKeyRow>> = BTreeMap::new();
     for row in fks {
@@ -221,7 +159,10 @@ pub fn introspect(conn: &mut SqliteConnection) -> diesel::QueryResult<Schema> {
             t.foreign_keys.push(fk);
         }
     }
+}
 
+/// Puts the indexes the model describes on their tables.
+fn add_indexes(tables: &mut BTreeMap<String, Table>, indexes: Vec<IndexRow>) {
     // (table, index) -> (unique, columns; None for an expression)
     type IndexColumns = (bool, Vec<Option<String>>);
     let mut grouped: BTreeMap<(String, String), IndexColumns> = BTreeMap::new();
@@ -233,7 +174,7 @@ pub fn introspect(conn: &mut SqliteConnection) -> diesel::QueryResult<Schema> {
     }
     for ((tbl, name), (unique, cols)) in grouped {
         // Expression keys, and keys with DESC or their own COLLATE, are outside the model:
-        // such an index is kept as its SQL (below). (A key that only inherits its column's
+        // such an index is kept as its SQL (`add_attached`). (A key that only inherits its column's
         // collation is a plain key.)
         let Some(columns) = cols.into_iter().collect::<Option<Vec<String>>>() else {
             continue;
@@ -248,11 +189,17 @@ pub fn introspect(conn: &mut SqliteConnection) -> diesel::QueryResult<Schema> {
             });
         }
     }
+}
 
+/// A view or trigger that reads tables: its name, its SQL and its kind.
+type Reader = (String, String, &'static str);
+
+/// The views, and the triggers (named `trigger on table`), of the database.
+fn readers_of(attached: &[AttachedRow]) -> Vec<Reader> {
     // Views, and triggers of other tables, that name a table (and which of its columns): SQLite
     // lets a table they read be dropped and breaks them silently, so Retort refuses.
-    let mut readers: Vec<(String, String, &str)> = Vec::new();
-    for row in &attached {
+    let mut readers: Vec<Reader> = Vec::new();
+    for row in attached {
         match row.kind.as_str() {
             "view" => readers.push((row.name.clone(), row.sql.clone(), "view")),
             "trigger" => readers.push((
@@ -263,8 +210,13 @@ pub fn introspect(conn: &mut SqliteConnection) -> diesel::QueryResult<Schema> {
             _ => {}
         }
     }
+    readers
+}
+
+/// The views and triggers of other tables that name a table (and which of its columns).
+fn reader_dependents(readers: &[Reader], tables: &BTreeMap<String, Table>) -> Vec<Dependent> {
     let mut dependents = Vec::new();
-    for (name, sql, kind) in &readers {
+    for (name, sql, kind) in readers {
         for t in tables.values() {
             if *kind == "trigger" && name.ends_with(&format!(" on {}", t.name)) {
                 continue;
@@ -295,6 +247,16 @@ pub fn introspect(conn: &mut SqliteConnection) -> diesel::QueryResult<Schema> {
         }
     }
 
+    dependents
+}
+
+/// Keeps each table's own text and clauses, and the indexes and triggers the model does not
+/// describe ([`Table::unmodeled`]); a kept index's columns go to `dependents`.
+fn add_attached(
+    tables: &mut BTreeMap<String, Table>,
+    attached: Vec<AttachedRow>,
+    dependents: &mut Vec<Dependent>,
+) {
     for row in attached {
         if row.kind == "view" {
             continue;
@@ -331,18 +293,6 @@ pub fn introspect(conn: &mut SqliteConnection) -> diesel::QueryResult<Schema> {
             t.unmodeled.push(crate::sql::kept(row.sql));
         }
     }
-
-    let mut schema = Schema::new();
-    tables.into_values().for_each(|t| schema.insert(t));
-    // A view's name is no table's.
-    schema.occupied = readers
-        .iter()
-        .filter(|(_, _, kind)| *kind == "view")
-        .map(|(name, _, kind)| (name.clone(), kind.to_string()))
-        .collect();
-    dependents.sort();
-    schema.dependents = dependents;
-    Ok(schema)
 }
 
 #[cfg(test)]

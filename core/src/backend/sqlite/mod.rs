@@ -5,6 +5,7 @@
 //! a table rebuild cannot cascade, and the rows that break a foreign key after the run must be
 //! the ones that broke one before it.
 
+mod catalog;
 mod file;
 pub mod introspect;
 pub mod models;
@@ -21,11 +22,12 @@ use diesel::sql_types::{BigInt, Nullable, Text};
 use diesel::sqlite::SqliteConnection;
 use diesel::{Connection as _, QueryResult, QueryableByName, RunQueryDsl};
 
-use super::{Backend, Driver, Scratch, Session, TransactionPolicy, TransactionScope};
-use crate::db::{Connection, DatabaseUrl, DbError, OpenOptions};
+use super::harness::ScriptMigration;
+use super::{
+    Backend, Driver, Scratch, Session, SetupStatement, TransactionPolicy, TransactionScope,
+};
+use super::{Connection, DatabaseUrl, DbError, Direction, OpenOptions, PrepareError, RunOptions};
 use crate::dialect::{Dialect, Sqlite};
-use crate::runner::harness::ScriptMigration;
-use crate::runner::{Direction, RunError, RunOptions};
 use crate::schema::Schema;
 
 /// The SQLite backend.
@@ -116,16 +118,19 @@ impl Driver for SqliteDriver {
         })
     }
 
-    fn transactions(&self) -> TransactionPolicy {
+    fn transactions(&self, _options: &RunOptions) -> TransactionPolicy {
         TransactionPolicy {
             scope: TransactionScope::WholeRun,
-            setup: &[(
-                "PRAGMA foreign_keys = OFF",
-                "Foreign keys must be OFF while migrations rebuild tables, and PRAGMA foreign_keys\n\
-                 has no effect inside a transaction: switch them off before BEGIN.",
-            )],
+            setup: vec![SetupStatement {
+                sql: "PRAGMA foreign_keys = OFF".into(),
+                why: "Foreign keys must be OFF while migrations rebuild tables, and PRAGMA \
+                      foreign_keys\nhas no effect inside a transaction: switch them off before \
+                      BEGIN.",
+            }],
             begin: "BEGIN IMMEDIATE",
-            before_commit: Some("Before committing, PRAGMA foreign_key_check; must return no rows."),
+            before_commit: Some(
+                "Before committing, PRAGMA foreign_key_check; must return no rows.",
+            ),
         }
     }
 
@@ -199,7 +204,7 @@ impl Session for SqliteSession {
 
     /// SQLite keeps the models' spelling; it checks that it parses
     /// ([`models::check`]).
-    fn normalize_models(&mut self, target: &mut Schema) -> Result<(), crate::Error> {
+    fn normalize_models(&mut self, target: &mut Schema) -> Result<(), super::ModelsError> {
         Ok(models::check(target)?)
     }
 
@@ -218,7 +223,7 @@ impl Session for SqliteSession {
     }
 
     /// Views (triggers and indexes belong to their table), which a baseline does not create.
-    fn other_objects(&mut self) -> Result<Vec<crate::baseline::Object>, DbError> {
+    fn other_objects(&mut self) -> Result<Vec<crate::backend::object::Object>, DbError> {
         let views = super::load_text_pairs(
             &mut self.conn,
             "SELECT type AS a, name AS b FROM sqlite_schema WHERE type = 'view' ORDER BY name",
@@ -228,7 +233,7 @@ impl Session for SqliteSession {
             .into_iter()
             .map(|(kind, name)| {
                 let name = name.unwrap_or_default();
-                crate::baseline::Object {
+                crate::backend::object::Object {
                     key: name.clone(),
                     kind,
                     name,
@@ -238,7 +243,7 @@ impl Session for SqliteSession {
             .collect())
     }
 
-    fn prepare_run(&mut self, options: &RunOptions) -> Result<(), RunError> {
+    fn prepare_run(&mut self, options: &RunOptions) -> Result<(), PrepareError> {
         // Another process's run holds the write lock: wait for it up to the timeout.
         self.conn
             .batch_execute(&format!(

@@ -1,0 +1,357 @@
+//! The catalog queries of PostgreSQL introspection, one function per query, each returning the
+//! typed rows of its query; [`super::introspect`] assembles them into a schema. The tables are
+//! those `user_tables` selects ([`super::namespaces::user_tables`]): the number of queries does
+//! not depend on how many there are.
+
+use diesel::pg::PgConnection;
+use diesel::sql_types::{Array, Bool, Nullable, Text};
+use diesel::{QueryResult, QueryableByName, RunQueryDsl};
+
+use super::namespaces::{user_relations, QTBL, TBL};
+
+/// A column of a table (or, for a table without columns, all NULL but `tbl`).
+#[derive(QueryableByName)]
+pub(super) struct ColumnRow {
+    #[diesel(sql_type = Text)]
+    pub(super) tbl: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub(super) name: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub(super) ty: Option<String>,
+    #[diesel(sql_type = Nullable<Bool>)]
+    pub(super) notnull: Option<bool>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub(super) dflt: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub(super) identity: Option<String>,
+    /// `s` for a stored generated column, whose expression `dflt` holds.
+    #[diesel(sql_type = Nullable<Text>)]
+    pub(super) generated: Option<String>,
+    /// The name of the column's type when it is an enum type of the current schema.
+    #[diesel(sql_type = Nullable<Text>)]
+    pub(super) enum_ty: Option<String>,
+}
+
+/// An enum type of the current schema and its labels, in order.
+#[derive(QueryableByName)]
+pub(super) struct EnumRow {
+    #[diesel(sql_type = Text)]
+    pub(super) name: String,
+    #[diesel(sql_type = Array<Text>)]
+    pub(super) labels: Vec<String>,
+}
+
+/// A constraint of a table: `kind` is `pg_constraint.contype` (`p`, `f`, `u`, `c`, `x`).
+#[derive(QueryableByName)]
+pub(super) struct ConstraintRow {
+    #[diesel(sql_type = Text)]
+    pub(super) tbl: String,
+    #[diesel(sql_type = Text)]
+    pub(super) name: String,
+    #[diesel(sql_type = Text)]
+    pub(super) kind: String,
+    #[diesel(sql_type = Array<Text>)]
+    pub(super) cols: Vec<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub(super) ref_table: Option<String>,
+    #[diesel(sql_type = Array<Text>)]
+    pub(super) ref_cols: Vec<String>,
+    #[diesel(sql_type = Text)]
+    pub(super) on_delete: String,
+    #[diesel(sql_type = Text)]
+    pub(super) on_update: String,
+    /// `pg_get_constraintdef`, for constraints kept verbatim.
+    #[diesel(sql_type = Text)]
+    pub(super) def: String,
+    /// `pg_constraint.convalidated`: false for a constraint added `NOT VALID` and not
+    /// validated since (the rows already there were never checked).
+    #[diesel(sql_type = Bool)]
+    pub(super) validated: bool,
+}
+
+/// An index of a table, and what the schema model can make of it.
+#[derive(QueryableByName)]
+pub(super) struct IndexRow {
+    #[diesel(sql_type = Text)]
+    pub(super) tbl: String,
+    #[diesel(sql_type = Text)]
+    pub(super) idx: String,
+    #[diesel(sql_type = Bool)]
+    pub(super) is_unique: bool,
+    #[diesel(sql_type = Array<Text>)]
+    pub(super) cols: Vec<String>,
+    /// `pg_get_indexdef`: the server's own definition.
+    #[diesel(sql_type = Text)]
+    pub(super) def: String,
+    /// Whether the definition is exactly what the model's plain index renders (btree, key
+    /// columns only, default operator classes, collations and order, no predicate, INCLUDE,
+    /// NULLS NOT DISTINCT or storage parameters).
+    #[diesel(sql_type = Bool)]
+    pub(super) plain: bool,
+    /// Whether a constraint (UNIQUE, EXCLUDE) owns the index: the constraint re-creates it.
+    #[diesel(sql_type = Bool)]
+    pub(super) owned: bool,
+    /// Every column the index uses: keys, expressions, predicate.
+    #[diesel(sql_type = Array<Text>)]
+    pub(super) used: Vec<String>,
+    /// `pg_index.indisvalid`: false for an index a `CREATE INDEX CONCURRENTLY` left behind
+    /// when it failed or was interrupted (it enforces and serves nothing).
+    #[diesel(sql_type = Bool)]
+    pub(super) valid: bool,
+}
+
+/// A trigger, comment or owned sequence: SQL that re-creates it, for
+/// [`Table::unmodeled`](crate::schema::Table::unmodeled).
+#[derive(QueryableByName)]
+pub(super) struct DefinitionRow {
+    #[diesel(sql_type = Text)]
+    pub(super) tbl: String,
+    #[diesel(sql_type = Text)]
+    pub(super) def: String,
+}
+
+/// A comment: a table's or a column's own text (`kind` 0), or the statement that re-creates
+/// any other.
+#[derive(QueryableByName)]
+pub(super) struct CommentRow {
+    #[diesel(sql_type = Text)]
+    pub(super) tbl: String,
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    pub(super) kind: i32,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub(super) col: Option<String>,
+    #[diesel(sql_type = Text)]
+    pub(super) def: String,
+}
+
+/// A relation's name and what it is.
+#[derive(QueryableByName)]
+pub(super) struct NameKindRow {
+    #[diesel(sql_type = Text)]
+    pub(super) name: String,
+    #[diesel(sql_type = Text)]
+    pub(super) kind: String,
+}
+
+/// A view, materialized view, rule or trigger that depends on a table or a column.
+#[derive(QueryableByName)]
+pub(super) struct DependentRow {
+    #[diesel(sql_type = Text)]
+    pub(super) tbl: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub(super) col: Option<String>,
+    #[diesel(sql_type = Text)]
+    pub(super) kind: String,
+    #[diesel(sql_type = Text)]
+    pub(super) name: String,
+}
+
+/// The columns of the tables `user_tables` selects (see [`super::namespaces::user_tables`]), by table and
+/// position; a table without columns has one all-NULL row.
+pub(super) fn columns(conn: &mut PgConnection, user_tables: &str) -> QueryResult<Vec<ColumnRow>> {
+    diesel::sql_query(format!(
+        "SELECT {TBL} AS tbl, a.attname::text AS name, \
+                format_type(a.atttypid, a.atttypmod) AS ty, a.attnotnull AS notnull, \
+                pg_get_expr(d.adbin, d.adrelid) AS dflt, a.attidentity::text AS identity, \
+                a.attgenerated::text AS generated, \
+                CASE WHEN ty.typtype = 'e' AND ty.typnamespace = current_schema()::text::regnamespace THEN ty.typname::text END AS enum_ty \
+         FROM pg_class c \
+         JOIN pg_namespace n ON n.oid = c.relnamespace \
+         LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped \
+         LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \
+         LEFT JOIN pg_type ty ON ty.oid = a.atttypid \
+         WHERE {user_tables} \
+         ORDER BY c.relname, a.attnum"
+    ))
+    .load(conn)
+}
+
+/// The primary keys, foreign keys, unique, check and exclusion constraints of the tables
+/// `user_tables` selects (the table's own, not inherited ones), by table and name.
+pub(super) fn constraints(
+    conn: &mut PgConnection,
+    user_tables: &str,
+) -> QueryResult<Vec<ConstraintRow>> {
+    diesel::sql_query(format!(
+        "SELECT {TBL} AS tbl, con.conname::text AS name, con.contype::text AS kind, \
+                ARRAY(SELECT a.attname::text FROM unnest(con.conkey) WITH ORDINALITY AS k(num, ord) \
+                      JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.num \
+                      ORDER BY k.ord) AS cols, \
+                CASE WHEN rn.nspname = current_schema() THEN rc.relname::text \
+                     ELSE rn.nspname::text || '.' || rc.relname::text END AS ref_table, \
+                ARRAY(SELECT a.attname::text FROM unnest(con.confkey) WITH ORDINALITY AS k(num, ord) \
+                      JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.num \
+                      ORDER BY k.ord) AS ref_cols, \
+                con.confdeltype::text AS on_delete, con.confupdtype::text AS on_update, \
+                pg_get_constraintdef(con.oid) AS def, con.convalidated AS validated \
+         FROM pg_constraint con \
+         JOIN pg_class c ON c.oid = con.conrelid \
+         JOIN pg_namespace n ON n.oid = c.relnamespace \
+         LEFT JOIN pg_class rc ON rc.oid = con.confrelid \
+         LEFT JOIN pg_namespace rn ON rn.oid = rc.relnamespace \
+         WHERE {user_tables} AND con.contype IN ('p', 'f', 'u', 'c', 'x') AND con.conislocal \
+         ORDER BY c.relname, con.conname"
+    ))
+    .load(conn)
+}
+
+/// The indexes of the tables `user_tables` selects, primary keys' excepted, by table and
+/// name.
+pub(super) fn indexes(conn: &mut PgConnection, user_tables: &str) -> QueryResult<Vec<IndexRow>> {
+    diesel::sql_query(format!(
+        "SELECT {TBL} AS tbl, i.relname::text AS idx, ix.indisunique AS is_unique, \
+                ARRAY(SELECT a.attname::text FROM unnest(ix.indkey::int2[]) WITH ORDINALITY AS k(num, ord) \
+                      JOIN pg_attribute a ON a.attrelid = ix.indrelid AND a.attnum = k.num \
+                      ORDER BY k.ord) AS cols, \
+                pg_get_indexdef(ix.indexrelid) AS def, \
+                ix.indexprs IS NULL AND pg_get_indexdef(ix.indexrelid) = format( \
+                    'CREATE %sINDEX %s ON %s USING btree (%s)', \
+                    CASE WHEN ix.indisunique THEN 'UNIQUE ' ELSE '' END, quote_ident(i.relname), \
+                    quote_ident(n.nspname) || '.' || quote_ident(c.relname), \
+                    (SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY k.ord) \
+                     FROM unnest(ix.indkey::int2[]) WITH ORDINALITY AS k(num, ord) \
+                     JOIN pg_attribute a ON a.attrelid = ix.indrelid AND a.attnum = k.num)) AS plain, \
+                EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = ix.indexrelid \
+                        AND con.contype IN ('u', 'x', 'p')) AS owned, \
+                ARRAY(SELECT DISTINCT a.attname::text FROM pg_depend dep \
+                      JOIN pg_attribute a ON a.attrelid = dep.refobjid AND a.attnum = dep.refobjsubid \
+                      WHERE dep.classid = 'pg_class'::regclass AND dep.objid = ix.indexrelid \
+                        AND dep.refclassid = 'pg_class'::regclass AND dep.refobjsubid > 0 \
+                      ORDER BY 1) AS used, \
+                ix.indisvalid AS valid \
+         FROM pg_index ix \
+         JOIN pg_class c ON c.oid = ix.indrelid \
+         JOIN pg_class i ON i.oid = ix.indexrelid \
+         JOIN pg_namespace n ON n.oid = c.relnamespace \
+         WHERE {user_tables} AND NOT ix.indisprimary \
+         ORDER BY c.relname, i.relname"
+    ))
+    .load(conn)
+}
+
+/// The user triggers of the tables `user_tables` selects, as `pg_get_triggerdef` defines
+/// them, by table and name.
+pub(super) fn triggers(
+    conn: &mut PgConnection,
+    user_tables: &str,
+) -> QueryResult<Vec<DefinitionRow>> {
+    diesel::sql_query(format!(
+        "SELECT {TBL} AS tbl, pg_get_triggerdef(t.oid) AS def \
+         FROM pg_trigger t \
+         JOIN pg_class c ON c.oid = t.tgrelid \
+         JOIN pg_namespace n ON n.oid = c.relnamespace \
+         WHERE {user_tables} AND NOT t.tgisinternal \
+         ORDER BY c.relname, t.tgname"
+    ))
+    .load(conn)
+}
+
+/// Comments on the tables `user_tables` selects, their columns, constraints, indexes and
+/// triggers. The table's and a column's comment are theirs (`kind` 0, `col` set for a column,
+/// `def` the text); the others are statements that re-create them.
+pub(super) fn comments(conn: &mut PgConnection, user_tables: &str) -> QueryResult<Vec<CommentRow>> {
+    diesel::sql_query(format!(
+        "SELECT tbl, kind, col, def FROM ( \
+           SELECT {TBL} AS tbl, 0 AS kind, d.objsubid::text AS ord, a.attname::text AS col, \
+                  d.description AS def \
+           FROM pg_description d \
+           JOIN pg_class c ON c.oid = d.objoid AND d.classoid = 'pg_class'::regclass \
+           JOIN pg_namespace n ON n.oid = c.relnamespace \
+           LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = d.objsubid \
+           WHERE {user_tables} AND (d.objsubid = 0 OR a.attnum IS NOT NULL) \
+         UNION ALL \
+           SELECT {TBL}, 1, con.conname::text, NULL, \
+                  format('COMMENT ON CONSTRAINT %I ON %s IS %L', con.conname, {QTBL}, d.description) \
+           FROM pg_description d \
+           JOIN pg_constraint con ON con.oid = d.objoid AND d.classoid = 'pg_constraint'::regclass \
+           JOIN pg_class c ON c.oid = con.conrelid \
+           JOIN pg_namespace n ON n.oid = c.relnamespace \
+           WHERE {user_tables} \
+         UNION ALL \
+           SELECT {TBL}, 2, i.relname::text, NULL, \
+                  format('COMMENT ON INDEX %s IS %L', CASE WHEN n.nspname = current_schema() \
+                         THEN quote_ident(i.relname) \
+                         ELSE quote_ident(n.nspname) || '.' || quote_ident(i.relname) END, d.description) \
+           FROM pg_description d \
+           JOIN pg_class i ON i.oid = d.objoid AND d.classoid = 'pg_class'::regclass AND i.relkind = 'i' \
+           JOIN pg_index ix ON ix.indexrelid = i.oid \
+           JOIN pg_class c ON c.oid = ix.indrelid \
+           JOIN pg_namespace n ON n.oid = c.relnamespace \
+           WHERE {user_tables} \
+           AND NOT EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = i.oid) \
+         UNION ALL \
+           SELECT {TBL}, 3, t.tgname::text, NULL, \
+                  format('COMMENT ON TRIGGER %I ON %s IS %L', t.tgname, {QTBL}, d.description) \
+           FROM pg_description d \
+           JOIN pg_trigger t ON t.oid = d.objoid AND d.classoid = 'pg_trigger'::regclass \
+           JOIN pg_class c ON c.oid = t.tgrelid \
+           JOIN pg_namespace n ON n.oid = c.relnamespace \
+           WHERE {user_tables} \
+         ) comments ORDER BY tbl, kind, ord"
+    ))
+    .load(conn)
+}
+
+/// Names that views, materialized views and foreign tables of the default schema and
+/// `schemas` take: no table can have them.
+pub(super) fn occupied(
+    conn: &mut PgConnection,
+    schemas: &[String],
+) -> QueryResult<Vec<NameKindRow>> {
+    diesel::sql_query(format!(
+        "SELECT {TBL} AS name, CASE c.relkind WHEN 'v' THEN 'view' \
+                WHEN 'm' THEN 'materialized view' ELSE 'foreign table' END AS kind \
+         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+         WHERE {} ORDER BY 1",
+        user_relations(schemas, "'v', 'm', 'f'")
+    ))
+    .load(conn)
+}
+
+/// What depends on the tables `user_tables` selects and their columns, from `pg_depend`:
+/// views, materialized views and rules through their rewrite rules, triggers through their
+/// column references.
+pub(super) fn dependents(
+    conn: &mut PgConnection,
+    user_tables: &str,
+) -> QueryResult<Vec<DependentRow>> {
+    diesel::sql_query(format!(
+        "SELECT DISTINCT {TBL} AS tbl, a.attname::text AS col, \
+                CASE v.relkind WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' \
+                               ELSE 'rule' END AS kind, \
+                CASE WHEN v.relkind IN ('v', 'm') THEN v.relname::text \
+                     ELSE r.rulename::text || ' on ' || v.relname::text END AS name \
+         FROM pg_depend dep \
+         JOIN pg_rewrite r ON r.oid = dep.objid AND dep.classid = 'pg_rewrite'::regclass \
+         JOIN pg_class v ON v.oid = r.ev_class \
+         JOIN pg_class c ON c.oid = dep.refobjid AND dep.refclassid = 'pg_class'::regclass \
+         JOIN pg_namespace n ON n.oid = c.relnamespace \
+         LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = dep.refobjsubid \
+                                  AND dep.refobjsubid > 0 \
+         WHERE {user_tables} AND v.oid <> c.oid \
+         UNION \
+         SELECT {TBL}, a.attname::text, 'trigger', t.tgname::text || ' on ' || {TBL} \
+         FROM pg_depend dep \
+         JOIN pg_trigger t ON t.oid = dep.objid AND dep.classid = 'pg_trigger'::regclass \
+         JOIN pg_class c ON c.oid = dep.refobjid AND dep.refclassid = 'pg_class'::regclass \
+         JOIN pg_namespace n ON n.oid = c.relnamespace \
+         JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = dep.refobjsubid \
+         WHERE {user_tables} AND dep.refobjsubid > 0 AND NOT t.tgisinternal \
+         ORDER BY 1, 2, 3, 4"
+    ))
+    .load(conn)
+}
+
+/// The enum types of the current schema with their labels in sort order.
+pub(super) fn enums(conn: &mut PgConnection) -> QueryResult<Vec<EnumRow>> {
+    diesel::sql_query(
+        "SELECT t.typname::text AS name, \
+                ARRAY(SELECT e.enumlabel::text FROM pg_enum e WHERE e.enumtypid = t.oid \
+                      ORDER BY e.enumsortorder) AS labels \
+         FROM pg_type t \
+         JOIN pg_namespace n ON n.oid = t.typnamespace \
+         WHERE n.nspname = current_schema() AND t.typtype = 'e' \
+         ORDER BY 1",
+    )
+    .load(conn)
+}
