@@ -20,6 +20,7 @@ mod git;
 mod history;
 mod hook;
 mod inspect;
+mod lint;
 mod migrate;
 mod pipe;
 mod print_schema;
@@ -213,6 +214,9 @@ pub enum Command {
     /// Exit 0 if the database is at head and matches the models, 1 if not (listing the
     /// operations a new migration would contain), 2 on error
     Check(CheckArgs),
+    /// Check revisions against the dialect's lint rules (PostgreSQL: statements that block a
+    /// busy table's writers); default: the revisions the database has not applied
+    Lint(lint::LintArgs),
     /// Write diesel's schema.rs (table!, joinable!, allow_tables_to_appear_in_same_query!)
     /// for the models, as `diesel print-schema` would for the upgraded database
     PrintSchema(print_schema::PrintSchemaArgs),
@@ -553,6 +557,7 @@ pub fn execute_with(cli: &Cli, defaults: &Defaults, out: &mut dyn Write) -> anyh
             None => check::check(&settings, args, out),
         },
         Command::Hook(command) => hook::run(&cli.global, command, out),
+        Command::Lint(args) => lint::lint(&settings, args, out),
         Command::PrintSchema(args) => print_schema::print_schema(&settings, args, out),
         Command::Inspect(args) => inspect::inspect(&settings, args, out),
     }

@@ -35,7 +35,8 @@
 //!   (upgrade, downgrade, stamp), [`offline`] (the SQL a run would execute), [`checksum`],
 //!   [`embed`] ([`embed_migrations!`] and [`EmbeddedMigrations`]: migrations compiled into the
 //!   binary).
-//! - Consistency: [`testing`] (assertions for your own `cargo test`), [`shadow`] (replaying
+//! - Consistency: [`testing`] (assertions for your own `cargo test`), [`lint`] (revisions
+//!   checked against the rules that keep busy tables' writers going), [`shadow`] (replaying
 //!   migrations into a scratch database).
 //! - Errors: [`Error`], which every module's error converts into, and the errors it wraps.
 //!
@@ -73,6 +74,7 @@ pub mod diesel_schema;
 pub mod ignore;
 #[doc(hidden)]
 pub mod invocation;
+pub mod lint;
 #[doc(hidden)]
 pub mod listing;
 #[doc(hidden)]

@@ -62,6 +62,7 @@ pub fn ends_with_semicolon(sql: &str) -> bool {
 
 mod constraint;
 mod create_table;
+mod ddl;
 mod defaults;
 mod drops;
 mod kept;
@@ -74,6 +75,7 @@ pub use create_table::{
     canonical_index_statement, comparable, generated_parts, is_constraint_clause, is_generated,
     mentions, rename_identifier, table_clauses, unquote, ForeignKeyClause, TableClauses,
 };
+pub use ddl::{ddl, table_key, AlterAction, Ddl};
 pub use defaults::{is_literal_default, is_null_default, normalize_default};
 pub use drops::{data_drops, DataDrop};
 pub use kept::{kept, owned_only, owned_only_sql, rewrite_kept};

@@ -2,12 +2,14 @@
 //! compares equal to what the models declare.
 
 mod alter;
+pub mod lint;
 mod loss;
 pub(crate) mod pg_enum;
 mod pg_keywords;
 pub mod plan;
 pub mod postgres;
 mod postgres_effects;
+mod postgres_lint;
 mod render;
 pub mod sqlite;
 
@@ -170,6 +172,17 @@ pub trait Dialect {
     /// Renders ops as an SQL script: [`Dialect::render_plan`] as text ([`SqlPlan::to_sql`]).
     fn render(&self, ops: &[Op], before: &Schema) -> Result<String, RenderError> {
         Ok(self.render_plan(ops, before)?.to_sql())
+    }
+
+    /// The rules [`Dialect::lint`] checks (`retort lint`); none by default.
+    fn lint_rules(&self) -> &'static [lint::Rule] {
+        &[]
+    }
+
+    /// The rules a statement of a revision breaks ([`Dialect::lint_rules`]).
+    fn lint(&self, statement: &lint::LintStatement<'_>) -> Vec<lint::Violation> {
+        let _ = statement;
+        Vec::new()
     }
 
     /// What running `sql`, one statement of the SQL of `ops` (one op, or the ops one table

@@ -77,6 +77,14 @@ impl Dialect for Postgres {
         super::pg_enum::lift_labels(schema);
     }
 
+    fn lint_rules(&self) -> &'static [super::lint::Rule] {
+        super::postgres_lint::RULES
+    }
+
+    fn lint(&self, statement: &super::lint::LintStatement<'_>) -> Vec<super::lint::Violation> {
+        super::postgres_lint::lint(statement)
+    }
+
     fn statement_effects(&self, ops: &[crate::ops::Op], sql: &str) -> super::Effects {
         super::postgres_effects::effects(ops, sql)
     }

@@ -234,6 +234,7 @@ impl ScriptDirectory {
             run_in_transaction: true,
             dialect: dialect.map(str::to_owned),
             adopted_versions: new.adopted_versions.clone(),
+            lint_allow: Vec::new(),
         };
         let final_path = self.path.join(&dir_name);
         let tmp = self.path.join(format!(".tmp-{dir_name}"));

@@ -120,6 +120,10 @@ pub struct Metadata {
     /// but that a revision lists here are history before the baseline, not missing revisions.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub adopted_versions: Vec<String>,
+    /// The lint rules this revision is allowed to break (`retort lint`): each a rule's name,
+    /// accepted on purpose (`lint_allow = ["ban-drop-column"]`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub lint_allow: Vec<String>,
 }
 
 fn default_true() -> bool {
@@ -128,7 +132,7 @@ fn default_true() -> bool {
 
 impl Metadata {
     /// Every key metadata.toml may hold: Retort's, and diesel's own `run_in_transaction`.
-    pub const KEYS: [&'static str; 9] = [
+    pub const KEYS: [&'static str; 10] = [
         "revision",
         "parents",
         "branch_labels",
@@ -138,6 +142,7 @@ impl Metadata {
         "run_in_transaction",
         "dialect",
         "adopted_versions",
+        "lint_allow",
     ];
 
     /// Parses `metadata.toml`; the error is TOML's message. A key that is not one of
@@ -438,6 +443,8 @@ pub struct Revision {
     /// Versions recorded before Retort was adopted (`adopted_versions`, written by
     /// `init --baseline`); empty for every other revision.
     pub adopted_versions: Vec<String>,
+    /// The lint rules it may break (`lint_allow` in metadata.toml).
+    pub lint_allow: Vec<String>,
     /// Directory name, e.g. `2026-11-25-020000-0a1b2c3d4e5f_create_users`.
     pub dir_name: String,
     /// The revision directory (below the migrations directory or the embedded origin).

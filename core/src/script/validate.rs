@@ -91,6 +91,7 @@ fn build(entry: &Entry<'_>, source: &RevisionSource) -> Option<Revision> {
         run_in_transaction: meta.run_in_transaction,
         dialect: meta.dialect,
         adopted_versions: meta.adopted_versions,
+        lint_allow: meta.lint_allow,
         dir_name: source.dir_name.clone(),
         path: entry.path.clone(),
         up_sql: source.up_sql.text()?.to_owned(),

@@ -103,7 +103,7 @@ pub fn unquote(ident: &str) -> String {
 }
 
 /// Splits `toks` at top-level commas (depth 0 relative to the start).
-fn split_commas<'a, 'b>(toks: &'b [Tok<'a>]) -> Vec<&'b [Tok<'a>]> {
+pub(super) fn split_commas<'a, 'b>(toks: &'b [Tok<'a>]) -> Vec<&'b [Tok<'a>]> {
     let mut items = Vec::new();
     let (mut depth, mut from) = (0i32, 0usize);
     for (i, t) in toks.iter().enumerate() {

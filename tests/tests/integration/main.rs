@@ -26,6 +26,7 @@ mod inspect;
 mod inspect_types;
 mod interrupts;
 mod labels;
+mod lint;
 mod lock_limits;
 mod lossless;
 mod messages;
