@@ -482,7 +482,7 @@ mod tests {
             err,
             "unknown key `run_in_transacton` (did you mean `run_in_transaction`?); metadata.toml \
              accepts only revision, parents, branch_labels, depends_on, message, created, \
-             run_in_transaction, dialect, adopted_versions"
+             run_in_transaction, dialect, adopted_versions, lint_allow"
         );
         let err = Metadata::parse(&format!("{base}branch_label = [\"x\"]\n")).unwrap_err();
         assert!(err.contains("(did you mean `branch_labels`?)"), "{err}");
