@@ -50,6 +50,15 @@ pub(crate) fn check(
             retort::listing::first_few(&pending, retort::listing::SHOWN),
             retort::invocation::command("upgrade head")
         )?;
+        // What `upgrade` would then run on busy tables: the lint of those revisions.
+        let found = crate::lint::print_findings(&scripts, &pending, conn.dialect(), out)?;
+        if found > 0 {
+            writeln!(
+                out,
+                "{found} lint finding(s) in the revisions not applied (see `{}`)",
+                retort::invocation::command("lint")
+            )?;
+        }
         return Ok(1);
     }
     let plan = autogen::plan_ignoring(&mut conn, &target, &ignore)?;

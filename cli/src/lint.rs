@@ -5,6 +5,8 @@ use std::io::Write;
 
 use anyhow::Context as _;
 use retort::db::DbError;
+use retort::dialect::Dialect;
+use retort::script::ScriptDirectory;
 use retort::{runner, DatabaseUrl};
 
 use crate::settings::Settings;
@@ -17,6 +19,35 @@ pub struct LintArgs {
     /// applied (all of them when it does not exist yet)
     #[arg(allow_hyphen_values = true)]
     pub revs: Vec<String>,
+}
+
+/// Prints the findings of `dialect`'s rules on the revisions `ids`, each as
+/// `file:line: rule: message` and the statement; returns how many there were.
+pub(crate) fn print_findings(
+    scripts: &ScriptDirectory,
+    ids: &[impl AsRef<str>],
+    dialect: &dyn Dialect,
+    out: &mut dyn Write,
+) -> anyhow::Result<usize> {
+    let mut found = 0;
+    for id in ids {
+        let revision = scripts
+            .revision(id.as_ref())
+            .context("a listed revision exists")?;
+        for finding in retort::lint::lint(revision, dialect)? {
+            found += 1;
+            writeln!(
+                out,
+                "{}:{}: {}: {}\n    {}",
+                finding.file.display(),
+                finding.line,
+                finding.rule,
+                finding.message,
+                finding.statement
+            )?;
+        }
+    }
+    Ok(found)
 }
 
 /// Prints each finding (`file:line: rule: message`, then the statement) and exits 1 when there
@@ -50,22 +81,7 @@ pub(crate) fn lint(
             .map(|rev| named_revision(scripts.graph(), rev).map(str::to_owned))
             .collect::<anyhow::Result<_>>()?
     };
-    let mut found = 0;
-    for id in &ids {
-        let revision = scripts.revision(id).context("a listed revision exists")?;
-        for finding in retort::lint::lint(revision, dialect)? {
-            found += 1;
-            writeln!(
-                out,
-                "{}:{}: {}: {}\n    {}",
-                finding.file.display(),
-                finding.line,
-                finding.rule,
-                finding.message,
-                finding.statement
-            )?;
-        }
-    }
+    let found = print_findings(&scripts, &ids, dialect, out)?;
     let checked = ids.len();
     let revisions = if checked == 1 {
         "revision"

@@ -83,6 +83,19 @@ fn lint_names_each_statement_that_blocks_writers_with_its_line_rule_and_fix() {
         "{}",
         run.stdout
     );
+    // `check` says what the revisions it wants applied would do to busy tables.
+    let check = p.run(Models::V1, &["check"]).expect(1);
+    assert!(
+        check.stdout.contains("not at head")
+            && check
+                .stdout
+                .contains(&format!("{up}:1: require-concurrent-index-creation: "))
+            && check
+                .stdout
+                .contains("4 lint finding(s) in the revisions not applied"),
+        "{}",
+        check.stdout
+    );
     // Named explicitly, the first revision is checked: its index is on a table it creates.
     let first = p.revision_id(0);
     let clean = p.run(Models::None, &["lint", &first]).expect(0);
