@@ -8,7 +8,7 @@ use std::process::Stdio;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use crate::support::{on_both_backends, Backend, Models, Project};
+use crate::support::{on_both_backends, revision, Backend, Models, Project};
 
 on_both_backends!(
     every_failure_names_its_statement_and_line,
@@ -17,15 +17,6 @@ on_both_backends!(
 
 fn project(backend: Backend) -> Project {
     Project::on(backend).expect("backend available")
-}
-
-/// A new revision (child of the head) with these scripts; its id.
-fn revision(p: &Project, message: &str, up: &str, down: &str) -> String {
-    p.run(Models::V1, &["revision", "-m", message]).expect(0);
-    let dir = p.revision_dirs().last().unwrap().clone();
-    std::fs::write(dir.join("up.sql"), up).unwrap();
-    std::fs::write(dir.join("down.sql"), down).unwrap();
-    p.revision_id(p.revision_dirs().len() - 1)
 }
 
 /// Sets `run_in_transaction = false` in the newest revision's metadata.toml.

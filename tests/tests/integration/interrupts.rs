@@ -8,18 +8,9 @@ use std::io::Read;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use crate::support::{on_both_backends, Backend, Models, Project};
+use crate::support::{on_both_backends, revision, Backend, Models, Project};
 
 on_both_backends!(a_signal_waits_for_the_lines_of_committed_revisions);
-
-/// A new revision (child of the head) with these scripts; its id.
-fn revision(p: &Project, message: &str, up: &str, down: &str) -> String {
-    p.run(Models::V1, &["revision", "-m", message]).expect(0);
-    let dir = p.revision_dirs().last().unwrap().clone();
-    std::fs::write(dir.join("up.sql"), up).unwrap();
-    std::fs::write(dir.join("down.sql"), down).unwrap();
-    p.revision_id(p.revision_dirs().len() - 1)
-}
 
 /// How many revisions the database records as applied, once it can be read.
 fn applied(p: &Project) -> Option<usize> {

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use crate::support::{Backend, Models, Project};
+use crate::support::{revision, Backend, Models, Project};
 
 fn write(dir: &Path, file: &str, text: &str) {
     std::fs::write(dir.join(file), text).unwrap();
@@ -12,31 +12,26 @@ fn write(dir: &Path, file: &str, text: &str) {
 /// A project whose first revision (applied) creates `accounts`, and whose second (not applied)
 /// changes it by hand, one statement per line.
 fn hand_written(p: &Project) -> std::path::PathBuf {
-    p.run(Models::None, &["revision", "-m", "accounts"])
-        .expect(0);
-    let first = p.revision_dirs()[0].clone();
-    write(
-        &first,
-        "up.sql",
+    revision(
+        p,
+        "accounts",
         "CREATE TABLE accounts (id bigint PRIMARY KEY, email text, age integer);\n\
          CREATE INDEX ix_accounts_email ON accounts (email);\n",
+        "DROP TABLE accounts;\n",
     );
-    write(&first, "down.sql", "DROP TABLE accounts;\n");
     p.run(Models::None, &["upgrade", "head"]).expect(0);
-    p.run(Models::None, &["revision", "-m", "by hand"])
-        .expect(0);
-    let second = p.revision_dirs()[1].clone();
-    write(
-        &second,
-        "up.sql",
+    revision(
+        p,
+        "by hand",
         "CREATE INDEX ix_accounts_age ON accounts (age);\n\
          ALTER TABLE accounts ADD CONSTRAINT ck_age CHECK (age >= 0);\n\
          ALTER TABLE accounts ADD CONSTRAINT ck_age_max CHECK (age < 200) NOT VALID;\n\
          ALTER TABLE accounts ALTER COLUMN email SET NOT NULL;\n\
          -- a comment between statements\n\
          ALTER TABLE accounts DROP COLUMN age;\n",
+        "SELECT 1;\n",
     );
-    second
+    p.revision_dirs()[1].clone()
 }
 
 #[test]

@@ -409,3 +409,12 @@ pub fn ignore_all_tables(p: &Project) -> usize {
     .unwrap();
     tables.len()
 }
+
+/// A new revision (child of the head) with these scripts; its id.
+pub fn revision(p: &Project, message: &str, up: &str, down: &str) -> String {
+    p.run(Models::V1, &["revision", "-m", message]).expect(0);
+    let dir = p.revision_dirs().last().unwrap().clone();
+    std::fs::write(dir.join("up.sql"), up).unwrap();
+    std::fs::write(dir.join("down.sql"), down).unwrap();
+    p.revision_id(p.revision_dirs().len() - 1)
+}
