@@ -2,14 +2,17 @@
 //! compares equal to what the models declare.
 
 mod alter;
+mod facts;
 mod loss;
 pub(crate) mod pg_enum;
 mod pg_keywords;
 pub mod plan;
 pub mod postgres;
 mod postgres_effects;
+mod postgres_facts;
 mod render;
 pub mod sqlite;
+mod sqlite_facts;
 
 use crate::ops::Op;
 use crate::schema::{
@@ -20,6 +23,7 @@ use crate::schema::{
 pub use crate::sql::{is_literal_default, is_null_default, normalize_default};
 use alter::rename_table_sql;
 pub use alter::{add_column_sql, drop_column_sql, push_unmodeled, standard_alter_column};
+pub use facts::{DialectFacts, DieselType, DieselTypes};
 pub use loss::{destructive, refuses_only, Destructive};
 pub use plan::{Effects, Hazard, Header, Lock, LockMode, SqlPlan, Statement, Step, Transaction};
 pub use postgres::Postgres;
@@ -75,7 +79,7 @@ pub type OpSql = Result<String, Unsupported>;
 
 /// What a backend contributes to diffing and rendering. Default methods write generic SQL; a
 /// dialect overrides what differs.
-pub trait Dialect {
+pub trait Dialect: DialectFacts {
     /// Human name, for messages (`SQLite`).
     fn name(&self) -> &'static str;
 
