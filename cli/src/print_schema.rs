@@ -27,8 +27,9 @@ pub struct PrintSchemaArgs {
 pub(crate) fn render(settings: &Settings) -> anyhow::Result<String> {
     let target = settings.target()?;
     let url: DatabaseUrl = settings.database_url.parse()?;
-    let key = url.backend().key();
-    let flavor = Flavor::for_dialect_key(key).with_context(|| {
+    let backend = url.backend();
+    let key = backend.key();
+    let flavor = Flavor::of(backend.dialect()).with_context(|| {
         format!("diesel's schema.rs conventions cover SQLite and PostgreSQL, not `{key}`")
     })?;
     Ok(diesel_schema::render(

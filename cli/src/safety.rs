@@ -244,11 +244,9 @@ fn warning_for(op: &Op, ops: &[Op], dialect: &dyn Dialect) -> Option<String> {
                 .extra
                 .iter()
                 .filter(|x| retort::sql::is_constraint_clause(x) && !to.extra.contains(x))
-                // A label change rewrites an enum's CHECK (SQLite): said with the labels.
-                .filter(|x| {
-                    retort::sql::enum_check_labels(&to.name, std::slice::from_ref(x))
-                        .is_none()
-                })
+                // A clause that holds an enum's labels (SQLite's CHECK): a label change, said
+                // with the labels.
+                .filter(|x| dialect.enum_labels_in(&to.name, x).is_none())
             {
                 risks.push(format!(
                     "its constraint `{clause}` is removed, so the table accepts rows it refused \

@@ -113,7 +113,7 @@ pub fn plan_between_with(
     if dialect.typed_columns() {
         ops = crate::safety::retype_before_fills(ops);
     }
-    crate::depend::check(&ops, current)?;
+    crate::depend::check(&ops, current, dialect)?;
     let up = dialect.render_plan(&ops, current)?;
     let mut after = current.clone();
     ops.iter().for_each(|op| op.apply(&mut after));

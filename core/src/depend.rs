@@ -10,6 +10,7 @@
 
 use std::fmt;
 
+use crate::dialect::Dialect;
 use crate::ops::Op;
 use crate::schema::{Dependent, Schema};
 
@@ -50,8 +51,9 @@ pub struct DependencyError {
     pub blocked: Vec<Blocked>,
 }
 
-/// Every op of `ops` that an object depending on the `current` schema blocks.
-pub fn blocked(ops: &[Op], current: &Schema) -> Vec<Blocked> {
+/// Every op of `ops` that an object depending on the `current` schema blocks, on the backend
+/// of `dialect`.
+pub fn blocked(ops: &[Op], current: &Schema, dialect: &dyn Dialect) -> Vec<Blocked> {
     // A trigger goes with its own table: when the plan drops that table too, it blocks nothing.
     let dropped: Vec<String> = ops
         .iter()
@@ -111,12 +113,15 @@ pub fn blocked(ops: &[Op], current: &Schema) -> Vec<Blocked> {
             Op::AlterColumn { table, from, to } if from.ty != to.ty => {
                 on_column(current, table, &from.name)
                     .into_iter()
-                    .filter(|d| d.blocks_type_change && !(kept(d) && same_family(from, to)))
+                    .filter(|d| {
+                        d.blocks_type_change
+                            && !(kept(d) && dialect.keeps_expressions_across(&from.ty, &to.ty))
+                    })
                     .collect()
             }
-            // A label removed or reordered swaps the type under every column that uses it
-            // (PostgreSQL); an object over such a column blocks the conversion.
-            Op::AlterEnum { name, from, to } if !crate::dialect::pg_enum::only_adds(from, to) => {
+            // A change that converts every column of the type (PostgreSQL: a label removed or
+            // reordered swaps the type): an object over such a column blocks the conversion.
+            Op::AlterEnum { name, from, to } if dialect.enum_change_converts_columns(from, to) => {
                 current
                     .tables
                     .values()
@@ -167,10 +172,6 @@ fn kept(d: &Dependent) -> bool {
     d.kind == "index" || d.kind == "constraint"
 }
 
-fn same_family(from: &crate::schema::Column, to: &crate::schema::Column) -> bool {
-    crate::dialect::postgres::same_family(&from.ty, &to.ty)
-}
-
 /// Objects that use `table.column`.
 fn on_column<'s>(current: &'s Schema, table: &str, column: &str) -> Vec<&'s Dependent> {
     current
@@ -181,8 +182,8 @@ fn on_column<'s>(current: &'s Schema, table: &str, column: &str) -> Vec<&'s Depe
 }
 
 /// `Err` with every blocked op of `ops`.
-pub fn check(ops: &[Op], current: &Schema) -> Result<(), DependencyError> {
-    let blocked = blocked(ops, current);
+pub fn check(ops: &[Op], current: &Schema, dialect: &dyn Dialect) -> Result<(), DependencyError> {
+    let blocked = blocked(ops, current, dialect);
     if blocked.is_empty() {
         Ok(())
     } else {
@@ -193,6 +194,7 @@ pub fn check(ops: &[Op], current: &Schema) -> Result<(), DependencyError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dialect::Postgres;
     use crate::schema::{Column, SqlType, Table};
 
     fn schema() -> Schema {
@@ -224,7 +226,7 @@ mod tests {
     fn drops_and_type_changes_under_a_view_are_blocked() {
         let s = schema();
         let t = s.tables["versions"].clone();
-        let err = check(&[Op::DropTable(t.clone())], &s).unwrap_err();
+        let err = check(&[Op::DropTable(t.clone())], &s, &Postgres).unwrap_err();
         assert_eq!(err.blocked.len(), 1, "its own trigger goes with the table");
         assert!(
             err.to_string().starts_with(
@@ -247,7 +249,7 @@ mod tests {
                 to: wider,
             },
         ];
-        let blocked = blocked(&ops, &s);
+        let blocked = blocked(&ops, &s, &Postgres);
         assert_eq!(blocked.len(), 2, "{blocked:?}");
         assert_eq!(blocked[0].dependent.name, "touch on versions");
         assert_eq!(blocked[1].dependent.name, "recent");
@@ -260,7 +262,7 @@ mod tests {
             from: id,
             to: int,
         };
-        let by_trigger = super::blocked(&[retype_id], &s);
+        let by_trigger = super::blocked(&[retype_id], &s, &Postgres);
         assert_eq!(by_trigger.len(), 1, "{by_trigger:?}");
         assert_eq!(by_trigger[0].dependent.name, "touch on versions");
         // A nullability change rewrites nothing a view reads.
@@ -271,7 +273,7 @@ mod tests {
             from: num,
             to: nullable,
         };
-        assert!(check(&[op], &s).is_ok());
+        assert!(check(&[op], &s, &Postgres).is_ok());
     }
 
     #[test]
@@ -295,8 +297,8 @@ mod tests {
             }]
         };
         // `lower(num)` still applies to a VARCHAR; not to an INTEGER, PostgreSQL would fail.
-        assert!(check(&alter(SqlType::Varchar(20)), &s).is_ok());
-        let err = check(&alter(SqlType::Integer), &s).unwrap_err();
+        assert!(check(&alter(SqlType::Varchar(20)), &s, &Postgres).is_ok());
+        let err = check(&alter(SqlType::Integer), &s, &Postgres).unwrap_err();
         assert_eq!(err.blocked.len(), 1);
         assert_eq!(err.blocked[0].dependent.name, "ix_versions_lower_num");
     }
@@ -315,8 +317,8 @@ mod tests {
             from: labels(&["a", "b"]),
             to: labels(&["a", "c", "b"]),
         };
-        assert!(check(std::slice::from_ref(&add), &s).is_ok());
-        let err = check(&[add.reverse()], &s).unwrap_err();
+        assert!(check(std::slice::from_ref(&add), &s, &Postgres).is_ok());
+        let err = check(&[add.reverse()], &s, &Postgres).unwrap_err();
         assert_eq!(err.blocked.len(), 1, "{err}");
         assert_eq!(err.blocked[0].dependent.name, "recent");
     }
@@ -329,7 +331,7 @@ mod tests {
         s.occupied
             .insert("release_build_status".into(), "view".into());
         let ops = vec![Op::CreateTable(Table::new("release_build_status"))];
-        let e = check(&ops, &s).unwrap_err();
+        let e = check(&ops, &s, &Postgres).unwrap_err();
         assert!(
             e.to_string().contains(
                 "added table 'release_build_status': a view named 'release_build_status' \
@@ -337,6 +339,6 @@ mod tests {
             ),
             "{e}"
         );
-        assert!(check(&[Op::CreateTable(Table::new("other"))], &s).is_ok());
+        assert!(check(&[Op::CreateTable(Table::new("other"))], &s, &Postgres).is_ok());
     }
 }

@@ -26,57 +26,44 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
-use crate::schema::{Schema, SqlType, Table};
+use crate::dialect::{Dialect, DieselType, DieselTypes};
+use crate::schema::{Schema, Table};
 
-/// Which diesel backend's type names to write.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Flavor {
-    /// `diesel::sqlite`: SQLite's affinity names.
-    Sqlite,
-    /// `diesel::pg`: PostgreSQL's type names.
-    Postgres,
+/// Which backend's diesel type names to write: a dialect that has them
+/// ([`crate::dialect::DialectFacts::diesel_types`]).
+#[derive(Clone, Copy)]
+pub struct Flavor<'d> {
+    dialect: &'d dyn Dialect,
+    types: &'d dyn DieselTypes,
 }
 
-impl Flavor {
-    /// The flavor of a backend, by its dialect key (`sqlite`, `postgresql`); `None` for a
-    /// backend diesel's print-schema conventions do not cover.
-    pub fn for_dialect_key(key: &str) -> Option<Flavor> {
-        match key {
-            "sqlite" => Some(Flavor::Sqlite),
-            "postgresql" => Some(Flavor::Postgres),
-            _ => None,
-        }
+impl std::fmt::Debug for Flavor<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Flavor({})", self.dialect.name())
+    }
+}
+
+impl<'d> Flavor<'d> {
+    /// The flavor of `dialect`; `None` for a backend diesel's print-schema conventions do not
+    /// cover.
+    pub fn of(dialect: &'d dyn Dialect) -> Option<Flavor<'d>> {
+        Some(Flavor {
+            dialect,
+            types: dialect.diesel_types()?,
+        })
     }
 }
 
 /// The first line of a generated file; [`render`]'s output starts with it.
 pub const HEADER: &str = "// @generated automatically by Retort from the models: do not edit.";
 
-/// A column's diesel type: its name, `#[max_length]`, and a custom type to declare.
-struct DieselType {
-    /// `Int4`, `Array<Nullable<Text>>`, `Citext` (a custom type's struct name).
-    name: String,
-    max_length: Option<u32>,
-    /// A PostgreSQL type diesel does not know: (struct name, SQL name).
-    custom: Option<(String, String)>,
-}
-
-impl DieselType {
-    fn known(name: &str) -> DieselType {
-        DieselType {
-            name: name.to_owned(),
-            max_length: None,
-            custom: None,
-        }
-    }
-}
-
 /// diesel's `schema.rs` for `schema` (the models' schema), in `flavor`'s type names.
 /// `command` is how to regenerate it, named in the header (`myapp-migrate print-schema`).
-pub fn render(schema: &Schema, flavor: Flavor, command: &str) -> String {
+pub fn render(schema: &Schema, flavor: Flavor<'_>, command: &str) -> String {
     let stored;
-    let schema = if flavor == Flavor::Postgres {
-        stored = stored_names(schema);
+    // A backend that cuts long names silently: the names it stores.
+    let schema = if flavor.dialect.identifier_limit().is_some() {
+        stored = stored_names(schema, flavor.dialect);
         &stored
     } else {
         schema
@@ -101,7 +88,7 @@ pub fn render(schema: &Schema, flavor: Flavor, command: &str) -> String {
     let mut customs: BTreeMap<String, String> = BTreeMap::new();
     for table in &keyed {
         for column in &table.columns {
-            if let Some((rust, sql)) = diesel_type(&column.ty, flavor).custom {
+            if let Some((rust, sql)) = flavor.types.diesel_type(&column.ty).custom {
                 customs.insert(rust, sql);
             }
         }
@@ -119,8 +106,8 @@ pub fn render(schema: &Schema, flavor: Flavor, command: &str) -> String {
             );
             let _ = writeln!(
                 out,
-                "    #[diesel(postgres_type(name = {}))]",
-                rust_string(sql)
+                "    #[diesel({})]",
+                flavor.types.custom_type_attribute(&rust_string(sql))
             );
             let _ = writeln!(out, "    pub struct {rust};");
         }
@@ -174,9 +161,9 @@ pub fn render(schema: &Schema, flavor: Flavor, command: &str) -> String {
     out
 }
 
-/// `schema` with every name as PostgreSQL stores it (cut at 63 bytes).
-fn stored_names(schema: &Schema) -> Schema {
-    use crate::dialect::postgres::truncate_identifier as cut;
+/// `schema` with every name as `dialect` stores it ([`crate::dialect::DialectFacts::stored_identifier`]).
+fn stored_names(schema: &Schema, dialect: &dyn Dialect) -> Schema {
+    let cut = |name: &str| dialect.stored_identifier(name);
     let cut_all = |names: &mut Vec<String>| {
         for name in names {
             *name = cut(name);
@@ -202,12 +189,12 @@ fn stored_names(schema: &Schema) -> Schema {
     out
 }
 
-fn table_macro(out: &mut String, table: &Table, flavor: Flavor) {
+fn table_macro(out: &mut String, table: &Table, flavor: Flavor<'_>) {
     out.push_str("diesel::table! {\n");
     let types: Vec<DieselType> = table
         .columns
         .iter()
-        .map(|c| diesel_type(&c.ty, flavor))
+        .map(|c| flavor.types.diesel_type(&c.ty))
         .collect();
     let used: BTreeSet<&str> = types
         .iter()
@@ -328,186 +315,6 @@ fn unordered<'a>(a: &'a str, b: &'a str) -> (&'a str, &'a str) {
     } else {
         (b, a)
     }
-}
-
-fn diesel_type(ty: &SqlType, flavor: Flavor) -> DieselType {
-    match flavor {
-        Flavor::Sqlite => sqlite_type(ty),
-        Flavor::Postgres => postgres_type(ty),
-    }
-}
-
-/// SQLite: diesel's affinity-based names (`Double` for NUMERIC, as diesel_cli infers it).
-fn sqlite_type(ty: &SqlType) -> DieselType {
-    let name = match ty {
-        SqlType::Boolean => "Bool",
-        SqlType::SmallInt => "SmallInt",
-        SqlType::Integer => "Integer",
-        SqlType::BigInt => "BigInt",
-        SqlType::Real => "Float",
-        SqlType::Double | SqlType::Numeric { .. } => "Double",
-        // An enum is checked TEXT on SQLite.
-        SqlType::Text | SqlType::Varchar(_) | SqlType::Uuid | SqlType::Enum { .. } => "Text",
-        SqlType::Blob => "Binary",
-        SqlType::Date => "Date",
-        SqlType::Time => "Time",
-        SqlType::Timestamp => "Timestamp",
-        SqlType::TimestampTz => "TimestamptzSqlite",
-        SqlType::Json => "Json",
-        SqlType::Jsonb => "Jsonb",
-        SqlType::Custom(text) => return sqlite_affinity(text),
-    };
-    DieselType::known(name)
-}
-
-/// diesel_cli's SQLite rules for a declared type name.
-fn sqlite_affinity(text: &str) -> DieselType {
-    let t = text.to_ascii_lowercase();
-    let name = if t == "boolean" || t == "bool" || (t.contains("tiny") && t.contains("int")) {
-        "Bool"
-    } else if t == "int2" || (t.contains("small") && t.contains("int")) {
-        "SmallInt"
-    } else if t == "int8" || (t.contains("big") && t.contains("int")) {
-        "BigInt"
-    } else if t.contains("int") {
-        "Integer"
-    } else if t.contains("char") || t.contains("clob") || t.contains("text") {
-        "Text"
-    } else if t.contains("blob") || t.contains("binary") || t.is_empty() {
-        "Binary"
-    } else if t.contains("float") || t.contains("real") {
-        "Float"
-    } else if t.contains("double") || t.contains("num") || t.contains("dec") {
-        "Double"
-    } else if t.starts_with("datetime") || t.starts_with("timestamp") {
-        "Timestamp"
-    } else if t == "date" {
-        "Date"
-    } else if t.starts_with("time") {
-        "Time"
-    } else {
-        // SQLite stores anything else with NUMERIC affinity; diesel reads it back as text.
-        "Text"
-    };
-    DieselType::known(name)
-}
-
-/// PostgreSQL: the server's own type names, as diesel_cli writes them.
-fn postgres_type(ty: &SqlType) -> DieselType {
-    let name = match ty {
-        SqlType::Boolean => "Bool",
-        SqlType::SmallInt => "Int2",
-        SqlType::Integer => "Int4",
-        SqlType::BigInt => "Int8",
-        SqlType::Real => "Float4",
-        SqlType::Double => "Float8",
-        SqlType::Numeric { .. } => "Numeric",
-        SqlType::Text => "Text",
-        SqlType::Varchar(n) => {
-            return DieselType {
-                name: "Varchar".into(),
-                max_length: Some(*n),
-                custom: None,
-            }
-        }
-        SqlType::Blob => "Bytea",
-        SqlType::Date => "Date",
-        SqlType::Time => "Time",
-        SqlType::Timestamp => "Timestamp",
-        SqlType::TimestampTz => "Timestamptz",
-        SqlType::Uuid => "Uuid",
-        SqlType::Json => "Json",
-        SqlType::Jsonb => "Jsonb",
-        SqlType::Custom(text) => return postgres_custom(text),
-        // A custom SQL type, as diesel_cli writes one for an enum type.
-        SqlType::Enum { name, .. } => {
-            return DieselType {
-                name: camel(name),
-                max_length: None,
-                custom: Some((camel(name), name.clone())),
-            }
-        }
-    };
-    DieselType::known(name)
-}
-
-/// A PostgreSQL type outside [`SqlType`]'s named ones (kept upper-cased as written).
-fn postgres_custom(text: &str) -> DieselType {
-    if let Some(element) = text.strip_suffix("[]") {
-        let inner = postgres_type(&SqlType::parse(element));
-        return DieselType {
-            name: format!("Array<Nullable<{}>>", inner.name),
-            max_length: None,
-            custom: inner.custom,
-        };
-    }
-    let lower = text.to_ascii_lowercase();
-    let (base, args) = match lower.split_once('(') {
-        Some((base, args)) => (base.trim(), Some(args.trim_end_matches(')').trim())),
-        None => (lower.as_str(), None),
-    };
-    let length = args.and_then(|a| a.parse::<u32>().ok());
-    let known = |name: &str| DieselType::known(name);
-    match base {
-        "char" | "character" | "bpchar" => DieselType {
-            name: "Bpchar".into(),
-            max_length: length,
-            custom: None,
-        },
-        "character varying" | "varchar" => DieselType {
-            name: "Varchar".into(),
-            max_length: length,
-            custom: None,
-        },
-        "timestamp" | "timestamp without time zone" => known("Timestamp"),
-        "timestamptz" | "timestamp with time zone" => known("Timestamptz"),
-        "time" | "time without time zone" => known("Time"),
-        "timetz" | "time with time zone" => known("Timetz"),
-        "interval" => known("Interval"),
-        "inet" => known("Inet"),
-        "cidr" => known("Cidr"),
-        "macaddr" => known("MacAddr"),
-        "macaddr8" => known("MacAddr8"),
-        "money" => known("Money"),
-        "oid" => known("Oid"),
-        "int4range" => known("Int4range"),
-        "int8range" => known("Int8range"),
-        "numrange" => known("Numrange"),
-        "tsrange" => known("Tsrange"),
-        "tstzrange" => known("Tstzrange"),
-        "daterange" => known("Daterange"),
-        "float" | "float8" | "double precision" => known("Float8"),
-        "float4" | "real" => known("Float4"),
-        "int" | "int4" | "integer" | "serial" => known("Int4"),
-        "int8" | "bigint" | "bigserial" => known("Int8"),
-        "int2" | "smallint" | "smallserial" => known("Int2"),
-        "decimal" | "numeric" => known("Numeric"),
-        "bool" | "boolean" => known("Bool"),
-        _ => {
-            let sql = base.rsplit('.').next().unwrap_or(base).trim_matches('"');
-            DieselType {
-                name: camel(sql),
-                max_length: None,
-                custom: Some((camel(sql), sql.to_owned())),
-            }
-        }
-    }
-}
-
-/// `tsvector` -> `Tsvector`, `my_type` -> `MyType` (diesel's custom type names).
-fn camel(sql: &str) -> String {
-    let mut out = String::new();
-    for part in sql.split(|c: char| !c.is_ascii_alphanumeric()) {
-        let mut chars = part.chars();
-        if let Some(first) = chars.next() {
-            out.push(first.to_ascii_uppercase());
-            out.extend(chars);
-        }
-    }
-    if out.is_empty() || out.starts_with(|c: char| c.is_ascii_digit()) {
-        out.insert_str(0, "Type");
-    }
-    out
 }
 
 const KEYWORDS: &[&str] = &[

@@ -1,7 +1,16 @@
 //! Tests of `diesel_schema.rs`.
 
 use super::*;
-use crate::schema::{Column, FkAction, ForeignKey};
+use crate::dialect::{Postgres, Sqlite};
+use crate::schema::{Column, FkAction, ForeignKey, SqlType};
+
+fn pg() -> Flavor<'static> {
+    Flavor::of(&Postgres).expect("diesel knows PostgreSQL")
+}
+
+fn lite() -> Flavor<'static> {
+    Flavor::of(&Sqlite).expect("diesel knows SQLite")
+}
 
 fn users() -> Table {
     let mut t = Table::new("users");
@@ -76,7 +85,7 @@ fn a_table_of_another_schema_is_diesels_schema_dot_table() {
     let mut s = Schema::new();
     s.insert(invoices);
     s.insert(payments);
-    let text = render(&s, Flavor::Postgres, "retort print-schema");
+    let text = render(&s, pg(), "retort print-schema");
     assert!(text.contains("    billing.invoices (id) {\n"), "{text}");
     assert!(
         text.contains("diesel::joinable!(payments -> invoices (invoice_id));"),
@@ -90,7 +99,7 @@ fn a_table_of_another_schema_is_diesels_schema_dot_table() {
 
 #[test]
 fn postgres_names_max_length_arrays_custom_types_and_joins() {
-    let text = render(&schema(), Flavor::Postgres, "retort print-schema");
+    let text = render(&schema(), pg(), "retort print-schema");
     assert!(text.starts_with(HEADER), "{text}");
     assert!(
         text.contains("        #[max_length = 100]\n        email -> Varchar,\n"),
@@ -142,7 +151,7 @@ fn postgres_names_max_length_arrays_custom_types_and_joins() {
 
 #[test]
 fn sqlite_takes_affinity_names() {
-    let text = render(&schema(), Flavor::Sqlite, "retort print-schema");
+    let text = render(&schema(), lite(), "retort print-schema");
     assert!(text.contains("        email -> Text,\n"), "{text}");
     assert!(!text.contains("max_length"), "{text}");
     assert!(text.contains("        id -> BigInt,\n"), "{text}");
@@ -162,7 +171,7 @@ fn a_long_table_list_takes_one_line_per_table_as_rustfmt_would() {
         t.primary_key = vec!["id".into()];
         s.insert(t);
     }
-    let text = render(&s, Flavor::Sqlite, "retort print-schema");
+    let text = render(&s, lite(), "retort print-schema");
     assert!(
         text.contains("same_query!(\n    a_rather_long_table_name_0,\n"),
         "{text}"
@@ -174,7 +183,7 @@ fn two_keys_to_one_table_are_not_joinable() {
     let mut s = schema();
     let posts = s.tables.get_mut("posts").unwrap();
     posts.foreign_keys.push(fk("b", "editor id", "users"));
-    let text = render(&s, Flavor::Postgres, "retort print-schema");
+    let text = render(&s, pg(), "retort print-schema");
     assert!(!text.contains("joinable"), "{text}");
 }
 
@@ -199,7 +208,7 @@ fn keys_both_ways_between_two_tables_are_not_joinable() {
     notes.primary_key = vec!["id".into()];
     notes.foreign_keys.push(fk("n", "user_id", "users"));
     s.insert(notes);
-    let text = render(&s, Flavor::Postgres, "retort print-schema");
+    let text = render(&s, pg(), "retort print-schema");
     assert!(!text.contains("joinable!(posts"), "{text}");
     assert!(!text.contains("joinable!(users"), "{text}");
     assert!(
@@ -218,7 +227,7 @@ fn a_composite_key_keeps_its_order_not_the_columns_order() {
     t.columns.push(Column::new("type", SqlType::Text, false));
     t.primary_key = vec!["type".into(), "tag".into(), "post_id".into()];
     s.insert(t);
-    for flavor in [Flavor::Sqlite, Flavor::Postgres] {
+    for flavor in [lite(), pg()] {
         let text = render(&s, flavor, "retort print-schema");
         assert!(
             text.contains("    post_tags (type_, tag, post_id) {\n        post_id -> "),

@@ -21,8 +21,11 @@ use sha2::{Digest, Sha256};
 pub use crate::schema::Unnamed;
 use crate::schema::{bare_name, Schema, Table};
 
-/// The longest name a generated or given constraint name may have, in bytes: PostgreSQL's
-/// identifier limit, used on SQLite too so that the names are identical on both backends.
+/// The longest name a generated or given constraint name may have, in bytes: the convention's
+/// own limit, the same on every backend so that a project's names are identical everywhere. It
+/// is no longer than any backend's identifier limit (PostgreSQL's 63 bytes is the shortest;
+/// a test checks every dialect's `DialectFacts::identifier_limit`), so no backend cuts a name
+/// the convention gives.
 pub const MAX_NAME_BYTES: usize = 63;
 
 /// The templates of the constraint names the models do not give (Retort.toml's `[naming]`).

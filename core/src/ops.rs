@@ -401,7 +401,7 @@ impl Op {
         match self {
             Op::DropTable(_) | Op::DropColumn { .. } => true,
             Op::AlterEnum { from, to, .. } => from.iter().any(|l| !to.contains(l)),
-            // The same on SQLite, where an enum is a checked TEXT column.
+            // The same for an enum held as a label check on its column.
             Op::AlterColumn { from, to, .. } => enum_labels(from, to)
                 .is_some_and(|(before, after)| before.iter().any(|l| !after.contains(l))),
             _ => false,
@@ -633,7 +633,9 @@ impl Op {
     }
 }
 
-/// The labels of `from`'s and `to`'s enum `CHECK` clauses (SQLite), when both have one.
+/// The labels of `from`'s and `to`'s label checks (`CHECK ("col" IN ('a', 'b'))`, the clause in
+/// which a dialect without enum types holds an enum: `DialectFacts::enum_labels_in`), when both
+/// have one. Ops have no dialect: the form is recognised as written.
 pub(crate) fn enum_labels(from: &Column, to: &Column) -> Option<(Vec<String>, Vec<String>)> {
     let labels = |c: &Column| crate::sql::enum_check_labels(&c.name, &c.extra);
     Some((labels(from)?, labels(to)?))

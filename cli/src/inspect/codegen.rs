@@ -8,6 +8,7 @@ use std::collections::BTreeSet;
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
+use retort::dialect::Dialect;
 use retort::schema::{Schema, SqlType};
 
 use super::names::{struct_name, struct_name_of, unique_name};
@@ -28,8 +29,9 @@ pub(crate) struct Generated {
 /// The crates a field type may name, by the path it starts with.
 const CRATES: &[&str] = &["chrono", "uuid", "serde_json"];
 
-/// The models of every table of `schema`, with the `DbEnum`s their columns use.
-pub(crate) fn models(schema: &Schema) -> Generated {
+/// The models of every table of `schema` (read through `dialect`), with the `DbEnum`s their
+/// columns use.
+pub(crate) fn models(schema: &Schema, dialect: &dyn Dialect) -> Generated {
     let mut notes = Vec::new();
     let mut names = BTreeSet::new();
     let enums = enum_names(schema, &mut names);
@@ -39,7 +41,7 @@ pub(crate) fn models(schema: &Schema) -> Generated {
         .collect();
     for table in schema.tables.values() {
         let name = unique_name(struct_name(&table.name), &mut names);
-        items.push(table::model(table, &name, &enums, &mut notes));
+        items.push(table::model(table, &name, &enums, &mut notes, dialect));
     }
     let uses = if enums.is_empty() {
         quote!(

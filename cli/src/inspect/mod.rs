@@ -50,7 +50,7 @@ pub(crate) fn inspect(
             );
         }
     }
-    let generated = codegen::models(&schema);
+    let generated = codegen::models(&schema, conn.backend().dialect());
     let mut text = format!(
         "// Models of the {} tables of {}, written by `{}`.\n",
         schema.tables.len(),

@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
+use retort::dialect::Dialect;
 use retort::naming::{foreign_key_name, index_name};
 use retort::schema::{
     Column, ConstraintKind, Deferrable, FkAction, ForeignKey, Index, SqlType, Table,
@@ -14,12 +15,14 @@ use super::kept::{self, Kept, KeptIndex};
 use super::names::{field_ident, model_name};
 use super::syntax::{doc, lit, rust_type, EnumNames};
 
-/// The struct for `table`, named `name`. What it cannot declare goes to `notes`.
+/// The struct for `table` (read through `dialect`), named `name`. What it cannot declare goes
+/// to `notes`.
 pub(super) fn model(
     table: &Table,
     name: &str,
     enums: &EnumNames,
     notes: &mut Vec<String>,
+    dialect: &dyn Dialect,
 ) -> TokenStream {
     let ident = format_ident!("{}", name);
     let table_lit = lit(&table.name);
@@ -31,12 +34,13 @@ pub(super) fn model(
     let (field_fks, fk_attrs) = foreign_keys(table);
     container.extend(fk_attrs);
     let key = Key::of(table);
-    container.extend(key.struct_attrs(table));
+    container.extend(key.struct_attrs(table, dialect));
     let on_fields = OnFields {
         indexes: field_indexes,
         foreign_keys: field_fks,
         key,
         enums,
+        dialect,
     };
     let mut field_names = BTreeSet::new();
     let fields: Vec<TokenStream> = table
@@ -63,6 +67,8 @@ struct OnFields<'t> {
     foreign_keys: Vec<&'t ForeignKey>,
     key: Key,
     enums: &'t EnumNames,
+    /// The database's dialect: the names it gives keys and sequences.
+    dialect: &'t dyn Dialect,
 }
 
 /// Indexes: conventional single-column ones go on their field (returned as (column, unique)),
@@ -277,15 +283,16 @@ impl Key {
     }
 
     /// The struct's `primary_key(columns(...))`, `primary_key_name` and `no_primary_key`.
-    fn struct_attrs(&self, table: &Table) -> Vec<TokenStream> {
+    fn struct_attrs(&self, table: &Table, dialect: &dyn Dialect) -> Vec<TokenStream> {
         let mut attrs = Vec::new();
         if !self.in_order {
             let keys: Vec<Literal> = table.primary_key.iter().map(|c| lit(c)).collect();
             attrs.push(quote!(primary_key(columns(#(#keys),*))));
         }
-        // PostgreSQL reports the key constraint's name: one other than its default is declared.
+        // A catalog that reports the key constraint's name (PostgreSQL): one other than the
+        // name the database gives an unnamed key is declared.
         if let Some(pk_name) = table.primary_key_name.as_deref() {
-            if pk_name != retort::dialect::postgres::default_primary_key_name(&table.name) {
+            if pk_name != dialect.implicit_primary_key_name(&table.name) {
                 let pk_name = lit(pk_name);
                 attrs.push(quote!(primary_key_name = #pk_name));
             }
@@ -352,7 +359,11 @@ fn field(
     }
     let key = &on_fields.key;
     attrs.extend(key.field_attrs(table, &column.name));
-    attrs.extend(super::generation::attrs(table, &column.name));
+    attrs.extend(super::generation::attrs(
+        table,
+        &column.name,
+        on_fields.dialect,
+    ));
     attrs.extend(key.autoincrement_attrs(table, &column.name));
     let (ty, type_attrs) = key.rust_type(column, on_fields.enums);
     attrs.extend(type_attrs);

@@ -9,8 +9,10 @@
 //!   harness.
 //!
 //! [`Backend`] is the public handle of a driver. Adding a backend means one module here
-//! (`backend/<name>/`) implementing both traits, a cargo feature, and one line in `DRIVERS`
-//! (see README's "Adding a backend"). No code outside these modules matches on a backend.
+//! (`backend/<name>/`) implementing both traits, its SQL in `dialect/` (`Dialect` and
+//! `DialectFacts`), a cargo feature, and one line in `DRIVERS` (see README's "Adding a
+//! backend"). No code outside these modules and `dialect/` names a backend (the architecture
+//! test `seam.rs` checks it).
 
 use std::any::Any;
 use std::collections::BTreeSet;
@@ -261,6 +263,11 @@ pub(crate) trait Session: Send {
     fn table_exists(&mut self, name: &str) -> Result<bool, DbError>;
     /// Rows of a query selecting two text columns named `a` and `b` (`b` may be NULL).
     fn text_pairs(&mut self, sql: &str) -> QueryResult<Vec<(String, Option<String>)>>;
+    /// The triggers on `table` that can refuse a write to it (on PostgreSQL the enabled ones),
+    /// by name. None by default (a backend without triggers).
+    fn write_triggers(&mut self, _table: &str) -> QueryResult<Vec<String>> {
+        Ok(Vec::new())
+    }
     /// The objects of the database that are not tables (PostgreSQL: extensions, functions,
     /// types, views, sequences; SQLite: views), in creation order, for a baseline.
     fn other_objects(&mut self) -> Result<Vec<object::Object>, DbError>;

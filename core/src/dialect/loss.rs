@@ -53,12 +53,11 @@ pub fn destructive<D: Dialect + ?Sized>(op: &Op, dialect: &D) -> Option<Destruct
                 ),
             })
         }
-        // SQLite: an enum is a TEXT column with a CHECK of its labels.
-        Op::AlterColumn { table, from, to } if op.is_destructive() => {
-            let labels = |c: &Column| {
-                crate::sql::enum_check_labels(&c.name, &c.extra).unwrap_or_default()
-            };
-            let removed = removed_labels(&labels(from), &labels(to))?;
+        // A dialect that holds an enum's labels in a clause of its column (SQLite: a CHECK).
+        Op::AlterColumn { table, from, to }
+            if removed_column_labels(dialect, from, to).is_some() =>
+        {
+            let removed = removed_column_labels(dialect, from, to)?;
             Some(Destructive {
                 what: format!(
                     "removes enum label(s) {removed} from column '{table}.{}' (the upgrade fails while a row holds one)",
@@ -104,6 +103,19 @@ pub fn destructive<D: Dialect + ?Sized>(op: &Op, dialect: &D) -> Option<Destruct
 }
 
 /// `a, b`: the labels of `from` that `to` no longer has; `None` when there are none.
+/// The labels of the enum column `from` holds ([`super::DialectFacts::column_enum_labels`]) that
+/// `to` no longer does, when both hold one.
+fn removed_column_labels<D: Dialect + ?Sized>(
+    dialect: &D,
+    from: &Column,
+    to: &Column,
+) -> Option<String> {
+    removed_labels(
+        &dialect.column_enum_labels(from)?,
+        &dialect.column_enum_labels(to)?,
+    )
+}
+
 fn removed_labels(from: &[String], to: &[String]) -> Option<String> {
     let removed: Vec<&str> = from
         .iter()

@@ -2,6 +2,7 @@
 //! compares equal to what the models declare.
 
 mod alter;
+mod facts;
 pub mod lint;
 mod loss;
 pub(crate) mod pg_enum;
@@ -9,9 +10,11 @@ mod pg_keywords;
 pub mod plan;
 pub mod postgres;
 mod postgres_effects;
+mod postgres_facts;
 mod postgres_lint;
 mod render;
 pub mod sqlite;
+mod sqlite_facts;
 
 use crate::ops::Op;
 use crate::schema::{
@@ -22,6 +25,7 @@ use crate::schema::{
 pub use crate::sql::{is_literal_default, is_null_default, normalize_default};
 use alter::rename_table_sql;
 pub use alter::{add_column_sql, drop_column_sql, push_unmodeled, standard_alter_column};
+pub use facts::{DialectFacts, DieselType, DieselTypes};
 pub use loss::{destructive, refuses_only, Destructive};
 pub use plan::{Effects, Hazard, Header, Lock, LockMode, SqlPlan, Statement, Step, Transaction};
 pub use postgres::Postgres;
@@ -77,7 +81,7 @@ pub type OpSql = Result<String, Unsupported>;
 
 /// What a backend contributes to diffing and rendering. Default methods write generic SQL; a
 /// dialect overrides what differs.
-pub trait Dialect {
+pub trait Dialect: DialectFacts {
     /// Human name, for messages (`SQLite`).
     fn name(&self) -> &'static str;
 

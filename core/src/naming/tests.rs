@@ -256,3 +256,24 @@ fn a_changed_convention_diffs_as_renames() {
         .iter()
         .any(|d| d.contains("'uq_posts_title' on 'posts' to 'posts_title_key'")));
 }
+
+/// The convention's limit fits every backend: no dialect cuts a name the convention gives (so
+/// the names are the same on all of them).
+#[test]
+fn the_name_limit_fits_every_backend() {
+    let long = "x".repeat(200);
+    for backend in crate::backend::Backend::all() {
+        let dialect = backend.dialect();
+        if let Some(limit) = dialect.identifier_limit() {
+            assert!(MAX_NAME_BYTES <= limit, "{backend}: {limit}");
+        }
+        let short = shorten(&long);
+        assert_eq!(dialect.stored_identifier(&short), short, "{backend}");
+    }
+    // The shortest limit of a backend that cuts names silently is the convention's own.
+    if cfg!(feature = "postgres") {
+        assert!(crate::backend::Backend::all()
+            .filter_map(|b| b.dialect().identifier_limit())
+            .any(|limit| limit == MAX_NAME_BYTES));
+    }
+}

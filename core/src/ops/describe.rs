@@ -157,7 +157,7 @@ fn column_changes(from: &Column, to: &Column) -> Vec<String> {
             .filter(|x| crate::sql::is_constraint_clause(x))
             .collect()
     }
-    // An enum's labels on SQLite: `CHECK ("col" IN ('a', 'b'))`.
+    // An enum's labels held as a label check on the column: `CHECK ("col" IN ('a', 'b'))`.
     let enum_change = enum_labels(from, to)
         .filter(|(a, b)| a != b)
         .inspect(|(a, b)| {

@@ -16,7 +16,7 @@ pub(super) fn recorded_versions(session: &mut dyn Session) -> Result<BTreeSet<St
         return Ok(BTreeSet::new());
     }
     let rows = session
-        .text_pairs("SELECT version AS a, CAST(NULL AS TEXT) AS b FROM __diesel_schema_migrations")
+        .text_pairs("SELECT version AS a, version AS b FROM __diesel_schema_migrations")
         .map_err(DbError::query("reading __diesel_schema_migrations"))?;
     Ok(rows.into_iter().map(|(v, _)| v).collect())
 }
@@ -126,23 +126,10 @@ pub fn edited(conn: &mut Connection, scripts: &ScriptDirectory) -> Result<Vec<Ed
     Ok(checksum::compare(scripts, &applied, &recorded))
 }
 
-/// The triggers on `__diesel_schema_migrations` that can refuse a write to it (on PostgreSQL
-/// the enabled ones), by name; none when the table or the catalog cannot be read.
+/// The triggers on `__diesel_schema_migrations` that can refuse a write to it
+/// ([`Session::write_triggers`]), by name; none when the table or the catalog cannot be read.
 pub(super) fn write_triggers(session: &mut dyn Session) -> Vec<String> {
-    let sql = match session.backend().key() {
-        "postgresql" => {
-            "SELECT t.tgname::text AS a, CAST(NULL AS TEXT) AS b FROM pg_trigger t \
-             WHERE t.tgrelid = to_regclass('__diesel_schema_migrations') \
-             AND NOT t.tgisinternal AND t.tgenabled <> 'D' ORDER BY 1"
-        }
-        "sqlite" => {
-            "SELECT name AS a, CAST(NULL AS TEXT) AS b FROM sqlite_master \
-             WHERE type = 'trigger' AND tbl_name = '__diesel_schema_migrations' ORDER BY 1"
-        }
-        _ => return Vec::new(),
-    };
     session
-        .text_pairs(sql)
-        .map(|rows| rows.into_iter().map(|(name, _)| name).collect())
+        .write_triggers(super::error::BOOKKEEPING_TABLE)
         .unwrap_or_default()
 }

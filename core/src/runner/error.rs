@@ -154,8 +154,9 @@ pub struct BookkeepingRefused {
     pub executed: bool,
     /// The triggers on the table (enabled ones, on PostgreSQL), by name.
     pub triggers: Vec<String>,
-    /// The backend's key (`sqlite`, `postgresql`): how to set a trigger aside differs.
-    pub backend: &'static str,
+    /// The backend: how to set a trigger aside differs
+    /// ([`crate::dialect::DialectFacts::set_triggers_aside`]).
+    pub backend: crate::backend::Backend,
     /// The database's message.
     pub message: String,
     /// `true` when the revision ran outside a transaction, so its statements took effect.
@@ -184,17 +185,7 @@ impl fmt::Display for BookkeepingRefused {
         } else {
             ("them", "NAME")
         };
-        let fix = if self.backend == "postgresql" {
-            format!(
-                "disable {them} while migrating (`ALTER TABLE {table} DISABLE TRIGGER {each};`, \
-                 then `ENABLE TRIGGER {each}` afterwards) or drop {them}"
-            )
-        } else {
-            format!(
-                "drop {them} while migrating (`DROP TRIGGER {each};`; SQLite cannot disable a \
-                 trigger, so create it again afterwards)"
-            )
-        };
+        let fix = self.backend.dialect().set_triggers_aside(table, them, each);
         write!(
             f,
             "the bookkeeping table {table} refused {write} revision {} ({}); \
@@ -356,13 +347,14 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "postgres")]
     fn a_refused_record_names_the_triggers_and_what_took_effect() {
         let mut refused = BookkeepingRefused {
             direction: Direction::Downgrade,
             revision: "bbb".into(),
             executed: true,
             triggers: vec!["a".into(), "b".into()],
-            backend: "postgresql",
+            backend: crate::backend::Backend::by_key("postgresql").expect("postgres feature"),
             message: "no".into(),
             took_effect: false,
             completed: vec!["ccc".into()],
@@ -382,6 +374,26 @@ mod tests {
         assert!(refused.to_string().ends_with(
             "so its statements took effect, but it is not recorded as applied: once the \
              trigger is out of the way, record it with `retort stamp bbb`"
+        ));
+    }
+
+    #[test]
+    #[cfg(feature = "sqlite")]
+    fn a_refused_record_on_sqlite_says_to_drop_the_trigger() {
+        let refused = BookkeepingRefused {
+            direction: Direction::Upgrade,
+            revision: "bbb".into(),
+            executed: true,
+            triggers: vec!["guard".into()],
+            backend: crate::backend::Backend::by_key("sqlite").expect("sqlite feature"),
+            message: "no".into(),
+            took_effect: false,
+            completed: Vec::new(),
+        };
+        assert!(refused.to_string().contains(
+            "trigger `guard` on __diesel_schema_migrations refuses writes: drop it while \
+             migrating (`DROP TRIGGER guard;`; SQLite cannot disable a trigger, so create it \
+             again afterwards), then run the command again"
         ));
     }
 }

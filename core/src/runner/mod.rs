@@ -500,7 +500,7 @@ fn apply_all(
                         revision: rev.id.clone(),
                         executed: step.execute,
                         triggers,
-                        backend: session.backend().key(),
+                        backend: session.backend(),
                         message: e.to_string(),
                         took_effect: step.execute && !rev.run_in_transaction,
                         completed,

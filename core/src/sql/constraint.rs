@@ -150,7 +150,8 @@ pub fn same_columns(a: &[String], b: &[String]) -> bool {
     a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.eq_ignore_ascii_case(y))
 }
 
-/// The labels of a column's enum `CHECK` clause (`CHECK ("c" IN ('a', 'b'))`, as the SQLite dialect writes it) among `extra`, if it has one.
+/// The labels of a column's label check among `extra` (`CHECK ("c" IN ('a', 'b'))`: how a
+/// dialect without enum types holds an enum, see `DialectFacts::enum_labels_in`), if it has one.
 pub fn enum_check_labels(column: &str, extra: &[String]) -> Option<Vec<String>> {
     let prefix = format!("CHECK (\"{}\" IN (", column.replace('"', "\"\""));
     extra.iter().find_map(|clause| {

@@ -4,3 +4,5 @@
 
 mod cycles;
 mod public_api;
+mod seam;
+mod source;

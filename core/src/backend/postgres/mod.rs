@@ -267,6 +267,17 @@ impl Session for PgSession {
         super::load_text_pairs(&mut self.conn, sql)
     }
 
+    fn write_triggers(&mut self, table: &str) -> QueryResult<Vec<String>> {
+        let sql = format!(
+            "SELECT t.tgname::text AS a, CAST(NULL AS TEXT) AS b FROM pg_trigger t \
+             WHERE t.tgrelid = to_regclass('{}') \
+             AND NOT t.tgisinternal AND t.tgenabled <> 'D' ORDER BY 1",
+            table.replace('\'', "''")
+        );
+        let rows = super::load_text_pairs(&mut self.conn, &sql)?;
+        Ok(rows.into_iter().map(|(name, _)| name).collect())
+    }
+
     fn other_objects(&mut self) -> Result<Vec<crate::backend::object::Object>, DbError> {
         objects::objects(&mut self.conn)
             .map_err(DbError::query("listing the objects that are not tables"))

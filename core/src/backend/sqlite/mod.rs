@@ -222,6 +222,16 @@ impl Session for SqliteSession {
         super::load_text_pairs(&mut self.conn, sql)
     }
 
+    fn write_triggers(&mut self, table: &str) -> QueryResult<Vec<String>> {
+        let sql = format!(
+            "SELECT name AS a, CAST(NULL AS TEXT) AS b FROM sqlite_master \
+             WHERE type = 'trigger' AND tbl_name = '{}' ORDER BY 1",
+            table.replace('\'', "''")
+        );
+        let rows = super::load_text_pairs(&mut self.conn, &sql)?;
+        Ok(rows.into_iter().map(|(name, _)| name).collect())
+    }
+
     /// Views (triggers and indexes belong to their table), which a baseline does not create.
     fn other_objects(&mut self) -> Result<Vec<crate::backend::object::Object>, DbError> {
         let views = super::load_text_pairs(
