@@ -11,9 +11,9 @@ mod kept;
 mod qualified;
 mod sql_type;
 pub use constraint::{ConstraintKind, TableConstraint};
-pub use index::{index_statement, simplify_index, IndexOptions};
+pub use index::{simplify_index, IndexOptions};
 pub use kept::{Kept, KeptKind};
-pub use qualified::{bare_name, qualified_name, quote_in_schema_of, quote_table, split_qualified};
+pub use qualified::{bare_name, qualified_name, split_qualified};
 pub use sql_type::SqlType;
 
 /// One column of a table.
@@ -145,17 +145,6 @@ pub enum Deferrable {
     InitiallyDeferred,
 }
 
-impl Deferrable {
-    /// The clause after a foreign key's actions (empty for [`Deferrable::No`]).
-    pub fn as_sql(self) -> &'static str {
-        match self {
-            Deferrable::No => "",
-            Deferrable::Deferrable => " DEFERRABLE",
-            Deferrable::InitiallyDeferred => " DEFERRABLE INITIALLY DEFERRED",
-        }
-    }
-}
-
 /// What a foreign key does when the referenced row is deleted or updated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub enum FkAction {
@@ -191,14 +180,15 @@ impl FkAction {
         }
     }
 
-    /// The action as SQL writes it after `ON DELETE` / `ON UPDATE` (`SET NULL`).
-    pub fn as_sql(self) -> &'static str {
+    /// The action as a model attribute names it (`on_delete = "set null"`), what
+    /// [`FkAction::parse`] reads back.
+    pub fn name(self) -> &'static str {
         match self {
-            FkAction::NoAction => "NO ACTION",
-            FkAction::Restrict => "RESTRICT",
-            FkAction::Cascade => "CASCADE",
-            FkAction::SetNull => "SET NULL",
-            FkAction::SetDefault => "SET DEFAULT",
+            FkAction::NoAction => "no action",
+            FkAction::Restrict => "restrict",
+            FkAction::Cascade => "cascade",
+            FkAction::SetNull => "set null",
+            FkAction::SetDefault => "set default",
         }
     }
 }
@@ -766,5 +756,14 @@ mod tests {
         assert_eq!(FkAction::parse("SET_NULL"), Some(FkAction::SetNull));
         assert_eq!(FkAction::parse("cascade"), Some(FkAction::Cascade));
         assert_eq!(FkAction::parse("explode"), None);
+        for action in [
+            FkAction::NoAction,
+            FkAction::Restrict,
+            FkAction::Cascade,
+            FkAction::SetNull,
+            FkAction::SetDefault,
+        ] {
+            assert_eq!(FkAction::parse(action.name()), Some(action));
+        }
     }
 }

@@ -448,11 +448,11 @@ fn constraint_attrs(
 fn actions(on_delete: FkAction, on_update: FkAction) -> Vec<TokenStream> {
     let mut out = Vec::new();
     if on_delete != FkAction::NoAction {
-        let action = lit(&on_delete.as_sql().to_ascii_lowercase());
+        let action = lit(on_delete.name());
         out.push(quote!(on_delete = #action));
     }
     if on_update != FkAction::NoAction {
-        let action = lit(&on_update.as_sql().to_ascii_lowercase());
+        let action = lit(on_update.name());
         out.push(quote!(on_update = #action));
     }
     out

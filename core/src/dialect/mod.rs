@@ -10,6 +10,7 @@ pub mod postgres;
 mod postgres_effects;
 mod render;
 pub mod sqlite;
+pub mod standard;
 
 use crate::ops::Op;
 use crate::schema::{
@@ -486,7 +487,7 @@ pub trait Dialect {
         }
         Ok(format!(
             "DROP INDEX {};\n",
-            crate::schema::quote_in_schema_of(table, &index.name)
+            standard::quote_in_schema_of(self, table, &index.name)
         ))
     }
 
@@ -498,7 +499,7 @@ pub trait Dialect {
         }
         Ok(format!(
             "ALTER INDEX {} RENAME TO {};\n",
-            crate::schema::quote_in_schema_of(table, &from.name),
+            standard::quote_in_schema_of(self, table, &from.name),
             self.quote(&to.name)
         ))
     }
@@ -519,7 +520,7 @@ pub trait Dialect {
         match definition.kind() {
             KeptKind::Index { name } => Ok(format!(
                 "DROP INDEX {};\n",
-                crate::schema::quote_in_schema_of(table, name)
+                standard::quote_in_schema_of(self, table, name)
             )),
             KeptKind::Constraint { name } => Ok(format!(
                 "ALTER TABLE {} DROP CONSTRAINT {};\n",
@@ -550,9 +551,10 @@ pub trait Dialect {
         ))
     }
 
-    /// Quotes an identifier in double quotes, doubling any inside (`a"b` becomes `"a""b"`).
+    /// Quotes an identifier: by default in double quotes, doubling any inside (`a"b` becomes
+    /// `"a""b"`, [`standard::quote_ident`]). The seam for a backend quoting otherwise.
     fn quote(&self, ident: &str) -> String {
-        format!("\"{}\"", ident.replace('"', "\"\""))
+        standard::quote_ident(ident)
     }
 
     /// The column's type as DDL spells it; by default the generic spelling of [`Column::ty`].
@@ -600,20 +602,21 @@ pub trait Dialect {
         );
         if fk.on_delete != Default::default() {
             s.push_str(" ON DELETE ");
-            s.push_str(fk.on_delete.as_sql());
+            s.push_str(standard::fk_action(fk.on_delete));
         }
         if fk.on_update != Default::default() {
             s.push_str(" ON UPDATE ");
-            s.push_str(fk.on_update.as_sql());
+            s.push_str(standard::fk_action(fk.on_update));
         }
-        s.push_str(fk.deferrable.as_sql());
+        s.push_str(standard::deferrable(fk.deferrable));
         s
     }
 
     /// A table's key quoted for SQL: `"billing"."invoices"` for a table of another schema (see
-    /// [`crate::schema::split_qualified`]), else [`Dialect::quote`].
+    /// [`crate::schema::split_qualified`]), else [`Dialect::quote`]; each part quoted with
+    /// [`Dialect::quote`].
     fn quote_table(&self, table: &str) -> String {
-        crate::schema::quote_table(table)
+        standard::quote_table_with(|s| self.quote(s), table)
     }
 
     /// Identifiers quoted with [`Dialect::quote`], joined with `, `.

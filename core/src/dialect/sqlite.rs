@@ -102,7 +102,7 @@ impl Dialect for Sqlite {
                     plain.push(index);
                 } else {
                     // SQLite keeps the statement's text verbatim: introspection reads it back.
-                    let statement = crate::schema::index_statement(&table.name, &index);
+                    let statement = super::standard::index_statement(self, &table.name, &index);
                     table.unmodeled.push(crate::sql::kept(statement));
                 }
             }

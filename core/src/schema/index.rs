@@ -1,5 +1,5 @@
-//! A model index's properties beyond plain column keys, and the statement that creates such an
-//! index: what both dialects compare it by.
+//! A model index's properties beyond plain column keys (the dialect renders the statement
+//! that creates such an index, `dialect::standard::index_statement`).
 
 use super::{Index, Table};
 
@@ -65,71 +65,6 @@ pub fn simplify_index(table: &Table, index: &mut Index) {
     }
 }
 
-/// The statement that creates a non-plain model index `index` on `table`, each part in the
-/// order PostgreSQL's grammar takes it: `CREATE [UNIQUE] INDEX "name" ON "table" [USING m]
-/// (keys) [INCLUDE (...)] [NULLS NOT DISTINCT] [WHERE predicate]`, or, for a unique
-/// constraint, `ALTER TABLE "table" ADD CONSTRAINT "name" UNIQUE [NULLS NOT DISTINCT] (...)
-/// [INCLUDE (...)]`. Deterministic: SQLite keeps this text verbatim; PostgreSQL's is replaced by
-/// the server's rendering when connected.
-pub fn index_statement(table: &str, index: &Index) -> String {
-    let quote = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
-    let list = |items: &[String]| {
-        items
-            .iter()
-            .map(|c| quote(c))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    let o = &index.options;
-    let keys = if o.keys.is_empty() {
-        list(&index.columns)
-    } else {
-        o.keys
-            .iter()
-            .map(|k| k.trim())
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    let include = if o.include.is_empty() {
-        String::new()
-    } else {
-        format!(" INCLUDE ({})", list(&o.include))
-    };
-    let nnd = if o.nulls_not_distinct {
-        " NULLS NOT DISTINCT"
-    } else {
-        ""
-    };
-    if index.constraint {
-        return format!(
-            "ALTER TABLE {} ADD CONSTRAINT {} UNIQUE{nnd} ({keys}){include}",
-            super::quote_table(table),
-            quote(&index.name)
-        );
-    }
-    let method = o
-        .method
-        .as_ref()
-        .map(|m| format!(" USING {}", m.trim()))
-        .unwrap_or_default();
-    let predicate = o
-        .predicate
-        .as_ref()
-        .map(|p| format!(" WHERE {}", p.trim()))
-        .unwrap_or_default();
-    let with = o
-        .with
-        .as_ref()
-        .map(|w| format!(" WITH ({})", w.trim()))
-        .unwrap_or_default();
-    format!(
-        "CREATE {}INDEX {} ON {}{method} ({keys}){include}{nnd}{with}{predicate}",
-        if index.unique { "UNIQUE " } else { "" },
-        quote(&index.name),
-        super::quote_table(table),
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -140,42 +75,6 @@ mod tests {
         t.columns.push(Column::new("email", SqlType::Text, false));
         t.columns.push(Column::new("Org", SqlType::BigInt, false));
         t
-    }
-
-    #[test]
-    fn statements_put_each_property_where_the_grammar_takes_it() {
-        let index = Index {
-            name: "ix".into(),
-            unique: true,
-            options: IndexOptions {
-                keys: vec![" lower(email) ".into(), "\"Org\" DESC".into()],
-                method: Some("btree".into()),
-                include: vec!["Org".into()],
-                predicate: Some("email <> ''".into()),
-                nulls_not_distinct: true,
-                with: Some("fillfactor = 70".into()),
-            },
-            ..Default::default()
-        };
-        assert_eq!(
-            index_statement("users", &index),
-            "CREATE UNIQUE INDEX \"ix\" ON \"users\" USING btree (lower(email), \"Org\" DESC) \
-             INCLUDE (\"Org\") NULLS NOT DISTINCT WITH (fillfactor = 70) WHERE email <> ''"
-        );
-        let constraint = Index {
-            name: "uq".into(),
-            columns: vec!["email".into(), "Org".into()],
-            unique: true,
-            constraint: true,
-            options: IndexOptions {
-                nulls_not_distinct: true,
-                ..Default::default()
-            },
-        };
-        assert_eq!(
-            index_statement("users", &constraint),
-            "ALTER TABLE \"users\" ADD CONSTRAINT \"uq\" UNIQUE NULLS NOT DISTINCT (\"email\", \"Org\")"
-        );
     }
 
     #[test]
