@@ -348,9 +348,9 @@ fn diff_table(have: &Table, want: &Table, retyped: &[String], ops: &mut Vec<Op>)
     // A definition both sides have, re-created around a type change of a column it uses (or
     // an INVALID index).
     let rebuilt = |d: &Kept| match d.kind() {
-        KeptKind::Index { name } => retyped.contains(name) || invalid(name),
-        KeptKind::Constraint { name } => retyped.contains(name),
-        KeptKind::Sequence { .. } | KeptKind::Other => false,
+        KeptKind::Index { name, .. } => retyped.contains(name) || invalid(name),
+        KeptKind::Constraint { name, .. } => retyped.contains(name),
+        _ => false,
     };
     // A UNIQUE constraint and a unique index enforce the same thing: how an index is made is
     // not a difference. `a` is the database's.

@@ -563,7 +563,7 @@ impl Op {
             } => {
                 if let Some(t) = table(schema, name) {
                     t.unmodeled.retain(|d| d != definition);
-                    if let crate::schema::KeptKind::Index { name: index } = definition.kind() {
+                    if let crate::schema::KeptKind::Index { name: index, .. } = definition.kind() {
                         t.invalid_indexes.retain(|i| i != index);
                     }
                 }

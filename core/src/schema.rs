@@ -11,8 +11,8 @@ mod kept;
 mod qualified;
 mod sql_type;
 pub use constraint::{ConstraintKind, TableConstraint};
-pub use index::{simplify_index, IndexOptions};
-pub use kept::{Kept, KeptKind};
+pub use index::IndexOptions;
+pub use kept::{ConstraintDef, IndexDef, Kept, KeptKind};
 pub use qualified::{bare_name, qualified_name, split_qualified};
 pub use sql_type::SqlType;
 
@@ -371,7 +371,7 @@ impl Table {
     pub fn serial_sequence(&self, column: &str) -> Option<&Kept> {
         self.unmodeled
             .iter()
-            .find(|d| matches!(d.kind(), KeptKind::Sequence { column: c } if c == column))
+            .find(|d| matches!(d.kind(), KeptKind::Sequence { column: Some(c) } if c == column))
     }
 
     /// The identity column (`BY DEFAULT` or `ALWAYS`; not a serial key), as an op carries it.

@@ -518,16 +518,16 @@ pub trait Dialect {
     /// definition creates.
     fn render_drop_definition(&self, table: &str, definition: &Kept) -> OpSql {
         match definition.kind() {
-            KeptKind::Index { name } => Ok(format!(
+            KeptKind::Index { name, .. } => Ok(format!(
                 "DROP INDEX {};\n",
                 standard::quote_in_schema_of(self, table, name)
             )),
-            KeptKind::Constraint { name } => Ok(format!(
+            KeptKind::Constraint { name, .. } => Ok(format!(
                 "ALTER TABLE {} DROP CONSTRAINT {};\n",
                 self.quote_table(table),
                 self.quote(name)
             )),
-            KeptKind::Sequence { .. } | KeptKind::Other => Err(Unsupported::new(
+            _ => Err(Unsupported::new(
                 "only indexes and constraints kept as definitions are dropped",
             )),
         }

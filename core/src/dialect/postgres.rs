@@ -151,7 +151,7 @@ impl Dialect for Postgres {
             // these with the server's own `pg_get_indexdef` / `pg_get_constraintdef`.
             let mut plain = Vec::new();
             for mut index in std::mem::take(&mut table.indexes) {
-                crate::schema::simplify_index(table, &mut index);
+                crate::sql::simplify_index(table, &mut index);
                 if index.is_plain() {
                     plain.push(index);
                 } else {

@@ -97,7 +97,7 @@ impl Dialect for Sqlite {
                 // SQLite cannot add a UNIQUE constraint after CREATE TABLE: a unique index
                 // enforces the same.
                 index.constraint = false;
-                crate::schema::simplify_index(table, &mut index);
+                crate::sql::simplify_index(table, &mut index);
                 if index.is_plain() {
                     plain.push(index);
                 } else {

@@ -371,11 +371,15 @@ pub(super) fn comparable_tokens(toks: &[Tok<'_>]) -> String {
 /// between tokens as one space (none where there was none). The predicate after `WHERE` keeps
 /// its words as written.
 pub fn canonical_index_statement(sql: &str) -> String {
+    canonical_index_tokens(sql, &tokens(sql))
+}
+
+/// [`canonical_index_statement`] of a statement's tokens.
+pub(super) fn canonical_index_tokens(sql: &str, toks: &[Tok<'_>]) -> String {
     const FRAME: [&str; 13] = [
         "CREATE", "UNIQUE", "INDEX", "IF", "NOT", "EXISTS", "ON", "USING", "INCLUDE", "NULLS",
         "DISTINCT", "WITH", "WHERE",
     ];
-    let toks = tokens(sql);
     let mut out = String::with_capacity(sql.len());
     let (mut depth, mut predicate) = (0i32, false);
     for (i, t) in toks.iter().enumerate() {
