@@ -8,11 +8,13 @@ use std::collections::BTreeMap;
 mod constraint;
 mod index;
 mod kept;
+mod options;
 mod qualified;
 mod sql_type;
 pub use constraint::{ConstraintKind, TableConstraint};
 pub use index::IndexOptions;
 pub use kept::{ConstraintDef, IndexDef, Kept, KeptKind};
+pub use options::TableOptions;
 pub use qualified::{bare_name, qualified_name, split_qualified};
 pub use sql_type::SqlType;
 
@@ -295,7 +297,7 @@ pub struct Table {
     pub table_constraints: Vec<TableConstraint>,
     /// What follows `CREATE TABLE`'s closing parenthesis (SQLite: `STRICT`, `WITHOUT ROWID`),
     /// empty when nothing does. Not compared by the diff.
-    pub options: String,
+    pub options: TableOptions,
     /// The table's comment (PostgreSQL `COMMENT ON TABLE`): the model's doc comment, or what
     /// the catalog holds. Compared by the diff (a change is an [`crate::ops::Op::AlterComment`]).
     /// SQLite has none: its dialect clears it.
@@ -339,7 +341,7 @@ impl Table {
             indexes: Vec::new(),
             unmodeled: Vec::new(),
             table_constraints: Vec::new(),
-            options: String::new(),
+            options: TableOptions::default(),
             comment: None,
             renamed_from: None,
             written: Written::default(),

@@ -15,7 +15,7 @@ pub mod standard;
 use crate::ops::Op;
 use crate::schema::{
     Column, ConstraintKind, ForeignKey, Index, Kept, KeptKind, Schema, SqlType, Table,
-    TableConstraint,
+    TableConstraint, TableOptions,
 };
 
 pub use crate::sql::{is_literal_default, is_null_default, normalize_default};
@@ -661,6 +661,12 @@ pub trait Dialect {
         }
     }
 
+    /// What follows `CREATE TABLE`'s closing parenthesis: nothing unless a dialect has table
+    /// options (SQLite's `STRICT`, `WITHOUT ROWID`).
+    fn table_options_clause(&self, _options: &TableOptions) -> String {
+        String::new()
+    }
+
     /// `CREATE TABLE` with columns (with their [`Column::extra`] clauses), primary key, foreign
     /// keys, the table constraints ([`Dialect::table_constraint_clause`]) and the table
     /// options after the parenthesis ([`Table::options`]); indexes come separately.
@@ -685,10 +691,9 @@ pub trait Dialect {
                 .iter()
                 .map(|c| self.table_constraint_clause(c)),
         );
-        let options = if table.options.is_empty() {
-            String::new()
-        } else {
-            format!(" {}", table.options)
+        let options = match self.table_options_clause(&table.options) {
+            clause if clause.is_empty() => clause,
+            clause => format!(" {clause}"),
         };
         format!(
             "CREATE TABLE {} (\n    {}\n){options};\n",
