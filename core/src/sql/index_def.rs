@@ -1,4 +1,4 @@
-//! What a kept index or constraint declares, read from its text once ([`super::kept`]): a
+//! What a kept index or constraint declares, read from its text once (`sql::kept`): a
 //! `CREATE INDEX` as `pg_get_indexdef` renders it (a hand-written SQLite one after
 //! [`super::canonical_index_statement`]), an `ALTER TABLE ... ADD CONSTRAINT` with a `CHECK` or
 //! a `UNIQUE` as `pg_get_constraintdef` does. Anything more (storage parameters of a unique
