@@ -146,7 +146,7 @@ fn invalid_indexes(current: &Schema, ops: &[Op]) -> Vec<String> {
             } => {
                 t == table
                     && matches!(definition.kind(),
-                        crate::schema::KeptKind::Index { name: n } if n == name)
+                        crate::schema::KeptKind::Index { name: n, .. } if n == name)
             }
             _ => false,
         })

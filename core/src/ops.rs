@@ -1,10 +1,9 @@
 //! Migration operations. Each op carries the state it replaces, so it can reverse itself:
 //! the down migration is the reverse of every up op, in reverse order.
 
-use crate::schema::{
-    Column, ForeignKey, IdentityColumn, Index, Kept, Schema, Table, TableConstraint,
-};
+use crate::schema::{Column, ForeignKey, IdentityColumn, Index, Kept, Table, TableConstraint};
 
+mod apply;
 mod describe;
 mod renames;
 
@@ -420,217 +419,6 @@ impl Op {
             Op::CreateEnum { .. } | Op::DropEnum { .. } | Op::AlterEnum { .. }
         )
     }
-
-    /// Applies the op to an in-memory schema (used to know each table's state while rendering).
-    pub fn apply(&self, schema: &mut Schema) {
-        // Every op that reaches a table through this changes it: its written text no longer
-        // describes it.
-        fn table<'a>(schema: &'a mut Schema, name: &str) -> Option<&'a mut Table> {
-            let t = schema.tables.get_mut(name)?;
-            t.written.forget();
-            Some(t)
-        }
-        match self {
-            Op::CreateEnum { name, labels: to } | Op::AlterEnum { name, to, .. } => {
-                schema.enums.insert(name.clone(), to.clone());
-            }
-            Op::DropEnum { name, .. } => {
-                schema.enums.remove(name);
-            }
-            Op::CreateSchema { name } => {
-                schema.schemas.insert(name.clone());
-            }
-            Op::DropSchema { name } => {
-                schema.schemas.remove(name);
-            }
-            Op::CreateTable(t) => schema.insert(t.clone()),
-            Op::DropTable(t) => {
-                schema.tables.remove(&t.name);
-            }
-            Op::AddColumn {
-                table: name,
-                column,
-            } => {
-                if let Some(t) = table(schema, name) {
-                    t.columns.push(column.clone());
-                }
-            }
-            Op::DropColumn {
-                table: name,
-                column,
-            } => {
-                if let Some(t) = table(schema, name) {
-                    t.columns.retain(|c| c.name != column.name);
-                }
-            }
-            Op::AlterColumn {
-                table: name, to, ..
-            } => {
-                if let Some(c) = table(schema, name).and_then(|t| t.column_mut(&to.name)) {
-                    *c = to.clone();
-                }
-            }
-            Op::AlterPrimaryKey {
-                table: name, to, ..
-            } => {
-                if let Some(t) = table(schema, name) {
-                    t.primary_key = to.clone();
-                    t.settle_serial_key();
-                }
-            }
-            Op::AlterIdentity {
-                table: name, to, ..
-            } => {
-                if let Some(t) = table(schema, name) {
-                    // A serial key stays serial: only the identity changes.
-                    if t.identity_kind == crate::schema::IdentityKind::Serial {
-                        t.serial.extend(t.identity.take());
-                    }
-                    t.identity = to.as_ref().map(|i| i.column.clone());
-                    t.identity_kind = to.as_ref().map(|i| i.kind).unwrap_or_default();
-                    t.settle_serial_key();
-                }
-            }
-            Op::AlterSerial {
-                table: name,
-                column,
-                from,
-                to,
-                keep,
-                ..
-            } => {
-                if let Some(t) = table(schema, name) {
-                    if let Some(sequence) = from {
-                        t.unmodeled.retain(|d| d != sequence);
-                        if *keep {
-                            t.unmodeled.push(crate::sql::owned_only(sequence));
-                        }
-                    }
-                    if let (Some(sequence), true) = (to, *keep) {
-                        let owned = crate::sql::owned_only(sequence);
-                        t.unmodeled.retain(|d| *d != owned);
-                    }
-                    if t.identity_kind == crate::schema::IdentityKind::Serial {
-                        t.serial.extend(t.identity.take());
-                    }
-                    t.serial.retain(|c| c != column);
-                    if let Some(sequence) = to {
-                        t.unmodeled.insert(0, sequence.clone());
-                        t.serial.push(column.clone());
-                    }
-                    t.settle_serial_key();
-                }
-            }
-            Op::AlterAutoincrement { table: name, to } => {
-                if let Some(t) = table(schema, name) {
-                    t.autoincrement = *to;
-                }
-            }
-            Op::CreateIndex { table: name, index } => {
-                if let Some(t) = table(schema, name) {
-                    t.indexes.push(index.clone());
-                    t.canonicalize();
-                }
-            }
-            Op::DropIndex { table: name, index } => {
-                if let Some(t) = table(schema, name) {
-                    t.indexes.retain(|i| i.name != index.name);
-                    t.invalid_indexes.retain(|i| *i != index.name);
-                }
-            }
-            Op::AddForeignKey { table: name, fk } => {
-                if let Some(t) = table(schema, name) {
-                    t.foreign_keys.push(fk.clone());
-                    t.canonicalize();
-                }
-            }
-            Op::DropForeignKey { table: name, fk } => {
-                if let Some(t) = table(schema, name) {
-                    t.foreign_keys.retain(|f| f != fk);
-                }
-            }
-            Op::CreateDefinition {
-                table: name,
-                definition,
-            } => {
-                if let Some(t) = table(schema, name) {
-                    t.unmodeled.push(definition.clone());
-                }
-            }
-            Op::DropDefinition {
-                table: name,
-                definition,
-            } => {
-                if let Some(t) = table(schema, name) {
-                    t.unmodeled.retain(|d| d != definition);
-                    if let crate::schema::KeptKind::Index { name: index } = definition.kind() {
-                        t.invalid_indexes.retain(|i| i != index);
-                    }
-                }
-            }
-            Op::AddTableConstraint {
-                table: name,
-                constraint,
-            } => {
-                if let Some(t) = table(schema, name) {
-                    t.table_constraints.push(constraint.clone());
-                }
-            }
-            Op::DropTableConstraint {
-                table: name,
-                constraint,
-            } => {
-                if let Some(t) = table(schema, name) {
-                    t.table_constraints.retain(|c| c != constraint);
-                }
-            }
-            Op::RenameTable { from, to } => renames::rename_table(schema, from, to),
-            Op::RenameColumn {
-                table: name,
-                from,
-                to,
-            } => renames::rename_column(schema, name, from, to),
-            Op::RenameIndex {
-                table: name,
-                from,
-                to,
-            } => {
-                if let Some(t) = table(schema, name) {
-                    t.indexes.retain(|i| i.name != from.name);
-                    t.indexes.push(to.clone());
-                    t.canonicalize();
-                }
-            }
-            Op::RenameConstraint {
-                table: name,
-                from,
-                to,
-            } => {
-                if let Some(t) = table(schema, name) {
-                    renames::rename_constraint(t, from, to);
-                }
-            }
-            Op::AlterComment {
-                table: name,
-                column,
-                to,
-                ..
-            } => {
-                if let Some(t) = table(schema, name) {
-                    match column {
-                        None => t.comment = to.clone(),
-                        Some(c) => {
-                            if let Some(c) = t.columns.iter_mut().find(|x| x.name == *c) {
-                                c.comment = to.clone();
-                            }
-                        }
-                    }
-                }
-            }
-            // Rows only: the schema is the same.
-            Op::Backfill { .. } => {}
-        }
-    }
 }
 
 /// The labels of `from`'s and `to`'s label checks (`CHECK ("col" IN ('a', 'b'))`, the clause in
@@ -682,7 +470,7 @@ pub fn reverse_all(ops: &[Op]) -> Vec<Op> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::schema::SqlType;
+    use crate::schema::{Schema, SqlType};
 
     #[test]
     fn reverse_is_an_involution_and_undoes_apply() {

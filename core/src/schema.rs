@@ -8,12 +8,14 @@ use std::collections::BTreeMap;
 mod constraint;
 mod index;
 mod kept;
+mod options;
 mod qualified;
 mod sql_type;
 pub use constraint::{ConstraintKind, TableConstraint};
-pub use index::{index_statement, simplify_index, IndexOptions};
-pub use kept::{Kept, KeptKind};
-pub use qualified::{bare_name, qualified_name, quote_in_schema_of, quote_table, split_qualified};
+pub use index::IndexOptions;
+pub use kept::{ConstraintDef, IndexDef, Kept, KeptKind};
+pub use options::TableOptions;
+pub use qualified::{bare_name, qualified_name, split_qualified};
 pub use sql_type::SqlType;
 
 /// One column of a table.
@@ -145,17 +147,6 @@ pub enum Deferrable {
     InitiallyDeferred,
 }
 
-impl Deferrable {
-    /// The clause after a foreign key's actions (empty for [`Deferrable::No`]).
-    pub fn as_sql(self) -> &'static str {
-        match self {
-            Deferrable::No => "",
-            Deferrable::Deferrable => " DEFERRABLE",
-            Deferrable::InitiallyDeferred => " DEFERRABLE INITIALLY DEFERRED",
-        }
-    }
-}
-
 /// What a foreign key does when the referenced row is deleted or updated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub enum FkAction {
@@ -191,14 +182,15 @@ impl FkAction {
         }
     }
 
-    /// The action as SQL writes it after `ON DELETE` / `ON UPDATE` (`SET NULL`).
-    pub fn as_sql(self) -> &'static str {
+    /// The action as a model attribute names it (`on_delete = "set null"`), what
+    /// [`FkAction::parse`] reads back.
+    pub fn name(self) -> &'static str {
         match self {
-            FkAction::NoAction => "NO ACTION",
-            FkAction::Restrict => "RESTRICT",
-            FkAction::Cascade => "CASCADE",
-            FkAction::SetNull => "SET NULL",
-            FkAction::SetDefault => "SET DEFAULT",
+            FkAction::NoAction => "no action",
+            FkAction::Restrict => "restrict",
+            FkAction::Cascade => "cascade",
+            FkAction::SetNull => "set null",
+            FkAction::SetDefault => "set default",
         }
     }
 }
@@ -305,7 +297,7 @@ pub struct Table {
     pub table_constraints: Vec<TableConstraint>,
     /// What follows `CREATE TABLE`'s closing parenthesis (SQLite: `STRICT`, `WITHOUT ROWID`),
     /// empty when nothing does. Not compared by the diff.
-    pub options: String,
+    pub options: TableOptions,
     /// The table's comment (PostgreSQL `COMMENT ON TABLE`): the model's doc comment, or what
     /// the catalog holds. Compared by the diff (a change is an [`crate::ops::Op::AlterComment`]).
     /// SQLite has none: its dialect clears it.
@@ -349,7 +341,7 @@ impl Table {
             indexes: Vec::new(),
             unmodeled: Vec::new(),
             table_constraints: Vec::new(),
-            options: String::new(),
+            options: TableOptions::default(),
             comment: None,
             renamed_from: None,
             written: Written::default(),
@@ -381,7 +373,7 @@ impl Table {
     pub fn serial_sequence(&self, column: &str) -> Option<&Kept> {
         self.unmodeled
             .iter()
-            .find(|d| matches!(d.kind(), KeptKind::Sequence { column: c } if c == column))
+            .find(|d| matches!(d.kind(), KeptKind::Sequence { column: Some(c) } if c == column))
     }
 
     /// The identity column (`BY DEFAULT` or `ALWAYS`; not a serial key), as an op carries it.
@@ -766,5 +758,14 @@ mod tests {
         assert_eq!(FkAction::parse("SET_NULL"), Some(FkAction::SetNull));
         assert_eq!(FkAction::parse("cascade"), Some(FkAction::Cascade));
         assert_eq!(FkAction::parse("explode"), None);
+        for action in [
+            FkAction::NoAction,
+            FkAction::Restrict,
+            FkAction::Cascade,
+            FkAction::SetNull,
+            FkAction::SetDefault,
+        ] {
+            assert_eq!(FkAction::parse(action.name()), Some(action));
+        }
     }
 }

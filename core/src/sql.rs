@@ -65,6 +65,7 @@ mod create_table;
 mod ddl;
 mod defaults;
 mod drops;
+mod index_def;
 mod kept;
 mod split;
 pub use constraint::{
@@ -78,6 +79,7 @@ pub use create_table::{
 pub use ddl::{ddl, table_key, AlterAction, Ddl};
 pub use defaults::{is_literal_default, is_null_default, normalize_default};
 pub use drops::{data_drops, DataDrop};
+pub use index_def::{simplify_index, unquote_key};
 pub use kept::{kept, owned_only, owned_only_sql, rewrite_kept};
 pub use split::{statements, Statement};
 

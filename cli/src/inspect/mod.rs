@@ -3,7 +3,6 @@
 
 mod codegen;
 mod generation;
-mod kept;
 mod names;
 mod syntax;
 mod table;

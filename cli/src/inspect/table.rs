@@ -3,17 +3,16 @@
 
 use std::collections::BTreeSet;
 
+use super::names::{field_ident, model_name};
+use super::syntax::{doc, lit, rust_type, EnumNames};
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 use retort::dialect::Dialect;
 use retort::naming::{foreign_key_name, index_name};
 use retort::schema::{
-    Column, ConstraintKind, Deferrable, FkAction, ForeignKey, Index, SqlType, Table,
+    Column, ConstraintDef, ConstraintKind, Deferrable, FkAction, ForeignKey, Index, IndexDef,
+    KeptKind, SqlType, Table,
 };
-
-use super::kept::{self, Kept, KeptIndex};
-use super::names::{field_ident, model_name};
-use super::syntax::{doc, lit, rust_type, EnumNames};
 
 /// The struct for `table` (read through `dialect`), named `name`. What it cannot declare goes
 /// to `notes`.
@@ -87,27 +86,19 @@ fn indexes(table: &Table) -> (BTreeSet<(&str, bool)>, Vec<TokenStream>) {
             }
         }
         let plain_keys = index.options.keys.is_empty();
-        attrs.push(index_attr(&table.name, &kept_index(index), plain_keys));
+        attrs.push(index_attr(&table.name, index, plain_keys));
     }
     (on_fields, attrs)
 }
 
-/// An introspected index as a kept one: its keys are its columns unless it has keys of its own.
-fn kept_index(index: &Index) -> KeptIndex {
-    KeptIndex {
-        name: index.name.clone(),
-        unique: index.unique,
-        constraint: index.constraint,
-        keys: if index.options.keys.is_empty() {
-            index.columns.clone()
-        } else {
-            index.options.keys.clone()
-        },
-        method: index.options.method.clone(),
-        include: index.options.include.clone(),
-        nulls_not_distinct: index.options.nulls_not_distinct,
-        with: index.options.with.clone(),
-        predicate: index.options.predicate.clone(),
+/// A kept index or unique constraint as the index it declares (its keys as SQL).
+fn kept_index(name: &str, def: &IndexDef, constraint: bool) -> Index {
+    Index {
+        name: name.to_owned(),
+        columns: Vec::new(),
+        unique: def.unique,
+        constraint,
+        options: def.options.clone(),
     }
 }
 
@@ -152,19 +143,30 @@ fn table_constraints(table: &Table, notes: &mut Vec<String>) -> Vec<TokenStream>
 fn kept_definitions(table: &Table, notes: &mut Vec<String>) -> Vec<TokenStream> {
     let mut attrs = Vec::new();
     for definition in &table.unmodeled {
-        match kept::classify(definition.sql()) {
-            Kept::Check {
-                name: check_name,
-                expr,
-                not_valid,
+        match definition.kind() {
+            KeptKind::Constraint {
+                name,
+                def: Some(ConstraintDef::Check { expr, not_valid }),
             } => {
-                let (check_name, expr) = (lit(&check_name), lit(&expr));
+                let (check_name, expr) = (lit(name), lit(expr));
                 let not_valid = not_valid.then(|| quote!(, not_valid));
                 attrs.push(quote!(check(name = #check_name, expr = #expr #not_valid)));
             }
-            Kept::Index(index) => attrs.push(index_attr(&table.name, &index, false)),
-            Kept::NotOwned => {}
-            Kept::Other => notes.push(format!(
+            KeptKind::Constraint {
+                name,
+                def: Some(ConstraintDef::Unique(def)),
+            } => attrs.push(index_attr(&table.name, &kept_index(name, def, true), false)),
+            KeptKind::Index {
+                name,
+                def: Some(def),
+            } => attrs.push(index_attr(
+                &table.name,
+                &kept_index(name, def, false),
+                false,
+            )),
+            // The database's to keep: nothing to declare.
+            KeptKind::Sequence { .. } | KeptKind::Trigger | KeptKind::Comment => {}
+            _ => notes.push(format!(
                 "{}: `{}`",
                 table.name,
                 first_line(definition.sql())
@@ -459,49 +461,54 @@ fn constraint_attrs(
 fn actions(on_delete: FkAction, on_update: FkAction) -> Vec<TokenStream> {
     let mut out = Vec::new();
     if on_delete != FkAction::NoAction {
-        let action = lit(&on_delete.as_sql().to_ascii_lowercase());
+        let action = lit(on_delete.name());
         out.push(quote!(on_delete = #action));
     }
     if on_update != FkAction::NoAction {
-        let action = lit(&on_update.as_sql().to_ascii_lowercase());
+        let action = lit(on_update.name());
         out.push(quote!(on_update = #action));
     }
     out
 }
 
 /// `unique(...)` for a unique constraint, `index(...)` otherwise, with every property.
-/// `plain_keys`: the keys are column names (`columns(...)`), else SQL (`keys(...)`).
-fn index_attr(table: &str, index: &KeptIndex, plain_keys: bool) -> TokenStream {
-    let keys: Vec<Literal> = index.keys.iter().map(|k| lit(k)).collect();
+/// `plain_keys`: the keys are column names (`columns(...)`), else SQL (`keys(...)`); an
+/// index's keys are its columns unless it has keys of its own.
+fn index_attr(table: &str, index: &Index, plain_keys: bool) -> TokenStream {
+    let o = &index.options;
+    let keys = if o.keys.is_empty() {
+        &index.columns
+    } else {
+        &o.keys
+    };
     let name = lit(&index.name);
-    let include: Vec<Literal> = index.include.iter().map(|c| lit(c)).collect();
+    let include: Vec<Literal> = o.include.iter().map(|c| lit(c)).collect();
     let include = (!include.is_empty()).then(|| quote!(, include(#(#include),*)));
-    let nnd = index
-        .nulls_not_distinct
-        .then(|| quote!(, nulls_not_distinct));
-    if index.constraint && index.predicate.is_none() && index.method.is_none() {
+    let nnd = o.nulls_not_distinct.then(|| quote!(, nulls_not_distinct));
+    if index.constraint && o.predicate.is_none() && o.method.is_none() {
         // A constraint's key list is column names, quoted where PostgreSQL must.
-        let columns: Vec<String> = index.keys.iter().map(|k| kept::unquote(k)).collect();
+        let columns: Vec<String> = keys.iter().map(|k| retort::sql::unquote_key(k)).collect();
         let keys: Vec<Literal> = columns.iter().map(|k| lit(k)).collect();
         let name =
             (index.name != index_name(table, &columns, true)).then(|| quote!(, name = #name));
         return quote!(unique(columns(#(#keys),*) #name #include #nnd));
     }
+    let keys: Vec<Literal> = keys.iter().map(|k| lit(k)).collect();
     let keys = if plain_keys {
         quote!(columns(#(#keys),*))
     } else {
         quote!(keys(#(#keys),*))
     };
     let unique = index.unique.then(|| quote!(, unique));
-    let method = index.method.as_deref().map(|m| {
+    let method = o.method.as_deref().map(|m| {
         let m = lit(m);
         quote!(, method = #m)
     });
-    let predicate = index.predicate.as_deref().map(|p| {
+    let predicate = o.predicate.as_deref().map(|p| {
         let p = lit(p);
         quote!(, where = #p)
     });
-    let with = index.with.as_deref().map(|w| {
+    let with = o.with.as_deref().map(|w| {
         let w = lit(w);
         quote!(, with = #w)
     });

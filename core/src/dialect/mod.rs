@@ -15,11 +15,12 @@ mod postgres_lint;
 mod render;
 pub mod sqlite;
 mod sqlite_facts;
+pub mod standard;
 
 use crate::ops::Op;
 use crate::schema::{
     Column, ConstraintKind, ForeignKey, Index, Kept, KeptKind, Schema, SqlType, Table,
-    TableConstraint,
+    TableConstraint, TableOptions,
 };
 
 pub use crate::sql::{is_literal_default, is_null_default, normalize_default};
@@ -503,7 +504,7 @@ pub trait Dialect: DialectFacts {
         }
         Ok(format!(
             "DROP INDEX {};\n",
-            crate::schema::quote_in_schema_of(table, &index.name)
+            standard::quote_in_schema_of(self, table, &index.name)
         ))
     }
 
@@ -515,7 +516,7 @@ pub trait Dialect: DialectFacts {
         }
         Ok(format!(
             "ALTER INDEX {} RENAME TO {};\n",
-            crate::schema::quote_in_schema_of(table, &from.name),
+            standard::quote_in_schema_of(self, table, &from.name),
             self.quote(&to.name)
         ))
     }
@@ -534,16 +535,16 @@ pub trait Dialect: DialectFacts {
     /// definition creates.
     fn render_drop_definition(&self, table: &str, definition: &Kept) -> OpSql {
         match definition.kind() {
-            KeptKind::Index { name } => Ok(format!(
+            KeptKind::Index { name, .. } => Ok(format!(
                 "DROP INDEX {};\n",
-                crate::schema::quote_in_schema_of(table, name)
+                standard::quote_in_schema_of(self, table, name)
             )),
-            KeptKind::Constraint { name } => Ok(format!(
+            KeptKind::Constraint { name, .. } => Ok(format!(
                 "ALTER TABLE {} DROP CONSTRAINT {};\n",
                 self.quote_table(table),
                 self.quote(name)
             )),
-            KeptKind::Sequence { .. } | KeptKind::Other => Err(Unsupported::new(
+            _ => Err(Unsupported::new(
                 "only indexes and constraints kept as definitions are dropped",
             )),
         }
@@ -567,9 +568,10 @@ pub trait Dialect: DialectFacts {
         ))
     }
 
-    /// Quotes an identifier in double quotes, doubling any inside (`a"b` becomes `"a""b"`).
+    /// Quotes an identifier: by default in double quotes, doubling any inside (`a"b` becomes
+    /// `"a""b"`, [`standard::quote_ident`]). The seam for a backend quoting otherwise.
     fn quote(&self, ident: &str) -> String {
-        format!("\"{}\"", ident.replace('"', "\"\""))
+        standard::quote_ident(ident)
     }
 
     /// The column's type as DDL spells it; by default the generic spelling of [`Column::ty`].
@@ -617,20 +619,21 @@ pub trait Dialect: DialectFacts {
         );
         if fk.on_delete != Default::default() {
             s.push_str(" ON DELETE ");
-            s.push_str(fk.on_delete.as_sql());
+            s.push_str(standard::fk_action(fk.on_delete));
         }
         if fk.on_update != Default::default() {
             s.push_str(" ON UPDATE ");
-            s.push_str(fk.on_update.as_sql());
+            s.push_str(standard::fk_action(fk.on_update));
         }
-        s.push_str(fk.deferrable.as_sql());
+        s.push_str(standard::deferrable(fk.deferrable));
         s
     }
 
     /// A table's key quoted for SQL: `"billing"."invoices"` for a table of another schema (see
-    /// [`crate::schema::split_qualified`]), else [`Dialect::quote`].
+    /// [`crate::schema::split_qualified`]), else [`Dialect::quote`]; each part quoted with
+    /// [`Dialect::quote`].
     fn quote_table(&self, table: &str) -> String {
-        crate::schema::quote_table(table)
+        standard::quote_table_with(|s| self.quote(s), table)
     }
 
     /// Identifiers quoted with [`Dialect::quote`], joined with `, `.
@@ -675,6 +678,12 @@ pub trait Dialect: DialectFacts {
         }
     }
 
+    /// What follows `CREATE TABLE`'s closing parenthesis: nothing unless a dialect has table
+    /// options (SQLite's `STRICT`, `WITHOUT ROWID`).
+    fn table_options_clause(&self, _options: &TableOptions) -> String {
+        String::new()
+    }
+
     /// `CREATE TABLE` with columns (with their [`Column::extra`] clauses), primary key, foreign
     /// keys, the table constraints ([`Dialect::table_constraint_clause`]) and the table
     /// options after the parenthesis ([`Table::options`]); indexes come separately.
@@ -699,10 +708,9 @@ pub trait Dialect: DialectFacts {
                 .iter()
                 .map(|c| self.table_constraint_clause(c)),
         );
-        let options = if table.options.is_empty() {
-            String::new()
-        } else {
-            format!(" {}", table.options)
+        let options = match self.table_options_clause(&table.options) {
+            clause if clause.is_empty() => clause,
+            clause => format!(" {clause}"),
         };
         format!(
             "CREATE TABLE {} (\n    {}\n){options};\n",

@@ -159,7 +159,7 @@ impl Dialect for Postgres {
             // these with the server's own `pg_get_indexdef` / `pg_get_constraintdef`.
             let mut plain = Vec::new();
             for mut index in std::mem::take(&mut table.indexes) {
-                crate::schema::simplify_index(table, &mut index);
+                crate::sql::simplify_index(table, &mut index);
                 if index.is_plain() {
                     plain.push(index);
                 } else {
@@ -719,10 +719,10 @@ pub fn pg_ident_list(columns: &[String]) -> String {
 }
 
 /// A non-plain model index as introspection keeps it, without a server to ask: a unique
-/// constraint as [`constraint_definition`], an index as [`crate::schema::index_statement`].
+/// constraint as [`constraint_definition`], an index as [`super::standard::index_statement`].
 pub fn model_index_definition(table: &str, index: &Index) -> Kept {
     if !index.constraint {
-        return crate::sql::kept(crate::schema::index_statement(table, index));
+        return crate::sql::kept(super::standard::index_statement(&Postgres, table, index));
     }
     let o = &index.options;
     let nnd = if o.nulls_not_distinct {
@@ -753,11 +753,10 @@ pub const NOT_VALID: &str = " NOT VALID";
 /// A table constraint as PostgreSQL's introspection keeps it: `ALTER TABLE "t" ADD CONSTRAINT
 /// "name" <definition>`, the definition as `pg_get_constraintdef` renders it.
 pub fn constraint_definition(table: &str, name: &str, definition: &str) -> Kept {
-    let quote = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
     crate::sql::kept(format!(
         "ALTER TABLE {} ADD CONSTRAINT {} {}",
-        crate::schema::quote_table(table),
-        quote(name),
+        Postgres.quote_table(table),
+        Postgres.quote(name),
         definition
     ))
 }

@@ -15,7 +15,7 @@ use super::{
     RenderError, Unsupported,
 };
 use crate::ops::Op;
-use crate::schema::{Column, ForeignKey, Schema, SqlType, Table};
+use crate::schema::{Column, ForeignKey, Schema, SqlType, Table, TableOptions};
 
 /// The SQLite dialect.
 #[derive(Debug, Clone, Copy, Default)]
@@ -97,12 +97,12 @@ impl Dialect for Sqlite {
                 // SQLite cannot add a UNIQUE constraint after CREATE TABLE: a unique index
                 // enforces the same.
                 index.constraint = false;
-                crate::schema::simplify_index(table, &mut index);
+                crate::sql::simplify_index(table, &mut index);
                 if index.is_plain() {
                     plain.push(index);
                 } else {
                     // SQLite keeps the statement's text verbatim: introspection reads it back.
-                    let statement = crate::schema::index_statement(&table.name, &index);
+                    let statement = super::standard::index_statement(self, &table.name, &index);
                     table.unmodeled.push(crate::sql::kept(statement));
                 }
             }
@@ -212,7 +212,7 @@ impl Dialect for Sqlite {
         // The rowid alias is the column whose values the database assigns: a new one fills
         // the rows already there (no backfill), whatever the models say (`identity = false`
         // changes nothing here). A WITHOUT ROWID table has no such column.
-        let rowid = !table.options.to_ascii_uppercase().contains("WITHOUT ROWID");
+        let rowid = !table.options.without_rowid;
         // No sequences: `identity = "always"` and `serial` mean nothing here.
         table.identity_kind = Default::default();
         table.serial.clear();
@@ -241,6 +241,20 @@ impl Dialect for Sqlite {
         }
         push_unmodeled(table, &mut s);
         Ok(s)
+    }
+
+    /// `STRICT`, `WITHOUT ROWID`: as the database has them written, else in that order.
+    fn table_options_clause(&self, options: &TableOptions) -> String {
+        if let Some(written) = &options.written {
+            return written.clone();
+        }
+        let strict = options.strict.then_some("STRICT");
+        let without_rowid = options.without_rowid.then_some("WITHOUT ROWID");
+        [strict, without_rowid]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 
     /// The type as the database has it written where it says the same type (`DATETIME` for

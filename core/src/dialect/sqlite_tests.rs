@@ -261,7 +261,7 @@ fn a_rebuild_keeps_the_tables_own_clauses() {
     let mut before = crate::backend::sqlite::introspect::introspect(&mut conn).unwrap();
     Sqlite.normalize(&mut before);
     let books = &before.tables["books"];
-    assert_eq!(books.options, "STRICT");
+    assert!(books.options.strict && !books.options.without_rowid);
     assert_eq!(
         books
             .table_constraints
@@ -281,7 +281,7 @@ fn a_rebuild_keeps_the_tables_own_clauses() {
     // The models change a type and drop nothing (they own the table constraints, so these
     // models declare them): every clause stays, rows are copied.
     let mut model = books.clone();
-    model.options.clear();
+    model.options = Default::default();
     // A column's COLLATE and GENERATED are not compared; its CHECK is the models' too.
     model
         .columns
@@ -428,4 +428,33 @@ fn sqlite_ignores_model_comments() {
     Sqlite.normalize(&mut want);
     Sqlite.normalize(&mut have);
     assert!(crate::diff::diff(&have, &want).is_empty());
+}
+
+#[test]
+fn table_options_render_as_written_else_from_what_they_say() {
+    use diesel::connection::SimpleConnection;
+    use diesel::Connection;
+    // STRICT takes only INTEGER, TEXT and the like.
+    let mut t = Table::new("users");
+    t.columns.push(Column::new("id", SqlType::Integer, false));
+    t.columns.push(Column::new("email", SqlType::Text, false));
+    t.primary_key = vec!["id".into()];
+    t.options = crate::schema::TableOptions {
+        strict: true,
+        without_rowid: true,
+        written: None,
+    };
+    let sql = Sqlite.create_table(&t, "users");
+    assert!(sql.ends_with(") STRICT, WITHOUT ROWID;\n"), "{sql}");
+    // SQLite takes it, and introspection reads back the same options, as written.
+    let mut conn = diesel::SqliteConnection::establish(":memory:").unwrap();
+    conn.batch_execute(&sql).unwrap();
+    let read = crate::backend::sqlite::introspect::introspect(&mut conn).unwrap();
+    let options = &read.tables["users"].options;
+    assert!(options.strict && options.without_rowid);
+    assert_eq!(options.written.as_deref(), Some("STRICT, WITHOUT ROWID"));
+    t.options.written = Some("without rowid,strict".into());
+    assert!(Sqlite
+        .create_table(&t, "users")
+        .ends_with(") without rowid,strict;\n"));
 }

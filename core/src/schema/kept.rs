@@ -3,29 +3,67 @@
 //! sequence) and re-creates verbatim. Each knows what it creates, read once from its text
 //! ([`crate::sql::kept`]), so nothing downstream parses it again.
 
+use super::IndexOptions;
+
 /// What a kept definition creates.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum KeptKind {
     /// An index (`CREATE [UNIQUE] INDEX name ...`): the models own it.
     Index {
         /// The index's name, unquoted.
         name: String,
+        /// What it declares, as a model's `index(...)` says it; `None` when the models cannot
+        /// say it (a tablespace).
+        def: Option<IndexDef>,
     },
     /// A constraint (`ALTER TABLE t ADD CONSTRAINT name ...`): the models own it.
     Constraint {
         /// The constraint's name, unquoted.
         name: String,
+        /// What it declares, when a model's `check(...)` or `unique(...)` says it; `None` for
+        /// any other (an `EXCLUDE`, a foreign key `MATCH FULL`).
+        def: Option<ConstraintDef>,
     },
-    /// A serial column's sequence (PostgreSQL: `CREATE SEQUENCE ...; ALTER SEQUENCE ... OWNED
-    /// BY ...; ALTER TABLE ... ALTER COLUMN c SET DEFAULT nextval(...)`), by the column whose
-    /// default takes its values. Compared through [`crate::schema::Table::serial`].
+    /// A sequence (PostgreSQL: `CREATE SEQUENCE ...; ALTER SEQUENCE ... OWNED BY ...`), with
+    /// the column whose default takes its values (`...; ALTER TABLE ... ALTER COLUMN c SET
+    /// DEFAULT nextval(...)`), `None` when no default does. Compared through
+    /// [`crate::schema::Table::serial`].
     Sequence {
         /// The column, unquoted.
-        column: String,
+        column: Option<String>,
     },
-    /// Anything else (a trigger, a comment, extended statistics, a sequence no default
-    /// uses): the models do not own it; it is never compared, only kept.
+    /// A trigger (`CREATE [CONSTRAINT] TRIGGER`): the models do not own it; only kept.
+    Trigger,
+    /// A comment (`COMMENT ON ...`): the models do not own it; only kept.
+    Comment,
+    /// Anything else (extended statistics, a column's storage): the models do not own it and
+    /// cannot say it; it is never compared, only kept.
     Other,
+}
+
+/// An index or a unique constraint as a kept definition declares it: what a model's
+/// `index(...)` or `unique(...)` says, read once by [`crate::sql::kept`].
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct IndexDef {
+    /// A unique index, or a unique constraint.
+    pub unique: bool,
+    /// Its keys as SQL (never empty; a column as the database writes it, `"Odd"`), method
+    /// (`None` for B-tree), `INCLUDE`, `NULLS NOT DISTINCT`, storage parameters and predicate.
+    pub options: IndexOptions,
+}
+
+/// What a kept constraint declares.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ConstraintDef {
+    /// `CHECK (expr) [NOT VALID]`.
+    Check {
+        /// The expression inside `CHECK ( )`, as the database renders it.
+        expr: String,
+        /// Added `NOT VALID`: not checked against the rows already there.
+        not_valid: bool,
+    },
+    /// `UNIQUE [NULLS NOT DISTINCT] (keys) [INCLUDE (...)]`.
+    Unique(IndexDef),
 }
 
 /// A definition kept verbatim, with what it creates. Made by [`crate::sql::kept`], which reads
@@ -64,8 +102,8 @@ impl Kept {
     /// The name of the index or constraint it creates, when the models own it.
     pub fn owned_name(&self) -> Option<&str> {
         match &self.kind {
-            KeptKind::Index { name } | KeptKind::Constraint { name } => Some(name),
-            KeptKind::Sequence { .. } | KeptKind::Other => None,
+            KeptKind::Index { name, .. } | KeptKind::Constraint { name, .. } => Some(name),
+            _ => None,
         }
     }
 
@@ -77,7 +115,7 @@ impl Kept {
     /// The name of the constraint it creates, if it creates one.
     pub fn constraint_name(&self) -> Option<&str> {
         match &self.kind {
-            KeptKind::Constraint { name } => Some(name),
+            KeptKind::Constraint { name, .. } => Some(name),
             _ => None,
         }
     }
@@ -85,9 +123,9 @@ impl Kept {
     /// How it reads in messages: `index 'name'`, `constraint 'name'` or `definition`.
     pub fn describe(&self) -> String {
         match &self.kind {
-            KeptKind::Index { name } => format!("index '{name}'"),
-            KeptKind::Constraint { name } => format!("constraint '{name}'"),
-            KeptKind::Sequence { .. } | KeptKind::Other => "definition".to_owned(),
+            KeptKind::Index { name, .. } => format!("index '{name}'"),
+            KeptKind::Constraint { name, .. } => format!("constraint '{name}'"),
+            _ => "definition".to_owned(),
         }
     }
 }

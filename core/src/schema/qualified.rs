@@ -32,20 +32,6 @@ pub fn qualified_name(schema: Option<&str>, table: &str) -> String {
     }
 }
 
-/// A table key quoted for SQL: `"billing"."invoices"`, or `"invoices"` in the default schema.
-pub fn quote_table(name: &str) -> String {
-    let quote = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
-    match split_qualified(name) {
-        (Some(schema), table) => format!("{}.{}", quote(schema), quote(table)),
-        (None, table) => quote(table),
-    }
-}
-
-/// An object of `table`'s schema (an index) quoted for SQL: qualified like the table.
-pub fn quote_in_schema_of(table: &str, object: &str) -> String {
-    quote_table(&qualified_name(split_qualified(table).0, object))
-}
-
 fn is_plain_identifier(s: &str) -> bool {
     let mut chars = s.chars();
     chars
@@ -84,9 +70,6 @@ mod tests {
         assert_eq!(split_qualified("9x.y"), (None, "9x.y"));
         assert_eq!(bare_name("billing.invoices"), "invoices");
         assert_eq!(qualified_name(Some("a"), "t"), "a.t");
-        assert_eq!(quote_table("billing.in\"v"), "\"billing\".\"in\"\"v\"");
-        assert_eq!(quote_in_schema_of("billing.t", "ix"), "\"billing\".\"ix\"");
-        assert_eq!(quote_in_schema_of("t", "ix"), "\"ix\"");
         let mut schema = Schema::new();
         for name in ["b.x", "a.y", "z", "b.w"] {
             schema.insert(Table::new(name));

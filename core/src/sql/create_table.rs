@@ -19,7 +19,7 @@
 //! [`ForeignKeyClause`]s, for what `pragma_foreign_key_list` does not report (`DEFERRABLE`).
 
 use super::{Lexer, Token};
-use crate::schema::Deferrable;
+use crate::schema::{Deferrable, TableOptions};
 
 /// The clauses of a `CREATE TABLE` that the schema model does not hold.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -31,7 +31,7 @@ pub struct TableClauses {
     /// (`CONSTRAINT c CHECK (...)`, `UNIQUE (a, b)`).
     pub constraints: Vec<String>,
     /// What follows the closing parenthesis (`STRICT`, `WITHOUT ROWID, STRICT`), empty if none.
-    pub options: String,
+    pub options: TableOptions,
     /// Every foreign key, table constraint or column clause, in declaration order.
     pub foreign_keys: Vec<ForeignKeyClause>,
     /// The primary key says `AUTOINCREMENT` (on its column, or inside `PRIMARY KEY (...)`).
@@ -180,8 +180,28 @@ pub fn table_clauses(sql: &str) -> Option<TableClauses> {
     while options.last().is_some_and(|t| t.text == ";") {
         options = &options[..options.len() - 1];
     }
-    clauses.options = text(sql, options);
+    clauses.options = table_options(sql, options);
     Some(clauses)
+}
+
+/// The table options (`STRICT`, `WITHOUT ROWID`, comma-separated in any order and case), with
+/// their text as written.
+fn table_options(sql: &str, toks: &[Tok<'_>]) -> TableOptions {
+    if toks.is_empty() {
+        return TableOptions::default();
+    }
+    let mut options = TableOptions {
+        written: Some(text(sql, toks)),
+        ..TableOptions::default()
+    };
+    for option in split_commas(toks) {
+        match option {
+            [s] if s.is("STRICT") => options.strict = true,
+            [w, r] if w.is("WITHOUT") && r.is("ROWID") => options.without_rowid = true,
+            _ => {}
+        }
+    }
+    options
 }
 
 const STARTS: [&str; 11] = [
@@ -371,11 +391,15 @@ pub(super) fn comparable_tokens(toks: &[Tok<'_>]) -> String {
 /// between tokens as one space (none where there was none). The predicate after `WHERE` keeps
 /// its words as written.
 pub fn canonical_index_statement(sql: &str) -> String {
+    canonical_index_tokens(sql, &tokens(sql))
+}
+
+/// [`canonical_index_statement`] of a statement's tokens.
+pub(super) fn canonical_index_tokens(sql: &str, toks: &[Tok<'_>]) -> String {
     const FRAME: [&str; 13] = [
         "CREATE", "UNIQUE", "INDEX", "IF", "NOT", "EXISTS", "ON", "USING", "INCLUDE", "NULLS",
         "DISTINCT", "WITH", "WHERE",
     ];
-    let toks = tokens(sql);
     let mut out = String::with_capacity(sql.len());
     let (mut depth, mut predicate) = (0i32, false);
     for (i, t) in toks.iter().enumerate() {
@@ -532,7 +556,17 @@ mod tests {
                 "CHECK (n < 100)"
             ]
         );
-        assert_eq!(c.options, "WITHOUT ROWID, STRICT");
+        assert_eq!(
+            c.options,
+            TableOptions {
+                strict: true,
+                without_rowid: true,
+                written: Some("WITHOUT ROWID, STRICT".into())
+            }
+        );
+        let c = table_clauses("create table t (a int primary key) without  rowid;").unwrap();
+        assert!(c.options.without_rowid && !c.options.strict);
+        assert_eq!(c.options.written.as_deref(), Some("without  rowid"));
     }
 
     #[test]

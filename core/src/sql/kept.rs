@@ -1,14 +1,15 @@
 //! What a kept definition creates, read from its text once, where the definition is made
 //! ([`crate::schema::Kept`]).
 
-use super::create_table::{comparable_tokens, tokens, unquote, Tok};
+use super::create_table::{canonical_index_tokens, comparable_tokens, tokens, unquote, Tok};
+use super::index_def::{constraint_def, index_def};
 use crate::schema::{Kept, KeptKind};
 
 /// `sql` as a kept definition, with what it creates read from its text.
 pub fn kept(sql: impl Into<String>) -> Kept {
     let sql = sql.into();
     let toks = tokens(&sql);
-    let kind = kind(&toks);
+    let kind = kind(&sql, &toks);
     let key = comparable_tokens(&toks);
     Kept::from_parts(kind, sql, key)
 }
@@ -30,17 +31,27 @@ pub fn rewrite_kept(definition: &mut Kept, f: impl FnOnce(&str) -> String) {
     *definition = kept(f(definition.sql()));
 }
 
-fn kind(toks: &[Tok<'_>]) -> KeptKind {
+fn kind(sql: &str, toks: &[Tok<'_>]) -> KeptKind {
     if let Some(name) = index_name(toks) {
-        return KeptKind::Index { name };
+        // A hand-written SQLite index in any case and layout reads like `pg_get_indexdef`'s.
+        let def = index_def(&canonical_index_tokens(sql, toks));
+        return KeptKind::Index { name, def };
     }
     if let Some(name) = constraint_name(toks) {
-        return KeptKind::Constraint { name };
+        let def = constraint_def(sql);
+        return KeptKind::Constraint { name, def };
     }
     if let Some(column) = sequence_column(toks) {
         return KeptKind::Sequence { column };
     }
-    KeptKind::Other
+    match toks {
+        [c, t, ..] if c.is("CREATE") && t.is("TRIGGER") => KeptKind::Trigger,
+        [c, k, t, ..] if c.is("CREATE") && k.is("CONSTRAINT") && t.is("TRIGGER") => {
+            KeptKind::Trigger
+        }
+        [c, o, ..] if c.is("COMMENT") && o.is("ON") => KeptKind::Comment,
+        _ => KeptKind::Other,
+    }
 }
 
 /// `CREATE [UNIQUE] INDEX [CONCURRENTLY] [IF NOT EXISTS] name ...`.
@@ -88,19 +99,20 @@ fn constraint_name(toks: &[Tok<'_>]) -> Option<String> {
     None
 }
 
-/// `CREATE SEQUENCE ...; ... ALTER COLUMN c SET DEFAULT nextval(...)`: the column `c`.
-fn sequence_column(toks: &[Tok<'_>]) -> Option<String> {
+/// `CREATE SEQUENCE ...`, with the column `c` of `...; ALTER COLUMN c SET DEFAULT nextval(...)`
+/// if it says so.
+fn sequence_column(toks: &[Tok<'_>]) -> Option<Option<String>> {
     if !(toks.first()?.is("CREATE") && toks.get(1)?.is("SEQUENCE")) {
         return None;
     }
-    toks.windows(6).find_map(|w| {
+    Some(toks.windows(6).find_map(|w| {
         (w[0].is("ALTER")
             && w[1].is("COLUMN")
             && w[3].is("SET")
             && w[4].is("DEFAULT")
             && w[5].is("nextval"))
         .then(|| unquote(w[2].text))
-    })
+    }))
 }
 
 /// A serial definition (`CREATE SEQUENCE ...; ALTER SEQUENCE ... OWNED BY ...; ALTER TABLE ...
@@ -126,20 +138,37 @@ pub fn owned_only_sql(def: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::schema::{ConstraintDef, IndexDef, IndexOptions};
 
     #[test]
     fn reads_indexes_constraints_and_sequences() {
         let kind = |sql: &str| kept(sql).kind().clone();
-        let index = |n: &str| KeptKind::Index { name: n.into() };
+        let index = |n: &str, unique, keys: &str, predicate: Option<&str>| KeptKind::Index {
+            name: n.into(),
+            def: Some(IndexDef {
+                unique,
+                options: IndexOptions {
+                    keys: vec![keys.into()],
+                    predicate: predicate.map(Into::into),
+                    ..IndexOptions::default()
+                },
+            }),
+        };
         assert_eq!(
             kind("CREATE INDEX posts_live ON public.posts USING btree (a) WHERE b"),
-            index("posts_live")
+            index("posts_live", false, "a", Some("b"))
         );
         assert_eq!(
             kind("create unique index if not exists \"Odd\" on t (lower(x))"),
-            index("Odd")
+            index("Odd", true, "lower(x)", None)
         );
-        let constraint = KeptKind::Constraint { name: "ck".into() };
+        let constraint = KeptKind::Constraint {
+            name: "ck".into(),
+            def: Some(ConstraintDef::Check {
+                expr: "a > 0".into(),
+                not_valid: false,
+            }),
+        };
         assert_eq!(
             kind("ALTER TABLE \"t\" ADD CONSTRAINT \"ck\" CHECK (a > 0)"),
             constraint
@@ -155,14 +184,23 @@ mod tests {
                  ALTER TABLE \"Odd\" ALTER COLUMN \"Id\" SET DEFAULT nextval('\"Odd_id_seq\"'::regclass)"
             ),
             KeptKind::Sequence {
-                column: "Id".into()
+                column: Some("Id".into())
             }
         );
-        for other in [
+        assert_eq!(
+            kind("CREATE SEQUENCE s;\nALTER SEQUENCE s OWNED BY t.id"),
+            KeptKind::Sequence { column: None }
+        );
+        for trigger in [
             "CREATE TRIGGER x BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION f()",
-            "COMMENT ON TABLE t IS 'x'",
-            "CREATE SEQUENCE s;\nALTER SEQUENCE s OWNED BY t.id",
+            "create constraint trigger x after insert on t",
+        ] {
+            assert_eq!(kind(trigger), KeptKind::Trigger, "{trigger}");
+        }
+        assert_eq!(kind("COMMENT ON TABLE t IS 'x'"), KeptKind::Comment);
+        for other in [
             "ALTER TABLE t ALTER COLUMN id SET START WITH 10",
+            "CREATE STATISTICS s ON a, b FROM t",
         ] {
             assert_eq!(kind(other), KeptKind::Other, "{other}");
         }

@@ -281,7 +281,10 @@ fn rows(p: &Project, schema: &Schema) -> std::collections::BTreeMap<String, Vec<
             let sql = format!(
                 "SELECT {} AS v FROM {}",
                 row.join(" || '|' || "),
-                retort::schema::quote_table(&table.name)
+                retort::dialect::standard::quote_table_with(
+                    retort::dialect::standard::quote_ident,
+                    &table.name
+                )
             );
             let mut values = p.strings(&sql);
             values.sort();
@@ -293,7 +296,7 @@ fn rows(p: &Project, schema: &Schema) -> std::collections::BTreeMap<String, Vec<
 fn count(p: &Project, table: &str) -> usize {
     p.strings(&format!(
         "SELECT CAST(COUNT(*) AS TEXT) AS v FROM {}",
-        retort::schema::quote_table(table)
+        retort::dialect::standard::quote_table_with(retort::dialect::standard::quote_ident, table)
     ))[0]
         .parse()
         .expect("a count")

@@ -14,7 +14,8 @@ use diesel::sql_types::{Array, Bool, Nullable, Text};
 use diesel::{QueryableByName, RunQueryDsl};
 
 use super::normalize::{rolled_back, NormalizeError};
-use crate::schema::{index_statement, Index, Schema};
+use crate::dialect::{standard::index_statement, Postgres};
+use crate::schema::{Index, Schema};
 
 #[derive(QueryableByName)]
 struct IndexRow {
@@ -75,7 +76,7 @@ fn statements(target: &Schema, tables: &[String], only: Option<&str>) -> (String
         ));
         for index in table.indexes.iter().filter(|i| !i.is_plain()) {
             if only.is_none_or(|o| o == index.name) {
-                create.push_str(&index_statement(&temp, index));
+                create.push_str(&index_statement(&Postgres, &temp, index));
                 create.push_str(";\n");
             }
         }
@@ -219,7 +220,7 @@ fn locate(conn: &mut PgConnection, target: &Schema, tables: &[String]) -> Option
                 return Some(NormalizeError::Index {
                     table: name.clone(),
                     name: index.name.clone(),
-                    definition: index_statement(name, index),
+                    definition: index_statement(&Postgres, name, index),
                     message: e.to_string(),
                 });
             }
