@@ -1,5 +1,7 @@
 //! Autogenerate: compare the live database with the models and write the migration.
 
+use std::time::{Duration, Instant};
+
 use crate::db::Connection;
 use crate::ignore::Ignore;
 use crate::ops::{reverse_all, Op};
@@ -58,15 +60,45 @@ pub fn plan_with(
     ignore: &Ignore,
     backfills: &[crate::safety::Backfill],
 ) -> Result<Plan, Error> {
+    plan_timed(conn, target, ignore, backfills).map(|(plan, _)| plan)
+}
+
+/// How long each phase of [`plan_timed`] took.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Phases {
+    /// Reading the live schema: the catalog queries and building the schema from their rows
+    /// (with the dialect's normalisation of it).
+    pub introspect: Duration,
+    /// The server's spelling of the models' types, defaults, checks and indexes
+    /// ([`server_normalized`]: PostgreSQL's round trips; nothing to ask on SQLite).
+    pub normalize: Duration,
+    /// The dialect's normalisation of the models, the diff and its checks.
+    pub diff: Duration,
+    /// Rendering the up and down SQL.
+    pub render: Duration,
+}
+
+/// [`plan_with`], also returning how long each phase took (the benchmark prints them).
+pub fn plan_timed(
+    conn: &mut Connection,
+    target: &Schema,
+    ignore: &Ignore,
+    backfills: &[crate::safety::Backfill],
+) -> Result<(Plan, Phases), Error> {
+    let mut phases = Phases::default();
     ignore.check_models(target)?;
+    let start = Instant::now();
     let mut current = conn.introspect_schemas(&target.other_schemas())?;
+    phases.introspect = start.elapsed();
     let ignored = ignore.ignored_tables(&current);
     ignore.remove_from(&mut current);
+    let start = Instant::now();
     let target = server_normalized(conn, target)?;
+    phases.normalize = start.elapsed();
     let target = ignore.keep_objects(&current, &target);
-    let plan = plan_between_with(conn.dialect(), &current, &target, backfills)?;
+    let plan = plan_between_phases(conn.dialect(), &current, &target, backfills, &mut phases)?;
     Ignore::check_plan(&plan.ops, &ignored)?;
-    Ok(plan)
+    Ok((plan, phases))
 }
 
 /// `target` with its column types and defaults spelled the way the connected server spells
@@ -93,6 +125,18 @@ pub fn plan_between_with(
     target: &Schema,
     backfills: &[crate::safety::Backfill],
 ) -> Result<Plan, Error> {
+    plan_between_phases(dialect, current, target, backfills, &mut Phases::default())
+}
+
+/// [`plan_between_with`], adding the time of the diff and of the rendering to `phases`.
+fn plan_between_phases(
+    dialect: &dyn crate::dialect::Dialect,
+    current: &Schema,
+    target: &Schema,
+    backfills: &[crate::safety::Backfill],
+    phases: &mut Phases,
+) -> Result<Plan, Error> {
+    let start = Instant::now();
     dialect.check_models(target)?;
     let mut target = target.clone();
     dialect.model_defaults(&mut target);
@@ -108,13 +152,18 @@ pub fn plan_between_with(
         ops = crate::safety::retype_before_fills(ops);
     }
     crate::depend::check(&ops, current)?;
+    phases.diff += start.elapsed();
+    let start = Instant::now();
     let up_sql = dialect.render(&ops, current)?;
     let mut after = current.clone();
     ops.iter().for_each(|op| op.apply(&mut after));
     let down_sql = dialect.render(&reverse_all(&ops), &after)?;
+    phases.render += start.elapsed();
+    let start = Instant::now();
     let needs_backfill = crate::safety::unfilled(&ops, &target);
     let hints = crate::rename::suggestions(&ops);
     let invalid = invalid_indexes(current, &ops);
+    phases.diff += start.elapsed();
     Ok(Plan {
         ops,
         up_sql,
