@@ -1,5 +1,6 @@
 //! Autogenerate: compare the live database with the models and write the migration.
 
+use std::borrow::Cow;
 use std::time::{Duration, Instant};
 
 use crate::db::Connection;
@@ -93,10 +94,12 @@ pub fn plan_timed(
     let ignored = ignore.ignored_tables(&current);
     ignore.remove_from(&mut current);
     let start = Instant::now();
-    let target = server_normalized(conn, target)?;
+    let mut target = target.clone();
+    conn.spell_as_server(&mut target)?;
     phases.normalize = start.elapsed();
-    let target = ignore.keep_objects(&current, &target);
-    let plan = plan_between_phases(conn.dialect(), &current, &target, backfills, &mut phases)?;
+    ignore.keep_objects_in(&current, &mut target);
+    let dialect = conn.dialect();
+    let plan = plan_between_phases(dialect, Cow::Owned(current), target, backfills, &mut phases)?;
     Ignore::check_plan(&plan.ops, &ignored)?;
     Ok((plan, phases))
 }
@@ -125,45 +128,56 @@ pub fn plan_between_with(
     target: &Schema,
     backfills: &[crate::safety::Backfill],
 ) -> Result<Plan, Error> {
-    plan_between_phases(dialect, current, target, backfills, &mut Phases::default())
+    plan_between_phases(
+        dialect,
+        Cow::Borrowed(current),
+        target.clone(),
+        backfills,
+        &mut Phases::default(),
+    )
 }
 
-/// [`plan_between_with`], adding the time of the diff and of the rendering to `phases`.
+/// [`plan_between_with`], adding the time of the diff and of the rendering to `phases`. The
+/// schemas are its own to change (`current` when owned): a copy of a large schema costs more
+/// than the diff, so none is made that is not needed.
 fn plan_between_phases(
     dialect: &dyn crate::dialect::Dialect,
-    current: &Schema,
-    target: &Schema,
+    current: Cow<'_, Schema>,
+    mut target: Schema,
     backfills: &[crate::safety::Backfill],
     phases: &mut Phases,
 ) -> Result<Plan, Error> {
     let start = Instant::now();
-    dialect.check_models(target)?;
-    let mut target = target.clone();
+    dialect.check_models(&target)?;
     dialect.model_defaults(&mut target);
     dialect.normalize(&mut target);
-    same_key_nullability(current, &mut target);
-    crate::rename::conflicts(current, &target)?;
-    let mut ops = crate::diff::diff(current, &target);
+    same_key_nullability(&current, &mut target);
+    crate::rename::conflicts(&current, &target)?;
+    let mut ops = crate::diff::diff(&current, &target);
     if dialect.foreign_keys_hold_their_key() {
-        ops = crate::reattach::reattach_foreign_keys(current, ops);
+        ops = crate::reattach::reattach_foreign_keys(&current, ops);
     }
     let mut ops = crate::safety::apply_backfills(ops, backfills, &target)?;
     if dialect.typed_columns() {
         ops = crate::safety::retype_before_fills(ops);
     }
-    crate::depend::check(&ops, current)?;
-    phases.diff += start.elapsed();
-    let start = Instant::now();
-    let up_sql = dialect.render(&ops, current)?;
-    let mut after = current.clone();
-    ops.iter().for_each(|op| op.apply(&mut after));
-    let down_sql = dialect.render(&reverse_all(&ops), &after)?;
-    phases.render += start.elapsed();
-    let start = Instant::now();
+    crate::depend::check(&ops, &current)?;
     let needs_backfill = crate::safety::unfilled(&ops, &target);
     let hints = crate::rename::suggestions(&ops);
-    let invalid = invalid_indexes(current, &ops);
+    let invalid = invalid_indexes(&current, &ops);
+    drop(target);
     phases.diff += start.elapsed();
+    let start = Instant::now();
+    let (up_sql, down_sql) = if ops.is_empty() {
+        (String::new(), String::new())
+    } else {
+        let mut after = current.as_ref().clone();
+        ops.iter().for_each(|op| op.apply(&mut after));
+        let up_sql = dialect.render_owned(&ops, current.into_owned())?;
+        let down_sql = dialect.render_owned(&reverse_all(&ops), after)?;
+        (up_sql, down_sql)
+    };
+    phases.render += start.elapsed();
     Ok(Plan {
         ops,
         up_sql,

@@ -14,7 +14,18 @@ pub(super) fn render<D: Dialect + ?Sized>(
     ops: &[Op],
     before: &Schema,
 ) -> Result<String, RenderError> {
-    let mut state = before.clone();
+    if ops.is_empty() {
+        return Ok(String::new());
+    }
+    render_owned(dialect, ops, before.clone())
+}
+
+/// [`render`], applying the ops to `state` itself (the schema before them) instead of a copy.
+pub(super) fn render_owned<D: Dialect + ?Sized>(
+    dialect: &D,
+    ops: &[Op],
+    mut state: Schema,
+) -> Result<String, RenderError> {
     let mut out = String::new();
     let mut rest = ops;
     while let Some(first) = rest.first() {

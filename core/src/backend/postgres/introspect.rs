@@ -79,36 +79,6 @@ struct ConstraintRow {
     validated: bool,
 }
 
-#[derive(QueryableByName)]
-struct IndexRow {
-    #[diesel(sql_type = Text)]
-    tbl: String,
-    #[diesel(sql_type = Text)]
-    idx: String,
-    #[diesel(sql_type = Bool)]
-    is_unique: bool,
-    #[diesel(sql_type = Array<Text>)]
-    cols: Vec<String>,
-    /// `pg_get_indexdef`: the server's own definition.
-    #[diesel(sql_type = Text)]
-    def: String,
-    /// Whether the definition is exactly what the model's plain index renders (btree, key
-    /// columns only, default operator classes, collations and order, no predicate, INCLUDE,
-    /// NULLS NOT DISTINCT or storage parameters).
-    #[diesel(sql_type = Bool)]
-    plain: bool,
-    /// Whether a constraint (UNIQUE, EXCLUDE) owns the index: the constraint re-creates it.
-    #[diesel(sql_type = Bool)]
-    owned: bool,
-    /// Every column the index uses: keys, expressions, predicate.
-    #[diesel(sql_type = Array<Text>)]
-    used: Vec<String>,
-    /// `pg_index.indisvalid`: false for an index a `CREATE INDEX CONCURRENTLY` left behind
-    /// when it failed or was interrupted (it enforces and serves nothing).
-    #[diesel(sql_type = Bool)]
-    valid: bool,
-}
-
 /// A trigger, comment or owned sequence: SQL that re-creates it, for [`Table::unmodeled`].
 #[derive(QueryableByName)]
 struct DefinitionRow {
@@ -232,35 +202,7 @@ pub fn introspect(conn: &mut PgConnection, schemas: &[String]) -> diesel::QueryR
          ORDER BY c.relname, con.conname"
     ))
     .load(conn)?;
-    let indexes: Vec<IndexRow> = diesel::sql_query(format!(
-        "SELECT {TBL} AS tbl, i.relname::text AS idx, ix.indisunique AS is_unique, \
-                ARRAY(SELECT a.attname::text FROM unnest(ix.indkey::int2[]) WITH ORDINALITY AS k(num, ord) \
-                      JOIN pg_attribute a ON a.attrelid = ix.indrelid AND a.attnum = k.num \
-                      ORDER BY k.ord) AS cols, \
-                pg_get_indexdef(ix.indexrelid) AS def, \
-                ix.indexprs IS NULL AND pg_get_indexdef(ix.indexrelid) = format( \
-                    'CREATE %sINDEX %s ON %s USING btree (%s)', \
-                    CASE WHEN ix.indisunique THEN 'UNIQUE ' ELSE '' END, quote_ident(i.relname), \
-                    quote_ident(n.nspname) || '.' || quote_ident(c.relname), \
-                    (SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY k.ord) \
-                     FROM unnest(ix.indkey::int2[]) WITH ORDINALITY AS k(num, ord) \
-                     JOIN pg_attribute a ON a.attrelid = ix.indrelid AND a.attnum = k.num)) AS plain, \
-                EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = ix.indexrelid \
-                        AND con.contype IN ('u', 'x', 'p')) AS owned, \
-                ARRAY(SELECT DISTINCT a.attname::text FROM pg_depend dep \
-                      JOIN pg_attribute a ON a.attrelid = dep.refobjid AND a.attnum = dep.refobjsubid \
-                      WHERE dep.classid = 'pg_class'::regclass AND dep.objid = ix.indexrelid \
-                        AND dep.refclassid = 'pg_class'::regclass AND dep.refobjsubid > 0 \
-                      ORDER BY 1) AS used, \
-                ix.indisvalid AS valid \
-         FROM pg_index ix \
-         JOIN pg_class c ON c.oid = ix.indrelid \
-         JOIN pg_class i ON i.oid = ix.indexrelid \
-         JOIN pg_namespace n ON n.oid = c.relnamespace \
-         WHERE {user_tables} AND NOT ix.indisprimary \
-         ORDER BY c.relname, i.relname"
-    ))
-    .load(conn)?;
+    let indexes = super::index_catalog::indexes(conn, &user_tables)?;
     let sequences = super::sequences::sequences(conn, &user_tables)?;
     let triggers: Vec<DefinitionRow> = diesel::sql_query(format!(
         "SELECT {TBL} AS tbl, pg_get_triggerdef(t.oid) AS def \
@@ -496,7 +438,7 @@ pub fn introspect(conn: &mut PgConnection, schemas: &[String]) -> diesel::QueryR
                 name: row.idx.clone(),
                 blocks_type_change: true,
             }));
-            indexes_kept.push((row.tbl, row.def));
+            indexes_kept.push((row.tbl, row.def.unwrap_or_default()));
         }
     }
     // PostgreSQL drops a statistics object silently with any column it uses (and rebuilds it

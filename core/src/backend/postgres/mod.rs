@@ -5,6 +5,7 @@
 //! database at the last fully applied revision. The models' types and defaults are spelled by
 //! the server itself ([`normalize`]).
 
+mod index_catalog;
 mod indexes;
 pub mod introspect;
 mod lock;

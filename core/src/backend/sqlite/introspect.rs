@@ -68,6 +68,8 @@ struct IndexRow {
     idx: String,
     #[diesel(sql_type = BigInt)]
     is_unique: i64,
+    #[diesel(sql_type = BigInt)]
+    descending: i64,
     #[diesel(sql_type = Nullable<Text>)]
     col: Option<String>,
 }
@@ -137,11 +139,12 @@ pub fn introspect(conn: &mut SqliteConnection) -> diesel::QueryResult<Schema> {
          WHERE {TABLES} ORDER BY m.name, f.id, f.seq"
     ))
     .load(conn)?;
+    // Whether an index's SQL says COLLATE is read from `attached` below (a join with
+    // `sqlite_schema` here would scan it once per index).
     let indexes: Vec<IndexRow> = diesel::sql_query(format!(
         "SELECT m.name AS tbl, il.name AS idx, il.\"unique\" AS is_unique, \
-         CASE WHEN ii.\"desc\" = 0 AND ix.sql NOT LIKE '%collate%' THEN ii.name END AS col \
+         ii.\"desc\" AS descending, ii.name AS col \
          FROM sqlite_schema AS m, pragma_index_list(m.name) AS il, pragma_index_xinfo(il.name) AS ii \
-         JOIN sqlite_schema AS ix ON ix.name = il.name \
          WHERE {TABLES} AND il.origin = 'c' AND il.partial = 0 AND ii.key = 1 \
          ORDER BY m.name, il.name, ii.seqno"
     ))
@@ -222,11 +225,25 @@ pub fn introspect(conn: &mut SqliteConnection) -> diesel::QueryResult<Schema> {
     // (table, index) -> (unique, columns; None for an expression)
     type IndexColumns = (bool, Vec<Option<String>>);
     let mut grouped: BTreeMap<(String, String), IndexColumns> = BTreeMap::new();
+    // Index name -> whether its SQL says COLLATE anywhere (`LIKE '%collate%'`: ASCII case
+    // ignored).
+    let collates: std::collections::HashMap<&str, bool> = attached
+        .iter()
+        .filter(|r| r.kind == "index")
+        .map(|r| {
+            let sql = r.sql.to_ascii_lowercase();
+            (r.name.as_str(), sql.contains("collate"))
+        })
+        .collect();
     for row in indexes {
+        let Some(&collate) = collates.get(row.idx.as_str()) else {
+            continue;
+        };
+        let col = row.col.filter(|_| row.descending == 0 && !collate);
         let entry = grouped
             .entry((row.tbl, row.idx))
             .or_insert((row.is_unique != 0, Vec::new()));
-        entry.1.push(row.col);
+        entry.1.push(col);
     }
     for ((tbl, name), (unique, cols)) in grouped {
         // Expression keys, and keys with DESC or their own COLLATE, are outside the model:
