@@ -24,6 +24,7 @@ mod hostile_input;
 mod hostile_scripts;
 mod inspect;
 mod inspect_types;
+mod introspection_cost;
 mod labels;
 mod lock_limits;
 mod lossless;

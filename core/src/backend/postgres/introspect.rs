@@ -70,9 +70,15 @@ struct ConstraintRow {
     on_delete: String,
     #[diesel(sql_type = Text)]
     on_update: String,
-    /// `pg_get_constraintdef`, for constraints kept verbatim.
+    /// `pg_get_constraintdef`, for constraints kept verbatim (empty for primary keys and the
+    /// foreign keys the model describes: the costly part of the query, not asked of them).
     #[diesel(sql_type = Text)]
     def: String,
+    /// `pg_constraint.condeferrable` and `condeferred`.
+    #[diesel(sql_type = Bool)]
+    deferrable: bool,
+    #[diesel(sql_type = Bool)]
+    deferred: bool,
     /// `pg_constraint.convalidated`: false for a constraint added `NOT VALID` and not
     /// validated since (the rows already there were never checked).
     #[diesel(sql_type = Bool)]
@@ -151,14 +157,12 @@ fn with_validity(def: &str, validated: bool) -> String {
     }
 }
 
-/// When a foreign key is checked, from its definition.
-fn deferrable(def: &str) -> Deferrable {
-    if def.contains(" DEFERRABLE INITIALLY DEFERRED") {
-        Deferrable::InitiallyDeferred
-    } else if def.contains(" DEFERRABLE") {
-        Deferrable::Deferrable
-    } else {
-        Deferrable::No
+/// When a foreign key is checked (`pg_constraint.condeferrable`, `condeferred`).
+fn deferrable(deferrable: bool, deferred: bool) -> Deferrable {
+    match (deferrable, deferred) {
+        (true, true) => Deferrable::InitiallyDeferred,
+        (true, false) => Deferrable::Deferrable,
+        _ => Deferrable::No,
     }
 }
 
@@ -192,7 +196,11 @@ pub fn introspect(conn: &mut PgConnection, schemas: &[String]) -> diesel::QueryR
                       JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.num \
                       ORDER BY k.ord) AS ref_cols, \
                 con.confdeltype::text AS on_delete, con.confupdtype::text AS on_update, \
-                pg_get_constraintdef(con.oid) AS def, con.convalidated AS validated \
+                CASE WHEN con.contype = 'p' OR (con.contype = 'f' AND con.convalidated \
+                          AND con.confmatchtype <> 'f') THEN '' \
+                     ELSE pg_get_constraintdef(con.oid) END AS def, \
+                con.convalidated AS validated, con.condeferrable AS deferrable, \
+                con.condeferred AS deferred \
          FROM pg_constraint con \
          JOIN pg_class c ON c.oid = con.conrelid \
          JOIN pg_namespace n ON n.oid = c.relnamespace \
@@ -365,7 +373,7 @@ pub fn introspect(conn: &mut PgConnection, schemas: &[String]) -> diesel::QueryR
                     ref_columns: row.ref_cols,
                     on_delete: action(&row.on_delete),
                     on_update: action(&row.on_update),
-                    deferrable: deferrable(&row.def),
+                    deferrable: deferrable(row.deferrable, row.deferred),
                 })
             }
             // A plain UNIQUE constraint: a unique index the model can describe, created and
