@@ -79,10 +79,35 @@ mkdir -p "$skip_dir"
 export RETORT_SKIP_LOG="$(cd "$skip_dir" && pwd)/retort-skipped.log"
 : >"$RETORT_SKIP_LOG"
 status=0
-cargo test --workspace --locked "$@" 2>&1 | tee "$log" || status=$?
+if command -v cargo-nextest >/dev/null 2>&1; then
+    # cargo-nextest runs the tests (each in its own process) and times each one; it cannot run
+    # doctests, which `cargo test --doc` runs after it on a whole-suite run (no arguments).
+    # Output captured by nextest is shown for failures; skips are listed again below.
+    cargo nextest run --workspace --locked --no-fail-fast --status-level pass \
+        --final-status-level none "$@" 2>&1 | tee "$log" || status=$?
+    if [ $# -eq 0 ]; then
+        cargo test --workspace --locked --doc 2>&1 | tee -a "$log" || status=$?
+    fi
+else
+    cargo test --workspace --locked "$@" 2>&1 | tee "$log" || status=$?
+fi
+# What skipped, one line each (nextest shows a passing test's output only on request).
+awk -F '\t' '{ printf "SKIPPED (%s): %s: %s\n", $1, $2, $3 }' "$RETORT_SKIP_LOG" | sort -u
+# The ten slowest tests, from nextest's `PASS [   1.234s] binary test` lines.
+awk 'match($0, /(PASS|FAIL|LEAK|TIMEOUT|SIGSEGV|SIGABRT|SIGKILL|ABORT)[A-Z-]* +\[ *[0-9.]+s\]/) {
+         line = substr($0, RSTART); secs = line; sub(/^[^[]*\[ */, "", secs); sub(/s\].*/, "", secs)
+         name = line; sub(/^[^]]*\] */, "", name); sub(/^\([ 0-9]+\/[0-9]+\) */, "", name)
+         printf "%10.3fs  %s\n", secs, name }' "$log" | sort -rn | head -10 >"$log.slow" || true
+if [ -s "$log.slow" ]; then
+    echo "slowest tests:"
+    cat "$log.slow"
+fi
+rm -f "$log.slow"
 scripts/skipped.sh "$RETORT_SKIP_LOG"
-# One closing line for the whole run (cargo prints one result line per test binary).
+# One closing line for the whole run: nextest's summary (`N tests run: N passed, N failed`) and
+# cargo's result lines (one per test binary, doctests).
 awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
+     / Summary \[/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
      END { printf "total: %d passed, %d failed\n", p, f }' "$log"
 rm -f "$log"
 exit "$status"

@@ -5,18 +5,30 @@
 //! column on every tenth table (variant 1). Prints one line per measurement, in the same format
 //! as the Alembic anchor, so the two can be compared as ratios in one run.
 //!
+//! Each measurement is followed by its phases: introspection (and how many statements it sent),
+//! the server's normalisation of the models (and its statements), the diff, the rendering, and
+//! the CPU seconds of the benchmark and of the PostgreSQL server process (when on this machine).
+//! `BENCH_REPEAT=3` repeats each measurement; `BENCH_ONLY=sqlite` or `postgresql` runs one backend;
+//! `BENCH_KEEP=1` keeps the SQLite files (for profiling their queries).
+//!
 //! ```sh
 //! cargo bench -p retort --bench autogenerate -- 100 1000            # SQLite
 //! BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres \
 //!     cargo bench -p retort --bench autogenerate -- 1000            # also PostgreSQL
 //! ```
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::Instant;
 
+use diesel::connection::{InstrumentationEvent, SimpleConnection as _};
+use diesel::pg::PgConnection;
+use diesel::sqlite::SqliteConnection;
+use diesel::{Connection as _, QueryableByName, RunQueryDsl};
 use retort::autogen;
 use retort::db::{Connection, DatabaseUrl};
+use retort::ignore::Ignore;
 use retort::schema::{Column, FkAction, ForeignKey, Index, Schema, SqlType, Table};
-use retort::shadow::ShadowDatabase;
 
 fn build(n: usize, variant: u8) -> Schema {
     let mut schema = Schema::new();
@@ -78,35 +90,104 @@ fn execute(conn: &mut Connection, sql: &str) {
         .expect("creating the benchmark schema");
 }
 
-fn measure(label: &str, conn: &mut Connection, n: usize) {
+/// Counts the statements the benchmark's connection sends (diesel's instrumentation), so the
+/// phases can say how many round trips each made.
+#[derive(Clone, Default)]
+struct Counter(Arc<AtomicUsize>);
+
+impl Counter {
+    fn instrument<C: diesel::Connection>(&self, conn: &mut C) {
+        let seen = Arc::clone(&self.0);
+        conn.set_instrumentation(move |event: InstrumentationEvent<'_>| {
+            if matches!(event, InstrumentationEvent::StartQuery { .. }) {
+                seen.fetch_add(1, Ordering::SeqCst);
+            }
+        });
+    }
+
+    fn get(&self) -> usize {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+/// CPU time a process has run, from Linux's `/proc/<pid>/schedstat` (nanoseconds); `None`
+/// elsewhere or for a process of another machine. On a shared machine the wall-clock figures
+/// vary with the load; these do much less.
+fn cpu_seconds(pid: Option<u32>) -> Option<f64> {
+    let path = match pid {
+        Some(pid) => format!("/proc/{pid}/schedstat"),
+        None => "/proc/self/schedstat".to_owned(),
+    };
+    let text = std::fs::read_to_string(path).ok()?;
+    let ns: f64 = text.split_whitespace().next()?.parse().ok()?;
+    Some(ns / 1e9)
+}
+
+/// The CPU seconds of this process and of the database server's process for the connection
+/// (`server`: its pid, PostgreSQL on this machine).
+fn cpu_now(server: Option<u32>) -> (Option<f64>, Option<f64>) {
+    (
+        cpu_seconds(None),
+        server.and_then(|pid| cpu_seconds(Some(pid))),
+    )
+}
+
+fn cpu_spent(before: (Option<f64>, Option<f64>), server: Option<u32>) -> String {
+    let after = cpu_now(server);
+    let part = |label: &str, a: Option<f64>, b: Option<f64>| match (a, b) {
+        (Some(a), Some(b)) => format!(" {label}={:.3}", b - a),
+        _ => String::new(),
+    };
+    format!(
+        "{}{}",
+        part("client", before.0, after.0),
+        part("server", before.1, after.1)
+    )
+}
+
+fn measure(label: &str, conn: &mut Connection, counter: &Counter, server: Option<u32>, n: usize) {
     // Create the tables 500 per transaction (PostgreSQL's lock table limits one transaction).
     for upto in (500..n + 500).step_by(500) {
         let create = autogen::plan(conn, &build(upto.min(n), 0)).expect("plan");
         execute(conn, &create.up_sql);
     }
+    let repeat: usize = std::env::var("BENCH_REPEAT")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(1);
     for variant in [0u8, 1] {
         let target = build(n, variant);
-        let start = Instant::now();
-        let plan = autogen::plan(conn, &target).expect("plan");
-        let seconds = start.elapsed().as_secs_f64();
-        if std::env::var("BENCH_DETAIL").is_ok() {
-            let t = Instant::now();
-            let current = conn.introspect().expect("introspect");
-            let introspect = t.elapsed().as_secs_f64();
-            let t = Instant::now();
-            let normalized = autogen::server_normalized(conn, &target).expect("normalize");
-            let normalize = t.elapsed().as_secs_f64();
-            let t = Instant::now();
-            let _ = autogen::plan_between(conn.dialect(), &current, &normalized).expect("diff");
-            let diff = t.elapsed().as_secs_f64();
+        for _ in 0..repeat {
+            let before = counter.get();
+            let cpu = cpu_now(server);
+            let start = Instant::now();
+            let (plan, phases) =
+                autogen::plan_timed(conn, &target, &Ignore::default(), &[]).expect("plan");
+            let seconds = start.elapsed().as_secs_f64();
+            let cpu = cpu_spent(cpu, server);
+            let statements = counter.get() - before;
+            // The round trips of each phase, counted apart: introspection alone, then the
+            // normalisation alone.
+            let before = counter.get();
+            conn.introspect().expect("introspect");
+            let queries = counter.get() - before;
+            let before = counter.get();
+            autogen::server_normalized(conn, &target).expect("normalize");
+            let normalizing = counter.get() - before;
             println!(
-                "  detail: introspect={introspect:.3} normalize={normalize:.3} diff+render={diff:.3}"
+                "retort {label} n={n} variant={variant} diffs={} seconds={seconds:.3}",
+                plan.ops.len()
+            );
+            println!(
+                "  phases: introspect={:.3} ({queries} statements) \
+                 normalize={:.3} ({normalizing} statements) diff={:.3} render={:.3} \
+                 ({statements} statements in all; CPU seconds:{cpu})",
+                phases.introspect.as_secs_f64(),
+                phases.normalize.as_secs_f64(),
+                phases.diff.as_secs_f64(),
+                phases.render.as_secs_f64(),
             );
         }
-        println!(
-            "retort {label} n={n} variant={variant} diffs={} seconds={seconds:.3}",
-            plan.ops.len()
-        );
     }
 }
 
@@ -120,19 +201,61 @@ fn main() {
     } else {
         sizes
     };
-    for &n in &sizes {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let url: DatabaseUrl = format!("sqlite://{}", dir.path().join("bench.db").display())
-            .parse()
-            .expect("url");
-        let mut conn = Connection::open(&url, true).expect("open SQLite");
-        measure("sqlite", &mut conn, n);
+    let only = std::env::var("BENCH_ONLY").unwrap_or_default();
+    if only != "postgresql" {
+        for &n in &sizes {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let path = dir.path().join("bench.db");
+            let url: DatabaseUrl = format!("sqlite://{}", path.display()).parse().expect("url");
+            // Created (and its settings made) by Retort, then opened again to be counted.
+            drop(Connection::open(&url, true).expect("open SQLite"));
+            let mut raw =
+                SqliteConnection::establish(&path.display().to_string()).expect("open SQLite");
+            let counter = Counter::default();
+            counter.instrument(&mut raw);
+            let mut conn = Connection::from(raw);
+            measure("sqlite", &mut conn, &counter, None, n);
+            if std::env::var("BENCH_KEEP").is_ok() {
+                println!("  kept: {}", dir.keep().join("bench.db").display());
+            }
+        }
+    }
+    if only == "sqlite" {
+        return;
     }
     if let Ok(url) = std::env::var("BENCH_DATABASE_URL") {
         for &n in &sizes {
-            let mut shadow = ShadowDatabase::create(&url.parse().expect("BENCH_DATABASE_URL"))
-                .expect("create a scratch PostgreSQL database");
-            measure("postgresql", shadow.connection(), n);
+            let server: DatabaseUrl = url.parse().expect("BENCH_DATABASE_URL");
+            let mut admin = PgConnection::establish(server.as_str()).expect("connect");
+            let name = format!("retort_bench_{}_{n}", std::process::id());
+            admin
+                .batch_execute(&format!("DROP DATABASE IF EXISTS {name}"))
+                .and_then(|()| admin.batch_execute(&format!("CREATE DATABASE {name}")))
+                .expect("create the benchmark database (the role needs CREATEDB)");
+            let db_url = retort::backend::postgres::replace_database(server.as_str(), &name);
+            let mut raw = PgConnection::establish(&db_url).expect("connect");
+            #[derive(QueryableByName)]
+            struct Pid {
+                #[diesel(sql_type = diesel::sql_types::Integer)]
+                pid: i32,
+            }
+            let pid = diesel::sql_query("SELECT pg_backend_pid() AS pid")
+                .get_result::<Pid>(&mut raw)
+                .expect("the server's pid");
+            let counter = Counter::default();
+            counter.instrument(&mut raw);
+            let mut conn = Connection::from(raw);
+            measure(
+                "postgresql",
+                &mut conn,
+                &counter,
+                u32::try_from(pid.pid).ok(),
+                n,
+            );
+            drop(conn);
+            admin
+                .batch_execute(&format!("DROP DATABASE {name} WITH (FORCE)"))
+                .expect("drop the benchmark database");
         }
     }
 }

@@ -1,5 +1,8 @@
 //! Autogenerate: compare the live database with the models and write the migration.
 
+use std::borrow::Cow;
+use std::time::{Duration, Instant};
+
 use crate::db::Connection;
 use crate::dialect::SqlPlan;
 use crate::ignore::Ignore;
@@ -64,15 +67,47 @@ pub fn plan_with(
     ignore: &Ignore,
     backfills: &[crate::safety::Backfill],
 ) -> Result<Plan, Error> {
+    plan_timed(conn, target, ignore, backfills).map(|(plan, _)| plan)
+}
+
+/// How long each phase of [`plan_timed`] took.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Phases {
+    /// Reading the live schema: the catalog queries and building the schema from their rows
+    /// (with the dialect's normalisation of it).
+    pub introspect: Duration,
+    /// The server's spelling of the models' types, defaults, checks and indexes
+    /// ([`server_normalized`]: PostgreSQL's round trips; nothing to ask on SQLite).
+    pub normalize: Duration,
+    /// The dialect's normalisation of the models, the diff and its checks.
+    pub diff: Duration,
+    /// Rendering the up and down SQL.
+    pub render: Duration,
+}
+
+/// [`plan_with`], also returning how long each phase took (the benchmark prints them).
+pub fn plan_timed(
+    conn: &mut Connection,
+    target: &Schema,
+    ignore: &Ignore,
+    backfills: &[crate::safety::Backfill],
+) -> Result<(Plan, Phases), Error> {
+    let mut phases = Phases::default();
     ignore.check_models(target)?;
+    let start = Instant::now();
     let mut current = conn.introspect_schemas(&target.other_schemas())?;
+    phases.introspect = start.elapsed();
     let ignored = ignore.ignored_tables(&current);
     ignore.remove_from(&mut current);
-    let target = server_normalized(conn, target)?;
-    let target = ignore.keep_objects(&current, &target);
-    let plan = plan_between_with(conn.dialect(), &current, &target, backfills)?;
+    let start = Instant::now();
+    let mut target = target.clone();
+    conn.spell_as_server(&mut target)?;
+    phases.normalize = start.elapsed();
+    ignore.keep_objects_in(&current, &mut target);
+    let dialect = conn.dialect();
+    let plan = plan_between_phases(dialect, Cow::Owned(current), target, backfills, &mut phases)?;
     Ignore::check_plan(&plan.ops, &ignored)?;
-    Ok(plan)
+    Ok((plan, phases))
 }
 
 /// `target` with its column types and defaults spelled the way the connected server spells
@@ -99,29 +134,57 @@ pub fn plan_between_with(
     target: &Schema,
     backfills: &[crate::safety::Backfill],
 ) -> Result<Plan, Error> {
-    dialect.check_models(target)?;
-    let mut target = target.clone();
+    plan_between_phases(
+        dialect,
+        Cow::Borrowed(current),
+        target.clone(),
+        backfills,
+        &mut Phases::default(),
+    )
+}
+
+/// [`plan_between_with`], adding the time of the diff and of the rendering to `phases`. The
+/// schemas are its own to change (`current` when owned): a copy of a large schema costs more
+/// than the diff, so none is made that is not needed.
+fn plan_between_phases(
+    dialect: &dyn crate::dialect::Dialect,
+    current: Cow<'_, Schema>,
+    mut target: Schema,
+    backfills: &[crate::safety::Backfill],
+    phases: &mut Phases,
+) -> Result<Plan, Error> {
+    let start = Instant::now();
+    dialect.check_models(&target)?;
     dialect.model_defaults(&mut target);
     dialect.normalize(&mut target);
-    same_key_nullability(current, &mut target);
-    crate::rename::conflicts(current, &target)?;
-    let mut ops = crate::diff::diff(current, &target);
+    same_key_nullability(&current, &mut target);
+    crate::rename::conflicts(&current, &target)?;
+    let mut ops = crate::diff::diff(&current, &target);
     if dialect.foreign_keys_hold_their_key() {
-        ops = crate::reattach::reattach_foreign_keys(current, ops);
+        ops = crate::reattach::reattach_foreign_keys(&current, ops);
     }
     let mut ops = crate::safety::apply_backfills(ops, backfills, &target)?;
     if dialect.typed_columns() {
         ops = crate::safety::retype_before_fills(ops);
     }
-    crate::depend::check(&ops, current, dialect)?;
-    let up = dialect.render_plan(&ops, current)?;
-    let mut after = current.clone();
-    ops.iter().for_each(|op| op.apply(&mut after));
-    let down = dialect.render_plan(&reverse_all(&ops), &after)?;
-    let (up_sql, down_sql) = (up.to_sql(), down.to_sql());
+    crate::depend::check(&ops, &current, dialect)?;
     let needs_backfill = crate::safety::unfilled(&ops, &target);
     let hints = crate::rename::suggestions(&ops);
-    let invalid = invalid_indexes(current, &ops);
+    let invalid = invalid_indexes(&current, &ops);
+    drop(target);
+    phases.diff += start.elapsed();
+    let start = Instant::now();
+    let (up, down) = if ops.is_empty() {
+        (SqlPlan::default(), SqlPlan::default())
+    } else {
+        let mut after = current.as_ref().clone();
+        ops.iter().for_each(|op| op.apply(&mut after));
+        let up = dialect.render_plan_owned(&ops, current.into_owned())?;
+        let down = dialect.render_plan_owned(&reverse_all(&ops), after)?;
+        (up, down)
+    };
+    let (up_sql, down_sql) = (up.to_sql(), down.to_sql());
+    phases.render += start.elapsed();
     Ok(Plan {
         ops,
         up,

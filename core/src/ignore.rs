@@ -168,8 +168,14 @@ impl Ignore {
     /// then leaves them alone.
     pub fn keep_objects(&self, current: &Schema, target: &Schema) -> Schema {
         let mut target = target.clone();
+        self.keep_objects_in(current, &mut target);
+        target
+    }
+
+    /// [`Ignore::keep_objects`], putting them into `target` itself.
+    pub fn keep_objects_in(&self, current: &Schema, target: &mut Schema) {
         if self.is_empty() {
-            return target;
+            return;
         }
         for (name, have) in &current.tables {
             let Some(want) = target.tables.get_mut(name) else {
@@ -201,7 +207,6 @@ impl Ignore {
             }
             want.canonicalize();
         }
-        target
     }
 }
 

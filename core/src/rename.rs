@@ -12,6 +12,7 @@
 //! the same type (or a dropped and a created table with the same columns) stay a drop and an
 //! add, and [`suggestions`] says which hint would make them a rename.
 
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 
 use crate::ops::Op;
@@ -60,10 +61,11 @@ pub fn conflicts(current: &Schema, target: &Schema) -> Result<(), RenameError> {
 }
 
 /// The rename ops that the models' hints ask for, in order (tables, then columns, then the
-/// indexes and constraints that follow them), and `current` with them applied.
-pub(crate) fn renames(current: &Schema, target: &Schema) -> (Vec<Op>, Schema) {
+/// indexes and constraints that follow them), and `current` with them applied (copied only
+/// when there is one).
+pub(crate) fn renames<'a>(current: &'a Schema, target: &Schema) -> (Vec<Op>, Cow<'a, Schema>) {
     let mut ops = Vec::new();
-    let mut state = current.clone();
+    let mut state = Cow::Borrowed(current);
     let mut touched = BTreeSet::new();
     // Tables.
     let mut claimed = BTreeSet::new();
@@ -80,7 +82,7 @@ pub(crate) fn renames(current: &Schema, target: &Schema) -> (Vec<Op>, Schema) {
                 from: old.to_owned(),
                 to: name.clone(),
             };
-            op.apply(&mut state);
+            op.apply(state.to_mut());
             ops.push(op);
             touched.insert(name.clone());
         }
@@ -103,7 +105,7 @@ pub(crate) fn renames(current: &Schema, target: &Schema) -> (Vec<Op>, Schema) {
                     from: old.to_owned(),
                     to: column.name.clone(),
                 };
-                op.apply(&mut state);
+                op.apply(state.to_mut());
                 ops.push(op);
                 touched.insert(name.clone());
             }
@@ -131,7 +133,7 @@ pub(crate) fn renames(current: &Schema, target: &Schema) -> (Vec<Op>, Schema) {
         });
         let follow = following(have, want, old_name.as_deref(), true);
         for op in follow {
-            op.apply(&mut state);
+            op.apply(state.to_mut());
             ops.push(op);
         }
     }
@@ -149,7 +151,7 @@ pub(crate) fn renames(current: &Schema, target: &Schema) -> (Vec<Op>, Schema) {
             continue;
         };
         for op in following(have, want, None, false) {
-            op.apply(&mut state);
+            op.apply(state.to_mut());
             ops.push(op);
         }
     }

@@ -245,8 +245,13 @@ impl Connection {
     /// models' spelling).
     pub fn server_spelling(&mut self, target: &Schema) -> Result<Schema, super::ModelsError> {
         let mut target = target.clone();
-        self.session.normalize_models(&mut target)?;
+        self.spell_as_server(&mut target)?;
         Ok(target)
+    }
+
+    /// [`Connection::server_spelling`], respelling `target` itself.
+    pub fn spell_as_server(&mut self, target: &mut Schema) -> Result<(), super::ModelsError> {
+        self.session.normalize_models(target)
     }
 
     /// Closes the connection after a failed run. When opening it created its database file

@@ -16,7 +16,18 @@ pub(super) fn render<D: Dialect + ?Sized>(
     ops: &[Op],
     before: &Schema,
 ) -> Result<SqlPlan, RenderError> {
-    let mut state = before.clone();
+    if ops.is_empty() {
+        return Ok(SqlPlan::default());
+    }
+    render_owned(dialect, ops, before.clone())
+}
+
+/// [`render`], applying the ops to `state` itself (the schema before them) instead of a copy.
+pub(super) fn render_owned<D: Dialect + ?Sized>(
+    dialect: &D,
+    ops: &[Op],
+    mut state: Schema,
+) -> Result<SqlPlan, RenderError> {
     let mut plan = SqlPlan::default();
     let mut at = 0;
     while at < ops.len() {

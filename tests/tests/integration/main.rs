@@ -25,6 +25,7 @@ mod hostile_scripts;
 mod inspect;
 mod inspect_types;
 mod interrupts;
+mod introspection_cost;
 mod labels;
 mod lint;
 mod lock_limits;

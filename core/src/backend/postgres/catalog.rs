@@ -60,44 +60,19 @@ pub(super) struct ConstraintRow {
     pub(super) on_delete: String,
     #[diesel(sql_type = Text)]
     pub(super) on_update: String,
-    /// `pg_get_constraintdef`, for constraints kept verbatim.
+    /// `pg_get_constraintdef`, for constraints kept verbatim (empty for primary keys and the
+    /// foreign keys the model describes: the costly part of the query, not asked of them).
     #[diesel(sql_type = Text)]
     pub(super) def: String,
+    /// `pg_constraint.condeferrable` and `condeferred`.
+    #[diesel(sql_type = Bool)]
+    pub(super) deferrable: bool,
+    #[diesel(sql_type = Bool)]
+    pub(super) deferred: bool,
     /// `pg_constraint.convalidated`: false for a constraint added `NOT VALID` and not
     /// validated since (the rows already there were never checked).
     #[diesel(sql_type = Bool)]
     pub(super) validated: bool,
-}
-
-/// An index of a table, and what the schema model can make of it.
-#[derive(QueryableByName)]
-pub(super) struct IndexRow {
-    #[diesel(sql_type = Text)]
-    pub(super) tbl: String,
-    #[diesel(sql_type = Text)]
-    pub(super) idx: String,
-    #[diesel(sql_type = Bool)]
-    pub(super) is_unique: bool,
-    #[diesel(sql_type = Array<Text>)]
-    pub(super) cols: Vec<String>,
-    /// `pg_get_indexdef`: the server's own definition.
-    #[diesel(sql_type = Text)]
-    pub(super) def: String,
-    /// Whether the definition is exactly what the model's plain index renders (btree, key
-    /// columns only, default operator classes, collations and order, no predicate, INCLUDE,
-    /// NULLS NOT DISTINCT or storage parameters).
-    #[diesel(sql_type = Bool)]
-    pub(super) plain: bool,
-    /// Whether a constraint (UNIQUE, EXCLUDE) owns the index: the constraint re-creates it.
-    #[diesel(sql_type = Bool)]
-    pub(super) owned: bool,
-    /// Every column the index uses: keys, expressions, predicate.
-    #[diesel(sql_type = Array<Text>)]
-    pub(super) used: Vec<String>,
-    /// `pg_index.indisvalid`: false for an index a `CREATE INDEX CONCURRENTLY` left behind
-    /// when it failed or was interrupted (it enforces and serves nothing).
-    #[diesel(sql_type = Bool)]
-    pub(super) valid: bool,
 }
 
 /// A trigger, comment or owned sequence: SQL that re-creates it, for
@@ -183,7 +158,11 @@ pub(super) fn constraints(
                       JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.num \
                       ORDER BY k.ord) AS ref_cols, \
                 con.confdeltype::text AS on_delete, con.confupdtype::text AS on_update, \
-                pg_get_constraintdef(con.oid) AS def, con.convalidated AS validated \
+                CASE WHEN con.contype = 'p' OR (con.contype = 'f' AND con.convalidated \
+                          AND con.confmatchtype <> 'f') THEN '' \
+                     ELSE pg_get_constraintdef(con.oid) END AS def, \
+                con.convalidated AS validated, con.condeferrable AS deferrable, \
+                con.condeferred AS deferred \
          FROM pg_constraint con \
          JOIN pg_class c ON c.oid = con.conrelid \
          JOIN pg_namespace n ON n.oid = c.relnamespace \
@@ -191,40 +170,6 @@ pub(super) fn constraints(
          LEFT JOIN pg_namespace rn ON rn.oid = rc.relnamespace \
          WHERE {user_tables} AND con.contype IN ('p', 'f', 'u', 'c', 'x') AND con.conislocal \
          ORDER BY c.relname, con.conname"
-    ))
-    .load(conn)
-}
-
-/// The indexes of the tables `user_tables` selects, primary keys' excepted, by table and
-/// name.
-pub(super) fn indexes(conn: &mut PgConnection, user_tables: &str) -> QueryResult<Vec<IndexRow>> {
-    diesel::sql_query(format!(
-        "SELECT {TBL} AS tbl, i.relname::text AS idx, ix.indisunique AS is_unique, \
-                ARRAY(SELECT a.attname::text FROM unnest(ix.indkey::int2[]) WITH ORDINALITY AS k(num, ord) \
-                      JOIN pg_attribute a ON a.attrelid = ix.indrelid AND a.attnum = k.num \
-                      ORDER BY k.ord) AS cols, \
-                pg_get_indexdef(ix.indexrelid) AS def, \
-                ix.indexprs IS NULL AND pg_get_indexdef(ix.indexrelid) = format( \
-                    'CREATE %sINDEX %s ON %s USING btree (%s)', \
-                    CASE WHEN ix.indisunique THEN 'UNIQUE ' ELSE '' END, quote_ident(i.relname), \
-                    quote_ident(n.nspname) || '.' || quote_ident(c.relname), \
-                    (SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY k.ord) \
-                     FROM unnest(ix.indkey::int2[]) WITH ORDINALITY AS k(num, ord) \
-                     JOIN pg_attribute a ON a.attrelid = ix.indrelid AND a.attnum = k.num)) AS plain, \
-                EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = ix.indexrelid \
-                        AND con.contype IN ('u', 'x', 'p')) AS owned, \
-                ARRAY(SELECT DISTINCT a.attname::text FROM pg_depend dep \
-                      JOIN pg_attribute a ON a.attrelid = dep.refobjid AND a.attnum = dep.refobjsubid \
-                      WHERE dep.classid = 'pg_class'::regclass AND dep.objid = ix.indexrelid \
-                        AND dep.refclassid = 'pg_class'::regclass AND dep.refobjsubid > 0 \
-                      ORDER BY 1) AS used, \
-                ix.indisvalid AS valid \
-         FROM pg_index ix \
-         JOIN pg_class c ON c.oid = ix.indrelid \
-         JOIN pg_class i ON i.oid = ix.indexrelid \
-         JOIN pg_namespace n ON n.oid = c.relnamespace \
-         WHERE {user_tables} AND NOT ix.indisprimary \
-         ORDER BY c.relname, i.relname"
     ))
     .load(conn)
 }

@@ -14,7 +14,8 @@ use std::collections::BTreeMap;
 
 use diesel::pg::PgConnection;
 
-use super::catalog::{self, ColumnRow, CommentRow, ConstraintRow, DependentRow, IndexRow};
+use super::catalog::{self, ColumnRow, CommentRow, ConstraintRow, DependentRow};
+use super::index_catalog::IndexRow;
 use super::namespaces::{existing_schemas, user_tables};
 use super::statistics::StatisticsRow;
 use crate::schema::{
@@ -51,14 +52,12 @@ fn with_validity(def: &str, validated: bool) -> String {
     }
 }
 
-/// When a foreign key is checked, from its definition.
-fn deferrable(def: &str) -> Deferrable {
-    if def.contains(" DEFERRABLE INITIALLY DEFERRED") {
-        Deferrable::InitiallyDeferred
-    } else if def.contains(" DEFERRABLE") {
-        Deferrable::Deferrable
-    } else {
-        Deferrable::No
+/// When a foreign key is checked (`pg_constraint.condeferrable`, `condeferred`).
+fn deferrable(deferrable: bool, deferred: bool) -> Deferrable {
+    match (deferrable, deferred) {
+        (true, true) => Deferrable::InitiallyDeferred,
+        (true, false) => Deferrable::Deferrable,
+        _ => Deferrable::No,
     }
 }
 
@@ -67,7 +66,7 @@ pub fn introspect(conn: &mut PgConnection, schemas: &[String]) -> diesel::QueryR
     let user_tables = user_tables(schemas);
     let columns = catalog::columns(conn, &user_tables)?;
     let constraints = catalog::constraints(conn, &user_tables)?;
-    let indexes = catalog::indexes(conn, &user_tables)?;
+    let indexes = super::index_catalog::indexes(conn, &user_tables)?;
     let sequences = super::sequences::sequences(conn, &user_tables)?;
     let triggers = catalog::triggers(conn, &user_tables)?;
     let statistics = super::statistics::statistics(conn, &user_tables)?;
@@ -188,7 +187,7 @@ fn add_constraints(
                     ref_columns: row.ref_cols,
                     on_delete: action(&row.on_delete),
                     on_update: action(&row.on_update),
-                    deferrable: deferrable(&row.def),
+                    deferrable: deferrable(row.deferrable, row.deferred),
                 })
             }
             // A plain UNIQUE constraint: a unique index the model can describe, created and
@@ -274,7 +273,7 @@ fn add_indexes(
                 name: row.idx.clone(),
                 blocks_type_change: true,
             }));
-            indexes_kept.push((row.tbl, row.def));
+            indexes_kept.push((row.tbl, row.def.unwrap_or_default()));
         }
     }
     indexes_kept

@@ -68,6 +68,10 @@ pub(super) struct IndexRow {
     pub(super) idx: String,
     #[diesel(sql_type = BigInt)]
     pub(super) is_unique: i64,
+    #[diesel(sql_type = BigInt)]
+    pub(super) descending: i64,
+    // Whether an index's SQL says COLLATE is read from the `attached` rows (a join with
+    // `sqlite_schema` here would scan it once per index).
     #[diesel(sql_type = Nullable<Text>)]
     pub(super) col: Option<String>,
 }
@@ -99,9 +103,8 @@ pub(super) fn foreign_keys(conn: &mut SqliteConnection) -> QueryResult<Vec<Forei
 pub(super) fn indexes(conn: &mut SqliteConnection) -> QueryResult<Vec<IndexRow>> {
     diesel::sql_query(format!(
         "SELECT m.name AS tbl, il.name AS idx, il.\"unique\" AS is_unique, \
-         CASE WHEN ii.\"desc\" = 0 AND ix.sql NOT LIKE '%collate%' THEN ii.name END AS col \
+         ii.\"desc\" AS descending, ii.name AS col \
          FROM sqlite_schema AS m, pragma_index_list(m.name) AS il, pragma_index_xinfo(il.name) AS ii \
-         JOIN sqlite_schema AS ix ON ix.name = il.name \
          WHERE {TABLES} AND il.origin = 'c' AND il.partial = 0 AND ii.key = 1 \
          ORDER BY m.name, il.name, ii.seqno"
     ))

@@ -72,7 +72,7 @@ pub fn introspect(conn: &mut SqliteConnection) -> diesel::QueryResult<Schema> {
 
     let mut tables = tables_of(columns);
     add_foreign_keys(&mut tables, fks);
-    add_indexes(&mut tables, indexes);
+    add_indexes(&mut tables, indexes, &attached);
     let readers = readers_of(&attached);
     let mut dependents = reader_dependents(&readers, &tables);
     add_attached(&mut tables, attached, &mut dependents);
@@ -162,15 +162,35 @@ fn add_foreign_keys(tables: &mut BTreeMap<String, Table>, fks: Vec<ForeignKeyRow
 }
 
 /// Puts the indexes the model describes on their tables.
-fn add_indexes(tables: &mut BTreeMap<String, Table>, indexes: Vec<IndexRow>) {
-    // (table, index) -> (unique, columns; None for an expression)
+fn add_indexes(
+    tables: &mut BTreeMap<String, Table>,
+    indexes: Vec<IndexRow>,
+    attached: &[AttachedRow],
+) {
+    // Index name -> whether its SQL says COLLATE anywhere (`LIKE '%collate%'`: ASCII case
+    // ignored).
+    let collates: std::collections::HashMap<&str, bool> = attached
+        .iter()
+        .filter(|r| r.kind == "index")
+        .map(|r| {
+            (
+                r.name.as_str(),
+                r.sql.to_ascii_lowercase().contains("collate"),
+            )
+        })
+        .collect();
+    // (table, index) -> (unique, columns; None for an expression, a DESC or collated key)
     type IndexColumns = (bool, Vec<Option<String>>);
     let mut grouped: BTreeMap<(String, String), IndexColumns> = BTreeMap::new();
     for row in indexes {
+        let Some(&collate) = collates.get(row.idx.as_str()) else {
+            continue;
+        };
+        let col = row.col.filter(|_| row.descending == 0 && !collate);
         let entry = grouped
             .entry((row.tbl, row.idx))
             .or_insert((row.is_unique != 0, Vec::new()));
-        entry.1.push(row.col);
+        entry.1.push(col);
     }
     for ((tbl, name), (unique, cols)) in grouped {
         // Expression keys, and keys with DESC or their own COLLATE, are outside the model:

@@ -1,0 +1,214 @@
+//! What introspection costs (issue 22): the same few statements whatever the schema size, on
+//! both backends; and PostgreSQL's index introspection, which spells one index per shape with
+//! `pg_get_indexdef` and lets it decide the others, reads every index exactly as comparing its
+//! own `pg_get_indexdef` with a plain index's definition would.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use diesel::connection::InstrumentationEvent;
+use diesel::pg::PgConnection;
+use diesel::sql_types::{Bool, Text};
+use diesel::sqlite::SqliteConnection;
+use diesel::{Connection as _, QueryableByName, RunQueryDsl};
+use retort::db::Connection;
+
+use crate::support::{Backend, Project};
+
+/// Counts the statements sent through `conn`.
+fn counting<C: diesel::Connection>(conn: &mut C) -> Arc<AtomicUsize> {
+    let count = Arc::new(AtomicUsize::new(0));
+    let seen = Arc::clone(&count);
+    conn.set_instrumentation(move |event: InstrumentationEvent<'_>| {
+        if matches!(event, InstrumentationEvent::StartQuery { .. }) {
+            seen.fetch_add(1, Ordering::SeqCst);
+        }
+    });
+    count
+}
+
+/// `n` tables like the benchmark's: a key, a unique index, a plain index, a foreign key to the
+/// previous table, a default; every third one an index that is not plain and a check.
+fn tables(n: usize) -> String {
+    (0..n)
+        .map(|i| {
+            let fk = if i > 0 {
+                format!(
+                    ", parent_id BIGINT REFERENCES t{}(id) ON DELETE CASCADE",
+                    i - 1
+                )
+            } else {
+                String::new()
+            };
+            let (check, odd) = if i % 3 == 0 {
+                (
+                    format!(", CONSTRAINT ck_t{i} CHECK (score >= 0)"),
+                    format!("CREATE INDEX ix_t{i}_lower ON t{i} (lower(name));\n"),
+                )
+            } else {
+                (String::new(), String::new())
+            };
+            format!(
+                "CREATE TABLE t{i} (id BIGINT PRIMARY KEY, name VARCHAR(100) NOT NULL, \
+                 email TEXT NOT NULL, score INTEGER DEFAULT 0{fk}{check});\n\
+                 CREATE UNIQUE INDEX uq_t{i}_email ON t{i} (email);\n\
+                 CREATE INDEX ix_t{i}_name ON t{i} (name);\n{odd}"
+            )
+        })
+        .collect()
+}
+
+/// The statements one introspection of a project holding `n` tables sends.
+fn statements(backend: Backend, n: usize) -> Option<usize> {
+    let p = Project::on(backend)?;
+    p.execute(&tables(n));
+    let (count, schema) = match backend {
+        Backend::Postgres => {
+            let mut raw = PgConnection::establish(&p.url).expect("connect");
+            let count = counting(&mut raw);
+            let mut conn = Connection::from(raw);
+            (count, conn.introspect().expect("introspect"))
+        }
+        Backend::Sqlite => {
+            let path = p.path().join("retort.db");
+            let mut raw = SqliteConnection::establish(path.to_str().unwrap()).expect("open");
+            let count = counting(&mut raw);
+            let mut conn = Connection::from(raw);
+            (count, conn.introspect().expect("introspect"))
+        }
+    };
+    assert_eq!(schema.tables.len(), n);
+    let last = &schema.tables[&format!("t{}", n - 1)];
+    assert_eq!(last.foreign_keys.len(), usize::from(n > 1));
+    assert!(last
+        .indexes
+        .iter()
+        .any(|i| i.name == format!("ix_t{}_name", n - 1)));
+    let sent = count.load(Ordering::SeqCst);
+    Some(sent)
+}
+
+fn introspection_sends_the_same_statements_whatever_the_schema_size(backend: Backend) {
+    let Some(one) = statements(backend, 1) else {
+        return;
+    };
+    let many = statements(backend, 60).expect("the backend was there a moment ago");
+    assert_eq!(
+        one, many,
+        "{backend:?}: 1 table: {one} statements, 60: {many}"
+    );
+    assert!(one <= 16, "{backend:?}: {one} statements");
+}
+
+crate::support::on_both_backends!(introspection_sends_the_same_statements_whatever_the_schema_size);
+
+#[derive(QueryableByName)]
+struct Spelled {
+    #[diesel(sql_type = Text)]
+    name: String,
+    #[diesel(sql_type = Text)]
+    def: String,
+    #[diesel(sql_type = Text)]
+    plain_def: String,
+    #[diesel(sql_type = Bool)]
+    exprs: bool,
+}
+
+/// Indexes of every kind the shapes tell apart, several of one shape each, some of one shape
+/// with different names: each is read as plain exactly when its own `pg_get_indexdef` is a
+/// plain index's definition, and a kept one keeps its own definition.
+#[test]
+fn postgresql_reads_each_index_as_its_own_definition_says() {
+    let Some(p) = Project::on(Backend::Postgres) else {
+        return;
+    };
+    p.execute(
+        "CREATE SCHEMA other;
+         CREATE TABLE a (id INT PRIMARY KEY, name VARCHAR(50), email TEXT, n INT,
+                         t TEXT COLLATE \"C\", tags INT[], d DATE, x INT, y INT);
+         CREATE INDEX a_name ON a (name);
+         CREATE INDEX a_name_pattern ON a (name varchar_pattern_ops);
+         CREATE UNIQUE INDEX a_email ON a (email);
+         CREATE INDEX a_email_pattern ON a (email text_pattern_ops);
+         CREATE INDEX a_email_c ON a (email COLLATE \"C\");
+         CREATE INDEX a_t ON a (t);
+         CREATE INDEX a_t_posix ON a (t COLLATE \"POSIX\");
+         CREATE INDEX a_name_email ON a (name, email);
+         CREATE INDEX a_desc ON a (n DESC);
+         CREATE INDEX a_nulls_first ON a (n NULLS FIRST);
+         CREATE INDEX a_n ON a (n);
+         CREATE INDEX a_lower ON a (lower(email));
+         CREATE INDEX a_partial ON a (n) WHERE n > 0;
+         CREATE INDEX a_include ON a (n) INCLUDE (name);
+         CREATE UNIQUE INDEX a_nnd ON a (x) NULLS NOT DISTINCT;
+         CREATE UNIQUE INDEX a_y ON a (y);
+         CREATE INDEX a_gin ON a USING gin (tags);
+         CREATE INDEX a_hash ON a USING hash (n);
+         CREATE INDEX a_fill ON a (d) WITH (fillfactor = 70);
+         CREATE INDEX a_d ON a (d);
+         CREATE INDEX \"Odd Name\" ON a (d, x);
+         CREATE INDEX a_x_y_desc ON a (x, y DESC);
+         CREATE INDEX a_x_y ON a (x, y);
+         CREATE TABLE \"Mixed\" (\"Id\" INT PRIMARY KEY, \"Val\" TEXT);
+         CREATE INDEX \"Mixed_Val\" ON \"Mixed\" (\"Val\");
+         CREATE TABLE b (id BIGINT PRIMARY KEY, k INT UNIQUE, v TEXT);
+         CREATE INDEX b_v ON b (v);
+         CREATE DOMAIN word AS TEXT;
+         CREATE TABLE w (v word, u TEXT);
+         CREATE INDEX w_v ON w (v);
+         CREATE INDEX w_u ON w (u);
+         CREATE TABLE p (id INT, k INT) PARTITION BY RANGE (id);
+         CREATE INDEX p_k ON p (k);
+         CREATE TABLE p1 PARTITION OF p FOR VALUES FROM (0) TO (10);",
+    );
+    let mut raw = PgConnection::establish(&p.url).expect("connect");
+    // The oracle: each index's own definition against a plain index's, one at a time.
+    let spelled: Vec<Spelled> = diesel::sql_query(
+        "SELECT i.relname::text AS name, pg_get_indexdef(ix.indexrelid) AS def, \
+                format('CREATE %sINDEX %s ON %s USING btree (%s)', \
+                       CASE WHEN ix.indisunique THEN 'UNIQUE ' ELSE '' END, quote_ident(i.relname), \
+                       quote_ident(n.nspname) || '.' || quote_ident(c.relname), \
+                       (SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY k.ord) \
+                        FROM unnest(ix.indkey::int2[]) WITH ORDINALITY AS k(num, ord) \
+                        JOIN pg_attribute a ON a.attrelid = ix.indrelid AND a.attnum = k.num)) \
+                AS plain_def, ix.indexprs IS NOT NULL AS exprs \
+         FROM pg_index ix JOIN pg_class i ON i.oid = ix.indexrelid \
+         JOIN pg_class c ON c.oid = ix.indrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
+         WHERE n.nspname = 'public' AND NOT ix.indisprimary \
+           AND NOT EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = ix.indexrelid)",
+    )
+    .load(&mut raw)
+    .expect("the oracle query");
+    assert!(spelled.len() >= 28, "{}", spelled.len());
+    let schema = Connection::from(raw).introspect().expect("introspect");
+    let mut plain_seen = 0;
+    for index in &spelled {
+        let table = schema
+            .tables
+            .values()
+            .find(|t| {
+                t.indexes.iter().any(|i| i.name == index.name)
+                    || t.unmodeled.iter().any(|d| d.sql() == index.def)
+            })
+            .unwrap_or_else(|| panic!("{} is read nowhere", index.name));
+        let plain = !index.exprs && index.def == index.plain_def;
+        let modeled = table.indexes.iter().any(|i| i.name == index.name);
+        assert_eq!(
+            modeled, plain,
+            "{}: {} (plain: {})",
+            index.name, index.def, index.plain_def
+        );
+        if plain {
+            plain_seen += 1;
+        } else {
+            assert!(
+                table.unmodeled.iter().any(|d| d.sql() == index.def),
+                "{}",
+                index.def
+            );
+        }
+    }
+    // Both kinds are there: plain ones sharing a shape, and every kind of non-plain one.
+    assert!(plain_seen >= 10, "{plain_seen}");
+    assert!(spelled.len() - plain_seen >= 13, "{plain_seen}");
+}
