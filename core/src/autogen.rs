@@ -177,10 +177,9 @@ fn plan_between_phases(
     let (up, down) = if ops.is_empty() {
         (SqlPlan::default(), SqlPlan::default())
     } else {
-        let mut after = current.as_ref().clone();
-        ops.iter().for_each(|op| op.apply(&mut after));
-        let up = dialect.render_plan_owned(&ops, current.into_owned())?;
-        let down = dialect.render_plan_owned(&reverse_all(&ops), after)?;
+        // Rendering up.sql applies the ops: what it leaves is the schema down.sql reverts.
+        let (up, after) = dialect.render_plan_owned(&ops, current.into_owned())?;
+        let (down, _) = dialect.render_plan_owned(&reverse_all(&ops), after)?;
         (up, down)
     };
     let (up_sql, down_sql) = (up.to_sql(), down.to_sql());

@@ -199,10 +199,14 @@ pub trait Dialect: DialectFacts {
         Effects::default()
     }
 
-    /// [`Dialect::render_plan`] of ops that apply to `before`, given to it: the rendering
-    /// follows the ops on it instead of on a copy (a copy of 10,000 tables costs more than
-    /// rendering).
-    fn render_plan_owned(&self, ops: &[Op], before: Schema) -> Result<SqlPlan, RenderError> {
+    /// [`Dialect::render_plan`] of ops that apply to `before`, given to it, and the schema
+    /// after them: the rendering follows the ops on it instead of on a copy (a copy of 10,000
+    /// tables costs more than rendering), and what it leaves is what the reverse applies to.
+    fn render_plan_owned(
+        &self,
+        ops: &[Op],
+        before: Schema,
+    ) -> Result<(SqlPlan, Schema), RenderError> {
         render::render_owned(self, ops, before)
     }
 

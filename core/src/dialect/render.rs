@@ -19,7 +19,7 @@ pub(super) fn render<D: Dialect + ?Sized>(
     if ops.is_empty() {
         return Ok(SqlPlan::default());
     }
-    render_owned(dialect, ops, before.clone())
+    Ok(render_owned(dialect, ops, before.clone())?.0)
 }
 
 /// [`render`], applying the ops to `state` itself (the schema before them) instead of a copy.
@@ -27,7 +27,7 @@ pub(super) fn render_owned<D: Dialect + ?Sized>(
     dialect: &D,
     ops: &[Op],
     mut state: Schema,
-) -> Result<SqlPlan, RenderError> {
+) -> Result<(SqlPlan, Schema), RenderError> {
     let mut plan = SqlPlan::default();
     let mut at = 0;
     while at < ops.len() {
@@ -76,7 +76,7 @@ pub(super) fn render_owned<D: Dialect + ?Sized>(
         }
         at += len;
     }
-    Ok(plan)
+    Ok((plan, state))
 }
 
 /// The step of `ops[range]` whose SQL is `body`; `rebuild` when it remakes their table.
