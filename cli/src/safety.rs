@@ -243,11 +243,12 @@ fn warning_for(op: &Op, ops: &[Op], dialect: &dyn Dialect) -> Option<String> {
             for clause in from
                 .extra
                 .iter()
-                .filter(|x| retort::sql::is_constraint_clause(x) && !to.extra.contains(x))
+                .filter(|x| x.is_constraint() && !to.extra.contains(x))
                 // A clause that holds an enum's labels (SQLite's CHECK): a label change, said
                 // with the labels.
-                .filter(|x| dialect.enum_labels_in(&to.name, x).is_none())
+                .filter(|x| dialect.enum_labels_in(&to.name, x.sql()).is_none())
             {
+                let clause = clause.sql();
                 risks.push(format!(
                     "its constraint `{clause}` is removed, so the table accepts rows it refused \
                      (the downgrade puts it back, and fails if such rows were written \

@@ -280,7 +280,10 @@ impl TableBuilder {
     /// PostgreSQL makes it a table constraint named `<table>_<column>_check`).
     pub fn column_check(mut self, expr: &str) -> Self {
         if let Some(column) = self.table.columns.last_mut() {
-            column.extra.push(format!("CHECK ({})", expr.trim()));
+            column.extra.push(crate::sql::column_clause(format!(
+                "CHECK ({})",
+                expr.trim()
+            )));
         }
         self
     }

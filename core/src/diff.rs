@@ -27,7 +27,9 @@
 //! not describe. Only the reverse of a created type drops it, after the tables.
 
 use crate::ops::Op;
-use crate::schema::{Column, ConstraintKind, ForeignKey, Kept, Schema, Table, TableConstraint};
+use crate::schema::{
+    Column, ColumnClause, ConstraintKind, ForeignKey, Kept, Schema, Table, TableConstraint,
+};
 
 mod table;
 use table::diff_table;
@@ -210,15 +212,16 @@ fn same_column(a: &Column, b: &Column) -> bool {
 
 /// The constraint clauses of a column (`CHECK`, `UNIQUE`): the models own them. In
 /// `sql::comparable` form, for comparison only.
-fn owned_clauses(c: &Column) -> Vec<String> {
+fn owned_clauses(c: &Column) -> Vec<ColumnClause> {
     c.extra
         .iter()
-        .filter(|x| crate::sql::is_constraint_clause(x))
+        .filter(|x| x.is_constraint())
         // A column's check is its expression: the models cannot name it.
-        .map(|x| match crate::sql::check_parts(x) {
-            Some((_, expr)) => format!("CHECK ( {} )", crate::sql::comparable(&expr)),
-            None => crate::sql::comparable(x),
+        .map(|x| match x.check_expr() {
+            Some(expr) => format!("CHECK ( {} )", crate::sql::comparable(expr)),
+            None => crate::sql::comparable(x.sql()),
         })
+        .map(crate::sql::column_clause)
         .collect()
 }
 
@@ -264,7 +267,7 @@ fn inline_uniques(table: &Table) -> Vec<Vec<String>> {
         column
             .extra
             .iter()
-            .filter(|x| crate::sql::unique_columns(x).is_some_and(|c| c.is_empty()))
+            .filter(|x| x.is_unique())
             .map(|_| vec![column.name.clone()])
     });
     of_table.chain(of_columns).collect()
@@ -280,11 +283,11 @@ fn declares_unique(table: &Table, columns: &[String]) -> bool {
 }
 
 /// A column's own `UNIQUE` clauses that `want` declares as a unique index over that column.
-fn declared_unique_clauses<'a>(column: &'a Column, want: &Table) -> Vec<&'a String> {
+fn declared_unique_clauses<'a>(column: &'a Column, want: &Table) -> Vec<&'a ColumnClause> {
     column
         .extra
         .iter()
-        .filter(|x| crate::sql::unique_columns(x).is_some_and(|c| c.is_empty()))
+        .filter(|x| x.is_unique())
         .filter(|_| declares_unique(want, std::slice::from_ref(&column.name)))
         .collect()
 }
@@ -309,15 +312,9 @@ fn altered(have: &Column, want: &Column) -> Column {
     to.extra = have
         .extra
         .iter()
-        .filter(|c| !crate::sql::is_constraint_clause(c))
-        .filter(|c| {
-            !crate::sql::is_generated(c) || (want.default.is_none() && same_generation(have, want))
-        })
-        .chain(
-            want.extra
-                .iter()
-                .filter(|x| crate::sql::is_constraint_clause(x)),
-        )
+        .filter(|c| !c.is_constraint())
+        .filter(|c| !c.is_generated() || (want.default.is_none() && same_generation(have, want)))
+        .chain(want.extra.iter().filter(|x| x.is_constraint()))
         .cloned()
         .collect();
     to

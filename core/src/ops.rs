@@ -1,7 +1,9 @@
 //! Migration operations. Each op carries the state it replaces, so it can reverse itself:
 //! the down migration is the reverse of every up op, in reverse order.
 
-use crate::schema::{Column, ForeignKey, IdentityColumn, Index, Kept, Table, TableConstraint};
+use crate::schema::{
+    Column, ColumnClause, ForeignKey, IdentityColumn, Index, Kept, Table, TableConstraint,
+};
 
 mod apply;
 mod describe;
@@ -425,7 +427,8 @@ impl Op {
 /// which a dialect without enum types holds an enum: `DialectFacts::enum_labels_in`), when both
 /// have one. Ops have no dialect: the form is recognised as written.
 pub(crate) fn enum_labels(from: &Column, to: &Column) -> Option<(Vec<String>, Vec<String>)> {
-    let labels = |c: &Column| crate::sql::enum_check_labels(&c.name, &c.extra);
+    let labels =
+        |c: &Column| crate::sql::enum_check_labels(&c.name, c.extra.iter().map(ColumnClause::sql));
     Some((labels(from)?, labels(to)?))
 }
 

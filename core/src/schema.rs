@@ -5,12 +5,14 @@
 
 use std::collections::BTreeMap;
 
+mod column_clause;
 mod constraint;
 mod index;
 mod kept;
 mod options;
 mod qualified;
 mod sql_type;
+pub use column_clause::{ClauseKind, ColumnClause};
 pub use constraint::{ConstraintKind, TableConstraint};
 pub use index::IndexOptions;
 pub use kept::{ConstraintDef, IndexDef, Kept, KeptKind};
@@ -29,12 +31,12 @@ pub struct Column {
     pub nullable: bool,
     /// Server default, as an SQL expression (`0`, `'draft'`, `CURRENT_TIMESTAMP`).
     pub default: Option<String>,
-    /// Clauses of the column's definition that the model cannot say, verbatim, in order, as
-    /// introspection read them (SQLite: `CHECK (...)`, `COLLATE x`, `UNIQUE`,
-    /// `GENERATED ALWAYS AS (...) STORED`); empty for models and PostgreSQL. Rendered after
+    /// Clauses of the column's definition as written, in order, each with what it is
+    /// ([`ColumnClause`]): what introspection read (SQLite: `CHECK (...)`, `COLLATE x`, `UNIQUE`,
+    /// `GENERATED ALWAYS AS (...) STORED`), a model's `check = "..."`; empty for PostgreSQL. Rendered after
     /// the type, `NOT NULL` and default. Not compared by the diff; an altered column keeps
     /// them (see `diff`).
-    pub extra: Vec<String>,
+    pub extra: Vec<ColumnClause>,
     /// The column's comment (PostgreSQL `COMMENT ON COLUMN`): a model field's doc comment, or
     /// what the catalog holds. Compared by the diff (a change is an [`crate::ops::Op::AlterComment`]);
     /// a dropped column's reverse re-creates it. SQLite has none: its dialect clears it.

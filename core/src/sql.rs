@@ -69,8 +69,8 @@ mod index_def;
 mod kept;
 mod split;
 pub use constraint::{
-    check_parts, constraint_name, enum_check_labels, same_columns, same_constraint,
-    table_constraint, unique_columns,
+    check_parts, column_clause, constraint_name, enum_check_labels, rewrite_column_clause,
+    same_columns, same_constraint, table_constraint, unique_columns,
 };
 pub use create_table::{
     canonical_index_statement, comparable, generated_parts, is_constraint_clause, is_generated,

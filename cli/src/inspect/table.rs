@@ -407,27 +407,28 @@ fn constraint_attrs(
 ) -> Vec<TokenStream> {
     let mut attrs = Vec::new();
     // A column's own plain `UNIQUE` clause (SQLite) is the models' `unique` too.
-    let inline_unique = column
-        .extra
-        .iter()
-        .any(|x| retort::sql::unique_columns(x).is_some_and(|c| c.is_empty()));
+    let inline_unique = column.extra.iter().any(|x| x.is_unique());
     if on_fields.indexes.contains(&(column.name.as_str(), true)) || inline_unique {
         attrs.push(quote!(unique));
     }
     // Its first `CHECK (...)` clause is the field's `check`.
     let mut own_check = None;
     let mut undeclared = Vec::new();
-    for clause in column.extra.iter().filter(|c| !c.starts_with("GENERATED")) {
-        if retort::sql::unique_columns(clause).is_some_and(|c| c.is_empty()) {
+    for clause in column
+        .extra
+        .iter()
+        .filter(|c| !c.sql().starts_with("GENERATED"))
+    {
+        if clause.is_unique() {
             continue;
         }
-        match retort::sql::check_parts(clause) {
-            Some((_, expr)) if own_check.is_none() => own_check = Some(expr),
-            _ => undeclared.push(clause),
+        match clause.check_expr() {
+            Some(expr) if own_check.is_none() => own_check = Some(expr),
+            _ => undeclared.push(clause.sql()),
         }
     }
     if let Some(expr) = own_check {
-        let expr = lit(&expr);
+        let expr = lit(expr);
         attrs.push(quote!(check = #expr));
     }
     if on_fields.indexes.contains(&(column.name.as_str(), false)) {

@@ -106,7 +106,10 @@ fn facts_default_to_a_plain_backend() {
     assert_eq!(Standard.stored_identifier(&long), long);
     let mut mood = Column::new("mood", SqlType::Text, false);
     mood.extra
-        .push(sqlite::enum_check("\"mood\"", &["a".into(), "b".into()]));
+        .push(crate::sql::column_clause(sqlite::enum_check(
+            "\"mood\"",
+            &["a".into(), "b".into()],
+        )));
     assert_eq!(Standard.column_enum_labels(&mood), None);
     assert!(Standard.diesel_types().is_none());
     assert!(!Standard.keeps_expressions_across(&SqlType::Text, &SqlType::Varchar(9)));
@@ -154,7 +157,8 @@ fn each_dialect_says_where_an_enum_holds_its_labels() {
         dialect.normalize(&mut s);
         let column = &s.tables["t"].columns[0];
         let held = dialect.column_enum_labels(column);
-        let read = crate::sql::enum_check_labels(&column.name, &column.extra);
+        let read =
+            crate::sql::enum_check_labels(&column.name, column.extra.iter().map(|c| c.sql()));
         assert_eq!(held, read, "{}", dialect.name());
         match dialect.key() {
             "sqlite" => assert_eq!(held, Some(labels.clone())),

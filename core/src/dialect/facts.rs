@@ -61,7 +61,7 @@ pub trait DialectFacts {
         column
             .extra
             .iter()
-            .find_map(|clause| self.enum_labels_in(&column.name, clause))
+            .find_map(|clause| self.enum_labels_in(&column.name, clause.sql()))
     }
 
     /// The name the database gives the sequence of serial column `column` of `table` (maybe

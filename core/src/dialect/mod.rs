@@ -608,14 +608,14 @@ pub trait Dialect: DialectFacts {
         }
         if let Some(generated) = &column.generated {
             // An introspected column's verbatim clause (in `extra`) wins.
-            if !column.extra.iter().any(|c| crate::sql::is_generated(c)) {
+            if !column.extra.iter().any(|c| c.is_generated()) {
                 s.push(' ');
                 s.push_str(&generated_clause(generated));
             }
         }
         for clause in &column.extra {
             s.push(' ');
-            s.push_str(clause);
+            s.push_str(clause.sql());
         }
         s
     }

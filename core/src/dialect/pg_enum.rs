@@ -324,7 +324,7 @@ mod tests {
         };
         let (before, after) = (with(&["ok", "it's", "sad"]), with(&["ok", "it's"]));
         assert_eq!(
-            crate::sql::enum_check_labels("mood", &before.extra),
+            crate::sql::enum_check_labels("mood", before.extra.iter().map(|c| c.sql())),
             Some(vec!["ok".into(), "it's".into(), "sad".into()])
         );
         let op = Op::AlterColumn {

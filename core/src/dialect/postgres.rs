@@ -683,12 +683,12 @@ mod tests;
 pub(crate) fn column_checks_to_table(table: &mut Table) {
     let bare = crate::schema::bare_name(&table.name).to_owned();
     for column in &mut table.columns {
-        let (checks, rest): (Vec<String>, Vec<String>) = std::mem::take(&mut column.extra)
+        let (checks, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut column.extra)
             .into_iter()
-            .partition(|x| crate::sql::check_parts(x).is_some());
+            .partition(|x| x.check_expr().is_some());
         column.extra = rest;
         for clause in checks {
-            let Some((name, expr)) = crate::sql::check_parts(&clause) else {
+            let Some((name, expr)) = crate::sql::check_parts(clause.sql()) else {
                 continue;
             };
             let name = name.unwrap_or_else(|| {

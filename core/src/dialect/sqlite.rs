@@ -193,7 +193,8 @@ impl Dialect for Sqlite {
             // label change is a constraint change (a rebuild, whose copy refuses a row that
             // holds a removed label).
             if let SqlType::Enum { labels, .. } = &column.ty {
-                let clause = enum_check(&self.quote(&column.name), labels);
+                let clause =
+                    crate::sql::column_clause(enum_check(&self.quote(&column.name), labels));
                 column.ty = SqlType::Text;
                 if !column.extra.contains(&clause) {
                     column.extra.push(clause);
@@ -502,7 +503,7 @@ impl Sqlite {
             .iter()
             .filter(|c| old.column(&c.name).is_some())
             .filter(|c| c.generated.is_none())
-            .filter(|c| !c.extra.iter().any(|e| crate::sql::is_generated(e)))
+            .filter(|c| !c.extra.iter().any(|e| e.is_generated()))
             .map(|c| c.name.clone())
             .collect();
         if !copied.is_empty() {
@@ -616,12 +617,18 @@ fn can_drop_column(table: &Table, column: &str) -> bool {
         .collect();
     let mentioned = constraints
         .iter()
-        .chain(table.columns.iter().flat_map(|c| &c.extra))
+        .map(String::as_str)
         .chain(
             table
                 .columns
                 .iter()
-                .filter_map(|c| c.generated.as_ref().map(|g| &g.expr)),
+                .flat_map(|c| c.extra.iter().map(|x| x.sql())),
+        )
+        .chain(
+            table
+                .columns
+                .iter()
+                .filter_map(|c| c.generated.as_ref().map(|g| g.expr.as_str())),
         )
         .any(|clause| crate::sql::mentions(clause, column));
     !named(&table.primary_key)

@@ -8,7 +8,7 @@ use crate::schema::SqlType;
 impl DialectFacts for Sqlite {
     /// An enum is `TEXT` with `CHECK ("col" IN ('a', 'b'))` ([`super::sqlite::enum_check`]).
     fn enum_labels_in(&self, column: &str, clause: &str) -> Option<Vec<String>> {
-        crate::sql::enum_check_labels(column, std::slice::from_ref(&clause.to_owned()))
+        crate::sql::enum_check_labels(column, [clause])
     }
 
     fn set_triggers_aside(&self, _table: &str, them: &str, each: &str) -> String {

@@ -286,7 +286,7 @@ fn a_rebuild_keeps_the_tables_own_clauses() {
     model
         .columns
         .iter_mut()
-        .for_each(|c| c.extra.retain(|x| crate::sql::is_constraint_clause(x)));
+        .for_each(|c| c.extra.retain(|x| x.is_constraint()));
     model.columns[3].ty = SqlType::Integer;
     let mut after = Schema::new();
     after.insert(model);

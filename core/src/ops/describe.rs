@@ -4,7 +4,7 @@
 use std::fmt;
 
 use super::{enum_labels, Op};
-use crate::schema::{Column, ConstraintKind, TableConstraint};
+use crate::schema::{Column, ColumnClause, ConstraintKind, TableConstraint};
 
 /// A table constraint for messages: `check 'name' (expr)`, `unique (a, b)`, or the clause.
 fn describe_constraint(c: &TableConstraint) -> String {
@@ -151,11 +151,8 @@ fn column_changes(from: &Column, to: &Column) -> Vec<String> {
             describe_generated(to)
         ));
     }
-    fn owned(c: &Column) -> Vec<&String> {
-        c.extra
-            .iter()
-            .filter(|x| crate::sql::is_constraint_clause(x))
-            .collect()
+    fn owned(c: &Column) -> Vec<&ColumnClause> {
+        c.extra.iter().filter(|x| x.is_constraint()).collect()
     }
     // An enum's labels held as a label check on the column: `CHECK ("col" IN ('a', 'b'))`.
     let enum_change = enum_labels(from, to)
@@ -168,22 +165,23 @@ fn column_changes(from: &Column, to: &Column) -> Vec<String> {
             ))
         })
         .is_some();
-    let is_labels = |x: &String| {
-        enum_change && crate::sql::enum_check_labels(&to.name, std::slice::from_ref(x)).is_some()
+    let is_labels = |x: &ColumnClause| {
+        enum_change && crate::sql::enum_check_labels(&to.name, [x.sql()]).is_some()
     };
     for gone in owned(from)
         .into_iter()
         .filter(|x| !to.extra.contains(x) && !is_labels(x))
     {
         changes.push(format!(
-            "constraint `{gone}` removed (the models do not declare it)"
+            "constraint `{}` removed (the models do not declare it)",
+            gone.sql()
         ));
     }
     for new in owned(to)
         .into_iter()
         .filter(|x| !from.extra.contains(x) && !is_labels(x))
     {
-        changes.push(format!("constraint `{new}` added"));
+        changes.push(format!("constraint `{}` added", new.sql()));
     }
     changes
 }

@@ -46,7 +46,11 @@ pub(crate) fn rename_column(schema: &mut Schema, name: &str, from: &str, to: &st
             if c.name == from {
                 c.name = to.to_owned();
             }
-            c.extra.iter_mut().for_each(text);
+            for clause in &mut c.extra {
+                crate::sql::rewrite_column_clause(clause, |sql| {
+                    crate::sql::rename_identifier(sql, from, to)
+                });
+            }
         }
         rename(&mut t.primary_key);
         if t.identity.as_deref() == Some(from) {

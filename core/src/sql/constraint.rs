@@ -3,7 +3,30 @@
 //! compares them with the models' `unique` and `check` declarations as the same constraints.
 
 use super::create_table::{tokens, unquote, Tok};
-use crate::schema::{ConstraintKind, TableConstraint};
+use crate::schema::{ClauseKind, ColumnClause, ConstraintKind, TableConstraint};
+
+/// A column clause of an SQLite `CREATE TABLE` (or a model's `check`), read into what it is,
+/// its text kept as written.
+pub fn column_clause(clause: impl Into<String>) -> ColumnClause {
+    let sql = clause.into();
+    let kind = if super::is_generated(&sql) {
+        ClauseKind::Generated
+    } else if unique_columns(&sql).is_some_and(|c| c.is_empty()) {
+        ClauseKind::Unique
+    } else if let Some((_, expr)) = check_parts(&sql) {
+        ClauseKind::Check { expr }
+    } else if super::is_constraint_clause(&sql) {
+        ClauseKind::OtherConstraint
+    } else {
+        ClauseKind::Other
+    };
+    ColumnClause::from_parts(kind, sql)
+}
+
+/// Rewrites a column clause's text with `f` (a rename), reading what it is again.
+pub fn rewrite_column_clause(clause: &mut ColumnClause, f: impl FnOnce(&str) -> String) {
+    *clause = column_clause(f(clause.sql()));
+}
 
 /// A table constraint clause of an SQLite `CREATE TABLE` read into what it enforces, its text
 /// kept as written: `[CONSTRAINT n] CHECK (expr)`, `[CONSTRAINT n] UNIQUE (a, b)` over plain
@@ -152,9 +175,12 @@ pub fn same_columns(a: &[String], b: &[String]) -> bool {
 
 /// The labels of a column's label check among `extra` (`CHECK ("c" IN ('a', 'b'))`: how a
 /// dialect without enum types holds an enum, see `DialectFacts::enum_labels_in`), if it has one.
-pub fn enum_check_labels(column: &str, extra: &[String]) -> Option<Vec<String>> {
+pub fn enum_check_labels<'a>(
+    column: &str,
+    extra: impl IntoIterator<Item = &'a str>,
+) -> Option<Vec<String>> {
     let prefix = format!("CHECK (\"{}\" IN (", column.replace('"', "\"\""));
-    extra.iter().find_map(|clause| {
+    extra.into_iter().find_map(|clause| {
         let mut rest = clause.strip_prefix(&prefix)?.strip_suffix("))")?;
         let mut labels = Vec::new();
         loop {
@@ -186,6 +212,35 @@ pub fn enum_check_labels(column: &str, extra: &[String]) -> Option<Vec<String>> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn column_clauses_say_what_they_are() {
+        let kind = |c: &str| column_clause(c).kind().clone();
+        assert_eq!(
+            kind("CONSTRAINT ck CHECK (a > 0)"),
+            ClauseKind::Check {
+                expr: "a > 0".into()
+            }
+        );
+        assert_eq!(kind("unique"), ClauseKind::Unique);
+        assert_eq!(kind("CONSTRAINT u UNIQUE"), ClauseKind::Unique);
+        assert_eq!(
+            kind("UNIQUE ON CONFLICT REPLACE"),
+            ClauseKind::OtherConstraint
+        );
+        assert_eq!(
+            kind("GENERATED ALWAYS AS (a * 2) STORED"),
+            ClauseKind::Generated
+        );
+        assert_eq!(kind("AS (a * 2)"), ClauseKind::Generated);
+        assert_eq!(kind("COLLATE NOCASE"), ClauseKind::Other);
+        let mut check = column_clause("CHECK (\"old\" <> '')");
+        assert!(check.is_constraint() && !check.is_unique());
+        rewrite_column_clause(&mut check, |sql| {
+            super::super::rename_identifier(sql, "old", "new")
+        });
+        assert_eq!(check.check_expr(), Some("\"new\" <> ''"));
+    }
 
     fn same(a: &str, b: &str) -> bool {
         same_constraint(&table_constraint(a), &table_constraint(b))

@@ -56,7 +56,7 @@ fn keep_clauses(table: &mut Table, sql: &str) {
                 .iter()
                 .find_map(|x| crate::sql::generated_parts(x))
                 .map(|(expr, stored)| crate::schema::Generated { expr, stored });
-            c.extra = extra;
+            c.extra = extra.into_iter().map(crate::sql::column_clause).collect();
         }
     }
 }
