@@ -178,8 +178,9 @@ fn plan_between_phases(
         (SqlPlan::default(), SqlPlan::default())
     } else {
         // Rendering up.sql applies the ops: what it leaves is the schema down.sql reverts.
-        let (up, after) = dialect.render_plan_owned(&ops, current.into_owned())?;
-        let (down, _) = dialect.render_plan_owned(&reverse_all(&ops), after)?;
+        let options = crate::dialect::RenderOptions::default();
+        let (up, after) = dialect.render_plan_owned(&ops, current.into_owned(), &options)?;
+        let (down, _) = dialect.render_plan_owned(&reverse_all(&ops), after, &options)?;
         (up, down)
     };
     let (up_sql, down_sql) = (up.to_sql(), down.to_sql());

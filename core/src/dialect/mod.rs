@@ -29,7 +29,9 @@ use alter::rename_table_sql;
 pub use alter::{add_column_sql, drop_column_sql, push_unmodeled, standard_alter_column};
 pub use facts::{DialectFacts, DieselType, DieselTypes};
 pub use loss::{destructive, refuses_only, Destructive};
-pub use plan::{Effects, Hazard, Header, Lock, LockMode, SqlPlan, Statement, Step, Transaction};
+pub use plan::{
+    Effects, Hazard, Header, Lock, LockMode, RenderOptions, SqlPlan, Statement, Step, Transaction,
+};
 pub use postgres::Postgres;
 pub use sqlite::Sqlite;
 
@@ -172,7 +174,17 @@ pub trait Dialect: DialectFacts {
     /// or a group of alterations of one table through [`Dialect::rebuild_table`]; each
     /// statement is then read by [`Dialect::statement_effects`].
     fn render_plan(&self, ops: &[Op], before: &Schema) -> Result<SqlPlan, RenderError> {
-        render::render(self, ops, before)
+        self.render_plan_with(ops, before, &RenderOptions::default())
+    }
+
+    /// [`Dialect::render_plan`] with the run's options.
+    fn render_plan_with(
+        &self,
+        ops: &[Op],
+        before: &Schema,
+        options: &RenderOptions,
+    ) -> Result<SqlPlan, RenderError> {
+        render::render(self, ops, before, options)
     }
 
     /// Renders ops as an SQL script: [`Dialect::render_plan`] as text ([`SqlPlan::to_sql`]).
@@ -206,8 +218,20 @@ pub trait Dialect: DialectFacts {
         &self,
         ops: &[Op],
         before: Schema,
+        options: &RenderOptions,
     ) -> Result<(SqlPlan, Schema), RenderError> {
-        render::render_owned(self, ops, before)
+        render::render_owned(self, ops, before, options)
+    }
+
+    /// [`Dialect::render_op`] with the run's options; by default they change nothing.
+    fn render_op_with(
+        &self,
+        op: &Op,
+        current: Option<&Table>,
+        options: &RenderOptions,
+    ) -> Result<String, RenderError> {
+        let _ = options;
+        self.render_op(op, current)
     }
 
     /// Renders one op by itself. `current` is the op's table as it is before the op, if it

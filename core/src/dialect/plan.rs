@@ -139,6 +139,25 @@ pub enum Hazard {
     RowWrites,
 }
 
+/// How one run renders its migration, beyond what the dialect itself says: the dialect is
+/// shared by every run (a `&'static` value), its options are the run's.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RenderOptions {
+    /// Write the forms that let a busy table's readers and writers go on where the dialect has
+    /// them (PostgreSQL: an index on an existing table built `CONCURRENTLY`, outside any
+    /// transaction), at the price of more statements. Off by default: `autogenerate` does not
+    /// ask for it yet.
+    pub online: bool,
+}
+
+impl RenderOptions {
+    /// The options of a run that asks for the online forms ([`RenderOptions::online`]).
+    pub fn online() -> Self {
+        RenderOptions { online: true }
+    }
+}
+
 /// What running one statement does beyond its text, as a dialect reads it
 /// ([`crate::dialect::Dialect::statement_effects`]).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

@@ -21,6 +21,7 @@
 //!   is dropped under the name the catalog reports, else PostgreSQL's `<table>_pkey`.
 
 use super::{normalize_default, Dialect, OpSql, Unsupported};
+use crate::ops::Op;
 use crate::schema::{
     Column, ConstraintKind, IdentityColumn, IdentityKind, Index, Kept, Schema, SqlType, Table,
     TableConstraint,
@@ -75,6 +76,27 @@ impl Dialect for Postgres {
 
     fn normalize_enums(&self, schema: &mut Schema) {
         super::pg_enum::lift_labels(schema);
+    }
+
+    /// Online ([`super::RenderOptions::online`]): an index on an existing table is built
+    /// `CONCURRENTLY` (outside any transaction: [`super::Dialect::statement_effects`] says so),
+    /// so the table's writers go on while it builds. An index a `UNIQUE` constraint makes is
+    /// not yet (it needs `ADD CONSTRAINT ... USING INDEX`).
+    fn render_op_with(
+        &self,
+        op: &Op,
+        current: Option<&Table>,
+        options: &super::RenderOptions,
+    ) -> Result<String, super::RenderError> {
+        let sql = self.render_op(op, current)?;
+        match op {
+            Op::CreateIndex { index, .. }
+                if options.online && current.is_some() && !index.constraint =>
+            {
+                Ok(sql.replacen(" INDEX ", " INDEX CONCURRENTLY ", 1))
+            }
+            _ => Ok(sql),
+        }
     }
 
     fn lint_rules(&self) -> &'static [super::lint::Rule] {

@@ -258,6 +258,50 @@ mod tests {
     }
 
     #[test]
+    fn online_an_index_on_an_existing_table_is_built_concurrently_outside_a_transaction() {
+        use super::super::RenderOptions;
+        let mut before = Schema::new();
+        before.insert(users());
+        let index = |table: &str| Op::CreateIndex {
+            table: table.into(),
+            index: Index {
+                name: format!("ix_{table}_name"),
+                columns: vec!["name".into()],
+                ..Index::default()
+            },
+        };
+        let online = RenderOptions::online();
+        let plan = Postgres
+            .render_plan_with(&[index("users")], &before, &online)
+            .unwrap();
+        let s = plan.statements().next().unwrap();
+        assert!(
+            s.sql
+                .starts_with("CREATE INDEX CONCURRENTLY \"ix_users_name\""),
+            "{}",
+            s.sql
+        );
+        assert_eq!(s.transaction, Transaction::Outside);
+        assert_eq!(s.locks[0].mode, LockMode::ShareUpdateExclusive);
+        // By default, and on a table the migration creates, the plain form.
+        let plain = Postgres.render_plan(&[index("users")], &before).unwrap();
+        let s = plain.statements().next().unwrap();
+        assert!(
+            s.sql.starts_with("CREATE INDEX \"ix_users_name\""),
+            "{}",
+            s.sql
+        );
+        assert_eq!(s.locks[0].mode, LockMode::Share);
+        let mut posts = posts();
+        posts.columns.push(Column::new("name", SqlType::Text, true));
+        let new_table = [Op::CreateTable(posts), index("posts")];
+        let plan = Postgres
+            .render_plan_with(&new_table, &Schema::new(), &online)
+            .unwrap();
+        assert!(plan.statements().all(|s| !s.sql.contains("CONCURRENTLY")));
+    }
+
+    #[test]
     fn an_sqlite_rebuild_is_one_transaction_that_rewrites_the_table() {
         let mut before = Schema::new();
         before.insert(users());

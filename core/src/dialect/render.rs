@@ -4,7 +4,7 @@
 //! ([`Op::apply`]) so each op sees its table as it is at that point of the migration. Each
 //! step's statements are then read for what they do ([`Dialect::statement_effects`]).
 
-use super::plan::{Hazard, Header, SqlPlan, Statement, Step, Transaction};
+use super::plan::{Hazard, Header, RenderOptions, SqlPlan, Statement, Step, Transaction};
 use super::{Dialect, RenderError};
 use crate::ops::Op;
 use crate::schema::Schema;
@@ -15,11 +15,12 @@ pub(super) fn render<D: Dialect + ?Sized>(
     dialect: &D,
     ops: &[Op],
     before: &Schema,
+    options: &RenderOptions,
 ) -> Result<SqlPlan, RenderError> {
     if ops.is_empty() {
         return Ok(SqlPlan::default());
     }
-    Ok(render_owned(dialect, ops, before.clone())?.0)
+    Ok(render_owned(dialect, ops, before.clone(), options)?.0)
 }
 
 /// [`render`], applying the ops to `state` itself (the schema before them) instead of a copy.
@@ -27,8 +28,16 @@ pub(super) fn render_owned<D: Dialect + ?Sized>(
     dialect: &D,
     ops: &[Op],
     mut state: Schema,
+    options: &RenderOptions,
 ) -> Result<(SqlPlan, Schema), RenderError> {
     let mut plan = SqlPlan::default();
+    // The online forms are for tables others use: not for those this migration creates.
+    let existing: std::collections::BTreeSet<String> = if options.online {
+        state.tables.keys().cloned().collect()
+    } else {
+        Default::default()
+    };
+    let plain = RenderOptions::default();
     let mut at = 0;
     while at < ops.len() {
         let rest = &ops[at..];
@@ -58,7 +67,12 @@ pub(super) fn render_owned<D: Dialect + ?Sized>(
             1
         };
         let group = &rest[..len];
-        match render_each(dialect, group, &state) {
+        let options = if existing.contains(first.table()) {
+            options
+        } else {
+            &plain
+        };
+        match render_each(dialect, group, &state, options) {
             Ok(statements) => {
                 for (i, (op, sql)) in group.iter().zip(statements).enumerate() {
                     plan.steps
@@ -164,6 +178,7 @@ fn render_each<D: Dialect + ?Sized>(
     dialect: &D,
     group: &[Op],
     state: &Schema,
+    options: &RenderOptions,
 ) -> Result<Vec<String>, RenderError> {
     let mut table = Schema::new();
     if let Some(t) = group.first().and_then(|op| state.get(op.table())) {
@@ -171,7 +186,7 @@ fn render_each<D: Dialect + ?Sized>(
     }
     let mut statements = Vec::with_capacity(group.len());
     for (i, op) in group.iter().enumerate() {
-        statements.push(dialect.render_op(op, table.get(op.table()))?);
+        statements.push(dialect.render_op_with(op, table.get(op.table()), options)?);
         if i + 1 < group.len() {
             op.apply(&mut table);
         }
