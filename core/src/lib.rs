@@ -91,7 +91,8 @@ pub mod sql;
 // Inside the library only.
 mod depend;
 mod error;
-#[cfg(feature = "postgres")]
+// Signal handling for runs on every backend; cleanup registration is only PostgreSQL's.
+#[cfg_attr(not(feature = "postgres"), allow(dead_code))]
 mod interrupt;
 mod reattach;
 mod rename;
