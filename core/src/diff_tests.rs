@@ -26,15 +26,11 @@ fn posts() -> Table {
     t.columns
         .push(Column::new("user_id", SqlType::Integer, false));
     t.primary_key = vec!["id".into()];
-    t.foreign_keys.push(ForeignKey {
-        name: "fk_posts_user_id_users".into(),
-        columns: vec!["user_id".into()],
-        ref_table: "users".into(),
-        ref_columns: vec!["id".into()],
-        on_delete: FkAction::Cascade,
-        on_update: FkAction::NoAction,
-        deferrable: Default::default(),
-    });
+    t.foreign_keys.push(ForeignKey::cascade(
+        "fk_posts_user_id_users",
+        "user_id",
+        "users",
+    ));
     t
 }
 

@@ -216,6 +216,22 @@ pub struct ForeignKey {
     pub deferrable: Deferrable,
 }
 
+#[cfg(test)]
+impl ForeignKey {
+    /// A test's foreign key `column` -> `ref_table (id)`, `ON DELETE CASCADE`.
+    pub(crate) fn cascade(name: &str, column: &str, ref_table: &str) -> ForeignKey {
+        ForeignKey {
+            name: name.into(),
+            columns: vec![column.into()],
+            ref_table: ref_table.into(),
+            ref_columns: vec!["id".into()],
+            on_delete: FkAction::Cascade,
+            on_update: FkAction::NoAction,
+            deferrable: Deferrable::No,
+        }
+    }
+}
+
 /// An index; `unique` indexes also carry the `unique` model attribute.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Default)]
 pub struct Index {

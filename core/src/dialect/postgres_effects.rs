@@ -132,7 +132,7 @@ fn rewrites(ops: &[Op]) -> bool {
 mod tests {
     use super::super::{Dialect, Postgres, Sqlite};
     use super::*;
-    use crate::schema::{Column, FkAction, ForeignKey, Index, Schema, Table};
+    use crate::schema::{Column, ForeignKey, Index, Schema, Table};
 
     fn users() -> Table {
         let mut t = Table::new("users");
@@ -180,15 +180,7 @@ mod tests {
         let mut before = Schema::new();
         before.insert(users());
         before.insert(posts());
-        let fk = ForeignKey {
-            name: "fk_posts_user_id_users".into(),
-            columns: vec!["user_id".into()],
-            ref_table: "users".into(),
-            ref_columns: vec!["id".into()],
-            on_delete: FkAction::Cascade,
-            on_update: FkAction::NoAction,
-            deferrable: Default::default(),
-        };
+        let fk = ForeignKey::cascade("fk_posts_user_id_users", "user_id", "users");
         let mut name_text = users().columns[1].clone();
         name_text.ty = SqlType::Text;
         let mut name_int = users().columns[1].clone();

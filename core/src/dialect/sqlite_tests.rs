@@ -3,7 +3,7 @@
 use super::*;
 use crate::diff::diff;
 use crate::ops::reverse_all;
-use crate::schema::{FkAction, ForeignKey, Index};
+use crate::schema::{ForeignKey, Index};
 
 #[test]
 fn a_model_check_is_a_clause_of_create_table_and_read_back_verbatim() {
@@ -117,15 +117,11 @@ fn renders_create_table_with_keys_and_indexes() {
         .columns
         .push(Column::new("user_id", SqlType::BigInt, true));
     posts.primary_key = vec!["id".into()];
-    posts.foreign_keys.push(ForeignKey {
-        name: "fk_posts_user_id_users".into(),
-        columns: vec!["user_id".into()],
-        ref_table: "users".into(),
-        ref_columns: vec!["id".into()],
-        on_delete: FkAction::Cascade,
-        on_update: FkAction::NoAction,
-        deferrable: Default::default(),
-    });
+    posts.foreign_keys.push(ForeignKey::cascade(
+        "fk_posts_user_id_users",
+        "user_id",
+        "users",
+    ));
     let target = normalized(vec![users(), posts]);
     let sql = Sqlite
         .render(&diff(&Schema::new(), &target), &Schema::new())

@@ -155,15 +155,9 @@ fn narrowing_changes_are_recognised() {
 fn dependency_order_puts_parents_first() {
     let mut schema = Schema::new();
     let mut posts = Table::new("posts");
-    posts.foreign_keys.push(ForeignKey {
-        name: "fk".into(),
-        columns: vec!["user_id".into()],
-        ref_table: "users".into(),
-        ref_columns: vec!["id".into()],
-        on_delete: FkAction::Cascade,
-        on_update: FkAction::NoAction,
-        deferrable: Default::default(),
-    });
+    posts
+        .foreign_keys
+        .push(ForeignKey::cascade("fk", "user_id", "users"));
     schema.insert(posts);
     schema.insert(Table::new("users"));
     schema.insert(Table::new("accounts"));
