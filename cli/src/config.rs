@@ -26,6 +26,10 @@ pub struct ConfigFile {
     /// (`"10s"`, `"500ms"`, `"2m"`; `"0"`: no limit); `upgrade --lock-timeout` overrides it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lock_timeout: Option<String>,
+    /// PostgreSQL: how many times a statement that gave up waiting for a lock is tried again
+    /// (default 4; 0: never); `upgrade --lock-retries` overrides it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lock_retries: Option<u32>,
     /// `[naming]`: templates of the names of the constraints the models do not name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub naming: Option<NamingConfig>,
@@ -89,7 +93,7 @@ impl ConfigFile {
             .with_context(|| format!("cannot read config file {}", retort::shown::path(path)))?;
         let mut config: ConfigFile = toml::from_str(&text).map_err(|e| {
             anyhow::anyhow!(
-                "config file {} is invalid: {} (valid keys: database_url, migrations_dir, schema, diesel_schema, ignore, lock_timeout, [naming] with ix, uq, fk, ck, pk)",
+                "config file {} is invalid: {} (valid keys: database_url, migrations_dir, schema, diesel_schema, ignore, lock_timeout, lock_retries, [naming] with ix, uq, fk, ck, pk)",
                 retort::shown::path(path),
                 e.message()
             )

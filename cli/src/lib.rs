@@ -16,6 +16,7 @@ mod cargo_package;
 mod check;
 mod config;
 mod confirm;
+mod events;
 mod git;
 mod history;
 mod hook;
@@ -143,10 +144,14 @@ pub enum Command {
         #[arg(long)]
         allow_edited: bool,
         /// PostgreSQL: how long a statement may wait for a lock another session holds before
-        /// the run fails, naming that session (500ms, 10s, 2m; 0: no limit) [default: from
-        /// Retort.toml, else 10s]
+        /// it gives up (and is tried again, --lock-retries), naming that session (500ms, 10s,
+        /// 2m; 0: no limit) [default: from Retort.toml, else 3s]
         #[arg(long, value_name = "DURATION", value_parser = config::parse_duration, conflicts_with = "sql")]
         lock_timeout: Option<std::time::Duration>,
+        /// How many times a statement that gave up waiting for a lock is tried again, after 1 s,
+        /// 2 s, 4 s... (0: the first timeout fails the run) [default: from Retort.toml, else 4]
+        #[arg(long, value_name = "N", conflicts_with = "sql")]
+        lock_retries: Option<u32>,
     },
     /// Revert revisions down to TARGET: -N, REV (stays applied), base
     Downgrade {
@@ -160,10 +165,14 @@ pub enum Command {
         #[arg(long)]
         allow_edited: bool,
         /// PostgreSQL: how long a statement may wait for a lock another session holds before
-        /// the run fails, naming that session (500ms, 10s, 2m; 0: no limit) [default: from
-        /// Retort.toml, else 10s]
+        /// it gives up (and is tried again, --lock-retries), naming that session (500ms, 10s,
+        /// 2m; 0: no limit) [default: from Retort.toml, else 3s]
         #[arg(long, value_name = "DURATION", value_parser = config::parse_duration, conflicts_with = "sql")]
         lock_timeout: Option<std::time::Duration>,
+        /// How many times a statement that gave up waiting for a lock is tried again, after 1 s,
+        /// 2 s, 4 s... (0: the first timeout fails the run) [default: from Retort.toml, else 4]
+        #[arg(long, value_name = "N", conflicts_with = "sql")]
+        lock_retries: Option<u32>,
         /// Do not ask before reverting revisions that drop tables or columns (only asked on
         /// a terminal)
         #[arg(short = 'y', long)]
@@ -236,6 +245,16 @@ impl Command {
             }
             Command::Check(args) => args.allow_edited,
             _ => false,
+        }
+    }
+
+    /// The `--lock-retries` of `upgrade` or `downgrade`.
+    pub(crate) fn lock_retries(&self) -> Option<u32> {
+        match self {
+            Command::Upgrade { lock_retries, .. } | Command::Downgrade { lock_retries, .. } => {
+                *lock_retries
+            }
+            _ => None,
         }
     }
 
@@ -462,6 +481,9 @@ pub fn execute_with(cli: &Cli, defaults: &Defaults, out: &mut dyn Write) -> anyh
     settings.run.allow_edited = cli.command.allow_edited();
     if let Some(limit) = cli.command.lock_timeout() {
         settings.run.lock_timeout = limit;
+    }
+    if let Some(retries) = cli.command.lock_retries() {
+        settings.run.lock_retries = retries;
     }
     match &cli.command {
         Command::Init(InitArgs {

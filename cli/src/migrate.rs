@@ -106,7 +106,8 @@ pub(crate) fn current(
     let applied = runner::applied(&mut conn, &scripts)?;
     let heads = scripts.graph().heads();
     let current = scripts.graph().current_heads(&applied);
-    if current.is_empty() {
+    let partly = runner::partly_run(&mut conn, &scripts)?;
+    if current.is_empty() && partly.is_empty() {
         writeln!(out, "base (no revision applied)")?;
     }
     for id in current {
@@ -120,6 +121,26 @@ pub(crate) fn current(
             out,
             "{}{tag} {}",
             rev.id,
+            crate::terminal::line(&rev.message)
+        )?;
+    }
+    for (id, row) in &partly {
+        let rev = scripts.revision(id).expect("partly run revisions exist");
+        let (state, verb) = match row.direction {
+            runner::Direction::Upgrade => ("partly applied", "upgrade"),
+            runner::Direction::Downgrade => ("partly reverted", "downgrade"),
+        };
+        let total = retort::sql::statements(match row.direction {
+            runner::Direction::Upgrade => &rev.up_sql,
+            runner::Direction::Downgrade => &rev.down_sql,
+        })
+        .len();
+        writeln!(
+            out,
+            "{id} ({state}: {} of {total} statements of {} took effect; `{}` goes on) {}",
+            row.done,
+            row.direction.file(),
+            retort::invocation::command(verb),
             crate::terminal::line(&rev.message)
         )?;
     }

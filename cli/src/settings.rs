@@ -99,6 +99,8 @@ impl Settings {
                 ),
                 allow_edited: false,
                 lock_timeout,
+                lock_retries: file.lock_retries.unwrap_or(runner::DEFAULT_LOCK_RETRIES),
+                notify: Some(crate::events::notify),
                 end_on_signal: true,
             },
             models: defaults.models,

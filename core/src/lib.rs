@@ -94,6 +94,7 @@ mod error;
 // Signal handling for runs on every backend; cleanup registration is only PostgreSQL's.
 #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
 mod interrupt;
+mod progress;
 mod reattach;
 mod rename;
 

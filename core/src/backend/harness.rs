@@ -15,6 +15,10 @@ pub(crate) struct ScriptMigration<'a> {
     name: VersionName,
     /// `false` when stamping: only the bookkeeping is written.
     execute: bool,
+    /// Outside a transaction: how many statements of the file took effect in an earlier run
+    /// (skipped now), and the dialect that says which statements run alone. `None` inside a
+    /// transaction: no progress is recorded.
+    progress: Option<(usize, &'static dyn crate::dialect::Dialect)>,
     /// The statement that failed, kept here too: when the database has already rolled the
     /// transaction back itself (SQLite on a full disk), diesel's rollback of the savepoint
     /// fails and diesel returns that error instead.
@@ -55,8 +59,28 @@ impl<'a> ScriptMigration<'a> {
                 version: rev.version.clone(),
             },
             execute,
+            progress: None,
             failed: std::sync::Mutex::new(None),
         }
+    }
+
+    /// For a revision outside a transaction: records its progress statement by statement
+    /// ([`crate::runner`]'s `progress`), after skipping the `done` statements an earlier run
+    /// applied.
+    pub(crate) fn resuming(
+        mut self,
+        done: usize,
+        dialect: &'static dyn crate::dialect::Dialect,
+    ) -> Self {
+        if !self.rev.run_in_transaction && self.execute {
+            self.progress = Some((done, dialect));
+        }
+        self
+    }
+
+    /// The statement that failed, if one did, leaving it in place.
+    pub(crate) fn failure(&self) -> Option<StatementError> {
+        self.failed.lock().ok()?.clone()
     }
 
     /// The statement that failed, if one did.
@@ -69,8 +93,15 @@ impl<'a> ScriptMigration<'a> {
         &self,
         conn: &mut dyn BoxableConnection<DB>,
         sql: &str,
+        direction: super::Direction,
     ) -> migration::Result<()> {
-        execute_script(conn, sql).map_err(|e| {
+        let result = match self.progress {
+            Some((done, dialect)) => {
+                execute_with_progress(conn, self.rev, sql, direction, done, dialect)
+            }
+            None => execute_script(conn, sql),
+        };
+        result.map_err(|e| {
             if let Ok(mut failed) = self.failed.lock() {
                 *failed = Some(e.clone());
             }
@@ -106,49 +137,113 @@ fn execute_script<DB: DieselBackend>(
     sql: &str,
 ) -> Result<(), StatementError> {
     for (index, statement) in crate::sql::statements(sql).iter().enumerate() {
-        conn.batch_execute(statement.text).map_err(|e| {
-            let (line, message) = match &e {
-                diesel::result::Error::DatabaseError(_, info) => {
-                    let line = info
-                        .statement_position()
-                        .and_then(|p| usize::try_from(p).ok())
-                        .map_or(statement.line, |p| statement.line_of(p));
-                    // PostgreSQL's detail names the offending key (`Key (code)=(x) is
-                    // duplicated`).
-                    let mut message = info.message().to_owned();
-                    for extra in [info.details(), info.hint()].into_iter().flatten() {
-                        message.push_str(" (");
-                        message.push_str(extra.trim_end_matches('.'));
-                        message.push(')');
-                    }
-                    (line, message)
-                }
-                other => (statement.line, other.to_string()),
-            };
-            StatementError {
-                index,
-                line,
-                statement: statement.summary(STATEMENT_SUMMARY),
-                message,
-            }
-        })?;
+        conn.batch_execute(statement.text)
+            .map_err(|e| statement_error(index, statement, e))?;
     }
     Ok(())
+}
+
+/// Runs a script outside a transaction one statement at a time from statement `done`, each
+/// in a transaction of its own with its progress record (a statement that must run alone,
+/// then its record), so the record says exactly what took effect.
+fn execute_with_progress<DB: DieselBackend>(
+    conn: &mut dyn BoxableConnection<DB>,
+    rev: &Revision,
+    sql: &str,
+    direction: super::Direction,
+    done: usize,
+    dialect: &'static dyn crate::dialect::Dialect,
+) -> Result<(), StatementError> {
+    use crate::progress;
+    let statements = crate::sql::statements(sql);
+    let record = |conn: &mut dyn BoxableConnection<DB>, done: usize, at: usize| {
+        conn.batch_execute(&progress::record_sql(
+            rev,
+            &direction.to_string(),
+            sql,
+            done,
+        ))
+        .map_err(|e| StatementError {
+            index: at,
+            line: statements.get(at).map_or(1, |s| s.line),
+            statement: format!("(recording progress in {})", progress::PROGRESS_TABLE),
+            message: e.to_string(),
+        })
+    };
+    if done == 0 {
+        record(conn, 0, 0)?;
+    }
+    for (index, statement) in statements.iter().enumerate().skip(done) {
+        if dialect.runs_alone(statement.text) {
+            conn.batch_execute(statement.text)
+                .map_err(|e| statement_error(index, statement, e))?;
+            record(conn, index + 1, index)?;
+            continue;
+        }
+        let begun = conn
+            .batch_execute("BEGIN")
+            .and_then(|()| conn.batch_execute(statement.text));
+        if let Err(e) = begun {
+            let _ = conn.batch_execute("ROLLBACK");
+            return Err(statement_error(index, statement, e));
+        }
+        if let Err(e) = record(conn, index + 1, index) {
+            let _ = conn.batch_execute("ROLLBACK");
+            return Err(e);
+        }
+        conn.batch_execute("COMMIT")
+            .map_err(|e| statement_error(index, statement, e))?;
+    }
+    Ok(())
+}
+
+/// The error of statement `index` of a script.
+fn statement_error(
+    index: usize,
+    statement: &crate::sql::Statement<'_>,
+    e: diesel::result::Error,
+) -> StatementError {
+    let (line, message) = match &e {
+        diesel::result::Error::DatabaseError(_, info) => {
+            let line = info
+                .statement_position()
+                .and_then(|p| usize::try_from(p).ok())
+                .map_or(statement.line, |p| statement.line_of(p));
+            // PostgreSQL's detail names the offending key (`Key (code)=(x) is
+            // duplicated`).
+            let mut message = info.message().to_owned();
+            for extra in [info.details(), info.hint()].into_iter().flatten() {
+                message.push_str(" (");
+                message.push_str(extra.trim_end_matches('.'));
+                message.push(')');
+            }
+            (line, message)
+        }
+        other => (statement.line, other.to_string()),
+    };
+    StatementError {
+        index,
+        line,
+        statement: statement.summary(STATEMENT_SUMMARY),
+        message,
+    }
 }
 
 impl<DB: DieselBackend> Migration<DB> for ScriptMigration<'_> {
     fn run(&self, conn: &mut dyn BoxableConnection<DB>) -> migration::Result<()> {
         if self.execute {
-            self.execute(conn, &self.rev.up_sql)?;
+            self.execute(conn, &self.rev.up_sql, super::Direction::Upgrade)?;
         }
-        // In the same transaction as the migration and diesel's version row.
+        // In the same transaction as the migration and diesel's version row. (Outside one, the
+        // progress row stays until the next run sees the version recorded: a kill between
+        // here and diesel's row must not lose the record of what took effect.)
         conn.batch_execute(&checksum::record_sql(self.rev))?;
         Ok(())
     }
 
     fn revert(&self, conn: &mut dyn BoxableConnection<DB>) -> migration::Result<()> {
         if self.execute {
-            self.execute(conn, &self.rev.down_sql)?;
+            self.execute(conn, &self.rev.down_sql, super::Direction::Downgrade)?;
         }
         conn.batch_execute(&checksum::forget_sql(self.rev))?;
         Ok(())

@@ -60,7 +60,11 @@ const KNOWN_SCHEMES: &[(&str, &str, &str)] = &[
 ];
 
 /// Tables that belong to the migration machinery, never to the models.
-pub const INTERNAL_TABLES: &[&str] = &["__diesel_schema_migrations", "__retort_checksums"];
+pub const INTERNAL_TABLES: &[&str] = &[
+    "__diesel_schema_migrations",
+    "__retort_checksums",
+    "__retort_progress",
+];
 
 /// A database system Retort can migrate (SQLite, PostgreSQL): the public handle of a backend.
 #[derive(Clone, Copy)]
@@ -292,6 +296,13 @@ pub(crate) trait Session: Send {
         None
     }
 
+    /// Before `statement` runs again after an earlier run stopped at it (a revision outside a
+    /// transaction): what that interrupted statement left behind and how to clear it, as SQL
+    /// to run and a sentence for the operator (PostgreSQL: an index an interrupted
+    /// `CREATE INDEX CONCURRENTLY` left INVALID, dropped to be built again). `None`: nothing.
+    fn repair_before(&mut self, _statement: &str) -> Option<(String, String)> {
+        None
+    }
     /// Rows that break integrity constraints the database does not enforce during a run
     /// (SQLite's foreign keys, which are off while tables are rebuilt), one line each.
     fn integrity_violations(&mut self) -> Result<BTreeSet<String>, DbError> {

@@ -35,8 +35,62 @@ impl fmt::Display for Direction {
     }
 }
 
-/// The default of [`RunOptions::lock_timeout`].
-pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(10);
+/// The default of [`RunOptions::lock_timeout`]: a few seconds, so a migration queued behind a
+/// long transaction does not hold every other query of its table behind it for long.
+pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// The default of [`RunOptions::lock_retries`].
+pub const DEFAULT_LOCK_RETRIES: u32 = 4;
+
+/// What a run tells as it goes ([`RunOptions::notify`]), besides the revisions it commits.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum RunEvent {
+    /// A statement gave up waiting for a lock and is about to be tried again.
+    LockRetry(LockRetry),
+    /// A revision outside a transaction that an earlier run left partly done goes on after
+    /// the statements that took effect.
+    Resumed {
+        /// The revision.
+        revision: String,
+        /// Which way.
+        direction: Direction,
+        /// Statements of its file that took effect before.
+        done: usize,
+        /// Statements in its file.
+        total: usize,
+    },
+    /// Before resuming, something the interrupted statement left behind was cleared (an
+    /// index left INVALID by an interrupted `CREATE INDEX CONCURRENTLY` is dropped, to be
+    /// built again).
+    Repaired {
+        /// The revision.
+        revision: String,
+        /// What was done, in words.
+        what: String,
+    },
+}
+
+/// A statement that gave up waiting for a lock and is about to be tried again
+/// ([`RunEvent::LockRetry`]).
+#[derive(Debug, Clone)]
+pub struct LockRetry {
+    /// The revision.
+    pub revision: String,
+    /// The statement, shortened to one line.
+    pub statement: String,
+    /// The attempt about to start (2 for the first retry).
+    pub attempt: u32,
+    /// How many attempts the run makes at most.
+    pub attempts: u32,
+    /// How long the run sleeps first.
+    pub wait: Duration,
+}
+
+/// How long to sleep before attempt `attempt` (2, 3, ...): 1 s, doubling, at most 16 s.
+pub fn retry_wait(attempt: u32) -> Duration {
+    Duration::from_secs(1 << attempt.saturating_sub(2).min(4))
+}
 
 /// Settings of a run.
 #[derive(Debug, Clone)]
@@ -48,6 +102,14 @@ pub struct RunOptions {
     /// names the blocking sessions. Zero: no limit. SQLite takes its write lock for the whole
     /// run up front ([`RunOptions::lock_wait`]), so no statement waits after that.
     pub lock_timeout: Duration,
+    /// How many times a statement that gave up on its lock ([`RunOptions::lock_timeout`]) is
+    /// tried again, after 1 s, 2 s, 4 s... ([`retry_wait`]): a transactional revision from its
+    /// start (its transaction rolled back), a revision outside a transaction from the statement
+    /// that timed out. Zero: the first timeout fails the run.
+    pub lock_retries: u32,
+    /// Told of retries, resumed revisions and repairs as they happen (the CLI prints a line
+    /// for each).
+    pub notify: Option<fn(&RunEvent)>,
     /// PostgreSQL: when SIGINT, SIGTERM or SIGHUP ends the process during the run, end the
     /// run's session on the server first (`pg_terminate_backend` from another connection), so
     /// its statement does not stay queued behind a lock, and its transaction rolls back. This
@@ -68,6 +130,8 @@ impl Default for RunOptions {
         RunOptions {
             lock_wait: Duration::from_secs(60),
             lock_timeout: DEFAULT_LOCK_TIMEOUT,
+            lock_retries: DEFAULT_LOCK_RETRIES,
+            notify: None,
             end_on_signal: false,
             allow_edited: false,
         }

@@ -10,6 +10,13 @@ use crate::schema::{Column, SqlType};
 /// See the module documentation. A supertrait of [`super::Dialect`]: bring it into scope to call
 /// its methods on a `&dyn Dialect`.
 pub trait DialectFacts {
+    /// Whether `statement` must run by itself, outside any transaction block (PostgreSQL:
+    /// `CREATE INDEX CONCURRENTLY`, `VACUUM`...). A revision outside a transaction runs every
+    /// other statement in a transaction of its own, with its progress record.
+    fn runs_alone(&self, _statement: &str) -> bool {
+        false
+    }
+
     /// The longest identifier the database keeps, in bytes, when it cuts longer ones silently
     /// (PostgreSQL: 63); `None` when it keeps any length.
     fn identifier_limit(&self) -> Option<usize> {

@@ -11,6 +11,27 @@ impl DialectFacts for Postgres {
         Some(super::postgres::MAX_IDENTIFIER_BYTES)
     }
 
+    fn runs_alone(&self, statement: &str) -> bool {
+        use crate::sql::{ddl, Ddl};
+        match ddl(statement) {
+            Ddl::CreateIndex { concurrently, .. } | Ddl::DropIndex { concurrently } => concurrently,
+            _ => {
+                let words: Vec<String> = statement
+                    .split_whitespace()
+                    .take(3)
+                    .map(str::to_ascii_uppercase)
+                    .collect();
+                let w = |i: usize| words.get(i).map_or("", String::as_str);
+                matches!(w(0), "VACUUM")
+                    || (w(0) == "REINDEX"
+                        && statement.to_ascii_uppercase().contains("CONCURRENTLY"))
+                    || (matches!(w(0), "CREATE" | "DROP")
+                        && matches!(w(1), "DATABASE" | "TABLESPACE"))
+                    || (w(0) == "ALTER" && w(1) == "SYSTEM")
+            }
+        }
+    }
+
     fn keeps_expressions_across(&self, from: &SqlType, to: &SqlType) -> bool {
         super::postgres::same_family(from, to)
     }

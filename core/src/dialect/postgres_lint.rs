@@ -63,6 +63,7 @@ pub(super) fn lint(statement: &LintStatement<'_>) -> Vec<Violation> {
         Ddl::CreateIndex {
             table,
             concurrently,
+            ..
         } => {
             if *concurrently && statement.in_transaction {
                 say(

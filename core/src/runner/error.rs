@@ -137,7 +137,79 @@ pub enum RunError {
     /// diesel_cli) refuse writes.
     #[error(transparent)]
     BookkeepingRefused(Box<BookkeepingRefused>),
+    /// A revision outside a transaction is partly applied (or reverted), and this run cannot
+    /// go on from there.
+    #[error(transparent)]
+    PartlyRun(Box<PartlyRun>),
 }
+
+/// A revision an earlier run left partly done ([`RunError::PartlyRun`]).
+#[derive(Debug)]
+pub struct PartlyRun {
+    /// The revision's id.
+    pub revision: String,
+    /// The file that ran in part.
+    pub path: String,
+    /// Which way it was going.
+    pub direction: Direction,
+    /// How many of the file's statements took effect.
+    pub done: usize,
+    /// How many statements the file has.
+    pub total: usize,
+    /// Why this run cannot go on.
+    pub reason: PartlyRunReason,
+}
+
+/// Why a run cannot go on from a partly done revision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PartlyRunReason {
+    /// This run goes the other way.
+    OtherWay(RunKind),
+    /// The statements that took effect changed in the file since.
+    Edited,
+    /// The revision now runs in a transaction (`run_in_transaction` no longer false).
+    Transactional,
+}
+
+impl fmt::Display for PartlyRun {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (state, verb, finish) = match self.direction {
+            Direction::Upgrade => ("applied", "upgrade", "finish it with `upgrade`"),
+            Direction::Downgrade => ("reverted", "downgrade", "finish it with `downgrade`"),
+        };
+        write!(
+            f,
+            "revision {} is partly {state}: {} of the {} statement(s) of {} took effect before a \
+             {verb} stopped",
+            self.revision, self.done, self.total, self.path
+        )?;
+        let undo = format!(
+            "or undo what took effect by hand and record where the database is with `{}`",
+            crate::invocation::command("stamp <revision>")
+        );
+        match self.reason {
+            PartlyRunReason::OtherWay(kind) => write!(
+                f,
+                "; a {kind} cannot start from there (which statements of the reverse would \
+                 undo exactly that is not known): {finish}, {undo}"
+            )?,
+            PartlyRunReason::Edited => write!(
+                f,
+                ", and those statements have changed in the file since: restore them as they \
+                 ran (only the statement that failed and those after it may change), {undo}"
+            )?,
+            PartlyRunReason::Transactional => write!(
+                f,
+                ", and its metadata.toml no longer sets run_in_transaction = false: set it back \
+                 to finish it statement by statement, {undo}"
+            )?,
+        }
+        f.write_str("; nothing was changed")
+    }
+}
+
+impl std::error::Error for PartlyRun {}
 
 /// The table Retort (and diesel) record applied versions in.
 pub(crate) const BOOKKEEPING_TABLE: &str = "__diesel_schema_migrations";
@@ -276,11 +348,13 @@ impl MigrationFailure {
                 format!(
                     "the revision runs outside a transaction (run_in_transaction = false), so the \
                      {} statement(s) before the failure took effect and cannot be rolled back \
-                     ({}); revision {} {record}: undo them by hand (or make them idempotent, \
-                     IF NOT EXISTS) before running it again",
+                     ({}); revision {} {record}, and Retort recorded how far it got: `{}` \
+                     again goes on from the failed statement (fix that one if it needs it; leave \
+                     those before it as they ran)",
                     done.len(),
                     done.join("; "),
-                    self.revision
+                    self.revision,
+                    crate::invocation::command(&self.direction.to_string()),
                 )
             });
         }

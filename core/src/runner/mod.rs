@@ -20,6 +20,7 @@
 mod bookkeeping;
 mod error;
 mod failure;
+mod progress;
 
 use crate::backend::harness::{ScriptMigration, StatementError};
 use crate::backend::{Session, TransactionScope};
@@ -27,9 +28,15 @@ use crate::db::Connection;
 use crate::script::{GraphError, Revision, ScriptDirectory};
 use std::collections::BTreeSet;
 
-pub use crate::backend::run::{Direction, RunOptions, DEFAULT_LOCK_TIMEOUT};
+pub use crate::backend::run::{
+    retry_wait, Direction, LockRetry, RunEvent, RunOptions, DEFAULT_LOCK_RETRIES,
+    DEFAULT_LOCK_TIMEOUT,
+};
 pub use bookkeeping::{applied, edited, recorded};
-pub use error::{BookkeepingRefused, MigrationFailure, RunError, RunKind};
+pub use error::{
+    BookkeepingRefused, MigrationFailure, PartlyRun, PartlyRunReason, RunError, RunKind,
+};
+pub use progress::Partial;
 
 /// A revision whose work a run has committed, as reported to the callback of
 /// [`upgrade_with_progress`] and [`downgrade_with_progress`].
@@ -155,6 +162,28 @@ fn migrate(
     Ok(steps.into_iter().map(|s| s.id).collect())
 }
 
+/// The revisions outside a transaction that a run left partly applied (or partly reverted),
+/// with their recorded progress, read without creating anything (for `current` and `check`).
+/// The next run of the same direction goes on from there.
+pub fn partly_run(
+    conn: &mut Connection,
+    scripts: &ScriptDirectory,
+) -> Result<Vec<(String, Partial)>, RunError> {
+    let applied = applied(conn, scripts)?;
+    let rows = progress::read(conn.session())?;
+    Ok(rows
+        .into_values()
+        .filter_map(|row| {
+            let rev = scripts.by_version(&row.version)?;
+            let finished = match row.direction {
+                Direction::Upgrade => applied.contains(&rev.id),
+                Direction::Downgrade => !applied.contains(&rev.id),
+            };
+            (!finished).then(|| (rev.id.clone(), row))
+        })
+        .collect())
+}
+
 /// What [`stamp`] changed in the bookkeeping.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Stamped {
@@ -256,6 +285,9 @@ struct Step {
     id: String,
     direction: Direction,
     execute: bool,
+    /// `Some(n)` when an earlier run left this revision (outside a transaction) with `n`
+    /// statements of its file done: this run goes on from there.
+    done: Option<usize>,
 }
 
 impl Step {
@@ -264,6 +296,7 @@ impl Step {
             id: id.to_owned(),
             direction,
             execute,
+            done: None,
         }
     }
 
@@ -274,6 +307,97 @@ impl Step {
                 .expect("planned revisions come from the graph"),
             direction: self.direction,
         }
+    }
+}
+
+/// A failed attempt: the migration (which keeps the statement that failed) and the error.
+type Failed<'r> = Box<(
+    ScriptMigration<'r>,
+    Box<dyn std::error::Error + Send + Sync + 'static>,
+)>;
+
+/// Applies one revision through the harness, trying it again when its statement gave up
+/// waiting for a lock ([`RunOptions::lock_retries`]): a transactional revision from its start
+/// (its transaction rolled back), one outside a transaction from the statement that timed out.
+/// Before going on with a revision an earlier run left partly done, clears what its
+/// interrupted statement left behind ([`Session::repair_before`]).
+fn apply_retrying<'r>(
+    session: &mut dyn Session,
+    rev: &'r Revision,
+    step: &Step,
+    options: &RunOptions,
+) -> Result<(), Failed<'r>> {
+    let dialect = session.backend().dialect();
+    let attempts = options.lock_retries.saturating_add(1);
+    let mut done = step.done;
+    let mut attempt = 1;
+    loop {
+        if let Some(done) = done.filter(|_| step.execute) {
+            repair(session, rev, step.direction, done, options);
+        }
+        let migration =
+            ScriptMigration::new(rev, step.execute).resuming(done.unwrap_or(0), dialect);
+        let Err(e) = session.harness_apply(&migration, step.direction) else {
+            return Ok(());
+        };
+        let timed_out = migration
+            .failure()
+            .filter(|f| f.message.contains("lock timeout"));
+        let Some(failed) = timed_out.filter(|_| attempt < attempts) else {
+            return Err(Box::new((migration, e)));
+        };
+        attempt += 1;
+        if step.execute && !rev.run_in_transaction {
+            done = progress::read(session)
+                .ok()
+                .and_then(|rows| rows.get(&rev.version).map(|p| p.done));
+        }
+        let wait = retry_wait(attempt);
+        notify(
+            options,
+            RunEvent::LockRetry(LockRetry {
+                revision: rev.id.clone(),
+                statement: failed.statement,
+                attempt,
+                attempts,
+                wait,
+            }),
+        );
+        std::thread::sleep(wait);
+    }
+}
+
+/// Before statement `done` of `rev`'s file runs again: asks the backend what the interrupted
+/// statement left behind, and clears it (best effort: if that fails, the statement's own
+/// error says what is in the way).
+fn repair(
+    session: &mut dyn Session,
+    rev: &Revision,
+    direction: Direction,
+    done: usize,
+    options: &RunOptions,
+) {
+    let statements = crate::sql::statements(progress::file(rev, direction));
+    let Some(next) = statements.get(done) else {
+        return;
+    };
+    let Some((sql, what)) = session.repair_before(next.text) else {
+        return;
+    };
+    if session.batch_execute(&sql).is_ok() {
+        notify(
+            options,
+            RunEvent::Repaired {
+                revision: rev.id.clone(),
+                what,
+            },
+        );
+    }
+}
+
+fn notify(options: &RunOptions, event: RunEvent) {
+    if let Some(notify) = options.notify {
+        notify(&event);
     }
 }
 
@@ -403,7 +527,17 @@ fn body(
     if purge {
         bookkeeping::purge(session)?;
     }
-    let steps = plan(&applied)?;
+    let partial = progress::settle(session, scripts, &applied, kind)?;
+    let mut steps = plan(&applied)?;
+    progress::attach(&mut steps, scripts, &partial, kind)?;
+    if steps
+        .iter()
+        .filter(|s| s.execute)
+        .filter_map(|s| scripts.revision(&s.id))
+        .any(|r| !r.run_in_transaction)
+    {
+        progress::create(session)?;
+    }
     if !completed_survive {
         // The whole run is one transaction: a revision that must run outside one cannot.
         if let Some(rev) = steps
@@ -473,12 +607,23 @@ fn apply_all(
         let rev = scripts
             .revision(&step.id)
             .expect("planned revisions come from the graph");
-        let migration = ScriptMigration::new(rev, step.execute);
         // From before the revision starts until its line is out: its commit may land after
         // the signal ended the session's statement.
         let flight =
             (options.end_on_signal && per_revision.is_some()).then(crate::interrupt::in_flight);
-        if let Err(e) = session.harness_apply(&migration, direction) {
+        if let Some(done) = step.done {
+            notify(
+                options,
+                RunEvent::Resumed {
+                    revision: rev.id.clone(),
+                    direction,
+                    done,
+                    total: crate::sql::statements(progress::file(rev, direction)).len(),
+                },
+            );
+        }
+        if let Err(failed) = apply_retrying(session, rev, step, options) {
+            let (migration, e) = *failed;
             // The revision did not complete: nothing of it to report as done.
             drop(flight);
             // The first error, not the rollback's that diesel may have returned in its place.
@@ -510,6 +655,10 @@ fn apply_all(
             let mut failed = failure::failure(rev, step, e.as_ref(), completed);
             failure::blocked_by(session, rev, step, e.as_ref(), &mut failed);
             return Err(failed);
+        }
+        if step.execute && !rev.run_in_transaction {
+            // Its record is written: the progress row has served.
+            progress::remove(session, &rev.version)?;
         }
         if let Some(progress) = per_revision.as_deref_mut() {
             progress(step.committed(scripts));

@@ -20,6 +20,9 @@ pub enum Ddl {
         table: String,
         /// Built without blocking writes (`CONCURRENTLY`).
         concurrently: bool,
+        /// The index's name as the catalog keys it ([`table_key`]; `s.i` when qualified),
+        /// when the statement names it.
+        index: Option<String>,
     },
     /// `DROP INDEX [CONCURRENTLY] ...`.
     DropIndex {
@@ -112,10 +115,16 @@ pub fn ddl(statement: &str) -> Ddl {
             let Some(on) = toks.iter().position(|t| t.is("ON")) else {
                 return Ddl::Other;
             };
+            let named = skip_if_not_exists(toks, if concurrently { i + 2 } else { i + 1 });
+            let index = (named < on)
+                .then(|| table_at(toks, named))
+                .flatten()
+                .map(|(name, _)| name);
             let at = if is(on + 1, "ONLY") { on + 2 } else { on + 1 };
             return table_at(toks, at).map_or(Ddl::Other, |(table, _)| Ddl::CreateIndex {
                 table,
                 concurrently,
+                index,
             });
         }
         return Ddl::Other;
@@ -258,14 +267,24 @@ mod tests {
             ddl("create index concurrently if not exists ix on public.\"Users\" (name);"),
             Ddl::CreateIndex {
                 table: "public.Users".into(),
-                concurrently: true
+                concurrently: true,
+                index: Some("ix".into()),
             }
         );
         assert_eq!(
             ddl("CREATE UNIQUE INDEX ix ON ONLY users USING btree (a)"),
             Ddl::CreateIndex {
                 table: "users".into(),
-                concurrently: false
+                concurrently: false,
+                index: Some("ix".into()),
+            }
+        );
+        assert_eq!(
+            ddl("CREATE INDEX ON users (a)"),
+            Ddl::CreateIndex {
+                table: "users".into(),
+                concurrently: false,
+                index: None,
             }
         );
         assert_eq!(

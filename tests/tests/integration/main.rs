@@ -40,6 +40,7 @@ mod real_postgres;
 mod real_sqlite;
 mod rename_hints;
 mod replay;
+mod resume;
 mod roundtrip;
 mod safety;
 mod scratch;

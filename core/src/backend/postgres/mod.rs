@@ -13,6 +13,7 @@ mod lock;
 mod namespaces;
 pub mod normalize;
 mod objects;
+mod repair;
 mod scratch;
 mod sequences;
 mod statistics;
@@ -312,6 +313,10 @@ impl Session for PgSession {
     fn lock_blockers(&mut self, statement: &str) -> Option<String> {
         // Best effort: a failure to read the catalog must not hide the timeout.
         lock::blockers(&mut self.conn, statement).ok().flatten()
+    }
+
+    fn repair_before(&mut self, statement: &str) -> Option<(String, String)> {
+        repair::before(&mut self.conn, statement)
     }
 
     fn finish_run(&mut self) -> Result<(), DbError> {

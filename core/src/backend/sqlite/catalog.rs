@@ -7,7 +7,7 @@ use diesel::sqlite::SqliteConnection;
 use diesel::{QueryResult, QueryableByName, RunQueryDsl};
 
 /// The user tables among `sqlite_schema AS m`: not SQLite's own, not the bookkeeping.
-const TABLES: &str = "m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND m.name NOT IN ('__diesel_schema_migrations', '__retort_checksums')";
+const TABLES: &str = "m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND m.name NOT IN ('__diesel_schema_migrations', '__retort_checksums', '__retort_progress')";
 
 /// A column of a table, as `pragma_table_xinfo` gives it (generated columns included).
 #[derive(QueryableByName)]
