@@ -130,7 +130,8 @@ pub(crate) fn autogenerate(
     let parents = parent_of_new(&scripts)?;
     let mut conn = settings.connect(true)?;
     ensure_at_head(&mut conn, &scripts)?;
-    let plan = autogen::plan_with(&mut conn, &target, ignore, &safety.backfills)?;
+    let render = settings.render_options(safety.blocking);
+    let plan = autogen::plan_rendered(&mut conn, &target, ignore, &safety.backfills, &render)?;
     if plan.is_empty() {
         writeln!(out, "No changes detected")?;
         crate::print_schema::refresh(settings, out)?;
@@ -143,6 +144,7 @@ pub(crate) fn autogenerate(
         parents,
         up_sql,
         down_sql,
+        statement_by_statement: plan.statement_by_statement(),
         ..NewRevision::default()
     };
     let rev = scripts.write_revision_as(

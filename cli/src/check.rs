@@ -61,7 +61,13 @@ pub(crate) fn check(
         }
         return Ok(1);
     }
-    let plan = autogen::plan_ignoring(&mut conn, &target, &ignore)?;
+    let plan = autogen::plan_rendered(
+        &mut conn,
+        &target,
+        &ignore,
+        &[],
+        &settings.render_options(false),
+    )?;
     if plan.is_empty() {
         let heads = scripts.graph().heads();
         let at = if heads.is_empty() {

@@ -30,6 +30,10 @@ pub struct ConfigFile {
     /// (default 4; 0: never); `upgrade --lock-retries` overrides it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lock_retries: Option<u32>,
+    /// PostgreSQL: whether `autogenerate` writes the online forms on existing tables (default
+    /// true; `false`: the plain, blocking forms, as `autogenerate --blocking`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub online: Option<bool>,
     /// `[naming]`: templates of the names of the constraints the models do not name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub naming: Option<NamingConfig>,
@@ -93,7 +97,7 @@ impl ConfigFile {
             .with_context(|| format!("cannot read config file {}", retort::shown::path(path)))?;
         let mut config: ConfigFile = toml::from_str(&text).map_err(|e| {
             anyhow::anyhow!(
-                "config file {} is invalid: {} (valid keys: database_url, migrations_dir, schema, diesel_schema, ignore, lock_timeout, lock_retries, [naming] with ix, uq, fk, ck, pk)",
+                "config file {} is invalid: {} (valid keys: database_url, migrations_dir, schema, diesel_schema, ignore, lock_timeout, lock_retries, online, [naming] with ix, uq, fk, ck, pk)",
                 retort::shown::path(path),
                 e.message()
             )

@@ -23,12 +23,18 @@ pub struct SafetyArgs {
     /// (repeatable), e.g. `--backfill users.age=0`
     #[arg(long = "backfill", value_name = "TABLE.COLUMN=EXPR", value_parser = parse_backfill)]
     pub backfills: Vec<Backfill>,
+    /// PostgreSQL: write the plain, blocking forms on existing tables (a plain CREATE INDEX,
+    /// constraints checked as they are added, SET NOT NULL scanning the table) in one
+    /// transaction, for a small or offline database; by default the online forms (README,
+    /// "Online migrations")
+    #[arg(long)]
+    pub blocking: bool,
 }
 
 impl SafetyArgs {
     /// True when a flag is given.
     pub(crate) fn any(&self) -> bool {
-        self.allow_destructive || !self.backfills.is_empty()
+        self.allow_destructive || !self.backfills.is_empty() || self.blocking
     }
 }
 

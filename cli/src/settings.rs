@@ -28,9 +28,21 @@ pub(crate) struct Settings {
     pub(crate) diesel_schema: Option<PathBuf>,
     /// Retort.toml's `[naming]` convention (the default when absent).
     pub(crate) naming: retort::naming::Convention,
+    /// Retort.toml's `online` (default true): `autogenerate` writes the online forms.
+    pub(crate) online: bool,
 }
 
 impl Settings {
+    /// How `autogenerate` (and `check`, which shows what it would write) renders: the online
+    /// forms unless Retort.toml says `online = false` or the command says `--blocking`.
+    pub(crate) fn render_options(&self, blocking: bool) -> retort::dialect::RenderOptions {
+        if self.online && !blocking {
+            retort::dialect::RenderOptions::online()
+        } else {
+            retort::dialect::RenderOptions::default()
+        }
+    }
+
     /// The migrations directory as Retort.toml says it: relative to the file's own directory.
     pub(crate) fn migrations_dir_in_config(&self) -> &std::path::Path {
         let base = self
@@ -106,6 +118,7 @@ impl Settings {
             models: defaults.models,
             diesel_schema: file.diesel_schema,
             naming,
+            online: file.online.unwrap_or(true),
         })
     }
 

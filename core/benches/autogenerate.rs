@@ -161,8 +161,14 @@ fn measure(label: &str, conn: &mut Connection, counter: &Counter, server: Option
             let before = counter.get();
             let cpu = cpu_now(server);
             let start = Instant::now();
-            let (plan, phases) =
-                autogen::plan_timed(conn, &target, &Ignore::default(), &[]).expect("plan");
+            let (plan, phases) = autogen::plan_timed(
+                conn,
+                &target,
+                &Ignore::default(),
+                &[],
+                &retort::dialect::RenderOptions::default(),
+            )
+            .expect("plan");
             let seconds = start.elapsed().as_secs_f64();
             let cpu = cpu_spent(cpu, server);
             let statements = counter.get() - before;

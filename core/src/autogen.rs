@@ -4,7 +4,7 @@ use std::borrow::Cow;
 use std::time::{Duration, Instant};
 
 use crate::db::Connection;
-use crate::dialect::SqlPlan;
+use crate::dialect::{RenderOptions, SqlPlan};
 use crate::ignore::Ignore;
 use crate::ops::{reverse_all, Op};
 use crate::schema::Schema;
@@ -40,6 +40,13 @@ impl Plan {
     pub fn is_empty(&self) -> bool {
         self.ops.is_empty()
     }
+
+    /// Whether its revision must run statement by statement, outside one transaction
+    /// (`run_in_transaction = false`): some statement of up.sql or down.sql cannot run inside
+    /// one, or must have one of its own ([`SqlPlan::statement_by_statement`]).
+    pub fn statement_by_statement(&self) -> bool {
+        self.up.statement_by_statement() || self.down.statement_by_statement()
+    }
 }
 
 /// Compares the connected database with `target` (usually [`crate::registry::schema`]) and
@@ -67,7 +74,19 @@ pub fn plan_with(
     ignore: &Ignore,
     backfills: &[crate::safety::Backfill],
 ) -> Result<Plan, Error> {
-    plan_timed(conn, target, ignore, backfills).map(|(plan, _)| plan)
+    plan_rendered(conn, target, ignore, backfills, &RenderOptions::default())
+}
+
+/// Like [`plan_with`], rendered with `render` (the CLI's `autogenerate` asks for the online
+/// forms, [`RenderOptions::online`]).
+pub fn plan_rendered(
+    conn: &mut Connection,
+    target: &Schema,
+    ignore: &Ignore,
+    backfills: &[crate::safety::Backfill],
+    render: &RenderOptions,
+) -> Result<Plan, Error> {
+    plan_timed(conn, target, ignore, backfills, render).map(|(plan, _)| plan)
 }
 
 /// How long each phase of [`plan_timed`] took.
@@ -85,12 +104,13 @@ pub struct Phases {
     pub render: Duration,
 }
 
-/// [`plan_with`], also returning how long each phase took (the benchmark prints them).
+/// [`plan_rendered`], also returning how long each phase took (the benchmark prints them).
 pub fn plan_timed(
     conn: &mut Connection,
     target: &Schema,
     ignore: &Ignore,
     backfills: &[crate::safety::Backfill],
+    render: &RenderOptions,
 ) -> Result<(Plan, Phases), Error> {
     let mut phases = Phases::default();
     ignore.check_models(target)?;
@@ -105,7 +125,14 @@ pub fn plan_timed(
     phases.normalize = start.elapsed();
     ignore.keep_objects_in(&current, &mut target);
     let dialect = conn.dialect();
-    let plan = plan_between_phases(dialect, Cow::Owned(current), target, backfills, &mut phases)?;
+    let plan = plan_between_phases(
+        dialect,
+        Cow::Owned(current),
+        target,
+        backfills,
+        render,
+        &mut phases,
+    )?;
     Ignore::check_plan(&plan.ops, &ignored)?;
     Ok((plan, phases))
 }
@@ -139,6 +166,7 @@ pub fn plan_between_with(
         Cow::Borrowed(current),
         target.clone(),
         backfills,
+        &RenderOptions::default(),
         &mut Phases::default(),
     )
 }
@@ -151,6 +179,7 @@ fn plan_between_phases(
     current: Cow<'_, Schema>,
     mut target: Schema,
     backfills: &[crate::safety::Backfill],
+    options: &RenderOptions,
     phases: &mut Phases,
 ) -> Result<Plan, Error> {
     let start = Instant::now();
@@ -178,9 +207,8 @@ fn plan_between_phases(
         (SqlPlan::default(), SqlPlan::default())
     } else {
         // Rendering up.sql applies the ops: what it leaves is the schema down.sql reverts.
-        let options = crate::dialect::RenderOptions::default();
-        let (up, after) = dialect.render_plan_owned(&ops, current.into_owned(), &options)?;
-        let (down, _) = dialect.render_plan_owned(&reverse_all(&ops), after, &options)?;
+        let (up, after) = dialect.render_plan_owned(&ops, current.into_owned(), options)?;
+        let (down, _) = dialect.render_plan_owned(&reverse_all(&ops), after, options)?;
         (up, down)
     };
     let (up_sql, down_sql) = (up.to_sql(), down.to_sql());

@@ -61,6 +61,8 @@ pub fn lint(revision: &Revision, dialect: &dyn Dialect) -> Result<Vec<Finding>, 
         });
     }
     let mut new_tables = BTreeSet::new();
+    let mut not_null_checks: Vec<(String, String)> = Vec::new();
+    let mut proven_not_null = BTreeSet::new();
     let mut findings = Vec::new();
     for statement in crate::sql::statements(&revision.up_sql) {
         let what = ddl(statement.text);
@@ -69,6 +71,7 @@ pub fn lint(revision: &Revision, dialect: &dyn Dialect) -> Result<Vec<Finding>, 
             ddl: &what,
             new_tables: &new_tables,
             in_transaction: revision.run_in_transaction,
+            proven_not_null: &proven_not_null,
         };
         for violation in dialect.lint(&context) {
             if revision.lint_allow.iter().any(|r| r == violation.rule) {
@@ -82,9 +85,40 @@ pub fn lint(revision: &Revision, dialect: &dyn Dialect) -> Result<Vec<Finding>, 
                 statement: statement.summary(80),
             });
         }
-        if let Ddl::CreateTable { table } = what {
-            new_tables.insert(crate::dialect::lint::bare(&table).to_owned());
+        if let Ddl::CreateTable { table } = &what {
+            new_tables.insert(crate::dialect::lint::bare(table).to_owned());
+        }
+        if let Ddl::AlterTable { table, actions } = &what {
+            let table = crate::dialect::lint::bare(table).to_owned();
+            if let Some(column) = not_null_check_column(statement.text) {
+                not_null_checks.push((table.clone(), column));
+            }
+            // Validated in its own transaction: the checks added before on the table hold.
+            if !revision.run_in_transaction
+                && actions.contains(&crate::sql::AlterAction::ValidateConstraint)
+            {
+                for (t, column) in not_null_checks.iter().filter(|(t, _)| *t == table) {
+                    proven_not_null.insert(format!("{t}.{column}"));
+                }
+            }
         }
     }
     Ok(findings)
+}
+
+/// The column of an `ALTER TABLE ... ADD [CONSTRAINT name] CHECK (column IS NOT NULL) NOT
+/// VALID`, unquoted.
+fn not_null_check_column(statement: &str) -> Option<String> {
+    let upper = statement.to_ascii_uppercase();
+    if !upper
+        .trim_end()
+        .trim_end_matches(';')
+        .ends_with("NOT VALID")
+    {
+        return None;
+    }
+    let open = upper.find("CHECK (")? + "CHECK (".len();
+    let close = upper[open..].find(" IS NOT NULL)")? + open;
+    let column = statement[open..close].trim().trim_start_matches('(').trim();
+    Some(crate::sql::unquote(column))
 }

@@ -26,6 +26,10 @@ pub struct LintStatement<'a> {
     pub new_tables: &'a BTreeSet<String>,
     /// The revision runs in a transaction (`run_in_transaction`).
     pub in_transaction: bool,
+    /// The columns (`table.column`, without schema) that a `CHECK (column IS NOT NULL)` added
+    /// `NOT VALID` and then validated earlier in the revision, each in its own transaction, has
+    /// proven NOT NULL: a `SET NOT NULL` on them reads the check instead of the rows.
+    pub proven_not_null: &'a BTreeSet<String>,
 }
 
 /// A rule a statement breaks, as the dialect says it.

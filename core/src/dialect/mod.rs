@@ -12,6 +12,7 @@ pub mod postgres;
 mod postgres_effects;
 mod postgres_facts;
 mod postgres_lint;
+mod postgres_online;
 mod postgres_serial;
 mod render;
 pub mod sqlite;

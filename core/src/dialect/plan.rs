@@ -64,6 +64,10 @@ pub enum Transaction {
     Inside,
     /// Never inside a transaction block (PostgreSQL's `CREATE INDEX CONCURRENTLY`).
     Outside,
+    /// In a transaction of its own, so the locks the statements before it took are released
+    /// first (PostgreSQL's `VALIDATE CONSTRAINT` after an `ADD ... NOT VALID`: in the same
+    /// transaction the scan would run under the add's lock, which is what the pair avoids).
+    Own,
 }
 
 /// A lock a statement takes on a table until its transaction ends.
@@ -145,9 +149,10 @@ pub enum Hazard {
 #[non_exhaustive]
 pub struct RenderOptions {
     /// Write the forms that let a busy table's readers and writers go on where the dialect has
-    /// them (PostgreSQL: an index on an existing table built `CONCURRENTLY`, outside any
-    /// transaction), at the price of more statements. Off by default: `autogenerate` does not
-    /// ask for it yet.
+    /// them (PostgreSQL: indexes built `CONCURRENTLY`, constraints added `NOT VALID` and then
+    /// validated, `SET NOT NULL` through a validated check; see `postgres_online.rs`), at the
+    /// price of more statements run one by one ([`SqlPlan::statement_by_statement`]). Off in
+    /// the default options; the CLI's `autogenerate` asks for it unless told `--blocking`.
     pub online: bool,
 }
 
@@ -195,6 +200,13 @@ impl SqlPlan {
         if let Some(step) = self.steps.iter_mut().find(|s| s.ops.contains(&op)) {
             step.headers[op - step.ops.start].notes.push(note);
         }
+    }
+
+    /// Whether its statements must run one by one, each in a transaction of its own (some
+    /// never inside one): a revision of it sets `run_in_transaction = false`.
+    pub fn statement_by_statement(&self) -> bool {
+        self.statements()
+            .any(|s| matches!(s.transaction, Transaction::Outside | Transaction::Own))
     }
 
     /// Every statement, in order.

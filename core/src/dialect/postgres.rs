@@ -78,10 +78,8 @@ impl Dialect for Postgres {
         super::pg_enum::lift_labels(schema);
     }
 
-    /// Online ([`super::RenderOptions::online`]): an index on an existing table is built
-    /// `CONCURRENTLY` (outside any transaction: [`super::Dialect::statement_effects`] says so),
-    /// so the table's writers go on while it builds. An index a `UNIQUE` constraint makes is
-    /// not yet (it needs `ADD CONSTRAINT ... USING INDEX`).
+    /// Online ([`super::RenderOptions::online`]): an op on an existing table takes the forms
+    /// that let its readers and writers go on (`postgres_online.rs`).
     fn render_op_with(
         &self,
         op: &Op,
@@ -89,13 +87,10 @@ impl Dialect for Postgres {
         options: &super::RenderOptions,
     ) -> Result<String, super::RenderError> {
         let sql = self.render_op(op, current)?;
-        match op {
-            Op::CreateIndex { index, .. }
-                if options.online && current.is_some() && !index.constraint =>
-            {
-                Ok(sql.replacen(" INDEX ", " INDEX CONCURRENTLY ", 1))
-            }
-            _ => Ok(sql),
+        if options.online && current.is_some() {
+            Ok(super::postgres_online::render(self, op, current, sql))
+        } else {
+            Ok(sql)
         }
     }
 

@@ -55,6 +55,15 @@ pub(super) fn effects(ops: &[Op], sql: &str) -> Effects {
         effects.locks = on(LockMode::ShareRowExclusive);
     } else if starts(&["COMMENT", "ON"]) || starts(&["CREATE", "STATISTICS"]) {
         effects.locks = on(LockMode::ShareUpdateExclusive);
+    } else if starts(&["DO"])
+        && upper
+            .split_whitespace()
+            .any(|w| w.trim_end_matches(';') == "COMMIT")
+    {
+        // A batched backfill: commits between batches, so never inside a transaction block.
+        effects.transaction = Some(Transaction::Outside);
+        effects.locks = on(LockMode::RowExclusive);
+        effects.hazards.push(Hazard::RowWrites);
     } else if starts(&["UPDATE"]) {
         effects.locks = on(LockMode::RowExclusive);
         effects.hazards.push(Hazard::RowWrites);
@@ -67,6 +76,7 @@ pub(super) fn effects(ops: &[Op], sql: &str) -> Effects {
 fn alter_table(ops: &[Op], upper: &str, effects: &mut Effects, on: &dyn Fn(LockMode) -> Vec<Lock>) {
     let not_valid = upper.ends_with(" NOT VALID");
     if upper.contains(" VALIDATE CONSTRAINT ") {
+        effects.transaction = Some(Transaction::Own);
         effects.locks = on(LockMode::ShareUpdateExclusive);
         effects.hazards.push(Hazard::Scan);
     } else if upper.contains(" FOREIGN KEY ") && upper.contains(" ADD CONSTRAINT ") {

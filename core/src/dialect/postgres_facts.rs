@@ -6,6 +6,10 @@ use super::facts::{camel, DialectFacts, DieselType, DieselTypes};
 use super::Postgres;
 use crate::schema::SqlType;
 
+fn words_upper(statement: &str) -> impl Iterator<Item = String> + '_ {
+    statement.split_whitespace().map(str::to_ascii_uppercase)
+}
+
 impl DialectFacts for Postgres {
     fn identifier_limit(&self) -> Option<usize> {
         Some(super::postgres::MAX_IDENTIFIER_BYTES)
@@ -23,6 +27,8 @@ impl DialectFacts for Postgres {
                     .collect();
                 let w = |i: usize| words.get(i).map_or("", String::as_str);
                 matches!(w(0), "VACUUM")
+                    // A DO block that commits (a batched backfill) cannot run inside one.
+                    || (w(0) == "DO" && words_upper(statement).any(|w| w == "COMMIT;" || w == "COMMIT"))
                     || (w(0) == "REINDEX"
                         && statement.to_ascii_uppercase().contains("CONCURRENTLY"))
                     || (matches!(w(0), "CREATE" | "DROP")

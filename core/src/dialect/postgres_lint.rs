@@ -106,6 +106,12 @@ pub(super) fn lint(statement: &LintStatement<'_>) -> Vec<Violation> {
         }
         Ddl::AlterTable { table, actions } if existing(table) => {
             for action in actions {
+                if let AlterAction::SetNotNull { column } = action {
+                    let proven = format!("{}.{column}", bare(table));
+                    if statement.proven_not_null.contains(&proven) {
+                        continue;
+                    }
+                }
                 alter(table, action, &mut say);
             }
         }
@@ -163,8 +169,9 @@ fn alter(table: &str, action: &AlterAction, say: &mut dyn FnMut(&'static str, St
             "adding-not-nullable-field",
             format!(
                 "SET NOT NULL checks every row of '{table}' under an ACCESS EXCLUSIVE lock; add \
-                 CHECK ({column} IS NOT NULL) NOT VALID, VALIDATE it in a later revision, then SET \
-                 NOT NULL (PostgreSQL 12+ then skips the scan) and drop the check"
+                 CHECK ({column} IS NOT NULL) NOT VALID, VALIDATE it in its own transaction (a later \
+                 revision, or this one with run_in_transaction = false), then SET NOT NULL \
+                 (PostgreSQL 12+ then skips the scan) and drop the check"
             ),
         ),
         AlterAction::AddColumn {
@@ -218,6 +225,7 @@ mod tests {
             ddl: &ddl,
             new_tables: &new_tables,
             in_transaction,
+            proven_not_null: &BTreeSet::new(),
         })
         .into_iter()
         .map(|v| v.rule)

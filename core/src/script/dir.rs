@@ -32,6 +32,9 @@ pub struct NewRevision {
     /// version must sort after all of them, as diesel orders versions, so it is written at
     /// least one second after the latest one's timestamp.
     pub adopted_versions: Vec<String>,
+    /// Its statements run one by one, each in a transaction of its own (some outside any):
+    /// metadata.toml says `run_in_transaction = false`.
+    pub statement_by_statement: bool,
 }
 
 /// The migrations directory, loaded and validated.
@@ -231,7 +234,7 @@ impl ScriptDirectory {
             created: stamp
                 .and_utc()
                 .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-            run_in_transaction: true,
+            run_in_transaction: !new.statement_by_statement,
             dialect: dialect.map(str::to_owned),
             adopted_versions: new.adopted_versions.clone(),
             lint_allow: Vec::new(),

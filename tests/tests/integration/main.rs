@@ -32,6 +32,7 @@ mod lock_limits;
 mod lossless;
 mod messages;
 mod naming;
+mod online;
 mod pg_schemas;
 mod pg_types;
 mod postgres;
