@@ -137,7 +137,8 @@ pub(crate) fn autogenerate(
         crate::print_schema::refresh(settings, out)?;
         return Ok(0);
     }
-    let warnings = crate::safety::report_and_vet(&plan, conn.dialect(), safety, out)?;
+    let warnings =
+        crate::safety::report_and_vet(&plan, conn.dialect(), safety, render.online, out)?;
     let (up_sql, down_sql) = crate::safety::annotate(&plan, conn.dialect(), &warnings);
     let new = NewRevision {
         message: message.to_owned(),

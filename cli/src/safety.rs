@@ -29,12 +29,17 @@ pub struct SafetyArgs {
     /// "Online migrations")
     #[arg(long)]
     pub blocking: bool,
+    /// PostgreSQL: write statements that rewrite an existing table under a lock that stops
+    /// its writers (most type changes, a column added with a volatile default), which the
+    /// online forms refuse by default
+    #[arg(long)]
+    pub allow_rewrite: bool,
 }
 
 impl SafetyArgs {
     /// True when a flag is given.
     pub(crate) fn any(&self) -> bool {
-        self.allow_destructive || !self.backfills.is_empty() || self.blocking
+        self.allow_destructive || !self.backfills.is_empty() || self.blocking || self.allow_rewrite
     }
 }
 
@@ -49,6 +54,7 @@ pub(crate) fn report_and_vet(
     plan: &Plan,
     dialect: &dyn Dialect,
     args: &SafetyArgs,
+    online: bool,
     out: &mut dyn Write,
 ) -> anyhow::Result<Vec<(usize, String)>> {
     let warnings = warnings(&plan.ops, dialect);
@@ -82,6 +88,19 @@ pub(crate) fn report_and_vet(
             );
         }
     }
+    if online && dialect.has_online_forms() && !args.allow_rewrite {
+        let rewrites = rewrites(plan);
+        if !rewrites.is_empty() {
+            problems.extend(rewrites);
+            problems.push(
+                "  online alternative: add a column of the new type (or without the volatile \
+                 default), fill it in batches (`--backfill`), move the application to it, then \
+                 drop the old one; or accept the rewrite with --allow-rewrite (a small table, a \
+                 maintenance window), or write the plain forms with --blocking"
+                    .to_owned(),
+            );
+        }
+    }
     problems.extend(plan.needs_backfill.iter().map(|n| format!("  {n}")));
     if !problems.is_empty() {
         anyhow::bail!(
@@ -90,6 +109,44 @@ pub(crate) fn report_and_vet(
         );
     }
     Ok(warnings)
+}
+
+/// One line per op of up.sql whose statement rewrites an existing table under a lock that
+/// stops its writers.
+fn rewrites(plan: &Plan) -> Vec<String> {
+    let mut out = Vec::new();
+    for step in &plan.up.steps {
+        for statement in &step.statements {
+            if !statement
+                .hazards
+                .contains(&retort::dialect::Hazard::Rewrite)
+            {
+                continue;
+            }
+            let Some(lock) = statement.locks.iter().find(|l| l.mode.blocks_writes()) else {
+                continue;
+            };
+            let op = step.headers.first().map_or("", |h| h.op.as_str());
+            let sql = statement
+                .sql
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ");
+            out.push(format!(
+                "  rewrite: {op}: `{}` rewrites every row of '{}' under {} (its writers{} wait \
+                 until it ends)",
+                crate::terminal::line(&sql),
+                lock.table,
+                lock.mode,
+                if lock.mode.blocks_reads() {
+                    " and readers"
+                } else {
+                    ""
+                }
+            ));
+        }
+    }
+    out
 }
 
 /// Every warning of the plan, by op index, in order. An `AlterColumn` right after the

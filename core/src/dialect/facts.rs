@@ -17,6 +17,14 @@ pub trait DialectFacts {
         false
     }
 
+    /// Whether the dialect has online forms ([`super::RenderOptions::online`]) that let a
+    /// busy table's writers go on (PostgreSQL), so a statement that still blocks them while it
+    /// rewrites the table is worth refusing unless accepted. SQLite: none, every change holds
+    /// the database's write lock.
+    fn has_online_forms(&self) -> bool {
+        false
+    }
+
     /// The longest identifier the database keeps, in bytes, when it cuts longer ones silently
     /// (PostgreSQL: 63); `None` when it keeps any length.
     fn identifier_limit(&self) -> Option<usize> {

@@ -93,10 +93,55 @@ fn alter_table(ops: &[Op], upper: &str, effects: &mut Effects, on: &dyn Fn(LockM
         if checks && !not_valid {
             effects.hazards.push(Hazard::Scan);
         }
-        if upper.contains(" TYPE ") && rewrites(ops) {
+        if (upper.contains(" TYPE ") && rewrites(ops)) || fills_every_row(upper) {
             effects.hazards.push(Hazard::Rewrite);
         }
     }
+}
+
+/// A `NUMERIC` that keeps its scale and gains precision (or loses its limits): PostgreSQL
+/// changes the catalog only.
+fn more_numeric_digits(from: &SqlType, to: &SqlType) -> bool {
+    match (from, to) {
+        (
+            SqlType::Numeric { .. },
+            SqlType::Numeric {
+                precision: None,
+                scale: None,
+            },
+        ) => true,
+        (
+            SqlType::Numeric {
+                precision: Some(a),
+                scale: s1,
+            },
+            SqlType::Numeric {
+                precision: Some(b),
+                scale: s2,
+            },
+        ) => b >= a && s1.unwrap_or(0) == s2.unwrap_or(0),
+        _ => false,
+    }
+}
+
+/// Whether an `ALTER TABLE ... ADD COLUMN` computes a value for every row, rewriting the table:
+/// a volatile default (PostgreSQL 11+ stores a constant or stable default in the catalog
+/// only), a serial or identity column, a stored generated column.
+fn fills_every_row(upper: &str) -> bool {
+    const VOLATILE: &[&str] = &[
+        "RANDOM()",
+        "GEN_RANDOM_UUID()",
+        "UUID_GENERATE_V4()",
+        "UUID_GENERATE_V1()",
+        "CLOCK_TIMESTAMP()",
+        "TIMEOFDAY()",
+        "NEXTVAL(",
+    ];
+    upper.contains(" ADD COLUMN ")
+        && (VOLATILE.iter().any(|f| upper.contains(f))
+            || upper.contains("SERIAL")
+            || upper.contains(" AS IDENTITY")
+            || (upper.contains(" GENERATED ALWAYS AS (") && upper.contains(" STORED")))
 }
 
 /// The tables the foreign keys of `ops` reference, each locked SHARE ROW EXCLUSIVE while a
@@ -133,6 +178,7 @@ fn rewrites(ops: &[Op]) -> bool {
         Op::AlterColumn { from, to, .. } if from.ty != to.ty => {
             !matches!((&from.ty, &to.ty), (SqlType::Varchar(a), SqlType::Varchar(b)) if b >= a)
                 && !matches!((&from.ty, &to.ty), (SqlType::Varchar(_), SqlType::Text))
+                && !more_numeric_digits(&from.ty, &to.ty)
         }
         _ => false,
     })

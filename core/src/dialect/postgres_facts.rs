@@ -38,6 +38,10 @@ impl DialectFacts for Postgres {
         }
     }
 
+    fn has_online_forms(&self) -> bool {
+        true
+    }
+
     fn keeps_expressions_across(&self, from: &SqlType, to: &SqlType) -> bool {
         super::postgres::same_family(from, to)
     }

@@ -192,3 +192,33 @@ fn postgres_blocking_writes_the_plain_forms_in_one_transaction() {
     .expect(0);
     assert!(!revision_file(&p, "up.sql").contains("CONCURRENTLY"));
 }
+
+#[test]
+fn postgres_a_rewrite_of_an_existing_table_is_refused_unless_accepted() {
+    let Some(p) = Project::on(Backend::Postgres) else {
+        return;
+    };
+    p.run(Models::V1, &["autogenerate", "-m", "one"]).expect(0);
+    p.run(Models::V1, &["upgrade"]).expect(0);
+    p.execute("ALTER TABLE accounts ALTER COLUMN age TYPE smallint");
+    let refused = p
+        .run(Models::V1, &["autogenerate", "-m", "widen"])
+        .expect(2);
+    for expected in [
+        "rewrite: altered column 'accounts.age': type SMALLINT -> INTEGER: `ALTER TABLE \"accounts\" \
+         ALTER COLUMN \"age\" TYPE INTEGER` rewrites every row of 'accounts' under ACCESS EXCLUSIVE \
+         (its writers and readers wait until it ends)",
+        "online alternative: add a column of the new type",
+        "--allow-rewrite",
+    ] {
+        assert!(refused.stderr.contains(expected), "{expected}\n{}", refused.stderr);
+    }
+    assert_eq!(p.revision_dirs().len(), 1, "nothing written");
+    p.run(
+        Models::V1,
+        &["autogenerate", "-m", "widen", "--allow-rewrite"],
+    )
+    .expect(0);
+    p.run(Models::V1, &["upgrade"]).expect(0);
+    p.run(Models::V1, &["check"]).expect(0);
+}

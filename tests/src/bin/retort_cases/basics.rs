@@ -24,7 +24,7 @@ case! {
     drop_table {
         seed: "INSERT INTO items (id, name) VALUES (1, 'a'); INSERT INTO shelves (id, label) VALUES (7, 'top');",
         lossy: true,
-        flags: &["--allow-destructive"],
+        flags: &["--allow-destructive", "--allow-rewrite"],
     }
     before {
         #[derive(Model)]
@@ -91,7 +91,11 @@ case! {
 
 case! {
     /// INTEGER widens to BIGINT with its values.
-    widen_integer { seed: "INSERT INTO items (id, qty) VALUES (1, 2147483647), (2, -5);" }
+    widen_integer {
+        seed: "INSERT INTO items (id, qty) VALUES (1, 2147483647), (2, -5);",
+        // A rewrite of the table: refused by default on PostgreSQL.
+        flags: &["--allow-rewrite"],
+    }
     before {
         #[derive(Model)]
         pub struct Item { pub id: i64, pub qty: i32 }
@@ -107,6 +111,7 @@ case! {
     widen_primary_key {
         seed: "INSERT INTO items (id, name) VALUES (1, 'a'), (2, 'b');",
         backends: Backends::Postgres,
+        flags: &["--allow-rewrite"],
     }
     before {
         #[derive(Model)]
@@ -133,7 +138,10 @@ case! {
 
 case! {
     /// TEXT narrows to VARCHAR(100); every row fits.
-    text_to_varchar { seed: "INSERT INTO items (id, code) VALUES (1, 'short'), (2, '');" }
+    text_to_varchar {
+        seed: "INSERT INTO items (id, code) VALUES (1, 'short'), (2, '');",
+        flags: &["--allow-rewrite"],
+    }
     before {
         #[derive(Model)]
         pub struct Item { pub id: i64, pub code: String }
@@ -564,7 +572,7 @@ case! {
     many_changes_at_once {
         seed: "INSERT INTO accounts (id, email, name, age, legacy) VALUES (1, 'a@x', 'A', 3, 'x');",
         lossy: true,
-        flags: &["--allow-destructive"],
+        flags: &["--allow-destructive", "--allow-rewrite"],
     }
     before {
         #[derive(Model)]

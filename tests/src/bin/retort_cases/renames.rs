@@ -104,6 +104,7 @@ case! {
     /// A stored generated column is added to a table with rows: the database computes it.
     add_generated_column {
         seed: "INSERT INTO lines (id, price, qty) VALUES (1, 3, 4), (2, 5, 6);",
+        flags: &["--allow-rewrite"],
     }
     before {
         #[derive(Model)]
@@ -126,6 +127,7 @@ case! {
     /// column, recomputed; SQLite: a rebuild); `check` is clean afterwards.
     change_generated_expression {
         seed: "INSERT INTO lines (id, price, qty) VALUES (1, 3, 4), (2, 5, 6);",
+        flags: &["--allow-rewrite"],
     }
     before {
         #[derive(Model)]

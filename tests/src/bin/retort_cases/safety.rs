@@ -195,6 +195,7 @@ case! {
     /// written with a `-- warning:` comment.
     refusing_narrowing_is_only_a_warning {
         seed: "INSERT INTO items (id, code) VALUES (1, 'short');",
+        flags: &["--allow-rewrite"],
     }
     before {
         #[derive(Model)]

@@ -46,6 +46,7 @@ case! {
         seed: "INSERT INTO billing.customers (id) VALUES (1); \
                INSERT INTO billing.invoices (id, customer_id, total) VALUES (7, 1, 100);",
         backends: Backends::Postgres,
+        flags: &["--allow-rewrite"],
     }
     before {
         #[derive(Model)]
