@@ -42,6 +42,25 @@ pub(crate) fn check(
         return Ok(1);
     }
     let pending = scripts.graph().upgrade_plan(&applied, "heads")?;
+    // A revision a run left partly done is not at any revision: say how far it got.
+    let partly = runner::partly_run(&mut conn, &scripts)?;
+    for (id, row) in &partly {
+        writeln!(
+            out,
+            "Revision {id} is partly {}: {} statement(s) of its {} took effect before a run \
+             stopped; run `{}` to go on from there",
+            match row.direction {
+                runner::Direction::Upgrade => "applied",
+                runner::Direction::Downgrade => "reverted",
+            },
+            row.done,
+            row.direction.file(),
+            retort::invocation::command(&row.direction.to_string())
+        )?;
+    }
+    if !partly.is_empty() && pending.is_empty() {
+        return Ok(1);
+    }
     if !pending.is_empty() {
         writeln!(
             out,

@@ -71,6 +71,15 @@ fn postgres_a_failed_revision_outside_a_transaction_goes_on_from_the_failed_stat
         "{current}"
     );
     assert!(current.contains(&items), "{current}");
+    let check = p.run(Models::V1, &["check"]).expect(1);
+    assert!(
+        check.stdout.contains(&format!(
+            "Revision {id} is partly applied: 2 statement(s) of its up.sql took effect before a \
+             run stopped; run `retort_v1 upgrade` to go on from there"
+        )),
+        "{}",
+        check.stdout
+    );
 
     // Going the other way would have to know which statements of down.sql undo those two.
     let down = p.run(Models::V1, &["downgrade", "base"]).expect(2);
