@@ -57,7 +57,17 @@ pub(crate) fn report_and_vet(
     online: bool,
     out: &mut dyn Write,
 ) -> anyhow::Result<Vec<(usize, String)>> {
-    let warnings = warnings(&plan.ops, dialect);
+    let mut warnings = warnings(&plan.ops, dialect);
+    let rewrites = if online && dialect.has_online_forms() {
+        rewrites(plan)
+    } else {
+        Vec::new()
+    };
+    if args.allow_rewrite {
+        // Accepted: said on the terminal and in up.sql, as every other risk is.
+        warnings.extend(rewrites.iter().cloned());
+        warnings.sort_by_key(|(at, _)| *at);
+    }
     for line in &plan.invalid {
         writeln!(out, "Detected {line}")?;
     }
@@ -88,18 +98,15 @@ pub(crate) fn report_and_vet(
             );
         }
     }
-    if online && dialect.has_online_forms() && !args.allow_rewrite {
-        let rewrites = rewrites(plan);
-        if !rewrites.is_empty() {
-            problems.extend(rewrites);
-            problems.push(
-                "  online alternative: add a column of the new type (or without the volatile \
-                 default), fill it in batches (`--backfill`), move the application to it, then \
-                 drop the old one; or accept the rewrite with --allow-rewrite (a small table, a \
-                 maintenance window), or write the plain forms with --blocking"
-                    .to_owned(),
-            );
-        }
+    if !args.allow_rewrite && !rewrites.is_empty() {
+        problems.extend(rewrites.iter().map(|(_, r)| format!("  rewrite: {r}")));
+        problems.push(
+            "  online alternative: add a column of the new type (or without the volatile \
+             default), fill it in batches (`--backfill`), move the application to it, then drop \
+             the old one; or accept the rewrite with --allow-rewrite (a small table, a \
+             maintenance window), or write the plain forms with --blocking"
+                .to_owned(),
+        );
     }
     problems.extend(plan.needs_backfill.iter().map(|n| format!("  {n}")));
     if !problems.is_empty() {
@@ -111,9 +118,9 @@ pub(crate) fn report_and_vet(
     Ok(warnings)
 }
 
-/// One line per op of up.sql whose statement rewrites an existing table under a lock that
-/// stops its writers.
-fn rewrites(plan: &Plan) -> Vec<String> {
+/// One line per statement of up.sql that rewrites an existing table under a lock that stops
+/// its writers, with the position of its op.
+fn rewrites(plan: &Plan) -> Vec<(usize, String)> {
     let mut out = Vec::new();
     for step in &plan.up.steps {
         for statement in &step.statements {
@@ -132,17 +139,20 @@ fn rewrites(plan: &Plan) -> Vec<String> {
                 .split_whitespace()
                 .collect::<Vec<_>>()
                 .join(" ");
-            out.push(format!(
-                "  rewrite: {op}: `{}` rewrites every row of '{}' under {} (its writers{} wait \
+            out.push((
+                step.ops.start,
+                format!(
+                    "{op}: `{}` rewrites every row of '{}' under {} (its writers{} wait \
                  until it ends)",
-                crate::terminal::line(&sql),
-                lock.table,
-                lock.mode,
-                if lock.mode.blocks_reads() {
-                    " and readers"
-                } else {
-                    ""
-                }
+                    crate::terminal::line(&sql),
+                    lock.table,
+                    lock.mode,
+                    if lock.mode.blocks_reads() {
+                        " and readers"
+                    } else {
+                        ""
+                    }
+                ),
             ));
         }
     }

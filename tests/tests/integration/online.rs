@@ -214,11 +214,25 @@ fn postgres_a_rewrite_of_an_existing_table_is_refused_unless_accepted() {
         assert!(refused.stderr.contains(expected), "{expected}\n{}", refused.stderr);
     }
     assert_eq!(p.revision_dirs().len(), 1, "nothing written");
-    p.run(
-        Models::V1,
-        &["autogenerate", "-m", "widen", "--allow-rewrite"],
-    )
-    .expect(0);
+    let accepted = p
+        .run(
+            Models::V1,
+            &["autogenerate", "-m", "widen", "--allow-rewrite"],
+        )
+        .expect(0);
+    // Accepted, the rewrite is still said: on the terminal and in up.sql.
+    assert!(
+        accepted.stderr.contains("rewrites every row of 'accounts'"),
+        "{}",
+        accepted.stderr
+    );
+    assert!(
+        revision_file(&p, "up.sql").contains(
+            "-- warning: altered column 'accounts.age': type SMALLINT -> INTEGER: `ALTER TABLE"
+        ),
+        "{}",
+        revision_file(&p, "up.sql")
+    );
     p.run(Models::V1, &["upgrade"]).expect(0);
     p.run(Models::V1, &["check"]).expect(0);
 }
