@@ -77,6 +77,16 @@ fn postgres_autogenerate_writes_online_forms_that_apply_revert_and_lint_clean() 
         "{}",
         revision_file(&p, "metadata.toml")
     );
+    // The offline script runs the same statements, without a transaction around them.
+    let offline = p
+        .run(Models::V1, &["upgrade", "--sql", "head"])
+        .expect(0)
+        .stdout;
+    let section = &offline[offline.find("CREATE UNIQUE INDEX CONCURRENTLY").unwrap()..];
+    assert!(!section.contains("\nBEGIN;"), "{offline}");
+    for statement in up.lines().filter(|l| l.starts_with("ALTER TABLE")) {
+        assert!(offline.contains(statement), "{statement}\n{offline}");
+    }
     // Retort's own lint finds nothing to say about what autogenerate wrote.
     let lint = p.run(Models::V1, &["lint"]);
     assert_eq!(lint.code, 0, "{}{}", lint.stdout, lint.stderr);
