@@ -37,8 +37,15 @@ impl Models {
 }
 
 /// The data-safety flags `autogenerate` needs to write V1 -> V2, which drops `accounts.legacy`
-/// and `obsoletes` (`--allow-destructive`) and makes `accounts.name` NOT NULL (`--backfill`).
-pub const V2_SAFETY: [&str; 3] = ["--allow-destructive", "--backfill", "accounts.name=''"];
+/// and `obsoletes` (`--allow-destructive`), makes `accounts.name` NOT NULL (`--backfill`) and
+/// narrows it from TEXT to VARCHAR(200), a rewrite of the table on PostgreSQL
+/// (`--allow-rewrite`).
+pub const V2_SAFETY: [&str; 4] = [
+    "--allow-destructive",
+    "--allow-rewrite",
+    "--backfill",
+    "accounts.name=''",
+];
 
 /// The database a project runs against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -85,9 +85,14 @@ fn an_invalid_index_is_reported_and_rebuilt() {
     let up = std::fs::read_to_string(dir.join("up.sql")).unwrap();
     let down = std::fs::read_to_string(dir.join("down.sql")).unwrap();
     for sql in [&up, &down] {
-        let drop = sql.find(&format!("DROP INDEX \"{name}\""));
+        // The online forms on PostgreSQL's existing table: the revision runs statement by
+        // statement, and a failed build is dropped again when the next run goes on.
+        let drop = sql
+            .find(&format!("DROP INDEX CONCURRENTLY \"{name}\""))
+            .or_else(|| sql.find(&format!("DROP INDEX \"{name}\"")));
         let create = sql
             .find(&format!("ADD CONSTRAINT \"{name}\" UNIQUE"))
+            .or_else(|| sql.find(&format!("CREATE UNIQUE INDEX CONCURRENTLY \"{name}\"")))
             .or_else(|| sql.find(&format!("CREATE UNIQUE INDEX \"{name}\"")));
         assert!(
             drop.zip(create).is_some_and(|(d, c)| d < c),
