@@ -35,6 +35,9 @@ pub(crate) use run::{Direction, PrepareError, RunOptions};
 
 // Each backend's own module: public for `retort_cli` and Retort's tests, hidden from the
 // documentation, not a stable API (the traits and `Backend` are).
+#[cfg(feature = "mysql")]
+#[doc(hidden)]
+pub mod mysql;
 #[cfg(feature = "postgres")]
 #[doc(hidden)]
 pub mod postgres;
@@ -49,6 +52,8 @@ static DRIVERS: &[&dyn Driver] = &[
     &sqlite::SqliteDriver,
     #[cfg(feature = "postgres")]
     &postgres::PgDriver,
+    #[cfg(feature = "mysql")]
+    &mysql::MySqlDriver,
 ];
 
 /// URL schemes of every backend Retort knows, with the cargo feature that compiles it in, so a
@@ -57,6 +62,8 @@ const KNOWN_SCHEMES: &[(&str, &str, &str)] = &[
     ("sqlite:", "SQLite", "sqlite"),
     ("postgres://", "PostgreSQL", "postgres"),
     ("postgresql://", "PostgreSQL", "postgres"),
+    ("mysql://", "MariaDB", "mysql"),
+    ("mariadb://", "MariaDB", "mysql"),
 ];
 
 /// Tables that belong to the migration machinery, never to the models.

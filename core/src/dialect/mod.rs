@@ -5,6 +5,8 @@ mod alter;
 mod facts;
 pub mod lint;
 mod loss;
+pub mod mysql;
+mod mysql_facts;
 pub(crate) mod pg_enum;
 mod pg_keywords;
 pub mod plan;
@@ -29,6 +31,7 @@ use alter::rename_table_sql;
 pub use alter::{add_column_sql, drop_column_sql, push_unmodeled, standard_alter_column};
 pub use facts::{DialectFacts, DieselType, DieselTypes};
 pub use loss::{destructive, refuses_only, Destructive};
+pub use mysql::MySql;
 pub use plan::{
     Effects, Hazard, Header, Lock, LockMode, RenderOptions, SqlPlan, Statement, Step, Transaction,
 };

@@ -1,0 +1,153 @@
+//! MariaDB's answers to [`DialectFacts`], and what it cannot hold: the refusals of
+//! [`super::Dialect::check_models`], each with the reason and the fix.
+
+use super::facts::DialectFacts;
+use super::mysql::{MySql, IDENTIFIER_LIMIT};
+use super::RenderError;
+use crate::schema::{ConstraintKind, IdentityKind, Schema};
+
+impl DialectFacts for MySql {
+    fn set_triggers_aside(&self, _table: &str, them: &str, each: &str) -> String {
+        format!(
+            "drop {them} while migrating (`DROP TRIGGER {each};`; MariaDB cannot disable a \
+             trigger, so create it again afterwards)"
+        )
+    }
+}
+
+/// A refusal of the models: `what` cannot be done, `hint` says why and what to do.
+fn refuse(what: String, hint: impl Into<String>) -> RenderError {
+    RenderError::Unsupported {
+        dialect: "MariaDB",
+        what,
+        hint: hint.into(),
+    }
+}
+
+/// What the models declare that MariaDB cannot have, refused before anything is compared.
+pub(super) fn check_models(schema: &Schema) -> Result<(), RenderError> {
+    for table in schema.tables.values() {
+        if let (Some(name), bare) = crate::schema::split_qualified(&table.name) {
+            return Err(refuse(
+                format!("create table `{bare}` in schema `{name}`"),
+                format!(
+                    "a MariaDB database has no schemas (a schema is another database): remove \
+                     `schema = \"{name}\"` from the model of `{bare}` and migrate that database \
+                     with its own URL"
+                ),
+            ));
+        }
+        let long = std::iter::once(("table", table.name.as_str()))
+            .chain(table.columns.iter().map(|c| ("column", c.name.as_str())))
+            .chain(table.indexes.iter().map(|i| ("index", i.name.as_str())))
+            .chain(
+                table
+                    .foreign_keys
+                    .iter()
+                    .map(|f| ("foreign key", f.name.as_str())),
+            )
+            .chain(
+                table
+                    .table_constraints
+                    .iter()
+                    .filter_map(|c| c.name.as_deref().map(|n| ("constraint", n))),
+            )
+            .find(|(_, name)| name.chars().count() > IDENTIFIER_LIMIT);
+        if let Some((kind, name)) = long {
+            return Err(refuse(
+                format!("name the {kind} `{name}` of `{}`", table.name),
+                format!(
+                    "MariaDB refuses names longer than {IDENTIFIER_LIMIT} characters; give it a \
+                     shorter name in the model"
+                ),
+            ));
+        }
+        if table.identity.is_some() && table.identity_kind == IdentityKind::Always {
+            return Err(refuse(
+                format!("make the key of `{}` GENERATED ALWAYS", table.name),
+                "MariaDB's AUTO_INCREMENT always accepts explicit values; remove \
+                 `identity = \"always\"`",
+            ));
+        }
+        for index in &table.indexes {
+            // Keys that are only column names are the index's columns.
+            let mut plain = index.clone();
+            crate::sql::simplify_index(table, &mut plain);
+            let o = &plain.options;
+            let what = |clause: &str| {
+                format!(
+                    "create index `{}` on `{}` with {clause}",
+                    index.name, table.name
+                )
+            };
+            if o.predicate.is_some() {
+                return Err(refuse(
+                    what("`where = \"...\"`"),
+                    "MariaDB has no partial indexes: remove `where`, or index a generated \
+                     column that is NULL outside the rows to index",
+                ));
+            }
+            if !o.include.is_empty() {
+                return Err(refuse(
+                    what("`include(...)`"),
+                    "MariaDB indexes have no INCLUDE columns; remove `include(...)` or make \
+                     them keys",
+                ));
+            }
+            if o.nulls_not_distinct {
+                return Err(refuse(
+                    what("`nulls_not_distinct`"),
+                    "MariaDB's unique indexes always treat NULLs as distinct; remove \
+                     `nulls_not_distinct` (or make the columns NOT NULL)",
+                ));
+            }
+            if o.with.is_some() {
+                return Err(refuse(
+                    what("`with = \"...\"`"),
+                    "MariaDB indexes have no storage parameters; remove `with`",
+                ));
+            }
+            if let Some(method) = &o.method {
+                return Err(refuse(
+                    what(&format!("`method = \"{method}\"`")),
+                    "Retort's MariaDB backend writes B-tree indexes only so far; remove `method`",
+                ));
+            }
+            if !o.keys.is_empty() {
+                return Err(refuse(
+                    what("expression keys"),
+                    "MariaDB indexes only columns (no expressions, no DESC here yet); index a \
+                     generated column instead",
+                ));
+            }
+        }
+        for fk in &table.foreign_keys {
+            if super::mysql::deferrable(fk) {
+                return Err(refuse(
+                    format!(
+                        "make the foreign key `{}` of `{}` deferrable",
+                        fk.name, table.name
+                    ),
+                    "MariaDB checks foreign keys at once, never at commit; remove `deferrable`",
+                ));
+            }
+        }
+        for constraint in &table.table_constraints {
+            if let ConstraintKind::Check {
+                not_valid: true, ..
+            } = constraint.kind
+            {
+                return Err(refuse(
+                    format!(
+                        "add the check {} of `{}` NOT VALID",
+                        constraint.name.as_deref().unwrap_or("constraint"),
+                        table.name
+                    ),
+                    "MariaDB checks every existing row when a CHECK is added and has no NOT \
+                     VALID; remove `not_valid` (fix the rows first)",
+                ));
+            }
+        }
+    }
+    Ok(())
+}
