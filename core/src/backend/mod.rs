@@ -249,6 +249,10 @@ pub enum ModelsError {
     /// SQLite rejects a model's SQL (a default, a type, a check or index expression).
     #[error(transparent)]
     ModelSql(#[from] sqlite::models::ModelSqlError),
+    #[cfg(feature = "mysql")]
+    /// MariaDB rejects a model's SQL (a type, a default, a check or generation expression).
+    #[error(transparent)]
+    MySqlModel(#[from] mysql::models::ModelSqlError),
 }
 
 /// One open connection of a backend. Crate-internal: the public face is [`Connection`].

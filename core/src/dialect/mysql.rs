@@ -11,8 +11,8 @@
 //! [`SqlType`]s (introspection parses MariaDB's `COLUMN_TYPE` into them, see
 //! [`parse_column_type`]), `DEFAULT` expressions as MariaDB reports them (`current_timestamp(6)`
 //! is `CURRENT_TIMESTAMP`, `0.00` on a `DECIMAL` is `0`, `true` on a boolean is `1`), `RESTRICT`
-//! (InnoDB's default) is `NO ACTION`, and `CHECK` expressions without backticks, in lower case
-//! outside string literals.
+//! (InnoDB's default) is `NO ACTION`, and `CHECK` and generation expressions with identifiers in
+//! double quotes instead of backticks (Retort's sessions run with `ANSI_QUOTES`).
 
 use super::{Dialect, OpSql, RenderError, Unsupported};
 use crate::ops::Op;
@@ -100,6 +100,12 @@ impl Dialect for MySql {
         }
         for column in &mut table.columns {
             column.ty = canonical_type(&column.ty);
+            // MariaDB's generated columns take no NOT NULL (they are as NULL as their
+            // expression); the expression compares as MariaDB stores it, quotes aside.
+            if let Some(generated) = &mut column.generated {
+                column.nullable = true;
+                generated.expr = crate::sql::comparable(&ansi_quoted(&generated.expr));
+            }
             column.default = column
                 .default
                 .as_deref()
@@ -121,7 +127,7 @@ impl Dialect for MySql {
         for constraint in &mut table.table_constraints {
             constraint.written = None;
             if let ConstraintKind::Check { expr, .. } = &mut constraint.kind {
-                *expr = comparable_expression(expr);
+                *expr = ansi_quoted(expr);
             }
         }
     }
@@ -362,6 +368,15 @@ impl Dialect for MySql {
                 };
                 Ok(self.modify_column(table, &column, current))
             }
+            Op::RenameConstraint { table, from, to } => {
+                let hint = Unsupported::new(format!(
+                    "MariaDB cannot rename the constraint `{from}`, and `{table}` has no foreign \
+                     key or check of that name to drop and add again"
+                ));
+                let current = current.ok_or_else(|| unsupported(hint.clone()))?;
+                self.rename_constraint(table, from, to, current)
+                    .ok_or_else(|| unsupported(hint))
+            }
             Op::AddTableConstraint { table, constraint } => Ok(format!(
                 "ALTER TABLE {} ADD {};\n",
                 self.quote_table(table),
@@ -383,6 +398,44 @@ impl Dialect for MySql {
 }
 
 impl MySql {
+    /// A foreign key or check of `current` renamed: MariaDB renames neither, so it is dropped
+    /// and added again under the new name, in one statement (with the index InnoDB made for a
+    /// foreign key, which the new key makes again under its own name).
+    fn rename_constraint(
+        &self,
+        table: &str,
+        from: &str,
+        to: &str,
+        current: &Table,
+    ) -> Option<String> {
+        let t = self.quote_table(table);
+        if let Some(fk) = current.foreign_keys.iter().find(|f| f.name == from) {
+            let renamed = ForeignKey {
+                name: to.to_owned(),
+                ..fk.clone()
+            };
+            return Some(format!(
+                "ALTER TABLE {t} DROP FOREIGN KEY {f};\nALTER TABLE {t} DROP INDEX IF EXISTS {f}, ADD {};\n",
+                self.foreign_key_clause(&renamed),
+                f = self.quote(from),
+            ));
+        }
+        let check = current
+            .table_constraints
+            .iter()
+            .find(|c| c.name.as_deref() == Some(from))?;
+        let renamed = TableConstraint {
+            name: Some(to.to_owned()),
+            written: None,
+            ..check.clone()
+        };
+        Some(format!(
+            "ALTER TABLE {t} DROP CONSTRAINT {}, ADD {};\n",
+            self.quote(from),
+            self.table_constraint_clause(&renamed)
+        ))
+    }
+
     /// `ALTER TABLE ... MODIFY COLUMN` with `column`'s whole definition, and `AUTO_INCREMENT`
     /// when it is `current`'s identity.
     fn modify_column(&self, table: &str, column: &Column, current: Option<&Table>) -> String {
@@ -406,7 +459,7 @@ fn with_auto_increment(mut def: String, table: &Table, column: &str) -> String {
 }
 
 /// The column that gets `AUTO_INCREMENT`: the only primary key column, when it is an integer.
-fn auto_increment_column(table: &Table) -> Option<&str> {
+pub(super) fn auto_increment_column(table: &Table) -> Option<&str> {
     match table.primary_key.as_slice() {
         [pk] => table
             .column(pk)
@@ -575,32 +628,48 @@ pub fn normalize_default(expr: &str, ty: &SqlType) -> String {
     e.to_owned()
 }
 
-/// A `CHECK` expression as both sides compare it: no backticks, lower case outside string
-/// literals, single spaces (MariaDB stores `` `age` >= 0 and `email` <> '' ``).
-pub fn comparable_expression(expr: &str) -> String {
-    let mut out = String::new();
-    let mut in_string = false;
-    let mut last_space = false;
-    for c in expr.trim().chars() {
-        if c == '\'' {
-            in_string = !in_string;
-        }
-        if in_string || c == '\'' {
-            out.push(c);
-            last_space = false;
-        } else if c == '`' {
-            continue;
-        } else if c.is_whitespace() {
-            if !last_space {
-                out.push(' ');
+/// An expression with MariaDB's backtick-quoted identifiers in double quotes, as the models
+/// (standard SQL) write them: `` `last name` <> '' `` is `"last name" <> ''`. Still MariaDB's
+/// SQL: Retort's sessions run with `ANSI_QUOTES`. Strings are left alone.
+pub fn ansi_quoted(expr: &str) -> String {
+    let mut out = String::with_capacity(expr.len());
+    let mut chars = expr.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' | '"' => {
+                // A string (or an identifier already in double quotes), copied whole.
+                out.push(c);
+                while let Some(d) = chars.next() {
+                    out.push(d);
+                    if d == '\\' {
+                        out.extend(chars.next());
+                    } else if d == c {
+                        if chars.peek() == Some(&c) {
+                            out.extend(chars.next());
+                        } else {
+                            break;
+                        }
+                    }
+                }
             }
-            last_space = true;
-        } else {
-            out.push(c.to_ascii_lowercase());
-            last_space = false;
+            '`' => {
+                let mut name = String::new();
+                while let Some(d) = chars.next() {
+                    if d == '`' {
+                        if chars.peek() == Some(&'`') {
+                            chars.next();
+                        } else {
+                            break;
+                        }
+                    }
+                    name.push(d);
+                }
+                out.push_str(&crate::dialect::standard::quote_ident(&name));
+            }
+            c => out.push(c),
         }
     }
-    out.trim().to_owned()
+    out
 }
 
 /// The string literals of a list (`'a','it''s'`), unquoted.

@@ -4,7 +4,7 @@
 use super::facts::DialectFacts;
 use super::mysql::{MySql, IDENTIFIER_LIMIT};
 use super::RenderError;
-use crate::schema::{ConstraintKind, IdentityKind, Schema};
+use crate::schema::{ConstraintKind, IdentityKind, Schema, SqlType, Table};
 
 impl DialectFacts for MySql {
     fn set_triggers_aside(&self, _table: &str, them: &str, each: &str) -> String {
@@ -22,6 +22,68 @@ fn refuse(what: String, hint: impl Into<String>) -> RenderError {
         what,
         hint: hint.into(),
     }
+}
+
+/// InnoDB's longest key, in bytes.
+const MAX_KEY_BYTES: u32 = 3072;
+
+/// A key of `columns` InnoDB can hold. A primary key takes no TEXT, BLOB or JSON column
+/// (MariaDB keys them only by a prefix, which Retort does not write yet); a plain index over one
+/// such column alone keys its first 768 characters (MariaDB cuts it itself), and a unique one is
+/// MariaDB's hash index (without the AUTO_INCREMENT column); otherwise such a column is
+/// refused. A unique index of long
+/// VARCHARs is a hash index too; any other key holds at most [`MAX_KEY_BYTES`] (a `VARCHAR(n)`
+/// takes 4n bytes in utf8mb4).
+fn check_key_columns(
+    table: &Table,
+    what: &str,
+    columns: &[String],
+    unique: bool,
+) -> Result<(), RenderError> {
+    let primary = what == "primary key";
+    let mut bytes = 0u32;
+    for name in columns {
+        let Some(column) = table.column(name) else {
+            continue;
+        };
+        let long = matches!(
+            column.ty,
+            SqlType::Text | SqlType::Blob | SqlType::Json | SqlType::Jsonb
+        ) || matches!(&column.ty, SqlType::Custom(t) if t.ends_with("TEXT") || t.ends_with("BLOB"));
+        let auto_increment = table
+            .identity
+            .as_deref()
+            .or_else(|| super::mysql::auto_increment_column(table));
+        let with_auto_increment = columns.iter().any(|c| Some(c.as_str()) == auto_increment);
+        if long && (primary || (!unique && columns.len() > 1) || (unique && with_auto_increment)) {
+            return Err(refuse(
+                format!("make the {what} of `{}` over `{name}`", table.name),
+                format!(
+                    "MariaDB keys a TEXT, BLOB or JSON column only by a prefix (a unique index \
+                     over one is a hash index, which cannot hold an AUTO_INCREMENT column); \
+                     give `{name}` a `max_length` (VARCHAR) to key it whole"
+                ),
+            ));
+        }
+        bytes += match column.ty {
+            SqlType::Varchar(n) => n.saturating_mul(4),
+            _ => 8,
+        };
+    }
+    if bytes > MAX_KEY_BYTES && (primary || !unique) {
+        return Err(refuse(
+            format!(
+                "make the {what} of `{}` ({})",
+                table.name,
+                columns.join(", ")
+            ),
+            format!(
+                "InnoDB keys hold at most {MAX_KEY_BYTES} bytes and a VARCHAR(n) takes 4n in \
+                 utf8mb4 (about {bytes} here); shorten the columns' `max_length`"
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// What the models declare that MariaDB cannot have, refused before anything is compared.
@@ -69,7 +131,14 @@ pub(super) fn check_models(schema: &Schema) -> Result<(), RenderError> {
                  `identity = \"always\"`",
             ));
         }
+        check_key_columns(table, "primary key", &table.primary_key, false)?;
         for index in &table.indexes {
+            check_key_columns(
+                table,
+                &format!("index `{}`", index.name),
+                &index.columns,
+                index.unique,
+            )?;
             // Keys that are only column names are the index's columns.
             let mut plain = index.clone();
             crate::sql::simplify_index(table, &mut plain);

@@ -11,6 +11,7 @@ mod backend_faults;
 mod baseline_objects;
 mod bookkeeping_guard;
 mod cases;
+mod cases_mariadb;
 mod checks;
 mod cli;
 mod daily;

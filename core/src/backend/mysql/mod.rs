@@ -8,6 +8,7 @@
 //! as not applied (see README's "MariaDB and MySQL").
 
 mod introspect;
+pub mod models;
 
 use std::any::Any;
 use std::time::{Duration, Instant};
@@ -19,7 +20,9 @@ use diesel::sql_types::{Nullable, Text};
 use diesel::{Connection as _, QueryResult, QueryableByName, RunQueryDsl};
 
 use super::harness::ScriptMigration;
-use super::{Backend, Driver, Scratch, Session, TransactionPolicy, TransactionScope};
+use super::{
+    Backend, Driver, Scratch, Session, SetupStatement, TransactionPolicy, TransactionScope,
+};
 use super::{Connection, DatabaseUrl, DbError, Direction, OpenOptions, PrepareError, RunOptions};
 use crate::dialect::{Dialect, MySql};
 use crate::schema::Schema;
@@ -28,6 +31,10 @@ use crate::schema::Schema;
 pub(crate) struct MySqlDriver;
 
 const BACKEND: Backend = Backend(&MySqlDriver);
+
+/// What every session of Retort's runs with: `"a b"` is an identifier, as in standard SQL (the
+/// models' expressions are written so), not a string.
+const ANSI_QUOTES: &str = "SET SESSION sql_mode = CONCAT(@@sql_mode, ',ANSI_QUOTES')";
 
 /// The URL schemes this backend takes.
 const SCHEMES: [&str; 2] = ["mysql://", "mariadb://"];
@@ -96,8 +103,10 @@ impl Driver for MySqlDriver {
                  in the URL instead"
             )));
         }
-        let conn = MysqlConnection::establish(&diesel_url(url.as_str()))
+        let mut conn = MysqlConnection::establish(&diesel_url(url.as_str()))
             .map_err(|source| DbError::connect(url, source))?;
+        conn.batch_execute(ANSI_QUOTES)
+            .map_err(DbError::query("setting sql_mode"))?;
         Ok(Connection::new(MySqlSession {
             conn,
             locked: false,
@@ -144,7 +153,11 @@ impl Driver for MySqlDriver {
     fn transactions(&self, _options: &RunOptions) -> TransactionPolicy {
         TransactionPolicy {
             scope: TransactionScope::PerRevision,
-            setup: Vec::new(),
+            setup: vec![SetupStatement {
+                sql: ANSI_QUOTES.to_owned(),
+                why: "Retort's SQL quotes identifiers in double quotes too (CHECK and DEFAULT\n\
+                      expressions written as standard SQL); strings take single quotes.",
+            }],
             begin: "BEGIN",
             before_commit: None,
         }
@@ -214,6 +227,12 @@ impl Session for MySqlSession {
             )));
         }
         introspect::introspect(&mut self.conn).map_err(DbError::query("reading information_schema"))
+    }
+
+    /// The models keep their spelling (the dialect's normalisation brings both sides to one);
+    /// MariaDB checks their SQL first ([`models::check`]).
+    fn normalize_models(&mut self, target: &mut Schema) -> Result<(), super::ModelsError> {
+        Ok(models::check(&mut self.conn, target)?)
     }
 
     fn table_exists(&mut self, name: &str) -> Result<bool, DbError> {
