@@ -1,18 +1,103 @@
 //! MariaDB's answers to [`DialectFacts`], and what it cannot hold: the refusals of
 //! [`super::Dialect::check_models`], each with the reason and the fix.
 
-use super::facts::DialectFacts;
+use super::facts::{camel, DialectFacts, DieselType, DieselTypes};
 use super::mysql::{MySql, IDENTIFIER_LIMIT};
 use super::RenderError;
 use crate::schema::{ConstraintKind, IdentityKind, Schema, SqlType, Table};
 
 impl DialectFacts for MySql {
+    fn diesel_types(&self) -> Option<&dyn DieselTypes> {
+        Some(self)
+    }
+
     fn set_triggers_aside(&self, _table: &str, them: &str, each: &str) -> String {
         format!(
             "drop {them} while migrating (`DROP TRIGGER {each};`; MariaDB cannot disable a \
              trigger, so create it again afterwards)"
         )
     }
+}
+
+impl DieselTypes for MySql {
+    fn diesel_type(&self, ty: &SqlType) -> DieselType {
+        mysql_type(ty)
+    }
+
+    /// diesel's `MysqlType` the values travel as (`Enum`, `String`).
+    fn custom_type_attribute(&self, sql_name: &str) -> String {
+        format!("mysql_type(name = {sql_name})")
+    }
+}
+
+/// diesel's MySQL type names, as diesel_cli writes them (`Bool` for `TINYINT(1)`, `Datetime`,
+/// `Unsigned<Bigint>`).
+fn mysql_type(ty: &SqlType) -> DieselType {
+    let custom = |name: &str, mysql: &str| DieselType {
+        name: name.to_owned(),
+        max_length: None,
+        custom: Some((name.to_owned(), mysql.to_owned())),
+    };
+    let name = match ty {
+        SqlType::Boolean => "Bool",
+        SqlType::SmallInt => "Smallint",
+        SqlType::Integer => "Integer",
+        SqlType::BigInt => "Bigint",
+        SqlType::Real => "Float",
+        SqlType::Double => "Double",
+        SqlType::Numeric { .. } => "Decimal",
+        SqlType::Text => "Text",
+        SqlType::Varchar(n) => {
+            return DieselType {
+                name: "Varchar".into(),
+                max_length: Some(*n),
+                custom: None,
+            }
+        }
+        SqlType::Blob => "Blob",
+        SqlType::Date => "Date",
+        SqlType::Time => "Time",
+        SqlType::Timestamp => "Datetime",
+        SqlType::TimestampTz => "Timestamp",
+        SqlType::Json | SqlType::Jsonb => "Json",
+        // MariaDB's UUID travels as its text.
+        SqlType::Uuid => return custom("Uuid", "String"),
+        SqlType::Enum { name, .. } if name.is_empty() => return custom("Enum", "Enum"),
+        SqlType::Enum { name, .. } => return custom(&camel(name), "Enum"),
+        SqlType::Custom(text) => return mysql_custom(text),
+    };
+    DieselType::known(name)
+}
+
+/// A MariaDB type outside [`SqlType`]'s named ones (`BIGINT UNSIGNED`, `LONGTEXT`).
+fn mysql_custom(text: &str) -> DieselType {
+    if let Some(signed) = text.strip_suffix(" UNSIGNED") {
+        let inner = mysql_custom(signed);
+        return DieselType {
+            name: format!("Unsigned<{}>", inner.name),
+            ..inner
+        };
+    }
+    let base = text.split('(').next().unwrap_or_default().trim();
+    let name = match base {
+        "TINYINT" => "Tinyint",
+        "SMALLINT" => "Smallint",
+        "MEDIUMINT" | "INT" | "INTEGER" => "Integer",
+        "BIGINT" => "Bigint",
+        "TINYTEXT" => "Tinytext",
+        "MEDIUMTEXT" => "Mediumtext",
+        "LONGTEXT" => "Longtext",
+        "TINYBLOB" => "Tinyblob",
+        "MEDIUMBLOB" => "Mediumblob",
+        "LONGBLOB" => "Longblob",
+        "BINARY" => "Binary",
+        "VARBINARY" => "Varbinary",
+        "DATETIME" | "TIMESTAMP" => "Datetime",
+        "TIMESTAMPTZ" => "Timestamp",
+        "BIT" => "Bit",
+        _ => "Text",
+    };
+    DieselType::known(name)
 }
 
 /// A refusal of the models: `what` cannot be done, `hint` says why and what to do.

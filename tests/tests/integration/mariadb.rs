@@ -227,3 +227,61 @@ fn what_mariadb_cannot_hold_is_refused_with_the_reason() {
     );
     assert!(p.revision_dirs().is_empty(), "a refusal writes nothing");
 }
+
+#[path = "print_schema/mariadb.rs"]
+mod blog_schema;
+
+/// `print-schema` writes diesel's MySQL type names (`Bigint`, `Bool`, `Datetime`), the committed
+/// `print_schema/mariadb.rs` is exactly that (`RETORT_BLESS=1` rewrites it), it compiles here,
+/// and diesel writes and reads rows through it on the database Retort upgraded.
+#[test]
+fn diesel_works_through_the_printed_schema_on_mariadb() {
+    use diesel::prelude::*;
+    let Some(p) = MyProject::new() else {
+        return;
+    };
+    let printed = p.run(BLOG, &["print-schema"]).expect(0);
+    let committed = include_str!("print_schema/mariadb.rs");
+    if printed.stdout != committed {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/integration/print_schema/mariadb.rs");
+        if std::env::var_os("RETORT_BLESS").is_some() {
+            std::fs::write(&path, &printed.stdout).unwrap();
+        } else {
+            panic!(
+                "{} is stale; rerun with RETORT_BLESS=1 and review the diff. Now:\n{}",
+                path.display(),
+                printed.stdout
+            );
+        }
+    }
+    p.run(BLOG, &["autogenerate", "-m", "blog"]).expect(0);
+    p.run(BLOG, &["upgrade", "head"]).expect(0);
+    use blog_schema::{posts, users};
+    let conn = &mut p.connect();
+    diesel::insert_into(users::table)
+        .values((
+            users::email.eq("ada@example.com"),
+            users::display_name.eq("Ada"),
+        ))
+        .execute(conn)
+        .unwrap();
+    let id = users::table.select(users::id).first::<i64>(conn).unwrap();
+    diesel::insert_into(posts::table)
+        .values((
+            posts::author_id.eq(id),
+            posts::title.eq("hi"),
+            posts::body.eq("text"),
+        ))
+        .execute(conn)
+        .unwrap();
+    let joined = posts::table
+        .inner_join(users::table)
+        .select((posts::title, posts::published, users::email, users::bio))
+        .load::<(String, bool, String, Option<String>)>(conn)
+        .unwrap();
+    assert_eq!(
+        joined,
+        [("hi".to_owned(), false, "ada@example.com".to_owned(), None)]
+    );
+}
