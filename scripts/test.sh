@@ -76,6 +76,8 @@ stop_postgres() {
 
 mariadbd_bin() {
     command -v mariadb-install-db >/dev/null 2>&1 || return 1
+    # The client library's headers, which the tests' build links (the mysql feature).
+    command -v mariadb_config >/dev/null 2>&1 || command -v mysql_config >/dev/null 2>&1 || return 1
     command -v mariadbd 2>/dev/null && return 0
     [ -x /usr/sbin/mariadbd ] && { echo /usr/sbin/mariadbd; return 0; }
     return 1

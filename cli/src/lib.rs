@@ -142,9 +142,10 @@ pub enum Command {
         /// Run even if applied migrations were edited since they were applied
         #[arg(long)]
         allow_edited: bool,
-        /// PostgreSQL: how long a statement may wait for a lock another session holds before
-        /// the run fails, naming that session (500ms, 10s, 2m; 0: no limit) [default: from
-        /// Retort.toml, else 10s]
+        /// PostgreSQL and MariaDB: how long a statement may wait for a lock another session
+        /// holds before the run fails, naming that session on PostgreSQL (500ms, 10s, 2m;
+        /// MariaDB in whole seconds, rounded up; 0: no limit) [default: from Retort.toml,
+        /// else 10s]
         #[arg(long, value_name = "DURATION", value_parser = config::parse_duration, conflicts_with = "sql")]
         lock_timeout: Option<std::time::Duration>,
     },
@@ -159,9 +160,10 @@ pub enum Command {
         /// Run even if applied migrations were edited since they were applied
         #[arg(long)]
         allow_edited: bool,
-        /// PostgreSQL: how long a statement may wait for a lock another session holds before
-        /// the run fails, naming that session (500ms, 10s, 2m; 0: no limit) [default: from
-        /// Retort.toml, else 10s]
+        /// PostgreSQL and MariaDB: how long a statement may wait for a lock another session
+        /// holds before the run fails, naming that session on PostgreSQL (500ms, 10s, 2m;
+        /// MariaDB in whole seconds, rounded up; 0: no limit) [default: from Retort.toml,
+        /// else 10s]
         #[arg(long, value_name = "DURATION", value_parser = config::parse_duration, conflicts_with = "sql")]
         lock_timeout: Option<std::time::Duration>,
         /// Do not ask before reverting revisions that drop tables or columns (only asked on

@@ -111,6 +111,14 @@ fn offline_script_and_inspect_speak_mariadb() {
         "{}",
         script.stdout
     );
+    // The session setting the runs take comes first, with its reason.
+    assert!(
+        script
+            .stdout
+            .contains("SET SESSION sql_mode = CONCAT(@@sql_mode, ',ANSI_QUOTES');"),
+        "{}",
+        script.stdout
+    );
     // The offline script, run by the mariadb client's equivalent, gives the same database.
     p.execute(&script.stdout);
     p.run(BLOG, &["check"]).expect(0);

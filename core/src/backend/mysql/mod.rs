@@ -305,8 +305,13 @@ impl Session for MySqlSession {
                 }
             }
         }
-        // A statement blocked by another session's lock fails after this (whole seconds).
-        let secs = options.lock_timeout.as_secs().clamp(1, 31_536_000);
+        // A statement blocked by another session's lock fails after this, in whole seconds
+        // rounded up; zero is no limit (MariaDB's largest, a year).
+        let timeout = options.lock_timeout;
+        let secs = match timeout.as_secs() + u64::from(timeout.subsec_nanos() > 0) {
+            0 => 31_536_000,
+            secs => secs.min(31_536_000),
+        };
         self.conn
             .batch_execute(&format!(
                 "SET SESSION lock_wait_timeout = {secs}, innodb_lock_wait_timeout = {}",
