@@ -65,7 +65,7 @@ pub struct Cli {
 /// Options every command takes.
 #[derive(Debug, Args)]
 pub struct GlobalOpts {
-    /// Database URL: sqlite://PATH or postgres://... [default: from Retort.toml, else
+    /// Database URL: sqlite://PATH, postgres://... or mysql://... [default: from Retort.toml, else
     /// sqlite://retort.db]
     #[arg(long, env = "DATABASE_URL", global = true)]
     pub database_url: Option<String>,

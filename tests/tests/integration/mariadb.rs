@@ -293,3 +293,33 @@ fn diesel_works_through_the_printed_schema_on_mariadb() {
         [("hi".to_owned(), false, "ada@example.com".to_owned(), None)]
     );
 }
+
+/// `init --baseline` adopts a MariaDB database: its revision creates the tables as they are,
+/// is recorded as applied, and replays (`check --shadow`) to exactly the models.
+#[test]
+fn init_baseline_adopts_a_mariadb_database() {
+    let Some(p) = MyProject::new() else {
+        return;
+    };
+    p.run(BLOG, &["autogenerate", "-m", "blog"]).expect(0);
+    p.run(BLOG, &["upgrade", "head"]).expect(0);
+    // The database as an application made it, without Retort's history.
+    p.execute("DROP TABLE __diesel_schema_migrations, __retort_checksums");
+    std::fs::remove_dir_all(p.path().join("migrations")).unwrap();
+    std::fs::create_dir(p.path().join("migrations")).unwrap();
+    let adopted = p.run(BLOG, &["init", "--baseline"]).expect(0);
+    assert!(
+        adopted
+            .stdout
+            .contains("a baseline that creates 5 table(s)"),
+        "{}",
+        adopted.stdout
+    );
+    let up = std::fs::read_to_string(p.revision_dirs()[0].join("up.sql")).unwrap();
+    assert!(
+        up.contains("`id` BIGINT NOT NULL AUTO_INCREMENT") && up.contains("DATETIME(6)"),
+        "{up}"
+    );
+    p.run(BLOG, &["check"]).expect(0);
+    p.run(BLOG, &["check", "--shadow"]).expect(0);
+}
