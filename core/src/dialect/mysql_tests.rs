@@ -199,3 +199,66 @@ fn what_mariadb_cannot_hold_is_refused_with_the_reason() {
     let err = MySql.check_models(&schema).unwrap_err().to_string();
     assert!(err.contains("has no NOT VALID"), "{err}");
 }
+
+#[test]
+fn deferrable_keys_include_and_long_names_are_refused() {
+    let mut t = Table::new("members");
+    t.columns = vec![
+        column("id", SqlType::BigInt, false),
+        column("team_id", SqlType::BigInt, false),
+    ];
+    t.foreign_keys = vec![ForeignKey {
+        name: "fk_members_team_id_teams".into(),
+        columns: vec!["team_id".into()],
+        ref_table: "teams".into(),
+        ref_columns: vec!["id".into()],
+        on_delete: FkAction::NoAction,
+        on_update: FkAction::NoAction,
+        deferrable: Deferrable::InitiallyDeferred,
+    }];
+    let mut schema = Schema::new();
+    schema.insert(t.clone());
+    let err = MySql.check_models(&schema).unwrap_err().to_string();
+    assert!(err.contains("checks foreign keys at once"), "{err}");
+    t.foreign_keys.clear();
+    t.indexes = vec![Index {
+        name: "ix".into(),
+        columns: vec!["team_id".into()],
+        options: IndexOptions {
+            include: vec!["id".into()],
+            ..Default::default()
+        },
+        ..Default::default()
+    }];
+    schema.insert(t.clone());
+    let err = MySql.check_models(&schema).unwrap_err().to_string();
+    assert!(err.contains("no INCLUDE columns"), "{err}");
+    t.indexes.clear();
+    t.columns.push(column(&"c".repeat(65), SqlType::Text, true));
+    schema.insert(t.clone());
+    let err = MySql.check_models(&schema).unwrap_err().to_string();
+    assert!(err.contains("longer than 64 characters"), "{err}");
+    t.columns.pop();
+    // TEXT in a primary key, and a key too long for InnoDB.
+    t.columns.push(column("tag", SqlType::Text, false));
+    t.primary_key = vec!["tag".into()];
+    schema.insert(t.clone());
+    let err = MySql.check_models(&schema).unwrap_err().to_string();
+    assert!(err.contains("give `tag` a `max_length`"), "{err}");
+    t.columns.pop();
+    t.columns.push(column("a", SqlType::Varchar(500), false));
+    t.columns.push(column("b", SqlType::Varchar(500), false));
+    t.primary_key = vec!["id".into()];
+    t.indexes = vec![Index {
+        name: "ix_ab".into(),
+        columns: vec!["a".into(), "b".into()],
+        ..Default::default()
+    }];
+    schema.insert(t.clone());
+    let err = MySql.check_models(&schema).unwrap_err().to_string();
+    assert!(err.contains("at most 3072 bytes"), "{err}");
+    // A unique index of the same columns is MariaDB's hash index: no limit.
+    t.indexes[0].unique = true;
+    schema.insert(t);
+    MySql.check_models(&schema).unwrap();
+}

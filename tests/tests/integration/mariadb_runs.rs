@@ -90,3 +90,65 @@ fn an_interrupted_run_ends_its_session_on_the_server() {
         "the interrupted revision is not recorded"
     );
 }
+
+/// Introspection reads `information_schema` in the same five queries for 2 tables as for 40.
+#[test]
+fn introspection_takes_a_fixed_number_of_queries() {
+    use diesel::sql_types::Text;
+    use diesel::{QueryableByName, RunQueryDsl};
+    let Some(p) = MyProject::new() else {
+        return;
+    };
+    #[derive(QueryableByName)]
+    struct Status {
+        #[diesel(sql_type = Text, column_name = "Value")]
+        value: String,
+    }
+    let selects = |conn: &mut diesel::mysql::MysqlConnection| -> u64 {
+        diesel::sql_query("SHOW SESSION STATUS LIKE 'Com_select'")
+            .get_result::<Status>(conn)
+            .unwrap()
+            .value
+            .parse()
+            .unwrap()
+    };
+    let mut counts = Vec::new();
+    for tables in [2, 40] {
+        let sql: String = (counts.len() * 2..tables)
+            .map(|i| {
+                format!(
+                    "CREATE TABLE t{i} (id BIGINT AUTO_INCREMENT PRIMARY KEY, \
+                     v VARCHAR(10) NOT NULL DEFAULT 'x' CHECK (v <> ''), \
+                     p BIGINT NULL REFERENCES t0 (id), UNIQUE KEY uq{i} (v));"
+                )
+            })
+            .collect();
+        p.execute(&sql);
+        let url: retort::db::DatabaseUrl = p.url.parse().unwrap();
+        let mut conn = retort::db::Connection::open(&url, false).unwrap();
+        let schema = conn.introspect().unwrap();
+        assert_eq!(schema.tables.len(), tables);
+        let t1 = &schema.tables["t1"];
+        assert_eq!(t1.identity.as_deref(), Some("id"));
+        assert_eq!(t1.primary_key, ["id"]);
+        assert_eq!(t1.column("v").unwrap().default.as_deref(), Some("'x'"));
+        let fk = &t1.foreign_keys[0];
+        assert_eq!(
+            (fk.columns.as_slice(), fk.ref_table.as_str()),
+            (&["p".to_owned()][..], "t0")
+        );
+        // The key's own index (InnoDB's, named after it) is not an index of the models.
+        assert_eq!(
+            t1.indexes
+                .iter()
+                .map(|i| (i.name.as_str(), i.unique))
+                .collect::<Vec<_>>(),
+            [("uq1", true)]
+        );
+        assert_eq!(t1.table_constraints.len(), 1, "{:?}", t1.table_constraints);
+        let mut conn = conn.into_mysql().expect("a MariaDB connection");
+        // The SELECTs the session ran (`SHOW STATUS` is not one).
+        counts.push(selects(&mut conn));
+    }
+    assert_eq!(counts, [5, 5]);
+}

@@ -5,7 +5,8 @@
 //! What the schema model describes (columns, keys, foreign keys, B-tree indexes over whole
 //! columns, CHECK constraints) is read into it; a FULLTEXT or SPATIAL index is kept as its
 //! `CREATE ... INDEX` ([`Table::unmodeled`]). The index InnoDB creates by itself for a foreign
-//! key (named after the key, over its columns) is the key's, not an index of the models.
+//! key (over its columns, named after the key, or after its first column when the key's name is
+//! generated) is the key's, not an index of the models.
 
 use std::collections::BTreeMap;
 
@@ -279,9 +280,13 @@ pub(super) fn introspect(conn: &mut MysqlConnection) -> QueryResult<Schema> {
     }
     for table in tables.values_mut() {
         let fks = table.foreign_keys.clone();
+        // InnoDB names the index it makes after the key, or after the key's first column when
+        // the key has a generated name (`t_ibfk_1`, an inline `REFERENCES`).
         table.indexes.retain(|index| {
             !fks.iter().any(|fk| {
-                fk.name == index.name && !index.unique && index.columns.starts_with(&fk.columns)
+                let made = fk.name == index.name
+                    || (fk.name.contains("_ibfk_") && Some(&index.name) == fk.columns.first());
+                made && !index.unique && index.columns == fk.columns
             })
         });
     }
