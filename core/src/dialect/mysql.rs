@@ -8,7 +8,7 @@
 //! compared.
 //!
 //! Both sides of a diff are brought to one spelling by [`Dialect::normalize_table`]: the generic
-//! [`SqlType`]s (introspection parses MariaDB's `COLUMN_TYPE` into them, see
+//! [`SqlType`](crate::schema::SqlType)s (introspection parses MariaDB's `COLUMN_TYPE` into them, see
 //! [`parse_column_type`]), `DEFAULT` expressions as MariaDB reports them (`current_timestamp(6)`
 //! is `CURRENT_TIMESTAMP`, `0.00` on a `DECIMAL` is `0`, `true` on a boolean is `1`), `RESTRICT`
 //! (InnoDB's default) is `NO ACTION`, and `CHECK` and generation expressions with identifiers in
