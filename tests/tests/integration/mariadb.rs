@@ -117,9 +117,9 @@ fn offline_script_and_inspect_speak_mariadb() {
     );
     // The session setting the runs take comes first, with its reason.
     assert!(
-        script
-            .stdout
-            .contains("SET SESSION sql_mode = CONCAT(@@sql_mode, ',ANSI_QUOTES');"),
+        script.stdout.contains(
+            "SET SESSION sql_mode = CONCAT(@@sql_mode, ',ANSI_QUOTES,STRICT_TRANS_TABLES');"
+        ),
         "{}",
         script.stdout
     );

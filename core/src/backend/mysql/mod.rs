@@ -33,8 +33,10 @@ pub(crate) struct MySqlDriver;
 const BACKEND: Backend = Backend(&MySqlDriver);
 
 /// What every session of Retort's runs with: `"a b"` is an identifier, as in standard SQL (the
-/// models' expressions are written so), not a string.
-const ANSI_QUOTES: &str = "SET SESSION sql_mode = CONCAT(@@sql_mode, ',ANSI_QUOTES')";
+/// models' expressions are written so), not a string; and strict (MariaDB's default, made sure
+/// of): a value a column cannot hold is refused, never cut or replaced.
+const SESSION_MODE: &str =
+    "SET SESSION sql_mode = CONCAT(@@sql_mode, ',ANSI_QUOTES,STRICT_TRANS_TABLES')";
 
 /// The URL schemes this backend takes.
 const SCHEMES: [&str; 2] = ["mysql://", "mariadb://"];
@@ -105,7 +107,7 @@ impl Driver for MySqlDriver {
         }
         let mut conn = MysqlConnection::establish(&diesel_url(url.as_str()))
             .map_err(|source| DbError::connect(url, source))?;
-        conn.batch_execute(ANSI_QUOTES)
+        conn.batch_execute(SESSION_MODE)
             .map_err(DbError::query("setting sql_mode"))?;
         Ok(Connection::new(MySqlSession {
             conn,
@@ -154,9 +156,10 @@ impl Driver for MySqlDriver {
         TransactionPolicy {
             scope: TransactionScope::PerRevision,
             setup: vec![SetupStatement {
-                sql: ANSI_QUOTES.to_owned(),
+                sql: SESSION_MODE.to_owned(),
                 why: "Retort's SQL quotes identifiers in double quotes too (CHECK and DEFAULT\n\
-                      expressions written as standard SQL); strings take single quotes.",
+                      expressions written as standard SQL); strings take single quotes. Strict:\n\
+                      a value a column cannot hold fails the statement instead of being cut.",
             }],
             begin: "BEGIN",
             before_commit: None,
