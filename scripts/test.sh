@@ -7,6 +7,11 @@
 # server. Otherwise this script starts a throwaway cluster from the machine's initdb/pg_ctl on
 # a free loopback port, in a temporary directory, and stops and deletes it when the tests end.
 # Missing server binaries are installed with apt-get when running as root.
+#
+# MariaDB: likewise, TEST_MYSQL_URL (a user that may CREATE DATABASE) names a server of your
+# own; otherwise a throwaway MariaDB (mariadb-install-db + mariadbd, as the mysql user when root)
+# runs on another free loopback port in a temporary directory, without durability (nothing to
+# keep), and is stopped and deleted at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,7 +27,7 @@ pg_bin_dir() {
 
 free_port() {
     local port
-    for port in $(seq 55432 55532); do
+    for port in $(seq "${1:-55432}" "$(( ${1:-55432} + 100 ))"); do
         if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
             echo "$port"
             return 0
@@ -53,7 +58,7 @@ start_postgres() {
         run_as=(runuser -u postgres --)
     fi
     PG_STOP=("${run_as[@]}" "$bin/pg_ctl" -D "$PG_TMP/data" -m immediate -w stop)
-    trap stop_postgres EXIT
+    trap stop_servers EXIT
     "${run_as[@]}" "$bin/initdb" -D "$PG_TMP/data" -U postgres -A trust --no-sync -E UTF8 >"$PG_TMP/initdb.log" 2>&1 ||
         { cat "$PG_TMP/initdb.log" >&2; exit 2; }
     "${run_as[@]}" "$bin/pg_ctl" -D "$PG_TMP/data" -l "$PG_TMP/server.log" -w -t 60 \
@@ -64,12 +69,104 @@ start_postgres() {
 }
 
 stop_postgres() {
+    [ -n "${PG_TMP:-}" ] || return 0
     "${PG_STOP[@]}" >/dev/null 2>&1 || true
     rm -rf "$PG_TMP"
 }
 
+mariadbd_bin() {
+    command -v mariadb-install-db >/dev/null 2>&1 || return 1
+    # The client library's headers, which the tests' build links (the mysql feature).
+    command -v mariadb_config >/dev/null 2>&1 || command -v mysql_config >/dev/null 2>&1 || return 1
+    command -v mariadbd 2>/dev/null && return 0
+    [ -x /usr/sbin/mariadbd ] && { echo /usr/sbin/mariadbd; return 0; }
+    return 1
+}
+
+start_mariadb() {
+    local mariadbd port run_as=() i
+    if ! mariadbd=$(mariadbd_bin); then
+        if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+            echo "test.sh: installing MariaDB (apt-get install mariadb-server libmariadb-dev)" >&2
+            apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mariadb-server libmariadb-dev >/dev/null
+        else
+            echo "test.sh: no mariadb-install-db/mariadbd found; install MariaDB (apt-get install mariadb-server) or set TEST_MYSQL_URL" >&2
+            exit 2
+        fi
+        mariadbd=$(mariadbd_bin)
+    fi
+    MY_TMP=$(mktemp -d /tmp/retort-mariadb.XXXXXX)
+    port=$(free_port 53306)
+    if [ "$(id -u)" = 0 ]; then
+        # mariadbd refuses to run as root: the data directory belongs to the mysql user.
+        id mysql >/dev/null 2>&1 || useradd --system --no-create-home mysql
+        chown mysql "$MY_TMP"
+        run_as=(runuser -u mysql --)
+    fi
+    # Throwaway: no binary log, no fsync, small buffers; root reachable over TCP without a
+    # password (granted below), nothing else listening.
+    cat >"$MY_TMP/my.cnf" <<CNF
+[mariadbd]
+datadir=$MY_TMP/data
+socket=$MY_TMP/mysqld.sock
+pid-file=$MY_TMP/mysqld.pid
+bind-address=127.0.0.1
+port=$port
+skip-log-bin
+skip-name-resolve
+innodb_flush_log_at_trx_commit=0
+innodb_doublewrite=0
+innodb_flush_method=nosync
+innodb_buffer_pool_size=128M
+innodb_log_file_size=48M
+sync_frm=0
+max_connections=300
+character-set-server=utf8mb4
+collation-server=utf8mb4_general_ci
+CNF
+    chmod 644 "$MY_TMP/my.cnf"
+    "${run_as[@]}" mariadb-install-db --defaults-file="$MY_TMP/my.cnf" --auth-root-authentication-method=normal \
+        --skip-test-db >"$MY_TMP/install.log" 2>&1 || { cat "$MY_TMP/install.log" >&2; exit 2; }
+    "${run_as[@]}" "$mariadbd" --defaults-file="$MY_TMP/my.cnf" >"$MY_TMP/server.log" 2>&1 &
+    MY_PID=$!
+    for i in $(seq 1 120); do
+        [ -S "$MY_TMP/mysqld.sock" ] && mariadb --no-defaults -S "$MY_TMP/mysqld.sock" -u root -e 'SELECT 1' >/dev/null 2>&1 && break
+        kill -0 "$MY_PID" 2>/dev/null || { cat "$MY_TMP/server.log" >&2; exit 2; }
+        sleep 0.5
+    done
+    # A root account for TCP connections from loopback, without a password (the socket one
+    # exists already).
+    mariadb --no-defaults -S "$MY_TMP/mysqld.sock" -u root -e \
+        "CREATE USER IF NOT EXISTS 'root'@'127.0.0.1'; GRANT ALL ON *.* TO 'root'@'127.0.0.1' WITH GRANT OPTION; CREATE USER IF NOT EXISTS 'root'@'localhost'; GRANT ALL ON *.* TO 'root'@'localhost' WITH GRANT OPTION;" ||
+        { cat "$MY_TMP/server.log" >&2; exit 2; }
+    export TEST_MYSQL_URL="mysql://root@127.0.0.1:$port/"
+    echo "test.sh: throwaway MariaDB at $TEST_MYSQL_URL" >&2
+}
+
+stop_mariadb() {
+    [ -n "${MY_TMP:-}" ] || return 0
+    # The server's own pid (MY_PID may be runuser's).
+    local pid
+    pid=$(cat "$MY_TMP/mysqld.pid" 2>/dev/null || echo "${MY_PID:-}")
+    if [ -n "$pid" ]; then
+        kill "$pid" 2>/dev/null || true
+        for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
+        kill -9 "$pid" 2>/dev/null || true
+    fi
+    rm -rf "$MY_TMP"
+}
+
+stop_servers() {
+    stop_postgres
+    stop_mariadb
+}
+
+trap stop_servers EXIT
 if [ -z "${TEST_DATABASE_URL:-}" ]; then
     start_postgres
+fi
+if [ -z "${TEST_MYSQL_URL:-}" ]; then
+    start_mariadb
 fi
 log=$(mktemp /tmp/retort-test.XXXXXX)
 # Tests that skip work (no PostgreSQL, no real-schemas folder...) append a line here; counted

@@ -169,7 +169,7 @@ pub(crate) fn help_with(command: clap::Command, defaults: &crate::Defaults) -> c
     command
         .mut_arg("database_url", |arg| {
             arg.help(format!(
-                "Database URL: sqlite://PATH or postgres://... [default: from Retort.toml, else {url}]"
+                "Database URL: sqlite://PATH, postgres://... or mysql://... [default: from Retort.toml, else {url}]"
             ))
         })
         .mut_arg("migrations_dir", |arg| {

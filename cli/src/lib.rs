@@ -66,7 +66,7 @@ pub struct Cli {
 /// Options every command takes.
 #[derive(Debug, Args)]
 pub struct GlobalOpts {
-    /// Database URL: sqlite://PATH or postgres://... [default: from Retort.toml, else
+    /// Database URL: sqlite://PATH, postgres://... or mysql://... [default: from Retort.toml, else
     /// sqlite://retort.db]
     #[arg(long, env = "DATABASE_URL", global = true)]
     pub database_url: Option<String>,
@@ -143,9 +143,10 @@ pub enum Command {
         /// Run even if applied migrations were edited since they were applied
         #[arg(long)]
         allow_edited: bool,
-        /// PostgreSQL: how long a statement may wait for a lock another session holds before
-        /// it gives up (and is tried again, --lock-retries), naming that session (500ms, 10s,
-        /// 2m; 0: no limit) [default: from Retort.toml, else 3s]
+        /// PostgreSQL and MariaDB: how long a statement may wait for a lock another session
+        /// holds before it gives up (and is tried again, --lock-retries), naming that session
+        /// on PostgreSQL (500ms, 10s, 2m; MariaDB in whole seconds, rounded up; 0: no limit)
+        /// [default: from Retort.toml, else 3s]
         #[arg(long, value_name = "DURATION", value_parser = config::parse_duration, conflicts_with = "sql")]
         lock_timeout: Option<std::time::Duration>,
         /// How many times a statement that gave up waiting for a lock is tried again, after 1 s,
@@ -164,9 +165,10 @@ pub enum Command {
         /// Run even if applied migrations were edited since they were applied
         #[arg(long)]
         allow_edited: bool,
-        /// PostgreSQL: how long a statement may wait for a lock another session holds before
-        /// it gives up (and is tried again, --lock-retries), naming that session (500ms, 10s,
-        /// 2m; 0: no limit) [default: from Retort.toml, else 3s]
+        /// PostgreSQL and MariaDB: how long a statement may wait for a lock another session
+        /// holds before it gives up (and is tried again, --lock-retries), naming that session
+        /// on PostgreSQL (500ms, 10s, 2m; MariaDB in whole seconds, rounded up; 0: no limit)
+        /// [default: from Retort.toml, else 3s]
         #[arg(long, value_name = "DURATION", value_parser = config::parse_duration, conflicts_with = "sql")]
         lock_timeout: Option<std::time::Duration>,
         /// How many times a statement that gave up waiting for a lock is tried again, after 1 s,

@@ -30,7 +30,7 @@ pub(crate) fn render(settings: &Settings) -> anyhow::Result<String> {
     let backend = url.backend();
     let key = backend.key();
     let flavor = Flavor::of(backend.dialect()).with_context(|| {
-        format!("diesel's schema.rs conventions cover SQLite and PostgreSQL, not `{key}`")
+        format!("diesel's schema.rs conventions cover SQLite, PostgreSQL and MariaDB, not `{key}`")
     })?;
     Ok(diesel_schema::render(
         &target,

@@ -269,6 +269,12 @@ impl Connection {
         super::sqlite::into_diesel(self.session.into_any())
     }
 
+    /// The diesel MySQL / MariaDB connection inside, if this is one.
+    #[cfg(feature = "mysql")]
+    pub fn into_mysql(self) -> Option<diesel::mysql::MysqlConnection> {
+        super::mysql::into_diesel(self.session.into_any())
+    }
+
     /// The diesel PostgreSQL connection inside, if this is one.
     #[cfg(feature = "postgres")]
     pub fn into_pg(self) -> Option<diesel::pg::PgConnection> {
@@ -314,9 +320,28 @@ mod tests {
             let err = parse("sqlite://x.db").unwrap_err();
             assert!(err.contains("enable the `sqlite` feature"), "{err}");
         }
-        let err = parse("mysql://localhost/app").unwrap_err();
+        #[cfg(not(feature = "mysql"))]
+        {
+            let err = parse("mysql://localhost/app").unwrap_err();
+            assert!(
+                err.contains(
+                    "MariaDB support is not compiled into this binary; enable the `mysql` feature"
+                ),
+                "{err}"
+            );
+        }
+        #[cfg(feature = "mysql")]
+        {
+            assert_eq!(
+                parse("mariadb://me@db/app").unwrap().backend().key(),
+                "mysql"
+            );
+            let err = parse("mysql://me@db").unwrap_err();
+            assert!(err.contains("name the database in the URL"), "{err}");
+        }
+        let err = parse("oracle://localhost/app").unwrap_err();
         assert!(
-            err.starts_with("invalid database URL `mysql://localhost/app`: expected "),
+            err.starts_with("invalid database URL `oracle://localhost/app`: expected "),
             "{err}"
         );
     }

@@ -35,6 +35,9 @@ pub(crate) use run::{Direction, PrepareError, RunOptions};
 
 // Each backend's own module: public for `retort_cli` and Retort's tests, hidden from the
 // documentation, not a stable API (the traits and `Backend` are).
+#[cfg(feature = "mysql")]
+#[doc(hidden)]
+pub mod mysql;
 #[cfg(feature = "postgres")]
 #[doc(hidden)]
 pub mod postgres;
@@ -49,6 +52,8 @@ static DRIVERS: &[&dyn Driver] = &[
     &sqlite::SqliteDriver,
     #[cfg(feature = "postgres")]
     &postgres::PgDriver,
+    #[cfg(feature = "mysql")]
+    &mysql::MySqlDriver,
 ];
 
 /// URL schemes of every backend Retort knows, with the cargo feature that compiles it in, so a
@@ -57,6 +62,8 @@ const KNOWN_SCHEMES: &[(&str, &str, &str)] = &[
     ("sqlite:", "SQLite", "sqlite"),
     ("postgres://", "PostgreSQL", "postgres"),
     ("postgresql://", "PostgreSQL", "postgres"),
+    ("mysql://", "MariaDB", "mysql"),
+    ("mariadb://", "MariaDB", "mysql"),
 ];
 
 /// Tables that belong to the migration machinery, never to the models.
@@ -246,6 +253,10 @@ pub enum ModelsError {
     /// SQLite rejects a model's SQL (a default, a type, a check or index expression).
     #[error(transparent)]
     ModelSql(#[from] sqlite::models::ModelSqlError),
+    #[cfg(feature = "mysql")]
+    /// MariaDB rejects a model's SQL (a type, a default, a check or generation expression).
+    #[error(transparent)]
+    MySqlModel(#[from] mysql::models::ModelSqlError),
 }
 
 /// One open connection of a backend. Crate-internal: the public face is [`Connection`].

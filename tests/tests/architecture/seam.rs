@@ -5,10 +5,11 @@
 //! lists and nothing else.
 //!
 //! A backend is named by an identifier that is one of its modules or types: `postgres`,
-//! `sqlite`, `Postgres`, `Sqlite`, `PgConnection`, `SqliteConnection`, and any identifier that
-//! starts with `postgres`, `sqlite` or `pg_` (any case), or with `Pg` and another capital
-//! (`PgDriver`); and by the string literals `"sqlite"`, `"postgres"` and `"postgresql"` (a
-//! key), except as a cargo feature (`#[cfg(feature = "postgres")]`). Comments and other string
+//! `sqlite`, `mysql`, `Postgres`, `Sqlite`, `MySql`, `PgConnection`, `SqliteConnection`,
+//! `MysqlConnection`, and any identifier that starts with `postgres`, `sqlite`, `mysql`,
+//! `mariadb` or `pg_` (any case), or with `Pg` and another capital (`PgDriver`); and by the
+//! string literals `"sqlite"`, `"postgres"`, `"postgresql"` and `"mysql"` (a key), except as a
+//! cargo feature (`#[cfg(feature = "postgres")]`). Comments and other string
 //! literals (messages) are not code that names one; test code (`#[cfg(test)]` items and the
 //! `*_tests.rs` files declared under it) may name any backend.
 
@@ -22,7 +23,7 @@ const ALLOWED: &[(&str, &str, &str)] = &[];
 
 /// The backends' keys (and feature names) as string literals: code that compares a key with
 /// one of them picks a backend by name.
-const KEYS: &[&str] = &["sqlite", "postgres", "postgresql"];
+const KEYS: &[&str] = &["sqlite", "postgres", "postgresql", "mysql"];
 
 /// Whether `ident` names a backend's module or type.
 fn names_a_backend(ident: &str) -> bool {
@@ -33,6 +34,8 @@ fn names_a_backend(ident: &str) -> bool {
         .is_some_and(|c| c.is_ascii_uppercase());
     lower.starts_with("postgres")
         || lower.starts_with("sqlite")
+        || lower.starts_with("mysql")
+        || lower.starts_with("mariadb")
         || lower.starts_with("pg_")
         || pg_type
 }
@@ -155,4 +158,9 @@ fn the_check_sees_backend_names_in_code_only() {
         ]
     );
     assert!(!names_a_backend("Page") && !names_a_backend("pgettext") && names_a_backend("pg_enum"));
+    assert!(
+        names_a_backend("MySqlDriver")
+            && names_a_backend("mariadb_url")
+            && !names_a_backend("my_sql")
+    );
 }

@@ -32,19 +32,19 @@ fn postgres_cases() {
 
 /// One case as `retort_cases` lists it.
 #[derive(Debug)]
-struct Case {
-    name: String,
-    seed: String,
-    flags: Vec<String>,
-    lossy: bool,
-    backends: String,
-    outcome: String,
-    text: String,
-    config_before: String,
-    config_after: String,
+pub(crate) struct Case {
+    pub(crate) name: String,
+    pub(crate) seed: String,
+    pub(crate) flags: Vec<String>,
+    pub(crate) lossy: bool,
+    pub(crate) backends: String,
+    pub(crate) outcome: String,
+    pub(crate) text: String,
+    pub(crate) config_before: String,
+    pub(crate) config_after: String,
 }
 
-fn cases() -> Vec<Case> {
+pub(crate) fn cases() -> Vec<Case> {
     let output = std::process::Command::new(Models::Cases.exe())
         .env("RETORT_CASES_LIST", "1")
         .output()
@@ -249,7 +249,7 @@ fn run_case(backend: Backend, case: &Case) {
     run("after", &["check"]).expect(0);
 }
 
-fn assert_snapshot(name: &str, content: String) {
+pub(crate) fn assert_snapshot(name: &str, content: String) {
     let mut settings = insta::Settings::clone_current();
     settings.set_snapshot_path("snapshots/cases");
     settings.set_prepend_module_to_snapshot(false);
@@ -258,7 +258,7 @@ fn assert_snapshot(name: &str, content: String) {
 }
 
 /// Equal schemas, or a panic naming the first table that differs, with both versions.
-fn assert_same_schema(expected: &Schema, actual: &Schema, when: &str) {
+pub(crate) fn assert_same_schema(expected: &Schema, actual: &Schema, when: &str) {
     let names = |s: &Schema| s.tables.keys().cloned().collect::<Vec<_>>();
     assert_eq!(names(expected), names(actual), "tables {when}");
     for (name, table) in &expected.tables {

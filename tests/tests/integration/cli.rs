@@ -159,12 +159,36 @@ fn database_problems_exit_2_without_creating_anything() {
     let run = p
         .run(
             Models::V1,
-            &["--database-url", "mysql://localhost/db", "current"],
+            &["--database-url", "oracle://localhost/db", "current"],
         )
         .expect(2);
     assert!(
         run.stderr
-            .contains("invalid database URL `mysql://localhost/db`"),
+            .contains("invalid database URL `oracle://localhost/db`"),
+        "{}",
+        run.stderr
+    );
+    // A MariaDB URL without a database, and one whose server is not there.
+    let run = p
+        .run(
+            Models::V1,
+            &["--database-url", "mysql://localhost", "current"],
+        )
+        .expect(2);
+    assert!(
+        run.stderr.contains("name the database in the URL"),
+        "{}",
+        run.stderr
+    );
+    let run = p
+        .run(
+            Models::V1,
+            &["--database-url", "mysql://nobody@127.0.0.1:1/db", "current"],
+        )
+        .expect(2);
+    assert!(
+        run.stderr
+            .contains("cannot connect to mysql://nobody@127.0.0.1:1/db"),
         "{}",
         run.stderr
     );

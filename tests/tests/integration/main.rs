@@ -1,5 +1,6 @@
 //! Retort's integration tests: the real `retort` binaries on real SQLite files and a real
-//! PostgreSQL server (TEST_DATABASE_URL, started by scripts/test.sh).
+//! PostgreSQL server (TEST_DATABASE_URL) and a real MariaDB server (TEST_MYSQL_URL), both
+//! started by scripts/test.sh.
 //! One test binary with modules keeps link time low.
 
 extern crate retort_example_blog as _;
@@ -10,6 +11,7 @@ mod backend_faults;
 mod baseline_objects;
 mod bookkeeping_guard;
 mod cases;
+mod cases_mariadb;
 mod checks;
 mod cli;
 mod daily;
@@ -30,6 +32,9 @@ mod labels;
 mod lint;
 mod lock_limits;
 mod lossless;
+mod mariadb;
+mod mariadb_runs;
+mod mariadb_support;
 mod messages;
 mod naming;
 mod online;

@@ -103,7 +103,7 @@ case! {
 case! {
     /// A stored generated column is added to a table with rows: the database computes it.
     add_generated_column {
-        seed: "INSERT INTO lines (id, price, qty) VALUES (1, 3, 4), (2, 5, 6);",
+        seed: "INSERT INTO \"lines\" (id, price, qty) VALUES (1, 3, 4), (2, 5, 6);",
         flags: &["--allow-rewrite"],
     }
     before {
@@ -126,7 +126,7 @@ case! {
     /// A changed generation expression is detected and migrated (PostgreSQL: drop and add the
     /// column, recomputed; SQLite: a rebuild); `check` is clean afterwards.
     change_generated_expression {
-        seed: "INSERT INTO lines (id, price, qty) VALUES (1, 3, 4), (2, 5, 6);",
+        seed: "INSERT INTO \"lines\" (id, price, qty) VALUES (1, 3, 4), (2, 5, 6);",
         flags: &["--allow-rewrite"],
     }
     before {
@@ -183,7 +183,7 @@ case! {
 case! {
     /// A virtual generated column on SQLite: added by ALTER TABLE, no rebuild.
     add_virtual_generated_column {
-        seed: "INSERT INTO lines (id, price, qty) VALUES (1, 3, 4);",
+        seed: "INSERT INTO \"lines\" (id, price, qty) VALUES (1, 3, 4);",
         backends: Backends::Sqlite,
     }
     before {

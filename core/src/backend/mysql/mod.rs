@@ -1,0 +1,394 @@
+//! MySQL and MariaDB: a server reached by URL (`mysql://` or `mariadb://`), through diesel's
+//! `mysql` backend (the system's libmariadb or libmysqlclient).
+//!
+//! A named lock of the server (`GET_LOCK`, one per database) serialises runs. Each revision runs
+//! in its own transaction, but MariaDB commits every DDL statement as it goes (an implicit
+//! commit), so a revision that fails at its third statement leaves the first two applied; the
+//! failure names the statement, and diesel's version row is not written, so the revision counts
+//! as not applied (see README's "MariaDB and MySQL").
+
+mod introspect;
+pub mod models;
+
+use std::any::Any;
+use std::time::{Duration, Instant};
+
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::migration::Result as MigrationResult;
+use diesel::mysql::MysqlConnection;
+use diesel::sql_types::{Nullable, Text};
+use diesel::{Connection as _, QueryResult, QueryableByName, RunQueryDsl};
+
+use super::harness::ScriptMigration;
+use super::{
+    Backend, Driver, Scratch, Session, SetupStatement, TransactionPolicy, TransactionScope,
+};
+use super::{Connection, DatabaseUrl, DbError, Direction, OpenOptions, PrepareError, RunOptions};
+use crate::dialect::{Dialect, MySql};
+use crate::schema::Schema;
+
+/// The MySQL / MariaDB backend.
+pub(crate) struct MySqlDriver;
+
+const BACKEND: Backend = Backend(&MySqlDriver);
+
+/// What every session of Retort's runs with: `"a b"` is an identifier, as in standard SQL (the
+/// models' expressions are written so), not a string; and strict (MariaDB's default, made sure
+/// of): a value a column cannot hold is refused, never cut or replaced.
+const SESSION_MODE: &str =
+    "SET SESSION sql_mode = CONCAT(@@sql_mode, ',ANSI_QUOTES,STRICT_TRANS_TABLES')";
+
+/// The URL schemes this backend takes.
+const SCHEMES: [&str; 2] = ["mysql://", "mariadb://"];
+
+/// `url` as diesel (libmariadb) takes it: `mariadb://` is `mysql://`.
+fn diesel_url(url: &str) -> String {
+    match url.strip_prefix("mariadb://") {
+        Some(rest) => format!("mysql://{rest}"),
+        None => url.to_owned(),
+    }
+}
+
+/// The database a URL names (its path), if any.
+fn database_of(url: &str) -> Option<&str> {
+    let rest = url.split_once("://")?.1;
+    let path = rest.split_once('/')?.1;
+    let db = path.split(['?', '#']).next().unwrap_or_default();
+    (!db.is_empty()).then_some(db)
+}
+
+/// `url` with its database replaced by `db`.
+pub fn replace_database(url: &str, db: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, format!("?{q}")),
+        None => (url, String::new()),
+    };
+    let scheme_end = base.find("://").map_or(0, |i| i + 3);
+    let host_end = base[scheme_end..]
+        .find('/')
+        .map_or(base.len(), |i| scheme_end + i);
+    format!("{}/{db}{query}", &base[..host_end])
+}
+
+impl Driver for MySqlDriver {
+    fn name(&self) -> &'static str {
+        "MariaDB"
+    }
+
+    fn dialect(&self) -> &'static dyn Dialect {
+        &MySql
+    }
+
+    fn accepts(&self, url: &str) -> bool {
+        SCHEMES.iter().any(|s| url.starts_with(s))
+    }
+
+    fn url_example(&self) -> &'static str {
+        "mysql://USER@HOST/DB"
+    }
+
+    fn check_url(&self, url: &str) -> Result<(), String> {
+        if database_of(url).is_none() {
+            return Err(
+                "name the database in the URL (mysql://USER@HOST:PORT/DB): Retort migrates one \
+                 database"
+                    .to_owned(),
+            );
+        }
+        crate::redact::ambiguous_user_info(url).map_or(Ok(()), |reason| Err(reason.to_owned()))
+    }
+
+    fn open(&self, url: &DatabaseUrl, options: &OpenOptions) -> Result<Connection, DbError> {
+        if let Some(schema) = &options.schema {
+            return Err(DbError::Unsupported(format!(
+                "MariaDB has no schemas inside a database (--schema {schema}): name the database \
+                 in the URL instead"
+            )));
+        }
+        let mut conn = MysqlConnection::establish(&diesel_url(url.as_str()))
+            .map_err(|source| DbError::connect(url, source))?;
+        conn.batch_execute(SESSION_MODE)
+            .map_err(DbError::query("setting sql_mode"))?;
+        Ok(Connection::new(MySqlSession {
+            conn,
+            locked: false,
+            url: Some(url.as_str().to_owned()),
+            end_on_signal: None,
+        }))
+    }
+
+    fn create_scratch(&self, like: &DatabaseUrl) -> Result<Scratch, DbError> {
+        let mut admin = MysqlConnection::establish(&diesel_url(like.as_str()))
+            .map_err(|source| DbError::connect(like, source))?;
+        let mut bytes = [0u8; 4];
+        getrandom::fill(&mut bytes).expect("the operating system provides random bytes");
+        let random: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        let name = format!("retort_shadow_{}_{random}", std::process::id());
+        let drop_sql = format!("DROP DATABASE IF EXISTS `{name}`");
+        let guard = crate::interrupt::register(Box::new({
+            let (server, drop_sql) = (diesel_url(like.as_str()), drop_sql.clone());
+            move || {
+                if let Ok(mut admin) = MysqlConnection::establish(&server) {
+                    let _ = admin.batch_execute(&drop_sql);
+                }
+            }
+        }));
+        admin
+            .batch_execute(&format!("CREATE DATABASE `{name}`"))
+            .map_err(DbError::query(format!(
+                "creating the shadow database {name} (the user needs the CREATE privilege)"
+            )))?;
+        let url: DatabaseUrl = replace_database(like.as_str(), &name).parse()?;
+        let conn = self.open(&url, &OpenOptions::default())?;
+        Ok(Scratch {
+            conn,
+            cleanup: Some(Box::new(move || {
+                let _ = admin.batch_execute(&drop_sql);
+                drop(guard);
+            })),
+        })
+    }
+
+    /// A transaction per revision, as on PostgreSQL; but MariaDB commits each DDL statement
+    /// implicitly, so the transaction holds only the revision's data changes and diesel's
+    /// version row.
+    fn transactions(&self, _options: &RunOptions) -> TransactionPolicy {
+        TransactionPolicy {
+            scope: TransactionScope::PerRevision,
+            setup: vec![SetupStatement {
+                sql: SESSION_MODE.to_owned(),
+                why: "Retort's SQL quotes identifiers in double quotes too (CHECK and DEFAULT\n\
+                      expressions written as standard SQL); strings take single quotes. Strict:\n\
+                      a value a column cannot hold fails the statement instead of being cut.",
+            }],
+            begin: "BEGIN",
+            before_commit: None,
+        }
+    }
+
+    fn use_schema_sql(&self, schema: &str) -> Result<String, DbError> {
+        Ok(format!("USE {};", MySql.quote(schema)))
+    }
+}
+
+/// An open MySQL / MariaDB connection.
+pub(crate) struct MySqlSession {
+    conn: MysqlConnection,
+    /// Whether this session holds the run's lock.
+    locked: bool,
+    /// The URL it was opened with (`None`: a connection the application made).
+    url: Option<String>,
+    /// During a run: kills this session on the server when a signal ends the process.
+    end_on_signal: Option<crate::interrupt::Guard>,
+}
+
+impl From<MysqlConnection> for Connection {
+    /// Wraps a diesel connection the application already has.
+    fn from(conn: MysqlConnection) -> Self {
+        Connection::new(MySqlSession {
+            conn,
+            locked: false,
+            url: None,
+            end_on_signal: None,
+        })
+    }
+}
+
+/// The diesel connection inside a session, if it is a MySQL one.
+pub(crate) fn into_diesel(session: Box<dyn Any>) -> Option<MysqlConnection> {
+    session.downcast::<MySqlSession>().ok().map(|s| s.conn)
+}
+
+#[derive(QueryableByName)]
+struct Answer {
+    #[diesel(sql_type = Nullable<Text>)]
+    v: Option<String>,
+}
+
+/// The one value of a query selecting a column `v`, as text.
+fn value(conn: &mut MysqlConnection, sql: &str) -> QueryResult<Option<String>> {
+    Ok(diesel::sql_query(sql).get_result::<Answer>(conn)?.v)
+}
+
+/// The name of the run's lock: one per database (`GET_LOCK` names are server-wide).
+const LOCK_NAME: &str = "CONCAT('retort:', LEFT(DATABASE(), 56))";
+
+impl Session for MySqlSession {
+    fn backend(&self) -> Backend {
+        BACKEND
+    }
+
+    fn batch_execute(&mut self, sql: &str) -> QueryResult<()> {
+        self.conn.batch_execute(sql)
+    }
+
+    fn introspect(&mut self, schemas: &[String]) -> Result<Schema, DbError> {
+        if let Some(schema) = schemas.first() {
+            return Err(DbError::Unsupported(format!(
+                "MariaDB has no schemas inside a database (`{schema}`): remove `schema = ...` \
+                 from the models"
+            )));
+        }
+        introspect::introspect(&mut self.conn).map_err(DbError::query("reading information_schema"))
+    }
+
+    /// The models keep their spelling (the dialect's normalisation brings both sides to one);
+    /// MariaDB checks their SQL first ([`models::check`]).
+    fn normalize_models(&mut self, target: &mut Schema) -> Result<(), super::ModelsError> {
+        Ok(models::check(&mut self.conn, target)?)
+    }
+
+    fn table_exists(&mut self, name: &str) -> Result<bool, DbError> {
+        let sql = format!(
+            "SELECT CAST(COUNT(*) AS CHAR) AS v FROM information_schema.TABLES \
+             WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = {}",
+            crate::dialect::mysql::sql_string(name)
+        );
+        let found =
+            value(&mut self.conn, &sql).map_err(DbError::query(format!("looking for {name}")))?;
+        Ok(found.as_deref() != Some("0"))
+    }
+
+    fn text_pairs(&mut self, sql: &str) -> QueryResult<Vec<(String, Option<String>)>> {
+        super::load_text_pairs(&mut self.conn, sql)
+    }
+
+    fn write_triggers(&mut self, table: &str) -> QueryResult<Vec<String>> {
+        let sql = format!(
+            "SELECT TRIGGER_NAME AS a, CAST(NULL AS CHAR) AS b FROM information_schema.TRIGGERS \
+             WHERE EVENT_OBJECT_SCHEMA = DATABASE() AND EVENT_OBJECT_TABLE = {} ORDER BY 1",
+            crate::dialect::mysql::sql_string(table)
+        );
+        let rows = super::load_text_pairs(&mut self.conn, &sql)?;
+        Ok(rows.into_iter().map(|(name, _)| name).collect())
+    }
+
+    /// Views and triggers are not read yet: a baseline of a MariaDB database keeps its tables.
+    fn other_objects(&mut self) -> Result<Vec<super::object::Object>, DbError> {
+        Ok(Vec::new())
+    }
+
+    fn prepare_run(&mut self, options: &RunOptions) -> Result<(), PrepareError> {
+        let started = Instant::now();
+        let wait = options.lock_wait.as_secs_f64();
+        let got = value(
+            &mut self.conn,
+            &format!("SELECT CAST(GET_LOCK({LOCK_NAME}, {wait:.3}) AS CHAR) AS v"),
+        )
+        .map_err(DbError::query("taking the run's lock (GET_LOCK)"))?;
+        if got.as_deref() != Some("1") {
+            let holder = value(
+                &mut self.conn,
+                &format!("SELECT CAST(IS_USED_LOCK({LOCK_NAME}) AS CHAR) AS v"),
+            )
+            .ok()
+            .flatten()
+            .map(|id| format!("connection {id} (`KILL {id};` ends it)"));
+            let lock = value(&mut self.conn, &format!("SELECT {LOCK_NAME} AS v"))
+                .ok()
+                .flatten()
+                .unwrap_or_else(|| "retort".to_owned());
+            return Err(PrepareError::LockTimeout {
+                lock: format!("GET_LOCK('{lock}')"),
+                waited: started.elapsed().max(Duration::from_millis(1)),
+                holder,
+            });
+        }
+        self.locked = true;
+        if options.end_on_signal {
+            if let Some(url) = self.url.clone() {
+                let id = value(&mut self.conn, "SELECT CAST(CONNECTION_ID() AS CHAR) AS v")
+                    .map_err(DbError::query("reading the session's id"))?;
+                if let Some(id) = id {
+                    self.end_on_signal = Some(crate::interrupt::register(Box::new(move || {
+                        if let Ok(mut other) = MysqlConnection::establish(&diesel_url(&url)) {
+                            let _ = other.batch_execute(&format!("KILL CONNECTION {id}"));
+                        }
+                    })));
+                }
+            }
+        }
+        // A statement blocked by another session's lock fails after this, in whole seconds
+        // rounded up; zero is no limit (MariaDB's largest, a year).
+        let timeout = options.lock_timeout;
+        let secs = match timeout.as_secs() + u64::from(timeout.subsec_nanos() > 0) {
+            0 => 31_536_000,
+            secs => secs.min(31_536_000),
+        };
+        self.conn
+            .batch_execute(&format!(
+                "SET SESSION lock_wait_timeout = {secs}, innodb_lock_wait_timeout = {}",
+                secs.min(1_073_741_824)
+            ))
+            .map_err(DbError::query("setting the statement lock timeout"))?;
+        Ok(())
+    }
+
+    fn finish_run(&mut self) -> Result<(), DbError> {
+        if let Some(guard) = self.end_on_signal.take() {
+            guard.dismiss();
+        }
+        if !std::mem::take(&mut self.locked) {
+            return Ok(());
+        }
+        let reset = self
+            .conn
+            .batch_execute(
+                "SET SESSION lock_wait_timeout = DEFAULT, innodb_lock_wait_timeout = DEFAULT",
+            )
+            .map_err(DbError::query("resetting the statement lock timeout"));
+        let release = value(
+            &mut self.conn,
+            &format!("SELECT CAST(RELEASE_LOCK({LOCK_NAME}) AS CHAR) AS v"),
+        )
+        .map(drop)
+        .map_err(DbError::query("releasing the run's lock (RELEASE_LOCK)"));
+        release.and(reset)
+    }
+
+    fn begin(&mut self, sql: &str) -> QueryResult<()> {
+        AnsiTransactionManager::begin_transaction_sql(&mut self.conn, sql)
+    }
+
+    fn commit(&mut self) -> QueryResult<()> {
+        AnsiTransactionManager::commit_transaction(&mut self.conn)
+    }
+
+    fn rollback(&mut self) -> QueryResult<()> {
+        AnsiTransactionManager::rollback_transaction(&mut self.conn)
+    }
+
+    fn harness_versions(&mut self) -> MigrationResult<Vec<String>> {
+        super::versions_with_harness(&mut self.conn)
+    }
+
+    fn harness_apply(
+        &mut self,
+        migration: &ScriptMigration<'_>,
+        direction: Direction,
+    ) -> MigrationResult<()> {
+        super::apply_with_harness(&mut self.conn, migration, direction)
+    }
+
+    fn into_any(self: Box<Self>) -> Box<dyn Any> {
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_name_their_database() {
+        assert_eq!(database_of("mysql://u@h:3306/app?x=1"), Some("app"));
+        assert_eq!(database_of("mysql://u@h:3306/"), None);
+        assert_eq!(database_of("mariadb://h"), None);
+        assert_eq!(diesel_url("mariadb://u@h/app"), "mysql://u@h/app");
+        assert_eq!(
+            replace_database("mysql://u:p@h:3306/app?x=1", "s"),
+            "mysql://u:p@h:3306/s?x=1"
+        );
+        assert_eq!(replace_database("mysql://h:1/", "s"), "mysql://h:1/s");
+    }
+}
