@@ -64,16 +64,17 @@ impl<'a> ScriptMigration<'a> {
         }
     }
 
-    /// For a revision outside a transaction: records its progress statement by statement
+    /// For a revision that runs statement by statement (`Some(done)`: outside a transaction, or
+    /// on a backend whose DDL commits as it goes): records its progress after each statement
     /// ([`crate::runner`]'s `progress`), after skipping the `done` statements an earlier run
-    /// applied.
+    /// applied. `None`: the revision runs in its transaction.
     pub(crate) fn resuming(
         mut self,
-        done: usize,
+        done: Option<usize>,
         dialect: &'static dyn crate::dialect::Dialect,
     ) -> Self {
-        if !self.rev.run_in_transaction && self.execute {
-            self.progress = Some((done, dialect));
+        if self.execute {
+            self.progress = done.map(|done| (done, dialect));
         }
         self
     }
@@ -251,7 +252,7 @@ impl<DB: DieselBackend> Migration<DB> for ScriptMigration<'_> {
 
     fn metadata(&self) -> &dyn MigrationMetadata {
         // Inside a whole-run transaction this is a savepoint.
-        if self.rev.run_in_transaction {
+        if self.rev.run_in_transaction && self.progress.is_none() {
             &Meta(true)
         } else {
             &Meta(false)

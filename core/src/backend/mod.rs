@@ -181,6 +181,12 @@ pub struct TransactionPolicy {
     /// What must hold before a whole-run transaction commits, as a comment for the offline
     /// script (the runner checks it itself).
     pub before_commit: Option<&'static str>,
+    /// DDL commits as it goes (MariaDB, MySQL: each DDL statement commits implicitly, so a
+    /// revision's transaction cannot hold it back): every revision then runs statement by
+    /// statement with its progress recorded, as one with `run_in_transaction = false` does
+    /// everywhere, so a failure says exactly what took effect and the next run goes on from
+    /// there.
+    pub ddl_commits: bool,
 }
 
 /// A statement a run executes before its transaction opens, and why (the offline script prints

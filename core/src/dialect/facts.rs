@@ -25,6 +25,13 @@ pub trait DialectFacts {
         false
     }
 
+    /// The words of the server's error when a statement gave up waiting for a lock (the run's
+    /// lock timeout), which the runner retries (PostgreSQL's `canceling statement due to lock
+    /// timeout`).
+    fn lock_timeout_words(&self) -> &'static str {
+        "lock timeout"
+    }
+
     /// The longest identifier the database keeps, in bytes, when it cuts longer ones silently
     /// (PostgreSQL: 63); `None` when it keeps any length.
     fn identifier_limit(&self) -> Option<usize> {

@@ -7,6 +7,10 @@ use super::RenderError;
 use crate::schema::{ConstraintKind, IdentityKind, Schema, SqlType, Table};
 
 impl DialectFacts for MySql {
+    fn lock_timeout_words(&self) -> &'static str {
+        "Lock wait timeout exceeded"
+    }
+
     fn diesel_types(&self) -> Option<&dyn DieselTypes> {
         Some(self)
     }

@@ -318,7 +318,8 @@ pub struct MigrationFailure {
     pub statement: Option<String>,
     /// The database's message (with its detail and hint).
     pub message: String,
-    /// `Some` when the revision runs outside a transaction (`run_in_transaction = false`): the
+    /// `Some` when the revision runs statement by statement (`run_in_transaction = false`, or
+    /// on a backend whose DDL commits as it goes): the
     /// statements of the file that ran before the failure, which took effect and cannot be
     /// rolled back (each `line N: statement`). `None`: the revision's transaction rolled back.
     pub outside_transaction: Option<Vec<String>>,
@@ -340,13 +341,13 @@ impl MigrationFailure {
             };
             parts.push(if done.is_empty() {
                 format!(
-                    "the revision runs outside a transaction (run_in_transaction = false) and no \
+                    "the revision runs statement by statement, outside a transaction, and no \
                      statement of it took effect; revision {} {record}",
                     self.revision
                 )
             } else {
                 format!(
-                    "the revision runs outside a transaction (run_in_transaction = false), so the \
+                    "the revision runs statement by statement, outside a transaction, so the \
                      {} statement(s) before the failure took effect and cannot be rolled back \
                      ({}); revision {} {record}, and Retort recorded how far it got: `{}` \
                      again goes on from the failed statement (fix that one if it needs it; leave \
@@ -409,7 +410,7 @@ mod tests {
         f.outside_transaction = Some(vec![]);
         f.completed = vec!["ccc".into()];
         assert!(f.to_string().ends_with(
-            "; the revision runs outside a transaction (run_in_transaction = false) and no \
+            "; the revision runs statement by statement, outside a transaction, and no \
              statement of it took effect; revision bbb stays recorded as applied; revisions ccc \
              were reverted before it and stay so"
         ));

@@ -21,7 +21,10 @@ pub(super) fn blocked_by(
     else {
         return;
     };
-    if !failure.message.contains("lock timeout") {
+    if !failure
+        .message
+        .contains(session.backend().dialect().lock_timeout_words())
+    {
         return;
     }
     let sql = match step.direction {
@@ -55,7 +58,7 @@ pub(super) fn failure(
     let failed = error.downcast_ref::<StatementError>();
     // Without a failing statement, the harness failed after the script ran (bookkeeping).
     let ran = failed.map_or(statements.len(), |s| s.index);
-    let outside_transaction = (!rev.run_in_transaction && step.execute).then(|| {
+    let outside_transaction = step.stepwise.then(|| {
         statements[..ran.min(statements.len())]
             .iter()
             .map(|s| {

@@ -288,6 +288,9 @@ struct Step {
     /// `Some(n)` when an earlier run left this revision (outside a transaction) with `n`
     /// statements of its file done: this run goes on from there.
     done: Option<usize>,
+    /// It runs statement by statement with its progress recorded: executed, and outside a
+    /// transaction (`run_in_transaction = false`, or a backend whose DDL commits as it goes).
+    stepwise: bool,
 }
 
 impl Step {
@@ -297,6 +300,7 @@ impl Step {
             direction,
             execute,
             done: None,
+            stepwise: false,
         }
     }
 
@@ -335,19 +339,19 @@ fn apply_retrying<'r>(
         if let Some(done) = done.filter(|_| step.execute) {
             repair(session, rev, step.direction, done, options);
         }
-        let migration =
-            ScriptMigration::new(rev, step.execute).resuming(done.unwrap_or(0), dialect);
+        let migration = ScriptMigration::new(rev, step.execute)
+            .resuming(step.stepwise.then(|| done.unwrap_or(0)), dialect);
         let Err(e) = session.harness_apply(&migration, step.direction) else {
             return Ok(());
         };
         let timed_out = migration
             .failure()
-            .filter(|f| f.message.contains("lock timeout"));
+            .filter(|f| f.message.contains(dialect.lock_timeout_words()));
         let Some(failed) = timed_out.filter(|_| attempt < attempts) else {
             return Err(Box::new((migration, e)));
         };
         attempt += 1;
-        if step.execute && !rev.run_in_transaction {
+        if step.stepwise {
             done = progress::read(session)
                 .ok()
                 .and_then(|rows| rows.get(&rev.version).map(|p| p.done));
@@ -529,13 +533,15 @@ fn body(
     }
     let partial = progress::settle(session, scripts, &applied, kind)?;
     let mut steps = plan(&applied)?;
+    let ddl_commits = session.backend().transactions(options).ddl_commits;
+    for step in &mut steps {
+        let rev = scripts
+            .revision(&step.id)
+            .expect("planned revisions come from the graph");
+        step.stepwise = step.execute && (ddl_commits || !rev.run_in_transaction);
+    }
     progress::attach(&mut steps, scripts, &partial, kind)?;
-    if steps
-        .iter()
-        .filter(|s| s.execute)
-        .filter_map(|s| scripts.revision(&s.id))
-        .any(|r| !r.run_in_transaction)
-    {
+    if steps.iter().any(|s| s.stepwise) {
         progress::create(session)?;
     }
     if !completed_survive {
@@ -647,7 +653,7 @@ fn apply_all(
                         triggers,
                         backend: session.backend(),
                         message: e.to_string(),
-                        took_effect: step.execute && !rev.run_in_transaction,
+                        took_effect: step.stepwise,
                         completed,
                     })));
                 }
@@ -656,7 +662,7 @@ fn apply_all(
             failure::blocked_by(session, rev, step, e.as_ref(), &mut failed);
             return Err(failed);
         }
-        if step.execute && !rev.run_in_transaction {
+        if step.stepwise {
             // Its record is written: the progress row has served.
             progress::remove(session, &rev.version)?;
         }

@@ -168,7 +168,7 @@ pub(super) fn attach(
         else {
             continue;
         };
-        if rev.run_in_transaction {
+        if !step.stepwise {
             return Err(refuse(PartlyRunReason::Transactional));
         }
         if digest(sql, row.done) != row.digest {

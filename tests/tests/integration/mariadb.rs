@@ -190,10 +190,10 @@ fn a_run_waits_for_the_lock_another_run_holds() {
 }
 
 /// MariaDB commits each DDL statement: a revision that fails at its second statement keeps
-/// its first one, and is not recorded as applied. (The runner's statement-level progress,
-/// which will say so and continue from the failed statement, is not there yet: README.)
+/// its first one, is not recorded as applied, and says so; `current` shows it partly applied,
+/// and once the failed statement is fixed, `upgrade` goes on from it.
 #[test]
-fn a_failing_revision_keeps_the_ddl_that_ran_before_it() {
+fn a_failing_revision_keeps_the_ddl_that_ran_before_it_and_goes_on_from_there() {
     let Some(p) = MyProject::new() else {
         return;
     };
@@ -213,12 +213,49 @@ fn a_failing_revision_keeps_the_ddl_that_ran_before_it() {
         "{}",
         failed.stderr
     );
+    assert!(
+        failed.stderr.contains(
+            "so the 1 statement(s) before the failure took effect and cannot be rolled back \
+             (line 1: `CREATE TABLE first_one (id INT PRIMARY KEY);`)"
+        ) && !failed.stderr.contains("nothing was changed"),
+        "{}",
+        failed.stderr
+    );
     assert_eq!(tables(&p), ["first_one"], "the first CREATE TABLE stays");
     assert_eq!(
         p.strings("SELECT version AS v FROM __diesel_schema_migrations"),
         Vec::<Option<String>>::new(),
         "the revision is not recorded"
     );
+    let current = p.run(BLOG, &["current"]).expect(0).stdout;
+    assert!(
+        current.contains("partly applied: 1 of 2 statements"),
+        "{current}"
+    );
+    std::fs::write(
+        dir.join("up.sql"),
+        "CREATE TABLE first_one (id INT PRIMARY KEY);
+CREATE TABLE second_one (id INT PRIMARY KEY);
+",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("down.sql"),
+        "DROP TABLE second_one;
+DROP TABLE first_one;
+",
+    )
+    .unwrap();
+    let run = p.run(BLOG, &["upgrade", "head"]).expect(0);
+    assert!(
+        run.stderr
+            .contains("going on with up.sql at statement 2 of 2"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(tables(&p), ["first_one", "second_one"]);
+    p.run(BLOG, &["downgrade", "base"]).expect(0);
+    assert!(tables(&p).is_empty());
 }
 
 #[test]

@@ -163,6 +163,7 @@ impl Driver for MySqlDriver {
             }],
             begin: "BEGIN",
             before_commit: None,
+            ddl_commits: true,
         }
     }
 

@@ -100,6 +100,7 @@ impl Driver for PgDriver {
             setup: Vec::new(),
             begin: "BEGIN",
             before_commit: None,
+            ddl_commits: false,
         }
     }
 

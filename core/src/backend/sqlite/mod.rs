@@ -131,6 +131,7 @@ impl Driver for SqliteDriver {
             before_commit: Some(
                 "Before committing, PRAGMA foreign_key_check; must return no rows.",
             ),
+            ddl_commits: false,
         }
     }
 
