@@ -153,6 +153,11 @@ pub enum Command {
         /// 2 s, 4 s... (0: the first timeout fails the run) [default: from Retort.toml, else 4]
         #[arg(long, value_name = "N", conflicts_with = "sql")]
         lock_retries: Option<u32>,
+        /// MariaDB: do not rehearse the upgrade on a scratch copy of the schema first (its DDL
+        /// commits as it goes, so the rehearsal catches most failures before anything is
+        /// written)
+        #[arg(long, conflicts_with = "sql")]
+        no_rehearsal: bool,
     },
     /// Revert revisions down to TARGET: -N, REV (stays applied), base
     Downgrade {
@@ -549,7 +554,11 @@ pub fn execute_with(cli: &Cli, defaults: &Defaults, out: &mut dyn Write) -> anyh
         Command::Upgrade {
             target, sql: true, ..
         } => workflow::offline(&settings, runner::Direction::Upgrade, target, out),
-        Command::Upgrade { target, .. } => migrate::upgrade(&settings, target, out),
+        Command::Upgrade {
+            target,
+            no_rehearsal,
+            ..
+        } => migrate::upgrade(&settings, target, !*no_rehearsal, out),
         Command::Downgrade {
             target, sql: true, ..
         } => workflow::offline(&settings, runner::Direction::Downgrade, target, out),

@@ -40,10 +40,22 @@ impl<'o> Report<'o> {
 pub(crate) fn upgrade(
     settings: &Settings,
     target: &str,
+    rehearse: bool,
     out: &mut dyn Write,
 ) -> anyhow::Result<u8> {
     let scripts = settings.scripts()?;
     let mut conn = settings.connect(true)?;
+    // Where DDL commits as it goes, a failure midway stays: try the run on a copy first.
+    if rehearse && conn.backend().transactions(&settings.run).ddl_commits {
+        let url: retort::db::DatabaseUrl = settings.database_url.parse()?;
+        if let retort::shadow::Rehearsal::Passed { revisions } =
+            retort::shadow::rehearse(&mut conn, &url, &scripts, target)?
+        {
+            eprintln!(
+                "Rehearsed {revisions} revision(s) on a scratch copy of the schema: no error"
+            );
+        }
+    }
     let mut report = Report::new(out, "Applied");
     let done =
         runner::upgrade_with_progress(&mut conn, &scripts, target, &settings.run, &mut |c| {

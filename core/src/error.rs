@@ -41,7 +41,11 @@ pub enum Error {
     /// Rendering offline SQL.
     #[error(transparent)]
     Offline(#[from] crate::offline::OfflineError),
+    /// An upgrade failed on its rehearsal ([`crate::shadow::rehearse`]).
+    #[error(transparent)]
+    Rehearsal(crate::shadow::RehearsalFailed),
     /// A command that needs the database at head found pending revisions.
+
     #[error(
         "the database is not up to date: {pending} revision(s) not applied ({}); run `{}` first",
         crate::listing::first_few(ids, crate::listing::SHOWN),

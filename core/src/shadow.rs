@@ -70,6 +70,97 @@ impl Drop for ShadowDatabase {
     }
 }
 
+/// What [`rehearse`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rehearsal {
+    /// The revisions to apply ran on a scratch copy of the database's schema without error.
+    Passed {
+        /// How many.
+        revisions: usize,
+    },
+    /// Nothing to rehearse: nothing to apply, or a revision an earlier run left partly
+    /// applied (its statements that took effect are in the copy already).
+    Skipped,
+}
+
+/// Why a rehearsal failed: the run it rehearsed failed on the scratch copy, so nothing ran on
+/// the database itself.
+#[derive(Debug, thiserror::Error)]
+#[error("the upgrade was rehearsed first on a scratch copy of the database's schema (no rows), where {}; so nothing ran on the database: fix the revision, then upgrade again (or skip the rehearsal with --no-rehearsal)", failure_text(failure))]
+pub struct RehearsalFailed {
+    /// The failure on the copy (its text is this error's; not a separate cause).
+    pub failure: Box<Error>,
+}
+
+/// What failed on the copy: the revision, file, line and statement and the server's message,
+/// without what the failure left on the copy (the copy is gone).
+fn failure_text(failure: &Error) -> String {
+    match failure {
+        Error::Run(runner::RunError::Migration(f)) => format!(
+            "revision {} failed at {}{}: {}{}",
+            f.revision,
+            f.path,
+            f.line.map(|l| format!(" line {l}")).unwrap_or_default(),
+            f.message,
+            f.statement
+                .as_ref()
+                .map(|s| format!(" (in `{s}`)"))
+                .unwrap_or_default()
+        ),
+        other => format!("it failed: {other}"),
+    }
+}
+
+/// Before an upgrade on a backend whose DDL commits as it goes (MariaDB): copies the live
+/// schema of `conn` (tables, indexes, constraints: what a baseline creates) into a scratch
+/// database of `like`'s server, records there the revisions the database has applied, and
+/// runs the upgrade to `target` on it. A revision that fails there fails before anything of it
+/// is written to the database (a type, a name, a missing object); failures that depend on the
+/// rows (a duplicate under a new unique index) still show on the database itself, where the
+/// run records its progress statement by statement.
+pub fn rehearse(
+    conn: &mut Connection,
+    like: &DatabaseUrl,
+    scripts: &ScriptDirectory,
+    target: &str,
+) -> Result<Rehearsal, Error> {
+    let applied = runner::applied(conn, scripts)?;
+    let pending = scripts.graph().upgrade_plan(&applied, target)?;
+    if pending.is_empty() || !runner::partly_run(conn, scripts)?.is_empty() {
+        return Ok(Rehearsal::Skipped);
+    }
+    let heads = scripts.graph().current_heads(&applied);
+    // Several applied branches cannot be stamped at once (a stamp records one target).
+    if heads.len() > 1 {
+        return Ok(Rehearsal::Skipped);
+    }
+    let live = conn.introspect()?;
+    let copy = crate::baseline::baseline(conn, &live)?;
+    let mut shadow = ShadowDatabase::create(like)?;
+    let scratch = shadow.connection();
+    let failed = |e: Error| {
+        Error::Rehearsal(RehearsalFailed {
+            failure: Box::new(e),
+        })
+    };
+    scratch
+        .batch_execute(&copy.up_sql)
+        .map_err(|e| failed(e.into()))?;
+    let options = runner::RunOptions {
+        allow_edited: true,
+        lock_retries: 0,
+        ..runner::RunOptions::default()
+    };
+    // Where the database is: the applied head recorded, its ancestors with it.
+    for head in &heads {
+        runner::stamp(scratch, scripts, head, &options).map_err(|e| failed(e.into()))?;
+    }
+    runner::upgrade_with(scratch, scripts, target, &options).map_err(|e| failed(e.into()))?;
+    Ok(Rehearsal::Passed {
+        revisions: pending.len(),
+    })
+}
+
 /// Replays all migrations into a fresh shadow database of `like`'s backend and returns the
 /// schema they produce.
 pub fn replay(like: &DatabaseUrl, scripts: &ScriptDirectory) -> Result<Schema, Error> {
