@@ -25,9 +25,16 @@ pg_bin_dir() {
     return 1
 }
 
+# A loopback port nothing uses: no listener, and (where `ss` is there) no socket of any state
+# bound to it (a server still starting, a connection in TIME-WAIT). Starts at an offset drawn
+# from this script's pid, so test runs started together rarely try the same port.
 free_port() {
-    local port
-    for port in $(seq "${1:-55432}" "$(( ${1:-55432} + 100 ))"); do
+    local base=${1:-55432} port i
+    for i in $(seq 0 199); do
+        port=$(( base + ( $$ + i ) % 200 ))
+        if command -v ss >/dev/null 2>&1 && [ -n "$(ss -Htan "( sport = :$port )" 2>/dev/null)" ]; then
+            continue
+        fi
         if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
             echo "$port"
             return 0

@@ -29,9 +29,9 @@ pub struct SafetyArgs {
     /// "Online migrations")
     #[arg(long)]
     pub blocking: bool,
-    /// PostgreSQL: write statements that rewrite an existing table under a lock that stops
-    /// its writers (most type changes, a column added with a volatile default), which the
-    /// online forms refuse by default
+    /// PostgreSQL: write statements that rewrite (or read) every row of an existing table
+    /// under a lock that stops its writers (most type changes, a column added with a volatile
+    /// default, a new primary key), which the online forms refuse by default
     #[arg(long)]
     pub allow_rewrite: bool,
 }
@@ -99,7 +99,7 @@ pub(crate) fn report_and_vet(
         }
     }
     if !args.allow_rewrite && !rewrites.is_empty() {
-        problems.extend(rewrites.iter().map(|(_, r)| format!("  rewrite: {r}")));
+        problems.extend(rewrites.iter().map(|(_, r)| format!("  blocking: {r}")));
         problems.push(
             "  online alternative: add a column of the new type (or without the volatile \
              default), fill it in batches (`--backfill`), move the application to it, then drop \
@@ -118,19 +118,36 @@ pub(crate) fn report_and_vet(
     Ok(warnings)
 }
 
-/// One line per statement of up.sql that rewrites an existing table under a lock that stops
-/// its writers, with the position of its op.
+/// One line per statement of up.sql that rewrites or reads every row of an existing table
+/// under a lock that stops its writers, with the position of its op.
 fn rewrites(plan: &Plan) -> Vec<(usize, String)> {
+    use retort::dialect::Hazard;
+    // A table the migration creates has no rows and no other session yet.
+    let new: std::collections::BTreeSet<&str> = plan
+        .ops
+        .iter()
+        .filter_map(|op| match op {
+            Op::CreateTable(t) => Some(t.name.as_str()),
+            _ => None,
+        })
+        .collect();
     let mut out = Vec::new();
     for step in &plan.up.steps {
-        for statement in &step.statements {
-            if !statement
-                .hazards
-                .contains(&retort::dialect::Hazard::Rewrite)
+        for (i, statement) in step.statements.iter().enumerate() {
+            let what = if statement.hazards.contains(&Hazard::Rewrite) {
+                "rewrites"
+            } else if statement.hazards.contains(&Hazard::Scan)
+                && !proven_by_a_validated_check(&step.statements[..i], &statement.sql)
             {
+                "reads"
+            } else {
                 continue;
-            }
-            let Some(lock) = statement.locks.iter().find(|l| l.mode.blocks_writes()) else {
+            };
+            let Some(lock) = statement
+                .locks
+                .iter()
+                .find(|l| l.mode.blocks_writes() && !new.contains(l.table.as_str()))
+            else {
                 continue;
             };
             let op = step.headers.first().map_or("", |h| h.op.as_str());
@@ -142,8 +159,8 @@ fn rewrites(plan: &Plan) -> Vec<(usize, String)> {
             out.push((
                 step.ops.start,
                 format!(
-                    "{op}: `{}` rewrites every row of '{}' under {} (its writers{} wait \
-                 until it ends)",
+                    "{op}: `{}` {what} every row of '{}' under {} (its writers{} wait until it \
+                     ends)",
                     crate::terminal::line(&sql),
                     lock.table,
                     lock.mode,
@@ -157,6 +174,15 @@ fn rewrites(plan: &Plan) -> Vec<(usize, String)> {
         }
     }
     out
+}
+
+/// A `SET NOT NULL` after the `VALIDATE CONSTRAINT` of the online form's check: PostgreSQL reads
+/// the valid check instead of the rows.
+fn proven_by_a_validated_check(before: &[retort::dialect::Statement], sql: &str) -> bool {
+    sql.contains(" SET NOT NULL")
+        && before
+            .iter()
+            .any(|s| s.sql.contains(" VALIDATE CONSTRAINT "))
 }
 
 /// Every warning of the plan, by op index, in order. An `AlterColumn` right after the

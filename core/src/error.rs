@@ -43,7 +43,7 @@ pub enum Error {
     Offline(#[from] crate::offline::OfflineError),
     /// An upgrade failed on its rehearsal ([`crate::shadow::rehearse`]).
     #[error(transparent)]
-    Rehearsal(crate::shadow::RehearsalFailed),
+    Rehearsal(RehearsalFailed),
     /// A command that needs the database at head found pending revisions.
 
     #[error(
@@ -57,4 +57,33 @@ pub enum Error {
         /// Their ids, in the order `upgrade` would apply them.
         ids: Vec<String>,
     },
+}
+
+/// Why a rehearsal ([`crate::shadow::rehearse`]) failed: the run it rehearsed failed on the
+/// scratch copy, so nothing ran on
+/// the database itself.
+#[derive(Debug, thiserror::Error)]
+#[error("the upgrade was rehearsed first on a scratch copy of the database's schema (no rows), where {}; so nothing ran on the database: fix the revision, then upgrade again (or skip the rehearsal with --no-rehearsal)", failure_text(failure))]
+pub struct RehearsalFailed {
+    /// The failure on the copy (its text is this error's; not a separate cause).
+    pub failure: Box<Error>,
+}
+
+/// What failed on the copy: the revision, file, line and statement and the server's message,
+/// without what the failure left on the copy (the copy is gone).
+fn failure_text(failure: &Error) -> String {
+    match failure {
+        Error::Run(crate::runner::RunError::Migration(f)) => format!(
+            "revision {} failed at {}{}: {}{}",
+            f.revision,
+            f.path,
+            f.line.map(|l| format!(" line {l}")).unwrap_or_default(),
+            f.message,
+            f.statement
+                .as_ref()
+                .map(|s| format!(" (in `{s}`)"))
+                .unwrap_or_default()
+        ),
+        other => format!("it failed: {other}"),
+    }
 }

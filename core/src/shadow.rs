@@ -83,33 +83,7 @@ pub enum Rehearsal {
     Skipped,
 }
 
-/// Why a rehearsal failed: the run it rehearsed failed on the scratch copy, so nothing ran on
-/// the database itself.
-#[derive(Debug, thiserror::Error)]
-#[error("the upgrade was rehearsed first on a scratch copy of the database's schema (no rows), where {}; so nothing ran on the database: fix the revision, then upgrade again (or skip the rehearsal with --no-rehearsal)", failure_text(failure))]
-pub struct RehearsalFailed {
-    /// The failure on the copy (its text is this error's; not a separate cause).
-    pub failure: Box<Error>,
-}
-
-/// What failed on the copy: the revision, file, line and statement and the server's message,
-/// without what the failure left on the copy (the copy is gone).
-fn failure_text(failure: &Error) -> String {
-    match failure {
-        Error::Run(runner::RunError::Migration(f)) => format!(
-            "revision {} failed at {}{}: {}{}",
-            f.revision,
-            f.path,
-            f.line.map(|l| format!(" line {l}")).unwrap_or_default(),
-            f.message,
-            f.statement
-                .as_ref()
-                .map(|s| format!(" (in `{s}`)"))
-                .unwrap_or_default()
-        ),
-        other => format!("it failed: {other}"),
-    }
-}
+pub use crate::error::RehearsalFailed;
 
 /// Before an upgrade on a backend whose DDL commits as it goes (MariaDB): copies the live
 /// schema of `conn` (tables, indexes, constraints: what a baseline creates) into a scratch

@@ -90,7 +90,8 @@ fn alter_table(ops: &[Op], upper: &str, effects: &mut Effects, on: &dyn Fn(LockM
         let checks = upper.contains(" ADD CONSTRAINT ")
             || upper.contains(" SET NOT NULL")
             || upper.contains(" ADD PRIMARY KEY");
-        if checks && !not_valid {
+        // A constraint made from an index built beforehand only records it.
+        if checks && !not_valid && !upper.contains(" USING INDEX ") {
             effects.hazards.push(Hazard::Scan);
         }
         if (upper.contains(" TYPE ") && rewrites(ops)) || fills_every_row(upper) {

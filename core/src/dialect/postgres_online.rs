@@ -46,6 +46,11 @@ pub(super) fn render(dialect: &Postgres, op: &Op, current: Option<&Table>, sql: 
             return unique_through_index(dialect, table, index);
         }
     }
+    if let (Op::AlterPrimaryKey { table, from, to }, Some(current)) = (op, current) {
+        if !to.is_empty() {
+            return primary_key_through_index(dialect, table, current, !from.is_empty(), to);
+        }
+    }
     let constraint = match op {
         Op::AddForeignKey { fk, .. } => Some(fk.name.as_str()),
         Op::CreateDefinition { definition, .. } => match definition.kind() {
@@ -90,6 +95,15 @@ fn online_statement(
                 format!("{text} NOT VALID;\n{};\n", validate(dialect, table, name))
             }
             [AlterAction::SetNotNull { column }] => not_null_through_check(dialect, table, column),
+            [AlterAction::AddConstraint {
+                kind: "UNIQUE",
+                not_valid: false,
+                using_index: false,
+            }] if constraint.is_some() => {
+                let name = constraint.expect("checked above");
+                unique_clause_through_index(dialect, table, name, text)
+                    .unwrap_or_else(|| format!("{text};\n"))
+            }
             _ => format!("{text};\n"),
         },
         _ => format!("{text};\n"),
@@ -120,6 +134,107 @@ fn unique_through_index(dialect: &Postgres, table: &str, index: &Index) -> Strin
         dialect.quote(&index.name),
         dialect.quote(&index.name)
     )
+}
+
+/// A primary key from a unique index built concurrently under a name of its own; then, in one
+/// statement (a brief lock), the old key dropped and the new one made from the index, which
+/// takes the key's name. The table is never without a key.
+fn primary_key_through_index(
+    dialect: &Postgres,
+    table: &str,
+    current: &Table,
+    replaces: bool,
+    to: &[String],
+) -> String {
+    let name = current
+        .primary_key_name
+        .clone()
+        .unwrap_or_else(|| dialect.implicit_primary_key_name(table));
+    let building = crate::naming::shorten(&format!("{name}_new"));
+    let t = dialect.quote_table(table);
+    let drop = if replaces {
+        format!("DROP CONSTRAINT {}, ", dialect.quote(&name))
+    } else {
+        String::new()
+    };
+    format!(
+        "CREATE UNIQUE INDEX CONCURRENTLY {} ON {t} ({});\n\
+         ALTER TABLE {t} {drop}ADD CONSTRAINT {} PRIMARY KEY USING INDEX {};\n",
+        dialect.quote(&building),
+        dialect.quote_list(to),
+        dialect.quote(&name),
+        dialect.quote(&building)
+    )
+}
+
+/// A `UNIQUE [NULLS NOT DISTINCT] (keys) [INCLUDE (...)]` constraint (as written by `text`, an
+/// `ALTER TABLE ... ADD CONSTRAINT name UNIQUE ...`) from a unique index built concurrently;
+/// `None` when the clause says more than that (deferrable), which only the plain form takes.
+fn unique_clause_through_index(
+    dialect: &Postgres,
+    table: &str,
+    name: &str,
+    text: &str,
+) -> Option<String> {
+    let upper = text.to_ascii_uppercase();
+    let at = upper.find(" UNIQUE ")? + " UNIQUE ".len();
+    let mut rest = text[at..].trim_start();
+    let nulls_not_distinct = rest.to_ascii_uppercase().starts_with("NULLS NOT DISTINCT");
+    if nulls_not_distinct {
+        rest = rest["NULLS NOT DISTINCT".len()..].trim_start();
+    }
+    let (keys, after) = parenthesized(rest)?;
+    let after = after.trim();
+    let include = if after.is_empty() {
+        ""
+    } else if after.to_ascii_uppercase().starts_with("INCLUDE") {
+        let (_, tail) = parenthesized(after["INCLUDE".len()..].trim_start())?;
+        if !tail.trim().is_empty() {
+            return None;
+        }
+        after
+    } else {
+        return None;
+    };
+    let t = dialect.quote_table(table);
+    let n = dialect.quote(name);
+    let mut create = format!("CREATE UNIQUE INDEX CONCURRENTLY {n} ON {t} {keys}");
+    if !include.is_empty() {
+        create.push(' ');
+        create.push_str(include);
+    }
+    if nulls_not_distinct {
+        create.push_str(" NULLS NOT DISTINCT");
+    }
+    Some(format!(
+        "{create};
+ALTER TABLE {t} ADD CONSTRAINT {n} UNIQUE USING INDEX {n};
+"
+    ))
+}
+
+/// The parenthesized group `text` starts with (quotes respected) and what follows it.
+fn parenthesized(text: &str) -> Option<(&str, &str)> {
+    if !text.starts_with('(') {
+        return None;
+    }
+    let (mut depth, mut quoted) = (0usize, None::<char>);
+    for (i, c) in text.char_indices() {
+        match (quoted, c) {
+            (Some(q), c) if c == q => quoted = None,
+            (Some(_), _) => {}
+            (None, '"' | '\'') => quoted = Some(c),
+            (None, '(') => depth += 1,
+            (None, ')') => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some((&text[..=i], &text[i + 1..]));
+                }
+            }
+            _ => {}
+        }
+    }
+    None
 }
 
 /// `UPDATE t SET c = value WHERE c IS NULL` in batches of [`BATCH`] rows, each committed: by
@@ -330,6 +445,38 @@ mod tests {
             down.statements().next().map(|s| s.transaction),
             Some(Transaction::Outside)
         );
+    }
+
+    #[test]
+    fn a_new_primary_key_is_built_concurrently_and_swapped_in_one_statement() {
+        let (up, down) = online(&[Op::AlterPrimaryKey {
+            table: "users".into(),
+            from: vec!["id".into()],
+            to: vec!["id".into(), "email".into()],
+        }]);
+        assert_eq!(
+            statements(&up),
+            [
+                "CREATE UNIQUE INDEX CONCURRENTLY \"users_pkey_new\" ON \"users\" (\"id\", \"email\") \
+                 [Outside]",
+                "ALTER TABLE \"users\" DROP CONSTRAINT \"users_pkey\", ADD CONSTRAINT \"users_pkey\" \
+                 PRIMARY KEY USING INDEX \"users_pkey_new\" [Either]",
+            ]
+        );
+        assert!(down.statements().next().unwrap().sql.contains("(\"id\")"));
+    }
+
+    #[test]
+    fn a_unique_clause_keeps_its_options_on_the_concurrent_index() {
+        let text = "ALTER TABLE \"users\" ADD CONSTRAINT \"uq\" UNIQUE NULLS NOT DISTINCT (a, \"b)\") INCLUDE (c)";
+        assert_eq!(
+            super::unique_clause_through_index(&Postgres, "users", "uq", text).unwrap(),
+            "CREATE UNIQUE INDEX CONCURRENTLY \"uq\" ON \"users\" (a, \"b)\") INCLUDE (c) NULLS NOT \
+             DISTINCT;\nALTER TABLE \"users\" ADD CONSTRAINT \"uq\" UNIQUE USING INDEX \"uq\";\n"
+        );
+        // What only the plain form says stays plain.
+        let deferrable = "ALTER TABLE \"users\" ADD CONSTRAINT \"uq\" UNIQUE (a) DEFERRABLE";
+        assert!(super::unique_clause_through_index(&Postgres, "users", "uq", deferrable).is_none());
     }
 
     #[test]

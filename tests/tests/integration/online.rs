@@ -215,7 +215,7 @@ fn postgres_a_rewrite_of_an_existing_table_is_refused_unless_accepted() {
         .run(Models::V1, &["autogenerate", "-m", "widen"])
         .expect(2);
     for expected in [
-        "rewrite: altered column 'accounts.age': type SMALLINT -> INTEGER: `ALTER TABLE \"accounts\" \
+        "blocking: altered column 'accounts.age': type SMALLINT -> INTEGER: `ALTER TABLE \"accounts\" \
          ALTER COLUMN \"age\" TYPE INTEGER` rewrites every row of 'accounts' under ACCESS EXCLUSIVE \
          (its writers and readers wait until it ends)",
         "online alternative: add a column of the new type",
