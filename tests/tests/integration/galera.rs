@@ -427,3 +427,47 @@ fn a_silent_lock_is_taken_over_after_its_heartbeat_stops() {
         c.assert_at_head(n, &tags);
     }
 }
+
+#[test]
+fn a_run_refuses_rolling_schema_upgrades() {
+    let Some(c) = Cluster::new() else {
+        return;
+    };
+    c.revisions(0, "");
+    // An operator's RSU on node 2 (the tests run one at a time: nothing else sees it).
+    let mut node2 = MysqlConnection::establish(&c.urls[1]).unwrap();
+    node2
+        .batch_execute("SET GLOBAL wsrep_OSU_method = 'RSU'")
+        .unwrap();
+    let refused = c.on(1, &["upgrade", "head"]).output().unwrap();
+    node2
+        .batch_execute("SET GLOBAL wsrep_OSU_method = 'TOI'")
+        .unwrap();
+    let refused = Run::from(refused).expect(2);
+    assert!(
+        refused.stderr.contains(
+            "this Galera session's wsrep_OSU_method is RSU: Retort runs migrations with TOI only"
+        ),
+        "{}",
+        refused.stderr
+    );
+    // Nothing ran on any node.
+    for n in 0..3 {
+        assert_eq!(
+            c.strings(
+                n,
+                "SELECT CAST(COUNT(*) AS CHAR) AS v FROM information_schema.TABLES \
+                 WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'tags'"
+            ),
+            [Some("0".to_owned())]
+        );
+    }
+    c.on(1, &["upgrade", "head"])
+        .output()
+        .map(Run::from)
+        .unwrap()
+        .expect(0);
+    for n in 0..3 {
+        c.assert_at_head(n, &[]);
+    }
+}
