@@ -131,6 +131,10 @@ impl Cluster {
     /// Rows of a query (single column `v`) on node `n`.
     fn strings(&self, n: usize, sql: &str) -> Vec<Option<String>> {
         let mut conn = MysqlConnection::establish(&self.urls[n]).expect("connect to the node");
+        // Causal reads: what the cluster committed before (another node applies it a moment
+        // later).
+        conn.batch_execute("SET SESSION wsrep_sync_wait = 1")
+            .unwrap();
         let rows: Vec<V> = diesel::sql_query(sql).load(&mut conn).expect("query runs");
         rows.into_iter().map(|r| r.v).collect()
     }

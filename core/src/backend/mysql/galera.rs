@@ -35,6 +35,10 @@ use crate::backend::{DbError, PrepareError};
 /// The lock's table (see [`crate::backend::INTERNAL_TABLES`]).
 pub(crate) const LOCK_TABLE: &str = "__retort_lock";
 
+/// What every Retort session on a Galera node runs first: its reads (and `SHOW`) wait until
+/// the node has applied what the cluster committed before them.
+pub(super) const CAUSAL_READS: &str = "SET SESSION wsrep_sync_wait = 1";
+
 /// How long a waiter watches an unchanged heartbeat before it takes the lock over.
 pub const TTL: Duration = Duration::from_secs(30);
 

@@ -112,6 +112,15 @@ impl Driver for MySqlDriver {
             .map_err(|source| DbError::connect(url, source))?;
         conn.batch_execute(SESSION_MODE)
             .map_err(DbError::query("setting sql_mode"))?;
+        // A Galera node applies other nodes' writes a moment after they commit there: reads
+        // wait for what the cluster committed before them (a `check` right after an upgrade on
+        // another node sees it).
+        if galera::is_galera(&mut conn)
+            .map_err(DbError::query("asking whether the server is a Galera node"))?
+        {
+            conn.batch_execute(galera::CAUSAL_READS)
+                .map_err(DbError::query("setting wsrep_sync_wait"))?;
+        }
         Ok(Connection::new(MySqlSession {
             conn,
             locked: false,
