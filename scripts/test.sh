@@ -34,7 +34,10 @@ pg_bin_dir() {
 free_port() {
     local port
     for port in $(seq "${1:-55432}" "$(( ${1:-55432} + 100 ))"); do
-        if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+        # Nobody listens there, and no socket of any state holds it (a client's local port in
+        # TIME-WAIT makes the server's bind fail too).
+        if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null &&
+            { ! command -v ss >/dev/null 2>&1 || [ -z "$(ss -Htan "sport = :$port")" ]; }; then
             echo "$port"
             return 0
         fi
