@@ -12,6 +12,12 @@
 # own; otherwise a throwaway MariaDB (mariadb-install-db + mariadbd, as the mysql user when root)
 # runs on another free loopback port in a temporary directory, without durability (nothing to
 # keep), and is stopped and deleted at the end.
+#
+# Galera: TEST_GALERA_URLS (three mysql:// URLs, comma-separated, one per node of one cluster)
+# names a cluster of your own; otherwise scripts/galera.sh starts a throwaway three-node MariaDB
+# Galera cluster on loopback (galera-4, rsync state transfer) in a temporary directory, exports
+# its URLs and TEST_GALERA_DIR (for the tests that kill and restart a node), and stops and
+# deletes it at the end. Under CI=true a cluster that cannot start fails the run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -163,9 +169,38 @@ stop_mariadb() {
     rm -rf "$MY_TMP"
 }
 
+start_galera() {
+    if [ ! -e /usr/lib/galera/libgalera_smm.so ] || ! command -v rsync >/dev/null 2>&1 ||
+        ! command -v lsof >/dev/null 2>&1; then
+        if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+            echo "test.sh: installing Galera (apt-get install galera-4 rsync lsof)" >&2
+            apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq galera-4 rsync lsof >/dev/null
+        fi
+    fi
+    GALERA_TMP=$(mktemp -d /tmp/retort-galera.XXXXXX)
+    local urls
+    if urls=$(scripts/galera.sh start "$GALERA_TMP"); then
+        export TEST_GALERA_URLS="$urls" TEST_GALERA_DIR="$GALERA_TMP"
+        echo "test.sh: throwaway Galera cluster at $TEST_GALERA_URLS" >&2
+    elif [ "${CI:-}" = true ]; then
+        echo "test.sh: the Galera cluster did not start (install galera-4, rsync and lsof, or set TEST_GALERA_URLS)" >&2
+        exit 2
+    else
+        echo "test.sh: the Galera cluster did not start; its tests skip (no Galera)" >&2
+        scripts/galera.sh stop "$GALERA_TMP" || true
+        GALERA_TMP=
+    fi
+}
+
+stop_galera() {
+    [ -n "${GALERA_TMP:-}" ] || return 0
+    scripts/galera.sh stop "$GALERA_TMP" >/dev/null 2>&1 || true
+}
+
 stop_servers() {
     stop_postgres
     stop_mariadb
+    stop_galera
 }
 
 trap stop_servers EXIT
@@ -174,6 +209,9 @@ if [ -z "${TEST_DATABASE_URL:-}" ]; then
 fi
 if [ -z "${TEST_MYSQL_URL:-}" ]; then
     start_mariadb
+fi
+if [ -z "${TEST_GALERA_URLS:-}" ]; then
+    start_galera
 fi
 log=$(mktemp /tmp/retort-test.XXXXXX)
 # Tests that skip work (no PostgreSQL, no real-schemas folder...) append a line here; counted

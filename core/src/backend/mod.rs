@@ -71,6 +71,7 @@ pub const INTERNAL_TABLES: &[&str] = &[
     "__diesel_schema_migrations",
     "__retort_checksums",
     "__retort_progress",
+    "__retort_lock",
 ];
 
 /// A database system Retort can migrate (SQLite, PostgreSQL): the public handle of a backend.

@@ -20,6 +20,7 @@ mod diesel_compat;
 mod disk_full;
 mod edge_cases;
 mod faults;
+mod galera;
 mod git;
 mod hook;
 mod hostile_input;

@@ -1,12 +1,15 @@
 //! MySQL and MariaDB: a server reached by URL (`mysql://` or `mariadb://`), through diesel's
 //! `mysql` backend (the system's libmariadb or libmysqlclient).
 //!
-//! A named lock of the server (`GET_LOCK`, one per database) serialises runs. Each revision runs
+//! A named lock of the server (`GET_LOCK`, one per database) serialises runs; on a Galera
+//! cluster, where `GET_LOCK` is local to one node, a replicated row does ([`galera`]). Each
+//! revision runs
 //! in its own transaction, but MariaDB commits every DDL statement as it goes (an implicit
 //! commit), so a revision that fails at its third statement leaves the first two applied; the
 //! failure names the statement, and diesel's version row is not written, so the revision counts
 //! as not applied (see README's "MariaDB and MySQL").
 
+pub mod galera;
 mod introspect;
 pub mod models;
 
@@ -109,9 +112,19 @@ impl Driver for MySqlDriver {
             .map_err(|source| DbError::connect(url, source))?;
         conn.batch_execute(SESSION_MODE)
             .map_err(DbError::query("setting sql_mode"))?;
+        // A Galera node applies other nodes' writes a moment after they commit there: reads
+        // wait for what the cluster committed before them (a `check` right after an upgrade on
+        // another node sees it).
+        if galera::is_galera(&mut conn)
+            .map_err(DbError::query("asking whether the server is a Galera node"))?
+        {
+            conn.batch_execute(galera::CAUSAL_READS)
+                .map_err(DbError::query("setting wsrep_sync_wait"))?;
+        }
         Ok(Connection::new(MySqlSession {
             conn,
             locked: false,
+            cluster_lock: None,
             url: Some(url.as_str().to_owned()),
             end_on_signal: None,
         }))
@@ -177,6 +190,8 @@ pub(crate) struct MySqlSession {
     conn: MysqlConnection,
     /// Whether this session holds the run's lock.
     locked: bool,
+    /// On a Galera cluster: the cluster-wide lock this session holds instead of `GET_LOCK`.
+    cluster_lock: Option<galera::ClusterLock>,
     /// The URL it was opened with (`None`: a connection the application made).
     url: Option<String>,
     /// During a run: kills this session on the server when a signal ends the process.
@@ -189,6 +204,7 @@ impl From<MysqlConnection> for Connection {
         Connection::new(MySqlSession {
             conn,
             locked: false,
+            cluster_lock: None,
             url: None,
             end_on_signal: None,
         })
@@ -213,6 +229,38 @@ fn value(conn: &mut MysqlConnection, sql: &str) -> QueryResult<Option<String>> {
 
 /// The name of the run's lock: one per database (`GET_LOCK` names are server-wide).
 const LOCK_NAME: &str = "CONCAT('retort:', LEFT(DATABASE(), 56))";
+
+impl MySqlSession {
+    /// The run's lock on one server: `GET_LOCK`, one per database.
+    fn take_server_lock(&mut self, options: &RunOptions) -> Result<(), PrepareError> {
+        let started = Instant::now();
+        let wait = options.lock_wait.as_secs_f64();
+        let got = value(
+            &mut self.conn,
+            &format!("SELECT CAST(GET_LOCK({LOCK_NAME}, {wait:.3}) AS CHAR) AS v"),
+        )
+        .map_err(DbError::query("taking the run's lock (GET_LOCK)"))?;
+        if got.as_deref() != Some("1") {
+            let holder = value(
+                &mut self.conn,
+                &format!("SELECT CAST(IS_USED_LOCK({LOCK_NAME}) AS CHAR) AS v"),
+            )
+            .ok()
+            .flatten()
+            .map(|id| format!("connection {id} (`KILL {id};` ends it)"));
+            let lock = value(&mut self.conn, &format!("SELECT {LOCK_NAME} AS v"))
+                .ok()
+                .flatten()
+                .unwrap_or_else(|| "retort".to_owned());
+            return Err(PrepareError::LockTimeout {
+                lock: format!("GET_LOCK('{lock}')"),
+                waited: started.elapsed().max(Duration::from_millis(1)),
+                holder,
+            });
+        }
+        Ok(())
+    }
+}
 
 impl Session for MySqlSession {
     fn backend(&self) -> Backend {
@@ -270,30 +318,16 @@ impl Session for MySqlSession {
     }
 
     fn prepare_run(&mut self, options: &RunOptions) -> Result<(), PrepareError> {
-        let started = Instant::now();
-        let wait = options.lock_wait.as_secs_f64();
-        let got = value(
-            &mut self.conn,
-            &format!("SELECT CAST(GET_LOCK({LOCK_NAME}, {wait:.3}) AS CHAR) AS v"),
-        )
-        .map_err(DbError::query("taking the run's lock (GET_LOCK)"))?;
-        if got.as_deref() != Some("1") {
-            let holder = value(
+        let galera = galera::is_galera(&mut self.conn)
+            .map_err(DbError::query("asking whether the server is a Galera node"))?;
+        if galera {
+            self.cluster_lock = Some(galera::take(
                 &mut self.conn,
-                &format!("SELECT CAST(IS_USED_LOCK({LOCK_NAME}) AS CHAR) AS v"),
-            )
-            .ok()
-            .flatten()
-            .map(|id| format!("connection {id} (`KILL {id};` ends it)"));
-            let lock = value(&mut self.conn, &format!("SELECT {LOCK_NAME} AS v"))
-                .ok()
-                .flatten()
-                .unwrap_or_else(|| "retort".to_owned());
-            return Err(PrepareError::LockTimeout {
-                lock: format!("GET_LOCK('{lock}')"),
-                waited: started.elapsed().max(Duration::from_millis(1)),
-                holder,
-            });
+                self.url.as_deref(),
+                options.lock_wait,
+            )?);
+        } else {
+            self.take_server_lock(options)?;
         }
         self.locked = true;
         if options.end_on_signal {
@@ -301,9 +335,13 @@ impl Session for MySqlSession {
                 let id = value(&mut self.conn, "SELECT CAST(CONNECTION_ID() AS CHAR) AS v")
                     .map_err(DbError::query("reading the session's id"))?;
                 if let Some(id) = id {
+                    let release = self.cluster_lock.as_ref().map(|l| l.release_sql());
                     self.end_on_signal = Some(crate::interrupt::register(Box::new(move || {
                         if let Ok(mut other) = MysqlConnection::establish(&diesel_url(&url)) {
                             let _ = other.batch_execute(&format!("KILL CONNECTION {id}"));
+                            if let Some(release) = release {
+                                let _ = other.batch_execute(&release);
+                            }
                         }
                     })));
                 }
@@ -338,12 +376,15 @@ impl Session for MySqlSession {
                 "SET SESSION lock_wait_timeout = DEFAULT, innodb_lock_wait_timeout = DEFAULT",
             )
             .map_err(DbError::query("resetting the statement lock timeout"));
-        let release = value(
-            &mut self.conn,
-            &format!("SELECT CAST(RELEASE_LOCK({LOCK_NAME}) AS CHAR) AS v"),
-        )
-        .map(drop)
-        .map_err(DbError::query("releasing the run's lock (RELEASE_LOCK)"));
+        let release = match self.cluster_lock.take() {
+            Some(lock) => lock.release(&mut self.conn),
+            None => value(
+                &mut self.conn,
+                &format!("SELECT CAST(RELEASE_LOCK({LOCK_NAME}) AS CHAR) AS v"),
+            )
+            .map(drop)
+            .map_err(DbError::query("releasing the run's lock (RELEASE_LOCK)")),
+        };
         release.and(reset)
     }
 
