@@ -200,6 +200,24 @@ pub struct SetupStatement {
     pub why: &'static str,
 }
 
+/// What an interrupted statement left, as [`Session::repair_before`] finds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Repair {
+    /// Something to clear first: the SQL that clears it, and a sentence for the operator.
+    Clear {
+        /// The statement to run.
+        sql: String,
+        /// What it clears, in words.
+        what: String,
+    },
+    /// The statement finished before the run stopped (a kill between its end and its
+    /// progress record): it is done, and the run goes on after it.
+    Done {
+        /// Why it is known to be done, in words.
+        what: String,
+    },
+}
+
 /// A database system's implementation. Crate-internal: the public face is [`Backend`].
 pub(crate) trait Driver: Sync {
     /// Human name, for messages.
@@ -318,7 +336,7 @@ pub(crate) trait Session: Send {
     /// transaction): what that interrupted statement left behind and how to clear it, as SQL
     /// to run and a sentence for the operator (PostgreSQL: an index an interrupted
     /// `CREATE INDEX CONCURRENTLY` left INVALID, dropped to be built again). `None`: nothing.
-    fn repair_before(&mut self, _statement: &str) -> Option<(String, String)> {
+    fn repair_before(&mut self, _statement: &str) -> Option<Repair> {
         None
     }
     /// Rows that break integrity constraints the database does not enforce during a run

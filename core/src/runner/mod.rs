@@ -23,7 +23,7 @@ mod failure;
 mod progress;
 
 use crate::backend::harness::{ScriptMigration, StatementError};
-use crate::backend::{Session, TransactionScope};
+use crate::backend::{Repair, Session, TransactionScope};
 use crate::db::Connection;
 use crate::script::{GraphError, Revision, ScriptDirectory};
 use std::collections::BTreeSet;
@@ -336,8 +336,14 @@ fn apply_retrying<'r>(
     let mut done = step.done;
     let mut attempt = 1;
     loop {
-        if let Some(done) = done.filter(|_| step.execute) {
-            repair(session, rev, step.direction, done, options);
+        if let Some(at) = done.filter(|_| step.execute) {
+            match repair(session, rev, step.direction, at, options) {
+                Ok(at) => done = Some(at),
+                Err(e) => {
+                    let migration = ScriptMigration::new(rev, step.execute);
+                    return Err(Box::new((migration, Box::new(e))));
+                }
+            }
         }
         let migration = ScriptMigration::new(rev, step.execute)
             .resuming(step.stepwise.then(|| done.unwrap_or(0)), dialect);
@@ -378,25 +384,49 @@ fn repair(
     session: &mut dyn Session,
     rev: &Revision,
     direction: Direction,
-    done: usize,
+    mut done: usize,
     options: &RunOptions,
-) {
-    let statements = crate::sql::statements(progress::file(rev, direction));
-    let Some(next) = statements.get(done) else {
-        return;
-    };
-    let Some((sql, what)) = session.repair_before(next.text) else {
-        return;
-    };
-    if session.batch_execute(&sql).is_ok() {
-        notify(
-            options,
-            RunEvent::Repaired {
-                revision: rev.id.clone(),
-                what,
-            },
-        );
+) -> Result<usize, RunError> {
+    let file = progress::file(rev, direction);
+    let statements = crate::sql::statements(file);
+    while let Some(next) = statements.get(done) {
+        match session.repair_before(next.text) {
+            None => break,
+            Some(Repair::Clear { sql, what }) => {
+                if session.batch_execute(&sql).is_ok() {
+                    notify(
+                        options,
+                        RunEvent::Repaired {
+                            revision: rev.id.clone(),
+                            what,
+                        },
+                    );
+                }
+                break;
+            }
+            Some(Repair::Done { what }) => {
+                done += 1;
+                session
+                    .batch_execute(&crate::progress::record_sql(
+                        rev,
+                        &direction.to_string(),
+                        file,
+                        done,
+                    ))
+                    .map_err(crate::db::DbError::query(
+                        "recording progress in __retort_progress",
+                    ))?;
+                notify(
+                    options,
+                    RunEvent::Repaired {
+                        revision: rev.id.clone(),
+                        what,
+                    },
+                );
+            }
+        }
     }
+    Ok(done)
 }
 
 fn notify(options: &RunOptions, event: RunEvent) {

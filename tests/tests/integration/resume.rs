@@ -241,3 +241,49 @@ fn postgres_a_statement_that_gave_up_on_its_lock_is_tried_again() {
     assert!(run.stderr.contains("lock timeout"), "{}", run.stderr);
     holder.batch_execute("COMMIT").unwrap();
 }
+
+/// A `kill -9` after the server finished a statement that runs alone, before the run recorded
+/// it, leaves the record one statement behind: the next run sees the statement done (a valid
+/// index of its name on its table; a dropped index gone) and goes on after it.
+#[test]
+fn postgres_a_statement_finished_but_not_recorded_is_seen_done() {
+    let Some(p) = Project::on(Backend::Postgres) else {
+        return;
+    };
+    p.execute("CREATE TABLE items (id INTEGER, a INTEGER, b INTEGER)");
+    p.execute("CREATE INDEX ix_items_old ON items (b)");
+    let up = "CREATE INDEX CONCURRENTLY ix_items_a ON items (a);\n\
+              DROP INDEX CONCURRENTLY ix_items_old;\n\
+              CREATE INDEX CONCURRENTLY ix_items_c ON no_such_table (c);\n";
+    let id = revision(
+        &p,
+        "indexes",
+        up,
+        "DROP INDEX CONCURRENTLY ix_items_a;\nCREATE INDEX CONCURRENTLY ix_items_old ON items (b);\n",
+    );
+    outside_transaction(&p);
+    p.run(Models::None, &["upgrade"]).expect(2);
+    assert_eq!(indexes(&p), ["ix_items_a"]);
+    // As if the run had been killed right after the server finished the first two statements.
+    let empty = p.strings("SELECT encode(sha256(''::bytea), 'hex') AS v");
+    p.execute(&format!(
+        "UPDATE __retort_progress SET state = 'upgrade 0 {}'",
+        empty[0]
+    ));
+    let file = p.revision_dirs()[0].join("up.sql");
+    std::fs::write(&file, up.replace("no_such_table (c)", "items (a, b)")).unwrap();
+    let run = p.run(Models::None, &["upgrade"]).expect(0);
+    for expected in [
+        format!(
+            "note: revision {id}: the index \"ix_items_a\" is there and valid: the interrupted \
+             CREATE INDEX CONCURRENTLY finished before the run stopped; going on after it"
+        ),
+        format!(
+            "note: revision {id}: the index \"ix_items_old\" is gone: the interrupted DROP INDEX \
+             CONCURRENTLY finished before the run stopped; going on after it"
+        ),
+    ] {
+        assert!(run.stderr.contains(&expected), "{expected}\n{}", run.stderr);
+    }
+    assert_eq!(indexes(&p), ["ix_items_a", "ix_items_c"]);
+}

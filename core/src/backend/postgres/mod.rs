@@ -316,7 +316,7 @@ impl Session for PgSession {
         lock::blockers(&mut self.conn, statement).ok().flatten()
     }
 
-    fn repair_before(&mut self, statement: &str) -> Option<(String, String)> {
+    fn repair_before(&mut self, statement: &str) -> Option<super::Repair> {
         repair::before(&mut self.conn, statement)
     }
 
