@@ -85,6 +85,19 @@ impl Cluster {
                 "DROP DATABASE IF EXISTS `{name}`; CREATE DATABASE `{name}`"
             ))
             .expect("create the test database");
+        // Every node has it before anything connects to it (a node applies the replicated
+        // DDL a moment later; a causal read waits for it).
+        for server in &servers {
+            let mut node = MysqlConnection::establish(server).expect("connect to the node");
+            node.batch_execute("SET SESSION wsrep_sync_wait = 1")
+                .expect("causal reads");
+            let found: Vec<V> = diesel::sql_query(format!(
+                "SELECT SCHEMA_NAME AS v FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = '{name}'"
+            ))
+            .load(&mut node)
+            .expect("read the node's databases");
+            assert_eq!(found.len(), 1, "the test database reached {server}");
+        }
         let cluster = Cluster {
             dir: tempfile::tempdir().expect("a temporary directory"),
             urls: servers
@@ -327,7 +340,7 @@ fn a_node_killed_during_an_upgrade_leaves_the_others_at_head_and_rejoins_at_head
             c.strings(
                 2,
                 "SELECT CAST(COUNT(*) AS CHAR) AS v FROM information_schema.PROCESSLIST \
-             WHERE INFO LIKE 'SELECT SLEEP(4)%'",
+             WHERE INFO LIKE 'SELECT SLEEP(4)%' AND DB = DATABASE()",
             ) == [Some("1".to_owned())]
         },
     );
@@ -381,8 +394,12 @@ fn a_silent_lock_is_taken_over_after_its_heartbeat_stops() {
     // The first revision only (the lock's table exists from then on).
     c.run(BLOG, &["upgrade", "+1"]).expect(0);
     // A run whose process died on node 2, which lives on: its row stays, without heartbeats.
-    MysqlConnection::establish(&c.urls[1])
-        .unwrap()
+    let mut node2 = MysqlConnection::establish(&c.urls[1]).unwrap();
+    // A causal read first: node 2 has applied the lock table's creation.
+    node2
+        .batch_execute("SET SESSION wsrep_sync_wait = 1; SELECT COUNT(*) FROM __retort_lock")
+        .unwrap();
+    node2
         .batch_execute(
             "INSERT INTO __retort_lock VALUES (1, 'deadbeefdeadbeefdeadbeefdeadbeef', \
              'process 1 (gone)', (SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS \
