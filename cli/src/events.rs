@@ -32,5 +32,5 @@ pub(crate) fn notify(event: &runner::RunEvent) {
         }
         _ => return,
     };
-    eprintln!("{}", crate::style::warning(&line));
+    eprintln!("{line}");
 }

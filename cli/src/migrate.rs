@@ -87,6 +87,26 @@ pub(crate) fn downgrade(
 ) -> anyhow::Result<u8> {
     let scripts = settings.scripts()?;
     let mut conn = settings.connect(false)?;
+    // A revision a run left partly applied comes first: what took effect of it is undone,
+    // exactly (the live schema against the one before it), and `-1` is that step.
+    let url: retort::db::DatabaseUrl = settings.database_url.parse()?;
+    let undone = retort::shadow::undo_partly_applied(&mut conn, &url, &scripts, &settings.run)?;
+    for revision in &undone {
+        writeln!(
+            out,
+            "{}",
+            crate::style::dropped(&format!(
+                "Undid what took effect of partly applied revision {}",
+                revision.revision
+            ))
+        )?;
+        for op in &revision.ops {
+            writeln!(out, "  {op}")?;
+        }
+    }
+    if !undone.is_empty() && target == "-1" {
+        return Ok(0);
+    }
     if !yes && std::io::IsTerminal::is_terminal(&std::io::stdin()) {
         let applied = runner::applied(&mut conn, &scripts)?;
         let plan = scripts.graph().downgrade_plan(&applied, target)?;

@@ -154,6 +154,8 @@ pub(crate) fn stamp(
 ) -> anyhow::Result<u8> {
     let scripts = settings.scripts()?;
     let mut conn = settings.connect(false)?;
+    // A stamp says where the database is: the progress of partly run revisions goes.
+    let partly = runner::partly_run(&mut conn, &scripts)?;
     let done = if purge {
         runner::stamp_purged(&mut conn, &scripts, target, &settings.run)?
     } else {
@@ -170,7 +172,21 @@ pub(crate) fn stamp(
                 retort::listing::SHOWN
             ))
         )?;
-    } else if done.recorded.is_empty() && done.removed.is_empty() {
+    }
+    for (id, row) in &partly {
+        writeln!(
+            out,
+            "Cleared the progress record of partly {} revision {id} ({} statement(s) of its {} \
+             took effect and stay as they are)",
+            match row.direction {
+                runner::Direction::Upgrade => "applied",
+                runner::Direction::Downgrade => "reverted",
+            },
+            row.done,
+            row.direction.file()
+        )?;
+    }
+    if !purge && done.recorded.is_empty() && done.removed.is_empty() && partly.is_empty() {
         writeln!(
             out,
             "Nothing to stamp: the database is already recorded at {target}"

@@ -135,6 +135,54 @@ pub fn rehearse(
     })
 }
 
+/// A partly applied revision whose effects [`undo_partly_applied`] undid.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Undone {
+    /// The revision.
+    pub revision: String,
+    /// What was undone, one line per operation (`removed column 'items.c'`).
+    pub ops: Vec<String>,
+}
+
+/// Undoes what the partly applied revisions of `conn` (a run stopped in the middle of them,
+/// outside a transaction) left, exactly: the schema before them is read from a scratch
+/// database of `like`'s server where the applied revisions are replayed, compared with the
+/// live schema, and the difference is run back ([`runner::undo_partly_applied`]). Rows the
+/// revisions' statements wrote into tables that stay are not undone. Returns what it undid.
+pub fn undo_partly_applied(
+    conn: &mut Connection,
+    like: &DatabaseUrl,
+    scripts: &ScriptDirectory,
+    options: &runner::RunOptions,
+) -> Result<Vec<Undone>, Error> {
+    let partly: Vec<String> = runner::partly_run(conn, scripts)?
+        .into_iter()
+        .filter(|(_, row)| row.direction == runner::Direction::Upgrade)
+        .map(|(id, _)| id)
+        .collect();
+    let mut undone = Vec::new();
+    if partly.is_empty() {
+        return Ok(undone);
+    }
+    let applied = runner::applied(conn, scripts)?;
+    let mut shadow = ShadowDatabase::create(like)?;
+    for head in scripts.graph().current_heads(&applied) {
+        runner::upgrade(shadow.connection(), scripts, head)?;
+    }
+    let before = shadow.connection().introspect()?;
+    drop(shadow);
+    for id in partly {
+        let live = conn.introspect()?;
+        let plan = crate::autogen::plan_between(conn.dialect(), &live, &before)?;
+        runner::undo_partly_applied(conn, scripts, &id, &plan.up_sql, options)?;
+        undone.push(Undone {
+            revision: id,
+            ops: plan.ops.iter().map(ToString::to_string).collect(),
+        });
+    }
+    Ok(undone)
+}
+
 /// Replays all migrations into a fresh shadow database of `like`'s backend and returns the
 /// schema they produce.
 pub fn replay(like: &DatabaseUrl, scripts: &ScriptDirectory) -> Result<Schema, Error> {

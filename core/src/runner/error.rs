@@ -175,12 +175,12 @@ pub enum PartlyRunReason {
 impl fmt::Display for PartlyRun {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let (state, verb, finish) = match self.direction {
-            Direction::Upgrade => ("applied", "upgrade", "finish it with `upgrade`"),
-            Direction::Downgrade => ("reverted", "downgrade", "finish it with `downgrade`"),
+            Direction::Upgrade => ("applied", "an upgrade", "finish it with `upgrade`"),
+            Direction::Downgrade => ("reverted", "a downgrade", "finish it with `downgrade`"),
         };
         write!(
             f,
-            "revision {} is partly {state}: {} of the {} statement(s) of {} took effect before a \
+            "revision {} is partly {state}: {} of the {} statement(s) of {} took effect before \
              {verb} stopped",
             self.revision, self.done, self.total, self.path
         )?;
@@ -191,8 +191,9 @@ impl fmt::Display for PartlyRun {
         match self.reason {
             PartlyRunReason::OtherWay(kind) => write!(
                 f,
-                "; a {kind} cannot start from there (which statements of the reverse would \
-                 undo exactly that is not known): {finish}, {undo}"
+                "; {} {kind} cannot start from there (which statements of the reverse would \
+                 undo exactly that is not known): {finish}, {undo}",
+                if kind == RunKind::Upgrade { "an" } else { "a" }
             )?,
             PartlyRunReason::Edited => write!(
                 f,

@@ -21,9 +21,11 @@ mod bookkeeping;
 mod error;
 mod failure;
 mod progress;
+mod retry;
+mod undo;
 
-use crate::backend::harness::{ScriptMigration, StatementError};
-use crate::backend::{Repair, Session, TransactionScope};
+use crate::backend::harness::StatementError;
+use crate::backend::{Session, TransactionScope};
 use crate::db::Connection;
 use crate::script::{GraphError, Revision, ScriptDirectory};
 use std::collections::BTreeSet;
@@ -37,6 +39,8 @@ pub use error::{
     BookkeepingRefused, MigrationFailure, PartlyRun, PartlyRunReason, RunError, RunKind,
 };
 pub use progress::Partial;
+use retry::{apply_retrying, notify};
+pub use undo::undo_partly_applied;
 
 /// A revision whose work a run has committed, as reported to the callback of
 /// [`upgrade_with_progress`] and [`downgrade_with_progress`].
@@ -314,127 +318,6 @@ impl Step {
     }
 }
 
-/// A failed attempt: the migration (which keeps the statement that failed) and the error.
-type Failed<'r> = Box<(
-    ScriptMigration<'r>,
-    Box<dyn std::error::Error + Send + Sync + 'static>,
-)>;
-
-/// Applies one revision through the harness, trying it again when its statement gave up
-/// waiting for a lock ([`RunOptions::lock_retries`]): a transactional revision from its start
-/// (its transaction rolled back), one outside a transaction from the statement that timed out.
-/// Before going on with a revision an earlier run left partly done, clears what its
-/// interrupted statement left behind ([`Session::repair_before`]).
-fn apply_retrying<'r>(
-    session: &mut dyn Session,
-    rev: &'r Revision,
-    step: &Step,
-    options: &RunOptions,
-) -> Result<(), Failed<'r>> {
-    let dialect = session.backend().dialect();
-    let attempts = options.lock_retries.saturating_add(1);
-    let mut done = step.done;
-    let mut attempt = 1;
-    loop {
-        if let Some(at) = done.filter(|_| step.execute) {
-            match repair(session, rev, step.direction, at, options) {
-                Ok(at) => done = Some(at),
-                Err(e) => {
-                    let migration = ScriptMigration::new(rev, step.execute);
-                    return Err(Box::new((migration, Box::new(e))));
-                }
-            }
-        }
-        let migration = ScriptMigration::new(rev, step.execute)
-            .resuming(step.stepwise.then(|| done.unwrap_or(0)), dialect);
-        let Err(e) = session.harness_apply(&migration, step.direction) else {
-            return Ok(());
-        };
-        let timed_out = migration
-            .failure()
-            .filter(|f| f.message.contains(dialect.lock_timeout_words()));
-        let Some(failed) = timed_out.filter(|_| attempt < attempts) else {
-            return Err(Box::new((migration, e)));
-        };
-        attempt += 1;
-        if step.stepwise {
-            done = progress::read(session)
-                .ok()
-                .and_then(|rows| rows.get(&rev.version).map(|p| p.done));
-        }
-        let wait = retry_wait(attempt);
-        notify(
-            options,
-            RunEvent::LockRetry(LockRetry {
-                revision: rev.id.clone(),
-                statement: failed.statement,
-                attempt,
-                attempts,
-                wait,
-            }),
-        );
-        std::thread::sleep(wait);
-    }
-}
-
-/// Before statement `done` of `rev`'s file runs again: asks the backend what the interrupted
-/// statement left behind, and clears it (best effort: if that fails, the statement's own
-/// error says what is in the way).
-fn repair(
-    session: &mut dyn Session,
-    rev: &Revision,
-    direction: Direction,
-    mut done: usize,
-    options: &RunOptions,
-) -> Result<usize, RunError> {
-    let file = progress::file(rev, direction);
-    let statements = crate::sql::statements(file);
-    while let Some(next) = statements.get(done) {
-        match session.repair_before(next.text) {
-            None => break,
-            Some(Repair::Clear { sql, what }) => {
-                if session.batch_execute(&sql).is_ok() {
-                    notify(
-                        options,
-                        RunEvent::Repaired {
-                            revision: rev.id.clone(),
-                            what,
-                        },
-                    );
-                }
-                break;
-            }
-            Some(Repair::Done { what }) => {
-                done += 1;
-                session
-                    .batch_execute(&crate::progress::record_sql(
-                        rev,
-                        &direction.to_string(),
-                        file,
-                        done,
-                    ))
-                    .map_err(crate::db::DbError::query(
-                        "recording progress in __retort_progress",
-                    ))?;
-                notify(
-                    options,
-                    RunEvent::Repaired {
-                        revision: rev.id.clone(),
-                        what,
-                    },
-                );
-            }
-        }
-    }
-    Ok(done)
-}
-
-fn notify(options: &RunOptions, event: RunEvent) {
-    if let Some(notify) = options.notify {
-        notify(&event);
-    }
-}
-
 type Planner<'p> = dyn FnOnce(&BTreeSet<String>) -> Result<Vec<Step>, GraphError> + 'p;
 
 /// The run algorithm, for every backend: refuse revisions of another dialect, take the lock,
@@ -570,7 +453,9 @@ fn body(
             .expect("planned revisions come from the graph");
         step.stepwise = step.execute && (ddl_commits || !rev.run_in_transaction);
     }
-    progress::attach(&mut steps, scripts, &partial, kind)?;
+    for version in progress::attach(&mut steps, scripts, &partial, kind)? {
+        progress::remove(session, &version)?;
+    }
     if steps.iter().any(|s| s.stepwise) {
         progress::create(session)?;
     }

@@ -137,13 +137,15 @@ pub(super) fn settle(
 
 /// Sets where each planned revision that an earlier run left partly done goes on, refusing a
 /// run that cannot go on from there: one going the other way, one whose statements that took
-/// effect changed, one whose revision now runs in a transaction.
+/// effect changed, one whose revision now runs in a transaction. Returns the versions whose
+/// record a run going the other way can drop: none of their statements took effect.
 pub(super) fn attach(
     steps: &mut [Step],
     scripts: &ScriptDirectory,
     partial: &BTreeMap<String, Partial>,
     kind: RunKind,
-) -> Result<(), RunError> {
+) -> Result<Vec<String>, RunError> {
+    let mut stale = Vec::new();
     for (id, row) in partial {
         let rev = scripts
             .revision(id)
@@ -160,6 +162,12 @@ pub(super) fn attach(
             }))
         };
         if RunKind::from(row.direction) != kind {
+            // Nothing of it took effect (its first statement failed): the database is where
+            // the records say; the record only stood for a run that could go on.
+            if row.done == 0 {
+                stale.push(row.version.clone());
+                continue;
+            }
             return Err(refuse(PartlyRunReason::OtherWay(kind)));
         }
         let Some(step) = steps
@@ -176,7 +184,7 @@ pub(super) fn attach(
         }
         step.done = Some(row.done);
     }
-    Ok(())
+    Ok(stale)
 }
 
 /// The file `direction` runs of `rev`.

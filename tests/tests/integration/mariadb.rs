@@ -400,3 +400,35 @@ fn init_baseline_adopts_a_mariadb_database() {
     p.run(BLOG, &["check"]).expect(0);
     p.run(BLOG, &["check", "--shadow"]).expect(0);
 }
+
+/// `downgrade` of a revision MariaDB left partly applied undoes exactly what took effect.
+#[test]
+fn downgrade_undoes_exactly_what_a_partly_applied_revision_did() {
+    let Some(p) = MyProject::new() else {
+        return;
+    };
+    p.run(BLOG, &["revision", "-m", "two tables"]).expect(0);
+    let dir = &p.revision_dirs()[0];
+    std::fs::write(
+        dir.join("up.sql"),
+        "CREATE TABLE first_one (id INT PRIMARY KEY);\n\
+         ALTER TABLE first_one ADD COLUMN x INT;\n\
+         CREATE TABLE first_one (id INT PRIMARY KEY);\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("down.sql"), "DROP TABLE first_one;\n").unwrap();
+    p.run(BLOG, &["upgrade", "head", "--no-rehearsal"])
+        .expect(2);
+    assert_eq!(tables(&p), ["first_one"]);
+    let run = p.run(BLOG, &["downgrade", "-1"]).expect(0);
+    assert!(
+        run.stdout
+            .contains("Undid what took effect of partly applied revision")
+            && run.stdout.contains("removed table 'first_one'"),
+        "{}",
+        run.stdout
+    );
+    assert!(tables(&p).is_empty());
+    let current = p.run(BLOG, &["current"]).expect(0).stdout;
+    assert_eq!(current, "base (no revision applied)\n");
+}
