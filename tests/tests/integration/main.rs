@@ -53,6 +53,7 @@ mod safety;
 mod scratch;
 mod skips;
 mod sqlite_integrity;
+mod squash;
 mod support;
 mod ui;
 mod user_project;
