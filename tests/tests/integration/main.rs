@@ -54,6 +54,7 @@ mod scratch;
 mod skips;
 mod sqlite_integrity;
 mod squash;
+mod squash_measured;
 mod support;
 mod ui;
 mod user_project;
