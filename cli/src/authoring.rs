@@ -105,7 +105,9 @@ pub(crate) fn ensure_at_head(
     scripts: &ScriptDirectory,
 ) -> anyhow::Result<BTreeSet<String>> {
     let applied = runner::applied(conn, scripts)?;
-    let pending = scripts.graph().upgrade_plan(&applied, "heads")?;
+    let pending = scripts
+        .graph_for(&applied)
+        .upgrade_plan(&applied, "heads")?;
     if !pending.is_empty() {
         return Err(retort::Error::NotAtHead {
             pending: pending.len(),

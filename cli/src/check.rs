@@ -41,7 +41,9 @@ pub(crate) fn check(
     if !args.allow_edited && crate::workflow::report_edited(&mut conn, &scripts, out)? {
         return Ok(1);
     }
-    let pending = scripts.graph().upgrade_plan(&applied, "heads")?;
+    let pending = scripts
+        .graph_for(&applied)
+        .upgrade_plan(&applied, "heads")?;
     // A revision a run left partly done is not at any revision: say how far it got.
     let partly = runner::partly_run(&mut conn, &scripts)?;
     for (id, row) in &partly {

@@ -40,7 +40,7 @@ fn current_ids(
     let mut conn = settings.connect(false)?;
     let applied = retort::runner::applied(&mut conn, scripts)?;
     Ok(scripts
-        .graph()
+        .graph_for(&applied)
         .current_heads(&applied)
         .into_iter()
         .map(str::to_owned)

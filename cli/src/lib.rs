@@ -29,6 +29,7 @@ mod revision_text;
 mod safety;
 mod settings;
 mod since;
+mod squash;
 mod style;
 mod terminal;
 mod verbs;
@@ -238,6 +239,9 @@ pub enum Command {
     PrintSchema(print_schema::PrintSchemaArgs),
     /// Write #[derive(Model)] structs for the tables of the live database (adopting one)
     Inspect(inspect::InspectArgs),
+    /// Replace a linear range of revisions FROM:TO by one revision computed from the schemas
+    /// (--finalize: remove the replaced revisions once every database is past them)
+    Squash(squash::SquashArgs),
     /// Git integration: `hook install` writes a pre-commit hook that runs `check`
     #[command(subcommand)]
     Hook(hook::HookCommand),
@@ -591,6 +595,7 @@ pub fn execute_with(cli: &Cli, defaults: &Defaults, out: &mut dyn Write) -> anyh
             None => check::check(&settings, args, out),
         },
         Command::Hook(command) => hook::run(&cli.global, command, out),
+        Command::Squash(args) => squash::squash(&settings, args, out),
         Command::Lint(args) => lint::lint(&settings, args, out),
         Command::PrintSchema(args) => print_schema::print_schema(&settings, args, out),
         Command::Inspect(args) => inspect::inspect(&settings, args, out),

@@ -109,7 +109,9 @@ pub(crate) fn downgrade(
     }
     if !yes && std::io::IsTerminal::is_terminal(&std::io::stdin()) {
         let applied = runner::applied(&mut conn, &scripts)?;
-        let plan = scripts.graph().downgrade_plan(&applied, target)?;
+        let plan = scripts
+            .graph_for(&applied)
+            .downgrade_plan(&applied, target)?;
         crate::confirm::confirm_drops(&scripts, &plan, yes)?;
     }
     let mut report = Report::new(out, "Reverted");
@@ -136,8 +138,10 @@ pub(crate) fn current(
     let scripts = settings.scripts()?;
     let mut conn = settings.connect(false)?;
     let applied = runner::applied(&mut conn, &scripts)?;
-    let heads = scripts.graph().heads();
-    let current = scripts.graph().current_heads(&applied);
+    // A database inside a squashed range sees the revisions it replaces.
+    let graph = scripts.graph_for(&applied);
+    let heads = graph.heads();
+    let current = graph.current_heads(&applied);
     let partly = runner::partly_run(&mut conn, &scripts)?;
     if current.is_empty() && partly.is_empty() {
         writeln!(out, "base (no revision applied)")?;
@@ -146,7 +150,7 @@ pub(crate) fn current(
         let rev = scripts.revision(id).expect("applied revision exists");
         let tag = if heads.contains(&id) { " (head)" } else { "" };
         if verbose {
-            verbose_block(out, rev, &tags(scripts.graph(), id))?;
+            verbose_block(out, rev, &tags(&graph, id))?;
             continue;
         }
         writeln!(

@@ -87,6 +87,8 @@ pub mod safety;
 pub mod shown;
 #[doc(hidden)]
 pub mod sql;
+#[doc(hidden)]
+pub mod squash;
 
 // Inside the library only.
 mod depend;

@@ -99,11 +99,12 @@ pub fn rehearse(
     target: &str,
 ) -> Result<Rehearsal, Error> {
     let applied = runner::applied(conn, scripts)?;
-    let pending = scripts.graph().upgrade_plan(&applied, target)?;
+    let graph = scripts.graph_for(&applied);
+    let pending = graph.upgrade_plan(&applied, target)?;
     if pending.is_empty() || !runner::partly_run(conn, scripts)?.is_empty() {
         return Ok(Rehearsal::Skipped);
     }
-    let heads = scripts.graph().current_heads(&applied);
+    let heads = graph.current_heads(&applied);
     // Several applied branches cannot be stamped at once (a stamp records one target).
     if heads.len() > 1 {
         return Ok(Rehearsal::Skipped);

@@ -57,7 +57,9 @@ pub(super) fn purge(session: &mut dyn Session) -> Result<(), DbError> {
 }
 
 /// Revision ids of recorded versions; every version must belong to a revision of `scripts`,
-/// or be listed as adopted history by one (see [`ScriptDirectory::is_adopted`]).
+/// be listed as adopted history by one (see [`ScriptDirectory::is_adopted`]), or be a replaced
+/// revision of a squash (which then counts as applied when all it replaces is, see
+/// [`ScriptDirectory::settle_applied`]).
 pub(super) fn revisions_of(
     versions: BTreeSet<String>,
     scripts: &ScriptDirectory,
@@ -70,7 +72,12 @@ pub(super) fn revisions_of(
                 applied.insert(rev.id.clone());
             }
             None if scripts.is_adopted(&v) => {}
-            None => unknown.push(v),
+            None => match scripts.finalized_replaced(&v) {
+                Some(id) => {
+                    applied.insert(id.to_owned());
+                }
+                None => unknown.push(v),
+            },
         }
     }
     if !unknown.is_empty() {
@@ -79,7 +86,10 @@ pub(super) fn revisions_of(
             versions: unknown,
         });
     }
-    Ok(applied)
+    // A squash counts as applied once all it replaces is (see `ScriptDirectory::graph_for`).
+    scripts
+        .settle_applied(applied)
+        .map_err(|(squash, missing)| RunError::SquashFinalizedEarly { squash, missing })
 }
 
 fn recorded_checksums(session: &mut dyn Session) -> Result<BTreeMap<String, String>, DbError> {

@@ -77,6 +77,15 @@ pub enum RunError {
         /// The recorded versions it does not have.
         versions: Vec<String>,
     },
+    /// The database applied some of a squash's replaced revisions, and others of them are no
+    /// longer in the directory (`squash --finalize` ran before every database was past them).
+    #[error("the database applied part of the revisions squash {squash} replaces, and the directories of the others ({}) are gone (`squash --finalize` ran too early); restore them from version control and run `{upgrade}`, then finalize again", missing.join(", "), upgrade = crate::invocation::command("upgrade"))]
+    SquashFinalizedEarly {
+        /// The squash.
+        squash: String,
+        /// The replaced revisions the database has not applied.
+        missing: Vec<String>,
+    },
     /// A revision's SQL failed.
     #[error(transparent)]
     Migration(

@@ -136,7 +136,7 @@ fn migrate(
     progress: &mut Progress<'_>,
 ) -> Result<Vec<String>, RunError> {
     let plan = |applied: &BTreeSet<String>| {
-        let graph = scripts.graph();
+        let graph = scripts.graph_for(applied);
         // An empty plan is fine when the database is at the target, an error when the
         // target lies the other way (upgrade never reverts, downgrade never applies).
         let ids = match direction {
@@ -243,7 +243,7 @@ fn stamp_inner(
         ..options.clone()
     };
     let plan = |applied: &BTreeSet<String>| {
-        let graph = scripts.graph();
+        let graph = scripts.graph_for(applied);
         let wanted = graph.applied_at(applied, target)?;
         let mut plan: Vec<Step> = graph
             .topological()

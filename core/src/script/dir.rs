@@ -35,6 +35,11 @@ pub struct NewRevision {
     /// Its statements run one by one, each in a transaction of its own (some outside any):
     /// metadata.toml says `run_in_transaction = false`.
     pub statement_by_statement: bool,
+    /// The revisions a squash stands for (`retort squash`), oldest first.
+    pub replaces: Vec<String>,
+    /// The directory's timestamp, instead of now (a squash takes its first replaced
+    /// revision's, so it sorts before the revisions built on the range).
+    pub timestamp: Option<NaiveDateTime>,
 }
 
 /// The migrations directory, loaded and validated.
@@ -46,6 +51,8 @@ pub struct ScriptDirectory {
     versions: BTreeMap<String, String>,
     /// Versions recorded before Retort was adopted, as the revisions' `adopted_versions` list.
     adopted: BTreeSet<String>,
+    /// The graph's nodes as written, for the views of [`ScriptDirectory::graph_for`].
+    nodes: Vec<Node>,
     graph: Graph,
 }
 
@@ -84,7 +91,7 @@ impl ScriptDirectory {
                 violations: blocking,
             });
         }
-        let nodes = revisions
+        let nodes: Vec<Node> = revisions
             .iter()
             .map(|rev| Node {
                 id: rev.id.clone(),
@@ -92,10 +99,11 @@ impl ScriptDirectory {
                 sort_key: rev.dir_name.clone(),
                 branch_labels: rev.branch_labels.clone(),
                 depends_on: rev.depends_on.clone(),
+                replaces: rev.replaces.clone(),
             })
             .collect();
         // Validation found no duplicate, missing parent or cycle; the graph agrees.
-        let graph = Graph::new(nodes)?;
+        let graph = Graph::new(nodes.clone())?;
         let versions = revisions
             .iter()
             .map(|rev| (rev.version.clone(), rev.id.clone()))
@@ -113,6 +121,7 @@ impl ScriptDirectory {
             revisions,
             versions,
             adopted,
+            nodes,
             graph,
         })
     }
@@ -163,6 +172,86 @@ impl ScriptDirectory {
         self.adopted.contains(version)
     }
 
+    /// The graph as a database that applied `applied` (revision ids, as
+    /// [`ScriptDirectory::settle_applied`] gives them) sees it: a squash some but not all of
+    /// whose replaced revisions are applied is expanded (see [`Graph::with_expanded`]); every
+    /// other squash is collapsed, as in [`ScriptDirectory::graph`].
+    pub fn graph_for(&self, applied: &BTreeSet<String>) -> std::borrow::Cow<'_, Graph> {
+        let expanded: BTreeSet<String> = self
+            .squashes()
+            .filter(|s| s.replaces.iter().any(|r| applied.contains(r)))
+            .map(|s| s.id.clone())
+            .collect();
+        if expanded.is_empty() {
+            return std::borrow::Cow::Borrowed(&self.graph);
+        }
+        std::borrow::Cow::Owned(
+            Graph::with_expanded(self.nodes.clone(), &expanded)
+                .expect("an expanded view of a valid graph is valid"),
+        )
+    }
+
+    /// The squashes: revisions with `replaces`.
+    pub fn squashes(&self) -> impl Iterator<Item = &Revision> {
+        self.revisions.values().filter(|r| !r.replaces.is_empty())
+    }
+
+    /// The id of a replaced revision whose directory is gone (finalized) that diesel recorded
+    /// as `version` (`YYYYMMDDHHMMSS` followed by the id).
+    pub fn finalized_replaced(&self, version: &str) -> Option<&str> {
+        let id = version
+            .get(14..)
+            .filter(|_| version.len() == 14 + REVISION_LEN)?;
+        let squash = self.graph.replaced_by(id)?;
+        (!self.revisions.contains_key(id)).then_some(())?;
+        self.revisions[squash]
+            .replaces
+            .iter()
+            .find(|r| *r == id)
+            .map(String::as_str)
+    }
+
+    /// The revisions applied, in the terms of the graph views: from the ids recorded (replaced
+    /// revisions included, whether their directories exist or not), a squash all of whose
+    /// replaced revisions are recorded counts as applied in their place, and one recorded
+    /// itself drops any of them still recorded. A squash with some of them recorded keeps
+    /// them (its expanded view); the error names a squash whose recorded revisions are
+    /// partly gone (finalized too early).
+    pub fn settle_applied(
+        &self,
+        mut applied: BTreeSet<String>,
+    ) -> Result<BTreeSet<String>, (String, Vec<String>)> {
+        for squash in self.squashes() {
+            let recorded = squash
+                .replaces
+                .iter()
+                .filter(|r| applied.contains(*r))
+                .count();
+            if recorded == 0 {
+                continue;
+            }
+            if recorded == squash.replaces.len() || applied.contains(&squash.id) {
+                for r in &squash.replaces {
+                    applied.remove(r);
+                }
+                applied.insert(squash.id.clone());
+            } else if squash
+                .replaces
+                .iter()
+                .any(|r| !self.revisions.contains_key(r))
+            {
+                let missing = squash
+                    .replaces
+                    .iter()
+                    .filter(|r| !applied.contains(*r))
+                    .cloned()
+                    .collect();
+                return Err((squash.id.clone(), missing));
+            }
+        }
+        Ok(applied)
+    }
+
     /// Writes a new revision atomically (into a hidden temporary directory, then renamed).
     pub fn write_revision(
         &mut self,
@@ -208,7 +297,9 @@ impl ScriptDirectory {
         self.check_new_labels(&new.branch_labels)?;
         // A child's timestamp must be later than its parents' so diesel's version order stays
         // a valid order of the graph.
-        let mut stamp = now.naive_utc().with_nanosecond_zero();
+        let mut stamp = new
+            .timestamp
+            .unwrap_or_else(|| now.naive_utc().with_nanosecond_zero());
         for parent in &new.parents {
             let p = self.revisions[parent].timestamp;
             if stamp <= p {
@@ -238,6 +329,7 @@ impl ScriptDirectory {
             dialect: dialect.map(str::to_owned),
             adopted_versions: new.adopted_versions.clone(),
             lint_allow: Vec::new(),
+            replaces: new.replaces.clone(),
         };
         let final_path = self.path.join(&dir_name);
         let tmp = self.path.join(format!(".tmp-{dir_name}"));

@@ -92,6 +92,7 @@ fn nodes(spec: &[Spec]) -> Vec<Node> {
             sort_key: format!("{k:03}"),
             branch_labels: label(*pick, k).into_iter().collect(),
             depends_on: deps.iter().map(|p| id(*p)).collect(),
+            replaces: Vec::new(),
         })
         .collect()
 }
@@ -213,6 +214,7 @@ proptest! {
                         sort_key: r.dir_name.clone(),
                         branch_labels: r.branch_labels.clone(),
                         depends_on: r.depends_on.clone(),
+                        replaces: r.replaces.clone(),
                     })
                     .collect();
                 assert_valid(dir.graph(), &nodes);

@@ -124,6 +124,11 @@ pub struct Metadata {
     /// accepted on purpose (`lint_allow = ["ban-drop-column"]`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub lint_allow: Vec<String>,
+    /// The revisions a squash stands for (written by `retort squash`), oldest first: a
+    /// database that applied all of them has applied the squash, and a new one runs the
+    /// squash instead of them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub replaces: Vec<String>,
 }
 
 fn default_true() -> bool {
@@ -132,7 +137,7 @@ fn default_true() -> bool {
 
 impl Metadata {
     /// Every key metadata.toml may hold: Retort's, and diesel's own `run_in_transaction`.
-    pub const KEYS: [&'static str; 10] = [
+    pub const KEYS: [&'static str; 11] = [
         "revision",
         "parents",
         "branch_labels",
@@ -143,6 +148,7 @@ impl Metadata {
         "dialect",
         "adopted_versions",
         "lint_allow",
+        "replaces",
     ];
 
     /// Parses `metadata.toml`; the error is TOML's message. A key that is not one of
@@ -445,6 +451,9 @@ pub struct Revision {
     pub adopted_versions: Vec<String>,
     /// The lint rules it may break (`lint_allow` in metadata.toml).
     pub lint_allow: Vec<String>,
+    /// The revisions this squash stands for (`replaces`), oldest first; empty for every
+    /// other revision.
+    pub replaces: Vec<String>,
     /// Directory name, e.g. `2026-11-25-020000-0a1b2c3d4e5f_create_users`.
     pub dir_name: String,
     /// The revision directory (below the migrations directory or the embedded origin).
@@ -482,7 +491,7 @@ mod tests {
             err,
             "unknown key `run_in_transacton` (did you mean `run_in_transaction`?); metadata.toml \
              accepts only revision, parents, branch_labels, depends_on, message, created, \
-             run_in_transaction, dialect, adopted_versions, lint_allow"
+             run_in_transaction, dialect, adopted_versions, lint_allow, replaces"
         );
         let err = Metadata::parse(&format!("{base}branch_label = [\"x\"]\n")).unwrap_err();
         assert!(err.contains("(did you mean `branch_labels`?)"), "{err}");

@@ -92,6 +92,7 @@ fn build(entry: &Entry<'_>, source: &RevisionSource) -> Option<Revision> {
         dialect: meta.dialect,
         adopted_versions: meta.adopted_versions,
         lint_allow: meta.lint_allow,
+        replaces: meta.replaces,
         dir_name: source.dir_name.clone(),
         path: entry.path.clone(),
         up_sql: source.up_sql.text()?.to_owned(),
@@ -333,6 +334,8 @@ fn check_graph(entries: &[Entry<'_>], violations: &mut Vec<Violation>) {
                     // Labels are checked above; dependencies take part in cycles.
                     branch_labels: Vec::new(),
                     depends_on: meta.depends_on.clone(),
+                    // Squashes are judged when the graph is built.
+                    replaces: Vec::new(),
                 }
             })
             .collect();

@@ -53,6 +53,8 @@ mod safety;
 mod scratch;
 mod skips;
 mod sqlite_integrity;
+mod squash;
+mod squash_measured;
 mod support;
 mod ui;
 mod user_project;

@@ -70,6 +70,23 @@ pub enum GraphError {
         /// The revisions of the cycle (through parents and dependencies), in parent-to-child order, the first repeated at the end.
         cycle: Vec<String>,
     },
+    /// A squash's `replaces` cannot stand.
+    #[error("squash {id}: {problem}")]
+    Squash {
+        /// The squash.
+        id: String,
+        /// What is wrong, and the fix.
+        problem: String,
+    },
+    /// A target names a revision that a squash replaces, in a view where the squash stands
+    /// for it.
+    #[error("revision {id} is replaced by squash {squash}, which this database applies (or reverts) as a whole; name {squash} or a revision outside the squashed range")]
+    Replaced {
+        /// The replaced revision.
+        id: String,
+        /// The squash.
+        squash: String,
+    },
     /// No revision has this id or prefix.
     #[error("unknown revision `{0}`; `{history}` lists the revisions", history = crate::invocation::command("history"))]
     Unknown(

@@ -10,6 +10,7 @@ fn node(id: &str, parents: &[&str], labels: &[&str], deps: &[&str]) -> Node {
         sort_key: format!("k-{id}"),
         branch_labels: owned(labels),
         depends_on: owned(deps),
+        replaces: Vec::new(),
     }
 }
 

@@ -20,10 +20,14 @@ pub struct Node {
     pub branch_labels: Vec<String>,
     /// The revisions it needs applied first without building on them (`depends_on`).
     pub depends_on: Vec<String>,
+    /// The revisions this squash stands for (`replaces`), oldest first; empty for every other
+    /// revision.
+    pub replaces: Vec<String>,
 }
 
 mod error;
 mod links;
+mod squash;
 mod target;
 
 pub use error::GraphError;
@@ -57,13 +61,30 @@ pub struct Graph {
     order_idx: Vec<usize>,
     /// Each node's position in `order`.
     position: Vec<usize>,
+    /// Replaced revision -> the squash that replaces it (see [`Graph::with_expanded`]).
+    replaced_by: BTreeMap<String, String>,
 }
 
 impl Graph {
     /// Builds and validates a graph: duplicate ids, a parent named twice, missing parents or
     /// dependencies, invalid or duplicate branch labels and cycles (through parents and
     /// dependencies) are errors. No input makes it panic.
+    ///
+    /// Every squash whose replaced revisions exist takes their place (it is *collapsed*): the
+    /// replaced revisions are left out, and parents and dependencies naming them name the
+    /// squash.
     pub fn new(nodes: Vec<Node>) -> Result<Graph, GraphError> {
+        Graph::with_expanded(nodes, &BTreeSet::new())
+    }
+
+    /// Like [`Graph::new`], with the squashes of `expanded` *expanded* instead: the squash is
+    /// left out and its replaced revisions stay, as a database that applied some of them needs
+    /// (parents and dependencies naming the squash name its last replaced revision).
+    pub fn with_expanded(
+        nodes: Vec<Node>,
+        expanded: &BTreeSet<String>,
+    ) -> Result<Graph, GraphError> {
+        let squash::View { nodes, replaced_by } = squash::view(nodes, expanded)?;
         let mut index: BTreeMap<String, usize> = BTreeMap::new();
         for (i, node) in nodes.iter().enumerate() {
             if let Some(&prev) = index.get(&node.id) {
@@ -120,7 +141,14 @@ impl Graph {
             order,
             order_idx,
             position,
+            replaced_by,
         })
+    }
+
+    /// The squash that replaces `id`, when a squash lists it in `replaces` (whether `id`
+    /// still exists or was finalized away).
+    pub fn replaced_by(&self, id: &str) -> Option<&str> {
+        self.replaced_by.get(id).map(String::as_str)
     }
 
     fn idx(&self, id: &str) -> Option<usize> {

@@ -30,6 +30,14 @@ impl Graph {
         if let Some((id, _)) = self.index.get_key_value(rev) {
             return Ok(id);
         }
+        if let Some(squash) = self.replaced_by(rev) {
+            if self.index.contains_key(squash) {
+                return Err(GraphError::Replaced {
+                    id: rev.to_owned(),
+                    squash: squash.to_owned(),
+                });
+            }
+        }
         if rev.chars().count() < MIN_PREFIX_LEN {
             return Err(GraphError::ShortPrefix(rev.to_owned()));
         }

@@ -1,0 +1,484 @@
+//! `retort squash`: one revision that stands for a linear range of revisions.
+//!
+//! Its SQL is never the range's files put together: the range is replayed on a scratch
+//! database, the schema before the range and the schema at its end are read, and Retort's own
+//! diff renders the way from one to the other ([`crate::autogen::plan_between`]), and back.
+//! The new revision is then replayed itself and must give both schemas exactly. How the graph
+//! and the runner treat a squash is in [`crate::script::graph`]'s squash views and
+//! [`ScriptDirectory::settle_applied`].
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+use chrono::{DateTime, Utc};
+
+use crate::db::{Connection, DatabaseUrl};
+use crate::schema::Schema;
+use crate::script::{NewRevision, Revision, ScriptDirectory};
+use crate::shadow::ShadowDatabase;
+
+/// Why a squash was not written.
+#[derive(Debug, thiserror::Error)]
+pub enum SquashError {
+    /// The range or its revisions cannot be squashed; says why and what to do.
+    #[error("{0}")]
+    Refused(String),
+    /// Replaying the range (or the squash) failed.
+    #[error(transparent)]
+    Failed(#[from] crate::Error),
+}
+
+impl From<crate::script::GraphError> for SquashError {
+    fn from(e: crate::script::GraphError) -> Self {
+        SquashError::Failed(e.into())
+    }
+}
+
+impl From<crate::script::ScriptError> for SquashError {
+    fn from(e: crate::script::ScriptError) -> Self {
+        SquashError::Failed(e.into())
+    }
+}
+
+impl From<crate::db::DbError> for SquashError {
+    fn from(e: crate::db::DbError) -> Self {
+        SquashError::Failed(e.into())
+    }
+}
+
+impl From<crate::runner::RunError> for SquashError {
+    fn from(e: crate::runner::RunError) -> Self {
+        SquashError::Failed(e.into())
+    }
+}
+
+fn refused(text: impl Into<String>) -> SquashError {
+    SquashError::Refused(text.into())
+}
+
+/// What [`squash`] wrote.
+#[derive(Debug, Clone)]
+pub struct Squashed {
+    /// The new revision.
+    pub revision: Revision,
+    /// The revisions it replaces, oldest first.
+    pub replaces: Vec<String>,
+    /// Things to tell the user (a NOT NULL column added without a default, which fails on
+    /// a database below the range whose table has rows).
+    pub warnings: Vec<String>,
+}
+
+/// The revisions `from:to` covers, oldest first: a chain where each revision has one parent
+/// (the first one at most one) and each but the last one child, that holds no branch label
+/// and no other squash.
+pub fn range(scripts: &ScriptDirectory, from: &str, to: &str) -> Result<Vec<String>, SquashError> {
+    let graph = scripts.graph();
+    let first = graph.resolve_one(from)?.to_owned();
+    let last = graph.resolve_one(to)?.to_owned();
+    let mut chain = vec![last.clone()];
+    let mut at = last.clone();
+    while at != first {
+        let node = graph.get(&at).expect("resolved");
+        match node.parents.as_slice() {
+            [one] => at = one.clone(),
+            [] => {
+                return Err(refused(format!(
+                    "{first} is not an ancestor of {last}: write the range oldest first, FROM:TO"
+                )))
+            }
+            many => {
+                return Err(refused(format!(
+                    "the range {first}:{last} crosses merge point {at} (parents {}): a squash \
+                     replaces a linear range on one branch; squash the part after the merge, \
+                     or the parts before it on each branch",
+                    many.join(", ")
+                )))
+            }
+        }
+        chain.push(at.clone());
+    }
+    chain.reverse();
+    if chain.len() < 2 {
+        return Err(refused(format!(
+            "the range {from}:{to} holds one revision; a squash replaces at least two"
+        )));
+    }
+    let first_parents = &graph.get(&first).expect("resolved").parents;
+    if first_parents.len() > 1 {
+        return Err(refused(format!(
+            "{first} is a merge point (parents {}): start the range after it",
+            first_parents.join(", ")
+        )));
+    }
+    for (i, id) in chain.iter().enumerate() {
+        let rev = scripts.revision(id).expect("in the graph");
+        if i + 1 < chain.len() {
+            let children: Vec<&str> = graph.children(id).collect();
+            if children.len() > 1 {
+                return Err(refused(format!(
+                    "the range {first}:{last} crosses branch point {id} (children {}): a squash \
+                     replaces a linear range on one branch; end the range at {id}, or start it \
+                     after",
+                    children.join(", ")
+                )));
+            }
+        }
+        if !rev.branch_labels.is_empty() {
+            return Err(refused(format!(
+                "revision {id} declares branch label(s) {}, which a squash does not carry \
+                 over yet; squash a range without it",
+                rev.branch_labels.join(", ")
+            )));
+        }
+        if !rev.replaces.is_empty() {
+            return Err(refused(format!(
+                "revision {id} is itself a squash; squashing squashes is not supported yet: \
+                 squash a range that does not hold it"
+            )));
+        }
+    }
+    Ok(chain)
+}
+
+const UNOWNED: &str = "a statement on an object Retort does not own";
+
+/// The first statement of `rev`'s up.sql that the schema diff cannot reproduce: data
+/// statements (`INSERT`, `UPDATE`, `DELETE`...) and objects Retort does not own (views,
+/// functions, triggers, grants...). `(line, statement, what)`.
+pub fn unreproducible(rev: &Revision) -> Option<(usize, String, &'static str)> {
+    for statement in crate::sql::statements(&rev.up_sql) {
+        let words: Vec<String> = statement
+            .text
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .filter(|w| !w.is_empty())
+            .take(4)
+            .map(str::to_ascii_uppercase)
+            .collect();
+        let w = |i: usize| words.get(i).map_or("", String::as_str);
+        let what = match w(0) {
+            "INSERT" | "UPDATE" | "DELETE" | "MERGE" | "COPY" | "TRUNCATE" | "REPLACE" | "CALL"
+            | "DO" | "SELECT" | "WITH" | "VALUES" => Some("a data statement"),
+            "GRANT" | "REVOKE" | "SECURITY" => Some(UNOWNED),
+            "ALTER" if !["TABLE", "INDEX", "TYPE", "SEQUENCE"].contains(&w(1)) => Some(UNOWNED),
+            "CREATE" | "DROP" => {
+                let mut i = 1;
+                while [
+                    "OR",
+                    "REPLACE",
+                    "TEMP",
+                    "TEMPORARY",
+                    "MATERIALIZED",
+                    "CONSTRAINT",
+                ]
+                .contains(&w(i))
+                {
+                    i += 1;
+                }
+                match w(i) {
+                    "VIEW" | "FUNCTION" | "PROCEDURE" | "TRIGGER" | "RULE" | "POLICY"
+                    | "AGGREGATE" | "OPERATOR" | "ROLE" | "USER" | "PUBLICATION"
+                    | "SUBSCRIPTION" | "EVENT" | "DOMAIN" | "EXTENSION" | "SCHEMA"
+                    | "COLLATION" | "CAST" => Some(UNOWNED),
+                    _ => None,
+                }
+            }
+            _ => None,
+        };
+        if let Some(what) = what {
+            return Some((statement.line, statement.summary(80), what));
+        }
+    }
+    None
+}
+
+/// Writes a squash of `from:to` into `scripts` (see the module's documentation), replaying
+/// on scratch databases of `like`'s backend. `allow_destructive`: write it even when its
+/// up.sql drops tables or columns that existed before the range (a database below the range
+/// runs the squash instead of the range, so a rename inside the range becomes a drop and an
+/// add there).
+pub fn squash(
+    like: &DatabaseUrl,
+    scripts: &mut ScriptDirectory,
+    from: &str,
+    to: &str,
+    message: &str,
+    allow_destructive: bool,
+    now: DateTime<Utc>,
+) -> Result<Squashed, SquashError> {
+    let chain = range(scripts, from, to)?;
+    for id in &chain {
+        let rev = scripts.revision(id).expect("in the graph");
+        if let Some((line, statement, what)) = unreproducible(rev) {
+            return Err(refused(format!(
+                "revision {id} ({}:{line}) holds {what}, `{statement}`, which a squash computed \
+                 from the schema cannot reproduce; squash a range without it (end the range \
+                 before {id}, or start it after)",
+                crate::shown::path(&rev.path.join("up.sql"))
+            )));
+        }
+    }
+    let first = scripts.revision(&chain[0]).expect("in the graph").clone();
+    let in_range: BTreeSet<&String> = chain.iter().collect();
+    // What the range needs besides its own revisions: the first one's parent, and the
+    // dependencies of any of them.
+    let mut depends_on: Vec<String> = Vec::new();
+    for id in &chain {
+        for dep in &scripts.revision(id).expect("in the graph").depends_on {
+            if !in_range.contains(dep) && !depends_on.contains(dep) {
+                depends_on.push(dep.clone());
+            }
+        }
+    }
+    let mut before_targets: Vec<String> = first.parents.clone();
+    before_targets.extend(depends_on.iter().cloned());
+
+    let mut shadow = ShadowDatabase::create(like)?;
+    let conn = shadow.connection();
+    for target in &before_targets {
+        crate::runner::upgrade(conn, scripts, target)?;
+    }
+    let before = conn.introspect()?;
+    crate::runner::upgrade(conn, scripts, chain.last().expect("two or more"))?;
+    let after = as_target(conn.introspect()?);
+    let dialect = conn.dialect();
+    let plan = crate::autogen::plan_between(dialect, &before, &after)?;
+    drop(shadow);
+
+    if !allow_destructive {
+        let losses: Vec<String> = plan
+            .ops
+            .iter()
+            .filter_map(|op| crate::safety::destructive(op, dialect))
+            .map(|d| d.what)
+            .collect();
+        if !losses.is_empty() {
+            return Err(refused(format!(
+                "the squash's up.sql {}: a database below the range runs the squash instead of \
+                 the range, and loses that data even where the range kept it (a rename inside \
+                 the range is a drop and an add here); review it, then pass \
+                 --allow-destructive to write it",
+                losses.join(", ")
+            )));
+        }
+    }
+    let warnings = plan
+        .needs_backfill
+        .iter()
+        .map(|n| {
+            format!(
+                "{n}: a database below the range whose table has rows cannot run the squash \
+                 (its transaction rolls back); it runs only on new databases"
+            )
+        })
+        .collect();
+    let header = format!(
+        "-- Squash of {} revisions, {} to {} (computed from the schemas before and after them).\n",
+        chain.len(),
+        chain[0],
+        chain.last().expect("two or more")
+    );
+    let new = NewRevision {
+        message: message.to_owned(),
+        parents: first.parents.clone(),
+        up_sql: format!("{header}{}", plan.up_sql),
+        down_sql: format!("{header}{}", plan.down_sql),
+        depends_on,
+        statement_by_statement: plan.statement_by_statement(),
+        replaces: chain.clone(),
+        timestamp: Some(first.timestamp),
+        ..NewRevision::default()
+    };
+    let revision = scripts.write_revision_for(new, now, Some(like.backend().key()))?;
+    if let Err(e) = verify(like, scripts, &revision, &before_targets, &before, &after) {
+        let _ = std::fs::remove_dir_all(&revision.path);
+        *scripts = ScriptDirectory::open(scripts.path())?;
+        return Err(e);
+    }
+    Ok(Squashed {
+        revision,
+        replaces: chain,
+        warnings,
+    })
+}
+
+/// An introspected schema as the target of [`crate::autogen::plan_between`], which takes
+/// models: a table without an identity says so, or the models' default (an identity on a
+/// single integer key) would be read into it.
+fn as_target(mut schema: Schema) -> Schema {
+    for table in schema.tables.values_mut() {
+        if table.identity.is_none() {
+            table.no_identity = true;
+        }
+    }
+    schema
+}
+
+/// Replays the written squash on a new scratch database: applied, it must give the schema at
+/// the end of the range; reverted, the schema before it.
+fn verify(
+    like: &DatabaseUrl,
+    scripts: &ScriptDirectory,
+    squash: &Revision,
+    before_targets: &[String],
+    before: &Schema,
+    after: &Schema,
+) -> Result<(), SquashError> {
+    let mut shadow = ShadowDatabase::create(like)?;
+    let conn = shadow.connection();
+    for target in before_targets {
+        crate::runner::upgrade(conn, scripts, target)?;
+    }
+    crate::runner::upgrade(conn, scripts, &squash.id)?;
+    let differs = |conn: &mut Connection, want: &Schema, when: &str| {
+        let got = conn.introspect()?;
+        let plan = crate::autogen::plan_between(conn.dialect(), &got, &as_target(want.clone()))?;
+        if plan.is_empty() {
+            return Ok(());
+        }
+        let ops: Vec<String> = plan.ops.iter().map(|op| format!("{op:?}")).collect();
+        Err(refused(format!(
+            "the squash, {when}, does not give the schema the range gives (the diff cannot \
+             reproduce something the range does); nothing was written. Differences: {}",
+            ops.join("; ")
+        )))
+    };
+    differs(conn, after, "applied")?;
+    let back = match squash.parents.first() {
+        Some(parent) => parent.clone(),
+        None => "base".to_owned(),
+    };
+    crate::runner::downgrade(conn, scripts, &back)?;
+    if !before_targets.is_empty() || squash.parents.is_empty() {
+        differs(conn, before, "reverted")?;
+    }
+    Ok(())
+}
+
+/// What [`finalize`] removed and rewrote.
+#[derive(Debug, Clone, Default)]
+pub struct Finalized {
+    /// The directories removed.
+    pub removed: Vec<PathBuf>,
+    /// The revisions whose `parents` or `depends_on` now name the squash instead of a removed
+    /// revision.
+    pub rewritten: Vec<String>,
+}
+
+/// Removes the directories of the revisions `squash` replaces (all squashes when `None`), and
+/// makes the revisions that named one of them as parent or dependency name the squash.
+/// Whether every database is past the range is the caller's to know (see the README).
+pub fn finalize(scripts: &ScriptDirectory, squash: Option<&str>) -> Result<Finalized, SquashError> {
+    let squashes: Vec<&Revision> = match squash {
+        Some(text) => {
+            let id = scripts.graph().resolve_one(text)?;
+            let rev = scripts.revision(id).expect("in the graph");
+            if rev.replaces.is_empty() {
+                return Err(refused(format!(
+                    "revision {id} is not a squash (its metadata.toml has no `replaces`)"
+                )));
+            }
+            vec![rev]
+        }
+        None => scripts.squashes().collect(),
+    };
+    let mut done = Finalized::default();
+    for squash in squashes {
+        let present: Vec<&Revision> = squash
+            .replaces
+            .iter()
+            .filter_map(|id| scripts.revision(id))
+            .collect();
+        let gone: BTreeSet<&str> = present.iter().map(|r| r.id.as_str()).collect();
+        for rev in scripts.revisions() {
+            if gone.contains(rev.id.as_str()) || rev.id == squash.id {
+                continue;
+            }
+            let names = |ids: &[String]| ids.iter().any(|p| gone.contains(p.as_str()));
+            if !names(&rev.parents) && !names(&rev.depends_on) {
+                continue;
+            }
+            rewrite_links(rev, &gone, &squash.id)?;
+            done.rewritten.push(rev.id.clone());
+        }
+        for rev in present {
+            std::fs::remove_dir_all(&rev.path).map_err(|source| {
+                crate::script::ScriptError::Write {
+                    path: rev.path.clone(),
+                    source,
+                }
+            })?;
+            done.removed.push(rev.path.clone());
+        }
+    }
+    Ok(done)
+}
+
+/// Rewrites `rev`'s metadata.toml so its parents and dependencies in `gone` name `squash`.
+fn rewrite_links(rev: &Revision, gone: &BTreeSet<&str>, squash: &str) -> Result<(), SquashError> {
+    let path = rev.path.join("metadata.toml");
+    let write_err = |source| crate::script::ScriptError::Write {
+        path: path.clone(),
+        source,
+    };
+    let text = std::fs::read_to_string(&path).map_err(write_err)?;
+    let mut meta = crate::script::Metadata::parse(&text)
+        .map_err(|e| refused(format!("cannot read {}: {e}", crate::shown::path(&path))))?;
+    let map = |ids: &mut Vec<String>| {
+        let mut seen = BTreeSet::new();
+        let mapped: Vec<String> = ids
+            .iter()
+            .map(|id| {
+                if gone.contains(id.as_str()) {
+                    squash.to_owned()
+                } else {
+                    id.clone()
+                }
+            })
+            .filter(|id| seen.insert(id.clone()))
+            .collect();
+        *ids = mapped;
+    };
+    map(&mut meta.parents);
+    map(&mut meta.depends_on);
+    let toml = toml::to_string(&meta).expect("metadata serialises");
+    std::fs::write(&path, toml).map_err(write_err)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rev(up: &str) -> Revision {
+        let dir = "2026-01-01-000000-0a1b2c3d4e5f_x";
+        let sources = vec![crate::script::RevisionSource::new(
+            dir,
+            "revision = \"0a1b2c3d4e5f\"\ncreated = \"x\"\n",
+            up,
+            "",
+        )];
+        let scripts = ScriptDirectory::from_sources("m", sources).unwrap();
+        scripts.revision("0a1b2c3d4e5f").unwrap().clone()
+    }
+
+    #[test]
+    fn data_statements_and_unowned_objects_are_found_with_their_line() {
+        assert_eq!(
+            unreproducible(&rev("CREATE TABLE t (id INT);\nALTER TABLE t ADD x INT;\n")),
+            None
+        );
+        let (line, text, what) = unreproducible(&rev(
+            "CREATE TABLE t (id INT);\n\ninsert into t values (1);",
+        ))
+        .unwrap();
+        assert_eq!(
+            (line, text.as_str(), what),
+            (3, "insert into t values (1);", "a data statement")
+        );
+        let (_, _, what) = unreproducible(&rev("CREATE OR REPLACE VIEW v AS SELECT 1;")).unwrap();
+        assert_eq!(what, "a statement on an object Retort does not own");
+        assert!(unreproducible(&rev("-- DELETE FROM t;\nCREATE INDEX i ON t (id);")).is_none());
+        assert!(unreproducible(&rev("WITH x AS (SELECT 1) UPDATE t SET id = 2;")).is_some());
+        assert!(unreproducible(&rev("ALTER FUNCTION f() OWNER TO x;")).is_some());
+    }
+}
