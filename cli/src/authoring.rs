@@ -142,14 +142,24 @@ pub(crate) fn autogenerate(
     let warnings =
         crate::safety::report_and_vet(&plan, conn.dialect(), safety, render.online, out)?;
     let (up_sql, down_sql) = crate::safety::annotate(&plan, conn.dialect(), &warnings);
+    let lint_allow = accepted_lint_rules(&up_sql, &plan, conn.dialect(), safety);
     let new = NewRevision {
         message: message.to_owned(),
         parents,
         up_sql,
         down_sql,
         statement_by_statement: plan.statement_by_statement(),
+        lint_allow,
         ..NewRevision::default()
     };
+    if !new.lint_allow.is_empty() {
+        writeln!(
+            out,
+            "Accepted by the flags given, so `lint` does not flag them (lint_allow in \
+             metadata.toml): {}",
+            new.lint_allow.join(", ")
+        )?;
+    }
     let rev = scripts.write_revision_as(
         with_links(&scripts, links, new)?,
         chrono::Utc::now(),
@@ -164,6 +174,45 @@ pub(crate) fn autogenerate(
     )?;
     crate::print_schema::refresh(settings, out)?;
     Ok(0)
+}
+
+/// The lint rules `up_sql` breaks that the command's flags accepted on purpose: `--blocking`
+/// the plain forms' locks, `--allow-rewrite` a rewriting type change, `--allow-destructive` a
+/// dropped column. A rule no flag accepted stays for `lint` and `check` to report.
+fn accepted_lint_rules(
+    up_sql: &str,
+    plan: &autogen::Plan,
+    dialect: &dyn retort::dialect::Dialect,
+    safety: &crate::safety::SafetyArgs,
+) -> Vec<String> {
+    const BLOCKING: &[&str] = &[
+        "require-concurrent-index-creation",
+        "require-concurrent-index-deletion",
+        "constraint-missing-not-valid",
+        "adding-foreign-key-constraint",
+        "disallowed-unique-constraint",
+        "adding-not-nullable-field",
+    ];
+    let accepted = |rule: &str| {
+        (safety.blocking && BLOCKING.contains(&rule))
+            || (safety.allow_rewrite && rule == "changing-column-type")
+            || (safety.allow_destructive && rule == "ban-drop-column")
+    };
+    let mut rules: Vec<String> = retort::lint::lint_sql(
+        up_sql,
+        !plan.statement_by_statement(),
+        &[],
+        std::path::Path::new("up.sql"),
+        dialect,
+    )
+    .into_iter()
+    .map(|f| f.rule)
+    .filter(|rule| accepted(rule))
+    .map(str::to_owned)
+    .collect();
+    rules.sort();
+    rules.dedup();
+    rules
 }
 
 /// `revision -m MSG [--head REV] [--rev-id ID] [--branch-label NAME] [--depends-on REV]`.

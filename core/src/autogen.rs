@@ -192,6 +192,9 @@ fn plan_between_phases(
     if dialect.foreign_keys_hold_their_key() {
         ops = crate::reattach::reattach_foreign_keys(&current, ops);
     }
+    if dialect.foreign_keys_use_an_index() {
+        ops = crate::reattach::index_before_its_foreign_key(ops);
+    }
     let mut ops = crate::safety::apply_backfills(ops, backfills, &target)?;
     if dialect.typed_columns() {
         ops = crate::safety::retype_before_fills(ops);

@@ -72,7 +72,7 @@ pub struct RehearsalFailed {
 /// What failed on the copy: the revision, file, line and statement and the server's message,
 /// without what the failure left on the copy (the copy is gone).
 fn failure_text(failure: &Error) -> String {
-    match failure {
+    without_scratch_names(&match failure {
         Error::Run(crate::runner::RunError::Migration(f)) => format!(
             "revision {} failed at {}{}: {}{}",
             f.revision,
@@ -85,5 +85,41 @@ fn failure_text(failure: &Error) -> String {
                 .unwrap_or_default()
         ),
         other => format!("it failed: {other}"),
+    })
+}
+
+/// `text` without the scratch database's name before the objects the server names
+/// (`retort_shadow_1203_16f488c7.audit_logs` is the user's `audit_logs`).
+fn without_scratch_names(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("retort_shadow_") {
+        out.push_str(&rest[..at]);
+        let name_len = rest[at..]
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(rest.len() - at);
+        let after = &rest[at + name_len..];
+        match after.strip_prefix('.') {
+            Some(tail) => rest = tail,
+            None => {
+                out.push_str(&rest[at..at + name_len]);
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_scratch_database_name_is_left_out_of_what_the_server_says() {
+        assert_eq!(
+            super::without_scratch_names(
+                "Table 'retort_shadow_1203_16f488c7.audit_logs' doesn't exist in retort_shadow_1_2"
+            ),
+            "Table 'audit_logs' doesn't exist in retort_shadow_1_2"
+        );
     }
 }

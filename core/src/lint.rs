@@ -60,25 +60,45 @@ pub fn lint(revision: &Revision, dialect: &dyn Dialect) -> Result<Vec<Finding>, 
             known: rules.iter().map(|r| r.name).collect::<Vec<_>>().join(", "),
         });
     }
+    Ok(lint_sql(
+        &revision.up_sql,
+        revision.run_in_transaction,
+        &revision.lint_allow,
+        &revision.path.join("up.sql"),
+        dialect,
+    ))
+}
+
+/// The findings of `dialect`'s rules on `up_sql` (a revision's up.sql at `file`, run in a
+/// transaction or not), in the order of its statements, but those `allow` accepts: for a
+/// revision not written yet (autogenerate records what its flags accepted).
+pub fn lint_sql(
+    up_sql: &str,
+    in_transaction: bool,
+    allow: &[String],
+    file: &std::path::Path,
+    dialect: &dyn Dialect,
+) -> Vec<Finding> {
+    let file = file.to_path_buf();
     let mut new_tables = BTreeSet::new();
     let mut not_null_checks: Vec<(String, String)> = Vec::new();
     let mut proven_not_null = BTreeSet::new();
     let mut findings = Vec::new();
-    for statement in crate::sql::statements(&revision.up_sql) {
+    for statement in crate::sql::statements(up_sql) {
         let what = ddl(statement.text);
         let context = LintStatement {
             sql: statement.text,
             ddl: &what,
             new_tables: &new_tables,
-            in_transaction: revision.run_in_transaction,
+            in_transaction,
             proven_not_null: &proven_not_null,
         };
         for violation in dialect.lint(&context) {
-            if revision.lint_allow.iter().any(|r| r == violation.rule) {
+            if allow.iter().any(|r| r == violation.rule) {
                 continue;
             }
             findings.push(Finding {
-                file: revision.path.join("up.sql"),
+                file: file.clone(),
                 line: statement.line,
                 rule: violation.rule,
                 message: violation.message,
@@ -94,16 +114,14 @@ pub fn lint(revision: &Revision, dialect: &dyn Dialect) -> Result<Vec<Finding>, 
                 not_null_checks.push((table.clone(), column));
             }
             // Validated in its own transaction: the checks added before on the table hold.
-            if !revision.run_in_transaction
-                && actions.contains(&crate::sql::AlterAction::ValidateConstraint)
-            {
+            if !in_transaction && actions.contains(&crate::sql::AlterAction::ValidateConstraint) {
                 for (t, column) in not_null_checks.iter().filter(|(t, _)| *t == table) {
                     proven_not_null.insert(format!("{t}.{column}"));
                 }
             }
         }
     }
-    Ok(findings)
+    findings
 }
 
 /// The column of an `ALTER TABLE ... ADD [CONSTRAINT name] CHECK (column IS NOT NULL) NOT

@@ -22,6 +22,28 @@ use std::collections::BTreeSet;
 use crate::ops::Op;
 use crate::schema::{ForeignKey, Schema};
 
+/// `ops` with each index it creates on the leading columns of a foreign key it adds moved
+/// before that key (InnoDB: the key then uses it, and the reverse drops the key before the
+/// index it needs).
+pub fn index_before_its_foreign_key(mut ops: Vec<Op>) -> Vec<Op> {
+    let mut i = 0;
+    while i < ops.len() {
+        let moved = match &ops[i] {
+            Op::CreateIndex { table, index } => ops[..i].iter().position(|op| {
+                matches!(op, Op::AddForeignKey { table: t, fk }
+                    if t == table && index.columns.starts_with(&fk.columns))
+            }),
+            _ => None,
+        };
+        if let Some(at) = moved {
+            let op = ops.remove(i);
+            ops.insert(at, op);
+        }
+        i += 1;
+    }
+    ops
+}
+
 /// `ops` (the diff of `current`) with the foreign keys that rest on a dropped key dropped
 /// before it and, when kept, added back after.
 pub fn reattach_foreign_keys(current: &Schema, ops: Vec<Op>) -> Vec<Op> {

@@ -104,6 +104,13 @@ pub trait Dialect: DialectFacts {
         false
     }
 
+    /// True when a foreign key uses an index on its own columns, which cannot be dropped
+    /// under it (InnoDB): an index the plan adds on a new foreign key's columns is created
+    /// before the key, so the reverse drops the key first (see `reattach.rs`).
+    fn foreign_keys_use_an_index(&self) -> bool {
+        false
+    }
+
     /// True when a column holds only values of its declared type (PostgreSQL), so a value for
     /// its new type goes in only after a type change (see
     /// `safety::retype_before_fills`); SQLite stores any value in any column.

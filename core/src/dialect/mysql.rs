@@ -47,6 +47,10 @@ impl Dialect for MySql {
         true
     }
 
+    fn foreign_keys_use_an_index(&self) -> bool {
+        true
+    }
+
     fn check_models(&self, schema: &Schema) -> Result<(), RenderError> {
         super::mysql_facts::check_models(schema)
     }

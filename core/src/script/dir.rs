@@ -40,6 +40,8 @@ pub struct NewRevision {
     /// The directory's timestamp, instead of now (a squash takes its first replaced
     /// revision's, so it sorts before the revisions built on the range).
     pub timestamp: Option<NaiveDateTime>,
+    /// Lint rules its SQL breaks on purpose (`lint_allow` in metadata.toml).
+    pub lint_allow: Vec<String>,
 }
 
 /// The migrations directory, loaded and validated.
@@ -328,7 +330,7 @@ impl ScriptDirectory {
             run_in_transaction: !new.statement_by_statement,
             dialect: dialect.map(str::to_owned),
             adopted_versions: new.adopted_versions.clone(),
-            lint_allow: Vec::new(),
+            lint_allow: new.lint_allow.clone(),
             replaces: new.replaces.clone(),
         };
         let final_path = self.path.join(&dir_name);

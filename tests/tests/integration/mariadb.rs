@@ -432,3 +432,32 @@ fn downgrade_undoes_exactly_what_a_partly_applied_revision_did() {
     let current = p.run(BLOG, &["current"]).expect(0).stdout;
     assert_eq!(current, "base (no revision applied)\n");
 }
+
+/// A foreign key and an index on its column added to an existing table: the index comes
+/// first, so the downgrade drops the key before the index it needs (InnoDB refuses the other
+/// order).
+#[test]
+fn a_foreign_key_with_its_index_reverts_on_mariadb() {
+    let Some(p) = MyProject::new() else {
+        return;
+    };
+    p.run(BLOG, &["autogenerate", "-m", "blog"]).expect(0);
+    p.run(BLOG, &["upgrade", "head"]).expect(0);
+    let fks = p.strings(
+        "SELECT CONSTRAINT_NAME AS v FROM information_schema.REFERENTIAL_CONSTRAINTS \
+         WHERE CONSTRAINT_SCHEMA = DATABASE() AND TABLE_NAME = 'posts'",
+    );
+    for fk in fks.into_iter().flatten() {
+        p.execute(&format!("ALTER TABLE posts DROP FOREIGN KEY `{fk}`"));
+    }
+    p.execute("DROP INDEX ix_posts_author_id ON posts");
+    p.run(BLOG, &["autogenerate", "-m", "key back"]).expect(0);
+    let up = std::fs::read_to_string(p.revision_dirs()[1].join("up.sql")).unwrap();
+    let index = up.find("ix_posts_author_id").expect("the index");
+    let key = up.find("FOREIGN KEY").expect("the key");
+    assert!(index < key, "{up}");
+    p.run(BLOG, &["upgrade", "head"]).expect(0);
+    p.run(BLOG, &["check"]).expect(0);
+    p.run(BLOG, &["downgrade", "-1"]).expect(0);
+    p.run(BLOG, &["upgrade", "head"]).expect(0);
+}
