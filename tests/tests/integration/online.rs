@@ -40,6 +40,19 @@ fn loosened() -> Option<Project> {
     Some(p)
 }
 
+/// `autogenerate` of V1 on the loosened database, with `extra` flags.
+fn tighten(p: &Project, extra: &[&str]) {
+    let mut args = vec![
+        "autogenerate",
+        "-m",
+        "tighten",
+        "--backfill",
+        "accounts.age=0",
+    ];
+    args.extend(extra);
+    p.run(Models::V1, &args).expect(0);
+}
+
 fn revision_file(p: &Project, file: &str) -> String {
     std::fs::read_to_string(p.revision_dirs().last().unwrap().join(file)).unwrap()
 }
@@ -47,17 +60,7 @@ fn revision_file(p: &Project, file: &str) -> String {
 #[test]
 fn postgres_autogenerate_writes_online_forms_that_apply_revert_and_lint_clean() {
     let Some(p) = loosened() else { return };
-    p.run(
-        Models::V1,
-        &[
-            "autogenerate",
-            "-m",
-            "tighten",
-            "--backfill",
-            "accounts.age=0",
-        ],
-    )
-    .expect(0);
+    tighten(&p, &[]);
     let up = revision_file(&p, "up.sql");
     for expected in [
         "CREATE UNIQUE INDEX CONCURRENTLY \"uq_accounts_email\" ON \"accounts\" (\"email\");",
@@ -115,17 +118,7 @@ fn postgres_an_online_revision_stopped_at_validate_goes_on_once_the_rows_are_fix
     let Some(p) = loosened() else { return };
     // A note whose account does not exist: the foreign key cannot be validated.
     p.execute("INSERT INTO notes (id, account_id, body) VALUES (1000, 999999, 'orphan')");
-    p.run(
-        Models::V1,
-        &[
-            "autogenerate",
-            "-m",
-            "tighten",
-            "--backfill",
-            "accounts.age=0",
-        ],
-    )
-    .expect(0);
+    tighten(&p, &[]);
     let failed = p.run(Models::V1, &["upgrade"]).expect(2);
     assert!(
         failed.stderr.contains("VALIDATE CONSTRAINT")
@@ -159,18 +152,7 @@ fn postgres_an_online_revision_stopped_at_validate_goes_on_once_the_rows_are_fix
 #[test]
 fn postgres_blocking_writes_the_plain_forms_in_one_transaction() {
     let Some(p) = loosened() else { return };
-    p.run(
-        Models::V1,
-        &[
-            "autogenerate",
-            "-m",
-            "tighten",
-            "--backfill",
-            "accounts.age=0",
-            "--blocking",
-        ],
-    )
-    .expect(0);
+    tighten(&p, &["--blocking"]);
     let up = revision_file(&p, "up.sql");
     assert!(
         !up.contains("CONCURRENTLY") && !up.contains("NOT VALID"),
@@ -199,17 +181,7 @@ fn postgres_blocking_writes_the_plain_forms_in_one_transaction() {
     let toml = p.path().join("Retort.toml");
     let settings = std::fs::read_to_string(&toml).unwrap();
     std::fs::write(&toml, format!("{settings}online = false\n")).unwrap();
-    p.run(
-        Models::V1,
-        &[
-            "autogenerate",
-            "-m",
-            "tighten",
-            "--backfill",
-            "accounts.age=0",
-        ],
-    )
-    .expect(0);
+    tighten(&p, &[]);
     assert!(!revision_file(&p, "up.sql").contains("CONCURRENTLY"));
 }
 

@@ -23,6 +23,20 @@ fn outside_transaction(p: &Project) {
     .unwrap();
 }
 
+/// Runs `run` while another session holds a transaction that ran `sql`, committed after
+/// `millis` milliseconds.
+fn while_held<T>(p: &Project, sql: &str, millis: u64, run: impl FnOnce() -> T) -> T {
+    let mut holder = PgConnection::establish(&p.url).unwrap();
+    holder.batch_execute(&format!("BEGIN; {sql};")).unwrap();
+    let release = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(millis));
+        holder.batch_execute("COMMIT").unwrap();
+    });
+    let out = run();
+    release.join().unwrap();
+    out
+}
+
 fn indexes(p: &Project) -> Vec<String> {
     p.strings(
         "SELECT c.relname || CASE WHEN i.indisvalid THEN '' ELSE ' INVALID' END AS v \
@@ -197,18 +211,10 @@ fn postgres_a_statement_that_gave_up_on_its_lock_is_tried_again() {
         "ALTER TABLE items DROP COLUMN a;\n",
     );
     // A report that reads the table in a transaction for about 1.5 s.
-    let mut holder = PgConnection::establish(&p.url).unwrap();
-    holder
-        .batch_execute("BEGIN; SELECT count(*) FROM items;")
-        .unwrap();
-    let release = std::thread::spawn(move || {
-        std::thread::sleep(Duration::from_millis(1500));
-        holder.batch_execute("COMMIT").unwrap();
+    let run = while_held(&p, "SELECT count(*) FROM items", 1500, || {
+        p.run(Models::None, &["upgrade", "--lock-timeout", "500ms"])
+            .expect(0)
     });
-    let run = p
-        .run(Models::None, &["upgrade", "--lock-timeout", "500ms"])
-        .expect(0);
-    release.join().unwrap();
     assert!(
         run.stderr.contains(&format!(
             "note: revision {id}: `ALTER TABLE items ADD COLUMN a INTEGER;` gave up waiting for \
@@ -356,18 +362,10 @@ fn postgres_the_cleanup_of_a_timed_out_index_build_is_retried_too() {
     outside_transaction(&p);
     // A writer's open transaction: CREATE INDEX CONCURRENTLY (and DROP INDEX CONCURRENTLY)
     // wait for it to end.
-    let mut holder = PgConnection::establish(&p.url).unwrap();
-    holder
-        .batch_execute("BEGIN; INSERT INTO items VALUES (1, 1);")
-        .unwrap();
-    let release = std::thread::spawn(move || {
-        std::thread::sleep(Duration::from_millis(2500));
-        holder.batch_execute("COMMIT").unwrap();
+    let run = while_held(&p, "INSERT INTO items VALUES (1, 1)", 2500, || {
+        p.run(Models::None, &["upgrade", "--lock-timeout", "500ms"])
+            .expect(0)
     });
-    let run = p
-        .run(Models::None, &["upgrade", "--lock-timeout", "500ms"])
-        .expect(0);
-    release.join().unwrap();
     assert!(
         run.stdout.contains(&format!("Applied {id}")),
         "{}",
