@@ -338,6 +338,20 @@ pub struct MigrationFailure {
 }
 
 impl MigrationFailure {
+    /// What to fix before going on from the failed statement.
+    fn fix(&self) -> &'static str {
+        let validating = self
+            .statement
+            .as_deref()
+            .is_some_and(|s| s.to_ascii_uppercase().contains(" VALIDATE CONSTRAINT "));
+        if validating {
+            "the constraint stays, NOT VALID, checking new rows already: fix the rows that break \
+             it, then run again"
+        } else {
+            "fix that one if it needs it; leave those before it as they ran"
+        }
+    }
+
     fn outcome(&self) -> String {
         let verb = match self.direction {
             Direction::Upgrade => "applied",
@@ -360,12 +374,12 @@ impl MigrationFailure {
                     "the revision runs statement by statement, outside a transaction, so the \
                      {} statement(s) before the failure took effect and cannot be rolled back \
                      ({}); revision {} {record}, and Retort recorded how far it got: `{}` \
-                     again goes on from the failed statement (fix that one if it needs it; leave \
-                     those before it as they ran)",
+                     again goes on from the failed statement ({})",
                     done.len(),
                     done.join("; "),
                     self.revision,
                     crate::invocation::command(&self.direction.to_string()),
+                    self.fix()
                 )
             });
         }

@@ -122,7 +122,11 @@ fn postgres_an_online_revision_stopped_at_validate_goes_on_once_the_rows_are_fix
     let failed = p.run(Models::V1, &["upgrade"]).expect(2);
     assert!(
         failed.stderr.contains("VALIDATE CONSTRAINT")
-            && failed.stderr.contains("violates foreign key constraint"),
+            && failed.stderr.contains("violates foreign key constraint")
+            && failed.stderr.contains(
+                "the constraint stays, NOT VALID, checking new rows already: fix the rows that \
+                 break it, then run again"
+            ),
         "{}",
         failed.stderr
     );
