@@ -179,7 +179,15 @@ start_galera() {
     fi
     GALERA_TMP=$(mktemp -d /tmp/retort-galera.XXXXXX)
     local urls
-    if urls=$(scripts/galera.sh start "$GALERA_TMP"); then
+    # A joiner's rsync state transfer now and then fails to start (EBUSY): one more try, on
+    # fresh directories and ports.
+    if ! urls=$(scripts/galera.sh start "$GALERA_TMP"); then
+        echo "test.sh: the Galera cluster did not start; trying once more" >&2
+        scripts/galera.sh stop "$GALERA_TMP" || true
+        GALERA_TMP=$(mktemp -d /tmp/retort-galera.XXXXXX)
+        urls=$(scripts/galera.sh start "$GALERA_TMP") || urls=
+    fi
+    if [ -n "$urls" ]; then
         export TEST_GALERA_URLS="$urls" TEST_GALERA_DIR="$GALERA_TMP"
         echo "test.sh: throwaway Galera cluster at $TEST_GALERA_URLS" >&2
     elif [ "${CI:-}" = true ]; then
