@@ -146,7 +146,19 @@ fn install() {
                     }
                     // Work in flight (a revision whose commit may have landed) reports its
                     // outcome first, so the output says what stays.
+                    let running = *in_flight_count() > 0;
                     settle();
+                    // Say what the operator needs next, when a revision was running (only
+                    // command-line tools install this).
+                    if running {
+                        eprintln!(
+                            "interrupted: a revision in a transaction rolled back; one running \
+                         statement by statement stays partly applied, and `{}` goes on from \
+                         there; `{}` shows where the database is",
+                            crate::invocation::command("upgrade"),
+                            crate::invocation::command("current")
+                        );
+                    }
                     // End as the signal would have (default action), so the exit status says
                     // which signal it was.
                     let _ = signal_hook::low_level::emulate_default_handler(signal);

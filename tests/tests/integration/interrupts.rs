@@ -45,7 +45,7 @@ fn a_signal_waits_for_the_lines_of_committed_revisions(backend: Backend) {
         let mut child = p
             .command(Models::V1, &["downgrade", "base"])
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(Stdio::piped())
             .spawn()
             .unwrap();
         // PostgreSQL commits each revision on its own: the run stops in the second revision's
@@ -82,6 +82,15 @@ fn a_signal_waits_for_the_lines_of_committed_revisions(backend: Backend) {
             .unwrap()
             .read_to_string(&mut out)
             .unwrap();
+        let mut err = String::new();
+        child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut err)
+            .unwrap();
+        // What to do next, since a revision was running.
+        assert!(err.contains("interrupted: "), "{err}");
         let ended = child.wait().unwrap();
         assert_eq!(
             std::os::unix::process::ExitStatusExt::signal(&ended),
