@@ -70,6 +70,14 @@ pub fn replace_database(url: &str, db: &str) -> String {
     format!("{}/{db}{query}", &base[..host_end])
 }
 
+/// A URL that names a server but no database (`mysql://root@127.0.0.1:3306/`, as
+/// `TEST_MYSQL_URL` does) made into one Retort accepts: it connects to `information_schema`,
+/// which every user may, to create scratch databases next to it. `None` for any other URL.
+pub fn server_url(url: &str) -> Option<String> {
+    (SCHEMES.iter().any(|s| url.starts_with(s)) && database_of(url).is_none())
+        .then(|| replace_database(url, "information_schema"))
+}
+
 impl Driver for MySqlDriver {
     fn name(&self) -> &'static str {
         "MariaDB"
@@ -114,6 +122,7 @@ impl Driver for MySqlDriver {
             locked: false,
             url: Some(url.as_str().to_owned()),
             end_on_signal: None,
+            mode_before: None,
         }))
     }
 
@@ -181,6 +190,10 @@ pub(crate) struct MySqlSession {
     url: Option<String>,
     /// During a run: kills this session on the server when a signal ends the process.
     end_on_signal: Option<crate::interrupt::Guard>,
+    /// During a run: the session's `sql_mode` before it (the run sets [`SESSION_MODE`]), put
+    /// back afterwards, so a connection the application lends to a run (`embed_migrations!`)
+    /// comes back as it was.
+    mode_before: Option<String>,
 }
 
 impl From<MysqlConnection> for Connection {
@@ -191,6 +204,7 @@ impl From<MysqlConnection> for Connection {
             locked: false,
             url: None,
             end_on_signal: None,
+            mode_before: None,
         })
     }
 }
@@ -296,6 +310,8 @@ impl Session for MySqlSession {
             });
         }
         self.locked = true;
+        self.mode_before = value(&mut self.conn, "SELECT @@SESSION.sql_mode AS v")
+            .map_err(DbError::query("reading the session's sql_mode"))?;
         if options.end_on_signal {
             if let Some(url) = self.url.clone() {
                 let id = value(&mut self.conn, "SELECT CAST(CONNECTION_ID() AS CHAR) AS v")
@@ -332,12 +348,18 @@ impl Session for MySqlSession {
         if !std::mem::take(&mut self.locked) {
             return Ok(());
         }
+        let mode = match self.mode_before.take() {
+            Some(mode) => format!(", sql_mode = {}", crate::dialect::mysql::sql_string(&mode)),
+            None => String::new(),
+        };
         let reset = self
             .conn
-            .batch_execute(
-                "SET SESSION lock_wait_timeout = DEFAULT, innodb_lock_wait_timeout = DEFAULT",
-            )
-            .map_err(DbError::query("resetting the statement lock timeout"));
+            .batch_execute(&format!(
+                "SET SESSION lock_wait_timeout = DEFAULT, innodb_lock_wait_timeout = DEFAULT{mode}"
+            ))
+            .map_err(DbError::query(
+                "resetting the statement lock timeout and sql_mode",
+            ));
         let release = value(
             &mut self.conn,
             &format!("SELECT CAST(RELEASE_LOCK({LOCK_NAME}) AS CHAR) AS v"),
@@ -391,5 +413,15 @@ mod tests {
             "mysql://u:p@h:3306/s?x=1"
         );
         assert_eq!(replace_database("mysql://h:1/", "s"), "mysql://h:1/s");
+        assert_eq!(
+            server_url("mysql://root@h:1/").as_deref(),
+            Some("mysql://root@h:1/information_schema")
+        );
+        assert_eq!(
+            server_url("mariadb://h").as_deref(),
+            Some("mariadb://h/information_schema")
+        );
+        assert_eq!(server_url("mysql://h/app"), None);
+        assert_eq!(server_url("postgres://h/"), None);
     }
 }
