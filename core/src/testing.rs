@@ -37,22 +37,12 @@ fn server_of(backend: Backend) -> Option<DatabaseUrl> {
         .into_iter()
         .filter_map(|var| std::env::var(var).ok().filter(|url| !url.is_empty()))
         .filter_map(|url| {
-            url.parse::<DatabaseUrl>()
-                .ok()
-                .or_else(|| server_url(&url)?.parse().ok())
+            url.parse::<DatabaseUrl>().ok().or_else(|| {
+                let server = Backend::for_url(&url).ok()?.driver().server_url(&url)?;
+                server.parse().ok()
+            })
         })
         .find(|url| url.backend() == backend)
-}
-
-/// A MariaDB URL without a database, made one Retort accepts.
-#[cfg(feature = "mysql")]
-fn server_url(url: &str) -> Option<String> {
-    crate::backend::mysql::server_url(url)
-}
-
-#[cfg(not(feature = "mysql"))]
-fn server_url(_url: &str) -> Option<String> {
-    None
 }
 
 /// Where the assertions replay `scripts`: by the dialect the revisions were generated in (an

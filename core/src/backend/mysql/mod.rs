@@ -126,6 +126,10 @@ impl Driver for MySqlDriver {
         }))
     }
 
+    fn server_url(&self, url: &str) -> Option<String> {
+        server_url(url)
+    }
+
     fn create_scratch(&self, like: &DatabaseUrl) -> Result<Scratch, DbError> {
         let mut admin = MysqlConnection::establish(&diesel_url(like.as_str()))
             .map_err(|source| DbError::connect(like, source))?;
