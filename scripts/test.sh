@@ -123,6 +123,7 @@ start_mariadb() {
 datadir=$MY_TMP/data
 socket=$MY_TMP/mysqld.sock
 pid-file=$MY_TMP/mysqld.pid
+tmpdir=$MY_TMP/tmp
 bind-address=127.0.0.1
 port=$port
 skip-log-bin
@@ -138,6 +139,8 @@ character-set-server=utf8mb4
 collation-server=utf8mb4_general_ci
 CNF
     chmod 644 "$MY_TMP/my.cnf"
+    # Its own temporary files (a shared /tmp sweeper must not delete them under it).
+    mkdir -p "$MY_TMP/tmp" && [ -z "${run_as[*]}" ] || chown mysql "$MY_TMP/tmp"
     "${run_as[@]}" mariadb-install-db --defaults-file="$MY_TMP/my.cnf" --auth-root-authentication-method=normal \
         --skip-test-db >"$MY_TMP/install.log" 2>&1 || { cat "$MY_TMP/install.log" >&2; exit 2; }
     "${run_as[@]}" "$mariadbd" --defaults-file="$MY_TMP/my.cnf" >"$MY_TMP/server.log" 2>&1 &

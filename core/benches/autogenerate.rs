@@ -7,14 +7,18 @@
 //!
 //! Each measurement is followed by its phases: introspection (and how many statements it sent),
 //! the server's normalisation of the models (and its statements), the diff, the rendering, and
-//! the CPU seconds of the benchmark and of the PostgreSQL server process (when on this machine).
-//! `BENCH_REPEAT=3` repeats each measurement; `BENCH_ONLY=sqlite` or `postgresql` runs one backend;
-//! `BENCH_KEEP=1` keeps the SQLite files (for profiling their queries).
+//! the CPU seconds of the benchmark and of the database server (when on this machine: the
+//! PostgreSQL backend process, the whole MariaDB server process).
+//! `BENCH_REPEAT=3` repeats each measurement; `BENCH_ONLY=sqlite`, `postgresql` or `mariadb` runs
+//! one backend; `BENCH_KEEP=1` keeps the SQLite files and the MariaDB databases (for profiling
+//! their queries).
 //!
 //! ```sh
 //! cargo bench -p retort --bench autogenerate -- 100 1000            # SQLite
 //! BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres \
 //!     cargo bench -p retort --bench autogenerate -- 1000            # also PostgreSQL
+//! BENCH_MYSQL_URL=mysql://root@127.0.0.1:3306/ BENCH_ONLY=mariadb \
+//!     cargo bench -p retort --features mysql --bench autogenerate -- 1000   # MariaDB
 //! ```
 
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -110,9 +114,20 @@ impl Counter {
     }
 }
 
-/// CPU time a process has run, from Linux's `/proc/<pid>/schedstat` (nanoseconds); `None`
-/// elsewhere or for a process of another machine. On a shared machine the wall-clock figures
-/// vary with the load; these do much less.
+/// The database server's process on this machine, whose CPU time the phases show.
+#[derive(Clone, Copy)]
+enum Server {
+    /// PostgreSQL's backend process of the benchmark's connection (one thread).
+    Backend(u32),
+    /// MariaDB's server process, all its threads (the benchmark's connection is its one
+    /// client during a measurement).
+    #[cfg_attr(not(feature = "mysql"), allow(dead_code))]
+    Process(u32),
+}
+
+/// CPU time a process has run, from Linux's `/proc/<pid>/schedstat` (nanoseconds, the main
+/// thread); `None` elsewhere or for a process of another machine. On a shared machine the
+/// wall-clock figures vary with the load; these do much less.
 fn cpu_seconds(pid: Option<u32>) -> Option<f64> {
     let path = match pid {
         Some(pid) => format!("/proc/{pid}/schedstat"),
@@ -123,16 +138,29 @@ fn cpu_seconds(pid: Option<u32>) -> Option<f64> {
     Some(ns / 1e9)
 }
 
-/// The CPU seconds of this process and of the database server's process for the connection
-/// (`server`: its pid, PostgreSQL on this machine).
-fn cpu_now(server: Option<u32>) -> (Option<f64>, Option<f64>) {
+/// CPU time of all the threads of a process, from `/proc/<pid>/stat` (user and system time, in
+/// clock ticks of 1/100 s, Linux's `USER_HZ`).
+fn process_cpu_seconds(pid: u32) -> Option<f64> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the command name (which may hold spaces), from field 3 on: utime is 14th.
+    let rest = text.rsplit_once(')')?.1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    Some(ticks / 100.0)
+}
+
+/// The CPU seconds of this process and of the database server.
+fn cpu_now(server: Option<Server>) -> (Option<f64>, Option<f64>) {
     (
         cpu_seconds(None),
-        server.and_then(|pid| cpu_seconds(Some(pid))),
+        server.and_then(|server| match server {
+            Server::Backend(pid) => cpu_seconds(Some(pid)),
+            Server::Process(pid) => process_cpu_seconds(pid),
+        }),
     )
 }
 
-fn cpu_spent(before: (Option<f64>, Option<f64>), server: Option<u32>) -> String {
+fn cpu_spent(before: (Option<f64>, Option<f64>), server: Option<Server>) -> String {
     let after = cpu_now(server);
     let part = |label: &str, a: Option<f64>, b: Option<f64>| match (a, b) {
         (Some(a), Some(b)) => format!(" {label}={:.3}", b - a),
@@ -145,8 +173,15 @@ fn cpu_spent(before: (Option<f64>, Option<f64>), server: Option<u32>) -> String 
     )
 }
 
-fn measure(label: &str, conn: &mut Connection, counter: &Counter, server: Option<u32>, n: usize) {
-    // Create the tables 500 per transaction (PostgreSQL's lock table limits one transaction).
+fn measure(
+    label: &str,
+    conn: &mut Connection,
+    counter: &Counter,
+    server: Option<Server>,
+    n: usize,
+) {
+    // Create the tables 500 per transaction (PostgreSQL's lock table limits one transaction;
+    // MariaDB commits each statement anyway).
     for upto in (500..n + 500).step_by(500) {
         let create = autogen::plan(conn, &build(upto.min(n), 0)).expect("plan");
         execute(conn, &create.up_sql);
@@ -208,7 +243,7 @@ fn main() {
         sizes
     };
     let only = std::env::var("BENCH_ONLY").unwrap_or_default();
-    if only != "postgresql" {
+    if only.is_empty() || only == "sqlite" {
         for &n in &sizes {
             let dir = tempfile::tempdir().expect("temp dir");
             let path = dir.path().join("bench.db");
@@ -226,7 +261,10 @@ fn main() {
             }
         }
     }
-    if only == "sqlite" {
+    if only.is_empty() || only == "mariadb" {
+        mariadb(&sizes);
+    }
+    if !only.is_empty() && only != "postgresql" {
         return;
     }
     if let Ok(url) = std::env::var("BENCH_DATABASE_URL") {
@@ -255,7 +293,7 @@ fn main() {
                 "postgresql",
                 &mut conn,
                 &counter,
-                u32::try_from(pid.pid).ok(),
+                u32::try_from(pid.pid).ok().map(Server::Backend),
                 n,
             );
             drop(conn);
@@ -263,5 +301,67 @@ fn main() {
                 .batch_execute(&format!("DROP DATABASE {name} WITH (FORCE)"))
                 .expect("drop the benchmark database");
         }
+    }
+}
+
+/// MariaDB on the server of `BENCH_MYSQL_URL` (a user that may `CREATE DATABASE`): a database of
+/// its own for each size, dropped afterwards.
+#[cfg(feature = "mysql")]
+fn mariadb(sizes: &[usize]) {
+    use diesel::mysql::MysqlConnection;
+    use retort::backend::mysql::replace_database;
+
+    let Ok(server) = std::env::var("BENCH_MYSQL_URL") else {
+        return;
+    };
+    #[derive(QueryableByName)]
+    struct Text {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        v: String,
+    }
+    for &n in sizes {
+        let mut admin = MysqlConnection::establish(&server).expect("connect to BENCH_MYSQL_URL");
+        let name = format!("retort_bench_{}_{n}", std::process::id());
+        admin
+            .batch_execute(&format!(
+                "DROP DATABASE IF EXISTS `{name}`; CREATE DATABASE `{name}`"
+            ))
+            .expect("create the benchmark database (the user needs CREATE)");
+        let mut raw =
+            MysqlConnection::establish(&replace_database(&server, &name)).expect("connect");
+        // What every Retort session sets (`Connection::open`), before counting starts.
+        raw.batch_execute(
+            "SET SESSION sql_mode = CONCAT(@@sql_mode, ',ANSI_QUOTES,STRICT_TRANS_TABLES')",
+        )
+        .expect("sql_mode");
+        // The server's pid, when its pid file is readable here (a server on this machine).
+        let pid = diesel::sql_query("SELECT @@pid_file AS v")
+            .get_result::<Text>(&mut raw)
+            .ok()
+            .and_then(|file| std::fs::read_to_string(file.v).ok())
+            .and_then(|pid| pid.trim().parse().ok())
+            .map(Server::Process);
+        let counter = Counter::default();
+        counter.instrument(&mut raw);
+        let mut conn = Connection::from(raw);
+        measure("mariadb", &mut conn, &counter, pid, n);
+        drop(conn);
+        if std::env::var("BENCH_KEEP").is_ok() {
+            println!("  kept: database {name}");
+            continue;
+        }
+        admin
+            .batch_execute(&format!("DROP DATABASE `{name}`"))
+            .expect("drop the benchmark database");
+    }
+}
+
+#[cfg(not(feature = "mysql"))]
+fn mariadb(_sizes: &[usize]) {
+    if std::env::var("BENCH_MYSQL_URL").is_ok() {
+        eprintln!(
+            "BENCH_MYSQL_URL is set, but this benchmark is built without MariaDB: \
+             run it with `cargo bench -p retort --features mysql --bench autogenerate`"
+        );
     }
 }

@@ -242,6 +242,12 @@ pub(crate) trait Driver: Sync {
     fn in_memory_url(&self) -> Option<&'static str> {
         None
     }
+    /// A URL of this backend that names a server only (no database; `check_url` refuses it)
+    /// made into one from which [`Driver::create_scratch`] can work, for `retort::testing`'s
+    /// `TEST_MYSQL_URL`. `None`: no such form.
+    fn server_url(&self, _url: &str) -> Option<String> {
+        None
+    }
     /// Creates an empty scratch database next to `like` (for shadow replays).
     fn create_scratch(&self, like: &DatabaseUrl) -> Result<Scratch, DbError>;
     /// The transaction policy of a run with `options`.

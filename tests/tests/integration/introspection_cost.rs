@@ -212,3 +212,97 @@ fn postgresql_reads_each_index_as_its_own_definition_says() {
     assert!(plain_seen >= 10, "{plain_seen}");
     assert!(spelled.len() - plain_seen >= 13, "{plain_seen}");
 }
+
+/// `n` tables for MariaDB, like [`tables`]: a foreign key to the previous table with both
+/// actions, every third one a two-column foreign key too, and a check.
+fn mariadb_tables(n: usize, on_delete: &str) -> String {
+    (0..n)
+        .map(|i| {
+            let mut keys = String::new();
+            if i > 0 {
+                let parent = i - 1;
+                keys.push_str(&format!(
+                    ", CONSTRAINT fk_t{i}_parent FOREIGN KEY (parent_id) REFERENCES t{parent} (id) \
+                     ON DELETE {on_delete} ON UPDATE SET NULL"
+                ));
+                if i % 3 == 0 {
+                    keys.push_str(&format!(
+                        ", CONSTRAINT fk_t{i}_ab FOREIGN KEY (b, a) REFERENCES t{parent} (b, a), \
+                         CONSTRAINT ck_t{i} CHECK (score >= 0)"
+                    ));
+                }
+            }
+            format!(
+                "CREATE TABLE t{i} (id BIGINT PRIMARY KEY, name VARCHAR(100) NOT NULL, \
+                 email VARCHAR(255) NOT NULL, score INT DEFAULT 0, parent_id BIGINT, a INT, b INT, \
+                 UNIQUE KEY uq_t{i}_ba (b, a){keys});\n\
+                 CREATE UNIQUE INDEX uq_t{i}_email ON t{i} (email);\n\
+                 CREATE INDEX ix_t{i}_name ON t{i} (name);\n"
+            )
+        })
+        .collect()
+}
+
+/// MariaDB: five statements whatever the size, and the foreign keys read right: the key
+/// columns joined with their keys' actions of this database only (another database on the
+/// server holds keys of the same names with other actions).
+#[test]
+fn mariadb_introspection_sends_five_statements_whatever_the_schema_size() {
+    use crate::mariadb_support::MyProject;
+    use diesel::mysql::MysqlConnection;
+
+    let Some(other) = MyProject::new() else {
+        return;
+    };
+    other.execute(&mariadb_tables(7, "SET NULL"));
+    let introspect = |n: usize| {
+        let p = MyProject::new().expect("the server was there a moment ago");
+        p.execute(&mariadb_tables(n, "CASCADE"));
+        let mut raw = MysqlConnection::establish(&p.url).expect("connect");
+        let count = counting(&mut raw);
+        let schema = Connection::from(raw).introspect().expect("introspect");
+        (count.load(Ordering::SeqCst), schema)
+    };
+    let (one, schema) = introspect(1);
+    assert_eq!(schema.tables.len(), 1);
+    assert!(schema.tables["t0"].foreign_keys.is_empty());
+    let (many, schema) = introspect(60);
+    assert_eq!((one, many), (5, 5));
+    assert_eq!(schema.tables.len(), 60);
+    for (name, table) in &schema.tables {
+        let i: usize = name[1..].parse().unwrap();
+        let mut fks: Vec<String> = table
+            .foreign_keys
+            .iter()
+            .map(|fk| {
+                format!(
+                    "{} ({}) -> {} ({}) {:?}/{:?}",
+                    fk.name,
+                    fk.columns.join(", "),
+                    fk.ref_table,
+                    fk.ref_columns.join(", "),
+                    fk.on_delete,
+                    fk.on_update
+                )
+            })
+            .collect();
+        fks.sort();
+        let mut expected = Vec::new();
+        if i > 0 {
+            let parent = i - 1;
+            if i % 3 == 0 {
+                expected.push(format!(
+                    "fk_t{i}_ab (b, a) -> t{parent} (b, a) NoAction/NoAction"
+                ));
+            }
+            expected.push(format!(
+                "fk_t{i}_parent (parent_id) -> t{parent} (id) Cascade/SetNull"
+            ));
+        }
+        assert_eq!(fks, expected, "{name}");
+        assert!(table
+            .indexes
+            .iter()
+            .any(|ix| ix.name == format!("ix_{name}_name")));
+    }
+}

@@ -34,6 +34,7 @@ mod lint;
 mod lock_limits;
 mod lossless;
 mod mariadb;
+mod mariadb_embed;
 mod mariadb_runs;
 mod mariadb_support;
 mod messages;

@@ -134,15 +134,21 @@ fn indexes(conn: &mut MysqlConnection) -> QueryResult<Vec<IndexRow>> {
     .load(conn)
 }
 
+/// The key columns joined with their keys' actions. Joined as they are, MariaDB compares every
+/// key column with every key (a block nested loop: 9 s at 10,000 foreign keys) and reads the
+/// keys of all databases; so the keys of this database are a derived table of their own, which
+/// the `LIMIT` keeps from being merged into the join: MariaDB materialises it with an index on
+/// the join columns (0.6 s).
 fn foreign_keys(conn: &mut MysqlConnection) -> QueryResult<Vec<ForeignKeyRow>> {
     diesel::sql_query(format!(
         "SELECT k.TABLE_NAME AS tbl, k.CONSTRAINT_NAME AS name, k.COLUMN_NAME AS col, \
          k.REFERENCED_TABLE_NAME AS ref_table, k.REFERENCED_COLUMN_NAME AS ref_col, \
          r.UPDATE_RULE AS on_update, r.DELETE_RULE AS on_delete \
          FROM information_schema.KEY_COLUMN_USAGE k \
-         JOIN information_schema.REFERENTIAL_CONSTRAINTS r \
-           ON r.CONSTRAINT_SCHEMA = k.CONSTRAINT_SCHEMA AND r.TABLE_NAME = k.TABLE_NAME \
-          AND r.CONSTRAINT_NAME = k.CONSTRAINT_NAME \
+         JOIN (SELECT TABLE_NAME, CONSTRAINT_NAME, UPDATE_RULE, DELETE_RULE \
+               FROM information_schema.REFERENTIAL_CONSTRAINTS \
+               WHERE CONSTRAINT_SCHEMA = DATABASE() LIMIT 18446744073709551615) r \
+           ON r.TABLE_NAME = k.TABLE_NAME AND r.CONSTRAINT_NAME = k.CONSTRAINT_NAME \
          WHERE k.TABLE_SCHEMA = DATABASE() AND k.REFERENCED_TABLE_NAME IS NOT NULL AND {} \
          ORDER BY k.TABLE_NAME, k.CONSTRAINT_NAME, k.ORDINAL_POSITION",
         user_tables("k.TABLE_NAME")

@@ -73,6 +73,14 @@ pub fn replace_database(url: &str, db: &str) -> String {
     format!("{}/{db}{query}", &base[..host_end])
 }
 
+/// A URL that names a server but no database (`mysql://root@127.0.0.1:3306/`, as
+/// `TEST_MYSQL_URL` does) made into one Retort accepts: it connects to `information_schema`,
+/// which every user may, to create scratch databases next to it. `None` for any other URL.
+pub fn server_url(url: &str) -> Option<String> {
+    (SCHEMES.iter().any(|s| url.starts_with(s)) && database_of(url).is_none())
+        .then(|| replace_database(url, "information_schema"))
+}
+
 impl Driver for MySqlDriver {
     fn name(&self) -> &'static str {
         "MariaDB"
@@ -127,7 +135,12 @@ impl Driver for MySqlDriver {
             cluster_lock: None,
             url: Some(url.as_str().to_owned()),
             end_on_signal: None,
+            mode_before: None,
         }))
+    }
+
+    fn server_url(&self, url: &str) -> Option<String> {
+        server_url(url)
     }
 
     fn create_scratch(&self, like: &DatabaseUrl) -> Result<Scratch, DbError> {
@@ -196,6 +209,10 @@ pub(crate) struct MySqlSession {
     url: Option<String>,
     /// During a run: kills this session on the server when a signal ends the process.
     end_on_signal: Option<crate::interrupt::Guard>,
+    /// During a run: the session's `sql_mode` before it (the run sets [`SESSION_MODE`]), put
+    /// back afterwards, so a connection the application lends to a run (`embed_migrations!`)
+    /// comes back as it was.
+    mode_before: Option<String>,
 }
 
 impl From<MysqlConnection> for Connection {
@@ -207,6 +224,7 @@ impl From<MysqlConnection> for Connection {
             cluster_lock: None,
             url: None,
             end_on_signal: None,
+            mode_before: None,
         })
     }
 }
@@ -330,6 +348,8 @@ impl Session for MySqlSession {
             self.take_server_lock(options)?;
         }
         self.locked = true;
+        self.mode_before = value(&mut self.conn, "SELECT @@SESSION.sql_mode AS v")
+            .map_err(DbError::query("reading the session's sql_mode"))?;
         if options.end_on_signal {
             if let Some(url) = self.url.clone() {
                 let id = value(&mut self.conn, "SELECT CAST(CONNECTION_ID() AS CHAR) AS v")
@@ -370,12 +390,18 @@ impl Session for MySqlSession {
         if !std::mem::take(&mut self.locked) {
             return Ok(());
         }
+        let mode = match self.mode_before.take() {
+            Some(mode) => format!(", sql_mode = {}", crate::dialect::mysql::sql_string(&mode)),
+            None => String::new(),
+        };
         let reset = self
             .conn
-            .batch_execute(
-                "SET SESSION lock_wait_timeout = DEFAULT, innodb_lock_wait_timeout = DEFAULT",
-            )
-            .map_err(DbError::query("resetting the statement lock timeout"));
+            .batch_execute(&format!(
+                "SET SESSION lock_wait_timeout = DEFAULT, innodb_lock_wait_timeout = DEFAULT{mode}"
+            ))
+            .map_err(DbError::query(
+                "resetting the statement lock timeout and sql_mode",
+            ));
         let release = match self.cluster_lock.take() {
             Some(lock) => lock.release(&mut self.conn),
             None => value(
@@ -432,5 +458,15 @@ mod tests {
             "mysql://u:p@h:3306/s?x=1"
         );
         assert_eq!(replace_database("mysql://h:1/", "s"), "mysql://h:1/s");
+        assert_eq!(
+            server_url("mysql://root@h:1/").as_deref(),
+            Some("mysql://root@h:1/information_schema")
+        );
+        assert_eq!(
+            server_url("mariadb://h").as_deref(),
+            Some("mariadb://h/information_schema")
+        );
+        assert_eq!(server_url("mysql://h/app"), None);
+        assert_eq!(server_url("postgres://h/"), None);
     }
 }
