@@ -183,6 +183,12 @@ kill_node() {
 }
 
 start_node() {
+    # Fresh state-transfer ports: the ones of its first join may still be held (TIME-WAIT),
+    # and rsync's daemon then cannot bind (wsrep_sst_rsync exits 16, EBUSY).
+    local cnf="$1/node$2/my.cnf" base=${GALERA_BASE_PORT:-43306}
+    PICKED=" $(grep -o '[0-9]\{4,5\}' "$1"/node*/my.cnf | cut -d: -f2 | tr '\n' ' ') "
+    pick_port $((base + 2000)) && sed -i "s/ist.recv_addr=127.0.0.1:[0-9]*/ist.recv_addr=127.0.0.1:$PORT/" "$cnf"
+    pick_port $((base + 3000)) && sed -i "s/^wsrep_sst_receive_address=127.0.0.1:[0-9]*/wsrep_sst_receive_address=127.0.0.1:$PORT/" "$cnf"
     launch "$1" "$2"
     wait_synced "$1" "$2"
 }
