@@ -222,6 +222,7 @@ pub(crate) fn empty_revision(
     head: Option<&str>,
     rev_id: Option<&str>,
     links: &LinkArgs,
+    data: bool,
     out: &mut dyn Write,
 ) -> anyhow::Result<u8> {
     let mut scripts = settings.scripts()?;
@@ -229,11 +230,20 @@ pub(crate) fn empty_revision(
         Some(rev) => crate::workflow::parents_at(&scripts, rev)?,
         None => parent_of_new(&scripts)?,
     };
+    let mut up_sql = "-- Write the upgrade SQL of this revision here.\n".to_owned();
+    let mut down_sql = "-- Write the SQL that reverts this revision's up.sql here.\n".to_owned();
+    let steps = data.then(|| step_names(message));
+    if let Some((up, down)) = &steps {
+        let place = "-- The Rust data step below runs where its line stands, between the \
+                     statements around it:\n";
+        up_sql.push_str(&format!("{place}-- retort: step {up}\n"));
+        down_sql.push_str(&format!("{place}-- retort: step {down}\n"));
+    }
     let new = NewRevision {
         message: message.to_owned(),
         parents,
-        up_sql: "-- Write the upgrade SQL of this revision here.\n".to_owned(),
-        down_sql: "-- Write the SQL that reverts this revision's up.sql here.\n".to_owned(),
+        up_sql,
+        down_sql,
         ..NewRevision::default()
     };
     let rev = scripts.write_revision_as(
@@ -243,7 +253,47 @@ pub(crate) fn empty_revision(
         rev_id,
     )?;
     writeln!(out, "Generated {}", retort::shown::path(&rev.path))?;
+    if let Some((up, down)) = &steps {
+        writeln!(
+            out,
+            "Its up.sql and down.sql run two Rust data steps. Write them in a crate this binary \
+             links (next to your models), then build it again:\n"
+        )?;
+        for (name, what) in [
+            (up, "the upgrade's data step"),
+            (down, "undo what `{up}` did"),
+        ] {
+            let what = what.replace("{up}", up);
+            writeln!(
+                out,
+                "#[retort::data_migration(revision = \"{}\")]\n\
+                 fn {name}(conn: &mut retort::Conn) -> retort::Result<()> {{\n    \
+                 todo!(\"{what}\")\n}}\n",
+                rev.id
+            )?;
+        }
+    }
     Ok(0)
+}
+
+/// The names of a new revision's data steps, from its message: `split_names` and
+/// `revert_split_names` (`step_...` when the message does not start a Rust identifier).
+fn step_names(message: &str) -> (String, String) {
+    const KEYWORDS: &[&str] = &[
+        "as", "async", "await", "box", "break", "const", "continue", "crate", "do", "dyn", "else",
+        "enum", "extern", "false", "final", "fn", "for", "gen", "if", "impl", "in", "let", "loop",
+        "macro", "match", "mod", "move", "mut", "override", "priv", "pub", "ref", "return", "self",
+        "static", "struct", "super", "trait", "true", "try", "type", "typeof", "unsafe", "unsized",
+        "use", "virtual", "where", "while", "yield",
+    ];
+    let slug = retort::script::slugify(message);
+    let up = if slug.starts_with(|c: char| c.is_ascii_alphabetic()) && !KEYWORDS.contains(&&*slug) {
+        slug
+    } else {
+        format!("step_{slug}")
+    };
+    let down = format!("revert_{up}");
+    (up, down)
 }
 
 /// Whether a database URL holds a password (user info, a `password=` parameter, or a key/value

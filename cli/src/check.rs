@@ -33,6 +33,9 @@ pub(crate) fn check(
         return Ok(1);
     }
     other_dialect(settings, &scripts)?;
+    if report_data_steps(&scripts, out)? {
+        return Ok(1);
+    }
     if args.shadow {
         return shadow(settings, &scripts, &target, &ignore, out);
     }
@@ -192,4 +195,26 @@ fn shadow(
         retort::invocation::command("autogenerate -m \"...\"")
     )?;
     Ok(1)
+}
+
+/// Reports the Rust data steps of any revision (either direction) that this binary cannot run:
+/// not compiled in, registered twice, or a marker that cannot run. Returns whether there were
+/// any.
+fn report_data_steps(scripts: &ScriptDirectory, out: &mut dyn Write) -> anyhow::Result<bool> {
+    let problems: Vec<retort::data::StepError> = scripts
+        .revisions()
+        .flat_map(|rev| {
+            [runner::Direction::Upgrade, runner::Direction::Downgrade]
+                .into_iter()
+                .flat_map(move |d| retort::data::missing(rev, d))
+        })
+        .collect();
+    if problems.is_empty() {
+        return Ok(false);
+    }
+    writeln!(out, "Rust data steps this binary cannot run:")?;
+    for problem in &problems {
+        writeln!(out, "  {problem}")?;
+    }
+    Ok(true)
 }

@@ -118,6 +118,9 @@ pub enum Command {
         /// Fill the revision from the difference between database and models
         #[arg(long, conflicts_with = "head")]
         autogenerate: bool,
+        /// Add a Rust data step to up.sql and down.sql, and print the functions to write
+        #[arg(long, conflicts_with = "autogenerate")]
+        data: bool,
         /// Build on this revision (id, prefix, `head`, `LABEL@head` or `base`) instead of the
         /// single head; allowed with several heads, so it starts or extends a branch
         #[arg(long, value_name = "REV")]
@@ -141,6 +144,9 @@ pub enum Command {
         /// Print the SQL the upgrade would run instead of running it; nothing connects
         #[arg(long)]
         sql: bool,
+        /// With --sql: print a comment in place of each Rust data step instead of refusing
+        #[arg(long, requires = "sql")]
+        step_placeholders: bool,
         /// Run even if applied migrations were edited since they were applied
         #[arg(long)]
         allow_edited: bool,
@@ -168,6 +174,9 @@ pub enum Command {
         /// Print the SQL the downgrade would run instead of running it; nothing connects
         #[arg(long)]
         sql: bool,
+        /// With --sql: print a comment in place of each Rust data step instead of refusing
+        #[arg(long, requires = "sql")]
+        step_placeholders: bool,
         /// Run even if applied migrations were edited since they were applied
         #[arg(long)]
         allow_edited: bool,
@@ -546,6 +555,7 @@ pub fn execute_with(cli: &Cli, defaults: &Defaults, out: &mut dyn Write) -> anyh
             head,
             rev_id,
             links,
+            data,
             ..
         } => authoring::empty_revision(
             &settings,
@@ -553,19 +563,38 @@ pub fn execute_with(cli: &Cli, defaults: &Defaults, out: &mut dyn Write) -> anyh
             head.as_deref(),
             rev_id.rev_id.as_deref(),
             links,
+            *data,
             out,
         ),
         Command::Upgrade {
-            target, sql: true, ..
-        } => workflow::offline(&settings, runner::Direction::Upgrade, target, out),
+            target,
+            sql: true,
+            step_placeholders,
+            ..
+        } => workflow::offline(
+            &settings,
+            runner::Direction::Upgrade,
+            target,
+            *step_placeholders,
+            out,
+        ),
         Command::Upgrade {
             target,
             no_rehearsal,
             ..
         } => migrate::upgrade(&settings, target, !*no_rehearsal, out),
         Command::Downgrade {
-            target, sql: true, ..
-        } => workflow::offline(&settings, runner::Direction::Downgrade, target, out),
+            target,
+            sql: true,
+            step_placeholders,
+            ..
+        } => workflow::offline(
+            &settings,
+            runner::Direction::Downgrade,
+            target,
+            *step_placeholders,
+            out,
+        ),
         Command::Downgrade { target, yes, .. } => migrate::downgrade(&settings, target, *yes, out),
         Command::Stamp {
             target,

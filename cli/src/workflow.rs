@@ -210,6 +210,7 @@ pub(crate) fn offline(
     settings: &Settings,
     direction: Direction,
     spec: &str,
+    step_placeholders: bool,
     out: &mut dyn Write,
 ) -> anyhow::Result<u8> {
     let url: DatabaseUrl = settings.database_url.parse()?;
@@ -230,6 +231,7 @@ pub(crate) fn offline(
             target,
             schema: settings.schema.as_deref(),
             options: &settings.run,
+            step_placeholders,
         },
     )?;
     out.write_all(sql.as_bytes())?;

@@ -41,9 +41,13 @@ pub fn checksum(up_sql: &str, down_sql: &str) -> String {
     format!("{}{}", half(up_sql), half(down_sql))
 }
 
-/// The checksum of a revision's files.
+/// The checksum of a revision's files. A file that runs Rust data steps (`-- retort: step
+/// NAME`) is hashed with one line per step naming its name and the hash of its tokens
+/// ([`crate::data`]), so editing an applied step changes its file's half; a file without steps
+/// is hashed alone.
 pub fn of(rev: &Revision) -> String {
-    checksum(&rev.up_sql, &rev.down_sql)
+    let with_steps = |sql: &str| format!("{sql}{}", crate::data::checksum_text(&rev.id, sql));
+    checksum(&with_steps(&rev.up_sql), &with_steps(&rev.down_sql))
 }
 
 fn quote(text: &str) -> String {
@@ -86,17 +90,35 @@ pub struct Edited {
     pub revision: String,
     /// The revision's directory.
     pub path: PathBuf,
-    /// `up.sql` and/or `down.sql`.
+    /// `up.sql` and/or `down.sql` (with their Rust data steps).
     pub files: Vec<&'static str>,
+    /// Rust data steps of the revision that are not compiled into this binary: its checksum
+    /// cannot be checked here (its `files` are then empty).
+    pub not_compiled: Vec<String>,
+}
+
+impl Edited {
+    /// Whether the revision's files (or steps) really changed, rather than its steps being
+    /// absent from this binary.
+    pub fn changed(&self) -> bool {
+        !self.files.is_empty()
+    }
 }
 
 impl fmt::Display for Edited {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (revision, path) = (&self.revision, crate::shown::path(&self.path));
+        if !self.not_compiled.is_empty() {
+            return write!(
+                f,
+                "revision {revision} ({path}) runs Rust data steps not compiled into this binary \
+                 ({}), so what was applied cannot be checked: run the binary that links them",
+                self.not_compiled.join(", ")
+            );
+        }
         write!(
             f,
-            "revision {} ({}): {} changed since it was applied",
-            self.revision,
-            crate::shown::path(&self.path),
+            "revision {revision} ({path}): {} changed since it was applied",
             self.files.join(" and ")
         )
     }
@@ -123,19 +145,41 @@ pub fn compare<'a>(
         let Some(stored) = recorded.get(&rev.version) else {
             continue;
         };
+        let mut not_compiled = crate::data::not_compiled(&rev.id, &rev.up_sql);
+        not_compiled.extend(crate::data::not_compiled(&rev.id, &rev.down_sql));
+        if !not_compiled.is_empty() {
+            not_compiled.dedup();
+            edited.push(Edited {
+                revision: rev.id.clone(),
+                path: rev.path.clone(),
+                files: Vec::new(),
+                not_compiled,
+            });
+            continue;
+        }
         let now = of(rev);
         let mut files = Vec::new();
+        let steps = |sql: &str| !crate::data::markers(sql).is_empty();
         if stored.get(..HALF) != Some(&now[..HALF]) {
-            files.push("up.sql");
+            files.push(if steps(&rev.up_sql) {
+                "up.sql (with its Rust data steps)"
+            } else {
+                "up.sql"
+            });
         }
         if stored.get(HALF..) != Some(&now[HALF..]) {
-            files.push("down.sql");
+            files.push(if steps(&rev.down_sql) {
+                "down.sql (with its Rust data steps)"
+            } else {
+                "down.sql"
+            });
         }
         if !files.is_empty() {
             edited.push(Edited {
                 revision: rev.id.clone(),
                 path: rev.path.clone(),
                 files,
+                not_compiled: Vec::new(),
             });
         }
     }

@@ -32,7 +32,8 @@
 //! - Databases: [`DatabaseUrl`], [`Connection`] and [`Backend`] ([`db`], [`backend`]: SQLite
 //!   and PostgreSQL, each a cargo feature).
 //! - Migrations: [`script`] (the revision graph and the migrations directory), [`runner`]
-//!   (upgrade, downgrade, stamp), [`offline`] (the SQL a run would execute), [`checksum`],
+//!   (upgrade, downgrade, stamp), [`data`] (Rust data steps in revisions:
+//!   [`data_migration`], [`Conn`]), [`offline`] (the SQL a run would execute), [`checksum`],
 //!   [`embed`] ([`embed_migrations!`] and [`EmbeddedMigrations`]: migrations compiled into the
 //!   binary).
 //! - Consistency: [`testing`] (assertions for your own `cargo test`), [`lint`] (revisions
@@ -49,6 +50,7 @@
 pub mod autogen;
 pub mod backend;
 pub mod checksum;
+pub mod data;
 pub mod db;
 pub mod dialect;
 pub mod diff;
@@ -112,10 +114,12 @@ mod plan_tests;
 mod proptests;
 
 pub use backend::Backend;
+pub use data::{Conn, Result};
 pub use db::{Connection, DatabaseUrl};
 pub use embed::{embed_migrations, EmbeddedMigrations};
 pub use error::Error;
 pub use model::{ColumnType, DbEnum, IntegerColumn, Model, ModelRegistration, VarLength};
+pub use retort_macros::data_migration;
 pub use retort_macros::DbEnum;
 pub use retort_macros::Model;
 pub use runner::RunOptions;

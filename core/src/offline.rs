@@ -32,6 +32,9 @@ pub struct Request<'a> {
     pub schema: Option<&'a str>,
     /// The options a live run would have: the backend's transaction policy depends on them.
     pub options: &'a RunOptions,
+    /// Print a comment in place of each Rust data step (`--step-placeholders`) instead of
+    /// refusing a revision that has one: the script cannot run Rust.
+    pub step_placeholders: bool,
 }
 
 /// The revisions a request runs, in order.
@@ -70,6 +73,23 @@ pub enum OfflineError {
     /// The request asks for something the backend does not have (a schema on SQLite).
     #[error(transparent)]
     Unsupported(#[from] crate::db::DbError),
+    /// A revision runs Rust data steps, which a SQL script cannot hold.
+    #[error(
+        "revision {revision} runs the Rust data step(s) {} ({}), which a SQL script cannot hold: \
+         apply it with `{}`, or pass --step-placeholders to print a comment in each step's place \
+         and run the step yourself there",
+        steps.iter().map(|(name, line)| format!("`{name}` (line {line})")).collect::<Vec<_>>().join(", "),
+        crate::shown::path(path),
+        crate::invocation::command("upgrade")
+    )]
+    DataSteps {
+        /// The revision's id.
+        revision: String,
+        /// Its `up.sql` or `down.sql`.
+        path: std::path::PathBuf,
+        /// Each step's name and line.
+        steps: Vec<(String, usize)>,
+    },
 }
 
 /// The script of a request. Refuses, like the runner, scripts that hold transaction control.
@@ -83,8 +103,49 @@ pub fn render_request(
     let revisions = plan(scripts, request)?;
     for rev in &revisions {
         crate::script::check_revision(rev, request.direction == Direction::Upgrade)?;
+        let file = request.direction.file();
+        let steps = crate::data::markers(step_file(rev, request.direction));
+        if !steps.is_empty() && !request.step_placeholders {
+            return Err(OfflineError::DataSteps {
+                revision: rev.id.clone(),
+                path: rev.path.join(file),
+                steps,
+            });
+        }
     }
     render(request, &revisions)
+}
+
+fn step_file(rev: &Revision, direction: Direction) -> &str {
+    match direction {
+        Direction::Upgrade => &rev.up_sql,
+        Direction::Downgrade => &rev.down_sql,
+    }
+}
+
+/// `sql` with each Rust data step marker replaced by a placeholder comment saying the step
+/// is left out; the steps left out, with their lines.
+fn with_placeholders(sql: &str) -> (String, Vec<(String, usize)>) {
+    let steps = crate::data::markers(sql);
+    if steps.is_empty() {
+        return (sql.to_owned(), steps);
+    }
+    let mut out = String::new();
+    for (n, line) in sql.lines().enumerate() {
+        match steps.iter().find(|(_, at)| *at == n + 1) {
+            Some((name, _)) => {
+                let _ = writeln!(
+                    out,
+                    "-- retort: step {name} -- LEFT OUT: a Rust data step; run it here yourself"
+                );
+            }
+            None => {
+                out.push_str(line);
+                out.push('\n');
+            }
+        }
+    }
+    (out, steps)
 }
 
 /// The bookkeeping of one revision: its diesel version row and its checksum, recorded (`add`)
@@ -183,11 +244,19 @@ pub fn render(request: &Request<'_>, revisions: &[&Revision]) -> Result<String, 
             one_line(&rev.message),
             rev.dir_name
         );
+        let (sql, left_out) = with_placeholders(sql);
+        for (name, line) in &left_out {
+            let _ = writeln!(
+                out,
+                "-- Left out: the Rust data step `{name}` ({file} line {line}), which a SQL \
+                 script cannot run."
+            );
+        }
         let own_transaction = !whole_run && rev.run_in_transaction;
         if own_transaction {
             let _ = writeln!(out, "{};", policy.begin);
         }
-        out.push_str(&terminated(sql));
+        out.push_str(&terminated(&sql));
         record(&mut out, rev, upgrade);
         if own_transaction {
             out.push_str("COMMIT;\n");

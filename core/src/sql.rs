@@ -81,7 +81,7 @@ pub use defaults::{is_literal_default, is_null_default, normalize_default};
 pub use drops::{data_drops, DataDrop};
 pub use index_def::{simplify_index, unquote_key};
 pub use kept::{kept, owned_only, owned_only_sql, rewrite_kept};
-pub use split::{statements, Statement};
+pub use split::{misplaced_steps, statements, Statement};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Token<'a> {

@@ -10,6 +10,7 @@ mod ast;
 mod attr;
 mod check;
 mod ctxt;
+mod data_step;
 mod db_enum;
 mod embed;
 mod expand;
@@ -118,4 +119,25 @@ pub fn derive_db_enum(input: TokenStream) -> TokenStream {
 #[proc_macro]
 pub fn embed_migrations(input: TokenStream) -> TokenStream {
     embed::embed_migrations_inner(input.into()).into()
+}
+
+/// Registers a function as a Rust data step of a revision: a line `-- retort: step NAME` in
+/// the revision's `up.sql` or `down.sql` runs it there, on the run's connection and in its
+/// transaction.
+///
+/// ```ignore
+/// #[retort::data_migration(revision = "3f2a9c1d7b10")]
+/// fn split_names(conn: &mut retort::Conn) -> retort::Result<()> {
+///     diesel::sql_query("UPDATE people SET first_name = name").execute(conn.sqlite()?)?;
+///     Ok(())
+/// }
+/// ```
+///
+/// `revision` is the revision's id (12 hexadecimal digits, from its metadata.toml). The function
+/// takes `&mut retort::Conn` and returns a `Result<(), E>` whose error converts into a boxed
+/// error. A hash of its tokens is part of the revision's checksum: editing an applied step is
+/// caught like editing its SQL.
+#[proc_macro_attribute]
+pub fn data_migration(args: TokenStream, item: TokenStream) -> TokenStream {
+    data_step::data_migration_inner(args.into(), item.into()).into()
 }

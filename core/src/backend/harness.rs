@@ -90,7 +90,7 @@ impl<'a> ScriptMigration<'a> {
     }
 
     /// Runs `sql`, keeping a failing statement's error.
-    fn execute<DB: DieselBackend>(
+    fn execute<DB: DieselBackend + 'static>(
         &self,
         conn: &mut dyn BoxableConnection<DB>,
         sql: &str,
@@ -100,7 +100,7 @@ impl<'a> ScriptMigration<'a> {
             Some((done, dialect)) => {
                 execute_with_progress(conn, self.rev, sql, direction, done, dialect)
             }
-            None => execute_script(conn, sql),
+            None => execute_script(conn, self.rev, sql),
         };
         result.map_err(|e| {
             if let Ok(mut failed) = self.failed.lock() {
@@ -133,21 +133,57 @@ pub(crate) const STATEMENT_SUMMARY: usize = 160;
 /// backend, and a revision outside a transaction runs each statement in its own implicit
 /// transaction (PostgreSQL runs a multi-statement message as one), as `psql` runs the offline
 /// script.
-fn execute_script<DB: DieselBackend>(
+fn execute_script<DB: DieselBackend + 'static>(
     conn: &mut dyn BoxableConnection<DB>,
+    rev: &Revision,
     sql: &str,
 ) -> Result<(), StatementError> {
     for (index, statement) in crate::sql::statements(sql).iter().enumerate() {
-        conn.batch_execute(statement.text)
-            .map_err(|e| statement_error(index, statement, e))?;
+        execute_unit(conn, rev, index, statement)?;
     }
     Ok(())
+}
+
+/// Runs one unit of a script: a statement, or the Rust data step its marker names
+/// ([`crate::data`]).
+fn execute_unit<DB: DieselBackend + 'static>(
+    conn: &mut dyn BoxableConnection<DB>,
+    rev: &Revision,
+    index: usize,
+    statement: &crate::sql::Statement<'_>,
+) -> Result<(), StatementError> {
+    let Some(name) = statement.step() else {
+        return conn
+            .batch_execute(statement.text)
+            .map_err(|e| statement_error(index, statement, e));
+    };
+    let failed = |message: String| StatementError {
+        index,
+        line: statement.line,
+        statement: statement.summary(STATEMENT_SUMMARY),
+        message,
+    };
+    // Runs refuse a revision whose steps are missing before anything runs; this is the
+    // last word for a caller that did not ask.
+    let step = crate::data::find(&rev.id, name).ok_or_else(|| {
+        failed(format!(
+            "the Rust data step `{name}` is not compiled into this binary"
+        ))
+    })?;
+    let mut lent = crate::data::Conn::from_boxable(conn)
+        .ok_or_else(|| failed("a data step needs one of Retort's own connections".into()))?;
+    step.run(&mut lent).map_err(|e| {
+        failed(format!(
+            "the Rust data step `{name}` ({}:{}) failed: {e}",
+            step.file, step.line
+        ))
+    })
 }
 
 /// Runs a script outside a transaction one statement at a time from statement `done`, each
 /// in a transaction of its own with its progress record (a statement that must run alone,
 /// then its record), so the record says exactly what took effect.
-fn execute_with_progress<DB: DieselBackend>(
+fn execute_with_progress<DB: DieselBackend + 'static>(
     conn: &mut dyn BoxableConnection<DB>,
     rev: &Revision,
     sql: &str,
@@ -175,18 +211,17 @@ fn execute_with_progress<DB: DieselBackend>(
         record(conn, 0, 0)?;
     }
     for (index, statement) in statements.iter().enumerate().skip(done) {
-        if dialect.runs_alone(statement.text) {
-            conn.batch_execute(statement.text)
-                .map_err(|e| statement_error(index, statement, e))?;
+        if statement.step().is_none() && dialect.runs_alone(statement.text) {
+            execute_unit(conn, rev, index, statement)?;
             record(conn, index + 1, index)?;
             continue;
         }
-        let begun = conn
-            .batch_execute("BEGIN")
-            .and_then(|()| conn.batch_execute(statement.text));
-        if let Err(e) = begun {
-            let _ = conn.batch_execute("ROLLBACK");
+        if let Err(e) = conn.batch_execute("BEGIN") {
             return Err(statement_error(index, statement, e));
+        }
+        if let Err(e) = execute_unit(conn, rev, index, statement) {
+            let _ = conn.batch_execute("ROLLBACK");
+            return Err(e);
         }
         if let Err(e) = record(conn, index + 1, index) {
             let _ = conn.batch_execute("ROLLBACK");
@@ -230,7 +265,7 @@ fn statement_error(
     }
 }
 
-impl<DB: DieselBackend> Migration<DB> for ScriptMigration<'_> {
+impl<DB: DieselBackend + 'static> Migration<DB> for ScriptMigration<'_> {
     fn run(&self, conn: &mut dyn BoxableConnection<DB>) -> migration::Result<()> {
         if self.execute {
             self.execute(conn, &self.rev.up_sql, super::Direction::Upgrade)?;

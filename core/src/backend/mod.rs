@@ -377,7 +377,7 @@ pub(crate) fn apply_with_harness<DB, C>(
     direction: Direction,
 ) -> MigrationResult<()>
 where
-    DB: diesel::backend::Backend,
+    DB: diesel::backend::Backend + 'static,
     C: diesel_migrations::MigrationHarness<DB>,
 {
     match direction {

@@ -134,10 +134,17 @@ pub enum RunError {
         violations: Vec<String>,
     },
     /// Applied revisions were edited since they were applied.
-    #[error("applied migrations were edited: {}; applied history is immutable: restore the files as they were applied and write a new revision for the change (or pass --allow-edited to run anyway); nothing was changed", edited.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; "))]
+    #[error("{}", edited_message(edited))]
     Edited {
         /// Each edited revision and which of its files changed.
         edited: Vec<Edited>,
+    },
+    /// A revision to run has Rust data steps this binary cannot run (not compiled in,
+    /// registered twice, or a marker that cannot run); found before anything ran.
+    #[error("{}; nothing was changed", errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    DataSteps {
+        /// Each step that cannot run.
+        errors: Vec<crate::data::StepError>,
     },
     /// A script to run holds `COMMIT`, `BEGIN`... (see `sql`); found before anything ran.
     #[error(transparent)]
@@ -150,6 +157,27 @@ pub enum RunError {
     /// go on from there.
     #[error(transparent)]
     PartlyRun(Box<PartlyRun>),
+}
+
+/// [`RunError::Edited`]'s message: what changed, or what cannot be checked in this binary.
+fn edited_message(edited: &[Edited]) -> String {
+    let list = edited
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ");
+    if edited.iter().any(Edited::changed) {
+        format!(
+            "applied migrations were edited: {list}; applied history is immutable: restore the \
+             files as they were applied and write a new revision for the change (or pass \
+             --allow-edited to run anyway); nothing was changed"
+        )
+    } else {
+        format!(
+            "applied migrations cannot be checked: {list} (or pass --allow-edited to run \
+             anyway); nothing was changed"
+        )
+    }
 }
 
 /// A revision an earlier run left partly done ([`RunError::PartlyRun`]).

@@ -446,6 +446,20 @@ fn body(
     }
     let partial = progress::settle(session, scripts, &applied, kind)?;
     let mut steps = plan(&applied)?;
+    // A Rust data step this binary does not have stops the run before anything runs.
+    let missing: Vec<crate::data::StepError> = steps
+        .iter()
+        .filter(|s| s.execute)
+        .flat_map(|s| {
+            let rev = scripts
+                .revision(&s.id)
+                .expect("planned revisions come from the graph");
+            crate::data::missing(rev, s.direction)
+        })
+        .collect();
+    if !missing.is_empty() {
+        return Err(RunError::DataSteps { errors: missing });
+    }
     let ddl_commits = session.backend().transactions(options).ddl_commits;
     for step in &mut steps {
         let rev = scripts

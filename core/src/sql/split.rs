@@ -4,17 +4,26 @@
 
 use super::{Lexer, Statements, Token};
 
-/// One statement of a script.
+/// One statement of a script, or one of its Rust data step markers: a line
+/// `-- retort: step NAME` between statements (see [`crate::data`]) is a unit of its own, so a
+/// revision's progress counts it, and its `text` is that comment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Statement<'a> {
     /// The statement as written, from its first token to its `;` (included when present);
-    /// comments before it are left out, comments inside it kept.
+    /// comments before it are left out, comments inside it kept. For a step marker, the
+    /// comment from its `--` to the end of its line.
     pub text: &'a str,
     /// 1-based line of its first token in the script.
     pub line: usize,
 }
 
-impl Statement<'_> {
+impl<'a> Statement<'a> {
+    /// The name of the Rust data step this unit runs, when it is a step marker (what follows
+    /// `step`, trimmed: possibly empty or not an identifier, which validation reports).
+    pub fn step(&self) -> Option<&'a str> {
+        step_marker(self.text)
+    }
+
     /// The 1-based line in the script of the 1-based character `position` of the statement's
     /// text (as PostgreSQL reports an error's position).
     pub fn line_of(&self, position: usize) -> usize {
@@ -40,11 +49,56 @@ impl Statement<'_> {
     }
 }
 
+/// The step name of a line comment `-- retort: step NAME` (`text` starts at its `--`).
+fn step_marker(text: &str) -> Option<&str> {
+    let rest = text.strip_prefix("--")?.trim_start();
+    let rest = rest.strip_prefix("retort:")?.trim_start();
+    let name = rest.strip_prefix("step")?;
+    if !(name.is_empty() || name.starts_with(char::is_whitespace)) {
+        return None;
+    }
+    Some(name.trim())
+}
+
+/// The step markers among the comments of `gap` (text between two statements: white space,
+/// comments and stray `;`), which starts at byte `offset` and line `line` of the script.
+fn markers_in<'a>(sql: &'a str, offset: usize, end: usize, mut line: usize) -> Vec<Statement<'a>> {
+    let bytes = sql.as_bytes();
+    let mut found = Vec::new();
+    let mut i = offset;
+    while i < end {
+        if bytes[i..end].starts_with(b"--") {
+            let stop = bytes[i..end]
+                .iter()
+                .position(|b| *b == b'\n')
+                .map_or(end, |p| i + p);
+            let text = sql[i..stop].trim_end();
+            if step_marker(text).is_some() {
+                found.push(Statement { text, line });
+            }
+            i = stop;
+        } else if bytes[i..end].starts_with(b"/*") {
+            let mut lexer = Lexer::new(&sql[..end]);
+            lexer.pos = i;
+            lexer.skip_block_comment();
+            line += sql[i..lexer.pos].matches('\n').count();
+            i = lexer.pos;
+        } else {
+            if bytes[i] == b'\n' {
+                line += 1;
+            }
+            i += 1;
+        }
+    }
+    found
+}
+
 /// The statements of `sql`, in order. A `;` ends a statement unless it is inside a string, a
 /// quoted identifier, a comment, a dollar-quoted body, parentheses (PostgreSQL's multi-action
 /// `CREATE RULE`), a SQLite trigger body (`BEGIN ... END`) or a `BEGIN ATOMIC ... END` body.
 /// Empty statements (`;;`) and comment-only text are dropped; a last statement without `;`
-/// is kept.
+/// is kept. A Rust data step marker (`-- retort: step NAME` between statements) is a unit in
+/// its place; one inside a statement is only a comment there ([`misplaced_steps`] finds it).
 pub fn statements(sql: &str) -> Vec<Statement<'_>> {
     let mut found = Vec::new();
     let mut lexer = Lexer::new(sql);
@@ -53,10 +107,16 @@ pub fn statements(sql: &str) -> Vec<Statement<'_>> {
     let mut current: Option<(usize, usize)> = None;
     let mut depth = 0usize;
     let mut end = 0;
+    // Where the text after the last statement starts, and its line: markers live there.
+    let mut gap = (0usize, 1usize);
+    let steps = sql.contains("retort:");
     while let Some(token) = lexer.next() {
         if token == Token::Semicolon && current.is_none() {
             state.feed(token);
             continue;
+        }
+        if current.is_none() && steps {
+            found.extend(markers_in(sql, gap.0, lexer.start, gap.1));
         }
         let (start, line) = *current.get_or_insert((lexer.start, lexer.start_line));
         end = lexer.pos;
@@ -80,6 +140,7 @@ pub fn statements(sql: &str) -> Vec<Statement<'_>> {
             });
             current = None;
             depth = 0;
+            gap = (lexer.pos, lexer.line);
         }
     }
     if let Some((start, line)) = current {
@@ -87,6 +148,26 @@ pub fn statements(sql: &str) -> Vec<Statement<'_>> {
             text: &sql[start..end],
             line,
         });
+    } else if steps {
+        found.extend(markers_in(sql, gap.0, sql.len(), gap.1));
+    }
+    found
+}
+
+/// Lines `-- retort: step NAME` inside a statement of `sql` (1-based line, name): they do not
+/// run there. (Also one inside a string or a body, which is rare enough to be worth the
+/// question.)
+pub fn misplaced_steps(sql: &str) -> Vec<(usize, String)> {
+    if !sql.contains("retort:") {
+        return Vec::new();
+    }
+    let mut found = Vec::new();
+    for statement in statements(sql).iter().filter(|s| s.step().is_none()) {
+        for (n, text) in statement.text.lines().enumerate() {
+            if let Some(name) = step_marker(text.trim_start()) {
+                found.push((statement.line + n, name.to_owned()));
+            }
+        }
     }
     found
 }
@@ -146,6 +227,32 @@ mod tests {
             split("SELECT 1;\nSELECT (2;"),
             [("SELECT 1;", 1), ("SELECT (2;", 2)]
         );
+    }
+
+    #[test]
+    fn step_markers_are_units_between_statements() {
+        let sql = "ALTER TABLE p ADD first TEXT;\n-- Fill it in Rust:\n-- retort: step split_names\n\
+                   /* -- retort: step hidden */\n-- retort:step   spaced  \nALTER TABLE p DROP name;\n\
+                   -- retort: stepper\n-- retort: step last\n";
+        let units = statements(sql);
+        let shown: Vec<(Option<&str>, usize)> = units.iter().map(|s| (s.step(), s.line)).collect();
+        assert_eq!(
+            shown,
+            [
+                (None, 1),
+                (Some("split_names"), 3),
+                (Some("spaced"), 5),
+                (None, 6),
+                (Some("last"), 8)
+            ]
+        );
+        assert_eq!(units[1].text, "-- retort: step split_names");
+        assert_eq!(split("-- retort: step only"), [("-- retort: step only", 1)]);
+        assert!(misplaced_steps(sql).is_empty());
+        // Inside a statement (no `;` before it) it is only a comment, and reported.
+        let inside = "UPDATE p SET a = 1\n-- retort: step fill\nWHERE id = 2;\n";
+        assert_eq!(statements(inside).len(), 1);
+        assert_eq!(misplaced_steps(inside), [(2, "fill".to_owned())]);
     }
 
     #[test]

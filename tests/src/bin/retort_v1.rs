@@ -35,6 +35,18 @@ pub struct Obsolete {
     pub label: String,
 }
 
+/// Older versions of `retort_v2`'s data steps of revision `da7a00000001` (see
+/// `src/data_steps.rs`), so a test can run a revision with one and check it with the other.
+#[retort::data_migration(revision = "da7a00000001")]
+fn split_names(_conn: &mut retort::Conn) -> retort::Result<()> {
+    Ok(())
+}
+
+#[retort::data_migration(revision = "da7a00000001")]
+fn join_names(_conn: &mut retort::Conn) -> retort::Result<()> {
+    Ok(())
+}
+
 fn main() -> std::process::ExitCode {
     retort_cli::run()
 }

@@ -14,6 +14,9 @@ use retort::Model;
 mod shared_models;
 pub use shared_models::{Sample, Unusual};
 
+#[path = "../data_steps.rs"]
+mod data_steps;
+
 /// The people who sign in, and what they told us.
 #[derive(Debug, Model)]
 #[model(table = "accounts", check(expr = "age >= 0"))]

@@ -16,6 +16,7 @@ mod checks;
 mod cli;
 mod daily;
 mod data_safety;
+mod data_steps;
 mod diesel_compat;
 mod disk_full;
 mod edge_cases;

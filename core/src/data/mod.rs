@@ -1,0 +1,298 @@
+//! Rust data steps: application code that runs inside a revision, where its SQL says.
+//!
+//! ```ignore
+//! #[retort::data_migration(revision = "3f2a9c1d7b10")]
+//! fn split_names(conn: &mut retort::Conn) -> retort::Result<()> {
+//!     // read `name`, write `first_name` and `last_name`, with diesel on `conn.sqlite()?`
+//!     Ok(())
+//! }
+//! ```
+//!
+//! The attribute registers the function through `inventory` (like `#[derive(Model)]`) under its
+//! revision and name, with a hash of its tokens. A line `-- retort: step split_names` between two
+//! statements of that revision's `up.sql` (or `down.sql`) runs it there, on the run's
+//! connection, inside the revision's transaction where the backend has one, under the run's lock.
+//! A step is one unit of the revision's progress, like a statement.
+//!
+//! Before anything runs, a run refuses a revision whose steps are not compiled into the running
+//! binary ([`missing`]), and a revision's checksum covers the hashes of its steps
+//! ([`crate::checksum`]), so editing an applied step is caught like editing its SQL.
+
+mod conn;
+
+pub use conn::{Conn, WrongBackend};
+
+use std::fmt;
+use std::path::PathBuf;
+
+use crate::runner::Direction;
+use crate::script::Revision;
+
+/// What a data step returns: any error converts (`?` on diesel's, Retort's or your own).
+pub type Result<T = (), E = Box<dyn std::error::Error + Send + Sync + 'static>> =
+    std::result::Result<T, E>;
+
+/// The function a registration calls: the step, its error boxed.
+pub type StepFn = fn(&mut Conn<'_>) -> Result<()>;
+
+/// A Rust data step compiled into this binary, as `#[retort::data_migration]` registers it.
+#[derive(Debug)]
+pub struct DataStep {
+    /// The revision's id (12 hexadecimal digits).
+    pub revision: &'static str,
+    /// The function's name, which the marker line names.
+    pub name: &'static str,
+    /// A hash of the function's tokens (16 hexadecimal digits): a changed body changes it.
+    pub hash: &'static str,
+    /// Where the function is (`file!()`), for messages.
+    pub file: &'static str,
+    /// Its line.
+    pub line: u32,
+    run: StepFn,
+}
+
+impl DataStep {
+    #[doc(hidden)]
+    pub const fn __new(
+        revision: &'static str,
+        name: &'static str,
+        hash: &'static str,
+        file: &'static str,
+        line: u32,
+        run: StepFn,
+    ) -> Self {
+        DataStep {
+            revision,
+            name,
+            hash,
+            file,
+            line,
+            run,
+        }
+    }
+
+    /// Runs the step on `conn`; a panic in it is an error naming the step, not the end of
+    /// the run's process.
+    pub fn run(&self, conn: &mut Conn<'_>) -> Result<()> {
+        let run = self.run;
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(conn))) {
+            Ok(result) => result,
+            Err(panic) => {
+                let message = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| (*s).to_owned())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "a panic without a message".to_owned());
+                Err(format!("panicked: {message}").into())
+            }
+        }
+    }
+}
+
+inventory::collect!(DataStep);
+
+/// Every data step compiled into this binary.
+pub fn registered() -> impl Iterator<Item = &'static DataStep> {
+    inventory::iter::<DataStep>.into_iter()
+}
+
+/// The step `name` of revision `revision`, when compiled in. (Two registrations of one name
+/// are refused when the revision loads: [`duplicates`].)
+pub fn find(revision: &str, name: &str) -> Option<&'static DataStep> {
+    registered().find(|s| s.revision == revision && s.name == name)
+}
+
+/// The step names a revision's file runs, in order, with their 1-based lines.
+pub fn markers(sql: &str) -> Vec<(String, usize)> {
+    if !sql.contains("retort:") {
+        return Vec::new();
+    }
+    crate::sql::statements(sql)
+        .iter()
+        .filter_map(|s| s.step().map(|name| (name.to_owned(), s.line)))
+        .collect()
+}
+
+/// Whether either file of `rev` runs a Rust step.
+pub fn has_steps(rev: &Revision) -> bool {
+    !markers(&rev.up_sql).is_empty() || !markers(&rev.down_sql).is_empty()
+}
+
+/// The file of `rev` that `direction` runs, and its name.
+fn file(rev: &Revision, direction: Direction) -> (&'static str, &str) {
+    match direction {
+        Direction::Upgrade => ("up.sql", &rev.up_sql),
+        Direction::Downgrade => ("down.sql", &rev.down_sql),
+    }
+}
+
+/// A revision's step that cannot run: not compiled into this binary, registered twice, or
+/// marked where it cannot run.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct StepError {
+    /// The revision's id.
+    pub revision: String,
+    /// `up.sql` or `down.sql`, with the revision's directory.
+    pub path: PathBuf,
+    /// The marker's line.
+    pub line: usize,
+    /// The step's name as the marker writes it.
+    pub name: String,
+    /// What is wrong, and the fix.
+    pub problem: StepProblem,
+}
+
+/// What is wrong with a step marker.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StepProblem {
+    /// No function of that name is registered for the revision in this binary.
+    NotCompiled {
+        /// Steps this binary has for the revision, for a "did you mean".
+        known: Vec<String>,
+    },
+    /// Registered more than once (file:line of each).
+    Duplicate(Vec<String>),
+    /// The marker does not name a Rust identifier.
+    BadName,
+    /// The marker is inside a statement, where it does not run.
+    InsideStatement,
+}
+
+impl fmt::Display for StepError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let at = format!("{}:{}", crate::shown::path(&self.path), self.line);
+        let (revision, name) = (&self.revision, &self.name);
+        match &self.problem {
+            StepProblem::NotCompiled { known } => {
+                write!(
+                    f,
+                    "revision {revision} runs the Rust data step `{name}` ({at}), which is not \
+                     compiled into this binary: define it with \
+                     `#[retort::data_migration(revision = \"{revision}\")] fn {name}(conn: &mut \
+                     retort::Conn) -> retort::Result<()>` in a crate this binary links \
+                     (retort::link_models!), or run the binary that has it"
+                )?;
+                if !known.is_empty() {
+                    write!(f, " (this binary has: {})", known.join(", "))?;
+                }
+                Ok(())
+            }
+            StepProblem::Duplicate(places) => write!(
+                f,
+                "revision {revision}'s Rust data step `{name}` ({at}) is registered {} times \
+                 ({}): keep one",
+                places.len(),
+                places.join(", ")
+            ),
+            StepProblem::BadName => write!(
+                f,
+                "{at}: `-- retort: step {name}` does not name a Rust function: write \
+                 `-- retort: step FUNCTION_NAME`"
+            ),
+            StepProblem::InsideStatement => write!(
+                f,
+                "{at}: the step marker `-- retort: step {name}` is inside a statement, where it \
+                 does not run: end the statement above it with `;`"
+            ),
+        }
+    }
+}
+
+fn is_identifier(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars.next().is_some_and(|c| c.is_alphabetic() || c == '_')
+        && chars.all(|c| c.is_alphanumeric() || c == '_')
+        && name != "_"
+}
+
+/// What stops `rev`'s `direction` file from running its steps in this binary: markers that
+/// name no identifier or stand inside a statement, steps not compiled in, steps registered
+/// twice. Empty for a revision without steps.
+pub fn missing(rev: &Revision, direction: Direction) -> Vec<StepError> {
+    let (file_name, sql) = file(rev, direction);
+    let error = |line: usize, name: &str, problem: StepProblem| StepError {
+        revision: rev.id.clone(),
+        path: rev.path.join(file_name),
+        line,
+        name: name.to_owned(),
+        problem,
+    };
+    let mut errors: Vec<StepError> = crate::sql::misplaced_steps(sql)
+        .into_iter()
+        .map(|(line, name)| error(line, &name, StepProblem::InsideStatement))
+        .collect();
+    for (name, line) in markers(sql) {
+        if !is_identifier(&name) {
+            errors.push(error(line, &name, StepProblem::BadName));
+            continue;
+        }
+        let places: Vec<String> = registered()
+            .filter(|s| s.revision == rev.id && s.name == name)
+            .map(|s| format!("{}:{}", s.file, s.line))
+            .collect();
+        match places.len() {
+            0 => {
+                let mut known: Vec<String> = registered()
+                    .filter(|s| s.revision == rev.id)
+                    .map(|s| s.name.to_owned())
+                    .collect();
+                known.sort();
+                known.dedup();
+                errors.push(error(line, &name, StepProblem::NotCompiled { known }));
+            }
+            1 => {}
+            _ => errors.push(error(line, &name, StepProblem::Duplicate(places))),
+        }
+    }
+    errors
+}
+
+/// What a file's steps add to its checksum: one line per marker with the step's hash, or
+/// `missing` when it is not compiled in. Empty (the checksum of the file alone) without steps.
+pub(crate) fn checksum_text(revision: &str, sql: &str) -> String {
+    markers(sql)
+        .into_iter()
+        .map(|(name, _)| {
+            let hash = find(revision, &name).map_or("missing", |s| s.hash);
+            format!("\n-- retort step {name} {hash}")
+        })
+        .collect()
+}
+
+/// The steps of a file not compiled into this binary, by name.
+pub(crate) fn not_compiled(revision: &str, sql: &str) -> Vec<String> {
+    markers(sql)
+        .into_iter()
+        .filter(|(name, _)| find(revision, name).is_none())
+        .map(|(name, _)| name)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identifiers() {
+        assert!(is_identifier("split_names"));
+        assert!(is_identifier("_x1"));
+        assert!(!is_identifier(""));
+        assert!(!is_identifier("_"));
+        assert!(!is_identifier("1x"));
+        assert!(!is_identifier("split-names"));
+        assert!(!is_identifier("a b"));
+    }
+
+    #[test]
+    fn markers_and_checksum_text() {
+        let sql = "ALTER TABLE p ADD a TEXT;\n-- retort: step fill_a\nALTER TABLE p DROP b;\n";
+        assert_eq!(markers(sql), [("fill_a".to_owned(), 2)]);
+        assert_eq!(markers("SELECT 1;"), []);
+        assert_eq!(checksum_text("0a1b2c3d4e5f", "SELECT 1;"), "");
+        assert_eq!(
+            checksum_text("0a1b2c3d4e5f", sql),
+            "\n-- retort step fill_a missing"
+        );
+        assert_eq!(not_compiled("0a1b2c3d4e5f", sql), ["fill_a"]);
+    }
+}

@@ -1,0 +1,253 @@
+//! Rust data steps in revisions (`#[retort::data_migration]`, `-- retort: step NAME`): the real
+//! CLI (`retort_v2` links the steps of `src/data_steps.rs`; `retort_v1` has other versions of
+//! two of them and lacks the rest) on SQLite, PostgreSQL and MariaDB, and embedded migrations
+//! and `retort::testing` in this binary, which links the same steps.
+
+use std::path::{Path, PathBuf};
+
+use crate::mariadb_support::MyProject;
+use crate::support::{Backend, Models, Project, Run};
+
+#[path = "../../src/data_steps.rs"]
+mod steps;
+
+/// What the scenarios need of a project, whatever its backend.
+trait Db {
+    fn cli(&self, models: Models, args: &[&str]) -> Run;
+    fn migrations(&self) -> PathBuf;
+    /// A query's single column `v`, as text (`NULL` as an empty string).
+    fn texts(&self, sql: &str) -> Vec<String>;
+}
+
+impl Db for Project {
+    fn cli(&self, models: Models, args: &[&str]) -> Run {
+        self.run(models, args)
+    }
+    fn migrations(&self) -> PathBuf {
+        Project::migrations(self)
+    }
+    fn texts(&self, sql: &str) -> Vec<String> {
+        self.strings(sql)
+    }
+}
+
+impl Db for MyProject {
+    fn cli(&self, models: Models, args: &[&str]) -> Run {
+        self.run(models.exe(), args)
+    }
+    fn migrations(&self) -> PathBuf {
+        self.path().join("migrations")
+    }
+    fn texts(&self, sql: &str) -> Vec<String> {
+        self.strings(sql)
+            .into_iter()
+            .map(Option::unwrap_or_default)
+            .collect()
+    }
+}
+
+const PEOPLE_UP: &str = "CREATE TABLE people (id BIGINT PRIMARY KEY, name VARCHAR(100));\n\
+     INSERT INTO people (id, name) VALUES (1, 'Ada Lovelace'), (2, 'Alan Turing'), (3, 'Plato');\n";
+
+const SPLIT_UP: &str = "ALTER TABLE people ADD COLUMN first_name VARCHAR(100);\n\
+     ALTER TABLE people ADD COLUMN last_name VARCHAR(100);\n\
+     -- Fill them from name, in Rust:\n\
+     -- retort: step split_names\n\
+     ALTER TABLE people DROP COLUMN name;\n";
+
+const SPLIT_DOWN: &str = "ALTER TABLE people ADD COLUMN name VARCHAR(100);\n\
+     -- retort: step join_names\n\
+     ALTER TABLE people DROP COLUMN last_name;\n\
+     ALTER TABLE people DROP COLUMN first_name;\n";
+
+/// Writes a revision with `rev-id` through the CLI, then its scripts; the directory.
+fn revision(db: &dyn Db, message: &str, rev_id: &str, up: &str, down: &str) -> PathBuf {
+    db.cli(Models::V2, &["revision", "-m", message, "--rev-id", rev_id])
+        .expect(0);
+    let dir = newest(&db.migrations(), rev_id);
+    std::fs::write(dir.join("up.sql"), up).unwrap();
+    std::fs::write(dir.join("down.sql"), down).unwrap();
+    dir
+}
+
+fn newest(migrations: &Path, rev_id: &str) -> PathBuf {
+    std::fs::read_dir(migrations)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.to_string_lossy().contains(rev_id))
+        .expect("the revision's directory")
+}
+
+/// `people` with three names, then the revision splitting them; the round trip through the
+/// CLI, and the checksum covering the steps.
+fn split_round_trip(db: &dyn Db) {
+    revision(
+        db,
+        "people",
+        "da7a0000000f",
+        PEOPLE_UP,
+        "DROP TABLE people;\n",
+    );
+    // `revision --data` writes the markers and prints the functions to write.
+    let out = db
+        .cli(
+            Models::V2,
+            &[
+                "revision",
+                "-m",
+                "Split names",
+                "--rev-id",
+                "da7a00000001",
+                "--data",
+            ],
+        )
+        .expect(0)
+        .stdout;
+    for expected in [
+        "#[retort::data_migration(revision = \"da7a00000001\")]\nfn split_names(conn: &mut retort::Conn) -> retort::Result<()> {",
+        "fn revert_split_names(conn: &mut retort::Conn)",
+    ] {
+        assert!(out.contains(expected), "{expected}\n{out}");
+    }
+    let dir = newest(&db.migrations(), "da7a00000001");
+    let written = std::fs::read_to_string(dir.join("up.sql")).unwrap();
+    assert!(
+        written.contains("\n-- retort: step split_names\n"),
+        "{written}"
+    );
+    std::fs::write(dir.join("up.sql"), SPLIT_UP).unwrap();
+    std::fs::write(dir.join("down.sql"), SPLIT_DOWN).unwrap();
+
+    db.cli(Models::V2, &["upgrade"]).expect(0);
+    assert_eq!(
+        db.texts("SELECT first_name AS v FROM people ORDER BY id"),
+        ["Ada", "Alan", "Plato"]
+    );
+    assert_eq!(
+        db.texts("SELECT last_name AS v FROM people ORDER BY id"),
+        ["Lovelace", "Turing", ""]
+    );
+    // Another binary's `split_names` is not the step that ran: the checksum says so.
+    let edited = db.cli(Models::V1, &["upgrade"]).expect(2).stderr;
+    assert!(
+        edited.contains(
+            "up.sql (with its Rust data steps) and down.sql (with its Rust data steps) changed \
+             since it was applied"
+        ),
+        "{edited}"
+    );
+    db.cli(Models::V2, &["downgrade", "-1"]).expect(0);
+    assert_eq!(
+        db.texts("SELECT name AS v FROM people ORDER BY id"),
+        ["Ada Lovelace", "Alan Turing", "Plato"]
+    );
+    db.cli(Models::V2, &["upgrade"]).expect(0);
+    assert_eq!(
+        db.texts("SELECT last_name AS v FROM people WHERE id = 2"),
+        ["Turing"]
+    );
+}
+
+#[test]
+fn a_data_step_splits_names_and_joins_them_back_on_sqlite() {
+    split_round_trip(&Project::new());
+}
+
+#[test]
+fn a_data_step_splits_names_and_joins_them_back_on_postgres() {
+    let Some(p) = Project::on(Backend::Postgres) else {
+        return;
+    };
+    split_round_trip(&p);
+}
+
+#[test]
+fn a_data_step_splits_names_and_joins_them_back_on_mariadb() {
+    let Some(p) = MyProject::new() else {
+        return;
+    };
+    split_round_trip(&p);
+}
+
+/// A step that fails after changing a row, after a statement that added a column; the
+/// upgrade's error (`extra`: its flags).
+fn fail_halfway(db: &dyn Db, extra: &[&str]) -> String {
+    revision(
+        db,
+        "people",
+        "da7a0000000f",
+        PEOPLE_UP,
+        "DROP TABLE people;\n",
+    );
+    db.cli(Models::V2, &["upgrade"]).expect(0);
+    db.cli(
+        Models::V2,
+        &["revision", "-m", "Nicknames", "--rev-id", "da7a00000002"],
+    )
+    .expect(0);
+    let dir = newest(&db.migrations(), "da7a00000002");
+    std::fs::write(
+        dir.join("up.sql"),
+        "ALTER TABLE people ADD COLUMN last_name VARCHAR(100);\n\
+         -- retort: step fail_halfway\n\
+         ALTER TABLE people DROP COLUMN name;\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("down.sql"),
+        "ALTER TABLE people DROP COLUMN last_name;\n",
+    )
+    .unwrap();
+    let err = db
+        .cli(Models::V2, &[&["upgrade"][..], extra].concat())
+        .expect(2)
+        .stderr;
+    assert!(
+        err.contains("the Rust data step `fail_halfway`")
+            && err.contains("failed: row 2 has no last name to keep"),
+        "{err}"
+    );
+    err
+}
+
+#[test]
+fn a_failing_step_leaves_nothing_applied_where_ddl_is_transactional() {
+    for p in [Some(Project::new()), Project::on(Backend::Postgres)]
+        .into_iter()
+        .flatten()
+    {
+        let err = fail_halfway(&p, &[]);
+        assert!(err.ends_with("; nothing was changed\n"), "{err}");
+        // The added column went with the step's change.
+        let columns = p.cli(Models::V2, &["current"]).expect(0).stdout;
+        assert!(columns.contains("da7a0000000f"), "{columns}");
+        assert!(p.try_execute("SELECT last_name FROM people").is_err());
+        assert_eq!(
+            p.texts("SELECT name AS v FROM people ORDER BY id"),
+            ["Ada Lovelace", "Alan Turing", "Plato"]
+        );
+    }
+}
+
+#[test]
+fn a_failing_step_on_mariadb_reports_exactly_what_took_effect() {
+    let Some(p) = MyProject::new() else {
+        return;
+    };
+    // The rehearsal on a scratch copy runs the step too, and stops the run before it starts.
+    let err = fail_halfway(&p, &[]);
+    assert!(err.contains("so nothing ran on the database"), "{err}");
+    let err = p
+        .cli(Models::V2, &["upgrade", "--no-rehearsal"])
+        .expect(2)
+        .stderr;
+    // The ALTER committed (MariaDB's DDL commits as it goes); the step's own change rolled back.
+    assert!(
+        err.contains("the 1 statement(s) before the failure took effect"),
+        "{err}"
+    );
+    assert_eq!(
+        p.texts("SELECT last_name AS v FROM people ORDER BY id"),
+        ["", "", ""]
+    );
+}
