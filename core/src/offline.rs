@@ -438,6 +438,7 @@ mod tests {
             },
             schema: None,
             options: Box::leak(Box::default()),
+            step_placeholders: false,
         }
     }
 

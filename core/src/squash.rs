@@ -143,10 +143,13 @@ pub fn range(scripts: &ScriptDirectory, from: &str, to: &str) -> Result<Vec<Stri
 const UNOWNED: &str = "a statement on an object Retort does not own";
 
 /// The first statement of `rev`'s up.sql that the schema diff cannot reproduce: data
-/// statements (`INSERT`, `UPDATE`, `DELETE`...) and objects Retort does not own (views,
+/// statements (`INSERT`, `UPDATE`, `DELETE`...), Rust data steps, and objects Retort does not own (views,
 /// functions, triggers, grants...). `(line, statement, what)`.
 pub fn unreproducible(rev: &Revision) -> Option<(usize, String, &'static str)> {
     for statement in crate::sql::statements(&rev.up_sql) {
+        if statement.step().is_some() {
+            return Some((statement.line, statement.summary(80), "a Rust data step"));
+        }
         let words: Vec<String> = statement
             .text
             .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))

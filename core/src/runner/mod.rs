@@ -446,15 +446,18 @@ fn body(
     }
     let partial = progress::settle(session, scripts, &applied, kind)?;
     let mut steps = plan(&applied)?;
-    // A Rust data step this binary does not have stops the run before anything runs.
+    // A Rust data step this binary does not have stops the run before anything runs: those
+    // of both files, so a revision it records can be reverted, and its checksum (which covers
+    // them) checked, by this binary.
     let missing: Vec<crate::data::StepError> = steps
         .iter()
-        .filter(|s| s.execute)
         .flat_map(|s| {
             let rev = scripts
                 .revision(&s.id)
                 .expect("planned revisions come from the graph");
-            crate::data::missing(rev, s.direction)
+            [Direction::Upgrade, Direction::Downgrade]
+                .into_iter()
+                .flat_map(move |d| crate::data::missing(rev, d))
         })
         .collect();
     if !missing.is_empty() {

@@ -251,3 +251,186 @@ fn a_failing_step_on_mariadb_reports_exactly_what_took_effect() {
         ["", "", ""]
     );
 }
+
+/// The fixture: `people` with three names, then the revision splitting them (the steps of
+/// `src/data_steps.rs`, linked into this binary too).
+const FIXTURE: &str = "fixtures/data_step_migrations";
+
+const EMBEDDED: retort::embed::EmbeddedMigrations =
+    retort::embed_migrations!("fixtures/data_step_migrations");
+
+#[test]
+fn embedded_migrations_run_their_data_steps() {
+    use diesel::Connection as _;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("app.db");
+    let url: retort::db::DatabaseUrl = format!("sqlite://{}", path.display()).parse().unwrap();
+    let mut conn = retort::db::Connection::open(&url, true).unwrap();
+    assert_eq!(EMBEDDED.upgrade_to_head(&mut conn).unwrap().len(), 2);
+    drop(conn);
+    #[derive(diesel::QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        v: String,
+    }
+    let mut sqlite = diesel::SqliteConnection::establish(path.to_str().unwrap()).unwrap();
+    let rows: Vec<Row> = diesel::RunQueryDsl::load(
+        diesel::sql_query("SELECT last_name AS v FROM people ORDER BY id"),
+        &mut sqlite,
+    )
+    .unwrap();
+    let names: Vec<String> = rows.into_iter().map(|r| r.v).collect();
+    assert_eq!(names, ["Lovelace", "Turing", ""]);
+}
+
+#[test]
+fn the_testing_assertions_run_data_steps() {
+    // Up and down, one revision at a time, on the scratch database (PostgreSQL here when
+    // TEST_DATABASE_URL names one, else in-memory SQLite).
+    retort::testing::assert_migrations_revert(FIXTURE);
+    // A step that panics fails the assertion with its message.
+    let copy = tempfile::tempdir().unwrap();
+    copy_dir(Path::new(FIXTURE), copy.path());
+    let down = copy
+        .path()
+        .join("2026-12-01-000100-da7a00000001_split_names/down.sql");
+    std::fs::write(&down, "-- retort: step boom\n").unwrap();
+    let path = copy.path().to_str().unwrap().to_owned();
+    let panic = std::panic::catch_unwind(|| retort::testing::assert_migrations_revert(&path))
+        .expect_err("the step panics");
+    let message = panic.downcast_ref::<String>().cloned().unwrap_or_default();
+    assert!(
+        message.contains("is not compiled into this binary")
+            && message.contains("`boom`")
+            && message.contains("(this binary has: join_names, split_names)"),
+        "{message}"
+    );
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            std::fs::create_dir(&target).unwrap();
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// On SQLite: the refusals, the panic, offline SQL, `check` and `lint`.
+#[test]
+fn steps_that_cannot_run_are_refused_before_anything_runs() {
+    let p = Project::new();
+    revision(
+        &p,
+        "people",
+        "da7a0000000f",
+        PEOPLE_UP,
+        "DROP TABLE people;\n",
+    );
+    revision(
+        &p,
+        "explode",
+        "da7a00000003",
+        "CREATE TABLE after_boom (id INTEGER);\n-- retort: step boom\n",
+        "DROP TABLE after_boom;\n",
+    );
+    // retort_v1 has no `boom`: refused before the first revision runs.
+    let err = p.run(Models::V1, &["upgrade"]).expect(2).stderr;
+    assert!(
+        err.contains("revision da7a00000003 runs the Rust data step `boom` (")
+            && err.contains("up.sql:2), which is not compiled into this binary")
+            && err.contains("#[retort::data_migration(revision = \"da7a00000003\")] fn boom(")
+            && err.ends_with("; nothing was changed\n"),
+        "{err}"
+    );
+    assert!(
+        p.try_execute("SELECT 1 FROM people").is_err(),
+        "nothing ran"
+    );
+    let check = p.run(Models::V1, &["check"]).expect(1).stdout;
+    assert!(
+        check.contains("Rust data steps this binary cannot run:\n  revision da7a00000003 runs the Rust data step `boom`"),
+        "{check}"
+    );
+    // retort_v2 has it: its panic is the revision's error, and SQLite rolls the run back.
+    let err = p.run(Models::V2, &["upgrade"]).expect(2).stderr;
+    assert!(
+        err.contains("the Rust data step `boom` (")
+            && err.contains("failed: panicked: boom at row 7"),
+        "{err}"
+    );
+    assert!(
+        p.try_execute("SELECT 1 FROM people").is_err(),
+        "rolled back"
+    );
+
+    // Offline SQL cannot hold Rust: refused, or a placeholder on request.
+    let err = p.run(Models::V2, &["upgrade", "--sql"]).expect(2).stderr;
+    assert!(
+        err.contains("revision da7a00000003 runs the Rust data step(s) `boom` (line 2)")
+            && err.contains("pass --step-placeholders"),
+        "{err}"
+    );
+    let sql = p
+        .run(Models::V2, &["upgrade", "--sql", "--step-placeholders"])
+        .expect(0)
+        .stdout;
+    assert!(
+        sql.contains("-- Left out: the Rust data step `boom` (up.sql line 2)")
+            && sql.contains(
+                "-- retort: step boom -- LEFT OUT: a Rust data step; run it here yourself"
+            ),
+        "{sql}"
+    );
+    // Lint reads the marker as the comment it is.
+    let lint = p.run(Models::V2, &["lint"]);
+    assert!(!lint.stdout.contains("boom"), "{lint:?}");
+
+    // A marker inside a statement, or naming no function.
+    let dir = newest(&p.migrations(), "da7a00000003");
+    std::fs::write(
+        dir.join("up.sql"),
+        "CREATE TABLE after_boom (id INTEGER)\n-- retort: step boom\n;\n-- retort: step not-a-name\n",
+    )
+    .unwrap();
+    let check = p.run(Models::V2, &["check"]).expect(1).stdout;
+    assert!(
+        check.contains("up.sql:2: the step marker `-- retort: step boom` is inside a statement, where it does not run: end the statement above it with `;`")
+            && check.contains("up.sql:4: `-- retort: step not-a-name` does not name a Rust function"),
+        "{check}"
+    );
+}
+
+#[test]
+fn a_squash_refuses_a_range_with_a_data_step() {
+    let p = Project::new();
+    let first =
+        crate::support::revision(&p, "a", "CREATE TABLE a (id INTEGER);\n", "DROP TABLE a;\n");
+    revision(
+        &p,
+        "b",
+        "da7a00000003",
+        "CREATE TABLE b (id INTEGER);\n-- retort: step boom\n",
+        "DROP TABLE b;\n",
+    );
+    let last =
+        crate::support::revision(&p, "c", "CREATE TABLE c (id INTEGER);\n", "DROP TABLE c;\n");
+    let run = p
+        .run(
+            Models::V2,
+            &["squash", &format!("{first}:{last}"), "-m", "s"],
+        )
+        .expect(2);
+    assert!(
+        run.stderr.contains("revision da7a00000003 (")
+            && run
+                .stderr
+                .contains(":2) holds a Rust data step, `-- retort: step boom`"),
+        "{}",
+        run.stderr
+    );
+}

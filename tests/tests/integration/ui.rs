@@ -10,6 +10,7 @@ fn derive_model_ui() {
         "bad-references",
         "bad-shape",
         "conflicts",
+        "data-migration",
         "db-enum",
         "duplicate-attr",
         "malformed",
