@@ -2,8 +2,8 @@
 //! tables (tables and their comments, columns, index columns, foreign key columns, CHECK
 //! constraints; one function each), of the connection's database (`DATABASE()`).
 //!
-//! What the schema model describes (columns, keys, foreign keys, B-tree indexes over whole
-//! columns, CHECK constraints) is read into it; a FULLTEXT or SPATIAL index is kept as its
+//! What the schema model describes (columns, keys, foreign keys, B-tree indexes over columns
+//! or their prefixes (`SUB_PART`, [`Index::prefixes`]), CHECK constraints) is read into it; a FULLTEXT or SPATIAL index is kept as its
 //! `CREATE ... INDEX` ([`Table::unmodeled`]). The index InnoDB creates by itself for a foreign
 //! key (over its columns, named after the key, or after its first column when the key's name is
 //! generated) is the key's, not an index of the models.
@@ -69,6 +69,9 @@ struct IndexRow {
     col: Option<String>,
     #[diesel(sql_type = Text)]
     index_type: String,
+    /// The length of the column's prefix the index keys (`KEY (body(100))`), NULL when whole.
+    #[diesel(sql_type = Nullable<Text>)]
+    sub_part: Option<String>,
 }
 
 #[derive(QueryableByName)]
@@ -126,7 +129,7 @@ fn columns(conn: &mut MysqlConnection) -> QueryResult<Vec<ColumnRow>> {
 fn indexes(conn: &mut MysqlConnection) -> QueryResult<Vec<IndexRow>> {
     diesel::sql_query(format!(
         "SELECT TABLE_NAME AS tbl, INDEX_NAME AS name, CAST(NON_UNIQUE AS CHAR) AS non_unique, \
-         COLUMN_NAME AS col, INDEX_TYPE AS index_type \
+         COLUMN_NAME AS col, INDEX_TYPE AS index_type, CAST(SUB_PART AS CHAR) AS sub_part \
          FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND {} \
          ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX",
         user_tables("TABLE_NAME")
@@ -263,15 +266,24 @@ pub(super) fn introspect(conn: &mut MysqlConnection) -> QueryResult<Schema> {
                 .push(col);
             continue;
         }
-        match table.indexes.iter_mut().find(|i| i.name == row.name) {
-            Some(index) => index.columns.push(col),
-            None => table.indexes.push(Index {
-                name: row.name,
-                columns: vec![col],
-                unique: row.non_unique == "0",
-                ..Default::default()
-            }),
-        }
+        let prefix = row.sub_part.and_then(|p| p.parse::<u32>().ok());
+        let index = match table.indexes.iter().position(|i| i.name == row.name) {
+            Some(at) => {
+                table.indexes[at].columns.push(col);
+                &mut table.indexes[at]
+            }
+            None => {
+                table.indexes.push(Index {
+                    name: row.name,
+                    columns: vec![col],
+                    unique: row.non_unique == "0",
+                    ..Default::default()
+                });
+                table.indexes.last_mut().expect("just pushed")
+            }
+        };
+        let i = index.columns.len() - 1;
+        index.set_prefix(i, prefix);
     }
     for ((tbl, name), (kind, columns)) in special {
         if let Some(table) = tables.get_mut(&tbl) {
@@ -292,7 +304,7 @@ pub(super) fn introspect(conn: &mut MysqlConnection) -> QueryResult<Schema> {
             !fks.iter().any(|fk| {
                 let made = fk.name == index.name
                     || (fk.name.contains("_ibfk_") && Some(&index.name) == fk.columns.first());
-                made && !index.unique && index.columns == fk.columns
+                made && !index.unique && index.columns == fk.columns && index.prefixes.is_empty()
             })
         });
     }
