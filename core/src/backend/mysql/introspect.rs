@@ -1,6 +1,8 @@
 //! MariaDB introspection from `information_schema`, in five queries whatever the number of
 //! tables (tables and their comments, columns, index columns, foreign key columns, CHECK
-//! constraints; one function each), of the connection's database (`DATABASE()`).
+//! constraints; one function each), of the connection's database (`DATABASE()`). Where MySQL 8
+//! keeps things otherwise (its `CHECK_CONSTRAINTS` without the table, its defaults without
+//! quotes), the server's version decides ([`Server`]).
 //!
 //! What the schema model describes (columns, keys, foreign keys, B-tree indexes over columns
 //! or their prefixes (`SUB_PART`, [`Index::prefixes`]), CHECK constraints) is read into it; a FULLTEXT or SPATIAL index is kept as its
@@ -14,6 +16,7 @@ use diesel::mysql::MysqlConnection;
 use diesel::sql_types::{Nullable, Text};
 use diesel::{QueryResult, QueryableByName, RunQueryDsl};
 
+use super::server::{CheckSource, Server};
 use crate::dialect::mysql::{parse_column_type, sql_string};
 use crate::dialect::{Dialect, MySql};
 use crate::schema::{
@@ -159,14 +162,28 @@ fn foreign_keys(conn: &mut MysqlConnection) -> QueryResult<Vec<ForeignKeyRow>> {
     .load(conn)
 }
 
-fn checks(conn: &mut MysqlConnection) -> QueryResult<Vec<CheckRow>> {
-    diesel::sql_query(format!(
-        "SELECT TABLE_NAME AS tbl, CONSTRAINT_NAME AS name, LEVEL AS level, \
-         CHECK_CLAUSE AS clause FROM information_schema.CHECK_CONSTRAINTS \
-         WHERE CONSTRAINT_SCHEMA = DATABASE() AND {} ORDER BY TABLE_NAME, CONSTRAINT_NAME",
-        user_tables("TABLE_NAME")
-    ))
-    .load(conn)
+/// The `CHECK` constraints, from where the server keeps them ([`CheckSource`]).
+fn checks(conn: &mut MysqlConnection, server: &Server) -> QueryResult<Vec<CheckRow>> {
+    let sql = match server.check_source() {
+        CheckSource::MariaDb => format!(
+            "SELECT TABLE_NAME AS tbl, CONSTRAINT_NAME AS name, LEVEL AS level, \
+             CHECK_CLAUSE AS clause FROM information_schema.CHECK_CONSTRAINTS \
+             WHERE CONSTRAINT_SCHEMA = DATABASE() AND {} ORDER BY TABLE_NAME, CONSTRAINT_NAME",
+            user_tables("TABLE_NAME")
+        ),
+        CheckSource::JoinTableConstraints => format!(
+            "SELECT t.TABLE_NAME AS tbl, c.CONSTRAINT_NAME AS name, 'Table' AS level, \
+             c.CHECK_CLAUSE AS clause FROM information_schema.CHECK_CONSTRAINTS c \
+             JOIN information_schema.TABLE_CONSTRAINTS t \
+               ON t.CONSTRAINT_SCHEMA = c.CONSTRAINT_SCHEMA \
+              AND t.CONSTRAINT_NAME = c.CONSTRAINT_NAME AND t.CONSTRAINT_TYPE = 'CHECK' \
+             WHERE c.CONSTRAINT_SCHEMA = DATABASE() AND {} \
+             ORDER BY t.TABLE_NAME, c.CONSTRAINT_NAME",
+            user_tables("t.TABLE_NAME")
+        ),
+        CheckSource::None => return Ok(Vec::new()),
+    };
+    diesel::sql_query(sql).load(conn)
 }
 
 fn action(rule: &str) -> FkAction {
@@ -180,12 +197,12 @@ fn action(rule: &str) -> FkAction {
 }
 
 /// Reads every user table of the connection's database.
-pub(super) fn introspect(conn: &mut MysqlConnection) -> QueryResult<Schema> {
+pub(super) fn introspect(conn: &mut MysqlConnection, server: &Server) -> QueryResult<Schema> {
     let table_rows = tables(conn)?;
     let column_rows = columns(conn)?;
     let index_rows = indexes(conn)?;
     let fk_rows = foreign_keys(conn)?;
-    let check_rows = checks(conn)?;
+    let check_rows = checks(conn, server)?;
 
     let mut tables: BTreeMap<String, Table> = BTreeMap::new();
     for row in table_rows {
@@ -222,7 +239,10 @@ pub(super) fn introspect(conn: &mut MysqlConnection) -> QueryResult<Schema> {
                     stored: extra.contains("stored") || extra.contains("persistent"),
                 });
             }
-            None => column.default = row.default_value,
+            None => {
+                column.default =
+                    server.column_default(row.default_value.as_deref(), &row.extra, &column.ty)
+            }
         }
         column.comment = row.comment.filter(|c| !c.is_empty());
         table.columns.push(column);
