@@ -7,6 +7,7 @@ pub mod lint;
 mod loss;
 pub mod mysql;
 mod mysql_facts;
+mod mysql_lint;
 mod mysql_types;
 pub(crate) mod pg_enum;
 mod pg_keywords;
