@@ -192,6 +192,7 @@ fn accepted_lint_rules(
         "adding-foreign-key-constraint",
         "disallowed-unique-constraint",
         "adding-not-nullable-field",
+        "require-lock-none",
     ];
     let accepted = |rule: &str| {
         (safety.blocking && BLOCKING.contains(&rule))

@@ -76,6 +76,7 @@ fn build(n: usize, variant: u8) -> Schema {
             unique: true,
             constraint: false,
             options: Default::default(),
+            prefixes: Vec::new(),
         });
         t.indexes.push(Index {
             name: format!("ix_{name}_name"),
@@ -83,6 +84,7 @@ fn build(n: usize, variant: u8) -> Schema {
             unique: false,
             constraint: false,
             options: Default::default(),
+            prefixes: Vec::new(),
         });
         schema.insert(t);
     }

@@ -165,6 +165,7 @@ impl TableBuilder {
             unique,
             constraint: false,
             options: Default::default(),
+            prefixes: Vec::new(),
         });
         self
     }
@@ -213,6 +214,17 @@ impl TableBuilder {
     /// The predicate of the index added last: a partial index.
     pub fn index_where(mut self, predicate: &str) -> Self {
         self.last_index().options.predicate = Some(predicate.trim().to_owned());
+        self
+    }
+
+    /// The prefix lengths of key columns of the index added last (`prefix(body = 100)`).
+    pub fn index_prefixes(mut self, prefixes: &[(&str, u32)]) -> Self {
+        let index = self.last_index();
+        for (column, length) in prefixes {
+            if let Some(i) = index.columns.iter().position(|c| c == column) {
+                index.set_prefix(i, Some(*length));
+            }
+        }
         self
     }
 

@@ -31,6 +31,7 @@ fn index(name: &str, columns: &[&str], unique: bool, options: IndexOptions) -> I
         unique,
         constraint: false,
         options,
+        prefixes: Vec::new(),
     }
 }
 

@@ -500,6 +500,7 @@ mod tests {
                     unique: false,
                     constraint: false,
                     options: Default::default(),
+                    prefixes: Vec::new(),
                 },
             },
             Op::AlterComment {

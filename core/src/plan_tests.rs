@@ -111,6 +111,7 @@ fn a_new_table_can_reference_a_column_the_same_migration_adds() {
         unique: true,
         constraint: false,
         options: Default::default(),
+        prefixes: Vec::new(),
     });
     let mut badges = table(
         "badges",

@@ -255,6 +255,7 @@ mod tests {
                 unique: true,
                 constraint: false,
                 options: Default::default(),
+                prefixes: Vec::new(),
             });
             t
         }
@@ -275,6 +276,7 @@ mod tests {
                     predicate: Some("code <> ''".into()),
                     ..Default::default()
                 },
+                prefixes: Vec::new(),
             });
             t
         }

@@ -172,6 +172,7 @@ fn following(have: &Table, want: &Table, old_name: Option<&str>, keys: bool) -> 
         let twin = want.indexes.iter().find(|w| {
             w.columns == h.columns
                 && w.unique == h.unique
+                && w.same_prefixes(h)
                 && !have.indexes.iter().any(|x| x.name == w.name)
                 && !taken.contains(w.name.as_str())
         });

@@ -250,6 +250,12 @@ pub struct Index {
     /// into the definition its introspection keeps ([`Table::unmodeled`]), so the diff never
     /// sees non-default options (see [`Index::is_plain`]).
     pub options: IndexOptions,
+    /// The length of the prefix each key column is keyed by (MariaDB and MySQL:
+    /// `KEY (body(100))`, the first 100 characters of a TEXT, the first 100 bytes of a BLOB),
+    /// in the order of [`Index::columns`]; `None` keys the whole column. Empty when no column is
+    /// keyed by a prefix (the canonical form: [`Index::set_prefix`] keeps it). Compared by the
+    /// diff: a changed prefix is a changed index.
+    pub prefixes: Vec<Option<u32>>,
 }
 
 /// A table: columns in declaration order, primary key, foreign keys and indexes (sorted by name).

@@ -269,7 +269,11 @@ fn index_options(options: &attr::IndexOptions) -> TokenStream {
         .nulls_not_distinct
         .as_ref()
         .map(|_| quote!(.index_nulls_not_distinct()));
-    quote!(#keys #method #include #with #predicate #nnd)
+    let prefixes = (!options.prefixes.is_empty()).then(|| {
+        let (columns, lengths): (Vec<_>, Vec<_>) = options.prefixes.iter().cloned().unzip();
+        quote!(.index_prefixes(&[#((#columns, #lengths)),*]))
+    });
+    quote!(#keys #method #include #with #predicate #nnd #prefixes)
 }
 
 /// The indexes that `unique` and `index` declare on one field.

@@ -117,6 +117,7 @@ fn constraints_and_index_properties() {
         #[model(table = "members")]
         #[model(unique(columns("org_id", "email")), unique(columns("org_id", "nick"), name = "uq_nick", include("email"), nulls_not_distinct))]
         #[model(index(columns("email"), where = "deleted_at IS NULL", method = "btree"))]
+        #[model(index(columns("org_region", "email"), prefix(email = 20, "org_region" = 4)))]
         #[model(index(keys("lower(email)", "created_at DESC NULLS LAST"), name = "ix_members_lower", unique, nulls_not_distinct, include("nick"), method = "gin"))]
         #[model(foreign_key(columns("org_id", "org_region"), references = "orgs(id, region)", on_delete = "cascade", name = "fk_members_org", initially_deferred))]
         pub struct Member {

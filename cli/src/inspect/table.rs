@@ -79,6 +79,7 @@ fn indexes(table: &Table) -> (BTreeSet<(&str, bool)>, Vec<TokenStream>) {
         if let [column] = index.columns.as_slice() {
             if !index.constraint
                 && index.options == Default::default()
+                && index.prefixes.is_empty()
                 && index.name == index_name(&table.name, &index.columns, index.unique)
             {
                 on_fields.insert((column.as_str(), index.unique));
@@ -99,6 +100,7 @@ fn kept_index(name: &str, def: &IndexDef, constraint: bool) -> Index {
         unique: def.unique,
         constraint,
         options: def.options.clone(),
+        prefixes: Vec::new(),
     }
 }
 
@@ -513,5 +515,14 @@ fn index_attr(table: &str, index: &Index, plain_keys: bool) -> TokenStream {
         let w = lit(w);
         quote!(, with = #w)
     });
-    quote!(index(#keys, name = #name #unique #method #include #nnd #with #predicate))
+    // Key columns keyed by a prefix (MariaDB, MySQL): `prefix("body" = 100)`.
+    let prefixes: Vec<TokenStream> = (0..index.columns.len())
+        .filter_map(|i| {
+            let length = Literal::u32_unsuffixed(index.prefix(i)?);
+            let column = lit(&index.columns[i]);
+            Some(quote!(#column = #length))
+        })
+        .collect();
+    let prefixes = (!prefixes.is_empty()).then(|| quote!(, prefix(#(#prefixes),*)));
+    quote!(index(#keys, name = #name #unique #method #include #nnd #with #predicate #prefixes))
 }

@@ -7,6 +7,7 @@ pub mod lint;
 mod loss;
 pub mod mysql;
 mod mysql_facts;
+mod mysql_lint;
 mod mysql_types;
 pub(crate) mod pg_enum;
 mod pg_keywords;
@@ -152,8 +153,8 @@ pub trait Dialect: DialectFacts {
 
     /// Refuses, before anything is compared, what the models declare that this backend cannot
     /// have (SQLite: index methods other than B-tree, `INCLUDE`, `NULLS NOT DISTINCT`).
-    fn check_models(&self, _schema: &Schema) -> Result<(), RenderError> {
-        Ok(())
+    fn check_models(&self, schema: &Schema) -> Result<(), RenderError> {
+        refuse_prefixes(self.name(), schema)
     }
 
     /// Canonical spelling of one table.
@@ -774,7 +775,7 @@ pub trait Dialect: DialectFacts {
                 "ALTER TABLE {} ADD CONSTRAINT {} UNIQUE ({});\n",
                 self.quote_table(table),
                 self.quote(&index.name),
-                self.quote_list(&index.columns)
+                self.index_key_list(index)
             );
         }
         format!(
@@ -782,9 +783,52 @@ pub trait Dialect: DialectFacts {
             if index.unique { "UNIQUE " } else { "" },
             self.quote(&index.name),
             self.quote_table(table),
-            self.quote_list(&index.columns)
+            self.index_key_list(index)
         )
     }
+
+    /// The key columns of a plain index, quoted, each with its prefix length (`"body"(100)`,
+    /// [`Index::prefixes`]; only MariaDB's [`Dialect::check_models`] lets a prefix through).
+    fn index_key_list(&self, index: &Index) -> String {
+        index
+            .columns
+            .iter()
+            .enumerate()
+            .map(|(i, column)| match index.prefix(i) {
+                Some(length) => format!("{}({length})", self.quote(column)),
+                None => self.quote(column),
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// Refuses an index keyed by a column's prefix ([`Index::prefixes`]) on a backend that keys
+/// whole columns only (PostgreSQL, SQLite).
+pub(crate) fn refuse_prefixes(dialect: &'static str, schema: &Schema) -> Result<(), RenderError> {
+    for table in schema.tables.values() {
+        for index in &table.indexes {
+            if let Some((i, length)) =
+                (0..index.columns.len()).find_map(|i| index.prefix(i).map(|length| (i, length)))
+            {
+                let column = &index.columns[i];
+                return Err(RenderError::Unsupported {
+                    dialect,
+                    what: format!(
+                        "key the index `{}` of `{}` by the first {length} characters of `{column}` \
+                         (`prefix({column} = {length})`)",
+                        index.name, table.name
+                    ),
+                    hint: format!(
+                        "{dialect} keys whole columns only (a prefix is MariaDB's and MySQL's): \
+                         remove `prefix(...)`, or index an expression, \
+                         `keys(\"substr({column}, 1, {length})\")`"
+                    ),
+                });
+            }
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -55,6 +55,14 @@ impl Dialect for MySql {
         super::mysql_facts::check_models(schema)
     }
 
+    fn lint_rules(&self) -> &'static [super::lint::Rule] {
+        super::mysql_lint::RULES
+    }
+
+    fn lint(&self, statement: &super::lint::LintStatement<'_>) -> Vec<super::lint::Violation> {
+        super::mysql_lint::lint(statement)
+    }
+
     fn model_defaults(&self, schema: &mut Schema) {
         for table in schema.tables.values_mut() {
             if table.identity.is_none() && !table.no_identity {

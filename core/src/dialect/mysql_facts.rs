@@ -4,7 +4,7 @@
 use super::facts::{camel, DialectFacts, DieselType, DieselTypes};
 use super::mysql::{MySql, IDENTIFIER_LIMIT};
 use super::RenderError;
-use crate::schema::{ConstraintKind, IdentityKind, Schema, SqlType, Table};
+use crate::schema::{ConstraintKind, IdentityKind, Index, Schema, SqlType, Table};
 
 impl DialectFacts for MySql {
     fn lock_timeout_words(&self) -> &'static str {
@@ -116,46 +116,98 @@ fn refuse(what: String, hint: impl Into<String>) -> RenderError {
 /// InnoDB's longest key, in bytes.
 const MAX_KEY_BYTES: u32 = 3072;
 
-/// A key of `columns` InnoDB can hold. A primary key takes no TEXT, BLOB or JSON column
-/// (MariaDB keys them only by a prefix, which Retort does not write yet); a plain index over one
-/// such column alone keys its first 768 characters (MariaDB cuts it itself), and a unique one is
-/// MariaDB's hash index (without the AUTO_INCREMENT column); otherwise such a column is
-/// refused. A unique index of long
+/// A key of `columns` InnoDB can hold, `index` giving their prefixes ([`Index::prefixes`];
+/// `None` for the primary key, which keys whole columns). A TEXT, BLOB or JSON column is keyed
+/// by a prefix of it (`prefix(body = 100)`): without one MariaDB picks a length itself (its
+/// first 768 characters, which the models would not say) and MySQL refuses the index ("BLOB/TEXT
+/// column used in key specification without a key length"), so it is refused here; only a
+/// unique index keys one whole, as MariaDB's hash index (without the AUTO_INCREMENT column). A
+/// prefix applies to a string column only, shorter than the column. A unique index of long
 /// VARCHARs is a hash index too; any other key holds at most [`MAX_KEY_BYTES`] (a `VARCHAR(n)`
-/// takes 4n bytes in utf8mb4).
+/// takes 4n bytes in utf8mb4, a prefix of n characters as many).
 fn check_key_columns(
     table: &Table,
     what: &str,
     columns: &[String],
+    index: Option<&Index>,
     unique: bool,
 ) -> Result<(), RenderError> {
-    let primary = what == "primary key";
+    let primary = index.is_none();
     let mut bytes = 0u32;
-    for name in columns {
+    for (i, name) in columns.iter().enumerate() {
         let Some(column) = table.column(name) else {
             continue;
         };
-        let long = matches!(
-            column.ty,
-            SqlType::Text | SqlType::Blob | SqlType::Json | SqlType::Jsonb
-        ) || matches!(&column.ty, SqlType::Custom(t) if t.ends_with("TEXT") || t.ends_with("BLOB"));
+        let prefix = index.and_then(|index| index.prefix(i));
+        let long = is_long(&column.ty);
         let auto_increment = table
             .identity
             .as_deref()
             .or_else(|| super::mysql::auto_increment_column(table));
         let with_auto_increment = columns.iter().any(|c| Some(c.as_str()) == auto_increment);
-        if long && (primary || (!unique && columns.len() > 1) || (unique && with_auto_increment)) {
+        if let Some(length) = prefix {
+            let whole = match &column.ty {
+                SqlType::Varchar(n) => Some(*n),
+                SqlType::Custom(t) => string_length(t),
+                _ => None,
+            };
+            let refusal = match whole {
+                _ if length == 0 => Some("a prefix of 0 keys nothing; give a length of 1 or more"),
+                Some(n) if length >= n => Some(
+                    "the prefix is not shorter than the column (MariaDB would key it whole, \
+                     which the models would not say); remove it from `prefix(...)`",
+                ),
+                None if !long => Some(
+                    "only a string column (CHAR, VARCHAR, TEXT, BINARY, VARBINARY, BLOB) is keyed \
+                     by a prefix; remove it from `prefix(...)`",
+                ),
+                _ => None,
+            };
+            if let Some(hint) = refusal {
+                return Err(refuse(
+                    format!(
+                        "key the {what} of `{}` by the first {length} characters of `{name}`",
+                        table.name
+                    ),
+                    hint,
+                ));
+            }
+        } else if long && (primary || !unique || with_auto_increment) {
+            let hint = if primary {
+                format!(
+                    "MariaDB keys a TEXT, BLOB or JSON column only by a prefix of it (\"BLOB/TEXT \
+                     column used in key specification without a key length\"), and Retort's \
+                     primary keys key whole columns; give `{name}` a `max_length` (VARCHAR)"
+                )
+            } else {
+                format!(
+                    "MariaDB keys a TEXT, BLOB or JSON column only by a prefix of it (MySQL: \
+                     \"BLOB/TEXT column used in key specification without a key length\"; \
+                     MariaDB picks a length itself, which the models would not say; one it \
+                     picked for a TEXT is `prefix({name} = 768)` in utf8mb4): \
+                     declare the index on the struct with a prefix length, \
+                     `index(columns({}), prefix({name} = 100))`; or give `{name}` a \
+                     `max_length` (VARCHAR) to key it whole{}",
+                    columns
+                        .iter()
+                        .map(|c| format!("\"{c}\""))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    if with_auto_increment {
+                        ""
+                    } else {
+                        "; or make the index unique (MariaDB's hash index keys it whole)"
+                    }
+                )
+            };
             return Err(refuse(
                 format!("make the {what} of `{}` over `{name}`", table.name),
-                format!(
-                    "MariaDB keys a TEXT, BLOB or JSON column only by a prefix (a unique index \
-                     over one is a hash index, which cannot hold an AUTO_INCREMENT column); \
-                     give `{name}` a `max_length` (VARCHAR) to key it whole"
-                ),
+                hint,
             ));
         }
-        bytes += match column.ty {
-            SqlType::Varchar(n) => n.saturating_mul(4),
+        bytes += match (prefix, &column.ty) {
+            (Some(length), _) => length.saturating_mul(4),
+            (None, SqlType::Varchar(n)) => n.saturating_mul(4),
             _ => 8,
         };
     }
@@ -167,12 +219,31 @@ fn check_key_columns(
                 columns.join(", ")
             ),
             format!(
-                "InnoDB keys hold at most {MAX_KEY_BYTES} bytes and a VARCHAR(n) takes 4n in \
-                 utf8mb4 (about {bytes} here); shorten the columns' `max_length`"
+                "InnoDB keys hold at most {MAX_KEY_BYTES} bytes and a VARCHAR(n) or a prefix of n \
+                 characters takes 4n in utf8mb4 (about {bytes} here); shorten the columns' \
+                 `max_length` or the prefixes"
             ),
         ));
     }
     Ok(())
+}
+
+/// A TEXT, BLOB or JSON column: keyed only by a prefix (or whole by a hash index).
+fn is_long(ty: &SqlType) -> bool {
+    matches!(
+        ty,
+        SqlType::Text | SqlType::Blob | SqlType::Json | SqlType::Jsonb
+    ) || matches!(ty, SqlType::Custom(t) if t.ends_with("TEXT") || t.ends_with("BLOB"))
+}
+
+/// The length of a `CHAR(n)`, `BINARY(n)` or `VARBINARY(n)` column, in characters or bytes.
+fn string_length(ty: &str) -> Option<u32> {
+    let upper = ty.to_ascii_uppercase();
+    let (base, rest) = upper.split_once('(')?;
+    if !matches!(base.trim(), "CHAR" | "VARCHAR" | "BINARY" | "VARBINARY") {
+        return None;
+    }
+    rest.split(')').next()?.trim().parse().ok()
 }
 
 /// What the models declare that MariaDB cannot have, refused before anything is compared.
@@ -220,14 +291,8 @@ pub(super) fn check_models(schema: &Schema) -> Result<(), RenderError> {
                  `identity = \"always\"`",
             ));
         }
-        check_key_columns(table, "primary key", &table.primary_key, false)?;
+        check_key_columns(table, "primary key", &table.primary_key, None, false)?;
         for index in &table.indexes {
-            check_key_columns(
-                table,
-                &format!("index `{}`", index.name),
-                &index.columns,
-                index.unique,
-            )?;
             // Keys that are only column names are the index's columns.
             let mut plain = index.clone();
             crate::sql::simplify_index(table, &mut plain);
@@ -278,6 +343,13 @@ pub(super) fn check_models(schema: &Schema) -> Result<(), RenderError> {
                      generated column instead",
                 ));
             }
+            check_key_columns(
+                table,
+                &format!("index `{}`", index.name),
+                &index.columns,
+                Some(index),
+                index.unique,
+            )?;
         }
         for fk in &table.foreign_keys {
             if super::mysql::deferrable(fk) {

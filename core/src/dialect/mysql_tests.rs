@@ -165,7 +165,7 @@ fn statements_are_mariadbs() {
 #[test]
 fn what_mariadb_cannot_hold_is_refused_with_the_reason() {
     let mut t = Table::new("members");
-    t.columns = vec![column("email", SqlType::Text, true)];
+    t.columns = vec![column("email", SqlType::Varchar(200), true)];
     t.indexes = vec![Index {
         name: "ix_members_email".into(),
         columns: vec!["email".into()],
@@ -261,4 +261,75 @@ fn deferrable_keys_include_and_long_names_are_refused() {
     t.indexes[0].unique = true;
     schema.insert(t);
     MySql.check_models(&schema).unwrap();
+}
+
+#[test]
+fn index_prefixes_are_checked_rendered_and_refused_elsewhere() {
+    let mut t = Table::new("posts");
+    t.columns = vec![
+        column("id", SqlType::BigInt, false),
+        column("body", SqlType::Text, true),
+        column("slug", SqlType::Varchar(80), false),
+    ];
+    t.primary_key = vec!["id".into()];
+    let mut index = Index {
+        name: "ix_posts_body".into(),
+        columns: vec!["slug".into(), "body".into()],
+        ..Default::default()
+    };
+    let check = |t: &Table, index: &Index| {
+        let mut t = t.clone();
+        t.indexes = vec![index.clone()];
+        let mut schema = Schema::new();
+        schema.insert(t);
+        MySql.check_models(&schema).map_err(|e| e.to_string())
+    };
+    // A TEXT key column without a prefix: refused, with the fix.
+    let err = check(&t, &index).unwrap_err();
+    assert!(err.contains("prefix(body = 100)"), "{err}");
+    index.set_prefix(1, Some(100));
+    check(&t, &index).unwrap();
+    assert_eq!(
+        MySql.create_index("posts", &index),
+        "CREATE INDEX `ix_posts_body` ON `posts` (`slug`, `body`(100));\n"
+    );
+    // A VARCHAR's prefix must be shorter than the column; an integer has none.
+    index.set_prefix(0, Some(80));
+    assert!(check(&t, &index)
+        .unwrap_err()
+        .contains("not shorter than the column"));
+    index.set_prefix(0, Some(8));
+    check(&t, &index).unwrap();
+    index.columns[0] = "id".into();
+    assert!(check(&t, &index)
+        .unwrap_err()
+        .contains("only a string column"));
+    // A unique index over a TEXT alone keys it whole (MariaDB's hash index).
+    let unique = Index {
+        name: "uq_posts_body".into(),
+        columns: vec!["body".into()],
+        unique: true,
+        ..Default::default()
+    };
+    check(&t, &unique).unwrap();
+    // The prefixes are compared: another length is another index.
+    let mut other = index.clone();
+    other.set_prefix(1, Some(50));
+    assert!(!index.same_prefixes(&other));
+    other.set_prefix(1, Some(100));
+    assert!(index.same_prefixes(&other));
+    other.set_prefix(0, None);
+    other.set_prefix(1, None);
+    assert!(other.prefixes.is_empty());
+    // PostgreSQL and SQLite key whole columns only.
+    t.indexes = vec![index];
+    let mut schema = Schema::new();
+    schema.insert(t);
+    for dialect in [
+        &crate::dialect::Postgres as &dyn Dialect,
+        &crate::dialect::Sqlite,
+    ] {
+        let err = dialect.check_models(&schema).unwrap_err().to_string();
+        assert!(err.contains("keys whole columns only"), "{err}");
+    }
 }

@@ -131,6 +131,7 @@ fn long_identifiers_are_cut_like_postgresql_does() {
         unique: false,
         constraint: false,
         options: Default::default(),
+        prefixes: Vec::new(),
     });
     let mut s = Schema::new();
     s.insert(t);

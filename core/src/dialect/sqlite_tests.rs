@@ -96,6 +96,7 @@ fn users() -> Table {
         unique: true,
         constraint: false,
         options: Default::default(),
+        prefixes: Vec::new(),
     });
     t
 }

@@ -134,6 +134,7 @@ mod tests {
                 nulls_not_distinct: true,
                 ..Default::default()
             },
+            prefixes: Vec::new(),
         };
         assert_eq!(
             index_statement(&Sqlite, "billing.users", &constraint),

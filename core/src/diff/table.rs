@@ -79,7 +79,11 @@ impl TableDiff<'_> {
     /// A UNIQUE constraint and a unique index enforce the same thing: how an index is made is
     /// not a difference. `a` is the database's.
     fn same_index(&self, a: &Index, b: &Index) -> bool {
-        a.name == b.name && a.columns == b.columns && a.unique == b.unique && !self.invalid(&a.name)
+        a.name == b.name
+            && a.columns == b.columns
+            && a.unique == b.unique
+            && a.same_prefixes(b)
+            && !self.invalid(&a.name)
     }
 
     /// A NOT NULL serial column the models drop (it goes NULL first, see

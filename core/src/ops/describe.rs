@@ -231,7 +231,16 @@ fn index_or_constraint(op: &Op, f: &mut fmt::Formatter<'_>) -> fmt::Result {
             "added {}index '{}' on '{table}' ({})",
             if index.unique { "unique " } else { "" },
             index.name,
-            index.columns.join(", ")
+            index
+                .columns
+                .iter()
+                .enumerate()
+                .map(|(i, c)| match index.prefix(i) {
+                    Some(length) => format!("{c}({length})"),
+                    None => c.clone(),
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
         Op::DropIndex { table, index } => {
             write!(f, "removed index '{}' on '{table}'", index.name)

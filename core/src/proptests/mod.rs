@@ -189,6 +189,7 @@ fn table(
                         unique,
                         constraint,
                         options,
+                        prefixes: Vec::new(),
                     });
                 }
             }

@@ -10,6 +10,39 @@ impl Index {
     pub fn is_plain(&self) -> bool {
         self.options == IndexOptions::default()
     }
+
+    /// The prefix length the `i`th key column is keyed by, `None` for the whole column.
+    pub fn prefix(&self, i: usize) -> Option<u32> {
+        self.prefixes.get(i).copied().flatten()
+    }
+
+    /// The prefix length the key column `column` is keyed by, `None` for the whole column (or
+    /// a column the index does not have).
+    pub fn prefix_of(&self, column: &str) -> Option<u32> {
+        let i = self.columns.iter().position(|c| c == column)?;
+        self.prefix(i)
+    }
+
+    /// Keys the column `i` by its first `length` characters (bytes for a binary column), or
+    /// whole with `None`; [`Index::prefixes`] stays empty while no column has a prefix.
+    pub fn set_prefix(&mut self, i: usize, length: Option<u32>) {
+        if length.is_some() && self.prefixes.len() < self.columns.len() {
+            self.prefixes.resize(self.columns.len(), None);
+        }
+        if let Some(slot) = self.prefixes.get_mut(i) {
+            *slot = length;
+        }
+        if self.prefixes.iter().all(Option::is_none) {
+            self.prefixes.clear();
+        }
+    }
+
+    /// Whether `self` and `other` key their columns by the same prefixes (whatever the form of
+    /// [`Index::prefixes`]).
+    pub fn same_prefixes(&self, other: &Index) -> bool {
+        let n = self.columns.len().max(other.columns.len());
+        (0..n).all(|i| self.prefix(i) == other.prefix(i))
+    }
 }
 
 /// The properties of a model's index beyond its columns; the default is a plain B-tree index

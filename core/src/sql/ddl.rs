@@ -178,9 +178,10 @@ fn table_at(toks: &[Tok<'_>], at: usize) -> Option<(String, usize)> {
     Some((table_key(first.text), at + 1))
 }
 
-/// An identifier as PostgreSQL reads it: quoted ones as written, bare ones lower case.
+/// An identifier as PostgreSQL reads it: quoted ones as written (in MariaDB's backticks too),
+/// bare ones lower case.
 pub fn table_key(ident: &str) -> String {
-    if ident.starts_with('"') {
+    if ident.starts_with(['"', '`']) {
         unquote(ident)
     } else {
         ident.to_ascii_lowercase()

@@ -50,6 +50,8 @@ pub const WITH: &str = "with";
 pub const METHOD: &str = "method";
 pub const INCLUDE: &str = "include";
 pub const NULLS_NOT_DISTINCT: &str = "nulls_not_distinct";
+/// Inside `index(...)`: the prefix lengths of key columns, `prefix(body = 100)` (MariaDB, MySQL).
+pub const PREFIX: &str = "prefix";
 
 // Keys inside a container's `check(...)` (`name` is shared with `index(...)`).
 pub const EXPR: &str = "expr";
@@ -99,6 +101,7 @@ pub const INDEX_KEYS: &[&str] = &[
     METHOD,
     INCLUDE,
     NULLS_NOT_DISTINCT,
+    PREFIX,
 ];
 pub const UNIQUE_KEYS: &[&str] = &[COLUMNS, NAME, INCLUDE, NULLS_NOT_DISTINCT];
 pub const FOREIGN_KEY_KEYS: &[&str] = &[
@@ -272,6 +275,9 @@ pub struct IndexOptions {
     pub include: Vec<LitStr>,
     /// `nulls_not_distinct`, with its key for spans.
     pub nulls_not_distinct: Option<Path>,
+    /// `prefix(body = 100, "Title" = 20)`: key columns keyed by their first n characters, each
+    /// column name (a literal, spanned where it was written) with its length.
+    pub prefixes: Vec<(LitStr, u32)>,
 }
 
 /// `#[model(...)]` on a field. Flags hold the key's path when present.

@@ -397,6 +397,39 @@ pub(super) fn index(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<Ind
         );
         return Ok(None);
     }
+    if let Some((column, _)) = options.prefixes.first() {
+        if keys_seen {
+            cx.error_spanned_by(
+                column,
+                "`prefix(...)` applies to the columns of `columns(...)`; remove it from an index of \
+                 `keys(...)`",
+            );
+            return Ok(None);
+        }
+        let listed = columns.as_deref().unwrap_or_default();
+        if let Some((stray, _)) = options
+            .prefixes
+            .iter()
+            .find(|(c, _)| !listed.iter().any(|l| l.value() == c.value()))
+        {
+            if columns.is_some() {
+                cx.error_spanned_by(
+                    stray,
+                    format!(
+                        "`prefix(...)` names `{}`, which is not a key column of this index; \
+                         its columns are: {}",
+                        stray.value(),
+                        listed
+                            .iter()
+                            .map(|l| format!("`{}`", l.value()))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                );
+            }
+            return Ok(None);
+        }
+    }
     let columns = if keys_seen { Some(Vec::new()) } else { columns };
     Ok(columns.filter(|_| options_ok).map(|columns| Index {
         columns,

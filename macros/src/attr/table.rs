@@ -1,5 +1,5 @@
 //! Readers for the struct's table-level keys beyond `index(columns(...))` and `check(...)`:
-//! an index's properties (`keys`, `where`, `method`, `include`, `nulls_not_distinct`),
+//! an index's properties (`keys`, `where`, `method`, `include`, `nulls_not_distinct`, `prefix`),
 //! `unique(...)` constraints and `foreign_key(...)`. Like `read.rs`, each records every problem
 //! in the [`Ctxt`] and goes on.
 
@@ -73,8 +73,111 @@ pub(super) fn index_option(
             }
             ok
         }
+        PREFIX => match prefix_list(cx, meta)? {
+            Some(prefixes) => {
+                options.prefixes = prefixes;
+                true
+            }
+            None => false,
+        },
         _ => unreachable!("index key `{key}` not handled"),
     })
+}
+
+/// `prefix(body = 100, "Title" = 20)`: one or more key columns (an identifier or a string),
+/// each with a prefix length of 1 or more, each column once.
+fn prefix_list(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<Vec<(LitStr, u32)>>> {
+    let example = r#"prefix(body = 100)"#;
+    let path = &meta.path;
+    let message =
+        format!("`prefix` takes key columns with the length of their prefix: `{example}`");
+    let Some(group) = group_or_report(cx, meta, &message)? else {
+        return Ok(None);
+    };
+    let exprs = match Punctuated::<Expr, Token![,]>::parse_terminated.parse2(group.stream()) {
+        Ok(exprs) => exprs,
+        Err(err) => {
+            cx.syn_error(err);
+            return Ok(None);
+        }
+    };
+    if exprs.is_empty() {
+        cx.error_spanned_by(
+            quote!(#path #group),
+            format!("`prefix(...)` needs at least one column: `{example}`"),
+        );
+        return Ok(None);
+    }
+    let mut prefixes: Vec<(LitStr, u32)> = Vec::new();
+    let mut ok = true;
+    for expr in exprs {
+        let Expr::Assign(assign) = &expr else {
+            cx.error_spanned_by(
+                &expr,
+                format!("a prefix is a key column and a length: `{example}`"),
+            );
+            ok = false;
+            continue;
+        };
+        let column = match &*assign.left {
+            Expr::Path(p) if p.path.get_ident().is_some() => {
+                let ident = p.path.get_ident().expect("checked");
+                let name = ident.to_string();
+                let name = name.strip_prefix("r#").unwrap_or(&name).to_owned();
+                Some(LitStr::new(&name, ident.span()))
+            }
+            Expr::Lit(syn::ExprLit {
+                lit: Lit::Str(lit), ..
+            }) => Some(lit.clone()),
+            other => {
+                cx.error_spanned_by(
+                    other,
+                    format!(
+                        "the column of a prefix is its name, an identifier or a string: `{example}`"
+                    ),
+                );
+                None
+            }
+        };
+        let length = match &*assign.right {
+            Expr::Lit(syn::ExprLit {
+                lit: Lit::Int(int), ..
+            }) => match int.base10_parse::<u32>() {
+                Ok(n) if n > 0 => Some(n),
+                _ => {
+                    cx.error_spanned_by(
+                        int,
+                        format!(
+                            "a prefix length is a number of characters from 1 to {}: `{example}`",
+                            u32::MAX
+                        ),
+                    );
+                    None
+                }
+            },
+            other => {
+                cx.error_spanned_by(
+                    other,
+                    format!("a prefix length is a number of characters: `{example}`"),
+                );
+                None
+            }
+        };
+        let (Some(column), Some(length)) = (column, length) else {
+            ok = false;
+            continue;
+        };
+        if prefixes.iter().any(|(c, _)| c.value() == column.value()) {
+            cx.error_spanned_by(
+                &column,
+                format!("column `{}` has two prefixes in this index", column.value()),
+            );
+            ok = false;
+            continue;
+        }
+        prefixes.push((column, length));
+    }
+    Ok(ok.then_some(prefixes))
 }
 
 /// `keys("lower(email)", "created_at DESC")`: one or more non-empty SQL strings.

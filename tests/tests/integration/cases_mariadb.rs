@@ -19,6 +19,9 @@ use crate::support::{Models, Run};
 
 const TEXT_KEY: &str = "MariaDB keys a TEXT, BLOB or JSON column only by a prefix";
 const PARTIAL: &str = "MariaDB has no partial indexes";
+/// A TEXT column indexed without a prefix (the other backends cannot declare one; `mariadb.rs`
+/// has the same cases with prefixes).
+const TEXT_INDEX: &str = "declare the index on the struct with a prefix length";
 
 /// Cases of both other backends that MariaDB does not run: (name, what the failure says, why).
 const NOT_ON_MARIADB: &[(&str, &str, &str)] = &[
@@ -97,6 +100,36 @@ const NOT_ON_MARIADB: &[(&str, &str, &str)] = &[
         TEXT_KEY,
         "a TEXT key column",
     ),
+    (
+        "adoption::rename_odd_names",
+        TEXT_INDEX,
+        "a TEXT column indexed without a prefix",
+    ),
+    (
+        "basics::add_index",
+        TEXT_INDEX,
+        "a TEXT column indexed without a prefix (mariadb::add_prefix_index)",
+    ),
+    (
+        "basics::many_changes_at_once",
+        TEXT_INDEX,
+        "a TEXT column indexed without a prefix",
+    ),
+    (
+        "basics::rename_index",
+        TEXT_INDEX,
+        "a TEXT column indexed without a prefix (mariadb::rename_prefix_index)",
+    ),
+    (
+        "naming::convention_changed",
+        TEXT_INDEX,
+        "a TEXT column indexed without a prefix",
+    ),
+    (
+        "renames::rename_column",
+        TEXT_INDEX,
+        "a TEXT column indexed without a prefix (mariadb::rename_column_under_prefix_index)",
+    ),
 ];
 
 #[test]
@@ -107,7 +140,7 @@ fn mariadb_cases() {
     let filter = std::env::var("RETORT_CASES").unwrap_or_default();
     let cases: Vec<Case> = cases()
         .into_iter()
-        .filter(|c| c.backends == "both")
+        .filter(|c| c.backends == "both" || c.backends == "mariadb")
         .filter(|c| c.name.contains(&filter))
         .collect();
     assert!(

@@ -36,6 +36,8 @@ mod lock_limits;
 mod lossless;
 mod mariadb;
 mod mariadb_embed;
+mod mariadb_lint;
+mod mariadb_prefix;
 mod mariadb_runs;
 mod mariadb_support;
 mod messages;

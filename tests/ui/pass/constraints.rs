@@ -13,6 +13,7 @@ pub struct Org {
 #[model(index(columns("email"), where = "deleted_at IS NULL"))]
 #[model(index(keys("lower(email)", "created_at DESC NULLS LAST"), name = "ix_members_lower", method = "btree"))]
 #[model(index(columns("org_id"), include("email"), method = "hash"))]
+#[model(index(columns("org_region", "email"), prefix(email = 20, "org_region" = 4)))]
 #[model(foreign_key(columns("org_id", "org_region"), references = "orgs(id, region)", on_delete = "cascade", initially_deferred))]
 pub struct Member {
     pub id: i64,
@@ -28,7 +29,9 @@ pub struct Member {
 
 fn main() {
     let members = <Member as retort::Model>::table();
-    assert_eq!(members.indexes.len(), 5);
+    assert_eq!(members.indexes.len(), 6);
+    let prefixed = members.indexes.iter().find(|i| i.name == "ix_members_org_region_email").unwrap();
+    assert_eq!(prefixed.prefixes, [Some(4), Some(20)]);
     let fk = members.foreign_keys.iter().find(|fk| fk.columns.len() == 2).unwrap();
     assert_eq!(fk.ref_columns, ["id", "region"]);
     assert_eq!(fk.deferrable, retort::schema::Deferrable::InitiallyDeferred);

@@ -1,9 +1,11 @@
 //! MariaDB introspection from `information_schema`, in five queries whatever the number of
 //! tables (tables and their comments, columns, index columns, foreign key columns, CHECK
-//! constraints; one function each), of the connection's database (`DATABASE()`).
+//! constraints; one function each), of the connection's database (`DATABASE()`). Where MySQL 8
+//! keeps things otherwise (its `CHECK_CONSTRAINTS` without the table, its defaults without
+//! quotes), the server's version decides ([`Server`]).
 //!
-//! What the schema model describes (columns, keys, foreign keys, B-tree indexes over whole
-//! columns, CHECK constraints) is read into it; a FULLTEXT or SPATIAL index is kept as its
+//! What the schema model describes (columns, keys, foreign keys, B-tree indexes over columns
+//! or their prefixes (`SUB_PART`, [`Index::prefixes`]), CHECK constraints) is read into it; a FULLTEXT or SPATIAL index is kept as its
 //! `CREATE ... INDEX` ([`Table::unmodeled`]). The index InnoDB creates by itself for a foreign
 //! key (over its columns, named after the key, or after its first column when the key's name is
 //! generated) is the key's, not an index of the models.
@@ -14,6 +16,7 @@ use diesel::mysql::MysqlConnection;
 use diesel::sql_types::{Nullable, Text};
 use diesel::{QueryResult, QueryableByName, RunQueryDsl};
 
+use super::server::{CheckSource, Server};
 use crate::dialect::mysql::{parse_column_type, sql_string};
 use crate::dialect::{Dialect, MySql};
 use crate::schema::{
@@ -69,6 +72,9 @@ struct IndexRow {
     col: Option<String>,
     #[diesel(sql_type = Text)]
     index_type: String,
+    /// The length of the column's prefix the index keys (`KEY (body(100))`), NULL when whole.
+    #[diesel(sql_type = Nullable<Text>)]
+    sub_part: Option<String>,
 }
 
 #[derive(QueryableByName)]
@@ -126,7 +132,7 @@ fn columns(conn: &mut MysqlConnection) -> QueryResult<Vec<ColumnRow>> {
 fn indexes(conn: &mut MysqlConnection) -> QueryResult<Vec<IndexRow>> {
     diesel::sql_query(format!(
         "SELECT TABLE_NAME AS tbl, INDEX_NAME AS name, CAST(NON_UNIQUE AS CHAR) AS non_unique, \
-         COLUMN_NAME AS col, INDEX_TYPE AS index_type \
+         COLUMN_NAME AS col, INDEX_TYPE AS index_type, CAST(SUB_PART AS CHAR) AS sub_part \
          FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND {} \
          ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX",
         user_tables("TABLE_NAME")
@@ -156,14 +162,28 @@ fn foreign_keys(conn: &mut MysqlConnection) -> QueryResult<Vec<ForeignKeyRow>> {
     .load(conn)
 }
 
-fn checks(conn: &mut MysqlConnection) -> QueryResult<Vec<CheckRow>> {
-    diesel::sql_query(format!(
-        "SELECT TABLE_NAME AS tbl, CONSTRAINT_NAME AS name, LEVEL AS level, \
-         CHECK_CLAUSE AS clause FROM information_schema.CHECK_CONSTRAINTS \
-         WHERE CONSTRAINT_SCHEMA = DATABASE() AND {} ORDER BY TABLE_NAME, CONSTRAINT_NAME",
-        user_tables("TABLE_NAME")
-    ))
-    .load(conn)
+/// The `CHECK` constraints, from where the server keeps them ([`CheckSource`]).
+fn checks(conn: &mut MysqlConnection, server: &Server) -> QueryResult<Vec<CheckRow>> {
+    let sql = match server.check_source() {
+        CheckSource::MariaDb => format!(
+            "SELECT TABLE_NAME AS tbl, CONSTRAINT_NAME AS name, LEVEL AS level, \
+             CHECK_CLAUSE AS clause FROM information_schema.CHECK_CONSTRAINTS \
+             WHERE CONSTRAINT_SCHEMA = DATABASE() AND {} ORDER BY TABLE_NAME, CONSTRAINT_NAME",
+            user_tables("TABLE_NAME")
+        ),
+        CheckSource::JoinTableConstraints => format!(
+            "SELECT t.TABLE_NAME AS tbl, c.CONSTRAINT_NAME AS name, 'Table' AS level, \
+             c.CHECK_CLAUSE AS clause FROM information_schema.CHECK_CONSTRAINTS c \
+             JOIN information_schema.TABLE_CONSTRAINTS t \
+               ON t.CONSTRAINT_SCHEMA = c.CONSTRAINT_SCHEMA \
+              AND t.CONSTRAINT_NAME = c.CONSTRAINT_NAME AND t.CONSTRAINT_TYPE = 'CHECK' \
+             WHERE c.CONSTRAINT_SCHEMA = DATABASE() AND {} \
+             ORDER BY t.TABLE_NAME, c.CONSTRAINT_NAME",
+            user_tables("t.TABLE_NAME")
+        ),
+        CheckSource::None => return Ok(Vec::new()),
+    };
+    diesel::sql_query(sql).load(conn)
 }
 
 fn action(rule: &str) -> FkAction {
@@ -177,12 +197,12 @@ fn action(rule: &str) -> FkAction {
 }
 
 /// Reads every user table of the connection's database.
-pub(super) fn introspect(conn: &mut MysqlConnection) -> QueryResult<Schema> {
+pub(super) fn introspect(conn: &mut MysqlConnection, server: &Server) -> QueryResult<Schema> {
     let table_rows = tables(conn)?;
     let column_rows = columns(conn)?;
     let index_rows = indexes(conn)?;
     let fk_rows = foreign_keys(conn)?;
-    let check_rows = checks(conn)?;
+    let check_rows = checks(conn, server)?;
 
     let mut tables: BTreeMap<String, Table> = BTreeMap::new();
     for row in table_rows {
@@ -219,7 +239,10 @@ pub(super) fn introspect(conn: &mut MysqlConnection) -> QueryResult<Schema> {
                     stored: extra.contains("stored") || extra.contains("persistent"),
                 });
             }
-            None => column.default = row.default_value,
+            None => {
+                column.default =
+                    server.column_default(row.default_value.as_deref(), &row.extra, &column.ty)
+            }
         }
         column.comment = row.comment.filter(|c| !c.is_empty());
         table.columns.push(column);
@@ -263,15 +286,24 @@ pub(super) fn introspect(conn: &mut MysqlConnection) -> QueryResult<Schema> {
                 .push(col);
             continue;
         }
-        match table.indexes.iter_mut().find(|i| i.name == row.name) {
-            Some(index) => index.columns.push(col),
-            None => table.indexes.push(Index {
-                name: row.name,
-                columns: vec![col],
-                unique: row.non_unique == "0",
-                ..Default::default()
-            }),
-        }
+        let prefix = row.sub_part.and_then(|p| p.parse::<u32>().ok());
+        let index = match table.indexes.iter().position(|i| i.name == row.name) {
+            Some(at) => {
+                table.indexes[at].columns.push(col);
+                &mut table.indexes[at]
+            }
+            None => {
+                table.indexes.push(Index {
+                    name: row.name,
+                    columns: vec![col],
+                    unique: row.non_unique == "0",
+                    ..Default::default()
+                });
+                table.indexes.last_mut().expect("just pushed")
+            }
+        };
+        let i = index.columns.len() - 1;
+        index.set_prefix(i, prefix);
     }
     for ((tbl, name), (kind, columns)) in special {
         if let Some(table) = tables.get_mut(&tbl) {
@@ -292,7 +324,7 @@ pub(super) fn introspect(conn: &mut MysqlConnection) -> QueryResult<Schema> {
             !fks.iter().any(|fk| {
                 let made = fk.name == index.name
                     || (fk.name.contains("_ibfk_") && Some(&index.name) == fk.columns.first());
-                made && !index.unique && index.columns == fk.columns
+                made && !index.unique && index.columns == fk.columns && index.prefixes.is_empty()
             })
         });
     }

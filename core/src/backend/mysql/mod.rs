@@ -12,6 +12,7 @@
 pub mod galera;
 mod introspect;
 pub mod models;
+pub mod server;
 
 use std::any::Any;
 use std::time::{Duration, Instant};
@@ -29,6 +30,7 @@ use super::{
 use super::{Connection, DatabaseUrl, DbError, Direction, OpenOptions, PrepareError, RunOptions};
 use crate::dialect::{Dialect, MySql};
 use crate::schema::Schema;
+use server::Server;
 
 /// The MySQL / MariaDB backend.
 pub(crate) struct MySqlDriver;
@@ -129,8 +131,10 @@ impl Driver for MySqlDriver {
             conn.batch_execute(galera::CAUSAL_READS)
                 .map_err(DbError::query("setting wsrep_sync_wait"))?;
         }
+        let server = read_server(&mut conn)?;
         Ok(Connection::new(MySqlSession {
             conn,
+            server: Some(server),
             locked: false,
             cluster_lock: None,
             url: Some(url.as_str().to_owned()),
@@ -201,6 +205,8 @@ impl Driver for MySqlDriver {
 /// An open MySQL / MariaDB connection.
 pub(crate) struct MySqlSession {
     conn: MysqlConnection,
+    /// MariaDB or MySQL, and its version ([`read_server`]); `None` until read.
+    server: Option<Server>,
     /// Whether this session holds the run's lock.
     locked: bool,
     /// On a Galera cluster: the cluster-wide lock this session holds instead of `GET_LOCK`.
@@ -217,9 +223,12 @@ pub(crate) struct MySqlSession {
 
 impl From<MysqlConnection> for Connection {
     /// Wraps a diesel connection the application already has.
-    fn from(conn: MysqlConnection) -> Self {
+    fn from(mut conn: MysqlConnection) -> Self {
+        // Read now, once; a failure is tried again when the version is first needed.
+        let server = read_server(&mut conn).ok();
         Connection::new(MySqlSession {
             conn,
+            server,
             locked: false,
             cluster_lock: None,
             url: None,
@@ -243,6 +252,19 @@ struct Answer {
 /// The one value of a query selecting a column `v`, as text.
 fn value(conn: &mut MysqlConnection, sql: &str) -> QueryResult<Option<String>> {
     Ok(diesel::sql_query(sql).get_result::<Answer>(conn)?.v)
+}
+
+/// The server's flavour and version (`SELECT VERSION()`), read once per session.
+fn read_server(conn: &mut MysqlConnection) -> Result<Server, DbError> {
+    let version = value(conn, "SELECT VERSION() AS v")
+        .map_err(DbError::query("reading the server's version"))?
+        .unwrap_or_default();
+    Server::parse(&version).ok_or_else(|| {
+        DbError::Unsupported(format!(
+            "the server's version `{version}` is neither MariaDB's nor MySQL's (`SELECT VERSION()` \
+             should begin with major.minor)"
+        ))
+    })
 }
 
 /// The name of the run's lock: one per database (`GET_LOCK` names are server-wide).
@@ -280,6 +302,17 @@ impl MySqlSession {
     }
 }
 
+impl MySqlSession {
+    /// The server's flavour and version: read when the session opened, or at the first use of
+    /// a connection the application lent.
+    fn server(&mut self) -> Result<Server, DbError> {
+        if self.server.is_none() {
+            self.server = Some(read_server(&mut self.conn)?);
+        }
+        Ok(self.server.unwrap_or(Server::MARIADB_10_11))
+    }
+}
+
 impl Session for MySqlSession {
     fn backend(&self) -> Backend {
         BACKEND
@@ -296,12 +329,26 @@ impl Session for MySqlSession {
                  from the models"
             )));
         }
-        introspect::introspect(&mut self.conn).map_err(DbError::query("reading information_schema"))
+        let server = self.server()?;
+        introspect::introspect(&mut self.conn, &server)
+            .map_err(DbError::query("reading information_schema"))
     }
 
     /// The models keep their spelling (the dialect's normalisation brings both sides to one);
     /// MariaDB checks their SQL first ([`models::check`]).
     fn normalize_models(&mut self, target: &mut Schema) -> Result<(), super::ModelsError> {
+        let server = self.server()?;
+        for table in target.tables.values() {
+            for column in &table.columns {
+                if let Some(reason) = server.refusal(&column.ty) {
+                    return Err(DbError::Unsupported(format!(
+                        "model column `{}.{}`: {reason}",
+                        table.name, column.name
+                    ))
+                    .into());
+                }
+            }
+        }
         Ok(models::check(&mut self.conn, target)?)
     }
 

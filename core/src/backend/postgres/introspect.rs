@@ -204,6 +204,7 @@ fn add_constraints(
                     unique: true,
                     constraint: true,
                     options: Default::default(),
+                    prefixes: Vec::new(),
                 })
             }
             // CHECK, EXCLUDE, UNIQUE constraints (and the foreign keys above): as the server
@@ -260,6 +261,7 @@ fn add_indexes(
                 unique: row.is_unique,
                 constraint: false,
                 options: Default::default(),
+                prefixes: Vec::new(),
             });
         } else {
             // Expression, partial, non-btree, INCLUDE, operator classes, DESC...: verbatim.

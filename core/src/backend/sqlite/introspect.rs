@@ -206,6 +206,7 @@ fn add_indexes(
                 unique,
                 constraint: false,
                 options: Default::default(),
+                prefixes: Vec::new(),
             });
         }
     }

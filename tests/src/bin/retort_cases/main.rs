@@ -45,6 +45,7 @@ mod basics;
 mod constraints;
 mod enums;
 mod identity;
+mod mariadb;
 mod naming;
 mod primary_keys;
 mod renames;
@@ -57,6 +58,8 @@ pub enum Backends {
     Both,
     Sqlite,
     Postgres,
+    /// MariaDB only (`cases_mariadb.rs`): what the other backends refuse, prefix indexes.
+    Mariadb,
 }
 
 /// What the `after` step must do.
