@@ -307,3 +307,36 @@ fn mariadb_introspection_sends_six_statements_whatever_the_schema_size() {
             .any(|ix| ix.name == format!("ix_{name}_name")));
     }
 }
+
+/// A session opened from a URL reads the columns on a second connection at once
+/// (`backend/postgres/parallel.rs`); a connection the application lent reads everything on its
+/// own. Both read the same schema, in another schema too (the second connection takes over the
+/// `search_path`).
+#[test]
+fn postgresql_reads_the_same_schema_on_one_connection_or_two() {
+    let Some(p) = Project::on(Backend::Postgres) else {
+        return;
+    };
+    p.execute(&format!(
+        "CREATE SCHEMA tenant; SET search_path TO tenant; {}",
+        tables(12)
+    ));
+    for schema in ["public", "tenant"] {
+        let mut raw = PgConnection::establish(&p.url).expect("connect");
+        diesel::connection::SimpleConnection::batch_execute(
+            &mut raw,
+            &format!("SET search_path TO {schema}"),
+        )
+        .unwrap();
+        let alone = Connection::from(raw).introspect().expect("introspect");
+        let parsed: retort::db::DatabaseUrl = p.url.parse().expect("url");
+        let options = retort::db::OpenOptions {
+            create: false,
+            schema: Some(schema.to_owned()),
+        };
+        let mut opened = Connection::open_with(&parsed, &options).expect("open");
+        let both = opened.introspect().expect("introspect");
+        assert_eq!(alone, both, "{schema}");
+        assert_eq!(both.tables.len(), if schema == "tenant" { 12 } else { 0 });
+    }
+}

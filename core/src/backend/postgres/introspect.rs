@@ -63,60 +63,101 @@ fn deferrable(deferrable: bool, deferred: bool) -> Deferrable {
 
 /// Reads every user table of the current schema (and of `schemas`).
 pub fn introspect(conn: &mut PgConnection, schemas: &[String]) -> diesel::QueryResult<Schema> {
-    let user_tables = user_tables(schemas);
-    let columns = catalog::columns(conn, &user_tables)?;
-    let constraints = catalog::constraints(conn, &user_tables)?;
-    let indexes = super::index_catalog::indexes(conn, &user_tables)?;
-    let sequences = super::sequences::sequences(conn, &user_tables)?;
-    let triggers = catalog::triggers(conn, &user_tables)?;
-    let statistics = super::statistics::statistics(conn, &user_tables)?;
-    let comments = catalog::comments(conn, &user_tables)?;
-    let occupied = catalog::occupied(conn, schemas)?;
-    let dependents = catalog::dependents(conn, &user_tables)?;
-    let enums = catalog::enums(conn)?;
+    let columns = catalog::columns(conn, &user_tables(schemas))?;
+    let rest = Rest::fetch(conn, schemas)?;
+    Ok(rest.assemble(columns))
+}
 
-    let mut tables = tables_of(columns);
-    // Kept definitions and the columns they use: a column drop would take them silently.
-    let mut kept_users: Vec<Dependent> = Vec::new();
-    let constraints_kept = add_constraints(&mut tables, constraints, &mut kept_users);
-    let indexes_kept = add_indexes(&mut tables, indexes, &mut kept_users);
-    kept_users.extend(statistics_users(&statistics));
-    // Serial columns (a sequence they own and its `nextval` default); a serial key is the
-    // database assigning ids, as an identity is (`Table::settle_serial_key`).
-    for row in &sequences {
-        if let Some(table) = tables.get_mut(&row.tbl) {
-            if row.kind == "a" {
-                table.serial.push(row.col.clone());
+/// The rows of every catalog query but the columns' ([`catalog::columns`]), which
+/// [`super::parallel`] reads on a connection of its own meanwhile.
+pub(super) struct Rest {
+    constraints: Vec<catalog::ConstraintRow>,
+    indexes: Vec<super::index_catalog::IndexRow>,
+    sequences: Vec<super::sequences::SequenceRow>,
+    triggers: Vec<catalog::DefinitionRow>,
+    statistics: Vec<super::statistics::StatisticsRow>,
+    comments: Vec<catalog::CommentRow>,
+    occupied: Vec<catalog::NameKindRow>,
+    dependents: Vec<DependentRow>,
+    enums: Vec<catalog::EnumRow>,
+    schemas: std::collections::BTreeSet<String>,
+}
+
+impl Rest {
+    /// Runs the catalog queries other than the columns'.
+    pub(super) fn fetch(conn: &mut PgConnection, schemas: &[String]) -> diesel::QueryResult<Rest> {
+        let user_tables = user_tables(schemas);
+        Ok(Rest {
+            constraints: catalog::constraints(conn, &user_tables)?,
+            indexes: super::index_catalog::indexes(conn, &user_tables)?,
+            sequences: super::sequences::sequences(conn, &user_tables)?,
+            triggers: catalog::triggers(conn, &user_tables)?,
+            statistics: super::statistics::statistics(conn, &user_tables)?,
+            comments: catalog::comments(conn, &user_tables)?,
+            occupied: catalog::occupied(conn, schemas)?,
+            dependents: catalog::dependents(conn, &user_tables)?,
+            enums: catalog::enums(conn)?,
+            schemas: existing_schemas(conn, schemas)?,
+        })
+    }
+
+    /// The schema these rows and `columns` describe.
+    pub(super) fn assemble(self, columns: Vec<ColumnRow>) -> Schema {
+        let Rest {
+            constraints,
+            indexes,
+            sequences,
+            triggers,
+            statistics,
+            comments,
+            occupied,
+            dependents,
+            enums,
+            schemas,
+        } = self;
+        let mut tables = tables_of(columns);
+        // Kept definitions and the columns they use: a column drop would take them silently.
+        let mut kept_users: Vec<Dependent> = Vec::new();
+        let constraints_kept = add_constraints(&mut tables, constraints, &mut kept_users);
+        let indexes_kept = add_indexes(&mut tables, indexes, &mut kept_users);
+        kept_users.extend(statistics_users(&statistics));
+        // Serial columns (a sequence they own and its `nextval` default); a serial key is the
+        // database assigning ids, as an identity is (`Table::settle_serial_key`).
+        for row in &sequences {
+            if let Some(table) = tables.get_mut(&row.tbl) {
+                if row.kind == "a" {
+                    table.serial.push(row.col.clone());
+                }
             }
         }
-    }
-    for table in tables.values_mut() {
-        table.settle_serial_key();
-    }
-    let comments_kept = add_comments(&mut tables, comments);
-    // Re-created after the table in this order: owned sequences (the column defaults need them),
-    // constraints, indexes, triggers, statistics, comments.
-    let kept = sequences
-        .into_iter()
-        .map(|r| (r.tbl, r.def))
-        .chain(constraints_kept)
-        .chain(indexes_kept)
-        .chain(triggers.into_iter().map(|r| (r.tbl, r.def)))
-        .chain(statistics.into_iter().map(|r| (r.tbl, r.def)))
-        .chain(comments_kept);
-    for (tbl, def) in kept {
-        if let Some(table) = tables.get_mut(&tbl) {
-            table.unmodeled.push(crate::sql::kept(def));
+        for table in tables.values_mut() {
+            table.settle_serial_key();
         }
+        let comments_kept = add_comments(&mut tables, comments);
+        // Re-created after the table in this order: owned sequences (the column defaults need
+        // them), constraints, indexes, triggers, statistics, comments.
+        let kept = sequences
+            .into_iter()
+            .map(|r| (r.tbl, r.def))
+            .chain(constraints_kept)
+            .chain(indexes_kept)
+            .chain(triggers.into_iter().map(|r| (r.tbl, r.def)))
+            .chain(statistics.into_iter().map(|r| (r.tbl, r.def)))
+            .chain(comments_kept);
+        for (tbl, def) in kept {
+            if let Some(table) = tables.get_mut(&tbl) {
+                table.unmodeled.push(crate::sql::kept(def));
+            }
+        }
+        let mut schema = Schema::new();
+        tables.into_values().for_each(|t| schema.insert(t));
+        schema.dependents = dependents_of(dependents).chain(kept_users).collect();
+        schema.dependents.sort();
+        schema.occupied = occupied.into_iter().map(|r| (r.name, r.kind)).collect();
+        schema.enums = enums.into_iter().map(|e| (e.name, e.labels)).collect();
+        schema.schemas = schemas;
+        schema
     }
-    let mut schema = Schema::new();
-    tables.into_values().for_each(|t| schema.insert(t));
-    schema.dependents = dependents_of(dependents).chain(kept_users).collect();
-    schema.dependents.sort();
-    schema.occupied = occupied.into_iter().map(|r| (r.name, r.kind)).collect();
-    schema.enums = enums.into_iter().map(|e| (e.name, e.labels)).collect();
-    schema.schemas = existing_schemas(conn, schemas)?;
-    Ok(schema)
 }
 
 /// The tables with their columns, identity and generated columns.

@@ -13,6 +13,7 @@ mod lock;
 mod namespaces;
 pub mod normalize;
 mod objects;
+mod parallel;
 mod repair;
 mod scratch;
 mod sequences;
@@ -244,6 +245,19 @@ impl Session for PgSession {
     }
 
     fn introspect(&mut self, schemas: &[String]) -> Result<Schema, DbError> {
+        // Outside a transaction, on two connections at once when a second one can be opened.
+        use diesel::connection::{AnsiTransactionManager, TransactionManager};
+        let outside =
+            AnsiTransactionManager::transaction_manager_status_mut(&mut self.conn)
+                .transaction_depth()
+                .is_ok_and(|depth| depth.is_none());
+        if let Some(url) = self.url.clone().filter(|_| outside) {
+            if let Some(schema) = parallel::introspect(&mut self.conn, &url, schemas)
+                .map_err(DbError::query("reading the PostgreSQL catalog"))?
+            {
+                return Ok(schema);
+            }
+        }
         // In a transaction of its own (a savepoint inside a run's), rolled back: its
         // `SET LOCAL jit = off` ends with it. The catalog queries of a large schema cost enough
         // for PostgreSQL to compile them with LLVM first, which takes longer than running them

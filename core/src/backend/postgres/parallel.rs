@@ -1,0 +1,89 @@
+//! Introspection on two connections at once: the columns' query (the largest: every column's
+//! type and default, about half the server's work) runs on a second connection while this one
+//! runs the others, so a large schema is read in about half the time on a server with two cores
+//! or more.
+//!
+//! Both read the same snapshot: this session's transaction is `REPEATABLE READ` and exports
+//! its snapshot (`pg_export_snapshot`), which the second connection's transaction imports
+//! (`SET TRANSACTION SNAPSHOT`) before its query, with the same `search_path`. Both transactions
+//! are read-only and rolled back. Used only where a second connection is possible and
+//! harmless: the session was opened from a URL (not a connection the application lent) and is
+//! not inside a transaction (a run's uncommitted changes are invisible to another connection);
+//! when the second connection cannot be opened or set up, introspection runs on this one alone.
+
+use diesel::connection::SimpleConnection;
+use diesel::pg::PgConnection;
+use diesel::sql_types::Text;
+use diesel::{Connection, QueryResult, QueryableByName, RunQueryDsl};
+
+use super::catalog::{self, ColumnRow};
+use super::introspect::Rest;
+use super::namespaces::user_tables;
+use crate::schema::Schema;
+
+/// The snapshot and `search_path` the second connection takes over.
+#[derive(QueryableByName)]
+struct Exported {
+    #[diesel(sql_type = Text)]
+    snapshot: String,
+    #[diesel(sql_type = Text)]
+    search_path: String,
+}
+
+/// Reads the schema as [`super::introspect::introspect`] does, the columns on a second
+/// connection to `url`. `None` when that connection cannot be had (then nothing was run here).
+pub(super) fn introspect(
+    conn: &mut PgConnection,
+    url: &str,
+    schemas: &[String],
+) -> QueryResult<Option<Schema>> {
+    let Ok(mut helper) = PgConnection::establish(url) else {
+        return Ok(None);
+    };
+    conn.batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET LOCAL jit = off")?;
+    let result = on_both(conn, &mut helper, schemas);
+    let rolled_back = conn.batch_execute("ROLLBACK");
+    let schema = result?;
+    rolled_back?;
+    Ok(schema)
+}
+
+fn on_both(
+    conn: &mut PgConnection,
+    helper: &mut PgConnection,
+    schemas: &[String],
+) -> QueryResult<Option<Schema>> {
+    let exported: Exported = diesel::sql_query(
+        "SELECT pg_export_snapshot() AS snapshot, current_setting('search_path') AS search_path",
+    )
+    .get_result(conn)?;
+    // The second connection's transaction sees what this one sees, or is not used.
+    let ready = helper
+        .batch_execute(&format!(
+            "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET TRANSACTION SNAPSHOT '{}'; \
+             SET LOCAL jit = off",
+            exported.snapshot.replace('\'', "''")
+        ))
+        .and_then(|()| {
+            diesel::sql_query("SELECT set_config('search_path', $1, true) AS search_path")
+                .bind::<Text, _>(&exported.search_path)
+                .execute(helper)
+                .map(drop)
+        });
+    if ready.is_err() {
+        let _ = helper.batch_execute("ROLLBACK");
+        return Ok(None);
+    }
+    let user_tables = user_tables(schemas);
+    let (columns, rest) = std::thread::scope(|scope| {
+        let columns = scope.spawn(|| -> QueryResult<Vec<ColumnRow>> {
+            let rows = catalog::columns(helper, &user_tables);
+            let _ = helper.batch_execute("ROLLBACK");
+            rows
+        });
+        let rest = Rest::fetch(conn, schemas);
+        let columns = columns.join().expect("the columns' query does not panic");
+        (columns, rest)
+    });
+    Ok(Some(rest?.assemble(columns?)))
+}
