@@ -49,6 +49,7 @@
 pub mod autogen;
 pub mod backend;
 pub mod checksum;
+pub mod convert;
 pub mod db;
 pub mod dialect;
 pub mod diff;
