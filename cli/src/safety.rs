@@ -363,7 +363,12 @@ fn warning_for(op: &Op, ops: &[Op], dialect: &dyn Dialect) -> Option<String> {
             column.name
         ))
         }
-        Op::AlterColumn { table, from, to, .. } => {
+        Op::AlterColumn {
+            table,
+            from,
+            to,
+            conversion,
+        } => {
             let mut risks = Vec::new();
             if from.generated.is_none() && to.generated.is_some() {
                 risks.push(
@@ -393,6 +398,7 @@ fn warning_for(op: &Op, ops: &[Op], dialect: &dyn Dialect) -> Option<String> {
                 ));
             }
             if let Some(why) = dialect.type_change_risk(&from.ty, &to.ty) {
+                let why = retort::convert::with_expression(conversion.using.as_deref(), why);
                 risks.push(format!(
                     "its type changes from {} to {}: on {}, {why}",
                     from.ty,

@@ -84,8 +84,14 @@ pub fn destructive<D: Dialect + ?Sized>(op: &Op, dialect: &D) -> Option<Destruct
             })
         }
         // A generated column's values are computed again after the change.
-        Op::AlterColumn { table, from, to, .. } if from.ty != to.ty && from.generated.is_none() => {
+        Op::AlterColumn {
+            table,
+            from,
+            to,
+            conversion,
+        } if from.ty != to.ty && from.generated.is_none() => {
             let why = dialect.type_change_loss(&from.ty, &to.ty)?;
+            let why = crate::convert::with_expression(conversion.using.as_deref(), why);
             Some(Destructive {
                 what: format!(
                     "changes the type of '{table}.{}' from {} to {}: on {}, {why}",
