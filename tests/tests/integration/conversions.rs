@@ -302,3 +302,70 @@ fn sqlite_copies_without_a_conversion_and_refuses_what_does_not_fit() {
         "nothing changed"
     );
 }
+
+/// MariaDB: `MODIFY COLUMN` takes no expression, so each conversion stages the values in a new
+/// column (`UPDATE ... SET = (expr)`) that then takes the old one's place, its index created
+/// again; the round trip converts the rows both ways.
+#[test]
+fn mariadb_converts_through_a_staged_column_both_ways() {
+    use crate::mariadb_support::MyProject;
+    let Some(p) = MyProject::new() else {
+        return;
+    };
+    let run = |side: &str, args: &[&str]| {
+        Run::from(
+            p.command(Models::Cases.exe(), args)
+                .env("RETORT_CASE", format!("conversions::orders/{side}"))
+                .output()
+                .expect("retort_cases runs"),
+        )
+    };
+    run("before", &["autogenerate", "-m", "orders"]).expect(0);
+    run("before", &["upgrade"]).expect(0);
+    p.execute(
+        "INSERT INTO orders (id, qty, state, note) VALUES \
+         (1, '12 pcs', TRUE, 'A'), (2, '7', FALSE, 'b'), (3, 'about 30', TRUE, 'c');",
+    );
+    let rows = || -> Vec<String> {
+        p.strings("SELECT CONCAT(id, ':', qty, ':', state, ':', note) AS v FROM orders ORDER BY id")
+            .into_iter()
+            .map(Option::unwrap)
+            .collect()
+    };
+    let before = p.schema();
+    run(
+        "after",
+        &[
+            "autogenerate",
+            "-m",
+            "convert",
+            "--allow-destructive",
+            "--using",
+            "orders.qty=CAST(REGEXP_SUBSTR(qty, '[0-9]+') AS INTEGER)",
+            "--using",
+            "orders.state=CASE WHEN state THEN 'open' ELSE 'closed' END",
+            "--using-down",
+            "orders.state=state = 'open'",
+        ],
+    )
+    .expect(0);
+    let dir = p.revision_dirs().last().unwrap().clone();
+    let up = std::fs::read_to_string(dir.join("up.sql")).unwrap();
+    assert!(
+        up.contains(
+            "ALTER TABLE `orders` ADD COLUMN `_retort_using` INT NULL AFTER `qty`;\n\
+             UPDATE `orders` SET `_retort_using` = (CAST(REGEXP_SUBSTR(qty, '[0-9]+') AS INTEGER));\n\
+             ALTER TABLE `orders` DROP INDEX `ix_orders_qty`, DROP COLUMN `qty`, CHANGE COLUMN \
+             `_retort_using` `qty` INT NOT NULL;\n"
+        ),
+        "{up}"
+    );
+    run("after", &["upgrade"]).expect(0);
+    assert_eq!(rows(), ["1:12:open:A", "2:7:closed:b", "3:30:open:c"]);
+    run("after", &["check"]).expect(0);
+    run("after", &["downgrade", "-1", "--yes"]).expect(0);
+    assert_eq!(rows(), ["1:12:1:A", "2:7:0:b", "3:30:1:c"]);
+    assert_eq!(p.schema(), before, "down.sql restores the schema");
+    run("after", &["upgrade"]).expect(0);
+    assert_eq!(rows(), ["1:12:open:A", "2:7:closed:b", "3:30:open:c"]);
+}

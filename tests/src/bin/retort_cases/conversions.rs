@@ -10,6 +10,7 @@ pub mod orders {
         pub struct Order {
             pub id: i64,
             // What users typed: `12 pcs`, `7`, `about 30`.
+            #[model(index)]
             pub qty: String,
             // True while the order is open.
             pub state: bool,
@@ -29,6 +30,7 @@ pub mod orders {
         #[derive(Model)]
         pub struct Order {
             pub id: i64,
+            #[model(index)]
             pub qty: i32,
             pub state: OrderState,
             pub note: String,
