@@ -437,4 +437,27 @@ mod tests {
         let down = Sqlite.render(&[op.reverse()], &after).unwrap();
         assert!(down.contains("(qty || ' pcs') AS \"qty\""), "{down}");
     }
+
+    #[test]
+    fn mariadb_refuses_to_stage_a_column_its_key_needs() {
+        use crate::dialect::{Dialect, MySql};
+        use crate::schema::{Schema, Table};
+        let mut t = Table::new("orders");
+        t.columns.push(Column::new("code", SqlType::Text, false));
+        t.primary_key = vec!["code".into()];
+        let mut before = Schema::new();
+        before.insert(t);
+        let mut op = retype("code", SqlType::Text, SqlType::Integer);
+        if let Op::AlterColumn { conversion, .. } = &mut op {
+            conversion.using = Some("CAST(code AS INTEGER)".into());
+        }
+        let e = MySql.render(&[op], &before).unwrap_err().to_string();
+        assert!(
+            e.contains(
+                "--using converts 'orders.code' through a new column that then takes its place, \
+                 and the primary key needs the column all along"
+            ),
+            "{e}"
+        );
+    }
 }

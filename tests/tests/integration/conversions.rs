@@ -369,3 +369,65 @@ fn mariadb_converts_through_a_staged_column_both_ways() {
     run("after", &["upgrade"]).expect(0);
     assert_eq!(rows(), ["1:12:open:A", "2:7:closed:b", "3:30:open:c"]);
 }
+
+/// The facts the refusal rests on, read from the server itself: PostgreSQL converts a column
+/// without `USING` along its implicit and assignment casts (and to any string type), never
+/// along an explicit-only cast (text to integer, integer to boolean); a type that does not
+/// exist yet (an enum the migration creates) converts only to a string type.
+#[test]
+fn postgres_converts_by_itself_along_its_assignment_casts_only() {
+    use retort::schema::{Column, SqlType};
+    let Some(_) = crate::support::postgres_url() else {
+        return;
+    };
+    let p = Project::on(Backend::Postgres).unwrap();
+    let url: retort::db::DatabaseUrl = p.url.parse().unwrap();
+    let mut conn = retort::db::Connection::open(&url, false).unwrap();
+    let new_enum = || SqlType::Enum {
+        name: "not_yet".into(),
+        labels: vec![],
+    };
+    let cases = [
+        (SqlType::Integer, SqlType::BigInt, true),
+        (SqlType::BigInt, SqlType::SmallInt, true),
+        (
+            SqlType::Numeric {
+                precision: Some(10),
+                scale: Some(2),
+            },
+            SqlType::Integer,
+            true,
+        ),
+        (SqlType::Double, SqlType::Real, true),
+        (SqlType::Integer, SqlType::Text, true),
+        (SqlType::Timestamp, SqlType::Date, true),
+        (SqlType::TimestampTz, SqlType::Timestamp, true),
+        (SqlType::Uuid, SqlType::Varchar(36), true),
+        (SqlType::Json, SqlType::Jsonb, true),
+        (SqlType::Text, SqlType::Varchar(10), true),
+        (SqlType::Text, SqlType::Integer, false),
+        (SqlType::Integer, SqlType::Boolean, false),
+        (SqlType::Boolean, SqlType::Integer, false),
+        (SqlType::Text, SqlType::Date, false),
+        (SqlType::Text, SqlType::Uuid, false),
+        (SqlType::Jsonb, SqlType::Integer, false),
+        (SqlType::Boolean, new_enum(), false),
+        (new_enum(), SqlType::Text, true),
+        (new_enum(), SqlType::Boolean, false),
+    ];
+    let pairs: Vec<(Column, Column)> = cases
+        .iter()
+        .map(|(a, b, _)| {
+            (
+                Column::new("c", a.clone(), true),
+                Column::new("c", b.clone(), true),
+            )
+        })
+        .collect();
+    let answers = conn.converts_implicitly(&pairs).unwrap();
+    for ((from, to, expected), answer) in cases.iter().zip(answers) {
+        assert_eq!(answer, *expected, "{from} -> {to}");
+    }
+    // Nothing stays behind: the probe's transaction is rolled back.
+    assert!(p.schema().tables.is_empty());
+}
