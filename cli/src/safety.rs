@@ -398,7 +398,7 @@ fn warning_for(op: &Op, ops: &[Op], dialect: &dyn Dialect) -> Option<String> {
                 ));
             }
             if let Some(why) = dialect.type_change_risk(&from.ty, &to.ty) {
-                let why = retort::convert::with_expression(conversion.using.as_deref(), why);
+                let why = retort::ops::conversion_effect(conversion.using.as_deref(), why);
                 risks.push(format!(
                     "its type changes from {} to {}: on {}, {why}",
                     from.ty,

@@ -182,19 +182,6 @@ pub fn apply(mut ops: Vec<Op>, usings: &[Using]) -> Result<Vec<Op>, ConvertError
     Ok(ops)
 }
 
-/// What a type change does to the rows, `why` as the dialect says it for its own conversion
-/// (a cast), or, with a `--using` expression, the expression's.
-pub fn with_expression(using: Option<&str>, why: String) -> String {
-    match using {
-        Some(using) => format!(
-            "each row takes the value of `{}` (--using); a value the new type cannot hold is \
-             refused: the upgrade fails",
-            using.split_whitespace().collect::<Vec<_>>().join(" ")
-        ),
-        None => why,
-    }
-}
-
 /// A type change the database does not make by itself, with no expression to convert the rows.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NeedsUsing {

@@ -49,7 +49,6 @@
 pub mod autogen;
 pub mod backend;
 pub mod checksum;
-pub mod convert;
 pub mod db;
 pub mod dialect;
 pub mod diff;
@@ -69,6 +68,8 @@ pub mod testing;
 // command line, in any release.
 #[doc(hidden)]
 pub mod baseline;
+#[doc(hidden)]
+pub mod convert;
 #[doc(hidden)]
 pub mod diesel_schema;
 #[doc(hidden)]

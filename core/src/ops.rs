@@ -10,7 +10,7 @@ mod conversion;
 mod describe;
 mod renames;
 
-pub use conversion::Conversion;
+pub use conversion::{conversion_effect, Conversion};
 
 /// One schema change.
 #[derive(Debug, Clone, PartialEq, Eq)]

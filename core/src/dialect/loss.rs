@@ -91,7 +91,7 @@ pub fn destructive<D: Dialect + ?Sized>(op: &Op, dialect: &D) -> Option<Destruct
             conversion,
         } if from.ty != to.ty && from.generated.is_none() => {
             let why = dialect.type_change_loss(&from.ty, &to.ty)?;
-            let why = crate::convert::with_expression(conversion.using.as_deref(), why);
+            let why = crate::ops::conversion_effect(conversion.using.as_deref(), why);
             Some(Destructive {
                 what: format!(
                     "changes the type of '{table}.{}' from {} to {}: on {}, {why}",

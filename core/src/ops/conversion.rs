@@ -42,3 +42,16 @@ impl super::Op {
         }
     }
 }
+
+/// What a type change does to the rows: `why`, as the dialect says it for its own conversion
+/// (a cast), or, with a `--using` expression, the expression's.
+pub fn conversion_effect(using: Option<&str>, why: String) -> String {
+    match using {
+        Some(using) => format!(
+            "each row takes the value of `{}` (--using); a value the new type cannot hold is \
+             refused: the upgrade fails",
+            using.split_whitespace().collect::<Vec<_>>().join(" ")
+        ),
+        None => why,
+    }
+}
