@@ -174,6 +174,20 @@ fn a_using_without_a_type_change_is_an_error(backend: Backend) {
         "{}",
         bad.stderr
     );
+    let plain = run(
+        &p,
+        "after",
+        &["revision", "-m", "x", "--using", "orders.qty=1"],
+    )
+    .expect(2);
+    assert!(
+        plain.stderr.contains(
+            "--allow-destructive, --backfill, --using, --using-down, --blocking and \
+             --allow-rewrite apply to a generated revision: add --autogenerate"
+        ),
+        "{}",
+        plain.stderr
+    );
     assert_eq!(revisions(&p).len(), 1, "nothing written");
 }
 
