@@ -133,7 +133,14 @@ pub(crate) fn autogenerate(
     let mut conn = settings.connect(true)?;
     ensure_at_head(&mut conn, &scripts)?;
     let render = settings.render_options(safety.blocking);
-    let plan = autogen::plan_rendered(&mut conn, &target, ignore, &safety.backfills, &render)?;
+    let plan = autogen::plan_converted(
+        &mut conn,
+        &target,
+        ignore,
+        &safety.backfills,
+        &safety.conversions(),
+        &render,
+    )?;
     if plan.is_empty() {
         writeln!(out, "No changes detected")?;
         crate::print_schema::refresh(settings, out)?;

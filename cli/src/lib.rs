@@ -286,8 +286,8 @@ pub fn execute_with(cli: &Cli, defaults: &Defaults, out: &mut dyn Write) -> anyh
             )
         }
         Command::Revision { safety, .. } if safety.any() => anyhow::bail!(
-            "--allow-destructive, --backfill and --blocking apply to a generated revision: add \
-             --autogenerate"
+            "--allow-destructive, --backfill, --using, --using-down, --blocking and \
+             --allow-rewrite apply to a generated revision: add --autogenerate"
         ),
         Command::Revision {
             message,

@@ -8,6 +8,7 @@ use std::io::Write;
 
 use clap::Args;
 use retort::autogen::Plan;
+use retort::convert::Using;
 use retort::dialect::Dialect;
 use retort::ops::Op;
 use retort::safety::{self, Backfill};
@@ -23,6 +24,14 @@ pub struct SafetyArgs {
     /// (repeatable), e.g. `--backfill users.age=0`
     #[arg(long = "backfill", value_name = "TABLE.COLUMN=EXPR", value_parser = parse_backfill)]
     pub backfills: Vec<Backfill>,
+    /// Convert the rows of a column whose type the migration changes with an SQL expression
+    /// over the column (repeatable; PostgreSQL's `ALTER COLUMN ... TYPE ... USING`, SQLite's
+    /// rebuild copies through it), e.g. `--using 'orders.qty=CAST(qty AS INTEGER)'`
+    #[arg(long = "using", value_name = "TABLE.COLUMN=EXPR", value_parser = parse_using)]
+    pub usings: Vec<Using>,
+    /// The same for down.sql: converts the column's rows back to its old type (repeatable)
+    #[arg(long = "using-down", value_name = "TABLE.COLUMN=EXPR", value_parser = parse_using_down)]
+    pub usings_down: Vec<Using>,
     /// PostgreSQL: write the plain, blocking forms on existing tables (a plain CREATE INDEX,
     /// constraints checked as they are added, SET NOT NULL scanning the table) in one
     /// transaction, for a small or offline database; by default the online forms (README,
@@ -39,12 +48,34 @@ pub struct SafetyArgs {
 impl SafetyArgs {
     /// True when a flag is given.
     pub(crate) fn any(&self) -> bool {
-        self.allow_destructive || !self.backfills.is_empty() || self.blocking || self.allow_rewrite
+        self.allow_destructive
+            || !self.backfills.is_empty()
+            || !self.usings.is_empty()
+            || !self.usings_down.is_empty()
+            || self.blocking
+            || self.allow_rewrite
+    }
+
+    /// Every `--using` and `--using-down`.
+    pub(crate) fn conversions(&self) -> Vec<Using> {
+        self.usings
+            .iter()
+            .chain(&self.usings_down)
+            .cloned()
+            .collect()
     }
 }
 
 fn parse_backfill(s: &str) -> Result<Backfill, String> {
     s.parse().map_err(|e: safety::SafetyError| e.to_string())
+}
+
+fn parse_using(s: &str) -> Result<Using, String> {
+    Using::parse(s, false).map_err(|e| e.to_string())
+}
+
+fn parse_using_down(s: &str) -> Result<Using, String> {
+    Using::parse(s, true).map_err(|e| e.to_string())
 }
 
 /// Prints the plan (`Detected ...` on `out`, warnings on stderr), then refuses it, listing
@@ -109,6 +140,7 @@ pub(crate) fn report_and_vet(
         );
     }
     problems.extend(plan.needs_backfill.iter().map(|n| format!("  {n}")));
+    problems.extend(plan.needs_using.iter().map(|n| format!("  {n}")));
     if !problems.is_empty() {
         anyhow::bail!(
             "the migration was not written, nothing changed:\n{}",
@@ -198,7 +230,9 @@ fn warnings(ops: &[Op], dialect: &dyn Dialect) -> Vec<(usize, String)> {
                     column: c,
                     ..
                 }),
-                Op::AlterColumn { table, from, to },
+                Op::AlterColumn {
+                    table, from, to, ..
+                },
             )
             | (
                 Some(Op::AlterSerial {
@@ -208,7 +242,9 @@ fn warnings(ops: &[Op], dialect: &dyn Dialect) -> Vec<(usize, String)> {
                     fill: true,
                     ..
                 }),
-                Op::AlterColumn { table, from, to },
+                Op::AlterColumn {
+                    table, from, to, ..
+                },
             ) if t == table && *c == to.name => Some(Op::AlterColumn {
                 table: table.clone(),
                 from: retort::schema::Column {
@@ -216,6 +252,7 @@ fn warnings(ops: &[Op], dialect: &dyn Dialect) -> Vec<(usize, String)> {
                     ..from.clone()
                 },
                 to: to.clone(),
+                conversion: Default::default(),
             }),
             _ => None,
         };
@@ -326,7 +363,12 @@ fn warning_for(op: &Op, ops: &[Op], dialect: &dyn Dialect) -> Option<String> {
             column.name
         ))
         }
-        Op::AlterColumn { table, from, to } => {
+        Op::AlterColumn {
+            table,
+            from,
+            to,
+            conversion,
+        } => {
             let mut risks = Vec::new();
             if from.generated.is_none() && to.generated.is_some() {
                 risks.push(
@@ -356,6 +398,7 @@ fn warning_for(op: &Op, ops: &[Op], dialect: &dyn Dialect) -> Option<String> {
                 ));
             }
             if let Some(why) = dialect.type_change_risk(&from.ty, &to.ty) {
+                let why = retort::ops::conversion_effect(conversion.using.as_deref(), why);
                 risks.push(format!(
                     "its type changes from {} to {}: on {}, {why}",
                     from.ty,

@@ -27,6 +27,11 @@ pub struct Plan {
     /// The columns the ops make NOT NULL with nothing to fill their existing rows (no default,
     /// no `--backfill`): `autogenerate` refuses the plan (`safety::needs_backfill`).
     pub needs_backfill: Vec<crate::safety::NeedsBackfill>,
+    /// The type changes, up or down, that the database does not convert by itself and no
+    /// `--using` (`--using-down`) converts: `autogenerate` refuses the plan
+    /// ([`crate::convert::needs_using`]; asked of the database, so empty from
+    /// [`plan_between`]).
+    pub needs_using: Vec<crate::convert::NeedsUsing>,
     /// `renamed_from` hints that would turn a drop and an add into a rename, one line each
     /// (`#[model(renamed_from = "...")]` on a struct or a field).
     pub hints: Vec<String>,
@@ -89,6 +94,20 @@ pub fn plan_rendered(
     plan_timed(conn, target, ignore, backfills, render).map(|(plan, _)| plan)
 }
 
+/// Like [`plan_rendered`], with the command line's `--using` and `--using-down` expressions
+/// in the type changes they convert ([`crate::convert::apply`]), and [`Plan::needs_using`]
+/// asked of the database.
+pub fn plan_converted(
+    conn: &mut Connection,
+    target: &Schema,
+    ignore: &Ignore,
+    backfills: &[crate::safety::Backfill],
+    usings: &[crate::convert::Using],
+    render: &RenderOptions,
+) -> Result<Plan, Error> {
+    plan_timed_with(conn, target, ignore, (backfills, usings), render).map(|(plan, _)| plan)
+}
+
 /// How long each phase of [`plan_timed`] took.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Phases {
@@ -112,6 +131,20 @@ pub fn plan_timed(
     backfills: &[crate::safety::Backfill],
     render: &RenderOptions,
 ) -> Result<(Plan, Phases), Error> {
+    plan_timed_with(conn, target, ignore, (backfills, &[]), render)
+}
+
+/// The values the command line gives the plan: `--backfill`s, and `--using`s and
+/// `--using-down`s.
+type Given<'a> = (&'a [crate::safety::Backfill], &'a [crate::convert::Using]);
+
+fn plan_timed_with(
+    conn: &mut Connection,
+    target: &Schema,
+    ignore: &Ignore,
+    given: Given<'_>,
+    render: &RenderOptions,
+) -> Result<(Plan, Phases), Error> {
     let mut phases = Phases::default();
     ignore.check_models(target)?;
     let start = Instant::now();
@@ -125,15 +158,16 @@ pub fn plan_timed(
     phases.normalize = start.elapsed();
     ignore.keep_objects_in(&current, &mut target);
     let dialect = conn.dialect();
-    let plan = plan_between_phases(
+    let mut plan = plan_between_phases(
         dialect,
         Cow::Owned(current),
         target,
-        backfills,
+        given,
         render,
         &mut phases,
     )?;
     Ignore::check_plan(&plan.ops, &ignored)?;
+    plan.needs_using = crate::convert::needs_using(conn, &plan.ops)?;
     Ok((plan, phases))
 }
 
@@ -161,11 +195,23 @@ pub fn plan_between_with(
     target: &Schema,
     backfills: &[crate::safety::Backfill],
 ) -> Result<Plan, Error> {
+    plan_between_converted(dialect, current, target, backfills, &[])
+}
+
+/// [`plan_between_with`] with `--using` and `--using-down` expressions
+/// ([`crate::convert::apply`]).
+pub fn plan_between_converted(
+    dialect: &dyn crate::dialect::Dialect,
+    current: &Schema,
+    target: &Schema,
+    backfills: &[crate::safety::Backfill],
+    usings: &[crate::convert::Using],
+) -> Result<Plan, Error> {
     plan_between_phases(
         dialect,
         Cow::Borrowed(current),
         target.clone(),
-        backfills,
+        (backfills, usings),
         &RenderOptions::default(),
         &mut Phases::default(),
     )
@@ -178,7 +224,7 @@ fn plan_between_phases(
     dialect: &dyn crate::dialect::Dialect,
     current: Cow<'_, Schema>,
     mut target: Schema,
-    backfills: &[crate::safety::Backfill],
+    (backfills, usings): Given<'_>,
     options: &RenderOptions,
     phases: &mut Phases,
 ) -> Result<Plan, Error> {
@@ -199,6 +245,7 @@ fn plan_between_phases(
     if dialect.typed_columns() {
         ops = crate::safety::retype_before_fills(ops);
     }
+    let ops = crate::convert::apply(ops, usings)?;
     crate::depend::check(&ops, &current, dialect)?;
     let needs_backfill = crate::safety::unfilled(&ops, &target);
     let hints = crate::rename::suggestions(&ops);
@@ -223,6 +270,7 @@ fn plan_between_phases(
         up_sql,
         down_sql,
         needs_backfill,
+        needs_using: Vec::new(),
         hints,
         invalid,
     })

@@ -110,7 +110,7 @@ pub fn blocked(ops: &[Op], current: &Schema, dialect: &dyn Dialect) -> Vec<Block
             Op::DropColumn { table, column } => on_column(current, table, &column.name)
                 .into_iter()
                 .collect(),
-            Op::AlterColumn { table, from, to } if from.ty != to.ty => {
+            Op::AlterColumn { table, from, to, .. } if from.ty != to.ty => {
                 on_column(current, table, &from.name)
                     .into_iter()
                     .filter(|d| {
@@ -247,6 +247,7 @@ mod tests {
                 table: "versions".into(),
                 from: num.clone(),
                 to: wider,
+                conversion: Default::default(),
             },
         ];
         let blocked = blocked(&ops, &s, &Postgres);
@@ -261,6 +262,7 @@ mod tests {
             table: "versions".into(),
             from: id,
             to: int,
+            conversion: Default::default(),
         };
         let by_trigger = super::blocked(&[retype_id], &s, &Postgres);
         assert_eq!(by_trigger.len(), 1, "{by_trigger:?}");
@@ -272,6 +274,7 @@ mod tests {
             table: "versions".into(),
             from: num,
             to: nullable,
+            conversion: Default::default(),
         };
         assert!(check(&[op], &s, &Postgres).is_ok());
     }
@@ -294,6 +297,7 @@ mod tests {
                 table: "versions".into(),
                 from: num.clone(),
                 to,
+                conversion: Default::default(),
             }]
         };
         // `lower(num)` still applies to a VARCHAR; not to an INTEGER, PostgreSQL would fail.

@@ -29,6 +29,9 @@ pub enum Error {
     /// A `--backfill` that cannot be used.
     #[error(transparent)]
     Safety(#[from] crate::safety::SafetyError),
+    /// A `--using` or `--using-down` that cannot be used.
+    #[error(transparent)]
+    Convert(#[from] crate::convert::ConvertError),
     /// An `ignore` glob is invalid, or matches a model's table.
     #[error(transparent)]
     Ignore(#[from] crate::ignore::IgnoreError),

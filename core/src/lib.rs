@@ -71,6 +71,8 @@ pub mod testing;
 #[doc(hidden)]
 pub mod baseline;
 #[doc(hidden)]
+pub mod convert;
+#[doc(hidden)]
 pub mod diesel_schema;
 #[doc(hidden)]
 pub mod ignore;

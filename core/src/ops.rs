@@ -6,8 +6,11 @@ use crate::schema::{
 };
 
 mod apply;
+mod conversion;
 mod describe;
 mod renames;
+
+pub use conversion::{conversion_effect, Conversion};
 
 /// One schema change.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,6 +42,9 @@ pub enum Op {
         from: Column,
         /// The column after the change; same name as `from` (a rename is a drop and an add).
         to: Column,
+        /// How a type change converts the rows (`--using`), and how the reverse converts them
+        /// back (`--using-down`); empty: the database's own conversion.
+        conversion: Conversion,
     },
     /// Replaces the primary key's columns; `from` is the old key, for the reverse.
     AlterPrimaryKey {
@@ -265,10 +271,16 @@ impl Op {
             Op::DropTable(t) => Op::CreateTable(t),
             Op::AddColumn { table, column } => Op::DropColumn { table, column },
             Op::DropColumn { table, column } => Op::AddColumn { table, column },
-            Op::AlterColumn { table, from, to } => Op::AlterColumn {
+            Op::AlterColumn {
+                table,
+                from,
+                to,
+                conversion,
+            } => Op::AlterColumn {
                 table,
                 from: to,
                 to: from,
+                conversion: conversion.reversed(),
             },
             Op::AlterPrimaryKey { table, from, to } => Op::AlterPrimaryKey {
                 table,
@@ -491,6 +503,10 @@ mod tests {
                 table: "t".into(),
                 from: Column::new("id", SqlType::Integer, false),
                 to: Column::new("id", SqlType::BigInt, false),
+                conversion: Conversion {
+                    using: Some("id * 2".into()),
+                    reverse_using: None,
+                },
             },
             Op::CreateIndex {
                 table: "t".into(),

@@ -134,11 +134,12 @@ pub fn needs_backfill(op: &Op, target: &Schema) -> Option<NeedsBackfill> {
                 added: true,
             })
         }
-        Op::AlterColumn { table, from, to }
-            if from.nullable
-                && !to.nullable
-                && to.generated.is_none()
-                && !filled_by_database(table, to) =>
+        Op::AlterColumn {
+            table, from, to, ..
+        } if from.nullable
+            && !to.nullable
+            && to.generated.is_none()
+            && !filled_by_database(table, to) =>
         {
             Some(NeedsBackfill {
                 table: table.clone(),
@@ -334,11 +335,7 @@ pub fn apply_backfills(
                     column: nullable.clone(),
                 });
                 out.push(fill);
-                out.push(Op::AlterColumn {
-                    table,
-                    from: nullable,
-                    to: column,
-                });
+                out.push(Op::alter_column(table, nullable, column));
             }
             op => {
                 out.push(fill);
@@ -360,15 +357,26 @@ pub fn retype_before_fills(ops: Vec<Op>) -> Vec<Op> {
         let fill_before = matches!(
             (out.last(), &op),
             (Some(Op::Backfill { table: t, column: c, undo: false, .. }),
-             Op::AlterColumn { table, from, to })
+             Op::AlterColumn { table, from, to, .. })
                 if t == table && *c == to.name && from.ty != to.ty
         );
-        let Op::AlterColumn { table, from, to } = op else {
+        let Op::AlterColumn {
+            table,
+            from,
+            to,
+            conversion,
+        } = op
+        else {
             out.push(op);
             continue;
         };
         if !fill_before {
-            out.push(Op::AlterColumn { table, from, to });
+            out.push(Op::AlterColumn {
+                table,
+                from,
+                to,
+                conversion,
+            });
             continue;
         }
         let fill = out.pop().expect("the fill before it");
@@ -380,13 +388,10 @@ pub fn retype_before_fills(ops: Vec<Op>) -> Vec<Op> {
             table: table.clone(),
             from,
             to: retyped.clone(),
+            conversion,
         });
         out.push(fill);
-        out.push(Op::AlterColumn {
-            table,
-            from: retyped,
-            to,
-        });
+        out.push(Op::alter_column(table, retyped, to));
     }
     out
 }

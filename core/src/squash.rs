@@ -163,6 +163,9 @@ pub fn unreproducible(rev: &Revision) -> Option<(usize, String, &'static str)> {
             | "DO" | "SELECT" | "WITH" | "VALUES" => Some("a data statement"),
             "GRANT" | "REVOKE" | "SECURITY" => Some(UNOWNED),
             "ALTER" if !["TABLE", "INDEX", "TYPE", "SEQUENCE"].contains(&w(1)) => Some(UNOWNED),
+            "ALTER" if converts_with_an_expression(statement.text) => {
+                Some("a conversion expression (`--using`)")
+            }
             "CREATE" | "DROP" => {
                 let mut i = 1;
                 while [
@@ -192,6 +195,22 @@ pub fn unreproducible(rev: &Revision) -> Option<(usize, String, &'static str)> {
         }
     }
     None
+}
+
+/// Whether an `ALTER TABLE` converts a column's rows with an expression of its own
+/// (`--using`): `TYPE ... USING` other than the cast autogenerate writes itself
+/// (`USING "col"::type`, also through `::text`).
+fn converts_with_an_expression(sql: &str) -> bool {
+    let upper = sql.to_ascii_uppercase();
+    let Some(at) = upper.find(" USING ").filter(|_| upper.contains(" TYPE ")) else {
+        return false;
+    };
+    let expr = sql[at + " USING ".len()..].trim_start();
+    let own_cast = expr
+        .strip_prefix('"')
+        .and_then(|rest| rest.split_once('"'))
+        .is_some_and(|(_, after)| after.starts_with("::"));
+    !own_cast
 }
 
 /// Writes a squash of `from:to` into `scripts` (see the module's documentation), replaying
@@ -483,5 +502,18 @@ mod tests {
         assert!(unreproducible(&rev("-- DELETE FROM t;\nCREATE INDEX i ON t (id);")).is_none());
         assert!(unreproducible(&rev("WITH x AS (SELECT 1) UPDATE t SET id = 2;")).is_some());
         assert!(unreproducible(&rev("ALTER FUNCTION f() OWNER TO x;")).is_some());
+        // A `--using` conversion is the user's: the diff would write its own cast instead.
+        let (_, _, what) = unreproducible(&rev(
+            "ALTER TABLE \"o\" ALTER COLUMN \"q\" TYPE INTEGER USING CAST(q AS integer);",
+        ))
+        .unwrap();
+        assert_eq!(what, "a conversion expression (`--using`)");
+        for own in [
+            "ALTER TABLE \"o\" ALTER COLUMN \"q\" TYPE INTEGER USING \"q\"::INTEGER;",
+            "ALTER TABLE \"p\" ALTER COLUMN \"m\" TYPE \"mood\" USING \"m\"::text::\"mood\";",
+            "ALTER TABLE \"u\" ADD CONSTRAINT \"uq\" UNIQUE USING INDEX \"uq\";",
+        ] {
+            assert!(unreproducible(&rev(own)).is_none(), "{own}");
+        }
     }
 }

@@ -254,6 +254,15 @@ impl Connection {
         self.session.normalize_models(target)
     }
 
+    /// For each `(from, to)`, whether the server converts a column of `from`'s type to `to`'s
+    /// without a `--using` expression (see [`crate::convert::needs_using`]).
+    pub fn converts_implicitly(
+        &mut self,
+        pairs: &[(crate::schema::Column, crate::schema::Column)],
+    ) -> Result<Vec<bool>, DbError> {
+        self.session.converts_implicitly(pairs)
+    }
+
     /// Closes the connection after a failed run. When opening it created its database file
     /// (an SQLite file opened with `create`), that file is still the same one, and it holds no
     /// table (a failed SQLite run leaves nothing applied), the file is removed, so a failed

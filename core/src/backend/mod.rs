@@ -305,6 +305,17 @@ pub(crate) trait Session: Send {
     fn normalize_models(&mut self, _target: &mut Schema) -> Result<(), ModelsError> {
         Ok(())
     }
+    /// For each `(from, to)`, whether the server converts a column of `from`'s type to `to`'s
+    /// without a conversion expression (`--using`, [`crate::convert`]). By default every
+    /// change converts: SQLite stores any value in any column (a rebuild's copy keeps it or its
+    /// guard refuses it), and MariaDB's `MODIFY COLUMN` converts any type, refusing values that
+    /// do not fit. PostgreSQL asks its casts.
+    fn converts_implicitly(
+        &mut self,
+        pairs: &[(crate::schema::Column, crate::schema::Column)],
+    ) -> Result<Vec<bool>, DbError> {
+        Ok(vec![true; pairs.len()])
+    }
     /// Whether a table (of the migrated schema) exists.
     fn table_exists(&mut self, name: &str) -> Result<bool, DbError>;
     /// Rows of a query selecting two text columns named `a` and `b` (`b` may be NULL).

@@ -55,6 +55,7 @@ fn the_defaults_write_standard_sql_and_refuse_identity_changes() {
         table: "t".into(),
         from: Column::new("x", SqlType::Integer, true),
         to: Column::new("x", SqlType::BigInt, false),
+        conversion: Default::default(),
     };
     let key = Op::AlterPrimaryKey {
         table: "t".into(),

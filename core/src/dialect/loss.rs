@@ -54,7 +54,9 @@ pub fn destructive<D: Dialect + ?Sized>(op: &Op, dialect: &D) -> Option<Destruct
             })
         }
         // A dialect that holds an enum's labels in a clause of its column (SQLite: a CHECK).
-        Op::AlterColumn { table, from, to }
+        Op::AlterColumn {
+            table, from, to, ..
+        }
             if removed_column_labels(dialect, from, to).is_some() =>
         {
             let removed = removed_column_labels(dialect, from, to)?;
@@ -69,7 +71,7 @@ pub fn destructive<D: Dialect + ?Sized>(op: &Op, dialect: &D) -> Option<Destruct
                 ),
             })
         }
-        Op::AlterColumn { table, from, to } if from.generated.is_none() && to.generated.is_some() => {
+        Op::AlterColumn { table, from, to, .. } if from.generated.is_none() && to.generated.is_some() => {
             Some(Destructive {
                 what: format!(
                     "makes '{table}.{}' generated: its stored values are replaced by the computed ones",
@@ -82,8 +84,14 @@ pub fn destructive<D: Dialect + ?Sized>(op: &Op, dialect: &D) -> Option<Destruct
             })
         }
         // A generated column's values are computed again after the change.
-        Op::AlterColumn { table, from, to } if from.ty != to.ty && from.generated.is_none() => {
+        Op::AlterColumn {
+            table,
+            from,
+            to,
+            conversion,
+        } if from.ty != to.ty && from.generated.is_none() => {
             let why = dialect.type_change_loss(&from.ty, &to.ty)?;
+            let why = crate::ops::conversion_effect(conversion.using.as_deref(), why);
             Some(Destructive {
                 what: format!(
                     "changes the type of '{table}.{}' from {} to {}: on {}, {why}",

@@ -2,6 +2,7 @@
 //! compares equal to what the models declare.
 
 mod alter;
+mod convert;
 mod facts;
 pub mod lint;
 mod loss;
@@ -255,9 +256,15 @@ pub trait Dialect: DialectFacts {
             Op::DropTable(t) => self.render_drop_table(t),
             Op::AddColumn { table, column } => self.render_add_column(table, column),
             Op::DropColumn { table, column } => self.render_drop_column(table, column, current),
-            Op::AlterColumn { table, from, to } => {
-                self.render_alter_column_of(table, from, to, current)
-            }
+            Op::AlterColumn {
+                table,
+                from,
+                to,
+                conversion,
+            } => match &conversion.using {
+                Some(using) => self.render_converted_column(table, from, to, using, current),
+                None => self.render_alter_column_of(table, from, to, current),
+            },
             Op::AlterPrimaryKey { table, from, to } => {
                 self.render_alter_primary_key(table, from, to, current)
             }
@@ -455,6 +462,23 @@ pub trait Dialect: DialectFacts {
     ) -> OpSql {
         let _ = current;
         self.render_alter_column(table, from, to)
+    }
+
+    /// [`Op::AlterColumn`] whose rows `using`, an SQL expression over the column, converts to
+    /// the new type (`--using`). By default unsupported; PostgreSQL writes `ALTER COLUMN ...
+    /// TYPE ... USING`, and SQLite's rebuild copies the rows through the expression.
+    fn render_converted_column(
+        &self,
+        table: &str,
+        from: &Column,
+        to: &Column,
+        using: &str,
+        current: Option<&Table>,
+    ) -> OpSql {
+        let _ = (table, from, to, using, current);
+        Err(Unsupported::new(
+            "this backend does not convert a column's rows with a --using expression",
+        ))
     }
 
     /// The statement that changes a column's type from `from`'s to `to`'s (standard

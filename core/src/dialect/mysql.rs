@@ -238,6 +238,19 @@ impl Dialect for MySql {
         Ok(self.modify_column(table, to, current))
     }
 
+    /// `MODIFY COLUMN` takes no `USING`: the rows go through a staged column
+    /// (`convert::staged_column_using`).
+    fn render_converted_column(
+        &self,
+        table: &str,
+        _from: &Column,
+        to: &Column,
+        using: &str,
+        current: Option<&Table>,
+    ) -> OpSql {
+        super::convert::staged_column_using(self, table, to, using, current)
+    }
+
     fn render_alter_primary_key(
         &self,
         table: &str,

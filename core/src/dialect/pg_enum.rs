@@ -331,6 +331,7 @@ mod tests {
             table: "people".into(),
             from: before,
             to: after,
+            conversion: Default::default(),
         };
         assert_eq!(
             op.to_string(),

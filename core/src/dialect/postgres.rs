@@ -247,6 +247,18 @@ impl Dialect for Postgres {
         Ok(format!("CREATE SCHEMA {};\n", self.quote(name)))
     }
 
+    fn render_converted_column(
+        &self,
+        table: &str,
+        from: &Column,
+        to: &Column,
+        using: &str,
+        _current: Option<&Table>,
+    ) -> OpSql {
+        refuse_virtual(to)?;
+        super::convert::alter_type_using(self, table, from, to, using)
+    }
+
     /// A virtual generated column is refused (PostgreSQL 15 has stored ones only).
     fn render_create_table(&self, table: &Table) -> OpSql {
         for column in &table.columns {

@@ -176,10 +176,17 @@ fn referenced(ops: &[Op]) -> Vec<Lock> {
 /// PostgreSQL makes in the catalog only (a longer or unlimited `VARCHAR`, `VARCHAR` to `TEXT`).
 fn rewrites(ops: &[Op]) -> bool {
     ops.iter().any(|op| match op {
-        Op::AlterColumn { from, to, .. } if from.ty != to.ty => {
-            !matches!((&from.ty, &to.ty), (SqlType::Varchar(a), SqlType::Varchar(b)) if b >= a)
-                && !matches!((&from.ty, &to.ty), (SqlType::Varchar(_), SqlType::Text))
-                && !more_numeric_digits(&from.ty, &to.ty)
+        // A `--using` expression computes every row anew.
+        Op::AlterColumn {
+            from,
+            to,
+            conversion,
+            ..
+        } if from.ty != to.ty => {
+            let in_catalog = matches!((&from.ty, &to.ty), (SqlType::Varchar(a), SqlType::Varchar(b)) if b >= a)
+                || matches!((&from.ty, &to.ty), (SqlType::Varchar(_), SqlType::Text))
+                || more_numeric_digits(&from.ty, &to.ty);
+            conversion.using.is_some() || !in_catalog
         }
         _ => false,
     })
@@ -259,11 +266,13 @@ mod tests {
                 table: "users".into(),
                 from: users().columns[1].clone(),
                 to: name_text.clone(),
+                conversion: Default::default(),
             },
             Op::AlterColumn {
                 table: "users".into(),
                 from: name_text,
                 to: name_int,
+                conversion: Default::default(),
             },
             Op::DropTable(posts()),
         ];
@@ -360,6 +369,7 @@ mod tests {
             table: "users".into(),
             from: users().columns[1].clone(),
             to: name_int,
+            conversion: Default::default(),
         }];
         let plan = Sqlite.render_plan(&ops, &before).unwrap();
         let statements: Vec<_> = plan.statements().collect();

@@ -384,6 +384,7 @@ mod tests {
             table: "users".into(),
             from,
             to,
+            conversion: Default::default(),
         }]);
         assert_eq!(
             statements(&up),

@@ -508,10 +508,19 @@ impl Sqlite {
             .map(|c| c.name.clone())
             .collect();
         if !copied.is_empty() {
-            let list = self.quote_list(&copied);
+            // A column a `--using` expression converts is copied through it.
+            let select: Vec<String> = copied
+                .iter()
+                .map(|c| match super::convert::copy_expression(group, &name, c) {
+                    Some(expr) => format!("({expr}) AS {}", self.quote(c)),
+                    None => self.quote(c),
+                })
+                .collect();
             out.push_str(&format!(
-                "INSERT INTO {} ({list}) SELECT {list} FROM {};\n",
+                "INSERT INTO {} ({}) SELECT {} FROM {};\n",
                 self.quote(&tmp),
+                self.quote_list(&copied),
+                select.join(", "),
                 self.quote(&name)
             ));
         }

@@ -176,11 +176,7 @@ impl TableDiff<'_> {
                 if !same_column(&compared, column) {
                     let mut to = altered(old, column);
                     to.extra.extend(kept.into_iter().cloned());
-                    ops.push(Op::AlterColumn {
-                        table: self.table(),
-                        from: old.clone(),
-                        to,
-                    });
+                    ops.push(Op::alter_column(self.table(), old.clone(), to));
                 }
             }
         }
@@ -268,6 +264,7 @@ impl TableDiff<'_> {
                     nullable: true,
                     ..c.clone()
                 },
+                conversion: Default::default(),
             });
         }
         // A column that stays, with no identity taking over, keeps its sequence.
@@ -314,6 +311,7 @@ impl TableDiff<'_> {
                     renamed_from: None,
                     ..c.clone()
                 },
+                conversion: Default::default(),
             });
         }
     }

@@ -110,12 +110,28 @@ fn column(op: &Op, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         Op::DropColumn { table, column } => {
             write!(f, "removed column '{table}.{}'", column.name)
         }
-        Op::AlterColumn { table, from, to } => write!(
-            f,
-            "altered column '{table}.{}': {}",
-            to.name,
-            column_changes(from, to).join(", ")
-        ),
+        Op::AlterColumn {
+            table,
+            from,
+            to,
+            conversion,
+        } => {
+            write!(
+                f,
+                "altered column '{table}.{}': {}",
+                to.name,
+                column_changes(from, to).join(", ")
+            )?;
+            match &conversion.using {
+                // On one line: it goes into the `-- ...` header of up.sql.
+                Some(using) => write!(
+                    f,
+                    " (rows converted by `{}`)",
+                    using.split_whitespace().collect::<Vec<_>>().join(" ")
+                ),
+                None => Ok(()),
+            }
+        }
         Op::RenameColumn { table, from, to } => {
             write!(f, "renamed column '{table}.{from}' to '{to}'")
         }

@@ -21,6 +21,7 @@ fn alter(from: Column, to: Column) -> Op {
         table: "users".into(),
         from,
         to,
+        conversion: Default::default(),
     }
 }
 

@@ -14,6 +14,7 @@ mod cases;
 mod cases_mariadb;
 mod checks;
 mod cli;
+mod conversions;
 mod daily;
 mod data_safety;
 mod data_steps;

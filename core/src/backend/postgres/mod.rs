@@ -5,6 +5,7 @@
 //! database at the last fully applied revision. The models' types and defaults are spelled by
 //! the server itself ([`normalize`]).
 
+mod casts;
 mod catalog;
 mod index_catalog;
 mod indexes;
@@ -277,6 +278,14 @@ impl Session for PgSession {
             .values_mut()
             .for_each(crate::dialect::postgres::column_checks_to_table);
         Ok(normalize::normalize_target(&mut self.conn, target)?)
+    }
+
+    fn converts_implicitly(
+        &mut self,
+        pairs: &[(crate::schema::Column, crate::schema::Column)],
+    ) -> Result<Vec<bool>, DbError> {
+        casts::converts_implicitly(&mut self.conn, pairs)
+            .map_err(DbError::query("asking which type changes need --using"))
     }
 
     fn table_exists(&mut self, name: &str) -> Result<bool, DbError> {

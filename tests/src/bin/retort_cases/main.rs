@@ -43,6 +43,7 @@ use std::sync::OnceLock;
 mod adoption;
 mod basics;
 mod constraints;
+mod conversions;
 mod enums;
 mod identity;
 mod mariadb;
