@@ -151,12 +151,39 @@ fn process_cpu_seconds(pid: u32) -> Option<f64> {
     Some(ticks / 100.0)
 }
 
-/// The CPU seconds of this process and of the database server.
+/// CPU time of the children a process has waited for (`cutime` and `cstime` of
+/// `/proc/<pid>/stat`): for PostgreSQL's postmaster, the backends that ended, such as the second
+/// connection introspection opens.
+fn children_cpu_seconds(pid: u32) -> Option<f64> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let rest = text.rsplit_once(')')?.1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: f64 = fields.get(13)?.parse::<f64>().ok()? + fields.get(14)?.parse::<f64>().ok()?;
+    Some(ticks / 100.0)
+}
+
+/// The parent of a process (PostgreSQL's postmaster, for a backend).
+fn parent(pid: u32) -> Option<u32> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    text.rsplit_once(')')?
+        .1
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
+}
+
+/// The CPU seconds of this process (all its threads) and of the database server: for
+/// PostgreSQL the benchmark's backend and the backends that ended meanwhile (introspection's
+/// second connection).
 fn cpu_now(server: Option<Server>) -> (Option<f64>, Option<f64>) {
     (
-        cpu_seconds(None),
+        process_cpu_seconds(std::process::id()).or_else(|| cpu_seconds(None)),
         server.and_then(|server| match server {
-            Server::Backend(pid) => cpu_seconds(Some(pid)),
+            Server::Backend(pid) => {
+                let ended = parent(pid).and_then(children_cpu_seconds).unwrap_or(0.0);
+                cpu_seconds(Some(pid)).map(|own| own + ended)
+            }
             Server::Process(pid) => process_cpu_seconds(pid),
         }),
     )
@@ -182,12 +209,27 @@ fn measure(
     server: Option<Server>,
     n: usize,
 ) {
-    // Create the tables 500 per transaction (PostgreSQL's lock table limits one transaction;
-    // MariaDB commits each statement anyway).
+    create_tables(conn, n);
+    measure_only(label, conn, counter, server, n);
+}
+
+/// Creates the `n` tables, 500 per transaction (PostgreSQL's lock table limits one transaction;
+/// MariaDB commits each statement anyway).
+fn create_tables(conn: &mut Connection, n: usize) {
     for upto in (500..n + 500).step_by(500) {
         let create = autogen::plan(conn, &build(upto.min(n), 0)).expect("plan");
         execute(conn, &create.up_sql);
     }
+}
+
+/// Measures autogenerate's work on the `n` tables already there.
+fn measure_only(
+    label: &str,
+    conn: &mut Connection,
+    counter: &Counter,
+    server: Option<Server>,
+    n: usize,
+) {
     let repeat: usize = std::env::var("BENCH_REPEAT")
         .ok()
         .and_then(|r| r.parse().ok())
@@ -290,9 +332,28 @@ fn main() {
                 .expect("the server's pid");
             let counter = Counter::default();
             counter.instrument(&mut raw);
-            let mut conn = Connection::from(raw);
+            // As the CLI opens it: introspection reads the columns on a second connection to
+            // the URL at once (4 statements there, not counted here).
+            let mut conn = retort::backend::postgres::with_url(raw, &db_url);
             measure(
                 "postgresql",
+                &mut conn,
+                &counter,
+                u32::try_from(pid.pid).ok().map(Server::Backend),
+                n,
+            );
+            drop(conn);
+            // The same on one connection, as for a connection the application lends
+            // (`Connection::from`).
+            let mut raw = PgConnection::establish(&db_url).expect("connect");
+            let pid = diesel::sql_query("SELECT pg_backend_pid() AS pid")
+                .get_result::<Pid>(&mut raw)
+                .expect("the server's pid");
+            let counter = Counter::default();
+            counter.instrument(&mut raw);
+            let mut conn = Connection::from(raw);
+            measure_only(
+                "postgresql-one-connection",
                 &mut conn,
                 &counter,
                 u32::try_from(pid.pid).ok().map(Server::Backend),

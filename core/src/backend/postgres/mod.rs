@@ -225,6 +225,18 @@ impl From<PgConnection> for Connection {
     }
 }
 
+/// A connection made from `conn`, opened to `url`: like `Connection::from(conn)`, but
+/// introspection may read on a second connection to `url` at once, as a connection Retort
+/// opens does (for the benchmark, which counts `conn`'s statements).
+pub fn with_url(conn: PgConnection, url: &str) -> Connection {
+    Connection::new(PgSession {
+        conn,
+        locked: false,
+        url: Some(url.to_owned()),
+        end_on_signal: None,
+    })
+}
+
 /// The diesel connection inside a session, if it is a PostgreSQL one.
 pub(crate) fn into_diesel(session: Box<dyn Any>) -> Option<PgConnection> {
     session.downcast::<PgSession>().ok().map(|s| s.conn)
@@ -248,10 +260,9 @@ impl Session for PgSession {
     fn introspect(&mut self, schemas: &[String]) -> Result<Schema, DbError> {
         // Outside a transaction, on two connections at once when a second one can be opened.
         use diesel::connection::{AnsiTransactionManager, TransactionManager};
-        let outside =
-            AnsiTransactionManager::transaction_manager_status_mut(&mut self.conn)
-                .transaction_depth()
-                .is_ok_and(|depth| depth.is_none());
+        let outside = AnsiTransactionManager::transaction_manager_status_mut(&mut self.conn)
+            .transaction_depth()
+            .is_ok_and(|depth| depth.is_none());
         if let Some(url) = self.url.clone().filter(|_| outside) {
             if let Some(schema) = parallel::introspect(&mut self.conn, &url, schemas)
                 .map_err(DbError::query("reading the PostgreSQL catalog"))?
