@@ -56,6 +56,7 @@ mod skips;
 mod sqlite_integrity;
 mod squash;
 mod squash_measured;
+mod squash_ranges;
 mod support;
 mod ui;
 mod user_project;
