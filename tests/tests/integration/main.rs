@@ -55,6 +55,7 @@ mod scratch;
 mod skips;
 mod sqlite_integrity;
 mod squash;
+mod squash_mariadb;
 mod squash_measured;
 mod squash_ranges;
 mod support;
