@@ -56,7 +56,6 @@ mod skips;
 mod sqlite_integrity;
 mod squash;
 mod squash_mariadb;
-mod squash_measured;
 mod squash_ranges;
 mod support;
 mod ui;
