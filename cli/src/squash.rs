@@ -9,8 +9,9 @@ use crate::Settings;
 /// Options of `squash`.
 #[derive(Debug, Args)]
 pub struct SquashArgs {
-    /// The range to replace, oldest first, both included: FROM:TO (ids, prefixes, labels,
-    /// `head`, `REV-N`...); a linear range on one branch
+    /// The range to replace, oldest first, both included: FROM:TO, each as `show` takes it (an
+    /// id or prefix, a branch label, `LABEL@head`, `head`, `-N`, `+N`, `REV-N`...); a linear
+    /// range on one branch (`+1:-10`: all but the last ten)
     #[arg(
         allow_hyphen_values = true,
         required_unless_present = "finalize",
@@ -65,12 +66,20 @@ pub(crate) fn squash(
             retort::invocation::command("history")
         );
     };
+    // Each end as `show` reads it: an id or prefix, a branch label, `LABEL@head`, `head`,
+    // `-N` (N below the head), `+N` (the Nth from base), `REV+N`, `REV-N`, `head-N`.
+    let end = |text: &str, which: &str| -> anyhow::Result<String> {
+        crate::verbs::named_revision(scripts.graph(), text)
+            .map(str::to_owned)
+            .map_err(|e| anyhow::anyhow!("the range's {which} `{text}`: {e}"))
+    };
+    let (from, to) = (end(from, "start")?, end(to, "end")?);
     let url: retort::db::DatabaseUrl = settings.database_url.parse()?;
     let done = retort::squash::squash(
         &url,
         &mut scripts,
-        from,
-        to,
+        &from,
+        &to,
         message,
         args.allow_destructive,
         chrono::Utc::now(),

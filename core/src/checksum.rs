@@ -65,14 +65,15 @@ pub fn record_sql(rev: &Revision) -> String {
 }
 
 /// Deletes `rev`'s checksum row. For a squash, also the rows (diesel's and checksums) of the
-/// revisions it replaces, whose directories may be gone: a Retort version is the 14-digit
-/// timestamp followed by the 12-digit id, so they are found by their id.
+/// revisions it replaces (those of inner squashes too), whose directories may be gone: a
+/// Retort version is the 14-digit timestamp followed by the 12-digit id, so they are found by
+/// their id.
 pub fn forget_sql(rev: &Revision) -> String {
     let mut sql = format!(
         "DELETE FROM {CHECKSUM_TABLE} WHERE version = {};\n",
         quote(&rev.version)
     );
-    for id in &rev.replaces {
+    for id in rev.all_replaced() {
         for table in [CHECKSUM_TABLE, "__diesel_schema_migrations"] {
             sql.push_str(&format!(
                 "DELETE FROM {table} WHERE LENGTH(version) = 26 AND version LIKE {};\n",
@@ -133,9 +134,10 @@ pub fn compare<'a>(
     recorded: &BTreeMap<String, String>,
 ) -> Vec<Edited> {
     let mut edited = Vec::new();
-    // A squash applied through the revisions it replaces: theirs are the files applied.
+    // A squash applied through the revisions it replaces (or those of an inner squash): theirs
+    // are the files applied.
     let applied = applied.into_iter().flat_map(|id| {
-        let replaced = scripts.revision(id).map(|r| r.replaces.iter());
+        let replaced = scripts.revision(id).map(|r| r.all_replaced());
         std::iter::once(id).chain(replaced.into_iter().flatten())
     });
     for id in applied {

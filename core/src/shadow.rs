@@ -87,8 +87,9 @@ pub use crate::error::RehearsalFailed;
 
 /// Before an upgrade on a backend whose DDL commits as it goes (MariaDB): copies the live
 /// schema of `conn` (tables, indexes, constraints: what a baseline creates) into a scratch
-/// database of `like`'s server, records there the revisions the database has applied, and
-/// runs the upgrade to `target` on it. A revision that fails there fails before anything of it
+/// database of `like`'s server, records there the versions the database recorded (so the
+/// scratch is where the database is, in whatever view of a squash it sees), and runs the
+/// upgrade to `target` on it. A revision that fails there fails before anything of it
 /// is written to the database (a type, a name, a missing object); failures that depend on the
 /// rows (a duplicate under a new unique index) still show on the database itself, where the
 /// run records its progress statement by statement.
@@ -104,11 +105,7 @@ pub fn rehearse(
     if pending.is_empty() || !runner::partly_run(conn, scripts)?.is_empty() {
         return Ok(Rehearsal::Skipped);
     }
-    let heads = graph.current_heads(&applied);
-    // Several applied branches cannot be stamped at once (a stamp records one target).
-    if heads.len() > 1 {
-        return Ok(Rehearsal::Skipped);
-    }
+    let recorded = runner::recorded(conn)?;
     let live = conn.introspect()?;
     let copy = crate::baseline::baseline(conn, &live)?;
     let mut shadow = ShadowDatabase::create(like)?;
@@ -126,10 +123,20 @@ pub fn rehearse(
         lock_retries: 0,
         ..runner::RunOptions::default()
     };
-    // Where the database is: the applied head recorded, its ancestors with it.
-    for head in &heads {
-        runner::stamp(scratch, scripts, head, &options).map_err(|e| failed(e.into()))?;
+    // Where the database is: its records, as they are (a database inside a squashed range
+    // records revisions a stamp could not name).
+    let mut records = diesel::migration::CREATE_MIGRATIONS_TABLE
+        .trim_end()
+        .to_owned();
+    for version in &recorded {
+        records.push_str(&format!(
+            "\nINSERT INTO __diesel_schema_migrations (version) VALUES ('{}');",
+            version.replace('\'', "''")
+        ));
     }
+    scratch
+        .batch_execute(&records)
+        .map_err(|e| failed(e.into()))?;
     runner::upgrade_with(scratch, scripts, target, &options).map_err(|e| failed(e.into()))?;
     Ok(Rehearsal::Passed {
         revisions: pending.len(),

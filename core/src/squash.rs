@@ -69,8 +69,9 @@ pub struct Squashed {
 }
 
 /// The revisions `from:to` covers, oldest first: a chain where each revision has one parent
-/// (the first one at most one) and each but the last one child, that holds no branch label
-/// and no other squash.
+/// (the first one at most one) and each but the last one child, in which only the first
+/// revision may declare a branch label (the squash carries it over). Earlier squashes may be
+/// in it (a squash over a squash).
 pub fn range(scripts: &ScriptDirectory, from: &str, to: &str) -> Result<Vec<String>, SquashError> {
     let graph = scripts.graph();
     let first = graph.resolve_one(from)?.to_owned();
@@ -123,17 +124,12 @@ pub fn range(scripts: &ScriptDirectory, from: &str, to: &str) -> Result<Vec<Stri
                 )));
             }
         }
-        if !rev.branch_labels.is_empty() {
+        if i > 0 && !rev.branch_labels.is_empty() {
             return Err(refused(format!(
-                "revision {id} declares branch label(s) {}, which a squash does not carry \
-                 over yet; squash a range without it",
+                "revision {id}, inside the range {first}:{last}, declares branch label(s) {}, \
+                 which name it and the revisions built on it, not the ones before it: start \
+                 the range at {id} (the squash then carries the label) or end it before {id}",
                 rev.branch_labels.join(", ")
-            )));
-        }
-        if !rev.replaces.is_empty() {
-            return Err(refused(format!(
-                "revision {id} is itself a squash; squashing squashes is not supported yet: \
-                 squash a range that does not hold it"
             )));
         }
     }
@@ -142,11 +138,22 @@ pub fn range(scripts: &ScriptDirectory, from: &str, to: &str) -> Result<Vec<Stri
 
 const UNOWNED: &str = "a statement on an object Retort does not own";
 
-/// The first statement of `rev`'s up.sql that the schema diff cannot reproduce: data
-/// statements (`INSERT`, `UPDATE`, `DELETE`...), Rust data steps, and objects Retort does not own (views,
-/// functions, triggers, grants...). `(line, statement, what)`.
-pub fn unreproducible(rev: &Revision) -> Option<(usize, String, &'static str)> {
-    for statement in crate::sql::statements(&rev.up_sql) {
+/// What in a revision a squash cannot stand for: the first statement of its up.sql, then of
+/// its down.sql, that the schema diff cannot reproduce (a squash's SQL is computed from the
+/// schemas, so anything else the range does would be lost): data statements (`INSERT`,
+/// `UPDATE`, `DELETE`...) and objects Retort does not own (views, functions, triggers,
+/// grants...), and Rust data steps (`-- retort: step NAME`, [`crate::data`]). Retort's own
+/// copies while SQLite rebuilds a table (`INSERT INTO "_retort_..."`,
+/// `sqlite_sequence`) are schema, not data. `(file, line, statement, what)`.
+///
+/// This is the one place [`squash`] judges what a revision does, before anything is replayed.
+pub fn unreproducible(rev: &Revision) -> Option<(&'static str, usize, String, &'static str)> {
+    let up = unreproducible_sql(&rev.up_sql).map(|(l, s, w)| ("up.sql", l, s, w));
+    up.or_else(|| unreproducible_sql(&rev.down_sql).map(|(l, s, w)| ("down.sql", l, s, w)))
+}
+
+fn unreproducible_sql(sql: &str) -> Option<(usize, String, &'static str)> {
+    for statement in crate::sql::statements(sql) {
         if statement.step().is_some() {
             return Some((statement.line, statement.summary(80), "a Rust data step"));
         }
@@ -159,6 +166,13 @@ pub fn unreproducible(rev: &Revision) -> Option<(usize, String, &'static str)> {
             .collect();
         let w = |i: usize| words.get(i).map_or("", String::as_str);
         let what = match w(0) {
+            // Retort's own rebuild of a SQLite table: its copy and its guards.
+            "INSERT"
+                if w(1) == "INTO"
+                    && (w(2).starts_with("_RETORT_") || w(2) == "SQLITE_SEQUENCE") =>
+            {
+                None
+            }
             "INSERT" | "UPDATE" | "DELETE" | "MERGE" | "COPY" | "TRUNCATE" | "REPLACE" | "CALL"
             | "DO" | "SELECT" | "WITH" | "VALUES" => Some("a data statement"),
             "GRANT" | "REVOKE" | "SECURITY" => Some(UNOWNED),
@@ -230,12 +244,12 @@ pub fn squash(
     let chain = range(scripts, from, to)?;
     for id in &chain {
         let rev = scripts.revision(id).expect("in the graph");
-        if let Some((line, statement, what)) = unreproducible(rev) {
+        if let Some((file, line, statement, what)) = unreproducible(rev) {
             return Err(refused(format!(
                 "revision {id} ({}:{line}) holds {what}, `{statement}`, which a squash computed \
                  from the schema cannot reproduce; squash a range without it (end the range \
                  before {id}, or start it after)",
-                crate::shown::path(&rev.path.join("up.sql"))
+                crate::shown::path(&rev.path.join(file))
             )));
         }
     }
@@ -307,6 +321,8 @@ pub fn squash(
         depends_on,
         statement_by_statement: plan.statement_by_statement(),
         replaces: chain.clone(),
+        nested_replaces: nested(scripts, &chain),
+        branch_labels: first.branch_labels.clone(),
         timestamp: Some(first.timestamp),
         ..NewRevision::default()
     };
@@ -321,6 +337,22 @@ pub fn squash(
         replaces: chain,
         warnings,
     })
+}
+
+/// For each squash of `chain` (a squash over a squash), the revisions it replaced, its own
+/// inner squashes' included.
+fn nested(
+    scripts: &ScriptDirectory,
+    chain: &[String],
+) -> std::collections::BTreeMap<String, Vec<String>> {
+    let mut map = std::collections::BTreeMap::new();
+    for rev in chain.iter().filter_map(|id| scripts.revision(id)) {
+        if !rev.replaces.is_empty() {
+            map.insert(rev.id.clone(), rev.replaces.clone());
+            map.extend(rev.nested_replaces.clone());
+        }
+    }
+    map
 }
 
 /// An introspected schema as the target of [`crate::autogen::plan_between`], which takes
@@ -386,11 +418,12 @@ pub struct Finalized {
     pub rewritten: Vec<String>,
 }
 
-/// Removes the directories of the revisions `squash` replaces (all squashes when `None`), and
-/// makes the revisions that named one of them as parent or dependency name the squash.
-/// Whether every database is past the range is the caller's to know (see the README).
+/// Removes the directories of the revisions `squash` replaces (all squashes when `None`), with
+/// those of the squashes it replaces and what they replaced, and makes the revisions that
+/// named one of them as parent or dependency name the squash. Whether every database is past
+/// the range is the caller's to know (see the README).
 pub fn finalize(scripts: &ScriptDirectory, squash: Option<&str>) -> Result<Finalized, SquashError> {
-    let squashes: Vec<&Revision> = match squash {
+    let mut squashes: Vec<&Revision> = match squash {
         Some(text) => {
             let id = scripts.graph().resolve_one(text)?;
             let rev = scripts.revision(id).expect("in the graph");
@@ -403,16 +436,21 @@ pub fn finalize(scripts: &ScriptDirectory, squash: Option<&str>) -> Result<Final
         }
         None => scripts.squashes().collect(),
     };
+    // Outer squashes first: they remove the inner ones with their ranges.
+    squashes.sort_by_key(|s| std::cmp::Reverse(s.all_replaced().count()));
     let mut done = Finalized::default();
+    let mut removed: BTreeSet<String> = BTreeSet::new();
     for squash in squashes {
+        if removed.contains(&squash.id) {
+            continue;
+        }
         let present: Vec<&Revision> = squash
-            .replaces
-            .iter()
+            .all_replaced()
             .filter_map(|id| scripts.revision(id))
             .collect();
         let gone: BTreeSet<&str> = present.iter().map(|r| r.id.as_str()).collect();
         for rev in scripts.revisions() {
-            if gone.contains(rev.id.as_str()) || rev.id == squash.id {
+            if gone.contains(rev.id.as_str()) || rev.id == squash.id || removed.contains(&rev.id) {
                 continue;
             }
             let names = |ids: &[String]| ids.iter().any(|p| gone.contains(p.as_str()));
@@ -430,6 +468,7 @@ pub fn finalize(scripts: &ScriptDirectory, squash: Option<&str>) -> Result<Final
                 }
             })?;
             done.removed.push(rev.path.clone());
+            removed.insert(rev.id.clone());
         }
     }
     Ok(done)
@@ -471,13 +510,13 @@ fn rewrite_links(rev: &Revision, gone: &BTreeSet<&str>, squash: &str) -> Result<
 mod tests {
     use super::*;
 
-    fn rev(up: &str) -> Revision {
+    fn rev(up: &str, down: &str) -> Revision {
         let dir = "2026-01-01-000000-0a1b2c3d4e5f_x";
         let sources = vec![crate::script::RevisionSource::new(
             dir,
             "revision = \"0a1b2c3d4e5f\"\ncreated = \"x\"\n",
             up,
-            "",
+            down,
         )];
         let scripts = ScriptDirectory::from_sources("m", sources).unwrap();
         scripts.revision("0a1b2c3d4e5f").unwrap().clone()
@@ -486,25 +525,31 @@ mod tests {
     #[test]
     fn data_statements_and_unowned_objects_are_found_with_their_line() {
         assert_eq!(
-            unreproducible(&rev("CREATE TABLE t (id INT);\nALTER TABLE t ADD x INT;\n")),
+            unreproducible(&rev(
+                "CREATE TABLE t (id INT);\nALTER TABLE t ADD x INT;\n",
+                ""
+            )),
             None
         );
-        let (line, text, what) = unreproducible(&rev(
+        let (file, line, text, what) = unreproducible(&rev(
             "CREATE TABLE t (id INT);\n\ninsert into t values (1);",
+            "",
         ))
         .unwrap();
         assert_eq!(
-            (line, text.as_str(), what),
-            (3, "insert into t values (1);", "a data statement")
+            (file, line, text.as_str(), what),
+            ("up.sql", 3, "insert into t values (1);", "a data statement")
         );
-        let (_, _, what) = unreproducible(&rev("CREATE OR REPLACE VIEW v AS SELECT 1;")).unwrap();
+        let (_, _, _, what) =
+            unreproducible(&rev("CREATE OR REPLACE VIEW v AS SELECT 1;", "")).unwrap();
         assert_eq!(what, "a statement on an object Retort does not own");
-        assert!(unreproducible(&rev("-- DELETE FROM t;\nCREATE INDEX i ON t (id);")).is_none());
-        assert!(unreproducible(&rev("WITH x AS (SELECT 1) UPDATE t SET id = 2;")).is_some());
-        assert!(unreproducible(&rev("ALTER FUNCTION f() OWNER TO x;")).is_some());
+        assert!(unreproducible(&rev("-- DELETE FROM t;\nCREATE INDEX i ON t (id);", "")).is_none());
+        assert!(unreproducible(&rev("WITH x AS (SELECT 1) UPDATE t SET id = 2;", "")).is_some());
+        assert!(unreproducible(&rev("ALTER FUNCTION f() OWNER TO x;", "")).is_some());
         // A `--using` conversion is the user's: the diff would write its own cast instead.
-        let (_, _, what) = unreproducible(&rev(
+        let (_, _, _, what) = unreproducible(&rev(
             "ALTER TABLE \"o\" ALTER COLUMN \"q\" TYPE INTEGER USING CAST(q AS integer);",
+            "",
         ))
         .unwrap();
         assert_eq!(what, "a conversion expression (`--using`)");
@@ -513,7 +558,26 @@ mod tests {
             "ALTER TABLE \"p\" ALTER COLUMN \"m\" TYPE \"mood\" USING \"m\"::text::\"mood\";",
             "ALTER TABLE \"u\" ADD CONSTRAINT \"uq\" UNIQUE USING INDEX \"uq\";",
         ] {
-            assert!(unreproducible(&rev(own)).is_none(), "{own}");
+            assert!(unreproducible(&rev(own, "")).is_none(), "{own}");
         }
+        // A Rust data step.
+        let (_, _, text, what) =
+            unreproducible(&rev("CREATE TABLE t (id INT);\n-- retort: step fill\n", "")).unwrap();
+        assert_eq!(
+            (text.as_str(), what),
+            ("-- retort: step fill", "a Rust data step")
+        );
+        // down.sql too: a squash's down.sql is computed as well.
+        let (file, line, ..) =
+            unreproducible(&rev("ALTER TABLE t ADD x INT;", "UPDATE t SET x = 1;")).unwrap();
+        assert_eq!((file, line), ("down.sql", 1));
+        // A SQLite rebuild's copy and guard are schema.
+        assert!(unreproducible(&rev(
+            "INSERT INTO \"_retort_new_t\" (\"id\") SELECT \"id\" FROM \"t\";\n\
+             INSERT INTO sqlite_sequence (name, seq) SELECT 'x', seq FROM sqlite_sequence;",
+            ""
+        ))
+        .is_none());
+        assert!(unreproducible(&rev("INSERT INTO retort_stuff VALUES (1);", "")).is_some());
     }
 }

@@ -37,6 +37,8 @@ pub struct NewRevision {
     pub statement_by_statement: bool,
     /// The revisions a squash stands for (`retort squash`), oldest first.
     pub replaces: Vec<String>,
+    /// For a squash over squashes: the revisions each inner squash replaced.
+    pub nested_replaces: BTreeMap<String, Vec<String>>,
     /// The directory's timestamp, instead of now (a squash takes its first replaced
     /// revision's, so it sorts before the revisions built on the range).
     pub timestamp: Option<NaiveDateTime>,
@@ -102,6 +104,7 @@ impl ScriptDirectory {
                 branch_labels: rev.branch_labels.clone(),
                 depends_on: rev.depends_on.clone(),
                 replaces: rev.replaces.clone(),
+                nested_replaces: rev.nested_replaces.values().flatten().cloned().collect(),
             })
             .collect();
         // Validation found no duplicate, missing parent or cycle; the graph agrees.
@@ -181,7 +184,7 @@ impl ScriptDirectory {
     pub fn graph_for(&self, applied: &BTreeSet<String>) -> std::borrow::Cow<'_, Graph> {
         let expanded: BTreeSet<String> = self
             .squashes()
-            .filter(|s| s.replaces.iter().any(|r| applied.contains(r)))
+            .filter(|s| s.all_replaced().any(|r| applied.contains(r)))
             .map(|s| s.id.clone())
             .collect();
         if expanded.is_empty() {
@@ -206,9 +209,9 @@ impl ScriptDirectory {
             .filter(|_| version.len() == 14 + REVISION_LEN)?;
         let squash = self.graph.replaced_by(id)?;
         (!self.revisions.contains_key(id)).then_some(())?;
-        self.revisions[squash]
-            .replaces
-            .iter()
+        self.revisions
+            .get(squash)?
+            .all_replaced()
             .find(|r| *r == id)
             .map(String::as_str)
     }
@@ -216,24 +219,38 @@ impl ScriptDirectory {
     /// The revisions applied, in the terms of the graph views: from the ids recorded (replaced
     /// revisions included, whether their directories exist or not), a squash all of whose
     /// replaced revisions are recorded counts as applied in their place, and one recorded
-    /// itself drops any of them still recorded. A squash with some of them recorded keeps
-    /// them (its expanded view); the error names a squash whose recorded revisions are
+    /// itself drops any of them still recorded. A squash over squashes counts an inner squash
+    /// as recorded when it is, or when all the revisions that squash replaced are
+    /// (`nested_replaces`, once its directory is gone). A squash with some of them recorded
+    /// keeps them (its expanded view); the error names a squash whose recorded revisions are
     /// partly gone (finalized too early).
     pub fn settle_applied(
         &self,
         mut applied: BTreeSet<String>,
     ) -> Result<BTreeSet<String>, (String, Vec<String>)> {
-        for squash in self.squashes() {
-            let recorded = squash
-                .replaces
-                .iter()
-                .filter(|r| applied.contains(*r))
-                .count();
-            if recorded == 0 {
+        // Inner squashes first, so an outer one sees them settled: a squash is settled after
+        // every squash it replaces (at most one pass per level of nesting).
+        let mut squashes: Vec<&Revision> = self.squashes().collect();
+        squashes.sort_by_key(|s| std::cmp::Reverse(self.nesting(s)));
+        for squash in squashes {
+            if !squash.all_replaced().any(|r| applied.contains(r)) {
                 continue;
             }
-            if recorded == squash.replaces.len() || applied.contains(&squash.id) {
-                for r in &squash.replaces {
+            let covered = |r: &String| {
+                applied.contains(r)
+                    || squash
+                        .nested_replaces
+                        .get(r)
+                        .is_some_and(|inner| inner.iter().all(|i| applied.contains(i)))
+            };
+            let uncovered: Vec<String> = squash
+                .replaces
+                .iter()
+                .filter(|r| !covered(r))
+                .cloned()
+                .collect();
+            if uncovered.is_empty() || applied.contains(&squash.id) {
+                for r in squash.all_replaced() {
                     applied.remove(r);
                 }
                 applied.insert(squash.id.clone());
@@ -242,16 +259,30 @@ impl ScriptDirectory {
                 .iter()
                 .any(|r| !self.revisions.contains_key(r))
             {
-                let missing = squash
-                    .replaces
-                    .iter()
-                    .filter(|r| !applied.contains(*r))
-                    .cloned()
-                    .collect();
-                return Err((squash.id.clone(), missing));
+                return Err((squash.id.clone(), uncovered));
             }
         }
         Ok(applied)
+    }
+
+    /// How many squashes `squash` holds inside it, the deepest way (0: none).
+    fn nesting(&self, squash: &Revision) -> usize {
+        let mut depth = 0;
+        let mut level: Vec<&Revision> = vec![squash];
+        // Bounded by the number of squashes: written metadata may make a loop.
+        for _ in 0..self.revisions.len() {
+            level = level
+                .iter()
+                .flat_map(|s| s.replaces.iter())
+                .filter_map(|r| self.revisions.get(r))
+                .filter(|r| !r.replaces.is_empty())
+                .collect();
+            if level.is_empty() {
+                break;
+            }
+            depth += 1;
+        }
+        depth
     }
 
     /// Writes a new revision atomically (into a hidden temporary directory, then renamed).
@@ -296,7 +327,7 @@ impl ScriptDirectory {
                 return Err(GraphError::Unknown(dep.clone()).into());
             }
         }
-        self.check_new_labels(&new.branch_labels)?;
+        self.check_new_labels(&new.branch_labels, &new.replaces)?;
         // A child's timestamp must be later than its parents' so diesel's version order stays
         // a valid order of the graph.
         let mut stamp = new
@@ -332,6 +363,7 @@ impl ScriptDirectory {
             adopted_versions: new.adopted_versions.clone(),
             lint_allow: new.lint_allow.clone(),
             replaces: new.replaces.clone(),
+            nested_replaces: new.nested_replaces.clone(),
         };
         let final_path = self.path.join(&dir_name);
         let tmp = self.path.join(format!(".tmp-{dir_name}"));
@@ -367,8 +399,8 @@ impl ScriptDirectory {
     }
 
     /// Refuses labels that cannot be labels, or that a revision (or another of `labels`)
-    /// already declares.
-    fn check_new_labels(&self, labels: &[String]) -> Result<(), ScriptError> {
+    /// already declares; a squash carries over the labels of the revision it `replaces`.
+    fn check_new_labels(&self, labels: &[String], replaces: &[String]) -> Result<(), ScriptError> {
         let declared: BTreeMap<&str, &str> = self.graph.branch_labels().collect();
         for (k, label) in labels.iter().enumerate() {
             let bad = |reason: String| ScriptError::BadBranchLabel {
@@ -376,7 +408,10 @@ impl ScriptDirectory {
                 reason,
             };
             super::graph::check_label(label).map_err(bad)?;
-            if let Some(id) = declared.get(label.as_str()) {
+            if let Some(id) = declared
+                .get(label.as_str())
+                .filter(|id| !replaces.iter().any(|r| r == *id))
+            {
                 return Err(bad(format!(
                     "revision {id} ({}) already declares it",
                     self.revisions[*id].dir_name

@@ -93,6 +93,7 @@ fn nodes(spec: &[Spec]) -> Vec<Node> {
             branch_labels: label(*pick, k).into_iter().collect(),
             depends_on: deps.iter().map(|p| id(*p)).collect(),
             replaces: Vec::new(),
+            nested_replaces: Vec::new(),
         })
         .collect()
 }
@@ -215,6 +216,7 @@ proptest! {
                         branch_labels: r.branch_labels.clone(),
                         depends_on: r.depends_on.clone(),
                         replaces: r.replaces.clone(),
+                        nested_replaces: r.nested_replaces.values().flatten().cloned().collect(),
                     })
                     .collect();
                 assert_valid(dir.graph(), &nodes);

@@ -18,7 +18,14 @@ pub(super) fn check_refs(
     violations: &mut Vec<Violation>,
 ) -> bool {
     let mut deps_ok = true;
-    let mut declared: BTreeMap<&str, &Path> = BTreeMap::new();
+    let mut declared: BTreeMap<&str, (&Path, &Metadata)> = BTreeMap::new();
+    // A squash carries the labels of the first revision it replaces: both declare them.
+    let replaces = |a: &Metadata, b: &Metadata| {
+        a.replaces
+            .iter()
+            .chain(a.nested_replaces.values().flatten())
+            .any(|r| *r == b.revision)
+    };
     for &(path, meta) in revisions {
         let file = path.join("metadata.toml");
         for label in &meta.branch_labels {
@@ -29,8 +36,11 @@ pub(super) fn check_refs(
                     problem: format!("branch label `{label}` cannot be a label: {reason}"),
                     fix: "rename it in `branch_labels`".to_owned(),
                 });
-            } else if let Some(first) = declared.get(label.as_str()) {
-                let other = if *first == path {
+            } else if let Some(&(first, first_meta)) = declared.get(label.as_str()) {
+                if first != path && (replaces(meta, first_meta) || replaces(first_meta, meta)) {
+                    continue;
+                }
+                let other = if first == path {
                     "this revision, which lists it twice".to_owned()
                 } else {
                     crate::shown::path(first)
@@ -43,7 +53,7 @@ pub(super) fn check_refs(
                         .to_owned(),
                 });
             } else {
-                declared.insert(label, path);
+                declared.insert(label, (path, meta));
             }
         }
         for dep in &meta.depends_on {

@@ -5,6 +5,7 @@
 //! `<YYYY-MM-DD-HHMMSS>-<revision>_<slug>/` holding `up.sql`, `down.sql` and `metadata.toml`.
 //! Nothing here judges the files: [`validate`](mod@super::validate) does, for every source alike.
 
+use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -129,6 +130,11 @@ pub struct Metadata {
     /// squash instead of them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub replaces: Vec<String>,
+    /// For each squash in `replaces` that itself replaced revisions (a squash over a squash):
+    /// those revisions, so that the versions a database recorded for them are still known
+    /// once `squash --finalize` removed the inner squash's directory. A table of id -> ids.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub nested_replaces: BTreeMap<String, Vec<String>>,
 }
 
 fn default_true() -> bool {
@@ -137,7 +143,7 @@ fn default_true() -> bool {
 
 impl Metadata {
     /// Every key metadata.toml may hold: Retort's, and diesel's own `run_in_transaction`.
-    pub const KEYS: [&'static str; 11] = [
+    pub const KEYS: [&'static str; 12] = [
         "revision",
         "parents",
         "branch_labels",
@@ -149,6 +155,7 @@ impl Metadata {
         "adopted_versions",
         "lint_allow",
         "replaces",
+        "nested_replaces",
     ];
 
     /// Parses `metadata.toml`; the error is TOML's message. A key that is not one of
@@ -454,6 +461,9 @@ pub struct Revision {
     /// The revisions this squash stands for (`replaces`), oldest first; empty for every
     /// other revision.
     pub replaces: Vec<String>,
+    /// The revisions of the squashes in `replaces` (a squash over a squash), by squash
+    /// (`nested_replaces`).
+    pub nested_replaces: BTreeMap<String, Vec<String>>,
     /// Directory name, e.g. `2026-11-25-020000-0a1b2c3d4e5f_create_users`.
     pub dir_name: String,
     /// The revision directory (below the migrations directory or the embedded origin).
@@ -466,6 +476,17 @@ pub struct Revision {
     pub version: String,
     /// Parsed from the directory name.
     pub timestamp: NaiveDateTime,
+}
+
+impl Revision {
+    /// Every revision this squash stands for: those of `replaces` and, for a squash over a
+    /// squash, those the inner squashes replaced (`nested_replaces`); nothing for another
+    /// revision.
+    pub fn all_replaced(&self) -> impl Iterator<Item = &String> {
+        self.replaces
+            .iter()
+            .chain(self.nested_replaces.values().flatten())
+    }
 }
 
 #[cfg(test)]
@@ -491,7 +512,7 @@ mod tests {
             err,
             "unknown key `run_in_transacton` (did you mean `run_in_transaction`?); metadata.toml \
              accepts only revision, parents, branch_labels, depends_on, message, created, \
-             run_in_transaction, dialect, adopted_versions, lint_allow, replaces"
+             run_in_transaction, dialect, adopted_versions, lint_allow, replaces, nested_replaces"
         );
         let err = Metadata::parse(&format!("{base}branch_label = [\"x\"]\n")).unwrap_err();
         assert!(err.contains("(did you mean `branch_labels`?)"), "{err}");

@@ -93,6 +93,7 @@ fn build(entry: &Entry<'_>, source: &RevisionSource) -> Option<Revision> {
         adopted_versions: meta.adopted_versions,
         lint_allow: meta.lint_allow,
         replaces: meta.replaces,
+        nested_replaces: meta.nested_replaces,
         dir_name: source.dir_name.clone(),
         path: entry.path.clone(),
         up_sql: source.up_sql.text()?.to_owned(),
@@ -336,6 +337,7 @@ fn check_graph(entries: &[Entry<'_>], violations: &mut Vec<Violation>) {
                     depends_on: meta.depends_on.clone(),
                     // Squashes are judged when the graph is built.
                     replaces: Vec::new(),
+                    nested_replaces: Vec::new(),
                 }
             })
             .collect();

@@ -1,21 +1,21 @@
 //! The round-trip suite of `cases.rs` on MariaDB (`TEST_MYSQL_URL`): every case that runs on
-//! both SQLite and PostgreSQL runs here too, through the same steps (before -> autogenerate ->
-//! upgrade -> seed -> after -> autogenerate -> upgrade -> `check` clean -> rows kept ->
-//! downgrade -1 -> schema and rows as before -> upgrade again), its SQL snapshot-tested as
-//! `<case>@mariadb`. The cases MariaDB cannot run are listed in [`NOT_ON_MARIADB`] with what
-//! their failure says and why: such a case must fail saying exactly that (most are refusals of
-//! what MariaDB cannot hold, with the reason), and an entry that passes fails the test, so the
-//! list only shrinks.
+//! both SQLite and PostgreSQL runs here too, through the same steps (`cases::run_all` over a
+//! [`MyProject`]: before -> autogenerate -> upgrade -> seed -> after -> autogenerate ->
+//! upgrade -> `check` clean -> rows kept -> downgrade -1 -> schema and rows as before ->
+//! upgrade again), its SQL snapshot-tested as `<case>@mariadb`. The cases MariaDB cannot run
+//! are listed in [`NOT_ON_MARIADB`] with what their failure says and why: such a case must
+//! fail saying exactly that (most are refusals of what MariaDB cannot hold, with the reason),
+//! and an entry that passes fails the test, so the list only shrinks.
 
-use std::panic::AssertUnwindSafe;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::process::Command;
 
 use retort::schema::Schema;
 
-use crate::cases::{assert_same_schema, assert_snapshot, cases, Case};
+use crate::cases::{run_all, CaseProject};
 use crate::mariadb_support::MyProject;
-use crate::support::{Models, Run};
+use crate::support::Models;
 
 const TEXT_KEY: &str = "MariaDB keys a TEXT, BLOB or JSON column only by a prefix";
 const PARTIAL: &str = "MariaDB has no partial indexes";
@@ -137,208 +137,71 @@ fn mariadb_cases() {
     if crate::mariadb_support::mariadb_url().is_none() {
         return;
     }
-    let filter = std::env::var("RETORT_CASES").unwrap_or_default();
-    let cases: Vec<Case> = cases()
-        .into_iter()
-        .filter(|c| c.backends == "both" || c.backends == "mariadb")
-        .filter(|c| c.name.contains(&filter))
-        .collect();
-    assert!(
-        filter.is_empty() || !cases.is_empty(),
-        "no case matches RETORT_CASES={filter}"
-    );
-    let next = AtomicUsize::new(0);
-    let outcomes = Mutex::new(Vec::new());
-    std::thread::scope(|scope| {
-        for _ in 0..3 {
-            scope.spawn(|| loop {
-                let i = next.fetch_add(1, Ordering::SeqCst);
-                let Some(case) = cases.get(i) else { break };
-                let result = std::panic::catch_unwind(AssertUnwindSafe(|| run_case(case)));
-                let failure = result.err().map(|panic| {
-                    panic
-                        .downcast_ref::<String>()
-                        .cloned()
-                        .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
-                        .unwrap_or_default()
-                });
-                outcomes.lock().unwrap().push((case.name.clone(), failure));
-            });
-        }
+    run_all("mariadb", 3, NOT_ON_MARIADB, || {
+        MyProject::new().expect("MariaDB available")
     });
-    let outcomes = outcomes.into_inner().unwrap();
-    let expected = |name: &str| {
-        NOT_ON_MARIADB
-            .iter()
-            .find(|(n, ..)| *n == name)
-            .map(|(_, says, _)| *says)
-    };
-    let failures: Vec<String> = outcomes
-        .iter()
-        .filter_map(|(name, failure)| match (failure, expected(name)) {
-            (Some(message), None) => Some(format!("{name} on mariadb: {message}")),
-            (Some(message), Some(says)) if !message.contains(says) => Some(format!(
-                "{name} on mariadb should fail saying `{says}`: {message}"
-            )),
-            (None, Some(_)) => Some(format!(
-                "{name} passes on mariadb now: remove it from NOT_ON_MARIADB"
-            )),
-            _ => None,
-        })
-        .collect();
-    assert!(
-        failures.is_empty(),
-        "{} of {} cases failed:\n\n{}",
-        failures.len(),
-        cases.len(),
-        failures.join("\n\n")
-    );
-    eprintln!(
-        "{} cases passed on mariadb ({} it cannot run)",
-        outcomes.iter().filter(|(_, f)| f.is_none()).count(),
-        outcomes
-            .iter()
-            .filter(|(n, _)| expected(n).is_some())
-            .count()
-    );
 }
 
-fn run_case(case: &Case) {
-    let p = MyProject::new().expect("MariaDB available");
-    let exe = Models::Cases.exe();
-    let run = |side: &str, args: &[&str]| -> Run {
-        Run::from(
-            p.command(exe, args)
-                .env("RETORT_CASE", format!("{}/{side}", case.name))
-                .output()
-                .expect("retort_cases runs"),
-        )
-    };
-    p.configure(&case.config_before);
-    run("before", &["autogenerate", "-m", "before"]).expect(0);
-    run("before", &["upgrade", "head"]).expect(0);
-    run("before", &["check"]).expect(0);
-    if !case.seed.is_empty() {
+impl CaseProject for MyProject {
+    fn label(&self) -> &'static str {
+        "mariadb"
+    }
+    fn command(&self, args: &[&str]) -> Command {
+        MyProject::command(self, Models::Cases.exe(), args)
+    }
+    fn configure(&self, extra: &str) {
+        MyProject::configure(self, extra);
+    }
+    fn seed(&self, sql: &str) {
         // The seeds quote identifiers in double quotes, as standard SQL does.
-        p.execute(&format!(
-            "SET SESSION sql_mode = CONCAT(@@sql_mode, ',ANSI_QUOTES'); {}",
-            case.seed
+        self.execute(&format!(
+            "SET SESSION sql_mode = CONCAT(@@sql_mode, ',ANSI_QUOTES'); {sql}"
         ));
     }
-    let schema0 = p.schema();
-    let rows0 = rows(&p, &schema0);
-
-    p.configure(&case.config_after);
-    let mut args = vec!["autogenerate", "-m", "after"];
-    args.extend(case.flags.iter().map(String::as_str));
-    let snapshot = format!("{}@mariadb", case.name.replace("::", "__"));
-    if case.outcome == "unchanged" {
-        let same = run("after", &args).expect(0);
-        assert_eq!(same.stdout.trim(), "No changes detected");
-        run("after", &["check"]).expect(0);
-        return;
+    fn schema(&self) -> Schema {
+        MyProject::schema(self)
     }
-    if case.outcome == "refused" {
-        let refused = run("after", &args).expect(2);
-        assert!(
-            refused.stderr.contains(&case.text),
-            "autogenerate's refusal does not mention `{}`:\n{}",
-            case.text,
-            refused.stderr
-        );
-        assert_snapshot(&snapshot, format!("-- refused:\n{}", refused.stderr));
-        return;
-    }
-    let generated = run("after", &args).expect(0);
-    let dirs = p.revision_dirs();
-    assert_eq!(dirs.len(), 2, "{}", generated.stdout);
-    let read = |file: &str| std::fs::read_to_string(dirs[1].join(file)).expect(file);
-    let report: String = generated
-        .stdout
-        .lines()
-        .filter(|l| !l.starts_with("Generated "))
-        .map(|l| format!("{l}\n"))
-        .collect();
-    assert_snapshot(
-        &snapshot,
-        format!(
-            "-- autogenerate:\n{report}\n-- up.sql:\n{}\n-- down.sql:\n{}",
-            read("up.sql"),
-            read("down.sql")
-        ),
-    );
-    if case.outcome == "upgrade_fails" {
-        let failed = run("after", &["upgrade", "head"]);
-        assert_ne!(failed.code, 0, "upgrade should fail:\n{}", failed.stdout);
-        assert!(
-            failed.stderr.contains(&case.text),
-            "upgrade's error does not mention `{}`:\n{}",
-            case.text,
-            failed.stderr
-        );
-        return;
-    }
-    run("after", &["upgrade", "head"]).expect(0);
-    let check = run("after", &["check"]);
-    assert_eq!(
-        check.code, 0,
-        "check is not clean after upgrade:\n{}{}",
-        check.stdout, check.stderr
-    );
-    if !case.lossy {
-        let schema1 = p.schema();
-        for name in schema0
+    /// `QUOTE` keeps NULL distinct from 'NULL'.
+    fn rows(&self, schema: &Schema) -> BTreeMap<String, Vec<String>> {
+        schema
             .tables
-            .keys()
-            .filter(|t| schema1.tables.contains_key(*t))
-        {
-            assert_eq!(
-                count(&p, name),
-                rows0[name].len(),
-                "rows of `{name}` after upgrade"
-            );
-        }
+            .values()
+            .map(|table| {
+                let row: Vec<String> = table
+                    .columns
+                    .iter()
+                    .map(|c| format!("QUOTE({})", quote(&c.name)))
+                    .collect();
+                let sql = format!(
+                    "SELECT CAST(CONCAT_WS('|', {}) AS CHAR) AS v FROM {}",
+                    row.join(", "),
+                    quote(&table.name)
+                );
+                let mut values: Vec<String> = self.strings(&sql).into_iter().flatten().collect();
+                values.sort();
+                (table.name.clone(), values)
+            })
+            .collect()
     }
-    run("after", &["downgrade", "-1", "--yes"]).expect(0);
-    assert_same_schema(&schema0, &p.schema(), "after downgrade -1");
-    if !case.lossy {
-        assert_eq!(rows(&p, &schema0), rows0, "rows after downgrade -1");
+    fn count(&self, table: &str) -> usize {
+        self.strings(&format!(
+            "SELECT CAST(COUNT(*) AS CHAR) AS v FROM {}",
+            quote(table)
+        ))[0]
+            .as_deref()
+            .expect("a count")
+            .parse()
+            .expect("a number")
     }
-    run("after", &["upgrade", "head"]).expect(0);
-    run("after", &["check"]).expect(0);
+    fn revision_dirs(&self) -> Vec<PathBuf> {
+        MyProject::revision_dirs(self)
+    }
+    /// MariaDB commits each DDL statement: a failed upgrade may leave what ran before it.
+    fn failed_upgrade_rolls_back(&self) -> bool {
+        false
+    }
 }
 
-/// Every row of every table of `schema`, as text (`QUOTE`: NULL distinct from 'NULL'), sorted.
-fn rows(p: &MyProject, schema: &Schema) -> std::collections::BTreeMap<String, Vec<String>> {
-    let quote = |name: &str| format!("`{}`", name.replace('`', "``"));
-    schema
-        .tables
-        .values()
-        .map(|table| {
-            let row: Vec<String> = table
-                .columns
-                .iter()
-                .map(|c| format!("QUOTE({})", quote(&c.name)))
-                .collect();
-            let sql = format!(
-                "SELECT CAST(CONCAT_WS('|', {}) AS CHAR) AS v FROM {}",
-                row.join(", "),
-                quote(&table.name)
-            );
-            let mut values: Vec<String> = p.strings(&sql).into_iter().flatten().collect();
-            values.sort();
-            (table.name.clone(), values)
-        })
-        .collect()
-}
-
-fn count(p: &MyProject, table: &str) -> usize {
-    p.strings(&format!(
-        "SELECT CAST(COUNT(*) AS CHAR) AS v FROM `{}`",
-        table.replace('`', "``")
-    ))[0]
-        .as_deref()
-        .expect("a count")
-        .parse()
-        .expect("a number")
+fn quote(name: &str) -> String {
+    format!("`{}`", name.replace('`', "``"))
 }

@@ -6,7 +6,7 @@ use crate::support::{generate, on_both_backends, revision, Backend, Models, Proj
 on_both_backends!(every_database_keeps_working_across_a_squash);
 
 /// Revisions (ids) named in the lines of `stdout` that start with `verb`, in order.
-fn moved(stdout: &str, verb: &str) -> Vec<String> {
+pub(crate) fn moved(stdout: &str, verb: &str) -> Vec<String> {
     stdout
         .lines()
         .filter_map(|l| l.strip_prefix(verb))
@@ -14,7 +14,7 @@ fn moved(stdout: &str, verb: &str) -> Vec<String> {
         .collect()
 }
 
-fn recorded(p: &Project, table: &str) -> Vec<String> {
+pub(crate) fn recorded(p: &Project, table: &str) -> Vec<String> {
     let mut v = p.strings(&format!(
         "SELECT version AS v FROM {table} ORDER BY version"
     ));
@@ -36,7 +36,7 @@ fn versions_of(ids: &[&String], p: &Project) -> Vec<String> {
 
 /// `p`'s schema is `want`, table by table (the first table that differs is shown).
 #[track_caller]
-fn same_schema(p: &Project, want: &retort::schema::Schema) {
+pub(crate) fn same_schema(p: &Project, want: &retort::schema::Schema) {
     let got = p.schema();
     assert_eq!(
         got.tables.keys().collect::<Vec<_>>(),
@@ -49,7 +49,7 @@ fn same_schema(p: &Project, want: &retort::schema::Schema) {
 }
 
 /// models -> items -> author -> index -> tags -> label, squashing items..tags.
-fn history(p: &Project) -> Vec<String> {
+pub(crate) fn history(p: &Project) -> Vec<String> {
     let toml = std::fs::read_to_string(p.path().join("Retort.toml")).unwrap();
     std::fs::write(
         p.path().join("Retort.toml"),

@@ -11,6 +11,7 @@ fn node(id: &str, parents: &[&str], labels: &[&str], deps: &[&str]) -> Node {
         branch_labels: owned(labels),
         depends_on: owned(deps),
         replaces: Vec::new(),
+        nested_replaces: Vec::new(),
     }
 }
 

@@ -23,6 +23,9 @@ pub struct Node {
     /// The revisions this squash stands for (`replaces`), oldest first; empty for every other
     /// revision.
     pub replaces: Vec<String>,
+    /// For a squash over squashes: the revisions its inner squashes replaced
+    /// (`nested_replaces`), known by their ids once those squashes are gone.
+    pub nested_replaces: Vec<String>,
 }
 
 mod error;

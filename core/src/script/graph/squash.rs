@@ -20,14 +20,18 @@ pub(super) struct View {
 }
 
 /// The view of `nodes` with the squashes of `expanded` expanded and every other collapsed.
+///
+/// A squash may replace another squash (a squash over a squash): collapsed, the outer one
+/// stands for everything inside it; expanded, each inner one is collapsed or expanded on its
+/// own (an inner squash expanded expands the squashes around it).
 pub(super) fn view(nodes: Vec<Node>, expanded: &BTreeSet<String>) -> Result<View, GraphError> {
     let present: BTreeSet<&str> = nodes.iter().map(|n| n.id.as_str()).collect();
     let mut replaced_by: BTreeMap<String, String> = BTreeMap::new();
-    // Dropped id -> the id that stands for it in this view.
-    let mut remap: BTreeMap<String, String> = BTreeMap::new();
     let mut ordered: Vec<&Node> = nodes.iter().filter(|n| !n.replaces.is_empty()).collect();
     ordered.sort_by(|a, b| a.id.cmp(&b.id));
-    for node in ordered {
+    // The squashes whose replaced revisions exist (the others are plain revisions here).
+    let mut live: Vec<&Node> = Vec::new();
+    for node in &ordered {
         let bad = |problem: String| GraphError::Squash {
             id: node.id.clone(),
             problem,
@@ -58,6 +62,33 @@ pub(super) fn view(nodes: Vec<Node>, expanded: &BTreeSet<String>) -> Result<View
                 join(&gone)
             )));
         }
+        live.push(node);
+    }
+    // What inner squashes that are gone replaced is known by the squash around them.
+    for node in &ordered {
+        for r in &node.nested_replaces {
+            replaced_by
+                .entry(r.clone())
+                .or_insert_with(|| node.id.clone());
+        }
+    }
+    // An inner squash expanded expands the squashes around it (its replaced revisions stay).
+    let mut expanded = expanded.clone();
+    loop {
+        let more: Vec<String> = live
+            .iter()
+            .filter(|n| !expanded.contains(&n.id))
+            .filter(|n| n.replaces.iter().any(|r| expanded.contains(r)))
+            .map(|n| n.id.clone())
+            .collect();
+        if more.is_empty() {
+            break;
+        }
+        expanded.extend(more);
+    }
+    // Dropped id -> the id that stands for it in this view (one step; followed below).
+    let mut remap: BTreeMap<String, String> = BTreeMap::new();
+    for node in &live {
         if expanded.contains(&node.id) {
             let last = node.replaces.last().expect("not empty");
             remap.insert(node.id.clone(), last.clone());
@@ -67,6 +98,21 @@ pub(super) fn view(nodes: Vec<Node>, expanded: &BTreeSet<String>) -> Result<View
             }
         }
     }
+    let resolve = |id: &str| -> Option<String> {
+        let mut at = remap.get(id)?;
+        // Each step goes to another squash or out of one; never more steps than squashes.
+        for _ in 0..=remap.len() {
+            match remap.get(at) {
+                Some(next) => at = next,
+                None => break,
+            }
+        }
+        Some(at.clone())
+    };
+    let remap: BTreeMap<String, String> = remap
+        .keys()
+        .map(|id| (id.clone(), resolve(id).expect("in the map")))
+        .collect();
     // Only remapped ids change: one that now repeats another, or names the node itself, goes
     // (what was written stays as it is, for the graph to judge).
     let map = |ids: &[String], own: &str| -> Vec<String> {
@@ -151,6 +197,46 @@ mod tests {
         let g = Graph::with_expanded(more, &expanded).unwrap();
         assert_eq!(g.get("e").unwrap().parents, ["c"]);
         assert_eq!(g.get("d").unwrap().parents, ["c"]);
+    }
+
+    /// `nodes()` with t (parent a) replacing s and d: a squash over a squash.
+    fn nested() -> Vec<Node> {
+        let mut nodes = nodes();
+        nodes.push(node("e", &["d"], &[]));
+        nodes.push(Node {
+            nested_replaces: vec!["b".into(), "c".into()],
+            ..node("t", &["a"], &["s", "d"])
+        });
+        nodes
+    }
+
+    #[test]
+    fn a_squash_over_a_squash_stands_for_both_ranges_or_expands_level_by_level() {
+        let g = Graph::new(nested()).unwrap();
+        assert_eq!(g.topological(), ["a", "t", "e"]);
+        assert_eq!(g.get("e").unwrap().parents, ["t"]);
+        let err = g.resolve("b").unwrap_err().to_string();
+        assert!(err.contains("replaced by squash t"), "{err}");
+        // Inside the outer range, at the inner squash.
+        let expanded = ["t".to_string()].into_iter().collect();
+        let g = Graph::with_expanded(nested(), &expanded).unwrap();
+        assert_eq!(g.topological(), ["a", "s", "d", "e"]);
+        // Inside the inner range: the inner squash expanded expands the outer one.
+        let expanded = ["s".to_string()].into_iter().collect();
+        let g = Graph::with_expanded(nested(), &expanded).unwrap();
+        assert_eq!(g.topological(), ["a", "b", "c", "d", "e"]);
+        // Finalized: what the inner squash replaced is known by the outer one.
+        let finalized = vec![
+            node("a", &[], &[]),
+            Node {
+                nested_replaces: vec!["b".into(), "c".into()],
+                ..node("t", &["a"], &["s", "d"])
+            },
+            node("e", &["t"], &[]),
+        ];
+        let g = Graph::new(finalized).unwrap();
+        assert_eq!(g.replaced_by("b"), Some("t"));
+        assert_eq!(g.replaced_by("s"), Some("t"));
     }
 
     #[test]

@@ -30,13 +30,20 @@ impl Graph {
         if let Some((id, _)) = self.index.get_key_value(rev) {
             return Ok(id);
         }
-        if let Some(squash) = self.replaced_by(rev) {
+        // The squash that stands for it in this view (an inner squash may be replaced too).
+        // (Bounded: written metadata may make a loop of squashes.)
+        let mut at = rev;
+        for _ in 0..=self.replaced_by.len() {
+            let Some(squash) = self.replaced_by(at) else {
+                break;
+            };
             if self.index.contains_key(squash) {
                 return Err(GraphError::Replaced {
                     id: rev.to_owned(),
                     squash: squash.to_owned(),
                 });
             }
+            at = squash;
         }
         if rev.chars().count() < MIN_PREFIX_LEN {
             return Err(GraphError::ShortPrefix(rev.to_owned()));
