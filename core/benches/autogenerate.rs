@@ -343,6 +343,9 @@ fn main() {
                 n,
             );
             drop(conn);
+            // The postmaster reaps that backend (whose CPU it then counts as its children's)
+            // before the next measurement starts.
+            std::thread::sleep(std::time::Duration::from_millis(500));
             // The same on one connection, as for a connection the application lends
             // (`Connection::from`).
             let mut raw = PgConnection::establish(&db_url).expect("connect");

@@ -38,20 +38,7 @@ impl Using {
             given: given.to_owned(),
             why: why.to_owned(),
         };
-        let (target, expr) = given
-            .split_once('=')
-            .ok_or_else(|| bad("there is no `=`"))?;
-        let (table, column) = target
-            .trim()
-            .rsplit_once('.')
-            .ok_or_else(|| bad("the column is not qualified by its table"))?;
-        let (table, column, expr) = (table.trim(), column.trim(), expr.trim());
-        if table.is_empty() || column.is_empty() {
-            return Err(bad("the table or column name is empty"));
-        }
-        if expr.is_empty() {
-            return Err(bad("the SQL expression after `=` is empty"));
-        }
+        let (table, column, expr) = crate::safety::column_expression(given).map_err(bad)?;
         Ok(Using {
             table: table.to_owned(),
             column: column.to_owned(),

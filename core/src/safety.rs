@@ -188,6 +188,24 @@ impl fmt::Display for Backfill {
     }
 }
 
+/// Splits `TABLE.COLUMN=EXPR` (`--backfill`, `--using`) into its trimmed parts, or says what
+/// is wrong with it.
+pub(crate) fn column_expression(given: &str) -> Result<(&str, &str, &str), &'static str> {
+    let (target, expr) = given.split_once('=').ok_or("there is no `=`")?;
+    let (table, column) = target
+        .trim()
+        .rsplit_once('.')
+        .ok_or("the column is not qualified by its table")?;
+    let (table, column, expr) = (table.trim(), column.trim(), expr.trim());
+    if table.is_empty() || column.is_empty() {
+        return Err("the table or column name is empty");
+    }
+    if expr.is_empty() {
+        return Err("the SQL expression after `=` is empty");
+    }
+    Ok((table, column, expr))
+}
+
 impl FromStr for Backfill {
     type Err = SafetyError;
 
@@ -196,18 +214,7 @@ impl FromStr for Backfill {
             given: s.to_owned(),
             why: why.to_owned(),
         };
-        let (target, value) = s.split_once('=').ok_or_else(|| bad("there is no `=`"))?;
-        let (table, column) = target
-            .trim()
-            .rsplit_once('.')
-            .ok_or_else(|| bad("the column is not qualified by its table"))?;
-        let (table, column, value) = (table.trim(), column.trim(), value.trim());
-        if table.is_empty() || column.is_empty() {
-            return Err(bad("the table or column name is empty"));
-        }
-        if value.is_empty() {
-            return Err(bad("the SQL expression after `=` is empty"));
-        }
+        let (table, column, value) = column_expression(s).map_err(bad)?;
         Ok(Backfill {
             table: table.to_owned(),
             column: column.to_owned(),

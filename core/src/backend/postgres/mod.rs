@@ -275,7 +275,7 @@ impl Session for PgSession {
         // for PostgreSQL to compile them with LLVM first, which takes longer than running them
         // (about a second of the four at 10,000 tables).
         normalize::rolled_back(&mut self.conn, |c| {
-            c.batch_execute("SET LOCAL jit = off")?;
+            c.batch_execute(parallel::CATALOG_SETTINGS)?;
             introspect::introspect(c, schemas)
         })
         .map_err(DbError::query("reading the PostgreSQL catalog"))
