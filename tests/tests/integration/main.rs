@@ -21,6 +21,7 @@ mod diesel_compat;
 mod disk_full;
 mod edge_cases;
 mod faults;
+mod fleet;
 mod galera;
 mod git;
 mod hook;
