@@ -20,7 +20,10 @@
 //! tenant should not hold the others back); `--fail-fast` starts no new target after the first
 //! failure (those running finish). `--canary` upgrades the first target alone, then runs
 //! `check` on it, and the others only when both pass. `upgrade` and `downgrade` record the
-//! targets they finish in a state file ([`state`]) that `--resume` reads.
+//! targets they finish in a state file ([`state`]) that `--resume` reads. SIGINT, SIGTERM or
+//! SIGHUP starts no new target: the running ones finish (on a terminal they got the signal too,
+//! and end as a single run does) and are recorded, and the table is printed; a second signal
+//! ends the fleet run at once.
 //!
 //! Exit code: 0 when every target succeeded and (for `upgrade` to `head`/`heads`, `current` and
 //! `check`) is at head, `check` finding nothing; 1 when none failed but some target is not at
@@ -33,7 +36,7 @@ mod targets;
 
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::mpsc;
+use std::sync::{mpsc, Arc};
 
 use anyhow::bail;
 use retort::script::ScriptDirectory;
@@ -144,6 +147,14 @@ pub(crate) fn run(cli: &Cli, settings: &Settings, out: &mut dyn Write) -> anyhow
         rows[i] = Some(row);
         Ok(())
     };
+    // An interruption (on a terminal, every child gets it too, and ends as a single run would)
+    // starts no new target: the ones running finish and are recorded, and the table is printed.
+    let interrupted = Arc::new(AtomicBool::new(false));
+    for signal in signal_hook::consts::TERM_SIGNALS {
+        // A second one ends the fleet run at once (exit 1), as a single run's would.
+        signal_hook::flag::register_conditional_shutdown(*signal, 1, Arc::clone(&interrupted))?;
+        signal_hook::flag::register(*signal, Arc::clone(&interrupted))?;
+    }
     let stop = AtomicBool::new(false);
     if canary && !todo.is_empty() {
         let first = todo.remove(0);
@@ -169,9 +180,10 @@ pub(crate) fn run(cli: &Cli, settings: &Settings, out: &mut dyn Write) -> anyhow
         for _ in 0..usize::from(jobs).min(todo.len()) {
             let sender = sender.clone();
             let (todo, next, stop, targets, scripts) = (&todo, &next, &stop, &targets, &scripts);
+            let interrupted = &*interrupted;
             let args = args.as_deref();
             scope.spawn(move || loop {
-                if stop.load(Ordering::SeqCst) {
+                if stop.load(Ordering::SeqCst) || interrupted.load(Ordering::SeqCst) {
                     break;
                 }
                 let Some(&i) = todo.get(next.fetch_add(1, Ordering::SeqCst)) else {
@@ -194,6 +206,8 @@ pub(crate) fn run(cli: &Cli, settings: &Settings, out: &mut dyn Write) -> anyhow
     })?;
     let not_run = if canary_failed {
         Outcome::NotRunCanary
+    } else if interrupted.load(Ordering::SeqCst) {
+        Outcome::NotRunInterrupted
     } else {
         Outcome::NotRunFailFast
     };

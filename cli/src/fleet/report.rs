@@ -19,6 +19,8 @@ pub(crate) enum Outcome {
     NotRunFailFast,
     /// Not started: the canary failed.
     NotRunCanary,
+    /// Not started: the run was interrupted (SIGINT, SIGTERM, SIGHUP).
+    NotRunInterrupted,
     /// Skipped: the previous run finished it (`--resume`).
     DoneBefore,
 }
@@ -29,7 +31,10 @@ impl Outcome {
     }
 
     fn not_run(self) -> bool {
-        matches!(self, Outcome::NotRunFailFast | Outcome::NotRunCanary)
+        matches!(
+            self,
+            Outcome::NotRunFailFast | Outcome::NotRunCanary | Outcome::NotRunInterrupted
+        )
     }
 }
 
@@ -80,6 +85,7 @@ fn result(row: &Row, shape: Shape) -> &'static str {
         (Outcome::Failed, _) => "failed",
         (Outcome::NotRunFailFast, _) => "not run (--fail-fast)",
         (Outcome::NotRunCanary, _) => "not run (the canary failed)",
+        (Outcome::NotRunInterrupted, _) => "not run (interrupted)",
         (Outcome::DoneBefore, _) => "done before (--resume)",
     }
 }

@@ -506,3 +506,57 @@ fn bad_fleet_configurations_are_refused_before_anything_runs() {
     let run = p.run(Models::V1, &["upgrade", "--jobs", "2"]).expect(2);
     assert!(run.stderr.contains("--fleet"), "{}", run.stderr);
 }
+
+#[test]
+fn an_interrupted_fleet_run_starts_no_new_target_and_records_the_finished_ones() {
+    use std::io::BufRead;
+    let Some(p) = Project::on(Backend::Postgres) else {
+        return;
+    };
+    crate::support::revision(
+        &p,
+        "slow",
+        "SELECT pg_sleep(0.5);\nCREATE TABLE slow (id INT);\n",
+        "DROP TABLE slow;\n",
+    );
+    p.execute("CREATE SCHEMA tenant_1; CREATE SCHEMA tenant_2; CREATE SCHEMA tenant_3;");
+    set_fleet(&p, "schemas = \"tenant_*\"");
+    let mut child = p
+        .command(Models::V1, &["upgrade", "--fleet", "--jobs", "1"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut seen = String::new();
+    while !seen.contains("[1/3]") {
+        assert_ne!(stderr.read_line(&mut seen).unwrap(), 0, "{seen}");
+    }
+    // The fleet run only (its child running tenant_2 goes on).
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let output = child.wait_with_output().unwrap();
+    let run = Run {
+        code: output.status.code().unwrap(),
+        stdout: String::from_utf8(output.stdout).unwrap(),
+        stderr: seen,
+    }
+    .expect(2);
+    let rows = table(&run);
+    assert_eq!(rows[1][3], "ok", "{}", run.stdout);
+    assert_eq!(rows[3][3], "not run (interrupted)", "{}", run.stdout);
+    assert!(
+        rows[2][3] == "ok" || rows[2][3] == "not run (interrupted)",
+        "{}",
+        run.stdout
+    );
+    // The resumed run does the rest only.
+    let resumed = p
+        .run(Models::V1, &["upgrade", "--fleet", "--resume"])
+        .expect(0);
+    assert_eq!(table(&resumed)[1][3], "done before (--resume)");
+    assert_eq!(table(&resumed)[3][3], "ok");
+}
