@@ -75,6 +75,14 @@ pub enum Command {
         /// written)
         #[arg(long, conflicts_with = "sql")]
         no_rehearsal: bool,
+        #[command(flatten)]
+        fleet: FleetArgs,
+        #[command(flatten)]
+        resume: ResumeArgs,
+        /// With --fleet: upgrade the first target alone and `check` it, then the others (none
+        /// if either fails)
+        #[arg(long, requires = "fleet")]
+        canary: bool,
     },
     /// Revert revisions down to TARGET: -N, REV (stays applied), base
     Downgrade {
@@ -104,6 +112,10 @@ pub enum Command {
         /// a terminal)
         #[arg(short = 'y', long)]
         yes: bool,
+        #[command(flatten)]
+        fleet: FleetArgs,
+        #[command(flatten)]
+        resume: ResumeArgs,
     },
     /// Record the database as being at TARGET without running any SQL (base: no revision)
     Stamp {
@@ -129,7 +141,12 @@ pub enum Command {
         rev_id: RevIdArgs,
     },
     /// Show the revision(s) the database is at
-    Current(VerboseArgs),
+    Current {
+        #[command(flatten)]
+        verbose: VerboseArgs,
+        #[command(flatten)]
+        fleet: FleetArgs,
+    },
     /// List revisions, newest first, marking heads, branch points and merge points
     History(HistoryArgs),
     /// Show the head revision(s)
@@ -176,6 +193,18 @@ impl Command {
             Command::Check(args) => args.allow_edited,
             _ => false,
         }
+    }
+
+    /// The `--fleet` options, when the command takes them and was given `--fleet`.
+    pub(crate) fn fleet(&self) -> Option<&FleetArgs> {
+        let args = match self {
+            Command::Upgrade { fleet, .. }
+            | Command::Downgrade { fleet, .. }
+            | Command::Current { fleet, .. } => fleet,
+            Command::Check(args) => &args.fleet,
+            _ => return None,
+        };
+        args.fleet.then_some(args)
     }
 
     /// The `--lock-retries` of `upgrade` or `downgrade`.
@@ -234,6 +263,35 @@ pub struct CheckArgs {
     pub allow_edited: bool,
     #[command(flatten)]
     pub ignore: IgnoreArgs,
+    #[command(flatten)]
+    pub fleet: FleetArgs,
+}
+
+/// `--fleet` and its options, on `upgrade`, `downgrade`, `current` and `check`: the command
+/// runs on every target of Retort.toml's `[fleet]` table (see `fleet`).
+#[derive(Debug, Args, Default, Clone)]
+pub struct FleetArgs {
+    /// Run on every database (or schema) Retort.toml's [fleet] table lists, then print one
+    /// table: each target's revision before and after, and what failed
+    #[arg(long)]
+    pub fleet: bool,
+    /// With --fleet: how many targets run at once [default: `jobs` of [fleet], else 4]
+    #[arg(short = 'j', long, value_name = "N", requires = "fleet",
+          value_parser = clap::value_parser!(u16).range(1..))]
+    pub jobs: Option<u16>,
+    /// With --fleet: start no other target after the first failure (by default the others go
+    /// on)
+    #[arg(long, requires = "fleet")]
+    pub fail_fast: bool,
+}
+
+/// `--resume` of `upgrade --fleet` and `downgrade --fleet`.
+#[derive(Debug, Args, Default, Clone)]
+pub struct ResumeArgs {
+    /// With --fleet: skip the targets the previous run of the same command finished (as its
+    /// state file records them)
+    #[arg(long, requires = "fleet")]
+    pub resume: bool,
 }
 
 /// `--verbose` of the commands that list revisions.

@@ -37,6 +37,39 @@ pub struct ConfigFile {
     /// `[naming]`: templates of the names of the constraints the models do not name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub naming: Option<NamingConfig>,
+    /// `[fleet]`: the databases (or schemas) `--fleet` runs a command on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fleet: Option<FleetConfig>,
+}
+
+/// Retort.toml's `[fleet]` table: the targets of `upgrade --fleet`, `downgrade --fleet`,
+/// `current --fleet` and `check --fleet`, listed one way (`urls` and `url_env` together count
+/// as one), and how the fleet runs.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct FleetConfig {
+    /// Database URLs, in the order the summary lists them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub urls: Vec<String>,
+    /// Names of environment variables that each hold a database URL (listed after `urls`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub url_env: Vec<String>,
+    /// A shell command (`sh -c`, run in the directory of Retort.toml) that prints one database
+    /// URL per line (empty lines and lines starting with `#` skipped).
+    pub list_command: Option<String>,
+    /// A query selecting one text column, a database URL per row, run on `database_url`.
+    pub list_query: Option<String>,
+    /// A glob (`tenant_*`): every PostgreSQL schema of `database_url` whose name matches it is
+    /// a target (sorted by name).
+    pub schemas: Option<String>,
+    /// The database `list_query` runs on and `schemas` reads; default: the database URL of a
+    /// single run (`--database-url`, `DATABASE_URL`, `database_url` above).
+    pub database_url: Option<String>,
+    /// How many targets run at once (default 4); `--jobs` overrides it.
+    pub jobs: Option<u16>,
+    /// Where `upgrade --fleet` and `downgrade --fleet` record the targets they finished, for
+    /// `--resume` (relative to Retort.toml's directory); default `.retort-fleet.json` there.
+    pub state_file: Option<PathBuf>,
 }
 
 /// Retort.toml's `[naming]` table (see [`retort::Convention`]); a key left out keeps
@@ -97,13 +130,17 @@ impl ConfigFile {
             .with_context(|| format!("cannot read config file {}", retort::shown::path(path)))?;
         let mut config: ConfigFile = toml::from_str(&text).map_err(|e| {
             anyhow::anyhow!(
-                "config file {} is invalid: {} (valid keys: database_url, migrations_dir, schema, diesel_schema, ignore, lock_timeout, lock_retries, online, [naming] with ix, uq, fk, ck, pk)",
+                "config file {} is invalid: {} (valid keys: database_url, migrations_dir, schema, diesel_schema, ignore, lock_timeout, lock_retries, online, [naming] with ix, uq, fk, ck, pk, [fleet] with urls, url_env, list_command, list_query, schemas, database_url, jobs, state_file)",
                 retort::shown::path(path),
                 e.message()
             )
         })?;
         if let Some(base) = path.parent().filter(|b| !b.as_os_str().is_empty()) {
-            for file in [&mut config.migrations_dir, &mut config.diesel_schema] {
+            let state_file = config.fleet.as_mut().map(|f| &mut f.state_file);
+            let files = [&mut config.migrations_dir, &mut config.diesel_schema]
+                .into_iter()
+                .chain(state_file);
+            for file in files {
                 if let Some(relative) = file.as_ref().filter(|f| f.is_relative()) {
                     *file = Some(base.join(relative));
                 }

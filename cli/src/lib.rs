@@ -18,6 +18,7 @@ mod commands;
 mod config;
 mod confirm;
 mod events;
+mod fleet;
 mod git;
 mod history;
 mod hook;
@@ -44,9 +45,10 @@ use clap::{Args, CommandFactory, FromArgMatches, Parser};
 use retort::runner;
 
 pub use commands::{
-    CheckArgs, Command, IgnoreArgs, InitArgs, LinkArgs, MessageArgs, RevIdArgs, VerboseArgs,
+    CheckArgs, Command, FleetArgs, IgnoreArgs, InitArgs, LinkArgs, MessageArgs, ResumeArgs,
+    RevIdArgs, VerboseArgs,
 };
-pub use config::{ConfigFile, DEFAULT_CONFIG, DEFAULT_MIGRATIONS_DIR};
+pub use config::{ConfigFile, FleetConfig, DEFAULT_CONFIG, DEFAULT_MIGRATIONS_DIR};
 pub use history::HistoryArgs;
 pub use safety::SafetyArgs;
 pub(crate) use settings::Settings;
@@ -244,6 +246,10 @@ pub fn execute_with(cli: &Cli, defaults: &Defaults, out: &mut dyn Write) -> anyh
     if let Some(retries) = cli.command.lock_retries() {
         settings.run.lock_retries = retries;
     }
+    // `check --fleet` validates the migrations directory (and `--since`) once, below.
+    if cli.command.fleet().is_some() && !matches!(cli.command, Command::Check(_)) {
+        return fleet::run(cli, &settings, out);
+    }
     match &cli.command {
         Command::Init(InitArgs {
             baseline: true,
@@ -352,7 +358,7 @@ pub fn execute_with(cli: &Cli, defaults: &Defaults, out: &mut dyn Write) -> anyh
             rev_id.rev_id.as_deref(),
             out,
         ),
-        Command::Current(v) => migrate::current(&settings, v.verbose, out),
+        Command::Current { verbose, .. } => migrate::current(&settings, verbose.verbose, out),
         Command::History(args) => history::history(&settings, args, out),
         Command::Heads(v) => history::heads(&settings, v.verbose, out),
         Command::Branches(v) => workflow::branches(&settings, v.verbose, out),
@@ -360,6 +366,7 @@ pub fn execute_with(cli: &Cli, defaults: &Defaults, out: &mut dyn Write) -> anyh
         Command::Edit { rev } => verbs::edit(&settings, rev, out),
         Command::Check(args) => match since::before_check(&settings, &args.team, out)? {
             Some(code) => Ok(code),
+            None if args.fleet.fleet => fleet::run(cli, &settings, out),
             None => check::check(&settings, args, out),
         },
         Command::Hook(command) => hook::run(&cli.global, command, out),

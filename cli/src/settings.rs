@@ -30,6 +30,8 @@ pub(crate) struct Settings {
     pub(crate) naming: retort::naming::Convention,
     /// Retort.toml's `online` (default true): `autogenerate` writes the online forms.
     pub(crate) online: bool,
+    /// Retort.toml's `[fleet]` table.
+    pub(crate) fleet: Option<config::FleetConfig>,
 }
 
 impl Settings {
@@ -119,6 +121,7 @@ impl Settings {
             diesel_schema: file.diesel_schema,
             naming,
             online: file.online.unwrap_or(true),
+            fleet: file.fleet,
         })
     }
 

@@ -224,6 +224,27 @@ impl Connection {
             .map_err(DbError::query("executing SQL"))
     }
 
+    /// The rows of `sql`, a query selecting one column of text (a list of database URLs, say),
+    /// in the order the query returns them; a NULL is an empty string. A trailing `;` is
+    /// allowed.
+    pub fn query_texts(&mut self, sql: &str) -> Result<Vec<String>, DbError> {
+        let query = sql.trim().trim_end_matches(';').trim_end();
+        let wrapped = format!(
+            "WITH retort_listed(v) AS ({query}\n) SELECT COALESCE(v, '') AS a, v AS b FROM retort_listed"
+        );
+        let rows = self
+            .session
+            .text_pairs(&wrapped)
+            .map_err(DbError::query("running the listing query"))?;
+        Ok(rows.into_iter().map(|(a, _)| a).collect())
+    }
+
+    /// The schemas of the database other than the system's own (PostgreSQL: not `pg_*` nor
+    /// `information_schema`), sorted by name; an error on a backend without schemas.
+    pub fn schemas(&mut self) -> Result<Vec<String>, DbError> {
+        self.session.schemas()
+    }
+
     /// Reads the live schema (without the migration bookkeeping tables), normalised by the
     /// connection's dialect.
     pub fn introspect(&mut self) -> Result<Schema, DbError> {

@@ -320,6 +320,14 @@ pub(crate) trait Session: Send {
     fn table_exists(&mut self, name: &str) -> Result<bool, DbError>;
     /// Rows of a query selecting two text columns named `a` and `b` (`b` may be NULL).
     fn text_pairs(&mut self, sql: &str) -> QueryResult<Vec<(String, Option<String>)>>;
+    /// The schemas of the database other than the system's own, sorted by name, or why this
+    /// backend has none.
+    fn schemas(&mut self) -> Result<Vec<String>, DbError> {
+        Err(DbError::Unsupported(format!(
+            "{} has no schemas; list the databases themselves instead",
+            self.backend().name()
+        )))
+    }
     /// The triggers on `table` that can refuse a write to it (on PostgreSQL the enabled ones),
     /// by name. None by default (a backend without triggers).
     fn write_triggers(&mut self, _table: &str) -> QueryResult<Vec<String>> {

@@ -22,6 +22,8 @@ mod diesel_compat;
 mod disk_full;
 mod edge_cases;
 mod faults;
+mod fleet;
+mod fleet_measured;
 mod galera;
 mod git;
 mod hook;

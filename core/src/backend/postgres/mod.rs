@@ -311,6 +311,16 @@ impl Session for PgSession {
         super::load_text_pairs(&mut self.conn, sql)
     }
 
+    fn schemas(&mut self) -> Result<Vec<String>, DbError> {
+        let rows = super::load_text_pairs(
+            &mut self.conn,
+            "SELECT nspname::text AS a, CAST(NULL AS TEXT) AS b FROM pg_namespace \
+             WHERE nspname NOT LIKE 'pg\\_%' AND nspname <> 'information_schema' ORDER BY 1",
+        )
+        .map_err(DbError::query("listing the schemas"))?;
+        Ok(rows.into_iter().map(|(name, _)| name).collect())
+    }
+
     fn write_triggers(&mut self, table: &str) -> QueryResult<Vec<String>> {
         let sql = format!(
             "SELECT t.tgname::text AS a, CAST(NULL AS TEXT) AS b FROM pg_trigger t \
