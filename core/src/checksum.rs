@@ -41,26 +41,56 @@ pub fn checksum(up_sql: &str, down_sql: &str) -> String {
     format!("{}{}", half(up_sql), half(down_sql))
 }
 
-/// The checksum of a revision's files. A file that runs Rust data steps (`-- retort: step
-/// NAME`) is hashed with one line per step naming its name and the hash of its tokens
-/// ([`crate::data`]), so editing an applied step changes its file's half; a file without steps
-/// is hashed alone.
+/// The checksum of a revision's files alone. A revision that runs Rust data steps has its
+/// steps' hashes in its checksum too: [`crate::data::checksum`] computes that one (and equals
+/// this for a revision without steps).
 pub fn of(rev: &Revision) -> String {
-    let with_steps = |sql: &str| format!("{sql}{}", crate::data::checksum_text(&rev.id, sql));
-    checksum(&with_steps(&rev.up_sql), &with_steps(&rev.down_sql))
+    checksum(&rev.up_sql, &rev.down_sql)
+}
+
+/// The checksum of a revision's files, each followed by `up_extra` (`down_extra`): what its
+/// Rust data steps add ([`crate::data::checksum`]).
+pub fn with_steps(rev: &Revision, up_extra: &str, down_extra: &str) -> String {
+    if up_extra.is_empty() && down_extra.is_empty() {
+        return of(rev);
+    }
+    checksum(
+        &format!("{}{up_extra}", rev.up_sql),
+        &format!("{}{down_extra}", rev.down_sql),
+    )
+}
+
+/// A revision's checksum now, as [`compare`] asks for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Now {
+    /// The checksum of its files (and steps).
+    pub checksum: String,
+    /// Whether `up.sql` and `down.sql` run Rust data steps (for the message).
+    pub steps: [bool; 2],
+    /// Its steps not compiled into this binary: the checksum cannot be computed.
+    pub not_compiled: Vec<String>,
+}
+
+/// [`Now`] of a revision's files alone, for callers without steps.
+pub fn files_now(rev: &Revision) -> Now {
+    Now {
+        checksum: of(rev),
+        steps: [false, false],
+        not_compiled: Vec::new(),
+    }
 }
 
 fn quote(text: &str) -> String {
     format!("'{}'", text.replace('\'', "''"))
 }
 
-/// Records `rev`'s checksum (replacing a stale row for its version).
-pub fn record_sql(rev: &Revision) -> String {
+/// Records `checksum` as `rev`'s (replacing a stale row for its version).
+pub fn record_sql(rev: &Revision, checksum: &str) -> String {
     format!(
         "{}\nINSERT INTO {CHECKSUM_TABLE} (version, checksum) VALUES ({}, {});\n",
         forget_sql(rev).trim_end(),
         quote(&rev.version),
-        quote(&of(rev))
+        quote(checksum)
     )
 }
 
@@ -126,12 +156,15 @@ impl fmt::Display for Edited {
 }
 
 /// Compares the applied revisions `applied` (ids) with the checksums recorded for them
-/// (`recorded`: diesel version -> checksum). A revision without a recorded checksum (applied by
-/// plain diesel) has nothing to compare and is not reported.
+/// (`recorded`: diesel version -> checksum), each revision's checksum now as `now` computes it
+/// ([`files_now`], or [`crate::data::checksum_now`] with its Rust data steps). A revision
+/// without a recorded checksum (applied by plain diesel) has nothing to compare and is not
+/// reported.
 pub fn compare<'a>(
     scripts: &ScriptDirectory,
     applied: impl IntoIterator<Item = &'a String>,
     recorded: &BTreeMap<String, String>,
+    now: &dyn Fn(&Revision) -> Now,
 ) -> Vec<Edited> {
     let mut edited = Vec::new();
     // A squash applied through the revisions it replaces (or those of an inner squash): theirs
@@ -147,10 +180,12 @@ pub fn compare<'a>(
         let Some(stored) = recorded.get(&rev.version) else {
             continue;
         };
-        let mut not_compiled = crate::data::not_compiled(&rev.id, &rev.up_sql);
-        not_compiled.extend(crate::data::not_compiled(&rev.id, &rev.down_sql));
+        let Now {
+            checksum: now,
+            steps,
+            not_compiled,
+        } = now(rev);
         if !not_compiled.is_empty() {
-            not_compiled.dedup();
             edited.push(Edited {
                 revision: rev.id.clone(),
                 path: rev.path.clone(),
@@ -159,18 +194,16 @@ pub fn compare<'a>(
             });
             continue;
         }
-        let now = of(rev);
         let mut files = Vec::new();
-        let steps = |sql: &str| !crate::data::markers(sql).is_empty();
         if stored.get(..HALF) != Some(&now[..HALF]) {
-            files.push(if steps(&rev.up_sql) {
+            files.push(if steps[0] {
                 "up.sql (with its Rust data steps)"
             } else {
                 "up.sql"
             });
         }
         if stored.get(HALF..) != Some(&now[HALF..]) {
-            files.push(if steps(&rev.down_sql) {
+            files.push(if steps[1] {
                 "down.sql (with its Rust data steps)"
             } else {
                 "down.sql"
@@ -237,16 +270,16 @@ mod tests {
         let applied = vec![rev.id.clone()];
         let mut recorded = BTreeMap::new();
         assert!(
-            compare(&dir, &applied, &recorded).is_empty(),
+            compare(&dir, &applied, &recorded, &files_now).is_empty(),
             "no row: nothing to compare"
         );
         recorded.insert(rev.version.clone(), of(&rev));
-        assert!(compare(&dir, &applied, &recorded).is_empty());
+        assert!(compare(&dir, &applied, &recorded, &files_now).is_empty());
         recorded.insert(
             rev.version.clone(),
             checksum("CREATE TABLE a (id BIGINT);\n", &rev.down_sql),
         );
-        let edited = compare(&dir, &applied, &recorded);
+        let edited = compare(&dir, &applied, &recorded, &files_now);
         assert_eq!(edited.len(), 1);
         assert_eq!(edited[0].files, ["up.sql"]);
         assert!(edited[0]
@@ -254,11 +287,11 @@ mod tests {
             .contains(&format!("revision {}", rev.id)));
         recorded.insert(rev.version.clone(), checksum("x", "y"));
         assert_eq!(
-            compare(&dir, &applied, &recorded)[0].files,
+            compare(&dir, &applied, &recorded, &files_now)[0].files,
             ["up.sql", "down.sql"]
         );
         // Not applied: not compared.
-        assert!(compare(&dir, &Vec::new(), &recorded).is_empty());
+        assert!(compare(&dir, &Vec::new(), &recorded, &files_now).is_empty());
     }
 
     #[test]
@@ -277,7 +310,7 @@ mod tests {
                 Utc::now(),
             )
             .unwrap();
-        let sql = record_sql(&rev);
+        let sql = record_sql(&rev, &of(&rev));
         assert_eq!(
             sql,
             format!(

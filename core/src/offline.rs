@@ -157,7 +157,7 @@ fn record(out: &mut String, rev: &Revision, add: bool) {
             "INSERT INTO __diesel_schema_migrations (version) VALUES ({});",
             quote(&rev.version)
         );
-        out.push_str(&checksum::record_sql(rev));
+        out.push_str(&checksum::record_sql(rev, &crate::data::checksum(rev)));
     } else {
         let _ = writeln!(
             out,

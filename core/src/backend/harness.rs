@@ -15,6 +15,9 @@ pub(crate) struct ScriptMigration<'a> {
     name: VersionName,
     /// `false` when stamping: only the bookkeeping is written.
     execute: bool,
+    /// The checksum recorded when it is applied (`crate::data::checksum`: its files and
+    /// the hashes of its Rust data steps).
+    checksum: String,
     /// Outside a transaction: how many statements of the file took effect in an earlier run
     /// (skipped now), and the dialect that says which statements run alone. `None` inside a
     /// transaction: no progress is recorded.
@@ -51,7 +54,7 @@ impl MigrationMetadata for Meta {
 }
 
 impl<'a> ScriptMigration<'a> {
-    pub(crate) fn new(rev: &'a Revision, execute: bool) -> Self {
+    pub(crate) fn new(rev: &'a Revision, execute: bool, checksum: String) -> Self {
         ScriptMigration {
             rev,
             name: VersionName {
@@ -59,6 +62,7 @@ impl<'a> ScriptMigration<'a> {
                 version: rev.version.clone(),
             },
             execute,
+            checksum,
             progress: None,
             failed: std::sync::Mutex::new(None),
         }
@@ -165,12 +169,12 @@ fn execute_unit<DB: DieselBackend + 'static>(
     };
     // Runs refuse a revision whose steps are missing before anything runs; this is the
     // last word for a caller that did not ask.
-    let step = crate::data::find(&rev.id, name).ok_or_else(|| {
+    let step = super::step::find(&rev.id, name).ok_or_else(|| {
         failed(format!(
             "the Rust data step `{name}` is not compiled into this binary"
         ))
     })?;
-    let mut lent = crate::data::Conn::from_boxable(conn)
+    let mut lent = super::step::Conn::from_boxable(conn)
         .ok_or_else(|| failed("a data step needs one of Retort's own connections".into()))?;
     step.run(&mut lent).map_err(|e| {
         failed(format!(
@@ -273,7 +277,7 @@ impl<DB: DieselBackend + 'static> Migration<DB> for ScriptMigration<'_> {
         // In the same transaction as the migration and diesel's version row. (Outside one, the
         // progress row stays until the next run sees the version recorded: a kill between
         // here and diesel's row must not lose the record of what took effect.)
-        conn.batch_execute(&checksum::record_sql(self.rev))?;
+        conn.batch_execute(&checksum::record_sql(self.rev, &self.checksum))?;
         Ok(())
     }
 

@@ -28,6 +28,7 @@ pub(crate) mod connection;
 pub(crate) mod harness;
 pub(crate) mod object;
 pub(crate) mod run;
+pub(crate) mod step;
 
 pub(crate) use connection::{Connection, DatabaseUrl, DbError, OpenOptions};
 use harness::ScriptMigration;

@@ -116,7 +116,12 @@ pub(super) fn verify_checksums(
     if options.allow_edited {
         return Ok(());
     }
-    let edited = checksum::compare(scripts, applied, &recorded_checksums(session)?);
+    let edited = checksum::compare(
+        scripts,
+        applied,
+        &recorded_checksums(session)?,
+        &crate::data::checksum_now,
+    );
     if edited.is_empty() {
         Ok(())
     } else {
@@ -133,7 +138,12 @@ pub fn edited(conn: &mut Connection, scripts: &ScriptDirectory) -> Result<Vec<Ed
         return Ok(Vec::new());
     }
     let recorded = recorded_checksums(session)?;
-    Ok(checksum::compare(scripts, &applied, &recorded))
+    Ok(checksum::compare(
+        scripts,
+        &applied,
+        &recorded,
+        &crate::data::checksum_now,
+    ))
 }
 
 /// The triggers on `__diesel_schema_migrations` that can refuse a write to it

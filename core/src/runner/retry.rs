@@ -55,12 +55,13 @@ pub(super) fn apply_retrying<'r>(
                     continue;
                 }
                 Err(e) => {
-                    let migration = ScriptMigration::new(rev, step.execute);
+                    let migration =
+                        ScriptMigration::new(rev, step.execute, crate::data::checksum(rev));
                     return Err(Box::new((migration, Box::new(e.into_run_error(rev)))));
                 }
             }
         }
-        let migration = ScriptMigration::new(rev, step.execute)
+        let migration = ScriptMigration::new(rev, step.execute, crate::data::checksum(rev))
             .resuming(step.stepwise.then(|| done.unwrap_or(0)), dialect);
         let Err(e) = session.harness_apply(&migration, step.direction) else {
             return Ok(());

@@ -7,8 +7,8 @@ use std::path::Path;
 
 /// The modules `retort` documents: what a user's code calls.
 const SURFACE: &[&str] = &[
-    "autogen", "backend", "checksum", "db", "dialect", "diff", "embed", "lint", "model", "offline",
-    "ops", "registry", "runner", "schema", "script", "shadow", "testing",
+    "autogen", "backend", "checksum", "data", "db", "dialect", "diff", "embed", "lint", "model",
+    "offline", "ops", "registry", "runner", "schema", "script", "shadow", "testing",
 ];
 
 #[test]

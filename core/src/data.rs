@@ -18,89 +18,13 @@
 //! binary ([`missing`]), and a revision's checksum covers the hashes of its steps
 //! ([`crate::checksum`]), so editing an applied step is caught like editing its SQL.
 
-mod conn;
-
-pub use conn::{Conn, WrongBackend};
+pub use crate::backend::step::{find, registered, Conn, DataStep, Result, StepFn, WrongBackend};
 
 use std::fmt;
 use std::path::PathBuf;
 
-use crate::runner::Direction;
+use crate::backend::run::Direction;
 use crate::script::Revision;
-
-/// What a data step returns: any error converts (`?` on diesel's, Retort's or your own).
-pub type Result<T = (), E = Box<dyn std::error::Error + Send + Sync + 'static>> =
-    std::result::Result<T, E>;
-
-/// The function a registration calls: the step, its error boxed.
-pub type StepFn = fn(&mut Conn<'_>) -> Result<()>;
-
-/// A Rust data step compiled into this binary, as `#[retort::data_migration]` registers it.
-#[derive(Debug)]
-pub struct DataStep {
-    /// The revision's id (12 hexadecimal digits).
-    pub revision: &'static str,
-    /// The function's name, which the marker line names.
-    pub name: &'static str,
-    /// A hash of the function's tokens (16 hexadecimal digits): a changed body changes it.
-    pub hash: &'static str,
-    /// Where the function is (`file!()`), for messages.
-    pub file: &'static str,
-    /// Its line.
-    pub line: u32,
-    run: StepFn,
-}
-
-impl DataStep {
-    #[doc(hidden)]
-    pub const fn __new(
-        revision: &'static str,
-        name: &'static str,
-        hash: &'static str,
-        file: &'static str,
-        line: u32,
-        run: StepFn,
-    ) -> Self {
-        DataStep {
-            revision,
-            name,
-            hash,
-            file,
-            line,
-            run,
-        }
-    }
-
-    /// Runs the step on `conn`; a panic in it is an error naming the step, not the end of
-    /// the run's process.
-    pub fn run(&self, conn: &mut Conn<'_>) -> Result<()> {
-        let run = self.run;
-        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(conn))) {
-            Ok(result) => result,
-            Err(panic) => {
-                let message = panic
-                    .downcast_ref::<&str>()
-                    .map(|s| (*s).to_owned())
-                    .or_else(|| panic.downcast_ref::<String>().cloned())
-                    .unwrap_or_else(|| "a panic without a message".to_owned());
-                Err(format!("panicked: {message}").into())
-            }
-        }
-    }
-}
-
-inventory::collect!(DataStep);
-
-/// Every data step compiled into this binary.
-pub fn registered() -> impl Iterator<Item = &'static DataStep> {
-    inventory::iter::<DataStep>.into_iter()
-}
-
-/// The step `name` of revision `revision`, when compiled in. (Two registrations of one name
-/// are refused when the revision loads: [`duplicates`].)
-pub fn find(revision: &str, name: &str) -> Option<&'static DataStep> {
-    registered().find(|s| s.revision == revision && s.name == name)
-}
 
 /// The step names a revision's file runs, in order, with their 1-based lines.
 pub fn markers(sql: &str) -> Vec<(String, usize)> {
@@ -249,7 +173,7 @@ pub fn missing(rev: &Revision, direction: Direction) -> Vec<StepError> {
 
 /// What a file's steps add to its checksum: one line per marker with the step's hash, or
 /// `missing` when it is not compiled in. Empty (the checksum of the file alone) without steps.
-pub(crate) fn checksum_text(revision: &str, sql: &str) -> String {
+fn checksum_text(revision: &str, sql: &str) -> String {
     markers(sql)
         .into_iter()
         .map(|(name, _)| {
@@ -259,8 +183,35 @@ pub(crate) fn checksum_text(revision: &str, sql: &str) -> String {
         .collect()
 }
 
+/// The checksum of a revision: its files, each with one line per Rust data step it runs
+/// naming the step and the hash of its tokens, so editing an applied step changes its file's
+/// half (the checksum of the files alone for a revision without steps).
+pub fn checksum(rev: &Revision) -> String {
+    crate::checksum::with_steps(
+        rev,
+        &checksum_text(&rev.id, &rev.up_sql),
+        &checksum_text(&rev.id, &rev.down_sql),
+    )
+}
+
+/// [`checksum`] as [`crate::checksum::compare`] asks for it, with the steps not compiled into
+/// this binary (whose checksum cannot be told).
+pub fn checksum_now(rev: &Revision) -> crate::checksum::Now {
+    let mut not_compiled = not_compiled(&rev.id, &rev.up_sql);
+    not_compiled.extend(self::not_compiled(&rev.id, &rev.down_sql));
+    not_compiled.dedup();
+    crate::checksum::Now {
+        checksum: checksum(rev),
+        steps: [
+            !markers(&rev.up_sql).is_empty(),
+            !markers(&rev.down_sql).is_empty(),
+        ],
+        not_compiled,
+    }
+}
+
 /// The steps of a file not compiled into this binary, by name.
-pub(crate) fn not_compiled(revision: &str, sql: &str) -> Vec<String> {
+fn not_compiled(revision: &str, sql: &str) -> Vec<String> {
     markers(sql)
         .into_iter()
         .filter(|(name, _)| find(revision, name).is_none())

@@ -1,4 +1,7 @@
-//! [`Conn`]: the run's connection, lent to a data step.
+//! Rust data steps as the runner meets them: the registry `#[retort::data_migration]` fills
+//! ([`DataStep`], through `inventory`) and [`Conn`], the run's connection lent to a step (which
+//! names each backend's diesel connection, so it lives with the backends). The markers in a
+//! revision's SQL, the checks before a run and the checksum are [`crate::data`]'s.
 
 use std::marker::PhantomData;
 
@@ -6,6 +9,80 @@ use diesel::connection::{BoxableConnection, SimpleConnection};
 use diesel::QueryResult;
 
 use crate::Backend;
+
+/// What a data step returns: any error converts (`?` on diesel's, Retort's or your own).
+pub type Result<T = (), E = Box<dyn std::error::Error + Send + Sync + 'static>> =
+    std::result::Result<T, E>;
+
+/// The function a registration calls: the step, its error boxed.
+pub type StepFn = fn(&mut Conn<'_>) -> Result<()>;
+
+/// A Rust data step compiled into this binary, as `#[retort::data_migration]` registers it.
+#[derive(Debug)]
+pub struct DataStep {
+    /// The revision's id (12 hexadecimal digits).
+    pub revision: &'static str,
+    /// The function's name, which the marker line names.
+    pub name: &'static str,
+    /// A hash of the function's tokens (16 hexadecimal digits): a changed body changes it.
+    pub hash: &'static str,
+    /// Where the function is (`file!()`), for messages.
+    pub file: &'static str,
+    /// Its line.
+    pub line: u32,
+    run: StepFn,
+}
+
+impl DataStep {
+    #[doc(hidden)]
+    pub const fn __new(
+        revision: &'static str,
+        name: &'static str,
+        hash: &'static str,
+        file: &'static str,
+        line: u32,
+        run: StepFn,
+    ) -> Self {
+        DataStep {
+            revision,
+            name,
+            hash,
+            file,
+            line,
+            run,
+        }
+    }
+
+    /// Runs the step on `conn`; a panic in it is an error naming the step, not the end of
+    /// the run's process.
+    pub fn run(&self, conn: &mut Conn<'_>) -> Result<()> {
+        let run = self.run;
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(conn))) {
+            Ok(result) => result,
+            Err(panic) => {
+                let message = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| (*s).to_owned())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "a panic without a message".to_owned());
+                Err(format!("panicked: {message}").into())
+            }
+        }
+    }
+}
+
+inventory::collect!(DataStep);
+
+/// Every data step compiled into this binary.
+pub fn registered() -> impl Iterator<Item = &'static DataStep> {
+    inventory::iter::<DataStep>.into_iter()
+}
+
+/// The step `name` of revision `revision`, when compiled in. (Two registrations of one name
+/// are refused when the revision loads: [`duplicates`].)
+pub fn find(revision: &str, name: &str) -> Option<&'static DataStep> {
+    registered().find(|s| s.revision == revision && s.name == name)
+}
 
 /// The run's own connection, lent to a data step: inside the revision's transaction where the
 /// backend has one, under the run's lock. Use diesel on the backend's connection
