@@ -360,6 +360,8 @@ pub struct CheckArgs {
 
 /// `--fleet` and its options, on `upgrade`, `downgrade`, `current` and `check`: the command
 /// runs on every target of Retort.toml's `[fleet]` table (see `fleet`).
+// Help text: `[fleet]` is Retort.toml's table, not a link.
+#[allow(rustdoc::private_intra_doc_links, rustdoc::broken_intra_doc_links)]
 #[derive(Debug, Args, Default, Clone)]
 pub struct FleetArgs {
     /// Run on every database (or schema) Retort.toml's [fleet] table lists, then print one

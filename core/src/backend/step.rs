@@ -79,7 +79,7 @@ pub fn registered() -> impl Iterator<Item = &'static DataStep> {
 }
 
 /// The step `name` of revision `revision`, when compiled in. (Two registrations of one name
-/// are refused when the revision loads: [`duplicates`].)
+/// are refused before a run starts: `crate::data::missing`.)
 pub fn find(revision: &str, name: &str) -> Option<&'static DataStep> {
     registered().find(|s| s.revision == revision && s.name == name)
 }
