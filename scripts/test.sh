@@ -6,7 +6,10 @@
 # PostgreSQL: with TEST_DATABASE_URL set (a role that may CREATE DATABASE), the tests use that
 # server. Otherwise this script starts a throwaway cluster from the machine's initdb/pg_ctl on
 # a free loopback port, in a temporary directory, and stops and deletes it when the tests end.
-# Missing server binaries are installed with apt-get when running as root.
+# Missing server binaries are installed with apt-get when running as root. The throwaway cluster
+# also gets a hot standby streaming from it (pg_basebackup -R, another port): TEST_REPLICA_URL.
+# With a TEST_DATABASE_URL of your own, set TEST_REPLICA_URL to a standby of that server, or the
+# standby's tests skip (under CI=true they fail).
 #
 # MariaDB: likewise, TEST_MYSQL_URL (a user that may CREATE DATABASE) names a server of your
 # own; otherwise a throwaway MariaDB (mariadb-install-db + mariadbd, as the mysql user when root)
@@ -79,10 +82,28 @@ start_postgres() {
         { cat "$PG_TMP/server.log" >&2; exit 2; }
     export TEST_DATABASE_URL="postgres://postgres@127.0.0.1:$port/postgres"
     echo "test.sh: throwaway PostgreSQL at $TEST_DATABASE_URL" >&2
+    # A hot standby streaming from it (read-only; `check` against a replica): a base backup
+    # that writes its own standby.signal and primary_conninfo (-R), on a port of its own.
+    local rport
+    rport=$(free_port 56432)
+    PG_REPLICA_STOP=("${run_as[@]}" "$bin/pg_ctl" -D "$PG_TMP/replica" -m immediate -w stop)
+    if "${run_as[@]}" "$bin/pg_basebackup" -D "$PG_TMP/replica" -R -X stream -h 127.0.0.1 -p "$port" \
+            -U postgres --no-sync >"$PG_TMP/basebackup.log" 2>&1 &&
+        "${run_as[@]}" "$bin/pg_ctl" -D "$PG_TMP/replica" -l "$PG_TMP/replica.log" -w -t 60 \
+            -o "-c listen_addresses=127.0.0.1 -p $rport -k $PG_TMP -c fsync=off -c hot_standby=on" \
+            start >/dev/null; then
+        export TEST_REPLICA_URL="postgres://postgres@127.0.0.1:$rport/postgres"
+        echo "test.sh: its hot standby at $TEST_REPLICA_URL" >&2
+    else
+        cat "$PG_TMP/basebackup.log" "$PG_TMP/replica.log" >&2 2>/dev/null
+        echo "test.sh: the PostgreSQL standby did not start" >&2
+        exit 2
+    fi
 }
 
 stop_postgres() {
     [ -n "${PG_TMP:-}" ] || return 0
+    [ -z "${PG_REPLICA_STOP+x}" ] || "${PG_REPLICA_STOP[@]}" >/dev/null 2>&1 || true
     "${PG_STOP[@]}" >/dev/null 2>&1 || true
     rm -rf "$PG_TMP"
 }

@@ -167,7 +167,13 @@ fn shadow(
     ignore: &retort::ignore::Ignore,
     out: &mut dyn Write,
 ) -> anyhow::Result<u8> {
-    let url: DatabaseUrl = settings.database_url.parse()?;
+    // The scratch database goes on the --scratch-url server when one is named (a read-only
+    // standby cannot create one), else on the database's own server.
+    let url: DatabaseUrl = settings
+        .scratch_url
+        .as_deref()
+        .unwrap_or(&settings.database_url)
+        .parse()?;
     let mut shadow = retort::shadow::ShadowDatabase::create(&url)?;
     let mut replayed = shadow.replay_for(scripts, target)?;
     ignore.remove_from(&mut replayed);

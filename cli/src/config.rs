@@ -15,6 +15,9 @@ pub struct ConfigFile {
     pub migrations_dir: Option<PathBuf>,
     /// PostgreSQL schema to migrate instead of `public`.
     pub schema: Option<String>,
+    /// PostgreSQL: a writable server for what a read-only standby cannot do (`--scratch-url`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scratch_url: Option<String>,
     /// diesel's `schema.rs` to keep in step with the models: `autogenerate` rewrites it,
     /// `check` fails while it is stale, `print-schema` writes it.
     pub diesel_schema: Option<PathBuf>,
@@ -130,7 +133,7 @@ impl ConfigFile {
             .with_context(|| format!("cannot read config file {}", retort::shown::path(path)))?;
         let mut config: ConfigFile = toml::from_str(&text).map_err(|e| {
             anyhow::anyhow!(
-                "config file {} is invalid: {} (valid keys: database_url, migrations_dir, schema, diesel_schema, ignore, lock_timeout, lock_retries, online, [naming] with ix, uq, fk, ck, pk, [fleet] with urls, url_env, list_command, list_query, schemas, database_url, jobs, state_file)",
+                "config file {} is invalid: {} (valid keys: database_url, migrations_dir, schema, scratch_url, diesel_schema, ignore, lock_timeout, lock_retries, online, [naming] with ix, uq, fk, ck, pk, [fleet] with urls, url_env, list_command, list_query, schemas, database_url, jobs, state_file)",
                 retort::shown::path(path),
                 e.message()
             )

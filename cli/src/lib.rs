@@ -81,6 +81,10 @@ pub struct GlobalOpts {
     /// PostgreSQL schema to migrate instead of `public` [default: from Retort.toml]
     #[arg(long, global = true)]
     pub schema: Option<String>,
+    /// PostgreSQL: a writable server of the same major version for what a read-only standby
+    /// cannot do (check's TEMP tables); the primary will do [default: from Retort.toml]
+    #[arg(long, global = true, value_name = "URL", env = "RETORT_SCRATCH_URL")]
+    pub scratch_url: Option<String>,
     /// Seconds to wait for another run's migration lock (held by a concurrent upgrade,
     /// downgrade or stamp)
     #[arg(long, global = true, default_value_t = 60, value_name = "SECONDS")]

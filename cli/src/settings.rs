@@ -20,6 +20,8 @@ pub(crate) struct Settings {
     pub(crate) migrations_dir_set_by: Option<&'static str>,
     pub(crate) config_path: PathBuf,
     pub(crate) schema: Option<String>,
+    /// A writable PostgreSQL server for what a read-only standby cannot do.
+    pub(crate) scratch_url: Option<String>,
     /// `ignore` globs of Retort.toml.
     pub(crate) ignore: Vec<String>,
     pub(crate) run: runner::RunOptions,
@@ -106,6 +108,7 @@ impl Settings {
                 .unwrap_or_else(|| PathBuf::from(DEFAULT_MIGRATIONS_DIR)),
             config_path,
             schema: global.schema.clone().or(file.schema),
+            scratch_url: global.scratch_url.clone().or(file.scratch_url),
             ignore: file.ignore,
             run: runner::RunOptions {
                 lock_wait: std::time::Duration::from_secs(
@@ -144,6 +147,7 @@ impl Settings {
             &OpenOptions {
                 create,
                 schema: self.schema.clone(),
+                scratch_url: self.scratch_url.clone(),
             },
         )?)
     }

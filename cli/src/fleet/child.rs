@@ -27,6 +27,7 @@ pub(crate) fn position(target: &Target, scripts: &ScriptDirectory) -> Result<Pos
         let options = OpenOptions {
             create: false,
             schema: target.schema.clone(),
+            ..OpenOptions::default()
         };
         let mut conn = match Connection::open_with(&url, &options) {
             Ok(conn) => conn,

@@ -233,6 +233,7 @@ fn open(
         &OpenOptions {
             create: false,
             schema,
+            ..OpenOptions::default()
         },
     )?)
 }

@@ -166,6 +166,10 @@ pub struct OpenOptions {
     pub create: bool,
     /// PostgreSQL schema to read and migrate instead of `public` (sets `search_path`).
     pub schema: Option<String>,
+    /// A writable PostgreSQL server (same major version) for what a read-only standby cannot
+    /// do: spelling the models as the server does (TEMP tables in a rolled-back transaction).
+    /// Only used when the database refuses writes.
+    pub scratch_url: Option<String>,
 }
 
 /// An open connection to one of the supported backends.
@@ -197,7 +201,7 @@ impl Connection {
             url,
             &OpenOptions {
                 create,
-                schema: None,
+                ..OpenOptions::default()
             },
         )
     }

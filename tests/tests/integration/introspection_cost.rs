@@ -333,6 +333,7 @@ fn postgresql_reads_the_same_schema_on_one_connection_or_two() {
         let options = retort::db::OpenOptions {
             create: false,
             schema: Some(schema.to_owned()),
+            ..Default::default()
         };
         let mut opened = Connection::open_with(&parsed, &options).expect("open");
         let both = opened.introspect().expect("introspect");

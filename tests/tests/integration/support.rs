@@ -330,6 +330,7 @@ impl Project {
         let options = retort::db::OpenOptions {
             create: false,
             schema: pg_schema.map(str::to_owned),
+            ..Default::default()
         };
         let mut conn = retort::db::Connection::open_with(&url, &options).expect("open");
         let mut schema = conn.introspect().expect("introspect");

@@ -18,6 +18,7 @@ mod parallel;
 mod repair;
 mod scratch;
 mod sequences;
+mod standby;
 mod statistics;
 
 pub use scratch::database_prefix as scratch_database_prefix;
@@ -88,6 +89,7 @@ impl Driver for PgDriver {
             conn,
             locked: false,
             url: Some(url.as_str().to_owned()),
+            scratch_url: options.scratch_url.clone(),
             end_on_signal: None,
         }))
     }
@@ -170,6 +172,9 @@ pub(crate) struct PgSession {
     locked: bool,
     /// The URL it was opened with (`None`: a connection the application made).
     url: Option<String>,
+    /// A writable server for what this one refuses as a read-only standby
+    /// ([`OpenOptions::scratch_url`]).
+    scratch_url: Option<String>,
     /// During a run: ends this session on the server when SIGINT, SIGTERM or SIGHUP ends the
     /// process, so no statement of the run stays queued behind a lock after Retort exits.
     end_on_signal: Option<EndOnSignal>,
@@ -220,6 +225,7 @@ impl From<PgConnection> for Connection {
             conn,
             locked: false,
             url: None,
+            scratch_url: None,
             end_on_signal: None,
         })
     }
@@ -233,6 +239,7 @@ pub fn with_url(conn: PgConnection, url: &str) -> Connection {
         conn,
         locked: false,
         url: Some(url.to_owned()),
+        scratch_url: None,
         end_on_signal: None,
     })
 }
@@ -288,15 +295,27 @@ impl Session for PgSession {
             .tables
             .values_mut()
             .for_each(crate::dialect::postgres::column_checks_to_table);
-        Ok(normalize::normalize_target(&mut self.conn, target)?)
+        match normalize::normalize_target(&mut self.conn, target) {
+            Err(normalize::NormalizeError::Query(e)) if standby::refuses_writes(&e) => {
+                let mut writable = standby::writable(&mut self.conn, self.scratch_url.as_deref())?;
+                Ok(normalize::normalize_target(&mut writable, target)?)
+            }
+            result => Ok(result?),
+        }
     }
 
     fn converts_implicitly(
         &mut self,
         pairs: &[(crate::schema::Column, crate::schema::Column)],
     ) -> Result<Vec<bool>, DbError> {
-        casts::converts_implicitly(&mut self.conn, pairs)
-            .map_err(DbError::query("asking which type changes need --using"))
+        match casts::converts_implicitly(&mut self.conn, pairs) {
+            Err(e) if standby::refuses_writes(&e) => {
+                let mut writable = standby::writable(&mut self.conn, self.scratch_url.as_deref())?;
+                casts::converts_implicitly(&mut writable, pairs)
+            }
+            result => result,
+        }
+        .map_err(DbError::query("asking which type changes need --using"))
     }
 
     fn table_exists(&mut self, name: &str) -> Result<bool, DbError> {
@@ -338,6 +357,7 @@ impl Session for PgSession {
     }
 
     fn prepare_run(&mut self, options: &RunOptions) -> Result<(), PrepareError> {
+        standby::refuse_run(&mut self.conn)?;
         lock::take(&mut self.conn, options.lock_wait)?;
         self.locked = true;
         if options.end_on_signal {

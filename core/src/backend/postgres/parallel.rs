@@ -63,10 +63,14 @@ fn on_both(
     helper: &mut PgConnection,
     schemas: &[String],
 ) -> QueryResult<Option<Schema>> {
-    let exported: Exported = diesel::sql_query(
+    // A server that cannot export a snapshot (a standby before PostgreSQL 10, a pooler that
+    // hides it) reads on one connection instead; the caller rolls this transaction back.
+    let Ok(exported) = diesel::sql_query(
         "SELECT pg_export_snapshot() AS snapshot, current_setting('search_path') AS search_path",
     )
-    .get_result(conn)?;
+    .get_result::<Exported>(conn) else {
+        return Ok(None);
+    };
     // The second connection's transaction sees what this one sees, or is not used.
     let ready = helper
         .batch_execute(&format!(
