@@ -315,7 +315,8 @@ pub(crate) trait Session: Send {
         Ok(Vec::new())
     }
     /// The objects of the database that are not tables (PostgreSQL: extensions, functions,
-    /// types, views, sequences; SQLite: views), in creation order, for a baseline.
+    /// types, views, sequences; MariaDB: routines, views, sequences, triggers; SQLite: views),
+    /// in creation order, for a baseline.
     fn other_objects(&mut self) -> Result<Vec<object::Object>, DbError>;
 
     /// Before a run: takes the run's lock when it is not the transaction itself (PostgreSQL's

@@ -7,6 +7,14 @@ use super::RenderError;
 use crate::schema::{ConstraintKind, IdentityKind, Index, Schema, SqlType, Table};
 
 impl DialectFacts for MySql {
+    /// A resumed run may have lost the variable (another session): it keeps its mode then.
+    fn around_created_objects(&self) -> (&'static str, &'static str) {
+        (
+            "SET @retort_sql_mode = @@SESSION.sql_mode;\n",
+            "SET SESSION sql_mode = COALESCE(@retort_sql_mode, @@SESSION.sql_mode);\n",
+        )
+    }
+
     fn lock_timeout_words(&self) -> &'static str {
         "Lock wait timeout exceeded"
     }

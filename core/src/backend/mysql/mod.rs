@@ -12,6 +12,7 @@
 pub mod galera;
 mod introspect;
 pub mod models;
+mod objects;
 pub mod server;
 
 use std::any::Any;
@@ -377,9 +378,12 @@ impl Session for MySqlSession {
         Ok(rows.into_iter().map(|(name, _)| name).collect())
     }
 
-    /// Views and triggers are not read yet: a baseline of a MariaDB database keeps its tables.
+    /// Views, triggers, functions and procedures, and sequences (listed only):
+    /// [`objects`].
     fn other_objects(&mut self) -> Result<Vec<super::object::Object>, DbError> {
-        Ok(Vec::new())
+        let server = self.server()?;
+        objects::objects(&mut self.conn, &server)
+            .map_err(DbError::query("reading the views, triggers and routines"))
     }
 
     fn prepare_run(&mut self, options: &RunOptions) -> Result<(), PrepareError> {
