@@ -138,6 +138,16 @@ fn a_baseline_keeps_views_triggers_and_routines() {
             && up.contains("CREATE FUNCTION `label`(`n` int(11), `t` varchar(50) CHARACTER SET latin1 COLLATE latin1_swedish_ci) RETURNS varchar(80)"),
         "{up}"
     );
+    // inspect writes the tables' models, none for a view.
+    let inspected = p.run(none, &["inspect"]).expect(0).stdout;
+    assert!(
+        inspected.contains("#[model(table = \"posts\")]") || inspected.contains("pub struct Post "),
+        "{inspected}"
+    );
+    for view in ["titled", "long_posts", "Titled", "LongPost"] {
+        assert!(!inspected.contains(view), "{view} in:\n{inspected}");
+    }
+
     // down.sql drops every object it creates (the sequence, not created, stays), up.sql
     // creates them again.
     p.run(none, &["downgrade", "base"]).expect(0);
