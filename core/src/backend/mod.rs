@@ -294,6 +294,11 @@ pub enum ModelsError {
 pub(crate) trait Session: Send {
     /// The backend this connection belongs to.
     fn backend(&self) -> Backend;
+    /// The dialect that renders this session's SQL: its backend's, unless the server it
+    /// talks to needs its own (MariaDB or MySQL and the version, read when it opened).
+    fn dialect(&self) -> &'static dyn Dialect {
+        self.backend().dialect()
+    }
     /// Runs statements separated by `;`.
     fn batch_execute(&mut self, sql: &str) -> QueryResult<()>;
     /// Reads the live schema as the catalog spells it (the dialect normalises it afterwards):

@@ -14,6 +14,7 @@
 //! (InnoDB's default) is `NO ACTION`, and `CHECK` and generation expressions with identifiers in
 //! double quotes instead of backticks (Retort's sessions run with `ANSI_QUOTES`).
 
+use super::mysql_server::Server;
 use super::{Dialect, OpSql, RenderError, Unsupported};
 use crate::ops::Op;
 use crate::schema::{
@@ -25,16 +26,51 @@ pub use super::mysql_types::{
     ansi_quoted, canonical_type, normalize_default, parse_column_type, render_type, sql_string,
 };
 
-/// The MySQL / MariaDB dialect.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct MySql;
+/// The MySQL / MariaDB dialect for one server, MariaDB or MySQL and its version: where they
+/// differ, it writes that server's SQL ([`Server`]'s choices). A session's
+/// ([`crate::db::Connection::dialect`]) is its server's; without one (offline, `lint`), MariaDB
+/// 10.11's, [`MySql`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MySqlDialect {
+    /// The server it writes for.
+    pub server: Server,
+}
+
+/// The dialect of MariaDB 10.11, the server Retort is tested on: what renders when no session
+/// says which server it is.
+#[allow(non_upper_case_globals)]
+pub const MySql: MySqlDialect = MySqlDialect {
+    server: Server::MARIADB_10_11,
+};
+
+impl MySqlDialect {
+    /// The dialect of `server`, for the life of the process (one per distinct server).
+    pub fn for_server(server: Server) -> &'static MySqlDialect {
+        static KNOWN: std::sync::Mutex<Vec<&'static MySqlDialect>> =
+            std::sync::Mutex::new(Vec::new());
+        if server == MySql.server {
+            return &MySql;
+        }
+        let mut known = KNOWN.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(found) = known.iter().find(|d| d.server == server) {
+            return found;
+        }
+        let made: &'static MySqlDialect = Box::leak(Box::new(MySqlDialect { server }));
+        known.push(made);
+        made
+    }
+}
 
 /// The longest identifier MariaDB accepts, in characters (longer ones are refused).
 pub const IDENTIFIER_LIMIT: usize = 64;
 
-impl Dialect for MySql {
+impl Dialect for MySqlDialect {
     fn name(&self) -> &'static str {
-        "MariaDB"
+        if self.server.is_mariadb() {
+            "MariaDB"
+        } else {
+            "MySQL"
+        }
     }
 
     fn key(&self) -> &'static str {
@@ -51,8 +87,28 @@ impl Dialect for MySql {
         true
     }
 
+    /// What no MariaDB or MySQL can hold ([`super::mysql_facts::check_models`]), and the
+    /// defaults this server cannot ([`Server::default_refusal`]).
     fn check_models(&self, schema: &Schema) -> Result<(), RenderError> {
-        super::mysql_facts::check_models(schema)
+        super::mysql_facts::check_models(schema)?;
+        for table in schema.tables.values() {
+            for column in &table.columns {
+                let Some(default) = &column.default else {
+                    continue;
+                };
+                if let Some(hint) = self.server.default_refusal(default, &column.ty) {
+                    return Err(RenderError::Unsupported {
+                        dialect: self.name(),
+                        what: format!(
+                            "give `{}.{}` the default `{default}`",
+                            table.name, column.name
+                        ),
+                        hint,
+                    });
+                }
+            }
+        }
+        Ok(())
     }
 
     fn lint_rules(&self) -> &'static [super::lint::Rule] {
@@ -182,7 +238,13 @@ impl Dialect for MySql {
             });
             if let Some(default) = &column.default {
                 s.push_str(" DEFAULT ");
-                s.push_str(&self.render_default(default));
+                let rendered = self.render_default(default);
+                // MySQL: a TEXT, BLOB or JSON column takes an expression default only.
+                if self.server.literal_default_on(&column.ty) || rendered.starts_with('(') {
+                    s.push_str(&rendered);
+                } else {
+                    s.push_str(&format!("({rendered})"));
+                }
             }
         }
         if let Some(comment) = &column.comment {
@@ -304,6 +366,16 @@ impl Dialect for MySql {
     }
 
     fn render_rename_index(&self, table: &str, from: &Index, to: &Index) -> OpSql {
+        if !self.server.renames_indexes() {
+            return Ok(format!(
+                "ALTER TABLE {} DROP INDEX {}, ADD {}INDEX {} ({});\n",
+                self.quote_table(table),
+                self.quote(&from.name),
+                if to.unique { "UNIQUE " } else { "" },
+                self.quote(&to.name),
+                self.index_key_list(to)
+            ));
+        }
         Ok(format!(
             "ALTER TABLE {} RENAME INDEX {} TO {};\n",
             self.quote_table(table),
@@ -321,11 +393,7 @@ impl Dialect for MySql {
     /// The foreign key, and the index InnoDB created for it when no other index served (named
     /// after the key), so that a downgrade leaves no index the models do not have.
     fn render_drop_foreign_key(&self, table: &str, fk: &ForeignKey) -> OpSql {
-        Ok(format!(
-            "ALTER TABLE {t} DROP FOREIGN KEY {n};\nALTER TABLE {t} DROP INDEX IF EXISTS {n};\n",
-            t = self.quote_table(table),
-            n = self.quote(&fk.name)
-        ))
+        Ok(self.drop_foreign_key(table, fk, None, None))
     }
 
     fn foreign_key_clause(&self, fk: &ForeignKey) -> String {
@@ -358,6 +426,29 @@ impl Dialect for MySql {
             hint: hint.hint,
         };
         match op {
+            Op::DropForeignKey { table, fk } => Ok(self.drop_foreign_key(table, fk, current, None)),
+            Op::RenameColumn { table, from, to } if !self.server.renames_columns() => {
+                let column = current.and_then(|t| t.column(from)).ok_or_else(|| {
+                    unsupported(Unsupported::new(format!(
+                        "{} renames a column with its whole definition, and the column `{from}` \
+                         is not known before the change",
+                        self.server.describe()
+                    )))
+                })?;
+                let renamed = Column {
+                    name: to.clone(),
+                    ..column.clone()
+                };
+                let mut def = self.column_definition(&renamed);
+                if let Some(current) = current {
+                    def = with_auto_increment(def, current, from);
+                }
+                Ok(format!(
+                    "ALTER TABLE {} CHANGE COLUMN {} {def};\n",
+                    self.quote_table(table),
+                    self.quote(from)
+                ))
+            }
             Op::AlterComment {
                 table,
                 column: Some(name),
@@ -394,8 +485,9 @@ impl Dialect for MySql {
             )),
             Op::DropTableConstraint { table, constraint } => match &constraint.name {
                 Some(name) => Ok(format!(
-                    "ALTER TABLE {} DROP CONSTRAINT {};\n",
+                    "ALTER TABLE {} {} {};\n",
                     self.quote_table(table),
+                    self.drop_constraint(constraint),
                     self.quote(name)
                 )),
                 None => Err(unsupported(Unsupported::new(
@@ -407,7 +499,7 @@ impl Dialect for MySql {
     }
 }
 
-impl MySql {
+impl MySqlDialect {
     /// A foreign key or check of `current` renamed: MariaDB renames neither, so it is dropped
     /// and added again under the new name, in one statement (with the index InnoDB made for a
     /// foreign key, which the new key makes again under its own name).
@@ -424,11 +516,8 @@ impl MySql {
                 name: to.to_owned(),
                 ..fk.clone()
             };
-            return Some(format!(
-                "ALTER TABLE {t} DROP FOREIGN KEY {f};\nALTER TABLE {t} DROP INDEX IF EXISTS {f}, ADD {};\n",
-                self.foreign_key_clause(&renamed),
-                f = self.quote(from),
-            ));
+            let add = format!("ADD {}", self.foreign_key_clause(&renamed));
+            return Some(self.drop_foreign_key(table, fk, Some(current), Some(&add)));
         }
         let check = current
             .table_constraints
@@ -440,10 +529,48 @@ impl MySql {
             ..check.clone()
         };
         Some(format!(
-            "ALTER TABLE {t} DROP CONSTRAINT {}, ADD {};\n",
+            "ALTER TABLE {t} {} {}, ADD {};\n",
+            self.drop_constraint(check),
             self.quote(from),
             self.table_constraint_clause(&renamed)
         ))
+    }
+
+    /// The clause that drops `constraint`: a check's is the server's ([`Server::drop_check`]).
+    fn drop_constraint(&self, constraint: &TableConstraint) -> &'static str {
+        match constraint.kind {
+            ConstraintKind::Check { .. } => self.server.drop_check(),
+            _ => "DROP CONSTRAINT",
+        }
+    }
+
+    /// Drops `fk`, and the index InnoDB made for it when no other index served its columns
+    /// (named after the key), so that a downgrade leaves no index the models do not have;
+    /// `then` (`ADD ...`) goes with that last statement. MariaDB: `DROP INDEX IF EXISTS`.
+    /// MySQL has no `IF EXISTS` there: the index is dropped when `current` has no index (nor
+    /// primary key) that begins with the key's columns, so InnoDB made one; without `current`
+    /// it is left.
+    fn drop_foreign_key(
+        &self,
+        table: &str,
+        fk: &ForeignKey,
+        current: Option<&Table>,
+        then: Option<&str>,
+    ) -> String {
+        let t = self.quote_table(table);
+        let n = self.quote(&fk.name);
+        let then = then.map(|add| format!(", {add}")).unwrap_or_default();
+        let mut s = format!("ALTER TABLE {t} DROP FOREIGN KEY {n};\n");
+        if self.server.drops_index_if_exists() {
+            s.push_str(&format!(
+                "ALTER TABLE {t} DROP INDEX IF EXISTS {n}{then};\n"
+            ));
+        } else if current.is_some_and(|c| !served(c, &fk.columns)) {
+            s.push_str(&format!("ALTER TABLE {t} DROP INDEX {n}{then};\n"));
+        } else if let Some(add) = then.strip_prefix(", ") {
+            s.push_str(&format!("ALTER TABLE {t} {add};\n"));
+        }
+        s
     }
 
     /// `ALTER TABLE ... MODIFY COLUMN` with `column`'s whole definition, and `AUTO_INCREMENT`
@@ -458,6 +585,16 @@ impl MySql {
             self.quote_table(table)
         )
     }
+}
+
+/// Whether an index of `table` (or its primary key) begins with `columns`, whole: InnoDB's
+/// index for a foreign key over them, then, is that one.
+fn served(table: &Table, columns: &[String]) -> bool {
+    table.primary_key.starts_with(columns)
+        || table
+            .indexes
+            .iter()
+            .any(|i| i.columns.starts_with(columns) && i.prefixes.iter().all(Option::is_none))
 }
 
 /// `def` with ` AUTO_INCREMENT` when `column` is `table`'s identity.
@@ -487,3 +624,7 @@ pub(super) fn deferrable(fk: &ForeignKey) -> bool {
 #[cfg(test)]
 #[path = "mysql_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "mysql_versions_tests.rs"]
+mod versions_tests;

@@ -13,7 +13,10 @@ pub mod galera;
 mod introspect;
 pub mod models;
 mod objects;
-pub mod server;
+/// The server's flavour and version ([`crate::dialect::mysql_server`]).
+pub mod server {
+    pub use crate::dialect::mysql_server::*;
+}
 
 use std::any::Any;
 use std::time::{Duration, Instant};
@@ -317,6 +320,11 @@ impl MySqlSession {
 impl Session for MySqlSession {
     fn backend(&self) -> Backend {
         BACKEND
+    }
+
+    /// The dialect of the server it talks to: MariaDB's or MySQL's SQL where they differ.
+    fn dialect(&self) -> &'static dyn Dialect {
+        crate::dialect::MySqlDialect::for_server(self.server.unwrap_or(Server::MARIADB_10_11))
     }
 
     fn batch_execute(&mut self, sql: &str) -> QueryResult<()> {
