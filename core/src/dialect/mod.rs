@@ -7,6 +7,7 @@ pub mod lint;
 mod loss;
 pub mod mysql;
 mod mysql_facts;
+mod mysql_keys;
 mod mysql_lint;
 pub mod mysql_server;
 mod mysql_types;
