@@ -7,7 +7,8 @@
 //! tables in dependency order, keys of a cycle added after the tables), rendered by the
 //! connection's dialect, so it is the same SQL autogenerate would write. Around it go the
 //! objects that are not tables, as the backend reads them ([`Object`]; PostgreSQL: every
-//! schema's extensions, functions, procedures, types, views and sequences no column owns):
+//! schema's extensions, functions, procedures, types, views and sequences no column owns;
+//! MariaDB: functions, procedures, views and triggers):
 //! their schemas and the extensions first (`IF NOT EXISTS`; down.sql leaves extensions), then
 //! the plan's enum types, then the objects the tables may need (types, functions: a trigger's
 //! function, an index's or a default's), in the order their dependencies ask, then the tables,
@@ -187,18 +188,20 @@ fn place<'a>(objects: &'a [Object], current: &Schema) -> Placed<'a> {
     placed
 }
 
-/// Appends each object's creating SQL, with `check_function_bodies` off: a function's body
-/// may name tables created later.
-fn push_creates(out: &mut String, heading: &str, objects: &[&Object]) {
+/// Appends each object's creating SQL, between the dialect's statements
+/// ([`crate::dialect::DialectFacts::around_created_objects`]: PostgreSQL's
+/// `check_function_bodies` off, as a function's body may name tables created later).
+fn push_creates(out: &mut String, around: (&str, &str), heading: &str, objects: &[&Object]) {
     if objects.is_empty() {
         return;
     }
     out.push_str(heading);
-    out.push_str("SET check_function_bodies = false;\n");
+    out.push_str(around.0);
     for o in objects {
         out.push_str(o.create.as_deref().unwrap_or_default());
     }
-    out.push_str("RESET check_function_bodies;\n\n");
+    out.push_str(around.1);
+    out.push('\n');
 }
 
 fn push_drops(out: &mut String, objects: &[&Object]) {
@@ -212,6 +215,7 @@ fn push_drops(out: &mut String, objects: &[&Object]) {
 /// tables.
 pub fn baseline(conn: &mut Connection, current: &Schema) -> Result<Baseline, Error> {
     let dialect = conn.dialect();
+    let around = crate::dialect::DialectFacts::around_created_objects(dialect);
     let objects = conn.session().other_objects()?;
     let placed = place(&objects, current);
     // The schemas created first are not the plan's to create.
@@ -273,6 +277,7 @@ pub fn baseline(conn: &mut Connection, current: &Schema) -> Result<Baseline, Err
     up_sql.push_str(&create_prelude);
     push_creates(
         &mut up_sql,
+        around,
         "-- Types, functions and other objects the tables may need (defaults, indexes, \
          triggers).\n",
         &placed.before,
@@ -283,6 +288,7 @@ pub fn baseline(conn: &mut Connection, current: &Schema) -> Result<Baseline, Err
     }
     push_creates(
         &mut up_sql,
+        around,
         "-- What needs the tables (views, functions over their rows).\n",
         &placed.after,
     );

@@ -68,6 +68,7 @@ mod drops;
 mod index_def;
 mod kept;
 mod split;
+mod state;
 pub use constraint::{
     check_parts, column_clause, constraint_name, enum_check_labels, rewrite_column_clause,
     same_columns, same_constraint, table_constraint, unique_columns,
@@ -82,13 +83,16 @@ pub use drops::{data_drops, DataDrop};
 pub use index_def::{simplify_index, unquote_key};
 pub use kept::{kept, owned_only, owned_only_sql, rewrite_kept};
 pub use split::{misplaced_steps, statements, Statement};
+use state::Statements;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Token<'a> {
     /// A bare word (keyword or identifier), with its line.
     Word(&'a str, usize),
     Semicolon,
-    /// Anything else: punctuation, numbers, strings, quoted identifiers.
+    /// One ASCII punctuation character (`(`, `.`, `:`...).
+    Punct(u8),
+    /// Anything else: numbers, strings, quoted identifiers.
     Other,
 }
 
@@ -266,124 +270,12 @@ impl<'a> Iterator for Lexer<'a> {
                 }
                 _ => {
                     self.pos += 1;
-                    return Some(Token::Other);
+                    return Some(if b.is_ascii_punctuation() {
+                        Token::Punct(b)
+                    } else {
+                        Token::Other
+                    });
                 }
-            }
-        }
-    }
-}
-
-/// Statement-level state: which statement the tokens belong to and where it stands.
-#[derive(Debug, Default)]
-struct Statements {
-    /// Some token of the current statement was seen (the next word is not its first).
-    started: bool,
-    /// The statement starts with `CREATE`.
-    create: bool,
-    /// `CREATE TRIGGER`: a `BEGIN` opens its body.
-    trigger: bool,
-    /// `CREATE FUNCTION`/`PROCEDURE`: `BEGIN ATOMIC` opens its body.
-    routine: bool,
-    /// A routine's `BEGIN` was seen: the body opens if `ATOMIC` follows.
-    begin_seen: bool,
-    /// Inside a trigger or `BEGIN ATOMIC` body.
-    in_body: bool,
-    /// Open `CASE` expressions inside the body (each closed by an `END`).
-    case_depth: usize,
-    /// At the start of a statement inside the body: an `END` here closes the body; elsewhere
-    /// `end` is a column name (SQLite allows it unquoted).
-    body_statement_start: bool,
-    /// `START` or `PREPARE` at statement start, waiting for `TRANSACTION`.
-    pending: Option<(&'static str, usize)>,
-}
-
-impl Statements {
-    fn open_body(&mut self) {
-        self.in_body = true;
-        self.case_depth = 0;
-        self.body_statement_start = true;
-    }
-
-    fn feed(&mut self, token: Token<'_>) -> Option<TransactionControl> {
-        let pending = self.pending.take();
-        if self.in_body {
-            match token {
-                Token::Semicolon => self.body_statement_start = true,
-                Token::Other => self.body_statement_start = false,
-                Token::Word(word, _) => {
-                    let up = word.to_ascii_uppercase();
-                    let at_start = std::mem::replace(&mut self.body_statement_start, false);
-                    match up.as_str() {
-                        "CASE" => self.case_depth += 1,
-                        "END" if self.case_depth > 0 => self.case_depth -= 1,
-                        // The `END` that closes the body stands where a statement would start.
-                        "END" if at_start => self.in_body = false,
-                        // Statements follow a (header) `BEGIN`.
-                        "BEGIN" => self.body_statement_start = true,
-                        _ => {}
-                    }
-                }
-            }
-            return None;
-        }
-        match token {
-            Token::Semicolon => {
-                *self = Statements::default();
-                None
-            }
-            Token::Other => {
-                self.started = true;
-                self.begin_seen = false;
-                None
-            }
-            Token::Word(word, line) => {
-                let up = word.to_ascii_uppercase();
-                if !self.started {
-                    self.started = true;
-                    let found = |keyword: &str| {
-                        Some(TransactionControl {
-                            keyword: keyword.to_owned(),
-                            line,
-                        })
-                    };
-                    return match up.as_str() {
-                        "BEGIN" | "COMMIT" | "END" | "ROLLBACK" | "ABORT" | "SAVEPOINT"
-                        | "RELEASE" => found(&up),
-                        "START" => {
-                            self.pending = Some(("START TRANSACTION", line));
-                            None
-                        }
-                        "PREPARE" => {
-                            self.pending = Some(("PREPARE TRANSACTION", line));
-                            None
-                        }
-                        "CREATE" => {
-                            self.create = true;
-                            None
-                        }
-                        _ => None,
-                    };
-                }
-                if let Some((keyword, line)) = pending {
-                    if up == "TRANSACTION" {
-                        return Some(TransactionControl {
-                            keyword: keyword.to_owned(),
-                            line,
-                        });
-                    }
-                }
-                let begin_seen = std::mem::replace(&mut self.begin_seen, false);
-                if self.create {
-                    match up.as_str() {
-                        "TRIGGER" if !self.routine => self.trigger = true,
-                        "FUNCTION" | "PROCEDURE" if !self.trigger => self.routine = true,
-                        "BEGIN" if self.trigger => self.open_body(),
-                        "BEGIN" if self.routine => self.begin_seen = true,
-                        "ATOMIC" if begin_seen => self.open_body(),
-                        _ => {}
-                    }
-                }
-                None
             }
         }
     }

@@ -216,9 +216,10 @@ impl Connection {
         self.session.backend()
     }
 
-    /// The dialect that renders SQL for this connection.
+    /// The dialect that renders SQL for this connection: its backend's, for the server it
+    /// talks to ([`Session::dialect`]).
     pub fn dialect(&self) -> &'static dyn Dialect {
-        self.backend().dialect()
+        self.session.dialect()
     }
 
     /// Runs SQL statements separated by `;`, outside any transaction Retort opens.

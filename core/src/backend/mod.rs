@@ -295,6 +295,11 @@ pub enum ModelsError {
 pub(crate) trait Session: Send {
     /// The backend this connection belongs to.
     fn backend(&self) -> Backend;
+    /// The dialect that renders this session's SQL: its backend's, unless the server it
+    /// talks to needs its own (MariaDB or MySQL and the version, read when it opened).
+    fn dialect(&self) -> &'static dyn Dialect {
+        self.backend().dialect()
+    }
     /// Runs statements separated by `;`.
     fn batch_execute(&mut self, sql: &str) -> QueryResult<()>;
     /// Reads the live schema as the catalog spells it (the dialect normalises it afterwards):
@@ -335,7 +340,8 @@ pub(crate) trait Session: Send {
         Ok(Vec::new())
     }
     /// The objects of the database that are not tables (PostgreSQL: extensions, functions,
-    /// types, views, sequences; SQLite: views), in creation order, for a baseline.
+    /// types, views, sequences; MariaDB: routines, views, sequences, triggers; SQLite: views),
+    /// in creation order, for a baseline.
     fn other_objects(&mut self) -> Result<Vec<object::Object>, DbError>;
 
     /// Before a run: takes the run's lock when it is not the transaction itself (PostgreSQL's

@@ -103,6 +103,14 @@ pub trait DialectFacts {
         None
     }
 
+    /// The statements a baseline writes before and after the objects that are not tables it
+    /// creates ([`crate::baseline`]): PostgreSQL turns off `check_function_bodies` (a body may
+    /// name a table created later), MariaDB keeps the run's `sql_mode` (each trigger and
+    /// routine is created under its own) and puts it back. None by default.
+    fn around_created_objects(&self) -> (&'static str, &'static str) {
+        ("", "")
+    }
+
     /// diesel's type names for this backend (`print-schema`); `None` for a backend diesel's
     /// `print-schema` conventions do not cover.
     fn diesel_types(&self) -> Option<&dyn DieselTypes> {

@@ -8,7 +8,9 @@ pub mod lint;
 mod loss;
 pub mod mysql;
 mod mysql_facts;
+mod mysql_keys;
 mod mysql_lint;
+pub mod mysql_server;
 mod mysql_types;
 pub(crate) mod pg_enum;
 mod pg_keywords;
@@ -35,7 +37,7 @@ use alter::rename_table_sql;
 pub use alter::{add_column_sql, drop_column_sql, push_unmodeled, standard_alter_column};
 pub use facts::{DialectFacts, DieselType, DieselTypes};
 pub use loss::{destructive, refuses_only, Destructive};
-pub use mysql::MySql;
+pub use mysql::{MySql, MySqlDialect};
 pub use plan::{
     Effects, Hazard, Header, Lock, LockMode, RenderOptions, SqlPlan, Statement, Step, Transaction,
 };

@@ -14,6 +14,7 @@
 //! (InnoDB's default) is `NO ACTION`, and `CHECK` and generation expressions with identifiers in
 //! double quotes instead of backticks (Retort's sessions run with `ANSI_QUOTES`).
 
+use super::mysql_server::Server;
 use super::{Dialect, OpSql, RenderError, Unsupported};
 use crate::ops::Op;
 use crate::schema::{
@@ -25,16 +26,51 @@ pub use super::mysql_types::{
     ansi_quoted, canonical_type, normalize_default, parse_column_type, render_type, sql_string,
 };
 
-/// The MySQL / MariaDB dialect.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct MySql;
+/// The MySQL / MariaDB dialect for one server, MariaDB or MySQL and its version: where they
+/// differ, it writes that server's SQL ([`Server`]'s choices). A session's
+/// ([`crate::db::Connection::dialect`]) is its server's; without one (offline, `lint`), MariaDB
+/// 10.11's, [`MySql`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MySqlDialect {
+    /// The server it writes for.
+    pub server: Server,
+}
+
+/// The dialect of MariaDB 10.11, the server Retort is tested on: what renders when no session
+/// says which server it is.
+#[allow(non_upper_case_globals)]
+pub const MySql: MySqlDialect = MySqlDialect {
+    server: Server::MARIADB_10_11,
+};
+
+impl MySqlDialect {
+    /// The dialect of `server`, for the life of the process (one per distinct server).
+    pub fn for_server(server: Server) -> &'static MySqlDialect {
+        static KNOWN: std::sync::Mutex<Vec<&'static MySqlDialect>> =
+            std::sync::Mutex::new(Vec::new());
+        if server == MySql.server {
+            return &MySql;
+        }
+        let mut known = KNOWN.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(found) = known.iter().find(|d| d.server == server) {
+            return found;
+        }
+        let made: &'static MySqlDialect = Box::leak(Box::new(MySqlDialect { server }));
+        known.push(made);
+        made
+    }
+}
 
 /// The longest identifier MariaDB accepts, in characters (longer ones are refused).
 pub const IDENTIFIER_LIMIT: usize = 64;
 
-impl Dialect for MySql {
+impl Dialect for MySqlDialect {
     fn name(&self) -> &'static str {
-        "MariaDB"
+        if self.server.is_mariadb() {
+            "MariaDB"
+        } else {
+            "MySQL"
+        }
     }
 
     fn key(&self) -> &'static str {
@@ -51,8 +87,28 @@ impl Dialect for MySql {
         true
     }
 
+    /// What no MariaDB or MySQL can hold ([`super::mysql_facts::check_models`]), and the
+    /// defaults this server cannot ([`Server::default_refusal`]).
     fn check_models(&self, schema: &Schema) -> Result<(), RenderError> {
-        super::mysql_facts::check_models(schema)
+        super::mysql_facts::check_models(schema)?;
+        for table in schema.tables.values() {
+            for column in &table.columns {
+                let Some(default) = &column.default else {
+                    continue;
+                };
+                if let Some(hint) = self.server.default_refusal(default, &column.ty) {
+                    return Err(RenderError::Unsupported {
+                        dialect: self.name(),
+                        what: format!(
+                            "give `{}.{}` the default `{default}`",
+                            table.name, column.name
+                        ),
+                        hint,
+                    });
+                }
+            }
+        }
+        Ok(())
     }
 
     fn lint_rules(&self) -> &'static [super::lint::Rule] {
@@ -182,7 +238,13 @@ impl Dialect for MySql {
             });
             if let Some(default) = &column.default {
                 s.push_str(" DEFAULT ");
-                s.push_str(&self.render_default(default));
+                let rendered = self.render_default(default);
+                // MySQL: a TEXT, BLOB or JSON column takes an expression default only.
+                if self.server.literal_default_on(&column.ty) || rendered.starts_with('(') {
+                    s.push_str(&rendered);
+                } else {
+                    s.push_str(&format!("({rendered})"));
+                }
             }
         }
         if let Some(comment) = &column.comment {
@@ -317,6 +379,16 @@ impl Dialect for MySql {
     }
 
     fn render_rename_index(&self, table: &str, from: &Index, to: &Index) -> OpSql {
+        if !self.server.renames_indexes() {
+            return Ok(format!(
+                "ALTER TABLE {} DROP INDEX {}, ADD {}INDEX {} ({});\n",
+                self.quote_table(table),
+                self.quote(&from.name),
+                if to.unique { "UNIQUE " } else { "" },
+                self.quote(&to.name),
+                self.index_key_list(to)
+            ));
+        }
         Ok(format!(
             "ALTER TABLE {} RENAME INDEX {} TO {};\n",
             self.quote_table(table),
@@ -334,11 +406,7 @@ impl Dialect for MySql {
     /// The foreign key, and the index InnoDB created for it when no other index served (named
     /// after the key), so that a downgrade leaves no index the models do not have.
     fn render_drop_foreign_key(&self, table: &str, fk: &ForeignKey) -> OpSql {
-        Ok(format!(
-            "ALTER TABLE {t} DROP FOREIGN KEY {n};\nALTER TABLE {t} DROP INDEX IF EXISTS {n};\n",
-            t = self.quote_table(table),
-            n = self.quote(&fk.name)
-        ))
+        Ok(self.drop_foreign_key(table, fk, None, None))
     }
 
     fn foreign_key_clause(&self, fk: &ForeignKey) -> String {
@@ -371,6 +439,29 @@ impl Dialect for MySql {
             hint: hint.hint,
         };
         match op {
+            Op::DropForeignKey { table, fk } => Ok(self.drop_foreign_key(table, fk, current, None)),
+            Op::RenameColumn { table, from, to } if !self.server.renames_columns() => {
+                let column = current.and_then(|t| t.column(from)).ok_or_else(|| {
+                    unsupported(Unsupported::new(format!(
+                        "{} renames a column with its whole definition, and the column `{from}` \
+                         is not known before the change",
+                        self.server.describe()
+                    )))
+                })?;
+                let renamed = Column {
+                    name: to.clone(),
+                    ..column.clone()
+                };
+                let mut def = self.column_definition(&renamed);
+                if let Some(current) = current {
+                    def = with_auto_increment(def, current, from);
+                }
+                Ok(format!(
+                    "ALTER TABLE {} CHANGE COLUMN {} {def};\n",
+                    self.quote_table(table),
+                    self.quote(from)
+                ))
+            }
             Op::AlterComment {
                 table,
                 column: Some(name),
@@ -407,8 +498,9 @@ impl Dialect for MySql {
             )),
             Op::DropTableConstraint { table, constraint } => match &constraint.name {
                 Some(name) => Ok(format!(
-                    "ALTER TABLE {} DROP CONSTRAINT {};\n",
+                    "ALTER TABLE {} {} {};\n",
                     self.quote_table(table),
+                    self.drop_constraint(constraint),
                     self.quote(name)
                 )),
                 None => Err(unsupported(Unsupported::new(
@@ -420,61 +512,8 @@ impl Dialect for MySql {
     }
 }
 
-impl MySql {
-    /// A foreign key or check of `current` renamed: MariaDB renames neither, so it is dropped
-    /// and added again under the new name, in one statement (with the index InnoDB made for a
-    /// foreign key, which the new key makes again under its own name).
-    fn rename_constraint(
-        &self,
-        table: &str,
-        from: &str,
-        to: &str,
-        current: &Table,
-    ) -> Option<String> {
-        let t = self.quote_table(table);
-        if let Some(fk) = current.foreign_keys.iter().find(|f| f.name == from) {
-            let renamed = ForeignKey {
-                name: to.to_owned(),
-                ..fk.clone()
-            };
-            return Some(format!(
-                "ALTER TABLE {t} DROP FOREIGN KEY {f};\nALTER TABLE {t} DROP INDEX IF EXISTS {f}, ADD {};\n",
-                self.foreign_key_clause(&renamed),
-                f = self.quote(from),
-            ));
-        }
-        let check = current
-            .table_constraints
-            .iter()
-            .find(|c| c.name.as_deref() == Some(from))?;
-        let renamed = TableConstraint {
-            name: Some(to.to_owned()),
-            written: None,
-            ..check.clone()
-        };
-        Some(format!(
-            "ALTER TABLE {t} DROP CONSTRAINT {}, ADD {};\n",
-            self.quote(from),
-            self.table_constraint_clause(&renamed)
-        ))
-    }
-
-    /// `ALTER TABLE ... MODIFY COLUMN` with `column`'s whole definition, and `AUTO_INCREMENT`
-    /// when it is `current`'s identity.
-    fn modify_column(&self, table: &str, column: &Column, current: Option<&Table>) -> String {
-        let mut def = self.column_definition(column);
-        if let Some(current) = current {
-            def = with_auto_increment(def, current, &column.name);
-        }
-        format!(
-            "ALTER TABLE {} MODIFY COLUMN {def};\n",
-            self.quote_table(table)
-        )
-    }
-}
-
 /// `def` with ` AUTO_INCREMENT` when `column` is `table`'s identity.
-fn with_auto_increment(mut def: String, table: &Table, column: &str) -> String {
+pub(super) fn with_auto_increment(mut def: String, table: &Table, column: &str) -> String {
     if table.identity.as_deref() == Some(column) {
         def.push_str(" AUTO_INCREMENT");
     }
@@ -500,3 +539,7 @@ pub(super) fn deferrable(fk: &ForeignKey) -> bool {
 #[cfg(test)]
 #[path = "mysql_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "mysql_versions_tests.rs"]
+mod versions_tests;

@@ -2,11 +2,19 @@
 //! [`super::Dialect::check_models`], each with the reason and the fix.
 
 use super::facts::{camel, DialectFacts, DieselType, DieselTypes};
-use super::mysql::{MySql, IDENTIFIER_LIMIT};
+use super::mysql::{MySqlDialect, IDENTIFIER_LIMIT};
 use super::RenderError;
 use crate::schema::{ConstraintKind, IdentityKind, Index, Schema, SqlType, Table};
 
-impl DialectFacts for MySql {
+impl DialectFacts for MySqlDialect {
+    /// A resumed run may have lost the variable (another session): it keeps its mode then.
+    fn around_created_objects(&self) -> (&'static str, &'static str) {
+        (
+            "SET @retort_sql_mode = @@SESSION.sql_mode;\n",
+            "SET SESSION sql_mode = COALESCE(@retort_sql_mode, @@SESSION.sql_mode);\n",
+        )
+    }
+
     fn lock_timeout_words(&self) -> &'static str {
         "Lock wait timeout exceeded"
     }
@@ -23,7 +31,7 @@ impl DialectFacts for MySql {
     }
 }
 
-impl DieselTypes for MySql {
+impl DieselTypes for MySqlDialect {
     fn diesel_type(&self, ty: &SqlType) -> DieselType {
         mysql_type(ty)
     }

@@ -11,6 +11,13 @@ fn words_upper(statement: &str) -> impl Iterator<Item = String> + '_ {
 }
 
 impl DialectFacts for Postgres {
+    fn around_created_objects(&self) -> (&'static str, &'static str) {
+        (
+            "SET check_function_bodies = false;\n",
+            "RESET check_function_bodies;\n",
+        )
+    }
+
     fn identifier_limit(&self) -> Option<usize> {
         Some(super::postgres::MAX_IDENTIFIER_BYTES)
     }

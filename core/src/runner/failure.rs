@@ -23,7 +23,7 @@ pub(super) fn blocked_by(
     };
     if !failure
         .message
-        .contains(session.backend().dialect().lock_timeout_words())
+        .contains(session.dialect().lock_timeout_words())
     {
         return;
     }

@@ -25,7 +25,7 @@ pub(super) fn apply_retrying<'r>(
     step: &Step,
     options: &RunOptions,
 ) -> Result<(), Failed<'r>> {
-    let dialect = session.backend().dialect();
+    let dialect = session.dialect();
     let attempts = options.lock_retries.saturating_add(1);
     let mut done = step.done;
     let mut attempt = 1;

@@ -35,7 +35,7 @@ pub fn undo_partly_applied(
             ))
             .into());
         }
-        let dialect = session.backend().dialect();
+        let dialect = session.dialect();
         for statement in crate::sql::statements(sql) {
             let failed = |e: diesel::result::Error| DbError::Query {
                 what: format!(

@@ -125,9 +125,9 @@ pub fn statements(sql: &str) -> Vec<Statement<'_>> {
             ")" => depth = depth.saturating_sub(1),
             _ => {}
         }
-        let ends = token == Token::Semicolon && !state.in_body && depth == 0;
+        let ends = token == Token::Semicolon && !state.in_body() && depth == 0;
         // A `;` inside parentheses does not end the statement for the keyword state either.
-        let fed = if token == Token::Semicolon && !state.in_body && depth > 0 {
+        let fed = if token == Token::Semicolon && !state.in_body() && depth > 0 {
             Token::Other
         } else {
             token
@@ -218,6 +218,54 @@ mod tests {
         let texts: Vec<&str> = statements(sql).iter().map(|s| s.text).collect();
         assert!(texts[4].ends_with("DELETE FROM log;\nEND;"), "{}", texts[4]);
         assert!(texts[6].ends_with("(2));"), "{}", texts[6]);
+    }
+
+    /// MariaDB's compound statements need no DELIMITER: each `CREATE ... END;` is one statement.
+    #[test]
+    fn mariadb_trigger_and_routine_bodies_are_one_statement() {
+        let sql = "CREATE TRIGGER t_bi BEFORE INSERT ON t FOR EACH ROW\n\
+                   BEGIN\n\
+                     IF NEW.n IS NULL THEN\n\
+                       SET NEW.n = add_one(0);\n\
+                     ELSEIF NEW.n < 0 THEN SET NEW.n = 0;\n\
+                     ELSE BEGIN SET NEW.end = CASE WHEN NEW.n > 9 THEN 9 ELSE NEW.n END; END;\n\
+                     END IF;\n\
+                     INSERT INTO log (msg) VALUES (CONCAT('end; ', IF(NEW.n > 1, 'a', 'b')));\n\
+                   END;\n\
+                   CREATE DEFINER=`root`@`localhost` FUNCTION add_one(x INT) RETURNS INT DETERMINISTIC\n\
+                   BEGIN\n\
+                     DECLARE y INT DEFAULT 0;\n\
+                     DECLARE CONTINUE HANDLER FOR SQLSTATE '22003', NOT FOUND BEGIN SET y = -1; END;\n\
+                     DECLARE EXIT HANDLER FOR 1062 SET y = -2;\n\
+                     outer_loop: LOOP\n\
+                       SET y = y + 1;\n\
+                       IF y > 10 THEN LEAVE outer_loop; END IF;\n\
+                     END LOOP outer_loop;\n\
+                     WHILE y < 20 DO SET y = y + REPEAT('1', 1); END WHILE;\n\
+                     REPEAT SET y = y - 1; UNTIL y < 5 END REPEAT;\n\
+                     CASE y WHEN 1 THEN SET y = 2; ELSE SET y = 3; END CASE;\n\
+                     RETURN x + y;\n\
+                   END;\n\
+                   CREATE PROCEDURE note(IN m VARCHAR(50)) BEGIN NOT ATOMIC IF m IS NULL THEN SET m = ''; END IF; INSERT INTO log (msg) VALUES (m); END;\n\
+                   CREATE TRIGGER t_bu BEFORE UPDATE ON t FOR EACH ROW FOLLOWS t_bi IF NEW.n < 0 THEN SET NEW.n = 0; END IF;\n\
+                   CREATE TRIGGER t_bd BEFORE DELETE ON t FOR EACH ROW SET @deleted = OLD.id;\n\
+                   CREATE PROCEDURE empty() BEGIN END;\n\
+                   SELECT 'last';";
+        let found = statements(sql);
+        let lines: Vec<usize> = found.iter().map(|s| s.line).collect();
+        assert_eq!(lines, [1, 10, 24, 25, 26, 27, 28], "{found:#?}");
+        assert!(found[0]
+            .text
+            .ends_with("msg) VALUES (CONCAT('end; ', IF(NEW.n > 1, 'a', 'b')));\nEND;"));
+        assert!(
+            found[1].text.ends_with("RETURN x + y;\nEND;"),
+            "{}",
+            found[1].text
+        );
+        assert!(found[2].text.ends_with("VALUES (m); END;"));
+        assert!(found[3].text.ends_with("END IF;"));
+        // No transaction control inside (a body's BEGIN and END are not).
+        assert!(crate::sql::transaction_control(sql).is_empty());
     }
 
     #[test]

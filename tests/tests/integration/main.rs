@@ -40,6 +40,7 @@ mod lossless;
 mod mariadb;
 mod mariadb_embed;
 mod mariadb_lint;
+mod mariadb_objects;
 mod mariadb_prefix;
 mod mariadb_runs;
 mod mariadb_support;

@@ -7,6 +7,7 @@ use diesel::connection::SimpleConnection;
 use diesel::Connection;
 
 use crate::mariadb_support::MyProject;
+use crate::support::Run;
 
 const BLOG: &str = env!("CARGO_BIN_EXE_retort_custom");
 
@@ -22,6 +23,43 @@ fn with_revision(up: &str) -> Option<MyProject> {
     Some(p)
 }
 
+/// How long (ms) the run's `ALTER TABLE posts` has been waiting for a table's metadata lock,
+/// as the server shows it, while it does (`None` when no such statement waits).
+fn alter_waiting(p: &MyProject) -> Option<u64> {
+    p.strings(
+        "SELECT CAST(MAX(TIME_MS) AS CHAR) AS v FROM information_schema.PROCESSLIST \
+         WHERE INFO LIKE 'ALTER TABLE%posts%' AND DB = DATABASE() \
+         AND STATE = 'Waiting for table metadata lock'",
+    )[0]
+    .as_deref()
+    .map(|ms| ms.parse::<f64>().expect("TIME_MS") as u64)
+}
+
+/// Watches the run's `ALTER TABLE posts` wait for the lock and give up: returns when it no
+/// longer waits (the lock still held, it failed), with the longest wait seen (ms) and how long
+/// it was seen waiting.
+fn watch_alter_give_up(p: &MyProject) -> (u64, Duration) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut first = None;
+    let mut longest = 0;
+    loop {
+        assert!(
+            Instant::now() < deadline,
+            "the run's ALTER TABLE waited and gave up within a minute"
+        );
+        match alter_waiting(p) {
+            Some(ms) => {
+                first.get_or_insert_with(Instant::now);
+                longest = longest.max(ms);
+            }
+            None if first.is_some() => break,
+            None => {}
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    (longest, first.expect("seen").elapsed())
+}
+
 #[test]
 fn a_statement_gives_up_waiting_for_a_table_lock_after_the_lock_timeout() {
     let Some(p) = with_revision("ALTER TABLE posts ADD COLUMN extra INT NULL;\n") else {
@@ -31,8 +69,8 @@ fn a_statement_gives_up_waiting_for_a_table_lock_after_the_lock_timeout() {
     let mut other = diesel::mysql::MysqlConnection::establish(&p.url).unwrap();
     other.batch_execute("BEGIN; SELECT * FROM posts").unwrap();
     let started = Instant::now();
-    let failed = p
-        .run(
+    let child = p
+        .command(
             BLOG,
             &[
                 "upgrade",
@@ -43,39 +81,55 @@ fn a_statement_gives_up_waiting_for_a_table_lock_after_the_lock_timeout() {
                 "0",
             ],
         )
-        .expect(2);
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The server shows the statement waiting, then not (it gave up: the lock is still held).
+    let (longest, seen) = watch_alter_give_up(&p);
+    let failed = Run::from(child.wait_with_output().unwrap()).expect(2);
     let waited = started.elapsed();
     assert!(
         failed.stderr.contains("Lock wait timeout exceeded"),
         "{}",
         failed.stderr
     );
-    // 1500ms is 2 s on MariaDB (whole seconds, rounded up), well below the 10 s default.
-    assert!(
-        waited >= Duration::from_millis(1900) && waited < Duration::from_secs(8),
-        "{waited:?}"
-    );
+    // 1500ms is 2 s on MariaDB (whole seconds, rounded up), well below the 10 s default: the
+    // statement waited past 1.5 s, the run at least 2 s, and the server showed the statement
+    // waiting for less than 8 s (whatever the run took to get there).
+    assert!(longest >= 1500, "waited {longest} ms");
+    assert!(waited >= Duration::from_millis(1900), "{waited:?}");
+    assert!(seen < Duration::from_secs(8), "{seen:?}");
     other.batch_execute("ROLLBACK").unwrap();
     p.run(BLOG, &["upgrade", "head"]).expect(0);
 
-    // With retries, a lock held for a moment costs a retry, not the run.
+    // With retries, a lock held for a moment costs a retry, not the run: the other session
+    // lets go once the server shows the first attempt waited and gave up.
     p.run(BLOG, &["downgrade", "-1"]).expect(0);
     p.execute("ALTER TABLE posts DROP COLUMN extra");
     let mut other = diesel::mysql::MysqlConnection::establish(&p.url).unwrap();
     other.batch_execute("BEGIN; SELECT * FROM posts").unwrap();
-    let release = std::thread::spawn(move || {
-        std::thread::sleep(Duration::from_millis(1500));
-        other.batch_execute("ROLLBACK").unwrap();
-    });
-    let run = p
-        .run(BLOG, &["upgrade", "head", "--lock-timeout", "1s"])
-        .expect(0);
-    release.join().unwrap();
+    let child = p
+        .command(BLOG, &["upgrade", "head", "--lock-timeout", "1s"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    watch_alter_give_up(&p);
+    other.batch_execute("ROLLBACK").unwrap();
+    let run = Run::from(child.wait_with_output().unwrap()).expect(0);
     assert!(
         run.stderr
             .contains("gave up waiting for a lock; trying again in 1 s (attempt 2 of 5)"),
         "{}",
         run.stderr
+    );
+    assert_eq!(
+        p.strings(
+            "SELECT COLUMN_NAME AS v FROM information_schema.COLUMNS \
+             WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'posts' AND COLUMN_NAME = 'extra'"
+        ),
+        [Some("extra".to_owned())]
     );
 }
 

@@ -12,7 +12,11 @@
 pub mod galera;
 mod introspect;
 pub mod models;
-pub mod server;
+mod objects;
+/// The server's flavour and version ([`crate::dialect::mysql_server`]).
+pub mod server {
+    pub use crate::dialect::mysql_server::*;
+}
 
 use std::any::Any;
 use std::time::{Duration, Instant};
@@ -318,6 +322,11 @@ impl Session for MySqlSession {
         BACKEND
     }
 
+    /// The dialect of the server it talks to: MariaDB's or MySQL's SQL where they differ.
+    fn dialect(&self) -> &'static dyn Dialect {
+        crate::dialect::MySqlDialect::for_server(self.server.unwrap_or(Server::MARIADB_10_11))
+    }
+
     fn batch_execute(&mut self, sql: &str) -> QueryResult<()> {
         self.conn.batch_execute(sql)
     }
@@ -377,9 +386,12 @@ impl Session for MySqlSession {
         Ok(rows.into_iter().map(|(name, _)| name).collect())
     }
 
-    /// Views and triggers are not read yet: a baseline of a MariaDB database keeps its tables.
+    /// Views, triggers, functions and procedures, and sequences (listed only):
+    /// [`objects`].
     fn other_objects(&mut self) -> Result<Vec<super::object::Object>, DbError> {
-        Ok(Vec::new())
+        let server = self.server()?;
+        objects::objects(&mut self.conn, &server)
+            .map_err(DbError::query("reading the views, triggers and routines"))
     }
 
     fn prepare_run(&mut self, options: &RunOptions) -> Result<(), PrepareError> {

@@ -10,13 +10,16 @@ use crate::schema::SqlType;
 /// MariaDB or MySQL.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Flavour {
+    /// MariaDB (`VERSION()` says `-MariaDB`).
     MariaDb,
+    /// MySQL (Oracle's), or a server that does not say it is MariaDB.
     MySql,
 }
 
 /// The server's flavour and version.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Server {
+    /// MariaDB or MySQL.
     pub flavour: Flavour,
     /// Major, minor and patch (`10.11.14`, `8.0.36`).
     pub version: (u32, u32, u32),
@@ -68,6 +71,7 @@ impl Server {
         version: (10, 11, 0),
     };
 
+    /// Whether it is MariaDB.
     pub fn is_mariadb(&self) -> bool {
         self.flavour == Flavour::MariaDb
     }
@@ -148,6 +152,60 @@ impl Server {
         }
     }
 
+    /// Whether a column of type `ty` takes a literal default as is (`DEFAULT 'x'`): MySQL
+    /// gives a `TEXT`, `BLOB` or `JSON` column only an expression default (`DEFAULT ('x')`,
+    /// 8.0.13+); MariaDB takes a literal on any column.
+    pub fn literal_default_on(&self, ty: &SqlType) -> bool {
+        self.is_mariadb()
+            || !matches!(
+                ty,
+                SqlType::Text | SqlType::Blob | SqlType::Json | SqlType::Jsonb
+            )
+    }
+
+    /// `ALTER TABLE ... RENAME INDEX a TO b`: MariaDB 10.5.2+, MySQL 5.7+; before, the index is
+    /// dropped and added again under its new name.
+    pub fn renames_indexes(&self) -> bool {
+        match self.flavour {
+            Flavour::MariaDb => self.at_least(10, 5, 2),
+            Flavour::MySql => self.at_least(5, 7, 0),
+        }
+    }
+
+    /// The clause that drops a `CHECK` constraint: MariaDB's `DROP CONSTRAINT`; MySQL's `DROP
+    /// CHECK` (8.0.16+; `DROP CONSTRAINT` only from 8.0.19).
+    pub fn drop_check(&self) -> &'static str {
+        if self.is_mariadb() {
+            "DROP CONSTRAINT"
+        } else {
+            "DROP CHECK"
+        }
+    }
+
+    /// Why this server cannot hold `default` on a column of type `ty`, if it cannot: an
+    /// expression default before MariaDB 10.2.1 or MySQL 8.0.13, which also leaves a MySQL
+    /// `TEXT`, `BLOB` or `JSON` column without a default at all.
+    pub fn default_refusal(&self, default: &str, ty: &SqlType) -> Option<String> {
+        if self.expression_defaults() {
+            return None;
+        }
+        let plain = crate::sql::is_literal_default(default)
+            || default.trim().eq_ignore_ascii_case("CURRENT_TIMESTAMP");
+        if plain && self.literal_default_on(ty) {
+            return None;
+        }
+        Some(format!(
+            "{} takes no expression as a default{} (MariaDB 10.2.1 and MySQL 8.0.13 do); \
+             remove the default, or set the value in the application",
+            self.describe(),
+            if plain {
+                " and a TEXT, BLOB or JSON column no literal either"
+            } else {
+                ""
+            }
+        ))
+    }
+
     /// What of the models this server cannot hold that Retort's MariaDB SQL would write, with
     /// the reason: checked before anything is compared.
     pub fn refusal(&self, ty: &SqlType) -> Option<String> {
@@ -205,6 +263,35 @@ mod tests {
         assert!(!mysql8.has_uuid_type());
         assert!(mysql8.json_is_a_type() && !maria.json_is_a_type());
         assert!(mysql8.expression_defaults() && !v("8.0.12").expression_defaults());
+
+        assert!(maria.literal_default_on(&SqlType::Text));
+        assert!(!mysql8.literal_default_on(&SqlType::Text));
+        assert!(mysql8.literal_default_on(&SqlType::Varchar(10)));
+        assert!(maria.renames_indexes() && mysql8.renames_indexes());
+        assert!(!v("10.4.30-MariaDB").renames_indexes() && v("5.7.44").renames_indexes());
+        assert_eq!(
+            (maria.drop_check(), mysql8.drop_check()),
+            ("DROP CONSTRAINT", "DROP CHECK")
+        );
+        let old = v("8.0.12");
+        assert_eq!(maria.default_refusal("(lower('A'))", &SqlType::Text), None);
+        assert_eq!(old.default_refusal("0", &SqlType::Integer), None);
+        assert_eq!(
+            old.default_refusal("CURRENT_TIMESTAMP", &SqlType::Timestamp),
+            None
+        );
+        let expression = old
+            .default_refusal("lower('A')", &SqlType::Varchar(9))
+            .unwrap();
+        assert!(
+            expression.starts_with("MySQL 8.0.12 takes no expression as a default ("),
+            "{expression}"
+        );
+        let text = old.default_refusal("'x'", &SqlType::Text).unwrap();
+        assert!(
+            text.contains("and a TEXT, BLOB or JSON column no literal either"),
+            "{text}"
+        );
 
         let refused = mysql8.refusal(&SqlType::Uuid).unwrap();
         assert!(
