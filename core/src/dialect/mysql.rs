@@ -52,6 +52,7 @@ impl Dialect for MySql {
     }
 
     fn check_models(&self, schema: &Schema) -> Result<(), RenderError> {
+        super::views::refuse_materialized(self, schema)?;
         super::mysql_facts::check_models(schema)
     }
 
