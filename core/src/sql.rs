@@ -68,6 +68,7 @@ mod drops;
 mod index_def;
 mod kept;
 mod split;
+mod view_def;
 pub use constraint::{
     check_parts, column_clause, constraint_name, enum_check_labels, rewrite_column_clause,
     same_columns, same_constraint, table_constraint, unique_columns,
@@ -82,6 +83,7 @@ pub use drops::{data_drops, DataDrop};
 pub use index_def::{simplify_index, unquote_key};
 pub use kept::{kept, owned_only, owned_only_sql, rewrite_kept};
 pub use split::{misplaced_steps, statements, Statement};
+pub use view_def::view_query;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Token<'a> {

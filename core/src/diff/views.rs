@@ -39,7 +39,7 @@ pub(super) fn view_ops(current: &Schema, target: &Schema, table_ops: &[Op]) -> (
 
 /// The target's views in an order where a view comes after the views it names (ties and
 /// cycles by name).
-fn creation_order(target: &Schema) -> Vec<&str> {
+pub(crate) fn creation_order(target: &Schema) -> Vec<&str> {
     let names: Vec<&str> = target.views.keys().map(String::as_str).collect();
     let mut out: Vec<&str> = Vec::with_capacity(names.len());
     while out.len() < names.len() {

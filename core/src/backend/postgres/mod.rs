@@ -19,6 +19,7 @@ mod repair;
 mod scratch;
 mod sequences;
 mod statistics;
+mod views;
 
 pub use scratch::database_prefix as scratch_database_prefix;
 
