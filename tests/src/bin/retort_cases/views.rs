@@ -67,7 +67,7 @@ case! {
 case! {
     /// A type change of a column a managed view reads: the view is dropped before and created
     /// again after, in the same migration (no refusal).
-    retype_column_under_view { seed: "INSERT INTO items (id, price) VALUES (1, 5);" }
+    retype_column_under_view { seed: "INSERT INTO items (id, price) VALUES (1, 5);", flags: &["--allow-rewrite"] }
     before {
         use retort::View;
         #[derive(Model)]
