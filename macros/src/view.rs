@@ -346,3 +346,29 @@ fn fallback(input: &DeriveInput, parsed: Option<&Input>, errors: &syn::Error) ->
         };
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use quote::quote;
+
+    fn expand(input: proc_macro2::TokenStream) -> String {
+        let output = super::derive_view_inner(input);
+        let file: syn::File = syn::parse2(output.clone())
+            .unwrap_or_else(|err| panic!("expansion does not parse: {err}\n{output}"));
+        prettyplease::unparse(&file)
+    }
+
+    #[test]
+    fn view_expansion() {
+        insta::assert_snapshot!(expand(quote! {
+            #[view(sql = "SELECT id, email FROM users", materialized, key = "email")]
+            pub struct ActiveUser {
+                pub id: i64,
+                #[view(column = "email")]
+                pub address: String,
+                #[view(sql_type = "NUMERIC(10,2)")]
+                pub balance: Option<String>,
+            }
+        }));
+    }
+}
