@@ -449,7 +449,8 @@ pub struct Defaults {
     /// Which of the linked models this binary manages: those for which the function returns
     /// `true` (see [`retort::ModelRegistration`]: `table_name`, `rust_path`). `None` manages
     /// every linked model. Lets one binary drive several databases, each with its own models:
-    /// `models: Some(|m| m.rust_path.starts_with("my_app::billing::"))`.
+    /// `models: Some(|m| m.rust_path.starts_with("my_app::billing::"))`. The views
+    /// (`#[derive(View)]`) kept are those in the module of a kept model.
     pub models: Option<fn(&retort::ModelRegistration) -> bool>,
 }
 

@@ -135,7 +135,14 @@ impl Settings {
             None => retort::registry::schema_with(&models, &self.naming)?,
             Some(keep) => {
                 let kept: Vec<_> = models.into_iter().filter(|m| keep(m)).collect();
-                retort::registry::schema_with(&kept, &self.naming)?
+                // A view is kept with the models of its module.
+                let module = |path: &str| path.rsplit_once("::").map_or("", |(m, _)| m).to_owned();
+                let modules: Vec<String> = kept.iter().map(|m| module(m.rust_path)).collect();
+                let views: Vec<_> = retort::registry::views()
+                    .into_iter()
+                    .filter(|v| modules.iter().any(|m| m == v.module()))
+                    .collect();
+                retort::registry::schema_with_views(&kept, &views, &self.naming)?
             }
         })
     }

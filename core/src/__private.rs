@@ -362,3 +362,46 @@ impl TableBuilder {
         self.table
     }
 }
+
+pub use crate::model::{ViewModel, ViewRegistration};
+
+/// Builds a [`crate::schema::View`] from `#[derive(View)]`.
+#[derive(Debug)]
+pub struct ViewBuilder {
+    view: crate::schema::View,
+}
+
+impl ViewBuilder {
+    /// The view `name` over `sql`; `materialized` for `#[view(materialized)]`.
+    pub fn new(name: &str, sql: &str, materialized: bool) -> Self {
+        ViewBuilder {
+            view: crate::sql::view(name, sql, materialized),
+        }
+    }
+
+    /// A column whose type comes from [`ColumnType`].
+    pub fn column<T: ColumnType + ?Sized>(mut self, name: &str) -> Self {
+        self.view
+            .columns
+            .push(Column::new(name, T::sql_type(), T::NULLABLE));
+        self
+    }
+
+    /// A `#[view(sql_type = "...")]` column.
+    pub fn column_sql(mut self, name: &str, sql_type: &str, nullable: bool) -> Self {
+        self.view
+            .columns
+            .push(Column::new(name, SqlType::parse(sql_type), nullable));
+        self
+    }
+
+    /// The columns print-schema writes as the `table!`'s key.
+    pub fn key(mut self, columns: &[&str]) -> Self {
+        self.view.key = columns.iter().map(|c| c.to_string()).collect();
+        self
+    }
+
+    pub fn build(self) -> crate::schema::View {
+        self.view
+    }
+}

@@ -72,6 +72,9 @@ pub fn blocked(ops: &[Op], current: &Schema, dialect: &dyn Dialect) -> Vec<Block
         .collect();
     let gone = |d: &Dependent| {
         (d.kind == "trigger" && dropped.iter().any(|on| d.name.ends_with(on)))
+            // A view of the models that the plan drops first (and creates again after).
+            || ((d.kind == "view" || d.kind == "materialized view")
+                && crate::diff::views::dropped_by(ops, &d.name))
             || ((d.kind == "index" || d.kind == "constraint")
                 && dropped_definitions.contains(&d.name))
     };

@@ -32,6 +32,7 @@ use crate::schema::{
 };
 
 mod table;
+pub(crate) mod views;
 use table::diff_table;
 
 /// The ops that turn `current` into `target`. Deterministic: equal inputs give equal output.
@@ -141,6 +142,13 @@ pub fn diff(current: &Schema, target: &Schema) -> Vec<Op> {
     ops.extend(to_new_tables);
 
     ops.extend(removals);
+
+    // The models' views: dropped before the tables change (those that must be), created or
+    // replaced after.
+    let (before, after) = views::view_ops(current, target, &ops);
+    let at = ops.iter().take_while(|op| op.is_schema()).count();
+    ops.splice(at..at, before);
+    ops.extend(after);
     ops
 }
 

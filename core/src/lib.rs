@@ -120,10 +120,14 @@ pub use data::{Conn, Result};
 pub use db::{Connection, DatabaseUrl};
 pub use embed::{embed_migrations, EmbeddedMigrations};
 pub use error::Error;
-pub use model::{ColumnType, DbEnum, IntegerColumn, Model, ModelRegistration, VarLength};
+pub use model::{
+    ColumnType, DbEnum, IntegerColumn, Model, ModelRegistration, VarLength, ViewModel,
+    ViewRegistration,
+};
 pub use retort_macros::data_migration;
 pub use retort_macros::DbEnum;
 pub use retort_macros::Model;
+pub use retort_macros::View;
 pub use runner::RunOptions;
 pub use script::ScriptDirectory;
 

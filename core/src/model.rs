@@ -153,3 +153,43 @@ impl ModelRegistration {
 }
 
 inventory::collect!(ModelRegistration);
+
+/// A struct that describes one view (`#[derive(View)]`): its fields are the view's columns.
+/// Implemented by the derive; not meant to be implemented by hand.
+pub trait ViewModel {
+    /// The view's name.
+    const VIEW: &'static str;
+    /// The full view definition.
+    fn view() -> crate::schema::View;
+}
+
+/// One `#[derive(View)]`, registered with `inventory` next to the models.
+#[derive(Debug)]
+pub struct ViewRegistration {
+    /// Builds the view definition.
+    pub view: fn() -> crate::schema::View,
+    /// The view's name.
+    pub view_name: &'static str,
+    /// The Rust path of the struct, for error messages (`my_app::views::ActiveUser`).
+    pub rust_path: &'static str,
+}
+
+impl ViewRegistration {
+    #[doc(hidden)]
+    pub const fn new<V: ViewModel>(rust_path: &'static str) -> Self {
+        ViewRegistration {
+            view: V::view,
+            view_name: V::VIEW,
+            rust_path,
+        }
+    }
+
+    /// The module the struct is in (`my_app::views` for `my_app::views::ActiveUser`).
+    pub fn module(&self) -> &'static str {
+        self.rust_path
+            .rsplit_once("::")
+            .map_or("", |(module, _)| module)
+    }
+}
+
+inventory::collect!(ViewRegistration);

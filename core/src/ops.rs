@@ -2,7 +2,7 @@
 //! the down migration is the reverse of every up op, in reverse order.
 
 use crate::schema::{
-    Column, ColumnClause, ForeignKey, IdentityColumn, Index, Kept, Table, TableConstraint,
+    Column, ColumnClause, ForeignKey, IdentityColumn, Index, Kept, Table, TableConstraint, View,
 };
 
 mod apply;
@@ -261,6 +261,22 @@ pub enum Op {
         /// The schema's name.
         name: String,
     },
+    /// Creates a view the models declare (`#[derive(View)]`); the reverse drops it. Comes
+    /// after the tables it reads.
+    CreateView(View),
+    /// Drops a view; carries it so the reverse re-creates it. A diff drops a view of the
+    /// models only to re-create it: around a change of what it reads, or when it cannot be
+    /// replaced in place. Comes before the tables change.
+    DropView(View),
+    /// Replaces a view's query: PostgreSQL's `CREATE OR REPLACE VIEW` when `to` keeps `from`'s
+    /// columns and only adds after them ([`View::columns_kept_by`]), else a drop and a create.
+    /// The reverse replaces it back.
+    ReplaceView {
+        /// The view before.
+        from: View,
+        /// The view after.
+        to: View,
+    },
 }
 
 impl Op {
@@ -364,6 +380,9 @@ impl Op {
             Op::DropEnum { name, labels } => Op::CreateEnum { name, labels },
             Op::CreateSchema { name } => Op::DropSchema { name },
             Op::DropSchema { name } => Op::CreateSchema { name },
+            Op::CreateView(v) => Op::DropView(v),
+            Op::DropView(v) => Op::CreateView(v),
+            Op::ReplaceView { from, to } => Op::ReplaceView { from: to, to: from },
             Op::AlterEnum { name, from, to } => Op::AlterEnum {
                 name,
                 from: to,
@@ -382,6 +401,7 @@ impl Op {
             | Op::CreateSchema { name }
             | Op::DropSchema { name } => name,
             Op::CreateTable(t) | Op::DropTable(t) => &t.name,
+            Op::CreateView(v) | Op::DropView(v) | Op::ReplaceView { to: v, .. } => &v.name,
             Op::RenameTable { from, .. } => from,
             Op::AddColumn { table, .. }
             | Op::DropColumn { table, .. }
@@ -424,6 +444,14 @@ impl Op {
     /// True for the ops on a schema ([`Op::CreateSchema`], [`Op::DropSchema`]).
     pub fn is_schema(&self) -> bool {
         matches!(self, Op::CreateSchema { .. } | Op::DropSchema { .. })
+    }
+
+    /// True for the ops on a view ([`Op::CreateView`], [`Op::DropView`], [`Op::ReplaceView`]).
+    pub fn is_view(&self) -> bool {
+        matches!(
+            self,
+            Op::CreateView(_) | Op::DropView(_) | Op::ReplaceView { .. }
+        )
     }
 
     /// True for the ops on an enum type rather than on a table.

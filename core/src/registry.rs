@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::model::ModelRegistration;
+use crate::model::{ModelRegistration, ViewRegistration};
 use crate::schema::Schema;
 
 /// A problem with the set of registered models.
@@ -57,6 +57,16 @@ pub enum RegistryError {
         /// What is wrong, and the fix.
         problem: crate::naming::NamingError,
     },
+    #[error("view `{name}` is declared by {first} and {second}; a view's name must be no other view's or table's: rename one with #[view(name = \"...\")]")]
+    /// Two views, or a view and a table, have the same name.
+    DuplicateView {
+        /// The name both declare.
+        name: String,
+        /// Rust path of the first declaration.
+        first: String,
+        /// Rust path of the other.
+        second: String,
+    },
     #[error("enum type `{name}` has labels {first} but {second}; give one Rust enum another #[db_enum(name = \"...\")]")]
     /// Two columns use an enum type of the same name with different labels.
     ConflictingEnum {
@@ -77,6 +87,14 @@ pub fn models() -> Vec<&'static ModelRegistration> {
     all
 }
 
+/// The registered views (`#[derive(View)]`), sorted by name.
+pub fn views() -> Vec<&'static ViewRegistration> {
+    let mut all: Vec<&'static ViewRegistration> =
+        inventory::iter::<ViewRegistration>.into_iter().collect();
+    all.sort_by(|a, b| (a.view_name, a.rust_path).cmp(&(b.view_name, b.rust_path)));
+    all
+}
+
 /// The schema the registered models describe, validated across models, with the default
 /// naming convention ([`schema_with`] takes another).
 pub fn schema() -> Result<Schema, RegistryError> {
@@ -91,8 +109,46 @@ pub fn schema_of(models: &[&ModelRegistration]) -> Result<Schema, RegistryError>
 }
 
 /// [`schema_of`], naming the constraints the models do not name after `convention`
-/// (Retort.toml's `[naming]`, see [`crate::Convention`]).
+/// (Retort.toml's `[naming]`, see [`crate::Convention`]), with every registered view
+/// ([`views`]).
 pub fn schema_with(
+    models: &[&ModelRegistration],
+    convention: &crate::naming::Convention,
+) -> Result<Schema, RegistryError> {
+    schema_with_views(models, &views(), convention)
+}
+
+/// [`schema_with`] with the given views only.
+pub fn schema_with_views(
+    models: &[&ModelRegistration],
+    views: &[&ViewRegistration],
+    convention: &crate::naming::Convention,
+) -> Result<Schema, RegistryError> {
+    let mut schema = tables_with(models, convention)?;
+    let mut owners: BTreeMap<String, &str> = models
+        .iter()
+        .map(|m| (m.table_name.to_owned(), m.rust_path))
+        .collect();
+    for v in views {
+        let view = (v.view)();
+        let taken = owners
+            .get(&view.name)
+            .copied()
+            .or_else(|| schema.tables.contains_key(&view.name).then_some("a model"));
+        if let Some(first) = taken {
+            return Err(RegistryError::DuplicateView {
+                name: view.name,
+                first: first.to_owned(),
+                second: v.rust_path.to_owned(),
+            });
+        }
+        owners.insert(view.name.clone(), v.rust_path);
+        schema.views.insert(view.name.clone(), view);
+    }
+    Ok(schema)
+}
+
+fn tables_with(
     models: &[&ModelRegistration],
     convention: &crate::naming::Convention,
 ) -> Result<Schema, RegistryError> {

@@ -12,6 +12,7 @@ mod kept;
 mod options;
 mod qualified;
 mod sql_type;
+mod view;
 pub use column_clause::{ClauseKind, ColumnClause};
 pub use constraint::{ConstraintKind, TableConstraint};
 pub use index::IndexOptions;
@@ -19,6 +20,7 @@ pub use kept::{ConstraintDef, IndexDef, Kept, KeptKind};
 pub use options::TableOptions;
 pub use qualified::{bare_name, qualified_name, split_qualified};
 pub use sql_type::SqlType;
+pub use view::{trim_query, View};
 
 /// One column of a table.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -531,6 +533,11 @@ pub struct Schema {
     /// (`view`): creating a table of such a name is refused before anything runs (a
     /// [`crate::DependencyError`]). Read by introspection; empty for models.
     pub occupied: BTreeMap<String, String>,
+    /// Views and materialized views by name ([`View`]): introspection reads every view of the
+    /// migrated schemas; the models' side holds those `#[derive(View)]` declares. A view is the
+    /// models' when a model declares it: one that no model declares is left alone (kept, and
+    /// what depends on it refused as before; see [`crate::diff`]).
+    pub views: BTreeMap<String, View>,
 }
 
 /// An object that depends on a table or a column and that Retort does not manage.

@@ -69,6 +69,7 @@ mod index_def;
 mod kept;
 mod split;
 mod state;
+mod view_def;
 pub use constraint::{
     check_parts, column_clause, constraint_name, enum_check_labels, rewrite_column_clause,
     same_columns, same_constraint, table_constraint, unique_columns,
@@ -84,6 +85,14 @@ pub use index_def::{simplify_index, unquote_key};
 pub use kept::{kept, owned_only, owned_only_sql, rewrite_kept};
 pub use split::{misplaced_steps, statements, Statement};
 use state::Statements;
+pub use view_def::view_query;
+
+/// A view named `name` over `sql`, compared by its query's [`comparable`] text until a server
+/// normalises it.
+pub fn view(name: impl Into<String>, sql: &str, materialized: bool) -> crate::schema::View {
+    let query = crate::schema::trim_query(sql);
+    crate::schema::View::new(name, &query, comparable(&query), materialized)
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Token<'a> {

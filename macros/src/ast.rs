@@ -183,6 +183,11 @@ impl Field<'_> {
     }
 }
 
+/// Whether `ty` is written `Option<...>` (see [`Field::is_option`]).
+pub fn is_option_type(ty: &Type) -> bool {
+    is_option(ty)
+}
+
 fn is_option(ty: &Type) -> bool {
     match ty {
         Type::Group(group) => is_option(&group.elem),

@@ -14,6 +14,7 @@ mod data_step;
 mod db_enum;
 mod embed;
 mod expand;
+mod view;
 
 #[cfg(test)]
 mod key_tests;
@@ -85,6 +86,40 @@ use proc_macro::TokenStream;
 #[proc_macro_derive(Model, attributes(model))]
 pub fn derive_model(input: TokenStream) -> TokenStream {
     expand::derive_model_inner(input.into()).into()
+}
+
+/// Declares a view (or a PostgreSQL materialized view) that the models own: Retort creates it,
+/// replaces it when its query changes, and drops and re-creates it around a change of a table
+/// or column it reads.
+///
+/// ```ignore
+/// use retort::View;
+///
+/// #[derive(View)]
+/// #[view(sql = "SELECT id, email FROM users WHERE active", name = "active_users")]
+/// pub struct ActiveUser {
+///     pub id: i64,
+///     pub email: String,
+/// }
+/// ```
+///
+/// # On the struct
+///
+/// - `sql = "SELECT ..."` (required): the view's query.
+/// - `name = "..."`: the view's name; by default the struct's name in snake case plus `s`, as
+///   for models (`ActiveUser` → `active_users`).
+/// - `materialized`: a materialized view (PostgreSQL only).
+/// - `key = "a, b"`: the columns print-schema writes as the diesel `table!`'s primary key
+///   (diesel needs one); by default the first column.
+///
+/// # On a field
+///
+/// Every named field is a column, in order, typed through `retort::ColumnType` as for models.
+/// - `column = "name"`: the column's name, if not the field's.
+/// - `sql_type = "TYPE"`: the column's type as SQL, for types without `ColumnType`.
+#[proc_macro_derive(View, attributes(view))]
+pub fn derive_view(input: TokenStream) -> TokenStream {
+    view::derive_view_inner(input.into()).into()
 }
 
 /// Stores a fieldless enum as a database enum, and makes it a column type.

@@ -25,6 +25,7 @@ mod render;
 pub mod sqlite;
 mod sqlite_facts;
 pub mod standard;
+mod views;
 
 use crate::ops::Op;
 use crate::schema::{
@@ -157,7 +158,15 @@ pub trait Dialect: DialectFacts {
     /// Refuses, before anything is compared, what the models declare that this backend cannot
     /// have (SQLite: index methods other than B-tree, `INCLUDE`, `NULLS NOT DISTINCT`).
     fn check_models(&self, schema: &Schema) -> Result<(), RenderError> {
-        refuse_prefixes(self.name(), schema)
+        refuse_prefixes(self.name(), schema)?;
+        views::refuse_materialized(self, schema)
+    }
+
+    /// Whether the backend has materialized views and replaces a view in place (`CREATE OR
+    /// REPLACE VIEW` keeping its columns): PostgreSQL. Elsewhere a changed view is dropped and
+    /// created again, and a materialized one is refused.
+    fn replaces_views(&self) -> bool {
+        false
     }
 
     /// Canonical spelling of one table.
@@ -254,6 +263,7 @@ pub trait Dialect: DialectFacts {
     /// exists. An op the dialect cannot render alone is [`RenderError::Unsupported`].
     fn render_op(&self, op: &Op, current: Option<&Table>) -> Result<String, RenderError> {
         let sql = match op {
+            Op::CreateView(_) | Op::DropView(_) | Op::ReplaceView { .. } => views::render(self, op),
             Op::CreateTable(t) => self.render_create_table(t),
             Op::DropTable(t) => self.render_drop_table(t),
             Op::AddColumn { table, column } => self.render_add_column(table, column),

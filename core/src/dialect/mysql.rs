@@ -90,6 +90,7 @@ impl Dialect for MySqlDialect {
     /// What no MariaDB or MySQL can hold ([`super::mysql_facts::check_models`]), and the
     /// defaults this server cannot ([`Server::default_refusal`]).
     fn check_models(&self, schema: &Schema) -> Result<(), RenderError> {
+        super::views::refuse_materialized(self, schema)?;
         super::mysql_facts::check_models(schema)?;
         for table in schema.tables.values() {
             for column in &table.columns {

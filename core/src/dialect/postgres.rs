@@ -56,6 +56,10 @@ impl Dialect for Postgres {
         true
     }
 
+    fn replaces_views(&self) -> bool {
+        true
+    }
+
     fn normalize_table(&self, table: &mut Table) {
         truncate_identifiers(table);
         for column in &mut table.columns {

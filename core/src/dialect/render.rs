@@ -170,6 +170,7 @@ fn is_alter(op: &Op) -> bool {
             | Op::Backfill { .. }
     ) && !op.is_enum()
         && !op.is_schema()
+        && !op.is_view()
 }
 
 /// Each op of `group` rendered by itself, or the error of the first that cannot be. `state` is

@@ -112,6 +112,7 @@ impl Dialect for Sqlite {
 
     fn check_models(&self, schema: &Schema) -> Result<(), RenderError> {
         super::refuse_prefixes(self.name(), schema)?;
+        super::views::refuse_materialized(self, schema)?;
         for table in schema.tables.values() {
             if let (Some(name), bare) = crate::schema::split_qualified(&table.name) {
                 return Err(RenderError::Unsupported {

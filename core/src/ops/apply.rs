@@ -13,6 +13,12 @@ impl Op {
             | Op::DropEnum { .. }
             | Op::CreateSchema { .. }
             | Op::DropSchema { .. } => self.apply_to_types_and_schemas(schema),
+            Op::CreateView(v) | Op::ReplaceView { to: v, .. } => {
+                schema.views.insert(v.name.clone(), v.clone());
+            }
+            Op::DropView(v) => {
+                schema.views.remove(&v.name);
+            }
             Op::CreateTable(t) => schema.insert(t.clone()),
             Op::DropTable(t) => {
                 schema.tables.remove(&t.name);

@@ -81,6 +81,9 @@ impl fmt::Display for Op {
             | Op::AlterEnum { .. }
             | Op::CreateSchema { .. }
             | Op::DropSchema { .. } => type_or_schema(self, f),
+            Op::CreateView(v) => write!(f, "added {} '{}'", v.kind(), v.name),
+            Op::DropView(v) => write!(f, "removed {} '{}'", v.kind(), v.name),
+            Op::ReplaceView { to, .. } => write!(f, "replaced {} '{}'", to.kind(), to.name),
         }
     }
 }

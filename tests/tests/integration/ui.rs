@@ -18,6 +18,7 @@ fn derive_model_ui() {
         "no-primary-key",
         "unknown-attr",
         "unsupported-type",
+        "view",
     ] {
         t.compile_fail(format!("ui/{category}/*.rs"));
     }

@@ -99,13 +99,20 @@ pub(super) struct CommentRow {
     pub(super) def: String,
 }
 
-/// A relation's name and what it is.
+/// A view, materialized view or foreign table of the migrated schemas; a view's definition
+/// (`pg_get_viewdef`) and columns (names and `format_type` types, in order).
 #[derive(QueryableByName)]
-pub(super) struct NameKindRow {
+pub(super) struct RelationRow {
     #[diesel(sql_type = Text)]
     pub(super) name: String,
     #[diesel(sql_type = Text)]
     pub(super) kind: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub(super) def: Option<String>,
+    #[diesel(sql_type = Array<Text>)]
+    pub(super) cols: Vec<String>,
+    #[diesel(sql_type = Array<Text>)]
+    pub(super) types: Vec<String>,
 }
 
 /// A view, materialized view, rule or trigger that depends on a table or a column.
@@ -240,15 +247,21 @@ pub(super) fn comments(conn: &mut PgConnection, user_tables: &str) -> QueryResul
     .load(conn)
 }
 
-/// Names that views, materialized views and foreign tables of the default schema and
-/// `schemas` take: no table can have them.
+/// The views, materialized views and foreign tables of the default schema and `schemas`: the
+/// names no table can have, and the views' definitions and columns.
 pub(super) fn occupied(
     conn: &mut PgConnection,
     schemas: &[String],
-) -> QueryResult<Vec<NameKindRow>> {
+) -> QueryResult<Vec<RelationRow>> {
     diesel::sql_query(format!(
         "SELECT {TBL} AS name, CASE c.relkind WHEN 'v' THEN 'view' \
-                WHEN 'm' THEN 'materialized view' ELSE 'foreign table' END AS kind \
+                WHEN 'm' THEN 'materialized view' ELSE 'foreign table' END AS kind, \
+                CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid) END AS def, \
+                ARRAY(SELECT a.attname::text FROM pg_attribute a WHERE a.attrelid = c.oid \
+                      AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum) AS cols, \
+                ARRAY(SELECT format_type(a.atttypid, a.atttypmod) FROM pg_attribute a \
+                      WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped \
+                      ORDER BY a.attnum) AS types \
          FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
          WHERE {} ORDER BY 1",
         user_relations(schemas, "'v', 'm', 'f'")

@@ -77,7 +77,7 @@ pub(super) struct Rest {
     triggers: Vec<catalog::DefinitionRow>,
     statistics: Vec<super::statistics::StatisticsRow>,
     comments: Vec<catalog::CommentRow>,
-    occupied: Vec<catalog::NameKindRow>,
+    occupied: Vec<catalog::RelationRow>,
     dependents: Vec<DependentRow>,
     enums: Vec<catalog::EnumRow>,
     schemas: std::collections::BTreeSet<String>,
@@ -153,11 +153,31 @@ impl Rest {
         tables.into_values().for_each(|t| schema.insert(t));
         schema.dependents = dependents_of(dependents).chain(kept_users).collect();
         schema.dependents.sort();
+        schema.views = views_of(&occupied);
         schema.occupied = occupied.into_iter().map(|r| (r.name, r.kind)).collect();
         schema.enums = enums.into_iter().map(|e| (e.name, e.labels)).collect();
         schema.schemas = schemas;
         schema
     }
+}
+
+/// The views and materialized views among `relations`, as the catalog has them.
+fn views_of(relations: &[catalog::RelationRow]) -> BTreeMap<String, crate::schema::View> {
+    relations
+        .iter()
+        .filter_map(|r| {
+            let def = r.def.as_deref()?;
+            let mut view = crate::sql::view(&r.name, def, r.kind == "materialized view");
+            view.definition = view.sql.clone();
+            view.columns = r
+                .cols
+                .iter()
+                .zip(&r.types)
+                .map(|(name, ty)| Column::new(name, SqlType::parse(ty), true))
+                .collect();
+            Some((r.name.clone(), view))
+        })
+        .collect()
 }
 
 /// The tables with their columns, identity and generated columns.

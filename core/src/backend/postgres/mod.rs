@@ -20,6 +20,7 @@ mod scratch;
 mod sequences;
 mod standby;
 mod statistics;
+mod views;
 
 pub use scratch::database_prefix as scratch_database_prefix;
 

@@ -93,6 +93,16 @@ pub enum NormalizeError {
         /// PostgreSQL's error message.
         message: String,
     },
+    #[error("view `{name}`: PostgreSQL rejects its query `{sql}`: {message}; fix its #[view(sql = \"...\")]")]
+    /// PostgreSQL rejects a model view's query.
+    View {
+        /// The view's name.
+        name: String,
+        /// The query, as the model declares it.
+        sql: String,
+        /// PostgreSQL's error message.
+        message: String,
+    },
     #[error("asking PostgreSQL to normalise the models' column types and defaults failed: {0}; Retort creates TEMP tables in a transaction it rolls back, which needs a read-write session (not a read-only transaction or a hot standby) and the TEMP privilege")]
     /// The TEMP tables or the query reading them back failed, with no model column to blame.
     Query(diesel::result::Error),
@@ -407,6 +417,7 @@ pub fn normalize_target(
     target: &mut Schema,
 ) -> Result<(), NormalizeError> {
     normalize_generated(conn, target)?;
+    super::views::normalize_views(conn, target)?;
     let places: Vec<(String, usize)> = target
         .tables
         .values()

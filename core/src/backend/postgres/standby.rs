@@ -58,10 +58,11 @@ pub(super) fn writable(
     };
     let here = server(standby).map_err(DbError::query("reading the standby's version"))?;
     let shown = crate::redact::url(url);
-    let parsed: crate::db::DatabaseUrl = url.parse()?;
+    let parsed: crate::backend::DatabaseUrl = url.parse()?;
     let mut conn =
         PgConnection::establish(url).map_err(|source| DbError::connect(&parsed, source))?;
-    let there = server(&mut conn).map_err(DbError::query("reading the scratch server's version"))?;
+    let there =
+        server(&mut conn).map_err(DbError::query("reading the scratch server's version"))?;
     let major = |v: &str| v.parse::<u32>().map(|n| n / 10_000).unwrap_or(0);
     if major(&here.version) != major(&there.version) {
         return Err(DbError::Unsupported(format!(

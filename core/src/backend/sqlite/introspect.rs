@@ -85,6 +85,14 @@ pub fn introspect(conn: &mut SqliteConnection) -> diesel::QueryResult<Schema> {
         .filter(|(_, _, kind)| *kind == "view")
         .map(|(name, _, kind)| (name.clone(), kind.to_string()))
         .collect();
+    schema.views = readers
+        .iter()
+        .filter(|(_, _, kind)| *kind == "view")
+        .filter_map(|(name, sql, _)| {
+            let query = crate::sql::view_query(sql)?;
+            Some((name.clone(), crate::sql::view(name, &query, false)))
+        })
+        .collect();
     dependents.sort();
     schema.dependents = dependents;
     Ok(schema)

@@ -52,6 +52,7 @@ mod primary_keys;
 mod renames;
 mod safety;
 mod schemas;
+mod views;
 
 /// On which backends a case runs.
 #[derive(Debug, Clone, Copy)]

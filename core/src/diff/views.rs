@@ -1,0 +1,118 @@
+//! The views the models declare ([`Schema::views`]): created after the tables change, dropped
+//! before them, replaced when their definition changes, and dropped and created again around a
+//! change of a table or column they read.
+//!
+//! A view is the models' when the target declares it. One the database has and no model
+//! declares is left alone: never dropped, and what depends on it is refused as before
+//! ([`crate::depend`]).
+
+use crate::ops::Op;
+use crate::schema::{Dependent, Schema};
+
+/// The views to drop before the table changes `table_ops` and to create (or replace) after
+/// them: `(before, after)`.
+pub(super) fn view_ops(current: &Schema, target: &Schema, table_ops: &[Op]) -> (Vec<Op>, Vec<Op>) {
+    let (mut before, mut after) = (Vec::new(), Vec::new());
+    let rebuilt = under_changes(current, target, table_ops);
+    for name in creation_order(target) {
+        let want = &target.views[name];
+        match current.views.get(name) {
+            None => after.push(Op::CreateView(want.clone())),
+            Some(have)
+                if rebuilt.contains(&name)
+                    || (have.differs_from(want) && (have.materialized || want.materialized)) =>
+            {
+                before.push(Op::DropView(have.clone()));
+                after.push(Op::CreateView(want.clone()));
+            }
+            Some(have) if have.differs_from(want) => after.push(Op::ReplaceView {
+                from: have.clone(),
+                to: want.clone(),
+            }),
+            Some(_) => {}
+        }
+    }
+    // Dropped in the reverse of their creation order: a view that reads another goes first.
+    before.reverse();
+    (before, after)
+}
+
+/// The target's views in an order where a view comes after the views it names (ties and
+/// cycles by name).
+pub(crate) fn creation_order(target: &Schema) -> Vec<&str> {
+    let names: Vec<&str> = target.views.keys().map(String::as_str).collect();
+    let mut out: Vec<&str> = Vec::with_capacity(names.len());
+    while out.len() < names.len() {
+        let ready = names.iter().copied().find(|n| {
+            !out.contains(n)
+                && names.iter().all(|other| {
+                    other == n
+                        || out.contains(other)
+                        || !crate::sql::mentions(&target.views[*n].sql, other)
+                })
+        });
+        let next = ready.unwrap_or_else(|| {
+            names
+                .iter()
+                .copied()
+                .find(|n| !out.contains(n))
+                .expect("a remaining view")
+        });
+        out.push(next);
+    }
+    out
+}
+
+/// The models' views (in both schemas) that read a table `table_ops` drops, or a column they
+/// drop or retype: such a view must go before the change and come back after it.
+fn under_changes<'a>(current: &'a Schema, target: &Schema, table_ops: &'a [Op]) -> Vec<&'a str> {
+    let managed = |d: &&'a Dependent| {
+        (d.kind == "view" || d.kind == "materialized view")
+            && current.views.contains_key(&d.name)
+            && target.views.contains_key(&d.name)
+    };
+    let mut out: Vec<&str> = Vec::new();
+    for op in table_ops {
+        let hits: Vec<&Dependent> = match op {
+            Op::DropTable(t) => current
+                .dependents
+                .iter()
+                .filter(managed)
+                .filter(|d| d.table == t.name)
+                .collect(),
+            Op::DropColumn { table, column } => on_column(current, table, &column.name)
+                .filter(managed)
+                .collect(),
+            Op::AlterColumn {
+                table, from, to, ..
+            } if from.ty != to.ty => on_column(current, table, &from.name)
+                .filter(managed)
+                .collect(),
+            _ => Vec::new(),
+        };
+        for d in hits {
+            if !out.contains(&d.name.as_str()) {
+                out.push(&d.name);
+            }
+        }
+    }
+    out
+}
+
+fn on_column<'s>(
+    current: &'s Schema,
+    table: &'s str,
+    column: &'s str,
+) -> impl Iterator<Item = &'s Dependent> {
+    current
+        .dependents
+        .iter()
+        .filter(move |d| d.table == table && d.column.as_deref() == Some(column))
+}
+
+/// Whether `view` (as `current` has it) is one the plan drops: what depends on it is then no
+/// refusal.
+pub(crate) fn dropped_by(ops: &[Op], name: &str) -> bool {
+    ops.iter()
+        .any(|op| matches!(op, Op::DropView(v) if v.name == name))
+}

@@ -1,0 +1,82 @@
+//! Views the models declare (`#[derive(View)]`): plain and materialized, compared by their
+//! normalised definition.
+
+use super::Column;
+
+/// A view (or materialized view) of the schema.
+///
+/// Introspection reads every view of the migrated schemas into [`super::Schema::views`]; the
+/// models' side holds the views `#[derive(View)]` declares. A view is the models' when a model
+/// declares it: one that the database has and no model declares is left alone (never dropped,
+/// its dependencies still refuse what would break it: [`super::Schema::dependents`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct View {
+    /// The view's name, as the database spells it (`schema.name` outside the default schema).
+    pub name: String,
+    /// The query, rendered after `CREATE VIEW ... AS`: the model's `sql = "..."` as written, or
+    /// the text the database keeps (PostgreSQL `pg_get_viewdef`, SQLite the text after `AS` in
+    /// `sqlite_schema.sql`), without a final `;`.
+    pub sql: String,
+    /// What the diff compares: the query as the server normalises it (PostgreSQL: the
+    /// `pg_get_viewdef` of the models' query, asked of the server; SQLite: the text's tokens
+    /// joined by single spaces, bare words in lower case, see [`crate::sql::comparable`]).
+    pub definition: String,
+    /// A materialized view (PostgreSQL `CREATE MATERIALIZED VIEW`).
+    pub materialized: bool,
+    /// The view's columns, in order: a model's fields (types through `ColumnType`), or what the
+    /// catalog says (PostgreSQL; empty for SQLite). Not compared by the diff (the query decides
+    /// them); PostgreSQL replaces a view in place only when its columns are kept, in order and
+    /// type, and new ones come after them.
+    pub columns: Vec<Column>,
+    /// The columns print-schema writes as the diesel `table!`'s primary key (`#[view(key =
+    /// "...")]`, by default the first column). Empty for introspected views; never compared.
+    pub key: Vec<String>,
+}
+
+impl View {
+    /// A view named `name` over `sql`, compared by `definition` (`crate::sql::view` makes one
+    /// whose definition is the comparable text of its query, until a server normalises it).
+    pub fn new(name: impl Into<String>, sql: &str, definition: String, materialized: bool) -> View {
+        let sql = trim_query(sql);
+        View {
+            name: name.into(),
+            definition,
+            sql,
+            materialized,
+            columns: Vec::new(),
+            key: Vec::new(),
+        }
+    }
+
+    /// What the view is, for messages: `view` or `materialized view`.
+    pub fn kind(&self) -> &'static str {
+        if self.materialized {
+            "materialized view"
+        } else {
+            "view"
+        }
+    }
+
+    /// Whether the diff sees a change from `self` to `other`: another definition, or a plain
+    /// view becoming materialized (or back).
+    pub fn differs_from(&self, other: &View) -> bool {
+        self.definition != other.definition || self.materialized != other.materialized
+    }
+
+    /// Whether `to` keeps `self`'s columns (names and types, in order) and only adds columns
+    /// after them: what PostgreSQL's `CREATE OR REPLACE VIEW` allows.
+    pub fn columns_kept_by(&self, to: &View) -> bool {
+        !self.columns.is_empty()
+            && to.columns.len() >= self.columns.len()
+            && self
+                .columns
+                .iter()
+                .zip(&to.columns)
+                .all(|(a, b)| a.name == b.name && a.ty == b.ty)
+    }
+}
+
+/// `sql` without surrounding white space and final `;`s.
+pub fn trim_query(sql: &str) -> String {
+    sql.trim().trim_end_matches(';').trim_end().to_owned()
+}
