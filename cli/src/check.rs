@@ -203,9 +203,9 @@ fn shadow(
     Ok(1)
 }
 
-/// Reports the Rust data steps of any revision (either direction) that this binary cannot run:
-/// not compiled in, registered twice, or a marker that cannot run. Returns whether there were
-/// any.
+/// Reports the Rust data steps of any revision (either direction) that this binary cannot run
+/// (not compiled in, registered twice, or a marker that cannot run), and those registered for a
+/// revision here that no marker runs. Returns whether there were any.
 fn report_data_steps(scripts: &ScriptDirectory, out: &mut dyn Write) -> anyhow::Result<bool> {
     let problems: Vec<retort::data::StepError> = scripts
         .revisions()
@@ -215,12 +215,25 @@ fn report_data_steps(scripts: &ScriptDirectory, out: &mut dyn Write) -> anyhow::
                 .flat_map(move |d| retort::data::missing(rev, d))
         })
         .collect();
-    if problems.is_empty() {
-        return Ok(false);
+    if !problems.is_empty() {
+        writeln!(out, "Rust data steps this binary cannot run:")?;
+        for problem in &problems {
+            writeln!(out, "  {problem}")?;
+        }
     }
-    writeln!(out, "Rust data steps this binary cannot run:")?;
-    for problem in &problems {
-        writeln!(out, "  {problem}")?;
+    let unmarked: Vec<String> = scripts
+        .revisions()
+        .flat_map(|rev| {
+            retort::data::unmarked(rev)
+                .into_iter()
+                .map(move |step| retort::data::unmarked_message(rev, step))
+        })
+        .collect();
+    if !unmarked.is_empty() {
+        writeln!(out, "Rust data steps that no marker runs:")?;
+        for line in &unmarked {
+            writeln!(out, "  {line}")?;
+        }
     }
-    Ok(true)
+    Ok(!problems.is_empty() || !unmarked.is_empty())
 }

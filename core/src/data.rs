@@ -171,6 +171,37 @@ pub fn missing(rev: &Revision, direction: Direction) -> Vec<StepError> {
     errors
 }
 
+/// The Rust data steps registered for `rev` in this binary that neither of its files runs (a
+/// marker mistyped as a plain comment, `-- retort step NAME`, or forgotten): each would
+/// silently never run.
+pub fn unmarked(rev: &Revision) -> Vec<&'static DataStep> {
+    let named: Vec<String> = markers(&rev.up_sql)
+        .into_iter()
+        .chain(markers(&rev.down_sql))
+        .map(|(name, _)| name)
+        .collect();
+    let mut steps: Vec<&'static DataStep> = registered()
+        .filter(|s| s.revision == rev.id && !named.iter().any(|n| n == s.name))
+        .collect();
+    steps.sort_by_key(|s| (s.name, s.file, s.line));
+    steps
+}
+
+/// A registered step that no marker of its revision runs, as `check` reports it.
+pub fn unmarked_message(rev: &Revision, step: &DataStep) -> String {
+    format!(
+        "revision {}'s Rust data step `{}` ({}:{}) is never run: neither its up.sql nor its \
+         down.sql has the line `-- retort: step {}` ({}); put that line between two statements \
+         where it should run, or remove the function",
+        rev.id,
+        step.name,
+        step.file,
+        step.line,
+        step.name,
+        crate::shown::path(&rev.path)
+    )
+}
+
 /// What a file's steps add to its checksum: one line per marker with the step's hash, or
 /// `missing` when it is not compiled in. Empty (the checksum of the file alone) without steps.
 fn checksum_text(revision: &str, sql: &str) -> String {

@@ -75,11 +75,10 @@ pub enum OfflineError {
     Unsupported(#[from] crate::db::DbError),
     /// A revision runs Rust data steps, which a SQL script cannot hold.
     #[error(
-        "revision {revision} runs the Rust data step(s) {} ({}), which a SQL script cannot hold: \
+        "revision {revision} runs the Rust data step(s) {}, which a SQL script cannot hold: \
          apply it with `{}`, or pass --step-placeholders to print a comment in each step's place \
          and run the step yourself there",
-        steps.iter().map(|(name, line)| format!("`{name}` (line {line})")).collect::<Vec<_>>().join(", "),
-        crate::shown::path(path),
+        steps.iter().map(|(name, line)| format!("`{name}` ({}:{line})", crate::shown::path(path))).collect::<Vec<_>>().join(", "),
         crate::invocation::command("upgrade")
     )]
     DataSteps {
@@ -90,6 +89,38 @@ pub enum OfflineError {
         /// Each step's name and line.
         steps: Vec<(String, usize)>,
     },
+    /// A revision the script records has Rust data steps this binary cannot run (not compiled
+    /// in, registered twice, or a marker that cannot run): the checksum the script would
+    /// record covers them, so it would be wrong.
+    #[error(
+        "{}; the script records each revision's checksum, which covers its Rust data steps, so \
+         only a binary that has them can print it: nothing was printed",
+        errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
+    )]
+    StepsNotRunnable {
+        /// Each step that cannot run.
+        errors: Vec<crate::data::StepError>,
+    },
+}
+
+/// Refuses `revisions` when a step of either file cannot run in this binary (as a live run
+/// does): the checksum of such a revision cannot be computed here.
+fn steps_runnable<'r>(
+    revisions: impl IntoIterator<Item = &'r Revision>,
+) -> Result<(), OfflineError> {
+    let errors: Vec<crate::data::StepError> = revisions
+        .into_iter()
+        .flat_map(|rev| {
+            [Direction::Upgrade, Direction::Downgrade]
+                .into_iter()
+                .flat_map(move |d| crate::data::missing(rev, d))
+        })
+        .collect();
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(OfflineError::StepsNotRunnable { errors })
+    }
 }
 
 /// The script of a request. Refuses, like the runner, scripts that hold transaction control.
@@ -113,6 +144,7 @@ pub fn render_request(
             });
         }
     }
+    steps_runnable(revisions.iter().copied())?;
     render(request, &revisions)
 }
 
@@ -315,6 +347,7 @@ pub fn render_stamp(
         .chain(added.map(|id| (id, true)))
         .map(|(id, add)| (scripts.revision(id).expect("graph ids exist"), add))
         .collect();
+    steps_runnable(steps.iter().map(|(rev, _)| *rev))?;
     let policy = backend.transactions(request.options);
     let whole_run = policy.scope == TransactionScope::WholeRun;
     let mut out = String::new();

@@ -9,7 +9,7 @@ use crate::schema::Schema;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum RegistryError {
-    #[error("no models are registered in this binary; derive `retort::Model` on your structs, and if they live in another crate, link it (e.g. `extern crate my_models as _;` in main.rs)")]
+    #[error("no models are registered in this binary; derive `retort::Model` on your structs, and if they live in another crate, link it: `retort::link_models!(my_models);` in main.rs, or at the top of the test file that calls `retort::testing`")]
     /// No `#[derive(Model)]` is linked into the binary (or none was passed to [`schema_of`]).
     Empty,
     #[error("table `{table}` is declared by two models, {first} and {second}; rename one with #[model(table = \"...\")]")]

@@ -14,7 +14,14 @@ fn a_binary_without_models_says_how_to_link_them() {
         "{}",
         run.stderr
     );
-    assert!(run.stderr.contains("extern crate"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains(
+            "link it: `retort::link_models!(my_models);` in main.rs, or at the top of the test \
+             file that calls `retort::testing`"
+        ),
+        "{}",
+        run.stderr
+    );
     assert!(p.revision_dirs().is_empty());
 }
 

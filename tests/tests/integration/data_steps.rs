@@ -371,7 +371,8 @@ fn steps_that_cannot_run_are_refused_before_anything_runs() {
     // Offline SQL cannot hold Rust: refused, or a placeholder on request.
     let err = p.run(Models::V2, &["upgrade", "--sql"]).expect(2).stderr;
     assert!(
-        err.contains("revision da7a00000003 runs the Rust data step(s) `boom` (line 2)")
+        err.contains("revision da7a00000003 runs the Rust data step(s) `boom` (migrations/")
+            && err.contains("_explode/up.sql:2), which a SQL script cannot hold")
             && err.contains("pass --step-placeholders"),
         "{err}"
     );

@@ -17,6 +17,7 @@ mod cli;
 mod conversions;
 mod daily;
 mod data_safety;
+mod data_step_checks;
 mod data_steps;
 mod diesel_compat;
 mod disk_full;
