@@ -12,7 +12,8 @@
 #   scripts/galera.sh stop DIR      stop every node and delete DIR
 #
 # Every node has its own SQL, group communication (gcomm), IST and SST port, chosen free on
-# 127.0.0.1; DIR belongs to the mysql user (mariadbd refuses to run as root). Nothing is kept:
+# 127.0.0.1 from 23306 (GALERA_BASE_PORT), below Linux's ephemeral range (32768 on), so no
+# client's connection takes a stopped node's port; DIR belongs to the mysql user (mariadbd refuses to run as root). Nothing is kept:
 # no fsync, small buffers, a small gcache, short failure detection (a killed node leaves the
 # group within about 3 s).
 set -euo pipefail
@@ -133,7 +134,7 @@ CNF
 }
 
 start_cluster() {
-    local dir=$1 n base=${GALERA_BASE_PORT:-43306}
+    local dir=$1 n base=${GALERA_BASE_PORT:-23306}
     local sql=() gcomm=() ist=() sst=() members=""
     for n in 1 2 3; do
         pick_port "$base" && sql[n]=$PORT
@@ -183,10 +184,16 @@ kill_node() {
 }
 
 start_node() {
-    # Fresh state-transfer ports: the ones of its first join may still be held (TIME-WAIT),
+    # Fresh state-transfer and group ports: the ones of its first join may still be held (TIME-WAIT),
     # and rsync's daemon then cannot bind (wsrep_sst_rsync exits 16, EBUSY).
-    local cnf="$1/node$2/my.cnf" base=${GALERA_BASE_PORT:-43306}
+    local cnf="$1/node$2/my.cnf" base=${GALERA_BASE_PORT:-23306}
     PICKED=" $(grep -o '[0-9]\{4,5\}' "$1"/node*/my.cnf | cut -d: -f2 | tr '\n' ' ') "
+    # And a fresh group communication port: the killed node's sockets on its old one linger in
+    # TIME-WAIT, and gcomm cannot listen there again ("Address already in use"). The others
+    # learn the new one when it connects to them.
+    pick_port $((base + 1000)) &&
+        sed -i -e "s/gmcast.listen_addr=tcp:\/\/127.0.0.1:[0-9]*/gmcast.listen_addr=tcp:\/\/127.0.0.1:$PORT/" \
+            -e "s/^wsrep_node_address=127.0.0.1:[0-9]*/wsrep_node_address=127.0.0.1:$PORT/" "$cnf"
     pick_port $((base + 2000)) && sed -i "s/ist.recv_addr=127.0.0.1:[0-9]*/ist.recv_addr=127.0.0.1:$PORT/" "$cnf"
     pick_port $((base + 3000)) && sed -i "s/^wsrep_sst_receive_address=127.0.0.1:[0-9]*/wsrep_sst_receive_address=127.0.0.1:$PORT/" "$cnf"
     launch "$1" "$2"

@@ -90,7 +90,7 @@ start_postgres() {
     if "${run_as[@]}" "$bin/pg_basebackup" -D "$PG_TMP/replica" -R -X stream -h 127.0.0.1 -p "$port" \
             -U postgres --no-sync >"$PG_TMP/basebackup.log" 2>&1 &&
         "${run_as[@]}" "$bin/pg_ctl" -D "$PG_TMP/replica" -l "$PG_TMP/replica.log" -w -t 60 \
-            -o "-c listen_addresses=127.0.0.1 -p $rport -k $PG_TMP -c fsync=off -c hot_standby=on" \
+            -o "-c listen_addresses=127.0.0.1 -p $rport -k $PG_TMP -c fsync=off -c hot_standby=on -c max_connections=200" \
             start >/dev/null; then
         export TEST_REPLICA_URL="postgres://postgres@127.0.0.1:$rport/postgres"
         echo "test.sh: its hot standby at $TEST_REPLICA_URL" >&2

@@ -56,6 +56,7 @@ mod real_postgres;
 mod real_sqlite;
 mod rename_hints;
 mod replay;
+mod replica;
 mod resume;
 mod roundtrip;
 mod safety;

@@ -297,7 +297,8 @@ impl Session for PgSession {
             .values_mut()
             .for_each(crate::dialect::postgres::column_checks_to_table);
         match normalize::normalize_target(&mut self.conn, target) {
-            Err(normalize::NormalizeError::Query(e)) if standby::refuses_writes(&e) => {
+            // Whichever model's statement met it first: the session cannot write.
+            Err(e) if standby::refuses_writes_text(&e.to_string()) => {
                 let mut writable = standby::writable(&mut self.conn, self.scratch_url.as_deref())?;
                 Ok(normalize::normalize_target(&mut writable, target)?)
             }

@@ -20,8 +20,12 @@ use crate::backend::{DbError, PrepareError};
 /// read-only transaction).
 pub(super) fn refuses_writes(e: &diesel::result::Error) -> bool {
     matches!(e, diesel::result::Error::DatabaseError(_, info)
-        if info.message().contains("read-only transaction")
-            || info.message().contains("during recovery"))
+        if refuses_writes_text(info.message()))
+}
+
+/// Whether a message is the server's refusal to write (see [`refuses_writes`]).
+pub(super) fn refuses_writes_text(message: &str) -> bool {
+    message.contains("in a read-only transaction") || message.contains("during recovery")
 }
 
 #[derive(QueryableByName)]

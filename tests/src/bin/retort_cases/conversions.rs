@@ -37,3 +37,39 @@ pub mod orders {
         }
     }
 }
+
+/// `orders` for MariaDB, which keys a TEXT column only by a prefix of it: the same models, the
+/// index on `qty` declared with one before the conversion.
+pub mod orders_mariadb {
+    pub mod before {
+        use retort::Model;
+
+        #[derive(Model)]
+        #[model(table = "orders", index(columns("qty"), prefix(qty = 20)))]
+        pub struct Order {
+            pub id: i64,
+            pub qty: String,
+            pub state: bool,
+            pub note: String,
+        }
+    }
+
+    pub mod after {
+        use retort::{DbEnum, Model};
+
+        #[derive(DbEnum)]
+        pub enum OrderState {
+            Open,
+            Closed,
+        }
+
+        #[derive(Model)]
+        pub struct Order {
+            pub id: i64,
+            #[model(index)]
+            pub qty: i32,
+            pub state: OrderState,
+            pub note: String,
+        }
+    }
+}
