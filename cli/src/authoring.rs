@@ -276,6 +276,7 @@ pub(crate) fn empty_revision(
                 out,
                 "#[retort::data_migration(revision = \"{}\")]\n\
                  fn {name}(conn: &mut retort::Conn) -> retort::Result<()> {{\n    \
+                 let _ = conn; // conn.sqlite()?, conn.pg()? or conn.mysql()?: diesel's connection\n    \
                  todo!(\"{what}\")\n}}\n",
                 rev.id
             )?;

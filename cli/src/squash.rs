@@ -26,6 +26,10 @@ pub struct SquashArgs {
     /// range (a database below the range runs the squash instead of the range)
     #[arg(long, conflicts_with = "finalize")]
     pub allow_destructive: bool,
+    /// Leave the range's Rust data steps out of the squash (a new database has no rows for
+    /// them) instead of refusing the range; keep their code until `--finalize`
+    #[arg(long, conflicts_with = "finalize")]
+    pub elide_data_steps: bool,
     /// Remove the directories of the revisions squashes replace (of squash REV only, when
     /// given), once every database is past them; revisions built on them then name the squash
     #[arg(long, value_name = "REV", num_args = 0..=1, default_missing_value = "")]
@@ -82,10 +86,18 @@ pub(crate) fn squash(
         &to,
         message,
         args.allow_destructive,
+        args.elide_data_steps,
         chrono::Utc::now(),
     )?;
     for warning in &done.warnings {
         eprintln!("warning: {warning}");
+    }
+    if !done.elided.is_empty() {
+        eprintln!(
+            "note: left out the Rust data steps {} (new databases run the squash, with no rows              for them); databases inside the range still run them: keep their code until              `{}` has removed the replaced revisions",
+            done.elided.join(", "),
+            retort::invocation::command("squash --finalize")
+        );
     }
     writeln!(
         out,

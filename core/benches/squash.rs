@@ -84,6 +84,7 @@ fn measure(label: &str, like: &DatabaseUrl, dir: &Path, from: &str, to: &str) {
         to,
         "squash",
         true,
+        false,
         chrono::Utc::now(),
     )
     .expect("the squash is written");

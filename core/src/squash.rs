@@ -66,6 +66,8 @@ pub struct Squashed {
     /// Things to tell the user (a NOT NULL column added without a default, which fails on
     /// a database below the range whose table has rows).
     pub warnings: Vec<String>,
+    /// The Rust data steps left out (`--elide-data-steps`), as `name (revision)`.
+    pub elided: Vec<String>,
 }
 
 /// The revisions `from:to` covers, oldest first: a chain where each revision has one parent
@@ -148,14 +150,32 @@ const UNOWNED: &str = "a statement on an object Retort does not own";
 ///
 /// This is the one place [`squash`] judges what a revision does, before anything is replayed.
 pub fn unreproducible(rev: &Revision) -> Option<(&'static str, usize, String, &'static str)> {
-    let up = unreproducible_sql(&rev.up_sql).map(|(l, s, w)| ("up.sql", l, s, w));
-    up.or_else(|| unreproducible_sql(&rev.down_sql).map(|(l, s, w)| ("down.sql", l, s, w)))
+    unreproducible_but_steps(rev, false)
 }
 
-fn unreproducible_sql(sql: &str) -> Option<(usize, String, &'static str)> {
+/// [`unreproducible`], passing over Rust data steps when `elide_steps` (`squash
+/// --elide-data-steps`: a new database has no rows for them to convert).
+fn unreproducible_but_steps(
+    rev: &Revision,
+    elide_steps: bool,
+) -> Option<(&'static str, usize, String, &'static str)> {
+    let up = unreproducible_sql(&rev.up_sql, elide_steps).map(|(l, s, w)| ("up.sql", l, s, w));
+    up.or_else(|| {
+        unreproducible_sql(&rev.down_sql, elide_steps).map(|(l, s, w)| ("down.sql", l, s, w))
+    })
+}
+
+fn unreproducible_sql(sql: &str, elide_steps: bool) -> Option<(usize, String, &'static str)> {
     for statement in crate::sql::statements(sql) {
         if statement.step().is_some() {
-            return Some((statement.line, statement.summary(80), "a Rust data step"));
+            if elide_steps {
+                continue;
+            }
+            return Some((
+                statement.line,
+                statement.summary(80),
+                "a Rust data step (a squash can leave it out: --elide-data-steps)",
+            ));
         }
         let words: Vec<String> = statement
             .text
@@ -231,7 +251,11 @@ fn converts_with_an_expression(sql: &str) -> bool {
 /// on scratch databases of `like`'s backend. `allow_destructive`: write it even when its
 /// up.sql drops tables or columns that existed before the range (a database below the range
 /// runs the squash instead of the range, so a rename inside the range becomes a drop and an
-/// add there).
+/// add there). `elide_data_steps`: leave the range's Rust data steps out of the squash instead
+/// of refusing them (a database below the range has no rows for them to convert; one inside
+/// it still runs the replaced revisions, steps included, so their code stays until
+/// `--finalize`); [`Squashed::elided`] lists them.
+#[allow(clippy::too_many_arguments)]
 pub fn squash(
     like: &DatabaseUrl,
     scripts: &mut ScriptDirectory,
@@ -239,12 +263,23 @@ pub fn squash(
     to: &str,
     message: &str,
     allow_destructive: bool,
+    elide_data_steps: bool,
     now: DateTime<Utc>,
 ) -> Result<Squashed, SquashError> {
     let chain = range(scripts, from, to)?;
+    let mut elided = Vec::new();
     for id in &chain {
         let rev = scripts.revision(id).expect("in the graph");
-        if let Some((file, line, statement, what)) = unreproducible(rev) {
+        if elide_data_steps {
+            for (name, _) in crate::data::markers(&rev.up_sql)
+                .into_iter()
+                .chain(crate::data::markers(&rev.down_sql))
+            {
+                elided.push(format!("{name} ({id})"));
+            }
+        }
+        if let Some((file, line, statement, what)) = unreproducible_but_steps(rev, elide_data_steps)
+        {
             return Err(refused(format!(
                 "revision {id} ({}:{line}) holds {what}, `{statement}`, which a squash computed \
                  from the schema cannot reproduce; squash a range without it (end the range \
@@ -307,12 +342,19 @@ pub fn squash(
             )
         })
         .collect();
-    let header = format!(
+    let mut header = format!(
         "-- Squash of {} revisions, {} to {} (computed from the schemas before and after them).\n",
         chain.len(),
         chain[0],
         chain.last().expect("two or more")
     );
+    if !elided.is_empty() {
+        header.push_str(&format!(
+            "-- Left out (--elide-data-steps): the Rust data steps {}; a new database has no \
+             rows for them.\n",
+            elided.join(", ")
+        ));
+    }
     let new = NewRevision {
         message: message.to_owned(),
         parents: first.parents.clone(),
@@ -336,6 +378,7 @@ pub fn squash(
         revision,
         replaces: chain,
         warnings,
+        elided,
     })
 }
 
@@ -563,10 +606,10 @@ mod tests {
         // A Rust data step.
         let (_, _, text, what) =
             unreproducible(&rev("CREATE TABLE t (id INT);\n-- retort: step fill\n", "")).unwrap();
-        assert_eq!(
-            (text.as_str(), what),
-            ("-- retort: step fill", "a Rust data step")
-        );
+        assert_eq!(text, "-- retort: step fill");
+        assert!(what.starts_with("a Rust data step"), "{what}");
+        let elided = rev("CREATE TABLE t (id INT);\n-- retort: step fill\n", "");
+        assert!(unreproducible_but_steps(&elided, true).is_none());
         // down.sql too: a squash's down.sql is computed as well.
         let (file, line, ..) =
             unreproducible(&rev("ALTER TABLE t ADD x INT;", "UPDATE t SET x = 1;")).unwrap();

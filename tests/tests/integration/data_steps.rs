@@ -414,9 +414,10 @@ fn a_squash_refuses_a_range_with_a_data_step() {
     revision(
         &p,
         "b",
-        "da7a00000003",
-        "CREATE TABLE b (id INTEGER);\n-- retort: step boom\n",
-        "DROP TABLE b;\n",
+        "da7a00000001",
+        "CREATE TABLE people (id BIGINT PRIMARY KEY, name VARCHAR(100), \
+         first_name VARCHAR(100), last_name VARCHAR(100));\n-- retort: step split_names\n",
+        "DROP TABLE people;\n",
     );
     let last =
         crate::support::revision(&p, "c", "CREATE TABLE c (id INTEGER);\n", "DROP TABLE c;\n");
@@ -427,11 +428,46 @@ fn a_squash_refuses_a_range_with_a_data_step() {
         )
         .expect(2);
     assert!(
-        run.stderr.contains("revision da7a00000003 (")
-            && run
-                .stderr
-                .contains(":2) holds a Rust data step, `-- retort: step boom`"),
+        run.stderr.contains("revision da7a00000001 (")
+            && run.stderr.contains(
+                ":2) holds a Rust data step (a squash can leave it out: --elide-data-steps), \
+                 `-- retort: step split_names`"
+            ),
         "{}",
         run.stderr
     );
+    // Left out on request: new databases run the squash, with no rows for the step.
+    let run = p
+        .run(
+            Models::V2,
+            &[
+                "squash",
+                &format!("{first}:{last}"),
+                "-m",
+                "s",
+                "--elide-data-steps",
+            ],
+        )
+        .expect(0);
+    assert!(
+        run.stderr
+            .contains("note: left out the Rust data steps split_names (da7a00000001)"),
+        "{}",
+        run.stderr
+    );
+    let up = p
+        .revision_dirs()
+        .iter()
+        .map(|dir| std::fs::read_to_string(dir.join("up.sql")).unwrap())
+        .find(|up| up.starts_with("-- Squash of"))
+        .expect("the squash");
+    assert!(
+        up.contains(
+            "-- Left out (--elide-data-steps): the Rust data steps split_names (da7a00000001)"
+        ) && !up.contains("-- retort: step"),
+        "{up}"
+    );
+    // A new database runs the squash, without the step.
+    p.run(Models::V2, &["upgrade"]).expect(0);
+    assert!(p.try_execute("SELECT id FROM people").is_ok());
 }
