@@ -217,7 +217,7 @@ impl Connection {
     }
 
     /// The dialect that renders SQL for this connection: its backend's, for the server it
-    /// talks to ([`Session::dialect`]).
+    /// talks to (`Session::dialect`).
     pub fn dialect(&self) -> &'static dyn Dialect {
         self.session.dialect()
     }

@@ -87,7 +87,7 @@ impl Dialect for MySqlDialect {
         true
     }
 
-    /// What no MariaDB or MySQL can hold ([`super::mysql_facts::check_models`]), and the
+    /// What no MariaDB or MySQL can hold (`mysql_facts::check_models`), and the
     /// defaults this server cannot ([`Server::default_refusal`]).
     fn check_models(&self, schema: &Schema) -> Result<(), RenderError> {
         // Views declared with #[derive(View)] are managed on PostgreSQL and SQLite only (their
