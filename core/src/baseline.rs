@@ -214,6 +214,11 @@ fn push_drops(out: &mut String, objects: &[&Object]) {
 /// caller leaves out), in the dialect of `conn`, which it asks for the objects that are not
 /// tables.
 pub fn baseline(conn: &mut Connection, current: &Schema) -> Result<Baseline, Error> {
+    // Views come with the other objects (as the server writes them, in the order of what they
+    // need), not from the schema's views, which would create them twice.
+    let mut tables_only = current.clone();
+    tables_only.views.clear();
+    let current = &tables_only;
     let dialect = conn.dialect();
     let around = crate::dialect::DialectFacts::around_created_objects(dialect);
     let objects = conn.session().other_objects()?;
