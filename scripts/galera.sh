@@ -15,7 +15,7 @@
 # 127.0.0.1 from 23306 (GALERA_BASE_PORT), below Linux's ephemeral range (32768 on), so no
 # client's connection takes a stopped node's port; DIR belongs to the mysql user (mariadbd refuses to run as root). Nothing is kept:
 # no fsync, small buffers, a small gcache, short failure detection (a killed node leaves the
-# group within about 3 s).
+# group within about 8 s, not so quickly that a loaded machine looks like a dead node).
 set -euo pipefail
 
 GALERA_PROVIDER=${GALERA_PROVIDER:-/usr/lib/galera/libgalera_smm.so}
@@ -128,7 +128,7 @@ wsrep_node_incoming_address=127.0.0.1:$sql
 wsrep_sst_method=rsync
 wsrep_sst_receive_address=127.0.0.1:$sst
 wsrep_slave_threads=2
-wsrep_provider_options="gmcast.listen_addr=tcp://127.0.0.1:$gcomm; ist.recv_addr=127.0.0.1:$ist; gcache.size=16M; gcache.page_size=16M; evs.keepalive_period=PT0.5S; evs.inactive_check_period=PT0.5S; evs.suspect_timeout=PT2S; evs.inactive_timeout=PT3S; evs.install_timeout=PT3S; pc.weight=1"
+wsrep_provider_options="gmcast.listen_addr=tcp://127.0.0.1:$gcomm; ist.recv_addr=127.0.0.1:$ist; gcache.size=16M; gcache.page_size=16M; evs.keepalive_period=PT0.5S; evs.inactive_check_period=PT0.5S; evs.suspect_timeout=PT5S; evs.inactive_timeout=PT8S; evs.install_timeout=PT8S; pc.weight=1"
 CNF
     chmod 644 "$dir/node$n/my.cnf"
 }
