@@ -129,6 +129,17 @@ pub(crate) fn report_and_vet(
             );
         }
     }
+    // A type change refused for want of a conversion is not written at all: its statement
+    // (with a cast Retort does not write by itself) is no blocking statement to show.
+    let rewrites: Vec<&(usize, String)> = rewrites
+        .iter()
+        .filter(|(at, _)| {
+            !plan
+                .ops
+                .get(*at)
+                .is_some_and(|op| lacks_conversion(op, plan))
+        })
+        .collect();
     if !args.allow_rewrite && !rewrites.is_empty() {
         problems.extend(rewrites.iter().map(|(_, r)| format!("  blocking: {r}")));
         problems.push(
@@ -148,6 +159,16 @@ pub(crate) fn report_and_vet(
         );
     }
     Ok(warnings)
+}
+
+/// Whether `op` is a type change that [`Plan::needs_using`] refuses (up.sql's direction).
+fn lacks_conversion(op: &Op, plan: &Plan) -> bool {
+    let Op::AlterColumn { table, to, .. } = op else {
+        return false;
+    };
+    plan.needs_using
+        .iter()
+        .any(|n| !n.down && n.table == *table && n.column == to.name)
 }
 
 /// One line per statement of up.sql that rewrites or reads every row of an existing table
@@ -398,9 +419,20 @@ fn warning_for(op: &Op, ops: &[Op], dialect: &dyn Dialect) -> Option<String> {
                 ));
             }
             if let Some(why) = dialect.type_change_risk(&from.ty, &to.ty) {
+                // Rows the change refuses fail the upgrade: say how to convert them instead.
+                let fix = if conversion.using.is_none() && why.ends_with("the upgrade fails") {
+                    format!(
+                        "; to convert such rows, regenerate this revision with --using \
+                         '{table}.{col}=EXPR' (and --using-down '{table}.{col}=EXPR' for \
+                         down.sql), or clean them first",
+                        col = to.name
+                    )
+                } else {
+                    String::new()
+                };
                 let why = retort::ops::conversion_effect(conversion.using.as_deref(), why);
                 risks.push(format!(
-                    "its type changes from {} to {}: on {}, {why}",
+                    "its type changes from {} to {}: on {}, {why}{fix}",
                     from.ty,
                     to.ty,
                     dialect.name()

@@ -256,10 +256,8 @@ pub(crate) fn report_edited(
     for e in &edited {
         writeln!(out, "  {e}")?;
     }
-    writeln!(
-        out,
-        "Applied history is immutable: restore the files and write a new revision for the change \
-         (or pass --allow-edited)."
-    )?;
+    let mut fix = retort::checksum::edited_fix(&edited);
+    fix[..1].make_ascii_uppercase();
+    writeln!(out, "{fix}.")?;
     Ok(true)
 }

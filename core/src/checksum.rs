@@ -65,8 +65,10 @@ pub fn with_steps(rev: &Revision, up_extra: &str, down_extra: &str) -> String {
 pub struct Now {
     /// The checksum of its files (and steps).
     pub checksum: String,
-    /// Whether `up.sql` and `down.sql` run Rust data steps (for the message).
-    pub steps: [bool; 2],
+    /// The Rust data steps `up.sql` and `down.sql` run, each as `` `name` (file:line) `` (for
+    /// the message: their hashes are inside the file's half, which cannot tell them apart
+    /// from the SQL).
+    pub steps: [Vec<String>; 2],
     /// Its steps not compiled into this binary: the checksum cannot be computed.
     pub not_compiled: Vec<String>,
 }
@@ -75,7 +77,7 @@ pub struct Now {
 pub fn files_now(rev: &Revision) -> Now {
     Now {
         checksum: of(rev),
-        steps: [false, false],
+        steps: [Vec::new(), Vec::new()],
         not_compiled: Vec::new(),
     }
 }
@@ -121,8 +123,11 @@ pub struct Edited {
     pub revision: String,
     /// The revision's directory.
     pub path: PathBuf,
-    /// `up.sql` and/or `down.sql` (with their Rust data steps).
+    /// `up.sql` and/or `down.sql`: the files whose checksum half changed.
     pub files: Vec<&'static str>,
+    /// The Rust data steps `up.sql` and `down.sql` run (`` `name` (file:line) ``): a changed
+    /// half of a file that runs steps means its SQL or one of them changed.
+    pub steps: [Vec<String>; 2],
     /// Rust data steps of the revision that are not compiled into this binary: its checksum
     /// cannot be checked here (its `files` are then empty).
     pub not_compiled: Vec<String>,
@@ -147,12 +152,52 @@ impl fmt::Display for Edited {
                 self.not_compiled.join(", ")
             );
         }
-        write!(
-            f,
-            "revision {revision} ({path}): {} changed since it was applied",
-            self.files.join(" and ")
-        )
+        let changes: Vec<String> = self
+            .files
+            .iter()
+            .map(|file| {
+                let steps = &self.steps[usize::from(*file == "down.sql")];
+                if steps.is_empty() {
+                    format!("{file} changed since it was applied")
+                } else {
+                    format!(
+                        "{file} or one of the Rust data steps it runs ({}) changed since it was \
+                         applied (the checksum covers both and cannot tell which)",
+                        steps.join(", ")
+                    )
+                }
+            })
+            .collect();
+        write!(f, "revision {revision} ({path}): {}", changes.join("; "))
     }
+}
+
+impl Edited {
+    /// Whether a changed file runs Rust data steps (so the change may be in Rust).
+    pub fn in_steps(&self) -> bool {
+        self.files
+            .iter()
+            .any(|file| !self.steps[usize::from(*file == "down.sql")].is_empty())
+    }
+}
+
+/// What to do about `edited` revisions whose files changed ([`Edited::changed`]): restore what
+/// was applied, or, for a deliberate edit of a Rust data step, record the checksums anew.
+pub fn edited_fix(edited: &[Edited]) -> String {
+    let mut fix = if edited.iter().any(Edited::in_steps) {
+        "applied history is immutable: restore the SQL as it was applied, or the Rust data step \
+         functions as they were, and write a new revision for the change; to accept a \
+         deliberate change of a step's function that changes nothing it does (a refactor), \
+         `retort stamp` the revision's parent, then `retort stamp` back to where the database \
+         is: stamp runs no SQL and records the checksums anew"
+            .to_owned()
+    } else {
+        "applied history is immutable: restore the files as they were applied and write a new \
+         revision for the change"
+            .to_owned()
+    };
+    fix.push_str(" (or pass --allow-edited to run anyway)");
+    fix
 }
 
 /// Compares the applied revisions `applied` (ids) with the checksums recorded for them
@@ -190,30 +235,24 @@ pub fn compare<'a>(
                 revision: rev.id.clone(),
                 path: rev.path.clone(),
                 files: Vec::new(),
+                steps: [Vec::new(), Vec::new()],
                 not_compiled,
             });
             continue;
         }
         let mut files = Vec::new();
         if stored.get(..HALF) != Some(&now[..HALF]) {
-            files.push(if steps[0] {
-                "up.sql (with its Rust data steps)"
-            } else {
-                "up.sql"
-            });
+            files.push("up.sql");
         }
         if stored.get(HALF..) != Some(&now[HALF..]) {
-            files.push(if steps[1] {
-                "down.sql (with its Rust data steps)"
-            } else {
-                "down.sql"
-            });
+            files.push("down.sql");
         }
         if !files.is_empty() {
             edited.push(Edited {
                 revision: rev.id.clone(),
                 path: rev.path.clone(),
                 files,
+                steps,
                 not_compiled: Vec::new(),
             });
         }

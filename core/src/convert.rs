@@ -14,7 +14,7 @@ use std::fmt;
 
 use crate::db::{Connection, DbError};
 use crate::ops::Op;
-use crate::schema::SqlType;
+use crate::schema::{Column, SqlType};
 
 /// `--using` (or, `down`, `--using-down`) `TABLE.COLUMN=EXPR`: the SQL expression over the
 /// column, named as the models name it, that gives each row's value in the other type.
@@ -184,6 +184,10 @@ pub struct NeedsUsing {
     pub down: bool,
     /// The backend's name, for the message.
     pub backend: &'static str,
+    /// A plain cast to suggest as a starting point (`"qty"::INTEGER`), which the user accepts
+    /// explicitly with the flag and which fails the run on a row it does not convert; `None`
+    /// where the backend writes none.
+    pub cast: Option<String>,
 }
 
 impl fmt::Display for NeedsUsing {
@@ -195,23 +199,48 @@ impl fmt::Display for NeedsUsing {
             to,
             down,
             backend,
+            cast,
         } = self;
+        let flag = if *down { "--using-down" } else { "--using" };
         if *down {
             write!(
                 f,
                 "down.sql changes column '{table}.{column}' back from {from} (the type its rows \
                  hold after the upgrade) to {to}, which {backend} does not convert by itself: \
                  pass --using-down {table}.{column}=<SQL expression over {column} giving {to}>"
-            )
+            )?;
         } else {
             write!(
                 f,
                 "column '{table}.{column}' changes type from {from} (the type its rows hold now) \
                  to {to}, which {backend} does not convert by itself: pass --using \
                  {table}.{column}=<SQL expression over {column} giving {to}>"
-            )
+            )?;
         }
+        if let Some(cast) = cast {
+            write!(
+                f,
+                " (a plain cast to start from: {flag} '{table}.{column}={}', which fails the \
+                 {} on a row it does not convert)",
+                cast.replace('\'', "'\\''"),
+                if *down { "downgrade" } else { "upgrade" }
+            )?;
+        }
+        Ok(())
     }
+}
+
+/// The cast the dialect's own `ALTER COLUMN ... TYPE ... USING` would use (`"qty"::INTEGER`),
+/// as a starting point for a `--using` the user accepts explicitly.
+fn plain_cast(
+    dialect: &dyn crate::dialect::Dialect,
+    table: &str,
+    from: &Column,
+    to: &Column,
+) -> Option<String> {
+    let sql = dialect.alter_column_type(table, from, to);
+    let (_, cast) = sql.split_once(" USING ")?;
+    Some(cast.trim_end().trim_end_matches(';').to_owned())
 }
 
 /// The type changes of `ops`, in either direction, that have no expression and that the
@@ -247,6 +276,7 @@ pub fn needs_using(conn: &mut Connection, ops: &[Op]) -> Result<Vec<NeedsUsing>,
                     to: b.ty.clone(),
                     down,
                     backend,
+                    cast: plain_cast(conn.dialect(), table, a, b),
                 });
             }
         }
@@ -266,7 +296,6 @@ pub fn needs_using(conn: &mut Connection, ops: &[Op]) -> Result<Vec<NeedsUsing>,
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::schema::Column;
 
     fn retype(column: &str, from: SqlType, to: SqlType) -> Op {
         Op::alter_column(

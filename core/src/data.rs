@@ -234,11 +234,22 @@ pub fn checksum_now(rev: &Revision) -> crate::checksum::Now {
     crate::checksum::Now {
         checksum: checksum(rev),
         steps: [
-            !markers(&rev.up_sql).is_empty(),
-            !markers(&rev.down_sql).is_empty(),
+            described(&rev.id, &rev.up_sql),
+            described(&rev.id, &rev.down_sql),
         ],
         not_compiled,
     }
+}
+
+/// The steps a file runs, each as `` `name` (file:line) `` where this binary defines it.
+fn described(revision: &str, sql: &str) -> Vec<String> {
+    markers(sql)
+        .into_iter()
+        .map(|(name, _)| match find(revision, &name) {
+            Some(step) => format!("`{name}` ({}:{})", step.file, step.line),
+            None => format!("`{name}`"),
+        })
+        .collect()
 }
 
 /// The steps of a file not compiled into this binary, by name.

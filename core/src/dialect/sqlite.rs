@@ -535,10 +535,22 @@ impl Sqlite {
                 continue;
             }
             if let Some(bad) = misfit_condition(&self.quote(&column.name), &column.ty) {
-                let label = format!(
-                    "{name}.{} holds values that are not {}",
-                    column.name, column.ty
-                )
+                // The constraint's name is SQLite's whole error: it says the fix.
+                let (col, ty) = (&column.name, &column.ty);
+                let label = if super::convert::copy_expression(group, &name, col).is_some() {
+                    format!(
+                        "{name}.{col} holds values that are not {ty} after its conversion: fix \
+                         the conversion's expression (regenerate the revision with another \
+                         --using {name}.{col}=EXPR, or --using-down for down.sql), or clean \
+                         those rows first"
+                    )
+                } else {
+                    format!(
+                        "{name}.{col} holds values that are not {ty}: regenerate the revision \
+                         with --using {name}.{col}=EXPR converting them (and --using-down \
+                         {name}.{col}=EXPR for down.sql), or clean those rows first"
+                    )
+                }
                 .replace('"', "");
                 out.push_str(&format!(
                     "CREATE TEMP TABLE \"_retort_guard\" (n INTEGER CONSTRAINT \"{label}\" CHECK (n = 0));\n\

@@ -168,9 +168,8 @@ fn edited_message(edited: &[Edited]) -> String {
         .join("; ");
     if edited.iter().any(Edited::changed) {
         format!(
-            "applied migrations were edited: {list}; applied history is immutable: restore the \
-             files as they were applied and write a new revision for the change (or pass \
-             --allow-edited to run anyway); nothing was changed"
+            "applied migrations were edited: {list}; {}; nothing was changed",
+            crate::checksum::edited_fix(edited)
         )
     } else {
         format!(

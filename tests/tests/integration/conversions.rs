@@ -229,17 +229,73 @@ fn postgres_refuses_a_type_change_without_a_conversion() {
         [
             "column 'orders.qty' changes type from TEXT (the type its rows hold now) to INTEGER, \
              which PostgreSQL does not convert by itself: pass --using \
-             orders.qty=<SQL expression over qty giving INTEGER>",
+             orders.qty=<SQL expression over qty giving INTEGER> (a plain cast to start from: \
+             --using 'orders.qty=\"qty\"::INTEGER', which fails the upgrade on a row it does \
+             not convert)",
             "column 'orders.state' changes type from BOOLEAN (the type its rows hold now) to \
              ENUM order_state, which PostgreSQL does not convert by itself: pass --using \
-             orders.state=<SQL expression over state giving ENUM order_state>",
+             orders.state=<SQL expression over state giving ENUM order_state> (a plain cast to \
+             start from: --using 'orders.state=\"state\"::TEXT::\"order_state\"', which fails \
+             the upgrade on a row it does not convert)",
             "down.sql changes column 'orders.state' back from ENUM order_state (the type its rows \
              hold after the upgrade) to BOOLEAN, which PostgreSQL does not convert by itself: \
-             pass --using-down orders.state=<SQL expression over state giving BOOLEAN>",
+             pass --using-down orders.state=<SQL expression over state giving BOOLEAN> (a plain \
+             cast to start from: --using-down 'orders.state=\"state\"::TEXT::BOOLEAN', which \
+             fails the downgrade on a row it does not convert)",
         ],
         "{}",
         refused.stderr
     );
+    // Without --allow-rewrite either: the refused type changes are not written, so no
+    // `blocking:` line quotes their statements (with a cast Retort does not write by itself).
+    let refused = run(
+        &p,
+        "after",
+        &["autogenerate", "-m", "convert", "--allow-destructive"],
+    )
+    .expect(2);
+    assert!(
+        refused.stderr.contains("pass --using orders.qty=")
+            && !refused.stderr.contains("blocking:")
+            && !refused.stderr.contains("USING \"qty\"")
+            && !refused.stderr.contains("online alternative"),
+        "{}",
+        refused.stderr
+    );
+    // The suggested cast is a starting point the user accepts explicitly: given, it is written,
+    // and the upgrade fails on the rows it does not convert (`12 pcs`), changing nothing.
+    let [_, state, state_down] = expressions(Backend::Postgres);
+    run(
+        &p,
+        "after",
+        &[
+            "autogenerate",
+            "-m",
+            "cast",
+            "--allow-destructive",
+            "--allow-rewrite",
+            "--using",
+            "orders.qty=\"qty\"::INTEGER",
+            "--using",
+            state,
+            "--using-down",
+            state_down,
+        ],
+    )
+    .expect(0);
+    let failed = run(&p, "after", &["upgrade"]).expect(2);
+    assert!(
+        failed
+            .stderr
+            .contains("invalid input syntax for type integer"),
+        "{}",
+        failed.stderr
+    );
+    assert_eq!(
+        rows(&p),
+        ["1:12 pcs:true:A", "2:7:false:b", "3:about 30:true:c"]
+    );
+    std::fs::remove_dir_all(revisions(&p).last().unwrap()).unwrap();
     // The up conversions alone: down.sql still needs its own.
     let [qty, state, _] = expressions(Backend::Postgres);
     let refused = run(
@@ -315,6 +371,50 @@ fn sqlite_copies_without_a_conversion_and_refuses_what_does_not_fit() {
         ["1:12 pcs:1:A", "2:7:0:b", "3:about 30:1:c"],
         "nothing changed"
     );
+}
+
+/// SQLite: TEXT to INTEGER without `--using` is written, with a warning on the terminal and in
+/// up.sql that says how to convert the rows; the rebuild's guard then fails the upgrade on
+/// `12 pcs` naming the column and the same fix, and changes nothing.
+#[test]
+fn sqlite_says_how_to_convert_what_the_rebuild_refuses() {
+    let p = orders(Backend::Sqlite);
+    // The enum's labels already (SQLite stores any value): only `qty` does not fit.
+    p.execute("UPDATE orders SET state = CASE state WHEN 1 THEN 'open' ELSE 'closed' END;");
+    let fix = "regenerate this revision with --using 'orders.qty=EXPR' (and --using-down \
+               'orders.qty=EXPR' for down.sql), or clean them first";
+    let generated = run(&p, "after", &["autogenerate", "-m", "plain copy"]).expect(0);
+    assert!(generated.stderr.contains(fix), "{}", generated.stderr);
+    let dir = revisions(&p).last().unwrap().clone();
+    let up = std::fs::read_to_string(dir.join("up.sql")).unwrap();
+    assert!(
+        up.split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .contains(fix),
+        "{up}"
+    );
+    let failed = run(&p, "after", &["upgrade"]).expect(2);
+    assert!(
+        failed.stderr.contains(
+            "CHECK constraint failed: orders.qty holds values that are not INTEGER: regenerate \
+             the revision with --using orders.qty=EXPR converting them (and --using-down \
+             orders.qty=EXPR for down.sql), or clean those rows first"
+        ),
+        "{}",
+        failed.stderr
+    );
+    assert_eq!(
+        rows(&p),
+        ["1:12 pcs:open:A", "2:7:closed:b", "3:about 30:open:c"],
+        "nothing changed"
+    );
+    // Cleaning the rows is the other fix: the same revision then applies.
+    p.execute(
+        "UPDATE orders SET qty = CAST(ltrim(qty, 'abcdefghijklmnopqrstuvwxyz ') AS INTEGER);",
+    );
+    run(&p, "after", &["upgrade"]).expect(0);
+    assert_eq!(rows(&p), ["1:12:open:A", "2:7:closed:b", "3:30:open:c"]);
 }
 
 /// MariaDB: `MODIFY COLUMN` takes no expression, so each conversion stages the values in a new

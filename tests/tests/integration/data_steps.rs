@@ -78,6 +78,25 @@ fn newest(migrations: &Path, rev_id: &str) -> PathBuf {
         .expect("the revision's directory")
 }
 
+/// `file:line` of the `#[retort::data_migration]` attribute of `name` in `file` (relative to the
+/// workspace, as `file!()` says it), read from the file itself.
+fn step_at(file: &str, name: &str) -> String {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    let text = std::fs::read_to_string(root.join(file)).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let at = lines
+        .iter()
+        .position(|l| l.contains(&format!("fn {name}(")))
+        .expect("the step's function");
+    // The attribute's line, just above the function's (1-based: the function's index).
+    assert!(
+        lines[at - 1].contains("data_migration"),
+        "{}",
+        lines[at - 1]
+    );
+    format!("{file}:{at}")
+}
+
 /// `people` with three names, then the revision splitting them; the round trip through the
 /// CLI, and the checksum covering the steps.
 fn split_round_trip(db: &dyn Db) {
@@ -127,15 +146,42 @@ fn split_round_trip(db: &dyn Db) {
         db.texts("SELECT last_name AS v FROM people ORDER BY id"),
         ["Lovelace", "Turing", ""]
     );
-    // Another binary's `split_names` is not the step that ran: the checksum says so.
+    // Another binary's `split_names` is not the step that ran: the checksum says so, naming
+    // each step of the file where this binary defines it, and both fixes.
     let edited = db.cli(Models::V1, &["upgrade"]).expect(2).stderr;
-    assert!(
-        edited.contains(
-            "up.sql (with its Rust data steps) and down.sql (with its Rust data steps) changed \
-             since it was applied"
+    let v1 = step_at("tests/src/bin/retort_v1.rs", "split_names");
+    let v1_down = step_at("tests/src/bin/retort_v1.rs", "join_names");
+    for expected in [
+        format!(
+            "up.sql or one of the Rust data steps it runs (`split_names` ({v1})) changed since it \
+             was applied (the checksum covers both and cannot tell which); down.sql or one of the \
+             Rust data steps it runs (`join_names` ({v1_down})) changed since it was applied"
         ),
-        "{edited}"
+        "restore the SQL as it was applied, or the Rust data step functions as they were, and \
+         write a new revision for the change; to accept a deliberate change of a step's function \
+         that changes nothing it does (a refactor), `retort stamp` the revision's parent, then \
+         `retort stamp` back to where the database is"
+            .to_owned(),
+    ] {
+        assert!(edited.contains(&expected), "{expected}\n{edited}");
+    }
+    // `check` says the same, and the documented way to accept the change works: the database
+    // is at da7a00000001, whose parent is da7a0000000f.
+    let checked = db.cli(Models::V1, &["check"]).expect(1).stdout;
+    assert!(
+        checked.contains(&format!("`split_names` ({v1})")),
+        "{checked}"
     );
+    assert!(
+        checked.contains("`retort stamp` the revision's parent"),
+        "{checked}"
+    );
+    db.cli(Models::V1, &["stamp", "da7a0000000f"]).expect(0);
+    db.cli(Models::V1, &["stamp", "da7a00000001"]).expect(0);
+    db.cli(Models::V1, &["upgrade"]).expect(0);
+    // Back to the steps that ran, recorded by the binary that has them.
+    db.cli(Models::V2, &["stamp", "da7a0000000f"]).expect(0);
+    db.cli(Models::V2, &["stamp", "da7a00000001"]).expect(0);
     db.cli(Models::V2, &["downgrade", "-1"]).expect(0);
     assert_eq!(
         db.texts("SELECT name AS v FROM people ORDER BY id"),
