@@ -92,7 +92,9 @@ fn url_port(url: &str, pgport: Option<&str>) -> Option<u16> {
         .find_map(|kv| kv.strip_prefix("port="))
         .map(str::to_owned);
     let in_authority = match hostport.rsplit_once(':') {
-        Some((host, port)) if !port.contains(']') && (!host.starts_with('[') || host.ends_with(']')) => {
+        Some((host, port))
+            if !port.contains(']') && (!host.starts_with('[') || host.ends_with(']')) =>
+        {
             Some(port.to_owned())
         }
         _ => None,
@@ -247,7 +249,10 @@ pub(super) fn take(
     .execute(conn)
     .or_else(|e| match &e {
         // Two runs creating it at once: the other one's is as good.
-        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _) => Ok(0),
+        diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            _,
+        ) => Ok(0),
         _ => Err(e),
     })
     .map_err(DbError::query(format!("creating {LOCK_TABLE}")))?;
@@ -262,7 +267,9 @@ pub(super) fn take(
     loop {
         let got: Vec<Flag> = diesel::sql_query(&insert)
             .load(conn)
-            .map_err(DbError::query(format!("taking the run's lock ({LOCK_TABLE})")))?;
+            .map_err(DbError::query(format!(
+                "taking the run's lock ({LOCK_TABLE})"
+            )))?;
         let holder = if got.is_empty() {
             holder_row(conn, &table, &mut watch)?
         } else if let Some(direct) = super::lock::advisory_holder(conn)? {
@@ -343,7 +350,9 @@ impl RowLock {
             self.table, self.token
         ))
         .execute(conn)
-        .map_err(DbError::query(format!("releasing the run's lock ({LOCK_TABLE})")))?;
+        .map_err(DbError::query(format!(
+            "releasing the run's lock ({LOCK_TABLE})"
+        )))?;
         if deleted == 0 || self.lost.load(Ordering::SeqCst) {
             return Err(DbError::Unsupported(format!(
                 "this run's lock row in {LOCK_TABLE} was taken over by another run during the \
