@@ -141,3 +141,41 @@ fn a_schema_the_pooled_role_does_not_start_at_is_refused_with_the_way_out() {
         "{run:?}"
     );
 }
+
+#[test]
+fn a_held_lock_row_stops_pooled_and_direct_runs_and_names_its_holder() {
+    let Some((p, _pooled)) = pooled_project() else {
+        return;
+    };
+    p.run(Models::V1, &["autogenerate", "-m", "models"])
+        .expect(0);
+    // A first run creates the lock table; then a run "elsewhere" holds the row.
+    p.run(Models::V1, &["stamp", "base"]).expect(0);
+    p.execute(
+        "INSERT INTO __retort_lock (id, token, holder, taken_at, beat, beat_at) \
+         VALUES (1, 'elsewhere', 'retort pid 1 (role x)', now(), 7, now())",
+    );
+    let direct = p.url.clone();
+    for url in [None, Some(direct.as_str())] {
+        let mut command = p.command(Models::V1, &["--lock-wait", "1", "upgrade"]);
+        if let Some(url) = url {
+            command.env("DATABASE_URL", url);
+        }
+        let run = Run::from(command.output().unwrap()).expect(2);
+        assert!(
+            run.stderr.contains("held by retort pid 1 (role x)")
+                && run.stderr.contains("heartbeat 7")
+                && run
+                    .stderr
+                    .contains("DELETE FROM \"public\".__retort_lock WHERE token = 'elsewhere'"),
+            "{url:?}: {run:?}"
+        );
+    }
+    assert!(lines(
+        &p.url,
+        "SELECT version AS line FROM __diesel_schema_migrations"
+    )
+    .is_empty());
+    p.execute("DELETE FROM __retort_lock");
+    p.run(Models::V1, &["upgrade"]).expect(0);
+}
