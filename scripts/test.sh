@@ -21,6 +21,11 @@
 # Galera cluster on loopback (galera-4, rsync state transfer) in a temporary directory, exports
 # its URLs and TEST_GALERA_DIR (for the tests that kill and restart a node), and stops and
 # deletes it at the end. Under CI=true a cluster that cannot start fails the run.
+#
+# pgbouncer: with the throwaway PostgreSQL, scripts/pgbouncer.sh starts a pgbouncer in
+# transaction pooling mode in front of it (TEST_PGBOUNCER_URL; set it to one of your own in front
+# of your TEST_DATABASE_URL), installed with apt-get when missing. Under CI=true a pgbouncer that
+# cannot start fails the run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -229,7 +234,36 @@ stop_galera() {
     scripts/galera.sh stop "$GALERA_TMP" >/dev/null 2>&1 || true
 }
 
+# pgbouncer in transaction pooling mode in front of the throwaway PostgreSQL (the tests of
+# runs through a pooler): TEST_PGBOUNCER_URL. Installed with apt-get when missing (as root).
+start_pgbouncer() {
+    if ! command -v pgbouncer >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        echo "test.sh: installing pgbouncer (apt-get install pgbouncer)" >&2
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pgbouncer >/dev/null
+    fi
+    local port=${TEST_DATABASE_URL##*:}
+    port=${port%%/*}
+    PGB_TMP=$(mktemp -d /tmp/retort-pgbouncer.XXXXXX)
+    local url
+    if command -v pgbouncer >/dev/null 2>&1 && url=$(scripts/pgbouncer.sh start "$PGB_TMP" 127.0.0.1 "$port"); then
+        export TEST_PGBOUNCER_URL="$url"
+        echo "test.sh: pgbouncer (transaction pooling) at $TEST_PGBOUNCER_URL" >&2
+    elif [ "${CI:-}" = true ]; then
+        echo "test.sh: pgbouncer did not start (install pgbouncer, or set TEST_PGBOUNCER_URL)" >&2
+        exit 2
+    else
+        echo "test.sh: pgbouncer did not start; its tests skip (no pgbouncer)" >&2
+    fi
+}
+
+stop_pgbouncer() {
+    [ -n "${PGB_TMP:-}" ] || return 0
+    scripts/pgbouncer.sh stop "$PGB_TMP" >/dev/null 2>&1 || true
+    rm -rf "$PGB_TMP"
+}
+
 stop_servers() {
+    stop_pgbouncer
     stop_postgres
     stop_mariadb
     stop_galera
@@ -238,6 +272,7 @@ stop_servers() {
 trap stop_servers EXIT
 if [ -z "${TEST_DATABASE_URL:-}" ]; then
     start_postgres
+    [ -n "${TEST_PGBOUNCER_URL:-}" ] || start_pgbouncer
 fi
 if [ -z "${TEST_MYSQL_URL:-}" ]; then
     start_mariadb

@@ -18,6 +18,10 @@ pub struct ConfigFile {
     /// PostgreSQL: a writable server for what a read-only standby cannot do (`--scratch-url`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scratch_url: Option<String>,
+    /// PostgreSQL: `database_url` goes through a connection pooler in transaction mode on the
+    /// server's own port (`--pooler`); one on another port is detected.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pooler: Option<bool>,
     /// diesel's `schema.rs` to keep in step with the models: `autogenerate` rewrites it,
     /// `check` fails while it is stale, `print-schema` writes it.
     pub diesel_schema: Option<PathBuf>,
@@ -133,7 +137,7 @@ impl ConfigFile {
             .with_context(|| format!("cannot read config file {}", retort::shown::path(path)))?;
         let mut config: ConfigFile = toml::from_str(&text).map_err(|e| {
             anyhow::anyhow!(
-                "config file {} is invalid: {} (valid keys: database_url, migrations_dir, schema, scratch_url, diesel_schema, ignore, lock_timeout, lock_retries, online, [naming] with ix, uq, fk, ck, pk, [fleet] with urls, url_env, list_command, list_query, schemas, database_url, jobs, state_file)",
+                "config file {} is invalid: {} (valid keys: database_url, migrations_dir, schema, scratch_url, pooler, diesel_schema, ignore, lock_timeout, lock_retries, online, [naming] with ix, uq, fk, ck, pk, [fleet] with urls, url_env, list_command, list_query, schemas, database_url, jobs, state_file)",
                 retort::shown::path(path),
                 e.message()
             )

@@ -85,6 +85,11 @@ pub struct GlobalOpts {
     /// cannot do (check's TEMP tables); the primary will do [default: from Retort.toml]
     #[arg(long, global = true, value_name = "URL", env = "RETORT_SCRATCH_URL")]
     pub scratch_url: Option<String>,
+    /// PostgreSQL: the database URL goes through a connection pooler in transaction mode
+    /// (pgbouncer) on the server's own port; one on another port is detected [default: from
+    /// Retort.toml]
+    #[arg(long, global = true, env = "RETORT_POOLER", value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
+    pub pooler: Option<bool>,
     /// Seconds to wait for another run's migration lock (held by a concurrent upgrade,
     /// downgrade or stamp)
     #[arg(long, global = true, default_value_t = 60, value_name = "SECONDS")]

@@ -22,6 +22,8 @@ pub(crate) struct Settings {
     pub(crate) schema: Option<String>,
     /// A writable PostgreSQL server for what a read-only standby cannot do.
     pub(crate) scratch_url: Option<String>,
+    /// `--pooler`, Retort.toml's `pooler`.
+    pub(crate) pooler: bool,
     /// `ignore` globs of Retort.toml.
     pub(crate) ignore: Vec<String>,
     pub(crate) run: runner::RunOptions,
@@ -109,6 +111,7 @@ impl Settings {
             config_path,
             schema: global.schema.clone().or(file.schema),
             scratch_url: global.scratch_url.clone().or(file.scratch_url),
+            pooler: global.pooler.or(file.pooler).unwrap_or(false),
             ignore: file.ignore,
             run: runner::RunOptions {
                 lock_wait: std::time::Duration::from_secs(
@@ -155,6 +158,7 @@ impl Settings {
                 create,
                 schema: self.schema.clone(),
                 scratch_url: self.scratch_url.clone(),
+                pooler: self.pooler,
             },
         )?)
     }

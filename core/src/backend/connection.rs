@@ -170,6 +170,11 @@ pub struct OpenOptions {
     /// do: spelling the models as the server does (TEMP tables in a rolled-back transaction).
     /// Only used when the database refuses writes.
     pub scratch_url: Option<String>,
+    /// PostgreSQL: the URL reaches the server through a connection pooler in transaction mode
+    /// (pgbouncer) even when its port is the server's (`pooler = true` in Retort.toml): the
+    /// run takes a lock that holds without a session of its own. A pooler on another port than
+    /// the server's is detected without it.
+    pub pooler: bool,
 }
 
 /// An open connection to one of the supported backends.

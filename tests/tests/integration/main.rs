@@ -50,6 +50,7 @@ mod naming;
 mod online;
 mod pg_schemas;
 mod pg_types;
+mod pooler;
 mod postgres;
 mod print_schema;
 mod real_postgres;

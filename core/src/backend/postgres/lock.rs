@@ -22,23 +22,41 @@ struct Flag {
 }
 
 /// Takes the advisory lock, retrying until `timeout`; on timeout the error names the holder.
-pub(super) fn take(conn: &mut PgConnection, timeout: Duration) -> Result<(), PrepareError> {
+/// A run through a connection pooler holds the lock row in `schema` instead
+/// ([`super::pooled`]): while that row exists, the advisory lock is given back and waited for.
+pub(super) fn take(
+    conn: &mut PgConnection,
+    timeout: Duration,
+    schema: &str,
+) -> Result<(), PrepareError> {
     let start = Instant::now();
+    let table = super::pooled::table(schema);
+    let mut watch = super::pooled::Watch::default();
     loop {
         let got: Flag = diesel::sql_query(format!(
             "SELECT pg_try_advisory_lock({ADVISORY_LOCK_KEY}) AS flag"
         ))
         .get_result(conn)
         .map_err(DbError::query("taking the migration lock"))?;
-        if got.flag {
-            return Ok(());
-        }
+        let row = if got.flag {
+            let row = super::pooled::holder_row(conn, &table, &mut watch)?;
+            if row.is_none() {
+                return Ok(());
+            }
+            release(conn)?;
+            row
+        } else {
+            None
+        };
         if start.elapsed() >= timeout {
             return Err(PrepareError::LockTimeout {
-                lock: format!("advisory lock {ADVISORY_LOCK_KEY}"),
+                lock: match row {
+                    Some(_) => format!("the run's lock row in {}", super::pooled::LOCK_TABLE),
+                    None => format!("advisory lock {ADVISORY_LOCK_KEY}"),
+                },
                 waited: start.elapsed(),
                 // Best effort: a failure to read the catalog must not hide the timeout.
-                holder: holder(conn).ok().flatten(),
+                holder: row.or_else(|| holder(conn).ok().flatten()),
             });
         }
         std::thread::sleep(Duration::from_millis(100));
@@ -71,6 +89,12 @@ struct Holder {
     state_change: Option<String>,
     #[diesel(sql_type = Nullable<Text>)]
     query: Option<String>,
+}
+
+/// The session holding Retort's advisory lock on this database, described (for a pooled run,
+/// which never takes it).
+pub(super) fn advisory_holder(conn: &mut PgConnection) -> Result<Option<String>, DbError> {
+    holder(conn).map_err(DbError::query("looking for the advisory lock's holder"))
 }
 
 /// The session holding Retort's advisory lock on this database, described for an operator.

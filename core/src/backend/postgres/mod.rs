@@ -15,6 +15,7 @@ mod namespaces;
 pub mod normalize;
 mod objects;
 mod parallel;
+mod pooled;
 mod repair;
 mod scratch;
 mod sequences;
@@ -71,8 +72,15 @@ impl Driver for PgDriver {
     fn open(&self, url: &DatabaseUrl, options: &OpenOptions) -> Result<Connection, DbError> {
         let mut conn = PgConnection::establish(url.as_str())
             .map_err(|source| DbError::connect(url, source))?;
-        conn.batch_execute("SET client_min_messages TO warning;")
-            .map_err(DbError::query("configuring the session"))?;
+        let pooled = options.pooler || pooled::port_differs(&mut conn, url.as_str())?;
+        if pooled {
+            // Each query prepared and run in one exchange: a prepared statement kept for later
+            // may be missing on the server connection the pooler hands out next.
+            conn.set_prepared_statement_cache_size(diesel::connection::CacheSize::Disabled);
+        } else {
+            conn.batch_execute("SET client_min_messages TO warning;")
+                .map_err(DbError::query("configuring the session"))?;
+        }
         // So that an operator can tell Retort's sessions (an orphaned one holding the lock).
         if let Some(sql) = lock::set_application_name_sql(url.as_str()) {
             conn.batch_execute(&sql)
@@ -85,13 +93,21 @@ impl Driver for PgDriver {
             .as_deref()
             .or(self.default_schema())
             .unwrap_or("public");
-        enter_schema(&mut conn, schema, options.schema.is_some(), url)?;
+        if pooled {
+            pooled::check_schema(&mut conn, schema)?;
+        } else {
+            enter_schema(&mut conn, schema, options.schema.is_some(), url)?;
+        }
         Ok(Connection::new(PgSession {
             conn,
             locked: false,
             url: Some(url.as_str().to_owned()),
             scratch_url: options.scratch_url.clone(),
             end_on_signal: None,
+            schema: schema.to_owned(),
+            pooled,
+            row_lock: None,
+            lock_timeout: None,
         }))
     }
 
@@ -179,6 +195,14 @@ pub(crate) struct PgSession {
     /// During a run: ends this session on the server when SIGINT, SIGTERM or SIGHUP ends the
     /// process, so no statement of the run stays queued behind a lock after Retort exits.
     end_on_signal: Option<EndOnSignal>,
+    /// The schema migrated (where a pooled run's lock row lives).
+    schema: String,
+    /// Whether the connection goes through a pooler in transaction mode ([`pooled`]).
+    pooled: bool,
+    /// A pooled run's lock, while it runs.
+    row_lock: Option<pooled::RowLock>,
+    /// A pooled run's `SET LOCAL lock_timeout` for each transaction.
+    lock_timeout: Option<String>,
 }
 
 /// A registered [`crate::interrupt`] cleanup that ends a session on the server; dropping it
@@ -228,6 +252,10 @@ impl From<PgConnection> for Connection {
             url: None,
             scratch_url: None,
             end_on_signal: None,
+            schema: "public".to_owned(),
+            pooled: false,
+            row_lock: None,
+            lock_timeout: None,
         })
     }
 }
@@ -242,6 +270,10 @@ pub fn with_url(conn: PgConnection, url: &str) -> Connection {
         url: Some(url.to_owned()),
         scratch_url: None,
         end_on_signal: None,
+        schema: "public".to_owned(),
+        pooled: false,
+        row_lock: None,
+        lock_timeout: None,
     })
 }
 
@@ -360,17 +392,29 @@ impl Session for PgSession {
 
     fn prepare_run(&mut self, options: &RunOptions) -> Result<(), PrepareError> {
         standby::refuse_run(&mut self.conn)?;
-        lock::take(&mut self.conn, options.lock_wait)?;
-        self.locked = true;
-        if options.end_on_signal {
-            self.end_on_signal()?;
-        }
         // A statement blocked by another session's lock fails after this, instead of waiting
         // (and making every later query on its table wait behind it) without end.
         let sql = format!(
             "SET lock_timeout = '{}ms'",
             options.lock_timeout.as_millis().min(i32::MAX as u128)
         );
+        if self.pooled {
+            let lock = pooled::take(
+                &mut self.conn,
+                &self.schema,
+                self.url.as_deref(),
+                options.lock_wait,
+            )?;
+            self.row_lock = Some(lock);
+            self.locked = true;
+            self.lock_timeout = Some(sql.replace("SET ", "SET LOCAL "));
+            return Ok(());
+        }
+        lock::take(&mut self.conn, options.lock_wait, &self.schema)?;
+        self.locked = true;
+        if options.end_on_signal {
+            self.end_on_signal()?;
+        }
         self.conn
             .batch_execute(&sql)
             .map_err(DbError::query("setting the statement lock timeout"))?;
@@ -391,6 +435,10 @@ impl Session for PgSession {
         if !std::mem::take(&mut self.locked) {
             return Ok(());
         }
+        self.lock_timeout = None;
+        if let Some(lock) = self.row_lock.take() {
+            return lock.release(&mut self.conn);
+        }
         let reset = self
             .conn
             .batch_execute("RESET lock_timeout")
@@ -399,7 +447,11 @@ impl Session for PgSession {
     }
 
     fn begin(&mut self, sql: &str) -> QueryResult<()> {
-        AnsiTransactionManager::begin_transaction_sql(&mut self.conn, sql)
+        AnsiTransactionManager::begin_transaction_sql(&mut self.conn, sql)?;
+        match &self.lock_timeout {
+            Some(set_local) => self.conn.batch_execute(set_local),
+            None => Ok(()),
+        }
     }
 
     fn commit(&mut self) -> QueryResult<()> {

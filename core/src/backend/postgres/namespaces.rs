@@ -31,7 +31,7 @@ pub(super) fn user_relations(schemas: &[String], kinds: &str) -> String {
     };
     format!(
         "c.relkind IN ({kinds}) AND ((n.nspname = current_schema() \
-         AND c.relname NOT IN ('__diesel_schema_migrations', '__retort_checksums', '__retort_progress')){others})"
+         AND c.relname NOT IN ('__diesel_schema_migrations', '__retort_checksums', '__retort_progress', '__retort_lock')){others})"
     )
 }
 
