@@ -196,6 +196,9 @@ start_node() {
             -e "s/^wsrep_node_address=127.0.0.1:[0-9]*/wsrep_node_address=127.0.0.1:$PORT/" "$cnf"
     pick_port $((base + 2000)) && sed -i "s/ist.recv_addr=127.0.0.1:[0-9]*/ist.recv_addr=127.0.0.1:$PORT/" "$cnf"
     pick_port $((base + 3000)) && sed -i "s/^wsrep_sst_receive_address=127.0.0.1:[0-9]*/wsrep_sst_receive_address=127.0.0.1:$PORT/" "$cnf"
+    # It joins the running cluster: its saved primary component (pc.recovery's gvwstate.dat,
+    # written under its old group address) would be "not consistent" with the group now.
+    rm -f "$1/node$2/data/gvwstate.dat"
     launch "$1" "$2"
     wait_synced "$1" "$2"
 }

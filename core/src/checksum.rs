@@ -152,6 +152,13 @@ impl fmt::Display for Edited {
                 self.not_compiled.join(", ")
             );
         }
+        if !self.in_steps() {
+            return write!(
+                f,
+                "revision {revision} ({path}): {} changed since it was applied",
+                self.files.join(" and ")
+            );
+        }
         let changes: Vec<String> = self
             .files
             .iter()
