@@ -134,7 +134,9 @@ CNF
 }
 
 start_cluster() {
-    local dir=$1 n base=${GALERA_BASE_PORT:-23306}
+    # From the script's pid on, so that two test runs starting clusters at once rarely pick
+    # the same free ports before either binds them.
+    local dir=$1 n base=${GALERA_BASE_PORT:-$((23306 + ($$ % 50) * 8))}
     local sql=() gcomm=() ist=() sst=() members=""
     for n in 1 2 3; do
         pick_port "$base" && sql[n]=$PORT
