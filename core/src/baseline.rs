@@ -8,7 +8,8 @@
 //! connection's dialect, so it is the same SQL autogenerate would write. Around it go the
 //! objects that are not tables, as the backend reads them ([`Object`]; PostgreSQL: every
 //! schema's extensions, functions, procedures, types, views and sequences no column owns;
-//! MariaDB: functions, procedures, views and triggers):
+//! MariaDB: functions, procedures, views and triggers; SQLite: views). Views are created only
+//! as such objects, never by the plan too:
 //! their schemas and the extensions first (`IF NOT EXISTS`; down.sql leaves extensions), then
 //! the plan's enum types, then the objects the tables may need (types, functions: a trigger's
 //! function, an index's or a default's), in the order their dependencies ask, then the tables,
@@ -221,7 +222,11 @@ pub fn baseline(conn: &mut Connection, current: &Schema) -> Result<Baseline, Err
     // The schemas created first are not the plan's to create.
     let mut empty = Schema::default();
     empty.schemas.extend(placed.schemas.iter().cloned());
-    let ops = crate::diff::diff(&empty, current);
+    // Views are objects here (with their indexes, comments and what they need, in the
+    // backend's order): the plan creates the tables only, not the views again.
+    let mut tables = current.clone();
+    tables.views.clear();
+    let ops = crate::diff::diff(&empty, &tables);
     let (prelude, rest): (Vec<Op>, Vec<Op>) = ops
         .into_iter()
         .partition(|op| op.is_schema() || op.is_enum());

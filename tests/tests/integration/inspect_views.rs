@@ -6,7 +6,10 @@
 use crate::scratch::scratch_app;
 use crate::support::{on_both_backends, Backend, Models, Project};
 
-on_both_backends!(inspected_views_round_trip);
+on_both_backends!(
+    inspected_views_round_trip,
+    a_baseline_creates_the_declared_views
+);
 
 const SQLITE_SCHEMA: &str = r#"
 CREATE TABLE authors (
@@ -152,4 +155,43 @@ fn label(backend: Backend) -> &'static str {
         Backend::Sqlite => "sqlite",
         Backend::Postgres => "postgres",
     }
+}
+
+/// A database whose views the models declare (`views::add_view`), adopted with `init
+/// --baseline`: its up.sql creates the view after the tables (SQLite included), so `check`
+/// and `check --shadow` (which replays the baseline on a scratch database) are clean.
+fn a_baseline_creates_the_declared_views(backend: Backend) {
+    let p = Project::on(backend).expect("backend available");
+    let run = |args: &[&str]| {
+        crate::support::Run::from(
+            p.command(Models::Cases, args)
+                .env("RETORT_CASE", "views::add_view/after")
+                .output()
+                .expect("retort_cases runs"),
+        )
+    };
+    // A database with the view, made by an earlier history Retort no longer has.
+    run(&["autogenerate", "-m", "earlier"]).expect(0);
+    run(&["upgrade", "head"]).expect(0);
+    for dir in p.revision_dirs() {
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+    run(&["init", "--baseline"]).expect(0);
+    let up = std::fs::read_to_string(p.revision_dirs()[0].join("up.sql")).unwrap();
+    let view_at = up.find("CREATE VIEW").expect("the view is created");
+    assert!(view_at > up.find("CREATE TABLE").unwrap(), "{up}");
+    assert!(up[view_at..].contains("active_users"), "{up}");
+    assert!(!up.contains("Not included"), "{up}");
+    let check = run(&["check"]).expect(0);
+    assert!(
+        check.stdout.contains("matches the models"),
+        "{}",
+        check.stdout
+    );
+    let shadow = run(&["check", "--shadow"]).expect(0);
+    assert!(
+        !shadow.stdout.contains("active_users"),
+        "the replayed baseline has the view: {}",
+        shadow.stdout
+    );
 }
