@@ -98,7 +98,7 @@ fn init_and_baseline(
         );
     }
     let adopted: Vec<String> = runner::recorded(&mut conn)?.into_iter().collect();
-    let base = baseline::baseline(&mut conn, &current)?;
+    let base = baseline::baseline_ignoring(&mut conn, &current, ignore)?;
     let rev = scripts.write_revision_as(
         NewRevision {
             message: "baseline".to_owned(),

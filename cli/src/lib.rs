@@ -343,8 +343,8 @@ pub struct InitArgs {
 /// `--ignore GLOB` of the commands that compare the database with the models.
 #[derive(Debug, Args, Default)]
 pub struct IgnoreArgs {
-    /// Leave the tables matching GLOB alone: never created, altered or dropped, nor reported
-    /// (`*`, `?`, `[...]`; repeatable; adds to `ignore` in Retort.toml)
+    /// Leave the tables and views matching GLOB alone: never created, altered or dropped, nor
+    /// reported (`*`, `?`, `[...]`; repeatable; adds to `ignore` in Retort.toml)
     #[arg(long = "ignore", value_name = "GLOB")]
     pub globs: Vec<String>,
 }

@@ -8,7 +8,8 @@
 //! connection's dialect, so it is the same SQL autogenerate would write. Around it go the
 //! objects that are not tables, as the backend reads them ([`Object`]; PostgreSQL: every
 //! schema's extensions, functions, procedures, types, views and sequences no column owns;
-//! MariaDB: functions, procedures, views and triggers):
+//! MariaDB: functions, procedures, views and triggers; SQLite: views). Views are created only
+//! as such objects, never by the plan too:
 //! their schemas and the extensions first (`IF NOT EXISTS`; down.sql leaves extensions), then
 //! the plan's enum types, then the objects the tables may need (types, functions: a trigger's
 //! function, an index's or a default's), in the order their dependencies ask, then the tables,
@@ -64,7 +65,18 @@ struct Placed<'a> {
 
 /// Places `objects` around the tables of `current`: which it creates, in which order, and
 /// which it cannot (see the module documentation).
+#[cfg(test)]
 fn place<'a>(objects: &'a [Object], current: &Schema) -> Placed<'a> {
+    place_ignoring(objects, current, &|_| false)
+}
+
+/// [`place`], leaving out the objects `ignored` says (views an `ignore` glob names): neither
+/// created nor listed; what needs one is listed as not included.
+fn place_ignoring<'a>(
+    objects: &'a [Object],
+    current: &Schema,
+    ignored: &dyn Fn(&Object) -> bool,
+) -> Placed<'a> {
     let by_key: BTreeMap<&str, &Object> = objects.iter().map(|o| (o.key.as_str(), o)).collect();
     // Enum types of the connection's schema are the schema model's: the plan creates them.
     let planned = |o: &Object| {
@@ -77,7 +89,9 @@ fn place<'a>(objects: &'a [Object], current: &Schema) -> Placed<'a> {
     // Why an object is not created (`Some("")` when Retort cannot write it at all).
     let mut why: BTreeMap<&str, Option<String>> = BTreeMap::new();
     for o in objects.iter().filter(|o| !planned(o)) {
-        let reason = if o.create.is_none() {
+        let reason = if ignored(o) {
+            Some(IGNORED.to_owned())
+        } else if o.create.is_none() {
             Some(String::new())
         } else {
             o.tables
@@ -181,12 +195,15 @@ fn place<'a>(objects: &'a [Object], current: &Schema) -> Placed<'a> {
         .iter()
         .filter_map(|o| {
             let reason = why.get(o.key.as_str())?.as_ref()?;
-            Some(format!("{} {}{reason}", o.kind, o.name))
+            (reason != IGNORED).then(|| format!("{} {}{reason}", o.kind, o.name))
         })
         .collect();
     placed.not_included.sort();
     placed
 }
+
+/// The reason of an object an `ignore` glob names: never shown.
+const IGNORED: &str = " (ignored)";
 
 /// Appends each object's creating SQL, between the dialect's statements
 /// ([`crate::dialect::DialectFacts::around_created_objects`]: PostgreSQL's
@@ -214,19 +231,38 @@ fn push_drops(out: &mut String, objects: &[&Object]) {
 /// caller leaves out), in the dialect of `conn`, which it asks for the objects that are not
 /// tables.
 pub fn baseline(conn: &mut Connection, current: &Schema) -> Result<Baseline, Error> {
-    // Views come with the other objects (as the server writes them, in the order of what they
-    // need), not from the schema's views, which would create them twice.
-    let mut tables_only = current.clone();
-    tables_only.views.clear();
-    let current = &tables_only;
+    baseline_ignoring(conn, current, &crate::ignore::Ignore::default())
+}
+
+/// [`baseline`], leaving out the views `ignore` names (by name, as introspection keys them:
+/// `name` in the connection's schema, `schema.name` outside it): neither created nor listed.
+pub fn baseline_ignoring(
+    conn: &mut Connection,
+    current: &Schema,
+    ignore: &crate::ignore::Ignore,
+) -> Result<Baseline, Error> {
     let dialect = conn.dialect();
     let around = crate::dialect::DialectFacts::around_created_objects(dialect);
     let objects = conn.session().other_objects()?;
-    let placed = place(&objects, current);
+    let qualified_names = conn.backend().key() == "postgresql";
+    let ignored = |o: &Object| {
+        let name = match (&o.schema, qualified_names) {
+            // PostgreSQL names an object `schema.name`; introspection keys the connection's
+            // schema's views by bare name.
+            (None, true) => o.name.split_once('.').map_or(o.name.as_str(), |(_, n)| n),
+            _ => o.name.as_str(),
+        };
+        (o.kind == "view" || o.kind == "materialized view") && ignore.matching(name).is_some()
+    };
+    let placed = place_ignoring(&objects, current, &ignored);
     // The schemas created first are not the plan's to create.
     let mut empty = Schema::default();
     empty.schemas.extend(placed.schemas.iter().cloned());
-    let ops = crate::diff::diff(&empty, current);
+    // Views are objects here (with their indexes, comments and what they need, in the
+    // backend's order): the plan creates the tables only, not the views again.
+    let mut tables = current.clone();
+    tables.views.clear();
+    let ops = crate::diff::diff(&empty, &tables);
     let (prelude, rest): (Vec<Op>, Vec<Op>) = ops
         .into_iter()
         .partition(|op| op.is_schema() || op.is_enum());

@@ -18,6 +18,10 @@
 //!   ways, which would be conflicting `joinable!` implementations): such a pair gets none, as
 //!   with diesel_cli; one `allow_tables_to_appear_in_same_query!` lists every table.
 //! - A table without a primary key cannot be a `table!`: it is left out, with a comment.
+//! - Each managed view (`#[derive(View)]`) is a `table!` too, after the tables, so queries on it
+//!   are typed: diesel needs a primary key, so the view's `key` (`#[view(key = "...")]`, by
+//!   default its first column) stands for one, as a comment above it says. Views have no foreign
+//!   keys, so no `joinable!`; they are listed in `allow_tables_to_appear_in_same_query!`.
 //!
 //! Differences: the Rust types come from the models, not from the database, so an `i64` key
 //! is `BigInt` on SQLite too (what diesel_cli's `sqlite_integer_primary_key_is_bigint` asks
@@ -27,7 +31,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 use crate::dialect::{Dialect, DieselType, DieselTypes};
-use crate::schema::{Schema, Table};
+use crate::schema::{Schema, Table, View};
 
 /// Which backend's diesel type names to write: a dialect that has them
 /// ([`crate::dialect::DialectFacts::diesel_types`]).
@@ -72,10 +76,12 @@ pub fn render(schema: &Schema, flavor: Flavor<'_>, command: &str) -> String {
     let _ = writeln!(out, "{HEADER}");
     let _ = writeln!(out, "// Regenerate with `{command}`.");
 
+    let views: Vec<(Table, String)> = schema.views.values().filter_map(view_table).collect();
     let keyed: Vec<&Table> = schema
         .tables
         .values()
         .filter(|t| !t.primary_key.is_empty())
+        .chain(views.iter().map(|(t, _)| t))
         .collect();
     let unkeyed: Vec<&str> = schema
         .tables
@@ -116,6 +122,9 @@ pub fn render(schema: &Schema, flavor: Flavor<'_>, command: &str) -> String {
 
     for table in &keyed {
         out.push('\n');
+        if let Some((_, note)) = views.iter().find(|(t, _)| std::ptr::eq(t, *table)) {
+            let _ = writeln!(out, "{note}");
+        }
         table_macro(&mut out, table, flavor);
     }
     if !unkeyed.is_empty() {
@@ -161,6 +170,31 @@ pub fn render(schema: &Schema, flavor: Flavor<'_>, command: &str) -> String {
     out
 }
 
+/// A view as a keyed [`Table`] for `table!`, and the comment above it: its key is the view's
+/// `key`, else its first column. `None` for a view with no columns (none is declared so).
+fn view_table(view: &View) -> Option<(Table, String)> {
+    let first = view.columns.first()?;
+    let mut table = Table::new(view.name.clone());
+    table.columns = view.columns.clone();
+    let (key, why) = if view.key.is_empty() {
+        (
+            vec![first.name.clone()],
+            "its first column (#[view(key = \"...\")] names another)",
+        )
+    } else {
+        (view.key.clone(), "from #[view(key = \"...\")]")
+    };
+    let note = format!(
+        "// The {} `{}`: diesel's table! needs a primary key, so its key here is\n\
+         // ({}), {why}.",
+        view.kind(),
+        view.name,
+        key.join(", ")
+    );
+    table.primary_key = key;
+    Some((table, note))
+}
+
 /// `schema` with every name as `dialect` stores it ([`crate::dialect::DialectFacts::stored_identifier`]).
 fn stored_names(schema: &Schema, dialect: &dyn Dialect) -> Schema {
     let cut = |name: &str| dialect.stored_identifier(name);
@@ -185,6 +219,16 @@ fn stored_names(schema: &Schema, dialect: &dyn Dialect) -> Schema {
             fk.ref_table = crate::schema::qualified_name(schema, &cut(bare));
         }
         out.insert(table);
+    }
+    for view in schema.views.values() {
+        let mut view = view.clone();
+        let (schema, bare) = crate::schema::split_qualified(&view.name);
+        view.name = crate::schema::qualified_name(schema, &cut(bare));
+        for column in &mut view.columns {
+            column.name = cut(&column.name);
+        }
+        cut_all(&mut view.key);
+        out.views.insert(view.name.clone(), view);
     }
     out
 }

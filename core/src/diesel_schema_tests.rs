@@ -235,3 +235,66 @@ fn a_composite_key_keeps_its_order_not_the_columns_order() {
         );
     }
 }
+
+#[test]
+fn a_view_is_a_table_keyed_by_its_key_or_first_column() {
+    let mut s = schema();
+    let mut counts = crate::sql::view(
+        "post_counts",
+        "SELECT author_id, count(*) AS n FROM posts GROUP BY author_id",
+        false,
+    );
+    counts
+        .columns
+        .push(Column::new("author_id", SqlType::BigInt, false));
+    counts
+        .columns
+        .push(Column::new("n", SqlType::BigInt, false));
+    s.views.insert(counts.name.clone(), counts.clone());
+    let mut emails = crate::sql::view("user emails", "SELECT email FROM users", true);
+    emails
+        .columns
+        .push(Column::new("id", SqlType::BigInt, false));
+    emails
+        .columns
+        .push(Column::new("email", SqlType::Varchar(100), true));
+    emails.key = vec!["email".into()];
+    s.views.insert(emails.name.clone(), emails);
+    let text = render(&s, pg(), "retort print-schema");
+    assert!(
+        text.contains(
+            "// The view `post_counts`: diesel's table! needs a primary key, so its key here is\n\
+             // (author_id), its first column (#[view(key = \"...\")] names another).\n\
+             diesel::table! {\n    post_counts (author_id) {\n        author_id -> Int8,\n        \
+             n -> Int8,\n    }\n}\n"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "// The materialized view `user emails`: diesel's table! needs a primary key, so its \
+             key here is\n// (email), from #[view(key = \"...\")]."
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "    #[sql_name = \"user emails\"]\n    user_emails (email) {\n        id -> Int8,\n        \
+             #[max_length = 100]\n        email -> Nullable<Varchar>,\n"
+        ),
+        "{text}"
+    );
+    // Listed with the tables; no joinable! (a view has no foreign keys).
+    assert!(
+        text.contains(
+            "diesel::allow_tables_to_appear_in_same_query!(posts, users, post_counts, user_emails,);"
+        ),
+        "{text}"
+    );
+    assert!(!text.contains("joinable!(post_counts"), "{text}");
+    // A view without columns (never declared so) is no table!.
+    counts.columns.clear();
+    let mut s = Schema::new();
+    s.views.insert(counts.name.clone(), counts);
+    assert!(!render(&s, lite(), "x").contains("table!"));
+}

@@ -7,7 +7,9 @@
 //! The same globs name the other objects the models own, by their names: an index, a unique or
 //! check constraint of a modelled table that a glob matches is kept as the database has it
 //! (copied into the models' side of the comparison, [`Ignore::keep_objects`]), so autogenerate
-//! never drops, re-creates or reports it, and a SQLite table rebuild keeps it.
+//! never drops, re-creates or reports it, and a SQLite table rebuild keeps it. A view whose
+//! name a glob matches is left out of the live schema (inspect writes no declaration for it),
+//! and a model view (`#[derive(View)]`) that one matches is an error.
 //!
 //! Globs are matched against the whole table name, case-sensitively: `*` any run of
 //! characters, `?` one character, `[abc]`/`[!abc]` a character class (the `glob` crate's
@@ -33,6 +35,14 @@ pub enum IgnoreError {
     ModelIgnored {
         /// The model's table.
         table: String,
+        /// The glob that matches it.
+        glob: String,
+    },
+    /// A view the models declare (`#[derive(View)]`) is also ignored.
+    #[error("model view '{view}' matches the ignore glob `{glob}`: a view is either declared by the models (#[derive(View)]) or ignored; remove the declaration, or narrow the glob")]
+    ViewIgnored {
+        /// The declared view.
+        view: String,
         /// The glob that matches it.
         glob: String,
     },
@@ -86,7 +96,9 @@ impl Ignore {
             .map(|(g, _)| g.as_str())
     }
 
-    /// Removes the ignored tables from `schema` (a live schema); returns their names.
+    /// Removes the ignored tables and views from `schema` (a live schema); returns the tables'
+    /// names. What depends on an ignored table or view ([`Schema::dependents`]) stays: the
+    /// database would refuse to drop what it reads all the same.
     pub fn remove_from(&self, schema: &mut Schema) -> Vec<String> {
         let ignored: Vec<String> = schema
             .tables
@@ -97,6 +109,7 @@ impl Ignore {
         for table in &ignored {
             schema.tables.remove(table);
         }
+        schema.views.retain(|name, _| self.matching(name).is_none());
         ignored
     }
 
@@ -142,8 +155,18 @@ impl Ignore {
         Ok(())
     }
 
-    /// Refuses a model table, index or check that a glob matches, naming both.
+    /// Refuses a model table, index, check or view that a glob matches, naming both.
     pub fn check_models(&self, models: &Schema) -> Result<(), IgnoreError> {
+        if let Some((view, glob)) = models
+            .views
+            .keys()
+            .find_map(|v| Some((v, self.matching(v)?)))
+        {
+            return Err(IgnoreError::ViewIgnored {
+                view: view.clone(),
+                glob: glob.to_owned(),
+            });
+        }
         for (name, table) in &models.tables {
             if let Some(glob) = self.matching(name) {
                 return Err(IgnoreError::ModelIgnored {
@@ -252,6 +275,19 @@ mod tests {
             "model table 'audit_x' matches the ignore glob `audit_*`: a table is either owned \
              by the models or ignored; remove the model, or narrow the glob"
         );
+        // Views too: a live one is left out, a declared one is an error.
+        schema.views.insert(
+            "audit_v".into(),
+            crate::sql::view("audit_v", "SELECT 1", false),
+        );
+        schema.tables.remove("audit_x");
+        let err = ignore.check_models(&schema).unwrap_err().to_string();
+        assert!(
+            err.starts_with("model view 'audit_v' matches the ignore glob `audit_*`"),
+            "{err}"
+        );
+        ignore.remove_from(&mut schema);
+        assert!(schema.views.is_empty());
         let err = Ignore::new(&["[a"]).unwrap_err().to_string();
         assert!(err.starts_with("ignore glob `[a` is invalid: "), "{err}");
     }

@@ -1,5 +1,6 @@
 //! An introspected [`Schema`] as Rust source: one `#[derive(Model)]` struct per table, saying
-//! everything the model contract can say about it, formatted by prettyplease.
+//! everything the model contract can say about it, and one `#[derive(View)]` struct per view,
+//! formatted by prettyplease.
 //!
 //! What a model cannot declare is never dropped silently: it is listed in [`Generated::notes`]
 //! (printed as warnings and written as comments at the top of the file).
@@ -13,7 +14,7 @@ use retort::schema::{Schema, SqlType};
 
 use super::names::{struct_name, struct_name_of, unique_name};
 use super::syntax::{enum_named, lit, rust_type, EnumNames};
-use super::table;
+use super::{table, view};
 
 /// The generated source and what it could not say.
 #[derive(Debug)]
@@ -43,14 +44,23 @@ pub(crate) fn models(schema: &Schema, dialect: &dyn Dialect) -> Generated {
         let name = unique_name(struct_name(&table.name), &mut names);
         items.push(table::model(table, &name, &enums, &mut notes, dialect));
     }
-    let uses = if enums.is_empty() {
-        quote!(
+    for v in schema.views.values() {
+        let name = unique_name(struct_name(&v.name), &mut names);
+        items.push(view::view(v, &name, &enums));
+    }
+    let uses = match (enums.is_empty(), schema.views.is_empty()) {
+        (true, true) => quote!(
             use retort::Model;
-        )
-    } else {
-        quote!(
+        ),
+        (false, true) => quote!(
             use retort::{DbEnum, Model};
-        )
+        ),
+        (true, false) => quote!(
+            use retort::{Model, View};
+        ),
+        (false, false) => quote!(
+            use retort::{DbEnum, Model, View};
+        ),
     };
     let file = quote! {
         #uses
@@ -106,7 +116,8 @@ fn enum_labels(schema: &Schema, sql: &str) -> Vec<String> {
 /// The crates the field types name (they are written with their paths: `chrono::...`).
 fn crates(schema: &Schema, enums: &EnumNames) -> BTreeSet<&'static str> {
     let mut crates = BTreeSet::new();
-    for column in schema.tables.values().flat_map(|t| &t.columns) {
+    let views = schema.views.values().flat_map(|v| &v.columns);
+    for column in schema.tables.values().flat_map(|t| &t.columns).chain(views) {
         let ty = rust_type(column, enums).0.to_string();
         crates.extend(CRATES.iter().filter(|c| ty.contains(&format!("{c} ::"))));
     }

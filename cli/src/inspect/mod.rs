@@ -6,6 +6,7 @@ mod generation;
 mod names;
 mod syntax;
 mod table;
+mod view;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -25,6 +26,10 @@ pub struct InspectArgs {
     /// repeatable
     #[arg(long = "table", value_name = "GLOB")]
     pub tables: Vec<String>,
+    /// Write no declaration for the views matching GLOB (repeatable; adds to `ignore` in
+    /// Retort.toml)
+    #[arg(long = "ignore", value_name = "GLOB")]
+    pub ignore: Vec<String>,
 }
 
 pub(crate) fn inspect(
@@ -34,12 +39,22 @@ pub(crate) fn inspect(
 ) -> anyhow::Result<u8> {
     let mut conn = settings.connect(false)?;
     let mut schema = conn.introspect()?;
+    // Views an `ignore` glob names are not written (tables are: see the README).
+    let ignore = settings.ignore(&crate::IgnoreArgs {
+        globs: args.ignore.clone(),
+    })?;
+    schema
+        .views
+        .retain(|name, _| ignore.matching(name).is_none());
     if !args.tables.is_empty() {
         // The same glob syntax as `ignore` (`*`, `?`, `[...]`), validated the same way.
         let wanted = retort::ignore::Ignore::new(&args.tables)?;
         let all: Vec<String> = schema.tables.keys().cloned().collect();
         schema
             .tables
+            .retain(|name, _| wanted.matching(name).is_some());
+        schema
+            .views
             .retain(|name, _| wanted.matching(name).is_some());
         if schema.tables.is_empty() {
             anyhow::bail!(
@@ -49,10 +64,19 @@ pub(crate) fn inspect(
             );
         }
     }
-    let generated = codegen::models(&schema, conn.backend().dialect());
+    let mut unread = Vec::new();
+    if conn.backend().key() == "sqlite" {
+        sqlite_view_columns(&mut conn, &mut schema, &mut unread);
+    }
+    let mut generated = codegen::models(&schema, conn.backend().dialect());
+    generated.notes.extend(unread);
     let mut text = format!(
-        "// Models of the {} tables of {}, written by `{}`.\n",
+        "// Models of the {} tables{} of {}, written by `{}`.\n",
         schema.tables.len(),
+        match schema.views.len() {
+            0 => String::new(),
+            n => format!(" and {n} views"),
+        },
         retort::redact::url(&settings.database_url),
         retort::invocation::command("inspect")
     );
@@ -82,15 +106,64 @@ pub(crate) fn inspect(
             }
             std::fs::write(path, &text)
                 .with_context(|| format!("cannot write {}", path.display()))?;
+            let views = match schema.views.len() {
+                0 => String::new(),
+                n => format!(" and {n} view(s)"),
+            };
             writeln!(
                 out,
-                "Wrote {} model(s) to {}",
+                "Wrote {} model(s){views} to {}",
                 schema.tables.len(),
                 path.display()
             )?;
         }
     }
     Ok(0)
+}
+
+/// SQLite keeps no column list for a view: each view's columns as `pragma_table_xinfo` gives
+/// them (declared types from the columns they select; none over an expression). A view SQLite
+/// cannot compile (it names a table that is gone) is left out, said in `unread`.
+fn sqlite_view_columns(
+    conn: &mut retort::db::Connection,
+    schema: &mut retort::schema::Schema,
+    unread: &mut Vec<String>,
+) {
+    let mut broken = Vec::new();
+    for (name, view) in schema
+        .views
+        .iter_mut()
+        .filter(|(_, v)| v.columns.is_empty())
+    {
+        let sql = format!(
+            "SELECT name || char(31) || type || char(31) || \"notnull\" \
+             FROM pragma_table_xinfo('{}') ORDER BY cid",
+            name.replace('\'', "''")
+        );
+        match conn.query_texts(&sql) {
+            Ok(rows) if !rows.is_empty() => {
+                for row in rows {
+                    let mut parts = row.split('\u{1f}');
+                    let (column, ty, notnull) = (
+                        parts.next().unwrap_or_default(),
+                        parts.next().unwrap_or_default(),
+                        parts.next().unwrap_or_default(),
+                    );
+                    view.columns.push(retort::schema::Column::new(
+                        column,
+                        retort::schema::SqlType::parse(ty),
+                        notnull != "1",
+                    ));
+                }
+            }
+            Ok(_) => broken.push((name.clone(), "it has no columns".to_owned())),
+            Err(err) => broken.push((name.clone(), err.to_string())),
+        }
+    }
+    for (name, why) in broken {
+        schema.views.remove(&name);
+        unread.push(format!("view {name}: its columns cannot be read ({why})"));
+    }
 }
 
 /// The header line naming the crates the file needs: retort, and those whose types it uses

@@ -32,6 +32,7 @@ mod hostile_input;
 mod hostile_scripts;
 mod inspect;
 mod inspect_types;
+mod inspect_views;
 mod interrupts;
 mod introspection_cost;
 mod labels;

@@ -46,6 +46,20 @@ fn the_generated_files_are_current() {
         assert!(run.stdout.contains("    teams (id) {"), "{}", run.stdout);
         assert!(!run.stdout.contains("joinable!(teams"), "{}", run.stdout);
         assert!(!run.stdout.contains("joinable!(members"), "{}", run.stdout);
+        // The view: a table! keyed by its `key`, saying so.
+        assert!(
+            run.stdout.contains(
+                "// The view `author_stats`: diesel's table! needs a primary key, so its key here \
+                 is\n// (author_id), from #[view(key = \"...\")]."
+            ),
+            "{}",
+            run.stdout
+        );
+        assert!(
+            run.stdout.contains("    author_stats (author_id) {"),
+            "{}",
+            run.stdout
+        );
         if run.stdout != committed {
             let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
                 .join("tests/integration/print_schema")
@@ -69,7 +83,7 @@ fn diesel_writes_and_reads_through_the_generated_schema(backend: Backend) {
     blog(&p, &["upgrade", "head"]).expect(0);
     macro_rules! exercise {
         ($schema:ident, $conn:expr) => {{
-            use $schema::{members, post_tags, posts, reviews, teams, users};
+            use $schema::{author_stats, members, post_tags, posts, reviews, teams, users};
             let conn = &mut $conn;
             diesel::insert_into(users::table)
                 .values((
@@ -154,6 +168,20 @@ fn diesel_writes_and_reads_through_the_generated_schema(backend: Backend) {
                 .load::<(i64, i64)>(conn)
                 .unwrap();
             assert_eq!(captains, [(3, 3)]);
+            // The managed view, typed through its table! (keyed by `#[view(key)]`), and joined
+            // with a table: allow_tables_to_appear_in_same_query! lists it.
+            let stats = author_stats::table
+                .find(7_i64)
+                .select((author_stats::email, author_stats::posts))
+                .first::<(String, i64)>(conn)
+                .unwrap();
+            assert_eq!(stats, ("ada@example.com".to_owned(), 1));
+            let scores = author_stats::table
+                .inner_join(users::table.on(users::id.eq(author_stats::author_id)))
+                .select((users::score, author_stats::posts))
+                .load::<(f64, i64)>(conn)
+                .unwrap();
+            assert_eq!(scores, [(1.5, 1)]);
             (joined, stars)
         }};
     }

@@ -233,21 +233,44 @@ impl Session for SqliteSession {
         Ok(rows.into_iter().map(|(name, _)| name).collect())
     }
 
-    /// Views (triggers and indexes belong to their table), which a baseline does not create.
+    /// Views (triggers and indexes belong to their table), each created as SQLite keeps its
+    /// `CREATE VIEW` text, after the tables it names and the views it names.
     fn other_objects(&mut self) -> Result<Vec<crate::backend::object::Object>, DbError> {
-        let views = super::load_text_pairs(
+        let listed = |conn: &mut SqliteConnection, sql: &str| {
+            super::load_text_pairs(conn, sql)
+                .map_err(DbError::query("listing the objects that are not tables"))
+        };
+        let views = listed(
             &mut self.conn,
-            "SELECT type AS a, name AS b FROM sqlite_schema WHERE type = 'view' ORDER BY name",
-        )
-        .map_err(DbError::query("listing the objects that are not tables"))?;
+            "SELECT name AS a, sql AS b FROM sqlite_schema WHERE type = 'view' ORDER BY name",
+        )?;
+        let tables = listed(
+            &mut self.conn,
+            "SELECT name AS a, CAST(NULL AS TEXT) AS b FROM sqlite_schema \
+             WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name",
+        )?;
+        let named = |sql: &str, names: &mut dyn Iterator<Item = &String>| -> Vec<String> {
+            names
+                .filter(|n| crate::sql::mentions(sql, n))
+                .cloned()
+                .collect()
+        };
         Ok(views
-            .into_iter()
-            .map(|(kind, name)| {
-                let name = name.unwrap_or_default();
+            .iter()
+            .map(|(name, sql)| {
+                let sql = sql.as_deref().unwrap_or_default().trim_end();
+                let sql = sql.trim_end_matches(';');
                 crate::backend::object::Object {
                     key: name.clone(),
-                    kind,
-                    name,
+                    kind: "view".to_owned(),
+                    name: name.clone(),
+                    create: Some(format!("{sql};\n")),
+                    drop: Some(format!("DROP VIEW \"{}\";\n", name.replace('"', "\"\""))),
+                    needs: named(
+                        sql,
+                        &mut views.iter().map(|(n, _)| n).filter(|n| *n != name),
+                    ),
+                    tables: named(sql, &mut tables.iter().map(|(n, _)| n)),
                     ..Default::default()
                 }
             })

@@ -289,5 +289,18 @@ pub mod diesel_blog {
             #[model(references = "teams.id")]
             pub team_id: i64,
         }
+
+        /// A managed view: print-schema writes a `table!` for it, keyed by `#[view(key)]`.
+        #[derive(retort::View)]
+        #[view(
+            sql = "SELECT u.email, u.id AS author_id, count(p.id) AS posts \
+                   FROM users u LEFT JOIN posts p ON p.author_id = u.id GROUP BY u.id, u.email",
+            key = "author_id"
+        )]
+        pub struct AuthorStat {
+            pub email: String,
+            pub author_id: i64,
+            pub posts: i64,
+        }
     }
 }

@@ -62,9 +62,27 @@ diesel::table! {
     }
 }
 
+// The view `author_stats`: diesel's table! needs a primary key, so its key here is
+// (author_id), from #[view(key = "...")].
+diesel::table! {
+    author_stats (author_id) {
+        email -> Text,
+        author_id -> BigInt,
+        posts -> BigInt,
+    }
+}
+
 // Left out, as diesel's table! needs a primary key: post_views.
 
 diesel::joinable!(post_tags -> posts (post_id));
 diesel::joinable!(posts -> users (author_id));
 
-diesel::allow_tables_to_appear_in_same_query!(members, post_tags, posts, reviews, teams, users,);
+diesel::allow_tables_to_appear_in_same_query!(
+    members,
+    post_tags,
+    posts,
+    reviews,
+    teams,
+    users,
+    author_stats,
+);
