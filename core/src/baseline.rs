@@ -244,13 +244,12 @@ pub fn baseline_ignoring(
     let dialect = conn.dialect();
     let around = crate::dialect::DialectFacts::around_created_objects(dialect);
     let objects = conn.session().other_objects()?;
-    let qualified_names = conn.backend().key() == "postgresql";
     let ignored = |o: &Object| {
-        let name = match (&o.schema, qualified_names) {
-            // PostgreSQL names an object `schema.name`; introspection keys the connection's
-            // schema's views by bare name.
-            (None, true) => o.name.split_once('.').map_or(o.name.as_str(), |(_, n)| n),
-            _ => o.name.as_str(),
+        let name = match &o.schema {
+            // An object of the connection's own schema may be named `schema.name` (PostgreSQL
+            // does); introspection keys its views by bare name.
+            None => o.name.split_once('.').map_or(o.name.as_str(), |(_, n)| n),
+            Some(_) => o.name.as_str(),
         };
         (o.kind == "view" || o.kind == "materialized view") && ignore.matching(name).is_some()
     };

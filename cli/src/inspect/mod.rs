@@ -64,10 +64,7 @@ pub(crate) fn inspect(
             );
         }
     }
-    let mut unread = Vec::new();
-    if conn.backend().key() == "sqlite" {
-        sqlite_view_columns(&mut conn, &mut schema, &mut unread);
-    }
+    let unread = conn.fill_view_columns(&mut schema);
     let mut generated = codegen::models(&schema, conn.backend().dialect());
     generated.notes.extend(unread);
     let mut text = format!(
@@ -119,51 +116,6 @@ pub(crate) fn inspect(
         }
     }
     Ok(0)
-}
-
-/// SQLite keeps no column list for a view: each view's columns as `pragma_table_xinfo` gives
-/// them (declared types from the columns they select; none over an expression). A view SQLite
-/// cannot compile (it names a table that is gone) is left out, said in `unread`.
-fn sqlite_view_columns(
-    conn: &mut retort::db::Connection,
-    schema: &mut retort::schema::Schema,
-    unread: &mut Vec<String>,
-) {
-    let mut broken = Vec::new();
-    for (name, view) in schema
-        .views
-        .iter_mut()
-        .filter(|(_, v)| v.columns.is_empty())
-    {
-        let sql = format!(
-            "SELECT name || char(31) || type || char(31) || \"notnull\" \
-             FROM pragma_table_xinfo('{}') ORDER BY cid",
-            name.replace('\'', "''")
-        );
-        match conn.query_texts(&sql) {
-            Ok(rows) if !rows.is_empty() => {
-                for row in rows {
-                    let mut parts = row.split('\u{1f}');
-                    let (column, ty, notnull) = (
-                        parts.next().unwrap_or_default(),
-                        parts.next().unwrap_or_default(),
-                        parts.next().unwrap_or_default(),
-                    );
-                    view.columns.push(retort::schema::Column::new(
-                        column,
-                        retort::schema::SqlType::parse(ty),
-                        notnull != "1",
-                    ));
-                }
-            }
-            Ok(_) => broken.push((name.clone(), "it has no columns".to_owned())),
-            Err(err) => broken.push((name.clone(), err.to_string())),
-        }
-    }
-    for (name, why) in broken {
-        schema.views.remove(&name);
-        unread.push(format!("view {name}: its columns cannot be read ({why})"));
-    }
 }
 
 /// The header line naming the crates the file needs: retort, and those whose types it uses

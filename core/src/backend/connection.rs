@@ -234,6 +234,13 @@ impl Connection {
             .map_err(DbError::query("executing SQL"))
     }
 
+    /// Fills the columns of `schema`'s views where introspection could not (SQLite keeps no
+    /// column list for a view), for `inspect`; a view whose columns cannot be read is removed,
+    /// with a line saying why in the result.
+    pub fn fill_view_columns(&mut self, schema: &mut Schema) -> Vec<String> {
+        self.session.fill_view_columns(schema)
+    }
+
     /// The rows of `sql`, a query selecting one column of text (a list of database URLs, say),
     /// in the order the query returns them; a NULL is an empty string. A trailing `;` is
     /// allowed.

@@ -326,6 +326,12 @@ pub(crate) trait Session: Send {
     fn table_exists(&mut self, name: &str) -> Result<bool, DbError>;
     /// Rows of a query selecting two text columns named `a` and `b` (`b` may be NULL).
     fn text_pairs(&mut self, sql: &str) -> QueryResult<Vec<(String, Option<String>)>>;
+    /// Fills the columns of the views introspection left without them (SQLite keeps no column
+    /// list for a view), for `inspect`; the views whose columns cannot be read are removed,
+    /// each with a line saying why. Backends whose introspection reads them do nothing.
+    fn fill_view_columns(&mut self, _schema: &mut Schema) -> Vec<String> {
+        Vec::new()
+    }
     /// The schemas of the database other than the system's own, sorted by name, or why this
     /// backend has none.
     fn schemas(&mut self) -> Result<Vec<String>, DbError> {

@@ -9,6 +9,7 @@ mod catalog;
 mod file;
 pub mod introspect;
 pub mod models;
+mod view_columns;
 
 use std::any::Any;
 use std::collections::BTreeSet;
@@ -221,6 +222,10 @@ impl Session for SqliteSession {
 
     fn text_pairs(&mut self, sql: &str) -> QueryResult<Vec<(String, Option<String>)>> {
         super::load_text_pairs(&mut self.conn, sql)
+    }
+
+    fn fill_view_columns(&mut self, schema: &mut Schema) -> Vec<String> {
+        view_columns::fill(&mut self.conn, schema)
     }
 
     fn write_triggers(&mut self, table: &str) -> QueryResult<Vec<String>> {
