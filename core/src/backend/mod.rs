@@ -401,6 +401,15 @@ pub(crate) trait Session: Send {
     }
 }
 
+/// 32 random hexadecimal digits: who holds a row lock (a Galera cluster's, or a run's through a
+/// connection pooler).
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+pub(crate) fn random_token() -> String {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).expect("the operating system provides random bytes");
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// Applies or reverts one migration through a diesel connection's harness: the one line each
 /// backend's [`Session::harness_apply`] delegates to.
 pub(crate) fn apply_with_harness<DB, C>(

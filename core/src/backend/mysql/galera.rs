@@ -195,12 +195,6 @@ pub(super) struct ClusterLock {
     lost: Arc<AtomicBool>,
 }
 
-fn random_token() -> String {
-    let mut bytes = [0u8; 16];
-    getrandom::fill(&mut bytes).expect("the operating system provides random bytes");
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 /// Takes the cluster-wide lock, waiting up to `wait`; `url` opens the heartbeat's connection.
 pub(super) fn take(
     conn: &mut MysqlConnection,
@@ -215,7 +209,7 @@ pub(super) fn take(
     let node_uuid = status(conn, "wsrep_gcomm_uuid")
         .map_err(DbError::query("reading wsrep_gcomm_uuid"))?
         .unwrap_or_default();
-    let token = random_token();
+    let token = super::super::random_token();
     let insert = format!(
         "INSERT INTO {LOCK_TABLE} (id, token, holder, node_uuid, node_name, taken_at, beat, \
          beat_at) VALUES (1, '{token}', CONCAT('process {pid} (', USER(), ', connection ', \

@@ -221,12 +221,6 @@ pub(super) struct RowLock {
     lost: Arc<AtomicBool>,
 }
 
-fn random_token() -> String {
-    let mut bytes = [0u8; 16];
-    getrandom::fill(&mut bytes).expect("the operating system provides random bytes");
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 /// Takes the row lock in `schema`, waiting up to `wait`; `url` opens the heartbeat's
 /// connection (none: no heartbeat, the row expires after [`TTL`]).
 pub(super) fn take(
@@ -256,7 +250,7 @@ pub(super) fn take(
         _ => Err(e),
     })
     .map_err(DbError::query(format!("creating {LOCK_TABLE}")))?;
-    let token = random_token();
+    let token = super::super::random_token();
     let holder = format!("{} (role ", super::lock::application_name()).replace('\'', "''");
     let insert = format!(
         "INSERT INTO {table} (id, token, holder, taken_at, beat, beat_at) \
