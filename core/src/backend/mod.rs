@@ -401,6 +401,40 @@ pub(crate) trait Session: Send {
     }
 }
 
+/// A row lock's heartbeat (a Galera cluster's, or a run's through a connection pooler): every
+/// `period`, `update` (which bumps the row, returning the rows it changed) on a connection of its
+/// own (`connect`, made again after an error), until the returned sender is dropped; when it
+/// changes no row, the lock is no longer this run's: `lost` is set and the heartbeat stops.
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+pub(crate) fn heartbeat<C: 'static>(
+    period: std::time::Duration,
+    update: impl Fn(&mut C) -> QueryResult<usize> + Send + 'static,
+    lost: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    connect: impl Fn() -> Option<C> + Send + 'static,
+) -> (std::sync::mpsc::Sender<()>, std::thread::JoinHandle<()>) {
+    use std::sync::mpsc;
+    let (stop, stopped) = mpsc::channel::<()>();
+    let thread = std::thread::spawn(move || {
+        let mut conn: Option<C> = None;
+        while let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(period) {
+            if conn.is_none() {
+                conn = connect();
+            }
+            let Some(c) = conn.as_mut() else { continue };
+            match update(c) {
+                Ok(0) => {
+                    lost.store(true, std::sync::atomic::Ordering::SeqCst);
+                    return;
+                }
+                Ok(_) => {}
+                // A conflict with a takeover lost, or the connection broke: try again.
+                Err(_) => conn = None,
+            }
+        }
+    });
+    (stop, thread)
+}
+
 /// 32 random hexadecimal digits: who holds a row lock (a Galera cluster's, or a run's through a
 /// connection pooler).
 #[cfg(any(feature = "postgres", feature = "mysql"))]

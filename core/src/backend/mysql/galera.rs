@@ -280,30 +280,14 @@ pub(super) fn take(
 /// The heartbeat: every [`HEARTBEAT`], `beat + 1` on this run's row, from a connection of its
 /// own (the run's is busy with its statements); it stops when the row is no longer this run's.
 fn beat(url: String, token: String, lost: Arc<AtomicBool>) -> (mpsc::Sender<()>, JoinHandle<()>) {
-    let (stop, stopped) = mpsc::channel::<()>();
-    let thread = std::thread::spawn(move || {
-        let sql = format!(
-            "UPDATE {LOCK_TABLE} SET beat = beat + 1, beat_at = UTC_TIMESTAMP(6) \
-             WHERE id = 1 AND token = '{token}'"
-        );
-        let mut conn: Option<MysqlConnection> = None;
-        while let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(HEARTBEAT) {
-            if conn.is_none() {
-                conn = MysqlConnection::establish(&url).ok();
-            }
-            let Some(c) = conn.as_mut() else { continue };
-            match diesel::sql_query(&sql).execute(c) {
-                Ok(0) => {
-                    lost.store(true, Ordering::SeqCst);
-                    return;
-                }
-                Ok(_) => {}
-                // A conflict with a takeover lost, or the connection broke: try again.
-                Err(_) => conn = None,
-            }
-        }
-    });
-    (stop, thread)
+    let update = format!(
+        "UPDATE {LOCK_TABLE} SET beat = beat + 1, beat_at = UTC_TIMESTAMP(6) \
+         WHERE id = 1 AND token = '{token}'"
+    );
+    let bump = move |c: &mut _| diesel::sql_query(&update).execute(c);
+    super::super::heartbeat(HEARTBEAT, bump, lost, move || {
+        MysqlConnection::establish(&url).ok()
+    })
 }
 
 impl ClusterLock {

@@ -305,31 +305,17 @@ fn beat(
     token: String,
     lost: Arc<AtomicBool>,
 ) -> (mpsc::Sender<()>, JoinHandle<()>) {
-    let (stop, stopped) = mpsc::channel::<()>();
-    let thread = std::thread::spawn(move || {
-        let sql = format!(
-            "UPDATE {table} SET beat = beat + 1, beat_at = now() WHERE id = 1 AND token = '{token}'"
-        );
-        let mut conn: Option<PgConnection> = None;
-        while let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(HEARTBEAT) {
-            if conn.is_none() {
-                conn = PgConnection::establish(&url).ok().map(|mut c| {
-                    c.set_prepared_statement_cache_size(diesel::connection::CacheSize::Disabled);
-                    c
-                });
-            }
-            let Some(c) = conn.as_mut() else { continue };
-            match diesel::sql_query(&sql).execute(c) {
-                Ok(0) => {
-                    lost.store(true, Ordering::SeqCst);
-                    return;
-                }
-                Ok(_) => {}
-                Err(_) => conn = None,
-            }
-        }
-    });
-    (stop, thread)
+    let update = format!(
+        "UPDATE {table} SET beat = beat + 1, beat_at = now() WHERE id = 1 AND token = '{token}'"
+    );
+    let bump = move |c: &mut _| diesel::sql_query(&update).execute(c);
+    super::super::heartbeat(HEARTBEAT, bump, lost, move || {
+        // Through the pooler: no statement kept prepared on a server connection.
+        PgConnection::establish(&url).ok().map(|mut c| {
+            c.set_prepared_statement_cache_size(diesel::connection::CacheSize::Disabled);
+            c
+        })
+    })
 }
 
 impl RowLock {
