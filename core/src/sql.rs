@@ -67,6 +67,7 @@ mod defaults;
 mod drops;
 mod index_def;
 mod kept;
+mod spelling;
 mod split;
 mod state;
 mod view_def;
@@ -75,14 +76,15 @@ pub use constraint::{
     same_columns, same_constraint, table_constraint, unique_columns,
 };
 pub use create_table::{
-    canonical_index_statement, comparable, generated_parts, is_constraint_clause, is_generated,
-    mentions, rename_identifier, table_clauses, unquote, ForeignKeyClause, TableClauses,
+    generated_parts, is_constraint_clause, is_generated, table_clauses, unquote, ForeignKeyClause,
+    TableClauses,
 };
 pub use ddl::{ddl, table_key, AlterAction, Ddl};
 pub use defaults::{is_literal_default, is_null_default, normalize_default};
 pub use drops::{data_drops, DataDrop};
 pub use index_def::{simplify_index, unquote_key};
 pub use kept::{kept, owned_only, owned_only_sql, rewrite_kept};
+pub use spelling::{canonical_index_statement, comparable, mentions, rename_identifier};
 pub use split::{misplaced_steps, statements, Statement};
 use state::Statements;
 pub use view_def::view_query;

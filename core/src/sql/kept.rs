@@ -1,8 +1,9 @@
 //! What a kept definition creates, read from its text once, where the definition is made
 //! ([`crate::schema::Kept`]).
 
-use super::create_table::{canonical_index_tokens, comparable_tokens, tokens, unquote, Tok};
+use super::create_table::{tokens, unquote, Tok};
 use super::index_def::{constraint_def, index_def};
+use super::spelling::{canonical_index_tokens, comparable_tokens};
 use crate::schema::{Kept, KeptKind};
 
 /// `sql` as a kept definition, with what it creates read from its text.
