@@ -9,6 +9,9 @@
 //! not copied, and a kept table constraint that names a dropped column goes with it. The runner
 //! runs migrations with `PRAGMA foreign_keys = OFF` and checks `PRAGMA foreign_key_check`
 //! before committing, so a rebuild neither cascades deletes nor leaves dangling references.
+//!
+//! This file holds the dialect and its choice between `ALTER TABLE` and a rebuild; the rebuild
+//! itself (the copy, its guards, the rename) is in `sqlite_rebuild.rs`.
 
 use super::{
     add_column_sql, drop_column_sql, is_literal_default, push_unmodeled, Dialect, OpSql,
@@ -21,8 +24,9 @@ use crate::schema::{Column, ForeignKey, Schema, SqlType, Table, TableOptions};
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Sqlite;
 
-/// Prefix of the temporary table a rebuild creates.
-pub const REBUILD_PREFIX: &str = "_retort_new_";
+#[path = "sqlite_rebuild.rs"]
+mod rebuild;
+pub use rebuild::REBUILD_PREFIX;
 
 impl Dialect for Sqlite {
     fn name(&self) -> &'static str {
@@ -39,7 +43,7 @@ impl Dialect for Sqlite {
         false
     }
 
-    /// A type change rebuilds the table; its guards (`misfit_condition`) refuse the rows whose
+    /// A type change rebuilds the table; its guards (`misfit_condition`, in `sqlite_rebuild.rs`) refuse the rows whose
     /// values the new type cannot hold, and SQLite keeps everything else as it is.
     fn type_change_risk(&self, from: &SqlType, to: &SqlType) -> Option<String> {
         from.narrowing_to(to)?;
@@ -422,167 +426,6 @@ fn rebuild_only() -> Unsupported {
     )
 }
 
-impl Sqlite {
-    /// Rebuilds one table into the shape it has after `group`.
-    fn rebuild(
-        &self,
-        group: &[Op],
-        state: &mut Schema,
-        out: &mut String,
-    ) -> Result<(), RenderError> {
-        let name = group[0].table().to_owned();
-        let Some(old) = state.get(&name).cloned() else {
-            return Err(RenderError::Unsupported {
-                dialect: self.name(),
-                what: format!("alter table `{name}`"),
-                hint: "the table does not exist at this point of the migration".into(),
-            });
-        };
-        for op in group {
-            op.apply(state);
-        }
-        // An alteration never removes its table; should it be gone, say so rather than panic.
-        let Some(new) = state.get(&name).cloned() else {
-            return Err(RenderError::Unsupported {
-                dialect: self.name(),
-                what: format!("alter table `{name}`"),
-                hint: "the migration removes the table it alters".into(),
-            });
-        };
-        let tmp = format!("{REBUILD_PREFIX}{name}");
-        out.push_str(&format!(
-            "-- SQLite cannot alter this in place: rebuild {} and copy its rows\n",
-            self.quote(&name)
-        ));
-        // Dropping a table that others reference, with foreign keys ON, would run their
-        // ON DELETE actions (cascading deletes). Retort's runner switches them off; a runner
-        // that does not (diesel's own harness turns them on) is stopped here, before any change.
-        let referenced = state
-            .tables
-            .values()
-            .any(|t| t.name != name && t.foreign_keys.iter().any(|fk| fk.ref_table == name));
-        if referenced {
-            out.push_str(
-                "CREATE TEMP TABLE \"_retort_guard\" (n INTEGER CONSTRAINT \"foreign keys must be OFF while SQLite rebuilds a referenced table: apply this migration with retort\" CHECK (n = 0));\n\
-                 INSERT INTO \"_retort_guard\" SELECT foreign_keys FROM pragma_foreign_keys;\n\
-                 DROP TABLE \"_retort_guard\";\n",
-            );
-        }
-        // A kept table constraint over a column the models drop cannot apply any more: it
-        // goes with the column (said in the script); the down migration's rebuild, which
-        // brings the column back, brings it back too.
-        let mut new = new;
-        let gone: Vec<&str> = old
-            .columns
-            .iter()
-            .filter(|c| new.column(&c.name).is_none())
-            .map(|c| c.name.as_str())
-            .collect();
-        new.table_constraints.retain(|constraint| {
-            let clause = self.table_constraint_clause(constraint);
-            let Some(column) = gone.iter().find(|c| crate::sql::mentions(&clause, c)) else {
-                return true;
-            };
-            out.push_str(&format!(
-                "-- dropped with column '{column}': {}\n",
-                clause.replace('\n', " ")
-            ));
-            false
-        });
-        out.push_str(&self.create_table(&new, &tmp));
-        // An AUTOINCREMENT key keeps the largest id it ever gave: the copy below only raises it
-        // to the largest id left, so ids of deleted rows would come back.
-        if old.autoincrement && new.autoincrement {
-            out.push_str(&format!(
-                "INSERT INTO sqlite_sequence (name, seq) SELECT {}, seq FROM sqlite_sequence WHERE name = {};\n",
-                string_literal(&tmp),
-                string_literal(&name)
-            ));
-        }
-        // Generated columns compute their values: they are not copied.
-        let copied: Vec<String> = new
-            .columns
-            .iter()
-            .filter(|c| old.column(&c.name).is_some())
-            .filter(|c| c.generated.is_none())
-            .filter(|c| !c.extra.iter().any(|e| e.is_generated()))
-            .map(|c| c.name.clone())
-            .collect();
-        if !copied.is_empty() {
-            // A column a `--using` expression converts is copied through it.
-            let select: Vec<String> = copied
-                .iter()
-                .map(|c| match super::convert::copy_expression(group, &name, c) {
-                    Some(expr) => format!("({expr}) AS {}", self.quote(c)),
-                    None => self.quote(c),
-                })
-                .collect();
-            out.push_str(&format!(
-                "INSERT INTO {} ({}) SELECT {} FROM {};\n",
-                self.quote(&tmp),
-                self.quote_list(&copied),
-                select.join(", "),
-                self.quote(&name)
-            ));
-        }
-        // SQLite stores any value in any column: a type change must not quietly keep values
-        // the new type cannot hold. Each guard fails the run when a copied value does not fit.
-        for column in &new.columns {
-            let Some(before) = old.column(&column.name) else {
-                continue;
-            };
-            if before.ty == column.ty {
-                continue;
-            }
-            if let Some(bad) = misfit_condition(&self.quote(&column.name), &column.ty) {
-                // The constraint's name is SQLite's whole error: it says the fix.
-                let (col, ty) = (&column.name, &column.ty);
-                let label = if super::convert::copy_expression(group, &name, col).is_some() {
-                    format!(
-                        "{name}.{col} holds values that are not {ty} after its conversion: fix \
-                         the conversion's expression (regenerate the revision with another \
-                         --using {name}.{col}=EXPR, or --using-down for down.sql), or clean \
-                         those rows first"
-                    )
-                } else {
-                    format!(
-                        "{name}.{col} holds values that are not {ty}: regenerate the revision \
-                         with --using {name}.{col}=EXPR converting them (and --using-down \
-                         {name}.{col}=EXPR for down.sql), or clean those rows first"
-                    )
-                }
-                .replace('"', "");
-                out.push_str(&format!(
-                    "CREATE TEMP TABLE \"_retort_guard\" (n INTEGER CONSTRAINT \"{label}\" CHECK (n = 0));\n\
-                     INSERT INTO \"_retort_guard\" SELECT count(*) FROM {} WHERE {bad};\n\
-                     DROP TABLE \"_retort_guard\";\n",
-                    self.quote(&tmp)
-                ));
-            }
-        }
-        out.push_str(&format!("DROP TABLE {};\n", self.quote(&name)));
-        // Legacy rename: views and triggers that name the table are not re-checked while it
-        // is briefly missing, and they find it again under its old name afterwards.
-        out.push_str("PRAGMA legacy_alter_table = ON;\n");
-        out.push_str(&format!(
-            "ALTER TABLE {} RENAME TO {};\n",
-            self.quote(&tmp),
-            self.quote(&name)
-        ));
-        out.push_str("PRAGMA legacy_alter_table = OFF;\n");
-        for index in &new.indexes {
-            out.push_str(&self.create_index(&name, index));
-        }
-        push_unmodeled(&new, out);
-        Ok(())
-    }
-}
-
-/// `text` as an SQL string literal.
-fn string_literal(text: &str) -> String {
-    format!("'{}'", text.replace('\'', "''"))
-}
-
 /// The `CHECK` clause of an enum column: `CHECK ("col" IN ('a', 'b'))`.
 pub fn enum_check(quoted_column: &str, labels: &[String]) -> String {
     let labels: Vec<String> = labels
@@ -590,26 +433,6 @@ pub fn enum_check(quoted_column: &str, labels: &[String]) -> String {
         .map(|l| format!("'{}'", l.replace('\'', "''")))
         .collect();
     format!("CHECK ({quoted_column} IN ({}))", labels.join(", "))
-}
-
-/// The SQL condition true for a stored value (after the new column's type affinity) that the
-/// type cannot hold, for the types where SQLite would otherwise keep it silently.
-fn misfit_condition(col: &str, ty: &SqlType) -> Option<String> {
-    let range = |lo: i64, hi: i64| {
-        format!("(typeof({col}) NOT IN ('integer', 'null') OR {col} NOT BETWEEN {lo} AND {hi})")
-    };
-    match ty {
-        SqlType::SmallInt => Some(range(i16::MIN.into(), i16::MAX.into())),
-        SqlType::Integer => Some(range(i32::MIN.into(), i32::MAX.into())),
-        SqlType::BigInt => Some(format!("typeof({col}) NOT IN ('integer', 'null')")),
-        SqlType::Real | SqlType::Double | SqlType::Numeric { .. } => {
-            Some(format!("typeof({col}) NOT IN ('integer', 'real', 'null')"))
-        }
-        SqlType::Boolean => Some(format!(
-            "(typeof({col}) NOT IN ('integer', 'null') OR {col} NOT IN (0, 1))"
-        )),
-        _ => None,
-    }
 }
 
 /// `ALTER TABLE ADD COLUMN` takes a nullable column or one with a constant default.
