@@ -257,10 +257,11 @@ pub fn baseline_ignoring(
     // The schemas created first are not the plan's to create.
     let mut empty = Schema::default();
     empty.schemas.extend(placed.schemas.iter().cloned());
-    // Views are objects here (with their indexes, comments and what they need, in the
+    // Views and functions are objects here (with their indexes, comments and what they need, in the
     // backend's order): the plan creates the tables only, not the views again.
     let mut tables = current.clone();
     tables.views.clear();
+    tables.functions.clear();
     let ops = crate::diff::diff(&empty, &tables);
     let (prelude, rest): (Vec<Op>, Vec<Op>) = ops
         .into_iter()

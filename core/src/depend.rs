@@ -70,8 +70,19 @@ pub fn blocked(ops: &[Op], current: &Schema, dialect: &dyn Dialect) -> Vec<Block
             _ => None,
         })
         .collect();
+    // A trigger the models declare, which the plan drops first (and creates again after).
+    let dropped_triggers: Vec<String> = ops
+        .iter()
+        .filter_map(|op| match op {
+            Op::DropDefinition { table, definition } => definition
+                .trigger_name()
+                .map(|name| format!("{name} on {table}")),
+            _ => None,
+        })
+        .collect();
     let gone = |d: &Dependent| {
-        (d.kind == "trigger" && dropped.iter().any(|on| d.name.ends_with(on)))
+        (d.kind == "trigger"
+            && (dropped.iter().any(|on| d.name.ends_with(on)) || dropped_triggers.contains(&d.name)))
             // A view of the models that the plan drops first (and creates again after).
             || ((d.kind == "view" || d.kind == "materialized view")
                 && crate::diff::views::dropped_by(ops, &d.name))

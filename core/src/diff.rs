@@ -31,6 +31,7 @@ use crate::schema::{
     Column, ColumnClause, ConstraintKind, ForeignKey, Kept, Schema, Table, TableConstraint,
 };
 
+pub(crate) mod routines;
 mod table;
 pub(crate) mod views;
 use table::diff_table;
@@ -146,9 +147,19 @@ pub fn diff(current: &Schema, target: &Schema) -> Vec<Op> {
     // The models' views: dropped before the tables change (those that must be), created or
     // replaced after.
     let (before, after) = views::view_ops(current, target, &ops);
+    // The models' functions and triggers: around the tables and views (see `routines`).
+    let (routines_before, routines_after) = routines::routine_ops(current, target, &ops, &after);
     let at = ops.iter().take_while(|op| op.is_schema()).count();
-    ops.splice(at..at, before);
+    let mut first: Vec<Op> = Vec::new();
+    let (trigger_drops, functions): (Vec<Op>, Vec<Op>) = routines_before
+        .into_iter()
+        .partition(|op| matches!(op, Op::DropDefinition { .. }));
+    first.extend(trigger_drops);
+    first.extend(before);
+    first.extend(functions);
+    ops.splice(at..at, first);
     ops.extend(after);
+    ops.extend(routines_after);
     ops
 }
 

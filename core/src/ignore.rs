@@ -38,6 +38,14 @@ pub enum IgnoreError {
         /// The glob that matches it.
         glob: String,
     },
+    /// A function the models declare (`retort::function!`) is also ignored.
+    #[error("model {what} matches the ignore glob `{glob}`: a function is either declared by the models (retort::function!) or ignored; remove the declaration, or narrow the glob")]
+    FunctionIgnored {
+        /// What it is: `function 'f(integer)'`.
+        what: String,
+        /// The glob that matches it.
+        glob: String,
+    },
     /// A view the models declare (`#[derive(View)]`) is also ignored.
     #[error("model view '{view}' matches the ignore glob `{glob}`: a view is either declared by the models (#[derive(View)]) or ignored; remove the declaration, or narrow the glob")]
     ViewIgnored {
@@ -96,7 +104,7 @@ impl Ignore {
             .map(|(g, _)| g.as_str())
     }
 
-    /// Removes the ignored tables and views from `schema` (a live schema); returns the tables'
+    /// Removes the ignored tables, views and functions from `schema` (a live schema); returns the tables'
     /// names. What depends on an ignored table or view ([`Schema::dependents`]) stays: the
     /// database would refuse to drop what it reads all the same.
     pub fn remove_from(&self, schema: &mut Schema) -> Vec<String> {
@@ -110,6 +118,9 @@ impl Ignore {
             schema.tables.remove(table);
         }
         schema.views.retain(|name, _| self.matching(name).is_none());
+        schema
+            .functions
+            .retain(|_, f| self.matching(&f.name).is_none());
         ignored
     }
 
@@ -164,6 +175,16 @@ impl Ignore {
         {
             return Err(IgnoreError::ViewIgnored {
                 view: view.clone(),
+                glob: glob.to_owned(),
+            });
+        }
+        if let Some((f, glob)) = models
+            .functions
+            .values()
+            .find_map(|f| Some((f, self.matching(&f.name)?)))
+        {
+            return Err(IgnoreError::FunctionIgnored {
+                what: format!("{} '{}'", f.kind(), f.key()),
                 glob: glob.to_owned(),
             });
         }
@@ -233,7 +254,7 @@ impl Ignore {
     }
 }
 
-/// The names of a model table's indexes and checks.
+/// The names of a model table's indexes, checks and declared triggers.
 fn object_names(table: &Table) -> Vec<String> {
     table
         .indexes
@@ -244,6 +265,13 @@ fn object_names(table: &Table) -> Vec<String> {
                 .table_constraints
                 .iter()
                 .filter_map(|c| c.check_name().map(str::to_owned)),
+        )
+        .chain(
+            table
+                .unmodeled
+                .iter()
+                .filter(|k| crate::diff::routines::is_declared_trigger(k))
+                .filter_map(|k| k.trigger_name().map(str::to_owned)),
         )
         .collect()
 }

@@ -121,13 +121,14 @@ pub use db::{Connection, DatabaseUrl};
 pub use embed::{embed_migrations, EmbeddedMigrations};
 pub use error::Error;
 pub use model::{
-    ColumnType, DbEnum, IntegerColumn, Model, ModelRegistration, VarLength, ViewModel,
-    ViewRegistration,
+    ColumnType, DbEnum, Declaration, DeclarationKind, IntegerColumn, Model, ModelRegistration,
+    VarLength, ViewModel, ViewRegistration,
 };
 pub use retort_macros::data_migration;
 pub use retort_macros::DbEnum;
 pub use retort_macros::Model;
 pub use retort_macros::View;
+pub use retort_macros::{function, trigger};
 pub use runner::RunOptions;
 pub use script::ScriptDirectory;
 

@@ -193,3 +193,54 @@ impl ViewRegistration {
 }
 
 inventory::collect!(ViewRegistration);
+
+/// What a [`Declaration`] declares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum DeclarationKind {
+    /// `retort::function!`: a function or procedure (PostgreSQL).
+    Function,
+    /// `retort::trigger!`: a trigger on a model's table (PostgreSQL, SQLite).
+    Trigger,
+}
+
+/// One `retort::function!` or `retort::trigger!`: an object declared as the SQL that creates
+/// it, registered with `inventory` next to the models.
+#[derive(Debug)]
+pub struct Declaration {
+    /// What it declares.
+    pub kind: DeclarationKind,
+    /// The `CREATE FUNCTION` / `CREATE PROCEDURE` / `CREATE TRIGGER` statement.
+    pub sql: &'static str,
+    /// The module it is declared in (`module_path!()`).
+    pub module: &'static str,
+    /// Where it is declared, for error messages.
+    pub file: &'static str,
+    /// The line it is declared on.
+    pub line: u32,
+}
+
+impl Declaration {
+    #[doc(hidden)]
+    pub const fn new(
+        kind: DeclarationKind,
+        sql: &'static str,
+        module: &'static str,
+        file: &'static str,
+        line: u32,
+    ) -> Self {
+        Declaration {
+            kind,
+            sql,
+            module,
+            file,
+            line,
+        }
+    }
+
+    /// Where it is declared: `src/db.rs:12`.
+    pub fn at(&self) -> String {
+        format!("{}:{}", self.file, self.line)
+    }
+}
+
+inventory::collect!(Declaration);

@@ -2,7 +2,8 @@
 //! the down migration is the reverse of every up op, in reverse order.
 
 use crate::schema::{
-    Column, ColumnClause, ForeignKey, IdentityColumn, Index, Kept, Table, TableConstraint, View,
+    Column, ColumnClause, ForeignKey, Function, IdentityColumn, Index, Kept, Table,
+    TableConstraint, View,
 };
 
 mod apply;
@@ -261,6 +262,19 @@ pub enum Op {
         /// The schema's name.
         name: String,
     },
+    /// Creates a function or procedure the models declare (`retort::function!`); the reverse
+    /// drops it.
+    CreateFunction(Function),
+    /// Drops a function the models declare, before it is created again (its interface
+    /// changes, which `CREATE OR REPLACE` cannot do); carries it for the reverse.
+    DropFunction(Function),
+    /// Replaces a function in place (`CREATE OR REPLACE`) with the models' definition.
+    ReplaceFunction {
+        /// The function as the database has it (what the reverse puts back).
+        from: Function,
+        /// The models' function.
+        to: Function,
+    },
     /// Creates a view the models declare (`#[derive(View)]`); the reverse drops it. Comes
     /// after the tables it reads.
     CreateView(View),
@@ -383,6 +397,9 @@ impl Op {
             Op::CreateView(v) => Op::DropView(v),
             Op::DropView(v) => Op::CreateView(v),
             Op::ReplaceView { from, to } => Op::ReplaceView { from: to, to: from },
+            Op::CreateFunction(f) => Op::DropFunction(f),
+            Op::DropFunction(f) => Op::CreateFunction(f),
+            Op::ReplaceFunction { from, to } => Op::ReplaceFunction { from: to, to: from },
             Op::AlterEnum { name, from, to } => Op::AlterEnum {
                 name,
                 from: to,
@@ -402,6 +419,9 @@ impl Op {
             | Op::DropSchema { name } => name,
             Op::CreateTable(t) | Op::DropTable(t) => &t.name,
             Op::CreateView(v) | Op::DropView(v) | Op::ReplaceView { to: v, .. } => &v.name,
+            Op::CreateFunction(f) | Op::DropFunction(f) | Op::ReplaceFunction { to: f, .. } => {
+                &f.name
+            }
             Op::RenameTable { from, .. } => from,
             Op::AddColumn { table, .. }
             | Op::DropColumn { table, .. }
@@ -451,6 +471,15 @@ impl Op {
         matches!(
             self,
             Op::CreateView(_) | Op::DropView(_) | Op::ReplaceView { .. }
+        )
+    }
+
+    /// True for the ops on a function ([`Op::CreateFunction`], [`Op::DropFunction`],
+    /// [`Op::ReplaceFunction`]).
+    pub fn is_function(&self) -> bool {
+        matches!(
+            self,
+            Op::CreateFunction(_) | Op::DropFunction(_) | Op::ReplaceFunction { .. }
         )
     }
 

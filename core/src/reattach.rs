@@ -98,6 +98,8 @@ fn re_add(rest: &mut Vec<Op>, add: Op, dropping: &Op, table: &str) {
     let on = |o: &Op| {
         !o.is_enum()
             && !o.is_schema()
+            && !o.is_view()
+            && !o.is_function()
             && !matches!(o, Op::CreateTable(_) | Op::DropTable(_))
             && (o.table() == dropping.table()
                 || o.table() == table

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::model::{ModelRegistration, ViewRegistration};
+use crate::model::{Declaration, DeclarationKind, ModelRegistration, ViewRegistration};
 use crate::schema::Schema;
 
 /// A problem with the set of registered models.
@@ -67,6 +67,18 @@ pub enum RegistryError {
         /// Rust path of the other.
         second: String,
     },
+    #[error("{what} declared at {at}: {problem}")]
+    /// A `retort::function!` or `retort::trigger!` that cannot be the models': its statement
+    /// names no function or trigger, its table is no model's, or another declaration has its
+    /// name.
+    Declaration {
+        /// What it declares (`function`, `trigger 'name'`).
+        what: String,
+        /// Where it is declared (`src/db.rs:12`).
+        at: String,
+        /// What is wrong, and the fix.
+        problem: String,
+    },
     #[error("enum type `{name}` has labels {first} but {second}; give one Rust enum another #[db_enum(name = \"...\")]")]
     /// Two columns use an enum type of the same name with different labels.
     ConflictingEnum {
@@ -95,6 +107,14 @@ pub fn views() -> Vec<&'static ViewRegistration> {
     all
 }
 
+/// The registered `retort::function!` and `retort::trigger!` declarations, in a stable order
+/// (kind, then the statement).
+pub fn declarations() -> Vec<&'static Declaration> {
+    let mut all: Vec<&'static Declaration> = inventory::iter::<Declaration>.into_iter().collect();
+    all.sort_by(|a, b| (a.kind, a.sql, a.file, a.line).cmp(&(b.kind, b.sql, b.file, b.line)));
+    all
+}
+
 /// The schema the registered models describe, validated across models, with the default
 /// naming convention ([`schema_with`] takes another).
 pub fn schema() -> Result<Schema, RegistryError> {
@@ -115,13 +135,34 @@ pub fn schema_with(
     models: &[&ModelRegistration],
     convention: &crate::naming::Convention,
 ) -> Result<Schema, RegistryError> {
-    schema_with_views(models, &views(), convention)
+    schema_with_objects(models, &views(), &declarations(), convention)
 }
 
-/// [`schema_with`] with the given views only.
+/// [`schema_with`] with the given views only, and the functions and triggers declared in the
+/// modules of those models and views.
 pub fn schema_with_views(
     models: &[&ModelRegistration],
     views: &[&ViewRegistration],
+    convention: &crate::naming::Convention,
+) -> Result<Schema, RegistryError> {
+    let module = |path: &'static str| path.rsplit_once("::").map_or("", |(m, _)| m);
+    let modules: Vec<&str> = models
+        .iter()
+        .map(|m| module(m.rust_path))
+        .chain(views.iter().map(|v| v.module()))
+        .collect();
+    let declared: Vec<&Declaration> = declarations()
+        .into_iter()
+        .filter(|d| modules.contains(&d.module))
+        .collect();
+    schema_with_objects(models, views, &declared, convention)
+}
+
+/// [`schema_with`] with the given views, functions and triggers only.
+pub fn schema_with_objects(
+    models: &[&ModelRegistration],
+    views: &[&ViewRegistration],
+    declared: &[&Declaration],
     convention: &crate::naming::Convention,
 ) -> Result<Schema, RegistryError> {
     let mut schema = tables_with(models, convention)?;
@@ -145,7 +186,95 @@ pub fn schema_with_views(
         owners.insert(view.name.clone(), v.rust_path);
         schema.views.insert(view.name.clone(), view);
     }
+    for d in declared {
+        match d.kind {
+            DeclarationKind::Function => add_function(&mut schema, d)?,
+            DeclarationKind::Trigger => add_trigger(&mut schema, d)?,
+        }
+    }
     Ok(schema)
+}
+
+/// A `retort::function!` into `schema.functions`.
+fn add_function(schema: &mut Schema, d: &Declaration) -> Result<(), RegistryError> {
+    let error = |what: String, problem: String| RegistryError::Declaration {
+        what,
+        at: d.at(),
+        problem,
+    };
+    let Some(h) = crate::sql::function_header(d.sql) else {
+        return Err(error(
+            "function".to_owned(),
+            "its statement is not `CREATE [OR REPLACE] FUNCTION name(...) ...` (or PROCEDURE)"
+                .to_owned(),
+        ));
+    };
+    let function = crate::schema::Function {
+        name: crate::schema::qualified_name(h.schema.as_deref(), &h.name),
+        args: crate::sql::comparable(&h.args),
+        procedure: h.procedure,
+        sql: crate::schema::trim_query(d.sql),
+        definition: crate::sql::routine_comparable(d.sql),
+        interface: String::new(),
+    };
+    let key = function.key();
+    if schema.functions.contains_key(&key) {
+        return Err(error(
+            format!("{} `{key}`", function.kind()),
+            format!("another retort::function! declares `{key}` too; remove one"),
+        ));
+    }
+    schema.functions.insert(key, function);
+    Ok(())
+}
+
+/// A `retort::trigger!` onto its model table's kept definitions.
+fn add_trigger(schema: &mut Schema, d: &Declaration) -> Result<(), RegistryError> {
+    let error = |what: String, problem: String| RegistryError::Declaration {
+        what,
+        at: d.at(),
+        problem,
+    };
+    let (Some(h), Some(kept)) = (
+        crate::sql::trigger_header(d.sql),
+        crate::sql::declared_trigger(crate::schema::trim_query(d.sql)),
+    ) else {
+        return Err(error(
+            "trigger".to_owned(),
+            "its statement is not `CREATE TRIGGER name ... ON table ...`".to_owned(),
+        ));
+    };
+    // `ON public.t` names the model table `t` of the default schema when no model table is
+    // `public.t` itself.
+    let table = if schema.tables.contains_key(&h.table) {
+        Some(h.table.clone())
+    } else {
+        let bare = crate::schema::bare_name(&h.table).to_owned();
+        (bare != h.table && schema.tables.contains_key(&bare)).then_some(bare)
+    };
+    let what = format!("trigger `{}`", h.name);
+    let Some(table) = table else {
+        return Err(error(
+            what,
+            format!(
+                "it is on table `{}`, which no model declares; a trigger is declared on a \
+                 model's table (a table Retort does not manage keeps its triggers by itself)",
+                h.table
+            ),
+        ));
+    };
+    let t = schema.tables.get_mut(&table).expect("found above");
+    if t.unmodeled
+        .iter()
+        .any(|k| k.trigger_name() == Some(h.name.as_str()))
+    {
+        return Err(error(
+            what,
+            format!("table `{table}` has another declared trigger of this name; remove one"),
+        ));
+    }
+    t.unmodeled.push(kept);
+    Ok(())
 }
 
 fn tables_with(

@@ -11,6 +11,7 @@ mod index;
 mod kept;
 mod options;
 mod qualified;
+mod routine;
 mod sql_type;
 mod view;
 pub use column_clause::{ClauseKind, ColumnClause};
@@ -19,6 +20,7 @@ pub use index::IndexOptions;
 pub use kept::{ConstraintDef, IndexDef, Kept, KeptKind};
 pub use options::TableOptions;
 pub use qualified::{bare_name, qualified_name, split_qualified};
+pub use routine::Function;
 pub use sql_type::SqlType;
 pub use view::{trim_query, View};
 
@@ -538,6 +540,11 @@ pub struct Schema {
     /// models' when a model declares it: one that no model declares is left alone (kept, and
     /// what depends on it refused as before; see [`crate::diff`]).
     pub views: BTreeMap<String, View>,
+    /// Functions and procedures by [`Function::key`] (`name(args)`, PostgreSQL): introspection
+    /// reads every one of the migrated schemas (not an extension's); the models' side holds
+    /// those `retort::function!` declares. Like a view, a function is the models' when a model
+    /// declares it; one no model declares is left alone.
+    pub functions: BTreeMap<String, Function>,
 }
 
 /// An object that depends on a table or a column and that Retort does not manage.

@@ -67,6 +67,7 @@ mod defaults;
 mod drops;
 mod index_def;
 mod kept;
+mod routine;
 mod spelling;
 mod split;
 mod state;
@@ -83,7 +84,11 @@ pub use ddl::{ddl, table_key, AlterAction, Ddl};
 pub use defaults::{is_literal_default, is_null_default, normalize_default};
 pub use drops::{data_drops, DataDrop};
 pub use index_def::{simplify_index, unquote_key};
-pub use kept::{kept, owned_only, owned_only_sql, rewrite_kept};
+pub use kept::{declared_trigger, kept, owned_only, owned_only_sql, rewrite_kept};
+pub use routine::{
+    function_header, replace_span, routine_comparable, trigger_header, FunctionHeader,
+    TriggerHeader,
+};
 pub use spelling::{canonical_index_statement, comparable, mentions, rename_identifier};
 pub use split::{misplaced_steps, statements, Statement};
 use state::Statements;

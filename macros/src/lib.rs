@@ -14,6 +14,7 @@ mod data_step;
 mod db_enum;
 mod embed;
 mod expand;
+mod sql_object;
 mod view;
 
 #[cfg(test)]
@@ -175,4 +176,18 @@ pub fn embed_migrations(input: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn data_migration(args: TokenStream, item: TokenStream) -> TokenStream {
     data_step::data_migration_inner(args.into(), item.into()).into()
+}
+
+/// `retort::function!("CREATE FUNCTION ...")`: a PostgreSQL function or procedure the models
+/// manage, declared as the statement that creates it.
+#[proc_macro]
+pub fn function(input: TokenStream) -> TokenStream {
+    sql_object::sql_object_inner(sql_object::Kind::Function, input.into()).into()
+}
+
+/// `retort::trigger!("CREATE TRIGGER ...")`: a trigger on a model's table that the models
+/// manage, declared as the statement that creates it.
+#[proc_macro]
+pub fn trigger(input: TokenStream) -> TokenStream {
+    sql_object::sql_object_inner(sql_object::Kind::Trigger, input.into()).into()
 }

@@ -1,6 +1,6 @@
 //! An introspected [`Schema`] as Rust source: one `#[derive(Model)]` struct per table, saying
-//! everything the model contract can say about it, and one `#[derive(View)]` struct per view,
-//! formatted by prettyplease.
+//! everything the model contract can say about it, one `#[derive(View)]` struct per view, and a
+//! `retort::function!` / `retort::trigger!` per function and trigger, formatted by prettyplease.
 //!
 //! What a model cannot declare is never dropped silently: it is listed in [`Generated::notes`]
 //! (printed as warnings and written as comments at the top of the file).
@@ -48,6 +48,7 @@ pub(crate) fn models(schema: &Schema, dialect: &dyn Dialect) -> Generated {
         let name = unique_name(struct_name(&v.name), &mut names);
         items.push(view::view(v, &name, &enums));
     }
+    items.extend(super::routines::declarations(schema));
     let uses = match (enums.is_empty(), schema.views.is_empty()) {
         (true, true) => quote!(
             use retort::Model;

@@ -4,6 +4,7 @@
 mod codegen;
 mod generation;
 mod names;
+mod routines;
 mod syntax;
 mod table;
 mod view;
@@ -22,11 +23,11 @@ pub struct InspectArgs {
     /// Write the models here instead of standard output
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// Only the tables whose names match GLOB (`*` any characters, `?` one, `[abc]`);
-    /// repeatable
+    /// Only the tables (with their triggers), views and functions whose names match GLOB (`*`
+    /// any characters, `?` one, `[abc]`); repeatable
     #[arg(long = "table", value_name = "GLOB")]
     pub tables: Vec<String>,
-    /// Write no declaration for the views matching GLOB (repeatable; adds to `ignore` in
+    /// Write no declaration for the views and functions matching GLOB (repeatable; adds to `ignore` in
     /// Retort.toml)
     #[arg(long = "ignore", value_name = "GLOB")]
     pub ignore: Vec<String>,
@@ -46,6 +47,9 @@ pub(crate) fn inspect(
     schema
         .views
         .retain(|name, _| ignore.matching(name).is_none());
+    schema
+        .functions
+        .retain(|_, f| ignore.matching(&f.name).is_none());
     if !args.tables.is_empty() {
         // The same glob syntax as `ignore` (`*`, `?`, `[...]`), validated the same way.
         let wanted = retort::ignore::Ignore::new(&args.tables)?;
@@ -56,6 +60,9 @@ pub(crate) fn inspect(
         schema
             .views
             .retain(|name, _| wanted.matching(name).is_some());
+        schema
+            .functions
+            .retain(|_, f| wanted.matching(&f.name).is_some());
         if schema.tables.is_empty() {
             anyhow::bail!(
                 "no table matches --table {}; the database has: {}",

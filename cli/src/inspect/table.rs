@@ -167,7 +167,7 @@ fn kept_definitions(table: &Table, notes: &mut Vec<String>) -> Vec<TokenStream> 
                 false,
             )),
             // The database's to keep: nothing to declare.
-            KeptKind::Sequence { .. } | KeptKind::Trigger | KeptKind::Comment => {}
+            KeptKind::Sequence { .. } | KeptKind::Trigger { .. } | KeptKind::Comment => {}
             _ => notes.push(format!(
                 "{}: `{}`",
                 table.name,

@@ -22,6 +22,7 @@ mod postgres_lint;
 mod postgres_online;
 mod postgres_serial;
 mod render;
+mod routines;
 pub mod sqlite;
 mod sqlite_facts;
 pub mod standard;
@@ -159,7 +160,14 @@ pub trait Dialect: DialectFacts {
     /// have (SQLite: index methods other than B-tree, `INCLUDE`, `NULLS NOT DISTINCT`).
     fn check_models(&self, schema: &Schema) -> Result<(), RenderError> {
         refuse_prefixes(self.name(), schema)?;
-        views::refuse_materialized(self, schema)
+        views::refuse_materialized(self, schema)?;
+        routines::refuse_functions(self, schema)
+    }
+
+    /// Whether the backend manages the functions the models declare (`retort::function!`):
+    /// PostgreSQL. Elsewhere a declared function is refused before anything is compared.
+    fn manages_functions(&self) -> bool {
+        false
     }
 
     /// Whether the backend has materialized views and replaces a view in place (`CREATE OR
@@ -264,6 +272,9 @@ pub trait Dialect: DialectFacts {
     fn render_op(&self, op: &Op, current: Option<&Table>) -> Result<String, RenderError> {
         let sql = match op {
             Op::CreateView(_) | Op::DropView(_) | Op::ReplaceView { .. } => views::render(self, op),
+            Op::CreateFunction(_) | Op::DropFunction(_) | Op::ReplaceFunction { .. } => {
+                routines::render(self, op)
+            }
             Op::CreateTable(t) => self.render_create_table(t),
             Op::DropTable(t) => self.render_drop_table(t),
             Op::AddColumn { table, column } => self.render_add_column(table, column),
@@ -629,10 +640,21 @@ pub trait Dialect: DialectFacts {
                 self.quote_table(table),
                 self.quote(name)
             )),
+            KeptKind::Trigger { name, .. } => Ok(self.render_drop_trigger(table, name)),
             _ => Err(Unsupported::new(
-                "only indexes and constraints kept as definitions are dropped",
+                "only indexes, constraints and triggers kept as definitions are dropped",
             )),
         }
+    }
+
+    /// Drops trigger `name` of `table`: `DROP TRIGGER name ON table;` (PostgreSQL's form; a
+    /// backend whose trigger names are the schema's says `DROP TRIGGER name;`).
+    fn render_drop_trigger(&self, table: &str, name: &str) -> String {
+        format!(
+            "DROP TRIGGER {} ON {};\n",
+            self.quote(name),
+            self.quote_table(table)
+        )
     }
 
     /// [`Op::AddForeignKey`]: `ALTER TABLE … ADD CONSTRAINT … FOREIGN KEY`.

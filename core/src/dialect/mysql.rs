@@ -65,6 +65,10 @@ impl MySqlDialect {
 pub const IDENTIFIER_LIMIT: usize = 64;
 
 impl Dialect for MySqlDialect {
+    fn render_drop_trigger(&self, _table: &str, name: &str) -> String {
+        format!("DROP TRIGGER {};\n", self.quote(name))
+    }
+
     fn name(&self) -> &'static str {
         if self.server.is_mariadb() {
             "MariaDB"
@@ -99,6 +103,25 @@ impl Dialect for MySqlDialect {
                 hint: "views declared with #[derive(View)] are not managed on MariaDB yet:                        create it in a hand-written revision (Retort keeps views it does not                        manage)"
                     .into(),
             });
+        }
+        super::routines::refuse_functions(self, schema)?;
+        // Triggers declared with retort::trigger! likewise (MariaDB drops a table's triggers
+        // with it; their introspection is not written yet).
+        for table in schema.tables.values() {
+            if let Some(name) = table
+                .unmodeled
+                .iter()
+                .find_map(|k| k.owned_name().filter(|_| k.trigger_name().is_some()))
+            {
+                return Err(RenderError::Unsupported {
+                    dialect: self.name(),
+                    what: format!("manage the trigger `{name}` on `{}`", table.name),
+                    hint: "triggers declared with retort::trigger! are managed on PostgreSQL and \
+                           SQLite only: create it in a hand-written revision (Retort keeps \
+                           triggers it does not manage)"
+                        .into(),
+                });
+            }
         }
         super::mysql_facts::check_models(schema)?;
         for table in schema.tables.values() {

@@ -61,6 +61,10 @@ impl Dialect for Postgres {
         true
     }
 
+    fn manages_functions(&self) -> bool {
+        true
+    }
+
     fn normalize_table(&self, table: &mut Table) {
         truncate_identifiers(table);
         for column in &mut table.columns {

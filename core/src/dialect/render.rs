@@ -171,6 +171,7 @@ fn is_alter(op: &Op) -> bool {
     ) && !op.is_enum()
         && !op.is_schema()
         && !op.is_view()
+        && !op.is_function()
 }
 
 /// Each op of `group` rendered by itself, or the error of the first that cannot be. `state` is

@@ -29,6 +29,10 @@ mod rebuild;
 pub use rebuild::REBUILD_PREFIX;
 
 impl Dialect for Sqlite {
+    fn render_drop_trigger(&self, _table: &str, name: &str) -> String {
+        format!("DROP TRIGGER {};\n", self.quote(name))
+    }
+
     fn name(&self) -> &'static str {
         "SQLite"
     }
@@ -117,6 +121,7 @@ impl Dialect for Sqlite {
     fn check_models(&self, schema: &Schema) -> Result<(), RenderError> {
         super::refuse_prefixes(self.name(), schema)?;
         super::views::refuse_materialized(self, schema)?;
+        super::routines::refuse_functions(self, schema)?;
         for table in schema.tables.values() {
             if let (Some(name), bare) = crate::schema::split_qualified(&table.name) {
                 return Err(RenderError::Unsupported {

@@ -366,7 +366,12 @@ impl TableDiff<'_> {
                 });
             }
         }
-        for definition in want.unmodeled.iter().filter(|d| d.is_owned()) {
+        // Declared triggers are `super::routines`'.
+        let owned = want
+            .unmodeled
+            .iter()
+            .filter(|d| d.is_owned() && d.trigger_name().is_none());
+        for definition in owned {
             if !contains_clause(&have.unmodeled, definition) || self.rebuilt(definition) {
                 ops.push(Op::CreateDefinition {
                     table: self.table(),

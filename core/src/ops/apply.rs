@@ -19,6 +19,12 @@ impl Op {
             Op::DropView(v) => {
                 schema.views.remove(&v.name);
             }
+            Op::CreateFunction(f) | Op::ReplaceFunction { to: f, .. } => {
+                schema.functions.insert(f.key(), f.clone());
+            }
+            Op::DropFunction(f) => {
+                schema.functions.remove(&f.key());
+            }
             Op::CreateTable(t) => schema.insert(t.clone()),
             Op::DropTable(t) => {
                 schema.tables.remove(&t.name);

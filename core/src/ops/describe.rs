@@ -84,6 +84,9 @@ impl fmt::Display for Op {
             Op::CreateView(v) => write!(f, "added {} '{}'", v.kind(), v.name),
             Op::DropView(v) => write!(f, "removed {} '{}'", v.kind(), v.name),
             Op::ReplaceView { to, .. } => write!(f, "replaced {} '{}'", to.kind(), to.name),
+            Op::CreateFunction(x) => write!(f, "added {} '{}'", x.kind(), x.key()),
+            Op::DropFunction(x) => write!(f, "removed {} '{}'", x.kind(), x.key()),
+            Op::ReplaceFunction { to, .. } => write!(f, "replaced {} '{}'", to.kind(), to.key()),
         }
     }
 }

@@ -32,8 +32,15 @@ pub enum KeptKind {
         /// The column, unquoted.
         column: Option<String>,
     },
-    /// A trigger (`CREATE [CONSTRAINT] TRIGGER`): the models do not own it; only kept.
-    Trigger,
+    /// A trigger (`CREATE [CONSTRAINT] TRIGGER`): the models own it when they declare it
+    /// (`retort::trigger!`); one they do not declare is only kept.
+    Trigger {
+        /// The trigger's name, unquoted.
+        name: String,
+        /// Declared by the models (`retort::trigger!`): compared by the diff, created and
+        /// dropped with its declaration's changes. `false` for what introspection reads.
+        declared: bool,
+    },
     /// A comment (`COMMENT ON ...`): the models do not own it; only kept.
     Comment,
     /// Anything else (extended statistics, a column's storage): the models do not own it and
@@ -83,6 +90,16 @@ impl Kept {
         Kept { kind, sql, key }
     }
 
+    /// The same definition, compared by `key` (a declared trigger takes the comparable form of
+    /// the server's own text of it, `pg_get_triggerdef`).
+    pub(crate) fn with_key(&self, key: String) -> Kept {
+        Kept {
+            sql: self.sql.clone(),
+            kind: self.kind.clone(),
+            key,
+        }
+    }
+
     /// True when both create the same thing, spelled alike as far as the database is concerned
     /// (white space, comments, the case of keywords and needless quotes aside).
     pub fn same(&self, other: &Kept) -> bool {
@@ -99,15 +116,29 @@ impl Kept {
         &self.sql
     }
 
-    /// The name of the index or constraint it creates, when the models own it.
+    /// The name of the index, constraint or declared trigger it creates, when the models own
+    /// it.
     pub fn owned_name(&self) -> Option<&str> {
         match &self.kind {
             KeptKind::Index { name, .. } | KeptKind::Constraint { name, .. } => Some(name),
+            KeptKind::Trigger {
+                name,
+                declared: true,
+            } => Some(name),
             _ => None,
         }
     }
 
-    /// True for an index or a constraint: an object the models own, compared by the diff.
+    /// The name of the trigger it creates, declared or not.
+    pub fn trigger_name(&self) -> Option<&str> {
+        match &self.kind {
+            KeptKind::Trigger { name, .. } => Some(name),
+            _ => None,
+        }
+    }
+
+    /// True for an index, a constraint or a declared trigger: an object the models own,
+    /// compared by the diff.
     pub fn is_owned(&self) -> bool {
         self.owned_name().is_some()
     }
@@ -125,6 +156,7 @@ impl Kept {
         match &self.kind {
             KeptKind::Index { name, .. } => format!("index '{name}'"),
             KeptKind::Constraint { name, .. } => format!("constraint '{name}'"),
+            KeptKind::Trigger { name, .. } => format!("trigger '{name}'"),
             _ => "definition".to_owned(),
         }
     }

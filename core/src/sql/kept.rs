@@ -27,6 +27,22 @@ impl From<&str> for Kept {
     }
 }
 
+/// A trigger the models declare (`retort::trigger!`), `sql` as written, compared by
+/// [`super::routine_comparable`]; `None` when `sql` is not a `CREATE TRIGGER`.
+pub fn declared_trigger(sql: impl Into<String>) -> Option<Kept> {
+    let sql = sql.into();
+    let name = super::trigger_header(&sql)?.name;
+    let key = super::routine_comparable(&sql);
+    Some(Kept::from_parts(
+        KeptKind::Trigger {
+            name,
+            declared: true,
+        },
+        sql,
+        key,
+    ))
+}
+
 /// Rewrites a kept definition's text with `f` (a rename), reading what it creates again.
 pub fn rewrite_kept(definition: &mut Kept, f: impl FnOnce(&str) -> String) {
     *definition = kept(f(definition.sql()));
@@ -45,11 +61,13 @@ fn kind(sql: &str, toks: &[Tok<'_>]) -> KeptKind {
     if let Some(column) = sequence_column(toks) {
         return KeptKind::Sequence { column };
     }
+    if let Some(h) = super::trigger_header(sql) {
+        return KeptKind::Trigger {
+            name: h.name,
+            declared: false,
+        };
+    }
     match toks {
-        [c, t, ..] if c.is("CREATE") && t.is("TRIGGER") => KeptKind::Trigger,
-        [c, k, t, ..] if c.is("CREATE") && k.is("CONSTRAINT") && t.is("TRIGGER") => {
-            KeptKind::Trigger
-        }
         [c, o, ..] if c.is("COMMENT") && o.is("ON") => KeptKind::Comment,
         _ => KeptKind::Other,
     }
@@ -196,7 +214,10 @@ mod tests {
             "CREATE TRIGGER x BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION f()",
             "create constraint trigger x after insert on t",
         ] {
-            assert_eq!(kind(trigger), KeptKind::Trigger, "{trigger}");
+            assert!(
+                matches!(kind(trigger), KeptKind::Trigger { .. }),
+                "{trigger}"
+            );
         }
         assert_eq!(kind("COMMENT ON TABLE t IS 'x'"), KeptKind::Comment);
         for other in [

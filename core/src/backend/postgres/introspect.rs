@@ -80,6 +80,7 @@ pub(super) struct Rest {
     occupied: Vec<catalog::RelationRow>,
     dependents: Vec<DependentRow>,
     enums: Vec<catalog::EnumRow>,
+    functions: Vec<super::routines::FunctionRow>,
     schemas: std::collections::BTreeSet<String>,
 }
 
@@ -97,6 +98,7 @@ impl Rest {
             occupied: catalog::occupied(conn, schemas)?,
             dependents: catalog::dependents(conn, &user_tables)?,
             enums: catalog::enums(conn)?,
+            functions: super::routines::functions(conn, schemas)?,
             schemas: existing_schemas(conn, schemas)?,
         })
     }
@@ -113,6 +115,7 @@ impl Rest {
             occupied,
             dependents,
             enums,
+            functions,
             schemas,
         } = self;
         let mut tables = tables_of(columns);
@@ -156,6 +159,7 @@ impl Rest {
         schema.views = views_of(&occupied);
         schema.occupied = occupied.into_iter().map(|r| (r.name, r.kind)).collect();
         schema.enums = enums.into_iter().map(|e| (e.name, e.labels)).collect();
+        schema.functions = super::routines::functions_of(functions);
         schema.schemas = schemas;
         schema
     }

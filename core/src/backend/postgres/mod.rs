@@ -17,6 +17,7 @@ mod objects;
 mod parallel;
 mod pooled;
 mod repair;
+mod routines;
 mod scratch;
 mod sequences;
 mod standby;

@@ -103,6 +103,16 @@ pub enum NormalizeError {
         /// PostgreSQL's error message.
         message: String,
     },
+    #[error("{what}: PostgreSQL rejects its statement `{sql}`: {message}; fix its declaration (retort::function! / retort::trigger!)")]
+    /// PostgreSQL rejects a declared function's or trigger's statement.
+    Declared {
+        /// What it is (`function `f(integer)``, `trigger `t` on `users``).
+        what: String,
+        /// The statement, as declared.
+        sql: String,
+        /// PostgreSQL's error message.
+        message: String,
+    },
     #[error("asking PostgreSQL to normalise the models' column types and defaults failed: {0}; Retort creates TEMP tables in a transaction it rolls back, which needs a read-write session (not a read-only transaction or a hot standby) and the TEMP privilege")]
     /// The TEMP tables or the query reading them back failed, with no model column to blame.
     Query(diesel::result::Error),
@@ -418,6 +428,7 @@ pub fn normalize_target(
 ) -> Result<(), NormalizeError> {
     normalize_generated(conn, target)?;
     super::views::normalize_views(conn, target)?;
+    super::routines::normalize_routines(conn, target)?;
     let places: Vec<(String, usize)> = target
         .tables
         .values()

@@ -32,7 +32,7 @@ struct ViewRow {
 }
 
 /// The TEMP tables standing for the model tables of the default schema.
-fn temp_tables(target: &Schema) -> String {
+pub(super) fn temp_tables(target: &Schema) -> String {
     let mut out = enum_prelude(target);
     for table in target.tables.values() {
         if crate::schema::split_qualified(&table.name).0.is_some() {

@@ -50,6 +50,7 @@ mod mariadb;
 mod naming;
 mod primary_keys;
 mod renames;
+mod routines;
 mod safety;
 mod schemas;
 mod views;

@@ -1,0 +1,68 @@
+//! Rendering the ops on functions ([`Op::CreateFunction`], [`Op::DropFunction`],
+//! [`Op::ReplaceFunction`]) and the refusal of declared functions on a backend that does not
+//! manage them. Triggers are kept definitions of their table: created verbatim
+//! ([`Op::CreateDefinition`]) and dropped by [`Dialect::render_drop_trigger`].
+
+use super::{Dialect, OpSql, RenderError, Unsupported};
+use crate::ops::Op;
+use crate::schema::{Function, Schema};
+
+/// The statement that creates `f`, `OR REPLACE` added when `or_replace` and missing.
+fn create(f: &Function, or_replace: bool) -> String {
+    let sql = f.sql.trim_end().trim_end_matches(';').trim_end();
+    match crate::sql::function_header(sql) {
+        Some(h) if or_replace && !h.or_replace.1 => {
+            let at = h.or_replace.0;
+            format!("{} OR REPLACE{};\n", &sql[..at], &sql[at..])
+        }
+        _ => format!("{sql};\n"),
+    }
+}
+
+/// `DROP {FUNCTION | PROCEDURE} name(argument types);`
+fn drop<D: Dialect + ?Sized>(dialect: &D, f: &Function) -> String {
+    format!(
+        "DROP {} {}({});\n",
+        f.kind().to_ascii_uppercase(),
+        dialect.quote_table(&f.name),
+        f.args
+    )
+}
+
+/// The SQL of a function's op.
+pub(super) fn render<D: Dialect + ?Sized>(dialect: &D, op: &Op) -> OpSql {
+    if !dialect.manages_functions() {
+        return Err(Unsupported::new(
+            "this backend does not manage functions (retort::function! is PostgreSQL's)",
+        ));
+    }
+    match op {
+        Op::CreateFunction(f) => Ok(create(f, false)),
+        Op::DropFunction(f) => Ok(drop(dialect, f)),
+        Op::ReplaceFunction { to, .. } => Ok(create(to, true)),
+        _ => Err(Unsupported::new("not an op on a function")),
+    }
+}
+
+/// Refuses the models' functions on a backend that does not manage them.
+pub(crate) fn refuse_functions<D: Dialect + ?Sized>(
+    dialect: &D,
+    schema: &Schema,
+) -> Result<(), RenderError> {
+    if dialect.manages_functions() {
+        return Ok(());
+    }
+    match schema.functions.values().next() {
+        Some(f) => Err(RenderError::Unsupported {
+            dialect: dialect.name(),
+            what: format!("create {} `{}`", f.kind(), f.key()),
+            hint: format!(
+                "Retort manages functions on PostgreSQL only: remove the retort::function! \
+                 declaring `{}` from the models {} uses",
+                f.name,
+                dialect.name()
+            ),
+        }),
+        None => Ok(()),
+    }
+}

@@ -1,0 +1,172 @@
+//! The functions and triggers the models declare ([`Schema::functions`]; triggers as declared
+//! kept definitions of their table): created, replaced, or dropped and created again, around the
+//! table changes.
+//!
+//! The order a plan runs them in:
+//! - before the tables change: the declared triggers that change (or stand on a column the
+//!   plan drops or retypes, or call a function that must be dropped) are dropped, then the
+//!   functions whose interface changes (`CREATE OR REPLACE` cannot change a result type or an
+//!   argument's name or default);
+//! - still before: functions created or replaced, so that a new table's default, check, index
+//!   or trigger can use them;
+//! - after the tables change (and the views): the SQL functions that read a table or view the
+//!   plan creates (PostgreSQL checks a SQL function's body when it is created), then the
+//!   declared triggers dropped above, and new ones on tables that were already there (a new
+//!   table creates its triggers with it).
+//!
+//! As for views, a function or trigger is the models' when they declare it: one the database
+//! has and no model declares is left alone.
+
+use crate::ops::Op;
+use crate::schema::{Dependent, Function, Kept, Schema, Table};
+
+/// The ops on functions and declared triggers, in three groups: `before` the table changes (in
+/// order: trigger drops, function drops, then function creations and replacements), `after`
+/// the table changes and views (late functions, then triggers). `table_ops` are the tables'
+/// ops, `view_ops` the views' (to find what a SQL function reads that the plan creates).
+pub(super) fn routine_ops(
+    current: &Schema,
+    target: &Schema,
+    table_ops: &[Op],
+    view_ops: &[Op],
+) -> (Vec<Op>, Vec<Op>) {
+    let (mut drops, mut creates, mut late) = (Vec::new(), Vec::new(), Vec::new());
+    let mut dropped_functions: Vec<&Function> = Vec::new();
+    let created: Vec<&str> = table_ops
+        .iter()
+        .chain(view_ops)
+        .filter_map(|op| match op {
+            Op::CreateTable(t) => Some(t.name.as_str()),
+            Op::CreateView(v) | Op::ReplaceView { to: v, .. } => Some(v.name.as_str()),
+            _ => None,
+        })
+        .collect();
+    let called = called_by_triggers(target);
+    for (key, want) in &target.functions {
+        let op = match current.functions.get(key) {
+            None => Op::CreateFunction(want.clone()),
+            Some(have) if !have.differs_from(want) => continue,
+            Some(have) if have.replaceable_by(want) => Op::ReplaceFunction {
+                from: have.clone(),
+                to: want.clone(),
+            },
+            Some(have) => {
+                dropped_functions.push(have);
+                Op::CreateFunction(want.clone())
+            }
+        };
+        let reads_new = created
+            .iter()
+            .any(|name| crate::sql::mentions(&want.sql, crate::schema::bare_name(name)));
+        if reads_new && !called.contains(&crate::schema::bare_name(&want.name)) {
+            late.push(op);
+        } else {
+            creates.push(op);
+        }
+    }
+    let mut trigger_drops = Vec::new();
+    let mut trigger_creates = Vec::new();
+    for (name, want) in &target.tables {
+        let Some(have) = current.tables.get(name) else {
+            continue; // a new table creates its triggers with it
+        };
+        for declared in want.unmodeled.iter().filter(|k| is_declared_trigger(k)) {
+            let trigger = declared.trigger_name().expect("a trigger");
+            match have
+                .unmodeled
+                .iter()
+                .find(|k| k.trigger_name() == Some(trigger))
+            {
+                None => trigger_creates.push(Op::CreateDefinition {
+                    table: name.clone(),
+                    definition: declared.clone(),
+                }),
+                Some(live)
+                    if !live.same(declared)
+                        || under_change(current, have, want, trigger, table_ops)
+                        || calls(live, &dropped_functions) =>
+                {
+                    trigger_drops.push(Op::DropDefinition {
+                        table: name.clone(),
+                        definition: live.clone(),
+                    });
+                    trigger_creates.push(Op::CreateDefinition {
+                        table: name.clone(),
+                        definition: declared.clone(),
+                    });
+                }
+                Some(_) => {}
+            }
+        }
+    }
+    let mut before = trigger_drops;
+    before.extend(
+        dropped_functions
+            .iter()
+            .map(|f| Op::DropFunction((*f).clone())),
+    );
+    before.extend(creates);
+    drops.append(&mut before);
+    let mut after = late;
+    after.extend(trigger_creates);
+    (drops, after)
+}
+
+/// A trigger the models declare.
+pub(crate) fn is_declared_trigger(k: &Kept) -> bool {
+    k.trigger_name().is_some() && k.is_owned()
+}
+
+/// The (bare) names of the functions the target's declared triggers execute.
+fn called_by_triggers(target: &Schema) -> Vec<&str> {
+    let mut out = Vec::new();
+    for t in target.tables.values() {
+        for k in t.unmodeled.iter().filter(|k| is_declared_trigger(k)) {
+            if let Some((f, _)) = crate::sql::trigger_header(k.sql()).and_then(|h| h.function) {
+                let at = k.sql().find(&f).unwrap_or(0);
+                // The name as written in the statement, borrowed from it.
+                out.push(crate::schema::bare_name(&k.sql()[at..at + f.len()]));
+            }
+        }
+    }
+    out
+}
+
+/// Whether trigger `live` executes one of `functions`.
+fn calls(live: &Kept, functions: &[&Function]) -> bool {
+    let Some((f, _)) = crate::sql::trigger_header(live.sql()).and_then(|h| h.function) else {
+        return false;
+    };
+    functions
+        .iter()
+        .any(|g| crate::schema::bare_name(&g.name) == crate::schema::bare_name(&f))
+}
+
+/// Whether trigger `name` of `have` uses a column that `table_ops` drop or retype (the
+/// database's dependency catalog says which): it goes before and comes back after.
+fn under_change(
+    current: &Schema,
+    have: &Table,
+    want: &Table,
+    name: &str,
+    table_ops: &[Op],
+) -> bool {
+    let id = format!("{name} on {}", have.name);
+    current
+        .dependents
+        .iter()
+        .filter(|d: &&Dependent| d.kind == "trigger" && d.name == id && d.table == have.name)
+        .any(|d| {
+            let Some(c) = d.column.as_deref() else {
+                return false;
+            };
+            let retyped = have
+                .column(c)
+                .zip(want.column(c))
+                .is_some_and(|(o, n)| o.ty != n.ty);
+            let dropped = table_ops.iter().any(
+                |op| matches!(op, Op::DropColumn { table, column } if *table == have.name && column.name == c),
+            );
+            retyped || dropped
+        })
+}

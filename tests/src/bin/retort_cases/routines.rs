@@ -1,0 +1,169 @@
+//! `retort::function!` and `retort::trigger!`: functions (PostgreSQL) and triggers the models
+//! declare, created, replaced, and dropped and created again around what changes under them
+//! (issue 27).
+
+use crate::{case, Backends, Outcome};
+
+case! {
+    /// A new function and a trigger executing it on an existing table (PostgreSQL): the
+    /// function before the tables change, the trigger after; down drops both.
+    add_function_and_trigger { seed: "INSERT INTO items (id, price, touched) VALUES (1, 5, 0);", backends: Backends::Postgres }
+    before {
+        #[derive(Model)]
+        pub struct Item { pub id: i64, pub price: i32, pub touched: i32 }
+    }
+    after {
+        #[derive(Model)]
+        pub struct Item { pub id: i64, pub price: i32, pub touched: i32 }
+        retort::function!(r#"CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    NEW.touched := OLD.touched + 1;
+    RETURN NEW;
+END
+$$"#);
+        retort::trigger!("CREATE TRIGGER items_touch BEFORE UPDATE ON items FOR EACH ROW EXECUTE FUNCTION touch()");
+    }
+}
+
+case! {
+    /// The same function and trigger spelled otherwise (spacing, keyword case, a comment in
+    /// the body, `EXECUTE PROCEDURE`): no change.
+    routine_spacing_is_no_change { outcome: Outcome::Unchanged, backends: Backends::Postgres }
+    before {
+        #[derive(Model)]
+        pub struct Item { pub id: i64, pub price: i32, pub touched: i32 }
+        retort::function!("CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.touched := OLD.touched + 1; RETURN NEW; END $$");
+        retort::trigger!("CREATE TRIGGER items_touch BEFORE UPDATE ON items FOR EACH ROW EXECUTE FUNCTION touch()");
+    }
+    after {
+        #[derive(Model)]
+        pub struct Item { pub id: i64, pub price: i32, pub touched: i32 }
+        retort::function!(r#"create or replace function touch()
+    returns trigger
+    language plpgsql
+as $body$
+begin
+    -- count the updates
+    new.touched := old.touched + 1;
+    return new;
+end
+$body$;"#);
+        retort::trigger!("create trigger items_touch before update on public.items for each row execute procedure touch();");
+    }
+}
+
+case! {
+    /// A changed body with the same interface: `CREATE OR REPLACE FUNCTION` in place (the
+    /// trigger stays); down puts the old body back the same way.
+    replace_function_body { seed: "INSERT INTO items (id, price, touched) VALUES (1, 5, 0);", backends: Backends::Postgres }
+    before {
+        #[derive(Model)]
+        pub struct Item { pub id: i64, pub price: i32, pub touched: i32 }
+        retort::function!("CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.touched := OLD.touched + 1; RETURN NEW; END $$");
+        retort::trigger!("CREATE TRIGGER items_touch BEFORE UPDATE ON items FOR EACH ROW EXECUTE FUNCTION touch()");
+    }
+    after {
+        #[derive(Model)]
+        pub struct Item { pub id: i64, pub price: i32, pub touched: i32 }
+        retort::function!("CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.touched := OLD.touched + 10; RETURN NEW; END $$");
+        retort::trigger!("CREATE TRIGGER items_touch BEFORE UPDATE ON items FOR EACH ROW EXECUTE FUNCTION touch()");
+    }
+}
+
+case! {
+    /// A function whose result type changes, which `CREATE OR REPLACE` cannot do: dropped and
+    /// created, and the index expression using it with it (kept definitions are re-created).
+    function_result_changes { seed: "INSERT INTO items (id, price, touched) VALUES (1, 5, 0);", backends: Backends::Postgres }
+    before {
+        #[derive(Model)]
+        pub struct Item { pub id: i64, pub price: i32, pub touched: i32 }
+        retort::function!("CREATE FUNCTION doubled(x integer) RETURNS integer LANGUAGE sql IMMUTABLE AS $$ SELECT x * 2 $$");
+    }
+    after {
+        #[derive(Model)]
+        pub struct Item { pub id: i64, pub price: i32, pub touched: i32 }
+        retort::function!("CREATE FUNCTION doubled(x integer) RETURNS bigint LANGUAGE sql IMMUTABLE AS $$ SELECT x::bigint * 2 $$");
+    }
+}
+
+case! {
+    /// A type change of a column a declared trigger's `UPDATE OF` names, which PostgreSQL
+    /// refuses under a trigger: the trigger is dropped before and created again after (no
+    /// refusal).
+    retype_column_under_trigger { seed: "INSERT INTO items (id, price, touched) VALUES (1, 5, 0);", backends: Backends::Postgres, flags: &["--allow-rewrite"] }
+    before {
+        #[derive(Model)]
+        pub struct Item { pub id: i64, pub price: i32, pub touched: i32 }
+        retort::function!("CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.touched := OLD.touched + 1; RETURN NEW; END $$");
+        retort::trigger!("CREATE TRIGGER items_touch BEFORE UPDATE OF price ON items FOR EACH ROW EXECUTE FUNCTION touch()");
+    }
+    after {
+        #[derive(Model)]
+        pub struct Item { pub id: i64, pub price: i64, pub touched: i32 }
+        retort::function!("CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.touched := OLD.touched + 1; RETURN NEW; END $$");
+        retort::trigger!("CREATE TRIGGER items_touch BEFORE UPDATE OF price ON items FOR EACH ROW EXECUTE FUNCTION touch()");
+    }
+}
+
+case! {
+    /// A new table with a declared trigger: created with its table.
+    new_table_with_trigger { backends: Backends::Sqlite }
+    before {
+        #[derive(Model)]
+        pub struct Item { pub id: i64, pub price: i32 }
+    }
+    after {
+        #[derive(Model)]
+        pub struct Item { pub id: i64, pub price: i32 }
+        #[derive(Model)]
+        pub struct Log { pub id: i64, pub item_id: i64 }
+        retort::trigger!("CREATE TRIGGER logs_no_update BEFORE UPDATE ON logs BEGIN SELECT RAISE(ABORT, 'logs are append-only'); END");
+    }
+}
+
+case! {
+    /// A SQLite trigger on an existing table, then a change of its body: dropped and created.
+    change_sqlite_trigger { seed: "INSERT INTO items (id, price, n) VALUES (1, 5, 0);", backends: Backends::Sqlite }
+    before {
+        #[derive(Model)]
+        pub struct Item { pub id: i64, pub price: i32, pub n: i32 }
+        retort::trigger!("CREATE TRIGGER items_count AFTER UPDATE OF price ON items BEGIN UPDATE items SET n = n + 1 WHERE id = NEW.id; END");
+    }
+    after {
+        #[derive(Model)]
+        pub struct Item { pub id: i64, pub price: i32, pub n: i32 }
+        retort::trigger!("CREATE TRIGGER items_count AFTER UPDATE OF price ON items BEGIN UPDATE items SET n = n + 2 WHERE id = NEW.id; END");
+    }
+}
+
+case! {
+    /// The same SQLite trigger spelled otherwise: no change.
+    sqlite_trigger_spacing_is_no_change { outcome: Outcome::Unchanged, backends: Backends::Sqlite }
+    before {
+        #[derive(Model)]
+        pub struct Item { pub id: i64, pub price: i32, pub n: i32 }
+        retort::trigger!("CREATE TRIGGER items_count AFTER UPDATE OF price ON items BEGIN UPDATE items SET n = n + 1 WHERE id = NEW.id; END");
+    }
+    after {
+        #[derive(Model)]
+        pub struct Item { pub id: i64, pub price: i32, pub n: i32 }
+        retort::trigger!("create trigger items_count\n  after update of price on items\nbegin\n  update items set n = n + 1 where id = new.id;\nend;");
+    }
+}
+
+case! {
+    /// A function declared for SQLite, which has none: refused, naming it.
+    sqlite_refuses_functions {
+        backends: Backends::Sqlite,
+        outcome: Outcome::Refused("Retort manages functions on PostgreSQL only"),
+    }
+    before {
+        #[derive(Model)]
+        pub struct Item { pub id: i64 }
+    }
+    after {
+        #[derive(Model)]
+        pub struct Item { pub id: i64 }
+        retort::function!("CREATE FUNCTION f() RETURNS integer LANGUAGE sql AS $$ SELECT 1 $$");
+    }
+}
