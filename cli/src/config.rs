@@ -41,12 +41,27 @@ pub struct ConfigFile {
     /// true; `false`: the plain, blocking forms, as `autogenerate --blocking`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub online: Option<bool>,
+    /// Who owns the views, functions and triggers (on model tables) that no declaration names:
+    /// `"declared"` (default: the models own what they declare, the rest is left alone) or
+    /// `"owned"` (the models own them all: one they do not declare is dropped).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub objects: Option<ObjectsPolicy>,
     /// `[naming]`: templates of the names of the constraints the models do not name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub naming: Option<NamingConfig>,
     /// `[fleet]`: the databases (or schemas) `--fleet` runs a command on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fleet: Option<FleetConfig>,
+}
+
+/// Retort.toml's `objects`: which views, functions and triggers the models own.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum ObjectsPolicy {
+    /// Those they declare (the default); the others are left alone.
+    Declared,
+    /// All of them in the migrated schemas: one they do not declare is dropped.
+    Owned,
 }
 
 /// Retort.toml's `[fleet]` table: the targets of `upgrade --fleet`, `downgrade --fleet`,
@@ -137,7 +152,7 @@ impl ConfigFile {
             .with_context(|| format!("cannot read config file {}", retort::shown::path(path)))?;
         let mut config: ConfigFile = toml::from_str(&text).map_err(|e| {
             anyhow::anyhow!(
-                "config file {} is invalid: {} (valid keys: database_url, migrations_dir, schema, scratch_url, pooler, diesel_schema, ignore, lock_timeout, lock_retries, online, [naming] with ix, uq, fk, ck, pk, [fleet] with urls, url_env, list_command, list_query, schemas, database_url, jobs, state_file)",
+                "config file {} is invalid: {} (valid keys: database_url, migrations_dir, schema, scratch_url, pooler, diesel_schema, ignore, lock_timeout, lock_retries, online, objects, [naming] with ix, uq, fk, ck, pk, [fleet] with urls, url_env, list_command, list_query, schemas, database_url, jobs, state_file)",
                 retort::shown::path(path),
                 e.message()
             )

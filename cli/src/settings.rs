@@ -24,6 +24,8 @@ pub(crate) struct Settings {
     pub(crate) scratch_url: Option<String>,
     /// `--pooler`, Retort.toml's `pooler`.
     pub(crate) pooler: bool,
+    /// Retort.toml's `objects = "owned"`: the models own every view, function and trigger.
+    pub(crate) owns_objects: bool,
     /// `ignore` globs of Retort.toml.
     pub(crate) ignore: Vec<String>,
     pub(crate) run: runner::RunOptions,
@@ -127,6 +129,7 @@ impl Settings {
             diesel_schema: file.diesel_schema,
             naming,
             online: file.online.unwrap_or(true),
+            owns_objects: file.objects == Some(crate::config::ObjectsPolicy::Owned),
             fleet: file.fleet,
         })
     }
@@ -134,7 +137,7 @@ impl Settings {
     /// The schema the models this binary manages describe (see [`Defaults::models`]).
     pub(crate) fn target(&self) -> anyhow::Result<retort::schema::Schema> {
         let models = retort::registry::models();
-        Ok(match self.models {
+        let mut schema = match self.models {
             None => retort::registry::schema_with(&models, &self.naming)?,
             Some(keep) => {
                 let kept: Vec<_> = models.into_iter().filter(|m| keep(m)).collect();
@@ -147,7 +150,9 @@ impl Settings {
                     .collect();
                 retort::registry::schema_with_views(&kept, &views, &self.naming)?
             }
-        })
+        };
+        schema.owns_objects = self.owns_objects;
+        Ok(schema)
     }
 
     pub(crate) fn connect(&self, create: bool) -> anyhow::Result<Connection> {

@@ -233,7 +233,7 @@ impl Ignore {
                 }
             }
             for definition in &have.unmodeled {
-                let Some(named) = definition.owned_name() else {
+                let Some(named) = definition.owned_name().or(definition.trigger_name()) else {
                     continue;
                 };
                 if self.matching(named).is_some() && !want.unmodeled.contains(definition) {

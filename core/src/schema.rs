@@ -545,6 +545,12 @@ pub struct Schema {
     /// those `retort::function!` declares. Like a view, a function is the models' when a model
     /// declares it; one no model declares is left alone.
     pub functions: BTreeMap<String, Function>,
+    /// The models own every view, function and trigger (on a model's table) of the migrated
+    /// schemas, declared or not (Retort.toml `objects = "owned"`): the diff drops one they do
+    /// not declare, as it drops a table no model describes. `false` (the default, `objects =
+    /// "declared"`): only what they declare is theirs, and the rest is left alone. Set on the
+    /// models' side only.
+    pub owns_objects: bool,
 }
 
 /// An object that depends on a table or a column and that Retort does not manage.

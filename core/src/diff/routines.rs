@@ -15,7 +15,9 @@
 //!   table creates its triggers with it).
 //!
 //! As for views, a function or trigger is the models' when they declare it: one the database
-//! has and no model declares is left alone.
+//! has and no model declares is left alone, unless the models own every object
+//! ([`Schema::owns_objects`], Retort.toml `objects = "owned"`): then it is dropped (triggers
+//! before the tables change, functions at the end).
 
 use crate::ops::Op;
 use crate::schema::{Dependent, Function, Kept, Schema, Table};
@@ -57,7 +59,7 @@ pub(super) fn routine_ops(
         };
         let reads_new = created
             .iter()
-            .any(|name| crate::sql::mentions(&want.sql, crate::schema::bare_name(name)));
+            .any(|name| crate::sql::routine_mentions(&want.sql, crate::schema::bare_name(name)));
         if reads_new && !called.contains(&crate::schema::bare_name(&want.name)) {
             late.push(op);
         } else {
@@ -98,6 +100,22 @@ pub(super) fn routine_ops(
                 Some(_) => {}
             }
         }
+        if target.owns_objects {
+            // The database's triggers on the table that no declaration (or ignore glob, which
+            // puts them into the target as they are) names: dropped.
+            for live in have.unmodeled.iter().filter(|k| k.trigger_name().is_some()) {
+                if !want
+                    .unmodeled
+                    .iter()
+                    .any(|k| k.trigger_name() == live.trigger_name())
+                {
+                    trigger_drops.push(Op::DropDefinition {
+                        table: name.clone(),
+                        definition: live.clone(),
+                    });
+                }
+            }
+        }
     }
     let mut before = trigger_drops;
     before.extend(
@@ -109,6 +127,17 @@ pub(super) fn routine_ops(
     drops.append(&mut before);
     let mut after = late;
     after.extend(trigger_creates);
+    // Functions the models do not declare, where they own every function: dropped last, once
+    // nothing the plan keeps or creates uses them.
+    if target.owns_objects {
+        after.extend(
+            current
+                .functions
+                .iter()
+                .filter(|(key, _)| !target.functions.contains_key(*key))
+                .map(|(_, f)| Op::DropFunction(f.clone())),
+        );
+    }
     (drops, after)
 }
 

@@ -32,6 +32,14 @@ pub(super) fn view_ops(current: &Schema, target: &Schema, table_ops: &[Op]) -> (
             Some(_) => {}
         }
     }
+    // Views the models do not declare, where they own every view: dropped, readers first.
+    if target.owns_objects {
+        for name in creation_order(current) {
+            if !target.views.contains_key(name) {
+                before.push(Op::DropView(current.views[name].clone()));
+            }
+        }
+    }
     // Dropped in the reverse of their creation order: a view that reads another goes first.
     before.reverse();
     (before, after)

@@ -169,6 +169,16 @@ pub fn routine_comparable(sql: &str) -> String {
     out.join(" ")
 }
 
+/// Whether `sql` names `name` as a whole identifier, inside its dollar-quoted bodies too (a
+/// function's body reading a table).
+pub fn routine_mentions(sql: &str, name: &str) -> bool {
+    super::mentions(sql, name)
+        || tokens(sql)
+            .iter()
+            .filter_map(|t| dollar_body(t.text))
+            .any(|body| routine_mentions(body, name))
+}
+
 /// The body of a dollar-quoted string token (`$tag$ body $tag$`).
 fn dollar_body(token: &str) -> Option<&str> {
     let rest = token.strip_prefix('$')?;
@@ -218,6 +228,17 @@ mod tests {
         assert_eq!((h.name.as_str(), h.table.as_str()), ("t g", "posts"));
         assert!(h.function.is_none());
         assert!(trigger_header("CREATE INDEX i ON t (a)").is_none());
+    }
+
+    #[test]
+    fn mentions_look_inside_bodies() {
+        let f = "CREATE FUNCTION f() RETURNS void LANGUAGE sql AS $$ DELETE FROM reverse_deps $$";
+        assert!(routine_mentions(f, "reverse_deps"));
+        assert!(!routine_mentions(f, "reverse"));
+        assert!(!routine_mentions(
+            "AS $$ SELECT 'reverse_deps' $$",
+            "reverse_deps"
+        ));
     }
 
     #[test]

@@ -3,9 +3,11 @@
 //! docs.rs (sqlx, 16) and atuin's server (sqlx, 14). For each pair of consecutive snapshots
 //! A -> B: inspect B into models, autogenerate on a database at A, upgrade: the tables' catalog
 //! (columns, keys, constraints, indexes, identities and their kind, serial columns with their
-//! sequences and defaults) equals B's; downgrade -1: it equals A's again. Functions, triggers,
-//! views and comments on other objects are hand-written in any tool and stay out of the
-//! comparison; A first gets the extensions, types and functions B's defaults and indexes need.
+//! sequences and defaults), its triggers, functions and views equal B's (the inspected models
+//! declare them: `retort::function!`, `retort::trigger!`, `#[derive(View)]`, and own them all:
+//! `objects = "owned"` drops what B no longer has); downgrade -1: it
+//! equals A's again. Comments on other objects stay out of the comparison; A first gets the
+//! extensions and types B's columns need (not its functions: the models create those).
 //! A step may be refused by autogenerate, with a precise reason (a NOT NULL column without a
 //! default needs `--backfill`, which the replay then gives); it must never fail at upgrade.
 //!
@@ -50,13 +52,13 @@ fn snapshots(app: &str) -> Option<Vec<(String, String)>> {
     )
 }
 
-/// The blocks of a pg_dump that create extensions, types and functions, runnable again on a
-/// database that may have some of them already (`CREATE OR REPLACE FUNCTION`).
+/// The blocks of a pg_dump that create extensions and types, runnable again on a database that
+/// may have some of them already (each may fail alone).
 fn prerequisites(dump: &str) -> Vec<String> {
     let mut out = Vec::new();
     for block in dump.split("\n--\n-- Name: ").skip(1) {
         let header = block.lines().next().unwrap_or_default();
-        let wanted = ["Type: EXTENSION;", "Type: TYPE;", "Type: FUNCTION;"]
+        let wanted = ["Type: EXTENSION;", "Type: TYPE;"]
             .iter()
             .any(|t| header.contains(t));
         if !wanted {
@@ -68,14 +70,14 @@ fn prerequisites(dump: &str) -> Vec<String> {
             .filter(|l| !l.starts_with("--"))
             .collect::<Vec<_>>()
             .join("\n");
-        out.push(sql.replacen("CREATE FUNCTION", "CREATE OR REPLACE FUNCTION", 1));
+        out.push(sql);
     }
     out
 }
 
-/// What the comparison covers: every table with its columns, keys, indexes and constraints,
-/// how the database assigns its columns' values (identity kind, serial columns with their
-/// sequences and defaults); not triggers or comments on other objects.
+/// What the comparison covers: every table with its columns, keys, indexes, constraints and
+/// triggers, how the database assigns its columns' values (identity kind, serial columns with
+/// their sequences and defaults), the functions and the views; not comments on other objects.
 fn comparable(mut schema: Schema) -> Schema {
     schema.dependents.clear();
     for table in schema.tables.values_mut() {
@@ -85,6 +87,8 @@ fn comparable(mut schema: Schema) -> Schema {
                 || d.starts_with("CREATE UNIQUE INDEX")
                 || d.starts_with("ALTER TABLE")
                 || d.starts_with("CREATE SEQUENCE")
+                || d.starts_with("CREATE TRIGGER")
+                || d.starts_with("CREATE CONSTRAINT TRIGGER")
         });
         // Where a sequence comes in the kept definitions is not a difference.
         table.unmodeled.sort();
@@ -107,6 +111,32 @@ fn differences(expected: &Schema, actual: &Schema) -> Vec<String> {
         if !expected.tables.contains_key(name) {
             out.push(format!("table {name} should not be there"));
         }
+    }
+    let keys = |s: &Schema| -> Vec<(String, String)> {
+        s.functions
+            .iter()
+            .map(|(k, f)| (k.clone(), f.definition.clone()))
+            .collect()
+    };
+    if keys(expected) != keys(actual) {
+        out.push(format!(
+            "functions:\n  want {:?}\n  got  {:?}",
+            keys(expected),
+            keys(actual)
+        ));
+    }
+    let views = |s: &Schema| -> Vec<(String, String, bool)> {
+        s.views
+            .values()
+            .map(|v| (v.name.clone(), v.definition.clone(), v.materialized))
+            .collect()
+    };
+    if views(expected) != views(actual) {
+        out.push(format!(
+            "views:\n  want {:?}\n  got  {:?}",
+            views(expected),
+            views(actual)
+        ));
     }
     out
 }
@@ -223,6 +253,12 @@ fn main() -> std::process::ExitCode {{
             return;
         };
         p.execute(a_sql);
+        // The inspected models declare every function, trigger and view of B: they own them
+        // all, so what B no longer has is dropped (`objects = "owned"`).
+        let config = p.path().join("Retort.toml");
+        let mut toml = std::fs::read_to_string(&config).unwrap();
+        toml.push_str("objects = \"owned\"\n");
+        std::fs::write(&config, toml).unwrap();
         let before = comparable(p.schema());
         for sql in prerequisites(b_sql) {
             let _ = p.try_execute(&format!("SET check_function_bodies = false;\n{sql}"));
@@ -273,7 +309,7 @@ fn main() -> std::process::ExitCode {{
             failures.push(format!("{step}: autogenerate: {}", generated.stderr));
             continue;
         }
-        // A step that changes only functions or triggers: the tables are B's already.
+        // A step that changes nothing the models say (comments on other objects).
         if generated.stdout.trim() == "No changes detected" {
             let diff = differences(&target, &comparable(p.schema()));
             if diff.is_empty() {

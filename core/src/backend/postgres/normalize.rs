@@ -229,8 +229,10 @@ pub(super) fn temp_table<'t>(
 /// models' labels (then the existing type serves: it has the same name). An existing type with
 /// other labels (one the plan adds a label to) is renamed out of the way and created again with
 /// the models' labels: a label added with `ADD VALUE` could not be used before a commit, and a
-/// predicate or check may name it. Run at the start of a normalisation batch, whose transaction
-/// is always rolled back, so the real type is never touched.
+/// predicate or check may name it. Then the functions the models declare that the database
+/// lacks ([`super::routines::function_prelude`]): a default, check or index expression may call
+/// one. Run at the start of a normalisation batch, whose transaction is always rolled back, so
+/// the real types and functions are never touched.
 pub(super) fn enum_prelude(target: &Schema) -> String {
     let mut types = std::collections::BTreeMap::new();
     for column in target.tables.values().flat_map(|t| &t.columns) {
@@ -264,6 +266,7 @@ pub(super) fn enum_prelude(target: &Schema) -> String {
                  EXCEPTION WHEN duplicate_object THEN NULL; END $retort$;\n"
             )
         })
+        .chain(super::routines::function_prelude(target))
         .collect()
 }
 
@@ -460,6 +463,11 @@ pub fn normalize_target(
         })
         .collect();
     let (create, select) = statements(&columns);
+    // A default may call a function the models declare.
+    let create = format!(
+        "{}{create}",
+        super::routines::function_prelude(target).unwrap_or_default()
+    );
     let checked: Vec<String> = checked_tables(target)
         .into_iter()
         .map(str::to_owned)

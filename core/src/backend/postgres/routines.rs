@@ -103,6 +103,26 @@ struct Names {
     current: String,
 }
 
+/// Statements creating each function the models declare, where the database has none of that
+/// signature (an existing one serves: same name and arguments), with `check_function_bodies`
+/// off for the rest of the transaction (a SQL function may read a table the models add): the
+/// models' defaults, checks and index expressions may call them. For a normalisation batch,
+/// whose transaction is always rolled back.
+pub(super) fn function_prelude(target: &Schema) -> Option<String> {
+    if target.functions.is_empty() {
+        return None;
+    }
+    let mut out = String::from("SET LOCAL check_function_bodies = off;\n");
+    for f in target.functions.values() {
+        let sql = f.sql.replace('\'', "''");
+        out.push_str(&format!(
+            "DO $retort$ BEGIN EXECUTE '{sql}'; \
+             EXCEPTION WHEN duplicate_function THEN NULL; END $retort$;\n"
+        ));
+    }
+    Some(out)
+}
+
 /// Replaces each declared function's signature, definition and interface, and each declared
 /// trigger's comparison key, with what PostgreSQL makes of them.
 pub(super) fn normalize_routines(
@@ -201,6 +221,10 @@ pub(super) fn normalize_routines(
     let old = std::mem::take(&mut target.functions);
     for mut f in old.into_values() {
         let bare = bare_name(&f.name).to_owned();
+        // `public.f` names the function `f` of the default schema, keyed as the catalog's are.
+        if split_qualified(&f.name).0 == Some(names.current.as_str()) {
+            f.name = bare.clone();
+        }
         let schema = split_qualified(&f.name)
             .0
             .map_or_else(|| current.clone(), |s| format!("{}.", Postgres.quote(s)));
