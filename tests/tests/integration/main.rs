@@ -62,6 +62,7 @@ mod replica;
 mod resume;
 mod roundtrip;
 mod safety;
+mod schema_locks;
 mod scratch;
 mod skips;
 mod sqlite_integrity;

@@ -39,8 +39,26 @@ use super::{Connection, DatabaseUrl, DbError, Direction, OpenOptions, PrepareErr
 use crate::dialect::{Dialect, Postgres};
 use crate::schema::Schema;
 
-/// The advisory lock key Retort takes on PostgreSQL: "retort" in ASCII.
+/// The database-wide advisory lock key of Retort on PostgreSQL: "retort" in ASCII. Retort
+/// before per-schema run locks took it exclusively for every run; a run now takes it shared
+/// (so runs on different schemas go on together) besides its schema's lock
+/// ([`run_lock_keys`]), which still excludes a run of such an older binary.
 pub const ADVISORY_LOCK_KEY: i64 = 0x7265_746f_7274;
+
+/// The first key of a run's per-schema advisory lock ([`run_lock_keys`]): "reto" in ASCII.
+pub const RUN_LOCK_CLASS: i32 = 0x7265_746f;
+
+/// The two keys of the advisory lock a run on `schema` takes (`pg_advisory_lock(k1, k2)`):
+/// [`RUN_LOCK_CLASS`] and a 32-bit FNV-1a hash of the schema's name. PostgreSQL keeps advisory
+/// locks per database, so the lock belongs to the database and the schema migrated: runs on
+/// two schemas of one database go on at once, two runs on one schema exclude each other. (Two
+/// schemas whose names hash alike merely take turns.)
+pub fn run_lock_keys(schema: &str) -> (i32, i32) {
+    let hash = schema.bytes().fold(0x811c_9dc5_u32, |h, b| {
+        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    });
+    (RUN_LOCK_CLASS, i32::from_ne_bytes(hash.to_ne_bytes()))
+}
 
 /// The PostgreSQL backend.
 pub(crate) struct PgDriver;
@@ -185,7 +203,7 @@ pub fn replace_database(url: &str, db: &str) -> String {
 /// An open PostgreSQL connection.
 pub(crate) struct PgSession {
     conn: PgConnection,
-    /// Whether this session holds the advisory lock.
+    /// Whether this session holds the run's lock (advisory, or a pooled run's row).
     locked: bool,
     /// The URL it was opened with (`None`: a connection the application made).
     url: Option<String>,
@@ -443,7 +461,7 @@ impl Session for PgSession {
             .conn
             .batch_execute("RESET lock_timeout")
             .map_err(DbError::query("resetting the statement lock timeout"));
-        lock::release(&mut self.conn).and(reset)
+        lock::release(&mut self.conn, &self.schema).and(reset)
     }
 
     fn begin(&mut self, sql: &str) -> QueryResult<()> {
@@ -482,6 +500,15 @@ impl Session for PgSession {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_run_lock_depends_on_the_schema() {
+        assert_eq!(run_lock_keys("public"), run_lock_keys("public"));
+        assert_ne!(run_lock_keys("tenant_001"), run_lock_keys("tenant_002"));
+        assert_eq!(run_lock_keys("a").0, RUN_LOCK_CLASS);
+        // FNV-1a of "a": fixed, as runs of different builds must agree.
+        assert_eq!(run_lock_keys("a").1 as u32, 0xe40c_292c);
+    }
 
     #[test]
     fn replaces_the_database_name() {

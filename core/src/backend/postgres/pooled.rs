@@ -14,8 +14,9 @@
 //!   waiter that has seen the same `beat` for [`TTL`] (by its own clock) takes the lock over,
 //!   deleting the row only as it saw it. A killed run thus frees the lock after [`TTL`], where
 //!   the advisory lock is freed when its session ends.
-//! - **It excludes runs that connect directly**, which take the advisory lock: a pooled run
-//!   that got the row gives it back while the advisory lock is held by anyone, and a direct run
+//! - **It excludes runs that connect directly**, which take the advisory lock of the same
+//!   schema ([`super::run_lock_keys`]): a pooled run that got the row gives it back while that
+//!   advisory lock is held by anyone, and a direct run
 //!   that got the advisory lock gives it back while the row exists (see
 //!   [`super::lock::take`]). Each checks after taking its own, so two never both go on.
 //! - **Session settings become transaction settings**: `lock_timeout` is set with `SET LOCAL`
@@ -266,7 +267,7 @@ pub(super) fn take(
             )))?;
         let holder = if got.is_empty() {
             holder_row(conn, &table, &mut watch)?
-        } else if let Some(direct) = super::lock::advisory_holder(conn)? {
+        } else if let Some(direct) = super::lock::advisory_holder(conn, schema)? {
             // A run connected directly holds the advisory lock: give the row back.
             diesel::sql_query(format!("DELETE FROM {table} WHERE token = '{token}'"))
                 .execute(conn)
