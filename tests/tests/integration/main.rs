@@ -52,6 +52,7 @@ mod online;
 mod pg_schemas;
 mod pg_types;
 mod pooler;
+mod pooler_outside;
 mod postgres;
 mod print_schema;
 mod real_postgres;

@@ -11,7 +11,7 @@ use diesel::{Connection, QueryableByName, RunQueryDsl};
 use crate::support::*;
 
 /// `TEST_PGBOUNCER_URL`: required under CI, else the test skips.
-fn pgbouncer_url() -> Option<String> {
+pub(crate) fn pgbouncer_url() -> Option<String> {
     match std::env::var("TEST_PGBOUNCER_URL") {
         Ok(url) if !url.is_empty() => Some(url),
         _ if std::env::var("CI").is_ok_and(|v| v == "true") => {
@@ -33,7 +33,7 @@ struct Line {
     line: String,
 }
 
-fn lines(url: &str, sql: &str) -> Vec<String> {
+pub(crate) fn lines(url: &str, sql: &str) -> Vec<String> {
     let mut conn = PgConnection::establish(url).expect("connect directly");
     diesel::sql_query(sql)
         .load::<Line>(&mut conn)
@@ -44,7 +44,7 @@ fn lines(url: &str, sql: &str) -> Vec<String> {
 }
 
 /// A project whose Retort.toml reaches its database through pgbouncer; the direct URL too.
-fn pooled_project() -> Option<(Project, String)> {
+pub(crate) fn pooled_project() -> Option<(Project, String)> {
     let bouncer = pgbouncer_url()?;
     let p = Project::on(Backend::Postgres)?;
     let db = p.url.rsplit('/').next().unwrap().split('?').next().unwrap();

@@ -22,6 +22,7 @@ mod sequences;
 mod standby;
 mod statistics;
 mod views;
+mod watch;
 
 pub use scratch::database_prefix as scratch_database_prefix;
 
@@ -219,8 +220,9 @@ pub(crate) struct PgSession {
     pooled: bool,
     /// A pooled run's lock, while it runs.
     row_lock: Option<pooled::RowLock>,
-    /// A pooled run's `SET LOCAL lock_timeout` for each transaction.
-    lock_timeout: Option<String>,
+    /// A pooled run's `SET LOCAL lock_timeout` for each transaction, and the timeout (the
+    /// watch's, for a statement that runs alone: [`watch`]).
+    lock_timeout: Option<(String, std::time::Duration)>,
 }
 
 /// A registered [`crate::interrupt`] cleanup that ends a session on the server; dropping it
@@ -425,7 +427,7 @@ impl Session for PgSession {
             )?;
             self.row_lock = Some(lock);
             self.locked = true;
-            self.lock_timeout = Some(sql.replace("SET ", "SET LOCAL "));
+            self.lock_timeout = Some((sql.replace("SET ", "SET LOCAL "), options.lock_timeout));
             return Ok(());
         }
         lock::take(&mut self.conn, options.lock_wait, &self.schema)?;
@@ -467,7 +469,7 @@ impl Session for PgSession {
     fn begin(&mut self, sql: &str) -> QueryResult<()> {
         AnsiTransactionManager::begin_transaction_sql(&mut self.conn, sql)?;
         match &self.lock_timeout {
-            Some(set_local) => self.conn.batch_execute(set_local),
+            Some((set_local, _)) => self.conn.batch_execute(set_local),
             None => Ok(()),
         }
     }
@@ -489,6 +491,18 @@ impl Session for PgSession {
         migration: &ScriptMigration<'_>,
         direction: Direction,
     ) -> MigrationResult<()> {
+        // Through a pooler, a revision outside a transaction gets the lock timeout in each
+        // statement's own transaction, and from a watch for a statement that runs alone.
+        if let Some((set_local, timeout)) = &self.lock_timeout {
+            migration.outside(super::harness::Outside {
+                begin: Some(set_local.clone()),
+                alone: self
+                    .url
+                    .clone()
+                    .filter(|_| !timeout.is_zero())
+                    .map(|url| watch::maker(url, *timeout)),
+            });
+        }
         super::apply_with_harness(&mut self.conn, migration, direction)
     }
 
