@@ -53,6 +53,7 @@ mod pg_schemas;
 mod pg_types;
 mod pooler;
 mod pooler_outside;
+mod pooler_takeover;
 mod postgres;
 mod print_schema;
 mod real_postgres;

@@ -24,6 +24,7 @@ mod statistics;
 mod views;
 mod watch;
 
+pub use pooled::TTL_VARIABLE as POOLER_LOCK_TTL_VARIABLE;
 pub use scratch::database_prefix as scratch_database_prefix;
 
 use std::any::Any;
