@@ -24,7 +24,6 @@ mod disk_full;
 mod edge_cases;
 mod faults;
 mod fleet;
-mod fleet_measured;
 mod galera;
 mod git;
 mod hook;
