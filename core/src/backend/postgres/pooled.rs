@@ -56,9 +56,9 @@ pub const TTL: Duration = Duration::from_secs(30);
 /// How often the holder's heartbeat increments `beat`, by default: a sixth of [`TTL`].
 pub const HEARTBEAT: Duration = Duration::from_secs(5);
 
-/// The environment variable that sets a run's [`TTL`] in whole seconds (1 to 3600): how long
-/// a run killed while holding the lock row keeps it. The holder writes it into its row, and
-/// a waiter goes by the row's; its heartbeat beats six times per TTL.
+/// The environment variable that sets a run's TTL (default 30 s) in whole seconds (1 to 3600):
+/// how long a run killed while holding the lock row keeps it. The holder writes it into its
+/// row, and a waiter goes by the row's; its heartbeat beats six times per TTL.
 pub const TTL_VARIABLE: &str = "RETORT_POOLER_LOCK_TTL";
 
 /// The TTL this run declares in its row ([`TTL_VARIABLE`], else [`TTL`]).
