@@ -274,10 +274,17 @@ if [ -z "${TEST_DATABASE_URL:-}" ]; then
     start_postgres
     [ -n "${TEST_PGBOUNCER_URL:-}" ] || start_pgbouncer
 fi
-if [ -z "${TEST_MYSQL_URL:-}" ]; then
+# `scripts/test.sh bench ARGS...` runs `cargo bench ARGS...` instead of the tests, with the
+# throwaway PostgreSQL (and its pgbouncer) only: the fleet benchmark (README "Many databases").
+bench=
+if [ "${1:-}" = bench ]; then
+    bench=1
+    shift
+fi
+if [ -z "$bench" ] && [ -z "${TEST_MYSQL_URL:-}" ]; then
     start_mariadb
 fi
-if [ -z "${TEST_GALERA_URLS:-}" ]; then
+if [ -z "$bench" ] && [ -z "${TEST_GALERA_URLS:-}" ]; then
     start_galera
 fi
 log=$(mktemp /tmp/retort-test.XXXXXX)
@@ -288,7 +295,9 @@ mkdir -p "$skip_dir"
 export RETORT_SKIP_LOG="$(cd "$skip_dir" && pwd)/retort-skipped.log"
 : >"$RETORT_SKIP_LOG"
 status=0
-if command -v cargo-nextest >/dev/null 2>&1; then
+if [ -n "$bench" ]; then
+    cargo bench --locked "$@" 2>&1 | tee "$log" || status=$?
+elif command -v cargo-nextest >/dev/null 2>&1; then
     # cargo-nextest runs the tests (each in its own process) and times each one; it cannot run
     # doctests, which `cargo test --doc` runs after it on a whole-suite run (no arguments).
     # Output captured by nextest is shown for failures; skips are listed again below.

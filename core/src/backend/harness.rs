@@ -26,6 +26,27 @@ pub(crate) struct ScriptMigration<'a> {
     /// transaction back itself (SQLite on a full disk), diesel's rollback of the savepoint
     /// fails and diesel returns that error instead.
     failed: std::sync::Mutex<Option<StatementError>>,
+    /// How the session wants the statements of a revision outside a transaction run
+    /// ([`Outside`]; none: as they are).
+    outside: std::sync::Mutex<Option<Outside>>,
+}
+
+/// How a session runs the statements of a revision outside a transaction, where its session
+/// settings do not hold (a PostgreSQL run through a connection pooler in transaction mode).
+#[derive(Default)]
+pub(crate) struct Outside {
+    /// Run after the `BEGIN` of each statement's own transaction (`SET LOCAL lock_timeout`).
+    pub(crate) begin: Option<String>,
+    /// Watches each statement that must run alone, outside any transaction block.
+    pub(crate) alone: Option<Box<dyn Fn() -> Box<dyn AloneWatch> + Send>>,
+}
+
+/// A watch over one statement that runs alone ([`Outside::alone`]).
+pub(crate) trait AloneWatch {
+    /// A comment appended to the statement, by which the watch finds it on the server.
+    fn marker(&self) -> &str;
+    /// Stops watching; the statement's result, made a lock timeout when the watch cancelled it.
+    fn finish(self: Box<Self>, result: diesel::QueryResult<()>) -> diesel::QueryResult<()>;
 }
 
 struct VersionName {
@@ -65,6 +86,15 @@ impl<'a> ScriptMigration<'a> {
             checksum,
             progress: None,
             failed: std::sync::Mutex::new(None),
+            outside: std::sync::Mutex::new(None),
+        }
+    }
+
+    /// Runs its statements outside a transaction as `outside` says (a session whose settings
+    /// do not hold between transactions).
+    pub(crate) fn outside(&self, outside: Outside) {
+        if let Ok(mut slot) = self.outside.lock() {
+            *slot = Some(outside);
         }
     }
 
@@ -102,7 +132,9 @@ impl<'a> ScriptMigration<'a> {
     ) -> migration::Result<()> {
         let result = match self.progress {
             Some((done, dialect)) => {
-                execute_with_progress(conn, self.rev, sql, direction, done, dialect)
+                let outside = self.outside.lock().ok();
+                let outside = outside.as_ref().and_then(|o| o.as_ref());
+                execute_with_progress(conn, self.rev, sql, direction, (done, dialect), outside)
             }
             None => execute_script(conn, self.rev, sql),
         };
@@ -186,14 +218,15 @@ fn execute_unit<DB: DieselBackend + 'static>(
 
 /// Runs a script outside a transaction one statement at a time from statement `done`, each
 /// in a transaction of its own with its progress record (a statement that must run alone,
-/// then its record), so the record says exactly what took effect.
+/// then its record), so the record says exactly what took effect. `outside`: as the session
+/// wants them run.
 fn execute_with_progress<DB: DieselBackend + 'static>(
     conn: &mut dyn BoxableConnection<DB>,
     rev: &Revision,
     sql: &str,
     direction: super::Direction,
-    done: usize,
-    dialect: &'static dyn crate::dialect::Dialect,
+    (done, dialect): (usize, &'static dyn crate::dialect::Dialect),
+    outside: Option<&Outside>,
 ) -> Result<(), StatementError> {
     use crate::progress;
     let statements = crate::sql::statements(sql);
@@ -216,11 +249,26 @@ fn execute_with_progress<DB: DieselBackend + 'static>(
     }
     for (index, statement) in statements.iter().enumerate().skip(done) {
         if statement.step().is_none() && dialect.runs_alone(statement.text) {
-            execute_unit(conn, rev, index, statement)?;
+            match outside.and_then(|o| o.alone.as_ref()) {
+                Some(watch) => {
+                    let watch = watch();
+                    // On a line of its own: the statement may end in a `--` comment.
+                    let text = format!("{}\n{}", statement.text, watch.marker());
+                    watch
+                        .finish(conn.batch_execute(&text))
+                        .map_err(|e| statement_error(index, statement, e))?;
+                }
+                None => execute_unit(conn, rev, index, statement)?,
+            }
             record(conn, index + 1, index)?;
             continue;
         }
-        if let Err(e) = conn.batch_execute("BEGIN") {
+        let setup = outside.and_then(|o| o.begin.as_deref());
+        let begun = conn
+            .batch_execute("BEGIN")
+            .and_then(|()| setup.map_or(Ok(()), |sql| conn.batch_execute(sql)));
+        if let Err(e) = begun {
+            let _ = conn.batch_execute("ROLLBACK");
             return Err(statement_error(index, statement, e));
         }
         if let Err(e) = execute_unit(conn, rev, index, statement) {

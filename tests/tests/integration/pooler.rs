@@ -11,7 +11,7 @@ use diesel::{Connection, QueryableByName, RunQueryDsl};
 use crate::support::*;
 
 /// `TEST_PGBOUNCER_URL`: required under CI, else the test skips.
-fn pgbouncer_url() -> Option<String> {
+pub(crate) fn pgbouncer_url() -> Option<String> {
     match std::env::var("TEST_PGBOUNCER_URL") {
         Ok(url) if !url.is_empty() => Some(url),
         _ if std::env::var("CI").is_ok_and(|v| v == "true") => {
@@ -33,7 +33,7 @@ struct Line {
     line: String,
 }
 
-fn lines(url: &str, sql: &str) -> Vec<String> {
+pub(crate) fn lines(url: &str, sql: &str) -> Vec<String> {
     let mut conn = PgConnection::establish(url).expect("connect directly");
     diesel::sql_query(sql)
         .load::<Line>(&mut conn)
@@ -44,7 +44,7 @@ fn lines(url: &str, sql: &str) -> Vec<String> {
 }
 
 /// A project whose Retort.toml reaches its database through pgbouncer; the direct URL too.
-fn pooled_project() -> Option<(Project, String)> {
+pub(crate) fn pooled_project() -> Option<(Project, String)> {
     let bouncer = pgbouncer_url()?;
     let p = Project::on(Backend::Postgres)?;
     let db = p.url.rsplit('/').next().unwrap().split('?').next().unwrap();
@@ -178,4 +178,38 @@ fn a_held_lock_row_stops_pooled_and_direct_runs_and_names_its_holder() {
     .is_empty());
     p.execute("DELETE FROM __retort_lock");
     p.run(Models::V1, &["upgrade"]).expect(0);
+}
+
+#[test]
+fn a_pooled_run_waits_for_a_direct_runs_lock_on_its_schema_only() {
+    use diesel::connection::SimpleConnection;
+    let Some((p, _pooled)) = pooled_project() else {
+        return;
+    };
+    p.run(Models::V1, &["autogenerate", "-m", "models"])
+        .expect(0);
+    let mut holder = PgConnection::establish(&p.url).unwrap();
+    // A direct run on another schema of the database: no matter.
+    let (k1, k2) = retort::backend::postgres::run_lock_keys("tenant_x");
+    holder
+        .batch_execute(&format!("SELECT pg_advisory_lock({k1}, {k2})"))
+        .unwrap();
+    p.run(Models::V1, &["--lock-wait", "1", "stamp", "base"])
+        .expect(0);
+    // A direct run on public, the pooled run's schema: it waits, and names that session.
+    let (k1, k2) = retort::backend::postgres::run_lock_keys("public");
+    holder
+        .batch_execute(&format!("SELECT pg_advisory_lock({k1}, {k2})"))
+        .unwrap();
+    let run = p
+        .run(Models::V1, &["--lock-wait", "1", "upgrade"])
+        .expect(2);
+    assert!(
+        run.stderr.contains("held by the session with pid"),
+        "{run:?}"
+    );
+    assert!(lines(&p.url, "SELECT token AS line FROM __retort_lock").is_empty());
+    drop(holder);
+    p.run(Models::V1, &["--lock-wait", "1", "upgrade"])
+        .expect(0);
 }

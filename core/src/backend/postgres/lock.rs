@@ -1,4 +1,5 @@
-//! The run's advisory lock, and who holds it when a run gives up waiting.
+//! The run's advisory lock (one per database and schema migrated), and who holds it when a
+//! run gives up waiting.
 //!
 //! A session advisory lock lives as long as the session that took it. When a client dies while
 //! the server still runs its statement, the orphaned session keeps the lock until that
@@ -21,9 +22,32 @@ struct Flag {
     flag: bool,
 }
 
-/// Takes the advisory lock, retrying until `timeout`; on timeout the error names the holder.
-/// A run through a connection pooler holds the lock row in `schema` instead
-/// ([`super::pooled`]): while that row exists, the advisory lock is given back and waited for.
+/// The SQL that tries the run's locks on `schema` at once: the database-wide key shared (which
+/// an older Retort takes exclusively), then the schema's key exclusively; `flag` says whether
+/// both were taken (none is kept otherwise).
+fn try_sql(schema: &str) -> String {
+    let (k1, k2) = super::run_lock_keys(schema);
+    format!(
+        "SELECT CASE WHEN pg_try_advisory_lock_shared({ADVISORY_LOCK_KEY}) THEN \
+           CASE WHEN pg_try_advisory_lock({k1}, {k2}) THEN true \
+                ELSE NOT pg_advisory_unlock_shared({ADVISORY_LOCK_KEY}) END \
+         ELSE false END AS flag"
+    )
+}
+
+/// The lock's name in messages.
+fn name(schema: &str) -> String {
+    let (k1, k2) = super::run_lock_keys(schema);
+    format!(
+        "advisory lock ({k1}, {k2}) of schema {}",
+        crate::dialect::Dialect::quote(&crate::dialect::Postgres, schema)
+    )
+}
+
+/// Takes the run's advisory lock on `schema` (see [`super::run_lock_keys`]), retrying until
+/// `timeout`; on timeout the error names the holder. A run through a connection pooler holds
+/// the lock row in `schema` instead ([`super::pooled`]): while that row exists, the advisory
+/// lock is given back and waited for.
 pub(super) fn take(
     conn: &mut PgConnection,
     timeout: Duration,
@@ -32,18 +56,17 @@ pub(super) fn take(
     let start = Instant::now();
     let table = super::pooled::table(schema);
     let mut watch = super::pooled::Watch::default();
+    let try_sql = try_sql(schema);
     loop {
-        let got: Flag = diesel::sql_query(format!(
-            "SELECT pg_try_advisory_lock({ADVISORY_LOCK_KEY}) AS flag"
-        ))
-        .get_result(conn)
-        .map_err(DbError::query("taking the migration lock"))?;
+        let got: Flag = diesel::sql_query(&try_sql)
+            .get_result(conn)
+            .map_err(DbError::query("taking the migration lock"))?;
         let row = if got.flag {
             let row = super::pooled::holder_row(conn, &table, &mut watch)?;
             if row.is_none() {
                 return Ok(());
             }
-            release(conn)?;
+            release(conn, schema)?;
             row
         } else {
             None
@@ -52,21 +75,24 @@ pub(super) fn take(
             return Err(PrepareError::LockTimeout {
                 lock: match row {
                     Some(_) => format!("the run's lock row in {}", super::pooled::LOCK_TABLE),
-                    None => format!("advisory lock {ADVISORY_LOCK_KEY}"),
+                    None => name(schema),
                 },
                 waited: start.elapsed(),
                 // Best effort: a failure to read the catalog must not hide the timeout.
-                holder: row.or_else(|| holder(conn).ok().flatten()),
+                holder: row.or_else(|| holder(conn, schema).ok().flatten()),
             });
         }
         std::thread::sleep(Duration::from_millis(100));
     }
 }
 
-/// Releases the advisory lock.
-pub(super) fn release(conn: &mut PgConnection) -> Result<(), DbError> {
+/// Releases the run's advisory lock on `schema`.
+pub(super) fn release(conn: &mut PgConnection, schema: &str) -> Result<(), DbError> {
+    let (k1, k2) = super::run_lock_keys(schema);
     diesel::sql_query(format!(
-        "SELECT pg_advisory_unlock({ADVISORY_LOCK_KEY}) AS flag"
+        // Both run (`AND` might stop at the first).
+        "SELECT pg_advisory_unlock({k1}, {k2})::int \
+           + pg_advisory_unlock_shared({ADVISORY_LOCK_KEY})::int >= 0 AS flag"
     ))
     .get_result::<Flag>(conn)
     .map(drop)
@@ -91,18 +117,27 @@ struct Holder {
     query: Option<String>,
 }
 
-/// The session holding Retort's advisory lock on this database, described (for a pooled run,
-/// which never takes it).
-pub(super) fn advisory_holder(conn: &mut PgConnection) -> Result<Option<String>, DbError> {
-    holder(conn).map_err(DbError::query("looking for the advisory lock's holder"))
+/// The session holding the run's advisory lock on `schema` of this database, described (for a
+/// pooled run, which never takes it).
+pub(super) fn advisory_holder(
+    conn: &mut PgConnection,
+    schema: &str,
+) -> Result<Option<String>, DbError> {
+    holder(conn, schema).map_err(DbError::query("looking for the advisory lock's holder"))
 }
 
-/// The session holding Retort's advisory lock on this database, described for an operator.
-fn holder(conn: &mut PgConnection) -> Result<Option<String>, diesel::result::Error> {
+/// The session holding the run's advisory lock on `schema` of this database (or the
+/// database-wide key exclusively, as an older Retort does), described for an operator.
+fn holder(conn: &mut PgConnection, schema: &str) -> Result<Option<String>, diesel::result::Error> {
     // pg_locks shows a bigint advisory key as its high and low 32 bits (classid, objid) with
-    // objsubid 1.
+    // objsubid 1, and two int4 keys as (classid, objid) with objsubid 2, each as an unsigned oid.
     let high = (ADVISORY_LOCK_KEY as u64) >> 32;
     let low = (ADVISORY_LOCK_KEY as u64) & 0xffff_ffff;
+    let (k1, k2) = super::run_lock_keys(schema);
+    let (k1, k2) = (
+        u32::from_ne_bytes(k1.to_ne_bytes()),
+        u32::from_ne_bytes(k2.to_ne_bytes()),
+    );
     let at = |column: &str| {
         format!("to_char(a.{column}, 'YYYY-MM-DD HH24:MI:SS TZ') || ' (' || date_trunc('second', now() - a.{column})::text || ' ago)' AS {column}")
     };
@@ -111,8 +146,10 @@ fn holder(conn: &mut PgConnection) -> Result<Option<String>, diesel::result::Err
          FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
          WHERE l.locktype = 'advisory' AND l.granted
            AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
-           AND l.classid::bigint = {high} AND l.objid::bigint = {low}
-           AND l.objsubid = 1 AND l.pid <> pg_backend_pid()
+           AND ((l.classid::bigint = {k1} AND l.objid::bigint = {k2} AND l.objsubid = 2)
+             OR (l.classid::bigint = {high} AND l.objid::bigint = {low} AND l.objsubid = 1
+                 AND l.mode = 'ExclusiveLock'))
+           AND l.pid <> pg_backend_pid()
          LIMIT 1",
         at("backend_start"),
         at("xact_start"),

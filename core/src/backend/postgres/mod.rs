@@ -23,7 +23,9 @@ mod sequences;
 mod standby;
 mod statistics;
 mod views;
+mod watch;
 
+pub use pooled::TTL_VARIABLE as POOLER_LOCK_TTL_VARIABLE;
 pub use scratch::database_prefix as scratch_database_prefix;
 
 use std::any::Any;
@@ -40,8 +42,26 @@ use super::{Connection, DatabaseUrl, DbError, Direction, OpenOptions, PrepareErr
 use crate::dialect::{Dialect, Postgres};
 use crate::schema::Schema;
 
-/// The advisory lock key Retort takes on PostgreSQL: "retort" in ASCII.
+/// The database-wide advisory lock key of Retort on PostgreSQL: "retort" in ASCII. Retort
+/// before per-schema run locks took it exclusively for every run; a run now takes it shared
+/// (so runs on different schemas go on together) besides its schema's lock
+/// ([`run_lock_keys`]), which still excludes a run of such an older binary.
 pub const ADVISORY_LOCK_KEY: i64 = 0x7265_746f_7274;
+
+/// The first key of a run's per-schema advisory lock ([`run_lock_keys`]): "reto" in ASCII.
+pub const RUN_LOCK_CLASS: i32 = 0x7265_746f;
+
+/// The two keys of the advisory lock a run on `schema` takes (`pg_advisory_lock(k1, k2)`):
+/// [`RUN_LOCK_CLASS`] and a 32-bit FNV-1a hash of the schema's name. PostgreSQL keeps advisory
+/// locks per database, so the lock belongs to the database and the schema migrated: runs on
+/// two schemas of one database go on at once, two runs on one schema exclude each other. (Two
+/// schemas whose names hash alike merely take turns.)
+pub fn run_lock_keys(schema: &str) -> (i32, i32) {
+    let hash = schema.bytes().fold(0x811c_9dc5_u32, |h, b| {
+        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    });
+    (RUN_LOCK_CLASS, i32::from_ne_bytes(hash.to_ne_bytes()))
+}
 
 /// The PostgreSQL backend.
 pub(crate) struct PgDriver;
@@ -186,7 +206,7 @@ pub fn replace_database(url: &str, db: &str) -> String {
 /// An open PostgreSQL connection.
 pub(crate) struct PgSession {
     conn: PgConnection,
-    /// Whether this session holds the advisory lock.
+    /// Whether this session holds the run's lock (advisory, or a pooled run's row).
     locked: bool,
     /// The URL it was opened with (`None`: a connection the application made).
     url: Option<String>,
@@ -202,8 +222,9 @@ pub(crate) struct PgSession {
     pooled: bool,
     /// A pooled run's lock, while it runs.
     row_lock: Option<pooled::RowLock>,
-    /// A pooled run's `SET LOCAL lock_timeout` for each transaction.
-    lock_timeout: Option<String>,
+    /// A pooled run's `SET LOCAL lock_timeout` for each transaction, and the timeout (the
+    /// watch's, for a statement that runs alone: [`watch`]).
+    lock_timeout: Option<(String, std::time::Duration)>,
 }
 
 /// A registered [`crate::interrupt`] cleanup that ends a session on the server; dropping it
@@ -408,7 +429,7 @@ impl Session for PgSession {
             )?;
             self.row_lock = Some(lock);
             self.locked = true;
-            self.lock_timeout = Some(sql.replace("SET ", "SET LOCAL "));
+            self.lock_timeout = Some((sql.replace("SET ", "SET LOCAL "), options.lock_timeout));
             return Ok(());
         }
         lock::take(&mut self.conn, options.lock_wait, &self.schema)?;
@@ -444,13 +465,13 @@ impl Session for PgSession {
             .conn
             .batch_execute("RESET lock_timeout")
             .map_err(DbError::query("resetting the statement lock timeout"));
-        lock::release(&mut self.conn).and(reset)
+        lock::release(&mut self.conn, &self.schema).and(reset)
     }
 
     fn begin(&mut self, sql: &str) -> QueryResult<()> {
         AnsiTransactionManager::begin_transaction_sql(&mut self.conn, sql)?;
         match &self.lock_timeout {
-            Some(set_local) => self.conn.batch_execute(set_local),
+            Some((set_local, _)) => self.conn.batch_execute(set_local),
             None => Ok(()),
         }
     }
@@ -472,6 +493,18 @@ impl Session for PgSession {
         migration: &ScriptMigration<'_>,
         direction: Direction,
     ) -> MigrationResult<()> {
+        // Through a pooler, a revision outside a transaction gets the lock timeout in each
+        // statement's own transaction, and from a watch for a statement that runs alone.
+        if let Some((set_local, timeout)) = &self.lock_timeout {
+            migration.outside(super::harness::Outside {
+                begin: Some(set_local.clone()),
+                alone: self
+                    .url
+                    .clone()
+                    .filter(|_| !timeout.is_zero())
+                    .map(|url| watch::maker(url, *timeout)),
+            });
+        }
         super::apply_with_harness(&mut self.conn, migration, direction)
     }
 
@@ -483,6 +516,15 @@ impl Session for PgSession {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_run_lock_depends_on_the_schema() {
+        assert_eq!(run_lock_keys("public"), run_lock_keys("public"));
+        assert_ne!(run_lock_keys("tenant_001"), run_lock_keys("tenant_002"));
+        assert_eq!(run_lock_keys("a").0, RUN_LOCK_CLASS);
+        // FNV-1a of "a": fixed, as runs of different builds must agree.
+        assert_eq!(run_lock_keys("a").1 as u32, 0xe40c_292c);
+    }
 
     #[test]
     fn replaces_the_database_name() {

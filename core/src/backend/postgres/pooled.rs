@@ -10,12 +10,14 @@
 //! - **The run lock is a row**, `__retort_lock` (one per schema migrated, in that schema), taken
 //!   by an `INSERT ... ON CONFLICT DO NOTHING` that commits by itself, so it holds whatever
 //!   server connection later statements run on. Its row names the holder and carries a
-//!   heartbeat: a second connection of the holder increments `beat` every [`HEARTBEAT`], and a
-//!   waiter that has seen the same `beat` for [`TTL`] (by its own clock) takes the lock over,
-//!   deleting the row only as it saw it. A killed run thus frees the lock after [`TTL`], where
-//!   the advisory lock is freed when its session ends.
-//! - **It excludes runs that connect directly**, which take the advisory lock: a pooled run
-//!   that got the row gives it back while the advisory lock is held by anyone, and a direct run
+//!   heartbeat: a second connection of the holder increments `beat` every [`HEARTBEAT`] (a
+//!   sixth of its TTL), and a waiter that has seen the same `beat` for the TTL the row names
+//!   (`ttl_ms`: [`TTL`], or [`TTL_VARIABLE`] of the holder; by the waiter's own clock) takes the
+//!   lock over, deleting the row only as it saw it. A killed run thus frees the lock after its
+//!   TTL, where the advisory lock is freed when its session ends.
+//! - **It excludes runs that connect directly**, which take the advisory lock of the same
+//!   schema ([`super::run_lock_keys`]): a pooled run that got the row gives it back while that
+//!   advisory lock is held by anyone, and a direct run
 //!   that got the advisory lock gives it back while the row exists (see
 //!   [`super::lock::take`]). Each checks after taking its own, so two never both go on.
 //! - **Session settings become transaction settings**: `lock_timeout` is set with `SET LOCAL`
@@ -48,11 +50,33 @@ use crate::dialect::Dialect as _;
 /// The lock's table (see [`crate::backend::INTERNAL_TABLES`]).
 pub(crate) const LOCK_TABLE: &str = "__retort_lock";
 
-/// How long a waiter watches an unchanged heartbeat before it takes the lock over.
+/// How long a waiter watches an unchanged heartbeat before it takes the lock over, by default.
 pub const TTL: Duration = Duration::from_secs(30);
 
-/// How often the holder's heartbeat increments `beat`.
+/// How often the holder's heartbeat increments `beat`, by default: a sixth of [`TTL`].
 pub const HEARTBEAT: Duration = Duration::from_secs(5);
+
+/// The environment variable that sets a run's TTL (default 30 s) in whole seconds (1 to 3600):
+/// how long a run killed while holding the lock row keeps it. The holder writes it into its
+/// row, and a waiter goes by the row's; its heartbeat beats six times per TTL.
+pub const TTL_VARIABLE: &str = "RETORT_POOLER_LOCK_TTL";
+
+/// The TTL this run declares in its row ([`TTL_VARIABLE`], else [`TTL`]).
+fn ttl() -> Result<Duration, DbError> {
+    let Some(value) = std::env::var_os(TTL_VARIABLE) else {
+        return Ok(TTL);
+    };
+    let text = value.to_string_lossy();
+    match text.trim().parse::<u64>() {
+        Ok(secs @ 1..=3600) => Ok(Duration::from_secs(secs)),
+        _ => Err(DbError::Unsupported(format!(
+            "{TTL_VARIABLE}={}: not a whole number of seconds from 1 to 3600; set one (how \
+             long a killed run keeps the lock row), or unset it for the default {} s",
+            crate::shown::line(&text),
+            TTL.as_secs()
+        ))),
+    }
+}
 
 const RETRY: Duration = Duration::from_millis(200);
 
@@ -140,9 +164,19 @@ struct Row {
     taken_at: String,
     #[diesel(sql_type = BigInt)]
     beat: i64,
+    /// The holder's TTL (none: a row of a Retort without [`TTL_VARIABLE`], [`TTL`]).
+    #[diesel(sql_type = diesel::sql_types::Nullable<BigInt>)]
+    ttl_ms: Option<i64>,
 }
 
 impl Row {
+    /// How long the holder's heartbeat may stop before a waiter takes the lock over.
+    fn ttl(&self) -> Duration {
+        self.ttl_ms
+            .and_then(|ms| u64::try_from(ms).ok())
+            .map_or(TTL, Duration::from_millis)
+    }
+
     fn describe(&self, table: &str) -> String {
         format!(
             "held by {} since {} UTC, heartbeat {}; a run whose process is gone loses it after \
@@ -150,7 +184,7 @@ impl Row {
             self.holder,
             self.taken_at,
             self.beat,
-            TTL.as_secs(),
+            self.ttl().as_secs(),
             self.token
         )
     }
@@ -184,7 +218,12 @@ pub(super) fn holder_row(
     }
     let rows: Vec<Row> = diesel::sql_query(format!(
         "SELECT token, holder, to_char(taken_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') \
-         AS taken_at, beat FROM {table} WHERE id = 1"
+         AS taken_at, beat, {} AS ttl_ms FROM {table} WHERE id = 1",
+        if has_ttl(conn, table)? {
+            "ttl_ms"
+        } else {
+            "CAST(NULL AS BIGINT)"
+        }
     ))
     .load(conn)
     .map_err(DbError::query(format!("reading {LOCK_TABLE}")))?;
@@ -198,7 +237,7 @@ pub(super) fn holder_row(
             Instant::now()
         }
     };
-    if since.elapsed() >= TTL {
+    if since.elapsed() >= row.ttl() {
         // Only the row as seen: a heartbeat that came meanwhile keeps it.
         let n = diesel::sql_query(format!(
             "DELETE FROM {table} WHERE id = 1 AND token = '{}' AND beat = {}",
@@ -213,10 +252,24 @@ pub(super) fn holder_row(
     Ok(Some(row.describe(table)))
 }
 
+/// Whether the lock table has the `ttl_ms` column (one made by an older Retort has not, until
+/// a pooled run adds it).
+fn has_ttl(conn: &mut PgConnection, table: &str) -> Result<bool, DbError> {
+    let found: Flag = diesel::sql_query(format!(
+        "SELECT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass('{}') \
+         AND attname = 'ttl_ms' AND NOT attisdropped) AS flag",
+        table.replace('\'', "''")
+    ))
+    .get_result(conn)
+    .map_err(DbError::query(format!("reading {LOCK_TABLE}'s columns")))?;
+    Ok(found.flag)
+}
+
 /// The lock while a pooled run holds it.
 pub(super) struct RowLock {
     table: String,
     token: String,
+    ttl: Duration,
     heartbeat: Option<(mpsc::Sender<()>, JoinHandle<()>)>,
     lost: Arc<AtomicBool>,
 }
@@ -231,6 +284,7 @@ pub(super) fn take(
 ) -> Result<RowLock, PrepareError> {
     let table = table(schema);
     let started = Instant::now();
+    let ttl = ttl()?;
     diesel::sql_query(format!(
         "CREATE TABLE IF NOT EXISTS {table} (
              id INTEGER PRIMARY KEY CHECK (id = 1),
@@ -238,7 +292,8 @@ pub(super) fn take(
              holder TEXT NOT NULL,
              taken_at TIMESTAMPTZ NOT NULL,
              beat BIGINT NOT NULL,
-             beat_at TIMESTAMPTZ NOT NULL)"
+             beat_at TIMESTAMPTZ NOT NULL,
+             ttl_ms BIGINT)"
     ))
     .execute(conn)
     .or_else(|e| match &e {
@@ -250,12 +305,20 @@ pub(super) fn take(
         _ => Err(e),
     })
     .map_err(DbError::query(format!("creating {LOCK_TABLE}")))?;
+    if !has_ttl(conn, &table)? {
+        diesel::sql_query(format!(
+            "ALTER TABLE {table} ADD COLUMN IF NOT EXISTS ttl_ms BIGINT"
+        ))
+        .execute(conn)
+        .map_err(DbError::query(format!("adding ttl_ms to {LOCK_TABLE}")))?;
+    }
     let token = super::super::random_token();
     let holder = format!("{} (role ", super::lock::application_name()).replace('\'', "''");
     let insert = format!(
-        "INSERT INTO {table} (id, token, holder, taken_at, beat, beat_at) \
-         VALUES (1, '{token}', '{holder}' || current_user || ')', now(), 0, now()) \
-         ON CONFLICT (id) DO NOTHING RETURNING true AS flag"
+        "INSERT INTO {table} (id, token, holder, taken_at, beat, beat_at, ttl_ms) \
+         VALUES (1, '{token}', '{holder}' || current_user || ')', now(), 0, now(), {}) \
+         ON CONFLICT (id) DO NOTHING RETURNING true AS flag",
+        ttl.as_millis()
     );
     let mut watch = Watch::default();
     loop {
@@ -266,7 +329,7 @@ pub(super) fn take(
             )))?;
         let holder = if got.is_empty() {
             holder_row(conn, &table, &mut watch)?
-        } else if let Some(direct) = super::lock::advisory_holder(conn)? {
+        } else if let Some(direct) = super::lock::advisory_holder(conn, schema)? {
             // A run connected directly holds the advisory lock: give the row back.
             diesel::sql_query(format!("DELETE FROM {table} WHERE token = '{token}'"))
                 .execute(conn)
@@ -288,28 +351,39 @@ pub(super) fn take(
         std::thread::sleep(RETRY);
     }
     let lost = Arc::new(AtomicBool::new(false));
-    let heartbeat = url.map(|url| beat(url.to_owned(), table.clone(), token.clone(), lost.clone()));
+    let every = (ttl / 6).clamp(Duration::from_millis(100), HEARTBEAT);
+    let heartbeat = url.map(|url| {
+        beat(
+            url.to_owned(),
+            table.clone(),
+            token.clone(),
+            every,
+            lost.clone(),
+        )
+    });
     Ok(RowLock {
         table,
         token,
+        ttl,
         heartbeat,
         lost,
     })
 }
 
-/// The heartbeat: every [`HEARTBEAT`], `beat + 1` on this run's row, from a connection of its
-/// own; it stops when the row is no longer this run's.
+/// The heartbeat: `every` (a sixth of the TTL, [`HEARTBEAT`] at most), `beat + 1` on this
+/// run's row, from a connection of its own; it stops when the row is no longer this run's.
 fn beat(
     url: String,
     table: String,
     token: String,
+    every: Duration,
     lost: Arc<AtomicBool>,
 ) -> (mpsc::Sender<()>, JoinHandle<()>) {
     let update = format!(
         "UPDATE {table} SET beat = beat + 1, beat_at = now() WHERE id = 1 AND token = '{token}'"
     );
     let bump = move |c: &mut _| diesel::sql_query(&update).execute(c);
-    super::super::heartbeat(HEARTBEAT, bump, lost, move || {
+    super::super::heartbeat(every, bump, lost, move || {
         // Through the pooler: no statement kept prepared on a server connection.
         PgConnection::establish(&url).ok().map(|mut c| {
             c.set_prepared_statement_cache_size(diesel::connection::CacheSize::Disabled);
@@ -338,7 +412,7 @@ impl RowLock {
                 "this run's lock row in {LOCK_TABLE} was taken over by another run during the \
                  run (no heartbeat for {} s): another run may have migrated at the same time; \
                  run `{}` to see where the database is",
-                TTL.as_secs(),
+                self.ttl.as_secs(),
                 crate::invocation::command("check")
             )));
         }
