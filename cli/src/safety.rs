@@ -325,7 +325,30 @@ pub(crate) fn annotate(
 
 /// What a reviewer must know about an op of `ops` before applying it.
 fn warning_for(op: &Op, ops: &[Op], dialect: &dyn Dialect) -> Option<String> {
+    let owned = |how: &str| {
+        format!(
+            "{op}: the models do not declare it, and they own every view, function and trigger \
+             (Retort.toml objects = \"owned\"); the downgrade re-creates it exactly. To keep it, \
+             declare it ({how}), name it in an `ignore` glob, or edit it out of this revision"
+        )
+    };
     match op {
+        // A declared trigger dropped to be created again: no loss.
+        Op::DropDefinition { table, definition } if definition.trigger_name().is_some() => {
+            let again = ops.iter().any(|o| {
+                matches!(o, Op::CreateDefinition { table: t, definition: d }
+                    if t == table && d.trigger_name() == definition.trigger_name())
+            });
+            (!again).then(|| owned("retort::trigger!"))
+        }
+        Op::DropView(v) => (!ops
+            .iter()
+            .any(|o| matches!(o, Op::CreateView(w) if w.name == v.name)))
+        .then(|| owned("#[derive(View)]")),
+        Op::DropFunction(f) => (!ops
+            .iter()
+            .any(|o| matches!(o, Op::CreateFunction(g) if g.key() == f.key())))
+        .then(|| owned("retort::function!")),
         Op::DropDefinition { .. } | Op::DropTableConstraint { .. } => Some(format!(
             "{op}: the models do not declare it, and they own their tables' indexes and \
              constraints; the downgrade re-creates it exactly. To keep it, declare it with its \

@@ -521,4 +521,60 @@ mod tests {
              Rust enum another #[db_enum(name = \"...\")]"
         );
     }
+
+    fn declared(kind: DeclarationKind, sql: &'static str) -> Declaration {
+        Declaration::new(kind, sql, "app::db", "src/db.rs", 7)
+    }
+
+    #[test]
+    fn declarations_are_read_and_checked() {
+        let p = registration(parents, "parents");
+        let schema = |d: &[&Declaration]| {
+            schema_with_objects(&[&p], &[], d, &crate::naming::Convention::default())
+        };
+        let f = declared(
+            DeclarationKind::Function,
+            "CREATE FUNCTION public.touch(a int) RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$",
+        );
+        let t = declared(
+            DeclarationKind::Trigger,
+            "CREATE TRIGGER touch_parents BEFORE UPDATE ON public.parents FOR EACH ROW EXECUTE FUNCTION touch(1)",
+        );
+        let ok = schema(&[&f, &t]).unwrap();
+        assert!(
+            ok.functions.contains_key("public.touch(a int)"),
+            "{:?}",
+            ok.functions.keys()
+        );
+        assert_eq!(
+            ok.tables["parents"].unmodeled[0].owned_name(),
+            Some("touch_parents")
+        );
+        // Errors name the declaration, where it is and the fix.
+        let elsewhere = declared(
+            DeclarationKind::Trigger,
+            "CREATE TRIGGER t AFTER INSERT ON audit FOR EACH ROW EXECUTE FUNCTION f()",
+        );
+        let err = schema(&[&elsewhere]).unwrap_err().to_string();
+        assert!(
+            err.starts_with("trigger `t` declared at src/db.rs:7: it is on table `audit`, which no model declares"),
+            "{err}"
+        );
+        let err = schema(&[&f, &f]).unwrap_err().to_string();
+        assert!(
+            err.contains("another retort::function! declares `public.touch(a int)` too"),
+            "{err}"
+        );
+        let err = schema(&[&t, &t]).unwrap_err().to_string();
+        assert!(
+            err.contains("has another declared trigger of this name"),
+            "{err}"
+        );
+        let bad = declared(DeclarationKind::Function, "CREATE FUNCTION");
+        let err = schema(&[&bad]).unwrap_err().to_string();
+        assert!(
+            err.contains("is not `CREATE [OR REPLACE] FUNCTION name(...) ...`"),
+            "{err}"
+        );
+    }
 }

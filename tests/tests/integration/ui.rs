@@ -17,6 +17,7 @@ fn derive_model_ui() {
         "many-errors",
         "no-primary-key",
         "unknown-attr",
+        "sql-object",
         "unsupported-type",
         "view",
     ] {

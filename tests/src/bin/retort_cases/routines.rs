@@ -167,3 +167,45 @@ case! {
         retort::function!("CREATE FUNCTION f() RETURNS integer LANGUAGE sql AS $$ SELECT 1 $$");
     }
 }
+
+case! {
+    /// `objects = "owned"`: the models own every view, function and trigger; those made by
+    /// hand are dropped (readers and triggers first, functions last), and down.sql brings each
+    /// back as the database had it.
+    owned_objects_drop_what_is_not_declared {
+        seed: "CREATE FUNCTION hand_made() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;\n\
+               CREATE TRIGGER items_hand BEFORE UPDATE ON items FOR EACH ROW EXECUTE FUNCTION hand_made();\n\
+               CREATE VIEW cheap AS SELECT id FROM items WHERE price < 10;\n\
+               CREATE VIEW cheapest AS SELECT min(id) AS id FROM cheap;\n\
+               INSERT INTO items (id, price) VALUES (1, 5);",
+        backends: Backends::Postgres,
+        config_after: "objects = \"owned\"\n",
+    }
+    before {
+        #[derive(Model)]
+        pub struct Item { pub id: i64, pub price: i32 }
+    }
+    after {
+        #[derive(Model)]
+        pub struct Item { pub id: i64, pub price: i32 }
+    }
+}
+
+case! {
+    /// The same on SQLite: a hand-made view and trigger are dropped under `objects = "owned"`.
+    owned_objects_on_sqlite {
+        seed: "CREATE VIEW cheap AS SELECT id FROM items WHERE price < 10;\n\
+               CREATE TRIGGER items_hand AFTER UPDATE ON items BEGIN SELECT 1; END;\n\
+               INSERT INTO items (id, price) VALUES (1, 5);",
+        backends: Backends::Sqlite,
+        config_after: "objects = \"owned\"\n",
+    }
+    before {
+        #[derive(Model)]
+        pub struct Item { pub id: i64, pub price: i32 }
+    }
+    after {
+        #[derive(Model)]
+        pub struct Item { pub id: i64, pub price: i32 }
+    }
+}
