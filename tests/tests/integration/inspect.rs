@@ -306,6 +306,10 @@ fn crates_io_inspected_models_match_the_database() {
         .expect(0);
     assert!(run.stdout.contains("Wrote 35 model(s)"), "{}", run.stdout);
     let source = std::fs::read_to_string(&models).unwrap();
+    // Its functions, triggers and materialized view are declared (issue 27).
+    assert_eq!(source.matches("retort::function!(").count(), 31, "{source}");
+    assert_eq!(source.matches("retort::trigger!(").count(), 25, "{source}");
+    assert!(source.contains("materialized"), "{source}");
     let app = scratch_app("inspected-crates-io", &source);
     let check = app.run(&p, &["check"]);
     assert_eq!(
