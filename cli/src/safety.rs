@@ -175,12 +175,13 @@ fn lacks_conversion(op: &Op, plan: &Plan) -> bool {
 /// under a lock that stops its writers, with the position of its op.
 fn rewrites(plan: &Plan) -> Vec<(usize, String)> {
     use retort::dialect::Hazard;
-    // A table the migration creates has no rows and no other session yet.
+    // A table (or materialized view) the migration creates has no other session yet.
     let new: std::collections::BTreeSet<&str> = plan
         .ops
         .iter()
         .filter_map(|op| match op {
             Op::CreateTable(t) => Some(t.name.as_str()),
+            Op::CreateView(v) => Some(v.name.as_str()),
             _ => None,
         })
         .collect();

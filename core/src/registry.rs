@@ -216,6 +216,7 @@ fn add_function(schema: &mut Schema, d: &Declaration) -> Result<(), RegistryErro
         sql: crate::schema::trim_query(d.sql),
         definition: crate::sql::routine_comparable(d.sql),
         interface: String::new(),
+        comment: None,
     };
     let key = function.key();
     if schema.functions.contains_key(&key) {

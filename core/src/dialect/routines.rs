@@ -7,16 +7,27 @@ use super::{Dialect, OpSql, RenderError, Unsupported};
 use crate::ops::Op;
 use crate::schema::{Function, Schema};
 
-/// The statement that creates `f`, `OR REPLACE` added when `or_replace` and missing.
-fn create(f: &Function, or_replace: bool) -> String {
+/// The statement that creates `f`, `OR REPLACE` added when `or_replace` and missing, then its
+/// comment.
+fn create<D: Dialect + ?Sized>(dialect: &D, f: &Function, or_replace: bool) -> String {
     let sql = f.sql.trim_end().trim_end_matches(';').trim_end();
-    match crate::sql::function_header(sql) {
+    let mut out = match crate::sql::function_header(sql) {
         Some(h) if or_replace && !h.or_replace.1 => {
             let at = h.or_replace.0;
             format!("{} OR REPLACE{};\n", &sql[..at], &sql[at..])
         }
         _ => format!("{sql};\n"),
+    };
+    if let Some(comment) = &f.comment {
+        out.push_str(&format!(
+            "COMMENT ON {} {}({}) IS '{}';\n",
+            f.kind().to_ascii_uppercase(),
+            dialect.quote_table(&f.name),
+            f.args,
+            comment.replace('\'', "''")
+        ));
     }
+    out
 }
 
 /// `DROP {FUNCTION | PROCEDURE} name(argument types);`
@@ -37,9 +48,9 @@ pub(super) fn render<D: Dialect + ?Sized>(dialect: &D, op: &Op) -> OpSql {
         ));
     }
     match op {
-        Op::CreateFunction(f) => Ok(create(f, false)),
+        Op::CreateFunction(f) => Ok(create(dialect, f, false)),
         Op::DropFunction(f) => Ok(drop(dialect, f)),
-        Op::ReplaceFunction { to, .. } => Ok(create(to, true)),
+        Op::ReplaceFunction { to, .. } => Ok(create(dialect, to, true)),
         _ => Err(Unsupported::new("not an op on a function")),
     }
 }

@@ -7,7 +7,7 @@ use super::{Dialect, OpSql, RenderError, Unsupported};
 use crate::ops::Op;
 use crate::schema::{Schema, View};
 
-/// `CREATE [MATERIALIZED] VIEW name AS query;`
+/// `CREATE [MATERIALIZED] VIEW name AS query;`, then the view's indexes.
 pub(super) fn create<D: Dialect + ?Sized>(dialect: &D, view: &View, or_replace: bool) -> String {
     let kind = if view.materialized {
         "MATERIALIZED VIEW"
@@ -16,11 +16,16 @@ pub(super) fn create<D: Dialect + ?Sized>(dialect: &D, view: &View, or_replace: 
     } else {
         "VIEW"
     };
-    format!(
+    let mut out = format!(
         "CREATE {kind} {} AS\n{};\n",
         dialect.quote_table(&view.name),
         view.sql
-    )
+    );
+    for index in &view.indexes {
+        out.push_str(index.trim_end().trim_end_matches(';'));
+        out.push_str(";\n");
+    }
+    out
 }
 
 /// `DROP [MATERIALIZED] VIEW name;`

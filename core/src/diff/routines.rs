@@ -44,7 +44,8 @@ pub(super) fn routine_ops(
         })
         .collect();
     let called = called_by_triggers(target);
-    for (key, want) in &target.functions {
+    for key in creation_order(target) {
+        let want = &target.functions[key];
         let op = match current.functions.get(key) {
             None => Op::CreateFunction(want.clone()),
             Some(have) if !have.differs_from(want) => continue,
@@ -54,7 +55,11 @@ pub(super) fn routine_ops(
             },
             Some(have) => {
                 dropped_functions.push(have);
-                Op::CreateFunction(want.clone())
+                // Created again with the comment the database has on it.
+                Op::CreateFunction(Function {
+                    comment: have.comment.clone(),
+                    ..want.clone()
+                })
             }
         };
         let reads_new = created
@@ -128,17 +133,68 @@ pub(super) fn routine_ops(
     let mut after = late;
     after.extend(trigger_creates);
     // Functions the models do not declare, where they own every function: dropped last, once
-    // nothing the plan keeps or creates uses them.
+    // nothing the plan keeps or creates uses them; but one whose body reads a table or view
+    // the plan drops (and that no trigger executes) before the tables change, so that the
+    // reverse creates it once they are back (PostgreSQL checks a SQL function's body).
     if target.owns_objects {
-        after.extend(
-            current
-                .functions
-                .iter()
-                .filter(|(key, _)| !target.functions.contains_key(*key))
-                .map(|(_, f)| Op::DropFunction(f.clone())),
-        );
+        let gone: Vec<&str> = current
+            .tables
+            .keys()
+            .filter(|t| !target.tables.contains_key(*t))
+            .chain(
+                current
+                    .views
+                    .keys()
+                    .filter(|v| !target.views.contains_key(*v)),
+            )
+            .map(|n| crate::schema::bare_name(n))
+            .collect();
+        let executed = called_by_triggers(current);
+        // Those that call others first: the reverse creates them after.
+        let mut order = creation_order(current);
+        order.reverse();
+        for key in order {
+            let f = &current.functions[key];
+            if target.functions.contains_key(key) {
+                continue;
+            }
+            let reads_gone = gone.iter().any(|n| crate::sql::routine_mentions(&f.sql, n));
+            if reads_gone && !executed.contains(&crate::schema::bare_name(&f.name)) {
+                drops.push(Op::DropFunction(f.clone()));
+            } else {
+                after.push(Op::DropFunction(f.clone()));
+            }
+        }
     }
     (drops, after)
+}
+
+/// `schema`'s functions (keys) in an order where a function comes after those whose names
+/// its statement mentions (a SQL function's body calling another: PostgreSQL checks it when
+/// it is created); ties and cycles by key.
+fn creation_order(schema: &Schema) -> Vec<&str> {
+    let keys: Vec<&str> = schema.functions.keys().map(String::as_str).collect();
+    let name = |k: &str| crate::schema::bare_name(&schema.functions[k].name).to_owned();
+    let mut out: Vec<&str> = Vec::with_capacity(keys.len());
+    while out.len() < keys.len() {
+        let ready = keys.iter().copied().find(|k| {
+            !out.contains(k)
+                && keys.iter().all(|other| {
+                    other == k
+                        || out.contains(other)
+                        || name(other) == name(k)
+                        || !crate::sql::routine_mentions(&schema.functions[*k].sql, &name(other))
+                })
+        });
+        let next = ready.unwrap_or_else(|| {
+            keys.iter()
+                .copied()
+                .find(|k| !out.contains(k))
+                .expect("a remaining function")
+        });
+        out.push(next);
+    }
+    out
 }
 
 /// A trigger the models declare.
@@ -146,11 +202,11 @@ pub(crate) fn is_declared_trigger(k: &Kept) -> bool {
     k.trigger_name().is_some() && k.is_owned()
 }
 
-/// The (bare) names of the functions the target's declared triggers execute.
-fn called_by_triggers(target: &Schema) -> Vec<&str> {
+/// The (bare) names of the functions the triggers of `schema`'s tables execute.
+fn called_by_triggers(schema: &Schema) -> Vec<&str> {
     let mut out = Vec::new();
-    for t in target.tables.values() {
-        for k in t.unmodeled.iter().filter(|k| is_declared_trigger(k)) {
+    for t in schema.tables.values() {
+        for k in t.unmodeled.iter().filter(|k| k.trigger_name().is_some()) {
             if let Some((f, _)) = crate::sql::trigger_header(k.sql()).and_then(|h| h.function) {
                 let at = k.sql().find(&f).unwrap_or(0);
                 // The name as written in the statement, borrowed from it.

@@ -7,7 +7,7 @@
 //! ([`crate::depend`]).
 
 use crate::ops::Op;
-use crate::schema::{Dependent, Schema};
+use crate::schema::{Dependent, Schema, View};
 
 /// The views to drop before the table changes `table_ops` and to create (or replace) after
 /// them: `(before, after)`.
@@ -23,7 +23,7 @@ pub(super) fn view_ops(current: &Schema, target: &Schema, table_ops: &[Op]) -> (
                     || (have.differs_from(want) && (have.materialized || want.materialized)) =>
             {
                 before.push(Op::DropView(have.clone()));
-                after.push(Op::CreateView(want.clone()));
+                after.push(Op::CreateView(with_indexes(have, want)));
             }
             Some(have) if have.differs_from(want) => after.push(Op::ReplaceView {
                 from: have.clone(),
@@ -43,6 +43,28 @@ pub(super) fn view_ops(current: &Schema, target: &Schema, table_ops: &[Op]) -> (
     // Dropped in the reverse of their creation order: a view that reads another goes first.
     before.reverse();
     (before, after)
+}
+
+/// `want` with the indexes of `have` (a materialized view the plan drops and creates again)
+/// that name none of the columns `want` no longer has.
+fn with_indexes(have: &View, want: &View) -> View {
+    let mut view = want.clone();
+    if !(have.materialized && want.materialized) {
+        return view;
+    }
+    let gone: Vec<&str> = have
+        .columns
+        .iter()
+        .filter(|c| !want.columns.iter().any(|w| w.name == c.name))
+        .map(|c| c.name.as_str())
+        .collect();
+    view.indexes = have
+        .indexes
+        .iter()
+        .filter(|i| !gone.iter().any(|c| crate::sql::mentions(i, c)))
+        .cloned()
+        .collect();
+    view
 }
 
 /// The target's views in an order where a view comes after the views it names (ties and

@@ -29,6 +29,10 @@ pub struct Function {
     /// `pg_get_function_arguments`: names and defaults included), empty until normalised:
     /// `CREATE OR REPLACE` replaces a function in place only when these stay.
     pub interface: String,
+    /// Its comment (`COMMENT ON FUNCTION`), as the database has it; declarations have none.
+    /// Not compared: created again with the function when a plan drops and creates it, and by
+    /// the reverse of a drop.
+    pub comment: Option<String>,
 }
 
 impl Function {

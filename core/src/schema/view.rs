@@ -31,6 +31,11 @@ pub struct View {
     /// The columns print-schema writes as the diesel `table!`'s primary key (`#[view(key =
     /// "...")]`, by default the first column). Empty for introspected views; never compared.
     pub key: Vec<String>,
+    /// The indexes of a materialized view, as the database defines them (`pg_get_indexdef`),
+    /// read by introspection; the models cannot declare them yet. Not compared: created again
+    /// with the view when a plan drops and creates it (those whose columns the new view still
+    /// has), and by the reverse of a drop.
+    pub indexes: Vec<String>,
 }
 
 impl View {
@@ -45,6 +50,7 @@ impl View {
             materialized,
             columns: Vec::new(),
             key: Vec::new(),
+            indexes: Vec::new(),
         }
     }
 

@@ -113,6 +113,9 @@ pub(super) struct RelationRow {
     pub(super) cols: Vec<String>,
     #[diesel(sql_type = Array<Text>)]
     pub(super) types: Vec<String>,
+    /// A materialized view's indexes (`pg_get_indexdef`), by name.
+    #[diesel(sql_type = Array<Text>)]
+    pub(super) idx: Vec<String>,
 }
 
 /// A view, materialized view, rule or trigger that depends on a table or a column.
@@ -261,7 +264,10 @@ pub(super) fn occupied(
                       AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum) AS cols, \
                 ARRAY(SELECT format_type(a.atttypid, a.atttypmod) FROM pg_attribute a \
                       WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped \
-                      ORDER BY a.attnum) AS types \
+                      ORDER BY a.attnum) AS types, \
+                ARRAY(SELECT pg_get_indexdef(i.indexrelid) FROM pg_index i \
+                      JOIN pg_class ic ON ic.oid = i.indexrelid \
+                      WHERE i.indrelid = c.oid AND c.relkind = 'm' ORDER BY ic.relname) AS idx \
          FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
          WHERE {} ORDER BY 1",
         user_relations(schemas, "'v', 'm', 'f'")

@@ -34,13 +34,15 @@ pub(super) struct FunctionRow {
     def: String,
     #[diesel(sql_type = Text)]
     interface: String,
+    #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
+    comment: Option<String>,
 }
 
 /// The columns every function query reads, `{name}` being the function's key expression.
 const FUNCTION_COLUMNS: &str = "oidvectortypes(p.proargtypes) AS args, p.prokind = 'p' AS procedure, \
      pg_get_functiondef(p.oid) AS def, \
      coalesce(pg_get_function_result(p.oid), '') || ' (' || pg_get_function_arguments(p.oid) || ')' \
-       AS interface";
+       AS interface, obj_description(p.oid, 'pg_proc') AS comment";
 
 /// Every function and procedure (not an aggregate or window function, not an extension's) of
 /// the current schema and of `schemas`, keyed like tables.
@@ -81,6 +83,7 @@ pub(super) fn functions_of(rows: Vec<FunctionRow>) -> std::collections::BTreeMap
                 procedure: r.procedure,
                 sql,
                 interface: r.interface,
+                comment: r.comment,
             };
             (f.key(), f)
         })

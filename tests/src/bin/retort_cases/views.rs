@@ -109,8 +109,9 @@ case! {
 }
 
 case! {
-    /// A materialized view (PostgreSQL), and a change of its query: dropped and created.
-    materialized_view { seed: "INSERT INTO items (id, price) VALUES (1, 5), (2, 7);", backends: Backends::Postgres }
+    /// A materialized view (PostgreSQL), and a change of its query: dropped and created, with
+    /// the index made on it by hand (its column stays).
+    materialized_view { seed: "INSERT INTO items (id, price) VALUES (1, 5), (2, 7);\nCREATE UNIQUE INDEX item_counts_n ON item_counts (n);", backends: Backends::Postgres }
     before {
         use retort::View;
         #[derive(Model)]
