@@ -425,3 +425,114 @@ fn postgresql_reads_each_default_as_pg_get_expr_with_its_table_spells_it() {
         }
     }
 }
+
+#[derive(QueryableByName)]
+struct Constrained {
+    #[diesel(sql_type = Text)]
+    tbl: String,
+    #[diesel(sql_type = Text)]
+    name: String,
+    #[diesel(sql_type = Text)]
+    kind: String,
+    #[diesel(sql_type = diesel::sql_types::Array<diesel::sql_types::Nullable<Text>>)]
+    cols: Vec<Option<String>>,
+    #[diesel(sql_type = diesel::sql_types::Array<diesel::sql_types::Nullable<Text>>)]
+    ref_cols: Vec<Option<String>>,
+}
+
+/// Constraints give their columns by number, which introspection names from the columns it
+/// read (a foreign key to a table of a schema not read has its referenced columns named by
+/// the server): with dropped and renamed columns, keys in another order than the table's,
+/// a foreign key to another schema, checks over two columns and an exclusion constraint over
+/// an expression, each constraint reads with the columns the catalog names, on one
+/// connection and on two.
+#[test]
+fn postgresql_names_each_constraints_columns_as_the_catalog_does() {
+    let Some(p) = Project::on(Backend::Postgres) else {
+        return;
+    };
+    p.execute(
+        "CREATE SCHEMA outside;
+         CREATE TABLE outside.accounts (id INT PRIMARY KEY, gone INT, code TEXT UNIQUE);
+         ALTER TABLE outside.accounts DROP COLUMN gone;
+         CREATE TABLE regions (x INT, country TEXT, code TEXT, PRIMARY KEY (code, country));
+         ALTER TABLE regions DROP COLUMN x;
+         CREATE TABLE orders (
+           gone1 INT, id INT, gone2 TEXT, acct TEXT, country TEXT, code TEXT, name TEXT,
+           lo INT, hi INT,
+           CONSTRAINT orders_pkey PRIMARY KEY (id),
+           CONSTRAINT orders_acct FOREIGN KEY (acct) REFERENCES outside.accounts (code),
+           CONSTRAINT orders_region FOREIGN KEY (code, country) REFERENCES regions (code, country),
+           CONSTRAINT orders_range CHECK (lo <= hi),
+           CONSTRAINT orders_name_hi UNIQUE (name, hi),
+           CONSTRAINT orders_lower EXCLUDE USING btree ((lower(name)) WITH =));
+         ALTER TABLE orders DROP COLUMN gone1;
+         ALTER TABLE orders DROP COLUMN gone2;
+         ALTER TABLE orders RENAME COLUMN lo TO low;",
+    );
+    let mut raw = PgConnection::establish(&p.url).expect("connect");
+    // The oracle: each constraint's columns named by the server, one by one.
+    let name = |side: &str, key: &str| {
+        format!(
+            "ARRAY(SELECT (SELECT a.attname::text FROM pg_attribute a \
+                           WHERE a.attrelid = con.{side} AND a.attnum = k.num) \
+                   FROM unnest(COALESCE(con.{key}, '{{}}')) WITH ORDINALITY AS k(num, ord) \
+                   ORDER BY k.ord)"
+        )
+    };
+    let constrained: Vec<Constrained> = diesel::sql_query(format!(
+        "SELECT c.relname::text AS tbl, con.conname::text AS name, con.contype::text AS kind, \
+                {} AS cols, {} AS ref_cols \
+         FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid \
+         JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public'",
+        name("conrelid", "conkey"),
+        name("confrelid", "confkey")
+    ))
+    .load(&mut raw)
+    .expect("the oracle query");
+    assert_eq!(constrained.len(), 7, "constraints");
+    let alone = Connection::from(raw).introspect().expect("introspect");
+    let parsed: retort::db::DatabaseUrl = p.url.parse().expect("url");
+    let both = Connection::open(&parsed, false)
+        .expect("open")
+        .introspect()
+        .expect("introspect");
+    assert_eq!(alone, both);
+    for con in &constrained {
+        let cols: Vec<String> = con.cols.iter().flatten().cloned().collect();
+        let ref_cols: Vec<String> = con.ref_cols.iter().flatten().cloned().collect();
+        let table = &both.tables[&con.tbl];
+        let what = format!("{}.{} ({}): {cols:?}", con.tbl, con.name, con.kind);
+        match con.kind.as_str() {
+            "p" => assert_eq!(table.primary_key, cols, "{what}"),
+            "f" => {
+                let fk = table.foreign_keys.iter().find(|f| f.name == con.name);
+                let fk = fk.unwrap_or_else(|| panic!("{what}"));
+                assert_eq!((&fk.columns, &fk.ref_columns), (&cols, &ref_cols), "{what}");
+            }
+            "u" => {
+                let index = table.indexes.iter().find(|i| i.name == con.name);
+                assert_eq!(index.map(|i| &i.columns), Some(&cols), "{what}");
+            }
+            _ => {
+                // Kept verbatim: the columns it uses are its dependents.
+                let mut used: Vec<&str> = both
+                    .dependents
+                    .iter()
+                    .filter(|d| d.name == con.name && d.table == con.tbl)
+                    .filter_map(|d| d.column.as_deref())
+                    .collect();
+                used.sort();
+                let mut expected: Vec<&str> = cols.iter().map(String::as_str).collect();
+                expected.sort();
+                assert_eq!(used, expected, "{what}");
+            }
+        }
+    }
+    let orders = &both.tables["orders"];
+    assert_eq!(orders.foreign_keys.len(), 2);
+    assert!(orders
+        .foreign_keys
+        .iter()
+        .any(|f| f.ref_table == "outside.accounts" && f.ref_columns == ["code"]));
+}
