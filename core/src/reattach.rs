@@ -47,6 +47,11 @@ pub fn index_before_its_foreign_key(mut ops: Vec<Op>) -> Vec<Op> {
 /// `ops` (the diff of `current`) with the foreign keys that rest on a dropped key dropped
 /// before it and, when kept, added back after.
 pub fn reattach_foreign_keys(current: &Schema, ops: Vec<Op>) -> Vec<Op> {
+    // Only a key's drop moves foreign keys, and the ops added here drop none: without one,
+    // `ops` stay as they are (and no copy of a large schema is made to follow them).
+    if !ops.iter().any(drops_a_key) {
+        return ops;
+    }
     let mut state = current.clone();
     let mut out: Vec<Op> = Vec::new();
     let mut rest: Vec<Op> = ops;
@@ -111,19 +116,31 @@ fn re_add(rest: &mut Vec<Op>, add: Op, dropping: &Op, table: &str) {
     rest.insert(at, add);
 }
 
-/// The foreign keys in `state` (with their tables) that rest on the key `op` drops: those
-/// referencing the same set of columns of its table.
-fn resting_on(state: &Schema, op: &Op) -> Vec<(String, ForeignKey)> {
-    let (table, key) = match op {
-        Op::AlterPrimaryKey { table, from, .. } if !from.is_empty() => (table, from),
+/// The table and columns of the key `op` drops (a primary key changed or dropped, a plain
+/// unique index dropped), if it drops one a foreign key can rest on.
+fn dropped_key(op: &Op) -> Option<(&String, &Vec<String>)> {
+    match op {
+        Op::AlterPrimaryKey { table, from, .. } if !from.is_empty() => Some((table, from)),
         Op::DropIndex { table, index }
             if index.unique
                 && index.options.keys.is_empty()
                 && index.options.predicate.is_none() =>
         {
-            (table, &index.columns)
+            Some((table, &index.columns))
         }
-        _ => return Vec::new(),
+        _ => None,
+    }
+}
+
+fn drops_a_key(op: &Op) -> bool {
+    dropped_key(op).is_some()
+}
+
+/// The foreign keys in `state` (with their tables) that rest on the key `op` drops: those
+/// referencing the same set of columns of its table.
+fn resting_on(state: &Schema, op: &Op) -> Vec<(String, ForeignKey)> {
+    let Some((table, key)) = dropped_key(op) else {
+        return Vec::new();
     };
     let key: BTreeSet<&String> = key.iter().collect();
     let mut found = Vec::new();

@@ -171,8 +171,13 @@ impl TableDiff<'_> {
             if let Some(old) = self.have.column(&column.name) {
                 // A column's `UNIQUE` clause is the models' `unique` on it: it stays as written.
                 let kept = declared_unique_clauses(old, self.want);
-                let mut compared = old.clone();
-                compared.extra.retain(|x| !kept.contains(&x));
+                let compared = if kept.is_empty() {
+                    std::borrow::Cow::Borrowed(old)
+                } else {
+                    let mut compared = old.clone();
+                    compared.extra.retain(|x| !kept.contains(&x));
+                    std::borrow::Cow::Owned(compared)
+                };
                 if !same_column(&compared, column) {
                     let mut to = altered(old, column);
                     to.extra.extend(kept.into_iter().cloned());

@@ -1,7 +1,9 @@
 //! What introspection costs (issue 22): the same few statements whatever the schema size, on
 //! both backends; and PostgreSQL's index introspection, which spells one index per shape with
 //! `pg_get_indexdef` and lets it decide the others, reads every index exactly as comparing its
-//! own `pg_get_indexdef` with a plain index's definition would.
+//! own `pg_get_indexdef` with a plain index's definition would; and its defaults, spelled
+//! without their table where they name no column, read as `pg_get_expr` with the table spells
+//! them.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -340,4 +342,197 @@ fn postgresql_reads_the_same_schema_on_one_connection_or_two() {
         assert_eq!(alone, both, "{schema}");
         assert_eq!(both.tables.len(), if schema == "tenant" { 12 } else { 0 });
     }
+}
+
+#[derive(QueryableByName)]
+struct Expression {
+    #[diesel(sql_type = Text)]
+    tbl: String,
+    #[diesel(sql_type = Text)]
+    col: String,
+    #[diesel(sql_type = Text)]
+    def: String,
+    #[diesel(sql_type = Bool)]
+    generated: bool,
+}
+
+/// Introspection spells a default that names no column without its table (`pg_get_expr(adbin,
+/// 0)`: with the table, PostgreSQL opens the relation for every default, most of the columns'
+/// query's time on a large schema): every kind of default reads exactly as `pg_get_expr` with
+/// the table spells it, and generation expressions (which name columns) too.
+#[test]
+fn postgresql_reads_each_default_as_pg_get_expr_with_its_table_spells_it() {
+    let Some(p) = Project::on(Backend::Postgres) else {
+        return;
+    };
+    p.execute(
+        "CREATE TYPE mood AS ENUM ('a', 'b');
+         CREATE SEQUENCE loose;
+         CREATE TABLE d (
+           id BIGSERIAL PRIMARY KEY, a INT DEFAULT 1 + 2, b TEXT DEFAULT 'x' || 'y',
+           c TIMESTAMPTZ DEFAULT now(), e TIMESTAMP DEFAULT (now() AT TIME ZONE 'utc'),
+           f INTERVAL DEFAULT '1 day', g NUMERIC(10, 2) DEFAULT 0.00,
+           h JSONB DEFAULT '{\"a\": 1}', i INT[] DEFAULT '{1,2}', j mood DEFAULT 'a',
+           k INT DEFAULT nextval('loose'), l UUID DEFAULT gen_random_uuid(),
+           m TEXT DEFAULT current_user, n DATE DEFAULT current_date, o BOOLEAN DEFAULT (1 < 2),
+           q TEXT DEFAULT lower('ABC'), r BIGINT DEFAULT -1, s DOUBLE PRECISION DEFAULT 1e3,
+           t TEXT DEFAULT ('a' COLLATE \"C\"), u INT DEFAULT coalesce(NULL, 3),
+           v TEXT[] DEFAULT ARRAY['a', 'b'], w TEXT DEFAULT CASE WHEN true THEN 'a' ELSE 'b' END,
+           x TEXT DEFAULT 'it''s', y BOOLEAN DEFAULT (ROW(1, 2) IS NULL),
+           z INT GENERATED ALWAYS AS (a * 2) STORED,
+           zz TEXT GENERATED ALWAYS AS (b || q) STORED);
+         CREATE TABLE e (id SERIAL PRIMARY KEY, n INT DEFAULT 5, a INT GENERATED ALWAYS AS (n + 1) STORED);",
+    );
+    let mut raw = PgConnection::establish(&p.url).expect("connect");
+    // The oracle: `pg_get_expr` given the table, one expression at a time.
+    let spelled: Vec<Expression> = diesel::sql_query(
+        "SELECT c.relname::text AS tbl, a.attname::text AS col, \
+                pg_get_expr(ad.adbin, ad.adrelid) AS def, a.attgenerated = 's' AS generated \
+         FROM pg_attrdef ad JOIN pg_class c ON c.oid = ad.adrelid \
+         JOIN pg_attribute a ON a.attrelid = ad.adrelid AND a.attnum = ad.adnum \
+         JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public'",
+    )
+    .load(&mut raw)
+    .expect("the oracle query");
+    assert_eq!(spelled.len(), 29, "defaults and generation expressions");
+    let schema = Connection::from(raw).introspect().expect("introspect");
+    for expr in &spelled {
+        let table = &schema.tables[&expr.tbl];
+        let column = table.column(&expr.col).expect("the column");
+        if expr.generated {
+            let generated = column.generated.as_ref().expect("generated");
+            assert_eq!(generated.expr, expr.def, "{}.{}", expr.tbl, expr.col);
+        } else if expr.def.starts_with("nextval(") {
+            // A sequence's default is kept with its sequence (or alone): as spelled.
+            let kept = format!("SET DEFAULT {}", expr.def);
+            assert!(
+                table.unmodeled.iter().any(|d| d.sql().contains(&kept)),
+                "{}.{}: {kept} in {:?}",
+                expr.tbl,
+                expr.col,
+                table.unmodeled
+            );
+        } else {
+            let expected = retort::dialect::postgres::normalize_pg_default(&expr.def, &column.ty);
+            assert_eq!(
+                column.default.as_deref(),
+                Some(expected.as_str()),
+                "{}.{}: {}",
+                expr.tbl,
+                expr.col,
+                expr.def
+            );
+        }
+    }
+}
+
+#[derive(QueryableByName)]
+struct Constrained {
+    #[diesel(sql_type = Text)]
+    tbl: String,
+    #[diesel(sql_type = Text)]
+    name: String,
+    #[diesel(sql_type = Text)]
+    kind: String,
+    #[diesel(sql_type = diesel::sql_types::Array<diesel::sql_types::Nullable<Text>>)]
+    cols: Vec<Option<String>>,
+    #[diesel(sql_type = diesel::sql_types::Array<diesel::sql_types::Nullable<Text>>)]
+    ref_cols: Vec<Option<String>>,
+}
+
+/// Constraints give their columns by number, which introspection names from the columns it
+/// read (a foreign key to a table of a schema not read has its referenced columns named by
+/// the server): with dropped and renamed columns, keys in another order than the table's,
+/// a foreign key to another schema, checks over two columns and an exclusion constraint over
+/// an expression, each constraint reads with the columns the catalog names, on one
+/// connection and on two.
+#[test]
+fn postgresql_names_each_constraints_columns_as_the_catalog_does() {
+    let Some(p) = Project::on(Backend::Postgres) else {
+        return;
+    };
+    p.execute(
+        "CREATE SCHEMA outside;
+         CREATE TABLE outside.accounts (id INT PRIMARY KEY, gone INT, code TEXT UNIQUE);
+         ALTER TABLE outside.accounts DROP COLUMN gone;
+         CREATE TABLE regions (x INT, country TEXT, code TEXT, PRIMARY KEY (code, country));
+         ALTER TABLE regions DROP COLUMN x;
+         CREATE TABLE orders (
+           gone1 INT, id INT, gone2 TEXT, acct TEXT, country TEXT, code TEXT, name TEXT,
+           lo INT, hi INT,
+           CONSTRAINT orders_pkey PRIMARY KEY (id),
+           CONSTRAINT orders_acct FOREIGN KEY (acct) REFERENCES outside.accounts (code),
+           CONSTRAINT orders_region FOREIGN KEY (code, country) REFERENCES regions (code, country),
+           CONSTRAINT orders_range CHECK (lo <= hi),
+           CONSTRAINT orders_name_hi UNIQUE (name, hi),
+           CONSTRAINT orders_lower EXCLUDE USING btree ((lower(name)) WITH =));
+         ALTER TABLE orders DROP COLUMN gone1;
+         ALTER TABLE orders DROP COLUMN gone2;
+         ALTER TABLE orders RENAME COLUMN lo TO low;",
+    );
+    let mut raw = PgConnection::establish(&p.url).expect("connect");
+    // The oracle: each constraint's columns named by the server, one by one.
+    let name = |side: &str, key: &str| {
+        format!(
+            "ARRAY(SELECT (SELECT a.attname::text FROM pg_attribute a \
+                           WHERE a.attrelid = con.{side} AND a.attnum = k.num) \
+                   FROM unnest(COALESCE(con.{key}, '{{}}')) WITH ORDINALITY AS k(num, ord) \
+                   ORDER BY k.ord)"
+        )
+    };
+    let constrained: Vec<Constrained> = diesel::sql_query(format!(
+        "SELECT c.relname::text AS tbl, con.conname::text AS name, con.contype::text AS kind, \
+                {} AS cols, {} AS ref_cols \
+         FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid \
+         JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public'",
+        name("conrelid", "conkey"),
+        name("confrelid", "confkey")
+    ))
+    .load(&mut raw)
+    .expect("the oracle query");
+    assert_eq!(constrained.len(), 7, "constraints");
+    let alone = Connection::from(raw).introspect().expect("introspect");
+    let parsed: retort::db::DatabaseUrl = p.url.parse().expect("url");
+    let both = Connection::open(&parsed, false)
+        .expect("open")
+        .introspect()
+        .expect("introspect");
+    assert_eq!(alone, both);
+    for con in &constrained {
+        let cols: Vec<String> = con.cols.iter().flatten().cloned().collect();
+        let ref_cols: Vec<String> = con.ref_cols.iter().flatten().cloned().collect();
+        let table = &both.tables[&con.tbl];
+        let what = format!("{}.{} ({}): {cols:?}", con.tbl, con.name, con.kind);
+        match con.kind.as_str() {
+            "p" => assert_eq!(table.primary_key, cols, "{what}"),
+            "f" => {
+                let fk = table.foreign_keys.iter().find(|f| f.name == con.name);
+                let fk = fk.unwrap_or_else(|| panic!("{what}"));
+                assert_eq!((&fk.columns, &fk.ref_columns), (&cols, &ref_cols), "{what}");
+            }
+            "u" => {
+                let index = table.indexes.iter().find(|i| i.name == con.name);
+                assert_eq!(index.map(|i| &i.columns), Some(&cols), "{what}");
+            }
+            _ => {
+                // Kept verbatim: the columns it uses are its dependents.
+                let mut used: Vec<&str> = both
+                    .dependents
+                    .iter()
+                    .filter(|d| d.name == con.name && d.table == con.tbl)
+                    .filter_map(|d| d.column.as_deref())
+                    .collect();
+                used.sort();
+                let mut expected: Vec<&str> = cols.iter().map(String::as_str).collect();
+                expected.sort();
+                assert_eq!(used, expected, "{what}");
+            }
+        }
+    }
+    let orders = &both.tables["orders"];
+    assert_eq!(orders.foreign_keys.len(), 2);
+    assert!(orders
+        .foreign_keys
+        .iter()
+        .any(|f| f.ref_table == "outside.accounts" && f.ref_columns == ["code"]));
 }

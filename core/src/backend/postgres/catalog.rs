@@ -4,10 +4,18 @@
 //! not depend on how many there are.
 
 use diesel::pg::PgConnection;
-use diesel::sql_types::{Array, Bool, Nullable, Text};
+use diesel::sql_types::{Array, Bool, Nullable, SmallInt, Text};
 use diesel::{QueryResult, QueryableByName, RunQueryDsl};
 
-use super::namespaces::{user_relations, QTBL, TBL};
+use super::namespaces::{user_relations, user_tables_as, QTBL, TBL};
+
+/// `pg_get_expr` of the default or generation expression of `pg_attrdef` row `d`. Given its
+/// table, `pg_get_expr` opens the relation to name its columns (a few microseconds each: most
+/// of the columns' query's time at 10,000 tables, and as much again where the sequences' query
+/// looks for `nextval` defaults); an expression that names no column (no `{VAR` node in its
+/// tree: defaults never do, generation expressions may) is spelled the same without it.
+pub(super) const DEFAULT_EXPR: &str = "(CASE WHEN d.adbin::text LIKE '%{VAR %' \
+     THEN pg_get_expr(d.adbin, d.adrelid) ELSE pg_get_expr(d.adbin, 0) END)";
 
 /// A column of a table (or, for a table without columns, all NULL but `tbl`).
 #[derive(QueryableByName)]
@@ -16,6 +24,9 @@ pub(super) struct ColumnRow {
     pub(super) tbl: String,
     #[diesel(sql_type = Nullable<Text>)]
     pub(super) name: Option<String>,
+    /// `pg_attribute.attnum`, by which constraints name their columns.
+    #[diesel(sql_type = Nullable<SmallInt>)]
+    pub(super) num: Option<i16>,
     #[diesel(sql_type = Nullable<Text>)]
     pub(super) ty: Option<String>,
     #[diesel(sql_type = Nullable<Bool>)]
@@ -50,12 +61,19 @@ pub(super) struct ConstraintRow {
     pub(super) name: String,
     #[diesel(sql_type = Text)]
     pub(super) kind: String,
-    #[diesel(sql_type = Array<Text>)]
-    pub(super) cols: Vec<String>,
+    /// The constrained columns' numbers (`conkey`; 0 for an expression of an exclusion
+    /// constraint), named from the columns' query ([`ColumnRow::num`]).
+    #[diesel(sql_type = Array<SmallInt>)]
+    pub(super) keys: Vec<i16>,
     #[diesel(sql_type = Nullable<Text>)]
     pub(super) ref_table: Option<String>,
-    #[diesel(sql_type = Array<Text>)]
-    pub(super) ref_cols: Vec<String>,
+    /// A foreign key's referenced columns' numbers (`confkey`).
+    #[diesel(sql_type = Array<SmallInt>)]
+    pub(super) ref_keys: Vec<i16>,
+    /// A foreign key's referenced columns' names when the referenced table is none of the
+    /// tables read (whose columns would name them).
+    #[diesel(sql_type = Nullable<Array<Text>>)]
+    pub(super) ref_names: Option<Vec<String>>,
     #[diesel(sql_type = Text)]
     pub(super) on_delete: String,
     #[diesel(sql_type = Text)]
@@ -135,9 +153,9 @@ pub(super) struct DependentRow {
 /// position; a table without columns has one all-NULL row.
 pub(super) fn columns(conn: &mut PgConnection, user_tables: &str) -> QueryResult<Vec<ColumnRow>> {
     diesel::sql_query(format!(
-        "SELECT {TBL} AS tbl, a.attname::text AS name, \
+        "SELECT {TBL} AS tbl, a.attname::text AS name, a.attnum AS num, \
                 format_type(a.atttypid, a.atttypmod) AS ty, a.attnotnull AS notnull, \
-                pg_get_expr(d.adbin, d.adrelid) AS dflt, a.attidentity::text AS identity, \
+                {DEFAULT_EXPR} AS dflt, a.attidentity::text AS identity, \
                 a.attgenerated::text AS generated, \
                 CASE WHEN ty.typtype = 'e' AND ty.typnamespace = current_schema()::text::regnamespace THEN ty.typname::text END AS enum_ty \
          FROM pg_class c \
@@ -151,25 +169,31 @@ pub(super) fn columns(conn: &mut PgConnection, user_tables: &str) -> QueryResult
     .load(conn)
 }
 
-/// The key columns' names are looked up one by one (`pg_attribute` by relation and number):
-/// joined with the table's columns instead, the planner scans every column of the table for
-/// every constraint (a third of the query's time at 10,000 tables).
 /// The primary keys, foreign keys, unique, check and exclusion constraints of the tables
 /// `user_tables` selects (the table's own, not inherited ones), by table and name.
+///
+/// The columns are given by number (`conkey`, `confkey`) and named from the columns' query
+/// ([`super::introspect`]): looked up here, one subquery per constraint and side, they were
+/// two thirds of the query's time at 10,000 tables. Only a foreign key to a table not read
+/// (another schema's) has its referenced columns named here (`referenced_read`: the
+/// condition [`super::namespaces::user_tables_as`] `rc`, `rn` gives).
 pub(super) fn constraints(
     conn: &mut PgConnection,
     user_tables: &str,
+    schemas: &[String],
 ) -> QueryResult<Vec<ConstraintRow>> {
+    let referenced_read = user_tables_as(schemas, "rc", "rn");
     diesel::sql_query(format!(
         "SELECT {TBL} AS tbl, con.conname::text AS name, con.contype::text AS kind, \
-                ARRAY(SELECT (SELECT a.attname::text FROM pg_attribute a \
-                              WHERE a.attrelid = con.conrelid AND a.attnum = k.num) \
-                      FROM unnest(con.conkey) WITH ORDINALITY AS k(num, ord) ORDER BY k.ord) AS cols, \
+                COALESCE(con.conkey, '{{}}') AS keys, \
                 CASE WHEN rn.nspname = current_schema() THEN rc.relname::text \
                      ELSE rn.nspname::text || '.' || rc.relname::text END AS ref_table, \
+                COALESCE(con.confkey, '{{}}') AS ref_keys, \
+                CASE WHEN con.contype = 'f' AND NOT ({referenced_read}) THEN \
                 ARRAY(SELECT (SELECT a.attname::text FROM pg_attribute a \
                               WHERE a.attrelid = con.confrelid AND a.attnum = k.num) \
-                      FROM unnest(con.confkey) WITH ORDINALITY AS k(num, ord) ORDER BY k.ord) AS ref_cols, \
+                      FROM unnest(con.confkey) WITH ORDINALITY AS k(num, ord) ORDER BY k.ord) \
+                END AS ref_names, \
                 con.confdeltype::text AS on_delete, con.confupdtype::text AS on_update, \
                 CASE WHEN con.contype = 'p' OR (con.contype = 'f' AND con.convalidated \
                           AND con.confmatchtype <> 'f') THEN '' \

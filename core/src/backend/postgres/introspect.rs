@@ -63,15 +63,32 @@ fn deferrable(deferrable: bool, deferred: bool) -> Deferrable {
 
 /// Reads every user table of the current schema (and of `schemas`).
 pub fn introspect(conn: &mut PgConnection, schemas: &[String]) -> diesel::QueryResult<Schema> {
-    let columns = catalog::columns(conn, &user_tables(schemas))?;
+    let first = First::fetch(conn, schemas)?;
     let rest = Rest::fetch(conn, schemas)?;
-    Ok(rest.assemble(columns))
+    Ok(rest.assemble(first))
 }
 
-/// The rows of every catalog query but the columns' ([`catalog::columns`]), which
-/// [`super::parallel`] reads on a connection of its own meanwhile.
-pub(super) struct Rest {
+/// The rows of the columns' and the constraints' queries, which [`super::parallel`] reads on
+/// a connection of its own while this one reads the [`Rest`] (about half the server's work
+/// each at 10,000 tables).
+pub(super) struct First {
+    columns: Vec<ColumnRow>,
     constraints: Vec<catalog::ConstraintRow>,
+}
+
+impl First {
+    /// Runs the columns' and the constraints' queries.
+    pub(super) fn fetch(conn: &mut PgConnection, schemas: &[String]) -> diesel::QueryResult<First> {
+        let user_tables = user_tables(schemas);
+        Ok(First {
+            columns: catalog::columns(conn, &user_tables)?,
+            constraints: catalog::constraints(conn, &user_tables, schemas)?,
+        })
+    }
+}
+
+/// The rows of every catalog query but the columns' and the constraints' ([`First`]).
+pub(super) struct Rest {
     indexes: Vec<super::index_catalog::IndexRow>,
     sequences: Vec<super::sequences::SequenceRow>,
     triggers: Vec<catalog::DefinitionRow>,
@@ -89,7 +106,6 @@ impl Rest {
     pub(super) fn fetch(conn: &mut PgConnection, schemas: &[String]) -> diesel::QueryResult<Rest> {
         let user_tables = user_tables(schemas);
         Ok(Rest {
-            constraints: catalog::constraints(conn, &user_tables)?,
             indexes: super::index_catalog::indexes(conn, &user_tables)?,
             sequences: super::sequences::sequences(conn, &user_tables)?,
             triggers: catalog::triggers(conn, &user_tables)?,
@@ -103,10 +119,13 @@ impl Rest {
         })
     }
 
-    /// The schema these rows and `columns` describe.
-    pub(super) fn assemble(self, columns: Vec<ColumnRow>) -> Schema {
-        let Rest {
+    /// The schema these rows and `first`'s describe.
+    pub(super) fn assemble(self, first: First) -> Schema {
+        let First {
+            columns,
             constraints,
+        } = first;
+        let Rest {
             indexes,
             sequences,
             triggers,
@@ -118,10 +137,10 @@ impl Rest {
             functions,
             schemas,
         } = self;
-        let mut tables = tables_of(columns);
+        let (mut tables, numbers) = tables_of(columns);
         // Kept definitions and the columns they use: a column drop would take them silently.
         let mut kept_users: Vec<Dependent> = Vec::new();
-        let constraints_kept = add_constraints(&mut tables, constraints, &mut kept_users);
+        let constraints_kept = add_constraints(&mut tables, &numbers, constraints, &mut kept_users);
         let indexes_kept = add_indexes(&mut tables, indexes, &mut kept_users);
         kept_users.extend(statistics_users(&statistics));
         // Serial columns (a sequence they own and its `nextval` default); a serial key is the
@@ -186,20 +205,51 @@ fn views_of(relations: &[catalog::RelationRow]) -> BTreeMap<String, crate::schem
 }
 
 /// The tables with their columns, identity and generated columns.
-fn tables_of(columns: Vec<ColumnRow>) -> BTreeMap<String, Table> {
+///
+/// The rows come by table (a table's rows together but where two schemas have tables of one
+/// name), so the table being filled is kept at hand rather than looked up for every row; and a
+/// type is parsed once per distinct spelling (a large schema has a handful).
+fn tables_of(columns: Vec<ColumnRow>) -> (BTreeMap<String, Table>, Numbers) {
     let mut tables: BTreeMap<String, Table> = BTreeMap::new();
+    let mut numbers = Numbers::new();
+    let mut types: std::collections::HashMap<String, SqlType> = std::collections::HashMap::new();
+    let mut filling: Option<Table> = None;
     for row in columns {
-        let table = tables
-            .entry(row.tbl.clone())
-            .or_insert_with(|| Table::new(&row.tbl));
+        let table = match filling.take() {
+            Some(table) if table.name == row.tbl => filling.insert(table),
+            other => {
+                if let Some(done) = other {
+                    tables.insert(done.name.clone(), done);
+                }
+                let table = tables
+                    .remove(&row.tbl)
+                    .unwrap_or_else(|| Table::new(&row.tbl));
+                filling.insert(table)
+            }
+        };
         if let (Some(name), Some(ty)) = (row.name, row.ty) {
+            if let Some(num) = row.num {
+                match numbers.get_mut(&table.name) {
+                    Some(nums) => nums.push(num),
+                    None => {
+                        numbers.insert(table.name.clone(), vec![num]);
+                    }
+                }
+            }
             let ty = match row.enum_ty {
                 // The labels are the schema's (`Schema::enums`), as the dialect keeps them.
                 Some(name) => SqlType::Enum {
                     name,
                     labels: Vec::new(),
                 },
-                None => SqlType::parse(&ty),
+                None => match types.get(&ty) {
+                    Some(parsed) => parsed.clone(),
+                    None => {
+                        let parsed = SqlType::parse(&ty);
+                        types.insert(ty, parsed.clone());
+                        parsed
+                    }
+                },
             };
             let mut column = Column::new(name, ty, !row.notnull.unwrap_or(false));
             if row.generated.as_deref() == Some("s") {
@@ -222,7 +272,31 @@ fn tables_of(columns: Vec<ColumnRow>) -> BTreeMap<String, Table> {
             table.columns.push(column);
         }
     }
-    tables
+    if let Some(done) = filling {
+        tables.insert(done.name.clone(), done);
+    }
+    (tables, numbers)
+}
+
+/// Each table's column numbers (`pg_attribute.attnum`), in the order of its columns.
+type Numbers = std::collections::HashMap<String, Vec<i16>>;
+
+/// The names of the columns numbered `keys` of table `tbl`; a number no column has (an
+/// exclusion constraint's expression is 0) names none.
+fn column_names(
+    tables: &BTreeMap<String, Table>,
+    numbers: &Numbers,
+    tbl: &str,
+    keys: &[i16],
+) -> Vec<String> {
+    let (Some(table), Some(nums)) = (tables.get(tbl), numbers.get(tbl)) else {
+        return Vec::new();
+    };
+    keys.iter()
+        .filter_map(|k| nums.iter().position(|n| n == k))
+        .filter_map(|i| table.columns.get(i))
+        .map(|c| c.name.clone())
+        .collect()
 }
 
 /// Puts the constraints the model describes (primary keys, plain foreign keys and UNIQUE
@@ -230,17 +304,29 @@ fn tables_of(columns: Vec<ColumnRow>) -> BTreeMap<String, Table> {
 /// columns they use to `kept_users`.
 fn add_constraints(
     tables: &mut BTreeMap<String, Table>,
+    numbers: &Numbers,
     constraints: Vec<ConstraintRow>,
     kept_users: &mut Vec<Dependent>,
 ) -> Vec<(String, String)> {
     let mut constraints_kept: Vec<(String, String)> = Vec::new();
     for row in constraints {
+        let cols = column_names(tables, numbers, &row.tbl, &row.keys);
+        // A foreign key's referenced columns: named by the query when the table is not read.
+        let ref_cols = match (row.kind.as_str(), row.ref_names) {
+            ("f", Some(names)) => names,
+            ("f", None) => row
+                .ref_table
+                .as_deref()
+                .map(|t| column_names(tables, numbers, t, &row.ref_keys))
+                .unwrap_or_default(),
+            _ => Vec::new(),
+        };
         let Some(table) = tables.get_mut(&row.tbl) else {
             continue;
         };
         match row.kind.as_str() {
             "p" => {
-                table.primary_key = row.cols;
+                table.primary_key = cols;
                 table.primary_key_name = Some(row.name);
             }
             // A foreign key the model can describe; one it cannot (NOT VALID, MATCH FULL) is
@@ -248,9 +334,9 @@ fn add_constraints(
             "f" if plain_foreign_key(&row.def, row.validated) => {
                 table.foreign_keys.push(ForeignKey {
                     name: row.name,
-                    columns: row.cols,
+                    columns: cols,
                     ref_table: row.ref_table.unwrap_or_default(),
-                    ref_columns: row.ref_cols,
+                    ref_columns: ref_cols,
                     on_delete: action(&row.on_delete),
                     on_update: action(&row.on_update),
                     deferrable: deferrable(row.deferrable, row.deferred),
@@ -261,12 +347,12 @@ fn add_constraints(
             "u" if row.def
                 == format!(
                     "UNIQUE ({})",
-                    crate::dialect::postgres::pg_ident_list(&row.cols)
+                    crate::dialect::postgres::pg_ident_list(&cols)
                 ) =>
             {
                 table.indexes.push(Index {
                     name: row.name,
-                    columns: row.cols,
+                    columns: cols,
                     unique: true,
                     constraint: true,
                     options: Default::default(),
@@ -277,7 +363,7 @@ fn add_constraints(
             // defines them. PostgreSQL drops one silently with a column it uses, and re-checks
             // it against a column's new type (see `crate::depend` for which changes pass).
             _ => {
-                kept_users.extend(row.cols.iter().map(|c| Dependent {
+                kept_users.extend(cols.iter().map(|c| Dependent {
                     table: row.tbl.clone(),
                     column: Some(c.clone()),
                     kind: "constraint".into(),

@@ -14,8 +14,18 @@ pub(super) fn user_tables(schemas: &[String]) -> String {
     user_relations(schemas, "'r', 'p'")
 }
 
+/// [`user_tables`] on other aliases: `class` for the table (`pg_class`), `namespace` for its
+/// namespace.
+pub(super) fn user_tables_as(schemas: &[String], class: &str, namespace: &str) -> String {
+    relations_as(schemas, "'r', 'p'", class, namespace)
+}
+
 /// Like [`user_tables`], for the relations of the given `pg_class.relkind`s (`'v', 'm'`).
 pub(super) fn user_relations(schemas: &[String], kinds: &str) -> String {
+    relations_as(schemas, kinds, "c", "n")
+}
+
+fn relations_as(schemas: &[String], kinds: &str, c: &str, n: &str) -> String {
     let others = if schemas.is_empty() {
         String::new()
     } else {
@@ -25,13 +35,13 @@ pub(super) fn user_relations(schemas: &[String], kinds: &str) -> String {
             .collect();
         // The current schema among them is read once, without its bookkeeping tables.
         format!(
-            " OR (n.nspname IN ({}) AND n.nspname <> current_schema())",
+            " OR ({n}.nspname IN ({}) AND {n}.nspname <> current_schema())",
             list.join(", ")
         )
     };
     format!(
-        "c.relkind IN ({kinds}) AND ((n.nspname = current_schema() \
-         AND c.relname NOT IN ('__diesel_schema_migrations', '__retort_checksums', '__retort_progress', '__retort_lock')){others})"
+        "{c}.relkind IN ({kinds}) AND (({n}.nspname = current_schema() \
+         AND {c}.relname NOT IN ('__diesel_schema_migrations', '__retort_checksums', '__retort_progress', '__retort_lock')){others})"
     )
 }
 

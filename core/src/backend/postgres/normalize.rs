@@ -18,6 +18,8 @@
 //! model table, with all its columns (an expression names them), read back with `pg_get_expr`
 //! as introspection reads generation expressions.
 
+use std::collections::HashMap;
+
 use diesel::connection::SimpleConnection;
 use diesel::pg::PgConnection;
 use diesel::sql_types::{Nullable, Text};
@@ -432,36 +434,54 @@ pub fn normalize_target(
     normalize_generated(conn, target)?;
     super::views::normalize_views(conn, target)?;
     super::routines::normalize_routines(conn, target)?;
-    let places: Vec<(String, usize)> = target
-        .tables
-        .values()
-        .flat_map(|t| (0..t.columns.len()).map(move |i| (t.name.clone(), i)))
-        // An enum type may not exist yet: its columns keep the models' spelling, which the
-        // dialect's normalisation handles (`'x'` = `'x'::type`).
-        .filter(|(t, i)| !matches!(target.tables[t].columns[*i].ty, SqlType::Enum { .. }))
-        .collect();
-    if places.is_empty() {
+    // Columns with the same rendered type and default get the same answer: ask once per
+    // distinct pair (a thousand tables share a handful), then apply to every column. The
+    // model's own pairs are told apart first (hashing borrowed types and defaults: every
+    // column of a large schema passes here), and rendered once each. An enum type may not
+    // exist yet: its columns keep the models' spelling, which the dialect's normalisation
+    // handles (`'x'` = `'x'::type`).
+    let mut distinct: HashMap<(&SqlType, Option<&str>), usize> = HashMap::new();
+    // The first column (and its table) of each distinct pair, in table and column order.
+    let mut firsts: Vec<(&str, &Column)> = Vec::new();
+    // Each column's pair, in table and column order (`None` for an enum column).
+    let mut pair_of: Vec<Option<usize>> = Vec::new();
+    for table in target.tables.values() {
+        for column in &table.columns {
+            if matches!(column.ty, SqlType::Enum { .. }) {
+                pair_of.push(None);
+                continue;
+            }
+            let next = firsts.len();
+            let pair = *distinct
+                .entry((&column.ty, column.default.as_deref()))
+                .or_insert(next);
+            if pair == next {
+                firsts.push((&table.name, column));
+            }
+            pair_of.push(Some(pair));
+        }
+    }
+    if firsts.is_empty() {
         return Ok(());
     }
-    // Columns with the same rendered type and default get the same answer: ask once per
-    // distinct pair (a thousand tables share a handful), then apply to every column.
+    // The pairs as the TEMP tables hold them: by rendered type and default, in that order.
     let mut groups: std::collections::BTreeMap<(String, Option<String>), Vec<usize>> =
         std::collections::BTreeMap::new();
-    for (p, (t, i)) in places.iter().enumerate() {
-        let column = &target.tables[t].columns[*i];
+    for (pair, (_, column)) in firsts.iter().enumerate() {
         groups
             .entry((Postgres.render_type(column), column.default.clone()))
             .or_default()
-            .push(p);
+            .push(pair);
     }
     let members: Vec<&Vec<usize>> = groups.values().collect();
-    let columns: Vec<&Column> = members
-        .iter()
-        .map(|m| {
-            let (t, i) = &places[m[0]];
-            &target.tables[t].columns[*i]
-        })
-        .collect();
+    let columns: Vec<&Column> = members.iter().map(|m| firsts[m[0]].1).collect();
+    // Each pair's group: the TEMP table column that answers for it.
+    let mut group_of = vec![0; firsts.len()];
+    for (k, member) in members.iter().enumerate() {
+        for &pair in member.iter() {
+            group_of[pair] = k;
+        }
+    }
     let (create, select) = statements(&columns);
     // A default may call a function the models declare.
     let create = format!(
@@ -487,11 +507,7 @@ pub fn normalize_target(
     let (rows, checks) = match rows {
         Ok(rows) => rows,
         Err(e) => {
-            let named: Vec<(&str, &Column)> = members
-                .iter()
-                .zip(&columns)
-                .map(|(m, c)| (places[m[0]].0.as_str(), *c))
-                .collect();
+            let named: Vec<(&str, &Column)> = members.iter().map(|m| firsts[m[0]]).collect();
             let culprit = locate(conn, &named).or_else(|| locate_check(conn, target, &checked));
             return Err(culprit.unwrap_or(NormalizeError::Query(e)));
         }
@@ -515,26 +531,30 @@ pub fn normalize_target(
             table.unmodeled.push(definition);
         }
     }
-    let answers: Vec<(usize, SqlType, Option<String>)> = rows
-        .into_iter()
-        .filter_map(|row| {
-            let k = row.name.strip_prefix('c')?.parse::<usize>().ok()?;
-            Some((k, SqlType::parse(&row.ty), row.dflt))
-        })
-        .collect();
-    for (k, ty, default) in answers {
-        let Some(member) = members.get(k) else {
+    let mut answers: Vec<Option<(SqlType, Option<String>)>> = vec![None; members.len()];
+    for row in rows {
+        let Some(k) = row
+            .name
+            .strip_prefix('c')
+            .and_then(|k| k.parse::<usize>().ok())
+        else {
             continue;
         };
-        for &p in member.iter() {
-            let (table, i) = &places[p];
-            let column = &mut target
-                .tables
-                .get_mut(table)
-                .expect("a target table")
-                .columns[*i];
+        if let Some(answer) = answers.get_mut(k) {
+            *answer = Some((SqlType::parse(&row.ty), row.dflt));
+        }
+    }
+    let mut pairs = pair_of.into_iter();
+    for column in target.tables.values_mut().flat_map(|t| &mut t.columns) {
+        let Some(Some((ty, default))) = pairs.next().flatten().map(|pair| &answers[group_of[pair]])
+        else {
+            continue;
+        };
+        if column.ty != *ty {
             column.ty = ty.clone();
-            column.default = default.clone();
+        }
+        if column.default != *default {
+            column.default.clone_from(default);
         }
     }
     super::indexes::normalize_indexes(conn, target)

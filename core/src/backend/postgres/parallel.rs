@@ -1,7 +1,7 @@
 //! Introspection on two connections at once: the columns' query (the largest: every column's
-//! type and default, about half the server's work) runs on a second connection while this one
-//! runs the others, so a large schema is read in about half the time on a server with two cores
-//! or more.
+//! type and default) and the constraints' run on a second connection while this one runs the
+//! others (the indexes' the largest of them), about half the server's work each, so a large
+//! schema is read in about half the time on a server with two cores or more.
 //!
 //! Both read the same snapshot: this session's transaction is `REPEATABLE READ` and exports
 //! its snapshot (`pg_export_snapshot`), which the second connection's transaction imports
@@ -16,9 +16,7 @@ use diesel::pg::PgConnection;
 use diesel::sql_types::Text;
 use diesel::{Connection, QueryResult, QueryableByName, RunQueryDsl};
 
-use super::catalog::{self, ColumnRow};
-use super::introspect::Rest;
-use super::namespaces::user_tables;
+use super::introspect::{First, Rest};
 use crate::schema::Schema;
 
 /// The settings of an introspection's transaction: no JIT (PostgreSQL would compile the large
@@ -88,16 +86,15 @@ fn on_both(
         let _ = helper.batch_execute("ROLLBACK");
         return Ok(None);
     }
-    let user_tables = user_tables(schemas);
-    let (columns, rest) = std::thread::scope(|scope| {
-        let columns = scope.spawn(|| -> QueryResult<Vec<ColumnRow>> {
-            let rows = catalog::columns(helper, &user_tables);
+    let (first, rest) = std::thread::scope(|scope| {
+        let first = scope.spawn(|| -> QueryResult<First> {
+            let rows = First::fetch(helper, schemas);
             let _ = helper.batch_execute("ROLLBACK");
             rows
         });
         let rest = Rest::fetch(conn, schemas);
-        let columns = columns.join().expect("the columns' query does not panic");
-        (columns, rest)
+        let first = first.join().expect("the catalog queries do not panic");
+        (first, rest)
     });
-    Ok(Some(rest?.assemble(columns?)))
+    Ok(Some(rest?.assemble(first?)))
 }

@@ -7,6 +7,7 @@ use diesel::pg::PgConnection;
 use diesel::sql_types::Text;
 use diesel::{QueryableByName, RunQueryDsl};
 
+use super::catalog::DEFAULT_EXPR;
 use super::namespaces::{QSEQ, QTBL, TBL};
 
 /// A sequence owned by a column (serial), with the SQL that re-creates it.
@@ -37,12 +38,12 @@ pub(super) fn sequences(
     // defaults out of the model (they are serials'), so it is kept as a statement.
     // A sequence a column owns without taking its values (`o`: the default was dropped) is
     // kept too.
-    const NOT_NEXTVAL: &str = "COALESCE(pg_get_expr(d.adbin, d.adrelid), '') NOT LIKE 'nextval(%'";
+    let not_nextval = format!("COALESCE({DEFAULT_EXPR}, '') NOT LIKE 'nextval(%'");
     diesel::sql_query(format!(
         "SELECT tbl, col, kind, def FROM ( \
          SELECT c.relname AS rel, a.attnum AS num, \
                 {TBL} AS tbl, a.attname::text AS col, \
-                CASE WHEN dep.deptype = 'a' AND {NOT_NEXTVAL} THEN 'o' \
+                CASE WHEN dep.deptype = 'a' AND {not_nextval} THEN 'o' \
                      ELSE dep.deptype::text END AS kind, \
                 CASE dep.deptype WHEN 'a' THEN \
                 format('CREATE SEQUENCE %s AS %s START WITH %s INCREMENT BY %s MINVALUE %s MAXVALUE %s CACHE %s%s;\n\
@@ -51,10 +52,10 @@ pub(super) fn sequences(
                        sq.seqincrement, sq.seqmin, sq.seqmax, sq.seqcache, \
                        CASE WHEN sq.seqcycle THEN ' CYCLE' ELSE '' END, \
                        {QSEQ}, {QTBL}, quote_ident(a.attname)) \
-                || CASE WHEN {NOT_NEXTVAL} THEN '' \
+                || CASE WHEN {not_nextval} THEN '' \
                         ELSE format(';\nALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s', \
                                     {QTBL}, quote_ident(a.attname), \
-                                    pg_get_expr(d.adbin, d.adrelid)) END \
+                                    {DEFAULT_EXPR}) END \
                 ELSE \
                 format('ALTER TABLE %s ALTER COLUMN %s SET START WITH %s SET INCREMENT BY %s \
                         SET MINVALUE %s SET MAXVALUE %s SET CACHE %s SET %sCYCLE', \
@@ -79,12 +80,12 @@ pub(super) fn sequences(
          UNION ALL \
          SELECT c.relname, a.attnum, {TBL}, a.attname::text, 'd', \
                 format('ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s', {QTBL}, \
-                       quote_ident(a.attname), pg_get_expr(d.adbin, d.adrelid)) \
+                       quote_ident(a.attname), {DEFAULT_EXPR}) \
          FROM pg_attrdef d \
          JOIN pg_class c ON c.oid = d.adrelid \
          JOIN pg_namespace n ON n.oid = c.relnamespace \
          JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = d.adnum \
-         WHERE {user_tables} AND pg_get_expr(d.adbin, d.adrelid) LIKE 'nextval(%' \
+         WHERE {user_tables} AND {DEFAULT_EXPR} LIKE 'nextval(%' \
                AND NOT EXISTS (SELECT 1 FROM pg_depend dep \
                                JOIN pg_class s ON s.oid = dep.objid AND s.relkind = 'S' \
                                WHERE dep.classid = 'pg_class'::regclass \
