@@ -21,6 +21,8 @@ pub struct Blocked {
     pub op: String,
     /// The object that depends on what the op drops or rewrites.
     pub dependent: Dependent,
+    /// The function the dependent uses, when the op drops a function (`f(integer)`).
+    pub function: Option<String>,
 }
 
 impl fmt::Display for Blocked {
@@ -34,6 +36,15 @@ impl fmt::Display for Blocked {
                 "{}: a {kind} named '{}' exists (Retort keeps it, it is not the models')",
                 self.op, d.name
             );
+        }
+        if let Some(function) = &self.function {
+            let what = match d.kind.as_str() {
+                "default" => format!("the default of column '{}'", d.name),
+                "trigger" => format!("trigger '{}'", d.name),
+                "view" => format!("view '{}'", d.name),
+                kind => format!("{kind} '{}' on '{}'", d.name, d.table),
+            };
+            return write!(f, "{}: {what} uses {function}", self.op);
         }
         let on = match &d.column {
             Some(c) => format!("column '{}.{c}'", d.table),
@@ -107,9 +118,11 @@ pub fn blocked(ops: &[Op], current: &Schema, dialect: &dyn Dialect) -> Vec<Block
                     name: name.clone(),
                     blocks_type_change: false,
                 },
+                function: None,
             });
         }
     }
+    blocked.extend(function_users(ops, current));
     for op in ops {
         let hits: Vec<&Dependent> = match op {
             // The table's own triggers go with it; anything else that reads it blocks.
@@ -163,11 +176,71 @@ pub fn blocked(ops: &[Op], current: &Schema, dialect: &dyn Dialect) -> Vec<Block
                 blocked.push(Blocked {
                     op: op.clone(),
                     dependent: d.clone(),
+                    function: None,
                 });
             }
         }
     }
     blocked
+}
+
+/// The functions `ops` drop (to create them again with another interface, or because the
+/// models own every function and declare none of that signature) that something the plan keeps
+/// still uses (`pg_depend`: a view, trigger, column default, index or constraint not removed by
+/// an earlier op): PostgreSQL refuses `DROP FUNCTION` then.
+fn function_users(ops: &[Op], current: &Schema) -> Vec<Blocked> {
+    let mut out = Vec::new();
+    for (i, op) in ops.iter().enumerate() {
+        let Op::DropFunction(f) = op else {
+            continue;
+        };
+        let Some(live) = current.functions.get(&f.key()) else {
+            continue;
+        };
+        let earlier = &ops[..i];
+        for d in &live.used_by {
+            if !removed_by(earlier, d) {
+                out.push(Blocked {
+                    op: op.to_string(),
+                    dependent: d.clone(),
+                    function: Some(format!("{} '{}'", f.kind(), f.key())),
+                });
+            }
+        }
+    }
+    out
+}
+
+/// Whether one of `ops` removes the object `d` (a function's user) first.
+fn removed_by(ops: &[Op], d: &Dependent) -> bool {
+    let bare = |name: &str| crate::schema::bare_name(name).to_owned();
+    ops.iter().any(|op| match op {
+        Op::DropTable(t) => bare(&t.name) == d.table,
+        Op::DropView(v) => d.kind == "view" && bare(&v.name) == d.name,
+        Op::DropColumn { table, column } => {
+            bare(table) == d.table && d.column.as_deref() == Some(column.name.as_str())
+        }
+        Op::AlterColumn {
+            table, from, to, ..
+        } => {
+            d.kind == "default"
+                && bare(table) == d.table
+                && d.column.as_deref() == Some(from.name.as_str())
+                && from.default != to.default
+        }
+        Op::DropDefinition { table, definition } => {
+            bare(table) == d.table
+                && match definition.trigger_name() {
+                    Some(t) => d.kind == "trigger" && d.name == format!("{t} on {}", d.table),
+                    None => definition.owned_name() == Some(d.name.as_str()),
+                }
+        }
+        Op::DropIndex { table, index } => bare(table) == d.table && index.name == d.name,
+        Op::DropTableConstraint { table, constraint } => {
+            bare(table) == d.table && constraint.check_name() == Some(d.name.as_str())
+        }
+        _ => false,
+    })
 }
 
 /// Whether `d` belongs to the table (`own` is ` on <table>`): its triggers, and the indexes,

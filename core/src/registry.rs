@@ -217,6 +217,7 @@ fn add_function(schema: &mut Schema, d: &Declaration) -> Result<(), RegistryErro
         definition: crate::sql::routine_comparable(d.sql),
         interface: String::new(),
         comment: None,
+        used_by: Vec::new(),
     };
     let key = function.key();
     if schema.functions.contains_key(&key) {

@@ -33,6 +33,10 @@ pub struct Function {
     /// Not compared: created again with the function when a plan drops and creates it, and by
     /// the reverse of a drop.
     pub comment: Option<String>,
+    /// What uses it in the database (`pg_depend`: views, triggers, column defaults, indexes,
+    /// constraints), as dependents of the table they are on; empty for declarations. A plan
+    /// that drops the function while one of them stays is refused ([`crate::depend`]).
+    pub used_by: Vec<super::Dependent>,
 }
 
 impl Function {

@@ -209,3 +209,24 @@ case! {
         pub struct Item { pub id: i64, pub price: i32 }
     }
 }
+
+case! {
+    /// A function that must be dropped to change its result type, while a view made by hand
+    /// calls it: PostgreSQL would refuse the `DROP FUNCTION`, so autogenerate refuses first,
+    /// naming the view (`pg_depend`).
+    function_in_use_refuses_its_drop {
+        seed: "CREATE VIEW doubled_prices AS SELECT doubled(price) AS d FROM items;",
+        backends: Backends::Postgres,
+        outcome: Outcome::Refused("removed function 'doubled(integer)': view 'doubled_prices' uses function 'doubled(integer)'"),
+    }
+    before {
+        #[derive(Model)]
+        pub struct Item { pub id: i64, pub price: i32 }
+        retort::function!("CREATE FUNCTION doubled(x integer) RETURNS integer LANGUAGE sql IMMUTABLE AS $$ SELECT x * 2 $$");
+    }
+    after {
+        #[derive(Model)]
+        pub struct Item { pub id: i64, pub price: i32 }
+        retort::function!("CREATE FUNCTION doubled(x integer) RETURNS bigint LANGUAGE sql IMMUTABLE AS $$ SELECT x::bigint * 2 $$");
+    }
+}
