@@ -32,7 +32,12 @@ impl From<&str> for Kept {
 pub fn declared_trigger(sql: impl Into<String>) -> Option<Kept> {
     let sql = sql.into();
     let name = super::trigger_header(&sql)?.name;
-    let key = super::routine_comparable(&sql);
+    // SQLite keeps the statement without `IF NOT EXISTS`.
+    let key = super::routine_comparable(&sql).replacen(
+        "create trigger if not exists ",
+        "create trigger ",
+        1,
+    );
     Some(Kept::from_parts(
         KeptKind::Trigger {
             name,

@@ -137,7 +137,8 @@ case! {
 }
 
 case! {
-    /// The same SQLite trigger spelled otherwise: no change.
+    /// The same SQLite trigger spelled otherwise (`IF NOT EXISTS`, which SQLite does not keep):
+    /// no change.
     sqlite_trigger_spacing_is_no_change { outcome: Outcome::Unchanged, backends: Backends::Sqlite }
     before {
         #[derive(Model)]
@@ -147,7 +148,7 @@ case! {
     after {
         #[derive(Model)]
         pub struct Item { pub id: i64, pub price: i32, pub n: i32 }
-        retort::trigger!("create trigger items_count\n  after update of price on items\nbegin\n  update items set n = n + 1 where id = new.id;\nend;");
+        retort::trigger!("create trigger if not exists items_count\n  after update of price on items\nbegin\n  update items set n = n + 1 where id = new.id;\nend;");
     }
 }
 
