@@ -149,15 +149,15 @@ pub fn diff(current: &Schema, target: &Schema) -> Vec<Op> {
     let (before, after) = views::view_ops(current, target, &ops);
     // The models' functions and triggers: around the tables and views (see `routines`).
     let (routines_before, routines_after) = routines::routine_ops(current, target, &ops, &after);
+    // Views go before the renames (by their name; their text is the database's); the
+    // triggers and functions after them, by the tables' new names.
     let at = ops.iter().take_while(|op| op.is_schema()).count();
-    let mut first: Vec<Op> = Vec::new();
-    let (trigger_drops, functions): (Vec<Op>, Vec<Op>) = routines_before
-        .into_iter()
-        .partition(|op| matches!(op, Op::DropDefinition { .. }));
-    first.extend(trigger_drops);
-    first.extend(before);
-    first.extend(functions);
-    ops.splice(at..at, first);
+    let renamed = ops[at..]
+        .iter()
+        .take_while(|op| op.is_rename())
+        .count();
+    ops.splice(at + renamed..at + renamed, routines_before);
+    ops.splice(at..at, before);
     ops.extend(after);
     ops.extend(routines_after);
     ops

@@ -38,10 +38,11 @@ pub enum IgnoreError {
         /// The glob that matches it.
         glob: String,
     },
-    /// A function the models declare (`retort::function!`) is also ignored.
-    #[error("model {what} matches the ignore glob `{glob}`: a function is either declared by the models (retort::function!) or ignored; remove the declaration, or narrow the glob")]
-    FunctionIgnored {
-        /// What it is: `function 'f(integer)'`.
+    /// A function or trigger the models declare (`retort::function!`, `retort::trigger!`) is
+    /// also ignored.
+    #[error("model {what} matches the ignore glob `{glob}`: it is either declared by the models (retort::function!, retort::trigger!) or ignored; remove the declaration, or narrow the glob")]
+    DeclarationIgnored {
+        /// What it is: `function 'f(integer)'`, `trigger 't' on 'items'`.
         what: String,
         /// The glob that matches it.
         glob: String,
@@ -118,10 +119,13 @@ impl Ignore {
             schema.tables.remove(table);
         }
         schema.views.retain(|name, _| self.matching(name).is_none());
-        schema
-            .functions
-            .retain(|_, f| self.matching(&f.name).is_none());
+        schema.functions.retain(|_, f| !self.matches_function(f));
         ignored
+    }
+
+    /// Whether a glob matches the function's name or its signature (`f`, `f(integer)`).
+    pub fn matches_function(&self, f: &crate::schema::Function) -> bool {
+        self.matching(&f.name).is_some() || self.matching(&f.key()).is_some()
     }
 
     /// The tables of `schema` that a glob matches, as they are.
@@ -181,14 +185,27 @@ impl Ignore {
         if let Some((f, glob)) = models
             .functions
             .values()
-            .find_map(|f| Some((f, self.matching(&f.name)?)))
+            .find_map(|f| Some((f, self.matching(&f.name).or(self.matching(&f.key()))?)))
         {
-            return Err(IgnoreError::FunctionIgnored {
+            return Err(IgnoreError::DeclarationIgnored {
                 what: format!("{} '{}'", f.kind(), f.key()),
                 glob: glob.to_owned(),
             });
         }
         for (name, table) in &models.tables {
+            for k in table
+                .unmodeled
+                .iter()
+                .filter(|k| crate::diff::routines::is_declared_trigger(k))
+            {
+                let trigger = k.trigger_name().unwrap_or_default();
+                if let Some(glob) = self.matching(trigger) {
+                    return Err(IgnoreError::DeclarationIgnored {
+                        what: format!("trigger '{trigger}' on '{name}'"),
+                        glob: glob.to_owned(),
+                    });
+                }
+            }
             if let Some(glob) = self.matching(name) {
                 return Err(IgnoreError::ModelIgnored {
                     table: name.clone(),
@@ -254,7 +271,7 @@ impl Ignore {
     }
 }
 
-/// The names of a model table's indexes, checks and declared triggers.
+/// The names of a model table's indexes and checks.
 fn object_names(table: &Table) -> Vec<String> {
     table
         .indexes
@@ -265,13 +282,6 @@ fn object_names(table: &Table) -> Vec<String> {
                 .table_constraints
                 .iter()
                 .filter_map(|c| c.check_name().map(str::to_owned)),
-        )
-        .chain(
-            table
-                .unmodeled
-                .iter()
-                .filter(|k| crate::diff::routines::is_declared_trigger(k))
-                .filter_map(|k| k.trigger_name().map(str::to_owned)),
         )
         .collect()
 }
@@ -354,5 +364,48 @@ mod tests {
         models.insert(declared);
         let err = ignore.check_models(&models).unwrap_err().to_string();
         assert!(err.contains("'legacy_users_email'"), "{err}");
+    }
+
+    #[test]
+    fn functions_match_by_name_or_signature_and_triggers_by_name() {
+        let f = |name: &str, args: &str| crate::schema::Function {
+            name: name.into(),
+            args: args.into(),
+            procedure: false,
+            sql: String::new(),
+            definition: String::new(),
+            interface: String::new(),
+            comment: None,
+            used_by: Vec::new(),
+        };
+        let mut live = Schema::default();
+        for g in [f("ov", "integer"), f("ov", "text"), f("other", "")] {
+            live.functions.insert(g.key(), g);
+        }
+        Ignore::new(&["ov(integer)"])
+            .unwrap()
+            .remove_from(&mut live);
+        let left: Vec<&String> = live.functions.keys().collect();
+        assert_eq!(left, ["other()", "ov(text)"]);
+        let mut models = Schema::default();
+        let mut t = Table::new("items");
+        t.unmodeled.push(
+            crate::sql::declared_trigger(
+                "CREATE TRIGGER legacy_touch BEFORE UPDATE ON items FOR EACH ROW EXECUTE FUNCTION f()",
+            )
+            .unwrap(),
+        );
+        models.insert(t);
+        let err = Ignore::new(&["legacy_*"])
+            .unwrap()
+            .check_models(&models)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with(
+                "model trigger 'legacy_touch' on 'items' matches the ignore glob `legacy_*`"
+            ),
+            "{err}"
+        );
     }
 }

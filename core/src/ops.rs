@@ -474,6 +474,18 @@ impl Op {
         )
     }
 
+    /// True for a rename ([`Op::RenameTable`], [`Op::RenameColumn`], [`Op::RenameIndex`],
+    /// [`Op::RenameConstraint`]).
+    pub fn is_rename(&self) -> bool {
+        matches!(
+            self,
+            Op::RenameTable { .. }
+                | Op::RenameColumn { .. }
+                | Op::RenameIndex { .. }
+                | Op::RenameConstraint { .. }
+        )
+    }
+
     /// True for the ops on a function ([`Op::CreateFunction`], [`Op::DropFunction`],
     /// [`Op::ReplaceFunction`]).
     pub fn is_function(&self) -> bool {

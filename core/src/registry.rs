@@ -187,6 +187,20 @@ pub fn schema_with_objects(
         schema.views.insert(view.name.clone(), view);
     }
     for d in declared {
+        let count = crate::sql::statements(d.sql).len();
+        if count > 1 {
+            return Err(RegistryError::Declaration {
+                what: match d.kind {
+                    DeclarationKind::Function => "function".to_owned(),
+                    DeclarationKind::Trigger => "trigger".to_owned(),
+                },
+                at: d.at(),
+                problem: format!(
+                    "its literal holds {count} statements; a declaration is the one statement \
+                     that creates it (anything else goes in a revision: `retort revision -m \"...\"`)"
+                ),
+            });
+        }
         match d.kind {
             DeclarationKind::Function => add_function(&mut schema, d)?,
             DeclarationKind::Trigger => add_trigger(&mut schema, d)?,
@@ -572,6 +586,18 @@ mod tests {
             err.contains("has another declared trigger of this name"),
             "{err}"
         );
+        let two = declared(
+            DeclarationKind::Function,
+            "CREATE FUNCTION two() RETURNS int LANGUAGE sql AS $$ SELECT 1; SELECT 2 $$; DROP TABLE tags",
+        );
+        let err = schema(&[&two]).unwrap_err().to_string();
+        assert!(err.contains("its literal holds 2 statements"), "{err}");
+        // A SQLite trigger's body and a trailing `;` are one statement.
+        let body = declared(
+            DeclarationKind::Trigger,
+            "CREATE TRIGGER b AFTER INSERT ON parents BEGIN UPDATE parents SET code = 'x'; SELECT 1; END;",
+        );
+        assert!(schema(&[&body]).is_ok());
         let bad = declared(DeclarationKind::Function, "CREATE FUNCTION");
         let err = schema(&[&bad]).unwrap_err().to_string();
         assert!(

@@ -47,9 +47,7 @@ pub(crate) fn inspect(
     schema
         .views
         .retain(|name, _| ignore.matching(name).is_none());
-    schema
-        .functions
-        .retain(|_, f| ignore.matching(&f.name).is_none());
+    schema.functions.retain(|_, f| !ignore.matches_function(f));
     if !args.tables.is_empty() {
         // The same glob syntax as `ignore` (`*`, `?`, `[...]`), validated the same way.
         let wanted = retort::ignore::Ignore::new(&args.tables)?;
@@ -60,9 +58,7 @@ pub(crate) fn inspect(
         schema
             .views
             .retain(|name, _| wanted.matching(name).is_some());
-        schema
-            .functions
-            .retain(|_, f| wanted.matching(&f.name).is_some());
+        schema.functions.retain(|_, f| wanted.matches_function(f));
         if schema.tables.is_empty() {
             anyhow::bail!(
                 "no table matches --table {}; the database has: {}",

@@ -7,7 +7,7 @@
 //! ([`crate::depend`]).
 
 use crate::ops::Op;
-use crate::schema::{Dependent, Schema, View};
+use crate::schema::{bare_name, Dependent, Schema, View};
 
 /// The views to drop before the table changes `table_ops` and to create (or replace) after
 /// them: `(before, after)`.
@@ -95,13 +95,35 @@ pub(crate) fn creation_order(target: &Schema) -> Vec<&str> {
 
 /// The models' views (in both schemas) that read a table `table_ops` drops, or a column they
 /// drop or retype: such a view must go before the change and come back after it.
-fn under_changes<'a>(current: &'a Schema, target: &Schema, table_ops: &'a [Op]) -> Vec<&'a str> {
+fn under_changes<'a>(current: &'a Schema, target: &'a Schema, table_ops: &'a [Op]) -> Vec<&'a str> {
     let managed = |d: &&'a Dependent| {
         (d.kind == "view" || d.kind == "materialized view")
             && current.views.contains_key(&d.name)
             && target.views.contains_key(&d.name)
     };
     let mut out: Vec<&str> = Vec::new();
+    // A view naming a table or column the plan renames (either name): PostgreSQL rewrites a
+    // view with a rename, so a replacement in place would run on the wrong side of it one way
+    // or the other; it is dropped before the renames and created after.
+    let renamed: Vec<&str> = table_ops
+        .iter()
+        .flat_map(|op| match op {
+            Op::RenameTable { from, to } => vec![bare_name(from), bare_name(to)],
+            Op::RenameColumn { from, to, .. } => vec![from.as_str(), to.as_str()],
+            _ => Vec::new(),
+        })
+        .collect();
+    for (name, want) in &target.views {
+        let Some(have) = current.views.get(name) else {
+            continue;
+        };
+        if renamed
+            .iter()
+            .any(|r| crate::sql::mentions(&have.sql, r) || crate::sql::mentions(&want.sql, r))
+        {
+            out.push(name);
+        }
+    }
     for op in table_ops {
         let hits: Vec<&Dependent> = match op {
             Op::DropTable(t) => current

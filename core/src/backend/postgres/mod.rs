@@ -7,6 +7,7 @@
 
 mod casts;
 mod catalog;
+mod declared;
 mod index_catalog;
 mod indexes;
 pub mod introspect;

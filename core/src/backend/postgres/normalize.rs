@@ -232,7 +232,7 @@ pub(super) fn temp_table<'t>(
 /// other labels (one the plan adds a label to) is renamed out of the way and created again with
 /// the models' labels: a label added with `ADD VALUE` could not be used before a commit, and a
 /// predicate or check may name it. Then the functions the models declare that the database
-/// lacks ([`super::routines::function_prelude`]): a default, check or index expression may call
+/// lacks ([`super::declared::function_prelude`]): a default, check or index expression may call
 /// one. Run at the start of a normalisation batch, whose transaction is always rolled back, so
 /// the real types and functions are never touched.
 pub(super) fn enum_prelude(target: &Schema) -> String {
@@ -268,7 +268,7 @@ pub(super) fn enum_prelude(target: &Schema) -> String {
                  EXCEPTION WHEN duplicate_object THEN NULL; END $retort$;\n"
             )
         })
-        .chain(super::routines::function_prelude(target))
+        .chain(super::declared::function_prelude(target))
         .collect()
 }
 
@@ -433,7 +433,7 @@ pub fn normalize_target(
 ) -> Result<(), NormalizeError> {
     normalize_generated(conn, target)?;
     super::views::normalize_views(conn, target)?;
-    super::routines::normalize_routines(conn, target)?;
+    super::declared::normalize_routines(conn, target)?;
     // Columns with the same rendered type and default get the same answer: ask once per
     // distinct pair (a thousand tables share a handful), then apply to every column. The
     // model's own pairs are told apart first (hashing borrowed types and defaults: every
@@ -486,7 +486,7 @@ pub fn normalize_target(
     // A default may call a function the models declare.
     let create = format!(
         "{}{create}",
-        super::routines::function_prelude(target).unwrap_or_default()
+        super::declared::function_prelude(target).unwrap_or_default()
     );
     let checked: Vec<String> = checked_tables(target)
         .into_iter()

@@ -231,3 +231,66 @@ case! {
         retort::function!("CREATE FUNCTION doubled(x integer) RETURNS bigint LANGUAGE sql IMMUTABLE AS $$ SELECT x::bigint * 2 $$");
     }
 }
+
+case! {
+    /// Overloads with named arguments: each is its own function (`nm(integer)`, `nm(text)`).
+    overloaded_functions { backends: Backends::Postgres }
+    before {
+        #[derive(Model)]
+        pub struct Item { pub id: i64 }
+    }
+    after {
+        #[derive(Model)]
+        pub struct Item { pub id: i64 }
+        retort::function!("CREATE FUNCTION nm(x integer) RETURNS integer LANGUAGE sql IMMUTABLE AS 'SELECT x'");
+        retort::function!("CREATE FUNCTION nm(x text) RETURNS text LANGUAGE sql IMMUTABLE AS 'SELECT x'");
+    }
+}
+
+case! {
+    /// A table in a schema the same migration creates, with a function of that schema and a
+    /// trigger (with a `WHEN`) executing it: created in order, and compared by the server's
+    /// text (check is clean after the upgrade).
+    trigger_in_another_schema { backends: Backends::Postgres }
+    before {
+        #[derive(Model)]
+        pub struct Item { pub id: i64 }
+    }
+    after {
+        #[derive(Model)]
+        pub struct Item { pub id: i64 }
+        #[derive(Model)]
+        #[model(schema = "billing")]
+        pub struct Invoice { pub id: i64, pub total: i64 }
+        retort::function!("CREATE FUNCTION billing.touch_inv() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.total := abs(NEW.total); RETURN NEW; END $$");
+        retort::trigger!("create trigger inv_abs before insert on billing.invoices for each row when (new.total < 0) execute procedure billing.touch_inv()");
+    }
+}
+
+case! {
+    /// A renamed table under a declared trigger (which also changes) and a declared view: the
+    /// view goes before the rename and comes back after, the trigger is dropped and created by
+    /// the table's new name; down.sql is the exact reverse.
+    rename_table_under_declared_objects { seed: "INSERT INTO items (id, price, touched) VALUES (1, 5, 0);", backends: Backends::Postgres }
+    before {
+        use retort::View;
+        #[derive(Model)]
+        pub struct Item { pub id: i64, pub price: i32, pub touched: i32 }
+        retort::function!("CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.touched := 1; RETURN NEW; END $$");
+        retort::trigger!("CREATE TRIGGER items_touch BEFORE UPDATE ON items FOR EACH ROW EXECUTE FUNCTION touch()");
+        #[derive(View)]
+        #[view(sql = "SELECT id, price FROM items")]
+        pub struct ItemPrice { pub id: i64, pub price: i32 }
+    }
+    after {
+        use retort::View;
+        #[derive(Model)]
+        #[model(table = "products", renamed_from = "items")]
+        pub struct Item { pub id: i64, pub price: i32, pub touched: i32 }
+        retort::function!("CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.touched := 1; RETURN NEW; END $$");
+        retort::trigger!("CREATE TRIGGER items_touch BEFORE INSERT OR UPDATE ON products FOR EACH ROW EXECUTE FUNCTION touch()");
+        #[derive(View)]
+        #[view(sql = "SELECT id, price FROM products")]
+        pub struct ItemPrice { pub id: i64, pub price: i32 }
+    }
+}
