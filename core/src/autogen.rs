@@ -247,6 +247,7 @@ fn plan_between_phases(
     }
     let ops = crate::convert::apply(ops, usings)?;
     crate::depend::check(&ops, &current, dialect)?;
+    crate::depend::check_declared(&ops, &target)?;
     let needs_backfill = crate::safety::unfilled(&ops, &target);
     let hints = crate::rename::suggestions(&ops);
     let invalid = invalid_indexes(&current, &ops);

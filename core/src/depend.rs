@@ -37,6 +37,18 @@ impl fmt::Display for Blocked {
                 self.op, d.name
             );
         }
+        if d.kind == "declared trigger" {
+            let on = match &d.column {
+                Some(c) => format!("column '{}.{c}'", d.table),
+                None => format!("table '{}'", d.table),
+            };
+            return write!(
+                f,
+                "{}: the models' trigger '{}' (retort::trigger!) names {on}; change or remove \
+                 its declaration",
+                self.op, d.name
+            );
+        }
         if let Some(function) = &self.function {
             let what = match d.kind.as_str() {
                 "default" => format!("the default of column '{}'", d.name),
@@ -241,6 +253,55 @@ fn removed_by(ops: &[Op], d: &Dependent) -> bool {
         }
         _ => false,
     })
+}
+
+/// The ops of `ops` that drop a table or column a trigger the models declare (`target`'s)
+/// still names: the database would keep a trigger that fails on its next row (SQLite does not
+/// check a trigger's body until it runs) or refuse the drop.
+pub fn check_declared(ops: &[Op], target: &Schema) -> Result<(), DependencyError> {
+    let mut blocked = Vec::new();
+    for op in ops {
+        let (table, column) = match op {
+            Op::DropTable(t) => (t.name.as_str(), None),
+            Op::DropColumn { table, column } => (table.as_str(), Some(column.name.as_str())),
+            _ => continue,
+        };
+        let bare = crate::schema::bare_name(table);
+        for (on, t) in &target.tables {
+            for k in t
+                .unmodeled
+                .iter()
+                .filter(|k| crate::diff::routines::is_declared_trigger(k))
+            {
+                let names = match column {
+                    // On its own table, or naming the table.
+                    Some(c) => {
+                        (on == table || crate::sql::routine_mentions(k.sql(), bare))
+                            && crate::sql::routine_mentions(k.sql(), c)
+                    }
+                    None => on != table && crate::sql::routine_mentions(k.sql(), bare),
+                };
+                if names {
+                    blocked.push(Blocked {
+                        op: op.to_string(),
+                        dependent: Dependent {
+                            table: table.to_owned(),
+                            column: column.map(str::to_owned),
+                            kind: "declared trigger".to_owned(),
+                            name: format!("{} on {on}", k.trigger_name().unwrap_or_default()),
+                            blocks_type_change: false,
+                        },
+                        function: None,
+                    });
+                }
+            }
+        }
+    }
+    if blocked.is_empty() {
+        Ok(())
+    } else {
+        Err(DependencyError { blocked })
+    }
 }
 
 /// Whether `d` belongs to the table (`own` is ` on <table>`): its triggers, and the indexes,

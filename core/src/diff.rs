@@ -152,10 +152,7 @@ pub fn diff(current: &Schema, target: &Schema) -> Vec<Op> {
     // Views go before the renames (by their name; their text is the database's); the
     // triggers and functions after them, by the tables' new names.
     let at = ops.iter().take_while(|op| op.is_schema()).count();
-    let renamed = ops[at..]
-        .iter()
-        .take_while(|op| op.is_rename())
-        .count();
+    let renamed = ops[at..].iter().take_while(|op| op.is_rename()).count();
     ops.splice(at + renamed..at + renamed, routines_before);
     ops.splice(at..at, before);
     ops.extend(after);

@@ -294,3 +294,41 @@ case! {
         pub struct ItemPrice { pub id: i64, pub price: i32 }
     }
 }
+
+case! {
+    /// A column the models drop while their declared trigger still names it: refused (SQLite
+    /// would keep a trigger that fails on the next update), naming the trigger.
+    drop_column_a_declared_trigger_names {
+        backends: Backends::Sqlite,
+        flags: &["--allow-destructive"],
+        outcome: Outcome::Refused("the models' trigger 'items_touch on items' (retort::trigger!) names column 'items.updated_at'"),
+    }
+    before {
+        #[derive(Model)]
+        pub struct Item { pub id: i64, pub price: i32, pub updated_at: Option<String> }
+        retort::trigger!("CREATE TRIGGER items_touch AFTER UPDATE OF price ON items BEGIN UPDATE items SET updated_at = datetime('now') WHERE id = NEW.id; END");
+    }
+    after {
+        #[derive(Model)]
+        pub struct Item { pub id: i64, pub price: i32 }
+        retort::trigger!("CREATE TRIGGER items_touch AFTER UPDATE OF price ON items BEGIN UPDATE items SET updated_at = datetime('now') WHERE id = NEW.id; END");
+    }
+}
+
+case! {
+    /// A PL/pgSQL body with a syntax error: refused before anything is written, naming the
+    /// function and PostgreSQL's message.
+    plpgsql_syntax_error_is_refused {
+        backends: Backends::Postgres,
+        outcome: Outcome::Refused("function `broken()`: PostgreSQL rejects its statement"),
+    }
+    before {
+        #[derive(Model)]
+        pub struct Item { pub id: i64 }
+    }
+    after {
+        #[derive(Model)]
+        pub struct Item { pub id: i64 }
+        retort::function!("CREATE FUNCTION broken() RETURNS integer LANGUAGE plpgsql AS $$ BEGIN RETURN 1 +; END $$");
+    }
+}
