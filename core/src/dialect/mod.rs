@@ -2,7 +2,9 @@
 //! compares equal to what the models declare.
 
 mod alter;
+mod clauses;
 mod convert;
+mod dispatch;
 mod facts;
 pub mod lint;
 mod loss;
@@ -30,8 +32,8 @@ mod views;
 
 use crate::ops::Op;
 use crate::schema::{
-    Column, ConstraintKind, ForeignKey, Index, Kept, KeptKind, Schema, SqlType, Table,
-    TableConstraint, TableOptions,
+    Column, ForeignKey, Index, Kept, KeptKind, Schema, SqlType, Table, TableConstraint,
+    TableOptions,
 };
 
 pub use crate::sql::{is_literal_default, is_null_default, normalize_default};
@@ -270,106 +272,7 @@ pub trait Dialect: DialectFacts {
     /// Renders one op by itself. `current` is the op's table as it is before the op, if it
     /// exists. An op the dialect cannot render alone is [`RenderError::Unsupported`].
     fn render_op(&self, op: &Op, current: Option<&Table>) -> Result<String, RenderError> {
-        let sql = match op {
-            Op::CreateView(_) | Op::DropView(_) | Op::ReplaceView { .. } => views::render(self, op),
-            Op::CreateFunction(_) | Op::DropFunction(_) | Op::ReplaceFunction { .. } => {
-                routines::render(self, op)
-            }
-            Op::CreateTable(t) => self.render_create_table(t),
-            Op::DropTable(t) => self.render_drop_table(t),
-            Op::AddColumn { table, column } => self.render_add_column(table, column),
-            Op::DropColumn { table, column } => self.render_drop_column(table, column, current),
-            Op::AlterColumn {
-                table,
-                from,
-                to,
-                conversion,
-            } => match &conversion.using {
-                Some(using) => self.render_converted_column(table, from, to, using, current),
-                None => self.render_alter_column_of(table, from, to, current),
-            },
-            Op::AlterPrimaryKey { table, from, to } => {
-                self.render_alter_primary_key(table, from, to, current)
-            }
-            Op::AlterIdentity { table, from, to } => {
-                self.render_alter_identity(table, from.as_ref(), to.as_ref(), current)
-            }
-            Op::AlterSerial {
-                table,
-                column,
-                from,
-                to,
-                fill,
-                keep,
-            } => self.render_alter_serial(
-                table,
-                column,
-                (from.as_ref().map(Kept::sql), to.as_ref().map(Kept::sql)),
-                *fill,
-                *keep,
-            ),
-            // A clause of the key's column: only a rebuild (SQLite) changes it.
-            Op::AlterAutoincrement { .. } => Err(Unsupported::new(
-                "AUTOINCREMENT is part of CREATE TABLE: it changes only with a table rebuild",
-            )),
-            Op::CreateIndex { table, index } => self.render_create_index(table, index),
-            Op::DropIndex { table, index } => self.render_drop_index(table, index),
-            Op::AddForeignKey { table, fk } => self.render_add_foreign_key(table, fk),
-            Op::DropForeignKey { table, fk } => self.render_drop_foreign_key(table, fk),
-            Op::CreateDefinition { definition, .. } => Ok(format!(
-                "{};\n",
-                definition.sql().trim_end().trim_end_matches(';')
-            )),
-            Op::DropDefinition { table, definition } => {
-                self.render_drop_definition(table, definition)
-            }
-            Op::AlterComment {
-                table, column, to, ..
-            } => self.render_alter_comment(table, column.as_deref(), to.as_deref()),
-            Op::CreateSchema { name } => self.render_create_schema(name),
-            Op::DropSchema { name } => Ok(format!("DROP SCHEMA {};\n", self.quote(name))),
-            Op::Backfill {
-                table,
-                column,
-                value,
-                undo: false,
-                ..
-            } => Ok(format!(
-                "UPDATE {} SET {} = {value} WHERE {} IS NULL;\n",
-                self.quote_table(table),
-                self.quote(column),
-                self.quote(column)
-            )),
-            // The rows keep their values: nothing to run.
-            Op::Backfill { undo: true, .. } => Ok(String::new()),
-            Op::CreateEnum { .. } | Op::DropEnum { .. } | Op::AlterEnum { .. } => {
-                Err(Unsupported::new(
-                    "an enum type's op renders with the whole schema (render_enum_op)",
-                ))
-            }
-            Op::RenameTable { from, to } => Ok(rename_table_sql(self, from, to)),
-            Op::RenameColumn { table, from, to } => Ok(format!(
-                "ALTER TABLE {} RENAME COLUMN {} TO {};\n",
-                self.quote_table(table),
-                self.quote(from),
-                self.quote(to)
-            )),
-            Op::RenameIndex { table, from, to } => self.render_rename_index(table, from, to),
-            Op::RenameConstraint { table, from, to } => {
-                self.render_rename_constraint(table, from, to)
-            }
-            // A clause inside CREATE TABLE: only a rebuild (SQLite) changes it.
-            Op::AddTableConstraint { .. } | Op::DropTableConstraint { .. } => {
-                Err(Unsupported::new(
-                    "a constraint inside CREATE TABLE changes only with a table rebuild",
-                ))
-            }
-        };
-        sql.map_err(|Unsupported { hint }| RenderError::Unsupported {
-            dialect: self.name(),
-            what: format!("render `{op}`"),
-            hint,
-        })
+        dispatch::render_op(self, op, current)
     }
 
     /// Renders an op on an enum type ([`Op::is_enum`]). `state` is the whole schema before it
@@ -693,47 +596,12 @@ pub trait Dialect: DialectFacts {
 
     /// A column's definition: quoted name, type, `NOT NULL` unless nullable, `DEFAULT` if any.
     fn column_definition(&self, column: &Column) -> String {
-        let mut s = format!("{} {}", self.quote(&column.name), self.render_type(column));
-        if !column.nullable {
-            s.push_str(" NOT NULL");
-        }
-        if let Some(default) = &column.default {
-            s.push_str(" DEFAULT ");
-            s.push_str(&self.render_default(default));
-        }
-        if let Some(generated) = &column.generated {
-            // An introspected column's verbatim clause (in `extra`) wins.
-            if !column.extra.iter().any(|c| c.is_generated()) {
-                s.push(' ');
-                s.push_str(&generated_clause(generated));
-            }
-        }
-        for clause in &column.extra {
-            s.push(' ');
-            s.push_str(clause.sql());
-        }
-        s
+        clauses::column_definition(self, column)
     }
 
     /// `CONSTRAINT … FOREIGN KEY … REFERENCES …`, with actions other than `NO ACTION`.
     fn foreign_key_clause(&self, fk: &ForeignKey) -> String {
-        let mut s = format!(
-            "CONSTRAINT {} FOREIGN KEY ({}) REFERENCES {} ({})",
-            self.quote(&fk.name),
-            self.quote_list(&fk.columns),
-            self.quote_table(&fk.ref_table),
-            self.quote_list(&fk.ref_columns)
-        );
-        if fk.on_delete != Default::default() {
-            s.push_str(" ON DELETE ");
-            s.push_str(standard::fk_action(fk.on_delete));
-        }
-        if fk.on_update != Default::default() {
-            s.push_str(" ON UPDATE ");
-            s.push_str(standard::fk_action(fk.on_update));
-        }
-        s.push_str(standard::deferrable(fk.deferrable));
-        s
+        clauses::foreign_key_clause(self, fk)
     }
 
     /// A table's key quoted for SQL: `"billing"."invoices"` for a table of another schema (see
@@ -765,24 +633,7 @@ pub trait Dialect: DialectFacts {
     /// A table constraint inside `CREATE TABLE`: as the database has it written, else
     /// `[CONSTRAINT "name"] CHECK (expr)` or `[CONSTRAINT "name"] UNIQUE ("a", "b")`.
     fn table_constraint_clause(&self, constraint: &TableConstraint) -> String {
-        if let Some(written) = &constraint.written {
-            return written.clone();
-        }
-        let named = constraint
-            .name
-            .as_ref()
-            .map(|n| format!("CONSTRAINT {} ", self.quote(n)))
-            .unwrap_or_default();
-        match &constraint.kind {
-            ConstraintKind::Check { expr, not_valid } => format!(
-                "{named}CHECK ({expr}){}",
-                if *not_valid { " NOT VALID" } else { "" }
-            ),
-            ConstraintKind::Unique { columns } => {
-                format!("{named}UNIQUE ({})", self.quote_list(columns))
-            }
-            ConstraintKind::Other { sql } => sql.clone(),
-        }
+        clauses::table_constraint_clause(self, constraint)
     }
 
     /// What follows `CREATE TABLE`'s closing parenthesis: nothing unless a dialect has table
@@ -795,69 +646,18 @@ pub trait Dialect: DialectFacts {
     /// keys, the table constraints ([`Dialect::table_constraint_clause`]) and the table
     /// options after the parenthesis ([`Table::options`]); indexes come separately.
     fn create_table(&self, table: &Table, name: &str) -> String {
-        let mut lines: Vec<String> = table
-            .columns
-            .iter()
-            .map(|c| self.create_table_column(table, c))
-            .collect();
-        if !table.primary_key.is_empty() {
-            lines.push(self.create_table_primary_key(table, name));
-        }
-        lines.extend(
-            table
-                .foreign_keys
-                .iter()
-                .map(|fk| self.foreign_key_clause(fk)),
-        );
-        lines.extend(
-            table
-                .table_constraints
-                .iter()
-                .map(|c| self.table_constraint_clause(c)),
-        );
-        let options = match self.table_options_clause(&table.options) {
-            clause if clause.is_empty() => clause,
-            clause => format!(" {clause}"),
-        };
-        format!(
-            "CREATE TABLE {} (\n    {}\n){options};\n",
-            self.quote_table(name),
-            lines.join(",\n    ")
-        )
+        clauses::create_table(self, table, name)
     }
 
     /// `CREATE [UNIQUE] INDEX` statement for `index` on `table`.
     fn create_index(&self, table: &str, index: &Index) -> String {
-        if index.constraint {
-            return format!(
-                "ALTER TABLE {} ADD CONSTRAINT {} UNIQUE ({});\n",
-                self.quote_table(table),
-                self.quote(&index.name),
-                self.index_key_list(index)
-            );
-        }
-        format!(
-            "CREATE {}INDEX {} ON {} ({});\n",
-            if index.unique { "UNIQUE " } else { "" },
-            self.quote(&index.name),
-            self.quote_table(table),
-            self.index_key_list(index)
-        )
+        clauses::create_index(self, table, index)
     }
 
     /// The key columns of a plain index, quoted, each with its prefix length (`"body"(100)`,
     /// [`Index::prefixes`]; only MariaDB's [`Dialect::check_models`] lets a prefix through).
     fn index_key_list(&self, index: &Index) -> String {
-        index
-            .columns
-            .iter()
-            .enumerate()
-            .map(|(i, column)| match index.prefix(i) {
-                Some(length) => format!("{}({length})", self.quote(column)),
-                None => self.quote(column),
-            })
-            .collect::<Vec<_>>()
-            .join(", ")
+        clauses::index_key_list(self, index)
     }
 }
 

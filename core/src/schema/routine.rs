@@ -35,7 +35,7 @@ pub struct Function {
     pub comment: Option<String>,
     /// What uses it in the database (`pg_depend`: views, triggers, column defaults, indexes,
     /// constraints), as dependents of the table they are on; empty for declarations. A plan
-    /// that drops the function while one of them stays is refused ([`crate::depend`]).
+    /// that drops the function while one of them stays is refused ([`crate::DependencyError`]).
     pub used_by: Vec<super::Dependent>,
 }
 
