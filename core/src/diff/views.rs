@@ -102,6 +102,27 @@ fn under_changes<'a>(current: &'a Schema, target: &'a Schema, table_ops: &'a [Op
             && target.views.contains_key(&d.name)
     };
     let mut out: Vec<&str> = Vec::new();
+    // A managed view calling a function the plan drops to create it again (its interface
+    // changes): dropped before and created after (PostgreSQL refuses to drop a function a
+    // view uses).
+    for (key, want) in &target.functions {
+        let Some(have) = current.functions.get(key) else {
+            continue;
+        };
+        if have.differs_from(want) && !have.replaceable_by(want) {
+            for d in have.used_by.iter().filter(|d| d.kind == "view") {
+                if let Some((name, _)) = current
+                    .views
+                    .get_key_value(&d.name)
+                    .filter(|(n, _)| target.views.contains_key(*n))
+                {
+                    if !out.contains(&name.as_str()) {
+                        out.push(name);
+                    }
+                }
+            }
+        }
+    }
     // A view naming a table or column the plan renames (either name): PostgreSQL rewrites a
     // view with a rename, so a replacement in place would run on the wrong side of it one way
     // or the other; it is dropped before the renames and created after.

@@ -332,3 +332,27 @@ case! {
         retort::function!("CREATE FUNCTION broken() RETURNS integer LANGUAGE plpgsql AS $$ BEGIN RETURN 1 +; END $$");
     }
 }
+
+case! {
+    /// A function whose result type changes while a declared view calls it: the view is
+    /// dropped before the function and created again after it (no refusal).
+    function_under_declared_view { seed: "INSERT INTO items (id, price) VALUES (1, 5);", backends: Backends::Postgres }
+    before {
+        use retort::View;
+        #[derive(Model)]
+        pub struct Item { pub id: i64, pub price: i32 }
+        retort::function!("CREATE FUNCTION doubled(x integer) RETURNS integer LANGUAGE sql IMMUTABLE AS $$ SELECT x * 2 $$");
+        #[derive(View)]
+        #[view(sql = "SELECT id, doubled(price) AS d FROM items")]
+        pub struct ItemDouble { pub id: i64, pub d: i32 }
+    }
+    after {
+        use retort::View;
+        #[derive(Model)]
+        pub struct Item { pub id: i64, pub price: i32 }
+        retort::function!("CREATE FUNCTION doubled(x integer) RETURNS bigint LANGUAGE sql IMMUTABLE AS $$ SELECT x::bigint * 2 $$");
+        #[derive(View)]
+        #[view(sql = "SELECT id, doubled(price) AS d FROM items")]
+        pub struct ItemDouble { pub id: i64, pub d: i64 }
+    }
+}
