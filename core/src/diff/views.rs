@@ -67,19 +67,26 @@ fn with_indexes(have: &View, want: &View) -> View {
     view
 }
 
-/// The target's views in an order where a view comes after the views it names (ties and
-/// cycles by name).
+/// The target's views in an order where a view comes after the views it reads: those the
+/// dependency catalog says ([`View::needs`], PostgreSQL's `pg_depend`), else those its query
+/// names (ties and cycles by name).
 pub(crate) fn creation_order(target: &Schema) -> Vec<&str> {
     let names: Vec<&str> = target.views.keys().map(String::as_str).collect();
+    let reads = |n: &str, other: &str| {
+        let view = &target.views[n];
+        if view.needs.is_empty() {
+            crate::sql::mentions(&view.sql, other)
+        } else {
+            view.needs.iter().any(|x| x == other)
+        }
+    };
     let mut out: Vec<&str> = Vec::with_capacity(names.len());
     while out.len() < names.len() {
         let ready = names.iter().copied().find(|n| {
             !out.contains(n)
-                && names.iter().all(|other| {
-                    other == n
-                        || out.contains(other)
-                        || !crate::sql::mentions(&target.views[*n].sql, other)
-                })
+                && names
+                    .iter()
+                    .all(|other| other == n || out.contains(other) || !reads(n, other))
         });
         let next = ready.unwrap_or_else(|| {
             names
@@ -188,4 +195,33 @@ fn on_column<'s>(
 pub(crate) fn dropped_by(ops: &[Op], name: &str) -> bool {
     ops.iter()
         .any(|op| matches!(op, Op::DropView(v) if v.name == name))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn views_follow_the_catalogs_dependencies_else_the_names_they_mention() {
+        let mut schema = Schema::default();
+        for (name, sql) in [
+            ("a_totals", "SELECT sum(n) FROM b_counts"),
+            ("b_counts", "SELECT count(*) AS n FROM items"),
+            ("c_all", "SELECT * FROM items"),
+        ] {
+            schema
+                .views
+                .insert(name.into(), crate::sql::view(name, sql, false));
+        }
+        // By the names the queries mention: b_counts before a_totals.
+        assert_eq!(creation_order(&schema), ["b_counts", "a_totals", "c_all"]);
+        // The catalog's word wins over the text: c_all reads a_totals (a name built at run
+        // time, say), and a_totals reads b_counts.
+        schema.views.get_mut("c_all").unwrap().needs = vec!["a_totals".into()];
+        schema.views.get_mut("a_totals").unwrap().needs = vec!["b_counts".into()];
+        assert_eq!(creation_order(&schema), ["b_counts", "a_totals", "c_all"]);
+        schema.views.get_mut("a_totals").unwrap().needs = vec!["c_all".into()];
+        schema.views.get_mut("c_all").unwrap().needs.clear();
+        assert_eq!(creation_order(&schema), ["b_counts", "c_all", "a_totals"]);
+    }
 }

@@ -36,6 +36,11 @@ pub struct View {
     /// with the view when a plan drops and creates it (those whose columns the new view still
     /// has), and by the reverse of a drop.
     pub indexes: Vec<String>,
+    /// The views it reads, by key, as the database's dependency catalog records them
+    /// (PostgreSQL `pg_depend`; for the models' views, that of their TEMP copies at
+    /// normalisation). Empty when not read (SQLite, a view not normalised yet): the order then
+    /// goes by the names its query mentions. Not compared.
+    pub needs: Vec<String>,
 }
 
 impl View {
@@ -51,6 +56,7 @@ impl View {
             columns: Vec::new(),
             key: Vec::new(),
             indexes: Vec::new(),
+            needs: Vec::new(),
         }
     }
 

@@ -134,6 +134,9 @@ pub(super) struct RelationRow {
     /// A materialized view's indexes (`pg_get_indexdef`), by name.
     #[diesel(sql_type = Array<Text>)]
     pub(super) idx: Vec<String>,
+    /// The views a view reads (`pg_depend`), keyed like tables.
+    #[diesel(sql_type = Array<Text>)]
+    pub(super) needs: Vec<String>,
 }
 
 /// A view, materialized view, rule or trigger that depends on a table or a column.
@@ -291,7 +294,15 @@ pub(super) fn occupied(
                       ORDER BY a.attnum) AS types, \
                 ARRAY(SELECT pg_get_indexdef(i.indexrelid) FROM pg_index i \
                       JOIN pg_class ic ON ic.oid = i.indexrelid \
-                      WHERE i.indrelid = c.oid AND c.relkind = 'm' ORDER BY ic.relname) AS idx \
+                      WHERE i.indrelid = c.oid AND c.relkind = 'm' ORDER BY ic.relname) AS idx, \
+                ARRAY(SELECT DISTINCT CASE WHEN dn.nspname = current_schema() THEN dv.relname::text \
+                             ELSE dn.nspname::text || '.' || dv.relname::text END \
+                      FROM pg_rewrite r \
+                      JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid \
+                      JOIN pg_class dv ON dv.oid = d.refobjid AND d.refclassid = 'pg_class'::regclass \
+                      JOIN pg_namespace dn ON dn.oid = dv.relnamespace \
+                      WHERE r.ev_class = c.oid AND dv.relkind IN ('v', 'm') AND dv.oid <> c.oid \
+                      ORDER BY 1) AS needs \
          FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
          WHERE {} ORDER BY 1",
         user_relations(schemas, "'v', 'm', 'f'")

@@ -29,6 +29,8 @@ struct ViewRow {
     cols: Vec<String>,
     #[diesel(sql_type = Array<Text>)]
     types: Vec<String>,
+    #[diesel(sql_type = Array<Text>)]
+    needs: Vec<String>,
 }
 
 /// The TEMP tables standing for the model tables of the default schema.
@@ -57,7 +59,12 @@ const SELECT: &str = "SELECT c.relname::text AS name, pg_get_viewdef(c.oid) AS d
              AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum) AS cols, \
        ARRAY(SELECT format_type(a.atttypid, a.atttypmod) FROM pg_attribute a \
              WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped \
-             ORDER BY a.attnum) AS types \
+             ORDER BY a.attnum) AS types, \
+       ARRAY(SELECT DISTINCT dv.relname::text FROM pg_rewrite r \
+             JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid \
+             JOIN pg_class dv ON dv.oid = d.refobjid AND d.refclassid = 'pg_class'::regclass \
+             WHERE r.ev_class = c.oid AND dv.relkind = 'v' AND dv.oid <> c.oid \
+               AND dv.relnamespace = pg_my_temp_schema() ORDER BY 1) AS needs \
      FROM pg_class c WHERE c.relnamespace = pg_my_temp_schema() AND c.relkind = 'v'";
 
 /// Replaces each model view's definition and columns with PostgreSQL's.
@@ -102,6 +109,12 @@ pub(super) fn normalize_views(
         }
         (Err(e), None) => return Err(NormalizeError::Query(e)),
     };
+    // The TEMP views are named by their bare names: back to the models' keys.
+    let keys: Vec<(String, String)> = target
+        .views
+        .keys()
+        .map(|k| (bare_name(k).to_owned(), k.clone()))
+        .collect();
     for row in rows {
         let Some(view) = target
             .views
@@ -110,6 +123,11 @@ pub(super) fn normalize_views(
         else {
             continue;
         };
+        view.needs = row
+            .needs
+            .iter()
+            .filter_map(|n| keys.iter().find(|(b, _)| b == n).map(|(_, k)| k.clone()))
+            .collect();
         view.definition = crate::schema::trim_query(&row.def);
         view.columns = row
             .cols
