@@ -97,7 +97,21 @@ const DISPATCHED: &str = "Op::fmt dispatches each op to its family";
 /// Tables: created, dropped, renamed.
 fn table(op: &Op, f: &mut fmt::Formatter<'_>) -> fmt::Result {
     match op {
-        Op::CreateTable(t) => write!(f, "added table '{}'", t.name),
+        Op::CreateTable(t) => {
+            write!(f, "added table '{}'", t.name)?;
+            // The triggers the models declare on it are created with it.
+            let triggers: Vec<String> = t
+                .unmodeled
+                .iter()
+                .filter(|k| k.is_owned())
+                .filter_map(|k| k.trigger_name().map(|n| format!("'{n}'")))
+                .collect();
+            match triggers.len() {
+                0 => Ok(()),
+                1 => write!(f, " with trigger {}", triggers[0]),
+                _ => write!(f, " with triggers {}", triggers.join(", ")),
+            }
+        }
         Op::DropTable(t) => write!(f, "removed table '{}'", t.name),
         Op::RenameTable { from, to } => write!(f, "renamed table '{from}' to '{to}'"),
         _ => unreachable!("{DISPATCHED}"),
