@@ -38,7 +38,7 @@ use retort::ops::{reverse_all, Op};
 use retort::runner;
 use retort::safety::{apply_backfills, Backfill};
 use retort::schema::{
-    Column, FkAction, ForeignKey, Index, Schema, SqlType, Table, TableConstraint,
+    Column, FkAction, ForeignKey, Function, Index, Schema, SqlType, Table, TableConstraint,
 };
 use retort::script::{NewRevision, ScriptDirectory};
 use writer::{Sample, Writer};
@@ -70,7 +70,34 @@ fn base() -> Schema {
     let mut schema = Schema::new();
     schema.insert(refs);
     schema.insert(items);
+    let touch = touch("NEW.note := NEW.note");
+    schema.functions.insert(touch.key(), touch);
     schema
+}
+
+/// A trigger function (as `retort::function!` declares one), whose body is `body`.
+fn touch(body: &str) -> Function {
+    let sql = format!(
+        "CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN {body}; RETURN NEW; END $$"
+    );
+    Function {
+        name: "touch".into(),
+        args: String::new(),
+        procedure: false,
+        definition: retort::sql::routine_comparable(&sql),
+        sql,
+        interface: "trigger ()".into(),
+        comment: None,
+        used_by: Vec::new(),
+    }
+}
+
+/// The trigger on `items` executing `touch()`, for `events`.
+fn trigger(events: &str) -> retort::schema::Kept {
+    retort::sql::declared_trigger(format!(
+        "CREATE TRIGGER items_touch BEFORE {events} ON items FOR EACH ROW EXECUTE FUNCTION touch()"
+    ))
+    .expect("a trigger")
 }
 
 /// One operation: the schema after it, and the `--backfill` values it needs.
@@ -151,6 +178,16 @@ fn operations() -> Vec<Operation> {
             backfills: vec!["items.fill=0".parse().expect("backfill")],
             plain_only: false,
         },
+        op(
+            "add a trigger",
+            with(&|t| t.unmodeled.push(trigger("UPDATE"))),
+        ),
+        op("replace a function's body", {
+            let mut schema = base();
+            let f = touch("NEW.note := coalesce(NEW.note, '')");
+            schema.functions.insert(f.key(), f);
+            schema
+        }),
         Operation {
             name: "type change (rewrite)",
             after: with(&|t| t.column_mut("amount").expect("amount").ty = SqlType::BigInt),
