@@ -34,16 +34,45 @@ pub(super) fn routine_ops(
 ) -> (Vec<Op>, Vec<Op>) {
     let (mut drops, mut creates, mut late) = (Vec::new(), Vec::new(), Vec::new());
     let mut dropped_functions: Vec<&Function> = Vec::new();
+    // The tables the plan creates or changes, and the views it creates: a SQL function whose
+    // body reads one is created after the tables change (PostgreSQL checks the body).
     let created: Vec<&str> = table_ops
         .iter()
         .chain(view_ops)
         .filter_map(|op| match op {
-            Op::CreateTable(t) => Some(t.name.as_str()),
             Op::CreateView(v) | Op::ReplaceView { to: v, .. } => Some(v.name.as_str()),
+            Op::DropTable(_) | Op::DropView(_) => None,
+            op if !op.is_schema() && !op.is_enum() && !op.is_function() => Some(op.table()),
             _ => None,
         })
         .collect();
     let called = called_by_triggers(target);
+    // The functions the models' tables use (a default, a generated column, a check, an index
+    // expression): created before the tables change, whatever they read.
+    let used_by_tables = |name: &str| {
+        target.tables.values().any(|t| {
+            t.columns.iter().any(|c| {
+                c.default
+                    .as_deref()
+                    .is_some_and(|d| crate::sql::mentions(d, name))
+                    || c.generated
+                        .as_ref()
+                        .is_some_and(|g| crate::sql::mentions(&g.expr, name))
+            }) || t.table_constraints.iter().any(|k| match &k.kind {
+                crate::schema::ConstraintKind::Check { expr, .. } => {
+                    crate::sql::mentions(expr, name)
+                }
+                crate::schema::ConstraintKind::Other { sql } => crate::sql::mentions(sql, name),
+                crate::schema::ConstraintKind::Unique { .. } => false,
+            }) || t
+                .indexes
+                .iter()
+                .any(|i| i.options.keys.iter().any(|k| crate::sql::mentions(k, name)))
+                || t.unmodeled
+                    .iter()
+                    .any(|k| k.trigger_name().is_none() && crate::sql::mentions(k.sql(), name))
+        })
+    };
     for key in creation_order(target) {
         let want = &target.functions[key];
         let op = match current.functions.get(key) {
@@ -65,7 +94,8 @@ pub(super) fn routine_ops(
         let reads_new = created
             .iter()
             .any(|name| crate::sql::routine_mentions(&want.sql, crate::schema::bare_name(name)));
-        if reads_new && !called.contains(&crate::schema::bare_name(&want.name)) {
+        let bare = crate::schema::bare_name(&want.name);
+        if reads_new && !called.contains(&bare) && !used_by_tables(bare) {
             late.push(op);
         } else {
             creates.push(op);

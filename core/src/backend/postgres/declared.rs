@@ -4,8 +4,9 @@
 //! tables ([`super::views::temp_tables`], and one more per table of another schema that has a
 //! declared trigger): each declared function is created in the session's temporary schema under
 //! a name of its own (`pg_temp.__retort_fn_N`: overloads stay apart), with
-//! `check_function_bodies` on for PL/pgSQL (its syntax is checked) and off for the rest (a SQL
-//! function may read a table the models add); each declared trigger on the TEMP table of its
+//! `check_function_bodies` on for PL/pgSQL (its syntax is checked) and for SQL (a syntax error
+//! is the declaration's; any other error, which the TEMP tables may cause, is tried again
+//! without the check, in a savepoint); each declared trigger on the TEMP table of its
 //! table, executing the temporary function when the models declare the one it names. Then one
 //! query each reads back `pg_get_functiondef` with the signature and interface, and
 //! `pg_get_triggerdef`; the temporary names are replaced with the names the objects will have.
@@ -97,6 +98,9 @@ struct Statement {
     what: String,
     run: String,
     declared: String,
+    /// A SQL function: the statement to run with `check_function_bodies` off when the checked
+    /// one fails with anything but a syntax error.
+    retry_unchecked: Option<String>,
 }
 
 /// Replaces each declared function's signature, definition and interface, and each declared
@@ -128,8 +132,11 @@ pub(super) fn normalize_routines(
             h.name_span,
             &format!("pg_temp.{}", temp_function(i)),
         );
-        // PL/pgSQL's validator checks the body's syntax (not the tables it names).
-        let run = if language(&f.sql).as_deref() == Some("plpgsql") {
+        // PL/pgSQL's validator checks the body's syntax (not the tables it names); a SQL
+        // body is parsed and analysed against the TEMP tables standing for the model tables,
+        // and only a syntax error counts: any other error is tried again without the check.
+        let sql_body = language(&f.sql).as_deref() == Some("sql");
+        let run = if sql_body || language(&f.sql).as_deref() == Some("plpgsql") {
             format!(
                 "SET LOCAL check_function_bodies = on;\n{run};\nSET LOCAL check_function_bodies = off"
             )
@@ -138,6 +145,13 @@ pub(super) fn normalize_routines(
         };
         statements.push(Statement {
             what: format!("{} `{}`", f.kind(), f.key()),
+            retry_unchecked: sql_body.then(|| {
+                crate::sql::replace_span(
+                    &f.sql,
+                    h.name_span,
+                    &format!("pg_temp.{}", temp_function(i)),
+                )
+            }),
             run,
             declared: f.sql.clone(),
         });
@@ -190,6 +204,7 @@ pub(super) fn normalize_routines(
             what: format!("trigger `{}` on `{table}`", h.name),
             run,
             declared: k.sql().to_owned(),
+            retry_unchecked: None,
         });
     }
     let tables = super::views::temp_tables(target);
@@ -202,7 +217,23 @@ pub(super) fn normalize_routines(
             }
         }
         for s in &statements {
-            if let Err(e) = c.batch_execute(&s.run) {
+            if s.retry_unchecked.is_some() {
+                c.batch_execute("SAVEPOINT retort_checked")?;
+            }
+            let mut result = c.batch_execute(&s.run);
+            if let (Err(e), Some(unchecked)) = (&result, &s.retry_unchecked) {
+                // Only a syntax error is the declaration's for sure: the TEMP tables have no
+                // keys (a GROUP BY relying on one fails there) and no view or other declared
+                // function is there under its name.
+                if !e.to_string().contains("syntax error") {
+                    c.batch_execute(
+                        "ROLLBACK TO SAVEPOINT retort_checked; \
+                         SET LOCAL check_function_bodies = off",
+                    )?;
+                    result = c.batch_execute(unchecked);
+                }
+            }
+            if let Err(e) = result {
                 failed = Some((s.what.clone(), s.declared.clone(), e.to_string()));
                 return Err(e);
             }

@@ -356,3 +356,36 @@ case! {
         pub struct ItemDouble { pub id: i64, pub d: i64 }
     }
 }
+
+case! {
+    /// A SQL function whose body PostgreSQL cannot parse: refused at autogenerate, naming the
+    /// function (its body is checked against the tables as the models have them).
+    sql_body_error_is_refused {
+        backends: Backends::Postgres,
+        outcome: Outcome::Refused("function `total()`: PostgreSQL rejects its statement"),
+    }
+    before {
+        #[derive(Model)]
+        pub struct Item { pub id: i64 }
+    }
+    after {
+        #[derive(Model)]
+        pub struct Item { pub id: i64, pub price: i32 }
+        retort::function!("CREATE FUNCTION total() RETURNS bigint LANGUAGE sql AS $$ SELEC sum(price) FROM items $$");
+    }
+}
+
+case! {
+    /// A SQL function reading a column the same migration adds: its body is checked against
+    /// the table as the models have it, and it is created after the column.
+    sql_body_reads_a_new_column { backends: Backends::Postgres }
+    before {
+        #[derive(Model)]
+        pub struct Item { pub id: i64 }
+    }
+    after {
+        #[derive(Model)]
+        pub struct Item { pub id: i64, pub price: Option<i32> }
+        retort::function!("CREATE FUNCTION total() RETURNS bigint LANGUAGE sql STABLE AS $$ SELECT sum(price) FROM items $$");
+    }
+}
