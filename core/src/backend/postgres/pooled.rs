@@ -297,20 +297,32 @@ pub(super) fn take(
     ))
     .execute(conn)
     .or_else(|e| match &e {
-        // Two runs creating it at once: the other one's is as good.
+        // Two runs creating it at once: the other one's is as good. PostgreSQL says so as a
+        // unique violation of its catalog, or as `type "__retort_lock" already exists` when
+        // the other's row type got there first.
         diesel::result::Error::DatabaseError(
             diesel::result::DatabaseErrorKind::UniqueViolation,
             _,
         ) => Ok(0),
+        diesel::result::Error::DatabaseError(_, info)
+            if info.message().contains("already exists") =>
+        {
+            Ok(0)
+        }
         _ => Err(e),
     })
     .map_err(DbError::query(format!("creating {LOCK_TABLE}")))?;
     if !has_ttl(conn, &table)? {
-        diesel::sql_query(format!(
+        let added = diesel::sql_query(format!(
             "ALTER TABLE {table} ADD COLUMN IF NOT EXISTS ttl_ms BIGINT"
         ))
-        .execute(conn)
-        .map_err(DbError::query(format!("adding ttl_ms to {LOCK_TABLE}")))?;
+        .execute(conn);
+        // Two runs adding it at once: the other one's is as good.
+        if let Err(e) = added {
+            if !has_ttl(conn, &table)? {
+                return Err(DbError::query(format!("adding ttl_ms to {LOCK_TABLE}"))(e).into());
+            }
+        }
     }
     let token = super::super::random_token();
     let holder = format!("{} (role ", super::lock::application_name()).replace('\'', "''");
