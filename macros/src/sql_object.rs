@@ -11,7 +11,7 @@ use quote::quote;
 use syn::LitStr;
 
 /// Which macro.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
     Function,
     Trigger,
@@ -70,10 +70,23 @@ fn words(sql: &str, n: usize) -> Vec<String> {
             rest = r.split_once('\n').map_or("", |(_, after)| after);
         } else if let Some(r) = rest.strip_prefix("/*") {
             rest = r.split_once("*/").map_or("", |(_, after)| after);
-        } else if let Some(r) = rest.strip_prefix('"') {
-            let end = r.find('"').unwrap_or(r.len());
-            out.push(format!("\"{}\"", &r[..end]));
+        } else if let Some(q) = rest
+            .chars()
+            .next()
+            .filter(|c| matches!(c, '"' | '`' | '\''))
+        {
+            // A quoted name (MariaDB's in backticks), or a definer's user in quotes.
+            let r = &rest[1..];
+            let end = r.find(q).unwrap_or(r.len());
+            out.push(format!("{q}{}{q}", &r[..end]));
             rest = r.get(end + 1..).unwrap_or("");
+        } else if let Some(c) = rest
+            .chars()
+            .next()
+            .filter(|c| matches!(c, '=' | '@' | '(' | ')'))
+        {
+            out.push(c.to_string());
+            rest = &rest[1..];
         } else {
             let end = rest
                 .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.' || c == '$'))
@@ -89,7 +102,7 @@ fn words(sql: &str, n: usize) -> Vec<String> {
 }
 
 fn check(kind: Kind, sql: &str) -> Result<(), String> {
-    let w = words(sql, 8);
+    let w = words(sql, 12);
     let at = |i: usize| w.get(i).map_or("", String::as_str);
     if at(0) != "CREATE" {
         return Err("the statement must start with CREATE".to_owned());
@@ -97,6 +110,16 @@ fn check(kind: Kind, sql: &str) -> Result<(), String> {
     let mut i = 1;
     if at(1) == "OR" && at(2) == "REPLACE" {
         i = 3;
+    }
+    // MariaDB's `DEFINER = user`, `'user'@'host'` or `CURRENT_USER()`.
+    if at(i) == "DEFINER" && at(i + 1) == "=" {
+        i += 3;
+        if at(i) == "@" || at(i) == "(" {
+            i += 2;
+        }
+    }
+    if kind == Kind::Function && at(i) == "AGGREGATE" {
+        i += 1;
     }
     match kind {
         Kind::Function => {
@@ -158,6 +181,16 @@ mod tests {
         assert!(check(Kind::Trigger, "CREATE TRIGGER t AFTER INSERT")
             .unwrap_err()
             .contains("ON table"));
+        assert!(check(
+            Kind::Function,
+            "create definer = 'app'@'%' function `f`() returns int return 1"
+        )
+        .is_ok());
+        assert!(check(
+            Kind::Trigger,
+            "CREATE DEFINER=CURRENT_USER() TRIGGER `t` BEFORE INSERT ON `x` FOR EACH ROW SET NEW.a = 1"
+        )
+        .is_ok());
         assert!(check(Kind::Trigger, "CREATE FUNCTION f()")
             .unwrap_err()
             .contains("TRIGGER"));

@@ -289,6 +289,10 @@ pub enum ModelsError {
     /// MariaDB rejects a model's SQL (a type, a default, a check or generation expression).
     #[error(transparent)]
     MySqlModel(#[from] mysql::models::ModelSqlError),
+    #[cfg(feature = "mysql")]
+    /// MariaDB rejects a declared view, trigger, function or procedure.
+    #[error(transparent)]
+    MySqlDeclared(#[from] mysql::declared::DeclaredError),
 }
 
 /// One open connection of a backend. Crate-internal: the public face is [`Connection`].

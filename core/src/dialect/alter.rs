@@ -100,7 +100,6 @@ pub fn drop_column_sql<D: Dialect + ?Sized>(dialect: &D, table: &str, column: &C
 /// indexes), as the database reported them. Only SQLite's introspection records any.
 pub fn push_unmodeled(table: &Table, out: &mut String) {
     for definition in &table.unmodeled {
-        out.push_str(definition.sql().trim_end().trim_end_matches(';'));
-        out.push_str(";\n");
+        out.push_str(&crate::sql::run_sql(definition.sql()));
     }
 }

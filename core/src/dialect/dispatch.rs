@@ -57,10 +57,7 @@ pub(super) fn render_op<D: Dialect + ?Sized>(
         Op::DropIndex { table, index } => d.render_drop_index(table, index),
         Op::AddForeignKey { table, fk } => d.render_add_foreign_key(table, fk),
         Op::DropForeignKey { table, fk } => d.render_drop_foreign_key(table, fk),
-        Op::CreateDefinition { definition, .. } => Ok(format!(
-            "{};\n",
-            definition.sql().trim_end().trim_end_matches(';')
-        )),
+        Op::CreateDefinition { definition, .. } => Ok(crate::sql::run_sql(definition.sql())),
         Op::DropDefinition { table, definition } => d.render_drop_definition(table, definition),
         Op::AlterComment {
             table, column, to, ..

@@ -179,6 +179,18 @@ pub trait Dialect: DialectFacts {
         false
     }
 
+    /// Whether functions are told apart by their argument types (PostgreSQL: `DROP FUNCTION
+    /// f(integer)`); elsewhere a name is one routine (MariaDB).
+    fn overloads_functions(&self) -> bool {
+        true
+    }
+
+    /// Whether `CREATE OR REPLACE VIEW` replaces any plain view in place, whatever becomes of
+    /// its columns (MariaDB).
+    fn replaces_any_view(&self) -> bool {
+        false
+    }
+
     /// Canonical spelling of one table.
     fn normalize_table(&self, table: &mut Table) {
         for column in &mut table.columns {

@@ -65,6 +65,20 @@ impl MySqlDialect {
 pub const IDENTIFIER_LIMIT: usize = 64;
 
 impl Dialect for MySqlDialect {
+    /// Stored functions and procedures (`retort::function!`), one per name.
+    fn manages_functions(&self) -> bool {
+        true
+    }
+
+    fn overloads_functions(&self) -> bool {
+        false
+    }
+
+    /// `CREATE OR REPLACE VIEW` takes any new column list.
+    fn replaces_any_view(&self) -> bool {
+        true
+    }
+
     fn render_drop_trigger(&self, _table: &str, name: &str) -> String {
         format!("DROP TRIGGER {};\n", self.quote(name))
     }
@@ -94,35 +108,8 @@ impl Dialect for MySqlDialect {
     /// What no MariaDB or MySQL can hold (`mysql_facts::check_models`), and the
     /// defaults this server cannot ([`Server::default_refusal`]).
     fn check_models(&self, schema: &Schema) -> Result<(), RenderError> {
-        // Views declared with #[derive(View)] are managed on PostgreSQL and SQLite only (their
-        // introspection and normalisation on MariaDB are not written yet).
-        if let Some(view) = schema.views.values().next() {
-            return Err(RenderError::Unsupported {
-                dialect: self.name(),
-                what: format!("manage the view `{}`", view.name),
-                hint: "views declared with #[derive(View)] are not managed on MariaDB yet:                        create it in a hand-written revision (Retort keeps views it does not                        manage)"
-                    .into(),
-            });
-        }
-        super::routines::refuse_functions(self, schema)?;
-        // Triggers declared with retort::trigger! likewise (MariaDB drops a table's triggers
-        // with it; their introspection is not written yet).
-        for table in schema.tables.values() {
-            if let Some(name) = table
-                .unmodeled
-                .iter()
-                .find_map(|k| k.owned_name().filter(|_| k.trigger_name().is_some()))
-            {
-                return Err(RenderError::Unsupported {
-                    dialect: self.name(),
-                    what: format!("manage the trigger `{name}` on `{}`", table.name),
-                    hint: "triggers declared with retort::trigger! are managed on PostgreSQL and \
-                           SQLite only: create it in a hand-written revision (Retort keeps \
-                           triggers it does not manage)"
-                        .into(),
-                });
-            }
-        }
+        // No materialized views (a plain view computes the same rows).
+        super::views::refuse_materialized(self, schema)?;
         super::mysql_facts::check_models(schema)?;
         for table in schema.tables.values() {
             for column in &table.columns {

@@ -10,14 +10,18 @@ use crate::schema::{Function, Schema};
 /// The statement that creates `f`, `OR REPLACE` added when `or_replace` and missing, then its
 /// comment.
 fn create<D: Dialect + ?Sized>(dialect: &D, f: &Function, or_replace: bool) -> String {
-    let sql = f.sql.trim_end().trim_end_matches(';').trim_end();
-    let mut out = match crate::sql::function_header(sql) {
+    let (mode, sql) = crate::sql::mode_of(&f.sql);
+    let sql = match crate::sql::function_header(sql) {
         Some(h) if or_replace && !h.or_replace.1 => {
             let at = h.or_replace.0;
-            format!("{} OR REPLACE{};\n", &sql[..at], &sql[at..])
+            format!("{} OR REPLACE{}", &sql[..at], &sql[at..])
         }
-        _ => format!("{sql};\n"),
+        _ => sql.to_owned(),
     };
+    let mut out = crate::sql::run_sql(&match mode {
+        Some(mode) => crate::sql::under_mode(mode, &sql),
+        None => sql,
+    });
     if let Some(comment) = &f.comment {
         out.push_str(&format!(
             "COMMENT ON {} {}({}) IS '{}';\n",
@@ -30,8 +34,16 @@ fn create<D: Dialect + ?Sized>(dialect: &D, f: &Function, or_replace: bool) -> S
     out
 }
 
-/// `DROP {FUNCTION | PROCEDURE} name(argument types);`
+/// `DROP {FUNCTION | PROCEDURE} name(argument types);` (MariaDB: `name` alone, which is enough
+/// there).
 fn drop<D: Dialect + ?Sized>(dialect: &D, f: &Function) -> String {
+    if !dialect.overloads_functions() {
+        return format!(
+            "DROP {} {};\n",
+            f.kind().to_ascii_uppercase(),
+            dialect.quote_table(&f.name)
+        );
+    }
     format!(
         "DROP {} {}({});\n",
         f.kind().to_ascii_uppercase(),

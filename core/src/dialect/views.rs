@@ -16,6 +16,15 @@ pub(super) fn create<D: Dialect + ?Sized>(dialect: &D, view: &View, or_replace: 
     } else {
         "VIEW"
     };
+    let kind = if view.options.is_empty() {
+        kind.to_owned()
+    } else {
+        // `CREATE OR REPLACE ALGORITHM = MERGE VIEW` (MariaDB).
+        let (head, view_word) = kind.rsplit_once(' ').unwrap_or(("", kind));
+        format!("{head} {} {view_word}", view.options)
+            .trim_start()
+            .to_owned()
+    };
     let mut out = format!(
         "CREATE {kind} {} AS\n{};\n",
         dialect.quote_table(&view.name),
@@ -62,10 +71,10 @@ pub(super) fn render<D: Dialect + ?Sized>(dialect: &D, op: &Op) -> OpSql {
         Op::ReplaceView { from, to } => {
             refuse(from)?;
             refuse(to)?;
-            let in_place = dialect.replaces_views()
-                && !from.materialized
+            let in_place = !from.materialized
                 && !to.materialized
-                && from.columns_kept_by(to);
+                && (dialect.replaces_any_view()
+                    || (dialect.replaces_views() && from.columns_kept_by(to)));
             if in_place {
                 Ok(create(dialect, to, true))
             } else {

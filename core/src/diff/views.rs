@@ -27,7 +27,7 @@ pub(super) fn view_ops(current: &Schema, target: &Schema, table_ops: &[Op]) -> (
             }
             Some(have) if have.differs_from(want) => after.push(Op::ReplaceView {
                 from: have.clone(),
-                to: want.clone(),
+                to: with_indexes(have, want),
             }),
             Some(_) => {}
         }
@@ -45,10 +45,14 @@ pub(super) fn view_ops(current: &Schema, target: &Schema, table_ops: &[Op]) -> (
     (before, after)
 }
 
-/// `want` with the indexes of `have` (a materialized view the plan drops and creates again)
-/// that name none of the columns `want` no longer has.
+/// `want` with the options of `have` when it has none of its own ([`View::options`]), and
+/// the indexes of `have` (a materialized view the plan drops and creates again) that name none
+/// of the columns `want` no longer has.
 fn with_indexes(have: &View, want: &View) -> View {
     let mut view = want.clone();
+    if view.options.is_empty() {
+        view.options.clone_from(&have.options);
+    }
     if !(have.materialized && want.materialized) {
         return view;
     }

@@ -41,6 +41,11 @@ pub struct View {
     /// normalisation). Empty when not read (SQLite, a view not normalised yet): the order then
     /// goes by the names its query mentions. Not compared.
     pub needs: Vec<String>,
+    /// What goes between `CREATE` and `VIEW` other than the defaults, as the database has it
+    /// (MariaDB: `ALGORITHM = MERGE`, `SQL SECURITY INVOKER`); empty for the models' views
+    /// and elsewhere. Not compared: a view the plan replaces or drops and creates again keeps
+    /// the options the database has on it, and the reverse of a drop creates them again.
+    pub options: String,
 }
 
 impl View {
@@ -57,6 +62,7 @@ impl View {
             key: Vec::new(),
             indexes: Vec::new(),
             needs: Vec::new(),
+            options: String::new(),
         }
     }
 

@@ -62,6 +62,22 @@ fn qualified(toks: &[Tok<'_>], i: usize) -> Option<Qualified> {
     Some((None, unquote(first.text), (first.start, first.end), i + 1))
 }
 
+/// The index after MariaDB's `DEFINER = user` clause (`'u'@'h'`, `` `u`@`h` ``, `CURRENT_USER`,
+/// `CURRENT_USER()`, a role) when one starts at `i`; `i` otherwise.
+fn after_definer(toks: &[Tok<'_>], i: usize) -> usize {
+    if !toks.get(i).is_some_and(|t| t.is("DEFINER")) || toks.get(i + 1).map(|t| t.text) != Some("=")
+    {
+        return i;
+    }
+    let mut j = i + 3; // DEFINER = user
+    if toks.get(j).is_some_and(|t| t.text == "@") {
+        j += 2; // @ host
+    } else if toks.get(j).is_some_and(|t| t.text == "(") {
+        j += 2; // CURRENT_USER()
+    }
+    j
+}
+
 /// The header of a `CREATE FUNCTION` or `CREATE PROCEDURE` statement; `None` when `sql` is not
 /// one.
 pub fn function_header(sql: &str) -> Option<FunctionHeader> {
@@ -73,12 +89,20 @@ pub fn function_header(sql: &str) -> Option<FunctionHeader> {
     if replace {
         i = 3;
     }
+    i = after_definer(&toks, i);
+    if toks.get(i).is_some_and(|t| t.is("AGGREGATE")) {
+        i += 1;
+    }
     let procedure = match toks.get(i) {
         Some(t) if t.is("FUNCTION") => false,
         Some(t) if t.is("PROCEDURE") => true,
         _ => return None,
     };
-    let (schema, name, name_span, next) = qualified(&toks, i + 1)?;
+    i += 1;
+    if toks.get(i).is_some_and(|t| t.is("IF")) {
+        i += 3; // IF NOT EXISTS (MariaDB)
+    }
+    let (schema, name, name_span, next) = qualified(&toks, i)?;
     let open = toks.get(next).filter(|t| t.text == "(")?;
     let mut depth = 0i32;
     let close = toks[next..].iter().find(|t| {
@@ -109,6 +133,7 @@ pub fn trigger_header(sql: &str) -> Option<TriggerHeader> {
     if toks.get(i).is_some_and(|t| t.is("OR")) && toks.get(i + 1).is_some_and(|t| t.is("REPLACE")) {
         i += 2;
     }
+    i = after_definer(&toks, i);
     while toks
         .get(i)
         .is_some_and(|t| t.is("CONSTRAINT") || t.is("TEMP") || t.is("TEMPORARY"))
@@ -147,6 +172,47 @@ pub fn trigger_header(sql: &str) -> Option<TriggerHeader> {
         table_span,
         function,
     })
+}
+
+/// The tokens of `sql` outside comments, quoted names unquoted (strings keep their quotes).
+pub fn words(sql: &str) -> Vec<String> {
+    tokens(sql).iter().map(|t| unquote(t.text)).collect()
+}
+
+/// How a statement that must run under another `sql_mode` than the run's starts (MariaDB: a
+/// trigger or routine is read under the mode it was created with, `"x"` being a string without
+/// `ANSI_QUOTES`): `/*retort:sql_mode=MODE*/ CREATE ...` (a comment: the statement reads and
+/// compares as without it).
+const MODE_MARK: &str = "/*retort:sql_mode=";
+
+/// `statement` marked to run under `mode` (see [`run_sql`]).
+pub fn under_mode(mode: &str, statement: &str) -> String {
+    format!("{MODE_MARK}{}*/ {statement}", mode.replace(['\'', '*'], ""))
+}
+
+/// `sql` without the mark of [`under_mode`], and the mode it names.
+pub fn mode_of(sql: &str) -> (Option<&str>, &str) {
+    match sql
+        .strip_prefix(MODE_MARK)
+        .and_then(|rest| rest.split_once("*/"))
+    {
+        Some((mode, rest)) => (Some(mode), rest.trim_start()),
+        None => (None, sql),
+    }
+}
+
+/// The SQL that runs the statement `sql` (without its final `;`), each statement ended by
+/// `;\n`: under the mode [`under_mode`] marked it with, the session's mode put back after it.
+pub fn run_sql(sql: &str) -> String {
+    let (mode, statement) = mode_of(sql);
+    let statement = statement.trim_end().trim_end_matches(';').trim_end();
+    match mode {
+        None => format!("{statement};\n"),
+        Some(mode) => format!(
+            "SET @retort_sql_mode = @@SESSION.sql_mode;\nSET SESSION sql_mode = '{mode}';\n\
+             {statement};\nSET SESSION sql_mode = @retort_sql_mode;\n"
+        ),
+    }
 }
 
 /// `sql` with the byte range `span` replaced by `with`.
@@ -209,6 +275,15 @@ mod tests {
         assert!(p.procedure && !p.or_replace.1 && p.args.is_empty());
         assert_eq!(p.or_replace.0, "CREATE".len());
         assert!(function_header("CREATE TABLE t (a int)").is_none());
+        // MariaDB's definer and IF NOT EXISTS.
+        let m = function_header(
+            "CREATE DEFINER=`root`@`localhost` FUNCTION IF NOT EXISTS `add_one`(x INT) \
+             RETURNS INT DETERMINISTIC RETURN x + 1",
+        )
+        .unwrap();
+        assert_eq!((m.name.as_str(), m.args.as_str()), ("add_one", "x INT"));
+        let m = function_header("CREATE DEFINER = CURRENT_USER() PROCEDURE p() BEGIN END").unwrap();
+        assert!(m.procedure && m.name == "p");
     }
 
     #[test]
@@ -228,6 +303,33 @@ mod tests {
         assert_eq!((h.name.as_str(), h.table.as_str()), ("t g", "posts"));
         assert!(h.function.is_none());
         assert!(trigger_header("CREATE INDEX i ON t (a)").is_none());
+        let my = "CREATE DEFINER='app'@'%' TRIGGER `posts_bi` BEFORE INSERT ON `posts` \
+                  FOR EACH ROW SET NEW.n = 1";
+        let h = trigger_header(my).unwrap();
+        assert_eq!((h.name.as_str(), h.table.as_str()), ("posts_bi", "posts"));
+    }
+
+    #[test]
+    fn a_mode_mark_runs_the_statement_under_its_mode() {
+        let sql = under_mode(
+            "STRICT_ALL_TABLES",
+            "CREATE TRIGGER t BEFORE INSERT ON p FOR EACH ROW SET NEW.a = \"x\"",
+        );
+        assert_eq!(trigger_header(&sql).unwrap().name, "t");
+        assert_eq!(
+            routine_comparable(&sql),
+            routine_comparable(mode_of(&sql).1)
+        );
+        assert_eq!(
+            run_sql(&sql),
+            "SET @retort_sql_mode = @@SESSION.sql_mode;\nSET SESSION sql_mode = 'STRICT_ALL_TABLES';\n\
+             CREATE TRIGGER t BEFORE INSERT ON p FOR EACH ROW SET NEW.a = \"x\";\n\
+             SET SESSION sql_mode = @retort_sql_mode;\n"
+        );
+        assert_eq!(
+            run_sql("CREATE VIEW v AS SELECT 1;"),
+            "CREATE VIEW v AS SELECT 1;\n"
+        );
     }
 
     #[test]

@@ -26,36 +26,6 @@ const TEXT_INDEX: &str = "declare the index on the struct with a prefix length";
 /// Cases of both other backends that MariaDB does not run: (name, what the failure says, why).
 const NOT_ON_MARIADB: &[(&str, &str, &str)] = &[
     (
-        "views::add_view",
-        "not managed on MariaDB yet",
-        "managed views: PostgreSQL and SQLite only",
-    ),
-    (
-        "views::change_view_query",
-        "not managed on MariaDB yet",
-        "managed views: PostgreSQL and SQLite only",
-    ),
-    (
-        "views::drop_column_under_view",
-        "not managed on MariaDB yet",
-        "managed views: PostgreSQL and SQLite only",
-    ),
-    (
-        "views::retype_column_under_view",
-        "not managed on MariaDB yet",
-        "managed views: PostgreSQL and SQLite only",
-    ),
-    (
-        "views::unmanaged_view_still_refuses",
-        "refusal does not mention",
-        "MariaDB's introspection does not read what depends on a column yet",
-    ),
-    (
-        "views::view_spacing_is_no_change",
-        "not managed on MariaDB yet",
-        "managed views: PostgreSQL and SQLite only",
-    ),
-    (
         "adoption::add_not_valid_checks",
         "has no NOT VALID",
         "refused: no NOT VALID",

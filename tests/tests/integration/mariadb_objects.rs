@@ -125,7 +125,7 @@ fn a_baseline_keeps_views_triggers_and_routines() {
     let init = p.run(none, &["init", "--baseline"]).expect(0);
     let said = format!("{}{}", init.stdout, init.stderr);
     assert!(
-        said.contains("It also creates 7 object(s) that are not tables: function label, procedure log_count, view titled, view long_posts, trigger posts_ai and 2 more"),
+        said.contains("It also creates 4 object(s) that are not tables: function label, procedure log_count, view titled, view long_posts"),
         "{said}"
     );
     assert!(said.contains("sequence ticket_numbers"), "{said}");
@@ -138,15 +138,41 @@ fn a_baseline_keeps_views_triggers_and_routines() {
             && up.contains("CREATE FUNCTION `label`(`n` int(11), `t` varchar(50) CHARACTER SET latin1 COLLATE latin1_swedish_ci) RETURNS varchar(80)"),
         "{up}"
     );
-    // inspect writes the tables' models, none for a view.
+    // The triggers are created with their table, in their order, each under its sql_mode.
+    let bi = up.find("CREATE TRIGGER `posts_bi` ").expect(&up);
+    let later = up.find("CREATE TRIGGER `posts_bi_later` ").expect(&up);
+    assert!(
+        up.find("CREATE TABLE `posts`").expect(&up) < bi && bi < later,
+        "{up}"
+    );
+    // inspect writes the tables' models, and declarations of the views, routines and
+    // triggers.
     let inspected = p.run(none, &["inspect"]).expect(0).stdout;
     assert!(
         inspected.contains("#[model(table = \"posts\")]") || inspected.contains("pub struct Post "),
         "{inspected}"
     );
-    for view in ["titled", "long_posts", "Titled", "LongPost"] {
-        assert!(!inspected.contains(view), "{view} in:\n{inspected}");
+    for declared in [
+        "pub struct Titled",
+        "pub struct LongPost",
+        "CREATE FUNCTION `label`",
+        "CREATE PROCEDURE `log_count`",
+        "CREATE TRIGGER `posts_bi_later`",
+    ] {
+        assert!(
+            inspected.contains(declared),
+            "{declared} not in:\n{inspected}"
+        );
     }
+    // Made under the server's default mode (without ANSI_QUOTES), each says so, so that it is
+    // created again under it.
+    assert_eq!(
+        inspected
+            .matches("r#\"/*retort:sql_mode=STRICT_TRANS_TABLES,")
+            .count(),
+        5,
+        "{inspected}"
+    );
 
     // down.sql drops every object it creates (the sequence, not created, stays), up.sql
     // creates them again.

@@ -9,8 +9,10 @@
 //! failure names the statement, and diesel's version row is not written, so the revision counts
 //! as not applied (see README's "MariaDB and MySQL").
 
+pub mod declared;
 pub mod galera;
 mod introspect;
+mod managed;
 pub mod models;
 mod objects;
 /// The server's flavour and version ([`crate::dialect::mysql_server`]).
@@ -254,6 +256,13 @@ struct Answer {
 }
 
 /// The one value of a query selecting a column `v`, as text.
+/// The session's `sql_mode`: that of the objects a run creates.
+fn session_mode(conn: &mut MysqlConnection) -> Result<String, DbError> {
+    Ok(value(conn, "SELECT @@SESSION.sql_mode AS v")
+        .map_err(DbError::query("reading sql_mode"))?
+        .unwrap_or_default())
+}
+
 fn value(conn: &mut MysqlConnection, sql: &str) -> QueryResult<Option<String>> {
     Ok(diesel::sql_query(sql).get_result::<Answer>(conn)?.v)
 }
@@ -339,8 +348,13 @@ impl Session for MySqlSession {
             )));
         }
         let server = self.server()?;
-        introspect::introspect(&mut self.conn, &server)
-            .map_err(DbError::query("reading information_schema"))
+        let mut schema = introspect::introspect(&mut self.conn, &server)
+            .map_err(DbError::query("reading information_schema"))?;
+        let catalog = objects::read(&mut self.conn, &server)
+            .map_err(DbError::query("reading the views, triggers and routines"))?;
+        let mode = session_mode(&mut self.conn)?;
+        managed::apply(&catalog, &mode, &mut schema);
+        Ok(schema)
     }
 
     /// The models keep their spelling (the dialect's normalisation brings both sides to one);
@@ -358,7 +372,10 @@ impl Session for MySqlSession {
                 }
             }
         }
-        Ok(models::check(&mut self.conn, target)?)
+        models::check(&mut self.conn, target)?;
+        let mode = session_mode(&mut self.conn)?;
+        let url = self.url.clone();
+        declared::normalize(&mut self.conn, &server, &mode, url.as_deref(), target)
     }
 
     fn table_exists(&mut self, name: &str) -> Result<bool, DbError> {

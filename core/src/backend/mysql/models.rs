@@ -42,6 +42,12 @@ fn prepared(table: &Table) -> Table {
     table
 }
 
+/// `CREATE TABLE` of `table` as [`check`] tries it (columns and checks, no keys): the table a
+/// scratch database holds for the models' views and triggers ([`super::declared`]).
+pub(super) fn plain_create(table: &Table) -> String {
+    MySql.create_table(&prepared(table), &table.name)
+}
+
 /// `CREATE TEMPORARY TABLE` of `table` under `name`.
 fn create(table: &Table, name: &str) -> String {
     let sql = MySql.create_table(table, &table.name);

@@ -32,73 +32,73 @@ use super::server::Server;
 use crate::backend::object::Object;
 
 #[derive(QueryableByName)]
-struct ViewRow {
+pub(super) struct ViewRow {
     #[diesel(sql_type = Text)]
-    db: String,
+    pub(super) db: String,
     #[diesel(sql_type = Text)]
-    name: String,
+    pub(super) name: String,
     /// `VIEW`, or `SEQUENCE` for a sequence (listed, not created).
     #[diesel(sql_type = Text)]
-    kind: String,
+    pub(super) kind: String,
     #[diesel(sql_type = Nullable<Text>)]
-    definition: Option<String>,
+    pub(super) definition: Option<String>,
     #[diesel(sql_type = Nullable<Text>)]
-    check_option: Option<String>,
+    pub(super) check_option: Option<String>,
     #[diesel(sql_type = Nullable<Text>)]
-    security: Option<String>,
+    pub(super) security: Option<String>,
     #[diesel(sql_type = Nullable<Text>)]
-    algorithm: Option<String>,
+    pub(super) algorithm: Option<String>,
 }
 
 #[derive(QueryableByName)]
-struct TriggerRow {
+pub(super) struct TriggerRow {
     #[diesel(sql_type = Text)]
-    name: String,
+    pub(super) name: String,
     #[diesel(sql_type = Text)]
-    tbl: String,
+    pub(super) tbl: String,
     #[diesel(sql_type = Text)]
-    timing: String,
+    pub(super) timing: String,
     #[diesel(sql_type = Text)]
-    event: String,
+    pub(super) event: String,
     #[diesel(sql_type = Nullable<Text>)]
-    body: Option<String>,
+    pub(super) body: Option<String>,
     #[diesel(sql_type = Text)]
-    mode: String,
+    pub(super) mode: String,
 }
 
 #[derive(QueryableByName)]
-struct RoutineRow {
+pub(super) struct RoutineRow {
     #[diesel(sql_type = Text)]
-    name: String,
+    pub(super) name: String,
     /// `FUNCTION` or `PROCEDURE`.
     #[diesel(sql_type = Text)]
-    kind: String,
+    pub(super) kind: String,
     #[diesel(sql_type = Nullable<Text>)]
-    body: Option<String>,
+    pub(super) body: Option<String>,
     #[diesel(sql_type = Nullable<Text>)]
-    params: Option<String>,
+    pub(super) params: Option<String>,
     #[diesel(sql_type = Nullable<Text>)]
-    return_type: Option<String>,
+    pub(super) return_type: Option<String>,
     #[diesel(sql_type = Text)]
-    is_deterministic: String,
+    pub(super) is_deterministic: String,
     #[diesel(sql_type = Text)]
-    access: String,
+    pub(super) access: String,
     #[diesel(sql_type = Text)]
-    security: String,
+    pub(super) security: String,
     #[diesel(sql_type = Nullable<Text>)]
-    comment: Option<String>,
+    pub(super) comment: Option<String>,
     #[diesel(sql_type = Text)]
-    mode: String,
+    pub(super) mode: String,
 }
 
 /// `` `name` ``.
-fn quote(name: &str) -> String {
+pub(super) fn quote(name: &str) -> String {
     format!("`{}`", name.replace('`', "``"))
 }
 
 /// A string literal read the same under `mode` (a backslash escapes unless
 /// `NO_BACKSLASH_ESCAPES`).
-fn string_in(text: &str, mode: &str) -> String {
+pub(super) fn string_in(text: &str, mode: &str) -> String {
     let text = if mode.contains("NO_BACKSLASH_ESCAPES") {
         text.to_owned()
     } else {
@@ -108,7 +108,7 @@ fn string_in(text: &str, mode: &str) -> String {
 }
 
 /// `body` ended by `;` (on a line of its own after a line comment).
-fn terminated(body: &str) -> String {
+pub(super) fn terminated(body: &str) -> String {
     let body = body.trim_end();
     let last = body.rsplit('\n').next().unwrap_or_default();
     if last.contains("--") || last.contains('#') {
@@ -119,13 +119,13 @@ fn terminated(body: &str) -> String {
 }
 
 /// The SQL that sets the session's `sql_mode` to an object's.
-fn mode_sql(mode: &str) -> String {
+pub(super) fn mode_sql(mode: &str) -> String {
     format!("SET SESSION sql_mode = '{}';\n", mode.replace('\'', ""))
 }
 
 /// What a view definition of database `db` names, qualified by `db`: `` `db`.`x` ``, and
 /// `` `f`( `` (a function of `db`, called unqualified): (relations, functions). Strings skipped.
-fn references(definition: &str, db: &str) -> (BTreeSet<String>, BTreeSet<String>) {
+pub(super) fn references(definition: &str, db: &str) -> (BTreeSet<String>, BTreeSet<String>) {
     let (mut relations, mut functions) = (BTreeSet::new(), BTreeSet::new());
     // The name before, when it starts a qualified name (no `.` before it).
     let mut previous: Option<String> = None;
@@ -216,7 +216,7 @@ fn tokens(sql: &str) -> Vec<(Tok, Option<char>)> {
 }
 
 /// `definition` without the `` `db`. `` qualifying its names (strings left as they are).
-fn unqualified(definition: &str, db: &str) -> String {
+pub(super) fn unqualified(definition: &str, db: &str) -> String {
     let qualifier = format!("{}.", quote(db));
     let mut out = String::with_capacity(definition.len());
     let mut rest = definition;
@@ -260,9 +260,17 @@ fn unqualified(definition: &str, db: &str) -> String {
     out
 }
 
-/// The objects that are not tables: routines (by name), views and sequences (by name), then
-/// triggers (by table, timing, event and order).
-pub(super) fn objects(conn: &mut MysqlConnection, server: &Server) -> QueryResult<Vec<Object>> {
+/// The rows of the three catalog queries: views (with the sequences, listed only), triggers,
+/// routines with their parameters, of the connection's database (`DATABASE()`).
+pub(super) struct Catalog {
+    pub(super) views: Vec<ViewRow>,
+    pub(super) triggers: Vec<TriggerRow>,
+    pub(super) routines: Vec<RoutineRow>,
+}
+
+/// Reads the [`Catalog`] of the connection's database: three queries whatever the number of
+/// objects.
+pub(super) fn read(conn: &mut MysqlConnection, server: &Server) -> QueryResult<Catalog> {
     let algorithm = if server.is_mariadb() {
         "ALGORITHM"
     } else {
@@ -285,7 +293,89 @@ pub(super) fn objects(conn: &mut MysqlConnection, server: &Server) -> QueryResul
     )
     .load(conn)?;
     let routines: Vec<RoutineRow> = diesel::sql_query(ROUTINES).load(conn)?;
+    Ok(Catalog {
+        views,
+        triggers,
+        routines,
+    })
+}
 
+/// `CREATE {FUNCTION | PROCEDURE} name(params) [RETURNS type]`, its characteristics and its
+/// body, without a final `;` (`None`: a body the user may not read).
+pub(super) fn routine_statement(r: &RoutineRow) -> Option<String> {
+    let body = r.body.as_ref()?;
+    let mut sql = format!(
+        "CREATE {} {}({})",
+        r.kind,
+        quote(&r.name),
+        r.params.as_deref().unwrap_or_default()
+    );
+    if let Some(returns) = r.return_type.as_deref().filter(|_| r.kind == "FUNCTION") {
+        sql.push_str(&format!(" RETURNS {returns}"));
+    }
+    sql.push('\n');
+    if r.is_deterministic == "YES" {
+        sql.push_str("    DETERMINISTIC\n");
+    }
+    sql.push_str(&format!("    {}\n", r.access));
+    sql.push_str(&format!("    SQL SECURITY {}\n", r.security));
+    if let Some(comment) = r.comment.as_deref().filter(|c| !c.is_empty()) {
+        sql.push_str(&format!("    COMMENT {}\n", string_in(comment, &r.mode)));
+    }
+    sql.push_str(body.trim_end());
+    Some(sql)
+}
+
+/// `CREATE TRIGGER name timing event ON table FOR EACH ROW body`, without a final `;`.
+pub(super) fn trigger_statement(t: &TriggerRow) -> Option<String> {
+    Some(format!(
+        "CREATE TRIGGER {} {} {} ON {} FOR EACH ROW\n{}",
+        quote(&t.name),
+        t.timing,
+        t.event,
+        quote(&t.tbl),
+        t.body.as_ref()?.trim_end()
+    ))
+}
+
+/// A view's options other than the defaults (`ALGORITHM = MERGE SQL SECURITY INVOKER`, empty
+/// for `UNDEFINED` and `DEFINER`), and its query without the database's name, followed by its
+/// `WITH ... CHECK OPTION` (`None`: a view the user may not read).
+pub(super) fn view_parts(v: &ViewRow) -> Option<(String, String)> {
+    let definition = v.definition.as_ref()?;
+    let mut options = Vec::new();
+    if let Some(a) = v
+        .algorithm
+        .as_deref()
+        .filter(|a| !a.eq_ignore_ascii_case("UNDEFINED"))
+    {
+        options.push(format!("ALGORITHM = {a}"));
+    }
+    if let Some(s) = v
+        .security
+        .as_deref()
+        .filter(|s| !s.eq_ignore_ascii_case("DEFINER"))
+    {
+        options.push(format!("SQL SECURITY {s}"));
+    }
+    let check = match v.check_option.as_deref() {
+        Some(c @ ("CASCADED" | "LOCAL")) => format!("\nWITH {c} CHECK OPTION"),
+        _ => String::new(),
+    };
+    Some((
+        options.join(" "),
+        format!("{}{check}", unqualified(definition, &v.db)),
+    ))
+}
+
+/// The objects that are not tables: routines (by name), views and sequences (by name), then
+/// triggers (by table, timing, event and order).
+pub(super) fn objects(conn: &mut MysqlConnection, server: &Server) -> QueryResult<Vec<Object>> {
+    let Catalog {
+        views,
+        triggers,
+        routines,
+    } = read(conn, server)?;
     let mut out = Vec::new();
     let functions: BTreeSet<&str> = routines
         .iter()
@@ -294,29 +384,8 @@ pub(super) fn objects(conn: &mut MysqlConnection, server: &Server) -> QueryResul
         .collect();
     for r in &routines {
         let kind = r.kind.to_ascii_lowercase();
-        let create = r.body.as_ref().map(|body| {
-            let mut sql = mode_sql(&r.mode);
-            sql.push_str(&format!(
-                "CREATE {} {}({})",
-                r.kind,
-                quote(&r.name),
-                r.params.as_deref().unwrap_or_default()
-            ));
-            if let Some(returns) = r.return_type.as_deref().filter(|_| r.kind == "FUNCTION") {
-                sql.push_str(&format!(" RETURNS {returns}"));
-            }
-            sql.push('\n');
-            if r.is_deterministic == "YES" {
-                sql.push_str("    DETERMINISTIC\n");
-            }
-            sql.push_str(&format!("    {}\n", r.access));
-            sql.push_str(&format!("    SQL SECURITY {}\n", r.security));
-            if let Some(comment) = r.comment.as_deref().filter(|c| !c.is_empty()) {
-                sql.push_str(&format!("    COMMENT {}\n", string_in(comment, &r.mode)));
-            }
-            sql.push_str(&terminated(body));
-            sql
-        });
+        let create =
+            routine_statement(r).map(|sql| format!("{}{}", mode_sql(&r.mode), terminated(&sql)));
         out.push(Object {
             key: format!("{kind}:{}", r.name),
             drop: Some(format!("DROP {} {};\n", r.kind, quote(&r.name))),
@@ -367,46 +436,29 @@ pub(super) fn objects(conn: &mut MysqlConnection, server: &Server) -> QueryResul
             {
                 object.needs.push(format!("function:{f}"));
             }
-            let algorithm = v
-                .algorithm
-                .as_deref()
-                .filter(|a| !a.eq_ignore_ascii_case("UNDEFINED"))
-                .map(|a| format!("ALGORITHM = {a} "))
-                .unwrap_or_default();
-            let security = v.security.as_deref().unwrap_or("DEFINER");
-            let check = match v.check_option.as_deref() {
-                Some(c @ ("CASCADED" | "LOCAL")) => format!("\nWITH {c} CHECK OPTION"),
-                _ => String::new(),
+        }
+        if let Some((options, query)) = view_parts(v) {
+            let security = if options.contains("SQL SECURITY") {
+                String::new()
+            } else {
+                "SQL SECURITY DEFINER ".to_owned()
             };
+            let options = if options.is_empty() {
+                options
+            } else {
+                format!("{options} ")
+            };
+            // `ALGORITHM` comes before `SQL SECURITY`, as the server writes them.
             object.create = Some(format!(
-                "CREATE {algorithm}SQL SECURITY {security} VIEW {} AS\n{}{check};\n",
+                "CREATE {options}{security}VIEW {} AS\n{query};\n",
                 quote(&v.name),
-                unqualified(definition, &v.db)
             ));
         }
         out.push(object);
     }
-    for t in &triggers {
-        out.push(Object {
-            key: format!("trigger:{}", t.name),
-            kind: "trigger".into(),
-            name: t.name.clone(),
-            create: t.body.as_ref().map(|body| {
-                format!(
-                    "{}CREATE TRIGGER {} {} {} ON {} FOR EACH ROW\n{}",
-                    mode_sql(&t.mode),
-                    quote(&t.name),
-                    t.timing,
-                    t.event,
-                    quote(&t.tbl),
-                    terminated(body)
-                )
-            }),
-            drop: Some(format!("DROP TRIGGER {};\n", quote(&t.name))),
-            tables: vec![t.tbl.clone()],
-            ..Default::default()
-        });
-    }
+    // Triggers are their table's (introspection reads them with it, a baseline creates them
+    // with the table, under the mode each was created with).
+    drop(triggers);
     Ok(out)
 }
 

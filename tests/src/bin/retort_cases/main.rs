@@ -47,6 +47,7 @@ mod conversions;
 mod enums;
 mod identity;
 mod mariadb;
+mod mariadb_routines;
 mod naming;
 mod primary_keys;
 mod renames;

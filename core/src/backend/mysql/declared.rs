@@ -1,0 +1,277 @@
+//! The server's text of the models' views, triggers, functions and procedures (`#[derive(View)]`,
+//! `retort::trigger!`, `retort::function!`), so that they compare with the database's own
+//! ([`super::managed`]): MariaDB rewrites a view's query (names qualified, `AS` written out),
+//! spells a routine's parameter types its own way, and has neither temporary views nor triggers
+//! on temporary tables. So each declaration is created in a scratch database on the session's
+//! connection (`CREATE DATABASE`, `USE`), among plain copies of the model tables it names, read
+//! back with the catalog queries of introspection, and the database is dropped again (also on
+//! an interrupt). Only when the models declare any of these objects; the user needs the
+//! `CREATE` privilege on the server then, as for `upgrade`'s rehearsal.
+//!
+//! A statement MariaDB refuses (a syntax error, an unknown column of `NEW`, a view reading a
+//! table that does not exist) is refused by `autogenerate` naming the declaration. A view that
+//! reads a table or view the models do not declare gets a copy of it from the database
+//! (`CREATE TABLE ... LIKE`, or a view of it).
+
+use diesel::connection::SimpleConnection;
+use diesel::mysql::MysqlConnection;
+
+use super::objects;
+use super::server::Server;
+use crate::dialect::{Dialect, MySql};
+use crate::schema::Schema;
+
+/// MariaDB refuses a declaration.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "{what}: MariaDB rejects `{sql}`: {message}; fix its declaration ({how}; nothing was written)"
+)]
+pub struct DeclaredError {
+    /// `view \`v\``, `function \`f\``, `trigger \`t\` on \`posts\``.
+    pub what: String,
+    /// The statement MariaDB refused.
+    pub sql: String,
+    /// MariaDB's message.
+    pub message: String,
+    /// Where it is declared (`#[view(sql = "...")]`, `retort::function!`, `retort::trigger!`).
+    pub how: &'static str,
+}
+
+/// Gives the declarations of `target` the server's text (see the module's documentation);
+/// `session_mode` is the mode they are created under. `url` (of the session) lets an interrupt
+/// drop the scratch database.
+pub(super) fn normalize(
+    conn: &mut MysqlConnection,
+    server: &Server,
+    session_mode: &str,
+    url: Option<&str>,
+    target: &mut Schema,
+) -> Result<(), super::super::ModelsError> {
+    let declares_triggers = target.tables.values().any(|t| {
+        t.unmodeled
+            .iter()
+            .any(crate::diff::routines::is_declared_trigger)
+    });
+    if target.views.is_empty() && target.functions.is_empty() && !declares_triggers {
+        return Ok(());
+    }
+    let db = super::value(conn, "SELECT DATABASE() AS v")
+        .map_err(crate::db::DbError::query("reading the database's name"))?
+        .unwrap_or_default();
+    let mut bytes = [0u8; 4];
+    getrandom::fill(&mut bytes).expect("the operating system provides random bytes");
+    let random: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let scratch = format!("retort_shadow_{}_{random}", std::process::id());
+    let drop_sql = format!("DROP DATABASE IF EXISTS {}", MySql.quote(&scratch));
+    let _guard = url.map(|url| {
+        let (url, drop_sql) = (super::diesel_url(url), drop_sql.clone());
+        crate::interrupt::register(Box::new(move || {
+            use diesel::Connection as _;
+            if let Ok(mut admin) = MysqlConnection::establish(&url) {
+                let _ = admin.batch_execute(&drop_sql);
+            }
+        }))
+    });
+    conn.batch_execute(&format!(
+        "CREATE DATABASE {0}; USE {0}",
+        MySql.quote(&scratch)
+    ))
+    .map_err(crate::db::DbError::query(format!(
+        "creating the scratch database {scratch} for the declared views, triggers and \
+         functions (the user needs the CREATE privilege)"
+    )))?;
+    let result = in_scratch(conn, server, session_mode, &db, target);
+    let back = conn.batch_execute(&format!("USE {}; {drop_sql}", MySql.quote(&db)));
+    result?;
+    back.map_err(crate::db::DbError::query(format!(
+        "dropping the scratch database {scratch}"
+    )))?;
+    Ok(())
+}
+
+/// Creates the declarations in the scratch database the session is in, and takes their text.
+fn in_scratch(
+    conn: &mut MysqlConnection,
+    server: &Server,
+    session_mode: &str,
+    db: &str,
+    target: &mut Schema,
+) -> Result<(), super::super::ModelsError> {
+    let refuse = |what: String, sql: &str, e: diesel::result::Error, how| DeclaredError {
+        what,
+        sql: sql.trim().to_owned(),
+        message: e.to_string(),
+        how,
+    };
+    // The model tables the views read and the triggers are on.
+    let mut script = String::new();
+    for table in target.tables.values() {
+        let needed = table
+            .unmodeled
+            .iter()
+            .any(crate::diff::routines::is_declared_trigger)
+            || target
+                .views
+                .values()
+                .any(|v| crate::sql::mentions(&v.sql, &table.name));
+        if needed {
+            script.push_str(&super::models::plain_create(table));
+        }
+    }
+    if !script.is_empty() {
+        conn.batch_execute(&script)
+            .map_err(crate::db::DbError::query(
+                "creating the model tables in the scratch database",
+            ))?;
+    }
+    for f in target.functions.values() {
+        conn.batch_execute(&crate::sql::run_sql(&f.sql))
+            .map_err(|e| {
+                refuse(
+                    format!("{} `{}`", f.kind(), f.name),
+                    &f.sql,
+                    e,
+                    "retort::function!",
+                )
+            })?;
+    }
+    let order: Vec<String> = crate::diff::views::creation_order(target)
+        .into_iter()
+        .map(str::to_owned)
+        .collect();
+    for name in &order {
+        let view = &target.views[name];
+        let sql = format!("CREATE VIEW {} AS\n{}", MySql.quote(name), view.sql);
+        let mut copied = 0;
+        loop {
+            let Err(e) = conn.batch_execute(&sql) else {
+                break;
+            };
+            // A table or view of the database that no model declares: copied, then again.
+            let missing = missing_relation(&e.to_string());
+            let copy = missing.filter(|_| copied < 16).and_then(|m| {
+                let (m, from) = (MySql.quote(&m), MySql.quote(db));
+                conn.batch_execute(&format!("CREATE TABLE {m} LIKE {from}.{m}"))
+                    .or_else(|_| {
+                        conn.batch_execute(&format!("CREATE VIEW {m} AS SELECT * FROM {from}.{m}"))
+                    })
+                    .ok()
+            });
+            if copy.is_none() {
+                return Err(refuse(
+                    format!("view `{name}`"),
+                    &view.sql,
+                    e,
+                    "#[view(sql = \"...\")]",
+                )
+                .into());
+            }
+            copied += 1;
+        }
+    }
+    for table in target.tables.values() {
+        for t in table
+            .unmodeled
+            .iter()
+            .filter(|k| crate::diff::routines::is_declared_trigger(k))
+        {
+            conn.batch_execute(&crate::sql::run_sql(t.sql()))
+                .map_err(|e| {
+                    refuse(
+                        format!(
+                            "trigger `{}` on `{}`",
+                            t.trigger_name().unwrap_or_default(),
+                            table.name
+                        ),
+                        t.sql(),
+                        e,
+                        "retort::trigger!",
+                    )
+                })?;
+        }
+    }
+    let catalog = objects::read(conn, server).map_err(crate::db::DbError::query(
+        "reading the scratch database's objects",
+    ))?;
+    take_text(&catalog, session_mode, target);
+    Ok(())
+}
+
+/// The table or view MariaDB says does not exist in its message (`Table 'db.x' doesn't exist`).
+fn missing_relation(message: &str) -> Option<String> {
+    let rest = message.split_once("Table '")?.1;
+    let (qualified, tail) = rest.split_once('\'')?;
+    if !tail.trim_start().starts_with("doesn't exist") {
+        return None;
+    }
+    Some(
+        qualified
+            .split_once('.')
+            .map_or(qualified, |(_, n)| n)
+            .to_owned(),
+    )
+}
+
+/// Gives `target`'s declarations the text the scratch database's `catalog` has of them.
+fn take_text(catalog: &objects::Catalog, session_mode: &str, target: &mut Schema) {
+    let declared: Vec<String> = target.views.keys().cloned().collect();
+    for row in &catalog.views {
+        let Some(read) = super::managed::view(row) else {
+            continue;
+        };
+        if let Some(view) = target.views.get_mut(&read.name) {
+            let (relations, _) =
+                objects::references(row.definition.as_deref().unwrap_or(""), &row.db);
+            view.definition = read.definition;
+            view.needs = relations
+                .into_iter()
+                .filter(|r| declared.contains(r) && *r != view.name)
+                .collect();
+        }
+    }
+    // One routine per name: keyed by it alone.
+    let functions = std::mem::take(&mut target.functions);
+    for (_, mut f) in functions {
+        if let Some(read) = catalog
+            .routines
+            .iter()
+            .find(|r| r.name == f.name && (r.kind == "PROCEDURE") == f.procedure)
+            .and_then(|r| super::managed::function(r, session_mode))
+        {
+            f.args = read.args;
+            f.definition = read.definition;
+            f.interface = read.interface;
+        }
+        target.functions.insert(f.key(), f);
+    }
+    for table in target.tables.values_mut() {
+        for t in table.unmodeled.iter_mut() {
+            if !crate::diff::routines::is_declared_trigger(t) {
+                continue;
+            }
+            let name = t.trigger_name().unwrap_or_default().to_owned();
+            if let Some(key) = catalog
+                .triggers
+                .iter()
+                .find(|r| r.name == name)
+                .and_then(super::managed::trigger_key)
+            {
+                *t = t.with_key(key);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_missing_relation_is_read_from_the_message() {
+        assert_eq!(
+            missing_relation("Table 'retort_shadow_1_ab.authors' doesn't exist").as_deref(),
+            Some("authors")
+        );
+        assert_eq!(missing_relation("Unknown column 'x' in 'field list'"), None);
+    }
+}
