@@ -18,6 +18,7 @@ use crate::script::{NewRevision, Revision, ScriptDirectory};
 use crate::shadow::ShadowDatabase;
 
 mod finalize;
+mod objects;
 pub use finalize::{finalize, Finalized};
 
 /// Why a squash was not written.
@@ -142,18 +143,28 @@ pub fn range(scripts: &ScriptDirectory, from: &str, to: &str) -> Result<Vec<Stri
 }
 
 const UNOWNED: &str = "a statement on an object Retort does not own";
+const NOT_MANAGED: &str =
+    "a statement on a view, function or trigger, which Retort does not manage on this backend";
 
 /// What in a revision a squash cannot stand for: the first statement of its up.sql, then of
 /// its down.sql, that the schema diff cannot reproduce (a squash's SQL is computed from the
 /// schemas, so anything else the range does would be lost): data statements (`INSERT`,
-/// `UPDATE`, `DELETE`...) and objects Retort does not own (views, functions, triggers,
+/// `UPDATE`, `DELETE`...) and objects Retort does not own (rules, policies, domains,
 /// grants...), and Rust data steps (`-- retort: step NAME`, [`crate::data`]). Retort's own
 /// copies while SQLite rebuilds a table (`INSERT INTO "_retort_..."`,
 /// `sqlite_sequence`) are schema, not data. `(file, line, statement, what)`.
 ///
-/// This is the one place [`squash`] judges what a revision does, before anything is replayed.
-pub fn unreproducible(rev: &Revision) -> Option<(&'static str, usize, String, &'static str)> {
-    unreproducible_but_steps(rev, false)
+/// `CREATE` and `DROP` of views, materialized views, functions, procedures and triggers pass
+/// when `objects` (the backend manages them, [`crate::dialect::Dialect::manages_objects`]):
+/// [`squash`] reproduces those from the schemas it reads, and refuses after the replay a
+/// statement on one it does not read (a trigger on a view, an object of another schema).
+///
+/// This is where [`squash`] judges what a revision does, before anything is replayed.
+pub fn unreproducible(
+    rev: &Revision,
+    objects: bool,
+) -> Option<(&'static str, usize, String, &'static str)> {
+    unreproducible_but_steps(rev, false, objects)
 }
 
 /// [`unreproducible`], passing over Rust data steps when `elide_steps` (`squash
@@ -161,14 +172,21 @@ pub fn unreproducible(rev: &Revision) -> Option<(&'static str, usize, String, &'
 fn unreproducible_but_steps(
     rev: &Revision,
     elide_steps: bool,
+    objects: bool,
 ) -> Option<(&'static str, usize, String, &'static str)> {
-    let up = unreproducible_sql(&rev.up_sql, elide_steps).map(|(l, s, w)| ("up.sql", l, s, w));
+    let up =
+        unreproducible_sql(&rev.up_sql, elide_steps, objects).map(|(l, s, w)| ("up.sql", l, s, w));
     up.or_else(|| {
-        unreproducible_sql(&rev.down_sql, elide_steps).map(|(l, s, w)| ("down.sql", l, s, w))
+        unreproducible_sql(&rev.down_sql, elide_steps, objects)
+            .map(|(l, s, w)| ("down.sql", l, s, w))
     })
 }
 
-fn unreproducible_sql(sql: &str, elide_steps: bool) -> Option<(usize, String, &'static str)> {
+fn unreproducible_sql(
+    sql: &str,
+    elide_steps: bool,
+    objects: bool,
+) -> Option<(usize, String, &'static str)> {
     for statement in crate::sql::statements(sql) {
         if statement.step().is_some() {
             if elide_steps {
@@ -184,7 +202,7 @@ fn unreproducible_sql(sql: &str, elide_steps: bool) -> Option<(usize, String, &'
             .text
             .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
             .filter(|w| !w.is_empty())
-            .take(4)
+            .take(6)
             .map(str::to_ascii_uppercase)
             .collect();
         let w = |i: usize| words.get(i).map_or("", String::as_str);
@@ -199,6 +217,10 @@ fn unreproducible_sql(sql: &str, elide_steps: bool) -> Option<(usize, String, &'
             "INSERT" | "UPDATE" | "DELETE" | "MERGE" | "COPY" | "TRUNCATE" | "REPLACE" | "CALL"
             | "DO" | "SELECT" | "WITH" | "VALUES" => Some("a data statement"),
             "GRANT" | "REVOKE" | "SECURITY" => Some(UNOWNED),
+            // A view has no comment in the schema Retort reads.
+            "COMMENT" if w(1) == "ON" && (w(2) == "VIEW" || w(3) == "VIEW") => {
+                Some("a comment on a view (Retort does not read one)")
+            }
             "ALTER" if !["TABLE", "INDEX", "TYPE", "SEQUENCE"].contains(&w(1)) => Some(UNOWNED),
             "ALTER" if converts_with_an_expression(statement.text) => {
                 Some("a conversion expression (`--using`)")
@@ -211,6 +233,7 @@ fn unreproducible_sql(sql: &str, elide_steps: bool) -> Option<(usize, String, &'
                     "TEMP",
                     "TEMPORARY",
                     "MATERIALIZED",
+                    "RECURSIVE",
                     "CONSTRAINT",
                 ]
                 .contains(&w(i))
@@ -218,10 +241,11 @@ fn unreproducible_sql(sql: &str, elide_steps: bool) -> Option<(usize, String, &'
                     i += 1;
                 }
                 match w(i) {
-                    "VIEW" | "FUNCTION" | "PROCEDURE" | "TRIGGER" | "RULE" | "POLICY"
-                    | "AGGREGATE" | "OPERATOR" | "ROLE" | "USER" | "PUBLICATION"
-                    | "SUBSCRIPTION" | "EVENT" | "DOMAIN" | "EXTENSION" | "SCHEMA"
-                    | "COLLATION" | "CAST" => Some(UNOWNED),
+                    "VIEW" | "FUNCTION" | "PROCEDURE" | "TRIGGER" if objects => None,
+                    "VIEW" | "FUNCTION" | "PROCEDURE" | "TRIGGER" => Some(NOT_MANAGED),
+                    "RULE" | "POLICY" | "AGGREGATE" | "OPERATOR" | "ROLE" | "USER"
+                    | "PUBLICATION" | "SUBSCRIPTION" | "EVENT" | "DOMAIN" | "EXTENSION"
+                    | "SCHEMA" | "COLLATION" | "CAST" => Some(UNOWNED),
                     _ => None,
                 }
             }
@@ -270,6 +294,7 @@ pub fn squash(
     now: DateTime<Utc>,
 ) -> Result<Squashed, SquashError> {
     let chain = range(scripts, from, to)?;
+    let objects = like.backend().dialect().manages_objects();
     let mut elided = Vec::new();
     for id in &chain {
         let rev = scripts.revision(id).expect("in the graph");
@@ -281,7 +306,8 @@ pub fn squash(
                 elided.push(format!("{name} ({id})"));
             }
         }
-        if let Some((file, line, statement, what)) = unreproducible_but_steps(rev, elide_data_steps)
+        if let Some((file, line, statement, what)) =
+            unreproducible_but_steps(rev, elide_data_steps, objects)
         {
             return Err(refused(format!(
                 "revision {id} ({}:{line}) holds {what}, `{statement}`, which a squash computed \
@@ -313,8 +339,29 @@ pub fn squash(
     }
     let before = conn.introspect()?;
     crate::runner::upgrade(conn, scripts, chain.last().expect("two or more"))?;
-    let after = as_target(conn.introspect()?);
     let dialect = conn.dialect();
+    let after = as_target(conn.introspect()?, dialect);
+    let revisions: Vec<&Revision> = chain
+        .iter()
+        .map(|id| scripts.revision(id).expect("in the graph"))
+        .collect();
+    if let Some(u) = objects::unread(&revisions, &before, &after) {
+        let rev = scripts.revision(&u.id).expect("in the graph");
+        return Err(refused(format!(
+            "revision {} ({}:{}) holds `{}`, on {}, which the squash does not read at either \
+             end of the range (it reads the views, functions and procedures of the default \
+             schema and the triggers on its tables: not a trigger on a view, nor an object of \
+             another schema), so it can neither reproduce it nor prove it; make it such an \
+             object (`#[derive(View)]`, `retort::function!` and `retort::trigger!` declare \
+             them), or squash a range without it (end the range before {}, or start it after)",
+            u.id,
+            crate::shown::path(&rev.path.join(u.file)),
+            u.line,
+            u.statement,
+            u.object,
+            u.id
+        )));
+    }
     let plan = crate::autogen::plan_between(dialect, &before, &after)?;
     drop(shadow);
 
@@ -403,13 +450,25 @@ fn nested(
 
 /// An introspected schema as the target of [`crate::autogen::plan_between`], which takes
 /// models: a table without an identity says so, or the models' default (an identity on a
-/// single integer key) would be read into it.
-fn as_target(mut schema: Schema) -> Schema {
+/// single integer key) would be read into it. Its views, functions and triggers are all the
+/// target's, as declared ones are ([`Schema::owns_objects`], triggers declared): the plan
+/// creates, replaces and drops them to match, and the verification compares them, their
+/// materialized views' indexes and functions' comments included
+/// ([`Schema::objects_as_read`]).
+fn as_target(mut schema: Schema, dialect: &dyn crate::dialect::Dialect) -> Schema {
+    let objects = dialect.manages_objects();
     for table in schema.tables.values_mut() {
         if table.identity.is_none() {
             table.no_identity = true;
         }
+        if objects {
+            for k in &mut table.unmodeled {
+                *k = k.as_declared();
+            }
+        }
     }
+    schema.owns_objects = objects;
+    schema.objects_as_read = objects;
     schema
 }
 
@@ -431,7 +490,8 @@ fn verify(
     crate::runner::upgrade(conn, scripts, &squash.id)?;
     let differs = |conn: &mut Connection, want: &Schema, when: &str| {
         let got = conn.introspect()?;
-        let plan = crate::autogen::plan_between(conn.dialect(), &got, &as_target(want.clone()))?;
+        let dialect = conn.dialect();
+        let plan = crate::autogen::plan_between(dialect, &got, &as_target(want.clone(), dialect))?;
         if plan.is_empty() {
             return Ok(());
         }
@@ -473,32 +533,58 @@ mod tests {
     #[test]
     fn data_statements_and_unowned_objects_are_found_with_their_line() {
         assert_eq!(
-            unreproducible(&rev(
-                "CREATE TABLE t (id INT);\nALTER TABLE t ADD x INT;\n",
-                ""
-            )),
+            unreproducible(
+                &rev("CREATE TABLE t (id INT);\nALTER TABLE t ADD x INT;\n", ""),
+                true
+            ),
             None
         );
-        let (file, line, text, what) = unreproducible(&rev(
-            "CREATE TABLE t (id INT);\n\ninsert into t values (1);",
-            "",
-        ))
+        let (file, line, text, what) = unreproducible(
+            &rev("CREATE TABLE t (id INT);\n\ninsert into t values (1);", ""),
+            true,
+        )
         .unwrap();
         assert_eq!(
             (file, line, text.as_str(), what),
             ("up.sql", 3, "insert into t values (1);", "a data statement")
         );
+        // Views, functions and triggers: reproduced from the schemas where the backend manages
+        // them (what the squash does not read is refused after the replay), refused elsewhere.
+        for object in [
+            "CREATE OR REPLACE VIEW v AS SELECT 1;",
+            "CREATE OR REPLACE MATERIALIZED VIEW v AS SELECT 1;",
+            "DROP FUNCTION f(integer);",
+            "CREATE CONSTRAINT TRIGGER t AFTER INSERT ON x FOR EACH ROW EXECUTE FUNCTION f();",
+        ] {
+            assert!(unreproducible(&rev(object, ""), true).is_none(), "{object}");
+            let (_, _, _, what) = unreproducible(&rev(object, ""), false).unwrap();
+            assert_eq!(what, NOT_MANAGED);
+        }
         let (_, _, _, what) =
-            unreproducible(&rev("CREATE OR REPLACE VIEW v AS SELECT 1;", "")).unwrap();
+            unreproducible(&rev("CREATE POLICY p ON t USING (true);", ""), true).unwrap();
         assert_eq!(what, "a statement on an object Retort does not own");
-        assert!(unreproducible(&rev("-- DELETE FROM t;\nCREATE INDEX i ON t (id);", "")).is_none());
-        assert!(unreproducible(&rev("WITH x AS (SELECT 1) UPDATE t SET id = 2;", "")).is_some());
-        assert!(unreproducible(&rev("ALTER FUNCTION f() OWNER TO x;", "")).is_some());
+        assert!(unreproducible(&rev("COMMENT ON MATERIALIZED VIEW v IS 'x';", ""), true).is_some());
+        assert!(unreproducible(&rev("COMMENT ON FUNCTION f() IS 'x';", ""), true).is_none());
+        assert!(
+            unreproducible(&rev("CREATE RECURSIVE VIEW v (n) AS SELECT 1;", ""), false).is_some()
+        );
+        assert!(unreproducible(
+            &rev("-- DELETE FROM t;\nCREATE INDEX i ON t (id);", ""),
+            true
+        )
+        .is_none());
+        assert!(
+            unreproducible(&rev("WITH x AS (SELECT 1) UPDATE t SET id = 2;", ""), true).is_some()
+        );
+        assert!(unreproducible(&rev("ALTER FUNCTION f() OWNER TO x;", ""), true).is_some());
         // A `--using` conversion is the user's: the diff would write its own cast instead.
-        let (_, _, _, what) = unreproducible(&rev(
-            "ALTER TABLE \"o\" ALTER COLUMN \"q\" TYPE INTEGER USING CAST(q AS integer);",
-            "",
-        ))
+        let (_, _, _, what) = unreproducible(
+            &rev(
+                "ALTER TABLE \"o\" ALTER COLUMN \"q\" TYPE INTEGER USING CAST(q AS integer);",
+                "",
+            ),
+            true,
+        )
         .unwrap();
         assert_eq!(what, "a conversion expression (`--using`)");
         for own in [
@@ -506,26 +592,35 @@ mod tests {
             "ALTER TABLE \"p\" ALTER COLUMN \"m\" TYPE \"mood\" USING \"m\"::text::\"mood\";",
             "ALTER TABLE \"u\" ADD CONSTRAINT \"uq\" UNIQUE USING INDEX \"uq\";",
         ] {
-            assert!(unreproducible(&rev(own, "")).is_none(), "{own}");
+            assert!(unreproducible(&rev(own, ""), true).is_none(), "{own}");
         }
         // A Rust data step.
-        let (_, _, text, what) =
-            unreproducible(&rev("CREATE TABLE t (id INT);\n-- retort: step fill\n", "")).unwrap();
+        let (_, _, text, what) = unreproducible(
+            &rev("CREATE TABLE t (id INT);\n-- retort: step fill\n", ""),
+            true,
+        )
+        .unwrap();
         assert_eq!(text, "-- retort: step fill");
         assert!(what.starts_with("a Rust data step"), "{what}");
         let elided = rev("CREATE TABLE t (id INT);\n-- retort: step fill\n", "");
-        assert!(unreproducible_but_steps(&elided, true).is_none());
+        assert!(unreproducible_but_steps(&elided, true, true).is_none());
         // down.sql too: a squash's down.sql is computed as well.
-        let (file, line, ..) =
-            unreproducible(&rev("ALTER TABLE t ADD x INT;", "UPDATE t SET x = 1;")).unwrap();
+        let (file, line, ..) = unreproducible(
+            &rev("ALTER TABLE t ADD x INT;", "UPDATE t SET x = 1;"),
+            true,
+        )
+        .unwrap();
         assert_eq!((file, line), ("down.sql", 1));
         // A SQLite rebuild's copy and guard are schema.
-        assert!(unreproducible(&rev(
-            "INSERT INTO \"_retort_new_t\" (\"id\") SELECT \"id\" FROM \"t\";\n\
+        assert!(unreproducible(
+            &rev(
+                "INSERT INTO \"_retort_new_t\" (\"id\") SELECT \"id\" FROM \"t\";\n\
              INSERT INTO sqlite_sequence (name, seq) SELECT 'x', seq FROM sqlite_sequence;",
-            ""
-        ))
+                ""
+            ),
+            true
+        )
         .is_none());
-        assert!(unreproducible(&rev("INSERT INTO retort_stuff VALUES (1);", "")).is_some());
+        assert!(unreproducible(&rev("INSERT INTO retort_stuff VALUES (1);", ""), true).is_some());
     }
 }
