@@ -79,8 +79,8 @@ pub(super) fn routine_ops(
             None => Op::CreateFunction(want.clone()),
             // A target as read (a squash) wants its comment too.
             Some(have)
-                if !have.differs_from(want)
-                    && !(target.objects_as_read && have.comment != want.comment) =>
+                if !(have.differs_from(want)
+                    || (target.objects_as_read && have.comment != want.comment)) =>
             {
                 continue
             }
