@@ -551,6 +551,12 @@ pub struct Schema {
     /// "declared"`): only what they declare is theirs, and the rest is left alone. Set on the
     /// models' side only.
     pub owns_objects: bool,
+    /// The schema is a database's as introspection read it, made the target of a plan (a
+    /// squash: the schema at the end of its range). Its materialized views' indexes and its
+    /// functions' comments are then what the target wants, compared like the rest: a view whose
+    /// indexes differ is dropped and created with them, a function whose comment differs is
+    /// replaced. `false` for models, which cannot declare either.
+    pub objects_as_read: bool,
 }
 
 /// An object that depends on a table or a column and that Retort does not manage.

@@ -67,6 +67,7 @@ mod defaults;
 mod drops;
 mod index_def;
 mod kept;
+mod objects;
 mod routine;
 mod spelling;
 mod split;
@@ -85,6 +86,7 @@ pub use defaults::{is_literal_default, is_null_default, normalize_default};
 pub use drops::{data_drops, DataDrop};
 pub use index_def::{simplify_index, unquote_key};
 pub use kept::{declared_trigger, kept, owned_only, owned_only_sql, rewrite_kept};
+pub use objects::{object_statement, ObjectKind, ObjectStatement};
 pub use routine::{
     function_header, mode_of, replace_span, routine_comparable, routine_mentions, run_sql,
     trigger_header, under_mode, words, FunctionHeader, TriggerHeader,

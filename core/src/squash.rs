@@ -18,7 +18,11 @@ use crate::script::{NewRevision, Revision, ScriptDirectory};
 use crate::shadow::ShadowDatabase;
 
 mod finalize;
+mod objects;
+mod statements;
 pub use finalize::{finalize, Finalized};
+pub use statements::unreproducible;
+use statements::unreproducible_but_steps;
 
 /// Why a squash was not written.
 #[derive(Debug, thiserror::Error)]
@@ -141,115 +145,6 @@ pub fn range(scripts: &ScriptDirectory, from: &str, to: &str) -> Result<Vec<Stri
     Ok(chain)
 }
 
-const UNOWNED: &str = "a statement on an object Retort does not own";
-
-/// What in a revision a squash cannot stand for: the first statement of its up.sql, then of
-/// its down.sql, that the schema diff cannot reproduce (a squash's SQL is computed from the
-/// schemas, so anything else the range does would be lost): data statements (`INSERT`,
-/// `UPDATE`, `DELETE`...) and objects Retort does not own (views, functions, triggers,
-/// grants...), and Rust data steps (`-- retort: step NAME`, [`crate::data`]). Retort's own
-/// copies while SQLite rebuilds a table (`INSERT INTO "_retort_..."`,
-/// `sqlite_sequence`) are schema, not data. `(file, line, statement, what)`.
-///
-/// This is the one place [`squash`] judges what a revision does, before anything is replayed.
-pub fn unreproducible(rev: &Revision) -> Option<(&'static str, usize, String, &'static str)> {
-    unreproducible_but_steps(rev, false)
-}
-
-/// [`unreproducible`], passing over Rust data steps when `elide_steps` (`squash
-/// --elide-data-steps`: a new database has no rows for them to convert).
-fn unreproducible_but_steps(
-    rev: &Revision,
-    elide_steps: bool,
-) -> Option<(&'static str, usize, String, &'static str)> {
-    let up = unreproducible_sql(&rev.up_sql, elide_steps).map(|(l, s, w)| ("up.sql", l, s, w));
-    up.or_else(|| {
-        unreproducible_sql(&rev.down_sql, elide_steps).map(|(l, s, w)| ("down.sql", l, s, w))
-    })
-}
-
-fn unreproducible_sql(sql: &str, elide_steps: bool) -> Option<(usize, String, &'static str)> {
-    for statement in crate::sql::statements(sql) {
-        if statement.step().is_some() {
-            if elide_steps {
-                continue;
-            }
-            return Some((
-                statement.line,
-                statement.summary(80),
-                "a Rust data step (a squash can leave it out: --elide-data-steps)",
-            ));
-        }
-        let words: Vec<String> = statement
-            .text
-            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-            .filter(|w| !w.is_empty())
-            .take(4)
-            .map(str::to_ascii_uppercase)
-            .collect();
-        let w = |i: usize| words.get(i).map_or("", String::as_str);
-        let what = match w(0) {
-            // Retort's own rebuild of a SQLite table: its copy and its guards.
-            "INSERT"
-                if w(1) == "INTO"
-                    && (w(2).starts_with("_RETORT_") || w(2) == "SQLITE_SEQUENCE") =>
-            {
-                None
-            }
-            "INSERT" | "UPDATE" | "DELETE" | "MERGE" | "COPY" | "TRUNCATE" | "REPLACE" | "CALL"
-            | "DO" | "SELECT" | "WITH" | "VALUES" => Some("a data statement"),
-            "GRANT" | "REVOKE" | "SECURITY" => Some(UNOWNED),
-            "ALTER" if !["TABLE", "INDEX", "TYPE", "SEQUENCE"].contains(&w(1)) => Some(UNOWNED),
-            "ALTER" if converts_with_an_expression(statement.text) => {
-                Some("a conversion expression (`--using`)")
-            }
-            "CREATE" | "DROP" => {
-                let mut i = 1;
-                while [
-                    "OR",
-                    "REPLACE",
-                    "TEMP",
-                    "TEMPORARY",
-                    "MATERIALIZED",
-                    "CONSTRAINT",
-                ]
-                .contains(&w(i))
-                {
-                    i += 1;
-                }
-                match w(i) {
-                    "VIEW" | "FUNCTION" | "PROCEDURE" | "TRIGGER" | "RULE" | "POLICY"
-                    | "AGGREGATE" | "OPERATOR" | "ROLE" | "USER" | "PUBLICATION"
-                    | "SUBSCRIPTION" | "EVENT" | "DOMAIN" | "EXTENSION" | "SCHEMA"
-                    | "COLLATION" | "CAST" => Some(UNOWNED),
-                    _ => None,
-                }
-            }
-            _ => None,
-        };
-        if let Some(what) = what {
-            return Some((statement.line, statement.summary(80), what));
-        }
-    }
-    None
-}
-
-/// Whether an `ALTER TABLE` converts a column's rows with an expression of its own
-/// (`--using`): `TYPE ... USING` other than the cast autogenerate writes itself
-/// (`USING "col"::type`, also through `::text`).
-fn converts_with_an_expression(sql: &str) -> bool {
-    let upper = sql.to_ascii_uppercase();
-    let Some(at) = upper.find(" USING ").filter(|_| upper.contains(" TYPE ")) else {
-        return false;
-    };
-    let expr = sql[at + " USING ".len()..].trim_start();
-    let own_cast = expr
-        .strip_prefix('"')
-        .and_then(|rest| rest.split_once('"'))
-        .is_some_and(|(_, after)| after.starts_with("::"));
-    !own_cast
-}
-
 /// Writes a squash of `from:to` into `scripts` (see the module's documentation), replaying
 /// on scratch databases of `like`'s backend. `allow_destructive`: write it even when its
 /// up.sql drops tables or columns that existed before the range (a database below the range
@@ -270,6 +165,7 @@ pub fn squash(
     now: DateTime<Utc>,
 ) -> Result<Squashed, SquashError> {
     let chain = range(scripts, from, to)?;
+    let objects = like.backend().dialect().manages_objects();
     let mut elided = Vec::new();
     for id in &chain {
         let rev = scripts.revision(id).expect("in the graph");
@@ -281,7 +177,8 @@ pub fn squash(
                 elided.push(format!("{name} ({id})"));
             }
         }
-        if let Some((file, line, statement, what)) = unreproducible_but_steps(rev, elide_data_steps)
+        if let Some((file, line, statement, what)) =
+            unreproducible_but_steps(rev, elide_data_steps, objects)
         {
             return Err(refused(format!(
                 "revision {id} ({}:{line}) holds {what}, `{statement}`, which a squash computed \
@@ -313,8 +210,29 @@ pub fn squash(
     }
     let before = conn.introspect()?;
     crate::runner::upgrade(conn, scripts, chain.last().expect("two or more"))?;
-    let after = as_target(conn.introspect()?);
     let dialect = conn.dialect();
+    let after = as_target(conn.introspect()?, dialect);
+    let revisions: Vec<&Revision> = chain
+        .iter()
+        .map(|id| scripts.revision(id).expect("in the graph"))
+        .collect();
+    if let Some(u) = objects::unread(&revisions, &before, &after) {
+        let rev = scripts.revision(&u.id).expect("in the graph");
+        return Err(refused(format!(
+            "revision {} ({}:{}) holds `{}`, on {}, which the squash does not read at either \
+             end of the range (it reads the views, functions and procedures of the default \
+             schema and the triggers on its tables: not a trigger on a view, nor an object of \
+             another schema), so it can neither reproduce it nor prove it; make it such an \
+             object (`#[derive(View)]`, `retort::function!` and `retort::trigger!` declare \
+             them), or squash a range without it (end the range before {}, or start it after)",
+            u.id,
+            crate::shown::path(&rev.path.join(u.file)),
+            u.line,
+            u.statement,
+            u.object,
+            u.id
+        )));
+    }
     let plan = crate::autogen::plan_between(dialect, &before, &after)?;
     drop(shadow);
 
@@ -403,13 +321,25 @@ fn nested(
 
 /// An introspected schema as the target of [`crate::autogen::plan_between`], which takes
 /// models: a table without an identity says so, or the models' default (an identity on a
-/// single integer key) would be read into it.
-fn as_target(mut schema: Schema) -> Schema {
+/// single integer key) would be read into it. Its views, functions and triggers are all the
+/// target's, as declared ones are ([`Schema::owns_objects`], triggers declared): the plan
+/// creates, replaces and drops them to match, and the verification compares them, their
+/// materialized views' indexes and functions' comments included
+/// ([`Schema::objects_as_read`]).
+fn as_target(mut schema: Schema, dialect: &dyn crate::dialect::Dialect) -> Schema {
+    let objects = dialect.manages_objects();
     for table in schema.tables.values_mut() {
         if table.identity.is_none() {
             table.no_identity = true;
         }
+        if objects {
+            for k in &mut table.unmodeled {
+                *k = k.as_declared();
+            }
+        }
     }
+    schema.owns_objects = objects;
+    schema.objects_as_read = objects;
     schema
 }
 
@@ -431,7 +361,8 @@ fn verify(
     crate::runner::upgrade(conn, scripts, &squash.id)?;
     let differs = |conn: &mut Connection, want: &Schema, when: &str| {
         let got = conn.introspect()?;
-        let plan = crate::autogen::plan_between(conn.dialect(), &got, &as_target(want.clone()))?;
+        let dialect = conn.dialect();
+        let plan = crate::autogen::plan_between(dialect, &got, &as_target(want.clone(), dialect))?;
         if plan.is_empty() {
             return Ok(());
         }
@@ -452,80 +383,4 @@ fn verify(
         differs(conn, before, "reverted")?;
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn rev(up: &str, down: &str) -> Revision {
-        let dir = "2026-01-01-000000-0a1b2c3d4e5f_x";
-        let sources = vec![crate::script::RevisionSource::new(
-            dir,
-            "revision = \"0a1b2c3d4e5f\"\ncreated = \"x\"\n",
-            up,
-            down,
-        )];
-        let scripts = ScriptDirectory::from_sources("m", sources).unwrap();
-        scripts.revision("0a1b2c3d4e5f").unwrap().clone()
-    }
-
-    #[test]
-    fn data_statements_and_unowned_objects_are_found_with_their_line() {
-        assert_eq!(
-            unreproducible(&rev(
-                "CREATE TABLE t (id INT);\nALTER TABLE t ADD x INT;\n",
-                ""
-            )),
-            None
-        );
-        let (file, line, text, what) = unreproducible(&rev(
-            "CREATE TABLE t (id INT);\n\ninsert into t values (1);",
-            "",
-        ))
-        .unwrap();
-        assert_eq!(
-            (file, line, text.as_str(), what),
-            ("up.sql", 3, "insert into t values (1);", "a data statement")
-        );
-        let (_, _, _, what) =
-            unreproducible(&rev("CREATE OR REPLACE VIEW v AS SELECT 1;", "")).unwrap();
-        assert_eq!(what, "a statement on an object Retort does not own");
-        assert!(unreproducible(&rev("-- DELETE FROM t;\nCREATE INDEX i ON t (id);", "")).is_none());
-        assert!(unreproducible(&rev("WITH x AS (SELECT 1) UPDATE t SET id = 2;", "")).is_some());
-        assert!(unreproducible(&rev("ALTER FUNCTION f() OWNER TO x;", "")).is_some());
-        // A `--using` conversion is the user's: the diff would write its own cast instead.
-        let (_, _, _, what) = unreproducible(&rev(
-            "ALTER TABLE \"o\" ALTER COLUMN \"q\" TYPE INTEGER USING CAST(q AS integer);",
-            "",
-        ))
-        .unwrap();
-        assert_eq!(what, "a conversion expression (`--using`)");
-        for own in [
-            "ALTER TABLE \"o\" ALTER COLUMN \"q\" TYPE INTEGER USING \"q\"::INTEGER;",
-            "ALTER TABLE \"p\" ALTER COLUMN \"m\" TYPE \"mood\" USING \"m\"::text::\"mood\";",
-            "ALTER TABLE \"u\" ADD CONSTRAINT \"uq\" UNIQUE USING INDEX \"uq\";",
-        ] {
-            assert!(unreproducible(&rev(own, "")).is_none(), "{own}");
-        }
-        // A Rust data step.
-        let (_, _, text, what) =
-            unreproducible(&rev("CREATE TABLE t (id INT);\n-- retort: step fill\n", "")).unwrap();
-        assert_eq!(text, "-- retort: step fill");
-        assert!(what.starts_with("a Rust data step"), "{what}");
-        let elided = rev("CREATE TABLE t (id INT);\n-- retort: step fill\n", "");
-        assert!(unreproducible_but_steps(&elided, true).is_none());
-        // down.sql too: a squash's down.sql is computed as well.
-        let (file, line, ..) =
-            unreproducible(&rev("ALTER TABLE t ADD x INT;", "UPDATE t SET x = 1;")).unwrap();
-        assert_eq!((file, line), ("down.sql", 1));
-        // A SQLite rebuild's copy and guard are schema.
-        assert!(unreproducible(&rev(
-            "INSERT INTO \"_retort_new_t\" (\"id\") SELECT \"id\" FROM \"t\";\n\
-             INSERT INTO sqlite_sequence (name, seq) SELECT 'x', seq FROM sqlite_sequence;",
-            ""
-        ))
-        .is_none());
-        assert!(unreproducible(&rev("INSERT INTO retort_stuff VALUES (1);", "")).is_some());
-    }
 }

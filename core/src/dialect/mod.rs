@@ -166,6 +166,13 @@ pub trait Dialect: DialectFacts {
         routines::refuse_functions(self, schema)
     }
 
+    /// Whether the backend reads, compares and renders views and triggers (and functions, where
+    /// it has them), so that a squash can reproduce the statements on them: PostgreSQL and
+    /// SQLite.
+    fn manages_objects(&self) -> bool {
+        true
+    }
+
     /// Whether the backend manages the functions the models declare (`retort::function!`):
     /// PostgreSQL. Elsewhere a declared function is refused before anything is compared.
     fn manages_functions(&self) -> bool {

@@ -77,16 +77,27 @@ pub(super) fn routine_ops(
         let want = &target.functions[key];
         let op = match current.functions.get(key) {
             None => Op::CreateFunction(want.clone()),
-            Some(have) if !have.differs_from(want) => continue,
+            // A target as read (a squash) wants its comment too.
+            Some(have)
+                if !(have.differs_from(want)
+                    || (target.objects_as_read && have.comment != want.comment)) =>
+            {
+                continue
+            }
             Some(have) if have.replaceable_by(want) => Op::ReplaceFunction {
                 from: have.clone(),
                 to: want.clone(),
             },
             Some(have) => {
                 dropped_functions.push(have);
-                // Created again with the comment the database has on it.
+                // Created again with the comment the database has on it (a target as read
+                // has its own).
+                let comment = match target.objects_as_read {
+                    true => want.comment.clone(),
+                    false => have.comment.clone(),
+                };
                 Op::CreateFunction(Function {
-                    comment: have.comment.clone(),
+                    comment,
                     ..want.clone()
                 })
             }

@@ -20,10 +20,15 @@ pub(super) fn view_ops(current: &Schema, target: &Schema, table_ops: &[Op]) -> (
             None => after.push(Op::CreateView(want.clone())),
             Some(have)
                 if rebuilt.contains(&name)
-                    || (have.differs_from(want) && (have.materialized || want.materialized)) =>
+                    || (have.differs_from(want) && (have.materialized || want.materialized))
+                    || (target.objects_as_read && other_indexes(have, want)) =>
             {
                 before.push(Op::DropView(have.clone()));
-                after.push(Op::CreateView(with_indexes(have, want)));
+                after.push(Op::CreateView(if target.objects_as_read {
+                    want.clone()
+                } else {
+                    with_indexes(have, want)
+                }));
             }
             Some(have) if have.differs_from(want) => after.push(Op::ReplaceView {
                 from: have.clone(),
@@ -43,6 +48,17 @@ pub(super) fn view_ops(current: &Schema, target: &Schema, table_ops: &[Op]) -> (
     // Dropped in the reverse of their creation order: a view that reads another goes first.
     before.reverse();
     (before, after)
+}
+
+/// Whether materialized view `want` has other indexes than `have` (a target as read: the
+/// indexes it wants are known).
+fn other_indexes(have: &View, want: &View) -> bool {
+    let sorted = |v: &View| {
+        let mut i = v.indexes.clone();
+        i.sort();
+        i
+    };
+    want.materialized && sorted(have) != sorted(want)
 }
 
 /// `want` with the options of `have` when it has none of its own ([`View::options`]), and

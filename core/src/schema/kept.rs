@@ -100,6 +100,15 @@ impl Kept {
         }
     }
 
+    /// The same trigger, declared by the models (compared by the diff); anything else as it is.
+    pub(crate) fn as_declared(&self) -> Kept {
+        let mut out = self.clone();
+        if let KeptKind::Trigger { declared, .. } = &mut out.kind {
+            *declared = true;
+        }
+        out
+    }
+
     /// True when both create the same thing, spelled alike as far as the database is concerned
     /// (white space, comments, the case of keywords and needless quotes aside).
     pub fn same(&self, other: &Kept) -> bool {

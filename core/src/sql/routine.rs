@@ -42,10 +42,10 @@ pub struct TriggerHeader {
 }
 
 /// A (possibly qualified) name read at some index: schema, name, byte span, next index.
-type Qualified = (Option<String>, String, (usize, usize), usize);
+pub(super) type Qualified = (Option<String>, String, (usize, usize), usize);
 
 /// A (possibly qualified) name at `toks[i..]`: `(schema, name, span, next index)`.
-fn qualified(toks: &[Tok<'_>], i: usize) -> Option<Qualified> {
+pub(super) fn qualified(toks: &[Tok<'_>], i: usize) -> Option<Qualified> {
     let first = toks.get(i)?;
     if first.text == "(" || first.text == ";" {
         return None;
