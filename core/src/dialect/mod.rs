@@ -167,8 +167,7 @@ pub trait Dialect: DialectFacts {
     }
 
     /// Whether the backend reads, compares and renders views and triggers (and functions, where
-    /// it has them), so that a squash can reproduce the statements on them: PostgreSQL and
-    /// SQLite.
+    /// it has them), so that a squash can reproduce the statements on them: all three backends.
     fn manages_objects(&self) -> bool {
         true
     }

@@ -105,10 +105,6 @@ impl Dialect for MySqlDialect {
         true
     }
 
-    fn manages_objects(&self) -> bool {
-        false
-    }
-
     /// What no MariaDB or MySQL can hold (`mysql_facts::check_models`), and the
     /// defaults this server cannot ([`Server::default_refusal`]).
     fn check_models(&self, schema: &Schema) -> Result<(), RenderError> {
