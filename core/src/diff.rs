@@ -31,6 +31,7 @@ use crate::schema::{
     Column, ColumnClause, ConstraintKind, ForeignKey, Kept, Schema, Table, TableConstraint,
 };
 
+mod function_users;
 pub(crate) mod routines;
 mod table;
 pub(crate) mod views;
@@ -144,11 +145,15 @@ pub fn diff(current: &Schema, target: &Schema) -> Vec<Op> {
 
     ops.extend(removals);
 
+    // The models' defaults, indexes and checks calling a function the plan drops and creates
+    // again: around it (see `function_users`).
+    let users = function_users::around(current, target, &mut ops);
     // The models' views: dropped before the tables change (those that must be), created or
     // replaced after.
     let (before, after) = views::view_ops(current, target, &ops);
     // The models' functions and triggers: around the tables and views (see `routines`).
-    let (routines_before, routines_after) = routines::routine_ops(current, target, &ops, &after);
+    let (routines_before, routines_after) =
+        routines::routine_ops(current, target, &ops, &after, users);
     // Views go before the renames (by their name; their text is the database's); the
     // triggers and functions after them, by the tables' new names.
     let at = ops.iter().take_while(|op| op.is_schema()).count();

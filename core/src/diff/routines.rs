@@ -5,10 +5,11 @@
 //! The order a plan runs them in:
 //! - before the tables change: the declared triggers that change (or stand on a column the
 //!   plan drops or retypes, or call a function that must be dropped) are dropped, then the
-//!   functions whose interface changes (`CREATE OR REPLACE` cannot change a result type or an
-//!   argument's name or default);
+//!   models' defaults, indexes and checks calling a function whose interface changes
+//!   ([`super::function_users`]), then those functions (`CREATE OR REPLACE` cannot change a
+//!   result type or an argument's name or default);
 //! - still before: functions created or replaced, so that a new table's default, check, index
-//!   or trigger can use them;
+//!   or trigger can use them, then the defaults, indexes and checks dropped above;
 //! - after the tables change (and the views): the SQL functions that read a table or view the
 //!   plan creates (PostgreSQL checks a SQL function's body when it is created), then the
 //!   declared triggers dropped above, and new ones on tables that were already there (a new
@@ -22,16 +23,20 @@
 use crate::ops::Op;
 use crate::schema::{Dependent, Function, Kept, Schema, Table};
 
-/// The ops on functions and declared triggers, in three groups: `before` the table changes (in
-/// order: trigger drops, function drops, then function creations and replacements), `after`
-/// the table changes and views (late functions, then triggers). `table_ops` are the tables'
-/// ops, `view_ops` the views' (to find what a SQL function reads that the plan creates).
+/// The ops on functions and declared triggers, in two groups: `before` the table changes (in
+/// order: trigger drops, the drops of `users`, function drops, then function creations and
+/// replacements, then the re-creations of `users`), `after` the table changes and views (late
+/// functions, then triggers). `table_ops` are the tables' ops, `view_ops` the views' (to find
+/// what a SQL function reads that the plan creates); `users` the models' defaults, indexes and
+/// checks around the functions dropped and created again ([`super::function_users`]).
 pub(super) fn routine_ops(
     current: &Schema,
     target: &Schema,
     table_ops: &[Op],
     view_ops: &[Op],
+    users: (Vec<Op>, Vec<Op>),
 ) -> (Vec<Op>, Vec<Op>) {
+    let (users_before, users_after) = users;
     let (mut drops, mut creates, mut late) = (Vec::new(), Vec::new(), Vec::new());
     let mut dropped_functions: Vec<&Function> = Vec::new();
     // The tables the plan creates or changes, and the views it creates: a SQL function whose
@@ -153,12 +158,14 @@ pub(super) fn routine_ops(
         }
     }
     let mut before = trigger_drops;
+    before.extend(users_before);
     before.extend(
         dropped_functions
             .iter()
             .map(|f| Op::DropFunction((*f).clone())),
     );
     before.extend(creates);
+    before.extend(users_after);
     drops.append(&mut before);
     let mut after = late;
     after.extend(trigger_creates);

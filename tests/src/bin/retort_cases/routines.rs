@@ -389,3 +389,62 @@ case! {
         retort::function!("CREATE FUNCTION total() RETURNS bigint LANGUAGE sql STABLE AS $$ SELECT sum(price) FROM items $$");
     }
 }
+
+case! {
+    /// A function whose result type changes (dropped and created) while the models' column
+    /// default, expression index and check call it: each is dropped before the `DROP
+    /// FUNCTION` and created again after the `CREATE FUNCTION`; down.sql the exact reverse.
+    function_under_model_default_index_check { seed: "INSERT INTO items (id, price) VALUES (1, 5);", backends: Backends::Postgres }
+    before {
+        #[derive(Model)]
+        #[model(index(keys("doubled(price)"), name = "ix_items_doubled"))]
+        #[model(check(name = "ck_items_doubled", expr = "doubled(price) >= 0"))]
+        pub struct Item {
+            pub id: i64,
+            pub price: i32,
+            #[model(default = "doubled(21)")]
+            pub score: i64,
+        }
+        retort::function!("CREATE FUNCTION doubled(x integer) RETURNS integer LANGUAGE sql IMMUTABLE AS $$ SELECT x * 2 $$");
+    }
+    after {
+        #[derive(Model)]
+        #[model(index(keys("doubled(price)"), name = "ix_items_doubled"))]
+        #[model(check(name = "ck_items_doubled", expr = "doubled(price) >= 0"))]
+        pub struct Item {
+            pub id: i64,
+            pub price: i32,
+            #[model(default = "doubled(21)")]
+            pub score: i64,
+        }
+        retort::function!("CREATE FUNCTION doubled(x integer) RETURNS bigint LANGUAGE sql IMMUTABLE AS $$ SELECT x::bigint * 2 $$");
+    }
+}
+
+case! {
+    /// The same while the models also change the default and drop the index: the index's drop
+    /// and the default's removal move before the `DROP FUNCTION`, the new default is set after
+    /// the `CREATE FUNCTION`.
+    function_under_changing_model_default { seed: "INSERT INTO items (id, price) VALUES (1, 5);", backends: Backends::Postgres }
+    before {
+        #[derive(Model)]
+        #[model(index(keys("doubled(price)"), name = "ix_items_doubled"))]
+        pub struct Item {
+            pub id: i64,
+            pub price: i32,
+            #[model(default = "doubled(21)")]
+            pub score: i64,
+        }
+        retort::function!("CREATE FUNCTION doubled(x integer) RETURNS integer LANGUAGE sql IMMUTABLE AS $$ SELECT x * 2 $$");
+    }
+    after {
+        #[derive(Model)]
+        pub struct Item {
+            pub id: i64,
+            pub price: i32,
+            #[model(default = "doubled(5)")]
+            pub score: i64,
+        }
+        retort::function!("CREATE FUNCTION doubled(x integer) RETURNS bigint LANGUAGE sql IMMUTABLE AS $$ SELECT x::bigint * 2 $$");
+    }
+}
