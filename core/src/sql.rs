@@ -86,8 +86,8 @@ pub use drops::{data_drops, DataDrop};
 pub use index_def::{simplify_index, unquote_key};
 pub use kept::{declared_trigger, kept, owned_only, owned_only_sql, rewrite_kept};
 pub use routine::{
-    function_header, replace_span, routine_comparable, routine_mentions, trigger_header,
-    FunctionHeader, TriggerHeader,
+    function_header, replace_span, routine_comparable, routine_language, routine_mentions,
+    trigger_header, FunctionHeader, TriggerHeader,
 };
 pub use spelling::{canonical_index_statement, comparable, mentions, rename_identifier};
 pub use split::{misplaced_steps, statements, Statement};

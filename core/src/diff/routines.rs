@@ -23,7 +23,8 @@
 use crate::ops::Op;
 use crate::schema::{Dependent, Function, Kept, Schema, Table};
 
-/// The ops on functions and declared triggers, in two groups: `before` the table changes (in
+/// The ops on functions and declared triggers, in three groups: the drops of functions whose
+/// body names a renamed table ([`reads_renamed`]), before the renames; `before` the table changes (in
 /// order: trigger drops, the drops of `users`, function drops, then function creations and
 /// replacements, then the re-creations of `users`), `after` the table changes and views (late
 /// functions, then triggers). `table_ops` are the tables' ops, `view_ops` the views' (to find
@@ -35,7 +36,7 @@ pub(super) fn routine_ops(
     table_ops: &[Op],
     view_ops: &[Op],
     users: (Vec<Op>, Vec<Op>),
-) -> (Vec<Op>, Vec<Op>) {
+) -> (Vec<Op>, Vec<Op>, Vec<Op>) {
     let (users_before, users_after) = users;
     let (mut drops, mut creates, mut late) = (Vec::new(), Vec::new(), Vec::new());
     let mut dropped_functions: Vec<&Function> = Vec::new();
@@ -83,7 +84,7 @@ pub(super) fn routine_ops(
         let op = match current.functions.get(key) {
             None => Op::CreateFunction(want.clone()),
             Some(have) if !have.differs_from(want) => continue,
-            Some(have) if have.replaceable_by(want) => Op::ReplaceFunction {
+            Some(have) if !recreated(have, want, table_ops) => Op::ReplaceFunction {
                 from: have.clone(),
                 to: want.clone(),
             },
@@ -159,11 +160,17 @@ pub(super) fn routine_ops(
     }
     let mut before = trigger_drops;
     before.extend(users_before);
-    before.extend(
-        dropped_functions
-            .iter()
-            .map(|f| Op::DropFunction((*f).clone())),
-    );
+    // A function dropped because its body names a renamed table goes before the renames (see
+    // `recreated`); the others after them, with what uses them.
+    let mut before_renames = Vec::new();
+    for f in &dropped_functions {
+        let op = Op::DropFunction((*f).clone());
+        if reads_renamed(f, &target.functions[&f.key()], table_ops) {
+            before_renames.push(op);
+        } else {
+            before.push(op);
+        }
+    }
     before.extend(creates);
     before.extend(users_after);
     drops.append(&mut before);
@@ -203,7 +210,34 @@ pub(super) fn routine_ops(
             }
         }
     }
-    (drops, after)
+    (before_renames, drops, after)
+}
+
+/// Whether the plan drops `have` and creates `want` rather than replacing it in place
+/// (`CREATE OR REPLACE`): its interface changes (PostgreSQL cannot change a result type or an
+/// argument's name or default in place), or it is a SQL function whose body, before or after,
+/// names a table `ops` rename ([`reads_renamed`]).
+pub(crate) fn recreated(have: &Function, want: &Function, ops: &[Op]) -> bool {
+    have.differs_from(want) && (!have.replaceable_by(want) || reads_renamed(have, want, ops))
+}
+
+/// Whether `have` becoming `want` is a SQL function (`LANGUAGE sql`, whose body PostgreSQL
+/// checks when it is created) whose body, before or after, names a table `ops` rename (by
+/// either name). No single place for a `CREATE OR REPLACE` serves both directions then (up
+/// needs the new name, down the old one), so the function is dropped before the rename and
+/// created after it: each direction creates its body once the table has the name it reads.
+pub(crate) fn reads_renamed(have: &Function, want: &Function, ops: &[Op]) -> bool {
+    let sql = |f: &Function| crate::sql::routine_language(&f.sql).as_deref() == Some("sql");
+    if !have.differs_from(want) || !(sql(have) || sql(want)) {
+        return false;
+    }
+    ops.iter().any(|op| match op {
+        Op::RenameTable { from, to } => [from, to].iter().any(|n| {
+            let n = crate::schema::bare_name(n);
+            crate::sql::routine_mentions(&have.sql, n) || crate::sql::routine_mentions(&want.sql, n)
+        }),
+        _ => false,
+    })
 }
 
 /// `schema`'s functions (keys) in an order where a function comes after those whose names

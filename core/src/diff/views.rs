@@ -110,13 +110,13 @@ fn under_changes<'a>(current: &'a Schema, target: &'a Schema, table_ops: &'a [Op
     };
     let mut out: Vec<&str> = Vec::new();
     // A managed view calling a function the plan drops to create it again (its interface
-    // changes): dropped before and created after (PostgreSQL refuses to drop a function a
+    // changes, or its SQL body names a renamed table): dropped before and created after (PostgreSQL refuses to drop a function a
     // view uses).
     for (key, want) in &target.functions {
         let Some(have) = current.functions.get(key) else {
             continue;
         };
-        if have.differs_from(want) && !have.replaceable_by(want) {
+        if crate::diff::routines::recreated(have, want, table_ops) {
             for d in have.used_by.iter().filter(|d| d.kind == "view") {
                 if let Some((name, _)) = current
                     .views
