@@ -273,16 +273,19 @@ pub(crate) fn is_declared_trigger(k: &Kept) -> bool {
     k.trigger_name().is_some() && k.is_owned()
 }
 
-/// The (bare) names of the functions the triggers of `schema`'s tables execute.
+/// The (bare) names of the functions the triggers of `schema`'s tables and views execute.
 fn called_by_triggers(schema: &Schema) -> Vec<&str> {
     let mut out = Vec::new();
-    for t in schema.tables.values() {
-        for k in t.unmodeled.iter().filter(|k| k.trigger_name().is_some()) {
-            if let Some((f, _)) = crate::sql::trigger_header(k.sql()).and_then(|h| h.function) {
-                let at = k.sql().find(&f).unwrap_or(0);
-                // The name as written in the statement, borrowed from it.
-                out.push(crate::schema::bare_name(&k.sql()[at..at + f.len()]));
-            }
+    let triggers = schema
+        .tables
+        .values()
+        .flat_map(|t| t.unmodeled.iter())
+        .chain(schema.views.values().flat_map(|v| v.triggers.iter()));
+    for k in triggers.filter(|k| k.trigger_name().is_some()) {
+        if let Some((f, _)) = crate::sql::trigger_header(k.sql()).and_then(|h| h.function) {
+            let at = k.sql().find(&f).unwrap_or(0);
+            // The name as written in the statement, borrowed from it.
+            out.push(crate::schema::bare_name(&k.sql()[at..at + f.len()]));
         }
     }
     out
