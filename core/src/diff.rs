@@ -31,6 +31,7 @@ use crate::schema::{
     Column, ColumnClause, ConstraintKind, ForeignKey, Kept, Schema, Table, TableConstraint,
 };
 
+mod function_users;
 pub(crate) mod routines;
 mod table;
 pub(crate) mod views;
@@ -144,20 +145,50 @@ pub fn diff(current: &Schema, target: &Schema) -> Vec<Op> {
 
     ops.extend(removals);
 
+    // The models' defaults, indexes and checks calling a function the plan drops and creates
+    // again: around it (see `function_users`).
+    let users = function_users::around(current, target, &mut ops);
     // The models' views: dropped before the tables change (those that must be), created or
     // replaced after.
     let (before, after) = views::view_ops(current, target, &ops);
     // The models' functions and triggers: around the tables and views (see `routines`).
-    let (routines_before, routines_after) = routines::routine_ops(current, target, &ops, &after);
-    // Views go before the renames (by their name; their text is the database's); the
-    // triggers and functions after them, by the tables' new names.
+    let (before_renames, routines_before, routines_after) =
+        routines::routine_ops(current, target, &ops, &after, users);
+    // Views go before the renames (by their name; their text is the database's), and the
+    // functions whose body names a renamed table; the triggers and the other functions after
+    // them, by the tables' new names.
     let at = ops.iter().take_while(|op| op.is_schema()).count();
     let renamed = ops[at..].iter().take_while(|op| op.is_rename()).count();
     ops.splice(at + renamed..at + renamed, routines_before);
-    ops.splice(at..at, before);
+    ops.splice(at..at, before.into_iter().chain(before_renames));
+    let (after, routines_after) = late_functions_before_their_views(after, routines_after);
     ops.extend(after);
     ops.extend(routines_after);
     ops
+}
+
+/// The views' ops `after` and the routines' ops after them, with each function created or
+/// replaced there (a SQL function reading what the plan creates) moved just before the first
+/// view that calls it: PostgreSQL checks a view's query when it is created.
+fn late_functions_before_their_views(mut after: Vec<Op>, routines: Vec<Op>) -> (Vec<Op>, Vec<Op>) {
+    let mut rest = Vec::with_capacity(routines.len());
+    for op in routines {
+        let called = match &op {
+            Op::CreateFunction(f) | Op::ReplaceFunction { to: f, .. } => {
+                let name = crate::schema::bare_name(&f.name);
+                after.iter().position(|v| {
+                    matches!(v, Op::CreateView(v) | Op::ReplaceView { to: v, .. }
+                        if crate::sql::mentions(&v.sql, name))
+                })
+            }
+            _ => None,
+        };
+        match called {
+            Some(at) => after.insert(at, op),
+            None => rest.push(op),
+        }
+    }
+    (after, rest)
 }
 
 /// The labels `to` with those of `from` that it lacks put back, each right after the label

@@ -192,6 +192,17 @@ impl Ignore {
                 glob: glob.to_owned(),
             });
         }
+        for (name, view) in &models.views {
+            for k in view.triggers.iter().filter(|k| k.is_owned()) {
+                let trigger = k.trigger_name().unwrap_or_default();
+                if let Some(glob) = self.matching(trigger) {
+                    return Err(IgnoreError::DeclarationIgnored {
+                        what: format!("trigger '{trigger}' on '{name}'"),
+                        glob: glob.to_owned(),
+                    });
+                }
+            }
+        }
         for (name, table) in &models.tables {
             for k in table
                 .unmodeled
@@ -267,6 +278,23 @@ impl Ignore {
                 }
             }
             want.canonicalize();
+        }
+        // A view's triggers, by name.
+        for (name, have) in &current.views {
+            let Some(want) = target.views.get_mut(name) else {
+                continue;
+            };
+            for trigger in &have.triggers {
+                let named = trigger.trigger_name().unwrap_or_default();
+                if self.matching(named).is_some()
+                    && !want
+                        .triggers
+                        .iter()
+                        .any(|k| k.trigger_name() == Some(named))
+                {
+                    want.triggers.push(trigger.clone());
+                }
+            }
         }
     }
 }

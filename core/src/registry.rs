@@ -269,12 +269,36 @@ fn add_trigger(schema: &mut Schema, d: &Declaration) -> Result<(), RegistryError
         (bare != h.table && schema.tables.contains_key(&bare)).then_some(bare)
     };
     let what = format!("trigger `{}`", h.name);
+    // A trigger on a declared view (`INSTEAD OF`): the view's.
+    let view = if table.is_some() {
+        None
+    } else if schema.views.contains_key(&h.table) {
+        Some(h.table.clone())
+    } else {
+        let bare = crate::schema::bare_name(&h.table).to_owned();
+        (bare != h.table && schema.views.contains_key(&bare)).then_some(bare)
+    };
+    if let Some(view) = view {
+        let v = schema.views.get_mut(&view).expect("found above");
+        if v.triggers
+            .iter()
+            .any(|k| k.trigger_name() == Some(h.name.as_str()))
+        {
+            return Err(error(
+                what,
+                format!("view `{view}` has another declared trigger of this name; remove one"),
+            ));
+        }
+        v.triggers.push(kept);
+        return Ok(());
+    }
     let Some(table) = table else {
         return Err(error(
             what,
             format!(
-                "it is on table `{}`, which no model declares; a trigger is declared on a \
-                 model's table (a table Retort does not manage keeps its triggers by itself)",
+                "it is on table `{}`, which no model declares (nor a #[derive(View)]); a \
+                 trigger is declared on a model's table or a declared view (a table or view \
+                 Retort does not manage keeps its triggers by itself)",
                 h.table
             ),
         ));
@@ -573,7 +597,32 @@ mod tests {
         );
         let err = schema(&[&elsewhere]).unwrap_err().to_string();
         assert!(
-            err.starts_with("trigger `t` declared at src/db.rs:7: it is on table `audit`, which no model declares"),
+            err.starts_with("trigger `t` declared at src/db.rs:7: it is on table `audit`, which no model declares (nor a #[derive(View)])"),
+            "{err}"
+        );
+        // On a declared view (`INSTEAD OF`), qualified or not: the view's.
+        fn parent_names() -> crate::schema::View {
+            crate::sql::view("parent_names", "SELECT id FROM parents", false)
+        }
+        let v = ViewRegistration {
+            view: parent_names,
+            view_name: "parent_names",
+            rust_path: "app::db::ParentName",
+        };
+        let on_view = declared(
+            DeclarationKind::Trigger,
+            "CREATE TRIGGER ins INSTEAD OF INSERT ON public.parent_names FOR EACH ROW EXECUTE FUNCTION touch(1)",
+        );
+        let with_view =
+            schema_with_objects(&[&p], &[&v], &[&on_view], &Default::default()).unwrap();
+        let triggers = &with_view.views["parent_names"].triggers;
+        assert_eq!(triggers.len(), 1);
+        assert_eq!(triggers[0].owned_name(), Some("ins"));
+        let err = schema_with_objects(&[&p], &[&v], &[&on_view, &on_view], &Default::default())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("view `parent_names` has another declared trigger of this name"),
             "{err}"
         );
         let err = schema(&[&f, &f]).unwrap_err().to_string();

@@ -19,7 +19,7 @@ fn raw(text: &str) -> Literal {
 }
 
 /// A declaration per function of `schema` (by key), then per trigger of its tables (by table,
-/// then as the database lists them).
+/// then as the database lists them), then per trigger of its views.
 pub(super) fn declarations(schema: &Schema) -> Vec<TokenStream> {
     let mut out: Vec<TokenStream> = schema
         .functions
@@ -35,6 +35,14 @@ pub(super) fn declarations(schema: &Schema) -> Vec<TokenStream> {
             .iter()
             .filter(|k| k.trigger_name().is_some())
         {
+            let sql = raw(k.sql().trim_end().trim_end_matches(';'));
+            out.push(quote!(retort::trigger!(#sql);));
+        }
+    }
+    // The triggers of its views (`INSTEAD OF`), declared on the `#[derive(View)]` written for
+    // each.
+    for view in schema.views.values() {
+        for k in &view.triggers {
             let sql = raw(k.sql().trim_end().trim_end_matches(';'));
             out.push(quote!(retort::trigger!(#sql);));
         }

@@ -7,7 +7,8 @@ use super::{Dialect, OpSql, RenderError, Unsupported};
 use crate::ops::Op;
 use crate::schema::{Schema, View};
 
-/// `CREATE [MATERIALIZED] VIEW name AS query;`, then the view's indexes.
+/// `CREATE [MATERIALIZED] VIEW name AS query;`, then the view's indexes, then its triggers
+/// (not when it is replaced in place: they stay).
 pub(super) fn create<D: Dialect + ?Sized>(dialect: &D, view: &View, or_replace: bool) -> String {
     let kind = if view.materialized {
         "MATERIALIZED VIEW"
@@ -33,6 +34,13 @@ pub(super) fn create<D: Dialect + ?Sized>(dialect: &D, view: &View, or_replace: 
     for index in &view.indexes {
         out.push_str(index.trim_end().trim_end_matches(';'));
         out.push_str(";\n");
+    }
+    // A view replaced in place keeps its triggers; a new one gets those it carries.
+    if !or_replace || view.materialized {
+        for trigger in &view.triggers {
+            out.push_str(trigger.sql().trim_end().trim_end_matches(';'));
+            out.push_str(";\n");
+        }
     }
     out
 }

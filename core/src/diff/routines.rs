@@ -5,10 +5,11 @@
 //! The order a plan runs them in:
 //! - before the tables change: the declared triggers that change (or stand on a column the
 //!   plan drops or retypes, or call a function that must be dropped) are dropped, then the
-//!   functions whose interface changes (`CREATE OR REPLACE` cannot change a result type or an
-//!   argument's name or default);
+//!   models' defaults, indexes and checks calling a function whose interface changes
+//!   ([`super::function_users`]), then those functions (`CREATE OR REPLACE` cannot change a
+//!   result type or an argument's name or default);
 //! - still before: functions created or replaced, so that a new table's default, check, index
-//!   or trigger can use them;
+//!   or trigger can use them, then the defaults, indexes and checks dropped above;
 //! - after the tables change (and the views): the SQL functions that read a table or view the
 //!   plan creates (PostgreSQL checks a SQL function's body when it is created), then the
 //!   declared triggers dropped above, and new ones on tables that were already there (a new
@@ -22,16 +23,21 @@
 use crate::ops::Op;
 use crate::schema::{Dependent, Function, Kept, Schema, Table};
 
-/// The ops on functions and declared triggers, in three groups: `before` the table changes (in
-/// order: trigger drops, function drops, then function creations and replacements), `after`
-/// the table changes and views (late functions, then triggers). `table_ops` are the tables'
-/// ops, `view_ops` the views' (to find what a SQL function reads that the plan creates).
+/// The ops on functions and declared triggers, in three groups: the drops of functions whose
+/// body names a renamed table ([`reads_renamed`]), before the renames; `before` the table changes (in
+/// order: trigger drops, the drops of `users`, function drops, then function creations and
+/// replacements, then the re-creations of `users`), `after` the table changes and views (late
+/// functions, then triggers). `table_ops` are the tables' ops, `view_ops` the views' (to find
+/// what a SQL function reads that the plan creates); `users` the models' defaults, indexes and
+/// checks around the functions dropped and created again ([`super::function_users`]).
 pub(super) fn routine_ops(
     current: &Schema,
     target: &Schema,
     table_ops: &[Op],
     view_ops: &[Op],
-) -> (Vec<Op>, Vec<Op>) {
+    users: (Vec<Op>, Vec<Op>),
+) -> (Vec<Op>, Vec<Op>, Vec<Op>) {
+    let (users_before, users_after) = users;
     let (mut drops, mut creates, mut late) = (Vec::new(), Vec::new(), Vec::new());
     let mut dropped_functions: Vec<&Function> = Vec::new();
     // The tables the plan creates or changes, and the views it creates: a SQL function whose
@@ -84,7 +90,7 @@ pub(super) fn routine_ops(
             {
                 continue
             }
-            Some(have) if have.replaceable_by(want) => Op::ReplaceFunction {
+            Some(have) if !recreated(have, want, table_ops) => Op::ReplaceFunction {
                 from: have.clone(),
                 to: want.clone(),
             },
@@ -164,12 +170,20 @@ pub(super) fn routine_ops(
         }
     }
     let mut before = trigger_drops;
-    before.extend(
-        dropped_functions
-            .iter()
-            .map(|f| Op::DropFunction((*f).clone())),
-    );
+    before.extend(users_before);
+    // A function dropped because its body names a renamed table goes before the renames (see
+    // `recreated`); the others after them, with what uses them.
+    let mut before_renames = Vec::new();
+    for f in &dropped_functions {
+        let op = Op::DropFunction((*f).clone());
+        if reads_renamed(f, &target.functions[&f.key()], table_ops) {
+            before_renames.push(op);
+        } else {
+            before.push(op);
+        }
+    }
     before.extend(creates);
+    before.extend(users_after);
     drops.append(&mut before);
     let mut after = late;
     after.extend(trigger_creates);
@@ -207,7 +221,34 @@ pub(super) fn routine_ops(
             }
         }
     }
-    (drops, after)
+    (before_renames, drops, after)
+}
+
+/// Whether the plan drops `have` and creates `want` rather than replacing it in place
+/// (`CREATE OR REPLACE`): its interface changes (PostgreSQL cannot change a result type or an
+/// argument's name or default in place), or it is a SQL function whose body, before or after,
+/// names a table `ops` rename ([`reads_renamed`]).
+pub(crate) fn recreated(have: &Function, want: &Function, ops: &[Op]) -> bool {
+    have.differs_from(want) && (!have.replaceable_by(want) || reads_renamed(have, want, ops))
+}
+
+/// Whether `have` becoming `want` is a SQL function (`LANGUAGE sql`, whose body PostgreSQL
+/// checks when it is created) whose body, before or after, names a table `ops` rename (by
+/// either name). No single place for a `CREATE OR REPLACE` serves both directions then (up
+/// needs the new name, down the old one), so the function is dropped before the rename and
+/// created after it: each direction creates its body once the table has the name it reads.
+pub(crate) fn reads_renamed(have: &Function, want: &Function, ops: &[Op]) -> bool {
+    let sql = |f: &Function| crate::sql::routine_language(&f.sql).as_deref() == Some("sql");
+    if !have.differs_from(want) || !(sql(have) || sql(want)) {
+        return false;
+    }
+    ops.iter().any(|op| match op {
+        Op::RenameTable { from, to } => [from, to].iter().any(|n| {
+            let n = crate::schema::bare_name(n);
+            crate::sql::routine_mentions(&have.sql, n) || crate::sql::routine_mentions(&want.sql, n)
+        }),
+        _ => false,
+    })
 }
 
 /// `schema`'s functions (keys) in an order where a function comes after those whose names
@@ -243,16 +284,19 @@ pub(crate) fn is_declared_trigger(k: &Kept) -> bool {
     k.trigger_name().is_some() && k.is_owned()
 }
 
-/// The (bare) names of the functions the triggers of `schema`'s tables execute.
+/// The (bare) names of the functions the triggers of `schema`'s tables and views execute.
 fn called_by_triggers(schema: &Schema) -> Vec<&str> {
     let mut out = Vec::new();
-    for t in schema.tables.values() {
-        for k in t.unmodeled.iter().filter(|k| k.trigger_name().is_some()) {
-            if let Some((f, _)) = crate::sql::trigger_header(k.sql()).and_then(|h| h.function) {
-                let at = k.sql().find(&f).unwrap_or(0);
-                // The name as written in the statement, borrowed from it.
-                out.push(crate::schema::bare_name(&k.sql()[at..at + f.len()]));
-            }
+    let triggers = schema
+        .tables
+        .values()
+        .flat_map(|t| t.unmodeled.iter())
+        .chain(schema.views.values().flat_map(|v| v.triggers.iter()));
+    for k in triggers.filter(|k| k.trigger_name().is_some()) {
+        if let Some((f, _)) = crate::sql::trigger_header(k.sql()).and_then(|h| h.function) {
+            let at = k.sql().find(&f).unwrap_or(0);
+            // The name as written in the statement, borrowed from it.
+            out.push(crate::schema::bare_name(&k.sql()[at..at + f.len()]));
         }
     }
     out

@@ -1,41 +1,59 @@
 //! The views the models declare ([`Schema::views`]): created after the tables change, dropped
 //! before them, replaced when their definition changes, and dropped and created again around a
-//! change of a table or column they read.
+//! change of a table or column they read. A view's triggers ([`View::triggers`]) go with it.
 //!
 //! A view is the models' when the target declares it. One the database has and no model
 //! declares is left alone: never dropped, and what depends on it is refused as before
 //! ([`crate::depend`]).
 
 use crate::ops::Op;
-use crate::schema::{bare_name, Dependent, Schema, View};
+use crate::schema::{bare_name, Dependent, Kept, Schema, View};
 
 /// The views to drop before the table changes `table_ops` and to create (or replace) after
-/// them: `(before, after)`.
+/// them: `(before, after)`. A view's triggers ([`View::triggers`]) go with it: those that stay
+/// are carried by its ops (a view created again gets them back); those that change are dropped
+/// first and created after the views ([`trigger_changes`]).
 pub(super) fn view_ops(current: &Schema, target: &Schema, table_ops: &[Op]) -> (Vec<Op>, Vec<Op>) {
     let (mut before, mut after) = (Vec::new(), Vec::new());
+    let (mut trigger_drops, mut trigger_creates) = (Vec::new(), Vec::new());
     let rebuilt = under_changes(current, target, table_ops);
     for name in creation_order(target) {
         let want = &target.views[name];
-        match current.views.get(name) {
-            None => after.push(Op::CreateView(want.clone())),
-            Some(have)
-                if rebuilt.contains(&name)
-                    || (have.differs_from(want) && (have.materialized || want.materialized))
-                    || (target.objects_as_read && other_indexes(have, want)) =>
-            {
-                before.push(Op::DropView(have.clone()));
-                after.push(Op::CreateView(if target.objects_as_read {
-                    want.clone()
-                } else {
-                    with_indexes(have, want)
-                }));
-            }
-            Some(have) if have.differs_from(want) => after.push(Op::ReplaceView {
-                from: have.clone(),
-                to: with_indexes(have, want),
-            }),
-            Some(_) => {}
+        let Some(have) = current.views.get(name) else {
+            after.push(Op::CreateView(want.clone()));
+            continue;
+        };
+        let (kept, drops, creates) = trigger_changes(current, target, have, want, table_ops);
+        let carrying = |v: &View| View {
+            triggers: kept.clone(),
+            ..v.clone()
+        };
+        if rebuilt.contains(&name)
+            || (have.differs_from(want) && (have.materialized || want.materialized))
+            || (target.objects_as_read && other_indexes(have, want))
+        {
+            before.push(Op::DropView(carrying(have)));
+            // A target as read (a squash) has the indexes it wants.
+            let created = if target.objects_as_read {
+                want.clone()
+            } else {
+                with_indexes(have, want)
+            };
+            after.push(Op::CreateView(carrying(&created)));
+        } else if have.differs_from(want) {
+            after.push(Op::ReplaceView {
+                from: carrying(have),
+                to: carrying(&with_indexes(have, want)),
+            });
         }
+        trigger_drops.extend(drops.into_iter().map(|definition| Op::DropDefinition {
+            table: name.to_owned(),
+            definition,
+        }));
+        trigger_creates.extend(creates.into_iter().map(|definition| Op::CreateDefinition {
+            table: name.to_owned(),
+            definition,
+        }));
     }
     // Views the models do not declare, where they own every view: dropped, readers first.
     if target.owns_objects {
@@ -45,9 +63,61 @@ pub(super) fn view_ops(current: &Schema, target: &Schema, table_ops: &[Op]) -> (
             }
         }
     }
-    // Dropped in the reverse of their creation order: a view that reads another goes first.
+    // Dropped in the reverse of their creation order: a view that reads another goes first;
+    // the triggers that change before them.
     before.reverse();
-    (before, after)
+    trigger_drops.append(&mut before);
+    after.append(&mut trigger_creates);
+    (trigger_drops, after)
+}
+
+/// The triggers of view `have` (the database's) against those the models declare on `want`:
+/// `(kept, dropped, created)`. Kept: the database's that the models declare alike (and whose
+/// function the plan does not drop and create again), and those they do not name unless they
+/// own every object; dropped: the others; created: the declared ones not kept.
+fn trigger_changes(
+    current: &Schema,
+    target: &Schema,
+    have: &View,
+    want: &View,
+    table_ops: &[Op],
+) -> (Vec<Kept>, Vec<Kept>, Vec<Kept>) {
+    let recreated: Vec<&str> = target
+        .functions
+        .iter()
+        .filter_map(|(key, f)| {
+            let old = current.functions.get(key)?;
+            crate::diff::routines::recreated(old, f, table_ops).then(|| bare_name(&old.name))
+        })
+        .collect();
+    let calls_recreated = |k: &Kept| {
+        crate::sql::trigger_header(k.sql())
+            .and_then(|h| h.function)
+            .is_some_and(|(f, _)| recreated.contains(&bare_name(&f)))
+    };
+    let (mut kept, mut dropped) = (Vec::new(), Vec::new());
+    for live in &have.triggers {
+        let declared = want
+            .triggers
+            .iter()
+            .find(|k| k.trigger_name() == live.trigger_name());
+        let keep = match declared {
+            Some(d) => live.same(d) && !calls_recreated(live),
+            None => !target.owns_objects,
+        };
+        if keep {
+            kept.push(live.clone());
+        } else {
+            dropped.push(live.clone());
+        }
+    }
+    let created = want
+        .triggers
+        .iter()
+        .filter(|d| !kept.iter().any(|k| k.trigger_name() == d.trigger_name()))
+        .cloned()
+        .collect();
+    (kept, dropped, created)
 }
 
 /// Whether materialized view `want` has other indexes than `have` (a target as read: the
@@ -130,13 +200,13 @@ fn under_changes<'a>(current: &'a Schema, target: &'a Schema, table_ops: &'a [Op
     };
     let mut out: Vec<&str> = Vec::new();
     // A managed view calling a function the plan drops to create it again (its interface
-    // changes): dropped before and created after (PostgreSQL refuses to drop a function a
+    // changes, or its SQL body names a renamed table): dropped before and created after (PostgreSQL refuses to drop a function a
     // view uses).
     for (key, want) in &target.functions {
         let Some(have) = current.functions.get(key) else {
             continue;
         };
-        if have.differs_from(want) && !have.replaceable_by(want) {
+        if crate::diff::routines::recreated(have, want, table_ops) {
             for d in have.used_by.iter().filter(|d| d.kind == "view") {
                 if let Some((name, _)) = current
                     .views

@@ -81,7 +81,21 @@ impl fmt::Display for Op {
             | Op::AlterEnum { .. }
             | Op::CreateSchema { .. }
             | Op::DropSchema { .. } => type_or_schema(self, f),
-            Op::CreateView(v) => write!(f, "added {} '{}'", v.kind(), v.name),
+            Op::CreateView(v) => {
+                write!(f, "added {} '{}'", v.kind(), v.name)?;
+                // The triggers the models declare on a new view are created with it.
+                let triggers: Vec<String> = v
+                    .triggers
+                    .iter()
+                    .filter(|k| k.is_owned())
+                    .filter_map(|k| k.trigger_name().map(|n| format!("'{n}'")))
+                    .collect();
+                match triggers.len() {
+                    0 => Ok(()),
+                    1 => write!(f, " with trigger {}", triggers[0]),
+                    _ => write!(f, " with triggers {}", triggers.join(", ")),
+                }
+            }
             Op::DropView(v) => write!(f, "removed {} '{}'", v.kind(), v.name),
             Op::ReplaceView { to, .. } => write!(f, "replaced {} '{}'", to.kind(), to.name),
             Op::CreateFunction(x) => write!(f, "added {} '{}'", x.kind(), x.key()),

@@ -36,6 +36,11 @@ pub struct View {
     /// with the view when a plan drops and creates it (those whose columns the new view still
     /// has), and by the reverse of a drop.
     pub indexes: Vec<String>,
+    /// Its triggers (`INSTEAD OF` ones, say): those the models declare on it
+    /// (`retort::trigger!`, compared by the diff), or what the database has (PostgreSQL's
+    /// `pg_get_triggerdef`, SQLite's text). A `CREATE VIEW` creates the ones it carries after
+    /// the view; dropping the view drops them.
+    pub triggers: Vec<super::Kept>,
     /// The views it reads, by key, as the database's dependency catalog records them
     /// (PostgreSQL `pg_depend`; for the models' views, that of their TEMP copies at
     /// normalisation). Empty when not read (SQLite, a view not normalised yet): the order then
@@ -61,6 +66,7 @@ impl View {
             columns: Vec::new(),
             key: Vec::new(),
             indexes: Vec::new(),
+            triggers: Vec::new(),
             needs: Vec::new(),
             options: String::new(),
         }

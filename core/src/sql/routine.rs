@@ -245,6 +245,15 @@ pub fn routine_mentions(sql: &str, name: &str) -> bool {
             .any(|body| routine_mentions(body, name))
 }
 
+/// The language a `CREATE FUNCTION` or `CREATE PROCEDURE` statement names (`LANGUAGE sql`),
+/// in lower case, unquoted; `None` when it names none.
+pub fn routine_language(sql: &str) -> Option<String> {
+    let toks = tokens(sql);
+    let at = toks.iter().position(|t| t.is("LANGUAGE"))?;
+    toks.get(at + 1)
+        .map(|t| unquote(t.text).to_ascii_lowercase())
+}
+
 /// The body of a dollar-quoted string token (`$tag$ body $tag$`).
 fn dollar_body(token: &str) -> Option<&str> {
     let rest = token.strip_prefix('$')?;
@@ -259,6 +268,19 @@ fn dollar_body(token: &str) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reads_a_functions_language() {
+        let sql = "CREATE FUNCTION f() RETURNS int LANGUAGE SQL AS $$ SELECT 1 $$";
+        assert_eq!(routine_language(sql).as_deref(), Some("sql"));
+        let sql =
+            "create function f() returns int as $$ select 'language x' $$ language \"plpgsql\"";
+        assert_eq!(routine_language(sql).as_deref(), Some("plpgsql"));
+        assert_eq!(
+            routine_language("CREATE FUNCTION f() RETURNS int AS 'x'"),
+            None
+        );
+    }
 
     #[test]
     fn reads_a_function_header() {

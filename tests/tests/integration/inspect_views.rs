@@ -8,7 +8,8 @@ use crate::support::{on_both_backends, Backend, Models, Project};
 
 on_both_backends!(
     inspected_views_round_trip,
-    a_baseline_creates_the_declared_views
+    a_baseline_creates_the_declared_views,
+    a_baseline_creates_a_views_triggers
 );
 
 const SQLITE_SCHEMA: &str = r#"
@@ -18,6 +19,8 @@ CREATE TABLE authors (
     active BOOLEAN NOT NULL DEFAULT 1
 );
 CREATE VIEW active_authors AS SELECT id, email FROM authors WHERE active;
+CREATE TRIGGER active_authors_ins INSTEAD OF INSERT ON active_authors
+BEGIN INSERT INTO authors (id, email) VALUES (NEW.id, NEW.email); END;
 CREATE VIEW author_counts AS
     SELECT count(*) AS n FROM authors;
 CREATE VIEW legacy_report AS SELECT email FROM authors;
@@ -31,6 +34,10 @@ CREATE TABLE authors (
     joined TIMESTAMPTZ
 );
 CREATE VIEW active_authors AS SELECT id, email, joined FROM authors WHERE active;
+CREATE FUNCTION active_authors_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN INSERT INTO authors (email) VALUES (NEW.email); RETURN NEW; END $$;
+CREATE TRIGGER active_authors_ins INSTEAD OF INSERT ON active_authors
+    FOR EACH ROW EXECUTE FUNCTION active_authors_insert();
 CREATE MATERIALIZED VIEW author_counts AS
     SELECT count(*) AS n, max(joined) AS last_joined FROM authors;
 CREATE VIEW legacy_report AS SELECT email FROM authors;
@@ -61,6 +68,12 @@ fn inspected_views_round_trip(backend: Backend) {
     assert!(run.stderr.is_empty(), "nothing undeclared: {}", run.stderr);
     let source = std::fs::read_to_string(&models).unwrap();
     assert!(source.contains("use retort::{Model, View};"), "{source}");
+    assert!(
+        source.contains(
+            "retort::trigger!(\n    r#\"CREATE TRIGGER active_authors_ins INSTEAD OF INSERT ON"
+        ),
+        "the view's trigger declared:\n{source}"
+    );
     assert!(
         !source.contains("legacy"),
         "ignored view written:\n{source}"
@@ -111,8 +124,11 @@ fn inspected_views_round_trip(backend: Backend) {
         "{}{}",
         generated.stdout, generated.stderr
     );
+    // The view's trigger (`INSTEAD OF`), declared by inspect, is created with it.
     assert!(
-        generated.stdout.contains("added view 'active_authors'"),
+        generated
+            .stdout
+            .contains("added view 'active_authors' with trigger 'active_authors_ins'"),
         "{}",
         generated.stdout
     );
@@ -127,6 +143,15 @@ fn inspected_views_round_trip(backend: Backend) {
         assert_eq!(got.views[view].materialized, want.views[view].materialized);
     }
     assert!(!got.views.contains_key("legacy_report"));
+    let triggers = |s: &retort::schema::Schema| -> Vec<String> {
+        s.views["active_authors"]
+            .triggers
+            .iter()
+            .map(|k| k.sql().to_owned())
+            .collect()
+    };
+    assert_eq!(triggers(&got), triggers(&want));
+    assert_eq!(triggers(&got).len(), 1, "{:?}", triggers(&got));
     let check = app.run(&fresh, &["check"]);
     assert_eq!(check.code, 0, "{}{}", check.stdout, check.stderr);
 
@@ -196,6 +221,50 @@ fn a_baseline_creates_the_declared_views(backend: Backend) {
     assert!(
         !shadow.stdout.contains("active_users"),
         "the replayed baseline has the view: {}",
+        shadow.stdout
+    );
+}
+
+/// A database with a declared view and its declared `INSTEAD OF` trigger
+/// (`view_triggers::add_view_trigger`, SQLite's `add_sqlite_view_trigger`), adopted with `init
+/// --baseline`: its up.sql creates the trigger after the view (SQLite included), and `check`
+/// and `check --shadow` are clean.
+fn a_baseline_creates_a_views_triggers(backend: Backend) {
+    let p = Project::on(backend).expect("backend available");
+    let case = match backend {
+        Backend::Sqlite => "view_triggers::add_sqlite_view_trigger/after",
+        Backend::Postgres => "view_triggers::add_view_trigger/after",
+    };
+    let run = |args: &[&str]| {
+        crate::support::Run::from(
+            p.command(Models::Cases, args)
+                .env("RETORT_CASE", case)
+                .output()
+                .expect("retort_cases runs"),
+        )
+    };
+    run(&["autogenerate", "-m", "earlier"]).expect(0);
+    run(&["upgrade", "head"]).expect(0);
+    for dir in p.revision_dirs() {
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+    run(&["init", "--baseline"]).expect(0);
+    let up = std::fs::read_to_string(p.revision_dirs()[0].join("up.sql")).unwrap();
+    let view_at = up.find("CREATE VIEW").expect("the view is created");
+    let trigger_at = up
+        .find("CREATE TRIGGER item_prices_ins INSTEAD OF INSERT ON")
+        .expect("the view's trigger is created");
+    assert!(trigger_at > view_at, "{up}");
+    let check = run(&["check"]).expect(0);
+    assert!(
+        check.stdout.contains("matches the models"),
+        "{}",
+        check.stdout
+    );
+    let shadow = run(&["check", "--shadow"]).expect(0);
+    assert!(
+        !shadow.stdout.contains("item_prices"),
+        "the replayed baseline has the view and its trigger: {}",
         shadow.stdout
     );
 }

@@ -56,7 +56,7 @@ pub(super) fn normalize(
         return Ok(());
     }
     let db = super::value(conn, "SELECT DATABASE() AS v")
-        .map_err(crate::db::DbError::query("reading the database's name"))?
+        .map_err(crate::backend::DbError::query("reading the database's name"))?
         .unwrap_or_default();
     let mut bytes = [0u8; 4];
     getrandom::fill(&mut bytes).expect("the operating system provides random bytes");
@@ -76,14 +76,14 @@ pub(super) fn normalize(
         "CREATE DATABASE {0}; USE {0}",
         MySql.quote(&scratch)
     ))
-    .map_err(crate::db::DbError::query(format!(
+    .map_err(crate::backend::DbError::query(format!(
         "creating the scratch database {scratch} for the declared views, triggers and \
          functions (the user needs the CREATE privilege)"
     )))?;
     let result = in_scratch(conn, server, session_mode, &db, target);
     let back = conn.batch_execute(&format!("USE {}; {drop_sql}", MySql.quote(&db)));
     result?;
-    back.map_err(crate::db::DbError::query(format!(
+    back.map_err(crate::backend::DbError::query(format!(
         "dropping the scratch database {scratch}"
     )))?;
     Ok(())
@@ -120,7 +120,7 @@ fn in_scratch(
     }
     if !script.is_empty() {
         conn.batch_execute(&script)
-            .map_err(crate::db::DbError::query(
+            .map_err(crate::backend::DbError::query(
                 "creating the model tables in the scratch database",
             ))?;
     }
@@ -190,7 +190,7 @@ fn in_scratch(
                 })?;
         }
     }
-    let catalog = objects::read(conn, server).map_err(crate::db::DbError::query(
+    let catalog = objects::read(conn, server).map_err(crate::backend::DbError::query(
         "reading the scratch database's objects",
     ))?;
     take_text(&catalog, session_mode, target);

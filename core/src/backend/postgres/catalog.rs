@@ -134,6 +134,9 @@ pub(super) struct RelationRow {
     /// A materialized view's indexes (`pg_get_indexdef`), by name.
     #[diesel(sql_type = Array<Text>)]
     pub(super) idx: Vec<String>,
+    /// A view's triggers (`pg_get_triggerdef`), by name.
+    #[diesel(sql_type = Array<Text>)]
+    pub(super) trg: Vec<String>,
     /// The views a view reads (`pg_depend`), keyed like tables.
     #[diesel(sql_type = Array<Text>)]
     pub(super) needs: Vec<String>,
@@ -295,6 +298,8 @@ pub(super) fn occupied(
                 ARRAY(SELECT pg_get_indexdef(i.indexrelid) FROM pg_index i \
                       JOIN pg_class ic ON ic.oid = i.indexrelid \
                       WHERE i.indrelid = c.oid AND c.relkind = 'm' ORDER BY ic.relname) AS idx, \
+                ARRAY(SELECT pg_get_triggerdef(t.oid) FROM pg_trigger t \
+                      WHERE t.tgrelid = c.oid AND NOT t.tgisinternal ORDER BY t.tgname) AS trg, \
                 ARRAY(SELECT DISTINCT CASE WHEN dn.nspname = current_schema() THEN dv.relname::text \
                              ELSE dn.nspname::text || '.' || dv.relname::text END \
                       FROM pg_rewrite r \

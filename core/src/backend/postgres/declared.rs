@@ -120,7 +120,14 @@ pub(super) fn normalize_routines(
                 .map(|(i, _)| (t.name.clone(), i))
         })
         .collect();
-    if target.functions.is_empty() && triggers.is_empty() {
+    // The declared triggers on declared views (`INSTEAD OF`): each on a TEMP view standing for
+    // its view, numbered.
+    let view_triggers: Vec<(String, usize)> = target
+        .views
+        .values()
+        .flat_map(|v| (0..v.triggers.len()).map(|i| (v.name.clone(), i)))
+        .collect();
+    if target.functions.is_empty() && triggers.is_empty() && view_triggers.is_empty() {
         return Ok(());
     }
     let functions: Vec<Function> = target.functions.values().cloned().collect();
@@ -159,8 +166,16 @@ pub(super) fn normalize_routines(
     // Tables of another schema with a declared trigger: a TEMP table each, numbered.
     let mut others: Vec<String> = Vec::new();
     let mut extra_tables = String::new();
-    for (table, i) in &triggers {
+    let mut views: Vec<String> = Vec::new();
+    let on_view = view_triggers.iter().map(|(view, i)| {
+        let k = &target.views[view].triggers[*i];
+        (view, k, true)
+    });
+    let on_table = triggers.iter().map(|(table, i)| {
         let k = &target.tables[table].unmodeled[*i];
+        (table, k, false)
+    });
+    for (table, k, is_view) in on_table.chain(on_view).collect::<Vec<_>>() {
         let h = crate::sql::trigger_header(k.sql()).expect("read by the registry");
         let mut run = k.sql().to_owned();
         // The function first: it comes after the table in the statement. A trigger function
@@ -177,7 +192,26 @@ pub(super) fn normalize_routines(
                     crate::sql::replace_span(&run, *span, &format!("pg_temp.{}", temp_function(n)));
             }
         }
-        let on = if split_qualified(table).0.is_none() {
+        let on = if is_view {
+            let n = match views.iter().position(|o| o == table) {
+                Some(n) => n,
+                None => {
+                    views.push(table.clone());
+                    let columns: Vec<String> = target.views[table]
+                        .columns
+                        .iter()
+                        .map(|c| format!("NULL::{} AS {}", temp_type(c), Postgres.quote(&c.name)))
+                        .collect();
+                    extra_tables.push_str(&format!(
+                        "CREATE TEMP VIEW __retort_tv_{} AS SELECT {};\n",
+                        views.len() - 1,
+                        columns.join(", ")
+                    ));
+                    views.len() - 1
+                }
+            };
+            format!("__retort_tv_{n}")
+        } else if split_qualified(table).0.is_none() {
             Postgres.quote(table)
         } else {
             let n = match others.iter().position(|o| o == table) {
@@ -299,18 +333,22 @@ pub(super) fn normalize_routines(
         let Some(h) = crate::sql::trigger_header(&row.def) else {
             continue;
         };
-        let (table, on) = match row.tbl.strip_prefix("__retort_tt_") {
-            Some(n) => {
-                let Some(table) = n.parse::<usize>().ok().and_then(|n| others.get(n)) else {
-                    continue;
-                };
+        let view = row
+            .tbl
+            .strip_prefix("__retort_tv_")
+            .and_then(|n| n.parse::<usize>().ok())
+            .and_then(|n| views.get(n));
+        let other = row
+            .tbl
+            .strip_prefix("__retort_tt_")
+            .and_then(|n| n.parse::<usize>().ok())
+            .and_then(|n| others.get(n));
+        let (table, on) = match view.or(other) {
+            Some(table) => {
+                // A view of the default schema is named by it, as the server writes it.
                 let (schema, bare) = split_qualified(table);
-                let on = format!(
-                    "{}.{}",
-                    Postgres.quote(schema.unwrap_or_default()),
-                    Postgres.quote(bare)
-                );
-                (table.clone(), on)
+                let schema = schema.map_or_else(|| current.clone(), |s| Postgres.quote(s));
+                (table.clone(), format!("{schema}.{}", Postgres.quote(bare)))
             }
             None => (
                 row.tbl.clone(),
@@ -328,7 +366,16 @@ pub(super) fn normalize_routines(
             }
             def = def.replace(&format!(" ON {t}{} ", row.tbl), &format!(" ON {on} "));
         }
-        if let Some(t) = target.tables.get_mut(&table) {
+        if view.is_some() {
+            let v = target.views.get_mut(&table).expect("a declared view");
+            if let Some(k) = v
+                .triggers
+                .iter_mut()
+                .find(|k| k.trigger_name() == Some(h.name.as_str()))
+            {
+                *k = k.with_key(crate::sql::routine_comparable(&def));
+            }
+        } else if let Some(t) = target.tables.get_mut(&table) {
             if let Some(k) = t.unmodeled.iter_mut().find(|k| {
                 crate::diff::routines::is_declared_trigger(k)
                     && k.trigger_name() == Some(h.name.as_str())

@@ -193,6 +193,7 @@ fn views_of(relations: &[catalog::RelationRow]) -> BTreeMap<String, crate::schem
             let mut view = crate::sql::view(&r.name, def, r.kind == "materialized view");
             view.definition = view.sql.clone();
             view.indexes = r.idx.clone();
+            view.triggers = r.trg.iter().map(|d| crate::sql::kept(d.as_str())).collect();
             view.needs = r.needs.clone();
             view.columns = r
                 .cols

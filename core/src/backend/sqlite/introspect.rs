@@ -75,6 +75,12 @@ pub fn introspect(conn: &mut SqliteConnection) -> diesel::QueryResult<Schema> {
     add_indexes(&mut tables, indexes, &attached);
     let readers = readers_of(&attached);
     let mut dependents = reader_dependents(&readers, &tables);
+    // The triggers on something not a table (a view's), for the views below.
+    let other_triggers: Vec<(String, String)> = attached
+        .iter()
+        .filter(|r| r.kind == "trigger" && !tables.contains_key(&r.tbl))
+        .map(|r| (r.tbl.clone(), r.sql.clone()))
+        .collect();
     add_attached(&mut tables, attached, &mut dependents);
 
     let mut schema = Schema::new();
@@ -93,6 +99,12 @@ pub fn introspect(conn: &mut SqliteConnection) -> diesel::QueryResult<Schema> {
             Some((name.clone(), crate::sql::view(name, &query, false)))
         })
         .collect();
+    // A view's triggers (`INSTEAD OF`), as SQLite keeps their text.
+    for (view, sql) in other_triggers {
+        if let Some(v) = schema.views.get_mut(&view) {
+            v.triggers.push(crate::sql::kept(sql));
+        }
+    }
     dependents.sort();
     schema.dependents = dependents;
     Ok(schema)

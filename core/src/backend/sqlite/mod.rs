@@ -254,6 +254,13 @@ impl Session for SqliteSession {
             "SELECT name AS a, CAST(NULL AS TEXT) AS b FROM sqlite_schema \
              WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name",
         )?;
+        // A view's triggers (`INSTEAD OF`) are created with it.
+        let triggers = listed(
+            &mut self.conn,
+            "SELECT tbl_name AS a, sql AS b FROM sqlite_schema WHERE type = 'trigger' \
+             AND sql IS NOT NULL AND tbl_name IN (SELECT name FROM sqlite_schema WHERE type = 'view') \
+             ORDER BY name",
+        )?;
         let named = |sql: &str, names: &mut dyn Iterator<Item = &String>| -> Vec<String> {
             names
                 .filter(|n| crate::sql::mentions(sql, n))
@@ -265,11 +272,16 @@ impl Session for SqliteSession {
             .map(|(name, sql)| {
                 let sql = sql.as_deref().unwrap_or_default().trim_end();
                 let sql = sql.trim_end_matches(';');
+                let mut create = format!("{sql};\n");
+                for (_, trigger) in triggers.iter().filter(|(on, _)| on == name) {
+                    let trigger = trigger.as_deref().unwrap_or_default().trim_end();
+                    create.push_str(&format!("{};\n", trigger.trim_end_matches(';')));
+                }
                 crate::backend::object::Object {
                     key: name.clone(),
                     kind: "view".to_owned(),
                     name: name.clone(),
-                    create: Some(format!("{sql};\n")),
+                    create: Some(create),
                     drop: Some(format!("DROP VIEW \"{}\";\n", name.replace('"', "\"\""))),
                     needs: named(
                         sql,

@@ -54,6 +54,7 @@ mod renames;
 mod routines;
 mod safety;
 mod schemas;
+mod view_triggers;
 mod views;
 
 /// On which backends a case runs.

@@ -389,3 +389,90 @@ case! {
         retort::function!("CREATE FUNCTION total() RETURNS bigint LANGUAGE sql STABLE AS $$ SELECT sum(price) FROM items $$");
     }
 }
+
+case! {
+    /// A function whose result type changes (dropped and created) while the models' column
+    /// default, expression index and check call it: each is dropped before the `DROP
+    /// FUNCTION` and created again after the `CREATE FUNCTION`; down.sql the exact reverse.
+    function_under_model_default_index_check { seed: "INSERT INTO items (id, price) VALUES (1, 5);", backends: Backends::Postgres }
+    before {
+        #[derive(Model)]
+        #[model(index(keys("doubled(price)"), name = "ix_items_doubled"))]
+        #[model(check(name = "ck_items_doubled", expr = "doubled(price) >= 0"))]
+        pub struct Item {
+            pub id: i64,
+            pub price: i32,
+            #[model(default = "doubled(21)")]
+            pub score: i64,
+        }
+        retort::function!("CREATE FUNCTION doubled(x integer) RETURNS integer LANGUAGE sql IMMUTABLE AS $$ SELECT x * 2 $$");
+    }
+    after {
+        #[derive(Model)]
+        #[model(index(keys("doubled(price)"), name = "ix_items_doubled"))]
+        #[model(check(name = "ck_items_doubled", expr = "doubled(price) >= 0"))]
+        pub struct Item {
+            pub id: i64,
+            pub price: i32,
+            #[model(default = "doubled(21)")]
+            pub score: i64,
+        }
+        retort::function!("CREATE FUNCTION doubled(x integer) RETURNS bigint LANGUAGE sql IMMUTABLE AS $$ SELECT x::bigint * 2 $$");
+    }
+}
+
+case! {
+    /// The same while the models also change the default and drop the index: the index's drop
+    /// and the default's removal move before the `DROP FUNCTION`, the new default is set after
+    /// the `CREATE FUNCTION`.
+    function_under_changing_model_default { seed: "INSERT INTO items (id, price) VALUES (1, 5);", backends: Backends::Postgres }
+    before {
+        #[derive(Model)]
+        #[model(index(keys("doubled(price)"), name = "ix_items_doubled"))]
+        pub struct Item {
+            pub id: i64,
+            pub price: i32,
+            #[model(default = "doubled(21)")]
+            pub score: i64,
+        }
+        retort::function!("CREATE FUNCTION doubled(x integer) RETURNS integer LANGUAGE sql IMMUTABLE AS $$ SELECT x * 2 $$");
+    }
+    after {
+        #[derive(Model)]
+        pub struct Item {
+            pub id: i64,
+            pub price: i32,
+            #[model(default = "doubled(5)")]
+            pub score: i64,
+        }
+        retort::function!("CREATE FUNCTION doubled(x integer) RETURNS bigint LANGUAGE sql IMMUTABLE AS $$ SELECT x::bigint * 2 $$");
+    }
+}
+
+case! {
+    /// A SQL function (its body checked by PostgreSQL when created) changed in the migration
+    /// that renames the table its body reads, and a declared view calling it: the view and the
+    /// function go before the rename, the function comes back after it with the new body, the
+    /// view after the function; down.sql, the exact reverse, creates the old body once the
+    /// table has its old name back.
+    sql_function_reads_a_renamed_table { seed: "INSERT INTO items (id, price) VALUES (1, 5);", backends: Backends::Postgres }
+    before {
+        use retort::View;
+        #[derive(Model)]
+        pub struct Item { pub id: i64, pub price: i32 }
+        retort::function!("CREATE FUNCTION total() RETURNS bigint LANGUAGE sql STABLE AS $$ SELECT sum(price) FROM items $$");
+        #[derive(View)]
+        #[view(sql = "SELECT total() AS t", name = "totals")]
+        pub struct Total { pub t: i64 }
+    }
+    after {
+        use retort::View;
+        #[derive(Model)]
+        #[model(table = "products", renamed_from = "items")]
+        pub struct Item { pub id: i64, pub price: i32 }
+        retort::function!("CREATE FUNCTION total() RETURNS bigint LANGUAGE sql STABLE AS $$ SELECT coalesce(sum(price), 0) FROM products $$");
+        #[derive(View)]
+        #[view(sql = "SELECT total() AS t", name = "totals")]
+        pub struct Total { pub t: i64 }
+    }
+}
