@@ -2,7 +2,7 @@
 //! `retort squash` checks it can reproduce (`crate::squash`).
 
 use super::create_table::{tokens, Tok};
-use super::routine::qualified;
+use super::routine::{after_definer, qualified};
 
 /// What a statement of [`ObjectStatement`] is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -63,6 +63,20 @@ pub fn object_statement(sql: &str) -> Option<ObjectStatement> {
     if create && is(1, "OR") && is(2, "REPLACE") {
         i = 3;
         fresh = false;
+    }
+    // MariaDB's clauses before the kind: `ALGORITHM = MERGE`, `DEFINER = user`, `SQL SECURITY
+    // INVOKER`, in any order.
+    loop {
+        let next = after_definer(&toks, i);
+        if next != i {
+            i = next;
+        } else if (is(i, "ALGORITHM") && toks.get(i + 1).is_some_and(|t| t.text == "="))
+            || (is(i, "SQL") && is(i + 1, "SECURITY"))
+        {
+            i += 3; // ALGORITHM = x, SQL SECURITY x
+        } else {
+            break;
+        }
     }
     while [
         "TEMP",
@@ -209,6 +223,23 @@ mod tests {
         assert_eq!(
             read("DROP TABLE a, \"B\""),
             (Table, false, false, n(&["a", "B"]), None)
+        );
+        // MariaDB's clauses before the kind.
+        assert_eq!(
+            read("CREATE DEFINER = CURRENT_USER PROCEDURE p(IN k INT) BEGIN END"),
+            (Function, true, true, n(&["p"]), None)
+        );
+        assert_eq!(
+            read("CREATE OR REPLACE ALGORITHM = MERGE DEFINER = `u`@`%` SQL SECURITY INVOKER VIEW v AS SELECT 1"),
+            (View, true, false, n(&["v"]), None)
+        );
+        assert_eq!(
+            read("CREATE DEFINER='u'@'localhost' TRIGGER t BEFORE INSERT ON items FOR EACH ROW SET @x = 1"),
+            (Trigger, true, true, n(&["t"]), Some("items".into()))
+        );
+        assert_eq!(
+            read("CREATE DEFINER = CURRENT_USER() FUNCTION f() RETURNS INT RETURN 1"),
+            (Function, true, true, n(&["f"]), None)
         );
         for other in [
             "CREATE TABLE t (id INT)",

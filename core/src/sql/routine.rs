@@ -64,7 +64,7 @@ pub(super) fn qualified(toks: &[Tok<'_>], i: usize) -> Option<Qualified> {
 
 /// The index after MariaDB's `DEFINER = user` clause (`'u'@'h'`, `` `u`@`h` ``, `CURRENT_USER`,
 /// `CURRENT_USER()`, a role) when one starts at `i`; `i` otherwise.
-fn after_definer(toks: &[Tok<'_>], i: usize) -> usize {
+pub(super) fn after_definer(toks: &[Tok<'_>], i: usize) -> usize {
     if !toks.get(i).is_some_and(|t| t.is("DEFINER")) || toks.get(i + 1).map(|t| t.text) != Some("=")
     {
         return i;

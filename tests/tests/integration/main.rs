@@ -69,6 +69,7 @@ mod skips;
 mod sqlite_integrity;
 mod squash;
 mod squash_mariadb;
+mod squash_mariadb_objects;
 mod squash_objects;
 mod squash_ranges;
 mod support;
