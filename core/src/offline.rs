@@ -265,6 +265,13 @@ pub fn render(request: &Request<'_>, revisions: &[&Revision]) -> Result<String, 
         }
         let _ = writeln!(out, "{};", setup.sql);
     }
+    if policy.delimited_bodies {
+        let _ = writeln!(
+            out,
+            "-- For the mariadb (mysql) client: a statement whose body holds `;` comes between\n\
+             -- DELIMITER lines."
+        );
+    }
     if whole_run {
         let _ = writeln!(out, "{};", policy.begin);
     }
@@ -294,7 +301,12 @@ pub fn render(request: &Request<'_>, revisions: &[&Revision]) -> Result<String, 
         if own_transaction {
             let _ = writeln!(out, "{};", policy.begin);
         }
-        out.push_str(&terminated(&sql));
+        let sql = terminated(&sql);
+        if policy.delimited_bodies {
+            out.push_str(&crate::sql::client_delimited(&sql));
+        } else {
+            out.push_str(&sql);
+        }
         record(&mut out, rev, upgrade);
         if own_transaction {
             out.push_str("COMMIT;\n");

@@ -92,7 +92,7 @@ pub use routine::{
     routine_mentions, run_sql, trigger_header, under_mode, words, FunctionHeader, TriggerHeader,
 };
 pub use spelling::{canonical_index_statement, comparable, mentions, rename_identifier};
-pub use split::{misplaced_steps, statements, Statement};
+pub use split::{client_delimited, misplaced_steps, statements, Statement};
 use state::Statements;
 pub use view_def::view_query;
 

@@ -189,6 +189,10 @@ pub struct TransactionPolicy {
     /// everywhere, so a failure says exactly what took effect and the next run goes on from
     /// there.
     pub ddl_commits: bool,
+    /// The offline script puts each statement whose body holds a `;` of its own (a compound
+    /// `BEGIN ... END` routine or trigger) between `DELIMITER` lines: the `mariadb` (`mysql`)
+    /// command-line client ends a statement at every `;` outside quotes.
+    pub delimited_bodies: bool,
 }
 
 /// A statement a run executes before its transaction opens, and why (the offline script prints
@@ -331,7 +335,8 @@ pub(crate) trait Session: Send {
     /// Rows of a query selecting two text columns named `a` and `b` (`b` may be NULL).
     fn text_pairs(&mut self, sql: &str) -> QueryResult<Vec<(String, Option<String>)>>;
     /// Fills the columns of the views introspection left without them (SQLite keeps no column
-    /// list for a view), for `inspect`; the views whose columns cannot be read are removed,
+    /// list for a view; MariaDB's introspection compares views by their text and leaves them
+    /// out), for `inspect`; the views whose columns cannot be read are removed,
     /// each with a line saying why. Backends whose introspection reads them do nothing.
     fn fill_view_columns(&mut self, _schema: &mut Schema) -> Vec<String> {
         Vec::new()

@@ -154,6 +154,44 @@ pub fn statements(sql: &str) -> Vec<Statement<'_>> {
     found
 }
 
+/// `sql` for the `mariadb` (`mysql`) command-line client, which ends a statement at every `;`
+/// outside quotes and comments: each statement holding a `;` of its own (a routine's or
+/// trigger's `BEGIN ... END` body) is put between `DELIMITER` lines and ended by a delimiter its
+/// text does not contain (`//`, else `$$`, ...). The rest of `sql`, comments included, is kept
+/// as it is.
+pub fn client_delimited(sql: &str) -> String {
+    let mut out = String::new();
+    let mut copied = 0;
+    for statement in statements(sql) {
+        if statement.step().is_some() {
+            continue;
+        }
+        let text = statement.text;
+        let body = text.strip_suffix(';').unwrap_or(text);
+        if !Lexer::new(body).any(|t| t == Token::Semicolon) {
+            continue;
+        }
+        let start = text.as_ptr() as usize - sql.as_ptr() as usize;
+        let delimiter = ["//", "$$", "@@@@", "~~~~"]
+            .into_iter()
+            .find(|d| !text.contains(d))
+            .unwrap_or("#retort#end#");
+        out.push_str(&sql[copied..start]);
+        if !out.is_empty() && !out.ends_with('\n') {
+            out.push('\n');
+        }
+        out.push_str("DELIMITER ");
+        out.push_str(delimiter);
+        out.push('\n');
+        out.push_str(body.trim_end());
+        out.push_str(delimiter);
+        out.push_str("\nDELIMITER ;");
+        copied = start + text.len();
+    }
+    out.push_str(&sql[copied..]);
+    out
+}
+
 /// Lines `-- retort: step NAME` inside a statement of `sql` (1-based line, name): they do not
 /// run there. (Also one inside a string or a body, which is rare enough to be worth the
 /// question.)
@@ -178,6 +216,26 @@ mod tests {
 
     fn split(sql: &str) -> Vec<(&str, usize)> {
         statements(sql).iter().map(|s| (s.text, s.line)).collect()
+    }
+
+    #[test]
+    fn compound_bodies_get_client_delimiters() {
+        let sql = "-- added procedure 'p()'\nCREATE PROCEDURE p()\nBEGIN\n    UPDATE t SET n = 0;\nEND;\n\
+                   SET @m = 1; CREATE TRIGGER g BEFORE INSERT ON t FOR EACH ROW BEGIN SET NEW.n = 1; END;\n\
+                   CREATE FUNCTION f() RETURNS INT RETURN 1;\n";
+        assert_eq!(
+            client_delimited(sql),
+            "-- added procedure 'p()'\nDELIMITER //\nCREATE PROCEDURE p()\nBEGIN\n    UPDATE t SET n = 0;\nEND//\nDELIMITER ;\n\
+             SET @m = 1; \nDELIMITER //\nCREATE TRIGGER g BEFORE INSERT ON t FOR EACH ROW BEGIN SET NEW.n = 1; END//\nDELIMITER ;\n\
+             CREATE FUNCTION f() RETURNS INT RETURN 1;\n"
+        );
+        // A body holding `//` ends with another delimiter; a script without bodies is as it was.
+        assert_eq!(
+            client_delimited("CREATE PROCEDURE q() BEGIN SELECT '//'; END"),
+            "DELIMITER $$\nCREATE PROCEDURE q() BEGIN SELECT '//'; END$$\nDELIMITER ;"
+        );
+        let plain = "CREATE TABLE t (id INT);\n-- a; comment\nINSERT INTO t VALUES (';');\n";
+        assert_eq!(client_delimited(plain), plain);
     }
 
     #[test]

@@ -164,6 +164,13 @@ fn a_baseline_keeps_views_triggers_and_routines() {
             "{declared} not in:\n{inspected}"
         );
     }
+    // A view's fields are its columns as the server lists them (information_schema.COLUMNS),
+    // nullability included: a struct without fields would not compile.
+    assert!(
+        inspected.contains("pub struct Titled {\n    pub id: i32,\n")
+            && inspected.contains("pub struct LongPost {\n    pub id: i32,\n"),
+        "{inspected}"
+    );
     // Made under the server's default mode (without ANSI_QUOTES), each says so, so that it is
     // created again under it.
     assert_eq!(
@@ -268,4 +275,84 @@ fn autogenerate_and_check_leave_views_triggers_and_routines_alone() {
         p.strings("SELECT CONCAT_WS(' ', name, (SELECT n FROM counted), bio) AS v FROM authors JOIN users USING (id)"),
         [Some("ANN 1 none".to_owned())]
     );
+}
+
+/// The `mariadb` command-line client on the project's database (`mysql://user[:password]@
+/// host:port/db`), reading `script` on its standard input.
+fn mariadb_client(p: &MyProject, script: &str) -> std::process::Output {
+    use std::io::Write;
+    let rest = p.url.split_once("://").map_or(p.url.as_str(), |(_, r)| r);
+    let (login, place) = rest.rsplit_once('@').expect("a user in the URL");
+    let (user, password) = login.split_once(':').unwrap_or((login, ""));
+    let (address, db) = place.split_once('/').expect("a database in the URL");
+    let (host, port) = address.split_once(':').unwrap_or((address, "3306"));
+    let mut command = std::process::Command::new("mariadb");
+    command.args(["--no-defaults", "-h", host, "-P", port, "-u", user, db]);
+    if !password.is_empty() {
+        command.arg(format!("-p{password}"));
+    }
+    let mut child = command
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the mariadb client runs (Debian: apt-get install mariadb-client)");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(script.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+/// The offline script of a function and a trigger with `BEGIN ... END` bodies (a `;` inside)
+/// runs in the `mariadb` client, which ends a statement at every `;`: each such statement
+/// comes between `DELIMITER` lines. The database it leaves checks clean, and the objects work.
+#[test]
+fn offline_script_with_compound_bodies_runs_in_the_mariadb_client() {
+    let Some(p) = MyProject::new() else {
+        return;
+    };
+    let cases = |args: &[&str]| {
+        crate::support::Run::from(
+            p.command(Models::Cases.exe(), args)
+                .env(
+                    "RETORT_CASE",
+                    "mariadb_routines::mariadb_add_function_and_trigger/after",
+                )
+                .output()
+                .expect("the CLI runs"),
+        )
+    };
+    cases(&["autogenerate", "-m", "objects"]).expect(0);
+    let script = cases(&["upgrade", "base:head", "--sql"]).expect(0).stdout;
+    assert!(
+        script.contains("DELIMITER //\nCREATE FUNCTION bumped(n INT)")
+            && script.contains("    RETURN m;\nEND//\nDELIMITER ;\n"),
+        "{script}"
+    );
+    let run = mariadb_client(&p, &script);
+    assert!(
+        run.status.success(),
+        "the mariadb client failed on:\n{script}\n--- stderr\n{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    cases(&["check"]).expect(0);
+    p.execute(
+        "INSERT INTO items (id, price, touched) VALUES (1, 5, 0); UPDATE items SET price = 6",
+    );
+    assert_eq!(
+        p.strings("SELECT CAST(touched AS CHAR) AS v FROM items"),
+        [Some("1".to_owned())]
+    );
+    // And back: the offline downgrade drops them in the client too.
+    let down = cases(&["downgrade", "head:base", "--sql"]).expect(0).stdout;
+    let run = mariadb_client(&p, &down);
+    assert!(
+        run.status.success(),
+        "{down}\n{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert_eq!(objects(&p), Vec::<String>::new());
 }

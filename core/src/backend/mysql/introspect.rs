@@ -347,3 +347,66 @@ pub(super) fn introspect(conn: &mut MysqlConnection, server: &Server) -> QueryRe
     tables.into_values().for_each(|t| schema.insert(t));
     Ok(schema)
 }
+
+#[derive(QueryableByName)]
+struct ViewColumnRow {
+    #[diesel(sql_type = Text)]
+    tbl: String,
+    #[diesel(sql_type = Text)]
+    name: String,
+    #[diesel(sql_type = Text)]
+    column_type: String,
+    #[diesel(sql_type = Text)]
+    nullable: String,
+}
+
+/// Fills the columns of `schema`'s views that have none (introspection compares views by
+/// their text and leaves their columns out), for `inspect`: one `information_schema.COLUMNS`
+/// query over the views of the database. A view the server cannot read columns of (it reads a
+/// table that is gone: MariaDB then lists none) is removed, said in the result.
+pub(super) fn fill_view_columns(
+    conn: &mut MysqlConnection,
+    schema: &mut Schema,
+) -> QueryResult<Vec<String>> {
+    let wanted: Vec<String> = schema
+        .views
+        .iter()
+        .filter(|(_, v)| v.columns.is_empty())
+        .map(|(name, _)| sql_string(name))
+        .collect();
+    if wanted.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows: Vec<ViewColumnRow> = diesel::sql_query(format!(
+        "SELECT TABLE_NAME AS tbl, COLUMN_NAME AS name, COLUMN_TYPE AS column_type, \
+         IS_NULLABLE AS nullable FROM information_schema.COLUMNS \
+         WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN ({}) \
+         ORDER BY TABLE_NAME, ORDINAL_POSITION",
+        wanted.join(", ")
+    ))
+    .load(conn)?;
+    for row in rows {
+        if let Some(view) = schema.views.get_mut(&row.tbl) {
+            view.columns.push(Column::new(
+                &row.name,
+                parse_column_type(&row.column_type, false),
+                row.nullable == "YES",
+            ));
+        }
+    }
+    let unread: Vec<String> = schema
+        .views
+        .iter()
+        .filter(|(_, v)| v.columns.is_empty())
+        .map(|(name, _)| name.clone())
+        .collect();
+    Ok(unread
+        .into_iter()
+        .map(|name| {
+            schema.views.remove(&name);
+            format!(
+                "view {name}: its columns cannot be read (it reads a table or column that is gone)"
+            )
+        })
+        .collect())
+}

@@ -200,6 +200,7 @@ impl Driver for MySqlDriver {
             begin: "BEGIN",
             before_commit: None,
             ddl_commits: true,
+            delimited_bodies: true,
         }
     }
 
@@ -391,6 +392,12 @@ impl Session for MySqlSession {
 
     fn text_pairs(&mut self, sql: &str) -> QueryResult<Vec<(String, Option<String>)>> {
         super::load_text_pairs(&mut self.conn, sql)
+    }
+
+    /// The views' columns, for `inspect` ([`introspect::fill_view_columns`]).
+    fn fill_view_columns(&mut self, schema: &mut Schema) -> Vec<String> {
+        introspect::fill_view_columns(&mut self.conn, schema)
+            .unwrap_or_else(|err| vec![format!("the views' columns cannot be read: {err}")])
     }
 
     fn write_triggers(&mut self, table: &str) -> QueryResult<Vec<String>> {

@@ -144,6 +144,7 @@ impl Driver for PgDriver {
             begin: "BEGIN",
             before_commit: None,
             ddl_commits: false,
+            delimited_bodies: false,
         }
     }
 

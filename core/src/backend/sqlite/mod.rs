@@ -133,6 +133,7 @@ impl Driver for SqliteDriver {
                 "Before committing, PRAGMA foreign_key_check; must return no rows.",
             ),
             ddl_commits: false,
+            delimited_bodies: false,
         }
     }
 
