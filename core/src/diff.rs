@@ -34,6 +34,7 @@ use crate::schema::{
 mod function_users;
 pub(crate) mod routines;
 mod table;
+mod triggers;
 pub(crate) mod views;
 use table::diff_table;
 

@@ -111,7 +111,9 @@ pub fn views() -> Vec<&'static ViewRegistration> {
 /// (kind, then the statement).
 pub fn declarations() -> Vec<&'static Declaration> {
     let mut all: Vec<&'static Declaration> = inventory::iter::<Declaration>.into_iter().collect();
-    all.sort_by(|a, b| (a.kind, a.sql, a.file, a.line).cmp(&(b.kind, b.sql, b.file, b.line)));
+    // In the order they are written (file, then line): triggers of one table that fire at the
+    // same time are created in it, the order they fire in on MariaDB.
+    all.sort_by(|a, b| (a.kind, a.file, a.line, a.sql).cmp(&(b.kind, b.file, b.line, b.sql)));
     all
 }
 

@@ -551,6 +551,11 @@ pub struct Schema {
     /// "declared"`): only what they declare is theirs, and the rest is left alone. Set on the
     /// models' side only.
     pub owns_objects: bool,
+    /// The triggers of one table that fire at the same time fire in the order they were
+    /// created, which the database keeps (MariaDB's `ACTION_ORDER`; introspection lists them
+    /// in it): the diff then keeps the declared triggers in the order they are declared. Set
+    /// on the database's side.
+    pub ordered_triggers: bool,
     /// The schema is a database's as introspection read it, made the target of a plan (a
     /// squash: the schema at the end of its range). Its materialized views' indexes and its
     /// functions' comments are then what the target wants, compared like the rest: a view whose

@@ -88,8 +88,8 @@ pub use index_def::{simplify_index, unquote_key};
 pub use kept::{declared_trigger, kept, owned_only, owned_only_sql, rewrite_kept};
 pub use objects::{object_statement, ObjectKind, ObjectStatement};
 pub use routine::{
-    function_header, mode_of, replace_span, routine_comparable, routine_language,
-    routine_mentions, run_sql, trigger_header, under_mode, words, FunctionHeader, TriggerHeader,
+    function_header, mode_of, replace_span, routine_comparable, routine_language, routine_mentions,
+    run_sql, trigger_header, under_mode, words, FunctionHeader, TriggerHeader,
 };
 pub use spelling::{canonical_index_statement, comparable, mentions, rename_identifier};
 pub use split::{client_delimited, misplaced_steps, statements, Statement};

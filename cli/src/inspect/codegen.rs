@@ -45,6 +45,13 @@ pub(crate) fn models(schema: &Schema, dialect: &dyn Dialect) -> Generated {
         items.push(table::model(table, &name, &enums, &mut notes, dialect));
     }
     for v in schema.views.values() {
+        if !v.options.is_empty() {
+            notes.push(format!(
+                "{}: `{}` cannot be declared (#[view] has no such option); a database made \
+                 from the models gets the defaults, and one the view is replaced in keeps it",
+                v.name, v.options
+            ));
+        }
         let name = unique_name(struct_name(&v.name), &mut names);
         items.push(view::view(v, &name, &enums));
     }

@@ -124,50 +124,15 @@ pub(super) fn routine_ops(
         let Some(have) = current.tables.get(name) else {
             continue; // a new table creates its triggers with it
         };
-        for declared in want.unmodeled.iter().filter(|k| is_declared_trigger(k)) {
-            let trigger = declared.trigger_name().expect("a trigger");
-            match have
-                .unmodeled
-                .iter()
-                .find(|k| k.trigger_name() == Some(trigger))
-            {
-                None => trigger_creates.push(Op::CreateDefinition {
-                    table: name.clone(),
-                    definition: declared.clone(),
-                }),
-                Some(live)
-                    if !live.same(declared)
-                        || under_change(current, have, want, trigger, table_ops)
-                        || calls(live, &dropped_functions) =>
-                {
-                    trigger_drops.push(Op::DropDefinition {
-                        table: name.clone(),
-                        definition: live.clone(),
-                    });
-                    trigger_creates.push(Op::CreateDefinition {
-                        table: name.clone(),
-                        definition: declared.clone(),
-                    });
-                }
-                Some(_) => {}
-            }
-        }
-        if target.owns_objects {
-            // The database's triggers on the table that no declaration (or ignore glob, which
-            // puts them into the target as they are) names: dropped.
-            for live in have.unmodeled.iter().filter(|k| k.trigger_name().is_some()) {
-                if !want
-                    .unmodeled
-                    .iter()
-                    .any(|k| k.trigger_name() == live.trigger_name())
-                {
-                    trigger_drops.push(Op::DropDefinition {
-                        table: name.clone(),
-                        definition: live.clone(),
-                    });
-                }
-            }
-        }
+        let (drops, creates) = super::triggers::table_trigger_ops(
+            current,
+            target,
+            (have, want),
+            table_ops,
+            &dropped_functions,
+        );
+        trigger_drops.extend(drops);
+        trigger_creates.extend(creates);
     }
     let mut before = trigger_drops;
     before.extend(users_before);
@@ -303,7 +268,7 @@ fn called_by_triggers(schema: &Schema) -> Vec<&str> {
 }
 
 /// Whether trigger `live` executes one of `functions`.
-fn calls(live: &Kept, functions: &[&Function]) -> bool {
+pub(super) fn calls(live: &Kept, functions: &[&Function]) -> bool {
     let Some((f, _)) = crate::sql::trigger_header(live.sql()).and_then(|h| h.function) else {
         return false;
     };
@@ -314,7 +279,7 @@ fn calls(live: &Kept, functions: &[&Function]) -> bool {
 
 /// Whether trigger `name` of `have` uses a column that `table_ops` drop or retype (the
 /// database's dependency catalog says which): it goes before and comes back after.
-fn under_change(
+pub(super) fn under_change(
     current: &Schema,
     have: &Table,
     want: &Table,

@@ -39,6 +39,9 @@ pub struct TriggerHeader {
     /// The function it executes (PostgreSQL), unquoted and as qualified as written, with the
     /// byte span of its (possibly qualified) name.
     pub function: Option<(String, (usize, usize))>,
+    /// When it fires, the words between its name and `ON` in upper case (`BEFORE INSERT`,
+    /// `AFTER UPDATE OF A , B`): triggers of one table with the same `when` fire in an order.
+    pub when: String,
 }
 
 /// A (possibly qualified) name read at some index: schema, name, byte span, next index.
@@ -166,7 +169,13 @@ pub fn trigger_header(sql: &str) -> Option<TriggerHeader> {
             };
             (f, span)
         });
+    let when = toks[next..on]
+        .iter()
+        .map(|t| t.text.to_ascii_uppercase())
+        .collect::<Vec<_>>()
+        .join(" ");
     Some(TriggerHeader {
+        when,
         name,
         table,
         table_span,
@@ -329,6 +338,7 @@ mod tests {
                   FOR EACH ROW SET NEW.n = 1";
         let h = trigger_header(my).unwrap();
         assert_eq!((h.name.as_str(), h.table.as_str()), ("posts_bi", "posts"));
+        assert_eq!(h.when, "BEFORE INSERT");
     }
 
     #[test]

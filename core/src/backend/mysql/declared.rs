@@ -56,7 +56,9 @@ pub(super) fn normalize(
         return Ok(());
     }
     let db = super::value(conn, "SELECT DATABASE() AS v")
-        .map_err(crate::backend::DbError::query("reading the database's name"))?
+        .map_err(crate::backend::DbError::query(
+            "reading the database's name",
+        ))?
         .unwrap_or_default();
     let mut bytes = [0u8; 4];
     getrandom::fill(&mut bytes).expect("the operating system provides random bytes");
@@ -80,7 +82,14 @@ pub(super) fn normalize(
         "creating the scratch database {scratch} for the declared views, triggers and \
          functions (the user needs the CREATE privilege)"
     )))?;
-    let result = in_scratch(conn, server, session_mode, &db, target);
+    // The server's messages name the scratch database: not the user's concern.
+    let result = in_scratch(conn, server, session_mode, &db, target).map_err(|e| match e {
+        super::super::ModelsError::MySqlDeclared(mut d) => {
+            d.message = d.message.replace(&format!("{scratch}."), "");
+            super::super::ModelsError::MySqlDeclared(d)
+        }
+        e => e,
+    });
     let back = conn.batch_execute(&format!("USE {}; {drop_sql}", MySql.quote(&db)));
     result?;
     back.map_err(crate::backend::DbError::query(format!(
@@ -125,6 +134,15 @@ fn in_scratch(
             ))?;
     }
     for f in target.functions.values() {
+        if let Some(quoted) = string_in_double_quotes(&f.sql) {
+            return Err(quotes(
+                format!("{} `{}`", f.kind(), f.name),
+                &f.sql,
+                &quoted,
+                "retort::function!",
+            )
+            .into());
+        }
         conn.batch_execute(&crate::sql::run_sql(&f.sql))
             .map_err(|e| {
                 refuse(
@@ -149,6 +167,26 @@ fn in_scratch(
             };
             // A table or view of the database that no model declares: copied, then again.
             let missing = missing_relation(&e.to_string());
+            // A table the models rename away is not there after the migration.
+            if let Some(renamed) = missing.as_deref().and_then(|m| {
+                target
+                    .tables
+                    .values()
+                    .find(|t| t.renamed_from.as_deref() == Some(m))
+            }) {
+                return Err(DeclaredError {
+                    what: format!("view `{name}`"),
+                    sql: view.sql.trim().to_owned(),
+                    message: format!(
+                        "it reads `{}`, which the models rename to `{}` \
+                         (renamed_from): name the new table in its query",
+                        renamed.renamed_from.as_deref().unwrap_or_default(),
+                        renamed.name
+                    ),
+                    how: "#[view(sql = \"...\")]",
+                }
+                .into());
+            }
             let copy = missing.filter(|_| copied < 16).and_then(|m| {
                 let (m, from) = (MySql.quote(&m), MySql.quote(db));
                 conn.batch_execute(&format!("CREATE TABLE {m} LIKE {from}.{m}"))
@@ -175,6 +213,14 @@ fn in_scratch(
             .iter()
             .filter(|k| crate::diff::routines::is_declared_trigger(k))
         {
+            if let Some(quoted) = string_in_double_quotes(t.sql()) {
+                let what = format!(
+                    "trigger `{}` on `{}`",
+                    t.trigger_name().unwrap_or_default(),
+                    table.name
+                );
+                return Err(quotes(what, t.sql(), &quoted, "retort::trigger!").into());
+            }
             conn.batch_execute(&crate::sql::run_sql(t.sql()))
                 .map_err(|e| {
                     refuse(
@@ -195,6 +241,66 @@ fn in_scratch(
     ))?;
     take_text(&catalog, session_mode, target);
     Ok(())
+}
+
+/// The refusal of a declaration whose `"quoted"` text reads as a string but is a name there.
+fn quotes(what: String, sql: &str, quoted: &str, how: &'static str) -> DeclaredError {
+    DeclaredError {
+        what,
+        sql: sql.trim().to_owned(),
+        message: format!(
+            "`\"{quoted}\"` is a quoted name, not a string, under the sql_mode Retort creates \
+             declarations with (ANSI_QUOTES): write the string in single quotes ('{quoted}'), \
+             or start the declaration with /*retort:sql_mode=...*/ naming a mode without \
+             ANSI_QUOTES to create it under"
+        ),
+        how,
+    }
+}
+
+/// The text of the first `"..."` in `sql` that cannot be a name (it holds more than letters,
+/// digits, `_` and `$`, or none), when the statement is created under `ANSI_QUOTES` (no
+/// [`crate::sql::under_mode`] mark naming a mode without it). Strings, backticked names and
+/// comments are passed over.
+fn string_in_double_quotes(sql: &str) -> Option<String> {
+    let (mode, sql) = crate::sql::mode_of(sql);
+    if mode.is_some_and(|m| !m.split(',').any(|f| f == "ANSI_QUOTES" || f == "ANSI")) {
+        return None;
+    }
+    let chars: Vec<char> = sql.chars().collect();
+    let mut i = 0;
+    let until = |from: usize, end: char| {
+        let mut j = from;
+        while j < chars.len() && chars[j] != end {
+            j += if chars[j] == '\\' { 2 } else { 1 };
+        }
+        j
+    };
+    while i < chars.len() {
+        match chars[i] {
+            '\'' | '`' => i = until(i + 1, chars[i]) + 1,
+            '#' => i = until(i, '\n'),
+            '-' if chars.get(i + 1) == Some(&'-') => i = until(i, '\n'),
+            '/' if chars.get(i + 1) == Some(&'*') => {
+                let rest: String = chars[i..].iter().collect();
+                i += rest.find("*/").map_or(chars.len(), |e| e + 2);
+            }
+            '"' => {
+                let end = until(i + 1, '"');
+                let text: String = chars[i + 1..end.min(chars.len())].iter().collect();
+                let name = !text.is_empty()
+                    && text
+                        .chars()
+                        .all(|c| c.is_alphanumeric() || c == '_' || c == '$');
+                if !name {
+                    return Some(text);
+                }
+                i = end + 1;
+            }
+            _ => i += 1,
+        }
+    }
+    None
 }
 
 /// The table or view MariaDB says does not exist in its message (`Table 'db.x' doesn't exist`).
@@ -273,5 +379,20 @@ mod tests {
             Some("authors")
         );
         assert_eq!(missing_relation("Unknown column 'x' in 'field list'"), None);
+    }
+
+    #[test]
+    fn double_quoted_strings_are_found_unless_the_mode_says_so() {
+        let t =
+            "CREATE TRIGGER t BEFORE INSERT ON p FOR EACH ROW SET NEW.a = CONCAT(NEW.\"a\", \"!\")";
+        assert_eq!(string_in_double_quotes(t).as_deref(), Some("!"));
+        assert_eq!(
+            string_in_double_quotes("SET NEW.a = '\"!\"' -- \"x y\"\n + `a\"b`"),
+            None
+        );
+        let marked = crate::sql::under_mode("STRICT_TRANS_TABLES", t);
+        assert_eq!(string_in_double_quotes(&marked), None);
+        let ansi = crate::sql::under_mode("ANSI_QUOTES,STRICT_TRANS_TABLES", t);
+        assert_eq!(string_in_double_quotes(&ansi).as_deref(), Some("!"));
     }
 }

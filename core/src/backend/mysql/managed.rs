@@ -46,7 +46,11 @@ pub(super) fn function(row: &RoutineRow, session_mode: &str) -> Option<Function>
         name: row.name.clone(),
         args: String::new(),
         procedure: row.kind == "PROCEDURE",
-        definition: crate::sql::routine_comparable(&statement),
+        definition: format!(
+            "{}{}",
+            crate::sql::routine_comparable(&statement),
+            quoting(&row.mode)
+        ),
         sql: marked(&statement, &row.mode, session_mode),
         // Any change is made in place (`CREATE OR REPLACE`).
         interface: row.kind.to_ascii_lowercase(),
@@ -70,7 +74,26 @@ pub(super) fn trigger(row: &TriggerRow, session_mode: &str) -> Option<Kept> {
 
 /// What a trigger compares by.
 pub(super) fn trigger_key(row: &TriggerRow) -> Option<String> {
-    objects::trigger_statement(row).map(|s| crate::sql::routine_comparable(&s))
+    objects::trigger_statement(row).map(|s| {
+        format!(
+            "{}{}",
+            crate::sql::routine_comparable(&s),
+            quoting(&row.mode)
+        )
+    })
+}
+
+/// What of a body's `sql_mode` is compared: whether `"x"` is a string in it (no
+/// `ANSI_QUOTES`), which changes what the same text does. The other flags are not compared.
+fn quoting(mode: &str) -> &'static str {
+    if mode
+        .split(',')
+        .any(|f| f.eq_ignore_ascii_case("ANSI_QUOTES") || f.eq_ignore_ascii_case("ANSI"))
+    {
+        ""
+    } else {
+        " (\"x\" is a string)"
+    }
 }
 
 /// `statement`, marked to run under `mode` when that is not the session's.
@@ -100,7 +123,12 @@ fn same_mode(a: &str, b: &str) -> bool {
 /// introspection, under `session_mode`), with what they read as its dependents.
 pub(super) fn apply(catalog: &Catalog, session_mode: &str, schema: &mut Schema) {
     for row in &catalog.routines {
-        if let Some(f) = function(row, session_mode) {
+        if let Some(mut f) = function(row, session_mode) {
+            // A procedure of the same name as a function (MariaDB keeps them apart): kept
+            // under `name(procedure)`, so neither is lost (only the function can be declared).
+            if schema.functions.contains_key(&f.key()) {
+                f.args = "procedure".to_owned();
+            }
             schema.functions.insert(f.key(), f);
         }
     }
@@ -140,6 +168,7 @@ pub(super) fn apply(catalog: &Catalog, session_mode: &str, schema: &mut Schema) 
     }
     schema.dependents.sort();
     schema.dependents.dedup();
+    schema.ordered_triggers = true;
 }
 
 /// The dependents that the object `name` (a `kind`) reading `sql` makes of `schema`'s tables and

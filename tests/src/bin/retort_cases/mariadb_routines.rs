@@ -193,3 +193,104 @@ case! {
         pub struct LabelledItem { pub id: i64, pub label: String }
     }
 }
+
+case! {
+    /// Triggers of one table and time fire in the order they are declared (MariaDB keeps it,
+    /// `ACTION_ORDER`): declared the other way round, both are dropped and created again in
+    /// the new order; down.sql puts the old order back.
+    mariadb_trigger_order_follows_the_declarations { seed: "INSERT INTO items (id, n) VALUES (1, 0);", backends: Backends::Mariadb }
+    before {
+        #[derive(Model)]
+        pub struct Item { pub id: i64, pub n: i32 }
+        retort::trigger!("CREATE TRIGGER items_double BEFORE INSERT ON items FOR EACH ROW SET NEW.n = NEW.n * 2");
+        retort::trigger!("CREATE TRIGGER items_add BEFORE INSERT ON items FOR EACH ROW SET NEW.n = NEW.n + 1");
+    }
+    after {
+        #[derive(Model)]
+        pub struct Item { pub id: i64, pub n: i32 }
+        retort::trigger!("CREATE TRIGGER items_add BEFORE INSERT ON items FOR EACH ROW SET NEW.n = NEW.n + 1");
+        retort::trigger!("CREATE TRIGGER items_double BEFORE INSERT ON items FOR EACH ROW SET NEW.n = NEW.n * 2");
+    }
+}
+
+case! {
+    /// The first of three triggers changes: it would fire last once created again, so the
+    /// two after it are created again after it; a trigger of another time stays.
+    mariadb_changed_trigger_keeps_its_place { seed: "INSERT INTO items (id, n) VALUES (1, 0);", backends: Backends::Mariadb }
+    before {
+        #[derive(Model)]
+        pub struct Item { pub id: i64, pub n: i32 }
+        retort::trigger!("CREATE TRIGGER items_a BEFORE INSERT ON items FOR EACH ROW SET NEW.n = NEW.n + 1");
+        retort::trigger!("CREATE TRIGGER items_b BEFORE INSERT ON items FOR EACH ROW SET NEW.n = NEW.n * 2");
+        retort::trigger!("CREATE TRIGGER items_c BEFORE INSERT ON items FOR EACH ROW SET NEW.n = NEW.n + 3");
+        retort::trigger!("CREATE TRIGGER items_u BEFORE UPDATE ON items FOR EACH ROW SET NEW.n = NEW.n + 5");
+    }
+    after {
+        #[derive(Model)]
+        pub struct Item { pub id: i64, pub n: i32 }
+        retort::trigger!("CREATE TRIGGER items_a BEFORE INSERT ON items FOR EACH ROW SET NEW.n = NEW.n + 10");
+        retort::trigger!("CREATE TRIGGER items_b BEFORE INSERT ON items FOR EACH ROW SET NEW.n = NEW.n * 2");
+        retort::trigger!("CREATE TRIGGER items_c BEFORE INSERT ON items FOR EACH ROW SET NEW.n = NEW.n + 3");
+        retort::trigger!("CREATE TRIGGER items_u BEFORE UPDATE ON items FOR EACH ROW SET NEW.n = NEW.n + 5");
+    }
+}
+
+case! {
+    /// A double-quoted string in a declaration: Retort creates declarations under
+    /// `ANSI_QUOTES`, where `"!"` names a column (MariaDB would create the trigger and fail
+    /// every insert); refused with the fix.
+    mariadb_double_quoted_string_is_refused {
+        backends: Backends::Mariadb,
+        outcome: Outcome::Refused("`\"!\"` is a quoted name, not a string, under the sql_mode Retort creates declarations with (ANSI_QUOTES)"),
+    }
+    before {
+        #[derive(Model)]
+        pub struct Item { pub id: i64, pub note: String }
+    }
+    after {
+        #[derive(Model)]
+        pub struct Item { pub id: i64, pub note: String }
+        retort::trigger!(r#"CREATE TRIGGER items_bang BEFORE INSERT ON items FOR EACH ROW SET NEW.note = CONCAT(NEW.note, "!")"#);
+    }
+}
+
+case! {
+    /// The same trigger marked to be created under a mode without `ANSI_QUOTES`: created so
+    /// (its mode is part of what is compared, so `check` is clean after).
+    mariadb_marked_mode_creates_under_it { seed: "INSERT INTO items (id, note) VALUES (1, 'a');", backends: Backends::Mariadb }
+    before {
+        #[derive(Model)]
+        pub struct Item { pub id: i64, pub note: String }
+    }
+    after {
+        #[derive(Model)]
+        pub struct Item { pub id: i64, pub note: String }
+        retort::trigger!(r#"/*retort:sql_mode=STRICT_TRANS_TABLES*/ CREATE TRIGGER items_bang BEFORE INSERT ON items FOR EACH ROW SET NEW.note = CONCAT(NEW.note, "!")"#);
+    }
+}
+
+case! {
+    /// A declared view still reading a table the models rename: refused, naming the rename
+    /// (the scratch database would otherwise copy the old table from the database).
+    mariadb_view_over_the_old_name_is_refused {
+        backends: Backends::Mariadb,
+        outcome: Outcome::Refused("it reads `items`, which the models rename to `products` (renamed_from)"),
+    }
+    before {
+        use retort::View;
+        #[derive(Model)]
+        pub struct Item { pub id: i64 }
+        #[derive(View)]
+        #[view(sql = "SELECT id FROM items")]
+        pub struct ItemId { pub id: i64 }
+    }
+    after {
+        use retort::View;
+        #[derive(Model)]
+        #[model(table = "products", renamed_from = "items")]
+        pub struct Product { pub id: i64 }
+        #[derive(View)]
+        #[view(sql = "SELECT id FROM items")]
+        pub struct ItemId { pub id: i64 }
+    }
+}
