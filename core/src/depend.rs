@@ -68,10 +68,42 @@ impl fmt::Display for Blocked {
 
 /// Ops the database would refuse because something the models do not own depends on them.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("the migration would fail: {}; nothing was written. Drop or change the dependent objects first, in a hand-written revision (`{}`), then autogenerate again", blocked.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "), crate::invocation::command("revision -m \"...\""))]
+#[error("the migration would fail: {}; nothing was written. {}", blocked.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "), self.advice())]
 pub struct DependencyError {
     /// Every blocked op, with what blocks it.
     pub blocked: Vec<Blocked>,
+}
+
+impl DependencyError {
+    /// What to do: change the declarations when only the models' own triggers block;
+    /// otherwise drop or change the objects by hand (and how a view or trigger the models
+    /// stopped declaring goes).
+    fn advice(&self) -> String {
+        if self
+            .blocked
+            .iter()
+            .all(|b| b.dependent.kind == "declared trigger")
+        {
+            return "Change or remove those declarations, then autogenerate again".to_owned();
+        }
+        let mut advice = format!(
+            "Drop or change the dependent objects first, in a hand-written revision (`{}`), \
+             then autogenerate again",
+            crate::invocation::command("revision -m \"...\"")
+        );
+        if self
+            .blocked
+            .iter()
+            .any(|b| matches!(b.dependent.kind.as_str(), "view" | "trigger"))
+        {
+            advice.push_str(
+                " (a view or trigger no declaration names is left in the database, even one \
+                 the models used to declare; with `objects = \"owned\"` in Retort.toml the \
+                 models own every one, and autogenerate drops those they do not declare)",
+            );
+        }
+        advice
+    }
 }
 
 /// Every op of `ops` that an object depending on the `current` schema blocks, on the backend

@@ -108,7 +108,7 @@ pub fn views() -> Vec<&'static ViewRegistration> {
 }
 
 /// The registered `retort::function!` and `retort::trigger!` declarations, in a stable order
-/// (kind, then the statement).
+/// (kind, then where they are written: file and line).
 pub fn declarations() -> Vec<&'static Declaration> {
     let mut all: Vec<&'static Declaration> = inventory::iter::<Declaration>.into_iter().collect();
     // In the order they are written (file, then line): triggers of one table that fire at the

@@ -47,8 +47,9 @@ pub(crate) fn models(schema: &Schema, dialect: &dyn Dialect) -> Generated {
     for v in schema.views.values() {
         if !v.options.is_empty() {
             notes.push(format!(
-                "{}: `{}` cannot be declared (#[view] has no such option); a database made \
-                 from the models gets the defaults, and one the view is replaced in keeps it",
+                "{}: `{}` cannot be declared (#[view] has no such option) and check does not \
+                 compare it; a database made from the models gets the defaults, one where the \
+                 view is replaced keeps it",
                 v.name, v.options
             ));
         }

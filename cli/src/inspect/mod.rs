@@ -70,8 +70,9 @@ pub(crate) fn inspect(
     let unread = conn.fill_view_columns(&mut schema);
     let mut generated = codegen::models(&schema, conn.backend().dialect());
     generated.notes.extend(unread);
+    let routines = routine_counts(&schema);
     let mut text = format!(
-        "// Models of the {} tables{} of {}, written by `{}`.\n",
+        "// Models of the {} tables{}{routines} of {}, written by `{}`.\n",
         schema.tables.len(),
         match schema.views.len() {
             0 => String::new(),
@@ -112,13 +113,35 @@ pub(crate) fn inspect(
             };
             writeln!(
                 out,
-                "Wrote {} model(s){views} to {}",
+                "Wrote {} model(s){views}{routines} to {}",
                 schema.tables.len(),
                 path.display()
             )?;
         }
     }
     Ok(0)
+}
+
+/// `, 3 functions and procedures, 2 triggers`: the declarations besides models and views.
+fn routine_counts(schema: &retort::schema::Schema) -> String {
+    let triggers = schema
+        .tables
+        .values()
+        .flat_map(|t| &t.unmodeled)
+        .chain(schema.views.values().flat_map(|v| &v.triggers))
+        .filter(|k| k.trigger_name().is_some())
+        .count();
+    let mut out = String::new();
+    if !schema.functions.is_empty() {
+        out.push_str(&format!(
+            ", {} functions and procedures",
+            schema.functions.len()
+        ));
+    }
+    if triggers > 0 {
+        out.push_str(&format!(", {triggers} triggers"));
+    }
+    out
 }
 
 /// The header line naming the crates the file needs: retort, and those whose types it uses
