@@ -47,6 +47,9 @@ pub enum Error {
     /// An upgrade failed on its rehearsal ([`crate::shadow::rehearse`]).
     #[error(transparent)]
     Rehearsal(RehearsalFailed),
+    /// Replaying the migrations in a scratch database failed ([`crate::shadow::ShadowDatabase::replay`]).
+    #[error(transparent)]
+    Replay(ReplayFailed),
     /// A command that needs the database at head found pending revisions.
 
     #[error(
@@ -69,6 +72,15 @@ pub enum Error {
 #[error("the upgrade was rehearsed first on a scratch copy of the database's schema (no rows), where {}; so nothing ran on the database: fix the revision, then upgrade again (or skip the rehearsal with --no-rehearsal)", failure_text(failure))]
 pub struct RehearsalFailed {
     /// The failure on the copy (its text is this error's; not a separate cause).
+    pub failure: Box<Error>,
+}
+
+/// Why the replay of the migrations in a scratch database failed (`check --shadow`, the
+/// assertions of `retort::testing`): nothing ran on the database itself.
+#[derive(Debug, thiserror::Error)]
+#[error("the migrations were replayed from an empty scratch database (nothing in the database itself changed), where {}: the history must create what its revisions use (a table the models leave to an `ignore` glob, an object made by hand are not there); fix the revision, or make an earlier one create what it needs", failure_text(failure))]
+pub struct ReplayFailed {
+    /// The failure in the scratch database (its text is this error's; not a separate cause).
     pub failure: Box<Error>,
 }
 

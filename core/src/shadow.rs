@@ -55,7 +55,14 @@ impl ShadowDatabase {
         target: &Schema,
     ) -> Result<Schema, Error> {
         let conn = self.connection();
-        runner::upgrade(conn, scripts, "heads")?;
+        runner::upgrade(conn, scripts, "heads").map_err(|e| match e {
+            e @ crate::runner::RunError::Migration(_) => {
+                Error::Replay(crate::error::ReplayFailed {
+                    failure: Box::new(Error::Run(e)),
+                })
+            }
+            e => Error::Run(e),
+        })?;
         Ok(conn.introspect_schemas(&target.other_schemas())?)
     }
 }
@@ -83,7 +90,7 @@ pub enum Rehearsal {
     Skipped,
 }
 
-pub use crate::error::RehearsalFailed;
+pub use crate::error::{RehearsalFailed, ReplayFailed};
 
 /// Before an upgrade on a backend whose DDL commits as it goes (MariaDB): copies the live
 /// schema of `conn` (tables, indexes, constraints: what a baseline creates) into a scratch

@@ -92,7 +92,11 @@ pub fn rename_identifier(sql: &str, from: &str, to: &str) -> String {
         let quoted = t.text.starts_with(['"', '`', '[']);
         if (t.word || quoted) && unquote(t.text).eq_ignore_ascii_case(from) {
             out.push_str(&sql[last..t.start]);
-            if quoted || !plain {
+            if t.text.starts_with('`') {
+                // MariaDB's quotes stay (a body made without ANSI_QUOTES reads `"x"` as a
+                // string).
+                out.push_str(&format!("`{}`", to.replace('`', "``")));
+            } else if quoted || !plain {
                 out.push_str(&format!("\"{}\"", to.replace('"', "\"\"")));
             } else {
                 out.push_str(to);
@@ -145,6 +149,15 @@ mod tests {
                 "New"
             ),
             r#"ALTER TABLE "New" ADD CONSTRAINT x CHECK ("New".b > 0)"#
+        );
+        // MariaDB's backticks stay backticks.
+        assert_eq!(
+            rename_identifier(
+                "CREATE TRIGGER `t` BEFORE INSERT ON `items` FOR EACH ROW SET NEW.a = \"x\"",
+                "items",
+                "products"
+            ),
+            "CREATE TRIGGER `t` BEFORE INSERT ON `products` FOR EACH ROW SET NEW.a = \"x\""
         );
     }
 }

@@ -527,3 +527,27 @@ fn edited_applied_migrations_are_caught(backend: Backend) {
     p.run(Models::V1, &["downgrade", "-1"]).expect(0);
     assert!(labels(&p).is_empty());
 }
+
+/// A history that uses what it never created (a table left to an `ignore` glob, say): `check
+/// --shadow` fails saying the replay ran in an empty scratch database and nothing in the
+/// database changed, not as a failed upgrade of the database would.
+#[test]
+fn a_shadow_replay_that_fails_says_where_it_ran() {
+    let p = Project::new();
+    crate::support::revision(
+        &p,
+        "reads legacy",
+        "INSERT INTO legacy (id) VALUES (1);\n",
+        "DELETE FROM legacy WHERE id = 1;\n",
+    );
+    let run = p.run(Models::V1, &["check", "--shadow"]);
+    assert_ne!(run.code, 0, "{run:?}");
+    assert!(
+        run.stderr.contains(
+            "replayed from an empty scratch database (nothing in the database itself changed)"
+        ) && run.stderr.contains("no such table: legacy")
+            && !run.stderr.contains("cannot be rolled back"),
+        "{}",
+        run.stderr
+    );
+}
