@@ -1,6 +1,6 @@
 //! The server's text of the models' views, triggers, functions and procedures (`#[derive(View)]`,
 //! `retort::trigger!`, `retort::function!`), so that they compare with the database's own
-//! ([`super::managed`]): MariaDB rewrites a view's query (names qualified, `AS` written out),
+//! (the `managed` module): MariaDB rewrites a view's query (names qualified, `AS` written out),
 //! spells a routine's parameter types its own way, and has neither temporary views nor triggers
 //! on temporary tables. So each declaration is created in a scratch database on the session's
 //! connection (`CREATE DATABASE`, `USE`), among plain copies of the model tables it names, read
