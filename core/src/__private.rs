@@ -401,6 +401,12 @@ impl ViewBuilder {
         self
     }
 
+    /// `#[view(options = "...")]`: what goes between `CREATE` and `VIEW`.
+    pub fn options(mut self, options: &str) -> Self {
+        self.view.options = options.trim().to_owned();
+        self
+    }
+
     pub fn build(self) -> crate::schema::View {
         self.view
     }

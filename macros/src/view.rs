@@ -27,6 +27,8 @@ struct Input<'a> {
     name: String,
     sql: Option<LitStr>,
     materialized: bool,
+    /// `options = "..."`: what goes between `CREATE` and `VIEW` (MariaDB).
+    options: Option<LitStr>,
     /// `key = "a, b"`: the columns, and the literal (for spans).
     key: Option<(Vec<String>, LitStr)>,
     columns: Vec<ViewColumn<'a>>,
@@ -46,6 +48,7 @@ struct StructKeys {
     name: Option<LitStr>,
     materialized: bool,
     key: Option<LitStr>,
+    options: Option<LitStr>,
 }
 
 /// The keys read from a field's `#[view(...)]` attributes.
@@ -166,6 +169,7 @@ fn parse<'a>(cx: &Ctxt, input: &'a DeriveInput) -> Option<Input<'a>> {
         name,
         sql: keys.sql,
         materialized: keys.materialized,
+        options: keys.options,
         key,
         columns,
     })
@@ -231,6 +235,8 @@ fn struct_keys(cx: &Ctxt, attrs: &[Attribute]) -> StructKeys {
             string(cx, meta, &mut keys.name, "\"active_users\"")
         } else if path.is_ident("key") {
             string(cx, meta, &mut keys.key, "\"id\"")
+        } else if path.is_ident("options") {
+            string(cx, meta, &mut keys.options, "\"SQL SECURITY INVOKER\"")
         } else if path.is_ident("materialized") {
             if !meta.input.is_empty() && !meta.input.peek(syn::Token![,]) {
                 return Err(meta.error("`materialized` takes no value: write `materialized`"));
@@ -243,7 +249,7 @@ fn struct_keys(cx: &Ctxt, attrs: &[Attribute]) -> StructKeys {
         } else {
             let key = path.to_token_stream().to_string().replace(' ', "");
             Err(meta.error(format!(
-                "unknown key `{key}` in #[view(...)] on a struct; expected `sql`, `name`, `materialized` or `key`{}",
+                "unknown key `{key}` in #[view(...)] on a struct; expected `sql`, `name`, `materialized`, `key` or `options`{}",
                 if matches!(key.as_str(), "column" | "sql_type") { " (`column` and `sql_type` go on a field)" } else { "" }
             )))
         }
@@ -263,8 +269,11 @@ fn field_keys(cx: &Ctxt, attrs: &[Attribute]) -> FieldKeys {
             let key = path.to_token_stream().to_string().replace(' ', "");
             Err(meta.error(format!(
                 "unknown key `{key}` in #[view(...)] on a field; expected `column` or `sql_type`{}",
-                if matches!(key.as_str(), "sql" | "name" | "materialized" | "key") {
-                    " (`sql`, `name`, `materialized` and `key` go on the struct)"
+                if matches!(
+                    key.as_str(),
+                    "sql" | "name" | "materialized" | "key" | "options"
+                ) {
+                    " (`sql`, `name`, `materialized`, `key` and `options` go on the struct)"
                 } else {
                     ""
                 }
@@ -280,6 +289,7 @@ fn expand(input: &Input) -> TokenStream {
     let rust_name = &input.rust_name;
     let sql = input.sql.as_ref().expect("checked");
     let materialized = input.materialized;
+    let options = input.options.as_ref().map(|o| quote!(.options(#o)));
     let columns = input.columns.iter().map(|c| {
         let column = &c.name;
         match &c.sql_type {
@@ -312,6 +322,7 @@ fn expand(input: &Input) -> TokenStream {
                     ::retort::__private::ViewBuilder::new(#name, #sql, #materialized)
                         #(#columns)*
                         .key(&[#(#key),*])
+                        #options
                         .build()
                 }
             }

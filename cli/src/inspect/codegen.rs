@@ -45,14 +45,6 @@ pub(crate) fn models(schema: &Schema, dialect: &dyn Dialect) -> Generated {
         items.push(table::model(table, &name, &enums, &mut notes, dialect));
     }
     for v in schema.views.values() {
-        if !v.options.is_empty() {
-            notes.push(format!(
-                "{}: `{}` cannot be declared (#[view] has no such option) and check does not \
-                 compare it; a database made from the models gets the defaults, one where the \
-                 view is replaced keeps it",
-                v.name, v.options
-            ));
-        }
         let name = unique_name(struct_name(&v.name), &mut names);
         items.push(view::view(v, &name, &enums));
     }

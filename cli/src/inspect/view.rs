@@ -16,6 +16,10 @@ pub(super) fn view(view: &View, name: &str, enums: &EnumNames) -> TokenStream {
     let ident = format_ident!("{}", name);
     let (view_name, sql) = (lit(&view.name), lit(&view.sql));
     let materialized = view.materialized.then(|| quote!(, materialized));
+    let options = (!view.options.is_empty()).then(|| {
+        let options = lit(&view.options);
+        quote!(, options = #options)
+    });
     let mut taken = BTreeSet::new();
     let fields = view
         .columns
@@ -23,7 +27,7 @@ pub(super) fn view(view: &View, name: &str, enums: &EnumNames) -> TokenStream {
         .map(|column| field(column, enums, &mut taken));
     quote! {
         #[derive(Debug, View)]
-        #[view(name = #view_name, sql = #sql #materialized)]
+        #[view(name = #view_name, sql = #sql #materialized #options)]
         pub struct #ident {
             #(#fields)*
         }

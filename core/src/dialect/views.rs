@@ -97,11 +97,26 @@ pub(super) fn render<D: Dialect + ?Sized>(dialect: &D, op: &Op) -> OpSql {
     }
 }
 
-/// Refuses the models' materialized views on a backend that has none.
+/// Refuses the models' materialized views on a backend that has none, and the options of a
+/// view (`#[view(options = "...")]`) on a backend that takes none.
 pub(crate) fn refuse_materialized<D: Dialect + ?Sized>(
     dialect: &D,
     schema: &Schema,
 ) -> Result<(), RenderError> {
+    if !dialect.replaces_any_view() {
+        if let Some(view) = schema.views.values().find(|v| !v.options.is_empty()) {
+            return Err(RenderError::Unsupported {
+                dialect: dialect.name(),
+                what: format!("create view `{}` with `{}`", view.name, view.options),
+                hint: format!(
+                    "`options` are MariaDB's (`ALGORITHM`, `SQL SECURITY`): remove it from \
+                     the #[view(...)] of `{}` for {}",
+                    view.name,
+                    dialect.name()
+                ),
+            });
+        }
+    }
     if dialect.replaces_views() {
         return Ok(());
     }

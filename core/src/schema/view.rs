@@ -47,9 +47,11 @@ pub struct View {
     /// goes by the names its query mentions. Not compared.
     pub needs: Vec<String>,
     /// What goes between `CREATE` and `VIEW` other than the defaults, as the database has it
-    /// (MariaDB: `ALGORITHM = MERGE`, `SQL SECURITY INVOKER`); empty for the models' views
-    /// and elsewhere. Not compared: a view the plan replaces or drops and creates again keeps
-    /// the options the database has on it, and the reverse of a drop creates them again.
+    /// (MariaDB: `ALGORITHM = MERGE`, `SQL SECURITY INVOKER`), or as a model declares it
+    /// (`#[view(options = "...")]`, as the server normalises it); empty elsewhere. Compared
+    /// when the models' view has some; otherwise a view the plan replaces or drops and creates
+    /// again keeps the options the database has on it, and the reverse of a drop creates them
+    /// again.
     pub options: String,
 }
 
@@ -84,7 +86,9 @@ impl View {
     /// Whether the diff sees a change from `self` to `other`: another definition, or a plain
     /// view becoming materialized (or back).
     pub fn differs_from(&self, other: &View) -> bool {
-        self.definition != other.definition || self.materialized != other.materialized
+        self.definition != other.definition
+            || self.materialized != other.materialized
+            || (!other.options.is_empty() && self.options != other.options)
     }
 
     /// Whether `to` keeps `self`'s columns (names and types, in order) and only adds columns

@@ -158,6 +158,8 @@ fn a_baseline_keeps_views_triggers_and_routines() {
         "CREATE FUNCTION `label`",
         "CREATE PROCEDURE `log_count`",
         "CREATE TRIGGER `posts_bi_later`",
+        "options = \"ALGORITHM = MERGE\"",
+        "options = \"SQL SECURITY INVOKER\"",
     ] {
         assert!(
             inspected.contains(declared),

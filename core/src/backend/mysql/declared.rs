@@ -159,7 +159,16 @@ fn in_scratch(
         .collect();
     for name in &order {
         let view = &target.views[name];
-        let sql = format!("CREATE VIEW {} AS\n{}", MySql.quote(name), view.sql);
+        let sql = format!(
+            "CREATE {}VIEW {} AS\n{}",
+            if view.options.is_empty() {
+                String::new()
+            } else {
+                format!("{} ", view.options)
+            },
+            MySql.quote(name),
+            view.sql
+        );
         let mut copied = 0;
         loop {
             let Err(e) = conn.batch_execute(&sql) else {
@@ -329,6 +338,7 @@ fn take_text(catalog: &objects::Catalog, session_mode: &str, target: &mut Schema
             let (relations, _) =
                 objects::references(row.definition.as_deref().unwrap_or(""), &row.db);
             view.definition = read.definition;
+            view.options = read.options;
             view.needs = relations
                 .into_iter()
                 .filter(|r| declared.contains(r) && *r != view.name)

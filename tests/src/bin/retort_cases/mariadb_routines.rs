@@ -294,3 +294,25 @@ case! {
         pub struct ItemId { pub id: i64 }
     }
 }
+
+case! {
+    /// `#[view(options = "...")]`: a view's `SQL SECURITY` and `ALGORITHM` (MariaDB), compared
+    /// as the server writes them; changed in place, and down.sql puts the old ones back.
+    mariadb_view_options { seed: "INSERT INTO items (id, price) VALUES (1, 5);", backends: Backends::Mariadb }
+    before {
+        use retort::View;
+        #[derive(Model)]
+        pub struct Item { pub id: i64, pub price: i32 }
+        #[derive(View)]
+        #[view(sql = "SELECT id, price FROM items", options = "sql security invoker")]
+        pub struct PricedItem { pub id: i64, pub price: i32 }
+    }
+    after {
+        use retort::View;
+        #[derive(Model)]
+        pub struct Item { pub id: i64, pub price: i32 }
+        #[derive(View)]
+        #[view(sql = "SELECT id, price FROM items", options = "ALGORITHM = MERGE SQL SECURITY DEFINER")]
+        pub struct PricedItem { pub id: i64, pub price: i32 }
+    }
+}

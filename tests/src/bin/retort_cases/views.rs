@@ -145,3 +145,23 @@ case! {
         pub struct Item { pub id: i64 }
     }
 }
+
+case! {
+    /// View options are MariaDB's: PostgreSQL refuses them with the reason.
+    view_options_are_mariadbs {
+        backends: Backends::Postgres,
+        outcome: Outcome::Refused("`options` are MariaDB's (`ALGORITHM`, `SQL SECURITY`)"),
+    }
+    before {
+        #[derive(Model)]
+        pub struct Item { pub id: i64 }
+    }
+    after {
+        use retort::View;
+        #[derive(Model)]
+        pub struct Item { pub id: i64 }
+        #[derive(View)]
+        #[view(sql = "SELECT id FROM items", options = "SQL SECURITY INVOKER")]
+        pub struct ItemId { pub id: i64 }
+    }
+}
