@@ -13,7 +13,7 @@ fn moved(stdout: &str, verb: &str) -> Vec<String> {
 }
 
 /// The id of the revision a `squash` run wrote (`Generated <dir> replacing ...`).
-fn generated(run: &Run) -> String {
+pub(crate) fn generated(run: &Run) -> String {
     let line = run
         .stdout
         .lines()
@@ -29,7 +29,7 @@ fn generated(run: &Run) -> String {
 }
 
 /// A new revision (child of the head) with these scripts; its id.
-fn revision(p: &MyProject, message: &str, up: &str, down: &str) -> String {
+pub(crate) fn revision(p: &MyProject, message: &str, up: &str, down: &str) -> String {
     p.run(CLI, &["revision", "-m", message]).expect(0);
     let dir = p.revision_dirs().last().unwrap().clone();
     std::fs::write(dir.join("up.sql"), up).unwrap();

@@ -6,7 +6,6 @@
 //! it, trigger order, view options, and the refusal of a view of another database.
 
 use crate::mariadb_support::MyProject;
-use crate::support::Run;
 
 const CLI: &str = env!("CARGO_BIN_EXE_retort_custom");
 
@@ -14,30 +13,7 @@ fn moved(stdout: &str, verb: &str) -> Vec<String> {
     crate::squash::moved(stdout, verb)
 }
 
-/// The id of the revision a run wrote (`Generated <dir>...`).
-fn generated(run: &Run) -> String {
-    let line = run
-        .stdout
-        .lines()
-        .find_map(|l| l.strip_prefix("Generated "))
-        .unwrap_or_else(|| panic!("no `Generated` line in {}", run.stdout));
-    let dir = line.split(' ').next().unwrap();
-    let name = std::path::Path::new(dir)
-        .file_name()
-        .unwrap()
-        .to_str()
-        .unwrap();
-    name[18..30].to_owned()
-}
-
-/// A new revision (child of the head) with these scripts; its id.
-fn revision(p: &MyProject, message: &str, up: &str, down: &str) -> String {
-    p.run(CLI, &["revision", "-m", message]).expect(0);
-    let dir = p.revision_dirs().last().unwrap().clone();
-    std::fs::write(dir.join("up.sql"), up).unwrap();
-    std::fs::write(dir.join("down.sql"), down).unwrap();
-    dir.file_name().unwrap().to_str().unwrap()[18..30].to_owned()
-}
+use crate::squash_mariadb::{generated, revision};
 
 /// `p`'s schema equals `want`: tables (their triggers with them), views and routines.
 #[track_caller]
