@@ -160,7 +160,7 @@ fn in_scratch(
     for name in &order {
         let view = &target.views[name];
         let sql = format!(
-            "CREATE {}VIEW {} AS\n{}",
+            "CREATE {}VIEW {} AS {}",
             if view.options.is_empty() {
                 String::new()
             } else {
