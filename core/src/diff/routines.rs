@@ -124,7 +124,7 @@ pub(super) fn routine_ops(
         let Some(have) = current.tables.get(name) else {
             continue; // a new table creates its triggers with it
         };
-        let (drops, creates) = super::triggers::table_trigger_ops(
+        let (drops, late_drops, creates) = super::triggers::table_trigger_ops(
             current,
             target,
             (have, want),
@@ -132,6 +132,7 @@ pub(super) fn routine_ops(
             &dropped_functions,
         );
         trigger_drops.extend(drops);
+        trigger_creates.extend(late_drops);
         trigger_creates.extend(creates);
     }
     let mut before = trigger_drops;

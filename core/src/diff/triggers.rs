@@ -16,14 +16,19 @@ use crate::schema::{Function, Kept, Schema, Table};
 use super::routines::{calls, is_declared_trigger, under_change};
 
 /// The drops (before the tables change) and creations (after) of the triggers of table
-/// `want` (the database's `have`).
+/// `want` (the database's `have`). Where DDL commits as it goes (MariaDB, whose triggers are
+/// ordered), a trigger the table changes do not touch (it only changes, or moves in the
+/// order) is dropped right before it is created again, after the tables change, so that the
+/// table is without it for two statements rather than for the whole migration: the drops in
+/// the second list go before the creations, after the tables.
+#[allow(clippy::type_complexity)]
 pub(super) fn table_trigger_ops(
     current: &Schema,
     target: &Schema,
     (have, want): (&Table, &Table),
     table_ops: &[Op],
     dropped_functions: &[&Function],
-) -> (Vec<Op>, Vec<Op>) {
+) -> (Vec<Op>, Vec<Op>, Vec<Op>) {
     let declared: Vec<&Kept> = want
         .unmodeled
         .iter()
@@ -35,6 +40,13 @@ pub(super) fn table_trigger_ops(
             .find(|k| k.trigger_name() == Some(name))
     };
     let name_of = |k: &Kept| k.trigger_name().expect("a trigger").to_owned();
+    // The triggers the table changes touch (a column they use is dropped or retyped, a
+    // function they call is dropped): dropped before the tables change.
+    let touched = |name: &str| {
+        live_of(name).is_some_and(|live| {
+            under_change(current, have, want, name, table_ops) || calls(live, dropped_functions)
+        })
+    };
     // The declared triggers created (again), by name.
     let mut again: Vec<String> = declared
         .iter()
@@ -91,7 +103,7 @@ pub(super) fn table_trigger_ops(
     // Dropped in the reverse of the database's order: the database's triggers on the table
     // that are created again, and, where the models own every trigger, those no declaration
     // (or ignore glob, which puts them into the target as they are) names.
-    let drops = have
+    let dropped: Vec<&Kept> = have
         .unmodeled
         .iter()
         .rev()
@@ -100,11 +112,18 @@ pub(super) fn table_trigger_ops(
                 .is_some_and(|n| again.iter().any(|a| a == n))
                 || (k.trigger_name().is_some() && owned_drop(k))
         })
-        .map(|live| Op::DropDefinition {
-            table: want.name.clone(),
-            definition: live.clone(),
-        })
         .collect();
+    let drop = |live: &&Kept| Op::DropDefinition {
+        table: want.name.clone(),
+        definition: (*live).clone(),
+    };
+    let late = |live: &&Kept| {
+        current.ordered_triggers
+            && !owned_drop(live)
+            && !touched(live.trigger_name().expect("a trigger"))
+    };
+    let drops = dropped.iter().filter(|k| !late(k)).map(drop).collect();
+    let late_drops = dropped.iter().filter(|k| late(k)).map(drop).collect();
     let creates = declared
         .iter()
         .filter(|d| again.contains(&name_of(d)))
@@ -113,5 +132,5 @@ pub(super) fn table_trigger_ops(
             definition: (*d).clone(),
         })
         .collect();
-    (drops, creates)
+    (drops, late_drops, creates)
 }
