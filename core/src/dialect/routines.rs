@@ -14,7 +14,13 @@ fn create<D: Dialect + ?Sized>(dialect: &D, f: &Function, or_replace: bool) -> S
     let sql = match crate::sql::function_header(sql) {
         Some(h) if or_replace && !h.or_replace.1 => {
             let at = h.or_replace.0;
-            format!("{} OR REPLACE{}", &sql[..at], &sql[at..])
+            // MariaDB takes `OR REPLACE` or `IF NOT EXISTS`, not both.
+            let head = &sql[at..h.name_span.0];
+            let head = match head.to_ascii_uppercase().find("IF NOT EXISTS") {
+                Some(i) => format!("{}{}", &head[..i], &head[i + "IF NOT EXISTS".len()..]),
+                None => head.to_owned(),
+            };
+            format!("{} OR REPLACE{head}{}", &sql[..at], &sql[h.name_span.0..])
         }
         _ => sql.to_owned(),
     };
@@ -87,5 +93,31 @@ pub(crate) fn refuse_functions<D: Dialect + ?Sized>(
             ),
         }),
         None => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn or_replace_takes_the_place_of_if_not_exists() {
+        let f = Function {
+            name: "f".into(),
+            args: String::new(),
+            procedure: false,
+            sql: "CREATE FUNCTION IF NOT EXISTS f(n INT) RETURNS INT RETURN n".into(),
+            definition: String::new(),
+            interface: "function".into(),
+            comment: None,
+            used_by: Vec::new(),
+        };
+        let sql = create(&crate::dialect::MySql, &f, true);
+        assert!(
+            sql.starts_with("CREATE OR REPLACE FUNCTION")
+                && sql.contains(" f(n INT)")
+                && !sql.contains("IF NOT EXISTS"),
+            "{sql}"
+        );
     }
 }

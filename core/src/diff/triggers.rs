@@ -103,6 +103,14 @@ pub(super) fn table_trigger_ops(
     // Dropped in the reverse of the database's order: the database's triggers on the table
     // that are created again, and, where the models own every trigger, those no declaration
     // (or ignore glob, which puts them into the target as they are) names.
+    let creates = declared
+        .iter()
+        .filter(|d| again.contains(&name_of(d)))
+        .map(|d| Op::CreateDefinition {
+            table: want.name.clone(),
+            definition: (*d).clone(),
+        })
+        .collect();
     let dropped: Vec<&Kept> = have
         .unmodeled
         .iter()
@@ -122,15 +130,12 @@ pub(super) fn table_trigger_ops(
             && !owned_drop(live)
             && !touched(live.trigger_name().expect("a trigger"))
     };
-    let drops = dropped.iter().filter(|k| !late(k)).map(drop).collect();
-    let late_drops = dropped.iter().filter(|k| late(k)).map(drop).collect();
-    let creates = declared
-        .iter()
-        .filter(|d| again.contains(&name_of(d)))
-        .map(|d| Op::CreateDefinition {
-            table: want.name.clone(),
-            definition: (*d).clone(),
-        })
-        .collect();
+    // All in one place, so that their reverse (`down.sql`) creates them again in the
+    // database's order: late only when none must go early.
+    if dropped.iter().all(late) {
+        return (Vec::new(), dropped.iter().map(drop).collect(), creates);
+    }
+    let drops = dropped.iter().map(drop).collect();
+    let late_drops = Vec::new();
     (drops, late_drops, creates)
 }

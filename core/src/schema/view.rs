@@ -88,7 +88,8 @@ impl View {
     pub fn differs_from(&self, other: &View) -> bool {
         self.definition != other.definition
             || self.materialized != other.materialized
-            || (!other.options.is_empty() && self.options != other.options)
+            || (!other.options.is_empty()
+                && canonical_options(&self.options) != canonical_options(&other.options))
     }
 
     /// Whether `to` keeps `self`'s columns (names and types, in order) and only adds columns
@@ -104,7 +105,45 @@ impl View {
     }
 }
 
+/// View options (`ALGORITHM = MERGE SQL SECURITY INVOKER`) in one spelling, the defaults
+/// (`ALGORITHM = UNDEFINED`, `SQL SECURITY DEFINER`) left out: upper case, single spaces, no
+/// space around `=`.
+pub fn canonical_options(options: &str) -> String {
+    let upper = options.to_ascii_uppercase().replace('=', " = ");
+    let words: Vec<&str> = upper.split_whitespace().collect();
+    let joined = words.join(" ").replace(" = ", "=");
+    joined
+        .replace("ALGORITHM=UNDEFINED", "")
+        .replace("SQL SECURITY DEFINER", "")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// `sql` without surrounding white space and final `;`s.
 pub fn trim_query(sql: &str) -> String {
     sql.trim().trim_end_matches(';').trim_end().to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn options_compare_without_their_defaults() {
+        assert_eq!(canonical_options("sql security definer"), "");
+        assert_eq!(canonical_options("ALGORITHM=UNDEFINED"), "");
+        assert_eq!(
+            canonical_options("algorithm = merge  SQL SECURITY INVOKER"),
+            canonical_options("ALGORITHM=MERGE SQL SECURITY INVOKER")
+        );
+        let view = |options: &str| View {
+            options: options.to_owned(),
+            ..View::new("v", "SELECT 1", "select 1".into(), false)
+        };
+        // A declared default puts the database's other options back; none declared keeps them.
+        assert!(view("SQL SECURITY INVOKER").differs_from(&view("SQL SECURITY DEFINER")));
+        assert!(!view("").differs_from(&view("SQL SECURITY DEFINER")));
+        assert!(!view("SQL SECURITY INVOKER").differs_from(&view("")));
+    }
 }

@@ -19,7 +19,7 @@ use diesel::mysql::MysqlConnection;
 use super::objects;
 use super::server::Server;
 use crate::dialect::{Dialect, MySql};
-use crate::schema::Schema;
+use crate::schema::{Schema, View};
 
 /// MariaDB refuses a declaration.
 #[derive(Debug, thiserror::Error)]
@@ -74,8 +74,19 @@ pub(super) fn normalize(
             }
         }))
     });
+    // The database's character set and collation, so that parameters, results and joins
+    // read in the scratch database as in the database.
+    let charset = super::value(
+        conn,
+        "SELECT CONCAT('CHARACTER SET ', @@character_set_database, ' COLLATE ', \
+         @@collation_database) AS v",
+    )
+    .map_err(crate::backend::DbError::query(
+        "reading the database's character set",
+    ))?
+    .unwrap_or_default();
     conn.batch_execute(&format!(
-        "CREATE DATABASE {0}; USE {0}",
+        "CREATE DATABASE {0} {charset}; USE {0}",
         MySql.quote(&scratch)
     ))
     .map_err(crate::backend::DbError::query(format!(
@@ -83,17 +94,28 @@ pub(super) fn normalize(
          functions (the user needs the CREATE privilege)"
     )))?;
     // The server's messages name the scratch database: not the user's concern.
-    let result = in_scratch(conn, server, session_mode, &db, target).map_err(|e| match e {
+    let result = in_scratch(conn, server, session_mode, &db, target);
+    // Back in the database, under the session's mode (a marked declaration that failed left
+    // its own), whatever happened there.
+    let dropped = conn.batch_execute(&drop_sql);
+    let back = conn.batch_execute(&format!(
+        "USE {}; SET SESSION sql_mode = {}",
+        MySql.quote(&db),
+        crate::dialect::mysql::sql_string(session_mode)
+    ));
+    let result = result.map_err(|e| match e {
         super::super::ModelsError::MySqlDeclared(mut d) => {
             d.message = d.message.replace(&format!("{scratch}."), "");
             super::super::ModelsError::MySqlDeclared(d)
         }
         e => e,
     });
-    let back = conn.batch_execute(&format!("USE {}; {drop_sql}", MySql.quote(&db)));
     result?;
-    back.map_err(crate::backend::DbError::query(format!(
+    dropped.map_err(crate::backend::DbError::query(format!(
         "dropping the scratch database {scratch}"
+    )))?;
+    back.map_err(crate::backend::DbError::query(format!(
+        "going back to the database {db}"
     )))?;
     Ok(())
 }
@@ -248,7 +270,7 @@ fn in_scratch(
     let catalog = objects::read(conn, server).map_err(crate::backend::DbError::query(
         "reading the scratch database's objects",
     ))?;
-    take_text(&catalog, session_mode, target);
+    take_text(&catalog, session_mode, db, target);
     Ok(())
 }
 
@@ -328,17 +350,26 @@ fn missing_relation(message: &str) -> Option<String> {
 }
 
 /// Gives `target`'s declarations the text the scratch database's `catalog` has of them.
-fn take_text(catalog: &objects::Catalog, session_mode: &str, target: &mut Schema) {
+fn take_text(catalog: &objects::Catalog, session_mode: &str, db: &str, target: &mut Schema) {
     let declared: Vec<String> = target.views.keys().cloned().collect();
     for row in &catalog.views {
         let Some(read) = super::managed::view(row) else {
             continue;
         };
         if let Some(view) = target.views.get_mut(&read.name) {
+            // A query naming the database itself (`app.posts`) reads as the database's own.
+            let read = View {
+                definition: crate::sql::comparable(&objects::unqualified(&read.sql, db)),
+                ..read
+            };
             let (relations, _) =
                 objects::references(row.definition.as_deref().unwrap_or(""), &row.db);
             view.definition = read.definition;
-            view.options = read.options;
+            // Declared defaults (`SQL SECURITY DEFINER`), which the server does not write,
+            // stay as declared: compared, they put a database's other options back.
+            if !(read.options.is_empty() && !view.options.is_empty()) {
+                view.options = read.options;
+            }
             view.needs = relations
                 .into_iter()
                 .filter(|r| declared.contains(r) && *r != view.name)

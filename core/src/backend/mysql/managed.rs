@@ -9,8 +9,9 @@
 //!   `ALGORITHM` and `SQL SECURITY` are [`View::options`], kept and not compared.
 //! - A routine's statement is rebuilt from `ROUTINES` and `PARAMETERS` (parameter and result
 //!   types as the server spells them, its characteristics, its body as written), compared as
-//!   tokens. MariaDB has one routine per name: it is keyed `name()` (no argument types), and
-//!   `CREATE OR REPLACE` changes anything of it in place.
+//!   tokens. MariaDB has one function and one procedure per name: a function is keyed
+//!   `name()`, a procedure `name(procedure)` (no argument types), and `CREATE OR REPLACE`
+//!   changes anything of either in place.
 //! - A trigger is its table's [`Kept`] definition, `CREATE TRIGGER name timing event ON table
 //!   FOR EACH ROW body`, compared as tokens.
 //! - A trigger or routine created under another `sql_mode` than the session's is marked to be
@@ -44,7 +45,12 @@ pub(super) fn function(row: &RoutineRow, session_mode: &str) -> Option<Function>
     let statement = objects::routine_statement(row)?;
     Some(Function {
         name: row.name.clone(),
-        args: String::new(),
+        // MariaDB keeps functions and procedures apart: a procedure is `name(procedure)`.
+        args: if row.kind == "PROCEDURE" {
+            "procedure".to_owned()
+        } else {
+            String::new()
+        },
         procedure: row.kind == "PROCEDURE",
         definition: format!(
             "{}{}",
@@ -123,12 +129,7 @@ fn same_mode(a: &str, b: &str) -> bool {
 /// introspection, under `session_mode`), with what they read as its dependents.
 pub(super) fn apply(catalog: &Catalog, session_mode: &str, schema: &mut Schema) {
     for row in &catalog.routines {
-        if let Some(mut f) = function(row, session_mode) {
-            // A procedure of the same name as a function (MariaDB keeps them apart): kept
-            // under `name(procedure)`, so neither is lost (only the function can be declared).
-            if schema.functions.contains_key(&f.key()) {
-                f.args = "procedure".to_owned();
-            }
+        if let Some(f) = function(row, session_mode) {
             schema.functions.insert(f.key(), f);
         }
     }

@@ -342,7 +342,8 @@ pub(super) fn trigger_statement(t: &TriggerRow) -> Option<String> {
 /// for `UNDEFINED` and `DEFINER`), and its query without the database's name, followed by its
 /// `WITH ... CHECK OPTION` (`None`: a view the user may not read).
 pub(super) fn view_parts(v: &ViewRow) -> Option<(String, String)> {
-    let definition = v.definition.as_ref()?;
+    // Empty (not NULL) for a user without `SHOW VIEW`.
+    let definition = v.definition.as_ref().filter(|d| !d.trim().is_empty())?;
     let mut options = Vec::new();
     if let Some(a) = v
         .algorithm

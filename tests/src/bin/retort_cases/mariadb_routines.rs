@@ -316,3 +316,25 @@ case! {
         pub struct PricedItem { pub id: i64, pub price: i32 }
     }
 }
+
+case! {
+    /// A declared default (`SQL SECURITY DEFINER`) is compared too: a view made `INVOKER` is
+    /// put back to `DEFINER`.
+    mariadb_declared_default_view_option { backends: Backends::Mariadb }
+    before {
+        use retort::View;
+        #[derive(Model)]
+        pub struct Item { pub id: i64 }
+        #[derive(View)]
+        #[view(sql = "SELECT id FROM items", options = "SQL SECURITY INVOKER")]
+        pub struct ItemId { pub id: i64 }
+    }
+    after {
+        use retort::View;
+        #[derive(Model)]
+        pub struct Item { pub id: i64 }
+        #[derive(View)]
+        #[view(sql = "SELECT id FROM items", options = "SQL SECURITY DEFINER")]
+        pub struct ItemId { pub id: i64 }
+    }
+}
