@@ -367,7 +367,7 @@ fn take_text(catalog: &objects::Catalog, session_mode: &str, db: &str, target: &
             view.definition = read.definition;
             // Declared defaults (`SQL SECURITY DEFINER`), which the server does not write,
             // stay as declared: compared, they put a database's other options back.
-            if !(read.options.is_empty() && !view.options.is_empty()) {
+            if !read.options.is_empty() || view.options.is_empty() {
                 view.options = read.options;
             }
             view.needs = relations
