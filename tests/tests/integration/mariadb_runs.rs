@@ -38,10 +38,11 @@ fn alter_waiting(p: &MyProject) -> Option<u64> {
 /// Watches the run's `ALTER TABLE posts` wait for the lock and give up: returns when it no
 /// longer waits (the lock still held, it failed), with the longest wait seen (ms) and how long
 /// it was seen waiting.
-fn watch_alter_give_up(p: &MyProject) -> (u64, Duration) {
+fn watch_alter_give_up(p: &MyProject) -> (u64, Duration, Duration) {
     let deadline = Instant::now() + Duration::from_secs(60);
     let mut first = None;
     let mut longest = 0;
+    let mut last = Instant::now();
     loop {
         assert!(
             Instant::now() < deadline,
@@ -51,13 +52,16 @@ fn watch_alter_give_up(p: &MyProject) -> (u64, Duration) {
             Some(ms) => {
                 first.get_or_insert_with(Instant::now);
                 longest = longest.max(ms);
+                last = Instant::now();
             }
             None if first.is_some() => break,
             None => {}
         }
         std::thread::sleep(Duration::from_millis(10));
     }
-    (longest, first.expect("seen").elapsed())
+    // How long before it was seen gone it was last seen waiting: the watcher's own delay (on a
+    // loaded machine it may not look for a while).
+    (longest, first.expect("seen").elapsed(), last.elapsed())
 }
 
 #[test]
@@ -86,7 +90,7 @@ fn a_statement_gives_up_waiting_for_a_table_lock_after_the_lock_timeout() {
         .spawn()
         .unwrap();
     // The server shows the statement waiting, then not (it gave up: the lock is still held).
-    let (longest, seen) = watch_alter_give_up(&p);
+    let (longest, seen, unwatched) = watch_alter_give_up(&p);
     let failed = Run::from(child.wait_with_output().unwrap()).expect(2);
     let waited = started.elapsed();
     assert!(
@@ -97,7 +101,12 @@ fn a_statement_gives_up_waiting_for_a_table_lock_after_the_lock_timeout() {
     // 1500ms is 2 s on MariaDB (whole seconds, rounded up), well below the 10 s default: the
     // statement waited past 1.5 s, the run at least 2 s, and the server showed the statement
     // waiting for less than 8 s (whatever the run took to get there).
-    assert!(longest >= 1500, "waited {longest} ms");
+    // (Unless the watcher itself did not look for a while at the end: then the run's own time
+    // below says it.)
+    assert!(
+        longest >= 1500 || unwatched > Duration::from_millis(300),
+        "waited {longest} ms"
+    );
     assert!(waited >= Duration::from_millis(1900), "{waited:?}");
     assert!(seen < Duration::from_secs(8), "{seen:?}");
     other.batch_execute("ROLLBACK").unwrap();
